@@ -1,0 +1,406 @@
+//! `sitebook`: the command-line face of the Sitebook core.
+//!
+//! Each command signs in (when it needs a person), calls one core operation and prints the
+//! result, as a table for people or as JSON with `--json`. It holds no rules of its own.
+//! Exit codes: 0 success, 2 usage, 3 denied, 4 not found, 1 anything else.
+
+mod output;
+mod secrets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sitebook_core::api::OpenOptions;
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::store::resolve_data_dir;
+use sitebook_core::tenancy::accounts::NewAccount;
+use sitebook_core::tenancy::audit::AuditFilter;
+use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
+use sitebook_core::tenancy::session::Session;
+use sitebook_core::{Error, Sitebook};
+
+use crate::output::Printer;
+
+#[derive(Parser)]
+#[command(
+    name = "sitebook",
+    version,
+    about = "Sitebook: estimates, bills and work slips for public-works offices",
+    propagate_version = true
+)]
+struct Cli {
+    /// Folder holding the database and files [default: SITEBOOK_DATA_DIR, else the OS app-data dir]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Sign in as this user; the password comes from SITEBOOK_PASSWORD or a prompt
+    #[arg(long, global = true, value_name = "NAME", env = "SITEBOOK_USER")]
+    user: Option<String>,
+    /// Act in this organization for this one command (code, any case)
+    #[arg(long, global = true, value_name = "CODE")]
+    org: Option<String>,
+    /// Print machine-readable JSON
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the first account on this device (a superuser) with its personal organization
+    Init {
+        /// Full name of the person
+        #[arg(long = "name", value_name = "FULL NAME")]
+        full_name: String,
+    },
+    /// Accounts
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Organizations: the picker list, switching, creating and importing
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Members of the active organization
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// The audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (password from SITEBOOK_NEW_PASSWORD or a prompt)
+    Add(UserAddArgs),
+}
+
+#[derive(Args)]
+struct UserAddArgs {
+    /// Username (letters, digits, '.', '_' or '-')
+    #[arg(value_name = "NAME")]
+    username: String,
+    /// Full name of the person
+    #[arg(long = "name", value_name = "FULL NAME")]
+    full_name: String,
+    /// Account kind; only a superuser may create kinds other than standard
+    #[arg(long, value_enum, default_value_t = KindArg::Standard)]
+    kind: KindArg,
+    /// Role in the active organization [default: member for standard accounts]
+    #[arg(long, value_enum)]
+    role: Option<RoleArg>,
+    /// Do not create "<First name>'s Organization" for the person
+    #[arg(long)]
+    no_personal_org: bool,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// The organizations you may enter, with your role; * marks the active one
+    List,
+    /// Switch the active organization and remember it
+    Switch {
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
+    /// Details of the active organization
+    Show,
+    /// Create an organization (superuser)
+    Create {
+        #[arg(value_name = "CODE")]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long = "type", value_enum, default_value_t = OrgTypeArg::Office)]
+        org_type: OrgTypeArg,
+    },
+    /// Import organizations from a CSV with the header code,name,type (all or nothing)
+    Import {
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Members of the active organization
+    List,
+    /// Add an existing account to the active organization
+    Add {
+        #[arg(value_name = "USER")]
+        username: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
+    },
+    /// Change a member's role
+    Role {
+        #[arg(value_name = "USER")]
+        username: String,
+        #[arg(value_enum, value_name = "ROLE")]
+        role: RoleArg,
+    },
+    /// Remove a member (or yourself, to leave)
+    Remove {
+        #[arg(value_name = "USER")]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Newest audit rows first
+    List {
+        /// Only refused or failed attempts
+        #[arg(long)]
+        denied: bool,
+        /// How many rows at most
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// One audit row
+    Show {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Standard,
+    Operations,
+    Oversight,
+    Superuser,
+}
+
+impl From<KindArg> for UserKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Standard => UserKind::Standard,
+            KindArg::Operations => UserKind::Operations,
+            KindArg::Oversight => UserKind::Oversight,
+            KindArg::Superuser => UserKind::Superuser,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl From<RoleArg> for MembershipRole {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Owner => MembershipRole::Owner,
+            RoleArg::Admin => MembershipRole::Admin,
+            RoleArg::Member => MembershipRole::Member,
+            RoleArg::Viewer => MembershipRole::Viewer,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OrgTypeArg {
+    Ministry,
+    Office,
+    Agency,
+    Special,
+    Commission,
+    Company,
+}
+
+impl From<OrgTypeArg> for OrgType {
+    fn from(kind: OrgTypeArg) -> Self {
+        match kind {
+            OrgTypeArg::Ministry => OrgType::Ministry,
+            OrgTypeArg::Office => OrgType::Office,
+            OrgTypeArg::Agency => OrgType::Agency,
+            OrgTypeArg::Special => OrgType::Special,
+            OrgTypeArg::Commission => OrgType::Commission,
+            OrgTypeArg::Company => OrgType::Company,
+        }
+    }
+}
+
+/// A failure of the command line itself, before the core is involved (exit 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+enum Failure {
+    Usage(UsageError),
+    Core(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Core(error)
+    }
+}
+
+impl From<UsageError> for Failure {
+    fn from(error: UsageError) -> Self {
+        Failure::Usage(error)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.json);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli, &printer)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(UsageError(message))) => {
+            printer.error("usage", &message);
+            ExitCode::from(2)
+        }
+        Err(Failure::Core(error)) => {
+            printer.error(error.code(), &error.to_string());
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::Denied(_)
+        | Error::NoActiveOrg
+        | Error::AuthFailed(_)
+        | Error::AccountLocked(_)
+        | Error::NotSignedIn => 3,
+        Error::NotFound(_) => 4,
+        _ => 1,
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Sitebook, Failure> {
+    let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
+    Ok(Sitebook::open(OpenOptions::new(data_dir)).await?)
+}
+
+/// Signs in as `--user`, entering `--org` for this command if given.
+async fn sign_in(cli: &Cli, core: &Sitebook) -> Result<Session, Failure> {
+    let username = cli.user.as_deref().ok_or_else(|| {
+        UsageError(
+            "This command needs a signed-in user: pass --user NAME (or set SITEBOOK_USER).".into(),
+        )
+    })?;
+    let password = secrets::password_for(username)?;
+    Ok(core.sign_in(username, password, cli.org.as_deref()).await?)
+}
+
+async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
+    let core = open(&cli).await?;
+    match &cli.command {
+        Command::Init { full_name } => {
+            let username = cli.user.as_deref().ok_or_else(|| {
+                UsageError("init needs --user NAME for the first account.".into())
+            })?;
+            let password = secrets::new_password_for(username)?;
+            let session = core
+                .init_first_account(username, full_name, password)
+                .await?;
+            let view = core.view(&session).await?;
+            out.session_created(&view, core.data_dir());
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let session = sign_in(&cli, &core).await?;
+            let password = secrets::new_password_for(&args.username)?;
+            let created = core
+                .user_add(
+                    &session,
+                    NewAccount {
+                        username: args.username.clone(),
+                        full_name: args.full_name.clone(),
+                        kind: args.kind.into(),
+                        password,
+                        personal_org: !args.no_personal_org,
+                    },
+                    args.role.map(Into::into),
+                )
+                .await?;
+            out.user_created(&created, session.active_org().map(|org| org.code.as_str()));
+        }
+        Command::Org(command) => {
+            let mut session = sign_in(&cli, &core).await?;
+            match command {
+                OrgCommand::List => out.org_list(&core.org_list(&session).await?),
+                OrgCommand::Switch { code } => {
+                    core.org_switch(&mut session, code).await?;
+                    out.session(&core.view(&session).await?);
+                }
+                OrgCommand::Show => out.org_details(&core.org_show(&session).await?),
+                OrgCommand::Create {
+                    code,
+                    name,
+                    org_type,
+                } => {
+                    core.org_create(
+                        &session,
+                        NewOrg {
+                            code: code.clone(),
+                            name: name.clone(),
+                            org_type: (*org_type).into(),
+                        },
+                    )
+                    .await?;
+                    out.done(&format!("Created organization {code}."));
+                }
+                OrgCommand::Import { file } => {
+                    let text = std::fs::read_to_string(file).map_err(|source| {
+                        Error::io(format!("Could not read {}", file.display()), source)
+                    })?;
+                    let name = file.display().to_string();
+                    let report = core.org_import(&session, &name, &text).await?;
+                    out.import_report(&report);
+                }
+            }
+        }
+        Command::Member(command) => {
+            let session = sign_in(&cli, &core).await?;
+            match command {
+                MemberCommand::List => out.members(&core.member_list(&session).await?),
+                MemberCommand::Add { username, role } => {
+                    let member = core.member_add(&session, username, (*role).into()).await?;
+                    out.member(&member);
+                }
+                MemberCommand::Role { username, role } => {
+                    let member = core
+                        .member_set_role(&session, username, (*role).into())
+                        .await?;
+                    out.member(&member);
+                }
+                MemberCommand::Remove { username } => {
+                    core.member_remove(&session, username).await?;
+                    out.done(&format!("Removed {username}."));
+                }
+            }
+        }
+        Command::Audit(command) => {
+            let session = sign_in(&cli, &core).await?;
+            match command {
+                AuditCommand::List { denied, limit } => {
+                    let filter = AuditFilter {
+                        denied_only: *denied,
+                        limit: *limit,
+                    };
+                    out.audit(&core.audit_list(&session, filter).await?);
+                }
+                AuditCommand::Show { id } => {
+                    out.audit(&[core.audit_show(&session, *id).await?]);
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! How results are printed: aligned plain-text tables for people, one JSON document for scripts
+//! (`--json`). Errors go to stderr as one line either way.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sitebook_core::api::SessionView;
+use sitebook_core::tenancy::accounts::UserView;
+use sitebook_core::tenancy::audit::AuditEntry;
+use sitebook_core::tenancy::memberships::MemberView;
+use sitebook_core::tenancy::orgs::{ImportReport, OrgDetails};
+use sitebook_core::tenancy::session::OrgChoice;
+
+pub struct Printer {
+    json: bool,
+}
+
+impl Printer {
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    fn json<T: Serialize + ?Sized>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => println!("{text}"),
+            Err(error) => eprintln!("error: could not write JSON: {error}"),
+        }
+    }
+
+    pub fn error(&self, code: &str, message: &str) {
+        if self.json {
+            let line = serde_json::json!({ "code": code, "message": message });
+            eprintln!("{line}");
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+
+    pub fn done(&self, message: &str) {
+        if self.json {
+            self.json(&serde_json::json!({ "ok": true, "message": message }));
+        } else {
+            println!("{message}");
+        }
+    }
+
+    pub fn session_created(&self, view: &SessionView, data_dir: &Path) {
+        if self.json {
+            return self.json(view);
+        }
+        println!(
+            "Created {} ({}), a superuser, in {}.",
+            view.user.username,
+            view.user.full_name,
+            data_dir.display()
+        );
+        if let Some(org) = &view.active_org {
+            println!("Personal organization: {} ({}).", org.code, org.name);
+        }
+    }
+
+    pub fn user_created(&self, user: &UserView, org: Option<&str>) {
+        if self.json {
+            return self.json(user);
+        }
+        match org {
+            Some(org) => println!(
+                "Created {} ({}, {}) in {org}.",
+                user.username,
+                user.full_name,
+                user.kind.as_str()
+            ),
+            None => println!(
+                "Created {} ({}, {}).",
+                user.username,
+                user.full_name,
+                user.kind.as_str()
+            ),
+        }
+    }
+
+    pub fn session(&self, view: &SessionView) {
+        if self.json {
+            return self.json(view);
+        }
+        match &view.active_org {
+            Some(org) => println!(
+                "Active organization: {} ({}), acting as {}.",
+                org.code,
+                org.name,
+                org.role.label()
+            ),
+            None => println!("No organization is active."),
+        }
+    }
+
+    pub fn org_list(&self, orgs: &[OrgChoice]) {
+        if self.json {
+            return self.json(orgs);
+        }
+        if orgs.is_empty() {
+            println!("You cannot enter any organization yet. Ask an admin to add you to one.");
+            return;
+        }
+        let rows: Vec<Vec<String>> = orgs
+            .iter()
+            .map(|org| {
+                vec![
+                    if org.active { "*" } else { "" }.to_string(),
+                    org.code.clone(),
+                    org.name.clone(),
+                    org.org_type.as_str().to_string(),
+                    org.role.label().to_string(),
+                ]
+            })
+            .collect();
+        print_table(&["", "CODE", "NAME", "TYPE", "ROLE"], &rows);
+    }
+
+    pub fn org_details(&self, org: &OrgDetails) {
+        if self.json {
+            return self.json(org);
+        }
+        println!("{} — {}", org.code, org.name);
+        println!("  slug     {}", org.slug);
+        println!("  type     {}", org.org_type.as_str());
+        println!("  plan     {}", org.plan.as_str());
+        println!("  active   {}", if org.active { "yes" } else { "no" });
+        println!("  members  {}", org.member_count);
+        println!("  you are  {}", org.role.label());
+    }
+
+    pub fn import_report(&self, report: &ImportReport) {
+        if self.json {
+            return self.json(report);
+        }
+        println!(
+            "Imported {} organizations: {}.",
+            report.imported,
+            report.codes.join(", ")
+        );
+    }
+
+    pub fn members(&self, members: &[MemberView]) {
+        if self.json {
+            return self.json(members);
+        }
+        let rows: Vec<Vec<String>> = members
+            .iter()
+            .map(|m| {
+                vec![
+                    m.username.clone(),
+                    m.full_name.clone(),
+                    m.role.as_str().to_string(),
+                    if m.primary { "primary" } else { "" }.to_string(),
+                ]
+            })
+            .collect();
+        print_table(&["USER", "NAME", "ROLE", ""], &rows);
+    }
+
+    pub fn member(&self, member: &MemberView) {
+        if self.json {
+            return self.json(member);
+        }
+        println!("{} is now {}.", member.username, member.role.as_str());
+    }
+
+    pub fn audit(&self, entries: &[AuditEntry]) {
+        if self.json {
+            return self.json(entries);
+        }
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                let object = match (&e.object_type, &e.object_id) {
+                    (Some(t), Some(id)) => format!("{t}:{id}"),
+                    _ => String::new(),
+                };
+                vec![
+                    e.id.to_string(),
+                    e.at.clone(),
+                    e.username.clone().unwrap_or_default(),
+                    e.org_code.clone().unwrap_or_default(),
+                    e.action.clone(),
+                    object,
+                    if e.outcome == "denied" {
+                        "DENIED".to_string()
+                    } else {
+                        e.outcome.clone()
+                    },
+                    e.reason.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        print_table(
+            &[
+                "ID", "AT (UTC)", "USER", "ORG", "ACTION", "OBJECT", "OUTCOME", "REASON",
+            ],
+            &rows,
+        );
+    }
+}
+
+fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}

@@ -1,0 +1,43 @@
+//! Where the CLI gets passwords: an environment variable for scripts, else a hidden prompt on
+//! a terminal. A password is never taken from a flag, where it would land in shell history.
+
+use std::io::IsTerminal;
+
+use sitebook_core::tenancy::accounts::Password;
+
+use crate::UsageError;
+
+/// The password of the account signing in: SITEBOOK_PASSWORD, else a prompt.
+pub fn password_for(username: &str) -> Result<Password, UsageError> {
+    if let Ok(password) = std::env::var("SITEBOOK_PASSWORD") {
+        return Ok(Password::new(password));
+    }
+    prompt(&format!("Password for {username}: ")).map(Password::new)
+}
+
+/// The password of an account being created: SITEBOOK_NEW_PASSWORD, else a prompt asked twice.
+pub fn new_password_for(username: &str) -> Result<Password, UsageError> {
+    if let Ok(password) = std::env::var("SITEBOOK_NEW_PASSWORD") {
+        return Ok(Password::new(password));
+    }
+    let first = prompt(&format!("New password for {username}: "))?;
+    let second = prompt("Repeat the password: ")?;
+    if first != second {
+        return Err(UsageError(
+            "The two passwords differ; nothing was created.".into(),
+        ));
+    }
+    Ok(Password::new(first))
+}
+
+fn prompt(question: &str) -> Result<String, UsageError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError(
+            "No password given: set SITEBOOK_PASSWORD (SITEBOOK_NEW_PASSWORD for a new account) \
+             or run in a terminal to be asked."
+                .into(),
+        ));
+    }
+    rpassword::prompt_password(question)
+        .map_err(|e| UsageError(format!("Could not read the password: {e}")))
+}

@@ -1,0 +1,424 @@
+//! The real `sitebook` binary, driven as a script would drive it: one device, a dozen
+//! organizations, people of every kind, and the refusals that keep them apart.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const PASSWORD: &str = "scenario-pass-1";
+
+struct Device {
+    dir: TempDir,
+}
+
+impl Device {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `sitebook --data-dir DIR [--user USER] args…` with passwords in the environment.
+    fn run(&self, user: Option<&str>, args: &[&str]) -> assert_cmd::assert::Assert {
+        let mut command = Command::cargo_bin("sitebook").unwrap();
+        command
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .env("SITEBOOK_PASSWORD", PASSWORD)
+            .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
+            .env_remove("SITEBOOK_USER")
+            .env_remove("SITEBOOK_DATA_DIR");
+        if let Some(user) = user {
+            command.args(["--user", user]);
+        }
+        command.args(args).assert()
+    }
+
+    fn json(&self, user: &str, args: &[&str]) -> Value {
+        let output = self
+            .run(Some(user), args)
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&output).expect("--json prints JSON")
+    }
+
+    fn audit_rows(&self) -> Vec<Value> {
+        let rows = self.json("root", &["audit", "list", "--json", "--limit", "100000"]);
+        rows.as_array().unwrap().clone()
+    }
+
+    /// Whether a denied row exists for this user and action.
+    fn denied(&self, user: &str, action: &str) -> bool {
+        self.audit_rows().iter().any(|row| {
+            row["username"] == user && row["action"] == action && row["outcome"] == "denied"
+        })
+    }
+}
+
+fn roster() -> String {
+    format!("{}/../../examples/orgs.csv", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A device with the example roster and one person of each kind and role.
+fn populated() -> Device {
+    let device = Device::new();
+    device
+        .run(Some("root"), &["init", "--name", "Root Admin"])
+        .success()
+        .stdout(predicate::str::contains("a superuser"));
+    device
+        .run(Some("root"), &["org", "import", &roster()])
+        .success()
+        .stdout(predicate::str::contains("Imported 12 organizations"));
+    for (name, kind) in [
+        ("su2", "superuser"),
+        ("ops", "operations"),
+        ("cmo", "oversight"),
+    ] {
+        device
+            .run(
+                Some("root"),
+                &["user", "add", name, "--name", "Some One", "--kind", kind],
+            )
+            .success();
+    }
+    for (name, org, role) in [
+        ("hadmin", "MOH", "admin"),
+        ("field", "MOH", "member"),
+        ("vic", "moh", "viewer"),
+        ("aadmin", "MAFAR", "admin"),
+    ] {
+        device
+            .run(
+                Some("root"),
+                &[
+                    "--org",
+                    org,
+                    "user",
+                    "add",
+                    name,
+                    "--name",
+                    "Some One",
+                    "--role",
+                    role,
+                    "--no-personal-org",
+                ],
+            )
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "in {}",
+                org.to_uppercase()
+            )));
+    }
+    device
+}
+
+#[test]
+fn the_whole_tenancy_scenario() {
+    let device = populated();
+
+    // A viewer's write is denied with exit 3 and audited.
+    device
+        .run(Some("vic"), &["member", "add", "field", "--role", "viewer"])
+        .code(3)
+        .stderr(predicate::str::contains("read-only"));
+    assert!(device.denied("vic", "members.manage"));
+
+    // Oversight lists every org, and every write is denied and audited.
+    let orgs = device.json("cmo", &["org", "list", "--json"]);
+    let codes: Vec<&str> = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["code"].as_str().unwrap())
+        .collect();
+    for code in ["MOH", "MAFAR", "OCM", "OOBC", "SPDA", "root"] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+    assert!(orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["role"] == "oversight"));
+    let writes: [&[&str]; 5] = [
+        &["--org", "MOH", "member", "add", "field", "--role", "viewer"],
+        &["--org", "MOH", "member", "role", "field", "admin"],
+        &["--org", "MOH", "member", "remove", "field"],
+        &["org", "create", "NEWORG", "--name", "New"],
+        &["org", "import", &roster()],
+    ];
+    for args in writes {
+        device.run(Some("cmo"), args).code(3);
+    }
+    device
+        .run(
+            Some("cmo"),
+            &["user", "add", "newbie", "--name", "New Person"],
+        )
+        .code(3);
+    device
+        .run(
+            Some("cmo"),
+            &[
+                "user",
+                "add",
+                "newops",
+                "--name",
+                "New Ops",
+                "--kind",
+                "operations",
+            ],
+        )
+        .code(3);
+    assert!(device.denied("cmo", "members.manage"));
+    assert!(device.denied("cmo", "org.create"));
+    assert!(device.denied("cmo", "org.import"));
+    assert!(device.denied("cmo", "account.create"));
+
+    // An operations user switches into any org, and the switch is remembered.
+    for code in ["OOBC", "mafar", "SPDA"] {
+        device.run(Some("ops"), &["org", "switch", code]).success();
+        let shown = device.json("ops", &["org", "show", "--json"]);
+        assert_eq!(shown["code"], code.to_uppercase());
+        assert_eq!(shown["role"], "operations");
+    }
+
+    // A standard user cannot switch into an org without a membership.
+    device
+        .run(Some("field"), &["org", "switch", "MAFAR"])
+        .code(3)
+        .stderr(predicate::str::contains("not a member of MAFAR"));
+    assert!(device.denied("field", "org.switch"));
+    let field_orgs = device.json("field", &["org", "list", "--json"]);
+    assert_eq!(field_orgs.as_array().unwrap().len(), 1);
+    assert_eq!(field_orgs[0]["code"], "MOH");
+    assert_eq!(field_orgs[0]["active"], true);
+
+    // A cross-org object id gives "not found", exactly like a missing one, and is audited.
+    device
+        .run(Some("aadmin"), &["org", "show"])
+        .success()
+        .stdout(predicate::str::contains("MAFAR"));
+    let mafar_row = device
+        .json("aadmin", &["audit", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["orgCode"] == "MAFAR")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let cross = device
+        .run(Some("hadmin"), &["audit", "show", &mafar_row.to_string()])
+        .code(4)
+        .get_output()
+        .stderr
+        .clone();
+    let missing = device
+        .run(Some("hadmin"), &["audit", "show", "987654321"])
+        .code(4)
+        .get_output()
+        .stderr
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&cross).replace(&mafar_row.to_string(), "N"),
+        String::from_utf8_lossy(&missing).replace("987654321", "N")
+    );
+    assert!(device.denied("hadmin", "object.read"));
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_the_right_exit_code() {
+    let device = populated();
+
+    // Unknown org code or user.
+    device
+        .run(Some("root"), &["org", "switch", "NOPE"])
+        .code(4)
+        .stderr(predicate::str::contains(
+            "No organization has the code 'NOPE'",
+        ));
+    device
+        .run(Some("root"), &["--org", "MOH", "member", "add", "ghost"])
+        .code(4)
+        .stderr(predicate::str::contains("No account named 'ghost'"));
+    device
+        .run(Some("ghost"), &["org", "list"])
+        .code(3)
+        .stderr(predicate::str::contains("No account named 'ghost'"));
+
+    // Wrong password, then a locked account.
+    let wrong = |device: &Device| {
+        let mut command = Command::cargo_bin("sitebook").unwrap();
+        command
+            .args(["--data-dir"])
+            .arg(device.dir.path())
+            .args(["--user", "field", "org", "list"])
+            .env("SITEBOOK_PASSWORD", "not it at all")
+            .assert()
+    };
+    for _ in 0..4 {
+        wrong(&device)
+            .code(3)
+            .stderr(predicate::str::contains("Wrong password for 'field'"));
+    }
+    wrong(&device)
+        .code(3)
+        .stderr(predicate::str::contains("is locked"));
+    device
+        .run(Some("field"), &["org", "list"])
+        .code(3)
+        .stderr(predicate::str::contains("is locked"));
+
+    // Duplicate code or username.
+    device
+        .run(Some("root"), &["org", "create", "moh", "--name", "Again"])
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+    device
+        .run(
+            Some("root"),
+            &["--org", "MOH", "user", "add", "HADMIN", "--name", "X Y"],
+        )
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+
+    // Malformed CSV rows: every bad line by number, nothing imported.
+    let bad = device.dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name,type\nGOOD1,Fine,office\nB,Too short,office\nGOOD2,Fine,bureau\n",
+    )
+    .unwrap();
+    let assert = device
+        .run(Some("root"), &["org", "import", bad.to_str().unwrap()])
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("line 3") && stderr.contains("line 4"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    let codes = device.json("root", &["org", "list", "--json"]).to_string();
+    assert!(
+        !codes.contains("GOOD1"),
+        "nothing of a bad roster is imported"
+    );
+
+    // Removing or demoting the last owner.
+    device
+        .run(
+            Some("root"),
+            &["--org", "MOH", "member", "add", "ops", "--role", "owner"],
+        )
+        .success();
+    device
+        .run(
+            Some("ops"),
+            &["--org", "MOH", "member", "role", "ops", "admin"],
+        )
+        .code(1)
+        .stderr(predicate::str::contains("last owner"));
+    device
+        .run(Some("ops"), &["--org", "MOH", "member", "remove", "ops"])
+        .code(1)
+        .stderr(predicate::str::contains("last owner"));
+
+    // Any org-scoped command with no active org.
+    device
+        .run(
+            Some("root"),
+            &[
+                "--org",
+                "MOH",
+                "user",
+                "add",
+                "drifter",
+                "--name",
+                "D R",
+                "--no-personal-org",
+            ],
+        )
+        .success();
+    device
+        .run(
+            Some("root"),
+            &["--org", "MOH", "member", "remove", "drifter"],
+        )
+        .success();
+    device
+        .run(Some("drifter"), &["org", "show"])
+        .code(3)
+        .stderr(predicate::str::contains("No organization is active"));
+    device.run(Some("drifter"), &["member", "list"]).code(3);
+    assert!(device.denied("drifter", "org.view"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_every_command_has_help() {
+    let device = Device::new();
+    device
+        .run(None, &["org", "list"])
+        .code(2)
+        .stderr(predicate::str::contains("--user NAME"));
+    device.run(None, &["frobnicate"]).code(2);
+    device
+        .run(Some("root"), &["member", "role", "x", "emperor"])
+        .code(2);
+    let commands: [&[&str]; 16] = [
+        &[],
+        &["init"],
+        &["user"],
+        &["user", "add"],
+        &["org"],
+        &["org", "list"],
+        &["org", "switch"],
+        &["org", "show"],
+        &["org", "create"],
+        &["org", "import"],
+        &["member", "list"],
+        &["member", "add"],
+        &["member", "role"],
+        &["member", "remove"],
+        &["audit", "list"],
+        &["audit", "show"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        device
+            .run(None, &args)
+            .success()
+            .stdout(predicate::str::contains("Usage: sitebook"));
+    }
+}
+
+#[test]
+fn json_errors_are_one_object_with_a_code() {
+    let device = populated();
+    let assert = device
+        .run(Some("vic"), &["--json", "member", "add", "field"])
+        .code(3);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let error: Value = serde_json::from_str(stderr.trim()).expect("one JSON object");
+    assert_eq!(error["code"], "denied");
+    assert!(error["message"].as_str().unwrap().contains("MOH"));
+}
+
+#[test]
+fn no_password_and_no_terminal_is_a_usage_error_not_a_hang() {
+    let device = populated();
+    let mut command = Command::cargo_bin("sitebook").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(device.dir.path())
+        .args(["--user", "root", "org", "list"])
+        .env_remove("SITEBOOK_PASSWORD")
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("SITEBOOK_PASSWORD"));
+}

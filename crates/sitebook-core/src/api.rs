@@ -1,0 +1,320 @@
+//! The operations the CLI and the desktop shell call. Each is a few lines that sign in, pass
+//! the gate and call a tenancy or store function; both faces stay thin because the work is here.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::clock::Clock;
+use crate::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
+use crate::error::{Error, Result};
+use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
+use crate::tenancy::audit::{self, AuditEntry, AuditEvent, AuditFilter, Outcome};
+use crate::tenancy::gate::{authorize, authorize_all_orgs_audit, authorize_global, OrgScope};
+use crate::tenancy::memberships::{self, MemberView};
+use crate::tenancy::orgs::{self, ImportReport, NewOrg, OrgDetails};
+use crate::tenancy::session::{self, OrgChoice, Remember, Session};
+use crate::{store, Ctx};
+
+/// How to open the core.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub data_dir: PathBuf,
+    pub clock: Clock,
+    /// The device name written to audit rows; the host name when `None`.
+    pub device: Option<String>,
+}
+
+impl OpenOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            clock: Clock::system(),
+            device: None,
+        }
+    }
+}
+
+/// The signed-in state as a face shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SessionView {
+    pub user: UserView,
+    pub active_org: Option<OrgChoice>,
+    /// True when the user may change nothing in the active org.
+    pub read_only: bool,
+}
+
+/// What the desktop app needs to know before anyone signs in.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppStatus {
+    pub needs_setup: bool,
+    pub session: Option<SessionView>,
+    pub data_dir: String,
+    pub device: String,
+}
+
+/// The core, opened on one data dir.
+#[derive(Clone)]
+pub struct Sitebook {
+    ctx: Ctx,
+    data_dir: PathBuf,
+}
+
+impl Sitebook {
+    pub async fn open(options: OpenOptions) -> Result<Self> {
+        let db = store::open(&options.data_dir).await?;
+        let device = options
+            .device
+            .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
+        Ok(Self {
+            ctx: Ctx {
+                db,
+                clock: options.clock,
+                device,
+            },
+            data_dir: options.data_dir,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn device(&self) -> &str {
+        &self.ctx.device
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.ctx.clock
+    }
+
+    /// The raw pool, bypassing the gate. Only for test fixtures and benchmark seeding, which
+    /// must build thousands of rows faster than the real API allows; product code never calls it.
+    #[doc(hidden)]
+    pub fn unscoped_pool_for_tests(&self) -> &sqlx::SqlitePool {
+        &self.ctx.db
+    }
+
+    /// The context the gate functions take.
+    pub fn context(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    /// The one gate, for faces that need a verdict before they act (and for tests that pin it).
+    pub async fn authorize(&self, session: &Session, action: Action) -> Result<OrgScope> {
+        authorize(&self.ctx, session, action).await
+    }
+
+    pub async fn needs_setup(&self) -> Result<bool> {
+        accounts::no_accounts_yet(&self.ctx).await
+    }
+
+    /// The first account on this device: a superuser with a personal organization. Refused once
+    /// any account exists.
+    pub async fn init_first_account(
+        &self,
+        username: &str,
+        full_name: &str,
+        password: Password,
+    ) -> Result<Session> {
+        let mut tx = self.ctx.db.begin().await?;
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
+        if existing > 0 {
+            return Err(Error::Conflict(
+                "This device already has accounts; `init` only creates the first one. Sign in \
+                 and use `user add`."
+                    .into(),
+            ));
+        }
+        let user = accounts::insert_account(
+            &self.ctx,
+            &mut tx,
+            NewAccount {
+                username: username.into(),
+                full_name: full_name.into(),
+                kind: UserKind::Superuser,
+                password,
+                personal_org: true,
+            },
+        )
+        .await?;
+        AuditEvent::new("account.create", Outcome::Success)
+            .by(&user)
+            .object("user", &user.username)
+            .reason("first account on this device (superuser)")
+            .write_with(&self.ctx, &mut *tx)
+            .await?;
+        tx.commit().await?;
+        let active = session::resolve_default_org(&self.ctx, &user).await?;
+        Ok(Session::new(user, active))
+    }
+
+    /// Signs in and resolves the active org: `org` if given (not remembered), else the
+    /// default order.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: Password,
+        org: Option<&str>,
+    ) -> Result<Session> {
+        let user = accounts::sign_in(&self.ctx, username, password).await?;
+        let mut session = Session::new(user, None);
+        match org {
+            Some(code) => {
+                session::enter_org(&self.ctx, &mut session, code, Remember::No).await?;
+            }
+            None => {
+                let active = session::resolve_default_org(&self.ctx, session.user()).await?;
+                session.set_active(active);
+            }
+        }
+        Ok(session)
+    }
+
+    pub async fn view(&self, session: &Session) -> Result<SessionView> {
+        let active_org = match session.active_org() {
+            Some(active) => session::picker(&self.ctx, session)
+                .await?
+                .into_iter()
+                .find(|choice| choice.code == active.code),
+            None => None,
+        };
+        Ok(SessionView {
+            user: session.user().into(),
+            read_only: active_org
+                .as_ref()
+                .is_none_or(|org| org.role.is_read_only()),
+            active_org,
+        })
+    }
+
+    /// The organizations this user may enter, with the active one marked.
+    pub async fn org_list(&self, session: &Session) -> Result<Vec<OrgChoice>> {
+        session::picker(&self.ctx, session).await
+    }
+
+    /// Switches the active org and remembers the choice for next time.
+    pub async fn org_switch(&self, session: &mut Session, code: &str) -> Result<()> {
+        session::enter_org(&self.ctx, session, code, Remember::Yes).await
+    }
+
+    pub async fn org_show(&self, session: &Session) -> Result<OrgDetails> {
+        let scope = authorize(&self.ctx, session, Action::OrgView).await?;
+        orgs::details(&self.ctx, &scope).await
+    }
+
+    pub async fn org_create(&self, session: &Session, new: NewOrg) -> Result<()> {
+        let grant = authorize_global(&self.ctx, session, GlobalAction::OrgCreate).await?;
+        orgs::create(&self.ctx, &grant, session.user(), new).await
+    }
+
+    pub async fn org_import(
+        &self,
+        session: &Session,
+        file_name: &str,
+        csv_text: &str,
+    ) -> Result<ImportReport> {
+        let grant = authorize_global(&self.ctx, session, GlobalAction::OrgImport).await?;
+        orgs::import_csv(&self.ctx, &grant, session.user(), file_name, csv_text).await
+    }
+
+    /// Creates an account. Standard accounts are added to the active org (default role member)
+    /// by its owners and admins; other kinds, or an account outside any org, need a superuser.
+    pub async fn user_add(
+        &self,
+        session: &Session,
+        new: NewAccount,
+        role: Option<MembershipRole>,
+    ) -> Result<UserView> {
+        let joins_active_org = new.kind == UserKind::Standard || role.is_some();
+        if new.kind != UserKind::Standard || session.active_org().is_none() {
+            authorize_global(&self.ctx, session, GlobalAction::AccountCreate).await?;
+        }
+        let scope = if joins_active_org && session.active_org().is_some() {
+            let scope = authorize(&self.ctx, session, Action::MembersManage).await?;
+            if role == Some(MembershipRole::Owner) {
+                authorize(&self.ctx, session, Action::OwnersManage).await?;
+            }
+            Some(scope)
+        } else if role.is_some() {
+            return Err(Error::NoActiveOrg);
+        } else {
+            None
+        };
+        let mut tx = self.ctx.db.begin().await?;
+        let user = accounts::insert_account(&self.ctx, &mut tx, new).await?;
+        let mut event = AuditEvent::new("account.create", Outcome::Success)
+            .by(session.user())
+            .object("user", &user.username)
+            .reason(format!("kind {}", user.kind.as_str()));
+        if let Some(scope) = &scope {
+            let role = role.unwrap_or(MembershipRole::Member);
+            accounts::insert_membership(&self.ctx, &mut tx, scope.org_id(), user.id, role).await?;
+            event = event.in_scope(scope).reason(format!(
+                "kind {}, role {}",
+                user.kind.as_str(),
+                role.as_str()
+            ));
+        }
+        event.write_with(&self.ctx, &mut *tx).await?;
+        tx.commit().await?;
+        Ok((&user).into())
+    }
+
+    pub async fn member_list(&self, session: &Session) -> Result<Vec<MemberView>> {
+        let scope = authorize(&self.ctx, session, Action::MembersView).await?;
+        memberships::list(&self.ctx, &scope).await
+    }
+
+    pub async fn member_add(
+        &self,
+        session: &Session,
+        username: &str,
+        role: MembershipRole,
+    ) -> Result<MemberView> {
+        memberships::add(&self.ctx, session, username, role).await
+    }
+
+    pub async fn member_set_role(
+        &self,
+        session: &Session,
+        username: &str,
+        role: MembershipRole,
+    ) -> Result<MemberView> {
+        memberships::set_role(&self.ctx, session, username, role).await
+    }
+
+    pub async fn member_remove(&self, session: &Session, username: &str) -> Result<()> {
+        memberships::remove(&self.ctx, session, username).await
+    }
+
+    /// Superusers and oversight read every org's rows; owners and admins read their org's.
+    pub async fn audit_list(
+        &self,
+        session: &Session,
+        filter: AuditFilter,
+    ) -> Result<Vec<AuditEntry>> {
+        if UserKind::reads_every_audit(session.user().kind) {
+            let grant = authorize_all_orgs_audit(&self.ctx, session).await?;
+            return audit::list_all(&self.ctx, &grant, filter).await;
+        }
+        let scope = authorize(&self.ctx, session, Action::AuditView).await?;
+        audit::list_for_org(&self.ctx, &scope, filter).await
+    }
+
+    pub async fn audit_show(&self, session: &Session, id: i64) -> Result<AuditEntry> {
+        if UserKind::reads_every_audit(session.user().kind) {
+            let grant = authorize_all_orgs_audit(&self.ctx, session).await?;
+            return audit::get_any(&self.ctx, &grant, id).await;
+        }
+        let scope = authorize(&self.ctx, session, Action::AuditView).await?;
+        audit::get_in_org(&self.ctx, &scope, id).await
+    }
+}

@@ -1,0 +1,1735 @@
+//! Bills (DOMAIN.md §2): the tender premium, the bill chain, excess-over-estimate (AE) rows,
+//! and the math of the first (8-column) and Nth (11-column) bills.
+//!
+//! A bill is evidence, so the output of [`first_bill`] and [`nth_bill`] is a complete, plain
+//! description of the document: every row, every total, the labels, the title and the amount in
+//! words. Renderers (PDF, XLSX, the UI preview) draw it and do no arithmetic, so they cannot
+//! disagree with each other or with this module.
+//!
+//! Rules followed, and decisions where DOMAIN.md is silent:
+//! - Row amounts are `ROUND2(qty × rate)`; sub totals are sums of rounded rows; the T.P line is
+//!   `ROUND2(Sub × p/100)`, printed positive with `Add … Excess` / `Deduct … Less`.
+//! - Quantities are matched to estimate items by serial (`sl_no`, trimmed). An estimate with a
+//!   repeated serial cannot be billed by serial, so that is an error rather than a guess.
+//! - An item missing from the quantities means "no work since the previous bill": zero on a
+//!   first bill, the previous till-date quantity on an Nth bill. Every estimate item gets a
+//!   row, in estimate order, so serials line up with the estimate and the measurement book.
+//! - "Previous" is the immediately previous bill's till-date *quantity*; its amount is
+//!   recomputed with the same rule and rate, which reproduces that bill's figure exactly.
+//! - On an Nth bill the since-last column is `F − H` on every line, the T.P and Total lines
+//!   included (rather than a premium recomputed on the since-last sub total). Payments over the
+//!   whole chain then add up to the final till-date total to the paisa, with no rounding drift.
+//! - AE rows: a quantity above the estimate quantity is split into a row capped at the
+//!   estimate quantity and an `AE<n>` row for the excess ([`split_at_estimate`]). The excess
+//!   amount is `ROUND2(qty × rate) − ROUND2(capped × rate)`, so the two rows always add up to
+//!   what the unsplit row would have been; it can differ from `ROUND2(excess × rate)` by at
+//!   most 0.01. On an Nth bill the previous quantity is split at the same cap.
+//! - Input problems are collected, not stopped at the first, so a user fixing a 500-row
+//!   quantities file sees every mistake at once.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::estimate::EstimateItem;
+use super::money::{amount, format_percent, percent_of, round2, within_limit, LabelledAmount};
+use super::titles::bill_title;
+use super::words::amount_in_words;
+
+// ---------------------------------------------------------------------------------------------
+// Tender premium
+// ---------------------------------------------------------------------------------------------
+
+/// Whether the accepted tender is above (Excess) or below (Less) the estimate rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TpType {
+    /// The contractor quoted above the estimate: the premium is added.
+    Excess,
+    /// The contractor quoted below the estimate: the premium is deducted.
+    Less,
+}
+
+/// A tender premium: a percentage in `0..=100` and its direction.
+///
+/// The fields are private so that an out-of-range percentage cannot be built, nor read from
+/// storage: deserializing goes through the same check as [`TenderPremium::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "TenderPremiumFields")]
+pub struct TenderPremium {
+    percent: Decimal,
+    kind: TpType,
+}
+
+#[derive(Deserialize)]
+struct TenderPremiumFields {
+    percent: Decimal,
+    kind: TpType,
+}
+
+impl TryFrom<TenderPremiumFields> for TenderPremium {
+    type Error = TenderPremiumError;
+
+    fn try_from(fields: TenderPremiumFields) -> Result<Self, Self::Error> {
+        Self::new(fields.percent, fields.kind)
+    }
+}
+
+/// A tender premium that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TenderPremiumError {
+    /// The percentage is below 0 or above 100.
+    #[error("tender premium must be between 0 and 100 percent, got {percent} %")]
+    OutOfRange {
+        /// The percentage given.
+        percent: Decimal,
+    },
+}
+
+impl TenderPremium {
+    /// Validates and builds a premium; `percent` must be within `0..=100`.
+    pub fn new(percent: Decimal, kind: TpType) -> Result<Self, TenderPremiumError> {
+        if percent < Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
+            return Err(TenderPremiumError::OutOfRange { percent });
+        }
+        Ok(Self { percent, kind })
+    }
+
+    /// The percentage, `0..=100`.
+    pub fn percent(&self) -> Decimal {
+        self.percent
+    }
+
+    /// Excess or Less.
+    pub fn kind(&self) -> TpType {
+        self.kind
+    }
+
+    /// `ROUND2(base × p/100)`, always positive for a positive base: the figure as printed.
+    pub fn amount_on(&self, base: Decimal) -> Decimal {
+        percent_of(base, self.percent)
+    }
+
+    /// The premium with its effect's sign: added for Excess, subtracted for Less.
+    pub fn signed_amount_on(&self, base: Decimal) -> Decimal {
+        self.signed(self.amount_on(base))
+    }
+
+    /// Applies this premium's sign to an already computed premium figure.
+    pub fn signed(&self, premium: Decimal) -> Decimal {
+        match self.kind {
+            TpType::Excess => premium,
+            // Through round2 so that a zero premium never prints as -0.00.
+            TpType::Less => round2(-premium),
+        }
+    }
+
+    /// The bill's T.P label: `Add T.P @ 5 % Excess` or `Deduct T.P @ 4.5 % Less`.
+    pub fn bill_label(&self) -> String {
+        let percent = format_percent(self.percent);
+        match self.kind {
+            TpType::Excess => format!("Add T.P @ {percent} % Excess"),
+            TpType::Less => format!("Deduct T.P @ {percent} % Less"),
+        }
+    }
+
+    /// The estimate footer's T.P label: `Add Excess T.P @ 5 %` or `Deduct Less T.P @ 5 %`.
+    pub fn estimate_label(&self) -> String {
+        let percent = format_percent(self.percent);
+        match self.kind {
+            TpType::Excess => format!("Add Excess T.P @ {percent} %"),
+            TpType::Less => format!("Deduct Less T.P @ {percent} %"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bill chain
+// ---------------------------------------------------------------------------------------------
+
+/// The kind of bill a user asks for (the CLI's `first-part|first-final|nth-part|nth-final`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BillKind {
+    /// Bill 1, a running-account (part) payment.
+    FirstPart,
+    /// Bill 1, which is also the last.
+    FirstFinal,
+    /// Bill 2 or later, a part payment.
+    NthPart,
+    /// Bill 2 or later, closing the chain.
+    NthFinal,
+}
+
+impl BillKind {
+    /// Whether this is bill 1 (8 columns) rather than an Nth bill (11 columns).
+    pub fn is_first(self) -> bool {
+        matches!(self, Self::FirstPart | Self::FirstFinal)
+    }
+
+    /// Whether this bill closes the chain.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::FirstFinal | Self::NthFinal)
+    }
+}
+
+/// Why a bill cannot be added to an estimate's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ChainError {
+    /// Bill `number` is final; nothing may follow it.
+    #[error(
+        "bill {final_number} is a final bill, so no further bill can be made for this estimate"
+    )]
+    ClosedByFinal {
+        /// The final bill's number.
+        final_number: u32,
+    },
+    /// A first bill was asked for, but bills already exist.
+    #[error("a first bill already exists ({existing} bill(s) so far); make an Nth bill instead")]
+    FirstBillExists {
+        /// How many bills exist.
+        existing: u32,
+    },
+    /// An Nth bill was asked for, but there is no bill yet (bill 2 before bill 1).
+    #[error("there is no bill 1 yet; make a first bill before an Nth bill")]
+    NoPreviousBill,
+    /// A specific number was asked for that is not the next one (bill N+1 before bill N).
+    #[error(
+        "bill {requested} cannot be made yet: the next bill for this estimate is bill {expected}"
+    )]
+    OutOfSequence {
+        /// The number asked for.
+        requested: u32,
+        /// The only number that may come next.
+        expected: u32,
+    },
+    /// The stored chain skips a number.
+    #[error("the stored bills skip bill {missing}; the chain is inconsistent")]
+    MissingBill {
+        /// The first missing number.
+        missing: u32,
+    },
+    /// The stored chain has a number twice.
+    #[error("bill {number} is stored twice; the chain is inconsistent")]
+    DuplicateBill {
+        /// The repeated number.
+        number: u32,
+    },
+}
+
+/// Checks that a bill of `requested` kind may follow the `existing` bills of one estimate
+/// (each `(number, is_final)`, in any order) and returns its number.
+///
+/// Refuses any bill after a final bill, a first bill when bills exist, an Nth bill when none
+/// does, and a stored chain that is not exactly `1..=n`.
+pub fn check_next_bill(existing: &[(u32, bool)], requested: BillKind) -> Result<u32, ChainError> {
+    let mut numbers: Vec<u32> = existing.iter().map(|&(number, _)| number).collect();
+    numbers.sort_unstable();
+    for pair in numbers.windows(2) {
+        if pair[0] == pair[1] {
+            return Err(ChainError::DuplicateBill { number: pair[0] });
+        }
+    }
+    for (expected, &number) in (1u32..).zip(&numbers) {
+        if number != expected {
+            return Err(ChainError::MissingBill { missing: expected });
+        }
+    }
+    if let Some(&(final_number, _)) = existing.iter().find(|&&(_, is_final)| is_final) {
+        return Err(ChainError::ClosedByFinal { final_number });
+    }
+    // The numbers are exactly 1..=n by now, so the highest is the count.
+    let count = numbers.last().copied().unwrap_or(0);
+    match (requested.is_first(), count) {
+        (true, 0) => Ok(1),
+        (true, existing) => Err(ChainError::FirstBillExists { existing }),
+        (false, 0) => Err(ChainError::NoPreviousBill),
+        (false, existing) => Ok(existing + 1),
+    }
+}
+
+/// Like [`check_next_bill`], for a caller that names the number it wants: refuses bill N+1
+/// while bill N does not exist.
+pub fn check_requested_bill(
+    existing: &[(u32, bool)],
+    number: u32,
+    requested: BillKind,
+) -> Result<(), ChainError> {
+    let expected = check_next_bill(existing, requested)?;
+    if number == expected {
+        Ok(())
+    } else {
+        Err(ChainError::OutOfSequence {
+            requested: number,
+            expected,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Excess over estimate (AE rows)
+// ---------------------------------------------------------------------------------------------
+
+/// A quantity split at the estimate quantity, with amounts that add up exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AeSplit {
+    /// The quantity up to the estimate quantity (the item row).
+    pub within_quantity: Decimal,
+    /// `ROUND2(within_quantity × rate)`.
+    pub within_amount: Decimal,
+    /// The quantity above the estimate quantity (the `AE<n>` row), zero when none.
+    pub excess_quantity: Decimal,
+    /// `ROUND2(quantity × rate) − within_amount`, so both rows add up to the unsplit amount.
+    pub excess_amount: Decimal,
+}
+
+impl AeSplit {
+    /// Whether an `AE<n>` row is needed.
+    pub fn has_excess(&self) -> bool {
+        self.excess_quantity > Decimal::ZERO
+    }
+}
+
+/// Splits `quantity` at `estimate_quantity` (a negative estimate quantity caps at zero).
+///
+/// Used by bills and work slips alike. `within_amount + excess_amount` always equals
+/// `ROUND2(quantity × rate)`.
+pub fn split_at_estimate(quantity: Decimal, estimate_quantity: Decimal, rate: Decimal) -> AeSplit {
+    let cap = estimate_quantity.max(Decimal::ZERO);
+    let within_quantity = quantity.min(cap);
+    let excess_quantity = quantity - within_quantity;
+    let within_amount = amount(within_quantity, rate);
+    AeSplit {
+        within_quantity,
+        within_amount,
+        excess_quantity,
+        excess_amount: amount(quantity, rate) - within_amount,
+    }
+}
+
+/// Hands out `AE1`, `AE2`, … in document order; one per document.
+#[derive(Debug, Clone, Default)]
+pub struct AeNumbering {
+    issued: u32,
+}
+
+impl AeNumbering {
+    /// A fresh numbering starting at `AE1`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next label.
+    pub fn next_label(&mut self) -> String {
+        self.issued += 1;
+        format!("AE{}", self.issued)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs and their validation
+// ---------------------------------------------------------------------------------------------
+
+/// A quantity entered for one estimate item, named by its serial (a line of the CSV
+/// `sl_no,till_date_qty`, or a stored till-date figure).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemQuantity {
+    /// The estimate item's serial.
+    pub sl_no: String,
+    /// The quantity: till-date for bills, executed for work slips.
+    pub quantity: Decimal,
+}
+
+impl ItemQuantity {
+    /// Convenience constructor.
+    pub fn new(sl_no: impl Into<String>, quantity: Decimal) -> Self {
+        Self {
+            sl_no: sl_no.into(),
+            quantity,
+        }
+    }
+}
+
+/// One problem with a bill's input. Each names the item by serial and, where known, by a
+/// shortened description.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BillInputError {
+    /// A quantity was given for a serial that is not in the estimate.
+    #[error("item {sl_no}: there is no such item in the estimate")]
+    UnknownItem {
+        /// The serial given.
+        sl_no: String,
+    },
+    /// Two quantities were given for one item.
+    #[error(
+        "item {sl_no} ({}): a quantity is given more than once",
+        brief(description)
+    )]
+    DuplicateQuantity {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+    },
+    /// The estimate itself repeats a serial, so quantities cannot be matched by serial.
+    #[error("item {sl_no}: the estimate has more than one item with this serial")]
+    DuplicateSerial {
+        /// The repeated serial.
+        sl_no: String,
+    },
+    /// A negative quantity.
+    #[error(
+        "item {sl_no} ({}): quantity {quantity} is negative",
+        brief(description)
+    )]
+    NegativeQuantity {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The quantity given.
+        quantity: Decimal,
+    },
+    /// The till-date quantity is below the previous bill's, which would make since-last negative.
+    #[error(
+        "item {sl_no} ({}): till-date quantity {till_date} is below the previous bill's {previous}; \
+         enter the quantity measured up to date, not since the last bill",
+        brief(description)
+    )]
+    TillDateBelowPrevious {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The till-date quantity given.
+        till_date: Decimal,
+        /// The previous bill's till-date quantity.
+        previous: Decimal,
+    },
+    /// A quantity or rate beyond [`MAX_FIGURE`](super::money::MAX_FIGURE).
+    #[error(
+        "item {sl_no} ({}): {value} is too large to be a real quantity or rate",
+        brief(description)
+    )]
+    FigureTooLarge {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The figure given.
+        value: Decimal,
+    },
+    /// The previous bill's stored figure cannot be used (unknown item, or negative).
+    #[error("item {sl_no}: the previous bill's quantity {quantity} does not fit this estimate")]
+    InvalidPreviousQuantity {
+        /// The serial stored with the previous bill.
+        sl_no: String,
+        /// The stored quantity.
+        quantity: Decimal,
+    },
+    /// An Nth bill must be bill 2 or later.
+    #[error("an Nth bill must be bill 2 or later, not bill {number}")]
+    NotAnNthBill {
+        /// The number given.
+        number: u32,
+    },
+}
+
+/// Every problem found in a bill's input, in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{}", join_problems(problems))]
+pub struct BillInputErrors {
+    /// The problems, at least one.
+    pub problems: Vec<BillInputError>,
+}
+
+/// Joins problems into one message, `; `-separated, for the aggregate error's Display.
+pub(crate) fn join_problems<E: std::fmt::Display>(problems: &[E]) -> String {
+    let mut text = String::new();
+    for (i, problem) in problems.iter().enumerate() {
+        if i > 0 {
+            text.push_str("; ");
+        }
+        text.push_str(&problem.to_string());
+    }
+    text
+}
+
+/// A description shortened for an error message: whitespace collapsed, at most 60 characters.
+pub(crate) fn brief(description: &str) -> String {
+    const LIMIT: usize = 60;
+    let collapsed = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= LIMIT {
+        collapsed
+    } else {
+        let cut: String = collapsed.chars().take(LIMIT - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+/// Maps serials to item positions, reporting serials the estimate repeats.
+pub(crate) fn index_by_serial<'a, T>(
+    items: &'a [T],
+    serial: impl Fn(&'a T) -> &'a str,
+) -> (HashMap<&'a str, usize>, Vec<String>) {
+    let mut index = HashMap::with_capacity(items.len());
+    let mut repeated = Vec::new();
+    for (position, item) in items.iter().enumerate() {
+        let sl_no = serial(item).trim();
+        if index.insert(sl_no, position).is_some() && !repeated.iter().any(|r| r == sl_no) {
+            repeated.push(sl_no.to_owned());
+        }
+    }
+    (index, repeated)
+}
+
+/// Checks an estimate's items for repeated serials and out-of-range figures.
+fn check_items<'a>(
+    items: &'a [EstimateItem],
+    problems: &mut Vec<BillInputError>,
+) -> HashMap<&'a str, usize> {
+    let (index, repeated) = index_by_serial(items, |item| item.sl_no.as_str());
+    problems.extend(
+        repeated
+            .into_iter()
+            .map(|sl_no| BillInputError::DuplicateSerial { sl_no }),
+    );
+    for item in items {
+        for value in [item.rate, item.quantity] {
+            if !within_limit(value) {
+                problems.push(too_large(item, value));
+            }
+        }
+    }
+    index
+}
+
+fn too_large(item: &EstimateItem, value: Decimal) -> BillInputError {
+    BillInputError::FigureTooLarge {
+        sl_no: item.sl_no.clone(),
+        description: item.description.clone(),
+        value,
+    }
+}
+
+/// Places the entered quantities on the items (`None` where an item got no entry).
+fn place_quantities(
+    items: &[EstimateItem],
+    index: &HashMap<&str, usize>,
+    entries: &[ItemQuantity],
+    problems: &mut Vec<BillInputError>,
+) -> Vec<Option<Decimal>> {
+    let mut placed = vec![None; items.len()];
+    for entry in entries {
+        let Some(&position) = index.get(entry.sl_no.trim()) else {
+            problems.push(BillInputError::UnknownItem {
+                sl_no: entry.sl_no.clone(),
+            });
+            continue;
+        };
+        let item = &items[position];
+        if placed[position].is_some() {
+            problems.push(BillInputError::DuplicateQuantity {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+            });
+            continue;
+        }
+        if entry.quantity < Decimal::ZERO {
+            problems.push(BillInputError::NegativeQuantity {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                quantity: entry.quantity,
+            });
+        } else if !within_limit(entry.quantity) {
+            problems.push(too_large(item, entry.quantity));
+        }
+        placed[position] = Some(entry.quantity);
+    }
+    placed
+}
+
+/// Places the previous bill's stored figures; anything that does not fit is reported.
+fn place_previous(
+    items: &[EstimateItem],
+    index: &HashMap<&str, usize>,
+    entries: &[ItemQuantity],
+    problems: &mut Vec<BillInputError>,
+) -> Vec<Decimal> {
+    let mut placed = vec![None; items.len()];
+    for entry in entries {
+        match index.get(entry.sl_no.trim()) {
+            Some(&position)
+                if placed[position].is_none()
+                    && entry.quantity >= Decimal::ZERO
+                    && within_limit(entry.quantity) =>
+            {
+                placed[position] = Some(entry.quantity);
+            }
+            _ => problems.push(BillInputError::InvalidPreviousQuantity {
+                sl_no: entry.sl_no.clone(),
+                quantity: entry.quantity,
+            }),
+        }
+    }
+    placed.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows shared by both bill shapes
+// ---------------------------------------------------------------------------------------------
+
+/// What a document row stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    /// An estimate item (capped at the estimate quantity when an AE row follows).
+    Item,
+    /// The excess of the item above it over the estimate quantity (`AE<n>`, no serial).
+    Excess,
+    /// A work-slip item that is not in the estimate.
+    Supplemental,
+}
+
+// ---------------------------------------------------------------------------------------------
+// First bill (8 columns)
+// ---------------------------------------------------------------------------------------------
+
+/// Everything a first bill depends on; serializable so its hash can be recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstBillInput {
+    /// The estimate's items, in estimate order.
+    pub items: Vec<EstimateItem>,
+    /// Till-date quantities by serial; items not listed are billed at zero.
+    pub quantities: Vec<ItemQuantity>,
+    /// The accepted tender premium, if any.
+    pub tender_premium: Option<TenderPremium>,
+    /// Whether this first bill is also the final bill.
+    pub is_final: bool,
+}
+
+/// One row of a first bill: `S.No | Quantity | Unit | Item | Rate | Per | Unit | Amount`.
+/// The Per column always reads 1 (rates are per one unit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstBillRow {
+    /// Item or AE row.
+    pub kind: RowKind,
+    /// The serial; empty on AE rows.
+    pub serial: String,
+    /// The item description, or `AE<n>` on AE rows.
+    pub description: String,
+    /// Quantity billed on this row.
+    pub quantity: Decimal,
+    /// Plural unit, printed after the quantity.
+    pub unit: String,
+    /// Rate per one `per_unit`.
+    pub rate: Decimal,
+    /// Singular unit, printed after "1" in the Per column.
+    pub per_unit: String,
+    /// `ROUND2(quantity × rate)` (see [`split_at_estimate`] for AE rows).
+    pub amount: Decimal,
+}
+
+/// A computed first bill, ready to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstBill {
+    /// `CC First & Part Bill` or `CC First & Final Bill`.
+    pub title: String,
+    /// Always 1.
+    pub number: u32,
+    /// Whether this bill closes the chain.
+    pub is_final: bool,
+    /// Item and AE rows in estimate order.
+    pub rows: Vec<FirstBillRow>,
+    /// `Sub Total Amount`: sum of the row amounts.
+    pub sub_total: Decimal,
+    /// The T.P line, printed positive, when there is a premium.
+    pub tender_premium: Option<LabelledAmount>,
+    /// `Total` = Sub ± TP: the amount payable.
+    pub total: Decimal,
+    /// The totals block in print order: Sub Total Amount, T.P, Total.
+    pub totals: Vec<LabelledAmount>,
+    /// The Total in words.
+    pub amount_in_words: String,
+}
+
+/// Computes a first bill (DOMAIN.md §2, 8 columns).
+pub fn first_bill(input: &FirstBillInput) -> Result<FirstBill, BillInputErrors> {
+    let mut problems = Vec::new();
+    let index = check_items(&input.items, &mut problems);
+    let quantities = place_quantities(&input.items, &index, &input.quantities, &mut problems);
+    if !problems.is_empty() {
+        return Err(BillInputErrors { problems });
+    }
+
+    let mut numbering = AeNumbering::new();
+    let mut rows = Vec::with_capacity(input.items.len());
+    for (item, quantity) in input.items.iter().zip(quantities) {
+        let split = split_at_estimate(quantity.unwrap_or_default(), item.quantity, item.rate);
+        let row = |kind, serial: &str, description: String, quantity, amount| FirstBillRow {
+            kind,
+            serial: serial.to_owned(),
+            description,
+            quantity,
+            unit: item.unit.clone(),
+            rate: item.rate,
+            per_unit: item.per_unit.clone(),
+            amount,
+        };
+        rows.push(row(
+            RowKind::Item,
+            &item.sl_no,
+            item.description.clone(),
+            split.within_quantity,
+            split.within_amount,
+        ));
+        if split.has_excess() {
+            rows.push(row(
+                RowKind::Excess,
+                "",
+                numbering.next_label(),
+                split.excess_quantity,
+                split.excess_amount,
+            ));
+        }
+    }
+
+    let sub_total = round2(rows.iter().map(|row| row.amount).sum());
+    let mut totals = vec![LabelledAmount::new("Sub Total Amount", sub_total)];
+    let (tender_premium, total) = match input.tender_premium {
+        Some(tp) => {
+            let premium = tp.amount_on(sub_total);
+            (
+                Some(LabelledAmount::new(tp.bill_label(), premium)),
+                sub_total + tp.signed(premium),
+            )
+        }
+        None => (None, sub_total),
+    };
+    totals.extend(tender_premium.clone());
+    totals.push(LabelledAmount::new("Total", total));
+
+    Ok(FirstBill {
+        title: bill_title(1, input.is_final),
+        number: 1,
+        is_final: input.is_final,
+        rows,
+        sub_total,
+        tender_premium,
+        total,
+        totals,
+        amount_in_words: amount_in_words(total),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nth bill (11 columns)
+// ---------------------------------------------------------------------------------------------
+
+/// Everything an Nth bill depends on; serializable so its hash can be recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NthBillInput {
+    /// The bill number, 2 or more (see [`check_next_bill`]).
+    pub number: u32,
+    /// Whether this bill closes the chain.
+    pub is_final: bool,
+    /// The estimate's items, in estimate order.
+    pub items: Vec<EstimateItem>,
+    /// Till-date quantities by serial; items not listed keep the previous bill's quantity.
+    pub till_date: Vec<ItemQuantity>,
+    /// The immediately previous bill's till-date quantities (not a sum of earlier bills).
+    pub previous_till_date: Vec<ItemQuantity>,
+    /// The accepted tender premium, if any.
+    pub tender_premium: Option<TenderPremium>,
+}
+
+/// A quantity and its amount: one pair of columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuantityAmount {
+    /// The quantity.
+    pub quantity: Decimal,
+    /// Its amount, rounded.
+    pub amount: Decimal,
+}
+
+/// One figure in each of the Nth bill's three amount columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NthBillFigures {
+    /// Total value till date (column F).
+    pub till_date: Decimal,
+    /// Deduct previous measurements (column H).
+    pub previous: Decimal,
+    /// Since last measurements (column J) = F − H.
+    pub since_last: Decimal,
+}
+
+/// One row of an Nth bill: `S.No | Item | Quantity Till Date | Unit | Rate per Unit | Total
+/// Value till date | Previous (Qty, Amount) | Since Last (Qty, Amount) | Remarks`. The Remarks
+/// column is left for the engineer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NthBillRow {
+    /// Item or AE row.
+    pub kind: RowKind,
+    /// The serial; empty on AE rows.
+    pub serial: String,
+    /// The item description, or `AE<n>` on AE rows.
+    pub description: String,
+    /// Plural unit.
+    pub unit: String,
+    /// Rate per unit (column E).
+    pub rate: Decimal,
+    /// Till-date quantity C and value F = ROUND2(C × E).
+    pub till_date: QuantityAmount,
+    /// Previous bill's quantity G and amount H.
+    pub previous: QuantityAmount,
+    /// Since-last quantity I = C − G and amount J = F − H.
+    pub since_last: QuantityAmount,
+}
+
+/// A totals line of an Nth bill with a figure in each amount column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NthBillTotalLine {
+    /// `Sub Total Amount`, the T.P label, or `Total`.
+    pub label: String,
+    /// The figures in F, H and J.
+    pub figures: NthBillFigures,
+}
+
+/// A computed Nth bill, ready to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NthBill {
+    /// `CC Second & Part Bill`, `CC 11th & Final Bill`, …
+    pub title: String,
+    /// The bill number.
+    pub number: u32,
+    /// Whether this bill closes the chain.
+    pub is_final: bool,
+    /// Item and AE rows in estimate order.
+    pub rows: Vec<NthBillRow>,
+    /// Sums of the rows in F, H and J.
+    pub sub_total: NthBillFigures,
+    /// The T.P line (printed positive) when there is a premium.
+    pub tender_premium: Option<NthBillTotalLine>,
+    /// Sub ± TP in each column.
+    pub total: NthBillFigures,
+    /// The totals block in print order: Sub Total Amount, T.P, Total.
+    pub totals: Vec<NthBillTotalLine>,
+    /// The amount payable now: J on the Total line.
+    pub amount_payable: Decimal,
+    /// The amount payable in words.
+    pub amount_in_words: String,
+}
+
+/// Computes an Nth bill (DOMAIN.md §2, 11 columns).
+pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
+    let mut problems = Vec::new();
+    if input.number < 2 {
+        problems.push(BillInputError::NotAnNthBill {
+            number: input.number,
+        });
+    }
+    let index = check_items(&input.items, &mut problems);
+    let till_date = place_quantities(&input.items, &index, &input.till_date, &mut problems);
+    let previous = place_previous(
+        &input.items,
+        &index,
+        &input.previous_till_date,
+        &mut problems,
+    );
+
+    // Nothing since the last bill unless told otherwise.
+    let till_date: Vec<Decimal> = till_date
+        .iter()
+        .zip(&previous)
+        .map(|(entered, &previous)| entered.unwrap_or(previous))
+        .collect();
+    for ((item, &till), &prev) in input.items.iter().zip(&till_date).zip(&previous) {
+        if till >= Decimal::ZERO && till < prev {
+            problems.push(BillInputError::TillDateBelowPrevious {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                till_date: till,
+                previous: prev,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(BillInputErrors { problems });
+    }
+
+    let mut numbering = AeNumbering::new();
+    let mut rows = Vec::with_capacity(input.items.len());
+    for ((item, &till), &prev) in input.items.iter().zip(&till_date).zip(&previous) {
+        let now = split_at_estimate(till, item.quantity, item.rate);
+        let before = split_at_estimate(prev, item.quantity, item.rate);
+        let row = |kind,
+                   serial: &str,
+                   description: String,
+                   now: QuantityAmount,
+                   before: QuantityAmount| {
+            NthBillRow {
+                kind,
+                serial: serial.to_owned(),
+                description,
+                unit: item.unit.clone(),
+                rate: item.rate,
+                till_date: now,
+                previous: before,
+                since_last: QuantityAmount {
+                    quantity: now.quantity - before.quantity,
+                    amount: round2(now.amount - before.amount),
+                },
+            }
+        };
+        rows.push(row(
+            RowKind::Item,
+            &item.sl_no,
+            item.description.clone(),
+            QuantityAmount {
+                quantity: now.within_quantity,
+                amount: now.within_amount,
+            },
+            QuantityAmount {
+                quantity: before.within_quantity,
+                amount: before.within_amount,
+            },
+        ));
+        if now.has_excess() {
+            rows.push(row(
+                RowKind::Excess,
+                "",
+                numbering.next_label(),
+                QuantityAmount {
+                    quantity: now.excess_quantity,
+                    amount: now.excess_amount,
+                },
+                QuantityAmount {
+                    quantity: before.excess_quantity,
+                    amount: before.excess_amount,
+                },
+            ));
+        }
+    }
+
+    let column_sum = |pick: fn(&NthBillRow) -> Decimal| round2(rows.iter().map(pick).sum());
+    let sub_total = NthBillFigures {
+        till_date: column_sum(|row| row.till_date.amount),
+        previous: column_sum(|row| row.previous.amount),
+        since_last: column_sum(|row| row.since_last.amount),
+    };
+    let mut totals = vec![NthBillTotalLine {
+        label: "Sub Total Amount".to_owned(),
+        figures: sub_total,
+    }];
+    let (tender_premium, total) = match input.tender_premium {
+        Some(tp) => {
+            let till_date = tp.amount_on(sub_total.till_date);
+            let previous = tp.amount_on(sub_total.previous);
+            let premium = NthBillFigures {
+                till_date,
+                previous,
+                // F − H, so that payments over the chain add up exactly (see the module doc).
+                since_last: till_date - previous,
+            };
+            let total = NthBillFigures {
+                till_date: sub_total.till_date + tp.signed(premium.till_date),
+                previous: sub_total.previous + tp.signed(premium.previous),
+                since_last: sub_total.since_last + tp.signed(premium.since_last),
+            };
+            let line = NthBillTotalLine {
+                label: tp.bill_label(),
+                figures: premium,
+            };
+            (Some(line), total)
+        }
+        None => (None, sub_total),
+    };
+    totals.extend(tender_premium.clone());
+    totals.push(NthBillTotalLine {
+        label: "Total".to_owned(),
+        figures: total,
+    });
+
+    Ok(NthBill {
+        title: bill_title(input.number, input.is_final),
+        number: input.number,
+        is_final: input.is_final,
+        rows,
+        sub_total,
+        tender_premium,
+        total,
+        totals,
+        amount_payable: total.since_last,
+        amount_in_words: amount_in_words(total.since_last),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::half_up_reference;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn item(sl_no: &str, quantity: Decimal, rate: Decimal) -> EstimateItem {
+        EstimateItem {
+            sl_no: sl_no.to_owned(),
+            description: format!("Item {sl_no} description"),
+            quantity,
+            unit: "Nos".to_owned(),
+            rate,
+            per_unit: "No".to_owned(),
+            amount: amount(quantity, rate),
+        }
+    }
+
+    fn tp(percent: Decimal, kind: TpType) -> Option<TenderPremium> {
+        Some(TenderPremium::new(percent, kind).unwrap())
+    }
+
+    fn first(
+        items: Vec<EstimateItem>,
+        quantities: Vec<ItemQuantity>,
+        premium: Option<TenderPremium>,
+    ) -> FirstBill {
+        first_bill(&FirstBillInput {
+            items,
+            quantities,
+            tender_premium: premium,
+            is_final: false,
+        })
+        .unwrap()
+    }
+
+    // --- tender premium ---------------------------------------------------------------------
+
+    #[test]
+    fn tender_premium_range_is_inclusive() {
+        assert!(TenderPremium::new(dec!(0), TpType::Excess).is_ok());
+        assert!(TenderPremium::new(dec!(100), TpType::Less).is_ok());
+        for bad in [dec!(-0.01), dec!(100.01), dec!(250)] {
+            assert_eq!(
+                TenderPremium::new(bad, TpType::Excess),
+                Err(TenderPremiumError::OutOfRange { percent: bad })
+            );
+        }
+    }
+
+    /// Deserializes from string fields with serde's own value deserializer (no format crate).
+    fn premium_from(percent: &str, kind: &str) -> Result<TenderPremium, serde::de::value::Error> {
+        use serde::de::value::MapDeserializer;
+        TenderPremium::deserialize(MapDeserializer::new(
+            [("percent", percent), ("kind", kind)].into_iter(),
+        ))
+    }
+
+    #[test]
+    fn tender_premium_cannot_be_deserialized_out_of_range() {
+        assert_eq!(
+            premium_from("4.5", "less").unwrap(),
+            TenderPremium::new(dec!(4.5), TpType::Less).unwrap()
+        );
+        let bad = premium_from("101", "excess").unwrap_err();
+        assert!(bad.to_string().contains("between 0 and 100"), "{bad}");
+        assert!(premium_from("5", "sideways").is_err());
+    }
+
+    #[test]
+    fn tender_premium_labels() {
+        assert_eq!(
+            tp(dec!(4.5), TpType::Less).unwrap().bill_label(),
+            "Deduct T.P @ 4.5 % Less"
+        );
+        assert_eq!(
+            tp(dec!(5.00), TpType::Excess).unwrap().bill_label(),
+            "Add T.P @ 5 % Excess"
+        );
+    }
+
+    // --- chain ------------------------------------------------------------------------------
+
+    #[test]
+    fn chain_accepts_the_next_bill() {
+        assert_eq!(check_next_bill(&[], BillKind::FirstPart), Ok(1));
+        assert_eq!(check_next_bill(&[], BillKind::FirstFinal), Ok(1));
+        assert_eq!(check_next_bill(&[(1, false)], BillKind::NthPart), Ok(2));
+        assert_eq!(
+            check_next_bill(&[(2, false), (1, false)], BillKind::NthFinal),
+            Ok(3)
+        );
+        assert_eq!(
+            check_requested_bill(&[(1, false)], 2, BillKind::NthPart),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn chain_refuses_out_of_order_bills() {
+        assert_eq!(
+            check_next_bill(&[], BillKind::NthPart),
+            Err(ChainError::NoPreviousBill)
+        );
+        assert_eq!(
+            check_next_bill(&[(1, false)], BillKind::FirstPart),
+            Err(ChainError::FirstBillExists { existing: 1 })
+        );
+        assert_eq!(
+            check_requested_bill(&[(1, false)], 3, BillKind::NthPart),
+            Err(ChainError::OutOfSequence {
+                requested: 3,
+                expected: 2
+            })
+        );
+        assert_eq!(
+            check_requested_bill(&[], 2, BillKind::NthPart),
+            Err(ChainError::NoPreviousBill)
+        );
+    }
+
+    #[test]
+    fn chain_is_closed_by_a_final_bill() {
+        assert_eq!(
+            check_next_bill(&[(1, false), (2, true)], BillKind::NthPart),
+            Err(ChainError::ClosedByFinal { final_number: 2 })
+        );
+        assert_eq!(
+            check_next_bill(&[(1, true)], BillKind::FirstPart),
+            Err(ChainError::ClosedByFinal { final_number: 1 })
+        );
+    }
+
+    #[test]
+    fn chain_reports_inconsistent_storage() {
+        assert_eq!(
+            check_next_bill(&[(1, false), (3, false)], BillKind::NthPart),
+            Err(ChainError::MissingBill { missing: 2 })
+        );
+        assert_eq!(
+            check_next_bill(&[(1, false), (1, false)], BillKind::NthPart),
+            Err(ChainError::DuplicateBill { number: 1 })
+        );
+        assert_eq!(
+            check_next_bill(&[(0, false)], BillKind::NthPart),
+            Err(ChainError::MissingBill { missing: 1 })
+        );
+    }
+
+    // --- AE split ---------------------------------------------------------------------------
+
+    #[test]
+    fn split_caps_at_the_estimate_quantity() {
+        let split = split_at_estimate(dec!(12), dec!(10), dec!(100));
+        assert_eq!(split.within_quantity, dec!(10));
+        assert_eq!(split.within_amount, dec!(1000.00));
+        assert_eq!(split.excess_quantity, dec!(2));
+        assert_eq!(split.excess_amount, dec!(200.00));
+        assert!(split.has_excess());
+
+        let none = split_at_estimate(dec!(8), dec!(10), dec!(100));
+        assert_eq!(
+            (none.within_quantity, none.excess_quantity),
+            (dec!(8), dec!(0))
+        );
+        assert_eq!(none.excess_amount, dec!(0));
+        assert!(!none.has_excess());
+    }
+
+    #[test]
+    fn split_keeps_the_unsplit_amount_when_rounding_bites() {
+        // Both halves are ties that round up on their own (0.005 → 0.01 each, 0.02 together),
+        // but the unsplit row is 1 × 0.01 = 0.01; the AE row carries 0.00 to keep that.
+        let split = split_at_estimate(dec!(1), dec!(0.5), dec!(0.01));
+        assert_eq!(
+            (split.within_amount, split.excess_amount),
+            (dec!(0.01), dec!(0.00))
+        );
+        // Both halves round down on their own (0.004 → 0.00), the unsplit 0.008 rounds up.
+        let split = split_at_estimate(dec!(0.8), dec!(0.4), dec!(0.01));
+        assert_eq!(
+            (split.within_amount, split.excess_amount),
+            (dec!(0.00), dec!(0.01))
+        );
+        // Usually nothing bites: 2.5 × 0.13 = 0.325 → 0.33 = 0.26 + 0.07.
+        let split = split_at_estimate(dec!(2.5), dec!(2), dec!(0.13));
+        assert_eq!(
+            (split.within_amount, split.excess_amount),
+            (dec!(0.26), dec!(0.07))
+        );
+    }
+
+    #[test]
+    fn ae_labels_count_through_the_document() {
+        let mut numbering = AeNumbering::new();
+        let labels: Vec<String> = (0..3).map(|_| numbering.next_label()).collect();
+        assert_eq!(labels, ["AE1", "AE2", "AE3"]);
+    }
+
+    // --- first bill -------------------------------------------------------------------------
+
+    #[test]
+    fn first_bill_domain_example_less() {
+        let bill = first(
+            vec![item("1", dec!(100), dec!(500))],
+            vec![ItemQuantity::new("1", dec!(100))],
+            tp(dec!(4.5), TpType::Less),
+        );
+        assert_eq!(bill.title, "CC First & Part Bill");
+        assert_eq!(bill.sub_total, dec!(50000.00));
+        let premium = bill.tender_premium.clone().unwrap();
+        assert_eq!(premium.label, "Deduct T.P @ 4.5 % Less");
+        assert_eq!(premium.amount, dec!(2250.00));
+        assert_eq!(bill.total, dec!(47750.00));
+        assert_eq!(
+            bill.totals,
+            [
+                LabelledAmount::new("Sub Total Amount", dec!(50000.00)),
+                LabelledAmount::new("Deduct T.P @ 4.5 % Less", dec!(2250.00)),
+                LabelledAmount::new("Total", dec!(47750.00)),
+            ]
+        );
+        assert_eq!(
+            bill.amount_in_words,
+            "Rupees Forty Seven Thousand Seven Hundred Fifty Only"
+        );
+    }
+
+    #[test]
+    fn first_bill_excess_adds_and_rows_round_half_up() {
+        let bill = first(
+            vec![
+                item("1", dec!(10), dec!(10.01)),
+                item("2", dec!(4), dec!(250)),
+            ],
+            vec![
+                ItemQuantity::new("1", dec!(2.5)),
+                ItemQuantity::new("2", dec!(4)),
+            ],
+            tp(dec!(5), TpType::Excess),
+        );
+        // 2.5 × 10.01 = 25.025 rounds up to 25.03.
+        assert_eq!(bill.rows[0].amount, dec!(25.03));
+        assert_eq!(bill.sub_total, dec!(1025.03));
+        // 1025.03 × 5 % = 51.2515 → 51.25.
+        assert_eq!(bill.tender_premium.unwrap().amount, dec!(51.25));
+        assert_eq!(bill.total, dec!(1076.28));
+    }
+
+    #[test]
+    fn first_bill_without_premium_or_quantities() {
+        let bill = first(
+            vec![item("1", dec!(10), dec!(10)), item("2", dec!(5), dec!(3))],
+            vec![],
+            None,
+        );
+        assert_eq!(bill.rows.len(), 2);
+        assert!(bill
+            .rows
+            .iter()
+            .all(|row| row.quantity.is_zero() && row.amount.is_zero()));
+        assert_eq!(bill.totals.len(), 2);
+        assert_eq!(bill.total, dec!(0.00));
+        assert_eq!(bill.amount_in_words, "Rupees Zero Only");
+    }
+
+    #[test]
+    fn first_bill_final_title() {
+        let bill = first_bill(&FirstBillInput {
+            items: vec![item("1", dec!(1), dec!(1))],
+            quantities: vec![],
+            tender_premium: None,
+            is_final: true,
+        })
+        .unwrap();
+        assert_eq!(bill.title, "CC First & Final Bill");
+        assert!(bill.is_final);
+    }
+
+    #[test]
+    fn first_bill_splits_excess_into_numbered_ae_rows() {
+        let bill = first(
+            vec![
+                item("1", dec!(10), dec!(100)),
+                item("2", dec!(5), dec!(20)),
+                item("3", dec!(3), dec!(7)),
+            ],
+            vec![
+                ItemQuantity::new("1", dec!(12)),
+                ItemQuantity::new("2", dec!(5)),
+                ItemQuantity::new("3", dec!(4.5)),
+            ],
+            None,
+        );
+        let shape: Vec<(RowKind, &str, &str, Decimal, Decimal)> = bill
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.kind,
+                    r.serial.as_str(),
+                    r.description.as_str(),
+                    r.quantity,
+                    r.amount,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (
+                    RowKind::Item,
+                    "1",
+                    "Item 1 description",
+                    dec!(10),
+                    dec!(1000.00)
+                ),
+                (RowKind::Excess, "", "AE1", dec!(2), dec!(200.00)),
+                (
+                    RowKind::Item,
+                    "2",
+                    "Item 2 description",
+                    dec!(5),
+                    dec!(100.00)
+                ),
+                (
+                    RowKind::Item,
+                    "3",
+                    "Item 3 description",
+                    dec!(3),
+                    dec!(21.00)
+                ),
+                (RowKind::Excess, "", "AE2", dec!(1.5), dec!(10.50)),
+            ]
+        );
+        assert_eq!(bill.rows[1].rate, dec!(100));
+        assert_eq!(bill.rows[1].unit, "Nos");
+        assert_eq!(bill.sub_total, dec!(1331.50));
+    }
+
+    #[test]
+    fn first_bill_collects_every_problem_and_names_the_items() {
+        let err = first_bill(&FirstBillInput {
+            items: vec![
+                item("1", dec!(10), dec!(100)),
+                item("2", dec!(5), dec!(20)),
+                item("2", dec!(5), dec!(20)),
+                item("3", dec!(1), dec!(2_000_000_000_000)),
+            ],
+            quantities: vec![
+                ItemQuantity::new("1", dec!(-1)),
+                ItemQuantity::new("9", dec!(1)),
+                ItemQuantity::new(" 1 ", dec!(2)),
+            ],
+            tender_premium: None,
+            is_final: false,
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.problems,
+            [
+                BillInputError::DuplicateSerial { sl_no: "2".into() },
+                BillInputError::FigureTooLarge {
+                    sl_no: "3".into(),
+                    description: "Item 3 description".into(),
+                    value: dec!(2_000_000_000_000),
+                },
+                BillInputError::NegativeQuantity {
+                    sl_no: "1".into(),
+                    description: "Item 1 description".into(),
+                    quantity: dec!(-1),
+                },
+                BillInputError::UnknownItem { sl_no: "9".into() },
+                BillInputError::DuplicateQuantity {
+                    sl_no: "1".into(),
+                    description: "Item 1 description".into(),
+                },
+            ]
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("item 1 (Item 1 description): quantity -1 is negative"),
+            "{message}"
+        );
+        assert!(
+            message.contains("item 9: there is no such item"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn long_descriptions_are_shortened_in_messages() {
+        let long = "Earth work excavation   in all kinds of soil ".repeat(5);
+        let shown = brief(&long);
+        assert_eq!(shown.chars().count(), 60);
+        assert!(shown.starts_with("Earth work excavation in all kinds of soil Earth"));
+        assert!(shown.ends_with('…'));
+    }
+
+    // --- Nth bill ---------------------------------------------------------------------------
+
+    fn estimate() -> Vec<EstimateItem> {
+        vec![
+            item("1", dec!(10), dec!(100)),
+            item("2", dec!(20), dec!(12.5)),
+            item("3", dec!(4), dec!(1000)),
+        ]
+    }
+
+    fn nth(
+        number: u32,
+        till_date: Vec<ItemQuantity>,
+        previous: Vec<ItemQuantity>,
+        premium: Option<TenderPremium>,
+    ) -> Result<NthBill, BillInputErrors> {
+        nth_bill(&NthBillInput {
+            number,
+            is_final: false,
+            items: estimate(),
+            till_date,
+            previous_till_date: previous,
+            tender_premium: premium,
+        })
+    }
+
+    #[test]
+    fn bill_two_deducts_bill_ones_till_date_figures() {
+        let bill_one_quantities = vec![
+            ItemQuantity::new("1", dec!(4)),
+            ItemQuantity::new("2", dec!(8.4)),
+            ItemQuantity::new("3", dec!(1)),
+        ];
+        let premium = tp(dec!(4.5), TpType::Less);
+        let bill_one = first(estimate(), bill_one_quantities.clone(), premium);
+        let bill_two = nth(
+            2,
+            vec![
+                ItemQuantity::new("1", dec!(9)),
+                ItemQuantity::new("2", dec!(8.4)),
+                ItemQuantity::new("3", dec!(3)),
+            ],
+            bill_one_quantities,
+            premium,
+        )
+        .unwrap();
+
+        assert_eq!(bill_two.title, "CC Second & Part Bill");
+        for (row, previous) in bill_two.rows.iter().zip(&bill_one.rows) {
+            assert_eq!(row.previous.quantity, previous.quantity);
+            assert_eq!(row.previous.amount, previous.amount);
+        }
+        let since: Vec<(Decimal, Decimal)> = bill_two
+            .rows
+            .iter()
+            .map(|r| (r.since_last.quantity, r.since_last.amount))
+            .collect();
+        assert_eq!(
+            since,
+            [
+                (dec!(5), dec!(500.00)),
+                (dec!(0.0), dec!(0.00)),
+                (dec!(2), dec!(2000.00))
+            ]
+        );
+
+        // F: 900 + 105 + 3000 = 4005; H: 400 + 105 + 1000 = 1505; J = 2500.
+        assert_eq!(bill_two.sub_total.till_date, dec!(4005.00));
+        assert_eq!(bill_two.sub_total.previous, bill_one.sub_total);
+        assert_eq!(bill_two.sub_total.since_last, dec!(2500.00));
+        // TP: F 180.225 → 180.23; H 67.725 → 67.73 (bill 1's figure); J = 112.50.
+        let premium_line = bill_two.tender_premium.clone().unwrap();
+        assert_eq!(premium_line.label, "Deduct T.P @ 4.5 % Less");
+        assert_eq!(
+            premium_line.figures.previous,
+            bill_one.tender_premium.unwrap().amount
+        );
+        assert_eq!(
+            premium_line.figures,
+            NthBillFigures {
+                till_date: dec!(180.23),
+                previous: dec!(67.73),
+                since_last: dec!(112.50)
+            }
+        );
+        assert_eq!(bill_two.total.previous, bill_one.total);
+        assert_eq!(bill_two.amount_payable, dec!(2387.50));
+        assert_eq!(
+            bill_two.total.till_date - bill_one.total,
+            bill_two.amount_payable
+        );
+        assert_eq!(
+            bill_two.amount_in_words,
+            "Rupees Two Thousand Three Hundred Eighty Seven and Paise Fifty Only"
+        );
+        let labels: Vec<&str> = bill_two.totals.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["Sub Total Amount", "Deduct T.P @ 4.5 % Less", "Total"]
+        );
+    }
+
+    #[test]
+    fn nth_bill_keeps_previous_quantity_for_unlisted_items() {
+        let bill = nth(
+            3,
+            vec![ItemQuantity::new("1", dec!(6))],
+            vec![
+                ItemQuantity::new("1", dec!(5)),
+                ItemQuantity::new("2", dec!(3)),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(bill.title, "CC Third & Part Bill");
+        assert_eq!(bill.rows[1].till_date.quantity, dec!(3));
+        assert_eq!(bill.rows[1].since_last.quantity, dec!(0));
+        assert_eq!(bill.rows[2].till_date.quantity, dec!(0));
+        assert_eq!(bill.amount_payable, dec!(100.00));
+        assert_eq!(bill.totals.len(), 2);
+    }
+
+    #[test]
+    fn nth_bill_refuses_till_date_below_previous() {
+        let err = nth(
+            2,
+            vec![
+                ItemQuantity::new("2", dec!(7)),
+                ItemQuantity::new("3", dec!(-1)),
+            ],
+            vec![
+                ItemQuantity::new("2", dec!(8)),
+                ItemQuantity::new("7", dec!(1)),
+            ],
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.problems,
+            [
+                BillInputError::NegativeQuantity {
+                    sl_no: "3".into(),
+                    description: "Item 3 description".into(),
+                    quantity: dec!(-1),
+                },
+                BillInputError::InvalidPreviousQuantity {
+                    sl_no: "7".into(),
+                    quantity: dec!(1)
+                },
+                BillInputError::TillDateBelowPrevious {
+                    sl_no: "2".into(),
+                    description: "Item 2 description".into(),
+                    till_date: dec!(7),
+                    previous: dec!(8),
+                },
+            ]
+        );
+        assert!(err.to_string().contains(
+            "item 2 (Item 2 description): till-date quantity 7 is below the previous bill's 8"
+        ));
+    }
+
+    #[test]
+    fn nth_bill_must_not_be_bill_one() {
+        let err = nth(1, vec![], vec![], None).unwrap_err();
+        assert_eq!(err.problems, [BillInputError::NotAnNthBill { number: 1 }]);
+    }
+
+    #[test]
+    fn nth_bill_splits_excess_now_and_before() {
+        // Item 1: estimate 10. Bill 1 measured 11 (AE 1), bill 2 measures 14.
+        let bill = nth(
+            2,
+            vec![
+                ItemQuantity::new("1", dec!(14)),
+                ItemQuantity::new("3", dec!(5)),
+            ],
+            vec![
+                ItemQuantity::new("1", dec!(11)),
+                ItemQuantity::new("3", dec!(3)),
+            ],
+            None,
+        )
+        .unwrap();
+        let excess: Vec<&NthBillRow> = bill
+            .rows
+            .iter()
+            .filter(|r| r.kind == RowKind::Excess)
+            .collect();
+        assert_eq!(excess.len(), 2);
+        assert_eq!(excess[0].description, "AE1");
+        assert_eq!(
+            excess[0].till_date,
+            QuantityAmount {
+                quantity: dec!(4),
+                amount: dec!(400.00)
+            }
+        );
+        assert_eq!(
+            excess[0].previous,
+            QuantityAmount {
+                quantity: dec!(1),
+                amount: dec!(100.00)
+            }
+        );
+        assert_eq!(
+            excess[0].since_last,
+            QuantityAmount {
+                quantity: dec!(3),
+                amount: dec!(300.00)
+            }
+        );
+        assert_eq!(excess[1].description, "AE2");
+        assert_eq!(excess[1].previous.quantity, dec!(0));
+        let capped = &bill.rows[0];
+        assert_eq!(capped.till_date.quantity, dec!(10));
+        assert_eq!(capped.previous.quantity, dec!(10));
+        assert_eq!(capped.since_last.amount, dec!(0.00));
+    }
+
+    // --- properties -------------------------------------------------------------------------
+
+    fn decimal(max_mantissa: i64, scale: u32) -> impl Strategy<Value = Decimal> {
+        (0..=max_mantissa).prop_map(move |m| Decimal::new(m, scale))
+    }
+
+    fn premium() -> impl Strategy<Value = Option<TenderPremium>> {
+        proptest::option::of((0i64..=10_000, any::<bool>()).prop_map(|(bp, excess)| {
+            let kind = if excess { TpType::Excess } else { TpType::Less };
+            TenderPremium::new(Decimal::new(bp, 2), kind).unwrap()
+        }))
+    }
+
+    /// Items with estimate quantities, and a few till-date quantity levels per item that only
+    /// grow, often past the estimate so that AE rows appear.
+    fn chain_case() -> impl Strategy<Value = (Vec<EstimateItem>, Vec<Vec<Decimal>>)> {
+        proptest::collection::vec(
+            (
+                decimal(100_000, 3),
+                decimal(10_000_000, 2),
+                proptest::collection::vec(decimal(60_000, 3), 1..5),
+            ),
+            1..12,
+        )
+        .prop_map(|rows| {
+            let mut items = Vec::new();
+            let mut levels_per_item = Vec::new();
+            for (i, (quantity, rate, steps)) in rows.into_iter().enumerate() {
+                items.push(item(&(i + 1).to_string(), quantity, rate));
+                let mut running = Decimal::ZERO;
+                levels_per_item.push(
+                    steps
+                        .into_iter()
+                        .map(|step| {
+                            running += step;
+                            running
+                        })
+                        .collect::<Vec<_>>(),
+                );
+            }
+            (items, levels_per_item)
+        })
+    }
+
+    fn quantities_at(levels: &[Vec<Decimal>], bill: usize) -> Vec<ItemQuantity> {
+        levels
+            .iter()
+            .enumerate()
+            .map(|(i, steps)| {
+                ItemQuantity::new((i + 1).to_string(), steps[bill.min(steps.len() - 1)])
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn ae_split_keeps_quantity_times_rate(
+            quantity in decimal(10_000_000, 3),
+            estimate in decimal(10_000_000, 3),
+            rate in decimal(100_000_000, 2),
+        ) {
+            let split = split_at_estimate(quantity, estimate, rate);
+            prop_assert_eq!(split.within_quantity + split.excess_quantity, quantity);
+            prop_assert!(split.within_quantity <= estimate);
+            prop_assert_eq!(split.has_excess(), quantity > estimate);
+            prop_assert_eq!(split.within_amount + split.excess_amount, half_up_reference(quantity * rate));
+            prop_assert_eq!(split.within_amount, half_up_reference(split.within_quantity * rate));
+            // The documented rounding bound of the excess row.
+            prop_assert!((split.excess_amount - half_up_reference(split.excess_quantity * rate)).abs() <= dec!(0.01));
+            prop_assert_eq!(split.excess_amount.scale(), 2);
+        }
+
+        #[test]
+        fn first_bill_totals_are_the_sum_of_rows((items, levels) in chain_case(), premium in premium()) {
+            let bill = first(items.clone(), quantities_at(&levels, 0), premium);
+            let rows_sum: Decimal = bill.rows.iter().map(|r| r.amount).sum();
+            prop_assert_eq!(bill.sub_total, rows_sum);
+            let expected_premium = premium.map(|tp| half_up_reference(rows_sum * tp.percent() / dec!(100)));
+            prop_assert_eq!(bill.tender_premium.as_ref().map(|l| l.amount), expected_premium);
+            let signed = match (premium, expected_premium) {
+                (Some(tp), Some(p)) if tp.kind() == TpType::Less => -p,
+                (_, p) => p.unwrap_or_default(),
+            };
+            prop_assert_eq!(bill.total, rows_sum + signed);
+            prop_assert_eq!(bill.totals.last().unwrap().amount, bill.total);
+            // Every item's rows add up to ROUND2(entered quantity × rate).
+            for (item, q) in items.iter().zip(quantities_at(&levels, 0)) {
+                let row_at = bill.rows.iter().position(|r| r.serial == item.sl_no).unwrap();
+                let mut sum = bill.rows[row_at].amount;
+                if let Some(next) = bill.rows.get(row_at + 1).filter(|r| r.kind == RowKind::Excess) {
+                    sum += next.amount;
+                    prop_assert_eq!(next.quantity + bill.rows[row_at].quantity, q.quantity);
+                }
+                prop_assert_eq!(sum, half_up_reference(q.quantity * item.rate));
+            }
+            for (i, label) in bill.rows.iter().filter(|r| r.kind == RowKind::Excess).map(|r| &r.description).enumerate() {
+                prop_assert_eq!(label, &format!("AE{}", i + 1));
+            }
+            for figure in bill.rows.iter().map(|r| r.amount).chain(bill.totals.iter().map(|t| t.amount)) {
+                prop_assert_eq!(figure.scale(), 2);
+                prop_assert!(!figure.is_zero() || figure.is_sign_positive(), "negative zero");
+            }
+        }
+
+        #[test]
+        fn payments_over_a_chain_add_up_to_the_last_till_date_total(
+            (items, levels) in chain_case(),
+            premium in premium(),
+        ) {
+            let bills = levels.iter().map(Vec::len).max().unwrap();
+            let first_bill = first(items.clone(), quantities_at(&levels, 0), premium);
+            let mut paid = first_bill.total;
+            let mut last_total = first_bill.total;
+            for number in 1..bills {
+                let bill = nth_bill(&NthBillInput {
+                    number: number as u32 + 1,
+                    is_final: false,
+                    items: items.clone(),
+                    till_date: quantities_at(&levels, number),
+                    previous_till_date: quantities_at(&levels, number - 1),
+                    tender_premium: premium,
+                }).unwrap();
+                for row in &bill.rows {
+                    prop_assert_eq!(row.since_last.amount, row.till_date.amount - row.previous.amount);
+                    prop_assert_eq!(row.since_last.quantity, row.till_date.quantity - row.previous.quantity);
+                    prop_assert!(row.since_last.quantity >= Decimal::ZERO);
+                }
+                for line in &bill.totals {
+                    let f = line.figures;
+                    prop_assert_eq!(f.since_last, f.till_date - f.previous);
+                    for figure in [f.till_date, f.previous, f.since_last] {
+                        prop_assert_eq!(figure.scale(), 2);
+                        prop_assert!(!figure.is_zero() || figure.is_sign_positive(), "negative zero");
+                    }
+                }
+                let column = |pick: fn(&NthBillRow) -> Decimal| bill.rows.iter().map(pick).sum::<Decimal>();
+                prop_assert_eq!(bill.sub_total.till_date, column(|r| r.till_date.amount));
+                prop_assert_eq!(bill.sub_total.previous, column(|r| r.previous.amount));
+                prop_assert_eq!(bill.sub_total.since_last, column(|r| r.since_last.amount));
+                prop_assert_eq!(bill.total.previous, last_total);
+                paid += bill.amount_payable;
+                last_total = bill.total.till_date;
+            }
+            prop_assert_eq!(paid, last_total);
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The estimate model shared by the workbook parser and every document, and the estimate
+//! footer math (DOMAIN.md §1, footer rows 1–11).
+//!
+//! The parser turns an Estimate sheet into [`EstimateItem`]s; bills and work slips read those
+//! items (quantity, rate, units) and never look at the workbook again. The footer turns the
+//! item total into the sanctioned Grand Total:
+//!
+//! ```text
+//! ECV        = ROUND2(items + deduct old material)
+//! TP         = ROUND2(ECV × p/100)          (deducted instead when the premium is Less)
+//! LC, QC     = ROUND2(ECV × 1/100)          (no QC for AMC works)
+//! NAC        = ROUND2(ECV × 0.1/100)
+//! Sub Total  = ECV + TP + LC + QC + NAC
+//! GST        = ROUND2(Sub Total × 18/100)
+//! LS         = Grand Total − GST − Sub Total − special LS provisions   (balancing figure)
+//! ```
+//!
+//! Decisions where DOMAIN.md is silent:
+//! - *Deduct Old Material Cost* is always a deduction: a positive figure typed by the user is
+//!   applied as its negative, because the label already says "deduct".
+//! - An estimate normally carries an *Excess* premium (`Add Excess T.P @ p %`). A *Less*
+//!   premium is deducted and labelled `Deduct Less T.P @ p %` rather than refused.
+//! - The LS provision is a balancing figure and may come out negative when the typed Grand
+//!   Total is too small. That is reported as data ([`EstimateFooter::is_short`]), not as an
+//!   error: the workbook is the user's, and the abstract should show what it says.
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::bill::TenderPremium;
+use super::money::{amount, percent_of, round2, within_limit, LabelledAmount, MAX_FIGURE};
+
+/// Labour cess, percent of the base (ECV in an estimate, Sub Total 1 in a work slip).
+pub const LABOUR_CESS_PERCENT: Decimal = dec!(1);
+/// Quality control charge, percent of the same base; not levied on AMC works.
+pub const QUALITY_CONTROL_PERCENT: Decimal = dec!(1);
+/// NAC, percent of the same base.
+pub const NAC_PERCENT: Decimal = dec!(0.1);
+/// GST, percent of the sub total.
+pub const GST_PERCENT: Decimal = dec!(18);
+
+/// One item row of the Estimate sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimateItem {
+    /// The serial as written in the sheet (`1`, `2a`, `3.1`); items are matched on it.
+    pub sl_no: String,
+    /// The item description, often a long paragraph.
+    pub description: String,
+    /// Estimated quantity.
+    pub quantity: Decimal,
+    /// The plural unit printed next to the quantity (`Nos`, `Cum`, `Sqm`).
+    pub unit: String,
+    /// Rate per one `per_unit`.
+    pub rate: Decimal,
+    /// The singular unit the rate is quoted per (`No`, `Cum`, `Sqm`).
+    pub per_unit: String,
+    /// The amount as the workbook gives it (normally `ROUND2(quantity × rate)`).
+    pub amount: Decimal,
+}
+
+impl EstimateItem {
+    /// `ROUND2(quantity × rate)`: what the amount should be, whatever the workbook cached.
+    pub fn computed_amount(&self) -> Decimal {
+        amount(self.quantity, self.rate)
+    }
+}
+
+/// The sum of the items' amounts, rounded: the figure the estimate footer starts from.
+pub fn items_total(items: &[EstimateItem]) -> Decimal {
+    round2(items.iter().map(|item| item.amount).sum())
+}
+
+/// A typed `L.S Provision towards <name>` constant (footer row 10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecialLsProvision {
+    /// What the provision is for; printed after "L.S Provision towards".
+    pub name: String,
+    /// The constant the user typed.
+    pub amount: Decimal,
+}
+
+/// Everything the estimate footer depends on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimateFooterInput {
+    /// Sum of the item amounts (see [`items_total`]).
+    pub items_total: Decimal,
+    /// `Deduct Old Material Cost` for repair works; applied as a deduction whatever its sign.
+    pub deduct_old_material: Option<Decimal>,
+    /// The tender premium provided for in the estimate, if any.
+    pub tender_premium: Option<TenderPremium>,
+    /// Annual maintenance contract: no QC row.
+    pub is_amc: bool,
+    /// Typed `L.S Provision towards <name>` constants, in sheet order.
+    pub special_ls_provisions: Vec<SpecialLsProvision>,
+    /// The sanctioned Grand Total the user typed.
+    pub grand_total: Decimal,
+}
+
+/// The computed estimate footer: named figures for code, [`lines`](Self::lines) for renderers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimateFooter {
+    /// Deduct Old Material Cost, negative, when present.
+    pub deduct_old_material: Option<Decimal>,
+    /// Estimated contract value.
+    pub ecv: Decimal,
+    /// Tender premium, signed (negative for a Less premium), when present.
+    pub tender_premium: Option<Decimal>,
+    /// Labour cess on ECV.
+    pub labour_cess: Decimal,
+    /// Quality control on ECV; `None` for AMC works.
+    pub quality_control: Option<Decimal>,
+    /// NAC on ECV.
+    pub nac: Decimal,
+    /// ECV + TP + LC + QC + NAC.
+    pub sub_total: Decimal,
+    /// GST on the sub total.
+    pub gst: Decimal,
+    /// The balancing `L.S Provision towards unforeseen items`.
+    pub ls_provision: Decimal,
+    /// The typed special LS provisions, as given.
+    pub special_ls_provisions: Vec<SpecialLsProvision>,
+    /// The sanctioned Grand Total.
+    pub grand_total: Decimal,
+    /// The footer rows in sheet order, labelled as DOMAIN.md prints them.
+    pub lines: Vec<LabelledAmount>,
+}
+
+impl EstimateFooter {
+    /// True when the Grand Total does not cover the computed figures (negative LS provision).
+    pub fn is_short(&self) -> bool {
+        self.ls_provision < Decimal::ZERO
+    }
+}
+
+/// A footer input that cannot be computed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EstimateFooterError {
+    /// A figure beyond [`MAX_FIGURE`]; almost certainly a misread cell.
+    #[error(
+        "the estimate's {field} ({value}) is beyond the largest figure accepted ({MAX_FIGURE})"
+    )]
+    FigureTooLarge {
+        /// Which input: "item total", "grand total", …
+        field: String,
+        /// The value given.
+        value: Decimal,
+    },
+}
+
+/// Computes the estimate footer, ECV through Grand Total (DOMAIN.md §1).
+pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, EstimateFooterError> {
+    check_figure("item total", input.items_total)?;
+    check_figure("grand total", input.grand_total)?;
+    if let Some(deduct) = input.deduct_old_material {
+        check_figure("old material deduction", deduct)?;
+    }
+    for provision in &input.special_ls_provisions {
+        check_figure(
+            &format!("L.S provision towards {}", provision.name),
+            provision.amount,
+        )?;
+    }
+
+    let deduct = input.deduct_old_material.map(|d| round2(-d.abs()));
+    let ecv = round2(input.items_total + deduct.unwrap_or_default());
+    let tender_premium = input.tender_premium.map(|tp| tp.signed_amount_on(ecv));
+    let labour_cess = percent_of(ecv, LABOUR_CESS_PERCENT);
+    let quality_control = (!input.is_amc).then(|| percent_of(ecv, QUALITY_CONTROL_PERCENT));
+    let nac = percent_of(ecv, NAC_PERCENT);
+    let sub_total = ecv
+        + tender_premium.unwrap_or_default()
+        + labour_cess
+        + quality_control.unwrap_or_default()
+        + nac;
+    let gst = percent_of(sub_total, GST_PERCENT);
+    let special_total: Decimal = input
+        .special_ls_provisions
+        .iter()
+        .map(|p| round2(p.amount))
+        .sum();
+    let grand_total = round2(input.grand_total);
+    let ls_provision = grand_total - gst - sub_total - special_total;
+
+    let mut lines = Vec::new();
+    if let Some(deduct) = deduct {
+        lines.push(LabelledAmount::new("Deduct Old Material Cost", deduct));
+    }
+    lines.push(LabelledAmount::new("ECV", ecv));
+    if let (Some(tp), Some(amount)) = (input.tender_premium, tender_premium) {
+        lines.push(LabelledAmount::new(tp.estimate_label(), amount));
+    }
+    lines.push(LabelledAmount::new("Add LC @ 1 %", labour_cess));
+    if let Some(qc) = quality_control {
+        lines.push(LabelledAmount::new("Add QC @ 1 %", qc));
+    }
+    lines.push(LabelledAmount::new("Add NAC @ 0.1 %", nac));
+    lines.push(LabelledAmount::new("Sub Total", sub_total));
+    lines.push(LabelledAmount::new("Add GST @ 18 %", gst));
+    lines.push(LabelledAmount::new(
+        "L.S Provision towards unforeseen items",
+        ls_provision,
+    ));
+    for provision in &input.special_ls_provisions {
+        lines.push(LabelledAmount::new(
+            format!("L.S Provision towards {}", provision.name),
+            round2(provision.amount),
+        ));
+    }
+    lines.push(LabelledAmount::new("Grand Total", grand_total));
+
+    Ok(EstimateFooter {
+        deduct_old_material: deduct,
+        ecv,
+        tender_premium,
+        labour_cess,
+        quality_control,
+        nac,
+        sub_total,
+        gst,
+        ls_provision,
+        special_ls_provisions: input.special_ls_provisions.clone(),
+        grand_total,
+        lines,
+    })
+}
+
+fn check_figure(field: &str, value: Decimal) -> Result<(), EstimateFooterError> {
+    if within_limit(value) {
+        Ok(())
+    } else {
+        Err(EstimateFooterError::FigureTooLarge {
+            field: field.to_owned(),
+            value,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::bill::TpType;
+    use crate::domain::money::half_up_reference;
+    use proptest::prelude::*;
+
+    fn input(items_total: Decimal, grand_total: Decimal) -> EstimateFooterInput {
+        EstimateFooterInput {
+            items_total,
+            deduct_old_material: None,
+            tender_premium: Some(TenderPremium::new(dec!(5), TpType::Excess).unwrap()),
+            is_amc: false,
+            special_ls_provisions: Vec::new(),
+            grand_total,
+        }
+    }
+
+    fn labels(footer: &EstimateFooter) -> Vec<&str> {
+        footer.lines.iter().map(|l| l.label.as_str()).collect()
+    }
+
+    #[test]
+    fn domain_worked_example() {
+        let footer = estimate_footer(&input(dec!(100000.00), dec!(130000))).unwrap();
+        assert_eq!(footer.ecv, dec!(100000.00));
+        assert_eq!(footer.tender_premium, Some(dec!(5000.00)));
+        assert_eq!(footer.labour_cess, dec!(1000.00));
+        assert_eq!(footer.quality_control, Some(dec!(1000.00)));
+        assert_eq!(footer.nac, dec!(100.00));
+        assert_eq!(footer.sub_total, dec!(107100.00));
+        assert_eq!(footer.gst, dec!(19278.00));
+        assert_eq!(footer.ls_provision, dec!(3622.00));
+        assert_eq!(footer.grand_total, dec!(130000.00));
+        assert!(!footer.is_short());
+        assert_eq!(
+            labels(&footer),
+            [
+                "ECV",
+                "Add Excess T.P @ 5 %",
+                "Add LC @ 1 %",
+                "Add QC @ 1 %",
+                "Add NAC @ 0.1 %",
+                "Sub Total",
+                "Add GST @ 18 %",
+                "L.S Provision towards unforeseen items",
+                "Grand Total",
+            ]
+        );
+    }
+
+    #[test]
+    fn amc_works_have_no_qc() {
+        let footer = estimate_footer(&EstimateFooterInput {
+            is_amc: true,
+            ..input(dec!(100000.00), dec!(130000))
+        })
+        .unwrap();
+        assert_eq!(footer.quality_control, None);
+        assert_eq!(footer.sub_total, dec!(106100.00));
+        assert_eq!(footer.gst, dec!(19098.00));
+        assert_eq!(footer.ls_provision, dec!(4802.00));
+        assert!(!labels(&footer).contains(&"Add QC @ 1 %"));
+    }
+
+    #[test]
+    fn old_material_is_deducted_before_ecv_and_special_ls_reduces_the_balance() {
+        let footer = estimate_footer(&EstimateFooterInput {
+            deduct_old_material: Some(dec!(5000)),
+            special_ls_provisions: vec![SpecialLsProvision {
+                name: "shifting of services".into(),
+                amount: dec!(1500),
+            }],
+            ..input(dec!(105000.00), dec!(130000))
+        })
+        .unwrap();
+        assert_eq!(footer.deduct_old_material, Some(dec!(-5000.00)));
+        assert_eq!(footer.ecv, dec!(100000.00));
+        assert_eq!(footer.ls_provision, dec!(2122.00));
+        assert_eq!(labels(&footer)[0], "Deduct Old Material Cost");
+        let special = &footer.lines[footer.lines.len() - 2];
+        assert_eq!(special.label, "L.S Provision towards shifting of services");
+        assert_eq!(special.amount, dec!(1500.00));
+    }
+
+    #[test]
+    fn less_premium_is_deducted() {
+        let footer = estimate_footer(&EstimateFooterInput {
+            tender_premium: Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap()),
+            ..input(dec!(100000.00), dec!(120000))
+        })
+        .unwrap();
+        assert_eq!(footer.tender_premium, Some(dec!(-4500.00)));
+        assert_eq!(footer.sub_total, dec!(97600.00));
+        assert_eq!(labels(&footer)[1], "Deduct Less T.P @ 4.5 %");
+    }
+
+    #[test]
+    fn short_grand_total_gives_negative_ls() {
+        let footer = estimate_footer(&input(dec!(100000.00), dec!(120000))).unwrap();
+        assert_eq!(footer.ls_provision, dec!(-6378.00));
+        assert!(footer.is_short());
+    }
+
+    #[test]
+    fn absurd_figures_are_refused() {
+        let err = estimate_footer(&input(dec!(1_000_000_000_000_000), dec!(130000))).unwrap_err();
+        assert!(
+            matches!(err, EstimateFooterError::FigureTooLarge { ref field, .. } if field == "item total")
+        );
+        assert_eq!(
+            err.to_string(),
+            "the estimate's item total (1000000000000000) is beyond the largest figure accepted \
+             (1000000000000)"
+        );
+    }
+
+    #[test]
+    fn computed_amount_rounds_half_up() {
+        let item = EstimateItem {
+            sl_no: "1".into(),
+            description: "Earth work".into(),
+            quantity: dec!(2.5),
+            unit: "Cum".into(),
+            rate: dec!(10.01),
+            per_unit: "Cum".into(),
+            amount: dec!(25.03),
+        };
+        // 2.5 × 10.01 = 25.025, a tie that rounds up.
+        assert_eq!(item.computed_amount(), dec!(25.03));
+        assert_eq!(items_total(&[item.clone(), item]), dec!(50.06));
+    }
+
+    proptest! {
+        #[test]
+        fn footer_lines_add_up_to_the_grand_total(
+            items in 0i64..10i64.pow(11),
+            deduct in proptest::option::of(0i64..10i64.pow(8)),
+            tp in proptest::option::of((0u32..=10_000, any::<bool>())),
+            is_amc in any::<bool>(),
+            grand in 0i64..10i64.pow(12),
+        ) {
+            let tender_premium = tp.map(|(bp, excess)| {
+                let kind = if excess { TpType::Excess } else { TpType::Less };
+                TenderPremium::new(Decimal::new(bp.into(), 2), kind).unwrap()
+            });
+            let footer = estimate_footer(&EstimateFooterInput {
+                items_total: Decimal::new(items, 2),
+                deduct_old_material: deduct.map(|d| Decimal::new(d, 2)),
+                tender_premium,
+                is_amc,
+                special_ls_provisions: Vec::new(),
+                grand_total: Decimal::new(grand, 2),
+            }).unwrap();
+
+            // Every line between ECV and Sub Total adds up to the Sub Total, and the rest of
+            // the footer balances back to the Grand Total.
+            let ecv_at = footer.lines.iter().position(|l| l.label == "ECV").unwrap();
+            let sub_at = footer.lines.iter().position(|l| l.label == "Sub Total").unwrap();
+            let parts: Decimal = footer.lines[ecv_at..sub_at].iter().map(|l| l.amount).sum();
+            prop_assert_eq!(parts, footer.sub_total);
+            let after: Decimal = footer.lines[sub_at..footer.lines.len() - 1].iter().map(|l| l.amount).sum();
+            prop_assert_eq!(after, footer.grand_total);
+
+            // Each percentage line is half-up at two places on the right base.
+            let ecv = footer.ecv;
+            prop_assert_eq!(footer.labour_cess, half_up_reference(ecv / dec!(100)));
+            prop_assert_eq!(footer.nac, half_up_reference(ecv / dec!(1000)));
+            prop_assert_eq!(footer.gst, half_up_reference(footer.sub_total * dec!(0.18)));
+            for line in &footer.lines {
+                prop_assert!(line.amount.scale() <= 2);
+            }
+        }
+    }
+}

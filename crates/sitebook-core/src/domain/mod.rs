@@ -1,0 +1,24 @@
+//! Sitebook's pure domain layer: money and the documents built from it.
+//!
+//! Nothing here does I/O: no files, no database, no clock, no async. Every function is a plain
+//! computation from its arguments, so the same inputs always give the same document (bills are
+//! evidence), and the whole layer is tested with unit and property tests alone. Money and
+//! quantities are exact [`rust_decimal::Decimal`]s, rounded only through [`money::round2`].
+//!
+//! - [`money`]: ROUND2, numbers stored as text, Indian digit grouping.
+//! - [`words`]: amounts in words, Indian system.
+//! - [`titles`]: ordinal bill titles and work-slip titles.
+//! - [`estimate`]: the estimate item model and the estimate footer.
+//! - [`bill`]: tender premium, bill chain, AE rows, first and Nth bills.
+//! - [`workslip`]: work slips (working estimates) and their balancing footer.
+//! - [`work`]: work metadata entered once and the document header block.
+//! - [`permissions`]: user kinds, membership roles and the one permission matrix.
+
+pub mod bill;
+pub mod estimate;
+pub mod money;
+pub mod permissions;
+pub mod titles;
+pub mod words;
+pub mod work;
+pub mod workslip;

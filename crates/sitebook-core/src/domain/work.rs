@@ -1,0 +1,583 @@
+//! Work metadata (DOMAIN.md §4): what is entered once per work and reused by every document,
+//! and the header block that bills print from it (DOMAIN.md §2).
+//!
+//! The fields are plain data; [`WorkMetadata::validate`] lists what is wrong with them, and
+//! [`WorkMetadata::header_block`] produces the printed lines so the PDF and XLSX headers agree.
+//! Dates are a small validated [`DocDate`] rather than a date library: documents only need a
+//! calendar day, printed `dd-mm-yyyy` and stored ISO `yyyy-mm-dd` (which sorts).
+//!
+//! Decisions where DOMAIN.md is silent: a missing date prints `-`; missing MB details print an
+//! empty value; header lines print as `label: value`, the form DOMAIN.md gives for the MB line;
+//! the estimate amount prints as `Rs. ` plus Indian grouping (the built-in PDF fonts lack `₹`).
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::bill::{join_problems, TenderPremium};
+use super::money::{format_indian, within_limit, MAX_FIGURE};
+
+/// Whether the work is new construction or a repair (repairs may deduct old material).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkMode {
+    /// New work.
+    Original,
+    /// Repair work.
+    Repair,
+}
+
+/// Where the work is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    /// Within a municipality.
+    Municipal,
+    /// Outside municipal limits.
+    NonMunicipal,
+}
+
+/// A calendar date, valid by construction, printed `dd-mm-yyyy`, serialized `yyyy-mm-dd`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct DocDate {
+    // Field order gives chronological ordering for the derived Ord.
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+/// A date that does not exist or cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DateError {
+    /// Day, month or year out of range (31-04-2024, 29-02-2023, year 0).
+    #[error("{day:02}-{month:02}-{year:04} is not a calendar date")]
+    NoSuchDate {
+        /// The year given.
+        year: u32,
+        /// The month given.
+        month: u32,
+        /// The day given.
+        day: u32,
+    },
+    /// Text that is not a date in the expected form.
+    #[error("{text:?} is not a date; write it as dd-mm-yyyy")]
+    Unreadable {
+        /// The text given.
+        text: String,
+    },
+}
+
+impl DocDate {
+    /// Builds a date, refusing days that do not exist; years 1900..=9999.
+    pub fn new(year: u32, month: u32, day: u32) -> Result<Self, DateError> {
+        let invalid = DateError::NoSuchDate { year, month, day };
+        if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) {
+            return Err(invalid);
+        }
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        let days_in_month = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if !(1..=days_in_month).contains(&day) {
+            return Err(invalid);
+        }
+        Ok(Self {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+        })
+    }
+
+    /// Reads `dd-mm-yyyy` (also with `/` or `.`; one-digit day and month allowed).
+    pub fn parse_dmy(text: &str) -> Result<Self, DateError> {
+        let [day, month, year] = split_date(text)?;
+        if year.len() != 4 {
+            return Err(unreadable(text));
+        }
+        Self::new(
+            number(year, text)?,
+            number(month, text)?,
+            number(day, text)?,
+        )
+    }
+
+    /// Reads ISO `yyyy-mm-dd`, the stored form.
+    pub fn parse_iso(text: &str) -> Result<Self, DateError> {
+        let [year, month, day] = split_date(text)?;
+        if year.len() != 4 {
+            return Err(unreadable(text));
+        }
+        Self::new(
+            number(year, text)?,
+            number(month, text)?,
+            number(day, text)?,
+        )
+    }
+
+    /// The ISO form, `yyyy-mm-dd`.
+    pub fn iso(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    /// The year.
+    pub fn year(&self) -> u32 {
+        self.year.into()
+    }
+
+    /// The month, 1..=12.
+    pub fn month(&self) -> u32 {
+        self.month.into()
+    }
+
+    /// The day of the month.
+    pub fn day(&self) -> u32 {
+        self.day.into()
+    }
+}
+
+fn unreadable(text: &str) -> DateError {
+    DateError::Unreadable {
+        text: text.to_owned(),
+    }
+}
+
+fn split_date(text: &str) -> Result<[&str; 3], DateError> {
+    let parts: Vec<&str> = text.trim().split(['-', '/', '.']).collect();
+    match parts.as_slice() {
+        &[a, b, c] if [a, b, c].iter().all(|p| !p.is_empty() && p.len() <= 4) => Ok([a, b, c]),
+        _ => Err(unreadable(text)),
+    }
+}
+
+fn number(part: &str, text: &str) -> Result<u32, DateError> {
+    if part.bytes().all(|b| b.is_ascii_digit()) {
+        part.parse().map_err(|_| unreadable(text))
+    } else {
+        Err(unreadable(text))
+    }
+}
+
+/// The printed form, `dd-mm-yyyy`.
+impl fmt::Display for DocDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}-{:02}-{:04}", self.day, self.month, self.year)
+    }
+}
+
+impl From<DocDate> for String {
+    fn from(date: DocDate) -> Self {
+        date.iso()
+    }
+}
+
+impl TryFrom<String> for DocDate {
+    type Error = DateError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse_iso(&text)
+    }
+}
+
+/// A measurement-book reference: book number and page range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MbPages {
+    /// The MB number as written (`123`, `MB-12/2024`).
+    pub book: String,
+    /// First page.
+    pub first_page: u32,
+    /// Last page.
+    pub last_page: u32,
+}
+
+impl MbPages {
+    fn describe(&self) -> String {
+        format!(
+            "MB.No. {} P.No. {} to {}",
+            self.book, self.first_page, self.last_page
+        )
+    }
+}
+
+/// Where the measurements and the abstract are recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MbDetails {
+    /// The measurements' book and pages.
+    pub measurements: MbPages,
+    /// The abstract's book and pages.
+    pub abstract_pages: MbPages,
+}
+
+impl MbDetails {
+    /// `MB.No. <m> P.No. <a> to <b> (Measurements) & MB.No. <n> P.No. <c> to <d> (Abstract)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (Measurements) & {} (Abstract)",
+            self.measurements.describe(),
+            self.abstract_pages.describe()
+        )
+    }
+}
+
+/// The four dates a bill prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentDates {
+    /// DOI: date of intimation.
+    pub intimation: Option<DocDate>,
+    /// DOC: date of completion.
+    pub completion: Option<DocDate>,
+    /// DOMR: date of measurement recording.
+    pub measurement_recorded: Option<DocDate>,
+    /// DOBR: date of bill recording.
+    pub bill_recorded: Option<DocDate>,
+}
+
+impl DocumentDates {
+    /// `DOI dd-mm-yyyy DOC dd-mm-yyyy DOMR dd-mm-yyyy DOBR dd-mm-yyyy`, `-` for a missing date.
+    pub fn describe(&self) -> String {
+        let show = |date: Option<DocDate>| date.map_or_else(|| "-".to_owned(), |d| d.to_string());
+        format!(
+            "DOI {} DOC {} DOMR {} DOBR {}",
+            show(self.intimation),
+            show(self.completion),
+            show(self.measurement_recorded),
+            show(self.bill_recorded)
+        )
+    }
+}
+
+/// The work's metadata, entered once and reused by every document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkMetadata {
+    /// Name of the work.
+    pub name_of_work: String,
+    /// Original or repair.
+    pub work_mode: WorkMode,
+    /// Annual maintenance contract (no QC charge).
+    pub is_amc: bool,
+    /// Municipal or not.
+    pub area: Area,
+    /// The estimate amount printed in headers.
+    pub estimate_amount: Decimal,
+    /// The sanctioned grand total that work slips balance to.
+    pub grand_total: Decimal,
+    /// Ref. to Administrative sanction.
+    pub administrative_sanction_ref: String,
+    /// Ref. to Technical sanction.
+    pub technical_sanction_ref: String,
+    /// Ref. to Agreement.
+    pub agreement_ref: String,
+    /// Name of the Agency.
+    pub agency: String,
+    /// Tender premium % and type, once the tender is accepted.
+    pub tender_premium: Option<TenderPremium>,
+    /// MB numbers and pages, once recorded.
+    pub mb_details: Option<MbDetails>,
+    /// DOI, DOC, DOMR, DOBR.
+    pub dates: DocumentDates,
+}
+
+/// One problem with work metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkMetadataError {
+    /// The name of the work is blank.
+    #[error("the name of the work is empty")]
+    EmptyName,
+    /// A money figure that is negative or beyond [`MAX_FIGURE`].
+    #[error("the {what} ({value}) must be between 0 and {MAX_FIGURE}")]
+    InvalidAmount {
+        /// Which figure.
+        what: String,
+        /// The value given.
+        value: Decimal,
+    },
+    /// An MB page range that starts at 0 or runs backwards.
+    #[error("the {which} pages {first} to {last} are not a page range")]
+    InvalidPages {
+        /// `measurements` or `abstract`.
+        which: String,
+        /// First page given.
+        first: u32,
+        /// Last page given.
+        last: u32,
+    },
+}
+
+/// Every problem found in work metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{}", join_problems(problems))]
+pub struct WorkMetadataErrors {
+    /// The problems, at least one.
+    pub problems: Vec<WorkMetadataError>,
+}
+
+/// One line of a document's header block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderLine {
+    /// The label (`Name of the work`); empty for the dates line, which carries its own labels.
+    pub label: String,
+    /// The value.
+    pub value: String,
+}
+
+impl HeaderLine {
+    fn new(label: &str, value: impl Into<String>) -> Self {
+        Self {
+            label: label.to_owned(),
+            value: value.into(),
+        }
+    }
+
+    /// The printed line: `label: value`, or the value alone when there is no label.
+    pub fn text(&self) -> String {
+        if self.label.is_empty() {
+            self.value.clone()
+        } else {
+            format!("{}: {}", self.label, self.value)
+        }
+    }
+}
+
+impl WorkMetadata {
+    /// Lists every problem: blank name, negative or absurd amounts, impossible page ranges.
+    pub fn validate(&self) -> Result<(), WorkMetadataErrors> {
+        let mut problems = Vec::new();
+        if self.name_of_work.trim().is_empty() {
+            problems.push(WorkMetadataError::EmptyName);
+        }
+        for (what, value) in [
+            ("estimate amount", self.estimate_amount),
+            ("grand total", self.grand_total),
+        ] {
+            if value < Decimal::ZERO || !within_limit(value) {
+                problems.push(WorkMetadataError::InvalidAmount {
+                    what: what.to_owned(),
+                    value,
+                });
+            }
+        }
+        if let Some(mb) = &self.mb_details {
+            for (which, pages) in [
+                ("measurements", &mb.measurements),
+                ("abstract", &mb.abstract_pages),
+            ] {
+                if pages.first_page == 0 || pages.first_page > pages.last_page {
+                    problems.push(WorkMetadataError::InvalidPages {
+                        which: which.to_owned(),
+                        first: pages.first_page,
+                        last: pages.last_page,
+                    });
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(WorkMetadataErrors { problems })
+        }
+    }
+
+    /// The header block under a bill's title, in DOMAIN.md §2 order.
+    pub fn header_block(&self) -> Vec<HeaderLine> {
+        vec![
+            HeaderLine::new("Name of the work", self.name_of_work.trim()),
+            HeaderLine::new(
+                "Estimate Amount",
+                format!("Rs. {}", format_indian(self.estimate_amount)),
+            ),
+            HeaderLine::new(
+                "Ref. to Administrative sanction",
+                self.administrative_sanction_ref.trim(),
+            ),
+            HeaderLine::new(
+                "Ref. to Technical sanction",
+                self.technical_sanction_ref.trim(),
+            ),
+            HeaderLine::new("Ref. to Agreement", self.agreement_ref.trim()),
+            HeaderLine::new("Name of the Agency", self.agency.trim()),
+            HeaderLine::new(
+                "M.B.No Details",
+                self.mb_details
+                    .as_ref()
+                    .map(MbDetails::describe)
+                    .unwrap_or_default(),
+            ),
+            HeaderLine::new("", self.dates.describe()),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::bill::TpType;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn metadata() -> WorkMetadata {
+        WorkMetadata {
+            name_of_work: "Improvements to street lighting, Ward 4".into(),
+            work_mode: WorkMode::Original,
+            is_amc: false,
+            area: Area::Municipal,
+            estimate_amount: dec!(1234567.5),
+            grand_total: dec!(1500000),
+            administrative_sanction_ref: "G.O.Rt.No. 12".into(),
+            technical_sanction_ref: "TS 4/2024".into(),
+            agreement_ref: "Agt 7/2024-25".into(),
+            agency: "Sri Lakshmi Electricals".into(),
+            tender_premium: Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap()),
+            mb_details: Some(MbDetails {
+                measurements: MbPages {
+                    book: "123".into(),
+                    first_page: 1,
+                    last_page: 20,
+                },
+                abstract_pages: MbPages {
+                    book: "124".into(),
+                    first_page: 5,
+                    last_page: 6,
+                },
+            }),
+            dates: DocumentDates {
+                intimation: Some(DocDate::new(2024, 2, 1).unwrap()),
+                completion: None,
+                measurement_recorded: Some(DocDate::new(2024, 3, 15).unwrap()),
+                bill_recorded: Some(DocDate::new(2024, 3, 20).unwrap()),
+            },
+        }
+    }
+
+    #[test]
+    fn header_block_lines() {
+        let lines: Vec<String> = metadata()
+            .header_block()
+            .iter()
+            .map(HeaderLine::text)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "Name of the work: Improvements to street lighting, Ward 4",
+                "Estimate Amount: Rs. 12,34,567.50",
+                "Ref. to Administrative sanction: G.O.Rt.No. 12",
+                "Ref. to Technical sanction: TS 4/2024",
+                "Ref. to Agreement: Agt 7/2024-25",
+                "Name of the Agency: Sri Lakshmi Electricals",
+                "M.B.No Details: MB.No. 123 P.No. 1 to 20 (Measurements) & MB.No. 124 P.No. 5 to 6 (Abstract)",
+                "DOI 01-02-2024 DOC - DOMR 15-03-2024 DOBR 20-03-2024",
+            ]
+        );
+    }
+
+    #[test]
+    fn validation_lists_every_problem() {
+        assert_eq!(metadata().validate(), Ok(()));
+        let mut bad = metadata();
+        bad.name_of_work = "  ".into();
+        bad.grand_total = dec!(-1);
+        bad.mb_details.as_mut().unwrap().abstract_pages.first_page = 9;
+        assert_eq!(
+            bad.validate().unwrap_err().problems,
+            [
+                WorkMetadataError::EmptyName,
+                WorkMetadataError::InvalidAmount {
+                    what: "grand total".into(),
+                    value: dec!(-1)
+                },
+                WorkMetadataError::InvalidPages {
+                    which: "abstract".into(),
+                    first: 9,
+                    last: 6
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_are_checked_against_the_calendar() {
+        assert!(DocDate::new(2024, 2, 29).is_ok());
+        assert!(DocDate::new(2000, 2, 29).is_ok());
+        for (y, m, d) in [
+            (2023, 2, 29),
+            (1900, 2, 29),
+            (2024, 4, 31),
+            (2024, 13, 1),
+            (2024, 1, 0),
+            (0, 1, 1),
+        ] {
+            assert_eq!(
+                DocDate::new(y, m, d),
+                Err(DateError::NoSuchDate {
+                    year: y,
+                    month: m,
+                    day: d
+                })
+            );
+        }
+        assert_eq!(
+            DocDate::new(2023, 2, 29).unwrap_err().to_string(),
+            "29-02-2023 is not a calendar date"
+        );
+    }
+
+    #[test]
+    fn dates_read_and_print_day_first() {
+        let date = DocDate::parse_dmy("5/3/2024").unwrap();
+        assert_eq!((date.day(), date.month(), date.year()), (5, 3, 2024));
+        assert_eq!(date.to_string(), "05-03-2024");
+        assert_eq!(date.iso(), "2024-03-05");
+        assert_eq!(DocDate::parse_dmy("05.03.2024"), Ok(date));
+        assert_eq!(DocDate::parse_iso("2024-03-05"), Ok(date));
+        for text in [
+            "2024-03-05",
+            "5-3-24",
+            "05-03",
+            "aa-bb-cccc",
+            "",
+            "1-2-3-2024",
+            "+5-3-2024",
+        ] {
+            assert!(DocDate::parse_dmy(text).is_err(), "{text:?}");
+        }
+        assert!(DocDate::parse_dmy("31-04-2024").is_err());
+        assert!(DocDate::new(2024, 1, 31).unwrap() < DocDate::new(2024, 2, 1).unwrap());
+    }
+
+    #[test]
+    fn dates_deserialize_only_when_valid() {
+        use serde::de::value::{Error as ValueError, StringDeserializer};
+        use serde::de::IntoDeserializer;
+        let read = |text: &str| {
+            let deserializer: StringDeserializer<ValueError> = text.to_owned().into_deserializer();
+            DocDate::deserialize(deserializer)
+        };
+        assert_eq!(
+            read("2024-02-29").unwrap(),
+            DocDate::new(2024, 2, 29).unwrap()
+        );
+        assert!(read("2023-02-29").is_err());
+        assert_eq!(
+            String::from(DocDate::new(2024, 2, 29).unwrap()),
+            "2024-02-29"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn printed_dates_read_back(year in 1900u32..=9999, month in 1u32..=12, day in 1u32..=31) {
+            if let Ok(date) = DocDate::new(year, month, day) {
+                prop_assert_eq!(DocDate::parse_dmy(&date.to_string()), Ok(date));
+                prop_assert_eq!(DocDate::parse_iso(&date.iso()), Ok(date));
+            } else {
+                prop_assert!(day > 28);
+            }
+        }
+    }
+}

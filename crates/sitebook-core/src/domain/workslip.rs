@@ -1,0 +1,1615 @@
+//! Work slips, the "Working Estimate" (DOMAIN.md §3): the estimate set against what was
+//! executed, phase by phase (work slips 1..=10), with a footer that always balances back to the
+//! sanctioned Grand Total.
+//!
+//! [`workslip`] turns a [`WorkslipInput`] into a [`Workslip`]: every row, every footer line with
+//! a figure per column, the headings, remarks and title. Renderers draw it and add nothing.
+//!
+//! Footer, per column (E = estimate amounts, X = each phase's execution amounts):
+//!
+//! ```text
+//! Sub Total Amount   sums of the rows (More and Less summed too)
+//! Deduct Old Mat.    the deduction, same figure in every column
+//! T.P                E empty; X = ROUND2((Sub + Deduct) × p/100), negative for Less
+//! Sub Total 1        Sub + Deduct (+ T.P in X)
+//! LC, QC, NAC        ROUND2(Sub Total 1 × 1 %, 1 % (not AMC), 0.1 %)
+//! Sub Total 2        Sub Total 1 + LC + QC + NAC
+//! GST                ROUND2(Sub Total 2 × 18 %)
+//! Unused T.P         E empty; X = ROUND2(ECV × p/100), ECV = E's Sub Total 1
+//! L.S provision      Grand Total − Unused T.P − GST − Sub Total 2   (balancing)
+//! Grand Total        the sanctioned total, in every column
+//! ```
+//!
+//! Decisions where DOMAIN.md is silent:
+//! - **Carry-over.** A quantity not given for a phase is unchanged from the previous phase: for
+//!   phase 1 that is the estimate quantity, and a supplemental item starts at zero in the phase
+//!   that introduces it. Deleting an item takes an explicit 0, so an incomplete quantities file
+//!   can never silently delete work.
+//! - **Rate override** replaces the rate for the whole row (estimate amount and every phase),
+//!   and the Rate column shows it. Every amount on a row is then its quantity × the rate shown,
+//!   and More/Less reflect quantity changes only. Overrides apply to estimate items; a
+//!   supplemental item's rate is its own.
+//! - The estimate amount column is recomputed as `ROUND2(qty × rate)`, not copied from the
+//!   workbook, so the work slip is internally consistent even when a cached amount was off.
+//! - **AE rows** as for bills ([`split_at_estimate`]): every phase column is split at the same
+//!   estimate quantity, and the AE row appears when any phase exceeds it. Its estimate cells
+//!   are empty, its excess counts as More, and its remark is `Excess as per estimated` when the
+//!   current phase exceeds the estimate.
+//! - **More / Less** compare the current phase with the estimate, per row. Remarks: `Deleted`
+//!   when the current quantity is 0 (and the estimate's was not), otherwise `Less as per
+//!   estimated` / `Excess as per estimated` following Less / More; supplemental items read
+//!   `Proposed as per site condition` in the phase that introduces them and `From Workslip-k`
+//!   afterwards.
+//! - **Supplemental items** are grouped by the phase that introduced them, each group under
+//!   `Supplemental Items` (phase 1) or `Supplemental Items-k`, after the estimate items. Before
+//!   their phase their cells are empty (`None`).
+//! - **Old material**: one deduction, applied alike to the estimate and every phase column.
+//! - **T.P label**: the figure is signed, so the label carries no verb: `T.P @ p % Excess` /
+//!   `T.P @ p % Less`. Unused T.P is on ECV as its label says (E's Sub Total 1, which equals the
+//!   estimate Sub Total when nothing is deducted), and always positive. Without a premium both
+//!   rows are left out.
+//! - The L.S provision may be negative when the sanctioned total is too small; that is shown,
+//!   not refused, so the engineer sees the shortfall.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::bill::{
+    brief, index_by_serial, join_problems, split_at_estimate, AeNumbering, ItemQuantity,
+    QuantityAmount, RowKind, TenderPremium,
+};
+use super::estimate::{
+    EstimateItem, GST_PERCENT, LABOUR_CESS_PERCENT, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
+};
+use super::money::{amount, format_percent, percent_of, round2, within_limit, MAX_FIGURE};
+use super::titles::{supplemental_heading, workslip_title};
+use super::words::amount_in_words;
+
+/// The highest work-slip number per estimate.
+pub const MAX_PHASE: u32 = 10;
+
+/// An item executed but not in the estimate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupplementalItem {
+    /// Its serial, unique among supplemental items.
+    pub sl_no: String,
+    /// Its description.
+    pub description: String,
+    /// Plural unit.
+    pub unit: String,
+    /// Its rate, shown in the Rate column.
+    pub rate: Decimal,
+    /// The work slip that first proposed it (1..=current phase).
+    pub introduced_in_phase: u32,
+}
+
+/// The quantities entered for one phase.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhaseQuantities {
+    /// Executed quantities of estimate items, by serial.
+    pub estimate_items: Vec<ItemQuantity>,
+    /// Executed quantities of supplemental items, by their serial.
+    pub supplemental_items: Vec<ItemQuantity>,
+}
+
+/// A rate that replaces an estimate item's rate on the whole row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateOverride {
+    /// The estimate item's serial.
+    pub sl_no: String,
+    /// The rate to use.
+    pub rate: Decimal,
+}
+
+/// Everything a work slip depends on; serializable so its hash can be recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkslipInput {
+    /// The work-slip number, 1..=[`MAX_PHASE`].
+    pub phase: u32,
+    /// The estimate's items, in estimate order.
+    pub items: Vec<EstimateItem>,
+    /// Supplemental items introduced up to this phase.
+    pub supplemental_items: Vec<SupplementalItem>,
+    /// Executed quantities for phases 1..=`phase`, in order; the last is the current phase.
+    pub executed: Vec<PhaseQuantities>,
+    /// Per-row rate overrides.
+    pub rate_overrides: Vec<RateOverride>,
+    /// Deduct Old Material Cost (repair works); applied as a deduction whatever its sign.
+    pub deduct_old_material: Option<Decimal>,
+    /// The accepted tender premium, if any.
+    pub tender_premium: Option<TenderPremium>,
+    /// AMC works have no QC line.
+    pub is_amc: bool,
+    /// The sanctioned Grand Total the footer balances to.
+    pub sanctioned_grand_total: Decimal,
+}
+
+/// Headings of one phase's pair of columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseColumn {
+    /// The phase number.
+    pub phase: u32,
+    /// `Workslip-k Qty`, or `Qty (Execution)` for the current phase.
+    pub quantity_heading: String,
+    /// `Workslip-k Amt`, or `Amount (Execution)` for the current phase.
+    pub amount_heading: String,
+}
+
+/// One item, AE or supplemental row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkslipLine {
+    /// Estimate item, AE row or supplemental item.
+    pub kind: RowKind,
+    /// The serial; empty on AE rows.
+    pub serial: String,
+    /// The description, or `AE<n>`.
+    pub description: String,
+    /// Plural unit.
+    pub unit: String,
+    /// Estimate quantity; `None` (empty) on AE and supplemental rows.
+    pub estimate_quantity: Option<Decimal>,
+    /// The rate every amount on the row uses.
+    pub rate: Decimal,
+    /// Whether `rate` is an override of the estimate's rate.
+    pub rate_overridden: bool,
+    /// Estimate amount; `None` (empty) on AE and supplemental rows.
+    pub estimate_amount: Option<Decimal>,
+    /// One cell per phase 1..=current; `None` before a supplemental item was introduced.
+    pub phases: Vec<Option<QuantityAmount>>,
+    /// Current amount above the estimate amount, else zero.
+    pub more: Decimal,
+    /// Estimate amount above the current amount, else zero.
+    pub less: Decimal,
+    /// `Deleted`, `Excess as per estimated`, … or empty.
+    pub remarks: String,
+}
+
+impl WorkslipLine {
+    /// The current phase's cell.
+    pub fn current(&self) -> Option<QuantityAmount> {
+        self.phases.last().copied().flatten()
+    }
+}
+
+/// A row of the work-slip table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkslipRow {
+    /// A heading across the table, e.g. `Supplemental Items-2`.
+    Heading {
+        /// The heading text.
+        text: String,
+    },
+    /// An item, AE or supplemental row.
+    Line(WorkslipLine),
+}
+
+/// Which footer line this is, so code can find a line without matching its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FooterRole {
+    /// 1. Sub Total Amount.
+    SubTotalAmount,
+    /// 2. Deduct Old Material Cost.
+    DeductOldMaterial,
+    /// 3. T.P.
+    TenderPremium,
+    /// 4. Sub Total 1.
+    SubTotal1,
+    /// 5. Add LC.
+    LabourCess,
+    /// 5. Add QC.
+    QualityControl,
+    /// 5. Add NAC.
+    Nac,
+    /// 6. Sub Total 2.
+    SubTotal2,
+    /// 7. Add GST.
+    Gst,
+    /// 8. Unused T.P on ECV.
+    UnusedTenderPremium,
+    /// 9. L.S provision towards unforeseen items.
+    LsProvision,
+    /// 10. Grand Total.
+    GrandTotal,
+}
+
+/// A footer line with a figure per column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkslipFooterLine {
+    /// What the line is.
+    pub role: FooterRole,
+    /// The printed label.
+    pub label: String,
+    /// The estimate column; `None` where DOMAIN.md leaves it empty (T.P, Unused T.P).
+    pub estimate: Option<Decimal>,
+    /// One figure per phase column, 1..=current.
+    pub phases: Vec<Decimal>,
+    /// The More column (Sub Total Amount only).
+    pub more: Option<Decimal>,
+    /// The Less column (Sub Total Amount only).
+    pub less: Option<Decimal>,
+}
+
+/// A computed work slip, ready to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workslip {
+    /// `WORKING ESTIMATE` or `WORKING ESTIMATE-N`.
+    pub title: String,
+    /// The work-slip number.
+    pub phase: u32,
+    /// The phase columns, earlier phases first, the current one last.
+    pub phase_columns: Vec<PhaseColumn>,
+    /// The table body.
+    pub rows: Vec<WorkslipRow>,
+    /// Footer lines 1–10 in print order (absent lines left out).
+    pub footer: Vec<WorkslipFooterLine>,
+    /// The sanctioned Grand Total.
+    pub grand_total: Decimal,
+    /// The Grand Total in words.
+    pub amount_in_words: String,
+}
+
+impl Workslip {
+    /// The footer line with this role, if the work slip has one.
+    pub fn footer_line(&self, role: FooterRole) -> Option<&WorkslipFooterLine> {
+        self.footer.iter().find(|line| line.role == role)
+    }
+
+    /// The item, AE and supplemental rows, without headings.
+    pub fn lines(&self) -> impl Iterator<Item = &WorkslipLine> {
+        self.rows.iter().filter_map(|row| match row {
+            WorkslipRow::Line(line) => Some(line),
+            WorkslipRow::Heading { .. } => None,
+        })
+    }
+}
+
+/// One problem with a work slip's input.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkslipInputError {
+    /// The work-slip number is not within 1..=10.
+    #[error("work slip {phase} is not allowed: an estimate has work slips 1 to {MAX_PHASE}")]
+    PhaseOutOfRange {
+        /// The number given.
+        phase: u32,
+    },
+    /// Executed quantities were not given for exactly phases 1..=phase.
+    #[error("work slip {phase} needs executed quantities for phases 1 to {phase}, but {given} phase(s) were given")]
+    PhaseCountMismatch {
+        /// The work-slip number.
+        phase: u32,
+        /// How many phases of quantities were given.
+        given: usize,
+    },
+    /// The estimate repeats a serial.
+    #[error("item {sl_no}: the estimate has more than one item with this serial")]
+    DuplicateSerial {
+        /// The repeated serial.
+        sl_no: String,
+    },
+    /// Two supplemental items share a serial.
+    #[error("supplemental item {sl_no}: more than one supplemental item has this serial")]
+    DuplicateSupplementalSerial {
+        /// The repeated serial.
+        sl_no: String,
+    },
+    /// A quantity for a serial the estimate does not have.
+    #[error("work slip {phase}, item {sl_no}: there is no such item in the estimate")]
+    UnknownItem {
+        /// The phase the quantity was given for.
+        phase: u32,
+        /// The serial given.
+        sl_no: String,
+    },
+    /// A quantity for a supplemental serial that was not declared.
+    #[error("work slip {phase}, supplemental item {sl_no}: there is no such supplemental item")]
+    UnknownSupplementalItem {
+        /// The phase the quantity was given for.
+        phase: u32,
+        /// The serial given.
+        sl_no: String,
+    },
+    /// Two quantities for one item in one phase.
+    #[error(
+        "work slip {phase}, item {sl_no} ({}): a quantity is given more than once",
+        brief(description)
+    )]
+    DuplicateQuantity {
+        /// The phase.
+        phase: u32,
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+    },
+    /// A negative quantity.
+    #[error(
+        "work slip {phase}, item {sl_no} ({}): quantity {quantity} is negative",
+        brief(description)
+    )]
+    NegativeQuantity {
+        /// The phase.
+        phase: u32,
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The quantity given.
+        quantity: Decimal,
+    },
+    /// A supplemental quantity for a phase before the item was introduced.
+    #[error(
+        "work slip {phase}, supplemental item {sl_no} ({}): it was introduced in work slip {introduced_in_phase}",
+        brief(description)
+    )]
+    NotYetIntroduced {
+        /// The phase the quantity was given for.
+        phase: u32,
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The phase that introduced it.
+        introduced_in_phase: u32,
+    },
+    /// A supplemental item introduced in phase 0 or after the current phase.
+    #[error(
+        "supplemental item {sl_no} ({}): introduced in work slip {introduced_in_phase}, which is not 1 to {phase}",
+        brief(description)
+    )]
+    IntroducedOutOfRange {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The phase given.
+        introduced_in_phase: u32,
+        /// The current phase.
+        phase: u32,
+    },
+    /// A rate override for a serial the estimate does not have.
+    #[error("rate override for item {sl_no}: there is no such item in the estimate")]
+    UnknownRateOverride {
+        /// The serial given.
+        sl_no: String,
+    },
+    /// Two rate overrides for one item.
+    #[error("item {sl_no}: more than one rate override is given")]
+    DuplicateRateOverride {
+        /// The serial.
+        sl_no: String,
+    },
+    /// A negative override or supplemental rate.
+    #[error("item {sl_no} ({}): rate {rate} is negative", brief(description))]
+    NegativeRate {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The rate given.
+        rate: Decimal,
+    },
+    /// A quantity or rate beyond [`MAX_FIGURE`].
+    #[error(
+        "item {sl_no} ({}): {value} is too large to be a real quantity or rate",
+        brief(description)
+    )]
+    FigureTooLarge {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// The figure given.
+        value: Decimal,
+    },
+    /// A grand total or deduction that is negative where it cannot be, or beyond [`MAX_FIGURE`].
+    #[error("the {what} ({value}) must be between 0 and {MAX_FIGURE}")]
+    InvalidTotal {
+        /// Which figure.
+        what: String,
+        /// The value given.
+        value: Decimal,
+    },
+}
+
+/// Every problem found in a work slip's input, in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{}", join_problems(problems))]
+pub struct WorkslipInputErrors {
+    /// The problems, at least one.
+    pub problems: Vec<WorkslipInputError>,
+}
+
+/// Quantities per item per phase, after validation and carry-over.
+struct ResolvedQuantities {
+    /// `[item][phase - 1]`.
+    estimate: Vec<Vec<Decimal>>,
+    /// `[supplemental item][phase - 1]`, `None` before the item's phase.
+    supplemental: Vec<Vec<Option<Decimal>>>,
+    /// Effective rate and whether it was overridden, per estimate item.
+    rates: Vec<(Decimal, bool)>,
+}
+
+/// Computes a work slip (DOMAIN.md §3).
+pub fn workslip(input: &WorkslipInput) -> Result<Workslip, WorkslipInputErrors> {
+    let resolved = validate(input).map_err(|problems| WorkslipInputErrors { problems })?;
+    let phase = input.phase;
+    let mut rows = Vec::new();
+    push_estimate_rows(input, &resolved, &mut rows);
+    push_supplemental_rows(input, &resolved, &mut rows);
+    let footer = footer(input, &rows);
+    let grand_total = round2(input.sanctioned_grand_total);
+    Ok(Workslip {
+        title: workslip_title(phase),
+        phase,
+        phase_columns: phase_columns(phase),
+        rows,
+        footer,
+        grand_total,
+        amount_in_words: amount_in_words(grand_total),
+    })
+}
+
+/// Headings of the phase columns: earlier phases by number, the current one as "Execution".
+fn phase_columns(phase: u32) -> Vec<PhaseColumn> {
+    (1..=phase)
+        .map(|k| PhaseColumn {
+            phase: k,
+            quantity_heading: if k == phase {
+                "Qty (Execution)".to_owned()
+            } else {
+                format!("Workslip-{k} Qty")
+            },
+            amount_heading: if k == phase {
+                "Amount (Execution)".to_owned()
+            } else {
+                format!("Workslip-{k} Amt")
+            },
+        })
+        .collect()
+}
+
+/// Each estimate item's row, followed by its AE row when any phase exceeds the estimate.
+fn push_estimate_rows(
+    input: &WorkslipInput,
+    resolved: &ResolvedQuantities,
+    rows: &mut Vec<WorkslipRow>,
+) {
+    let current = input.phase as usize - 1;
+    let mut numbering = AeNumbering::new();
+    for (position, item) in input.items.iter().enumerate() {
+        let (rate, rate_overridden) = resolved.rates[position];
+        let estimate_amount = amount(item.quantity, rate);
+        let splits: Vec<_> = resolved.estimate[position]
+            .iter()
+            .map(|&quantity| split_at_estimate(quantity, item.quantity, rate))
+            .collect();
+        let line = |kind, serial: &str, description: String| WorkslipLine {
+            kind,
+            serial: serial.to_owned(),
+            description,
+            unit: item.unit.clone(),
+            estimate_quantity: None,
+            rate,
+            rate_overridden,
+            estimate_amount: None,
+            phases: Vec::new(),
+            more: Decimal::ZERO,
+            less: Decimal::ZERO,
+            remarks: String::new(),
+        };
+
+        let within = splits
+            .iter()
+            .map(|s| QuantityAmount {
+                quantity: s.within_quantity,
+                amount: s.within_amount,
+            })
+            .collect::<Vec<_>>();
+        let (more, less) = more_less(within[current].amount, estimate_amount);
+        let remarks = if resolved.estimate[position][current].is_zero() && !item.quantity.is_zero()
+        {
+            "Deleted"
+        } else if less > Decimal::ZERO {
+            "Less as per estimated"
+        } else if more > Decimal::ZERO {
+            "Excess as per estimated"
+        } else {
+            ""
+        };
+        rows.push(WorkslipRow::Line(WorkslipLine {
+            estimate_quantity: Some(item.quantity),
+            estimate_amount: Some(estimate_amount),
+            phases: within.into_iter().map(Some).collect(),
+            more,
+            less,
+            remarks: remarks.to_owned(),
+            ..line(RowKind::Item, &item.sl_no, item.description.clone())
+        }));
+
+        if splits.iter().any(|s| s.has_excess()) {
+            let (more, less) = more_less(splits[current].excess_amount, Decimal::ZERO);
+            rows.push(WorkslipRow::Line(WorkslipLine {
+                phases: splits
+                    .iter()
+                    .map(|s| {
+                        Some(QuantityAmount {
+                            quantity: s.excess_quantity,
+                            amount: s.excess_amount,
+                        })
+                    })
+                    .collect(),
+                more,
+                less,
+                remarks: if splits[current].has_excess() {
+                    "Excess as per estimated".to_owned()
+                } else {
+                    String::new()
+                },
+                ..line(RowKind::Excess, "", numbering.next_label())
+            }));
+        }
+    }
+}
+
+/// Supplemental items, grouped under a heading for the phase that introduced them.
+fn push_supplemental_rows(
+    input: &WorkslipInput,
+    resolved: &ResolvedQuantities,
+    rows: &mut Vec<WorkslipRow>,
+) {
+    let phase = input.phase;
+    let current = phase as usize - 1;
+    for introduced in 1..=phase {
+        let mut group = input
+            .supplemental_items
+            .iter()
+            .zip(&resolved.supplemental)
+            .filter(|(item, _)| item.introduced_in_phase == introduced)
+            .peekable();
+        if group.peek().is_none() {
+            continue;
+        }
+        rows.push(WorkslipRow::Heading {
+            text: supplemental_heading(introduced),
+        });
+        for (item, quantities) in group {
+            let phases: Vec<Option<QuantityAmount>> = quantities
+                .iter()
+                .map(|q| {
+                    q.map(|quantity| QuantityAmount {
+                        quantity,
+                        amount: amount(quantity, item.rate),
+                    })
+                })
+                .collect();
+            let current_amount = phases[current].map(|cell| cell.amount).unwrap_or_default();
+            let (more, less) = more_less(current_amount, Decimal::ZERO);
+            rows.push(WorkslipRow::Line(WorkslipLine {
+                kind: RowKind::Supplemental,
+                serial: item.sl_no.clone(),
+                description: item.description.clone(),
+                unit: item.unit.clone(),
+                estimate_quantity: None,
+                rate: item.rate,
+                rate_overridden: false,
+                estimate_amount: None,
+                phases,
+                more,
+                less,
+                remarks: if introduced == phase {
+                    "Proposed as per site condition".to_owned()
+                } else {
+                    format!("From Workslip-{introduced}")
+                },
+            }));
+        }
+    }
+}
+
+/// `(More, Less)` of an executed amount against an estimate amount.
+fn more_less(executed: Decimal, estimate: Decimal) -> (Decimal, Decimal) {
+    // Through round2 so that "nothing" is always 0.00, never 0 or -0.00.
+    if executed > estimate {
+        (round2(executed - estimate), round2(Decimal::ZERO))
+    } else {
+        (round2(Decimal::ZERO), round2(estimate - executed))
+    }
+}
+
+/// The footer figures of one column.
+struct ColumnFigures {
+    sub_total: Decimal,
+    deduct: Option<Decimal>,
+    tender_premium: Option<Decimal>,
+    sub_total_1: Decimal,
+    labour_cess: Decimal,
+    quality_control: Option<Decimal>,
+    nac: Decimal,
+    sub_total_2: Decimal,
+    gst: Decimal,
+    unused_tender_premium: Option<Decimal>,
+    ls_provision: Decimal,
+    grand_total: Decimal,
+}
+
+fn column_figures(
+    input: &WorkslipInput,
+    sub_total: Decimal,
+    execution: Option<Decimal>, // Some(ECV) for a phase column, None for the estimate column
+) -> ColumnFigures {
+    let deduct = input.deduct_old_material.map(|d| round2(-d.abs()));
+    let base = sub_total + deduct.unwrap_or_default();
+    let premium = execution.and(input.tender_premium);
+    let tender_premium = premium.map(|tp| tp.signed_amount_on(base));
+    let sub_total_1 = base + tender_premium.unwrap_or_default();
+    let labour_cess = percent_of(sub_total_1, LABOUR_CESS_PERCENT);
+    let quality_control = (!input.is_amc).then(|| percent_of(sub_total_1, QUALITY_CONTROL_PERCENT));
+    let nac = percent_of(sub_total_1, NAC_PERCENT);
+    let sub_total_2 = sub_total_1 + labour_cess + quality_control.unwrap_or_default() + nac;
+    let gst = percent_of(sub_total_2, GST_PERCENT);
+    let unused_tender_premium = premium.zip(execution).map(|(tp, ecv)| tp.amount_on(ecv));
+    let grand_total = round2(input.sanctioned_grand_total);
+    let ls_provision = grand_total - unused_tender_premium.unwrap_or_default() - gst - sub_total_2;
+    ColumnFigures {
+        sub_total,
+        deduct,
+        tender_premium,
+        sub_total_1,
+        labour_cess,
+        quality_control,
+        nac,
+        sub_total_2,
+        gst,
+        unused_tender_premium,
+        ls_provision,
+        grand_total,
+    }
+}
+
+fn footer(input: &WorkslipInput, rows: &[WorkslipRow]) -> Vec<WorkslipFooterLine> {
+    let lines: Vec<&WorkslipLine> = rows
+        .iter()
+        .filter_map(|row| match row {
+            WorkslipRow::Line(line) => Some(line),
+            WorkslipRow::Heading { .. } => None,
+        })
+        .collect();
+    let sum =
+        |pick: &dyn Fn(&WorkslipLine) -> Decimal| round2(lines.iter().map(|line| pick(line)).sum());
+
+    let estimate = column_figures(
+        input,
+        sum(&|line| line.estimate_amount.unwrap_or_default()),
+        None,
+    );
+    let ecv = estimate.sub_total_1;
+    let phases: Vec<ColumnFigures> = (0..input.phase as usize)
+        .map(|k| {
+            let sub_total = sum(&|line| line.phases[k].map(|cell| cell.amount).unwrap_or_default());
+            column_figures(input, sub_total, Some(ecv))
+        })
+        .collect();
+
+    let mut footer = Vec::new();
+    let mut push = |role, label: String, pick: fn(&ColumnFigures) -> Option<Decimal>| {
+        // A line exists when the phase columns have it; the estimate cell may still be empty.
+        if pick(&phases[0]).is_some() {
+            footer.push(WorkslipFooterLine {
+                role,
+                label,
+                estimate: pick(&estimate),
+                phases: phases.iter().map(|f| pick(f).unwrap_or_default()).collect(),
+                more: None,
+                less: None,
+            });
+        }
+    };
+    push(FooterRole::SubTotalAmount, "Sub Total Amount".into(), |f| {
+        Some(f.sub_total)
+    });
+    push(
+        FooterRole::DeductOldMaterial,
+        "Deduct Old Material Cost".into(),
+        |f| f.deduct,
+    );
+    let tp_percent = input
+        .tender_premium
+        .map(|tp| format_percent(tp.percent()))
+        .unwrap_or_default();
+    let tp_kind = match input.tender_premium.map(|tp| tp.kind()) {
+        Some(super::bill::TpType::Less) => "Less",
+        _ => "Excess",
+    };
+    push(
+        FooterRole::TenderPremium,
+        format!("T.P @ {tp_percent} % {tp_kind}"),
+        |f| f.tender_premium,
+    );
+    push(FooterRole::SubTotal1, "Sub Total 1".into(), |f| {
+        Some(f.sub_total_1)
+    });
+    push(FooterRole::LabourCess, "Add LC @ 1%".into(), |f| {
+        Some(f.labour_cess)
+    });
+    push(FooterRole::QualityControl, "Add QC @ 1%".into(), |f| {
+        f.quality_control
+    });
+    push(FooterRole::Nac, "Add NAC @ 0.1 %".into(), |f| Some(f.nac));
+    push(FooterRole::SubTotal2, "Sub Total 2".into(), |f| {
+        Some(f.sub_total_2)
+    });
+    push(FooterRole::Gst, "Add GST @ 18%".into(), |f| Some(f.gst));
+    push(
+        FooterRole::UnusedTenderPremium,
+        format!("Unused T.P @ {tp_percent} % on ECV"),
+        |f| f.unused_tender_premium,
+    );
+    push(
+        FooterRole::LsProvision,
+        "L.S provision towards unforeseen items".into(),
+        |f| Some(f.ls_provision),
+    );
+    push(FooterRole::GrandTotal, "Grand Total".into(), |f| {
+        Some(f.grand_total)
+    });
+
+    let sub_total_line = &mut footer[0];
+    sub_total_line.more = Some(sum(&|line| line.more));
+    sub_total_line.less = Some(sum(&|line| line.less));
+    footer
+}
+
+/// Checks the input and resolves every quantity and rate, or lists every problem.
+fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInputError>> {
+    let mut problems = Vec::new();
+    let phase = input.phase;
+    if !(1..=MAX_PHASE).contains(&phase) {
+        // Nothing else can be checked meaningfully against an impossible phase.
+        return Err(vec![WorkslipInputError::PhaseOutOfRange { phase }]);
+    }
+    if input.executed.len() != phase as usize {
+        problems.push(WorkslipInputError::PhaseCountMismatch {
+            phase,
+            given: input.executed.len(),
+        });
+    }
+    for (what, value, may_be_negative) in [
+        (
+            "sanctioned grand total",
+            Some(input.sanctioned_grand_total),
+            false,
+        ),
+        ("old material deduction", input.deduct_old_material, true),
+    ] {
+        if let Some(value) = value {
+            if !within_limit(value) || (!may_be_negative && value < Decimal::ZERO) {
+                problems.push(WorkslipInputError::InvalidTotal {
+                    what: what.to_owned(),
+                    value,
+                });
+            }
+        }
+    }
+
+    let (index, repeated) = index_by_serial(&input.items, |item| item.sl_no.as_str());
+    problems.extend(
+        repeated
+            .into_iter()
+            .map(|sl_no| WorkslipInputError::DuplicateSerial { sl_no }),
+    );
+    let (supplemental_index, repeated) =
+        index_by_serial(&input.supplemental_items, |item| item.sl_no.as_str());
+    problems.extend(
+        repeated
+            .into_iter()
+            .map(|sl_no| WorkslipInputError::DuplicateSupplementalSerial { sl_no }),
+    );
+
+    let too_large =
+        |sl_no: &str, description: &str, value: Decimal| WorkslipInputError::FigureTooLarge {
+            sl_no: sl_no.to_owned(),
+            description: description.to_owned(),
+            value,
+        };
+    for item in &input.items {
+        for value in [item.quantity, item.rate] {
+            if !within_limit(value) {
+                problems.push(too_large(&item.sl_no, &item.description, value));
+            }
+        }
+    }
+    for item in &input.supplemental_items {
+        if !within_limit(item.rate) {
+            problems.push(too_large(&item.sl_no, &item.description, item.rate));
+        } else if item.rate < Decimal::ZERO {
+            problems.push(WorkslipInputError::NegativeRate {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                rate: item.rate,
+            });
+        }
+        if !(1..=phase).contains(&item.introduced_in_phase) {
+            problems.push(WorkslipInputError::IntroducedOutOfRange {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                introduced_in_phase: item.introduced_in_phase,
+                phase,
+            });
+        }
+    }
+
+    let mut rates: Vec<(Decimal, bool)> =
+        input.items.iter().map(|item| (item.rate, false)).collect();
+    for entry in &input.rate_overrides {
+        let Some(&position) = index.get(entry.sl_no.trim()) else {
+            problems.push(WorkslipInputError::UnknownRateOverride {
+                sl_no: entry.sl_no.clone(),
+            });
+            continue;
+        };
+        let item = &input.items[position];
+        if rates[position].1 {
+            problems.push(WorkslipInputError::DuplicateRateOverride {
+                sl_no: item.sl_no.clone(),
+            });
+        } else if !within_limit(entry.rate) {
+            problems.push(too_large(&item.sl_no, &item.description, entry.rate));
+        } else if entry.rate < Decimal::ZERO {
+            problems.push(WorkslipInputError::NegativeRate {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                rate: entry.rate,
+            });
+        }
+        rates[position] = (entry.rate, true);
+    }
+
+    // Carry quantities forward phase by phase.
+    let mut estimate: Vec<Vec<Decimal>> =
+        vec![Vec::with_capacity(phase as usize); input.items.len()];
+    let mut supplemental: Vec<Vec<Option<Decimal>>> =
+        vec![Vec::with_capacity(phase as usize); input.supplemental_items.len()];
+    let nothing_given = PhaseQuantities::default();
+    for k in 1..=phase {
+        let given = input.executed.get(k as usize - 1).unwrap_or(&nothing_given);
+        let entered = place(
+            k,
+            &given.estimate_items,
+            &index,
+            |p| (&input.items[p].sl_no, &input.items[p].description),
+            |sl_no| WorkslipInputError::UnknownItem { phase: k, sl_no },
+            &mut problems,
+        );
+        for (position, item) in input.items.iter().enumerate() {
+            let previous = estimate[position].last().copied().unwrap_or(item.quantity);
+            estimate[position].push(entered.get(&position).copied().unwrap_or(previous));
+        }
+
+        let entered = place(
+            k,
+            &given.supplemental_items,
+            &supplemental_index,
+            |p| {
+                let item = &input.supplemental_items[p];
+                (&item.sl_no, &item.description)
+            },
+            |sl_no| WorkslipInputError::UnknownSupplementalItem { phase: k, sl_no },
+            &mut problems,
+        );
+        for (position, item) in input.supplemental_items.iter().enumerate() {
+            let cell = if k < item.introduced_in_phase {
+                if entered.contains_key(&position) {
+                    problems.push(WorkslipInputError::NotYetIntroduced {
+                        phase: k,
+                        sl_no: item.sl_no.clone(),
+                        description: item.description.clone(),
+                        introduced_in_phase: item.introduced_in_phase,
+                    });
+                }
+                None
+            } else {
+                let previous = supplemental[position]
+                    .last()
+                    .copied()
+                    .flatten()
+                    .unwrap_or_default();
+                Some(entered.get(&position).copied().unwrap_or(previous))
+            };
+            supplemental[position].push(cell);
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(ResolvedQuantities {
+            estimate,
+            supplemental,
+            rates,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Matches one phase's entries to item positions, reporting unknown, repeated, negative and
+/// oversized quantities.
+fn place<'a>(
+    phase: u32,
+    entries: &[ItemQuantity],
+    index: &HashMap<&str, usize>,
+    describe: impl Fn(usize) -> (&'a String, &'a String),
+    unknown: impl Fn(String) -> WorkslipInputError,
+    problems: &mut Vec<WorkslipInputError>,
+) -> HashMap<usize, Decimal> {
+    let mut placed = HashMap::with_capacity(entries.len());
+    for entry in entries {
+        let Some(&position) = index.get(entry.sl_no.trim()) else {
+            problems.push(unknown(entry.sl_no.clone()));
+            continue;
+        };
+        let (sl_no, description) = describe(position);
+        if placed.contains_key(&position) {
+            problems.push(WorkslipInputError::DuplicateQuantity {
+                phase,
+                sl_no: sl_no.clone(),
+                description: description.clone(),
+            });
+        } else if entry.quantity < Decimal::ZERO {
+            problems.push(WorkslipInputError::NegativeQuantity {
+                phase,
+                sl_no: sl_no.clone(),
+                description: description.clone(),
+                quantity: entry.quantity,
+            });
+        } else if !within_limit(entry.quantity) {
+            problems.push(WorkslipInputError::FigureTooLarge {
+                sl_no: sl_no.clone(),
+                description: description.clone(),
+                value: entry.quantity,
+            });
+        }
+        placed.entry(position).or_insert(entry.quantity);
+    }
+    placed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::bill::TpType;
+    use crate::domain::money::half_up_reference;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn item(sl_no: &str, quantity: Decimal, rate: Decimal) -> EstimateItem {
+        EstimateItem {
+            sl_no: sl_no.to_owned(),
+            description: format!("Item {sl_no}"),
+            quantity,
+            unit: "Nos".to_owned(),
+            rate,
+            per_unit: "No".to_owned(),
+            amount: amount(quantity, rate),
+        }
+    }
+
+    fn supplemental(sl_no: &str, rate: Decimal, introduced_in_phase: u32) -> SupplementalItem {
+        SupplementalItem {
+            sl_no: sl_no.to_owned(),
+            description: format!("Extra {sl_no}"),
+            unit: "Nos".to_owned(),
+            rate,
+            introduced_in_phase,
+        }
+    }
+
+    fn quantities(estimate: &[(&str, Decimal)], extra: &[(&str, Decimal)]) -> PhaseQuantities {
+        let list = |pairs: &[(&str, Decimal)]| {
+            pairs
+                .iter()
+                .map(|&(s, q)| ItemQuantity::new(s, q))
+                .collect()
+        };
+        PhaseQuantities {
+            estimate_items: list(estimate),
+            supplemental_items: list(extra),
+        }
+    }
+
+    fn base_input() -> WorkslipInput {
+        WorkslipInput {
+            phase: 1,
+            items: vec![
+                item("1", dec!(100), dec!(500)),
+                item("2", dec!(50), dec!(1000)),
+            ],
+            supplemental_items: vec![supplemental("S1", dec!(300), 1)],
+            executed: vec![quantities(
+                &[("1", dec!(120)), ("2", dec!(40))],
+                &[("S1", dec!(10))],
+            )],
+            rate_overrides: Vec::new(),
+            deduct_old_material: None,
+            tender_premium: Some(TenderPremium::new(dec!(5), TpType::Less).unwrap()),
+            is_amc: false,
+            sanctioned_grand_total: dec!(130000),
+        }
+    }
+
+    fn figures(slip: &Workslip, role: FooterRole) -> (Option<Decimal>, Vec<Decimal>) {
+        let line = slip
+            .footer_line(role)
+            .unwrap_or_else(|| panic!("no {role:?} line"));
+        (line.estimate, line.phases.clone())
+    }
+
+    #[test]
+    fn first_work_slip_worked_example() {
+        let slip = workslip(&base_input()).unwrap();
+        assert_eq!(slip.title, "WORKING ESTIMATE");
+        assert_eq!(
+            slip.phase_columns,
+            [PhaseColumn {
+                phase: 1,
+                quantity_heading: "Qty (Execution)".into(),
+                amount_heading: "Amount (Execution)".into(),
+            }]
+        );
+
+        let shape: Vec<String> = slip
+            .rows
+            .iter()
+            .map(|row| match row {
+                WorkslipRow::Heading { text } => format!("# {text}"),
+                WorkslipRow::Line(l) => format!(
+                    "{}|{}|{:?}|{:?}|{}|{}|{}",
+                    l.serial,
+                    l.description,
+                    l.estimate_amount,
+                    l.current().map(|c| (c.quantity, c.amount)),
+                    l.more,
+                    l.less,
+                    l.remarks
+                ),
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                "1|Item 1|Some(50000.00)|Some((100, 50000.00))|0.00|0.00|",
+                "|AE1|None|Some((20, 10000.00))|10000.00|0.00|Excess as per estimated",
+                "2|Item 2|Some(50000.00)|Some((40, 40000.00))|0.00|10000.00|Less as per estimated",
+                "# Supplemental Items",
+                "S1|Extra S1|None|Some((10, 3000.00))|3000.00|0.00|Proposed as per site condition",
+            ]
+        );
+
+        let sub = slip.footer_line(FooterRole::SubTotalAmount).unwrap();
+        assert_eq!(
+            (sub.estimate, sub.phases.clone()),
+            (Some(dec!(100000.00)), vec![dec!(103000.00)])
+        );
+        assert_eq!(
+            (sub.more, sub.less),
+            (Some(dec!(13000.00)), Some(dec!(10000.00)))
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::TenderPremium),
+            (None, vec![dec!(-5150.00)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::SubTotal1),
+            (Some(dec!(100000.00)), vec![dec!(97850.00)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::LabourCess),
+            (Some(dec!(1000.00)), vec![dec!(978.50)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::QualityControl),
+            (Some(dec!(1000.00)), vec![dec!(978.50)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::Nac),
+            (Some(dec!(100.00)), vec![dec!(97.85)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::SubTotal2),
+            (Some(dec!(102100.00)), vec![dec!(99904.85)])
+        );
+        // 99,904.85 × 18 % = 17,982.873 → 17,982.87.
+        assert_eq!(
+            figures(&slip, FooterRole::Gst),
+            (Some(dec!(18378.00)), vec![dec!(17982.87)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::UnusedTenderPremium),
+            (None, vec![dec!(5000.00)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::LsProvision),
+            (Some(dec!(9522.00)), vec![dec!(7112.28)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::GrandTotal),
+            (Some(dec!(130000.00)), vec![dec!(130000.00)])
+        );
+
+        let labels: Vec<&str> = slip.footer.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Sub Total Amount",
+                "T.P @ 5 % Less",
+                "Sub Total 1",
+                "Add LC @ 1%",
+                "Add QC @ 1%",
+                "Add NAC @ 0.1 %",
+                "Sub Total 2",
+                "Add GST @ 18%",
+                "Unused T.P @ 5 % on ECV",
+                "L.S provision towards unforeseen items",
+                "Grand Total",
+            ]
+        );
+        assert_eq!(slip.amount_in_words, "Rupees One Lakh Thirty Thousand Only");
+    }
+
+    #[test]
+    fn later_phase_carries_over_and_remarks_history() {
+        let slip = workslip(&WorkslipInput {
+            phase: 2,
+            items: vec![
+                item("1", dec!(100), dec!(500)),
+                item("2", dec!(50), dec!(1000)),
+                item("3", dec!(10), dec!(200)),
+            ],
+            supplemental_items: vec![
+                supplemental("S1", dec!(300), 1),
+                supplemental("S2", dec!(100), 2),
+            ],
+            executed: vec![
+                quantities(&[("1", dec!(120)), ("3", dec!(0))], &[("S1", dec!(10))]),
+                quantities(&[("2", dec!(60))], &[("S1", dec!(12)), ("S2", dec!(5))]),
+            ],
+            rate_overrides: vec![RateOverride {
+                sl_no: "3".into(),
+                rate: dec!(250),
+            }],
+            deduct_old_material: Some(dec!(2000)),
+            tender_premium: None,
+            is_amc: true,
+            sanctioned_grand_total: dec!(150000),
+        })
+        .unwrap();
+
+        assert_eq!(slip.title, "WORKING ESTIMATE-2");
+        let headings: Vec<(&str, &str)> = slip
+            .phase_columns
+            .iter()
+            .map(|c| (c.quantity_heading.as_str(), c.amount_heading.as_str()))
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                ("Workslip-1 Qty", "Workslip-1 Amt"),
+                ("Qty (Execution)", "Amount (Execution)")
+            ]
+        );
+
+        let lines: Vec<&WorkslipLine> = slip.lines().collect();
+        let cells = |l: &WorkslipLine| -> Vec<Option<Decimal>> {
+            l.phases.iter().map(|c| c.map(|c| c.quantity)).collect()
+        };
+        // Item 1: 120 in phase 1, not given in phase 2 so still 120.
+        assert_eq!(lines[0].serial, "1");
+        assert_eq!(cells(lines[0]), [Some(dec!(100)), Some(dec!(100))]);
+        assert_eq!(
+            (lines[1].description.as_str(), cells(lines[1])),
+            ("AE1", vec![Some(dec!(20)), Some(dec!(20))])
+        );
+        // Item 2: the estimate quantity in phase 1, 60 in phase 2.
+        assert_eq!(cells(lines[2]), [Some(dec!(50)), Some(dec!(50))]);
+        assert_eq!(
+            (lines[3].description.as_str(), cells(lines[3])),
+            ("AE2", vec![Some(dec!(0)), Some(dec!(10))])
+        );
+        assert_eq!(lines[3].more, dec!(10000.00));
+        // Item 3: deleted, with its rate overridden on the whole row.
+        assert_eq!(lines[4].remarks, "Deleted");
+        assert_eq!((lines[4].rate, lines[4].rate_overridden), (dec!(250), true));
+        assert_eq!(lines[4].estimate_amount, Some(dec!(2500.00)));
+        assert_eq!(lines[4].less, dec!(2500.00));
+        // Supplemental items, grouped by the phase that introduced them.
+        assert_eq!(
+            (lines[5].serial.as_str(), lines[5].remarks.as_str()),
+            ("S1", "From Workslip-1")
+        );
+        assert_eq!(cells(lines[5]), [Some(dec!(10)), Some(dec!(12))]);
+        assert_eq!(
+            (lines[6].serial.as_str(), lines[6].remarks.as_str()),
+            ("S2", "Proposed as per site condition")
+        );
+        assert_eq!(cells(lines[6]), [None, Some(dec!(5))]);
+        let texts: Vec<&str> = slip
+            .rows
+            .iter()
+            .filter_map(|r| match r {
+                WorkslipRow::Heading { text } => Some(text.as_str()),
+                WorkslipRow::Line(_) => None,
+            })
+            .collect();
+        assert_eq!(texts, ["Supplemental Items", "Supplemental Items-2"]);
+
+        // E: 50,000 + 50,000 + 2,500; phase 1: 60,000 + 50,000 + 0 + 3,000; phase 2: 60,000 +
+        // 60,000 + 0 + 3,600 + 500.
+        assert_eq!(
+            figures(&slip, FooterRole::SubTotalAmount),
+            (
+                Some(dec!(102500.00)),
+                vec![dec!(113000.00), dec!(124100.00)]
+            )
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::DeductOldMaterial),
+            (Some(dec!(-2000.00)), vec![dec!(-2000.00), dec!(-2000.00)])
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::SubTotal1),
+            (
+                Some(dec!(100500.00)),
+                vec![dec!(111000.00), dec!(122100.00)]
+            )
+        );
+        assert!(slip.footer_line(FooterRole::QualityControl).is_none());
+        assert!(slip.footer_line(FooterRole::TenderPremium).is_none());
+        assert!(slip.footer_line(FooterRole::UnusedTenderPremium).is_none());
+        assert_eq!(
+            figures(&slip, FooterRole::GrandTotal),
+            (
+                Some(dec!(150000.00)),
+                vec![dec!(150000.00), dec!(150000.00)]
+            )
+        );
+    }
+
+    #[test]
+    fn phase_must_be_one_to_ten() {
+        for phase in [0, 11, 99] {
+            let err = workslip(&WorkslipInput {
+                phase,
+                ..base_input()
+            })
+            .unwrap_err();
+            assert_eq!(
+                err.problems,
+                [WorkslipInputError::PhaseOutOfRange { phase }]
+            );
+        }
+        let err = workslip(&WorkslipInput {
+            phase: 11,
+            ..base_input()
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "work slip 11 is not allowed: an estimate has work slips 1 to 10"
+        );
+        let ten = WorkslipInput {
+            phase: 10,
+            executed: vec![PhaseQuantities::default(); 10],
+            ..base_input()
+        };
+        assert_eq!(workslip(&ten).unwrap().title, "WORKING ESTIMATE-10");
+    }
+
+    #[test]
+    fn every_input_problem_is_reported() {
+        let err = workslip(&WorkslipInput {
+            phase: 2,
+            supplemental_items: vec![
+                supplemental("S1", dec!(-3), 2),
+                supplemental("S2", dec!(1), 3),
+            ],
+            executed: vec![
+                quantities(
+                    &[("9", dec!(1)), ("2", dec!(-4))],
+                    &[("S1", dec!(1)), ("S7", dec!(1))],
+                ),
+                quantities(&[("1", dec!(1)), ("1", dec!(2))], &[]),
+            ],
+            rate_overrides: vec![
+                RateOverride {
+                    sl_no: "8".into(),
+                    rate: dec!(1),
+                },
+                RateOverride {
+                    sl_no: "1".into(),
+                    rate: dec!(-1),
+                },
+            ],
+            sanctioned_grand_total: dec!(-5),
+            ..base_input()
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.problems,
+            [
+                WorkslipInputError::InvalidTotal {
+                    what: "sanctioned grand total".into(),
+                    value: dec!(-5)
+                },
+                WorkslipInputError::NegativeRate {
+                    sl_no: "S1".into(),
+                    description: "Extra S1".into(),
+                    rate: dec!(-3)
+                },
+                WorkslipInputError::IntroducedOutOfRange {
+                    sl_no: "S2".into(),
+                    description: "Extra S2".into(),
+                    introduced_in_phase: 3,
+                    phase: 2,
+                },
+                WorkslipInputError::UnknownRateOverride { sl_no: "8".into() },
+                WorkslipInputError::NegativeRate {
+                    sl_no: "1".into(),
+                    description: "Item 1".into(),
+                    rate: dec!(-1)
+                },
+                WorkslipInputError::UnknownItem {
+                    phase: 1,
+                    sl_no: "9".into()
+                },
+                WorkslipInputError::NegativeQuantity {
+                    phase: 1,
+                    sl_no: "2".into(),
+                    description: "Item 2".into(),
+                    quantity: dec!(-4),
+                },
+                WorkslipInputError::UnknownSupplementalItem {
+                    phase: 1,
+                    sl_no: "S7".into()
+                },
+                WorkslipInputError::NotYetIntroduced {
+                    phase: 1,
+                    sl_no: "S1".into(),
+                    description: "Extra S1".into(),
+                    introduced_in_phase: 2,
+                },
+                WorkslipInputError::DuplicateQuantity {
+                    phase: 2,
+                    sl_no: "1".into(),
+                    description: "Item 1".into()
+                },
+            ]
+        );
+        assert!(err
+            .to_string()
+            .contains("work slip 1, item 2 (Item 2): quantity -4 is negative"));
+    }
+
+    #[test]
+    fn quantities_must_cover_every_phase() {
+        let err = workslip(&WorkslipInput {
+            phase: 3,
+            ..base_input()
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.problems,
+            [WorkslipInputError::PhaseCountMismatch { phase: 3, given: 1 }]
+        );
+    }
+
+    // --- properties -------------------------------------------------------------------------
+
+    fn decimal(max_mantissa: i64, scale: u32) -> impl Strategy<Value = Decimal> {
+        (0..=max_mantissa).prop_map(move |m| Decimal::new(m, scale))
+    }
+
+    fn any_input() -> impl Strategy<Value = WorkslipInput> {
+        (1u32..=4)
+            .prop_flat_map(|phase| {
+                let items =
+                    proptest::collection::vec((decimal(50_000, 2), decimal(5_000_000, 2)), 1..8);
+                let extras = proptest::collection::vec((decimal(1_000_000, 2), 1..=phase), 0..3);
+                let executed = proptest::collection::vec(
+                    (
+                        proptest::collection::vec(proptest::option::of(decimal(80_000, 2)), 8),
+                        proptest::collection::vec(proptest::option::of(decimal(10_000, 2)), 3),
+                    ),
+                    phase as usize,
+                );
+                let premium = proptest::option::of((0i64..=3_000, any::<bool>()));
+                let overrides =
+                    proptest::collection::vec(proptest::option::of(decimal(5_000_000, 2)), 8);
+                (
+                    Just(phase),
+                    items,
+                    extras,
+                    executed,
+                    overrides,
+                    premium,
+                    proptest::option::of(decimal(1_000_000, 2)),
+                    any::<bool>(),
+                    decimal(10i64.pow(12), 2),
+                )
+            })
+            .prop_map(
+                |(phase, items, extras, executed, overrides, premium, deduct, is_amc, grand)| {
+                    let items: Vec<EstimateItem> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &(q, r))| item(&(i + 1).to_string(), q, r))
+                        .collect();
+                    let supplemental_items: Vec<SupplementalItem> = extras
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &(rate, introduced))| {
+                            supplemental(&format!("S{}", i + 1), rate, introduced)
+                        })
+                        .collect();
+                    let executed = executed
+                        .into_iter()
+                        .enumerate()
+                        .map(|(k, (estimate_q, extra_q))| PhaseQuantities {
+                            estimate_items: items
+                                .iter()
+                                .zip(estimate_q)
+                                .filter_map(|(item, q)| {
+                                    q.map(|q| ItemQuantity::new(item.sl_no.clone(), q))
+                                })
+                                .collect(),
+                            supplemental_items: supplemental_items
+                                .iter()
+                                .zip(extra_q)
+                                .filter(|(extra, _)| extra.introduced_in_phase as usize <= k + 1)
+                                .filter_map(|(extra, q)| {
+                                    q.map(|q| ItemQuantity::new(extra.sl_no.clone(), q))
+                                })
+                                .collect(),
+                        })
+                        .collect();
+                    WorkslipInput {
+                        phase,
+                        rate_overrides: items
+                            .iter()
+                            .zip(overrides)
+                            .filter_map(|(item, rate)| {
+                                rate.map(|rate| RateOverride {
+                                    sl_no: item.sl_no.clone(),
+                                    rate,
+                                })
+                            })
+                            .collect(),
+                        items,
+                        supplemental_items,
+                        executed,
+                        deduct_old_material: deduct,
+                        tender_premium: premium.map(|(bp, excess)| {
+                            let kind = if excess { TpType::Excess } else { TpType::Less };
+                            TenderPremium::new(Decimal::new(bp, 2), kind).unwrap()
+                        }),
+                        is_amc,
+                        sanctioned_grand_total: grand,
+                    }
+                },
+            )
+    }
+
+    fn value(slip: &Workslip, role: FooterRole, column: Option<usize>) -> Decimal {
+        slip.footer_line(role)
+            .map(|line| match column {
+                None => line.estimate.unwrap_or_default(),
+                Some(k) => line.phases[k],
+            })
+            .unwrap_or_default()
+    }
+
+    proptest! {
+        #[test]
+        fn grand_total_row_is_the_sanctioned_total_in_every_column(input in any_input()) {
+            let slip = workslip(&input).unwrap();
+            let sanctioned = half_up_reference(input.sanctioned_grand_total);
+            let grand = slip.footer.last().unwrap();
+            prop_assert_eq!(grand.role, FooterRole::GrandTotal);
+            prop_assert_eq!(grand.estimate, Some(sanctioned));
+            prop_assert_eq!(grand.phases.len(), input.phase as usize);
+            for figure in &grand.phases {
+                prop_assert_eq!(*figure, sanctioned);
+            }
+            // And the column really balances to it.
+            let columns = std::iter::once(None).chain((0..input.phase as usize).map(Some));
+            for column in columns {
+                let balance = value(&slip, FooterRole::SubTotal2, column)
+                    + value(&slip, FooterRole::Gst, column)
+                    + value(&slip, FooterRole::UnusedTenderPremium, column)
+                    + value(&slip, FooterRole::LsProvision, column);
+                prop_assert_eq!(balance, sanctioned);
+            }
+        }
+
+        #[test]
+        fn footer_totals_are_the_sum_of_rows_and_lines(input in any_input()) {
+            let slip = workslip(&input).unwrap();
+            let lines: Vec<&WorkslipLine> = slip.lines().collect();
+            let estimate_sum: Decimal = lines.iter().filter_map(|l| l.estimate_amount).sum();
+            prop_assert_eq!(value(&slip, FooterRole::SubTotalAmount, None), estimate_sum);
+            for k in 0..input.phase as usize {
+                let phase_sum: Decimal = lines.iter().filter_map(|l| l.phases[k]).map(|c| c.amount).sum();
+                prop_assert_eq!(value(&slip, FooterRole::SubTotalAmount, Some(k)), phase_sum);
+            }
+            let sub = slip.footer_line(FooterRole::SubTotalAmount).unwrap();
+            let more: Decimal = lines.iter().map(|l| l.more).sum();
+            let less: Decimal = lines.iter().map(|l| l.less).sum();
+            prop_assert_eq!((sub.more, sub.less), (Some(more), Some(less)));
+            let current = input.phase as usize - 1;
+            prop_assert_eq!(more - less, sub.phases[current] - estimate_sum);
+
+            let ecv = value(&slip, FooterRole::SubTotal1, None);
+            for column in std::iter::once(None).chain((0..input.phase as usize).map(Some)) {
+                let v = |role| value(&slip, role, column);
+                let base = v(FooterRole::SubTotalAmount) + v(FooterRole::DeductOldMaterial);
+                if let (Some(tp), Some(_)) = (input.tender_premium, column) {
+                    let premium = half_up_reference(base * tp.percent() / dec!(100));
+                    let signed = if tp.kind() == TpType::Less { -premium } else { premium };
+                    prop_assert_eq!(v(FooterRole::TenderPremium), signed);
+                    prop_assert_eq!(v(FooterRole::UnusedTenderPremium), half_up_reference(ecv * tp.percent() / dec!(100)));
+                }
+                let sub1 = v(FooterRole::SubTotal1);
+                prop_assert_eq!(sub1, base + v(FooterRole::TenderPremium));
+                prop_assert_eq!(v(FooterRole::LabourCess), half_up_reference(sub1 / dec!(100)));
+                prop_assert_eq!(v(FooterRole::Nac), half_up_reference(sub1 / dec!(1000)));
+                prop_assert_eq!(
+                    v(FooterRole::QualityControl),
+                    if input.is_amc { Decimal::ZERO } else { half_up_reference(sub1 / dec!(100)) }
+                );
+                let sub2 = v(FooterRole::SubTotal2);
+                prop_assert_eq!(sub2, sub1 + v(FooterRole::LabourCess) + v(FooterRole::QualityControl) + v(FooterRole::Nac));
+                prop_assert_eq!(v(FooterRole::Gst), half_up_reference(sub2 * dec!(0.18)));
+            }
+            for line in &slip.footer {
+                for figure in line.estimate.iter().chain(&line.phases).chain(&line.more).chain(&line.less) {
+                    prop_assert!(figure.scale() == 2, "{} has {}", line.label, figure);
+                    prop_assert!(!figure.is_zero() || figure.is_sign_positive(), "{} has -0", line.label);
+                }
+            }
+            for line in &lines {
+                let cells = line.phases.iter().flatten().map(|c| c.amount);
+                for figure in cells.chain([line.more, line.less]).chain(line.estimate_amount) {
+                    prop_assert!(figure.scale() == 2 && (!figure.is_zero() || figure.is_sign_positive()));
+                }
+            }
+        }
+
+        #[test]
+        fn ae_rows_keep_quantity_times_rate_in_every_phase(input in any_input()) {
+            let slip = workslip(&input).unwrap();
+            let lines: Vec<&WorkslipLine> = slip.lines().collect();
+            for (position, line) in lines.iter().enumerate() {
+                if line.kind != RowKind::Item {
+                    continue;
+                }
+                let excess = lines.get(position + 1).filter(|next| next.kind == RowKind::Excess);
+                let estimate_quantity = line.estimate_quantity.unwrap();
+                prop_assert_eq!(line.estimate_amount, Some(half_up_reference(estimate_quantity * line.rate)));
+                for k in 0..input.phase as usize {
+                    let within = line.phases[k].unwrap();
+                    prop_assert!(within.quantity <= estimate_quantity);
+                    let (quantity, total) = match excess {
+                        Some(e) => {
+                            let e = e.phases[k].unwrap();
+                            (within.quantity + e.quantity, within.amount + e.amount)
+                        }
+                        None => (within.quantity, within.amount),
+                    };
+                    prop_assert_eq!(total, half_up_reference(quantity * line.rate));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The embedded SQLite store: where the database lives, how it is opened, and the schema guard.
+//!
+//! Opening applies the pragmas the design requires (WAL, foreign keys, `synchronous=FULL` because
+//! the database holds money documents, a busy timeout) and runs the embedded migrations. A
+//! database that an newer Sitebook has migrated is refused before anything touches it, so an old
+//! binary can never half-understand and damage newer data.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::error::{Error, Result};
+
+/// The migrations compiled into this binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// File name of the database inside the data dir.
+pub const DATABASE_FILE: &str = "sitebook.sqlite";
+
+/// Resolves the data dir: an explicit choice (`--data-dir`), then `SITEBOOK_DATA_DIR`, then the
+/// OS app-data dir, which the desktop app and the CLI share.
+pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    if let Some(dir) = std::env::var_os("SITEBOOK_DATA_DIR").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("org", "Sitebook", "Sitebook")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            Error::Internal(
+                "Could not find a home folder for the app data. Pass --data-dir DIR or set \
+                 SITEBOOK_DATA_DIR."
+                    .into(),
+            )
+        })
+}
+
+/// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
+    std::fs::create_dir_all(data_dir).map_err(|source| {
+        Error::io(
+            format!("Could not create the data folder {}", data_dir.display()),
+            source,
+        )
+    })?;
+    let path = data_dir.join(DATABASE_FILE);
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    refuse_newer_schema(&pool, &path).await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
+    let has_history: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await?;
+    if has_history.is_none() {
+        return Ok(());
+    }
+    let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?;
+    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    match applied {
+        Some(applied) if applied > known => Err(Error::NewerSchema(format!(
+            "The database {} was written by a newer version of Sitebook (schema {applied}; this \
+             version understands up to {known}). Install the newer Sitebook, or point \
+             --data-dir at another folder.",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}

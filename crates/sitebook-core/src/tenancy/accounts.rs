@@ -1,0 +1,393 @@
+//! Local accounts: creating them (with a personal organization), hashing passwords with
+//! argon2id, and signing in with a lockout after repeated failures.
+//!
+//! Passwords never leave this module except as a PHC hash string; they are not logged,
+//! printed or kept. Five failures within fifteen minutes lock the account for fifteen minutes,
+//! and every failure, success and lock is audited.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Duration;
+use serde::Serialize;
+use sqlx::{FromRow, Sqlite, Transaction};
+use ts_rs::TS;
+
+use crate::clock::{from_db_time, to_db_time};
+use crate::domain::permissions::{MembershipRole, UserKind};
+use crate::error::{Error, Result};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::orgs::{free_code, insert_org, OrgType, Plan};
+use crate::tenancy::session::Principal;
+use crate::Ctx;
+
+/// Failures inside this window count towards a lock.
+pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
+/// How many failures inside the window lock the account.
+pub const LOCKOUT_THRESHOLD: i64 = 5;
+/// How long a lock lasts.
+pub const LOCKOUT_MINUTES: i64 = 15;
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// A password held only long enough to hash or verify it. It never prints.
+pub struct Password(String);
+
+impl Password {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<hidden>)")
+    }
+}
+
+/// What it takes to create an account.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub username: String,
+    pub full_name: String,
+    pub kind: UserKind,
+    pub password: Password,
+    /// Create "<First name>'s Organization" with the person as owner.
+    pub personal_org: bool,
+}
+
+/// An account as people see it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UserView {
+    pub username: String,
+    pub full_name: String,
+    pub kind: UserKind,
+}
+
+impl From<&Principal> for UserView {
+    fn from(user: &Principal) -> Self {
+        Self {
+            username: user.username.clone(),
+            full_name: user.full_name.clone(),
+            kind: user.kind,
+        }
+    }
+}
+
+fn validate_username(username: &str) -> Result<()> {
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let starts_well = username
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if (2..=32).contains(&username.len()) && ok_chars && starts_well {
+        Ok(())
+    } else {
+        Err(Error::Validation(format!(
+            "Username '{username}' must be 2 to 32 letters, digits, '.', '_' or '-', starting \
+             with a letter or digit."
+        )))
+    }
+}
+
+async fn hash_password(password: Password) -> Result<String> {
+    if password.0.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Error::Validation(format!(
+            "The password must have at least {MIN_PASSWORD_CHARS} characters."
+        )));
+    }
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand_core::OsRng);
+        Argon2::default()
+            .hash_password(password.0.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| Error::Internal(format!("Could not hash the password: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("Password hashing stopped: {e}")))?
+}
+
+async fn verify_password(password: Password, stored_hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored_hash)
+            .map_err(|e| Error::Internal(format!("A stored password hash is damaged: {e}")))?;
+        Ok(Argon2::default()
+            .verify_password(password.0.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("Password check stopped: {e}")))?
+}
+
+/// "<First name>'s Organization".
+pub fn personal_org_name(full_name: &str) -> String {
+    let first = full_name.split_whitespace().next().unwrap_or(full_name);
+    format!("{first}'s Organization")
+}
+
+/// Creates an account inside the caller's transaction, with its personal org if asked, and
+/// returns it. The caller audits and commits.
+pub(crate) async fn insert_account(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    new: NewAccount,
+) -> Result<Principal> {
+    let username = new.username.trim().to_string();
+    validate_username(&username)?;
+    let full_name = new.full_name.trim().to_string();
+    if full_name.is_empty() {
+        return Err(Error::Validation("The full name must not be empty.".into()));
+    }
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        .bind(&username)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(Error::Conflict(format!(
+            "An account named '{username}' already exists (usernames ignore case)."
+        )));
+    }
+    let hash = hash_password(new.password).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, full_name, kind, password_hash, active, created_at) \
+         VALUES (?, ?, ?, ?, 1, ?) RETURNING id",
+    )
+    .bind(&username)
+    .bind(&full_name)
+    .bind(new.kind.as_str())
+    .bind(hash)
+    .bind(ctx.now_text())
+    .fetch_one(&mut **tx)
+    .await?;
+    let principal = Principal {
+        id,
+        username: username.clone(),
+        full_name: full_name.clone(),
+        kind: new.kind,
+    };
+    if new.personal_org {
+        let code = free_code(tx, &username).await?;
+        let name = personal_org_name(&full_name);
+        let (org_id, _) = insert_org(ctx, tx, &code, &name, OrgType::Personal, Plan::Free).await?;
+        insert_membership(ctx, tx, org_id, id, MembershipRole::Owner).await?;
+    }
+    Ok(principal)
+}
+
+/// Adds a membership; the user's first membership becomes their primary one.
+pub(crate) async fn insert_membership(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    org_id: i64,
+    user_id: i64,
+    role: MembershipRole,
+) -> Result<()> {
+    let has_primary: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM memberships WHERE user_id = ? AND is_primary = 1")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, is_primary, active, created_at) \
+         VALUES (?, ?, ?, ?, 1, ?)",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(has_primary.is_none())
+    .bind(ctx.now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    full_name: String,
+    kind: String,
+    password_hash: String,
+    active: bool,
+    locked_until: Option<String>,
+}
+
+/// Finds an account by name (case-insensitive).
+pub(crate) async fn find_by_username(ctx: &Ctx, username: &str) -> Result<Option<Principal>> {
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, username, full_name, kind FROM users WHERE username = ? AND active = 1",
+    )
+    .bind(username.trim())
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(row.map(|(id, username, full_name, kind)| Principal {
+        id,
+        username,
+        full_name,
+        kind: UserKind::parse(&kind).unwrap_or(UserKind::Standard),
+    }))
+}
+
+/// Checks a username and password, applying and auditing the lockout rule.
+pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Principal> {
+    let username = username.trim();
+    let row = sqlx::query_as::<_, AccountRow>(
+        "SELECT id, username, full_name, kind, password_hash, active, locked_until \
+         FROM users WHERE username = ?",
+    )
+    .bind(username)
+    .fetch_optional(&ctx.db)
+    .await?;
+    let Some(row) = row else {
+        AuditEvent::new("sign_in", Outcome::Failure)
+            .by_name(None, username)
+            .reason("unknown user")
+            .write(ctx)
+            .await?;
+        return Err(Error::AuthFailed(format!(
+            "No account named '{username}' exists on this device."
+        )));
+    };
+    if !row.active {
+        AuditEvent::new("sign_in", Outcome::Failure)
+            .by_name(Some(row.id), &row.username)
+            .reason("account disabled")
+            .write(ctx)
+            .await?;
+        return Err(Error::AuthFailed(format!(
+            "The account '{}' is disabled. Ask an administrator to enable it.",
+            row.username
+        )));
+    }
+    let now = ctx.clock.now();
+    if let Some(until) = row.locked_until.as_deref().and_then(from_db_time) {
+        if until > now {
+            AuditEvent::new("sign_in", Outcome::Failure)
+                .by_name(Some(row.id), &row.username)
+                .reason("account locked")
+                .write(ctx)
+                .await?;
+            return Err(locked_error(&row.username, until));
+        }
+    }
+    if verify_password(password, row.password_hash.clone()).await? {
+        let mut tx = ctx.db.begin().await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE user_id = ?")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET locked_until = NULL WHERE id = ?")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        AuditEvent::new("sign_in", Outcome::Success)
+            .by_name(Some(row.id), &row.username)
+            .write_with(ctx, &mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(Principal {
+            id: row.id,
+            username: row.username,
+            full_name: row.full_name,
+            kind: UserKind::parse(&row.kind).unwrap_or(UserKind::Standard),
+        });
+    }
+    record_failure(ctx, &row, now).await
+}
+
+async fn record_failure(
+    ctx: &Ctx,
+    row: &AccountRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Principal> {
+    let mut tx = ctx.db.begin().await?;
+    sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES (?, ?)")
+        .bind(row.id)
+        .bind(to_db_time(now))
+        .execute(&mut *tx)
+        .await?;
+    let window_start = to_db_time(now - Duration::minutes(LOCKOUT_WINDOW_MINUTES));
+    let recent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE user_id = ? AND at > ?")
+            .bind(row.id)
+            .bind(window_start)
+            .fetch_one(&mut *tx)
+            .await?;
+    AuditEvent::new("sign_in", Outcome::Failure)
+        .by_name(Some(row.id), &row.username)
+        .reason("wrong password")
+        .write_with(ctx, &mut *tx)
+        .await?;
+    if recent >= LOCKOUT_THRESHOLD {
+        let until = now + Duration::minutes(LOCKOUT_MINUTES);
+        sqlx::query("UPDATE users SET locked_until = ? WHERE id = ?")
+            .bind(to_db_time(until))
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE user_id = ?")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        AuditEvent::new("sign_in.lockout", Outcome::Denied)
+            .by_name(Some(row.id), &row.username)
+            .reason(format!(
+                "{LOCKOUT_THRESHOLD} failed sign-ins within {LOCKOUT_WINDOW_MINUTES} minutes"
+            ))
+            .write_with(ctx, &mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Err(locked_error(&row.username, until));
+    }
+    tx.commit().await?;
+    let left = LOCKOUT_THRESHOLD - recent;
+    Err(Error::AuthFailed(format!(
+        "Wrong password for '{}'. {left} more failed attempt{} will lock the account for \
+         {LOCKOUT_MINUTES} minutes.",
+        row.username,
+        if left == 1 { "" } else { "s" }
+    )))
+}
+
+fn locked_error(username: &str, until: chrono::DateTime<chrono::Utc>) -> Error {
+    Error::AccountLocked(format!(
+        "The account '{username}' is locked after {LOCKOUT_THRESHOLD} failed sign-ins, until \
+         {} UTC. Try again then, or ask an administrator.",
+        until.format("%H:%M")
+    ))
+}
+
+/// Whether this device has no account yet (the first-run state).
+pub async fn no_accounts_yet(ctx: &Ctx) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&ctx.db)
+        .await?;
+    Ok(count == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_org_is_named_after_the_first_name() {
+        assert_eq!(personal_org_name("Asha Rao"), "Asha's Organization");
+        assert_eq!(personal_org_name("Ravi"), "Ravi's Organization");
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        let shown = format!("{:?}", Password::new("hunter22"));
+        assert!(!shown.contains("hunter22"));
+    }
+
+    #[test]
+    fn usernames_are_checked() {
+        assert!(validate_username("asha.rao").is_ok());
+        assert!(validate_username("a").is_err());
+        assert!(validate_username("has space").is_err());
+        assert!(validate_username("-dash").is_err());
+    }
+}

@@ -1,0 +1,217 @@
+//! The one gate. `authorize(session, action)` is the only way to an [`OrgScope`], and every
+//! repository of org-owned rows requires one, so no query can run without a verdict.
+//!
+//! Each decision, allowed or denied, is written to the audit log before the caller proceeds.
+//! The role is re-read from the database on every call rather than trusted from the session, so
+//! a membership revoked a moment ago already counts. With no active org the answer is always no:
+//! there is never an "all rows" fallback.
+
+use crate::domain::permissions::{
+    permits, permits_global, Action, EffectiveRole, GlobalAction, UserKind,
+};
+use crate::error::{Error, Result};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::session::{enterable_by_id, Session};
+use crate::Ctx;
+
+/// Proof that the gate let one user act in one organization. Its fields are private and it has
+/// no public constructor: holding one means `authorize` said yes.
+#[derive(Debug, Clone)]
+pub struct OrgScope {
+    org_id: i64,
+    org_code: String,
+    org_slug: String,
+    org_name: String,
+    user_id: i64,
+    username: String,
+    role: EffectiveRole,
+}
+
+impl OrgScope {
+    pub fn org_id(&self) -> i64 {
+        self.org_id
+    }
+    pub fn org_code(&self) -> &str {
+        &self.org_code
+    }
+    /// The org's slug, the only org-derived part of file paths.
+    pub fn org_slug(&self) -> &str {
+        &self.org_slug
+    }
+    pub fn org_name(&self) -> &str {
+        &self.org_name
+    }
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub fn role(&self) -> EffectiveRole {
+        self.role
+    }
+
+    /// Whether the same person may also do `action` here. Not audited: use it to shape a view,
+    /// never to grant access.
+    pub fn also_permits(&self, action: Action) -> bool {
+        permits(self.role, action)
+    }
+
+    /// The error for an object id this scope cannot see. Whether the id is missing or belongs to
+    /// another organization, the caller gets the same "not found"; the second case is also
+    /// audited as a denied cross-org access.
+    pub(crate) async fn not_found(
+        &self,
+        ctx: &Ctx,
+        label: &str,
+        id: i64,
+        table: &'static str,
+    ) -> Error {
+        let owner: std::result::Result<Option<Option<i64>>, _> =
+            sqlx::query_scalar(&format!("SELECT org_id FROM {table} WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&ctx.db)
+                .await;
+        if let Ok(Some(Some(other_org))) = owner {
+            if other_org != self.org_id {
+                let audited = AuditEvent::new("object.read", Outcome::Denied)
+                    .by_name(Some(self.user_id), &self.username)
+                    .in_org(self.org_id, &self.org_code)
+                    .object(table, id)
+                    .reason("object belongs to another organization")
+                    .write(ctx)
+                    .await;
+                if let Err(error) = audited {
+                    return error;
+                }
+            }
+        }
+        Error::NotFound(format!(
+            "{} {id} was not found in {}.",
+            capitalise(label),
+            self.org_code
+        ))
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Proof that the gate let a superuser or oversight user read every organization's audit rows.
+#[derive(Debug)]
+pub struct AllOrgsAudit(());
+
+/// Proof that the gate allowed an action that belongs to no organization.
+#[derive(Debug)]
+pub struct GlobalGrant {
+    pub action: GlobalAction,
+}
+
+/// The one gate for org-scoped actions.
+pub async fn authorize(ctx: &Ctx, session: &Session, action: Action) -> Result<OrgScope> {
+    let user = session.user();
+    let Some(active) = session.active_org() else {
+        AuditEvent::new(action.audit_name(), Outcome::Denied)
+            .by(user)
+            .reason("no active organization")
+            .write(ctx)
+            .await?;
+        return Err(Error::NoActiveOrg);
+    };
+    let current = enterable_by_id(ctx, user, active.id).await?;
+    let refusal = match &current {
+        None => Some((
+            "no longer a member, or the organization is inactive".to_string(),
+            format!(
+                "You can no longer act in {}: your membership was removed or the organization \
+                 was deactivated. Choose another organization.",
+                active.code
+            ),
+        )),
+        Some(org) if !permits(org.role, action) => Some((
+            format!("role {} may not {}", org.role.as_str(), action.audit_name()),
+            format!(
+                "Your role in {} ({}) does not allow you to {}.{}",
+                org.code,
+                org.role.label(),
+                action.describe(),
+                if org.role.is_read_only() {
+                    " This role is read-only."
+                } else {
+                    " Ask an owner or admin of this organization."
+                }
+            ),
+        )),
+        Some(_) => None,
+    };
+    if let Some((reason, message)) = refusal {
+        AuditEvent::new(action.audit_name(), Outcome::Denied)
+            .by(user)
+            .in_org(active.id, &active.code)
+            .reason(reason)
+            .write(ctx)
+            .await?;
+        return Err(Error::Denied(message));
+    }
+    let org = current.expect("refusal covers None");
+    AuditEvent::new(action.audit_name(), Outcome::Allowed)
+        .by(user)
+        .in_org(org.id, &org.code)
+        .write(ctx)
+        .await?;
+    Ok(OrgScope {
+        org_id: org.id,
+        org_code: org.code,
+        org_slug: org.slug,
+        org_name: org.name,
+        user_id: user.id,
+        username: user.username.clone(),
+        role: org.role,
+    })
+}
+
+/// The gate for actions outside any organization; decided by the user's kind alone.
+pub async fn authorize_global(
+    ctx: &Ctx,
+    session: &Session,
+    action: GlobalAction,
+) -> Result<GlobalGrant> {
+    let user = session.user();
+    if permits_global(user.kind, action) {
+        AuditEvent::new(action.audit_name(), Outcome::Allowed)
+            .by(user)
+            .write(ctx)
+            .await?;
+        return Ok(GlobalGrant { action });
+    }
+    AuditEvent::new(action.audit_name(), Outcome::Denied)
+        .by(user)
+        .reason(format!(
+            "kind {} may not {}",
+            user.kind.as_str(),
+            action.audit_name()
+        ))
+        .write(ctx)
+        .await?;
+    let hint = if user.kind == UserKind::Oversight {
+        " Oversight accounts are read-only."
+    } else {
+        " Only a superuser can."
+    };
+    Err(Error::Denied(format!(
+        "Your account ({}) may not {}.{hint}",
+        user.kind.as_str(),
+        action.describe()
+    )))
+}
+
+/// The gate for reading every organization's audit rows.
+pub async fn authorize_all_orgs_audit(ctx: &Ctx, session: &Session) -> Result<AllOrgsAudit> {
+    authorize_global(ctx, session, GlobalAction::AuditViewAll).await?;
+    Ok(AllOrgsAudit(()))
+}

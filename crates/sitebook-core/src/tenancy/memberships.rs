@@ -1,0 +1,279 @@
+//! Memberships: who belongs to an organization and with which role, and the rules for changing
+//! that.
+//!
+//! Admins manage members, viewers and other admins. Anything that grants, revokes or touches the
+//! owner role also needs [`Action::OwnersManage`], which only owners (and superusers) hold. The
+//! last active owner can neither leave nor be demoted, so an organization is never orphaned.
+
+use serde::Serialize;
+use sqlx::FromRow;
+use ts_rs::TS;
+
+use crate::domain::permissions::{Action, MembershipRole};
+use crate::error::{Error, Result};
+use crate::tenancy::accounts::{find_by_username, insert_membership};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::gate::{authorize, OrgScope};
+use crate::tenancy::session::Session;
+use crate::Ctx;
+
+/// A member as the members list shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MemberView {
+    pub username: String,
+    pub full_name: String,
+    pub role: MembershipRole,
+    pub primary: bool,
+    pub active: bool,
+}
+
+#[derive(FromRow)]
+struct MemberRow {
+    username: String,
+    full_name: String,
+    role: String,
+    is_primary: bool,
+    active: bool,
+}
+
+/// The members of the scope's organization, owners first.
+pub async fn list(ctx: &Ctx, scope: &OrgScope) -> Result<Vec<MemberView>> {
+    let rows = sqlx::query_as::<_, MemberRow>(
+        "SELECT u.username, u.full_name, m.role, m.is_primary, m.active \
+         FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = ? \
+         ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2 \
+         ELSE 3 END, u.username COLLATE NOCASE",
+    )
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| MemberView {
+            username: row.username,
+            full_name: row.full_name,
+            role: MembershipRole::parse(&row.role).unwrap_or(MembershipRole::Viewer),
+            primary: row.is_primary,
+            active: row.active,
+        })
+        .collect())
+}
+
+struct Target {
+    user_id: i64,
+    username: String,
+    membership: Option<(i64, MembershipRole)>,
+}
+
+async fn find_target(ctx: &Ctx, scope: &OrgScope, username: &str) -> Result<Target> {
+    let user = find_by_username(ctx, username).await?.ok_or_else(|| {
+        Error::NotFound(format!("No account named '{}' exists.", username.trim()))
+    })?;
+    let membership: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, role FROM memberships WHERE org_id = ? AND user_id = ? AND active = 1",
+    )
+    .bind(scope.org_id())
+    .bind(user.id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(Target {
+        user_id: user.id,
+        username: user.username,
+        membership: membership.map(|(id, role)| {
+            (
+                id,
+                MembershipRole::parse(&role).unwrap_or(MembershipRole::Viewer),
+            )
+        }),
+    })
+}
+
+fn not_a_member(target: &Target, scope: &OrgScope) -> Error {
+    Error::NotFound(format!(
+        "'{}' is not a member of {}.",
+        target.username,
+        scope.org_code()
+    ))
+}
+
+async fn active_owner_count(ctx: &Ctx, org_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND role = 'owner' AND active = 1",
+    )
+    .bind(org_id)
+    .fetch_one(&ctx.db)
+    .await?)
+}
+
+async fn refuse_last_owner(
+    ctx: &Ctx,
+    session: &Session,
+    scope: &OrgScope,
+    target: &Target,
+    action: &str,
+    message: String,
+) -> Result<()> {
+    if active_owner_count(ctx, scope.org_id()).await? > 1 {
+        return Ok(());
+    }
+    AuditEvent::new(action, Outcome::Denied)
+        .by(session.user())
+        .in_scope(scope)
+        .object("user", &target.username)
+        .reason("last owner")
+        .write(ctx)
+        .await?;
+    Err(Error::Precondition(message))
+}
+
+/// Adds an existing account to the active organization.
+pub async fn add(
+    ctx: &Ctx,
+    session: &Session,
+    username: &str,
+    role: MembershipRole,
+) -> Result<MemberView> {
+    let scope = authorize(ctx, session, Action::MembersManage).await?;
+    if role == MembershipRole::Owner {
+        authorize(ctx, session, Action::OwnersManage).await?;
+    }
+    let target = find_target(ctx, &scope, username).await?;
+    if let Some((_, existing)) = target.membership {
+        return Err(Error::Conflict(format!(
+            "'{}' is already a member of {} (role {}). Use `member role` to change the role.",
+            target.username,
+            scope.org_code(),
+            existing.as_str()
+        )));
+    }
+    let mut tx = ctx.db.begin().await?;
+    // A deactivated membership is replaced rather than duplicated.
+    sqlx::query("DELETE FROM memberships WHERE org_id = ? AND user_id = ? AND active = 0")
+        .bind(scope.org_id())
+        .bind(target.user_id)
+        .execute(&mut *tx)
+        .await?;
+    insert_membership(ctx, &mut tx, scope.org_id(), target.user_id, role).await?;
+    AuditEvent::new("member.add", Outcome::Success)
+        .by(session.user())
+        .in_scope(&scope)
+        .object("user", &target.username)
+        .reason(format!("role {}", role.as_str()))
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    member_view(ctx, &scope, &target.username).await
+}
+
+async fn member_view(ctx: &Ctx, scope: &OrgScope, username: &str) -> Result<MemberView> {
+    list(ctx, scope)
+        .await?
+        .into_iter()
+        .find(|m| m.username.eq_ignore_ascii_case(username))
+        .ok_or_else(|| Error::Internal(format!("membership of '{username}' vanished")))
+}
+
+/// Changes a member's role.
+pub async fn set_role(
+    ctx: &Ctx,
+    session: &Session,
+    username: &str,
+    role: MembershipRole,
+) -> Result<MemberView> {
+    let scope = authorize(ctx, session, Action::MembersManage).await?;
+    let target = find_target(ctx, &scope, username).await?;
+    let Some((membership_id, current)) = target.membership else {
+        return Err(not_a_member(&target, &scope));
+    };
+    if current == role {
+        return member_view(ctx, &scope, &target.username).await;
+    }
+    if current == MembershipRole::Owner || role == MembershipRole::Owner {
+        authorize(ctx, session, Action::OwnersManage).await?;
+    }
+    if current == MembershipRole::Owner {
+        refuse_last_owner(
+            ctx,
+            session,
+            &scope,
+            &target,
+            "member.role",
+            format!(
+                "'{}' is the last owner of {}, so they cannot be demoted. Make someone else an \
+                 owner first.",
+                target.username,
+                scope.org_code()
+            ),
+        )
+        .await?;
+    }
+    let mut tx = ctx.db.begin().await?;
+    sqlx::query("UPDATE memberships SET role = ? WHERE id = ?")
+        .bind(role.as_str())
+        .bind(membership_id)
+        .execute(&mut *tx)
+        .await?;
+    AuditEvent::new("member.role", Outcome::Success)
+        .by(session.user())
+        .in_scope(&scope)
+        .object("user", &target.username)
+        .reason(format!("{} -> {}", current.as_str(), role.as_str()))
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    member_view(ctx, &scope, &target.username).await
+}
+
+/// Removes a member from the active organization (or lets a member leave it).
+pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> {
+    let leaving = session
+        .user()
+        .username
+        .eq_ignore_ascii_case(username.trim());
+    // Leaving is open to every member who is not the last owner; removing others is gated.
+    let scope = if leaving {
+        authorize(ctx, session, Action::OrgView).await?
+    } else {
+        authorize(ctx, session, Action::MembersManage).await?
+    };
+    let target = find_target(ctx, &scope, username).await?;
+    let Some((membership_id, current)) = target.membership else {
+        return Err(not_a_member(&target, &scope));
+    };
+    if current == MembershipRole::Owner {
+        if !leaving {
+            authorize(ctx, session, Action::OwnersManage).await?;
+        }
+        refuse_last_owner(
+            ctx,
+            session,
+            &scope,
+            &target,
+            "member.remove",
+            format!(
+                "'{}' is the last owner of {} and cannot {}. Make someone else an owner first.",
+                target.username,
+                scope.org_code(),
+                if leaving { "leave" } else { "be removed" }
+            ),
+        )
+        .await?;
+    }
+    let mut tx = ctx.db.begin().await?;
+    sqlx::query("DELETE FROM memberships WHERE id = ?")
+        .bind(membership_id)
+        .execute(&mut *tx)
+        .await?;
+    AuditEvent::new("member.remove", Outcome::Success)
+        .by(session.user())
+        .in_scope(&scope)
+        .object("user", &target.username)
+        .reason(format!("was {}", current.as_str()))
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Accounts, organizations, memberships, the session with its active organization, the gate,
+//! and the audit log: who is acting, where, and whether they may.
+
+pub mod accounts;
+pub mod audit;
+pub mod gate;
+pub mod memberships;
+pub mod orgs;
+pub mod session;

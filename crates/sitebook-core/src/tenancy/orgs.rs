@@ -1,0 +1,472 @@
+//! Organizations: their codes, slugs, types and plans; creating one; and importing a roster
+//! from CSV, all or nothing.
+//!
+//! Codes are what people type (`MOH`), matched case-insensitively. Slugs are what file paths
+//! use (`outputs/{slug}/`), so they are lowercase ASCII and never change meaning.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Sqlite, Transaction};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::gate::{GlobalGrant, OrgScope};
+use crate::tenancy::session::Principal;
+use crate::Ctx;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum OrgType {
+    Ministry,
+    Office,
+    Agency,
+    Special,
+    Commission,
+    Company,
+    Personal,
+}
+
+impl OrgType {
+    pub const ALL: [OrgType; 7] = [
+        OrgType::Ministry,
+        OrgType::Office,
+        OrgType::Agency,
+        OrgType::Special,
+        OrgType::Commission,
+        OrgType::Company,
+        OrgType::Personal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgType::Ministry => "ministry",
+            OrgType::Office => "office",
+            OrgType::Agency => "agency",
+            OrgType::Special => "special",
+            OrgType::Commission => "commission",
+            OrgType::Company => "company",
+            OrgType::Personal => "personal",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    fn expected() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Plan {
+    Free,
+    Starter,
+    Professional,
+    Enterprise,
+}
+
+impl Plan {
+    pub const ALL: [Plan; 4] = [
+        Plan::Free,
+        Plan::Starter,
+        Plan::Professional,
+        Plan::Enterprise,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Starter => "starter",
+            Plan::Professional => "professional",
+            Plan::Enterprise => "enterprise",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// What it takes to create an organization.
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub code: String,
+    pub name: String,
+    pub org_type: OrgType,
+}
+
+/// An organization as `org show` reports it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OrgDetails {
+    pub code: String,
+    pub name: String,
+    pub slug: String,
+    pub org_type: OrgType,
+    pub plan: Plan,
+    pub active: bool,
+    #[ts(type = "number")]
+    pub member_count: i64,
+    pub role: crate::domain::permissions::EffectiveRole,
+}
+
+/// Checks an org code: 2 to 32 letters, digits, `-` or `_`, starting with a letter or digit.
+pub fn validate_code(code: &str) -> std::result::Result<(), String> {
+    let valid_chars = code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let starts_well = code
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if (2..=32).contains(&code.len()) && valid_chars && starts_well {
+        Ok(())
+    } else {
+        Err(format!(
+            "code '{code}' must be 2 to 32 letters, digits, '-' or '_', starting with a letter or \
+             digit"
+        ))
+    }
+}
+
+/// Lowercase ASCII letters, digits and single dashes, for file paths.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-').to_string();
+    if slug.is_empty() {
+        "org".to_string()
+    } else {
+        slug
+    }
+}
+
+/// A slug based on `base` that no organization uses yet (`base`, `base-2`, `base-3`, …).
+async fn free_slug(tx: &mut Transaction<'_, Sqlite>, base: &str) -> Result<String> {
+    let base = slugify(base);
+    let mut candidate = base.clone();
+    for n in 2.. {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = ?")
+            .bind(&candidate)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if taken.is_none() {
+            break;
+        }
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
+}
+
+async fn code_taken(tx: &mut Transaction<'_, Sqlite>, code: &str) -> Result<bool> {
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM organizations WHERE code = ? COLLATE NOCASE")
+            .bind(code)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(taken.is_some())
+}
+
+/// Inserts one organization inside the caller's transaction and returns its id.
+pub(crate) async fn insert_org(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    code: &str,
+    name: &str,
+    org_type: OrgType,
+    plan: Plan,
+) -> Result<(i64, String)> {
+    let slug = free_slug(tx, code).await?;
+    let id = sqlx::query_scalar(
+        "INSERT INTO organizations (code, slug, name, org_type, plan, active, created_at) \
+         VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id",
+    )
+    .bind(code)
+    .bind(&slug)
+    .bind(name)
+    .bind(org_type.as_str())
+    .bind(plan.as_str())
+    .bind(ctx.now_text())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, slug))
+}
+
+/// A code no organization uses yet, based on `base` (for personal organizations).
+pub(crate) async fn free_code(tx: &mut Transaction<'_, Sqlite>, base: &str) -> Result<String> {
+    let base = slugify(base);
+    let mut candidate = base.clone();
+    for n in 2.. {
+        if !code_taken(tx, &candidate).await? {
+            break;
+        }
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
+}
+
+/// Creates one organization.
+pub async fn create(ctx: &Ctx, grant: &GlobalGrant, actor: &Principal, new: NewOrg) -> Result<()> {
+    let _ = grant;
+    let code = new.code.trim();
+    validate_code(code).map_err(|rule| Error::Validation(format!("Organization {rule}.")))?;
+    let name = new.name.trim();
+    if name.is_empty() {
+        return Err(Error::Validation(
+            "Organization name must not be empty.".into(),
+        ));
+    }
+    let mut tx = ctx.db.begin().await?;
+    if code_taken(&mut tx, code).await? {
+        return Err(Error::Conflict(format!(
+            "An organization with the code '{code}' already exists (codes ignore case)."
+        )));
+    }
+    let (id, _) = insert_org(ctx, &mut tx, code, name, new.org_type, Plan::Free).await?;
+    AuditEvent::new("org.create", Outcome::Success)
+        .by(actor)
+        .in_org(id, code)
+        .object("organization", code)
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The result of a successful roster import.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub codes: Vec<String>,
+}
+
+/// Imports a roster with the header `code,name,type`. All or nothing: every bad line is
+/// reported by its line number and nothing is written unless every line is good.
+pub async fn import_csv(
+    ctx: &Ctx,
+    grant: &GlobalGrant,
+    actor: &Principal,
+    file_name: &str,
+    text: &str,
+) -> Result<ImportReport> {
+    let _ = grant;
+    let rows = parse_roster(file_name, text)?;
+    let mut tx = ctx.db.begin().await?;
+    let mut problems = Vec::new();
+    for row in &rows {
+        if code_taken(&mut tx, &row.code).await? {
+            problems.push(format!(
+                "line {}: code '{}' already exists",
+                row.line, row.code
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(bad_roster(file_name, problems));
+    }
+    for row in &rows {
+        let (id, _) =
+            insert_org(ctx, &mut tx, &row.code, &row.name, row.org_type, Plan::Free).await?;
+        AuditEvent::new("org.create", Outcome::Success)
+            .by(actor)
+            .in_org(id, &row.code)
+            .object("organization", &row.code)
+            .reason(format!("imported from {file_name} line {}", row.line))
+            .write_with(ctx, &mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(ImportReport {
+        imported: rows.len(),
+        codes: rows.into_iter().map(|row| row.code).collect(),
+    })
+}
+
+struct RosterRow {
+    line: u64,
+    code: String,
+    name: String,
+    org_type: OrgType,
+}
+
+fn bad_roster(file_name: &str, problems: Vec<String>) -> Error {
+    Error::Validation(format!(
+        "{file_name}: nothing was imported because {} line{} {} bad: {}.",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        if problems.len() == 1 { "is" } else { "are" },
+        problems.join("; ")
+    ))
+}
+
+/// Reads and checks every line of a roster without touching the database.
+fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Validation(format!("{file_name}: cannot read the header: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    if header != ["code", "name", "type"] {
+        return Err(Error::Validation(format!(
+            "{file_name}: line 1 must be the header 'code,name,type' (found '{}').",
+            header.join(",")
+        )));
+    }
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: Vec<(String, u64)> = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                problems.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if record.len() != 3 {
+            problems.push(format!(
+                "line {line}: expected 3 fields (code,name,type), found {}",
+                record.len()
+            ));
+            continue;
+        }
+        let (code, name, kind) = (&record[0], &record[1], &record[2]);
+        let mut line_ok = true;
+        if let Err(rule) = validate_code(code) {
+            problems.push(format!("line {line}: {rule}"));
+            line_ok = false;
+        }
+        if name.is_empty() {
+            problems.push(format!("line {line}: name is empty"));
+            line_ok = false;
+        }
+        let org_type = OrgType::parse(kind);
+        if org_type.is_none() {
+            problems.push(format!(
+                "line {line}: type '{kind}' is not one of {}",
+                OrgType::expected()
+            ));
+            line_ok = false;
+        }
+        if let Some((_, first)) = seen.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)) {
+            problems.push(format!("line {line}: code '{code}' repeats line {first}"));
+            line_ok = false;
+        }
+        seen.push((code.to_string(), line));
+        if let (true, Some(org_type)) = (line_ok, org_type) {
+            rows.push(RosterRow {
+                line,
+                code: code.to_string(),
+                name: name.to_string(),
+                org_type,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(bad_roster(file_name, problems));
+    }
+    if rows.is_empty() {
+        return Err(Error::Validation(format!(
+            "{file_name}: the roster has a header but no organizations."
+        )));
+    }
+    Ok(rows)
+}
+
+/// The active organization's details.
+pub async fn details(ctx: &Ctx, scope: &OrgScope) -> Result<OrgDetails> {
+    let (code, name, slug, org_type, plan, active): (String, String, String, String, String, bool) =
+        sqlx::query_as(
+            "SELECT code, name, slug, org_type, plan, active FROM organizations WHERE id = ?",
+        )
+        .bind(scope.org_id())
+        .fetch_one(&ctx.db)
+        .await?;
+    let member_count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND active = 1")
+            .bind(scope.org_id())
+            .fetch_one(&ctx.db)
+            .await?;
+    Ok(OrgDetails {
+        code,
+        name,
+        slug,
+        org_type: OrgType::parse(&org_type).unwrap_or(OrgType::Office),
+        plan: Plan::parse(&plan).unwrap_or(Plan::Free),
+        active,
+        member_count,
+        role: scope.role(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_dashed_ascii() {
+        assert_eq!(slugify("MOH"), "moh");
+        assert_eq!(slugify("Asha.Rao_2"), "asha-rao-2");
+        assert_eq!(slugify("--"), "org");
+    }
+
+    #[test]
+    fn roster_reports_every_bad_line_by_number() {
+        let text = "code,name,type\nMOH,Ministry of Health,ministry\nX,Too short,office\n\
+                    MAFAR,Agriculture,bureau\nmoh,Again,office\n";
+        let Err(Error::Validation(message)) = parse_roster("orgs.csv", text) else {
+            panic!("expected a validation error");
+        };
+        assert!(message.contains("line 3: code 'X'"), "{message}");
+        assert!(message.contains("line 4: type 'bureau'"), "{message}");
+        assert!(
+            message.contains("line 5: code 'moh' repeats line 2"),
+            "{message}"
+        );
+        assert!(message.contains("3 lines are bad"), "{message}");
+    }
+
+    #[test]
+    fn roster_needs_the_exact_header() {
+        let Err(Error::Validation(message)) = parse_roster("o.csv", "code,title\nA1,B\n") else {
+            panic!("expected a validation error");
+        };
+        assert!(message.contains("line 1 must be the header"), "{message}");
+    }
+
+    #[test]
+    fn roster_rejects_wrong_field_counts() {
+        let Err(Error::Validation(message)) =
+            parse_roster("o.csv", "code,name,type\nAB,Name\nCD,Name,office\n")
+        else {
+            panic!("expected a validation error");
+        };
+        assert!(message.contains("line 2: expected 3 fields"), "{message}");
+    }
+}

@@ -1,0 +1,290 @@
+//! The session: who is signed in and which organization is active, and how the active
+//! organization is chosen.
+//!
+//! Resolution order (DESIGN.md): the org chosen explicitly (picker or `--org`), then the last org
+//! this user used, then the primary membership, then the first membership, otherwise none — and
+//! with none, the gate denies everything org-scoped.
+
+use serde::Serialize;
+use sqlx::FromRow;
+use ts_rs::TS;
+
+use crate::domain::permissions::{effective_role, EffectiveRole, MembershipRole, UserKind};
+use crate::error::{Error, Result};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::orgs::{OrgType, Plan};
+use crate::Ctx;
+
+/// The signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub kind: UserKind,
+}
+
+/// The organization the session acts in, with the role resolved when it was entered. The gate
+/// re-resolves the role on every action, so a revoked membership takes effect at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveOrg {
+    pub id: i64,
+    pub code: String,
+    pub slug: String,
+    pub name: String,
+    pub org_type: OrgType,
+    pub plan: Plan,
+    pub role: EffectiveRole,
+}
+
+/// Who is acting and where. Only the core constructs one, after a successful sign-in.
+#[derive(Debug, Clone)]
+pub struct Session {
+    user: Principal,
+    active: Option<ActiveOrg>,
+}
+
+impl Session {
+    pub(crate) fn new(user: Principal, active: Option<ActiveOrg>) -> Self {
+        Self { user, active }
+    }
+
+    pub fn user(&self) -> &Principal {
+        &self.user
+    }
+
+    pub fn active_org(&self) -> Option<&ActiveOrg> {
+        self.active.as_ref()
+    }
+
+    /// The same person with no active organization (every org-scoped action is then denied).
+    pub fn without_active_org(&self) -> Session {
+        Session::new(self.user.clone(), None)
+    }
+
+    pub(crate) fn set_active(&mut self, org: Option<ActiveOrg>) {
+        self.active = org;
+    }
+}
+
+/// One entry of the organization picker.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OrgChoice {
+    pub code: String,
+    pub name: String,
+    pub slug: String,
+    pub org_type: OrgType,
+    pub plan: Plan,
+    pub role: EffectiveRole,
+    pub active: bool,
+}
+
+#[derive(FromRow)]
+struct EnterableRow {
+    id: i64,
+    code: String,
+    slug: String,
+    name: String,
+    org_type: String,
+    plan: String,
+    membership_role: Option<String>,
+}
+
+impl EnterableRow {
+    fn into_active(self, kind: UserKind) -> Option<ActiveOrg> {
+        let membership = self
+            .membership_role
+            .as_deref()
+            .and_then(MembershipRole::parse);
+        let role = effective_role(kind, membership)?;
+        Some(ActiveOrg {
+            id: self.id,
+            code: self.code,
+            slug: self.slug,
+            name: self.name,
+            org_type: OrgType::parse(&self.org_type).unwrap_or(OrgType::Office),
+            plan: Plan::parse(&self.plan).unwrap_or(Plan::Free),
+            role,
+        })
+    }
+}
+
+/// The organizations this user may enter, each with the role they would act with, by code.
+pub(crate) async fn enterable_orgs(ctx: &Ctx, user: &Principal) -> Result<Vec<ActiveOrg>> {
+    // Kinds that reach every org see all active orgs (with their membership, if any); standard
+    // users see only orgs where they hold an active membership.
+    let rows = sqlx::query_as::<_, EnterableRow>(
+        "SELECT o.id, o.code, o.slug, o.name, o.org_type, o.plan, m.role AS membership_role \
+         FROM organizations o \
+         LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = ? AND m.active = 1 \
+         WHERE o.active = 1 AND (? = 1 OR m.id IS NOT NULL) \
+         ORDER BY o.code COLLATE NOCASE",
+    )
+    .bind(user.id)
+    .bind(user.kind.reaches_every_org())
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| row.into_active(user.kind))
+        .collect())
+}
+
+/// The org with this id as this user would enter it, or `None` if they may not.
+pub(crate) async fn enterable_by_id(
+    ctx: &Ctx,
+    user: &Principal,
+    org_id: i64,
+) -> Result<Option<ActiveOrg>> {
+    let row = sqlx::query_as::<_, EnterableRow>(
+        "SELECT o.id, o.code, o.slug, o.name, o.org_type, o.plan, m.role AS membership_role \
+         FROM organizations o \
+         LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = ? AND m.active = 1 \
+         WHERE o.id = ? AND o.active = 1",
+    )
+    .bind(user.id)
+    .bind(org_id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(row.and_then(|row| row.into_active(user.kind)))
+}
+
+/// Resolution steps 2 to 5: last used, primary membership, first membership, none.
+pub(crate) async fn resolve_default_org(ctx: &Ctx, user: &Principal) -> Result<Option<ActiveOrg>> {
+    let last_used: Option<i64> =
+        sqlx::query_scalar("SELECT last_org_id FROM user_settings WHERE user_id = ?")
+            .bind(user.id)
+            .fetch_optional(&ctx.db)
+            .await?
+            .flatten();
+    if let Some(org_id) = last_used {
+        if let Some(org) = enterable_by_id(ctx, user, org_id).await? {
+            return Ok(Some(org));
+        }
+    }
+    let memberships: Vec<i64> = sqlx::query_scalar(
+        "SELECT m.org_id FROM memberships m JOIN organizations o ON o.id = m.org_id \
+         WHERE m.user_id = ? AND m.active = 1 AND o.active = 1 \
+         ORDER BY m.is_primary DESC, m.id ASC",
+    )
+    .bind(user.id)
+    .fetch_all(&ctx.db)
+    .await?;
+    for org_id in memberships {
+        if let Some(org) = enterable_by_id(ctx, user, org_id).await? {
+            return Ok(Some(org));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether an explicit choice is remembered as the user's last org.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remember {
+    /// The picker, or `sitebook org switch`.
+    Yes,
+    /// `--org` for one command.
+    No,
+}
+
+/// Resolution step 1: enter the org with this code (case-insensitive), if this user may.
+/// Refusals are audited; a switch that is remembered is audited as a switch.
+pub(crate) async fn enter_org(
+    ctx: &Ctx,
+    session: &mut Session,
+    code: &str,
+    remember: Remember,
+) -> Result<()> {
+    let user = session.user().clone();
+    let target: Option<(i64, String, bool)> =
+        sqlx::query_as("SELECT id, code, active FROM organizations WHERE code = ? COLLATE NOCASE")
+            .bind(code.trim())
+            .fetch_optional(&ctx.db)
+            .await?;
+    let action = match remember {
+        Remember::Yes => "org.switch",
+        Remember::No => "org.enter",
+    };
+    let Some((org_id, org_code, active)) = target else {
+        AuditEvent::new(action, Outcome::Denied)
+            .by(&user)
+            .object("organization", code.trim())
+            .reason("no organization has this code")
+            .write(ctx)
+            .await?;
+        return Err(Error::NotFound(format!(
+            "No organization has the code '{}'. `sitebook org list` shows the ones you can enter.",
+            code.trim()
+        )));
+    };
+    let entered = if active {
+        enterable_by_id(ctx, &user, org_id).await?
+    } else {
+        None
+    };
+    let Some(org) = entered else {
+        let reason = if active {
+            "no membership in this organization"
+        } else {
+            "organization is inactive"
+        };
+        AuditEvent::new(action, Outcome::Denied)
+            .by(&user)
+            .in_org(org_id, &org_code)
+            .object("organization", &org_code)
+            .reason(reason)
+            .write(ctx)
+            .await?;
+        return Err(Error::Denied(if active {
+            format!(
+                "You are not a member of {org_code}, so you cannot switch into it. Ask an admin \
+                 of {org_code} to add you."
+            )
+        } else {
+            format!("{org_code} is inactive; nobody can switch into it.")
+        }));
+    };
+    if remember == Remember::Yes {
+        let mut tx = ctx.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO user_settings (user_id, last_org_id, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT(user_id) DO UPDATE SET last_org_id = excluded.last_org_id, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(user.id)
+        .bind(org.id)
+        .bind(ctx.now_text())
+        .execute(&mut *tx)
+        .await?;
+        AuditEvent::new(action, Outcome::Success)
+            .by(&user)
+            .in_org(org.id, &org.code)
+            .object("organization", &org.code)
+            .reason(format!("acting as {}", org.role.as_str()))
+            .write_with(ctx, &mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    session.set_active(Some(org));
+    Ok(())
+}
+
+/// The picker list for this session, with the active org marked.
+pub(crate) async fn picker(ctx: &Ctx, session: &Session) -> Result<Vec<OrgChoice>> {
+    let active_id = session.active_org().map(|org| org.id);
+    Ok(enterable_orgs(ctx, session.user())
+        .await?
+        .into_iter()
+        .map(|org| OrgChoice {
+            active: Some(org.id) == active_id,
+            code: org.code,
+            name: org.name,
+            slug: org.slug,
+            org_type: org.org_type,
+            plan: org.plan,
+            role: org.role,
+        })
+        .collect())
+}

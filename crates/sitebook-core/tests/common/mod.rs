@@ -1,0 +1,123 @@
+//! Shared fixtures for the core integration tests: a core on a temp data dir with a clock the
+//! test controls, and short-hands for creating people and organizations through the real API.
+
+#![allow(dead_code)]
+
+use chrono::{TimeZone, Utc};
+use sitebook_core::api::OpenOptions;
+use sitebook_core::clock::Clock;
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::tenancy::accounts::{NewAccount, Password};
+use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
+use sitebook_core::tenancy::session::Session;
+use sitebook_core::Sitebook;
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse";
+
+pub struct Fixture {
+    pub core: Sitebook,
+    pub root: Session,
+    pub dir: TempDir,
+}
+
+pub async fn open_at(dir: &std::path::Path, clock: Clock) -> Sitebook {
+    let mut options = OpenOptions::new(dir);
+    options.clock = clock;
+    options.device = Some("test-device".into());
+    Sitebook::open(options).await.expect("core opens")
+}
+
+/// A fresh device with its first account (`root`, a superuser) signed in.
+pub async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap());
+    let core = open_at(dir.path(), clock).await;
+    let root = core
+        .init_first_account("root", "Root Admin", Password::new(PASSWORD))
+        .await
+        .expect("first account");
+    Fixture { core, root, dir }
+}
+
+impl Fixture {
+    pub async fn org(&self, code: &str) {
+        self.core
+            .org_create(
+                &self.root,
+                NewOrg {
+                    code: code.into(),
+                    name: format!("Organization {code}"),
+                    org_type: OrgType::Ministry,
+                },
+            )
+            .await
+            .expect("org created");
+    }
+
+    /// An account of `kind` with no personal org, and a membership in `org` when given.
+    pub async fn user(&self, name: &str, kind: UserKind, org: Option<(&str, MembershipRole)>) {
+        let mut root = self.root.clone();
+        let role = match org {
+            Some((code, role)) => {
+                self.core
+                    .org_switch(&mut root, code)
+                    .await
+                    .expect("root enters");
+                Some(role)
+            }
+            None => {
+                // A root session with no active org adds nobody anywhere.
+                root = self.sign_in_without_org("root").await;
+                None
+            }
+        };
+        self.core
+            .user_add(
+                &root,
+                NewAccount {
+                    username: name.into(),
+                    full_name: format!("{name} Person"),
+                    kind,
+                    password: Password::new(PASSWORD),
+                    personal_org: false,
+                },
+                role,
+            )
+            .await
+            .expect("user added");
+    }
+
+    pub async fn sign_in(&self, name: &str) -> Session {
+        self.core
+            .sign_in(name, Password::new(PASSWORD), None)
+            .await
+            .expect("sign in")
+    }
+
+    pub async fn sign_in_to(&self, name: &str, org: &str) -> Session {
+        self.core
+            .sign_in(name, Password::new(PASSWORD), Some(org))
+            .await
+            .expect("sign in to org")
+    }
+
+    async fn sign_in_without_org(&self, name: &str) -> Session {
+        // Root's default org is its personal one; step outside every org explicitly.
+        self.sign_in(name).await.without_active_org()
+    }
+
+    /// Every audit row, newest first, as seen by root.
+    pub async fn audit(&self) -> Vec<sitebook_core::tenancy::audit::AuditEntry> {
+        self.core
+            .audit_list(
+                &self.root,
+                sitebook_core::tenancy::audit::AuditFilter {
+                    denied_only: false,
+                    limit: 100_000,
+                },
+            )
+            .await
+            .expect("audit list")
+    }
+}

@@ -1,0 +1,129 @@
+//! The golden test of the whole permission matrix, run through the real gate: for every user
+//! kind × membership role (or none) × action, the verdict is pinned in
+//! `tests/golden/permission_matrix.txt`. Any rule change fails this test until the golden file
+//! is deliberately regenerated with `UPDATE_GOLDEN=1 cargo test -p sitebook-core --test permission_matrix`.
+
+mod common;
+
+use sitebook_core::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
+use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
+use sitebook_core::Error;
+
+const GOLDEN: &str = "tests/golden/permission_matrix.txt";
+
+#[tokio::test]
+async fn the_gate_matches_the_golden_matrix() {
+    let fx = common::fixture().await;
+    fx.org("GOLD").await;
+    let memberships: Vec<Option<MembershipRole>> = std::iter::once(None)
+        .chain(MembershipRole::ALL.into_iter().map(Some))
+        .collect();
+
+    let mut lines = vec![
+        "# kind        membership  action              verdict".to_string(),
+        "# Generated through the real gate; see tests/permission_matrix.rs.".to_string(),
+    ];
+    for kind in UserKind::ALL {
+        for membership in &memberships {
+            let name = format!(
+                "{}-{}",
+                kind.as_str(),
+                membership.map_or("none", |role| role.as_str())
+            );
+            fx.user(&name, kind, membership.map(|role| ("GOLD", role)))
+                .await;
+            let mut session = fx.sign_in(&name).await;
+            let entered = fx.core.org_switch(&mut session, "gold").await;
+            for action in Action::ALL {
+                let verdict = match &entered {
+                    Err(Error::Denied(_)) => "cannot-enter".to_string(),
+                    Err(other) => panic!("unexpected error entering GOLD: {other}"),
+                    Ok(()) => match fx.core.authorize(&session, action).await {
+                        Ok(scope) => format!("allow as {}", scope.role().as_str()),
+                        Err(Error::Denied(_)) => "deny".to_string(),
+                        Err(other) => panic!("unexpected gate error: {other}"),
+                    },
+                };
+                lines.push(format!(
+                    "{:<12} {:<11} {:<19} {verdict}",
+                    kind.as_str(),
+                    membership.map_or("none", |role| role.as_str()),
+                    action.audit_name()
+                ));
+            }
+        }
+    }
+    lines.push("# Actions outside any organization, decided by kind alone.".to_string());
+    for kind in UserKind::ALL {
+        let name = format!("global-{}", kind.as_str());
+        fx.user(&name, kind, None).await;
+        let session = fx.sign_in(&name).await;
+        for action in GlobalAction::ALL {
+            let verdict = match action {
+                GlobalAction::OrgCreate => fx
+                    .core
+                    .org_create(
+                        &session,
+                        NewOrg {
+                            code: format!("N-{}", kind.as_str()),
+                            name: "Probe".into(),
+                            org_type: OrgType::Office,
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                GlobalAction::OrgImport => fx
+                    .core
+                    .org_import(
+                        &session,
+                        "probe.csv",
+                        &format!("code,name,type\nI-{},Probe,office\n", kind.as_str()),
+                    )
+                    .await
+                    .map(|_| ()),
+                GlobalAction::AuditViewAll | GlobalAction::AccountCreate => {
+                    sitebook_core::tenancy::gate::authorize_global(
+                        fx.core.context(),
+                        &session,
+                        action,
+                    )
+                    .await
+                    .map(|_| ())
+                }
+            };
+            let verdict = match verdict {
+                Ok(()) => "allow",
+                Err(Error::Denied(_)) => "deny",
+                Err(other) => panic!("unexpected error for {action:?}: {other}"),
+            };
+            lines.push(format!(
+                "{:<12} {:<11} {:<19} {verdict}",
+                kind.as_str(),
+                "-",
+                action.audit_name()
+            ));
+        }
+    }
+    let actual = lines.join("\n") + "\n";
+
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(GOLDEN, &actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(GOLDEN).expect(
+        "the golden matrix is missing; generate it once with UPDATE_GOLDEN=1 and review it",
+    );
+    if actual != expected {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .filter(|(e, a)| e != a)
+            .map(|(e, a)| format!("- {e}\n+ {a}"))
+            .collect();
+        panic!(
+            "the permission matrix changed ({} lines differ):\n{}",
+            diff.len(),
+            diff.join("\n")
+        );
+    }
+}

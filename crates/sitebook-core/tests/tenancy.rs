@@ -1,0 +1,723 @@
+//! Core integration tests of accounts, organizations, memberships, the session and the gate,
+//! on a temp data dir with no window.
+
+mod common;
+
+use chrono::Duration;
+use common::{fixture, PASSWORD};
+use sitebook_core::domain::permissions::{Action, EffectiveRole, MembershipRole, UserKind};
+use sitebook_core::tenancy::accounts::{NewAccount, Password};
+use sitebook_core::tenancy::audit::AuditFilter;
+use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
+use sitebook_core::Error;
+
+fn denied_rows_for(
+    rows: &[sitebook_core::tenancy::audit::AuditEntry],
+    user: &str,
+    action: &str,
+) -> usize {
+    rows.iter()
+        .filter(|r| r.username.as_deref() == Some(user) && r.action == action)
+        .filter(|r| r.outcome == "denied")
+        .count()
+}
+
+#[tokio::test]
+async fn first_account_is_a_superuser_owning_a_personal_org() {
+    let fx = fixture().await;
+    assert_eq!(fx.root.user().kind, UserKind::Superuser);
+    let active = fx.root.active_org().expect("personal org is active");
+    assert_eq!(active.name, "Root's Organization");
+    assert_eq!(active.slug, "root");
+    let members = fx.core.member_list(&fx.root).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].role, MembershipRole::Owner);
+    assert!(members[0].primary);
+    let again = fx
+        .core
+        .init_first_account("second", "Second Person", Password::new(PASSWORD))
+        .await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+}
+
+#[tokio::test]
+async fn passwords_are_stored_only_as_argon2id_hashes() {
+    let fx = fixture().await;
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'root'")
+            .fetch_one(fx.core.unscoped_pool_for_tests())
+            .await
+            .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn five_failures_in_fifteen_minutes_lock_the_account_for_fifteen_minutes() {
+    let fx = fixture().await;
+    fx.user("bob", UserKind::Standard, None).await;
+    for attempt in 1..=4 {
+        let result = fx
+            .core
+            .sign_in("bob", Password::new("wrong pass"), None)
+            .await;
+        assert!(
+            matches!(result, Err(Error::AuthFailed(_))),
+            "attempt {attempt}: {result:?}"
+        );
+        fx.core.clock().advance(Duration::minutes(2));
+    }
+    let fifth = fx
+        .core
+        .sign_in("bob", Password::new("wrong pass"), None)
+        .await;
+    assert!(matches!(fifth, Err(Error::AccountLocked(_))), "{fifth:?}");
+    // Even the right password is refused while locked.
+    let locked = fx.core.sign_in("bob", Password::new(PASSWORD), None).await;
+    assert!(matches!(locked, Err(Error::AccountLocked(_))), "{locked:?}");
+    fx.core
+        .clock()
+        .advance(Duration::minutes(15) + Duration::seconds(1));
+    fx.core
+        .sign_in("bob", Password::new(PASSWORD), None)
+        .await
+        .expect("the lock expires after 15 minutes");
+
+    let audit = fx.audit().await;
+    let failures = audit
+        .iter()
+        .filter(|r| {
+            r.action == "sign_in" && r.outcome == "failure" && r.username.as_deref() == Some("bob")
+        })
+        .count();
+    assert_eq!(failures, 6, "5 wrong passwords + 1 refused while locked");
+    assert_eq!(denied_rows_for(&audit, "bob", "sign_in.lockout"), 1);
+}
+
+#[tokio::test]
+async fn failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
+    let fx = fixture().await;
+    fx.user("bob", UserKind::Standard, None).await;
+    for _ in 0..6 {
+        let result = fx
+            .core
+            .sign_in("bob", Password::new("wrong pass"), None)
+            .await;
+        assert!(matches!(result, Err(Error::AuthFailed(_))), "{result:?}");
+        fx.core.clock().advance(Duration::minutes(4));
+    }
+    fx.core
+        .sign_in("bob", Password::new(PASSWORD), None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn unknown_user_and_duplicate_username_give_clear_errors() {
+    let fx = fixture().await;
+    let unknown = fx
+        .core
+        .sign_in("nobody", Password::new(PASSWORD), None)
+        .await;
+    match unknown {
+        Err(Error::AuthFailed(message)) => assert!(message.contains("'nobody'"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    fx.user("asha", UserKind::Standard, None).await;
+    let duplicate = fx
+        .core
+        .user_add(
+            &fx.root.without_active_org(),
+            NewAccount {
+                username: "ASHA".into(),
+                full_name: "Another Asha".into(),
+                kind: UserKind::Standard,
+                password: Password::new(PASSWORD),
+                personal_org: false,
+            },
+            None,
+        )
+        .await;
+    assert!(
+        matches!(duplicate, Err(Error::Conflict(_))),
+        "{duplicate:?}"
+    );
+}
+
+#[tokio::test]
+async fn new_accounts_get_a_personal_org_unless_asked_not_to() {
+    let fx = fixture().await;
+    let created = fx
+        .core
+        .user_add(
+            &fx.root,
+            NewAccount {
+                username: "meera.k".into(),
+                full_name: "Meera Krishnan".into(),
+                kind: UserKind::Standard,
+                password: Password::new(PASSWORD),
+                personal_org: true,
+            },
+            Some(MembershipRole::Viewer),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.username, "meera.k");
+    let meera = fx.sign_in("meera.k").await;
+    let orgs = fx.core.org_list(&meera).await.unwrap();
+    let personal = orgs
+        .iter()
+        .find(|o| o.slug == "meera-k")
+        .expect("personal org");
+    assert_eq!(personal.name, "Meera's Organization");
+    assert_eq!(personal.role, EffectiveRole::Owner);
+    assert_eq!(personal.plan.as_str(), "free");
+    // The personal org came first, so it is primary and active by default.
+    assert!(personal.active);
+    let root_org = orgs.iter().find(|o| o.slug == "root").expect("root's org");
+    assert_eq!(root_org.role, EffectiveRole::Viewer);
+}
+
+#[tokio::test]
+async fn org_codes_match_case_insensitively_and_are_unique() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    let duplicate = fx
+        .core
+        .org_create(
+            &fx.root,
+            NewOrg {
+                code: "moh".into(),
+                name: "Again".into(),
+                org_type: OrgType::Office,
+            },
+        )
+        .await;
+    assert!(
+        matches!(duplicate, Err(Error::Conflict(_))),
+        "{duplicate:?}"
+    );
+    let mut root = fx.root.clone();
+    fx.core.org_switch(&mut root, "mOh").await.unwrap();
+    assert_eq!(root.active_org().unwrap().code, "MOH");
+    let unknown = fx.core.org_switch(&mut root, "NOPE").await;
+    assert!(matches!(unknown, Err(Error::NotFound(_))), "{unknown:?}");
+}
+
+#[tokio::test]
+async fn roster_import_is_all_or_nothing() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    let bad = "code,name,type\nMOF,Finance,ministry\nMOH,Health again,ministry\nOCM,Chief Minister,bureau\n";
+    let result = fx.core.org_import(&fx.root, "roster.csv", bad).await;
+    match result {
+        Err(Error::Validation(message)) => {
+            assert!(message.contains("line 4: type 'bureau'"), "{message}");
+            assert!(message.contains("nothing was imported"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Line 3 clashes with the database only once the file itself is clean.
+    let clash = "code,name,type\nMOF,Finance,ministry\nMOH,Health again,ministry\n";
+    match fx.core.org_import(&fx.root, "roster.csv", clash).await {
+        Err(Error::Validation(message)) => {
+            assert!(
+                message.contains("line 3: code 'MOH' already exists"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let codes: Vec<String> = fx
+        .core
+        .org_list(&fx.root)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.code)
+        .collect();
+    assert!(
+        !codes.contains(&"MOF".to_string()),
+        "nothing of a bad roster is imported"
+    );
+
+    let roster = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/orgs.csv"
+    ))
+    .unwrap();
+    let report = fx
+        .core
+        .org_import(&fx.root, "orgs.csv", &roster.replace("MOH,", "MOH2,"))
+        .await
+        .unwrap();
+    assert!(report.imported >= 10);
+}
+
+#[tokio::test]
+async fn active_org_resolution_follows_the_documented_order() {
+    let fx = fixture().await;
+    for code in ["AAA", "BBB", "CCC"] {
+        fx.org(code).await;
+    }
+    // Nobody: a standard user with no membership has no active org, and is denied.
+    fx.user("lone", UserKind::Standard, None).await;
+    let lone = fx.sign_in("lone").await;
+    assert!(lone.active_org().is_none());
+    let denied = fx.core.authorize(&lone, Action::OrgView).await;
+    assert!(matches!(denied, Err(Error::NoActiveOrg)), "{denied:?}");
+    let audit = fx.audit().await;
+    assert_eq!(
+        denied_rows_for(&audit, "lone", "org.view"),
+        1,
+        "the refusal is audited"
+    );
+
+    // First membership, when none is primary... the first one added is primary.
+    fx.user(
+        "ravi",
+        UserKind::Standard,
+        Some(("BBB", MembershipRole::Member)),
+    )
+    .await;
+    let mut root = fx.root.clone();
+    fx.core.org_switch(&mut root, "CCC").await.unwrap();
+    fx.core
+        .member_add(&root, "ravi", MembershipRole::Member)
+        .await
+        .unwrap();
+    assert_eq!(fx.sign_in("ravi").await.active_org().unwrap().code, "BBB");
+
+    // Last used beats primary.
+    let mut ravi = fx.sign_in("ravi").await;
+    fx.core.org_switch(&mut ravi, "ccc").await.unwrap();
+    assert_eq!(fx.sign_in("ravi").await.active_org().unwrap().code, "CCC");
+
+    // Explicit beats last used, and is not remembered.
+    assert_eq!(
+        fx.sign_in_to("ravi", "BBB")
+            .await
+            .active_org()
+            .unwrap()
+            .code,
+        "BBB"
+    );
+    assert_eq!(fx.sign_in("ravi").await.active_org().unwrap().code, "CCC");
+
+    // A last-used org that can no longer be entered falls back to the primary membership.
+    fx.core.member_remove(&root, "ravi").await.unwrap();
+    assert_eq!(fx.sign_in("ravi").await.active_org().unwrap().code, "BBB");
+}
+
+#[tokio::test]
+async fn standard_users_cannot_switch_into_orgs_without_a_membership() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.org("MAFAR").await;
+    fx.user(
+        "field",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Member)),
+    )
+    .await;
+    let mut field = fx.sign_in("field").await;
+    let codes: Vec<String> = fx
+        .core
+        .org_list(&field)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.code)
+        .collect();
+    assert_eq!(codes, ["MOH"]);
+    let result = fx.core.org_switch(&mut field, "MAFAR").await;
+    assert!(matches!(result, Err(Error::Denied(_))), "{result:?}");
+    assert_eq!(
+        field.active_org().unwrap().code,
+        "MOH",
+        "a refused switch changes nothing"
+    );
+    let audit = fx.audit().await;
+    assert_eq!(denied_rows_for(&audit, "field", "org.switch"), 1);
+}
+
+#[tokio::test]
+async fn operations_and_oversight_reach_every_org_with_their_powers() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.org("OOBC").await;
+    fx.user("ops", UserKind::Operations, None).await;
+    fx.user("cmo", UserKind::Oversight, None).await;
+    fx.user("target", UserKind::Standard, None).await;
+
+    let mut ops = fx.sign_in("ops").await;
+    fx.core.org_switch(&mut ops, "oobc").await.unwrap();
+    assert_eq!(ops.active_org().unwrap().role, EffectiveRole::Operations);
+    fx.core
+        .member_add(&ops, "target", MembershipRole::Admin)
+        .await
+        .unwrap();
+    let owner = fx
+        .core
+        .member_set_role(&ops, "target", MembershipRole::Owner)
+        .await;
+    assert!(
+        matches!(owner, Err(Error::Denied(_))),
+        "operations is never owner: {owner:?}"
+    );
+
+    let mut cmo = fx.sign_in("cmo").await;
+    let all: Vec<String> = fx
+        .core
+        .org_list(&cmo)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.code)
+        .collect();
+    assert!(
+        all.contains(&"MOH".to_string())
+            && all.contains(&"OOBC".to_string())
+            && all.contains(&"root".to_string())
+    );
+    fx.core.org_switch(&mut cmo, "MOH").await.unwrap();
+    assert!(fx.core.view(&cmo).await.unwrap().read_only);
+    fx.core.org_show(&cmo).await.expect("oversight reads");
+    fx.core
+        .member_list(&cmo)
+        .await
+        .expect("oversight reads members");
+    let write = fx
+        .core
+        .member_add(&cmo, "target", MembershipRole::Viewer)
+        .await;
+    assert!(matches!(write, Err(Error::Denied(_))), "{write:?}");
+    let create = fx
+        .core
+        .org_create(
+            &cmo,
+            NewOrg {
+                code: "NEW".into(),
+                name: "New".into(),
+                org_type: OrgType::Office,
+            },
+        )
+        .await;
+    assert!(matches!(create, Err(Error::Denied(_))), "{create:?}");
+    let audit = fx.audit().await;
+    assert_eq!(denied_rows_for(&audit, "cmo", "members.manage"), 1);
+    assert_eq!(denied_rows_for(&audit, "cmo", "org.create"), 1);
+    // Oversight reads every organization's audit rows.
+    let seen = fx
+        .core
+        .audit_list(
+            &cmo,
+            AuditFilter {
+                denied_only: false,
+                limit: 1000,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(seen.iter().any(|r| r.org_code.as_deref() == Some("OOBC")));
+}
+
+#[tokio::test]
+async fn owners_alone_manage_owners_and_the_last_owner_stays() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.user(
+        "olga",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Owner)),
+    )
+    .await;
+    fx.user(
+        "adam",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Admin)),
+    )
+    .await;
+    fx.user(
+        "mia",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Member)),
+    )
+    .await;
+    fx.user(
+        "vik",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Viewer)),
+    )
+    .await;
+
+    let adam = fx.sign_in("adam").await;
+    fx.core
+        .member_set_role(&adam, "mia", MembershipRole::Admin)
+        .await
+        .expect("admins manage admins");
+    let grant = fx
+        .core
+        .member_set_role(&adam, "mia", MembershipRole::Owner)
+        .await;
+    assert!(matches!(grant, Err(Error::Denied(_))), "{grant:?}");
+    let demote = fx
+        .core
+        .member_set_role(&adam, "olga", MembershipRole::Member)
+        .await;
+    assert!(matches!(demote, Err(Error::Denied(_))), "{demote:?}");
+    let remove = fx.core.member_remove(&adam, "olga").await;
+    assert!(matches!(remove, Err(Error::Denied(_))), "{remove:?}");
+
+    let vik = fx.sign_in("vik").await;
+    let viewer_write = fx
+        .core
+        .member_set_role(&vik, "mia", MembershipRole::Viewer)
+        .await;
+    assert!(
+        matches!(viewer_write, Err(Error::Denied(_))),
+        "{viewer_write:?}"
+    );
+
+    let olga = fx.sign_in("olga").await;
+    let last = fx
+        .core
+        .member_set_role(&olga, "olga", MembershipRole::Admin)
+        .await;
+    assert!(matches!(last, Err(Error::Precondition(_))), "{last:?}");
+    let leave = fx.core.member_remove(&olga, "olga").await;
+    assert!(matches!(leave, Err(Error::Precondition(_))), "{leave:?}");
+
+    fx.core
+        .member_set_role(&olga, "mia", MembershipRole::Owner)
+        .await
+        .unwrap();
+    fx.core
+        .member_remove(&olga, "olga")
+        .await
+        .expect("no longer the last owner");
+    let members = fx
+        .core
+        .member_list(&fx.sign_in_to("mia", "MOH").await)
+        .await
+        .unwrap();
+    assert!(members.iter().all(|m| m.username != "olga"));
+
+    let audit = fx.audit().await;
+    assert!(audit.iter().any(|r| r.action == "member.role"
+        && r.outcome == "success"
+        && r.reason.as_deref() == Some("admin -> owner")));
+    assert!(audit.iter().any(|r| r.action == "member.remove"
+        && r.outcome == "success"
+        && r.object_id.as_deref() == Some("olga")));
+    assert!(audit.iter().any(|r| r.action == "member.role"
+        && r.outcome == "denied"
+        && r.reason.as_deref() == Some("last owner")));
+}
+
+#[tokio::test]
+async fn a_revoked_membership_takes_effect_immediately() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.user(
+        "mia",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Admin)),
+    )
+    .await;
+    let mia = fx.sign_in("mia").await;
+    fx.core.member_list(&mia).await.unwrap();
+    let mut root = fx.root.clone();
+    fx.core.org_switch(&mut root, "MOH").await.unwrap();
+    fx.core
+        .member_set_role(&root, "mia", MembershipRole::Viewer)
+        .await
+        .unwrap();
+    let after = fx.core.member_list(&mia).await;
+    assert!(matches!(after, Err(Error::Denied(_))), "{after:?}");
+    fx.core.member_remove(&root, "mia").await.unwrap();
+    let gone = fx.core.org_show(&mia).await;
+    assert!(matches!(gone, Err(Error::Denied(_))), "{gone:?}");
+}
+
+#[tokio::test]
+async fn another_orgs_audit_row_is_not_found_and_the_attempt_is_audited() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.org("MAFAR").await;
+    fx.user(
+        "hadmin",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Admin)),
+    )
+    .await;
+    fx.user(
+        "aadmin",
+        UserKind::Standard,
+        Some(("MAFAR", MembershipRole::Admin)),
+    )
+    .await;
+    let aadmin = fx.sign_in("aadmin").await;
+    fx.core.org_show(&aadmin).await.unwrap();
+    let mafar_row = fx
+        .core
+        .audit_list(&aadmin, AuditFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.org_code.as_deref() == Some("MAFAR"))
+        .expect("a MAFAR row");
+
+    let hadmin = fx.sign_in("hadmin").await;
+    let cross = fx.core.audit_show(&hadmin, mafar_row.id).await;
+    let missing = fx.core.audit_show(&hadmin, 9_999_999).await;
+    match (cross, missing) {
+        (Err(Error::NotFound(a)), Err(Error::NotFound(b))) => {
+            assert_eq!(
+                a.replace(&mafar_row.id.to_string(), "N"),
+                b.replace("9999999", "N")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let audit = fx.audit().await;
+    assert!(audit.iter().any(|r| r.username.as_deref() == Some("hadmin")
+        && r.outcome == "denied"
+        && r.reason.as_deref() == Some("object belongs to another organization")
+        && r.object_id.as_deref() == Some(&mafar_row.id.to_string())));
+}
+
+#[tokio::test]
+async fn the_audit_log_is_append_only() {
+    let fx = fixture().await;
+    let pool = fx.core.unscoped_pool_for_tests();
+    let update = sqlx::query("UPDATE audit_log SET outcome = 'allowed'")
+        .execute(pool)
+        .await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = sqlx::query("DELETE FROM audit_log").execute(pool).await;
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+}
+
+#[tokio::test]
+async fn audit_rows_record_time_user_org_action_outcome_and_device() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    let mut root = fx.root.clone();
+    fx.core.org_switch(&mut root, "MOH").await.unwrap();
+    let row = fx
+        .audit()
+        .await
+        .into_iter()
+        .find(|r| r.action == "org.switch")
+        .unwrap();
+    assert_eq!(row.username.as_deref(), Some("root"));
+    assert_eq!(row.org_code.as_deref(), Some("MOH"));
+    assert_eq!(row.outcome, "success");
+    assert_eq!(row.device, "test-device");
+    assert_eq!(row.at, "2026-11-20T09:00:00.000Z");
+}
+
+#[tokio::test]
+async fn owners_and_admins_see_only_their_orgs_audit_rows() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.user(
+        "hadmin",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Admin)),
+    )
+    .await;
+    fx.user(
+        "mem",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Member)),
+    )
+    .await;
+    let hadmin = fx.sign_in("hadmin").await;
+    let rows = fx
+        .core
+        .audit_list(
+            &hadmin,
+            AuditFilter {
+                denied_only: false,
+                limit: 1000,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.org_code.as_deref() == Some("MOH")),
+        "{rows:?}"
+    );
+    let mem = fx.sign_in("mem").await;
+    let refused = fx.core.audit_list(&mem, AuditFilter::default()).await;
+    assert!(matches!(refused, Err(Error::Denied(_))), "{refused:?}");
+    let denied = fx
+        .core
+        .audit_list(
+            &hadmin,
+            AuditFilter {
+                denied_only: true,
+                limit: 1000,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(denied
+        .iter()
+        .all(|r| r.outcome == "denied" || r.outcome == "failure"));
+    assert!(denied.iter().any(|r| r.username.as_deref() == Some("mem")));
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused() {
+    let fx = fixture().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (99990101000000, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    )
+    .execute(fx.core.unscoped_pool_for_tests())
+    .await
+    .unwrap();
+    let reopened =
+        sitebook_core::Sitebook::open(sitebook_core::api::OpenOptions::new(fx.dir.path())).await;
+    match reopened {
+        Err(error @ Error::NewerSchema(_)) => {
+            assert_eq!(error.code(), "newer_schema");
+            assert!(
+                error.to_string().contains("newer version of Sitebook"),
+                "{error}"
+            );
+        }
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a newer database must be refused"),
+    }
+}
+
+#[tokio::test]
+async fn the_store_runs_with_wal_foreign_keys_and_full_sync() {
+    let fx = fixture().await;
+    let pool = fx.core.unscoped_pool_for_tests();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+    assert_eq!(foreign_keys, 1);
+    assert_eq!(synchronous, 2, "FULL");
+    assert!(busy >= 5000);
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check and test: formatting, lints, the UI's unit
+# tests, the Rust unit and integration tests (core and the `sitebook` binary), the TypeScript
+# bindings drift check, and the desktop end-to-end test under Xvfb through WebDriver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "system packages"
+scripts/install-system-deps.sh
+
+step "build (UI, then all crates)"
+scripts/build.sh
+
+step "UI unit tests"
+(cd ui && npm test --silent)
+
+step "formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests"
+cargo test --workspace
+
+step "generated TypeScript bindings match the Rust types"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  if ! git diff --exit-code -- ui/src/bindings; then
+    echo "error: ui/src/bindings differs from the Rust types; commit the regenerated files." >&2
+    exit 1
+  fi
+  untracked=$(git ls-files --others --exclude-standard ui/src/bindings)
+  if [ -n "$untracked" ]; then
+    echo "error: new generated bindings are not committed: $untracked" >&2
+    exit 1
+  fi
+else
+  echo "not a git checkout: the drift check compares against git, so it cannot run here" >&2
+  exit 1
+fi
+
+step "desktop end-to-end (Xvfb + WebKitWebDriver)"
+xvfb-run -a -s "-screen 0 1280x800x24" python3 tests/e2e/run_e2e.py

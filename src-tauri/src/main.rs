@@ -1,0 +1,36 @@
+//! The Sitebook desktop shell. It only wires: open the core on the data dir, start logging,
+//! register the commands and run the window. Everything the commands do lives in the core.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use commands::AppState;
+
+fn main() {
+    let data_dir = sitebook_core::store::resolve_data_dir(None);
+    let _log_guard = data_dir
+        .as_ref()
+        .ok()
+        .and_then(|dir| sitebook_core::logging::init(dir).ok());
+    let state = AppState::open(data_dir);
+
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::create_first_account,
+            commands::sign_in,
+            commands::sign_out,
+            commands::list_orgs,
+            commands::switch_org,
+            commands::list_members,
+            commands::list_audit,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        tracing::error!(%error, "the desktop app stopped with an error");
+        eprintln!("Sitebook could not start its window: {error}");
+        std::process::exit(1);
+    }
+}

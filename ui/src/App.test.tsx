@@ -1,0 +1,360 @@
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { createFakeBackend, type FakeSeed } from "./backend";
+import { BackendProvider } from "./backendContext";
+import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./demoSeed";
+
+function renderApp(seed: FakeSeed = demoSeed()) {
+  const fake = createFakeBackend(seed);
+  render(
+    <BackendProvider backend={fake}>
+      <App />
+    </BackendProvider>,
+  );
+  return fake;
+}
+
+const byId = (id: string) => screen.getByTestId(id);
+
+async function signIn(username: string, password = DEMO_PASSWORD) {
+  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
+  fireEvent.change(byId("signin-password"), { target: { value: password } });
+  fireEvent.click(byId("signin-submit"));
+}
+
+async function signInAs(username: string) {
+  await signIn(username);
+  await screen.findByTestId("org-picker-button");
+}
+
+function navItems() {
+  return screen.queryAllByTestId(/^nav-/).map((el) => el.getAttribute("data-testid"));
+}
+
+async function openPickerWithKeyboard() {
+  fireEvent.keyDown(window, { key: "k", ctrlKey: true });
+  return screen.findByTestId("org-picker");
+}
+
+describe("first run", () => {
+  it("creates the first account as superuser and goes straight in", async () => {
+    const fake = renderApp(firstRunSeed());
+    expect(await screen.findByRole("heading", { name: "Create the first account" })).toBeTruthy();
+    expect(screen.getByText(/superuser/)).toBeTruthy();
+
+    fireEvent.change(byId("setup-username"), { target: { value: "asha" } });
+    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
+    fireEvent.change(byId("setup-password"), { target: { value: "long-enough-pw" } });
+    fireEvent.change(byId("setup-password-confirm"), { target: { value: "long-enough-pw" } });
+    fireEvent.click(byId("setup-submit"));
+
+    expect((await screen.findByTestId("current-user")).textContent).toContain("Asha Verma");
+    expect(byId("current-user").textContent).toContain("Superuser");
+    expect(byId("active-org-name").textContent).toBe("Asha's Organization");
+    expect(byId("works-pane").textContent).toContain("Works — Asha's Organization");
+    expect(fake.calls).toContain("create_first_account");
+  });
+
+  it("says so under the form when the passwords differ, without calling the backend", async () => {
+    const fake = renderApp(firstRunSeed());
+    await screen.findByTestId("setup-username");
+    fireEvent.change(byId("setup-username"), { target: { value: "asha" } });
+    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
+    fireEvent.change(byId("setup-password"), { target: { value: "long-enough-pw" } });
+    fireEvent.change(byId("setup-password-confirm"), { target: { value: "different" } });
+    fireEvent.click(byId("setup-submit"));
+    expect(byId("form-error").textContent).toContain("The two passwords do not match.");
+    expect(fake.calls).not.toContain("create_first_account");
+  });
+
+  it("shows the backend's validation message inline", async () => {
+    renderApp(firstRunSeed());
+    await screen.findByTestId("setup-username");
+    fireEvent.change(byId("setup-username"), { target: { value: "asha" } });
+    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
+    fireEvent.change(byId("setup-password"), { target: { value: "short" } });
+    fireEvent.change(byId("setup-password-confirm"), { target: { value: "short" } });
+    fireEvent.click(byId("setup-submit"));
+    expect((await screen.findByTestId("form-error")).textContent).toContain("Password must be at least 8 characters.");
+  });
+});
+
+describe("sign in", () => {
+  it("shows a wrong password under the form, clears the password and keeps the username", async () => {
+    renderApp();
+    await signIn("asha", "wrong-password");
+    const error = await screen.findByTestId("form-error");
+    expect(error.textContent).toContain("The username or password is wrong.");
+    expect(error.textContent).toContain("Check both fields");
+    expect((byId("signin-password") as HTMLInputElement).value).toBe("");
+    expect((byId("signin-username") as HTMLInputElement).value).toBe("asha");
+    expect(document.activeElement).toBe(byId("signin-password"));
+    expect(screen.queryByTestId("org-picker-button")).toBeNull();
+  });
+
+  it("shows the lock after five failures", async () => {
+    renderApp();
+    for (let i = 0; i < 5; i++) {
+      await signIn("ravi", "wrong-password");
+      await screen.findByTestId("form-error");
+    }
+    await waitFor(() => expect(byId("form-error").textContent).toContain("locked"));
+    expect(byId("form-error").textContent).toContain("Wait for the lock to end");
+  });
+
+  it("enters with the active org, role badge and user in the top bar", async () => {
+    renderApp();
+    await signInAs("asha");
+    expect(byId("active-org-code").textContent).toBe("PWD");
+    expect(byId("active-org-name").textContent).toBe("Public Works Department");
+    expect(byId("active-role-badge").textContent).toBe("Owner");
+    expect(byId("current-user").textContent).toContain("Asha Verma");
+    expect(byId("current-user").textContent).toContain("Standard user");
+    expect(byId("works-pane").textContent).toContain("Works — Public Works Department");
+    expect(byId("works-pane").textContent).toContain("No estimates in PWD yet");
+  });
+
+  it("signs out and switch user both return to the sign-in screen", async () => {
+    renderApp();
+    await signInAs("asha");
+    fireEvent.click(byId("sign-out"));
+    expect(await screen.findByTestId("signin-username")).toBeTruthy();
+    expect(screen.getByText("You signed out.")).toBeTruthy();
+
+    await signInAs("asha");
+    fireEvent.click(screen.getByRole("button", { name: /switch user/i }));
+    expect(await screen.findByText(/Asha Verma signed out/)).toBeTruthy();
+    expect(screen.queryByTestId("org-picker-button")).toBeNull();
+  });
+});
+
+describe("navigation by role", () => {
+  it("shows a member only Works", async () => {
+    renderApp();
+    await signInAs("ravi");
+    expect(byId("active-role-badge").textContent).toBe("Member");
+    expect(navItems()).toEqual(["nav-works"]);
+  });
+
+  it("shows an owner Works, Members and Audit", async () => {
+    renderApp();
+    await signInAs("asha");
+    expect(navItems()).toEqual(["nav-works", "nav-members", "nav-audit"]);
+  });
+
+  it("tells an oversight user with no org to pick one, and marks the role read-only", async () => {
+    renderApp();
+    await signInAs("auditor");
+    expect(byId("works-pane").textContent).toContain("No organization is active");
+    expect(screen.queryByTestId("active-role-badge")).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: "Choose organization" }));
+    await screen.findByTestId("org-option-MOF");
+    fireEvent.click(byId("org-option-MOF"));
+    await waitFor(() => expect(byId("active-org-code").textContent).toBe("MOF"));
+    expect(byId("active-role-badge").textContent).toBe("Oversight · read-only");
+    expect(navItems()).toEqual(["nav-works", "nav-members", "nav-audit"]);
+  });
+});
+
+describe("organization picker", () => {
+  it("opens with Ctrl-K, ticks the current org and lists only enterable orgs", async () => {
+    renderApp();
+    await signInAs("asha");
+    const picker = await openPickerWithKeyboard();
+    await within(picker).findByTestId("org-option-PWD");
+    const options = within(picker).getAllByRole("option");
+    expect(options.map((o) => o.getAttribute("data-testid"))).toEqual([
+      "org-option-ASHA",
+      "org-option-MOH",
+      "org-option-PWD",
+      "org-option-WRA",
+    ]);
+    const current = byId("org-option-PWD");
+    expect(current.getAttribute("data-active")).toBe("true");
+    expect(current.getAttribute("aria-selected")).toBe("true");
+    expect(within(current).getByRole("img", { name: "Current organization" })).toBeTruthy();
+    expect(byId("org-option-MOH").getAttribute("data-active")).toBeNull();
+    expect(document.activeElement).toBe(byId("org-picker-search"));
+  });
+
+  it("filters as you type: moh finds MOH, a name finds its org, nonsense says nothing matches", async () => {
+    renderApp();
+    await signInAs("admin");
+    fireEvent.click(byId("org-picker-button"));
+    await screen.findByTestId("org-option-MOH");
+    const search = byId("org-picker-search");
+
+    fireEvent.change(search, { target: { value: "moh" } });
+    expect(screen.getAllByRole("option").map((o) => o.textContent?.slice(0, 3))).toEqual(["MOH"]);
+    expect(byId("org-option-MOH").getAttribute("aria-selected")).toBe("true");
+
+    fireEvent.change(search, { target: { value: "highways" } });
+    expect(screen.getAllByRole("option").map((o) => o.getAttribute("data-testid"))).toEqual(["org-option-NHC"]);
+
+    fireEvent.change(search, { target: { value: "qqq" } });
+    expect(screen.queryAllByRole("option")).toHaveLength(0);
+    expect(screen.getByText("No organization matches “qqq”.")).toBeTruthy();
+  });
+
+  it("moves with the arrows and switches with Enter, updating the whole window", async () => {
+    renderApp();
+    await signInAs("asha");
+    fireEvent.click(byId("nav-members"));
+    await screen.findByText("Ravi Kumar");
+
+    await openPickerWithKeyboard();
+    await screen.findByTestId("org-option-PWD");
+    const search = byId("org-picker-search");
+    // PWD (index 2) is highlighted; up once reaches MOH.
+    fireEvent.keyDown(search, { key: "ArrowUp" });
+    expect(byId("org-option-MOH").getAttribute("aria-selected")).toBe("true");
+    expect(byId("org-option-PWD").getAttribute("aria-selected")).toBe("false");
+    expect(search.getAttribute("aria-activedescendant")).toBe(byId("org-option-MOH").id);
+    fireEvent.keyDown(search, { key: "Enter" });
+
+    await waitFor(() => expect(screen.queryByTestId("org-picker")).toBeNull());
+    expect(byId("active-org-code").textContent).toBe("MOH");
+    expect(byId("active-org-name").textContent).toBe("Ministry of Health");
+    expect(byId("active-role-badge").textContent).toBe("Admin");
+    // The members pane reloaded for MOH.
+    expect(await screen.findByText("Meena Iyer")).toBeTruthy();
+    expect(byId("members-pane").textContent).toContain("Members — Ministry of Health");
+    expect(screen.queryByText("Ravi Kumar")).toBeNull();
+
+    await openPickerWithKeyboard();
+    await waitFor(() => expect(byId("org-option-MOH").getAttribute("data-active")).toBe("true"));
+    expect(byId("org-option-PWD").getAttribute("data-active")).toBeNull();
+  });
+
+  it("types moh and Enter to switch, as the end-to-end test does", async () => {
+    const fake = renderApp();
+    await signInAs("ops");
+    expect(byId("active-org-code").textContent).toBe("—");
+    fireEvent.click(byId("org-picker-button"));
+    await screen.findByTestId("org-option-MOH");
+    fireEvent.change(byId("org-picker-search"), { target: { value: "moh" } });
+    fireEvent.keyDown(byId("org-picker-search"), { key: "Enter" });
+    await waitFor(() => expect(byId("active-org-code").textContent).toBe("MOH"));
+    expect(byId("active-role-badge").textContent).toBe("Operations");
+    expect(fake.calls.filter((c) => c === "switch_org")).toHaveLength(1);
+  });
+
+  it("closes with Escape and gives focus back to the picker button", async () => {
+    renderApp();
+    await signInAs("asha");
+    await openPickerWithKeyboard();
+    fireEvent.keyDown(byId("org-picker-search"), { key: "Escape" });
+    expect(screen.queryByTestId("org-picker")).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(byId("org-picker-button")));
+    expect(byId("active-org-code").textContent).toBe("PWD");
+  });
+
+  it("shows a refused switch inside the picker and keeps the current org", async () => {
+    const fake = renderApp();
+    await signInAs("asha");
+    await openPickerWithKeyboard();
+    await screen.findByTestId("org-option-WRA");
+    fake.failNext("switch_org", { code: "denied", message: "Your membership in WRA was removed." });
+    fireEvent.click(byId("org-option-WRA"));
+    const error = await screen.findByTestId("picker-error");
+    expect(error.textContent).toContain("Your membership in WRA was removed.");
+    expect(error.textContent).toContain("Pick another organization");
+    expect(byId("org-picker")).toBeTruthy();
+    expect(byId("active-org-code").textContent).toBe("PWD");
+  });
+});
+
+describe("session changes from elsewhere", () => {
+  it("follows an org switch made in another window", async () => {
+    const fake = renderApp(demoSeed({ sessionEvents: true }));
+    await signInAs("asha");
+    expect(byId("active-org-code").textContent).toBe("PWD");
+    await act(async () => {
+      await fake.switchOrg("MOH"); // as if another window had switched
+    });
+    expect(byId("active-org-code").textContent).toBe("MOH");
+    expect(byId("active-role-badge").textContent).toBe("Admin");
+  });
+
+  it("returns to sign in when another window signs out", async () => {
+    const fake = renderApp(demoSeed({ sessionEvents: true }));
+    await signInAs("asha");
+    await act(async () => {
+      await fake.signOut();
+    });
+    expect(await screen.findByText("You were signed out.")).toBeTruthy();
+  });
+});
+
+describe("panes", () => {
+  it("lists members with role and primary flag", async () => {
+    renderApp();
+    await signInAs("asha");
+    fireEvent.click(byId("nav-members"));
+    const row = (await screen.findByText("Ravi Kumar")).closest("tr")!;
+    expect(within(row).getByText("ravi")).toBeTruthy();
+    expect(within(row).getByText("Member")).toBeTruthy();
+    expect(within(row).getByText("Primary")).toBeTruthy();
+    expect(byId("nav-members").getAttribute("aria-current")).toBe("page");
+  });
+
+  it("filters the audit log and marks denied rows with text", async () => {
+    renderApp();
+    await signInAs("admin");
+    fireEvent.click(byId("nav-audit"));
+    const pane = byId("audit-pane");
+    await waitFor(() => expect(within(pane).getAllByRole("row").length).toBeGreaterThan(5));
+    const deniedRows = pane.querySelectorAll('tr[data-outcome="denied"]');
+    expect(deniedRows.length).toBeGreaterThan(0);
+    deniedRows.forEach((row) => expect(row.textContent).toContain("Denied"));
+
+    fireEvent.click(byId("audit-denied-only"));
+    await waitFor(() => {
+      const body = pane.querySelectorAll("tbody tr");
+      expect(body.length).toBe(3);
+      body.forEach((row) => expect(row.getAttribute("data-outcome")).toBe("denied"));
+    });
+
+    fireEvent.change(byId("audit-filter"), { target: { value: "oversight" } });
+    const rows = pane.querySelectorAll("tbody tr");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.textContent).toContain("members.remove");
+  });
+
+  it("sends the person back to sign in when the session has ended", async () => {
+    const fake = renderApp();
+    await signInAs("asha");
+    fake.failNext("list_members", { code: "not_signed_in", message: "Not signed in." });
+    fireEvent.click(byId("nav-members"));
+    expect(await screen.findByText(/Your session has ended/)).toBeTruthy();
+    expect(screen.getByTestId("signin-username")).toBeTruthy();
+  });
+});
+
+describe("unexpected errors", () => {
+  it("shows the error banner when the app cannot start, and recovers on retry", async () => {
+    const fake = createFakeBackend(demoSeed());
+    fake.failNext("app_status", { code: "internal", message: "The database file is damaged." });
+    render(
+      <BackendProvider backend={fake}>
+        <App />
+      </BackendProvider>,
+    );
+    const banner = await screen.findByTestId("error-banner");
+    expect(banner.textContent).toContain("The database file is damaged.");
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Try again" }));
+    });
+    expect(await screen.findByTestId("signin-username")).toBeTruthy();
+  });
+
+  it("puts a failed sign-out in the banner and stays signed in", async () => {
+    const fake = renderApp();
+    await signInAs("asha");
+    fake.failNext("sign_out", { code: "internal", message: "Disk full." });
+    fireEvent.click(byId("sign-out"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("Could not sign out: Disk full.");
+    expect(byId("org-picker-button")).toBeTruthy();
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The app's top-level state machine: loading → first run | sign in | main layout.
+ *
+ * The session (user + active org) lives here and is replaced in one `setState` whenever the
+ * backend returns a new `SessionView`, so every part of the window changes together after a
+ * sign-in or an org switch.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { toApiError } from "./backend";
+import { useBackend } from "./backendContext";
+import { AppActionsContext, type AppActions } from "./appContext";
+import type { ApiError } from "./bindings/ApiError";
+import type { SessionView } from "./bindings/SessionView";
+import { ErrorBanner } from "./components/ErrorBanner";
+import { MainLayout } from "./components/MainLayout";
+import { SetupScreen } from "./components/SetupScreen";
+import { SignInScreen } from "./components/SignInScreen";
+import { isSessionLost, paneErrorView } from "./logic/errors";
+
+type Place = { dataDir: string; device: string };
+
+type Phase =
+  | { kind: "loading" }
+  | { kind: "unavailable"; error: ApiError }
+  | { kind: "setup" }
+  | { kind: "signin"; notice: string | null }
+  | { kind: "main"; session: SessionView };
+
+export function App() {
+  const backend = useBackend();
+  const [phase, setPhase] = useState<Phase>({ kind: "loading" });
+  const [place, setPlace] = useState<Place | null>(null);
+  const [banner, setBanner] = useState<ApiError | null>(null);
+  const signingOut = useRef(false);
+
+  const load = useCallback(async () => {
+    setPhase({ kind: "loading" });
+    try {
+      const status = await backend.appStatus();
+      setPlace({ dataDir: status.dataDir, device: status.device });
+      if (status.needsSetup) setPhase({ kind: "setup" });
+      else if (status.session) setPhase({ kind: "main", session: status.session });
+      else setPhase({ kind: "signin", notice: null });
+    } catch (error) {
+      setPhase({ kind: "unavailable", error: toApiError(error) });
+    }
+  }, [backend]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  // Another window (or the core) changed the session: follow it.
+  useEffect(
+    () =>
+      backend.onSessionChanged((session) => {
+        if (signingOut.current) return;
+        setPhase((current) => {
+          if (current.kind !== "main") return current;
+          if (session === null) return { kind: "signin", notice: "You were signed out." };
+          return { kind: "main", session };
+        });
+      }),
+    [backend],
+  );
+
+  // Promise rejections nobody caught still reach the person, in the banner.
+  useEffect(() => {
+    const onRejection = (event: PromiseRejectionEvent) => {
+      setBanner(toApiError(event.reason));
+    };
+    window.addEventListener("unhandledrejection", onRejection);
+    return () => window.removeEventListener("unhandledrejection", onRejection);
+  }, []);
+
+  const enter = useCallback((session: SessionView) => {
+    setBanner(null);
+    setPhase({ kind: "main", session });
+  }, []);
+
+  const leave = useCallback(
+    async (notice: string) => {
+      signingOut.current = true;
+      try {
+        await backend.signOut();
+        setPhase({ kind: "signin", notice });
+      } catch (error) {
+        const apiError = toApiError(error);
+        if (isSessionLost(apiError)) setPhase({ kind: "signin", notice });
+        else setBanner({ code: apiError.code, message: `Could not sign out: ${apiError.message}` });
+      } finally {
+        signingOut.current = false;
+      }
+    },
+    [backend],
+  );
+
+  const actions = useMemo<AppActions>(
+    () => ({
+      handleError(error) {
+        const apiError = toApiError(error);
+        if (isSessionLost(apiError)) {
+          setPhase({ kind: "signin", notice: "Your session has ended. Sign in again to continue." });
+        }
+        return apiError;
+      },
+      reportUnexpected(error) {
+        setBanner(toApiError(error));
+      },
+      openPicker() {
+        // Only the main layout has a picker; it provides its own actions with this filled in.
+      },
+    }),
+    [],
+  );
+
+  const bannerView = banner ? paneErrorView(banner) : null;
+
+  return (
+    <AppActionsContext.Provider value={actions}>
+      <div className="app">
+        {banner && bannerView ? (
+          <ErrorBanner
+            error={{ code: banner.code, message: bannerView.message }}
+            hint={bannerView.hint}
+            onDismiss={() => setBanner(null)}
+          />
+        ) : null}
+        {phase.kind === "loading" ? (
+          <div className="center-screen" role="status" aria-live="polite">
+            <p className="muted">Opening Sitebook…</p>
+          </div>
+        ) : null}
+        {phase.kind === "unavailable" ? (
+          <div className="center-screen">
+            <div className="card narrow">
+              <h1 className="card-title">Sitebook cannot open its data</h1>
+              <ErrorBanner error={phase.error} hint={paneErrorView(phase.error).hint} />
+              <div className="form-actions">
+                <button type="button" className="button" onClick={() => void load()}>
+                  Try again
+                </button>
+              </div>
+            </div>
+          </div>
+        ) : null}
+        {phase.kind === "setup" ? <SetupScreen place={place} onCreated={enter} /> : null}
+        {phase.kind === "signin" ? <SignInScreen place={place} notice={phase.notice} onSignedIn={enter} /> : null}
+        {phase.kind === "main" ? (
+          <MainLayout
+            session={phase.session}
+            onSessionChange={enter}
+            onSignOut={() => void leave("You signed out.")}
+            onSwitchUser={() =>
+              void leave(`${phase.session.user.fullName} signed out. Sign in as another person.`)
+            }
+          />
+        ) : null}
+      </div>
+    </AppActionsContext.Provider>
+  );
+}

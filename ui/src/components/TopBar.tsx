@@ -1,0 +1,72 @@
+/** The bar that is always visible: organization picker button, the signed-in person, sign out. */
+import { forwardRef } from "react";
+import type { SessionView } from "../bindings/SessionView";
+import { kindLabel } from "../logic/roles";
+import { ChevronDownIcon, EyeIcon, LogoMark, OrgIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "./Icons";
+import { RoleBadge } from "./RoleBadge";
+
+const shortcutLabel =
+  typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘K" : "Ctrl K";
+
+type Props = {
+  session: SessionView;
+  pickerOpen: boolean;
+  onOpenPicker: () => void;
+  onSignOut: () => void;
+  onSwitchUser: () => void;
+};
+
+export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
+  { session, pickerOpen, onOpenPicker, onSignOut, onSwitchUser },
+  pickerButtonRef,
+) {
+  const org = session.activeOrg;
+  return (
+    <header className="topbar">
+      <div className="brand topbar-brand">
+        <LogoMark size={18} /> <span>Sitebook</span>
+      </div>
+      <button
+        ref={pickerButtonRef}
+        type="button"
+        className="org-button"
+        data-testid="org-picker-button"
+        aria-haspopup="dialog"
+        aria-expanded={pickerOpen}
+        title={`Change organization (${shortcutLabel})`}
+        onClick={onOpenPicker}
+      >
+        <span className="sr-only">Change organization. Current: </span>
+        <OrgIcon />
+        <span className="org-code mono" data-testid="active-org-code">
+          {org ? org.code : "—"}
+        </span>
+        {/* The clipping box wraps the test hook: WebKit's WebDriver reads no text from an element
+            that itself has overflow: hidden. */}
+        <span className="org-name clip">
+          <span data-testid="active-org-name">{org ? org.name : "No organization chosen"}</span>
+        </span>
+        {org ? <RoleBadge role={org.role} testId="active-role-badge" /> : null}
+        <ChevronDownIcon />
+        <kbd className="kbd">{shortcutLabel}</kbd>
+      </button>
+      {session.readOnly && org && org.role !== "oversight" ? (
+        <span className="readonly-tag" title="Your role here can look but not change anything.">
+          <EyeIcon size={12} /> Read-only
+        </span>
+      ) : null}
+      <div className="topbar-spacer" />
+      <div className="current-user" data-testid="current-user" title={`Signed in as ${session.user.username}`}>
+        <UserIcon />
+        <span className="current-user-name">{session.user.fullName}</span>
+        <span className="current-user-kind"> · {kindLabel(session.user.kind)}</span>
+      </div>
+      <button type="button" className="button quiet" onClick={onSwitchUser} title="Sign out and let another person sign in">
+        <SwitchUserIcon /> Switch user
+      </button>
+      <button type="button" className="button quiet" data-testid="sign-out" onClick={onSignOut}>
+        <SignOutIcon /> Sign out
+      </button>
+    </header>
+  );
+});

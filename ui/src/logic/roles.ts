@@ -1,0 +1,101 @@
+/**
+ * What a role is called on screen and what it may open. Pure functions: no React, no backend.
+ *
+ * The core's gate decides every permission; these rules only decide what the UI offers, so a
+ * person is not shown a pane that would answer "denied".
+ */
+import type { EffectiveRole } from "../bindings/EffectiveRole";
+import type { MembershipRole } from "../bindings/MembershipRole";
+import type { OrgType } from "../bindings/OrgType";
+import type { UserKind } from "../bindings/UserKind";
+
+export type PaneId = "works" | "members" | "audit";
+
+export const ROLE_LABELS: Record<EffectiveRole, string> = {
+  owner: "Owner",
+  admin: "Admin",
+  member: "Member",
+  viewer: "Viewer",
+  operations: "Operations",
+  oversight: "Oversight · read-only",
+  superuser: "Superuser",
+};
+
+export function roleLabel(role: EffectiveRole): string {
+  return ROLE_LABELS[role];
+}
+
+export function membershipRoleLabel(role: MembershipRole): string {
+  return ROLE_LABELS[role];
+}
+
+const KIND_LABELS: Record<UserKind, string> = {
+  standard: "Standard user",
+  operations: "Operations",
+  oversight: "Oversight",
+  superuser: "Superuser",
+};
+
+export function kindLabel(kind: UserKind): string {
+  return KIND_LABELS[kind];
+}
+
+const ORG_TYPE_LABELS: Record<OrgType, string> = {
+  ministry: "Ministry",
+  office: "Office",
+  agency: "Agency",
+  special: "Special",
+  commission: "Commission",
+  company: "Company",
+  personal: "Personal",
+};
+
+export function orgTypeLabel(type: OrgType): string {
+  return ORG_TYPE_LABELS[type];
+}
+
+/** Roles that only read in the org: every write is refused for them. */
+export function isReadOnlyRole(role: EffectiveRole): boolean {
+  return role === "viewer" || role === "oversight";
+}
+
+export function canSeeMembers(role: EffectiveRole): boolean {
+  return (
+    role === "owner" ||
+    role === "admin" ||
+    role === "operations" ||
+    role === "superuser" ||
+    role === "oversight"
+  );
+}
+
+export function canSeeAudit(role: EffectiveRole): boolean {
+  return canSeeMembers(role);
+}
+
+/** Whether the audit pane covers every org (true) or only the active one. */
+export function auditCoversAllOrgs(kind: UserKind): boolean {
+  return kind === "oversight" || kind === "superuser";
+}
+
+/**
+ * The panes listed in the left navigation, in order. With no active org there is no role to
+ * judge by, so only Works shows (and asks the person to pick an org), plus Audit for the kinds
+ * whose audit view spans every org.
+ */
+export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneId[] {
+  const panes: PaneId[] = ["works"];
+  if (role === null) {
+    if (kind !== undefined && auditCoversAllOrgs(kind)) panes.push("audit");
+    return panes;
+  }
+  if (canSeeMembers(role)) panes.push("members");
+  if (canSeeAudit(role)) panes.push("audit");
+  return panes;
+}
+
+export const PANE_LABELS: Record<PaneId, string> = {
+  works: "Works",
+  members: "Members",
+  audit: "Audit",
+};
