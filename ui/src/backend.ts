@@ -14,19 +14,26 @@
  * Every method rejects with an `ApiError` (`{code, message}`), never with anything else, so
  * callers can branch on `code` and show `message` where the action happened.
  */
-import { invoke, isTauri } from "@tauri-apps/api/core";
+import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { ApiError } from "./bindings/ApiError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { EffectiveRole } from "./bindings/EffectiveRole";
+import type { EstimateDetail } from "./bindings/EstimateDetail";
+import type { EstimateSummary } from "./bindings/EstimateSummary";
+import type { JobEvent } from "./bindings/JobEvent";
+import type { JobStatus } from "./bindings/JobStatus";
+import type { JobView } from "./bindings/JobView";
 import type { MemberView } from "./bindings/MemberView";
 import type { MembershipRole } from "./bindings/MembershipRole";
 import type { OrgChoice } from "./bindings/OrgChoice";
 import type { OrgType } from "./bindings/OrgType";
 import type { Plan } from "./bindings/Plan";
 import type { SessionView } from "./bindings/SessionView";
+import type { UploadOutcome } from "./bindings/UploadOutcome";
 import type { UserKind } from "./bindings/UserKind";
+import { fakeParse, summarize } from "./fakeEstimates";
 
 // ---------------------------------------------------------------------------------------------
 // The contract
@@ -47,15 +54,57 @@ export interface Backend {
   switchOrg(code: string): Promise<SessionView>;
   listMembers(): Promise<MemberView[]>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
   /**
-   * Called when the session changes outside this window's own calls (another window switched
-   * org, or the core ended the session). Returns an unsubscribe function.
+   * Imports workbooks into the active org: one outcome per path, in order. A refused file has
+   * `error` and no job; a `duplicate` is content already uploaded to this org. The whole call is
+   * refused (`denied`) for roles that only read.
    */
-  onSessionChanged(listener: (session: SessionView | null) => void): () => void;
+  uploadFiles(paths: string[]): Promise<UploadOutcome[]>;
+  /** The active org's jobs, newest first. */
+  listJobs(): Promise<JobView[]>;
+  cancelJob(id: number): Promise<JobView>;
+  retryJob(id: number): Promise<JobView>;
+  /** The active org's stored estimates. */
+  listEstimates(): Promise<EstimateSummary[]>;
+  getEstimate(id: number): Promise<EstimateDetail>;
+  /**
+   * Live job progress: `handler` receives a `JobEvent` on every progress or status change of the
+   * active org's jobs. Resolves once subscribed, with a function that stops the delivery.
+   */
+  subscribeJobs(handler: (event: JobEvent) => void): Promise<() => void>;
+  /**
+   * Files dragged onto the window. `enter` fires on drag-enter and on every drag-over, `leave`
+   * when the drag leaves or is cancelled, `drop` with the dropped files' paths. Resolves once
+   * listening, with a function that stops it.
+   */
+  onFileDrop(handlers: FileDropHandlers): Promise<() => void>;
 }
 
-/** Tauri event the shell emits after a sign-in, sign-out or org switch. */
-export const SESSION_CHANGED_EVENT = "session-changed";
+export type FileDropHandlers = {
+  enter: () => void;
+  leave: () => void;
+  drop: (paths: string[]) => void;
+};
+
+/**
+ * The window's file-drop events. The shell emits them for a real drop, and the end-to-end test
+ * emits `tauri://drag-drop` itself through `window.__TAURI__.event.emit`, so they are heard with
+ * the global `listen` (any target), not only with the webview's `onDragDropEvent`.
+ */
+export const DRAG_EVENTS = {
+  enter: "tauri://drag-enter",
+  over: "tauri://drag-over",
+  drop: "tauri://drag-drop",
+  leave: "tauri://drag-leave",
+} as const;
+
+/** The paths of a drag-drop payload (`{paths, position}`), ignoring anything malformed. */
+export function dropPaths(payload: unknown): string[] {
+  if (typeof payload !== "object" || payload === null) return [];
+  const paths = (payload as { paths?: unknown }).paths;
+  return Array.isArray(paths) ? paths.filter((p): p is string => typeof p === "string" && p !== "") : [];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -115,21 +164,43 @@ export const tauriBackend: Backend = {
   switchOrg: (code) => call<SessionView>("switch_org", { code }),
   listMembers: () => call<MemberView[]>("list_members"),
   listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
-  onSessionChanged: (listener) => {
-    let stopped = false;
-    let unlisten: (() => void) | null = null;
-    listen<SessionView | null>(SESSION_CHANGED_EVENT, (event) => listener(event.payload))
-      .then((stop) => {
-        if (stopped) stop();
-        else unlisten = stop;
-      })
-      .catch(() => {
-        // Listening is a convenience; the UI already applies the results of its own calls.
-      });
+  uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),
+  listJobs: () => call<JobView[]>("list_jobs"),
+  cancelJob: (id) => call<JobView>("cancel_job", { id }),
+  retryJob: (id) => call<JobView>("retry_job", { id }),
+  listEstimates: () => call<EstimateSummary[]>("list_estimates"),
+  getEstimate: (id) => call<EstimateDetail>("get_estimate", { id }),
+  subscribeJobs: async (handler) => {
+    let delivering = true;
+    const onEvent = new Channel<JobEvent>((event) => {
+      if (delivering) handler(event);
+    });
+    await call<null>("subscribe_jobs", { onEvent });
+    // There is no command to close a channel: this side stops listening to it.
     return () => {
-      stopped = true;
-      unlisten?.();
+      delivering = false;
     };
+  },
+  onFileDrop: async (handlers) => {
+    const stops: Array<() => void> = [];
+    const stopAll = () => {
+      for (const stop of stops.splice(0)) {
+        // Tauri's unlisten functions are async; one that fails has nothing left to stop.
+        Promise.resolve()
+          .then(() => stop() as unknown)
+          .catch(() => undefined);
+      }
+    };
+    try {
+      stops.push(await listen(DRAG_EVENTS.enter, () => handlers.enter()));
+      stops.push(await listen(DRAG_EVENTS.over, () => handlers.enter()));
+      stops.push(await listen(DRAG_EVENTS.leave, () => handlers.leave()));
+      stops.push(await listen(DRAG_EVENTS.drop, (event) => handlers.drop(dropPaths(event.payload))));
+    } catch (error) {
+      stopAll();
+      throw toApiError(error);
+    }
+    return stopAll;
   },
 };
 
@@ -186,19 +257,99 @@ export type FakeSeed = {
   now?: () => Date;
   /** Artificial delay per call, to see loading states in the browser. */
   latencyMs?: number;
+  /** Estimates already stored, per org. */
+  estimates?: FakeEstimate[];
+  /** Jobs already in the queue; seeded jobs do not advance. `canCancel`/`canRetry` are worked out per viewer. */
+  jobs?: FakeJob[];
   /**
-   * Emit session-changed events, as a shell with several windows would. Off by default, so tests
-   * prove the UI applies the results of its own calls without relying on the event.
+   * Paces the fake's jobs: it calls `schedule(next, ms)` for each next step. The default is a real
+   * timer; tests pass a manual one and step the jobs by hand.
    */
-  sessionEvents?: boolean;
+  schedule?: (next: () => void, ms: number) => void;
+  /** Time between two job steps with the default timer (default 700 ms). */
+  jobStepMs?: number;
 };
+
+export type FakeEstimate = { orgCode: string; detail: EstimateDetail };
+export type FakeJob = Omit<JobView, "canCancel" | "canRetry"> & { orgCode: string };
 
 export interface FakeBackend extends Backend {
   /** Names of the commands called so far, in order (the Tauri names, e.g. "switch_org"). */
   readonly calls: string[];
   /** Make the next call of `command` fail with `error`, once. */
   failNext(command: string, error: ApiError): void;
+  /** The shell's file-drop events, as a real drag over the window would send them. */
+  dragEnter(): void;
+  dragLeave(): void;
+  drop(paths: string[]): void;
 }
+
+/**
+ * The steps a parse job reports, as the core's job engine does (issue 3): progress and the
+ * `currentStep` text.
+ */
+export const PARSE_STEPS: ReadonlyArray<readonly [number, string]> = [
+  [10, "File read"],
+  [30, "Sheet found"],
+  [50, "Items parsed"],
+  [90, "Stored"],
+  [100, "Done"],
+];
+
+const ACCEPTED_WORKBOOK = /\.(xlsx|xlsm|xls|ods)$/i;
+const MAX_ATTEMPTS = 4; // the first run and at most 3 retries
+
+/**
+ * How the fake's parse fails, chosen by the file name so tests and the demo can ask for it:
+ * "protected", "broken" and "nosheet" fail for good at the step named; "flaky" fails its first
+ * attempt with a transient error and is retried by itself.
+ */
+function fakeFailure(fileName: string): { step: number; message: string; transient: boolean } | null {
+  if (/protected/i.test(fileName)) {
+    return {
+      step: 0,
+      transient: false,
+      message: "The workbook is password-protected, so it cannot be read. Save an unprotected copy and import that.",
+    };
+  }
+  if (/broken|corrupt/i.test(fileName)) {
+    return {
+      step: 0,
+      transient: false,
+      message: "This file is not a workbook: its contents are not a spreadsheet. Open it in your spreadsheet program, save it as .xlsx and import it again.",
+    };
+  }
+  if (/nosheet/i.test(fileName)) {
+    return {
+      step: 1,
+      transient: false,
+      message: "No estimate sheet was found. The sheets Sheet1 and Datas were searched for a header row with Sl.No, Quantity and Description in the first 60 rows.",
+    };
+  }
+  if (/flaky/i.test(fileName)) {
+    return { step: 3, transient: true, message: "The database was busy; the job will be tried again." };
+  }
+  return null;
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+type JobRecord = FakeJob & {
+  /** The uploaded file, or null for a seeded job. */
+  path: string | null;
+  /** Bumped by every new run, cancel or retry, so steps scheduled for an older run do nothing. */
+  run: number;
+};
+
+type UploadRecord = {
+  id: number;
+  orgCode: string;
+  path: string;
+  jobId: number;
+  status: "pending" | "processing" | "completed" | "failed";
+};
 
 const LOCK_AFTER_FAILURES = 5;
 const LOCK_WINDOW_MS = 15 * 60 * 1000;
@@ -225,13 +376,22 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
   const latency = seed.latencyMs ?? 0;
   const failures = new Map<string, number[]>();
   const lockedUntil = new Map<string, number>();
-  const listeners = new Set<(session: SessionView | null) => void>();
   const queuedFailures = new Map<string, ApiError>();
   const calls: string[] = [];
+  const estimates: FakeEstimate[] = copy(seed.estimates ?? []);
+  const jobs: JobRecord[] = copy(seed.jobs ?? []).map((job) => ({ ...job, path: null, run: 0 }));
+  const uploads: UploadRecord[] = [];
+  const jobSubscribers = new Set<(event: JobEvent) => void>();
+  const dropHandlers = new Set<FileDropHandlers>();
+  const schedule = seed.schedule ?? ((next: () => void, ms: number) => void setTimeout(next, ms));
+  const stepMs = seed.jobStepMs ?? 700;
 
   let signedIn: string | null = seed.signedIn ?? null;
   let activeCode: string | null = null;
   let nextAuditId = audit.reduce((max, entry) => Math.max(max, entry.id), 0) + 1;
+  let nextJobId = jobs.reduce((max, job) => Math.max(max, job.id), 0) + 1;
+  let nextEstimateId = estimates.reduce((max, e) => Math.max(max, e.detail.id), 0) + 1;
+  let nextUploadId = 1;
 
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   const findUser = (username: string) => users.find((u) => same(u.username, username));
@@ -308,9 +468,120 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     return { org, role };
   }
 
-  function emit(session: SessionView | null): void {
-    if (!seed.sessionEvents) return;
-    for (const listener of listeners) listener(copy(session));
+  // -------------------------------------------------------------------------------- jobs
+
+  const isReadOnly = (role: EffectiveRole) => role === "viewer" || role === "oversight";
+  const isActive = (status: JobStatus) => status === "queued" || status === "running";
+  const stamp = () => now().toISOString();
+
+  /** The person who started a job may cancel or retry it, and so may an owner or admin. */
+  function mayManage(user: FakeUser, role: EffectiveRole, job: JobRecord): boolean {
+    if (isReadOnly(role)) return false;
+    return same(job.username, user.username) || role === "owner" || role === "admin" || role === "superuser";
+  }
+
+  function viewOf(job: JobRecord, user: FakeUser, role: EffectiveRole): JobView {
+    const { orgCode: _org, path: _path, run: _run, ...view } = job;
+    const manage = mayManage(user, role, job);
+    return {
+      ...view,
+      canCancel: manage && isActive(job.status),
+      canRetry: manage && (job.status === "failed" || job.status === "cancelled"),
+    };
+  }
+
+  /** Pushes a job's state to subscribers, as the core does, for the active org's jobs only. */
+  function emitJob(job: JobRecord): void {
+    if (activeCode === null || !same(job.orgCode, activeCode)) return;
+    const event: JobEvent = { jobId: job.id, status: job.status, progress: job.progress, currentStep: job.currentStep };
+    for (const handler of [...jobSubscribers]) handler({ ...event });
+  }
+
+  /** Queues the job's next run; a cancel or retry bumps `run`, so stale steps do nothing. */
+  function queueRun(job: JobRecord): void {
+    job.run++;
+    const run = job.run;
+    schedule(() => startJob(job, run), stepMs);
+  }
+
+  function startJob(job: JobRecord, run: number): void {
+    if (job.run !== run || job.status !== "queued") return;
+    job.status = "running";
+    job.attempts++;
+    job.startedAt = stamp();
+    job.progress = 0;
+    job.currentStep = "Started";
+    emitJob(job);
+    schedule(() => advanceJob(job, run, 0), stepMs);
+  }
+
+  function advanceJob(job: JobRecord, run: number, index: number): void {
+    if (job.run !== run || job.status !== "running") return;
+    const [progress, step] = PARSE_STEPS[index] ?? [100, "Done"];
+    const failure = fakeFailure(job.fileName ?? "");
+    if (failure && failure.step === index && (!failure.transient || job.attempts === 1)) {
+      job.errorLog.push({ at: stamp(), attempt: job.attempts, step, error: failure.message });
+      if (failure.transient && job.attempts < MAX_ATTEMPTS) {
+        job.status = "queued";
+        job.progress = 0;
+        job.currentStep = "Waiting to retry";
+        emitJob(job);
+        queueRun(job);
+        return;
+      }
+      job.status = "failed";
+      job.errorMessage = failure.message;
+      job.completedAt = stamp();
+      setUploadStatus(job, "failed");
+      emitJob(job);
+      return;
+    }
+    if (step === "Stored" && job.estimateId === null) {
+      const detail = fakeParse(nextEstimateId++, job.fileName ?? "estimate.xlsx", stamp());
+      estimates.push({ orgCode: job.orgCode, detail });
+      job.estimateId = detail.id;
+    }
+    job.progress = progress;
+    job.currentStep = step;
+    if (index >= PARSE_STEPS.length - 1) {
+      job.status = "completed";
+      job.completedAt = stamp();
+      setUploadStatus(job, "completed");
+      emitJob(job);
+      return;
+    }
+    emitJob(job);
+    schedule(() => advanceJob(job, run, index + 1), stepMs);
+  }
+
+  function setUploadStatus(job: JobRecord, status: UploadRecord["status"]): void {
+    const upload = uploads.find((u) => u.jobId === job.id);
+    if (upload) upload.status = status;
+  }
+
+  function findJob(org: FakeOrg, id: number): JobRecord {
+    const job = jobs.find((j) => j.id === id && same(j.orgCode, org.code));
+    if (!job) throw fail("not_found", `There is no job #${id} in ${org.code}.`);
+    return job;
+  }
+
+  function guardJobChange(user: FakeUser, org: FakeOrg, role: EffectiveRole, job: JobRecord, action: string): void {
+    if (mayManage(user, role, job)) return;
+    writeAudit({
+      username: user.username,
+      orgCode: org.code,
+      action: `job.${action}`,
+      objectType: "job",
+      objectId: String(job.id),
+      outcome: "denied",
+      reason: isReadOnly(role) ? `role ${role} is read-only` : "not the job's owner",
+    });
+    throw fail(
+      "denied",
+      isReadOnly(role)
+        ? `Your role in ${org.code} (${role}) cannot change jobs.`
+        : `Only the person who started job #${job.id}, or an owner or admin of ${org.code}, can ${action} it.`,
+    );
   }
 
   async function run<T>(command: string, body: () => T): Promise<T> {
@@ -374,9 +645,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           outcome: "success",
           reason: "first account on this device",
         });
-        const session = sessionOf(user);
-        emit(session);
-        return session;
+        return sessionOf(user);
       }),
 
     signIn: ({ username, password }) =>
@@ -445,9 +714,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           outcome: "success",
           reason: null,
         });
-        const session = sessionOf(user);
-        emit(session);
-        return session;
+        return sessionOf(user);
       }),
 
     signOut: () =>
@@ -465,7 +732,6 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         }
         signedIn = null;
         activeCode = null;
-        emit(null);
         return undefined;
       }),
 
@@ -513,9 +779,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           outcome: "success",
           reason: null,
         });
-        const session = sessionOf(user);
-        emit(session);
-        return session;
+        return sessionOf(user);
       }),
 
     listMembers: () =>
@@ -577,11 +841,166 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           .slice(0, Math.max(0, limit));
       }),
 
-    onSessionChanged(listener) {
-      listeners.add(listener);
+    uploadFiles: (paths) =>
+      run("upload_files", () => {
+        const user = currentUser();
+        const { org, role } = activeOrgFor(user);
+        if (isReadOnly(role)) {
+          writeAudit({
+            username: user.username,
+            orgCode: org.code,
+            action: "upload.create",
+            objectType: "organization",
+            objectId: org.code,
+            outcome: "denied",
+            reason: `role ${role} is read-only`,
+          });
+          throw fail("denied", `Your role in ${org.code} (${role}) is read-only: it cannot import workbooks.`);
+        }
+        return paths.map((path): UploadOutcome => {
+          const fileName = baseName(path);
+          if (!ACCEPTED_WORKBOOK.test(fileName)) {
+            return {
+              fileName,
+              jobId: null,
+              uploadId: null,
+              duplicate: false,
+              error: {
+                code: "validation",
+                message: `${fileName} is not an estimate workbook. Only .xlsx, .xlsm, .xls and .ods files can be imported.`,
+              },
+            };
+          }
+          // The fake has no file contents: the same path stands for the same content.
+          const existing = uploads.find((u) => same(u.orgCode, org.code) && u.path === path);
+          if (existing) {
+            return { fileName, jobId: null, uploadId: existing.id, duplicate: true, error: null };
+          }
+          const job: JobRecord = {
+            id: nextJobId++,
+            kind: "parse_estimate",
+            status: "queued",
+            progress: 0,
+            currentStep: "Queued",
+            fileName,
+            errorMessage: null,
+            errorLog: [],
+            attempts: 0,
+            createdAt: stamp(),
+            startedAt: null,
+            completedAt: null,
+            username: user.username,
+            estimateId: null,
+            orgCode: org.code,
+            path,
+            run: 0,
+          };
+          const upload: UploadRecord = { id: nextUploadId++, orgCode: org.code, path, jobId: job.id, status: "pending" };
+          jobs.push(job);
+          uploads.push(upload);
+          writeAudit({
+            username: user.username,
+            orgCode: org.code,
+            action: "upload.create",
+            objectType: "upload",
+            objectId: String(upload.id),
+            outcome: "success",
+            reason: null,
+          });
+          queueRun(job);
+          return { fileName, jobId: job.id, uploadId: upload.id, duplicate: false, error: null };
+        });
+      }),
+
+    listJobs: () =>
+      run("list_jobs", () => {
+        const user = currentUser();
+        const { org, role } = activeOrgFor(user);
+        return jobs
+          .filter((j) => same(j.orgCode, org.code))
+          .sort((a, b) => b.id - a.id)
+          .map((j) => viewOf(j, user, role));
+      }),
+
+    cancelJob: (id) =>
+      run("cancel_job", () => {
+        const user = currentUser();
+        const { org, role } = activeOrgFor(user);
+        const job = findJob(org, id);
+        guardJobChange(user, org, role, job, "cancel");
+        if (!isActive(job.status)) {
+          throw fail("validation", `Job #${id} has already ${job.status === "cancelled" ? "been cancelled" : job.status}; there is nothing to cancel.`);
+        }
+        job.run++;
+        job.status = "cancelled";
+        job.currentStep = "Cancelled";
+        job.completedAt = stamp();
+        setUploadStatus(job, "failed");
+        emitJob(job);
+        return viewOf(job, user, role);
+      }),
+
+    retryJob: (id) =>
+      run("retry_job", () => {
+        const user = currentUser();
+        const { org, role } = activeOrgFor(user);
+        const job = findJob(org, id);
+        guardJobChange(user, org, role, job, "retry");
+        if (job.status !== "failed" && job.status !== "cancelled") {
+          throw fail("validation", `Job #${id} is ${job.status}; only a failed or cancelled job can be retried.`);
+        }
+        job.status = "queued";
+        job.progress = 0;
+        job.currentStep = "Queued";
+        job.errorMessage = null;
+        job.startedAt = null;
+        job.completedAt = null;
+        emitJob(job);
+        queueRun(job);
+        return viewOf(job, user, role);
+      }),
+
+    listEstimates: () =>
+      run("list_estimates", () => {
+        const { org } = activeOrgFor(currentUser());
+        return estimates
+          .filter((e) => same(e.orgCode, org.code))
+          .map((e) => summarize(e.detail))
+          .sort((a, b) => (a.createdAt === b.createdAt ? b.id - a.id : a.createdAt < b.createdAt ? 1 : -1));
+      }),
+
+    getEstimate: (id) =>
+      run("get_estimate", () => {
+        const { org } = activeOrgFor(currentUser());
+        const found = estimates.find((e) => e.detail.id === id && same(e.orgCode, org.code));
+        if (!found) throw fail("not_found", `There is no estimate #${id} in ${org.code}.`);
+        return found.detail;
+      }),
+
+    async subscribeJobs(handler) {
+      calls.push("subscribe_jobs");
+      currentUser();
+      jobSubscribers.add(handler);
       return () => {
-        listeners.delete(listener);
+        jobSubscribers.delete(handler);
       };
+    },
+
+    async onFileDrop(handlers) {
+      dropHandlers.add(handlers);
+      return () => {
+        dropHandlers.delete(handlers);
+      };
+    },
+
+    dragEnter() {
+      for (const h of [...dropHandlers]) h.enter();
+    },
+    dragLeave() {
+      for (const h of [...dropHandlers]) h.leave();
+    },
+    drop(paths) {
+      for (const h of [...dropHandlers]) h.drop([...paths]);
     },
   };
 }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod excel;
 pub mod logging;
 pub mod store;
 pub mod tenancy;

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../bindings/AuditEntry";
-import { auditObject, filterAudit, formatTimestamp } from "./format";
+import {
+  auditObject,
+  filterAudit,
+  formatDuration,
+  formatIndianDecimal,
+  formatMoney,
+  formatQuantity,
+  formatTimestamp,
+  groupIndian,
+  jobElapsed,
+} from "./format";
 
 const row = (id: number, extra: Partial<AuditEntry>): AuditEntry => ({
   id,
@@ -51,5 +61,100 @@ describe("filterAudit", () => {
     expect(filterAudit(rows, "ravi pwd").map((r) => r.id)).toEqual([1]);
     expect(filterAudit(rows, "sign_in").map((r) => r.id)).toEqual([3]);
     expect(filterAudit(rows, "nobody")).toEqual([]);
+  });
+});
+
+describe("groupIndian", () => {
+  it.each([
+    ["0", "0"],
+    ["999", "999"],
+    ["1000", "1,000"],
+    ["12345", "12,345"],
+    ["123456", "1,23,456"],
+    ["12345678", "1,23,45,678"],
+    ["123456789012", "1,23,45,67,89,012"],
+  ])("groups %s as %s", (digits, grouped) => {
+    expect(groupIndian(digits)).toBe(grouped);
+  });
+});
+
+describe("formatMoney", () => {
+  it.each([
+    ["5625.00", "5,625.00"],
+    ["5625", "5,625.00"],
+    ["12345678.9", "1,23,45,678.90"],
+    ["100000", "1,00,000.00"],
+    ["0", "0.00"],
+    ["0.5", "0.50"],
+    [".5", "0.50"],
+    ["007.10", "7.10"],
+    ["+450", "450.00"],
+    [" 12 ", "12.00"],
+  ])("writes %j as %s", (value, shown) => {
+    expect(formatMoney(value)).toBe(shown);
+  });
+
+  it("keeps the sign of negatives, as in a deduct row", () => {
+    expect(formatMoney("-1234567.8")).toBe("-12,34,567.80");
+    expect(formatMoney("-500")).toBe("-500.00");
+    expect(formatMoney("-0.00")).toBe("0.00");
+  });
+
+  it("writes crores exactly, beyond what a JS number holds", () => {
+    expect(formatMoney("12345678901234.57")).toBe("1,23,45,67,89,01,234.57");
+    expect(formatMoney("98765432109876543.21")).toBe("98,76,54,32,10,98,76,543.21");
+    // Number("98765432109876543.21") is 98765432109876540: the digits must never pass through one.
+    expect(formatMoney("12345678901234.565")).toBe("1,23,45,67,89,01,234.57");
+  });
+
+  it("rounds extra decimals half away from zero on the digits, never through a float", () => {
+    // 1.005 is 1.00499999… as a double, so Number-based rounding would print 1.00.
+    expect(formatMoney("1.005")).toBe("1.01");
+    expect(formatMoney("2.344")).toBe("2.34");
+    expect(formatMoney("999.995")).toBe("1,000.00");
+    expect(formatMoney("99999.999")).toBe("1,00,000.00");
+    expect(formatMoney("-2.345")).toBe("-2.35");
+    expect(formatMoney("-0.004")).toBe("0.00");
+  });
+
+  it("shows anything that is not a plain decimal unchanged", () => {
+    expect(formatMoney("")).toBe("");
+    expect(formatMoney("#REF!")).toBe("#REF!");
+    expect(formatMoney("1e5")).toBe("1e5");
+    expect(formatMoney("1,234.00")).toBe("1,234.00");
+    expect(formatMoney("-")).toBe("-");
+  });
+});
+
+describe("formatQuantity", () => {
+  it("groups the integer part and keeps the decimals as given", () => {
+    expect(formatQuantity("12.5")).toBe("12.5");
+    expect(formatQuantity("12.50")).toBe("12.50");
+    expect(formatQuantity("1234.500")).toBe("1,234.500");
+    expect(formatQuantity("120")).toBe("120");
+    expect(formatQuantity("1234567")).toBe("12,34,567");
+    expect(formatQuantity("-0.25")).toBe("-0.25");
+    expect(formatQuantity("0.000001")).toBe("0.000001");
+  });
+  it("is the same routine with no rounding", () => {
+    expect(formatIndianDecimal("1234.5678")).toBe("1,234.5678");
+    expect(formatIndianDecimal("1234.5678", 3)).toBe("1,234.568");
+    expect(formatIndianDecimal("1234.5", 0)).toBe("1,235");
+  });
+});
+
+describe("durations", () => {
+  it("writes m:ss, and h:mm:ss from an hour", () => {
+    expect(formatDuration(0)).toBe("0:00");
+    expect(formatDuration(42_900)).toBe("0:42");
+    expect(formatDuration(12 * 60_000 + 5_000)).toBe("12:05");
+    expect(formatDuration(3_723_000)).toBe("1:02:03");
+    expect(formatDuration(-5)).toBe("0:00");
+  });
+  it("measures a job from start to end, or to now while it runs", () => {
+    const now = new Date("2025-03-04T08:01:30Z");
+    expect(jobElapsed({ startedAt: null, completedAt: null }, now)).toBe("—");
+    expect(jobElapsed({ startedAt: "2025-03-04T08:00:00Z", completedAt: null }, now)).toBe("1:30");
+    expect(jobElapsed({ startedAt: "2025-03-04T08:00:00Z", completedAt: "2025-03-04T08:00:07Z" }, now)).toBe("0:07");
   });
 });

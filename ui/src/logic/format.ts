@@ -53,3 +53,125 @@ export function filterAudit(entries: readonly AuditEntry[], query: string): Audi
     return terms.every((term) => haystack.includes(term));
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exact decimals in Indian grouping
+// ---------------------------------------------------------------------------------------------
+
+/*
+ * Money and quantities arrive from the core as strings holding exact decimals ("5625.00",
+ * "-12.5"). They are formatted here by string manipulation only: converting them to JS numbers
+ * would round large values (15+ digits) and halves such as 1.005.
+ */
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/** Splits a plain decimal string into sign, integer digits and fraction digits; null if it is not one. */
+function parseDecimal(value: string): { negative: boolean; int: string; frac: string } | null {
+  const match = DECIMAL.exec(value.trim());
+  if (!match) return null;
+  const int = match[2] ?? "";
+  const frac = match[3] ?? "";
+  if (int === "" && frac === "") return null;
+  return { negative: match[1] === "-", int: int.replace(/^0+(?=\d)/, "") || "0", frac };
+}
+
+/** 12345678 → 1,23,45,678: the last three digits, then groups of two. */
+export function groupIndian(digits: string): string {
+  if (digits.length <= 3) return digits;
+  const last3 = digits.slice(-3);
+  let rest = digits.slice(0, -3);
+  const groups: string[] = [];
+  while (rest.length > 2) {
+    groups.unshift(rest.slice(-2));
+    rest = rest.slice(0, -2);
+  }
+  if (rest !== "") groups.unshift(rest);
+  return `${groups.join(",")},${last3}`;
+}
+
+/** Adds one to a string of digits: "0999" → "1000", "99" → "100". */
+function incrementDigits(digits: string): string {
+  const out = digits.split("");
+  let i = out.length - 1;
+  while (i >= 0) {
+    if (out[i] === "9") {
+      out[i] = "0";
+      i--;
+    } else {
+      out[i] = String(Number(out[i]) + 1);
+      return out.join("");
+    }
+  }
+  return `1${out.join("")}`;
+}
+
+/**
+ * Rounds to `places` decimals, half away from zero (ROUND2 in DOMAIN.md for places = 2), on the
+ * digits themselves.
+ */
+function roundDigits(int: string, frac: string, places: number): { int: string; frac: string } {
+  if (frac.length <= places) return { int, frac: frac.padEnd(places, "0") };
+  const kept = frac.slice(0, places);
+  const roundUp = (frac[places] ?? "0") >= "5";
+  if (!roundUp) return { int, frac: kept };
+  const bumped = incrementDigits(int + kept);
+  return {
+    int: bumped.slice(0, bumped.length - places) || "0",
+    frac: places === 0 ? "" : bumped.slice(bumped.length - places),
+  };
+}
+
+/**
+ * Formats an exact decimal string with Indian digit grouping: "12345678.9" → "1,23,45,678.9".
+ * With `places`, the fraction is rounded (half away from zero) or padded to that many digits;
+ * without, it is kept exactly as given. A value that is not a plain decimal is returned as it came,
+ * so nothing the core sent is ever hidden.
+ */
+export function formatIndianDecimal(value: string, places?: number): string {
+  const parsed = parseDecimal(value);
+  if (!parsed) return value;
+  let { int, frac } = parsed;
+  if (places !== undefined) ({ int, frac } = roundDigits(int, frac, places));
+  const isZero = /^0*$/.test(int) && /^0*$/.test(frac);
+  const sign = parsed.negative && !isZero ? "-" : "";
+  return `${sign}${groupIndian(int)}${frac !== "" ? `.${frac}` : ""}`;
+}
+
+/** Money: Indian grouping, always two decimals. "5625" → "5,625.00". */
+export function formatMoney(value: string): string {
+  return formatIndianDecimal(value, 2);
+}
+
+/** A quantity: Indian grouping, decimals exactly as the workbook had them. "1234.5" → "1,234.5". */
+export function formatQuantity(value: string): string {
+  return formatIndianDecimal(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations
+// ---------------------------------------------------------------------------------------------
+
+/** Milliseconds as m:ss, or h:mm:ss from an hour. Negative or unreadable spans show as 0:00. */
+export function formatDuration(ms: number): string {
+  const total = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/**
+ * How long a job has run: from its start to its end, or to `now` while it runs. "—" when it never
+ * started (still queued, or cancelled before it ran).
+ */
+export function jobElapsed(
+  job: { startedAt: string | null; completedAt: string | null },
+  now: Date,
+): string {
+  if (!job.startedAt) return "—";
+  const start = Date.parse(job.startedAt);
+  const end = job.completedAt ? Date.parse(job.completedAt) : now.getTime();
+  if (Number.isNaN(start) || Number.isNaN(end)) return "—";
+  return formatDuration(end - start);
+}

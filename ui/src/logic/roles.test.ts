@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EffectiveRole } from "../bindings/EffectiveRole";
-import { isReadOnlyRole, kindLabel, roleLabel, visiblePanes } from "./roles";
+import { canImport, importBlockedReason, isReadOnlyRole, kindLabel, roleLabel, visiblePanes } from "./roles";
 
 describe("roleLabel", () => {
   it.each<[EffectiveRole, string]>([
@@ -18,13 +18,13 @@ describe("roleLabel", () => {
 
 describe("visiblePanes", () => {
   it.each<[EffectiveRole, string[]]>([
-    ["owner", ["works", "members", "audit"]],
-    ["admin", ["works", "members", "audit"]],
-    ["operations", ["works", "members", "audit"]],
-    ["superuser", ["works", "members", "audit"]],
-    ["oversight", ["works", "members", "audit"]],
-    ["member", ["works"]],
-    ["viewer", ["works"]],
+    ["owner", ["works", "jobs", "members", "audit"]],
+    ["admin", ["works", "jobs", "members", "audit"]],
+    ["operations", ["works", "jobs", "members", "audit"]],
+    ["superuser", ["works", "jobs", "members", "audit"]],
+    ["oversight", ["works", "jobs", "members", "audit"]],
+    ["member", ["works", "jobs"]],
+    ["viewer", ["works", "jobs"]],
   ])("shows %s the panes %j", (role, panes) => {
     expect(visiblePanes(role)).toEqual(panes);
   });
@@ -46,5 +46,20 @@ describe("read-only roles and kinds", () => {
   it("names the user kinds", () => {
     expect(kindLabel("standard")).toBe("Standard user");
     expect(kindLabel("superuser")).toBe("Superuser");
+  });
+});
+
+describe("importing", () => {
+  it("lets member and above import, and not viewers or oversight", () => {
+    const all: EffectiveRole[] = ["owner", "admin", "member", "viewer", "operations", "oversight", "superuser"];
+    expect(all.filter(canImport)).toEqual(["owner", "admin", "member", "operations", "superuser"]);
+  });
+  it("explains a refused drop by role, naming the org", () => {
+    expect(importBlockedReason({ code: "PWD", role: "member" })).toBeNull();
+    expect(importBlockedReason({ code: "PWD", role: "viewer" })).toContain("Your role in PWD is Viewer, which is read-only");
+    expect(importBlockedReason({ code: "MOF", role: "oversight" })).toBe(
+      "Oversight is read-only: workbooks cannot be imported into MOF.",
+    );
+    expect(importBlockedReason(null)).toContain("No organization is active");
   });
 });

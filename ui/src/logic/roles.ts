@@ -9,7 +9,7 @@ import type { MembershipRole } from "../bindings/MembershipRole";
 import type { OrgType } from "../bindings/OrgType";
 import type { UserKind } from "../bindings/UserKind";
 
-export type PaneId = "works" | "members" | "audit";
+export type PaneId = "works" | "jobs" | "members" | "audit";
 
 export const ROLE_LABELS: Record<EffectiveRole, string> = {
   owner: "Owner",
@@ -73,6 +73,26 @@ export function canSeeAudit(role: EffectiveRole): boolean {
   return canSeeMembers(role);
 }
 
+/**
+ * Whether the role may import workbooks (upload) into the org: member and above. Viewers and
+ * oversight only read.
+ */
+export function canImport(role: EffectiveRole): boolean {
+  return !isReadOnlyRole(role);
+}
+
+/** Why a drop cannot import into the org, in one or two sentences; null when it can. */
+export function importBlockedReason(org: { code: string; role: EffectiveRole } | null): string | null {
+  if (org === null) return "No organization is active. Choose one with the picker (Ctrl-K), then drop the workbooks again.";
+  if (org.role === "oversight") {
+    return `Oversight is read-only: workbooks cannot be imported into ${org.code}.`;
+  }
+  if (org.role === "viewer") {
+    return `Your role in ${org.code} is Viewer, which is read-only: workbooks cannot be imported. Ask an owner or admin of ${org.code} for member access.`;
+  }
+  return null;
+}
+
 /** Whether the audit pane covers every org (true) or only the active one. */
 export function auditCoversAllOrgs(kind: UserKind): boolean {
   return kind === "oversight" || kind === "superuser";
@@ -81,7 +101,8 @@ export function auditCoversAllOrgs(kind: UserKind): boolean {
 /**
  * The panes listed in the left navigation, in order. With no active org there is no role to
  * judge by, so only Works shows (and asks the person to pick an org), plus Audit for the kinds
- * whose audit view spans every org.
+ * whose audit view spans every org. Jobs shows to every role that can enter an org: read-only
+ * roles see the list without its actions.
  */
 export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneId[] {
   const panes: PaneId[] = ["works"];
@@ -89,6 +110,7 @@ export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneI
     if (kind !== undefined && auditCoversAllOrgs(kind)) panes.push("audit");
     return panes;
   }
+  panes.push("jobs");
   if (canSeeMembers(role)) panes.push("members");
   if (canSeeAudit(role)) panes.push("audit");
   return panes;
@@ -96,6 +118,7 @@ export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneI
 
 export const PANE_LABELS: Record<PaneId, string> = {
   works: "Works",
+  jobs: "Jobs",
   members: "Members",
   audit: "Audit",
 };

@@ -1,0 +1,1059 @@
+//! The estimate parser (DOMAIN.md §1) as a pure function of sheet grids:
+//! find the header row on every sheet, detect the columns from the header
+//! captions, then read metadata lines, items, headings, `AE` rows and the
+//! footer, checking the arithmetic the department's rules define.
+//!
+//! Nothing here touches files, so each rule is testable on a grid built in
+//! memory. Every warning names its cell as `Sheet!H12`.
+
+use super::error::ParseError;
+use super::grid::{column_letters, qualified_ref, CellValue, SheetGrid};
+use super::labels::{self, FooterKind, MetadataField, PremiumKind};
+use super::model::{
+    money_text, plain_text, ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer,
+    FooterRow, Heading, ItemFlag, LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning,
+};
+use crate::domain::money::{parse_number_text, round2};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+/// The header row must be within this many rows from the top.
+pub const HEADER_SEARCH_ROWS: u32 = 60;
+
+/// An amount may differ from ROUND2(qty × rate) by this much without comment.
+const TOLERANCE: Decimal = dec!(0.01);
+
+/// Standard positions relative to the serial column (A serial, B qty,
+/// C unit, D description, E rate, F per-1, G per-unit, H amount), used only
+/// when a header caption is blank because of a merge.
+const STD_UNIT: u32 = 2;
+const STD_RATE: u32 = 4;
+const STD_PER: u32 = 5;
+const STD_PER_UNIT: u32 = 6;
+const STD_AMOUNT: u32 = 7;
+
+/// Which 0-based column holds what on an estimate sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    /// Serial number.
+    pub serial: u32,
+    /// Quantity.
+    pub quantity: u32,
+    /// Plural unit.
+    pub unit: Option<u32>,
+    /// Item description.
+    pub description: u32,
+    /// Rate.
+    pub rate: Option<u32>,
+    /// The "per" number.
+    pub per: Option<u32>,
+    /// The singular unit of the rate.
+    pub per_unit: Option<u32>,
+    /// Amount.
+    pub amount: Option<u32>,
+}
+
+impl Columns {
+    fn letters(&self) -> ColumnLetters {
+        ColumnLetters {
+            serial: column_letters(self.serial),
+            quantity: column_letters(self.quantity),
+            unit: self.unit.map(column_letters),
+            description: column_letters(self.description),
+            rate: self.rate.map(column_letters),
+            per: self.per.map(column_letters),
+            per_unit: self.per_unit.map(column_letters),
+            amount: self.amount.map(column_letters),
+        }
+    }
+}
+
+/// The header row found on a sheet (0-based row and the three anchoring
+/// columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderRow {
+    /// 0-based row.
+    pub row: u32,
+    /// Column of the serial caption.
+    pub serial: u32,
+    /// Column of the quantity caption.
+    pub quantity: u32,
+    /// Column of the description caption.
+    pub description: u32,
+}
+
+/// Parses every estimate sheet among `sheets`. `file` names the workbook in
+/// the result and in errors.
+pub fn parse_grids(file: &str, sheets: &[SheetGrid]) -> Result<ParsedWorkbook, ParseError> {
+    let mut parsed = Vec::new();
+    let mut warnings = Vec::new();
+    for sheet in sheets {
+        if let Some(header) = find_header(sheet) {
+            let (estimate, sheet_warnings) = SheetParser::new(sheet, header).parse();
+            parsed.push(estimate);
+            warnings.extend(sheet_warnings);
+        }
+    }
+    if parsed.is_empty() {
+        let names: Vec<String> = sheets
+            .iter()
+            .map(|s| format!("'{}'", s.name().replace('\'', "''")))
+            .collect();
+        let sheets = match names.len() {
+            0 => "a workbook with no sheets".to_string(),
+            1 => format!("sheet {}", names[0]),
+            _ => format!("sheets {}", names.join(", ")),
+        };
+        return Err(ParseError::NoEstimateSheet {
+            file: file.into(),
+            sheets,
+            rows: HEADER_SEARCH_ROWS,
+        });
+    }
+    Ok(ParsedWorkbook {
+        file: file.into(),
+        format: None,
+        sheets: parsed,
+        warnings,
+    })
+}
+
+/// Finds the estimate header: within the first [`HEADER_SEARCH_ROWS`] rows,
+/// a serial caption with a quantity caption and a description caption to
+/// its right.
+pub fn find_header(sheet: &SheetGrid) -> Option<HeaderRow> {
+    for row in sheet.rows() {
+        if row >= HEADER_SEARCH_ROWS {
+            break;
+        }
+        let texts: Vec<(u32, &str)> = sheet
+            .row_cells(row)
+            .filter_map(|(col, v)| v.text().map(|t| (col, t)))
+            .collect();
+        let Some(&(serial, _)) = texts.iter().find(|(_, t)| labels::is_serial_header(t)) else {
+            continue;
+        };
+        let right = || texts.iter().filter(move |(c, _)| *c > serial);
+        let Some(&(quantity, _)) = right().find(|(_, t)| labels::is_quantity_header(t)) else {
+            continue;
+        };
+        let Some(&(description, _)) =
+            right().find(|(c, t)| *c != quantity && labels::is_description_header(t))
+        else {
+            continue;
+        };
+        return Some(HeaderRow {
+            row,
+            serial,
+            quantity,
+            description,
+        });
+    }
+    None
+}
+
+/// Detects the columns from the header captions. A column whose caption is
+/// missing is taken from a merge (the unit under a merged `Quantity`, the
+/// singular unit under a merged `Per`) or, when its caption cell is blank
+/// because it is covered by a merge, from the standard layout.
+pub fn detect_columns(sheet: &SheetGrid, header: HeaderRow) -> Columns {
+    let row = header.row;
+    let taken = [header.serial, header.quantity, header.description];
+    let mut rate = None;
+    let mut amount = None;
+    let mut per = None;
+    let mut unit = None;
+    for (col, value) in sheet.row_cells(row) {
+        let Some(text) = value.text() else { continue };
+        if taken.contains(&col) {
+            continue;
+        }
+        if rate.is_none() && labels::is_rate_header(text) {
+            rate = Some(col);
+        } else if amount.is_none() && labels::is_amount_header(text) {
+            amount = Some(col);
+        } else if per.is_none() && labels::is_per_header(text) {
+            per = Some(col);
+        } else if unit.is_none() && labels::is_unit_header(text) {
+            unit = Some(col);
+        }
+    }
+
+    let mut assigned: Vec<u32> = taken
+        .iter()
+        .copied()
+        .chain([rate, amount, per, unit].into_iter().flatten())
+        .collect();
+    // "Quantity" spanning B:C leaves the unit in C with no caption.
+    if unit.is_none() {
+        unit = sheet
+            .merge_at(row, header.quantity)
+            .filter(|m| m.is_wide() && m.last_col > header.quantity)
+            .map(|_| header.quantity.saturating_add(1))
+            .filter(|c| !assigned.contains(c));
+    }
+    // "Per" spanning F:G holds the number 1 in F and the unit in G.
+    let mut per_unit = per.and_then(|p| {
+        sheet
+            .merge_at(row, p)
+            .filter(|m| m.is_wide() && m.last_col > p)
+            .map(|m| m.last_col)
+    });
+    assigned.extend(unit.into_iter().chain(per_unit));
+
+    let mut standard = |slot: &mut Option<u32>, offset: u32| {
+        if slot.is_some() {
+            return;
+        }
+        let col = header.serial.saturating_add(offset);
+        let blank_by_merge = sheet.get(row, col).is_blank() && sheet.merge_at(row, col).is_some();
+        if blank_by_merge && !assigned.contains(&col) {
+            *slot = Some(col);
+            assigned.push(col);
+        }
+    };
+    standard(&mut unit, STD_UNIT);
+    standard(&mut rate, STD_RATE);
+    standard(&mut per, STD_PER);
+    standard(&mut per_unit, STD_PER_UNIT);
+    standard(&mut amount, STD_AMOUNT);
+
+    Columns {
+        serial: header.serial,
+        quantity: header.quantity,
+        unit,
+        description: header.description,
+        rate,
+        per,
+        per_unit,
+        amount,
+    }
+}
+
+/// A cell read as a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Num {
+    Value(Decimal),
+    Blank,
+    /// A formula with no stored result.
+    NoValue,
+    /// `#REF!`, `#DIV/0!`, …
+    Error(String),
+    NotNumber(String),
+}
+
+fn read_num(value: &CellValue) -> Num {
+    match value {
+        CellValue::Number(d) => Num::Value(*d),
+        CellValue::Text(t) if t.trim().is_empty() => Num::Blank,
+        CellValue::Text(t) => match parse_number_text(t) {
+            Some(d) => Num::Value(d),
+            // Some sheets hold the error as text after a paste-as-values.
+            None if t.trim().starts_with('#') && t.trim().ends_with(['!', '?', 'A']) => {
+                Num::Error(t.trim().to_string())
+            }
+            None => Num::NotNumber(t.trim().to_string()),
+        },
+        CellValue::Empty => Num::Blank,
+        CellValue::Bool(b) => Num::NotNumber(if *b { "TRUE" } else { "FALSE" }.into()),
+        CellValue::Error(e) => Num::Error(e.clone()),
+        CellValue::FormulaWithoutValue => Num::NoValue,
+    }
+}
+
+/// Text for labels and units: text trimmed, numbers in plain form.
+fn display_text(value: &CellValue) -> Option<String> {
+    match value {
+        CellValue::Text(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+        CellValue::Number(d) => Some(plain_text(*d)),
+        _ => None,
+    }
+}
+
+/// A footer row before its value is resolved.
+struct RawFooterRow {
+    row: u32,
+    label: String,
+    kind: Option<FooterKind>,
+    value_col: u32,
+    value: Num,
+}
+
+/// The numbers of an item or AE row.
+struct RowFigures {
+    quantity: Option<Decimal>,
+    rate: Option<Decimal>,
+    amount: Option<Decimal>,
+    flags: Vec<ItemFlag>,
+}
+
+struct SheetParser<'a> {
+    sheet: &'a SheetGrid,
+    header: HeaderRow,
+    cols: Columns,
+    warnings: Vec<Warning>,
+}
+
+impl<'a> SheetParser<'a> {
+    fn new(sheet: &'a SheetGrid, header: HeaderRow) -> Self {
+        Self {
+            sheet,
+            header,
+            cols: detect_columns(sheet, header),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn warn(&mut self, row: u32, col: u32, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            cell: qualified_ref(self.sheet.name(), row, col),
+            message: message.into(),
+        });
+    }
+
+    fn parse(mut self) -> (EstimateSheet, Vec<Warning>) {
+        let header_row = self.header.row;
+        if self.cols.rate.is_none() {
+            self.warn(
+                header_row,
+                self.cols.serial.saturating_add(STD_RATE),
+                "no Rate column was found in the header row, so items cannot be told from headings by their rate",
+            );
+        }
+        if self.cols.amount.is_none() {
+            self.warn(
+                header_row,
+                self.cols.serial.saturating_add(STD_AMOUNT),
+                "no Amount column was found in the header row; amounts are computed as ROUND2(quantity × rate)",
+            );
+        }
+        let metadata = self.parse_metadata();
+
+        let mut items: Vec<EstimateItem> = Vec::new();
+        let mut headings = Vec::new();
+        let mut excess_rows = Vec::new();
+        let mut footer_rows = Vec::new();
+        let mut in_footer = false;
+        let first = self.first_body_row();
+        for row in self.sheet.rows().into_iter().filter(|&r| r >= first) {
+            let label = self.footer_label(row);
+            if let Some((label_col, text)) = label {
+                let kind = labels::footer_kind(&text);
+                let closes_items = kind.as_ref().is_some_and(FooterKind::ends_items);
+                if in_footer || closes_items {
+                    in_footer = true;
+                    let is_grand_total = kind == Some(FooterKind::GrandTotal);
+                    let (value_col, value) = self.footer_value(row, label_col);
+                    footer_rows.push(RawFooterRow {
+                        row,
+                        label: text,
+                        kind,
+                        value_col,
+                        value,
+                    });
+                    if is_grand_total {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            if in_footer {
+                continue;
+            }
+
+            // A heading merged across A:H holds its text in the serial
+            // column; that text is the heading, not a serial number.
+            let serial_merged_into_description = self
+                .sheet
+                .merge_at(row, self.cols.description)
+                .is_some_and(|m| m.contains(row, self.cols.serial));
+            let sl_no = if serial_merged_into_description {
+                None
+            } else {
+                display_text(self.sheet.get(row, self.cols.serial))
+            };
+            let description = self.description_at(row);
+            let excess_label = [sl_no.as_deref(), description.as_ref().map(|d| d.0.as_str())]
+                .into_iter()
+                .flatten()
+                .find(|t| labels::is_excess_label(t))
+                .map(str::to_string);
+            if let Some(label) = excess_label {
+                let figures = self.read_figures(row);
+                excess_rows.push(ExcessRow {
+                    row: row + 1,
+                    label,
+                    item_row: items.last().map(|i| i.row),
+                    quantity: figures.quantity,
+                    rate: figures.rate,
+                    amount: figures.amount,
+                });
+                continue;
+            }
+
+            let has_rate = self
+                .cols
+                .rate
+                .is_some_and(|c| !self.sheet.get(row, c).is_blank());
+            match description {
+                Some((text, wide_merge)) if wide_merge || !has_rate => {
+                    if !wide_merge {
+                        self.warn_numbers_on_heading(row);
+                    }
+                    headings.push(Heading {
+                        row: row + 1,
+                        sl_no,
+                        text,
+                    });
+                }
+                Some((text, _)) => items.push(self.item(row, sl_no, text)),
+                None if has_rate => {
+                    self.warn(
+                        row,
+                        self.cols.description,
+                        "this item has a rate but no description",
+                    );
+                    items.push(self.item(row, sl_no, String::new()));
+                }
+                None => {
+                    if let Some(col) = self.cols.amount {
+                        if !self.sheet.get(row, col).is_blank() {
+                            self.warn(
+                                row,
+                                col,
+                                "this row has an amount but no description or rate, so it was ignored",
+                            );
+                        }
+                    }
+                }
+            }
+        }
+
+        if items.is_empty() {
+            self.warn(
+                header_row,
+                self.cols.serial,
+                "no item rows were found below this header row",
+            );
+        }
+        let footer = self.resolve_footer(&items, &excess_rows, footer_rows);
+        let estimate = EstimateSheet {
+            name: self.sheet.name().to_string(),
+            header_row: header_row + 1,
+            columns: self.cols.letters(),
+            items,
+            headings,
+            excess_rows,
+            footer,
+            metadata,
+        };
+        (estimate, self.warnings)
+    }
+
+    /// The first row after the header, skipping the rest of any header cell
+    /// merged downwards and a `1 2 3 4 …` column-numbering row.
+    fn first_body_row(&self) -> u32 {
+        let header = self.header;
+        let last_header_row = [header.serial, header.quantity, header.description]
+            .iter()
+            .filter_map(|&c| self.sheet.merge_at(header.row, c))
+            .map(|m| m.last_row)
+            .fold(header.row, u32::max);
+        let next = last_header_row + 1;
+        match self.sheet.rows().into_iter().find(|&r| r >= next) {
+            Some(r) if self.is_column_numbering_row(r) => r + 1,
+            _ => next,
+        }
+    }
+
+    fn is_column_numbering_row(&self, row: u32) -> bool {
+        let mut expected = Decimal::ONE;
+        let mut count = 0;
+        for (_, value) in self.sheet.row_cells(row) {
+            match value {
+                CellValue::Number(d) if *d == expected => {
+                    expected += Decimal::ONE;
+                    count += 1;
+                }
+                _ => return false,
+            }
+        }
+        count >= 4
+    }
+
+    /// The description text of a row and whether it sits in a merge wider
+    /// than one column (a heading). A merge started on an earlier row does
+    /// not count: its text belongs to that row.
+    fn description_at(&self, row: u32) -> Option<(String, bool)> {
+        let col = self.cols.description;
+        let merge = self.sheet.merge_at(row, col).filter(|m| m.first_row == row);
+        let wide = merge.is_some_and(|m| m.is_wide());
+        if let Some(text) = self.sheet.get(row, col).text() {
+            return Some((text.to_string(), wide));
+        }
+        let m = merge?;
+        self.sheet
+            .get(m.first_row, m.first_col)
+            .text()
+            .map(|t| (t.to_string(), wide))
+    }
+
+    /// The text that could be a footer label: the description, or the
+    /// first text left of the amount column (labels merged across A:G sit
+    /// in A).
+    fn footer_label(&self, row: u32) -> Option<(u32, String)> {
+        if let Some((text, _)) = self.description_at(row) {
+            return Some((self.cols.description, text));
+        }
+        let limit = self.cols.amount.unwrap_or(u32::MAX);
+        let numeric = [Some(self.cols.quantity), self.cols.rate, self.cols.amount];
+        self.sheet
+            .row_cells(row)
+            .filter(|(c, _)| *c < limit && !numeric.contains(&Some(*c)))
+            .find_map(|(c, v)| {
+                v.text()
+                    .filter(|t| parse_number_text(t).is_none())
+                    .map(|t| (c, t.to_string()))
+            })
+    }
+
+    /// A footer row's value: the amount column, else the rightmost figure
+    /// to the right of the label.
+    fn footer_value(&self, row: u32, label_col: u32) -> (u32, Num) {
+        if let Some(col) = self.cols.amount {
+            let value = read_num(self.sheet.get(row, col));
+            if value != Num::Blank {
+                return (col, value);
+            }
+        }
+        let fallback = self.sheet.row_cells(row).rev().find(|(c, v)| {
+            *c > label_col
+                && match v {
+                    CellValue::Text(t) => parse_number_text(t).is_some(),
+                    other => !other.is_blank() && !matches!(other, CellValue::Bool(_)),
+                }
+        });
+        match fallback {
+            Some((col, value)) => (col, read_num(value)),
+            None => (self.cols.amount.unwrap_or(label_col + 1), Num::Blank),
+        }
+    }
+
+    fn warn_numbers_on_heading(&mut self, row: u32) {
+        let cells = [Some(self.cols.quantity), self.cols.amount];
+        for col in cells.into_iter().flatten() {
+            if !self.sheet.get(row, col).is_blank() {
+                self.warn(
+                    row,
+                    col,
+                    "this row has a figure but no rate, so it was read as a heading; add the rate if it is an item",
+                );
+                return;
+            }
+        }
+    }
+
+    fn text_in(&self, row: u32, col: Option<u32>) -> Option<String> {
+        col.and_then(|c| display_text(self.sheet.get(row, c)))
+    }
+
+    fn item(&mut self, row: u32, sl_no: Option<String>, description: String) -> EstimateItem {
+        let figures = self.read_figures(row);
+        EstimateItem {
+            row: row + 1,
+            sl_no,
+            description,
+            quantity: figures.quantity,
+            unit: self.text_in(row, self.cols.unit),
+            rate: figures.rate,
+            per_unit: self.text_in(row, self.cols.per_unit),
+            amount: figures.amount,
+            flags: figures.flags,
+        }
+    }
+
+    /// Reads quantity, rate and amount, recomputing a missing amount and
+    /// checking a stated one against ROUND2(qty × rate).
+    fn read_figures(&mut self, row: u32) -> RowFigures {
+        let mut flags = Vec::new();
+        let quantity = self.read_operand(row, Some(self.cols.quantity), "quantity", &mut flags);
+        let rate = self.read_operand(row, self.cols.rate, "rate", &mut flags);
+        let expected = quantity
+            .zip(rate)
+            .and_then(|(q, r)| q.checked_mul(r))
+            .map(round2);
+        let formula = |q: Option<Decimal>, r: Option<Decimal>, e: Decimal| match (q, r) {
+            (Some(q), Some(r)) => format!(
+                "ROUND2({} × {}) = {}",
+                plain_text(q),
+                money_text(r),
+                money_text(e)
+            ),
+            _ => money_text(e),
+        };
+
+        let amount = match self.cols.amount {
+            None => {
+                if expected.is_some() {
+                    flags.push(ItemFlag::AmountRecomputed);
+                }
+                expected
+            }
+            Some(col) => {
+                match read_num(self.sheet.get(row, col)) {
+                    Num::Value(stated) => {
+                        if let Some(e) = expected {
+                            if (stated - e).abs() > TOLERANCE {
+                                self.warn(
+                                    row,
+                                    col,
+                                    format!(
+                                        "amount {} differs from {}",
+                                        money_text(stated),
+                                        formula(quantity, rate, e)
+                                    ),
+                                );
+                                flags.push(ItemFlag::AmountMismatch);
+                            }
+                        }
+                        Some(stated)
+                    }
+                    missing @ (Num::Blank | Num::NoValue) => {
+                        let why = if missing == Num::Blank {
+                            "amount is blank"
+                        } else {
+                            "amount formula has no saved result"
+                        };
+                        match expected {
+                            Some(e) => {
+                                self.warn(
+                                    row,
+                                    col,
+                                    format!("{why}; recomputed as {}", formula(quantity, rate, e)),
+                                );
+                                flags.push(ItemFlag::AmountRecomputed);
+                            }
+                            None => {
+                                self.warn(
+                                row,
+                                col,
+                                format!("{why} and cannot be recomputed without the quantity and rate"),
+                            );
+                                flags.push(ItemFlag::MissingValue);
+                            }
+                        }
+                        expected
+                    }
+                    Num::Error(code) => {
+                        self.warn(
+                        row,
+                        col,
+                        format!("amount is the error value {code}; the row is flagged, fix the formula"),
+                    );
+                        flags.push(ItemFlag::FormulaError);
+                        None
+                    }
+                    Num::NotNumber(text) => {
+                        self.warn(row, col, format!("amount '{text}' is not a number"));
+                        flags.push(ItemFlag::NotANumber);
+                        None
+                    }
+                }
+            }
+        };
+        flags.dedup();
+        RowFigures {
+            quantity,
+            rate,
+            amount,
+            flags,
+        }
+    }
+
+    /// Reads a quantity or rate cell, warning about anything but a number.
+    fn read_operand(
+        &mut self,
+        row: u32,
+        col: Option<u32>,
+        what: &str,
+        flags: &mut Vec<ItemFlag>,
+    ) -> Option<Decimal> {
+        let col = col?;
+        match read_num(self.sheet.get(row, col)) {
+            Num::Value(d) => Some(d),
+            Num::Blank => {
+                self.warn(row, col, format!("{what} is blank"));
+                None
+            }
+            Num::NoValue => {
+                self.warn(
+                    row,
+                    col,
+                    format!("{what} is a formula with no saved result; open the workbook in Excel or LibreOffice and save it so results are stored"),
+                );
+                flags.push(ItemFlag::MissingValue);
+                None
+            }
+            Num::Error(code) => {
+                self.warn(
+                    row,
+                    col,
+                    format!(
+                        "{what} is the error value {code}; the row is flagged, fix the formula"
+                    ),
+                );
+                flags.push(ItemFlag::FormulaError);
+                None
+            }
+            Num::NotNumber(text) => {
+                self.warn(row, col, format!("{what} '{text}' is not a number"));
+                flags.push(ItemFlag::NotANumber);
+                None
+            }
+        }
+    }
+
+    /// Reads the `label : value` lines above the header.
+    fn parse_metadata(&mut self) -> Metadata {
+        let mut meta = Metadata::default();
+        for row in self.sheet.rows() {
+            if row >= self.header.row {
+                break;
+            }
+            let cells: Vec<(u32, String)> = self
+                .sheet
+                .row_cells(row)
+                .filter_map(|(c, v)| display_text(v).map(|t| (c, t)))
+                .collect();
+            if cells.is_empty() {
+                continue;
+            }
+            let Some(split) = cells.iter().position(|(_, t)| t.contains(':')) else {
+                if meta.title.is_none() {
+                    let joined: Vec<&str> = cells.iter().map(|(_, t)| t.as_str()).collect();
+                    meta.title = Some(joined.join(" "));
+                }
+                continue;
+            };
+            let (before, after) = cells[split].1.split_once(':').expect("contains ':'");
+            let label = cells[..split]
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .chain([before])
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim()
+                .to_string();
+            let value = [after]
+                .into_iter()
+                .chain(cells[split + 1..].iter().map(|(_, t)| t.as_str()))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if label.is_empty() {
+                continue;
+            }
+            let value_col = cells.last().map_or(cells[split].0, |(c, _)| *c);
+            let slot = match labels::metadata_field(&label) {
+                Some(MetadataField::NameOfWork) => &mut meta.name_of_work,
+                Some(MetadataField::AdministrativeSanction) => &mut meta.administrative_sanction,
+                Some(MetadataField::TechnicalSanction) => &mut meta.technical_sanction,
+                Some(MetadataField::Agreement) => &mut meta.agreement,
+                Some(MetadataField::Agency) => &mut meta.agency,
+                Some(MetadataField::EstimateAmount) => {
+                    match labels::amount_in_text(&value) {
+                        Some(amount) if meta.estimate_amount.is_none() => {
+                            meta.estimate_amount = Some(amount);
+                            continue;
+                        }
+                        Some(_) => {}
+                        None => self.warn(
+                            row,
+                            value_col,
+                            format!("estimate amount '{value}' is not a number"),
+                        ),
+                    }
+                    meta.other.push(MetadataLine {
+                        row: row + 1,
+                        label,
+                        value,
+                    });
+                    continue;
+                }
+                None => {
+                    meta.other.push(MetadataLine {
+                        row: row + 1,
+                        label,
+                        value,
+                    });
+                    continue;
+                }
+            };
+            if slot.is_none() && !value.is_empty() {
+                *slot = Some(value);
+            } else {
+                meta.other.push(MetadataLine {
+                    row: row + 1,
+                    label,
+                    value,
+                });
+            }
+        }
+        meta
+    }
+
+    /// Fills the footer from its rows, recomputing values the file lacks and
+    /// checking stated ones by the department's rules.
+    fn resolve_footer(
+        &mut self,
+        items: &[EstimateItem],
+        excess_rows: &[ExcessRow],
+        raws: Vec<RawFooterRow>,
+    ) -> Footer {
+        let mut f = Footer::default();
+        // AE rows carry part of an item's amount, so they count towards the
+        // ECV. Only a complete set of amounts gives a trustworthy ECV.
+        let items_total: Option<Decimal> = items
+            .iter()
+            .map(|i| i.amount)
+            .chain(excess_rows.iter().map(|e| e.amount))
+            .try_fold(Decimal::ZERO, |acc, a| a.map(|a| acc + a));
+        let mut balancing = Vec::new();
+
+        for raw in raws {
+            let kind = raw.kind.clone();
+            let stated = self.footer_stated(&raw);
+            let is_balancing = matches!(
+                kind,
+                Some(FooterKind::LsUnforeseen | FooterKind::GrandTotal)
+            );
+            let (value, recomputed) = if is_balancing {
+                (stated, false)
+            } else {
+                let expected = expected_footer_value(&f, items_total, kind.as_ref());
+                self.settle(&raw, stated, expected)
+            };
+            match &kind {
+                Some(FooterKind::DeductOldMaterial) => f.deduct_old_material = value,
+                Some(FooterKind::Ecv) => f.ecv = value,
+                Some(FooterKind::TenderPremium { percent, kind }) => {
+                    f.tp_percent = Some(*percent);
+                    f.tp_kind = Some(*kind);
+                    f.tp = value;
+                }
+                Some(FooterKind::LabourCess(p)) => {
+                    f.lc_percent = *p;
+                    f.lc = value;
+                }
+                Some(FooterKind::QualityControl(p)) => {
+                    f.qc_percent = *p;
+                    f.qc = value;
+                }
+                Some(FooterKind::Nac(p)) => {
+                    f.nac_percent = *p;
+                    f.nac = value;
+                }
+                Some(FooterKind::SubTotal) => f.sub_total = value,
+                Some(FooterKind::Gst(p)) => {
+                    f.gst_percent = *p;
+                    f.gst = value;
+                }
+                Some(FooterKind::LsOther(name)) => f.ls_provisions.push(LsProvision {
+                    row: raw.row + 1,
+                    name: name.clone(),
+                    amount: value,
+                }),
+                Some(FooterKind::Total) => f.total = value,
+                Some(FooterKind::LsUnforeseen) => f.ls_unforeseen = value,
+                Some(FooterKind::GrandTotal) => f.grand_total = value,
+                None => {}
+            }
+            f.rows.push(FooterRow {
+                row: raw.row + 1,
+                label: raw.label.clone(),
+                kind: kind.as_ref().map_or("other", FooterKind::code).to_string(),
+                amount: value,
+                recomputed,
+            });
+            if is_balancing {
+                balancing.push((f.rows.len() - 1, raw));
+            }
+        }
+        self.settle_balancing_rows(&mut f, balancing);
+
+        if !f.rows.iter().any(|r| r.kind == "ecv") {
+            let (row, col) = match items.last() {
+                // The row under the last item, where the ECV belongs.
+                Some(item) => (item.row, self.cols.amount.unwrap_or(self.cols.description)),
+                None => (self.header.row + 1, self.cols.description),
+            };
+            self.warn(row, col, "no ECV row was found below the items");
+        }
+        f
+    }
+
+    /// The figure a footer row states, warning about error values and text.
+    fn footer_stated(&mut self, raw: &RawFooterRow) -> Option<Decimal> {
+        match &raw.value {
+            Num::Value(d) => Some(*d),
+            Num::Error(code) => {
+                self.warn(
+                    raw.row,
+                    raw.value_col,
+                    format!("'{}' is the error value {code}; fix the formula", raw.label),
+                );
+                None
+            }
+            // Unrecognised footer lines (amount in words, notes) may hold text.
+            Num::NotNumber(text) if raw.kind.is_some() => {
+                self.warn(
+                    raw.row,
+                    raw.value_col,
+                    format!("'{}' value '{text}' is not a number", raw.label),
+                );
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Chooses a footer row's value: the stated one (warning if it disagrees
+    /// with the rule), or the computed one when the file has none.
+    fn settle(
+        &mut self,
+        raw: &RawFooterRow,
+        stated: Option<Decimal>,
+        expected: Option<Decimal>,
+    ) -> (Option<Decimal>, bool) {
+        let rule = rule_name(raw.kind.as_ref());
+        let missing = match raw.value {
+            Num::NoValue => Some("has no saved result"),
+            Num::Blank if raw.kind.is_some() => Some("has no value"),
+            _ => None,
+        };
+        match (stated, expected, missing) {
+            (Some(s), Some(e), _) => {
+                if (s - e).abs() > TOLERANCE {
+                    self.warn(
+                        raw.row,
+                        raw.value_col,
+                        format!(
+                            "'{}' is {} but {rule} gives {}",
+                            raw.label,
+                            money_text(s),
+                            money_text(e)
+                        ),
+                    );
+                }
+                (Some(s), false)
+            }
+            (Some(s), None, _) => (Some(s), false),
+            (None, Some(e), Some(why)) => {
+                self.warn(
+                    raw.row,
+                    raw.value_col,
+                    format!(
+                        "'{}' {why}; recomputed as {rule} = {}",
+                        raw.label,
+                        money_text(e)
+                    ),
+                );
+                (Some(e), true)
+            }
+            (None, None, Some(why)) => {
+                self.warn(
+                    raw.row,
+                    raw.value_col,
+                    format!("'{}' {why} and cannot be recomputed", raw.label),
+                );
+                (None, false)
+            }
+            (None, _, None) => (None, false),
+        }
+    }
+
+    /// The grand total is typed by the user; the unforeseen-items L.S
+    /// provision balances the footer up to it. Settled after every other row
+    /// because the grand total comes last.
+    fn settle_balancing_rows(&mut self, f: &mut Footer, rows: Vec<(usize, RawFooterRow)>) {
+        let others: Decimal = f.ls_provisions.iter().filter_map(|p| p.amount).sum();
+        let gst = f.gst.unwrap_or_default();
+        let (totals, provisions): (Vec<_>, Vec<_>) = rows
+            .into_iter()
+            .partition(|(_, raw)| raw.kind == Some(FooterKind::GrandTotal));
+        for (index, raw) in totals {
+            let stated = f.rows[index].amount;
+            let expected = f
+                .sub_total
+                .map(|sub| sub + gst + f.ls_unforeseen.unwrap_or_default() + others);
+            // A typed grand total is the sanctioned figure: never "corrected".
+            let expected = if stated.is_some() { None } else { expected };
+            let (value, recomputed) = self.settle(&raw, stated, expected);
+            f.grand_total = value;
+            f.rows[index].amount = value;
+            f.rows[index].recomputed = recomputed;
+        }
+        for (index, raw) in provisions {
+            let stated = f.rows[index].amount;
+            let expected = f
+                .grand_total
+                .zip(f.sub_total)
+                .map(|(grand, sub)| grand - gst - sub - others);
+            let (value, recomputed) = self.settle(&raw, stated, expected);
+            f.ls_unforeseen = value;
+            f.rows[index].amount = value;
+            f.rows[index].recomputed = recomputed;
+        }
+    }
+}
+
+/// What a footer row should hold by the rules, from the rows above it.
+fn expected_footer_value(
+    f: &Footer,
+    items_total: Option<Decimal>,
+    kind: Option<&FooterKind>,
+) -> Option<Decimal> {
+    match kind? {
+        // The deduction reduces the ECV whichever sign was typed.
+        FooterKind::Ecv => {
+            items_total.map(|total| round2(total - f.deduct_old_material.unwrap_or_default().abs()))
+        }
+        FooterKind::TenderPremium { percent, .. } => f.ecv.map(|e| percent_of(e, *percent)),
+        FooterKind::LabourCess(p) | FooterKind::QualityControl(p) => {
+            f.ecv.map(|e| percent_of(e, p.unwrap_or(Decimal::ONE)))
+        }
+        FooterKind::Nac(p) => f.ecv.map(|e| percent_of(e, p.unwrap_or(dec!(0.1)))),
+        FooterKind::SubTotal => f.ecv.map(|e| {
+            let tp = f.tp.unwrap_or_default();
+            let tp = if f.tp_kind == Some(PremiumKind::Less) {
+                -tp
+            } else {
+                tp
+            };
+            e + tp + f.lc.unwrap_or_default() + f.qc.unwrap_or_default() + f.nac.unwrap_or_default()
+        }),
+        FooterKind::Gst(p) => f.sub_total.map(|s| percent_of(s, p.unwrap_or(dec!(18)))),
+        _ => None,
+    }
+}
+
+/// ROUND2(base × percent / 100).
+fn percent_of(base: Decimal, percent: Decimal) -> Decimal {
+    round2(base * percent / dec!(100))
+}
+
+fn rule_name(kind: Option<&FooterKind>) -> &'static str {
+    match kind {
+        Some(FooterKind::Ecv) => "ROUND2(sum of item and AE amounts − old material deduction)",
+        Some(FooterKind::TenderPremium { .. }) => "ROUND2(ECV × T.P %)",
+        Some(FooterKind::LabourCess(_)) => "ROUND2(ECV × LC %)",
+        Some(FooterKind::QualityControl(_)) => "ROUND2(ECV × QC %)",
+        Some(FooterKind::Nac(_)) => "ROUND2(ECV × NAC %)",
+        Some(FooterKind::SubTotal) => "ECV ± T.P + LC + QC + NAC",
+        Some(FooterKind::Gst(_)) => "ROUND2(Sub Total × GST %)",
+        Some(FooterKind::LsUnforeseen) => "Grand Total − GST − Sub Total − other L.S provisions",
+        Some(FooterKind::GrandTotal) => "Sub Total + GST + L.S provisions",
+        _ => "",
+    }
+}

@@ -1,0 +1,445 @@
+//! Every bad input of issue 3 gives a clear, coded error that names the
+//! file, quickly and without building anything large.
+
+mod workbooks;
+
+use rust_xlsxwriter::Workbook;
+use sitebook_core::excel::{parse_estimate_bytes, parse_estimate_file, Limits, ParseError};
+use std::io::{Cursor, Write};
+use std::time::{Duration, Instant};
+use workbooks::*;
+
+/// Asserts the error code and that the message names the file.
+fn expect_error(
+    result: Result<impl std::fmt::Debug, ParseError>,
+    code: &str,
+    file: &str,
+) -> String {
+    let err = result.expect_err("should be refused");
+    assert_eq!(err.code(), code, "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains(file), "message should name {file}: {msg}");
+    msg
+}
+
+#[test]
+fn a_csv_renamed_xlsx_is_not_a_workbook() {
+    let csv = b"Sl.No,Quantity,Item Description,Rate,Amount\n1,12.5,Pole,450,5625\n";
+    let msg = expect_error(
+        parse(csv, "estimate.xlsx"),
+        "not_a_workbook",
+        "estimate.xlsx",
+    );
+    assert!(msg.contains("text or CSV"), "{msg}");
+}
+
+#[test]
+fn other_documents_renamed_xlsx_are_not_workbooks() {
+    let docx = {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("[Content_Types].xml", o).unwrap();
+        z.write_all(br#"<Types><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#).unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    let msg = expect_error(parse(&docx, "letter.xlsx"), "not_a_workbook", "letter.xlsx");
+    assert!(msg.contains("Word"), "{msg}");
+
+    let plain_zip = {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        z.start_file("notes.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(b"hello").unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    expect_error(parse(&plain_zip, "a.ods"), "not_a_workbook", "a.ods");
+}
+
+#[test]
+fn a_truncated_file_is_reported_as_incomplete() {
+    let full = domain_example_workbook();
+    for cut in [full.len() / 2, full.len() - 10, 3] {
+        let msg = expect_error(parse(&full[..cut], "cut.xlsx"), "truncated", "cut.xlsx");
+        assert!(msg.contains("again"), "{msg}");
+    }
+    let xls = std::fs::read(fixture("estimate.xls")).unwrap();
+    expect_error(
+        parse(&xls[..xls.len() / 3], "cut.xls"),
+        "truncated",
+        "cut.xls",
+    );
+}
+
+#[test]
+fn an_empty_file_is_reported_as_empty() {
+    expect_error(parse(b"", "empty.xlsx"), "empty_file", "empty.xlsx");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.ods");
+    std::fs::write(&path, b"").unwrap();
+    expect_error(
+        parse_estimate_file(&path, &Limits::default()),
+        "empty_file",
+        "empty.ods",
+    );
+}
+
+/// An OLE container as Office writes for a password-protected .xlsx.
+fn encrypted_xlsx() -> Vec<u8> {
+    let mut ole = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    ole.create_storage("/\u{6}DataSpaces").unwrap();
+    ole.create_stream("/EncryptionInfo")
+        .unwrap()
+        .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+        .unwrap();
+    ole.create_stream("/EncryptedPackage")
+        .unwrap()
+        .write_all(&vec![0x5a; 9000])
+        .unwrap();
+    ole.flush().unwrap();
+    ole.into_inner().into_inner()
+}
+
+#[test]
+fn a_password_protected_workbook_asks_for_an_unprotected_copy() {
+    let msg = expect_error(
+        parse(&encrypted_xlsx(), "locked.xlsx"),
+        "password_protected",
+        "locked.xlsx",
+    );
+    assert!(
+        msg.contains("password") && msg.contains("unprotected copy"),
+        "{msg}"
+    );
+    // Whatever it is named.
+    expect_error(
+        parse(&encrypted_xlsx(), "locked.xls"),
+        "password_protected",
+        "locked.xls",
+    );
+}
+
+const XLSX_CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
+
+#[test]
+fn a_zip_bomb_is_refused_fast_without_inflating() {
+    // 300 MB of zeros as the sheet, streamed into the zip 1 MB at a time.
+    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    z.start_file("[Content_Types].xml", deflated).unwrap();
+    z.write_all(XLSX_CONTENT_TYPES.as_bytes()).unwrap();
+    z.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+    let chunk = vec![b'0'; 1 << 20];
+    for _ in 0..300 {
+        z.write_all(&chunk).unwrap();
+    }
+    let bomb = z.finish().unwrap().into_inner();
+    assert!(
+        bomb.len() < 2_000_000,
+        "the bomb itself is small: {}",
+        bomb.len()
+    );
+
+    let started = Instant::now();
+    let msg = expect_error(parse(&bomb, "bomb.xlsx"), "zip_bomb", "bomb.xlsx");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(msg.contains("xl/worksheets/sheet1.xml"), "{msg}");
+}
+
+#[test]
+fn many_honest_entries_over_the_total_are_refused_too() {
+    let limits = Limits {
+        max_uncompressed_bytes: 1_000_000,
+        ..Limits::default()
+    };
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for row in 0..20_000u32 {
+        // Varied text keeps the compression ratio ordinary.
+        ws.write_string(
+            row,
+            0,
+            format!("row {row} {}", row.wrapping_mul(2_654_435_761)),
+        )
+        .unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let msg = expect_error(
+        parse_estimate_bytes(&bytes, "big.xlsx", &limits),
+        "zip_bomb",
+        "big.xlsx",
+    );
+    assert!(msg.contains("expand to more than"), "{msg}");
+}
+
+#[test]
+fn a_shared_string_table_claiming_absurd_size_is_refused() {
+    // calamine reserves `uniqueCount` strings up front: 10^12 of them would
+    // abort the process on allocation, from a file of a few kilobytes.
+    let bytes = rewrite_zip(&domain_example_workbook(), |name, data| {
+        if name == "xl/sharedStrings.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            let start = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = start + xml[start..].find('"').unwrap();
+            format!("{}1000000000000{}", &xml[..start], &xml[end..]).into_bytes()
+        } else {
+            data
+        }
+    });
+    let msg = expect_error(parse(&bytes, "sst.xlsx"), "zip_bomb", "sst.xlsx");
+    assert!(msg.contains("1,000,000,000,000 strings"), "{msg}");
+}
+
+#[test]
+fn a_sheet_claiming_billions_of_cells_is_refused_before_reading() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Estimate").unwrap();
+    ws.write_string(0, 0, "Sl.No").unwrap();
+    ws.write_string(1_048_575, 16_383, "far away").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
+    let started = Instant::now();
+    let msg = expect_error(parse(&bytes, "huge.xlsx"), "too_many_cells", "huge.xlsx");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    for needle in ["'Estimate'", "A1:XFD1048576", "17,179,869,184", "5,000,000"] {
+        assert!(msg.contains(needle), "{needle} missing: {msg}");
+    }
+}
+
+#[test]
+fn without_a_dimension_the_streaming_reader_still_enforces_the_limits() {
+    let no_dimension = rewrite_zip(&domain_example_workbook(), |name, data| {
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            let start = xml.find("<dimension").unwrap();
+            let end = start + xml[start..].find("/>").unwrap() + 2;
+            format!("{}{}", &xml[..start], &xml[end..]).into_bytes()
+        } else {
+            data
+        }
+    });
+    assert!(parse(&no_dimension, "nodim.xlsx").is_ok());
+    let few_cells = Limits {
+        max_cells: 60,
+        ..Limits::default()
+    };
+    let msg = expect_error(
+        parse_estimate_bytes(&no_dimension, "nodim.xlsx", &few_cells),
+        "too_many_cells",
+        "nodim.xlsx",
+    );
+    assert!(
+        msg.contains("'Estimate'") && msg.contains("60 filled cells"),
+        "{msg}"
+    );
+    let few_rows = Limits {
+        max_rows: 20,
+        ..Limits::default()
+    };
+    let msg = expect_error(
+        parse_estimate_bytes(&no_dimension, "nodim.xlsx", &few_rows),
+        "too_many_cells",
+        "nodim.xlsx",
+    );
+    assert!(msg.contains("row 21"), "{msg}");
+}
+
+fn biff_record(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = typ.to_le_bytes().to_vec();
+    r.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    r.extend_from_slice(data);
+    r
+}
+
+/// A tiny .xls whose one sheet has numbers at A1 and `(row, col)` and a
+/// DIMENSIONS record claiming `dims` rows × columns.
+fn xls_with_cell(row: u16, col: u16, dims: (u32, u16)) -> Vec<u8> {
+    let bof = |dt: u16| {
+        let mut d = vec![0x00, 0x06];
+        d.extend_from_slice(&dt.to_le_bytes());
+        d.extend_from_slice(&[0; 12]);
+        biff_record(0x0809, &d)
+    };
+    let mut globals = bof(0x0005);
+    let boundsheet_len = 4 + 8 + 5;
+    let sheet_at = (globals.len() + boundsheet_len + 4) as u32;
+    let mut bs = sheet_at.to_le_bytes().to_vec();
+    bs.extend_from_slice(&[0, 0, 5, 0]);
+    bs.extend_from_slice(b"Sheet");
+    globals.extend(biff_record(0x0085, &bs));
+    globals.extend(biff_record(0x000A, &[]));
+    let mut sheet = bof(0x0010);
+    let mut d = 0u32.to_le_bytes().to_vec();
+    d.extend_from_slice(&dims.0.to_le_bytes());
+    d.extend_from_slice(&0u16.to_le_bytes());
+    d.extend_from_slice(&dims.1.to_le_bytes());
+    d.extend_from_slice(&[0, 0]);
+    sheet.extend(biff_record(0x0200, &d));
+    for (row, col) in [(0u16, 0u16), (row, col)] {
+        let mut number = row.to_le_bytes().to_vec();
+        number.extend_from_slice(&col.to_le_bytes());
+        number.extend_from_slice(&[0, 0]);
+        number.extend_from_slice(&1.0f64.to_le_bytes());
+        sheet.extend(biff_record(0x0203, &number));
+    }
+    sheet.extend(biff_record(0x000A, &[]));
+
+    let mut ole = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    ole.create_stream("/Workbook")
+        .unwrap()
+        .write_all(&[globals, sheet].concat())
+        .unwrap();
+    ole.flush().unwrap();
+    ole.into_inner().into_inner()
+}
+
+#[test]
+fn an_xls_claiming_a_huge_grid_is_refused_before_calamine_builds_it() {
+    // Declared: 65,536 × 256 cells; the one cell is at A1.
+    let declared = xls_with_cell(0, 0, (65_536, 256));
+    let msg = expect_error(parse(&declared, "dims.xls"), "too_many_cells", "dims.xls");
+    assert!(
+        msg.contains("'Sheet'") && msg.contains("65536 rows"),
+        "{msg}"
+    );
+    // Declared 1 × 1, but the cells span A1:IV65536.
+    let far = xls_with_cell(65_535, 255, (1, 1));
+    let msg = expect_error(parse(&far, "far.xls"), "too_many_cells", "far.xls");
+    assert!(msg.contains("IV65536"), "{msg}");
+}
+
+#[test]
+fn an_ods_whose_repeats_expand_past_the_limit_is_refused() {
+    let content = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>
+<table:table table:name="Estimate"><table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="100"><text:p>1</text:p></table:table-cell></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>"#;
+    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("mimetype", stored).unwrap();
+    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    z.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    z.write_all(content.as_bytes()).unwrap();
+    let ods = z.finish().unwrap().into_inner();
+    let started = Instant::now();
+    let msg = expect_error(parse(&ods, "repeat.ods"), "too_many_cells", "repeat.ods");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(msg.contains("100,000,000"), "{msg}");
+}
+
+#[test]
+fn a_workbook_without_an_estimate_sheet() {
+    let mut wb = Workbook::new();
+    datas_sheet(wb.add_worksheet().set_name("Datas").unwrap());
+    wb.add_worksheet().set_name("Notes").unwrap();
+    let msg = expect_error(
+        parse(&wb.save_to_buffer().unwrap(), "rates.xlsx"),
+        "no_estimate_sheet",
+        "rates.xlsx",
+    );
+    assert!(msg.contains("'Datas', 'Notes'"), "{msg}");
+    assert!(msg.contains("Sl.No") && msg.contains("Quantity"), "{msg}");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.xlsx");
+    // A sparse 60 MB file: refusing it must not need its content.
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(60 * 1024 * 1024)
+        .unwrap();
+    let msg = expect_error(
+        parse_estimate_file(&path, &Limits::default()),
+        "too_large",
+        "big.xlsx",
+    );
+    assert!(msg.contains("52428800"), "{msg}");
+
+    let small_limit = Limits {
+        max_file_bytes: 1_000,
+        ..Limits::default()
+    };
+    expect_error(
+        parse_estimate_bytes(&domain_example_workbook(), "est.xlsx", &small_limit),
+        "too_large",
+        "est.xlsx",
+    );
+}
+
+#[test]
+fn unsupported_extensions_and_formats() {
+    let xlsx = domain_example_workbook();
+    for name in ["estimate.csv", "estimate.pdf", "estimate.xlsb", "estimate"] {
+        expect_error(parse(&xlsx, name), "unsupported_type", name);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scan.PDF");
+    std::fs::write(&path, b"%PDF-1.4").unwrap();
+    expect_error(
+        parse_estimate_file(&path, &Limits::default()),
+        "unsupported_type",
+        "scan.PDF",
+    );
+    // An .xlsb saved under an .xlsx name.
+    let xlsb = rewrite_zip(&xlsx, |name, data| {
+        if name == "[Content_Types].xml" {
+            String::from_utf8(data)
+                .unwrap()
+                .replace("sheet.main+xml", "sheet.binary.macroEnabled.main")
+                .into_bytes()
+        } else {
+            data
+        }
+    });
+    let msg = expect_error(
+        parse(&xlsb, "binary.xlsx"),
+        "unsupported_type",
+        "binary.xlsx",
+    );
+    assert!(msg.contains("xlsb"), "{msg}");
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gone.xlsx");
+    expect_error(
+        parse_estimate_file(&path, &Limits::default()),
+        "io",
+        "gone.xlsx",
+    );
+}
+
+#[test]
+fn damaged_bytes_never_panic() {
+    // Flip bytes all over valid workbooks; every outcome must be a Result.
+    let inputs = [
+        ("d.xlsx", domain_example_workbook()),
+        ("d.xls", std::fs::read(fixture("estimate.xls")).unwrap()),
+        ("d.ods", std::fs::read(fixture("estimate.ods")).unwrap()),
+    ];
+    for (name, original) in inputs {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..150 {
+            let mut bytes = original.clone();
+            for _ in 0..4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let at = (state % bytes.len() as u64) as usize;
+                bytes[at] = bytes[at].wrapping_add((state >> 32) as u8 | 1);
+            }
+            let _ = parse(&bytes, name);
+        }
+    }
+}

@@ -1,0 +1,557 @@
+//! The parsing rules of DOMAIN.md §1, checked on sheets built in memory
+//! (the parser is a pure function of the grid).
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use sitebook_core::excel::labels::PremiumKind;
+use sitebook_core::excel::{
+    parse_grids, CellValue, ItemFlag, MergedRegion, ParsedWorkbook, SheetGrid,
+};
+use std::str::FromStr;
+
+fn t(s: &str) -> CellValue {
+    CellValue::Text(s.into())
+}
+
+fn n(s: &str) -> CellValue {
+    CellValue::Number(Decimal::from_str(s).unwrap())
+}
+
+fn grid(name: &str, cells: &[(&str, CellValue)]) -> SheetGrid {
+    let mut g = SheetGrid::new(name);
+    for (at, v) in cells {
+        g.set_a1(at, v.clone());
+    }
+    g
+}
+
+fn merge(g: &mut SheetGrid, range: &str) {
+    g.add_merge(MergedRegion::from_a1(range).unwrap());
+}
+
+/// Header on row 1 in the standard letters, with `Unit` and `Per unit`
+/// captions so no merges are needed.
+fn standard_header() -> Vec<(&'static str, CellValue)> {
+    vec![
+        ("A1", t("Sl.No")),
+        ("B1", t("Qty")),
+        ("C1", t("Unit")),
+        ("D1", t("Description")),
+        ("E1", t("Rate")),
+        ("F1", t("Per")),
+        ("H1", t("Amount")),
+    ]
+}
+
+fn with_header(rows: &[(&str, CellValue)]) -> SheetGrid {
+    let mut cells = standard_header();
+    cells.extend(rows.iter().cloned());
+    grid("Estimate", &cells)
+}
+
+fn parse_one(g: SheetGrid) -> ParsedWorkbook {
+    parse_grids("test.xlsx", &[g]).expect("an estimate")
+}
+
+fn warned_cells(p: &ParsedWorkbook) -> Vec<&str> {
+    p.warnings.iter().map(|w| w.cell.as_str()).collect()
+}
+
+#[test]
+fn header_must_be_within_the_first_sixty_rows() {
+    let at = |row: u32| {
+        let mut g = SheetGrid::new("S");
+        for (col, caption) in ["Sl.No", "Qty", "Unit", "Description"].iter().enumerate() {
+            g.set(row, col as u32, t(caption));
+        }
+        g
+    };
+    let found = parse_grids("f.xlsx", &[at(59)]).unwrap();
+    assert_eq!(found.sheets[0].header_row, 60);
+    let err = parse_grids("f.xlsx", &[at(60)]).unwrap_err();
+    assert_eq!(err.code(), "no_estimate_sheet");
+}
+
+#[test]
+fn quantity_and_description_must_be_right_of_the_serial() {
+    let left = grid(
+        "S",
+        &[
+            ("A1", t("Description")),
+            ("B1", t("Qty")),
+            ("C1", t("S.No")),
+        ],
+    );
+    assert!(parse_grids("f.xlsx", &[left]).is_err());
+    let right = grid(
+        "S",
+        &[
+            ("A1", t("S. No.")),
+            ("B1", t("Item")),
+            ("C1", t("Quantity")),
+        ],
+    );
+    let parsed = parse_grids("f.xlsx", &[right]).unwrap();
+    assert_eq!(parsed.sheets[0].columns.description, "B");
+    assert_eq!(parsed.sheets[0].columns.quantity, "C");
+}
+
+#[test]
+fn no_estimate_sheet_names_the_sheets_and_the_header() {
+    let a = grid("Abstract", &[("A1", t("Name of work"))]);
+    let b = grid("Datas", &[("A1", t("Sl.No")), ("B1", t("Particulars"))]);
+    let err = parse_grids("book.xlsx", &[a, b]).unwrap_err();
+    assert_eq!(err.code(), "no_estimate_sheet");
+    let msg = err.to_string();
+    for needle in [
+        "book.xlsx",
+        "'Abstract'",
+        "'Datas'",
+        "Sl.No",
+        "Quantity",
+        "Description",
+        "60",
+    ] {
+        assert!(msg.contains(needle), "{needle} missing from: {msg}");
+    }
+}
+
+#[test]
+fn standard_letters_are_used_only_when_a_caption_is_blank_because_of_a_merge() {
+    let rows = [
+        ("A2", t("Sl.No")),
+        ("B2", t("Qty")),
+        ("D2", t("Description")),
+        ("E2", t("Rate")),
+        ("H1", t("Amount")),
+        ("A3", n("1")),
+        ("B3", n("2")),
+        ("D3", t("Item")),
+        ("E3", n("10")),
+        ("H3", n("20")),
+        ("D4", t("ECV")),
+        ("H4", n("20")),
+    ];
+    // H2 is blank because "Amount" in H1 is merged down over it.
+    let mut merged = grid("S", &rows);
+    merge(&mut merged, "H1:H2");
+    let p = parse_one(merged);
+    assert_eq!(p.sheets[0].columns.amount.as_deref(), Some("H"));
+    assert_eq!(p.sheets[0].items[0].amount, Some(dec!(20)));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+
+    // Without the merge, H2 is just blank: no amount column is assumed.
+    let p = parse_one(grid("S", &rows));
+    assert_eq!(p.sheets[0].columns.amount, None);
+    assert_eq!(p.sheets[0].items[0].amount, Some(dec!(20.00)));
+    assert_eq!(p.sheets[0].items[0].flags, [ItemFlag::AmountRecomputed]);
+    assert_eq!(warned_cells(&p), ["S!H2"]);
+}
+
+#[test]
+fn text_numbers_in_indian_and_international_grouping() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", t("1,23,456.00")),
+        ("D2", t("Earth work")),
+        ("E2", t(" 0.50 ")),
+        ("H2", t("61,728.00")),
+        ("A3", n("2")),
+        ("B3", t("1,234.5")),
+        ("D3", t("Sand")),
+        ("E3", t("2")),
+        ("H3", t("2,469.00")),
+    ]));
+    let items = &p.sheets[0].items;
+    assert_eq!(items[0].quantity, Some(dec!(123456)));
+    assert_eq!(items[0].rate, Some(dec!(0.5)));
+    assert_eq!(items[0].amount, Some(dec!(61728)));
+    assert_eq!(items[1].quantity, Some(dec!(1234.5)));
+    assert_eq!(items[1].amount, Some(dec!(2469)));
+    // Only the missing ECV is worth a warning, under the last item.
+    assert_eq!(warned_cells(&p), ["Estimate!H4"]);
+    assert!(p.warnings[0].message.contains("ECV"));
+}
+
+#[test]
+fn recomputed_amounts_round_half_up() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("1.5")),
+        ("D2", t("Half paisa")),
+        ("E2", n("0.35")),
+        ("H2", CellValue::FormulaWithoutValue),
+        ("A3", n("2")),
+        ("B3", n("-1.5")),
+        ("D3", t("Negative half paisa")),
+        ("E3", n("0.35")),
+        ("H3", CellValue::Empty),
+    ]));
+    let items = &p.sheets[0].items;
+    // 0.525 → 0.53 (banker's rounding would give 0.52).
+    assert_eq!(items[0].amount, Some(dec!(0.53)));
+    assert_eq!(items[1].amount, Some(dec!(-0.53)));
+    assert_eq!(items[0].flags, [ItemFlag::AmountRecomputed]);
+    assert_eq!(&warned_cells(&p)[..2], ["Estimate!H2", "Estimate!H3"]);
+    assert!(p.warnings[0].message.contains("no saved result"));
+    assert!(p.warnings[1].message.contains("blank"));
+}
+
+#[test]
+fn mismatch_tolerance_is_one_paisa() {
+    let row = |r: u32, amount: &str| {
+        vec![
+            (format!("A{r}"), n("1")),
+            (format!("B{r}"), n("3")),
+            (format!("D{r}"), t("Thing")),
+            (format!("E{r}"), n("33.33")),
+            (format!("H{r}"), n(amount)),
+        ]
+    };
+    let mut cells: Vec<(String, CellValue)> = Vec::new();
+    cells.extend(row(2, "99.99"));
+    cells.extend(row(3, "100.00"));
+    cells.extend(row(4, "100.01"));
+    cells.extend(row(5, "99.97"));
+    let mut g = with_header(&[]);
+    for (at, v) in cells {
+        g.set_a1(&at, v);
+    }
+    let p = parse_one(g);
+    let flagged: Vec<u32> = p.sheets[0]
+        .items
+        .iter()
+        .filter(|i| i.flags.contains(&ItemFlag::AmountMismatch))
+        .map(|i| i.row)
+        .collect();
+    assert_eq!(flagged, [4, 5]);
+    assert!(warned_cells(&p).starts_with(&["Estimate!H4", "Estimate!H5"]));
+}
+
+#[test]
+fn excess_rows_are_ae_and_digits_in_either_column() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("10")),
+        ("D2", t("Aerial bunched cable")),
+        ("E2", n("100")),
+        ("H2", n("1000")),
+        ("A3", t("AE 2")),
+        ("B3", n("1")),
+        ("E3", n("100")),
+        ("H3", n("100")),
+        ("D4", t("ae3")),
+        ("B4", n("2")),
+        ("E4", n("100")),
+        ("H4", n("200")),
+        ("A5", n("2")),
+        ("B5", n("1")),
+        ("D5", t("AE")),
+        ("E5", n("5")),
+        ("H5", n("5")),
+        ("D6", t("ECV")),
+        ("H6", n("1305")),
+    ]));
+    let s = &p.sheets[0];
+    let labels: Vec<&str> = s.excess_rows.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["AE 2", "ae3"]);
+    assert!(s.excess_rows.iter().all(|e| e.item_row == Some(2)));
+    let items: Vec<&str> = s.items.iter().map(|i| i.description.as_str()).collect();
+    assert_eq!(items, ["Aerial bunched cable", "AE"]);
+    // AE amounts count towards the ECV: 1000 + 100 + 200 + 5.
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+fn footer_sheet(footer: &[(&str, CellValue)]) -> SheetGrid {
+    let mut cells = vec![
+        ("A2", n("1")),
+        ("B2", n("100")),
+        ("D2", t("Supply of ECV valve")),
+        ("E2", n("700")),
+        ("H2", n("70000")),
+        ("A3", n("2")),
+        ("B3", n("10")),
+        ("D3", t("Total station survey")),
+        ("E3", n("3500")),
+        ("H3", n("35000")),
+    ];
+    cells.extend(footer.iter().cloned());
+    with_header(&cells)
+}
+
+#[test]
+fn footer_labels_end_items_only_as_whole_labels() {
+    let p = parse_one(footer_sheet(&[
+        ("D4", t("Deduct Old Material Cost")),
+        ("H4", n("-5000")),
+        ("D5", t("ECV")),
+        ("H5", n("100000")),
+    ]));
+    let s = &p.sheets[0];
+    assert_eq!(
+        s.items.len(),
+        2,
+        "descriptions containing ECV/Total stay items"
+    );
+    assert_eq!(s.footer.deduct_old_material, Some(dec!(-5000)));
+    assert_eq!(s.footer.ecv, Some(dec!(100000)));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+
+    // A wrong ECV is reported against its cell.
+    let p = parse_one(footer_sheet(&[("D4", t("E.C.V.")), ("H4", n("104000"))]));
+    assert_eq!(warned_cells(&p), ["Estimate!H4"]);
+    assert!(p.warnings[0].message.contains("105000.00"));
+}
+
+#[test]
+fn tender_premium_is_a_word_with_a_percentage() {
+    let p = parse_one(footer_sheet(&[
+        ("D4", t("ECV")),
+        ("H4", n("105000")),
+        ("D5", t("Add output charges @ 5 %")),
+        ("H5", n("1")),
+        ("D6", t("Deduct Tender Premium @ 4.5 % Less")),
+        ("H6", n("4725")),
+        ("D7", t("Add LC @ 1 %")),
+        ("H7", n("1050")),
+        ("D8", t("Add NAC @ 0.1 %")),
+        ("H8", n("105")),
+        ("D9", t("Sub Total")),
+        ("H9", n("101430")),
+    ]));
+    let f = &p.sheets[0].footer;
+    assert_eq!(f.tp_percent, Some(dec!(4.5)));
+    assert_eq!(f.tp_kind, Some(PremiumKind::Less));
+    assert_eq!(f.tp, Some(dec!(4725)));
+    // Sub Total = ECV − T.P + LC + NAC (no QC row, as for AMC works).
+    assert_eq!(f.sub_total, Some(dec!(101430)));
+    assert_eq!(f.rows[1].kind, "other");
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn footer_values_without_results_are_recomputed_in_order() {
+    let p = parse_one(footer_sheet(&[
+        ("D4", t("ECV")),
+        ("H4", CellValue::FormulaWithoutValue),
+        ("D5", t("Add Excess T.P @ 5 %")),
+        ("H5", CellValue::FormulaWithoutValue),
+        ("D6", t("Add LC @ 1 %")),
+        ("H6", CellValue::FormulaWithoutValue),
+        ("D7", t("Add QC @ 1 %")),
+        ("H7", CellValue::FormulaWithoutValue),
+        ("D8", t("Add NAC @ 0.1 %")),
+        ("H8", CellValue::FormulaWithoutValue),
+        ("D9", t("Sub Total")),
+        ("H9", CellValue::FormulaWithoutValue),
+        ("D10", t("Add GST @ 18 %")),
+        ("H10", CellValue::FormulaWithoutValue),
+        ("D11", t("L.S Provision towards shifting of poles")),
+        ("H11", n("2000")),
+        ("D12", t("L.S Provision towards unforeseen items")),
+        ("H12", CellValue::FormulaWithoutValue),
+        ("D13", t("Grand Total")),
+        ("H13", n("140000")),
+    ]));
+    let f = &p.sheets[0].footer;
+    assert_eq!(f.ecv, Some(dec!(105000.00)));
+    assert_eq!(f.tp, Some(dec!(5250.00)));
+    assert_eq!(f.lc, Some(dec!(1050.00)));
+    assert_eq!(f.qc, Some(dec!(1050.00)));
+    assert_eq!(f.nac, Some(dec!(105.00)));
+    assert_eq!(f.sub_total, Some(dec!(112455.00)));
+    assert_eq!(f.gst, Some(dec!(20241.90)));
+    assert_eq!(f.ls_provisions.len(), 1);
+    assert_eq!(f.ls_provisions[0].name, "shifting of poles");
+    // 140000 − 20241.90 − 112455.00 − 2000
+    assert_eq!(f.ls_unforeseen, Some(dec!(5303.10)));
+    assert_eq!(
+        warned_cells(&p),
+        [
+            "Estimate!H4",
+            "Estimate!H5",
+            "Estimate!H6",
+            "Estimate!H7",
+            "Estimate!H8",
+            "Estimate!H9",
+            "Estimate!H10",
+            "Estimate!H12"
+        ]
+    );
+}
+
+#[test]
+fn the_balancing_provision_is_checked_against_the_grand_total() {
+    let p = parse_one(footer_sheet(&[
+        ("D4", t("ECV")),
+        ("H4", n("105000")),
+        ("D5", t("Sub Total")),
+        ("H5", n("105000")),
+        ("D6", t("Add GST @ 18 %")),
+        ("H6", n("18900")),
+        ("D7", t("L.S Provision towards unforeseen items")),
+        ("H7", n("1000")),
+        ("D8", t("Grand Total")),
+        ("H8", n("125000")),
+    ]));
+    // 125000 − 18900 − 105000 = 1100, not 1000.
+    assert_eq!(warned_cells(&p), ["Estimate!H7"]);
+    assert!(p.warnings[0].message.contains("1100.00"));
+    assert_eq!(p.sheets[0].footer.ls_unforeseen, Some(dec!(1000)));
+}
+
+#[test]
+fn errors_and_missing_values_in_operands_flag_the_row() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", CellValue::FormulaWithoutValue),
+        ("D2", t("Quantity formula never calculated")),
+        ("E2", n("10")),
+        ("H2", CellValue::FormulaWithoutValue),
+        ("A3", n("2")),
+        ("B3", t("#REF!")),
+        ("D3", t("Pasted error text")),
+        ("E3", CellValue::Error("#DIV/0!".into())),
+        ("H3", n("5")),
+        ("A4", n("3")),
+        ("B4", t("two")),
+        ("D4", t("Words for numbers")),
+        ("E4", n("1")),
+        ("H4", n("2")),
+        ("D5", t("ECV")),
+        ("H5", n("7")),
+    ]));
+    let items = &p.sheets[0].items;
+    assert_eq!(items[0].flags, [ItemFlag::MissingValue]);
+    assert_eq!(items[0].amount, None);
+    assert_eq!(items[1].flags, [ItemFlag::FormulaError]);
+    assert_eq!(items[2].flags, [ItemFlag::NotANumber]);
+    assert_eq!(
+        warned_cells(&p),
+        [
+            "Estimate!B2",
+            "Estimate!H2",
+            "Estimate!B3",
+            "Estimate!E3",
+            "Estimate!B4"
+        ]
+    );
+    assert!(p.warnings[3].message.contains("#DIV/0!"));
+}
+
+#[test]
+fn headings_by_missing_rate_or_wide_merge() {
+    let mut g = with_header(&[
+        ("D2", t("Civil works")),
+        ("A3", t("B")),
+        ("D3", t("Electrical works, merged")),
+        ("A4", n("1")),
+        ("B4", n("2")),
+        ("D4", t("Lamp")),
+        ("E4", n("50")),
+        ("H4", n("100")),
+        ("D5", t("Lump sum without rate")),
+        ("H5", n("500")),
+        ("D6", t("ECV")),
+        ("H6", n("100")),
+    ]);
+    merge(&mut g, "D3:H3");
+    let p = parse_one(g);
+    let s = &p.sheets[0];
+    let headings: Vec<(u32, Option<&str>, &str)> = s
+        .headings
+        .iter()
+        .map(|h| (h.row, h.sl_no.as_deref(), h.text.as_str()))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            (2, None, "Civil works"),
+            (3, Some("B"), "Electrical works, merged"),
+            (5, None, "Lump sum without rate")
+        ]
+    );
+    assert_eq!(s.items.len(), 1);
+    // A heading that carries an amount is suspicious.
+    assert_eq!(warned_cells(&p), ["Estimate!H5"]);
+}
+
+#[test]
+fn every_warning_names_a_sheet_and_cell() {
+    let g = grid(
+        "Abstract Estimate",
+        &[
+            ("B10", t("Sl No")),
+            ("C10", t("Quantity")),
+            ("E10", t("Description of item")),
+            ("F10", t("Rate")),
+            ("I10", t("Amount")),
+            ("B11", n("1")),
+            ("C11", n("2")),
+            ("E11", t("Cable")),
+            ("F11", n("3")),
+            ("I11", n("7")),
+        ],
+    );
+    let p = parse_one(g);
+    assert_eq!(
+        warned_cells(&p),
+        ["'Abstract Estimate'!I11", "'Abstract Estimate'!I12"]
+    );
+    assert!(p.warnings[0].message.contains("differs"));
+    assert!(p.warnings[1].message.contains("ECV"));
+}
+
+#[test]
+fn metadata_fields_above_the_header() {
+    let mut g = grid(
+        "Estimate",
+        &[
+            ("A1", t("ABSTRACT ESTIMATE")),
+            ("A2", t("Name of work : Repairs to street lights")),
+            ("A3", t("Estimate amount :")),
+            ("D3", n("250000")),
+            ("A4", t("Ref. to Administrative sanction")),
+            ("C4", t(": AS 1/2024")),
+            ("A5", t("Ref. to Technical sanction : TS 7/2024")),
+            ("A6", t("Ref. to Agreement : Agt 3/2024-25")),
+            ("A7", t("Name of the Agency : M/s Ravi & Co")),
+            ("A8", t("Sub division : Town-II")),
+            ("A9", t("Estimated cost : about two lakh")),
+        ],
+    );
+    for (col, caption) in ["Sl.No", "Qty", "Unit", "Description", "Rate"]
+        .iter()
+        .enumerate()
+    {
+        g.set(9, col as u32, t(caption));
+    }
+    let p = parse_one(g);
+    let m = &p.sheets[0].metadata;
+    assert_eq!(p.sheets[0].header_row, 10);
+    assert_eq!(m.title.as_deref(), Some("ABSTRACT ESTIMATE"));
+    assert_eq!(m.name_of_work.as_deref(), Some("Repairs to street lights"));
+    assert_eq!(m.estimate_amount, Some(dec!(250000)));
+    assert_eq!(m.administrative_sanction.as_deref(), Some("AS 1/2024"));
+    assert_eq!(m.technical_sanction.as_deref(), Some("TS 7/2024"));
+    assert_eq!(m.agreement.as_deref(), Some("Agt 3/2024-25"));
+    assert_eq!(m.agency.as_deref(), Some("M/s Ravi & Co"));
+    let other: Vec<(u32, &str, &str)> = m
+        .other
+        .iter()
+        .map(|o| (o.row, o.label.as_str(), o.value.as_str()))
+        .collect();
+    assert_eq!(
+        other,
+        [
+            (8, "Sub division", "Town-II"),
+            (9, "Estimated cost", "about two lakh")
+        ]
+    );
+    // The unreadable second estimate amount is kept and reported.
+    assert!(
+        warned_cells(&p).contains(&"Estimate!A9"),
+        "{:?}",
+        p.warnings
+    );
+}

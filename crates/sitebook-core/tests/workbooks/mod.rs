@@ -1,0 +1,279 @@
+//! Workbook builders shared by the integration tests. Every workbook is
+//! generated here with rust_xlsxwriter; nothing is hand-written XML except
+//! where a test needs bytes no spreadsheet writer would produce.
+
+#![allow(dead_code)]
+
+use rust_xlsxwriter::{Format, Formula, Workbook, Worksheet};
+use sitebook_core::excel::{parse_estimate_bytes, Limits, ParseError, ParsedWorkbook};
+use std::io::{Cursor, Read, Write};
+
+/// Parses in-memory bytes with the default limits.
+pub fn parse(bytes: &[u8], name: &str) -> Result<ParsedWorkbook, ParseError> {
+    parse_estimate_bytes(bytes, name, &Limits::default())
+}
+
+/// Writes a text or number into a cell by A1-ish 0-based coordinates.
+pub fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) {
+    ws.write_string(row, col, s).unwrap();
+}
+
+pub fn num(ws: &mut Worksheet, row: u32, col: u16, n: f64) {
+    ws.write_number(row, col, n).unwrap();
+}
+
+/// A formula with a stored result (as Excel or LibreOffice would save it).
+pub fn formula(ws: &mut Worksheet, row: u32, col: u16, f: &str, result: &str) {
+    ws.write_formula(row, col, Formula::new(f).set_result(result))
+        .unwrap();
+}
+
+/// A formula whose stored result will be removed by
+/// [`strip_unsaved_results`], as in files written by openpyxl.
+pub fn formula_without_result(ws: &mut Worksheet, row: u32, col: u16, f: &str) {
+    ws.write_formula(row, col, Formula::new(f)).unwrap();
+}
+
+pub fn merge(ws: &mut Worksheet, r1: u32, c1: u16, r2: u32, c2: u16, s: &str) {
+    ws.merge_range(r1, c1, r2, c2, s, &Format::new()).unwrap();
+}
+
+/// rust_xlsxwriter stores `0` as the result of a formula written without
+/// one; openpyxl stores nothing. Removing those zero results gives the
+/// openpyxl form (`<f>…</f>` with no `<v>`).
+pub fn strip_unsaved_results(xlsx: &[u8]) -> Vec<u8> {
+    rewrite_zip(xlsx, |name, data| {
+        if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+            let xml = String::from_utf8(data).unwrap();
+            xml.replace("</f><v>0</v>", "</f>").into_bytes()
+        } else {
+            data
+        }
+    })
+}
+
+/// Copies a zip, passing each entry's content through `edit`.
+pub fn rewrite_zip(bytes: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        let data = edit(&name, data);
+        out.start_file(name, options).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// The estimate of DOMAIN.md's worked example (ECV 1,00,000.00, T.P 5 %,
+/// Grand Total 1,30,000), laid out as a real estimate sheet, with a `Datas`
+/// sheet after it. Rows in comments are 1-based as in the spreadsheet.
+///
+/// What it exercises:
+/// - metadata lines, one split over three cells (row 3);
+/// - header on row 6 with `Quantity` merged B:C and `Per` merged F:G;
+/// - a `1 2 3 … 8` column-numbering row (row 7);
+/// - heading rows: no rate (row 8) and merged A:H (row 13);
+/// - numbers stored as text, international and Indian grouping;
+/// - amount formulas with and without stored results (rows 9, 10);
+/// - an AE row (11), "Aerial bunched cable" (10), "output" (12, 20) and
+///   "Total station survey" (14);
+/// - an amount that disagrees with ROUND2(qty × rate) (row 12);
+/// - the full footer, GST and L.S without stored results (rows 22, 23);
+/// - a signature line after the Grand Total (row 26).
+pub fn domain_example_sheet(ws: &mut Worksheet) {
+    text(ws, 0, 0, "ESTIMATE");
+    merge(
+        ws,
+        1,
+        0,
+        1,
+        7,
+        "Name of the work : Providing LT lines to Gandhi Nagar colony",
+    );
+    text(ws, 2, 0, "Estimate amount");
+    text(ws, 2, 1, ":");
+    text(ws, 2, 2, "Rs. 1,30,000/-");
+    text(
+        ws,
+        3,
+        0,
+        "Ref. to Administrative sanction : AS No. 12/2024 dt. 01-04-2024",
+    );
+    text(ws, 4, 0, "Name of the Agency : M/s Sri Sai Electricals");
+
+    text(ws, 5, 0, "Sl.No");
+    merge(ws, 5, 1, 5, 2, "Quantity");
+    text(ws, 5, 3, "Item Description");
+    text(ws, 5, 4, "Rate");
+    merge(ws, 5, 5, 5, 6, "Per");
+    text(ws, 5, 7, "Amount");
+    for col in 0..8u16 {
+        num(ws, 6, col, f64::from(col + 1));
+    }
+
+    text(ws, 7, 3, "Cable works");
+
+    num(ws, 8, 0, 1.0);
+    num(ws, 8, 1, 12.5);
+    text(ws, 8, 2, "Nos");
+    text(ws, 8, 3, "Supply and erection of 8 m PSCC pole");
+    num(ws, 8, 4, 450.0);
+    num(ws, 8, 5, 1.0);
+    text(ws, 8, 6, "No");
+    formula(ws, 8, 7, "=ROUND(B9*E9,2)", "5625");
+
+    num(ws, 9, 0, 2.0);
+    text(ws, 9, 1, "1,234.50");
+    text(ws, 9, 2, "Mtrs");
+    text(ws, 9, 3, "Aerial bunched cable 3x50+1x35 sq.mm");
+    text(ws, 9, 4, " 10 ");
+    num(ws, 9, 5, 1.0);
+    text(ws, 9, 6, "Mtr");
+    formula_without_result(ws, 9, 7, "=ROUND(B10*E10,2)");
+
+    text(ws, 10, 3, "AE1");
+    num(ws, 10, 1, 2.0);
+    text(ws, 10, 2, "Nos");
+    num(ws, 10, 4, 450.0);
+    num(ws, 10, 7, 900.0);
+
+    num(ws, 11, 0, 3.0);
+    num(ws, 11, 1, 1.0);
+    text(ws, 11, 2, "Set");
+    text(ws, 11, 3, "Pump set with output 5 HP");
+    num(ws, 11, 4, 1000.0);
+    num(ws, 11, 5, 1.0);
+    text(ws, 11, 6, "Set");
+    num(ws, 11, 7, 1000.10);
+
+    merge(ws, 12, 0, 12, 7, "Electrical works");
+
+    num(ws, 13, 0, 4.0);
+    num(ws, 13, 1, 2.0);
+    text(ws, 13, 2, "Nos");
+    text(ws, 13, 3, "Total station survey of route");
+    text(ws, 13, 4, "40,064.95");
+    num(ws, 13, 5, 1.0);
+    text(ws, 13, 6, "No");
+    text(ws, 13, 7, "80,129.90");
+
+    text(ws, 14, 3, "ECV");
+    formula(ws, 14, 7, "=SUM(H9:H14)", "100000");
+    text(ws, 15, 3, "Add Excess T.P @ 5 %");
+    num(ws, 15, 7, 5000.0);
+    text(ws, 16, 3, "Add LC @ 1 %");
+    num(ws, 16, 7, 1000.0);
+    text(ws, 17, 3, "Add QC @ 1 %");
+    num(ws, 17, 7, 1000.0);
+    text(ws, 18, 3, "Add NAC @ 0.1 %");
+    num(ws, 18, 7, 100.0);
+    text(ws, 19, 3, "Add output charges @ 2 %");
+    text(ws, 20, 3, "Sub Total");
+    text(ws, 20, 7, "1,07,100.00");
+    text(ws, 21, 3, "Add GST @ 18 %");
+    formula_without_result(ws, 21, 7, "=ROUND(H21*0.18,2)");
+    text(ws, 22, 3, "L.S Provision towards unforeseen items");
+    formula_without_result(ws, 22, 7, "=H24-H22-H21");
+    text(ws, 23, 3, "Grand Total");
+    num(ws, 23, 7, 130000.0);
+    text(ws, 25, 3, "Assistant Engineer");
+}
+
+/// A `Datas` sheet of rate analysis: text and numbers but no estimate header.
+pub fn datas_sheet(ws: &mut Worksheet) {
+    text(ws, 0, 0, "Rate analysis");
+    text(ws, 1, 0, "Data for 8 m PSCC pole");
+    text(ws, 2, 1, "Labour");
+    num(ws, 2, 4, 120.0);
+    text(ws, 3, 1, "Material");
+    num(ws, 3, 4, 330.0);
+}
+
+/// The DOMAIN example workbook (`Estimate` + `Datas`), openpyxl-style.
+pub fn domain_example_workbook() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    domain_example_sheet(wb.add_worksheet().set_name("Estimate").unwrap());
+    datas_sheet(wb.add_worksheet().set_name("Datas").unwrap());
+    strip_unsaved_results(&wb.save_to_buffer().unwrap())
+}
+
+/// A second layout: header on row 8, starting in column B, with its own
+/// column order and a separate `Unit` caption.
+pub fn shifted_sheet(ws: &mut Worksheet) {
+    text(ws, 0, 1, "Abstract estimate");
+    text(ws, 7, 1, "S.No");
+    text(ws, 7, 2, "Description of item");
+    text(ws, 7, 3, "Qty");
+    text(ws, 7, 4, "Unit");
+    text(ws, 7, 5, "Rate");
+    text(ws, 7, 6, "Amount");
+    text(ws, 8, 1, "1");
+    text(ws, 8, 2, "Cement concrete 1:2:4");
+    num(ws, 8, 3, 3.5);
+    text(ws, 8, 4, "Cum");
+    num(ws, 8, 5, 5200.50);
+    num(ws, 8, 6, 18201.75);
+    num(ws, 9, 1, 2.0);
+    text(ws, 9, 2, "Plastering 12 mm");
+    num(ws, 9, 3, 10.0);
+    text(ws, 9, 4, "Sqm");
+    num(ws, 9, 5, 250.0);
+    formula_without_result(ws, 9, 6, "=ROUND(D10*F10,2)");
+    text(ws, 10, 2, "ECV");
+    num(ws, 10, 6, 20701.75);
+}
+
+/// A short estimate whose quantity, rate and amount cells hold formula
+/// error values, as Excel saves them.
+pub fn formula_error_sheet(ws: &mut Worksheet) {
+    text(ws, 0, 0, "Sl.No");
+    text(ws, 0, 1, "Qty");
+    text(ws, 0, 2, "Unit");
+    text(ws, 0, 3, "Description");
+    text(ws, 0, 4, "Rate");
+    text(ws, 0, 7, "Amount");
+    num(ws, 1, 0, 1.0);
+    formula(ws, 1, 1, "=1/0", "#DIV/0!");
+    text(ws, 1, 2, "Nos");
+    text(ws, 1, 3, "Street light fitting");
+    num(ws, 1, 4, 2500.0);
+    formula(ws, 1, 7, "=ROUND(B2*E2,2)", "#DIV/0!");
+    num(ws, 2, 0, 2.0);
+    num(ws, 2, 1, 4.0);
+    text(ws, 2, 2, "Nos");
+    text(ws, 2, 3, "Cable end box");
+    formula(ws, 2, 4, "=#REF!*2", "#REF!");
+    formula(ws, 2, 7, "=ROUND(B3*E3,2)", "#REF!");
+    num(ws, 3, 0, 3.0);
+    num(ws, 3, 1, 2.0);
+    text(ws, 3, 2, "Nos");
+    text(ws, 3, 3, "Clean item");
+    num(ws, 3, 4, 10.0);
+    num(ws, 3, 7, 20.0);
+    text(ws, 4, 3, "ECV");
+    formula(ws, 4, 7, "=SUM(H2:H4)", "#REF!");
+}
+
+/// Path of a committed fixture under `tests/fixtures/`.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The workbook the .xls and .ods fixtures are converted from: the DOMAIN
+/// example (`Estimate`), the rate-analysis sheet (`Datas`) and a sheet of
+/// formula errors (`Errors`).
+pub fn fixture_source_workbook() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    domain_example_sheet(wb.add_worksheet().set_name("Estimate").unwrap());
+    datas_sheet(wb.add_worksheet().set_name("Datas").unwrap());
+    formula_error_sheet(wb.add_worksheet().set_name("Errors").unwrap());
+    strip_unsaved_results(&wb.save_to_buffer().unwrap())
+}

@@ -1,0 +1,3 @@
+// Written by hand to the agreed shape until ts-rs generates this file; the generated file replaces it.
+
+export type FooterLine = { label: string, amount: string, };
