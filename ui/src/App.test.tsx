@@ -112,7 +112,8 @@ describe("sign in", () => {
     expect(byId("current-user").textContent).toContain("Asha Verma");
     expect(byId("current-user").textContent).toContain("Standard user");
     expect(byId("works-pane").textContent).toContain("Works — Public Works Department");
-    expect(byId("works-pane").textContent).toContain("No estimates in PWD yet");
+    await waitFor(() => expect(byId("works-pane").textContent).toContain("No estimates in PWD yet"));
+    expect(byId("drop-hint").textContent?.trim()).toBe("Drop .xlsx, .xls or .ods files anywhere in this window.");
   });
 
   it("signs out and switch user both return to the sign-in screen", async () => {
@@ -130,17 +131,17 @@ describe("sign in", () => {
 });
 
 describe("navigation by role", () => {
-  it("shows a member only Works", async () => {
+  it("shows a member Works and Jobs only", async () => {
     renderApp();
     await signInAs("ravi");
     expect(byId("active-role-badge").textContent).toBe("Member");
-    expect(navItems()).toEqual(["nav-works"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs"]);
   });
 
-  it("shows an owner Works, Members and Audit", async () => {
+  it("shows an owner Works, Jobs, Members and Audit", async () => {
     renderApp();
     await signInAs("asha");
-    expect(navItems()).toEqual(["nav-works", "nav-members", "nav-audit"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-members", "nav-audit"]);
   });
 
   it("tells an oversight user with no org to pick one, and marks the role read-only", async () => {
@@ -153,7 +154,7 @@ describe("navigation by role", () => {
     fireEvent.click(byId("org-option-MOF"));
     await waitFor(() => expect(byId("active-org-code").textContent).toBe("MOF"));
     expect(byId("active-role-badge").textContent).toBe("Oversight · read-only");
-    expect(navItems()).toEqual(["nav-works", "nav-members", "nav-audit"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-members", "nav-audit"]);
   });
 });
 
@@ -262,28 +263,6 @@ describe("organization picker", () => {
     expect(error.textContent).toContain("Pick another organization");
     expect(byId("org-picker")).toBeTruthy();
     expect(byId("active-org-code").textContent).toBe("PWD");
-  });
-});
-
-describe("session changes from elsewhere", () => {
-  it("follows an org switch made in another window", async () => {
-    const fake = renderApp(demoSeed({ sessionEvents: true }));
-    await signInAs("asha");
-    expect(byId("active-org-code").textContent).toBe("PWD");
-    await act(async () => {
-      await fake.switchOrg("MOH"); // as if another window had switched
-    });
-    expect(byId("active-org-code").textContent).toBe("MOH");
-    expect(byId("active-role-badge").textContent).toBe("Admin");
-  });
-
-  it("returns to sign in when another window signs out", async () => {
-    const fake = renderApp(demoSeed({ sessionEvents: true }));
-    await signInAs("asha");
-    await act(async () => {
-      await fake.signOut();
-    });
-    expect(await screen.findByText("You were signed out.")).toBeTruthy();
   });
 });
 

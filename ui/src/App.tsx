@@ -5,7 +5,7 @@
  * backend returns a new `SessionView`, so every part of the window changes together after a
  * sign-in or an org switch.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { toApiError } from "./backend";
 import { useBackend } from "./backendContext";
 import { AppActionsContext, type AppActions } from "./appContext";
@@ -31,7 +31,6 @@ export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: "loading" });
   const [place, setPlace] = useState<Place | null>(null);
   const [banner, setBanner] = useState<ApiError | null>(null);
-  const signingOut = useRef(false);
 
   const load = useCallback(async () => {
     setPhase({ kind: "loading" });
@@ -50,20 +49,6 @@ export function App() {
     void load();
   }, [load]);
 
-  // Another window (or the core) changed the session: follow it.
-  useEffect(
-    () =>
-      backend.onSessionChanged((session) => {
-        if (signingOut.current) return;
-        setPhase((current) => {
-          if (current.kind !== "main") return current;
-          if (session === null) return { kind: "signin", notice: "You were signed out." };
-          return { kind: "main", session };
-        });
-      }),
-    [backend],
-  );
-
   // Promise rejections nobody caught still reach the person, in the banner.
   useEffect(() => {
     const onRejection = (event: PromiseRejectionEvent) => {
@@ -80,7 +65,6 @@ export function App() {
 
   const leave = useCallback(
     async (notice: string) => {
-      signingOut.current = true;
       try {
         await backend.signOut();
         setPhase({ kind: "signin", notice });
@@ -88,8 +72,6 @@ export function App() {
         const apiError = toApiError(error);
         if (isSessionLost(apiError)) setPhase({ kind: "signin", notice });
         else setBanner({ code: apiError.code, message: `Could not sign out: ${apiError.message}` });
-      } finally {
-        signingOut.current = false;
       }
     },
     [backend],

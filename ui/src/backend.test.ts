@@ -1,11 +1,20 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 const invokeMock = vi.hoisted(() => vi.fn());
-vi.mock("@tauri-apps/api/core", () => ({ invoke: invokeMock, isTauri: () => false }));
-vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn(() => Promise.resolve(() => {})) }));
+const listenMock = vi.hoisted(() => vi.fn());
+const FakeChannel = vi.hoisted(
+  () =>
+    class FakeChannel<T> {
+      constructor(public onmessage: (message: T) => void) {}
+    },
+);
+vi.mock("@tauri-apps/api/core", () => ({ invoke: invokeMock, isTauri: () => false, Channel: FakeChannel }));
+vi.mock("@tauri-apps/api/event", () => ({ listen: listenMock }));
 
-import { createFakeBackend, tauriBackend, toApiError } from "./backend";
+import { createFakeBackend, dropPaths, PARSE_STEPS, tauriBackend, toApiError, type FakeSeed } from "./backend";
+import type { JobEvent } from "./bindings/JobEvent";
 import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./demoSeed";
+import { manualTimer } from "./test/fixtures";
 
 async function rejection(promise: Promise<unknown>) {
   try {
@@ -31,8 +40,20 @@ describe("toApiError", () => {
   });
 });
 
+describe("dropPaths", () => {
+  it("takes the string paths of a drop payload and ignores anything else", () => {
+    expect(dropPaths({ paths: ["/a.xlsx", 3, "", "/b.ods"], position: { x: 0, y: 0 } })).toEqual(["/a.xlsx", "/b.ods"]);
+    expect(dropPaths({ position: { x: 0, y: 0 } })).toEqual([]);
+    expect(dropPaths(null)).toEqual([]);
+    expect(dropPaths("x")).toEqual([]);
+  });
+});
+
 describe("tauriBackend", () => {
-  beforeEach(() => invokeMock.mockReset());
+  beforeEach(() => {
+    invokeMock.mockReset();
+    listenMock.mockReset();
+  });
 
   it("calls the documented commands with camelCase arguments", async () => {
     invokeMock.mockResolvedValue([]);
@@ -54,6 +75,87 @@ describe("tauriBackend", () => {
       ["list_members", undefined],
       ["app_status", undefined],
     ]);
+  });
+
+  it("calls the ingestion commands with camelCase arguments", async () => {
+    invokeMock.mockResolvedValue([]);
+    await tauriBackend.uploadFiles(["/home/a/ward12.xlsx", "/home/a/b.ods"]);
+    await tauriBackend.listJobs();
+    await tauriBackend.cancelJob(4);
+    await tauriBackend.retryJob(5);
+    await tauriBackend.listEstimates();
+    await tauriBackend.getEstimate(2);
+    expect(invokeMock.mock.calls).toEqual([
+      ["upload_files", { paths: ["/home/a/ward12.xlsx", "/home/a/b.ods"] }],
+      ["list_jobs", undefined],
+      ["cancel_job", { id: 4 }],
+      ["retry_job", { id: 5 }],
+      ["list_estimates", undefined],
+      ["get_estimate", { id: 2 }],
+    ]);
+  });
+
+  it("subscribes to jobs with a channel, and stops delivering after unsubscribe", async () => {
+    invokeMock.mockResolvedValue(null);
+    const seen: JobEvent[] = [];
+    const stop = await tauriBackend.subscribeJobs((e) => seen.push(e));
+    expect(invokeMock).toHaveBeenCalledTimes(1);
+    const [command, args] = invokeMock.mock.calls[0] as [string, { onEvent: InstanceType<typeof FakeChannel<JobEvent>> }];
+    expect(command).toBe("subscribe_jobs");
+    expect(args.onEvent).toBeInstanceOf(FakeChannel);
+    const event: JobEvent = { jobId: 3, status: "running", progress: 30, currentStep: "Sheet found" };
+    args.onEvent.onmessage(event);
+    stop();
+    args.onEvent.onmessage({ ...event, progress: 50 });
+    expect(seen).toEqual([event]);
+  });
+
+  it("rejects a refused subscription with an ApiError", async () => {
+    invokeMock.mockRejectedValueOnce({ code: "not_signed_in", message: "Sign in." });
+    expect(await rejection(tauriBackend.subscribeJobs(() => {}))).toEqual({ code: "not_signed_in", message: "Sign in." });
+  });
+
+  it("hears the four drag events with the global listen, and routes drops by their paths", async () => {
+    const handlers = new Map<string, (event: { payload: unknown }) => void>();
+    const unlisten = vi.fn();
+    listenMock.mockImplementation((name: string, handler: (event: { payload: unknown }) => void) => {
+      handlers.set(name, handler);
+      return Promise.resolve(unlisten);
+    });
+    const calls: string[] = [];
+    const stop = await tauriBackend.onFileDrop({
+      enter: () => calls.push("enter"),
+      leave: () => calls.push("leave"),
+      drop: (paths) => calls.push(`drop ${paths.join(",")}`),
+    });
+    expect([...handlers.keys()].sort()).toEqual([
+      "tauri://drag-drop",
+      "tauri://drag-enter",
+      "tauri://drag-leave",
+      "tauri://drag-over",
+    ]);
+    handlers.get("tauri://drag-enter")?.({ payload: { paths: ["/a.xlsx"], position: { x: 1, y: 1 } } });
+    handlers.get("tauri://drag-over")?.({ payload: { position: { x: 2, y: 2 } } });
+    handlers.get("tauri://drag-leave")?.({ payload: null });
+    // What the end-to-end test emits:
+    handlers.get("tauri://drag-drop")?.({ payload: { paths: ["/tmp/ward12.xlsx"], position: { x: 10, y: 10 } } });
+    expect(calls).toEqual(["enter", "enter", "leave", "drop /tmp/ward12.xlsx"]);
+    stop();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(unlisten).toHaveBeenCalledTimes(4);
+  });
+
+  it("rejects and stops what it started when a listener cannot be added", async () => {
+    const unlisten = vi.fn();
+    listenMock
+      .mockResolvedValueOnce(unlisten)
+      .mockRejectedValueOnce("event.listen not allowed");
+    expect(await rejection(tauriBackend.onFileDrop({ enter() {}, leave() {}, drop() {} }))).toEqual({
+      code: "internal",
+      message: "event.listen not allowed",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(unlisten).toHaveBeenCalledTimes(1);
   });
 
   it("rejects with an ApiError whatever the shell threw", async () => {
@@ -191,5 +293,156 @@ describe("fake backend", () => {
     expect(await rejection(fake.appStatus())).toEqual({ code: "newer_schema", message: "Made by a newer Sitebook." });
     expect((await fake.appStatus()).needsSetup).toBe(false);
     expect(fake.calls).toEqual(["app_status", "app_status"]);
+  });
+});
+
+describe("fake backend: uploads, jobs and estimates", () => {
+  async function signedIn(username: string, extra: Partial<FakeSeed> = {}) {
+    const timer = manualTimer();
+    const fake = createFakeBackend(demoSeed({ schedule: timer.schedule, ...extra }));
+    await fake.signIn({ username, password: DEMO_PASSWORD });
+    const events: JobEvent[] = [];
+    await fake.subscribeJobs((e) => events.push(e));
+    return { fake, timer, events };
+  }
+
+  it("accepts workbooks, refuses other files by name, and says when content was already uploaded", async () => {
+    const { fake } = await signedIn("asha"); // owner of PWD
+    const outcomes = await fake.uploadFiles(["/home/asha/ward12.xlsx", "C:\\site\\notes.txt", "/home/asha/old.XLS"]);
+    expect(outcomes.map((o) => [o.fileName, o.jobId !== null, o.duplicate, o.error?.code ?? null])).toEqual([
+      ["ward12.xlsx", true, false, null],
+      ["notes.txt", false, false, "validation"],
+      ["old.XLS", true, false, null],
+    ]);
+    expect(outcomes[1]?.error?.message).toBe(
+      "notes.txt is not an estimate workbook. Only .xlsx, .xlsm, .xls and .ods files can be imported.",
+    );
+    const again = await fake.uploadFiles(["/home/asha/ward12.xlsx"]);
+    expect(again[0]).toMatchObject({ duplicate: true, jobId: null, uploadId: outcomes[0]?.uploadId, error: null });
+    const jobs = await fake.listJobs();
+    expect(jobs.map((j) => [j.fileName, j.status])).toEqual([
+      ["old.XLS", "queued"],
+      ["ward12.xlsx", "queued"],
+    ]);
+  });
+
+  it("runs a job through the real steps, pushing each to subscribers, and stores the estimate", async () => {
+    const { fake, timer, events } = await signedIn("asha");
+    const [outcome] = await fake.uploadFiles(["/home/asha/ward12.xlsx"]);
+    const id = outcome!.jobId!;
+    expect(await fake.listEstimates()).toEqual([]);
+    timer.runAll();
+    expect(events.map((e) => [e.status, e.progress, e.currentStep])).toEqual([
+      ["running", 0, "Started"],
+      ...PARSE_STEPS.slice(0, -1).map(([p, step]) => ["running", p, step]),
+      ["completed", 100, "Done"],
+    ]);
+    expect(events.every((e) => e.jobId === id)).toBe(true);
+    const [job] = await fake.listJobs();
+    expect(job).toMatchObject({ id, status: "completed", progress: 100, attempts: 1, canCancel: false, canRetry: false });
+    expect(job?.startedAt).not.toBeNull();
+    expect(job?.completedAt).not.toBeNull();
+    const [summary] = await fake.listEstimates();
+    expect(summary).toMatchObject({ id: job?.estimateId, fileName: "ward12.xlsx", itemCount: 8, warningCount: 3 });
+    expect(summary?.ecv).toBe("508305.30");
+    expect(summary?.grandTotal).toBe("650000.00");
+    const detail = await fake.getEstimate(summary!.id);
+    expect(detail.items.some((i) => i.heading)).toBe(true);
+    expect(detail.items.find((i) => i.flagged)?.row).toBe(11);
+    expect(detail.warnings.map((w) => w.cell)).toContain("Estimate!H12");
+  });
+
+  it("fails a bad file at once with its reason in the log, and lets it be retried and cancelled", async () => {
+    const { fake, timer } = await signedIn("asha");
+    const [outcome] = await fake.uploadFiles(["/tmp/broken.xlsx"]);
+    timer.runAll();
+    let [job] = await fake.listJobs();
+    expect(job).toMatchObject({ id: outcome?.jobId, status: "failed", canRetry: true, canCancel: false });
+    expect(job?.errorMessage).toContain("not a workbook");
+    expect(job?.errorLog).toHaveLength(1);
+    expect(job?.errorLog[0]).toMatchObject({ attempt: 1, step: "File read" });
+    expect(await fake.listEstimates()).toEqual([]);
+
+    job = await fake.retryJob(job!.id);
+    expect(job).toMatchObject({ status: "queued", canCancel: true, canRetry: false, errorMessage: null });
+    expect(job.errorLog).toHaveLength(1); // the log keeps earlier attempts
+    job = await fake.cancelJob(job.id);
+    expect(job).toMatchObject({ status: "cancelled", canCancel: false, canRetry: true });
+    timer.runAll(); // the cancelled run's steps do nothing
+    expect((await fake.listJobs())[0]?.status).toBe("cancelled");
+    expect(await rejection(fake.cancelJob(job.id))).toMatchObject({ code: "validation" });
+  });
+
+  it("retries a transient failure by itself, keeping the failed attempt in the log", async () => {
+    const { fake, timer } = await signedIn("asha");
+    await fake.uploadFiles(["/tmp/flaky.xlsx"]);
+    timer.runAll();
+    const [job] = await fake.listJobs();
+    expect(job).toMatchObject({ status: "completed", attempts: 2 });
+    expect(job?.errorLog.map((e) => [e.attempt, e.step])).toEqual([[1, "Stored"]]);
+  });
+
+  it("refuses uploads and job changes to read-only roles", async () => {
+    const { fake } = await signedIn("meena");
+    await fake.switchOrg("PWD"); // viewer there
+    expect(await rejection(fake.uploadFiles(["/tmp/a.xlsx"]))).toMatchObject({ code: "denied" });
+    await fake.switchOrg("MOH"); // owner
+    expect((await fake.listJobs()).find((j) => j.status === "failed")?.canRetry).toBe(true);
+    await fake.signOut();
+
+    await fake.signIn({ username: "auditor", password: DEMO_PASSWORD });
+    await fake.switchOrg("MOH");
+    const jobs = await fake.listJobs();
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(jobs.every((j) => !j.canCancel && !j.canRetry)).toBe(true);
+    expect(await rejection(fake.retryJob(3))).toMatchObject({ code: "denied" });
+    expect(await rejection(fake.uploadFiles(["/tmp/a.xlsx"]))).toMatchObject({ code: "denied" });
+  });
+
+  it("lets a member change only their own jobs, and an owner change anyone's", async () => {
+    const { fake, timer } = await signedIn("asha");
+    const [own] = await fake.uploadFiles(["/tmp/asha.xlsx"]);
+    await fake.signOut();
+    await fake.signIn({ username: "ravi", password: DEMO_PASSWORD }); // member of PWD
+    const [mine] = await fake.uploadFiles(["/tmp/ravi.xlsx"]);
+    const jobs = await fake.listJobs();
+    expect(jobs.find((j) => j.id === own?.jobId)?.canCancel).toBe(false);
+    expect(jobs.find((j) => j.id === mine?.jobId)?.canCancel).toBe(true);
+    expect(await rejection(fake.cancelJob(own!.jobId!))).toMatchObject({ code: "denied" });
+    await fake.signOut();
+    await fake.signIn({ username: "asha", password: DEMO_PASSWORD });
+    expect((await fake.cancelJob(mine!.jobId!)).status).toBe("cancelled");
+    timer.runAll();
+  });
+
+  it("keeps each org's jobs and estimates to itself, events included", async () => {
+    const { fake, timer, events } = await signedIn("asha");
+    await fake.uploadFiles(["/tmp/ward12.xlsx"]);
+    await fake.switchOrg("MOH");
+    timer.runAll();
+    expect(events).toEqual([]); // PWD's job ran while MOH was active
+    const moh = await fake.listEstimates();
+    expect(moh.map((e) => e.id)).toEqual([2, 1]);
+    expect((await fake.listJobs()).every((j) => j.fileName !== "ward12.xlsx")).toBe(true);
+    await fake.switchOrg("PWD");
+    expect(await rejection(fake.getEstimate(1))).toMatchObject({ code: "not_found" });
+    expect(await rejection(fake.cancelJob(1))).toMatchObject({ code: "not_found" });
+    expect(await fake.listEstimates()).toHaveLength(1);
+  });
+
+  it("hands file drops to every listener until it stops", async () => {
+    const fake = createFakeBackend(demoSeed());
+    const seen: string[] = [];
+    const stop = await fake.onFileDrop({
+      enter: () => seen.push("enter"),
+      leave: () => seen.push("leave"),
+      drop: (paths) => seen.push(paths.join(",")),
+    });
+    fake.dragEnter();
+    fake.dragLeave();
+    fake.drop(["/a.xlsx", "/b.ods"]);
+    stop();
+    fake.drop(["/c.xlsx"]);
+    expect(seen).toEqual(["enter", "leave", "/a.xlsx,/b.ods"]);
   });
 });

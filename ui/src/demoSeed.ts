@@ -5,7 +5,8 @@
  * Every demo account's password is "sitebook-demo".
  */
 import type { AuditEntry } from "./bindings/AuditEntry";
-import type { FakeMembership, FakeOrg, FakeSeed, FakeUser } from "./backend";
+import type { FakeEstimate, FakeJob, FakeMembership, FakeOrg, FakeSeed, FakeUser } from "./backend";
+import { fakeParse } from "./fakeEstimates";
 
 export const DEMO_PASSWORD = "sitebook-demo";
 
@@ -70,6 +71,58 @@ const audit: AuditEntry[] = [
   entry(8, "2025-03-04T09:12:30Z", "asha", "MOH", "members.role", "allowed", null, "user", "meena"),
 ];
 
+/** MOH has two estimates already read, and one workbook that failed; PWD starts empty. */
+const estimates: FakeEstimate[] = [
+  { orgCode: "MOH", detail: fakeParse(1, "penna-bridge-estimate.xlsx", "2025-03-03T10:31:40Z") },
+  { orgCode: "MOH", detail: fakeParse(2, "ward12-cc-road.xlsx", "2025-03-04T09:20:12Z") },
+];
+
+function doneJob(id: number, fileName: string, at: string, seconds: number, estimateId: number): FakeJob {
+  const end = new Date(Date.parse(at) + seconds * 1000).toISOString();
+  return {
+    id,
+    orgCode: "MOH",
+    kind: "parse_estimate",
+    status: "completed",
+    progress: 100,
+    currentStep: "Done",
+    fileName,
+    errorMessage: null,
+    errorLog: [],
+    attempts: 1,
+    createdAt: at,
+    startedAt: at,
+    completedAt: end,
+    username: "meena",
+    estimateId,
+  };
+}
+
+const protectedMessage =
+  "The workbook is password-protected, so it cannot be read. Save an unprotected copy and import that.";
+
+const jobs: FakeJob[] = [
+  doneJob(1, "penna-bridge-estimate.xlsx", "2025-03-03T10:31:36Z", 4, 1),
+  doneJob(2, "ward12-cc-road.xlsx", "2025-03-04T09:20:09Z", 3, 2),
+  {
+    id: 3,
+    orgCode: "MOH",
+    kind: "parse_estimate",
+    status: "failed",
+    progress: 10,
+    currentStep: "File read",
+    fileName: "ward7-rates-protected.xlsx",
+    errorMessage: protectedMessage,
+    errorLog: [{ at: "2025-03-04T09:41:02Z", attempt: 1, step: "File read", error: protectedMessage }],
+    attempts: 1,
+    createdAt: "2025-03-04T09:41:01Z",
+    startedAt: "2025-03-04T09:41:01Z",
+    completedAt: "2025-03-04T09:41:02Z",
+    username: "asha",
+    estimateId: null,
+  },
+];
+
 /** A device that has been in use for a while: several orgs, users of every kind. */
 export function demoSeed(overrides: Partial<FakeSeed> = {}): FakeSeed {
   return {
@@ -77,6 +130,8 @@ export function demoSeed(overrides: Partial<FakeSeed> = {}): FakeSeed {
     orgs,
     memberships,
     audit,
+    estimates,
+    jobs,
     device: "site-laptop-07",
     dataDir: "/home/asha/.local/share/sitebook",
     ...overrides,

@@ -6,7 +6,7 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-import { createFakeBackend, runningInTauri, tauriBackend, type Backend } from "./backend";
+import { createFakeBackend, runningInTauri, tauriBackend, type Backend, type FakeBackend } from "./backend";
 import { BackendProvider } from "./backendContext";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import "./styles.css";
@@ -16,9 +16,40 @@ async function chooseBackend(): Promise<Backend | null> {
   if (import.meta.env.DEV) {
     const { demoSeed, firstRunSeed } = await import("./demoSeed");
     const firstRun = new URLSearchParams(window.location.search).has("first-run");
-    return createFakeBackend(firstRun ? firstRunSeed({ latencyMs: 150 }) : demoSeed({ latencyMs: 150, sessionEvents: true }));
+    const fake = createFakeBackend(firstRun ? firstRunSeed({ latencyMs: 150 }) : demoSeed({ latencyMs: 150 }));
+    bridgeBrowserDrops(fake);
+    return fake;
   }
   return null;
+}
+
+/**
+ * In a plain browser there is no shell to report file drops, so the page's own drag events stand
+ * in for it: the dropped files' names play the part of their paths. (In the Tauri window the
+ * shell takes over drops, and this is never installed.)
+ */
+function bridgeBrowserDrops(fake: FakeBackend): void {
+  let depth = 0;
+  const hasFiles = (event: DragEvent) => Array.from(event.dataTransfer?.types ?? []).includes("Files");
+  window.addEventListener("dragenter", (event) => {
+    if (!hasFiles(event)) return;
+    depth++;
+    fake.dragEnter();
+  });
+  window.addEventListener("dragover", (event) => {
+    if (hasFiles(event)) event.preventDefault();
+  });
+  window.addEventListener("dragleave", (event) => {
+    if (!hasFiles(event)) return;
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) fake.dragLeave();
+  });
+  window.addEventListener("drop", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    fake.drop(Array.from(event.dataTransfer?.files ?? []).map((file) => `/browser/${file.name}`));
+  });
 }
 
 const container = document.getElementById("root");

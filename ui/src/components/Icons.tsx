@@ -143,3 +143,44 @@ export const LogoMark = (p: IconProps) => (
     <path d="M5 5.5h6M5 8h6M5 10.5h6M8 5.5v5" />
   </Svg>
 );
+
+export const JobsIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2.5 4h7M2.5 8h5M2.5 12h7" />
+    <path d="M11.5 6.5l2.5 1.5-2.5 1.5z" />
+  </Svg>
+);
+
+export const UploadIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 10.5V2.5M4.8 5.5L8 2.5l3.2 3" />
+    <path d="M2.5 10v3.5h11V10" />
+  </Svg>
+);
+
+export const ClockIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="8" cy="8" r="5.8" />
+    <path d="M8 4.8V8l2.2 1.6" />
+  </Svg>
+);
+
+/** A part-drawn circle: work in progress. */
+export const RunningIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 2.2A5.8 5.8 0 1 1 2.2 8" />
+    <path d="M6.8 5.8l3.4 2.2-3.4 2.2z" />
+  </Svg>
+);
+
+export const FlagIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M3.5 14V2.5M3.5 3h8l-1.8 3 1.8 3h-8" />
+  </Svg>
+);
+
+export const ChevronRightIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M6 4l4 4-4 4" />
+  </Svg>
+);

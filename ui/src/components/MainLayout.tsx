@@ -1,11 +1,20 @@
-/** Signed in: top bar, left navigation, the current pane, and the org picker on demand. */
+/**
+ * Signed in: top bar, left navigation, the current pane, and the org picker on demand. It also
+ * owns what spans the panes: the live jobs feed and file drops on the window.
+ */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useAppActions, AppActionsContext, type AppActions } from "../appContext";
+import { useBackend } from "../backendContext";
+import type { OrgChoice } from "../bindings/OrgChoice";
 import type { SessionView } from "../bindings/SessionView";
+import { ImportContext, type ImportActions, type ImportState } from "../importContext";
+import { JobsFeedContext, runningSummary, useJobFeed } from "../jobsFeed";
 import { isPickerShortcut } from "../logic/picker";
-import { PANE_LABELS, visiblePanes, type PaneId } from "../logic/roles";
+import { importBlockedReason, PANE_LABELS, visiblePanes, type PaneId } from "../logic/roles";
 import { AuditPane } from "./AuditPane";
-import { AuditIcon, MembersIcon, WorksIcon } from "./Icons";
+import { DropOverlay } from "./DropOverlay";
+import { AuditIcon, JobsIcon, MembersIcon, WorksIcon } from "./Icons";
+import { JobsPane } from "./JobsPane";
 import { MembersPane } from "./MembersPane";
 import { OrgPicker } from "./OrgPicker";
 import { TopBar } from "./TopBar";
@@ -13,6 +22,7 @@ import { WorksPane } from "./WorksPane";
 
 const PANE_ICONS: Record<PaneId, typeof WorksIcon> = {
   works: WorksIcon,
+  jobs: JobsIcon,
   members: MembersIcon,
   audit: AuditIcon,
 };
@@ -25,6 +35,7 @@ type Props = {
 };
 
 export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }: Props) {
+  const backend = useBackend();
   const parentActions = useAppActions();
   const [pickerOpen, setPickerOpen] = useState(false);
   const [chosenPane, setChosenPane] = useState<PaneId>("works");
@@ -33,6 +44,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   const panes = visiblePanes(org?.role ?? null, session.user.kind);
   // A pane the new role cannot use falls back to Works.
   const pane: PaneId = panes.includes(chosenPane) ? chosenPane : "works";
+  const feed = useJobFeed(org?.code ?? null);
 
   const openPicker = useCallback(() => setPickerOpen(true), []);
   const closePicker = useCallback(() => {
@@ -52,55 +64,143 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  // ------------------------------------------------------------------ file drops
+
+  const [dragging, setDragging] = useState(false);
+  const [importState, setImportState] = useState<ImportState | null>(null);
+  const orgRef = useRef<OrgChoice | null>(org);
+  const paneRef = useRef<PaneId>(pane);
+  const reloadJobsRef = useRef(feed.reload);
+  useEffect(() => {
+    orgRef.current = org;
+    paneRef.current = pane;
+    reloadJobsRef.current = feed.reload;
+  });
+
+  const importFiles = useCallback(
+    async (paths: string[]) => {
+      if (paths.length === 0) return;
+      const target = orgRef.current;
+      // The results show in Works and Jobs; a drop made elsewhere brings the person to Works.
+      if (paneRef.current !== "works" && paneRef.current !== "jobs") setChosenPane("works");
+      const blocked = importBlockedReason(target);
+      if (target === null || blocked !== null) {
+        setImportState({ kind: "blocked", orgCode: target?.code ?? null, message: blocked ?? "", count: paths.length });
+        return;
+      }
+      setImportState({ kind: "busy", orgCode: target.code, count: paths.length });
+      try {
+        const outcomes = await backend.uploadFiles(paths);
+        setImportState({ kind: "done", orgCode: target.code, outcomes });
+        reloadJobsRef.current();
+      } catch (caught) {
+        setImportState({ kind: "failed", orgCode: target.code, error: parentActions.handleError(caught) });
+      }
+    },
+    [backend, parentActions],
+  );
+
+  const importRef = useRef(importFiles);
+  useEffect(() => {
+    importRef.current = importFiles;
+  }, [importFiles]);
+
+  useEffect(() => {
+    let stop: (() => void) | null = null;
+    let ended = false;
+    backend
+      .onFileDrop({
+        enter: () => setDragging(true),
+        leave: () => setDragging(false),
+        drop: (paths) => {
+          setDragging(false);
+          void importRef.current(paths);
+        },
+      })
+      .then(
+        (unlisten) => {
+          if (ended) unlisten();
+          else stop = unlisten;
+        },
+        (caught: unknown) => parentActions.reportUnexpected(caught),
+      );
+    return () => {
+      ended = true;
+      stop?.();
+    };
+  }, [backend, parentActions]);
+
+  // ------------------------------------------------------------------ contexts
+
+  const openJobs = useCallback(() => setChosenPane("jobs"), []);
   const actions = useMemo<AppActions>(() => ({ ...parentActions, openPicker }), [parentActions, openPicker]);
+  const importActions = useMemo<ImportActions>(
+    () => ({ state: importState, dismiss: () => setImportState(null), openJobs }),
+    [importState, openJobs],
+  );
+  const running = runningSummary(feed.jobs);
 
   return (
     <AppActionsContext.Provider value={actions}>
-      <div className="layout">
-        <TopBar
-          ref={pickerButtonRef}
-          session={session}
-          pickerOpen={pickerOpen}
-          onOpenPicker={openPicker}
-          onSignOut={onSignOut}
-          onSwitchUser={onSwitchUser}
-        />
-        <nav className="sidenav" aria-label="Sections">
-          <ul>
-            {panes.map((id) => {
-              const Icon = PANE_ICONS[id];
-              return (
-                <li key={id}>
-                  <button
-                    type="button"
-                    className="nav-link"
-                    data-testid={`nav-${id}`}
-                    aria-current={pane === id ? "page" : undefined}
-                    onClick={() => setChosenPane(id)}
-                  >
-                    <Icon /> {PANE_LABELS[id]}
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        </nav>
-        {/* Keyed by org, so a switch remounts the pane and it reloads for the new org. */}
-        <main className="content" key={`${session.user.username}/${org?.code ?? "-"}`}>
-          {pane === "works" ? <WorksPane org={org} /> : null}
-          {pane === "members" ? <MembersPane org={org} /> : null}
-          {pane === "audit" ? <AuditPane org={org} userKind={session.user.kind} /> : null}
-        </main>
-        {pickerOpen ? (
-          <OrgPicker
-            onClose={closePicker}
-            onSwitched={(next) => {
-              onSessionChange(next);
-              closePicker();
-            }}
-          />
-        ) : null}
-      </div>
+      <JobsFeedContext.Provider value={feed}>
+        <ImportContext.Provider value={importActions}>
+          <div className="layout">
+            <TopBar
+              ref={pickerButtonRef}
+              session={session}
+              pickerOpen={pickerOpen}
+              onOpenPicker={openPicker}
+              onSignOut={onSignOut}
+              onSwitchUser={onSwitchUser}
+              running={running}
+              onOpenJobs={openJobs}
+            />
+            <nav className="sidenav" aria-label="Sections">
+              <ul>
+                {panes.map((id) => {
+                  const Icon = PANE_ICONS[id];
+                  return (
+                    <li key={id}>
+                      <button
+                        type="button"
+                        className="nav-link"
+                        data-testid={`nav-${id}`}
+                        aria-current={pane === id ? "page" : undefined}
+                        onClick={() => setChosenPane(id)}
+                      >
+                        <Icon /> {PANE_LABELS[id]}
+                        {id === "jobs" && running.count > 0 ? (
+                          <span className="nav-count">
+                            {running.count}
+                            <span className="sr-only"> running</span>
+                          </span>
+                        ) : null}
+                      </button>
+                    </li>
+                  );
+                })}
+              </ul>
+            </nav>
+            {/* Keyed by org, so a switch remounts the pane and it reloads for the new org. */}
+            <main className="content" key={`${session.user.username}/${org?.code ?? "-"}`}>
+              {pane === "works" ? <WorksPane org={org} /> : null}
+              {pane === "jobs" ? <JobsPane org={org} /> : null}
+              {pane === "members" ? <MembersPane org={org} /> : null}
+              {pane === "audit" ? <AuditPane org={org} userKind={session.user.kind} /> : null}
+            </main>
+            {dragging ? <DropOverlay org={org} /> : null}
+            {pickerOpen ? (
+              <OrgPicker
+                onClose={closePicker}
+                onSwitched={(next) => {
+                  onSessionChange(next);
+                  closePicker();
+                }}
+              />
+            ) : null}
+          </div>
+        </ImportContext.Provider>
+      </JobsFeedContext.Provider>
     </AppActionsContext.Provider>
   );
 }

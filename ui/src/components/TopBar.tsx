@@ -1,8 +1,12 @@
-/** The bar that is always visible: organization picker button, the signed-in person, sign out. */
+/**
+ * The bar that is always visible: organization picker button, the jobs indicator, the signed-in
+ * person, sign out.
+ */
 import { forwardRef } from "react";
 import type { SessionView } from "../bindings/SessionView";
 import { kindLabel } from "../logic/roles";
-import { ChevronDownIcon, EyeIcon, LogoMark, OrgIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "./Icons";
+import { ChevronDownIcon, EyeIcon, LogoMark, OrgIcon, RunningIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "./Icons";
+import { ProgressBar } from "./ProgressBar";
 import { RoleBadge } from "./RoleBadge";
 
 const shortcutLabel =
@@ -14,10 +18,13 @@ type Props = {
   onOpenPicker: () => void;
   onSignOut: () => void;
   onSwitchUser: () => void;
+  /** Running jobs of the active org and their average progress. */
+  running: { count: number; progress: number };
+  onOpenJobs: () => void;
 };
 
 export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
-  { session, pickerOpen, onOpenPicker, onSignOut, onSwitchUser },
+  { session, pickerOpen, onOpenPicker, onSignOut, onSwitchUser, running, onOpenJobs },
   pickerButtonRef,
 ) {
   const org = session.activeOrg;
@@ -56,6 +63,19 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
         </span>
       ) : null}
       <div className="topbar-spacer" />
+      {running.count > 0 ? (
+        <div className="jobs-indicator" data-testid="jobs-indicator">
+          <button
+            type="button"
+            className="button quiet"
+            onClick={onOpenJobs}
+            title={`Open Jobs: ${running.count} running, ${running.progress} % done on average`}
+          >
+            <RunningIcon /> <span data-testid="jobs-indicator-text">{running.count} running</span>
+          </button>
+          <ProgressBar value={running.progress} size="tiny" label="Average progress of the running jobs" />
+        </div>
+      ) : null}
       <div className="current-user" data-testid="current-user" title={`Signed in as ${session.user.username}`}>
         <UserIcon />
         <span className="current-user-name">{session.user.fullName}</span>

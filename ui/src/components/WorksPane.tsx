@@ -1,22 +1,26 @@
-/** The works (estimates) of the active org. Estimates arrive in a later release: empty for now. */
+/**
+ * The works of the active org: its stored estimates, and the one selected in detail. Workbooks
+ * dropped anywhere on the window are imported into this org; their results show here.
+ */
+import { useCallback, useState } from "react";
+import { useBackend } from "../backendContext";
+import type { EstimateSummary } from "../bindings/EstimateSummary";
 import type { OrgChoice } from "../bindings/OrgChoice";
-import { WorksIcon } from "./Icons";
+import { useJobsFeed } from "../jobsFeed";
+import { paneErrorView } from "../logic/errors";
+import { formatMoney, formatTimestamp } from "../logic/format";
+import { useLoad } from "../useLoad";
+import { InlineError } from "./ErrorBanner";
+import { EstimateDetailView } from "./EstimateDetailView";
+import { AlertIcon, ChevronRightIcon, RefreshIcon, WorksIcon } from "./Icons";
+import { DropHint, ImportNotices } from "./ImportNotices";
 import { NoOrgState } from "./NoOrgState";
 
 export function WorksPane({ org }: { org: OrgChoice | null }) {
   return (
     <section className="pane" data-testid="works-pane" aria-labelledby="works-title">
       {org ? (
-        <>
-          <header className="pane-header">
-            <h1 id="works-title">Works — {org.name}</h1>
-          </header>
-          <div className="empty-state">
-            <WorksIcon size={28} />
-            <h2>No estimates in {org.code} yet</h2>
-            <p>Importing estimate workbooks comes in a later release. Estimates will be listed here.</p>
-          </div>
-        </>
+        <Works org={org} />
       ) : (
         <>
           <header className="pane-header">
@@ -26,5 +30,138 @@ export function WorksPane({ org }: { org: OrgChoice | null }) {
         </>
       )}
     </section>
+  );
+}
+
+function Works({ org }: { org: OrgChoice }) {
+  const backend = useBackend();
+  const { completions } = useJobsFeed();
+  // `completions` is a dependency on purpose: each completed job may have stored an estimate.
+  const load = useCallback(() => backend.listEstimates(), [backend, completions]);
+  const estimates = useLoad(load);
+  const rows = estimates.data ?? [];
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const selected = selectedId !== null && rows.some((e) => e.id === selectedId) ? selectedId : null;
+
+  return (
+    <>
+      <header className="pane-header">
+        <h1 id="works-title">Works — {org.name}</h1>
+        <span className="pane-count" aria-live="polite">
+          {estimates.status === "loading" && estimates.data === null
+            ? "Loading…"
+            : `${rows.length} ${rows.length === 1 ? "estimate" : "estimates"}`}
+        </span>
+        <div className="pane-tools">
+          <button type="button" className="button quiet" onClick={estimates.reload} aria-label="Reload estimates">
+            <RefreshIcon /> Reload
+          </button>
+        </div>
+      </header>
+      <div className="pane-body">
+        <ImportNotices org={org} />
+        {estimates.status === "error" ? <InlineError {...paneErrorView(estimates.error)} /> : null}
+        {estimates.data === null ? null : estimates.status === "ready" && rows.length === 0 ? (
+          <div className="empty-state" data-testid="works-empty">
+            <WorksIcon size={28} />
+            <h2>No estimates in {org.code} yet</h2>
+            <DropHint org={org} />
+          </div>
+        ) : (
+          <>
+            <DropHint org={org} />
+            <EstimateList rows={rows} selected={selected} onSelect={setSelectedId} />
+          </>
+        )}
+        {selected !== null ? (
+          <EstimateDetailView key={selected} id={selected} onClose={() => setSelectedId(null)} />
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+function EstimateList({
+  rows,
+  selected,
+  onSelect,
+}: {
+  rows: EstimateSummary[];
+  selected: number | null;
+  onSelect: (id: number) => void;
+}) {
+  return (
+    <div className={`table-wrap estimates-wrap${selected !== null ? " is-compact" : ""}`}>
+      <table className="ledger estimates-table" data-testid="estimates-table">
+        <thead>
+          <tr>
+            <th scope="col">Name of work</th>
+            <th scope="col">File</th>
+            <th scope="col" className="num">
+              Items
+            </th>
+            <th scope="col" className="num">
+              ECV
+            </th>
+            <th scope="col" className="num">
+              Grand Total
+            </th>
+            <th scope="col" className="num">
+              Warnings
+            </th>
+            <th scope="col">Imported</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((e) => {
+            const isSelected = e.id === selected;
+            return (
+              <tr
+                key={e.id}
+                data-testid={`estimate-row-${e.id}`}
+                className={isSelected ? "row-selected" : undefined}
+                onClick={() => onSelect(e.id)}
+              >
+                <td>
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-pressed={isSelected}
+                    onClick={(event) => {
+                      event.stopPropagation();
+                      onSelect(e.id);
+                    }}
+                  >
+                    {isSelected ? <ChevronRightIcon size={13} /> : null}
+                    <span>{e.name}</span>
+                  </button>
+                </td>
+                <td className="mono">
+                  {e.fileName}
+                  <span className="muted"> · {e.sheetName}</span>
+                </td>
+                <td className="num">{e.itemCount}</td>
+                <td className="num nowrap">{e.ecv !== null ? formatMoney(e.ecv) : <span className="muted">—</span>}</td>
+                <td className="num nowrap">
+                  {e.grandTotal !== null ? formatMoney(e.grandTotal) : <span className="muted">—</span>}
+                </td>
+                <td className="num nowrap">
+                  {e.warningCount > 0 ? (
+                    <span className="warn-count">
+                      <AlertIcon size={12} /> {e.warningCount}
+                    </span>
+                  ) : (
+                    <span className="muted">0</span>
+                  )}
+                </td>
+                <td className="nowrap">
+                  <time dateTime={e.createdAt}>{formatTimestamp(e.createdAt)}</time>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

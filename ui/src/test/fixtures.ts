@@ -22,3 +22,28 @@ export const ORGS: OrgChoice[] = [
   org("PWD", "Public Works Department", { role: "owner", active: true }),
   org("SMOHAN", "Sri Mohan Builders", { orgType: "company" }),
 ];
+
+/**
+ * A hand-driven timer for the fake backend's jobs (`schedule` in its seed): each `step()` runs the
+ * steps that are due, which schedule the next ones.
+ */
+export function manualTimer() {
+  const queue: Array<() => void> = [];
+  const timer = {
+    schedule: (next: () => void) => {
+      queue.push(next);
+    },
+    /** Runs every step due now (the steps they schedule wait for the next call). */
+    step() {
+      for (const next of queue.splice(0)) next();
+    },
+    /** Steps until nothing is left to run. */
+    runAll() {
+      for (let i = 0; i < 100 && queue.length > 0; i++) timer.step();
+    },
+    get pending() {
+      return queue.length;
+    },
+  };
+  return timer;
+}

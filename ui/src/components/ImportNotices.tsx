@@ -1,0 +1,97 @@
+/**
+ * The drop hint and the results of the last drop, shown at the top of the Works and Jobs panes:
+ * one line per file, with why a file was refused or already there.
+ */
+import type { OrgChoice } from "../bindings/OrgChoice";
+import { useImport } from "../importContext";
+import { paneErrorView } from "../logic/errors";
+import { DROP_HINT, importSummary, uploadOutcomeView, type OutcomeView } from "../logic/ingest";
+import { importBlockedReason } from "../logic/roles";
+import { InlineError } from "./ErrorBanner";
+import { AlertIcon, CheckIcon, CloseIcon, EyeIcon, InfoIcon, UploadIcon } from "./Icons";
+
+/** "Drop .xlsx, .xls or .ods files anywhere in this window", or why this role cannot. */
+export function DropHint({ org }: { org: OrgChoice }) {
+  const blocked = importBlockedReason(org);
+  return (
+    <p className="drop-hint" data-testid="drop-hint">
+      {blocked ? (
+        <>
+          <EyeIcon /> {blocked}
+        </>
+      ) : (
+        <>
+          <UploadIcon /> {DROP_HINT}.
+        </>
+      )}
+    </p>
+  );
+}
+
+const TONE_ICONS: Record<OutcomeView["tone"], typeof CheckIcon> = {
+  queued: CheckIcon,
+  duplicate: InfoIcon,
+  refused: AlertIcon,
+};
+
+export function ImportNotices({ org }: { org: OrgChoice }) {
+  const { state, dismiss, openJobs } = useImport();
+  if (!state || (state.orgCode !== null && state.orgCode !== org.code)) return null;
+
+  if (state.kind === "busy") {
+    return (
+      <p className="import-busy" role="status" data-testid="import-busy">
+        <UploadIcon /> Importing {state.count} {state.count === 1 ? "file" : "files"} into {state.orgCode}…
+      </p>
+    );
+  }
+  if (state.kind === "blocked") {
+    return <InlineError message={`Nothing was imported. ${state.message}`} testId="import-refused" />;
+  }
+  if (state.kind === "failed") {
+    const view = paneErrorView(state.error);
+    return <InlineError message={`Nothing was imported: ${view.message}`} hint={view.hint} testId="import-error" />;
+  }
+
+  const anyRefused = state.outcomes.some((o) => o.error !== null);
+  const anyQueued = state.outcomes.some((o) => o.jobId !== null);
+  return (
+    <section
+      className={`import-results${anyRefused ? " has-refused" : ""}`}
+      data-testid="upload-results"
+      aria-label="Import results"
+      role={anyRefused ? "alert" : "status"}
+    >
+      <header className="import-results-head">
+        <strong>{importSummary(state.outcomes, state.orgCode)}</strong>
+        {anyQueued ? (
+          <button type="button" className="button quiet small" onClick={openJobs}>
+            Show jobs
+          </button>
+        ) : null}
+        <button type="button" className="icon-button" aria-label="Dismiss import results" onClick={dismiss}>
+          <CloseIcon />
+        </button>
+      </header>
+      <ul>
+        {state.outcomes.map((outcome, index) => {
+          const view = uploadOutcomeView(outcome, state.orgCode);
+          const Icon = TONE_ICONS[view.tone];
+          return (
+            <li
+              key={`${index}-${outcome.fileName}`}
+              className={`import-line tone-${view.tone}`}
+              data-testid={`upload-result-${index}`}
+              data-outcome={view.tone}
+            >
+              <Icon size={14} />
+              <span className="import-file mono">{outcome.fileName}</span>
+              <span className="import-label">{view.label}.</span>
+              <span className="import-text">{view.text}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

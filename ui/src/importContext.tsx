@@ -1,0 +1,31 @@
+/**
+ * The result of the last drop of workbooks on the window. The drop is heard by the main layout;
+ * its results are shown inside the Works and Jobs panes, where the person is looking.
+ */
+import { createContext, useContext } from "react";
+import type { ApiError } from "./bindings/ApiError";
+import type { UploadOutcome } from "./bindings/UploadOutcome";
+
+export type ImportState =
+  /** The files are being handed to the core. */
+  | { kind: "busy"; orgCode: string; count: number }
+  /** The core answered with one outcome per file. */
+  | { kind: "done"; orgCode: string; outcomes: UploadOutcome[] }
+  /** The whole call failed (denied, no org, internal). */
+  | { kind: "failed"; orgCode: string | null; error: ApiError }
+  /** Not sent: the role only reads, or no org is active. */
+  | { kind: "blocked"; orgCode: string | null; message: string; count: number };
+
+export type ImportActions = {
+  state: ImportState | null;
+  dismiss: () => void;
+  openJobs: () => void;
+};
+
+export const ImportContext = createContext<ImportActions | null>(null);
+
+export function useImport(): ImportActions {
+  const value = useContext(ImportContext);
+  if (!value) throw new Error("useImport() needs the main layout's provider above it.");
+  return value;
+}

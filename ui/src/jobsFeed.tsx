@@ -1,0 +1,174 @@
+/**
+ * The active org's jobs, kept live for the whole window (top bar indicator, Jobs pane, Works
+ * pane). The list comes from `list_jobs`; `subscribe_jobs` events then move progress and steps
+ * in place, and a change of status (a job starting, finishing, failing) reloads the list so
+ * times, errors and permitted actions come from the core.
+ */
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
+import { useAppActions } from "./appContext";
+import { useBackend } from "./backendContext";
+import type { ApiError } from "./bindings/ApiError";
+import type { JobEvent } from "./bindings/JobEvent";
+import type { JobStatus } from "./bindings/JobStatus";
+import type { JobView } from "./bindings/JobView";
+
+export type JobsFeed = {
+  /** Newest first, as the core sends them. Empty while no org is active. */
+  jobs: JobView[];
+  status: "idle" | "loading" | "ready" | "error";
+  error: ApiError | null;
+  /** False when live progress could not be subscribed to; the feed then polls while jobs run. */
+  live: boolean;
+  reload: () => void;
+  /** Puts the state a cancel or retry returned in place of the old one. */
+  put: (job: JobView) => void;
+  /** Counts jobs seen completing, so views of their results (the estimates list) reload. */
+  completions: number;
+};
+
+export const isActiveStatus = (status: JobStatus) => status === "queued" || status === "running";
+
+/** A job with an event applied: progress and step from the event, actions narrowed until the next load. */
+export function applyJobEvent(job: JobView, event: JobEvent): JobView {
+  const active = isActiveStatus(event.status);
+  return {
+    ...job,
+    status: event.status,
+    progress: event.progress,
+    currentStep: event.currentStep,
+    canCancel: job.canCancel && active,
+    canRetry: job.canRetry && !active,
+  };
+}
+
+/** The running jobs' count and average progress, for the top bar. */
+export function runningSummary(jobs: readonly JobView[]): { count: number; progress: number } {
+  const running = jobs.filter((j) => j.status === "running");
+  if (running.length === 0) return { count: 0, progress: 0 };
+  const total = running.reduce((sum, j) => sum + Math.min(100, Math.max(0, j.progress)), 0);
+  return { count: running.length, progress: Math.round(total / running.length) };
+}
+
+const POLL_MS = 2000;
+
+export function useJobFeed(orgCode: string | null): JobsFeed {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [jobs, setJobsState] = useState<JobView[]>([]);
+  const [status, setStatus] = useState<JobsFeed["status"]>(orgCode ? "loading" : "idle");
+  const [error, setError] = useState<ApiError | null>(null);
+  const [live, setLive] = useState(true);
+  const [completions, setCompletions] = useState(0);
+  const jobsRef = useRef<JobView[]>([]);
+  const generation = useRef(0);
+
+  const setJobs = useCallback((next: JobView[]) => {
+    jobsRef.current = next;
+    setJobsState(next);
+  }, []);
+
+  const reload = useCallback(() => {
+    const mine = ++generation.current;
+    if (orgCode === null) {
+      setJobs([]);
+      setStatus("idle");
+      setError(null);
+      return;
+    }
+    setStatus((s) => (s === "ready" ? s : "loading"));
+    backend.listJobs().then(
+      (list) => {
+        if (generation.current !== mine) return;
+        setJobs(list);
+        setStatus("ready");
+        setError(null);
+      },
+      (caught: unknown) => {
+        const apiError = handleError(caught);
+        if (generation.current !== mine) return;
+        setStatus("error");
+        setError(apiError);
+      },
+    );
+  }, [backend, orgCode, handleError, setJobs]);
+
+  const reloadRef = useRef(reload);
+  useEffect(() => {
+    reloadRef.current = reload;
+  }, [reload]);
+
+  // A new org: drop the old org's jobs at once, then load.
+  useEffect(() => {
+    setJobs([]);
+    setStatus(orgCode ? "loading" : "idle");
+    reload();
+    return () => {
+      generation.current++;
+    };
+  }, [reload, orgCode, setJobs]);
+
+  // One subscription per window; the core sends the events of whichever org is active.
+  useEffect(() => {
+    let stop: (() => void) | null = null;
+    let ended = false;
+    const onEvent = (event: JobEvent) => {
+      const known = jobsRef.current.find((j) => j.id === event.jobId);
+      if (known) setJobs(jobsRef.current.map((j) => (j.id === event.jobId ? applyJobEvent(j, event) : j)));
+      if (!known || known.status !== event.status) reloadRef.current();
+      if (event.status === "completed" && known?.status !== "completed") setCompletions((n) => n + 1);
+    };
+    backend.subscribeJobs(onEvent).then(
+      (unsubscribe) => {
+        if (ended) unsubscribe();
+        else {
+          stop = unsubscribe;
+          setLive(true);
+        }
+      },
+      (caught: unknown) => {
+        handleError(caught);
+        if (!ended) setLive(false);
+      },
+    );
+    return () => {
+      ended = true;
+      stop?.();
+    };
+  }, [backend, handleError, setJobs]);
+
+  // Without live events, poll while something is queued or running.
+  const anyActive = jobs.some((j) => isActiveStatus(j.status));
+  useEffect(() => {
+    if (live || !anyActive) return;
+    const timer = setInterval(() => reloadRef.current(), POLL_MS);
+    return () => clearInterval(timer);
+  }, [live, anyActive]);
+
+  // Polled lists also have to tell the estimates list when a job completed.
+  const completedIds = useRef(new Set<number>());
+  useEffect(() => {
+    let fresh = 0;
+    for (const job of jobs) {
+      if (job.status === "completed" && !completedIds.current.has(job.id)) {
+        completedIds.current.add(job.id);
+        fresh++;
+      }
+    }
+    if (fresh > 0 && !live) setCompletions((n) => n + 1);
+  }, [jobs, live]);
+
+  const put = useCallback(
+    (job: JobView) => setJobs(jobsRef.current.map((j) => (j.id === job.id ? job : j))),
+    [setJobs],
+  );
+
+  return { jobs, status, error, live, reload, put, completions };
+}
+
+export const JobsFeedContext = createContext<JobsFeed | null>(null);
+
+export function useJobsFeed(): JobsFeed {
+  const feed = useContext(JobsFeedContext);
+  if (!feed) throw new Error("useJobsFeed() needs the main layout's provider above it.");
+  return feed;
+}

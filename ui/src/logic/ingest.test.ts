@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import type { UploadOutcome } from "../bindings/UploadOutcome";
+import { importSummary, uploadOutcomeView } from "./ingest";
+
+const outcome = (extra: Partial<UploadOutcome>): UploadOutcome => ({
+  fileName: "ward12.xlsx",
+  jobId: 7,
+  uploadId: 3,
+  duplicate: false,
+  error: null,
+  ...extra,
+});
+
+describe("uploadOutcomeView", () => {
+  it("names the job a queued file became", () => {
+    const view = uploadOutcomeView(outcome({}), "PWD");
+    expect(view.tone).toBe("queued");
+    expect(view.label).toBe("Queued as job #7");
+  });
+
+  it("says a duplicate was already uploaded to the org, with or without a new job", () => {
+    const none = uploadOutcomeView(outcome({ duplicate: true, jobId: null }), "PWD");
+    expect(none.tone).toBe("duplicate");
+    expect(none.label).toBe("Already uploaded");
+    expect(none.text).toBe(
+      "A file with the same content was already uploaded to PWD, so it is not stored twice. Nothing new was imported.",
+    );
+    expect(uploadOutcomeView(outcome({ duplicate: true, jobId: 9 }), "MOH").text).toContain(
+      "It is being read again as job #9.",
+    );
+  });
+
+  it("gives the core's reason for a refused file, and a fallback when it sent none", () => {
+    const refused = uploadOutcomeView(
+      outcome({ fileName: "notes.txt", jobId: null, uploadId: null, error: { code: "validation", message: "notes.txt is not a workbook." } }),
+      "PWD",
+    );
+    expect(refused).toEqual({ tone: "refused", label: "Not imported", text: "notes.txt is not a workbook." });
+    const bare = uploadOutcomeView(outcome({ jobId: null, error: { code: "internal", message: " " } }), "PWD");
+    expect(bare.text).toContain("ward12.xlsx could not be imported");
+  });
+});
+
+describe("importSummary", () => {
+  it("counts each kind of result", () => {
+    const outcomes = [
+      outcome({}),
+      outcome({ duplicate: true, jobId: null }),
+      outcome({ jobId: null, error: { code: "validation", message: "x" } }),
+      outcome({ jobId: 8 }),
+    ];
+    expect(importSummary(outcomes, "PWD")).toBe("4 files dropped on PWD: 2 queued, 1 already uploaded, 1 not imported.");
+    expect(importSummary([outcome({})], "PWD")).toBe("1 file dropped on PWD: 1 queued.");
+  });
+});

@@ -1,0 +1,77 @@
+/** How jobs and dropped files read on screen. Pure functions: no React, no backend. */
+import type { JobKind } from "../bindings/JobKind";
+import type { JobStatus } from "../bindings/JobStatus";
+import type { UploadOutcome } from "../bindings/UploadOutcome";
+
+export const JOB_STATUS_LABELS: Record<JobStatus, string> = {
+  queued: "Queued",
+  running: "Running",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+export const JOB_KIND_LABELS: Record<JobKind, string> = {
+  parse_estimate: "Read estimate",
+  generate_bill: "Generate bill",
+  generate_workslip: "Generate work slip",
+  generate_estimate_abstract: "Generate estimate abstract",
+};
+
+/** The file types a drop accepts, as the hint states them. */
+export const DROP_HINT = "Drop .xlsx, .xls or .ods files anywhere in this window";
+
+export type OutcomeView = {
+  tone: "queued" | "duplicate" | "refused";
+  /** A few words: what happened to the file. */
+  label: string;
+  /** One or two sentences: why, and what happens next. */
+  text: string;
+};
+
+/** One dropped file's result, explained. */
+export function uploadOutcomeView(outcome: UploadOutcome, orgCode: string): OutcomeView {
+  if (outcome.error) {
+    const message = outcome.error.message.trim();
+    return {
+      tone: "refused",
+      label: "Not imported",
+      text:
+        message !== ""
+          ? message
+          : `${outcome.fileName} could not be imported. Check that it is an estimate workbook and drop it again.`,
+    };
+  }
+  if (outcome.duplicate) {
+    return {
+      tone: "duplicate",
+      label: "Already uploaded",
+      text:
+        `A file with the same content was already uploaded to ${orgCode}, so it is not stored twice.` +
+        (outcome.jobId !== null ? ` It is being read again as job #${outcome.jobId}.` : " Nothing new was imported."),
+    };
+  }
+  if (outcome.jobId !== null) {
+    return {
+      tone: "queued",
+      label: `Queued as job #${outcome.jobId}`,
+      text: "It is read in the background; follow it under Jobs. The estimate is listed here once it is read.",
+    };
+  }
+  return { tone: "queued", label: "Uploaded", text: "The file was stored." };
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** "3 files dropped on PWD: 1 queued, 1 already uploaded, 1 not imported." */
+export function importSummary(outcomes: readonly UploadOutcome[], orgCode: string): string {
+  const refused = outcomes.filter((o) => o.error !== null).length;
+  const duplicates = outcomes.filter((o) => o.error === null && o.duplicate).length;
+  const queued = outcomes.length - refused - duplicates;
+  const parts = [
+    queued > 0 ? `${queued} queued` : null,
+    duplicates > 0 ? `${duplicates} already uploaded` : null,
+    refused > 0 ? `${refused} not imported` : null,
+  ].filter((p): p is string => p !== null);
+  return `${plural(outcomes.length, "file", "files")} dropped on ${orgCode}: ${parts.join(", ")}.`;
+}
