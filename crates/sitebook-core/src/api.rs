@@ -9,6 +9,12 @@ use ts_rs::TS;
 use crate::clock::Clock;
 use crate::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
 use crate::error::{Error, Result};
+use crate::jobs::pool::WorkerPool;
+use crate::jobs::queue::{self, JobView};
+use crate::jobs::{JobEvent, JobSettings};
+use crate::store::estimates::{self, EstimateDetail, EstimateSummary};
+use crate::store::outputs::{self, CleanupReport, OutputView};
+use crate::store::uploads::{self, UploadOutcome};
 use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
 use crate::tenancy::audit::{self, AuditEntry, AuditEvent, AuditFilter, Outcome};
 use crate::tenancy::gate::{authorize, authorize_all_orgs_audit, authorize_global, OrgScope};
@@ -24,7 +30,13 @@ pub struct OpenOptions {
     pub clock: Clock,
     /// The device name written to audit rows; the host name when `None`.
     pub device: Option<String>,
+    pub jobs: JobSettings,
+    /// Largest upload accepted, in bytes (default 50 MB).
+    pub max_upload_bytes: u64,
 }
+
+/// The default upload size limit: 50 MB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
 
 impl OpenOptions {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
@@ -32,6 +44,8 @@ impl OpenOptions {
             data_dir: data_dir.into(),
             clock: Clock::system(),
             device: None,
+            jobs: JobSettings::default(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }
@@ -71,11 +85,17 @@ impl Sitebook {
         let device = options
             .device
             .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
+        let (events, _) = tokio::sync::broadcast::channel(1024);
         Ok(Self {
             ctx: Ctx {
                 db,
                 clock: options.clock,
                 device,
+                data_dir: options.data_dir.clone(),
+                jobs: std::sync::Arc::new(options.jobs),
+                max_upload_bytes: options.max_upload_bytes,
+                events,
+                wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             },
             data_dir: options.data_dir,
         })
@@ -122,10 +142,11 @@ impl Sitebook {
         full_name: &str,
         password: Password,
     ) -> Result<Session> {
-        let mut tx = self.ctx.db.begin().await?;
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&mut *tx)
-            .await?;
+        let mut tx = self.ctx.write_tx().await?;
+        let existing: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username != '@system'")
+                .fetch_one(&mut *tx)
+                .await?;
         if existing > 0 {
             return Err(Error::Conflict(
                 "This device already has accounts; `init` only creates the first one. Sign in \
@@ -248,7 +269,7 @@ impl Sitebook {
         } else {
             None
         };
-        let mut tx = self.ctx.db.begin().await?;
+        let mut tx = self.ctx.write_tx().await?;
         let user = accounts::insert_account(&self.ctx, &mut tx, new).await?;
         let mut event = AuditEvent::new("account.create", Outcome::Success)
             .by(session.user())
@@ -316,5 +337,127 @@ impl Sitebook {
         }
         let scope = authorize(&self.ctx, session, Action::AuditView).await?;
         audit::get_in_org(&self.ctx, &scope, id).await
+    }
+
+    /// Stores each file in the active org and queues its parse. One bad file does not stop the
+    /// others: its outcome carries the error (and a failed job records it).
+    pub async fn upload(&self, session: &Session, paths: &[PathBuf]) -> Result<Vec<UploadOutcome>> {
+        let scope = authorize(&self.ctx, session, Action::UploadCreate).await?;
+        let mut outcomes = Vec::with_capacity(paths.len());
+        for path in paths {
+            outcomes.push(uploads::upload(&self.ctx, &scope, path).await?);
+        }
+        Ok(outcomes)
+    }
+
+    pub async fn jobs_list(&self, session: &Session, limit: u32) -> Result<Vec<JobView>> {
+        let scope = authorize(&self.ctx, session, Action::JobsView).await?;
+        queue::list(&self.ctx, &scope, limit).await
+    }
+
+    pub async fn job_show(&self, session: &Session, id: i64) -> Result<JobView> {
+        let scope = authorize(&self.ctx, session, Action::JobsView).await?;
+        queue::get(&self.ctx, &scope, id).await
+    }
+
+    /// Cancels a job: your own with member rights, anyone's with admin rights.
+    pub async fn job_cancel(&self, session: &Session, id: i64) -> Result<JobView> {
+        let scope = authorize(&self.ctx, session, Action::JobCancelOwn).await?;
+        if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
+            authorize(&self.ctx, session, Action::JobCancelAny).await?;
+        }
+        queue::request_cancel(&self.ctx, &scope, id).await?;
+        queue::get(&self.ctx, &scope, id).await
+    }
+
+    pub async fn job_retry(&self, session: &Session, id: i64) -> Result<JobView> {
+        let scope = authorize(&self.ctx, session, Action::JobRetry).await?;
+        queue::requeue(&self.ctx, &scope, id).await?;
+        queue::get(&self.ctx, &scope, id).await
+    }
+
+    /// Waits until the job is completed, failed or cancelled, calling `on_change` whenever its
+    /// progress or step changes. Works whichever process runs the job.
+    pub async fn job_wait(
+        &self,
+        session: &Session,
+        id: i64,
+        mut on_change: impl FnMut(&JobView),
+    ) -> Result<JobView> {
+        let scope = authorize(&self.ctx, session, Action::JobsView).await?;
+        let mut last: Option<(u8, String, crate::jobs::JobStatus)> = None;
+        loop {
+            let job = queue::get(&self.ctx, &scope, id).await?;
+            let now = (job.progress, job.current_step.clone(), job.status);
+            if last.as_ref() != Some(&now) {
+                on_change(&job);
+                last = Some(now);
+            }
+            if job.status.is_terminal() {
+                return Ok(job);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn estimates_list(&self, session: &Session) -> Result<Vec<EstimateSummary>> {
+        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        estimates::list(&self.ctx, &scope).await
+    }
+
+    pub async fn estimate_show(&self, session: &Session, id: i64) -> Result<EstimateDetail> {
+        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        estimates::get(&self.ctx, &scope, id).await
+    }
+
+    pub async fn outputs_list(
+        &self,
+        session: &Session,
+        job_id: Option<i64>,
+    ) -> Result<Vec<OutputView>> {
+        let scope = authorize(&self.ctx, session, Action::OutputsView).await?;
+        outputs::list(&self.ctx, &scope, job_id).await
+    }
+
+    /// Copies an output out of the data folder and counts the download.
+    pub async fn output_export(
+        &self,
+        session: &Session,
+        id: i64,
+        destination: &Path,
+    ) -> Result<PathBuf> {
+        let scope = authorize(&self.ctx, session, Action::OutputExport).await?;
+        outputs::export(&self.ctx, &scope, id, destination).await
+    }
+
+    /// Removes the active org's outputs never downloaded and older than `days`.
+    pub async fn outputs_cleanup(&self, session: &Session, days: u32) -> Result<CleanupReport> {
+        let scope = authorize(&self.ctx, session, Action::OutputsCleanup).await?;
+        outputs::cleanup(&self.ctx, &scope, days).await
+    }
+
+    /// Starts the job workers in this process (default: one per core).
+    pub async fn start_workers(&self, workers: Option<usize>) -> Result<WorkerPool> {
+        WorkerPool::start(self.ctx.clone(), workers.unwrap_or(self.ctx.jobs.workers)).await
+    }
+
+    /// Progress and status changes of the jobs this process runs.
+    pub fn subscribe_jobs(&self) -> tokio::sync::broadcast::Receiver<JobEvent> {
+        self.ctx.events.subscribe()
+    }
+
+    /// Runs the retention cleanup for every org now and then daily (the desktop app's duty).
+    pub fn spawn_daily_cleanup(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(crate::jobs::cleanup::daily(self.ctx.clone()))
+    }
+
+    /// The retention cleanup of every org, once.
+    pub async fn cleanup_all_orgs(&self, days: u32) -> Result<CleanupReport> {
+        crate::jobs::cleanup::all_orgs(&self.ctx, days).await
+    }
+
+    /// Puts back in the queue jobs whose process died (also done when workers start).
+    pub async fn recover_interrupted_jobs(&self) -> Result<u64> {
+        queue::recover_orphans(&self.ctx).await
     }
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod excel;
+pub mod jobs;
 pub mod logging;
 pub mod store;
 pub mod tenancy;
@@ -24,9 +25,24 @@ pub struct Ctx {
     pub(crate) db: sqlx::SqlitePool,
     pub(crate) clock: clock::Clock,
     pub(crate) device: String,
+    pub(crate) data_dir: std::path::PathBuf,
+    pub(crate) jobs: std::sync::Arc<jobs::JobSettings>,
+    /// Largest upload accepted, in bytes.
+    pub(crate) max_upload_bytes: u64,
+    /// Progress and status changes of jobs run by this process.
+    pub(crate) events: tokio::sync::broadcast::Sender<jobs::JobEvent>,
+    /// Wakes idle workers when this process queues a job.
+    pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Ctx {
+    /// A transaction that takes the write lock up front. Every transaction here reads and then
+    /// writes; a deferred one would fail with SQLITE_BUSY_SNAPSHOT instead of waiting when
+    /// another connection wrote in between.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.db.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     pub(crate) fn now_text(&self) -> String {
         clock::to_db_time(self.clock.now())
     }

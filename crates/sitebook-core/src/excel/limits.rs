@@ -19,7 +19,7 @@ use std::io::{BufReader, Cursor};
 const MIB: u64 = 1024 * 1024;
 
 /// Limits applied to every workbook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Largest file accepted, in bytes.
     pub max_file_bytes: u64,

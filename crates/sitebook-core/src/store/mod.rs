@@ -14,6 +14,11 @@ use sqlx::SqlitePool;
 
 use crate::error::{Error, Result};
 
+pub mod estimates;
+pub mod files;
+pub mod outputs;
+pub mod uploads;
+
 /// The migrations compiled into this binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 

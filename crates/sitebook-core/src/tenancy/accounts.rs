@@ -273,7 +273,7 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Pr
         }
     }
     if verify_password(password, row.password_hash.clone()).await? {
-        let mut tx = ctx.db.begin().await?;
+        let mut tx = ctx.write_tx().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE user_id = ?")
             .bind(row.id)
             .execute(&mut *tx)
@@ -302,7 +302,7 @@ async fn record_failure(
     row: &AccountRow,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Principal> {
-    let mut tx = ctx.db.begin().await?;
+    let mut tx = ctx.write_tx().await?;
     sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES (?, ?)")
         .bind(row.id)
         .bind(to_db_time(now))
@@ -361,7 +361,7 @@ fn locked_error(username: &str, until: chrono::DateTime<chrono::Utc>) -> Error {
 
 /// Whether this device has no account yet (the first-run state).
 pub async fn no_accounts_yet(ctx: &Ctx) -> Result<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username != '@system'")
         .fetch_one(&ctx.db)
         .await?;
     Ok(count == 0)

@@ -149,7 +149,7 @@ pub async fn add(
             existing.as_str()
         )));
     }
-    let mut tx = ctx.db.begin().await?;
+    let mut tx = ctx.write_tx().await?;
     // A deactivated membership is replaced rather than duplicated.
     sqlx::query("DELETE FROM memberships WHERE org_id = ? AND user_id = ? AND active = 0")
         .bind(scope.org_id())
@@ -210,7 +210,7 @@ pub async fn set_role(
         )
         .await?;
     }
-    let mut tx = ctx.db.begin().await?;
+    let mut tx = ctx.write_tx().await?;
     sqlx::query("UPDATE memberships SET role = ? WHERE id = ?")
         .bind(role.as_str())
         .bind(membership_id)
@@ -262,7 +262,7 @@ pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> 
         )
         .await?;
     }
-    let mut tx = ctx.db.begin().await?;
+    let mut tx = ctx.write_tx().await?;
     sqlx::query("DELETE FROM memberships WHERE id = ?")
         .bind(membership_id)
         .execute(&mut *tx)

@@ -231,7 +231,7 @@ pub async fn create(ctx: &Ctx, grant: &GlobalGrant, actor: &Principal, new: NewO
             "Organization name must not be empty.".into(),
         ));
     }
-    let mut tx = ctx.db.begin().await?;
+    let mut tx = ctx.write_tx().await?;
     if code_taken(&mut tx, code).await? {
         return Err(Error::Conflict(format!(
             "An organization with the code '{code}' already exists (codes ignore case)."
@@ -266,7 +266,7 @@ pub async fn import_csv(
 ) -> Result<ImportReport> {
     let _ = grant;
     let rows = parse_roster(file_name, text)?;
-    let mut tx = ctx.db.begin().await?;
+    let mut tx = ctx.write_tx().await?;
     let mut problems = Vec::new();
     for row in &rows {
         if code_taken(&mut tx, &row.code).await? {

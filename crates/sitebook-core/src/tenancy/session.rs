@@ -151,6 +151,34 @@ pub(crate) async fn enterable_by_id(
     Ok(row.and_then(|row| row.into_active(user.kind)))
 }
 
+/// The session a background job runs in: the person who queued it, in the job's org. With no
+/// right to enter that org any more, the session has no active org and the gate says no.
+pub(crate) async fn session_for_job(ctx: &Ctx, user_id: i64, org_id: i64) -> Result<Session> {
+    let row: Option<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, username, full_name, kind FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&ctx.db)
+            .await?;
+    let (id, username, full_name, kind) =
+        row.ok_or_else(|| Error::NotFound(format!("The account {user_id} no longer exists.")))?;
+    let user = Principal {
+        id,
+        username,
+        full_name,
+        kind: UserKind::parse(&kind).unwrap_or(UserKind::Standard),
+    };
+    let active = enterable_by_id(ctx, &user, org_id).await?;
+    Ok(Session::new(user, active))
+}
+
+/// The maintenance principal's session in one org (see migration 0002).
+pub(crate) async fn system_session(ctx: &Ctx, org_id: i64) -> Result<Session> {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = '@system'")
+        .fetch_one(&ctx.db)
+        .await?;
+    session_for_job(ctx, id, org_id).await
+}
+
 /// Resolution steps 2 to 5: last used, primary membership, first membership, none.
 pub(crate) async fn resolve_default_org(ctx: &Ctx, user: &Principal) -> Result<Option<ActiveOrg>> {
     let last_used: Option<i64> =
@@ -247,7 +275,7 @@ pub(crate) async fn enter_org(
         }));
     };
     if remember == Remember::Yes {
-        let mut tx = ctx.db.begin().await?;
+        let mut tx = ctx.write_tx().await?;
         sqlx::query(
             "INSERT INTO user_settings (user_id, last_org_id, updated_at) VALUES (?, ?, ?) \
              ON CONFLICT(user_id) DO UPDATE SET last_org_id = excluded.last_org_id, \

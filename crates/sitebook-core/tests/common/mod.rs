@@ -21,18 +21,34 @@ pub struct Fixture {
     pub dir: TempDir,
 }
 
-pub async fn open_at(dir: &std::path::Path, clock: Clock) -> Sitebook {
+/// Options for a test device: a manual clock, a fixed device name, and the dedicated worker
+/// program for parsing.
+pub fn test_options(dir: &std::path::Path, clock: Clock) -> OpenOptions {
     let mut options = OpenOptions::new(dir);
     options.clock = clock;
     options.device = Some("test-device".into());
-    Sitebook::open(options).await.expect("core opens")
+    options.jobs.worker_program = sitebook_core::jobs::WorkerProgram::Program(
+        env!("CARGO_BIN_EXE_sitebook-parse-worker").into(),
+    );
+    options.jobs.poll_interval = std::time::Duration::from_millis(50);
+    options
+}
+
+pub fn test_clock() -> Clock {
+    Clock::manual(Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap())
 }
 
 /// A fresh device with its first account (`root`, a superuser) signed in.
 pub async fn fixture() -> Fixture {
+    fixture_with(|_| {}).await
+}
+
+/// Like [`fixture`], with the options adjusted first.
+pub async fn fixture_with(adjust: impl FnOnce(&mut OpenOptions)) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap());
-    let core = open_at(dir.path(), clock).await;
+    let mut options = test_options(dir.path(), test_clock());
+    adjust(&mut options);
+    let core = Sitebook::open(options).await.expect("core opens");
     let root = core
         .init_first_account("root", "Root Admin", Password::new(PASSWORD))
         .await

@@ -277,3 +277,55 @@ pub fn fixture_source_workbook() -> Vec<u8> {
     formula_error_sheet(wb.add_worksheet().set_name("Errors").unwrap());
     strip_unsaved_results(&wb.save_to_buffer().unwrap())
 }
+
+/// An OLE container as Office writes for a password-protected .xlsx.
+pub fn encrypted_xlsx() -> Vec<u8> {
+    let mut ole = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    ole.create_storage("/\u{6}DataSpaces").unwrap();
+    ole.create_stream("/EncryptionInfo")
+        .unwrap()
+        .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+        .unwrap();
+    ole.create_stream("/EncryptedPackage")
+        .unwrap()
+        .write_all(&vec![0x5a; 9000])
+        .unwrap();
+    ole.flush().unwrap();
+    ole.into_inner().into_inner()
+}
+
+pub const XLSX_CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
+
+/// A small .xlsx whose one sheet inflates to 300 MB of zeros.
+pub fn zip_bomb_xlsx() -> Vec<u8> {
+    // 300 MB of zeros as the sheet, streamed into the zip 1 MB at a time.
+    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    z.start_file("[Content_Types].xml", deflated).unwrap();
+    z.write_all(XLSX_CONTENT_TYPES.as_bytes()).unwrap();
+    z.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+    let chunk = vec![b'0'; 1 << 20];
+    for _ in 0..300 {
+        z.write_all(&chunk).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// A tiny .xlsx whose sheet spans A1:XFD1048576.
+pub fn sheet_claiming_billions_of_cells() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Estimate").unwrap();
+    ws.write_string(0, 0, "Sl.No").unwrap();
+    ws.write_string(1_048_575, 16_383, "far away").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+/// Rate-analysis and notes sheets, and no estimate header anywhere.
+pub fn workbook_without_an_estimate() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    datas_sheet(wb.add_worksheet().set_name("Datas").unwrap());
+    wb.add_worksheet().set_name("Notes").unwrap();
+    wb.save_to_buffer().unwrap()
+}

@@ -1,0 +1,46 @@
+//! Retention: outputs never downloaded and older than the retention period are removed, files
+//! and rows. People run it for their org (`sitebook outputs cleanup`); the desktop app runs it
+//! daily for every org as the maintenance principal, through the same gate and audit.
+
+use std::time::Duration;
+
+use crate::domain::permissions::Action;
+use crate::error::Result;
+use crate::store::outputs::{self, CleanupReport};
+use crate::tenancy::gate::authorize;
+use crate::tenancy::session::system_session;
+use crate::Ctx;
+
+/// Cleans every active org once; returns the totals.
+pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
+    let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE active = 1")
+        .fetch_all(&ctx.db)
+        .await?;
+    let mut total = CleanupReport::default();
+    for org_id in orgs {
+        let session = system_session(ctx, org_id).await?;
+        let scope = authorize(ctx, &session, Action::OutputsCleanup).await?;
+        let report = outputs::cleanup(ctx, &scope, days).await?;
+        total.removed_files += report.removed_files;
+        total.removed_rows += report.removed_rows;
+    }
+    Ok(total)
+}
+
+/// Runs [`all_orgs`] now and then once a day, until the task is dropped.
+pub async fn daily(ctx: Ctx) {
+    loop {
+        match all_orgs(&ctx, ctx.jobs.retention_days).await {
+            Ok(report) if report.removed_rows > 0 => {
+                tracing::info!(
+                    files = report.removed_files,
+                    rows = report.removed_rows,
+                    "removed old outputs"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the daily output cleanup failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(24 * 60 * 60)).await;
+    }
+}

@@ -1,0 +1,208 @@
+//! The job engine: a persistent queue in SQLite, a pool of tokio workers that claim jobs
+//! atomically, progress that is stored and pushed to subscribers, retries with exponential
+//! backoff for transient failures, soft and hard time limits, cancellation, and recovery of jobs
+//! a crash left running.
+//!
+//! A job runs with the permissions of the person who queued it: before each run the engine
+//! rebuilds that person's session and passes the one gate again, so a membership revoked while
+//! the job waited stops it. Untrusted workbooks are parsed in a child process
+//! ([`worker_process`]) with an address-space limit and a time limit.
+
+pub mod cleanup;
+pub mod parse_estimate;
+pub mod pool;
+pub mod queue;
+pub mod worker_process;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::excel::Limits;
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum JobKind {
+    ParseEstimate,
+    GenerateBill,
+    GenerateWorkslip,
+    GenerateEstimateAbstract,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::ParseEstimate => "parse_estimate",
+            JobKind::GenerateBill => "generate_bill",
+            JobKind::GenerateWorkslip => "generate_workslip",
+            JobKind::GenerateEstimateAbstract => "generate_estimate_abstract",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            JobKind::ParseEstimate,
+            JobKind::GenerateBill,
+            JobKind::GenerateWorkslip,
+            JobKind::GenerateEstimateAbstract,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Completed,
+            JobStatus::Failed,
+            JobStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+
+    /// Completed, failed or cancelled: nothing will happen to it unless someone retries.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::Failed | JobStatus::Cancelled
+        )
+    }
+}
+
+/// One entry of a job's error log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct JobLogEntry {
+    pub at: String,
+    pub attempt: u32,
+    pub step: String,
+    pub error: String,
+}
+
+/// A change of a job's progress or status, pushed to subscribers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct JobEvent {
+    #[ts(type = "number")]
+    pub job_id: i64,
+    #[serde(skip)]
+    #[ts(skip)]
+    pub org_id: i64,
+    pub status: JobStatus,
+    pub progress: u8,
+    pub current_step: String,
+}
+
+/// Which program parses untrusted workbooks.
+#[derive(Debug, Clone)]
+pub enum WorkerProgram {
+    /// This same executable, started with [`worker_process::WORKER_ARG`] (the CLI and the
+    /// desktop app both answer to it).
+    CurrentExe,
+    /// A dedicated program that answers to the same arguments (used by the core's own tests).
+    Program(PathBuf),
+}
+
+/// How jobs run. The defaults are the product's; tests shorten the times.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// Workers in the pool; defaults to the number of cores.
+    pub workers: usize,
+    /// First retry delay; the n-th retry waits `retry_base × 2ⁿ⁻¹`.
+    pub retry_base: Duration,
+    /// Retries after the first attempt, for transient failures only.
+    pub max_retries: u32,
+    /// Past this a job is asked to stop at its next checkpoint, with a warning in its log.
+    pub soft_limit: Duration,
+    /// Past this the worker process is killed.
+    pub hard_limit: Duration,
+    /// Address-space limit of the parse worker process.
+    pub worker_memory_bytes: u64,
+    pub worker_program: WorkerProgram,
+    /// Extra arguments for the worker (tests use them to slow it down).
+    pub worker_extra_args: Vec<String>,
+    /// Limits checked before a workbook is read.
+    pub parse_limits: Limits,
+    /// How often idle workers look for work queued by another process.
+    pub poll_interval: Duration,
+    /// Outputs never downloaded are removed after this many days.
+    pub retention_days: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            workers: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
+            retry_base: Duration::from_secs(60),
+            max_retries: 3,
+            soft_limit: Duration::from_secs(25 * 60),
+            hard_limit: Duration::from_secs(30 * 60),
+            worker_memory_bytes: 1 << 30,
+            worker_program: WorkerProgram::CurrentExe,
+            worker_extra_args: Vec::new(),
+            parse_limits: Limits::default(),
+            poll_interval: Duration::from_millis(500),
+            retention_days: 30,
+        }
+    }
+}
+
+/// Why a run of a job did not complete, which decides what happens next.
+#[derive(Debug)]
+pub(crate) enum RunFailure {
+    /// Worth another try later (I/O, a busy database, a worker that could not start).
+    Transient(String),
+    /// Trying again cannot help (a bad file, a refusal); the job fails at once.
+    Permanent(String),
+    /// Someone cancelled it.
+    Cancelled,
+}
+
+impl From<crate::Error> for RunFailure {
+    fn from(error: crate::Error) -> Self {
+        use crate::Error;
+        match &error {
+            Error::Io { .. } => RunFailure::Transient(error.to_string()),
+            Error::Database(sqlx::Error::Database(db))
+                if db.message().contains("locked") || db.message().contains("busy") =>
+            {
+                RunFailure::Transient(error.to_string())
+            }
+            Error::Database(sqlx::Error::PoolTimedOut) => RunFailure::Transient(error.to_string()),
+            _ => RunFailure::Permanent(error.to_string()),
+        }
+    }
+}

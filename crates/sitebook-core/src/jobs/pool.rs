@@ -1,0 +1,141 @@
+//! The worker pool: N tokio tasks that claim jobs, run them and settle their outcome. Idle
+//! workers wake when this process queues a job and otherwise look every `poll_interval`, which
+//! also picks up work queued by another process (the CLI beside the desktop app).
+//!
+//! Parsing happens in a child process and storing is async I/O, so the async threads never
+//! carry CPU-heavy work.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::jobs::queue::{self, ClaimedJob};
+use crate::jobs::{parse_estimate, JobKind, RunFailure};
+use crate::Ctx;
+
+/// How often the pool looks for jobs a crashed process left running.
+const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
+
+/// A running pool. Dropping it without [`WorkerPool::shutdown`] leaves the tasks to end with the
+/// runtime.
+pub struct WorkerPool {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl WorkerPool {
+    /// Recovers jobs a crash left running, then starts `workers` workers.
+    pub(crate) async fn start(ctx: Ctx, workers: usize) -> crate::Result<Self> {
+        let recovered = queue::recover_orphans(&ctx).await?;
+        if recovered > 0 {
+            tracing::info!(
+                recovered,
+                "queued again jobs that an earlier run left unfinished"
+            );
+        }
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks: Vec<JoinHandle<()>> = (0..workers.max(1))
+            .map(|_| tokio::spawn(work(ctx.clone(), stopped.clone())))
+            .collect();
+        tasks.push(tokio::spawn(recover_periodically(ctx, stopped)));
+        Ok(Self { stop, tasks })
+    }
+
+    /// Asks every worker to stop after its current job, and waits for them.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn recover_periodically(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(RECOVERY_INTERVAL) => {
+                if let Err(error) = queue::recover_orphans(&ctx).await {
+                    tracing::warn!(%error, "could not look for interrupted jobs");
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+async fn work(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        match queue::claim_next(&ctx).await {
+            Ok(Some(job)) => settle(&ctx, &job, run(&ctx, &job).await).await,
+            Ok(None) => {
+                tokio::select! {
+                    _ = ctx.wake.notified() => {}
+                    _ = tokio::time::sleep(ctx.jobs.poll_interval) => {}
+                    _ = stopped.changed() => return,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not claim a job");
+                tokio::time::sleep(ctx.jobs.poll_interval).await;
+            }
+        }
+    }
+}
+
+async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), (String, RunFailure)> {
+    match job.kind {
+        JobKind::ParseEstimate => parse_estimate::run(ctx, job).await,
+        other => Err((
+            "start".into(),
+            RunFailure::Permanent(format!(
+                "{} jobs cannot run in this version of Sitebook.",
+                other.as_str()
+            )),
+        )),
+    }
+}
+
+/// The delay before retry `n` (1-based): `base × 2ⁿ⁻¹`.
+pub fn backoff(base: Duration, retry: u32) -> Duration {
+    base.saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
+}
+
+async fn settle(ctx: &Ctx, job: &ClaimedJob, outcome: Result<(), (String, RunFailure)>) {
+    let settled = match outcome {
+        Ok(()) => Ok(()),
+        Err((_, RunFailure::Cancelled)) => queue::mark_cancelled(ctx, job).await,
+        Err((step, RunFailure::Permanent(message))) => queue::fail(ctx, job, &step, &message).await,
+        Err((step, RunFailure::Transient(message))) => {
+            let retry = job.attempts;
+            if retry <= ctx.jobs.max_retries {
+                let delay = backoff(ctx.jobs.retry_base, retry);
+                queue::retry_later(ctx, job, &step, &message, delay).await
+            } else {
+                let message = format!("{message} (gave up after {} attempts)", job.attempts);
+                queue::fail(ctx, job, &step, &message).await
+            }
+        }
+    };
+    if let Err(error) = settled {
+        // The job stays `running` with a stale heartbeat; recovery will queue it again.
+        tracing::error!(job = job.id, %error, "could not record how a job ended");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_from_the_base() {
+        let base = Duration::from_secs(60);
+        assert_eq!(backoff(base, 1), Duration::from_secs(60));
+        assert_eq!(backoff(base, 2), Duration::from_secs(120));
+        assert_eq!(backoff(base, 3), Duration::from_secs(240));
+    }
+}

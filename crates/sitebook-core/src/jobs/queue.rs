@@ -1,0 +1,598 @@
+//! The queue table and every state change of a job.
+//!
+//! Claiming is one `UPDATE … RETURNING` statement, so two workers (even in two processes) can
+//! never claim the same job: SQLite runs one writer at a time and the statement re-checks the
+//! status it changes. Each running job names its owner process (`pid@device`) and refreshes a
+//! heartbeat; a job whose owner is gone goes back to the queue.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::{FromRow, Sqlite, Transaction};
+use ts_rs::TS;
+
+use crate::clock::{from_db_time, to_db_time};
+use crate::domain::permissions::Action;
+use crate::error::{Error, Result};
+use crate::jobs::{JobEvent, JobKind, JobLogEntry, JobStatus};
+use crate::tenancy::gate::OrgScope;
+use crate::Ctx;
+
+/// A heartbeat older than this means the owner is gone, whatever its pid says.
+pub const STALE_HEARTBEAT: Duration = Duration::from_secs(120);
+
+/// A job a worker has claimed.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimedJob {
+    pub id: i64,
+    pub org_id: i64,
+    pub user_id: i64,
+    pub upload_id: Option<i64>,
+    pub kind: JobKind,
+    pub attempts: u32,
+}
+
+#[derive(FromRow)]
+struct ClaimedRow {
+    id: i64,
+    org_id: i64,
+    user_id: i64,
+    upload_id: Option<i64>,
+    kind: String,
+    attempts: i64,
+}
+
+/// This process's name as a job owner.
+pub(crate) fn owner_name(ctx: &Ctx) -> String {
+    format!("{}@{}", std::process::id(), ctx.device)
+}
+
+/// Queues a job inside the caller's transaction (so an upload and its job commit together).
+pub(crate) async fn enqueue(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &OrgScope,
+    kind: JobKind,
+    upload_id: Option<i64>,
+    payload: &str,
+) -> Result<i64> {
+    let now = ctx.now_text();
+    let id = sqlx::query_scalar(
+        "INSERT INTO jobs (org_id, user_id, upload_id, kind, payload, status, progress, \
+         current_step, next_run_at, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, 'Queued', ?, ?) \
+         RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(scope.user_id())
+    .bind(upload_id)
+    .bind(kind.as_str())
+    .bind(payload)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// Claims the oldest job that is due, if any.
+pub(crate) async fn claim_next(ctx: &Ctx) -> Result<Option<ClaimedJob>> {
+    let now = ctx.now_text();
+    let row = sqlx::query_as::<_, ClaimedRow>(
+        "UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ?, \
+         started_at = COALESCE(started_at, ?), attempts = attempts + 1, \
+         progress = 0, current_step = 'Starting' \
+         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND next_run_at <= ? \
+                     ORDER BY next_run_at, id LIMIT 1) \
+         AND status = 'queued' \
+         RETURNING id, org_id, user_id, upload_id, kind, attempts",
+    )
+    .bind(owner_name(ctx))
+    .bind(&now)
+    .bind(&now)
+    .bind(&now)
+    .fetch_optional(&ctx.db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let kind = JobKind::parse(&row.kind).ok_or_else(|| {
+        Error::Internal(format!("job {} has an unknown kind '{}'", row.id, row.kind))
+    })?;
+    let job = ClaimedJob {
+        id: row.id,
+        org_id: row.org_id,
+        user_id: row.user_id,
+        upload_id: row.upload_id,
+        kind,
+        attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+    };
+    publish(ctx, &job, JobStatus::Running, 0, "Starting");
+    Ok(Some(job))
+}
+
+fn publish(ctx: &Ctx, job: &ClaimedJob, status: JobStatus, progress: u8, step: &str) {
+    // No subscriber is fine: the database row is the truth, events are a courtesy.
+    let _ = ctx.events.send(JobEvent {
+        job_id: job.id,
+        org_id: job.org_id,
+        status,
+        progress,
+        current_step: step.to_string(),
+    });
+}
+
+/// Stores and announces a step of a running job.
+pub(crate) async fn report(ctx: &Ctx, job: &ClaimedJob, progress: u8, step: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET progress = ?, current_step = ?, heartbeat_at = ? \
+         WHERE id = ? AND status = 'running'",
+    )
+    .bind(progress)
+    .bind(step)
+    .bind(ctx.now_text())
+    .bind(job.id)
+    .execute(&ctx.db)
+    .await?;
+    publish(ctx, job, JobStatus::Running, progress, step);
+    Ok(())
+}
+
+/// Refreshes the heartbeat and says whether someone asked the job to stop.
+pub(crate) async fn heartbeat(ctx: &Ctx, job: &ClaimedJob) -> Result<bool> {
+    let cancel: Option<bool> = sqlx::query_scalar(
+        "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running' \
+         RETURNING cancel_requested",
+    )
+    .bind(ctx.now_text())
+    .bind(job.id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    // A row that is no longer running was finished elsewhere: stop too.
+    Ok(cancel.unwrap_or(true))
+}
+
+async fn append_log(
+    tx: &mut Transaction<'_, Sqlite>,
+    job_id: i64,
+    entry: JobLogEntry,
+) -> Result<()> {
+    let log: String = sqlx::query_scalar("SELECT error_log FROM jobs WHERE id = ?")
+        .bind(job_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut entries: Vec<JobLogEntry> = serde_json::from_str(&log).unwrap_or_default();
+    entries.push(entry);
+    let text = serde_json::to_string(&entries)
+        .map_err(|e| Error::Internal(format!("could not write a job log: {e}")))?;
+    sqlx::query("UPDATE jobs SET error_log = ? WHERE id = ?")
+        .bind(text)
+        .bind(job_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn log_entry(ctx: &Ctx, job: &ClaimedJob, step: &str, error: &str) -> JobLogEntry {
+    JobLogEntry {
+        at: ctx.now_text(),
+        attempt: job.attempts,
+        step: step.to_string(),
+        error: error.to_string(),
+    }
+}
+
+/// Adds a warning to the log without changing the job's state (the soft time limit).
+pub(crate) async fn warn(ctx: &Ctx, job: &ClaimedJob, step: &str, message: &str) -> Result<()> {
+    let mut tx = ctx.write_tx().await?;
+    append_log(&mut tx, job.id, log_entry(ctx, job, step, message)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn set_upload_status(
+    tx: &mut Transaction<'_, Sqlite>,
+    job: &ClaimedJob,
+    status: &str,
+    now: &str,
+) -> Result<()> {
+    if let Some(upload_id) = job.upload_id {
+        sqlx::query("UPDATE uploads SET status = ?, updated_at = ? WHERE id = ? AND org_id = ?")
+            .bind(status)
+            .bind(now)
+            .bind(upload_id)
+            .bind(job.org_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Marks the upload being processed, at the start of a run.
+pub(crate) async fn mark_upload_processing(ctx: &Ctx, job: &ClaimedJob) -> Result<()> {
+    let mut tx = ctx.write_tx().await?;
+    set_upload_status(&mut tx, job, "processing", &ctx.now_text()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Fails the job for good, with the reason in its log.
+pub(crate) async fn fail(ctx: &Ctx, job: &ClaimedJob, step: &str, message: &str) -> Result<()> {
+    let now = ctx.now_text();
+    let mut tx = ctx.write_tx().await?;
+    append_log(&mut tx, job.id, log_entry(ctx, job, step, message)).await?;
+    sqlx::query(
+        "UPDATE jobs SET status = 'failed', error_message = ?, current_step = ?, \
+         completed_at = ?, owner = NULL WHERE id = ?",
+    )
+    .bind(message)
+    .bind(format!("Failed: {step}"))
+    .bind(&now)
+    .bind(job.id)
+    .execute(&mut *tx)
+    .await?;
+    set_upload_status(&mut tx, job, "failed", &now).await?;
+    tx.commit().await?;
+    let progress = current_progress(ctx, job.id).await.unwrap_or(0);
+    publish(
+        ctx,
+        job,
+        JobStatus::Failed,
+        progress,
+        &format!("Failed: {step}"),
+    );
+    Ok(())
+}
+
+async fn current_progress(ctx: &Ctx, job_id: i64) -> Result<u8> {
+    let progress: i64 = sqlx::query_scalar("SELECT progress FROM jobs WHERE id = ?")
+        .bind(job_id)
+        .fetch_one(&ctx.db)
+        .await?;
+    Ok(u8::try_from(progress).unwrap_or(0))
+}
+
+/// Puts the job back in the queue to run after `delay`, with the failure in its log.
+pub(crate) async fn retry_later(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+    step: &str,
+    message: &str,
+    delay: Duration,
+) -> Result<()> {
+    let next = ctx.clock.now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+    let mut tx = ctx.write_tx().await?;
+    append_log(&mut tx, job.id, log_entry(ctx, job, step, message)).await?;
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', next_run_at = ?, owner = NULL, progress = 0, \
+         current_step = ? WHERE id = ?",
+    )
+    .bind(to_db_time(next))
+    .bind(format!("Waiting to retry ({message})"))
+    .bind(job.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    publish(ctx, job, JobStatus::Queued, 0, "Waiting to retry");
+    Ok(())
+}
+
+/// Ends a job that was asked to stop.
+pub(crate) async fn mark_cancelled(ctx: &Ctx, job: &ClaimedJob) -> Result<()> {
+    let now = ctx.now_text();
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query(
+        "UPDATE jobs SET status = 'cancelled', current_step = 'Cancelled', completed_at = ?, \
+         owner = NULL WHERE id = ?",
+    )
+    .bind(&now)
+    .bind(job.id)
+    .execute(&mut *tx)
+    .await?;
+    set_upload_status(&mut tx, job, "failed", &now).await?;
+    tx.commit().await?;
+    publish(ctx, job, JobStatus::Cancelled, 0, "Cancelled");
+    Ok(())
+}
+
+/// Completes the job inside the transaction that stores its results, so that results and
+/// status commit together or not at all.
+pub(crate) async fn complete_in(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    job: &ClaimedJob,
+    result: &serde_json::Value,
+) -> Result<()> {
+    let now = ctx.now_text();
+    sqlx::query(
+        "UPDATE jobs SET status = 'completed', progress = 100, current_step = 'Done', \
+         result = ?, completed_at = ?, owner = NULL, error_message = NULL WHERE id = ?",
+    )
+    .bind(result.to_string())
+    .bind(&now)
+    .bind(job.id)
+    .execute(&mut **tx)
+    .await?;
+    set_upload_status(tx, job, "completed", &now).await?;
+    Ok(())
+}
+
+pub(crate) fn announce_completed(ctx: &Ctx, job: &ClaimedJob) {
+    publish(ctx, job, JobStatus::Completed, 100, "Done");
+}
+
+fn process_is_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // Signal 0 checks existence without touching the process.
+        let result = unsafe { libc::kill(pid, 0) };
+        result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Puts back in the queue every running job whose owner process is gone: one of this device
+/// whose pid no longer runs, or any whose heartbeat is stale. Returns how many.
+pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
+    let running: Vec<(i64, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT id, owner, heartbeat_at FROM jobs WHERE status = 'running'")
+            .fetch_all(&ctx.db)
+            .await?;
+    let now = ctx.clock.now();
+    let stale_before = now - chrono::Duration::from_std(STALE_HEARTBEAT).unwrap_or_default();
+    let me = std::process::id();
+    let mut recovered = 0;
+    for (id, owner, heartbeat) in running {
+        let owner_gone = match owner.as_deref().and_then(|o| o.split_once('@')) {
+            Some((pid, device)) if device == ctx.device => match pid.parse::<u32>() {
+                Ok(pid) => pid != me && !process_is_alive(pid),
+                Err(_) => true,
+            },
+            Some(_) => false,
+            None => true,
+        };
+        let stale = heartbeat
+            .as_deref()
+            .and_then(from_db_time)
+            .is_none_or(|at| at < stale_before);
+        if !(owner_gone || stale) {
+            continue;
+        }
+        let mut tx = ctx.write_tx().await?;
+        let moved = sqlx::query(
+            "UPDATE jobs SET status = 'queued', owner = NULL, progress = 0, \
+             current_step = 'Queued again after an interrupted run', next_run_at = ? \
+             WHERE id = ? AND status = 'running' AND owner IS ?",
+        )
+        .bind(ctx.now_text())
+        .bind(id)
+        .bind(&owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved == 1 {
+            append_log(
+                &mut tx,
+                id,
+                JobLogEntry {
+                    at: ctx.now_text(),
+                    attempt: 0,
+                    step: "recovery".into(),
+                    error: format!(
+                        "the process running it ({}) stopped; queued again",
+                        owner.as_deref().unwrap_or("unknown")
+                    ),
+                },
+            )
+            .await?;
+            recovered += 1;
+        }
+        tx.commit().await?;
+    }
+    if recovered > 0 {
+        ctx.wake.notify_waiters();
+    }
+    Ok(recovered)
+}
+
+/// A job as people see it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct JobView {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub progress: u8,
+    pub current_step: String,
+    pub file_name: Option<String>,
+    pub error_message: Option<String>,
+    pub error_log: Vec<JobLogEntry>,
+    pub attempts: u32,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub username: String,
+    #[ts(type = "number | null")]
+    pub estimate_id: Option<i64>,
+    pub can_cancel: bool,
+    pub can_retry: bool,
+}
+
+#[derive(FromRow)]
+struct JobRow {
+    id: i64,
+    user_id: i64,
+    kind: String,
+    status: String,
+    progress: i64,
+    current_step: String,
+    file_name: Option<String>,
+    error_message: Option<String>,
+    error_log: String,
+    attempts: i64,
+    created_at: String,
+    started_at: Option<String>,
+    completed_at: Option<String>,
+    username: String,
+    estimate_id: Option<i64>,
+}
+
+const VIEW_SELECT: &str = "SELECT j.id, j.user_id, j.kind, j.status, j.progress, j.current_step, \
+     COALESCE(u.original_name, json_extract(j.payload, '$.file_name')) AS file_name, j.error_message, j.error_log, j.attempts, j.created_at, \
+     j.started_at, j.completed_at, p.username, \
+     (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id \
+     FROM jobs j JOIN users p ON p.id = j.user_id LEFT JOIN uploads u ON u.id = j.upload_id";
+
+fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
+    let status = JobStatus::parse(&row.status).unwrap_or(JobStatus::Failed);
+    let own = row.user_id == scope.user_id();
+    let may_cancel = if own {
+        scope.also_permits(Action::JobCancelOwn)
+    } else {
+        scope.also_permits(Action::JobCancelAny)
+    };
+    JobView {
+        id: row.id,
+        kind: JobKind::parse(&row.kind).unwrap_or(JobKind::ParseEstimate),
+        status,
+        progress: u8::try_from(row.progress).unwrap_or(0),
+        current_step: row.current_step,
+        file_name: row.file_name,
+        error_message: row.error_message,
+        error_log: serde_json::from_str(&row.error_log).unwrap_or_default(),
+        attempts: u32::try_from(row.attempts).unwrap_or(0),
+        created_at: row.created_at,
+        started_at: row.started_at,
+        completed_at: row.completed_at,
+        username: row.username,
+        estimate_id: row.estimate_id,
+        can_cancel: may_cancel && !status.is_terminal(),
+        can_retry: scope.also_permits(Action::JobRetry)
+            && matches!(status, JobStatus::Failed | JobStatus::Cancelled),
+    }
+}
+
+/// The scope's jobs, newest first.
+pub async fn list(ctx: &Ctx, scope: &OrgScope, limit: u32) -> Result<Vec<JobView>> {
+    let rows = sqlx::query_as::<_, JobRow>(&format!(
+        "{VIEW_SELECT} WHERE j.org_id = ? ORDER BY j.id DESC LIMIT ?"
+    ))
+    .bind(scope.org_id())
+    .bind(limit)
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(rows.into_iter().map(|row| to_view(row, scope)).collect())
+}
+
+/// One of the scope's jobs; another org's job is "not found".
+pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<JobView> {
+    let row =
+        sqlx::query_as::<_, JobRow>(&format!("{VIEW_SELECT} WHERE j.id = ? AND j.org_id = ?"))
+            .bind(id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    match row {
+        Some(row) => Ok(to_view(row, scope)),
+        None => Err(scope.not_found(ctx, "job", id, "jobs").await),
+    }
+}
+
+/// Cancels a queued job at once, or asks a running one to stop. Who may cancel was checked by
+/// the caller against the job's owner.
+pub async fn request_cancel(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<()> {
+    let now = ctx.now_text();
+    let mut tx = ctx.write_tx().await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(id)
+            .bind(scope.org_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+    match status.as_deref().and_then(JobStatus::parse) {
+        Some(JobStatus::Queued) => {
+            sqlx::query(
+                "UPDATE jobs SET status = 'cancelled', current_step = 'Cancelled', \
+                 completed_at = ? WHERE id = ?",
+            )
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE uploads SET status = 'failed', updated_at = ? \
+                 WHERE id = (SELECT upload_id FROM jobs WHERE id = ?)",
+            )
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Some(JobStatus::Running) => {
+            sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Some(other) => {
+            return Err(Error::Precondition(format!(
+                "Job {id} is already {}; only queued or running jobs can be cancelled.",
+                other.as_str()
+            )))
+        }
+        None => return Err(scope.not_found(ctx, "job", id, "jobs").await),
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Queues a failed or cancelled job again, now.
+pub async fn requeue(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<()> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    match status.as_deref().and_then(JobStatus::parse) {
+        Some(JobStatus::Failed | JobStatus::Cancelled) => {
+            sqlx::query(
+                "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, \
+                 progress = 0, current_step = 'Queued', completed_at = NULL, \
+                 error_message = NULL WHERE id = ? AND org_id = ?",
+            )
+            .bind(ctx.now_text())
+            .bind(id)
+            .bind(scope.org_id())
+            .execute(&ctx.db)
+            .await?;
+            ctx.wake.notify_waiters();
+            Ok(())
+        }
+        Some(other) => Err(Error::Precondition(format!(
+            "Job {id} is {}; only failed or cancelled jobs can be retried.",
+            other.as_str()
+        ))),
+        None => Err(scope.not_found(ctx, "job", id, "jobs").await),
+    }
+}
+
+/// The owner of a job in the scope, to decide between "cancel own" and "cancel any".
+pub(crate) async fn job_owner(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<i64> {
+    let owner: Option<i64> =
+        sqlx::query_scalar("SELECT user_id FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    match owner {
+        Some(owner) => Ok(owner),
+        None => Err(scope.not_found(ctx, "job", id, "jobs").await),
+    }
+}

@@ -1,0 +1,400 @@
+//! Stored estimates: one per estimate sheet of a parsed workbook, with its items, headings and
+//! AE rows in sheet order, its footer and metadata, and the parse warnings that name its cells.
+//!
+//! Money and quantities are kept as exact decimal text; nothing is rounded on the way in or out.
+
+use serde::Serialize;
+use sqlx::{FromRow, Sqlite, Transaction};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::excel::model::{money_text, plain_text};
+use crate::excel::{EstimateSheet, ParsedWorkbook, Warning};
+use crate::tenancy::gate::OrgScope;
+use crate::Ctx;
+
+/// One line of the estimates list.
+#[derive(Debug, Clone, Serialize, FromRow, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EstimateSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub file_name: String,
+    pub sheet_name: String,
+    #[ts(type = "number")]
+    pub item_count: i64,
+    pub ecv: Option<String>,
+    pub grand_total: Option<String>,
+    #[ts(type = "number")]
+    pub warning_count: i64,
+    pub created_at: String,
+}
+
+/// One row of the items table: an item, a heading, or an AE (excess) row.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EstimateItemView {
+    pub row: u32,
+    pub sl_no: String,
+    pub description: String,
+    pub quantity: Option<String>,
+    pub unit: String,
+    pub rate: Option<String>,
+    pub amount: Option<String>,
+    pub heading: bool,
+    /// A warning concerns this row (an error value, a missing or disagreeing figure).
+    pub flagged: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FooterLine {
+    pub label: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct MetadataLine {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ParseWarning {
+    pub cell: String,
+    pub message: String,
+    /// The spreadsheet row the cell is on, to highlight it.
+    pub row: Option<u32>,
+}
+
+/// An estimate with everything the estimate view shows.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EstimateDetail {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub file_name: String,
+    pub sheet_name: String,
+    pub header_row: u32,
+    pub metadata: Vec<MetadataLine>,
+    pub items: Vec<EstimateItemView>,
+    pub footer: Vec<FooterLine>,
+    pub warnings: Vec<ParseWarning>,
+    pub created_at: String,
+}
+
+fn row_of(cell: &str) -> Option<u32> {
+    let reference = cell.rsplit('!').next()?;
+    let digits: String = reference.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+fn warnings_of_sheet(parsed: &ParsedWorkbook, sheet: &str) -> Vec<Warning> {
+    let prefix = format!("{sheet}!");
+    let quoted = format!("'{sheet}'!");
+    parsed
+        .warnings
+        .iter()
+        .filter(|w| w.cell.starts_with(&prefix) || w.cell.starts_with(&quoted))
+        .cloned()
+        .collect()
+}
+
+struct ItemRow {
+    row: u32,
+    kind: &'static str,
+    sl_no: Option<String>,
+    description: String,
+    quantity: Option<String>,
+    unit: Option<String>,
+    rate: Option<String>,
+    per_unit: Option<String>,
+    amount: Option<String>,
+    flagged: bool,
+}
+
+fn item_rows(sheet: &EstimateSheet) -> Vec<ItemRow> {
+    let mut rows: Vec<ItemRow> = Vec::new();
+    for item in &sheet.items {
+        rows.push(ItemRow {
+            row: item.row,
+            kind: "item",
+            sl_no: item.sl_no.clone(),
+            description: item.description.clone(),
+            quantity: item.quantity.map(plain_text),
+            unit: item.unit.clone(),
+            rate: item.rate.map(money_text),
+            per_unit: item.per_unit.clone(),
+            amount: item.amount.map(money_text),
+            flagged: !item.flags.is_empty(),
+        });
+    }
+    for heading in &sheet.headings {
+        rows.push(ItemRow {
+            row: heading.row,
+            kind: "heading",
+            sl_no: heading.sl_no.clone(),
+            description: heading.text.clone(),
+            quantity: None,
+            unit: None,
+            rate: None,
+            per_unit: None,
+            amount: None,
+            flagged: false,
+        });
+    }
+    for excess in &sheet.excess_rows {
+        rows.push(ItemRow {
+            row: excess.row,
+            kind: "excess",
+            sl_no: None,
+            description: excess.label.clone(),
+            quantity: excess.quantity.map(plain_text),
+            unit: None,
+            rate: excess.rate.map(money_text),
+            per_unit: None,
+            amount: excess.amount.map(money_text),
+            flagged: false,
+        });
+    }
+    rows.sort_by_key(|r| r.row);
+    rows
+}
+
+/// Stores every estimate sheet of a parsed workbook inside the job's transaction, and returns
+/// the new estimate ids.
+pub(crate) async fn insert_parsed(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &OrgScope,
+    job_id: i64,
+    upload_id: i64,
+    file_name: &str,
+    parsed: &ParsedWorkbook,
+) -> Result<Vec<i64>> {
+    let now = ctx.now_text();
+    let mut ids = Vec::new();
+    for sheet in &parsed.sheets {
+        let name = sheet
+            .metadata
+            .name_of_work
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("{file_name} — {}", sheet.name));
+        let warnings = warnings_of_sheet(parsed, &sheet.name);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO estimates (org_id, upload_id, job_id, name, file_name, sheet_name, \
+             header_row, item_count, ecv, grand_total, sheet_json, warnings_json, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(scope.org_id())
+        .bind(upload_id)
+        .bind(job_id)
+        .bind(&name)
+        .bind(file_name)
+        .bind(&sheet.name)
+        .bind(sheet.header_row)
+        .bind(i64::try_from(sheet.items.len()).unwrap_or(i64::MAX))
+        .bind(sheet.footer.ecv.map(money_text))
+        .bind(sheet.footer.grand_total.map(money_text))
+        .bind(to_json(sheet)?)
+        .bind(to_json(&warnings)?)
+        .bind(&now)
+        .fetch_one(&mut **tx)
+        .await?;
+        for (position, row) in item_rows(sheet).into_iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO estimate_items (estimate_id, org_id, position, row, kind, sl_no, \
+                 description, quantity, unit, rate, per_unit, amount, flagged) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(scope.org_id())
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(row.row)
+            .bind(row.kind)
+            .bind(row.sl_no)
+            .bind(row.description)
+            .bind(row.quantity)
+            .bind(row.unit)
+            .bind(row.rate)
+            .bind(row.per_unit)
+            .bind(row.amount)
+            .bind(row.flagged)
+            .execute(&mut **tx)
+            .await?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::Internal(format!("could not store an estimate: {e}")))
+}
+
+/// The scope's estimates, newest first.
+pub async fn list(ctx: &Ctx, scope: &OrgScope) -> Result<Vec<EstimateSummary>> {
+    Ok(sqlx::query_as::<_, EstimateSummary>(
+        "SELECT id, name, file_name, sheet_name, item_count, ecv, grand_total, \
+         json_array_length(warnings_json) AS warning_count, created_at \
+         FROM estimates WHERE org_id = ? ORDER BY id DESC",
+    )
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+#[derive(FromRow)]
+struct EstimateRow {
+    id: i64,
+    name: String,
+    file_name: String,
+    sheet_name: String,
+    header_row: i64,
+    sheet_json: String,
+    warnings_json: String,
+    created_at: String,
+}
+
+#[derive(FromRow)]
+struct StoredItemRow {
+    row: i64,
+    kind: String,
+    sl_no: Option<String>,
+    description: String,
+    quantity: Option<String>,
+    unit: Option<String>,
+    rate: Option<String>,
+    amount: Option<String>,
+    flagged: bool,
+}
+
+/// One of the scope's estimates; another org's is "not found".
+pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<EstimateDetail> {
+    let row = sqlx::query_as::<_, EstimateRow>(
+        "SELECT id, name, file_name, sheet_name, header_row, sheet_json, warnings_json, created_at \
+         FROM estimates WHERE id = ? AND org_id = ?",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    let Some(row) = row else {
+        return Err(scope.not_found(ctx, "estimate", id, "estimates").await);
+    };
+    let damaged = |e: serde_json::Error| Error::Internal(format!("estimate {id} is damaged: {e}"));
+    let sheet: EstimateSheet = serde_json::from_str(&row.sheet_json).map_err(damaged)?;
+    let warnings: Vec<Warning> = serde_json::from_str(&row.warnings_json).map_err(damaged)?;
+    let items = sqlx::query_as::<_, StoredItemRow>(
+        "SELECT row, kind, sl_no, description, quantity, unit, rate, amount, flagged \
+         FROM estimate_items WHERE estimate_id = ? AND org_id = ? ORDER BY position",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(EstimateDetail {
+        id: row.id,
+        name: row.name,
+        file_name: row.file_name,
+        sheet_name: row.sheet_name,
+        header_row: u32::try_from(row.header_row).unwrap_or(0),
+        metadata: metadata_lines(&sheet),
+        items: items
+            .into_iter()
+            .map(|item| EstimateItemView {
+                row: u32::try_from(item.row).unwrap_or(0),
+                sl_no: item.sl_no.unwrap_or_default(),
+                description: item.description,
+                quantity: item.quantity,
+                unit: item.unit.unwrap_or_default(),
+                rate: item.rate,
+                amount: item.amount,
+                heading: item.kind == "heading",
+                flagged: item.flagged,
+            })
+            .collect(),
+        footer: sheet
+            .footer
+            .rows
+            .iter()
+            .filter_map(|line| {
+                line.amount.map(|amount| FooterLine {
+                    label: line.label.clone(),
+                    amount: money_text(amount),
+                })
+            })
+            .collect(),
+        warnings: warnings
+            .into_iter()
+            .map(|w| ParseWarning {
+                row: row_of(&w.cell),
+                cell: w.cell,
+                message: w.message,
+            })
+            .collect(),
+        created_at: row.created_at,
+    })
+}
+
+fn metadata_lines(sheet: &EstimateSheet) -> Vec<MetadataLine> {
+    let m = &sheet.metadata;
+    let known = [
+        ("Name of the work", m.name_of_work.clone()),
+        ("Estimate amount", m.estimate_amount.map(money_text)),
+        (
+            "Ref. to Administrative sanction",
+            m.administrative_sanction.clone(),
+        ),
+        ("Ref. to Technical sanction", m.technical_sanction.clone()),
+        ("Ref. to Agreement", m.agreement.clone()),
+        ("Name of the Agency", m.agency.clone()),
+    ];
+    known
+        .into_iter()
+        .filter_map(|(label, value)| {
+            value.map(|value| MetadataLine {
+                label: label.to_string(),
+                value,
+            })
+        })
+        .chain(m.other.iter().map(|line| MetadataLine {
+            label: line.label.clone(),
+            value: line.value.clone(),
+        }))
+        .collect()
+}
+
+/// How many estimates the scope's org has.
+pub async fn count(ctx: &Ctx, scope: &OrgScope) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM estimates WHERE org_id = ?")
+            .bind(scope.org_id())
+            .fetch_one(&ctx.db)
+            .await?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::row_of;
+
+    #[test]
+    fn rows_come_from_cell_references() {
+        assert_eq!(row_of("Estimate!H12"), Some(12));
+        assert_eq!(row_of("'Abstract 2'!AB107"), Some(107));
+        assert_eq!(row_of("Estimate"), None);
+    }
+}

@@ -1,0 +1,202 @@
+//! Output files: what jobs produce under `outputs/{org_slug}/`, their records, exporting them
+//! (which counts a download), and the retention cleanup.
+//!
+//! A file is written atomically before its row is committed. Cleanup removes the file first
+//! and the row second: a crash in between leaves a row whose file is gone, which the next
+//! cleanup finishes, never a file that no row remembers (the legacy app leaked those).
+
+use std::path::Path;
+
+use serde::Serialize;
+use sqlx::{FromRow, Sqlite, Transaction};
+use ts_rs::TS;
+
+use crate::clock::to_db_time;
+use crate::error::{Error, Result};
+use crate::store::files::{copy_atomic, outputs_dir, sha256_bytes, write_atomic};
+use crate::tenancy::gate::OrgScope;
+use crate::Ctx;
+
+/// A file a job produced, as the outputs list shows it.
+#[derive(Debug, Clone, Serialize, FromRow, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OutputView {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub job_id: i64,
+    pub filename: String,
+    #[ts(type = "\"json\" | \"pdf\" | \"xlsx\"")]
+    pub kind: String,
+    #[ts(type = "number")]
+    pub size: i64,
+    pub sha256: String,
+    pub inputs_sha256: String,
+    #[ts(type = "number")]
+    pub download_count: i64,
+    pub last_downloaded: Option<String>,
+    pub created_at: String,
+}
+
+/// A file written to disk and waiting for its row.
+pub(crate) struct WrittenOutput {
+    pub filename: String,
+    pub kind: &'static str,
+    pub relative_path: String,
+    pub size: i64,
+    pub sha256: String,
+    pub inputs_sha256: String,
+}
+
+/// Writes one output of a job atomically. Its name is derived from the job, so a re-run after a
+/// crash rewrites the same file rather than adding one.
+pub(crate) fn write(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    filename: &str,
+    kind: &'static str,
+    bytes: &[u8],
+    inputs_sha256: &str,
+) -> Result<WrittenOutput> {
+    let target = outputs_dir(&ctx.data_dir, scope.org_slug()).join(filename);
+    write_atomic(&target, bytes)?;
+    Ok(WrittenOutput {
+        filename: filename.to_string(),
+        kind,
+        relative_path: Path::new("outputs")
+            .join(scope.org_slug())
+            .join(filename)
+            .to_string_lossy()
+            .into_owned(),
+        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        sha256: sha256_bytes(bytes),
+        inputs_sha256: inputs_sha256.to_string(),
+    })
+}
+
+/// Records a written output inside the job's transaction.
+pub(crate) async fn record(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &OrgScope,
+    job_id: i64,
+    output: &WrittenOutput,
+) -> Result<i64> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, size, \
+         sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (job_id, filename) DO UPDATE SET size = excluded.size, \
+         sha256 = excluded.sha256, inputs_sha256 = excluded.inputs_sha256 RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(scope.user_id())
+    .bind(job_id)
+    .bind(&output.filename)
+    .bind(output.kind)
+    .bind(&output.relative_path)
+    .bind(output.size)
+    .bind(&output.sha256)
+    .bind(&output.inputs_sha256)
+    .bind(ctx.now_text())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+const VIEW_COLUMNS: &str = "id, job_id, filename, kind, size, sha256, inputs_sha256, \
+     download_count, last_downloaded, created_at";
+
+/// The scope's outputs, newest first, optionally of one job.
+pub async fn list(ctx: &Ctx, scope: &OrgScope, job_id: Option<i64>) -> Result<Vec<OutputView>> {
+    Ok(sqlx::query_as::<_, OutputView>(&format!(
+        "SELECT {VIEW_COLUMNS} FROM output_files WHERE org_id = ? AND (? IS NULL OR job_id = ?) \
+         ORDER BY id DESC"
+    ))
+    .bind(scope.org_id())
+    .bind(job_id)
+    .bind(job_id)
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+/// Copies an output to `destination` (a file path, or a folder to put it in) and counts the
+/// download. Returns where it was written.
+pub async fn export(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    id: i64,
+    destination: &Path,
+) -> Result<std::path::PathBuf> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT filename, stored_path FROM output_files WHERE id = ? AND org_id = ?",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    let Some((filename, stored_path)) = row else {
+        return Err(scope.not_found(ctx, "output", id, "output_files").await);
+    };
+    let source = ctx.data_dir.join(stored_path);
+    if !source.exists() {
+        return Err(Error::NotFound(format!(
+            "The file of output {id} ({filename}) is missing from the data folder. Run the job \
+             again to recreate it."
+        )));
+    }
+    let target = if destination.is_dir() {
+        destination.join(&filename)
+    } else {
+        destination.to_path_buf()
+    };
+    copy_atomic(&source, &target)?;
+    sqlx::query(
+        "UPDATE output_files SET download_count = download_count + 1, last_downloaded = ? \
+         WHERE id = ?",
+    )
+    .bind(ctx.now_text())
+    .bind(id)
+    .execute(&ctx.db)
+    .await?;
+    Ok(target)
+}
+
+/// What a cleanup removed.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CleanupReport {
+    pub removed_files: u32,
+    pub removed_rows: u32,
+}
+
+/// Removes the scope's outputs that were never downloaded and are older than `days`.
+pub async fn cleanup(ctx: &Ctx, scope: &OrgScope, days: u32) -> Result<CleanupReport> {
+    let cutoff = to_db_time(ctx.clock.now() - chrono::Duration::days(i64::from(days)));
+    let candidates: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, stored_path FROM output_files \
+         WHERE org_id = ? AND download_count = 0 AND created_at < ?",
+    )
+    .bind(scope.org_id())
+    .bind(cutoff)
+    .fetch_all(&ctx.db)
+    .await?;
+    let mut report = CleanupReport::default();
+    for (id, stored_path) in candidates {
+        match std::fs::remove_file(ctx.data_dir.join(&stored_path)) {
+            Ok(()) => report.removed_files += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::io(format!("Could not remove {stored_path}"), e));
+            }
+        }
+        sqlx::query("DELETE FROM output_files WHERE id = ? AND org_id = ?")
+            .bind(id)
+            .bind(scope.org_id())
+            .execute(&ctx.db)
+            .await?;
+        report.removed_rows += 1;
+    }
+    Ok(report)
+}
