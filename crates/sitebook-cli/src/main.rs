@@ -4,6 +4,7 @@
 //! result, as a table for people or as JSON with `--json`. It holds no rules of its own.
 //! Exit codes: 0 success, 2 usage, 3 denied, 4 not found, 1 anything else.
 
+mod ingest;
 mod output;
 mod secrets;
 
@@ -66,6 +67,19 @@ enum Command {
     /// The audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Estimates: parse a workbook without storing it, or list and show stored ones
+    #[command(subcommand)]
+    Estimate(ingest::EstimateCommand),
+    /// Upload estimate workbooks into the active organization and queue their parsing
+    Upload(ingest::UploadArgs),
+    /// Background jobs of the active organization
+    #[command(subcommand)]
+    Jobs(ingest::JobsCommand),
+    /// Run the job workers in the foreground (the desktop app runs the same pool itself)
+    Worker(ingest::WorkerArgs),
+    /// Files produced by jobs
+    #[command(subcommand)]
+    Outputs(ingest::OutputsCommand),
 }
 
 #[derive(Subcommand)]
@@ -231,6 +245,8 @@ struct UsageError(String);
 enum Failure {
     Usage(UsageError),
     Core(Error),
+    /// Already reported in full; exit with this code.
+    Reported(u8),
 }
 
 impl From<Error> for Failure {
@@ -246,6 +262,12 @@ impl From<UsageError> for Failure {
 }
 
 fn main() -> ExitCode {
+    // The same binary parses untrusted workbooks in a child process of itself.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(sitebook_core::jobs::worker_process::WORKER_ARG) {
+        let code = sitebook_core::jobs::worker_process::run_worker_main(&args[2..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     let printer = Printer::new(cli.json);
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -268,6 +290,7 @@ fn main() -> ExitCode {
             printer.error(error.code(), &error.to_string());
             ExitCode::from(exit_code(&error))
         }
+        Err(Failure::Reported(code)) => ExitCode::from(code),
     }
 }
 
@@ -285,7 +308,13 @@ fn exit_code(error: &Error) -> u8 {
 
 async fn open(cli: &Cli) -> Result<Sitebook, Failure> {
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
-    Ok(Sitebook::open(OpenOptions::new(data_dir)).await?)
+    let mut options = OpenOptions::new(data_dir);
+    // Only the end-to-end tests set this: it slows the parse worker down so that a job can be
+    // caught running (to kill the process mid-job, or to cancel it).
+    if let Ok(millis) = std::env::var("SITEBOOK_TEST_WORKER_DELAY_MS") {
+        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), millis];
+    }
+    Ok(Sitebook::open(options).await?)
 }
 
 /// Signs in as `--user`, entering `--org` for this command if given.
@@ -300,7 +329,14 @@ async fn sign_in(cli: &Cli, core: &Sitebook) -> Result<Session, Failure> {
 }
 
 async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
+    // The stateless parse needs no database and no organization.
+    if let Command::Estimate(ingest::EstimateCommand::Parse { file }) = &cli.command {
+        return ingest::parse_file(file, out).await;
+    }
     let core = open(&cli).await?;
+    if let Command::Worker(args) = &cli.command {
+        return ingest::worker(&core, args, out).await;
+    }
     match &cli.command {
         Command::Init { full_name } => {
             let username = cli.user.as_deref().ok_or_else(|| {
@@ -401,6 +437,23 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                 }
             }
         }
+        Command::Estimate(command) => {
+            let session = sign_in(&cli, &core).await?;
+            ingest::estimate(&core, &session, command, out).await?;
+        }
+        Command::Upload(args) => {
+            let session = sign_in(&cli, &core).await?;
+            ingest::upload(&core, &session, args, out).await?;
+        }
+        Command::Jobs(command) => {
+            let session = sign_in(&cli, &core).await?;
+            ingest::jobs(&core, &session, command, out).await?;
+        }
+        Command::Outputs(command) => {
+            let session = sign_in(&cli, &core).await?;
+            ingest::outputs(&core, &session, command, out).await?;
+        }
+        Command::Worker(_) => unreachable!("handled before signing in"),
     }
     Ok(())
 }

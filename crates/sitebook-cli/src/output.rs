@@ -20,7 +20,11 @@ impl Printer {
         Self { json }
     }
 
-    fn json<T: Serialize + ?Sized>(&self, value: &T) {
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(text) => println!("{text}"),
             Err(error) => eprintln!("error: could not write JSON: {error}"),
@@ -202,7 +206,7 @@ impl Printer {
     }
 }
 
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {

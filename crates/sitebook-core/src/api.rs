@@ -456,6 +456,12 @@ impl Sitebook {
         crate::jobs::cleanup::all_orgs(&self.ctx, days).await
     }
 
+    /// Jobs still to do for this process's workers: queued ones, and running ones it owns.
+    /// A device-level count for `sitebook worker --exit-when-idle`, like the claim itself.
+    pub async fn unfinished_jobs(&self) -> Result<i64> {
+        queue::unfinished_here(&self.ctx).await
+    }
+
     /// Puts back in the queue jobs whose process died (also done when workers start).
     pub async fn recover_interrupted_jobs(&self) -> Result<u64> {
         queue::recover_orphans(&self.ctx).await

@@ -399,6 +399,16 @@ pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
     Ok(recovered)
 }
 
+/// Queued jobs, plus running jobs this process owns.
+pub(crate) async fn unfinished_here(ctx: &Ctx) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE status = 'queued' OR (status = 'running' AND owner = ?)",
+    )
+    .bind(owner_name(ctx))
+    .fetch_one(&ctx.db)
+    .await?)
+}
+
 /// A job as people see it.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -1,0 +1,502 @@
+//! The ingestion commands: `estimate`, `upload`, `jobs`, `worker` and `outputs`. Progress is
+//! drawn with indicatif on a terminal and written as one line per job otherwise.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use sitebook_core::jobs::queue::JobView;
+use sitebook_core::jobs::worker_process::parse_isolated;
+use sitebook_core::jobs::{JobSettings, JobStatus};
+use sitebook_core::tenancy::session::Session;
+use sitebook_core::{Error, Sitebook};
+
+use crate::output::{print_table, Printer};
+use crate::Failure;
+
+#[derive(Subcommand)]
+pub enum EstimateCommand {
+    /// Parse a workbook and print the estimate, storing nothing (no database, no org)
+    Parse {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Estimates of the active organization
+    List,
+    /// One estimate: items, totals and parse warnings
+    Show {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+}
+
+#[derive(Args)]
+pub struct UploadArgs {
+    /// Workbooks (.xlsx, .xlsm, .xls, .ods)
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Parse them now, in this process, and wait until every job has finished
+    #[arg(long)]
+    wait: bool,
+}
+
+#[derive(Subcommand)]
+pub enum JobsCommand {
+    /// Jobs of the active organization, newest first
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// One job, with its error log
+    Show {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+    /// Cancel a queued or running job
+    Cancel {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+    /// Queue a failed or cancelled job again
+    Retry {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+    /// Wait until a job has finished (exit 1 if it failed or was cancelled)
+    Wait {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+}
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// How many jobs to run at once [default: the number of cores]
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Stop once no job is left to run
+    #[arg(long)]
+    exit_when_idle: bool,
+}
+
+#[derive(Subcommand)]
+pub enum OutputsCommand {
+    /// Output files of the active organization
+    List {
+        /// Only the outputs of this job
+        #[arg(long, value_name = "ID")]
+        job: Option<i64>,
+    },
+    /// Copy an output file out (a file path, or a folder to put it in); counts a download
+    Export {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[arg(value_name = "DEST")]
+        destination: PathBuf,
+    },
+    /// Remove outputs never downloaded and older than N days, files and records (admin)
+    Cleanup {
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+}
+
+/// `sitebook estimate parse FILE`: the parse runs in a worker process, as uploads do.
+pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Failure> {
+    let name = file.display().to_string();
+    let parsed = parse_isolated(&JobSettings::default(), file, &name)
+        .await
+        .map_err(|(code, message)| {
+            out.error(&code, &message);
+            Failure::Reported(1)
+        })?;
+    if out.is_json() {
+        out.json(&parsed);
+        return Ok(());
+    }
+    for sheet in &parsed.sheets {
+        println!(
+            "{}: {} items from row {} (header on row {})",
+            sheet.name,
+            sheet.items.len(),
+            sheet.items.first().map_or(0, |i| i.row),
+            sheet.header_row
+        );
+        if let Some(name) = &sheet.metadata.name_of_work {
+            println!("  Name of the work: {name}");
+        }
+        for line in &sheet.footer.rows {
+            if let Some(amount) = line.amount {
+                println!(
+                    "  {:<45} {:>16}",
+                    line.label,
+                    sitebook_core::domain::money::format_indian(amount)
+                );
+            }
+        }
+    }
+    if !parsed.warnings.is_empty() {
+        println!("{} warnings:", parsed.warnings.len());
+        for warning in &parsed.warnings {
+            println!("  {:<14} {}", warning.cell, warning.message);
+        }
+    }
+    Ok(())
+}
+
+pub async fn estimate(
+    core: &Sitebook,
+    session: &Session,
+    command: &EstimateCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    match command {
+        EstimateCommand::Parse { .. } => unreachable!("handled without a session"),
+        EstimateCommand::List => {
+            let estimates = core.estimates_list(session).await?;
+            if out.is_json() {
+                out.json(&estimates);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = estimates
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.id.to_string(),
+                        e.name.clone(),
+                        e.file_name.clone(),
+                        e.item_count.to_string(),
+                        e.ecv.clone().unwrap_or_default(),
+                        e.grand_total.clone().unwrap_or_default(),
+                        e.warning_count.to_string(),
+                    ]
+                })
+                .collect();
+            print_table(
+                &[
+                    "ID",
+                    "NAME",
+                    "FILE",
+                    "ITEMS",
+                    "ECV",
+                    "GRAND TOTAL",
+                    "WARNINGS",
+                ],
+                &rows,
+            );
+        }
+        EstimateCommand::Show { id } => {
+            let detail = core.estimate_show(session, *id).await?;
+            if out.is_json() {
+                out.json(&detail);
+                return Ok(());
+            }
+            println!(
+                "{} ({}, sheet {})",
+                detail.name, detail.file_name, detail.sheet_name
+            );
+            for line in &detail.metadata {
+                println!("  {}: {}", line.label, line.value);
+            }
+            let rows: Vec<Vec<String>> = detail
+                .items
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.row.to_string(),
+                        i.sl_no.clone(),
+                        if i.flagged {
+                            format!("! {}", i.description)
+                        } else {
+                            i.description.clone()
+                        },
+                        i.quantity.clone().unwrap_or_default(),
+                        i.unit.clone(),
+                        i.rate.clone().unwrap_or_default(),
+                        i.amount.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print_table(
+                &["ROW", "SL", "DESCRIPTION", "QTY", "UNIT", "RATE", "AMOUNT"],
+                &rows,
+            );
+            for line in &detail.footer {
+                println!("  {:<45} {:>16}", line.label, line.amount);
+            }
+            for warning in &detail.warnings {
+                println!("warning {:<14} {}", warning.cell, warning.message);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn finished_line(job: &JobView) -> String {
+    let file = job.file_name.as_deref().unwrap_or("-");
+    match job.status {
+        JobStatus::Completed => match job.estimate_id {
+            Some(estimate) => format!("job {} completed: {file} -> estimate {estimate}", job.id),
+            None => format!("job {} completed: {file}", job.id),
+        },
+        JobStatus::Failed => format!(
+            "job {} failed: {}",
+            job.id,
+            job.error_message.as_deref().unwrap_or("no reason recorded")
+        ),
+        other => format!("job {} {}: {file}", job.id, other.as_str()),
+    }
+}
+
+pub async fn upload(
+    core: &Sitebook,
+    session: &Session,
+    args: &UploadArgs,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let pool = if args.wait {
+        Some(core.start_workers(None).await?)
+    } else {
+        None
+    };
+    let outcomes = core.upload(session, &args.files).await?;
+    let interactive = std::io::stderr().is_terminal() && !out.is_json();
+    if !out.is_json() {
+        for outcome in &outcomes {
+            match (&outcome.error, outcome.duplicate, outcome.job_id) {
+                (Some(error), _, job) => eprintln!(
+                    "refused {}{}: {}",
+                    outcome.file_name,
+                    job.map(|j| format!(" (job {j})")).unwrap_or_default(),
+                    error.message
+                ),
+                (None, true, Some(job)) => println!(
+                    "{} was already uploaded to this organization (job {job}); nothing new was stored.",
+                    outcome.file_name
+                ),
+                (None, _, Some(job)) => println!("job {job} queued: {}", outcome.file_name),
+                (None, _, None) => println!("{}: nothing to do", outcome.file_name),
+            }
+        }
+    }
+    let mut failed = outcomes.iter().any(|o| o.error.is_some());
+    if let Some(pool) = pool {
+        let bars = MultiProgress::new();
+        let style = ProgressStyle::with_template("{prefix:>4} [{bar:30}] {pos:>3}% {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let waits = outcomes
+            .iter()
+            .filter(|o| o.error.is_none() && !o.duplicate)
+            .filter_map(|o| o.job_id.map(|job| (job, o.file_name.clone())))
+            .map(|(job, file)| {
+                let bar = interactive.then(|| {
+                    let bar = bars.add(ProgressBar::new(100));
+                    bar.set_style(style.clone());
+                    bar.set_prefix(job.to_string());
+                    bar.set_message(file.clone());
+                    bar
+                });
+                async move {
+                    let result = core
+                        .job_wait(session, job, |view| {
+                            if let Some(bar) = &bar {
+                                bar.set_position(u64::from(view.progress));
+                                bar.set_message(format!("{file}: {}", view.current_step));
+                            }
+                        })
+                        .await;
+                    if let Some(bar) = &bar {
+                        bar.finish();
+                    }
+                    result
+                }
+            });
+        let finished = futures::future::join_all(waits).await;
+        pool.shutdown().await;
+        let mut views = Vec::new();
+        for result in finished {
+            let view = result?;
+            failed |= view.status != JobStatus::Completed;
+            views.push(view);
+        }
+        if out.is_json() {
+            out.json(&serde_json::json!({ "uploads": outcomes, "jobs": views }));
+        } else {
+            for view in &views {
+                println!("{}", finished_line(view));
+            }
+        }
+    } else if out.is_json() {
+        out.json(&outcomes);
+    }
+    if failed {
+        return Err(Failure::Reported(1));
+    }
+    Ok(())
+}
+
+fn print_job(job: &JobView) {
+    println!(
+        "job {} ({}): {}",
+        job.id,
+        job.kind.as_str(),
+        job.status.as_str()
+    );
+    println!("  file      {}", job.file_name.as_deref().unwrap_or("-"));
+    println!("  progress  {}% {}", job.progress, job.current_step);
+    println!("  by        {}", job.username);
+    println!("  attempts  {}", job.attempts);
+    println!("  created   {}", job.created_at);
+    if let Some(estimate) = job.estimate_id {
+        println!("  estimate  {estimate}");
+    }
+    if let Some(error) = &job.error_message {
+        println!("  error     {error}");
+    }
+    for entry in &job.error_log {
+        println!(
+            "  log       {} attempt {} [{}] {}",
+            entry.at, entry.attempt, entry.step, entry.error
+        );
+    }
+}
+
+pub async fn jobs(
+    core: &Sitebook,
+    session: &Session,
+    command: &JobsCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let job = match command {
+        JobsCommand::List { limit } => {
+            let jobs = core.jobs_list(session, *limit).await?;
+            if out.is_json() {
+                out.json(&jobs);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = jobs
+                .iter()
+                .map(|j| {
+                    vec![
+                        j.id.to_string(),
+                        j.kind.as_str().to_string(),
+                        j.status.as_str().to_string(),
+                        format!("{}%", j.progress),
+                        j.current_step.clone(),
+                        j.file_name.clone().unwrap_or_default(),
+                        j.username.clone(),
+                    ]
+                })
+                .collect();
+            print_table(
+                &["ID", "KIND", "STATUS", "DONE", "STEP", "FILE", "BY"],
+                &rows,
+            );
+            return Ok(());
+        }
+        JobsCommand::Show { id } => core.job_show(session, *id).await?,
+        JobsCommand::Cancel { id } => core.job_cancel(session, *id).await?,
+        JobsCommand::Retry { id } => core.job_retry(session, *id).await?,
+        JobsCommand::Wait { id } => {
+            let job = core.job_wait(session, *id, |_| {}).await?;
+            if out.is_json() {
+                out.json(&job);
+            } else {
+                println!("{}", finished_line(&job));
+            }
+            return match job.status {
+                JobStatus::Completed => Ok(()),
+                _ => Err(Failure::Reported(1)),
+            };
+        }
+    };
+    if out.is_json() {
+        out.json(&job);
+    } else {
+        print_job(&job);
+    }
+    Ok(())
+}
+
+pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result<(), Failure> {
+    let pool = core.start_workers(args.workers).await?;
+    if !out.is_json() {
+        eprintln!(
+            "Running jobs from {} ({}). Press Ctrl-C to stop.",
+            core.data_dir().display(),
+            if args.exit_when_idle {
+                "until none is left"
+            } else {
+                "until stopped"
+            }
+        );
+    }
+    if args.exit_when_idle {
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if core.unfinished_jobs().await? == 0 {
+                break;
+            }
+        }
+    } else {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")))?;
+    }
+    pool.shutdown().await;
+    Ok(())
+}
+
+pub async fn outputs(
+    core: &Sitebook,
+    session: &Session,
+    command: &OutputsCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    match command {
+        OutputsCommand::List { job } => {
+            let outputs = core.outputs_list(session, *job).await?;
+            if out.is_json() {
+                out.json(&outputs);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = outputs
+                .iter()
+                .map(|o| {
+                    vec![
+                        o.id.to_string(),
+                        o.job_id.to_string(),
+                        o.kind.clone(),
+                        o.filename.clone(),
+                        o.size.to_string(),
+                        o.download_count.to_string(),
+                        o.created_at.clone(),
+                    ]
+                })
+                .collect();
+            print_table(
+                &["ID", "JOB", "KIND", "FILE", "BYTES", "DOWNLOADS", "CREATED"],
+                &rows,
+            );
+        }
+        OutputsCommand::Export { id, destination } => {
+            let written = core.output_export(session, *id, destination).await?;
+            out.done(&format!("Wrote {}.", written.display()));
+        }
+        OutputsCommand::Cleanup { days } => {
+            let report = core.outputs_cleanup(session, *days).await?;
+            if out.is_json() {
+                out.json(&report);
+            } else {
+                println!(
+                    "Removed {} files and {} records of outputs older than {days} days that were never downloaded.",
+                    report.removed_files, report.removed_rows
+                );
+            }
+        }
+    }
+    Ok(())
+}

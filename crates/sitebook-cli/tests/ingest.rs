@@ -1,0 +1,245 @@
+//! The ingestion commands of the real binary: the stateless parse and its JSON shape, uploads
+//! with and without waiting, and a worker killed in the middle of a job.
+
+use std::process::{Command as Process, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const PASSWORD: &str = "ingest-pass-1";
+
+fn fixture_workbook() -> String {
+    format!(
+        "{}/../sitebook-core/tests/fixtures/estimate.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+struct Device {
+    dir: TempDir,
+}
+
+impl Device {
+    fn new() -> Self {
+        let device = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        device.run(&["init", "--name", "Root Admin"]).success();
+        device
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::cargo_bin("sitebook").unwrap();
+        command
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(["--user", "root"])
+            .env("SITEBOOK_PASSWORD", PASSWORD)
+            .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
+            .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.command().args(args).assert()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let output = self.run(args).success().get_output().stdout.clone();
+        serde_json::from_slice(&output).expect("JSON")
+    }
+}
+
+#[test]
+fn estimate_parse_prints_the_documented_json_shape() {
+    let assert = Command::cargo_bin("sitebook")
+        .unwrap()
+        .args(["estimate", "parse", &fixture_workbook(), "--json"])
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert!(json["file"].as_str().unwrap().ends_with("estimate.xlsx"));
+    let sheet = &json["sheets"][0];
+    assert_eq!(sheet["name"], "Estimate");
+    assert_eq!(sheet["header_row"], 6);
+    let item = &sheet["items"][0];
+    for field in ["sl_no", "description", "quantity", "unit", "rate", "amount"] {
+        assert!(item[field].is_string(), "{field} is a string: {item}");
+    }
+    assert_eq!(
+        item["row"], 9,
+        "rows are numbered from 1 as in the spreadsheet"
+    );
+    assert_eq!(sheet["footer"]["ecv"], "100000.00");
+    assert_eq!(sheet["footer"]["grand_total"], "130000.00");
+    assert!(sheet["metadata"]["name_of_work"]
+        .as_str()
+        .unwrap()
+        .contains("Gandhi Nagar"));
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| w["cell"] == "Estimate!H12"));
+    assert!(warnings.iter().all(|w| w["message"].is_string()));
+}
+
+#[test]
+fn estimate_parse_of_a_bad_file_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("prices.xlsx");
+    std::fs::write(&fake, "sl,qty\n1,2\n").unwrap();
+    let assert = Command::cargo_bin("sitebook")
+        .unwrap()
+        .args(["estimate", "parse"])
+        .arg(&fake)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("prices.xlsx"))
+        .stderr(predicate::str::contains("panicked").not());
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn upload_and_wait_reports_one_line_per_job() {
+    let device = Device::new();
+    let bad = device.dir.path().join("notes.xlsx");
+    std::fs::write(&bad, "just text").unwrap();
+    let assert = device
+        .run(&[
+            "upload",
+            &fixture_workbook(),
+            bad.to_str().unwrap(),
+            "--wait",
+        ])
+        .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("completed: estimate.xlsx -> estimate"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("failed: notes.xlsx is not a spreadsheet workbook"),
+        "{stdout}"
+    );
+
+    let estimates = device.json(&["estimate", "list", "--json"]);
+    assert_eq!(
+        estimates.as_array().unwrap().len(),
+        2,
+        "Estimate and Errors sheets"
+    );
+    let id = estimates[0]["id"].as_i64().unwrap();
+    device
+        .run(&["estimate", "show", &id.to_string()])
+        .success()
+        .stdout(predicate::str::contains("warning"));
+
+    // A second upload of the same content is a duplicate.
+    device
+        .run(&["upload", &fixture_workbook()])
+        .success()
+        .stdout(predicate::str::contains("already uploaded"));
+
+    // Exporting counts a download; cleanup is for admins and above.
+    let outputs = device.json(&["outputs", "list", "--json"]);
+    let output = outputs[0]["id"].as_i64().unwrap().to_string();
+    let dest = device.dir.path().join("exported.json");
+    device
+        .run(&["outputs", "export", &output, dest.to_str().unwrap()])
+        .success();
+    assert!(dest.exists());
+    assert_eq!(
+        device.json(&["outputs", "list", "--json"])[0]["downloadCount"],
+        1
+    );
+    device
+        .run(&["outputs", "cleanup", "--days", "30"])
+        .success()
+        .stdout(predicate::str::contains("Removed 0 files"));
+}
+
+#[test]
+fn a_worker_killed_mid_job_is_finished_exactly_once_by_the_next_one() {
+    let device = Device::new();
+    device
+        .run(&["upload", &fixture_workbook()])
+        .success()
+        .stdout(predicate::str::contains("job 1 queued"));
+
+    // A slow worker, killed while it holds the job.
+    let mut slow = Process::new(env!("CARGO_BIN_EXE_sitebook"))
+        .arg("--data-dir")
+        .arg(device.dir.path())
+        .args(["worker", "--workers", "1"])
+        .env("SITEBOOK_TEST_WORKER_DELAY_MS", "30000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = false;
+    for _ in 0..300 {
+        if device.json(&["jobs", "show", "1", "--json"])["status"] == "running" {
+            running = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(running, "the slow worker picked the job up");
+    slow.kill().unwrap();
+    slow.wait().unwrap();
+    assert_eq!(
+        device.json(&["jobs", "show", "1", "--json"])["status"],
+        "running"
+    );
+
+    // The next worker queues it again and completes it.
+    device.run(&["worker", "--exit-when-idle"]).success();
+    let job = device.json(&["jobs", "show", "1", "--json"]);
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["attempts"], 2);
+    assert!(job["errorLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|entry| entry["step"] == "recovery"));
+    assert_eq!(
+        device
+            .json(&["estimate", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        device
+            .json(&["outputs", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn jobs_cancel_retry_and_wait() {
+    let device = Device::new();
+    device.run(&["upload", &fixture_workbook()]).success();
+    device
+        .run(&["jobs", "cancel", "1"])
+        .success()
+        .stdout(predicate::str::contains("cancelled"));
+    device
+        .run(&["jobs", "cancel", "1"])
+        .code(1)
+        .stderr(predicate::str::contains("already cancelled"));
+    device.run(&["jobs", "wait", "1"]).code(1);
+    device.run(&["jobs", "retry", "1"]).success();
+    device.run(&["worker", "--exit-when-idle"]).success();
+    device
+        .run(&["jobs", "wait", "1"])
+        .success()
+        .stdout(predicate::str::contains("completed"));
+    device.run(&["jobs", "show", "999"]).code(4);
+}
