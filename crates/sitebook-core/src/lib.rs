@@ -12,8 +12,10 @@ pub mod error;
 pub mod excel;
 pub mod jobs;
 pub mod logging;
+pub mod pdf;
 pub mod store;
 pub mod tenancy;
+pub mod xlsx;
 
 pub use api::Sitebook;
 pub use error::{ApiError, Error, Result};

@@ -1,0 +1,156 @@
+//! Parsing speed and memory on the sizes the ingestion issue names: a 10,000-item estimate
+//! (target ≤ 150 ms, peak RSS ≤ 100 MB) and a zip bomb (rejected within 1 s, RSS ≤ 200 MB).
+//!
+//! Time is measured in-process by criterion. Memory is the peak RSS of the real parse worker
+//! process (`sitebook-parse-worker`, the same code uploads use), read with getrusage after it
+//! exits. The workbooks are written to `target/bench-workbooks/` so that the openpyxl script
+//! (`benches/openpyxl_parse.py`) reads the very same files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rust_xlsxwriter::{Formula, Workbook};
+use sitebook_core::excel::{parse_estimate_bytes, Limits};
+
+const ITEMS: u32 = 10_000;
+
+fn large_estimate() -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
+    sheet.write_string(0, 0, "ESTIMATE").unwrap();
+    sheet
+        .write_string(
+            1,
+            0,
+            "Name of the work : Resurfacing of district roads, 10,000 items",
+        )
+        .unwrap();
+    for (col, header) in [
+        "Sl.No",
+        "Quantity",
+        "",
+        "Item Description",
+        "Rate",
+        "Per",
+        "",
+        "Amount",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(2, col as u16, *header).unwrap();
+    }
+    for i in 0..ITEMS {
+        let row = 3 + i;
+        let quantity = f64::from(i % 97 + 1) * 1.25;
+        let rate = f64::from(i % 389 + 10) * 10.5;
+        sheet.write_number(row, 0, f64::from(i + 1)).unwrap();
+        sheet.write_number(row, 1, quantity).unwrap();
+        sheet.write_string(row, 2, "Nos").unwrap();
+        sheet
+            .write_string(
+                row,
+                3,
+                format!("Supplying and laying item {i} including cost of materials, labour and transport"),
+            )
+            .unwrap();
+        sheet.write_number(row, 4, rate).unwrap();
+        sheet.write_number(row, 5, 1.0).unwrap();
+        sheet.write_string(row, 6, "No").unwrap();
+        let amount = (quantity * rate * 100.0).round() / 100.0;
+        sheet
+            .write_formula(
+                row,
+                7,
+                Formula::new(format!("=ROUND(B{0}*E{0},2)", row + 1))
+                    .set_result(amount.to_string()),
+            )
+            .unwrap();
+    }
+    let footer = 3 + ITEMS;
+    sheet.write_string(footer, 3, "ECV").unwrap();
+    sheet
+        .write_formula(footer, 7, Formula::new(format!("=SUM(H4:H{footer})")))
+        .unwrap();
+    sheet.write_string(footer + 1, 3, "Grand Total").unwrap();
+    sheet.write_number(footer + 1, 7, 1.0e9).unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+fn zip_bomb() -> Vec<u8> {
+    use std::io::{Cursor, Write};
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    zip.start_file("[Content_Types].xml", options).unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#).unwrap();
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let chunk = vec![b'0'; 1 << 20];
+    for _ in 0..1024 {
+        zip.write_all(&chunk).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn bench_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-workbooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Peak RSS in MiB of one run of the parse worker on `path`.
+fn worker_peak_rss_mib(path: &Path) -> f64 {
+    let limits = serde_json::to_string(&Limits::default()).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_sitebook-parse-worker"))
+        .arg(sitebook_core::jobs::worker_process::WORKER_ARG)
+        .arg(path)
+        .arg(path.file_name().unwrap())
+        .arg(limits)
+        .arg((1u64 << 30).to_string())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.code().is_some(), "the worker was killed");
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+fn parsing(c: &mut Criterion) {
+    let dir = bench_dir();
+    let large = large_estimate();
+    let large_path = dir.join("estimate-10000.xlsx");
+    std::fs::write(&large_path, &large).unwrap();
+    let bomb = zip_bomb();
+    let bomb_path = dir.join("bomb.xlsx");
+    std::fs::write(&bomb_path, &bomb).unwrap();
+
+    let parsed = parse_estimate_bytes(&large, "estimate-10000.xlsx", &Limits::default()).unwrap();
+    assert_eq!(parsed.sheets[0].items.len(), ITEMS as usize);
+    // RUSAGE_CHILDREN keeps the maximum over all children, so measure the small one first.
+    println!(
+        "peak RSS of the parse worker: zip bomb ({} KB file) {:.1} MiB",
+        bomb.len() / 1024,
+        worker_peak_rss_mib(&bomb_path)
+    );
+    println!(
+        "peak RSS of the parse worker: 10,000-item estimate ({} KB file) {:.1} MiB",
+        large.len() / 1024,
+        worker_peak_rss_mib(&large_path)
+    );
+
+    let mut group = c.benchmark_group("parse");
+    group.sample_size(20);
+    group.bench_function("10,000-item estimate .xlsx", |b| {
+        b.iter(|| parse_estimate_bytes(&large, "estimate-10000.xlsx", &Limits::default()).unwrap())
+    });
+    group.bench_function("zip bomb rejected (1 GiB inflated)", |b| {
+        b.iter(|| parse_estimate_bytes(&bomb, "bomb.xlsx", &Limits::default()).unwrap_err())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parsing);
+criterion_main!(benches);

@@ -1,0 +1,323 @@
+//! From domain results to report rows: what each PDF document prints in which column.
+//!
+//! Each function here reads a computed domain document and formats its figures into the
+//! shared [`Report`] shape; none of them does arithmetic beyond what the layout needs for its
+//! running totals. Column positions come from [`super::model`], the same place the workbook
+//! renderer reads them from.
+
+use rust_decimal::Decimal;
+
+use crate::domain::bill::{FirstBill, NthBill, RowKind};
+use crate::domain::words::amount_in_words;
+use crate::domain::workslip::{FooterRole, Workslip, WorkslipRow};
+
+use super::model::{
+    estimate_col, first_bill_col, format_figure, format_money, nth_bill_col, workslip_col,
+    ColumnSpec, DocumentRequest, EstimateAbstract, SIGNATURES,
+};
+use super::report::{ClosingLine, Orientation, Report, Row, RowStyle};
+
+const BILL_FONT_SIZE: f32 = 9.0;
+const WIDE_FONT_SIZE: f32 = 7.5;
+
+fn style_of(kind: RowKind) -> RowStyle {
+    match kind {
+        RowKind::Excess => RowStyle::Excess,
+        RowKind::Item | RowKind::Supplemental => RowStyle::Item,
+    }
+}
+
+/// A row of `n` blank cells to fill in by column.
+fn blank(n: usize) -> Vec<String> {
+    vec![String::new(); n]
+}
+
+/// Running-total contributions: `amounts` placed at their columns.
+fn carry(n: usize, amounts: &[(usize, Decimal)]) -> Vec<Decimal> {
+    let mut carry = vec![Decimal::ZERO; n];
+    for &(column, amount) in amounts {
+        carry[column] = amount;
+    }
+    carry
+}
+
+/// Money, or nothing when there is no figure.
+fn money_or_blank(value: Option<Decimal>) -> String {
+    value.map(format_money).unwrap_or_default()
+}
+
+/// Zero shown as a blank: More and Less are one-sided, and a column of 0.00s hides the
+/// figures that matter.
+fn money_unless_zero(value: Decimal) -> String {
+    if value.is_zero() {
+        String::new()
+    } else {
+        format_money(value)
+    }
+}
+
+/// The first bill (8 columns).
+pub(crate) fn first_bill<'a>(
+    request: &'a DocumentRequest<FirstBill>,
+    columns: &'a [ColumnSpec],
+) -> Report<'a> {
+    use first_bill_col::*;
+    let bill = &request.content;
+    let n = columns.len();
+    let body = bill
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = blank(n);
+            cells[SERIAL] = row.serial.clone();
+            cells[QUANTITY] = format_figure(row.quantity);
+            cells[UNIT] = row.unit.clone();
+            cells[ITEM] = row.description.clone();
+            cells[RATE] = format_figure(row.rate);
+            cells[PER] = "1".to_owned();
+            cells[PER_UNIT] = row.per_unit.clone();
+            cells[AMOUNT] = format_money(row.amount);
+            Row::cells(style_of(row.kind), cells).carrying(carry(n, &[(AMOUNT, row.amount)]))
+        })
+        .collect();
+    let last = bill.totals.len().saturating_sub(1);
+    let totals = bill
+        .totals
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells = blank(n);
+            cells[AMOUNT] = format_money(line.amount);
+            let style = if i == last {
+                RowStyle::GrandTotal
+            } else {
+                RowStyle::Total
+            };
+            Row::labelled(style, line.label.clone(), cells)
+        })
+        .collect();
+    Report {
+        orientation: Orientation::Portrait,
+        header: &request.header,
+        columns,
+        font_size: BILL_FONT_SIZE,
+        body,
+        totals,
+        closing: vec![
+            ClosingLine {
+                label: "Total:".to_owned(),
+                text: format!("Rs. {}", format_money(bill.total)),
+            },
+            ClosingLine {
+                label: "Amount in words:".to_owned(),
+                text: bill.amount_in_words.clone(),
+            },
+        ],
+        signatures: &SIGNATURES,
+    }
+}
+
+/// The Nth bill (11 columns).
+pub(crate) fn nth_bill<'a>(
+    request: &'a DocumentRequest<NthBill>,
+    columns: &'a [ColumnSpec],
+) -> Report<'a> {
+    use nth_bill_col::*;
+    let bill = &request.content;
+    let n = columns.len();
+    let body = bill
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = blank(n);
+            cells[SERIAL] = row.serial.clone();
+            cells[ITEM] = row.description.clone();
+            cells[TILL_DATE_QTY] = format_figure(row.till_date.quantity);
+            cells[UNIT] = row.unit.clone();
+            cells[RATE] = format_figure(row.rate);
+            cells[TILL_DATE_AMOUNT] = format_money(row.till_date.amount);
+            cells[PREVIOUS_QTY] = format_figure(row.previous.quantity);
+            cells[PREVIOUS_AMOUNT] = format_money(row.previous.amount);
+            cells[SINCE_LAST_QTY] = format_figure(row.since_last.quantity);
+            cells[SINCE_LAST_AMOUNT] = format_money(row.since_last.amount);
+            let amounts = [
+                (TILL_DATE_AMOUNT, row.till_date.amount),
+                (PREVIOUS_AMOUNT, row.previous.amount),
+                (SINCE_LAST_AMOUNT, row.since_last.amount),
+            ];
+            Row::cells(style_of(row.kind), cells).carrying(carry(n, &amounts))
+        })
+        .collect();
+    let last = bill.totals.len().saturating_sub(1);
+    let totals = bill
+        .totals
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells = blank(n);
+            cells[TILL_DATE_AMOUNT] = format_money(line.figures.till_date);
+            cells[PREVIOUS_AMOUNT] = format_money(line.figures.previous);
+            cells[SINCE_LAST_AMOUNT] = format_money(line.figures.since_last);
+            let style = if i == last {
+                RowStyle::GrandTotal
+            } else {
+                RowStyle::Total
+            };
+            Row::labelled(style, line.label.clone(), cells)
+        })
+        .collect();
+    Report {
+        orientation: Orientation::Portrait,
+        header: &request.header,
+        columns,
+        font_size: WIDE_FONT_SIZE,
+        body,
+        totals,
+        closing: vec![
+            ClosingLine {
+                label: "Amount payable now (since last measurements):".to_owned(),
+                text: format!("Rs. {}", format_money(bill.amount_payable)),
+            },
+            ClosingLine {
+                label: "Amount in words:".to_owned(),
+                text: bill.amount_in_words.clone(),
+            },
+        ],
+        signatures: &SIGNATURES,
+    }
+}
+
+/// A work slip (landscape).
+pub(crate) fn workslip<'a>(
+    request: &'a DocumentRequest<Workslip>,
+    columns: &'a [ColumnSpec],
+) -> Report<'a> {
+    use workslip_col::*;
+    let slip = &request.content;
+    let n = columns.len();
+    let phases = slip.phase_columns.len();
+    let body = slip
+        .rows
+        .iter()
+        .map(|row| match row {
+            WorkslipRow::Heading { text } => {
+                Row::labelled(RowStyle::Heading, text.clone(), blank(n))
+            }
+            WorkslipRow::Line(line) => {
+                let mut cells = blank(n);
+                let mut amounts = Vec::with_capacity(phases + 3);
+                cells[SERIAL] = line.serial.clone();
+                cells[DESCRIPTION] = line.description.clone();
+                cells[UNIT] = line.unit.clone();
+                cells[ESTIMATE_QTY] = line
+                    .estimate_quantity
+                    .map(format_figure)
+                    .unwrap_or_default();
+                cells[RATE] = format_figure(line.rate);
+                cells[ESTIMATE_AMOUNT] = money_or_blank(line.estimate_amount);
+                amounts.push((ESTIMATE_AMOUNT, line.estimate_amount.unwrap_or_default()));
+                for (k, cell) in (1..).zip(&line.phases) {
+                    if let Some(cell) = cell {
+                        cells[phase_quantity(k)] = format_figure(cell.quantity);
+                        cells[phase_amount(k)] = format_money(cell.amount);
+                        amounts.push((phase_amount(k), cell.amount));
+                    }
+                }
+                cells[more(phases)] = money_unless_zero(line.more);
+                cells[less(phases)] = money_unless_zero(line.less);
+                cells[remarks(phases)] = line.remarks.clone();
+                amounts.push((more(phases), line.more));
+                amounts.push((less(phases), line.less));
+                Row::cells(style_of(line.kind), cells).carrying(carry(n, &amounts))
+            }
+        })
+        .collect();
+    let totals = slip
+        .footer
+        .iter()
+        .map(|line| {
+            let mut cells = blank(n);
+            cells[ESTIMATE_AMOUNT] = money_or_blank(line.estimate);
+            for (k, amount) in (1..).zip(&line.phases) {
+                cells[phase_amount(k)] = format_money(*amount);
+            }
+            cells[more(phases)] = money_or_blank(line.more);
+            cells[less(phases)] = money_or_blank(line.less);
+            let style = if line.role == FooterRole::GrandTotal {
+                RowStyle::GrandTotal
+            } else {
+                RowStyle::Total
+            };
+            Row::labelled(style, line.label.clone(), cells)
+        })
+        .collect();
+    Report {
+        orientation: Orientation::Landscape,
+        header: &request.header,
+        columns,
+        font_size: WIDE_FONT_SIZE,
+        body,
+        totals,
+        closing: vec![ClosingLine {
+            label: "Grand Total in words:".to_owned(),
+            text: slip.amount_in_words.clone(),
+        }],
+        signatures: &SIGNATURES,
+    }
+}
+
+/// The estimate abstract: the estimate's items and its footer (DOMAIN.md §1).
+pub(crate) fn estimate_abstract<'a>(
+    request: &'a DocumentRequest<EstimateAbstract>,
+    columns: &'a [ColumnSpec],
+) -> Report<'a> {
+    use estimate_col::*;
+    let estimate = &request.content;
+    let n = columns.len();
+    let body = estimate
+        .items
+        .iter()
+        .map(|item| {
+            let mut cells = blank(n);
+            cells[SERIAL] = item.sl_no.clone();
+            cells[QUANTITY] = format_figure(item.quantity);
+            cells[UNIT] = item.unit.clone();
+            cells[ITEM] = item.description.clone();
+            cells[RATE] = format_figure(item.rate);
+            cells[PER] = "1".to_owned();
+            cells[PER_UNIT] = item.per_unit.clone();
+            cells[AMOUNT] = format_money(item.amount);
+            Row::cells(RowStyle::Item, cells).carrying(carry(n, &[(AMOUNT, item.amount)]))
+        })
+        .collect();
+    let last = estimate.footer.lines.len().saturating_sub(1);
+    let totals = estimate
+        .footer
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells = blank(n);
+            cells[AMOUNT] = format_money(line.amount);
+            let style = if i == last {
+                RowStyle::GrandTotal
+            } else {
+                RowStyle::Total
+            };
+            Row::labelled(style, line.label.clone(), cells)
+        })
+        .collect();
+    Report {
+        orientation: Orientation::Portrait,
+        header: &request.header,
+        columns,
+        font_size: BILL_FONT_SIZE,
+        body,
+        totals,
+        closing: vec![ClosingLine {
+            label: "Grand Total in words:".to_owned(),
+            text: amount_in_words(estimate.footer.grand_total),
+        }],
+        signatures: &SIGNATURES,
+    }
+}

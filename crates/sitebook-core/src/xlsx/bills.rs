@@ -1,0 +1,303 @@
+//! First and Nth bill workbooks: the PDF's table as live formulas over typed quantities and
+//! rates, each formula carrying the domain's figure as its cached value.
+//!
+//! The formulas are the domain's rules written in Excel (DOMAIN.md §2), so a user who edits a
+//! quantity sees every dependent figure follow: `ROUND(qty × rate, 2)` per row; an AE row's
+//! amount as `ROUND((capped + excess) × rate, 2) − capped amount`, exactly as the domain splits
+//! it; sub totals as rounded sums; the T.P line as `ROUND(sub × p / 100, 2)`.
+//!
+//! The domain's bill carries the T.P line's label and figure but not the premium itself, so
+//! the percentage is read back from the label and used only after checking that it reproduces
+//! both the label and the figure ([`verified_premium`]); otherwise that line is written as a
+//! plain figure and nothing is guessed.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{RowNum, XlsxError};
+
+use crate::domain::bill::{FirstBill, NthBill, RowKind, TenderPremium, TpType};
+use crate::domain::money::format_percent;
+use crate::pdf::model::{
+    first_bill_col, first_bill_columns, format_money, nth_bill_col, nth_bill_columns,
+    DocumentRequest,
+};
+
+use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};
+use super::SIGNATURES;
+
+/// The bill sheet's name.
+pub const BILL_SHEET: &str = "Bill";
+
+/// The premium a label like `Deduct T.P @ 4.5 % Less` stands for, when rebuilding it gives
+/// back exactly that label and every `(base, figure)` pair.
+pub(crate) fn verified_premium(
+    label: &str,
+    label_of: impl Fn(&TenderPremium) -> String,
+    checks: &[(Decimal, Decimal)],
+    figure_of: impl Fn(&TenderPremium, Decimal) -> Decimal,
+) -> Option<TenderPremium> {
+    let (_, after_at) = label.split_once("@ ")?;
+    let (percent, rest) = after_at.split_once(" %")?;
+    let percent = Decimal::from_str(percent.trim()).ok()?;
+    let kind = if rest.contains("Less") {
+        TpType::Less
+    } else {
+        TpType::Excess
+    };
+    let premium = TenderPremium::new(percent, kind).ok()?;
+    let reproduces = label_of(&premium) == label
+        && checks
+            .iter()
+            .all(|&(base, figure)| figure_of(&premium, base) == figure);
+    reproduces.then_some(premium)
+}
+
+/// `ROUND(<base>*p/100,2)`, the formula of every premium line.
+pub(crate) fn premium_formula(base: &str, premium: &TenderPremium) -> String {
+    format!(
+        "ROUND(({base})*{}/100,2)",
+        format_percent(premium.percent())
+    )
+}
+
+/// `+` for an Excess premium, `-` for a Less one.
+pub(crate) fn premium_sign(premium: &TenderPremium) -> &'static str {
+    match premium.kind() {
+        TpType::Excess => "+",
+        TpType::Less => "-",
+    }
+}
+
+fn look_of(kind: RowKind) -> Look {
+    match kind {
+        RowKind::Excess => Look::Excess,
+        RowKind::Item | RowKind::Supplemental => Look::Item,
+    }
+}
+
+/// The first bill workbook (8 columns, A..H).
+pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>, XlsxError> {
+    use first_bill_col::*;
+    let bill = &request.content;
+    let mut workbook = new_workbook(&request.header)?;
+    let mut sheet = SheetWriter::new(workbook.add_worksheet(), BILL_SHEET, first_bill_columns())?;
+    let headings = sheet.header_block(&request.header, ": ")?;
+    let first = sheet.column_headings(headings)?;
+
+    let mut item_row: Option<RowNum> = None;
+    for (i, line) in bill.rows.iter().enumerate() {
+        let row = first + i as RowNum;
+        let mut cells = sheet.blank_row();
+        cells[SERIAL] = Cell::Text(line.serial.clone());
+        cells[QUANTITY] = Cell::Number(line.quantity);
+        cells[UNIT] = Cell::Text(line.unit.clone());
+        cells[ITEM] = Cell::Text(line.description.clone());
+        cells[RATE] = Cell::Number(line.rate);
+        cells[PER] = Cell::Number(Decimal::ONE);
+        cells[PER_UNIT] = Cell::Text(line.per_unit.clone());
+        let (b, e) = (cell(row, QUANTITY), cell(row, RATE));
+        cells[AMOUNT] = match (line.kind, item_row) {
+            (RowKind::Excess, Some(item)) => Cell::money(
+                format!(
+                    "ROUND(({}+{b})*{e},2)-{}",
+                    cell(item, QUANTITY),
+                    cell(item, AMOUNT)
+                ),
+                line.amount,
+            ),
+            (RowKind::Excess, None) => Cell::Number(line.amount),
+            _ => {
+                item_row = Some(row);
+                Cell::money(format!("ROUND({b}*{e},2)"), line.amount)
+            }
+        };
+        sheet.row(row, cells, look_of(line.kind))?;
+    }
+
+    let sub_row = first + bill.rows.len() as RowNum;
+    let sub = cell(sub_row, AMOUNT);
+    let mut row = sub_row;
+    let mut write_total = |sheet: &mut SheetWriter<'_>, label: &str, value: Cell, look: Look| {
+        let mut cells = sheet.blank_row();
+        cells[ITEM] = Cell::Text(label.to_owned());
+        cells[AMOUNT] = value;
+        let written = sheet.row(row, cells, look);
+        row += 1;
+        written
+    };
+    write_total(
+        &mut sheet,
+        "Sub Total Amount",
+        Cell::money(sum_formula(AMOUNT, first, bill.rows.len()), bill.sub_total),
+        Look::Total,
+    )?;
+    let mut total_formula = Some(sub.clone());
+    if let Some(line) = &bill.tender_premium {
+        let premium = verified_premium(
+            &line.label,
+            TenderPremium::bill_label,
+            &[(bill.sub_total, line.amount)],
+            TenderPremium::amount_on,
+        );
+        let tp = cell(sub_row + 1, AMOUNT);
+        total_formula = premium.map(|p| format!("{sub}{}{tp}", premium_sign(&p)));
+        let formula = premium.map(|p| premium_formula(&sub, &p));
+        write_total(
+            &mut sheet,
+            &line.label,
+            Cell::money_or_number(formula, line.amount),
+            Look::Total,
+        )?;
+    }
+    write_total(
+        &mut sheet,
+        "Total",
+        Cell::money_or_number(total_formula, bill.total),
+        Look::GrandTotal,
+    )?;
+
+    let total_text = format!("Rs. {}", format_money(bill.total));
+    let next = sheet.closing(
+        row,
+        &[
+            ("Total:", total_text.as_str()),
+            ("Amount in words:", bill.amount_in_words.as_str()),
+        ],
+        &SIGNATURES,
+    )?;
+    debug_assert!(next > row);
+    sheet.print_setup(&request.header, false)?;
+    workbook.save_to_buffer()
+}
+
+/// The Nth bill workbook (11 columns, A..K).
+pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, XlsxError> {
+    use nth_bill_col::*;
+    let bill = &request.content;
+    let mut workbook = new_workbook(&request.header)?;
+    let mut sheet = SheetWriter::new(workbook.add_worksheet(), BILL_SHEET, nth_bill_columns())?;
+    let headings = sheet.header_block(&request.header, ": ")?;
+    let first = sheet.column_headings(headings)?;
+
+    let mut item_row: Option<RowNum> = None;
+    for (i, line) in bill.rows.iter().enumerate() {
+        let row = first + i as RowNum;
+        let mut cells = sheet.blank_row();
+        cells[SERIAL] = Cell::Text(line.serial.clone());
+        cells[ITEM] = Cell::Text(line.description.clone());
+        cells[TILL_DATE_QTY] = Cell::Number(line.till_date.quantity);
+        cells[UNIT] = Cell::Text(line.unit.clone());
+        cells[RATE] = Cell::Number(line.rate);
+        cells[PREVIOUS_QTY] = Cell::Number(line.previous.quantity);
+        let e = cell(row, RATE);
+        let amount_of = |qty_col: usize, amount_col: usize| match (line.kind, item_row) {
+            (RowKind::Excess, Some(item)) => Some(format!(
+                "ROUND(({}+{})*{e},2)-{}",
+                cell(item, qty_col),
+                cell(row, qty_col),
+                cell(item, amount_col)
+            )),
+            (RowKind::Excess, None) => None,
+            _ => Some(format!("ROUND({}*{e},2)", cell(row, qty_col))),
+        };
+        cells[TILL_DATE_AMOUNT] = Cell::money_or_number(
+            amount_of(TILL_DATE_QTY, TILL_DATE_AMOUNT),
+            line.till_date.amount,
+        );
+        cells[PREVIOUS_AMOUNT] = Cell::money_or_number(
+            amount_of(PREVIOUS_QTY, PREVIOUS_AMOUNT),
+            line.previous.amount,
+        );
+        cells[SINCE_LAST_QTY] = Cell::quantity(
+            format!("{}-{}", cell(row, TILL_DATE_QTY), cell(row, PREVIOUS_QTY)),
+            line.since_last.quantity,
+        );
+        cells[SINCE_LAST_AMOUNT] = Cell::money(
+            format!(
+                "{}-{}",
+                cell(row, TILL_DATE_AMOUNT),
+                cell(row, PREVIOUS_AMOUNT)
+            ),
+            line.since_last.amount,
+        );
+        if line.kind != RowKind::Excess {
+            item_row = Some(row);
+        }
+        sheet.row(row, cells, look_of(line.kind))?;
+    }
+
+    let amount_cols = [TILL_DATE_AMOUNT, PREVIOUS_AMOUNT, SINCE_LAST_AMOUNT];
+    let sub_row = first + bill.rows.len() as RowNum;
+    let tp_row = sub_row + 1;
+    let premium = bill.tender_premium.as_ref().and_then(|line| {
+        verified_premium(
+            &line.label,
+            TenderPremium::bill_label,
+            &[
+                (bill.sub_total.till_date, line.figures.till_date),
+                (bill.sub_total.previous, line.figures.previous),
+            ],
+            TenderPremium::amount_on,
+        )
+    });
+    let mut row = sub_row;
+    for (index, line) in bill.totals.iter().enumerate() {
+        let is_sub = index == 0;
+        let is_tp = !is_sub && bill.tender_premium.is_some() && index == 1;
+        let is_total = index + 1 == bill.totals.len();
+        let figures = [
+            line.figures.till_date,
+            line.figures.previous,
+            line.figures.since_last,
+        ];
+        let mut cells = sheet.blank_row();
+        cells[ITEM] = Cell::Text(line.label.clone());
+        for (&col, &value) in amount_cols.iter().zip(&figures) {
+            let sub = cell(sub_row, col);
+            let formula = if is_sub {
+                Some(sum_formula(col, first, bill.rows.len()))
+            } else if is_tp {
+                premium.map(|p| {
+                    if col == SINCE_LAST_AMOUNT {
+                        // F − H, as the domain makes the premium's since-last figure.
+                        format!(
+                            "{}-{}",
+                            cell(tp_row, TILL_DATE_AMOUNT),
+                            cell(tp_row, PREVIOUS_AMOUNT)
+                        )
+                    } else {
+                        premium_formula(&sub, &p)
+                    }
+                })
+            } else if bill.tender_premium.is_none() {
+                Some(sub)
+            } else {
+                premium.map(|p| format!("{sub}{}{}", premium_sign(&p), cell(tp_row, col)))
+            };
+            cells[col] = Cell::money_or_number(formula, value);
+        }
+        let look = if is_total {
+            Look::GrandTotal
+        } else {
+            Look::Total
+        };
+        sheet.row(row, cells, look)?;
+        row += 1;
+    }
+
+    let payable = format!("Rs. {}", format_money(bill.amount_payable));
+    sheet.closing(
+        row,
+        &[
+            (
+                "Amount payable now (since last measurements):",
+                payable.as_str(),
+            ),
+            ("Amount in words:", bill.amount_in_words.as_str()),
+        ],
+        &SIGNATURES,
+    )?;
+    sheet.print_setup(&request.header, false)?;
+    workbook.save_to_buffer()
+}

@@ -1,0 +1,588 @@
+//! The parts every workbook shares: formats, the header block, column headings, cells with
+//! formulas and cached values, the closing lines, print setup and document properties.
+//!
+//! Documents write their rows through [`SheetWriter`], which knows the document's
+//! [`ColumnSpec`]s (the same ones the PDF uses) and so picks each cell's alignment and number
+//! format from the column, not from the caller.
+//!
+//! Numbers: a plain figure is handed to the writer as `f64` parsed from the exact decimal's
+//! text (the nearest double, so it reads back as the same decimal). A formula's cached value
+//! is written as the exact decimal text itself, so a reader that does not calculate (calamine,
+//! the project's estimate parser) sees the domain's figure to the paisa.
+
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{
+    utility::row_col_to_cell, ColNum, Color, DocProperties, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, Formula, RowNum, Workbook, Worksheet, XlsxError,
+};
+
+use crate::domain::work::DocDate;
+use crate::pdf::fonts::{printable, wrap, Face};
+use crate::pdf::model::{heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader};
+
+/// Indian digit grouping for money: `1,23,45,678.90`. Excel has no Indian grouping, so the
+/// lakh and crore commas come from conditional sections.
+pub const INDIAN_MONEY_FORMAT: &str =
+    r"[>=10000000]##\,##\,##\,##0.00;[>=100000]##\,##\,##0.00;##,##0.00";
+
+/// Indian grouping for quantities and rates: at least two decimals, up to five.
+pub const INDIAN_FIGURE_FORMAT: &str =
+    r"[>=10000000]##\,##\,##\,##0.00###;[>=100000]##\,##\,##0.00###;##,##0.00###";
+
+/// Times, like the PDF: the same look on paper, and row heights can be measured with the
+/// same metrics the PDF wraps with.
+const FONT_NAME: &str = "Times New Roman";
+const FONT_SIZE: f64 = 10.0;
+const POINTS_PER_LINE: f64 = 13.0;
+/// Width in points of one unit of Excel column width (a Calibri 11 digit, 7 px at 96 dpi).
+const POINTS_PER_WIDTH_UNIT: f64 = 5.25;
+/// The cell's inner padding, both sides together, in points.
+const CELL_PADDING: f64 = 4.5;
+/// Excel and LibreOffice wrap with their own metrics; measuring against a slightly narrower
+/// line errs towards a spare line rather than a clipped one.
+const WRAP_SAFETY: f64 = 0.94;
+
+/// How many lines `text` takes in a cell `width` units wide, wrapped as the PDF wraps it.
+///
+/// Neither Excel nor LibreOffice fits a row's height to wrapped text when it opens a file,
+/// and neither ever fits merged cells, so every row with wrapped text gets a measured height.
+fn lines_in(text: &str, width: f64, bold: bool) -> usize {
+    let face = if bold { Face::Bold } else { Face::Regular };
+    let points = ((width * POINTS_PER_WIDTH_UNIT - CELL_PADDING) * WRAP_SAFETY) as f32;
+    wrap(face, FONT_SIZE as f32, &printable(text), points)
+        .len()
+        .max(1)
+}
+
+fn height_of(lines: usize) -> f64 {
+    lines as f64 * POINTS_PER_LINE + 2.0
+}
+
+/// How a row looks; mirrors the PDF's row styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Look {
+    /// An estimate item.
+    Item,
+    /// An `AE<n>` row: italic, tinted.
+    Excess,
+    /// A heading among the items: bold, tinted.
+    Heading,
+    /// A totals line: bold.
+    Total,
+    /// The closing total: bold, tinted.
+    GrandTotal,
+}
+
+impl Look {
+    const ALL: [Look; 5] = [
+        Look::Item,
+        Look::Excess,
+        Look::Heading,
+        Look::Total,
+        Look::GrandTotal,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn style(self, format: Format) -> Format {
+        match self {
+            Look::Item => format,
+            Look::Excess => format
+                .set_italic()
+                .set_background_color(Color::RGB(0xEDEDED)),
+            Look::Heading => format.set_bold().set_background_color(Color::RGB(0xF5F5F5)),
+            Look::Total => format.set_bold(),
+            Look::GrandTotal => format.set_bold().set_background_color(Color::RGB(0xDDDDDD)),
+        }
+    }
+}
+
+const KINDS: [ColumnKind; 8] = [
+    ColumnKind::Serial,
+    ColumnKind::Description,
+    ColumnKind::Unit,
+    ColumnKind::Quantity,
+    ColumnKind::Rate,
+    ColumnKind::Per,
+    ColumnKind::Money,
+    ColumnKind::Remarks,
+];
+
+fn kind_index(kind: ColumnKind) -> usize {
+    KINDS
+        .iter()
+        .position(|&k| k == kind)
+        .expect("every kind is listed")
+}
+
+fn base_cell(kind: ColumnKind) -> Format {
+    let format = Format::new()
+        .set_font_name(FONT_NAME)
+        .set_font_size(FONT_SIZE)
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Top);
+    match kind {
+        ColumnKind::Serial | ColumnKind::Unit => format.set_align(FormatAlign::Center),
+        ColumnKind::Per => format.set_align(FormatAlign::Center).set_num_format("0"),
+        ColumnKind::Description | ColumnKind::Remarks => {
+            format.set_align(FormatAlign::Left).set_text_wrap()
+        }
+        ColumnKind::Quantity | ColumnKind::Rate => format
+            .set_align(FormatAlign::Right)
+            .set_num_format(INDIAN_FIGURE_FORMAT),
+        ColumnKind::Money => format
+            .set_align(FormatAlign::Right)
+            .set_num_format(INDIAN_MONEY_FORMAT),
+    }
+}
+
+/// Every format a sheet uses, made once per workbook.
+pub(crate) struct Formats {
+    cells: Vec<Format>,
+    title: Format,
+    header_line: Format,
+    heading: Format,
+    closing: Format,
+    signature: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let mut cells = Vec::with_capacity(Look::ALL.len() * KINDS.len());
+        for look in Look::ALL {
+            for kind in KINDS {
+                cells.push(look.style(base_cell(kind)));
+            }
+        }
+        Self {
+            cells,
+            title: Format::new()
+                .set_font_name(FONT_NAME)
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            header_line: Format::new()
+                .set_font_name(FONT_NAME)
+                .set_font_size(FONT_SIZE)
+                .set_text_wrap()
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::Top),
+            heading: Format::new()
+                .set_font_name(FONT_NAME)
+                .set_bold()
+                .set_font_size(FONT_SIZE)
+                .set_text_wrap()
+                .set_border(FormatBorder::Thin)
+                .set_background_color(Color::RGB(0xD9D9D9))
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            closing: Format::new()
+                .set_font_name(FONT_NAME)
+                .set_font_size(FONT_SIZE)
+                .set_text_wrap()
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::Top),
+            signature: Format::new()
+                .set_font_name(FONT_NAME)
+                .set_font_size(FONT_SIZE)
+                .set_border_top(FormatBorder::Thin)
+                .set_align(FormatAlign::Center),
+        }
+    }
+
+    fn cell(&self, kind: ColumnKind, look: Look) -> &Format {
+        &self.cells[look.index() * KINDS.len() + kind_index(kind)]
+    }
+}
+
+/// A1 reference of a cell (`H12`).
+pub(crate) fn cell(row: RowNum, col: usize) -> String {
+    row_col_to_cell(row, col as ColNum)
+}
+
+/// `SUM(H5:H9)` rounded, or `0` when the range is empty.
+pub(crate) fn sum_formula(col: usize, first: RowNum, rows: usize) -> String {
+    if rows == 0 {
+        "0".to_owned()
+    } else {
+        format!(
+            "ROUND(SUM({}:{}),2)",
+            cell(first, col),
+            cell(first + rows as RowNum - 1, col)
+        )
+    }
+}
+
+/// The nearest `f64` to an exact decimal: Rust's float parsing rounds correctly, so the
+/// double reads back (shortest round-trip text) as the same decimal for any figure of up to
+/// 15 significant digits.
+pub(crate) fn to_f64(value: Decimal) -> f64 {
+    value
+        .normalize()
+        .to_string()
+        .parse()
+        .expect("a decimal's text is a valid float")
+}
+
+/// What goes into one cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    /// Nothing (but the cell keeps its border and tint).
+    Blank,
+    /// Text.
+    Text(String),
+    /// A figure typed in.
+    Number(Decimal),
+    /// A formula, with the domain's figure as its cached value.
+    Formula {
+        /// The formula without `=`.
+        formula: String,
+        /// The exact value the domain computed.
+        value: Decimal,
+        /// Whether the value is money (cached ROUND2, `1234.50`) or a quantity.
+        money: bool,
+    },
+}
+
+impl Cell {
+    /// A money formula.
+    pub(crate) fn money(formula: impl Into<String>, value: Decimal) -> Self {
+        Cell::Formula {
+            formula: formula.into(),
+            value,
+            money: true,
+        }
+    }
+
+    /// A quantity formula.
+    pub(crate) fn quantity(formula: impl Into<String>, value: Decimal) -> Self {
+        Cell::Formula {
+            formula: formula.into(),
+            value,
+            money: false,
+        }
+    }
+
+    /// A money formula when one is known to reproduce the figure, else the figure itself.
+    pub(crate) fn money_or_number(formula: Option<String>, value: Decimal) -> Self {
+        match formula {
+            Some(formula) => Cell::money(formula, value),
+            None => Cell::Number(value),
+        }
+    }
+}
+
+/// Writes one document's sheet.
+pub(crate) struct SheetWriter<'w> {
+    sheet: &'w mut Worksheet,
+    formats: Formats,
+    columns: Vec<ColumnSpec>,
+    /// The first and last rows of the column headings, repeated on every printed page.
+    heading_rows: Option<(RowNum, RowNum)>,
+}
+
+impl<'w> SheetWriter<'w> {
+    /// A writer for `sheet` with these columns; sets the column widths.
+    pub(crate) fn new(
+        sheet: &'w mut Worksheet,
+        name: &str,
+        columns: Vec<ColumnSpec>,
+    ) -> Result<Self, XlsxError> {
+        sheet.set_name(name)?;
+        for (i, column) in columns.iter().enumerate() {
+            sheet.set_column_width(i as ColNum, f64::from(column.width_chars) + 1.0)?;
+        }
+        Ok(Self {
+            sheet,
+            formats: Formats::new(),
+            columns,
+            heading_rows: None,
+        })
+    }
+
+    fn last_col(&self) -> ColNum {
+        (self.columns.len() - 1) as ColNum
+    }
+
+    /// Total width of the sheet's columns, in characters.
+    fn width_chars(&self) -> f64 {
+        self.columns
+            .iter()
+            .map(|c| f64::from(c.width_chars) + 1.0)
+            .sum()
+    }
+
+    /// A merged full-width line whose height fits its text, which Excel cannot work out
+    /// by itself for merged cells.
+    fn full_width_line(&mut self, row: RowNum, text: &str, closing: bool) -> Result<(), XlsxError> {
+        let format = if closing {
+            &self.formats.closing
+        } else {
+            &self.formats.header_line
+        };
+        self.sheet
+            .merge_range(row, 0, row, self.last_col(), text, format)?;
+        let lines = lines_in(text, self.width_chars(), false);
+        self.sheet.set_row_height(row, height_of(lines))?;
+        Ok(())
+    }
+
+    /// The title row and the header lines (`label<separator>value`); returns the next row.
+    pub(crate) fn header_block(
+        &mut self,
+        header: &DocumentHeader,
+        separator: &str,
+    ) -> Result<RowNum, XlsxError> {
+        self.sheet
+            .merge_range(0, 0, 0, self.last_col(), &header.title, &self.formats.title)?;
+        self.sheet.set_row_height(0, 22)?;
+        let mut row = 1;
+        for line in &header.lines {
+            let text = if line.label.is_empty() {
+                line.value.trim().to_owned()
+            } else {
+                format!("{}{separator}{}", line.label, line.value.trim())
+            };
+            self.full_width_line(row, &text, false)?;
+            row += 1;
+        }
+        Ok(row)
+    }
+
+    /// The column headings at `row` (two rows when columns are grouped); returns the next row.
+    pub(crate) fn column_headings(&mut self, row: RowNum) -> Result<RowNum, XlsxError> {
+        let two_tier = self.columns.iter().any(|c| c.group.is_some());
+        let last = if two_tier { row + 1 } else { row };
+        let format = &self.formats.heading;
+        // Lines needed by headings spanning both rows, by the lower row, by the group row.
+        let (mut tallest_plain, mut tallest_sub, mut tallest_group) = (1, 1, 1);
+        for (start, end) in heading_spans(&self.columns) {
+            let column = &self.columns[start];
+            let (first_col, last_col) = (start as ColNum, (end - 1) as ColNum);
+            let width: f64 = self.columns[start..end]
+                .iter()
+                .map(|c| f64::from(c.width_chars) + 1.0)
+                .sum();
+            let lines = lines_in(&column.heading, width, true);
+            if column.group.is_some() {
+                tallest_sub = tallest_sub.max(lines);
+            } else {
+                tallest_plain = tallest_plain.max(lines);
+            }
+            let top = if column.group.is_some() { last } else { row };
+            if top == last && first_col == last_col {
+                self.sheet
+                    .write_string_with_format(top, first_col, &column.heading, format)?;
+            } else {
+                self.sheet
+                    .merge_range(top, first_col, last, last_col, &column.heading, format)?;
+            }
+        }
+        if two_tier {
+            let mut start = 0;
+            while start < self.columns.len() {
+                let Some(group) = self.columns[start].group.clone() else {
+                    start += 1;
+                    continue;
+                };
+                let mut end = start + 1;
+                while end < self.columns.len() && self.columns[end].group.as_ref() == Some(&group) {
+                    end += 1;
+                }
+                let width: f64 = self.columns[start..end]
+                    .iter()
+                    .map(|c| f64::from(c.width_chars) + 1.0)
+                    .sum();
+                tallest_group = tallest_group.max(lines_in(&group, width, true));
+                if end - start == 1 {
+                    self.sheet
+                        .write_string_with_format(row, start as ColNum, &group, format)?;
+                } else {
+                    self.sheet.merge_range(
+                        row,
+                        start as ColNum,
+                        row,
+                        (end - 1) as ColNum,
+                        &group,
+                        format,
+                    )?;
+                }
+                start = end;
+            }
+        }
+        if two_tier {
+            // A heading spanning both rows needs their heights together.
+            let lower = tallest_sub.max(tallest_plain.saturating_sub(tallest_group));
+            self.sheet.set_row_height(row, height_of(tallest_group))?;
+            self.sheet.set_row_height(last, height_of(lower))?;
+        } else {
+            self.sheet
+                .set_row_height(row, height_of(tallest_plain.max(tallest_sub)))?;
+        }
+        self.heading_rows = Some((row, last));
+        Ok(last + 1)
+    }
+
+    /// Writes one cell in the column's format for `look`.
+    pub(crate) fn write(
+        &mut self,
+        row: RowNum,
+        col: usize,
+        value: &Cell,
+        look: Look,
+    ) -> Result<(), XlsxError> {
+        let format = self.formats.cell(self.columns[col].kind, look);
+        let col = col as ColNum;
+        match value {
+            Cell::Blank => {
+                self.sheet.write_blank(row, col, format)?;
+            }
+            Cell::Text(text) => {
+                self.sheet
+                    .write_string_with_format(row, col, text, format)?;
+            }
+            Cell::Number(number) => {
+                self.sheet
+                    .write_number_with_format(row, col, to_f64(*number), format)?;
+            }
+            Cell::Formula {
+                formula,
+                value,
+                money,
+            } => {
+                let cached = if *money {
+                    money_text(*value)
+                } else {
+                    value.normalize().to_string()
+                };
+                self.sheet.write_formula_with_format(
+                    row,
+                    col,
+                    Formula::new(formula).set_result(cached),
+                    format,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a whole row, one cell per column, and sets its height when text wraps.
+    pub(crate) fn row(
+        &mut self,
+        row: RowNum,
+        cells: Vec<Cell>,
+        look: Look,
+    ) -> Result<(), XlsxError> {
+        let bold = matches!(look, Look::Heading | Look::Total | Look::GrandTotal);
+        let mut lines = 1;
+        for (col, value) in cells.iter().enumerate() {
+            self.write(row, col, value, look)?;
+            let column = &self.columns[col];
+            if let (true, Cell::Text(text)) = (column.kind.wraps(), value) {
+                lines = lines.max(lines_in(text, f64::from(column.width_chars) + 1.0, bold));
+            }
+        }
+        if lines > 1 {
+            self.sheet.set_row_height(row, height_of(lines))?;
+        }
+        Ok(())
+    }
+
+    /// A row of blank cells, to fill in by column.
+    pub(crate) fn blank_row(&self) -> Vec<Cell> {
+        vec![Cell::Blank; self.columns.len()]
+    }
+
+    /// The closing lines and signature captions after a blank row; returns the next row.
+    pub(crate) fn closing(
+        &mut self,
+        row: RowNum,
+        lines: &[(&str, &str)],
+        signatures: &[&str],
+    ) -> Result<RowNum, XlsxError> {
+        let mut row = row + 1;
+        for (label, text) in lines {
+            self.full_width_line(row, &format!("{label} {text}"), true)?;
+            row += 1;
+        }
+        // Room to sign, then the captions spread over the width.
+        row += 3;
+        let columns = self.columns.len();
+        let slots = signatures.len().max(1);
+        for (i, caption) in signatures.iter().enumerate() {
+            let first = (i * columns / slots) as ColNum;
+            let last = (((i + 1) * columns / slots).max(i * columns / slots + 1) - 1) as ColNum;
+            if first == last {
+                self.sheet.write_string_with_format(
+                    row,
+                    first,
+                    *caption,
+                    &self.formats.signature,
+                )?;
+            } else {
+                self.sheet
+                    .merge_range(row, first, row, last, caption, &self.formats.signature)?;
+            }
+        }
+        Ok(row + 1)
+    }
+
+    /// Print setup: A4, orientation, fit to one page wide, headings repeated, page footer,
+    /// and the panes frozen under the headings.
+    pub(crate) fn print_setup(
+        &mut self,
+        header: &DocumentHeader,
+        landscape: bool,
+    ) -> Result<(), XlsxError> {
+        const A4: u8 = 9;
+        let sheet = &mut *self.sheet;
+        sheet.set_paper_size(A4);
+        if landscape {
+            sheet.set_landscape();
+        } else {
+            sheet.set_portrait();
+        }
+        sheet.set_margins(0.4, 0.4, 0.55, 0.65, 0.3, 0.3);
+        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_print_center_horizontally(true);
+        // `&` starts a code in header and footer text; a literal one is doubled.
+        let title = header.title.replace('&', "&&");
+        let short_hash = &header.inputs_sha256[..12.min(header.inputs_sha256.len())];
+        sheet.set_footer(format!(
+            "&L{title}&CPage &P of &N&Rinputs sha256 {short_hash}"
+        ));
+        if let Some((first, last)) = self.heading_rows {
+            sheet.set_repeat_rows(first, last)?;
+            sheet.set_freeze_panes(last + 1, 0)?;
+        }
+        Ok(())
+    }
+}
+
+/// A workbook whose properties record the title, the inputs hash and a fixed creation date
+/// (the document date, or 1970-01-01): never the clock, so the bytes repeat.
+pub(crate) fn new_workbook(header: &DocumentHeader) -> Result<Workbook, XlsxError> {
+    let mut workbook = Workbook::new();
+    let created = match header.document_date {
+        Some(date) => excel_date(date)?,
+        None => ExcelDateTime::from_ymd(1970, 1, 1)?,
+    };
+    let tag = header.inputs_tag();
+    let properties = DocProperties::new()
+        .set_title(&header.title)
+        .set_subject(&tag)
+        .set_keywords(&tag)
+        .set_comment(&tag)
+        .set_author("Sitebook")
+        .set_creation_datetime(&created);
+    workbook.set_properties(&properties);
+    Ok(workbook)
+}
+
+fn excel_date(date: DocDate) -> Result<ExcelDateTime, XlsxError> {
+    // DocDate's years are 1900..=9999, inside u16 and inside Excel's calendar.
+    ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)
+}
