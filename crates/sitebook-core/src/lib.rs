@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod excel;

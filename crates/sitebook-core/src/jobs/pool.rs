@@ -89,13 +89,9 @@ async fn work(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
 async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), (String, RunFailure)> {
     match job.kind {
         JobKind::ParseEstimate => parse_estimate::run(ctx, job).await,
-        other => Err((
-            "start".into(),
-            RunFailure::Permanent(format!(
-                "{} jobs cannot run in this version of Sitebook.",
-                other.as_str()
-            )),
-        )),
+        JobKind::GenerateBill | JobKind::GenerateWorkslip | JobKind::GenerateEstimateAbstract => {
+            crate::documents::render_job::run(ctx, job).await
+        }
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) struct ClaimedJob {
     pub user_id: i64,
     pub upload_id: Option<i64>,
     pub kind: JobKind,
+    /// What the job works on, as JSON (for example `{"bill_id": 3}`).
+    pub payload: String,
     pub attempts: u32,
 }
 
@@ -39,6 +41,7 @@ struct ClaimedRow {
     user_id: i64,
     upload_id: Option<i64>,
     kind: String,
+    payload: String,
     attempts: i64,
 }
 
@@ -84,7 +87,7 @@ pub(crate) async fn claim_next(ctx: &Ctx) -> Result<Option<ClaimedJob>> {
          WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND next_run_at <= ? \
                      ORDER BY next_run_at, id LIMIT 1) \
          AND status = 'queued' \
-         RETURNING id, org_id, user_id, upload_id, kind, attempts",
+         RETURNING id, org_id, user_id, upload_id, kind, payload, attempts",
     )
     .bind(owner_name(ctx))
     .bind(&now)
@@ -102,6 +105,7 @@ pub(crate) async fn claim_next(ctx: &Ctx) -> Result<Option<ClaimedJob>> {
         user_id: row.user_id,
         upload_id: row.upload_id,
         kind,
+        payload: row.payload,
         attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
     };
     publish(ctx, &job, JobStatus::Running, 0, "Starting");

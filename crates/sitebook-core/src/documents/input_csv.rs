@@ -1,0 +1,211 @@
+//! Reading the quantity files people prepare in a spreadsheet: `sl_no,till_date_qty` for bills,
+//! `sl_no,executed_qty` for work slips, and `sl_no,description,unit,rate,executed_qty` for
+//! supplemental items. Every bad line is reported by its number; nothing is half-read.
+
+use rust_decimal::Decimal;
+
+use crate::domain::bill::ItemQuantity;
+use crate::domain::money::parse_number_text;
+use crate::error::{Error, Result};
+
+/// A supplemental (not-in-estimate) item of a work slip, as its CSV line gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplementalLine {
+    pub sl_no: String,
+    pub description: String,
+    pub unit: String,
+    pub rate: Decimal,
+    pub executed: Decimal,
+}
+
+fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Vec<(u64, Vec<String>)>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let found: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Validation(format!("{file_name}: cannot read the header: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    if found != header {
+        return Err(Error::Validation(format!(
+            "{file_name}: line 1 must be the header '{}' (found '{}').",
+            header.join(","),
+            found.join(",")
+        )));
+    }
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) if record.iter().all(str::is_empty) => {}
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                if record.len() == header.len() {
+                    rows.push((line, record.iter().map(str::to_string).collect()));
+                } else {
+                    problems.push(format!(
+                        "line {line}: expected {} fields ({}), found {}",
+                        header.len(),
+                        header.join(","),
+                        record.len()
+                    ));
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(format!("line {line}: {e}"));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(bad_lines(file_name, problems));
+    }
+    Ok(rows)
+}
+
+fn bad_lines(file_name: &str, problems: Vec<String>) -> Error {
+    Error::Validation(format!(
+        "{file_name}: nothing was saved because {} line{} {} bad: {}.",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        if problems.len() == 1 { "is" } else { "are" },
+        problems.join("; ")
+    ))
+}
+
+fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Option<Decimal> {
+    match parse_number_text(text) {
+        Some(value) if value >= Decimal::ZERO => Some(value),
+        Some(value) => {
+            problems.push(format!("line {line}: {field} {value} is negative"));
+            None
+        }
+        None => {
+            problems.push(format!("line {line}: {field} '{text}' is not a number"));
+            None
+        }
+    }
+}
+
+/// Quantities by serial from a two-column file whose header is `sl_no,<quantity_column>`.
+pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<Vec<ItemQuantity>> {
+    let rows = records(file_name, text, &["sl_no", quantity_column])?;
+    let mut problems = Vec::new();
+    let mut quantities: Vec<ItemQuantity> = Vec::new();
+    let mut seen: Vec<(String, u64)> = Vec::new();
+    for (line, fields) in rows {
+        let serial = fields[0].clone();
+        if serial.is_empty() {
+            problems.push(format!("line {line}: sl_no is empty"));
+            continue;
+        }
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == serial) {
+            problems.push(format!("line {line}: item {serial} repeats line {first}"));
+            continue;
+        }
+        seen.push((serial.clone(), line));
+        if let Some(quantity) = number(line, quantity_column, &fields[1], &mut problems) {
+            quantities.push(ItemQuantity::new(serial, quantity));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(bad_lines(file_name, problems));
+    }
+    Ok(quantities)
+}
+
+/// Supplemental items with their executed quantities.
+pub fn supplemental(file_name: &str, text: &str) -> Result<Vec<SupplementalLine>> {
+    let rows = records(
+        file_name,
+        text,
+        &["sl_no", "description", "unit", "rate", "executed_qty"],
+    )?;
+    let mut problems = Vec::new();
+    let mut lines = Vec::new();
+    for (line, fields) in rows {
+        if fields[0].is_empty() || fields[1].is_empty() {
+            problems.push(format!("line {line}: sl_no and description are required"));
+            continue;
+        }
+        let rate = number(line, "rate", &fields[3], &mut problems);
+        let executed = number(line, "executed_qty", &fields[4], &mut problems);
+        if let (Some(rate), Some(executed)) = (rate, executed) {
+            lines.push(SupplementalLine {
+                sl_no: fields[0].clone(),
+                description: fields[1].clone(),
+                unit: fields[2].clone(),
+                rate,
+                executed,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(bad_lines(file_name, problems));
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn reads_quantities_in_either_grouping() {
+        let q = quantities(
+            "q.csv",
+            "sl_no,till_date_qty\n1,\"1,250.5\"\n2, 3 \n",
+            "till_date_qty",
+        )
+        .unwrap();
+        assert_eq!(
+            q,
+            [
+                ItemQuantity::new("1", dec!(1250.5)),
+                ItemQuantity::new("2", dec!(3))
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_every_bad_line_by_number() {
+        let text = "sl_no,till_date_qty\n1,ten\n2,-4\n1,5\n3\n";
+        let Err(Error::Validation(message)) = quantities("q.csv", text, "till_date_qty") else {
+            panic!("expected a validation error");
+        };
+        for needle in [
+            "line 2: till_date_qty 'ten' is not a number",
+            "line 3: till_date_qty -4 is negative",
+            "line 4: item 1 repeats line 2",
+            "line 5: expected 2 fields",
+        ] {
+            assert!(message.contains(needle), "{needle} missing: {message}");
+        }
+    }
+
+    #[test]
+    fn the_header_must_match() {
+        let Err(Error::Validation(message)) =
+            quantities("q.csv", "serial,qty\n1,2\n", "till_date_qty")
+        else {
+            panic!("expected a validation error");
+        };
+        assert!(message.contains("line 1 must be the header 'sl_no,till_date_qty'"));
+    }
+
+    #[test]
+    fn reads_supplemental_items() {
+        let lines = supplemental(
+            "s.csv",
+            "sl_no,description,unit,rate,executed_qty\nS1,Extra earthwork,Cum,450.50,12\n",
+        )
+        .unwrap();
+        assert_eq!(lines[0].rate, dec!(450.50));
+        assert_eq!(lines[0].executed, dec!(12));
+    }
+}

@@ -1,0 +1,544 @@
+//! Documents: the work data of an estimate, the chain Estimate → Work slip N → Bill N, and the
+//! jobs that render bills, work slips and estimate abstracts as PDF and XLSX.
+//!
+//! Creating a bill or work slip validates everything first — the chain, the quantities, the
+//! tender premium — with the pure domain math, so bad input saves nothing. What is saved is the
+//! exact domain input (with the work data) as JSON and its sha256; the render job computes the
+//! document from that input alone, so the same record always renders to the same bytes, and the
+//! hash printed in the files identifies the input.
+
+pub mod input_csv;
+pub(crate) mod render_job;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use ts_rs::TS;
+
+use crate::domain::bill::{
+    check_next_bill, first_bill, nth_bill, BillKind, FirstBillInput, ItemQuantity, NthBillInput,
+};
+use crate::domain::estimate::{EstimateFooterInput, EstimateItem, SpecialLsProvision};
+use crate::domain::work::{Area, DocumentDates, WorkMetadata, WorkMode};
+use crate::domain::workslip::{
+    workslip, PhaseQuantities, SupplementalItem, WorkslipInput, MAX_PHASE,
+};
+use crate::error::{Error, Result};
+use crate::excel::EstimateSheet;
+use crate::jobs::{queue, JobKind};
+use crate::store::files::sha256_bytes;
+use crate::tenancy::gate::OrgScope;
+use crate::Ctx;
+
+use input_csv::SupplementalLine;
+
+/// Everything one document is computed from, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "document", rename_all = "snake_case")]
+pub(crate) enum StoredInputs {
+    FirstBill {
+        input: FirstBillInput,
+        work: WorkMetadata,
+    },
+    NthBill {
+        input: NthBillInput,
+        work: WorkMetadata,
+    },
+    Workslip {
+        input: WorkslipInput,
+        work: WorkMetadata,
+    },
+    EstimateAbstract {
+        items: Vec<EstimateItem>,
+        footer: EstimateFooterInput,
+        work: WorkMetadata,
+    },
+}
+
+impl StoredInputs {
+    /// The stored JSON and its sha256.
+    fn encode(&self) -> Result<(String, String)> {
+        let json = serde_json::to_string(self)
+            .map_err(|e| Error::Internal(format!("could not store a document's input: {e}")))?;
+        let hash = sha256_bytes(json.as_bytes());
+        Ok((json, hash))
+    }
+}
+
+/// A bill of the chain, as `bill list` shows it.
+#[derive(Debug, Clone, Serialize, FromRow, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BillView {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub estimate_id: i64,
+    #[ts(type = "number")]
+    pub number: i64,
+    pub is_final: bool,
+    #[ts(type = "number | null")]
+    pub job_id: Option<i64>,
+    pub inputs_sha256: String,
+    pub created_at: String,
+}
+
+/// What creating a document queued.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct QueuedDocument {
+    /// The bill number or work-slip phase (none for an abstract).
+    pub number: Option<u32>,
+    #[ts(type = "number")]
+    pub job_id: i64,
+    pub inputs_sha256: String,
+}
+
+async fn estimate_sheet(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<EstimateSheet> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT sheet_json FROM estimates WHERE id = ? AND org_id = ?")
+            .bind(estimate_id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    let json = match json {
+        Some(json) => json,
+        None => {
+            return Err(scope
+                .not_found(ctx, "estimate", estimate_id, "estimates")
+                .await)
+        }
+    };
+    serde_json::from_str(&json)
+        .map_err(|e| Error::Internal(format!("estimate {estimate_id} is damaged: {e}")))
+}
+
+/// The estimate's items as the domain needs them. Items without a quantity or rate (error
+/// values in the workbook) cannot be billed, so they are refused by row.
+pub(crate) async fn estimate_items(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Vec<EstimateItem>> {
+    let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
+    let mut items = Vec::new();
+    let mut unusable = Vec::new();
+    for item in &sheet.items {
+        match (item.quantity, item.rate) {
+            (Some(quantity), Some(rate)) => {
+                let candidate = EstimateItem {
+                    sl_no: item
+                        .sl_no
+                        .clone()
+                        .unwrap_or_else(|| format!("row {}", item.row)),
+                    description: item.description.clone(),
+                    quantity,
+                    unit: item.unit.clone().unwrap_or_default(),
+                    rate,
+                    per_unit: item.per_unit.clone().unwrap_or_default(),
+                    amount: Decimal::ZERO,
+                };
+                items.push(EstimateItem {
+                    amount: item.amount.unwrap_or_else(|| candidate.computed_amount()),
+                    ..candidate
+                });
+            }
+            _ => unusable.push(format!("{}!row {}", sheet.name, item.row)),
+        }
+    }
+    if !unusable.is_empty() {
+        return Err(Error::Validation(format!(
+            "Estimate {estimate_id} has items without a quantity or rate ({}); fix them in the \
+             workbook and upload it again.",
+            unusable.join(", ")
+        )));
+    }
+    Ok(items)
+}
+
+/// Work data pre-filled from what the workbook said.
+fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
+    let meta = &sheet.metadata;
+    let footer = &sheet.footer;
+    let tender_premium = match (footer.tp_percent, &footer.tp_kind) {
+        (Some(percent), Some(kind)) => {
+            let kind = if format!("{kind:?}").to_ascii_lowercase().contains("less") {
+                crate::domain::bill::TpType::Less
+            } else {
+                crate::domain::bill::TpType::Excess
+            };
+            crate::domain::bill::TenderPremium::new(percent, kind).ok()
+        }
+        _ => None,
+    };
+    WorkMetadata {
+        name_of_work: meta.name_of_work.clone().unwrap_or_default(),
+        work_mode: if footer.deduct_old_material.is_some() {
+            WorkMode::Repair
+        } else {
+            WorkMode::Original
+        },
+        is_amc: footer.ecv.is_some() && footer.qc.is_none(),
+        area: Area::Municipal,
+        estimate_amount: meta
+            .estimate_amount
+            .or(footer.grand_total)
+            .unwrap_or_default(),
+        grand_total: footer.grand_total.unwrap_or_default(),
+        administrative_sanction_ref: meta.administrative_sanction.clone().unwrap_or_default(),
+        technical_sanction_ref: meta.technical_sanction.clone().unwrap_or_default(),
+        agreement_ref: meta.agreement.clone().unwrap_or_default(),
+        agency: meta.agency.clone().unwrap_or_default(),
+        tender_premium,
+        mb_details: None,
+        dates: DocumentDates::default(),
+    }
+}
+
+/// The work data of an estimate: as saved, or pre-filled from the workbook.
+pub async fn work(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<WorkMetadata> {
+    let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
+    let saved: Option<String> =
+        sqlx::query_scalar("SELECT data_json FROM works WHERE estimate_id = ? AND org_id = ?")
+            .bind(estimate_id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    match saved {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            Error::Internal(format!(
+                "work data of estimate {estimate_id} is damaged: {e}"
+            ))
+        }),
+        None => Ok(work_from_estimate(&sheet)),
+    }
+}
+
+/// Saves work data after checking it.
+pub async fn save_work(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    work: &WorkMetadata,
+) -> Result<()> {
+    estimate_sheet(ctx, scope, estimate_id).await?;
+    work.validate()
+        .map_err(|e| Error::Validation(format!("Work data of estimate {estimate_id}: {e}.")))?;
+    let json = serde_json::to_string(work)
+        .map_err(|e| Error::Internal(format!("could not store work data: {e}")))?;
+    sqlx::query(
+        "INSERT INTO works (estimate_id, org_id, data_json, updated_at, updated_by) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (estimate_id) DO UPDATE SET \
+         data_json = excluded.data_json, updated_at = excluded.updated_at, \
+         updated_by = excluded.updated_by",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .bind(json)
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .execute(&ctx.db)
+    .await?;
+    Ok(())
+}
+
+/// The estimate's bills in order.
+pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
+    estimate_sheet(ctx, scope, estimate_id).await?;
+    Ok(sqlx::query_as::<_, BillView>(
+        "SELECT id, estimate_id, number, is_final, job_id, inputs_sha256, created_at FROM bills \
+         WHERE estimate_id = ? AND org_id = ? ORDER BY number",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+async fn till_date_of(ctx: &Ctx, bill_id: i64) -> Result<Vec<ItemQuantity>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT sl_no, till_date_qty FROM bill_quantities WHERE bill_id = ?")
+            .bind(bill_id)
+            .fetch_all(&ctx.db)
+            .await?;
+    rows.into_iter()
+        .map(|(sl_no, qty)| {
+            qty.parse::<Decimal>()
+                .map(|qty| ItemQuantity::new(sl_no, qty))
+                .map_err(|e| Error::Internal(format!("a stored quantity is damaged: {e}")))
+        })
+        .collect()
+}
+
+/// Validates and records the next bill of an estimate, and queues its documents.
+pub async fn create_bill(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    kind: BillKind,
+    quantities: Option<Vec<ItemQuantity>>,
+) -> Result<QueuedDocument> {
+    let items = estimate_items(ctx, scope, estimate_id).await?;
+    let work = work(ctx, scope, estimate_id).await?;
+    let existing = bills(ctx, scope, estimate_id).await?;
+    let chain: Vec<(u32, bool)> = existing
+        .iter()
+        .map(|b| (u32::try_from(b.number).unwrap_or(0), b.is_final))
+        .collect();
+    let number = check_next_bill(&chain, kind)
+        .map_err(|e| Error::Precondition(format!("Estimate {estimate_id}: {e}.")))?;
+    let (inputs, till_date) = if kind.is_first() {
+        let quantities = quantities.unwrap_or_else(|| {
+            items
+                .iter()
+                .map(|item| ItemQuantity::new(item.sl_no.clone(), item.quantity))
+                .collect()
+        });
+        let input = FirstBillInput {
+            items,
+            quantities: quantities.clone(),
+            tender_premium: work.tender_premium,
+            is_final: kind.is_final(),
+        };
+        first_bill(&input).map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
+        (StoredInputs::FirstBill { input, work }, quantities)
+    } else {
+        let previous = existing.last().ok_or_else(|| {
+            Error::Internal("the chain check let an Nth bill through without bill 1".into())
+        })?;
+        let previous_till_date = till_date_of(ctx, previous.id).await?;
+        let input = NthBillInput {
+            number,
+            is_final: kind.is_final(),
+            items,
+            till_date: quantities.unwrap_or_default(),
+            previous_till_date,
+            tender_premium: work.tender_premium,
+        };
+        let computed =
+            nth_bill(&input).map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
+        // Store the full till-date column (unlisted items keep the previous figure), so the
+        // next bill deducts exactly what this one shows.
+        let full: Vec<ItemQuantity> = computed
+            .rows
+            .iter()
+            .filter(|row| !row.serial.is_empty())
+            .map(|row| {
+                ItemQuantity::new(
+                    row.serial.clone(),
+                    row.till_date.quantity + excess_of(&computed, &row.serial),
+                )
+            })
+            .collect();
+        (StoredInputs::NthBill { input, work }, full)
+    };
+    let (json, hash) = inputs.encode()?;
+    let mut tx = ctx.write_tx().await?;
+    let bill_id: i64 = sqlx::query_scalar(
+        "INSERT INTO bills (org_id, estimate_id, number, is_final, inputs_json, inputs_sha256, \
+         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(estimate_id)
+    .bind(number)
+    .bind(kind.is_final())
+    .bind(&json)
+    .bind(&hash)
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .fetch_one(&mut *tx)
+    .await?;
+    for quantity in &till_date {
+        sqlx::query("INSERT INTO bill_quantities (bill_id, sl_no, till_date_qty) VALUES (?, ?, ?)")
+            .bind(bill_id)
+            .bind(&quantity.sl_no)
+            .bind(quantity.quantity.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let payload = serde_json::json!({ "bill_id": bill_id }).to_string();
+    let job_id = queue::enqueue(ctx, &mut tx, scope, JobKind::GenerateBill, None, &payload).await?;
+    sqlx::query("UPDATE bills SET job_id = ? WHERE id = ?")
+        .bind(job_id)
+        .bind(bill_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    ctx.wake.notify_waiters();
+    Ok(QueuedDocument {
+        number: Some(number),
+        job_id,
+        inputs_sha256: hash,
+    })
+}
+
+/// The quantity an item's AE row carries in an Nth bill (the part above the estimate).
+fn excess_of(bill: &crate::domain::bill::NthBill, serial: &str) -> Decimal {
+    let mut excess = Decimal::ZERO;
+    let mut after_item = false;
+    for row in &bill.rows {
+        if row.serial == serial {
+            after_item = true;
+            continue;
+        }
+        if after_item {
+            if row.kind == crate::domain::bill::RowKind::Excess {
+                excess += row.till_date.quantity;
+            }
+            break;
+        }
+    }
+    excess
+}
+
+/// Validates and records the next work slip (phase) of an estimate, and queues its documents.
+pub async fn create_workslip(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    executed: Vec<ItemQuantity>,
+    supplemental: Vec<SupplementalLine>,
+) -> Result<QueuedDocument> {
+    let items = estimate_items(ctx, scope, estimate_id).await?;
+    let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
+    let work = work(ctx, scope, estimate_id).await?;
+    let earlier: Vec<String> = sqlx::query_scalar(
+        "SELECT inputs_json FROM workslips WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    let phase = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
+    if phase > MAX_PHASE {
+        return Err(Error::Precondition(format!(
+            "Estimate {estimate_id} already has {MAX_PHASE} work slips, the most allowed."
+        )));
+    }
+    let (mut phases, mut supplemental_items) = match earlier.last() {
+        Some(json) => match serde_json::from_str::<StoredInputs>(json) {
+            Ok(StoredInputs::Workslip { input, .. }) => (input.executed, input.supplemental_items),
+            _ => return Err(Error::Internal("a stored work slip is damaged".into())),
+        },
+        None => (Vec::new(), Vec::new()),
+    };
+    supplemental_items.extend(supplemental.iter().map(|line| SupplementalItem {
+        sl_no: line.sl_no.clone(),
+        description: line.description.clone(),
+        unit: line.unit.clone(),
+        rate: line.rate,
+        introduced_in_phase: phase,
+    }));
+    phases.push(PhaseQuantities {
+        estimate_items: executed,
+        supplemental_items: supplemental
+            .iter()
+            .map(|line| ItemQuantity::new(line.sl_no.clone(), line.executed))
+            .collect(),
+    });
+    let input = WorkslipInput {
+        phase,
+        items,
+        supplemental_items,
+        executed: phases,
+        rate_overrides: Vec::new(),
+        deduct_old_material: sheet.footer.deduct_old_material,
+        tender_premium: work.tender_premium,
+        is_amc: work.is_amc,
+        sanctioned_grand_total: work.grand_total,
+    };
+    workslip(&input).map_err(|e| Error::Validation(format!("Work slip {phase}: {e}.")))?;
+    let (json, hash) = StoredInputs::Workslip { input, work }.encode()?;
+    let mut tx = ctx.write_tx().await?;
+    let workslip_id: i64 = sqlx::query_scalar(
+        "INSERT INTO workslips (org_id, estimate_id, phase, inputs_json, inputs_sha256, \
+         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(estimate_id)
+    .bind(phase)
+    .bind(&json)
+    .bind(&hash)
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .fetch_one(&mut *tx)
+    .await?;
+    let payload = serde_json::json!({ "workslip_id": workslip_id }).to_string();
+    let job_id = queue::enqueue(
+        ctx,
+        &mut tx,
+        scope,
+        JobKind::GenerateWorkslip,
+        None,
+        &payload,
+    )
+    .await?;
+    sqlx::query("UPDATE workslips SET job_id = ? WHERE id = ?")
+        .bind(job_id)
+        .bind(workslip_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    ctx.wake.notify_waiters();
+    Ok(QueuedDocument {
+        number: Some(phase),
+        job_id,
+        inputs_sha256: hash,
+    })
+}
+
+/// Queues the estimate abstract of an estimate (its items and footer, as PDF and XLSX).
+pub async fn request_abstract(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<QueuedDocument> {
+    let items = estimate_items(ctx, scope, estimate_id).await?;
+    let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
+    let work = work(ctx, scope, estimate_id).await?;
+    let footer = EstimateFooterInput {
+        items_total: Decimal::ZERO,
+        deduct_old_material: sheet.footer.deduct_old_material,
+        tender_premium: work.tender_premium,
+        is_amc: work.is_amc,
+        special_ls_provisions: sheet
+            .footer
+            .ls_provisions
+            .iter()
+            .filter_map(|p| {
+                p.amount.map(|amount| SpecialLsProvision {
+                    name: p.name.clone(),
+                    amount,
+                })
+            })
+            .collect(),
+        grand_total: work.grand_total,
+    };
+    crate::pdf::EstimateAbstract::new(items.clone(), footer.clone())
+        .map_err(|e| Error::Validation(format!("Estimate {estimate_id}: {e}.")))?;
+    let inputs = StoredInputs::EstimateAbstract {
+        items,
+        footer,
+        work,
+    };
+    let (_, hash) = inputs.encode()?;
+    let payload = serde_json::json!({ "estimate_id": estimate_id, "inputs": inputs }).to_string();
+    let mut tx = ctx.write_tx().await?;
+    let job_id = queue::enqueue(
+        ctx,
+        &mut tx,
+        scope,
+        JobKind::GenerateEstimateAbstract,
+        None,
+        &payload,
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.wake.notify_waiters();
+    Ok(QueuedDocument {
+        number: None,
+        job_id,
+        inputs_sha256: hash,
+    })
+}
