@@ -4,11 +4,16 @@
 use std::path::PathBuf;
 
 use sitebook_core::api::{AppStatus, OpenOptions, SessionView};
+use sitebook_core::jobs::queue::JobView;
+use sitebook_core::jobs::JobEvent;
+use sitebook_core::store::estimates::{EstimateDetail, EstimateSummary};
+use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::tenancy::accounts::Password;
 use sitebook_core::tenancy::audit::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::session::{OrgChoice, Session};
 use sitebook_core::{ApiError, Error, Sitebook};
+use tauri::ipc::Channel;
 use tauri::State;
 use tokio::sync::Mutex;
 
@@ -17,6 +22,9 @@ pub struct AppState {
     core: Result<Sitebook, ApiError>,
     data_dir: String,
     session: Mutex<Option<Session>>,
+    /// The active org's id, kept beside the session so that event forwarding can filter
+    /// without holding the session lock.
+    active_org: std::sync::Arc<Mutex<Option<i64>>>,
 }
 
 impl AppState {
@@ -36,7 +44,30 @@ impl AppState {
             core: core.map_err(|error| error.to_api()),
             data_dir: shown_dir,
             session: Mutex::new(None),
+            active_org: Default::default(),
         }
+    }
+
+    /// Starts the job workers and the daily output cleanup in this process. They run until the
+    /// app exits; the returned handle only keeps the pool alive.
+    pub fn start_background_work(&self) -> Option<sitebook_core::jobs::pool::WorkerPool> {
+        let core = self.core.as_ref().ok()?.clone();
+        tauri::async_runtime::block_on(async move {
+            core.spawn_daily_cleanup();
+            match core.start_workers(None).await {
+                Ok(pool) => Some(pool),
+                Err(error) => {
+                    tracing::error!(%error, "could not start the job workers");
+                    None
+                }
+            }
+        })
+    }
+
+    async fn set_session(&self, session: Option<Session>) {
+        let mut guard = self.session.lock().await;
+        *self.active_org.lock().await = session.as_ref().and_then(|s| s.active_org().map(|o| o.id));
+        *guard = session;
     }
 
     fn core(&self) -> Result<&Sitebook, ApiError> {
@@ -57,7 +88,9 @@ async fn signed_in<T>(
     let core = state.core()?;
     let mut guard = state.session.lock().await;
     let session = guard.as_mut().ok_or_else(|| Error::NotSignedIn.to_api())?;
-    operation(core, session).await.map_err(api)
+    let result = operation(core, session).await.map_err(api);
+    *state.active_org.lock().await = session.active_org().map(|org| org.id);
+    result
 }
 
 #[tauri::command]
@@ -89,7 +122,7 @@ pub async fn create_first_account(
         .await
         .map_err(api)?;
     let view = core.view(&session).await.map_err(api)?;
-    *state.session.lock().await = Some(session);
+    state.set_session(Some(session)).await;
     Ok(view)
 }
 
@@ -105,13 +138,13 @@ pub async fn sign_in(
         .await
         .map_err(api)?;
     let view = core.view(&session).await.map_err(api)?;
-    *state.session.lock().await = Some(session);
+    state.set_session(Some(session)).await;
     Ok(view)
 }
 
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Reply<()> {
-    *state.session.lock().await = None;
+    state.set_session(None).await;
     Ok(())
 }
 
@@ -148,4 +181,79 @@ pub async fn list_audit(
         core.audit_list(session, filter).await
     })
     .await
+}
+
+#[tauri::command]
+pub async fn upload_files(
+    state: State<'_, AppState>,
+    paths: Vec<PathBuf>,
+) -> Reply<Vec<UploadOutcome>> {
+    signed_in(&state, async |core, session| {
+        core.upload(session, &paths).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_jobs(state: State<'_, AppState>) -> Reply<Vec<JobView>> {
+    signed_in(&state, async |core, session| {
+        core.jobs_list(session, 200).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cancel_job(state: State<'_, AppState>, id: i64) -> Reply<JobView> {
+    signed_in(&state, async |core, session| {
+        core.job_cancel(session, id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn retry_job(state: State<'_, AppState>, id: i64) -> Reply<JobView> {
+    signed_in(&state, async |core, session| {
+        core.job_retry(session, id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_estimates(state: State<'_, AppState>) -> Reply<Vec<EstimateSummary>> {
+    signed_in(&state, async |core, session| {
+        core.estimates_list(session).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn get_estimate(state: State<'_, AppState>, id: i64) -> Reply<EstimateDetail> {
+    signed_in(&state, async |core, session| {
+        core.estimate_show(session, id).await
+    })
+    .await
+}
+
+/// Streams progress of the active org's jobs to the window until the window goes away.
+#[tauri::command]
+pub async fn subscribe_jobs(state: State<'_, AppState>, on_event: Channel<JobEvent>) -> Reply<()> {
+    let mut events = state.core()?.subscribe_jobs();
+    let active_org = state.active_org.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if *active_org.lock().await != Some(event.org_id) {
+                        continue;
+                    }
+                    if on_event.send(event).is_err() {
+                        return;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    Ok(())
 }

@@ -8,12 +8,21 @@ mod commands;
 use commands::AppState;
 
 fn main() {
+    // This binary also parses untrusted workbooks, in a child process of itself.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(sitebook_core::jobs::worker_process::WORKER_ARG) {
+        std::process::exit(sitebook_core::jobs::worker_process::run_worker_main(
+            &args[2..],
+        ));
+    }
     let data_dir = sitebook_core::store::resolve_data_dir(None);
     let _log_guard = data_dir
         .as_ref()
         .ok()
         .and_then(|dir| sitebook_core::logging::init(dir).ok());
     let state = AppState::open(data_dir);
+
+    let background = state.start_background_work();
 
     let result = tauri::Builder::default()
         .manage(state)
@@ -26,8 +35,16 @@ fn main() {
             commands::switch_org,
             commands::list_members,
             commands::list_audit,
+            commands::upload_files,
+            commands::list_jobs,
+            commands::cancel_job,
+            commands::retry_job,
+            commands::list_estimates,
+            commands::get_estimate,
+            commands::subscribe_jobs,
         ])
         .run(tauri::generate_context!());
+    drop(background);
     if let Err(error) = result {
         tracing::error!(%error, "the desktop app stopped with an error");
         eprintln!("Sitebook could not start its window: {error}");

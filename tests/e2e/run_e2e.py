@@ -83,16 +83,17 @@ class WebDriver:
     def s(self, path):
         return f"/session/{self.session}{path}"
 
-    def find(self, testid, timeout=15):
+    def find(self, testid, timeout=15, inner=""):
+        selector = f"[data-testid='{testid}'] {inner}".strip()
         deadline = time.time() + timeout
         while True:
             try:
                 value = self.call("POST", self.s("/element"), {
-                    "using": "css selector", "value": f"[data-testid='{testid}']"})
+                    "using": "css selector", "value": selector})
                 return next(iter(value.values()))
             except RuntimeError:
                 if time.time() > deadline:
-                    raise AssertionError(f"no element with data-testid={testid!r} appeared")
+                    raise AssertionError(f"no element {selector!r} appeared")
                 time.sleep(0.2)
 
     def text(self, testid):
@@ -104,8 +105,8 @@ class WebDriver:
     def type(self, testid, text):
         self.call("POST", self.s(f"/element/{self.find(testid)}/value"), {"text": text})
 
-    def click(self, testid):
-        self.call("POST", self.s(f"/element/{self.find(testid)}/click"), {})
+    def click(self, testid, inner=""):
+        self.call("POST", self.s(f"/element/{self.find(testid, inner=inner)}/click"), {})
 
     def wait_text(self, testid, expected, timeout=15):
         deadline = time.time() + timeout
@@ -119,6 +120,12 @@ class WebDriver:
                 pass
             time.sleep(0.2)
         raise AssertionError(f"{testid} shows {seen!r}, expected {expected!r}")
+
+    def execute(self, script, args=None):
+        return self.call("POST", self.s("/execute/sync"), {"script": script, "args": args or []})
+
+    def wait_for(self, testid, timeout=30):
+        return self.find(testid, timeout=timeout)
 
     def screenshot(self, name):
         os.makedirs(ARTIFACTS, exist_ok=True)
@@ -243,12 +250,71 @@ def test_wrong_password_is_shown_where_the_user_typed_it():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def test_dropped_workbook_becomes_an_estimate():
+    """Drop a workbook on the window (through the same event a real drop raises), watch its
+    job finish, and read the items table."""
+    data_dir = prepared_data_dir()
+    app = App(data_dir)
+    workbook = os.path.join(ROOT, "crates", "sitebook-core", "tests", "fixtures", "estimate.xlsx")
+    try:
+        wd = app.wd
+        wd.type("signin-username", "root")
+        wd.type("signin-password", PASSWORD)
+        wd.click("signin-submit")
+        wd.wait_text("active-org-code", "root")
+        wd.find("works-pane")
+        # The drop listeners attach asynchronously; a real drop cannot come sooner either.
+        deadline = time.time() + 15
+        while not wd.execute("return !!document.querySelector('.layout[data-drop-ready=\"true\"]');"):
+            if time.time() > deadline:
+                raise AssertionError("the window never became ready for drops")
+            time.sleep(0.1)
+        wd.execute(
+            "window.__TAURI__.event.emit('tauri://drag-drop', "
+            "{paths: [arguments[0]], position: {x: 10, y: 10}});",
+            [workbook],
+        )
+        # The parse job runs in the app's own worker pool; the estimate appears when it is done.
+        try:
+            wd.wait_for("estimate-row-1", timeout=60)
+        except AssertionError:
+            wd.screenshot("drop-failure.png")
+            jobs = cli(data_dir, "--user", "root", "jobs", "list")
+            raise AssertionError(f"no estimate appeared; jobs:\n{jobs}")
+        wd.click("estimate-row-1", inner="button")
+        wd.find("estimate-detail")
+        items = wd.text("items-table")
+        assert "Aerial bunched cable" in items, items
+        assert "12,345.00" in items, "amounts in Indian grouping: " + items
+        assert wd.find("item-row-9")
+        warnings = wd.text("warnings-list")
+        assert "Estimate!H12" in warnings, warnings
+        footer = wd.text("footer-table")
+        assert "1,30,000.00" in footer, footer
+        wd.screenshot("estimate.png")
+
+        wd.click("nav-jobs")
+        jobs = wd.text("jobs-pane")
+        assert "estimate.xlsx" in jobs and "Completed" in jobs, jobs
+        wd.screenshot("jobs.png")
+
+        listed = json.loads(cli(data_dir, "--user", "root", "jobs", "list", "--json"))
+        assert [j["status"] for j in listed] == ["completed"], listed
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP):
         if not os.path.exists(needed):
             print(f"error: {needed} is missing; build first (scripts/build.sh)", file=sys.stderr)
             return 1
-    tests = [test_sign_in_pick_and_switch_org, test_wrong_password_is_shown_where_the_user_typed_it]
+    tests = [
+        test_sign_in_pick_and_switch_org,
+        test_wrong_password_is_shown_where_the_user_typed_it,
+        test_dropped_workbook_becomes_an_estimate,
+    ]
     passed = failed = 0
     for test in tests:
         started = time.time()

@@ -82,7 +82,13 @@ export function App() {
       handleError(error) {
         const apiError = toApiError(error);
         if (isSessionLost(apiError)) {
-          setPhase({ kind: "signin", notice: "Your session has ended. Sign in again to continue." });
+          // Only from the main layout: a load that was still under way when the person signed
+          // out must not replace "You signed out." with this.
+          setPhase((current) =>
+            current.kind === "main"
+              ? { kind: "signin", notice: "Your session has ended. Sign in again to continue." }
+              : current,
+          );
         }
         return apiError;
       },

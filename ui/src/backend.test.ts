@@ -11,7 +11,15 @@ const FakeChannel = vi.hoisted(
 vi.mock("@tauri-apps/api/core", () => ({ invoke: invokeMock, isTauri: () => false, Channel: FakeChannel }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: listenMock }));
 
-import { createFakeBackend, dropPaths, PARSE_STEPS, tauriBackend, toApiError, type FakeSeed } from "./backend";
+import {
+  createFakeBackend,
+  createTauriBackend,
+  dropPaths,
+  PARSE_STEPS,
+  tauriBackend,
+  toApiError,
+  type FakeSeed,
+} from "./backend";
 import type { JobEvent } from "./bindings/JobEvent";
 import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./demoSeed";
 import { manualTimer } from "./test/fixtures";
@@ -95,24 +103,35 @@ describe("tauriBackend", () => {
     ]);
   });
 
-  it("subscribes to jobs with a channel, and stops delivering after unsubscribe", async () => {
+  it("opens one job channel per window and hands its events to every subscriber until it leaves", async () => {
+    const backend = createTauriBackend();
     invokeMock.mockResolvedValue(null);
-    const seen: JobEvent[] = [];
-    const stop = await tauriBackend.subscribeJobs((e) => seen.push(e));
-    expect(invokeMock).toHaveBeenCalledTimes(1);
+    const first: JobEvent[] = [];
+    const second: JobEvent[] = [];
+    const stopFirst = await backend.subscribeJobs((e) => first.push(e));
+    await backend.subscribeJobs((e) => second.push(e));
+    expect(invokeMock).toHaveBeenCalledTimes(1); // the shell keeps one subscription per window
     const [command, args] = invokeMock.mock.calls[0] as [string, { onEvent: InstanceType<typeof FakeChannel<JobEvent>> }];
     expect(command).toBe("subscribe_jobs");
+    expect(Object.keys(args)).toEqual(["onEvent"]);
     expect(args.onEvent).toBeInstanceOf(FakeChannel);
+
     const event: JobEvent = { jobId: 3, status: "running", progress: 30, currentStep: "Sheet found" };
     args.onEvent.onmessage(event);
-    stop();
-    args.onEvent.onmessage({ ...event, progress: 50 });
-    expect(seen).toEqual([event]);
+    stopFirst();
+    const later: JobEvent = { ...event, progress: 50, currentStep: "Items parsed" };
+    args.onEvent.onmessage(later);
+    expect(first).toEqual([event]);
+    expect(second).toEqual([event, later]);
   });
 
-  it("rejects a refused subscription with an ApiError", async () => {
-    invokeMock.mockRejectedValueOnce({ code: "not_signed_in", message: "Sign in." });
-    expect(await rejection(tauriBackend.subscribeJobs(() => {}))).toEqual({ code: "not_signed_in", message: "Sign in." });
+  it("rejects a refused subscription with an ApiError, and asks again next time", async () => {
+    const backend = createTauriBackend();
+    invokeMock.mockRejectedValueOnce({ code: "internal", message: "The core is not open." });
+    expect(await rejection(backend.subscribeJobs(() => {}))).toEqual({ code: "internal", message: "The core is not open." });
+    invokeMock.mockResolvedValueOnce(null);
+    await backend.subscribeJobs(() => {});
+    expect(invokeMock.mock.calls.map((c) => c[0])).toEqual(["subscribe_jobs", "subscribe_jobs"]);
   });
 
   it("hears the four drag events with the global listen, and routes drops by their paths", async () => {

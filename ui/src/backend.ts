@@ -152,57 +152,82 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export const tauriBackend: Backend = {
-  appStatus: () => call<AppStatus>("app_status"),
-  createFirstAccount: ({ username, fullName, password }) =>
-    call<SessionView>("create_first_account", { username, fullName, password }),
-  signIn: ({ username, password }) => call<SessionView>("sign_in", { username, password }),
-  signOut: async () => {
-    await call<null>("sign_out");
-  },
-  listOrgs: () => call<OrgChoice[]>("list_orgs"),
-  switchOrg: (code) => call<SessionView>("switch_org", { code }),
-  listMembers: () => call<MemberView[]>("list_members"),
-  listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
-  uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),
-  listJobs: () => call<JobView[]>("list_jobs"),
-  cancelJob: (id) => call<JobView>("cancel_job", { id }),
-  retryJob: (id) => call<JobView>("retry_job", { id }),
-  listEstimates: () => call<EstimateSummary[]>("list_estimates"),
-  getEstimate: (id) => call<EstimateDetail>("get_estimate", { id }),
-  subscribeJobs: async (handler) => {
-    let delivering = true;
-    const onEvent = new Channel<JobEvent>((event) => {
-      if (delivering) handler(event);
-    });
-    await call<null>("subscribe_jobs", { onEvent });
-    // There is no command to close a channel: this side stops listening to it.
-    return () => {
-      delivering = false;
-    };
-  },
-  onFileDrop: async (handlers) => {
-    const stops: Array<() => void> = [];
-    const stopAll = () => {
-      for (const stop of stops.splice(0)) {
-        // Tauri's unlisten functions are async; one that fails has nothing left to stop.
-        Promise.resolve()
-          .then(() => stop() as unknown)
-          .catch(() => undefined);
-      }
-    };
-    try {
-      stops.push(await listen(DRAG_EVENTS.enter, () => handlers.enter()));
-      stops.push(await listen(DRAG_EVENTS.over, () => handlers.enter()));
-      stops.push(await listen(DRAG_EVENTS.leave, () => handlers.leave()));
-      stops.push(await listen(DRAG_EVENTS.drop, (event) => handlers.drop(dropPaths(event.payload))));
-    } catch (error) {
-      stopAll();
-      throw toApiError(error);
+/**
+ * The real backend. Job events come through one channel per window: the shell keeps a
+ * subscription alive until the window goes away (and sends only the active org's events), so
+ * the channel is opened on the first `subscribeJobs` and shared by every later handler.
+ */
+export function createTauriBackend(): Backend {
+  const jobHandlers = new Set<(event: JobEvent) => void>();
+  let jobChannel: Promise<void> | null = null;
+
+  const openJobChannel = (): Promise<void> => {
+    if (!jobChannel) {
+      const onEvent = new Channel<JobEvent>((event) => {
+        for (const handler of [...jobHandlers]) handler(event);
+      });
+      jobChannel = call<null>("subscribe_jobs", { onEvent }).then(
+        () => undefined,
+        (error: unknown) => {
+          jobChannel = null; // try again on the next subscription
+          throw error;
+        },
+      );
     }
-    return stopAll;
-  },
-};
+    return jobChannel;
+  };
+
+  return {
+    appStatus: () => call<AppStatus>("app_status"),
+    createFirstAccount: ({ username, fullName, password }) =>
+      call<SessionView>("create_first_account", { username, fullName, password }),
+    signIn: ({ username, password }) => call<SessionView>("sign_in", { username, password }),
+    signOut: async () => {
+      await call<null>("sign_out");
+    },
+    listOrgs: () => call<OrgChoice[]>("list_orgs"),
+    switchOrg: (code) => call<SessionView>("switch_org", { code }),
+    listMembers: () => call<MemberView[]>("list_members"),
+    listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
+    uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),
+    listJobs: () => call<JobView[]>("list_jobs"),
+    cancelJob: (id) => call<JobView>("cancel_job", { id }),
+    retryJob: (id) => call<JobView>("retry_job", { id }),
+    listEstimates: () => call<EstimateSummary[]>("list_estimates"),
+    getEstimate: (id) => call<EstimateDetail>("get_estimate", { id }),
+    subscribeJobs: async (handler) => {
+      await openJobChannel();
+      const own = (event: JobEvent) => handler(event);
+      jobHandlers.add(own);
+      return () => {
+        jobHandlers.delete(own);
+      };
+    },
+    onFileDrop: async (handlers) => {
+      const stops: Array<() => void> = [];
+      const stopAll = () => {
+        for (const stop of stops.splice(0)) {
+          // Tauri's unlisten functions are async; one that fails has nothing left to stop.
+          Promise.resolve()
+            .then(() => stop() as unknown)
+            .catch(() => undefined);
+        }
+      };
+      try {
+        stops.push(await listen(DRAG_EVENTS.enter, () => handlers.enter()));
+        stops.push(await listen(DRAG_EVENTS.over, () => handlers.enter()));
+        stops.push(await listen(DRAG_EVENTS.leave, () => handlers.leave()));
+        stops.push(await listen(DRAG_EVENTS.drop, (event) => handlers.drop(dropPaths(event.payload))));
+      } catch (error) {
+        stopAll();
+        throw toApiError(error);
+      }
+      return stopAll;
+    },
+  };
+}
+
+export const tauriBackend: Backend = createTauriBackend();
 
 /** True inside the Tauri webview, false in a plain browser or under Vitest. */
 export function runningInTauri(): boolean {

@@ -27,7 +27,10 @@ function heading(row: number, description: string): EstimateItemView {
   return { row, slNo: "", description, quantity: null, unit: "", rate: null, amount: null, heading: true, flagged: false };
 }
 
-/** A ward road: headings, a flagged #REF! row, an amount that disagrees, a recomputed formula. */
+/**
+ * A ward road: headings, a #REF! rate, an amount that disagrees, a recomputed formula. As in the
+ * core, every row a warning concerns is flagged.
+ */
 const WARD_ROAD: Shape = {
   name: "Providing CC road and side drains at Ward 12, Nellore",
   sheetName: "Estimate",
@@ -47,8 +50,8 @@ const WARD_ROAD: Shape = {
     item(9, "4", "Supplying and fixing Aerial bunched cable 4 core × 16 sq.mm for street lights.", "120", "Mtrs", "450.00", "54000.00"),
     item(10, "5", "Painting two coats of synthetic enamel over one coat of primer on drain covers.", "210.75", "Sqm", "148.40", "31275.30"),
     item(11, "6", "Providing and fixing M.S. grill for drain inlets.", "45.6", "Kg", null, null, true),
-    item(12, "7", "Dismantling old CC flooring and stacking serviceable material.", "60", "Sqm", "95.00", "5750.00"),
-    item(13, "8", "L.S provision for shifting of water supply lines.", "1", "LS", "25000.00", "25000.00"),
+    item(12, "7", "Dismantling old CC flooring and stacking serviceable material.", "60", "Sqm", "95.00", "5750.00", true),
+    item(13, "8", "L.S provision for shifting of water supply lines.", "1", "LS", "25000.00", "25000.00", true),
   ],
   footer: [
     { label: "ECV", amount: "508305.30" },

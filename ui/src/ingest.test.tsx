@@ -5,7 +5,7 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import { createFakeBackend, type FakeSeed } from "./backend";
+import { createFakeBackend, type FakeBackend, type FakeSeed } from "./backend";
 import { BackendProvider } from "./backendContext";
 import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
 import { manualTimer } from "./test/fixtures";
@@ -15,6 +15,7 @@ const byId = (id: string) => screen.getByTestId(id);
 function renderApp(extra: Partial<FakeSeed> = {}) {
   const timer = manualTimer();
   const fake = createFakeBackend(demoSeed({ schedule: timer.schedule, ...extra }));
+  current = fake;
   render(
     <BackendProvider backend={fake}>
       <App />
@@ -23,11 +24,19 @@ function renderApp(extra: Partial<FakeSeed> = {}) {
   return { fake, timer };
 }
 
+let current: FakeBackend | null = null;
+
+/** Signs in and waits until the window hears file drops and job events. */
 async function signInAs(username: string) {
   fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
   fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
+  const before = current?.calls.length ?? 0;
   fireEvent.click(byId("signin-submit"));
   await screen.findByTestId("org-picker-button");
+  await waitFor(() => {
+    expect(document.querySelector('.layout[data-drop-ready="true"]')).not.toBeNull();
+    expect(current?.calls.slice(before)).toContain("subscribe_jobs");
+  });
 }
 
 function progressOf(element: HTMLElement): string | null {
@@ -253,7 +262,8 @@ describe("estimate detail", () => {
     expect(byId("estimate-row-2").textContent).toContain("3"); // warnings
 
     fireEvent.click(within(byId("estimate-row-2")).getByRole("button"));
-    const detail = await screen.findByTestId("estimate-detail");
+    await screen.findByTestId("items-table");
+    const detail = byId("estimate-detail");
     expect(within(detail).getByRole("heading", { level: 2 }).textContent).toBe(
       "Providing CC road and side drains at Ward 12, Nellore",
     );

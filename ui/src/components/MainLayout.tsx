@@ -2,7 +2,7 @@
  * Signed in: top bar, left navigation, the current pane, and the org picker on demand. It also
  * owns what spans the panes: the live jobs feed and file drops on the window.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useAppActions, AppActionsContext, type AppActions } from "../appContext";
 import { useBackend } from "../backendContext";
 import type { OrgChoice } from "../bindings/OrgChoice";
@@ -53,7 +53,8 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     requestAnimationFrame(() => pickerButtonRef.current?.focus());
   }, []);
 
-  useEffect(() => {
+  // Layout effects for window-level listeners: they are in place as soon as the layout shows.
+  useLayoutEffect(() => {
     const onKey = (event: globalThis.KeyboardEvent) => {
       if (isPickerShortcut(event)) {
         event.preventDefault();
@@ -67,6 +68,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   // ------------------------------------------------------------------ file drops
 
   const [dragging, setDragging] = useState(false);
+  const [dropReady, setDropReady] = useState(false);
   const [importState, setImportState] = useState<ImportState | null>(null);
   const orgRef = useRef<OrgChoice | null>(org);
   const paneRef = useRef<PaneId>(pane);
@@ -105,7 +107,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     importRef.current = importFiles;
   }, [importFiles]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     let stop: (() => void) | null = null;
     let ended = false;
     backend
@@ -120,7 +122,10 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
       .then(
         (unlisten) => {
           if (ended) unlisten();
-          else stop = unlisten;
+          else {
+            stop = unlisten;
+            setDropReady(true);
+          }
         },
         (caught: unknown) => parentActions.reportUnexpected(caught),
       );
@@ -144,7 +149,8 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     <AppActionsContext.Provider value={actions}>
       <JobsFeedContext.Provider value={feed}>
         <ImportContext.Provider value={importActions}>
-          <div className="layout">
+          {/* data-drop-ready: the window now hears file drops (the end-to-end test waits for it). */}
+          <div className="layout" data-drop-ready={dropReady ? "true" : undefined}>
             <TopBar
               ref={pickerButtonRef}
               session={session}
