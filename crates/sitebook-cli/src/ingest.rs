@@ -30,6 +30,14 @@ pub enum EstimateCommand {
         #[arg(value_name = "ID")]
         id: i64,
     },
+    /// Render the estimate abstract (items and footer) as PDF and XLSX
+    Abstract {
+        #[arg(value_name = "ID")]
+        id: i64,
+        /// Render now, in this process, and wait
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Args)]
@@ -154,6 +162,9 @@ pub async fn estimate(
 ) -> Result<(), Failure> {
     match command {
         EstimateCommand::Parse { .. } => unreachable!("handled without a session"),
+        EstimateCommand::Abstract { id, wait } => {
+            return crate::documents::estimate_abstract(core, session, *id, *wait, out).await;
+        }
         EstimateCommand::List => {
             let estimates = core.estimates_list(session).await?;
             if out.is_json() {

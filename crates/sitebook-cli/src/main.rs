@@ -4,6 +4,7 @@
 //! result, as a table for people or as JSON with `--json`. It holds no rules of its own.
 //! Exit codes: 0 success, 2 usage, 3 denied, 4 not found, 1 anything else.
 
+mod documents;
 mod ingest;
 mod output;
 mod secrets;
@@ -80,6 +81,15 @@ enum Command {
     /// Files produced by jobs
     #[command(subcommand)]
     Outputs(ingest::OutputsCommand),
+    /// Work data of an estimate, entered once and used by every document
+    #[command(subcommand)]
+    Work(documents::WorkCommand),
+    /// Bills: the running-account chain of an estimate
+    #[command(subcommand)]
+    Bill(documents::BillCommand),
+    /// Work slips (working estimates), phase by phase
+    #[command(subcommand)]
+    Workslip(documents::WorkslipCommand),
 }
 
 #[derive(Subcommand)]
@@ -333,6 +343,9 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
     if let Command::Estimate(ingest::EstimateCommand::Parse { file }) = &cli.command {
         return ingest::parse_file(file, out).await;
     }
+    if let Command::Bill(command @ documents::BillCommand::Render { .. }) = &cli.command {
+        return documents::render_quick(command, out).await;
+    }
     let core = open(&cli).await?;
     if let Command::Worker(args) = &cli.command {
         return ingest::worker(&core, args, out).await;
@@ -452,6 +465,18 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
         Command::Outputs(command) => {
             let session = sign_in(&cli, &core).await?;
             ingest::outputs(&core, &session, command, out).await?;
+        }
+        Command::Work(command) => {
+            let session = sign_in(&cli, &core).await?;
+            documents::work(&core, &session, command, out).await?;
+        }
+        Command::Bill(command) => {
+            let session = sign_in(&cli, &core).await?;
+            documents::bill(&core, &session, command, out).await?;
+        }
+        Command::Workslip(command) => {
+            let session = sign_in(&cli, &core).await?;
+            documents::workslip(&core, &session, command, out).await?;
         }
         Command::Worker(_) => unreachable!("handled before signing in"),
     }

@@ -462,6 +462,74 @@ impl Sitebook {
         queue::unfinished_here(&self.ctx).await
     }
 
+    /// The work data of an estimate (saved, or pre-filled from the workbook).
+    pub async fn work_show(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+    ) -> Result<crate::domain::work::WorkMetadata> {
+        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        crate::documents::work(&self.ctx, &scope, estimate_id).await
+    }
+
+    /// Changes and saves the work data of an estimate.
+    pub async fn work_edit(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        changes: crate::documents::WorkChanges,
+    ) -> Result<crate::domain::work::WorkMetadata> {
+        let scope = authorize(&self.ctx, session, Action::WorkEdit).await?;
+        let mut work = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
+        changes.apply(&mut work);
+        crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
+        Ok(work)
+    }
+
+    /// Records the next bill of an estimate and queues its PDF and XLSX.
+    pub async fn bill_create(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        kind: crate::domain::bill::BillKind,
+        quantities: Option<Vec<crate::domain::bill::ItemQuantity>>,
+    ) -> Result<crate::documents::QueuedDocument> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        crate::documents::create_bill(&self.ctx, &scope, estimate_id, kind, quantities).await
+    }
+
+    pub async fn bill_list(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+    ) -> Result<Vec<crate::documents::BillView>> {
+        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        crate::documents::bills(&self.ctx, &scope, estimate_id).await
+    }
+
+    /// Records the next work slip of an estimate and queues its PDF and XLSX.
+    pub async fn workslip_create(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        executed: Vec<crate::domain::bill::ItemQuantity>,
+        supplemental: Vec<crate::documents::input_csv::SupplementalLine>,
+    ) -> Result<crate::documents::QueuedDocument> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, supplemental)
+            .await
+    }
+
+    /// Queues the estimate abstract (PDF and XLSX) of an estimate.
+    pub async fn estimate_abstract(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+    ) -> Result<crate::documents::QueuedDocument> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        crate::documents::request_abstract(&self.ctx, &scope, estimate_id).await
+    }
+
     /// Puts back in the queue jobs whose process died (also done when workers start).
     pub async fn recover_interrupted_jobs(&self) -> Result<u64> {
         queue::recover_orphans(&self.ctx).await

@@ -542,3 +542,120 @@ pub async fn request_abstract(
         inputs_sha256: hash,
     })
 }
+
+/// Changes to work data: each `Some` replaces that field. Faces build it from what a person
+/// typed; the whole result is validated before it is saved.
+#[derive(Debug, Clone, Default)]
+pub struct WorkChanges {
+    pub name_of_work: Option<String>,
+    pub work_mode: Option<WorkMode>,
+    pub is_amc: Option<bool>,
+    pub area: Option<Area>,
+    pub estimate_amount: Option<Decimal>,
+    pub grand_total: Option<Decimal>,
+    pub administrative_sanction_ref: Option<String>,
+    pub technical_sanction_ref: Option<String>,
+    pub agreement_ref: Option<String>,
+    pub agency: Option<String>,
+    /// `Some(None)` removes the premium.
+    pub tender_premium: Option<Option<crate::domain::bill::TenderPremium>>,
+    pub mb_details: Option<crate::domain::work::MbDetails>,
+    pub doi: Option<crate::domain::work::DocDate>,
+    pub doc: Option<crate::domain::work::DocDate>,
+    pub domr: Option<crate::domain::work::DocDate>,
+    pub dobr: Option<crate::domain::work::DocDate>,
+}
+
+impl WorkChanges {
+    pub fn apply(self, work: &mut WorkMetadata) {
+        fn set<T>(target: &mut T, value: Option<T>) {
+            if let Some(value) = value {
+                *target = value;
+            }
+        }
+        set(&mut work.name_of_work, self.name_of_work);
+        set(&mut work.work_mode, self.work_mode);
+        set(&mut work.is_amc, self.is_amc);
+        set(&mut work.area, self.area);
+        set(&mut work.estimate_amount, self.estimate_amount);
+        set(&mut work.grand_total, self.grand_total);
+        set(
+            &mut work.administrative_sanction_ref,
+            self.administrative_sanction_ref,
+        );
+        set(
+            &mut work.technical_sanction_ref,
+            self.technical_sanction_ref,
+        );
+        set(&mut work.agreement_ref, self.agreement_ref);
+        set(&mut work.agency, self.agency);
+        set(&mut work.tender_premium, self.tender_premium);
+        if let Some(mb) = self.mb_details {
+            work.mb_details = Some(mb);
+        }
+        if let Some(date) = self.doi {
+            work.dates.intimation = Some(date);
+        }
+        if let Some(date) = self.doc {
+            work.dates.completion = Some(date);
+        }
+        if let Some(date) = self.domr {
+            work.dates.measurement_recorded = Some(date);
+        }
+        if let Some(date) = self.dobr {
+            work.dates.bill_recorded = Some(date);
+        }
+    }
+}
+
+/// A first bill at the estimate's quantities, straight from a parsed workbook, with no
+/// database: the `sitebook bill render` quick path. Returns `(file name, bytes)` for the PDF
+/// and the XLSX.
+pub fn quick_first_bill(
+    parsed: &crate::excel::ParsedWorkbook,
+    is_final: bool,
+    tender_premium: Option<crate::domain::bill::TenderPremium>,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let sheet = parsed.sheets.first().ok_or_else(|| {
+        Error::Validation(format!("{}: no estimate sheet was found.", parsed.file))
+    })?;
+    let mut items = Vec::new();
+    for item in &sheet.items {
+        let (Some(quantity), Some(rate)) = (item.quantity, item.rate) else {
+            return Err(Error::Validation(format!(
+                "{}!row {}: the item has no quantity or rate; fix it in the workbook first.",
+                sheet.name, item.row
+            )));
+        };
+        items.push(EstimateItem {
+            sl_no: item
+                .sl_no
+                .clone()
+                .unwrap_or_else(|| format!("row {}", item.row)),
+            description: item.description.clone(),
+            quantity,
+            unit: item.unit.clone().unwrap_or_default(),
+            rate,
+            per_unit: item.per_unit.clone().unwrap_or_default(),
+            amount: item.amount.unwrap_or_default(),
+        });
+    }
+    let mut work = work_from_estimate(sheet);
+    if tender_premium.is_some() {
+        work.tender_premium = tender_premium;
+    }
+    let quantities = items
+        .iter()
+        .map(|item| ItemQuantity::new(item.sl_no.clone(), item.quantity))
+        .collect();
+    let input = FirstBillInput {
+        items,
+        quantities,
+        tender_premium: work.tender_premium,
+        is_final,
+    };
+    first_bill(&input).map_err(|e| Error::Validation(format!("{}: {e}.", parsed.file)))?;
+    let inputs = StoredInputs::FirstBill { input, work };
+    let (_, hash) = inputs.encode()?;
+    render_job::render_files(inputs, hash).map_err(Error::Validation)
+}

@@ -136,6 +136,26 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
     })
 }
 
+/// Renders stored inputs to `(file name, bytes)` for the PDF and the XLSX, named after the
+/// document's title.
+pub(crate) fn render_files(
+    inputs: StoredInputs,
+    inputs_sha256: String,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let stem = match &inputs {
+        StoredInputs::FirstBill { input, .. } if input.is_final => "first-and-final-bill",
+        StoredInputs::FirstBill { .. } => "first-part-bill",
+        StoredInputs::NthBill { .. } => "bill",
+        StoredInputs::Workslip { .. } => "workslip",
+        StoredInputs::EstimateAbstract { .. } => "estimate-abstract",
+    };
+    let rendered = render(stem.to_string(), inputs, inputs_sha256)?;
+    Ok(vec![
+        (format!("{stem}.pdf"), rendered.pdf),
+        (format!("{stem}.xlsx"), rendered.xlsx),
+    ])
+}
+
 /// Runs one attempt of a document job.
 pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     let session = session_for_job(ctx, job.user_id, job.org_id)

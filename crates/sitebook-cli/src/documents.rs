@@ -1,0 +1,493 @@
+//! The document commands: `work`, `bill`, `workslip` and `estimate abstract`. They turn what a
+//! person typed (flags, CSV files) into core calls; the rules live in the core.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use clap::{Args, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
+use sitebook_core::documents::{input_csv, QueuedDocument, WorkChanges};
+use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
+use sitebook_core::domain::work::{Area, DocDate, MbDetails, MbPages, WorkMode};
+use sitebook_core::jobs::JobStatus;
+use sitebook_core::tenancy::session::Session;
+use sitebook_core::{Error, Sitebook};
+
+use crate::output::{print_table, Printer};
+use crate::{Failure, UsageError};
+
+#[derive(Subcommand)]
+pub enum WorkCommand {
+    /// The work data of an estimate (pre-filled from the workbook until edited)
+    Show {
+        #[arg(value_name = "ESTIMATE_ID")]
+        estimate: i64,
+    },
+    /// Change the work data of an estimate
+    Edit(Box<WorkEditArgs>),
+}
+
+#[derive(Args)]
+pub struct WorkEditArgs {
+    #[arg(value_name = "ESTIMATE_ID")]
+    estimate: i64,
+    #[arg(long)]
+    name_of_work: Option<String>,
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
+    /// Annual maintenance contract (no QC charge)
+    #[arg(long)]
+    amc: Option<bool>,
+    #[arg(long, value_enum)]
+    area: Option<AreaArg>,
+    #[arg(long, value_name = "AMOUNT")]
+    estimate_amount: Option<String>,
+    /// The sanctioned grand total that work slips balance to
+    #[arg(long, value_name = "AMOUNT")]
+    grand_total: Option<String>,
+    #[arg(long, value_name = "REF")]
+    admin_sanction: Option<String>,
+    #[arg(long, value_name = "REF")]
+    tech_sanction: Option<String>,
+    #[arg(long, value_name = "REF")]
+    agreement: Option<String>,
+    #[arg(long)]
+    agency: Option<String>,
+    /// Tender premium percentage, 0 to 100 (with --tp-type)
+    #[arg(long, value_name = "PERCENT", requires = "tp_type")]
+    tp: Option<String>,
+    #[arg(long, value_enum, requires = "tp")]
+    tp_type: Option<TpArg>,
+    /// Measurement book of the measurements, as BOOK:FIRST-LAST (e.g. 123:1-20)
+    #[arg(long, value_name = "BOOK:FIRST-LAST", requires = "mb_abstract")]
+    mb_measurements: Option<String>,
+    /// Measurement book of the abstract, as BOOK:FIRST-LAST
+    #[arg(long, value_name = "BOOK:FIRST-LAST", requires = "mb_measurements")]
+    mb_abstract: Option<String>,
+    /// Date of intimation (dd-mm-yyyy)
+    #[arg(long)]
+    doi: Option<String>,
+    /// Date of completion (dd-mm-yyyy)
+    #[arg(long)]
+    doc: Option<String>,
+    /// Date of measurement recording (dd-mm-yyyy)
+    #[arg(long)]
+    domr: Option<String>,
+    /// Date of bill recording (dd-mm-yyyy)
+    #[arg(long)]
+    dobr: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Original,
+    Repair,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AreaArg {
+    Municipal,
+    NonMunicipal,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TpArg {
+    Excess,
+    Less,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum BillKindArg {
+    FirstPart,
+    FirstFinal,
+    NthPart,
+    NthFinal,
+}
+
+impl From<BillKindArg> for BillKind {
+    fn from(kind: BillKindArg) -> Self {
+        match kind {
+            BillKindArg::FirstPart => BillKind::FirstPart,
+            BillKindArg::FirstFinal => BillKind::FirstFinal,
+            BillKindArg::NthPart => BillKind::NthPart,
+            BillKindArg::NthFinal => BillKind::NthFinal,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FirstBillKindArg {
+    FirstPart,
+    FirstFinal,
+}
+
+#[derive(Subcommand)]
+pub enum BillCommand {
+    /// Record the next bill of an estimate and render it as PDF and XLSX
+    Create {
+        #[arg(value_name = "ESTIMATE_ID")]
+        estimate: i64,
+        #[arg(long, value_enum)]
+        kind: BillKindArg,
+        /// Till-date quantities, a CSV with the header sl_no,till_date_qty
+        /// [default for a first bill: the estimate's quantities]
+        #[arg(long, value_name = "FILE.csv")]
+        quantities: Option<PathBuf>,
+        /// Render now, in this process, and wait
+        #[arg(long)]
+        wait: bool,
+    },
+    /// The bills of an estimate
+    List {
+        #[arg(value_name = "ESTIMATE_ID")]
+        estimate: i64,
+    },
+    /// Parse a workbook and write a first bill at the estimate quantities (no database)
+    Render {
+        #[arg(value_name = "FILE.xlsx")]
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        kind: FirstBillKindArg,
+        /// Tender premium percentage, 0 to 100 (with --tp-type)
+        #[arg(long, value_name = "PERCENT", requires = "tp_type")]
+        tp: Option<String>,
+        #[arg(long, value_enum, requires = "tp")]
+        tp_type: Option<TpArg>,
+        /// Folder for the PDF and the XLSX
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum WorkslipCommand {
+    /// Record the next work slip (phase) of an estimate and render it
+    Create {
+        #[arg(value_name = "ESTIMATE_ID")]
+        estimate: i64,
+        /// Executed quantities, a CSV with the header sl_no,executed_qty
+        #[arg(long, value_name = "FILE.csv")]
+        executed: PathBuf,
+        /// Supplemental items: sl_no,description,unit,rate,executed_qty
+        #[arg(long, value_name = "FILE.csv")]
+        supplemental: Option<PathBuf>,
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+fn decimal(flag: &str, text: &str) -> Result<Decimal, UsageError> {
+    sitebook_core::domain::money::parse_number_text(text)
+        .or_else(|| Decimal::from_str(text.trim()).ok())
+        .ok_or_else(|| UsageError(format!("--{flag}: '{text}' is not a number")))
+}
+
+fn date(flag: &str, text: &Option<String>) -> Result<Option<DocDate>, UsageError> {
+    text.as_deref()
+        .map(|t| DocDate::parse_dmy(t).map_err(|e| UsageError(format!("--{flag}: {e}"))))
+        .transpose()
+}
+
+fn tender_premium(
+    tp: &Option<String>,
+    kind: Option<TpArg>,
+) -> Result<Option<TenderPremium>, Failure> {
+    let (Some(tp), Some(kind)) = (tp, kind) else {
+        return Ok(None);
+    };
+    let percent = decimal("tp", tp)?;
+    let kind = match kind {
+        TpArg::Excess => TpType::Excess,
+        TpArg::Less => TpType::Less,
+    };
+    TenderPremium::new(percent, kind)
+        .map(Some)
+        .map_err(|e| Failure::Core(Error::Validation(format!("--tp: {e}."))))
+}
+
+fn mb_pages(flag: &str, text: &str) -> Result<MbPages, UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "--{flag}: '{text}' is not BOOK:FIRST-LAST (e.g. 123:1-20)"
+        ))
+    };
+    let (book, pages) = text.rsplit_once(':').ok_or_else(bad)?;
+    let (first, last) = pages.split_once('-').ok_or_else(bad)?;
+    Ok(MbPages {
+        book: book.trim().to_string(),
+        first_page: first.trim().parse().map_err(|_| bad())?,
+        last_page: last.trim().parse().map_err(|_| bad())?,
+    })
+}
+
+fn changes(args: &WorkEditArgs) -> Result<WorkChanges, Failure> {
+    let mb_details = match (&args.mb_measurements, &args.mb_abstract) {
+        (Some(m), Some(a)) => Some(MbDetails {
+            measurements: mb_pages("mb-measurements", m)?,
+            abstract_pages: mb_pages("mb-abstract", a)?,
+        }),
+        _ => None,
+    };
+    Ok(WorkChanges {
+        name_of_work: args.name_of_work.clone(),
+        work_mode: args.mode.map(|m| match m {
+            ModeArg::Original => WorkMode::Original,
+            ModeArg::Repair => WorkMode::Repair,
+        }),
+        is_amc: args.amc,
+        area: args.area.map(|a| match a {
+            AreaArg::Municipal => Area::Municipal,
+            AreaArg::NonMunicipal => Area::NonMunicipal,
+        }),
+        estimate_amount: args
+            .estimate_amount
+            .as_deref()
+            .map(|t| decimal("estimate-amount", t))
+            .transpose()?,
+        grand_total: args
+            .grand_total
+            .as_deref()
+            .map(|t| decimal("grand-total", t))
+            .transpose()?,
+        administrative_sanction_ref: args.admin_sanction.clone(),
+        technical_sanction_ref: args.tech_sanction.clone(),
+        agreement_ref: args.agreement.clone(),
+        agency: args.agency.clone(),
+        tender_premium: tender_premium(&args.tp, args.tp_type)?.map(Some),
+        mb_details,
+        doi: date("doi", &args.doi)?,
+        doc: date("doc", &args.doc)?,
+        domr: date("domr", &args.domr)?,
+        dobr: date("dobr", &args.dobr)?,
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::Core(Error::io(format!("Could not read {}", path.display()), e)))
+}
+
+fn print_work(work: &sitebook_core::domain::work::WorkMetadata, out: &Printer) {
+    if out.is_json() {
+        return out.json(work);
+    }
+    for line in work.header_block() {
+        println!("{}", line.text());
+    }
+    println!(
+        "Mode: {:?}; AMC: {}; area: {:?}; grand total: {}; tender premium: {}",
+        work.work_mode,
+        if work.is_amc { "yes" } else { "no" },
+        work.area,
+        sitebook_core::domain::money::format_indian(work.grand_total),
+        work.tender_premium
+            .map(|tp| tp.bill_label())
+            .unwrap_or_else(|| "none".into())
+    );
+}
+
+/// Runs the job in this process when asked, then reports it.
+async fn finish(
+    core: &Sitebook,
+    session: &Session,
+    queued: QueuedDocument,
+    wait: bool,
+    what: &str,
+    out: &Printer,
+) -> Result<(), Failure> {
+    if !wait {
+        if out.is_json() {
+            out.json(&queued);
+        } else {
+            println!(
+                "{what}: job {} queued (inputs sha256 {}).",
+                queued.job_id, queued.inputs_sha256
+            );
+        }
+        return Ok(());
+    }
+    let pool = core.start_workers(Some(1)).await?;
+    let job = core.job_wait(session, queued.job_id, |_| {}).await;
+    pool.shutdown().await;
+    let job = job?;
+    let outputs = core.outputs_list(session, Some(job.id)).await?;
+    if out.is_json() {
+        out.json(&serde_json::json!({ "queued": queued, "job": job, "outputs": outputs }));
+    } else if job.status == JobStatus::Completed {
+        println!("{what}: job {} completed.", job.id);
+        for output in &outputs {
+            println!(
+                "  output {}  {}  ({} bytes)",
+                output.id, output.filename, output.size
+            );
+        }
+    }
+    if job.status != JobStatus::Completed {
+        out.error(
+            "job_failed",
+            &format!(
+                "{what}: job {} {}: {}",
+                job.id,
+                job.status.as_str(),
+                job.error_message.as_deref().unwrap_or("no reason recorded")
+            ),
+        );
+        return Err(Failure::Reported(1));
+    }
+    Ok(())
+}
+
+pub async fn work(
+    core: &Sitebook,
+    session: &Session,
+    command: &WorkCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    match command {
+        WorkCommand::Show { estimate } => {
+            print_work(&core.work_show(session, *estimate).await?, out)
+        }
+        WorkCommand::Edit(args) => {
+            let work = core
+                .work_edit(session, args.estimate, changes(args)?)
+                .await?;
+            print_work(&work, out);
+        }
+    }
+    Ok(())
+}
+
+pub async fn bill(
+    core: &Sitebook,
+    session: &Session,
+    command: &BillCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    match command {
+        BillCommand::Create {
+            estimate,
+            kind,
+            quantities,
+            wait,
+        } => {
+            let quantities = match quantities {
+                Some(path) => Some(input_csv::quantities(
+                    &path.display().to_string(),
+                    &read_text(path)?,
+                    "till_date_qty",
+                )?),
+                None => None,
+            };
+            let queued = core
+                .bill_create(session, *estimate, (*kind).into(), quantities)
+                .await?;
+            let what = format!("Bill {}", queued.number.unwrap_or_default());
+            finish(core, session, queued, *wait, &what, out).await
+        }
+        BillCommand::List { estimate } => {
+            let bills = core.bill_list(session, *estimate).await?;
+            if out.is_json() {
+                out.json(&bills);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = bills
+                .iter()
+                .map(|b| {
+                    vec![
+                        b.number.to_string(),
+                        if b.is_final { "final" } else { "part" }.to_string(),
+                        b.job_id.map(|j| j.to_string()).unwrap_or_default(),
+                        b.created_at.clone(),
+                        b.inputs_sha256.chars().take(16).collect(),
+                    ]
+                })
+                .collect();
+            print_table(&["BILL", "KIND", "JOB", "CREATED", "INPUTS SHA256"], &rows);
+            Ok(())
+        }
+        BillCommand::Render { .. } => unreachable!("handled without a database"),
+    }
+}
+
+/// `sitebook bill render`: parse in the worker process, then render a first bill.
+pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Failure> {
+    let BillCommand::Render {
+        file,
+        kind,
+        tp,
+        tp_type,
+        out: dir,
+    } = command
+    else {
+        unreachable!("only bill render comes here");
+    };
+    let premium = tender_premium(tp, *tp_type)?;
+    let name = file.display().to_string();
+    let settings = sitebook_core::jobs::JobSettings::default();
+    let parsed = sitebook_core::jobs::worker_process::parse_isolated(&settings, file, &name)
+        .await
+        .map_err(|(code, message)| {
+            out.error(&code, &message);
+            Failure::Reported(1)
+        })?;
+    let files = sitebook_core::documents::quick_first_bill(
+        &parsed,
+        matches!(kind, FirstBillKindArg::FirstFinal),
+        premium,
+    )?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::Core(Error::io(format!("Could not create {}", dir.display()), e)))?;
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        sitebook_core::store::files::write_atomic(&path, &bytes)?;
+        written.push(path.display().to_string());
+    }
+    if out.is_json() {
+        out.json(&written);
+    } else {
+        for path in written {
+            println!("Wrote {path}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn workslip(
+    core: &Sitebook,
+    session: &Session,
+    command: &WorkslipCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let WorkslipCommand::Create {
+        estimate,
+        executed,
+        supplemental,
+        wait,
+    } = command;
+    let executed = input_csv::quantities(
+        &executed.display().to_string(),
+        &read_text(executed)?,
+        "executed_qty",
+    )?;
+    let supplemental = match supplemental {
+        Some(path) => input_csv::supplemental(&path.display().to_string(), &read_text(path)?)?,
+        None => Vec::new(),
+    };
+    let queued = core
+        .workslip_create(session, *estimate, executed, supplemental)
+        .await?;
+    let what = format!("Work slip {}", queued.number.unwrap_or_default());
+    finish(core, session, queued, *wait, &what, out).await
+}
+
+pub async fn estimate_abstract(
+    core: &Sitebook,
+    session: &Session,
+    estimate: i64,
+    wait: bool,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let queued = core.estimate_abstract(session, estimate).await?;
+    finish(core, session, queued, wait, "Estimate abstract", out).await
+}

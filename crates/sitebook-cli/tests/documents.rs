@@ -1,0 +1,158 @@
+//! The document commands of the real binary: the database-free `bill render`, the chain with
+//! `--wait`, and bad input (CSV line numbers, tender premium range, chain order).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const PASSWORD: &str = "documents-pass-1";
+
+fn fixture_workbook() -> String {
+    format!(
+        "{}/../sitebook-core/tests/fixtures/estimate.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn sitebook(dir: &TempDir) -> Command {
+    let mut command = Command::cargo_bin("sitebook").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--user", "root"])
+        .env("SITEBOOK_PASSWORD", PASSWORD)
+        .env("SITEBOOK_NEW_PASSWORD", PASSWORD);
+    command
+}
+
+#[test]
+fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
+    let out = tempfile::tempdir().unwrap();
+    Command::cargo_bin("sitebook")
+        .unwrap()
+        .args([
+            "bill",
+            "render",
+            &fixture_workbook(),
+            "--kind",
+            "first-part",
+        ])
+        .args(["--tp", "4.5", "--tp-type", "less", "--out"])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("first-part-bill.pdf"));
+    let pdf = out.path().join("first-part-bill.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("CC First & Part Bill"), "{text}");
+    assert!(text.contains("Deduct T.P @ 4.5 % Less"), "{text}");
+    assert!(out.path().join("first-part-bill.xlsx").exists());
+    // No data folder was needed or made.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 2);
+
+    Command::cargo_bin("sitebook")
+        .unwrap()
+        .args([
+            "bill",
+            "render",
+            &fixture_workbook(),
+            "--kind",
+            "first-part",
+        ])
+        .args(["--tp", "150", "--tp-type", "excess", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("between 0 and 100"));
+}
+
+#[test]
+fn the_chain_from_the_command_line_with_bad_input_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    sitebook(&dir)
+        .args(["init", "--name", "Root Admin"])
+        .assert()
+        .success();
+    sitebook(&dir)
+        .args(["upload", &fixture_workbook(), "--wait"])
+        .assert()
+        .success();
+    sitebook(&dir)
+        .args(["work", "edit", "1", "--tp", "101", "--tp-type", "less"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("between 0 and 100"));
+    sitebook(&dir)
+        .args([
+            "work",
+            "edit",
+            "1",
+            "--agency",
+            "M/s Field Works",
+            "--doi",
+            "01-04-2024",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("M/s Field Works"))
+        .stdout(predicate::str::contains("DOI 01-04-2024"));
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "sl_no,till_date_qty\n1,twelve\n2,5\n2,6\n").unwrap();
+    sitebook(&dir)
+        .args([
+            "bill",
+            "create",
+            "1",
+            "--kind",
+            "first-part",
+            "--quantities",
+        ])
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("line 2").and(predicate::str::contains("line 4")));
+    sitebook(&dir)
+        .args(["bill", "create", "1", "--kind", "nth-part"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no bill 1"));
+    sitebook(&dir)
+        .args(["bill", "create", "1", "--kind", "first-part", "--wait"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Bill 1: job").and(predicate::str::contains(".pdf")));
+    sitebook(&dir)
+        .args(["bill", "list", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("part"));
+    sitebook(&dir)
+        .args(["estimate", "abstract", "1", "--wait"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("abstract"));
+}
+
+#[test]
+fn the_document_commands_have_help() {
+    for args in [
+        &["work", "edit", "--help"][..],
+        &["bill", "create", "--help"],
+        &["bill", "render", "--help"],
+        &["workslip", "create", "--help"],
+        &["estimate", "abstract", "--help"],
+    ] {
+        Command::cargo_bin("sitebook")
+            .unwrap()
+            .args(args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage: sitebook"));
+    }
+}

@@ -1,0 +1,369 @@
+//! The document chain through the real API and job engine: work data, bills 1 and 2, AE rows,
+//! work slips, the estimate abstract, byte-identical re-renders, the files read back (PDF text
+//! with pdftotext, XLSX with our own parser), and every bad input saving nothing.
+
+mod common;
+mod workbooks;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{fixture, Fixture};
+use rust_decimal_macros::dec;
+use sitebook_core::documents::input_csv::SupplementalLine;
+use sitebook_core::documents::WorkChanges;
+use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::jobs::JobStatus;
+use sitebook_core::Error;
+
+/// A device with the worked-example estimate parsed; returns its estimate id.
+async fn with_estimate(fx: &Fixture) -> i64 {
+    let path = fx.dir.path().join("works.xlsx");
+    std::fs::write(&path, workbooks::domain_example_workbook()).unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let outcome = fx.core.upload(&fx.root, &[path]).await.unwrap();
+    let job = fx
+        .core
+        .job_wait(&fx.root, outcome[0].job_id.unwrap(), |_| {})
+        .await
+        .unwrap();
+    pool.shutdown().await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    job.estimate_id.unwrap()
+}
+
+/// Runs queued jobs to the end and returns the paths of one job's outputs (pdf, xlsx).
+async fn rendered(fx: &Fixture, job_id: i64) -> (PathBuf, PathBuf) {
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let job = tokio::time::timeout(
+        Duration::from_secs(60),
+        fx.core.job_wait(&fx.root, job_id, |_| {}),
+    )
+    .await
+    .expect("the job ends")
+    .unwrap();
+    pool.shutdown().await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    let outputs = fx.core.outputs_list(&fx.root, Some(job_id)).await.unwrap();
+    let path = |kind: &str| {
+        let output = outputs.iter().find(|o| o.kind == kind).expect(kind);
+        fx.dir.path().join("outputs/root").join(&output.filename)
+    };
+    (path("pdf"), path("xlsx"))
+}
+
+fn pdf_text(path: &Path) -> String {
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed by scripts/install-system-deps.sh");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn bill_count(fx: &Fixture, estimate: i64) -> usize {
+    fx.core.bill_list(&fx.root, estimate).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let work = fx
+        .core
+        .work_edit(
+            &fx.root,
+            estimate,
+            WorkChanges {
+                agreement_ref: Some("Agt 7/2024".into()),
+                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
+                ..WorkChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        work.name_of_work, "Providing LT lines to Gandhi Nagar colony",
+        "pre-filled"
+    );
+
+    // Bill 1 at the estimate quantities (the default).
+    let first = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap();
+    assert_eq!(first.number, Some(1));
+    let (pdf1, _) = rendered(&fx, first.job_id).await;
+    let text1 = pdf_text(&pdf1);
+    assert!(text1.contains("CC First & Part Bill"), "{text1}");
+    assert!(text1.contains("Agt 7/2024"));
+    assert!(text1.contains("Deduct T.P @ 4.5 % Less"), "{text1}");
+
+    // Bill 2: item 1 measured past its estimate quantity of 12.5.
+    let quantities = vec![
+        ItemQuantity::new("1", dec!(20)),
+        ItemQuantity::new("2", dec!(1300)),
+    ];
+    let second = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::NthPart, Some(quantities))
+        .await
+        .unwrap();
+    assert_eq!(second.number, Some(2));
+    let (pdf2, xlsx2) = rendered(&fx, second.job_id).await;
+    let text2 = pdf_text(&pdf2);
+    assert!(text2.contains("CC Second & Part Bill"), "{text2}");
+    // Item 1: till date capped at 12.50 (5,625.00), previous = bill 1's 12.50 / 5,625.00,
+    // and the AE row carries the 7.50 excess at the same rate (3,375.00).
+    let item1 = text2
+        .lines()
+        .find(|l| l.contains("PSCC pole"))
+        .expect("item 1 row");
+    assert!(
+        item1.contains("12.50") && item1.matches("5,625.00").count() == 2,
+        "{item1}"
+    );
+    let ae1 = text2
+        .lines()
+        .find(|l| l.contains("AE1"))
+        .expect("an AE row");
+    assert!(ae1.contains("7.50") && ae1.contains("3,375.00"), "{ae1}");
+    assert!(text2.contains("Amount in words"), "{text2}");
+    assert!(text2.contains("Page 1 of 1"));
+    // The inputs hash printed in the PDF is the one recorded for the bill.
+    assert!(
+        text2.contains(&second.inputs_sha256[..16]),
+        "the footer names the inputs hash"
+    );
+    assert!(std::fs::metadata(&xlsx2).unwrap().len() > 1000);
+
+    let bills = fx.core.bill_list(&fx.root, estimate).await.unwrap();
+    assert_eq!(bills.iter().map(|b| b.number).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[tokio::test]
+async fn identical_inputs_render_identical_bytes_and_xlsx_reads_back() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let a = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let b = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    assert_eq!(a.inputs_sha256, b.inputs_sha256);
+    let (pdf_a, xlsx_a) = rendered(&fx, a.job_id).await;
+    let (pdf_b, xlsx_b) = rendered(&fx, b.job_id).await;
+    assert_eq!(
+        std::fs::read(&pdf_a).unwrap(),
+        std::fs::read(&pdf_b).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(&xlsx_a).unwrap(),
+        std::fs::read(&xlsx_b).unwrap()
+    );
+
+    // The abstract workbook, re-imported by our own parser, gives the same items and totals.
+    let original = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    let reread = sitebook_core::excel::parse_estimate_file(
+        &xlsx_a,
+        &sitebook_core::excel::Limits::default(),
+    )
+    .unwrap();
+    let sheet = &reread.sheets[0];
+    let original_items: Vec<_> = original
+        .items
+        .iter()
+        .filter(|i| !i.heading && !i.sl_no.is_empty())
+        .collect();
+    assert_eq!(sheet.items.len(), original_items.len());
+    for (again, before) in sheet.items.iter().zip(&original_items) {
+        assert_eq!(again.description, before.description);
+        assert_eq!(
+            again.quantity.map(|q| q.normalize().to_string()),
+            before.quantity.clone()
+        );
+        assert_eq!(
+            again.rate,
+            before.rate.as_deref().map(|r| r.parse().unwrap())
+        );
+    }
+    assert_eq!(sheet.footer.grand_total, Some(dec!(130000)));
+    assert!(sheet.footer.ecv.is_some());
+    let text = pdf_text(&pdf_a);
+    assert!(
+        text.contains("ESTIMATE") && text.contains("Grand Total"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn work_slips_balance_to_the_sanctioned_total_and_stop_at_ten() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let executed = vec![
+        ItemQuantity::new("1", dec!(10)),
+        ItemQuantity::new("3", dec!(0)),
+    ];
+    let supplemental = vec![SupplementalLine {
+        sl_no: "S1".into(),
+        description: "Extra earth work excavation".into(),
+        unit: "Cum".into(),
+        rate: dec!(450.50),
+        executed: dec!(12),
+    }];
+    let slip = fx
+        .core
+        .workslip_create(&fx.root, estimate, executed.clone(), supplemental)
+        .await
+        .unwrap();
+    assert_eq!(slip.number, Some(1));
+    let (pdf, _) = rendered(&fx, slip.job_id).await;
+    let text = pdf_text(&pdf);
+    assert!(text.contains("WORKING ESTIMATE"), "{text}");
+    assert!(text.contains("Supplemental Items"));
+    assert!(
+        text.contains("Deleted") && text.contains("Proposed as per site"),
+        "{text}"
+    );
+    let grand = text
+        .lines()
+        .find(|l| l.contains("Grand Total") && !l.contains("words"))
+        .unwrap();
+    assert_eq!(
+        grand.matches("1,30,000.00").count(),
+        2,
+        "every column balances: {grand}"
+    );
+
+    for phase in 2..=10 {
+        let next = fx
+            .core
+            .workslip_create(&fx.root, estimate, executed.clone(), Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(next.number, Some(phase));
+    }
+    let eleventh = fx
+        .core
+        .workslip_create(&fx.root, estimate, executed, Vec::new())
+        .await;
+    match eleventh {
+        Err(Error::Precondition(message)) => {
+            assert!(message.contains("10 work slips"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+
+    // Bill 2 before bill 1.
+    let early = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::NthPart, None)
+        .await;
+    assert!(
+        matches!(&early, Err(Error::Precondition(m)) if m.contains("no bill 1")),
+        "{early:?}"
+    );
+    // Quantities for unknown items.
+    let unknown = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            Some(vec![ItemQuantity::new("99", dec!(1))]),
+        )
+        .await;
+    assert!(
+        matches!(&unknown, Err(Error::Validation(m)) if m.contains("99")),
+        "{unknown:?}"
+    );
+    assert_eq!(bill_count(&fx, estimate).await, 0, "nothing saved");
+
+    fx.core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap();
+    // A till-date quantity below bill 1's names the item.
+    let lower = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![ItemQuantity::new("1", dec!(5))]),
+        )
+        .await;
+    match &lower {
+        Err(Error::Validation(message)) => {
+            assert!(
+                message.contains("item 1") && message.contains("PSCC pole"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(bill_count(&fx, estimate).await, 1, "nothing saved");
+
+    fx.core
+        .bill_create(&fx.root, estimate, BillKind::NthFinal, None)
+        .await
+        .unwrap();
+    // Any bill after a final bill.
+    let after = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::NthPart, None)
+        .await;
+    assert!(
+        matches!(&after, Err(Error::Precondition(m)) if m.contains("final bill")),
+        "{after:?}"
+    );
+    assert_eq!(bill_count(&fx, estimate).await, 2);
+}
+
+#[tokio::test]
+async fn viewers_cannot_create_documents_and_other_orgs_estimates_are_not_found() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    fx.org("MOH").await;
+    fx.user(
+        "vic",
+        sitebook_core::domain::permissions::UserKind::Standard,
+        Some((
+            "MOH",
+            sitebook_core::domain::permissions::MembershipRole::Admin,
+        )),
+    )
+    .await;
+    let vic = fx.sign_in("vic").await;
+    // Vic's org is MOH; the estimate belongs to root's personal org.
+    let cross = fx
+        .core
+        .bill_create(&vic, estimate, BillKind::FirstPart, None)
+        .await;
+    assert!(matches!(cross, Err(Error::NotFound(_))), "{cross:?}");
+    assert!(matches!(
+        fx.core.work_show(&vic, estimate).await,
+        Err(Error::NotFound(_))
+    ));
+    let mut root = fx.root.clone();
+    fx.core.org_switch(&mut root, "MOH").await.unwrap();
+    fx.core
+        .member_set_role(
+            &root,
+            "vic",
+            sitebook_core::domain::permissions::MembershipRole::Viewer,
+        )
+        .await
+        .unwrap();
+    let denied = fx
+        .core
+        .bill_create(&vic, estimate, BillKind::FirstPart, None)
+        .await;
+    assert!(matches!(denied, Err(Error::Denied(_))), "{denied:?}");
+}
