@@ -18,7 +18,11 @@ pub struct SupplementalLine {
     pub executed: Decimal,
 }
 
-fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Vec<(u64, Vec<String>)>> {
+/// The data lines with the right number of fields, and a problem for each other line, so that
+/// callers can add their own problems and report every bad line at once.
+type Lines = (Vec<(u64, Vec<String>)>, Vec<String>);
+
+fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -61,10 +65,7 @@ fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Vec<(u64, Vec
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(bad_lines(file_name, problems));
-    }
-    Ok(rows)
+    Ok((rows, problems))
 }
 
 fn bad_lines(file_name: &str, problems: Vec<String>) -> Error {
@@ -75,6 +76,15 @@ fn bad_lines(file_name: &str, problems: Vec<String>) -> Error {
         if problems.len() == 1 { "is" } else { "are" },
         problems.join("; ")
     ))
+}
+
+/// The line a problem names ("line 4: …"), to report problems in file order.
+fn line_number(problem: &str) -> u64 {
+    problem
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Option<Decimal> {
@@ -93,8 +103,7 @@ fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Opt
 
 /// Quantities by serial from a two-column file whose header is `sl_no,<quantity_column>`.
 pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<Vec<ItemQuantity>> {
-    let rows = records(file_name, text, &["sl_no", quantity_column])?;
-    let mut problems = Vec::new();
+    let (rows, mut problems) = records(file_name, text, &["sl_no", quantity_column])?;
     let mut quantities: Vec<ItemQuantity> = Vec::new();
     let mut seen: Vec<(String, u64)> = Vec::new();
     for (line, fields) in rows {
@@ -113,6 +122,7 @@ pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<
         }
     }
     if !problems.is_empty() {
+        problems.sort_by_key(|p| line_number(p));
         return Err(bad_lines(file_name, problems));
     }
     Ok(quantities)
@@ -120,12 +130,11 @@ pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<
 
 /// Supplemental items with their executed quantities.
 pub fn supplemental(file_name: &str, text: &str) -> Result<Vec<SupplementalLine>> {
-    let rows = records(
+    let (rows, mut problems) = records(
         file_name,
         text,
         &["sl_no", "description", "unit", "rate", "executed_qty"],
     )?;
-    let mut problems = Vec::new();
     let mut lines = Vec::new();
     for (line, fields) in rows {
         if fields[0].is_empty() || fields[1].is_empty() {
@@ -145,6 +154,7 @@ pub fn supplemental(file_name: &str, text: &str) -> Result<Vec<SupplementalLine>
         }
     }
     if !problems.is_empty() {
+        problems.sort_by_key(|p| line_number(p));
         return Err(bad_lines(file_name, problems));
     }
     Ok(lines)

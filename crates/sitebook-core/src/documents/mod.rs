@@ -357,11 +357,43 @@ pub async fn create_bill(
             .execute(&mut *tx)
             .await?;
     }
-    let payload = serde_json::json!({ "bill_id": bill_id }).to_string();
-    let job_id = queue::enqueue(ctx, &mut tx, scope, JobKind::GenerateBill, None, &payload).await?;
-    sqlx::query("UPDATE bills SET job_id = ? WHERE id = ?")
+    queue_rendering(ctx, tx, scope, DocumentTable::Bills, bill_id, number, hash).await
+}
+
+/// The tables whose rows a render job renders.
+#[derive(Clone, Copy)]
+enum DocumentTable {
+    Bills,
+    Workslips,
+}
+
+/// Queues the render job of a freshly inserted bill or work slip, links it to the row, and
+/// commits the transaction that inserted the row, so the record and its job exist together.
+async fn queue_rendering(
+    ctx: &Ctx,
+    mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    scope: &OrgScope,
+    table: DocumentTable,
+    row_id: i64,
+    number: u32,
+    inputs_sha256: String,
+) -> Result<QueuedDocument> {
+    let (kind, payload, link) = match table {
+        DocumentTable::Bills => (
+            JobKind::GenerateBill,
+            serde_json::json!({ "bill_id": row_id }),
+            "UPDATE bills SET job_id = ? WHERE id = ?",
+        ),
+        DocumentTable::Workslips => (
+            JobKind::GenerateWorkslip,
+            serde_json::json!({ "workslip_id": row_id }),
+            "UPDATE workslips SET job_id = ? WHERE id = ?",
+        ),
+    };
+    let job_id = queue::enqueue(ctx, &mut tx, scope, kind, None, &payload.to_string()).await?;
+    sqlx::query(link)
         .bind(job_id)
-        .bind(bill_id)
+        .bind(row_id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -369,7 +401,7 @@ pub async fn create_bill(
     Ok(QueuedDocument {
         number: Some(number),
         job_id,
-        inputs_sha256: hash,
+        inputs_sha256,
     })
 }
 
@@ -464,28 +496,16 @@ pub async fn create_workslip(
     .bind(scope.user_id())
     .fetch_one(&mut *tx)
     .await?;
-    let payload = serde_json::json!({ "workslip_id": workslip_id }).to_string();
-    let job_id = queue::enqueue(
+    queue_rendering(
         ctx,
-        &mut tx,
+        tx,
         scope,
-        JobKind::GenerateWorkslip,
-        None,
-        &payload,
+        DocumentTable::Workslips,
+        workslip_id,
+        phase,
+        hash,
     )
-    .await?;
-    sqlx::query("UPDATE workslips SET job_id = ? WHERE id = ?")
-        .bind(job_id)
-        .bind(workslip_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    ctx.wake.notify_waiters();
-    Ok(QueuedDocument {
-        number: Some(phase),
-        job_id,
-        inputs_sha256: hash,
-    })
+    .await
 }
 
 /// Queues the estimate abstract of an estimate (its items and footer, as PDF and XLSX).
