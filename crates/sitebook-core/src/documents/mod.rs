@@ -122,39 +122,45 @@ pub(crate) async fn estimate_items(
     estimate_id: i64,
 ) -> Result<Vec<EstimateItem>> {
     let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
-    let mut items = Vec::new();
-    let mut unusable = Vec::new();
-    for item in &sheet.items {
-        match (item.quantity, item.rate) {
-            (Some(quantity), Some(rate)) => {
-                let candidate = EstimateItem {
-                    sl_no: item
-                        .sl_no
-                        .clone()
-                        .unwrap_or_else(|| format!("row {}", item.row)),
-                    description: item.description.clone(),
-                    quantity,
-                    unit: item.unit.clone().unwrap_or_default(),
-                    rate,
-                    per_unit: item.per_unit.clone().unwrap_or_default(),
-                    amount: Decimal::ZERO,
-                };
-                items.push(EstimateItem {
-                    amount: item.amount.unwrap_or_else(|| candidate.computed_amount()),
-                    ..candidate
-                });
-            }
-            _ => unusable.push(format!("{}!row {}", sheet.name, item.row)),
-        }
-    }
-    if !unusable.is_empty() {
-        return Err(Error::Validation(format!(
+    domain_items(&sheet).map_err(|unusable| {
+        Error::Validation(format!(
             "Estimate {estimate_id} has items without a quantity or rate ({}); fix them in the \
              workbook and upload it again.",
             unusable.join(", ")
-        )));
+        ))
+    })
+}
+
+/// A parsed sheet's items as the domain needs them, or the cells (`Sheet!row N`) of the items
+/// that lack a quantity or rate. A missing amount is computed as ROUND2(quantity × rate).
+fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>, Vec<String>> {
+    let mut items = Vec::new();
+    let mut unusable = Vec::new();
+    for item in &sheet.items {
+        let (Some(quantity), Some(rate)) = (item.quantity, item.rate) else {
+            unusable.push(format!("{}!row {}", sheet.name, item.row));
+            continue;
+        };
+        let mut domain_item = EstimateItem {
+            sl_no: item
+                .sl_no
+                .clone()
+                .unwrap_or_else(|| format!("row {}", item.row)),
+            description: item.description.clone(),
+            quantity,
+            unit: item.unit.clone().unwrap_or_default(),
+            rate,
+            per_unit: item.per_unit.clone().unwrap_or_default(),
+            amount: Decimal::ZERO,
+        };
+        domain_item.amount = item.amount.unwrap_or_else(|| domain_item.computed_amount());
+        items.push(domain_item);
     }
-    Ok(items)
+    if unusable.is_empty() {
+        Ok(items)
+    } else {
+        Err(unusable)
+    }
 }
 
 /// Work data pre-filled from what the workbook said.
@@ -639,27 +645,13 @@ pub fn quick_first_bill(
     let sheet = parsed.sheets.first().ok_or_else(|| {
         Error::Validation(format!("{}: no estimate sheet was found.", parsed.file))
     })?;
-    let mut items = Vec::new();
-    for item in &sheet.items {
-        let (Some(quantity), Some(rate)) = (item.quantity, item.rate) else {
-            return Err(Error::Validation(format!(
-                "{}!row {}: the item has no quantity or rate; fix it in the workbook first.",
-                sheet.name, item.row
-            )));
-        };
-        items.push(EstimateItem {
-            sl_no: item
-                .sl_no
-                .clone()
-                .unwrap_or_else(|| format!("row {}", item.row)),
-            description: item.description.clone(),
-            quantity,
-            unit: item.unit.clone().unwrap_or_default(),
-            rate,
-            per_unit: item.per_unit.clone().unwrap_or_default(),
-            amount: item.amount.unwrap_or_default(),
-        });
-    }
+    let items = domain_items(sheet).map_err(|unusable| {
+        Error::Validation(format!(
+            "{}: items without a quantity or rate ({}); fix them in the workbook first.",
+            parsed.file,
+            unusable.join(", ")
+        ))
+    })?;
     let mut work = work_from_estimate(sheet);
     if tender_premium.is_some() {
         work.tender_premium = tender_premium;
