@@ -7,6 +7,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::clock::Clock;
+use crate::documents::editor::{self, BillDraft, DocumentPreview, QuantityEntry, WorkslipDraft};
+use crate::documents::work_form::WorkForm;
 use crate::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::jobs::pool::WorkerPool;
@@ -430,6 +432,23 @@ impl Sitebook {
         outputs::export(&self.ctx, &scope, id, destination).await
     }
 
+    /// An output's file name and bytes, for the in-app preview. Viewing is not a download.
+    pub async fn output_bytes(&self, session: &Session, id: i64) -> Result<(String, Vec<u8>)> {
+        let scope = authorize(&self.ctx, session, Action::OutputsView).await?;
+        let (filename, path) = outputs::locate(&self.ctx, &scope, id).await?;
+        let bytes = tokio::fs::read(&path).await.map_err(|source| Error::Io {
+            context: format!("Could not read output {id} ({filename})"),
+            source,
+        })?;
+        Ok((filename, bytes))
+    }
+
+    /// Where an output's file lies, for opening it in the system viewer.
+    pub async fn output_path(&self, session: &Session, id: i64) -> Result<PathBuf> {
+        let scope = authorize(&self.ctx, session, Action::OutputsView).await?;
+        Ok(outputs::locate(&self.ctx, &scope, id).await?.1)
+    }
+
     /// Removes the active org's outputs never downloaded and older than `days`.
     pub async fn outputs_cleanup(&self, session: &Session, days: u32) -> Result<CleanupReport> {
         let scope = authorize(&self.ctx, session, Action::OutputsCleanup).await?;
@@ -486,6 +505,25 @@ impl Sitebook {
         Ok(work)
     }
 
+    /// The work data as the desktop form shows it.
+    pub async fn work_form(&self, session: &Session, estimate_id: i64) -> Result<WorkForm> {
+        let work = self.work_show(session, estimate_id).await?;
+        Ok(WorkForm::from_work(&work))
+    }
+
+    /// Saves the whole work data form (every bad field is named at once).
+    pub async fn work_form_save(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        form: &WorkForm,
+    ) -> Result<WorkForm> {
+        let scope = authorize(&self.ctx, session, Action::WorkEdit).await?;
+        let work = form.to_work()?;
+        crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
+        Ok(WorkForm::from_work(&work))
+    }
+
     /// Records the next bill of an estimate and queues its PDF and XLSX.
     pub async fn bill_create(
         &self,
@@ -505,6 +543,81 @@ impl Sitebook {
     ) -> Result<Vec<crate::documents::BillView>> {
         let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
         crate::documents::bills(&self.ctx, &scope, estimate_id).await
+    }
+
+    pub async fn workslip_list(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+    ) -> Result<Vec<crate::documents::WorkslipView>> {
+        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        crate::documents::workslips(&self.ctx, &scope, estimate_id).await
+    }
+
+    /// What the bill editor starts with: the next number, or why none can follow.
+    pub async fn bill_draft(&self, session: &Session, estimate_id: i64) -> Result<BillDraft> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        editor::bill_draft(&self.ctx, &scope, estimate_id).await
+    }
+
+    /// The live figures of the next bill at the quantities typed so far. Saves nothing.
+    pub async fn bill_preview(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        is_final: bool,
+        entries: &[QuantityEntry],
+    ) -> Result<DocumentPreview> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        editor::preview_bill(&self.ctx, &scope, estimate_id, is_final, entries).await
+    }
+
+    /// Creates the next bill from what was typed in the editor.
+    pub async fn bill_create_entered(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        is_final: bool,
+        entries: &[QuantityEntry],
+    ) -> Result<crate::documents::QueuedDocument> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let quantities = editor::entries_or_error("The bill", entries)?;
+        let kind = editor::next_bill_kind(&self.ctx, &scope, estimate_id, is_final).await?;
+        crate::documents::create_bill(&self.ctx, &scope, estimate_id, kind, Some(quantities)).await
+    }
+
+    /// What the work-slip editor starts with: the next phase, or why none can follow.
+    pub async fn workslip_draft(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+    ) -> Result<WorkslipDraft> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        editor::workslip_draft(&self.ctx, &scope, estimate_id).await
+    }
+
+    /// The live figures of the next work slip at the executed quantities typed so far.
+    pub async fn workslip_preview(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        entries: &[QuantityEntry],
+    ) -> Result<DocumentPreview> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        editor::preview_workslip(&self.ctx, &scope, estimate_id, entries).await
+    }
+
+    /// Creates the next work slip from the executed quantities typed in the editor.
+    pub async fn workslip_create_entered(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        entries: &[QuantityEntry],
+    ) -> Result<crate::documents::QueuedDocument> {
+        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let executed = editor::entries_or_error("The work slip", entries)?;
+        crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, Vec::new())
+            .await
     }
 
     /// Records the next work slip of an estimate and queues its PDF and XLSX.

@@ -7,8 +7,10 @@
 //! document from that input alone, so the same record always renders to the same bytes, and the
 //! hash printed in the files identifies the input.
 
+pub mod editor;
 pub mod input_csv;
 pub(crate) mod render_job;
+pub mod work_form;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -77,6 +79,23 @@ pub struct BillView {
     #[ts(type = "number")]
     pub number: i64,
     pub is_final: bool,
+    #[ts(type = "number | null")]
+    pub job_id: Option<i64>,
+    pub inputs_sha256: String,
+    pub created_at: String,
+}
+
+/// A work slip of the chain, as the estimate view lists it.
+#[derive(Debug, Clone, Serialize, FromRow, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WorkslipView {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub estimate_id: i64,
+    #[ts(type = "number")]
+    pub phase: i64,
     #[ts(type = "number | null")]
     pub job_id: Option<i64>,
     pub inputs_sha256: String,
@@ -262,6 +281,19 @@ pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<
     .await?)
 }
 
+/// The estimate's work slips in phase order.
+pub async fn workslips(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<WorkslipView>> {
+    estimate_sheet(ctx, scope, estimate_id).await?;
+    Ok(sqlx::query_as::<_, WorkslipView>(
+        "SELECT id, estimate_id, phase, job_id, inputs_sha256, created_at FROM workslips \
+         WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
 async fn till_date_of(ctx: &Ctx, bill_id: i64) -> Result<Vec<ItemQuantity>> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT sl_no, till_date_qty FROM bill_quantities WHERE bill_id = ?")
@@ -277,14 +309,39 @@ async fn till_date_of(ctx: &Ctx, bill_id: i64) -> Result<Vec<ItemQuantity>> {
         .collect()
 }
 
-/// Validates and records the next bill of an estimate, and queues its documents.
-pub async fn create_bill(
+/// The inputs of the next bill, gathered but not yet checked: the number the chain gives it,
+/// and the domain input. Shared by creating a bill and previewing one in the editor.
+pub(crate) enum BillInputs {
+    First(FirstBillInput),
+    Nth(NthBillInput),
+}
+
+/// A computed bill of either shape.
+pub(crate) enum ComputedBill {
+    First(crate::domain::bill::FirstBill),
+    Nth(crate::domain::bill::NthBill),
+}
+
+impl BillInputs {
+    pub(crate) fn compute(
+        &self,
+    ) -> std::result::Result<ComputedBill, crate::domain::bill::BillInputErrors> {
+        Ok(match self {
+            BillInputs::First(input) => ComputedBill::First(first_bill(input)?),
+            BillInputs::Nth(input) => ComputedBill::Nth(nth_bill(input)?),
+        })
+    }
+}
+
+/// The chain position and inputs of the next bill. `quantities` of `None` means the default:
+/// the estimate's quantities for a first bill, the previous till-date figures for an Nth bill.
+pub(crate) async fn next_bill_inputs(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
     kind: BillKind,
     quantities: Option<Vec<ItemQuantity>>,
-) -> Result<QueuedDocument> {
+) -> Result<(u32, BillInputs, WorkMetadata)> {
     let items = estimate_items(ctx, scope, estimate_id).await?;
     let work = work(ctx, scope, estimate_id).await?;
     let existing = bills(ctx, scope, estimate_id).await?;
@@ -294,50 +351,75 @@ pub async fn create_bill(
         .collect();
     let number = check_next_bill(&chain, kind)
         .map_err(|e| Error::Precondition(format!("Estimate {estimate_id}: {e}.")))?;
-    let (inputs, till_date) = if kind.is_first() {
+    let inputs = if kind.is_first() {
         let quantities = quantities.unwrap_or_else(|| {
             items
                 .iter()
                 .map(|item| ItemQuantity::new(item.sl_no.clone(), item.quantity))
                 .collect()
         });
-        let input = FirstBillInput {
+        BillInputs::First(FirstBillInput {
             items,
-            quantities: quantities.clone(),
+            quantities,
             tender_premium: work.tender_premium,
             is_final: kind.is_final(),
-        };
-        first_bill(&input).map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
-        (StoredInputs::FirstBill { input, work }, quantities)
+        })
     } else {
         let previous = existing.last().ok_or_else(|| {
             Error::Internal("the chain check let an Nth bill through without bill 1".into())
         })?;
         let previous_till_date = till_date_of(ctx, previous.id).await?;
-        let input = NthBillInput {
+        BillInputs::Nth(NthBillInput {
             number,
             is_final: kind.is_final(),
             items,
             till_date: quantities.unwrap_or_default(),
             previous_till_date,
             tender_premium: work.tender_premium,
-        };
-        let computed =
-            nth_bill(&input).map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
-        // Store the full till-date column (unlisted items keep the previous figure), so the
-        // next bill deducts exactly what this one shows.
-        let full: Vec<ItemQuantity> = computed
-            .rows
-            .iter()
-            .filter(|row| !row.serial.is_empty())
-            .map(|row| {
-                ItemQuantity::new(
-                    row.serial.clone(),
-                    row.till_date.quantity + excess_of(&computed, &row.serial),
-                )
-            })
-            .collect();
-        (StoredInputs::NthBill { input, work }, full)
+        })
+    };
+    Ok((number, inputs, work))
+}
+
+/// Validates and records the next bill of an estimate, and queues its documents.
+pub async fn create_bill(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    kind: BillKind,
+    quantities: Option<Vec<ItemQuantity>>,
+) -> Result<QueuedDocument> {
+    let (number, inputs, work) =
+        next_bill_inputs(ctx, scope, estimate_id, kind, quantities).await?;
+    let computed = inputs
+        .compute()
+        .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
+    let (inputs, till_date) = match (inputs, computed) {
+        (BillInputs::First(input), _) => {
+            let till_date = input.quantities.clone();
+            (StoredInputs::FirstBill { input, work }, till_date)
+        }
+        (BillInputs::Nth(input), ComputedBill::Nth(computed)) => {
+            // Store the full till-date column (unlisted items keep the previous figure), so
+            // the next bill deducts exactly what this one shows.
+            let full: Vec<ItemQuantity> = computed
+                .rows
+                .iter()
+                .filter(|row| !row.serial.is_empty())
+                .map(|row| {
+                    ItemQuantity::new(
+                        row.serial.clone(),
+                        row.till_date.quantity + excess_of(&computed, &row.serial),
+                    )
+                })
+                .collect();
+            (StoredInputs::NthBill { input, work }, full)
+        }
+        (BillInputs::Nth(_), ComputedBill::First(_)) => {
+            return Err(Error::Internal(
+                "an Nth bill computed as a first bill".into(),
+            ))
+        }
     };
     let (json, hash) = inputs.encode()?;
     let mut tx = ctx.write_tx().await?;
@@ -430,24 +512,20 @@ fn excess_of(bill: &crate::domain::bill::NthBill, serial: &str) -> Decimal {
     excess
 }
 
-/// Validates and records the next work slip (phase) of an estimate, and queues its documents.
-pub async fn create_workslip(
+/// The phase and input of the next work slip, gathered but not yet checked: the earlier
+/// phases' figures from the last stored work slip, plus this phase's. Shared by creating a work
+/// slip and previewing one in the editor.
+pub(crate) async fn next_workslip_input(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
     executed: Vec<ItemQuantity>,
     supplemental: Vec<SupplementalLine>,
-) -> Result<QueuedDocument> {
+) -> Result<(WorkslipInput, WorkMetadata)> {
     let items = estimate_items(ctx, scope, estimate_id).await?;
     let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
     let work = work(ctx, scope, estimate_id).await?;
-    let earlier: Vec<String> = sqlx::query_scalar(
-        "SELECT inputs_json FROM workslips WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
-    )
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .fetch_all(&ctx.db)
-    .await?;
+    let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let phase = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
     if phase > MAX_PHASE {
         return Err(Error::Precondition(format!(
@@ -455,10 +533,7 @@ pub async fn create_workslip(
         )));
     }
     let (mut phases, mut supplemental_items) = match earlier.last() {
-        Some(json) => match serde_json::from_str::<StoredInputs>(json) {
-            Ok(StoredInputs::Workslip { input, .. }) => (input.executed, input.supplemental_items),
-            _ => return Err(Error::Internal("a stored work slip is damaged".into())),
-        },
+        Some(input) => (input.executed.clone(), input.supplemental_items.clone()),
         None => (Vec::new(), Vec::new()),
     };
     supplemental_items.extend(supplemental.iter().map(|line| SupplementalItem {
@@ -486,6 +561,42 @@ pub async fn create_workslip(
         is_amc: work.is_amc,
         sanctioned_grand_total: work.grand_total,
     };
+    Ok((input, work))
+}
+
+/// The stored inputs of an estimate's work slips, in phase order.
+pub(crate) async fn stored_workslip_inputs(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Vec<WorkslipInput>> {
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT inputs_json FROM workslips WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    stored
+        .iter()
+        .map(|json| match serde_json::from_str::<StoredInputs>(json) {
+            Ok(StoredInputs::Workslip { input, .. }) => Ok(input),
+            _ => Err(Error::Internal("a stored work slip is damaged".into())),
+        })
+        .collect()
+}
+
+/// Validates and records the next work slip (phase) of an estimate, and queues its documents.
+pub async fn create_workslip(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    executed: Vec<ItemQuantity>,
+    supplemental: Vec<SupplementalLine>,
+) -> Result<QueuedDocument> {
+    let (input, work) =
+        next_workslip_input(ctx, scope, estimate_id, executed, supplemental).await?;
+    let phase = input.phase;
     workslip(&input).map_err(|e| Error::Validation(format!("Work slip {phase}: {e}.")))?;
     let (json, hash) = StoredInputs::Workslip { input, work }.encode()?;
     let mut tx = ctx.write_tx().await?;

@@ -5,7 +5,7 @@
 //! and the row second: a crash in between leaves a row whose file is gone, which the next
 //! cleanup finishes, never a file that no row remembers (the legacy app leaked those).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sqlx::{FromRow, Sqlite, Transaction};
@@ -120,14 +120,9 @@ pub async fn list(ctx: &Ctx, scope: &OrgScope, job_id: Option<i64>) -> Result<Ve
     .await?)
 }
 
-/// Copies an output to `destination` (a file path, or a folder to put it in) and counts the
-/// download. Returns where it was written.
-pub async fn export(
-    ctx: &Ctx,
-    scope: &OrgScope,
-    id: i64,
-    destination: &Path,
-) -> Result<std::path::PathBuf> {
+/// Where an output's file lies in the data folder, with its file name. Another org's output
+/// is "not found", as a missing one is; a row whose file is gone says how to recreate it.
+pub async fn locate(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<(String, PathBuf)> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT filename, stored_path FROM output_files WHERE id = ? AND org_id = ?",
     )
@@ -145,6 +140,13 @@ pub async fn export(
              again to recreate it."
         )));
     }
+    Ok((filename, source))
+}
+
+/// Copies an output to `destination` (a file path, or a folder to put it in) and counts the
+/// download. Returns where it was written.
+pub async fn export(ctx: &Ctx, scope: &OrgScope, id: i64, destination: &Path) -> Result<PathBuf> {
+    let (filename, source) = locate(ctx, scope, id).await?;
     let target = if destination.is_dir() {
         destination.join(&filename)
     } else {

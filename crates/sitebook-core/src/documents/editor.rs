@@ -1,0 +1,574 @@
+//! What the bill and work-slip editors of the desktop app stand on: the draft (what an editor
+//! shows before anything is typed) and the preview (the live figures of what has been typed).
+//!
+//! Both go through the same gathering and the same domain functions that create the documents,
+//! so the totals a person watches while typing are exactly the totals that will print, and a
+//! problem the preview shows is exactly the problem saving would refuse. Nothing here writes.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{
+    bills, estimate_items, next_bill_inputs, next_workslip_input, stored_workslip_inputs,
+    BillInputs, ComputedBill,
+};
+use crate::domain::bill::{
+    check_next_bill, BillInputError, BillKind, ItemQuantity, NthBillFigures, RowKind,
+};
+use crate::domain::workslip::{workslip, WorkslipInputError, WorkslipRow, MAX_PHASE};
+use crate::error::{Error, Result};
+use crate::tenancy::gate::OrgScope;
+use crate::Ctx;
+
+/// A quantity as typed into an editor: the item's serial and the text of the cell.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct QuantityEntry {
+    pub sl_no: String,
+    pub quantity: String,
+}
+
+/// One estimate item as an editor lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EditorItem {
+    pub sl_no: String,
+    pub description: String,
+    pub unit: String,
+    pub rate: String,
+    pub estimate_quantity: String,
+    /// The previous bill's till-date figure, or the last work slip's executed figure.
+    pub previous_quantity: Option<String>,
+    /// What the quantity cell starts with.
+    pub suggested_quantity: String,
+}
+
+/// What the bill editor shows before anything is typed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BillDraft {
+    #[ts(type = "number")]
+    pub estimate_id: i64,
+    /// The number the next bill gets; `None` when no bill can follow.
+    pub number: Option<u32>,
+    /// Bill 1 (quantities up to date from zero) rather than an Nth bill.
+    pub is_first: bool,
+    /// Why no bill can be created now, in words.
+    pub blocked: Option<String>,
+    /// `T.P @ 5 % Excess`, when the work has a tender premium.
+    pub tender_premium: Option<String>,
+    pub items: Vec<EditorItem>,
+}
+
+/// What the work-slip editor shows before anything is typed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WorkslipDraft {
+    #[ts(type = "number")]
+    pub estimate_id: i64,
+    /// The phase the next work slip gets; `None` when all ten exist.
+    pub phase: Option<u32>,
+    pub blocked: Option<String>,
+    pub items: Vec<EditorItem>,
+}
+
+/// A row of a previewed document.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewRow {
+    #[ts(type = "\"item\" | \"excess\" | \"supplemental\" | \"heading\"")]
+    pub kind: String,
+    /// The serial; empty on AE rows and headings.
+    pub sl_no: String,
+    pub description: String,
+    pub unit: String,
+    pub rate: Option<String>,
+    /// One figure per column of [`DocumentPreview::columns`]; `None` is an empty cell.
+    pub figures: Vec<Option<String>>,
+    pub remarks: String,
+}
+
+/// A totals line of a previewed document.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewTotal {
+    pub label: String,
+    pub figures: Vec<Option<String>>,
+}
+
+/// One problem with what was typed; `sl_no` names the item when there is one.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewProblem {
+    pub sl_no: Option<String>,
+    pub message: String,
+}
+
+/// The live figures of a bill or work slip being entered. With problems, the rows and totals
+/// are empty: the document cannot be computed until they are fixed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DocumentPreview {
+    pub title: String,
+    /// Headings of the figure columns; each is a quantity or an amount column.
+    pub columns: Vec<PreviewColumn>,
+    pub rows: Vec<PreviewRow>,
+    pub totals: Vec<PreviewTotal>,
+    pub amount_in_words: String,
+    pub problems: Vec<PreviewProblem>,
+}
+
+/// A figure column: its heading and whether it holds money (2 decimals, Indian grouping).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewColumn {
+    pub heading: String,
+    pub is_amount: bool,
+}
+
+impl DocumentPreview {
+    fn refused(title: String, problems: Vec<PreviewProblem>) -> Self {
+        Self {
+            title,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            totals: Vec::new(),
+            amount_in_words: String::new(),
+            problems,
+        }
+    }
+}
+
+fn column(heading: &str, is_amount: bool) -> PreviewColumn {
+    PreviewColumn {
+        heading: heading.to_owned(),
+        is_amount,
+    }
+}
+
+fn quantity_text(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+fn amount_text(value: Decimal) -> String {
+    format!("{:.2}", value.round_dp(2))
+}
+
+fn kind_text(kind: RowKind) -> &'static str {
+    match kind {
+        RowKind::Item => "item",
+        RowKind::Excess => "excess",
+        RowKind::Supplemental => "supplemental",
+    }
+}
+
+/// Reads what was typed. A blank cell is "not entered" (zero on a first bill, the previous
+/// figure on an Nth bill); digit-grouping commas and spaces are allowed.
+pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<PreviewProblem>) {
+    let mut quantities = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries {
+        let text: String = entry
+            .quantity
+            .chars()
+            .filter(|c| *c != ',' && !c.is_whitespace())
+            .collect();
+        if text.is_empty() {
+            continue;
+        }
+        match Decimal::from_str(&text) {
+            Ok(quantity) => quantities.push(ItemQuantity::new(entry.sl_no.clone(), quantity)),
+            Err(_) => problems.push(PreviewProblem {
+                sl_no: Some(entry.sl_no.clone()),
+                message: format!(
+                    "item {}: {:?} is not a number; type a quantity such as 12.5",
+                    entry.sl_no, entry.quantity
+                ),
+            }),
+        }
+    }
+    (quantities, problems)
+}
+
+/// The entries as quantities, or a validation error listing every unreadable cell.
+pub fn entries_or_error(document: &str, entries: &[QuantityEntry]) -> Result<Vec<ItemQuantity>> {
+    let (quantities, problems) = parse_entries(entries);
+    if problems.is_empty() {
+        return Ok(quantities);
+    }
+    let listed: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+    Err(Error::Validation(format!(
+        "{document}: {}.",
+        listed.join("; ")
+    )))
+}
+
+/// Bill 1 or an Nth bill, as the chain has it now.
+pub(crate) async fn next_bill_kind(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    is_final: bool,
+) -> Result<BillKind> {
+    let is_first = bills(ctx, scope, estimate_id).await?.is_empty();
+    Ok(match (is_first, is_final) {
+        (true, false) => BillKind::FirstPart,
+        (true, true) => BillKind::FirstFinal,
+        (false, false) => BillKind::NthPart,
+        (false, true) => BillKind::NthFinal,
+    })
+}
+
+/// What the bill editor starts with.
+pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<BillDraft> {
+    let existing = bills(ctx, scope, estimate_id).await?;
+    let items = estimate_items(ctx, scope, estimate_id).await?;
+    let kind = next_bill_kind(ctx, scope, estimate_id, false).await?;
+    let chain: Vec<(u32, bool)> = existing
+        .iter()
+        .map(|b| (u32::try_from(b.number).unwrap_or(0), b.is_final))
+        .collect();
+    let (number, blocked) = match check_next_bill(&chain, kind) {
+        Ok(number) => (Some(number), None),
+        Err(e) => (None, Some(format!("No bill can follow: {e}."))),
+    };
+    let previous = match (&blocked, existing.last()) {
+        (None, Some(last)) => Some(super::till_date_of(ctx, last.id).await?),
+        _ => None,
+    };
+    let work = super::work(ctx, scope, estimate_id).await?;
+    let items = items
+        .iter()
+        .map(|item| {
+            let previous_quantity = previous.as_ref().map(|previous| {
+                previous
+                    .iter()
+                    .find(|q| q.sl_no == item.sl_no)
+                    .map_or(Decimal::ZERO, |q| q.quantity)
+            });
+            EditorItem {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                unit: item.unit.clone(),
+                rate: amount_text(item.rate),
+                estimate_quantity: quantity_text(item.quantity),
+                previous_quantity: previous_quantity.map(quantity_text),
+                suggested_quantity: quantity_text(previous_quantity.unwrap_or(item.quantity)),
+            }
+        })
+        .collect();
+    Ok(BillDraft {
+        estimate_id,
+        number,
+        is_first: kind.is_first(),
+        blocked,
+        tender_premium: work.tender_premium.map(|tp| tp.bill_label()),
+        items,
+    })
+}
+
+fn bill_problem(problem: &BillInputError) -> PreviewProblem {
+    let sl_no = match problem {
+        BillInputError::UnknownItem { sl_no }
+        | BillInputError::DuplicateQuantity { sl_no, .. }
+        | BillInputError::DuplicateSerial { sl_no }
+        | BillInputError::NegativeQuantity { sl_no, .. }
+        | BillInputError::TillDateBelowPrevious { sl_no, .. }
+        | BillInputError::FigureTooLarge { sl_no, .. }
+        | BillInputError::InvalidPreviousQuantity { sl_no, .. } => Some(sl_no.clone()),
+        BillInputError::NotAnNthBill { .. } => None,
+    };
+    PreviewProblem {
+        sl_no,
+        message: problem.to_string(),
+    }
+}
+
+/// The live figures of the next bill at the typed quantities.
+pub async fn preview_bill(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    is_final: bool,
+    entries: &[QuantityEntry],
+) -> Result<DocumentPreview> {
+    let kind = next_bill_kind(ctx, scope, estimate_id, is_final).await?;
+    let (quantities, problems) = parse_entries(entries);
+    let (number, inputs, _) =
+        next_bill_inputs(ctx, scope, estimate_id, kind, Some(quantities)).await?;
+    let title = format!("Bill {number}");
+    if !problems.is_empty() {
+        return Ok(DocumentPreview::refused(title, problems));
+    }
+    let computed = match inputs.compute() {
+        Ok(computed) => computed,
+        Err(errors) => {
+            let problems = errors.problems.iter().map(bill_problem).collect();
+            return Ok(DocumentPreview::refused(title, problems));
+        }
+    };
+    debug_assert!(matches!(
+        (&inputs, &computed),
+        (BillInputs::First(_), ComputedBill::First(_)) | (BillInputs::Nth(_), ComputedBill::Nth(_))
+    ));
+    Ok(match computed {
+        ComputedBill::First(bill) => DocumentPreview {
+            title: bill.title,
+            columns: vec![column("Quantity", false), column("Amount", true)],
+            rows: bill
+                .rows
+                .into_iter()
+                .map(|row| PreviewRow {
+                    kind: kind_text(row.kind).to_owned(),
+                    sl_no: row.serial,
+                    description: row.description,
+                    unit: row.unit,
+                    rate: Some(amount_text(row.rate)),
+                    figures: vec![
+                        Some(quantity_text(row.quantity)),
+                        Some(amount_text(row.amount)),
+                    ],
+                    remarks: String::new(),
+                })
+                .collect(),
+            totals: bill
+                .totals
+                .into_iter()
+                .map(|line| PreviewTotal {
+                    label: line.label,
+                    figures: vec![None, Some(amount_text(line.amount))],
+                })
+                .collect(),
+            amount_in_words: bill.amount_in_words,
+            problems: Vec::new(),
+        },
+        ComputedBill::Nth(bill) => {
+            let amounts = |figures: &NthBillFigures| {
+                vec![
+                    None,
+                    Some(amount_text(figures.till_date)),
+                    None,
+                    Some(amount_text(figures.previous)),
+                    None,
+                    Some(amount_text(figures.since_last)),
+                ]
+            };
+            DocumentPreview {
+                title: bill.title,
+                columns: vec![
+                    column("Till-date qty", false),
+                    column("Till-date amount", true),
+                    column("Previous qty", false),
+                    column("Previous amount", true),
+                    column("Since-last qty", false),
+                    column("Since-last amount", true),
+                ],
+                rows: bill
+                    .rows
+                    .into_iter()
+                    .map(|row| PreviewRow {
+                        kind: kind_text(row.kind).to_owned(),
+                        sl_no: row.serial,
+                        description: row.description,
+                        unit: row.unit,
+                        rate: Some(amount_text(row.rate)),
+                        figures: [row.till_date, row.previous, row.since_last]
+                            .iter()
+                            .flat_map(|figure| {
+                                [
+                                    Some(quantity_text(figure.quantity)),
+                                    Some(amount_text(figure.amount)),
+                                ]
+                            })
+                            .collect(),
+                        remarks: String::new(),
+                    })
+                    .collect(),
+                totals: bill
+                    .totals
+                    .iter()
+                    .map(|line| PreviewTotal {
+                        label: line.label.clone(),
+                        figures: amounts(&line.figures),
+                    })
+                    .collect(),
+                amount_in_words: bill.amount_in_words,
+                problems: Vec::new(),
+            }
+        }
+    })
+}
+
+/// What the work-slip editor starts with.
+pub async fn workslip_draft(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<WorkslipDraft> {
+    let items = estimate_items(ctx, scope, estimate_id).await?;
+    let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
+    let next = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
+    let (phase, blocked) = if next > MAX_PHASE {
+        (
+            None,
+            Some(format!(
+                "This estimate has all {MAX_PHASE} work slips; no more can be made."
+            )),
+        )
+    } else {
+        (Some(next), None)
+    };
+    let last_phase = earlier
+        .last()
+        .and_then(|input| input.executed.last().cloned());
+    let items = items
+        .iter()
+        .map(|item| {
+            let previous_quantity = last_phase.as_ref().map(|phase| {
+                phase
+                    .estimate_items
+                    .iter()
+                    .find(|q| q.sl_no == item.sl_no)
+                    .map_or(Decimal::ZERO, |q| q.quantity)
+            });
+            EditorItem {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                unit: item.unit.clone(),
+                rate: amount_text(item.rate),
+                estimate_quantity: quantity_text(item.quantity),
+                previous_quantity: previous_quantity.map(quantity_text),
+                suggested_quantity: quantity_text(previous_quantity.unwrap_or(item.quantity)),
+            }
+        })
+        .collect();
+    Ok(WorkslipDraft {
+        estimate_id,
+        phase,
+        blocked,
+        items,
+    })
+}
+
+fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
+    let sl_no = match problem {
+        WorkslipInputError::DuplicateSerial { sl_no }
+        | WorkslipInputError::UnknownItem { sl_no, .. }
+        | WorkslipInputError::DuplicateQuantity { sl_no, .. }
+        | WorkslipInputError::NegativeQuantity { sl_no, .. }
+        | WorkslipInputError::UnknownRateOverride { sl_no }
+        | WorkslipInputError::DuplicateRateOverride { sl_no }
+        | WorkslipInputError::NegativeRate { sl_no, .. }
+        | WorkslipInputError::FigureTooLarge { sl_no, .. } => Some(sl_no.clone()),
+        _ => None,
+    };
+    PreviewProblem {
+        sl_no,
+        message: problem.to_string(),
+    }
+}
+
+/// The live figures of the next work slip at the typed executed quantities.
+pub async fn preview_workslip(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    entries: &[QuantityEntry],
+) -> Result<DocumentPreview> {
+    let (quantities, problems) = parse_entries(entries);
+    let (input, _) = next_workslip_input(ctx, scope, estimate_id, quantities, Vec::new()).await?;
+    let title = format!("Work slip {}", input.phase);
+    if !problems.is_empty() {
+        return Ok(DocumentPreview::refused(title, problems));
+    }
+    let slip = match workslip(&input) {
+        Ok(slip) => slip,
+        Err(errors) => {
+            let problems = errors.problems.iter().map(workslip_problem).collect();
+            return Ok(DocumentPreview::refused(title, problems));
+        }
+    };
+    let mut columns = vec![
+        column("Estimate qty", false),
+        column("Estimate amount", true),
+    ];
+    for phase in &slip.phase_columns {
+        columns.push(column(&phase.quantity_heading, false));
+        columns.push(column(&phase.amount_heading, true));
+    }
+    columns.push(column("More", true));
+    columns.push(column("Less", true));
+    let rows = slip
+        .rows
+        .iter()
+        .map(|row| match row {
+            WorkslipRow::Heading { text } => PreviewRow {
+                kind: "heading".to_owned(),
+                sl_no: String::new(),
+                description: text.clone(),
+                unit: String::new(),
+                rate: None,
+                figures: vec![None; columns.len()],
+                remarks: String::new(),
+            },
+            WorkslipRow::Line(line) => {
+                let mut figures = vec![
+                    line.estimate_quantity.map(quantity_text),
+                    line.estimate_amount.map(amount_text),
+                ];
+                for cell in &line.phases {
+                    figures.push(cell.map(|c| quantity_text(c.quantity)));
+                    figures.push(cell.map(|c| amount_text(c.amount)));
+                }
+                figures.push(Some(amount_text(line.more)));
+                figures.push(Some(amount_text(line.less)));
+                PreviewRow {
+                    kind: kind_text(line.kind).to_owned(),
+                    sl_no: line.serial.clone(),
+                    description: line.description.clone(),
+                    unit: line.unit.clone(),
+                    rate: Some(amount_text(line.rate)),
+                    figures,
+                    remarks: line.remarks.clone(),
+                }
+            }
+        })
+        .collect();
+    let totals = slip
+        .footer
+        .iter()
+        .map(|line| {
+            let mut figures = vec![None, line.estimate.map(amount_text)];
+            for value in &line.phases {
+                figures.push(None);
+                figures.push(Some(amount_text(*value)));
+            }
+            figures.push(line.more.map(amount_text));
+            figures.push(line.less.map(amount_text));
+            PreviewTotal {
+                label: line.label.clone(),
+                figures,
+            }
+        })
+        .collect();
+    Ok(DocumentPreview {
+        title: slip.title,
+        columns,
+        rows,
+        totals,
+        amount_in_words: slip.amount_in_words,
+        problems: Vec::new(),
+    })
+}

@@ -1,0 +1,318 @@
+//! The bill and work-slip editors' backend through the real API: drafts start from the right
+//! figures, previews compute live totals and AE rows without saving anything, problems name
+//! their item, and what the editor creates continues the chain.
+
+mod common;
+mod workbooks;
+
+use common::{fixture, Fixture};
+use rust_decimal::Decimal;
+use sitebook_core::documents::editor::{DocumentPreview, QuantityEntry};
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::jobs::JobStatus;
+use sitebook_core::Error;
+
+async fn with_estimate(fx: &Fixture) -> i64 {
+    let path = fx.dir.path().join("works.xlsx");
+    std::fs::write(&path, workbooks::domain_example_workbook()).unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let outcome = fx.core.upload(&fx.root, &[path]).await.unwrap();
+    let job = fx
+        .core
+        .job_wait(&fx.root, outcome[0].job_id.unwrap(), |_| {})
+        .await
+        .unwrap();
+    pool.shutdown().await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    job.estimate_id.unwrap()
+}
+
+fn entry(sl_no: &str, quantity: &str) -> QuantityEntry {
+    QuantityEntry {
+        sl_no: sl_no.into(),
+        quantity: quantity.into(),
+    }
+}
+
+fn decimal(text: &Option<String>) -> Decimal {
+    text.as_deref().unwrap().parse().unwrap()
+}
+
+/// The amount column of a totals line by its label.
+fn total(preview: &DocumentPreview, label_start: &str, column: usize) -> Decimal {
+    let line = preview
+        .totals
+        .iter()
+        .find(|t| t.label.starts_with(label_start))
+        .unwrap_or_else(|| panic!("no {label_start} line in {:?}", preview.totals));
+    decimal(&line.figures[column])
+}
+
+#[tokio::test]
+async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.number, Some(1));
+    assert!(draft.is_first && draft.blocked.is_none());
+    let first = &draft.items[0];
+    assert_eq!(
+        (first.sl_no.as_str(), first.estimate_quantity.as_str()),
+        ("1", "12.5")
+    );
+    assert_eq!(
+        first.suggested_quantity, "12.5",
+        "a first bill starts at the estimate"
+    );
+    assert_eq!(first.previous_quantity, None);
+
+    // At the estimate quantities the bill's Sub Total is the sum of the estimate's amounts.
+    let entries: Vec<QuantityEntry> = draft
+        .items
+        .iter()
+        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
+        .collect();
+    let at_estimate = fx
+        .core
+        .bill_preview(&fx.root, estimate, false, &entries)
+        .await
+        .unwrap();
+    assert!(
+        at_estimate.problems.is_empty(),
+        "{:?}",
+        at_estimate.problems
+    );
+    let row_sum: Decimal = at_estimate
+        .rows
+        .iter()
+        .map(|row| decimal(&row.figures[1]))
+        .sum();
+    assert_eq!(total(&at_estimate, "Sub Total", 1), row_sum);
+    assert!(at_estimate.rows.iter().all(|row| row.kind == "item"));
+
+    // Item 1 typed past its estimate of 12.5: the editor previews an AE row for the excess.
+    let mut over = entries.clone();
+    over[0] = entry("1", "20");
+    let preview = fx
+        .core
+        .bill_preview(&fx.root, estimate, false, &over)
+        .await
+        .unwrap();
+    let item = &preview.rows[0];
+    let ae = &preview.rows[1];
+    assert_eq!(
+        (item.kind.as_str(), decimal(&item.figures[0])),
+        ("item", Decimal::new(125, 1))
+    );
+    assert_eq!(ae.kind, "excess");
+    assert_eq!(ae.description, "AE1");
+    assert_eq!(decimal(&ae.figures[0]), Decimal::new(75, 1));
+    assert_eq!(decimal(&ae.figures[1]), Decimal::new(337500, 2));
+    assert_eq!(
+        total(&preview, "Sub Total", 1),
+        total(&at_estimate, "Sub Total", 1) + Decimal::new(337500, 2)
+    );
+    assert!(!preview.amount_in_words.is_empty());
+
+    // A cell that is not a number is a problem naming its item, not an error of the call.
+    let mut typo = entries.clone();
+    typo[1] = entry("2", "12,5x");
+    let preview = fx
+        .core
+        .bill_preview(&fx.root, estimate, false, &typo)
+        .await
+        .unwrap();
+    assert!(preview.rows.is_empty());
+    assert_eq!(preview.problems.len(), 1);
+    assert_eq!(preview.problems[0].sl_no.as_deref(), Some("2"));
+    assert!(preview.problems[0].message.contains("not a number"));
+
+    assert!(
+        fx.core
+            .bill_list(&fx.root, estimate)
+            .await
+            .unwrap()
+            .is_empty(),
+        "previews save nothing"
+    );
+    // Creating with the typo is refused the same way, and saves nothing either.
+    match fx
+        .core
+        .bill_create_entered(&fx.root, estimate, false, &typo)
+        .await
+    {
+        Err(Error::Validation(message)) => assert!(message.contains("item 2"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(fx
+        .core
+        .bill_list(&fx.root, estimate)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_editor() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let mut entries: Vec<QuantityEntry> = draft
+        .items
+        .iter()
+        .map(|item| entry(&item.sl_no, "0"))
+        .collect();
+    entries[0] = entry("1", "10");
+    let first = fx
+        .core
+        .bill_create_entered(&fx.root, estimate, false, &entries)
+        .await
+        .unwrap();
+    assert_eq!(first.number, Some(1));
+
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.number, Some(2));
+    assert!(!draft.is_first);
+    assert_eq!(draft.items[0].previous_quantity.as_deref(), Some("10"));
+    assert_eq!(draft.items[0].suggested_quantity, "10");
+
+    // Below the previous bill's figure: the problem names item 1.
+    let preview = fx
+        .core
+        .bill_preview(&fx.root, estimate, true, &[entry("1", "4")])
+        .await
+        .unwrap();
+    assert_eq!(preview.problems[0].sl_no.as_deref(), Some("1"));
+    assert!(preview.problems[0].message.contains("below the previous"));
+
+    // 12 till date: 2 since the last bill, at the rate of 450.00.
+    let preview = fx
+        .core
+        .bill_preview(&fx.root, estimate, true, &[entry("1", "12")])
+        .await
+        .unwrap();
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+    assert_eq!(preview.columns.len(), 6);
+    let item1 = &preview.rows[0];
+    assert_eq!(decimal(&item1.figures[2]), Decimal::from(10), "previous");
+    assert_eq!(decimal(&item1.figures[4]), Decimal::from(2), "since last");
+    assert_eq!(decimal(&item1.figures[5]), Decimal::new(90000, 2));
+    assert_eq!(total(&preview, "Sub Total", 5), Decimal::new(90000, 2));
+
+    let second = fx
+        .core
+        .bill_create_entered(&fx.root, estimate, true, &[entry("1", "12")])
+        .await
+        .unwrap();
+    assert_eq!(second.number, Some(2));
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.number, None);
+    assert!(
+        draft.blocked.as_deref().unwrap().contains("final"),
+        "{:?}",
+        draft.blocked
+    );
+}
+
+#[tokio::test]
+async fn work_slip_preview_balances_to_the_sanctioned_total() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.phase, Some(1));
+    let mut entries: Vec<QuantityEntry> = draft
+        .items
+        .iter()
+        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
+        .collect();
+    entries[0] = entry("1", "10");
+    let preview = fx
+        .core
+        .workslip_preview(&fx.root, estimate, &entries)
+        .await
+        .unwrap();
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+    let grand = preview
+        .totals
+        .iter()
+        .find(|t| t.label.contains("Grand Total"))
+        .expect("a Grand Total line");
+    let sanctioned = fx
+        .core
+        .work_show(&fx.root, estimate)
+        .await
+        .unwrap()
+        .grand_total;
+    let amounts: Vec<Decimal> = grand
+        .figures
+        .iter()
+        .zip(&preview.columns)
+        .filter(|(figure, column)| column.is_amount && figure.is_some())
+        .map(|(figure, _)| decimal(figure))
+        .collect();
+    assert_eq!(
+        amounts,
+        [sanctioned, sanctioned],
+        "estimate and execution columns"
+    );
+    let item1 = preview.rows.iter().find(|r| r.sl_no == "1").unwrap();
+    assert_eq!(decimal(&item1.figures[2]), Decimal::from(10));
+
+    let slip = fx
+        .core
+        .workslip_create_entered(&fx.root, estimate, &entries)
+        .await
+        .unwrap();
+    assert_eq!(slip.number, Some(1));
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.phase, Some(2));
+    assert_eq!(draft.items[0].previous_quantity.as_deref(), Some("10"));
+    let listed = fx.core.workslip_list(&fx.root, estimate).await.unwrap();
+    assert_eq!(listed.iter().map(|w| w.phase).collect::<Vec<_>>(), [1]);
+}
+
+#[tokio::test]
+async fn other_orgs_drafts_and_outputs_are_not_found_and_viewers_get_no_editor() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let parse_output = fx.core.outputs_list(&fx.root, None).await.unwrap()[0].id;
+    let (name, bytes) = fx.core.output_bytes(&fx.root, parse_output).await.unwrap();
+    assert!(name.ends_with(".json") && bytes.starts_with(b"{"), "{name}");
+
+    fx.org("MOH").await;
+    fx.user(
+        "vic",
+        UserKind::Standard,
+        Some(("MOH", MembershipRole::Admin)),
+    )
+    .await;
+    let vic = fx.sign_in("vic").await;
+    assert!(matches!(
+        fx.core.bill_draft(&vic, estimate).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        fx.core.workslip_preview(&vic, estimate, &[]).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        fx.core.output_bytes(&vic, parse_output).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        fx.core.output_path(&vic, parse_output).await,
+        Err(Error::NotFound(_))
+    ));
+
+    let mut root = fx.root.clone();
+    fx.core.org_switch(&mut root, "MOH").await.unwrap();
+    fx.core
+        .member_set_role(&root, "vic", MembershipRole::Viewer)
+        .await
+        .unwrap();
+    assert!(matches!(
+        fx.core.bill_draft(&vic, estimate).await,
+        Err(Error::Denied(_))
+    ));
+}
