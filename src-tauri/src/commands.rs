@@ -4,9 +4,13 @@
 use std::path::PathBuf;
 
 use sitebook_core::api::{AppStatus, OpenOptions, SessionView};
+use sitebook_core::documents::editor::{BillDraft, DocumentPreview, QuantityEntry, WorkslipDraft};
+use sitebook_core::documents::work_form::WorkForm;
+use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
 use sitebook_core::jobs::queue::JobView;
 use sitebook_core::jobs::JobEvent;
 use sitebook_core::store::estimates::{EstimateDetail, EstimateSummary};
+use sitebook_core::store::outputs::OutputView;
 use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::tenancy::accounts::Password;
 use sitebook_core::tenancy::audit::{AuditEntry, AuditFilter};
@@ -256,4 +260,197 @@ pub async fn subscribe_jobs(state: State<'_, AppState>, on_event: Channel<JobEve
         }
     });
     Ok(())
+}
+
+#[tauri::command]
+pub async fn get_work_form(state: State<'_, AppState>, estimate_id: i64) -> Reply<WorkForm> {
+    signed_in(&state, async |core, session| {
+        core.work_form(session, estimate_id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn save_work_form(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+    form: WorkForm,
+) -> Reply<WorkForm> {
+    signed_in(&state, async |core, session| {
+        core.work_form_save(session, estimate_id, &form).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_bills(state: State<'_, AppState>, estimate_id: i64) -> Reply<Vec<BillView>> {
+    signed_in(&state, async |core, session| {
+        core.bill_list(session, estimate_id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_workslips(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+) -> Reply<Vec<WorkslipView>> {
+    signed_in(&state, async |core, session| {
+        core.workslip_list(session, estimate_id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn bill_draft(state: State<'_, AppState>, estimate_id: i64) -> Reply<BillDraft> {
+    signed_in(&state, async |core, session| {
+        core.bill_draft(session, estimate_id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn preview_bill(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+    is_final: bool,
+    entries: Vec<QuantityEntry>,
+) -> Reply<DocumentPreview> {
+    signed_in(&state, async |core, session| {
+        core.bill_preview(session, estimate_id, is_final, &entries)
+            .await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn create_bill(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+    is_final: bool,
+    entries: Vec<QuantityEntry>,
+) -> Reply<QueuedDocument> {
+    signed_in(&state, async |core, session| {
+        core.bill_create_entered(session, estimate_id, is_final, &entries)
+            .await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn workslip_draft(state: State<'_, AppState>, estimate_id: i64) -> Reply<WorkslipDraft> {
+    signed_in(&state, async |core, session| {
+        core.workslip_draft(session, estimate_id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn preview_workslip(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+    entries: Vec<QuantityEntry>,
+) -> Reply<DocumentPreview> {
+    signed_in(&state, async |core, session| {
+        core.workslip_preview(session, estimate_id, &entries).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn create_workslip(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+    entries: Vec<QuantityEntry>,
+) -> Reply<QueuedDocument> {
+    signed_in(&state, async |core, session| {
+        core.workslip_create_entered(session, estimate_id, &entries)
+            .await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn request_abstract(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+) -> Reply<QueuedDocument> {
+    signed_in(&state, async |core, session| {
+        core.estimate_abstract(session, estimate_id).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_outputs(
+    state: State<'_, AppState>,
+    job_id: Option<i64>,
+) -> Reply<Vec<OutputView>> {
+    signed_in(&state, async |core, session| {
+        core.outputs_list(session, job_id).await
+    })
+    .await
+}
+
+/// An output's bytes for the in-app preview, sent raw rather than as a JSON array of numbers.
+#[tauri::command]
+pub async fn read_output(state: State<'_, AppState>, id: i64) -> Reply<tauri::ipc::Response> {
+    let (_, bytes) = signed_in(&state, async |core, session| {
+        core.output_bytes(session, id).await
+    })
+    .await?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// Opens an output in the system's viewer for its type.
+#[tauri::command]
+pub async fn open_output(app: tauri::AppHandle, state: State<'_, AppState>, id: i64) -> Reply<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let path = signed_in(&state, async |core, session| {
+        core.output_path(session, id).await
+    })
+    .await?;
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|error| ApiError {
+            code: "open_failed".into(),
+            message: format!(
+                "No program could open {}: {error}. Use Save as… and open the copy instead.",
+                path.display()
+            ),
+        })
+}
+
+/// Asks where to save an output (a native dialog), copies it there and counts the download.
+/// Returns where it went, or nothing when the person cancelled. `SITEBOOK_SAVE_AS_DIR` answers
+/// the dialog with a folder instead, so that end-to-end tests can drive Save as without a
+/// native dialog they cannot reach.
+#[tauri::command]
+pub async fn save_output_as(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+    suggested_name: String,
+) -> Reply<Option<String>> {
+    let destination = match std::env::var_os("SITEBOOK_SAVE_AS_DIR") {
+        Some(dir) => Some(PathBuf::from(dir).join(&suggested_name)),
+        None => {
+            use tauri_plugin_dialog::DialogExt;
+            let mut dialog = app.dialog().file().set_file_name(&suggested_name);
+            if let Some(dir) = sitebook_core::store::default_save_dir() {
+                dialog = dialog.set_directory(dir);
+            }
+            dialog
+                .blocking_save_file()
+                .and_then(|chosen| chosen.into_path().ok())
+        }
+    };
+    let Some(destination) = destination else {
+        return Ok(None);
+    };
+    let written = signed_in(&state, async |core, session| {
+        core.output_export(session, id, &destination).await
+    })
+    .await?;
+    Ok(Some(written.display().to_string()))
 }

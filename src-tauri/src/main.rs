@@ -25,6 +25,8 @@ fn main() {
     let background = state.start_background_work();
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
@@ -42,6 +44,21 @@ fn main() {
             commands::list_estimates,
             commands::get_estimate,
             commands::subscribe_jobs,
+            commands::get_work_form,
+            commands::save_work_form,
+            commands::list_bills,
+            commands::list_workslips,
+            commands::bill_draft,
+            commands::preview_bill,
+            commands::create_bill,
+            commands::workslip_draft,
+            commands::preview_workslip,
+            commands::create_workslip,
+            commands::request_abstract,
+            commands::list_outputs,
+            commands::read_output,
+            commands::open_output,
+            commands::save_output_as,
         ])
         .run(tauri::generate_context!());
     drop(background);

@@ -105,6 +105,20 @@ class WebDriver:
     def type(self, testid, text):
         self.call("POST", self.s(f"/element/{self.find(testid)}/value"), {"text": text})
 
+    def clear_and_type(self, testid, text):
+        element = self.find(testid)
+        self.call("POST", self.s(f"/element/{element}/clear"), {})
+        self.call("POST", self.s(f"/element/{element}/value"), {"text": text})
+
+    def wait_until(self, script, what, timeout=30, args=None):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = self.execute(script, args)
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}")
+
     def click(self, testid, inner=""):
         self.call("POST", self.s(f"/element/{self.find(testid, inner=inner)}/click"), {})
 
@@ -147,9 +161,10 @@ class WebDriver:
 class App:
     """WebKitWebDriver plus the desktop app on a prepared data dir; cleaned up on exit."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, **extra_env):
         self.port = free_port()
-        env = dict(os.environ, SITEBOOK_DATA_DIR=data_dir, TAURI_WEBVIEW_AUTOMATION="true")
+        env = dict(os.environ, SITEBOOK_DATA_DIR=data_dir, TAURI_WEBVIEW_AUTOMATION="true",
+                   **extra_env)
         self.driver_proc = subprocess.Popen(
             ["WebKitWebDriver", f"--port={self.port}"], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -305,6 +320,71 @@ def test_dropped_workbook_becomes_an_estimate():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def sign_in_as_root(wd):
+    wd.type("signin-username", "root")
+    wd.type("signin-password", PASSWORD)
+    wd.click("signin-submit")
+    wd.wait_text("active-org-code", "root")
+
+
+def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
+    """Work data, then a first bill typed in the editor with one quantity past the estimate
+    (an AE row in the live preview), saved; its PDF is drawn in the app by pdf.js, and Save as
+    writes a copy and counts a download."""
+    data_dir = prepared_data_dir()
+    save_dir = tempfile.mkdtemp(prefix="sitebook-save-as-")
+    workbook = os.path.join(ROOT, "crates", "sitebook-core", "tests", "fixtures", "estimate.xlsx")
+    cli(data_dir, "--user", "root", "upload", workbook, "--wait")
+    app = App(data_dir, SITEBOOK_SAVE_AS_DIR=save_dir)
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("estimate-row-1", inner="button")
+        wd.find("work-name")
+        wd.clear_and_type("work-agreement", "Agt 7/2024")
+        wd.click("work-save")
+        wd.find("work-saved")
+
+        wd.click("new-bill")
+        wd.find("qty-1")
+        wd.clear_and_type("qty-1", "20")
+        wd.wait_until(
+            "const r = document.querySelector('[data-testid=ae-row]'); return r && r.textContent;",
+            "an AE row in the preview")
+        ae_row = wd.text("ae-row")
+        assert "AE1" in ae_row and "3,375.00" in ae_row, ae_row
+        wd.screenshot("bill-editor.png")
+        wd.click("editor-save")
+
+        wd.find("outputs-pane", timeout=60)
+        wd.wait_until(
+            "const p = document.querySelector('[data-testid=pdf-preview]');"
+            "return p && p.dataset.status === 'ready';",
+            "the PDF preview to draw", timeout=60)
+        # The page is really drawn: a good share of its pixels are ink, not blank paper.
+        inked = wd.execute(
+            "const c = document.querySelector('canvas.pdf-page');"
+            "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            "let ink = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] < 128) ink++; }"
+            "return ink;")
+        assert inked > 2000, f"only {inked} dark pixels on the preview page"
+        wd.screenshot("bill-preview.png")
+
+        wd.click("output-save-as")
+        saved = wd.text("output-saved")
+        copies = [f for f in os.listdir(save_dir) if f.endswith(".pdf")]
+        assert len(copies) == 1, (copies, saved)
+        with open(os.path.join(save_dir, copies[0]), "rb") as f:
+            assert f.read(5) == b"%PDF-"
+        outputs = json.loads(cli(data_dir, "--user", "root", "outputs", "list", "--json"))
+        pdf = next(o for o in outputs if o["filename"] == copies[0])
+        assert pdf["downloadCount"] == 1, pdf
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(save_dir, ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP):
         if not os.path.exists(needed):
@@ -314,7 +394,11 @@ def main():
         test_sign_in_pick_and_switch_org,
         test_wrong_password_is_shown_where_the_user_typed_it,
         test_dropped_workbook_becomes_an_estimate,
+        test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy,
     ]
+    # Names on the command line run only those tests.
+    if len(sys.argv) > 1:
+        tests = [t for t in tests if t.__name__ in sys.argv[1:]]
     passed = failed = 0
     for test in tests:
         started = time.time()

@@ -135,13 +135,13 @@ describe("navigation by role", () => {
     renderApp();
     await signInAs("ravi");
     expect(byId("active-role-badge").textContent).toBe("Member");
-    expect(navItems()).toEqual(["nav-works", "nav-jobs"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs"]);
   });
 
   it("shows an owner Works, Jobs, Members and Audit", async () => {
     renderApp();
     await signInAs("asha");
-    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-members", "nav-audit"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-members", "nav-audit"]);
   });
 
   it("tells an oversight user with no org to pick one, and marks the role read-only", async () => {
@@ -154,7 +154,7 @@ describe("navigation by role", () => {
     fireEvent.click(byId("org-option-MOF"));
     await waitFor(() => expect(byId("active-org-code").textContent).toBe("MOF"));
     expect(byId("active-role-badge").textContent).toBe("Oversight · read-only");
-    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-members", "nav-audit"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-members", "nav-audit"]);
   });
 });
 

@@ -19,6 +19,15 @@ import { listen } from "@tauri-apps/api/event";
 import type { ApiError } from "./bindings/ApiError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { BillDraft } from "./bindings/BillDraft";
+import type { BillView } from "./bindings/BillView";
+import type { DocumentPreview } from "./bindings/DocumentPreview";
+import type { OutputView } from "./bindings/OutputView";
+import type { QuantityEntry } from "./bindings/QuantityEntry";
+import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { WorkForm } from "./bindings/WorkForm";
+import type { WorkslipDraft } from "./bindings/WorkslipDraft";
+import type { WorkslipView } from "./bindings/WorkslipView";
 import type { EffectiveRole } from "./bindings/EffectiveRole";
 import type { EstimateDetail } from "./bindings/EstimateDetail";
 import type { EstimateSummary } from "./bindings/EstimateSummary";
@@ -33,6 +42,7 @@ import type { Plan } from "./bindings/Plan";
 import type { SessionView } from "./bindings/SessionView";
 import type { UploadOutcome } from "./bindings/UploadOutcome";
 import type { UserKind } from "./bindings/UserKind";
+import { createFakeDocuments } from "./fakeDocuments";
 import { fakeParse, summarize } from "./fakeEstimates";
 
 // ---------------------------------------------------------------------------------------------
@@ -79,6 +89,32 @@ export interface Backend {
    * listening, with a function that stops it.
    */
   onFileDrop(handlers: FileDropHandlers): Promise<() => void>;
+
+  /** The work data of an estimate as the form edits it (saved, or pre-filled from the workbook). */
+  getWorkForm(estimateId: number): Promise<WorkForm>;
+  /** Saves the whole form; a `validation` error names every bad field. */
+  saveWorkForm(estimateId: number, form: WorkForm): Promise<WorkForm>;
+  listBills(estimateId: number): Promise<BillView[]>;
+  listWorkslips(estimateId: number): Promise<WorkslipView[]>;
+  /** What the bill editor starts with: the next number, or why no bill can follow. */
+  billDraft(estimateId: number): Promise<BillDraft>;
+  /** Live figures of the next bill at the typed quantities; saves nothing. */
+  previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): Promise<DocumentPreview>;
+  /** Records the next bill and queues its PDF and XLSX. */
+  createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): Promise<QueuedDocument>;
+  workslipDraft(estimateId: number): Promise<WorkslipDraft>;
+  previewWorkslip(estimateId: number, entries: QuantityEntry[]): Promise<DocumentPreview>;
+  createWorkslip(estimateId: number, entries: QuantityEntry[]): Promise<QueuedDocument>;
+  /** Queues the estimate abstract (PDF and XLSX). */
+  requestAbstract(estimateId: number): Promise<QueuedDocument>;
+  /** The active org's output files, newest first; optionally of one job. */
+  listOutputs(jobId: number | null): Promise<OutputView[]>;
+  /** An output's bytes, for the in-app preview (not counted as a download). */
+  readOutput(id: number): Promise<ArrayBuffer>;
+  /** Opens an output in the system's viewer. */
+  openOutput(id: number): Promise<void>;
+  /** Asks where to save a copy, saves it and counts a download; null when cancelled. */
+  saveOutputAs(id: number, suggestedName: string): Promise<string | null>;
 }
 
 export type FileDropHandlers = {
@@ -195,6 +231,25 @@ export function createTauriBackend(): Backend {
     retryJob: (id) => call<JobView>("retry_job", { id }),
     listEstimates: () => call<EstimateSummary[]>("list_estimates"),
     getEstimate: (id) => call<EstimateDetail>("get_estimate", { id }),
+    getWorkForm: (estimateId) => call<WorkForm>("get_work_form", { estimateId }),
+    saveWorkForm: (estimateId, form) => call<WorkForm>("save_work_form", { estimateId, form }),
+    listBills: (estimateId) => call<BillView[]>("list_bills", { estimateId }),
+    listWorkslips: (estimateId) => call<WorkslipView[]>("list_workslips", { estimateId }),
+    billDraft: (estimateId) => call<BillDraft>("bill_draft", { estimateId }),
+    previewBill: (estimateId, isFinal, entries) =>
+      call<DocumentPreview>("preview_bill", { estimateId, isFinal, entries }),
+    createBill: (estimateId, isFinal, entries) =>
+      call<QueuedDocument>("create_bill", { estimateId, isFinal, entries }),
+    workslipDraft: (estimateId) => call<WorkslipDraft>("workslip_draft", { estimateId }),
+    previewWorkslip: (estimateId, entries) => call<DocumentPreview>("preview_workslip", { estimateId, entries }),
+    createWorkslip: (estimateId, entries) => call<QueuedDocument>("create_workslip", { estimateId, entries }),
+    requestAbstract: (estimateId) => call<QueuedDocument>("request_abstract", { estimateId }),
+    listOutputs: (jobId) => call<OutputView[]>("list_outputs", { jobId }),
+    readOutput: (id) => call<ArrayBuffer>("read_output", { id }),
+    openOutput: async (id) => {
+      await call<null>("open_output", { id });
+    },
+    saveOutputAs: (id, suggestedName) => call<string | null>("save_output_as", { id, suggestedName }),
     subscribeJobs: async (handler) => {
       await openJobChannel();
       const own = (event: JobEvent) => handler(event);
@@ -625,7 +680,104 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     activeCode = user ? resolveActive(user) : null;
   }
 
+  /** The documents side of the fake: completed jobs appear at once, with their outputs. */
+  const documents = createFakeDocuments({
+    estimate(id) {
+      const { org } = activeOrgFor(currentUser());
+      const found = estimates.find((e) => e.detail.id === id && same(e.orgCode, org.code));
+      if (!found) throw fail("not_found", `There is no estimate #${id} in ${org.code}.`);
+      return { orgCode: org.code, detail: found.detail };
+    },
+    orgCode() {
+      return activeOrgFor(currentUser()).org.code;
+    },
+    requireWriter(what) {
+      const user = currentUser();
+      const { org, role } = activeOrgFor(user);
+      if (isReadOnly(role)) {
+        writeAudit({
+          username: user.username,
+          orgCode: org.code,
+          action: "document.generate",
+          objectType: "organization",
+          objectId: org.code,
+          outcome: "denied",
+          reason: `role ${role} is read-only`,
+        });
+        throw fail("denied", `Your role in ${org.code} (${role}) is read-only: it cannot ${what}.`);
+      }
+    },
+    completedJob(kind, estimateId) {
+      const user = currentUser();
+      const { org } = activeOrgFor(user);
+      const job: JobRecord = {
+        id: nextJobId++,
+        kind,
+        status: "completed",
+        progress: 100,
+        currentStep: "Done",
+        fileName: null,
+        errorMessage: null,
+        errorLog: [],
+        attempts: 1,
+        createdAt: stamp(),
+        startedAt: stamp(),
+        completedAt: stamp(),
+        username: user.username,
+        estimateId,
+        orgCode: org.code,
+        path: null,
+        run: 0,
+      };
+      jobs.push(job);
+      emitJob(job);
+      return job.id;
+    },
+    now: stamp,
+  });
+
+  const documentCommands: Pick<
+    Backend,
+    | "getWorkForm"
+    | "saveWorkForm"
+    | "listBills"
+    | "listWorkslips"
+    | "billDraft"
+    | "previewBill"
+    | "createBill"
+    | "workslipDraft"
+    | "previewWorkslip"
+    | "createWorkslip"
+    | "requestAbstract"
+    | "listOutputs"
+    | "readOutput"
+    | "openOutput"
+    | "saveOutputAs"
+  > = {
+    getWorkForm: (estimateId) => run("get_work_form", () => documents.workForm(estimateId)),
+    saveWorkForm: (estimateId, form) => run("save_work_form", () => documents.saveWorkForm(estimateId, form)),
+    listBills: (estimateId) => run("list_bills", () => documents.bills(estimateId)),
+    listWorkslips: (estimateId) => run("list_workslips", () => documents.workslips(estimateId)),
+    billDraft: (estimateId) => run("bill_draft", () => documents.billDraft(estimateId)),
+    previewBill: (estimateId, isFinal, entries) =>
+      run("preview_bill", () => documents.previewBill(estimateId, isFinal, entries)),
+    createBill: (estimateId, isFinal, entries) =>
+      run("create_bill", () => documents.createBill(estimateId, isFinal, entries)),
+    workslipDraft: (estimateId) => run("workslip_draft", () => documents.workslipDraft(estimateId)),
+    previewWorkslip: (estimateId, entries) => run("preview_workslip", () => documents.previewWorkslip(estimateId, entries)),
+    createWorkslip: (estimateId, entries) => run("create_workslip", () => documents.createWorkslip(estimateId, entries)),
+    requestAbstract: (estimateId) => run("request_abstract", () => documents.requestAbstract(estimateId)),
+    listOutputs: (jobId) => run("list_outputs", () => documents.outputs(jobId)),
+    readOutput: async (id) => {
+      const bytes = await run("read_output", () => documents.read(id));
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+    openOutput: (id) => run("open_output", () => void documents.read(id)),
+    saveOutputAs: (id, suggestedName) => run("save_output_as", () => documents.saveAs(id, suggestedName)),
+  };
+
   return {
+    ...documentCommands,
     calls,
     failNext(command, error) {
       queuedFailures.set(command, error);

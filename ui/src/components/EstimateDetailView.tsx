@@ -1,19 +1,22 @@
 /**
  * One stored estimate: its metadata lines, the items table, the footer totals and the parse
- * warnings. Clicking a warning scrolls to its row and highlights it.
+ * warnings, then its documents (work data, work slips, bills). Clicking a warning scrolls to its
+ * row and highlights it.
  */
 import { useCallback, useId, useRef, useState } from "react";
 import { useBackend } from "../backendContext";
 import type { EstimateDetail } from "../bindings/EstimateDetail";
 import type { EstimateItemView } from "../bindings/EstimateItemView";
+import type { OrgChoice } from "../bindings/OrgChoice";
 import type { ParseWarning } from "../bindings/ParseWarning";
 import { paneErrorView } from "../logic/errors";
 import { formatMoney, formatQuantity, formatTimestamp } from "../logic/format";
 import { useLoad } from "../useLoad";
 import { InlineError } from "./ErrorBanner";
+import { EstimateDocuments } from "./EstimateDocuments";
 import { AlertIcon, CheckIcon, ChevronRightIcon, CloseIcon, FlagIcon } from "./Icons";
 
-export function EstimateDetailView({ id, onClose }: { id: number; onClose: () => void }) {
+export function EstimateDetailView({ id, org, onClose }: { id: number; org: OrgChoice; onClose: () => void }) {
   const backend = useBackend();
   const load = useCallback(() => backend.getEstimate(id), [backend, id]);
   const estimate = useLoad(load);
@@ -22,7 +25,7 @@ export function EstimateDetailView({ id, onClose }: { id: number; onClose: () =>
   return (
     <section className="estimate-detail" data-testid="estimate-detail" aria-labelledby={titleId} data-estimate-id={id}>
       {estimate.data ? (
-        <Detail estimate={estimate.data} titleId={titleId} onClose={onClose} />
+        <Detail estimate={estimate.data} org={org} titleId={titleId} onClose={onClose} />
       ) : (
         <header className="estimate-head">
           <h2 id={titleId}>{estimate.status === "loading" ? "Opening the estimate…" : "Estimate"}</h2>
@@ -38,7 +41,17 @@ export function EstimateDetailView({ id, onClose }: { id: number; onClose: () =>
 
 const dash = <span className="muted">—</span>;
 
-function Detail({ estimate, titleId, onClose }: { estimate: EstimateDetail; titleId: string; onClose: () => void }) {
+function Detail({
+  estimate,
+  org,
+  titleId,
+  onClose,
+}: {
+  estimate: EstimateDetail;
+  org: OrgChoice;
+  titleId: string;
+  onClose: () => void;
+}) {
   const [highlight, setHighlight] = useState<number | null>(null);
   const rowRefs = useRef(new Map<number, HTMLTableRowElement>());
   const itemRows = new Set(estimate.items.map((i) => i.row));
@@ -169,6 +182,7 @@ function Detail({ estimate, titleId, onClose }: { estimate: EstimateDetail; titl
           )}
         </aside>
       </div>
+      <EstimateDocuments estimateId={estimate.id} org={org} />
     </>
   );
 }

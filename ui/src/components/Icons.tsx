@@ -184,3 +184,22 @@ export const ChevronRightIcon = (p: IconProps) => (
     <path d="M6 4l4 4-4 4" />
   </Svg>
 );
+
+export const OutputsIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M4 1.8h5.2L12.5 5v9.2H4z" />
+    <path d="M9 1.8V5.2h3.5M6 8h4.5M6 10.5h4.5" />
+  </Svg>
+);
+
+export const SaveIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 2v8M4.8 7 8 10.2 11.2 7M3 13.5h10" />
+  </Svg>
+);
+
+export const OpenIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M9.5 2.5h4v4M13.5 2.5 8 8M12 9.5v4H2.5V4H6.5" />
+  </Svg>
+);

@@ -9,13 +9,15 @@ import type { OrgChoice } from "../bindings/OrgChoice";
 import type { SessionView } from "../bindings/SessionView";
 import { ImportContext, type ImportActions, type ImportState } from "../importContext";
 import { JobsFeedContext, runningSummary, useJobFeed } from "../jobsFeed";
+import { NavigationContext, type Navigation } from "../navigation";
 import { isPickerShortcut } from "../logic/picker";
 import { importBlockedReason, PANE_LABELS, visiblePanes, type PaneId } from "../logic/roles";
 import { AuditPane } from "./AuditPane";
 import { DropOverlay } from "./DropOverlay";
-import { AuditIcon, JobsIcon, MembersIcon, WorksIcon } from "./Icons";
+import { AuditIcon, JobsIcon, MembersIcon, OutputsIcon, WorksIcon } from "./Icons";
 import { JobsPane } from "./JobsPane";
 import { MembersPane } from "./MembersPane";
+import { OutputsPane } from "./OutputsPane";
 import { OrgPicker } from "./OrgPicker";
 import { TopBar } from "./TopBar";
 import { WorksPane } from "./WorksPane";
@@ -23,6 +25,7 @@ import { WorksPane } from "./WorksPane";
 const PANE_ICONS: Record<PaneId, typeof WorksIcon> = {
   works: WorksIcon,
   jobs: JobsIcon,
+  outputs: OutputsIcon,
   members: MembersIcon,
   audit: AuditIcon,
 };
@@ -39,6 +42,8 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   const parentActions = useAppActions();
   const [pickerOpen, setPickerOpen] = useState(false);
   const [chosenPane, setChosenPane] = useState<PaneId>("works");
+  // The job whose outputs the Outputs pane opens on, and a counter that remounts the pane for it.
+  const [outputsFocus, setOutputsFocus] = useState<{ job: number | null; visit: number }>({ job: null, visit: 0 });
   const pickerButtonRef = useRef<HTMLButtonElement>(null);
   const org = session.activeOrg;
   const panes = visiblePanes(org?.role ?? null, session.user.kind);
@@ -138,6 +143,15 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   // ------------------------------------------------------------------ contexts
 
   const openJobs = useCallback(() => setChosenPane("jobs"), []);
+  const navigation = useMemo<Navigation>(
+    () => ({
+      openOutputs: (job) => {
+        setOutputsFocus((f) => ({ job, visit: f.visit + 1 }));
+        setChosenPane("outputs");
+      },
+    }),
+    [],
+  );
   const actions = useMemo<AppActions>(() => ({ ...parentActions, openPicker }), [parentActions, openPicker]);
   const importActions = useMemo<ImportActions>(
     () => ({ state: importState, dismiss: () => setImportState(null), openJobs }),
@@ -147,6 +161,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
 
   return (
     <AppActionsContext.Provider value={actions}>
+      <NavigationContext.Provider value={navigation}>
       <JobsFeedContext.Provider value={feed}>
         <ImportContext.Provider value={importActions}>
           {/* data-drop-ready: the window now hears file drops (the end-to-end test waits for it). */}
@@ -172,7 +187,10 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
                         className="nav-link"
                         data-testid={`nav-${id}`}
                         aria-current={pane === id ? "page" : undefined}
-                        onClick={() => setChosenPane(id)}
+                        onClick={() => {
+                          if (id === "outputs") setOutputsFocus((f) => ({ job: null, visit: f.visit + 1 }));
+                          setChosenPane(id);
+                        }}
                       >
                         <Icon /> {PANE_LABELS[id]}
                         {id === "jobs" && running.count > 0 ? (
@@ -191,6 +209,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
             <main className="content" key={`${session.user.username}/${org?.code ?? "-"}`}>
               {pane === "works" ? <WorksPane org={org} /> : null}
               {pane === "jobs" ? <JobsPane org={org} /> : null}
+              {pane === "outputs" ? <OutputsPane key={outputsFocus.visit} org={org} focusJob={outputsFocus.job} /> : null}
               {pane === "members" ? <MembersPane org={org} /> : null}
               {pane === "audit" ? <AuditPane org={org} userKind={session.user.kind} /> : null}
             </main>
@@ -207,6 +226,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
           </div>
         </ImportContext.Provider>
       </JobsFeedContext.Provider>
+      </NavigationContext.Provider>
     </AppActionsContext.Provider>
   );
 }

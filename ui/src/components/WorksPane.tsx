@@ -74,7 +74,7 @@ function Works({ org }: { org: OrgChoice }) {
           </>
         )}
         {selected !== null ? (
-          <EstimateDetailView key={selected} id={selected} onClose={() => setSelectedId(null)} />
+          <EstimateDetailView key={selected} id={selected} org={org} onClose={() => setSelectedId(null)} />
         ) : null}
       </div>
     </>

@@ -18,13 +18,13 @@ describe("roleLabel", () => {
 
 describe("visiblePanes", () => {
   it.each<[EffectiveRole, string[]]>([
-    ["owner", ["works", "jobs", "members", "audit"]],
-    ["admin", ["works", "jobs", "members", "audit"]],
-    ["operations", ["works", "jobs", "members", "audit"]],
-    ["superuser", ["works", "jobs", "members", "audit"]],
-    ["oversight", ["works", "jobs", "members", "audit"]],
-    ["member", ["works", "jobs"]],
-    ["viewer", ["works", "jobs"]],
+    ["owner", ["works", "jobs", "outputs", "members", "audit"]],
+    ["admin", ["works", "jobs", "outputs", "members", "audit"]],
+    ["operations", ["works", "jobs", "outputs", "members", "audit"]],
+    ["superuser", ["works", "jobs", "outputs", "members", "audit"]],
+    ["oversight", ["works", "jobs", "outputs", "members", "audit"]],
+    ["member", ["works", "jobs", "outputs"]],
+    ["viewer", ["works", "jobs", "outputs"]],
   ])("shows %s the panes %j", (role, panes) => {
     expect(visiblePanes(role)).toEqual(panes);
   });

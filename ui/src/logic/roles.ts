@@ -9,7 +9,7 @@ import type { MembershipRole } from "../bindings/MembershipRole";
 import type { OrgType } from "../bindings/OrgType";
 import type { UserKind } from "../bindings/UserKind";
 
-export type PaneId = "works" | "jobs" | "members" | "audit";
+export type PaneId = "works" | "jobs" | "outputs" | "members" | "audit";
 
 export const ROLE_LABELS: Record<EffectiveRole, string> = {
   owner: "Owner",
@@ -93,6 +93,15 @@ export function importBlockedReason(org: { code: string; role: EffectiveRole } |
   return null;
 }
 
+/** Why the role cannot create or change documents (bills, work slips, work data); null when it can. */
+export function documentsBlockedReason(org: { code: string; role: EffectiveRole }): string | null {
+  if (org.role === "oversight") return `Oversight is read-only: documents cannot be created or changed in ${org.code}.`;
+  if (org.role === "viewer") {
+    return `Your role in ${org.code} is Viewer, which is read-only. Ask an owner or admin of ${org.code} for member access to create documents.`;
+  }
+  return null;
+}
+
 /** Whether the audit pane covers every org (true) or only the active one. */
 export function auditCoversAllOrgs(kind: UserKind): boolean {
   return kind === "oversight" || kind === "superuser";
@@ -110,7 +119,7 @@ export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneI
     if (kind !== undefined && auditCoversAllOrgs(kind)) panes.push("audit");
     return panes;
   }
-  panes.push("jobs");
+  panes.push("jobs", "outputs");
   if (canSeeMembers(role)) panes.push("members");
   if (canSeeAudit(role)) panes.push("audit");
   return panes;
@@ -119,6 +128,7 @@ export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneI
 export const PANE_LABELS: Record<PaneId, string> = {
   works: "Works",
   jobs: "Jobs",
+  outputs: "Outputs",
   members: "Members",
   audit: "Audit",
 };

@@ -45,6 +45,17 @@ pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
         })
 }
 
+/// Where a "Save as" dialog starts: the user's Downloads folder, else Documents, else home.
+pub fn default_save_dir() -> Option<PathBuf> {
+    let dirs = directories::UserDirs::new()?;
+    Some(
+        dirs.download_dir()
+            .or_else(|| dirs.document_dir())
+            .unwrap_or_else(|| dirs.home_dir())
+            .to_path_buf(),
+    )
+}
+
 /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
 pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
     std::fs::create_dir_all(data_dir).map_err(|source| {

@@ -1,0 +1,260 @@
+/**
+ * The files jobs made for the active org: bills, work slips and abstracts as PDF and XLSX, and
+ * parse results as JSON. Filter by type or job; select one to preview a PDF in the app, open it
+ * in the system viewer, or save a copy (which counts a download and keeps it from retention
+ * cleanup).
+ */
+import { useCallback, useEffect, useState } from "react";
+import { useAppActions } from "../appContext";
+import { useBackend } from "../backendContext";
+import type { ApiError } from "../bindings/ApiError";
+import type { OrgChoice } from "../bindings/OrgChoice";
+import type { OutputView } from "../bindings/OutputView";
+import { useJobsFeed } from "../jobsFeed";
+import { paneErrorView } from "../logic/errors";
+import { formatTimestamp } from "../logic/format";
+import { useLoad } from "../useLoad";
+import { InlineError } from "./ErrorBanner";
+import { CheckIcon, CloseIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "./Icons";
+import { NoOrgState } from "./NoOrgState";
+import { PdfPreview } from "./PdfPreview";
+
+type KindFilter = "all" | OutputView["kind"];
+
+export function OutputsPane({ org, focusJob }: { org: OrgChoice | null; focusJob: number | null }) {
+  return (
+    <section className="pane" data-testid="outputs-pane" aria-labelledby="outputs-title">
+      {org ? (
+        <Outputs org={org} focusJob={focusJob} />
+      ) : (
+        <>
+          <header className="pane-header">
+            <h1 id="outputs-title">Outputs</h1>
+          </header>
+          <NoOrgState />
+        </>
+      )}
+    </section>
+  );
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null }) {
+  const backend = useBackend();
+  const { completions } = useJobsFeed();
+  const load = useCallback(() => backend.listOutputs(null), [backend, completions]);
+  const outputs = useLoad(load);
+  const [kind, setKind] = useState<KindFilter>("all");
+  const [job, setJob] = useState<number | null>(focusJob);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const all = outputs.data ?? [];
+  const rows = all.filter((o) => (kind === "all" || o.kind === kind) && (job === null || o.jobId === job));
+  const selected = rows.find((o) => o.id === selectedId) ?? null;
+
+  // Arriving for a job (a document just made): show its PDF.
+  useEffect(() => {
+    if (focusJob === null || selectedId !== null) return;
+    const pdf = all.find((o) => o.jobId === focusJob && o.kind === "pdf");
+    if (pdf) setSelectedId(pdf.id);
+  }, [all, focusJob, selectedId]);
+
+  const jobs = [...new Set(all.map((o) => o.jobId))].sort((a, b) => b - a);
+
+  return (
+    <>
+      <header className="pane-header">
+        <h1 id="outputs-title">Outputs — {org.name}</h1>
+        <span className="pane-count" aria-live="polite">
+          {outputs.data === null ? "Loading…" : `${rows.length} of ${all.length} files`}
+        </span>
+        <div className="pane-tools">
+          <label className="inline-field">
+            <span>Type</span>
+            <select value={kind} onChange={(e) => setKind(e.target.value as KindFilter)} data-testid="outputs-kind">
+              <option value="all">All</option>
+              <option value="pdf">PDF</option>
+              <option value="xlsx">XLSX</option>
+              <option value="json">JSON</option>
+            </select>
+          </label>
+          <label className="inline-field">
+            <span>Job</span>
+            <select
+              value={job === null ? "" : String(job)}
+              onChange={(e) => setJob(e.target.value === "" ? null : Number(e.target.value))}
+              data-testid="outputs-job"
+            >
+              <option value="">All jobs</option>
+              {jobs.map((id) => (
+                <option key={id} value={id}>
+                  #{id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" className="button quiet" onClick={outputs.reload} aria-label="Reload outputs">
+            <RefreshIcon /> Reload
+          </button>
+        </div>
+      </header>
+      <div className="pane-body outputs-body">
+        {outputs.status === "error" ? <InlineError {...paneErrorView(outputs.error)} /> : null}
+        {outputs.data !== null && all.length === 0 ? (
+          <div className="empty-state" data-testid="outputs-empty">
+            <OutputsIcon size={28} />
+            <h2>No files in {org.code} yet</h2>
+            <p className="muted">Bills, work slips and abstracts made from an estimate in Works appear here.</p>
+          </div>
+        ) : (
+          <div className={`outputs-layout${selected ? " with-preview" : ""}`}>
+            <div className="table-wrap">
+              <table className="ledger outputs-table" data-testid="outputs-table">
+                <thead>
+                  <tr>
+                    <th scope="col">File</th>
+                    <th scope="col">Type</th>
+                    <th scope="col" className="num">
+                      Job
+                    </th>
+                    <th scope="col" className="num">
+                      Size
+                    </th>
+                    <th scope="col">Made</th>
+                    <th scope="col" className="num">
+                      Saved copies
+                    </th>
+                    <th scope="col">Sync</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((o) => (
+                    <tr key={o.id} className={o.id === selectedId ? "row-selected" : undefined} onClick={() => setSelectedId(o.id)} data-testid={`output-row-${o.id}`}>
+                      <td>
+                        <button
+                          type="button"
+                          className="link-button mono"
+                          aria-pressed={o.id === selectedId}
+                          onClick={(event) => {
+                            event.stopPropagation();
+                            setSelectedId(o.id);
+                          }}
+                        >
+                          {o.filename}
+                        </button>
+                      </td>
+                      <td>{o.kind.toUpperCase()}</td>
+                      <td className="num">#{o.jobId}</td>
+                      <td className="num nowrap">{formatSize(o.size)}</td>
+                      <td className="nowrap">
+                        <time dateTime={o.createdAt}>{formatTimestamp(o.createdAt)}</time>
+                      </td>
+                      <td className="num" data-testid={`output-downloads-${o.id}`}>
+                        {o.downloadCount}
+                      </td>
+                      <td className="muted" title="Sync to a bucket is not set up on this device; files stay in the data folder.">
+                        Local only
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {selected ? <OutputDetail key={selected.id} output={selected} onChanged={outputs.reload} onClose={() => setSelectedId(null)} /> : null}
+          </div>
+        )}
+      </div>
+    </>
+  );
+}
+
+function OutputDetail({ output, onChanged, onClose }: { output: OutputView; onChanged: () => void; onClose: () => void }) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [bytes, setBytes] = useState<ArrayBuffer | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [savedTo, setSavedTo] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (output.kind !== "pdf") return;
+    let current = true;
+    backend.readOutput(output.id).then(
+      (data) => current && setBytes(data),
+      (caught: unknown) => current && setError(handleError(caught)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [backend, output.id, output.kind, handleError]);
+
+  const act = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(handleError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <aside className="output-detail" aria-label={`Preview of ${output.filename}`} data-testid="output-detail">
+      <header className="output-detail-head">
+        <h2 className="mono">{output.filename}</h2>
+        <div className="output-actions">
+          <button type="button" className="button" disabled={busy} onClick={() => void act(() => backend.openOutput(output.id))} data-testid="output-open">
+            <OpenIcon /> Open
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={busy}
+            onClick={() =>
+              void act(async () => {
+                const path = await backend.saveOutputAs(output.id, output.filename);
+                if (path !== null) {
+                  setSavedTo(path);
+                  onChanged();
+                }
+              })
+            }
+            data-testid="output-save-as"
+          >
+            <SaveIcon /> Save as…
+          </button>
+          <button type="button" className="icon-button" aria-label="Close the preview" onClick={onClose}>
+            <CloseIcon />
+          </button>
+        </div>
+      </header>
+      <p className="muted small">
+        Inputs sha256 <span className="mono">{output.inputsSha256.slice(0, 16)}…</span> · file sha256{" "}
+        <span className="mono">{output.sha256.slice(0, 16)}…</span>
+      </p>
+      {savedTo ? (
+        <p className="saved-note" role="status" data-testid="output-saved">
+          <CheckIcon /> Saved a copy to <span className="mono">{savedTo}</span>
+        </p>
+      ) : null}
+      {error ? <InlineError message={error.message} testId="output-error" /> : null}
+      {output.kind === "pdf" ? (
+        bytes ? (
+          <PdfPreview bytes={bytes} name={output.filename} />
+        ) : (
+          <p className="muted">Loading the PDF…</p>
+        )
+      ) : (
+        <p className="muted" data-testid="no-preview">
+          {output.kind === "xlsx" ? "Workbooks have no preview here: use Open to edit it in your spreadsheet program." : "Use Open to read this file."}
+        </p>
+      )}
+    </aside>
+  );
+}

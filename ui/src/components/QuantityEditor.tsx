@@ -1,0 +1,317 @@
+/**
+ * The bill and work-slip editor: a quantity per estimate item, and beside it the live figures
+ * of the document those quantities make (since-last amounts, AE rows for quantities past the
+ * estimate, totals, the amount in words). The figures come from the core's preview, the same
+ * computation that saving runs, so what is shown here is what will print.
+ *
+ * Saving records the document and queues its PDF and XLSX; when that job completes, the result
+ * opens in Outputs.
+ */
+import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useAppActions } from "../appContext";
+import { useBackend } from "../backendContext";
+import type { ApiError } from "../bindings/ApiError";
+import type { DocumentPreview } from "../bindings/DocumentPreview";
+import type { EditorItem } from "../bindings/EditorItem";
+import type { PreviewRow } from "../bindings/PreviewRow";
+import type { QueuedDocument } from "../bindings/QueuedDocument";
+import { useJobsFeed } from "../jobsFeed";
+import { formatMoney, formatQuantity } from "../logic/format";
+import { useNavigation } from "../navigation";
+import { InlineError } from "./ErrorBanner";
+import { AlertIcon, CloseIcon } from "./Icons";
+import { ProgressBar } from "./ProgressBar";
+
+export type EditorKind = "bill" | "workslip";
+
+type Draft = { number: number | null; blocked: string | null; items: EditorItem[]; isFirst: boolean; tenderPremium: string | null };
+
+const PREVIEW_DELAY_MS = 150;
+
+export function QuantityEditor({
+  estimateId,
+  kind,
+  onClose,
+  onCreated,
+}: {
+  estimateId: number;
+  kind: EditorKind;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    let current = true;
+    const load =
+      kind === "bill"
+        ? backend.billDraft(estimateId).then((d) => ({ ...d }))
+        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null }));
+    load.then(
+      (d) => current && setDraft(d),
+      (caught: unknown) => current && setLoadError(handleError(caught)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [backend, estimateId, kind, handleError]);
+
+  const what = kind === "bill" ? "Bill" : "Work slip";
+  return (
+    <section className="editor" data-testid={`${kind}-editor`} aria-labelledby={titleId}>
+      <header className="editor-head">
+        <h3 id={titleId}>
+          {draft?.number ? `${what} ${draft.number}` : `New ${what.toLowerCase()}`}
+          <span className="muted">
+            {" "}
+            · {kind === "bill" ? "enter the quantity measured up to date for each item" : "enter the quantity executed for each item"}
+          </span>
+        </h3>
+        <button type="button" className="icon-button" aria-label={`Close the ${what.toLowerCase()} editor`} onClick={onClose}>
+          <CloseIcon />
+        </button>
+      </header>
+      {loadError ? <InlineError message={loadError.message} testId="editor-error" /> : null}
+      {draft?.blocked ? <InlineError message={draft.blocked} testId="editor-blocked" /> : null}
+      {draft && !draft.blocked ? <Editor estimateId={estimateId} kind={kind} draft={draft} onCreated={onCreated} /> : null}
+    </section>
+  );
+}
+
+function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; kind: EditorKind; draft: Draft; onCreated: () => void }) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(draft.items.map((item) => [item.slNo, item.suggestedQuantity])),
+  );
+  const [isFinal, setIsFinal] = useState(false);
+  const [preview, setPreview] = useState<DocumentPreview | null>(null);
+  const [previewError, setPreviewError] = useState<ApiError | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<ApiError | null>(null);
+  const [queued, setQueued] = useState<QueuedDocument | null>(null);
+  const generation = useRef(0);
+
+  const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
+
+  useEffect(() => {
+    const mine = ++generation.current;
+    const timer = setTimeout(() => {
+      const request = kind === "bill" ? backend.previewBill(estimateId, isFinal, entries) : backend.previewWorkslip(estimateId, entries);
+      request.then(
+        (result) => {
+          if (generation.current !== mine) return;
+          setPreview(result);
+          setPreviewError(null);
+        },
+        (caught: unknown) => {
+          if (generation.current === mine) setPreviewError(handleError(caught));
+        },
+      );
+    }, PREVIEW_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [backend, estimateId, kind, isFinal, entries, handleError]);
+
+  const problems = preview?.problems ?? [];
+  const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
+  const computed = preview !== null && problems.length === 0;
+  const columns = computed ? preview.columns : [];
+  const hasPrevious = draft.items.some((item) => item.previousQuantity !== null);
+  const items = new Map(draft.items.map((item) => [item.slNo, item]));
+  const inputLabel = kind === "bill" ? "Till-date qty" : "Executed qty";
+
+  const save = async () => {
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const result = kind === "bill" ? await backend.createBill(estimateId, isFinal, entries) : await backend.createWorkslip(estimateId, entries);
+      setQueued(result);
+      onCreated();
+    } catch (caught) {
+      setSaveError(handleError(caught));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (queued) return <Queued queued={queued} kind={kind} />;
+
+  // Rows in print order: the preview's when it computed, else the draft's items (to type into).
+  const rows: Array<{ row: PreviewRow | null; item: EditorItem | null; key: string }> = computed
+    ? preview.rows.map((row, i) => ({ row, item: row.kind === "item" ? (items.get(row.slNo) ?? null) : null, key: `${i}-${row.slNo}` }))
+    : draft.items.map((item) => ({ row: null, item, key: item.slNo }));
+
+  return (
+    <>
+      <div className="editor-options">
+        {kind === "bill" ? (
+          <label className="check-field">
+            <input type="checkbox" checked={isFinal} onChange={(e) => setIsFinal(e.target.checked)} data-testid="bill-final" />
+            <span>Final bill (closes the chain: no bill can follow it)</span>
+          </label>
+        ) : null}
+        {draft.tenderPremium ? <span className="muted">Tender premium: {draft.tenderPremium}</span> : null}
+        <span className="muted" aria-live="polite" data-testid="preview-title">
+          {preview ? preview.title : "Computing…"}
+        </span>
+      </div>
+      <div className="table-wrap editor-wrap">
+        <table className="ledger editor-table" data-testid="editor-table">
+          <thead>
+            <tr>
+              <th scope="col">Sl.</th>
+              <th scope="col">Description</th>
+              <th scope="col">Unit</th>
+              <th scope="col" className="num">
+                Rate
+              </th>
+              <th scope="col" className="num">
+                Estimate qty
+              </th>
+              {hasPrevious ? (
+                <th scope="col" className="num">
+                  {kind === "bill" ? "Previous bill" : "Last work slip"}
+                </th>
+              ) : null}
+              <th scope="col" className="num input-col">
+                {inputLabel}
+              </th>
+              {columns.map((c) => (
+                <th key={c.heading} scope="col" className="num">
+                  {c.heading}
+                </th>
+              ))}
+              {kind === "workslip" && computed ? <th scope="col">Remarks</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ row, item, key }) => {
+              if (row?.kind === "heading") {
+                return (
+                  <tr key={key} className="heading-row">
+                    <td colSpan={7 + columns.length + (hasPrevious ? 1 : 0)} className="heading-cell">
+                      {row.description}
+                    </td>
+                  </tr>
+                );
+              }
+              const invalid = item !== null && problemItems.has(item.slNo);
+              return (
+                <tr key={key} className={row?.kind === "excess" ? "excess-row" : invalid ? "row-invalid" : undefined} data-testid={row?.kind === "excess" ? "ae-row" : item ? `editor-row-${item.slNo}` : undefined}>
+                  <td className="mono">{row ? row.slNo : item?.slNo}</td>
+                  <td className="description">
+                    {row?.kind === "excess" ? <span className="flag-tag">Above estimate</span> : null} {row ? row.description : item?.description}
+                  </td>
+                  <td>{row ? row.unit : item?.unit}</td>
+                  <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
+                  <td className="num nowrap">{item ? formatQuantity(item.estimateQuantity) : ""}</td>
+                  {hasPrevious ? <td className="num nowrap">{item?.previousQuantity ? formatQuantity(item.previousQuantity) : ""}</td> : null}
+                  <td className="num input-col">
+                    {item ? (
+                      <input
+                        type="text"
+                        inputMode="decimal"
+                        className="qty-input num"
+                        aria-label={`${inputLabel}, item ${item.slNo}`}
+                        aria-invalid={invalid || undefined}
+                        value={values[item.slNo] ?? ""}
+                        onChange={(e) => setValues((v) => ({ ...v, [item.slNo]: e.target.value }))}
+                        data-testid={`qty-${item.slNo}`}
+                      />
+                    ) : null}
+                  </td>
+                  {columns.map((c, i) => {
+                    const figure = row?.figures[i] ?? null;
+                    return (
+                      <td key={c.heading} className="num nowrap">
+                        {figure === null ? "" : c.isAmount ? formatMoney(figure) : formatQuantity(figure)}
+                      </td>
+                    );
+                  })}
+                  {kind === "workslip" && computed ? <td className="remarks">{row?.remarks}</td> : null}
+                </tr>
+              );
+            })}
+          </tbody>
+          {computed ? (
+            <tfoot>
+              {preview.totals.map((total, index) => (
+                <tr key={`${index}-${total.label}`} data-testid="preview-total">
+                  <th scope="row" colSpan={6 + (hasPrevious ? 1 : 0)} className="total-label">
+                    {total.label}
+                  </th>
+                  <td />
+                  {columns.map((c, i) => {
+                    const figure = total.figures[i] ?? null;
+                    return (
+                      <td key={c.heading} className="num nowrap">
+                        {figure === null ? "" : formatMoney(figure)}
+                      </td>
+                    );
+                  })}
+                  {kind === "workslip" ? <td /> : null}
+                </tr>
+              ))}
+            </tfoot>
+          ) : null}
+        </table>
+      </div>
+      {computed && preview.amountInWords ? (
+        <p className="amount-words" data-testid="amount-in-words">
+          {preview.amountInWords}
+        </p>
+      ) : null}
+      {problems.length > 0 ? (
+        <div className="inline-error" role="alert" data-testid="editor-problems">
+          <AlertIcon label="Error" />
+          <div>
+            <p>Fix these before saving:</p>
+            <ul>
+              {problems.map((p, i) => (
+                <li key={i}>{p.message}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      ) : null}
+      {previewError ? <InlineError message={previewError.message} testId="editor-error" /> : null}
+      <div className="form-actions">
+        <button type="button" className="button primary" disabled={saving || !computed} onClick={() => void save()} data-testid="editor-save">
+          {saving ? "Saving…" : `Save ${kind === "bill" ? `bill ${draft.number}` : `work slip ${draft.number}`} and make PDF + XLSX`}
+        </button>
+      </div>
+      {saveError ? <InlineError message={saveError.message} testId="editor-save-error" /> : null}
+    </>
+  );
+}
+
+/** After saving: the render job's progress, then its outputs open in the preview. */
+function Queued({ queued, kind }: { queued: QueuedDocument; kind: EditorKind }) {
+  const { jobs } = useJobsFeed();
+  const navigation = useNavigation();
+  const job = jobs.find((j) => j.id === queued.jobId);
+  const opened = useRef(false);
+  const what = kind === "bill" ? `Bill ${queued.number}` : `Work slip ${queued.number}`;
+
+  useEffect(() => {
+    if (job?.status === "completed" && !opened.current) {
+      opened.current = true;
+      navigation.openOutputs(queued.jobId);
+    }
+  }, [job?.status, navigation, queued.jobId]);
+
+  return (
+    <div className="queued" role="status" data-testid="editor-queued">
+      <p>
+        <strong>{what} is saved.</strong> Its PDF and XLSX are being made by job #{queued.jobId}
+        {job ? ` (${job.currentStep || job.status})` : ""}; they open in Outputs when ready.
+      </p>
+      {job && job.status !== "completed" ? <ProgressBar value={job.progress} label={`Job #${queued.jobId}`} /> : null}
+      {job?.status === "failed" ? <InlineError message={job.errorMessage ?? "The job failed."} /> : null}
+    </div>
+  );
+}

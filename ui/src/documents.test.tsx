@@ -1,0 +1,201 @@
+/**
+ * Documents from the desktop, against the fake backend: the work-data form, the bill and
+ * work-slip editors with live totals and AE rows, problems naming their item, saving opening
+ * the result in Outputs, Save as counting a download, and read-only roles seeing why they cannot.
+ */
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { App } from "./App";
+import { createFakeBackend, type FakeBackend, type FakeSeed } from "./backend";
+import { BackendProvider } from "./backendContext";
+import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
+import { manualTimer } from "./test/fixtures";
+
+// These walk whole flows through the app, with real pauses for the live preview.
+vi.setConfig({ testTimeout: 20_000 });
+
+// pdf.js draws on a real canvas, which jsdom lacks; the end-to-end test covers the drawing.
+vi.mock("./components/PdfPreview", () => ({
+  PdfPreview: ({ name, bytes }: { name: string; bytes: ArrayBuffer }) => (
+    <div data-testid="pdf-preview" data-name={name} data-size={bytes.byteLength} />
+  ),
+}));
+
+const byId = (id: string) => screen.getByTestId(id);
+let fake: FakeBackend;
+
+async function openEstimate(username: string, estimateId: number, extra: Partial<FakeSeed> = {}) {
+  fake = createFakeBackend(demoSeed({ schedule: manualTimer().schedule, ...extra }));
+  render(
+    <BackendProvider backend={fake}>
+      <App />
+    </BackendProvider>,
+  );
+  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
+  fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
+  fireEvent.click(byId("signin-submit"));
+  fireEvent.click(await screen.findByTestId(`estimate-row-${estimateId}`));
+  await screen.findByTestId("work-name");
+}
+
+/** The editor's preview runs after a short pause in typing. */
+async function previewSettles() {
+  await act(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  });
+}
+
+beforeEach(() => {
+  Element.prototype.scrollIntoView = vi.fn();
+});
+afterEach(() => {
+  delete (Element.prototype as Partial<Element>).scrollIntoView;
+});
+
+describe("work data", () => {
+  it("starts from the workbook, saves edits, and names a bad field where the person typed", async () => {
+    await openEstimate("meena", 1); // owner of MOH
+    const name = byId("work-name") as HTMLInputElement;
+    expect(name.value).toBe("Construction of high level bridge across Penna river near Sangam");
+    expect((byId("work-save") as HTMLButtonElement).disabled).toBe(true); // nothing changed yet
+
+    fireEvent.change(byId("work-agreement"), { target: { value: "Agt 7/2025" } });
+    fireEvent.change(byId("work-doi"), { target: { value: "31-04-2025" } });
+    fireEvent.change(byId("work-doi"), { target: { value: "2025/04/30" } });
+    fireEvent.click(byId("work-save"));
+    const error = await screen.findByTestId("work-error");
+    expect(error.textContent).toContain("Date of intimation (DOI)");
+    expect(fake.calls).toContain("save_work_form");
+
+    fireEvent.change(byId("work-doi"), { target: { value: "30-04-2025" } });
+    expect(screen.queryByTestId("work-error")).toBeNull(); // typing clears the old error
+    fireEvent.click(byId("work-save"));
+    await screen.findByTestId("work-saved");
+    expect((await fake.getWorkForm(1)).agreementRef).toBe("Agt 7/2025");
+  });
+
+  it("shows oversight the work data read-only, with why, and no way to create documents", async () => {
+    await openEstimate("auditor", 1, { lastOrg: { auditor: "MOH" } });
+    expect(byId("work-data-readonly").textContent).toContain("Oversight is read-only");
+    expect(byId("work-name").matches(":disabled")).toBe(true);
+    for (const action of ["new-bill", "new-workslip", "make-abstract"]) {
+      const button = byId(action) as HTMLButtonElement;
+      expect(button.disabled).toBe(true);
+      expect(button.title).toContain("read-only");
+    }
+  });
+});
+
+describe("the bill editor", () => {
+  it("previews live totals and AE rows, refuses a typo by item, and opens the saved bill in Outputs", async () => {
+    await openEstimate("meena", 1);
+    const bills = byId("bills");
+    expect(within(bills).getByText("No bills yet.")).toBeTruthy();
+    fireEvent.click(byId("new-bill"));
+    const editor = await screen.findByTestId("bill-editor");
+    await within(editor).findByTestId("qty-4");
+    // A first bill starts at the estimate quantities.
+    expect((byId("qty-4") as HTMLInputElement).value).toBe("16");
+    await previewSettles();
+    const subTotal = () => within(editor).getAllByTestId("preview-total")[0]!.textContent ?? "";
+    expect(subTotal()).toContain("Sub Total Amount");
+    expect(subTotal()).toContain("10,17,39,387.50"); // the item amounts at the estimate quantities
+    expect(within(editor).queryByTestId("ae-row")).toBeNull();
+
+    // 18 girders against an estimate of 16: an AE row carries the 2 above the estimate.
+    fireEvent.change(byId("qty-4"), { target: { value: "18" } });
+    await previewSettles();
+    const ae = within(editor).getByTestId("ae-row");
+    expect(ae.textContent).toContain("AE1");
+    expect(ae.textContent).toContain("49,90,000.00");
+    expect(subTotal()).toContain("10,67,29,387.50");
+
+    fireEvent.change(byId("qty-2"), { target: { value: "26x0" } });
+    await previewSettles();
+    expect(byId("editor-problems").textContent).toContain("item 2");
+    expect(byId("qty-2").getAttribute("aria-invalid")).toBe("true");
+    expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
+    expect(fake.calls).not.toContain("create_bill"); // previews save nothing
+
+    fireEvent.change(byId("qty-2"), { target: { value: "2,640.5" } });
+    await previewSettles();
+    expect(screen.queryByTestId("editor-problems")).toBeNull();
+    fireEvent.click(byId("editor-save"));
+    // The fake's render job completes at once; its PDF opens in Outputs.
+    const outputs = await screen.findByTestId("outputs-pane");
+    const preview = await within(outputs).findByTestId("pdf-preview");
+    expect(preview.getAttribute("data-name")).toMatch(/^bill-1-job-\d+\.pdf$/);
+    expect(byId("nav-outputs").getAttribute("aria-current")).toBe("page");
+    expect((byId("outputs-job") as HTMLSelectElement).value).not.toBe("");
+
+    // Save as counts a download.
+    const pdfRow = within(byId("outputs-table")).getAllByRole("row").find((row) => row.textContent?.includes(".pdf"))!;
+    expect(within(pdfRow).getByText("0")).toBeTruthy();
+    fireEvent.click(byId("output-save-as"));
+    expect((await screen.findByTestId("output-saved")).textContent).toContain("/home/user/Downloads/bill-1-job-");
+    await waitFor(() => {
+      const row = within(byId("outputs-table")).getAllByRole("row").find((r) => r.textContent?.includes(".pdf"))!;
+      expect(row.querySelector('[data-testid^="output-downloads-"]')?.textContent).toBe("1");
+    });
+  });
+
+  it("starts bill 2 from bill 1's figures, refuses going below them, and a final bill closes the chain", async () => {
+    await openEstimate("meena", 1);
+    await act(async () => {
+      await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }]);
+    });
+    // Reopening the estimate shows the bill made elsewhere (say, with the CLI).
+    fireEvent.click(screen.getByRole("button", { name: "Close estimate" }));
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    await screen.findByTestId("bills-table");
+    fireEvent.click(byId("new-bill"));
+    const editor = await screen.findByTestId("bill-editor");
+    await within(editor).findByTestId("qty-4");
+    expect(within(editor).getByText("Previous bill")).toBeTruthy();
+    expect((byId("qty-4") as HTMLInputElement).value).toBe("10");
+
+    fireEvent.change(byId("qty-4"), { target: { value: "8" } });
+    await previewSettles();
+    expect(byId("editor-problems").textContent).toContain("below the previous bill's 10");
+
+    fireEvent.change(byId("qty-4"), { target: { value: "12" } });
+    fireEvent.click(byId("bill-final"));
+    await previewSettles();
+    expect(byId("preview-title").textContent).toBe("CC Second & Final Bill");
+    const row4 = byId("editor-row-4");
+    expect(row4.textContent).toContain("49,90,000.00"); // 2 girders since the last bill
+    fireEvent.click(byId("editor-save"));
+    await screen.findByTestId("outputs-pane");
+
+    fireEvent.click(byId("nav-works"));
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    const next = await screen.findByTestId("new-bill");
+    await waitFor(() => expect(next.textContent).toBe("Chain closed by the final bill"));
+    expect((next as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("says which rows stop an estimate from being billed", async () => {
+    await openEstimate("meena", 2); // the ward road has a #REF! rate on row 11
+    fireEvent.click(byId("new-bill"));
+    expect((await screen.findByTestId("editor-error")).textContent).toContain("Estimate!row 11");
+  });
+});
+
+describe("the work-slip editor", () => {
+  it("previews the execution against the estimate and balances to the sanctioned total", async () => {
+    await openEstimate("meena", 1);
+    fireEvent.click(byId("new-workslip"));
+    const editor = await screen.findByTestId("workslip-editor");
+    await within(editor).findByTestId("qty-5");
+    fireEvent.change(byId("qty-5"), { target: { value: "0" } });
+    await previewSettles();
+    expect(byId("editor-row-5").textContent).toContain("Deleted");
+    const grand = within(editor).getAllByTestId("preview-total").find((row) => row.textContent?.includes("Grand Total"))!;
+    expect(grand.textContent?.match(/12,90,00,000\.00/g)).toHaveLength(2);
+    fireEvent.click(byId("editor-save"));
+    await screen.findByTestId("outputs-pane");
+    fireEvent.click(byId("nav-works"));
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    await waitFor(() => expect(byId("new-workslip").textContent).toBe("Create work slip 2"));
+  });
+});

@@ -1,0 +1,468 @@
+/**
+ * The documents side of the fake backend: work data, bills, work slips and their outputs, kept in
+ * memory per estimate.
+ *
+ * It behaves like the core as far as the screens can tell (the chain of numbers, a final bill
+ * closing it, AE rows when a quantity passes the estimate, problems naming their item, previews
+ * saving nothing, Save as counting a download). Its arithmetic is plain floating point rounded to
+ * paise, good enough for screens under test; the real figures come from the core's domain code.
+ */
+import type { BillDraft } from "./bindings/BillDraft";
+import type { BillView } from "./bindings/BillView";
+import type { DocumentPreview } from "./bindings/DocumentPreview";
+import type { EditorItem } from "./bindings/EditorItem";
+import type { EstimateDetail } from "./bindings/EstimateDetail";
+import type { JobKind } from "./bindings/JobKind";
+import type { OutputView } from "./bindings/OutputView";
+import type { PreviewProblem } from "./bindings/PreviewProblem";
+import type { PreviewRow } from "./bindings/PreviewRow";
+import type { QuantityEntry } from "./bindings/QuantityEntry";
+import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { WorkForm } from "./bindings/WorkForm";
+import type { WorkslipDraft } from "./bindings/WorkslipDraft";
+import type { WorkslipView } from "./bindings/WorkslipView";
+
+export type FakeDocumentsContext = {
+  /** The active org's estimate, or a `not_found` error. */
+  estimate(id: number): { orgCode: string; detail: EstimateDetail };
+  orgCode(): string;
+  /** Throws `denied` (and audits it) for read-only roles. */
+  requireWriter(what: string): void;
+  /** Records a job that already completed; returns its id. */
+  completedJob(kind: JobKind, estimateId: number): number;
+  now(): string;
+};
+
+type StoredOutput = OutputView & { orgCode: string; bytes: Uint8Array };
+
+const MAX_WORKSLIPS = 10;
+
+/** A one-page PDF that says which document it stands for, so a preview has something to show. */
+export function tinyPdf(title: string): Uint8Array {
+  const text = title.replace(/[()\\]/g, "");
+  const stream = `BT /F1 18 Tf 72 760 Td (${text}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+  ];
+  let body = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objects.forEach((object, i) => {
+    offsets.push(body.length);
+    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) body += `${String(offset).padStart(10, "0")} 00000 n \n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new TextEncoder().encode(body);
+}
+
+const round2 = (value: number) => Math.round((value + Number.EPSILON) * 100) / 100;
+const money = (value: number) => round2(value).toFixed(2);
+const qty = (value: number) => String(Number(value.toFixed(3)));
+
+type BillItem = { slNo: string; description: string; unit: string; rate: number; estimate: number };
+
+/** The items a document can use; like the core, an item without a quantity or rate refuses them all. */
+function billItems(detail: EstimateDetail): BillItem[] {
+  const unusable = detail.items.filter((item) => !item.heading && (item.quantity === null || item.rate === null));
+  if (unusable.length > 0) {
+    throw {
+      code: "validation",
+      message: `Estimate ${detail.id} has items without a quantity or rate (${unusable
+        .map((item) => `${detail.sheetName}!row ${item.row}`)
+        .join(", ")}); fix them in the workbook and upload it again.`,
+    };
+  }
+  return detail.items
+    .filter((item) => !item.heading)
+    .map((item) => ({
+      slNo: item.slNo,
+      description: item.description,
+      unit: item.unit,
+      rate: Number(item.rate),
+      estimate: Number(item.quantity),
+    }));
+}
+
+function readEntries(entries: QuantityEntry[]): { values: Map<string, number>; problems: PreviewProblem[] } {
+  const values = new Map<string, number>();
+  const problems: PreviewProblem[] = [];
+  for (const entry of entries) {
+    const text = entry.quantity.replace(/[,\s]/g, "");
+    if (text === "") continue;
+    const value = Number(text);
+    if (!/^-?\d*\.?\d+$/.test(text) || Number.isNaN(value)) {
+      problems.push({ slNo: entry.slNo, message: `item ${entry.slNo}: "${entry.quantity}" is not a number; type a quantity such as 12.5` });
+    } else if (value < 0) {
+      problems.push({ slNo: entry.slNo, message: `item ${entry.slNo}: quantity ${text} is negative` });
+    } else {
+      values.set(entry.slNo, value);
+    }
+  }
+  return { values, problems };
+}
+
+const ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth"];
+
+export function createFakeDocuments(ctx: FakeDocumentsContext) {
+  const workForms = new Map<number, WorkForm>();
+  const bills: Array<BillView & { tillDate: Map<string, number> }> = [];
+  const workslips: Array<WorkslipView & { executed: Map<string, number> }> = [];
+  const outputs: StoredOutput[] = [];
+  let nextBillId = 1;
+  let nextOutputId = 1;
+
+  const billsOf = (estimateId: number) => bills.filter((b) => b.estimateId === estimateId);
+  const workslipsOf = (estimateId: number) => workslips.filter((w) => w.estimateId === estimateId);
+
+  function defaultForm(detail: EstimateDetail): WorkForm {
+    const meta = (label: RegExp) => detail.metadata.find((m) => label.test(m.label))?.value ?? "";
+    const grand = detail.footer.find((f) => /grand total/i.test(f.label))?.amount ?? "0.00";
+    return {
+      nameOfWork: detail.name,
+      workMode: "original",
+      isAmc: false,
+      area: "municipal",
+      estimateAmount: grand,
+      grandTotal: grand,
+      administrativeSanctionRef: meta(/admin/i),
+      technicalSanctionRef: meta(/techn/i),
+      agreementRef: meta(/agreement/i),
+      agency: meta(/agency/i),
+      tpPercent: "",
+      tpType: "excess",
+      mbMeasurements: { book: "", firstPage: "", lastPage: "" },
+      mbAbstract: { book: "", firstPage: "", lastPage: "" },
+      doi: "",
+      doc: "",
+      domr: "",
+      dobr: "",
+    };
+  }
+
+  function nextBill(estimateId: number): { number: number | null; blocked: string | null; previous: Map<string, number> | null } {
+    const chain = billsOf(estimateId);
+    const last = chain[chain.length - 1];
+    if (last?.isFinal) {
+      return { number: null, blocked: `No bill can follow: bill ${last.number} is final and closes the chain.`, previous: null };
+    }
+    return { number: chain.length + 1, blocked: null, previous: last ? last.tillDate : null };
+  }
+
+  function editorItems(detail: EstimateDetail, previous: Map<string, number> | null): EditorItem[] {
+    return billItems(detail).map((item) => {
+      const before = previous ? (previous.get(item.slNo) ?? 0) : null;
+      return {
+        slNo: item.slNo,
+        description: item.description,
+        unit: item.unit,
+        rate: money(item.rate),
+        estimateQuantity: qty(item.estimate),
+        previousQuantity: before === null ? null : qty(before),
+        suggestedQuantity: qty(before ?? item.estimate),
+      };
+    });
+  }
+
+  function computeBill(estimateId: number, entries: QuantityEntry[]) {
+    const { detail } = ctx.estimate(estimateId);
+    const { number, blocked, previous } = nextBill(estimateId);
+    if (number === null) throw { code: "precondition_failed", message: `Estimate ${estimateId}: ${blocked}` };
+    const { values, problems } = readEntries(entries);
+    const items = billItems(detail);
+    for (const slNo of values.keys()) {
+      if (!items.some((i) => i.slNo === slNo)) problems.push({ slNo, message: `item ${slNo}: there is no such item in the estimate` });
+    }
+    const tillDate = new Map<string, number>();
+    for (const item of items) {
+      const before = previous?.get(item.slNo) ?? 0;
+      const now = values.get(item.slNo) ?? (previous ? before : 0);
+      if (previous && now < before) {
+        problems.push({
+          slNo: item.slNo,
+          message: `item ${item.slNo}: till-date quantity ${qty(now)} is below the previous bill's ${qty(before)}; enter the quantity measured up to date, not since the last bill`,
+        });
+      }
+      tillDate.set(item.slNo, now);
+    }
+    return { detail, number, previous, items, tillDate, problems };
+  }
+
+  function previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): DocumentPreview {
+    const { number, previous, items, tillDate, problems } = computeBill(estimateId, entries);
+    const title = `CC ${ORDINALS[number - 1] ?? `${number}th`} & ${isFinal ? "Final" : "Part"} Bill`;
+    if (problems.length > 0) {
+      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems };
+    }
+    const rows: PreviewRow[] = [];
+    let total = 0;
+    let previousTotal = 0;
+    let ae = 0;
+    for (const item of items) {
+      const now = tillDate.get(item.slNo) ?? 0;
+      const before = previous?.get(item.slNo) ?? 0;
+      const within = Math.min(now, item.estimate);
+      const excess = Math.max(0, now - item.estimate);
+      const amount = round2(within * item.rate);
+      const beforeAmount = round2(Math.min(before, item.estimate) * item.rate);
+      total += amount;
+      previousTotal += beforeAmount;
+      const figures = previous
+        ? [qty(within), money(amount), qty(Math.min(before, item.estimate)), money(beforeAmount), qty(within - Math.min(before, item.estimate)), money(amount - beforeAmount)]
+        : [qty(within), money(amount)];
+      rows.push({ kind: "item", slNo: item.slNo, description: item.description, unit: item.unit, rate: money(item.rate), figures, remarks: "" });
+      if (excess > 0) {
+        const excessAmount = round2(excess * item.rate);
+        total += excessAmount;
+        ae += 1;
+        rows.push({
+          kind: "excess",
+          slNo: "",
+          description: `AE${ae}`,
+          unit: item.unit,
+          rate: money(item.rate),
+          figures: previous ? [qty(excess), money(excessAmount), "0", "0.00", qty(excess), money(excessAmount)] : [qty(excess), money(excessAmount)],
+          remarks: "",
+        });
+      }
+    }
+    const columns = previous
+      ? [
+          { heading: "Till-date qty", isAmount: false },
+          { heading: "Till-date amount", isAmount: true },
+          { heading: "Previous qty", isAmount: false },
+          { heading: "Previous amount", isAmount: true },
+          { heading: "Since-last qty", isAmount: false },
+          { heading: "Since-last amount", isAmount: true },
+        ]
+      : [
+          { heading: "Quantity", isAmount: false },
+          { heading: "Amount", isAmount: true },
+        ];
+    const line = (label: string, now: number, before: number) => ({
+      label,
+      figures: previous ? [null, money(now), null, money(before), null, money(now - before)] : [null, money(now)],
+    });
+    return {
+      title,
+      columns,
+      rows,
+      totals: [line("Sub Total Amount", total, previousTotal), line("Total", total, previousTotal)],
+      amountInWords: `Rupees ${Math.floor(round2(total))} only`,
+      problems: [],
+    };
+  }
+
+  function addOutputs(jobId: number, stem: string, title: string): void {
+    const orgCode = ctx.orgCode();
+    for (const kind of ["pdf", "xlsx"] as const) {
+      const bytes = kind === "pdf" ? tinyPdf(title) : new TextEncoder().encode("PK fake workbook");
+      outputs.push({
+        id: nextOutputId++,
+        jobId,
+        filename: `${stem}.${kind}`,
+        kind,
+        size: bytes.length,
+        sha256: `${stem}-${kind}`.padEnd(64, "0").slice(0, 64),
+        inputsSha256: stem.padEnd(64, "0").slice(0, 64),
+        downloadCount: 0,
+        lastDownloaded: null,
+        createdAt: ctx.now(),
+        orgCode,
+        bytes,
+      });
+    }
+  }
+
+  function findOutput(id: number): StoredOutput {
+    const orgCode = ctx.orgCode();
+    const found = outputs.find((o) => o.id === id && o.orgCode === orgCode);
+    if (!found) throw { code: "not_found", message: `There is no output #${id} in ${orgCode}.` };
+    return found;
+  }
+
+  const view = ({ orgCode: _org, bytes: _bytes, ...rest }: StoredOutput): OutputView => rest;
+
+  return {
+    workForm(estimateId: number): WorkForm {
+      const { detail } = ctx.estimate(estimateId);
+      return workForms.get(estimateId) ?? defaultForm(detail);
+    },
+    saveWorkForm(estimateId: number, form: WorkForm): WorkForm {
+      ctx.estimate(estimateId);
+      ctx.requireWriter("edit work data");
+      const problems: string[] = [];
+      if (form.nameOfWork.trim() === "") problems.push("the name of the work is empty");
+      for (const [label, value] of [
+        ["Estimate amount", form.estimateAmount],
+        ["Sanctioned grand total", form.grandTotal],
+      ] as const) {
+        if (!/^\d[\d,]*(\.\d+)?$/.test(value.trim())) problems.push(`${label}: "${value}" is not an amount`);
+      }
+      if (form.tpPercent.trim() !== "" && !(Number(form.tpPercent) >= 0 && Number(form.tpPercent) <= 100)) {
+        problems.push(`Tender premium: ${form.tpPercent} is not a percentage from 0 to 100`);
+      }
+      for (const [label, value] of [
+        ["Date of intimation (DOI)", form.doi],
+        ["Date of completion (DOC)", form.doc],
+        ["Date of measurement recording (DOMR)", form.domr],
+        ["Date of bill recording (DOBR)", form.dobr],
+      ] as const) {
+        if (value.trim() !== "" && !/^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$/.test(value.trim())) {
+          problems.push(`${label}: "${value}" is not a date; write it as dd-mm-yyyy`);
+        }
+      }
+      if (problems.length > 0) throw { code: "validation", message: `${problems.join("; ")}.` };
+      workForms.set(estimateId, { ...form, nameOfWork: form.nameOfWork.trim() });
+      return workForms.get(estimateId)!;
+    },
+    bills(estimateId: number): BillView[] {
+      ctx.estimate(estimateId);
+      return billsOf(estimateId).map(({ tillDate: _t, ...rest }) => rest);
+    },
+    workslips(estimateId: number): WorkslipView[] {
+      ctx.estimate(estimateId);
+      return workslipsOf(estimateId).map(({ executed: _e, ...rest }) => rest);
+    },
+    billDraft(estimateId: number): BillDraft {
+      ctx.requireWriter("generate bills and work slips");
+      const { detail } = ctx.estimate(estimateId);
+      const { number, blocked, previous } = nextBill(estimateId);
+      const form = workForms.get(estimateId);
+      return {
+        estimateId,
+        number,
+        isFirst: billsOf(estimateId).length === 0,
+        blocked,
+        tenderPremium: form && form.tpPercent.trim() !== "" ? `T.P @ ${form.tpPercent} % ${form.tpType === "less" ? "Less" : "Excess"}` : null,
+        items: blocked ? editorItems(detail, null) : editorItems(detail, previous),
+      };
+    },
+    previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): DocumentPreview {
+      ctx.requireWriter("generate bills and work slips");
+      return previewBill(estimateId, isFinal, entries);
+    },
+    createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): QueuedDocument {
+      ctx.requireWriter("generate bills and work slips");
+      const { number, tillDate, problems } = computeBill(estimateId, entries);
+      if (problems.length > 0) {
+        throw { code: "validation", message: `Bill ${number}: ${problems.map((p) => p.message).join("; ")}.` };
+      }
+      const title = previewBill(estimateId, isFinal, entries).title;
+      const jobId = ctx.completedJob("generate_bill", estimateId);
+      const inputsSha256 = `bill${number}`.padEnd(64, "0");
+      bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256, createdAt: ctx.now(), tillDate });
+      addOutputs(jobId, `bill-${number}-job-${jobId}`, title);
+      return { number, jobId, inputsSha256 };
+    },
+    workslipDraft(estimateId: number): WorkslipDraft {
+      ctx.requireWriter("generate bills and work slips");
+      const { detail } = ctx.estimate(estimateId);
+      const earlier = workslipsOf(estimateId);
+      const last = earlier[earlier.length - 1];
+      const full = earlier.length >= MAX_WORKSLIPS;
+      return {
+        estimateId,
+        phase: full ? null : earlier.length + 1,
+        blocked: full ? `This estimate has all ${MAX_WORKSLIPS} work slips; no more can be made.` : null,
+        items: editorItems(detail, last ? last.executed : null),
+      };
+    },
+    previewWorkslip(estimateId: number, entries: QuantityEntry[]): DocumentPreview {
+      ctx.requireWriter("generate bills and work slips");
+      const { detail } = ctx.estimate(estimateId);
+      const phase = workslipsOf(estimateId).length + 1;
+      const { values, problems } = readEntries(entries);
+      const title = phase === 1 ? "WORKING ESTIMATE" : `WORKING ESTIMATE-${phase}`;
+      if (problems.length > 0) return { title, columns: [], rows: [], totals: [], amountInWords: "", problems };
+      let estimateTotal = 0;
+      let executedTotal = 0;
+      const rows: PreviewRow[] = billItems(detail).map((item) => {
+        const executed = values.get(item.slNo) ?? 0;
+        const estimateAmount = round2(item.estimate * item.rate);
+        const amount = round2(executed * item.rate);
+        estimateTotal += estimateAmount;
+        executedTotal += amount;
+        return {
+          kind: "item",
+          slNo: item.slNo,
+          description: item.description,
+          unit: item.unit,
+          rate: money(item.rate),
+          figures: [qty(item.estimate), money(estimateAmount), qty(executed), money(amount), money(Math.max(0, amount - estimateAmount)), money(Math.max(0, estimateAmount - amount))],
+          remarks: executed === 0 ? "Deleted" : "",
+        };
+      });
+      const grand = Number(this.workForm(estimateId).grandTotal.replace(/,/g, ""));
+      return {
+        title,
+        columns: [
+          { heading: "Estimate qty", isAmount: false },
+          { heading: "Estimate amount", isAmount: true },
+          { heading: "Qty (Execution)", isAmount: false },
+          { heading: "Amount (Execution)", isAmount: true },
+          { heading: "More", isAmount: true },
+          { heading: "Less", isAmount: true },
+        ],
+        rows,
+        totals: [
+          { label: "Sub Total Amount", figures: [null, money(estimateTotal), null, money(executedTotal), null, null] },
+          { label: "Grand Total", figures: [null, money(grand), null, money(grand), null, null] },
+        ],
+        amountInWords: `Rupees ${Math.floor(grand)} only`,
+        problems: [],
+      };
+    },
+    createWorkslip(estimateId: number, entries: QuantityEntry[]): QueuedDocument {
+      const preview = this.previewWorkslip(estimateId, entries);
+      if (preview.problems.length > 0) {
+        throw { code: "validation", message: `${preview.title}: ${preview.problems.map((p) => p.message).join("; ")}.` };
+      }
+      const phase = workslipsOf(estimateId).length + 1;
+      if (phase > MAX_WORKSLIPS) {
+        throw { code: "precondition_failed", message: `Estimate ${estimateId} already has ${MAX_WORKSLIPS} work slips, the most allowed.` };
+      }
+      const jobId = ctx.completedJob("generate_workslip", estimateId);
+      const inputsSha256 = `workslip${phase}`.padEnd(64, "0");
+      workslips.push({
+        id: workslips.length + 1,
+        estimateId,
+        phase,
+        jobId,
+        inputsSha256,
+        createdAt: ctx.now(),
+        executed: readEntries(entries).values,
+      });
+      addOutputs(jobId, `workslip-${phase}-job-${jobId}`, preview.title);
+      return { number: phase, jobId, inputsSha256 };
+    },
+    requestAbstract(estimateId: number): QueuedDocument {
+      ctx.requireWriter("generate bills and work slips");
+      ctx.estimate(estimateId);
+      const jobId = ctx.completedJob("generate_estimate_abstract", estimateId);
+      addOutputs(jobId, `abstract-job-${jobId}`, "ABSTRACT OF ESTIMATE");
+      return { number: null, jobId, inputsSha256: "abstract".padEnd(64, "0") };
+    },
+    outputs(jobId: number | null): OutputView[] {
+      const orgCode = ctx.orgCode();
+      return outputs
+        .filter((o) => o.orgCode === orgCode && (jobId === null || o.jobId === jobId))
+        .sort((a, b) => b.id - a.id)
+        .map(view);
+    },
+    read(id: number): Uint8Array {
+      return findOutput(id).bytes;
+    },
+    saveAs(id: number, suggestedName: string): string {
+      const output = findOutput(id);
+      output.downloadCount += 1;
+      output.lastDownloaded = ctx.now();
+      return `/home/user/Downloads/${suggestedName}`;
+    },
+  };
+}
