@@ -119,7 +119,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const problems = preview?.problems ?? [];
   const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
   const computed = preview !== null && problems.length === 0;
-  const columns = computed ? preview.columns : [];
+  // The estimate quantity already shows beside the input; the preview's copy of it is left out.
+  const shown = computed
+    ? preview.columns.map((column, index) => ({ column, index })).filter(({ column }) => column.heading !== "Estimate qty")
+    : [];
+  const columns = shown.map(({ column }) => column);
   const hasPrevious = draft.items.some((item) => item.previousQuantity !== null);
   const items = new Map(draft.items.map((item) => [item.slNo, item]));
   const inputLabel = kind === "bill" ? "Till-date qty" : "Executed qty";
@@ -141,9 +145,14 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   if (queued) return <Queued queued={queued} kind={kind} />;
 
   // Rows in print order: the preview's when it computed, else the draft's items (to type into).
+  // Item rows keep one key in both modes, so an input keeps its focus while the preview changes.
   const rows: Array<{ row: PreviewRow | null; item: EditorItem | null; key: string }> = computed
-    ? preview.rows.map((row, i) => ({ row, item: row.kind === "item" ? (items.get(row.slNo) ?? null) : null, key: `${i}-${row.slNo}` }))
-    : draft.items.map((item) => ({ row: null, item, key: item.slNo }));
+    ? preview.rows.map((row, i) => ({
+        row,
+        item: row.kind === "item" ? (items.get(row.slNo) ?? null) : null,
+        key: row.kind === "item" ? `item-${row.slNo}` : `${row.kind}-${i}`,
+      }))
+    : draft.items.map((item) => ({ row: null, item, key: `item-${item.slNo}` }));
 
   return (
     <>
@@ -224,7 +233,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                       />
                     ) : null}
                   </td>
-                  {columns.map((c, i) => {
+                  {shown.map(({ column: c, index: i }) => {
                     const figure = row?.figures[i] ?? null;
                     return (
                       <td key={c.heading} className="num nowrap">
@@ -245,7 +254,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                     {total.label}
                   </th>
                   <td />
-                  {columns.map((c, i) => {
+                  {shown.map(({ column: c, index: i }) => {
                     const figure = total.figures[i] ?? null;
                     return (
                       <td key={c.heading} className="num nowrap">
