@@ -664,6 +664,22 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     );
   }
 
+  /** Refuses (and audits) a write by a read-only role in the active org, as the gate does. */
+  function refuseReadOnly(user: FakeUser, action: string, what: string): void {
+    const { org, role } = activeOrgFor(user);
+    if (!isReadOnly(role)) return;
+    writeAudit({
+      username: user.username,
+      orgCode: org.code,
+      action,
+      objectType: "organization",
+      objectId: org.code,
+      outcome: "denied",
+      reason: `role ${role} is read-only`,
+    });
+    throw fail("denied", `Your role in ${org.code} (${role}) is read-only: it cannot ${what}.`);
+  }
+
   async function run<T>(command: string, body: () => T): Promise<T> {
     calls.push(command);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -692,20 +708,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       return activeOrgFor(currentUser()).org.code;
     },
     requireWriter(what) {
-      const user = currentUser();
-      const { org, role } = activeOrgFor(user);
-      if (isReadOnly(role)) {
-        writeAudit({
-          username: user.username,
-          orgCode: org.code,
-          action: "document.generate",
-          objectType: "organization",
-          objectId: org.code,
-          outcome: "denied",
-          reason: `role ${role} is read-only`,
-        });
-        throw fail("denied", `Your role in ${org.code} (${role}) is read-only: it cannot ${what}.`);
-      }
+      refuseReadOnly(currentUser(), "document.generate", what);
     },
     completedJob(kind, estimateId) {
       const user = currentUser();
@@ -1021,19 +1024,8 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     uploadFiles: (paths) =>
       run("upload_files", () => {
         const user = currentUser();
-        const { org, role } = activeOrgFor(user);
-        if (isReadOnly(role)) {
-          writeAudit({
-            username: user.username,
-            orgCode: org.code,
-            action: "upload.create",
-            objectType: "organization",
-            objectId: org.code,
-            outcome: "denied",
-            reason: `role ${role} is read-only`,
-          });
-          throw fail("denied", `Your role in ${org.code} (${role}) is read-only: it cannot import workbooks.`);
-        }
+        const { org } = activeOrgFor(user);
+        refuseReadOnly(user, "upload.create", "import workbooks");
         return paths.map((path): UploadOutcome => {
           const fileName = baseName(path);
           if (!ACCEPTED_WORKBOOK.test(fileName)) {

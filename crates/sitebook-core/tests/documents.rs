@@ -18,18 +18,8 @@ use sitebook_core::Error;
 
 /// A device with the worked-example estimate parsed; returns its estimate id.
 async fn with_estimate(fx: &Fixture) -> i64 {
-    let path = fx.dir.path().join("works.xlsx");
-    std::fs::write(&path, workbooks::domain_example_workbook()).unwrap();
-    let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let outcome = fx.core.upload(&fx.root, &[path]).await.unwrap();
-    let job = fx
-        .core
-        .job_wait(&fx.root, outcome[0].job_id.unwrap(), |_| {})
+    fx.parsed_estimate(workbooks::domain_example_workbook())
         .await
-        .unwrap();
-    pool.shutdown().await;
-    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
-    job.estimate_id.unwrap()
 }
 
 /// Runs queued jobs to the end and returns the paths of one job's outputs (pdf, xlsx).

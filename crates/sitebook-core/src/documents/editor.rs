@@ -18,6 +18,7 @@ use super::{
 use crate::domain::bill::{
     check_next_bill, BillInputError, BillKind, ItemQuantity, NthBillFigures, RowKind,
 };
+use crate::domain::estimate::EstimateItem;
 use crate::domain::workslip::{workslip, WorkslipInputError, WorkslipRow, MAX_PHASE};
 use crate::error::{Error, Result};
 use crate::tenancy::gate::OrgScope;
@@ -231,6 +232,32 @@ pub(crate) async fn next_bill_kind(
     })
 }
 
+/// The editor's rows: each item with the previous document's figure (zero for an item it did
+/// not list) when there is a previous document, starting from that figure, else from the
+/// estimate's quantity.
+fn editor_items(items: &[EstimateItem], previous: Option<&[ItemQuantity]>) -> Vec<EditorItem> {
+    items
+        .iter()
+        .map(|item| {
+            let previous_quantity = previous.map(|previous| {
+                previous
+                    .iter()
+                    .find(|q| q.sl_no == item.sl_no)
+                    .map_or(Decimal::ZERO, |q| q.quantity)
+            });
+            EditorItem {
+                sl_no: item.sl_no.clone(),
+                description: item.description.clone(),
+                unit: item.unit.clone(),
+                rate: amount_text(item.rate),
+                estimate_quantity: quantity_text(item.quantity),
+                previous_quantity: previous_quantity.map(quantity_text),
+                suggested_quantity: quantity_text(previous_quantity.unwrap_or(item.quantity)),
+            }
+        })
+        .collect()
+}
+
 /// What the bill editor starts with.
 pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<BillDraft> {
     let existing = bills(ctx, scope, estimate_id).await?;
@@ -249,26 +276,7 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         _ => None,
     };
     let work = super::work(ctx, scope, estimate_id).await?;
-    let items = items
-        .iter()
-        .map(|item| {
-            let previous_quantity = previous.as_ref().map(|previous| {
-                previous
-                    .iter()
-                    .find(|q| q.sl_no == item.sl_no)
-                    .map_or(Decimal::ZERO, |q| q.quantity)
-            });
-            EditorItem {
-                sl_no: item.sl_no.clone(),
-                description: item.description.clone(),
-                unit: item.unit.clone(),
-                rate: amount_text(item.rate),
-                estimate_quantity: quantity_text(item.quantity),
-                previous_quantity: previous_quantity.map(quantity_text),
-                suggested_quantity: quantity_text(previous_quantity.unwrap_or(item.quantity)),
-            }
-        })
-        .collect();
+    let items = editor_items(&items, previous.as_deref());
     Ok(BillDraft {
         estimate_id,
         number,
@@ -433,27 +441,12 @@ pub async fn workslip_draft(
     let last_phase = earlier
         .last()
         .and_then(|input| input.executed.last().cloned());
-    let items = items
-        .iter()
-        .map(|item| {
-            let previous_quantity = last_phase.as_ref().map(|phase| {
-                phase
-                    .estimate_items
-                    .iter()
-                    .find(|q| q.sl_no == item.sl_no)
-                    .map_or(Decimal::ZERO, |q| q.quantity)
-            });
-            EditorItem {
-                sl_no: item.sl_no.clone(),
-                description: item.description.clone(),
-                unit: item.unit.clone(),
-                rate: amount_text(item.rate),
-                estimate_quantity: quantity_text(item.quantity),
-                previous_quantity: previous_quantity.map(quantity_text),
-                suggested_quantity: quantity_text(previous_quantity.unwrap_or(item.quantity)),
-            }
-        })
-        .collect();
+    let items = editor_items(
+        &items,
+        last_phase
+            .as_ref()
+            .map(|phase| phase.estimate_items.as_slice()),
+    );
     Ok(WorkslipDraft {
         estimate_id,
         phase,

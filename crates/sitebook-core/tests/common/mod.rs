@@ -57,6 +57,26 @@ pub async fn fixture_with(adjust: impl FnOnce(&mut OpenOptions)) -> Fixture {
 }
 
 impl Fixture {
+    /// Uploads a workbook as root, runs its parse job to the end and returns the estimate id.
+    pub async fn parsed_estimate(&self, workbook: Vec<u8>) -> i64 {
+        let path = self.dir.path().join("works.xlsx");
+        std::fs::write(&path, workbook).unwrap();
+        let pool = self.core.start_workers(Some(1)).await.unwrap();
+        let outcome = self.core.upload(&self.root, &[path]).await.unwrap();
+        let job = self
+            .core
+            .job_wait(&self.root, outcome[0].job_id.unwrap(), |_| {})
+            .await
+            .unwrap();
+        pool.shutdown().await;
+        assert_eq!(
+            job.status,
+            sitebook_core::jobs::JobStatus::Completed,
+            "{job:?}"
+        );
+        job.estimate_id.unwrap()
+    }
+
     pub async fn org(&self, code: &str) {
         self.core
             .org_create(
