@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use sitebook_core::api::{AppStatus, OpenOptions, SessionView};
-use sitebook_core::documents::editor::{BillDraft, DocumentPreview, QuantityEntry, WorkslipDraft};
+use sitebook_core::documents::editor::{
+    BillDraft, DocumentPreview, QuantityEntry, SupplementalEntry, WorkslipDraft,
+};
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
 use sitebook_core::jobs::queue::JobView;
@@ -350,9 +352,11 @@ pub async fn preview_workslip(
     state: State<'_, AppState>,
     estimate_id: i64,
     entries: Vec<QuantityEntry>,
+    supplemental: Vec<SupplementalEntry>,
 ) -> Reply<DocumentPreview> {
     signed_in(&state, async |core, session| {
-        core.workslip_preview(session, estimate_id, &entries).await
+        core.workslip_preview(session, estimate_id, &entries, &supplemental)
+            .await
     })
     .await
 }
@@ -362,9 +366,10 @@ pub async fn create_workslip(
     state: State<'_, AppState>,
     estimate_id: i64,
     entries: Vec<QuantityEntry>,
+    supplemental: Vec<SupplementalEntry>,
 ) -> Reply<QueuedDocument> {
     signed_in(&state, async |core, session| {
-        core.workslip_create_entered(session, estimate_id, &entries)
+        core.workslip_create_entered(session, estimate_id, &entries, &supplemental)
             .await
     })
     .await

@@ -25,6 +25,7 @@ import type { DocumentPreview } from "./bindings/DocumentPreview";
 import type { OutputView } from "./bindings/OutputView";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
 import type { WorkslipView } from "./bindings/WorkslipView";
@@ -103,8 +104,9 @@ export interface Backend {
   /** Records the next bill and queues its PDF and XLSX. */
   createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): Promise<QueuedDocument>;
   workslipDraft(estimateId: number): Promise<WorkslipDraft>;
-  previewWorkslip(estimateId: number, entries: QuantityEntry[]): Promise<DocumentPreview>;
-  createWorkslip(estimateId: number, entries: QuantityEntry[]): Promise<QueuedDocument>;
+  /** Live figures of the next work slip; `supplemental` are items not in the estimate, new in it. */
+  previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[]): Promise<DocumentPreview>;
+  createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[]): Promise<QueuedDocument>;
   /** Queues the estimate abstract (PDF and XLSX). */
   requestAbstract(estimateId: number): Promise<QueuedDocument>;
   /** The active org's output files, newest first; optionally of one job. */
@@ -241,8 +243,10 @@ export function createTauriBackend(): Backend {
     createBill: (estimateId, isFinal, entries) =>
       call<QueuedDocument>("create_bill", { estimateId, isFinal, entries }),
     workslipDraft: (estimateId) => call<WorkslipDraft>("workslip_draft", { estimateId }),
-    previewWorkslip: (estimateId, entries) => call<DocumentPreview>("preview_workslip", { estimateId, entries }),
-    createWorkslip: (estimateId, entries) => call<QueuedDocument>("create_workslip", { estimateId, entries }),
+    previewWorkslip: (estimateId, entries, supplemental) =>
+      call<DocumentPreview>("preview_workslip", { estimateId, entries, supplemental }),
+    createWorkslip: (estimateId, entries, supplemental) =>
+      call<QueuedDocument>("create_workslip", { estimateId, entries, supplemental }),
     requestAbstract: (estimateId) => call<QueuedDocument>("request_abstract", { estimateId }),
     listOutputs: (jobId) => call<OutputView[]>("list_outputs", { jobId }),
     readOutput: (id) => call<ArrayBuffer>("read_output", { id }),
@@ -767,8 +771,10 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     createBill: (estimateId, isFinal, entries) =>
       run("create_bill", () => documents.createBill(estimateId, isFinal, entries)),
     workslipDraft: (estimateId) => run("workslip_draft", () => documents.workslipDraft(estimateId)),
-    previewWorkslip: (estimateId, entries) => run("preview_workslip", () => documents.previewWorkslip(estimateId, entries)),
-    createWorkslip: (estimateId, entries) => run("create_workslip", () => documents.createWorkslip(estimateId, entries)),
+    previewWorkslip: (estimateId, entries, supplemental) =>
+      run("preview_workslip", () => documents.previewWorkslip(estimateId, entries, supplemental)),
+    createWorkslip: (estimateId, entries, supplemental) =>
+      run("create_workslip", () => documents.createWorkslip(estimateId, entries, supplemental)),
     requestAbstract: (estimateId) => run("request_abstract", () => documents.requestAbstract(estimateId)),
     listOutputs: (jobId) => run("list_outputs", () => documents.outputs(jobId)),
     readOutput: async (id) => {

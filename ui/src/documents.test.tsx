@@ -198,4 +198,32 @@ describe("the work-slip editor", () => {
     fireEvent.click(await screen.findByTestId("estimate-row-1"));
     await waitFor(() => expect(byId("new-workslip").textContent).toBe("Create work slip 2"));
   });
+
+  it("adds a supplemental item: an incomplete line is named, a complete one joins the preview", async () => {
+    await openEstimate("meena", 1);
+    fireEvent.click(byId("new-workslip"));
+    const editor = await screen.findByTestId("workslip-editor");
+    await within(editor).findByTestId("qty-1");
+    fireEvent.click(byId("add-supplemental"));
+    fireEvent.change(byId("supp-0-description"), { target: { value: "Shifting of an HT pole" } });
+    fireEvent.change(byId("supp-0-executed"), { target: { value: "2" } });
+    await previewSettles();
+    const problems = byId("editor-problems").textContent ?? "";
+    expect(problems).toContain("supplemental line 1");
+    expect(problems).toContain("a serial");
+    expect(problems).toContain("a rate");
+
+    fireEvent.change(byId("supp-0-slNo"), { target: { value: "S1" } });
+    fireEvent.change(byId("supp-0-unit"), { target: { value: "Nos" } });
+    fireEvent.change(byId("supp-0-rate"), { target: { value: "12,500" } });
+    await previewSettles();
+    expect(screen.queryByTestId("editor-problems")).toBeNull();
+    const table = byId("editor-table");
+    expect(within(table).getByText("Supplemental Items-1")).toBeTruthy();
+    const row = within(table).getByText("Shifting of an HT pole").closest("tr")!;
+    expect(row.textContent).toContain("25,000.00");
+    fireEvent.click(byId("editor-save"));
+    await screen.findByTestId("outputs-pane");
+    expect(fake.calls).toContain("create_workslip");
+  });
 });

@@ -18,6 +18,7 @@ import type { PreviewProblem } from "./bindings/PreviewProblem";
 import type { PreviewRow } from "./bindings/PreviewRow";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
 import type { WorkslipView } from "./bindings/WorkslipView";
@@ -105,6 +106,29 @@ function readEntries(entries: QuantityEntry[]): { values: Map<string, number>; p
     }
   }
   return { values, problems };
+}
+
+/** Supplemental lines as the core reads them: blank lines skipped, incomplete ones a problem. */
+function readSupplemental(entries: SupplementalEntry[], problems: PreviewProblem[]) {
+  const lines: Array<{ slNo: string; description: string; unit: string; rate: number; executed: number }> = [];
+  entries.forEach((entry, index) => {
+    const fields = [entry.slNo, entry.description, entry.unit, entry.rate, entry.executed];
+    if (fields.every((f) => f.trim() === "")) return;
+    const missing: string[] = [];
+    if (entry.slNo.trim() === "") missing.push("a serial");
+    if (entry.description.trim() === "") missing.push("a description");
+    const rate = Number(entry.rate.replace(/,/g, ""));
+    if (entry.rate.trim() === "" || Number.isNaN(rate)) missing.push("a rate (a number)");
+    const executed = Number(entry.executed.replace(/,/g, ""));
+    if (entry.executed.trim() === "" || Number.isNaN(executed)) missing.push("an executed quantity (a number)");
+    if (missing.length > 0) {
+      const name = entry.slNo.trim() === "" ? `supplemental line ${index + 1}` : `supplemental item ${entry.slNo.trim()}`;
+      problems.push({ slNo: entry.slNo.trim() || null, message: `${name}: give ${missing.join(", ")}` });
+      return;
+    }
+    lines.push({ slNo: entry.slNo.trim(), description: entry.description.trim(), unit: entry.unit.trim(), rate, executed });
+  });
+  return lines;
 }
 
 const ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth"];
@@ -373,11 +397,12 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         items: editorItems(detail, last ? last.executed : null),
       };
     },
-    previewWorkslip(estimateId: number, entries: QuantityEntry[]): DocumentPreview {
+    previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = []): DocumentPreview {
       ctx.requireWriter("generate bills and work slips");
       const { detail } = ctx.estimate(estimateId);
       const phase = workslipsOf(estimateId).length + 1;
       const { values, problems } = readEntries(entries);
+      const extras = readSupplemental(supplemental, problems);
       const title = phase === 1 ? "WORKING ESTIMATE" : `WORKING ESTIMATE-${phase}`;
       if (problems.length > 0) return { title, columns: [], rows: [], totals: [], amountInWords: "", problems };
       let estimateTotal = 0;
@@ -398,6 +423,20 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           remarks: executed === 0 ? "Deleted" : "",
         };
       });
+      if (extras.length > 0) rows.push({ kind: "heading", slNo: "", description: `Supplemental Items-${phase}`, unit: "", rate: null, figures: [null, null, null, null, null, null], remarks: "" });
+      for (const extra of extras) {
+        const amount = round2(extra.executed * extra.rate);
+        executedTotal += amount;
+        rows.push({
+          kind: "supplemental",
+          slNo: extra.slNo,
+          description: extra.description,
+          unit: extra.unit,
+          rate: money(extra.rate),
+          figures: [null, null, qty(extra.executed), money(amount), money(amount), money(0)],
+          remarks: "Proposed as per site condition",
+        });
+      }
       const grand = Number(this.workForm(estimateId).grandTotal.replace(/,/g, ""));
       return {
         title,
@@ -418,8 +457,8 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         problems: [],
       };
     },
-    createWorkslip(estimateId: number, entries: QuantityEntry[]): QueuedDocument {
-      const preview = this.previewWorkslip(estimateId, entries);
+    createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = []): QueuedDocument {
+      const preview = this.previewWorkslip(estimateId, entries, supplemental);
       if (preview.problems.length > 0) {
         throw { code: "validation", message: `${preview.title}: ${preview.problems.map((p) => p.message).join("; ")}.` };
       }

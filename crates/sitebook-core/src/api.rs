@@ -7,7 +7,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::clock::Clock;
-use crate::documents::editor::{self, BillDraft, DocumentPreview, QuantityEntry, WorkslipDraft};
+use crate::documents::editor::{
+    self, BillDraft, DocumentPreview, QuantityEntry, SupplementalEntry, WorkslipDraft,
+};
 use crate::documents::work_form::WorkForm;
 use crate::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
 use crate::error::{Error, Result};
@@ -602,9 +604,10 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
         entries: &[QuantityEntry],
+        supplemental: &[SupplementalEntry],
     ) -> Result<DocumentPreview> {
         let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
-        editor::preview_workslip(&self.ctx, &scope, estimate_id, entries).await
+        editor::preview_workslip(&self.ctx, &scope, estimate_id, entries, supplemental).await
     }
 
     /// Creates the next work slip from the executed quantities typed in the editor.
@@ -613,11 +616,12 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
         entries: &[QuantityEntry],
+        supplemental: &[SupplementalEntry],
     ) -> Result<crate::documents::QueuedDocument> {
         let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
         let executed = editor::entries_or_error("The work slip", entries)?;
-        crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, Vec::new())
-            .await
+        let lines = editor::supplemental_or_error(supplemental)?;
+        crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, lines).await
     }
 
     /// Records the next work slip of an estimate and queues its PDF and XLSX.

@@ -7,7 +7,7 @@ mod workbooks;
 
 use common::{fixture, Fixture};
 use rust_decimal::Decimal;
-use sitebook_core::documents::editor::{DocumentPreview, QuantityEntry};
+use sitebook_core::documents::editor::{DocumentPreview, QuantityEntry, SupplementalEntry};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::Error;
 
@@ -219,7 +219,7 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
     entries[0] = entry("1", "10");
     let preview = fx
         .core
-        .workslip_preview(&fx.root, estimate, &entries)
+        .workslip_preview(&fx.root, estimate, &entries, &[])
         .await
         .unwrap();
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
@@ -251,7 +251,7 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
 
     let slip = fx
         .core
-        .workslip_create_entered(&fx.root, estimate, &entries)
+        .workslip_create_entered(&fx.root, estimate, &entries, &[])
         .await
         .unwrap();
     assert_eq!(slip.number, Some(1));
@@ -260,6 +260,92 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
     assert_eq!(draft.items[0].previous_quantity.as_deref(), Some("10"));
     let listed = fx.core.workslip_list(&fx.root, estimate).await.unwrap();
     assert_eq!(listed.iter().map(|w| w.phase).collect::<Vec<_>>(), [1]);
+}
+
+#[tokio::test]
+async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let extra = SupplementalEntry {
+        sl_no: "S1".into(),
+        description: "Extra earth work excavation".into(),
+        unit: "Cum".into(),
+        rate: "450.50".into(),
+        executed: "12".into(),
+    };
+    let half_typed = SupplementalEntry {
+        description: "Shifting a pole".into(),
+        executed: "1".into(),
+        ..SupplementalEntry::default()
+    };
+    let blank = SupplementalEntry::default();
+
+    let preview = fx
+        .core
+        .workslip_preview(
+            &fx.root,
+            estimate,
+            &[],
+            &[extra.clone(), half_typed.clone()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
+    let message = &preview.problems[0].message;
+    assert!(
+        message.contains("supplemental line 2")
+            && message.contains("a serial")
+            && message.contains("a rate"),
+        "{message}"
+    );
+
+    let preview = fx
+        .core
+        .workslip_preview(&fx.root, estimate, &[], &[extra.clone(), blank.clone()])
+        .await
+        .unwrap();
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+    let s1 = preview
+        .rows
+        .iter()
+        .find(|r| r.sl_no == "S1")
+        .expect("the S1 row");
+    assert_eq!(s1.kind, "supplemental");
+    let execution = preview
+        .columns
+        .iter()
+        .position(|c| c.is_amount && c.heading.contains("Execution"))
+        .expect("an execution amount column");
+    assert_eq!(decimal(&s1.figures[execution]), Decimal::new(540600, 2));
+
+    match fx
+        .core
+        .workslip_create_entered(&fx.root, estimate, &[], &[half_typed])
+        .await
+    {
+        Err(Error::Validation(message)) => {
+            assert!(message.contains("supplemental line 1"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(fx
+        .core
+        .workslip_list(&fx.root, estimate)
+        .await
+        .unwrap()
+        .is_empty());
+    fx.core
+        .workslip_create_entered(&fx.root, estimate, &[], &[extra, blank])
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.core
+            .workslip_list(&fx.root, estimate)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -283,7 +369,7 @@ async fn other_orgs_drafts_and_outputs_are_not_found_and_viewers_get_no_editor()
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        fx.core.workslip_preview(&vic, estimate, &[]).await,
+        fx.core.workslip_preview(&vic, estimate, &[], &[]).await,
         Err(Error::NotFound(_))
     ));
     assert!(matches!(

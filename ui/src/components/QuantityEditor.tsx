@@ -15,6 +15,7 @@ import type { DocumentPreview } from "../bindings/DocumentPreview";
 import type { EditorItem } from "../bindings/EditorItem";
 import type { PreviewRow } from "../bindings/PreviewRow";
 import type { QueuedDocument } from "../bindings/QueuedDocument";
+import type { SupplementalEntry } from "../bindings/SupplementalEntry";
 import { useJobsFeed } from "../jobsFeed";
 import { formatMoney, formatQuantity } from "../logic/format";
 import { useNavigation } from "../navigation";
@@ -89,6 +90,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
     Object.fromEntries(draft.items.map((item) => [item.slNo, item.suggestedQuantity])),
   );
   const [isFinal, setIsFinal] = useState(false);
+  const [extras, setExtras] = useState<SupplementalEntry[]>([]);
   const [preview, setPreview] = useState<DocumentPreview | null>(null);
   const [previewError, setPreviewError] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
@@ -101,7 +103,8 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   useEffect(() => {
     const mine = ++generation.current;
     const timer = setTimeout(() => {
-      const request = kind === "bill" ? backend.previewBill(estimateId, isFinal, entries) : backend.previewWorkslip(estimateId, entries);
+      const request =
+        kind === "bill" ? backend.previewBill(estimateId, isFinal, entries) : backend.previewWorkslip(estimateId, entries, extras);
       request.then(
         (result) => {
           if (generation.current !== mine) return;
@@ -114,7 +117,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       );
     }, PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [backend, estimateId, kind, isFinal, entries, handleError]);
+  }, [backend, estimateId, kind, isFinal, entries, extras, handleError]);
 
   const problems = preview?.problems ?? [];
   const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
@@ -132,7 +135,10 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
     setSaving(true);
     setSaveError(null);
     try {
-      const result = kind === "bill" ? await backend.createBill(estimateId, isFinal, entries) : await backend.createWorkslip(estimateId, entries);
+      const result =
+        kind === "bill"
+          ? await backend.createBill(estimateId, isFinal, entries)
+          : await backend.createWorkslip(estimateId, entries, extras);
       setQueued(result);
       onCreated();
     } catch (caught) {
@@ -274,6 +280,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           {preview.amountInWords}
         </p>
       ) : null}
+      {kind === "workslip" ? <SupplementalLines lines={extras} onChange={setExtras} /> : null}
       {problems.length > 0 ? (
         <div className="inline-error" role="alert" data-testid="editor-problems">
           <AlertIcon label="Error" />
@@ -295,6 +302,74 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       </div>
       {saveError ? <InlineError message={saveError.message} testId="editor-save-error" /> : null}
     </>
+  );
+}
+
+const BLANK_LINE: SupplementalEntry = { slNo: "", description: "", unit: "", rate: "", executed: "" };
+
+/** Items the estimate lacks, proposed in this work slip; their rows join the preview above. */
+function SupplementalLines({ lines, onChange }: { lines: SupplementalEntry[]; onChange: (lines: SupplementalEntry[]) => void }) {
+  const set = (index: number, field: keyof SupplementalEntry, value: string) =>
+    onChange(lines.map((line, i) => (i === index ? { ...line, [field]: value } : line)));
+  const fields: Array<[keyof SupplementalEntry, string, boolean]> = [
+    ["slNo", "Sl.", false],
+    ["description", "Description", false],
+    ["unit", "Unit", false],
+    ["rate", "Rate", true],
+    ["executed", "Executed qty", true],
+  ];
+  return (
+    <fieldset className="supplemental" data-testid="supplemental-lines">
+      <legend>Supplemental items (not in the estimate), new in this work slip</legend>
+      {lines.length > 0 ? (
+        <table className="ledger supplemental-table">
+          <thead>
+            <tr>
+              {fields.map(([field, label, numeric]) => (
+                <th key={field} scope="col" className={numeric ? "num" : undefined}>
+                  {label}
+                </th>
+              ))}
+              <th scope="col">
+                <span className="sr-only">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((line, index) => (
+              <tr key={index}>
+                {fields.map(([field, label, numeric]) => (
+                  <td key={field} className={field === "description" ? "description" : undefined}>
+                    <input
+                      type="text"
+                      className={`qty-input${numeric ? " num" : " text-input"}`}
+                      inputMode={numeric ? "decimal" : undefined}
+                      aria-label={`${label}, supplemental line ${index + 1}`}
+                      value={line[field]}
+                      onChange={(e) => set(index, field, e.target.value)}
+                      data-testid={`supp-${index}-${field}`}
+                    />
+                  </td>
+                ))}
+                <td>
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Remove supplemental line ${index + 1}`}
+                    onClick={() => onChange(lines.filter((_, i) => i !== index))}
+                  >
+                    <CloseIcon />
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <button type="button" className="button quiet" onClick={() => onChange([...lines, { ...BLANK_LINE }])} data-testid="add-supplemental">
+        + Add a supplemental item
+      </button>
+    </fieldset>
   );
 }
 

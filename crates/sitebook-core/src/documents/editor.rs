@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::input_csv::SupplementalLine;
 use super::{
     bills, estimate_items, next_bill_inputs, next_workslip_input, stored_workslip_inputs,
     BillInputs, ComputedBill,
@@ -19,6 +20,7 @@ use crate::domain::bill::{
     check_next_bill, BillInputError, BillKind, ItemQuantity, NthBillFigures, RowKind,
 };
 use crate::domain::estimate::EstimateItem;
+use crate::domain::money::parse_number_text;
 use crate::domain::workslip::{workslip, WorkslipInputError, WorkslipRow, MAX_PHASE};
 use crate::error::{Error, Result};
 use crate::tenancy::gate::OrgScope;
@@ -31,6 +33,18 @@ use crate::Ctx;
 pub struct QuantityEntry {
     pub sl_no: String,
     pub quantity: String,
+}
+
+/// A supplemental (not-in-estimate) item typed into the work-slip editor, as text.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SupplementalEntry {
+    pub sl_no: String,
+    pub description: String,
+    pub unit: String,
+    pub rate: String,
+    pub executed: String,
 }
 
 /// One estimate item as an editor lists it.
@@ -201,6 +215,62 @@ pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<Previ
         }
     }
     (quantities, problems)
+}
+
+/// Reads the supplemental items typed into the work-slip editor. A wholly blank row is an
+/// unused line of the form; any other row needs a serial, a description, a rate and a quantity.
+pub fn parse_supplemental(
+    entries: &[SupplementalEntry],
+) -> (Vec<SupplementalLine>, Vec<PreviewProblem>) {
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let fields = [
+            &entry.sl_no,
+            &entry.description,
+            &entry.unit,
+            &entry.rate,
+            &entry.executed,
+        ];
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let sl_no = entry.sl_no.trim();
+        let name = if sl_no.is_empty() {
+            format!("supplemental line {}", index + 1)
+        } else {
+            format!("supplemental item {sl_no}")
+        };
+        let mut missing = Vec::new();
+        if sl_no.is_empty() {
+            missing.push("a serial");
+        }
+        if entry.description.trim().is_empty() {
+            missing.push("a description");
+        }
+        let rate = parse_number_text(&entry.rate);
+        if rate.is_none() {
+            missing.push("a rate (a number)");
+        }
+        let executed = parse_number_text(&entry.executed);
+        if executed.is_none() {
+            missing.push("an executed quantity (a number)");
+        }
+        match (rate, executed) {
+            (Some(rate), Some(executed)) if missing.is_empty() => lines.push(SupplementalLine {
+                sl_no: sl_no.to_owned(),
+                description: entry.description.trim().to_owned(),
+                unit: entry.unit.trim().to_owned(),
+                rate,
+                executed,
+            }),
+            _ => problems.push(PreviewProblem {
+                sl_no: (!sl_no.is_empty()).then(|| sl_no.to_owned()),
+                message: format!("{name}: give {}", missing.join(", ")),
+            }),
+        }
+    }
+    (lines, problems)
 }
 
 /// The entries as quantities, or a validation error listing every unreadable cell.
@@ -464,7 +534,11 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
         | WorkslipInputError::UnknownRateOverride { sl_no }
         | WorkslipInputError::DuplicateRateOverride { sl_no }
         | WorkslipInputError::NegativeRate { sl_no, .. }
-        | WorkslipInputError::FigureTooLarge { sl_no, .. } => Some(sl_no.clone()),
+        | WorkslipInputError::FigureTooLarge { sl_no, .. }
+        | WorkslipInputError::DuplicateSupplementalSerial { sl_no }
+        | WorkslipInputError::UnknownSupplementalItem { sl_no, .. }
+        | WorkslipInputError::NotYetIntroduced { sl_no, .. }
+        | WorkslipInputError::IntroducedOutOfRange { sl_no, .. } => Some(sl_no.clone()),
         _ => None,
     };
     PreviewProblem {
@@ -473,15 +547,32 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
     }
 }
 
-/// The live figures of the next work slip at the typed executed quantities.
+/// The typed supplemental items, or a validation error listing every incomplete line.
+pub fn supplemental_or_error(entries: &[SupplementalEntry]) -> Result<Vec<SupplementalLine>> {
+    let (lines, problems) = parse_supplemental(entries);
+    if problems.is_empty() {
+        return Ok(lines);
+    }
+    let listed: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+    Err(Error::Validation(format!(
+        "The work slip: {}.",
+        listed.join("; ")
+    )))
+}
+
+/// The live figures of the next work slip at the typed executed quantities and supplemental
+/// items.
 pub async fn preview_workslip(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
     entries: &[QuantityEntry],
+    supplemental: &[SupplementalEntry],
 ) -> Result<DocumentPreview> {
-    let (quantities, problems) = parse_entries(entries);
-    let (input, _) = next_workslip_input(ctx, scope, estimate_id, quantities, Vec::new()).await?;
+    let (quantities, mut problems) = parse_entries(entries);
+    let (lines, line_problems) = parse_supplemental(supplemental);
+    problems.extend(line_problems);
+    let (input, _) = next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
     let title = format!("Work slip {}", input.phase);
     if !problems.is_empty() {
         return Ok(DocumentPreview::refused(title, problems));
