@@ -2,12 +2,32 @@
 // Vite config for the Sitebook frontend.
 // `base: './'` keeps asset URLs relative so the Tauri shell can serve dist/ from any origin.
 // Nothing here fetches from the network at runtime: no CDN, no web fonts.
-import { defineConfig } from "vite";
+import { cpSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const standardFonts = resolve(here, "node_modules/pdfjs-dist/standard_fonts");
+
+/**
+ * pdf.js draws the 14 standard PDF fonts (our documents use Times) from its own font files;
+ * without them it falls back to whatever serif the system has. They ship with the app, next to
+ * index.html, so the preview needs no network.
+ */
+function pdfjsStandardFonts(): Plugin {
+  return {
+    name: "sitebook-pdfjs-standard-fonts",
+    writeBundle(options) {
+      cpSync(standardFonts, resolve(options.dir ?? "dist", "pdfjs/standard_fonts"), { recursive: true });
+    },
+  };
+}
 
 export default defineConfig({
   base: "./",
-  plugins: [react()],
+  plugins: [react(), pdfjsStandardFonts()],
   clearScreen: false,
   server: {
     port: 5173,

@@ -4,7 +4,7 @@
  * in the system viewer, or save a copy (which counts a download and keeps it from retention
  * cleanup).
  */
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useAppActions } from "../appContext";
 import { useBackend } from "../backendContext";
 import type { ApiError } from "../bindings/ApiError";
@@ -180,17 +180,23 @@ function OutputDetail({ output, onChanged, onClose }: { output: OutputView; onCh
   const [savedTo, setSavedTo] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // Read once per file: a new error handler (the app's actions change with the session) must
+  // not fetch and redraw the whole PDF again.
+  const handleErrorRef = useRef(handleError);
+  useEffect(() => {
+    handleErrorRef.current = handleError;
+  });
   useEffect(() => {
     if (output.kind !== "pdf") return;
     let current = true;
     backend.readOutput(output.id).then(
       (data) => current && setBytes(data),
-      (caught: unknown) => current && setError(handleError(caught)),
+      (caught: unknown) => current && setError(handleErrorRef.current(caught)),
     );
     return () => {
       current = false;
     };
-  }, [backend, output.id, output.kind, handleError]);
+  }, [backend, output.id, output.kind]);
 
   const act = async (action: () => Promise<void>) => {
     setBusy(true);

@@ -25,7 +25,11 @@ export function PdfPreview({ bytes, name }: { bytes: ArrayBuffer; name: string }
       const worker = await import("pdfjs-dist/build/pdf.worker.min.mjs?url");
       pdfjs.GlobalWorkerOptions.workerSrc = worker.default;
       // pdf.js takes ownership of the buffer it is given, so it gets a copy.
-      const document = await pdfjs.getDocument({ data: new Uint8Array(bytes.slice(0)), isEvalSupported: false }).promise;
+      const document = await pdfjs.getDocument({
+        data: new Uint8Array(bytes.slice(0)),
+        isEvalSupported: false,
+        standardFontDataUrl: new URL("pdfjs/standard_fonts/", window.location.href).href,
+      }).promise;
       const ratio = window.devicePixelRatio || 1;
       for (let number = 1; number <= document.numPages && !cancelled; number++) {
         const page = await document.getPage(number);
