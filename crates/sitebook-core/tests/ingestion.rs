@@ -100,6 +100,15 @@ async fn a_dropped_workbook_becomes_an_estimate_with_progress_at_every_step() {
         .footer
         .iter()
         .any(|f| f.label.contains("ECV") && f.amount == "100000.00"));
+    // Metadata lines are for people: the estimate amount reads as the header prints it.
+    assert!(
+        detail
+            .metadata
+            .iter()
+            .any(|m| m.label == "Estimate amount" && m.value == "Rs. 1,30,000.00"),
+        "{:?}",
+        detail.metadata
+    );
     assert!(!detail.warnings.is_empty());
     assert!(detail
         .warnings

@@ -353,7 +353,12 @@ fn metadata_lines(sheet: &EstimateSheet) -> Vec<MetadataLine> {
     let m = &sheet.metadata;
     let known = [
         ("Name of the work", m.name_of_work.clone()),
-        ("Estimate amount", m.estimate_amount.map(money_text)),
+        // Shown to people, as the printed header shows it: rupees in Indian grouping.
+        (
+            "Estimate amount",
+            m.estimate_amount
+                .map(|amount| format!("Rs. {}", crate::domain::money::format_indian(amount))),
+        ),
         (
             "Ref. to Administrative sanction",
             m.administrative_sanction.clone(),
