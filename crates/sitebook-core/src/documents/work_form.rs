@@ -234,49 +234,19 @@ impl WorkForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal_macros::dec;
 
     fn sample() -> WorkMetadata {
-        WorkMetadata {
-            name_of_work: "Providing LT lines".into(),
-            work_mode: WorkMode::Repair,
-            is_amc: false,
-            area: Area::NonMunicipal,
-            estimate_amount: dec!(130000),
-            grand_total: dec!(130000),
-            administrative_sanction_ref: "AS 1".into(),
-            technical_sanction_ref: "TS 2".into(),
-            agreement_ref: "Agt 7/2024".into(),
-            agency: "Sri Ganesh Electricals".into(),
-            tender_premium: Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap()),
-            mb_details: Some(MbDetails {
-                measurements: MbPages {
-                    book: "123".into(),
-                    first_page: 1,
-                    last_page: 20,
-                },
-                abstract_pages: MbPages {
-                    book: "124".into(),
-                    first_page: 5,
-                    last_page: 6,
-                },
-            }),
-            dates: DocumentDates {
-                intimation: Some(DocDate::new(2024, 3, 1).unwrap()),
-                completion: None,
-                measurement_recorded: Some(DocDate::new(2024, 4, 30).unwrap()),
-                bill_recorded: None,
-            },
-        }
+        crate::domain::work::sample_metadata()
     }
 
     #[test]
     fn the_form_round_trips_work_data() {
         let work = sample();
         let form = WorkForm::from_work(&work);
-        assert_eq!(form.doi, "01-03-2024");
+        assert_eq!(form.doi, "01-02-2024");
         assert_eq!(form.tp_percent, "4.5");
-        assert_eq!(form.estimate_amount, "130000.00");
+        assert_eq!(form.tp_type, "less");
+        assert_eq!(form.estimate_amount, "1234567.50");
         assert_eq!(form.to_work().unwrap(), work);
     }
 

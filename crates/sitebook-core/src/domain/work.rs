@@ -413,45 +413,52 @@ impl WorkMetadata {
     }
 }
 
+/// A filled-in work used by the tests of this module and of the forms built on it.
+#[cfg(test)]
+pub(crate) fn sample_metadata() -> WorkMetadata {
+    use crate::domain::bill::TpType;
+    use rust_decimal_macros::dec;
+    WorkMetadata {
+        name_of_work: "Improvements to street lighting, Ward 4".into(),
+        work_mode: WorkMode::Original,
+        is_amc: false,
+        area: Area::Municipal,
+        estimate_amount: dec!(1234567.5),
+        grand_total: dec!(1500000),
+        administrative_sanction_ref: "G.O.Rt.No. 12".into(),
+        technical_sanction_ref: "TS 4/2024".into(),
+        agreement_ref: "Agt 7/2024-25".into(),
+        agency: "Sri Lakshmi Electricals".into(),
+        tender_premium: Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap()),
+        mb_details: Some(MbDetails {
+            measurements: MbPages {
+                book: "123".into(),
+                first_page: 1,
+                last_page: 20,
+            },
+            abstract_pages: MbPages {
+                book: "124".into(),
+                first_page: 5,
+                last_page: 6,
+            },
+        }),
+        dates: DocumentDates {
+            intimation: Some(DocDate::new(2024, 2, 1).unwrap()),
+            completion: None,
+            measurement_recorded: Some(DocDate::new(2024, 3, 15).unwrap()),
+            bill_recorded: Some(DocDate::new(2024, 3, 20).unwrap()),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::bill::TpType;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
 
     fn metadata() -> WorkMetadata {
-        WorkMetadata {
-            name_of_work: "Improvements to street lighting, Ward 4".into(),
-            work_mode: WorkMode::Original,
-            is_amc: false,
-            area: Area::Municipal,
-            estimate_amount: dec!(1234567.5),
-            grand_total: dec!(1500000),
-            administrative_sanction_ref: "G.O.Rt.No. 12".into(),
-            technical_sanction_ref: "TS 4/2024".into(),
-            agreement_ref: "Agt 7/2024-25".into(),
-            agency: "Sri Lakshmi Electricals".into(),
-            tender_premium: Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap()),
-            mb_details: Some(MbDetails {
-                measurements: MbPages {
-                    book: "123".into(),
-                    first_page: 1,
-                    last_page: 20,
-                },
-                abstract_pages: MbPages {
-                    book: "124".into(),
-                    first_page: 5,
-                    last_page: 6,
-                },
-            }),
-            dates: DocumentDates {
-                intimation: Some(DocDate::new(2024, 2, 1).unwrap()),
-                completion: None,
-                measurement_recorded: Some(DocDate::new(2024, 3, 15).unwrap()),
-                bill_recorded: Some(DocDate::new(2024, 3, 20).unwrap()),
-            },
-        }
+        sample_metadata()
     }
 
     #[test]
