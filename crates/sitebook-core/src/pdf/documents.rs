@@ -12,8 +12,8 @@ use crate::domain::words::amount_in_words;
 use crate::domain::workslip::{FooterRole, Workslip, WorkslipRow};
 
 use super::model::{
-    estimate_col, first_bill_col, format_figure, format_money, nth_bill_col, workslip_col,
-    ColumnSpec, DocumentRequest, EstimateAbstract, SIGNATURES,
+    first_bill_col, format_figure, format_money, nth_bill_col, workslip_col, ColumnSpec,
+    DocumentRequest, EstimateAbstract, SIGNATURES,
 };
 use super::report::{ClosingLine, Orientation, Report, Row, RowStyle};
 
@@ -56,46 +56,85 @@ fn money_unless_zero(value: Decimal) -> String {
     }
 }
 
+/// One row of the 8-column layout that the first bill and the estimate abstract share.
+struct ItemLine<'a> {
+    serial: &'a str,
+    quantity: Decimal,
+    unit: &'a str,
+    description: &'a str,
+    rate: Decimal,
+    per_unit: &'a str,
+    amount: Decimal,
+}
+
+impl ItemLine<'_> {
+    fn row(&self, n: usize, style: RowStyle) -> Row {
+        use first_bill_col::*;
+        let mut cells = blank(n);
+        cells[SERIAL] = self.serial.to_owned();
+        cells[QUANTITY] = format_figure(self.quantity);
+        cells[UNIT] = self.unit.to_owned();
+        cells[ITEM] = self.description.to_owned();
+        cells[RATE] = format_figure(self.rate);
+        cells[PER] = "1".to_owned();
+        cells[PER_UNIT] = self.per_unit.to_owned();
+        cells[AMOUNT] = format_money(self.amount);
+        Row::cells(style, cells).carrying(carry(n, &[(AMOUNT, self.amount)]))
+    }
+}
+
+/// Labelled totals in the Amount column of the 8-column layout; the last line is the grand
+/// total.
+fn amount_totals<'a>(
+    n: usize,
+    lines: impl ExactSizeIterator<Item = (&'a str, Decimal)>,
+) -> Vec<Row> {
+    use first_bill_col::AMOUNT;
+    let last = lines.len().saturating_sub(1);
+    lines
+        .enumerate()
+        .map(|(i, (label, amount))| {
+            let mut cells = blank(n);
+            cells[AMOUNT] = format_money(amount);
+            let style = if i == last {
+                RowStyle::GrandTotal
+            } else {
+                RowStyle::Total
+            };
+            Row::labelled(style, label.to_owned(), cells)
+        })
+        .collect()
+}
+
 /// The first bill (8 columns).
 pub(crate) fn first_bill<'a>(
     request: &'a DocumentRequest<FirstBill>,
     columns: &'a [ColumnSpec],
 ) -> Report<'a> {
-    use first_bill_col::*;
     let bill = &request.content;
     let n = columns.len();
     let body = bill
         .rows
         .iter()
         .map(|row| {
-            let mut cells = blank(n);
-            cells[SERIAL] = row.serial.clone();
-            cells[QUANTITY] = format_figure(row.quantity);
-            cells[UNIT] = row.unit.clone();
-            cells[ITEM] = row.description.clone();
-            cells[RATE] = format_figure(row.rate);
-            cells[PER] = "1".to_owned();
-            cells[PER_UNIT] = row.per_unit.clone();
-            cells[AMOUNT] = format_money(row.amount);
-            Row::cells(style_of(row.kind), cells).carrying(carry(n, &[(AMOUNT, row.amount)]))
-        })
-        .collect();
-    let last = bill.totals.len().saturating_sub(1);
-    let totals = bill
-        .totals
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let mut cells = blank(n);
-            cells[AMOUNT] = format_money(line.amount);
-            let style = if i == last {
-                RowStyle::GrandTotal
-            } else {
-                RowStyle::Total
+            let line = ItemLine {
+                serial: &row.serial,
+                quantity: row.quantity,
+                unit: &row.unit,
+                description: &row.description,
+                rate: row.rate,
+                per_unit: &row.per_unit,
+                amount: row.amount,
             };
-            Row::labelled(style, line.label.clone(), cells)
+            line.row(n, style_of(row.kind))
         })
         .collect();
+    let totals = amount_totals(
+        n,
+        bill.totals
+            .iter()
+            .map(|line| (line.label.as_str(), line.amount)),
+    );
     Report {
         orientation: Orientation::Portrait,
         header: &request.header,
@@ -271,42 +310,32 @@ pub(crate) fn estimate_abstract<'a>(
     request: &'a DocumentRequest<EstimateAbstract>,
     columns: &'a [ColumnSpec],
 ) -> Report<'a> {
-    use estimate_col::*;
     let estimate = &request.content;
     let n = columns.len();
     let body = estimate
         .items
         .iter()
         .map(|item| {
-            let mut cells = blank(n);
-            cells[SERIAL] = item.sl_no.clone();
-            cells[QUANTITY] = format_figure(item.quantity);
-            cells[UNIT] = item.unit.clone();
-            cells[ITEM] = item.description.clone();
-            cells[RATE] = format_figure(item.rate);
-            cells[PER] = "1".to_owned();
-            cells[PER_UNIT] = item.per_unit.clone();
-            cells[AMOUNT] = format_money(item.amount);
-            Row::cells(RowStyle::Item, cells).carrying(carry(n, &[(AMOUNT, item.amount)]))
-        })
-        .collect();
-    let last = estimate.footer.lines.len().saturating_sub(1);
-    let totals = estimate
-        .footer
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let mut cells = blank(n);
-            cells[AMOUNT] = format_money(line.amount);
-            let style = if i == last {
-                RowStyle::GrandTotal
-            } else {
-                RowStyle::Total
+            let line = ItemLine {
+                serial: &item.sl_no,
+                quantity: item.quantity,
+                unit: &item.unit,
+                description: &item.description,
+                rate: item.rate,
+                per_unit: &item.per_unit,
+                amount: item.amount,
             };
-            Row::labelled(style, line.label.clone(), cells)
+            line.row(n, RowStyle::Item)
         })
         .collect();
+    let totals = amount_totals(
+        n,
+        estimate
+            .footer
+            .lines
+            .iter()
+            .map(|line| (line.label.as_str(), line.amount)),
+    );
     Report {
         orientation: Orientation::Portrait,
         header: &request.header,
