@@ -13,7 +13,7 @@ use crate::domain::workslip::{FooterRole, Workslip, WorkslipRow};
 
 use super::model::{
     first_bill_col, format_figure, format_money, nth_bill_col, workslip_col, ColumnSpec,
-    DocumentRequest, EstimateAbstract, SIGNATURES,
+    DocumentRequest, EstimateAbstract, ItemLine, SIGNATURES,
 };
 use super::report::{ClosingLine, Orientation, Report, Row, RowStyle};
 
@@ -56,18 +56,8 @@ fn money_unless_zero(value: Decimal) -> String {
     }
 }
 
-/// One row of the 8-column layout that the first bill and the estimate abstract share.
-struct ItemLine<'a> {
-    serial: &'a str,
-    quantity: Decimal,
-    unit: &'a str,
-    description: &'a str,
-    rate: Decimal,
-    per_unit: &'a str,
-    amount: Decimal,
-}
-
 impl ItemLine<'_> {
+    /// The line as a PDF row, carrying its amount into the page subtotals.
     fn row(&self, n: usize, style: RowStyle) -> Row {
         use first_bill_col::*;
         let mut cells = blank(n);

@@ -331,6 +331,18 @@ pub mod first_bill_col {
     pub const AMOUNT: usize = 7;
 }
 
+/// One item row of the 8-column layout that the first bill and the estimate abstract share;
+/// the PDF and the XLSX renderers each know how to lay it out.
+pub(crate) struct ItemLine<'a> {
+    pub serial: &'a str,
+    pub quantity: Decimal,
+    pub unit: &'a str,
+    pub description: &'a str,
+    pub rate: Decimal,
+    pub per_unit: &'a str,
+    pub amount: Decimal,
+}
+
 /// The Nth bill's 11 columns (DOMAIN.md §2), the previous and since-last pairs grouped.
 pub fn nth_bill_columns() -> Vec<ColumnSpec> {
     use ColumnKind::*;

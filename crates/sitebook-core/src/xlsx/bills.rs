@@ -20,7 +20,7 @@ use crate::domain::bill::{FirstBill, NthBill, RowKind, TenderPremium, TpType};
 use crate::domain::money::format_percent;
 use crate::pdf::model::{
     first_bill_col, first_bill_columns, format_money, nth_bill_col, nth_bill_columns,
-    DocumentRequest,
+    DocumentRequest, ItemLine,
 };
 
 use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};
@@ -69,6 +69,23 @@ pub(crate) fn premium_sign(premium: &TenderPremium) -> &'static str {
     }
 }
 
+impl ItemLine<'_> {
+    /// The line's cells in the 8-column workbook, all but the Amount, whose formula depends
+    /// on the document.
+    pub(crate) fn cells(&self, sheet: &SheetWriter<'_>) -> Vec<Cell> {
+        use first_bill_col::*;
+        let mut cells = sheet.blank_row();
+        cells[SERIAL] = Cell::Text(self.serial.to_owned());
+        cells[QUANTITY] = Cell::Number(self.quantity);
+        cells[UNIT] = Cell::Text(self.unit.to_owned());
+        cells[ITEM] = Cell::Text(self.description.to_owned());
+        cells[RATE] = Cell::Number(self.rate);
+        cells[PER] = Cell::Number(Decimal::ONE);
+        cells[PER_UNIT] = Cell::Text(self.per_unit.to_owned());
+        cells
+    }
+}
+
 fn look_of(kind: RowKind) -> Look {
     match kind {
         RowKind::Excess => Look::Excess,
@@ -88,14 +105,16 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     let mut item_row: Option<RowNum> = None;
     for (i, line) in bill.rows.iter().enumerate() {
         let row = first + i as RowNum;
-        let mut cells = sheet.blank_row();
-        cells[SERIAL] = Cell::Text(line.serial.clone());
-        cells[QUANTITY] = Cell::Number(line.quantity);
-        cells[UNIT] = Cell::Text(line.unit.clone());
-        cells[ITEM] = Cell::Text(line.description.clone());
-        cells[RATE] = Cell::Number(line.rate);
-        cells[PER] = Cell::Number(Decimal::ONE);
-        cells[PER_UNIT] = Cell::Text(line.per_unit.clone());
+        let mut cells = ItemLine {
+            serial: &line.serial,
+            quantity: line.quantity,
+            unit: &line.unit,
+            description: &line.description,
+            rate: line.rate,
+            per_unit: &line.per_unit,
+            amount: line.amount,
+        }
+        .cells(&sheet);
         let (b, e) = (cell(row, QUANTITY), cell(row, RATE));
         cells[AMOUNT] = match (line.kind, item_row) {
             (RowKind::Excess, Some(item)) => Cell::money(

@@ -17,7 +17,9 @@ use crate::domain::estimate::{
 };
 use crate::domain::money::format_percent;
 use crate::domain::words::amount_in_words;
-use crate::pdf::model::{estimate_col, estimate_columns, DocumentRequest, EstimateAbstract};
+use crate::pdf::model::{
+    estimate_col, estimate_columns, DocumentRequest, EstimateAbstract, ItemLine,
+};
 
 use super::sheet::{cell, new_workbook, Cell, Look, SheetWriter};
 use super::SIGNATURES;
@@ -76,14 +78,16 @@ pub(crate) fn estimate_abstract(
 
     for (i, item) in estimate.items.iter().enumerate() {
         let row = first + i as RowNum;
-        let mut cells = sheet.blank_row();
-        cells[SERIAL] = Cell::Text(item.sl_no.clone());
-        cells[QUANTITY] = Cell::Number(item.quantity);
-        cells[UNIT] = Cell::Text(item.unit.clone());
-        cells[ITEM] = Cell::Text(item.description.clone());
-        cells[RATE] = Cell::Number(item.rate);
-        cells[PER] = Cell::Number(Decimal::ONE);
-        cells[PER_UNIT] = Cell::Text(item.per_unit.clone());
+        let mut cells = ItemLine {
+            serial: &item.sl_no,
+            quantity: item.quantity,
+            unit: &item.unit,
+            description: &item.description,
+            rate: item.rate,
+            per_unit: &item.per_unit,
+            amount: item.amount,
+        }
+        .cells(&sheet);
         let formula = (item.amount == item.computed_amount())
             .then(|| format!("ROUND({}*{},2)", cell(row, QUANTITY), cell(row, RATE)));
         cells[AMOUNT] = Cell::money_or_number(formula, item.amount);
