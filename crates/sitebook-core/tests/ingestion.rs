@@ -340,12 +340,17 @@ async fn transient_failures_retry_with_exponential_backoff_then_give_up() {
     pool.shutdown().await;
 }
 
-#[tokio::test]
-async fn the_hard_time_limit_kills_the_worker() {
+/// Parses the worked example in a worker slowed by `delay_ms`, under the given time limits, and
+/// returns the finished job.
+async fn slow_parse(
+    soft_limit: Duration,
+    hard_limit: Duration,
+    delay_ms: u32,
+) -> (Fixture, JobView) {
     let fx = fixture_with(|options| {
-        options.jobs.hard_limit = Duration::from_millis(700);
-        options.jobs.soft_limit = Duration::from_millis(100);
-        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), "20000".into()];
+        options.jobs.soft_limit = soft_limit;
+        options.jobs.hard_limit = hard_limit;
+        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), delay_ms.to_string()];
     })
     .await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
@@ -356,6 +361,18 @@ async fn the_hard_time_limit_kills_the_worker() {
     );
     let outcomes = fx.core.upload(&fx.root, &[file]).await.unwrap();
     let job = finished(&fx, &fx.root, sole_job(&outcomes)).await;
+    pool.shutdown().await;
+    (fx, job)
+}
+
+#[tokio::test]
+async fn the_hard_time_limit_kills_the_worker() {
+    let (fx, job) = slow_parse(
+        Duration::from_millis(100),
+        Duration::from_millis(700),
+        20_000,
+    )
+    .await;
     assert_eq!(job.status, JobStatus::Failed);
     assert!(
         job.error_message
@@ -371,25 +388,11 @@ async fn the_hard_time_limit_kills_the_worker() {
         "the soft limit warned first: {job:?}"
     );
     assert!(fx.core.estimates_list(&fx.root).await.unwrap().is_empty());
-    pool.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_soft_time_limit_stops_the_job_at_its_next_checkpoint() {
-    let fx = fixture_with(|options| {
-        options.jobs.soft_limit = Duration::from_millis(200);
-        options.jobs.hard_limit = Duration::from_secs(60);
-        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), "900".into()];
-    })
-    .await;
-    let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let file = write(
-        fx.dir.path(),
-        "slowish.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
-    let outcomes = fx.core.upload(&fx.root, &[file]).await.unwrap();
-    let job = finished(&fx, &fx.root, sole_job(&outcomes)).await;
+    let (fx, job) = slow_parse(Duration::from_millis(200), Duration::from_secs(60), 900).await;
     assert_eq!(job.status, JobStatus::Failed, "{job:?}");
     assert!(
         job.error_message
@@ -402,7 +405,6 @@ async fn the_soft_time_limit_stops_the_job_at_its_next_checkpoint() {
         fx.core.estimates_list(&fx.root).await.unwrap().is_empty(),
         "stopped before storing"
     );
-    pool.shutdown().await;
 }
 
 #[tokio::test]
