@@ -593,22 +593,7 @@ async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
 #[tokio::test]
 async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
     let fx = fixture().await;
-    fx.org("AAA").await;
-    fx.org("BBB").await;
-    fx.user(
-        "alice",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Admin)),
-    )
-    .await;
-    fx.user(
-        "bert",
-        UserKind::Standard,
-        Some(("BBB", MembershipRole::Admin)),
-    )
-    .await;
-    let alice = fx.sign_in("alice").await;
-    let bert = fx.sign_in("bert").await;
+    let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
     let bytes = workbooks::domain_example_workbook();
     let a = write(fx.dir.path(), "a.xlsx", &bytes);

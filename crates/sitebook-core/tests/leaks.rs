@@ -4,28 +4,13 @@
 mod common;
 
 use common::fixture;
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::tenancy::audit::AuditFilter;
 
 #[tokio::test]
 async fn memberships_do_not_leak_across_orgs() {
     let fx = fixture().await;
-    fx.org("AAA").await;
-    fx.org("BBB").await;
-    fx.user(
-        "alice",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Admin)),
-    )
-    .await;
-    fx.user(
-        "bert",
-        UserKind::Standard,
-        Some(("BBB", MembershipRole::Admin)),
-    )
-    .await;
-    let alice = fx.sign_in("alice").await;
-    let bert = fx.sign_in("bert").await;
+    let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
     let a: Vec<String> = fx
         .core
         .member_list(&alice)
@@ -60,22 +45,7 @@ async fn memberships_do_not_leak_across_orgs() {
 #[tokio::test]
 async fn audit_rows_do_not_leak_across_orgs() {
     let fx = fixture().await;
-    fx.org("AAA").await;
-    fx.org("BBB").await;
-    fx.user(
-        "alice",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Owner)),
-    )
-    .await;
-    fx.user(
-        "bert",
-        UserKind::Standard,
-        Some(("BBB", MembershipRole::Owner)),
-    )
-    .await;
-    let alice = fx.sign_in("alice").await;
-    let bert = fx.sign_in("bert").await;
+    let (alice, bert) = fx.two_orgs(MembershipRole::Owner).await;
     fx.core.org_show(&alice).await.unwrap();
     fx.core.org_show(&bert).await.unwrap();
     let all = AuditFilter {

@@ -77,6 +77,17 @@ impl Fixture {
         job.estimate_id.unwrap()
     }
 
+    /// Two orgs, AAA and BBB, with `alice` and `bert` holding `role` in one each, signed in.
+    pub async fn two_orgs(&self, role: MembershipRole) -> (Session, Session) {
+        self.org("AAA").await;
+        self.org("BBB").await;
+        self.user("alice", UserKind::Standard, Some(("AAA", role)))
+            .await;
+        self.user("bert", UserKind::Standard, Some(("BBB", role)))
+            .await;
+        (self.sign_in("alice").await, self.sign_in("bert").await)
+    }
+
     pub async fn org(&self, code: &str) {
         self.core
             .org_create(
