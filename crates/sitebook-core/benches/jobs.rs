@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+mod support;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use rust_xlsxwriter::Workbook;
 use sitebook_core::api::OpenOptions;
 use sitebook_core::jobs::WorkerProgram;
 use sitebook_core::tenancy::accounts::Password;
@@ -15,27 +16,8 @@ use sitebook_core::Sitebook;
 const BATCH: usize = 100;
 
 fn small_estimate(n: usize) -> Vec<u8> {
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
-    sheet.write_string(0, 0, "ESTIMATE").unwrap();
-    sheet
-        .write_string(1, 0, format!("Name of the work : Small work {n}"))
-        .unwrap();
-    for (col, header) in [
-        "Sl.No",
-        "Quantity",
-        "",
-        "Item Description",
-        "Rate",
-        "Per",
-        "",
-        "Amount",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string(2, col as u16, *header).unwrap();
-    }
+    let mut workbook = support::estimate_workbook(&format!("Small work {n}"));
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
     for i in 0..5u32 {
         let row = 3 + i;
         sheet.write_number(row, 0, f64::from(i + 1)).unwrap();

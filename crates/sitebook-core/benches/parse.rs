@@ -9,38 +9,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use rust_xlsxwriter::{Formula, Workbook};
+use rust_xlsxwriter::Formula;
 use sitebook_core::excel::{parse_estimate_bytes, Limits};
 
 const ITEMS: u32 = 10_000;
 
 fn large_estimate() -> Vec<u8> {
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
-    sheet.write_string(0, 0, "ESTIMATE").unwrap();
-    sheet
-        .write_string(
-            1,
-            0,
-            "Name of the work : Resurfacing of district roads, 10,000 items",
-        )
-        .unwrap();
-    for (col, header) in [
-        "Sl.No",
-        "Quantity",
-        "",
-        "Item Description",
-        "Rate",
-        "Per",
-        "",
-        "Amount",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string(2, col as u16, *header).unwrap();
-    }
+    let mut workbook = support::estimate_workbook("Resurfacing of district roads, 10,000 items");
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
     for i in 0..ITEMS {
         let row = 3 + i;
         let quantity = f64::from(i % 97 + 1) * 1.25;
