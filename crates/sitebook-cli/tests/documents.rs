@@ -25,11 +25,10 @@ fn sitebook(dir: &TempDir) -> Command {
     command
 }
 
-#[test]
-fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
-    let out = tempfile::tempdir().unwrap();
-    Command::cargo_bin("sitebook")
-        .unwrap()
+/// `sitebook bill render` of the fixture workbook, a first part bill at the given premium.
+fn bill_render(out: &std::path::Path, tp: &str, tp_type: &str) -> Command {
+    let mut command = Command::cargo_bin("sitebook").unwrap();
+    command
         .args([
             "bill",
             "render",
@@ -37,8 +36,15 @@ fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
             "--kind",
             "first-part",
         ])
-        .args(["--tp", "4.5", "--tp-type", "less", "--out"])
-        .arg(out.path())
+        .args(["--tp", tp, "--tp-type", tp_type, "--out"])
+        .arg(out);
+    command
+}
+
+#[test]
+fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
+    let out = tempfile::tempdir().unwrap();
+    bill_render(out.path(), "4.5", "less")
         .assert()
         .success()
         .stdout(predicate::str::contains("first-part-bill.pdf"));
@@ -55,17 +61,7 @@ fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
     // No data folder was needed or made.
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 2);
 
-    Command::cargo_bin("sitebook")
-        .unwrap()
-        .args([
-            "bill",
-            "render",
-            &fixture_workbook(),
-            "--kind",
-            "first-part",
-        ])
-        .args(["--tp", "150", "--tp-type", "excess", "--out"])
-        .arg(out.path())
+    bill_render(out.path(), "150", "excess")
         .assert()
         .code(1)
         .stderr(predicate::str::contains("between 0 and 100"));
