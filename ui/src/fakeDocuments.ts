@@ -4,8 +4,8 @@
  *
  * It behaves like the core as far as the screens can tell (the chain of numbers, a final bill
  * closing it, AE rows when a quantity passes the estimate, problems naming their item, previews
- * saving nothing, Save as counting a download). Its arithmetic is plain floating point rounded to
- * paise, good enough for screens under test; the real figures come from the core's domain code.
+ * saving nothing, Save as counting a download). Its arithmetic is exact (BigInt thousandths and
+ * paise) but much simpler than the core's; the real figures come from the core's domain code.
  */
 import type { BillDraft } from "./bindings/BillDraft";
 import type { BillView } from "./bindings/BillView";
@@ -62,11 +62,40 @@ export function tinyPdf(title: string): Uint8Array {
   return new TextEncoder().encode(body);
 }
 
-const round2 = (value: number) => Math.round((value + Number.EPSILON) * 100) / 100;
-const money = (value: number) => round2(value).toFixed(2);
-const qty = (value: number) => String(Number(value.toFixed(3)));
+// Exact decimals, never floats: quantities are whole thousandths and money whole paise (BigInt).
+type Qty = bigint;
+type Paise = bigint;
+const QTY_SCALE = 3;
+const MONEY_SCALE = 2;
 
-type BillItem = { slNo: string; description: string; unit: string; rate: number; estimate: number };
+/** Reads `12.5`, `1,234.50` or `-3` at `scale` decimal places, rounding half up; null if not a number. */
+function parseFixed(text: string, scale: number): bigint | null {
+  const match = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text.replace(/[,\s]/g, ""));
+  if (!match || (match[2] === "" && (match[3] ?? "") === "")) return null;
+  const [, sign, whole, fraction = ""] = match;
+  const digits = BigInt((whole || "0") + fraction.padEnd(scale, "0").slice(0, scale));
+  const roundUp = fraction.length > scale && Number(fraction[scale]) >= 5 ? 1n : 0n;
+  const value = digits + roundUp;
+  return sign === "-" ? -value : value;
+}
+
+function formatFixed(value: bigint, scale: number): string {
+  const negative = value < 0n;
+  const text = (negative ? -value : value).toString().padStart(scale + 1, "0");
+  const point = text.length - scale;
+  return `${negative ? "-" : ""}${text.slice(0, point)}.${text.slice(point)}`;
+}
+
+const money = (value: Paise) => formatFixed(value, MONEY_SCALE);
+const qty = (value: Qty) => formatFixed(value, QTY_SCALE).replace(/\.?0+$/, "");
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+/** ROUND2(quantity × rate), half up: thousandths × paise is in 1/1000 paise. */
+const amountOf = (quantity: Qty, rate: Paise): Paise => (quantity * rate + 500n) / 1000n;
+/** Whole rupees, for the fake's amount in words. */
+const rupees = (value: Paise) => (value / 100n).toString();
+
+type BillItem = { slNo: string; description: string; unit: string; rate: Paise; estimate: Qty };
 
 /** The items a document can use; like the core, an item without a quantity or rate refuses them all. */
 function billItems(detail: EstimateDetail): BillItem[] {
@@ -85,21 +114,21 @@ function billItems(detail: EstimateDetail): BillItem[] {
       slNo: item.slNo,
       description: item.description,
       unit: item.unit,
-      rate: Number(item.rate),
-      estimate: Number(item.quantity),
+      rate: parseFixed(item.rate ?? "", MONEY_SCALE) ?? 0n,
+      estimate: parseFixed(item.quantity ?? "", QTY_SCALE) ?? 0n,
     }));
 }
 
-function readEntries(entries: QuantityEntry[]): { values: Map<string, number>; problems: PreviewProblem[] } {
-  const values = new Map<string, number>();
+function readEntries(entries: QuantityEntry[]): { values: Map<string, Qty>; problems: PreviewProblem[] } {
+  const values = new Map<string, Qty>();
   const problems: PreviewProblem[] = [];
   for (const entry of entries) {
     const text = entry.quantity.replace(/[,\s]/g, "");
     if (text === "") continue;
-    const value = Number(text);
-    if (!/^-?\d*\.?\d+$/.test(text) || Number.isNaN(value)) {
+    const value = parseFixed(text, QTY_SCALE);
+    if (value === null) {
       problems.push({ slNo: entry.slNo, message: `item ${entry.slNo}: "${entry.quantity}" is not a number; type a quantity such as 12.5` });
-    } else if (value < 0) {
+    } else if (value < 0n) {
       problems.push({ slNo: entry.slNo, message: `item ${entry.slNo}: quantity ${text} is negative` });
     } else {
       values.set(entry.slNo, value);
@@ -110,18 +139,18 @@ function readEntries(entries: QuantityEntry[]): { values: Map<string, number>; p
 
 /** Supplemental lines as the core reads them: blank lines skipped, incomplete ones a problem. */
 function readSupplemental(entries: SupplementalEntry[], problems: PreviewProblem[]) {
-  const lines: Array<{ slNo: string; description: string; unit: string; rate: number; executed: number }> = [];
+  const lines: Array<{ slNo: string; description: string; unit: string; rate: Paise; executed: Qty }> = [];
   entries.forEach((entry, index) => {
     const fields = [entry.slNo, entry.description, entry.unit, entry.rate, entry.executed];
     if (fields.every((f) => f.trim() === "")) return;
     const missing: string[] = [];
     if (entry.slNo.trim() === "") missing.push("a serial");
     if (entry.description.trim() === "") missing.push("a description");
-    const rate = Number(entry.rate.replace(/,/g, ""));
-    if (entry.rate.trim() === "" || Number.isNaN(rate)) missing.push("a rate (a number)");
-    const executed = Number(entry.executed.replace(/,/g, ""));
-    if (entry.executed.trim() === "" || Number.isNaN(executed)) missing.push("an executed quantity (a number)");
-    if (missing.length > 0) {
+    const rate = parseFixed(entry.rate, MONEY_SCALE);
+    if (rate === null) missing.push("a rate (a number)");
+    const executed = parseFixed(entry.executed, QTY_SCALE);
+    if (executed === null) missing.push("an executed quantity (a number)");
+    if (missing.length > 0 || rate === null || executed === null) {
       const name = entry.slNo.trim() === "" ? `supplemental line ${index + 1}` : `supplemental item ${entry.slNo.trim()}`;
       problems.push({ slNo: entry.slNo.trim() || null, message: `${name}: give ${missing.join(", ")}` });
       return;
@@ -135,8 +164,8 @@ const ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seven
 
 export function createFakeDocuments(ctx: FakeDocumentsContext) {
   const workForms = new Map<number, WorkForm>();
-  const bills: Array<BillView & { tillDate: Map<string, number> }> = [];
-  const workslips: Array<WorkslipView & { executed: Map<string, number> }> = [];
+  const bills: Array<BillView & { tillDate: Map<string, Qty> }> = [];
+  const workslips: Array<WorkslipView & { executed: Map<string, Qty> }> = [];
   const outputs: StoredOutput[] = [];
   let nextBillId = 1;
   let nextOutputId = 1;
@@ -169,7 +198,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     };
   }
 
-  function nextBill(estimateId: number): { number: number | null; blocked: string | null; previous: Map<string, number> | null } {
+  function nextBill(estimateId: number): { number: number | null; blocked: string | null; previous: Map<string, Qty> | null } {
     const chain = billsOf(estimateId);
     const last = chain[chain.length - 1];
     if (last?.isFinal) {
@@ -178,9 +207,9 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     return { number: chain.length + 1, blocked: null, previous: last ? last.tillDate : null };
   }
 
-  function editorItems(detail: EstimateDetail, previous: Map<string, number> | null): EditorItem[] {
+  function editorItems(detail: EstimateDetail, previous: Map<string, Qty> | null): EditorItem[] {
     return billItems(detail).map((item) => {
-      const before = previous ? (previous.get(item.slNo) ?? 0) : null;
+      const before = previous ? (previous.get(item.slNo) ?? 0n) : null;
       return {
         slNo: item.slNo,
         description: item.description,
@@ -202,10 +231,10 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     for (const slNo of values.keys()) {
       if (!items.some((i) => i.slNo === slNo)) problems.push({ slNo, message: `item ${slNo}: there is no such item in the estimate` });
     }
-    const tillDate = new Map<string, number>();
+    const tillDate = new Map<string, Qty>();
     for (const item of items) {
-      const before = previous?.get(item.slNo) ?? 0;
-      const now = values.get(item.slNo) ?? (previous ? before : 0);
+      const before = previous?.get(item.slNo) ?? 0n;
+      const now = values.get(item.slNo) ?? (previous ? before : 0n);
       if (previous && now < before) {
         problems.push({
           slNo: item.slNo,
@@ -224,24 +253,25 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       return { title, columns: [], rows: [], totals: [], amountInWords: "", problems };
     }
     const rows: PreviewRow[] = [];
-    let total = 0;
-    let previousTotal = 0;
+    let total = 0n;
+    let previousTotal = 0n;
     let ae = 0;
     for (const item of items) {
-      const now = tillDate.get(item.slNo) ?? 0;
-      const before = previous?.get(item.slNo) ?? 0;
-      const within = Math.min(now, item.estimate);
-      const excess = Math.max(0, now - item.estimate);
-      const amount = round2(within * item.rate);
-      const beforeAmount = round2(Math.min(before, item.estimate) * item.rate);
+      const now = tillDate.get(item.slNo) ?? 0n;
+      const before = previous?.get(item.slNo) ?? 0n;
+      const within = min(now, item.estimate);
+      const withinBefore = min(before, item.estimate);
+      const excess = max(0n, now - item.estimate);
+      const amount = amountOf(within, item.rate);
+      const beforeAmount = amountOf(withinBefore, item.rate);
       total += amount;
       previousTotal += beforeAmount;
       const figures = previous
-        ? [qty(within), money(amount), qty(Math.min(before, item.estimate)), money(beforeAmount), qty(within - Math.min(before, item.estimate)), money(amount - beforeAmount)]
+        ? [qty(within), money(amount), qty(withinBefore), money(beforeAmount), qty(within - withinBefore), money(amount - beforeAmount)]
         : [qty(within), money(amount)];
       rows.push({ kind: "item", slNo: item.slNo, description: item.description, unit: item.unit, rate: money(item.rate), figures, remarks: "" });
-      if (excess > 0) {
-        const excessAmount = round2(excess * item.rate);
+      if (excess > 0n) {
+        const excessAmount = amountOf(excess, item.rate);
         total += excessAmount;
         ae += 1;
         rows.push({
@@ -268,7 +298,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           { heading: "Quantity", isAmount: false },
           { heading: "Amount", isAmount: true },
         ];
-    const line = (label: string, now: number, before: number) => ({
+    const line = (label: string, now: Paise, before: Paise) => ({
       label,
       figures: previous ? [null, money(now), null, money(before), null, money(now - before)] : [null, money(now)],
     });
@@ -277,7 +307,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       columns,
       rows,
       totals: [line("Sub Total Amount", total, previousTotal), line("Total", total, previousTotal)],
-      amountInWords: `Rupees ${Math.floor(round2(total))} only`,
+      amountInWords: `Rupees ${rupees(total)} only`,
       problems: [],
     };
   }
@@ -328,7 +358,8 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       ] as const) {
         if (!/^\d[\d,]*(\.\d+)?$/.test(value.trim())) problems.push(`${label}: "${value}" is not an amount`);
       }
-      if (form.tpPercent.trim() !== "" && !(Number(form.tpPercent) >= 0 && Number(form.tpPercent) <= 100)) {
+      const percent = parseFixed(form.tpPercent, QTY_SCALE);
+      if (form.tpPercent.trim() !== "" && (percent === null || percent < 0n || percent > 100_000n)) {
         problems.push(`Tender premium: ${form.tpPercent} is not a percentage from 0 to 100`);
       }
       for (const [label, value] of [
@@ -405,12 +436,12 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const extras = readSupplemental(supplemental, problems);
       const title = phase === 1 ? "WORKING ESTIMATE" : `WORKING ESTIMATE-${phase}`;
       if (problems.length > 0) return { title, columns: [], rows: [], totals: [], amountInWords: "", problems };
-      let estimateTotal = 0;
-      let executedTotal = 0;
+      let estimateTotal = 0n;
+      let executedTotal = 0n;
       const rows: PreviewRow[] = billItems(detail).map((item) => {
-        const executed = values.get(item.slNo) ?? 0;
-        const estimateAmount = round2(item.estimate * item.rate);
-        const amount = round2(executed * item.rate);
+        const executed = values.get(item.slNo) ?? 0n;
+        const estimateAmount = amountOf(item.estimate, item.rate);
+        const amount = amountOf(executed, item.rate);
         estimateTotal += estimateAmount;
         executedTotal += amount;
         return {
@@ -419,13 +450,13 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           description: item.description,
           unit: item.unit,
           rate: money(item.rate),
-          figures: [qty(item.estimate), money(estimateAmount), qty(executed), money(amount), money(Math.max(0, amount - estimateAmount)), money(Math.max(0, estimateAmount - amount))],
-          remarks: executed === 0 ? "Deleted" : "",
+          figures: [qty(item.estimate), money(estimateAmount), qty(executed), money(amount), money(max(0n, amount - estimateAmount)), money(max(0n, estimateAmount - amount))],
+          remarks: executed === 0n ? "Deleted" : "",
         };
       });
       if (extras.length > 0) rows.push({ kind: "heading", slNo: "", description: `Supplemental Items-${phase}`, unit: "", rate: null, figures: [null, null, null, null, null, null], remarks: "" });
       for (const extra of extras) {
-        const amount = round2(extra.executed * extra.rate);
+        const amount = amountOf(extra.executed, extra.rate);
         executedTotal += amount;
         rows.push({
           kind: "supplemental",
@@ -433,11 +464,11 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           description: extra.description,
           unit: extra.unit,
           rate: money(extra.rate),
-          figures: [null, null, qty(extra.executed), money(amount), money(amount), money(0)],
+          figures: [null, null, qty(extra.executed), money(amount), money(amount), money(0n)],
           remarks: "Proposed as per site condition",
         });
       }
-      const grand = Number(this.workForm(estimateId).grandTotal.replace(/,/g, ""));
+      const grand = parseFixed(this.workForm(estimateId).grandTotal, MONEY_SCALE) ?? 0n;
       return {
         title,
         columns: [
@@ -453,7 +484,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           { label: "Sub Total Amount", figures: [null, money(estimateTotal), null, money(executedTotal), null, null] },
           { label: "Grand Total", figures: [null, money(grand), null, money(grand), null, null] },
         ],
-        amountInWords: `Rupees ${Math.floor(grand)} only`,
+        amountInWords: `Rupees ${rupees(grand)} only`,
         problems: [],
       };
     },
