@@ -535,7 +535,8 @@ impl Sitebook {
         quantities: Option<Vec<crate::domain::bill::ItemQuantity>>,
     ) -> Result<crate::documents::QueuedDocument> {
         let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
-        crate::documents::create_bill(&self.ctx, &scope, estimate_id, kind, quantities).await
+        let request = crate::documents::BillRequest::Kind(kind);
+        crate::documents::create_bill(&self.ctx, &scope, estimate_id, request, quantities).await
     }
 
     pub async fn bill_list(
@@ -584,8 +585,9 @@ impl Sitebook {
     ) -> Result<crate::documents::QueuedDocument> {
         let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
         let quantities = editor::entries_or_error("The bill", entries)?;
-        let kind = editor::next_bill_kind(&self.ctx, &scope, estimate_id, is_final).await?;
-        crate::documents::create_bill(&self.ctx, &scope, estimate_id, kind, Some(quantities)).await
+        let request = crate::documents::BillRequest::Next { is_final };
+        crate::documents::create_bill(&self.ctx, &scope, estimate_id, request, Some(quantities))
+            .await
     }
 
     /// What the work-slip editor starts with: the next phase, or why none can follow.

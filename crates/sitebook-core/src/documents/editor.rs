@@ -13,12 +13,10 @@ use ts_rs::TS;
 
 use super::input_csv::SupplementalLine;
 use super::{
-    bills, estimate_items, next_bill_inputs, next_workslip_input, stored_workslip_inputs,
-    BillInputs, ComputedBill,
+    bill_rows, document_base, estimate_sheet, items_of, next_bill_inputs, next_workslip_input,
+    stored_workslip_inputs, BillInputs, BillRequest, ComputedBill,
 };
-use crate::domain::bill::{
-    check_next_bill, BillInputError, BillKind, ItemQuantity, NthBillFigures, RowKind,
-};
+use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::EstimateItem;
 use crate::domain::money::parse_number_text;
 use crate::domain::workslip::{workslip, WorkslipInputError, WorkslipRow, MAX_PHASE};
@@ -286,22 +284,6 @@ pub fn entries_or_error(document: &str, entries: &[QuantityEntry]) -> Result<Vec
     )))
 }
 
-/// Bill 1 or an Nth bill, as the chain has it now.
-pub(crate) async fn next_bill_kind(
-    ctx: &Ctx,
-    scope: &OrgScope,
-    estimate_id: i64,
-    is_final: bool,
-) -> Result<BillKind> {
-    let is_first = bills(ctx, scope, estimate_id).await?.is_empty();
-    Ok(match (is_first, is_final) {
-        (true, false) => BillKind::FirstPart,
-        (true, true) => BillKind::FirstFinal,
-        (false, false) => BillKind::NthPart,
-        (false, true) => BillKind::NthFinal,
-    })
-}
-
 /// The editor's rows: each item with the previous document's figure (zero for an item it did
 /// not list) when there is a previous document, starting from that figure, else from the
 /// estimate's quantity.
@@ -330,9 +312,9 @@ fn editor_items(items: &[EstimateItem], previous: Option<&[ItemQuantity]>) -> Ve
 
 /// What the bill editor starts with.
 pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<BillDraft> {
-    let existing = bills(ctx, scope, estimate_id).await?;
-    let items = estimate_items(ctx, scope, estimate_id).await?;
-    let kind = next_bill_kind(ctx, scope, estimate_id, false).await?;
+    let base = document_base(ctx, scope, estimate_id).await?;
+    let existing = bill_rows(ctx, scope, estimate_id).await?;
+    let kind = BillRequest::Next { is_final: false }.kind(&existing);
     let chain: Vec<(u32, bool)> = existing
         .iter()
         .map(|b| (u32::try_from(b.number).unwrap_or(0), b.is_final))
@@ -345,14 +327,13 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         (None, Some(last)) => Some(super::till_date_of(ctx, last.id).await?),
         _ => None,
     };
-    let work = super::work(ctx, scope, estimate_id).await?;
-    let items = editor_items(&items, previous.as_deref());
+    let items = editor_items(&base.items, previous.as_deref());
     Ok(BillDraft {
         estimate_id,
         number,
         is_first: kind.is_first(),
         blocked,
-        tender_premium: work.tender_premium.map(|tp| tp.bill_label()),
+        tender_premium: base.work.tender_premium.map(|tp| tp.bill_label()),
         items,
     })
 }
@@ -382,10 +363,10 @@ pub async fn preview_bill(
     is_final: bool,
     entries: &[QuantityEntry],
 ) -> Result<DocumentPreview> {
-    let kind = next_bill_kind(ctx, scope, estimate_id, is_final).await?;
     let (quantities, problems) = parse_entries(entries);
+    let request = BillRequest::Next { is_final };
     let (number, inputs, _) =
-        next_bill_inputs(ctx, scope, estimate_id, kind, Some(quantities)).await?;
+        next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities)).await?;
     let title = format!("Bill {number}");
     if !problems.is_empty() {
         return Ok(DocumentPreview::refused(title, problems));
@@ -495,7 +476,7 @@ pub async fn workslip_draft(
     scope: &OrgScope,
     estimate_id: i64,
 ) -> Result<WorkslipDraft> {
-    let items = estimate_items(ctx, scope, estimate_id).await?;
+    let items = items_of(estimate_id, &estimate_sheet(ctx, scope, estimate_id).await?)?;
     let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let next = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
     let (phase, blocked) = if next > MAX_PHASE {

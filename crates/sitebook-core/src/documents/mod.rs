@@ -133,15 +133,49 @@ async fn estimate_sheet(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         .map_err(|e| Error::Internal(format!("estimate {estimate_id} is damaged: {e}")))
 }
 
-/// The estimate's items as the domain needs them. Items without a quantity or rate (error
-/// values in the workbook) cannot be billed, so they are refused by row.
-pub(crate) async fn estimate_items(
+/// Refuses, as "not found", an estimate that is missing or belongs to another org, without
+/// reading its sheet.
+async fn ensure_estimate(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<()> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM estimates WHERE id = ? AND org_id = ?")
+            .bind(estimate_id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(scope
+            .not_found(ctx, "estimate", estimate_id, "estimates")
+            .await),
+    }
+}
+
+/// What every document of an estimate starts from, read once: the parsed sheet, its items as
+/// the domain needs them, and the work data.
+pub(crate) struct DocumentBase {
+    pub sheet: EstimateSheet,
+    pub items: Vec<EstimateItem>,
+    pub work: WorkMetadata,
+}
+
+pub(crate) async fn document_base(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
-) -> Result<Vec<EstimateItem>> {
+) -> Result<DocumentBase> {
     let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
-    domain_items(&sheet).map_err(|unusable| {
+    let items = items_of(estimate_id, &sheet)?;
+    let work = match saved_work(ctx, scope, estimate_id).await? {
+        Some(work) => work,
+        None => work_from_estimate(&sheet),
+    };
+    Ok(DocumentBase { sheet, items, work })
+}
+
+/// The estimate's items as the domain needs them. Items without a quantity or rate (error
+/// values in the workbook) cannot be billed, so they are refused by row.
+pub(crate) fn items_of(estimate_id: i64, sheet: &EstimateSheet) -> Result<Vec<EstimateItem>> {
+    domain_items(sheet).map_err(|unusable| {
         Error::Validation(format!(
             "Estimate {estimate_id} has items without a quantity or rate ({}); fix them in the \
              workbook and upload it again.",
@@ -223,21 +257,31 @@ fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
 
 /// The work data of an estimate: as saved, or pre-filled from the workbook.
 pub async fn work(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<WorkMetadata> {
-    let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
+    match saved_work(ctx, scope, estimate_id).await? {
+        Some(work) => Ok(work),
+        None => Ok(work_from_estimate(
+            &estimate_sheet(ctx, scope, estimate_id).await?,
+        )),
+    }
+}
+
+/// The work data saved for an estimate of the scope's org, if any.
+async fn saved_work(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Option<WorkMetadata>> {
     let saved: Option<String> =
         sqlx::query_scalar("SELECT data_json FROM works WHERE estimate_id = ? AND org_id = ?")
             .bind(estimate_id)
             .bind(scope.org_id())
             .fetch_optional(&ctx.db)
             .await?;
-    match saved {
-        Some(json) => serde_json::from_str(&json).map_err(|e| {
-            Error::Internal(format!(
-                "work data of estimate {estimate_id} is damaged: {e}"
-            ))
-        }),
-        None => Ok(work_from_estimate(&sheet)),
-    }
+    saved
+        .map(|json| {
+            serde_json::from_str(&json).map_err(|e| {
+                Error::Internal(format!(
+                    "work data of estimate {estimate_id} is damaged: {e}"
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// Saves work data after checking it.
@@ -247,7 +291,7 @@ pub async fn save_work(
     estimate_id: i64,
     work: &WorkMetadata,
 ) -> Result<()> {
-    estimate_sheet(ctx, scope, estimate_id).await?;
+    ensure_estimate(ctx, scope, estimate_id).await?;
     work.validate()
         .map_err(|e| Error::Validation(format!("Work data of estimate {estimate_id}: {e}.")))?;
     let json = serde_json::to_string(work)
@@ -270,7 +314,12 @@ pub async fn save_work(
 
 /// The estimate's bills in order.
 pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
-    estimate_sheet(ctx, scope, estimate_id).await?;
+    ensure_estimate(ctx, scope, estimate_id).await?;
+    bill_rows(ctx, scope, estimate_id).await
+}
+
+/// The bills of an estimate already known to be the scope's.
+async fn bill_rows(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
     Ok(sqlx::query_as::<_, BillView>(
         "SELECT id, estimate_id, number, is_final, job_id, inputs_sha256, created_at FROM bills \
          WHERE estimate_id = ? AND org_id = ? ORDER BY number",
@@ -283,7 +332,7 @@ pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<
 
 /// The estimate's work slips in phase order.
 pub async fn workslips(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<WorkslipView>> {
-    estimate_sheet(ctx, scope, estimate_id).await?;
+    ensure_estimate(ctx, scope, estimate_id).await?;
     Ok(sqlx::query_as::<_, WorkslipView>(
         "SELECT id, estimate_id, phase, job_id, inputs_sha256, created_at FROM workslips \
          WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
@@ -323,6 +372,13 @@ pub(crate) enum ComputedBill {
 }
 
 impl BillInputs {
+    fn is_final(&self) -> bool {
+        match self {
+            BillInputs::First(input) => input.is_final,
+            BillInputs::Nth(input) => input.is_final,
+        }
+    }
+
     pub(crate) fn compute(
         &self,
     ) -> std::result::Result<ComputedBill, crate::domain::bill::BillInputErrors> {
@@ -333,18 +389,41 @@ impl BillInputs {
     }
 }
 
+/// Which bill is asked for: a named kind (the CLI, checked against the chain), or simply the
+/// next one, part or final (the editor, which follows the chain).
+#[derive(Debug, Clone, Copy)]
+pub enum BillRequest {
+    Kind(BillKind),
+    Next { is_final: bool },
+}
+
+impl BillRequest {
+    /// The kind this request means for a chain that already holds `existing` bills.
+    pub(crate) fn kind(self, existing: &[BillView]) -> BillKind {
+        match self {
+            BillRequest::Kind(kind) => kind,
+            BillRequest::Next { is_final } => match (existing.is_empty(), is_final) {
+                (true, false) => BillKind::FirstPart,
+                (true, true) => BillKind::FirstFinal,
+                (false, false) => BillKind::NthPart,
+                (false, true) => BillKind::NthFinal,
+            },
+        }
+    }
+}
+
 /// The chain position and inputs of the next bill. `quantities` of `None` means the default:
 /// the estimate's quantities for a first bill, the previous till-date figures for an Nth bill.
 pub(crate) async fn next_bill_inputs(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
-    kind: BillKind,
+    request: BillRequest,
     quantities: Option<Vec<ItemQuantity>>,
 ) -> Result<(u32, BillInputs, WorkMetadata)> {
-    let items = estimate_items(ctx, scope, estimate_id).await?;
-    let work = work(ctx, scope, estimate_id).await?;
-    let existing = bills(ctx, scope, estimate_id).await?;
+    let DocumentBase { items, work, .. } = document_base(ctx, scope, estimate_id).await?;
+    let existing = bill_rows(ctx, scope, estimate_id).await?;
+    let kind = request.kind(&existing);
     let chain: Vec<(u32, bool)> = existing
         .iter()
         .map(|b| (u32::try_from(b.number).unwrap_or(0), b.is_final))
@@ -386,11 +465,12 @@ pub async fn create_bill(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
-    kind: BillKind,
+    request: BillRequest,
     quantities: Option<Vec<ItemQuantity>>,
 ) -> Result<QueuedDocument> {
     let (number, inputs, work) =
-        next_bill_inputs(ctx, scope, estimate_id, kind, quantities).await?;
+        next_bill_inputs(ctx, scope, estimate_id, request, quantities).await?;
+    let is_final = inputs.is_final();
     let computed = inputs
         .compute()
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
@@ -430,7 +510,7 @@ pub async fn create_bill(
     .bind(scope.org_id())
     .bind(estimate_id)
     .bind(number)
-    .bind(kind.is_final())
+    .bind(is_final)
     .bind(&json)
     .bind(&hash)
     .bind(ctx.now_text())
@@ -522,9 +602,7 @@ pub(crate) async fn next_workslip_input(
     executed: Vec<ItemQuantity>,
     supplemental: Vec<SupplementalLine>,
 ) -> Result<(WorkslipInput, WorkMetadata)> {
-    let items = estimate_items(ctx, scope, estimate_id).await?;
-    let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
-    let work = work(ctx, scope, estimate_id).await?;
+    let DocumentBase { sheet, items, work } = document_base(ctx, scope, estimate_id).await?;
     let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let phase = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
     if phase > MAX_PHASE {
@@ -631,9 +709,7 @@ pub async fn request_abstract(
     scope: &OrgScope,
     estimate_id: i64,
 ) -> Result<QueuedDocument> {
-    let items = estimate_items(ctx, scope, estimate_id).await?;
-    let sheet = estimate_sheet(ctx, scope, estimate_id).await?;
-    let work = work(ctx, scope, estimate_id).await?;
+    let DocumentBase { sheet, items, work } = document_base(ctx, scope, estimate_id).await?;
     let footer = EstimateFooterInput {
         items_total: Decimal::ZERO,
         deduct_old_material: sheet.footer.deduct_old_material,
