@@ -50,7 +50,7 @@ export function QuantityEditor({
     let current = true;
     const load =
       kind === "bill"
-        ? backend.billDraft(estimateId).then((d) => ({ ...d }))
+        ? backend.billDraft(estimateId)
         : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null }));
     load.then(
       (d) => current && setDraft(d),

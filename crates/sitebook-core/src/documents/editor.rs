@@ -14,7 +14,7 @@ use ts_rs::TS;
 use super::input_csv::SupplementalLine;
 use super::{
     bill_rows, document_base, estimate_sheet, items_of, next_bill_inputs, next_workslip_input,
-    stored_workslip_inputs, BillInputs, BillRequest, ComputedBill,
+    stored_workslip_inputs, BillRequest, ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::EstimateItem;
@@ -378,10 +378,6 @@ pub async fn preview_bill(
             return Ok(DocumentPreview::refused(title, problems));
         }
     };
-    debug_assert!(matches!(
-        (&inputs, &computed),
-        (BillInputs::First(_), ComputedBill::First(_)) | (BillInputs::Nth(_), ComputedBill::Nth(_))
-    ));
     Ok(match computed {
         ComputedBill::First(bill) => DocumentPreview {
             title: bill.title,
