@@ -7,8 +7,8 @@
 //! memory. Every warning names its cell as `Sheet!H12`.
 
 use super::error::ParseError;
-use super::grid::{column_letters, qualified_ref, CellValue, SheetGrid};
-use super::labels::{self, FooterKind, MetadataField, PremiumKind};
+use super::grid::{column_letters, qualified_ref, CellValue, RowCells, SheetGrid};
+use super::labels::{self, FooterKind, MetadataField, PremiumKind, WordSplitter};
 use super::model::{
     money_text, plain_text, ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer,
     FooterRow, Heading, ItemFlag, LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning,
@@ -122,12 +122,13 @@ pub fn parse_grids(file: &str, sheets: &[SheetGrid]) -> Result<ParsedWorkbook, P
 /// a serial caption with a quantity caption and a description caption to
 /// its right.
 pub fn find_header(sheet: &SheetGrid) -> Option<HeaderRow> {
-    for row in sheet.rows() {
+    for cells in sheet.rows_from(0) {
+        let row = cells.row();
         if row >= HEADER_SEARCH_ROWS {
             break;
         }
-        let texts: Vec<(u32, &str)> = sheet
-            .row_cells(row)
+        let texts: Vec<(u32, &str)> = cells
+            .iter()
             .filter_map(|(col, v)| v.text().map(|t| (col, t)))
             .collect();
         let Some(&(serial, _)) = texts.iter().find(|(_, t)| labels::is_serial_header(t)) else {
@@ -261,6 +262,22 @@ fn read_num(value: &CellValue) -> Num {
     }
 }
 
+/// A `1 2 3 4 …` row numbering the columns under the header.
+fn is_column_numbering_row(cells: RowCells<'_>) -> bool {
+    let mut expected = Decimal::ONE;
+    let mut count = 0;
+    for (_, value) in cells.iter() {
+        match value {
+            CellValue::Number(d) if *d == expected => {
+                expected += Decimal::ONE;
+                count += 1;
+            }
+            _ => return false,
+        }
+    }
+    count >= 4
+}
+
 /// Text for labels and units: text trimmed, numbers in plain form.
 fn display_text(value: &CellValue) -> Option<String> {
     match value {
@@ -292,6 +309,7 @@ struct SheetParser<'a> {
     header: HeaderRow,
     cols: Columns,
     warnings: Vec<Warning>,
+    words: WordSplitter,
 }
 
 impl<'a> SheetParser<'a> {
@@ -301,6 +319,7 @@ impl<'a> SheetParser<'a> {
             header,
             cols: detect_columns(sheet, header),
             warnings: Vec::new(),
+            words: WordSplitter::default(),
         }
     }
 
@@ -335,18 +354,19 @@ impl<'a> SheetParser<'a> {
         let mut footer_rows = Vec::new();
         let mut in_footer = false;
         let first = self.first_body_row();
-        for row in self.sheet.rows().into_iter().filter(|&r| r >= first) {
-            let label = self.footer_label(row);
-            if let Some((label_col, text)) = label {
-                let kind = labels::footer_kind(&text);
+        for cells in self.sheet.rows_from(first) {
+            let row = cells.row();
+            let description = self.description_at(cells);
+            if let Some((label_col, text)) = self.footer_label(cells, description) {
+                let kind = labels::footer_kind_with(text, &mut self.words);
                 let closes_items = kind.as_ref().is_some_and(FooterKind::ends_items);
                 if in_footer || closes_items {
                     in_footer = true;
                     let is_grand_total = kind == Some(FooterKind::GrandTotal);
-                    let (value_col, value) = self.footer_value(row, label_col);
+                    let (value_col, value) = self.footer_value(cells, label_col);
                     footer_rows.push(RawFooterRow {
                         row,
-                        label: text,
+                        label: text.to_string(),
                         kind,
                         value_col,
                         value,
@@ -370,16 +390,15 @@ impl<'a> SheetParser<'a> {
             let sl_no = if serial_merged_into_description {
                 None
             } else {
-                display_text(self.sheet.get(row, self.cols.serial))
+                display_text(cells.get(self.cols.serial))
             };
-            let description = self.description_at(row);
-            let excess_label = [sl_no.as_deref(), description.as_ref().map(|d| d.0.as_str())]
+            let excess_label = [sl_no.as_deref(), description.map(|d| d.0)]
                 .into_iter()
                 .flatten()
                 .find(|t| labels::is_excess_label(t))
                 .map(str::to_string);
             if let Some(label) = excess_label {
-                let figures = self.read_figures(row);
+                let figures = self.read_figures(cells);
                 excess_rows.push(ExcessRow {
                     row: row + 1,
                     label,
@@ -391,33 +410,30 @@ impl<'a> SheetParser<'a> {
                 continue;
             }
 
-            let has_rate = self
-                .cols
-                .rate
-                .is_some_and(|c| !self.sheet.get(row, c).is_blank());
+            let has_rate = self.cols.rate.is_some_and(|c| !cells.get(c).is_blank());
             match description {
                 Some((text, wide_merge)) if wide_merge || !has_rate => {
                     if !wide_merge {
-                        self.warn_numbers_on_heading(row);
+                        self.warn_numbers_on_heading(cells);
                     }
                     headings.push(Heading {
                         row: row + 1,
                         sl_no,
-                        text,
+                        text: text.to_string(),
                     });
                 }
-                Some((text, _)) => items.push(self.item(row, sl_no, text)),
+                Some((text, _)) => items.push(self.item(cells, sl_no, text.to_string())),
                 None if has_rate => {
                     self.warn(
                         row,
                         self.cols.description,
                         "this item has a rate but no description",
                     );
-                    items.push(self.item(row, sl_no, String::new()));
+                    items.push(self.item(cells, sl_no, String::new()));
                 }
                 None => {
                     if let Some(col) = self.cols.amount {
-                        if !self.sheet.get(row, col).is_blank() {
+                        if !cells.get(col).is_blank() {
                             self.warn(
                                 row,
                                 col,
@@ -460,73 +476,62 @@ impl<'a> SheetParser<'a> {
             .map(|m| m.last_row)
             .fold(header.row, u32::max);
         let next = last_header_row + 1;
-        match self.sheet.rows().into_iter().find(|&r| r >= next) {
-            Some(r) if self.is_column_numbering_row(r) => r + 1,
+        match self.sheet.rows_from(next).next() {
+            Some(cells) if is_column_numbering_row(cells) => cells.row() + 1,
             _ => next,
         }
-    }
-
-    fn is_column_numbering_row(&self, row: u32) -> bool {
-        let mut expected = Decimal::ONE;
-        let mut count = 0;
-        for (_, value) in self.sheet.row_cells(row) {
-            match value {
-                CellValue::Number(d) if *d == expected => {
-                    expected += Decimal::ONE;
-                    count += 1;
-                }
-                _ => return false,
-            }
-        }
-        count >= 4
     }
 
     /// The description text of a row and whether it sits in a merge wider
     /// than one column (a heading). A merge started on an earlier row does
     /// not count: its text belongs to that row.
-    fn description_at(&self, row: u32) -> Option<(String, bool)> {
-        let col = self.cols.description;
+    fn description_at(&self, cells: RowCells<'a>) -> Option<(&'a str, bool)> {
+        let (row, col) = (cells.row(), self.cols.description);
         let merge = self.sheet.merge_at(row, col).filter(|m| m.first_row == row);
         let wide = merge.is_some_and(|m| m.is_wide());
-        if let Some(text) = self.sheet.get(row, col).text() {
-            return Some((text.to_string(), wide));
+        if let Some(text) = cells.get(col).text() {
+            return Some((text, wide));
         }
         let m = merge?;
         self.sheet
             .get(m.first_row, m.first_col)
             .text()
-            .map(|t| (t.to_string(), wide))
+            .map(|t| (t, wide))
     }
 
-    /// The text that could be a footer label: the description, or the
-    /// first text left of the amount column (labels merged across A:G sit
-    /// in A).
-    fn footer_label(&self, row: u32) -> Option<(u32, String)> {
-        if let Some((text, _)) = self.description_at(row) {
+    /// The text that could be a footer label: the row's description (from
+    /// [`Self::description_at`]), or the first text left of the amount
+    /// column (labels merged across A:G sit in A).
+    fn footer_label(
+        &self,
+        cells: RowCells<'a>,
+        description: Option<(&'a str, bool)>,
+    ) -> Option<(u32, &'a str)> {
+        if let Some((text, _)) = description {
             return Some((self.cols.description, text));
         }
         let limit = self.cols.amount.unwrap_or(u32::MAX);
         let numeric = [Some(self.cols.quantity), self.cols.rate, self.cols.amount];
-        self.sheet
-            .row_cells(row)
+        cells
+            .iter()
             .filter(|(c, _)| *c < limit && !numeric.contains(&Some(*c)))
             .find_map(|(c, v)| {
                 v.text()
                     .filter(|t| parse_number_text(t).is_none())
-                    .map(|t| (c, t.to_string()))
+                    .map(|t| (c, t))
             })
     }
 
     /// A footer row's value: the amount column, else the rightmost figure
     /// to the right of the label.
-    fn footer_value(&self, row: u32, label_col: u32) -> (u32, Num) {
+    fn footer_value(&self, cells: RowCells<'a>, label_col: u32) -> (u32, Num) {
         if let Some(col) = self.cols.amount {
-            let value = read_num(self.sheet.get(row, col));
+            let value = read_num(cells.get(col));
             if value != Num::Blank {
                 return (col, value);
             }
         }
-        let fallback = self.sheet.row_cells(row).rev().find(|(c, v)| {
+        let fallback = cells.iter().rev().find(|(c, v)| {
             *c > label_col
                 && match v {
                     CellValue::Text(t) => parse_number_text(t).is_some(),
@@ -539,12 +544,12 @@ impl<'a> SheetParser<'a> {
         }
     }
 
-    fn warn_numbers_on_heading(&mut self, row: u32) {
-        let cells = [Some(self.cols.quantity), self.cols.amount];
-        for col in cells.into_iter().flatten() {
-            if !self.sheet.get(row, col).is_blank() {
+    fn warn_numbers_on_heading(&mut self, cells: RowCells<'a>) {
+        let candidates = [Some(self.cols.quantity), self.cols.amount];
+        for col in candidates.into_iter().flatten() {
+            if !cells.get(col).is_blank() {
                 self.warn(
-                    row,
+                    cells.row(),
                     col,
                     "this row has a figure but no rate, so it was read as a heading; add the rate if it is an item",
                 );
@@ -553,20 +558,25 @@ impl<'a> SheetParser<'a> {
         }
     }
 
-    fn text_in(&self, row: u32, col: Option<u32>) -> Option<String> {
-        col.and_then(|c| display_text(self.sheet.get(row, c)))
+    fn text_in(&self, cells: RowCells<'a>, col: Option<u32>) -> Option<String> {
+        col.and_then(|c| display_text(cells.get(c)))
     }
 
-    fn item(&mut self, row: u32, sl_no: Option<String>, description: String) -> EstimateItem {
-        let figures = self.read_figures(row);
+    fn item(
+        &mut self,
+        cells: RowCells<'a>,
+        sl_no: Option<String>,
+        description: String,
+    ) -> EstimateItem {
+        let figures = self.read_figures(cells);
         EstimateItem {
-            row: row + 1,
+            row: cells.row() + 1,
             sl_no,
             description,
             quantity: figures.quantity,
-            unit: self.text_in(row, self.cols.unit),
+            unit: self.text_in(cells, self.cols.unit),
             rate: figures.rate,
-            per_unit: self.text_in(row, self.cols.per_unit),
+            per_unit: self.text_in(cells, self.cols.per_unit),
             amount: figures.amount,
             flags: figures.flags,
         }
@@ -574,10 +584,11 @@ impl<'a> SheetParser<'a> {
 
     /// Reads quantity, rate and amount, recomputing a missing amount and
     /// checking a stated one against ROUND2(qty × rate).
-    fn read_figures(&mut self, row: u32) -> RowFigures {
+    fn read_figures(&mut self, cells: RowCells<'a>) -> RowFigures {
+        let row = cells.row();
         let mut flags = Vec::new();
-        let quantity = self.read_operand(row, Some(self.cols.quantity), "quantity", &mut flags);
-        let rate = self.read_operand(row, self.cols.rate, "rate", &mut flags);
+        let quantity = self.read_operand(cells, Some(self.cols.quantity), "quantity", &mut flags);
+        let rate = self.read_operand(cells, self.cols.rate, "rate", &mut flags);
         let expected = quantity
             .zip(rate)
             .and_then(|(q, r)| q.checked_mul(r))
@@ -600,7 +611,7 @@ impl<'a> SheetParser<'a> {
                 expected
             }
             Some(col) => {
-                match read_num(self.sheet.get(row, col)) {
+                match read_num(cells.get(col)) {
                     Num::Value(stated) => {
                         if let Some(e) = expected {
                             if (stated - e).abs() > TOLERANCE {
@@ -673,13 +684,13 @@ impl<'a> SheetParser<'a> {
     /// Reads a quantity or rate cell, warning about anything but a number.
     fn read_operand(
         &mut self,
-        row: u32,
+        cells: RowCells<'a>,
         col: Option<u32>,
         what: &str,
         flags: &mut Vec<ItemFlag>,
     ) -> Option<Decimal> {
-        let col = col?;
-        match read_num(self.sheet.get(row, col)) {
+        let (row, col) = (cells.row(), col?);
+        match read_num(cells.get(col)) {
             Num::Value(d) => Some(d),
             Num::Blank => {
                 self.warn(row, col, format!("{what} is blank"));
@@ -716,13 +727,13 @@ impl<'a> SheetParser<'a> {
     /// Reads the `label : value` lines above the header.
     fn parse_metadata(&mut self) -> Metadata {
         let mut meta = Metadata::default();
-        for row in self.sheet.rows() {
+        for row_cells in self.sheet.rows_from(0) {
+            let row = row_cells.row();
             if row >= self.header.row {
                 break;
             }
-            let cells: Vec<(u32, String)> = self
-                .sheet
-                .row_cells(row)
+            let cells: Vec<(u32, String)> = row_cells
+                .iter()
                 .filter_map(|(c, v)| display_text(v).map(|t| (c, t)))
                 .collect();
             if cells.is_empty() {

@@ -130,21 +130,23 @@ pub fn xlsx_merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<MergedReg
 /// and reads its `<mergeCell ref="…">` children.
 fn merge_cells_in(mut xml: impl Read) -> io::Result<Vec<MergedRegion>> {
     const NEEDLE: &[u8] = b"mergeCells";
+    const CHUNK: usize = 64 * 1024;
     // Enough overlap between chunks for the needle and a short prefix.
     const OVERLAP: usize = 64;
-    let mut chunk = vec![0u8; 64 * 1024];
-    let mut window: Vec<u8> = Vec::with_capacity(chunk.len() + OVERLAP);
+    // The worksheet XML is megabytes of cells before this element; a
+    // vectorised search keeps the scan a small part of inflating it.
+    let finder = memchr::memmem::Finder::new(NEEDLE);
+    let mut window: Vec<u8> = Vec::with_capacity(CHUNK + OVERLAP);
     loop {
-        let n = xml.read(&mut chunk)?;
+        let kept = window.len();
+        window.resize(kept + CHUNK, 0);
+        let n = xml.read(&mut window[kept..])?;
+        window.truncate(kept + n);
         if n == 0 {
             return Ok(Vec::new());
         }
-        window.extend_from_slice(&chunk[..n]);
         let mut from = 0;
-        while let Some(found) = window[from..]
-            .windows(NEEDLE.len())
-            .position(|w| w == NEEDLE)
-        {
+        while let Some(found) = finder.find(&window[from..]) {
             let at = from + found;
             if let Some(tag_start) = tag_start_before(&window, at) {
                 let rest = Cursor::new(window[tag_start..].to_vec()).chain(xml);

@@ -6,7 +6,7 @@
 //! something (a stray cell at XFD1048576 costs one entry, not a dense grid).
 
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Merges up to this many cells are looked up through a per-cell index;
 /// estimate merges are a few cells (B:C, A:H, a description over 3 rows).
@@ -94,20 +94,53 @@ impl MergedRegion {
     }
 }
 
+/// One cell as stored: 0-based row and column, and the value.
+type Entry = (u32, u32, CellValue);
+
 /// One sheet: its name, the non-empty cells and the merged regions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SheetGrid {
     name: String,
-    // Rows in order, each holding its cells sorted by column: the parser
-    // reads a handful of cells per row, so a row lookup plus a search
-    // among a few cells beats a lookup among every cell of the sheet.
-    rows: BTreeMap<u32, Vec<(u32, CellValue)>>,
-    cell_count: usize,
+    // Every cell in one vector, sorted by row then column, with the index
+    // where each row starts: readers deliver cells in that order, so
+    // storing a cell is an append, and the parser walks whole rows as
+    // slices instead of looking each cell up.
+    cells: Vec<Entry>,
+    row_starts: Vec<(u32, usize)>,
     merges: Vec<MergedRegion>,
     // The parser asks "which merge covers this cell?" for every row, so
     // small merges are indexed by cell and only the few large ones scanned.
     merge_by_cell: HashMap<(u32, u32), usize>,
     large_merges: Vec<usize>,
+}
+
+/// The cells of one row of a [`SheetGrid`].
+#[derive(Debug, Clone, Copy)]
+pub struct RowCells<'a> {
+    row: u32,
+    cells: &'a [Entry],
+}
+
+impl<'a> RowCells<'a> {
+    /// The row's 0-based index.
+    pub fn row(&self) -> u32 {
+        self.row
+    }
+
+    /// The value in a column of this row (`Empty` when nothing is stored).
+    pub fn get(&self, col: u32) -> &'a CellValue {
+        const EMPTY: CellValue = CellValue::Empty;
+        let cells = self.cells;
+        match cells.binary_search_by_key(&col, |&(_, c, _)| c) {
+            Ok(i) => &cells[i].2,
+            Err(_) => &EMPTY,
+        }
+    }
+
+    /// The row's cells, left to right, as `(col, value)`.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (u32, &'a CellValue)> + 'a {
+        self.cells.iter().map(|(_, col, value)| (*col, value))
+    }
 }
 
 impl SheetGrid {
@@ -119,43 +152,139 @@ impl SheetGrid {
         }
     }
 
+    /// A sheet holding the given `(row, col, value)` cells, as if each were
+    /// [`set`](Self::set) in turn: a later cell replaces an earlier one at
+    /// the same position, and `Empty` removes it. Cells already in row-major
+    /// order are taken as they are; others are sorted, so building costs
+    /// O(n log n) whatever order a (possibly hostile) file lists them in.
+    pub fn from_cells(name: impl Into<String>, cells: Vec<(u32, u32, CellValue)>) -> Self {
+        let mut grid = Self::new(name);
+        grid.replace_cells(cells);
+        grid
+    }
+
+    /// Adds cells as [`from_cells`](Self::from_cells) does, after the ones
+    /// already stored.
+    pub fn extend_cells(&mut self, cells: Vec<(u32, u32, CellValue)>) {
+        if cells.is_empty() {
+            return;
+        }
+        let mut all = std::mem::take(&mut self.cells);
+        all.extend(cells);
+        self.replace_cells(all);
+    }
+
+    fn replace_cells(&mut self, mut cells: Vec<Entry>) {
+        let in_order = cells
+            .windows(2)
+            .all(|pair| (pair[0].0, pair[0].1) < (pair[1].0, pair[1].1));
+        if !in_order {
+            // Stable, so that among cells at one position the last given
+            // is the last of its run, and wins.
+            cells.sort_by_key(|&(row, col, _)| (row, col));
+            cells.dedup_by(|later, kept| {
+                let same = (later.0, later.1) == (kept.0, kept.1);
+                if same {
+                    std::mem::swap(&mut later.2, &mut kept.2);
+                }
+                same
+            });
+        }
+        if cells.iter().any(|(_, _, value)| *value == CellValue::Empty) {
+            cells.retain(|(_, _, value)| *value != CellValue::Empty);
+        }
+        self.row_starts.clear();
+        for (i, &(row, _, _)) in cells.iter().enumerate() {
+            if self.row_starts.last().is_none_or(|&(last, _)| last != row) {
+                self.row_starts.push((row, i));
+            }
+        }
+        self.cells = cells;
+    }
+
     /// The sheet's name as shown on its tab.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// Index into `row_starts` of a row, or where it would go.
+    fn find_row(&self, row: u32) -> Result<usize, usize> {
+        self.row_starts.binary_search_by_key(&row, |&(r, _)| r)
+    }
+
+    /// The range of `cells` holding row number `row_starts[index]`.
+    fn row_span(&self, index: usize) -> std::ops::Range<usize> {
+        let start = self.row_starts[index].1;
+        let end = self
+            .row_starts
+            .get(index + 1)
+            .map_or(self.cells.len(), |&(_, s)| s);
+        start..end
+    }
+
+    /// Shifts the start of every row after `index` by one cell.
+    fn shift_rows_after(&mut self, index: usize, grow: bool) {
+        for (_, start) in &mut self.row_starts[index + 1..] {
+            if grow {
+                *start += 1;
+            } else {
+                *start -= 1;
+            }
+        }
+    }
+
     /// Stores a value at a 0-based position; storing `Empty` removes the cell.
+    ///
+    /// Appending in row-major order (what readers do) is O(1); storing out
+    /// of order moves the cells after the position, so build large grids
+    /// from arbitrary orders with [`from_cells`](Self::from_cells).
     pub fn set(&mut self, row: u32, col: u32, value: CellValue) {
-        if value == CellValue::Empty {
-            if let Some(cells) = self.rows.get_mut(&row) {
-                if let Ok(i) = cells.binary_search_by_key(&col, |&(c, _)| c) {
-                    cells.remove(i);
-                    self.cell_count -= 1;
-                    if cells.is_empty() {
-                        self.rows.remove(&row);
+        let appends = self
+            .cells
+            .last()
+            .is_none_or(|&(r, c, _)| (r, c) < (row, col));
+        if appends {
+            if value == CellValue::Empty {
+                return;
+            }
+            if self.row_starts.last().is_none_or(|&(r, _)| r != row) {
+                self.row_starts.push((row, self.cells.len()));
+            }
+            self.cells.push((row, col, value));
+            return;
+        }
+        match self.find_row(row) {
+            Ok(index) => {
+                let span = self.row_span(index);
+                let found = self.cells[span.clone()].binary_search_by_key(&col, |&(_, c, _)| c);
+                match (found, value) {
+                    (Ok(i), CellValue::Empty) => {
+                        self.cells.remove(span.start + i);
+                        self.shift_rows_after(index, false);
+                        if span.len() == 1 {
+                            self.row_starts.remove(index);
+                        }
+                    }
+                    (Ok(i), value) => self.cells[span.start + i].2 = value,
+                    (Err(_), CellValue::Empty) => {}
+                    (Err(i), value) => {
+                        self.cells.insert(span.start + i, (row, col, value));
+                        self.shift_rows_after(index, true);
                     }
                 }
             }
-            return;
-        }
-        let cells = self.rows.entry(row).or_default();
-        // Readers deliver cells left to right, so appending is the norm.
-        match cells.last() {
-            Some(&(last, _)) if last < col => {
-                cells.push((col, value));
-                self.cell_count += 1;
-            }
-            None => {
-                cells.push((col, value));
-                self.cell_count += 1;
-            }
-            _ => match cells.binary_search_by_key(&col, |&(c, _)| c) {
-                Ok(i) => cells[i].1 = value,
-                Err(i) => {
-                    cells.insert(i, (col, value));
-                    self.cell_count += 1;
+            Err(index) => {
+                if value == CellValue::Empty {
+                    return;
                 }
-            },
+                let at = self
+                    .row_starts
+                    .get(index)
+                    .map_or(self.cells.len(), |&(_, s)| s);
+                self.cells.insert(at, (row, col, value));
+                self.row_starts.insert(index, (row, at));
+                self.shift_rows_after(index, true);
+            }
         }
     }
 
@@ -172,16 +301,25 @@ impl SheetGrid {
 
     /// The value at a 0-based position (`Empty` when nothing is stored).
     pub fn get(&self, row: u32, col: u32) -> &CellValue {
-        const EMPTY: CellValue = CellValue::Empty;
-        self.rows
-            .get(&row)
-            .and_then(|cells| {
-                cells
-                    .binary_search_by_key(&col, |&(c, _)| c)
-                    .ok()
-                    .map(|i| &cells[i].1)
-            })
-            .unwrap_or(&EMPTY)
+        self.row(row).get(col)
+    }
+
+    /// One row's cells (none when the row holds nothing).
+    pub fn row(&self, row: u32) -> RowCells<'_> {
+        let cells = match self.find_row(row) {
+            Ok(index) => &self.cells[self.row_span(index)],
+            Err(_) => &[],
+        };
+        RowCells { row, cells }
+    }
+
+    /// The rows that hold at least one cell, in order, from `first` on.
+    pub fn rows_from(&self, first: u32) -> impl Iterator<Item = RowCells<'_>> {
+        let skip = self.find_row(first).unwrap_or_else(|i| i);
+        (skip..self.row_starts.len()).map(move |index| RowCells {
+            row: self.row_starts[index].0,
+            cells: &self.cells[self.row_span(index)],
+        })
     }
 
     /// Records a merged region. Beyond what any estimate needs (a million
@@ -233,22 +371,17 @@ impl SheetGrid {
 
     /// Number of non-empty cells stored.
     pub fn cell_count(&self) -> usize {
-        self.cell_count
+        self.cells.len()
     }
 
     /// The distinct rows that hold at least one cell, in order.
     pub fn rows(&self) -> Vec<u32> {
-        self.rows.keys().copied().collect()
+        self.row_starts.iter().map(|&(row, _)| row).collect()
     }
 
     /// The cells of one row, left to right, as `(col, value)`.
     pub fn row_cells(&self, row: u32) -> impl DoubleEndedIterator<Item = (u32, &CellValue)> {
-        self.rows
-            .get(&row)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|(col, value)| (*col, value))
+        self.row(row).iter()
     }
 }
 
@@ -347,6 +480,32 @@ mod tests {
         g.set_a1("A2", CellValue::Empty);
         assert_eq!(g.cell_count(), 1);
         assert_eq!(g.rows(), vec![1_048_575]);
+    }
+
+    #[test]
+    fn cells_in_bulk_read_as_if_set_one_by_one() {
+        // Out of order, repeated (the later wins) and emptied positions.
+        let cells = vec![
+            (5, 2, CellValue::Text("late row".into())),
+            (0, 3, CellValue::Text("first".into())),
+            (0, 1, CellValue::Bool(true)),
+            (5, 2, CellValue::Text("replaced".into())),
+            (2, 0, CellValue::Text("gone".into())),
+            (2, 0, CellValue::Empty),
+            (0, 0, CellValue::Text("left".into())),
+        ];
+        let mut one_by_one = SheetGrid::new("S");
+        for (row, col, value) in cells.clone() {
+            one_by_one.set(row, col, value);
+        }
+        assert_eq!(SheetGrid::from_cells("S", cells.clone()), one_by_one);
+        assert_eq!(one_by_one.rows(), vec![0, 5]);
+        assert_eq!(one_by_one.get(5, 2), &CellValue::Text("replaced".into()));
+
+        let (first, rest) = cells.split_at(3);
+        let mut in_two = SheetGrid::from_cells("S", first.to_vec());
+        in_two.extend_cells(rest.to_vec());
+        assert_eq!(in_two, one_by_one);
     }
 
     #[test]

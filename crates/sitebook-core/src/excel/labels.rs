@@ -13,104 +13,194 @@ use rust_decimal::Decimal;
 /// (`T.P` → `tp`, `Sl.No` → `slno`, `E.C.V.` → `ecv`) while decimal points
 /// stay (`0.1`); every other symbol separates words.
 pub fn words(text: &str) -> Vec<String> {
-    let mut cleaned = String::with_capacity(text.len());
-    let mut previous: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
-            cleaned.extend(c.to_lowercase());
-        } else if c == '.' {
-            let between_digits = previous.is_some_and(|p| p.is_ascii_digit())
-                && chars.peek().is_some_and(|n| n.is_ascii_digit());
-            if between_digits {
-                cleaned.push('.');
-            }
+    WordSplitter::default()
+        .split(text)
+        .iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Splits captions into [`words`], reusing its buffers from one caption to
+/// the next: the parser matches the label of every row of a sheet, and a
+/// `String` per word was most of the cost of a long item description.
+#[derive(Debug, Default)]
+pub struct WordSplitter {
+    cleaned: String,
+    spans: Vec<(usize, usize)>,
+}
+
+impl WordSplitter {
+    /// The words of `text`, borrowed from the splitter's buffers.
+    pub fn split(&mut self, text: &str) -> Words<'_> {
+        self.cleaned.clear();
+        self.spans.clear();
+        if text.is_ascii() {
+            self.split_ascii(text.as_bytes());
         } else {
-            cleaned.push(' ');
+            self.split_unicode(text);
         }
-        previous = Some(c);
+        Words {
+            cleaned: &self.cleaned,
+            spans: &self.spans,
+        }
     }
-    cleaned.split_whitespace().map(str::to_string).collect()
+
+    /// The common case, byte by byte, finding the words as it goes.
+    fn split_ascii(&mut self, bytes: &[u8]) {
+        let mut word_start = None;
+        for (i, &b) in bytes.iter().enumerate() {
+            let kept = if b.is_ascii_alphanumeric() {
+                b.to_ascii_lowercase()
+            } else if b == b'.' {
+                let between_digits = i > 0
+                    && bytes[i - 1].is_ascii_digit()
+                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+                if !between_digits {
+                    continue;
+                }
+                b'.'
+            } else {
+                if let Some(start) = word_start.take() {
+                    self.spans.push((start, self.cleaned.len()));
+                }
+                self.cleaned.push(' ');
+                continue;
+            };
+            word_start.get_or_insert(self.cleaned.len());
+            self.cleaned.push(char::from(kept));
+        }
+        if let Some(start) = word_start {
+            self.spans.push((start, self.cleaned.len()));
+        }
+    }
+
+    fn split_unicode(&mut self, text: &str) {
+        let cleaned = &mut self.cleaned;
+        let mut previous: Option<char> = None;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_alphanumeric() {
+                cleaned.extend(c.to_lowercase());
+            } else if c == '.' {
+                let between_digits = previous.is_some_and(|p| p.is_ascii_digit())
+                    && chars.peek().is_some_and(|n| n.is_ascii_digit());
+                if between_digits {
+                    cleaned.push('.');
+                }
+            } else {
+                cleaned.push(' ');
+            }
+            previous = Some(c);
+        }
+        let base = cleaned.as_ptr() as usize;
+        self.spans.extend(cleaned.split_whitespace().map(|w| {
+            let start = w.as_ptr() as usize - base;
+            (start, start + w.len())
+        }));
+    }
 }
 
-/// Fragments at least one of which every footer label contains once
-/// lowercased and stripped of dots. Checking them first keeps the parser
-/// fast on long item descriptions, which are nearly all of the rows.
-const FOOTER_FRAGMENTS: [&str; 13] = [
-    "ecv",
-    "contract",
-    "total",
-    "material",
-    "tp",
-    "tender",
-    "lc",
-    "cess",
-    "qc",
-    "quality",
-    "nac",
-    "gst",
-    "provision",
-];
-
-fn may_be_footer(text: &str) -> bool {
-    let folded: String = text
-        .chars()
-        .filter(|&c| c != '.')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    FOOTER_FRAGMENTS.iter().any(|f| folded.contains(f))
+/// The words of one caption, as split by a [`WordSplitter`].
+#[derive(Debug, Clone, Copy)]
+pub struct Words<'a> {
+    cleaned: &'a str,
+    spans: &'a [(usize, usize)],
 }
 
-fn has(words: &[String], wanted: &[&str]) -> bool {
-    words.iter().any(|w| wanted.contains(&w.as_str()))
+impl<'a> Words<'a> {
+    /// How many words there are.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The `i`th word, if there are that many.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let cleaned = self.cleaned;
+        self.spans.get(i).map(|&(start, end)| &cleaned[start..end])
+    }
+
+    /// The words in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let cleaned = self.cleaned;
+        self.spans
+            .iter()
+            .map(move |&(start, end)| &cleaned[start..end])
+    }
+
+    /// The words as bytes, for comparing without character-boundary checks.
+    fn bytes(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let cleaned = self.cleaned.as_bytes();
+        self.spans
+            .iter()
+            .map(move |&(start, end)| &cleaned[start..end])
+    }
+
+    fn has(&self, wanted: &[&str]) -> bool {
+        self.bytes()
+            .any(|w| wanted.iter().any(|x| same_word(w, x.as_bytes())))
+    }
 }
 
-fn has_pair(words: &[String], first: &str, second: &str) -> bool {
-    words.windows(2).any(|p| p[0] == first && p[1] == second)
+/// Byte equality written out: words are a few bytes long, shorter than it
+/// takes to call `memcmp`.
+fn same_word(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The serial-number caption: `Sl`, `Sl.No`, `S.No`, `Serial`, `Sr.No`.
 pub fn is_serial_header(text: &str) -> bool {
-    let w = words(text);
+    let mut splitter = WordSplitter::default();
+    let w = splitter.split(text);
     if w.is_empty() || w.len() > 3 {
         return false;
     }
-    match w[0].as_str() {
+    match w.get(0).unwrap_or_default() {
         "sl" | "slno" | "sno" | "srno" | "serial" => true,
         "s" | "sr" => w.get(1).is_some_and(|n| n == "no" || n == "number"),
         _ => false,
     }
 }
 
+/// Whether any word of `text` is one of `wanted`.
+fn has_word(text: &str, wanted: &[&str]) -> bool {
+    WordSplitter::default().split(text).has(wanted)
+}
+
 /// The quantity caption: a word `qty` or `quantity`.
 pub fn is_quantity_header(text: &str) -> bool {
-    has(&words(text), &["qty", "quantity", "quantities"])
+    has_word(text, &["qty", "quantity", "quantities"])
 }
 
 /// The description caption: a word `item` or `description`.
 pub fn is_description_header(text: &str) -> bool {
-    has(&words(text), &["item", "items", "description"])
+    has_word(text, &["item", "items", "description"])
 }
 
 /// The rate caption (`Rate`, `Rate in Rs.`).
 pub fn is_rate_header(text: &str) -> bool {
-    has(&words(text), &["rate"])
+    has_word(text, &["rate"])
 }
 
 /// The amount caption (`Amount`, `Amt`, `Amount Rs.`).
 pub fn is_amount_header(text: &str) -> bool {
-    has(&words(text), &["amount", "amt"])
+    has_word(text, &["amount", "amt"])
 }
 
 /// The "per" caption (`Per`, `Per unit`).
 pub fn is_per_header(text: &str) -> bool {
-    words(text).first().is_some_and(|w| w == "per")
+    WordSplitter::default().split(text).get(0) == Some("per")
 }
 
 /// A caption that is just `Unit`/`Units`.
 pub fn is_unit_header(text: &str) -> bool {
-    let w = words(text);
-    w.len() == 1 && (w[0] == "unit" || w[0] == "units")
+    let mut splitter = WordSplitter::default();
+    let w = splitter.split(text);
+    w.len() == 1 && matches!(w.get(0), Some("unit" | "units"))
 }
 
 /// An excess row's label: `AE` followed by digits (`AE1`, `AE 2`).
@@ -214,73 +304,62 @@ impl FooterKind {
     }
 }
 
-/// Words that may accompany a total-like label without changing it
-/// (`Total Amount Rs.`, `ECV (Estimated Contract Value)`).
-const FILLER: [&str; 4] = ["amount", "rs", "value", "in"];
-
 /// Recognises a footer label, or `None` for anything else.
 pub fn footer_kind(text: &str) -> Option<FooterKind> {
-    if !may_be_footer(text) {
-        return None;
-    }
-    let w = words(text);
-    if w.is_empty() {
-        return None;
-    }
-    let only = |allowed: &[&str]| {
-        w.iter()
-            .all(|x| allowed.contains(&x.as_str()) || FILLER.contains(&x.as_str()))
-    };
-    let percent = percent_in(text);
+    footer_kind_with(text, &mut WordSplitter::default())
+}
 
-    if w.len() <= 6
-        && has(&w, &["old"])
-        && has(&w, &["material", "materials"])
-        && has(&w, &["deduct", "less", "cost"])
-    {
+/// [`footer_kind`], splitting words with the caller's buffers.
+pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<FooterKind> {
+    // This runs on the label of every row, nearly all of them long item
+    // descriptions: one pass over the words answers every question below,
+    // where asking each question of every word was most of the parse.
+    let v = FooterWords::of(&splitter.split(text));
+    if v.count == 0 {
+        return None;
+    }
+    let percent = || percent_in(text);
+
+    if v.count <= 6 && v.has(OLD) && v.has(MATERIAL | MATERIALS) && v.has(DEDUCT | LESS | COST) {
         return Some(FooterKind::DeductOldMaterial);
     }
-    if only(&["ecv", "estimated", "estimate", "contract"])
-        && (has(&w, &["ecv"]) || has_pair(&w, "contract", "value"))
-    {
+    if v.only(ECV | ESTIMATED | ESTIMATE | CONTRACT) && (v.has(ECV) || v.pair(CONTRACT_VALUE)) {
         return Some(FooterKind::Ecv);
     }
-    if only(&["grand", "total"]) && has(&w, &["grand"]) && has(&w, &["total"]) {
+    if v.only(GRAND | TOTAL) && v.has(GRAND) && v.has(TOTAL) {
         return Some(FooterKind::GrandTotal);
     }
-    if only(&["sub", "total", "subtotal"])
-        && (has_pair(&w, "sub", "total") || has(&w, &["subtotal"]))
-    {
+    if v.only(SUB | TOTAL | SUBTOTAL) && (v.pair(SUB_TOTAL) || v.has(SUBTOTAL)) {
         return Some(FooterKind::SubTotal);
     }
-    if only(&["total"]) && has(&w, &["total"]) {
+    if v.only(TOTAL) && v.has(TOTAL) {
         return Some(FooterKind::Total);
     }
-    if has(&w, &["tp"]) || has_pair(&w, "tender", "premium") {
+    if v.has(TP) || v.pair(TENDER_PREMIUM) {
         // A premium is only a premium with its percentage.
-        let percent = percent?;
-        let kind = if has(&w, &["less", "deduct"]) {
+        let percent = percent()?;
+        let kind = if v.has(LESS | DEDUCT) {
             PremiumKind::Less
         } else {
             PremiumKind::Excess
         };
         return Some(FooterKind::TenderPremium { percent, kind });
     }
-    if has(&w, &["lc"]) || has_pair(&w, "labour", "cess") || has_pair(&w, "labor", "cess") {
-        return Some(FooterKind::LabourCess(percent));
+    if v.has(LC) || v.pair(LABOUR_CESS) {
+        return Some(FooterKind::LabourCess(percent()));
     }
-    if has(&w, &["qc"]) || has_pair(&w, "quality", "control") {
-        return Some(FooterKind::QualityControl(percent));
+    if v.has(QC) || v.pair(QUALITY_CONTROL) {
+        return Some(FooterKind::QualityControl(percent()));
     }
-    if has(&w, &["nac"]) {
-        return Some(FooterKind::Nac(percent));
+    if v.has(NAC) {
+        return Some(FooterKind::Nac(percent()));
     }
-    if has(&w, &["gst"]) {
-        return Some(FooterKind::Gst(percent));
+    if v.has(GST) {
+        return Some(FooterKind::Gst(percent()));
     }
-    let lump_sum = w[0] == "ls" || has_pair(&w, "lump", "sum");
-    if lump_sum && has(&w, &["provision", "provisions"]) {
-        if has(&w, &["unforeseen", "unforseen"]) {
+    let lump_sum = v.first_is_ls || v.pair(LUMP_SUM);
+    if lump_sum && v.has(PROVISION | PROVISIONS) {
+        if v.has(UNFORESEEN | UNFORSEEN) {
             return Some(FooterKind::LsUnforeseen);
         }
         let name = text
@@ -293,6 +372,153 @@ pub fn footer_kind(text: &str) -> Option<FooterKind> {
         return Some(FooterKind::LsOther(name));
     }
     None
+}
+
+// The words footer labels are made of, one bit each.
+const ECV: u64 = 1;
+const ESTIMATED: u64 = 1 << 1;
+const ESTIMATE: u64 = 1 << 2;
+const CONTRACT: u64 = 1 << 3;
+const VALUE: u64 = 1 << 4;
+const GRAND: u64 = 1 << 5;
+const TOTAL: u64 = 1 << 6;
+const SUB: u64 = 1 << 7;
+const SUBTOTAL: u64 = 1 << 8;
+const AMOUNT: u64 = 1 << 9;
+const RS: u64 = 1 << 10;
+const IN: u64 = 1 << 11;
+const TP: u64 = 1 << 12;
+const TENDER: u64 = 1 << 13;
+const PREMIUM: u64 = 1 << 14;
+const LESS: u64 = 1 << 15;
+const DEDUCT: u64 = 1 << 16;
+const LC: u64 = 1 << 17;
+const LABOUR: u64 = 1 << 18;
+const LABOR: u64 = 1 << 19;
+const CESS: u64 = 1 << 20;
+const QC: u64 = 1 << 21;
+const QUALITY: u64 = 1 << 22;
+const CONTROL: u64 = 1 << 23;
+const NAC: u64 = 1 << 24;
+const GST: u64 = 1 << 25;
+const LUMP: u64 = 1 << 26;
+const SUM: u64 = 1 << 27;
+const PROVISION: u64 = 1 << 28;
+const PROVISIONS: u64 = 1 << 29;
+const UNFORESEEN: u64 = 1 << 30;
+const UNFORSEEN: u64 = 1 << 31;
+const OLD: u64 = 1 << 32;
+const MATERIAL: u64 = 1 << 33;
+const MATERIALS: u64 = 1 << 34;
+const COST: u64 = 1 << 35;
+
+/// Words that may accompany a total-like label without changing it
+/// (`Total Amount Rs.`, `ECV (Estimated Contract Value)`).
+const FILLER: u64 = AMOUNT | RS | VALUE | IN;
+
+// Two words in a row, one bit each.
+const CONTRACT_VALUE: u8 = 1;
+const SUB_TOTAL: u8 = 1 << 1;
+const TENDER_PREMIUM: u8 = 1 << 2;
+const LABOUR_CESS: u8 = 1 << 3;
+const QUALITY_CONTROL: u8 = 1 << 4;
+const LUMP_SUM: u8 = 1 << 5;
+
+fn footer_word(word: &[u8]) -> u64 {
+    match word {
+        b"ecv" => ECV,
+        b"estimated" => ESTIMATED,
+        b"estimate" => ESTIMATE,
+        b"contract" => CONTRACT,
+        b"value" => VALUE,
+        b"grand" => GRAND,
+        b"total" => TOTAL,
+        b"sub" => SUB,
+        b"subtotal" => SUBTOTAL,
+        b"amount" => AMOUNT,
+        b"rs" => RS,
+        b"in" => IN,
+        b"tp" => TP,
+        b"tender" => TENDER,
+        b"premium" => PREMIUM,
+        b"less" => LESS,
+        b"deduct" => DEDUCT,
+        b"lc" => LC,
+        b"labour" => LABOUR,
+        b"labor" => LABOR,
+        b"cess" => CESS,
+        b"qc" => QC,
+        b"quality" => QUALITY,
+        b"control" => CONTROL,
+        b"nac" => NAC,
+        b"gst" => GST,
+        b"lump" => LUMP,
+        b"sum" => SUM,
+        b"provision" => PROVISION,
+        b"provisions" => PROVISIONS,
+        b"unforeseen" => UNFORESEEN,
+        b"unforseen" => UNFORSEEN,
+        b"old" => OLD,
+        b"material" => MATERIAL,
+        b"materials" => MATERIALS,
+        b"cost" => COST,
+        _ => 0,
+    }
+}
+
+/// Which footer words, and which pairs of them, a label holds.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct FooterWords {
+    present: u64,
+    pairs: u8,
+    /// Whether some word is not a footer word at all.
+    other: bool,
+    /// How many words there are.
+    count: usize,
+    /// Whether the first word is `ls`.
+    first_is_ls: bool,
+    /// The previous word's bit, while reading.
+    previous: u64,
+}
+
+impl FooterWords {
+    fn of(words: &Words<'_>) -> Self {
+        let mut found = Self::default();
+        words.bytes().for_each(|word| found.add(word));
+        found
+    }
+
+    fn add(&mut self, word: &[u8]) {
+        let current = footer_word(word);
+        self.first_is_ls |= self.count == 0 && word == b"ls";
+        self.count += 1;
+        self.present |= current;
+        self.other |= current == 0;
+        self.pairs |= match (self.previous, current) {
+            (CONTRACT, VALUE) => CONTRACT_VALUE,
+            (SUB, TOTAL) => SUB_TOTAL,
+            (TENDER, PREMIUM) => TENDER_PREMIUM,
+            (LABOUR | LABOR, CESS) => LABOUR_CESS,
+            (QUALITY, CONTROL) => QUALITY_CONTROL,
+            (LUMP, SUM) => LUMP_SUM,
+            _ => 0,
+        };
+        self.previous = current;
+    }
+
+    /// Whether any of the words in `words` is present.
+    fn has(&self, words: u64) -> bool {
+        self.present & words != 0
+    }
+
+    fn pair(&self, pair: u8) -> bool {
+        self.pairs & pair != 0
+    }
+
+    /// Whether every word is one of `allowed` or a filler word.
+    fn only(&self, allowed: u64) -> bool {
+        !self.other && self.present & !(allowed | FILLER) == 0
+    }
 }
 
 /// A metadata line's field.
@@ -314,19 +540,20 @@ pub enum MetadataField {
 
 /// Recognises the label of a `label : value` line above the header.
 pub fn metadata_field(label: &str) -> Option<MetadataField> {
-    let w = words(label);
+    let mut splitter = WordSplitter::default();
+    let w = splitter.split(label);
     // "Name of the Agency" names the agency, not the work: check it first.
-    if has(&w, &["agency", "contractor"]) {
+    if w.has(&["agency", "contractor"]) {
         Some(MetadataField::Agency)
-    } else if has(&w, &["agreement", "agt"]) {
+    } else if w.has(&["agreement", "agt"]) {
         Some(MetadataField::Agreement)
-    } else if has(&w, &["technical"]) {
+    } else if w.has(&["technical"]) {
         Some(MetadataField::TechnicalSanction)
-    } else if has(&w, &["administrative", "admn", "admin"]) {
+    } else if w.has(&["administrative", "admn", "admin"]) {
         Some(MetadataField::AdministrativeSanction)
-    } else if has(&w, &["estimate", "estimated"]) && has(&w, &["amount", "cost", "value"]) {
+    } else if w.has(&["estimate", "estimated"]) && w.has(&["amount", "cost", "value"]) {
         Some(MetadataField::EstimateAmount)
-    } else if has(&w, &["name"]) && has(&w, &["work", "works"]) {
+    } else if w.has(&["name"]) && w.has(&["work", "works"]) {
         Some(MetadataField::NameOfWork)
     } else {
         None

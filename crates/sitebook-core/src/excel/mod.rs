@@ -27,7 +27,7 @@ mod xmlscan;
 
 pub use error::ParseError;
 pub use estimate::{parse_grids, HEADER_SEARCH_ROWS};
-pub use grid::{CellValue, MergedRegion, SheetGrid};
+pub use grid::{CellValue, MergedRegion, RowCells, SheetGrid};
 pub use limits::Limits;
 pub use model::{
     ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer, FooterRow, Heading, ItemFlag,

@@ -131,7 +131,9 @@ fn read_xlsx(
     let mut fast_merges = extent::xlsx_merged_regions(bytes);
     let mut grids = Vec::new();
     for name in worksheet_names(&workbook) {
-        let mut grid = SheetGrid::new(&name);
+        // A file may list its cells in any order; collecting them first
+        // keeps building the grid O(n log n) whatever that order is.
+        let mut found = Vec::new();
         {
             let mut cells = workbook
                 .worksheet_cells_reader(&name)
@@ -144,10 +146,11 @@ fn read_xlsx(
                 if value != CellValue::Empty {
                     let (row, col) = record.pos;
                     budget.admit(&name, row, col)?;
-                    grid.set(row, col, value);
+                    found.push((row, col, value));
                 }
             }
         }
+        let mut grid = SheetGrid::from_cells(&name, found);
         match fast_merges.as_mut().and_then(|all| all.remove(&name)) {
             Some(regions) => regions.into_iter().for_each(|m| grid.add_merge(m)),
             None => {
@@ -229,26 +232,29 @@ fn grid_from_range(
     formulas: Option<&calamine::Range<String>>,
     budget: &mut CellBudget<'_>,
 ) -> Result<SheetGrid, ParseError> {
-    let mut grid = SheetGrid::new(name);
+    let mut cells = Vec::new();
     if let Some((row0, col0)) = range.start() {
         for (r, c, data) in range.used_cells() {
             let (row, col) = (row0 + r as u32, col0 + c as u32);
             let value = from_data(data);
             if value != CellValue::Empty {
                 budget.admit(name, row, col)?;
-                grid.set(row, col, value);
+                cells.push((row, col, value));
             }
         }
     }
+    let mut grid = SheetGrid::from_cells(name, cells);
+    let mut unresolved = Vec::new();
     if let Some((row0, col0)) = formulas.and_then(|f| f.start()) {
         for (r, c, formula) in formulas.into_iter().flat_map(|f| f.used_cells()) {
             let (row, col) = (row0 + r as u32, col0 + c as u32);
             if !formula.is_empty() && grid.get(row, col).is_blank() {
                 budget.admit(name, row, col)?;
-                grid.set(row, col, CellValue::FormulaWithoutValue);
+                unresolved.push((row, col, CellValue::FormulaWithoutValue));
             }
         }
     }
+    grid.extend_cells(unresolved);
     Ok(grid)
 }
 
