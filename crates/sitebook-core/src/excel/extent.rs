@@ -115,13 +115,22 @@ pub fn xlsx_shared_string_count(archive: &mut ZipArchive<'_>) -> io::Result<Opti
 /// so here the inflated XML is searched for it byte-wise and only that
 /// element is parsed. `None` when the sheet parts cannot be located, so the
 /// caller can fall back to calamine.
-pub fn xlsx_merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<MergedRegion>>> {
+///
+/// `inflated` is a part the caller has already inflated, as its entry name
+/// and XML, so that it is not inflated a second time.
+pub fn xlsx_merged_regions(
+    bytes: &[u8],
+    inflated: Option<(&str, &[u8])>,
+) -> Option<HashMap<String, Vec<MergedRegion>>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let sheets = xlsx_sheet_paths(&mut archive).ok()?;
     let mut out = HashMap::new();
     for (name, path) in sheets {
-        let entry = archive.by_name(&path).ok()?;
-        out.insert(name, merge_cells_in(entry).ok()?);
+        let regions = match inflated {
+            Some((entry, xml)) if entry == path => merge_cells_in(xml),
+            _ => merge_cells_in(archive.by_name(&path).ok()?),
+        };
+        out.insert(name, regions.ok()?);
     }
     Some(out)
 }
@@ -134,7 +143,7 @@ fn merge_cells_in(mut xml: impl Read) -> io::Result<Vec<MergedRegion>> {
     // Enough overlap between chunks for the needle and a short prefix.
     const OVERLAP: usize = 64;
     // The worksheet XML is megabytes of cells before this element; a
-    // vectorised search keeps the scan a small part of inflating it.
+    // vectorised search keeps the scan a small fraction of inflating it.
     let finder = memchr::memmem::Finder::new(NEEDLE);
     let mut window: Vec<u8> = Vec::with_capacity(CHUNK + OVERLAP);
     loop {

@@ -314,7 +314,11 @@ pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<Foote
     // This runs on the label of every row, nearly all of them long item
     // descriptions: one pass over the words answers every question below,
     // where asking each question of every word was most of the parse.
-    let v = FooterWords::of(&splitter.split(text));
+    let v = if text.is_ascii() {
+        FooterWords::of_ascii(text.as_bytes())
+    } else {
+        FooterWords::of(&splitter.split(text))
+    };
     if v.count == 0 {
         return None;
     }
@@ -488,6 +492,48 @@ impl FooterWords {
         found
     }
 
+    /// [`FooterWords::of`] the [`words`] of ASCII text, found in one pass
+    /// over its bytes by the same rules as [`WordSplitter`], without
+    /// writing the words out: only words as short as a footer word are
+    /// looked at.
+    fn of_ascii(text: &[u8]) -> Self {
+        const LONGEST: usize = 10;
+        let mut found = Self::default();
+        let mut word = [0u8; LONGEST + 1];
+        let mut len = 0;
+        let mut in_word = false;
+        for (i, &b) in text.iter().enumerate() {
+            let kept = if b.is_ascii_alphanumeric() {
+                b.to_ascii_lowercase()
+            } else if b == b'.' {
+                let between_digits = i > 0
+                    && text[i - 1].is_ascii_digit()
+                    && text.get(i + 1).is_some_and(u8::is_ascii_digit);
+                if !between_digits {
+                    continue;
+                }
+                b'.'
+            } else {
+                if in_word {
+                    found.add(&word[..len]);
+                    (in_word, len) = (false, 0);
+                }
+                continue;
+            };
+            in_word = true;
+            // A longer word is no footer word; one byte past the longest
+            // is enough to tell.
+            if len < word.len() {
+                word[len] = kept;
+                len += 1;
+            }
+        }
+        if in_word {
+            found.add(&word[..len]);
+        }
+        found
+    }
+
     fn add(&mut self, word: &[u8]) {
         let current = footer_word(word);
         self.first_is_ls |= self.count == 0 && word == b"ls";
@@ -634,6 +680,41 @@ mod tests {
             "Assistant Engineer",
         ] {
             assert!(!is_excess_label(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn footer_words_of_ascii_text_match_the_split_words() {
+        let mut splitter = WordSplitter::default();
+        for text in [
+            "",
+            "...",
+            "E.C.V.",
+            "Add Excess T.P @ 5 %",
+            "L.S Provisions towards Shifting of poles",
+            "Sub-Total (Rs.)",
+            "Unforeseenx lump sum 1.5.6 x1.2y provisionsss",
+            "  contract value  ",
+            "Labor cess 0.1. cess",
+        ] {
+            assert_eq!(
+                FooterWords::of_ascii(text.as_bytes()),
+                FooterWords::of(&splitter.split(text)),
+                "{text}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn footer_words_agree_on_any_ascii_text(
+            text in "([a-zA-Z0-9]{1,12}|[ .,@%:()/-]{1,2}|ls|tp|sub|total|cess|labour){0,12}"
+        ) {
+            let mut splitter = WordSplitter::default();
+            proptest::prop_assert_eq!(
+                FooterWords::of_ascii(text.as_bytes()),
+                FooterWords::of(&splitter.split(&text))
+            );
         }
     }
 

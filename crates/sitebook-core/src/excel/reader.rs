@@ -1,8 +1,11 @@
 //! The thin layer between calamine and the parser: turns each sheet of an
 //! already pre-checked workbook into a [`SheetGrid`] of typed cells.
 //!
-//! - xlsx/xlsm are streamed cell by cell (`worksheet_cells_reader`), never
-//!   through `worksheet_range`, so memory follows the cells present, and a
+//! - xlsx/xlsm sheets of the common plain shape are read straight from
+//!   their XML by the `fastxlsx` module, which gives calamine's
+//!   values several times faster; any other sheet is streamed cell by cell
+//!   by calamine (`worksheet_cells_reader`), never through
+//!   `worksheet_range`, so memory follows the cells present. Either way a
 //!   formula with no stored result is recognised.
 //! - xls and ods are read through calamine's dense ranges, which the
 //!   pre-check has already bounded.
@@ -11,6 +14,7 @@
 
 use super::error::ParseError;
 use super::extent;
+use super::fastxlsx::{FastWorkbook, SheetXml};
 use super::grid::{CellValue, MergedRegion, SheetGrid};
 use super::limits::{group_digits, Limits};
 use super::sniff::WorkbookFormat;
@@ -124,34 +128,81 @@ fn read_xlsx(
     file: &str,
     budget: &mut CellBudget<'_>,
 ) -> Result<Vec<SheetGrid>, ParseError> {
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
+    // calamine's open reads the shared strings and the styles; the fast
+    // reader reads the shared strings again and inflates the sheets.
+    // Neither needs the other, so they run side by side.
+    let (workbook, fast) = std::thread::scope(|scope| {
+        let prepare_fast = || {
+            let mut fast = FastWorkbook::open(bytes)?;
+            fast.prefetch_sheets();
+            Some(fast)
+        };
+        match std::thread::Builder::new().spawn_scoped(scope, prepare_fast) {
+            Ok(fast) => {
+                let workbook = open_xlsx(bytes, file);
+                // A panic in the fast reader leaves the workbook to calamine.
+                (workbook, fast.join().ok().flatten())
+            }
+            // No thread to be had: one after the other, then.
+            Err(_) => (open_xlsx(bytes, file), prepare_fast()),
+        }
+    });
+    read_xlsx_with(workbook?, bytes, file, budget, fast)
+}
+
+fn open_xlsx<'b>(bytes: &'b [u8], file: &str) -> Result<Xlsx<Cursor<&'b [u8]>>, ParseError> {
+    Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => ParseError::PasswordProtected { file: file.into() },
         e => unreadable(file, e),
-    })?;
-    let mut fast_merges = extent::xlsx_merged_regions(bytes);
+    })
+}
+
+/// [`read_xlsx`] on an opened workbook, reading through `fast` the sheets
+/// it can read.
+fn read_xlsx_with(
+    mut workbook: Xlsx<Cursor<&[u8]>>,
+    bytes: &[u8],
+    file: &str,
+    budget: &mut CellBudget<'_>,
+    mut fast: Option<FastWorkbook<'_>>,
+) -> Result<Vec<SheetGrid>, ParseError> {
+    // Found on the first sheet, whose XML the fast reader may already hold.
+    let mut all_merges = None;
     let mut grids = Vec::new();
     for name in worksheet_names(&workbook) {
-        // A file may list its cells in any order; collecting them first
-        // keeps building the grid O(n log n) whatever that order is.
-        let mut found = Vec::new();
+        let mut cells = Vec::new();
+        let mut sheet_xml = None;
         {
-            let mut cells = workbook
+            // Opened in any case: it reports a damaged sheet as calamine
+            // always has, and it holds the workbook's styles.
+            let mut reader = workbook
                 .worksheet_cells_reader(&name)
                 .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?;
-            while let Some(record) = cells
-                .next_cell_with_formula_metadata()
-                .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?
-            {
+            if let Some(fast) = fast.as_mut() {
+                sheet_xml = read_fast(fast, &name, reader.styles(), budget, &mut cells)?;
+            }
+            while let Some(record) = if sheet_xml.is_some() {
+                None
+            } else {
+                reader
+                    .next_cell_with_formula_metadata()
+                    .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?
+            } {
                 let value = from_data_ref(record.value, record.formula.is_some());
                 if value != CellValue::Empty {
                     let (row, col) = record.pos;
                     budget.admit(&name, row, col)?;
-                    found.push((row, col, value));
+                    cells.push((row, col, value));
                 }
             }
         }
-        let mut grid = SheetGrid::from_cells(&name, found);
-        match fast_merges.as_mut().and_then(|all| all.remove(&name)) {
+        let mut grid = SheetGrid::from_cells(&name, cells);
+        let all_merges = all_merges.get_or_insert_with(|| {
+            let inflated = sheet_xml.as_ref();
+            extent::xlsx_merged_regions(bytes, inflated.map(|s| (s.entry.as_str(), &s.xml[..])))
+        });
+        drop(sheet_xml);
+        match all_merges.as_mut().and_then(|all| all.remove(&name)) {
             Some(regions) => regions.into_iter().for_each(|m| grid.add_merge(m)),
             None => {
                 let merges = workbook
@@ -163,6 +214,42 @@ fn read_xlsx(
         grids.push(grid);
     }
     Ok(grids)
+}
+
+/// Reads a sheet through [`FastWorkbook`] into `cells`, giving back its
+/// XML; `None` (with `cells` left empty) when calamine has to read it. A
+/// sheet that would break a limit is left to calamine too, so the error is
+/// the one it gives.
+fn read_fast(
+    fast: &mut FastWorkbook<'_>,
+    name: &str,
+    styles: &[calamine::Style],
+    budget: &mut CellBudget<'_>,
+    cells: &mut Vec<(u32, u32, CellValue)>,
+) -> Result<Option<SheetXml>, ParseError> {
+    let limits = budget.limits;
+    let room = limits.max_cells.saturating_sub(budget.stored);
+    let read = fast.read_sheet(
+        name,
+        styles,
+        usize::try_from(room).unwrap_or(usize::MAX),
+        |row, col, value, formula| {
+            let value = from_data_ref(value, formula);
+            if value == CellValue::Empty {
+                return Some(None);
+            }
+            let fits = u64::from(row) < limits.max_rows && u64::from(col) < limits.max_cols;
+            fits.then_some(Some((row, col, value)))
+        },
+    );
+    let Some((read, xml)) = read else {
+        return Ok(None);
+    };
+    *cells = read;
+    for &(row, col, _) in cells.iter() {
+        budget.admit(name, row, col)?;
+    }
+    Ok(Some(xml))
 }
 
 fn read_xls(
@@ -244,17 +331,21 @@ fn grid_from_range(
         }
     }
     let mut grid = SheetGrid::from_cells(name, cells);
-    let mut unresolved = Vec::new();
+    // Each position occurs once in the formula range, so checking against
+    // the values alone is the same as checking as the formulas go in; they
+    // are added together because adding cells one by one out of order
+    // would move the grid's cells for each.
+    let mut unsaved = Vec::new();
     if let Some((row0, col0)) = formulas.and_then(|f| f.start()) {
         for (r, c, formula) in formulas.into_iter().flat_map(|f| f.used_cells()) {
             let (row, col) = (row0 + r as u32, col0 + c as u32);
             if !formula.is_empty() && grid.get(row, col).is_blank() {
                 budget.admit(name, row, col)?;
-                unresolved.push((row, col, CellValue::FormulaWithoutValue));
+                unsaved.push((row, col, CellValue::FormulaWithoutValue));
             }
         }
     }
-    grid.extend_cells(unresolved);
+    grid.extend_cells(unsaved);
     Ok(grid)
 }
 
@@ -308,6 +399,14 @@ pub fn decimal_from_f64(f: f64) -> Option<Decimal> {
     if !f.is_finite() {
         return None;
     }
+    if let Some(short) = short_decimal(f) {
+        return Some(short);
+    }
+    decimal_through_text(f)
+}
+
+/// [`decimal_from_f64`] by way of the shortest text that reads back as `f`.
+fn decimal_through_text(f: f64) -> Option<Decimal> {
     let exact = shortest_text(f)
         .and_then(|text| Decimal::from_str(text.as_str()).ok())
         .or_else(|| Decimal::from_f64_retain(f))?;
@@ -323,6 +422,41 @@ pub fn decimal_from_f64(f: f64) -> Option<Decimal> {
         exact
     };
     Some(rounded.normalize())
+}
+
+/// Powers of ten that are exact as `f64`s, up to Excel's digit count.
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// [`decimal_from_f64`] without formatting, for the usual case of a figure
+/// with at most 15 significant digits (every number typed into a sheet):
+/// finds the fewest decimal places `s` for which an integer `m < 10^15`
+/// gives `m / 10^s == f`. That division is exact arithmetic on exact values
+/// rounded once, so it equals reading the text `m·10^-s`; and two decimals
+/// of at most 15 significant digits never read back as the same `f64`, so
+/// this is the very number the shortest text gives. `None` (use the text)
+/// for zero, whose sign the text keeps, and for anything longer.
+fn short_decimal(f: f64) -> Option<Decimal> {
+    const LIMIT: f64 = 1e15;
+    if f == 0.0 {
+        return None;
+    }
+    let magnitude = f.abs();
+    for (scale, power) in EXACT_POWERS_OF_TEN.iter().enumerate() {
+        let scaled = magnitude * power;
+        if scaled >= LIMIT {
+            return None;
+        }
+        let mantissa = scaled.round();
+        if mantissa / power == magnitude {
+            // Below 10^15, so exact in both types.
+            let mantissa = mantissa as i64;
+            let signed = if f < 0.0 { -mantissa } else { mantissa };
+            return Some(Decimal::new(signed, scale as u32).normalize());
+        }
+    }
+    None
 }
 
 /// The shortest decimal text that reads back as `f`, formatted on the
@@ -391,6 +525,303 @@ mod tests {
         // 1.005 is stored as 1.00499999999999989…; it must stay 1.005 so
         // that ROUND2 gives 1.01 as Excel does.
         assert_eq!(decimal_from_f64(1.005), Some(dec!(1.005)));
+    }
+
+    /// Reads an xlsx with and without the fast reader.
+    fn both_ways(bytes: &[u8]) -> [Result<Vec<SheetGrid>, ParseError>; 2] {
+        [true, false].map(|fast| read_way(bytes, fast))
+    }
+
+    /// Reads an xlsx with the fast reader or with calamine alone.
+    fn read_way(bytes: &[u8], fast: bool) -> Result<Vec<SheetGrid>, ParseError> {
+        let limits = Limits::default();
+        let mut budget = CellBudget {
+            file: "t.xlsx",
+            limits: &limits,
+            stored: 0,
+        };
+        let fast = fast.then(|| FastWorkbook::open(bytes)).flatten();
+        read_xlsx_with(
+            open_xlsx(bytes, "t.xlsx")?,
+            bytes,
+            "t.xlsx",
+            &mut budget,
+            fast,
+        )
+    }
+
+    /// A workbook with every kind of value the fast reader handles, and some
+    /// it leaves to calamine (dates, a coloured format).
+    fn varied_workbook(with_dates: bool) -> Vec<u8> {
+        use rust_xlsxwriter::{Format, Formula, Workbook};
+        let mut workbook = Workbook::new();
+        let money = Format::new().set_num_format("#,##0.00");
+        let red = Format::new().set_num_format("[Red]0.00");
+        let sheet = workbook.add_worksheet().set_name("Est & Co").unwrap();
+        sheet.write_string(0, 0, "  Sl.No  ").unwrap();
+        sheet.write_string(0, 1, "Qty <m³> & \"rate\"").unwrap();
+        sheet.write_string(0, 2, "line\nbreak").unwrap();
+        sheet.write_number(1, 0, 1.0).unwrap();
+        sheet.write_number(1, 1, 0.1 + 0.2).unwrap();
+        sheet
+            .write_number_with_format(1, 2, 1234567.891, &money)
+            .unwrap();
+        sheet.write_number(1, 3, -1e-7).unwrap();
+        sheet.write_number(1, 4, 1e20).unwrap();
+        sheet.write_boolean(1, 5, true).unwrap();
+        sheet
+            .write_formula(2, 0, Formula::new("=A2*2").set_result("2"))
+            .unwrap();
+        sheet.write_formula(2, 1, Formula::new("=B2")).unwrap();
+        sheet
+            .write_formula(2, 2, Formula::new("=\"a\"&\"b\"").set_result("ab"))
+            .unwrap();
+        sheet
+            .write_formula(2, 3, Formula::new("=1/0").set_result("#DIV/0!"))
+            .unwrap();
+        sheet
+            .merge_range(3, 0, 3, 7, "Heading", &Format::new())
+            .unwrap();
+        sheet.write_string(5, 16383, "far").unwrap();
+        if with_dates {
+            let date = Format::new().set_num_format("dd/mm/yyyy");
+            sheet
+                .write_number_with_format(4, 0, 45000.0, &date)
+                .unwrap();
+            sheet.write_number_with_format(4, 1, 2.5, &red).unwrap();
+        }
+        let second = workbook.add_worksheet().set_name("Second").unwrap();
+        second.write_string(0, 0, "Total").unwrap();
+        second.write_number(0, 1, 42.0).unwrap();
+        workbook.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn the_fast_xlsx_reader_gives_what_calamine_gives() {
+        let fixture = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/estimate.xlsx"
+        ))
+        .unwrap();
+        for bytes in [varied_workbook(false), varied_workbook(true), fixture] {
+            let [fast, slow] = both_ways(&bytes);
+            let fast = fast.unwrap();
+            assert_eq!(fast, slow.unwrap());
+            assert!(fast.iter().all(|g| g.cell_count() > 0));
+        }
+    }
+
+    #[test]
+    fn the_fast_xlsx_reader_reads_plain_sheets() {
+        let bytes = varied_workbook(false);
+        let mut fast = FastWorkbook::open(&bytes).expect("a plain package");
+        for name in ["Est & Co", "Second"] {
+            let read = fast.read_sheet(name, &[], usize::MAX, |_, _, _, _| Some(Some(())));
+            assert!(read.is_some(), "{name}");
+        }
+        // A date format is calamine's to read.
+        let bytes = varied_workbook(true);
+        let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(&bytes[..])).unwrap();
+        let reader = xlsx.worksheet_cells_reader("Est & Co").unwrap();
+        let mut fast = FastWorkbook::open(&bytes).unwrap();
+        assert!(fast
+            .read_sheet("Est & Co", reader.styles(), usize::MAX, |_, _, _, _| Some(
+                Some(())
+            ))
+            .is_none());
+    }
+
+    #[test]
+    fn limits_hit_on_the_fast_path_give_calamines_error() {
+        let bytes = varied_workbook(false);
+        for limits in [
+            Limits {
+                max_cells: 5,
+                ..Limits::default()
+            },
+            Limits {
+                max_cols: 100,
+                ..Limits::default()
+            },
+        ] {
+            let [fast, slow] = [true, false].map(|fast| {
+                let mut budget = CellBudget {
+                    file: "t.xlsx",
+                    limits: &limits,
+                    stored: 0,
+                };
+                let fast = fast.then(|| FastWorkbook::open(&bytes)).flatten();
+                read_xlsx_with(
+                    open_xlsx(&bytes, "t.xlsx")?,
+                    &bytes,
+                    "t.xlsx",
+                    &mut budget,
+                    fast,
+                )
+            });
+            let fast = fast.unwrap_err();
+            assert!(matches!(fast, ParseError::TooManyCells { .. }));
+            assert_eq!(fast.to_string(), slow.unwrap_err().to_string());
+        }
+    }
+
+    /// The package `bytes` with the part `name` replaced by `data`.
+    fn with_part(bytes: &[u8], name: &str, data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let entry_name = entry.name().unwrap().to_string();
+            out.start_file(
+                entry_name.as_str(),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            if entry_name == name {
+                out.write_all(data).unwrap();
+            } else {
+                std::io::copy(&mut entry, &mut out).unwrap();
+            }
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    /// Fragments that matter to a worksheet or shared-string reader.
+    const MUTATION_TOKENS: &[&str] = &[
+        "<",
+        ">",
+        "/",
+        "\"",
+        "'",
+        "&",
+        "&amp;",
+        "&#38;",
+        "&bogus;",
+        " ",
+        "=",
+        ":",
+        "9",
+        "-",
+        ".",
+        "E",
+        "e5",
+        "x",
+        "\r",
+        "\n",
+        "_x000D_",
+        "r=\"A1\"",
+        "r=\"XFE1\"",
+        "r=\"B0\"",
+        "r=\"7\"",
+        "t=\"s\"",
+        "t=\"str\"",
+        "t=\"e\"",
+        "t=\"b\"",
+        "t=\"n\"",
+        "t=\"d\"",
+        "t=\"inlineStr\"",
+        "s=\"1\"",
+        "s=\"99\"",
+        "<v>",
+        "</v>",
+        "<v/>",
+        "<f>",
+        "</f>",
+        "<f t=\"shared\" si=\"0\" ref=\"A1:A2\"/>",
+        "<c>",
+        "</c>",
+        "<c r=\"C9\">",
+        "<row>",
+        "</row>",
+        "<row r=\"3\">",
+        "<is><t>a</t></is>",
+        "<!-- c -->",
+        "<![CDATA[x]]>",
+        "<?pi?>",
+        "xml:space=\"preserve\"",
+        "<x:c>",
+        "</sheetData>",
+        "<t>",
+        "</t>",
+        "<si>",
+        "</si>",
+        "<r><t>b</t></r>",
+        "<rPh><t>c</t></rPh>",
+        "#REF!",
+        "#N/A",
+        "TRUE",
+        "1e308",
+        "0.30000000000000004",
+    ];
+
+    proptest::proptest! {
+        /// The arithmetic shortcut gives what the text route gives, for
+        /// figures as typed (a few digits, some decimals) and any float.
+        #[test]
+        fn short_decimals_match_the_text_route(
+            mantissa in -10_000_000_000_000_000i64..10_000_000_000_000_000,
+            scale in 0u32..18,
+            bits in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL,
+        ) {
+            let typed = Decimal::new(mantissa, scale).to_string().parse::<f64>().unwrap();
+            for f in [typed, bits] {
+                if let Some(short) = short_decimal(f) {
+                    proptest::prop_assert_eq!(Some(short), decimal_through_text(f), "{}", f);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// Differential fuzzing: a worksheet or shared-string table with
+        /// random edits reads exactly as calamine reads it, value for value
+        /// and error for error, or is left to calamine. Cases where calamine
+        /// itself panics are left out (they become an error either way).
+        #[test]
+        fn the_fast_reader_agrees_with_calamine_on_damaged_parts(
+            part in proptest::sample::select(vec![
+                "xl/worksheets/sheet1.xml",
+                "xl/worksheets/sheet2.xml",
+                "xl/sharedStrings.xml",
+            ]),
+            edits in proptest::collection::vec(
+                (0.0f64..1.0, 0usize..MUTATION_TOKENS.len(), 0usize..6, proptest::bool::ANY),
+                1..4,
+            ),
+        ) {
+            let original = varied_workbook(false);
+            let mut archive = zip::ZipArchive::new(Cursor::new(&original[..])).unwrap();
+            let mut xml = Vec::new();
+            std::io::Read::read_to_end(&mut archive.by_name(part).unwrap(), &mut xml).unwrap();
+            for (at, token, cut, insert) in edits {
+                let at = (at * xml.len() as f64) as usize;
+                let end = (at + cut).min(xml.len());
+                let replacement: &[u8] = if insert { MUTATION_TOKENS[token].as_bytes() } else { b"" };
+                xml.splice(at..end, replacement.iter().copied());
+            }
+            let damaged = with_part(&original, part, &xml);
+            let slow = std::panic::catch_unwind(|| read_way(&damaged, false));
+            if let Ok(slow) = slow {
+                let fast = read_way(&damaged, true);
+                match (fast, slow) {
+                    (Ok(fast), Ok(slow)) => proptest::prop_assert_eq!(fast, slow),
+                    (fast, slow) => proptest::prop_assert_eq!(
+                        fast.map_err(|e| e.to_string()).err(),
+                        slow.map_err(|e| e.to_string()).err()
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_decimals_cover_typed_figures() {
+        assert_eq!(short_decimal(131.25), Some(dec!(131.25)));
+        assert_eq!(short_decimal(-0.07), Some(dec!(-0.07)));
+        assert_eq!(short_decimal(0.1 + 0.2), None);
+        assert_eq!(short_decimal(0.0), None);
     }
 
     #[test]
