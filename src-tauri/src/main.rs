@@ -7,6 +7,10 @@ mod commands;
 
 use commands::AppState;
 
+/// See [`sitebook_core::Allocator`].
+#[global_allocator]
+static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
+
 fn main() {
     // This binary also parses untrusted workbooks, in a child process of itself.
     let args: Vec<String> = std::env::args().collect();

@@ -271,6 +271,10 @@ impl From<UsageError> for Failure {
     }
 }
 
+/// See [`sitebook_core::Allocator`].
+#[global_allocator]
+static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
+
 fn main() -> ExitCode {
     // The same binary parses untrusted workbooks in a child process of itself.
     let args: Vec<String> = std::env::args().collect();

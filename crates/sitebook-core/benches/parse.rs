@@ -11,7 +11,11 @@ use std::process::Command;
 
 mod support;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+/// The allocator of the programs that parse uploads (see `sitebook_core::Allocator`).
+#[global_allocator]
+static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
+
+use criterion::{criterion_group, Criterion};
 use rust_xlsxwriter::Formula;
 use sitebook_core::excel::{parse_estimate_bytes, Limits};
 
@@ -79,8 +83,27 @@ fn bench_dir() -> PathBuf {
     dir
 }
 
+/// Set on the small launcher process that starts the worker to measure it.
+const LAUNCH_WORKER_ENV: &str = "SITEBOOK_BENCH_LAUNCH_WORKER";
+
 /// Peak RSS in MiB of one run of the parse worker on `path`.
+///
+/// Linux carries a process's peak RSS across `exec`, so a worker spawned
+/// from this benchmark (hundreds of MiB in by now) would report this
+/// process's peak, not its own. It is started instead from a launcher: this
+/// program run afresh, which spawns the worker before it allocates anything.
 fn worker_peak_rss_mib(path: &Path) -> f64 {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .env(LAUNCH_WORKER_ENV, path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    text.trim().parse::<f64>().unwrap() / 1024.0
+}
+
+/// The launcher's side: runs the worker on `path` and prints its peak RSS
+/// in KiB.
+fn launch_worker(path: &Path) {
     let limits = serde_json::to_string(&Limits::default()).unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_sitebook-parse-worker"))
         .arg(sitebook_core::jobs::worker_process::WORKER_ARG)
@@ -94,7 +117,7 @@ fn worker_peak_rss_mib(path: &Path) -> f64 {
     assert!(status.code().is_some(), "the worker was killed");
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    usage.ru_maxrss as f64 / 1024.0
+    println!("{}", usage.ru_maxrss);
 }
 
 fn parsing(c: &mut Criterion) {
@@ -108,7 +131,6 @@ fn parsing(c: &mut Criterion) {
 
     let parsed = parse_estimate_bytes(&large, "estimate-10000.xlsx", &Limits::default()).unwrap();
     assert_eq!(parsed.sheets[0].items.len(), ITEMS as usize);
-    // RUSAGE_CHILDREN keeps the maximum over all children, so measure the small one first.
     println!(
         "peak RSS of the parse worker: zip bomb ({} KB file) {:.1} MiB",
         bomb.len() / 1024,
@@ -132,4 +154,12 @@ fn parsing(c: &mut Criterion) {
 }
 
 criterion_group!(benches, parsing);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(path) = std::env::var_os(LAUNCH_WORKER_ENV) {
+        launch_worker(Path::new(&path));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

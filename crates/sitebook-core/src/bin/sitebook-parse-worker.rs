@@ -2,6 +2,10 @@
 //! argument themselves; this binary exists so that the core's own tests have a worker program
 //! without building either face.
 
+/// See [`sitebook_core::Allocator`].
+#[global_allocator]
+static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.split_first() {
