@@ -18,6 +18,7 @@
 //! the result, or the error, it always gave. So each rule here is written to
 //! accept strictly less than calamine accepts, never more or differently.
 
+use super::xmlscan::next_attribute;
 use calamine::{CellErrorType, DataRef, Style};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -790,26 +791,17 @@ impl<'x> Tag<'x> {
     fn each_attr(&self, mut f: impl FnMut(&'x [u8], &'x [u8])) -> Option<()> {
         let mut rest = self.attrs;
         loop {
-            rest = rest.trim_ascii_start();
-            if rest.is_empty() {
+            if rest.trim_ascii_start().is_empty() {
                 return Some(());
             }
-            let eq = rest.iter().position(|&b| b == b'=')?;
-            let key = rest[..eq].trim_ascii_end();
+            let (key, value, after) = next_attribute(rest)?;
             if key.is_empty() || key.iter().any(|b| b.is_ascii_whitespace()) {
                 return None;
             }
-            let after = rest[eq + 1..].trim_ascii_start();
-            let quote = *after.first()?;
-            if quote != b'"' && quote != b'\'' {
-                return None;
-            }
-            let close = after[1..].iter().position(|&b| b == quote)?;
-            let value = &after[1..1 + close];
             if value.contains(&b'<') {
                 return None;
             }
-            rest = &after[close + 2..];
+            rest = after;
             // Attributes are separated by whitespace.
             if rest.first().is_some_and(|b| !b.is_ascii_whitespace()) {
                 return None;

@@ -61,21 +61,26 @@ impl Tag<'_> {
     fn attrs_iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         let mut rest = self.attrs;
         std::iter::from_fn(move || {
-            let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-            rest = &rest[start..];
-            let eq = rest.iter().position(|&b| b == b'=')?;
-            let key = rest[..eq].trim_ascii_end();
-            let after = rest[eq + 1..].trim_ascii_start();
-            let quote = *after.first()?;
-            if quote != b'"' && quote != b'\'' {
-                return None;
-            }
-            let close = after[1..].iter().position(|&b| b == quote)?;
-            let value = &after[1..1 + close];
-            rest = &after[close + 2..];
+            let (key, value, after) = next_attribute(rest)?;
+            rest = after;
             Some((key, value))
         })
     }
+}
+
+/// The first `key="value"` (or `'value'`) of the attribute text `rest`, and
+/// the text after it; `None` when there is none or it is malformed.
+pub(super) fn next_attribute(rest: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let rest = rest.trim_ascii_start();
+    let eq = rest.iter().position(|&b| b == b'=')?;
+    let key = rest[..eq].trim_ascii_end();
+    let after = rest[eq + 1..].trim_ascii_start();
+    let quote = *after.first()?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let close = after[1..].iter().position(|&b| b == quote)?;
+    Some((key, &after[1..1 + close], &after[close + 2..]))
 }
 
 fn unescape(raw: &[u8]) -> Cow<'_, str> {
