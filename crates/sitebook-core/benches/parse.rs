@@ -9,56 +9,20 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod support;
+#[path = "../tests/workbooks/mod.rs"]
+mod workbooks;
 
 /// The allocator of the programs that parse uploads (see `sitebook_core::Allocator`).
 #[global_allocator]
 static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
 
 use criterion::{criterion_group, Criterion};
-use rust_xlsxwriter::Formula;
 use sitebook_core::excel::{parse_estimate_bytes, Limits};
 
 const ITEMS: u32 = 10_000;
 
 fn large_estimate() -> Vec<u8> {
-    let mut workbook = support::estimate_workbook("Resurfacing of district roads, 10,000 items");
-    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
-    for i in 0..ITEMS {
-        let row = 3 + i;
-        let quantity = f64::from(i % 97 + 1) * 1.25;
-        let rate = f64::from(i % 389 + 10) * 10.5;
-        sheet.write_number(row, 0, f64::from(i + 1)).unwrap();
-        sheet.write_number(row, 1, quantity).unwrap();
-        sheet.write_string(row, 2, "Nos").unwrap();
-        sheet
-            .write_string(
-                row,
-                3,
-                format!("Supplying and laying item {i} including cost of materials, labour and transport"),
-            )
-            .unwrap();
-        sheet.write_number(row, 4, rate).unwrap();
-        sheet.write_number(row, 5, 1.0).unwrap();
-        sheet.write_string(row, 6, "No").unwrap();
-        let amount = (quantity * rate * 100.0).round() / 100.0;
-        sheet
-            .write_formula(
-                row,
-                7,
-                Formula::new(format!("=ROUND(B{0}*E{0},2)", row + 1))
-                    .set_result(amount.to_string()),
-            )
-            .unwrap();
-    }
-    let footer = 3 + ITEMS;
-    sheet.write_string(footer, 3, "ECV").unwrap();
-    sheet
-        .write_formula(footer, 7, Formula::new(format!("=SUM(H4:H{footer})")))
-        .unwrap();
-    sheet.write_string(footer + 1, 3, "Grand Total").unwrap();
-    sheet.write_number(footer + 1, 7, 1.0e9).unwrap();
-    workbook.save_to_buffer().unwrap()
+    workbooks::estimate_with_items("Resurfacing of district roads, 10,000 items", ITEMS)
 }
 
 fn zip_bomb() -> Vec<u8> {
@@ -104,13 +68,15 @@ fn worker_peak_rss_mib(path: &Path) -> f64 {
 /// The launcher's side: runs the worker on `path` and prints its peak RSS
 /// in KiB.
 fn launch_worker(path: &Path) {
-    let limits = serde_json::to_string(&Limits::default()).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_sitebook-parse-worker"))
-        .arg(sitebook_core::jobs::worker_process::WORKER_ARG)
-        .arg(path)
-        .arg(path.file_name().unwrap())
-        .arg(limits)
-        .arg((1u64 << 30).to_string())
+    let settings = sitebook_core::jobs::JobSettings {
+        worker_program: sitebook_core::jobs::WorkerProgram::Program(
+            env!("CARGO_BIN_EXE_sitebook-parse-worker").into(),
+        ),
+        ..Default::default()
+    };
+    let name = path.file_name().unwrap().to_string_lossy();
+    let status = sitebook_core::jobs::worker_process::worker_command(&settings, path, &name)
+        .unwrap()
         .stdout(std::process::Stdio::null())
         .status()
         .unwrap();

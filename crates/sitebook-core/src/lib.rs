@@ -5,6 +5,7 @@
 //! the permission matrix ([`domain::permissions`]), writes the audit row, and hands out the
 //! [`tenancy::gate::OrgScope`] that org-owned data requires.
 
+pub mod allocator;
 pub mod api;
 pub mod clock;
 pub mod documents;
@@ -21,12 +22,8 @@ pub mod xlsx;
 pub use api::Sitebook;
 pub use error::{ApiError, Error, Result};
 
-/// The allocator every Sitebook program installs (`#[global_allocator]`).
-/// Parsing a workbook makes a small allocation for nearly every cell, and
-/// with mimalloc the 10,000-item parse takes a fifth less time than with the
-/// system allocator (BENCHMARKS.md). Worker processes are these same
-/// programs, so the parse runs on it wherever it runs.
-pub use mimalloc::MiMalloc as Allocator;
+/// The allocator every Sitebook program installs (`#[global_allocator]`); see [`allocator`].
+pub use allocator::Allocator;
 
 /// What every core operation needs: the database, the clock and the name of this device.
 /// Only [`Sitebook::open`] builds one; outside the crate it is an opaque handle.

@@ -13,7 +13,7 @@
 //! All errors are [`ParseError`]s with stable codes; all are permanent.
 //! Parsing a hostile file is bounded by the limits here, but callers that
 //! take files from untrusted sources should still run this in a worker
-//! process with an address-space limit and a timeout.
+//! process with a memory (data) limit and a timeout.
 
 pub mod error;
 pub mod estimate;

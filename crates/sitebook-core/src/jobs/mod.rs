@@ -6,7 +6,7 @@
 //! A job runs with the permissions of the person who queued it: before each run the engine
 //! rebuilds that person's session and passes the one gate again, so a membership revoked while
 //! the job waited stops it. Untrusted workbooks are parsed in a child process
-//! ([`worker_process`]) with an address-space limit and a time limit.
+//! ([`worker_process`]) with a memory limit and a time limit.
 
 pub mod cleanup;
 pub mod parse_estimate;
@@ -147,7 +147,7 @@ pub struct JobSettings {
     pub soft_limit: Duration,
     /// Past this the worker process is killed.
     pub hard_limit: Duration,
-    /// Address-space limit of the parse worker process.
+    /// Memory (data) limit of the parse worker process.
     pub worker_memory_bytes: u64,
     pub worker_program: WorkerProgram,
     /// Extra arguments for the worker (tests use them to slow it down).

@@ -58,6 +58,8 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), (String, RunF
             let failure = match error {
                 WorkerError::Rejected { message, .. } => RunFailure::Permanent(message),
                 WorkerError::Crashed(message) => RunFailure::Permanent(message),
+                WorkerError::OutOfMemory(message) => RunFailure::Permanent(message),
+                WorkerError::Killed(message) => RunFailure::Transient(message),
                 WorkerError::Spawn(message) => RunFailure::Transient(message),
                 WorkerError::Store(e) => e.into(),
                 WorkerError::Cancelled => RunFailure::Cancelled,

@@ -1,10 +1,18 @@
 //! Parsing untrusted workbooks in a child process, so that a hostile file can cost at most that
-//! process: the child caps its own address space (`RLIMIT_AS`, 1 GiB by default) before reading
+//! process: the child caps its own data (`RLIMIT_DATA`, 1 GiB by default) before reading
 //! anything, and the parent kills it at the hard time limit.
 //!
-//! The protocol is JSON lines on the child's stdout: `{"progress":30,"step":"Sheet found"}`
-//! while it works, then exactly one `{"done":{…}}` or `{"failed":{"code","message"}}`. Anything
-//! else — a crash, a signal, silence — is reported by the parent as a failure naming the file.
+//! The cap bounds data, not address space: mapped program text and reserved-but-unused
+//! allocator space are not what a hostile workbook can inflate, and counting them left ordinary
+//! parses no headroom. The child starts with [`crate::allocator::WORKER_ENVIRONMENT`] so that
+//! its allocator reserves memory as it goes instead of 1 GiB up front.
+//!
+//! The protocol is JSON lines on the child's stdout: `{"limited":{"memory_bytes":N}}` once the
+//! cap is in force, `{"progress":30,"step":"Sheet found"}` while it works, then exactly one
+//! `{"done":{…}}` or `{"failed":{"code","message"}}`. Anything else — a crash, a signal,
+//! silence — is classified by [`Ending`] from the exit status and the child's stderr: the
+//! workbook needed more memory than allowed (its fault), the reader was killed from outside
+//! (transient, worth a retry), or the reader crashed (the file is the likely cause).
 
 use std::io::Write;
 use std::path::Path;
@@ -12,8 +20,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
+use crate::allocator::{self, OUT_OF_MEMORY_MARKER};
 use crate::excel::{self, Limits, ParseError, ParsedWorkbook};
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::{JobSettings, WorkerProgram};
@@ -25,9 +34,19 @@ pub const WORKER_ARG: &str = "__sitebook-parse-worker";
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Message {
-    Progress { progress: u8, step: String },
+    /// The memory cap the child really runs under, read back after setting it.
+    Limited {
+        memory_bytes: u64,
+    },
+    Progress {
+        progress: u8,
+        step: String,
+    },
     Done(Box<ParsedWorkbook>),
-    Failed { code: String, message: String },
+    Failed {
+        code: String,
+        message: String,
+    },
 }
 
 /// How a worker run ended, when it did not produce a parsed workbook.
@@ -40,6 +59,11 @@ pub(crate) enum WorkerError {
     },
     /// The child died or broke the protocol (permanent: the file is the likely cause).
     Crashed(String),
+    /// The workbook needed more memory than the child is allowed (permanent).
+    OutOfMemory(String),
+    /// Something outside the reader killed it, such as the system's out-of-memory killer or a
+    /// user (transient: the file is not at fault).
+    Killed(String),
     /// The child could not be started (transient).
     Spawn(String),
     Cancelled,
@@ -51,20 +75,22 @@ pub(crate) enum WorkerError {
 
 type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
 
-fn spawn(
+/// The command that starts a parse worker on `path` under `settings`' limits, with the
+/// environment its allocator needs. Every worker is started through it.
+pub fn worker_command(
     settings: &JobSettings,
     path: &Path,
     display_name: &str,
-) -> Result<(tokio::process::Child, Lines), WorkerError> {
+) -> Result<std::process::Command, String> {
     let limits = serde_json::to_string(&settings.parse_limits)
-        .map_err(|e| WorkerError::Spawn(format!("could not encode the limits: {e}")))?;
+        .map_err(|e| format!("could not encode the limits: {e}"))?;
     let mut command = match &settings.worker_program {
         WorkerProgram::CurrentExe => {
-            let exe = std::env::current_exe()
-                .map_err(|e| WorkerError::Spawn(format!("could not find this program: {e}")))?;
-            tokio::process::Command::new(exe)
+            let exe =
+                std::env::current_exe().map_err(|e| format!("could not find this program: {e}"))?;
+            std::process::Command::new(exe)
         }
-        WorkerProgram::Program(program) => tokio::process::Command::new(program),
+        WorkerProgram::Program(program) => std::process::Command::new(program),
     };
     command
         .arg(WORKER_ARG)
@@ -73,9 +99,25 @@ fn spawn(
         .arg(limits)
         .arg(settings.worker_memory_bytes.to_string())
         .args(&settings.worker_extra_args)
+        .envs(allocator::WORKER_ENVIRONMENT);
+    Ok(command)
+}
+
+/// A running worker: its result lines, and what its stderr said, gathered on the side.
+struct Worker {
+    child: tokio::process::Child,
+    lines: Lines,
+    stderr: tokio::task::JoinHandle<StderrSummary>,
+}
+
+fn spawn(settings: &JobSettings, path: &Path, display_name: &str) -> Result<Worker, WorkerError> {
+    let mut command: tokio::process::Command = worker_command(settings, path, display_name)
+        .map_err(WorkerError::Spawn)?
+        .into();
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true);
     let mut child = command
         .spawn()
@@ -84,7 +126,156 @@ fn spawn(
         .stdout
         .take()
         .ok_or_else(|| WorkerError::Spawn("the parse worker has no output".into()))?;
-    Ok((child, BufReader::new(stdout).lines()))
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| WorkerError::Spawn("the parse worker has no error output".into()))?;
+    Ok(Worker {
+        child,
+        lines: BufReader::new(stdout).lines(),
+        stderr: tokio::spawn(summarize_stderr(stderr)),
+    })
+}
+
+/// What matters of a worker's stderr: whether an allocation failed, and its last words.
+#[derive(Debug, Default)]
+struct StderrSummary {
+    out_of_memory: bool,
+    last_line: String,
+}
+
+async fn summarize_stderr(stderr: tokio::process::ChildStderr) -> StderrSummary {
+    let mut summary = StderrSummary::default();
+    let mut reader = BufReader::new(stderr);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // Bounded: a runaway writer cannot make the parent hold more than one short line.
+        match (&mut reader).take(4096).read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim();
+                if text.contains(OUT_OF_MEMORY_MARKER) {
+                    summary.out_of_memory = true;
+                } else if !text.is_empty() {
+                    summary.last_line = text.chars().take(300).collect();
+                }
+            }
+        }
+    }
+    summary
+}
+
+/// Why a worker ended without a result.
+fn ending_error(
+    display_name: &str,
+    status: &std::process::ExitStatus,
+    stderr: &StderrSummary,
+    memory_limit: Option<u64>,
+) -> WorkerError {
+    match Ending::of(status, stderr) {
+        Ending::OutOfMemory => WorkerError::OutOfMemory(match memory_limit {
+            Some(limit) => format!(
+                "Reading {display_name} needs more than the {} of memory the reader is \
+                 allowed, so it was stopped. Save the workbook again in a spreadsheet program, \
+                 removing unused sheets and formatting, and upload the new copy.",
+                describe_bytes(limit)
+            ),
+            None => format!(
+                "Reading {display_name} ran out of memory before the reader could limit itself; \
+                 the computer may be short of memory. Close other programs and try again."
+            ),
+        }),
+        Ending::Killed(signal) => WorkerError::Killed(format!(
+            "The reader of {display_name} was stopped from outside (signal {signal}), for \
+             example by the system when it ran short of memory. The workbook is not at fault; \
+             it will be read again."
+        )),
+        Ending::Crashed => {
+            let how = match status.code() {
+                Some(code) => format!("exit status {code}"),
+                None => exit_signal(status)
+                    .map(|signal| format!("signal {signal}"))
+                    .unwrap_or_else(|| status.to_string()),
+            };
+            let said = if stderr.last_line.is_empty() {
+                String::new()
+            } else {
+                format!(" It said: {}.", stderr.last_line.trim_end_matches('.'))
+            };
+            WorkerError::Crashed(format!(
+                "The reader stopped on {display_name} before it finished ({how}); the workbook \
+                 is probably damaged.{said} Open it in a spreadsheet program, save a new copy and \
+                 upload that."
+            ))
+        }
+    }
+}
+
+/// How a worker that gave no result ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// An allocation was refused by the memory cap.
+    OutOfMemory,
+    /// A signal that only comes from outside: the OOM killer, a user, a shutdown.
+    Killed(i32),
+    /// Anything else: an abort, a segfault, an unexpected exit.
+    Crashed,
+}
+
+impl Ending {
+    fn of(status: &std::process::ExitStatus, stderr: &StderrSummary) -> Self {
+        if stderr.out_of_memory {
+            return Ending::OutOfMemory;
+        }
+        match exit_signal(status) {
+            Some(signal) if is_external_signal(signal) => Ending::Killed(signal),
+            _ => Ending::Crashed,
+        }
+    }
+}
+
+fn exit_signal(status: &std::process::ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.signal()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
+}
+
+/// Signals a reader never raises on itself: a workbook cannot cause them.
+fn is_external_signal(signal: i32) -> bool {
+    #[cfg(unix)]
+    {
+        [
+            libc::SIGKILL,
+            libc::SIGTERM,
+            libc::SIGINT,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+        ]
+        .contains(&signal)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = signal;
+        false
+    }
+}
+
+/// "1 GiB", "48 MiB".
+fn describe_bytes(bytes: u64) -> String {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
+        format!("{} GiB", bytes >> 30)
+    } else {
+        format!("{} MiB", bytes >> 20)
+    }
 }
 
 /// Parses one file in a worker with the memory and hard time limits, outside any job (the
@@ -98,6 +289,11 @@ pub async fn parse_isolated(
         match error {
             WorkerError::Rejected { code, message } => (code, message),
             WorkerError::Crashed(message) => ("unreadable".into(), message),
+            WorkerError::OutOfMemory(message) => ("too_large".into(), message),
+            WorkerError::Killed(message) => (
+                "interrupted".into(),
+                message.replace("it will be read again", "run the command again"),
+            ),
             WorkerError::HardLimit(limit) => (
                 "timed_out".into(),
                 format!(
@@ -108,15 +304,17 @@ pub async fn parse_isolated(
             other => ("internal".into(), format!("{display_name}: {other:?}")),
         }
     };
-    let (mut child, mut lines) = spawn(settings, path, display_name).map_err(failure)?;
+    let mut worker = spawn(settings, path, display_name).map_err(failure)?;
+    let mut memory_limit = None;
     let read = async {
         let mut outcome = None;
-        while let Ok(Some(line)) = lines.next_line().await {
+        while let Ok(Some(line)) = worker.lines.next_line().await {
             match serde_json::from_str::<Message>(&line) {
                 Ok(Message::Done(parsed)) => outcome = Some(Ok(*parsed)),
                 Ok(Message::Failed { code, message }) => {
                     outcome = Some(Err(WorkerError::Rejected { code, message }))
                 }
+                Ok(Message::Limited { memory_bytes }) => memory_limit = Some(memory_bytes),
                 Ok(Message::Progress { .. }) => {}
                 Err(_) => {}
             }
@@ -126,21 +324,26 @@ pub async fn parse_isolated(
     let outcome = match tokio::time::timeout(settings.hard_limit, read).await {
         Ok(outcome) => outcome,
         Err(_) => {
-            let _ = child.kill().await;
+            let _ = worker.child.kill().await;
             return Err(failure(WorkerError::HardLimit(settings.hard_limit)));
         }
     };
-    let status = child
+    let status = worker
+        .child
         .wait()
         .await
         .map_err(|e| failure(WorkerError::Crashed(e.to_string())))?;
     match outcome {
         Some(result) => result.map_err(failure),
-        None => Err(failure(WorkerError::Crashed(crash_message(
-            display_name,
-            &status,
-            settings.worker_memory_bytes,
-        )))),
+        None => {
+            let stderr = worker.stderr.await.unwrap_or_default();
+            Err(failure(ending_error(
+                display_name,
+                &status,
+                &stderr,
+                memory_limit,
+            )))
+        }
     }
 }
 
@@ -152,16 +355,22 @@ pub(crate) async fn parse_in_worker(
     display_name: &str,
 ) -> Result<ParsedWorkbook, WorkerError> {
     let settings = &ctx.jobs;
-    let (mut child, mut lines) = spawn(settings, path, display_name)?;
+    let Worker {
+        mut child,
+        mut lines,
+        stderr,
+    } = spawn(settings, path, display_name)?;
 
     let started = Instant::now();
     let mut soft_warned = false;
+    let mut memory_limit = None;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut outcome: Option<Result<ParsedWorkbook, WorkerError>> = None;
     loop {
         tokio::select! {
             line = lines.next_line() => match line {
                 Ok(Some(line)) => match serde_json::from_str::<Message>(&line) {
+                    Ok(Message::Limited { memory_bytes }) => memory_limit = Some(memory_bytes),
                     Ok(Message::Progress { progress, step }) => {
                         queue::report(ctx, job, progress, &step).await.map_err(WorkerError::Store)?;
                     }
@@ -215,33 +424,11 @@ pub(crate) async fn parse_in_worker(
             }
             result
         }
-        None => Err(WorkerError::Crashed(crash_message(
-            display_name,
-            &status,
-            settings.worker_memory_bytes,
-        ))),
-    }
-}
-
-fn crash_message(display_name: &str, status: &std::process::ExitStatus, memory: u64) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!(
-                "Reading {display_name} stopped the reader (signal {signal}), most likely because \
-                 the workbook needs more than the {} MiB allowed. Save it again in a spreadsheet \
-                 program, removing unused sheets and formatting, and upload the new copy.",
-                memory >> 20
-            );
+        None => {
+            let stderr = stderr.await.unwrap_or_default();
+            Err(ending_error(display_name, &status, &stderr, memory_limit))
         }
     }
-    format!(
-        "Reading {display_name} stopped the reader ({status}) before it finished, most likely \
-         because the workbook needs more than the {} MiB allowed or is damaged. Save it again in \
-         a spreadsheet program and upload the new copy.",
-        memory >> 20
-    )
 }
 
 /// "25 min", "1.5 s".
@@ -257,6 +444,11 @@ pub(crate) fn describe(duration: Duration) -> String {
 /// The child side. Call it first thing in `main` when the first argument is [`WORKER_ARG`];
 /// it returns the process exit code.
 pub fn run_worker_main(args: &[String]) -> i32 {
+    if !allocator::has_worker_environment() {
+        // Started by hand, or by an old parent: the allocator has already reserved its arena,
+        // so start again with the environment the memory cap needs.
+        restart_with_worker_environment();
+    }
     // A panic inside a reader must not print a backtrace: the parent reports it in one line.
     std::panic::set_hook(Box::new(|_| {}));
     let emit = |message: &Message| {
@@ -276,16 +468,12 @@ pub fn run_worker_main(args: &[String]) -> i32 {
         }
     };
     if let Ok(bytes) = memory.parse::<u64>() {
-        limit_address_space(bytes);
-    }
-    // Tests slow the worker down to exercise time limits, cancellation and crashes mid-job.
-    if let [flag, millis, ..] = extra {
-        if flag == "--test-delay-ms" {
-            if let Ok(millis) = millis.parse::<u64>() {
-                std::thread::sleep(Duration::from_millis(millis));
-            }
+        if let Some(memory_bytes) = limit_memory(bytes) {
+            emit(&Message::Limited { memory_bytes });
         }
     }
+    // Kept alive for the whole parse: tests use it to stand for a workbook's memory.
+    let _ballast = run_test_options(extra);
     let Ok(limits) = serde_json::from_str::<Limits>(limits) else {
         emit(&Message::Failed {
             code: "usage".into(),
@@ -349,18 +537,72 @@ fn parse_with_progress(
     Ok(parsed)
 }
 
-fn limit_address_space(bytes: u64) {
+/// Test-only worker options, as pairs after the required arguments:
+/// `--test-delay-ms N` sleeps before parsing (time limits, cancellation, crashes mid-job);
+/// `--test-allocate-mib N` fills N MiB before parsing (the memory cap). Returns the memory.
+fn run_test_options(extra: &[String]) -> Vec<Vec<u8>> {
+    let mut ballast = Vec::new();
+    for pair in extra.chunks(2) {
+        let [flag, value] = pair else { continue };
+        let Ok(value) = value.parse::<u64>() else {
+            continue;
+        };
+        match flag.as_str() {
+            "--test-delay-ms" => std::thread::sleep(Duration::from_millis(value)),
+            "--test-allocate-mib" => {
+                for _ in 0..value {
+                    // Non-zero, so every page is really written, not merely mapped.
+                    ballast.push(vec![1u8; 1 << 20]);
+                }
+            }
+            _ => {}
+        }
+    }
+    ballast
+}
+
+#[cfg(unix)]
+fn restart_with_worker_environment() {
+    use std::os::unix::process::CommandExt;
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let error = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .envs(allocator::WORKER_ENVIRONMENT)
+        .exec();
+    // Only reached when exec failed; parsing on is still bounded, if less precisely.
+    let _ = error;
+}
+
+#[cfg(not(unix))]
+fn restart_with_worker_environment() {}
+
+/// Caps this process's data (heap, anonymous mappings, thread stacks) at `bytes`. Returns the
+/// cap that is really in force, read back from the kernel, or `None` when it could not be set.
+fn limit_memory(bytes: u64) -> Option<u64> {
     #[cfg(unix)]
     {
         let limit = libc::rlimit {
             rlim_cur: bytes as libc::rlim_t,
             rlim_max: bytes as libc::rlim_t,
         };
-        // Failing to set the limit leaves the time limit as the only guard; it is not fatal.
-        unsafe {
-            libc::setrlimit(libc::RLIMIT_AS, &limit);
-        }
+        let mut actual = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: both calls only read or write the rlimit structs passed by reference.
+        let read_back = unsafe {
+            libc::setrlimit(libc::RLIMIT_DATA, &limit) == 0
+                && libc::getrlimit(libc::RLIMIT_DATA, &mut actual) == 0
+        };
+        // Failing to set the cap leaves the time limit as the only guard; it is not fatal.
+        #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every unix
+        (read_back && actual.rlim_cur != libc::RLIM_INFINITY).then_some(actual.rlim_cur as u64)
     }
     #[cfg(not(unix))]
-    let _ = bytes;
+    {
+        let _ = bytes;
+        None
+    }
 }

@@ -329,3 +329,61 @@ pub fn workbook_without_an_estimate() -> Vec<u8> {
     wb.add_worksheet().set_name("Notes").unwrap();
     wb.save_to_buffer().unwrap()
 }
+
+/// An `Estimate` sheet of `items` priced items laid out as DOMAIN.md §1 describes (title, name of
+/// work, header on row 3), with a stored amount formula per item and the ECV and grand-total
+/// footer. The name of work makes each call's bytes distinct.
+pub fn estimate_with_items(name_of_work: &str, items: u32) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
+    text(sheet, 0, 0, "ESTIMATE");
+    text(sheet, 1, 0, &format!("Name of the work : {name_of_work}"));
+    let headers = [
+        "Sl.No",
+        "Quantity",
+        "",
+        "Item Description",
+        "Rate",
+        "Per",
+        "",
+        "Amount",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        text(sheet, 2, col as u16, header);
+    }
+    for i in 0..items {
+        let row = 3 + i;
+        let quantity = f64::from(i % 97 + 1) * 1.25;
+        let rate = f64::from(i % 389 + 10) * 10.5;
+        num(sheet, row, 0, f64::from(i + 1));
+        num(sheet, row, 1, quantity);
+        text(sheet, row, 2, "Nos");
+        text(
+            sheet,
+            row,
+            3,
+            &format!(
+                "Supplying and laying item {i} including cost of materials, labour and transport"
+            ),
+        );
+        num(sheet, row, 4, rate);
+        num(sheet, row, 5, 1.0);
+        text(sheet, row, 6, "No");
+        let amount = (quantity * rate * 100.0).round() / 100.0;
+        formula(
+            sheet,
+            row,
+            7,
+            &format!("=ROUND(B{0}*E{0},2)", row + 1),
+            &amount.to_string(),
+        );
+    }
+    let footer = 3 + items;
+    text(sheet, footer, 3, "ECV");
+    sheet
+        .write_formula(footer, 7, Formula::new(format!("=SUM(H4:H{footer})")))
+        .unwrap();
+    text(sheet, footer + 1, 3, "Grand Total");
+    num(sheet, footer + 1, 7, 1.0e9);
+    workbook.save_to_buffer().unwrap()
+}
