@@ -28,9 +28,15 @@ pub struct AppState {
     core: Result<Sitebook, ApiError>,
     data_dir: String,
     session: Mutex<Option<Session>>,
-    /// The active org's id, kept beside the session so that event forwarding can filter
-    /// without holding the session lock.
-    active_org: std::sync::Arc<Mutex<Option<i64>>>,
+    /// Where the window wants job events, and the task feeding it from the core's gated feed
+    /// of the active org. Renewed whenever the session or its org changes.
+    job_feed: Mutex<JobFeed>,
+}
+
+#[derive(Default)]
+struct JobFeed {
+    channel: Option<Channel<JobEvent>>,
+    forwarder: Option<tauri::async_runtime::JoinHandle<()>>,
 }
 
 impl AppState {
@@ -50,7 +56,7 @@ impl AppState {
             core: core.map_err(|error| error.to_api()),
             data_dir: shown_dir,
             session: Mutex::new(None),
-            active_org: Default::default(),
+            job_feed: Mutex::default(),
         }
     }
 
@@ -72,8 +78,33 @@ impl AppState {
 
     async fn set_session(&self, session: Option<Session>) {
         let mut guard = self.session.lock().await;
-        *self.active_org.lock().await = session.as_ref().and_then(|s| s.active_org().map(|o| o.id));
+        self.renew_job_feed(session.as_ref()).await;
         *guard = session;
+    }
+
+    /// Points the window's job events at what `session` may see now: the active org's jobs,
+    /// through the gate, or nothing when signed out or with no org.
+    async fn renew_job_feed(&self, session: Option<&Session>) {
+        let mut feed = self.job_feed.lock().await;
+        if let Some(old) = feed.forwarder.take() {
+            old.abort();
+        }
+        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core())
+        else {
+            return;
+        };
+        let mut events = match core.subscribe_jobs(session).await {
+            Ok(events) => events,
+            // No org, or no right to see jobs there: the window simply gets no events.
+            Err(_) => return,
+        };
+        feed.forwarder = Some(tauri::async_runtime::spawn(async move {
+            while let Some(event) = events.next().await {
+                if channel.send(event).is_err() {
+                    return;
+                }
+            }
+        }));
     }
 
     fn core(&self) -> Result<&Sitebook, ApiError> {
@@ -94,9 +125,7 @@ async fn signed_in<T>(
     let core = state.core()?;
     let mut guard = state.session.lock().await;
     let session = guard.as_mut().ok_or_else(|| Error::NotSignedIn.to_api())?;
-    let result = operation(core, session).await.map_err(api);
-    *state.active_org.lock().await = session.active_org().map(|org| org.id);
-    result
+    operation(core, session).await.map_err(api)
 }
 
 #[tauri::command]
@@ -161,11 +190,12 @@ pub async fn list_orgs(state: State<'_, AppState>) -> Reply<Vec<OrgChoice>> {
 
 #[tauri::command]
 pub async fn switch_org(state: State<'_, AppState>, code: String) -> Reply<SessionView> {
-    signed_in(&state, async |core, session| {
-        core.org_switch(session, &code).await?;
-        core.view(session).await
-    })
-    .await
+    let core = state.core()?;
+    let mut guard = state.session.lock().await;
+    let session = guard.as_mut().ok_or_else(|| Error::NotSignedIn.to_api())?;
+    core.org_switch(session, &code).await.map_err(api)?;
+    state.renew_job_feed(Some(session)).await;
+    core.view(session).await.map_err(api)
 }
 
 #[tauri::command]
@@ -240,27 +270,14 @@ pub async fn get_estimate(state: State<'_, AppState>, id: i64) -> Reply<Estimate
     .await
 }
 
-/// Streams progress of the active org's jobs to the window until the window goes away.
+/// Streams progress of the active org's jobs to the window until the window goes away; after a
+/// switch of organization the same channel carries the new org's jobs.
 #[tauri::command]
 pub async fn subscribe_jobs(state: State<'_, AppState>, on_event: Channel<JobEvent>) -> Reply<()> {
-    let mut events = state.core()?.subscribe_jobs();
-    let active_org = state.active_org.clone();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if *active_org.lock().await != Some(event.org_id) {
-                        continue;
-                    }
-                    if on_event.send(event).is_err() {
-                        return;
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    });
+    state.core()?;
+    let session = state.session.lock().await;
+    state.job_feed.lock().await.channel = Some(on_event);
+    state.renew_job_feed(session.as_ref()).await;
     Ok(())
 }
 

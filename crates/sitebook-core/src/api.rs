@@ -21,7 +21,9 @@ use crate::store::outputs::{self, CleanupReport, OutputView};
 use crate::store::uploads::{self, UploadOutcome};
 use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
 use crate::tenancy::audit::{self, AuditEntry, AuditEvent, AuditFilter, Outcome};
-use crate::tenancy::gate::{authorize, authorize_all_orgs_audit, authorize_global, OrgScope};
+use crate::tenancy::gate::{
+    authorize, authorize_all_orgs_audit, authorize_global, authorize_write, OrgScope,
+};
 use crate::tenancy::memberships::{self, MemberView};
 use crate::tenancy::orgs::{self, ImportReport, NewOrg, OrgDetails};
 use crate::tenancy::session::{self, OrgChoice, Remember, Session};
@@ -118,8 +120,10 @@ impl Sitebook {
     }
 
     /// The raw pool, bypassing the gate. Only for test fixtures and benchmark seeding, which
-    /// must build thousands of rows faster than the real API allows; product code never calls it.
-    #[doc(hidden)]
+    /// must build thousands of rows faster than the real API allows. It exists only with the
+    /// `test-support` feature, which the core's own tests and benchmarks turn on and no
+    /// program enables.
+    #[cfg(feature = "test-support")]
     pub fn unscoped_pool_for_tests(&self) -> &sqlx::SqlitePool {
         &self.ctx.db
     }
@@ -346,7 +350,7 @@ impl Sitebook {
     /// Stores each file in the active org and queues its parse. One bad file does not stop the
     /// others: its outcome carries the error (and a failed job records it).
     pub async fn upload(&self, session: &Session, paths: &[PathBuf]) -> Result<Vec<UploadOutcome>> {
-        let scope = authorize(&self.ctx, session, Action::UploadCreate).await?;
+        let scope = authorize_write(&self.ctx, session, Action::UploadCreate).await?;
         let mut outcomes = Vec::with_capacity(paths.len());
         for path in paths {
             outcomes.push(uploads::upload(&self.ctx, &scope, path).await?);
@@ -366,7 +370,7 @@ impl Sitebook {
 
     /// Cancels a job: your own with member rights, anyone's with admin rights.
     pub async fn job_cancel(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope = authorize(&self.ctx, session, Action::JobCancelOwn).await?;
+        let scope = authorize_write(&self.ctx, session, Action::JobCancelOwn).await?;
         if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
             authorize(&self.ctx, session, Action::JobCancelAny).await?;
         }
@@ -375,7 +379,7 @@ impl Sitebook {
     }
 
     pub async fn job_retry(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope = authorize(&self.ctx, session, Action::JobRetry).await?;
+        let scope = authorize_write(&self.ctx, session, Action::JobRetry).await?;
         queue::requeue(&self.ctx, &scope, id).await?;
         queue::get(&self.ctx, &scope, id).await
     }
@@ -453,7 +457,7 @@ impl Sitebook {
 
     /// Removes the active org's outputs never downloaded and older than `days`.
     pub async fn outputs_cleanup(&self, session: &Session, days: u32) -> Result<CleanupReport> {
-        let scope = authorize(&self.ctx, session, Action::OutputsCleanup).await?;
+        let scope = authorize_write(&self.ctx, session, Action::OutputsCleanup).await?;
         outputs::cleanup(&self.ctx, &scope, days).await
     }
 
@@ -462,9 +466,15 @@ impl Sitebook {
         WorkerPool::start(self.ctx.clone(), workers.unwrap_or(self.ctx.jobs.workers)).await
     }
 
-    /// Progress and status changes of the jobs this process runs.
-    pub fn subscribe_jobs(&self) -> tokio::sync::broadcast::Receiver<JobEvent> {
-        self.ctx.events.subscribe()
+    /// Progress and status changes of the active organization's jobs that this process runs,
+    /// as far as the gate lets this person see jobs. Another organization's events never reach
+    /// the subscriber; after switching organizations, subscribe again.
+    pub async fn subscribe_jobs(&self, session: &Session) -> Result<JobEvents> {
+        let scope = authorize(&self.ctx, session, Action::JobsView).await?;
+        Ok(JobEvents {
+            org_id: scope.org_id(),
+            receiver: self.ctx.events.subscribe(),
+        })
     }
 
     /// Runs the retention cleanup for every org now and then daily (the desktop app's duty).
@@ -500,7 +510,7 @@ impl Sitebook {
         estimate_id: i64,
         changes: crate::documents::WorkChanges,
     ) -> Result<crate::domain::work::WorkMetadata> {
-        let scope = authorize(&self.ctx, session, Action::WorkEdit).await?;
+        let scope = authorize_write(&self.ctx, session, Action::WorkEdit).await?;
         let mut work = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
         changes.apply(&mut work);
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
@@ -520,7 +530,7 @@ impl Sitebook {
         estimate_id: i64,
         form: &WorkForm,
     ) -> Result<WorkForm> {
-        let scope = authorize(&self.ctx, session, Action::WorkEdit).await?;
+        let scope = authorize_write(&self.ctx, session, Action::WorkEdit).await?;
         let work = form.to_work()?;
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
         Ok(WorkForm::from_work(&work))
@@ -534,7 +544,7 @@ impl Sitebook {
         kind: crate::domain::bill::BillKind,
         quantities: Option<Vec<crate::domain::bill::ItemQuantity>>,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         let request = crate::documents::BillRequest::Kind(kind);
         crate::documents::create_bill(&self.ctx, &scope, estimate_id, request, quantities).await
     }
@@ -583,7 +593,7 @@ impl Sitebook {
         is_final: bool,
         entries: &[QuantityEntry],
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         let quantities = editor::entries_or_error("The bill", entries)?;
         let request = crate::documents::BillRequest::Next { is_final };
         crate::documents::create_bill(&self.ctx, &scope, estimate_id, request, Some(quantities))
@@ -620,7 +630,7 @@ impl Sitebook {
         entries: &[QuantityEntry],
         supplemental: &[SupplementalEntry],
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         let executed = editor::entries_or_error("The work slip", entries)?;
         let lines = editor::supplemental_or_error(supplemental)?;
         crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, lines).await
@@ -634,7 +644,7 @@ impl Sitebook {
         executed: Vec<crate::domain::bill::ItemQuantity>,
         supplemental: Vec<crate::documents::input_csv::SupplementalLine>,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, supplemental)
             .await
     }
@@ -645,12 +655,45 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         crate::documents::request_abstract(&self.ctx, &scope, estimate_id).await
     }
 
     /// Puts back in the queue jobs whose process died (also done when workers start).
     pub async fn recover_interrupted_jobs(&self) -> Result<u64> {
         queue::recover_orphans(&self.ctx).await
+    }
+}
+
+/// The job events of one organization, from [`Sitebook::subscribe_jobs`].
+pub struct JobEvents {
+    org_id: i64,
+    receiver: tokio::sync::broadcast::Receiver<JobEvent>,
+}
+
+impl JobEvents {
+    /// The next event of this organization's jobs; `None` once the core has shut down. Events
+    /// missed because the subscriber fell behind are skipped: the next one carries the state.
+    pub async fn next(&mut self) -> Option<JobEvent> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match self.receiver.recv().await {
+                Ok(event) if event.org_id == self.org_id => return Some(event),
+                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// An event already waiting, without waiting for one.
+    pub fn try_next(&mut self) -> Option<JobEvent> {
+        use tokio::sync::broadcast::error::TryRecvError;
+        loop {
+            match self.receiver.try_recv() {
+                Ok(event) if event.org_id == self.org_id => return Some(event),
+                Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
+            }
+        }
     }
 }

@@ -40,7 +40,7 @@ fn sole_job(outcomes: &[sitebook_core::store::uploads::UploadOutcome]) -> i64 {
 #[tokio::test]
 async fn a_dropped_workbook_becomes_an_estimate_with_progress_at_every_step() {
     let fx = fixture().await;
-    let mut events = fx.core.subscribe_jobs();
+    let mut events = fx.core.subscribe_jobs(&fx.root).await.unwrap();
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
     let file = write(
         fx.dir.path(),
@@ -60,11 +60,11 @@ async fn a_dropped_workbook_becomes_an_estimate_with_progress_at_every_step() {
     assert_eq!(job.file_name.as_deref(), Some("Road works.xlsx"));
 
     let mut seen: Vec<(u8, String)> = Vec::new();
-    while let Ok(JobEvent {
+    while let Some(JobEvent {
         progress,
         current_step,
         ..
-    }) = events.try_recv()
+    }) = events.try_next()
     {
         seen.push((progress, current_step));
     }
@@ -594,6 +594,8 @@ async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
 async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
     let fx = fixture().await;
     let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
+    let mut alice_events = fx.core.subscribe_jobs(&alice).await.unwrap();
+    let mut bert_events = fx.core.subscribe_jobs(&bert).await.unwrap();
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
     let bytes = workbooks::domain_example_workbook();
     let a = write(fx.dir.path(), "a.xlsx", &bytes);
@@ -613,6 +615,16 @@ async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
     assert!(!b_outcome[0].duplicate);
     let b_job = finished(&fx, &bert, sole_job(&b_outcome)).await;
     pool.shutdown().await;
+
+    // Job events come through the gate too: each subscriber hears only its own org's jobs.
+    for (events, mine) in [(&mut alice_events, &a_job), (&mut bert_events, &b_job)] {
+        let mut heard = Vec::new();
+        while let Some(event) = events.try_next() {
+            heard.push(event.job_id);
+        }
+        assert!(!heard.is_empty(), "progress of job {} was heard", mine.id);
+        assert!(heard.iter().all(|id| *id == mine.id), "{heard:?}");
+    }
 
     for (me, mine, theirs) in [(&alice, &a_job, &b_job), (&bert, &b_job, &a_job)] {
         let jobs = fx.core.jobs_list(me, 100).await.unwrap();

@@ -721,3 +721,35 @@ async fn the_store_runs_with_wal_foreign_keys_and_full_sync() {
     assert_eq!(synchronous, 2, "FULL");
     assert!(busy >= 5000);
 }
+
+#[tokio::test]
+async fn the_gate_grants_a_write_proof_only_for_write_actions_and_roles_that_may_write() {
+    use sitebook_core::tenancy::gate::authorize_write;
+    let fx = fixture().await;
+    let (member, _) = fx.two_orgs(MembershipRole::Member).await;
+    fx.user(
+        "vera",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Viewer)),
+    )
+    .await;
+    let viewer = fx.sign_in("vera").await;
+    let ctx = fx.core.context();
+
+    let scope = authorize_write(ctx, &member, Action::UploadCreate)
+        .await
+        .expect("a member may upload");
+    assert_eq!(scope.org_code(), "AAA");
+    // A read action never yields a write proof, whoever asks.
+    for action in Action::ALL.into_iter().filter(|a| !a.is_write()) {
+        let refused = authorize_write(ctx, &fx.root, action).await;
+        assert!(matches!(refused, Err(Error::Internal(_))), "{action:?}");
+    }
+    // A viewer is refused every write, and each refusal is audited.
+    let refused = authorize_write(ctx, &viewer, Action::UploadCreate).await;
+    assert!(matches!(refused, Err(Error::Denied(_))), "{refused:?}");
+    assert_eq!(
+        denied_rows_for(&fx.audit().await, "vera", "upload.create"),
+        1
+    );
+}

@@ -324,7 +324,7 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         Err(e) => (None, Some(format!("No bill can follow: {e}."))),
     };
     let previous = match (&blocked, existing.last()) {
-        (None, Some(last)) => Some(super::till_date_of(ctx, last.id).await?),
+        (None, Some(last)) => Some(super::till_date_of(ctx, scope, last.id).await?),
         _ => None,
     };
     let items = editor_items(&base.items, previous.as_deref());

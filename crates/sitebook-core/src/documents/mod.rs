@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::excel::EstimateSheet;
 use crate::jobs::{queue, JobKind};
 use crate::store::files::sha256_bytes;
-use crate::tenancy::gate::OrgScope;
+use crate::tenancy::gate::{OrgScope, WriteScope};
 use crate::Ctx;
 
 use input_csv::SupplementalLine;
@@ -287,7 +287,7 @@ async fn saved_work(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Opt
 /// Saves work data after checking it.
 pub async fn save_work(
     ctx: &Ctx,
-    scope: &OrgScope,
+    scope: &WriteScope,
     estimate_id: i64,
     work: &WorkMetadata,
 ) -> Result<()> {
@@ -343,12 +343,16 @@ pub async fn workslips(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<
     .await?)
 }
 
-async fn till_date_of(ctx: &Ctx, bill_id: i64) -> Result<Vec<ItemQuantity>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT sl_no, till_date_qty FROM bill_quantities WHERE bill_id = ?")
-            .bind(bill_id)
-            .fetch_all(&ctx.db)
-            .await?;
+/// The till-date quantities of one of the scope's bills (none for another org's bill id).
+async fn till_date_of(ctx: &Ctx, scope: &OrgScope, bill_id: i64) -> Result<Vec<ItemQuantity>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT q.sl_no, q.till_date_qty FROM bill_quantities q JOIN bills b ON b.id = q.bill_id \
+         WHERE q.bill_id = ? AND b.org_id = ?",
+    )
+    .bind(bill_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
     rows.into_iter()
         .map(|(sl_no, qty)| {
             qty.parse::<Decimal>()
@@ -447,7 +451,7 @@ pub(crate) async fn next_bill_inputs(
         let previous = existing.last().ok_or_else(|| {
             Error::Internal("the chain check let an Nth bill through without bill 1".into())
         })?;
-        let previous_till_date = till_date_of(ctx, previous.id).await?;
+        let previous_till_date = till_date_of(ctx, scope, previous.id).await?;
         BillInputs::Nth(NthBillInput {
             number,
             is_final: kind.is_final(),
@@ -463,7 +467,7 @@ pub(crate) async fn next_bill_inputs(
 /// Validates and records the next bill of an estimate, and queues its documents.
 pub async fn create_bill(
     ctx: &Ctx,
-    scope: &OrgScope,
+    scope: &WriteScope,
     estimate_id: i64,
     request: BillRequest,
     quantities: Option<Vec<ItemQuantity>>,
@@ -540,7 +544,7 @@ enum DocumentTable {
 async fn queue_rendering(
     ctx: &Ctx,
     mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    scope: &OrgScope,
+    scope: &WriteScope,
     table: DocumentTable,
     row_id: i64,
     number: u32,
@@ -667,7 +671,7 @@ pub(crate) async fn stored_workslip_inputs(
 /// Validates and records the next work slip (phase) of an estimate, and queues its documents.
 pub async fn create_workslip(
     ctx: &Ctx,
-    scope: &OrgScope,
+    scope: &WriteScope,
     estimate_id: i64,
     executed: Vec<ItemQuantity>,
     supplemental: Vec<SupplementalLine>,
@@ -706,7 +710,7 @@ pub async fn create_workslip(
 /// Queues the estimate abstract of an estimate (its items and footer, as PDF and XLSX).
 pub async fn request_abstract(
     ctx: &Ctx,
-    scope: &OrgScope,
+    scope: &WriteScope,
     estimate_id: i64,
 ) -> Result<QueuedDocument> {
     let DocumentBase { sheet, items, work } = document_base(ctx, scope, estimate_id).await?;

@@ -15,7 +15,7 @@ use crate::jobs::{JobKind, RunFailure};
 use crate::pdf::{DocumentRequest, EstimateAbstract};
 use crate::store::files::sha256_bytes;
 use crate::store::outputs;
-use crate::tenancy::gate::{authorize, OrgScope};
+use crate::tenancy::gate::{authorize_write, OrgScope};
 use crate::tenancy::session::session_for_job;
 use crate::Ctx;
 
@@ -161,7 +161,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     let session = session_for_job(ctx, job.user_id, job.org_id)
         .await
         .map_err(|e| ("permission".to_string(), e.into()))?;
-    let scope = authorize(ctx, &session, Action::DocumentGenerate)
+    let scope = authorize_write(ctx, &session, Action::DocumentGenerate)
         .await
         .map_err(|e| {
             permanent(

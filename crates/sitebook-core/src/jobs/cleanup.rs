@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::domain::permissions::Action;
 use crate::error::Result;
 use crate::store::outputs::{self, CleanupReport};
-use crate::tenancy::gate::authorize;
+use crate::tenancy::gate::authorize_write;
 use crate::tenancy::session::system_session;
 use crate::Ctx;
 
@@ -19,7 +19,7 @@ pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
     let mut total = CleanupReport::default();
     for org_id in orgs {
         let session = system_session(ctx, org_id).await?;
-        let scope = authorize(ctx, &session, Action::OutputsCleanup).await?;
+        let scope = authorize_write(ctx, &session, Action::OutputsCleanup).await?;
         let report = outputs::cleanup(ctx, &scope, days).await?;
         total.removed_files += report.removed_files;
         total.removed_rows += report.removed_rows;

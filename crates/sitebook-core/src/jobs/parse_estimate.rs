@@ -10,7 +10,7 @@ use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::worker_process::{describe, parse_in_worker, WorkerError};
 use crate::jobs::RunFailure;
 use crate::store::{estimates, files, outputs, uploads};
-use crate::tenancy::gate::authorize;
+use crate::tenancy::gate::authorize_write;
 use crate::tenancy::session::session_for_job;
 use crate::Ctx;
 
@@ -23,7 +23,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), (String, RunF
     let session = session_for_job(ctx, job.user_id, job.org_id)
         .await
         .map_err(|e| at("permission")(e.into()))?;
-    let scope = authorize(ctx, &session, Action::UploadCreate)
+    let scope = authorize_write(ctx, &session, Action::UploadCreate)
         .await
         .map_err(|e| {
             at("permission")(RunFailure::Permanent(format!(

@@ -15,7 +15,7 @@ use crate::clock::{from_db_time, to_db_time};
 use crate::domain::permissions::Action;
 use crate::error::{Error, Result};
 use crate::jobs::{JobEvent, JobKind, JobLogEntry, JobStatus};
-use crate::tenancy::gate::OrgScope;
+use crate::tenancy::gate::{OrgScope, WriteScope};
 use crate::Ctx;
 
 /// A heartbeat older than this means the owner is gone, whatever its pid says.
@@ -54,7 +54,7 @@ pub(crate) fn owner_name(ctx: &Ctx) -> String {
 pub(crate) async fn enqueue(
     ctx: &Ctx,
     tx: &mut Transaction<'_, Sqlite>,
-    scope: &OrgScope,
+    scope: &WriteScope,
     kind: JobKind,
     upload_id: Option<i64>,
     payload: &str,
@@ -520,7 +520,7 @@ pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<JobView> {
 
 /// Cancels a queued job at once, or asks a running one to stop. Who may cancel was checked by
 /// the caller against the job's owner.
-pub async fn request_cancel(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<()> {
+pub async fn request_cancel(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
     let now = ctx.now_text();
     let mut tx = ctx.write_tx().await?;
     let status: Option<String> =
@@ -567,7 +567,7 @@ pub async fn request_cancel(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<()> 
 }
 
 /// Queues a failed or cancelled job again, now.
-pub async fn requeue(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<()> {
+pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM jobs WHERE id = ? AND org_id = ?")
             .bind(id)

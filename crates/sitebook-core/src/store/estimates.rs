@@ -10,7 +10,7 @@ use ts_rs::TS;
 use crate::error::{Error, Result};
 use crate::excel::model::{money_text, plain_text};
 use crate::excel::{EstimateSheet, ParsedWorkbook, Warning};
-use crate::tenancy::gate::OrgScope;
+use crate::tenancy::gate::{OrgScope, WriteScope};
 use crate::Ctx;
 
 /// One line of the estimates list.
@@ -176,7 +176,7 @@ fn item_rows(sheet: &EstimateSheet) -> Vec<ItemRow> {
 pub(crate) async fn insert_parsed(
     ctx: &Ctx,
     tx: &mut Transaction<'_, Sqlite>,
-    scope: &OrgScope,
+    scope: &WriteScope,
     job_id: i64,
     upload_id: i64,
     file_name: &str,

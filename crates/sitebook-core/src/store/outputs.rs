@@ -14,7 +14,7 @@ use ts_rs::TS;
 use crate::clock::to_db_time;
 use crate::error::{Error, Result};
 use crate::store::files::{copy_atomic, outputs_dir, sha256_bytes, write_atomic};
-use crate::tenancy::gate::OrgScope;
+use crate::tenancy::gate::{OrgScope, WriteScope};
 use crate::Ctx;
 
 /// A file a job produced, as the outputs list shows it.
@@ -53,7 +53,7 @@ pub(crate) struct WrittenOutput {
 /// crash rewrites the same file rather than adding one.
 pub(crate) fn write(
     ctx: &Ctx,
-    scope: &OrgScope,
+    scope: &WriteScope,
     filename: &str,
     kind: &'static str,
     bytes: &[u8],
@@ -79,7 +79,7 @@ pub(crate) fn write(
 pub(crate) async fn record(
     ctx: &Ctx,
     tx: &mut Transaction<'_, Sqlite>,
-    scope: &OrgScope,
+    scope: &WriteScope,
     job_id: i64,
     output: &WrittenOutput,
 ) -> Result<i64> {
@@ -174,7 +174,7 @@ pub struct CleanupReport {
 }
 
 /// Removes the scope's outputs that were never downloaded and are older than `days`.
-pub async fn cleanup(ctx: &Ctx, scope: &OrgScope, days: u32) -> Result<CleanupReport> {
+pub async fn cleanup(ctx: &Ctx, scope: &WriteScope, days: u32) -> Result<CleanupReport> {
     let cutoff = to_db_time(ctx.clock.now() - chrono::Duration::days(i64::from(days)));
     let candidates: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, stored_path FROM output_files \

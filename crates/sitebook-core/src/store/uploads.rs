@@ -15,7 +15,7 @@ use crate::error::{ApiError, Error, Result};
 use crate::excel::sniff::check_extension;
 use crate::jobs::{queue, JobKind, JobLogEntry};
 use crate::store::files::{copy_atomic, sha256_file, uploads_dir};
-use crate::tenancy::gate::OrgScope;
+use crate::tenancy::gate::{OrgScope, WriteScope};
 use crate::Ctx;
 
 /// What happened to one file handed to `upload`.
@@ -50,7 +50,7 @@ fn display_name(source: &Path) -> String {
 }
 
 /// Checks, stores and queues one file.
-pub(crate) async fn upload(ctx: &Ctx, scope: &OrgScope, source: &Path) -> Result<UploadOutcome> {
+pub(crate) async fn upload(ctx: &Ctx, scope: &WriteScope, source: &Path) -> Result<UploadOutcome> {
     let file_name = display_name(source);
     if let Some(refusal) = refusal_at_the_door(ctx, source, &file_name) {
         let job_id = record_refused(ctx, scope, &file_name, &refusal).await?;
@@ -159,7 +159,7 @@ fn megabytes(bytes: u64) -> f64 {
 /// A job that failed before it started, so the refusal shows in the jobs list and its log.
 async fn record_refused(
     ctx: &Ctx,
-    scope: &OrgScope,
+    scope: &WriteScope,
     file_name: &str,
     refusal: &Error,
 ) -> Result<i64> {

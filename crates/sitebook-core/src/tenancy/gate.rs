@@ -1,6 +1,18 @@
 //! The one gate. `authorize(session, action)` is the only way to an [`OrgScope`], and every
 //! repository of org-owned rows requires one, so no query can run without a verdict.
 //!
+//! Reads and writes are different proofs. [`authorize`] hands back an [`OrgScope`], which can
+//! read; [`authorize_write`] hands back a [`WriteScope`] for the actions the matrix marks as
+//! writes, and every repository function that changes org-owned rows or files requires that
+//! kind. Code that holds a scope obtained to view therefore cannot write with it.
+//!
+//! One written exception: the job runner's system plane. Claiming a job, its heartbeat, its
+//! progress, and completing, retrying or failing it by id (`jobs::queue`) act on rows the gate
+//! already admitted when the job was queued, with no person present; those functions take the
+//! [`ClaimedJob`](crate::jobs::queue::ClaimedJob) instead of a scope. What a job does to the
+//! org's own data (estimates, outputs) still goes through the gate first, as the person who
+//! queued it.
+//!
 //! Each decision, allowed or denied, is written to the audit log before the caller proceeds.
 //! The role is re-read from the database on every call rather than trusted from the session, so
 //! a membership revoked a moment ago already counts. With no active org the answer is always no:
@@ -94,6 +106,20 @@ impl OrgScope {
     }
 }
 
+/// Proof that the gate let one user change something in one organization: granted only for
+/// actions the matrix marks as writes. Repository functions that write require it. It reads as
+/// the [`OrgScope`] it contains.
+#[derive(Debug, Clone)]
+pub struct WriteScope(OrgScope);
+
+impl std::ops::Deref for WriteScope {
+    type Target = OrgScope;
+
+    fn deref(&self) -> &OrgScope {
+        &self.0
+    }
+}
+
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -173,6 +199,18 @@ pub async fn authorize(ctx: &Ctx, session: &Session, action: Action) -> Result<O
         username: user.username.clone(),
         role: org.role,
     })
+}
+
+/// The gate for an action that changes org-owned rows or files. A read action is refused (a
+/// mistake in the calling code, never the user's), so a write proof exists only for writes.
+pub async fn authorize_write(ctx: &Ctx, session: &Session, action: Action) -> Result<WriteScope> {
+    if !action.is_write() {
+        return Err(Error::Internal(format!(
+            "{} is a read action; it cannot grant a write",
+            action.audit_name()
+        )));
+    }
+    authorize(ctx, session, action).await.map(WriteScope)
 }
 
 /// The gate for actions outside any organization; decided by the user's kind alone.

@@ -13,7 +13,7 @@ use crate::domain::permissions::{Action, MembershipRole};
 use crate::error::{Error, Result};
 use crate::tenancy::accounts::{find_by_username, insert_membership};
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::gate::{authorize, OrgScope};
+use crate::tenancy::gate::{authorize, authorize_write, OrgScope};
 use crate::tenancy::session::Session;
 use crate::Ctx;
 
@@ -136,7 +136,7 @@ pub async fn add(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope = authorize(ctx, session, Action::MembersManage).await?;
+    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
     if role == MembershipRole::Owner {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
@@ -183,7 +183,7 @@ pub async fn set_role(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope = authorize(ctx, session, Action::MembersManage).await?;
+    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
     let target = find_target(ctx, &scope, username).await?;
     let Some((membership_id, current)) = target.membership else {
         return Err(not_a_member(&target, &scope));
