@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check and test: formatting, lints, the UI's unit
-# tests, the Rust unit and integration tests (core and the `sitebook` binary), the TypeScript
+# tests, the Rust unit and integration tests (core and the `sitebook` binary), the parse
+# worker's reliability tests in a release build, the TypeScript
 # bindings drift check, and the desktop end-to-end test under Xvfb through WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,12 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "Rust tests"
-cargo test --workspace
+# The 200-run parse and upload tests of tests/worker_memory.rs run in the release step below:
+# the random worker failures they guard against showed only in release builds.
+cargo test --workspace -- --skip two_hundred_
+
+step "parse-worker reliability, release build (200 parses, 200 uploads)"
+cargo test --release -p sitebook-core --test worker_memory
 
 step "generated TypeScript bindings match the Rust types"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-mod support;
+#[path = "../tests/workbooks/mod.rs"]
+mod workbooks;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sitebook_core::api::OpenOptions;
@@ -16,7 +17,7 @@ use sitebook_core::Sitebook;
 const BATCH: usize = 100;
 
 fn small_estimate(n: usize) -> Vec<u8> {
-    let mut workbook = support::estimate_workbook(&format!("Small work {n}"));
+    let mut workbook = workbooks::estimate_workbook(&format!("Small work {n}"));
     let sheet = workbook.worksheet_from_name("Estimate").unwrap();
     for i in 0..5u32 {
         let row = 3 + i;

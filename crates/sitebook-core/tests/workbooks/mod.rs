@@ -330,10 +330,9 @@ pub fn workbook_without_an_estimate() -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-/// An `Estimate` sheet of `items` priced items laid out as DOMAIN.md §1 describes (title, name of
-/// work, header on row 3), with a stored amount formula per item and the ECV and grand-total
-/// footer. The name of work makes each call's bytes distinct.
-pub fn estimate_with_items(name_of_work: &str, items: u32) -> Vec<u8> {
+/// A workbook with an `Estimate` sheet holding the title, the name-of-work line and the header
+/// row (columns A..H); items go from row index 3 on.
+pub fn estimate_workbook(name_of_work: &str) -> Workbook {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
     text(sheet, 0, 0, "ESTIMATE");
@@ -351,6 +350,15 @@ pub fn estimate_with_items(name_of_work: &str, items: u32) -> Vec<u8> {
     for (col, header) in headers.iter().enumerate() {
         text(sheet, 2, col as u16, header);
     }
+    workbook
+}
+
+/// An `Estimate` sheet of `items` priced items laid out as DOMAIN.md §1 describes (title, name of
+/// work, header on row 3), with a stored amount formula per item and the ECV and grand-total
+/// footer. The name of work makes each call's bytes distinct.
+pub fn estimate_with_items(name_of_work: &str, items: u32) -> Vec<u8> {
+    let mut workbook = estimate_workbook(name_of_work);
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
     for i in 0..items {
         let row = 3 + i;
         let quantity = f64::from(i % 97 + 1) * 1.25;
