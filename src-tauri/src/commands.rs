@@ -15,7 +15,7 @@ use sitebook_core::store::estimates::{EstimateDetail, EstimateSummary};
 use sitebook_core::store::outputs::OutputView;
 use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::tenancy::accounts::Password;
-use sitebook_core::tenancy::audit::{AuditEntry, AuditFilter};
+use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::session::{OrgChoice, Session};
 use sitebook_core::{ApiError, Error, Sitebook};

@@ -17,7 +17,7 @@ use sitebook_core::api::OpenOptions;
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::store::resolve_data_dir;
 use sitebook_core::tenancy::accounts::NewAccount;
-use sitebook_core::tenancy::audit::AuditFilter;
+use sitebook_core::tenancy::audit_log::AuditFilter;
 use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::{Error, Sitebook};

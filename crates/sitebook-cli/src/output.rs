@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use sitebook_core::api::SessionView;
 use sitebook_core::tenancy::accounts::UserView;
-use sitebook_core::tenancy::audit::AuditEntry;
+use sitebook_core::tenancy::audit_log::AuditEntry;
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::orgs::{ImportReport, OrgDetails};
 use sitebook_core::tenancy::session::OrgChoice;

@@ -18,9 +18,10 @@ use crate::jobs::queue::{self, JobView};
 use crate::jobs::{JobEvent, JobSettings};
 use crate::store::estimates::{self, EstimateDetail, EstimateSummary};
 use crate::store::outputs::{self, CleanupReport, OutputView};
-use crate::store::uploads::{self, UploadOutcome};
+use crate::store::uploads::UploadOutcome;
 use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
-use crate::tenancy::audit::{self, AuditEntry, AuditEvent, AuditFilter, Outcome};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::audit_log::{self, AuditEntry, AuditFilter};
 use crate::tenancy::gate::{
     authorize, authorize_all_orgs_audit, authorize_global, authorize_write, OrgScope,
 };
@@ -99,6 +100,7 @@ impl Sitebook {
                 device,
                 data_dir: options.data_dir.clone(),
                 jobs: std::sync::Arc::new(options.jobs),
+                handlers: std::sync::Arc::new(job_handlers()),
                 max_upload_bytes: options.max_upload_bytes,
                 events,
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
@@ -332,19 +334,19 @@ impl Sitebook {
     ) -> Result<Vec<AuditEntry>> {
         if UserKind::reads_every_audit(session.user().kind) {
             let grant = authorize_all_orgs_audit(&self.ctx, session).await?;
-            return audit::list_all(&self.ctx, &grant, filter).await;
+            return audit_log::list_all(&self.ctx, &grant, filter).await;
         }
         let scope = authorize(&self.ctx, session, Action::AuditView).await?;
-        audit::list_for_org(&self.ctx, &scope, filter).await
+        audit_log::list_for_org(&self.ctx, &scope, filter).await
     }
 
     pub async fn audit_show(&self, session: &Session, id: i64) -> Result<AuditEntry> {
         if UserKind::reads_every_audit(session.user().kind) {
             let grant = authorize_all_orgs_audit(&self.ctx, session).await?;
-            return audit::get_any(&self.ctx, &grant, id).await;
+            return audit_log::get_any(&self.ctx, &grant, id).await;
         }
         let scope = authorize(&self.ctx, session, Action::AuditView).await?;
-        audit::get_in_org(&self.ctx, &scope, id).await
+        audit_log::get_in_org(&self.ctx, &scope, id).await
     }
 
     /// Stores each file in the active org and queues its parse. One bad file does not stop the
@@ -353,7 +355,7 @@ impl Sitebook {
         let scope = authorize_write(&self.ctx, session, Action::UploadCreate).await?;
         let mut outcomes = Vec::with_capacity(paths.len());
         for path in paths {
-            outcomes.push(uploads::upload(&self.ctx, &scope, path).await?);
+            outcomes.push(crate::jobs::intake::upload(&self.ctx, &scope, path).await?);
         }
         Ok(outcomes)
     }
@@ -665,6 +667,14 @@ impl Sitebook {
     }
 }
 
+/// Every kind of job, with the module that runs it.
+fn job_handlers() -> crate::jobs::JobHandlers {
+    let mut handlers = crate::jobs::JobHandlers::default();
+    crate::jobs::parse_estimate::register(&mut handlers);
+    crate::documents::render_job::register(&mut handlers);
+    handlers
+}
+
 /// The job events of one organization, from [`Sitebook::subscribe_jobs`].
 pub struct JobEvents {
     org_id: i64,
@@ -694,6 +704,20 @@ impl JobEvents {
                 Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
                 Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::job_handlers;
+    use crate::jobs::JobKind;
+
+    #[test]
+    fn every_kind_of_job_has_a_handler() {
+        let handlers = job_handlers();
+        for kind in JobKind::ALL {
+            assert!(handlers.get(kind).is_some(), "{kind:?}");
         }
     }
 }

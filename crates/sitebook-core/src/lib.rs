@@ -4,6 +4,11 @@
 //! org-scoped operation passes through the one gate ([`tenancy::gate::authorize`]), which checks
 //! the permission matrix ([`domain::permissions`]), writes the audit row, and hands out the
 //! [`tenancy::gate::OrgScope`] that org-owned data requires.
+//!
+//! Layers import only downward, in this order (top first):
+//! `api` → `documents` → `jobs` → `store` → `tenancy`, `excel`, `pdf`/`xlsx` → `render` →
+//! `domain`. The job engine runs work it does not know: the modules above it register a
+//! handler per kind of job when the core opens. `Ctx` below carries what every layer needs.
 
 pub mod allocator;
 pub mod api;
@@ -15,6 +20,7 @@ pub mod excel;
 pub mod jobs;
 pub mod logging;
 pub mod pdf;
+pub mod render;
 pub mod store;
 pub mod tenancy;
 pub mod xlsx;
@@ -34,6 +40,8 @@ pub struct Ctx {
     pub(crate) device: String,
     pub(crate) data_dir: std::path::PathBuf,
     pub(crate) jobs: std::sync::Arc<jobs::JobSettings>,
+    /// What runs each kind of job, registered by the modules that own the work.
+    pub(crate) handlers: std::sync::Arc<jobs::JobHandlers>,
     /// Largest upload accepted, in bytes.
     pub(crate) max_upload_bytes: u64,
     /// Progress and status changes of jobs run by this process.

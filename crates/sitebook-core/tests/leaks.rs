@@ -5,7 +5,7 @@ mod common;
 
 use common::fixture;
 use sitebook_core::domain::permissions::MembershipRole;
-use sitebook_core::tenancy::audit::AuditFilter;
+use sitebook_core::tenancy::audit_log::AuditFilter;
 
 #[tokio::test]
 async fn memberships_do_not_leak_across_orgs() {

@@ -7,12 +7,12 @@ use chrono::Duration;
 use common::{fixture, PASSWORD};
 use sitebook_core::domain::permissions::{Action, EffectiveRole, MembershipRole, UserKind};
 use sitebook_core::tenancy::accounts::{NewAccount, Password};
-use sitebook_core::tenancy::audit::AuditFilter;
+use sitebook_core::tenancy::audit_log::AuditFilter;
 use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
 use sitebook_core::Error;
 
 fn denied_rows_for(
-    rows: &[sitebook_core::tenancy::audit::AuditEntry],
+    rows: &[sitebook_core::tenancy::audit_log::AuditEntry],
     user: &str,
     action: &str,
 ) -> usize {

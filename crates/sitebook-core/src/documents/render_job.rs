@@ -11,7 +11,7 @@ use crate::domain::bill::{first_bill, nth_bill};
 use crate::domain::permissions::Action;
 use crate::domain::workslip::workslip;
 use crate::jobs::queue::{self, ClaimedJob};
-use crate::jobs::{JobKind, RunFailure};
+use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::pdf::{DocumentRequest, EstimateAbstract};
 use crate::store::files::sha256_bytes;
 use crate::store::outputs;
@@ -154,6 +154,17 @@ pub(crate) fn render_files(
         (format!("{stem}.pdf"), rendered.pdf),
         (format!("{stem}.xlsx"), rendered.xlsx),
     ])
+}
+
+/// Makes the engine run the document jobs with [`run`].
+pub(crate) fn register(handlers: &mut JobHandlers) {
+    for kind in [
+        JobKind::GenerateBill,
+        JobKind::GenerateWorkslip,
+        JobKind::GenerateEstimateAbstract,
+    ] {
+        handlers.register(kind, |ctx, job| Box::pin(run(ctx, job)));
+    }
 }
 
 /// Runs one attempt of a document job.

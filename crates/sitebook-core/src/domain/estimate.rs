@@ -29,8 +29,8 @@ use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::bill::TenderPremium;
 use super::money::{amount, percent_of, round2, within_limit, LabelledAmount, MAX_FIGURE};
+use super::tender::TenderPremium;
 
 /// Labour cess, percent of the base (ECV in an estimate, Sub Total 1 in a work slip).
 pub const LABOUR_CESS_PERCENT: Decimal = dec!(1);
@@ -240,8 +240,8 @@ fn check_figure(field: &str, value: Decimal) -> Result<(), EstimateFooterError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::bill::TpType;
     use crate::domain::money::half_up_reference;
+    use crate::domain::tender::TpType;
     use proptest::prelude::*;
 
     fn input(items_total: Decimal, grand_total: Decimal) -> EstimateFooterInput {

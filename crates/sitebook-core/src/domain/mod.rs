@@ -9,7 +9,8 @@
 //! - [`words`]: amounts in words, Indian system.
 //! - [`titles`]: ordinal bill titles and work-slip titles.
 //! - [`estimate`]: the estimate item model and the estimate footer.
-//! - [`bill`]: tender premium, bill chain, AE rows, first and Nth bills.
+//! - [`tender`]: the tender premium, shared by the estimate footer and the bills.
+//! - [`bill`]: bill chain, AE rows, first and Nth bills.
 //! - [`workslip`]: work slips (working estimates) and their balancing footer.
 //! - [`work`]: work metadata entered once and the document header block.
 //! - [`permissions`]: user kinds, membership roles and the one permission matrix.
@@ -18,6 +19,7 @@ pub mod bill;
 pub mod estimate;
 pub mod money;
 pub mod permissions;
+pub mod tender;
 pub mod titles;
 pub mod words;
 pub mod work;

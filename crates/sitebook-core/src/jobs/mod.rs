@@ -9,21 +9,26 @@
 //! ([`worker_process`]) with a memory limit and a time limit.
 
 pub mod cleanup;
+pub(crate) mod intake;
 pub mod parse_estimate;
 pub mod pool;
 pub mod queue;
 pub mod worker_process;
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::excel::Limits;
+use crate::Ctx;
 
 /// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum JobKind {
@@ -34,6 +39,13 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    pub const ALL: [JobKind; 4] = [
+        JobKind::ParseEstimate,
+        JobKind::GenerateBill,
+        JobKind::GenerateWorkslip,
+        JobKind::GenerateEstimateAbstract,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::ParseEstimate => "parse_estimate",
@@ -44,14 +56,7 @@ impl JobKind {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            JobKind::ParseEstimate,
-            JobKind::GenerateBill,
-            JobKind::GenerateWorkslip,
-            JobKind::GenerateEstimateAbstract,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == text)
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 }
 
@@ -177,6 +182,31 @@ impl Default for JobSettings {
             poll_interval: Duration::from_millis(500),
             retention_days: 30,
         }
+    }
+}
+
+/// How one attempt of a job ended: done, or the step it stopped at and why.
+pub(crate) type Attempt = Result<(), (String, RunFailure)>;
+
+/// Runs one attempt of a job of one kind.
+pub(crate) type Handler = for<'a> fn(
+    &'a Ctx,
+    &'a queue::ClaimedJob,
+) -> Pin<Box<dyn Future<Output = Attempt> + Send + 'a>>;
+
+/// Which handler runs each kind of job. The engine runs jobs without knowing what they do: the
+/// modules that own the work register it when the core opens, so the engine
+/// never imports the layers above it.
+#[derive(Default)]
+pub(crate) struct JobHandlers(HashMap<JobKind, Handler>);
+
+impl JobHandlers {
+    pub(crate) fn register(&mut self, kind: JobKind, handler: Handler) {
+        self.0.insert(kind, handler);
+    }
+
+    pub(crate) fn get(&self, kind: JobKind) -> Option<Handler> {
+        self.0.get(&kind).copied()
     }
 }
 

@@ -8,14 +8,19 @@
 use crate::domain::permissions::Action;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::worker_process::{describe, parse_in_worker, WorkerError};
-use crate::jobs::RunFailure;
+use crate::jobs::{Attempt, JobHandlers, JobKind, RunFailure};
 use crate::store::{estimates, files, outputs, uploads};
 use crate::tenancy::gate::authorize_write;
 use crate::tenancy::session::session_for_job;
 use crate::Ctx;
 
+/// Makes the engine run parse jobs with [`run`].
+pub(crate) fn register(handlers: &mut JobHandlers) {
+    handlers.register(JobKind::ParseEstimate, |ctx, job| Box::pin(run(ctx, job)));
+}
+
 /// Runs one attempt. Returns where it stopped and why when it did not complete.
-pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), (String, RunFailure)> {
+pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
     let at = |step: &str| {
         let step = step.to_string();
         move |failure: RunFailure| (step, failure)

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::jobs::queue::{self, ClaimedJob};
-use crate::jobs::{parse_estimate, JobKind, RunFailure};
+use crate::jobs::{Attempt, RunFailure};
 use crate::Ctx;
 
 /// How often the pool looks for jobs a crashed process left running.
@@ -86,12 +86,16 @@ async fn work(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
     }
 }
 
-async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), (String, RunFailure)> {
-    match job.kind {
-        JobKind::ParseEstimate => parse_estimate::run(ctx, job).await,
-        JobKind::GenerateBill | JobKind::GenerateWorkslip | JobKind::GenerateEstimateAbstract => {
-            crate::documents::render_job::run(ctx, job).await
-        }
+async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
+    match ctx.handlers.get(job.kind) {
+        Some(handler) => handler(ctx, job).await,
+        None => Err((
+            "start".to_string(),
+            RunFailure::Permanent(format!(
+                "This version of Sitebook cannot run {} jobs.",
+                job.kind.as_str()
+            )),
+        )),
     }
 }
 
@@ -100,7 +104,7 @@ pub fn backoff(base: Duration, retry: u32) -> Duration {
     base.saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
 }
 
-async fn settle(ctx: &Ctx, job: &ClaimedJob, outcome: Result<(), (String, RunFailure)>) {
+async fn settle(ctx: &Ctx, job: &ClaimedJob, outcome: Attempt) {
     let settled = match outcome {
         Ok(()) => Ok(()),
         Err((_, RunFailure::Cancelled)) => queue::mark_cancelled(ctx, job).await,

@@ -77,6 +77,38 @@ pub(crate) async fn enqueue(
     Ok(id)
 }
 
+/// A job that failed before it started, so the refusal shows in the jobs list and its log.
+pub(crate) async fn record_refused_upload(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    file_name: &str,
+    refusal: &Error,
+) -> Result<i64> {
+    let now = ctx.now_text();
+    let log = vec![JobLogEntry {
+        at: now.clone(),
+        attempt: 0,
+        step: "upload".into(),
+        error: refusal.to_string(),
+    }];
+    let id = sqlx::query_scalar(
+        "INSERT INTO jobs (org_id, user_id, kind, payload, status, progress, current_step, \
+         error_message, error_log, next_run_at, created_at, completed_at) \
+         VALUES (?, ?, 'parse_estimate', ?, 'failed', 0, 'Failed: upload', ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(scope.user_id())
+    .bind(serde_json::json!({ "file_name": file_name }).to_string())
+    .bind(refusal.to_string())
+    .bind(serde_json::to_string(&log).unwrap_or_else(|_| "[]".into()))
+    .bind(&now)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&ctx.db)
+    .await?;
+    Ok(id)
+}
+
 /// Claims the oldest job that is due, if any.
 pub(crate) async fn claim_next(ctx: &Ctx) -> Result<Option<ClaimedJob>> {
     let now = ctx.now_text();

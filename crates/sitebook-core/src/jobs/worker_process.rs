@@ -10,7 +10,7 @@
 //! The protocol is JSON lines on the child's stdout: `{"limited":{"memory_bytes":N}}` once the
 //! cap is in force, `{"progress":30,"step":"Sheet found"}` while it works, then exactly one
 //! `{"done":{…}}` or `{"failed":{"code","message"}}`. Anything else — a crash, a signal,
-//! silence — is classified by [`Ending`] from the exit status and the child's stderr: the
+//! silence — is classified (`Ending`) from the exit status and the child's stderr: the
 //! workbook needed more memory than allowed (its fault), the reader was killed from outside
 //! (transient, worth a retry), or the reader crashed (the file is the likely cause).
 

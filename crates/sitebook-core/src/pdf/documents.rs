@@ -11,11 +11,11 @@ use crate::domain::bill::{FirstBill, NthBill, RowKind};
 use crate::domain::words::amount_in_words;
 use crate::domain::workslip::{FooterRole, Workslip, WorkslipRow};
 
-use super::model::{
+use super::report::{ClosingLine, Orientation, Report, Row, RowStyle};
+use crate::render::{
     first_bill_col, format_figure, format_money, nth_bill_col, workslip_col, ColumnSpec,
     DocumentRequest, EstimateAbstract, ItemLine, SIGNATURES,
 };
-use super::report::{ClosingLine, Orientation, Report, Row, RowStyle};
 
 const BILL_FONT_SIZE: f32 = 9.0;
 const WIDE_FONT_SIZE: f32 = 7.5;

@@ -21,41 +21,21 @@
 mod canvas;
 mod documents;
 pub(crate) mod fonts;
-pub mod model;
 mod report;
 
 use printpdf::{Mm, OffsetDateTime, PdfDocument, PdfPage, PdfSaveOptions, Pt};
-use thiserror::Error;
 
 use crate::domain::bill::{FirstBill, NthBill};
 use crate::domain::work::DocDate;
 use crate::domain::workslip::Workslip;
 
-pub use model::{
+pub use crate::render::{
     estimate_columns, first_bill_columns, format_figure, format_money, nth_bill_columns,
     sha256_hex, workslip_columns, ColumnKind, ColumnSpec, DocumentHeader, DocumentRequest,
-    EstimateAbstract, ESTIMATE_TITLE, INPUTS_HASH_PREFIX, SIGNATURES,
+    EstimateAbstract, RenderError, ESTIMATE_TITLE, INPUTS_HASH_PREFIX, SIGNATURES,
 };
 
 use report::{lay_out, Report};
-
-/// Why a document could not be rendered.
-#[derive(Debug, Error)]
-pub enum RenderError {
-    /// The request's inputs hash is not 64 lowercase hex digits.
-    #[error("the inputs hash must be 64 lowercase hex digits (a SHA-256), got {given:?}")]
-    InvalidInputsHash {
-        /// What was given (at most 80 characters of it).
-        given: String,
-    },
-    /// printpdf wrote a trailer this renderer does not recognise, so the document ID could not
-    /// be fixed and the output would not be reproducible.
-    #[error("the PDF trailer has no document ID in the expected form; refusing to write a non-reproducible file")]
-    UnexpectedPdfTrailer,
-    /// The workbook writer failed.
-    #[error("writing the workbook failed: {0}")]
-    Workbook(#[from] rust_xlsxwriter::XlsxError),
-}
 
 /// Renders a first bill (8 columns, A4 portrait).
 pub fn render_first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>, RenderError> {

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 
 use super::canvas::{Canvas, Grey};
 use super::fonts::{digit_width, printable, text_width, truncate_to_width, wrap, Face};
-use super::model::{format_money, heading_spans, ColumnKind, ColumnSpec, DocumentHeader};
+use crate::render::{format_money, heading_spans, ColumnKind, ColumnSpec, DocumentHeader};
 
 /// Page orientation; the page is always A4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

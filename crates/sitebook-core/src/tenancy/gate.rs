@@ -7,9 +7,9 @@
 //! kind. Code that holds a scope obtained to view therefore cannot write with it.
 //!
 //! One written exception: the job runner's system plane. Claiming a job, its heartbeat, its
-//! progress, and completing, retrying or failing it by id (`jobs::queue`) act on rows the gate
+//! progress, and completing, retrying or failing it by id (the job queue) act on rows the gate
 //! already admitted when the job was queued, with no person present; those functions take the
-//! [`ClaimedJob`](crate::jobs::queue::ClaimedJob) instead of a scope. What a job does to the
+//! claimed job instead of a scope. What a job does to the
 //! org's own data (estimates, outputs) still goes through the gate first, as the person who
 //! queued it.
 //!
@@ -103,6 +103,13 @@ impl OrgScope {
             capitalise(label),
             self.org_code
         ))
+    }
+}
+
+impl AuditEvent {
+    /// The event happened in the scope's organization.
+    pub fn in_scope(self, scope: &OrgScope) -> Self {
+        self.in_org(scope.org_id(), scope.org_code())
     }
 }
 

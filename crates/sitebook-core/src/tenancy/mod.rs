@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_log;
 pub mod gate;
+pub mod identity;
 pub mod memberships;
 pub mod orgs;
 pub mod session;

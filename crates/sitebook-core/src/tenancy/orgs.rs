@@ -4,96 +4,16 @@
 //! Codes are what people type (`MOH`), matched case-insensitively. Slugs are what file paths
 //! use (`outputs/{slug}/`), so they are lowercase ASCII and never change meaning.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::{Sqlite, Transaction};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{GlobalGrant, OrgScope};
-use crate::tenancy::session::Principal;
+use crate::tenancy::identity::Principal;
+pub use crate::tenancy::identity::{OrgType, Plan};
 use crate::Ctx;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-#[ts(export)]
-pub enum OrgType {
-    Ministry,
-    Office,
-    Agency,
-    Special,
-    Commission,
-    Company,
-    Personal,
-}
-
-impl OrgType {
-    pub const ALL: [OrgType; 7] = [
-        OrgType::Ministry,
-        OrgType::Office,
-        OrgType::Agency,
-        OrgType::Special,
-        OrgType::Commission,
-        OrgType::Company,
-        OrgType::Personal,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgType::Ministry => "ministry",
-            OrgType::Office => "office",
-            OrgType::Agency => "agency",
-            OrgType::Special => "special",
-            OrgType::Commission => "commission",
-            OrgType::Company => "company",
-            OrgType::Personal => "personal",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
-    }
-
-    fn expected() -> String {
-        Self::ALL.map(Self::as_str).join(", ")
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-#[ts(export)]
-pub enum Plan {
-    Free,
-    Starter,
-    Professional,
-    Enterprise,
-}
-
-impl Plan {
-    pub const ALL: [Plan; 4] = [
-        Plan::Free,
-        Plan::Starter,
-        Plan::Professional,
-        Plan::Enterprise,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Plan::Free => "free",
-            Plan::Starter => "starter",
-            Plan::Professional => "professional",
-            Plan::Enterprise => "enterprise",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(text.trim()))
-    }
-}
 
 /// What it takes to create an organization.
 #[derive(Debug, Clone)]

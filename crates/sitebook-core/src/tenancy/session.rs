@@ -12,17 +12,9 @@ use ts_rs::TS;
 use crate::domain::permissions::{effective_role, EffectiveRole, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::orgs::{OrgType, Plan};
+pub use crate::tenancy::identity::Principal;
+use crate::tenancy::identity::{OrgType, Plan};
 use crate::Ctx;
-
-/// The signed-in person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    pub id: i64,
-    pub username: String,
-    pub full_name: String,
-    pub kind: UserKind,
-}
 
 /// The organization the session acts in, with the role resolved when it was entered. The gate
 /// re-resolves the role on every action, so a revoked membership takes effect at once.

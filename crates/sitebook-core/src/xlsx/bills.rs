@@ -18,7 +18,7 @@ use rust_xlsxwriter::{RowNum, XlsxError};
 
 use crate::domain::bill::{FirstBill, NthBill, RowKind, TenderPremium, TpType};
 use crate::domain::money::format_percent;
-use crate::pdf::model::{
+use crate::render::{
     first_bill_col, first_bill_columns, format_money, nth_bill_col, nth_bill_columns,
     DocumentRequest, ItemLine,
 };

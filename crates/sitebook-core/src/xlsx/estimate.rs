@@ -17,9 +17,7 @@ use crate::domain::estimate::{
 };
 use crate::domain::money::format_percent;
 use crate::domain::words::amount_in_words;
-use crate::pdf::model::{
-    estimate_col, estimate_columns, DocumentRequest, EstimateAbstract, ItemLine,
-};
+use crate::render::{estimate_col, estimate_columns, DocumentRequest, EstimateAbstract, ItemLine};
 
 use super::sheet::{cell, new_workbook, Cell, Look, SheetWriter};
 use super::SIGNATURES;

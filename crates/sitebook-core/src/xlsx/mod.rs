@@ -8,7 +8,7 @@
 //!
 //! Each workbook is set up for print: A4 (landscape for work slips), one page wide, the
 //! column headings repeated on every page, a `Page &P of &N` footer, Indian digit grouping
-//! ([`INDIAN_MONEY_FORMAT`]). Columns come from the layouts in [`crate::pdf::model`], which the
+//! ([`INDIAN_MONEY_FORMAT`]). Columns come from the layouts in [`crate::render`], which the
 //! PDF renderer uses too.
 //!
 //! Identical inputs give identical bytes: the creation date in the document properties is the
@@ -26,12 +26,12 @@ mod workslip;
 
 use crate::domain::bill::{FirstBill, NthBill};
 use crate::domain::workslip::Workslip;
-use crate::pdf::model::{DocumentRequest, EstimateAbstract};
+use crate::render::{DocumentRequest, EstimateAbstract};
 
-pub use crate::pdf::RenderError;
+pub use crate::render::RenderError;
 pub use sheet::{INDIAN_FIGURE_FORMAT, INDIAN_MONEY_FORMAT};
 
-use crate::pdf::model::SIGNATURES;
+use crate::render::SIGNATURES;
 
 /// Sheet names: `Bill` for bills, `Workslip` for work slips, `Estimate` for the abstract.
 pub mod sheet_names {

@@ -18,7 +18,7 @@ use rust_xlsxwriter::{
 
 use crate::domain::work::DocDate;
 use crate::pdf::fonts::{printable, wrap, Face};
-use crate::pdf::model::{heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader};
+use crate::render::{heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader};
 
 /// Indian digit grouping for money: `1,23,45,678.90`. Excel has no Indian grouping, so the
 /// lakh and crore commas come from conditional sections.

@@ -16,7 +16,7 @@ use crate::domain::estimate::GST_PERCENT;
 use crate::domain::estimate::{LABOUR_CESS_PERCENT, NAC_PERCENT, QUALITY_CONTROL_PERCENT};
 use crate::domain::money::format_percent;
 use crate::domain::workslip::{FooterRole, Workslip, WorkslipFooterLine, WorkslipRow};
-use crate::pdf::model::{workslip_col, workslip_columns, DocumentRequest};
+use crate::render::{workslip_col, workslip_columns, DocumentRequest};
 
 use super::bills::{premium_formula, premium_sign, verified_premium};
 use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};

@@ -155,11 +155,11 @@ impl Fixture {
     }
 
     /// Every audit row, newest first, as seen by root.
-    pub async fn audit(&self) -> Vec<sitebook_core::tenancy::audit::AuditEntry> {
+    pub async fn audit(&self) -> Vec<sitebook_core::tenancy::audit_log::AuditEntry> {
         self.core
             .audit_list(
                 &self.root,
-                sitebook_core::tenancy::audit::AuditFilter {
+                sitebook_core::tenancy::audit_log::AuditFilter {
                     denied_only: false,
                     limit: 100_000,
                 },

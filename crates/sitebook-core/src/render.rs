@@ -10,9 +10,6 @@
 //! A request is a [`DocumentRequest`]: the domain result (a [`FirstBill`], an [`NthBill`], a
 //! [`Workslip`] or an [`EstimateAbstract`]) plus a [`DocumentHeader`] with the title, the header
 //! lines and the SHA-256 of the inputs, which every output records (bills are evidence).
-//!
-//! This module lives under `pdf/` only because the renderers' folders are moved into the core
-//! crate as they are; it has no PDF-specific code.
 
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
@@ -26,7 +23,25 @@ use crate::domain::money::{format_indian, group_indian, round2};
 use crate::domain::work::{DocDate, HeaderLine};
 use crate::domain::workslip::{PhaseColumn, Workslip};
 
-use super::RenderError;
+use thiserror::Error;
+
+/// Why a document could not be rendered.
+#[derive(Debug, Error)]
+pub enum RenderError {
+    /// The request's inputs hash is not 64 lowercase hex digits.
+    #[error("the inputs hash must be 64 lowercase hex digits (a SHA-256), got {given:?}")]
+    InvalidInputsHash {
+        /// What was given (at most 80 characters of it).
+        given: String,
+    },
+    /// printpdf wrote a trailer this renderer does not recognise, so the document ID could not
+    /// be fixed and the output would not be reproducible.
+    #[error("the PDF trailer has no document ID in the expected form; refusing to write a non-reproducible file")]
+    UnexpectedPdfTrailer,
+    /// The workbook writer failed.
+    #[error("writing the workbook failed: {0}")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
+}
 
 /// The prefix under which each output records its inputs' hash, in PDF metadata and in
 /// workbook properties: `sitebook-inputs-sha256:<64 hex digits>`.

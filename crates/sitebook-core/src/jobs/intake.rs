@@ -1,0 +1,107 @@
+//! Taking a workbook in: the checks at the door, the content-addressed copy, and its record
+//! and parse job committed in one transaction. Every way in (a drop, `sitebook upload`, the
+//! inbox) comes through here, so the same content uploaded twice into one org is stored once:
+//! the second upload reports the first.
+//!
+//! A file refused at the door (a folder, a wrong type, too large) is not stored at all, but it
+//! still leaves a failed job whose log says why, so the refusal shows where people look for
+//! their work.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::excel::sniff::check_extension;
+use crate::jobs::{queue, JobKind};
+use crate::store::files::sha256_file;
+use crate::store::uploads::{self, UploadOutcome};
+use crate::tenancy::gate::WriteScope;
+use crate::Ctx;
+
+fn display_name(source: &Path) -> String {
+    source
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| source.display().to_string())
+}
+
+/// Checks, stores and queues one file.
+pub(crate) async fn upload(ctx: &Ctx, scope: &WriteScope, source: &Path) -> Result<UploadOutcome> {
+    let file_name = display_name(source);
+    if let Some(refusal) = refusal_at_the_door(ctx, source, &file_name) {
+        let job_id = queue::record_refused_upload(ctx, scope, &file_name, &refusal).await?;
+        return Ok(UploadOutcome {
+            file_name,
+            job_id: Some(job_id),
+            upload_id: None,
+            duplicate: false,
+            error: Some(refusal.to_api()),
+        });
+    }
+    let sha256 = sha256_file(source)?;
+    if let Some((upload_id, job_id)) = uploads::existing(ctx, scope, &sha256).await? {
+        return Ok(UploadOutcome {
+            file_name,
+            job_id,
+            upload_id: Some(upload_id),
+            duplicate: true,
+            error: None,
+        });
+    }
+    let (relative, size) = uploads::keep_copy(ctx, scope, source, &file_name, &sha256)?;
+    let mut tx = ctx.write_tx().await?;
+    let upload_id =
+        uploads::insert_in(ctx, &mut tx, scope, &file_name, (&relative, size), &sha256).await?;
+    let payload = serde_json::json!({ "file_name": file_name }).to_string();
+    let job_id = queue::enqueue(
+        ctx,
+        &mut tx,
+        scope,
+        JobKind::ParseEstimate,
+        Some(upload_id),
+        &payload,
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.wake.notify_waiters();
+    Ok(UploadOutcome {
+        file_name,
+        job_id: Some(job_id),
+        upload_id: Some(upload_id),
+        duplicate: false,
+        error: None,
+    })
+}
+
+/// The checks that need no reading: the file exists, has an accepted extension and fits.
+fn refusal_at_the_door(ctx: &Ctx, source: &Path, file_name: &str) -> Option<Error> {
+    let metadata = match std::fs::metadata(source) {
+        Ok(metadata) if metadata.is_file() => metadata,
+        Ok(_) => {
+            return Some(Error::Validation(format!(
+                "{file_name} is a folder, not a workbook. Drop the workbook files themselves."
+            )))
+        }
+        Err(e) => {
+            return Some(Error::Validation(format!(
+                "{file_name} could not be opened ({e}). Check that the file still exists."
+            )))
+        }
+    };
+    if let Err(refusal) = check_extension(file_name) {
+        return Some(Error::Validation(refusal.to_string()));
+    }
+    if metadata.len() > ctx.max_upload_bytes {
+        return Some(Error::Validation(format!(
+            "{file_name} is {:.1} MB, over the {:.1} MB limit for uploads. Remove unused sheets \
+             or split the workbook, then upload it again.",
+            megabytes(metadata.len()),
+            megabytes(ctx.max_upload_bytes)
+        )));
+    }
+    None
+}
+
+fn megabytes(bytes: u64) -> f64 {
+    // Display only; sizes are compared as integers above.
+    bytes as f64 / 1_000_000.0
+}
