@@ -11,6 +11,8 @@ packages=(
   # run and end-to-end set
   xvfb xauth webkit2gtk-driver fonts-dejavu-core poppler-utils
   python3 python3-gi gir1.2-gtk-3.0 xdotool imagemagick
+  # the OS keyring test: a Secret Service on a private D-Bus session
+  dbus gnome-keyring
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check and test: formatting, lints, the UI's unit
 # tests, the Rust unit and integration tests (core and the `sitebook` binary), the parse
-# worker's reliability tests in a release build, the TypeScript
+# worker's reliability tests in a release build, the OS keyring test, the TypeScript
 # bindings drift check, and the desktop end-to-end test under Xvfb through WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,11 @@ cargo test --workspace -- --skip two_hundred_
 
 step "parse-worker reliability, release build (200 parses, 200 uploads)"
 cargo test --release -p sitebook-core --test worker_memory
+
+step "OS keyring (the Secret Service of gnome-keyring on a private D-Bus session)"
+dbus-run-session -- sh -c 'eval "$(printf sitebook-ci | gnome-keyring-daemon --unlock --components=secrets)" \
+  && cargo test -p sitebook-core --test keyring_os -- --ignored \
+  && cargo test -p sitebook-cli --test sync -- --ignored'
 
 step "generated TypeScript bindings match the Rust types"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -8,6 +8,7 @@ mod documents;
 mod ingest;
 mod output;
 mod secrets;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,6 +91,9 @@ enum Command {
     /// Work slips (working estimates), phase by phase
     #[command(subcommand)]
     Workslip(documents::WorkslipCommand),
+    /// Sync of outputs to an S3-compatible bucket: the active organization's target
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
 }
 
 #[derive(Subcommand)]
@@ -457,6 +461,10 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
         Command::Estimate(command) => {
             let session = sign_in(&cli, &core).await?;
             ingest::estimate(&core, &session, command, out).await?;
+        }
+        Command::Sync(command) => {
+            let session = sign_in(&cli, &core).await?;
+            sync::sync(&core, &session, command, out).await?;
         }
         Command::Upload(args) => {
             let session = sign_in(&cli, &core).await?;

@@ -30,11 +30,19 @@ pub fn new_password_for(username: &str) -> Result<Password, UsageError> {
     Ok(Password::new(first))
 }
 
+/// An S3 secret access key: SITEBOOK_S3_SECRET, else a hidden prompt.
+pub fn s3_secret() -> Result<String, UsageError> {
+    if let Ok(secret) = std::env::var("SITEBOOK_S3_SECRET") {
+        return Ok(secret);
+    }
+    prompt("Secret access key: ")
+}
+
 fn prompt(question: &str) -> Result<String, UsageError> {
     if !std::io::stdin().is_terminal() {
         return Err(UsageError(
-            "No password given: set SITEBOOK_PASSWORD (SITEBOOK_NEW_PASSWORD for a new account) \
-             or run in a terminal to be asked."
+            "No password or secret given: set SITEBOOK_PASSWORD (SITEBOOK_NEW_PASSWORD for a \
+             new account, SITEBOOK_S3_SECRET for a sync secret) or run in a terminal to be asked."
                 .into(),
         ));
     }

@@ -16,9 +16,14 @@ use crate::error::{Error, Result};
 use crate::jobs::pool::WorkerPool;
 use crate::jobs::queue::{self, JobView};
 use crate::jobs::{JobEvent, JobSettings};
+use crate::secrets::Secret;
 use crate::store::estimates::{self, EstimateDetail, EstimateSummary};
 use crate::store::outputs::{self, CleanupReport, OutputView};
 use crate::store::uploads::UploadOutcome;
+use crate::sync::{
+    self,
+    config::{SyncSettings, SyncTargetView},
+};
 use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::audit_log::{self, AuditEntry, AuditFilter};
@@ -40,6 +45,8 @@ pub struct OpenOptions {
     pub jobs: JobSettings,
     /// Largest upload accepted, in bytes (default 50 MB).
     pub max_upload_bytes: u64,
+    /// Where secrets go: the OS keyring by default.
+    pub keyring: crate::secrets::KeyringChoice,
 }
 
 /// The default upload size limit: 50 MB.
@@ -53,6 +60,7 @@ impl OpenOptions {
             device: None,
             jobs: JobSettings::default(),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            keyring: crate::secrets::KeyringChoice::Os,
         }
     }
 }
@@ -101,6 +109,7 @@ impl Sitebook {
                 data_dir: options.data_dir.clone(),
                 jobs: std::sync::Arc::new(options.jobs),
                 handlers: std::sync::Arc::new(job_handlers()),
+                keyring: crate::secrets::Keyring::new(options.keyring),
                 max_upload_bytes: options.max_upload_bytes,
                 events,
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
@@ -461,6 +470,40 @@ impl Sitebook {
     pub async fn outputs_cleanup(&self, session: &Session, days: u32) -> Result<CleanupReport> {
         let scope = authorize_write(&self.ctx, session, Action::OutputsCleanup).await?;
         outputs::cleanup(&self.ctx, &scope, days).await
+    }
+
+    /// The active org's sync target, secret excepted.
+    pub async fn sync_settings(&self, session: &Session) -> Result<Option<SyncTargetView>> {
+        let scope = authorize(&self.ctx, session, Action::SyncView).await?;
+        sync::config::show(&self.ctx, &scope).await
+    }
+
+    /// Sets the active org's sync target and turns sync on. The secret goes only to the OS
+    /// keyring; it may be left out when changing a target that already has one.
+    pub async fn sync_configure(
+        &self,
+        session: &Session,
+        settings: &SyncSettings,
+        secret: Option<&Secret>,
+    ) -> Result<SyncTargetView> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        sync::config::save(&self.ctx, &scope, settings, secret).await
+    }
+
+    /// Turns sync on or off for the active org, keeping its settings.
+    pub async fn sync_set_enabled(
+        &self,
+        session: &Session,
+        enabled: bool,
+    ) -> Result<SyncTargetView> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        sync::config::set_enabled(&self.ctx, &scope, enabled).await
+    }
+
+    /// Removes the active org's sync target and deletes its secret from the keyring.
+    pub async fn sync_forget(&self, session: &Session) -> Result<()> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        sync::config::forget(&self.ctx, &scope).await
     }
 
     /// Starts the job workers in this process (default: one per core).

@@ -48,6 +48,9 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("Database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// No OS keyring can be reached, so a secret cannot be stored or read.
+    #[error("{0}")]
+    KeyringUnavailable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -66,6 +69,7 @@ impl Error {
             Error::AccountLocked(_) => "account_locked",
             Error::NotSignedIn => "not_signed_in",
             Error::NewerSchema(_) => "newer_schema",
+            Error::KeyringUnavailable(_) => "keyring_unavailable",
             Error::Io { .. } | Error::Database(_) | Error::Migration(_) | Error::Internal(_) => {
                 "internal"
             }

@@ -21,7 +21,9 @@ pub mod jobs;
 pub mod logging;
 pub mod pdf;
 pub mod render;
+pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod tenancy;
 pub mod xlsx;
 
@@ -42,6 +44,8 @@ pub struct Ctx {
     pub(crate) jobs: std::sync::Arc<jobs::JobSettings>,
     /// What runs each kind of job, registered by the modules that own the work.
     pub(crate) handlers: std::sync::Arc<jobs::JobHandlers>,
+    /// Where secrets are kept: the OS keyring, or a store a test supplies.
+    pub(crate) keyring: secrets::Keyring,
     /// Largest upload accepted, in bytes.
     pub(crate) max_upload_bytes: u64,
     /// Progress and status changes of jobs run by this process.

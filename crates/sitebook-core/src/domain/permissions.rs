@@ -216,6 +216,8 @@ pub enum Action {
     OutputsView,
     OutputExport,
     OutputsCleanup,
+    SyncView,
+    SyncConfigure,
 }
 
 const Y: bool = true;
@@ -224,7 +226,7 @@ const N: bool = false;
 /// The permission matrix: one row per action, one column per effective role.
 /// Columns: Owner, Admin, Member, Viewer, Operations, Oversight, Superuser.
 #[rustfmt::skip]
-const MATRIX: [(Action, &str, Access, [bool; 7]); 19] = [
+const MATRIX: [(Action, &str, Access, [bool; 7]); 21] = [
     //  action                    audit name             access         Own Adm Mem Vie Ops Ovs Sup
     (Action::OrgView,          "org.view",            Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OrgRename,        "org.rename",          Access::Write, [Y,  N,  N,  N,  N,  N,  Y]),
@@ -245,11 +247,13 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 19] = [
     (Action::OutputsView,      "outputs.view",        Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OutputExport,     "output.export",       Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OutputsCleanup,   "outputs.cleanup",     Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
+    (Action::SyncView,         "sync.view",           Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
+    (Action::SyncConfigure,    "sync.configure",      Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
 ];
 
 impl Action {
-    pub const ALL: [Action; 19] = {
-        let mut all = [Action::OrgView; 19];
+    pub const ALL: [Action; 21] = {
+        let mut all = [Action::OrgView; 21];
         let mut i = 0;
         while i < MATRIX.len() {
             all[i] = MATRIX[i].0;
@@ -300,6 +304,8 @@ impl Action {
             Action::OutputsView => "see outputs",
             Action::OutputExport => "export outputs",
             Action::OutputsCleanup => "clean up outputs",
+            Action::SyncView => "see the sync settings",
+            Action::SyncConfigure => "change the sync settings",
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Fixture {
     pub core: Sitebook,
     pub root: Session,
     pub dir: TempDir,
+    /// The keyring this core keeps secrets in: an in-memory mock, never the machine's own.
+    pub keyring: std::sync::Arc<keyring_core::CredentialStore>,
 }
 
 /// Options for a test device: a manual clock, a fixed device name, and the dedicated worker
@@ -31,6 +33,9 @@ pub fn test_options(dir: &std::path::Path, clock: Clock) -> OpenOptions {
         env!("CARGO_BIN_EXE_sitebook-parse-worker").into(),
     );
     options.jobs.poll_interval = std::time::Duration::from_millis(50);
+    options.keyring = sitebook_core::secrets::KeyringChoice::Store(
+        keyring_core::mock::Store::new().expect("mock keyring"),
+    );
     options
 }
 
@@ -48,12 +53,21 @@ pub async fn fixture_with(adjust: impl FnOnce(&mut OpenOptions)) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut options = test_options(dir.path(), test_clock());
     adjust(&mut options);
+    let keyring = match &options.keyring {
+        sitebook_core::secrets::KeyringChoice::Store(store) => store.clone(),
+        _ => keyring_core::mock::Store::new().expect("mock keyring"),
+    };
     let core = Sitebook::open(options).await.expect("core opens");
     let root = core
         .init_first_account("root", "Root Admin", Password::new(PASSWORD))
         .await
         .expect("first account");
-    Fixture { core, root, dir }
+    Fixture {
+        core,
+        root,
+        dir,
+        keyring,
+    }
 }
 
 impl Fixture {

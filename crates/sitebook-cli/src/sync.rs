@@ -1,0 +1,130 @@
+//! The `sync` commands: set, show, pause and forget the active organization's S3 target. The
+//! secret access key comes from SITEBOOK_S3_SECRET or a hidden prompt, never from a flag, and
+//! goes straight to the OS keyring.
+
+use clap::{Args, Subcommand};
+use sitebook_core::secrets::Secret;
+use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
+use sitebook_core::tenancy::session::Session;
+use sitebook_core::Sitebook;
+
+use crate::output::{print_table, Printer};
+use crate::{secrets, Failure};
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Set where the active organization's outputs sync to, and turn sync on
+    Config(ConfigArgs),
+    /// The active organization's sync target (never the secret)
+    Show,
+    /// Turn sync on again with the saved settings
+    Enable,
+    /// Pause sync, keeping the settings
+    Disable,
+    /// Remove the target and delete its secret from the keyring
+    Forget,
+}
+
+#[derive(Args)]
+pub struct ConfigArgs {
+    /// The S3 endpoint, like https://s3.ap-south-1.amazonaws.com or http://garage.lan:3900
+    #[arg(long, value_name = "URL")]
+    endpoint: String,
+    #[arg(long)]
+    bucket: String,
+    /// The region (auto for Cloudflare R2)
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// A folder in the bucket that every key starts with
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// Address the bucket in the path (Garage, MinIO) instead of the host name
+    #[arg(long)]
+    path_style: bool,
+    #[arg(long, value_name = "ID")]
+    access_key_id: String,
+    /// Keep the secret already in the keyring instead of asking for one
+    #[arg(long)]
+    keep_secret: bool,
+}
+
+pub async fn sync(
+    core: &Sitebook,
+    session: &Session,
+    command: &SyncCommand,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let view = match command {
+        SyncCommand::Config(args) => {
+            let settings = SyncSettings {
+                endpoint: args.endpoint.clone(),
+                region: args.region.clone(),
+                bucket: args.bucket.clone(),
+                prefix: args.prefix.clone(),
+                path_style: args.path_style,
+                access_key_id: args.access_key_id.clone(),
+            };
+            let secret = if args.keep_secret {
+                None
+            } else {
+                Some(Secret::new(secrets::s3_secret()?))
+            };
+            Some(
+                core.sync_configure(session, &settings, secret.as_ref())
+                    .await?,
+            )
+        }
+        SyncCommand::Show => core.sync_settings(session).await?,
+        SyncCommand::Enable => Some(core.sync_set_enabled(session, true).await?),
+        SyncCommand::Disable => Some(core.sync_set_enabled(session, false).await?),
+        SyncCommand::Forget => {
+            core.sync_forget(session).await?;
+            out.done("Sync target removed; its secret was deleted from the keyring.");
+            return Ok(());
+        }
+    };
+    print_target(view.as_ref(), out);
+    Ok(())
+}
+
+fn print_target(view: Option<&SyncTargetView>, out: &Printer) {
+    if out.is_json() {
+        return out.json(&view);
+    }
+    let Some(view) = view else {
+        println!(
+            "No sync target is set; outputs stay on this computer. Set one with `sync config`."
+        );
+        return;
+    };
+    let s = &view.settings;
+    let rows = [
+        (
+            "state",
+            if view.enabled { "on" } else { "paused" }.to_string(),
+        ),
+        ("endpoint", s.endpoint.clone()),
+        ("region", s.region.clone()),
+        ("bucket", s.bucket.clone()),
+        ("prefix", s.prefix.clone()),
+        (
+            "addressing",
+            if s.path_style {
+                "path-style"
+            } else {
+                "virtual-hosted"
+            }
+            .to_string(),
+        ),
+        ("access key id", s.access_key_id.clone()),
+        ("secret", "in the system keyring".to_string()),
+        ("changed", view.updated_at.clone()),
+    ];
+    print_table(
+        &["setting", "value"],
+        &rows
+            .iter()
+            .map(|(name, value)| vec![name.to_string(), value.clone()])
+            .collect::<Vec<_>>(),
+    );
+}

@@ -1,0 +1,198 @@
+//! Secrets live only in the OS keyring (DESIGN.md rule 6): the Secret Service on Linux
+//! (`keyring-core` with the zbus store). The database keeps only the name a secret is filed
+//! under, never the secret.
+//!
+//! A [`Secret`] cannot be printed, formatted with `{:?}` or serialized, so it cannot leak into a
+//! log line, an error message or `--json` output by accident; the one way to read it is
+//! [`Secret::expose`], which only the code that signs requests calls.
+//!
+//! When no keyring can be reached (a headless machine with no Secret Service), storing a secret
+//! is refused with a sentence that says so. There is no fallback to a file.
+
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry};
+
+use crate::error::{Error, Result};
+
+/// The service name every Sitebook secret is filed under in the keyring.
+const SERVICE: &str = "sitebook";
+
+/// A secret value. No `Debug` detail, no `Display`, no `Serialize`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must use it (signing requests).
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(hidden)")
+    }
+}
+
+/// Which keyring a core uses.
+#[derive(Debug, Clone, Default)]
+pub enum KeyringChoice {
+    /// The operating system's keyring, reached when first needed.
+    #[default]
+    Os,
+    /// A given store (tests use `keyring_core::mock::Store`).
+    Store(Arc<CredentialStore>),
+    /// None at all: every attempt to store or read a secret is refused (tests of that path).
+    Unavailable,
+}
+
+/// The keyring a core reads and writes secrets through.
+#[derive(Clone)]
+pub struct Keyring {
+    choice: KeyringChoice,
+}
+
+impl Keyring {
+    pub fn new(choice: KeyringChoice) -> Self {
+        Self { choice }
+    }
+
+    fn store(&self) -> Result<Arc<CredentialStore>> {
+        match &self.choice {
+            KeyringChoice::Store(store) => Ok(store.clone()),
+            KeyringChoice::Unavailable => Err(unreachable_keyring("none is configured")),
+            KeyringChoice::Os => os_store(),
+        }
+    }
+
+    fn entry(&self, account: &str) -> Result<Entry> {
+        let store = self.store()?;
+        Entry::new_in_store(&store, SERVICE, account).map_err(keyring_error)
+    }
+
+    /// Files `secret` under `account`, replacing what was there.
+    pub async fn set(&self, account: &str, secret: &Secret) -> Result<()> {
+        let (keyring, account, secret) = (self.clone(), account.to_string(), secret.clone());
+        blocking(move || {
+            keyring
+                .entry(&account)?
+                .set_password(secret.expose())
+                .map_err(keyring_error)
+        })
+        .await
+    }
+
+    /// The secret filed under `account`, if any.
+    pub async fn get(&self, account: &str) -> Result<Option<Secret>> {
+        let (keyring, account) = (self.clone(), account.to_string());
+        blocking(move || match keyring.entry(&account)?.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(error) => Err(keyring_error(error)),
+        })
+        .await
+    }
+
+    /// Removes the secret filed under `account`; nothing there is not an error.
+    pub async fn delete(&self, account: &str) -> Result<()> {
+        let (keyring, account) = (self.clone(), account.to_string());
+        blocking(move || match keyring.entry(&account)?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(error) => Err(keyring_error(error)),
+        })
+        .await
+    }
+}
+
+/// Keyring stores talk to D-Bus or the OS synchronously; keep them off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("the keyring call stopped: {e}")))?
+}
+
+#[cfg(target_os = "linux")]
+fn os_store() -> Result<Arc<CredentialStore>> {
+    let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()
+        .map_err(|e| unreachable_keyring(&format!("the Secret Service did not answer: {e}")))?;
+    Ok(store)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn os_store() -> Result<Arc<CredentialStore>> {
+    Err(unreachable_keyring(
+        "this build of Sitebook has no keyring support for this operating system yet",
+    ))
+}
+
+fn unreachable_keyring(why: &str) -> Error {
+    Error::KeyringUnavailable(format!(
+        "No keyring is reachable on this computer ({why}), so no secret was stored or read. \
+         Sitebook keeps secrets only in the system keyring: sign in to a desktop session with a \
+         keyring (GNOME Keyring or KWallet), or start one, and try again."
+    ))
+}
+
+/// Keyring failures carry platform detail but never the secret: keyring-core's errors hold
+/// entries and platform messages, not passwords.
+fn keyring_error(error: keyring_core::Error) -> Error {
+    match error {
+        keyring_core::Error::NoStorageAccess(detail) => unreachable_keyring(&format!(
+            "the keyring is locked or refused access: {detail}"
+        )),
+        keyring_core::Error::NoDefaultStore => unreachable_keyring("none is configured"),
+        other => Error::KeyringUnavailable(format!("The system keyring failed: {other}.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_shows_its_value_when_formatted() {
+        let secret = Secret::new("wJalrXUtnFEMI/K7MDENG");
+        let shown = format!("{secret:?} {:?}", Some(&secret));
+        assert!(!shown.contains("wJalr"), "{shown}");
+        assert_eq!(format!("{secret:?}"), "Secret(hidden)");
+    }
+
+    #[tokio::test]
+    async fn secrets_round_trip_through_a_store_and_can_be_deleted() {
+        let store: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let keyring = Keyring::new(KeyringChoice::Store(store));
+        assert_eq!(keyring.get("s3:moh").await.unwrap(), None);
+        keyring.set("s3:moh", &Secret::new("s3cr3t")).await.unwrap();
+        assert_eq!(
+            keyring.get("s3:moh").await.unwrap(),
+            Some(Secret::new("s3cr3t"))
+        );
+        keyring.delete("s3:moh").await.unwrap();
+        keyring.delete("s3:moh").await.unwrap();
+        assert_eq!(keyring.get("s3:moh").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn with_no_keyring_storing_is_refused_in_plain_words() {
+        let keyring = Keyring::new(KeyringChoice::Unavailable);
+        let refused = keyring.set("s3:moh", &Secret::new("s3cr3t")).await;
+        match refused {
+            Err(Error::KeyringUnavailable(message)) => {
+                assert!(message.contains("No keyring is reachable"), "{message}");
+                assert!(!message.contains("s3cr3t"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! An organization's sync target: where its outputs go, and under which access key.
+//!
+//! Owners and admins set it (`sync.configure`); everyone who can enter the org may see it
+//! (`sync.view`), secret excepted: the secret access key is written to the OS keyring before the
+//! row is, so a refused keyring stores nothing, and it is never read back into a view. Every
+//! change is audited, naming the endpoint's host and the bucket, never the secret.
+//!
+//! Settings are checked as a whole and every problem is named at once: the endpoint must be an
+//! http(s) URL with a host and no path, the region a region name (an AWS one for an
+//! `amazonaws.com` endpoint), the bucket a valid S3 bucket name.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::secrets::Secret;
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::gate::{OrgScope, WriteScope};
+use crate::Ctx;
+
+/// What a person enters for a target (everything but the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncSettings {
+    /// `https://s3.eu-central-1.amazonaws.com`, `https://<account>.r2.cloudflarestorage.com`,
+    /// `http://garage.office.lan:3900`.
+    pub endpoint: String,
+    /// `us-east-1`, `auto` (R2), or the region a Garage cluster is configured with.
+    pub region: String,
+    pub bucket: String,
+    /// Keys start with this folder, if any (`sitebook`, `district-7/outputs`).
+    pub prefix: String,
+    /// Path-style addressing (`endpoint/bucket/key`), which Garage and MinIO need; otherwise
+    /// virtual-hosted (`bucket.endpoint/key`).
+    pub path_style: bool,
+    pub access_key_id: String,
+}
+
+/// A target as shown to people: never the secret, only whether one is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncTargetView {
+    #[serde(flatten)]
+    pub settings: SyncSettings,
+    pub enabled: bool,
+    pub updated_at: String,
+}
+
+/// A target as the syncer uses it.
+#[derive(Debug, Clone)]
+pub(crate) struct SyncTarget {
+    pub settings: SyncSettings,
+    pub enabled: bool,
+    /// Where the secret is filed in the keyring.
+    pub secret_account: String,
+    pub updated_at: String,
+}
+
+/// The keyring account an org's secret is filed under.
+fn secret_account(org_slug: &str) -> String {
+    format!("s3-secret-access-key:{org_slug}")
+}
+
+/// Checks and tidies settings, naming every problem at once.
+pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
+    let mut problems = Vec::new();
+    let endpoint = settings.endpoint.trim().trim_end_matches('/').to_string();
+    let mut host = String::new();
+    if endpoint.is_empty() {
+        problems.push("the endpoint URL is empty".to_string());
+    } else {
+        match url::Url::parse(&endpoint) {
+            Err(e) => problems.push(format!(
+                "the endpoint '{}' is not a URL ({e}); write it like https://s3.eu-central-1.amazonaws.com",
+                shorten(&endpoint)
+            )),
+            Ok(url) => {
+                if !matches!(url.scheme(), "http" | "https") {
+                    problems.push(format!(
+                        "the endpoint must start with https:// (or http:// on a local network), not {}://",
+                        url.scheme()
+                    ));
+                }
+                match url.host_str() {
+                    Some(found) if !found.is_empty() => host = found.to_ascii_lowercase(),
+                    _ => problems.push("the endpoint has no host name".to_string()),
+                }
+                if url.path() != "/" && !url.path().is_empty() {
+                    problems.push(format!(
+                        "the endpoint must not have a path ('{}'); put the bucket in Bucket and \
+                         folders in Prefix",
+                        shorten(url.path())
+                    ));
+                }
+                if url.query().is_some() || url.fragment().is_some() {
+                    problems.push("the endpoint must not have a query or a fragment".to_string());
+                }
+                if !url.username().is_empty() || url.password().is_some() {
+                    problems.push(
+                        "the endpoint must not carry a user name or password; the access key \
+                         goes in its own fields"
+                            .to_string(),
+                    );
+                }
+            }
+        }
+    }
+
+    let region = settings.region.trim().to_ascii_lowercase();
+    let region_ok = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if region.is_empty() {
+        problems.push("the region is empty (use auto for R2, us-east-1 when unsure)".to_string());
+    } else if !region_ok {
+        problems.push(format!(
+            "the region '{}' is not a region name (letters, digits and hyphens, like eu-central-1)",
+            shorten(&region)
+        ));
+    } else if host.ends_with("amazonaws.com") && !is_aws_region(&region) {
+        problems.push(format!(
+            "'{region}' is not an AWS region; AWS regions look like us-east-1 or ap-south-1"
+        ));
+    }
+
+    let bucket = settings.bucket.trim().to_string();
+    if let Some(problem) = bucket_problem(&bucket) {
+        problems.push(problem);
+    }
+
+    let prefix = settings.prefix.trim().trim_matches('/').to_string();
+    if prefix.len() > 200 {
+        problems.push("the prefix is longer than 200 characters".to_string());
+    }
+    if prefix.split('/').any(|part| part == ".." || part == ".") {
+        problems.push("the prefix must not contain . or .. folders".to_string());
+    }
+    if prefix.chars().any(|c| c.is_control() || c == '\\') {
+        problems.push("the prefix must not contain control characters or backslashes".to_string());
+    }
+
+    let access_key_id = settings.access_key_id.trim().to_string();
+    if access_key_id.is_empty() {
+        problems.push("the access key id is empty".to_string());
+    } else if access_key_id.len() > 128 || access_key_id.chars().any(|c| c.is_whitespace()) {
+        problems.push("the access key id must be one word of at most 128 characters".to_string());
+    }
+
+    if !problems.is_empty() {
+        return Err(Error::Validation(format!(
+            "The sync settings were not saved: {}.",
+            problems.join("; ")
+        )));
+    }
+    Ok(SyncSettings {
+        endpoint,
+        region,
+        bucket,
+        prefix,
+        path_style: settings.path_style,
+        access_key_id,
+    })
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`.
+fn is_aws_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    (3..=4).contains(&parts.len())
+        && first.len() == 2
+        && first.chars().all(|c| c.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The S3 bucket naming rules, in the words a person needs.
+fn bucket_problem(bucket: &str) -> Option<String> {
+    if bucket.is_empty() {
+        return Some("the bucket name is empty".to_string());
+    }
+    let shown = shorten(bucket);
+    if !(3..=63).contains(&bucket.len()) {
+        return Some(format!(
+            "the bucket name '{shown}' must be 3 to 63 characters long"
+        ));
+    }
+    if !bucket
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        return Some(format!(
+            "the bucket name '{shown}' may use only lowercase letters, digits, hyphens and dots"
+        ));
+    }
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge_ok(bucket.chars().next()) || !edge_ok(bucket.chars().last()) {
+        return Some(format!(
+            "the bucket name '{shown}' must start and end with a letter or a digit"
+        ));
+    }
+    if bucket.contains("..") || bucket.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Some(format!(
+            "the bucket name '{shown}' must not have two dots in a row or look like an IP address"
+        ));
+    }
+    None
+}
+
+/// At most 60 characters of something a person typed, for a message.
+fn shorten(text: &str) -> String {
+    let mut shown: String = text.chars().filter(|c| !c.is_control()).take(60).collect();
+    if text.chars().count() > 60 {
+        shown.push('…');
+    }
+    shown
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    bool,
+    String,
+    String,
+    bool,
+    String,
+);
+
+/// The scope's org's target, for the syncer.
+pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTarget>> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT endpoint, region, bucket, key_prefix, path_style, access_key_id, secret_account, \
+         enabled, updated_at FROM sync_targets WHERE org_id = ?",
+    )
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(row.map(
+        |(
+            endpoint,
+            region,
+            bucket,
+            prefix,
+            path_style,
+            access_key_id,
+            secret_account,
+            enabled,
+            updated_at,
+        )| {
+            SyncTarget {
+                settings: SyncSettings {
+                    endpoint,
+                    region,
+                    bucket,
+                    prefix,
+                    path_style,
+                    access_key_id,
+                },
+                enabled,
+                secret_account,
+                updated_at,
+            }
+        },
+    ))
+}
+
+/// The scope's org's target as people see it.
+pub async fn show(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTargetView>> {
+    Ok(target(ctx, scope).await?.map(|target| SyncTargetView {
+        settings: target.settings,
+        enabled: target.enabled,
+        updated_at: target.updated_at,
+    }))
+}
+
+/// Removes the scope's org's target and its secret from the keyring. Outputs already in the
+/// bucket stay there.
+pub async fn forget(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
+    let Some(existing) = target(ctx, scope).await? else {
+        return Ok(());
+    };
+    ctx.keyring.delete(&existing.secret_account).await?;
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query("DELETE FROM sync_targets WHERE org_id = ?")
+        .bind(scope.org_id())
+        .execute(&mut *tx)
+        .await?;
+    AuditEvent::new("sync.configure", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .reason("target removed, secret deleted from the keyring")
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves the scope's org's target and turns sync on. `secret` replaces the stored one; it may
+/// be left out only when a target is already configured.
+pub async fn save(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    settings: &SyncSettings,
+    secret: Option<&Secret>,
+) -> Result<SyncTargetView> {
+    let settings = validate(settings)?;
+    let existing = target(ctx, scope).await?;
+    let account = secret_account(scope.org_slug());
+    match secret {
+        Some(secret) if secret.is_empty() => {
+            return Err(Error::Validation(
+                "The sync settings were not saved: the secret access key is empty.".into(),
+            ))
+        }
+        Some(secret) => ctx.keyring.set(&account, secret).await?,
+        None if existing.is_none() => {
+            return Err(Error::Validation(
+                "The sync settings were not saved: give the secret access key as well (it is \
+                 kept in the system keyring, never in Sitebook's files)."
+                    .into(),
+            ))
+        }
+        None => {}
+    }
+    let now = ctx.now_text();
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query(
+        "INSERT INTO sync_targets (org_id, endpoint, region, bucket, key_prefix, path_style, \
+         access_key_id, secret_account, enabled, updated_at, updated_by) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) \
+         ON CONFLICT (org_id) DO UPDATE SET endpoint = excluded.endpoint, region = excluded.region, \
+         bucket = excluded.bucket, key_prefix = excluded.key_prefix, \
+         path_style = excluded.path_style, access_key_id = excluded.access_key_id, \
+         secret_account = excluded.secret_account, enabled = 1, \
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    )
+    .bind(scope.org_id())
+    .bind(&settings.endpoint)
+    .bind(&settings.region)
+    .bind(&settings.bucket)
+    .bind(&settings.prefix)
+    .bind(settings.path_style)
+    .bind(&settings.access_key_id)
+    .bind(&account)
+    .bind(&now)
+    .bind(scope.user_id())
+    .execute(&mut *tx)
+    .await?;
+    AuditEvent::new("sync.configure", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .reason(format!(
+            "{} target {} bucket {}{}",
+            if existing.is_some() { "changed" } else { "set" },
+            host_of(&settings.endpoint),
+            settings.bucket,
+            if secret.is_some() {
+                ", secret stored in the keyring"
+            } else {
+                ""
+            }
+        ))
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    show(ctx, scope)
+        .await?
+        .ok_or_else(|| Error::Internal("the sync target vanished".into()))
+}
+
+/// Turns sync on or off for the scope's org, keeping the settings.
+pub async fn set_enabled(ctx: &Ctx, scope: &WriteScope, enabled: bool) -> Result<SyncTargetView> {
+    let mut tx = ctx.write_tx().await?;
+    let changed =
+        sqlx::query("UPDATE sync_targets SET enabled = ?, updated_at = ? WHERE org_id = ?")
+            .bind(enabled)
+            .bind(ctx.now_text())
+            .bind(scope.org_id())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if changed == 0 {
+        return Err(Error::Precondition(format!(
+            "{} has no sync target yet. Configure one first.",
+            scope.org_code()
+        )));
+    }
+    AuditEvent::new("sync.configure", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .reason(if enabled { "enabled" } else { "disabled" })
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    show(ctx, scope)
+        .await?
+        .ok_or_else(|| Error::Internal("the sync target vanished".into()))
+}
+
+fn host_of(endpoint: &str) -> String {
+    url::Url::parse(endpoint)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> SyncSettings {
+        SyncSettings {
+            endpoint: "https://s3.eu-central-1.amazonaws.com/".into(),
+            region: "eu-central-1".into(),
+            bucket: "district-7-bills".into(),
+            prefix: "/sitebook/".into(),
+            path_style: false,
+            access_key_id: "AKIAEXAMPLE".into(),
+        }
+    }
+
+    #[test]
+    fn good_settings_are_tidied() {
+        let tidy = validate(&settings()).unwrap();
+        assert_eq!(tidy.endpoint, "https://s3.eu-central-1.amazonaws.com");
+        assert_eq!(tidy.prefix, "sitebook");
+        for (endpoint, region) in [
+            ("https://abc123.r2.cloudflarestorage.com", "auto"),
+            ("http://garage.office.lan:3900", "garage"),
+            ("https://s3.us-gov-west-1.amazonaws.com", "us-gov-west-1"),
+        ] {
+            let mut other = settings();
+            other.endpoint = endpoint.into();
+            other.region = region.into();
+            assert!(validate(&other).is_ok(), "{endpoint} {region}");
+        }
+    }
+
+    #[test]
+    fn every_problem_is_named_at_once() {
+        let bad = SyncSettings {
+            endpoint: "ftp://files.example.org/bucket".into(),
+            region: "".into(),
+            bucket: "".into(),
+            prefix: "a/../b".into(),
+            path_style: true,
+            access_key_id: "".into(),
+        };
+        let Err(Error::Validation(message)) = validate(&bad) else {
+            panic!("refused");
+        };
+        for expected in [
+            "must start with https://",
+            "must not have a path",
+            "the region is empty",
+            "the bucket name is empty",
+            "must not contain . or ..",
+            "the access key id is empty",
+        ] {
+            assert!(message.contains(expected), "{expected}: {message}");
+        }
+    }
+
+    #[test]
+    fn malformed_endpoints_unknown_regions_and_bad_buckets_are_explained() {
+        let refusal = |edit: &dyn Fn(&mut SyncSettings)| {
+            let mut s = settings();
+            edit(&mut s);
+            match validate(&s) {
+                Err(Error::Validation(message)) => message,
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        };
+        assert!(refusal(&|s| s.endpoint = "s3 dot amazon".into()).contains("is not a URL"));
+        assert!(refusal(&|s| s.region = "europe-middle".into()).contains("is not an AWS region"));
+        assert!(refusal(&|s| s.region = "EU Central".into()).contains("is not a region name"));
+        assert!(refusal(&|s| s.bucket = "My_Bucket".into()).contains("lowercase letters"));
+        assert!(refusal(&|s| s.bucket = "ab".into()).contains("3 to 63"));
+        assert!(refusal(&|s| s.bucket = "192.168.1.10".into()).contains("IP address"));
+        assert!(
+            refusal(&|s| s.endpoint = "https://user:pw@s3.example.org".into())
+                .contains("user name or password")
+        );
+    }
+}

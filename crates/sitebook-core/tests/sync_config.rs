@@ -1,0 +1,240 @@
+//! An organization's sync target: who may set and see it, that the secret goes to the keyring
+//! and nowhere else, and that a machine with no keyring refuses to store it.
+
+mod common;
+
+use common::{fixture, fixture_with, Fixture};
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::secrets::{KeyringChoice, Secret};
+use sitebook_core::sync::config::SyncSettings;
+use sitebook_core::Error;
+
+const SECRET: &str = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzz9";
+
+fn settings() -> SyncSettings {
+    SyncSettings {
+        endpoint: "https://s3.ap-south-1.amazonaws.com".into(),
+        region: "ap-south-1".into(),
+        bucket: "district-works".into(),
+        prefix: "sitebook".into(),
+        path_style: false,
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+    }
+}
+
+/// What the keyring holds for org `code` (slugs are the lowercased code).
+fn stored_secret(fx: &Fixture, code: &str) -> Option<String> {
+    let account = format!("s3-secret-access-key:{}", code.to_ascii_lowercase());
+    keyring_core::Entry::new_in_store(&fx.keyring, "sitebook", &account)
+        .unwrap()
+        .get_password()
+        .ok()
+}
+
+/// Every byte Sitebook wrote to its data dir: database, WAL, logs, outputs.
+fn data_dir_bytes(fx: &Fixture) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut folders = vec![fx.dir.path().to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                all.extend(bytes);
+            }
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn an_admin_sets_the_target_and_the_secret_goes_only_to_the_keyring() {
+    let fx = fixture().await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    assert_eq!(fx.core.sync_settings(&admin).await.unwrap(), None);
+
+    let view = fx
+        .core
+        .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
+        .await
+        .unwrap();
+    assert_eq!(view.settings, settings());
+    assert!(view.enabled);
+    assert_eq!(stored_secret(&fx, "AAA").as_deref(), Some(SECRET));
+    assert_eq!(stored_secret(&fx, "BBB"), None, "only the active org's");
+
+    // Nowhere else: not in the view a face prints, not in the data dir, not in the audit log.
+    let json = serde_json::to_string(&view).unwrap();
+    assert!(!json.contains(SECRET) && !format!("{view:?}").contains(SECRET));
+    assert!(!contains(&data_dir_bytes(&fx), SECRET));
+    let audit = fx.audit().await;
+    let row = audit
+        .iter()
+        .find(|r| r.action == "sync.configure" && r.outcome == "success")
+        .expect("the change is audited");
+    let reason = row.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("s3.ap-south-1.amazonaws.com") && reason.contains("district-works"),
+        "{reason}"
+    );
+    assert!(!format!("{audit:?}").contains(SECRET));
+
+    // A change without a secret keeps the stored one; a new secret replaces it.
+    let mut moved = settings();
+    moved.bucket = "district-works-2026".into();
+    let view = fx.core.sync_configure(&admin, &moved, None).await.unwrap();
+    assert_eq!(view.settings.bucket, "district-works-2026");
+    assert_eq!(stored_secret(&fx, "AAA").as_deref(), Some(SECRET));
+    fx.core
+        .sync_configure(&admin, &moved, Some(&Secret::new("rotated-secret")))
+        .await
+        .unwrap();
+    assert_eq!(stored_secret(&fx, "AAA").as_deref(), Some("rotated-secret"));
+
+    // Off, on, and forgotten: the secret leaves the keyring with the target.
+    assert!(
+        !fx.core
+            .sync_set_enabled(&admin, false)
+            .await
+            .unwrap()
+            .enabled
+    );
+    assert!(
+        fx.core
+            .sync_set_enabled(&admin, true)
+            .await
+            .unwrap()
+            .enabled
+    );
+    fx.core.sync_forget(&admin).await.unwrap();
+    assert_eq!(fx.core.sync_settings(&admin).await.unwrap(), None);
+    assert_eq!(stored_secret(&fx, "AAA"), None);
+}
+
+#[tokio::test]
+async fn the_first_target_needs_its_secret() {
+    let fx = fixture().await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    let refused = fx.core.sync_configure(&admin, &settings(), None).await;
+    assert!(
+        matches!(&refused, Err(Error::Validation(m)) if m.contains("secret access key")),
+        "{refused:?}"
+    );
+    let refused = fx
+        .core
+        .sync_configure(&admin, &settings(), Some(&Secret::new("")))
+        .await;
+    assert!(matches!(refused, Err(Error::Validation(_))), "{refused:?}");
+    assert_eq!(fx.core.sync_settings(&admin).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn members_viewers_and_oversight_see_the_target_but_cannot_change_it() {
+    let fx = fixture().await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    fx.core
+        .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
+        .await
+        .unwrap();
+    fx.user(
+        "mona",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Member)),
+    )
+    .await;
+    fx.user(
+        "vera",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Viewer)),
+    )
+    .await;
+    fx.user("otto", UserKind::Oversight, None).await;
+    let mut otto = fx.sign_in("otto").await;
+    fx.core.org_switch(&mut otto, "AAA").await.unwrap();
+
+    for (name, session) in [
+        ("mona", fx.sign_in("mona").await),
+        ("vera", fx.sign_in("vera").await),
+        ("otto", otto),
+    ] {
+        let seen = fx.core.sync_settings(&session).await.unwrap().unwrap();
+        assert_eq!(seen.settings.bucket, "district-works", "{name}");
+        let refused = fx
+            .core
+            .sync_configure(&session, &settings(), Some(&Secret::new("other")))
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Denied(_))),
+            "{name}: {refused:?}"
+        );
+        assert!(
+            matches!(
+                fx.core.sync_set_enabled(&session, false).await,
+                Err(Error::Denied(_))
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(fx.core.sync_forget(&session).await, Err(Error::Denied(_))),
+            "{name}"
+        );
+    }
+    assert_eq!(stored_secret(&fx, "AAA").as_deref(), Some(SECRET));
+    let denied = fx
+        .audit()
+        .await
+        .into_iter()
+        .filter(|r| r.action == "sync.configure" && r.outcome == "denied")
+        .count();
+    assert_eq!(denied, 9, "every refused change is audited");
+}
+
+#[tokio::test]
+async fn with_no_keyring_the_secret_is_refused_and_nothing_is_stored() {
+    let fx = fixture_with(|options| options.keyring = KeyringChoice::Unavailable).await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Owner).await;
+    let refused = fx
+        .core
+        .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "keyring_unavailable");
+    let message = refused.to_string();
+    assert!(message.contains("No keyring is reachable"), "{message}");
+    assert!(!message.contains(SECRET), "{message}");
+    assert_eq!(fx.core.sync_settings(&admin).await.unwrap(), None);
+    assert!(!contains(&data_dir_bytes(&fx), SECRET));
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_naming_each_field() {
+    let fx = fixture().await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    let bad = SyncSettings {
+        endpoint: "not a url".into(),
+        region: "".into(),
+        bucket: "".into(),
+        ..settings()
+    };
+    let refused = fx
+        .core
+        .sync_configure(&admin, &bad, Some(&Secret::new(SECRET)))
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
+    for field in ["endpoint", "region", "bucket"] {
+        assert!(message.contains(field), "{field}: {message}");
+    }
+    assert_eq!(
+        stored_secret(&fx, "AAA"),
+        None,
+        "refused before the keyring"
+    );
+}
