@@ -30,9 +30,13 @@ step "parse-worker reliability, release build (200 parses, 200 uploads)"
 cargo test --release -p sitebook-core --test worker_memory
 
 step "OS keyring (the Secret Service of gnome-keyring on a private D-Bus session)"
-dbus-run-session -- sh -c 'eval "$(printf sitebook-ci | gnome-keyring-daemon --unlock --components=secrets)" \
+# A keyring of its own, new each run: the daemon creates it unlocked with this password.
+keyring_home=$(mktemp -d)
+XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
+  'eval "$(printf sitebook-ci | gnome-keyring-daemon --unlock --components=secrets)" \
   && cargo test -p sitebook-core --test keyring_os -- --ignored \
   && cargo test -p sitebook-cli --test sync -- --ignored'
+rm -rf "$keyring_home"
 
 step "generated TypeScript bindings match the Rust types"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
