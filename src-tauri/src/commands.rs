@@ -60,12 +60,13 @@ impl AppState {
         }
     }
 
-    /// Starts the job workers and the daily output cleanup in this process. They run until the
-    /// app exits; the returned handle only keeps the pool alive.
+    /// Starts the job workers, the daily output cleanup and the syncer in this process. They run
+    /// until the app exits; the returned handle only keeps the pool alive.
     pub fn start_background_work(&self) -> Option<sitebook_core::jobs::pool::WorkerPool> {
         let core = self.core.as_ref().ok()?.clone();
         tauri::async_runtime::block_on(async move {
             core.spawn_daily_cleanup();
+            core.spawn_syncer();
             match core.start_workers(None).await {
                 Ok(pool) => Some(pool),
                 Err(error) => {

@@ -453,9 +453,12 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
             }
         }
     } else {
+        // A long-running worker also syncs outputs for the orgs that turned sync on.
+        let syncer = core.spawn_syncer();
         tokio::signal::ctrl_c()
             .await
             .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")))?;
+        syncer.abort();
     }
     pool.shutdown().await;
     Ok(())

@@ -4,6 +4,7 @@
 
 use clap::{Args, Subcommand};
 use sitebook_core::secrets::Secret;
+use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Sitebook;
@@ -17,6 +18,12 @@ pub enum SyncCommand {
     Config(ConfigArgs),
     /// The active organization's sync target (never the secret)
     Show,
+    /// Write, read back and delete a probe object in the bucket
+    Test,
+    /// How many outputs are waiting, synced, in conflict or failed, and the last error
+    Status,
+    /// Sync the active organization's waiting outputs now
+    Run,
     /// Turn sync on again with the saved settings
     Enable,
     /// Pause sync, keeping the settings
@@ -75,6 +82,28 @@ pub async fn sync(
             )
         }
         SyncCommand::Show => core.sync_settings(session).await?,
+        SyncCommand::Test => {
+            out.done(&core.sync_test(session).await?);
+            return Ok(());
+        }
+        SyncCommand::Status => {
+            let status = core.sync_status(session).await?;
+            if out.is_json() {
+                out.json(&status);
+            } else {
+                print_counts(&status.counts, status.target.is_some());
+            }
+            return Ok(());
+        }
+        SyncCommand::Run => {
+            let counts = core.sync_run(session).await?;
+            if out.is_json() {
+                out.json(&counts);
+            } else {
+                print_counts(&counts, true);
+            }
+            return Ok(());
+        }
         SyncCommand::Enable => Some(core.sync_set_enabled(session, true).await?),
         SyncCommand::Disable => Some(core.sync_set_enabled(session, false).await?),
         SyncCommand::Forget => {
@@ -85,6 +114,32 @@ pub async fn sync(
     };
     print_target(view.as_ref(), out);
     Ok(())
+}
+
+fn print_counts(counts: &OutboxCounts, configured: bool) {
+    if !configured {
+        println!(
+            "No sync target is set; {} outputs wait on this computer.",
+            counts.pending
+        );
+        return;
+    }
+    print_table(
+        &["waiting", "uploading", "synced", "conflict", "failed"],
+        &[vec![
+            counts.pending.to_string(),
+            counts.uploading.to_string(),
+            counts.synced.to_string(),
+            counts.conflict.to_string(),
+            counts.failed.to_string(),
+        ]],
+    );
+    if let Some(when) = &counts.last_success {
+        println!("Last output synced: {when}");
+    }
+    if let Some(error) = &counts.last_error {
+        println!("Last problem: {error}");
+    }
 }
 
 fn print_target(view: Option<&SyncTargetView>, out: &Printer) {

@@ -18,6 +18,7 @@ use crate::jobs::queue::{self, JobView};
 use crate::jobs::{JobEvent, JobSettings};
 use crate::secrets::Secret;
 use crate::store::estimates::{self, EstimateDetail, EstimateSummary};
+use crate::store::outbox::OutboxCounts;
 use crate::store::outputs::{self, CleanupReport, OutputView};
 use crate::store::uploads::UploadOutcome;
 use crate::sync::{
@@ -47,6 +48,7 @@ pub struct OpenOptions {
     pub max_upload_bytes: u64,
     /// Where secrets go: the OS keyring by default.
     pub keyring: crate::secrets::KeyringChoice,
+    pub sync: crate::sync::SyncTuning,
 }
 
 /// The default upload size limit: 50 MB.
@@ -61,6 +63,7 @@ impl OpenOptions {
             jobs: JobSettings::default(),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             keyring: crate::secrets::KeyringChoice::Os,
+            sync: crate::sync::SyncTuning::default(),
         }
     }
 }
@@ -110,6 +113,7 @@ impl Sitebook {
                 jobs: std::sync::Arc::new(options.jobs),
                 handlers: std::sync::Arc::new(job_handlers()),
                 keyring: crate::secrets::Keyring::new(options.keyring),
+                sync: std::sync::Arc::new(options.sync),
                 max_upload_bytes: options.max_upload_bytes,
                 events,
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
@@ -506,6 +510,34 @@ impl Sitebook {
         sync::config::forget(&self.ctx, &scope).await
     }
 
+    /// Writes, reads back and deletes a probe object in the active org's bucket. Failures are
+    /// one sentence each (`sync_failed`): host not found, TLS, wrong key or secret, no bucket,
+    /// no permission, clock skew, timeout.
+    pub async fn sync_test(&self, session: &Session) -> Result<String> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        sync::syncer::test_connection(&self.ctx, &scope).await
+    }
+
+    /// The active org's target and how far its outputs are synced.
+    pub async fn sync_status(&self, session: &Session) -> Result<SyncStatus> {
+        let scope = authorize(&self.ctx, session, Action::SyncView).await?;
+        Ok(SyncStatus {
+            target: sync::config::show(&self.ctx, &scope).await?,
+            counts: crate::store::outbox::counts(&self.ctx, &scope).await?,
+        })
+    }
+
+    /// Syncs the active org's due outputs now, and returns the counts afterwards.
+    pub async fn sync_run(&self, session: &Session) -> Result<OutboxCounts> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        sync::syncer::sync_org(&self.ctx, &scope).await
+    }
+
+    /// Starts the background syncer of this process (the desktop app and `sitebook worker`).
+    pub fn spawn_syncer(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(sync::syncer::run_forever(self.ctx.clone()))
+    }
+
     /// Starts the job workers in this process (default: one per core).
     pub async fn start_workers(&self, workers: Option<usize>) -> Result<WorkerPool> {
         WorkerPool::start(self.ctx.clone(), workers.unwrap_or(self.ctx.jobs.workers)).await
@@ -708,6 +740,15 @@ impl Sitebook {
     pub async fn recover_interrupted_jobs(&self) -> Result<u64> {
         queue::recover_orphans(&self.ctx).await
     }
+}
+
+/// An organization's sync target and its outbox counts.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncStatus {
+    pub target: Option<SyncTargetView>,
+    pub counts: OutboxCounts,
 }
 
 /// Every kind of job, with the module that runs it.

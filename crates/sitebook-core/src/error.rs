@@ -48,6 +48,9 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("Database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The sync bucket refused or could not be reached; the message says which and what to do.
+    #[error("{0}")]
+    SyncFailed(String),
     /// No OS keyring can be reached, so a secret cannot be stored or read.
     #[error("{0}")]
     KeyringUnavailable(String),
@@ -70,6 +73,7 @@ impl Error {
             Error::NotSignedIn => "not_signed_in",
             Error::NewerSchema(_) => "newer_schema",
             Error::KeyringUnavailable(_) => "keyring_unavailable",
+            Error::SyncFailed(_) => "sync_failed",
             Error::Io { .. } | Error::Database(_) | Error::Migration(_) | Error::Internal(_) => {
                 "internal"
             }

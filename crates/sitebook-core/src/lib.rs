@@ -46,6 +46,7 @@ pub struct Ctx {
     pub(crate) handlers: std::sync::Arc<jobs::JobHandlers>,
     /// Where secrets are kept: the OS keyring, or a store a test supplies.
     pub(crate) keyring: secrets::Keyring,
+    pub(crate) sync: std::sync::Arc<sync::SyncTuning>,
     /// Largest upload accepted, in bytes.
     pub(crate) max_upload_bytes: u64,
     /// Progress and status changes of jobs run by this process.

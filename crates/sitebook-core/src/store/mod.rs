@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 
 pub mod estimates;
 pub mod files;
+pub mod outbox;
 pub mod outputs;
 pub mod uploads;
 

@@ -101,6 +101,8 @@ pub(crate) async fn record(
     .bind(ctx.now_text())
     .fetch_one(&mut **tx)
     .await?;
+    // In the same transaction: an output that exists is an output the syncer will see.
+    crate::store::outbox::enqueue_in(ctx, tx, scope, id, &output.sha256).await?;
     Ok(id)
 }
 

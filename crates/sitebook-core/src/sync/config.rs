@@ -373,6 +373,8 @@ pub async fn save(
         .write_with(ctx, &mut *tx)
         .await?;
     tx.commit().await?;
+    // New settings deserve a new try of what the old ones could not send.
+    crate::store::outbox::retry_failed(ctx, scope).await?;
     show(ctx, scope)
         .await?
         .ok_or_else(|| Error::Internal("the sync target vanished".into()))

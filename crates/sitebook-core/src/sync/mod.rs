@@ -4,5 +4,39 @@
 //! - [`config`]: each organization's target (endpoint, region, bucket, prefix, addressing
 //!   style, access key id), edited by owners and admins through the gate; the secret goes only
 //!   to the OS keyring ([`crate::secrets`]).
+//! - `bucket`: create-only puts with the sha256 as metadata, and plain-sentence errors.
+//! - `syncer`: drains the outbox (`store::outbox`) into the bucket, never overwriting.
 
+pub(crate) mod bucket;
 pub mod config;
+pub(crate) mod syncer;
+
+use std::time::Duration;
+
+pub use bucket::BucketTimeouts;
+
+/// How the syncer works; the defaults are the product's, tests shorten the times.
+#[derive(Debug, Clone)]
+pub struct SyncTuning {
+    /// Uploads at a time per organization.
+    pub concurrency: usize,
+    /// Rows claimed at a time.
+    pub batch: u32,
+    pub timeouts: BucketTimeouts,
+    /// First retry delay of a transient failure; doubles up to 15 minutes.
+    pub retry_base: Duration,
+    /// How often the background syncer looks at the outbox.
+    pub poll_interval: Duration,
+}
+
+impl Default for SyncTuning {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            batch: 64,
+            timeouts: BucketTimeouts::default(),
+            retry_base: Duration::from_secs(10),
+            poll_interval: Duration::from_secs(15),
+        }
+    }
+}

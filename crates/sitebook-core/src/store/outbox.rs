@@ -1,0 +1,211 @@
+//! The sync outbox table (`sync_outbox`): one row per output file, enqueued in the same
+//! transaction as the output's own row, and moved along by the syncer.
+//!
+//! States: `pending` (due at `next_attempt_at`), `uploading` (claimed by a syncer; a crash
+//! leaves it so, and start-up puts it back to pending), `synced`, `conflict` (another device
+//! already had other content under the key, so this copy went under a conflict key), and
+//! `failed` (the bucket refused it for a reason a retry cannot fix).
+
+use serde::Serialize;
+use sqlx::{Sqlite, Transaction};
+use ts_rs::TS;
+
+use crate::clock::to_db_time;
+use crate::error::Result;
+use crate::tenancy::gate::{OrgScope, WriteScope};
+use crate::Ctx;
+
+/// Queues the upload of an output inside the transaction that records it. A re-run job that
+/// rewrote the file with other content queues it again.
+pub(crate) async fn enqueue_in(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &WriteScope,
+    output_id: i64,
+    sha256: &str,
+) -> Result<()> {
+    let now = ctx.now_text();
+    sqlx::query(
+        "INSERT INTO sync_outbox (org_id, output_id, sha256, state, next_attempt_at, created_at) \
+         VALUES (?, ?, ?, 'pending', ?, ?) \
+         ON CONFLICT (output_id) DO UPDATE SET sha256 = excluded.sha256, state = 'pending', \
+         attempts = 0, next_attempt_at = excluded.next_attempt_at, last_error = NULL \
+         WHERE sync_outbox.sha256 != excluded.sha256",
+    )
+    .bind(scope.org_id())
+    .bind(output_id)
+    .bind(sha256)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One output waiting to go to the bucket.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct OutboxItem {
+    pub id: i64,
+    pub sha256: String,
+    pub filename: String,
+    pub kind: String,
+    pub stored_path: String,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due rows of the scope's org for upload.
+pub(crate) async fn claim_due(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    limit: u32,
+) -> Result<Vec<OutboxItem>> {
+    let mut tx = ctx.write_tx().await?;
+    let items: Vec<OutboxItem> = sqlx::query_as(
+        "SELECT o.id, o.sha256, f.filename, f.kind, f.stored_path, o.attempts \
+         FROM sync_outbox o JOIN output_files f ON f.id = o.output_id \
+         WHERE o.org_id = ? AND o.state = 'pending' AND o.next_attempt_at <= ? \
+         ORDER BY o.next_attempt_at, o.id LIMIT ?",
+    )
+    .bind(scope.org_id())
+    .bind(ctx.now_text())
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    for item in &items {
+        sqlx::query(
+            "UPDATE sync_outbox SET state = 'uploading', attempts = attempts + 1 WHERE id = ?",
+        )
+        .bind(item.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(items)
+}
+
+/// Where an upload ended.
+pub(crate) enum Settled<'a> {
+    Synced {
+        key: &'a str,
+    },
+    Conflict {
+        key: &'a str,
+        note: &'a str,
+    },
+    RetryAt {
+        at: chrono::DateTime<chrono::Utc>,
+        error: &'a str,
+    },
+    Failed {
+        error: &'a str,
+    },
+}
+
+/// Records how the upload of row `id` ended.
+pub(crate) async fn settle(ctx: &Ctx, scope: &WriteScope, id: i64, how: Settled<'_>) -> Result<()> {
+    let now = ctx.now_text();
+    let query = match how {
+        Settled::Synced { key } => sqlx::query(
+            "UPDATE sync_outbox SET state = 'synced', object_key = ?, last_error = NULL, \
+             synced_at = ? WHERE id = ? AND org_id = ?",
+        )
+        .bind(key.to_string())
+        .bind(now),
+        Settled::Conflict { key, note } => sqlx::query(
+            "UPDATE sync_outbox SET state = 'conflict', object_key = ?, last_error = ?, \
+             synced_at = ? WHERE id = ? AND org_id = ?",
+        )
+        .bind(key.to_string())
+        .bind(note.to_string())
+        .bind(now),
+        Settled::RetryAt { at, error } => sqlx::query(
+            "UPDATE sync_outbox SET state = 'pending', next_attempt_at = ?, last_error = ? \
+             WHERE id = ? AND org_id = ?",
+        )
+        .bind(to_db_time(at))
+        .bind(error.to_string()),
+        Settled::Failed { error } => sqlx::query(
+            "UPDATE sync_outbox SET state = 'failed', last_error = ? WHERE id = ? AND org_id = ?",
+        )
+        .bind(error.to_string()),
+    };
+    query.bind(id).bind(scope.org_id()).execute(&ctx.db).await?;
+    Ok(())
+}
+
+/// Puts the scope's failed rows back in line (after the settings were fixed).
+pub(crate) async fn retry_failed(ctx: &Ctx, scope: &WriteScope) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE sync_outbox SET state = 'pending', next_attempt_at = ? \
+         WHERE org_id = ? AND state = 'failed'",
+    )
+    .bind(ctx.now_text())
+    .bind(scope.org_id())
+    .execute(&ctx.db)
+    .await?
+    .rows_affected())
+}
+
+/// Rows a crashed syncer left `uploading` go back to `pending`. Run at start-up, before any
+/// syncer of this device claims rows (the system plane: no person is acting).
+pub(crate) async fn release_interrupted(ctx: &Ctx) -> Result<u64> {
+    Ok(
+        sqlx::query("UPDATE sync_outbox SET state = 'pending' WHERE state = 'uploading'")
+            .execute(&ctx.db)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// How far the scope's org's outputs are synced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OutboxCounts {
+    #[ts(type = "number")]
+    pub pending: i64,
+    #[ts(type = "number")]
+    pub uploading: i64,
+    #[ts(type = "number")]
+    pub synced: i64,
+    #[ts(type = "number")]
+    pub conflict: i64,
+    #[ts(type = "number")]
+    pub failed: i64,
+    /// The most recent error of a row not yet synced.
+    pub last_error: Option<String>,
+    /// When an output last reached the bucket.
+    pub last_success: Option<String>,
+}
+
+pub(crate) async fn counts(ctx: &Ctx, scope: &OrgScope) -> Result<OutboxCounts> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state, COUNT(*) FROM sync_outbox WHERE org_id = ? GROUP BY state")
+            .bind(scope.org_id())
+            .fetch_all(&ctx.db)
+            .await?;
+    let mut counts = OutboxCounts::default();
+    for (state, n) in rows {
+        match state.as_str() {
+            "pending" => counts.pending = n,
+            "uploading" => counts.uploading = n,
+            "synced" => counts.synced = n,
+            "conflict" => counts.conflict = n,
+            _ => counts.failed += n,
+        }
+    }
+    counts.last_error = sqlx::query_scalar(
+        "SELECT last_error FROM sync_outbox WHERE org_id = ? AND state IN ('pending', 'failed') \
+         AND last_error IS NOT NULL ORDER BY next_attempt_at DESC, id DESC LIMIT 1",
+    )
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    counts.last_success = sqlx::query_scalar(
+        "SELECT MAX(synced_at) FROM sync_outbox WHERE org_id = ? AND synced_at IS NOT NULL",
+    )
+    .bind(scope.org_id())
+    .fetch_one(&ctx.db)
+    .await?;
+    Ok(counts)
+}

@@ -1,0 +1,317 @@
+//! One organization's bucket, as the syncer and "Test connection" use it: create-only puts
+//! with the content's sha256 as metadata, reading that metadata back, and every failure turned
+//! into one plain sentence that says whether a retry can help.
+//!
+//! Built on `object_store` (AWS SigV4, path-style or virtual-hosted, conditional puts). Its
+//! HTTP status is not public, so the S3 error code is read from the error text, which carries
+//! the response body (`<Code>SignatureDoesNotMatch</Code>`).
+
+use std::time::Duration;
+
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::client::{HttpError, HttpErrorKind};
+use object_store::path::Path as ObjectPath;
+use object_store::{
+    Attribute, AttributeValue, Attributes, ClientOptions, GetOptions, ObjectStore, ObjectStoreExt,
+    PutMode, PutOptions, PutPayload, RetryConfig,
+};
+
+use crate::secrets::Secret;
+use crate::sync::config::SyncSettings;
+
+/// The metadata key that carries an object's sha256 (sent as `x-amz-meta-sha256`).
+const SHA256_METADATA: &str = "sha256";
+
+/// Why a bucket call failed, and whether trying again later can help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BucketError {
+    /// The network or the server, for now: offline, timeouts, 5xx, 429.
+    Transient(String),
+    /// The settings or the bucket: wrong secret, no permission, no such bucket, clock skew.
+    Permanent(String),
+}
+
+impl BucketError {
+    pub fn message(&self) -> &str {
+        match self {
+            BucketError::Transient(m) | BucketError::Permanent(m) => m,
+        }
+    }
+}
+
+/// How long requests may take (tests shorten them).
+#[derive(Debug, Clone)]
+pub struct BucketTimeouts {
+    pub connect: Duration,
+    pub request: Duration,
+    /// Retries inside one call, before the outbox's own backoff takes over.
+    pub retries: usize,
+}
+
+impl Default for BucketTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(60),
+            retries: 2,
+        }
+    }
+}
+
+/// An object as the bucket has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stored {
+    pub size: u64,
+    pub sha256: Option<String>,
+}
+
+/// Whether a create-only put made the object or found one there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Created {
+    New,
+    AlreadyThere,
+}
+
+pub(crate) struct Bucket {
+    store: AmazonS3,
+    host: String,
+    bucket: String,
+    prefix: String,
+}
+
+impl Bucket {
+    pub fn open(
+        settings: &SyncSettings,
+        secret: &Secret,
+        timeouts: &BucketTimeouts,
+    ) -> Result<Self, BucketError> {
+        let host = url::Url::parse(&settings.endpoint)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_string))
+            .unwrap_or_else(|| settings.endpoint.clone());
+        let endpoint = if settings.path_style {
+            settings.endpoint.clone()
+        } else {
+            // Virtual-hosted: object_store takes the endpoint as given, bucket included.
+            match url::Url::parse(&settings.endpoint) {
+                Ok(mut url) => {
+                    let bucket_host = format!("{}.{}", settings.bucket, host);
+                    let _ = url.set_host(Some(&bucket_host));
+                    url.as_str().trim_end_matches('/').to_string()
+                }
+                Err(_) => settings.endpoint.clone(),
+            }
+        };
+        let store = AmazonS3Builder::new()
+            .with_endpoint(endpoint)
+            .with_region(&settings.region)
+            .with_bucket_name(&settings.bucket)
+            .with_access_key_id(&settings.access_key_id)
+            .with_secret_access_key(secret.expose())
+            .with_virtual_hosted_style_request(!settings.path_style)
+            .with_retry(RetryConfig {
+                max_retries: timeouts.retries,
+                retry_timeout: timeouts.request * 2,
+                backoff: Default::default(),
+            })
+            .with_client_options(
+                ClientOptions::new()
+                    .with_allow_http(true)
+                    .with_connect_timeout(timeouts.connect)
+                    .with_timeout(timeouts.request),
+            )
+            .build()
+            .map_err(|e| {
+                BucketError::Permanent(format!(
+                    "The sync settings cannot be used: {}",
+                    first_line(&e.to_string())
+                ))
+            })?;
+        Ok(Self {
+            store,
+            host,
+            bucket: settings.bucket.clone(),
+            prefix: settings.prefix.clone(),
+        })
+    }
+
+    /// `{prefix}/{org_slug}/{kind}/{file name}`.
+    pub fn key(&self, org_slug: &str, kind: &str, filename: &str) -> String {
+        let tail = format!("{org_slug}/{kind}/{filename}");
+        if self.prefix.is_empty() {
+            tail
+        } else {
+            format!("{}/{tail}", self.prefix)
+        }
+    }
+
+    /// Puts `bytes` under `key` unless something is already there (`If-None-Match: *`).
+    pub async fn put_new(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        sha256: &str,
+    ) -> Result<Created, BucketError> {
+        let mut attributes = Attributes::new();
+        attributes.insert(
+            Attribute::Metadata(SHA256_METADATA.into()),
+            AttributeValue::from(sha256.to_string()),
+        );
+        let options = PutOptions {
+            mode: PutMode::Create,
+            attributes,
+            ..Default::default()
+        };
+        match self
+            .store
+            .put_opts(&ObjectPath::from(key), PutPayload::from(bytes), options)
+            .await
+        {
+            Ok(_) => Ok(Created::New),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(Created::AlreadyThere),
+            Err(error) => Err(self.explain(error, key)),
+        }
+    }
+
+    /// The object's size and sha256 metadata, or `None` when there is no object.
+    pub async fn stored(&self, key: &str) -> Result<Option<Stored>, BucketError> {
+        match self
+            .store
+            .get_opts(&ObjectPath::from(key), GetOptions::new().with_head(true))
+            .await
+        {
+            Ok(result) => Ok(Some(Stored {
+                size: result.meta.size,
+                sha256: result
+                    .attributes
+                    .get(&Attribute::Metadata(SHA256_METADATA.into()))
+                    .map(|value| value.to_string()),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(self.explain(error, key)),
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, BucketError> {
+        let result = self
+            .store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| self.explain(e, key))?;
+        let bytes = result.bytes().await.map_err(|e| self.explain(e, key))?;
+        Ok(bytes.to_vec())
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), BucketError> {
+        self.store
+            .delete(&ObjectPath::from(key))
+            .await
+            .map_err(|e| self.explain(e, key))
+    }
+
+    /// One sentence for a failed call, and whether to retry.
+    fn explain(&self, error: object_store::Error, key: &str) -> BucketError {
+        let text = error.to_string();
+        let host = &self.host;
+        let bucket = &self.bucket;
+        let code = |name: &str| text.contains(&format!("<Code>{name}</Code>"));
+        if code("RequestTimeTooSkewed") {
+            return BucketError::Permanent(format!(
+                "This computer's clock differs too much from the server's ({host}); set the \
+                 date and time right (automatic time) and try again."
+            ));
+        }
+        if code("SignatureDoesNotMatch") || code("InvalidAccessKeyId") {
+            return BucketError::Permanent(format!(
+                "{host} refused the access key id or the secret (the signature did not match); \
+                 check both in the sync settings."
+            ));
+        }
+        if code("NoSuchBucket") {
+            return BucketError::Permanent(format!(
+                "The bucket '{bucket}' does not exist at {host}; check its name and the region."
+            ));
+        }
+        match &error {
+            object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. } => {
+                return BucketError::Permanent(format!(
+                    "{host} refused access to bucket '{bucket}' (no permission for {key}); give \
+                     the access key the rights to put, get, delete and list objects in it, or \
+                     check the key and the secret."
+                ))
+            }
+            object_store::Error::NotFound { .. } => {
+                return BucketError::Permanent(format!(
+                    "{host} has no bucket '{bucket}' or no object {key}; check the bucket name \
+                     and the region."
+                ))
+            }
+            _ => {}
+        }
+        match http_error_kind(&error) {
+            Some(HttpErrorKind::Connect) if text.contains("dns error") => BucketError::Transient(
+                format!("The host {host} was not found; check the endpoint, or the network."),
+            ),
+            Some(HttpErrorKind::Connect) | Some(HttpErrorKind::Request)
+                if text.to_ascii_lowercase().contains("certificate")
+                    || text.to_ascii_lowercase().contains("tls") =>
+            {
+                BucketError::Permanent(format!(
+                    "The secure (TLS) connection to {host} failed: the certificate is not \
+                     trusted or the endpoint is not https; check the endpoint's scheme and port."
+                ))
+            }
+            Some(HttpErrorKind::Connect) => BucketError::Transient(format!(
+                "Could not connect to {host}; the server may be down or the network offline."
+            )),
+            Some(HttpErrorKind::Timeout) => BucketError::Transient(format!(
+                "{host} did not answer in time; it will be tried again."
+            )),
+            Some(HttpErrorKind::Interrupted) | Some(HttpErrorKind::Request) => {
+                BucketError::Transient(format!(
+                    "The connection to {host} broke off; it will be tried again."
+                ))
+            }
+            _ if is_server_trouble(&text) => BucketError::Transient(format!(
+                "{host} had a problem or asked to slow down ({}); it will be tried again.",
+                status_in(&text).unwrap_or("5xx")
+            )),
+            _ => BucketError::Permanent(format!("{host} refused {key}: {}", first_line(&text))),
+        }
+    }
+}
+
+fn http_error_kind(error: &object_store::Error) -> Option<HttpErrorKind> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(layer) = current {
+        if let Some(http) = layer.downcast_ref::<HttpError>() {
+            return Some(http.kind());
+        }
+        current = layer.source();
+    }
+    None
+}
+
+/// 5xx, 429 and 408 answers.
+fn is_server_trouble(text: &str) -> bool {
+    status_in(text)
+        .is_some_and(|status| status.starts_with('5') || status == "429" || status == "408")
+}
+
+/// The status code in object_store's "non-2xx status code: 503 Service Unavailable" text.
+fn status_in(text: &str) -> Option<&str> {
+    let at = text.find("status code: ")? + "status code: ".len();
+    text.get(at..at + 3)
+        .filter(|code| code.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The first line of an error text, at most 300 characters.
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
+}

@@ -1,0 +1,347 @@
+//! The syncer: drains each organization's outbox into its bucket.
+//!
+//! For every org whose target is on, it acts as the person who configured the target, through
+//! the gate (a person who lost the right pauses their org's sync). It claims due rows, at most
+//! `concurrency` uploads at a time, and for each:
+//! - reads the file and checks it still has the recorded sha256;
+//! - puts it create-only under `{prefix}/{org}/{kind}/{file}` with its sha256 as metadata;
+//! - if the key is taken by the same content, the row is synced (a retry after a crash, or
+//!   another device of the org with the same file); if by other content, the file goes under a
+//!   conflict key (`… (conflict from <device> <date>).pdf`) and the row is marked `conflict`,
+//!   so nothing is overwritten and both copies are kept;
+//! - verifies the object's size and sha256 before marking the row synced.
+//!
+//! Transient failures (offline, timeouts, 5xx, 429) retry with exponential backoff and jitter;
+//! a permanent one (wrong secret, no permission, no bucket) marks the row failed with the
+//! reason and stops that org's pass, since every other row would fail the same way.
+//!
+//! Create-only puts rely on the server honouring `If-None-Match: *` (AWS, R2, Garage and s3s
+//! do). Where a server ignores it, the put could replace an object another device wrote in the
+//! instant between our read of the outbox and the put; there is no HEAD-then-put here that would
+//! narrow that window and still leave one.
+
+use std::sync::Arc;
+
+use rand_core::RngCore;
+use tokio::task::JoinSet;
+
+use crate::domain::permissions::Action;
+use crate::error::{Error, Result};
+use crate::secrets::Secret;
+use crate::store::files::sha256_bytes;
+use crate::store::outbox::{self, OutboxCounts, OutboxItem, Settled};
+use crate::sync::bucket::{Bucket, BucketError};
+use crate::sync::config::{self, SyncTarget};
+use crate::sync::SyncTuning;
+use crate::tenancy::gate::{authorize_write, WriteScope};
+use crate::tenancy::session::session_for_job;
+use crate::Ctx;
+
+/// Opens the scope's org's bucket with its secret from the keyring.
+pub(crate) async fn open_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<(SyncTarget, Bucket)> {
+    let target = config::target(ctx, scope).await?.ok_or_else(|| {
+        Error::Precondition(format!(
+            "{} has no sync target yet. Configure one first.",
+            scope.org_code()
+        ))
+    })?;
+    let secret: Secret = ctx
+        .keyring
+        .get(&target.secret_account)
+        .await?
+        .ok_or_else(|| {
+            Error::Precondition(
+                "The secret access key is missing from the system keyring; enter it again in \
+                 the sync settings."
+                    .into(),
+            )
+        })?;
+    let bucket = Bucket::open(&target.settings, &secret, &ctx.sync.timeouts)
+        .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+    Ok((target, bucket))
+}
+
+/// "Test connection": writes, reads back and deletes a small probe object.
+pub(crate) async fn test_connection(ctx: &Ctx, scope: &WriteScope) -> Result<String> {
+    let (target, bucket) = open_bucket(ctx, scope).await?;
+    let stamp = ctx.clock.now().format("%Y%m%dT%H%M%S%.3f");
+    let key = bucket.key(
+        scope.org_slug(),
+        "probe",
+        &format!("sitebook-probe-{}-{stamp}.txt", ctx.device),
+    );
+    let body = format!("Sitebook connection test from {} at {stamp}\n", ctx.device).into_bytes();
+    let sha = sha256_bytes(&body);
+    let failed = |e: BucketError| Error::SyncFailed(e.message().to_string());
+    bucket
+        .put_new(&key, body.clone(), &sha)
+        .await
+        .map_err(failed)?;
+    let read = bucket.get(&key).await.map_err(failed)?;
+    bucket.delete(&key).await.map_err(failed)?;
+    if read != body {
+        return Err(Error::SyncFailed(format!(
+            "{} stored the probe object but gave back other bytes; the bucket cannot be trusted \
+             with outputs.",
+            target.settings.endpoint
+        )));
+    }
+    Ok(format!(
+        "Connected to bucket '{}' at {}: a probe object was written, read back and deleted.",
+        target.settings.bucket, target.settings.endpoint
+    ))
+}
+
+/// Drains the scope's org's due rows once. Returns the outbox counts afterwards.
+pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCounts> {
+    let (target, bucket) = open_bucket(ctx, scope).await?;
+    if !target.enabled {
+        return outbox::counts(ctx, scope).await;
+    }
+    let bucket = Arc::new(bucket);
+    let tuning = ctx.sync.clone();
+    'pass: loop {
+        let items = outbox::claim_due(ctx, scope, tuning.batch).await?;
+        if items.is_empty() {
+            break;
+        }
+        let mut running: JoinSet<(OutboxItem, Outcome)> = JoinSet::new();
+        let mut waiting = items.into_iter();
+        let mut stop = false;
+        loop {
+            while running.len() < tuning.concurrency.max(1) && !stop {
+                let Some(item) = waiting.next() else { break };
+                let (ctx, scope, bucket) = (ctx.clone(), scope.clone(), bucket.clone());
+                running.spawn(async move {
+                    let outcome = upload(&ctx, &scope, &bucket, &item).await;
+                    (item, outcome)
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (item, outcome) =
+                joined.map_err(|e| Error::Internal(format!("an upload stopped: {e}")))?;
+            let settled = match &outcome {
+                Outcome::Synced(key) => Settled::Synced { key },
+                Outcome::Conflict(key, note) => Settled::Conflict { key, note },
+                Outcome::Failed(BucketError::Transient(error)) => Settled::RetryAt {
+                    at: ctx.clock.now() + backoff(&tuning, item.attempts),
+                    error,
+                },
+                Outcome::Failed(BucketError::Permanent(error)) => {
+                    stop = true;
+                    Settled::Failed { error }
+                }
+            };
+            outbox::settle(ctx, scope, item.id, settled).await?;
+        }
+        // Rows claimed but never started go back in line.
+        for item in waiting {
+            outbox::settle(
+                ctx,
+                scope,
+                item.id,
+                Settled::RetryAt {
+                    at: ctx.clock.now(),
+                    error: "not tried: an earlier upload of this pass failed",
+                },
+            )
+            .await?;
+        }
+        if stop {
+            break 'pass;
+        }
+    }
+    outbox::counts(ctx, scope).await
+}
+
+enum Outcome {
+    Synced(String),
+    Conflict(String, String),
+    Failed(BucketError),
+}
+
+async fn upload(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket, item: &OutboxItem) -> Outcome {
+    let path = ctx.data_dir.join(&item.stored_path);
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return Outcome::Failed(BucketError::Permanent(format!(
+                "{} could not be read from this computer ({e}); it cannot be synced.",
+                item.filename
+            )))
+        }
+    };
+    if sha256_bytes(&bytes) != item.sha256 {
+        return Outcome::Failed(BucketError::Permanent(format!(
+            "{} changed on disk since it was recorded; it was not synced.",
+            item.filename
+        )));
+    }
+    let key = bucket.key(scope.org_slug(), &item.kind, &item.filename);
+    match put_verified(bucket, &key, &bytes, &item.sha256).await {
+        Ok(Placed::Done) => Outcome::Synced(key),
+        Ok(Placed::TakenByOther) => {
+            let day = ctx.clock.now().format("%Y-%m-%d").to_string();
+            let exact = ctx.clock.now().format("%Y-%m-%d %H%M%S").to_string();
+            for when in [day, exact] {
+                let conflict_key = conflict_key(&key, &ctx.device, &when);
+                match put_verified(bucket, &conflict_key, &bytes, &item.sha256).await {
+                    Ok(Placed::Done) => {
+                        let note = format!(
+                            "{key} already held other content (from another device), so this \
+                             copy was kept as {conflict_key}."
+                        );
+                        return Outcome::Conflict(conflict_key, note);
+                    }
+                    Ok(Placed::TakenByOther) => continue,
+                    Err(error) => return Outcome::Failed(error),
+                }
+            }
+            Outcome::Failed(BucketError::Transient(format!(
+                "{key} and its conflict names are all taken; it will be tried again."
+            )))
+        }
+        Err(error) => Outcome::Failed(error),
+    }
+}
+
+enum Placed {
+    /// The object is there with exactly these bytes.
+    Done,
+    /// Something else is there.
+    TakenByOther,
+}
+
+async fn put_verified(
+    bucket: &Bucket,
+    key: &str,
+    bytes: &[u8],
+    sha256: &str,
+) -> std::result::Result<Placed, BucketError> {
+    bucket.put_new(key, bytes.to_vec(), sha256).await?;
+    // Whether new or already there, what counts is what the bucket now holds.
+    match bucket.stored(key).await? {
+        Some(stored) if stored.sha256.as_deref() == Some(sha256) => {
+            if stored.size == bytes.len() as u64 {
+                Ok(Placed::Done)
+            } else {
+                Err(BucketError::Transient(format!(
+                    "{key} was stored with {} bytes instead of {}; it will be uploaded again.",
+                    stored.size,
+                    bytes.len()
+                )))
+            }
+        }
+        Some(_) => Ok(Placed::TakenByOther),
+        None => Err(BucketError::Transient(format!(
+            "{key} was not found right after it was stored; it will be uploaded again."
+        ))),
+    }
+}
+
+/// `a/b/bill-1.pdf` → `a/b/bill-1 (conflict from laptop-7 2026-12-01).pdf`.
+fn conflict_key(key: &str, device: &str, when: &str) -> String {
+    let (folder, name) = key.rsplit_once('/').unwrap_or(("", key));
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
+        _ => (name, String::new()),
+    };
+    let renamed = format!("{stem} (conflict from {device} {when}){extension}");
+    if folder.is_empty() {
+        renamed
+    } else {
+        format!("{folder}/{renamed}")
+    }
+}
+
+/// `retry_base × 2^(attempts-1)`, at most 15 minutes, ±25 % so devices do not retry in step.
+fn backoff(tuning: &SyncTuning, attempts: i64) -> chrono::Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    let base = tuning
+        .retry_base
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(std::time::Duration::from_secs(15 * 60));
+    let jitter = 0.75 + f64::from(rand_core::OsRng.next_u32() % 1000) / 2000.0;
+    chrono::Duration::from_std(base.mul_f64(jitter)).unwrap_or(chrono::Duration::minutes(15))
+}
+
+/// One pass over every org whose sync is on (the background syncer's unit of work).
+pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
+    let targets: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT org_id, updated_by FROM sync_targets WHERE enabled = 1")
+            .fetch_all(&ctx.db)
+            .await?;
+    for (org_id, configured_by) in targets {
+        let session = match session_for_job(ctx, configured_by, org_id).await {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::warn!(org_id, %error, "sync paused: the person who set it up cannot act");
+                continue;
+            }
+        };
+        let scope = match authorize_write(ctx, &session, Action::SyncConfigure).await {
+            Ok(scope) => scope,
+            Err(error) => {
+                tracing::warn!(org_id, %error, "sync paused: the person who set it up lost the right");
+                continue;
+            }
+        };
+        if let Err(error) = sync_org(ctx, &scope).await {
+            tracing::warn!(org = scope.org_code(), %error, "sync pass failed");
+        }
+    }
+    Ok(())
+}
+
+/// The background syncer of the desktop app and `sitebook worker`: puts back rows a crash
+/// left uploading, then passes over every org now and every `poll_interval`.
+pub(crate) async fn run_forever(ctx: Ctx) {
+    match outbox::release_interrupted(&ctx).await {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(
+            released,
+            "sync rows left uploading by a crash are pending again"
+        ),
+        Err(error) => tracing::warn!(%error, "could not release interrupted sync rows"),
+    }
+    loop {
+        if let Err(error) = sync_all(&ctx).await {
+            tracing::warn!(%error, "sync pass failed");
+        }
+        tokio::time::sleep(ctx.sync.poll_interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_keys_keep_the_folder_and_the_extension() {
+        assert_eq!(
+            conflict_key("p/moh/pdf/bill-1.pdf", "laptop-7", "2026-12-01"),
+            "p/moh/pdf/bill-1 (conflict from laptop-7 2026-12-01).pdf"
+        );
+        assert_eq!(
+            conflict_key("README", "pc", "2026-12-01"),
+            "README (conflict from pc 2026-12-01)"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_within_its_jitter_and_stops_at_fifteen_minutes() {
+        let tuning = SyncTuning::default();
+        let base = chrono::Duration::from_std(tuning.retry_base).unwrap();
+        for attempts in 1..=4 {
+            let wait = backoff(&tuning, attempts);
+            let nominal = base * 2i32.pow(attempts as u32 - 1);
+            assert!(
+                wait >= nominal * 3 / 4 && wait <= nominal * 5 / 4,
+                "{attempts}: {wait}"
+            );
+        }
+        assert!(backoff(&tuning, 30) <= chrono::Duration::minutes(15) * 5 / 4);
+    }
+}
