@@ -24,7 +24,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust tests"
 # The 200-run parse and upload tests of tests/worker_memory.rs run in the release step below:
 # the random worker failures they guard against showed only in release builds.
-cargo test --workspace -- --skip two_hundred_
+cargo test --workspace -- --skip two_hundred_worker_parses --skip two_hundred_uploads
 
 step "parse-worker reliability, release build (200 parses, 200 uploads)"
 cargo test --release -p sitebook-core --test worker_memory
@@ -34,8 +34,7 @@ step "OS keyring (the Secret Service of gnome-keyring on a private D-Bus session
 keyring_home=$(mktemp -d)
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
   'eval "$(printf sitebook-ci | gnome-keyring-daemon --unlock --components=secrets)" \
-  && cargo test -p sitebook-core --test keyring_os -- --ignored \
-  && cargo test -p sitebook-cli --test sync -- --ignored'
+  && cargo test --workspace --test keyring_os --test sync -- --ignored'
 rm -rf "$keyring_home"
 
 step "generated TypeScript bindings match the Rust types"

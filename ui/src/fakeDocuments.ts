@@ -327,6 +327,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         downloadCount: 0,
         lastDownloaded: null,
         createdAt: ctx.now(),
+        syncState: "local",
         orgCode,
         bytes,
       });

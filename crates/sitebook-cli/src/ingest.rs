@@ -104,6 +104,14 @@ pub enum OutputsCommand {
         #[arg(value_name = "DEST")]
         destination: PathBuf,
     },
+    /// A link that downloads a synced output without signing in (default: valid 7 days)
+    Share {
+        #[arg(value_name = "ID")]
+        id: i64,
+        /// How long the link works: 7d, 12h, 30m or 90s; at most 7d
+        #[arg(long, default_value = "7d", value_parser = parse_lifetime)]
+        expires: Duration,
+    },
     /// Remove outputs never downloaded and older than N days, files and records (admin)
     Cleanup {
         #[arg(long, default_value_t = 30)]
@@ -500,6 +508,15 @@ pub async fn outputs(
             let written = core.output_export(session, *id, destination).await?;
             out.done(&format!("Wrote {}.", written.display()));
         }
+        OutputsCommand::Share { id, expires } => {
+            let link = core.output_share(session, *id, *expires).await?;
+            if out.is_json() {
+                out.json(&link);
+            } else {
+                println!("{}", link.url);
+                eprintln!("The link works until {}.", link.expires_at);
+            }
+        }
         OutputsCommand::Cleanup { days } => {
             let report = core.outputs_cleanup(session, *days).await?;
             if out.is_json() {
@@ -513,4 +530,25 @@ pub async fn outputs(
         }
     }
     Ok(())
+}
+
+/// `7d`, `12h`, `30m`, `90s` or a number of seconds.
+fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let count: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration; write 7d, 12h, 30m or 90s"))?;
+    let seconds = match unit {
+        "d" => count.checked_mul(86_400),
+        "h" => count.checked_mul(3_600),
+        "m" => count.checked_mul(60),
+        "s" => Some(count),
+        _ => None,
+    }
+    .ok_or_else(|| format!("'{text}' is not a duration; write 7d, 12h, 30m or 90s"))?;
+    Ok(Duration::from_secs(seconds))
 }

@@ -533,6 +533,18 @@ impl Sitebook {
         sync::syncer::sync_org(&self.ctx, &scope).await
     }
 
+    /// A link that downloads a synced output without signing in, valid for `expires_in` (at most
+    /// 7 days; the default in the faces is 7 days). Sharing is gated and audited.
+    pub async fn output_share(
+        &self,
+        session: &Session,
+        output_id: i64,
+        expires_in: std::time::Duration,
+    ) -> Result<sync::syncer::ShareLink> {
+        let scope = authorize_write(&self.ctx, session, Action::OutputShare).await?;
+        sync::syncer::share(&self.ctx, &scope, output_id, expires_in).await
+    }
+
     /// Starts the background syncer of this process (the desktop app and `sitebook worker`).
     pub fn spawn_syncer(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(sync::syncer::run_forever(self.ctx.clone()))

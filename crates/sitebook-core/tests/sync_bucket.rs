@@ -321,3 +321,304 @@ async fn rows_left_uploading_by_a_crash_sync_after_a_restart() {
     assert_eq!((counts.synced, counts.uploading), (3, 0), "{counts:?}");
     assert_eq!(server.objects().len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_link_downloads_the_file_until_it_expires() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path()).await;
+    let (fx, admin) = device("laptop-1").await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    let pdf = fx
+        .core
+        .outputs_list(&admin, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == "pdf")
+        .unwrap();
+
+    // Not in the bucket yet: no link.
+    fx.core
+        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    let early = fx
+        .core
+        .output_share(&admin, pdf.id, Duration::from_secs(600))
+        .await
+        .unwrap_err();
+    assert!(
+        early.to_string().contains("not in the bucket yet"),
+        "{early}"
+    );
+
+    fx.core.sync_run(&admin).await.unwrap();
+    let link = fx
+        .core
+        .output_share(&admin, pdf.id, Duration::from_secs(600))
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let response = client.get(&link.url).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", link.url);
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(sha256_hex(&bytes), pdf.sha256);
+    assert!(fx
+        .audit()
+        .await
+        .iter()
+        .any(|row| row.action == "output.share" && row.outcome == "success"));
+
+    // A link past its time is refused by the server.
+    let short = fx
+        .core
+        .output_share(&admin, pdf.id, Duration::from_secs(1))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let expired = client.get(&short.url).send().await.unwrap();
+    assert_eq!(expired.status(), 403);
+
+    // More than 7 days is refused before anything is signed; viewers may not share.
+    assert!(fx
+        .core
+        .output_share(&admin, pdf.id, Duration::from_secs(8 * 86_400))
+        .await
+        .is_err());
+    fx.user(
+        "vera",
+        sitebook_core::domain::permissions::UserKind::Standard,
+        Some(("AAA", MembershipRole::Viewer)),
+    )
+    .await;
+    let viewer = fx.sign_in("vera").await;
+    let refused = fx
+        .core
+        .output_share(&viewer, pdf.id, Duration::from_secs(600))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "denied");
+}
+
+/// What the fault proxy does to one connection.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// Relay both ways.
+    Pass,
+    /// Close the connection before reading anything.
+    Drop,
+    /// Answer the request with this status and close.
+    Status(u16),
+    /// Relay the request, then only the first bytes of the answer, and close.
+    CutAnswer,
+    /// Wait this long before relaying (longer than the client's timeout).
+    Delay(u64),
+}
+
+/// A loopback TCP relay in front of the S3 server that injects `plan`'s faults, one per new
+/// connection, in order; connections past the plan pass. The counter counts connections.
+async fn fault_proxy(
+    upstream: SocketAddr,
+    plan: Vec<Fault>,
+) -> (
+    SocketAddr,
+    tokio::task::JoinHandle<()>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    let task = tokio::spawn(async move {
+        let mut plan = plan.into_iter();
+        while let Ok((mut client, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let fault = plan.next().unwrap_or(Fault::Pass);
+            tokio::spawn(async move {
+                match fault {
+                    Fault::Drop => drop(client),
+                    Fault::Status(status) => {
+                        let mut head = vec![0u8; 64 * 1024];
+                        let _ = client.read(&mut head).await;
+                        let answer = format!(
+                            "HTTP/1.1 {status} Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        );
+                        let _ = client.write_all(answer.as_bytes()).await;
+                    }
+                    Fault::CutAnswer => {
+                        let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                            return;
+                        };
+                        let (mut from_client, mut to_server) = client.split();
+                        let (mut from_server, mut to_client) = server.split();
+                        let forward = tokio::io::copy(&mut from_client, &mut to_server);
+                        let mut answer = [0u8; 20];
+                        let back = async {
+                            let read = from_server.read(&mut answer).await.unwrap_or(0);
+                            let _ = to_client.write_all(&answer[..read]).await;
+                        };
+                        tokio::select! { _ = forward => {}, _ = back => {} }
+                    }
+                    Fault::Delay(millis) => {
+                        tokio::time::sleep(Duration::from_millis(millis)).await;
+                        relay(client, upstream).await;
+                    }
+                    Fault::Pass => relay(client, upstream).await,
+                }
+            });
+        }
+    });
+    (address, task, connections)
+}
+
+async fn relay(mut client: tokio::net::TcpStream, upstream: SocketAddr) {
+    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+    }
+}
+
+/// Seeds `count` output files and their rows for job `job_id` of org AAA, as the tests'
+/// raw pool allows (the real API makes outputs only through jobs, which would take minutes).
+async fn seed_outputs(fx: &Fixture, job_id: i64, count: usize) {
+    let pool = fx.core.unscoped_pool_for_tests();
+    let (org_id, user_id): (i64, i64) =
+        sqlx::query_as("SELECT org_id, user_id FROM jobs WHERE id = ?")
+            .bind(job_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let folder = fx.dir.path().join("outputs/aaa");
+    std::fs::create_dir_all(&folder).unwrap();
+    for n in 0..count {
+        let filename = format!("seeded-{n:03}.pdf");
+        let bytes = format!("%PDF-1.7 seeded output {n} {}", "x".repeat(n * 37)).into_bytes();
+        std::fs::write(folder.join(&filename), &bytes).unwrap();
+        let sha = sha256_hex(&bytes);
+        let output_id: i64 = sqlx::query_scalar(
+            "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, \
+             size, sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, 'pdf', ?, ?, ?, ?, \
+             '2026-11-20T09:00:00.000Z') RETURNING id",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(job_id)
+        .bind(&filename)
+        .bind(format!("outputs/aaa/{filename}"))
+        .bind(bytes.len() as i64)
+        .bind(&sha)
+        .bind(&sha)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO sync_outbox (org_id, output_id, sha256, state, next_attempt_at, \
+             created_at) VALUES (?, ?, ?, 'pending', '2026-11-20T09:00:00.000Z', \
+             '2026-11-20T09:00:00.000Z')",
+        )
+        .bind(org_id)
+        .bind(output_id)
+        .bind(&sha)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outputs_sync_exactly_once_across_a_dozen_faults_and_three_restarts() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path()).await;
+    let plan = vec![
+        Fault::Pass,
+        Fault::Drop,
+        Fault::Status(503),
+        Fault::Pass,
+        Fault::CutAnswer,
+        Fault::Status(500),
+        Fault::Delay(2_500),
+        Fault::Pass,
+        Fault::Status(429),
+        Fault::Drop,
+        Fault::CutAnswer,
+        Fault::Pass,
+        Fault::Status(503),
+        Fault::Delay(2_500),
+        Fault::Drop,
+        Fault::CutAnswer,
+    ];
+    let planned = plan.len();
+    let injected = plan.iter().filter(|f| !matches!(f, Fault::Pass)).count();
+    assert!(injected >= 12, "a dozen faults at least");
+    let (proxy, proxy_task, connections) = fault_proxy(server.address, plan).await;
+
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        options.sync.timeouts.request = Duration::from_secs(2);
+        options.sync.timeouts.keep_connections = false;
+        options.sync.poll_interval = Duration::from_millis(50);
+        options.device = Some("laptop-1".into());
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    let job_id = fx.core.jobs_list(&admin, 10).await.unwrap()[0].id;
+    seed_outputs(&fx, job_id, 200).await;
+    let mut settings = server.settings();
+    settings.endpoint = format!("http://{proxy}");
+    fx.core
+        .sync_configure(&admin, &settings, Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+
+    // Three restarts: a syncer killed mid-batch, each time.
+    for run in 0..3 {
+        let syncer = fx.core.spawn_syncer();
+        tokio::time::sleep(Duration::from_millis(400 + run * 300)).await;
+        syncer.abort();
+        // Whatever was waiting for its backoff is due by the next start.
+        fx.core.clock().advance(chrono::Duration::hours(1));
+    }
+    // The last start runs until everything is there.
+    let syncer = fx.core.spawn_syncer();
+    let mut counts = fx.core.sync_status(&admin).await.unwrap().counts;
+    for _ in 0..600 {
+        if counts.synced == 203 {
+            break;
+        }
+        fx.core.clock().advance(chrono::Duration::hours(1));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        counts = fx.core.sync_status(&admin).await.unwrap().counts;
+    }
+    syncer.abort();
+    proxy_task.abort();
+    assert!(
+        connections.load(std::sync::atomic::Ordering::SeqCst) > planned,
+        "every planned fault met a request"
+    );
+    assert_eq!(
+        (
+            counts.synced,
+            counts.conflict,
+            counts.failed,
+            counts.pending,
+            counts.uploading
+        ),
+        (203, 0, 0, 0, 0),
+        "{counts:?}"
+    );
+
+    // Exactly once: one object per output, no conflict copies, every byte right.
+    let objects = server.objects();
+    assert_eq!(
+        objects.len(),
+        203,
+        "{:?}",
+        objects.iter().map(|o| &o.0).collect::<Vec<_>>()
+    );
+    for output in fx.core.outputs_list(&admin, None).await.unwrap() {
+        let key = format!("sitebook/aaa/{}/{}", output.kind, output.filename);
+        let (_, bytes) = objects.iter().find(|(k, _)| *k == key).expect(&key);
+        assert_eq!(sha256_hex(bytes), output.sha256, "{key}");
+    }
+}

@@ -3,4 +3,8 @@
 /**
  * A file a job produced, as the outputs list shows it.
  */
-export type OutputView = { id: number, jobId: number, filename: string, kind: "json" | "pdf" | "xlsx", size: number, sha256: string, inputsSha256: string, downloadCount: number, lastDownloaded: string | null, createdAt: string, };
+export type OutputView = { id: number, jobId: number, filename: string, kind: "json" | "pdf" | "xlsx", size: number, sha256: string, inputsSha256: string, downloadCount: number, lastDownloaded: string | null, createdAt: string, 
+/**
+ * `local` when the org's sync is off, else the file's place in the sync outbox.
+ */
+syncState: "local" | "pending" | "uploading" | "synced" | "conflict" | "failed", };

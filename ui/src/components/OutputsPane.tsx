@@ -156,9 +156,7 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
                       <td className="num" data-testid={`output-downloads-${o.id}`}>
                         {o.downloadCount}
                       </td>
-                      <td className="muted" title="Sync to a bucket is not set up on this device; files stay in the data folder.">
-                        Local only
-                      </td>
+                      <SyncStateCell state={o.syncState} />
                     </tr>
                   ))}
                 </tbody>
@@ -169,6 +167,25 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
         )}
       </div>
     </>
+  );
+}
+
+/** Where a file stands with the org's bucket, in a word, with the longer story on hover. */
+const SYNC_STATES: Record<OutputView["syncState"], { label: string; title: string; tone: string }> = {
+  local: { label: "Local only", title: "Sync to a bucket is off for this organization; the file stays in the data folder.", tone: "muted" },
+  pending: { label: "Waiting", title: "Queued for the bucket; it goes when the network and the server allow.", tone: "muted" },
+  uploading: { label: "Uploading", title: "Being copied to the bucket now.", tone: "" },
+  synced: { label: "Synced", title: "In the bucket, checked byte for byte.", tone: "" },
+  conflict: { label: "Conflict copy", title: "Another device had a different file of this name in the bucket, so this one was kept beside it under a conflict name.", tone: "sync-attention" },
+  failed: { label: "Sync failed", title: "The bucket refused this file; sync status says why and what to change.", tone: "sync-attention" },
+};
+
+function SyncStateCell({ state }: { state: OutputView["syncState"] }) {
+  const shown = SYNC_STATES[state];
+  return (
+    <td className={`nowrap ${shown.tone}`} title={shown.title} data-testid="output-sync-state">
+      {shown.label}
+    </td>
   );
 }
 

@@ -218,6 +218,7 @@ pub enum Action {
     OutputsCleanup,
     SyncView,
     SyncConfigure,
+    OutputShare,
 }
 
 const Y: bool = true;
@@ -226,7 +227,7 @@ const N: bool = false;
 /// The permission matrix: one row per action, one column per effective role.
 /// Columns: Owner, Admin, Member, Viewer, Operations, Oversight, Superuser.
 #[rustfmt::skip]
-const MATRIX: [(Action, &str, Access, [bool; 7]); 21] = [
+const MATRIX: [(Action, &str, Access, [bool; 7]); 22] = [
     //  action                    audit name             access         Own Adm Mem Vie Ops Ovs Sup
     (Action::OrgView,          "org.view",            Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OrgRename,        "org.rename",          Access::Write, [Y,  N,  N,  N,  N,  N,  Y]),
@@ -249,11 +250,12 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 21] = [
     (Action::OutputsCleanup,   "outputs.cleanup",     Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
     (Action::SyncView,         "sync.view",           Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::SyncConfigure,    "sync.configure",      Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
+    (Action::OutputShare,      "output.share",        Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
 ];
 
 impl Action {
-    pub const ALL: [Action; 21] = {
-        let mut all = [Action::OrgView; 21];
+    pub const ALL: [Action; 22] = {
+        let mut all = [Action::OrgView; 22];
         let mut i = 0;
         while i < MATRIX.len() {
             all[i] = MATRIX[i].0;
@@ -306,6 +308,7 @@ impl Action {
             Action::OutputsCleanup => "clean up outputs",
             Action::SyncView => "see the sync settings",
             Action::SyncConfigure => "change the sync settings",
+            Action::OutputShare => "share outputs by link",
         }
     }
 }

@@ -209,3 +209,20 @@ pub(crate) async fn counts(ctx: &Ctx, scope: &OrgScope) -> Result<OutboxCounts> 
     .await?;
     Ok(counts)
 }
+
+/// Where the scope's output `output_id` is in the bucket, once it is there.
+pub(crate) async fn object_key_of(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    output_id: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT object_key FROM sync_outbox WHERE output_id = ? AND org_id = ? \
+         AND state IN ('synced', 'conflict')",
+    )
+    .bind(output_id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?
+    .flatten())
+}

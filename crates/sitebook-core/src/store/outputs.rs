@@ -37,6 +37,11 @@ pub struct OutputView {
     pub download_count: i64,
     pub last_downloaded: Option<String>,
     pub created_at: String,
+    /// `local` when the org's sync is off, else the file's place in the sync outbox.
+    #[ts(
+        type = "\"local\" | \"pending\" | \"uploading\" | \"synced\" | \"conflict\" | \"failed\""
+    )]
+    pub sync_state: String,
 }
 
 /// A file written to disk and waiting for its row.
@@ -106,14 +111,17 @@ pub(crate) async fn record(
     Ok(id)
 }
 
-const VIEW_COLUMNS: &str = "id, job_id, filename, kind, size, sha256, inputs_sha256, \
-     download_count, last_downloaded, created_at";
+const VIEW_COLUMNS: &str = "f.id, f.job_id, f.filename, f.kind, f.size, f.sha256, \
+     f.inputs_sha256, f.download_count, f.last_downloaded, f.created_at, \
+     CASE WHEN t.org_id IS NULL THEN 'local' ELSE COALESCE(o.state, 'pending') END AS sync_state";
 
 /// The scope's outputs, newest first, optionally of one job.
 pub async fn list(ctx: &Ctx, scope: &OrgScope, job_id: Option<i64>) -> Result<Vec<OutputView>> {
     Ok(sqlx::query_as::<_, OutputView>(&format!(
-        "SELECT {VIEW_COLUMNS} FROM output_files WHERE org_id = ? AND (? IS NULL OR job_id = ?) \
-         ORDER BY id DESC"
+        "SELECT {VIEW_COLUMNS} FROM output_files f \
+         LEFT JOIN sync_outbox o ON o.output_id = f.id \
+         LEFT JOIN sync_targets t ON t.org_id = f.org_id AND t.enabled = 1 \
+         WHERE f.org_id = ? AND (? IS NULL OR f.job_id = ?) ORDER BY f.id DESC"
     ))
     .bind(scope.org_id())
     .bind(job_id)

@@ -46,6 +46,9 @@ pub struct BucketTimeouts {
     pub request: Duration,
     /// Retries inside one call, before the outbox's own backoff takes over.
     pub retries: usize,
+    /// Keep idle connections for the next request (tests turn it off so that every request
+    /// opens its own connection through their fault proxy).
+    pub keep_connections: bool,
 }
 
 impl Default for BucketTimeouts {
@@ -54,6 +57,7 @@ impl Default for BucketTimeouts {
             connect: Duration::from_secs(5),
             request: Duration::from_secs(60),
             retries: 2,
+            keep_connections: true,
         }
     }
 }
@@ -114,12 +118,17 @@ impl Bucket {
                 retry_timeout: timeouts.request * 2,
                 backoff: Default::default(),
             })
-            .with_client_options(
-                ClientOptions::new()
+            .with_client_options({
+                let options = ClientOptions::new()
                     .with_allow_http(true)
                     .with_connect_timeout(timeouts.connect)
-                    .with_timeout(timeouts.request),
-            )
+                    .with_timeout(timeouts.request);
+                if timeouts.keep_connections {
+                    options
+                } else {
+                    options.with_pool_max_idle_per_host(0)
+                }
+            })
             .build()
             .map_err(|e| {
                 BucketError::Permanent(format!(
@@ -202,6 +211,16 @@ impl Bucket {
         Ok(bytes.to_vec())
     }
 
+    /// A link that downloads `key` without credentials until it expires.
+    pub async fn share_link(&self, key: &str, expires_in: Duration) -> Result<String, BucketError> {
+        use object_store::signer::{Method, Signer};
+        self.store
+            .signed_url(Method::GET, &ObjectPath::from(key), expires_in)
+            .await
+            .map(|url| url.to_string())
+            .map_err(|e| self.explain(e, key))
+    }
+
     pub async fn delete(&self, key: &str) -> Result<(), BucketError> {
         self.store
             .delete(&ObjectPath::from(key))
@@ -249,36 +268,40 @@ impl Bucket {
             }
             _ => {}
         }
-        match http_error_kind(&error) {
-            Some(HttpErrorKind::Connect) if text.contains("dns error") => BucketError::Transient(
-                format!("The host {host} was not found; check the endpoint, or the network."),
-            ),
-            Some(HttpErrorKind::Connect) | Some(HttpErrorKind::Request)
-                if text.to_ascii_lowercase().contains("certificate")
-                    || text.to_ascii_lowercase().contains("tls") =>
-            {
+        if let Some(kind) = http_error_kind(&error) {
+            // A transport failure: nothing was answered, so the network or the server is at
+            // fault for now, except a TLS failure, which the settings must fix.
+            let lower = text.to_ascii_lowercase();
+            return if lower.contains("certificate") || lower.contains("tls") {
                 BucketError::Permanent(format!(
                     "The secure (TLS) connection to {host} failed: the certificate is not \
                      trusted or the endpoint is not https; check the endpoint's scheme and port."
                 ))
-            }
-            Some(HttpErrorKind::Connect) => BucketError::Transient(format!(
-                "Could not connect to {host}; the server may be down or the network offline."
-            )),
-            Some(HttpErrorKind::Timeout) => BucketError::Transient(format!(
-                "{host} did not answer in time; it will be tried again."
-            )),
-            Some(HttpErrorKind::Interrupted) | Some(HttpErrorKind::Request) => {
+            } else if lower.contains("dns error") {
+                BucketError::Transient(format!(
+                    "The host {host} was not found; check the endpoint, or the network."
+                ))
+            } else if kind == HttpErrorKind::Timeout {
+                BucketError::Transient(format!(
+                    "{host} did not answer in time; it will be tried again."
+                ))
+            } else if kind == HttpErrorKind::Connect {
+                BucketError::Transient(format!(
+                    "Could not connect to {host}; the server may be down or the network offline."
+                ))
+            } else {
                 BucketError::Transient(format!(
                     "The connection to {host} broke off; it will be tried again."
                 ))
-            }
-            _ if is_server_trouble(&text) => BucketError::Transient(format!(
+            };
+        }
+        if is_server_trouble(&text) {
+            return BucketError::Transient(format!(
                 "{host} had a problem or asked to slow down ({}); it will be tried again.",
                 status_in(&text).unwrap_or("5xx")
-            )),
-            _ => BucketError::Permanent(format!("{host} refused {key}: {}", first_line(&text))),
+            ));
         }
+        BucketError::Permanent(format!("{host} refused {key}: {}", first_line(&text)))
     }
 }
 

@@ -9,7 +9,7 @@
 
 pub(crate) mod bucket;
 pub mod config;
-pub(crate) mod syncer;
+pub mod syncer;
 
 use std::time::Duration;
 

@@ -92,6 +92,57 @@ pub(crate) async fn test_connection(ctx: &Ctx, scope: &WriteScope) -> Result<Str
     ))
 }
 
+/// The longest a SigV4 presigned link may live: 7 days.
+pub const MAX_SHARE_SECONDS: u64 = 7 * 24 * 60 * 60;
+
+/// A link to a synced output, valid for `expires_in` (at most 7 days).
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ShareLink {
+    pub url: String,
+    pub expires_at: String,
+}
+
+/// A presigned GET link to the scope's synced output `output_id`, audited.
+pub(crate) async fn share(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    output_id: i64,
+    expires_in: std::time::Duration,
+) -> Result<ShareLink> {
+    if expires_in.is_zero() || expires_in.as_secs() > MAX_SHARE_SECONDS {
+        return Err(Error::Validation(
+            "A share link lasts between 1 second and 7 days (the longest S3 allows).".into(),
+        ));
+    }
+    let (filename, _) = crate::store::outputs::locate(ctx, scope, output_id).await?;
+    let key = outbox::object_key_of(ctx, scope, output_id)
+        .await?
+        .ok_or_else(|| {
+            Error::Precondition(format!(
+                "{filename} is not in the bucket yet, so it cannot be shared by link. Wait for \
+                 it to sync (sync status) or run sync now."
+            ))
+        })?;
+    let (_, bucket) = open_bucket(ctx, scope).await?;
+    let url = bucket
+        .share_link(&key, expires_in)
+        .await
+        .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+    let expires_at = crate::clock::to_db_time(
+        ctx.clock.now() + chrono::Duration::from_std(expires_in).unwrap_or_default(),
+    );
+    crate::tenancy::audit::AuditEvent::new("output.share", crate::tenancy::audit::Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .object("output", output_id)
+        .reason(format!("link to {key} until {expires_at}"))
+        .write(ctx)
+        .await?;
+    Ok(ShareLink { url, expires_at })
+}
+
 /// Drains the scope's org's due rows once. Returns the outbox counts afterwards.
 pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCounts> {
     let (target, bucket) = open_bucket(ctx, scope).await?;
