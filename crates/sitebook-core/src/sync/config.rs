@@ -295,9 +295,7 @@ pub async fn forget(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
         .bind(scope.org_id())
         .execute(&mut *tx)
         .await?;
-    AuditEvent::new("sync.configure", Outcome::Success)
-        .by_name(Some(scope.user_id()), scope.username())
-        .in_scope(scope)
+    change_audited(scope)
         .reason("target removed, secret deleted from the keyring")
         .write_with(ctx, &mut *tx)
         .await?;
@@ -356,9 +354,7 @@ pub async fn save(
     .bind(scope.user_id())
     .execute(&mut *tx)
     .await?;
-    AuditEvent::new("sync.configure", Outcome::Success)
-        .by_name(Some(scope.user_id()), scope.username())
-        .in_scope(scope)
+    change_audited(scope)
         .reason(format!(
             "{} target {} bucket {}{}",
             if existing.is_some() { "changed" } else { "set" },
@@ -397,9 +393,7 @@ pub async fn set_enabled(ctx: &Ctx, scope: &WriteScope, enabled: bool) -> Result
             scope.org_code()
         )));
     }
-    AuditEvent::new("sync.configure", Outcome::Success)
-        .by_name(Some(scope.user_id()), scope.username())
-        .in_scope(scope)
+    change_audited(scope)
         .reason(if enabled { "enabled" } else { "disabled" })
         .write_with(ctx, &mut *tx)
         .await?;
@@ -407,6 +401,13 @@ pub async fn set_enabled(ctx: &Ctx, scope: &WriteScope, enabled: bool) -> Result
     show(ctx, scope)
         .await?
         .ok_or_else(|| Error::Internal("the sync target vanished".into()))
+}
+
+/// The audit row of a change to the scope's org's target, made by the scope's person.
+fn change_audited(scope: &WriteScope) -> AuditEvent {
+    AuditEvent::new("sync.configure", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
 }
 
 fn host_of(endpoint: &str) -> String {
