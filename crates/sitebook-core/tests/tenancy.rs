@@ -753,3 +753,31 @@ async fn the_gate_grants_a_write_proof_only_for_write_actions_and_roles_that_may
         1
     );
 }
+
+#[tokio::test]
+async fn an_oversight_account_cannot_remove_even_its_own_membership() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.user(
+        "otto",
+        UserKind::Oversight,
+        Some(("AAA", MembershipRole::Member)),
+    )
+    .await;
+    let otto = fx.sign_in_to("otto", "AAA").await;
+    let refused = fx.core.member_remove(&otto, "otto").await;
+    assert!(matches!(refused, Err(Error::Denied(_))), "{refused:?}");
+    assert_eq!(
+        denied_rows_for(&fx.audit().await, "otto", "members.manage"),
+        1
+    );
+    let members = fx
+        .core
+        .member_list(&fx.sign_in_to("root", "AAA").await)
+        .await
+        .unwrap();
+    assert!(
+        members.iter().any(|m| m.username == "otto"),
+        "still a member"
+    );
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 use ts_rs::TS;
 
-use crate::domain::permissions::{Action, MembershipRole};
+use crate::domain::permissions::{Action, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::tenancy::accounts::{find_by_username, insert_membership};
 use crate::tenancy::audit::{AuditEvent, Outcome};
@@ -234,7 +234,12 @@ pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> 
         .username
         .eq_ignore_ascii_case(username.trim());
     // Leaving is open to every member who is not the last owner; removing others is gated.
-    let scope = if leaving {
+    // Oversight accounts change nothing anywhere, their own memberships included: asking the
+    // gate for a write gets them the audited refusal every oversight write gets.
+    let scope = if leaving && session.user().kind == UserKind::Oversight {
+        let write = authorize_write(ctx, session, Action::MembersManage).await?;
+        OrgScope::clone(&write)
+    } else if leaving {
         authorize(ctx, session, Action::OrgView).await?
     } else {
         authorize(ctx, session, Action::MembersManage).await?
