@@ -622,3 +622,43 @@ async fn outputs_sync_exactly_once_across_a_dozen_faults_and_three_restarts() {
         assert_eq!(sha256_hex(bytes), output.sha256, "{key}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path()).await;
+    // One upload at a time, so that the missing file (the first recorded, so the first sent)
+    // is done before the others start: it must not stop them.
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        options.sync.concurrency = 1;
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    let gone = fx
+        .core
+        .outputs_list(&admin, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == "json")
+        .unwrap();
+    std::fs::remove_file(fx.dir.path().join("outputs/aaa").join(&gone.filename)).unwrap();
+    fx.core
+        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!(
+        (counts.synced, counts.failed, counts.pending),
+        (2, 1, 0),
+        "{counts:?}"
+    );
+    let problem = counts.last_error.unwrap();
+    assert!(
+        problem.contains(&gone.filename) && problem.contains("could not be read"),
+        "{problem}"
+    );
+    assert_eq!(server.objects().len(), 2);
+}

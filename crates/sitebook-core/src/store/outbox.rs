@@ -146,8 +146,10 @@ pub(crate) async fn retry_failed(ctx: &Ctx, scope: &WriteScope) -> Result<u64> {
     .rows_affected())
 }
 
-/// Rows a crashed syncer left `uploading` go back to `pending`. Run at start-up, before any
-/// syncer of this device claims rows (the system plane: no person is acting).
+/// Rows a crashed syncer left `uploading` go back to `pending`. Run at start-up, before this
+/// process's syncer claims rows (the system plane: no person is acting). Another process's rows
+/// in flight may be released too; sending them twice is harmless, as the puts are create-only
+/// and the same content under a key counts as synced.
 pub(crate) async fn release_interrupted(ctx: &Ctx) -> Result<u64> {
     Ok(
         sqlx::query("UPDATE sync_outbox SET state = 'pending' WHERE state = 'uploading'")

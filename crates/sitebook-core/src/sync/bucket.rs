@@ -69,13 +69,6 @@ pub(crate) struct Stored {
     pub sha256: Option<String>,
 }
 
-/// Whether a create-only put made the object or found one there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Created {
-    New,
-    AlreadyThere,
-}
-
 pub(crate) struct Bucket {
     store: AmazonS3,
     host: String,
@@ -154,13 +147,14 @@ impl Bucket {
         }
     }
 
-    /// Puts `bytes` under `key` unless something is already there (`If-None-Match: *`).
+    /// Puts `bytes` under `key` unless something is already there (`If-None-Match: *`). Either
+    /// way the call succeeds; what the key then holds is for [`Bucket::stored`] to say.
     pub async fn put_new(
         &self,
         key: &str,
         bytes: Vec<u8>,
         sha256: &str,
-    ) -> Result<Created, BucketError> {
+    ) -> Result<(), BucketError> {
         let mut attributes = Attributes::new();
         attributes.insert(
             Attribute::Metadata(SHA256_METADATA.into()),
@@ -176,8 +170,7 @@ impl Bucket {
             .put_opts(&ObjectPath::from(key), PutPayload::from(bytes), options)
             .await
         {
-            Ok(_) => Ok(Created::New),
-            Err(object_store::Error::AlreadyExists { .. }) => Ok(Created::AlreadyThere),
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
             Err(error) => Err(self.explain(error, key)),
         }
     }

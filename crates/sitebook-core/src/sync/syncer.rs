@@ -13,7 +13,8 @@
 //!
 //! Transient failures (offline, timeouts, 5xx, 429) retry with exponential backoff and jitter;
 //! a permanent one (wrong secret, no permission, no bucket) marks the row failed with the
-//! reason and stops that org's pass, since every other row would fail the same way.
+//! reason and stops that org's pass, since every other row would fail the same way. A file
+//! that cannot be sent (gone or changed on disk) fails alone.
 //!
 //! Create-only puts rely on the server honouring `If-None-Match: *` (AWS, R2, Garage and s3s
 //! do). Where a server ignores it, the put could replace an object another device wrote in the
@@ -37,14 +38,24 @@ use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::session_for_job;
 use crate::Ctx;
 
-/// Opens the scope's org's bucket with its secret from the keyring.
-pub(crate) async fn open_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<(SyncTarget, Bucket)> {
-    let target = config::target(ctx, scope).await?.ok_or_else(|| {
+/// The scope's org's target, or why there is none.
+async fn configured_target(ctx: &Ctx, scope: &WriteScope) -> Result<SyncTarget> {
+    config::target(ctx, scope).await?.ok_or_else(|| {
         Error::Precondition(format!(
             "{} has no sync target yet. Configure one first.",
             scope.org_code()
         ))
-    })?;
+    })
+}
+
+/// Opens the scope's org's bucket with its secret from the keyring.
+pub(crate) async fn open_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<(SyncTarget, Bucket)> {
+    let target = configured_target(ctx, scope).await?;
+    let bucket = bucket_of(ctx, &target).await?;
+    Ok((target, bucket))
+}
+
+async fn bucket_of(ctx: &Ctx, target: &SyncTarget) -> Result<Bucket> {
     let secret: Secret = ctx
         .keyring
         .get(&target.secret_account)
@@ -56,9 +67,8 @@ pub(crate) async fn open_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<(SyncTa
                     .into(),
             )
         })?;
-    let bucket = Bucket::open(&target.settings, &secret, &ctx.sync.timeouts)
-        .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
-    Ok((target, bucket))
+    Bucket::open(&target.settings, &secret, &ctx.sync.timeouts)
+        .map_err(|e| Error::SyncFailed(e.message().to_string()))
 }
 
 /// "Test connection": writes, reads back and deletes a small probe object.
@@ -145,11 +155,11 @@ pub(crate) async fn share(
 
 /// Drains the scope's org's due rows once. Returns the outbox counts afterwards.
 pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCounts> {
-    let (target, bucket) = open_bucket(ctx, scope).await?;
+    let target = configured_target(ctx, scope).await?;
     if !target.enabled {
         return outbox::counts(ctx, scope).await;
     }
-    let bucket = Arc::new(bucket);
+    let bucket = Arc::new(bucket_of(ctx, &target).await?);
     let tuning = ctx.sync.clone();
     'pass: loop {
         let items = outbox::claim_due(ctx, scope, tuning.batch).await?;
@@ -184,6 +194,7 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
                     stop = true;
                     Settled::Failed { error }
                 }
+                Outcome::Unsendable(error) => Settled::Failed { error },
             };
             outbox::settle(ctx, scope, item.id, settled).await?;
         }
@@ -210,7 +221,10 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
 enum Outcome {
     Synced(String),
     Conflict(String, String),
+    /// The bucket or the network failed; a permanent failure is the target's, for every row.
     Failed(BucketError),
+    /// This one file cannot be sent (gone or changed on disk); the other rows still can.
+    Unsendable(String),
 }
 
 async fn upload(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket, item: &OutboxItem) -> Outcome {
@@ -218,17 +232,17 @@ async fn upload(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket, item: &OutboxIte
     let bytes = match tokio::fs::read(&path).await {
         Ok(bytes) => bytes,
         Err(e) => {
-            return Outcome::Failed(BucketError::Permanent(format!(
+            return Outcome::Unsendable(format!(
                 "{} could not be read from this computer ({e}); it cannot be synced.",
                 item.filename
-            )))
+            ))
         }
     };
     if sha256_bytes(&bytes) != item.sha256 {
-        return Outcome::Failed(BucketError::Permanent(format!(
+        return Outcome::Unsendable(format!(
             "{} changed on disk since it was recorded; it was not synced.",
             item.filename
-        )));
+        ));
     }
     let key = bucket.key(scope.org_slug(), &item.kind, &item.filename);
     match put_verified(bucket, &key, &bytes, &item.sha256).await {

@@ -6,12 +6,14 @@
 //! writes, and every repository function that changes org-owned rows or files requires that
 //! kind. Code that holds a scope obtained to view therefore cannot write with it.
 //!
-//! One written exception: the job runner's system plane. Claiming a job, its heartbeat, its
-//! progress, and completing, retrying or failing it by id (the job queue) act on rows the gate
-//! already admitted when the job was queued, with no person present; those functions take the
-//! claimed job instead of a scope. What a job does to the
-//! org's own data (estimates, outputs) still goes through the gate first, as the person who
-//! queued it.
+//! One written exception, the system plane of the background runners. Claiming a job, its
+//! heartbeat, its progress, and completing, retrying or failing it by id (the job queue) act on
+//! rows the gate already admitted when the job was queued, with no person present; those
+//! functions take the claimed job instead of a scope. What a job does to the org's own data
+//! (estimates, outputs) still goes through the gate first, as the person who queued it. The
+//! syncer likewise lists the orgs whose sync is on and releases outbox rows a crash left
+//! uploading, then works in each org only through the gate, as the person who configured its
+//! sync.
 //!
 //! Each decision, allowed or denied, is written to the audit log before the caller proceeds.
 //! The role is re-read from the database on every call rather than trusted from the session, so
