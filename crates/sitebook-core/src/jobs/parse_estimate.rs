@@ -64,7 +64,9 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
                 WorkerError::Rejected { message, .. } => RunFailure::Permanent(message),
                 WorkerError::Crashed(message) => RunFailure::Permanent(message),
                 WorkerError::OutOfMemory(message) => RunFailure::Permanent(message),
-                WorkerError::Killed(message) => RunFailure::Transient(message),
+                WorkerError::Killed(message) => {
+                    RunFailure::Transient(format!("{message} It will be read again."))
+                }
                 WorkerError::Spawn(message) => RunFailure::Transient(message),
                 WorkerError::Store(e) => e.into(),
                 WorkerError::Cancelled => RunFailure::Cancelled,

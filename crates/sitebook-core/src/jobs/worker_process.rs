@@ -189,8 +189,7 @@ fn ending_error(
         }),
         Ending::Killed(signal) => WorkerError::Killed(format!(
             "The reader of {display_name} was stopped from outside (signal {signal}), for \
-             example by the system when it ran short of memory. The workbook is not at fault; \
-             it will be read again."
+             example by the system when it ran short of memory. The workbook is not at fault."
         )),
         Ending::Crashed => {
             let how = match status.code() {
@@ -292,7 +291,7 @@ pub async fn parse_isolated(
             WorkerError::OutOfMemory(message) => ("too_large".into(), message),
             WorkerError::Killed(message) => (
                 "interrupted".into(),
-                message.replace("it will be read again", "run the command again"),
+                format!("{message} Run the command again."),
             ),
             WorkerError::HardLimit(limit) => (
                 "timed_out".into(),
