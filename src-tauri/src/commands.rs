@@ -191,12 +191,12 @@ pub async fn list_orgs(state: State<'_, AppState>) -> Reply<Vec<OrgChoice>> {
 
 #[tauri::command]
 pub async fn switch_org(state: State<'_, AppState>, code: String) -> Reply<SessionView> {
-    let core = state.core()?;
-    let mut guard = state.session.lock().await;
-    let session = guard.as_mut().ok_or_else(|| Error::NotSignedIn.to_api())?;
-    core.org_switch(session, &code).await.map_err(api)?;
-    state.renew_job_feed(Some(session)).await;
-    core.view(session).await.map_err(api)
+    signed_in(&state, async |core, session| {
+        core.org_switch(session, &code).await?;
+        state.renew_job_feed(Some(session)).await;
+        core.view(session).await
+    })
+    .await
 }
 
 #[tauri::command]
