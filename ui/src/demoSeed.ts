@@ -94,6 +94,7 @@ function doneJob(id: number, fileName: string, at: string, seconds: number, esti
     startedAt: at,
     completedAt: end,
     username: "meena",
+    source: "upload",
     estimateId,
   };
 }
@@ -119,6 +120,7 @@ const jobs: FakeJob[] = [
     startedAt: "2025-03-04T09:41:01Z",
     completedAt: "2025-03-04T09:41:02Z",
     username: "asha",
+    source: "inbox",
     estimateId: null,
   },
 ];

@@ -89,6 +89,18 @@ pub struct WorkerArgs {
     exit_when_idle: bool,
 }
 
+#[derive(Args)]
+pub struct WatchArgs {
+    /// Watch this folder instead of the inbox set in Settings. Files directly in it import into
+    /// the active organization, files in a subfolder named after an org code into that org,
+    /// all as the signed-in user.
+    #[arg(long, value_name = "DIR")]
+    inbox: Option<PathBuf>,
+    /// How many jobs to run at once [default: the number of cores]
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
 #[derive(Subcommand)]
 pub enum OutputsCommand {
     /// Output files of the active organization
@@ -470,6 +482,72 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
     }
     pool.shutdown().await;
     Ok(())
+}
+
+/// `sitebook watch`: the inbox watcher, the job workers and the syncer, until Ctrl-C or SIGTERM.
+pub async fn watch(
+    core: &Sitebook,
+    session: &Session,
+    args: &WatchArgs,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let mut news = core.inbox_news();
+    let mut status = core.inbox_status_changes();
+    let watcher = match &args.inbox {
+        Some(folder) => core.watch_folder(session, folder).await?,
+        None => {
+            if core.inbox_settings(session).await?.is_none() {
+                return Err(crate::UsageError(
+                    "No inbox folder is set on this device: pass --inbox DIR, or choose one in \
+                     the desktop app's Settings."
+                        .into(),
+                )
+                .into());
+            }
+            core.spawn_inbox()
+        }
+    };
+    let pool = core.start_workers(args.workers).await?;
+    let syncer = core.spawn_syncer();
+    let stop = stop_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            result = &mut stop => {
+                result?;
+                break;
+            }
+            Ok(()) = status.changed() => {
+                let now = status.borrow_and_update().clone();
+                out.inbox_status(&now);
+            }
+            Ok(item) = news.recv() => out.inbox_news(&item),
+        }
+    }
+    watcher.abort();
+    syncer.abort();
+    pool.shutdown().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM (how a service manager stops `sitebook watch`).
+async fn stop_signal() -> Result<(), Failure> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| Error::Internal(format!("could not wait for SIGTERM: {e}")))?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result
+                .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")).into()),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")).into())
+    }
 }
 
 pub async fn outputs(

@@ -79,6 +79,9 @@ enum Command {
     Jobs(ingest::JobsCommand),
     /// Run the job workers in the foreground (the desktop app runs the same pool itself)
     Worker(ingest::WorkerArgs),
+    /// Watch an inbox folder and import the workbooks saved into it, running the job workers
+    /// too (for a shared office machine; Ctrl-C stops)
+    Watch(ingest::WatchArgs),
     /// Files produced by jobs
     #[command(subcommand)]
     Outputs(ingest::OutputsCommand),
@@ -489,6 +492,10 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
         Command::Workslip(command) => {
             let session = sign_in(&cli, &core).await?;
             documents::workslip(&core, &session, command, out).await?;
+        }
+        Command::Watch(args) => {
+            let session = sign_in(&cli, &core).await?;
+            ingest::watch(&core, &session, args, out).await?;
         }
         Command::Worker(_) => unreachable!("handled before signing in"),
     }

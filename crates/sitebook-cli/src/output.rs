@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use sitebook_core::api::SessionView;
+use sitebook_core::inbox::{InboxNews, InboxState, InboxStatus};
 use sitebook_core::tenancy::accounts::UserView;
 use sitebook_core::tenancy::audit_log::AuditEntry;
 use sitebook_core::tenancy::memberships::MemberView;
@@ -28,6 +29,32 @@ impl Printer {
         match serde_json::to_string_pretty(value) {
             Ok(text) => println!("{text}"),
             Err(error) => eprintln!("error: could not write JSON: {error}"),
+        }
+    }
+
+    /// A change of the inbox watcher's state, as it happens (one JSON line each with `--json`).
+    pub fn inbox_status(&self, status: &InboxStatus) {
+        if self.json {
+            println!("{}", serde_json::json!({ "inbox": status }));
+            return;
+        }
+        let folder = status.folder.as_deref().unwrap_or("");
+        match status.state {
+            InboxState::Off => println!("The inbox is off."),
+            InboxState::Watching => println!("Watching {folder} (Ctrl-C stops)."),
+            InboxState::Missing => println!(
+                "The inbox folder {folder} is not there (an unplugged drive?); watching resumes \
+                 when it returns."
+            ),
+        }
+    }
+
+    /// What happened to one inbox file (one JSON line each with `--json`).
+    pub fn inbox_news(&self, news: &InboxNews) {
+        if self.json {
+            println!("{}", serde_json::json!({ "file": news }));
+        } else {
+            println!("{}: {}", news.file_name, news.message);
         }
     }
 

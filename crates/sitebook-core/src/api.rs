@@ -13,6 +13,8 @@ use crate::documents::editor::{
 use crate::documents::work_form::WorkForm;
 use crate::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
 use crate::error::{Error, Result};
+use crate::inbox::{self, InboxNews, InboxPlan, InboxRuntime, InboxStatus, InboxView};
+use crate::jobs::intake::Origin;
 use crate::jobs::pool::WorkerPool;
 use crate::jobs::queue::{self, JobView};
 use crate::jobs::{JobEvent, JobSettings};
@@ -49,6 +51,8 @@ pub struct OpenOptions {
     /// Where secrets go: the OS keyring by default.
     pub keyring: crate::secrets::KeyringChoice,
     pub sync: crate::sync::SyncTuning,
+    /// How long an inbox file must stay untouched before it is taken (default 2 s).
+    pub inbox_settle: std::time::Duration,
 }
 
 /// The default upload size limit: 50 MB.
@@ -64,6 +68,7 @@ impl OpenOptions {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             keyring: crate::secrets::KeyringChoice::Os,
             sync: crate::sync::SyncTuning::default(),
+            inbox_settle: crate::inbox::DEFAULT_SETTLE,
         }
     }
 }
@@ -95,6 +100,7 @@ pub struct AppStatus {
 pub struct Sitebook {
     ctx: Ctx,
     data_dir: PathBuf,
+    inbox: std::sync::Arc<InboxRuntime>,
 }
 
 impl Sitebook {
@@ -119,6 +125,7 @@ impl Sitebook {
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             },
             data_dir: options.data_dir,
+            inbox: std::sync::Arc::new(InboxRuntime::new(options.inbox_settle)),
         })
     }
 
@@ -368,7 +375,9 @@ impl Sitebook {
         let scope = authorize_write(&self.ctx, session, Action::UploadCreate).await?;
         let mut outcomes = Vec::with_capacity(paths.len());
         for path in paths {
-            outcomes.push(crate::jobs::intake::upload(&self.ctx, &scope, path).await?);
+            outcomes.push(
+                crate::jobs::intake::upload(&self.ctx, &scope, path, Origin::Upload, None).await?,
+            );
         }
         Ok(outcomes)
     }
@@ -548,6 +557,72 @@ impl Sitebook {
     /// Starts the background syncer of this process (the desktop app and `sitebook worker`).
     pub fn spawn_syncer(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(sync::syncer::run_forever(self.ctx.clone()))
+    }
+
+    /// This device's inbox folder, if one is set. Anyone who can see the active org may look.
+    pub async fn inbox_settings(&self, session: &Session) -> Result<Option<InboxView>> {
+        authorize(&self.ctx, session, Action::OrgView).await?;
+        inbox::settings::show(&self.ctx).await
+    }
+
+    /// Makes `folder` this device's inbox: files directly in it import into the active org, as
+    /// this person; subfolders named after org codes import there. The watcher follows at once.
+    pub async fn inbox_set(&self, session: &Session, folder: &Path) -> Result<InboxView> {
+        let scope = authorize_write(&self.ctx, session, Action::InboxConfigure).await?;
+        let view = inbox::settings::set(&self.ctx, &scope, folder).await?;
+        self.inbox.changed.notify_waiters();
+        Ok(view)
+    }
+
+    /// Stops watching the inbox folder (its files stay where they are).
+    pub async fn inbox_clear(&self, session: &Session) -> Result<()> {
+        let scope = authorize_write(&self.ctx, session, Action::InboxConfigure).await?;
+        inbox::settings::clear(&self.ctx, &scope).await?;
+        self.inbox.changed.notify_waiters();
+        Ok(())
+    }
+
+    /// What the inbox watcher of this process is doing. Device state, like the data dir: it
+    /// names a folder and no organization's data.
+    pub fn inbox_status(&self) -> InboxStatus {
+        self.inbox.signals.status.borrow().clone()
+    }
+
+    /// Changes of [`Sitebook::inbox_status`], for a face to show as they happen.
+    pub fn inbox_status_changes(&self) -> tokio::sync::watch::Receiver<InboxStatus> {
+        self.inbox.signals.status.subscribe()
+    }
+
+    /// What happens to each inbox file, as it happens.
+    pub fn inbox_news(&self) -> tokio::sync::broadcast::Receiver<InboxNews> {
+        self.inbox.signals.news.subscribe()
+    }
+
+    /// Starts the watcher of the saved inbox (the desktop app), following every change to it.
+    pub fn spawn_inbox(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(inbox::supervise(self.ctx.clone(), self.inbox.clone()))
+    }
+
+    /// Watches `folder` as this person, with the active org for files directly in it, without
+    /// saving it as the device's inbox (`sitebook watch --inbox DIR`).
+    pub async fn watch_folder(
+        &self,
+        session: &Session,
+        folder: &Path,
+    ) -> Result<tokio::task::JoinHandle<()>> {
+        let scope = authorize_write(&self.ctx, session, Action::InboxConfigure).await?;
+        let folder = inbox::settings::check_folder(&self.ctx, folder)?;
+        let plan = InboxPlan {
+            folder,
+            org_id: scope.org_id(),
+            user_id: scope.user_id(),
+        };
+        Ok(tokio::spawn(inbox::watcher::run(
+            self.ctx.clone(),
+            plan,
+            self.inbox.settle,
+            self.inbox.signals.clone(),
+        )))
     }
 
     /// Starts the job workers in this process (default: one per core).

@@ -6,8 +6,8 @@
 //! [`tenancy::gate::OrgScope`] that org-owned data requires.
 //!
 //! Layers import only downward, in this order (top first):
-//! `api` → `documents` → `jobs` → `store` → `tenancy`, `excel`, `pdf`/`xlsx` → `render` →
-//! `domain`. The job engine runs work it does not know: the modules above it register a
+//! `api` → `inbox`, `sync` → `documents` → `jobs` → `store` → `tenancy`, `excel`,
+//! `pdf`/`xlsx` → `render` → `domain`. The job engine runs work it does not know: the modules above it register a
 //! handler per kind of job when the core opens. `Ctx` below carries what every layer needs.
 
 pub mod allocator;
@@ -17,6 +17,7 @@ pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod excel;
+pub mod inbox;
 pub mod jobs;
 pub mod logging;
 pub mod pdf;

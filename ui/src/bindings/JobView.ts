@@ -6,4 +6,8 @@ import type { JobStatus } from "./JobStatus";
 /**
  * A job as people see it.
  */
-export type JobView = { id: number, kind: JobKind, status: JobStatus, progress: number, currentStep: string, fileName: string | null, errorMessage: string | null, errorLog: Array<JobLogEntry>, attempts: number, createdAt: string, startedAt: string | null, completedAt: string | null, username: string, estimateId: number | null, canCancel: boolean, canRetry: boolean, };
+export type JobView = { id: number, kind: JobKind, status: JobStatus, progress: number, currentStep: string, fileName: string | null, errorMessage: string | null, errorLog: Array<JobLogEntry>, attempts: number, createdAt: string, startedAt: string | null, completedAt: string | null, username: string, 
+/**
+ * How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`.
+ */
+source: string, estimateId: number | null, canCancel: boolean, canRetry: boolean, };

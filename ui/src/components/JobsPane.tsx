@@ -164,6 +164,11 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
               {job.fileName ?? "—"}
             </span>
           </span>
+          {job.source === "inbox" ? (
+            <span className="source-tag" title="Picked up from the watched inbox folder" data-testid={`job-source-${job.id}`}>
+              inbox
+            </span>
+          ) : null}
         </td>
         <td className="nowrap">
           <JobStatusLabel status={job.status} testId={`job-status-${job.id}`} />

@@ -219,6 +219,7 @@ pub enum Action {
     SyncView,
     SyncConfigure,
     OutputShare,
+    InboxConfigure,
 }
 
 const Y: bool = true;
@@ -227,7 +228,7 @@ const N: bool = false;
 /// The permission matrix: one row per action, one column per effective role.
 /// Columns: Owner, Admin, Member, Viewer, Operations, Oversight, Superuser.
 #[rustfmt::skip]
-const MATRIX: [(Action, &str, Access, [bool; 7]); 22] = [
+const MATRIX: [(Action, &str, Access, [bool; 7]); 23] = [
     //  action                    audit name             access         Own Adm Mem Vie Ops Ovs Sup
     (Action::OrgView,          "org.view",            Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OrgRename,        "org.rename",          Access::Write, [Y,  N,  N,  N,  N,  N,  Y]),
@@ -251,11 +252,12 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 22] = [
     (Action::SyncView,         "sync.view",           Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::SyncConfigure,    "sync.configure",      Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
     (Action::OutputShare,      "output.share",        Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
+    (Action::InboxConfigure,   "inbox.configure",     Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
 ];
 
 impl Action {
-    pub const ALL: [Action; 22] = {
-        let mut all = [Action::OrgView; 22];
+    pub const ALL: [Action; 23] = {
+        let mut all = [Action::OrgView; 23];
         let mut i = 0;
         while i < MATRIX.len() {
             all[i] = MATRIX[i].0;
@@ -308,6 +310,7 @@ impl Action {
             Action::OutputsCleanup => "clean up outputs",
             Action::SyncView => "see the sync settings",
             Action::SyncConfigure => "change the sync settings",
+            Action::InboxConfigure => "set up the inbox folder",
             Action::OutputShare => "share outputs by link",
         }
     }

@@ -24,11 +24,38 @@ fn display_name(source: &Path) -> String {
         .unwrap_or_else(|| source.display().to_string())
 }
 
-/// Checks, stores and queues one file.
-pub(crate) async fn upload(ctx: &Ctx, scope: &WriteScope, source: &Path) -> Result<UploadOutcome> {
+/// The way a workbook came in, kept in its job's payload and shown as the job's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Dropped on the window, or `sitebook upload`.
+    Upload,
+    /// Saved or copied into the watched inbox folder.
+    Inbox,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Upload => "upload",
+            Origin::Inbox => "inbox",
+        }
+    }
+}
+
+/// Checks, stores and queues one file. `sha256` is the file's hash when the caller has already
+/// read it (the inbox does, to recognise files it has handled).
+pub(crate) async fn upload(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    source: &Path,
+    origin: Origin,
+    sha256: Option<String>,
+) -> Result<UploadOutcome> {
     let file_name = display_name(source);
+    let payload =
+        serde_json::json!({ "file_name": file_name, "source": origin.as_str() }).to_string();
     if let Some(refusal) = refusal_at_the_door(ctx, source, &file_name) {
-        let job_id = queue::record_refused_upload(ctx, scope, &file_name, &refusal).await?;
+        let job_id = queue::record_refused_upload(ctx, scope, &payload, &refusal).await?;
         return Ok(UploadOutcome {
             file_name,
             job_id: Some(job_id),
@@ -37,7 +64,10 @@ pub(crate) async fn upload(ctx: &Ctx, scope: &WriteScope, source: &Path) -> Resu
             error: Some(refusal.to_api()),
         });
     }
-    let sha256 = sha256_file(source)?;
+    let sha256 = match sha256 {
+        Some(known) => known,
+        None => sha256_file(source)?,
+    };
     if let Some((upload_id, job_id)) = uploads::existing(ctx, scope, &sha256).await? {
         return Ok(UploadOutcome {
             file_name,
@@ -51,7 +81,6 @@ pub(crate) async fn upload(ctx: &Ctx, scope: &WriteScope, source: &Path) -> Resu
     let mut tx = ctx.write_tx().await?;
     let upload_id =
         uploads::insert_in(ctx, &mut tx, scope, &file_name, (&relative, size), &sha256).await?;
-    let payload = serde_json::json!({ "file_name": file_name }).to_string();
     let job_id = queue::enqueue(
         ctx,
         &mut tx,

@@ -81,7 +81,7 @@ pub(crate) async fn enqueue(
 pub(crate) async fn record_refused_upload(
     ctx: &Ctx,
     scope: &WriteScope,
-    file_name: &str,
+    payload: &str,
     refusal: &Error,
 ) -> Result<i64> {
     let now = ctx.now_text();
@@ -98,7 +98,7 @@ pub(crate) async fn record_refused_upload(
     )
     .bind(scope.org_id())
     .bind(scope.user_id())
-    .bind(serde_json::json!({ "file_name": file_name }).to_string())
+    .bind(payload)
     .bind(refusal.to_string())
     .bind(serde_json::to_string(&log).unwrap_or_else(|_| "[]".into()))
     .bind(&now)
@@ -464,6 +464,8 @@ pub struct JobView {
     pub started_at: Option<String>,
     pub completed_at: Option<String>,
     pub username: String,
+    /// How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`.
+    pub source: String,
     #[ts(type = "number | null")]
     pub estimate_id: Option<i64>,
     pub can_cancel: bool,
@@ -486,12 +488,14 @@ struct JobRow {
     started_at: Option<String>,
     completed_at: Option<String>,
     username: String,
+    source: String,
     estimate_id: Option<i64>,
 }
 
 const VIEW_SELECT: &str = "SELECT j.id, j.user_id, j.kind, j.status, j.progress, j.current_step, \
      COALESCE(u.original_name, json_extract(j.payload, '$.file_name')) AS file_name, j.error_message, j.error_log, j.attempts, j.created_at, \
      j.started_at, j.completed_at, p.username, \
+     COALESCE(json_extract(j.payload, '$.source'), 'upload') AS source, \
      (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id \
      FROM jobs j JOIN users p ON p.id = j.user_id LEFT JOIN uploads u ON u.id = j.upload_id";
 
@@ -517,6 +521,7 @@ fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
         started_at: row.started_at,
         completed_at: row.completed_at,
         username: row.username,
+        source: row.source,
         estimate_id: row.estimate_id,
         can_cancel: may_cancel && !status.is_terminal(),
         can_retry: scope.also_permits(Action::JobRetry)

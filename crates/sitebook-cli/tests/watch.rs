@@ -1,0 +1,183 @@
+//! `sitebook watch`, the headless inbox watcher of a shared office machine, killed with
+//! `kill -9` in the middle of a burst and started again: every file ends in `imported/` exactly
+//! once, with one job each.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+
+const PASSWORD: &str = "watch-pass-1";
+const FILES: usize = 40;
+
+fn fixture_workbook() -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../sitebook-core/tests/fixtures/estimate.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The fixture with a zip comment of its own, so each copy is different content (the inbox
+/// would rightly call identical copies "already imported") and still a valid workbook.
+fn distinct_workbook(base: &[u8], n: usize) -> Vec<u8> {
+    let end = base.len() - 22;
+    assert_eq!(
+        &base[end..end + 4],
+        b"PK\x05\x06",
+        "the fixture ends in a bare EOCD"
+    );
+    let comment = format!("copy {n}");
+    let mut bytes = base.to_vec();
+    bytes[base.len() - 2..].copy_from_slice(&(comment.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(comment.as_bytes());
+    bytes
+}
+
+fn sitebook(data: &Path) -> Process {
+    let mut command = Process::cargo_bin("sitebook").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--user", "root"])
+        .env("SITEBOOK_PASSWORD", PASSWORD)
+        .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
+        .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS");
+    command
+}
+
+/// Starts `sitebook watch --json` and a thread that forwards its stdout lines.
+fn start_watch(data: &Path, inbox: &Path) -> (Child, mpsc::Receiver<Value>) {
+    let mut child = sitebook(data)
+        .args(["watch", "--json", "--workers", "2", "--inbox"])
+        .arg(inbox)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(value) = serde_json::from_str::<Value>(&line) {
+                if lines.send(value).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (child, received)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn after_kill_9_mid_burst_and_a_restart_every_file_is_imported_exactly_once() {
+    let data = tempfile::tempdir().unwrap();
+    let inbox: PathBuf = tempfile::tempdir().unwrap().keep();
+    assert!(sitebook(data.path())
+        .args(["init", "--name", "Root Admin"])
+        .status()
+        .unwrap()
+        .success());
+
+    let (mut first, lines) = start_watch(data.path(), &inbox);
+    let watching = lines.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(watching["inbox"]["state"], "watching", "{watching}");
+
+    let base = fixture_workbook();
+    let staging = tempfile::tempdir().unwrap();
+    for n in 0..FILES {
+        let name = format!("estimate-{n:02}.xlsx");
+        std::fs::write(staging.path().join(&name), distinct_workbook(&base, n)).unwrap();
+        std::fs::copy(staging.path().join(&name), inbox.join(&name)).unwrap();
+    }
+    // Killed once a few files are queued and before the burst is through.
+    let mut queued = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while queued < 5 {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("files are being queued");
+        if line["file"]["outcome"] == "queued" {
+            queued += 1;
+        }
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let left_after_kill = files_in(&inbox).len();
+    assert!(left_after_kill > 0, "the kill landed mid-burst");
+
+    let (mut second, _lines) = start_watch(data.path(), &inbox);
+    let imported = inbox.join("imported");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while files_in(&inbox).len() + files_in(&inbox.join("failed")).len() > 0
+        || files_in(&imported).len() < FILES
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted watcher drains the inbox: {} left, {} imported, failed {:?}",
+            files_in(&inbox).len(),
+            files_in(&imported).len(),
+            files_in(&inbox.join("failed"))
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    let expected: Vec<String> = (0..FILES)
+        .map(|n| format!("{} estimate-{n:02}.xlsx", today()))
+        .collect();
+    assert_eq!(
+        files_in(&imported),
+        expected,
+        "each file once, none renamed as a second copy"
+    );
+
+    let output = sitebook(data.path())
+        .args(["jobs", "list", "--json", "--limit", "1000"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let jobs: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), FILES, "one job per file: {jobs:#?}");
+    let mut names: Vec<&str> = jobs
+        .iter()
+        .map(|j| j["fileName"].as_str().unwrap())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), FILES, "no file has two jobs");
+    assert!(jobs
+        .iter()
+        .all(|j| j["status"] == "completed" && j["source"] == "inbox"));
+    std::fs::remove_dir_all(&inbox).unwrap();
+}
+
+fn today() -> String {
+    // The watcher dates handled files by the UTC day; the test cannot straddle midnight UTC by
+    // more than its own run time, so read the day the same way.
+    let output = Process::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}

@@ -1,0 +1,73 @@
+//! The watched inbox folder: workbooks saved or copied into it import themselves, into the right
+//! organization, once each, and never half-written.
+//!
+//! [`settings`] keeps which folder and for whom; [`names`] decides which files are taken and
+//! where they go; [`watcher`] does the watching, settling, importing and moving out. The
+//! supervisor here runs the watcher for the saved settings and restarts it when they change. An
+//! import goes through the same door as a drop ([`crate::jobs::intake`]), behind the gate, as the
+//! person who set the inbox up.
+
+pub mod names;
+pub mod settings;
+pub mod watcher;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+pub use settings::{InboxPlan, InboxView};
+pub use watcher::{InboxNews, InboxOutcome, InboxSignals, InboxState, InboxStatus};
+
+use crate::Ctx;
+
+/// How long a file must stay untouched before it is taken, unless told otherwise.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
+
+/// The inbox side of one open core: the watcher's signals, and the bell rung when the settings
+/// change.
+pub(crate) struct InboxRuntime {
+    pub signals: InboxSignals,
+    pub changed: Notify,
+    pub settle: Duration,
+}
+
+impl InboxRuntime {
+    pub fn new(settle: Duration) -> Self {
+        Self {
+            signals: InboxSignals::default(),
+            changed: Notify::new(),
+            settle,
+        }
+    }
+}
+
+/// Runs the watcher for the saved settings, forever, starting it again whenever they change.
+pub(crate) async fn supervise(ctx: Ctx, runtime: Arc<InboxRuntime>) {
+    loop {
+        // Registered before reading, so a change made while reading is not missed.
+        let changed = runtime.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let plan = match settings::plan(&ctx).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the inbox settings");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        match plan {
+            None => {
+                runtime.signals.status.send_replace(InboxStatus::off());
+                changed.await;
+            }
+            Some(plan) => {
+                tokio::select! {
+                    () = watcher::run(ctx.clone(), plan, runtime.settle, runtime.signals.clone()) => {}
+                    () = &mut changed => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Which names in the inbox folder are workbooks to take, where each one imports to, and what
+//! it is called once it has been moved out. Pure rules on names and relative paths, no I/O, so
+//! the watcher and its tests agree on them exactly.
+
+use std::path::{Component, Path};
+
+/// Where handled files go, inside the inbox folder. Never read as org codes.
+pub const IMPORTED_DIR: &str = "imported";
+pub const FAILED_DIR: &str = "failed";
+
+/// Whom a file in the inbox is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Directly in the folder: the org that was active when the inbox was set.
+    Home,
+    /// In a subfolder named after an org code (any case).
+    OrgFolder(String),
+}
+
+/// Files that are never workbooks being delivered: hidden files, Office owner files (`~$…`),
+/// LibreOffice locks (`.~lock.…#`) and the partial files of downloads and copies.
+pub fn is_ignored(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    name.starts_with('.')
+        || name.starts_with("~$")
+        || (name.starts_with(".~lock.") && name.ends_with('#'))
+        || [".tmp", ".part", ".crdownload", ".partial", ".download", "~"]
+            .iter()
+            .any(|suffix| lower.ends_with(suffix))
+}
+
+/// The route of a path relative to the inbox folder, or `None` for paths the watcher leaves
+/// alone: ignored names, anything deeper than one subfolder, and the `imported/` and `failed/`
+/// folders themselves.
+pub fn route(relative: &Path) -> Option<Route> {
+    let mut parts = Vec::new();
+    for component in relative.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str()?),
+            _ => return None,
+        }
+    }
+    match parts.as_slice() {
+        [name] if !is_ignored(name) && !is_reserved(name) => Some(Route::Home),
+        [folder, name] if !is_ignored(name) && is_org_folder(folder) => {
+            Some(Route::OrgFolder((*folder).to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a subfolder of the inbox may name an organization.
+pub fn is_org_folder(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !is_reserved(name)
+}
+
+/// The names the watcher keeps for itself, whatever sits there.
+fn is_reserved(name: &str) -> bool {
+    name.eq_ignore_ascii_case(IMPORTED_DIR) || name.eq_ignore_ascii_case(FAILED_DIR)
+}
+
+/// The name a handled file gets: its date of handling first, so the folder sorts by day, and a
+/// number when that name is already taken (`attempt` 0 is the plain name).
+pub fn handled_name(date: &str, file_name: &str, attempt: u32) -> String {
+    if attempt == 0 {
+        return format!("{date} {file_name}");
+    }
+    match file_name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => {
+            format!("{date} {stem} ({}).{extension}", attempt + 1)
+        }
+        _ => format!("{date} {file_name} ({})", attempt + 1),
+    }
+}
+
+/// The note left beside a file in `failed/`.
+pub fn error_note_name(handled_name: &str) -> String {
+    format!("{handled_name}.error.txt")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn temporary_and_lock_files_are_ignored() {
+        for name in [
+            "~$estimate.xlsx",
+            ".~lock.estimate.xlsx#",
+            "estimate.xlsx.tmp",
+            "ESTIMATE.XLSX.PART",
+            "estimate.xlsx.crdownload",
+            ".hidden.xlsx",
+            "estimate.xlsx~",
+        ] {
+            assert!(is_ignored(name), "{name} should be ignored");
+        }
+        for name in [
+            "estimate.xlsx",
+            "Road 7 (final).ods",
+            "old.xls",
+            "notes.txt",
+        ] {
+            assert!(!is_ignored(name), "{name} should be taken");
+        }
+    }
+
+    #[test]
+    fn routes_follow_the_folder_layout() {
+        assert_eq!(route(Path::new("a.xlsx")), Some(Route::Home));
+        assert_eq!(
+            route(Path::new("moh/a.xlsx")),
+            Some(Route::OrgFolder("moh".into()))
+        );
+        assert_eq!(route(Path::new("imported/a.xlsx")), None);
+        assert_eq!(route(Path::new("Imported")), None);
+        assert_eq!(route(Path::new("FAILED/a.xlsx")), None);
+        assert_eq!(route(Path::new("moh/deeper/a.xlsx")), None);
+        assert_eq!(route(Path::new("moh/~$a.xlsx")), None);
+        assert_eq!(route(Path::new(".git/a.xlsx")), None);
+        assert_eq!(route(&PathBuf::from("../a.xlsx")), None);
+    }
+
+    #[test]
+    fn handled_names_carry_the_date_and_never_collide() {
+        assert_eq!(handled_name("2026-12-02", "a.xlsx", 0), "2026-12-02 a.xlsx");
+        assert_eq!(
+            handled_name("2026-12-02", "a.xlsx", 1),
+            "2026-12-02 a (2).xlsx"
+        );
+        assert_eq!(
+            handled_name("2026-12-02", "README", 2),
+            "2026-12-02 README (3)"
+        );
+        assert_eq!(
+            error_note_name("2026-12-02 a.xlsx"),
+            "2026-12-02 a.xlsx.error.txt"
+        );
+    }
+}

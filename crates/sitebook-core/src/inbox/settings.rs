@@ -1,0 +1,162 @@
+//! The inbox folder of this device, and whom it imports for.
+//!
+//! A member or above picks the folder in their active org (`inbox.configure`). From then on,
+//! files directly in it import into that org, as that person; files in a subfolder named after
+//! another org code import there, still as that person, if the gate lets them upload there. The
+//! setting belongs to the device (one data dir), so there is one inbox at most, and every change
+//! is audited.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::gate::WriteScope;
+use crate::Ctx;
+
+/// The inbox as a person sees it in Settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct InboxView {
+    pub folder: String,
+    /// The org that files directly in the folder go to.
+    pub org_code: String,
+    /// Whom files are imported as.
+    pub username: String,
+    pub set_at: String,
+}
+
+/// What the watcher needs to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxPlan {
+    pub folder: PathBuf,
+    pub org_id: i64,
+    pub user_id: i64,
+}
+
+pub async fn show(ctx: &Ctx) -> Result<Option<InboxView>> {
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "SELECT i.folder, o.code, u.username, i.set_at FROM inbox_settings i \
+         JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id",
+    )
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(row.map(|(folder, org_code, username, set_at)| InboxView {
+        folder,
+        org_code,
+        username,
+        set_at,
+    }))
+}
+
+pub(crate) async fn plan(ctx: &Ctx) -> Result<Option<InboxPlan>> {
+    let row: Option<(String, i64, i64)> =
+        sqlx::query_as("SELECT folder, org_id, user_id FROM inbox_settings")
+            .fetch_optional(&ctx.db)
+            .await?;
+    Ok(row.map(|(folder, org_id, user_id)| InboxPlan {
+        folder: PathBuf::from(folder),
+        org_id,
+        user_id,
+    }))
+}
+
+/// Checks a folder for use as the inbox, creating it if it does not exist yet.
+pub fn check_folder(ctx: &Ctx, folder: &Path) -> Result<PathBuf> {
+    if folder.as_os_str().is_empty() {
+        return Err(Error::Validation("Choose a folder for the inbox.".into()));
+    }
+    if !folder.is_absolute() {
+        return Err(Error::Validation(format!(
+            "The inbox folder must be a full path (like /home/you/Estimates inbox), not '{}'.",
+            folder.display()
+        )));
+    }
+    if !folder.exists() {
+        std::fs::create_dir_all(folder).map_err(|e| {
+            Error::io(
+                format!("Could not create the inbox folder {}", folder.display()),
+                e,
+            )
+        })?;
+    }
+    if !folder.is_dir() {
+        return Err(Error::Validation(format!(
+            "{} is a file, not a folder. Choose a folder for the inbox.",
+            folder.display()
+        )));
+    }
+    let folder = folder
+        .canonicalize()
+        .map_err(|e| Error::io(format!("Could not open {}", folder.display()), e))?;
+    let data_dir = ctx.data_dir.canonicalize().unwrap_or(ctx.data_dir.clone());
+    let sitebooks_own = ["uploads", "outputs", "logs"]
+        .iter()
+        .any(|own| folder.starts_with(data_dir.join(own)));
+    if data_dir.starts_with(&folder) || sitebooks_own {
+        return Err(Error::Validation(format!(
+            "The inbox cannot be Sitebook's data folder ({}), hold it, or lie in its uploads, \
+             outputs or logs. Choose a folder of its own.",
+            data_dir.display()
+        )));
+    }
+    std::fs::read_dir(&folder)
+        .map_err(|e| Error::io(format!("Could not read the folder {}", folder.display()), e))?;
+    Ok(folder)
+}
+
+/// Makes `folder` this device's inbox, for the scope's org and person.
+pub async fn set(ctx: &Ctx, scope: &WriteScope, folder: &Path) -> Result<InboxView> {
+    let folder = check_folder(ctx, folder)?;
+    let folder_text = folder.to_string_lossy().into_owned();
+    let now = ctx.now_text();
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query(
+        "INSERT INTO inbox_settings (id, folder, org_id, user_id, set_at) VALUES (1, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET folder = excluded.folder, org_id = excluded.org_id, \
+         user_id = excluded.user_id, set_at = excluded.set_at",
+    )
+    .bind(&folder_text)
+    .bind(scope.org_id())
+    .bind(scope.user_id())
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    change_audited(scope)
+        .reason(format!("inbox set to {folder_text}"))
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(InboxView {
+        folder: folder_text,
+        org_code: scope.org_code().to_string(),
+        username: scope.username().to_string(),
+        set_at: now,
+    })
+}
+
+/// Stops watching: the folder and its files are left as they are.
+pub async fn clear(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
+    let mut tx = ctx.write_tx().await?;
+    let removed = sqlx::query("DELETE FROM inbox_settings")
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed > 0 {
+        change_audited(scope)
+            .reason("inbox turned off")
+            .write_with(ctx, &mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn change_audited(scope: &WriteScope) -> AuditEvent {
+    AuditEvent::new("inbox.configure", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+}

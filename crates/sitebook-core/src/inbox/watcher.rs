@@ -1,0 +1,645 @@
+//! The watcher: notices files arriving in the inbox, waits until each is complete, imports it
+//! like a drop, and moves it out once its parse job has ended.
+//!
+//! Events only say *where to look*. A file is taken when its size and change time have stayed
+//! the same for the settling period and it opens for reading, because both notify debouncers fire
+//! on a half-written file whenever its writer pauses. The change time (ctime on Unix) moves on
+//! every write and every rename and cannot be set back by a copy tool, so a file renamed into the
+//! folder is a fresh arrival and a file still being written never looks old.
+//!
+//! Exactly once, even across `kill -9`: a file leaves the inbox only after its job has ended, and
+//! the upload is content-addressed, so a file found again after a restart resolves to the upload
+//! and job it already has instead of a second one. Files that cannot be moved out (a read-only
+//! folder) are remembered by their hash, so they are neither imported nor reported twice.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use notify_debouncer_full::notify::RecursiveMode;
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, watch};
+use ts_rs::TS;
+
+use crate::domain::permissions::Action;
+use crate::error::{Error, Result};
+use crate::inbox::names::{self, Route};
+use crate::inbox::settings::InboxPlan;
+use crate::jobs::intake::{self, Origin};
+use crate::jobs::{queue, JobStatus};
+use crate::store::files::sha256_file;
+use crate::tenancy::gate::{authorize_write, WriteScope};
+use crate::tenancy::session::{self, Remember};
+use crate::Ctx;
+
+/// How often candidates are looked at again, and how often the folder's presence is checked.
+const TICK: Duration = Duration::from_millis(200);
+/// How often a missing folder is looked for.
+const MISSING_RETRY: Duration = Duration::from_secs(1);
+/// Events are grouped this long; settling, not this, decides when a file is taken.
+const DEBOUNCE: Duration = Duration::from_millis(250);
+/// A full look at the folder now and then, in case the OS dropped events (a burst can overflow
+/// the inotify queue).
+const RESCAN_EVERY: Duration = Duration::from_secs(30);
+
+/// What the watcher is doing, for the top bar and `sitebook watch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct InboxStatus {
+    pub state: InboxState,
+    /// The folder watched (or waited for), when there is one.
+    pub folder: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum InboxState {
+    /// No inbox is set on this device.
+    Off,
+    Watching,
+    /// The folder is not there (an unplugged drive); watching resumes when it returns.
+    Missing,
+}
+
+impl InboxStatus {
+    pub fn off() -> Self {
+        Self {
+            state: InboxState::Off,
+            folder: None,
+        }
+    }
+}
+
+/// One thing that happened to one file, as the watcher reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct InboxNews {
+    pub file_name: String,
+    pub outcome: InboxOutcome,
+    /// One sentence for people.
+    pub message: String,
+    #[ts(type = "number | null")]
+    pub job_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum InboxOutcome {
+    /// Taken in and queued for parsing.
+    Queued,
+    /// Parsed; moved to `imported/`.
+    Imported,
+    /// The same content was imported before; moved to `imported/`.
+    AlreadyImported,
+    /// Refused or failed; moved to `failed/` with a note saying why.
+    Failed,
+    /// Handled, but it could not be moved out of the folder; it will be left alone.
+    Stuck,
+    /// It disappeared before it finished arriving; nothing was imported.
+    Vanished,
+}
+
+/// The watcher's two outward channels.
+#[derive(Clone)]
+pub struct InboxSignals {
+    pub status: watch::Sender<InboxStatus>,
+    pub news: broadcast::Sender<InboxNews>,
+}
+
+impl Default for InboxSignals {
+    fn default() -> Self {
+        Self {
+            status: watch::channel(InboxStatus::off()).0,
+            news: broadcast::channel(512).0,
+        }
+    }
+}
+
+/// A file seen arriving, not yet complete.
+struct Arrival {
+    size: u64,
+    changed: SystemTime,
+    unchanged_since: Instant,
+}
+
+/// A file taken in whose job has not ended yet.
+struct Taken {
+    path: PathBuf,
+    sha256: String,
+    scope: WriteScope,
+    job_id: i64,
+    already_imported: bool,
+}
+
+/// Watches the plan's folder until the task is dropped.
+pub async fn run(ctx: Ctx, plan: InboxPlan, settle: Duration, signals: InboxSignals) {
+    let mut watcher = Watcher {
+        ctx,
+        folder: plan.folder.clone(),
+        plan,
+        settle,
+        signals,
+        arrivals: HashMap::new(),
+        taken: Vec::new(),
+        left_alone: HashSet::new(),
+    };
+    watcher.run().await;
+}
+
+struct Watcher {
+    ctx: Ctx,
+    plan: InboxPlan,
+    folder: PathBuf,
+    settle: Duration,
+    signals: InboxSignals,
+    arrivals: HashMap<PathBuf, Arrival>,
+    taken: Vec<Taken>,
+    /// Files looked at and left where they are (stuck ones), by path, size and change time, so
+    /// they are not hashed again on every rescan.
+    left_alone: HashSet<(PathBuf, u64, SystemTime)>,
+}
+
+impl Watcher {
+    async fn run(&mut self) {
+        loop {
+            if !self.folder.is_dir() {
+                self.set_state(InboxState::Missing);
+                tracing::warn!(folder = %self.folder.display(), "inbox folder is missing; waiting for it");
+                while !self.folder.is_dir() {
+                    tokio::time::sleep(MISSING_RETRY).await;
+                }
+            }
+            let (sender, mut events) = mpsc::unbounded_channel();
+            let debouncer = notify_debouncer_full::new_debouncer(
+                DEBOUNCE,
+                None,
+                move |result: notify_debouncer_full::DebounceEventResult| {
+                    let _ = sender.send(result);
+                },
+            );
+            let mut debouncer = match debouncer {
+                Ok(debouncer) => debouncer,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not start watching the inbox");
+                    tokio::time::sleep(MISSING_RETRY).await;
+                    continue;
+                }
+            };
+            if let Err(e) = debouncer.watch(&self.folder, RecursiveMode::Recursive) {
+                tracing::warn!(folder = %self.folder.display(), error = %e, "could not watch the inbox");
+                tokio::time::sleep(MISSING_RETRY).await;
+                continue;
+            }
+            self.set_state(InboxState::Watching);
+            tracing::info!(folder = %self.folder.display(), "watching the inbox");
+            self.rescan();
+            let mut tick = tokio::time::interval(TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_rescan = Instant::now();
+            loop {
+                tokio::select! {
+                    Some(result) = events.recv() => match result {
+                        Ok(batch) => {
+                            for event in batch {
+                                if event.need_rescan() {
+                                    self.rescan();
+                                }
+                                for path in &event.paths {
+                                    self.notice(path);
+                                }
+                            }
+                        }
+                        Err(errors) => {
+                            for error in errors {
+                                tracing::warn!(error = %error, "inbox watch error; looking again");
+                            }
+                            self.rescan();
+                        }
+                    },
+                    _ = tick.tick() => {
+                        if !self.folder.is_dir() {
+                            break;
+                        }
+                        if last_rescan.elapsed() >= RESCAN_EVERY {
+                            last_rescan = Instant::now();
+                            self.rescan();
+                        }
+                        self.take_settled().await;
+                        self.finish_ended().await;
+                    }
+                }
+            }
+            drop(debouncer);
+            // Files seen before the folder went away are looked for afresh when it returns.
+            self.arrivals.clear();
+        }
+    }
+
+    fn set_state(&self, state: InboxState) {
+        self.signals.status.send_replace(InboxStatus {
+            state,
+            folder: Some(self.folder.display().to_string()),
+        });
+    }
+
+    fn tell(&self, path: &Path, outcome: InboxOutcome, message: String, job_id: Option<i64>) {
+        let file_name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match outcome {
+            InboxOutcome::Failed | InboxOutcome::Stuck => {
+                tracing::warn!(file = %file_name, %message, "inbox")
+            }
+            _ => tracing::info!(file = %file_name, %message, "inbox"),
+        }
+        let _ = self.signals.news.send(InboxNews {
+            file_name,
+            outcome,
+            message,
+            job_id,
+        });
+    }
+
+    /// Every file already in the folder (and its org subfolders) is a candidate.
+    fn rescan(&mut self) {
+        let Ok(entries) = std::fs::read_dir(&self.folder) else {
+            return;
+        };
+        let mut paths = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                let is_org_folder = entry.file_name().to_str().is_some_and(names::is_org_folder);
+                if is_org_folder {
+                    if let Ok(inner) = std::fs::read_dir(&path) {
+                        paths.extend(inner.flatten().map(|entry| entry.path()));
+                    }
+                }
+            } else {
+                paths.push(path);
+            }
+        }
+        for path in paths {
+            self.notice(&path);
+        }
+    }
+
+    /// Something happened at `path`: if it is a file the inbox takes, watch it settle.
+    fn notice(&mut self, path: &Path) {
+        let Ok(relative) = path.strip_prefix(&self.folder) else {
+            return;
+        };
+        if names::route(relative).is_none() || self.taken.iter().any(|t| t.path == path) {
+            return;
+        }
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return;
+        };
+        if !metadata.is_file() {
+            return;
+        }
+        let size = metadata.len();
+        let changed = changed_at(&metadata);
+        if self
+            .left_alone
+            .contains(&(path.to_path_buf(), size, changed))
+        {
+            return;
+        }
+        self.arrivals
+            .entry(path.to_path_buf())
+            .or_insert_with(|| Arrival {
+                size,
+                changed,
+                unchanged_since: Instant::now(),
+            });
+    }
+
+    /// Takes every arrival that has settled.
+    async fn take_settled(&mut self) {
+        let now = Instant::now();
+        let mut settled = Vec::new();
+        let mut vanished = Vec::new();
+        for (path, arrival) in &mut self.arrivals {
+            let metadata = match std::fs::metadata(path) {
+                Ok(metadata) if metadata.is_file() => metadata,
+                _ => {
+                    vanished.push(path.clone());
+                    continue;
+                }
+            };
+            let (size, changed) = (metadata.len(), changed_at(&metadata));
+            if (size, changed) != (arrival.size, arrival.changed) {
+                *arrival = Arrival {
+                    size,
+                    changed,
+                    unchanged_since: now,
+                };
+                continue;
+            }
+            let quiet_for = SystemTime::now()
+                .duration_since(changed)
+                .unwrap_or_default();
+            let watched_for = now.duration_since(arrival.unchanged_since);
+            // Seen unchanged at least once by us, and untouched for the settling period by
+            // the file system's clock (or by ours, if that clock is odd).
+            if watched_for >= TICK && (quiet_for >= self.settle || watched_for >= self.settle) {
+                settled.push(path.clone());
+            }
+        }
+        for path in vanished {
+            self.arrivals.remove(&path);
+            self.tell(
+                &path,
+                InboxOutcome::Vanished,
+                "The file was removed before it finished arriving; nothing was imported.".into(),
+                None,
+            );
+        }
+        settled.sort();
+        for path in settled {
+            let Some(arrival) = self.arrivals.remove(&path) else {
+                continue;
+            };
+            if std::fs::File::open(&path).is_err() {
+                // Still locked by its writer (on systems that lock); try again next tick.
+                self.arrivals.insert(path, arrival);
+                continue;
+            }
+            if let Err(e) = self.take(&path).await {
+                tracing::error!(file = %path.display(), error = %e, "inbox could not take a file; will look again");
+                // A database hiccup: the file stays where it is and is looked at again.
+                self.arrivals.insert(
+                    path,
+                    Arrival {
+                        unchanged_since: Instant::now(),
+                        ..arrival
+                    },
+                );
+            }
+        }
+    }
+
+    /// Imports one complete file, or sends it to `failed/` with the reason.
+    async fn take(&mut self, path: &Path) -> Result<()> {
+        let hashed_path = path.to_path_buf();
+        let sha256 = match tokio::task::spawn_blocking(move || sha256_file(&hashed_path)).await {
+            Ok(Ok(sha256)) => sha256,
+            // Gone or unreadable between the settle check and now: look again later.
+            Ok(Err(_)) => return Ok(()),
+            Err(e) => return Err(Error::Internal(format!("hashing stopped: {e}"))),
+        };
+        if let Some(outcome) = stuck_outcome(&self.ctx, &sha256).await? {
+            self.leave_alone(path);
+            tracing::debug!(file = %path.display(), outcome, "inbox file was handled before and cannot be moved");
+            return Ok(());
+        }
+        let relative = path.strip_prefix(&self.folder).unwrap_or(path);
+        let Some(route) = names::route(relative) else {
+            return Ok(());
+        };
+        let scope = match self.scope_for(&route).await? {
+            Ok(scope) => scope,
+            Err(refusal) => {
+                self.move_out(path, &sha256, Err(refusal), None).await?;
+                return Ok(());
+            }
+        };
+        let outcome =
+            intake::upload(&self.ctx, &scope, path, Origin::Inbox, Some(sha256.clone())).await?;
+        if let Some(error) = outcome.error {
+            self.move_out(path, &sha256, Err(error.message), outcome.job_id)
+                .await?;
+            return Ok(());
+        }
+        let Some(job_id) = outcome.job_id else {
+            // Uploaded before jobs were kept with uploads: nothing to wait for.
+            self.move_out(path, &sha256, Ok(true), None).await?;
+            return Ok(());
+        };
+        if !outcome.duplicate {
+            self.tell(
+                path,
+                InboxOutcome::Queued,
+                format!(
+                    "Queued for reading into {} (job {job_id}).",
+                    scope.org_code()
+                ),
+                Some(job_id),
+            );
+        }
+        self.taken.push(Taken {
+            path: path.to_path_buf(),
+            sha256,
+            scope,
+            job_id,
+            already_imported: outcome.duplicate,
+        });
+        Ok(())
+    }
+
+    /// The write scope to upload with, or the sentence saying why this file may not go there.
+    /// Each refusal is audited by the gate (or by the org lookup, for an unknown code).
+    async fn scope_for(&self, route: &Route) -> Result<std::result::Result<WriteScope, String>> {
+        let mut session =
+            session::session_for_job(&self.ctx, self.plan.user_id, self.plan.org_id).await?;
+        if let Route::OrgFolder(code) = route {
+            if let Err(e) = session::enter_org(&self.ctx, &mut session, code, Remember::No).await {
+                return match e {
+                    Error::NotFound(_) => Ok(Err(format!(
+                        "The subfolder '{code}' names no organization. Subfolders of the inbox \
+                         must be named after an organization's code; move the file into the \
+                         right one."
+                    ))),
+                    Error::Denied(message) => Ok(Err(format!(
+                        "{} may not enter '{code}': {message}",
+                        session.user().username
+                    ))),
+                    other => Err(other),
+                };
+            }
+        }
+        match authorize_write(&self.ctx, &session, Action::UploadCreate).await {
+            Ok(scope) => Ok(Ok(scope)),
+            Err(Error::Denied(message)) | Err(Error::NotFound(message)) => Ok(Err(message)),
+            Err(Error::NoActiveOrg) => Ok(Err(format!(
+                "{} can no longer upload into the inbox's organization. Set the inbox up again \
+                 in Settings.",
+                session.user().username
+            ))),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Moves out every taken file whose job has ended.
+    async fn finish_ended(&mut self) {
+        if self.taken.is_empty() {
+            return;
+        }
+        let taken = std::mem::take(&mut self.taken);
+        for file in taken {
+            let ended = match queue::get(&self.ctx, &file.scope, file.job_id).await {
+                Ok(job) => match job.status {
+                    JobStatus::Completed => Some(Ok(file.already_imported)),
+                    JobStatus::Failed | JobStatus::Cancelled => Some(Err(job
+                        .error_message
+                        .unwrap_or_else(|| "The job was cancelled.".into()))),
+                    JobStatus::Queued | JobStatus::Running => None,
+                },
+                Err(Error::NotFound(message)) => Some(Err(message)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "inbox could not look up a job; will look again");
+                    None
+                }
+            };
+            match ended {
+                None => self.taken.push(file),
+                Some(result) => {
+                    if let Err(e) = self
+                        .move_out(&file.path, &file.sha256, result, Some(file.job_id))
+                        .await
+                    {
+                        tracing::error!(error = %e, "inbox could not record a stuck file");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves a handled file to `imported/` (`Ok(already_imported)`) or to `failed/` with a note
+    /// (`Err(reason)`), keeping its org subfolder. A file that cannot be moved is remembered.
+    async fn move_out(
+        &mut self,
+        path: &Path,
+        sha256: &str,
+        result: std::result::Result<bool, String>,
+        job_id: Option<i64>,
+    ) -> Result<()> {
+        let relative = path
+            .strip_prefix(&self.folder)
+            .unwrap_or(path)
+            .to_path_buf();
+        let file_name = relative
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut destination = self.folder.join(match result {
+            Ok(_) => names::IMPORTED_DIR,
+            Err(_) => names::FAILED_DIR,
+        });
+        if let Some(subfolder) = relative.parent().filter(|p| !p.as_os_str().is_empty()) {
+            destination.push(subfolder);
+        }
+        let date = self.ctx.clock.now().format("%Y-%m-%d").to_string();
+        let moved = std::fs::create_dir_all(&destination).and_then(|()| {
+            let target = (0..1000)
+                .map(|attempt| destination.join(names::handled_name(&date, &file_name, attempt)))
+                .find(|candidate| !candidate.exists())
+                .ok_or_else(|| std::io::Error::other("no free name"))?;
+            if let Err(reason) = &result {
+                let note = target.with_file_name(names::error_note_name(
+                    &target.file_name().unwrap_or_default().to_string_lossy(),
+                ));
+                std::fs::write(&note, format!("{file_name}: {reason}\n"))?;
+            }
+            std::fs::rename(path, &target)
+        });
+        let kind = match &result {
+            Ok(false) => "imported",
+            Ok(true) => "imported",
+            Err(_) => "failed",
+        };
+        if let Err(e) = moved {
+            if !path.exists() {
+                // Taken away by someone else meanwhile; nothing left to move.
+                return Ok(());
+            }
+            remember_stuck(&self.ctx, sha256, &file_name, kind).await?;
+            self.leave_alone(path);
+            let what = match &result {
+                Ok(_) => "It was imported".to_string(),
+                Err(reason) => format!("It was not imported ({reason})"),
+            };
+            self.tell(
+                path,
+                InboxOutcome::Stuck,
+                format!(
+                    "{what}, but it could not be moved out of the inbox ({e}). Sitebook will \
+                     leave it alone from now on; move or delete it yourself."
+                ),
+                job_id,
+            );
+            return Ok(());
+        }
+        let (outcome, message) = match result {
+            Ok(false) => (
+                InboxOutcome::Imported,
+                format!("Imported; moved to {}/.", names::IMPORTED_DIR),
+            ),
+            Ok(true) => (
+                InboxOutcome::AlreadyImported,
+                format!(
+                    "Already imported (the same content came in before); moved to {}/.",
+                    names::IMPORTED_DIR
+                ),
+            ),
+            Err(reason) => (
+                InboxOutcome::Failed,
+                format!("Not imported: {reason} Moved to {}/.", names::FAILED_DIR),
+            ),
+        };
+        self.tell(path, outcome, message, job_id);
+        Ok(())
+    }
+
+    fn leave_alone(&mut self, path: &Path) {
+        if let Ok(metadata) = std::fs::metadata(path) {
+            self.left_alone
+                .insert((path.to_path_buf(), metadata.len(), changed_at(&metadata)));
+        }
+    }
+}
+
+/// When the file's content or name last changed: ctime on Unix (a copy tool cannot set it
+/// back), the modification time elsewhere.
+fn changed_at(metadata: &std::fs::Metadata) -> SystemTime {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let seconds = metadata.ctime();
+        let nanos = metadata.ctime_nsec();
+        if seconds >= 0 {
+            return SystemTime::UNIX_EPOCH
+                + Duration::new(seconds as u64, u32::try_from(nanos).unwrap_or(0));
+        }
+    }
+    metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+async fn stuck_outcome(ctx: &Ctx, sha256: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT outcome FROM inbox_stuck_files WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_optional(&ctx.db)
+            .await?,
+    )
+}
+
+async fn remember_stuck(ctx: &Ctx, sha256: &str, file_name: &str, outcome: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO inbox_stuck_files (sha256, file_name, outcome, noted_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(sha256)
+    .bind(file_name)
+    .bind(outcome)
+    .bind(ctx.now_text())
+    .execute(&ctx.db)
+    .await?;
+    Ok(())
+}

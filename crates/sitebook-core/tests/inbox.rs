@@ -1,0 +1,424 @@
+//! The watched inbox, with real files and real inotify: a file is imported once, only when it is
+//! complete, into the org its folder names (if the person who set the inbox up may upload
+//! there), and then moved out of the folder with the outcome in its place.
+
+mod common;
+mod workbooks;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{fixture_with, Fixture};
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::inbox::{InboxOutcome, InboxState};
+use sitebook_core::jobs::JobStatus;
+use sitebook_core::tenancy::session::Session;
+
+/// The settling period of the default; the tests wait on it for real.
+const SETTLE: Duration = Duration::from_secs(2);
+
+async fn inbox_fixture() -> Fixture {
+    fixture_with(|options| options.inbox_settle = SETTLE).await
+}
+
+fn workbook(n: u32) -> Vec<u8> {
+    workbooks::estimate_with_items(&format!("Inbox road {n}"), 12)
+}
+
+/// Files directly in `dir` (not in subfolders), by name.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Polls `done` until it holds, failing with `what` after `limit`.
+async fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn jobs(fx: &Fixture, session: &Session) -> Vec<sitebook_core::jobs::queue::JobView> {
+    fx.core.jobs_list(session, 10_000).await.unwrap()
+}
+
+/// An inbox set by root in its own org, with workers and the watcher running.
+async fn watched(fx: &Fixture) -> (PathBuf, Vec<tokio::task::JoinHandle<()>>) {
+    let folder = fx.dir.path().join("Inbox");
+    fx.core.inbox_set(&fx.root, &folder).await.unwrap();
+    let pool = fx.core.start_workers(Some(2)).await.unwrap();
+    std::mem::forget(pool);
+    let watcher = fx.core.spawn_inbox();
+    let mut status = fx.core.inbox_status_changes();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == InboxState::Watching),
+    )
+    .await
+    .expect("the watcher starts")
+    .unwrap();
+    (folder.canonicalize().unwrap(), vec![watcher])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slowly_written_file_is_imported_once_after_it_completes() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let bytes = workbook(1);
+    // Written in ten chunks over ten seconds, each pause shorter than the settling period; the
+    // debouncers alone would fire on the half-written file at every pause.
+    let path = inbox.join("slow.xlsx");
+    let chunk = bytes.len().div_ceil(10);
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&path).unwrap();
+        for piece in bytes.chunks(chunk) {
+            file.write_all(piece).unwrap();
+            file.flush().unwrap();
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            assert!(
+                jobs(&fx, &fx.root).await.is_empty(),
+                "nothing is imported while the file is still being written"
+            );
+        }
+    }
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(60), "slow.xlsx imported", || {
+        files_in(&imported) == ["2026-11-20 slow.xlsx"]
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(imported.join("2026-11-20 slow.xlsx")).unwrap(),
+        bytes
+    );
+    assert!(files_in(&inbox).is_empty(), "the inbox is emptied");
+    let jobs = jobs(&fx, &fx.root).await;
+    assert_eq!(jobs.len(), 1, "imported exactly once: {jobs:#?}");
+    assert_eq!(jobs[0].status, JobStatus::Completed, "{:?}", jobs[0]);
+    assert_eq!(jobs[0].source, "inbox");
+    assert_eq!(jobs[0].file_name.as_deref(), Some("slow.xlsx"));
+    assert!(jobs[0].estimate_id.is_some(), "the estimate appears");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_200_files_gives_200_jobs_none_twice() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let staging = fx.dir.path().join("pen-drive");
+    std::fs::create_dir(&staging).unwrap();
+    for n in 0..200 {
+        std::fs::write(staging.join(format!("estimate-{n:03}.xlsx")), workbook(n)).unwrap();
+    }
+    // Copied in at once, as a file manager does.
+    for n in 0..200 {
+        let name = format!("estimate-{n:03}.xlsx");
+        std::fs::copy(staging.join(&name), inbox.join(&name)).unwrap();
+    }
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(600), "200 files moved out", || {
+        files_in(&imported).len() + files_in(&inbox.join("failed")).len() >= 200
+    })
+    .await;
+    assert!(files_in(&inbox).is_empty());
+    assert!(files_in(&inbox.join("failed")).is_empty(), "none failed");
+    assert_eq!(files_in(&imported).len(), 200);
+    let jobs = jobs(&fx, &fx.root).await;
+    assert_eq!(jobs.len(), 200, "one job per file, none twice");
+    let mut names: Vec<_> = jobs.iter().map(|j| j.file_name.clone().unwrap()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 200, "every file has its own job");
+    assert!(jobs
+        .iter()
+        .all(|j| j.status == JobStatus::Completed && j.source == "inbox"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_and_temporary_files_are_never_imported() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let ignored = [
+        "~$estimate.xlsx",
+        ".~lock.estimate.xlsx#",
+        "estimate.xlsx.tmp",
+        "estimate.xlsx.part",
+        "estimate.xlsx.crdownload",
+        ".hidden.xlsx",
+    ];
+    for (n, name) in ignored.iter().enumerate() {
+        std::fs::write(inbox.join(name), workbook(n as u32)).unwrap();
+    }
+    std::fs::write(inbox.join("real.xlsx"), workbook(99)).unwrap();
+    wait_until(Duration::from_secs(30), "real.xlsx imported", || {
+        files_in(&inbox.join("imported")).len() == 1
+    })
+    .await;
+    // Long enough for any ignored file to have settled and been taken, were it taken.
+    tokio::time::sleep(SETTLE + Duration::from_secs(2)).await;
+    let jobs = jobs(&fx, &fx.root).await;
+    assert_eq!(jobs.len(), 1, "{jobs:#?}");
+    let mut left = files_in(&inbox);
+    left.sort();
+    let mut expected: Vec<String> = ignored.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(left, expected, "ignored files stay where they are");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn org_subfolders_route_files_and_a_forbidden_or_unknown_one_is_refused_and_audited() {
+    let fx = inbox_fixture().await;
+    fx.org("AAA").await;
+    fx.org("BBB").await;
+    fx.org("CCC").await;
+    fx.user(
+        "alice",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Member)),
+    )
+    .await;
+    for (code, role) in [
+        ("BBB", MembershipRole::Viewer),
+        ("CCC", MembershipRole::Member),
+    ] {
+        let mut root = fx.root.clone();
+        fx.core.org_switch(&mut root, code).await.unwrap();
+        fx.core.member_add(&root, "alice", role).await.unwrap();
+    }
+    let alice = fx.sign_in_to("alice", "AAA").await;
+    let folder = fx.dir.path().join("Inbox");
+    fx.core.inbox_set(&alice, &folder).await.unwrap();
+    let inbox = folder.canonicalize().unwrap();
+    for sub in ["ccc", "BBB", "ZZZ"] {
+        std::fs::create_dir(inbox.join(sub)).unwrap();
+    }
+    std::fs::write(inbox.join("home.xlsx"), workbook(1)).unwrap();
+    std::fs::write(inbox.join("ccc/to-ccc.xlsx"), workbook(2)).unwrap();
+    std::fs::write(inbox.join("BBB/to-bbb.xlsx"), workbook(3)).unwrap();
+    std::fs::write(inbox.join("ZZZ/to-nowhere.xlsx"), workbook(4)).unwrap();
+    // Files already there when the watcher starts are taken too.
+    let _pool = fx.core.start_workers(Some(2)).await.unwrap();
+    let _watcher = fx.core.spawn_inbox();
+    wait_until(Duration::from_secs(60), "four files handled", || {
+        files_in(&inbox.join("imported")).len()
+            + files_in(&inbox.join("imported/ccc")).len()
+            + files_in(&inbox.join("failed/BBB")).len()
+            + files_in(&inbox.join("failed/ZZZ")).len()
+            >= 6
+    })
+    .await;
+    assert_eq!(files_in(&inbox.join("imported")), ["2026-11-20 home.xlsx"]);
+    assert_eq!(
+        files_in(&inbox.join("imported/ccc")),
+        ["2026-11-20 to-ccc.xlsx"]
+    );
+    assert_eq!(
+        files_in(&inbox.join("failed/BBB")),
+        ["2026-11-20 to-bbb.xlsx", "2026-11-20 to-bbb.xlsx.error.txt"]
+    );
+    let note =
+        std::fs::read_to_string(inbox.join("failed/BBB/2026-11-20 to-bbb.xlsx.error.txt")).unwrap();
+    assert!(
+        note.contains("to-bbb.xlsx") && note.contains("Viewer"),
+        "{note}"
+    );
+    let note =
+        std::fs::read_to_string(inbox.join("failed/ZZZ/2026-11-20 to-nowhere.xlsx.error.txt"))
+            .unwrap();
+    assert!(note.contains("'ZZZ' names no organization"), "{note}");
+
+    // Each file landed in its own org, as alice.
+    let in_aaa = jobs(&fx, &alice).await;
+    assert_eq!(in_aaa.len(), 1);
+    assert_eq!(in_aaa[0].file_name.as_deref(), Some("home.xlsx"));
+    assert_eq!(in_aaa[0].username, "alice");
+    let alice_ccc = fx.sign_in_to("alice", "CCC").await;
+    let in_ccc = jobs(&fx, &alice_ccc).await;
+    assert_eq!(in_ccc.len(), 1);
+    assert_eq!(in_ccc[0].file_name.as_deref(), Some("to-ccc.xlsx"));
+    let alice_bbb = fx.sign_in_to("alice", "BBB").await;
+    assert!(
+        jobs(&fx, &alice_bbb).await.is_empty(),
+        "nothing reached BBB"
+    );
+
+    let audit = fx.audit().await;
+    assert!(
+        audit.iter().any(|row| row.action == "upload.create"
+            && row.outcome == "denied"
+            && row.username.as_deref() == Some("alice")
+            && row.org_code.as_deref() == Some("BBB")),
+        "the refusal into BBB is audited"
+    );
+    assert!(
+        audit.iter().any(|row| row.action == "org.enter"
+            && row.outcome == "denied"
+            && row.object_id.as_deref() == Some("ZZZ")),
+        "the unknown org code is audited"
+    );
+    assert!(audit
+        .iter()
+        .any(|row| row.action == "inbox.configure" && row.username.as_deref() == Some("alice")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_files_go_to_failed_with_a_note_and_the_same_content_again_is_already_imported() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let mut news = fx.core.inbox_news();
+    std::fs::write(inbox.join("notes.txt"), "not a workbook").unwrap();
+    std::fs::write(
+        inbox.join("garbage.xlsx"),
+        b"PK\x03\x04 this is no zip at all",
+    )
+    .unwrap();
+    let first = workbook(7);
+    std::fs::write(inbox.join("first.xlsx"), &first).unwrap();
+    let failed = inbox.join("failed");
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(60), "three files handled", || {
+        files_in(&failed).len() == 4 && files_in(&imported).len() == 1
+    })
+    .await;
+    let note = std::fs::read_to_string(failed.join("2026-11-20 notes.txt.error.txt")).unwrap();
+    assert!(
+        note.starts_with("notes.txt: ") && note.contains(".txt"),
+        "{note}"
+    );
+    let note = std::fs::read_to_string(failed.join("2026-11-20 garbage.xlsx.error.txt")).unwrap();
+    assert!(note.starts_with("garbage.xlsx: "), "{note}");
+    assert_eq!(note.lines().count(), 1, "one sentence, one line: {note}");
+
+    // The same content under another name: no second estimate, and it still leaves the inbox.
+    std::fs::write(inbox.join("copy of first.xlsx"), &first).unwrap();
+    wait_until(Duration::from_secs(30), "the copy moved out", || {
+        files_in(&imported).len() == 2
+    })
+    .await;
+    assert_eq!(
+        files_in(&imported),
+        ["2026-11-20 copy of first.xlsx", "2026-11-20 first.xlsx"]
+    );
+    let estimates = fx.core.estimates_list(&fx.root).await.unwrap();
+    assert_eq!(estimates.len(), 1, "no second estimate");
+    let mut outcomes = Vec::new();
+    while let Ok(item) = news.try_recv() {
+        outcomes.push((item.file_name, item.outcome));
+    }
+    assert!(outcomes.contains(&("copy of first.xlsx".into(), InboxOutcome::AlreadyImported)));
+    assert!(outcomes.contains(&("garbage.xlsx".into(), InboxOutcome::Failed)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rename_into_the_folder_is_an_arrival_and_a_file_deleted_while_settling_is_not() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let mut news = fx.core.inbox_news();
+    // Saved next door, then renamed in: no create event, only a rename.
+    let beside = fx.dir.path().join("saved.xlsx");
+    std::fs::write(&beside, workbook(3)).unwrap();
+    std::fs::rename(&beside, inbox.join("saved.xlsx")).unwrap();
+    std::fs::write(inbox.join("brief.xlsx"), &workbook(4)[..100]).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    std::fs::remove_file(inbox.join("brief.xlsx")).unwrap();
+    wait_until(Duration::from_secs(30), "saved.xlsx imported", || {
+        files_in(&inbox.join("imported")) == ["2026-11-20 saved.xlsx"]
+    })
+    .await;
+    let jobs = jobs(&fx, &fx.root).await;
+    assert_eq!(jobs.len(), 1, "{jobs:#?}");
+    assert_eq!(jobs[0].file_name.as_deref(), Some("saved.xlsx"));
+    let mut vanished = false;
+    while let Ok(item) = news.try_recv() {
+        vanished |= item.file_name == "brief.xlsx" && item.outcome == InboxOutcome::Vanished;
+    }
+    assert!(vanished, "the deleted file is reported, not imported");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_that_disappears_is_reported_and_watched_again_when_it_returns() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let mut status = fx.core.inbox_status_changes();
+    std::fs::remove_dir_all(&inbox).unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == InboxState::Missing),
+    )
+    .await
+    .expect("the missing folder is reported")
+    .unwrap();
+    assert_eq!(
+        fx.core.inbox_status().folder.as_deref(),
+        Some(inbox.to_str().unwrap())
+    );
+    std::fs::create_dir(&inbox).unwrap();
+    std::fs::write(inbox.join("after.xlsx"), workbook(5)).unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == InboxState::Watching),
+    )
+    .await
+    .expect("watching resumes")
+    .unwrap();
+    wait_until(Duration::from_secs(30), "after.xlsx imported", || {
+        files_in(&inbox.join("imported")).len() == 1
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_cannot_be_moved_out_is_imported_once_and_reported_once() {
+    let fx = inbox_fixture().await;
+    let folder = fx.dir.path().join("Inbox");
+    std::fs::create_dir(&folder).unwrap();
+    // `imported` taken by a plain file: the move fails as it would on a read-only mount (the
+    // tests may run as root, for whom permissions do not stop a rename).
+    std::fs::write(folder.join("imported"), "in the way").unwrap();
+    std::fs::write(folder.join("stuck.xlsx"), workbook(8)).unwrap();
+    let mut news = fx.core.inbox_news();
+    let (inbox, _tasks) = watched(&fx).await;
+    let stuck = wait_for_news(&mut news, InboxOutcome::Stuck).await;
+    assert!(
+        stuck.message.contains("could not be moved out"),
+        "{}",
+        stuck.message
+    );
+    // A second watcher on the same data dir (a restart) neither imports nor reports it again.
+    let reopened =
+        sitebook_core::Sitebook::open(common::test_options(fx.dir.path(), common::test_clock()))
+            .await
+            .unwrap();
+    let mut again = reopened.inbox_news();
+    let _watcher = reopened.spawn_inbox();
+    tokio::time::sleep(SETTLE + Duration::from_secs(2)).await;
+    assert!(again.try_recv().is_err(), "nothing is reported twice");
+    assert_eq!(jobs(&fx, &fx.root).await.len(), 1, "imported once");
+    assert_eq!(files_in(&inbox), ["imported", "stuck.xlsx"]);
+}
+
+async fn wait_for_news(
+    news: &mut tokio::sync::broadcast::Receiver<sitebook_core::inbox::InboxNews>,
+    outcome: InboxOutcome,
+) -> sitebook_core::inbox::InboxNews {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let item = news.recv().await.unwrap();
+            if item.outcome == outcome {
+                return item;
+            }
+        }
+    })
+    .await
+    .expect("the news arrives")
+}
