@@ -53,5 +53,9 @@ else
   exit 1
 fi
 
-step "desktop end-to-end (Xvfb + WebKitWebDriver)"
-xvfb-run -a -s "-screen 0 1280x800x24" python3 tests/e2e/run_e2e.py
+step "desktop end-to-end (Xvfb + WebKitWebDriver, with a real keyring for the sync secret)"
+keyring_home=$(mktemp -d)
+XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
+  'eval "$(printf sitebook-ci | gnome-keyring-daemon --unlock --components=secrets)" \
+  && xvfb-run -a -s "-screen 0 1280x800x24" python3 tests/e2e/run_e2e.py'
+rm -rf "$keyring_home"

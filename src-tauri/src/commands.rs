@@ -3,17 +3,22 @@
 
 use std::path::PathBuf;
 
-use sitebook_core::api::{AppStatus, OpenOptions, SessionView};
+use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
     BillDraft, DocumentPreview, QuantityEntry, SupplementalEntry, WorkslipDraft,
 };
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
+use sitebook_core::inbox::{InboxStatus, InboxView};
 use sitebook_core::jobs::queue::JobView;
 use sitebook_core::jobs::JobEvent;
+use sitebook_core::secrets::Secret;
 use sitebook_core::store::estimates::{EstimateDetail, EstimateSummary};
+use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::store::outputs::OutputView;
 use sitebook_core::store::uploads::UploadOutcome;
+use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
+use sitebook_core::sync::syncer::ShareLink;
 use sitebook_core::tenancy::accounts::Password;
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
@@ -28,15 +33,25 @@ pub struct AppState {
     core: Result<Sitebook, ApiError>,
     data_dir: String,
     session: Mutex<Option<Session>>,
-    /// Where the window wants job events, and the task feeding it from the core's gated feed
-    /// of the active org. Renewed whenever the session or its org changes.
-    job_feed: Mutex<JobFeed>,
+    /// Where the window wants job events and sync status, and the tasks feeding them from the
+    /// core's gated feeds of the active org. Renewed whenever the session or its org changes.
+    job_feed: Mutex<Feed<JobEvent>>,
+    sync_feed: Mutex<Feed<SyncStatus>>,
 }
 
-#[derive(Default)]
-struct JobFeed {
-    channel: Option<Channel<JobEvent>>,
+/// A window channel and the task that feeds it.
+struct Feed<T> {
+    channel: Option<Channel<T>>,
     forwarder: Option<tauri::async_runtime::JoinHandle<()>>,
+}
+
+impl<T> Default for Feed<T> {
+    fn default() -> Self {
+        Self {
+            channel: None,
+            forwarder: None,
+        }
+    }
 }
 
 impl AppState {
@@ -47,8 +62,13 @@ impl AppState {
             .as_ref()
             .map(|dir| dir.display().to_string())
             .unwrap_or_default();
-        let core = data_dir
-            .and_then(|dir| tauri::async_runtime::block_on(Sitebook::open(OpenOptions::new(dir))));
+        let core = data_dir.and_then(|dir| {
+            let mut options = OpenOptions::new(dir);
+            if let Some(seconds) = sync_interval_from_env() {
+                options.sync.poll_interval = std::time::Duration::from_secs(seconds);
+            }
+            tauri::async_runtime::block_on(Sitebook::open(options))
+        });
         if let Err(error) = &core {
             tracing::error!(%error, "could not open the data folder");
         }
@@ -57,6 +77,7 @@ impl AppState {
             data_dir: shown_dir,
             session: Mutex::new(None),
             job_feed: Mutex::default(),
+            sync_feed: Mutex::default(),
         }
     }
 
@@ -67,6 +88,7 @@ impl AppState {
         tauri::async_runtime::block_on(async move {
             core.spawn_daily_cleanup();
             core.spawn_syncer();
+            core.spawn_inbox();
             match core.start_workers(None).await {
                 Ok(pool) => Some(pool),
                 Err(error) => {
@@ -79,8 +101,36 @@ impl AppState {
 
     async fn set_session(&self, session: Option<Session>) {
         let mut guard = self.session.lock().await;
-        self.renew_job_feed(session.as_ref()).await;
+        self.renew_feeds(session.as_ref()).await;
         *guard = session;
+    }
+
+    async fn renew_feeds(&self, session: Option<&Session>) {
+        self.renew_job_feed(session).await;
+        self.renew_sync_feed(session).await;
+    }
+
+    /// Points the window's sync status at the active org, through the gate (nothing when the
+    /// person may not see sync there).
+    async fn renew_sync_feed(&self, session: Option<&Session>) {
+        let mut feed = self.sync_feed.lock().await;
+        if let Some(old) = feed.forwarder.take() {
+            old.abort();
+        }
+        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core())
+        else {
+            return;
+        };
+        let Ok(mut statuses) = core.subscribe_sync(session).await else {
+            return;
+        };
+        feed.forwarder = Some(tauri::async_runtime::spawn(async move {
+            while let Some(status) = statuses.next().await {
+                if channel.send(status).is_err() {
+                    return;
+                }
+            }
+        }));
     }
 
     /// Points the window's job events at what `session` may see now: the active org's jobs,
@@ -111,6 +161,17 @@ impl AppState {
     fn core(&self) -> Result<&Sitebook, ApiError> {
         self.core.as_ref().map_err(Clone::clone)
     }
+}
+
+/// `SITEBOOK_SYNC_INTERVAL_SECS`: how often the background syncer looks for outputs to send
+/// (default 15 s; see docs/sync.md).
+fn sync_interval_from_env() -> Option<u64> {
+    std::env::var("SITEBOOK_SYNC_INTERVAL_SECS")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&seconds| seconds > 0)
 }
 
 type Reply<T> = Result<T, ApiError>;
@@ -193,7 +254,7 @@ pub async fn list_orgs(state: State<'_, AppState>) -> Reply<Vec<OrgChoice>> {
 pub async fn switch_org(state: State<'_, AppState>, code: String) -> Reply<SessionView> {
     signed_in(&state, async |core, session| {
         core.org_switch(session, &code).await?;
-        state.renew_job_feed(Some(session)).await;
+        state.renew_feeds(Some(session)).await;
         core.view(session).await
     })
     .await
@@ -476,4 +537,153 @@ pub async fn save_output_as(
     })
     .await?;
     Ok(Some(written.display().to_string()))
+}
+
+/// Streams the active org's sync status to the window (now, then on every change); after a
+/// switch of organization the same channel carries the new org's.
+#[tauri::command]
+pub async fn subscribe_sync(
+    state: State<'_, AppState>,
+    on_status: Channel<SyncStatus>,
+) -> Reply<()> {
+    state.core()?;
+    let session = state.session.lock().await;
+    state.sync_feed.lock().await.channel = Some(on_status);
+    state.renew_sync_feed(session.as_ref()).await;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Reply<SyncStatus> {
+    signed_in(&state, async |core, session| {
+        core.sync_status(session).await
+    })
+    .await
+}
+
+/// Saves the active org's sync target. The secret, when given, goes straight to the OS keyring.
+#[tauri::command]
+pub async fn sync_configure(
+    state: State<'_, AppState>,
+    settings: SyncSettings,
+    secret: Option<String>,
+) -> Reply<SyncTargetView> {
+    let secret = secret.filter(|s| !s.is_empty()).map(Secret::new);
+    signed_in(&state, async |core, session| {
+        core.sync_configure(session, &settings, secret.as_ref())
+            .await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn sync_set_enabled(state: State<'_, AppState>, enabled: bool) -> Reply<SyncTargetView> {
+    signed_in(&state, async |core, session| {
+        core.sync_set_enabled(session, enabled).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn sync_forget(state: State<'_, AppState>) -> Reply<()> {
+    signed_in(&state, async |core, session| {
+        core.sync_forget(session).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn sync_test(state: State<'_, AppState>) -> Reply<String> {
+    signed_in(&state, async |core, session| core.sync_test(session).await).await
+}
+
+#[tauri::command]
+pub async fn sync_run(state: State<'_, AppState>) -> Reply<OutboxCounts> {
+    signed_in(&state, async |core, session| core.sync_run(session).await).await
+}
+
+#[tauri::command]
+pub async fn sync_retry_failed(state: State<'_, AppState>) -> Reply<u64> {
+    signed_in(&state, async |core, session| {
+        core.sync_retry_failed(session).await
+    })
+    .await
+}
+
+/// Queues a restore of the active org's outputs from its bucket; returns the job id.
+#[tauri::command]
+pub async fn sync_restore(state: State<'_, AppState>) -> Reply<i64> {
+    signed_in(&state, async |core, session| {
+        core.sync_restore(session).await
+    })
+    .await
+}
+
+/// A download link for a synced output, valid for `days` (at most 7).
+#[tauri::command]
+pub async fn share_output(state: State<'_, AppState>, id: i64, days: u32) -> Reply<ShareLink> {
+    let expires_in = std::time::Duration::from_secs(u64::from(days.clamp(1, 7)) * 24 * 60 * 60);
+    signed_in(&state, async |core, session| {
+        core.output_share(session, id, expires_in).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn inbox_settings(state: State<'_, AppState>) -> Reply<Option<InboxView>> {
+    signed_in(&state, async |core, session| {
+        core.inbox_settings(session).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn inbox_set(state: State<'_, AppState>, folder: String) -> Reply<InboxView> {
+    signed_in(&state, async |core, session| {
+        core.inbox_set(session, std::path::Path::new(&folder)).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn inbox_clear(state: State<'_, AppState>) -> Reply<()> {
+    signed_in(&state, async |core, session| {
+        core.inbox_clear(session).await
+    })
+    .await
+}
+
+/// Streams the inbox watcher's state to the window: now, then on every change. Device state
+/// (a folder and whether it is there), so no sign-in is needed to see it.
+#[tauri::command]
+pub async fn subscribe_inbox(
+    state: State<'_, AppState>,
+    on_status: Channel<InboxStatus>,
+) -> Reply<()> {
+    let mut changes = state.core()?.inbox_status_changes();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let now = changes.borrow_and_update().clone();
+            if on_status.send(now).is_err() || changes.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Asks for a folder (a native dialog). `SITEBOOK_CHOOSE_FOLDER` answers it instead, so that
+/// end-to-end tests can drive the choice without a native dialog they cannot reach.
+#[tauri::command]
+pub async fn choose_folder(app: tauri::AppHandle) -> Reply<Option<String>> {
+    if let Some(folder) = std::env::var_os("SITEBOOK_CHOOSE_FOLDER") {
+        return Ok(Some(PathBuf::from(folder).display().to_string()));
+    }
+    use tauri_plugin_dialog::DialogExt;
+    Ok(app
+        .dialog()
+        .file()
+        .blocking_pick_folder()
+        .and_then(|chosen| chosen.into_path().ok())
+        .map(|path| path.display().to_string()))
 }

@@ -63,6 +63,21 @@ fn main() {
             commands::read_output,
             commands::open_output,
             commands::save_output_as,
+            commands::subscribe_sync,
+            commands::sync_status,
+            commands::sync_configure,
+            commands::sync_set_enabled,
+            commands::sync_forget,
+            commands::sync_test,
+            commands::sync_run,
+            commands::sync_retry_failed,
+            commands::sync_restore,
+            commands::share_output,
+            commands::inbox_settings,
+            commands::inbox_set,
+            commands::inbox_clear,
+            commands::subscribe_inbox,
+            commands::choose_folder,
         ])
         .run(tauri::generate_context!());
     drop(background);

@@ -38,6 +38,11 @@ def target_dir():
 BIN = os.path.join(target_dir(), "debug")
 CLI = os.path.join(BIN, "sitebook")
 DESKTOP = os.path.join(BIN, "sitebook-desktop")
+S3_SERVER = os.path.join(BIN, "examples", "s3_test_server")
+S3_ACCESS_KEY = "GKsitebooke2e0001"
+S3_SECRET_KEY = "sitebook-e2e-secret-key-0001"
+S3_BUCKET = "district-works"
+FIXTURE = os.path.join(ROOT, "crates", "sitebook-core", "tests", "fixtures", "estimate.xlsx")
 
 
 def cli(data_dir, *args, password=PASSWORD, new_password=PASSWORD):
@@ -385,8 +390,143 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
         shutil.rmtree(save_dir, ignore_errors=True)
 
 
+class S3Server:
+    """The s3s-fs test server (it checks SigV4 like a real service) on a free loopback port."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="sitebook-s3-")
+        os.makedirs(os.path.join(self.root, S3_BUCKET))
+        self.proc = subprocess.Popen([S3_SERVER, self.root, S3_ACCESS_KEY, S3_SECRET_KEY],
+                                     stdout=subprocess.PIPE, text=True)
+        self.endpoint = self.proc.stdout.readline().strip()
+        assert self.endpoint.startswith("http://127.0.0.1:"), self.endpoint
+
+    def objects(self):
+        bucket = os.path.join(self.root, S3_BUCKET)
+        return sorted(os.path.relpath(os.path.join(d, f), bucket)
+                      for d, _, files in os.walk(bucket) for f in files)
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link():
+    """Point the org at a local S3 server in Settings (the secret goes to the real keyring),
+    watch the top bar count the outputs waiting, sync them, and download one through a copied
+    share link."""
+    import urllib.request
+
+    data_dir = prepared_data_dir()
+    cli(data_dir, "--user", "root", "upload", FIXTURE, "--wait")
+    outputs = json.loads(cli(data_dir, "--user", "root", "outputs", "list", "--json"))
+    assert outputs, "the parse left an output to sync"
+    server = S3Server()
+    # A long pass interval, so the background syncer cannot empty the outbox before the test
+    # has seen it waiting; "Sync now" does the work.
+    app = App(data_dir, SITEBOOK_SYNC_INTERVAL_SECS="3600")
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("nav-settings")
+        wd.find("sync-state")
+        wd.clear_and_type("sync-endpoint", server.endpoint)
+        wd.clear_and_type("sync-region", "us-east-1")
+        wd.clear_and_type("sync-bucket", S3_BUCKET)
+        wd.clear_and_type("sync-accessKeyId", S3_ACCESS_KEY)
+        wd.type("sync-secret", S3_SECRET_KEY)
+        wd.click("sync-pathStyle")
+        wd.click("sync-save")
+        said = wd.text("sync-said")
+        assert "keyring" in said, said
+        waiting = f"{len(outputs)} waiting"
+        wd.wait_text("sync-indicator-text", waiting)
+        wd.screenshot("sync-waiting.png")
+
+        wd.click("sync-test")
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=sync-said]');"
+            "return e && e.textContent.includes('Connected');",
+            "the connection test to pass")
+        wd.click("sync-run")
+        wd.wait_text("sync-indicator-text", "Up to date", timeout=60)
+        wd.screenshot("sync-settings.png")
+        assert len(server.objects()) == len(outputs), server.objects()
+
+        wd.click("nav-outputs")
+        first = outputs[0]
+        wd.click(f"output-row-{first['id']}", inner="button")
+        wd.click("output-share")
+        link = wd.wait_until(
+            "const e = document.querySelector('[data-testid=output-share-link]');"
+            "return e && e.value;",
+            "the share link")
+        with urllib.request.urlopen(link, timeout=30) as response:
+            shared = response.read()
+        exported = os.path.join(tempfile.mkdtemp(prefix="sitebook-export-"), first["filename"])
+        cli(data_dir, "--user", "root", "outputs", "export", str(first["id"]), exported)
+        with open(exported, "rb") as f:
+            assert shared == f.read(), "the link downloads the very file"
+        wd.screenshot("sync-share.png")
+
+        # The secret went to the keyring, never into the data folder.
+        for folder, _, files in os.walk(data_dir):
+            for name in files:
+                with open(os.path.join(folder, name), "rb") as f:
+                    assert S3_SECRET_KEY.encode() not in f.read(), f"the secret is in {name}"
+    finally:
+        app.close()
+        server.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_inbox_set_in_settings_imports_a_copied_workbook():
+    """Choose an inbox folder in Settings, copy a workbook into it, and see the estimate appear
+    with its job marked as coming from the inbox."""
+    data_dir = prepared_data_dir()
+    inbox = tempfile.mkdtemp(prefix="sitebook-inbox-")
+    app = App(data_dir, SITEBOOK_CHOOSE_FOLDER=inbox)
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("nav-settings")
+        wd.click("inbox-choose")
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=inbox-folder]');"
+            "return e && e.value === arguments[0];",
+            "the chosen folder in the field", args=[inbox])
+        wd.click("inbox-watch")
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=inbox-indicator]');"
+            "return e && e.textContent.includes('Inbox:');",
+            "the top bar to show the inbox")
+        wd.screenshot("inbox-settings.png")
+
+        shutil.copy(FIXTURE, os.path.join(inbox, "road-estimate.xlsx"))
+        wd.click("nav-works")
+        try:
+            wd.wait_for("estimate-row-1", timeout=60)
+        except AssertionError:
+            wd.screenshot("inbox-failure.png")
+            raise
+        wd.click("nav-jobs")
+        jobs = wd.text("jobs-pane")
+        assert "road-estimate.xlsx" in jobs and "inbox" in jobs, jobs
+        wd.screenshot("inbox-jobs.png")
+        deadline = time.time() + 30
+        while os.path.exists(os.path.join(inbox, "road-estimate.xlsx")) and time.time() < deadline:
+            time.sleep(0.2)
+        imported = os.listdir(os.path.join(inbox, "imported"))
+        assert len(imported) == 1 and imported[0].endswith(" road-estimate.xlsx"), imported
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(inbox, ignore_errors=True)
+
+
 def main():
-    for needed in (CLI, DESKTOP):
+    for needed in (CLI, DESKTOP, S3_SERVER):
         if not os.path.exists(needed):
             print(f"error: {needed} is missing; build first (scripts/build.sh)", file=sys.stderr)
             return 1
@@ -395,6 +535,8 @@ def main():
         test_wrong_password_is_shown_where_the_user_typed_it,
         test_dropped_workbook_becomes_an_estimate,
         test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy,
+        test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link,
+        test_inbox_set_in_settings_imports_a_copied_workbook,
     ]
     # Names on the command line run only those tests.
     if len(sys.argv) > 1:

@@ -131,17 +131,17 @@ describe("sign in", () => {
 });
 
 describe("navigation by role", () => {
-  it("shows a member Works and Jobs only", async () => {
+  it("shows a member Works, Jobs, Outputs and Settings only", async () => {
     renderApp();
     await signInAs("ravi");
     expect(byId("active-role-badge").textContent).toBe("Member");
-    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-settings"]);
   });
 
-  it("shows an owner Works, Jobs, Members and Audit", async () => {
+  it("shows an owner Works, Jobs, Outputs, Members, Audit and Settings", async () => {
     renderApp();
     await signInAs("asha");
-    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-members", "nav-audit"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-members", "nav-audit", "nav-settings"]);
   });
 
   it("tells an oversight user with no org to pick one, and marks the role read-only", async () => {
@@ -154,7 +154,7 @@ describe("navigation by role", () => {
     fireEvent.click(byId("org-option-MOF"));
     await waitFor(() => expect(byId("active-org-code").textContent).toBe("MOF"));
     expect(byId("active-role-badge").textContent).toBe("Oversight · read-only");
-    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-members", "nav-audit"]);
+    expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-members", "nav-audit", "nav-settings"]);
   });
 });
 

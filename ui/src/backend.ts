@@ -29,6 +29,13 @@ import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
 import type { WorkslipView } from "./bindings/WorkslipView";
+import type { InboxStatus } from "./bindings/InboxStatus";
+import type { InboxView } from "./bindings/InboxView";
+import type { OutboxCounts } from "./bindings/OutboxCounts";
+import type { ShareLink } from "./bindings/ShareLink";
+import type { SyncSettings } from "./bindings/SyncSettings";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { SyncTargetView } from "./bindings/SyncTargetView";
 import type { EffectiveRole } from "./bindings/EffectiveRole";
 import type { EstimateDetail } from "./bindings/EstimateDetail";
 import type { EstimateSummary } from "./bindings/EstimateSummary";
@@ -44,6 +51,7 @@ import type { SessionView } from "./bindings/SessionView";
 import type { UploadOutcome } from "./bindings/UploadOutcome";
 import type { UserKind } from "./bindings/UserKind";
 import { createFakeDocuments } from "./fakeDocuments";
+import { createFakeSettings } from "./fakeSettings";
 import { fakeParse, summarize } from "./fakeEstimates";
 
 // ---------------------------------------------------------------------------------------------
@@ -117,6 +125,29 @@ export interface Backend {
   openOutput(id: number): Promise<void>;
   /** Asks where to save a copy, saves it and counts a download; null when cancelled. */
   saveOutputAs(id: number, suggestedName: string): Promise<string | null>;
+
+  // Settings: sync of the active org's outputs, and this device's inbox folder
+  /** The active org's sync status now and after each change, until the returned stop is called. */
+  subscribeSync(handler: (status: SyncStatus) => void): Promise<() => void>;
+  syncStatus(): Promise<SyncStatus>;
+  /** Saves the target; `secret` may be null to keep the one already in the keyring. */
+  syncConfigure(settings: SyncSettings, secret: string | null): Promise<SyncTargetView>;
+  syncSetEnabled(enabled: boolean): Promise<SyncTargetView>;
+  syncForget(): Promise<void>;
+  /** One sentence: what the probe did, or (rejecting) why the bucket cannot be reached. */
+  syncTest(): Promise<string>;
+  syncRun(): Promise<OutboxCounts>;
+  syncRetryFailed(): Promise<number>;
+  /** Queues a restore of the org's outputs from its bucket; resolves to the job id. */
+  syncRestore(): Promise<number>;
+  shareOutput(id: number, days: number): Promise<ShareLink>;
+  inboxSettings(): Promise<InboxView | null>;
+  inboxSet(folder: string): Promise<InboxView>;
+  inboxClear(): Promise<void>;
+  /** The inbox watcher's state now and after each change. */
+  subscribeInbox(handler: (status: InboxStatus) => void): Promise<() => void>;
+  /** A folder the person picks in a native dialog, or null when they cancel. */
+  chooseFolder(): Promise<string | null>;
 }
 
 export type FileDropHandlers = {
@@ -195,7 +226,40 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
  * subscription alive until the window goes away (and sends only the active org's events), so
  * the channel is opened on the first `subscribeJobs` and shared by every later handler.
  */
+/**
+ * A window-wide channel from the shell that remembers its last value: opened by the first
+ * subscriber, shared by the later ones, each of which gets the latest value at once.
+ */
+function sharedChannel<T>(command: string): (handler: (value: T) => void) => Promise<() => void> {
+  const handlers = new Set<(value: T) => void>();
+  let opened: Promise<void> | null = null;
+  let latest: { value: T } | null = null;
+  return async (handler) => {
+    if (!opened) {
+      const onStatus = new Channel<T>((value) => {
+        latest = { value };
+        for (const h of [...handlers]) h(value);
+      });
+      opened = call<null>(command, { onStatus }).then(
+        () => undefined,
+        (error: unknown) => {
+          opened = null;
+          throw error;
+        },
+      );
+    }
+    await opened;
+    handlers.add(handler);
+    if (latest) handler(latest.value);
+    return () => {
+      handlers.delete(handler);
+    };
+  };
+}
+
 export function createTauriBackend(): Backend {
+  const subscribeSync = sharedChannel<SyncStatus>("subscribe_sync");
+  const subscribeInbox = sharedChannel<InboxStatus>("subscribe_inbox");
   const jobHandlers = new Set<(event: JobEvent) => void>();
   let jobChannel: Promise<void> | null = null;
 
@@ -254,6 +318,25 @@ export function createTauriBackend(): Backend {
       await call<null>("open_output", { id });
     },
     saveOutputAs: (id, suggestedName) => call<string | null>("save_output_as", { id, suggestedName }),
+    subscribeSync,
+    syncStatus: () => call<SyncStatus>("sync_status"),
+    syncConfigure: (settings, secret) => call<SyncTargetView>("sync_configure", { settings, secret }),
+    syncSetEnabled: (enabled) => call<SyncTargetView>("sync_set_enabled", { enabled }),
+    syncForget: async () => {
+      await call<null>("sync_forget");
+    },
+    syncTest: () => call<string>("sync_test"),
+    syncRun: () => call<OutboxCounts>("sync_run"),
+    syncRetryFailed: () => call<number>("sync_retry_failed"),
+    syncRestore: () => call<number>("sync_restore"),
+    shareOutput: (id, days) => call<ShareLink>("share_output", { id, days }),
+    inboxSettings: () => call<InboxView | null>("inbox_settings"),
+    inboxSet: (folder) => call<InboxView>("inbox_set", { folder }),
+    inboxClear: async () => {
+      await call<null>("inbox_clear");
+    },
+    subscribeInbox,
+    chooseFolder: () => call<string | null>("choose_folder"),
     subscribeJobs: async (handler) => {
       await openJobChannel();
       const own = (event: JobEvent) => handler(event);
@@ -786,8 +869,21 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     saveOutputAs: (id, suggestedName) => run("save_output_as", () => documents.saveAs(id, suggestedName)),
   };
 
+  /** Sync and inbox settings: kept per org and per device, with the gate's read-only rule. */
+  const settingsCommands = createFakeSettings({
+    run,
+    orgCode: () => activeOrgFor(currentUser()).org.code,
+    username: () => currentUser().username,
+    requireWriter(what) {
+      refuseReadOnly(currentUser(), "sync.configure", what);
+    },
+    outputs: () => documents.outputs(null),
+    now: stamp,
+  });
+
   return {
     ...documentCommands,
+    ...settingsCommands,
     calls,
     failNext(command, error) {
       queuedFailures.set(command, error);

@@ -328,6 +328,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         lastDownloaded: null,
         createdAt: ctx.now(),
         syncState: "local",
+        restored: false,
         orgCode,
         bytes,
       });

@@ -30,6 +30,12 @@ pub enum SyncCommand {
     Disable,
     /// Remove the target and delete its secret from the keyring
     Forget,
+    /// Fetch the organization's outputs that this computer lacks from the bucket (a new laptop)
+    Restore {
+        /// Run the restore now, in this process, and wait for it
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Args)]
@@ -106,6 +112,50 @@ pub async fn sync(
         }
         SyncCommand::Enable => Some(core.sync_set_enabled(session, true).await?),
         SyncCommand::Disable => Some(core.sync_set_enabled(session, false).await?),
+        SyncCommand::Restore { wait } => {
+            let job_id = core.sync_restore(session).await?;
+            if !wait {
+                if out.is_json() {
+                    out.json(&serde_json::json!({ "jobId": job_id }));
+                } else {
+                    println!(
+                        "Restore queued as job {job_id}; the app or `sitebook worker` runs it."
+                    );
+                }
+                return Ok(());
+            }
+            let pool = core.start_workers(Some(1)).await?;
+            let mut last_step = String::new();
+            let job = core
+                .job_wait(session, job_id, |view| {
+                    if !out.is_json() && view.current_step != last_step {
+                        last_step = view.current_step.clone();
+                        eprintln!("  {:>3} %  {}", view.progress, view.current_step);
+                    }
+                })
+                .await;
+            pool.shutdown().await;
+            let job = job?;
+            if out.is_json() {
+                out.json(&job);
+            } else if job.status == sitebook_core::jobs::JobStatus::Completed {
+                let restored = core.outputs_list(session, Some(job.id)).await?.len();
+                println!(
+                    "Restored {restored} outputs from the bucket (job {}).",
+                    job.id
+                );
+            }
+            if job.status != sitebook_core::jobs::JobStatus::Completed {
+                return Err(sitebook_core::Error::SyncFailed(format!(
+                    "The restore (job {}) did not finish: {}",
+                    job.id,
+                    job.error_message
+                        .unwrap_or_else(|| job.status.as_str().to_string())
+                ))
+                .into());
+            }
+            return Ok(());
+        }
         SyncCommand::Forget => {
             core.sync_forget(session).await?;
             out.done("Sync target removed; its secret was deleted from the keyring.");

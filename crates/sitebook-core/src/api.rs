@@ -122,6 +122,7 @@ impl Sitebook {
                 sync: std::sync::Arc::new(options.sync),
                 max_upload_bytes: options.max_upload_bytes,
                 events,
+                sync_news: tokio::sync::broadcast::channel(256).0,
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             },
             data_dir: options.data_dir,
@@ -500,7 +501,9 @@ impl Sitebook {
         secret: Option<&Secret>,
     ) -> Result<SyncTargetView> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        sync::config::save(&self.ctx, &scope, settings, secret).await
+        let view = sync::config::save(&self.ctx, &scope, settings, secret).await?;
+        let _ = self.ctx.sync_news.send(scope.org_id());
+        Ok(view)
     }
 
     /// Turns sync on or off for the active org, keeping its settings.
@@ -510,13 +513,17 @@ impl Sitebook {
         enabled: bool,
     ) -> Result<SyncTargetView> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        sync::config::set_enabled(&self.ctx, &scope, enabled).await
+        let view = sync::config::set_enabled(&self.ctx, &scope, enabled).await?;
+        let _ = self.ctx.sync_news.send(scope.org_id());
+        Ok(view)
     }
 
     /// Removes the active org's sync target and deletes its secret from the keyring.
     pub async fn sync_forget(&self, session: &Session) -> Result<()> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        sync::config::forget(&self.ctx, &scope).await
+        sync::config::forget(&self.ctx, &scope).await?;
+        let _ = self.ctx.sync_news.send(scope.org_id());
+        Ok(())
     }
 
     /// Writes, reads back and deletes a probe object in the active org's bucket. Failures are
@@ -536,10 +543,39 @@ impl Sitebook {
         })
     }
 
+    /// The active org's sync status now, and again each time this process's syncer moves it,
+    /// as far as the gate lets this person see sync. After switching organizations, subscribe
+    /// again.
+    pub async fn subscribe_sync(&self, session: &Session) -> Result<SyncFeed> {
+        let scope = authorize(&self.ctx, session, Action::SyncView).await?;
+        Ok(SyncFeed {
+            ctx: self.ctx.clone(),
+            receiver: self.ctx.sync_news.subscribe(),
+            scope,
+            first: true,
+        })
+    }
+
+    /// Puts the active org's failed uploads back in line and wakes nobody: the syncer takes
+    /// them on its next pass (or `sync_run`).
+    pub async fn sync_retry_failed(&self, session: &Session) -> Result<u64> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        let retried = crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
+        let _ = self.ctx.sync_news.send(scope.org_id());
+        Ok(retried)
+    }
+
     /// Syncs the active org's due outputs now, and returns the counts afterwards.
     pub async fn sync_run(&self, session: &Session) -> Result<OutboxCounts> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
         sync::syncer::sync_org(&self.ctx, &scope).await
+    }
+
+    /// Queues a restore of the active org's outputs from its bucket (a new laptop): the files
+    /// this device lacks are fetched, verified and listed as restored. Returns the job id.
+    pub async fn sync_restore(&self, session: &Session) -> Result<i64> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        sync::restore::request(&self.ctx, &scope).await
     }
 
     /// A link that downloads a synced output without signing in, valid for `expires_in` (at most
@@ -838,11 +874,47 @@ pub struct SyncStatus {
     pub counts: OutboxCounts,
 }
 
+/// One organization's sync status as it changes, from [`Sitebook::subscribe_sync`].
+pub struct SyncFeed {
+    ctx: Ctx,
+    scope: OrgScope,
+    receiver: tokio::sync::broadcast::Receiver<i64>,
+    first: bool,
+}
+
+impl SyncFeed {
+    /// The status now (on the first call), then after each change; `None` once the core has
+    /// shut down. A burst of changes gives one status: the counts are read after it.
+    pub async fn next(&mut self) -> Option<SyncStatus> {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        if !std::mem::take(&mut self.first) {
+            loop {
+                match self.receiver.recv().await {
+                    Ok(org_id) if org_id == self.scope.org_id() => break,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+            while !matches!(
+                self.receiver.try_recv(),
+                Err(TryRecvError::Empty | TryRecvError::Closed)
+            ) {}
+        }
+        let target = sync::config::show(&self.ctx, &self.scope).await.ok()?;
+        let counts = crate::store::outbox::counts(&self.ctx, &self.scope)
+            .await
+            .ok()?;
+        Some(SyncStatus { target, counts })
+    }
+}
+
 /// Every kind of job, with the module that runs it.
 fn job_handlers() -> crate::jobs::JobHandlers {
     let mut handlers = crate::jobs::JobHandlers::default();
     crate::jobs::parse_estimate::register(&mut handlers);
     crate::documents::render_job::register(&mut handlers);
+    crate::sync::restore::register(&mut handlers);
     handlers
 }
 

@@ -52,6 +52,8 @@ pub struct Ctx {
     pub(crate) max_upload_bytes: u64,
     /// Progress and status changes of jobs run by this process.
     pub(crate) events: tokio::sync::broadcast::Sender<jobs::JobEvent>,
+    /// The id of an org whose outbox this process just changed (the syncer's progress).
+    pub(crate) sync_news: tokio::sync::broadcast::Sender<i64>,
     /// Wakes idle workers when this process queues a job.
     pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
 }

@@ -11,10 +11,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{fixture_with, Fixture};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
-use s3s::auth::SimpleAuth;
-use s3s::service::S3ServiceBuilder;
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::secrets::Secret;
 use sitebook_core::sync::config::SyncSettings;
@@ -35,24 +31,11 @@ struct S3Server {
 impl S3Server {
     async fn start(root: &Path) -> Self {
         std::fs::create_dir_all(root.join(BUCKET)).unwrap();
-        let filesystem = s3s_fs::FileSystem::new(root).unwrap();
-        let service = {
-            let mut builder = S3ServiceBuilder::new(filesystem);
-            builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-            builder.build()
-        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
+        let served = root.to_path_buf();
         let task = tokio::spawn(async move {
-            let http = ConnectionBuilder::new(TokioExecutor::new());
-            while let Ok((socket, _)) = listener.accept().await {
-                let connection = http
-                    .serve_connection(TokioIo::new(socket), service.clone())
-                    .into_owned();
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-            }
+            common::s3_server::serve(&served, ACCESS_KEY, SECRET_KEY, listener).await;
         });
         Self {
             address,
@@ -661,4 +644,132 @@ async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
         "{problem}"
     );
     assert_eq!(server.objects().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwrites_nothing() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path()).await;
+    let (old_laptop, old_admin) = device("old-laptop").await;
+    make_outputs(&old_laptop, &old_admin, "road.xlsx").await;
+    make_outputs(&old_laptop, &old_admin, "bridge.xlsx").await;
+    old_laptop
+        .core
+        .sync_configure(
+            &old_admin,
+            &server.settings(),
+            Some(&Secret::new(SECRET_KEY)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        old_laptop.core.sync_run(&old_admin).await.unwrap().synced,
+        6
+    );
+    let originals = old_laptop
+        .core
+        .outputs_list(&old_admin, None)
+        .await
+        .unwrap();
+
+    // The new laptop has the same org and files of its own, some under names that objects
+    // also have (other content: another name of work).
+    let (new_laptop, new_admin) = device("new-laptop").await;
+    make_outputs(&new_laptop, &new_admin, "road-v2.xlsx").await;
+    let own = new_laptop
+        .core
+        .outputs_list(&new_admin, None)
+        .await
+        .unwrap();
+    let mut own_bytes = Vec::new();
+    for output in &own {
+        own_bytes.push(read_output(&new_laptop, &new_admin, output.id).await);
+    }
+    new_laptop
+        .core
+        .sync_configure(
+            &new_admin,
+            &server.settings(),
+            Some(&Secret::new(SECRET_KEY)),
+        )
+        .await
+        .unwrap();
+
+    let pool = new_laptop.core.start_workers(Some(1)).await.unwrap();
+    let job_id = new_laptop.core.sync_restore(&new_admin).await.unwrap();
+    let job = new_laptop
+        .core
+        .job_wait(&new_admin, job_id, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        job.status,
+        sitebook_core::jobs::JobStatus::Completed,
+        "{job:?}"
+    );
+    assert_eq!(job.kind, sitebook_core::jobs::JobKind::RestoreOutputs);
+
+    let restored = new_laptop
+        .core
+        .outputs_list(&new_admin, Some(job_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        restored.len(),
+        originals.len(),
+        "every object of the org came back"
+    );
+    for original in &originals {
+        let copy = restored
+            .iter()
+            .find(|r| r.sha256 == original.sha256)
+            .unwrap_or_else(|| panic!("{} was not restored", original.filename));
+        assert!(copy.restored, "{copy:?}");
+        assert_eq!(
+            copy.sync_state, "synced",
+            "restored files are not sent back"
+        );
+        let bytes = read_output(&new_laptop, &new_admin, copy.id).await;
+        let original_bytes = read_output(&old_laptop, &old_admin, original.id).await;
+        assert_eq!(
+            bytes, original_bytes,
+            "{} is byte-identical",
+            original.filename
+        );
+    }
+    // The new laptop's own files are untouched, and nothing restored took their names.
+    for (output, bytes) in own.iter().zip(&own_bytes) {
+        assert_eq!(
+            &read_output(&new_laptop, &new_admin, output.id).await,
+            bytes
+        );
+        assert!(!output.restored);
+        assert!(restored.iter().all(|r| r.filename != output.filename));
+    }
+
+    // Syncing afterwards sends the new laptop's own files only (beside the old ones, as
+    // conflict copies where the names meet); the restored ones are not sent back.
+    let objects_before = server.objects().len();
+    let counts = new_laptop.core.sync_run(&new_admin).await.unwrap();
+    assert_eq!(counts.pending + counts.failed, 0, "{counts:?}");
+    assert_eq!(server.objects().len(), objects_before + own.len());
+
+    // A second restore finds nothing new.
+    let again = new_laptop.core.sync_restore(&new_admin).await.unwrap();
+    new_laptop
+        .core
+        .job_wait(&new_admin, again, |_| {})
+        .await
+        .unwrap();
+    pool.shutdown().await;
+    assert!(new_laptop
+        .core
+        .outputs_list(&new_admin, Some(again))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn read_output(fx: &Fixture, session: &Session, id: i64) -> Vec<u8> {
+    std::fs::read(fx.core.output_path(session, id).await.unwrap()).unwrap()
 }

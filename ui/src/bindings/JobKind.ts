@@ -3,4 +3,4 @@
 /**
  * What a job does.
  */
-export type JobKind = "parse_estimate" | "generate_bill" | "generate_workslip" | "generate_estimate_abstract";
+export type JobKind = "parse_estimate" | "generate_bill" | "generate_workslip" | "generate_estimate_abstract" | "restore_outputs";

@@ -7,4 +7,8 @@ export type OutputView = { id: number, jobId: number, filename: string, kind: "j
 /**
  * `local` when the org's sync is off, else the file's place in the sync outbox.
  */
-syncState: "local" | "pending" | "uploading" | "synced" | "conflict" | "failed", };
+syncState: "local" | "pending" | "uploading" | "synced" | "conflict" | "failed", 
+/**
+ * Fetched from the org's bucket by a restore, not made on this device.
+ */
+restored: boolean, };

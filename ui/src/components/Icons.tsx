@@ -203,3 +203,22 @@ export const OpenIcon = (p: IconProps) => (
     <path d="M9.5 2.5h4v4M13.5 2.5 8 8M12 9.5v4H2.5V4H6.5" />
   </Svg>
 );
+
+export const SettingsIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="8" cy="8" r="2.2" />
+    <path d="M8 1.8v1.8M8 12.4v1.8M1.8 8h1.8M12.4 8h1.8M3.6 3.6l1.3 1.3M11.1 11.1l1.3 1.3M3.6 12.4l1.3-1.3M11.1 4.9l1.3-1.3" />
+  </Svg>
+);
+
+export const CloudIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M4.5 12.5h7.2a2.8 2.8 0 0 0 .3-5.6A4 4 0 0 0 4.3 7a2.8 2.8 0 0 0 .2 5.5z" />
+  </Svg>
+);
+
+export const FolderIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M1.8 4.2h4.4l1.4 1.6h6.6v7.4H1.8z" />
+  </Svg>
+);

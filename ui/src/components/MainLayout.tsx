@@ -11,14 +11,16 @@ import { ImportContext, type ImportActions, type ImportState } from "../importCo
 import { JobsFeedContext, runningSummary, useJobFeed } from "../jobsFeed";
 import { NavigationContext, type Navigation } from "../navigation";
 import { isPickerShortcut } from "../logic/picker";
+import { syncSummary } from "../logic/sync";
 import { importBlockedReason, PANE_LABELS, visiblePanes, type PaneId } from "../logic/roles";
 import { AuditPane } from "./AuditPane";
 import { DropOverlay } from "./DropOverlay";
-import { AuditIcon, JobsIcon, MembersIcon, OutputsIcon, WorksIcon } from "./Icons";
+import { AuditIcon, JobsIcon, MembersIcon, OutputsIcon, SettingsIcon, WorksIcon } from "./Icons";
 import { JobsPane } from "./JobsPane";
 import { MembersPane } from "./MembersPane";
 import { OutputsPane } from "./OutputsPane";
 import { OrgPicker } from "./OrgPicker";
+import { SettingsPane } from "./SettingsPane";
 import { TopBar } from "./TopBar";
 import { WorksPane } from "./WorksPane";
 
@@ -28,6 +30,7 @@ const PANE_ICONS: Record<PaneId, typeof WorksIcon> = {
   outputs: OutputsIcon,
   members: MembersIcon,
   audit: AuditIcon,
+  settings: SettingsIcon,
 };
 
 type Props = {
@@ -36,6 +39,31 @@ type Props = {
   onSignOut: () => void;
   onSwitchUser: () => void;
 };
+
+/**
+ * The latest value of a backend subscription, renewed when `key` changes (null: none). Feeds
+ * that fail to open leave the value null; the screens that need them say so themselves.
+ */
+function useFeed<T>(subscribe: (handler: (value: T) => void) => Promise<() => void>, key: string | null): T | null {
+  const [value, setValue] = useState<T | null>(null);
+  useEffect(() => {
+    setValue(null);
+    if (key === null) return;
+    let live = true;
+    let stop: (() => void) | null = null;
+    subscribe((next) => live && setValue(next))
+      .then((s) => {
+        if (live) stop = s;
+        else s();
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+      stop?.();
+    };
+  }, [subscribe, key]);
+  return value;
+}
 
 export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }: Props) {
   const backend = useBackend();
@@ -50,6 +78,8 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   // A pane the new role cannot use falls back to Works.
   const pane: PaneId = panes.includes(chosenPane) ? chosenPane : "works";
   const feed = useJobFeed(org?.code ?? null);
+  const syncStatus = useFeed(backend.subscribeSync, org?.code ?? null);
+  const inboxStatus = useFeed(backend.subscribeInbox, "device");
 
   const openPicker = useCallback(() => setPickerOpen(true), []);
   const closePicker = useCallback(() => {
@@ -175,6 +205,9 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               onSwitchUser={onSwitchUser}
               running={running}
               onOpenJobs={openJobs}
+              sync={syncSummary(syncStatus)}
+              inbox={inboxStatus}
+              onOpenSettings={() => setChosenPane("settings")}
             />
             <nav className="sidenav" aria-label="Sections">
               <ul>
@@ -212,6 +245,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "outputs" ? <OutputsPane key={outputsFocus.visit} org={org} focusJob={outputsFocus.job} /> : null}
               {pane === "members" ? <MembersPane org={org} /> : null}
               {pane === "audit" ? <AuditPane org={org} userKind={session.user.kind} /> : null}
+              {pane === "settings" && org ? <SettingsPane org={org} /> : null}
             </main>
             {dragging ? <DropOverlay org={org} /> : null}
             {pickerOpen ? (

@@ -10,12 +10,14 @@ import { useBackend } from "../backendContext";
 import type { ApiError } from "../bindings/ApiError";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import type { OutputView } from "../bindings/OutputView";
+import type { ShareLink } from "../bindings/ShareLink";
+import { canConfigureSync, isReadOnlyRole } from "../logic/roles";
 import { useJobsFeed } from "../jobsFeed";
 import { paneErrorView } from "../logic/errors";
 import { formatTimestamp } from "../logic/format";
 import { useLoad } from "../useLoad";
 import { InlineError } from "./ErrorBanner";
-import { CheckIcon, CloseIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "./Icons";
+import { CheckIcon, CloseIcon, CloudIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "./Icons";
 import { NoOrgState } from "./NoOrgState";
 import { PdfPreview } from "./PdfPreview";
 
@@ -146,6 +148,11 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
                         >
                           {o.filename}
                         </button>
+                        {o.restored ? (
+                          <span className="source-tag" title="Fetched from the organization's bucket by a restore" data-testid={`output-restored-${o.id}`}>
+                            restored
+                          </span>
+                        ) : null}
                       </td>
                       <td>{o.kind.toUpperCase()}</td>
                       <td className="num">#{o.jobId}</td>
@@ -162,7 +169,9 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
                 </tbody>
               </table>
             </div>
-            {selected ? <OutputDetail key={selected.id} output={selected} onChanged={outputs.reload} onClose={() => setSelectedId(null)} /> : null}
+            {selected ? (
+              <OutputDetail key={selected.id} org={org} output={selected} onChanged={outputs.reload} onClose={() => setSelectedId(null)} />
+            ) : null}
           </div>
         )}
       </div>
@@ -189,13 +198,29 @@ function SyncStateCell({ state }: { state: OutputView["syncState"] }) {
   );
 }
 
-function OutputDetail({ output, onChanged, onClose }: { output: OutputView; onChanged: () => void; onClose: () => void }) {
+/** How long a copied share link works, in days: the longest S3 allows. */
+const SHARE_DAYS = 7;
+
+function OutputDetail({
+  org,
+  output,
+  onChanged,
+  onClose,
+}: {
+  org: OrgChoice;
+  output: OutputView;
+  onChanged: () => void;
+  onClose: () => void;
+}) {
   const backend = useBackend();
   const { handleError } = useAppActions();
   const [bytes, setBytes] = useState<ArrayBuffer | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [savedTo, setSavedTo] = useState<string | null>(null);
+  const [share, setShare] = useState<ShareLink | null>(null);
+  const [retried, setRetried] = useState(false);
   const [busy, setBusy] = useState(false);
+  const inBucket = output.syncState === "synced" || output.syncState === "conflict";
 
   // Read once per file: a new error handler (the app's actions change with the session) must
   // not fetch and redraw the whole PDF again.
@@ -252,6 +277,42 @@ function OutputDetail({ output, onChanged, onClose }: { output: OutputView; onCh
           >
             <SaveIcon /> Save as…
           </button>
+          {inBucket && !isReadOnlyRole(org.role) ? (
+            <button
+              type="button"
+              className="button"
+              disabled={busy}
+              data-testid="output-share"
+              title={`A link that downloads this file from the bucket without signing in, for ${SHARE_DAYS} days`}
+              onClick={() =>
+                void act(async () => {
+                  const link = await backend.shareOutput(output.id, SHARE_DAYS);
+                  setShare(link);
+                  // The link is shown below as well, in case the clipboard is not available.
+                  await navigator.clipboard?.writeText(link.url).catch(() => undefined);
+                })
+              }
+            >
+              <CloudIcon /> Copy share link
+            </button>
+          ) : null}
+          {output.syncState === "failed" && canConfigureSync(org.role) ? (
+            <button
+              type="button"
+              className="button"
+              disabled={busy || retried}
+              data-testid="output-sync-retry"
+              onClick={() =>
+                void act(async () => {
+                  await backend.syncRetryFailed();
+                  setRetried(true);
+                  onChanged();
+                })
+              }
+            >
+              Retry sync
+            </button>
+          ) : null}
           <button type="button" className="icon-button" aria-label="Close the preview" onClick={onClose}>
             <CloseIcon />
           </button>
@@ -264,6 +325,17 @@ function OutputDetail({ output, onChanged, onClose }: { output: OutputView; onCh
       {savedTo ? (
         <p className="saved-note" role="status" data-testid="output-saved">
           <CheckIcon /> Saved a copy to <span className="mono">{savedTo}</span>
+        </p>
+      ) : null}
+      {share ? (
+        <p className="saved-note share-note" role="status">
+          <CheckIcon /> Link copied; it works until {formatTimestamp(share.expiresAt)}.
+          <input className="mono share-link" readOnly value={share.url} aria-label="Share link" data-testid="output-share-link" onFocus={(e) => e.target.select()} />
+        </p>
+      ) : null}
+      {retried ? (
+        <p className="saved-note" role="status">
+          <CheckIcon /> Failed outputs will be sent again on the next sync pass.
         </p>
       ) : null}
       {error ? <InlineError message={error.message} testId="output-error" /> : null}

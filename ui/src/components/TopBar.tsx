@@ -3,9 +3,11 @@
  * person, sign out.
  */
 import { forwardRef } from "react";
+import type { InboxStatus } from "../bindings/InboxStatus";
 import type { SessionView } from "../bindings/SessionView";
+import type { SyncSummary } from "../logic/sync";
 import { kindLabel } from "../logic/roles";
-import { ChevronDownIcon, EyeIcon, LogoMark, OrgIcon, RunningIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "./Icons";
+import { AlertIcon, CheckIcon, ChevronDownIcon, CloudIcon, EyeIcon, FolderIcon, LogoMark, OrgIcon, RunningIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "./Icons";
 import { ProgressBar } from "./ProgressBar";
 import { RoleBadge } from "./RoleBadge";
 
@@ -21,10 +23,15 @@ type Props = {
   /** Running jobs of the active org and their average progress. */
   running: { count: number; progress: number };
   onOpenJobs: () => void;
+  /** The active org's sync state; null when it has no sync target. */
+  sync: SyncSummary | null;
+  /** This device's inbox watcher. */
+  inbox: InboxStatus | null;
+  onOpenSettings: () => void;
 };
 
 export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
-  { session, pickerOpen, onOpenPicker, onSignOut, onSwitchUser, running, onOpenJobs },
+  { session, pickerOpen, onOpenPicker, onSignOut, onSwitchUser, running, onOpenJobs, sync, inbox, onOpenSettings },
   pickerButtonRef,
 ) {
   const org = session.activeOrg;
@@ -76,6 +83,36 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
           <ProgressBar value={running.progress} size="tiny" label="Average progress of the running jobs" />
         </div>
       ) : null}
+      {inbox && inbox.state !== "off" ? (
+        <button
+          type="button"
+          className={`button quiet status-chip${inbox.state === "missing" ? " status-bad" : ""}`}
+          data-testid="inbox-indicator"
+          onClick={onOpenSettings}
+          title={
+            inbox.state === "watching"
+              ? `Watching the inbox folder ${inbox.folder}: workbooks saved there import by themselves.`
+              : `The inbox folder ${inbox.folder} is not there (an unplugged drive?). Watching resumes when it returns.`
+          }
+        >
+          {inbox.state === "missing" ? <AlertIcon /> : <FolderIcon />}
+          <span className="clip status-chip-text">
+            {inbox.state === "watching" ? `Inbox: ${lastPart(inbox.folder)}` : "Inbox folder missing"}
+          </span>
+        </button>
+      ) : null}
+      {sync ? (
+        <button
+          type="button"
+          className={`button quiet status-chip sync-${sync.tone}${sync.tone === "failed" ? " status-bad" : ""}`}
+          data-testid="sync-indicator"
+          onClick={onOpenSettings}
+          title={sync.title}
+        >
+          {sync.tone === "ok" ? <CheckIcon /> : sync.tone === "failed" ? <AlertIcon /> : <CloudIcon />}
+          <span data-testid="sync-indicator-text">{sync.text}</span>
+        </button>
+      ) : null}
       <div className="current-user" data-testid="current-user" title={`Signed in as ${session.user.username}`}>
         <UserIcon />
         <span className="current-user-name">{session.user.fullName}</span>
@@ -90,3 +127,9 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
     </header>
   );
 });
+
+function lastPart(folder: string | null): string {
+  if (!folder) return "";
+  const parts = folder.split(/[\\/]/).filter(Boolean);
+  return parts[parts.length - 1] ?? folder;
+}

@@ -12,6 +12,7 @@ export const JOB_STATUS_LABELS: Record<JobStatus, string> = {
 };
 
 export const JOB_KIND_LABELS: Record<JobKind, string> = {
+  restore_outputs: "Restore from bucket",
   parse_estimate: "Read estimate",
   generate_bill: "Generate bill",
   generate_workslip: "Generate work slip",

@@ -18,13 +18,13 @@ describe("roleLabel", () => {
 
 describe("visiblePanes", () => {
   it.each<[EffectiveRole, string[]]>([
-    ["owner", ["works", "jobs", "outputs", "members", "audit"]],
-    ["admin", ["works", "jobs", "outputs", "members", "audit"]],
-    ["operations", ["works", "jobs", "outputs", "members", "audit"]],
-    ["superuser", ["works", "jobs", "outputs", "members", "audit"]],
-    ["oversight", ["works", "jobs", "outputs", "members", "audit"]],
-    ["member", ["works", "jobs", "outputs"]],
-    ["viewer", ["works", "jobs", "outputs"]],
+    ["owner", ["works", "jobs", "outputs", "members", "audit", "settings"]],
+    ["admin", ["works", "jobs", "outputs", "members", "audit", "settings"]],
+    ["operations", ["works", "jobs", "outputs", "members", "audit", "settings"]],
+    ["superuser", ["works", "jobs", "outputs", "members", "audit", "settings"]],
+    ["oversight", ["works", "jobs", "outputs", "members", "audit", "settings"]],
+    ["member", ["works", "jobs", "outputs", "settings"]],
+    ["viewer", ["works", "jobs", "outputs", "settings"]],
   ])("shows %s the panes %j", (role, panes) => {
     expect(visiblePanes(role)).toEqual(panes);
   });

@@ -9,7 +9,7 @@ import type { MembershipRole } from "../bindings/MembershipRole";
 import type { OrgType } from "../bindings/OrgType";
 import type { UserKind } from "../bindings/UserKind";
 
-export type PaneId = "works" | "jobs" | "outputs" | "members" | "audit";
+export type PaneId = "works" | "jobs" | "outputs" | "members" | "audit" | "settings";
 
 export const ROLE_LABELS: Record<EffectiveRole, string> = {
   owner: "Owner",
@@ -122,7 +122,13 @@ export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneI
   panes.push("jobs", "outputs");
   if (canSeeMembers(role)) panes.push("members");
   if (canSeeAudit(role)) panes.push("audit");
+  panes.push("settings");
   return panes;
+}
+
+/** Whether the role may change the org's sync target (owners and admins, as the gate rules). */
+export function canConfigureSync(role: EffectiveRole): boolean {
+  return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
 }
 
 export const PANE_LABELS: Record<PaneId, string> = {
@@ -131,4 +137,5 @@ export const PANE_LABELS: Record<PaneId, string> = {
   outputs: "Outputs",
   members: "Members",
   audit: "Audit",
+  settings: "Settings",
 };

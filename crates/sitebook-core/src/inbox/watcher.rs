@@ -300,6 +300,22 @@ impl Watcher {
         let Ok(metadata) = std::fs::metadata(path) else {
             return;
         };
+        if metadata.is_dir() {
+            // A new org subfolder: files copied in with it may have landed before the watch
+            // reached it.
+            let is_org_folder = relative.components().count() == 1
+                && relative.to_str().is_some_and(names::is_org_folder);
+            if is_org_folder {
+                if let Ok(entries) = std::fs::read_dir(path) {
+                    for entry in entries.flatten() {
+                        if entry.path().is_file() {
+                            self.notice(&entry.path());
+                        }
+                    }
+                }
+            }
+            return;
+        }
         if !metadata.is_file() {
             return;
         }
@@ -536,7 +552,7 @@ impl Watcher {
             destination.push(subfolder);
         }
         let date = self.ctx.clock.now().format("%Y-%m-%d").to_string();
-        let moved = std::fs::create_dir_all(&destination).and_then(|()| {
+        let moved = make_folders_within(&self.folder, &destination).and_then(|()| {
             let target = (0..1000)
                 .map(|attempt| destination.join(names::handled_name(&date, &file_name, attempt)))
                 .find(|candidate| !candidate.exists())
@@ -603,6 +619,30 @@ impl Watcher {
                 .insert((path.to_path_buf(), metadata.len(), changed_at(&metadata)));
         }
     }
+}
+
+/// Makes `destination` and the folders between it and `inbox`, but never `inbox` itself: if the
+/// inbox has gone (an unplugged drive), nothing is created where its mount point was.
+fn make_folders_within(inbox: &Path, destination: &Path) -> std::io::Result<()> {
+    if !inbox.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the inbox folder is not there",
+        ));
+    }
+    let mut folder = inbox.to_path_buf();
+    for part in destination
+        .strip_prefix(inbox)
+        .unwrap_or(destination)
+        .components()
+    {
+        folder.push(part);
+        match std::fs::create_dir(&folder) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// When the file's content or name last changed: ctime on Unix (a copy tool cannot set it

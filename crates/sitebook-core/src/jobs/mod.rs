@@ -36,14 +36,17 @@ pub enum JobKind {
     GenerateBill,
     GenerateWorkslip,
     GenerateEstimateAbstract,
+    /// Fetching the org's outputs from its sync bucket (a new laptop).
+    RestoreOutputs,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::ParseEstimate,
         JobKind::GenerateBill,
         JobKind::GenerateWorkslip,
         JobKind::GenerateEstimateAbstract,
+        JobKind::RestoreOutputs,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl JobKind {
             JobKind::GenerateBill => "generate_bill",
             JobKind::GenerateWorkslip => "generate_workslip",
             JobKind::GenerateEstimateAbstract => "generate_estimate_abstract",
+            JobKind::RestoreOutputs => "restore_outputs",
         }
     }
 

@@ -352,6 +352,8 @@ pub(crate) async fn complete_in(
 
 pub(crate) fn announce_completed(ctx: &Ctx, job: &ClaimedJob) {
     publish(ctx, job, JobStatus::Completed, 100, "Done");
+    // Its outputs were queued for sync in the same transaction; the sync status has moved.
+    let _ = ctx.sync_news.send(job.org_id);
 }
 
 fn process_is_alive(pid: u32) -> bool {

@@ -42,6 +42,28 @@ pub(crate) async fn enqueue_in(
     Ok(())
 }
 
+/// A file fetched from the bucket is already there: its row is synced under the key it came
+/// from, so the syncer never sends it back.
+pub(crate) async fn mark_restored_in(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &WriteScope,
+    output_id: i64,
+    key: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_outbox SET state = 'synced', object_key = ?, last_error = NULL, \
+         synced_at = ? WHERE output_id = ? AND org_id = ?",
+    )
+    .bind(key)
+    .bind(ctx.now_text())
+    .bind(output_id)
+    .bind(scope.org_id())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// One output waiting to go to the bucket.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct OutboxItem {

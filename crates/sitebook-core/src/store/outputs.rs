@@ -42,6 +42,8 @@ pub struct OutputView {
         type = "\"local\" | \"pending\" | \"uploading\" | \"synced\" | \"conflict\" | \"failed\""
     )]
     pub sync_state: String,
+    /// Fetched from the org's bucket by a restore, not made on this device.
+    pub restored: bool,
 }
 
 /// A file written to disk and waiting for its row.
@@ -113,7 +115,8 @@ pub(crate) async fn record(
 
 const VIEW_COLUMNS: &str = "f.id, f.job_id, f.filename, f.kind, f.size, f.sha256, \
      f.inputs_sha256, f.download_count, f.last_downloaded, f.created_at, \
-     CASE WHEN t.org_id IS NULL THEN 'local' ELSE COALESCE(o.state, 'pending') END AS sync_state";
+     CASE WHEN t.org_id IS NULL THEN 'local' ELSE COALESCE(o.state, 'pending') END AS sync_state, \
+     EXISTS (SELECT 1 FROM jobs r WHERE r.id = f.job_id AND r.kind = 'restore_outputs') AS restored";
 
 /// The scope's outputs, newest first, optionally of one job.
 pub async fn list(ctx: &Ctx, scope: &OrgScope, job_id: Option<i64>) -> Result<Vec<OutputView>> {

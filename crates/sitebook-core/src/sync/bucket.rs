@@ -195,13 +195,51 @@ impl Bucket {
     }
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, BucketError> {
+        Ok(self.get_with_sha256(key).await?.0)
+    }
+
+    /// The object's bytes and the sha256 it was stored with (its metadata), if any.
+    pub async fn get_with_sha256(
+        &self,
+        key: &str,
+    ) -> Result<(Vec<u8>, Option<String>), BucketError> {
         let result = self
             .store
             .get(&ObjectPath::from(key))
             .await
             .map_err(|e| self.explain(e, key))?;
+        let sha256 = result
+            .attributes
+            .get(&Attribute::Metadata(SHA256_METADATA.into()))
+            .map(|value| value.to_string());
         let bytes = result.bytes().await.map_err(|e| self.explain(e, key))?;
-        Ok(bytes.to_vec())
+        Ok((bytes.to_vec(), sha256))
+    }
+
+    /// Every object key of one org (`{prefix}/{org_slug}/{kind}/{file name}`), sorted.
+    pub async fn org_keys(&self, org_slug: &str) -> Result<Vec<String>, BucketError> {
+        let org_folder = self.key(org_slug, "", "");
+        let org_folder = ObjectPath::from(org_folder.trim_end_matches('/'));
+        let listed = self
+            .store
+            .list_with_delimiter(Some(&org_folder))
+            .await
+            .map_err(|e| self.explain(e, org_folder.as_ref()))?;
+        let mut keys: Vec<String> = listed
+            .objects
+            .iter()
+            .map(|o| o.location.to_string())
+            .collect();
+        for kind_folder in listed.common_prefixes {
+            let inner = self
+                .store
+                .list_with_delimiter(Some(&kind_folder))
+                .await
+                .map_err(|e| self.explain(e, kind_folder.as_ref()))?;
+            keys.extend(inner.objects.iter().map(|o| o.location.to_string()));
+        }
+        keys.sort();
+        Ok(keys)
     }
 
     /// A link that downloads `key` without credentials until it expires.

@@ -9,6 +9,7 @@
 
 pub(crate) mod bucket;
 pub mod config;
+pub mod restore;
 pub mod syncer;
 
 use std::time::Duration;

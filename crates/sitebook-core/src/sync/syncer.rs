@@ -197,6 +197,7 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
                 Outcome::Unsendable(error) => Settled::Failed { error },
             };
             outbox::settle(ctx, scope, item.id, settled).await?;
+            let _ = ctx.sync_news.send(scope.org_id());
         }
         // Rows claimed but never started go back in line.
         for item in waiting {
@@ -215,6 +216,7 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
             break 'pass;
         }
     }
+    let _ = ctx.sync_news.send(scope.org_id());
     outbox::counts(ctx, scope).await
 }
 

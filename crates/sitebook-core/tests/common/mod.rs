@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod s3_server;
+
 use chrono::{TimeZone, Utc};
 use sitebook_core::api::OpenOptions;
 use sitebook_core::clock::Clock;

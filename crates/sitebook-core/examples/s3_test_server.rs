@@ -1,0 +1,27 @@
+//! A local S3 server for the desktop end-to-end test and the sync benchmark: s3s-fs, which
+//! checks SigV4 signatures, presign expiry and multipart rules like a real service.
+//!
+//! `s3_test_server ROOT ACCESS_KEY SECRET_KEY [PORT]` serves the folders under ROOT as buckets on
+//! 127.0.0.1 and prints `http://127.0.0.1:PORT` once it listens. Not a product feature: it is
+//! built from dev-dependencies only.
+
+#[path = "../tests/common/s3_server.rs"]
+mod s3_server;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [root, access_key, secret_key, rest @ ..] = args.as_slice() else {
+        eprintln!("usage: s3_test_server ROOT ACCESS_KEY SECRET_KEY [PORT]");
+        std::process::exit(2);
+    };
+    let port = rest
+        .first()
+        .map_or(0, |p| p.parse::<u16>().expect("a port number"));
+    std::fs::create_dir_all(root).expect("the root folder can be made");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("the port is free");
+    println!("http://{}", listener.local_addr().expect("a bound address"));
+    s3_server::serve(std::path::Path::new(root), access_key, secret_key, listener).await;
+}

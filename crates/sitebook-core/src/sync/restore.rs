@@ -1,0 +1,257 @@
+//! Restore on a new laptop: the `restore_outputs` job lists the org's objects in its bucket
+//! and downloads the ones this device lacks into `outputs/{org_slug}/`, where they appear in
+//! Outputs marked "restored".
+//!
+//! Each download is checked against the sha256 the object was stored with, and written under a
+//! name no local file has, so nothing here (another device's file of the same name included) is
+//! ever overwritten. A restored file is recorded as already synced under its key, so it is never
+//! sent back. The job runs in the job engine like any other: progress per file, retried on a
+//! network failure, and a second run only fetches what is still missing.
+
+use std::collections::HashSet;
+
+use crate::domain::permissions::Action;
+use crate::jobs::queue::{self, ClaimedJob};
+use crate::jobs::{JobHandlers, JobKind, RunFailure};
+use crate::store::files::{outputs_dir, sha256_bytes};
+use crate::store::{outbox, outputs};
+use crate::sync::bucket::BucketError;
+use crate::sync::syncer::open_bucket;
+use crate::tenancy::gate::{authorize_write, WriteScope};
+use crate::tenancy::session::session_for_job;
+use crate::Ctx;
+
+type Step = (String, RunFailure);
+
+fn permanent(step: &str, message: impl Into<String>) -> Step {
+    (step.to_string(), RunFailure::Permanent(message.into()))
+}
+
+fn from_bucket(step: &str, error: BucketError) -> Step {
+    match error {
+        BucketError::Transient(message) => (step.to_string(), RunFailure::Transient(message)),
+        BucketError::Permanent(message) => permanent(step, message),
+    }
+}
+
+/// Makes the engine run restores with [`run`].
+pub(crate) fn register(handlers: &mut JobHandlers) {
+    handlers.register(JobKind::RestoreOutputs, |ctx, job| Box::pin(run(ctx, job)));
+}
+
+/// Queues a restore of the scope's org from its bucket.
+pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::Result<i64> {
+    let mut tx = ctx.write_tx().await?;
+    let id = queue::enqueue(ctx, &mut tx, scope, JobKind::RestoreOutputs, None, "{}").await?;
+    tx.commit().await?;
+    ctx.wake.notify_waiters();
+    Ok(id)
+}
+
+/// The kind of output an object is, from its key's kind folder (`…/{kind}/{file name}`).
+fn kind_of(key: &str) -> Option<&'static str> {
+    let mut parts = key.rsplit('/');
+    let _file = parts.next()?;
+    match parts.next()? {
+        "pdf" => Some("pdf"),
+        "xlsx" => Some("xlsx"),
+        "json" => Some("json"),
+        _ => None,
+    }
+}
+
+/// A file name in `taken` or on disk gets " (restored 2)", " (restored 3)" … before its
+/// extension.
+fn free_name(folder: &std::path::Path, wanted: &str, taken: &HashSet<String>) -> String {
+    let is_free = |name: &str| !taken.contains(name) && !folder.join(name).exists();
+    if is_free(wanted) {
+        return wanted.to_string();
+    }
+    let (stem, extension) = match wanted.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
+        _ => (wanted, String::new()),
+    };
+    (2..)
+        .map(|n| format!("{stem} (restored {n}){extension}"))
+        .find(|name| is_free(name))
+        .expect("some number is free")
+}
+
+async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
+    let session = session_for_job(ctx, job.user_id, job.org_id)
+        .await
+        .map_err(|e| ("permission".to_string(), e.into()))?;
+    let scope = authorize_write(ctx, &session, Action::SyncConfigure)
+        .await
+        .map_err(|e| {
+            permanent(
+                "permission",
+                format!(
+                    "{} may no longer restore outputs here: {e}",
+                    session.user().username
+                ),
+            )
+        })?;
+    let store = |e: crate::Error| ("store".to_string(), RunFailure::from(e));
+    let (_target, bucket) = open_bucket(ctx, &scope)
+        .await
+        .map_err(|e| permanent("bucket", e.to_string()))?;
+    let keys = bucket
+        .org_keys(scope.org_slug())
+        .await
+        .map_err(|e| from_bucket("list", e))?;
+    let known: HashSet<String> = sqlx::query_scalar(
+        "SELECT object_key FROM sync_outbox WHERE org_id = ? AND object_key IS NOT NULL",
+    )
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await
+    .map_err(|e| store(e.into()))?
+    .into_iter()
+    .collect();
+    let missing: Vec<&String> = keys.iter().filter(|key| !known.contains(*key)).collect();
+    queue::report(
+        ctx,
+        job,
+        5,
+        &format!(
+            "{} of {} files in the bucket to fetch",
+            missing.len(),
+            keys.len()
+        ),
+    )
+    .await
+    .map_err(store)?;
+
+    let folder = outputs_dir(&ctx.data_dir, scope.org_slug());
+    let here: HashSet<String> =
+        sqlx::query_scalar("SELECT sha256 FROM output_files WHERE org_id = ?")
+            .bind(scope.org_id())
+            .fetch_all(&ctx.db)
+            .await
+            .map_err(|e| store(e.into()))?
+            .into_iter()
+            .collect();
+    let mut taken: HashSet<String> =
+        sqlx::query_scalar("SELECT filename FROM output_files WHERE org_id = ?")
+            .bind(scope.org_id())
+            .fetch_all(&ctx.db)
+            .await
+            .map_err(|e| store(e.into()))?
+            .into_iter()
+            .collect();
+    let (mut restored, mut already_here, mut skipped) = (0usize, 0usize, Vec::new());
+    for (n, key) in missing.iter().enumerate() {
+        let Some(kind) = kind_of(key) else {
+            skipped.push(format!("{key}: not a Sitebook output"));
+            continue;
+        };
+        // The same content already here (made on this device under another key): nothing to
+        // fetch.
+        let stored = bucket
+            .stored(key)
+            .await
+            .map_err(|e| from_bucket("list", e))?;
+        if stored
+            .and_then(|stored| stored.sha256)
+            .is_some_and(|sha256| here.contains(&sha256))
+        {
+            already_here += 1;
+            continue;
+        }
+        let (bytes, stored_sha256) = bucket
+            .get_with_sha256(key)
+            .await
+            .map_err(|e| from_bucket("download", e))?;
+        let sha256 = sha256_bytes(&bytes);
+        if stored_sha256
+            .as_deref()
+            .is_some_and(|stored| stored != sha256)
+        {
+            skipped.push(format!(
+                "{key}: its content does not match the sha256 it was stored with"
+            ));
+            continue;
+        }
+        let wanted = key.rsplit('/').next().unwrap_or(key);
+        let filename = free_name(&folder, wanted, &taken);
+        let written = outputs::write(ctx, &scope, &filename, kind, &bytes, "").map_err(store)?;
+        let mut tx = ctx.write_tx().await.map_err(store)?;
+        let output_id = outputs::record(ctx, &mut tx, &scope, job.id, &written)
+            .await
+            .map_err(store)?;
+        outbox::mark_restored_in(ctx, &mut tx, &scope, output_id, key)
+            .await
+            .map_err(store)?;
+        tx.commit().await.map_err(|e| store(e.into()))?;
+        taken.insert(filename);
+        restored += 1;
+        let progress = 5 + (90 * (n + 1) / missing.len().max(1)) as u8;
+        queue::report(
+            ctx,
+            job,
+            progress,
+            &format!("Fetched {} of {}", n + 1, missing.len()),
+        )
+        .await
+        .map_err(store)?;
+        if queue::heartbeat(ctx, job).await.map_err(store)? {
+            return Err(("download".to_string(), RunFailure::Cancelled));
+        }
+    }
+    for reason in &skipped {
+        queue::warn(ctx, job, "download", &format!("Not restored: {reason}"))
+            .await
+            .map_err(store)?;
+    }
+    if restored == 0 && !skipped.is_empty() {
+        return Err(permanent(
+            "download",
+            format!("Nothing could be restored: {}", skipped.join("; ")),
+        ));
+    }
+    let result = serde_json::json!({
+        "restored": restored,
+        "alreadyHere": keys.len() - missing.len() + already_here,
+        "skipped": skipped,
+    });
+    let mut tx = ctx.write_tx().await.map_err(store)?;
+    queue::complete_in(ctx, &mut tx, job, &result)
+        .await
+        .map_err(store)?;
+    tx.commit().await.map_err(|e| store(e.into()))?;
+    queue::announce_completed(ctx, job);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_come_from_the_key_folder() {
+        assert_eq!(kind_of("p/moh/pdf/bill.pdf"), Some("pdf"));
+        assert_eq!(kind_of("moh/xlsx/bill.xlsx"), Some("xlsx"));
+        assert_eq!(kind_of("moh/other/bill.pdf"), None);
+        assert_eq!(kind_of("bill.pdf"), None);
+    }
+
+    #[test]
+    fn a_taken_name_gets_a_restored_number() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bill.pdf"), "here").unwrap();
+        let taken: HashSet<String> = ["bill (restored 2).pdf".to_string()].into();
+        assert_eq!(
+            free_name(dir.path(), "bill.pdf", &taken),
+            "bill (restored 3).pdf"
+        );
+        assert_eq!(
+            free_name(dir.path(), "abstract.xlsx", &taken),
+            "abstract.xlsx"
+        );
+        assert_eq!(
+            free_name(dir.path(), "README", &["README".to_string()].into()),
+            "README (restored 2)"
+        );
+    }
+}

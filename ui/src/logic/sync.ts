@@ -1,0 +1,43 @@
+/**
+ * What the top bar says about sync, from the core's status of the active org. Pure: no React,
+ * no backend.
+ */
+import type { SyncStatus } from "../bindings/SyncStatus";
+
+export type SyncSummary = {
+  text: string;
+  tone: "ok" | "waiting" | "offline" | "failed" | "paused";
+  /** The longer explanation, for the hover title. */
+  title: string;
+};
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Null when the org has no sync target (then the top bar says nothing about sync). */
+export function syncSummary(status: SyncStatus | null): SyncSummary | null {
+  if (!status?.target) return null;
+  const { counts, target } = status;
+  if (!target.enabled) {
+    return { text: "Sync paused", tone: "paused", title: `Sync to ${target.bucket} is turned off. Turn it on in Settings.` };
+  }
+  if (counts.failed > 0) {
+    return {
+      text: `${counts.failed} failed`,
+      tone: "failed",
+      title: `${plural(counts.failed, "output", "outputs")} could not be synced: ${counts.lastError ?? "see Settings"}`,
+    };
+  }
+  const waiting = counts.pending + counts.uploading;
+  if (waiting > 0 && counts.lastError) {
+    return {
+      text: `Offline · ${waiting} waiting`,
+      tone: "offline",
+      title: `The bucket cannot be reached just now (${counts.lastError}). Sync resumes by itself.`,
+    };
+  }
+  if (waiting > 0) {
+    return { text: `${waiting} waiting`, tone: "waiting", title: `${plural(waiting, "output", "outputs")} on the way to ${target.bucket}.` };
+  }
+  const conflicts = counts.conflict > 0 ? ` ${plural(counts.conflict, "output was", "outputs were")} kept under a conflict name.` : "";
+  return { text: "Up to date", tone: "ok", title: `Every output is in ${target.bucket}.${conflicts}` };
+}

@@ -1,0 +1,90 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { createFakeBackend } from "./backend";
+import { BackendProvider } from "./backendContext";
+import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
+
+const byId = (id: string) => screen.getByTestId(id);
+
+async function openSettingsAs(username: string) {
+  const fake = createFakeBackend(demoSeed());
+  render(
+    <BackendProvider backend={fake}>
+      <App />
+    </BackendProvider>,
+  );
+  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
+  fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
+  fireEvent.click(byId("signin-submit"));
+  fireEvent.click(await screen.findByTestId("nav-settings"));
+  await screen.findByTestId("sync-state");
+  return fake;
+}
+
+const type = (id: string, value: string) => fireEvent.change(byId(id), { target: { value } });
+
+describe("Settings: sync", () => {
+  it("lets an owner set a target, keeps the secret out of sight, tests it and shows the state in the top bar", async () => {
+    const fake = await openSettingsAs("asha");
+    expect(byId("sync-state").textContent).toContain("stay on this computer only");
+    expect(screen.queryByTestId("sync-indicator")).toBeNull();
+
+    type("sync-endpoint", "http://127.0.0.1:9000");
+    type("sync-bucket", "pwd-outputs");
+    type("sync-accessKeyId", "AKTEST");
+    type("sync-secret", "s3cr3t-value");
+    fireEvent.click(byId("sync-save"));
+
+    expect((await screen.findByTestId("sync-said")).textContent).toContain("keyring");
+    expect((byId("sync-secret") as HTMLInputElement).value).toBe("");
+    expect(document.body.textContent).not.toContain("s3cr3t-value");
+    expect(fake.calls).toContain("sync_configure");
+    await waitFor(() => expect(byId("sync-indicator-text").textContent).toBe("Up to date"));
+
+    fireEvent.click(byId("sync-test"));
+    expect((await screen.findByTestId("sync-said")).textContent).toContain("wrote, read back and deleted");
+  });
+
+  it("says in place why a bad endpoint was refused, and keeps what was typed", async () => {
+    await openSettingsAs("asha");
+    type("sync-endpoint", "s3 dot amazon");
+    type("sync-bucket", "pwd-outputs");
+    type("sync-secret", "x");
+    fireEvent.click(byId("sync-save"));
+    const error = await screen.findByTestId("sync-said-error");
+    expect(error.textContent).toContain("'s3 dot amazon' is not a URL");
+    expect((byId("sync-endpoint") as HTMLInputElement).value).toBe("s3 dot amazon");
+  });
+
+  it("shows a member the target read-only, with the reason", async () => {
+    await openSettingsAs("ravi");
+    expect(byId("sync-readonly").textContent).toContain("Only an owner or admin of PWD");
+    expect((byId("sync-endpoint") as HTMLInputElement).disabled).toBe(true);
+    expect((byId("sync-save") as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe("Settings: inbox", () => {
+  it("picks a folder, watches it, and shows the inbox in the top bar", async () => {
+    const fake = await openSettingsAs("ravi");
+    expect(byId("inbox-state").textContent).toContain("No inbox folder is set");
+    fireEvent.click(screen.getByRole("button", { name: "Choose…" }));
+    await waitFor(() => expect((byId("inbox-folder") as HTMLInputElement).value).toBe("/home/user/Estimates inbox"));
+    fireEvent.click(byId("inbox-watch"));
+    expect((await screen.findByTestId("inbox-said")).textContent).toContain("import into PWD");
+    await waitFor(() => expect(byId("inbox-state").textContent).toContain("Watching /home/user/Estimates inbox"));
+    expect(byId("inbox-indicator").textContent).toContain("Inbox: Estimates inbox");
+    expect(fake.calls).toContain("inbox_set");
+
+    fireEvent.click(byId("inbox-off"));
+    await waitFor(() => expect(screen.queryByTestId("inbox-indicator")).toBeNull());
+  });
+
+  it("refuses a relative folder where it was typed", async () => {
+    await openSettingsAs("ravi");
+    type("inbox-folder", "Estimates");
+    fireEvent.click(byId("inbox-watch"));
+    expect((await screen.findByTestId("inbox-said-error")).textContent).toContain("must be a full path");
+  });
+});
