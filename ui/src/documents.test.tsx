@@ -74,6 +74,20 @@ describe("work data", () => {
     expect((await fake.getWorkForm(1)).agreementRef).toBe("Agt 7/2025");
   });
 
+  it("shows money in Indian grouping when the field is left, and refuses an ambiguous comma there", async () => {
+    await openEstimate("meena", 1);
+    const amount = byId("work-estimate-amount") as HTMLInputElement;
+    fireEvent.focus(amount);
+    fireEvent.change(amount, { target: { value: "24530026" } });
+    fireEvent.blur(amount);
+    expect(amount.value).toBe("2,45,30,026.00");
+    fireEvent.focus(amount);
+    fireEvent.change(amount, { target: { value: "245,30" } });
+    fireEvent.blur(amount);
+    expect(byId("work-estimate-amount-problem").textContent).toContain("could mean 245.30 or 24530");
+    expect(amount.getAttribute("aria-invalid")).toBe("true");
+  });
+
   it("shows oversight the work data read-only, with why, and no way to create documents", async () => {
     await openEstimate("auditor", 1, { lastOrg: { auditor: "MOH" } });
     expect(byId("work-data-readonly").textContent).toContain("Oversight is read-only");
@@ -116,6 +130,14 @@ describe("the bill editor", () => {
     expect(byId("qty-2").getAttribute("aria-invalid")).toBe("true");
     expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
     expect(fake.calls).not.toContain("create_bill"); // previews save nothing
+
+    // A decimal comma is never read as grouping: 12,5 is not 125 on a bill.
+    fireEvent.change(byId("qty-2"), { target: { value: "12,5" } });
+    await previewSettles();
+    expect(byId("qty-problem-2").textContent).toContain("could mean 12.5 or 125");
+    expect(byId("qty-problem-2").textContent).toContain("Type 12.5 or 125");
+    expect(byId("qty-2").getAttribute("aria-invalid")).toBe("true");
+    expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
 
     fireEvent.change(byId("qty-2"), { target: { value: "2,640.5" } });
     await previewSettles();

@@ -22,6 +22,7 @@ import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
 import type { WorkslipView } from "./bindings/WorkslipView";
+import { readTypedNumber } from "./logic/format";
 
 export type FakeDocumentsContext = {
   /** The active org's estimate, or a `not_found` error. */
@@ -123,8 +124,13 @@ function readEntries(entries: QuantityEntry[]): { values: Map<string, Qty>; prob
   const values = new Map<string, Qty>();
   const problems: PreviewProblem[] = [];
   for (const entry of entries) {
-    const text = entry.quantity.replace(/[,\s]/g, "");
-    if (text === "") continue;
+    if (entry.quantity.trim() === "") continue;
+    const read = readTypedNumber(entry.quantity);
+    if ("problem" in read) {
+      problems.push({ slNo: entry.slNo, message: `item ${entry.slNo}: ${read.problem}` });
+      continue;
+    }
+    const text = read.value;
     const value = parseFixed(text, QTY_SCALE);
     if (value === null) {
       problems.push({ slNo: entry.slNo, message: `item ${entry.slNo}: "${entry.quantity}" is not a number; type a quantity such as 12.5` });

@@ -22,8 +22,13 @@ pub enum SyncCommand {
     Test,
     /// How many outputs are waiting, synced, in conflict or failed, and the last error
     Status,
-    /// Sync the active organization's waiting outputs now
-    Run,
+    /// Sync the active organization's waiting outputs now (one pass)
+    Run {
+        /// Keep going until nothing is waiting: retry what the network or the server refused
+        /// for now, with a progress bar
+        #[arg(long)]
+        wait: bool,
+    },
     /// Turn sync on again with the saved settings
     Enable,
     /// Pause sync, keeping the settings
@@ -101,8 +106,12 @@ pub async fn sync(
             }
             return Ok(());
         }
-        SyncCommand::Run => {
-            let counts = core.sync_run(session).await?;
+        SyncCommand::Run { wait } => {
+            let counts = if *wait {
+                drain(core, session, out).await?
+            } else {
+                core.sync_run(session).await?
+            };
             if out.is_json() {
                 out.json(&counts);
             } else {
@@ -164,6 +173,47 @@ pub async fn sync(
     };
     print_target(view.as_ref(), out);
     Ok(())
+}
+
+/// Passes over the outbox until nothing is waiting (or only permanent failures are left), with
+/// a progress bar fed by the core's sync feed as each file settles.
+async fn drain(core: &Sitebook, session: &Session, out: &Printer) -> Result<OutboxCounts, Failure> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    use std::io::IsTerminal;
+    let start = core.sync_status(session).await?.counts;
+    let total = start.pending + start.uploading + start.failed + start.synced + start.conflict;
+    let bar = if out.is_json() || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(u64::try_from(total).unwrap_or(0))
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} outputs in the bucket  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut feed = core.subscribe_sync(session).await?;
+    let shown = bar.clone();
+    let follower = tokio::spawn(async move {
+        while let Some(status) = feed.next().await {
+            let counts = status.counts;
+            shown.set_position(u64::try_from(counts.synced + counts.conflict).unwrap_or(0));
+            if let Some(error) = counts.last_error.filter(|_| counts.pending > 0) {
+                shown.set_message(format!("waiting: {error}"));
+            }
+        }
+    });
+    let counts = loop {
+        let counts = core.sync_run(session).await?;
+        if counts.pending + counts.uploading == 0 {
+            break counts;
+        }
+        // Something is waiting for its retry time: look again shortly.
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    };
+    follower.abort();
+    bar.finish_and_clear();
+    Ok(counts)
 }
 
 fn print_counts(counts: &OutboxCounts, configured: bool) {

@@ -127,3 +127,114 @@ fn the_secret_reaches_the_os_keyring_and_no_other_place() {
         .unwrap();
     assert_eq!(again.status.code(), Some(1), "{again:?}");
 }
+
+/// The core's `s3_test_server` example (s3s-fs, which checks SigV4) on a free port, serving
+/// the folders under `root` as buckets. scripts/test-all.sh builds the examples first.
+struct S3Server(std::process::Child, String);
+
+impl S3Server {
+    fn start(root: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let program = std::path::Path::new(env!("CARGO_BIN_EXE_sitebook"))
+            .parent()
+            .unwrap()
+            .join("examples/s3_test_server");
+        assert!(
+            program.exists(),
+            "{} is missing: build the core's examples first (cargo build --examples)",
+            program.display()
+        );
+        std::fs::create_dir_all(root.join("district-works")).unwrap();
+        let mut child = std::process::Command::new(program)
+            .arg(root)
+            .args(["GKsitebookcli0001", SECRET])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Self(child, line.trim().to_string())
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs a Secret Service; scripts/test-all.sh runs it under dbus-run-session"]
+fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path());
+    let workbook = format!(
+        "{}/../sitebook-core/tests/fixtures/estimate.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let config = [
+        "sync",
+        "config",
+        "--endpoint",
+        server.1.as_str(),
+        "--bucket",
+        "district-works",
+        "--path-style",
+        "--access-key-id",
+        "GKsitebookcli0001",
+    ];
+
+    let old = device();
+    sitebook(&old, &["upload", &workbook, "--wait"])
+        .assert()
+        .success();
+    sitebook(&old, &config).assert().success();
+    sitebook(&old, &["sync", "run", "--wait"])
+        .assert()
+        .success();
+    let status = sitebook(&old, &["sync", "status", "--json"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["counts"]["synced"], 1, "{status}");
+    assert_eq!(status["counts"]["pending"], 0, "{status}");
+
+    let new = device();
+    sitebook(&new, &config).assert().success();
+    let restored = sitebook(&new, &["sync", "restore", "--wait"])
+        .output()
+        .unwrap();
+    assert!(restored.status.success(), "{restored:?}");
+    assert!(
+        String::from_utf8_lossy(&restored.stdout).contains("Restored 1 outputs"),
+        "{restored:?}"
+    );
+    let list = |dir: &TempDir| -> serde_json::Value {
+        let output = sitebook(dir, &["outputs", "list", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let (old_list, new_list) = (list(&old), list(&new));
+    assert_eq!(new_list[0]["restored"], true, "{new_list}");
+    assert_eq!(new_list[0]["sha256"], old_list[0]["sha256"]);
+    let export = |dir: &TempDir, list: &serde_json::Value| -> Vec<u8> {
+        let target = dir.path().join("exported");
+        sitebook(dir, &["outputs", "export", &list[0]["id"].to_string()])
+            .arg(&target)
+            .assert()
+            .success();
+        let file = std::fs::read_dir(&target)
+            .map(|mut entries| entries.next().unwrap().unwrap().path())
+            .unwrap_or(target);
+        std::fs::read(file).unwrap()
+    };
+    assert_eq!(
+        export(&new, &new_list),
+        export(&old, &old_list),
+        "byte-identical"
+    );
+}

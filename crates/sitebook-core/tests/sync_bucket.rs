@@ -773,3 +773,117 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
 async fn read_output(fx: &Fixture, session: &Session, id: i64) -> Vec<u8> {
     std::fs::read(fx.core.output_path(session, id).await.unwrap()).unwrap()
 }
+
+/// Records a file of `bytes` as an output of `job_id` waiting for sync, as a job would.
+async fn seed_output(fx: &Fixture, job_id: i64, filename: &str, bytes: &[u8]) -> i64 {
+    let pool = fx.core.unscoped_pool_for_tests();
+    let (org_id, user_id): (i64, i64) =
+        sqlx::query_as("SELECT org_id, user_id FROM jobs WHERE id = ?")
+            .bind(job_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let folder = fx.dir.path().join("outputs/aaa");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(filename), bytes).unwrap();
+    let sha = sha256_hex(bytes);
+    let output_id: i64 = sqlx::query_scalar(
+        "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, \
+         size, sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, 'pdf', ?, ?, ?, ?, \
+         '2026-11-20T09:00:00.000Z') RETURNING id",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(job_id)
+    .bind(filename)
+    .bind(format!("outputs/aaa/{filename}"))
+    .bind(bytes.len() as i64)
+    .bind(&sha)
+    .bind(&sha)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO sync_outbox (org_id, output_id, sha256, state, next_attempt_at, \
+         created_at) VALUES (?, ?, ?, 'pending', '2026-11-20T09:00:00.000Z', \
+         '2026-11-20T09:00:00.000Z')",
+    )
+    .bind(org_id)
+    .bind(output_id)
+    .bind(&sha)
+    .execute(pool)
+    .await
+    .unwrap();
+    output_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_file_goes_up_in_parts_and_a_cut_upload_leaves_no_object_under_its_key() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path()).await;
+    const PART: usize = 5 * 1024 * 1024;
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        options.sync.concurrency = 1;
+        options.sync.multipart_threshold = PART as u64;
+        options.sync.part_size = PART;
+        options.sync.timeouts.keep_connections = false;
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    fx.core
+        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+
+    // 12 MiB and a bit: three parts.
+    let big: Vec<u8> = (0..(12 * 1024 * 1024 + 4321))
+        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let job_id = fx.core.jobs_list(&admin, 10).await.unwrap()[0].id;
+    seed_output(&fx, job_id, "site-photos-bill.pdf", &big).await;
+
+    // Through a proxy that lets the HEAD and the start of the upload pass, then cuts every
+    // connection: the parts never complete.
+    let mut plan = vec![Fault::Pass, Fault::Pass, Fault::Pass];
+    plan.extend(std::iter::repeat_n(Fault::Drop, 40));
+    let (proxy, proxy_task, _) = fault_proxy(server.address, plan).await;
+    let mut settings = server.settings();
+    settings.endpoint = format!("http://{proxy}");
+    fx.core
+        .sync_configure(&admin, &settings, None)
+        .await
+        .unwrap();
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!((counts.synced, counts.pending), (3, 1), "{counts:?}");
+    assert!(
+        server
+            .objects()
+            .iter()
+            .all(|(key, _)| !key.ends_with("site-photos-bill.pdf")),
+        "no half object under the final key"
+    );
+    proxy_task.abort();
+
+    // Straight to the server again: the whole file goes up, in parts, and is verified.
+    fx.core
+        .sync_configure(&admin, &server.settings(), None)
+        .await
+        .unwrap();
+    fx.core.clock().advance(chrono::Duration::hours(1));
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!(
+        (counts.synced, counts.pending, counts.failed),
+        (4, 0, 0),
+        "{counts:?}"
+    );
+    let (_, stored) = server
+        .objects()
+        .into_iter()
+        .find(|(key, _)| key.ends_with("site-photos-bill.pdf"))
+        .expect("the big file is in the bucket");
+    assert_eq!(stored.len(), big.len());
+    assert!(stored == big, "byte for byte");
+}

@@ -22,9 +22,17 @@ fn settings() -> SyncSettings {
     }
 }
 
-/// What the keyring holds for org `code` (slugs are the lowercased code).
+/// What the keyring holds for org `code` of this data dir: slugs are the lowercased code, and
+/// the data dir is named by the first 16 hex digits of the sha256 of its path.
 fn stored_secret(fx: &Fixture, code: &str) -> Option<String> {
-    let account = format!("s3-secret-access-key:{}", code.to_ascii_lowercase());
+    use sha2::Digest;
+    let path = fx.dir.path().canonicalize().unwrap();
+    let tag = hex::encode(sha2::Sha256::digest(path.to_string_lossy().as_bytes()));
+    let account = format!(
+        "s3-secret-access-key:{}:{}",
+        code.to_ascii_lowercase(),
+        &tag[..16]
+    );
     keyring_core::Entry::new_in_store(&fx.keyring, "sitebook", &account)
         .unwrap()
         .get_password()
@@ -236,5 +244,54 @@ async fn bad_settings_are_refused_naming_each_field() {
         stored_secret(&fx, "AAA"),
         None,
         "refused before the keyring"
+    );
+}
+
+#[tokio::test]
+async fn two_data_dirs_on_one_machine_keep_their_own_secrets() {
+    // One OS user, one keyring, two data dirs with an org of the same code.
+    let shared = keyring_core::mock::Store::new().unwrap();
+    let first = common::fixture_with(|options| {
+        options.keyring = sitebook_core::secrets::KeyringChoice::Store(shared.clone());
+    })
+    .await;
+    let second = common::fixture_with(|options| {
+        options.keyring = sitebook_core::secrets::KeyringChoice::Store(shared.clone());
+    })
+    .await;
+    let (first_admin, _) = first.two_orgs(MembershipRole::Admin).await;
+    let (second_admin, _) = second.two_orgs(MembershipRole::Admin).await;
+    first
+        .core
+        .sync_configure(
+            &first_admin,
+            &settings(),
+            Some(&Secret::new("first-secret")),
+        )
+        .await
+        .unwrap();
+    second
+        .core
+        .sync_configure(
+            &second_admin,
+            &settings(),
+            Some(&Secret::new("second-secret")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        stored_secret(&first, "AAA").as_deref(),
+        Some("first-secret")
+    );
+    assert_eq!(
+        stored_secret(&second, "AAA").as_deref(),
+        Some("second-secret")
+    );
+    first.core.sync_forget(&first_admin).await.unwrap();
+    assert_eq!(stored_secret(&first, "AAA"), None);
+    assert_eq!(
+        stored_secret(&second, "AAA").as_deref(),
+        Some("second-secret"),
+        "forgetting one data dir's target leaves the other's secret alone"
     );
 }

@@ -121,6 +121,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
 
   const problems = preview?.problems ?? [];
   const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
+  const problemOf = (slNo: string) => problems.find((p) => p.slNo === slNo)?.message ?? null;
   const computed = preview !== null && problems.length === 0;
   // The estimate quantity already shows beside the input; the preview's copy of it is left out.
   const shown = computed
@@ -233,10 +234,16 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                         className="qty-input num"
                         aria-label={`${inputLabel}, item ${item.slNo}`}
                         aria-invalid={invalid || undefined}
+                        aria-describedby={invalid ? `qty-problem-${item.slNo}` : undefined}
                         value={values[item.slNo] ?? ""}
                         onChange={(e) => setValues((v) => ({ ...v, [item.slNo]: e.target.value }))}
                         data-testid={`qty-${item.slNo}`}
                       />
+                    ) : null}
+                    {item && invalid ? (
+                      <span className="cell-problem" id={`qty-problem-${item.slNo}`} data-testid={`qty-problem-${item.slNo}`}>
+                        {problemOf(item.slNo)?.replace(/^item [^:]+: /, "")}
+                      </span>
                     ) : null}
                   </td>
                   {shown.map(({ column: c, index: i }) => {

@@ -10,6 +10,7 @@ import type { ApiError } from "../bindings/ApiError";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import type { WorkForm } from "../bindings/WorkForm";
 import { paneErrorView } from "../logic/errors";
+import { formatMoney, readTypedNumber } from "../logic/format";
 import { documentsBlockedReason } from "../logic/roles";
 import { useLoad } from "../useLoad";
 import { InlineError } from "./ErrorBanner";
@@ -101,8 +102,8 @@ function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: num
             <input type="checkbox" checked={form.isAmc} onChange={(e) => set("isAmc")(e.target.checked)} />
             <span>AMC work (no QC charge)</span>
           </label>
-          <Text label="Estimate amount (Rs.)" numeric value={form.estimateAmount} onChange={set("estimateAmount")} testId="work-estimate-amount" />
-          <Text label="Sanctioned grand total (Rs.)" numeric value={form.grandTotal} onChange={set("grandTotal")} testId="work-grand-total" />
+          <Text label="Estimate amount (Rs.)" numeric money value={form.estimateAmount} onChange={set("estimateAmount")} testId="work-estimate-amount" />
+          <Text label="Sanctioned grand total (Rs.)" numeric money value={form.grandTotal} onChange={set("grandTotal")} testId="work-grand-total" />
           <Text label="Administrative sanction ref." value={form.administrativeSanctionRef} onChange={set("administrativeSanctionRef")} />
           <Text label="Technical sanction ref." value={form.technicalSanctionRef} onChange={set("technicalSanctionRef")} />
           <Text label="Agreement ref." value={form.agreementRef} onChange={set("agreementRef")} testId="work-agreement" />
@@ -159,6 +160,7 @@ function Text({
   onChange,
   wide,
   numeric,
+  money,
   hint,
   placeholder,
   testId,
@@ -168,10 +170,16 @@ function Text({
   onChange: (value: string) => void;
   wide?: boolean;
   numeric?: boolean;
+  /** An amount in rupees: shown with Indian grouping while the field is not being edited. */
+  money?: boolean;
   hint?: string;
   placeholder?: string;
   testId?: string;
 }) {
+  const [editing, setEditing] = useState(false);
+  const read = numeric && value.trim() !== "" ? readTypedNumber(value) : null;
+  const problem = read && "problem" in read ? read.problem : null;
+  const shown = money && !editing && read && "value" in read ? formatMoney(read.value) : value;
   return (
     <label className={`field${wide ? " wide" : ""}`}>
       <span>
@@ -182,11 +190,19 @@ function Text({
         type="text"
         className={numeric ? "num" : undefined}
         inputMode={numeric ? "decimal" : undefined}
-        value={value}
+        value={shown}
         placeholder={placeholder}
+        aria-invalid={problem ? true : undefined}
+        onFocus={() => setEditing(true)}
+        onBlur={() => setEditing(false)}
         onChange={(e) => onChange(e.target.value)}
         data-testid={testId}
       />
+      {problem && !editing ? (
+        <span className="field-help field-problem" role="alert" data-testid={testId ? `${testId}-problem` : undefined}>
+          {problem}
+        </span>
+      ) : null}
     </label>
   );
 }

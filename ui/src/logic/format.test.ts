@@ -9,7 +9,9 @@ import {
   formatQuantity,
   formatTimestamp,
   groupIndian,
+  groupInternational,
   jobElapsed,
+  readTypedNumber,
 } from "./format";
 
 const row = (id: number, extra: Partial<AuditEntry>): AuditEntry => ({
@@ -156,5 +158,47 @@ describe("durations", () => {
     expect(jobElapsed({ startedAt: null, completedAt: null }, now)).toBe("—");
     expect(jobElapsed({ startedAt: "2025-03-04T08:00:00Z", completedAt: null }, now)).toBe("1:30");
     expect(jobElapsed({ startedAt: "2025-03-04T08:00:00Z", completedAt: "2025-03-04T08:00:07Z" }, now)).toBe("0:07");
+  });
+});
+
+describe("readTypedNumber", () => {
+  it("reads commas only as Indian or international digit grouping", () => {
+    expect(readTypedNumber("1,250")).toEqual({ value: "1250" });
+    expect(readTypedNumber("1,25,000.5")).toEqual({ value: "125000.5" });
+    expect(readTypedNumber("125,000.5")).toEqual({ value: "125000.5" });
+    expect(readTypedNumber(" 7.5 ")).toEqual({ value: "7.5" });
+  });
+
+  it("refuses 12,5 saying what it could mean and what to type, and refuses 1,2,3", () => {
+    const twelve = readTypedNumber("12,5");
+    expect("problem" in twelve && twelve.problem).toContain("could mean 12.5 or 125");
+    for (const bad of ["1,2,3", "12,3456", "1,2345.5", ",5", "1.2.3", "abc", "-"]) {
+      expect(readTypedNumber(bad), bad).toHaveProperty("problem");
+    }
+  });
+
+  it("reads back every number written in either grouping unchanged", () => {
+    // A fixed pseudo-random walk over magnitudes from units to lakh crores.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 2000; n++) {
+      const digits = String(next()) + String(next()).slice(0, next() % 6);
+      const plain = digits.replace(/^0+(?=\d)/, "");
+      const fraction = n % 3 === 0 ? "" : `.${String(next() % 1000).padStart(3, "0")}`;
+      for (const grouped of [groupIndian(plain), groupInternational(plain), plain]) {
+        expect(readTypedNumber(grouped + fraction)).toEqual({ value: plain + fraction });
+      }
+    }
+  });
+
+  it("refuses every comma not followed by a full group of three", () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 2000; n++) {
+      const head = String(1 + (next() % 999));
+      const lastLength = [1, 2, 4, 5][next() % 4] ?? 1;
+      const last = String(next()).padStart(lastLength, "1").slice(0, lastLength);
+      expect(readTypedNumber(`${head},${last}`)).toHaveProperty("problem");
+    }
   });
 });

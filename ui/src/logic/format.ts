@@ -175,3 +175,42 @@ export function jobElapsed(
   if (Number.isNaN(start) || Number.isNaN(end)) return "—";
   return formatDuration(end - start);
 }
+
+/** 1234567 → 1,234,567: groups of three. */
+export function groupInternational(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/**
+ * A number as a person types it: digits, an optional sign and point, and commas only as digit
+ * grouping, Indian (1,25,000.5) or international (125,000.5). Returns the plain decimal string,
+ * or the sentence saying what was understood and what to type. The same rule as the core's, so
+ * a refusal shows as the user types; the core still decides.
+ */
+export function readTypedNumber(typed: string): { value: string } | { problem: string } {
+  const text = typed.trim();
+  const match = /^([+-]?)([\d,]*)(?:\.(\d*))?$/.exec(text);
+  if (!match || text === "" || /^[+-]?\.?$/.test(text)) {
+    return { problem: `'${text}' is not a number; type a quantity such as 12.5` };
+  }
+  const [, sign, integer = "", fraction = ""] = match;
+  const groups = integer.split(",");
+  if (groups.length > 1) {
+    const [first, ...rest] = groups;
+    const last = rest[rest.length - 1] ?? "";
+    const middle = rest.slice(0, -1);
+    const indian = (first ?? "").length >= 1 && (first ?? "").length <= 2 && middle.every((g) => g.length === 2);
+    const international = (first ?? "").length >= 1 && (first ?? "").length <= 3 && middle.every((g) => g.length === 3);
+    if (last.length !== 3 || !(indian || international)) {
+      const single = groups.length === 2 && /^\d+$/.test(first ?? "") && /^\d+$/.test(last) && fraction === "";
+      return {
+        problem: single
+          ? `'${text}' is not read: a comma only groups digits (1,250 or 1,25,000.5), so it could mean ${first}.${last} or ${first}${last}. Type ${first}.${last} or ${first}${last}.`
+          : `'${text}' is not read: a comma only groups digits, in threes (1,250,000) or Indian style (12,50,000). Type the quantity without commas, with a point for decimals, such as 12.5.`,
+      };
+    }
+  }
+  const digits = groups.join("").replace(/^0+(?=\d)/, "") || "0";
+  const value = `${sign === "-" ? "-" : ""}${digits}${fraction ? `.${fraction}` : ""}`;
+  return { value };
+}

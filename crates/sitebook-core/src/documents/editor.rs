@@ -5,8 +5,6 @@
 //! so the totals a person watches while typing are exactly the totals that will print, and a
 //! problem the preview shows is exactly the problem saving would refuse. Nothing here writes.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -188,31 +186,54 @@ fn kind_text(kind: RowKind) -> &'static str {
 }
 
 /// Reads what was typed. A blank cell is "not entered" (zero on a first bill, the previous
-/// figure on an Nth bill); digit-grouping commas and spaces are allowed.
+/// figure on an Nth bill). A comma is read only as digit grouping, Indian (`1,25,000.5`) or
+/// international (`125,000.5`); anything else with a comma (`12,5`, `1,2,3`) is refused on its
+/// row, never guessed: dropping the comma turned `12,5` into 125 on a bill.
 pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<PreviewProblem>) {
     let mut quantities = Vec::new();
     let mut problems = Vec::new();
     for entry in entries {
-        let text: String = entry
-            .quantity
-            .chars()
-            .filter(|c| *c != ',' && !c.is_whitespace())
-            .collect();
-        if text.is_empty() {
+        let typed = entry.quantity.trim();
+        if typed.is_empty() {
             continue;
         }
-        match Decimal::from_str(&text) {
+        match parse_typed_quantity(typed) {
             Ok(quantity) => quantities.push(ItemQuantity::new(entry.sl_no.clone(), quantity)),
-            Err(_) => problems.push(PreviewProblem {
+            Err(why) => problems.push(PreviewProblem {
                 sl_no: Some(entry.sl_no.clone()),
-                message: format!(
-                    "item {}: {:?} is not a number; type a quantity such as 12.5",
-                    entry.sl_no, entry.quantity
-                ),
+                message: format!("item {}: {why}", entry.sl_no),
             }),
         }
     }
     (quantities, problems)
+}
+
+/// One typed quantity, or the sentence saying what was understood and what to type instead.
+fn parse_typed_quantity(typed: &str) -> Result<Decimal, String> {
+    if let Some(quantity) = parse_number_text(typed) {
+        return Ok(quantity);
+    }
+    if let Some((integer, fraction)) = typed.split_once(',') {
+        let one_comma_then_digits = !fraction.is_empty()
+            && fraction.chars().all(|c| c.is_ascii_digit())
+            && integer.chars().all(|c| c.is_ascii_digit());
+        return Err(if one_comma_then_digits {
+            format!(
+                "'{typed}' is not read: a comma only groups digits (1,250 or 1,25,000.5), so \
+                 it could mean {integer}.{fraction} or {integer}{fraction}. Type \
+                 {integer}.{fraction} or {integer}{fraction}."
+            )
+        } else {
+            format!(
+                "'{typed}' is not read: a comma only groups digits, in threes (1,250,000) or \
+                 Indian style (12,50,000). Type the quantity without commas, with a point for \
+                 decimals, such as 12.5."
+            )
+        });
+    }
+    Err(format!(
+        "'{typed}' is not a number; type a quantity such as 12.5"
+    ))
 }
 
 /// Reads the supplemental items typed into the work-slip editor. A wholly blank row is an
@@ -632,4 +653,61 @@ pub async fn preview_workslip(
         amount_in_words: slip.amount_in_words,
         problems: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn entry(sl_no: &str, quantity: &str) -> QuantityEntry {
+        QuantityEntry {
+            sl_no: sl_no.into(),
+            quantity: quantity.into(),
+        }
+    }
+
+    #[test]
+    fn commas_are_read_only_as_digit_grouping() {
+        let (quantities, problems) = parse_entries(&[
+            entry("1", "1,250"),
+            entry("2", "1,25,000.5"),
+            entry("3", " 7.5 "),
+            entry("4", ""),
+        ]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            quantities,
+            [
+                ItemQuantity::new("1", dec!(1250)),
+                ItemQuantity::new("2", dec!(125000.5)),
+                ItemQuantity::new("3", dec!(7.5)),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_ambiguous_comma_is_refused_on_its_row_saying_what_to_type() {
+        let (quantities, problems) =
+            parse_entries(&[entry("1", "12,5"), entry("2", "1,2,3"), entry("3", "4")]);
+        assert_eq!(
+            quantities,
+            [ItemQuantity::new("3", dec!(4))],
+            "12,5 is never read as 125"
+        );
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].sl_no.as_deref(), Some("1"));
+        assert!(
+            problems[0].message.contains("could mean 12.5 or 125")
+                && problems[0].message.contains("Type 12.5 or 125"),
+            "{}",
+            problems[0].message
+        );
+        assert_eq!(problems[1].sl_no.as_deref(), Some("2"));
+        assert!(
+            problems[1].message.contains("a comma only groups digits"),
+            "{}",
+            problems[1].message
+        );
+    }
 }

@@ -376,7 +376,48 @@ mod tests {
         (-10i64.pow(15)..10i64.pow(15), 0u32..=8).prop_map(|(m, s)| Decimal::new(m, s))
     }
 
+    /// Groups a run of digits in threes: `1,234,567`.
+    fn group_international(digits: &str) -> String {
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        grouped
+    }
+
     proptest! {
+        /// A quantity or amount written in either grouping is read back unchanged.
+        #[test]
+        fn grouped_numbers_read_back_unchanged(
+            whole in 0u64..1_000_000_000_000,
+            fraction in proptest::option::of(0u32..1000),
+        ) {
+            let digits = whole.to_string();
+            let tail = fraction.map(|f| format!(".{f:03}")).unwrap_or_default();
+            let expected = Decimal::from_str(&format!("{digits}{tail}")).unwrap();
+            for grouped in [group_indian(&digits), group_international(&digits), digits.clone()] {
+                let text = format!("{grouped}{tail}");
+                prop_assert_eq!(parse_number_text(&text), Some(expected), "{}", text);
+            }
+        }
+
+        /// A comma followed by anything but a full group of three digits (`12,5`, `1,2,3`,
+        /// `12,3456`) is refused, never guessed.
+        #[test]
+        fn ambiguous_commas_are_refused(
+            head in "[1-9][0-9]{0,2}",
+            groups in proptest::collection::vec("[0-9]{1,5}", 1..4),
+            fraction in proptest::option::of("[0-9]{1,3}"),
+        ) {
+            prop_assume!(groups.last().is_some_and(|g| g.len() != 3));
+            let tail = fraction.map(|f| format!(".{f}")).unwrap_or_default();
+            let text = format!("{head},{}{tail}", groups.join(","));
+            prop_assert_eq!(parse_number_text(&text), None, "{}", text);
+        }
+
         #[test]
         fn round2_is_half_up_at_two_places(d in any_decimal()) {
             let rounded = round2(d);

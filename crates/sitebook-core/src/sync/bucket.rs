@@ -13,7 +13,7 @@ use object_store::client::{HttpError, HttpErrorKind};
 use object_store::path::Path as ObjectPath;
 use object_store::{
     Attribute, AttributeValue, Attributes, ClientOptions, GetOptions, ObjectStore, ObjectStoreExt,
-    PutMode, PutOptions, PutPayload, RetryConfig,
+    PutMode, PutMultipartOptions, PutOptions, PutPayload, RetryConfig, WriteMultipart,
 };
 
 use crate::secrets::Secret;
@@ -172,6 +172,86 @@ impl Bucket {
         {
             Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
             Err(error) => Err(self.explain(error, key)),
+        }
+    }
+
+    /// Puts the file at `path` under `key` in parts of `part_size`, unless something is already
+    /// there. The parts stay invisible until the upload completes, so a crash or a dropped
+    /// connection mid-way leaves nothing under `key` (a failed upload is aborted here; one cut
+    /// short by a crash is left for the bucket's lifecycle rule, see docs/sync.md).
+    ///
+    /// S3 completes a multipart upload without a create-only condition that object_store can
+    /// send, so this checks with HEAD first. The race left: two devices completing the same key
+    /// within that moment, when the later one replaces the earlier. Keys carry the org and the
+    /// job's file name, so only two devices of one org writing the same large file name at the
+    /// same second can meet it.
+    pub async fn put_new_in_parts(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        sha256: &str,
+        part_size: usize,
+    ) -> Result<(), BucketError> {
+        use tokio::io::AsyncReadExt;
+        if self.stored(key).await?.is_some() {
+            return Ok(());
+        }
+        let mut file = tokio::fs::File::open(path).await.map_err(|e| {
+            BucketError::Permanent(format!("{} could not be read: {e}", path.display()))
+        })?;
+        let mut attributes = Attributes::new();
+        attributes.insert(
+            Attribute::Metadata(SHA256_METADATA.into()),
+            AttributeValue::from(sha256.to_string()),
+        );
+        let options = PutMultipartOptions {
+            attributes,
+            ..Default::default()
+        };
+        let upload = self
+            .store
+            .put_multipart_opts(&ObjectPath::from(key), options)
+            .await
+            .map_err(|e| self.explain(e, key))?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, part_size);
+        let mut part = vec![0u8; part_size];
+        let sent: Result<(), BucketError> = async {
+            loop {
+                let mut filled = 0;
+                while filled < part.len() {
+                    let read = file.read(&mut part[filled..]).await.map_err(|e| {
+                        BucketError::Permanent(format!("{} could not be read: {e}", path.display()))
+                    })?;
+                    if read == 0 {
+                        break;
+                    }
+                    filled += read;
+                }
+                if filled == 0 {
+                    return Ok(());
+                }
+                // Two parts in flight at most: memory stays at a few parts whatever the size.
+                writer
+                    .wait_for_capacity(2)
+                    .await
+                    .map_err(|e| self.explain(e, key))?;
+                writer.write(&part[..filled]);
+                if filled < part.len() {
+                    return Ok(());
+                }
+            }
+        }
+        .await;
+        match sent {
+            Ok(()) => writer
+                .finish()
+                .await
+                .map(|_| ())
+                .map_err(|e| self.explain(e, key)),
+            Err(error) => {
+                let _ = writer.abort().await;
+                Err(error)
+            }
         }
     }
 

@@ -58,9 +58,14 @@ pub(crate) struct SyncTarget {
     pub updated_at: String,
 }
 
-/// The keyring account an org's secret is filed under.
-fn secret_account(org_slug: &str) -> String {
-    format!("s3-secret-access-key:{org_slug}")
+/// The keyring account an org's secret is filed under. The keyring is the OS user's, shared by
+/// every data dir on the machine, so the account names the data dir too (by a hash of its path
+/// when the secret was stored; the row keeps the name, so a moved data dir still finds it).
+fn secret_account(ctx: &Ctx, org_slug: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let data_dir = ctx.data_dir.canonicalize().unwrap_or(ctx.data_dir.clone());
+    let tag = hex::encode(Sha256::digest(data_dir.to_string_lossy().as_bytes()));
+    format!("s3-secret-access-key:{org_slug}:{}", &tag[..16])
 }
 
 /// Checks and tidies settings, naming every problem at once.
@@ -313,7 +318,11 @@ pub async fn save(
 ) -> Result<SyncTargetView> {
     let settings = validate(settings)?;
     let existing = target(ctx, scope).await?;
-    let account = secret_account(scope.org_slug());
+    // Without a new secret, the one already filed stays where it is.
+    let account = match (&existing, secret) {
+        (Some(existing), None) => existing.secret_account.clone(),
+        _ => secret_account(ctx, scope.org_slug()),
+    };
     match secret {
         Some(secret) if secret.is_empty() => {
             return Err(Error::Validation(
@@ -369,6 +378,15 @@ pub async fn save(
         .write_with(ctx, &mut *tx)
         .await?;
     tx.commit().await?;
+    if let Some(old) = existing
+        .as_ref()
+        .filter(|old| old.secret_account != account)
+    {
+        // The new secret is filed under this data dir's name; the old entry is stale.
+        if let Err(e) = ctx.keyring.delete(&old.secret_account).await {
+            tracing::warn!(error = %e, "could not remove an old sync secret from the keyring");
+        }
+    }
     // New settings deserve a new try of what the old ones could not send.
     crate::store::outbox::retry_failed(ctx, scope).await?;
     show(ctx, scope)

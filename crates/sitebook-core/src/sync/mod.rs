@@ -28,6 +28,10 @@ pub struct SyncTuning {
     pub retry_base: Duration,
     /// How often the background syncer looks at the outbox.
     pub poll_interval: Duration,
+    /// Files larger than this go up in parts (multipart upload), read from disk part by part.
+    pub multipart_threshold: u64,
+    /// The size of each part (S3 needs at least 5 MiB for every part but the last).
+    pub part_size: usize,
 }
 
 impl Default for SyncTuning {
@@ -38,6 +42,8 @@ impl Default for SyncTuning {
             timeouts: BucketTimeouts::default(),
             retry_base: Duration::from_secs(10),
             poll_interval: Duration::from_secs(15),
+            multipart_threshold: 32 * 1024 * 1024,
+            part_size: 8 * 1024 * 1024,
         }
     }
 }

@@ -29,7 +29,7 @@ use tokio::task::JoinSet;
 use crate::domain::permissions::Action;
 use crate::error::{Error, Result};
 use crate::secrets::Secret;
-use crate::store::files::sha256_bytes;
+use crate::store::files::{sha256_bytes, sha256_file};
 use crate::store::outbox::{self, OutboxCounts, OutboxItem, Settled};
 use crate::sync::bucket::{Bucket, BucketError};
 use crate::sync::config::{self, SyncTarget};
@@ -229,32 +229,77 @@ enum Outcome {
     Unsendable(String),
 }
 
-async fn upload(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket, item: &OutboxItem) -> Outcome {
-    let path = ctx.data_dir.join(&item.stored_path);
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return Outcome::Unsendable(format!(
-                "{} could not be read from this computer ({e}); it cannot be synced.",
-                item.filename
-            ))
+/// What goes up: a small file's bytes, or a large file read from disk part by part.
+enum Body {
+    Bytes(Vec<u8>),
+    File { path: std::path::PathBuf, size: u64 },
+}
+
+impl Body {
+    fn size(&self) -> u64 {
+        match self {
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::File { size, .. } => *size,
         }
+    }
+}
+
+/// The file of `item` as it will be sent, once it is known to be the content recorded.
+async fn body_of(ctx: &Ctx, item: &OutboxItem) -> std::result::Result<Body, String> {
+    let path = ctx.data_dir.join(&item.stored_path);
+    let unreadable = |e: &dyn std::fmt::Display| {
+        format!(
+            "{} could not be read from this computer ({e}); it cannot be synced.",
+            item.filename
+        )
     };
-    if sha256_bytes(&bytes) != item.sha256 {
-        return Outcome::Unsendable(format!(
+    let size = tokio::fs::metadata(&path)
+        .await
+        .map_err(|e| unreadable(&e))?
+        .len();
+    let (body, sha256) = if size > ctx.sync.multipart_threshold {
+        let hashed = path.clone();
+        let sha256 = tokio::task::spawn_blocking(move || sha256_file(&hashed))
+            .await
+            .map_err(|e| unreadable(&e))?
+            .map_err(|e| unreadable(&e))?;
+        (Body::File { path, size }, sha256)
+    } else {
+        let bytes = tokio::fs::read(&path).await.map_err(|e| unreadable(&e))?;
+        let sha256 = sha256_bytes(&bytes);
+        (Body::Bytes(bytes), sha256)
+    };
+    if sha256 != item.sha256 {
+        return Err(format!(
             "{} changed on disk since it was recorded; it was not synced.",
             item.filename
         ));
     }
+    Ok(body)
+}
+
+async fn upload(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket, item: &OutboxItem) -> Outcome {
+    let body = match body_of(ctx, item).await {
+        Ok(body) => body,
+        Err(reason) => return Outcome::Unsendable(reason),
+    };
     let key = bucket.key(scope.org_slug(), &item.kind, &item.filename);
-    match put_verified(bucket, &key, &bytes, &item.sha256).await {
+    match put_verified(bucket, &key, &body, &item.sha256, ctx.sync.part_size).await {
         Ok(Placed::Done) => Outcome::Synced(key),
         Ok(Placed::TakenByOther) => {
             let day = ctx.clock.now().format("%Y-%m-%d").to_string();
             let exact = ctx.clock.now().format("%Y-%m-%d %H%M%S").to_string();
             for when in [day, exact] {
                 let conflict_key = conflict_key(&key, &ctx.device, &when);
-                match put_verified(bucket, &conflict_key, &bytes, &item.sha256).await {
+                match put_verified(
+                    bucket,
+                    &conflict_key,
+                    &body,
+                    &item.sha256,
+                    ctx.sync.part_size,
+                )
+                .await
+                {
                     Ok(Placed::Done) => {
                         let note = format!(
                             "{key} already held other content (from another device), so this \
@@ -284,20 +329,28 @@ enum Placed {
 async fn put_verified(
     bucket: &Bucket,
     key: &str,
-    bytes: &[u8],
+    body: &Body,
     sha256: &str,
+    part_size: usize,
 ) -> std::result::Result<Placed, BucketError> {
-    bucket.put_new(key, bytes.to_vec(), sha256).await?;
+    match body {
+        Body::Bytes(bytes) => bucket.put_new(key, bytes.clone(), sha256).await?,
+        Body::File { path, .. } => {
+            bucket
+                .put_new_in_parts(key, path, sha256, part_size)
+                .await?
+        }
+    }
     // Whether new or already there, what counts is what the bucket now holds.
     match bucket.stored(key).await? {
         Some(stored) if stored.sha256.as_deref() == Some(sha256) => {
-            if stored.size == bytes.len() as u64 {
+            if stored.size == body.size() {
                 Ok(Placed::Done)
             } else {
                 Err(BucketError::Transient(format!(
                     "{key} was stored with {} bytes instead of {}; it will be uploaded again.",
                     stored.size,
-                    bytes.len()
+                    body.size()
                 )))
             }
         }
