@@ -213,7 +213,10 @@ fn parse_typed_quantity(typed: &str) -> Result<Decimal, String> {
     if let Some(quantity) = parse_number_text(typed) {
         return Ok(quantity);
     }
-    if let Some((integer, fraction)) = typed.split_once(',') {
+    let only_number_characters = typed
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | '+'));
+    if let Some((integer, fraction)) = typed.split_once(',').filter(|_| only_number_characters) {
         let one_comma_then_digits = !fraction.is_empty()
             && fraction.chars().all(|c| c.is_ascii_digit())
             && integer.chars().all(|c| c.is_ascii_digit());
