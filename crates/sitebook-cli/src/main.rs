@@ -327,15 +327,22 @@ fn exit_code(error: &Error) -> u8 {
     }
 }
 
-async fn open(cli: &Cli) -> Result<Sitebook, Failure> {
+/// Opens the core, and its log in `data_dir/logs/` as the desktop app keeps it, so what a
+/// `sitebook worker` or `sitebook watch` saw is on disk afterwards. The guard flushes the log
+/// when the command ends; a log that cannot be opened is no reason to refuse the command.
+async fn open(cli: &Cli) -> Result<(Sitebook, Option<sitebook_core::logging::LogGuard>), Failure> {
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
+    sitebook_core::store::files::create_private_dir(&data_dir).map_err(|e| {
+        sitebook_core::Error::io(format!("Could not create {}", data_dir.display()), e)
+    })?;
+    let log = sitebook_core::logging::init(&data_dir).ok();
     let mut options = OpenOptions::new(data_dir);
     // Only the end-to-end tests set this: it slows the parse worker down so that a job can be
     // caught running (to kill the process mid-job, or to cancel it).
     if let Ok(millis) = std::env::var("SITEBOOK_TEST_WORKER_DELAY_MS") {
         options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), millis];
     }
-    Ok(Sitebook::open(options).await?)
+    Ok((Sitebook::open(options).await?, log))
 }
 
 /// Signs in as `--user`, entering `--org` for this command if given.
@@ -357,7 +364,7 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
     if let Command::Bill(command @ documents::BillCommand::Render { .. }) = &cli.command {
         return documents::render_quick(command, out).await;
     }
-    let core = open(&cli).await?;
+    let (core, _log) = open(&cli).await?;
     if let Command::Worker(args) = &cli.command {
         return ingest::worker(&core, args, out).await;
     }

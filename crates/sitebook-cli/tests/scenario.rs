@@ -245,10 +245,13 @@ fn bad_input_gets_one_clear_line_and_the_right_exit_code() {
         .run(Some("root"), &["--org", "MOH", "member", "add", "ghost"])
         .code(4)
         .stderr(predicate::str::contains("No account named 'ghost'"));
+    // An unknown user gets the wrong-password answer: sign-in never says who exists.
     device
         .run(Some("ghost"), &["org", "list"])
         .code(3)
-        .stderr(predicate::str::contains("No account named 'ghost'"));
+        .stderr(predicate::str::contains(
+            "The username or password is wrong.",
+        ));
 
     // Wrong password, then a locked account.
     let wrong = |device: &Device| {
@@ -261,9 +264,9 @@ fn bad_input_gets_one_clear_line_and_the_right_exit_code() {
             .assert()
     };
     for _ in 0..4 {
-        wrong(&device)
-            .code(3)
-            .stderr(predicate::str::contains("Wrong password for 'field'"));
+        wrong(&device).code(3).stderr(predicate::str::contains(
+            "The username or password is wrong.",
+        ));
     }
     wrong(&device)
         .code(3)

@@ -80,6 +80,18 @@ impl Error {
         }
     }
 
+    /// A unique-constraint violation (a race lost to another writer at the same moment)
+    /// becomes a `conflict` with the sentence the sequential case would give; any other error
+    /// stays as it is.
+    pub(crate) fn on_unique(self, message: impl FnOnce() -> String) -> Error {
+        match &self {
+            Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                Error::Conflict(message())
+            }
+            _ => self,
+        }
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

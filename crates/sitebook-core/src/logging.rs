@@ -11,11 +11,14 @@ use tracing_subscriber::EnvFilter;
 
 use crate::error::{Error, Result};
 
+/// Keeps the log writer running; dropping it flushes what is left.
+pub type LogGuard = WorkerGuard;
+
 /// Starts logging to `data_dir/logs/`. Keep the returned guard alive for the life of the
 /// program: dropping it flushes and stops the writer.
 pub fn init(data_dir: &Path) -> Result<WorkerGuard> {
     let dir = data_dir.join("logs");
-    std::fs::create_dir_all(&dir).map_err(|source| {
+    crate::store::files::create_private_dir(&dir).map_err(|source| {
         Error::io(
             format!("Could not create the log folder {}", dir.display()),
             source,

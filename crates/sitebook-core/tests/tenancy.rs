@@ -115,15 +115,36 @@ async fn failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
 #[tokio::test]
 async fn unknown_user_and_duplicate_username_give_clear_errors() {
     let fx = fixture().await;
+    fx.user("asha", UserKind::Standard, None).await;
+    // An unknown user and a wrong password get the same words, so sign-in never tells a
+    // stranger who has an account here; the audit log keeps the difference.
     let unknown = fx
         .core
         .sign_in("nobody", Password::new(PASSWORD), None)
         .await;
-    match unknown {
-        Err(Error::AuthFailed(message)) => assert!(message.contains("'nobody'"), "{message}"),
+    let wrong = fx
+        .core
+        .sign_in("asha", Password::new("not the password"), None)
+        .await;
+    match (unknown, wrong) {
+        (Err(Error::AuthFailed(unknown)), Err(Error::AuthFailed(wrong))) => {
+            assert_eq!(unknown, wrong);
+            assert!(
+                unknown.contains("username or password is wrong"),
+                "{unknown}"
+            );
+        }
         other => panic!("{other:?}"),
     }
-    fx.user("asha", UserKind::Standard, None).await;
+    let reasons: Vec<_> = fx
+        .audit()
+        .await
+        .into_iter()
+        .filter(|row| row.action == "sign_in")
+        .filter_map(|row| row.reason)
+        .collect();
+    assert!(reasons.iter().any(|r| r == "unknown user"), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r == "wrong password"), "{reasons:?}");
     let duplicate = fx
         .core
         .user_add(
@@ -780,4 +801,24 @@ async fn an_oversight_account_cannot_remove_even_its_own_membership() {
         members.iter().any(|m| m.username == "otto"),
         "still a member"
     );
+}
+
+#[tokio::test]
+async fn an_enormous_org_code_is_neither_stored_nor_echoed_whole() {
+    let fx = fixture().await;
+    let huge = format!("\u{1b}[31m{}", "X".repeat(100_000));
+    let mut root = fx.root.clone();
+    let Err(Error::NotFound(message)) = fx.core.org_switch(&mut root, &huge).await else {
+        panic!("an unknown code is not found");
+    };
+    assert!(message.len() < 300, "{} characters echoed", message.len());
+    assert!(!message.contains('\u{1b}'), "no control characters echoed");
+    let row = fx
+        .audit()
+        .await
+        .into_iter()
+        .find(|row| row.action == "org.switch" && row.outcome == "denied")
+        .unwrap();
+    let stored = row.object_id.unwrap();
+    assert!(stored.len() < 100, "{} characters stored", stored.len());
 }

@@ -520,7 +520,17 @@ pub async fn create_bill(
     .bind(ctx.now_text())
     .bind(scope.user_id())
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| {
+        Error::from(e).on_unique(|| {
+            format!(
+                "Bill {number} of estimate {estimate_id} was created by someone else a moment \
+                 ago, so this one was not saved. Look at the estimate's bills again: the next \
+                 is bill {}.",
+                number + 1
+            )
+        })
+    })?;
     for quantity in &till_date {
         sqlx::query("INSERT INTO bill_quantities (bill_id, sl_no, till_date_qty) VALUES (?, ?, ?)")
             .bind(bill_id)
@@ -694,7 +704,17 @@ pub async fn create_workslip(
     .bind(ctx.now_text())
     .bind(scope.user_id())
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| {
+        Error::from(e).on_unique(|| {
+            format!(
+                "Work slip {phase} of estimate {estimate_id} was created by someone else a \
+                 moment ago, so this one was not saved. Look at the estimate's work slips \
+                 again: the next is work slip {}.",
+                phase + 1
+            )
+        })
+    })?;
     queue_rendering(
         ctx,
         tx,

@@ -69,18 +69,41 @@ pub(crate) async fn upload(
         None => sha256_file(source)?,
     };
     if let Some((upload_id, job_id)) = uploads::existing(ctx, scope, &sha256).await? {
+        let error = match job_id {
+            Some(job_id) => earlier_failure(ctx, scope, job_id, &file_name).await?,
+            None => None,
+        };
         return Ok(UploadOutcome {
             file_name,
             job_id,
             upload_id: Some(upload_id),
             duplicate: true,
-            error: None,
+            error,
         });
     }
     let (relative, size) = uploads::keep_copy(ctx, scope, source, &file_name, &sha256)?;
     let mut tx = ctx.write_tx().await?;
-    let upload_id =
-        uploads::insert_in(ctx, &mut tx, scope, &file_name, (&relative, size), &sha256).await?;
+    let inserted =
+        uploads::insert_in(ctx, &mut tx, scope, &file_name, (&relative, size), &sha256).await;
+    let upload_id = match inserted {
+        Ok(id) => id,
+        // The same content uploaded at the same moment by another window or process: that
+        // upload won, and this one is its duplicate, as it would be a second later.
+        Err(Error::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => {
+            drop(tx);
+            let (upload_id, job_id) = uploads::existing(ctx, scope, &sha256)
+                .await?
+                .ok_or_else(|| Error::Internal("a duplicate upload vanished".into()))?;
+            return Ok(UploadOutcome {
+                file_name,
+                job_id,
+                upload_id: Some(upload_id),
+                duplicate: true,
+                error: None,
+            });
+        }
+        Err(other) => return Err(other),
+    };
     let job_id = queue::enqueue(
         ctx,
         &mut tx,
@@ -99,6 +122,31 @@ pub(crate) async fn upload(
         duplicate: false,
         error: None,
     })
+}
+
+/// The same content again, when its earlier reading failed for good: saying "already uploaded"
+/// would read as success, and reading the same bytes again would fail the same way.
+async fn earlier_failure(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    job_id: i64,
+    file_name: &str,
+) -> Result<Option<crate::ApiError>> {
+    let job = queue::get(ctx, scope, job_id).await?;
+    if job.status != crate::jobs::JobStatus::Failed {
+        return Ok(None);
+    }
+    let reason = job
+        .error_message
+        .unwrap_or_else(|| "no reason was recorded".into());
+    Ok(Some(
+        Error::Validation(format!(
+            "{file_name} has the same content as a file uploaded before, whose reading failed \
+             (job {job_id}): {reason} The same bytes would fail again: correct the workbook and \
+             upload the corrected file."
+        ))
+        .to_api(),
+    ))
 }
 
 /// The checks that need no reading: the file exists, has an accepted extension and fits.

@@ -129,7 +129,24 @@ fn os_store() -> Result<Arc<CredentialStore>> {
     Ok(store)
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(target_os = "macos")]
+fn os_store() -> Result<Arc<CredentialStore>> {
+    let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new()
+        .map_err(|e| unreachable_keyring(&format!("the login keychain did not answer: {e}")))?;
+    Ok(store)
+}
+
+#[cfg(target_os = "windows")]
+fn os_store() -> Result<Arc<CredentialStore>> {
+    let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new().map_err(|e| {
+        unreachable_keyring(&format!(
+            "the Windows Credential Manager did not answer: {e}"
+        ))
+    })?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 fn os_store() -> Result<Arc<CredentialStore>> {
     Err(unreachable_keyring(
         "this build of Sitebook has no keyring support for this operating system yet",

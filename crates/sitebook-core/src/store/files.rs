@@ -53,9 +53,96 @@ fn temp_name(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.{}.part", std::process::id()))
 }
 
+/// A new file only this OS account can read (0600 on Unix), for everything in the data dir.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// Creates a folder (and its parents) that only this OS account can open (0700 on Unix).
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
+/// Creates an empty private file at `path` unless one is there.
+pub fn create_private_file_if_missing(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    create_private(path)
+        .map(drop)
+        .map_err(|e| Error::io(format!("Could not create {}", path.display()), e))
+}
+
+/// Makes the data dir this OS account's alone, on Unix: the folders 0700 and the files 0600, so
+/// another account on a shared office PC cannot read workbooks, bills, the audit log or password
+/// hashes around the gate. Run when the core opens; repairs a data dir made looser (by an older
+/// version, a copy, a restore), and says so in the log. Elsewhere the data dir lives in the
+/// user's own profile folder, which other standard accounts cannot open (see the README).
+pub fn keep_private(data_dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut repaired = 0usize;
+        let mut folders = vec![data_dir.to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            let tighten = |path: &Path, wanted: u32, repaired: &mut usize| -> Result<()> {
+                let metadata = std::fs::symlink_metadata(path)
+                    .map_err(|e| Error::io(format!("Could not read {}", path.display()), e))?;
+                if metadata.file_type().is_symlink() || metadata.permissions().mode() & 0o077 == 0 {
+                    return Ok(());
+                }
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted))
+                    .map_err(|e| Error::io(format!("Could not protect {}", path.display()), e))?;
+                *repaired += 1;
+                Ok(())
+            };
+            tighten(&folder, 0o700, &mut repaired)?;
+            let entries = std::fs::read_dir(&folder)
+                .map_err(|e| Error::io(format!("Could not read {}", folder.display()), e))?;
+            // The log writer creates each day's file with the usual permissions; those are
+            // tightened without counting as a repair.
+            let mut logs = 0usize;
+            let in_logs = folder.starts_with(data_dir.join("logs"));
+            for entry in entries.flatten() {
+                let path = entry.path();
+                match entry.file_type() {
+                    Ok(kind) if kind.is_dir() => folders.push(path),
+                    Ok(kind) if kind.is_file() && in_logs => tighten(&path, 0o600, &mut logs)?,
+                    Ok(kind) if kind.is_file() => tighten(&path, 0o600, &mut repaired)?,
+                    _ => {}
+                }
+            }
+        }
+        if repaired > 0 {
+            tracing::warn!(
+                repaired,
+                data_dir = %data_dir.display(),
+                "the data folder was readable by other accounts; it is now private to this one"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = data_dir;
+    Ok(())
+}
+
 fn create_parent(target: &Path) -> Result<()> {
     if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent)
+        create_private_dir(parent)
             .map_err(|e| Error::io(format!("Could not create {}", parent.display()), e))?;
     }
     Ok(())
@@ -76,7 +163,7 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     create_parent(target)?;
     let temp = temp_name(target);
     let written = (|| -> std::io::Result<()> {
-        let mut file = File::create(&temp)?;
+        let mut file = create_private(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temp, target)
@@ -92,13 +179,30 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Copies `source` to `target` atomically and durably.
+/// Copies `source` into the data dir at `target` atomically and durably, private to this OS
+/// account like everything there.
 pub fn copy_atomic(source: &Path, target: &Path) -> Result<()> {
+    copy_atomic_with(source, target, create_private)
+}
+
+/// Copies `source` out of the data dir to a place the person chose: an ordinary file there,
+/// with the permissions new files get in that folder.
+pub fn copy_out_atomic(source: &Path, target: &Path) -> Result<()> {
+    copy_atomic_with(source, target, |path| File::create(path))
+}
+
+fn copy_atomic_with(
+    source: &Path,
+    target: &Path,
+    create: fn(&Path) -> std::io::Result<File>,
+) -> Result<()> {
     create_parent(target)?;
     let temp = temp_name(target);
     let copied = (|| -> std::io::Result<()> {
-        std::fs::copy(source, &temp)?;
-        File::open(&temp)?.sync_all()?;
+        let mut from = File::open(source)?;
+        let mut to = create(&temp)?;
+        std::io::copy(&mut from, &mut to)?;
+        to.sync_all()?;
         std::fs::rename(&temp, target)
     })();
     if let Err(e) = copied {

@@ -59,13 +59,17 @@ pub fn default_save_dir() -> Option<PathBuf> {
 
 /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
 pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
-    std::fs::create_dir_all(data_dir).map_err(|source| {
+    files::create_private_dir(data_dir).map_err(|source| {
         Error::io(
             format!("Could not create the data folder {}", data_dir.display()),
             source,
         )
     })?;
+    files::keep_private(data_dir)?;
     let path = data_dir.join(DATABASE_FILE);
+    // SQLite gives its WAL and shared-memory files the database file's permissions, so a
+    // private database file keeps all three private.
+    files::create_private_file_if_missing(&path)?;
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)

@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use crate::clock::to_db_time;
 use crate::error::{Error, Result};
-use crate::store::files::{copy_atomic, outputs_dir, sha256_bytes, write_atomic};
+use crate::store::files::{copy_out_atomic, outputs_dir, sha256_bytes, write_atomic};
 use crate::tenancy::gate::{OrgScope, WriteScope};
 use crate::Ctx;
 
@@ -165,7 +165,7 @@ pub async fn export(ctx: &Ctx, scope: &OrgScope, id: i64, destination: &Path) ->
     } else {
         destination.to_path_buf()
     };
-    copy_atomic(&source, &target)?;
+    copy_out_atomic(&source, &target)?;
     sqlx::query(
         "UPDATE output_files SET download_count = download_count + 1, last_downloaded = ? \
          WHERE id = ?",

@@ -211,7 +211,6 @@ struct AccountRow {
     kind: String,
     password_hash: String,
     active: bool,
-    locked_until: Option<String>,
 }
 
 /// Finds an account by name (case-insensitive).
@@ -234,7 +233,7 @@ pub(crate) async fn find_by_username(ctx: &Ctx, username: &str) -> Result<Option
 pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Principal> {
     let username = username.trim();
     let row = sqlx::query_as::<_, AccountRow>(
-        "SELECT id, username, full_name, kind, password_hash, active, locked_until \
+        "SELECT id, username, full_name, kind, password_hash, active \
          FROM users WHERE username = ?",
     )
     .bind(username)
@@ -246,9 +245,7 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Pr
             .reason("unknown user")
             .write(ctx)
             .await?;
-        return Err(Error::AuthFailed(format!(
-            "No account named '{username}' exists on this device."
-        )));
+        return Err(wrong_credentials());
     };
     if !row.active {
         AuditEvent::new("sign_in", Outcome::Failure)
@@ -262,16 +259,7 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Pr
         )));
     }
     let now = ctx.clock.now();
-    if let Some(until) = row.locked_until.as_deref().and_then(from_db_time) {
-        if until > now {
-            AuditEvent::new("sign_in", Outcome::Failure)
-                .by_name(Some(row.id), &row.username)
-                .reason("account locked")
-                .write(ctx)
-                .await?;
-            return Err(locked_error(&row.username, until));
-        }
-    }
+    let failures_so_far = reserve_attempt(ctx, &row, now).await?;
     if verify_password(password, row.password_hash.clone()).await? {
         let mut tx = ctx.write_tx().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE user_id = ?")
@@ -294,27 +282,64 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Pr
             kind: UserKind::parse(&row.kind).unwrap_or(UserKind::Standard),
         });
     }
-    record_failure(ctx, &row, now).await
+    record_failure(ctx, &row, now, failures_so_far).await
+}
+
+/// Counts this attempt as a failure before the slow hash is checked, in one write transaction
+/// that also reads the lock afresh: however many attempts arrive at once, they are admitted one
+/// by one, and once [`LOCKOUT_THRESHOLD`] are counted in the window the rest are refused
+/// without being checked. A correct password then clears the count. Returns the failures in
+/// the window, this attempt included.
+async fn reserve_attempt(
+    ctx: &Ctx,
+    row: &AccountRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64> {
+    let mut tx = ctx.write_tx().await?;
+    let locked_until: Option<String> =
+        sqlx::query_scalar("SELECT locked_until FROM users WHERE id = ?")
+            .bind(row.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let window_start = to_db_time(now - Duration::minutes(LOCKOUT_WINDOW_MINUTES));
+    let recent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE user_id = ? AND at > ?")
+            .bind(row.id)
+            .bind(&window_start)
+            .fetch_one(&mut *tx)
+            .await?;
+    let locked = locked_until
+        .as_deref()
+        .and_then(from_db_time)
+        .filter(|until| *until > now)
+        .or_else(|| {
+            (recent >= LOCKOUT_THRESHOLD).then(|| now + Duration::minutes(LOCKOUT_MINUTES))
+        });
+    if let Some(until) = locked {
+        AuditEvent::new("sign_in", Outcome::Failure)
+            .by_name(Some(row.id), &row.username)
+            .reason("account locked")
+            .write_with(ctx, &mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Err(locked_error(&row.username, until));
+    }
+    sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES (?, ?)")
+        .bind(row.id)
+        .bind(to_db_time(now))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(recent + 1)
 }
 
 async fn record_failure(
     ctx: &Ctx,
     row: &AccountRow,
     now: chrono::DateTime<chrono::Utc>,
+    recent: i64,
 ) -> Result<Principal> {
     let mut tx = ctx.write_tx().await?;
-    sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES (?, ?)")
-        .bind(row.id)
-        .bind(to_db_time(now))
-        .execute(&mut *tx)
-        .await?;
-    let window_start = to_db_time(now - Duration::minutes(LOCKOUT_WINDOW_MINUTES));
-    let recent: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE user_id = ? AND at > ?")
-            .bind(row.id)
-            .bind(window_start)
-            .fetch_one(&mut *tx)
-            .await?;
     AuditEvent::new("sign_in", Outcome::Failure)
         .by_name(Some(row.id), &row.username)
         .reason("wrong password")
@@ -342,13 +367,16 @@ async fn record_failure(
         return Err(locked_error(&row.username, until));
     }
     tx.commit().await?;
-    let left = LOCKOUT_THRESHOLD - recent;
-    Err(Error::AuthFailed(format!(
-        "Wrong password for '{}'. {left} more failed attempt{} will lock the account for \
-         {LOCKOUT_MINUTES} minutes.",
-        row.username,
-        if left == 1 { "" } else { "s" }
-    )))
+    Err(wrong_credentials())
+}
+
+/// One answer for an unknown user and a wrong password, so sign-in never tells a stranger
+/// which usernames exist; the audit row keeps the difference.
+fn wrong_credentials() -> Error {
+    Error::AuthFailed(format!(
+        "The username or password is wrong. {LOCKOUT_THRESHOLD} wrong tries within \
+         {LOCKOUT_WINDOW_MINUTES} minutes lock an account for {LOCKOUT_MINUTES} minutes."
+    ))
 }
 
 fn locked_error(username: &str, until: chrono::DateTime<chrono::Utc>) -> Error {

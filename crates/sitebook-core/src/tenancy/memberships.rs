@@ -6,7 +6,7 @@
 //! last active owner can neither leave nor be demoted, so an organization is never orphaned.
 
 use serde::Serialize;
-use sqlx::FromRow;
+use sqlx::{FromRow, Sqlite, Transaction};
 use ts_rs::TS;
 
 use crate::domain::permissions::{Action, MembershipRole, UserKind};
@@ -99,26 +99,29 @@ fn not_a_member(target: &Target, scope: &OrgScope) -> Error {
     ))
 }
 
-async fn active_owner_count(ctx: &Ctx, org_id: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+/// Whether the org has one active owner at most, read inside the caller's write transaction.
+/// The transaction holds the write lock (`BEGIN IMMEDIATE`), so two owners demoting or removing
+/// each other at the same moment are serialised: the second sees the first's change and is
+/// refused, and the org is never left without an owner.
+async fn has_last_owner(tx: &mut Transaction<'_, Sqlite>, org_id: i64) -> Result<bool> {
+    let owners: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND role = 'owner' AND active = 1",
     )
     .bind(org_id)
-    .fetch_one(&ctx.db)
-    .await?)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(owners <= 1)
 }
 
-async fn refuse_last_owner(
+/// The audited refusal of a change that would leave the org without an owner.
+async fn last_owner_refusal(
     ctx: &Ctx,
     session: &Session,
     scope: &OrgScope,
     target: &Target,
     action: &str,
     message: String,
-) -> Result<()> {
-    if active_owner_count(ctx, scope.org_id()).await? > 1 {
-        return Ok(());
-    }
+) -> Result<Error> {
     AuditEvent::new(action, Outcome::Denied)
         .by(session.user())
         .in_scope(scope)
@@ -126,7 +129,7 @@ async fn refuse_last_owner(
         .reason("last owner")
         .write(ctx)
         .await?;
-    Err(Error::Precondition(message))
+    Ok(Error::Precondition(message))
 }
 
 /// Adds an existing account to the active organization.
@@ -168,6 +171,16 @@ pub async fn add(
     member_view(ctx, &scope, &target.username).await
 }
 
+/// Someone else changed this membership between reading it and writing: nothing was done.
+fn changed_meanwhile(target: &Target, scope: &OrgScope) -> Error {
+    Error::Conflict(format!(
+        "'{}''s membership of {} was changed by someone else just now; nothing was done. Look \
+         at the members again and retry.",
+        target.username,
+        scope.org_code()
+    ))
+}
+
 async fn member_view(ctx: &Ctx, scope: &OrgScope, username: &str) -> Result<MemberView> {
     list(ctx, scope)
         .await?
@@ -194,8 +207,10 @@ pub async fn set_role(
     if current == MembershipRole::Owner || role == MembershipRole::Owner {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
-    if current == MembershipRole::Owner {
-        refuse_last_owner(
+    let mut tx = ctx.write_tx().await?;
+    if current == MembershipRole::Owner && has_last_owner(&mut tx, scope.org_id()).await? {
+        drop(tx);
+        return Err(last_owner_refusal(
             ctx,
             session,
             &scope,
@@ -208,14 +223,18 @@ pub async fn set_role(
                 scope.org_code()
             ),
         )
-        .await?;
+        .await?);
     }
-    let mut tx = ctx.write_tx().await?;
-    sqlx::query("UPDATE memberships SET role = ? WHERE id = ?")
+    let changed = sqlx::query("UPDATE memberships SET role = ? WHERE id = ? AND role = ?")
         .bind(role.as_str())
         .bind(membership_id)
+        .bind(current.as_str())
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(changed_meanwhile(&target, &scope));
+    }
     AuditEvent::new("member.role", Outcome::Success)
         .by(session.user())
         .in_scope(&scope)
@@ -248,11 +267,13 @@ pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> 
     let Some((membership_id, current)) = target.membership else {
         return Err(not_a_member(&target, &scope));
     };
-    if current == MembershipRole::Owner {
-        if !leaving {
-            authorize(ctx, session, Action::OwnersManage).await?;
-        }
-        refuse_last_owner(
+    if current == MembershipRole::Owner && !leaving {
+        authorize(ctx, session, Action::OwnersManage).await?;
+    }
+    let mut tx = ctx.write_tx().await?;
+    if current == MembershipRole::Owner && has_last_owner(&mut tx, scope.org_id()).await? {
+        drop(tx);
+        return Err(last_owner_refusal(
             ctx,
             session,
             &scope,
@@ -265,13 +286,17 @@ pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> 
                 if leaving { "leave" } else { "be removed" }
             ),
         )
-        .await?;
+        .await?);
     }
-    let mut tx = ctx.write_tx().await?;
-    sqlx::query("DELETE FROM memberships WHERE id = ?")
+    let removed = sqlx::query("DELETE FROM memberships WHERE id = ? AND role = ?")
         .bind(membership_id)
+        .bind(current.as_str())
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(changed_meanwhile(&target, &scope));
+    }
     AuditEvent::new("member.remove", Outcome::Success)
         .by(session.user())
         .in_scope(&scope)

@@ -209,6 +209,19 @@ pub enum Remember {
     No,
 }
 
+/// An unknown code as the audit log and messages show it: org codes are short, so anything
+/// longer is cut (a 100,000-character `--org` is not stored or echoed whole), and control
+/// characters are dropped.
+fn shown_code(code: &str) -> String {
+    const SHOWN: usize = 40;
+    let clean: String = code.trim().chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= SHOWN {
+        clean
+    } else {
+        format!("{}…", clean.chars().take(SHOWN).collect::<String>())
+    }
+}
+
 /// Resolution step 1: enter the org with this code (case-insensitive), if this user may.
 /// Refusals are audited; a switch that is remembered is audited as a switch.
 pub(crate) async fn enter_org(
@@ -228,15 +241,16 @@ pub(crate) async fn enter_org(
         Remember::No => "org.enter",
     };
     let Some((org_id, org_code, active)) = target else {
+        let shown = shown_code(code);
         AuditEvent::new(action, Outcome::Denied)
             .by(&user)
-            .object("organization", code.trim())
+            .object("organization", &shown)
             .reason("no organization has this code")
             .write(ctx)
             .await?;
         return Err(Error::NotFound(format!(
-            "No organization has the code '{}'. `sitebook org list` shows the ones you can enter.",
-            code.trim()
+            "No organization has the code '{shown}'. `sitebook org list` shows the ones you can \
+             enter."
         )));
     };
     let entered = if active {
