@@ -686,3 +686,33 @@ async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
         fx.dir.path().join("uploads/aaa").is_dir() && fx.dir.path().join("uploads/bbb").is_dir()
     );
 }
+
+#[tokio::test]
+async fn the_same_content_as_a_failed_upload_says_the_earlier_reading_failed() {
+    let fx = fixture().await;
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let broken = b"PK\x03\x04 not really a workbook".to_vec();
+    let first = write(fx.dir.path(), "ward-7.xlsx", &broken);
+    let outcomes = fx.core.upload(&fx.root, &[first]).await.unwrap();
+    let job = finished(&fx, &fx.root, sole_job(&outcomes)).await;
+    assert_eq!(job.status, JobStatus::Failed);
+
+    // The same bytes again, under another name: not "already uploaded", as if all was well.
+    let again = write(fx.dir.path(), "ward-7 (copy).xlsx", &broken);
+    let outcomes = fx.core.upload(&fx.root, &[again]).await.unwrap();
+    pool.shutdown().await;
+    assert!(outcomes[0].duplicate);
+    let error = outcomes[0]
+        .error
+        .as_ref()
+        .expect("the earlier failure is told");
+    assert!(
+        error.message.contains("whose reading failed")
+            && error.message.contains(&format!("job {}", job.id))
+            && error
+                .message
+                .contains(job.error_message.as_deref().unwrap()),
+        "{}",
+        error.message
+    );
+}

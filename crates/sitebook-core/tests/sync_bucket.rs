@@ -887,3 +887,41 @@ async fn a_big_file_goes_up_in_parts_and_a_cut_upload_leaves_no_object_under_its
     assert_eq!(stored.len(), big.len());
     assert!(stored == big, "byte for byte");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_with_our_content_but_no_sha256_metadata_counts_as_synced_not_a_conflict() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path()).await;
+    let (fx, admin) = device("laptop-1").await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    // What an upload cut off between the object and its metadata leaves: the very bytes under
+    // the key, with no sha256 beside them (s3s-fs keeps objects as plain files).
+    let json = fx
+        .core
+        .outputs_list(&admin, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == "json")
+        .unwrap();
+    let bytes = read_output(&fx, &admin, json.id).await;
+    let object = storage
+        .path()
+        .join(BUCKET)
+        .join("sitebook/aaa/json")
+        .join(&json.filename);
+    std::fs::create_dir_all(object.parent().unwrap()).unwrap();
+    std::fs::write(&object, &bytes).unwrap();
+
+    fx.core
+        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!((counts.synced, counts.conflict), (3, 0), "{counts:?}");
+    assert_eq!(
+        std::fs::read(&object).unwrap(),
+        bytes,
+        "the object is left as it was"
+    );
+}

@@ -354,6 +354,16 @@ async fn put_verified(
                 )))
             }
         }
+        // No sha256 on the object: a server that drops user metadata, or an upload cut off
+        // between writing the object and its metadata. Its content decides.
+        Some(stored) if stored.sha256.is_none() && stored.size == body.size() => {
+            let held = bucket.get(key).await?;
+            if sha256_bytes(&held) == sha256 {
+                Ok(Placed::Done)
+            } else {
+                Ok(Placed::TakenByOther)
+            }
+        }
         Some(_) => Ok(Placed::TakenByOther),
         None => Err(BucketError::Transient(format!(
             "{key} was not found right after it was stored; it will be uploaded again."
