@@ -41,6 +41,8 @@ for n in range(1000):
         f.write(body)
     sha = hashlib.sha256(body).hexdigest()
     out = db.execute("INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, size, sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, 'pdf', ?, ?, ?, ?, ?)", (org_id, user_id, job, name, f"outputs/{slug}/{name}", len(body), sha, sha, now)).lastrowid
+    # As a job records an output: its upload is queued in the same transaction.
+    db.execute("INSERT INTO sync_outbox (org_id, output_id, sha256, state, next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)", (org_id, out, sha, now, now))
 db.commit()
 print(slug)
 PY
@@ -62,6 +64,8 @@ rm -rf "$work/bucket-root/bench" "$work/data" && mkdir "$work/bucket-root/bench"
 export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=http://127.0.0.1:39511
 export RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=GKbench0001 RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$SITEBOOK_S3_SECRET
 export RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
+# A CA bundle set for the AWS SDK makes rclone's S3 backend refuse its own HTTP transport.
+unset AWS_CA_BUNDLE
 exec rclone copy --transfers 4 "$work/data/outputs/$slug" bench:bench/$slug/pdf
 SH
 chmod +x "$work/ours.sh" "$work/rclone.sh"
