@@ -10,6 +10,7 @@ use sitebook_core::documents::editor::{
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
 use sitebook_core::inbox::{InboxStatus, InboxView};
+use sitebook_core::jobs::device::DeviceSettings;
 use sitebook_core::jobs::queue::JobView;
 use sitebook_core::jobs::JobEvent;
 use sitebook_core::secrets::Secret;
@@ -686,4 +687,24 @@ pub async fn choose_folder(app: tauri::AppHandle) -> Reply<Option<String>> {
         .blocking_pick_folder()
         .and_then(|chosen| chosen.into_path().ok())
         .map(|path| path.display().to_string()))
+}
+
+#[tauri::command]
+pub async fn device_settings(state: State<'_, AppState>) -> Reply<DeviceSettings> {
+    signed_in(&state, async |core, session| {
+        core.device_settings(session).await
+    })
+    .await
+}
+
+/// Saves this device's settings (superusers); the worker count applies from the next start.
+#[tauri::command]
+pub async fn device_settings_save(
+    state: State<'_, AppState>,
+    settings: DeviceSettings,
+) -> Reply<DeviceSettings> {
+    signed_in(&state, async |core, session| {
+        core.device_settings_save(session, settings).await
+    })
+    .await
 }

@@ -78,6 +78,8 @@ fn main() {
             commands::inbox_clear,
             commands::subscribe_inbox,
             commands::choose_folder,
+            commands::device_settings,
+            commands::device_settings_save,
         ])
         .run(tauri::generate_context!());
     drop(background);

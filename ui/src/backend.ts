@@ -29,6 +29,7 @@ import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
 import type { WorkslipView } from "./bindings/WorkslipView";
+import type { DeviceSettings } from "./bindings/DeviceSettings";
 import type { InboxStatus } from "./bindings/InboxStatus";
 import type { InboxView } from "./bindings/InboxView";
 import type { OutboxCounts } from "./bindings/OutboxCounts";
@@ -148,6 +149,9 @@ export interface Backend {
   subscribeInbox(handler: (status: InboxStatus) => void): Promise<() => void>;
   /** A folder the person picks in a native dialog, or null when they cancel. */
   chooseFolder(): Promise<string | null>;
+  deviceSettings(): Promise<DeviceSettings>;
+  /** Superusers only; the worker count applies from the next start. */
+  saveDeviceSettings(settings: DeviceSettings): Promise<DeviceSettings>;
 }
 
 export type FileDropHandlers = {
@@ -337,6 +341,8 @@ export function createTauriBackend(): Backend {
     },
     subscribeInbox,
     chooseFolder: () => call<string | null>("choose_folder"),
+    deviceSettings: () => call<DeviceSettings>("device_settings"),
+    saveDeviceSettings: (settings) => call<DeviceSettings>("device_settings_save", { settings }),
     subscribeJobs: async (handler) => {
       await openJobChannel();
       const own = (event: JobEvent) => handler(event);
@@ -878,6 +884,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       refuseReadOnly(currentUser(), "sync.configure", what);
     },
     outputs: () => documents.outputs(null),
+    isSuperuser: () => currentUser().kind === "superuser",
     now: stamp,
   });
 

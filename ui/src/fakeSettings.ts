@@ -5,6 +5,7 @@
  * fails with one sentence) but talks to no bucket and watches no folder.
  */
 import type { ApiError } from "./bindings/ApiError";
+import type { DeviceSettings } from "./bindings/DeviceSettings";
 import type { InboxStatus } from "./bindings/InboxStatus";
 import type { InboxView } from "./bindings/InboxView";
 import type { OutboxCounts } from "./bindings/OutboxCounts";
@@ -20,6 +21,7 @@ export type FakeSettingsContext = {
   /** Throws (and audits) when the active role is read-only. */
   requireWriter(what: string): void;
   outputs(): OutputView[];
+  isSuperuser(): boolean;
   now(): string;
 };
 
@@ -40,6 +42,8 @@ type SettingsCommands = Pick<
   | "inboxClear"
   | "subscribeInbox"
   | "chooseFolder"
+  | "deviceSettings"
+  | "saveDeviceSettings"
 >;
 
 function fail(code: string, message: string): ApiError {
@@ -53,6 +57,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
   const syncHandlers = new Set<(status: SyncStatus) => void>();
   const inboxHandlers = new Set<(status: InboxStatus) => void>();
   let inbox: InboxView | null = null;
+  let device: DeviceSettings = { retentionDays: 30, workers: 2 };
 
   const counts = (org: string): OutboxCounts => {
     const target = targets.get(org);
@@ -191,5 +196,16 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
       };
     },
     chooseFolder: () => ctx.run("choose_folder", () => "/home/user/Estimates inbox"),
+    deviceSettings: () => ctx.run("device_settings", () => device),
+    saveDeviceSettings: (next) =>
+      ctx.run("device_settings_save", () => {
+        if (!ctx.isSuperuser()) throw fail("denied", "Your account (standard) may not change this computer's settings. Only a superuser can.");
+        const problems: string[] = [];
+        if (next.retentionDays < 1 || next.retentionDays > 3650) problems.push(`retention must be 1 to 3650 days, not ${next.retentionDays}`);
+        if (next.workers < 1 || next.workers > 16) problems.push(`the worker count must be 1 to 16, not ${next.workers}`);
+        if (problems.length > 0) throw fail("validation", `The settings were not saved: ${problems.join("; ")}.`);
+        device = { ...next };
+        return device;
+      }),
   };
 }

@@ -1,14 +1,14 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
-import { createFakeBackend } from "./backend";
+import { createFakeBackend, type FakeSeed } from "./backend";
 import { BackendProvider } from "./backendContext";
 import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
 
 const byId = (id: string) => screen.getByTestId(id);
 
-async function openSettingsAs(username: string) {
-  const fake = createFakeBackend(demoSeed());
+async function openSettingsAs(username: string, extra: Partial<FakeSeed> = {}) {
+  const fake = createFakeBackend(demoSeed(extra));
   render(
     <BackendProvider backend={fake}>
       <App />
@@ -86,5 +86,26 @@ describe("Settings: inbox", () => {
     type("inbox-folder", "Estimates");
     fireEvent.click(byId("inbox-watch"));
     expect((await screen.findByTestId("inbox-said-error")).textContent).toContain("must be a full path");
+  });
+});
+
+describe("Settings: this computer", () => {
+  it("lets a superuser change retention and workers, naming a bad value, and shows others why not", async () => {
+    const fake = await openSettingsAs("admin", { lastOrg: { admin: "PWD" } });
+    await waitFor(() => expect((byId("device-retention") as HTMLInputElement).value).toBe("30"));
+    type("device-retention", "0");
+    fireEvent.click(byId("device-save"));
+    expect((await screen.findByTestId("device-said-error")).textContent).toContain("retention must be 1 to 3650 days, not 0");
+    type("device-retention", "90");
+    type("device-workers", "3");
+    fireEvent.click(byId("device-save"));
+    expect((await screen.findByTestId("device-said")).textContent).toContain("Saved");
+    expect(await fake.deviceSettings()).toEqual({ retentionDays: 90, workers: 3 });
+  });
+
+  it("shows a standard account the settings read-only", async () => {
+    await openSettingsAs("ravi");
+    expect(byId("device-readonly").textContent).toContain("Only a superuser");
+    expect((byId("device-save") as HTMLButtonElement).disabled).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ use crate::documents::work_form::WorkForm;
 use crate::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::inbox::{self, InboxNews, InboxPlan, InboxRuntime, InboxStatus, InboxView};
+use crate::jobs::device::DeviceSettings;
 use crate::jobs::intake::Origin;
 use crate::jobs::pool::WorkerPool;
 use crate::jobs::queue::{self, JobView};
@@ -661,9 +662,29 @@ impl Sitebook {
         )))
     }
 
-    /// Starts the job workers in this process (default: one per core).
+    /// Starts the job workers in this process: `workers`, else the device's setting, else one
+    /// per core.
     pub async fn start_workers(&self, workers: Option<usize>) -> Result<WorkerPool> {
-        WorkerPool::start(self.ctx.clone(), workers.unwrap_or(self.ctx.jobs.workers)).await
+        let workers = match workers {
+            Some(workers) => workers,
+            None => crate::jobs::device::current(&self.ctx).await?.workers as usize,
+        };
+        WorkerPool::start(self.ctx.clone(), workers).await
+    }
+
+    /// This device's settings (retention, worker count). Anyone signed in may look.
+    pub async fn device_settings(&self, _session: &Session) -> Result<DeviceSettings> {
+        crate::jobs::device::current(&self.ctx).await
+    }
+
+    /// Changes this device's settings: superusers only, audited.
+    pub async fn device_settings_save(
+        &self,
+        session: &Session,
+        new: DeviceSettings,
+    ) -> Result<DeviceSettings> {
+        let grant = authorize_global(&self.ctx, session, GlobalAction::DeviceSettings).await?;
+        crate::jobs::device::save(&self.ctx, session, &grant, new).await
     }
 
     /// Progress and status changes of the active organization's jobs that this process runs,

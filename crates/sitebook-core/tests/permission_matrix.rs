@@ -81,6 +81,13 @@ async fn the_gate_matches_the_golden_matrix() {
                     )
                     .await
                     .map(|_| ()),
+                GlobalAction::DeviceSettings => {
+                    let current = fx.core.device_settings(&session).await.unwrap();
+                    fx.core
+                        .device_settings_save(&session, current)
+                        .await
+                        .map(|_| ())
+                }
                 GlobalAction::AuditViewAll | GlobalAction::AccountCreate => {
                     sitebook_core::tenancy::gate::authorize_global(
                         fx.core.context(),

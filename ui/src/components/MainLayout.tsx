@@ -245,7 +245,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "outputs" ? <OutputsPane key={outputsFocus.visit} org={org} focusJob={outputsFocus.job} /> : null}
               {pane === "members" ? <MembersPane org={org} /> : null}
               {pane === "audit" ? <AuditPane org={org} userKind={session.user.kind} /> : null}
-              {pane === "settings" && org ? <SettingsPane org={org} /> : null}
+              {pane === "settings" && org ? <SettingsPane org={org} userKind={session.user.kind} /> : null}
             </main>
             {dragging ? <DropOverlay org={org} /> : null}
             {pickerOpen ? (

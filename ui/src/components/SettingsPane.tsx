@@ -14,6 +14,7 @@ import type { InboxView } from "../bindings/InboxView";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import type { SyncSettings } from "../bindings/SyncSettings";
 import type { SyncStatus } from "../bindings/SyncStatus";
+import type { UserKind } from "../bindings/UserKind";
 import { toApiError } from "../backend";
 import { canConfigureSync, isReadOnlyRole } from "../logic/roles";
 import { syncSummary } from "../logic/sync";
@@ -38,14 +39,14 @@ function SaidLine({ said, testId }: { said: Said; testId: string }) {
   return <InlineError message={said.error.message} testId={`${testId}-error`} />;
 }
 
-export function SettingsPane({ org }: Props) {
+export function SettingsPane({ org, userKind }: Props & { userKind: UserKind }) {
   return (
     <>
       <header className="pane-header">
         <h1>Settings</h1>
       </header>
       <div className="settings">
-        <DeviceSection />
+        <DeviceSection mayChange={userKind === "superuser"} />
         <InboxSection org={org} />
         <SyncSection org={org} />
       </div>
@@ -53,10 +54,52 @@ export function SettingsPane({ org }: Props) {
   );
 }
 
-function DeviceSection() {
+function DeviceSection({ mayChange }: { mayChange: boolean }) {
   const backend = useBackend();
   const load = useCallback(() => backend.appStatus(), [backend]);
   const status = useLoad<AppStatus>(load);
+  const [retention, setRetention] = useState("");
+  const [workers, setWorkers] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [said, setSaid] = useState<Said>(null);
+
+  useEffect(() => {
+    let live = true;
+    backend.deviceSettings().then(
+      (settings) => {
+        if (!live) return;
+        setRetention(String(settings.retentionDays));
+        setWorkers(String(settings.workers));
+      },
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend]);
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    const days = Number(retention.trim());
+    const count = Number(workers.trim());
+    if (!Number.isInteger(days) || !Number.isInteger(count)) {
+      setSaid({ ok: false, error: { code: "validation", message: "Type whole numbers: days such as 30, and a worker count such as 2." } });
+      return;
+    }
+    setBusy(true);
+    setSaid(null);
+    try {
+      const saved = await backend.saveDeviceSettings({ retentionDays: days, workers: count });
+      setRetention(String(saved.retentionDays));
+      setWorkers(String(saved.workers));
+      setSaid({ ok: true, text: "Saved. Retention applies at the next daily cleanup; the worker count when Sitebook starts again." });
+    } catch (error) {
+      setSaid({ ok: false, error: toApiError(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <section className="settings-section" aria-labelledby="settings-device">
       <h2 id="settings-device">This computer</h2>
@@ -69,9 +112,53 @@ function DeviceSection() {
         <dd className="mono">{status.data?.device ?? "…"}</dd>
       </dl>
       <p className="muted settings-help">
-        The database, the uploaded workbooks and every output live in the data folder. Set
-        SITEBOOK_DATA_DIR before starting Sitebook to use another one.
+        The database, the uploaded workbooks and every output live in the data folder, readable by
+        your account only. Set SITEBOOK_DATA_DIR before starting Sitebook to use another one.
+        Outputs nobody saved a copy of are removed after the retention days.
       </p>
+      {!mayChange ? (
+        <p className="muted read-only-note" data-testid="device-readonly">
+          <EyeIcon /> Only a superuser can change this computer's settings.
+        </p>
+      ) : null}
+      <form className="settings-form" onSubmit={(e) => void save(e)}>
+        <div className="form-grid">
+          <label className="field">
+            <span>
+              Output retention <span className="muted">· days</span>
+            </span>
+            <input
+              type="text"
+              inputMode="numeric"
+              className="num"
+              value={retention}
+              onChange={(e) => setRetention(e.target.value)}
+              disabled={!mayChange || busy}
+              data-testid="device-retention"
+            />
+          </label>
+          <label className="field">
+            <span>
+              Jobs at once <span className="muted">· 1 to 16</span>
+            </span>
+            <input
+              type="text"
+              inputMode="numeric"
+              className="num"
+              value={workers}
+              onChange={(e) => setWorkers(e.target.value)}
+              disabled={!mayChange || busy}
+              data-testid="device-workers"
+            />
+          </label>
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={!mayChange || busy} data-testid="device-save">
+            {busy ? "Saving…" : "Save"}
+          </button>
+          <SaidLine said={said} testId="device-said" />
+        </div>
+      </form>
     </section>
   );
 }

@@ -325,14 +325,17 @@ pub enum GlobalAction {
     OrgImport,
     /// Read the audit rows of every organization.
     AuditViewAll,
+    /// Change this device's settings (output retention, worker count).
+    DeviceSettings,
 }
 
 impl GlobalAction {
-    pub const ALL: [GlobalAction; 4] = [
+    pub const ALL: [GlobalAction; 5] = [
         GlobalAction::AccountCreate,
         GlobalAction::OrgCreate,
         GlobalAction::OrgImport,
         GlobalAction::AuditViewAll,
+        GlobalAction::DeviceSettings,
     ];
 
     pub fn audit_name(self) -> &'static str {
@@ -341,6 +344,7 @@ impl GlobalAction {
             GlobalAction::OrgCreate => "org.create",
             GlobalAction::OrgImport => "org.import",
             GlobalAction::AuditViewAll => "audit.view_all",
+            GlobalAction::DeviceSettings => "device.settings",
         }
     }
 
@@ -352,6 +356,7 @@ impl GlobalAction {
             GlobalAction::OrgCreate => "create organizations",
             GlobalAction::OrgImport => "import organizations",
             GlobalAction::AuditViewAll => "see the audit log of every organization",
+            GlobalAction::DeviceSettings => "change this computer's settings",
         }
     }
 }
@@ -359,9 +364,10 @@ impl GlobalAction {
 /// The verdict for actions outside any organization.
 pub fn permits_global(kind: UserKind, action: GlobalAction) -> bool {
     match action {
-        GlobalAction::AccountCreate | GlobalAction::OrgCreate | GlobalAction::OrgImport => {
-            kind == UserKind::Superuser
-        }
+        GlobalAction::AccountCreate
+        | GlobalAction::OrgCreate
+        | GlobalAction::OrgImport
+        | GlobalAction::DeviceSettings => kind == UserKind::Superuser,
         GlobalAction::AuditViewAll => matches!(kind, UserKind::Superuser | UserKind::Oversight),
     }
 }

@@ -30,7 +30,11 @@ pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
 /// Runs [`all_orgs`] now and then once a day, until the task is dropped.
 pub async fn daily(ctx: Ctx) {
     loop {
-        match all_orgs(&ctx, ctx.jobs.retention_days).await {
+        let days = match super::device::current(&ctx).await {
+            Ok(settings) => settings.retention_days,
+            Err(_) => ctx.jobs.retention_days,
+        };
+        match all_orgs(&ctx, days).await {
             Ok(report) if report.removed_rows > 0 => {
                 tracing::info!(
                     files = report.removed_files,

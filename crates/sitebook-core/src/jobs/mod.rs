@@ -9,6 +9,7 @@
 //! ([`worker_process`]) with a memory limit and a time limit.
 
 pub mod cleanup;
+pub mod device;
 pub(crate) mod intake;
 pub mod parse_estimate;
 pub mod pool;

@@ -22,6 +22,7 @@ const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
 pub struct WorkerPool {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    workers: usize,
 }
 
 impl WorkerPool {
@@ -39,7 +40,16 @@ impl WorkerPool {
             .map(|_| tokio::spawn(work(ctx.clone(), stopped.clone())))
             .collect();
         tasks.push(tokio::spawn(recover_periodically(ctx, stopped)));
-        Ok(Self { stop, tasks })
+        Ok(Self {
+            stop,
+            tasks,
+            workers: workers.max(1),
+        })
+    }
+
+    /// How many jobs this pool runs at once.
+    pub fn size(&self) -> usize {
+        self.workers
     }
 
     /// Asks every worker to stop after its current job, and waits for them.
