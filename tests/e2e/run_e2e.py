@@ -352,6 +352,15 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
 
         wd.click("new-bill")
         wd.find("qty-1")
+        # A decimal comma is refused on its row, never read as 125.
+        wd.clear_and_type("qty-1", "12,5")
+        problem = wd.wait_until(
+            "const e = document.querySelector('[data-testid=qty-problem-1]');"
+            "return e && e.textContent;",
+            "the comma refused in place")
+        assert "could mean 12.5 or 125" in problem, problem
+        assert wd.attribute("editor-save", "disabled") is not None, "Save stays disabled"
+        wd.screenshot("bill-editor-comma.png")
         wd.clear_and_type("qty-1", "20")
         wd.wait_until(
             "const r = document.querySelector('[data-testid=ae-row]'); return r && r.textContent;",

@@ -464,47 +464,9 @@ async fn relay(mut client: tokio::net::TcpStream, upstream: SocketAddr) {
 /// Seeds `count` output files and their rows for job `job_id` of org AAA, as the tests'
 /// raw pool allows (the real API makes outputs only through jobs, which would take minutes).
 async fn seed_outputs(fx: &Fixture, job_id: i64, count: usize) {
-    let pool = fx.core.unscoped_pool_for_tests();
-    let (org_id, user_id): (i64, i64) =
-        sqlx::query_as("SELECT org_id, user_id FROM jobs WHERE id = ?")
-            .bind(job_id)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    let folder = fx.dir.path().join("outputs/aaa");
-    std::fs::create_dir_all(&folder).unwrap();
     for n in 0..count {
-        let filename = format!("seeded-{n:03}.pdf");
         let bytes = format!("%PDF-1.7 seeded output {n} {}", "x".repeat(n * 37)).into_bytes();
-        std::fs::write(folder.join(&filename), &bytes).unwrap();
-        let sha = sha256_hex(&bytes);
-        let output_id: i64 = sqlx::query_scalar(
-            "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, \
-             size, sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, 'pdf', ?, ?, ?, ?, \
-             '2026-11-20T09:00:00.000Z') RETURNING id",
-        )
-        .bind(org_id)
-        .bind(user_id)
-        .bind(job_id)
-        .bind(&filename)
-        .bind(format!("outputs/aaa/{filename}"))
-        .bind(bytes.len() as i64)
-        .bind(&sha)
-        .bind(&sha)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO sync_outbox (org_id, output_id, sha256, state, next_attempt_at, \
-             created_at) VALUES (?, ?, ?, 'pending', '2026-11-20T09:00:00.000Z', \
-             '2026-11-20T09:00:00.000Z')",
-        )
-        .bind(org_id)
-        .bind(output_id)
-        .bind(&sha)
-        .execute(pool)
-        .await
-        .unwrap();
+        seed_output(fx, job_id, &format!("seeded-{n:03}.pdf"), &bytes).await;
     }
 }
 
@@ -599,9 +561,24 @@ async fn outputs_sync_exactly_once_across_a_dozen_faults_and_three_restarts() {
         "{:?}",
         objects.iter().map(|o| &o.0).collect::<Vec<_>>()
     );
+    let recorded: Vec<(i64, Option<String>, String)> =
+        sqlx::query_as("SELECT output_id, object_key, state FROM sync_outbox ORDER BY output_id")
+            .fetch_all(fx.core.unscoped_pool_for_tests())
+            .await
+            .unwrap();
     for output in fx.core.outputs_list(&admin, None).await.unwrap() {
         let key = format!("sitebook/aaa/{}/{}", output.kind, output.filename);
-        let (_, bytes) = objects.iter().find(|(k, _)| *k == key).expect(&key);
+        let Some((_, bytes)) = objects.iter().find(|(k, _)| *k == key) else {
+            let row = recorded.iter().find(|(id, _, _)| *id == output.id);
+            let stray: Vec<&String> = objects
+                .iter()
+                .map(|(k, _)| k)
+                .filter(|k| !k.starts_with("sitebook/aaa/") || k.contains("conflict"))
+                .collect();
+            panic!(
+                "{key} is not in the bucket; its outbox row is {row:?}; stray objects: {stray:?}"
+            );
+        };
         assert_eq!(sha256_hex(bytes), output.sha256, "{key}");
     }
 }

@@ -789,7 +789,7 @@ async fn an_oversight_account_cannot_remove_even_its_own_membership() {
     let refused = fx.core.member_remove(&otto, "otto").await;
     assert!(matches!(refused, Err(Error::Denied(_))), "{refused:?}");
     assert_eq!(
-        denied_rows_for(&fx.audit().await, "otto", "members.manage"),
+        denied_rows_for(&fx.audit().await, "otto", "membership.leave"),
         1
     );
     let members = fx

@@ -12,6 +12,7 @@ import { JobsFeedContext, runningSummary, useJobFeed } from "../jobsFeed";
 import { NavigationContext, type Navigation } from "../navigation";
 import { isPickerShortcut } from "../logic/picker";
 import { syncSummary } from "../logic/sync";
+import { useFeed } from "../useFeed";
 import { importBlockedReason, PANE_LABELS, visiblePanes, type PaneId } from "../logic/roles";
 import { AuditPane } from "./AuditPane";
 import { DropOverlay } from "./DropOverlay";
@@ -39,31 +40,6 @@ type Props = {
   onSignOut: () => void;
   onSwitchUser: () => void;
 };
-
-/**
- * The latest value of a backend subscription, renewed when `key` changes (null: none). Feeds
- * that fail to open leave the value null; the screens that need them say so themselves.
- */
-function useFeed<T>(subscribe: (handler: (value: T) => void) => Promise<() => void>, key: string | null): T | null {
-  const [value, setValue] = useState<T | null>(null);
-  useEffect(() => {
-    setValue(null);
-    if (key === null) return;
-    let live = true;
-    let stop: (() => void) | null = null;
-    subscribe((next) => live && setValue(next))
-      .then((s) => {
-        if (live) stop = s;
-        else s();
-      })
-      .catch(() => undefined);
-    return () => {
-      live = false;
-      stop?.();
-    };
-  }, [subscribe, key]);
-  return value;
-}
 
 export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }: Props) {
   const backend = useBackend();

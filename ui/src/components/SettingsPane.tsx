@@ -13,11 +13,11 @@ import type { InboxStatus } from "../bindings/InboxStatus";
 import type { InboxView } from "../bindings/InboxView";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import type { SyncSettings } from "../bindings/SyncSettings";
-import type { SyncStatus } from "../bindings/SyncStatus";
 import type { UserKind } from "../bindings/UserKind";
 import { toApiError } from "../backend";
 import { canConfigureSync, isReadOnlyRole } from "../logic/roles";
 import { syncSummary } from "../logic/sync";
+import { useFeed } from "../useFeed";
 import { useLoad } from "../useLoad";
 import { InlineError } from "./ErrorBanner";
 import { CheckIcon, CloudIcon, EyeIcon, FolderIcon, InfoIcon } from "./Icons";
@@ -37,6 +37,27 @@ function SaidLine({ said, testId }: { said: Said; testId: string }) {
     );
   }
   return <InlineError message={said.error.message} testId={`${testId}-error`} />;
+}
+
+/**
+ * One section's action state: which action runs (its buttons are disabled meanwhile) and what
+ * the last one said, shown beside the buttons.
+ */
+function useSectionAction() {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [said, setSaid] = useState<Said>(null);
+  const act = async (name: string, work: () => Promise<Said>) => {
+    setBusy(name);
+    setSaid(null);
+    try {
+      setSaid(await work());
+    } catch (error) {
+      setSaid({ ok: false, error: toApiError(error) });
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { busy, said, setSaid, act };
 }
 
 export function SettingsPane({ org, userKind }: Props & { userKind: UserKind }) {
@@ -60,8 +81,7 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
   const status = useLoad<AppStatus>(load);
   const [retention, setRetention] = useState("");
   const [workers, setWorkers] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [said, setSaid] = useState<Said>(null);
+  const { busy, said, setSaid, act } = useSectionAction();
 
   useEffect(() => {
     let live = true;
@@ -76,28 +96,21 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
     return () => {
       live = false;
     };
-  }, [backend]);
+  }, [backend, setSaid]);
 
-  const save = async (event: FormEvent) => {
+  const save = (event: FormEvent) => {
     event.preventDefault();
-    const days = Number(retention.trim());
-    const count = Number(workers.trim());
-    if (!Number.isInteger(days) || !Number.isInteger(count)) {
-      setSaid({ ok: false, error: { code: "validation", message: "Type whole numbers: days such as 30, and a worker count such as 2." } });
-      return;
-    }
-    setBusy(true);
-    setSaid(null);
-    try {
+    void act("save", async () => {
+      const days = Number(retention.trim());
+      const count = Number(workers.trim());
+      if (!Number.isInteger(days) || !Number.isInteger(count)) {
+        return { ok: false, error: { code: "validation", message: "Type whole numbers: days such as 30, and a worker count such as 2." } };
+      }
       const saved = await backend.saveDeviceSettings({ retentionDays: days, workers: count });
       setRetention(String(saved.retentionDays));
       setWorkers(String(saved.workers));
-      setSaid({ ok: true, text: "Saved. Retention applies at the next daily cleanup; the worker count when Sitebook starts again." });
-    } catch (error) {
-      setSaid({ ok: false, error: toApiError(error) });
-    } finally {
-      setBusy(false);
-    }
+      return { ok: true, text: "Saved. Retention applies at the next daily cleanup; the worker count when Sitebook starts again." };
+    });
   };
 
   return (
@@ -121,7 +134,7 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
           <EyeIcon /> Only a superuser can change this computer's settings.
         </p>
       ) : null}
-      <form className="settings-form" onSubmit={(e) => void save(e)}>
+      <form className="settings-form" onSubmit={save}>
         <div className="form-grid">
           <label className="field">
             <span>
@@ -133,7 +146,7 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
               className="num"
               value={retention}
               onChange={(e) => setRetention(e.target.value)}
-              disabled={!mayChange || busy}
+              disabled={!mayChange || busy !== null}
               data-testid="device-retention"
             />
           </label>
@@ -147,13 +160,13 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
               className="num"
               value={workers}
               onChange={(e) => setWorkers(e.target.value)}
-              disabled={!mayChange || busy}
+              disabled={!mayChange || busy !== null}
               data-testid="device-workers"
             />
           </label>
         </div>
         <div className="form-actions">
-          <button type="submit" className="button primary" disabled={!mayChange || busy} data-testid="device-save">
+          <button type="submit" className="button primary" disabled={!mayChange || busy !== null} data-testid="device-save">
             {busy ? "Saving…" : "Save"}
           </button>
           <SaidLine said={said} testId="device-said" />
@@ -166,10 +179,9 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
 function InboxSection({ org }: Props) {
   const backend = useBackend();
   const [view, setView] = useState<InboxView | null>(null);
-  const [status, setStatus] = useState<InboxStatus | null>(null);
+  const status = useFeed(backend.subscribeInbox, "device");
   const [folder, setFolder] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [said, setSaid] = useState<Said>(null);
+  const { busy, said, setSaid, act } = useSectionAction();
   const readOnly = isReadOnlyRole(org.role);
 
   useEffect(() => {
@@ -182,35 +194,14 @@ function InboxSection({ org }: Props) {
       },
       (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
     );
-    let stop: (() => void) | null = null;
-    backend
-      .subscribeInbox((next) => live && setStatus(next))
-      .then((s) => {
-        if (live) stop = s;
-        else s();
-      })
-      .catch(() => undefined);
     return () => {
       live = false;
-      stop?.();
     };
-  }, [backend]);
-
-  const act = async (work: () => Promise<Said>) => {
-    setBusy(true);
-    setSaid(null);
-    try {
-      setSaid(await work());
-    } catch (error) {
-      setSaid({ ok: false, error: toApiError(error) });
-    } finally {
-      setBusy(false);
-    }
-  };
+  }, [backend, setSaid]);
 
   const watch = (event: FormEvent) => {
     event.preventDefault();
-    void act(async () => {
+    void act("watch", async () => {
       const saved = await backend.inboxSet(folder.trim());
       setView(saved);
       setFolder(saved.folder);
@@ -219,14 +210,14 @@ function InboxSection({ org }: Props) {
   };
 
   const choose = () =>
-    void act(async () => {
+    void act("choose", async () => {
       const chosen = await backend.chooseFolder();
       if (chosen) setFolder(chosen);
       return null;
     });
 
   const turnOff = () =>
-    void act(async () => {
+    void act("off", async () => {
       await backend.inboxClear();
       setView(null);
       return { ok: true, text: "The inbox is off. Files already in the folder stay where they are." };
@@ -260,10 +251,10 @@ function InboxSection({ org }: Props) {
               value={folder}
               placeholder="/home/you/Estimates inbox"
               onChange={(e) => setFolder(e.target.value)}
-              disabled={readOnly || busy}
+              disabled={readOnly || busy !== null}
               data-testid="inbox-folder"
             />
-            <button type="button" className="button" onClick={choose} disabled={readOnly || busy} data-testid="inbox-choose">
+            <button type="button" className="button" onClick={choose} disabled={readOnly || busy !== null} data-testid="inbox-choose">
               Choose…
             </button>
           </span>
@@ -272,13 +263,13 @@ function InboxSection({ org }: Props) {
           <button
             type="submit"
             className="button primary"
-            disabled={readOnly || busy || folder.trim() === "" || folder.trim() === view?.folder}
+            disabled={readOnly || busy !== null || folder.trim() === "" || folder.trim() === view?.folder}
             data-testid="inbox-watch"
           >
             Watch this folder
           </button>
           {view ? (
-            <button type="button" className="button" onClick={turnOff} disabled={readOnly || busy} data-testid="inbox-off">
+            <button type="button" className="button" onClick={turnOff} disabled={readOnly || busy !== null} data-testid="inbox-off">
               Turn off
             </button>
           ) : null}
@@ -312,64 +303,33 @@ const EMPTY_SYNC: SyncSettings = {
 
 function SyncSection({ org }: Props) {
   const backend = useBackend();
-  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const status = useFeed(backend.subscribeSync, org.code);
   const [form, setForm] = useState<SyncSettings>(EMPTY_SYNC);
   const [secret, setSecret] = useState("");
-  const [busy, setBusy] = useState<string | null>(null);
-  const [said, setSaid] = useState<Said>(null);
+  const { busy, said, act } = useSectionAction();
   const [loaded, setLoaded] = useState(false);
   const mayChange = canConfigureSync(org.role);
 
+  // The form starts from the saved target, once; later statuses only move the counts. The
+  // core sends a new status after every change, so the buttons follow by themselves.
   useEffect(() => {
-    let live = true;
-    let first = true;
-    let stop: (() => void) | null = null;
-    backend
-      .subscribeSync((next) => {
-        if (!live) return;
-        setStatus(next);
-        if (first) {
-          first = false;
-          setLoaded(true);
-          if (next.target) {
-            const { enabled: _enabled, updatedAt: _updatedAt, ...settings } = next.target;
-            setForm(settings);
-          }
-        }
-      })
-      .then((s) => {
-        if (live) stop = s;
-        else s();
-      })
-      .catch((error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }));
-    return () => {
-      live = false;
-      stop?.();
-    };
-  }, [backend]);
+    if (loaded || status === null) return;
+    setLoaded(true);
+    if (status.target) {
+      const { enabled: _enabled, updatedAt: _updatedAt, ...settings } = status.target;
+      setForm(settings);
+    }
+  }, [status, loaded]);
 
   const target = status?.target ?? null;
   const summary = syncSummary(status);
   const set = <K extends keyof SyncSettings>(key: K) => (value: SyncSettings[K]) => setForm((f) => ({ ...f, [key]: value }));
 
-  const act = async (name: string, work: () => Promise<Said>) => {
-    setBusy(name);
-    setSaid(null);
-    try {
-      setSaid(await work());
-    } catch (error) {
-      setSaid({ ok: false, error: toApiError(error) });
-    } finally {
-      setBusy(null);
-    }
-  };
-
   const save = (event: FormEvent) => {
     event.preventDefault();
     void act("save", async () => {
-      const saved = await backend.syncConfigure(form, secret === "" ? null : secret);
+      await backend.syncConfigure(form, secret === "" ? null : secret);
       setSecret("");
-      setStatus((s) => (s ? { ...s, target: saved } : { target: saved, counts: EMPTY_COUNTS }));
       return { ok: true, text: "Saved. The secret is in the system keyring; outputs start syncing." };
     });
   };
@@ -481,7 +441,6 @@ function SyncSection({ org }: Props) {
               onClick={() =>
                 void act("toggle", async () => {
                   const next = await backend.syncSetEnabled(!target.enabled);
-                  setStatus((s) => (s ? { ...s, target: next } : s));
                   return { ok: true, text: next.enabled ? "Sync is on." : "Sync is paused; nothing is sent until it is on again." };
                 })
               }
@@ -530,7 +489,6 @@ function SyncSection({ org }: Props) {
                 void act("forget", async () => {
                   await backend.syncForget();
                   setForm(EMPTY_SYNC);
-                  setStatus((s) => (s ? { ...s, target: null } : s));
                   return { ok: true, text: "Sync is off and the secret was removed from the keyring. The bucket keeps its files." };
                 })
               }
@@ -553,5 +511,3 @@ function SyncSection({ org }: Props) {
     </section>
   );
 }
-
-const EMPTY_COUNTS = { pending: 0, uploading: 0, synced: 0, conflict: 0, failed: 0, lastError: null, lastSuccess: null };

@@ -15,8 +15,7 @@ use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::pdf::{DocumentRequest, EstimateAbstract};
 use crate::store::files::sha256_bytes;
 use crate::store::outputs;
-use crate::tenancy::gate::{authorize_write, OrgScope};
-use crate::tenancy::session::session_for_job;
+use crate::tenancy::gate::OrgScope;
 use crate::Ctx;
 
 #[derive(Deserialize)]
@@ -169,20 +168,13 @@ pub(crate) fn register(handlers: &mut JobHandlers) {
 
 /// Runs one attempt of a document job.
 pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
-    let session = session_for_job(ctx, job.user_id, job.org_id)
-        .await
-        .map_err(|e| ("permission".to_string(), e.into()))?;
-    let scope = authorize_write(ctx, &session, Action::DocumentGenerate)
-        .await
-        .map_err(|e| {
-            permanent(
-                "permission",
-                format!(
-                    "{} may no longer generate documents here: {e}",
-                    session.user().username
-                ),
-            )
-        })?;
+    let scope = crate::jobs::write_scope_for(
+        ctx,
+        job,
+        Action::DocumentGenerate,
+        "generate documents here",
+    )
+    .await?;
     let (stem, inputs, hash) = stored_inputs(ctx, &scope, job).await?;
     queue::report(ctx, job, 10, "Inputs loaded")
         .await

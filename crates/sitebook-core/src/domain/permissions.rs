@@ -148,9 +148,11 @@ impl EffectiveRole {
 
     /// True when no write action is permitted to this role.
     pub fn is_read_only(self) -> bool {
+        // Leaving the org oneself changes no one's work, so a viewer who may leave is still a
+        // read-only role.
         Action::ALL
             .iter()
-            .filter(|action| action.is_write())
+            .filter(|action| action.is_write() && **action != Action::MembershipLeave)
             .all(|&action| !permits(self, action))
     }
 
@@ -220,6 +222,8 @@ pub enum Action {
     SyncConfigure,
     OutputShare,
     InboxConfigure,
+    /// Leaving an organization oneself (removing others is `MembersManage`).
+    MembershipLeave,
 }
 
 const Y: bool = true;
@@ -228,7 +232,7 @@ const N: bool = false;
 /// The permission matrix: one row per action, one column per effective role.
 /// Columns: Owner, Admin, Member, Viewer, Operations, Oversight, Superuser.
 #[rustfmt::skip]
-const MATRIX: [(Action, &str, Access, [bool; 7]); 23] = [
+const MATRIX: [(Action, &str, Access, [bool; 7]); 24] = [
     //  action                    audit name             access         Own Adm Mem Vie Ops Ovs Sup
     (Action::OrgView,          "org.view",            Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OrgRename,        "org.rename",          Access::Write, [Y,  N,  N,  N,  N,  N,  Y]),
@@ -253,11 +257,12 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 23] = [
     (Action::SyncConfigure,    "sync.configure",      Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
     (Action::OutputShare,      "output.share",        Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
     (Action::InboxConfigure,   "inbox.configure",     Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
+    (Action::MembershipLeave,  "membership.leave",    Access::Write, [Y,  Y,  Y,  Y,  Y,  N,  Y]),
 ];
 
 impl Action {
-    pub const ALL: [Action; 23] = {
-        let mut all = [Action::OrgView; 23];
+    pub const ALL: [Action; 24] = {
+        let mut all = [Action::OrgView; 24];
         let mut i = 0;
         while i < MATRIX.len() {
             all[i] = MATRIX[i].0;
@@ -311,6 +316,7 @@ impl Action {
             Action::SyncView => "see the sync settings",
             Action::SyncConfigure => "change the sync settings",
             Action::InboxConfigure => "set up the inbox folder",
+            Action::MembershipLeave => "leave this organization",
             Action::OutputShare => "share outputs by link",
         }
     }

@@ -193,6 +193,31 @@ impl Default for JobSettings {
 /// How one attempt of a job ended: done, or the step it stopped at and why.
 pub(crate) type Attempt = Result<(), (String, RunFailure)>;
 
+/// The write proof a job acts with: the person who queued it, in the job's org, for `action`
+/// (`may_what` finishes "… may no longer …" when they lost the right). A lost right is a
+/// permanent failure of the `permission` step; a database hiccup is retried.
+pub(crate) async fn write_scope_for(
+    ctx: &Ctx,
+    job: &queue::ClaimedJob,
+    action: crate::domain::permissions::Action,
+    may_what: &str,
+) -> Result<crate::tenancy::gate::WriteScope, (String, RunFailure)> {
+    let session = crate::tenancy::session::session_for_job(ctx, job.user_id, job.org_id)
+        .await
+        .map_err(|e| ("permission".to_string(), e.into()))?;
+    crate::tenancy::gate::authorize_write(ctx, &session, action)
+        .await
+        .map_err(|e| {
+            (
+                "permission".to_string(),
+                RunFailure::Permanent(format!(
+                    "{} may no longer {may_what}: {e}",
+                    session.user().username
+                )),
+            )
+        })
+}
+
 /// Runs one attempt of a job of one kind.
 pub(crate) type Handler = for<'a> fn(
     &'a Ctx,

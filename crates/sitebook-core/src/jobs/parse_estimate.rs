@@ -10,8 +10,6 @@ use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::worker_process::{describe, parse_in_worker, WorkerError};
 use crate::jobs::{Attempt, JobHandlers, JobKind, RunFailure};
 use crate::store::{estimates, files, outputs, uploads};
-use crate::tenancy::gate::authorize_write;
-use crate::tenancy::session::session_for_job;
 use crate::Ctx;
 
 /// Makes the engine run parse jobs with [`run`].
@@ -25,17 +23,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
         let step = step.to_string();
         move |failure: RunFailure| (step, failure)
     };
-    let session = session_for_job(ctx, job.user_id, job.org_id)
-        .await
-        .map_err(|e| at("permission")(e.into()))?;
-    let scope = authorize_write(ctx, &session, Action::UploadCreate)
-        .await
-        .map_err(|e| {
-            at("permission")(RunFailure::Permanent(format!(
-                "{} may no longer upload here: {e}",
-                session.user().username
-            )))
-        })?;
+    let scope = super::write_scope_for(ctx, job, Action::UploadCreate, "upload here").await?;
     let upload_id = job
         .upload_id
         .ok_or_else(|| at("file")(RunFailure::Permanent("the job has no upload".into())))?;

@@ -17,8 +17,7 @@ use crate::store::files::{outputs_dir, sha256_bytes};
 use crate::store::{outbox, outputs};
 use crate::sync::bucket::BucketError;
 use crate::sync::syncer::open_bucket;
-use crate::tenancy::gate::{authorize_write, WriteScope};
-use crate::tenancy::session::session_for_job;
+use crate::tenancy::gate::WriteScope;
 use crate::Ctx;
 
 type Step = (String, RunFailure);
@@ -46,6 +45,16 @@ pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::Result<i64>
     tx.commit().await?;
     ctx.wake.notify_waiters();
     Ok(id)
+}
+
+/// One text column of the scope's org's rows, as a set (`sql` takes the org id).
+async fn org_values(ctx: &Ctx, scope: &WriteScope, sql: &str) -> crate::Result<HashSet<String>> {
+    Ok(sqlx::query_scalar(sql)
+        .bind(scope.org_id())
+        .fetch_all(&ctx.db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// The kind of output an object is, from its key's kind folder (`…/{kind}/{file name}`).
@@ -78,20 +87,9 @@ fn free_name(folder: &std::path::Path, wanted: &str, taken: &HashSet<String>) ->
 }
 
 async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
-    let session = session_for_job(ctx, job.user_id, job.org_id)
-        .await
-        .map_err(|e| ("permission".to_string(), e.into()))?;
-    let scope = authorize_write(ctx, &session, Action::SyncConfigure)
-        .await
-        .map_err(|e| {
-            permanent(
-                "permission",
-                format!(
-                    "{} may no longer restore outputs here: {e}",
-                    session.user().username
-                ),
-            )
-        })?;
+    let scope =
+        crate::jobs::write_scope_for(ctx, job, Action::SyncConfigure, "restore outputs here")
+            .await?;
     let store = |e: crate::Error| ("store".to_string(), RunFailure::from(e));
     let (_target, bucket) = open_bucket(ctx, &scope)
         .await
@@ -100,15 +98,13 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         .org_keys(scope.org_slug())
         .await
         .map_err(|e| from_bucket("list", e))?;
-    let known: HashSet<String> = sqlx::query_scalar(
+    let known = org_values(
+        ctx,
+        &scope,
         "SELECT object_key FROM sync_outbox WHERE org_id = ? AND object_key IS NOT NULL",
     )
-    .bind(scope.org_id())
-    .fetch_all(&ctx.db)
     .await
-    .map_err(|e| store(e.into()))?
-    .into_iter()
-    .collect();
+    .map_err(store)?;
     let missing: Vec<&String> = keys.iter().filter(|key| !known.contains(*key)).collect();
     queue::report(
         ctx,
@@ -124,22 +120,20 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     .map_err(store)?;
 
     let folder = outputs_dir(&ctx.data_dir, scope.org_slug());
-    let here: HashSet<String> =
-        sqlx::query_scalar("SELECT sha256 FROM output_files WHERE org_id = ?")
-            .bind(scope.org_id())
-            .fetch_all(&ctx.db)
-            .await
-            .map_err(|e| store(e.into()))?
-            .into_iter()
-            .collect();
-    let mut taken: HashSet<String> =
-        sqlx::query_scalar("SELECT filename FROM output_files WHERE org_id = ?")
-            .bind(scope.org_id())
-            .fetch_all(&ctx.db)
-            .await
-            .map_err(|e| store(e.into()))?
-            .into_iter()
-            .collect();
+    let here = org_values(
+        ctx,
+        &scope,
+        "SELECT sha256 FROM output_files WHERE org_id = ?",
+    )
+    .await
+    .map_err(store)?;
+    let mut taken = org_values(
+        ctx,
+        &scope,
+        "SELECT filename FROM output_files WHERE org_id = ?",
+    )
+    .await
+    .map_err(store)?;
     let (mut restored, mut already_here, mut skipped) = (0usize, 0usize, Vec::new());
     for (n, key) in missing.iter().enumerate() {
         let Some(kind) = kind_of(key) else {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::{FromRow, Sqlite, Transaction};
 use ts_rs::TS;
 
-use crate::domain::permissions::{Action, MembershipRole, UserKind};
+use crate::domain::permissions::{Action, MembershipRole};
 use crate::error::{Error, Result};
 use crate::tenancy::accounts::{find_by_username, insert_membership};
 use crate::tenancy::audit::{AuditEvent, Outcome};
@@ -252,17 +252,19 @@ pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> 
         .user()
         .username
         .eq_ignore_ascii_case(username.trim());
-    // Leaving is open to every member who is not the last owner; removing others is gated.
-    // Oversight accounts change nothing anywhere, their own memberships included: asking the
-    // gate for a write gets them the audited refusal every oversight write gets.
-    let scope = if leaving && session.user().kind == UserKind::Oversight {
-        let write = authorize_write(ctx, session, Action::MembersManage).await?;
-        OrgScope::clone(&write)
-    } else if leaving {
-        authorize(ctx, session, Action::OrgView).await?
-    } else {
-        authorize(ctx, session, Action::MembersManage).await?
-    };
+    // Leaving is a write of its own that every role but oversight holds (oversight accounts
+    // change nothing anywhere, their own memberships included); removing others is
+    // `MembersManage`. Either way the change is made with a write proof.
+    let scope = authorize_write(
+        ctx,
+        session,
+        if leaving {
+            Action::MembershipLeave
+        } else {
+            Action::MembersManage
+        },
+    )
+    .await?;
     let target = find_target(ctx, &scope, username).await?;
     let Some((membership_id, current)) = target.membership else {
         return Err(not_a_member(&target, &scope));
