@@ -500,6 +500,10 @@ def test_inbox_set_in_settings_imports_a_copied_workbook():
         wd = app.wd
         sign_in_as_root(wd)
         wd.click("nav-settings")
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=inbox-state]');"
+            "return e && e.textContent.includes('No inbox folder is set');",
+            "the inbox settings to load")
         wd.click("inbox-choose")
         wd.wait_until(
             "const e = document.querySelector('[data-testid=inbox-folder]');"

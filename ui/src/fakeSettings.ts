@@ -12,7 +12,8 @@ import type { OutboxCounts } from "./bindings/OutboxCounts";
 import type { OutputView } from "./bindings/OutputView";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SyncTargetView } from "./bindings/SyncTargetView";
-import type { Backend } from "./backend";
+import type { ShareLink } from "./bindings/ShareLink";
+import type { SyncSettings } from "./bindings/SyncSettings";
 
 export type FakeSettingsContext = {
   run<T>(command: string, body: () => T): Promise<T>;
@@ -25,32 +26,32 @@ export type FakeSettingsContext = {
   now(): string;
 };
 
-type SettingsCommands = Pick<
-  Backend,
-  | "subscribeSync"
-  | "syncStatus"
-  | "syncConfigure"
-  | "syncSetEnabled"
-  | "syncForget"
-  | "syncTest"
-  | "syncRun"
-  | "syncRetryFailed"
-  | "syncRestore"
-  | "shareOutput"
-  | "inboxSettings"
-  | "inboxSet"
-  | "inboxClear"
-  | "subscribeInbox"
-  | "chooseFolder"
-  | "deviceSettings"
-  | "saveDeviceSettings"
->;
+/** The settings commands of the backend contract, as the fake provides them. */
+export type FakeSettingsCommands = {
+  subscribeSync(handler: (status: SyncStatus) => void): Promise<() => void>;
+  syncStatus(): Promise<SyncStatus>;
+  syncConfigure(settings: SyncSettings, secret: string | null): Promise<SyncTargetView>;
+  syncSetEnabled(enabled: boolean): Promise<SyncTargetView>;
+  syncForget(): Promise<void>;
+  syncTest(): Promise<string>;
+  syncRun(): Promise<OutboxCounts>;
+  syncRetryFailed(): Promise<number>;
+  syncRestore(): Promise<number>;
+  shareOutput(id: number, days: number): Promise<ShareLink>;
+  inboxSettings(): Promise<InboxView | null>;
+  inboxSet(folder: string): Promise<InboxView>;
+  inboxClear(): Promise<void>;
+  subscribeInbox(handler: (status: InboxStatus) => void): Promise<() => void>;
+  chooseFolder(): Promise<string | null>;
+  deviceSettings(): Promise<DeviceSettings>;
+  saveDeviceSettings(settings: DeviceSettings): Promise<DeviceSettings>;
+};
 
 function fail(code: string, message: string): ApiError {
   return { code, message };
 }
 
-export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
+export function createFakeSettings(ctx: FakeSettingsContext): FakeSettingsCommands {
   const targets = new Map<string, SyncTargetView>();
   const secrets = new Set<string>();
   const synced = new Set<number>();

@@ -190,7 +190,8 @@ function InboxSection({ org }: Props) {
       (found) => {
         if (!live) return;
         setView(found);
-        setFolder(found?.folder ?? "");
+        // A folder chosen or typed before the saved one arrived is kept.
+        setFolder((current) => (current === "" ? (found?.folder ?? "") : current));
       },
       (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
     );
