@@ -34,7 +34,6 @@ import type { InboxStatus } from "./bindings/InboxStatus";
 import type { InboxView } from "./bindings/InboxView";
 import type { OutboxCounts } from "./bindings/OutboxCounts";
 import type { ShareLink } from "./bindings/ShareLink";
-import type { SyncSettings } from "./bindings/SyncSettings";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SyncTargetView } from "./bindings/SyncTargetView";
 import type { EffectiveRole } from "./bindings/EffectiveRole";
@@ -53,6 +52,7 @@ import type { UploadOutcome } from "./bindings/UploadOutcome";
 import type { UserKind } from "./bindings/UserKind";
 import { createFakeDocuments } from "./fakeDocuments";
 import { createFakeSettings } from "./fakeSettings";
+import type { SettingsCommands } from "./settingsContract";
 import { fakeParse, summarize } from "./fakeEstimates";
 
 // ---------------------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ export type NewAccount = { username: string; fullName: string; password: string 
 export type Credentials = { username: string; password: string };
 export type AuditQuery = { deniedOnly: boolean; limit: number };
 
-export interface Backend {
+export interface Backend extends SettingsCommands {
   appStatus(): Promise<AppStatus>;
   /** First run only: the account becomes the device's superuser and is signed in. */
   createFirstAccount(account: NewAccount): Promise<SessionView>;
@@ -127,31 +127,6 @@ export interface Backend {
   /** Asks where to save a copy, saves it and counts a download; null when cancelled. */
   saveOutputAs(id: number, suggestedName: string): Promise<string | null>;
 
-  // Settings: sync of the active org's outputs, and this device's inbox folder
-  /** The active org's sync status now and after each change, until the returned stop is called. */
-  subscribeSync(handler: (status: SyncStatus) => void): Promise<() => void>;
-  syncStatus(): Promise<SyncStatus>;
-  /** Saves the target; `secret` may be null to keep the one already in the keyring. */
-  syncConfigure(settings: SyncSettings, secret: string | null): Promise<SyncTargetView>;
-  syncSetEnabled(enabled: boolean): Promise<SyncTargetView>;
-  syncForget(): Promise<void>;
-  /** One sentence: what the probe did, or (rejecting) why the bucket cannot be reached. */
-  syncTest(): Promise<string>;
-  syncRun(): Promise<OutboxCounts>;
-  syncRetryFailed(): Promise<number>;
-  /** Queues a restore of the org's outputs from its bucket; resolves to the job id. */
-  syncRestore(): Promise<number>;
-  shareOutput(id: number, days: number): Promise<ShareLink>;
-  inboxSettings(): Promise<InboxView | null>;
-  inboxSet(folder: string): Promise<InboxView>;
-  inboxClear(): Promise<void>;
-  /** The inbox watcher's state now and after each change. */
-  subscribeInbox(handler: (status: InboxStatus) => void): Promise<() => void>;
-  /** A folder the person picks in a native dialog, or null when they cancel. */
-  chooseFolder(): Promise<string | null>;
-  deviceSettings(): Promise<DeviceSettings>;
-  /** Superusers only; the worker count applies from the next start. */
-  saveDeviceSettings(settings: DeviceSettings): Promise<DeviceSettings>;
 }
 
 export type FileDropHandlers = {

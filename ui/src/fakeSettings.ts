@@ -12,8 +12,7 @@ import type { OutboxCounts } from "./bindings/OutboxCounts";
 import type { OutputView } from "./bindings/OutputView";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SyncTargetView } from "./bindings/SyncTargetView";
-import type { ShareLink } from "./bindings/ShareLink";
-import type { SyncSettings } from "./bindings/SyncSettings";
+import type { SettingsCommands } from "./settingsContract";
 
 export type FakeSettingsContext = {
   run<T>(command: string, body: () => T): Promise<T>;
@@ -26,32 +25,12 @@ export type FakeSettingsContext = {
   now(): string;
 };
 
-/** The settings commands of the backend contract, as the fake provides them. */
-export type FakeSettingsCommands = {
-  subscribeSync(handler: (status: SyncStatus) => void): Promise<() => void>;
-  syncStatus(): Promise<SyncStatus>;
-  syncConfigure(settings: SyncSettings, secret: string | null): Promise<SyncTargetView>;
-  syncSetEnabled(enabled: boolean): Promise<SyncTargetView>;
-  syncForget(): Promise<void>;
-  syncTest(): Promise<string>;
-  syncRun(): Promise<OutboxCounts>;
-  syncRetryFailed(): Promise<number>;
-  syncRestore(): Promise<number>;
-  shareOutput(id: number, days: number): Promise<ShareLink>;
-  inboxSettings(): Promise<InboxView | null>;
-  inboxSet(folder: string): Promise<InboxView>;
-  inboxClear(): Promise<void>;
-  subscribeInbox(handler: (status: InboxStatus) => void): Promise<() => void>;
-  chooseFolder(): Promise<string | null>;
-  deviceSettings(): Promise<DeviceSettings>;
-  saveDeviceSettings(settings: DeviceSettings): Promise<DeviceSettings>;
-};
 
 function fail(code: string, message: string): ApiError {
   return { code, message };
 }
 
-export function createFakeSettings(ctx: FakeSettingsContext): FakeSettingsCommands {
+export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
   const targets = new Map<string, SyncTargetView>();
   const secrets = new Set<string>();
   const synced = new Set<number>();

@@ -84,12 +84,16 @@ impl Error {
     /// becomes a `conflict` with the sentence the sequential case would give; any other error
     /// stays as it is.
     pub(crate) fn on_unique(self, message: impl FnOnce() -> String) -> Error {
-        match &self {
-            Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                Error::Conflict(message())
-            }
-            _ => self,
+        if self.is_unique_violation() {
+            Error::Conflict(message())
+        } else {
+            self
         }
+    }
+
+    /// A write refused by a unique constraint: another writer got there first.
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(self, Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {

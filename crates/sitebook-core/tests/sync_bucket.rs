@@ -311,14 +311,7 @@ async fn a_share_link_downloads_the_file_until_it_expires() {
     let server = S3Server::start(storage.path()).await;
     let (fx, admin) = device("laptop-1").await;
     make_outputs(&fx, &admin, "road.xlsx").await;
-    let pdf = fx
-        .core
-        .outputs_list(&admin, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.kind == "pdf")
-        .unwrap();
+    let pdf = output_of_kind(&fx, &admin, "pdf").await;
 
     // Not in the bucket yet: no link.
     fx.core
@@ -596,14 +589,7 @@ async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
     .await;
     let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
     make_outputs(&fx, &admin, "road.xlsx").await;
-    let gone = fx
-        .core
-        .outputs_list(&admin, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.kind == "json")
-        .unwrap();
+    let gone = output_of_kind(&fx, &admin, "json").await;
     std::fs::remove_file(fx.dir.path().join("outputs/aaa").join(&gone.filename)).unwrap();
     fx.core
         .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
@@ -873,14 +859,7 @@ async fn an_object_with_our_content_but_no_sha256_metadata_counts_as_synced_not_
     make_outputs(&fx, &admin, "road.xlsx").await;
     // What an upload cut off between the object and its metadata leaves: the very bytes under
     // the key, with no sha256 beside them (s3s-fs keeps objects as plain files).
-    let json = fx
-        .core
-        .outputs_list(&admin, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.kind == "json")
-        .unwrap();
+    let json = output_of_kind(&fx, &admin, "json").await;
     let bytes = read_output(&fx, &admin, json.id).await;
     let object = storage
         .path()
@@ -901,4 +880,19 @@ async fn an_object_with_our_content_but_no_sha256_metadata_counts_as_synced_not_
         bytes,
         "the object is left as it was"
     );
+}
+
+/// The device's first output of this kind (`json`, `pdf`, `xlsx`).
+async fn output_of_kind(
+    fx: &Fixture,
+    session: &Session,
+    kind: &str,
+) -> sitebook_core::store::outputs::OutputView {
+    fx.core
+        .outputs_list(session, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == kind)
+        .unwrap()
 }

@@ -565,11 +565,7 @@ impl Watcher {
             }
             std::fs::rename(path, &target)
         });
-        let kind = match &result {
-            Ok(false) => "imported",
-            Ok(true) => "imported",
-            Err(_) => "failed",
-        };
+        let kind = if result.is_ok() { "imported" } else { "failed" };
         if let Err(e) = moved {
             if !path.exists() {
                 // Taken away by someone else meanwhile; nothing left to move.

@@ -89,7 +89,7 @@ pub(crate) async fn upload(
         Ok(id) => id,
         // The same content uploaded at the same moment by another window or process: that
         // upload won, and this one is its duplicate, as it would be a second later.
-        Err(Error::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => {
+        Err(e) if e.is_unique_violation() => {
             drop(tx);
             let (upload_id, job_id) = uploads::existing(ctx, scope, &sha256)
                 .await?

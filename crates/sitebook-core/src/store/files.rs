@@ -96,44 +96,46 @@ pub fn keep_private(data_dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        let is_loose = |path: &Path| -> Result<bool> {
+            let metadata = std::fs::symlink_metadata(path)
+                .map_err(|e| Error::io(format!("Could not read {}", path.display()), e))?;
+            Ok(!metadata.file_type().is_symlink() && metadata.permissions().mode() & 0o077 != 0)
+        };
+        // Everything Sitebook creates is private already, and a private data dir shuts out
+        // other accounts whatever lies inside; so the walk, which every command would pay for
+        // at start-up, runs only to repair a data dir that is itself open.
+        if !is_loose(data_dir)? {
+            return Ok(());
+        }
         let mut repaired = 0usize;
         let mut folders = vec![data_dir.to_path_buf()];
         while let Some(folder) = folders.pop() {
-            let tighten = |path: &Path, wanted: u32, repaired: &mut usize| -> Result<()> {
-                let metadata = std::fs::symlink_metadata(path)
-                    .map_err(|e| Error::io(format!("Could not read {}", path.display()), e))?;
-                if metadata.file_type().is_symlink() || metadata.permissions().mode() & 0o077 == 0 {
-                    return Ok(());
+            let mut tighten = |path: &Path, wanted: u32| -> Result<()> {
+                if is_loose(path)? {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted))
+                        .map_err(|e| {
+                            Error::io(format!("Could not protect {}", path.display()), e)
+                        })?;
+                    repaired += 1;
                 }
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted))
-                    .map_err(|e| Error::io(format!("Could not protect {}", path.display()), e))?;
-                *repaired += 1;
                 Ok(())
             };
-            tighten(&folder, 0o700, &mut repaired)?;
+            tighten(&folder, 0o700)?;
             let entries = std::fs::read_dir(&folder)
                 .map_err(|e| Error::io(format!("Could not read {}", folder.display()), e))?;
-            // The log writer creates each day's file with the usual permissions; those are
-            // tightened without counting as a repair.
-            let mut logs = 0usize;
-            let in_logs = folder.starts_with(data_dir.join("logs"));
             for entry in entries.flatten() {
-                let path = entry.path();
                 match entry.file_type() {
-                    Ok(kind) if kind.is_dir() => folders.push(path),
-                    Ok(kind) if kind.is_file() && in_logs => tighten(&path, 0o600, &mut logs)?,
-                    Ok(kind) if kind.is_file() => tighten(&path, 0o600, &mut repaired)?,
+                    Ok(kind) if kind.is_dir() => folders.push(entry.path()),
+                    Ok(kind) if kind.is_file() => tighten(&entry.path(), 0o600)?,
                     _ => {}
                 }
             }
         }
-        if repaired > 0 {
-            tracing::warn!(
-                repaired,
-                data_dir = %data_dir.display(),
-                "the data folder was readable by other accounts; it is now private to this one"
-            );
-        }
+        tracing::warn!(
+            repaired,
+            data_dir = %data_dir.display(),
+            "the data folder was readable by other accounts; it is now private to this one"
+        );
     }
     #[cfg(not(unix))]
     let _ = data_dir;

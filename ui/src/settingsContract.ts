@@ -1,0 +1,40 @@
+/**
+ * The settings part of the backend contract: sync of the active org's outputs, this device's
+ * inbox folder and its own settings. `Backend` extends it, and the fake's settings side
+ * implements it, so the two cannot drift and neither imports the other.
+ */
+import type { DeviceSettings } from "./bindings/DeviceSettings";
+import type { InboxStatus } from "./bindings/InboxStatus";
+import type { InboxView } from "./bindings/InboxView";
+import type { OutboxCounts } from "./bindings/OutboxCounts";
+import type { ShareLink } from "./bindings/ShareLink";
+import type { SyncSettings } from "./bindings/SyncSettings";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { SyncTargetView } from "./bindings/SyncTargetView";
+
+export interface SettingsCommands {
+  /** The active org's sync status now and after each change, until the returned stop is called. */
+  subscribeSync(handler: (status: SyncStatus) => void): Promise<() => void>;
+  syncStatus(): Promise<SyncStatus>;
+  /** Saves the target; `secret` may be null to keep the one already in the keyring. */
+  syncConfigure(settings: SyncSettings, secret: string | null): Promise<SyncTargetView>;
+  syncSetEnabled(enabled: boolean): Promise<SyncTargetView>;
+  syncForget(): Promise<void>;
+  /** One sentence: what the probe did, or (rejecting) why the bucket cannot be reached. */
+  syncTest(): Promise<string>;
+  syncRun(): Promise<OutboxCounts>;
+  syncRetryFailed(): Promise<number>;
+  /** Queues a restore of the org's outputs from its bucket; resolves to the job id. */
+  syncRestore(): Promise<number>;
+  shareOutput(id: number, days: number): Promise<ShareLink>;
+  inboxSettings(): Promise<InboxView | null>;
+  inboxSet(folder: string): Promise<InboxView>;
+  inboxClear(): Promise<void>;
+  /** The inbox watcher's state now and after each change. */
+  subscribeInbox(handler: (status: InboxStatus) => void): Promise<() => void>;
+  /** A folder the person picks in a native dialog, or null when they cancel. */
+  chooseFolder(): Promise<string | null>;
+  deviceSettings(): Promise<DeviceSettings>;
+  /** Superusers only; the worker count applies from the next start. */
+  saveDeviceSettings(settings: DeviceSettings): Promise<DeviceSettings>;
+}
