@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Sitebook needs on Debian/Ubuntu, and only what is missing: the build set (webkit
 # development packages for the desktop shell), the run and end-to-end set (Xvfb, WebKitWebDriver,
-# poppler), and checks for Rust and Node. Safe to run again; it does nothing when all is there.
+# poppler), with --tests LibreOffice Calc, and checks for Rust and Node. Safe to run again; it
+# does nothing when all is there.
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,11 @@ packages=(
   # the OS keyring test: a Secret Service on a private D-Bus session
   dbus gnome-keyring
 )
+# With --tests, also what only the test suite needs: LibreOffice recalculates the workbooks
+# Sitebook writes, as an independent check of formulas, cached values and number formats.
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(libreoffice-calc)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

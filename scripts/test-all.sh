@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 
 step "system packages"
-scripts/install-system-deps.sh
+scripts/install-system-deps.sh --tests
 
 step "build (UI, then all crates)"
 scripts/build.sh

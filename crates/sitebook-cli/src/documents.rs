@@ -272,9 +272,9 @@ fn print_work(work: &sitebook_core::domain::work::WorkMetadata, out: &Printer) {
         return out.json(work);
     }
     for line in work.header_block() {
-        println!("{}", line.text());
+        say!("{}", line.text());
     }
-    println!(
+    say!(
         "Mode: {:?}; AMC: {}; area: {:?}; grand total: {}; tender premium: {}",
         work.work_mode,
         if work.is_amc { "yes" } else { "no" },
@@ -299,9 +299,10 @@ async fn finish(
         if out.is_json() {
             out.json(&queued);
         } else {
-            println!(
+            say!(
                 "{what}: job {} queued (inputs sha256 {}).",
-                queued.job_id, queued.inputs_sha256
+                queued.job_id,
+                queued.inputs_sha256
             );
         }
         return Ok(());
@@ -314,11 +315,13 @@ async fn finish(
     if out.is_json() {
         out.json(&serde_json::json!({ "queued": queued, "job": job, "outputs": outputs }));
     } else if job.status == JobStatus::Completed {
-        println!("{what}: job {} completed.", job.id);
+        say!("{what}: job {} completed.", job.id);
         for output in &outputs {
-            println!(
+            say!(
                 "  output {}  {}  ({} bytes)",
-                output.id, output.filename, output.size
+                output.id,
+                output.filename,
+                output.size
             );
         }
     }
@@ -447,7 +450,7 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
         out.json(&written);
     } else {
         for path in written {
-            println!("Wrote {path}");
+            say!("Wrote {path}");
         }
     }
     Ok(())

@@ -145,7 +145,7 @@ pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Fai
         return Ok(());
     }
     for sheet in &parsed.sheets {
-        println!(
+        say!(
             "{}: {} items from row {} (header on row {})",
             sheet.name,
             sheet.items.len(),
@@ -153,11 +153,11 @@ pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Fai
             sheet.header_row
         );
         if let Some(name) = &sheet.metadata.name_of_work {
-            println!("  Name of the work: {name}");
+            say!("  Name of the work: {name}");
         }
         for line in &sheet.footer.rows {
             if let Some(amount) = line.amount {
-                println!(
+                say!(
                     "  {:<45} {:>16}",
                     line.label,
                     sitebook_core::domain::money::format_indian(amount)
@@ -166,9 +166,9 @@ pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Fai
         }
     }
     if !parsed.warnings.is_empty() {
-        println!("{} warnings:", parsed.warnings.len());
+        say!("{} warnings:", parsed.warnings.len());
         for warning in &parsed.warnings {
-            println!("  {:<14} {}", warning.cell, warning.message);
+            say!("  {:<14} {}", warning.cell, warning.message);
         }
     }
     Ok(())
@@ -224,12 +224,14 @@ pub async fn estimate(
                 out.json(&detail);
                 return Ok(());
             }
-            println!(
+            say!(
                 "{} ({}, sheet {})",
-                detail.name, detail.file_name, detail.sheet_name
+                detail.name,
+                detail.file_name,
+                detail.sheet_name
             );
             for line in &detail.metadata {
-                println!("  {}: {}", line.label, line.value);
+                say!("  {}: {}", line.label, line.value);
             }
             let rows: Vec<Vec<String>> = detail
                 .items
@@ -255,10 +257,10 @@ pub async fn estimate(
                 &rows,
             );
             for line in &detail.footer {
-                println!("  {:<45} {:>16}", line.label, line.amount);
+                say!("  {:<45} {:>16}", line.label, line.amount);
             }
             for warning in &detail.warnings {
-                println!("warning {:<14} {}", warning.cell, warning.message);
+                say!("warning {:<14} {}", warning.cell, warning.message);
             }
         }
     }
@@ -303,12 +305,12 @@ pub async fn upload(
                     job.map(|j| format!(" (job {j})")).unwrap_or_default(),
                     error.message
                 ),
-                (None, true, Some(job)) => println!(
+                (None, true, Some(job)) => say!(
                     "{} was already uploaded to this organization (job {job}); nothing new was stored.",
                     outcome.file_name
                 ),
-                (None, _, Some(job)) => println!("job {job} queued: {}", outcome.file_name),
-                (None, _, None) => println!("{}: nothing to do", outcome.file_name),
+                (None, _, Some(job)) => say!("job {job} queued: {}", outcome.file_name),
+                (None, _, None) => say!("{}: nothing to do", outcome.file_name),
             }
         }
     }
@@ -357,7 +359,7 @@ pub async fn upload(
             out.json(&serde_json::json!({ "uploads": outcomes, "jobs": views }));
         } else {
             for view in &views {
-                println!("{}", finished_line(view));
+                say!("{}", finished_line(view));
             }
         }
     } else if out.is_json() {
@@ -370,27 +372,30 @@ pub async fn upload(
 }
 
 fn print_job(job: &JobView) {
-    println!(
+    say!(
         "job {} ({}): {}",
         job.id,
         job.kind.as_str(),
         job.status.as_str()
     );
-    println!("  file      {}", job.file_name.as_deref().unwrap_or("-"));
-    println!("  progress  {}% {}", job.progress, job.current_step);
-    println!("  by        {}", job.username);
-    println!("  attempts  {}", job.attempts);
-    println!("  created   {}", job.created_at);
+    say!("  file      {}", job.file_name.as_deref().unwrap_or("-"));
+    say!("  progress  {}% {}", job.progress, job.current_step);
+    say!("  by        {}", job.username);
+    say!("  attempts  {}", job.attempts);
+    say!("  created   {}", job.created_at);
     if let Some(estimate) = job.estimate_id {
-        println!("  estimate  {estimate}");
+        say!("  estimate  {estimate}");
     }
     if let Some(error) = &job.error_message {
-        println!("  error     {error}");
+        say!("  error     {error}");
     }
     for entry in &job.error_log {
-        println!(
+        say!(
             "  log       {} attempt {} [{}] {}",
-            entry.at, entry.attempt, entry.step, entry.error
+            entry.at,
+            entry.attempt,
+            entry.step,
+            entry.error
         );
     }
 }
@@ -436,7 +441,7 @@ pub async fn jobs(
             if out.is_json() {
                 out.json(&job);
             } else {
-                println!("{}", finished_line(&job));
+                say!("{}", finished_line(&job));
             }
             return match job.status {
                 JobStatus::Completed => Ok(()),
@@ -591,7 +596,7 @@ pub async fn outputs(
             if out.is_json() {
                 out.json(&link);
             } else {
-                println!("{}", link.url);
+                say!("{}", link.url);
                 eprintln!("The link works until {}.", link.expires_at);
             }
         }
@@ -600,7 +605,7 @@ pub async fn outputs(
             if out.is_json() {
                 out.json(&report);
             } else {
-                println!(
+                say!(
                     "Removed {} files and {} records of outputs older than {days} days that were never downloaded.",
                     report.removed_files, report.removed_rows
                 );

@@ -4,6 +4,15 @@
 //! result, as a table for people or as JSON with `--json`. It holds no rules of its own.
 //! Exit codes: 0 success, 2 usage, 3 denied, 4 not found, 1 anything else.
 
+/// `println!` for results: when the reader has gone away (`sitebook … | head -5`), the program
+/// ends quietly with success instead of panicking on the broken pipe. Whatever it was doing is
+/// durable already (jobs and outputs live in the database), so nothing is lost by stopping.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
 mod documents;
 mod ingest;
 mod output;

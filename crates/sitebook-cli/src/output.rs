@@ -12,6 +12,25 @@ use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::orgs::{ImportReport, OrgDetails};
 use sitebook_core::tenancy::session::OrgChoice;
 
+/// Writes one line of results to stdout (see `say!`). A closed pipe ends the program with
+/// success; any other write failure is reported on stderr and ends it with failure.
+pub fn write_line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) => {
+            eprintln!("error: could not write the results: {error}");
+            std::process::exit(1);
+        }
+    }
+}
+
 pub struct Printer {
     json: bool,
 }
@@ -27,7 +46,7 @@ impl Printer {
 
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => say!("{text}"),
             Err(error) => eprintln!("error: could not write JSON: {error}"),
         }
     }
@@ -35,14 +54,14 @@ impl Printer {
     /// A change of the inbox watcher's state, as it happens (one JSON line each with `--json`).
     pub fn inbox_status(&self, status: &InboxStatus) {
         if self.json {
-            println!("{}", serde_json::json!({ "inbox": status }));
+            say!("{}", serde_json::json!({ "inbox": status }));
             return;
         }
         let folder = status.folder.as_deref().unwrap_or("");
         match status.state {
-            InboxState::Off => println!("The inbox is off."),
-            InboxState::Watching => println!("Watching {folder} (Ctrl-C stops)."),
-            InboxState::Missing => println!(
+            InboxState::Off => say!("The inbox is off."),
+            InboxState::Watching => say!("Watching {folder} (Ctrl-C stops)."),
+            InboxState::Missing => say!(
                 "The inbox folder {folder} is not there (an unplugged drive?); watching resumes \
                  when it returns."
             ),
@@ -52,9 +71,9 @@ impl Printer {
     /// What happened to one inbox file (one JSON line each with `--json`).
     pub fn inbox_news(&self, news: &InboxNews) {
         if self.json {
-            println!("{}", serde_json::json!({ "file": news }));
+            say!("{}", serde_json::json!({ "file": news }));
         } else {
-            println!("{}: {}", news.file_name, news.message);
+            say!("{}: {}", news.file_name, news.message);
         }
     }
 
@@ -71,7 +90,7 @@ impl Printer {
         if self.json {
             self.json(&serde_json::json!({ "ok": true, "message": message }));
         } else {
-            println!("{message}");
+            say!("{message}");
         }
     }
 
@@ -79,14 +98,14 @@ impl Printer {
         if self.json {
             return self.json(view);
         }
-        println!(
+        say!(
             "Created {} ({}), a superuser, in {}.",
             view.user.username,
             view.user.full_name,
             data_dir.display()
         );
         if let Some(org) = &view.active_org {
-            println!("Personal organization: {} ({}).", org.code, org.name);
+            say!("Personal organization: {} ({}).", org.code, org.name);
         }
     }
 
@@ -95,13 +114,13 @@ impl Printer {
             return self.json(user);
         }
         match org {
-            Some(org) => println!(
+            Some(org) => say!(
                 "Created {} ({}, {}) in {org}.",
                 user.username,
                 user.full_name,
                 user.kind.as_str()
             ),
-            None => println!(
+            None => say!(
                 "Created {} ({}, {}).",
                 user.username,
                 user.full_name,
@@ -115,13 +134,13 @@ impl Printer {
             return self.json(view);
         }
         match &view.active_org {
-            Some(org) => println!(
+            Some(org) => say!(
                 "Active organization: {} ({}), acting as {}.",
                 org.code,
                 org.name,
                 org.role.label()
             ),
-            None => println!("No organization is active."),
+            None => say!("No organization is active."),
         }
     }
 
@@ -130,7 +149,7 @@ impl Printer {
             return self.json(orgs);
         }
         if orgs.is_empty() {
-            println!("You cannot enter any organization yet. Ask an admin to add you to one.");
+            say!("You cannot enter any organization yet. Ask an admin to add you to one.");
             return;
         }
         let rows: Vec<Vec<String>> = orgs
@@ -152,20 +171,20 @@ impl Printer {
         if self.json {
             return self.json(org);
         }
-        println!("{} — {}", org.code, org.name);
-        println!("  slug     {}", org.slug);
-        println!("  type     {}", org.org_type.as_str());
-        println!("  plan     {}", org.plan.as_str());
-        println!("  active   {}", if org.active { "yes" } else { "no" });
-        println!("  members  {}", org.member_count);
-        println!("  you are  {}", org.role.label());
+        say!("{} — {}", org.code, org.name);
+        say!("  slug     {}", org.slug);
+        say!("  type     {}", org.org_type.as_str());
+        say!("  plan     {}", org.plan.as_str());
+        say!("  active   {}", if org.active { "yes" } else { "no" });
+        say!("  members  {}", org.member_count);
+        say!("  you are  {}", org.role.label());
     }
 
     pub fn import_report(&self, report: &ImportReport) {
         if self.json {
             return self.json(report);
         }
-        println!(
+        say!(
             "Imported {} organizations: {}.",
             report.imported,
             report.codes.join(", ")
@@ -194,7 +213,7 @@ impl Printer {
         if self.json {
             return self.json(member);
         }
-        println!("{} is now {}.", member.username, member.role.as_str());
+        say!("{} is now {}.", member.username, member.role.as_str());
     }
 
     pub fn audit(&self, entries: &[AuditEntry]) {
@@ -246,7 +265,7 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        say!("{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());
     for row in rows {

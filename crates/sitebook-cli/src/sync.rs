@@ -127,9 +127,7 @@ pub async fn sync(
                 if out.is_json() {
                     out.json(&serde_json::json!({ "jobId": job_id }));
                 } else {
-                    println!(
-                        "Restore queued as job {job_id}; the app or `sitebook worker` runs it."
-                    );
+                    say!("Restore queued as job {job_id}; the app or `sitebook worker` runs it.");
                 }
                 return Ok(());
             }
@@ -149,7 +147,7 @@ pub async fn sync(
                 out.json(&job);
             } else if job.status == sitebook_core::jobs::JobStatus::Completed {
                 let restored = core.outputs_list(session, Some(job.id)).await?.len();
-                println!(
+                say!(
                     "Restored {restored} outputs from the bucket (job {}).",
                     job.id
                 );
@@ -218,7 +216,7 @@ async fn drain(core: &Sitebook, session: &Session, out: &Printer) -> Result<Outb
 
 fn print_counts(counts: &OutboxCounts, configured: bool) {
     if !configured {
-        println!(
+        say!(
             "No sync target is set; {} outputs wait on this computer.",
             counts.pending
         );
@@ -235,10 +233,10 @@ fn print_counts(counts: &OutboxCounts, configured: bool) {
         ]],
     );
     if let Some(when) = &counts.last_success {
-        println!("Last output synced: {when}");
+        say!("Last output synced: {when}");
     }
     if let Some(error) = &counts.last_error {
-        println!("Last problem: {error}");
+        say!("Last problem: {error}");
     }
 }
 
@@ -247,9 +245,7 @@ fn print_target(view: Option<&SyncTargetView>, out: &Printer) {
         return out.json(&view);
     }
     let Some(view) = view else {
-        println!(
-            "No sync target is set; outputs stay on this computer. Set one with `sync config`."
-        );
+        say!("No sync target is set; outputs stay on this computer. Set one with `sync config`.");
         return;
     };
     let s = &view.settings;

@@ -425,3 +425,25 @@ fn no_password_and_no_terminal_is_a_usage_error_not_a_hang() {
         .code(2)
         .stderr(predicate::str::contains("SITEBOOK_PASSWORD"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    // `sitebook audit list | head -1`: the reader goes away before the listing is written.
+    let device = populated();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitebook"))
+        .arg("--data-dir")
+        .arg(device.dir.path())
+        .args(["--user", "root", "audit", "list", "--limit", "100000"])
+        .env("SITEBOOK_PASSWORD", PASSWORD)
+        .env_remove("SITEBOOK_USER")
+        .env_remove("SITEBOOK_DATA_DIR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -357,3 +357,96 @@ async fn viewers_cannot_create_documents_and_other_orgs_estimates_are_not_found(
         .await;
     assert!(matches!(denied, Err(Error::Denied(_))), "{denied:?}");
 }
+
+#[tokio::test]
+async fn the_abstract_reproduces_the_sanctioned_estimate_not_the_agreement_premium() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    // The agreement's premium (work data) differs from the estimate's own 5 % Excess.
+    fx.core
+        .work_edit(
+            &fx.root,
+            estimate,
+            WorkChanges {
+                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
+                grand_total: Some(dec!(140000)),
+                ..WorkChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
+
+    // The footer by DOMAIN.md §1's rules on the estimate's own items (whose printed amounts
+    // re-multiply, so one deliberately wrong cached amount in the workbook is not carried),
+    // at the workbook's own T.P 5 % Excess and Grand Total 1,30,000.
+    let round2 = |value: rust_decimal::Decimal| {
+        value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    };
+    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    let ecv: rust_decimal::Decimal = shown
+        .items
+        .iter()
+        .filter(|i| !i.heading && !i.sl_no.is_empty())
+        .map(|i| {
+            let quantity: rust_decimal::Decimal = i.quantity.as_deref().unwrap().parse().unwrap();
+            let rate: rust_decimal::Decimal = i.rate.as_deref().unwrap().parse().unwrap();
+            round2(quantity * rate)
+        })
+        .sum();
+    let sub_total = ecv
+        + round2(ecv * dec!(0.05))
+        + round2(ecv * dec!(0.01))
+        + round2(ecv * dec!(0.01))
+        + round2(ecv * dec!(0.001));
+    let gst = round2(sub_total * dec!(0.18));
+    let ls = dec!(130000) - gst - sub_total;
+    let reread =
+        sitebook_core::excel::parse_estimate_file(&xlsx, &sitebook_core::excel::Limits::default())
+            .unwrap();
+    let footer = &reread.sheets[0].footer;
+    assert_eq!(footer.tp_percent, Some(dec!(5)));
+    assert_eq!(footer.sub_total, Some(sub_total));
+    assert_eq!(footer.gst, Some(gst));
+    assert_eq!(footer.ls_unforeseen, Some(ls));
+    assert_eq!(footer.grand_total, Some(dec!(130000)));
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Add Excess T.P @ 5 %"), "{text}");
+    assert!(
+        !text.contains("4.5 %"),
+        "the agreement premium leaked in: {text}"
+    );
+}
+
+#[tokio::test]
+async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
+    let fx = fixture().await;
+    let estimate = fx.parsed_estimate(workbooks::heading_only_workbook()).await;
+    let refused = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Validation(m) if m.contains("no items to bill")),
+        "{refused:?}"
+    );
+    let refused = fx
+        .core
+        .workslip_create(&fx.root, estimate, Vec::new(), Vec::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Validation(m) if m.contains("no items")),
+        "{refused:?}"
+    );
+    // The number was not used up: nothing was saved.
+    assert_eq!(bill_count(&fx, estimate).await, 0);
+    assert!(fx
+        .core
+        .workslip_list(&fx.root, estimate)
+        .await
+        .unwrap()
+        .is_empty());
+}

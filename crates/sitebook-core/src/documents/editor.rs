@@ -371,7 +371,7 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
         | BillInputError::TillDateBelowPrevious { sl_no, .. }
         | BillInputError::FigureTooLarge { sl_no, .. }
         | BillInputError::InvalidPreviousQuantity { sl_no, .. } => Some(sl_no.clone()),
-        BillInputError::NotAnNthBill { .. } => None,
+        BillInputError::NotAnNthBill { .. } | BillInputError::NoItems => None,
     };
     PreviewProblem {
         sl_no,

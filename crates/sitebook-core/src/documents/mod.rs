@@ -185,7 +185,7 @@ pub(crate) fn items_of(estimate_id: i64, sheet: &EstimateSheet) -> Result<Vec<Es
 }
 
 /// A parsed sheet's items as the domain needs them, or the cells (`Sheet!row N`) of the items
-/// that lack a quantity or rate. A missing amount is computed as ROUND2(quantity × rate).
+/// that lack a quantity or rate. Amounts are ROUND2(quantity × rate), whatever was cached.
 fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>, Vec<String>> {
     let mut items = Vec::new();
     let mut unusable = Vec::new();
@@ -194,7 +194,7 @@ fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>,
             unusable.push(format!("{}!row {}", sheet.name, item.row));
             continue;
         };
-        let mut domain_item = EstimateItem {
+        let domain_item = EstimateItem {
             sl_no: item
                 .sl_no
                 .clone()
@@ -204,9 +204,11 @@ fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>,
             unit: item.unit.clone().unwrap_or_default(),
             rate,
             per_unit: item.per_unit.clone().unwrap_or_default(),
-            amount: Decimal::ZERO,
+            // Every printed row re-multiplies (DOMAIN.md ruling): a cached amount that
+            // disagrees was reported as a warning when the workbook was parsed, and no
+            // document carries it.
+            amount: crate::domain::money::amount(quantity, rate),
         };
-        domain_item.amount = item.amount.unwrap_or_else(|| domain_item.computed_amount());
         items.push(domain_item);
     }
     if unusable.is_empty() {
@@ -216,11 +218,9 @@ fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>,
     }
 }
 
-/// Work data pre-filled from what the workbook said.
-fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
-    let meta = &sheet.metadata;
-    let footer = &sheet.footer;
-    let tender_premium = match (footer.tp_percent, &footer.tp_kind) {
+/// The tender premium the workbook's own footer states, if any.
+fn workbook_tender_premium(sheet: &EstimateSheet) -> Option<crate::domain::bill::TenderPremium> {
+    match (sheet.footer.tp_percent, &sheet.footer.tp_kind) {
         (Some(percent), Some(kind)) => {
             let kind = if format!("{kind:?}").to_ascii_lowercase().contains("less") {
                 crate::domain::bill::TpType::Less
@@ -230,7 +230,19 @@ fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
             crate::domain::bill::TenderPremium::new(percent, kind).ok()
         }
         _ => None,
-    };
+    }
+}
+
+/// Whether the workbook's footer reads as an AMC work's (an ECV but no QC line).
+fn workbook_is_amc(sheet: &EstimateSheet) -> bool {
+    sheet.footer.ecv.is_some() && sheet.footer.qc.is_none()
+}
+
+/// Work data pre-filled from what the workbook said.
+fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
+    let meta = &sheet.metadata;
+    let footer = &sheet.footer;
+    let tender_premium = workbook_tender_premium(sheet);
     WorkMetadata {
         name_of_work: meta.name_of_work.clone().unwrap_or_default(),
         work_mode: if footer.deduct_old_material.is_some() {
@@ -238,7 +250,7 @@ fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
         } else {
             WorkMode::Original
         },
-        is_amc: footer.ecv.is_some() && footer.qc.is_none(),
+        is_amc: workbook_is_amc(sheet),
         area: Area::Municipal,
         estimate_amount: meta
             .estimate_amount
@@ -728,6 +740,10 @@ pub async fn create_workslip(
 }
 
 /// Queues the estimate abstract of an estimate (its items and footer, as PDF and XLSX).
+///
+/// The abstract reproduces the sanctioned estimate (DOMAIN.md ruling): its T.P %, AMC shape
+/// and Grand Total are the workbook's own. The work data's premium is the agreement's, which
+/// applies to bills and work slips, not to what was sanctioned.
 pub async fn request_abstract(
     ctx: &Ctx,
     scope: &WriteScope,
@@ -737,8 +753,8 @@ pub async fn request_abstract(
     let footer = EstimateFooterInput {
         items_total: Decimal::ZERO,
         deduct_old_material: sheet.footer.deduct_old_material,
-        tender_premium: work.tender_premium,
-        is_amc: work.is_amc,
+        tender_premium: workbook_tender_premium(&sheet),
+        is_amc: workbook_is_amc(&sheet),
         special_ls_provisions: sheet
             .footer
             .ls_provisions
@@ -750,7 +766,7 @@ pub async fn request_abstract(
                 })
             })
             .collect(),
-        grand_total: work.grand_total,
+        grand_total: sheet.footer.grand_total.unwrap_or(work.grand_total),
     };
     crate::pdf::EstimateAbstract::new(items.clone(), footer.clone())
         .map_err(|e| Error::Validation(format!("Estimate {estimate_id}: {e}.")))?;

@@ -21,10 +21,10 @@
 //!   included (rather than a premium recomputed on the since-last sub total). Payments over the
 //!   whole chain then add up to the final till-date total to the paisa, with no rounding drift.
 //! - AE rows: a quantity above the estimate quantity is split into a row capped at the
-//!   estimate quantity and an `AE<n>` row for the excess ([`split_at_estimate`]). The excess
-//!   amount is `ROUND2(qty × rate) − ROUND2(capped × rate)`, so the two rows always add up to
-//!   what the unsplit row would have been; it can differ from `ROUND2(excess × rate)` by at
-//!   most 0.01. On an Nth bill the previous quantity is split at the same cap.
+//!   estimate quantity and an `AE<n>` row for the excess ([`split_at_estimate`]). Each printed
+//!   row is `ROUND2(its qty × rate)` (DOMAIN.md ruling: an auditor re-multiplies every row), so
+//!   the two rows can add up to 0.01 more or less than the unsplit row would; totals are the
+//!   sums of the printed rows. On an Nth bill the previous quantity is split at the same cap.
 //! - Input problems are collected, not stopped at the first, so a user fixing a 500-row
 //!   quantities file sees every mistake at once.
 
@@ -176,7 +176,7 @@ pub struct AeSplit {
     pub within_amount: Decimal,
     /// The quantity above the estimate quantity (the `AE<n>` row), zero when none.
     pub excess_quantity: Decimal,
-    /// `ROUND2(quantity × rate) − within_amount`, so both rows add up to the unsplit amount.
+    /// `ROUND2(excess_quantity × rate)`: the AE row re-multiplies like every printed row.
     pub excess_amount: Decimal,
 }
 
@@ -189,8 +189,8 @@ impl AeSplit {
 
 /// Splits `quantity` at `estimate_quantity` (a negative estimate quantity caps at zero).
 ///
-/// Used by bills and work slips alike. `within_amount + excess_amount` always equals
-/// `ROUND2(quantity × rate)`.
+/// Used by bills and work slips alike. Each half is `ROUND2(its quantity × rate)`, so the two
+/// can differ from `ROUND2(quantity × rate)` by 0.01 when both halves round the same way.
 pub fn split_at_estimate(quantity: Decimal, estimate_quantity: Decimal, rate: Decimal) -> AeSplit {
     let cap = estimate_quantity.max(Decimal::ZERO);
     let within_quantity = quantity.min(cap);
@@ -200,7 +200,7 @@ pub fn split_at_estimate(quantity: Decimal, estimate_quantity: Decimal, rate: De
         within_quantity,
         within_amount,
         excess_quantity,
-        excess_amount: amount(quantity, rate) - within_amount,
+        excess_amount: amount(excess_quantity, rate),
     }
 }
 
@@ -324,6 +324,13 @@ pub enum BillInputError {
         /// The stored quantity.
         quantity: Decimal,
     },
+    /// The estimate has no items, so the bill would be an empty Rs 0.00 document that uses up
+    /// its number.
+    #[error(
+        "the estimate has no items to bill; check that the workbook's item rows have a quantity \
+         and a rate, and upload it again"
+    )]
+    NoItems,
     /// An Nth bill must be bill 2 or later.
     #[error("an Nth bill must be bill 2 or later, not bill {number}")]
     NotAnNthBill {
@@ -385,6 +392,9 @@ fn check_items<'a>(
     items: &'a [EstimateItem],
     problems: &mut Vec<BillInputError>,
 ) -> HashMap<&'a str, usize> {
+    if items.is_empty() {
+        problems.push(BillInputError::NoItems);
+    }
     let (index, repeated) = index_by_serial(items, |item| item.sl_no.as_str());
     problems.extend(
         repeated
@@ -898,6 +908,29 @@ mod tests {
         .unwrap()
     }
 
+    #[test]
+    fn an_estimate_without_items_gives_no_bill() {
+        let first = first_bill(&FirstBillInput {
+            items: Vec::new(),
+            quantities: Vec::new(),
+            tender_premium: None,
+            is_final: false,
+        })
+        .unwrap_err();
+        assert_eq!(first.problems, [BillInputError::NoItems]);
+        let nth = nth_bill(&NthBillInput {
+            number: 2,
+            is_final: true,
+            items: Vec::new(),
+            till_date: Vec::new(),
+            previous_till_date: Vec::new(),
+            tender_premium: None,
+        })
+        .unwrap_err();
+        assert_eq!(nth.problems, [BillInputError::NoItems]);
+        assert!(nth.to_string().contains("no items to bill"), "{nth}");
+    }
+
     // --- tender premium ---------------------------------------------------------------------
 
     #[test]
@@ -1032,19 +1065,26 @@ mod tests {
     }
 
     #[test]
-    fn split_keeps_the_unsplit_amount_when_rounding_bites() {
-        // Both halves are ties that round up on their own (0.005 → 0.01 each, 0.02 together),
-        // but the unsplit row is 1 × 0.01 = 0.01; the AE row carries 0.00 to keep that.
+    fn each_half_of_a_split_re_multiplies_on_its_own() {
+        // The issue's case: 11 of 10.5 Cum at 123.45. The AE row is 0.5 × 123.45 = 61.725 →
+        // 61.73, not 1357.95 − 1296.23 = 61.72.
+        let split = split_at_estimate(dec!(11), dec!(10.5), dec!(123.45));
+        assert_eq!(
+            (split.within_amount, split.excess_amount),
+            (dec!(1296.23), dec!(61.73))
+        );
+        // Both halves are ties that round up on their own (0.005 → 0.01 each): each row is
+        // printed as its own product, so together they are 0.02 although 1 × 0.01 is 0.01.
         let split = split_at_estimate(dec!(1), dec!(0.5), dec!(0.01));
         assert_eq!(
             (split.within_amount, split.excess_amount),
-            (dec!(0.01), dec!(0.00))
+            (dec!(0.01), dec!(0.01))
         );
-        // Both halves round down on their own (0.004 → 0.00), the unsplit 0.008 rounds up.
+        // Both halves round down on their own (0.004 → 0.00).
         let split = split_at_estimate(dec!(0.8), dec!(0.4), dec!(0.01));
         assert_eq!(
             (split.within_amount, split.excess_amount),
-            (dec!(0.00), dec!(0.01))
+            (dec!(0.00), dec!(0.00))
         );
         // Usually nothing bites: 2.5 × 0.13 = 0.325 → 0.33 = 0.26 + 0.07.
         let split = split_at_estimate(dec!(2.5), dec!(2), dec!(0.13));
@@ -1546,10 +1586,11 @@ mod tests {
             prop_assert_eq!(split.within_quantity + split.excess_quantity, quantity);
             prop_assert!(split.within_quantity <= estimate);
             prop_assert_eq!(split.has_excess(), quantity > estimate);
-            prop_assert_eq!(split.within_amount + split.excess_amount, half_up_reference(quantity * rate));
+            // Every printed row re-multiplies (DOMAIN.md ruling), and the two rows stay within a
+            // paisa of the unsplit product.
             prop_assert_eq!(split.within_amount, half_up_reference(split.within_quantity * rate));
-            // The documented rounding bound of the excess row.
-            prop_assert!((split.excess_amount - half_up_reference(split.excess_quantity * rate)).abs() <= dec!(0.01));
+            prop_assert_eq!(split.excess_amount, half_up_reference(split.excess_quantity * rate));
+            prop_assert!((split.within_amount + split.excess_amount - half_up_reference(quantity * rate)).abs() <= dec!(0.01));
             prop_assert_eq!(split.excess_amount.scale(), 2);
         }
 
@@ -1566,15 +1607,18 @@ mod tests {
             };
             prop_assert_eq!(bill.total, rows_sum + signed);
             prop_assert_eq!(bill.totals.last().unwrap().amount, bill.total);
-            // Every item's rows add up to ROUND2(entered quantity × rate).
+            // Every printed row is ROUND2(its quantity × rate), AE rows included, and an item's
+            // rows carry exactly the entered quantity.
+            for row in &bill.rows {
+                prop_assert_eq!(row.amount, half_up_reference(row.quantity * row.rate));
+            }
             for (item, q) in items.iter().zip(quantities_at(&levels, 0)) {
                 let row_at = bill.rows.iter().position(|r| r.serial == item.sl_no).unwrap();
-                let mut sum = bill.rows[row_at].amount;
+                let mut quantity = bill.rows[row_at].quantity;
                 if let Some(next) = bill.rows.get(row_at + 1).filter(|r| r.kind == RowKind::Excess) {
-                    sum += next.amount;
-                    prop_assert_eq!(next.quantity + bill.rows[row_at].quantity, q.quantity);
+                    quantity += next.quantity;
                 }
-                prop_assert_eq!(sum, half_up_reference(q.quantity * item.rate));
+                prop_assert_eq!(quantity, q.quantity);
             }
             for (i, label) in bill.rows.iter().filter(|r| r.kind == RowKind::Excess).map(|r| &r.description).enumerate() {
                 prop_assert_eq!(label, &format!("AE{}", i + 1));
@@ -1604,6 +1648,8 @@ mod tests {
                     tender_premium: premium,
                 }).unwrap();
                 for row in &bill.rows {
+                    prop_assert_eq!(row.till_date.amount, half_up_reference(row.till_date.quantity * row.rate));
+                    prop_assert_eq!(row.previous.amount, half_up_reference(row.previous.quantity * row.rate));
                     prop_assert_eq!(row.since_last.amount, row.till_date.amount - row.previous.amount);
                     prop_assert_eq!(row.since_last.quantity, row.till_date.quantity - row.previous.quantity);
                     prop_assert!(row.since_last.quantity >= Decimal::ZERO);

@@ -2,9 +2,9 @@
 //! rates, each formula carrying the domain's figure as its cached value.
 //!
 //! The formulas are the domain's rules written in Excel (DOMAIN.md §2), so a user who edits a
-//! quantity sees every dependent figure follow: `ROUND(qty × rate, 2)` per row; an AE row's
-//! amount as `ROUND((capped + excess) × rate, 2) − capped amount`, exactly as the domain splits
-//! it; sub totals as rounded sums; the T.P line as `ROUND(sub × p / 100, 2)`.
+//! quantity sees every dependent figure follow: `ROUND(qty × rate, 2)` on every row, AE rows
+//! included (an auditor re-multiplies each row); sub totals as rounded sums; the T.P line as
+//! `ROUND(sub × p / 100, 2)`.
 //!
 //! The domain's bill carries the T.P line's label and figure but not the premium itself, so
 //! the percentage is read back from the label and used only after checking that it reproduces
@@ -102,7 +102,6 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     let headings = sheet.header_block(&request.header, ": ")?;
     let first = sheet.column_headings(headings)?;
 
-    let mut item_row: Option<RowNum> = None;
     for (i, line) in bill.rows.iter().enumerate() {
         let row = first + i as RowNum;
         let mut cells = ItemLine {
@@ -116,21 +115,7 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
         }
         .cells(&sheet);
         let (b, e) = (cell(row, QUANTITY), cell(row, RATE));
-        cells[AMOUNT] = match (line.kind, item_row) {
-            (RowKind::Excess, Some(item)) => Cell::money(
-                format!(
-                    "ROUND(({}+{b})*{e},2)-{}",
-                    cell(item, QUANTITY),
-                    cell(item, AMOUNT)
-                ),
-                line.amount,
-            ),
-            (RowKind::Excess, None) => Cell::Number(line.amount),
-            _ => {
-                item_row = Some(row);
-                Cell::money(format!("ROUND({b}*{e},2)"), line.amount)
-            }
-        };
+        cells[AMOUNT] = Cell::money(format!("ROUND({b}*{e},2)"), line.amount);
         sheet.row(row, cells, look_of(line.kind))?;
     }
 
@@ -199,7 +184,6 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
     let headings = sheet.header_block(&request.header, ": ")?;
     let first = sheet.column_headings(headings)?;
 
-    let mut item_row: Option<RowNum> = None;
     for (i, line) in bill.rows.iter().enumerate() {
         let row = first + i as RowNum;
         let mut cells = sheet.blank_row();
@@ -210,24 +194,9 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
         cells[RATE] = Cell::Number(line.rate);
         cells[PREVIOUS_QTY] = Cell::Number(line.previous.quantity);
         let e = cell(row, RATE);
-        let amount_of = |qty_col: usize, amount_col: usize| match (line.kind, item_row) {
-            (RowKind::Excess, Some(item)) => Some(format!(
-                "ROUND(({}+{})*{e},2)-{}",
-                cell(item, qty_col),
-                cell(row, qty_col),
-                cell(item, amount_col)
-            )),
-            (RowKind::Excess, None) => None,
-            _ => Some(format!("ROUND({}*{e},2)", cell(row, qty_col))),
-        };
-        cells[TILL_DATE_AMOUNT] = Cell::money_or_number(
-            amount_of(TILL_DATE_QTY, TILL_DATE_AMOUNT),
-            line.till_date.amount,
-        );
-        cells[PREVIOUS_AMOUNT] = Cell::money_or_number(
-            amount_of(PREVIOUS_QTY, PREVIOUS_AMOUNT),
-            line.previous.amount,
-        );
+        let amount_of = |qty_col: usize| format!("ROUND({}*{e},2)", cell(row, qty_col));
+        cells[TILL_DATE_AMOUNT] = Cell::money(amount_of(TILL_DATE_QTY), line.till_date.amount);
+        cells[PREVIOUS_AMOUNT] = Cell::money(amount_of(PREVIOUS_QTY), line.previous.amount);
         cells[SINCE_LAST_QTY] = Cell::quantity(
             format!("{}-{}", cell(row, TILL_DATE_QTY), cell(row, PREVIOUS_QTY)),
             line.since_last.quantity,
@@ -240,9 +209,6 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
             ),
             line.since_last.amount,
         );
-        if line.kind != RowKind::Excess {
-            item_row = Some(row);
-        }
         sheet.row(row, cells, look_of(line.kind))?;
     }
 

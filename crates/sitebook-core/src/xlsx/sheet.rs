@@ -29,6 +29,24 @@ pub const INDIAN_MONEY_FORMAT: &str =
 pub const INDIAN_FIGURE_FORMAT: &str =
     r"[>=10000000]##\,##\,##\,##0.00###;[>=100000]##\,##\,##0.00###;##,##0.00###";
 
+/// The format of a negative figure, chosen by its size.
+///
+/// Conditional sections cannot carry a minus sign the same way in every spreadsheet:
+/// LibreOffice drops it in the last section and doubles it in the first. A format of one
+/// section is signed by every reader, so a negative figure gets the one-section grouping that
+/// fits its size (crore, lakh, or thousands, which agree below a lakh).
+fn negative_number_format(value: Decimal, decimals: &str) -> String {
+    let size = value.abs();
+    let grouping = if size >= Decimal::from(10_000_000) {
+        r"##\,##\,##\,##0"
+    } else if size >= Decimal::from(100_000) {
+        r"##\,##\,##0"
+    } else {
+        "#,##0"
+    };
+    format!("{grouping}{decimals}")
+}
+
 /// Times, like the PDF: the same look on paper, and row heights can be measured with the
 /// same metrics the PDF wraps with.
 const FONT_NAME: &str = "Times New Roman";
@@ -434,7 +452,28 @@ impl<'w> SheetWriter<'w> {
         value: &Cell,
         look: Look,
     ) -> Result<(), XlsxError> {
-        let format = self.formats.cell(self.columns[col].kind, look);
+        let kind = self.columns[col].kind;
+        let negative_figure = match value {
+            Cell::Number(figure) | Cell::Formula { value: figure, .. } => {
+                Some(*figure).filter(|f| f.is_sign_negative() && !f.is_zero())
+            }
+            Cell::Blank | Cell::Text(_) => None,
+        };
+        let signed;
+        let format = match (negative_figure, kind) {
+            (Some(figure), ColumnKind::Money | ColumnKind::Quantity | ColumnKind::Rate) => {
+                let decimals = if kind == ColumnKind::Money {
+                    ".00"
+                } else {
+                    ".00###"
+                };
+                signed = look
+                    .style(base_cell(kind))
+                    .set_num_format(negative_number_format(figure, decimals));
+                &signed
+            }
+            _ => self.formats.cell(kind, look),
+        };
         let col = col as ColNum;
         match value {
             Cell::Blank => {

@@ -40,7 +40,6 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
     let headings = sheet.header_block(&request.header, ": ")?;
     let first = sheet.column_headings(headings)?;
 
-    let mut item_row: Option<RowNum> = None;
     for (i, slip_row) in slip.rows.iter().enumerate() {
         let row = first + i as RowNum;
         let mut cells = sheet.blank_row();
@@ -68,26 +67,14 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
             let Some(phase) = phase else { continue };
             let (qty, amt) = (phase_quantity(k), phase_amount(k));
             cells[qty] = Cell::Number(phase.quantity);
-            let formula = match (line.kind, item_row) {
-                (RowKind::Excess, Some(item)) => Some(format!(
-                    "ROUND(({}+{})*{rate},2)-{}",
-                    cell(item, qty),
-                    cell(row, qty),
-                    cell(item, amt)
-                )),
-                (RowKind::Excess, None) => None,
-                _ => Some(format!("ROUND({}*{rate},2)", cell(row, qty))),
-            };
-            cells[amt] = Cell::money_or_number(formula, phase.amount);
+            let formula = format!("ROUND({}*{rate},2)", cell(row, qty));
+            cells[amt] = Cell::money(formula, phase.amount);
         }
         // An empty estimate amount counts as zero, as the domain counts it.
         let (executed, estimate) = (cell(row, current_amount), cell(row, ESTIMATE_AMOUNT));
         cells[more(phases)] = Cell::money(format!("MAX({executed}-{estimate},0)"), line.more);
         cells[less(phases)] = Cell::money(format!("MAX({estimate}-{executed},0)"), line.less);
         cells[remarks(phases)] = Cell::Text(line.remarks.clone());
-        if line.kind == RowKind::Item {
-            item_row = Some(row);
-        }
         let look = if line.kind == RowKind::Excess {
             Look::Excess
         } else {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod libreoffice;
 pub mod s3_server;
 
 use chrono::{TimeZone, Utc};

@@ -185,6 +185,33 @@ pub fn domain_example_sheet(ws: &mut Worksheet) {
     text(ws, 25, 3, "Assistant Engineer");
 }
 
+/// An estimate sheet with a header, a heading and a footer but no item rows: it parses (with a
+/// warning), and no bill or work slip can be made from it.
+#[allow(dead_code)]
+pub fn heading_only_workbook() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Estimate").unwrap();
+    text(ws, 0, 0, "ESTIMATE");
+    text(
+        ws,
+        1,
+        0,
+        "Name of the work : An estimate still to be filled in",
+    );
+    text(ws, 2, 0, "Sl.No");
+    text(ws, 2, 1, "Quantity");
+    text(ws, 2, 3, "Item Description");
+    text(ws, 2, 4, "Rate");
+    text(ws, 2, 5, "Per");
+    text(ws, 2, 7, "Amount");
+    text(ws, 3, 3, "SUB HEAD I");
+    text(ws, 4, 3, "ECV");
+    num(ws, 4, 7, 0.0);
+    text(ws, 5, 3, "Grand Total");
+    num(ws, 5, 7, 0.0);
+    wb.save_to_buffer().unwrap()
+}
+
 /// A `Datas` sheet of rate analysis: text and numbers but no estimate header.
 pub fn datas_sheet(ws: &mut Worksheet) {
     text(ws, 0, 0, "Rate analysis");

@@ -1,0 +1,168 @@
+//! Every kind of workbook Sitebook writes, opened by LibreOffice: recalculating every formula
+//! gives exactly the figures cached in the file, and negative figures keep their minus sign
+//! and their Indian grouping (DOMAIN.md ruling; issue: "XLSX negative figures keep their
+//! sign").
+
+mod common;
+mod workbooks;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::libreoffice::{sheet_as_shown, Recalculate};
+use common::{fixture, Fixture};
+use rust_decimal_macros::dec;
+use sitebook_core::documents::input_csv::SupplementalLine;
+use sitebook_core::documents::WorkChanges;
+use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::jobs::JobStatus;
+
+async fn rendered_xlsx(fx: &Fixture, job_id: i64) -> PathBuf {
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let job = tokio::time::timeout(
+        Duration::from_secs(60),
+        fx.core.job_wait(&fx.root, job_id, |_| {}),
+    )
+    .await
+    .expect("the job ends")
+    .unwrap();
+    pool.shutdown().await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    let outputs = fx.core.outputs_list(&fx.root, Some(job_id)).await.unwrap();
+    let xlsx = outputs.iter().find(|o| o.kind == "xlsx").expect("an xlsx");
+    fx.dir.path().join("outputs/root").join(&xlsx.filename)
+}
+
+/// `-12,34,567.89`-shaped: a minus, then lakh grouping.
+fn is_negative_lakh_figure(text: &str) -> bool {
+    let Some(digits) = text.strip_prefix('-') else {
+        return false;
+    };
+    let Some((whole, paise)) = digits.split_once('.') else {
+        return false;
+    };
+    let groups: Vec<&str> = whole.split(',').collect();
+    paise.len() == 2
+        && groups.len() == 3
+        && (1..=2).contains(&groups[0].len())
+        && groups[1].len() == 2
+        && groups[2].len() == 3
+        && whole.chars().all(|c| c.is_ascii_digit() || c == ',')
+}
+
+#[test]
+fn the_harness_really_recalculates() {
+    // A formula whose cached result is wrong on purpose: only a real recalculation shows 2.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wrong-cache.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    workbook
+        .add_worksheet()
+        .write_formula(0, 0, rust_xlsxwriter::Formula::new("=1+1").set_result("3"))
+        .unwrap();
+    workbook.save(&path).unwrap();
+    assert_eq!(sheet_as_shown(&path, Recalculate::Never), [["3"]]);
+    assert_eq!(sheet_as_shown(&path, Recalculate::Always), [["2"]]);
+}
+
+#[tokio::test]
+async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(workbooks::domain_example_workbook())
+        .await;
+    fx.core
+        .work_edit(
+            &fx.root,
+            estimate,
+            WorkChanges {
+                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
+                ..WorkChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let first = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap();
+    let second = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![
+                ItemQuantity::new("1", dec!(20)),
+                ItemQuantity::new("2", dec!(1300)),
+            ]),
+        )
+        .await
+        .unwrap();
+    // Item 4 (2 × 80,129.90) executed 5 times over: the working estimate passes the
+    // sanctioned 1,30,000 by lakhs, so its L.S provision is a negative lakh figure.
+    let slip = fx
+        .core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            vec![
+                ItemQuantity::new("3", dec!(0)),
+                ItemQuantity::new("4", dec!(5)),
+            ],
+            vec![SupplementalLine {
+                sl_no: "S1".into(),
+                description: "Extra earth work excavation".into(),
+                unit: "Cum".into(),
+                rate: dec!(300),
+                executed: dec!(10),
+            }],
+        )
+        .await
+        .unwrap();
+    let summary = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+
+    for (name, job) in [
+        ("bill 1", first.job_id),
+        ("bill 2", second.job_id),
+        ("work slip 1", slip.job_id),
+        ("abstract", summary.job_id),
+    ] {
+        let xlsx = rendered_xlsx(&fx, job).await;
+        let cached = sheet_as_shown(&xlsx, Recalculate::Never);
+        let recalculated = sheet_as_shown(&xlsx, Recalculate::Always);
+        assert!(cached.len() > 8, "{name}: {cached:?}");
+        for (row, (before, after)) in cached.iter().zip(&recalculated).enumerate() {
+            assert_eq!(
+                before,
+                after,
+                "{name}, row {}: LibreOffice computes other figures than the file caches",
+                row + 1
+            );
+        }
+        assert_eq!(cached.len(), recalculated.len(), "{name}");
+
+        if name == "work slip 1" {
+            let row_of = |label: &str| {
+                cached
+                    .iter()
+                    .find(|row| row.iter().any(|c| c.starts_with(label)))
+                    .unwrap_or_else(|| panic!("no {label} row in {cached:?}"))
+            };
+            let ls = row_of("L.S provision");
+            assert!(
+                ls.iter().any(|c| is_negative_lakh_figure(c)),
+                "the L.S provision keeps its minus and lakh grouping: {ls:?}"
+            );
+            let premium = row_of("T.P @ 4.5 % Less");
+            assert!(
+                premium
+                    .iter()
+                    .any(|c| c.starts_with('-') && c[1..].starts_with(|d: char| d.is_ascii_digit())),
+                "the T.P Less line is negative: {premium:?}"
+            );
+        }
+    }
+}
