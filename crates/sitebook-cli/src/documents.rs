@@ -133,6 +133,10 @@ pub enum BillCommand {
         /// [default for a first bill: the estimate's quantities]
         #[arg(long, value_name = "FILE.csv")]
         quantities: Option<PathBuf>,
+        /// A one-off recovery of this bill, LABEL=AMOUNT (repeatable), e.g.
+        /// "Mobilisation advance=25000"
+        #[arg(long, value_name = "LABEL=AMOUNT")]
+        recovery: Vec<String>,
         /// Render now, in this process, and wait
         #[arg(long)]
         wait: bool,
@@ -371,8 +375,13 @@ pub async fn bill(
             estimate,
             kind,
             quantities,
+            recovery,
             wait,
         } => {
+            let recoveries = recovery
+                .iter()
+                .map(|text| crate::deductions::recovery(text))
+                .collect::<Result<Vec<_>, _>>()?;
             let quantities = match quantities {
                 Some(path) => Some(input_csv::quantities(
                     &path.display().to_string(),
@@ -382,7 +391,7 @@ pub async fn bill(
                 None => None,
             };
             let queued = core
-                .bill_create(session, *estimate, (*kind).into(), quantities)
+                .bill_create_with(session, *estimate, (*kind).into(), quantities, recoveries)
                 .await?;
             let what = format!("Bill {}", queued.number.unwrap_or_default());
             finish(core, session, queued, *wait, &what, out).await

@@ -13,6 +13,7 @@ macro_rules! say {
     };
 }
 
+mod deductions;
 mod documents;
 mod ingest;
 mod output;
@@ -103,6 +104,9 @@ enum Command {
     /// Work slips (working estimates), phase by phase
     #[command(subcommand)]
     Workslip(documents::WorkslipCommand),
+    /// The additions and deductions bills are paid by (security deposit, TDS, cess…)
+    #[command(subcommand)]
+    Deductions(deductions::DeductionsCommand),
     /// Sync of outputs to an S3-compatible bucket: the active organization's target
     #[command(subcommand)]
     Sync(sync::SyncCommand),
@@ -508,6 +512,10 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
         Command::Workslip(command) => {
             let session = sign_in(&cli, &core).await?;
             documents::workslip(&core, &session, command, out).await?;
+        }
+        Command::Deductions(command) => {
+            let session = sign_in(&cli, &core).await?;
+            deductions::deductions(&core, &session, command, out).await?;
         }
         Command::Watch(args) => {
             let session = sign_in(&cli, &core).await?;

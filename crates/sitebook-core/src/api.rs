@@ -765,9 +765,60 @@ impl Sitebook {
         kind: crate::domain::bill::BillKind,
         quantities: Option<Vec<crate::domain::bill::ItemQuantity>>,
     ) -> Result<crate::documents::QueuedDocument> {
+        self.bill_create_with(session, estimate_id, kind, quantities, Vec::new())
+            .await
+    }
+
+    /// Records the next bill with this bill's one-off recoveries (an advance, materials
+    /// issued), deducted in its memorandum of payments with the org's lines in force.
+    pub async fn bill_create_with(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        kind: crate::domain::bill::BillKind,
+        quantities: Option<Vec<crate::domain::bill::ItemQuantity>>,
+        recoveries: Vec<crate::domain::payments::OneOffRecovery>,
+    ) -> Result<crate::documents::QueuedDocument> {
         let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         let request = crate::documents::BillRequest::Kind(kind);
-        crate::documents::create_bill(&self.ctx, &scope, estimate_id, request, quantities).await
+        crate::documents::create_bill(
+            &self.ctx,
+            &scope,
+            estimate_id,
+            request,
+            quantities,
+            recoveries,
+        )
+        .await
+    }
+
+    /// The org's table of additions and deductions (the example set until first edited).
+    pub async fn deductions_list(
+        &self,
+        session: &Session,
+    ) -> Result<crate::documents::payments::PaymentTable> {
+        let scope = authorize(&self.ctx, session, Action::DeductionsView).await?;
+        crate::documents::payments::table(&self.ctx, &scope).await
+    }
+
+    /// Adds a line to the org's table, or replaces the line with the same code.
+    pub async fn deductions_save(
+        &self,
+        session: &Session,
+        line: crate::domain::payments::PaymentLine,
+    ) -> Result<crate::documents::payments::PaymentTable> {
+        let scope = authorize_write(&self.ctx, session, Action::DeductionsEdit).await?;
+        crate::documents::payments::save_line(&self.ctx, &scope, line).await
+    }
+
+    /// Removes a line from the org's table.
+    pub async fn deductions_remove(
+        &self,
+        session: &Session,
+        code: &str,
+    ) -> Result<crate::documents::payments::PaymentTable> {
+        let scope = authorize_write(&self.ctx, session, Action::DeductionsEdit).await?;
+        crate::documents::payments::remove_line(&self.ctx, &scope, code).await
     }
 
     pub async fn bill_list(
@@ -817,8 +868,15 @@ impl Sitebook {
         let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         let quantities = editor::entries_or_error("The bill", entries)?;
         let request = crate::documents::BillRequest::Next { is_final };
-        crate::documents::create_bill(&self.ctx, &scope, estimate_id, request, Some(quantities))
-            .await
+        crate::documents::create_bill(
+            &self.ctx,
+            &scope,
+            estimate_id,
+            request,
+            Some(quantities),
+            Vec::new(),
+        )
+        .await
     }
 
     /// What the work-slip editor starts with: the next phase, or why none can follow.

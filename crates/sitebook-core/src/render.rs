@@ -20,6 +20,7 @@ use crate::domain::estimate::{
     EstimateItem,
 };
 use crate::domain::money::{format_indian, group_indian, round2};
+use crate::domain::payments::Memorandum;
 use crate::domain::work::{DocDate, HeaderLine};
 use crate::domain::workslip::{PhaseColumn, Workslip};
 
@@ -96,12 +97,20 @@ pub struct DocumentRequest<T> {
     pub header: DocumentHeader,
     /// The domain result to draw.
     pub content: T,
+    /// A bill's memorandum of payments, printed after its totals.
+    pub memorandum: Option<Memorandum>,
 }
 
 impl<T> DocumentRequest<T> {
     /// Stamps `date` as the files' creation date (by default 1970-01-01).
     pub fn with_document_date(mut self, date: DocDate) -> Self {
         self.header.document_date = Some(date);
+        self
+    }
+
+    /// Prints `memorandum` after the document's totals.
+    pub fn with_memorandum(mut self, memorandum: Option<Memorandum>) -> Self {
+        self.memorandum = memorandum;
         self
     }
 
@@ -114,6 +123,7 @@ impl<T> DocumentRequest<T> {
                 document_date: None,
             },
             content,
+            memorandum: None,
         }
     }
 }
@@ -165,6 +175,107 @@ impl DocumentRequest<EstimateAbstract> {
             inputs_sha256.into(),
         )
     }
+}
+
+/// The title of the statement that takes a bill's gross to the net payable.
+pub const MEMORANDUM_TITLE: &str = "MEMORANDUM OF PAYMENTS";
+
+/// What a line of the memorandum is, so the workbook can write it as a formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemorandumRole {
+    /// 1. Value of work done till date.
+    ValueTillDate,
+    /// 2. Previous payments.
+    PreviousPayments,
+    /// 3. This bill's gross.
+    Gross,
+    /// 4. An addition.
+    Addition,
+    /// 4. A deduction or recovery.
+    Deduction,
+    /// 5. Net payable by cheque.
+    Net,
+}
+
+/// One printed line of the memorandum of payments (DOMAIN.md §2a), the same in PDF and XLSX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemorandumRow {
+    /// `1`, `2`, `3`, `4(a)`, …, `5`.
+    pub number: String,
+    /// What the line is.
+    pub particulars: String,
+    /// How it was worked out (`5 % of 47,750.00`).
+    pub detail: String,
+    /// The figure, always positive; the particulars say whether it is added or deducted.
+    pub amount: Decimal,
+    /// What the line is, for formulas and emphasis.
+    pub role: MemorandumRole,
+}
+
+/// The memorandum as printed lines, in the department's order.
+pub fn memorandum_rows(memorandum: &Memorandum) -> Vec<MemorandumRow> {
+    let row = |number: String, particulars: String, detail: String, amount, role| MemorandumRow {
+        number,
+        particulars,
+        detail,
+        amount,
+        role,
+    };
+    let mut rows = vec![
+        row(
+            "1".into(),
+            "Total value of work done till date".into(),
+            String::new(),
+            memorandum.value_till_date,
+            MemorandumRole::ValueTillDate,
+        ),
+        row(
+            "2".into(),
+            "Deduct the amount of previous payments".into(),
+            String::new(),
+            memorandum.previous_payments,
+            MemorandumRole::PreviousPayments,
+        ),
+        row(
+            "3".into(),
+            "Gross amount of this bill".into(),
+            "1 - 2".into(),
+            memorandum.gross,
+            MemorandumRole::Gross,
+        ),
+    ];
+    let letters = "abcdefghijklmnopqrstuvwxyz".chars().cycle();
+    let lines = memorandum
+        .additions
+        .iter()
+        .map(|line| (line, "Add", MemorandumRole::Addition))
+        .chain(
+            memorandum
+                .deductions
+                .iter()
+                .map(|line| (line, "Deduct", MemorandumRole::Deduction)),
+        );
+    for ((line, verb, role), letter) in lines.zip(letters) {
+        rows.push(row(
+            format!("4({letter})"),
+            format!("{verb}: {}", line.label),
+            line.detail.clone(),
+            line.amount,
+            role,
+        ));
+    }
+    rows.push(row(
+        "5".into(),
+        "Net amount payable by cheque".into(),
+        if memorandum.additions.is_empty() && memorandum.deductions.is_empty() {
+            "3".into()
+        } else {
+            "3 + additions - deductions".into()
+        },
+        memorandum.net_payable,
+        MemorandumRole::Net,
+    ));
+    rows
 }
 
 /// The signature captions under every document, PDF and workbook alike.

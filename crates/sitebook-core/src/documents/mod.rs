@@ -9,6 +9,7 @@
 
 pub mod editor;
 pub mod input_csv;
+pub mod payments;
 pub(crate) mod render_job;
 pub mod work_form;
 
@@ -21,6 +22,9 @@ use crate::domain::bill::{
     check_next_bill, first_bill, nth_bill, BillKind, FirstBillInput, ItemQuantity, NthBillInput,
 };
 use crate::domain::estimate::{EstimateFooterInput, EstimateItem, SpecialLsProvision};
+use crate::domain::payments::{
+    held_after, memorandum, BillFigures, HeldBefore, OneOffRecovery, PaymentTerms,
+};
 use crate::domain::work::{Area, DocumentDates, WorkMetadata, WorkMode};
 use crate::domain::workslip::{
     workslip, PhaseQuantities, SupplementalItem, WorkslipInput, MAX_PHASE,
@@ -41,10 +45,15 @@ pub(crate) enum StoredInputs {
     FirstBill {
         input: FirstBillInput,
         work: WorkMetadata,
+        /// The deductions frozen into the bill; absent on bills made before they existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payments: Option<PaymentTerms>,
     },
     NthBill {
         input: NthBillInput,
         work: WorkMetadata,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payments: Option<PaymentTerms>,
     },
     Workslip {
         input: WorkslipInput,
@@ -387,6 +396,57 @@ pub(crate) enum ComputedBill {
     Nth(crate::domain::bill::NthBill),
 }
 
+/// A first bill's figures for its memorandum: all of its Total is this bill's gross.
+pub(crate) fn first_bill_figures(bill: &crate::domain::bill::FirstBill) -> BillFigures {
+    BillFigures {
+        value_till_date: bill.total,
+        previous_payments: Decimal::ZERO,
+        gross: bill.total,
+    }
+}
+
+/// An Nth bill's figures for its memorandum: the Total line's F, H and J.
+pub(crate) fn nth_bill_figures(bill: &crate::domain::bill::NthBill) -> BillFigures {
+    BillFigures {
+        value_till_date: bill.total.till_date,
+        previous_payments: bill.total.previous,
+        gross: bill.total.since_last,
+    }
+}
+
+impl ComputedBill {
+    /// The three figures the memorandum of payments starts from.
+    pub(crate) fn figures(&self) -> BillFigures {
+        match self {
+            ComputedBill::First(bill) => first_bill_figures(bill),
+            ComputedBill::Nth(bill) => nth_bill_figures(bill),
+        }
+    }
+}
+
+impl StoredInputs {
+    /// A stored bill's computed figures and frozen terms, or `None` for other documents.
+    pub(crate) fn bill_and_terms(
+        &self,
+    ) -> Option<(
+        std::result::Result<ComputedBill, crate::domain::bill::BillInputErrors>,
+        Option<&PaymentTerms>,
+    )> {
+        match self {
+            StoredInputs::FirstBill {
+                input, payments, ..
+            } => Some((
+                first_bill(input).map(ComputedBill::First),
+                payments.as_ref(),
+            )),
+            StoredInputs::NthBill {
+                input, payments, ..
+            } => Some((nth_bill(input).map(ComputedBill::Nth), payments.as_ref())),
+            _ => None,
+        }
+    }
+}
+
 impl BillInputs {
     fn is_final(&self) -> bool {
         match self {
@@ -476,6 +536,61 @@ pub(crate) async fn next_bill_inputs(
     Ok((number, inputs, work))
 }
 
+/// The deductions the next bill of an estimate freezes: the org's lines in force on the bill's
+/// date (its DOBR, else today), this bill's recoveries, and what capped lines withheld in the
+/// bills before it.
+pub(crate) async fn next_bill_terms(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    work: &WorkMetadata,
+    recoveries: Vec<OneOffRecovery>,
+) -> Result<PaymentTerms> {
+    for recovery in &recoveries {
+        recovery
+            .validate()
+            .map_err(|e| Error::Validation(format!("Recovery {:?}: {e}.", recovery.label)))?;
+    }
+    let date = work
+        .dates
+        .bill_recorded
+        .unwrap_or_else(|| payments::today(ctx));
+    let lines = payments::lines_in_force(ctx, scope, date).await?;
+    let previous: Option<String> = sqlx::query_scalar(
+        "SELECT inputs_json FROM bills WHERE estimate_id = ? AND org_id = ? \
+         ORDER BY number DESC LIMIT 1",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    let held_before = match previous {
+        Some(json) => held_by_bill(&json)?,
+        None => Vec::new(),
+    };
+    Ok(PaymentTerms {
+        lines,
+        recoveries,
+        contract_value: work.estimate_amount,
+        held_before,
+    })
+}
+
+/// What capped lines had withheld up to and including a stored bill. A bill made before
+/// deductions existed withheld nothing that is known.
+fn held_by_bill(json: &str) -> Result<Vec<HeldBefore>> {
+    let stored: StoredInputs = serde_json::from_str(json)
+        .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
+    let Some((computed, Some(terms))) = stored.bill_and_terms() else {
+        return Ok(Vec::new());
+    };
+    let computed =
+        computed.map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
+    let memo = memorandum(computed.figures(), terms)
+        .map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
+    Ok(held_after(terms, &memo))
+}
+
 /// Validates and records the next bill of an estimate, and queues its documents.
 pub async fn create_bill(
     ctx: &Ctx,
@@ -483,6 +598,7 @@ pub async fn create_bill(
     estimate_id: i64,
     request: BillRequest,
     quantities: Option<Vec<ItemQuantity>>,
+    recoveries: Vec<OneOffRecovery>,
 ) -> Result<QueuedDocument> {
     let (number, inputs, work) =
         next_bill_inputs(ctx, scope, estimate_id, request, quantities).await?;
@@ -490,10 +606,21 @@ pub async fn create_bill(
     let computed = inputs
         .compute()
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
+    let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
+    memorandum(computed.figures(), &terms)
+        .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
+    let payments = Some(terms);
     let (inputs, till_date) = match (inputs, computed) {
         (BillInputs::First(input), _) => {
             let till_date = input.quantities.clone();
-            (StoredInputs::FirstBill { input, work }, till_date)
+            (
+                StoredInputs::FirstBill {
+                    input,
+                    work,
+                    payments,
+                },
+                till_date,
+            )
         }
         (BillInputs::Nth(input), ComputedBill::Nth(computed)) => {
             // Store the full till-date column (unlisted items keep the previous figure), so
@@ -509,7 +636,14 @@ pub async fn create_bill(
                     )
                 })
                 .collect();
-            (StoredInputs::NthBill { input, work }, full)
+            (
+                StoredInputs::NthBill {
+                    input,
+                    work,
+                    payments,
+                },
+                full,
+            )
         }
         (BillInputs::Nth(_), ComputedBill::First(_)) => {
             return Err(Error::Internal(
@@ -894,7 +1028,11 @@ pub fn quick_first_bill(
         is_final,
     };
     first_bill(&input).map_err(|e| Error::Validation(format!("{}: {e}.", parsed.file)))?;
-    let inputs = StoredInputs::FirstBill { input, work };
+    let inputs = StoredInputs::FirstBill {
+        input,
+        work,
+        payments: None,
+    };
     let (_, hash) = inputs.encode()?;
     render_job::render_files(inputs, hash).map_err(Error::Validation)
 }

@@ -6,8 +6,9 @@
 
 use serde::Deserialize;
 
-use crate::documents::StoredInputs;
+use crate::documents::{first_bill_figures, nth_bill_figures, StoredInputs};
 use crate::domain::bill::{first_bill, nth_bill};
+use crate::domain::payments::memorandum;
 use crate::domain::permissions::Action;
 use crate::domain::workslip::workslip;
 use crate::jobs::queue::{self, ClaimedJob};
@@ -89,17 +90,35 @@ async fn stored_inputs(
 fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<Rendered, String> {
     let failed = |e: &dyn std::fmt::Display| format!("could not render {stem}: {e}");
     let (pdf, xlsx) = match inputs {
-        StoredInputs::FirstBill { input, work } => {
+        StoredInputs::FirstBill {
+            input,
+            work,
+            payments,
+        } => {
             let bill = first_bill(&input).map_err(|e| failed(&e))?;
-            let request = DocumentRequest::first_bill(bill, work.header_block(), &inputs_sha256);
+            let memorandum = payments
+                .map(|terms| memorandum(first_bill_figures(&bill), &terms))
+                .transpose()
+                .map_err(|e| failed(&e))?;
+            let request = DocumentRequest::first_bill(bill, work.header_block(), &inputs_sha256)
+                .with_memorandum(memorandum);
             (
                 crate::pdf::render_first_bill(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_first_bill(&request).map_err(|e| failed(&e))?,
             )
         }
-        StoredInputs::NthBill { input, work } => {
+        StoredInputs::NthBill {
+            input,
+            work,
+            payments,
+        } => {
             let bill = nth_bill(&input).map_err(|e| failed(&e))?;
-            let request = DocumentRequest::nth_bill(bill, work.header_block(), &inputs_sha256);
+            let memorandum = payments
+                .map(|terms| memorandum(nth_bill_figures(&bill), &terms))
+                .transpose()
+                .map_err(|e| failed(&e))?;
+            let request = DocumentRequest::nth_bill(bill, work.header_block(), &inputs_sha256)
+                .with_memorandum(memorandum);
             (
                 crate::pdf::render_nth_bill(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_nth_bill(&request).map_err(|e| failed(&e))?,

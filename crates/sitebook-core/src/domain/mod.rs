@@ -12,12 +12,14 @@
 //! - [`tender`]: the tender premium, shared by the estimate footer and the bills.
 //! - [`bill`]: bill chain, AE rows, first and Nth bills.
 //! - [`workslip`]: work slips (working estimates) and their balancing footer.
+//! - [`payments`]: additions, deductions and the memorandum of payments down to the net.
 //! - [`work`]: work metadata entered once and the document header block.
 //! - [`permissions`]: user kinds, membership roles and the one permission matrix.
 
 pub mod bill;
 pub mod estimate;
 pub mod money;
+pub mod payments;
 pub mod permissions;
 pub mod tender;
 pub mod titles;

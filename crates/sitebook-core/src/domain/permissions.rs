@@ -224,6 +224,10 @@ pub enum Action {
     InboxConfigure,
     /// Leaving an organization oneself (removing others is `MembersManage`).
     MembershipLeave,
+    /// Seeing the table of additions and deductions bills are paid by.
+    DeductionsView,
+    /// Changing that table (owners and admins, DOMAIN.md §2a).
+    DeductionsEdit,
 }
 
 const Y: bool = true;
@@ -232,7 +236,7 @@ const N: bool = false;
 /// The permission matrix: one row per action, one column per effective role.
 /// Columns: Owner, Admin, Member, Viewer, Operations, Oversight, Superuser.
 #[rustfmt::skip]
-const MATRIX: [(Action, &str, Access, [bool; 7]); 24] = [
+const MATRIX: [(Action, &str, Access, [bool; 7]); 26] = [
     //  action                    audit name             access         Own Adm Mem Vie Ops Ovs Sup
     (Action::OrgView,          "org.view",            Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OrgRename,        "org.rename",          Access::Write, [Y,  N,  N,  N,  N,  N,  Y]),
@@ -258,11 +262,13 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 24] = [
     (Action::OutputShare,      "output.share",        Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
     (Action::InboxConfigure,   "inbox.configure",     Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
     (Action::MembershipLeave,  "membership.leave",    Access::Write, [Y,  Y,  Y,  Y,  Y,  N,  Y]),
+    (Action::DeductionsView,   "deductions.view",     Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
+    (Action::DeductionsEdit,   "deductions.edit",     Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
 ];
 
 impl Action {
-    pub const ALL: [Action; 24] = {
-        let mut all = [Action::OrgView; 24];
+    pub const ALL: [Action; 26] = {
+        let mut all = [Action::OrgView; 26];
         let mut i = 0;
         while i < MATRIX.len() {
             all[i] = MATRIX[i].0;
@@ -318,6 +324,8 @@ impl Action {
             Action::InboxConfigure => "set up the inbox folder",
             Action::MembershipLeave => "leave this organization",
             Action::OutputShare => "share outputs by link",
+            Action::DeductionsView => "see the deductions table",
+            Action::DeductionsEdit => "change the deductions table",
         }
     }
 }

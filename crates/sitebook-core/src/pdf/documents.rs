@@ -11,10 +11,12 @@ use crate::domain::bill::{FirstBill, NthBill, RowKind};
 use crate::domain::words::amount_in_words;
 use crate::domain::workslip::{FooterRole, Workslip, WorkslipRow};
 
-use super::report::{ClosingLine, Orientation, Report, Row, RowStyle};
+use super::report::{ClosingLine, Orientation, Report, Row, RowStyle, Statement, StatementRow};
+use crate::domain::payments::Memorandum;
 use crate::render::{
-    first_bill_col, format_figure, format_money, nth_bill_col, workslip_col, ColumnSpec,
-    DocumentRequest, EstimateAbstract, ItemLine, SIGNATURES,
+    first_bill_col, format_figure, format_money, memorandum_rows, nth_bill_col, workslip_col,
+    ColumnSpec, DocumentRequest, EstimateAbstract, ItemLine, MemorandumRole, MEMORANDUM_TITLE,
+    SIGNATURES,
 };
 
 const BILL_FONT_SIZE: f32 = 9.0;
@@ -73,6 +75,38 @@ impl ItemLine<'_> {
     }
 }
 
+/// A bill's memorandum of payments as a statement, and the net in words after it.
+fn memorandum_parts(memorandum: Option<&Memorandum>) -> (Vec<Statement>, Vec<ClosingLine>) {
+    let Some(memorandum) = memorandum else {
+        return (Vec::new(), Vec::new());
+    };
+    let rows = memorandum_rows(memorandum)
+        .into_iter()
+        .map(|row| StatementRow {
+            number: row.number,
+            particulars: row.particulars,
+            detail: row.detail,
+            amount: format_money(row.amount),
+            emphasised: matches!(row.role, MemorandumRole::Gross | MemorandumRole::Net),
+        })
+        .collect();
+    let statement = Statement {
+        title: MEMORANDUM_TITLE.to_owned(),
+        rows,
+    };
+    let words = vec![
+        ClosingLine {
+            label: "Net payable by cheque:".to_owned(),
+            text: format!("Rs. {}", format_money(memorandum.net_payable)),
+        },
+        ClosingLine {
+            label: "Net in words:".to_owned(),
+            text: memorandum.net_in_words.clone(),
+        },
+    ];
+    (vec![statement], words)
+}
+
 /// Labelled totals in the Amount column of the 8-column layout; the last line is the grand
 /// total.
 fn amount_totals<'a>(
@@ -125,6 +159,18 @@ pub(crate) fn first_bill<'a>(
             .iter()
             .map(|line| (line.label.as_str(), line.amount)),
     );
+    let (statements, net_lines) = memorandum_parts(request.memorandum.as_ref());
+    let mut closing = vec![
+        ClosingLine {
+            label: "Total:".to_owned(),
+            text: format!("Rs. {}", format_money(bill.total)),
+        },
+        ClosingLine {
+            label: "Amount in words:".to_owned(),
+            text: bill.amount_in_words.clone(),
+        },
+    ];
+    closing.extend(net_lines);
     Report {
         orientation: Orientation::Portrait,
         header: &request.header,
@@ -132,16 +178,8 @@ pub(crate) fn first_bill<'a>(
         font_size: BILL_FONT_SIZE,
         body,
         totals,
-        closing: vec![
-            ClosingLine {
-                label: "Total:".to_owned(),
-                text: format!("Rs. {}", format_money(bill.total)),
-            },
-            ClosingLine {
-                label: "Amount in words:".to_owned(),
-                text: bill.amount_in_words.clone(),
-            },
-        ],
+        statements,
+        closing,
         signatures: &SIGNATURES,
     }
 }
@@ -195,6 +233,18 @@ pub(crate) fn nth_bill<'a>(
             Row::labelled(style, line.label.clone(), cells)
         })
         .collect();
+    let (statements, net_lines) = memorandum_parts(request.memorandum.as_ref());
+    let mut closing = vec![
+        ClosingLine {
+            label: "Amount payable now (since last measurements):".to_owned(),
+            text: format!("Rs. {}", format_money(bill.amount_payable)),
+        },
+        ClosingLine {
+            label: "Amount in words:".to_owned(),
+            text: bill.amount_in_words.clone(),
+        },
+    ];
+    closing.extend(net_lines);
     Report {
         orientation: Orientation::Portrait,
         header: &request.header,
@@ -202,16 +252,8 @@ pub(crate) fn nth_bill<'a>(
         font_size: WIDE_FONT_SIZE,
         body,
         totals,
-        closing: vec![
-            ClosingLine {
-                label: "Amount payable now (since last measurements):".to_owned(),
-                text: format!("Rs. {}", format_money(bill.amount_payable)),
-            },
-            ClosingLine {
-                label: "Amount in words:".to_owned(),
-                text: bill.amount_in_words.clone(),
-            },
-        ],
+        statements,
+        closing,
         signatures: &SIGNATURES,
     }
 }
@@ -287,6 +329,7 @@ pub(crate) fn workslip<'a>(
         font_size: WIDE_FONT_SIZE,
         body,
         totals,
+        statements: Vec::new(),
         closing: vec![ClosingLine {
             label: "Grand Total in words:".to_owned(),
             text: slip.amount_in_words.clone(),
@@ -333,6 +376,7 @@ pub(crate) fn estimate_abstract<'a>(
         font_size: BILL_FONT_SIZE,
         body,
         totals,
+        statements: Vec::new(),
         closing: vec![ClosingLine {
             label: "Grand Total in words:".to_owned(),
             text: amount_in_words(estimate.footer.grand_total),

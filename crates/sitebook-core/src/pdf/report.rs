@@ -133,6 +133,31 @@ pub(crate) struct ClosingLine {
     pub text: String,
 }
 
+/// A titled statement after the totals (the memorandum of payments): numbered particulars, how
+/// each was worked out, and its amount, in a small ruled table of its own.
+#[derive(Debug, Clone)]
+pub(crate) struct Statement {
+    /// Printed centred above the table.
+    pub title: String,
+    /// The lines in order.
+    pub rows: Vec<StatementRow>,
+}
+
+/// One line of a [`Statement`].
+#[derive(Debug, Clone)]
+pub(crate) struct StatementRow {
+    /// `1`, `4(a)`.
+    pub number: String,
+    /// What the line is.
+    pub particulars: String,
+    /// How it was worked out.
+    pub detail: String,
+    /// The amount, formatted.
+    pub amount: String,
+    /// Bold and tinted (the gross and the net).
+    pub emphasised: bool,
+}
+
 /// Everything one PDF document shows.
 pub(crate) struct Report<'a> {
     /// Page orientation.
@@ -147,6 +172,8 @@ pub(crate) struct Report<'a> {
     pub body: Vec<Row>,
     /// The totals block.
     pub totals: Vec<Row>,
+    /// Statements after the totals (a bill's memorandum of payments).
+    pub statements: Vec<Statement>,
     /// Amount in words and similar lines.
     pub closing: Vec<ClosingLine>,
     /// Signature captions, left to right.
@@ -353,6 +380,9 @@ pub(crate) fn lay_out(report: &Report<'_>) -> Vec<Canvas> {
         start = end;
     }
     layout.place_totals(&report.totals);
+    for statement in &report.statements {
+        layout.place_statement(statement);
+    }
     layout.place_closing(&report.closing, report.signatures);
     layout.finish()
 }
@@ -904,6 +934,112 @@ impl<'r, 'a> Layout<'r, 'a> {
             self.draw_row(row, 0, row.lines, false);
         }
         self.close_table();
+    }
+
+    fn place_statement(&mut self, statement: &Statement) {
+        const SIZE: f32 = 9.0;
+        const PAD: f32 = 2.0;
+        const TINT: Grey = 0.93;
+        let lh = line_height(SIZE);
+        let left = self.grid.left();
+        let width = self.width();
+        let number_width = 26.0;
+        let amount_width = 84.0;
+        let detail_width = (width * 0.34).min(210.0);
+        let particulars_width = width - number_width - detail_width - amount_width;
+        let inner = |w: f32| w - 2.0 * CELL_PAD_X;
+        let prepared: Vec<(Vec<String>, Vec<String>, f32)> = statement
+            .rows
+            .iter()
+            .map(|row| {
+                let face = if row.emphasised {
+                    Face::Bold
+                } else {
+                    Face::Regular
+                };
+                let particulars = wrap(
+                    face,
+                    SIZE,
+                    &printable(&row.particulars),
+                    inner(particulars_width),
+                );
+                let detail = wrap(
+                    Face::Regular,
+                    SIZE,
+                    &printable(&row.detail),
+                    inner(detail_width),
+                );
+                let lines = particulars.len().max(detail.len()).max(1);
+                (particulars, detail, lines as f32 * lh + 2.0 * PAD)
+            })
+            .collect();
+        let title_height = lh + 6.0;
+        let needed = 10.0 + title_height + prepared.iter().map(|p| p.2).sum::<f32>();
+        if self.y - needed < CONTENT_BOTTOM {
+            self.new_page();
+        }
+
+        self.y -= 10.0;
+        let title = printable(&statement.title);
+        let title_width = text_width(Face::Bold, SIZE + 1.0, &title);
+        self.canvas.text(
+            left + (width - title_width).max(0.0) / 2.0,
+            first_baseline(self.y, SIZE + 1.0),
+            Face::Bold,
+            SIZE + 1.0,
+            &title,
+        );
+        self.y -= title_height;
+        let top = self.y;
+        self.canvas
+            .rule((left, top), (left + width, top), RULE_GRID);
+        let detail_left = left + number_width + particulars_width;
+        for (row, (particulars, detail, height)) in statement.rows.iter().zip(&prepared) {
+            let face = if row.emphasised {
+                Face::Bold
+            } else {
+                Face::Regular
+            };
+            if row.emphasised {
+                self.canvas
+                    .fill(left, self.y - height, width, *height, TINT);
+            }
+            let baseline = first_baseline(self.y - PAD, SIZE);
+            self.canvas.text(
+                left + CELL_PAD_X,
+                baseline,
+                face,
+                SIZE,
+                &printable(&row.number),
+            );
+            for (i, line) in particulars.iter().enumerate() {
+                let y = baseline - i as f32 * lh;
+                self.canvas
+                    .text(left + number_width + CELL_PAD_X, y, face, SIZE, line);
+            }
+            for (i, line) in detail.iter().enumerate() {
+                let y = baseline - i as f32 * lh;
+                self.canvas
+                    .text(detail_left + CELL_PAD_X, y, Face::Regular, SIZE, line);
+            }
+            let amount = printable(&row.amount);
+            let amount_x = left + width - CELL_PAD_X - text_width(face, SIZE, &amount);
+            self.canvas.text(amount_x, baseline, face, SIZE, &amount);
+            self.y -= height;
+            self.canvas
+                .rule((left, self.y), (left + width, self.y), RULE_THIN);
+        }
+        for x in [
+            left,
+            left + number_width,
+            detail_left,
+            left + width - amount_width,
+            left + width,
+        ] {
+            self.canvas.rule((x, top), (x, self.y), RULE_GRID);
+        }
+        self.canvas
+            .rule((left, self.y), (left + width, self.y), RULE_GRID);
     }
 
     fn place_closing(&mut self, closing: &[ClosingLine], signatures: &[&str]) {

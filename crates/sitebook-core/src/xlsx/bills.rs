@@ -19,8 +19,8 @@ use rust_xlsxwriter::{RowNum, XlsxError};
 use crate::domain::bill::{FirstBill, NthBill, RowKind, TenderPremium, TpType};
 use crate::domain::money::format_percent;
 use crate::render::{
-    first_bill_col, first_bill_columns, format_money, nth_bill_col, nth_bill_columns,
-    DocumentRequest, ItemLine,
+    first_bill_col, first_bill_columns, format_money, memorandum_rows, nth_bill_col,
+    nth_bill_columns, DocumentRequest, ItemLine, MEMORANDUM_TITLE,
 };
 
 use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};
@@ -161,18 +161,53 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
         Look::GrandTotal,
     )?;
 
+    let row = memorandum(&mut sheet, row, request, first_bill_col::ITEM, AMOUNT)?;
     let total_text = format!("Rs. {}", format_money(bill.total));
-    let next = sheet.closing(
-        row,
-        &[
-            ("Total:", total_text.as_str()),
-            ("Amount in words:", bill.amount_in_words.as_str()),
-        ],
-        &SIGNATURES,
-    )?;
+    let mut closing = vec![
+        ("Total:", total_text),
+        ("Amount in words:", bill.amount_in_words.clone()),
+    ];
+    closing.extend(net_lines(request));
+    let closing: Vec<(&str, &str)> = closing.iter().map(|(l, t)| (*l, t.as_str())).collect();
+    let next = sheet.closing(row, &closing, &SIGNATURES)?;
     debug_assert!(next > row);
     sheet.print_setup(&request.header, false)?;
     workbook.save_to_buffer()
+}
+
+/// The memorandum of payments after a bill's totals, when the bill has one; returns the next
+/// row.
+fn memorandum<T>(
+    sheet: &mut SheetWriter<'_>,
+    row: RowNum,
+    request: &DocumentRequest<T>,
+    particulars_end: usize,
+    amount_col: usize,
+) -> Result<RowNum, XlsxError> {
+    match &request.memorandum {
+        Some(memorandum) => sheet.statement(
+            row,
+            MEMORANDUM_TITLE,
+            &memorandum_rows(memorandum),
+            particulars_end,
+            amount_col,
+        ),
+        None => Ok(row),
+    }
+}
+
+/// The net payable and its words, for the closing lines, when the bill has a memorandum.
+fn net_lines<T>(request: &DocumentRequest<T>) -> Vec<(&'static str, String)> {
+    match &request.memorandum {
+        Some(memorandum) => vec![
+            (
+                "Net payable by cheque:",
+                format!("Rs. {}", format_money(memorandum.net_payable)),
+            ),
+            ("Net in words:", memorandum.net_in_words.clone()),
+        ],
+        None => Vec::new(),
+    }
 }
 
 /// The Nth bill workbook (11 columns, A..K).
@@ -271,18 +306,15 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
         row += 1;
     }
 
+    let row = memorandum(&mut sheet, row, request, RATE, SINCE_LAST_AMOUNT)?;
     let payable = format!("Rs. {}", format_money(bill.amount_payable));
-    sheet.closing(
-        row,
-        &[
-            (
-                "Amount payable now (since last measurements):",
-                payable.as_str(),
-            ),
-            ("Amount in words:", bill.amount_in_words.as_str()),
-        ],
-        &SIGNATURES,
-    )?;
+    let mut closing = vec![
+        ("Amount payable now (since last measurements):", payable),
+        ("Amount in words:", bill.amount_in_words.clone()),
+    ];
+    closing.extend(net_lines(request));
+    let closing: Vec<(&str, &str)> = closing.iter().map(|(l, t)| (*l, t.as_str())).collect();
+    sheet.closing(row, &closing, &SIGNATURES)?;
     sheet.print_setup(&request.header, false)?;
     workbook.save_to_buffer()
 }

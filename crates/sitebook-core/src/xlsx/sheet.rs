@@ -18,7 +18,10 @@ use rust_xlsxwriter::{
 
 use crate::domain::work::DocDate;
 use crate::pdf::fonts::{printable, wrap, Face};
-use crate::render::{heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader};
+use crate::render::{
+    heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader, MemorandumRole,
+    MemorandumRow,
+};
 
 /// Indian digit grouping for money: `1,23,45,678.90`. Excel has no Indian grouping, so the
 /// lakh and crore commas come from conditional sections.
@@ -533,6 +536,122 @@ impl<'w> SheetWriter<'w> {
     /// A row of blank cells, to fill in by column.
     pub(crate) fn blank_row(&self) -> Vec<Cell> {
         vec![Cell::Blank; self.columns.len()]
+    }
+
+    /// A titled statement after a blank row (the memorandum of payments): the number in the
+    /// first column, the particulars across columns `1..=particulars_end`, how each line was
+    /// worked out across the columns up to `amount_col`, and the amount in `amount_col`. The
+    /// gross and the net are formulas over the lines above them. Returns the next row.
+    pub(crate) fn statement(
+        &mut self,
+        row: RowNum,
+        title: &str,
+        rows: &[MemorandumRow],
+        particulars_end: usize,
+        amount_col: usize,
+    ) -> Result<RowNum, XlsxError> {
+        let mut row = row + 1;
+        self.sheet
+            .merge_range(row, 0, row, self.last_col(), title, &self.formats.heading)?;
+        row += 1;
+        let span_width = |sheet: &Self, from: usize, to: usize| -> f64 {
+            sheet.columns[from..=to]
+                .iter()
+                .map(|c| f64::from(c.width_chars) + 1.0)
+                .sum()
+        };
+        let (mut value, mut previous, mut gross) = (None, None, None);
+        let (mut additions, mut deductions) = (Vec::new(), Vec::new());
+        for line in rows {
+            let look = match line.role {
+                MemorandumRole::Gross | MemorandumRole::Net => Look::GrandTotal,
+                _ => Look::Item,
+            };
+            let bold = look != Look::Item;
+            let text_format = self.formats.cell(ColumnKind::Description, look).clone();
+            self.sheet
+                .write_string_with_format(row, 0, &line.number, &text_format)?;
+            self.sheet.merge_range(
+                row,
+                1,
+                row,
+                particulars_end as ColNum,
+                &line.particulars,
+                &text_format,
+            )?;
+            let detail_first = particulars_end + 1;
+            let detail_last = amount_col - 1;
+            if detail_first == detail_last {
+                self.sheet.write_string_with_format(
+                    row,
+                    detail_first as ColNum,
+                    &line.detail,
+                    &text_format,
+                )?;
+            } else {
+                self.sheet.merge_range(
+                    row,
+                    detail_first as ColNum,
+                    row,
+                    detail_last as ColNum,
+                    &line.detail,
+                    &text_format,
+                )?;
+            }
+            let here = cell(row, amount_col);
+            let sum_of = |cells: &[String]| {
+                if cells.is_empty() {
+                    "0".to_owned()
+                } else {
+                    cells.join("+")
+                }
+            };
+            let value_cell = match line.role {
+                MemorandumRole::Gross => match (&value, &previous) {
+                    (Some(v), Some(p)) => Cell::money(format!("{v}-{p}"), line.amount),
+                    _ => Cell::Number(line.amount),
+                },
+                MemorandumRole::Net => match &gross {
+                    Some(g) => Cell::money(
+                        format!(
+                            "ROUND({g}+{}-({}),2)",
+                            sum_of(&additions),
+                            sum_of(&deductions)
+                        ),
+                        line.amount,
+                    ),
+                    None => Cell::Number(line.amount),
+                },
+                _ => Cell::Number(line.amount),
+            };
+            match line.role {
+                MemorandumRole::ValueTillDate => value = Some(here),
+                MemorandumRole::PreviousPayments => previous = Some(here),
+                MemorandumRole::Gross => gross = Some(here),
+                MemorandumRole::Addition => additions.push(here),
+                MemorandumRole::Deduction => deductions.push(here),
+                MemorandumRole::Net => {}
+            }
+            self.write(row, amount_col, &value_cell, look)?;
+            for col in amount_col + 1..self.columns.len() {
+                self.write(row, col, &Cell::Blank, look)?;
+            }
+            let lines = lines_in(
+                &line.particulars,
+                span_width(self, 1, particulars_end),
+                bold,
+            )
+            .max(lines_in(
+                &line.detail,
+                span_width(self, detail_first, detail_last),
+                false,
+            ));
+            if lines > 1 {
+                self.sheet.set_row_height(row, height_of(lines))?;
+            }
+            row += 1;
+        }
+        Ok(row)
     }
 
     /// The closing lines and signature captions after a blank row; returns the next row.

@@ -1,0 +1,172 @@
+//! An organization's table of additions and deductions as stored, and the terms a new bill
+//! freezes from it (DOMAIN.md §2a; the arithmetic is [`crate::domain::payments`]).
+//!
+//! Until an office edits its table it uses the built-in example set, read from code and never
+//! written on a read. The first edit copies the example set into the table, marks it as the
+//! office's own and applies the edit, in one transaction, so the example set has one source.
+
+use chrono::Datelike;
+use serde::Serialize;
+
+use crate::domain::payments::{example_lines, PaymentLine};
+use crate::domain::work::DocDate;
+use crate::error::{Error, Result};
+use crate::tenancy::gate::{OrgScope, WriteScope};
+use crate::Ctx;
+
+/// An organization's lines, as listed and edited.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentTable {
+    /// Whether these are the built-in example lines, never edited here.
+    pub is_example: bool,
+    /// The lines in table order.
+    pub lines: Vec<PaymentLine>,
+}
+
+/// The organization's table.
+pub async fn table(ctx: &Ctx, scope: &OrgScope) -> Result<PaymentTable> {
+    let edited: Option<i64> =
+        sqlx::query_scalar("SELECT org_id FROM payment_tables WHERE org_id = ?")
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    if edited.is_none() {
+        return Ok(PaymentTable {
+            is_example: true,
+            lines: example_lines(),
+        });
+    }
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT line_json FROM payment_lines WHERE org_id = ? ORDER BY position, id",
+    )
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    let lines = stored
+        .iter()
+        .map(|json| {
+            serde_json::from_str(json)
+                .map_err(|e| Error::Internal(format!("a stored deduction line is damaged: {e}")))
+        })
+        .collect::<Result<Vec<PaymentLine>>>()?;
+    Ok(PaymentTable {
+        is_example: false,
+        lines,
+    })
+}
+
+/// The lines in force on `date`, in table order: what a bill of that date freezes.
+pub(crate) async fn lines_in_force(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    date: DocDate,
+) -> Result<Vec<PaymentLine>> {
+    Ok(table(ctx, scope)
+        .await?
+        .lines
+        .into_iter()
+        .filter(|line| line.in_force_on(date))
+        .collect())
+}
+
+/// Today by the device's clock, as a document date.
+pub(crate) fn today(ctx: &Ctx) -> DocDate {
+    let now = ctx.clock.now();
+    DocDate::new(now.year() as u32, now.month(), now.day())
+        .unwrap_or_else(|_| DocDate::new(1970, 1, 1).expect("a valid date"))
+}
+
+/// Writes `lines` as the organization's whole table, in order, inside `tx`.
+async fn replace_lines(
+    ctx: &Ctx,
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    scope: &WriteScope,
+    lines: &[PaymentLine],
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO payment_tables (org_id, edited_at, edited_by) VALUES (?, ?, ?) \
+         ON CONFLICT (org_id) DO UPDATE SET edited_at = excluded.edited_at, \
+         edited_by = excluded.edited_by",
+    )
+    .bind(scope.org_id())
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM payment_lines WHERE org_id = ?")
+        .bind(scope.org_id())
+        .execute(&mut **tx)
+        .await?;
+    for (position, line) in lines.iter().enumerate() {
+        let json = serde_json::to_string(line)
+            .map_err(|e| Error::Internal(format!("could not store a deduction line: {e}")))?;
+        sqlx::query(
+            "INSERT INTO payment_lines (org_id, position, code, line_json) VALUES (?, ?, ?, ?)",
+        )
+        .bind(scope.org_id())
+        .bind(position as i64)
+        .bind(&line.code)
+        .bind(json)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Applies `edit` to the table as it stands (the example set, before the first edit) and
+/// stores the result, all in one write transaction.
+async fn edit_table(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    edit: impl FnOnce(&mut Vec<PaymentLine>) -> Result<()>,
+) -> Result<PaymentTable> {
+    let mut tx = ctx.write_tx().await?;
+    // Read inside the write lock, so two people editing at once cannot lose a line.
+    let mut lines = table(ctx, scope).await?.lines;
+    edit(&mut lines)?;
+    replace_lines(ctx, &mut tx, scope, &lines).await?;
+    tx.commit().await?;
+    Ok(PaymentTable {
+        is_example: false,
+        lines,
+    })
+}
+
+/// Adds a line, or replaces the line with the same code in its place.
+pub async fn save_line(ctx: &Ctx, scope: &WriteScope, line: PaymentLine) -> Result<PaymentTable> {
+    line.validate()
+        .map_err(|e| Error::Validation(format!("Deduction line {}: {e}.", line.code)))?;
+    edit_table(ctx, scope, |lines| {
+        match lines
+            .iter_mut()
+            .find(|l| l.code.eq_ignore_ascii_case(&line.code))
+        {
+            Some(existing) => *existing = line,
+            None => lines.push(line),
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Removes the line with `code` (any case).
+pub async fn remove_line(ctx: &Ctx, scope: &WriteScope, code: &str) -> Result<PaymentTable> {
+    edit_table(ctx, scope, |lines| {
+        let before = lines.len();
+        lines.retain(|l| !l.code.eq_ignore_ascii_case(code));
+        if lines.len() == before {
+            let known: Vec<&str> = lines.iter().map(|l| l.code.as_str()).collect();
+            return Err(Error::NotFound(format!(
+                "There is no deduction line {code:?}; the table has {}.",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        Ok(())
+    })
+    .await
+}

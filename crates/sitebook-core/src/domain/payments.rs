@@ -1,0 +1,826 @@
+//! What the contractor is paid (DOMAIN.md §2a): an organization's dated additions and
+//! deductions, the per-bill recoveries, and the memorandum of payments that takes a bill's gross
+//! down to the net payable by cheque.
+//!
+//! A bill's lines are frozen into it when it is created ([`PaymentTerms`]), with what earlier
+//! bills of the chain already withheld on capped lines, so the memorandum is computed from the
+//! bill's stored input alone: editing the table later changes no issued bill.
+//!
+//! Rules, and decisions where DOMAIN.md is silent:
+//! - A percentage line is `ROUND2(base × p / 100)`. Its base is the bill's gross (the value of
+//!   work in this bill: a first bill's Total, an Nth bill's since-last Total), or for a line that
+//!   says so, the gross with the additions.
+//! - Additions come first, then deductions; net = gross + additions − deductions.
+//! - A threshold is on the contract value (the work's estimate amount): the line applies only
+//!   when the contract value exceeds it (GST-TDS above 2,50,000).
+//! - A capped line (security deposit) withholds no more than the cap less what earlier bills of
+//!   the chain withheld; once the cap is held it shows 0.00 with a note, so an auditor sees why.
+//! - A line is in force on a date when the date is within its validity period, both ends
+//!   included; an open end is unbounded.
+//! - A net payable below zero is refused: deductions cannot exceed what the bill pays.
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::money::{format_indian, format_percent, percent_of, round2, within_limit};
+use super::words::amount_in_words;
+use super::work::DocDate;
+
+/// Whether a line adds to the gross or is taken from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Added before the deductions (GST billed on the work value).
+    Addition,
+    /// Withheld or recovered from the bill.
+    Deduction,
+}
+
+/// What a percentage line is a percentage of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Base {
+    /// The bill's gross: the value of work in this bill.
+    Gross,
+    /// The gross with this bill's additions.
+    GrossWithAdditions,
+}
+
+/// How much a line takes: a percentage of its base, or a fixed amount per bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Charge {
+    /// A percentage of the base.
+    Percent(Decimal),
+    /// The same amount on every bill.
+    Fixed(Decimal),
+}
+
+/// The most a line withholds over the whole chain (the security deposit to be held).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Cap {
+    /// A fixed total.
+    Amount(Decimal),
+    /// A percentage of the contract value.
+    PercentOfContract(Decimal),
+}
+
+/// One dated line of an organization's table of additions and deductions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentLine {
+    /// A short name that identifies the line along a chain (`SD`, `IT-TDS`); capped lines
+    /// are matched by it from bill to bill.
+    pub code: String,
+    /// What the memorandum prints (`Security deposit`).
+    pub label: String,
+    /// Addition or deduction.
+    pub effect: Effect,
+    /// What a percentage is taken of.
+    pub base: Base,
+    /// A percentage or a fixed amount.
+    pub charge: Charge,
+    /// The line applies only when the contract value exceeds this.
+    pub threshold: Option<Decimal>,
+    /// The most withheld over the chain.
+    pub cap: Option<Cap>,
+    /// First day in force (open when `None`).
+    pub valid_from: Option<DocDate>,
+    /// Last day in force (open when `None`).
+    pub valid_to: Option<DocDate>,
+}
+
+/// Why a line cannot be kept.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PaymentLineError {
+    /// The code is empty or not a short name.
+    #[error(
+        "the code must be 1 to 16 letters, digits or dashes (like SD or IT-TDS), not {code:?}"
+    )]
+    BadCode {
+        /// What was given.
+        code: String,
+    },
+    /// The label is empty or too long.
+    #[error("the label must be 1 to 80 characters")]
+    BadLabel,
+    /// A percentage outside 0..=100.
+    #[error("{what} must be a percentage from 0 to 100, not {value}")]
+    BadPercent {
+        /// Which figure.
+        what: &'static str,
+        /// The figure.
+        value: Decimal,
+    },
+    /// A negative or absurd amount.
+    #[error("{what} must be an amount from 0 to 1,00,00,00,00,000, not {value}")]
+    BadAmount {
+        /// Which figure.
+        what: &'static str,
+        /// The figure.
+        value: Decimal,
+    },
+    /// The period ends before it starts.
+    #[error(
+        "the line is valid from {from} but only until {to}; the end must not be before the start"
+    )]
+    BadPeriod {
+        /// Start.
+        from: DocDate,
+        /// End.
+        to: DocDate,
+    },
+    /// A cap on an addition means nothing.
+    #[error("only a deduction can have a cap")]
+    CapOnAddition,
+}
+
+fn check_percent(what: &'static str, value: Decimal) -> Result<(), PaymentLineError> {
+    if value < Decimal::ZERO || value > dec!(100) {
+        Err(PaymentLineError::BadPercent { what, value })
+    } else {
+        Ok(())
+    }
+}
+
+fn check_amount(what: &'static str, value: Decimal) -> Result<(), PaymentLineError> {
+    if value < Decimal::ZERO || !within_limit(value) {
+        Err(PaymentLineError::BadAmount { what, value })
+    } else {
+        Ok(())
+    }
+}
+
+impl PaymentLine {
+    /// Checks the line; every face calls this before a line is stored.
+    pub fn validate(&self) -> Result<(), PaymentLineError> {
+        let code_ok = (1..=16).contains(&self.code.chars().count())
+            && self
+                .code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !code_ok {
+            return Err(PaymentLineError::BadCode {
+                code: self.code.chars().take(40).collect(),
+            });
+        }
+        let label = self.label.trim();
+        if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
+            return Err(PaymentLineError::BadLabel);
+        }
+        match self.charge {
+            Charge::Percent(p) => check_percent("the rate", p)?,
+            Charge::Fixed(amount) => check_amount("the fixed amount", amount)?,
+        }
+        if let Some(threshold) = self.threshold {
+            check_amount("the threshold", threshold)?;
+        }
+        match self.cap {
+            Some(_) if self.effect == Effect::Addition => {
+                return Err(PaymentLineError::CapOnAddition)
+            }
+            Some(Cap::Amount(amount)) => check_amount("the cap", amount)?,
+            Some(Cap::PercentOfContract(p)) => check_percent("the cap", p)?,
+            None => {}
+        }
+        if let (Some(from), Some(to)) = (self.valid_from, self.valid_to) {
+            if to < from {
+                return Err(PaymentLineError::BadPeriod { from, to });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the line is in force on `date` (both ends of the period included).
+    pub fn in_force_on(&self, date: DocDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= date) && self.valid_to.is_none_or(|to| date <= to)
+    }
+
+    /// The rate as people say it: `5 %`, or `Rs. 2,500.00 per bill`.
+    pub fn charge_text(&self) -> String {
+        match self.charge {
+            Charge::Percent(p) => format!("{} %", format_percent(p)),
+            Charge::Fixed(amount) => format!("Rs. {} per bill", format_indian(amount)),
+        }
+    }
+}
+
+/// The example table every new organization starts with, for the office to edit. The rates
+/// are the usual ones (DOMAIN.md §2a), not law: they differ between states and years.
+pub fn example_lines() -> Vec<PaymentLine> {
+    let line = |code: &str, label: &str, charge, threshold, cap| PaymentLine {
+        code: code.to_owned(),
+        label: label.to_owned(),
+        effect: Effect::Deduction,
+        base: Base::Gross,
+        charge,
+        threshold,
+        cap,
+        valid_from: None,
+        valid_to: None,
+    };
+    vec![
+        // 5 % of each bill until 5 % of the contract value is held.
+        line(
+            "SD",
+            "Security deposit",
+            Charge::Percent(dec!(5)),
+            None,
+            Some(Cap::PercentOfContract(dec!(5))),
+        ),
+        // Section 194C: 1 % for an individual or HUF, 2 % for others.
+        line(
+            "IT-TDS",
+            "Income tax TDS (194C)",
+            Charge::Percent(dec!(2)),
+            None,
+            None,
+        ),
+        // Section 51: only where the contract's value exceeds 2,50,000.
+        line(
+            "GST-TDS",
+            "GST TDS (CGST 1 % + SGST 1 %)",
+            Charge::Percent(dec!(2)),
+            Some(dec!(250000)),
+            None,
+        ),
+        line(
+            "LC",
+            "Labour cess (BOCW welfare)",
+            Charge::Percent(dec!(1)),
+            None,
+            None,
+        ),
+    ]
+}
+
+/// A recovery entered for one bill only (an advance, materials issued from stores).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneOffRecovery {
+    /// What is recovered.
+    pub label: String,
+    /// How much.
+    pub amount: Decimal,
+}
+
+impl OneOffRecovery {
+    /// Checks the recovery as typed.
+    pub fn validate(&self) -> Result<(), PaymentLineError> {
+        let label = self.label.trim();
+        if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
+            return Err(PaymentLineError::BadLabel);
+        }
+        check_amount("the recovery", self.amount)
+    }
+}
+
+/// What a capped line withheld in the earlier bills of the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldBefore {
+    /// The line's code.
+    pub code: String,
+    /// The total withheld so far.
+    pub amount: Decimal,
+}
+
+/// Everything a bill's memorandum depends on besides its own figures; frozen into the bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentTerms {
+    /// The organization's lines in force on the bill's date, in table order.
+    pub lines: Vec<PaymentLine>,
+    /// This bill's one-off recoveries.
+    pub recoveries: Vec<OneOffRecovery>,
+    /// The contract value that thresholds and percentage caps are read against.
+    pub contract_value: Decimal,
+    /// What capped lines withheld in the earlier bills.
+    pub held_before: Vec<HeldBefore>,
+}
+
+/// One addition or deduction as the memorandum prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemorandumLine {
+    /// The line's code, or empty for a one-off recovery.
+    pub code: String,
+    /// What it is.
+    pub label: String,
+    /// How it was worked out: `5 % of 47,750.00`, `cap of 25,000.00 held in full`.
+    pub detail: String,
+    /// The amount.
+    pub amount: Decimal,
+}
+
+/// The memorandum of payments at the end of a bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memorandum {
+    /// 1. Total value of work done till date.
+    pub value_till_date: Decimal,
+    /// 2. Deduct the amount of previous payments.
+    pub previous_payments: Decimal,
+    /// 3. This bill's gross.
+    pub gross: Decimal,
+    /// 4a. Each addition.
+    pub additions: Vec<MemorandumLine>,
+    /// 4b. Each deduction, then each one-off recovery.
+    pub deductions: Vec<MemorandumLine>,
+    /// 5. Net payable by cheque.
+    pub net_payable: Decimal,
+    /// The net in words.
+    pub net_in_words: String,
+}
+
+impl Memorandum {
+    /// The total of the additions.
+    pub fn total_additions(&self) -> Decimal {
+        self.additions.iter().map(|line| line.amount).sum()
+    }
+
+    /// The total of the deductions and recoveries.
+    pub fn total_deductions(&self) -> Decimal {
+        self.deductions.iter().map(|line| line.amount).sum()
+    }
+
+    /// What a capped line withholds in this bill, by code (zero for other lines).
+    pub fn withheld(&self, code: &str) -> Decimal {
+        self.deductions
+            .iter()
+            .filter(|line| line.code == code)
+            .map(|line| line.amount)
+            .sum()
+    }
+}
+
+/// Why a memorandum cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MemorandumError {
+    /// The deductions come to more than the bill pays.
+    #[error(
+        "the deductions ({deductions}) come to more than the bill's gross with its additions \
+         ({payable}); reduce the one-off recoveries"
+    )]
+    DeductionsExceedPayment {
+        /// Total deductions.
+        deductions: String,
+        /// Gross plus additions.
+        payable: String,
+    },
+}
+
+/// The bill's three figures the memorandum starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BillFigures {
+    /// Total value of work done till date (F Total; a first bill's Total).
+    pub value_till_date: Decimal,
+    /// Previous payments (H Total; zero on a first bill).
+    pub previous_payments: Decimal,
+    /// This bill's gross (J Total; a first bill's Total).
+    pub gross: Decimal,
+}
+
+/// Computes the memorandum of payments of one bill.
+pub fn memorandum(
+    figures: BillFigures,
+    terms: &PaymentTerms,
+) -> Result<Memorandum, MemorandumError> {
+    let gross = round2(figures.gross);
+    let applies = |line: &PaymentLine| {
+        line.threshold
+            .is_none_or(|threshold| terms.contract_value > threshold)
+    };
+    let worked = |line: &PaymentLine, base: Decimal| -> (Decimal, String) {
+        match line.charge {
+            Charge::Percent(p) => (
+                percent_of(base, p),
+                format!("{} % of {}", format_percent(p), format_indian(base)),
+            ),
+            Charge::Fixed(amount) => (round2(amount), "fixed, per bill".to_owned()),
+        }
+    };
+
+    let mut additions = Vec::new();
+    for line in terms
+        .lines
+        .iter()
+        .filter(|line| line.effect == Effect::Addition && applies(line))
+    {
+        let (amount, detail) = worked(line, gross);
+        additions.push(MemorandumLine {
+            code: line.code.clone(),
+            label: line.label.clone(),
+            detail,
+            amount,
+        });
+    }
+    let total_additions: Decimal = additions.iter().map(|line| line.amount).sum();
+
+    let mut deductions = Vec::new();
+    for line in terms
+        .lines
+        .iter()
+        .filter(|line| line.effect == Effect::Deduction && applies(line))
+    {
+        let base = match line.base {
+            Base::Gross => gross,
+            Base::GrossWithAdditions => gross + total_additions,
+        };
+        let (mut amount, mut detail) = worked(line, base);
+        if let Some(cap) = line.cap {
+            let cap = match cap {
+                Cap::Amount(amount) => round2(amount),
+                Cap::PercentOfContract(p) => percent_of(terms.contract_value, p),
+            };
+            let held: Decimal = terms
+                .held_before
+                .iter()
+                .filter(|held| held.code == line.code)
+                .map(|held| held.amount)
+                .sum();
+            let room = round2((cap - held).max(Decimal::ZERO));
+            if room.is_zero() {
+                amount = room;
+                detail = format!("cap of {} held in full", format_indian(cap));
+            } else if amount > room {
+                amount = room;
+                detail = format!(
+                    "{detail}, limited to the {} left of the {} cap",
+                    format_indian(room),
+                    format_indian(cap)
+                );
+            }
+        }
+        deductions.push(MemorandumLine {
+            code: line.code.clone(),
+            label: line.label.clone(),
+            detail,
+            amount,
+        });
+    }
+    for recovery in &terms.recoveries {
+        deductions.push(MemorandumLine {
+            code: String::new(),
+            label: recovery.label.trim().to_owned(),
+            detail: "this bill".to_owned(),
+            amount: round2(recovery.amount),
+        });
+    }
+    let total_deductions: Decimal = deductions.iter().map(|line| line.amount).sum();
+    let payable = gross + total_additions;
+    if total_deductions > payable {
+        return Err(MemorandumError::DeductionsExceedPayment {
+            deductions: format_indian(total_deductions),
+            payable: format_indian(payable),
+        });
+    }
+    let net_payable = round2(payable - total_deductions);
+    Ok(Memorandum {
+        value_till_date: round2(figures.value_till_date),
+        previous_payments: round2(figures.previous_payments),
+        gross,
+        additions,
+        deductions,
+        net_payable,
+        net_in_words: amount_in_words(net_payable),
+    })
+}
+
+/// What capped lines have withheld up to and including a bill: the `held_before` of the next.
+pub fn held_after(terms: &PaymentTerms, memorandum: &Memorandum) -> Vec<HeldBefore> {
+    let mut held = terms.held_before.clone();
+    for line in terms.lines.iter().filter(|line| line.cap.is_some()) {
+        let now = memorandum.withheld(&line.code);
+        match held.iter_mut().find(|h| h.code == line.code) {
+            Some(entry) => entry.amount += now,
+            None => held.push(HeldBefore {
+                code: line.code.clone(),
+                amount: now,
+            }),
+        }
+    }
+    held
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::half_up_reference;
+    use proptest::prelude::*;
+
+    fn percent_line(code: &str, effect: Effect, p: Decimal) -> PaymentLine {
+        PaymentLine {
+            code: code.to_owned(),
+            label: format!("{code} line"),
+            effect,
+            base: Base::Gross,
+            charge: Charge::Percent(p),
+            threshold: None,
+            cap: None,
+            valid_from: None,
+            valid_to: None,
+        }
+    }
+
+    fn terms(lines: Vec<PaymentLine>, contract_value: Decimal) -> PaymentTerms {
+        PaymentTerms {
+            lines,
+            recoveries: Vec::new(),
+            contract_value,
+            held_before: Vec::new(),
+        }
+    }
+
+    fn first_bill_figures(total: Decimal) -> BillFigures {
+        BillFigures {
+            value_till_date: total,
+            previous_payments: Decimal::ZERO,
+            gross: total,
+        }
+    }
+
+    #[test]
+    fn the_example_set_on_a_first_bill() {
+        // DOMAIN.md §2's bill: items 50,000.00 at 4.5 % Less → Total 47,750.00; contract
+        // 3,00,000 (above the GST-TDS threshold). Worked by hand from §2a:
+        // SD 5 % = 2,387.50 (cap 15,000 not reached), IT 2 % = 955.00, GST-TDS 2 % = 955.00,
+        // LC 1 % = 477.50; net = 47,750.00 − 4,775.00 = 42,975.00.
+        let memo = memorandum(
+            first_bill_figures(dec!(47750.00)),
+            &terms(example_lines(), dec!(300000)),
+        )
+        .unwrap();
+        let amounts: Vec<Decimal> = memo.deductions.iter().map(|l| l.amount).collect();
+        assert_eq!(
+            amounts,
+            [dec!(2387.50), dec!(955.00), dec!(955.00), dec!(477.50)]
+        );
+        assert_eq!(memo.deductions[0].detail, "5 % of 47,750.00");
+        assert_eq!(memo.net_payable, dec!(42975.00));
+        assert_eq!(
+            memo.net_in_words,
+            "Rupees Forty Two Thousand Nine Hundred Seventy Five Only"
+        );
+    }
+
+    #[test]
+    fn a_threshold_is_on_the_contract_value() {
+        let memo = memorandum(
+            first_bill_figures(dec!(10000)),
+            &terms(example_lines(), dec!(250000)),
+        )
+        .unwrap();
+        assert!(
+            memo.deductions.iter().all(|l| l.code != "GST-TDS"),
+            "2,50,000 does not exceed 2,50,000"
+        );
+        let memo = memorandum(
+            first_bill_figures(dec!(10000)),
+            &terms(example_lines(), dec!(250000.01)),
+        )
+        .unwrap();
+        assert_eq!(memo.withheld("GST-TDS"), dec!(200.00));
+    }
+
+    #[test]
+    fn the_security_deposit_stops_at_its_cap() {
+        let mut sd = percent_line("SD", Effect::Deduction, dec!(5));
+        sd.cap = Some(Cap::Amount(dec!(1000)));
+        let mut chain_terms = terms(vec![sd], dec!(0));
+        // 5 % of 12,000 = 600; then 5 % of 12,000 = 600 but only 400 is left; then nothing.
+        let mut withheld = Vec::new();
+        for _ in 0..3 {
+            let memo = memorandum(first_bill_figures(dec!(12000)), &chain_terms).unwrap();
+            withheld.push((memo.withheld("SD"), memo.deductions[0].detail.clone()));
+            chain_terms.held_before = held_after(&chain_terms, &memo);
+        }
+        assert_eq!(withheld[0], (dec!(600.00), "5 % of 12,000.00".to_owned()));
+        assert_eq!(
+            withheld[1],
+            (
+                dec!(400.00),
+                "5 % of 12,000.00, limited to the 400.00 left of the 1,000.00 cap".to_owned()
+            )
+        );
+        assert_eq!(
+            withheld[2],
+            (dec!(0.00), "cap of 1,000.00 held in full".to_owned())
+        );
+    }
+
+    #[test]
+    fn additions_come_first_and_may_carry_deductions() {
+        // GST 18 % on 10,000 = 1,800 added; a 2 % line on the gross with additions takes
+        // 2 % of 11,800 = 236; a 1 % line on the gross alone takes 100.
+        let gst = percent_line("GST", Effect::Addition, dec!(18));
+        let mut on_total = percent_line("X", Effect::Deduction, dec!(2));
+        on_total.base = Base::GrossWithAdditions;
+        let on_gross = percent_line("Y", Effect::Deduction, dec!(1));
+        let memo = memorandum(
+            first_bill_figures(dec!(10000)),
+            &terms(vec![on_total, gst, on_gross], dec!(0)),
+        )
+        .unwrap();
+        assert_eq!(memo.total_additions(), dec!(1800.00));
+        assert_eq!(memo.withheld("X"), dec!(236.00));
+        assert_eq!(memo.withheld("Y"), dec!(100.00));
+        assert_eq!(memo.net_payable, dec!(11464.00));
+    }
+
+    #[test]
+    fn one_off_recoveries_are_deducted_and_cannot_exceed_the_payment() {
+        let mut t = terms(Vec::new(), dec!(0));
+        t.recoveries.push(OneOffRecovery {
+            label: "Mobilisation advance".into(),
+            amount: dec!(2500),
+        });
+        let memo = memorandum(first_bill_figures(dec!(10000)), &t).unwrap();
+        assert_eq!(memo.net_payable, dec!(7500.00));
+        assert_eq!(memo.deductions[0].detail, "this bill");
+        t.recoveries[0].amount = dec!(10000.01);
+        let refused = memorandum(first_bill_figures(dec!(10000)), &t).unwrap_err();
+        assert!(refused.to_string().contains("10,000.01"), "{refused}");
+    }
+
+    #[test]
+    fn lines_are_in_force_within_their_period() {
+        let mut line = percent_line("SD", Effect::Deduction, dec!(5));
+        line.valid_from = Some(DocDate::new(2025, 4, 1).unwrap());
+        line.valid_to = Some(DocDate::new(2026, 3, 31).unwrap());
+        assert!(!line.in_force_on(DocDate::new(2025, 3, 31).unwrap()));
+        assert!(line.in_force_on(DocDate::new(2025, 4, 1).unwrap()));
+        assert!(line.in_force_on(DocDate::new(2026, 3, 31).unwrap()));
+        assert!(!line.in_force_on(DocDate::new(2026, 4, 1).unwrap()));
+        line.valid_to = Some(DocDate::new(2025, 1, 1).unwrap());
+        assert!(matches!(
+            line.validate(),
+            Err(PaymentLineError::BadPeriod { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_lines_are_refused_with_the_field() {
+        let good = percent_line("SD", Effect::Deduction, dec!(5));
+        assert_eq!(good.validate(), Ok(()));
+        for (line, says) in [
+            (
+                PaymentLine {
+                    code: "S D".into(),
+                    ..good.clone()
+                },
+                "code",
+            ),
+            (
+                PaymentLine {
+                    label: " ".into(),
+                    ..good.clone()
+                },
+                "label",
+            ),
+            (
+                PaymentLine {
+                    charge: Charge::Percent(dec!(101)),
+                    ..good.clone()
+                },
+                "rate",
+            ),
+            (
+                PaymentLine {
+                    charge: Charge::Fixed(dec!(-1)),
+                    ..good.clone()
+                },
+                "fixed amount",
+            ),
+            (
+                PaymentLine {
+                    effect: Effect::Addition,
+                    cap: Some(Cap::Amount(dec!(5))),
+                    ..good.clone()
+                },
+                "cap",
+            ),
+        ] {
+            let error = line.validate().unwrap_err().to_string();
+            assert!(error.contains(says), "{error}");
+        }
+    }
+
+    fn decimal(max_mantissa: i64, scale: u32) -> impl Strategy<Value = Decimal> {
+        (0..=max_mantissa).prop_map(move |m| Decimal::new(m, scale))
+    }
+
+    fn any_line() -> impl Strategy<Value = PaymentLine> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop_oneof![
+                decimal(2_000, 2).prop_map(Charge::Percent),
+                decimal(100_000, 2).prop_map(Charge::Fixed)
+            ],
+            proptest::option::of(decimal(50_000_000, 2)),
+            proptest::option::of(prop_oneof![
+                decimal(10_000_000, 2).prop_map(Cap::Amount),
+                decimal(1_000, 2).prop_map(Cap::PercentOfContract)
+            ]),
+        )
+            .prop_map(|(addition, with_additions, charge, threshold, cap)| {
+                let effect = if addition {
+                    Effect::Addition
+                } else {
+                    Effect::Deduction
+                };
+                PaymentLine {
+                    code: "L".to_owned(),
+                    label: "line".to_owned(),
+                    effect,
+                    base: if with_additions {
+                        Base::GrossWithAdditions
+                    } else {
+                        Base::Gross
+                    },
+                    charge,
+                    threshold,
+                    cap: cap.filter(|_| effect == Effect::Deduction),
+                    valid_from: None,
+                    valid_to: None,
+                }
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn net_is_gross_plus_additions_less_deductions(
+            lines in proptest::collection::vec(any_line(), 0..6),
+            gross in decimal(1_000_000_000, 2),
+            contract in decimal(10_000_000_000, 2),
+        ) {
+            let lines: Vec<PaymentLine> = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, line)| PaymentLine { code: format!("L{i}"), ..line })
+                .collect();
+            // Independently: each line by the reference ROUND2, caps left aside.
+            let applies = |l: &PaymentLine| l.threshold.is_none_or(|t| contract > t);
+            let worked = |l: &PaymentLine, base: Decimal| match l.charge {
+                Charge::Percent(p) => half_up_reference(base * p / dec!(100)),
+                Charge::Fixed(a) => half_up_reference(a),
+            };
+            let additions: Decimal = lines.iter()
+                .filter(|l| l.effect == Effect::Addition && applies(l))
+                .map(|l| worked(l, gross))
+                .sum();
+            let deduction_of = |l: &PaymentLine| {
+                let base = match l.base { Base::Gross => gross, Base::GrossWithAdditions => gross + additions };
+                worked(l, base)
+            };
+            let uncapped: Decimal = lines.iter()
+                .filter(|l| l.effect == Effect::Deduction && applies(l))
+                .map(deduction_of)
+                .sum();
+            match memorandum(first_bill_figures(gross), &terms(lines.clone(), contract)) {
+                Ok(memo) => {
+                    prop_assert_eq!(memo.net_payable, memo.gross + memo.total_additions() - memo.total_deductions());
+                    prop_assert!(memo.net_payable >= Decimal::ZERO);
+                    prop_assert_eq!(memo.total_additions(), additions);
+                    prop_assert!(memo.total_deductions() <= uncapped);
+                    for line in lines.iter().filter(|l| l.effect == Effect::Deduction && applies(l)) {
+                        if line.cap.is_none() {
+                            prop_assert_eq!(memo.withheld(&line.code), deduction_of(line));
+                        } else {
+                            prop_assert!(memo.withheld(&line.code) <= deduction_of(line));
+                        }
+                    }
+                }
+                Err(MemorandumError::DeductionsExceedPayment { .. }) => {
+                    prop_assert!(uncapped > gross + additions);
+                }
+            }
+        }
+
+        #[test]
+        fn the_security_deposit_held_never_exceeds_its_cap(
+            grosses in proptest::collection::vec(decimal(500_000_000, 2), 1..12),
+            rate in decimal(1_000, 2),
+            cap in decimal(100_000_000, 2),
+        ) {
+            let mut sd = percent_line("SD", Effect::Deduction, rate);
+            sd.cap = Some(Cap::Amount(cap));
+            let mut chain = terms(vec![sd], dec!(0));
+            let mut held = Decimal::ZERO;
+            let mut paid = Decimal::ZERO;
+            let mut value = Decimal::ZERO;
+            for gross in grosses {
+                let figures = BillFigures { value_till_date: value + gross, previous_payments: value, gross };
+                let memo = memorandum(figures, &chain).unwrap();
+                held += memo.withheld("SD");
+                prop_assert!(held <= half_up_reference(cap), "{} held of a {} cap", held, cap);
+                paid += memo.net_payable;
+                value += gross;
+                chain.held_before = held_after(&chain, &memo);
+            }
+            // Over the chain, what was paid is the value of the work less what was withheld.
+            prop_assert_eq!(paid, value - held);
+            // And the cap is reached whenever the uncapped deposit would have passed it.
+            let uncapped_total: Decimal = chain.held_before.iter().map(|h| h.amount).sum();
+            prop_assert_eq!(uncapped_total, held);
+        }
+    }
+}

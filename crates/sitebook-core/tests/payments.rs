@@ -1,0 +1,369 @@
+//! Deductions and the memorandum of payments through the real API and job engine (DOMAIN.md
+//! §2a): the table and who may change it, lines frozen into each bill, the security deposit
+//! stopping at its cap along a chain, one-off recoveries, and the net payable in the PDF.
+//! Every expected figure is worked out here from DOMAIN.md's rules, not by the code under test.
+
+mod common;
+mod workbooks;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::{fixture, Fixture};
+use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal_macros::dec;
+use sitebook_core::documents::WorkChanges;
+use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::domain::payments::{Base, Charge, Effect, OneOffRecovery, PaymentLine};
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::jobs::JobStatus;
+use sitebook_core::Error;
+
+fn round2(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Indian grouping, written out here so the test shares no code with the renderer.
+fn indian(value: Decimal) -> String {
+    let text = format!("{:.2}", round2(value));
+    let (whole, paise) = text.split_once('.').unwrap();
+    let digits: Vec<char> = whole.chars().collect();
+    let mut out = String::new();
+    let n = digits.len();
+    for (i, d) in digits.iter().enumerate() {
+        let left = n - i;
+        if i > 0 && (left == 3 || (left > 3 && (left - 3).is_multiple_of(2))) {
+            out.push(',');
+        }
+        out.push(*d);
+    }
+    format!("{out}.{paise}")
+}
+
+async fn rendered_pdf(fx: &Fixture, job_id: i64) -> PathBuf {
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let job = tokio::time::timeout(
+        Duration::from_secs(60),
+        fx.core.job_wait(&fx.root, job_id, |_| {}),
+    )
+    .await
+    .expect("the job ends")
+    .unwrap();
+    pool.shutdown().await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    let outputs = fx.core.outputs_list(&fx.root, Some(job_id)).await.unwrap();
+    let pdf = outputs.iter().find(|o| o.kind == "pdf").expect("a pdf");
+    fx.dir.path().join("outputs/root").join(&pdf.filename)
+}
+
+fn pdf_text(path: &std::path::Path) -> String {
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed by scripts/install-system-deps.sh");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The line of `text` that starts the memorandum row `particulars`, with its amount.
+fn memo_line<'t>(text: &'t str, particulars: &str) -> &'t str {
+    text.lines()
+        .find(|line| line.contains(particulars))
+        .unwrap_or_else(|| panic!("no memorandum line {particulars:?} in:\n{text}"))
+}
+
+#[tokio::test]
+async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_it() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.user(
+        "vera",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Viewer)),
+    )
+    .await;
+    fx.user(
+        "adam",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Admin)),
+    )
+    .await;
+    let vera = fx.sign_in_to("vera", "AAA").await;
+    let adam = fx.sign_in_to("adam", "AAA").await;
+
+    let table = fx.core.deductions_list(&vera).await.unwrap();
+    assert!(table.is_example);
+    let codes: Vec<&str> = table.lines.iter().map(|l| l.code.as_str()).collect();
+    assert_eq!(codes, ["SD", "IT-TDS", "GST-TDS", "LC"]);
+
+    let gst = PaymentLine {
+        code: "GST".into(),
+        label: "GST on the work value".into(),
+        effect: Effect::Addition,
+        base: Base::Gross,
+        charge: Charge::Percent(dec!(18)),
+        threshold: None,
+        cap: None,
+        valid_from: None,
+        valid_to: None,
+    };
+    let refused = fx
+        .core
+        .deductions_save(&vera, gst.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Denied(_)), "{refused:?}");
+
+    // The first change makes the table the office's own: the example lines stay, the new
+    // one follows them.
+    let table = fx.core.deductions_save(&adam, gst).await.unwrap();
+    assert!(!table.is_example);
+    assert_eq!(table.lines.len(), 5);
+    let table = fx.core.deductions_remove(&adam, "lc").await.unwrap();
+    let codes: Vec<&str> = table.lines.iter().map(|l| l.code.as_str()).collect();
+    assert_eq!(codes, ["SD", "IT-TDS", "GST-TDS", "GST"]);
+    let missing = fx.core.deductions_remove(&adam, "LC").await.unwrap_err();
+    assert!(
+        matches!(&missing, Error::NotFound(m) if m.contains("SD, IT-TDS, GST-TDS, GST")),
+        "{missing:?}"
+    );
+    // Another org's table is untouched.
+    assert!(fx.core.deductions_list(&fx.root).await.unwrap().is_example);
+
+    let bad = PaymentLine {
+        code: "X".into(),
+        label: "Too much".into(),
+        effect: Effect::Deduction,
+        base: Base::Gross,
+        charge: Charge::Percent(dec!(120)),
+        threshold: None,
+        cap: None,
+        valid_from: None,
+        valid_to: None,
+    };
+    let refused = fx.core.deductions_save(&adam, bad).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Validation(m) if m.contains("Deduction line X") && m.contains("rate")),
+        "{refused:?}"
+    );
+
+    let audit = fx.audit().await;
+    assert!(audit.iter().any(|e| e.action == "deductions.edit"
+        && e.outcome == "denied"
+        && e.username.as_deref() == Some("vera")));
+    assert!(audit.iter().any(|e| e.action == "deductions.edit"
+        && e.outcome == "allowed"
+        && e.username.as_deref() == Some("adam")));
+}
+
+#[tokio::test]
+async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(workbooks::domain_example_workbook())
+        .await;
+    fx.core
+        .work_edit(
+            &fx.root,
+            estimate,
+            WorkChanges {
+                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
+                ..WorkChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    let work = fx.core.work_show(&fx.root, estimate).await.unwrap();
+    let contract = work.estimate_amount;
+    assert_eq!(contract, dec!(130000), "the workbook's estimate amount");
+
+    // Item amounts from the estimate as shown, by ROUND2(qty × rate).
+    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    let items: Vec<(String, Decimal, Decimal)> = shown
+        .items
+        .iter()
+        .filter(|i| !i.heading && !i.sl_no.is_empty())
+        .map(|i| {
+            (
+                i.sl_no.clone(),
+                i.quantity.as_deref().unwrap().parse().unwrap(),
+                i.rate.as_deref().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    // Bill figures by DOMAIN.md §2: rows at ROUND2(qty × rate) (AE rows too), T.P 4.5 % Less
+    // on the sub total.
+    let total_at = |quantity_of: &dyn Fn(&str, Decimal) -> Decimal| {
+        let sub: Decimal = items
+            .iter()
+            .map(|(sl, estimate_qty, rate)| {
+                let qty = quantity_of(sl, *estimate_qty);
+                let within = qty.min(*estimate_qty);
+                round2(within * rate) + round2((qty - within) * rate)
+            })
+            .sum();
+        sub - round2(sub * dec!(4.5) / dec!(100))
+    };
+    let bill1_total = total_at(&|_, q| q);
+    let bill2_qty = |sl: &str, q: Decimal| match sl {
+        "1" => dec!(20),
+        "2" => dec!(1300),
+        "4" => dec!(5),
+        _ => q,
+    };
+    let bill2_total = total_at(&bill2_qty);
+
+    // The example set on bill 1, with a recovery: SD 5 % (cap 5 % of 1,30,000 = 6,500),
+    // IT-TDS 2 %, GST-TDS not due (1,30,000 is under 2,50,000), LC 1 %.
+    let cap = round2(contract * dec!(5) / dec!(100));
+    let sd1 = round2(bill1_total * dec!(5) / dec!(100));
+    let it1 = round2(bill1_total * dec!(2) / dec!(100));
+    let lc1 = round2(bill1_total / dec!(100));
+    let advance = dec!(10000);
+    let net1 = bill1_total - sd1 - it1 - lc1 - advance;
+    let first = fx
+        .core
+        .bill_create_with(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            None,
+            vec![OneOffRecovery {
+                label: "Mobilisation advance".into(),
+                amount: advance,
+            }],
+        )
+        .await
+        .unwrap();
+
+    // The table changes after bill 1 was recorded but before it is rendered: bill 1 keeps
+    // the lines it froze, bill 2 takes the new LC rate.
+    let mut lc = fx.core.deductions_list(&fx.root).await.unwrap().lines[3].clone();
+    assert_eq!(lc.code, "LC");
+    lc.charge = Charge::Percent(dec!(2));
+    fx.core.deductions_save(&fx.root, lc).await.unwrap();
+
+    let text1 = pdf_text(&rendered_pdf(&fx, first.job_id).await);
+    assert!(text1.contains("MEMORANDUM OF PAYMENTS"), "{text1}");
+    assert!(
+        memo_line(&text1, "Security deposit").contains(&indian(sd1)),
+        "{text1}"
+    );
+    assert!(
+        memo_line(&text1, "Security deposit").contains(&format!("5 % of {}", indian(bill1_total)))
+    );
+    assert!(memo_line(&text1, "Labour cess").contains(&indian(lc1)));
+    assert!(memo_line(&text1, "Mobilisation advance").contains("10,000.00"));
+    assert!(
+        !text1.contains("GST TDS"),
+        "not due under 2,50,000: {text1}"
+    );
+    assert!(
+        memo_line(&text1, "Net amount payable by cheque").contains(&indian(net1)),
+        "{text1}"
+    );
+    assert!(text1.contains("Net in words"), "{text1}");
+
+    // Bill 2: the deposit is limited to what is left of the cap.
+    let second = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(
+                items
+                    .iter()
+                    .map(|(sl, q, _)| ItemQuantity::new(sl.clone(), bill2_qty(sl, *q)))
+                    .collect(),
+            ),
+        )
+        .await
+        .unwrap();
+    let gross2 = bill2_total - bill1_total;
+    let sd2_uncapped = round2(gross2 * dec!(5) / dec!(100));
+    let sd2 = (cap - sd1).min(sd2_uncapped);
+    assert!(sd2 < sd2_uncapped, "the case reaches the cap in bill 2");
+    let it2 = round2(gross2 * dec!(2) / dec!(100));
+    let lc2 = round2(gross2 * dec!(2) / dec!(100));
+    let net2 = gross2 - sd2 - it2 - lc2;
+    let text2 = pdf_text(&rendered_pdf(&fx, second.job_id).await);
+    let sd_line = memo_line(&text2, "Security deposit");
+    assert!(sd_line.contains(&indian(sd2)), "{sd_line}");
+    assert!(sd_line.contains("limited to"), "{sd_line}");
+    assert!(memo_line(&text2, "Total value of work done till date").contains(&indian(bill2_total)));
+    assert!(memo_line(&text2, "previous payments").contains(&indian(bill1_total)));
+    assert!(memo_line(&text2, "Gross amount of this bill").contains(&indian(gross2)));
+    assert!(memo_line(&text2, "Labour cess").contains(&format!("2 % of {}", indian(gross2))));
+    assert!(memo_line(&text2, "Net amount payable by cheque").contains(&indian(net2)));
+
+    // Bill 3 (final): the cap is held in full, so no deposit; the chain's nets add up to the
+    // final value less everything deducted.
+    let third = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::NthFinal, None)
+        .await
+        .unwrap();
+    let text3 = pdf_text(&rendered_pdf(&fx, third.job_id).await);
+    let sd_line = memo_line(&text3, "Security deposit");
+    assert!(
+        sd_line.contains("held in full") && sd_line.contains("0.00"),
+        "{sd_line}"
+    );
+    assert!(memo_line(&text3, "Net amount payable by cheque").contains("0.00"));
+    let deducted = sd1 + it1 + lc1 + advance + sd2 + it2 + lc2;
+    assert_eq!(net1 + net2, bill2_total - deducted);
+    assert_eq!(sd1 + sd2, cap, "the deposit held is exactly the cap");
+}
+
+#[tokio::test]
+async fn recoveries_beyond_the_bill_are_refused_and_save_nothing() {
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(workbooks::domain_example_workbook())
+        .await;
+    let refused = fx
+        .core
+        .bill_create_with(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            None,
+            vec![OneOffRecovery {
+                label: "Materials issued".into(),
+                amount: dec!(5000000),
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Validation(m) if m.contains("Bill 1") && m.contains("deductions")),
+        "{refused:?}"
+    );
+    let blank = fx
+        .core
+        .bill_create_with(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            None,
+            vec![OneOffRecovery {
+                label: " ".into(),
+                amount: dec!(5),
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&blank, Error::Validation(m) if m.contains("label")),
+        "{blank:?}"
+    );
+    assert!(fx
+        .core
+        .bill_list(&fx.root, estimate)
+        .await
+        .unwrap()
+        .is_empty());
+}
