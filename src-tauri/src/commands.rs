@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
-    BillDraft, DocumentPreview, QuantityEntry, SupplementalEntry, WorkslipDraft,
+    BillDraft, DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry, WorkslipDraft,
 };
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
@@ -397,9 +397,10 @@ pub async fn preview_bill(
     estimate_id: i64,
     is_final: bool,
     entries: Vec<QuantityEntry>,
+    recoveries: Vec<RecoveryEntry>,
 ) -> Reply<DocumentPreview> {
     signed_in(&state, async |core, session| {
-        core.bill_preview(session, estimate_id, is_final, &entries)
+        core.bill_preview(session, estimate_id, is_final, &entries, &recoveries)
             .await
     })
     .await
@@ -411,9 +412,10 @@ pub async fn create_bill(
     estimate_id: i64,
     is_final: bool,
     entries: Vec<QuantityEntry>,
+    recoveries: Vec<RecoveryEntry>,
 ) -> Reply<QueuedDocument> {
     signed_in(&state, async |core, session| {
-        core.bill_create_entered(session, estimate_id, is_final, &entries)
+        core.bill_create_entered(session, estimate_id, is_final, &entries, &recoveries)
             .await
     })
     .await

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
+from decimal import Decimal, ROUND_HALF_UP
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTIFACTS = os.path.join(ROOT, "tests", "e2e", "artifacts")
@@ -367,7 +368,30 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
             "an AE row in the preview")
         ae_row = wd.text("ae-row")
         assert "AE1" in ae_row and "3,375.00" in ae_row, ae_row
+
+        # A one-off recovery: the memorandum in the preview takes it off the net, live.
+        wd.click("add-recovery")
+        wd.type("recovery-0-label", "Mobilisation advance")
+        wd.type("recovery-0-amount", "10,000")
+        lines = wd.wait_until(
+            "const rows = [...document.querySelectorAll('[data-testid=memo-line]')]"
+            ".map(r => [...r.querySelectorAll('td')].map(c => c.textContent));"
+            "return rows.some(r => r[1].includes('Mobilisation advance')) && rows;",
+            "the recovery in the memorandum")
+        amount_of = lambda particulars: Decimal(
+            next(r for r in lines if r[1].startswith(particulars))[3].replace(",", ""))
+        # The example deductions, worked out here: SD 5 %, IT-TDS 2 %, LC 1 % of the gross
+        # (no GST-TDS on a 1,30,000 contract), then the 10,000 recovered.
+        cent = Decimal("0.01")
+        gross = amount_of("Gross amount of this bill")
+        expected = gross - sum(
+            (gross * Decimal(p) / 100).quantize(cent, rounding=ROUND_HALF_UP) for p in (5, 2, 1)
+        ) - Decimal(10000)
+        net_text = wd.text("memo-net")
+        assert Decimal(net_text.replace(",", "")) == expected, (net_text, expected, lines)
         wd.screenshot("bill-editor.png")
+        wd.execute("document.querySelector('[data-testid=memorandum]').scrollIntoView()")
+        wd.screenshot("bill-memorandum.png")
         wd.click("editor-save")
 
         wd.find("outputs-pane", timeout=60)
@@ -390,6 +414,12 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
         assert len(copies) == 1, (copies, saved)
         with open(os.path.join(save_dir, copies[0]), "rb") as f:
             assert f.read(5) == b"%PDF-"
+        printed = subprocess.run(
+            ["pdftotext", "-layout", os.path.join(save_dir, copies[0]), "-"],
+            capture_output=True, text=True, check=True).stdout
+        assert "MEMORANDUM OF PAYMENTS" in printed and "Mobilisation advance" in printed, printed
+        net_line = next(l for l in printed.splitlines() if "Net amount payable by cheque" in l)
+        assert net_text in net_line, (net_text, net_line)
         outputs = json.loads(cli(data_dir, "--user", "root", "outputs", "list", "--json"))
         pdf = next(o for o in outputs if o["filename"] == copies[0])
         assert pdf["downloadCount"] == 1, pdf

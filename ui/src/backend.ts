@@ -25,6 +25,7 @@ import type { DocumentPreview } from "./bindings/DocumentPreview";
 import type { OutputView } from "./bindings/OutputView";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { RecoveryEntry } from "./bindings/RecoveryEntry";
 import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
@@ -108,10 +109,10 @@ export interface Backend extends SettingsCommands {
   listWorkslips(estimateId: number): Promise<WorkslipView[]>;
   /** What the bill editor starts with: the next number, or why no bill can follow. */
   billDraft(estimateId: number): Promise<BillDraft>;
-  /** Live figures of the next bill at the typed quantities; saves nothing. */
-  previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): Promise<DocumentPreview>;
-  /** Records the next bill and queues its PDF and XLSX. */
-  createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): Promise<QueuedDocument>;
+  /** Live figures of the next bill at the typed quantities and recoveries; saves nothing. */
+  previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): Promise<DocumentPreview>;
+  /** Records the next bill (with this bill's one-off recoveries) and queues its PDF and XLSX. */
+  createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): Promise<QueuedDocument>;
   workslipDraft(estimateId: number): Promise<WorkslipDraft>;
   /** Live figures of the next work slip; `supplemental` are items not in the estimate, new in it. */
   previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[]): Promise<DocumentPreview>;
@@ -281,10 +282,10 @@ export function createTauriBackend(): Backend {
     listBills: (estimateId) => call<BillView[]>("list_bills", { estimateId }),
     listWorkslips: (estimateId) => call<WorkslipView[]>("list_workslips", { estimateId }),
     billDraft: (estimateId) => call<BillDraft>("bill_draft", { estimateId }),
-    previewBill: (estimateId, isFinal, entries) =>
-      call<DocumentPreview>("preview_bill", { estimateId, isFinal, entries }),
-    createBill: (estimateId, isFinal, entries) =>
-      call<QueuedDocument>("create_bill", { estimateId, isFinal, entries }),
+    previewBill: (estimateId, isFinal, entries, recoveries) =>
+      call<DocumentPreview>("preview_bill", { estimateId, isFinal, entries, recoveries }),
+    createBill: (estimateId, isFinal, entries, recoveries) =>
+      call<QueuedDocument>("create_bill", { estimateId, isFinal, entries, recoveries }),
     workslipDraft: (estimateId) => call<WorkslipDraft>("workslip_draft", { estimateId }),
     previewWorkslip: (estimateId, entries, supplemental) =>
       call<DocumentPreview>("preview_workslip", { estimateId, entries, supplemental }),
@@ -831,10 +832,10 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     listBills: (estimateId) => run("list_bills", () => documents.bills(estimateId)),
     listWorkslips: (estimateId) => run("list_workslips", () => documents.workslips(estimateId)),
     billDraft: (estimateId) => run("bill_draft", () => documents.billDraft(estimateId)),
-    previewBill: (estimateId, isFinal, entries) =>
-      run("preview_bill", () => documents.previewBill(estimateId, isFinal, entries)),
-    createBill: (estimateId, isFinal, entries) =>
-      run("create_bill", () => documents.createBill(estimateId, isFinal, entries)),
+    previewBill: (estimateId, isFinal, entries, recoveries) =>
+      run("preview_bill", () => documents.previewBill(estimateId, isFinal, entries, recoveries)),
+    createBill: (estimateId, isFinal, entries, recoveries) =>
+      run("create_bill", () => documents.createBill(estimateId, isFinal, entries, recoveries)),
     workslipDraft: (estimateId) => run("workslip_draft", () => documents.workslipDraft(estimateId)),
     previewWorkslip: (estimateId, entries, supplemental) =>
       run("preview_workslip", () => documents.previewWorkslip(estimateId, entries, supplemental)),

@@ -161,10 +161,33 @@ describe("the bill editor", () => {
     });
   });
 
+  it("shows the memorandum of payments live: a recovery comes off the net, a bad amount is named", async () => {
+    await openEstimate("meena", 1);
+    fireEvent.click(byId("new-bill"));
+    const editor = await screen.findByTestId("bill-editor");
+    await within(editor).findByTestId("qty-4");
+    await previewSettles();
+    expect(byId("memo-net").textContent).toBe("10,17,39,387.50");
+
+    fireEvent.click(byId("add-recovery"));
+    fireEvent.change(byId("recovery-0-label"), { target: { value: "Mobilisation advance" } });
+    fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,000" } });
+    await previewSettles();
+    const lines = within(byId("memorandum")).getAllByTestId("memo-line").map((row) => row.textContent ?? "");
+    expect(lines.some((line) => line.includes("Deduct: Mobilisation advance") && line.includes("25,000.00"))).toBe(true);
+    expect(byId("memo-net").textContent).toBe("10,17,14,387.50");
+
+    fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,0" } });
+    await previewSettles();
+    expect(byId("editor-problems").textContent).toContain("recovery 1");
+    expect(screen.queryByTestId("memorandum")).toBeNull();
+    expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
+  });
+
   it("starts bill 2 from bill 1's figures, refuses going below them, and a final bill closes the chain", async () => {
     await openEstimate("meena", 1);
     await act(async () => {
-      await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }]);
+      await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []);
     });
     // Reopening the estimate shows the bill made elsewhere (say, with the CLI).
     fireEvent.click(screen.getByRole("button", { name: "Close estimate" }));

@@ -17,7 +17,9 @@ import type { OutputView } from "./bindings/OutputView";
 import type { PreviewProblem } from "./bindings/PreviewProblem";
 import type { PreviewRow } from "./bindings/PreviewRow";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
+import type { PreviewMemorandum } from "./bindings/PreviewMemorandum";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { RecoveryEntry } from "./bindings/RecoveryEntry";
 import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
@@ -252,11 +254,40 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     return { detail, number, previous, items, tillDate, problems };
   }
 
-  function previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): DocumentPreview {
+  /**
+   * The memorandum of payments, reduced for the fake: the bill's gross less the typed
+   * recoveries. (The core also applies the organization's table of deductions.)
+   */
+  function fakeMemorandum(value: Paise, previous: Paise, recoveries: RecoveryEntry[]): PreviewMemorandum | PreviewProblem[] {
+    const gross = value - previous;
+    const problems: PreviewProblem[] = [];
+    const lines = [
+      { number: "1", particulars: "Total value of work done till date", detail: "", amount: money(value), isTotal: false },
+      { number: "2", particulars: "Deduct the amount of previous payments", detail: "", amount: money(previous), isTotal: false },
+      { number: "3", particulars: "Gross amount of this bill", detail: "1 - 2", amount: money(gross), isTotal: true },
+    ];
+    let net = gross;
+    recoveries.forEach((entry, index) => {
+      if (entry.label.trim() === "" && entry.amount.trim() === "") return;
+      const read = readTypedNumber(entry.amount);
+      if (entry.label.trim() === "" || "problem" in read) {
+        problems.push({ slNo: null, message: `recovery ${index + 1}: give a label and an amount` });
+        return;
+      }
+      const amount = parseFixed(read.value, MONEY_SCALE) ?? 0n;
+      net -= amount;
+      lines.push({ number: `4(${String.fromCharCode(97 + index)})`, particulars: `Deduct: ${entry.label.trim()}`, detail: "this bill", amount: money(amount), isTotal: false });
+    });
+    if (problems.length > 0) return problems;
+    lines.push({ number: "5", particulars: "Net amount payable by cheque", detail: "3 + additions - deductions", amount: money(net), isTotal: true });
+    return { lines, netPayable: money(net), netInWords: `Rupees ${rupees(net)} only` };
+  }
+
+  function previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): DocumentPreview {
     const { number, previous, items, tillDate, problems } = computeBill(estimateId, entries);
     const title = `CC ${ORDINALS[number - 1] ?? `${number}th`} & ${isFinal ? "Final" : "Part"} Bill`;
     if (problems.length > 0) {
-      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems };
+      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems, memorandum: null };
     }
     const rows: PreviewRow[] = [];
     let total = 0n;
@@ -308,6 +339,10 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       label,
       figures: previous ? [null, money(now), null, money(before), null, money(now - before)] : [null, money(now)],
     });
+    const memorandum = fakeMemorandum(total, previous ? previousTotal : 0n, recoveries);
+    if (Array.isArray(memorandum)) {
+      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems: memorandum, memorandum: null };
+    }
     return {
       title,
       columns,
@@ -315,6 +350,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       totals: [line("Sub Total Amount", total, previousTotal), line("Total", total, previousTotal)],
       amountInWords: `Rupees ${rupees(total)} only`,
       problems: [],
+      memorandum,
     };
   }
 
@@ -406,17 +442,18 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         items: blocked ? editorItems(detail, null) : editorItems(detail, previous),
       };
     },
-    previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): DocumentPreview {
+    previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): DocumentPreview {
       ctx.requireWriter("generate bills and work slips");
-      return previewBill(estimateId, isFinal, entries);
+      return previewBill(estimateId, isFinal, entries, recoveries);
     },
-    createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[]): QueuedDocument {
+    createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): QueuedDocument {
       ctx.requireWriter("generate bills and work slips");
-      const { number, tillDate, problems } = computeBill(estimateId, entries);
-      if (problems.length > 0) {
-        throw { code: "validation", message: `Bill ${number}: ${problems.map((p) => p.message).join("; ")}.` };
+      const { number, tillDate } = computeBill(estimateId, entries);
+      const preview = previewBill(estimateId, isFinal, entries, recoveries);
+      if (preview.problems.length > 0) {
+        throw { code: "validation", message: `Bill ${number}: ${preview.problems.map((p) => p.message).join("; ")}.` };
       }
-      const title = previewBill(estimateId, isFinal, entries).title;
+      const title = preview.title;
       const jobId = ctx.completedJob("generate_bill", estimateId);
       const inputsSha256 = `bill${number}`.padEnd(64, "0");
       bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256, createdAt: ctx.now(), tillDate });
@@ -443,7 +480,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const { values, problems } = readEntries(entries);
       const extras = readSupplemental(supplemental, problems);
       const title = phase === 1 ? "WORKING ESTIMATE" : `WORKING ESTIMATE-${phase}`;
-      if (problems.length > 0) return { title, columns: [], rows: [], totals: [], amountInWords: "", problems };
+      if (problems.length > 0) return { title, columns: [], rows: [], totals: [], amountInWords: "", problems, memorandum: null };
       let estimateTotal = 0n;
       let executedTotal = 0n;
       const rows: PreviewRow[] = billItems(detail).map((item) => {
@@ -493,6 +530,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           { label: "Grand Total", figures: [null, money(grand), null, money(grand), null, null] },
         ],
         amountInWords: `Rupees ${rupees(grand)} only`,
+        memorandum: null,
         problems: [],
       };
     },

@@ -136,6 +136,113 @@ fn the_chain_from_the_command_line_with_bad_input_refused() {
 }
 
 #[test]
+fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
+    let dir = tempfile::tempdir().unwrap();
+    sitebook(&dir)
+        .args(["init", "--name", "Root Admin"])
+        .assert()
+        .success();
+    sitebook(&dir)
+        .args(["upload", &fixture_workbook(), "--wait"])
+        .assert()
+        .success();
+    sitebook(&dir)
+        .args(["deductions", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("example set").and(predicate::str::contains("IT-TDS")));
+    // IT-TDS at 1 % for an individual contractor; the first change makes the table the org's.
+    sitebook(&dir)
+        .args([
+            "deductions",
+            "set",
+            "IT-TDS",
+            "--label",
+            "Income tax TDS (194C, individual)",
+            "--percent",
+            "1",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("individual")
+                .and(predicate::str::contains("example set").not()),
+        );
+    sitebook(&dir)
+        .args([
+            "deductions",
+            "set",
+            "X",
+            "--label",
+            "Bad",
+            "--percent",
+            "120",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Deduction line X").and(predicate::str::contains("rate")));
+    sitebook(&dir)
+        .args(["deductions", "remove", "LC"])
+        .assert()
+        .success();
+    sitebook(&dir)
+        .args([
+            "bill",
+            "create",
+            "1",
+            "--kind",
+            "first-part",
+            "--recovery",
+            "no amount",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("LABEL=AMOUNT"));
+    let output = sitebook(&dir)
+        .args([
+            "bill",
+            "create",
+            "1",
+            "--kind",
+            "first-part",
+            "--wait",
+            "--json",
+            "--recovery",
+            "Mobilisation advance=10,000",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let done: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let pdf = done["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "pdf")
+        .unwrap();
+    let path = std::fs::read_dir(dir.path().join("outputs"))
+        .unwrap()
+        .map(|org| org.unwrap().path().join(pdf["filename"].as_str().unwrap()))
+        .find(|p| p.exists())
+        .unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Income tax TDS (194C, individual)"), "{text}");
+    assert!(text.contains("Mobilisation advance"), "{text}");
+    assert!(
+        !text.contains("Labour cess"),
+        "removed before the bill: {text}"
+    );
+}
+
+#[test]
 fn the_document_commands_have_help() {
     for args in [
         &["work", "edit", "--help"][..],

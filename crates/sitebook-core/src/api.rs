@@ -852,9 +852,18 @@ impl Sitebook {
         estimate_id: i64,
         is_final: bool,
         entries: &[QuantityEntry],
+        recoveries: &[editor::RecoveryEntry],
     ) -> Result<DocumentPreview> {
         let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
-        editor::preview_bill(&self.ctx, &scope, estimate_id, is_final, entries).await
+        editor::preview_bill(
+            &self.ctx,
+            &scope,
+            estimate_id,
+            is_final,
+            entries,
+            recoveries,
+        )
+        .await
     }
 
     /// Creates the next bill from what was typed in the editor.
@@ -864,9 +873,11 @@ impl Sitebook {
         estimate_id: i64,
         is_final: bool,
         entries: &[QuantityEntry],
+        recoveries: &[editor::RecoveryEntry],
     ) -> Result<crate::documents::QueuedDocument> {
         let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
         let quantities = editor::entries_or_error("The bill", entries)?;
+        let recoveries = editor::recoveries_or_error(recoveries)?;
         let request = crate::documents::BillRequest::Next { is_final };
         crate::documents::create_bill(
             &self.ctx,
@@ -874,7 +885,7 @@ impl Sitebook {
             estimate_id,
             request,
             Some(quantities),
-            Vec::new(),
+            recoveries,
         )
         .await
     }

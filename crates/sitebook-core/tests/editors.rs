@@ -7,7 +7,9 @@ mod workbooks;
 
 use common::{fixture, Fixture};
 use rust_decimal::Decimal;
-use sitebook_core::documents::editor::{DocumentPreview, QuantityEntry, SupplementalEntry};
+use sitebook_core::documents::editor::{
+    DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry,
+};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::Error;
 
@@ -65,7 +67,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
         .collect();
     let at_estimate = fx
         .core
-        .bill_preview(&fx.root, estimate, false, &entries)
+        .bill_preview(&fx.root, estimate, false, &entries, &[])
         .await
         .unwrap();
     assert!(
@@ -86,7 +88,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     over[0] = entry("1", "20");
     let preview = fx
         .core
-        .bill_preview(&fx.root, estimate, false, &over)
+        .bill_preview(&fx.root, estimate, false, &over, &[])
         .await
         .unwrap();
     let item = &preview.rows[0];
@@ -110,7 +112,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     typo[1] = entry("2", "12,5x");
     let preview = fx
         .core
-        .bill_preview(&fx.root, estimate, false, &typo)
+        .bill_preview(&fx.root, estimate, false, &typo, &[])
         .await
         .unwrap();
     assert!(preview.rows.is_empty());
@@ -129,7 +131,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     // Creating with the typo is refused the same way, and saves nothing either.
     match fx
         .core
-        .bill_create_entered(&fx.root, estimate, false, &typo)
+        .bill_create_entered(&fx.root, estimate, false, &typo, &[])
         .await
     {
         Err(Error::Validation(message)) => assert!(message.contains("item 2"), "{message}"),
@@ -156,7 +158,7 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
     entries[0] = entry("1", "10");
     let first = fx
         .core
-        .bill_create_entered(&fx.root, estimate, false, &entries)
+        .bill_create_entered(&fx.root, estimate, false, &entries, &[])
         .await
         .unwrap();
     assert_eq!(first.number, Some(1));
@@ -170,7 +172,7 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
     // Below the previous bill's figure: the problem names item 1.
     let preview = fx
         .core
-        .bill_preview(&fx.root, estimate, true, &[entry("1", "4")])
+        .bill_preview(&fx.root, estimate, true, &[entry("1", "4")], &[])
         .await
         .unwrap();
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("1"));
@@ -179,7 +181,7 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
     // 12 till date: 2 since the last bill, at the rate of 450.00.
     let preview = fx
         .core
-        .bill_preview(&fx.root, estimate, true, &[entry("1", "12")])
+        .bill_preview(&fx.root, estimate, true, &[entry("1", "12")], &[])
         .await
         .unwrap();
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
@@ -192,7 +194,7 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
 
     let second = fx
         .core
-        .bill_create_entered(&fx.root, estimate, true, &[entry("1", "12")])
+        .bill_create_entered(&fx.root, estimate, true, &[entry("1", "12")], &[])
         .await
         .unwrap();
     assert_eq!(second.number, Some(2));
@@ -391,4 +393,107 @@ async fn other_orgs_drafts_and_outputs_are_not_found_and_viewers_get_no_editor()
         fx.core.bill_draft(&vic, estimate).await,
         Err(Error::Denied(_))
     ));
+}
+
+fn recovery(label: &str, amount: &str) -> RecoveryEntry {
+    RecoveryEntry {
+        label: label.into(),
+        amount: amount.into(),
+    }
+}
+
+#[tokio::test]
+async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let entries: Vec<QuantityEntry> = draft
+        .items
+        .iter()
+        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
+        .collect();
+    let preview = fx
+        .core
+        .bill_preview(
+            &fx.root,
+            estimate,
+            false,
+            &entries,
+            &[recovery("Mobilisation advance", "10,000"), recovery("", "")],
+        )
+        .await
+        .unwrap();
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+    let memo = preview
+        .memorandum
+        .as_ref()
+        .expect("a bill has a memorandum");
+    // The example set on this bill's Total (no premium in the work data): SD 5 %, IT-TDS 2 %,
+    // LC 1 % (GST-TDS is not due on a 1,30,000 contract), and the advance typed here.
+    let round2 = |d: Decimal| {
+        d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    };
+    let gross = total(&preview, "Total", 1);
+    let deducted = round2(gross * Decimal::new(5, 2))
+        + round2(gross * Decimal::new(2, 2))
+        + round2(gross * Decimal::new(1, 2))
+        + Decimal::from(10000);
+    assert_eq!(
+        memo.net_payable.parse::<Decimal>().unwrap(),
+        gross - deducted
+    );
+    let advance = memo
+        .lines
+        .iter()
+        .find(|l| l.particulars == "Deduct: Mobilisation advance")
+        .expect("the recovery is listed");
+    assert_eq!(advance.amount, "10000.00");
+    assert!(memo
+        .lines
+        .iter()
+        .all(|l| !l.particulars.contains("GST TDS")));
+    assert!(memo.net_in_words.starts_with("Rupees "));
+
+    // A recovery with no label, or an amount that is not a number, is a problem in place.
+    let preview = fx
+        .core
+        .bill_preview(
+            &fx.root,
+            estimate,
+            false,
+            &entries,
+            &[recovery("", "500"), recovery("Stores", "12,5")],
+        )
+        .await
+        .unwrap();
+    let messages: Vec<&str> = preview
+        .problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("recovery 1") && messages[0].contains("label"));
+    assert!(messages[1].starts_with("recovery 2 (Stores)") && messages[1].contains("12.5"));
+    assert!(preview.memorandum.is_none());
+
+    // More recovered than the bill pays: refused before anything is saved.
+    let too_much = [recovery("Materials issued", "99,99,999")];
+    let preview = fx
+        .core
+        .bill_preview(&fx.root, estimate, false, &entries, &too_much)
+        .await
+        .unwrap();
+    assert!(preview.problems[0].message.contains("more than the bill"));
+    let refused = fx
+        .core
+        .bill_create_entered(&fx.root, estimate, false, &entries, &too_much)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Validation(_)), "{refused:?}");
+    assert!(fx
+        .core
+        .bill_list(&fx.root, estimate)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -14,7 +14,9 @@ import type { ApiError } from "../bindings/ApiError";
 import type { DocumentPreview } from "../bindings/DocumentPreview";
 import type { EditorItem } from "../bindings/EditorItem";
 import type { PreviewRow } from "../bindings/PreviewRow";
+import type { PreviewMemorandum } from "../bindings/PreviewMemorandum";
 import type { QueuedDocument } from "../bindings/QueuedDocument";
+import type { RecoveryEntry } from "../bindings/RecoveryEntry";
 import type { SupplementalEntry } from "../bindings/SupplementalEntry";
 import { useJobsFeed } from "../jobsFeed";
 import { formatMoney, formatQuantity } from "../logic/format";
@@ -91,6 +93,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   );
   const [isFinal, setIsFinal] = useState(false);
   const [extras, setExtras] = useState<SupplementalEntry[]>([]);
+  const [recoveries, setRecoveries] = useState<RecoveryEntry[]>([]);
   const [preview, setPreview] = useState<DocumentPreview | null>(null);
   const [previewError, setPreviewError] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
@@ -104,7 +107,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
     const mine = ++generation.current;
     const timer = setTimeout(() => {
       const request =
-        kind === "bill" ? backend.previewBill(estimateId, isFinal, entries) : backend.previewWorkslip(estimateId, entries, extras);
+        kind === "bill"
+          ? backend.previewBill(estimateId, isFinal, entries, recoveries)
+          : backend.previewWorkslip(estimateId, entries, extras);
       request.then(
         (result) => {
           if (generation.current !== mine) return;
@@ -117,7 +122,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       );
     }, PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [backend, estimateId, kind, isFinal, entries, extras, handleError]);
+  }, [backend, estimateId, kind, isFinal, entries, extras, recoveries, handleError]);
 
   const problems = preview?.problems ?? [];
   const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
@@ -138,7 +143,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
     try {
       const result =
         kind === "bill"
-          ? await backend.createBill(estimateId, isFinal, entries)
+          ? await backend.createBill(estimateId, isFinal, entries, recoveries)
           : await backend.createWorkslip(estimateId, entries, extras);
       setQueued(result);
       onCreated();
@@ -287,6 +292,8 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           {preview.amountInWords}
         </p>
       ) : null}
+      {kind === "bill" ? <RecoveryLines lines={recoveries} onChange={setRecoveries} /> : null}
+      {computed && preview.memorandum ? <Memorandum memorandum={preview.memorandum} /> : null}
       {kind === "workslip" ? <SupplementalLines lines={extras} onChange={setExtras} /> : null}
       {problems.length > 0 ? (
         <div className="inline-error" role="alert" data-testid="editor-problems">
@@ -309,6 +316,78 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       </div>
       {saveError ? <InlineError message={saveError.message} testId="editor-save-error" /> : null}
     </>
+  );
+}
+
+/**
+ * The memorandum of payments the bill will print: from its gross, through the organization's
+ * deductions in force and this bill's recoveries, to the net payable by cheque.
+ */
+function Memorandum({ memorandum }: { memorandum: PreviewMemorandum }) {
+  return (
+    <section className="memorandum" aria-label="Memorandum of payments" data-testid="memorandum">
+      <h4>Memorandum of payments</h4>
+      <table className="ledger memorandum-table">
+        <tbody>
+          {memorandum.lines.map((line) => (
+            <tr key={line.number} className={line.isTotal ? "total-row" : undefined} data-testid="memo-line">
+              <td className="mono">{line.number}</td>
+              <td>{line.particulars}</td>
+              <td className="muted">{line.detail}</td>
+              <td className="num nowrap">{formatMoney(line.amount)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="amount-words">
+        Net payable by cheque: <strong data-testid="memo-net">{formatMoney(memorandum.netPayable)}</strong> ({memorandum.netInWords})
+      </p>
+    </section>
+  );
+}
+
+/** One-off recoveries of this bill (an advance, materials issued from stores). */
+function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: (lines: RecoveryEntry[]) => void }) {
+  const set = (index: number, field: keyof RecoveryEntry, value: string) =>
+    onChange(lines.map((line, i) => (i === index ? { ...line, [field]: value } : line)));
+  return (
+    <fieldset className="supplemental" data-testid="recovery-lines">
+      <legend>Recoveries from this bill only (an advance, materials issued)</legend>
+      {lines.map((line, index) => (
+        <div key={index} className="recovery-line">
+          <input
+            type="text"
+            className="qty-input text-input"
+            aria-label={`What is recovered, line ${index + 1}`}
+            placeholder="Mobilisation advance"
+            value={line.label}
+            onChange={(e) => set(index, "label", e.target.value)}
+            data-testid={`recovery-${index}-label`}
+          />
+          <input
+            type="text"
+            inputMode="decimal"
+            className="qty-input num"
+            aria-label={`Amount recovered, line ${index + 1}`}
+            placeholder="0.00"
+            value={line.amount}
+            onChange={(e) => set(index, "amount", e.target.value)}
+            data-testid={`recovery-${index}-amount`}
+          />
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Remove recovery line ${index + 1}`}
+            onClick={() => onChange(lines.filter((_, i) => i !== index))}
+          >
+            <CloseIcon />
+          </button>
+        </div>
+      ))}
+      <button type="button" className="button quiet" onClick={() => onChange([...lines, { label: "", amount: "" }])} data-testid="add-recovery">
+        + Add a recovery
+      </button>
+    </fieldset>
   );
 }
 

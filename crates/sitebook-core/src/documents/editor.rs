@@ -11,14 +11,16 @@ use ts_rs::TS;
 
 use super::input_csv::SupplementalLine;
 use super::{
-    bill_rows, document_base, estimate_sheet, items_of, next_bill_inputs, next_workslip_input,
-    stored_workslip_inputs, BillRequest, ComputedBill,
+    bill_rows, document_base, estimate_sheet, items_of, next_bill_inputs, next_bill_terms,
+    next_workslip_input, stored_workslip_inputs, BillRequest, ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::EstimateItem;
 use crate::domain::money::parse_number_text;
+use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
 use crate::domain::workslip::{workslip, WorkslipInputError, WorkslipRow, MAX_PHASE};
 use crate::error::{Error, Result};
+use crate::render::{memorandum_rows, MemorandumRole};
 use crate::tenancy::gate::OrgScope;
 use crate::Ctx;
 
@@ -41,6 +43,57 @@ pub struct SupplementalEntry {
     pub unit: String,
     pub rate: String,
     pub executed: String,
+}
+
+/// A one-off recovery typed into the bill editor (an advance, materials issued), as text.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RecoveryEntry {
+    pub label: String,
+    pub amount: String,
+}
+
+/// One line of a previewed memorandum of payments, as it will print.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewMemoLine {
+    pub number: String,
+    pub particulars: String,
+    pub detail: String,
+    pub amount: String,
+    /// The gross and the net, shown in bold.
+    pub is_total: bool,
+}
+
+/// A previewed bill's memorandum of payments: from its gross to the net payable by cheque.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewMemorandum {
+    pub lines: Vec<PreviewMemoLine>,
+    pub net_payable: String,
+    pub net_in_words: String,
+}
+
+impl PreviewMemorandum {
+    fn of(memorandum: &Memorandum) -> Self {
+        Self {
+            lines: memorandum_rows(memorandum)
+                .into_iter()
+                .map(|row| PreviewMemoLine {
+                    number: row.number,
+                    particulars: row.particulars,
+                    detail: row.detail,
+                    amount: amount_text(row.amount),
+                    is_total: matches!(row.role, MemorandumRole::Gross | MemorandumRole::Net),
+                })
+                .collect(),
+            net_payable: amount_text(memorandum.net_payable),
+            net_in_words: memorandum.net_in_words.clone(),
+        }
+    }
 }
 
 /// One estimate item as an editor lists it.
@@ -138,6 +191,8 @@ pub struct DocumentPreview {
     pub totals: Vec<PreviewTotal>,
     pub amount_in_words: String,
     pub problems: Vec<PreviewProblem>,
+    /// A bill's memorandum of payments; none for a work slip.
+    pub memorandum: Option<PreviewMemorandum>,
 }
 
 /// A figure column: its heading and whether it holds money (2 decimals, Indian grouping).
@@ -158,6 +213,7 @@ impl DocumentPreview {
             totals: Vec::new(),
             amount_in_words: String::new(),
             problems,
+            memorandum: None,
         }
     }
 }
@@ -295,6 +351,67 @@ pub fn parse_supplemental(
     (lines, problems)
 }
 
+/// Reads the one-off recoveries typed into the bill editor. A wholly blank row is an unused
+/// line of the form; any other needs a label and an amount, read like a quantity (a comma only
+/// groups digits).
+pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<PreviewProblem>) {
+    let mut recoveries = Vec::new();
+    let mut problems = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let (label, typed) = (entry.label.trim(), entry.amount.trim());
+        if label.is_empty() && typed.is_empty() {
+            continue;
+        }
+        let name = if label.is_empty() {
+            format!("recovery {}", index + 1)
+        } else {
+            format!("recovery {} ({label})", index + 1)
+        };
+        let amount = match parse_typed_quantity(typed) {
+            Ok(amount) => amount,
+            Err(_) if typed.is_empty() => {
+                problems.push(PreviewProblem {
+                    sl_no: None,
+                    message: format!("{name}: give the amount to recover"),
+                });
+                continue;
+            }
+            Err(why) => {
+                problems.push(PreviewProblem {
+                    sl_no: None,
+                    message: format!("{name}: {}", why.replace("a quantity", "an amount")),
+                });
+                continue;
+            }
+        };
+        let recovery = OneOffRecovery {
+            label: label.to_owned(),
+            amount,
+        };
+        match recovery.validate() {
+            Ok(()) => recoveries.push(recovery),
+            Err(why) => problems.push(PreviewProblem {
+                sl_no: None,
+                message: format!("{name}: {why}"),
+            }),
+        }
+    }
+    (recoveries, problems)
+}
+
+/// The typed recoveries, or a validation error listing every incomplete line.
+pub fn recoveries_or_error(entries: &[RecoveryEntry]) -> Result<Vec<OneOffRecovery>> {
+    let (recoveries, problems) = parse_recoveries(entries);
+    if problems.is_empty() {
+        return Ok(recoveries);
+    }
+    let listed: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+    Err(Error::Validation(format!(
+        "The bill: {}.",
+        listed.join("; ")
+    )))
+}
+
 /// The entries as quantities, or a validation error listing every unreadable cell.
 pub fn entries_or_error(document: &str, entries: &[QuantityEntry]) -> Result<Vec<ItemQuantity>> {
     let (quantities, problems) = parse_entries(entries);
@@ -386,10 +503,13 @@ pub async fn preview_bill(
     estimate_id: i64,
     is_final: bool,
     entries: &[QuantityEntry],
+    recoveries: &[RecoveryEntry],
 ) -> Result<DocumentPreview> {
-    let (quantities, problems) = parse_entries(entries);
+    let (quantities, mut problems) = parse_entries(entries);
+    let (recoveries, recovery_problems) = parse_recoveries(recoveries);
+    problems.extend(recovery_problems);
     let request = BillRequest::Next { is_final };
-    let (number, inputs, _) =
+    let (number, inputs, work) =
         next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities)).await?;
     let title = format!("Bill {number}");
     if !problems.is_empty() {
@@ -400,6 +520,17 @@ pub async fn preview_bill(
         Err(errors) => {
             let problems = errors.problems.iter().map(bill_problem).collect();
             return Ok(DocumentPreview::refused(title, problems));
+        }
+    };
+    let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
+    let memo = match memorandum(computed.figures(), &terms) {
+        Ok(memo) => PreviewMemorandum::of(&memo),
+        Err(error) => {
+            let problem = PreviewProblem {
+                sl_no: None,
+                message: error.to_string(),
+            };
+            return Ok(DocumentPreview::refused(title, vec![problem]));
         }
     };
     Ok(match computed {
@@ -432,6 +563,7 @@ pub async fn preview_bill(
                 .collect(),
             amount_in_words: bill.amount_in_words,
             problems: Vec::new(),
+            memorandum: Some(memo),
         },
         ComputedBill::Nth(bill) => {
             let amounts = |figures: &NthBillFigures| {
@@ -485,6 +617,7 @@ pub async fn preview_bill(
                     .collect(),
                 amount_in_words: bill.amount_in_words,
                 problems: Vec::new(),
+                memorandum: Some(memo),
             }
         }
     })
@@ -655,6 +788,7 @@ pub async fn preview_workslip(
         totals,
         amount_in_words: slip.amount_in_words,
         problems: Vec::new(),
+        memorandum: None,
     })
 }
 
