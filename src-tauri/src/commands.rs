@@ -7,6 +7,7 @@ use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
     BillDraft, DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry, WorkslipDraft,
 };
+use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
 use sitebook_core::inbox::{InboxStatus, InboxView};
@@ -416,6 +417,31 @@ pub async fn create_bill(
 ) -> Reply<QueuedDocument> {
     signed_in(&state, async |core, session| {
         core.bill_create_entered(session, estimate_id, is_final, &entries, &recoveries)
+            .await
+    })
+    .await
+}
+
+/// Withdraws the latest bill or work slip of an estimate with a reason.
+#[tauri::command]
+pub async fn withdraw_document(
+    state: State<'_, AppState>,
+    estimate_id: i64,
+    document: String,
+    number: u32,
+    reason: String,
+) -> Reply<Withdrawn> {
+    let document = match document.as_str() {
+        "bill" => ChainDocument::Bill,
+        "workslip" => ChainDocument::Workslip,
+        other => {
+            return Err(api(Error::Validation(format!(
+                "There is no document kind {other:?} to withdraw; use bill or workslip."
+            ))))
+        }
+    };
+    signed_in(&state, async |core, session| {
+        core.document_withdraw(session, estimate_id, document, number, &reason)
             .await
     })
     .await

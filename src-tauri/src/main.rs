@@ -55,6 +55,7 @@ fn main() {
             commands::bill_draft,
             commands::preview_bill,
             commands::create_bill,
+            commands::withdraw_document,
             commands::workslip_draft,
             commands::preview_workslip,
             commands::create_workslip,

@@ -26,6 +26,7 @@ import type { OutputView } from "./bindings/OutputView";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
 import type { RecoveryEntry } from "./bindings/RecoveryEntry";
+import type { Withdrawn } from "./bindings/Withdrawn";
 import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
@@ -119,6 +120,8 @@ export interface Backend extends SettingsCommands {
   createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[]): Promise<QueuedDocument>;
   /** Queues the estimate abstract (PDF and XLSX). */
   requestAbstract(estimateId: number): Promise<QueuedDocument>;
+  /** Withdraws the latest bill or work slip with a reason; its files stay, marked withdrawn. */
+  withdrawDocument(estimateId: number, document: "bill" | "workslip", number: number, reason: string): Promise<Withdrawn>;
   /** The active org's output files, newest first; optionally of one job. */
   listOutputs(jobId: number | null): Promise<OutputView[]>;
   /** An output's bytes, for the in-app preview (not counted as a download). */
@@ -292,6 +295,8 @@ export function createTauriBackend(): Backend {
     createWorkslip: (estimateId, entries, supplemental) =>
       call<QueuedDocument>("create_workslip", { estimateId, entries, supplemental }),
     requestAbstract: (estimateId) => call<QueuedDocument>("request_abstract", { estimateId }),
+    withdrawDocument: (estimateId, document, number, reason) =>
+      call<Withdrawn>("withdraw_document", { estimateId, document, number, reason }),
     listOutputs: (jobId) => call<OutputView[]>("list_outputs", { jobId }),
     readOutput: (id) => call<ArrayBuffer>("read_output", { id }),
     openOutput: async (id) => {
@@ -822,6 +827,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     | "previewWorkslip"
     | "createWorkslip"
     | "requestAbstract"
+    | "withdrawDocument"
     | "listOutputs"
     | "readOutput"
     | "openOutput"
@@ -842,6 +848,8 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     createWorkslip: (estimateId, entries, supplemental) =>
       run("create_workslip", () => documents.createWorkslip(estimateId, entries, supplemental)),
     requestAbstract: (estimateId) => run("request_abstract", () => documents.requestAbstract(estimateId)),
+    withdrawDocument: (estimateId, document, number, reason) =>
+      run("withdraw_document", () => documents.withdrawDocument(estimateId, document, number, reason)),
     listOutputs: (jobId) => run("list_outputs", () => documents.outputs(jobId)),
     readOutput: async (id) => {
       const bytes = await run("read_output", () => documents.read(id));

@@ -23,6 +23,7 @@ import type { RecoveryEntry } from "./bindings/RecoveryEntry";
 import type { SupplementalEntry } from "./bindings/SupplementalEntry";
 import type { WorkForm } from "./bindings/WorkForm";
 import type { WorkslipDraft } from "./bindings/WorkslipDraft";
+import type { Withdrawn } from "./bindings/Withdrawn";
 import type { WorkslipView } from "./bindings/WorkslipView";
 import { readTypedNumber } from "./logic/format";
 
@@ -287,7 +288,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     const { number, previous, items, tillDate, problems } = computeBill(estimateId, entries);
     const title = `CC ${ORDINALS[number - 1] ?? `${number}th`} & ${isFinal ? "Final" : "Part"} Bill`;
     if (problems.length > 0) {
-      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems, memorandum: null };
+      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems, warnings: [], memorandum: null };
     }
     const rows: PreviewRow[] = [];
     let total = 0n;
@@ -341,7 +342,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     });
     const memorandum = fakeMemorandum(total, previous ? previousTotal : 0n, recoveries);
     if (Array.isArray(memorandum)) {
-      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems: memorandum, memorandum: null };
+      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems: memorandum, warnings: [], memorandum: null };
     }
     return {
       title,
@@ -350,6 +351,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       totals: [line("Sub Total Amount", total, previousTotal), line("Total", total, previousTotal)],
       amountInWords: `Rupees ${rupees(total)} only`,
       problems: [],
+      warnings: [],
       memorandum,
     };
   }
@@ -371,6 +373,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         createdAt: ctx.now(),
         syncState: "local",
         restored: false,
+        withdrawn: false,
         orgCode,
         bytes,
       });
@@ -439,6 +442,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         isFirst: billsOf(estimateId).length === 0,
         blocked,
         tenderPremium: form && form.tpPercent.trim() !== "" ? `T.P @ ${form.tpPercent} % ${form.tpType === "less" ? "Less" : "Excess"}` : null,
+        capSource: "the sanctioned estimate",
         items: blocked ? editorItems(detail, null) : editorItems(detail, previous),
       };
     },
@@ -458,7 +462,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const inputsSha256 = `bill${number}`.padEnd(64, "0");
       bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256, createdAt: ctx.now(), tillDate });
       addOutputs(jobId, `bill-${number}-job-${jobId}`, title);
-      return { number, jobId, inputsSha256 };
+      return { number, jobId, inputsSha256, warnings: [], capsFrom: "the sanctioned estimate" };
     },
     workslipDraft(estimateId: number): WorkslipDraft {
       ctx.requireWriter("generate bills and work slips");
@@ -480,7 +484,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const { values, problems } = readEntries(entries);
       const extras = readSupplemental(supplemental, problems);
       const title = phase === 1 ? "WORKING ESTIMATE" : `WORKING ESTIMATE-${phase}`;
-      if (problems.length > 0) return { title, columns: [], rows: [], totals: [], amountInWords: "", problems, memorandum: null };
+      if (problems.length > 0) return { title, columns: [], rows: [], totals: [], amountInWords: "", problems, warnings: [], memorandum: null };
       let estimateTotal = 0n;
       let executedTotal = 0n;
       const rows: PreviewRow[] = billItems(detail).map((item) => {
@@ -530,6 +534,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           { label: "Grand Total", figures: [null, money(grand), null, money(grand), null, null] },
         ],
         amountInWords: `Rupees ${rupees(grand)} only`,
+        warnings: [],
         memorandum: null,
         problems: [],
       };
@@ -555,14 +560,36 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         executed: readEntries(entries).values,
       });
       addOutputs(jobId, `workslip-${phase}-job-${jobId}`, preview.title);
-      return { number: phase, jobId, inputsSha256 };
+      return { number: phase, jobId, inputsSha256, warnings: [], capsFrom: null };
     },
     requestAbstract(estimateId: number): QueuedDocument {
       ctx.requireWriter("generate bills and work slips");
       ctx.estimate(estimateId);
       const jobId = ctx.completedJob("generate_estimate_abstract", estimateId);
       addOutputs(jobId, `abstract-job-${jobId}`, "ABSTRACT OF ESTIMATE");
-      return { number: null, jobId, inputsSha256: "abstract".padEnd(64, "0") };
+      return { number: null, jobId, inputsSha256: "abstract".padEnd(64, "0"), warnings: [], capsFrom: null };
+    },
+    withdrawDocument(estimateId: number, document: "bill" | "workslip", number: number, reason: string): Withdrawn {
+      ctx.requireWriter("withdraw a bill or work slip");
+      const name = document === "bill" ? "bill" : "work slip";
+      if (reason.trim().length < 3) {
+        throw { code: "validation", message: `Say why ${name} ${number} is withdrawn, in 3 to 500 characters; the reason is kept in the audit log.` };
+      }
+      const chain: Array<{ jobId: number | null; id: number }> = document === "bill" ? billsOf(estimateId) : workslipsOf(estimateId);
+      const latest = chain[chain.length - 1];
+      if (!latest || chain.length !== number) {
+        throw { code: "precondition", message: `Only the latest ${name} of estimate ${estimateId} can be withdrawn.` };
+      }
+      const list: Array<{ id: number }> = document === "bill" ? bills : workslips;
+      list.splice(list.findIndex((d) => d.id === latest.id), 1);
+      let filesMarked = 0;
+      for (const output of outputs) {
+        if (output.jobId === latest.jobId) {
+          output.withdrawn = true;
+          filesMarked += 1;
+        }
+      }
+      return { document: name, number, reason: reason.trim(), filesMarked };
     },
     outputs(jobId: number | null): OutputView[] {
       const orgCode = ctx.orgCode();

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
+use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::{input_csv, QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
 use sitebook_core::domain::work::{Area, DocDate, MbDetails, MbPages, WorkMode};
@@ -146,6 +147,17 @@ pub enum BillCommand {
         #[arg(value_name = "ESTIMATE_ID")]
         estimate: i64,
     },
+    /// Withdraw the latest bill of an estimate (admins and owners); its files are kept,
+    /// marked withdrawn, and the bill can be made again
+    Withdraw {
+        #[arg(value_name = "ESTIMATE_ID")]
+        estimate: i64,
+        #[arg(value_name = "BILL_NUMBER")]
+        number: u32,
+        /// Why, for the audit log
+        #[arg(long)]
+        reason: String,
+    },
     /// Parse a workbook and write a first bill at the estimate quantities (no database)
     Render {
         #[arg(value_name = "FILE.xlsx")]
@@ -177,6 +189,16 @@ pub enum WorkslipCommand {
         supplemental: Option<PathBuf>,
         #[arg(long)]
         wait: bool,
+    },
+    /// Withdraw the latest work slip of an estimate (admins and owners), when no bill follows it
+    Withdraw {
+        #[arg(value_name = "ESTIMATE_ID")]
+        estimate: i64,
+        #[arg(value_name = "PHASE")]
+        phase: u32,
+        /// Why, for the audit log
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -290,6 +312,20 @@ fn print_work(work: &sitebook_core::domain::work::WorkMetadata, out: &Printer) {
     );
 }
 
+fn print_withdrawn(withdrawn: &Withdrawn, out: &Printer) {
+    if out.is_json() {
+        out.json(withdrawn);
+    } else {
+        say!(
+            "Withdrew {} {} ({}); {} file(s) kept, marked withdrawn. It can be made again.",
+            withdrawn.document,
+            withdrawn.number,
+            withdrawn.reason,
+            withdrawn.files_marked
+        );
+    }
+}
+
 /// Runs the job in this process when asked, then reports it.
 async fn finish(
     core: &Sitebook,
@@ -299,6 +335,14 @@ async fn finish(
     what: &str,
     out: &Printer,
 ) -> Result<(), Failure> {
+    if !out.is_json() {
+        if let Some(caps_from) = &queued.caps_from {
+            say!("{what}: items and caps as per {caps_from}.");
+        }
+        for warning in &queued.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     if !wait {
         if out.is_json() {
             out.json(&queued);
@@ -417,6 +461,17 @@ pub async fn bill(
             print_table(&["BILL", "KIND", "JOB", "CREATED", "INPUTS SHA256"], &rows);
             Ok(())
         }
+        BillCommand::Withdraw {
+            estimate,
+            number,
+            reason,
+        } => {
+            let withdrawn = core
+                .document_withdraw(session, *estimate, ChainDocument::Bill, *number, reason)
+                .await?;
+            print_withdrawn(&withdrawn, out);
+            Ok(())
+        }
         BillCommand::Render { .. } => unreachable!("handled without a database"),
     }
 }
@@ -471,12 +526,25 @@ pub async fn workslip(
     command: &WorkslipCommand,
     out: &Printer,
 ) -> Result<(), Failure> {
-    let WorkslipCommand::Create {
-        estimate,
-        executed,
-        supplemental,
-        wait,
-    } = command;
+    let (estimate, executed, supplemental, wait) = match command {
+        WorkslipCommand::Create {
+            estimate,
+            executed,
+            supplemental,
+            wait,
+        } => (estimate, executed, supplemental, wait),
+        WorkslipCommand::Withdraw {
+            estimate,
+            phase,
+            reason,
+        } => {
+            let withdrawn = core
+                .document_withdraw(session, *estimate, ChainDocument::Workslip, *phase, reason)
+                .await?;
+            print_withdrawn(&withdrawn, out);
+            return Ok(());
+        }
+    };
     let executed = input_csv::quantities(
         &executed.display().to_string(),
         &read_text(executed)?,

@@ -240,6 +240,30 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         !text.contains("Labour cess"),
         "removed before the bill: {text}"
     );
+
+    // The bill was wrong: withdrawn with a reason, its number can be made again.
+    sitebook(&dir)
+        .args([
+            "bill",
+            "withdraw",
+            "1",
+            "1",
+            "--reason",
+            "Wrong advance recovered",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Withdrew bill 1")
+                .and(predicate::str::contains("2 file(s) kept")),
+        );
+    sitebook(&dir)
+        .args(["bill", "create", "1", "--kind", "first-part"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Bill 1: items and caps as per the sanctioned estimate.",
+        ));
 }
 
 #[test]

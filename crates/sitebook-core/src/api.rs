@@ -792,6 +792,28 @@ impl Sitebook {
         .await
     }
 
+    /// Withdraws the latest bill or work slip of an estimate, with a reason (admins and
+    /// owners); its number can then be made again from the one before.
+    pub async fn document_withdraw(
+        &self,
+        session: &Session,
+        estimate_id: i64,
+        document: crate::documents::withdraw::ChainDocument,
+        number: u32,
+        reason: &str,
+    ) -> Result<crate::documents::withdraw::Withdrawn> {
+        let scope = authorize_write(&self.ctx, session, Action::DocumentWithdraw).await?;
+        crate::documents::withdraw::withdraw_latest(
+            &self.ctx,
+            &scope,
+            estimate_id,
+            document,
+            number,
+            reason,
+        )
+        .await
+    }
+
     /// The org's table of additions and deductions (the example set until first edited).
     pub async fn deductions_list(
         &self,

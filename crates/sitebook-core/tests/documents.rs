@@ -450,3 +450,216 @@ async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn bills_follow_the_latest_working_estimate() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.cap_source, "the sanctioned estimate");
+
+    // Work slip 1: item 1 executed 10 (estimate 12.5), item 3 deleted, S1 proposed: 12 Cum.
+    fx.core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("3", dec!(0)),
+            ],
+            vec![SupplementalLine {
+                sl_no: "S1".into(),
+                description: "Extra earth work excavation".into(),
+                unit: "Cum".into(),
+                rate: dec!(450.50),
+                executed: dec!(12),
+            }],
+        )
+        .await
+        .unwrap();
+    // Work slip 2 changes only the supplemental item, by its S-number: 20 Cum.
+    let slip2 = fx
+        .core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            vec![ItemQuantity::new("S1", dec!(20))],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(slip2.number, Some(2));
+
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.cap_source, "WORKING ESTIMATE-2 (work slip 2)");
+    let caps: Vec<(&str, &str)> = draft
+        .items
+        .iter()
+        .map(|i| (i.sl_no.as_str(), i.estimate_quantity.as_str()))
+        .collect();
+    assert_eq!(
+        caps,
+        [
+            ("1", "10"),
+            ("2", "1234.5"),
+            ("3", "0"),
+            ("4", "2"),
+            ("S1", "20")
+        ]
+    );
+
+    // Bill 1: 12 of item 1 (cap 10 → AE 2), 1 of the deleted item 3 (all AE, with a
+    // warning), 25 Cum of S1 (cap 20 → AE 5), at the working rates.
+    let first = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            Some(vec![
+                ItemQuantity::new("1", dec!(12)),
+                ItemQuantity::new("2", dec!(1234.5)),
+                ItemQuantity::new("3", dec!(1)),
+                ItemQuantity::new("4", dec!(2)),
+                ItemQuantity::new("S1", dec!(25)),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.warnings.len(), 1, "{:?}", first.warnings);
+    assert!(
+        first.warnings[0].starts_with("item 3 (Pump set")
+            && first.warnings[0].contains("deleted in WORKING ESTIMATE-2"),
+        "{:?}",
+        first.warnings
+    );
+    let (pdf, _) = rendered(&fx, first.job_id).await;
+    let text = pdf_text(&pdf);
+    assert!(
+        text.contains("Quantities as per: WORKING ESTIMATE-2 (work slip 2)")
+            || text.contains("Quantities as per") && text.contains("WORKING ESTIMATE-2"),
+        "{text}"
+    );
+    let row = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label) || l.split_whitespace().any(|w| w == label))
+            .unwrap_or_else(|| panic!("no row {label:?} in {text}"))
+            .to_owned()
+    };
+    // Amounts by ROUND2(qty × rate): 10 × 450 = 4,500; AE 2 × 450 = 900; item 3 at 0 and its
+    // AE 1 × 1,000 = 1,000; S1 20 × 450.50 = 9,010 and its AE 5 × 450.50 = 2,252.50.
+    assert!(row("Supply").contains("4,500.00"), "{}", row("Supply"));
+    assert!(row("AE1").contains("900.00"), "{}", row("AE1"));
+    assert!(row("AE2").contains("1,000.00"), "{}", row("AE2"));
+    assert!(row("S1").contains("9,010.00"), "{}", row("S1"));
+    assert!(row("AE3").contains("2,252.50"), "{}", row("AE3"));
+}
+
+#[tokio::test]
+async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_again() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    fx.org("AAA").await;
+    let first = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap();
+    rendered(&fx, first.job_id).await;
+    let second = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![ItemQuantity::new("1", dec!(20))]),
+        )
+        .await
+        .unwrap();
+    rendered(&fx, second.job_id).await;
+
+    use sitebook_core::documents::withdraw::ChainDocument;
+    let refused = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "wrong rate")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Precondition(m) if m.contains("Only the latest bill") && m.contains("(bill 2)")),
+        "{refused:?}"
+    );
+    let refused = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 2, " ")
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Validation(_)), "{refused:?}");
+
+    let withdrawn = fx
+        .core
+        .document_withdraw(
+            &fx.root,
+            estimate,
+            ChainDocument::Bill,
+            2,
+            "Item 1 was measured twice",
+        )
+        .await
+        .unwrap();
+    assert_eq!((withdrawn.number, withdrawn.files_marked), (2, 2));
+    assert_eq!(bill_count(&fx, estimate).await, 1);
+    // Its files stay, marked withdrawn; bill 1's are untouched.
+    let outputs = fx.core.outputs_list(&fx.root, None).await.unwrap();
+    let of_job = |job: i64| outputs.iter().filter(move |o| o.job_id == job);
+    assert_eq!(of_job(second.job_id).count(), 2);
+    assert!(of_job(second.job_id).all(|o| o.withdrawn));
+    assert!(of_job(first.job_id).all(|o| !o.withdrawn));
+    let audit = fx.audit().await;
+    let row = audit
+        .iter()
+        .find(|e| e.action == "document.withdraw" && e.outcome == "success")
+        .expect("the withdrawal is audited");
+    assert_eq!(row.reason.as_deref(), Some("Item 1 was measured twice"));
+
+    // Bill 2 again, from bill 1's figures.
+    let again = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![ItemQuantity::new("1", dec!(14))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.number, Some(2));
+    let (pdf, _) = rendered(&fx, again.job_id).await;
+    let text = pdf_text(&pdf);
+    let item1 = text.lines().find(|l| l.contains("PSCC pole")).unwrap();
+    assert!(
+        item1.contains("12.50") && item1.contains("5,625.00"),
+        "{item1}"
+    );
+
+    // A work slip cannot go from under a bill that followed it.
+    let slip = fx
+        .core
+        .workslip_create(&fx.root, estimate, Vec::new(), Vec::new())
+        .await
+        .unwrap();
+    rendered(&fx, slip.job_id).await;
+    fx.core
+        .bill_create(&fx.root, estimate, BillKind::NthPart, None)
+        .await
+        .map(|queued| queued.job_id)
+        .unwrap();
+    let refused = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Workslip, 1, "wrong")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Precondition(m) if m.contains("Bill 3") && m.contains("work slip 1")),
+        "{refused:?}"
+    );
+}

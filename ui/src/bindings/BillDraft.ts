@@ -20,4 +20,9 @@ blocked: string | null,
 /**
  * `T.P @ 5 % Excess`, when the work has a tender premium.
  */
-tenderPremium: string | null, items: Array<EditorItem>, };
+tenderPremium: string | null, 
+/**
+ * Where the items and their caps come from: `the sanctioned estimate`, or the latest
+ * working estimate once the estimate has work slips.
+ */
+capSource: string, items: Array<EditorItem>, };

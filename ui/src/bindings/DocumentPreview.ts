@@ -15,6 +15,11 @@ export type DocumentPreview = { title: string,
  */
 columns: Array<PreviewColumn>, rows: Array<PreviewRow>, totals: Array<PreviewTotal>, amountInWords: string, problems: Array<PreviewProblem>, 
 /**
+ * What saving would note but not refuse (an item billed that the working estimate
+ * deleted).
+ */
+warnings: Array<string>, 
+/**
  * A bill's memorandum of payments; none for a work slip.
  */
 memorandum: PreviewMemorandum | null, };

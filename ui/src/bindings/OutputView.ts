@@ -11,4 +11,8 @@ syncState: "local" | "pending" | "uploading" | "synced" | "conflict" | "failed",
 /**
  * Fetched from the org's bucket by a restore, not made on this device.
  */
-restored: boolean, };
+restored: boolean, 
+/**
+ * The bill or work slip it belongs to was withdrawn; the file is kept as it was.
+ */
+withdrawn: boolean, };

@@ -7,4 +7,14 @@ export type QueuedDocument = {
 /**
  * The bill number or work-slip phase (none for an abstract).
  */
-number: number | null, jobId: number, inputsSha256: string, };
+number: number | null, jobId: number, inputsSha256: string, 
+/**
+ * What the person should know about what was saved (an item billed although the working
+ * estimate deleted it).
+ */
+warnings: Array<string>, 
+/**
+ * For a bill: where its items and caps came from (`the sanctioned estimate`, or the
+ * latest working estimate).
+ */
+capsFrom: string | null, };

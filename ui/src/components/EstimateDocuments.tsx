@@ -11,7 +11,7 @@ import type { OrgChoice } from "../bindings/OrgChoice";
 import { useJobsFeed } from "../jobsFeed";
 import { paneErrorView } from "../logic/errors";
 import { formatTimestamp } from "../logic/format";
-import { documentsBlockedReason } from "../logic/roles";
+import { canWithdrawDocuments, documentsBlockedReason } from "../logic/roles";
 import { useNavigation } from "../navigation";
 import { useLoad } from "../useLoad";
 import { InlineError } from "./ErrorBanner";
@@ -40,6 +40,11 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
   const closed = (bills.data ?? []).some((b) => b.isFinal);
   const nextBill = (bills.data?.length ?? 0) + 1;
   const nextSlip = (slips.data?.length ?? 0) + 1;
+  const mayWithdraw = canWithdrawDocuments(org.role);
+  const withdrawCell = (document: "bill" | "workslip", number: number, isLatest: boolean) =>
+    mayWithdraw && isLatest && editing === null ? (
+      <WithdrawLatest estimateId={estimateId} document={document} number={number} onWithdrawn={() => setChanges((c) => c + 1)} />
+    ) : null;
 
   const jobCell = (jobId: number | null) => {
     const job = jobId === null ? undefined : jobs.find((j) => j.id === jobId);
@@ -87,13 +92,16 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         {slips.data && slips.data.length > 0 ? (
           <table className="ledger doc-table">
             <tbody>
-              {slips.data.map((w) => (
+              {slips.data.map((w, i, all) => (
                 <tr key={w.id}>
                   <td>Work slip {w.phase}</td>
                   <td className="muted">
                     <time dateTime={w.createdAt}>{formatTimestamp(w.createdAt)}</time>
                   </td>
-                  <td className="actions">{jobCell(w.jobId)}</td>
+                  <td className="actions">
+                    {jobCell(w.jobId)}
+                    {withdrawCell("workslip", w.phase, i === all.length - 1)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -124,7 +132,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         {bills.data && bills.data.length > 0 ? (
           <table className="ledger doc-table" data-testid="bills-table">
             <tbody>
-              {bills.data.map((b) => (
+              {bills.data.map((b, i, all) => (
                 <tr key={b.id}>
                   <td>
                     Bill {b.number}
@@ -133,7 +141,10 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
                   <td className="muted">
                     <time dateTime={b.createdAt}>{formatTimestamp(b.createdAt)}</time>
                   </td>
-                  <td className="actions">{jobCell(b.jobId)}</td>
+                  <td className="actions">
+                    {jobCell(b.jobId)}
+                    {withdrawCell("bill", b.number, i === all.length - 1)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -157,6 +168,71 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         {abstractError ? <InlineError message={abstractError.message} /> : null}
       </section>
       {blocked ? <p className="muted read-only-note">{blocked}</p> : null}
+    </div>
+  );
+}
+
+/**
+ * Withdrawing the latest document of a chain: a reason is asked for in place (it goes to the
+ * audit log), and the result or the refusal is shown where the button was.
+ */
+function WithdrawLatest({
+  estimateId,
+  document,
+  number,
+  onWithdrawn,
+}: {
+  estimateId: number;
+  document: "bill" | "workslip";
+  number: number;
+  onWithdrawn: () => void;
+}) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const name = document === "bill" ? `bill ${number}` : `work slip ${number}`;
+  const reasonId = useId();
+
+  if (!open) {
+    return (
+      <button type="button" className="button quiet small" onClick={() => setOpen(true)} data-testid={`withdraw-${document}-${number}`}>
+        Withdraw…
+      </button>
+    );
+  }
+  const withdraw = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await backend.withdrawDocument(estimateId, document, number, reason);
+      onWithdrawn();
+    } catch (caught) {
+      setError(handleError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="withdraw-form" data-testid={`withdraw-form-${document}`}>
+      <label htmlFor={reasonId}>Why is {name} withdrawn? (kept in the audit log)</label>
+      <input
+        id={reasonId}
+        type="text"
+        className="text-input"
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        data-testid="withdraw-reason"
+      />
+      <button type="button" className="button danger small" disabled={busy || reason.trim().length < 3} onClick={() => void withdraw()} data-testid="withdraw-confirm">
+        {busy ? "Withdrawing…" : `Withdraw ${name}`}
+      </button>
+      <button type="button" className="button quiet small" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      {error ? <InlineError message={error.message} testId="withdraw-error" /> : null}
     </div>
   );
 }

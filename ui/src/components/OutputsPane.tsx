@@ -153,6 +153,11 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
                             restored
                           </span>
                         ) : null}
+                        {o.withdrawn ? (
+                          <span className="flag-tag" title="Its bill or work slip was withdrawn; the file is kept as it was" data-testid={`output-withdrawn-${o.id}`}>
+                            withdrawn
+                          </span>
+                        ) : null}
                       </td>
                       <td>{o.kind.toUpperCase()}</td>
                       <td className="num">#{o.jobId}</td>

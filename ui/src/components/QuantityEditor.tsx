@@ -27,7 +27,15 @@ import { ProgressBar } from "./ProgressBar";
 
 export type EditorKind = "bill" | "workslip";
 
-type Draft = { number: number | null; blocked: string | null; items: EditorItem[]; isFirst: boolean; tenderPremium: string | null };
+type Draft = {
+  number: number | null;
+  blocked: string | null;
+  items: EditorItem[];
+  isFirst: boolean;
+  tenderPremium: string | null;
+  /** Where a bill's items and caps come from (the sanctioned or the working estimate). */
+  capSource: string | null;
+};
 
 const PREVIEW_DELAY_MS = 150;
 
@@ -53,7 +61,7 @@ export function QuantityEditor({
     const load =
       kind === "bill"
         ? backend.billDraft(estimateId)
-        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null }));
+        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null, capSource: null }));
     load.then(
       (d) => current && setDraft(d),
       (caught: unknown) => current && setLoadError(handleError(caught)),
@@ -176,6 +184,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           </label>
         ) : null}
         {draft.tenderPremium ? <span className="muted">Tender premium: {draft.tenderPremium}</span> : null}
+        {draft.capSource ? (
+          <span className="muted" data-testid="cap-source">
+            Items and caps: {draft.capSource}
+          </span>
+        ) : null}
         <span className="muted" aria-live="polite" data-testid="preview-title">
           {preview ? preview.title : "Computing…"}
         </span>
@@ -295,6 +308,13 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       {kind === "bill" ? <RecoveryLines lines={recoveries} onChange={setRecoveries} /> : null}
       {computed && preview.memorandum ? <Memorandum memorandum={preview.memorandum} /> : null}
       {kind === "workslip" ? <SupplementalLines lines={extras} onChange={setExtras} /> : null}
+      {computed && preview.warnings.length > 0 ? (
+        <ul className="editor-warnings" data-testid="editor-warnings">
+          {preview.warnings.map((warning) => (
+            <li key={warning}>{warning}</li>
+          ))}
+        </ul>
+      ) : null}
       {problems.length > 0 ? (
         <div className="inline-error" role="alert" data-testid="editor-problems">
           <AlertIcon label="Error" />

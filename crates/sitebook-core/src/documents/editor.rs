@@ -11,8 +11,9 @@ use ts_rs::TS;
 
 use super::input_csv::SupplementalLine;
 use super::{
-    bill_rows, document_base, estimate_sheet, items_of, next_bill_inputs, next_bill_terms,
-    next_workslip_input, stored_workslip_inputs, BillRequest, ComputedBill,
+    bill_rows, cap_source, document_base, estimate_sheet, items_of, latest_working_estimate,
+    next_bill_inputs, next_bill_terms, next_workslip_input, stored_workslip_inputs, BillRequest,
+    ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::EstimateItem;
@@ -127,6 +128,9 @@ pub struct BillDraft {
     pub blocked: Option<String>,
     /// `T.P @ 5 % Excess`, when the work has a tender premium.
     pub tender_premium: Option<String>,
+    /// Where the items and their caps come from: `the sanctioned estimate`, or the latest
+    /// working estimate once the estimate has work slips.
+    pub cap_source: String,
     pub items: Vec<EditorItem>,
 }
 
@@ -191,6 +195,9 @@ pub struct DocumentPreview {
     pub totals: Vec<PreviewTotal>,
     pub amount_in_words: String,
     pub problems: Vec<PreviewProblem>,
+    /// What saving would note but not refuse (an item billed that the working estimate
+    /// deleted).
+    pub warnings: Vec<String>,
     /// A bill's memorandum of payments; none for a work slip.
     pub memorandum: Option<PreviewMemorandum>,
 }
@@ -213,6 +220,7 @@ impl DocumentPreview {
             totals: Vec::new(),
             amount_in_words: String::new(),
             problems,
+            warnings: Vec::new(),
             memorandum: None,
         }
     }
@@ -454,6 +462,7 @@ fn editor_items(items: &[EstimateItem], previous: Option<&[ItemQuantity]>) -> Ve
 /// What the bill editor starts with.
 pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<BillDraft> {
     let base = document_base(ctx, scope, estimate_id).await?;
+    let working = latest_working_estimate(ctx, scope, estimate_id).await?;
     let existing = bill_rows(ctx, scope, estimate_id).await?;
     let kind = BillRequest::Next { is_final: false }.kind(&existing);
     let chain: Vec<(u32, bool)> = existing
@@ -468,13 +477,17 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         (None, Some(last)) => Some(super::till_date_of(ctx, scope, last.id).await?),
         _ => None,
     };
-    let items = editor_items(&base.items, previous.as_deref());
+    let items = match &working {
+        Some(working) => editor_items(&working.items, previous.as_deref()),
+        None => editor_items(&base.items, previous.as_deref()),
+    };
     Ok(BillDraft {
         estimate_id,
         number,
         is_first: kind.is_first(),
         blocked,
         tender_premium: base.work.tender_premium.map(|tp| tp.bill_label()),
+        cap_source: cap_source(working.map(|w| w.phase)),
         items,
     })
 }
@@ -509,20 +522,20 @@ pub async fn preview_bill(
     let (recoveries, recovery_problems) = parse_recoveries(recoveries);
     problems.extend(recovery_problems);
     let request = BillRequest::Next { is_final };
-    let (number, inputs, work) =
-        next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities)).await?;
-    let title = format!("Bill {number}");
+    let next = next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities)).await?;
+    let title = format!("Bill {}", next.number);
     if !problems.is_empty() {
         return Ok(DocumentPreview::refused(title, problems));
     }
-    let computed = match inputs.compute() {
+    let computed = match next.inputs.compute() {
         Ok(computed) => computed,
         Err(errors) => {
             let problems = errors.problems.iter().map(bill_problem).collect();
             return Ok(DocumentPreview::refused(title, problems));
         }
     };
-    let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
+    let warnings = next.warnings(&computed);
+    let terms = next_bill_terms(ctx, scope, estimate_id, &next.work, recoveries).await?;
     let memo = match memorandum(computed.figures(), &terms) {
         Ok(memo) => PreviewMemorandum::of(&memo),
         Err(error) => {
@@ -563,6 +576,7 @@ pub async fn preview_bill(
                 .collect(),
             amount_in_words: bill.amount_in_words,
             problems: Vec::new(),
+            warnings,
             memorandum: Some(memo),
         },
         ComputedBill::Nth(bill) => {
@@ -617,6 +631,7 @@ pub async fn preview_bill(
                     .collect(),
                 amount_in_words: bill.amount_in_words,
                 problems: Vec::new(),
+                warnings,
                 memorandum: Some(memo),
             }
         }
@@ -788,6 +803,7 @@ pub async fn preview_workslip(
         totals,
         amount_in_words: slip.amount_in_words,
         problems: Vec::new(),
+        warnings: Vec::new(),
         memorandum: None,
     })
 }

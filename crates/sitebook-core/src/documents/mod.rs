@@ -11,6 +11,7 @@ pub mod editor;
 pub mod input_csv;
 pub mod payments;
 pub(crate) mod render_job;
+pub mod withdraw;
 pub mod work_form;
 
 use rust_decimal::Decimal;
@@ -27,7 +28,8 @@ use crate::domain::payments::{
 };
 use crate::domain::work::{Area, DocumentDates, WorkMetadata, WorkMode};
 use crate::domain::workslip::{
-    workslip, PhaseQuantities, SupplementalItem, WorkslipInput, MAX_PHASE,
+    working_estimate, workslip, PhaseQuantities, SupplementalItem, WorkingEstimate, WorkslipInput,
+    MAX_PHASE,
 };
 use crate::error::{Error, Result};
 use crate::excel::EstimateSheet;
@@ -48,12 +50,17 @@ pub(crate) enum StoredInputs {
         /// The deductions frozen into the bill; absent on bills made before they existed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payments: Option<PaymentTerms>,
+        /// The work slip whose working estimate gave the items and caps, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        working_estimate: Option<u32>,
     },
     NthBill {
         input: NthBillInput,
         work: WorkMetadata,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payments: Option<PaymentTerms>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        working_estimate: Option<u32>,
     },
     Workslip {
         input: WorkslipInput,
@@ -121,6 +128,12 @@ pub struct QueuedDocument {
     #[ts(type = "number")]
     pub job_id: i64,
     pub inputs_sha256: String,
+    /// What the person should know about what was saved (an item billed although the working
+    /// estimate deleted it).
+    pub warnings: Vec<String>,
+    /// For a bill: where its items and caps came from (`the sanctioned estimate`, or the
+    /// latest working estimate).
+    pub caps_from: Option<String>,
 }
 
 async fn estimate_sheet(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<EstimateSheet> {
@@ -488,16 +501,128 @@ impl BillRequest {
     }
 }
 
+/// The latest work slip's working estimate, which bills follow once an estimate has one.
+pub(crate) async fn latest_working_estimate(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Option<WorkingEstimate>> {
+    let Some(latest) = stored_workslip_inputs(ctx, scope, estimate_id).await?.pop() else {
+        return Ok(None);
+    };
+    working_estimate(&latest).map(Some).map_err(|e| {
+        Error::Internal(format!(
+            "work slip {} of estimate {estimate_id} no longer computes: {e}",
+            latest.phase
+        ))
+    })
+}
+
+/// Where a bill's items and caps come from, in words for the editor, the CLI and the PDF.
+pub(crate) fn cap_source(working: Option<u32>) -> String {
+    match working {
+        Some(phase) => format!(
+            "{} (work slip {phase})",
+            crate::domain::titles::workslip_title(phase)
+        ),
+        None => "the sanctioned estimate".to_owned(),
+    }
+}
+
+/// The next bill, gathered but not checked: its number, its domain input, the work data, and
+/// the working estimate it follows (if the estimate has work slips).
+pub(crate) struct NextBill {
+    pub number: u32,
+    pub inputs: BillInputs,
+    pub work: WorkMetadata,
+    pub working: Option<WorkingEstimate>,
+}
+
+impl NextBill {
+    /// A warning for each item the working estimate deleted that this bill still bills (all
+    /// of it as AE).
+    pub(crate) fn warnings(&self, computed: &ComputedBill) -> Vec<String> {
+        let Some(working) = &self.working else {
+            return Vec::new();
+        };
+        let billed = |serial: &str| -> Decimal {
+            match computed {
+                ComputedBill::First(bill) => excess_rows_after(
+                    bill.rows
+                        .iter()
+                        .map(|r| (r.serial.as_str(), r.kind, r.quantity)),
+                    serial,
+                ),
+                ComputedBill::Nth(bill) => excess_rows_after(
+                    bill.rows
+                        .iter()
+                        .map(|r| (r.serial.as_str(), r.kind, r.since_last.quantity)),
+                    serial,
+                ),
+            }
+        };
+        working
+            .deleted
+            .iter()
+            .filter_map(|serial| {
+                let quantity = billed(serial);
+                (quantity > Decimal::ZERO).then(|| {
+                    let description = working
+                        .items
+                        .iter()
+                        .find(|i| &i.sl_no == serial)
+                        .map(|i| crate::domain::bill::brief(&i.description))
+                        .unwrap_or_default();
+                    format!(
+                        "item {serial} ({description}) was deleted in {}; the {} billed now is \
+                         shown as excess over the estimate (AE)",
+                        cap_source(Some(working.phase)),
+                        quantity.normalize()
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// The quantity on the AE row that follows `serial`'s item row, if any.
+fn excess_rows_after<'a>(
+    rows: impl Iterator<Item = (&'a str, crate::domain::bill::RowKind, Decimal)>,
+    serial: &str,
+) -> Decimal {
+    let mut after_item = false;
+    for (row_serial, kind, quantity) in rows {
+        if row_serial == serial {
+            after_item = true;
+            continue;
+        }
+        if after_item {
+            return if kind == crate::domain::bill::RowKind::Excess {
+                quantity
+            } else {
+                Decimal::ZERO
+            };
+        }
+    }
+    Decimal::ZERO
+}
+
 /// The chain position and inputs of the next bill. `quantities` of `None` means the default:
-/// the estimate's quantities for a first bill, the previous till-date figures for an Nth bill.
+/// the estimate's (or working estimate's) quantities for a first bill, the previous till-date
+/// figures for an Nth bill.
 pub(crate) async fn next_bill_inputs(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
     request: BillRequest,
     quantities: Option<Vec<ItemQuantity>>,
-) -> Result<(u32, BillInputs, WorkMetadata)> {
+) -> Result<NextBill> {
     let DocumentBase { items, work, .. } = document_base(ctx, scope, estimate_id).await?;
+    let working = latest_working_estimate(ctx, scope, estimate_id).await?;
+    let items = match &working {
+        Some(working) => working.items.clone(),
+        None => items,
+    };
     let existing = bill_rows(ctx, scope, estimate_id).await?;
     let kind = request.kind(&existing);
     let chain: Vec<(u32, bool)> = existing
@@ -533,7 +658,12 @@ pub(crate) async fn next_bill_inputs(
             tender_premium: work.tender_premium,
         })
     };
-    Ok((number, inputs, work))
+    Ok(NextBill {
+        number,
+        inputs,
+        work,
+        working,
+    })
 }
 
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the bill's
@@ -600,12 +730,16 @@ pub async fn create_bill(
     quantities: Option<Vec<ItemQuantity>>,
     recoveries: Vec<OneOffRecovery>,
 ) -> Result<QueuedDocument> {
-    let (number, inputs, work) =
-        next_bill_inputs(ctx, scope, estimate_id, request, quantities).await?;
-    let is_final = inputs.is_final();
-    let computed = inputs
+    let next = next_bill_inputs(ctx, scope, estimate_id, request, quantities).await?;
+    let is_final = next.inputs.is_final();
+    let number = next.number;
+    let computed = next
+        .inputs
         .compute()
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
+    let warnings = next.warnings(&computed);
+    let working_estimate = next.working.as_ref().map(|w| w.phase);
+    let NextBill { inputs, work, .. } = next;
     let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
     memorandum(computed.figures(), &terms)
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
@@ -618,6 +752,7 @@ pub async fn create_bill(
                     input,
                     work,
                     payments,
+                    working_estimate,
                 },
                 till_date,
             )
@@ -641,6 +776,7 @@ pub async fn create_bill(
                     input,
                     work,
                     payments,
+                    working_estimate,
                 },
                 full,
             )
@@ -685,7 +821,11 @@ pub async fn create_bill(
             .execute(&mut *tx)
             .await?;
     }
-    queue_rendering(ctx, tx, scope, DocumentTable::Bills, bill_id, number, hash).await
+    let mut queued =
+        queue_rendering(ctx, tx, scope, DocumentTable::Bills, bill_id, number, hash).await?;
+    queued.warnings = warnings;
+    queued.caps_from = Some(cap_source(working_estimate));
+    Ok(queued)
 }
 
 /// The tables whose rows a render job renders.
@@ -730,6 +870,8 @@ async fn queue_rendering(
         number: Some(number),
         job_id,
         inputs_sha256,
+        warnings: Vec::new(),
+        caps_from: None,
     })
 }
 
@@ -774,6 +916,14 @@ pub(crate) async fn next_workslip_input(
         Some(input) => (input.executed.clone(), input.supplemental_items.clone()),
         None => (Vec::new(), Vec::new()),
     };
+    // A later phase may change an earlier supplemental item's quantity: its serial (`S1`)
+    // among the executed quantities is that item's, not an estimate item's.
+    let (later_supplemental, executed): (Vec<ItemQuantity>, Vec<ItemQuantity>) =
+        executed.into_iter().partition(|entry| {
+            supplemental_items
+                .iter()
+                .any(|item| item.sl_no.trim() == entry.sl_no.trim())
+        });
     supplemental_items.extend(supplemental.iter().map(|line| SupplementalItem {
         sl_no: line.sl_no.clone(),
         description: line.description.clone(),
@@ -783,9 +933,13 @@ pub(crate) async fn next_workslip_input(
     }));
     phases.push(PhaseQuantities {
         estimate_items: executed,
-        supplemental_items: supplemental
-            .iter()
-            .map(|line| ItemQuantity::new(line.sl_no.clone(), line.executed))
+        supplemental_items: later_supplemental
+            .into_iter()
+            .chain(
+                supplemental
+                    .iter()
+                    .map(|line| ItemQuantity::new(line.sl_no.clone(), line.executed)),
+            )
             .collect(),
     });
     let input = WorkslipInput {
@@ -927,6 +1081,8 @@ pub async fn request_abstract(
         number: None,
         job_id,
         inputs_sha256: hash,
+        warnings: Vec::new(),
+        caps_from: None,
     })
 }
 
@@ -1032,6 +1188,7 @@ pub fn quick_first_bill(
         input,
         work,
         payments: None,
+        working_estimate: None,
     };
     let (_, hash) = inputs.encode()?;
     render_job::render_files(inputs, hash).map_err(Error::Validation)

@@ -87,6 +87,22 @@ async fn stored_inputs(
     ))
 }
 
+/// A bill's header block: the work data, and where its caps came from once the estimate has a
+/// working estimate.
+fn bill_header(
+    work: &crate::domain::work::WorkMetadata,
+    working_estimate: Option<u32>,
+) -> Vec<crate::domain::work::HeaderLine> {
+    let mut lines = work.header_block();
+    if working_estimate.is_some() {
+        lines.push(crate::domain::work::HeaderLine {
+            label: "Quantities as per".to_owned(),
+            value: super::cap_source(working_estimate),
+        });
+    }
+    lines
+}
+
 fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<Rendered, String> {
     let failed = |e: &dyn std::fmt::Display| format!("could not render {stem}: {e}");
     let (pdf, xlsx) = match inputs {
@@ -94,14 +110,19 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             input,
             work,
             payments,
+            working_estimate,
         } => {
             let bill = first_bill(&input).map_err(|e| failed(&e))?;
             let memorandum = payments
                 .map(|terms| memorandum(first_bill_figures(&bill), &terms))
                 .transpose()
                 .map_err(|e| failed(&e))?;
-            let request = DocumentRequest::first_bill(bill, work.header_block(), &inputs_sha256)
-                .with_memorandum(memorandum);
+            let request = DocumentRequest::first_bill(
+                bill,
+                bill_header(&work, working_estimate),
+                &inputs_sha256,
+            )
+            .with_memorandum(memorandum);
             (
                 crate::pdf::render_first_bill(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_first_bill(&request).map_err(|e| failed(&e))?,
@@ -111,14 +132,19 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             input,
             work,
             payments,
+            working_estimate,
         } => {
             let bill = nth_bill(&input).map_err(|e| failed(&e))?;
             let memorandum = payments
                 .map(|terms| memorandum(nth_bill_figures(&bill), &terms))
                 .transpose()
                 .map_err(|e| failed(&e))?;
-            let request = DocumentRequest::nth_bill(bill, work.header_block(), &inputs_sha256)
-                .with_memorandum(memorandum);
+            let request = DocumentRequest::nth_bill(
+                bill,
+                bill_header(&work, working_estimate),
+                &inputs_sha256,
+            )
+            .with_memorandum(memorandum);
             (
                 crate::pdf::render_nth_bill(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_nth_bill(&request).map_err(|e| failed(&e))?,

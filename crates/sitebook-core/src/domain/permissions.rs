@@ -228,6 +228,8 @@ pub enum Action {
     DeductionsView,
     /// Changing that table (owners and admins, DOMAIN.md §2a).
     DeductionsEdit,
+    /// Withdrawing the latest bill or work slip of a chain, with a reason.
+    DocumentWithdraw,
 }
 
 const Y: bool = true;
@@ -236,7 +238,7 @@ const N: bool = false;
 /// The permission matrix: one row per action, one column per effective role.
 /// Columns: Owner, Admin, Member, Viewer, Operations, Oversight, Superuser.
 #[rustfmt::skip]
-const MATRIX: [(Action, &str, Access, [bool; 7]); 26] = [
+const MATRIX: [(Action, &str, Access, [bool; 7]); 27] = [
     //  action                    audit name             access         Own Adm Mem Vie Ops Ovs Sup
     (Action::OrgView,          "org.view",            Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OrgRename,        "org.rename",          Access::Write, [Y,  N,  N,  N,  N,  N,  Y]),
@@ -264,11 +266,12 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 26] = [
     (Action::MembershipLeave,  "membership.leave",    Access::Write, [Y,  Y,  Y,  Y,  Y,  N,  Y]),
     (Action::DeductionsView,   "deductions.view",     Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::DeductionsEdit,   "deductions.edit",     Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
+    (Action::DocumentWithdraw, "document.withdraw",   Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
 ];
 
 impl Action {
-    pub const ALL: [Action; 26] = {
-        let mut all = [Action::OrgView; 26];
+    pub const ALL: [Action; 27] = {
+        let mut all = [Action::OrgView; 27];
         let mut i = 0;
         while i < MATRIX.len() {
             all[i] = MATRIX[i].0;
@@ -326,6 +329,7 @@ impl Action {
             Action::OutputShare => "share outputs by link",
             Action::DeductionsView => "see the deductions table",
             Action::DeductionsEdit => "change the deductions table",
+            Action::DocumentWithdraw => "withdraw a bill or work slip",
         }
     }
 }

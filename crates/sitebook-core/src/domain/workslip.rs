@@ -440,6 +440,58 @@ struct ResolvedQuantities {
     rates: Vec<(Decimal, bool)>,
 }
 
+/// A working estimate as the bills that follow it use it (DOMAIN.md ruling: once an estimate
+/// has work slips, bills follow the latest one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkingEstimate {
+    /// The work slip it comes from.
+    pub phase: u32,
+    /// Its items in print order: the estimate's items at this phase's executed quantities and
+    /// their (possibly overridden) rates, then the supplemental items under their own serials.
+    /// Each quantity is the cap above which a bill's AE rows start.
+    pub items: Vec<EstimateItem>,
+    /// Serials of the estimate items this phase deleted (executed 0): billable only as AE.
+    pub deleted: Vec<String>,
+}
+
+/// The items and caps that bills follow after this work slip.
+pub fn working_estimate(input: &WorkslipInput) -> Result<WorkingEstimate, WorkslipInputErrors> {
+    let resolved = validate(input).map_err(|problems| WorkslipInputErrors { problems })?;
+    let current = input.phase as usize - 1;
+    let mut items = Vec::with_capacity(input.items.len() + input.supplemental_items.len());
+    let mut deleted = Vec::new();
+    for (position, item) in input.items.iter().enumerate() {
+        let quantity = resolved.estimate[position][current];
+        let rate = resolved.rates[position].0;
+        if quantity.is_zero() && !item.quantity.is_zero() {
+            deleted.push(item.sl_no.clone());
+        }
+        items.push(EstimateItem {
+            quantity,
+            rate,
+            amount: amount(quantity, rate),
+            ..item.clone()
+        });
+    }
+    for (position, extra) in input.supplemental_items.iter().enumerate() {
+        let quantity = resolved.supplemental[position][current].unwrap_or_default();
+        items.push(EstimateItem {
+            sl_no: extra.sl_no.clone(),
+            description: extra.description.clone(),
+            quantity,
+            unit: extra.unit.clone(),
+            rate: extra.rate,
+            per_unit: extra.unit.clone(),
+            amount: amount(quantity, extra.rate),
+        });
+    }
+    Ok(WorkingEstimate {
+        phase: input.phase,
+        items,
+        deleted,
+    })
+}
+
 /// Computes a work slip (DOMAIN.md §3).
 pub fn workslip(input: &WorkslipInput) -> Result<Workslip, WorkslipInputErrors> {
     let resolved = validate(input).map_err(|problems| WorkslipInputErrors { problems })?;
@@ -1284,6 +1336,33 @@ mod tests {
                 vec![dec!(150000.00), dec!(150000.00)]
             )
         );
+    }
+
+    #[test]
+    fn the_working_estimate_gives_later_bills_their_items_and_caps() {
+        // Phase 1: item 1 executed 120 (rate 500), item 2 deleted, S1 10 at 300; phase 2
+        // changes only S1, to 25.
+        let mut input = base_input();
+        input.executed[0] = quantities(&[("1", dec!(120)), ("2", dec!(0))], &[("S1", dec!(10))]);
+        input.phase = 2;
+        input.executed.push(quantities(&[], &[("S1", dec!(25))]));
+        let working = working_estimate(&input).unwrap();
+        let caps: Vec<(&str, Decimal, Decimal)> = working
+            .items
+            .iter()
+            .map(|i| (i.sl_no.as_str(), i.quantity, i.rate))
+            .collect();
+        assert_eq!(
+            caps,
+            [
+                ("1", dec!(120), dec!(500)),
+                ("2", dec!(0), dec!(1000)),
+                ("S1", dec!(25), dec!(300)),
+            ]
+        );
+        assert_eq!(working.deleted, ["2"]);
+        assert_eq!(working.phase, 2);
+        assert_eq!(working.items[2].amount, dec!(7500.00));
     }
 
     #[test]

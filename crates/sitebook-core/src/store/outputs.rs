@@ -44,6 +44,8 @@ pub struct OutputView {
     pub sync_state: String,
     /// Fetched from the org's bucket by a restore, not made on this device.
     pub restored: bool,
+    /// The bill or work slip it belongs to was withdrawn; the file is kept as it was.
+    pub withdrawn: bool,
 }
 
 /// A file written to disk and waiting for its row.
@@ -116,7 +118,8 @@ pub(crate) async fn record(
 const VIEW_COLUMNS: &str = "f.id, f.job_id, f.filename, f.kind, f.size, f.sha256, \
      f.inputs_sha256, f.download_count, f.last_downloaded, f.created_at, \
      CASE WHEN t.org_id IS NULL THEN 'local' ELSE COALESCE(o.state, 'pending') END AS sync_state, \
-     EXISTS (SELECT 1 FROM jobs r WHERE r.id = f.job_id AND r.kind = 'restore_outputs') AS restored";
+     EXISTS (SELECT 1 FROM jobs r WHERE r.id = f.job_id AND r.kind = 'restore_outputs') AS restored, \
+     f.withdrawn != 0 AS withdrawn";
 
 /// The scope's outputs, newest first, optionally of one job.
 pub async fn list(ctx: &Ctx, scope: &OrgScope, job_id: Option<i64>) -> Result<Vec<OutputView>> {

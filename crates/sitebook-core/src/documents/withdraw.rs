@@ -1,0 +1,193 @@
+//! Withdrawing the latest bill or work slip of a chain: the one way a wrong document is
+//! corrected. Issued documents are otherwise immutable, so only the last of a chain can go,
+//! with a reason; its record moves to `withdrawn_documents` (so the number can be made again
+//! from the one before), its files stay on disk marked withdrawn, and the audit log records
+//! who withdrew what and why, in the same transaction.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::gate::WriteScope;
+use crate::Ctx;
+
+/// Which chain a withdrawal is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainDocument {
+    Bill,
+    Workslip,
+}
+
+impl ChainDocument {
+    fn name(self) -> &'static str {
+        match self {
+            ChainDocument::Bill => "bill",
+            ChainDocument::Workslip => "work slip",
+        }
+    }
+
+    fn stored_as(self) -> &'static str {
+        match self {
+            ChainDocument::Bill => "bill",
+            ChainDocument::Workslip => "workslip",
+        }
+    }
+}
+
+/// What a withdrawal did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Withdrawn {
+    /// `bill` or `work slip`.
+    pub document: String,
+    pub number: u32,
+    pub reason: String,
+    /// How many of its files are now marked withdrawn.
+    #[ts(type = "number")]
+    pub files_marked: i64,
+}
+
+/// The row of the latest document of a chain, as read for withdrawal.
+#[derive(sqlx::FromRow)]
+struct Latest {
+    id: i64,
+    number: i64,
+    job_id: Option<i64>,
+}
+
+/// Withdraws `number`, which must be the latest bill (or work slip) of the estimate.
+pub async fn withdraw_latest(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    estimate_id: i64,
+    document: ChainDocument,
+    number: u32,
+    reason: &str,
+) -> Result<Withdrawn> {
+    let name = document.name();
+    let reason = reason.trim();
+    if reason.chars().count() < 3 || reason.chars().count() > 500 {
+        return Err(Error::Validation(format!(
+            "Say why {name} {number} is withdrawn, in 3 to 500 characters; the reason is kept \
+             in the audit log."
+        )));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(Error::Validation(
+            "The reason must be one line of text, without control characters.".into(),
+        ));
+    }
+    let (table, number_column) = match document {
+        ChainDocument::Bill => ("bills", "number"),
+        ChainDocument::Workslip => ("workslips", "phase"),
+    };
+
+    let mut tx = ctx.write_tx().await?;
+    let latest: Option<Latest> = sqlx::query_as(&format!(
+        "SELECT id, {number_column} AS number, job_id FROM {table} \
+         WHERE estimate_id = ? AND org_id = ? ORDER BY {number_column} DESC LIMIT 1"
+    ))
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(latest) = latest else {
+        drop(tx);
+        super::ensure_estimate(ctx, scope, estimate_id).await?;
+        return Err(Error::NotFound(format!(
+            "Estimate {estimate_id} has no {name} {number} to withdraw."
+        )));
+    };
+    if latest.number != i64::from(number) {
+        return Err(Error::Precondition(format!(
+            "Only the latest {name} of estimate {estimate_id} ({name} {}) can be withdrawn; \
+             {name} {number} is part of the chain it continues.",
+            latest.number
+        )));
+    }
+    if let Some(job_id) = latest.job_id {
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
+            .bind(job_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if matches!(status.as_deref(), Some("queued" | "running")) {
+            return Err(Error::Precondition(format!(
+                "The files of {name} {number} are still being made by job {job_id}; withdraw \
+                 it once that job has ended."
+            )));
+        }
+    }
+    if document == ChainDocument::Workslip {
+        // Bills that follow this work slip's working estimate (their stored input names it)
+        // would lose the caps their successors continue from.
+        let later_bill: Option<i64> = sqlx::query_scalar(
+            "SELECT number FROM bills WHERE estimate_id = ? AND org_id = ? \
+             AND json_extract(inputs_json, '$.working_estimate') = ? ORDER BY number LIMIT 1",
+        )
+        .bind(estimate_id)
+        .bind(scope.org_id())
+        .bind(number)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(bill) = later_bill {
+            return Err(Error::Precondition(format!(
+                "Bill {bill} of estimate {estimate_id} was made after work slip {number} and \
+                 follows its working estimate; withdraw the bills after it first."
+            )));
+        }
+    }
+
+    sqlx::query(&format!(
+        "INSERT INTO withdrawn_documents (org_id, estimate_id, document, number, job_id, \
+         inputs_json, inputs_sha256, created_at, created_by, withdrawn_at, withdrawn_by, reason) \
+         SELECT org_id, estimate_id, ?, {number_column}, job_id, inputs_json, inputs_sha256, \
+         created_at, created_by, ?, ?, ? FROM {table} WHERE id = ?"
+    ))
+    .bind(document.stored_as())
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .bind(reason)
+    .bind(latest.id)
+    .execute(&mut *tx)
+    .await?;
+    if document == ChainDocument::Bill {
+        sqlx::query("DELETE FROM bill_quantities WHERE bill_id = ?")
+            .bind(latest.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
+        .bind(latest.id)
+        .execute(&mut *tx)
+        .await?;
+    let files_marked = match latest.job_id {
+        Some(job_id) => {
+            sqlx::query("UPDATE output_files SET withdrawn = 1 WHERE job_id = ? AND org_id = ?")
+                .bind(job_id)
+                .bind(scope.org_id())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64
+        }
+        None => 0,
+    };
+    AuditEvent::new("document.withdraw", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .object(
+            document.stored_as(),
+            format!("estimate {estimate_id} {name} {number}"),
+        )
+        .reason(reason)
+        .write_with(ctx, &mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Withdrawn {
+        document: name.to_owned(),
+        number,
+        reason: reason.to_owned(),
+        files_marked,
+    })
+}
