@@ -7,6 +7,7 @@ use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
     BillDraft, DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry, WorkslipDraft,
 };
+use sitebook_core::documents::payments::{DeductionLineForm, DeductionTable};
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
@@ -361,6 +362,38 @@ pub async fn save_work_form(
 ) -> Reply<WorkForm> {
     signed_in(&state, async |core, session| {
         core.work_form_save(session, estimate_id, &form).await
+    })
+    .await
+}
+
+/// The active org's table of additions and deductions.
+#[tauri::command]
+pub async fn list_deductions(state: State<'_, AppState>) -> Reply<DeductionTable> {
+    signed_in(&state, async |core, session| {
+        core.deductions_list(session).await.map(|t| (&t).into())
+    })
+    .await
+}
+
+/// Adds a line to the table, or replaces the line with the same code.
+#[tauri::command]
+pub async fn save_deduction(
+    state: State<'_, AppState>,
+    line: DeductionLineForm,
+) -> Reply<DeductionTable> {
+    signed_in(&state, async |core, session| {
+        core.deductions_save_form(session, &line).await
+    })
+    .await
+}
+
+/// Removes a line from the table.
+#[tauri::command]
+pub async fn remove_deduction(state: State<'_, AppState>, code: String) -> Reply<DeductionTable> {
+    signed_in(&state, async |core, session| {
+        core.deductions_remove(session, &code)
+            .await
+            .map(|t| (&t).into())
     })
     .await
 }

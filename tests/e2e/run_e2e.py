@@ -568,6 +568,44 @@ def test_inbox_set_in_settings_imports_a_copied_workbook():
         shutil.rmtree(inbox, ignore_errors=True)
 
 
+def test_deductions_changed_in_settings_reach_the_next_bill():
+    """An owner changes a line of the deductions table in Settings; the CLI sees the org's own
+    table, and the next bill's memorandum prints the new rate."""
+    data_dir = prepared_data_dir()
+    cli(data_dir, "--user", "root", "upload", FIXTURE, "--wait")
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("nav-settings")
+        wd.wait_for("deductions-table")
+        wd.click("deduction-edit-IT-TDS")
+        wd.clear_and_type("deduction-label", "Income tax TDS (194C, individual)")
+        wd.clear_and_type("deduction-value", "1")
+        wd.click("deduction-save")
+        said = wd.text("deductions-said")
+        assert "Line IT-TDS saved" in said, said
+        wd.execute("document.querySelector('[data-testid=deductions-table]').scrollIntoView()")
+        wd.screenshot("settings-deductions.png")
+        table = json.loads(cli(data_dir, "--user", "root", "deductions", "list", "--json"))
+        assert table["isExample"] is False, table
+        line = next(l for l in table["lines"] if l["code"] == "IT-TDS")
+        assert line["charge"] == {"kind": "percent", "value": "1"}, line
+    finally:
+        app.close()
+    out = cli(data_dir, "--user", "root", "bill", "create", "1", "--kind", "first-part", "--wait", "--json")
+    pdf = next(o for o in json.loads(out)["outputs"] if o["kind"] == "pdf")
+    path = next(
+        os.path.join(folder, pdf["filename"])
+        for folder, _, files in os.walk(os.path.join(data_dir, "outputs"))
+        if pdf["filename"] in files)
+    printed = subprocess.run(["pdftotext", "-layout", path, "-"],
+                             capture_output=True, text=True, check=True).stdout
+    it_line = next(l for l in printed.splitlines() if "Income tax TDS (194C, individual)" in l)
+    assert "1 % of" in it_line, it_line
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP, S3_SERVER):
         if not os.path.exists(needed):
@@ -580,6 +618,7 @@ def main():
         test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy,
         test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link,
         test_inbox_set_in_settings_imports_a_copied_workbook,
+        test_deductions_changed_in_settings_reach_the_next_bill,
     ]
     # Names on the command line run only those tests.
     if len(sys.argv) > 1:

@@ -25,6 +25,7 @@ import type { DocumentPreview } from "./bindings/DocumentPreview";
 import type { OutputView } from "./bindings/OutputView";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { DeductionTable } from "./bindings/DeductionTable";
 import type { RecoveryEntry } from "./bindings/RecoveryEntry";
 import type { Withdrawn } from "./bindings/Withdrawn";
 import type { SupplementalEntry } from "./bindings/SupplementalEntry";
@@ -324,6 +325,9 @@ export function createTauriBackend(): Backend {
     chooseFolder: () => call<string | null>("choose_folder"),
     deviceSettings: () => call<DeviceSettings>("device_settings"),
     saveDeviceSettings: (settings) => call<DeviceSettings>("device_settings_save", { settings }),
+    listDeductions: () => call<DeductionTable>("list_deductions"),
+    saveDeduction: (line) => call<DeductionTable>("save_deduction", { line }),
+    removeDeduction: (code) => call<DeductionTable>("remove_deduction", { code }),
     subscribeJobs: async (handler) => {
       await openJobChannel();
       const own = (event: JobEvent) => handler(event);

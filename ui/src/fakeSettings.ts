@@ -5,6 +5,8 @@
  * fails with one sentence) but talks to no bucket and watches no folder.
  */
 import type { ApiError } from "./bindings/ApiError";
+import type { DeductionLineForm } from "./bindings/DeductionLineForm";
+import type { DeductionTable } from "./bindings/DeductionTable";
 import type { DeviceSettings } from "./bindings/DeviceSettings";
 import type { InboxStatus } from "./bindings/InboxStatus";
 import type { InboxView } from "./bindings/InboxView";
@@ -30,7 +32,36 @@ function fail(code: string, message: string): ApiError {
   return { code, message };
 }
 
+/** The core's example set (DOMAIN.md §2a), as the Settings form shows it. */
+function exampleDeductions(): DeductionLineForm[] {
+  const line = (code: string, label: string, chargeValue: string, extra: Partial<DeductionLineForm> = {}): DeductionLineForm => ({
+    code,
+    label,
+    effect: "deduction",
+    base: "gross",
+    chargeKind: "percent",
+    chargeValue,
+    threshold: "",
+    capKind: "none",
+    capValue: "",
+    validFrom: "",
+    validTo: "",
+    ...extra,
+  });
+  return [
+    line("SD", "Security deposit", "5", { capKind: "percent_of_contract", capValue: "5" }),
+    line("IT-TDS", "Income tax TDS (194C)", "2"),
+    line("GST-TDS", "GST TDS (CGST 1 % + SGST 1 %)", "2", { threshold: "250000" }),
+    line("LC", "Labour cess (BOCW welfare)", "1"),
+  ];
+}
+
 export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
+  const deductionTables = new Map<string, DeductionLineForm[]>();
+  const deductionsOf = (): DeductionTable => {
+    const own = deductionTables.get(ctx.orgCode());
+    return { isExample: own === undefined, lines: own ?? exampleDeductions() };
+  };
   const targets = new Map<string, SyncTargetView>();
   const secrets = new Set<string>();
   const synced = new Set<number>();
@@ -177,6 +208,31 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     },
     chooseFolder: () => ctx.run("choose_folder", () => "/home/user/Estimates inbox"),
     deviceSettings: () => ctx.run("device_settings", () => device),
+    listDeductions: () => ctx.run("list_deductions", deductionsOf),
+    saveDeduction: (line) =>
+      ctx.run("save_deduction", () => {
+        ctx.requireWriter("change the deductions table");
+        const value = Number(line.chargeValue.replace(/,/g, ""));
+        if (line.chargeValue.trim() === "" || Number.isNaN(value)) {
+          throw fail("validation", `Deduction line ${line.code}: rate or amount: '${line.chargeValue}' is not a number.`);
+        }
+        if (line.chargeKind === "percent" && (value < 0 || value > 100)) {
+          throw fail("validation", `Deduction line ${line.code}: the rate must be a percentage from 0 to 100, not ${line.chargeValue}.`);
+        }
+        const lines = [...deductionsOf().lines];
+        const at = lines.findIndex((l) => l.code.toLowerCase() === line.code.toLowerCase());
+        if (at >= 0) lines[at] = { ...line };
+        else lines.push({ ...line });
+        deductionTables.set(ctx.orgCode(), lines);
+        return deductionsOf();
+      }),
+    removeDeduction: (code) =>
+      ctx.run("remove_deduction", () => {
+        ctx.requireWriter("change the deductions table");
+        const lines = deductionsOf().lines.filter((l) => l.code.toLowerCase() !== code.toLowerCase());
+        deductionTables.set(ctx.orgCode(), lines);
+        return deductionsOf();
+      }),
     saveDeviceSettings: (next) =>
       ctx.run("device_settings_save", () => {
         if (!ctx.isSuperuser()) throw fail("denied", "Your account (standard) may not change this computer's settings. Only a superuser can.");

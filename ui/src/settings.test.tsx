@@ -109,3 +109,39 @@ describe("Settings: this computer", () => {
     expect((byId("device-save") as HTMLButtonElement).disabled).toBe(true);
   });
 });
+
+describe("Settings: deductions", () => {
+  it("shows the example set, lets an owner change a line, and names a bad rate", async () => {
+    const fake = await openSettingsAs("asha");
+    const table = await screen.findByTestId("deductions-table");
+    expect(table.textContent).toContain("Security deposit");
+    expect(byId("deduction-SD").textContent).toContain("up to 5 % of the contract");
+    expect(document.body.textContent).toContain("shipped as an example, not law");
+
+    fireEvent.click(byId("deduction-edit-IT-TDS"));
+    expect((byId("deduction-label") as HTMLInputElement).value).toBe("Income tax TDS (194C)");
+    type("deduction-value", "1");
+    fireEvent.click(byId("deduction-save"));
+    expect((await screen.findByTestId("deductions-said")).textContent).toContain("Line IT-TDS saved");
+    expect(byId("deduction-IT-TDS").textContent).toContain("1 %");
+    expect(fake.calls).toContain("save_deduction");
+    expect(document.body.textContent).not.toContain("shipped as an example");
+
+    type("deduction-code", "PEN");
+    type("deduction-label", "Penalty");
+    type("deduction-value", "120");
+    fireEvent.click(byId("deduction-save"));
+    expect((await screen.findByTestId("deductions-said-error")).textContent).toContain("from 0 to 100");
+
+    fireEvent.click(byId("deduction-remove-LC"));
+    await waitFor(() => expect(screen.queryByTestId("deduction-LC")).toBeNull());
+  });
+
+  it("shows a member the table without the means to change it", async () => {
+    await openSettingsAs("ravi");
+    await screen.findByTestId("deductions-table");
+    expect((byId("deduction-edit-SD") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.queryByTestId("deduction-form")).toBeNull();
+    expect(document.body.textContent).toContain("Only owners and admins of PWD change this table");
+  });
+});

@@ -3,6 +3,8 @@
  * inbox folder and its own settings. `Backend` extends it, and the fake's settings side
  * implements it, so the two cannot drift and neither imports the other.
  */
+import type { DeductionLineForm } from "./bindings/DeductionLineForm";
+import type { DeductionTable } from "./bindings/DeductionTable";
 import type { DeviceSettings } from "./bindings/DeviceSettings";
 import type { InboxStatus } from "./bindings/InboxStatus";
 import type { InboxView } from "./bindings/InboxView";
@@ -37,4 +39,9 @@ export interface SettingsCommands {
   deviceSettings(): Promise<DeviceSettings>;
   /** Superusers only; the worker count applies from the next start. */
   saveDeviceSettings(settings: DeviceSettings): Promise<DeviceSettings>;
+  /** The active org's additions and deductions (the example set until first changed). */
+  listDeductions(): Promise<DeductionTable>;
+  /** Adds a line, or replaces the line with the same code (owners and admins). */
+  saveDeduction(line: DeductionLineForm): Promise<DeductionTable>;
+  removeDeduction(code: string): Promise<DeductionTable>;
 }

@@ -833,6 +833,19 @@ impl Sitebook {
         crate::documents::payments::save_line(&self.ctx, &scope, line).await
     }
 
+    /// Saves a line as typed in Settings (every field as text; one that cannot be read is
+    /// named in the error).
+    pub async fn deductions_save_form(
+        &self,
+        session: &Session,
+        form: &crate::documents::payments::DeductionLineForm,
+    ) -> Result<crate::documents::payments::DeductionTable> {
+        let scope = authorize_write(&self.ctx, session, Action::DeductionsEdit).await?;
+        let line = form.to_line()?;
+        let table = crate::documents::payments::save_line(&self.ctx, &scope, line).await?;
+        Ok((&table).into())
+    }
+
     /// Removes a line from the org's table.
     pub async fn deductions_remove(
         &self,

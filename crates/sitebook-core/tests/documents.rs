@@ -5,15 +5,11 @@
 mod common;
 mod workbooks;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use common::{fixture, Fixture};
+use common::{fixture, pdf_text, Fixture};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
-use sitebook_core::jobs::JobStatus;
 use sitebook_core::Error;
 
 /// A device with the worked-example estimate parsed; returns its estimate id.
@@ -22,35 +18,8 @@ async fn with_estimate(fx: &Fixture) -> i64 {
         .await
 }
 
-/// Runs queued jobs to the end and returns the paths of one job's outputs (pdf, xlsx).
-async fn rendered(fx: &Fixture, job_id: i64) -> (PathBuf, PathBuf) {
-    let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let job = tokio::time::timeout(
-        Duration::from_secs(60),
-        fx.core.job_wait(&fx.root, job_id, |_| {}),
-    )
-    .await
-    .expect("the job ends")
-    .unwrap();
-    pool.shutdown().await;
-    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
-    let outputs = fx.core.outputs_list(&fx.root, Some(job_id)).await.unwrap();
-    let path = |kind: &str| {
-        let output = outputs.iter().find(|o| o.kind == kind).expect(kind);
-        fx.dir.path().join("outputs/root").join(&output.filename)
-    };
-    (path("pdf"), path("xlsx"))
-}
-
-fn pdf_text(path: &Path) -> String {
-    let output = std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext is installed by scripts/install-system-deps.sh");
-    assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout).into_owned()
+async fn rendered(fx: &Fixture, job_id: i64) -> (std::path::PathBuf, std::path::PathBuf) {
+    fx.rendered(job_id).await
 }
 
 async fn bill_count(fx: &Fixture, estimate: i64) -> usize {

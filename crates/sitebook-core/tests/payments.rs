@@ -7,16 +7,14 @@ mod common;
 mod workbooks;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use common::{fixture, Fixture};
+use common::{fixture, pdf_text, Fixture};
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
 use sitebook_core::domain::payments::{Base, Charge, Effect, OneOffRecovery, PaymentLine};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
-use sitebook_core::jobs::JobStatus;
 use sitebook_core::Error;
 
 fn round2(value: Decimal) -> Decimal {
@@ -41,30 +39,7 @@ fn indian(value: Decimal) -> String {
 }
 
 async fn rendered_pdf(fx: &Fixture, job_id: i64) -> PathBuf {
-    let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let job = tokio::time::timeout(
-        Duration::from_secs(60),
-        fx.core.job_wait(&fx.root, job_id, |_| {}),
-    )
-    .await
-    .expect("the job ends")
-    .unwrap();
-    pool.shutdown().await;
-    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
-    let outputs = fx.core.outputs_list(&fx.root, Some(job_id)).await.unwrap();
-    let pdf = outputs.iter().find(|o| o.kind == "pdf").expect("a pdf");
-    fx.dir.path().join("outputs/root").join(&pdf.filename)
-}
-
-fn pdf_text(path: &std::path::Path) -> String {
-    let output = std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext is installed by scripts/install-system-deps.sh");
-    assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    fx.rendered(job_id).await.0
 }
 
 /// The line of `text` that starts the memorandum row `particulars`, with its amount.
@@ -147,6 +122,47 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
     assert!(
         matches!(&refused, Error::Validation(m) if m.contains("Deduction line X") && m.contains("rate")),
         "{refused:?}"
+    );
+
+    // As typed in Settings: every field as text, an unreadable one named.
+    use sitebook_core::documents::payments::DeductionLineForm;
+    let typed = DeductionLineForm {
+        code: "PEN".into(),
+        label: "Penalty (late completion)".into(),
+        effect: "deduction".into(),
+        base: "gross".into(),
+        charge_kind: "fixed".into(),
+        charge_value: "2,500".into(),
+        threshold: "lots".into(),
+        cap_kind: "none".into(),
+        valid_from: "31-02-2026".into(),
+        ..DeductionLineForm::default()
+    };
+    let refused = fx
+        .core
+        .deductions_save_form(&adam, &typed)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Validation(m) if m.contains("threshold: 'lots'") && m.contains("in force from")),
+        "{refused:?}"
+    );
+    let saved = fx
+        .core
+        .deductions_save_form(
+            &adam,
+            &DeductionLineForm {
+                threshold: String::new(),
+                valid_from: "01-04-2026".into(),
+                ..typed
+            },
+        )
+        .await
+        .unwrap();
+    let penalty = saved.lines.iter().find(|l| l.code == "PEN").unwrap();
+    assert_eq!(
+        (penalty.charge_value.as_str(), penalty.valid_from.as_str()),
+        ("2500", "01-04-2026")
     );
 
     let audit = fx.audit().await;

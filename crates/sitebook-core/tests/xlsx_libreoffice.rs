@@ -7,7 +7,6 @@ mod common;
 mod workbooks;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use common::libreoffice::{sheet_as_shown, Recalculate};
 use common::{fixture, Fixture};
@@ -15,22 +14,9 @@ use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
-use sitebook_core::jobs::JobStatus;
 
 async fn rendered_xlsx(fx: &Fixture, job_id: i64) -> PathBuf {
-    let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let job = tokio::time::timeout(
-        Duration::from_secs(60),
-        fx.core.job_wait(&fx.root, job_id, |_| {}),
-    )
-    .await
-    .expect("the job ends")
-    .unwrap();
-    pool.shutdown().await;
-    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
-    let outputs = fx.core.outputs_list(&fx.root, Some(job_id)).await.unwrap();
-    let xlsx = outputs.iter().find(|o| o.kind == "xlsx").expect("an xlsx");
-    fx.dir.path().join("outputs/root").join(&xlsx.filename)
+    fx.rendered(job_id).await.1
 }
 
 /// `-12,34,567.89`-shaped: a minus, then lakh grouping.

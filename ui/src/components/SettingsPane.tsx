@@ -1,5 +1,6 @@
 /**
- * Settings: this device (data folder, inbox folder) and the active org's sync to a bucket.
+ * Settings: this device (data folder, inbox folder), the active org's sync to a bucket, and
+ * the org's table of additions and deductions that bills are paid by.
  *
  * Every change goes to the core, which checks it through the gate; the pane only disables what
  * the role cannot change, and says why. The sync secret is typed here and sent once: the core
@@ -9,13 +10,16 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useBackend } from "../backendContext";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppStatus } from "../bindings/AppStatus";
+import type { DeductionLineForm } from "../bindings/DeductionLineForm";
+import type { DeductionTable } from "../bindings/DeductionTable";
 import type { InboxStatus } from "../bindings/InboxStatus";
 import type { InboxView } from "../bindings/InboxView";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import type { SyncSettings } from "../bindings/SyncSettings";
 import type { UserKind } from "../bindings/UserKind";
 import { toApiError } from "../backend";
-import { canConfigureSync, isReadOnlyRole } from "../logic/roles";
+import { canConfigureSync, canEditDeductions, isReadOnlyRole } from "../logic/roles";
+import { formatMoney } from "../logic/format";
 import { syncSummary } from "../logic/sync";
 import { useFeed } from "../useFeed";
 import { useLoad } from "../useLoad";
@@ -70,6 +74,7 @@ export function SettingsPane({ org, userKind }: Props & { userKind: UserKind }) 
         <DeviceSection mayChange={userKind === "superuser"} />
         <InboxSection org={org} />
         <SyncSection org={org} />
+        <DeductionsSection org={org} />
       </div>
     </>
   );
@@ -509,6 +514,203 @@ function SyncSection({ org }: Props) {
           {status.counts.lastSuccess ? ` · last success ${status.counts.lastSuccess}` : ""}
         </p>
       ) : null}
+    </section>
+  );
+}
+
+const BLANK_DEDUCTION: DeductionLineForm = {
+  code: "",
+  label: "",
+  effect: "deduction",
+  base: "gross",
+  chargeKind: "percent",
+  chargeValue: "",
+  threshold: "",
+  capKind: "none",
+  capValue: "",
+  validFrom: "",
+  validTo: "",
+};
+
+function rateText(line: DeductionLineForm): string {
+  return line.chargeKind === "fixed" ? `Rs. ${formatMoney(line.chargeValue)} per bill` : `${line.chargeValue} %`;
+}
+
+function capText(line: DeductionLineForm): string {
+  if (line.capKind === "amount") return `up to Rs. ${formatMoney(line.capValue)} in all`;
+  if (line.capKind === "percent_of_contract") return `up to ${line.capValue} % of the contract`;
+  return "";
+}
+
+/**
+ * The org's additions and deductions (DOMAIN.md §2a): the example set until the office changes
+ * a line. Each bill freezes the lines in force on its date, so a change here alters no issued
+ * bill. Owners and admins edit; everyone else sees the table and why they cannot.
+ */
+function DeductionsSection({ org }: Props) {
+  const backend = useBackend();
+  const [table, setTable] = useState<DeductionTable | null>(null);
+  const [form, setForm] = useState<DeductionLineForm>(BLANK_DEDUCTION);
+  const { busy, said, setSaid, act } = useSectionAction();
+  const mayEdit = canEditDeductions(org.role);
+
+  useEffect(() => {
+    let live = true;
+    backend.listDeductions().then(
+      (found) => live && setTable(found),
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend, setSaid, org.code]);
+
+  const set = (field: keyof DeductionLineForm, value: string) => setForm((f) => ({ ...f, [field]: value }));
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void act("save", async () => {
+      const saved = await backend.saveDeduction(form);
+      setTable(saved);
+      const code = form.code.trim();
+      setForm(BLANK_DEDUCTION);
+      return { ok: true, text: `Line ${code} saved. Bills made from now on use it; issued bills keep theirs.` };
+    });
+  };
+  const remove = (code: string) =>
+    void act(`remove-${code}`, async () => {
+      setTable(await backend.removeDeduction(code));
+      return { ok: true, text: `Line ${code} removed. Issued bills keep it.` };
+    });
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-deductions">
+      <h2 id="settings-deductions">Deductions and additions</h2>
+      <p className="muted settings-help">
+        What each bill's memorandum of payments takes from (or adds to) its gross, down to the net paid by cheque.
+        {table?.isExample ? " These are the usual rates, shipped as an example, not law: change them to your office's." : ""}
+      </p>
+      {!mayEdit ? (
+        <p className="muted read-only-note">
+          <EyeIcon /> Only owners and admins of {org.code} change this table.
+        </p>
+      ) : null}
+      {table ? (
+        <table className="ledger deductions-table" data-testid="deductions-table">
+          <thead>
+            <tr>
+              <th scope="col">Code</th>
+              <th scope="col">Line</th>
+              <th scope="col">Rate</th>
+              <th scope="col">Applies</th>
+              <th scope="col">In force</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {table.lines.map((line) => (
+              <tr key={line.code} data-testid={`deduction-${line.code}`}>
+                <td className="mono">{line.code}</td>
+                <td>
+                  {line.effect === "addition" ? "Add: " : ""}
+                  {line.label}
+                </td>
+                <td className="nowrap">
+                  {rateText(line)}
+                  {line.base === "gross_with_additions" ? " of gross + additions" : ""}
+                </td>
+                <td>
+                  {[line.threshold ? `contract above Rs. ${formatMoney(line.threshold)}` : "", capText(line)].filter(Boolean).join("; ") || "always"}
+                </td>
+                <td className="nowrap">{line.validFrom || line.validTo ? `${line.validFrom || "…"} to ${line.validTo || "…"}` : "always"}</td>
+                <td className="actions">
+                  <button type="button" className="button quiet small" disabled={!mayEdit || busy !== null} onClick={() => setForm({ ...line })} data-testid={`deduction-edit-${line.code}`}>
+                    Edit
+                  </button>
+                  <button type="button" className="button quiet small" disabled={!mayEdit || busy !== null} onClick={() => remove(line.code)} data-testid={`deduction-remove-${line.code}`}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {mayEdit ? (
+        <form className="settings-form deduction-form" onSubmit={save} data-testid="deduction-form">
+          <label className="field">
+            <span>Code</span>
+            <input type="text" value={form.code} placeholder="SD" onChange={(e) => set("code", e.target.value)} data-testid="deduction-code" />
+          </label>
+          <label className="field wide">
+            <span>Label printed on the bill</span>
+            <input type="text" value={form.label} placeholder="Security deposit" onChange={(e) => set("label", e.target.value)} data-testid="deduction-label" />
+          </label>
+          <label className="field">
+            <span>Effect</span>
+            <select value={form.effect} onChange={(e) => set("effect", e.target.value)} data-testid="deduction-effect">
+              <option value="deduction">Deduct</option>
+              <option value="addition">Add</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>Charge</span>
+            <select value={form.chargeKind} onChange={(e) => set("chargeKind", e.target.value)} data-testid="deduction-kind">
+              <option value="percent">% of the base</option>
+              <option value="fixed">Fixed per bill</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>{form.chargeKind === "fixed" ? "Amount" : "Percent"}</span>
+            <input type="text" inputMode="decimal" value={form.chargeValue} onChange={(e) => set("chargeValue", e.target.value)} data-testid="deduction-value" />
+          </label>
+          <label className="field">
+            <span>Base</span>
+            <select value={form.base} onChange={(e) => set("base", e.target.value)}>
+              <option value="gross">The bill's gross</option>
+              <option value="gross_with_additions">Gross with additions</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>Only if the contract exceeds</span>
+            <input type="text" inputMode="decimal" value={form.threshold} placeholder="none" onChange={(e) => set("threshold", e.target.value)} />
+          </label>
+          <label className="field">
+            <span>Cap over the chain</span>
+            <select value={form.capKind} onChange={(e) => set("capKind", e.target.value)}>
+              <option value="none">None</option>
+              <option value="amount">An amount</option>
+              <option value="percent_of_contract">% of the contract</option>
+            </select>
+          </label>
+          {form.capKind !== "none" ? (
+            <label className="field">
+              <span>Cap</span>
+              <input type="text" inputMode="decimal" value={form.capValue} onChange={(e) => set("capValue", e.target.value)} />
+            </label>
+          ) : null}
+          <label className="field">
+            <span>In force from</span>
+            <input type="text" value={form.validFrom} placeholder="dd-mm-yyyy" onChange={(e) => set("validFrom", e.target.value)} />
+          </label>
+          <label className="field">
+            <span>In force until</span>
+            <input type="text" value={form.validTo} placeholder="dd-mm-yyyy" onChange={(e) => set("validTo", e.target.value)} />
+          </label>
+          <div className="form-actions">
+            <button type="submit" className="button primary" disabled={busy !== null || form.code.trim() === "" || form.label.trim() === ""} data-testid="deduction-save">
+              Save line
+            </button>
+            <button type="button" className="button" disabled={busy !== null} onClick={() => setForm(BLANK_DEDUCTION)}>
+              Clear
+            </button>
+            <SaidLine said={said} testId="deductions-said" />
+          </div>
+        </form>
+      ) : (
+        <SaidLine said={said} testId="deductions-said" />
+      )}
     </section>
   );
 }

@@ -126,6 +126,11 @@ export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneI
   return panes;
 }
 
+/** Whether the role may change the org's table of deductions (owners and admins, as the gate rules). */
+export function canEditDeductions(role: EffectiveRole): boolean {
+  return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
+}
+
 /** Whether the role may withdraw the latest bill or work slip (owners and admins, as the gate rules). */
 export function canWithdrawDocuments(role: EffectiveRole): boolean {
   return role === "owner" || role === "admin" || role === "operations" || role === "superuser";

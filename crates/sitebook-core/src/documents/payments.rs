@@ -170,3 +170,158 @@ pub async fn remove_line(ctx: &Ctx, scope: &WriteScope, code: &str) -> Result<Pa
     })
     .await
 }
+
+/// One line of the table as the Settings screen shows and edits it: every field as text, so
+/// what a person typed comes back with the field named when it cannot be read.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeductionLineForm {
+    pub code: String,
+    pub label: String,
+    #[ts(type = "\"deduction\" | \"addition\"")]
+    pub effect: String,
+    #[ts(type = "\"gross\" | \"gross_with_additions\"")]
+    pub base: String,
+    #[ts(type = "\"percent\" | \"fixed\"")]
+    pub charge_kind: String,
+    pub charge_value: String,
+    /// Blank: the line always applies.
+    pub threshold: String,
+    #[ts(type = "\"none\" | \"amount\" | \"percent_of_contract\"")]
+    pub cap_kind: String,
+    pub cap_value: String,
+    /// dd-mm-yyyy, or blank for open.
+    pub valid_from: String,
+    pub valid_to: String,
+}
+
+/// The table as the Settings screen shows it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeductionTable {
+    pub is_example: bool,
+    pub lines: Vec<DeductionLineForm>,
+}
+
+impl From<&PaymentTable> for DeductionTable {
+    fn from(table: &PaymentTable) -> Self {
+        Self {
+            is_example: table.is_example,
+            lines: table.lines.iter().map(DeductionLineForm::from).collect(),
+        }
+    }
+}
+
+impl From<&PaymentLine> for DeductionLineForm {
+    fn from(line: &PaymentLine) -> Self {
+        use crate::domain::payments::{Base, Cap, Charge, Effect};
+        let plain = |d: rust_decimal::Decimal| d.normalize().to_string();
+        let (charge_kind, charge_value) = match line.charge {
+            Charge::Percent(p) => ("percent", plain(p)),
+            Charge::Fixed(a) => ("fixed", plain(a)),
+        };
+        let (cap_kind, cap_value) = match line.cap {
+            None => ("none", String::new()),
+            Some(Cap::Amount(a)) => ("amount", plain(a)),
+            Some(Cap::PercentOfContract(p)) => ("percent_of_contract", plain(p)),
+        };
+        Self {
+            code: line.code.clone(),
+            label: line.label.clone(),
+            effect: match line.effect {
+                Effect::Deduction => "deduction",
+                Effect::Addition => "addition",
+            }
+            .to_owned(),
+            base: match line.base {
+                Base::Gross => "gross",
+                Base::GrossWithAdditions => "gross_with_additions",
+            }
+            .to_owned(),
+            charge_kind: charge_kind.to_owned(),
+            charge_value,
+            threshold: line.threshold.map(plain).unwrap_or_default(),
+            cap_kind: cap_kind.to_owned(),
+            cap_value,
+            valid_from: line.valid_from.map(|d| d.to_string()).unwrap_or_default(),
+            valid_to: line.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+impl DeductionLineForm {
+    /// The line the form describes, or a validation error naming every field that cannot be
+    /// read (the line's own rules are checked when it is saved).
+    pub fn to_line(&self) -> Result<PaymentLine> {
+        use crate::domain::money::parse_number_text;
+        use crate::domain::payments::{Base, Cap, Charge, Effect};
+        let mut problems = Vec::new();
+        let mut figure = |field: &str, text: &str| -> Option<rust_decimal::Decimal> {
+            let found = parse_number_text(text);
+            if found.is_none() {
+                problems.push(format!("{field}: '{}' is not a number", text.trim()));
+            }
+            found
+        };
+        let charge_value = figure("rate or amount", &self.charge_value);
+        let threshold = (!self.threshold.trim().is_empty())
+            .then(|| figure("threshold", &self.threshold))
+            .flatten();
+        let cap_value = (self.cap_kind != "none")
+            .then(|| figure("cap", &self.cap_value))
+            .flatten();
+        let mut date = |field: &str, text: &str| -> Option<DocDate> {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            match DocDate::parse_dmy(text) {
+                Ok(date) => Some(date),
+                Err(e) => {
+                    problems.push(format!("{field}: {e}"));
+                    None
+                }
+            }
+        };
+        let valid_from = date("in force from", &self.valid_from);
+        let valid_to = date("in force until", &self.valid_to);
+        let effect = match self.effect.as_str() {
+            "addition" => Effect::Addition,
+            _ => Effect::Deduction,
+        };
+        let base = match self.base.as_str() {
+            "gross_with_additions" => Base::GrossWithAdditions,
+            _ => Base::Gross,
+        };
+        if !problems.is_empty() {
+            return Err(Error::Validation(format!(
+                "Deduction line {}: {}.",
+                self.code.trim(),
+                problems.join("; ")
+            )));
+        }
+        let charge_value = charge_value.unwrap_or_default();
+        let charge = match self.charge_kind.as_str() {
+            "fixed" => Charge::Fixed(charge_value),
+            _ => Charge::Percent(charge_value),
+        };
+        let cap = match (self.cap_kind.as_str(), cap_value) {
+            ("amount", Some(amount)) => Some(Cap::Amount(amount)),
+            ("percent_of_contract", Some(p)) => Some(Cap::PercentOfContract(p)),
+            _ => None,
+        };
+        Ok(PaymentLine {
+            code: self.code.trim().to_owned(),
+            label: self.label.trim().to_owned(),
+            effect,
+            base,
+            charge,
+            threshold,
+            cap,
+            valid_from,
+            valid_to,
+        })
+    }
+}

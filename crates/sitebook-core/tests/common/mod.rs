@@ -94,6 +94,35 @@ impl Fixture {
         job.estimate_id.unwrap()
     }
 
+    /// Runs the queued jobs until `job_id` ends, asserts it completed, and returns the paths of
+    /// its PDF and XLSX outputs (in root's own org folder).
+    pub async fn rendered(&self, job_id: i64) -> (std::path::PathBuf, std::path::PathBuf) {
+        let pool = self.core.start_workers(Some(1)).await.unwrap();
+        let job = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            self.core.job_wait(&self.root, job_id, |_| {}),
+        )
+        .await
+        .expect("the job ends")
+        .unwrap();
+        pool.shutdown().await;
+        assert_eq!(
+            job.status,
+            sitebook_core::jobs::JobStatus::Completed,
+            "{job:?}"
+        );
+        let outputs = self
+            .core
+            .outputs_list(&self.root, Some(job_id))
+            .await
+            .unwrap();
+        let path = |kind: &str| {
+            let output = outputs.iter().find(|o| o.kind == kind).expect(kind);
+            self.dir.path().join("outputs/root").join(&output.filename)
+        };
+        (path("pdf"), path("xlsx"))
+    }
+
     /// Two orgs, AAA and BBB, with `alice` and `bert` holding `role` in one each, signed in.
     pub async fn two_orgs(&self, role: MembershipRole) -> (Session, Session) {
         self.org("AAA").await;
@@ -184,4 +213,16 @@ impl Fixture {
             .await
             .expect("audit list")
     }
+}
+
+/// A PDF's text as `pdftotext -layout` gives it (installed by scripts/install-system-deps.sh).
+pub fn pdf_text(path: &std::path::Path) -> String {
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed by scripts/install-system-deps.sh");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
