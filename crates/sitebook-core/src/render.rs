@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::bill::{FirstBill, NthBill};
 use crate::domain::estimate::{
     estimate_footer, items_total, EstimateFooter, EstimateFooterError, EstimateFooterInput,
-    EstimateItem,
+    EstimateItem, SubHead,
 };
 use crate::domain::money::{format_indian, group_indian, round2};
 use crate::domain::payments::Memorandum;
@@ -99,6 +99,8 @@ pub struct DocumentRequest<T> {
     pub content: T,
     /// A bill's memorandum of payments, printed after its totals.
     pub memorandum: Option<Memorandum>,
+    /// The estimate's sub-heads, each printed before the item row it precedes.
+    pub sub_heads: Vec<SubHead>,
 }
 
 impl<T> DocumentRequest<T> {
@@ -114,6 +116,21 @@ impl<T> DocumentRequest<T> {
         self
     }
 
+    /// Prints `sub_heads` among the rows, each before the item it precedes.
+    pub fn with_sub_heads(mut self, sub_heads: Vec<SubHead>) -> Self {
+        self.sub_heads = sub_heads;
+        self
+    }
+
+    /// The sub-heads printed before the item row with `serial` (none before an AE row, whose
+    /// serial is empty).
+    pub fn sub_heads_before<'s>(&'s self, serial: &'s str) -> impl Iterator<Item = &'s str> {
+        self.sub_heads
+            .iter()
+            .filter(move |head| !serial.is_empty() && head.before_serial == serial)
+            .map(|head| head.text.as_str())
+    }
+
     fn titled(title: String, content: T, lines: Vec<HeaderLine>, inputs_sha256: String) -> Self {
         Self {
             header: DocumentHeader {
@@ -124,6 +141,7 @@ impl<T> DocumentRequest<T> {
             },
             content,
             memorandum: None,
+            sub_heads: Vec::new(),
         }
     }
 }

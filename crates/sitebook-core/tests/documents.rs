@@ -632,3 +632,81 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn sub_heads_of_the_estimate_are_kept_in_every_document() {
+    let fx = fixture().await;
+    // The worked example has two sub-heads: "Cable works" above item 1, and "Electrical
+    // works" (merged A:H) above item 4.
+    let estimate = with_estimate(&fx).await;
+    let bill = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap();
+    let slip = fx
+        .core
+        .workslip_create(&fx.root, estimate, Vec::new(), Vec::new())
+        .await
+        .unwrap();
+    let summary = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    for (name, job) in [
+        ("bill", bill.job_id),
+        ("work slip", slip.job_id),
+        ("abstract", summary.job_id),
+    ] {
+        let (pdf, xlsx) = rendered(&fx, job).await;
+        let text = pdf_text(&pdf);
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{name}: no {needle:?} in {text}"))
+        };
+        assert!(at("Cable works") < at("PSCC pole"), "{name}: {text}");
+        assert!(at("PSCC pole") < at("Electrical works"), "{name}: {text}");
+        assert!(
+            at("Electrical works") < at("Total station survey"),
+            "{name}: {text}"
+        );
+        // The workbook has them too, as rows of their own among the items.
+        let cells = sitebook_core::excel::read_workbook(
+            &std::fs::read(&xlsx).unwrap(),
+            "doc.xlsx",
+            &sitebook_core::excel::Limits::default(),
+        )
+        .unwrap();
+        let texts: Vec<String> = cells[0]
+            .rows_from(0)
+            .map(|row| {
+                row.iter()
+                    .filter_map(|(_, value)| value.text())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
+            .collect();
+        let row_of = |needle: &str| {
+            texts
+                .iter()
+                .position(|row| row.contains(needle))
+                .unwrap_or_else(|| panic!("{name}: no {needle:?} row in the workbook"))
+        };
+        assert!(row_of("Cable works") < row_of("PSCC pole"), "{name}");
+        assert!(
+            row_of("Electrical works") < row_of("Total station survey"),
+            "{name}"
+        );
+    }
+    // The abstract read back by the estimate parser has its headings again.
+    let (_, xlsx) = rendered(&fx, summary.job_id).await;
+    let reread =
+        sitebook_core::excel::parse_estimate_file(&xlsx, &sitebook_core::excel::Limits::default())
+            .unwrap();
+    let headings: Vec<&str> = reread.sheets[0]
+        .headings
+        .iter()
+        .map(|h| h.text.as_str())
+        .collect();
+    assert!(
+        headings.contains(&"Cable works") && headings.contains(&"Electrical works"),
+        "{headings:?}"
+    );
+}

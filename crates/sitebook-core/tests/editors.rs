@@ -75,13 +75,18 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
         "{:?}",
         at_estimate.problems
     );
-    let row_sum: Decimal = at_estimate
+    // The estimate's sub-heads print among the items, with no figures.
+    let (headings, lines): (Vec<_>, Vec<_>) = at_estimate
         .rows
         .iter()
-        .map(|row| decimal(&row.figures[1]))
-        .sum();
+        .partition(|row| row.kind == "heading");
+    assert_eq!(headings.len(), 2);
+    assert!(headings
+        .iter()
+        .all(|h| h.figures.iter().all(Option::is_none)));
+    let row_sum: Decimal = lines.iter().map(|row| decimal(&row.figures[1])).sum();
     assert_eq!(total(&at_estimate, "Sub Total", 1), row_sum);
-    assert!(at_estimate.rows.iter().all(|row| row.kind == "item"));
+    assert!(lines.iter().all(|row| row.kind == "item"));
 
     // Item 1 typed past its estimate of 12.5: the editor previews an AE row for the excess.
     let mut over = entries.clone();
@@ -91,8 +96,9 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
         .bill_preview(&fx.root, estimate, false, &over, &[])
         .await
         .unwrap();
-    let item = &preview.rows[0];
-    let ae = &preview.rows[1];
+    let at = preview.rows.iter().position(|r| r.sl_no == "1").unwrap();
+    let item = &preview.rows[at];
+    let ae = &preview.rows[at + 1];
     assert_eq!(
         (item.kind.as_str(), decimal(&item.figures[0])),
         ("item", Decimal::new(125, 1))
@@ -186,7 +192,7 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
         .unwrap();
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     assert_eq!(preview.columns.len(), 6);
-    let item1 = &preview.rows[0];
+    let item1 = preview.rows.iter().find(|r| r.sl_no == "1").unwrap();
     assert_eq!(decimal(&item1.figures[2]), Decimal::from(10), "previous");
     assert_eq!(decimal(&item1.figures[4]), Decimal::from(2), "since last");
     assert_eq!(decimal(&item1.figures[5]), Decimal::new(90000, 2));
@@ -496,4 +502,39 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn previews_show_the_estimate_sub_heads_where_they_print() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    let preview = fx
+        .core
+        .bill_preview(&fx.root, estimate, false, &[], &[])
+        .await
+        .unwrap();
+    let kinds: Vec<(String, String)> = preview
+        .rows
+        .iter()
+        .map(|r| (r.kind.clone(), r.description.chars().take(12).collect()))
+        .collect();
+    let heading_at = |text: &str| {
+        kinds
+            .iter()
+            .position(|(kind, d)| kind == "heading" && text.starts_with(d.as_str()))
+            .unwrap_or_else(|| panic!("no {text} heading in {kinds:?}"))
+    };
+    assert_eq!(heading_at("Cable works"), 0, "{kinds:?}");
+    assert_eq!(preview.rows[1].sl_no, "1");
+    let electrical = heading_at("Electrical works");
+    assert_eq!(preview.rows[electrical + 1].sl_no, "4");
+    assert!(preview.rows[electrical].figures.iter().all(Option::is_none));
+
+    let slip = fx
+        .core
+        .workslip_preview(&fx.root, estimate, &[], &[])
+        .await
+        .unwrap();
+    assert_eq!(slip.rows[0].kind, "heading");
+    assert_eq!(slip.rows[0].description, "Cable works");
 }

@@ -16,7 +16,7 @@ use super::{
     ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
-use crate::domain::estimate::EstimateItem;
+use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::parse_number_text;
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
 use crate::domain::workslip::{workslip, WorkslipInputError, WorkslipRow, MAX_PHASE};
@@ -509,6 +509,32 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
     }
 }
 
+/// Puts the estimate's sub-heads among a preview's rows, each before the item it precedes,
+/// as the printed document has them.
+fn with_sub_heads(rows: Vec<PreviewRow>, sub_heads: &[SubHead]) -> Vec<PreviewRow> {
+    let mut out = Vec::with_capacity(rows.len() + sub_heads.len());
+    for row in rows {
+        if row.kind == "item" {
+            out.extend(
+                sub_heads
+                    .iter()
+                    .filter(|head| head.before_serial == row.sl_no)
+                    .map(|head| PreviewRow {
+                        kind: "heading".to_owned(),
+                        sl_no: String::new(),
+                        description: head.text.clone(),
+                        unit: String::new(),
+                        rate: None,
+                        figures: vec![None; row.figures.len()],
+                        remarks: String::new(),
+                    }),
+            );
+        }
+        out.push(row);
+    }
+    out
+}
+
 /// The live figures of the next bill at the typed quantities.
 pub async fn preview_bill(
     ctx: &Ctx,
@@ -546,26 +572,29 @@ pub async fn preview_bill(
             return Ok(DocumentPreview::refused(title, vec![problem]));
         }
     };
+    let sub_heads = next.sub_heads;
     Ok(match computed {
         ComputedBill::First(bill) => DocumentPreview {
             title: bill.title,
             columns: vec![column("Quantity", false), column("Amount", true)],
-            rows: bill
-                .rows
-                .into_iter()
-                .map(|row| PreviewRow {
-                    kind: kind_text(row.kind).to_owned(),
-                    sl_no: row.serial,
-                    description: row.description,
-                    unit: row.unit,
-                    rate: Some(amount_text(row.rate)),
-                    figures: vec![
-                        Some(quantity_text(row.quantity)),
-                        Some(amount_text(row.amount)),
-                    ],
-                    remarks: String::new(),
-                })
-                .collect(),
+            rows: with_sub_heads(
+                bill.rows
+                    .into_iter()
+                    .map(|row| PreviewRow {
+                        kind: kind_text(row.kind).to_owned(),
+                        sl_no: row.serial,
+                        description: row.description,
+                        unit: row.unit,
+                        rate: Some(amount_text(row.rate)),
+                        figures: vec![
+                            Some(quantity_text(row.quantity)),
+                            Some(amount_text(row.amount)),
+                        ],
+                        remarks: String::new(),
+                    })
+                    .collect(),
+                &sub_heads,
+            ),
             totals: bill
                 .totals
                 .into_iter()
@@ -600,27 +629,29 @@ pub async fn preview_bill(
                     column("Since-last qty", false),
                     column("Since-last amount", true),
                 ],
-                rows: bill
-                    .rows
-                    .into_iter()
-                    .map(|row| PreviewRow {
-                        kind: kind_text(row.kind).to_owned(),
-                        sl_no: row.serial,
-                        description: row.description,
-                        unit: row.unit,
-                        rate: Some(amount_text(row.rate)),
-                        figures: [row.till_date, row.previous, row.since_last]
-                            .iter()
-                            .flat_map(|figure| {
-                                [
-                                    Some(quantity_text(figure.quantity)),
-                                    Some(amount_text(figure.amount)),
-                                ]
-                            })
-                            .collect(),
-                        remarks: String::new(),
-                    })
-                    .collect(),
+                rows: with_sub_heads(
+                    bill.rows
+                        .into_iter()
+                        .map(|row| PreviewRow {
+                            kind: kind_text(row.kind).to_owned(),
+                            sl_no: row.serial,
+                            description: row.description,
+                            unit: row.unit,
+                            rate: Some(amount_text(row.rate)),
+                            figures: [row.till_date, row.previous, row.since_last]
+                                .iter()
+                                .flat_map(|figure| {
+                                    [
+                                        Some(quantity_text(figure.quantity)),
+                                        Some(amount_text(figure.amount)),
+                                    ]
+                                })
+                                .collect(),
+                            remarks: String::new(),
+                        })
+                        .collect(),
+                    &sub_heads,
+                ),
                 totals: bill
                     .totals
                     .iter()
@@ -721,7 +752,8 @@ pub async fn preview_workslip(
     let (quantities, mut problems) = parse_entries(entries);
     let (lines, line_problems) = parse_supplemental(supplemental);
     problems.extend(line_problems);
-    let (input, _) = next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
+    let (input, _, sub_heads) =
+        next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
     let title = format!("Work slip {}", input.phase);
     if !problems.is_empty() {
         return Ok(DocumentPreview::refused(title, problems));
@@ -779,6 +811,7 @@ pub async fn preview_workslip(
             }
         })
         .collect();
+    let rows = with_sub_heads(rows, &sub_heads);
     let totals = slip
         .footer
         .iter()

@@ -22,7 +22,7 @@ use ts_rs::TS;
 use crate::domain::bill::{
     check_next_bill, first_bill, nth_bill, BillKind, FirstBillInput, ItemQuantity, NthBillInput,
 };
-use crate::domain::estimate::{EstimateFooterInput, EstimateItem, SpecialLsProvision};
+use crate::domain::estimate::{EstimateFooterInput, EstimateItem, SpecialLsProvision, SubHead};
 use crate::domain::payments::{
     held_after, memorandum, BillFigures, HeldBefore, OneOffRecovery, PaymentTerms,
 };
@@ -53,6 +53,9 @@ pub(crate) enum StoredInputs {
         /// The work slip whose working estimate gave the items and caps, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         working_estimate: Option<u32>,
+        /// The estimate's sub-heads, printed among the rows.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sub_heads: Vec<SubHead>,
     },
     NthBill {
         input: NthBillInput,
@@ -61,15 +64,21 @@ pub(crate) enum StoredInputs {
         payments: Option<PaymentTerms>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         working_estimate: Option<u32>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sub_heads: Vec<SubHead>,
     },
     Workslip {
         input: WorkslipInput,
         work: WorkMetadata,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sub_heads: Vec<SubHead>,
     },
     EstimateAbstract {
         items: Vec<EstimateItem>,
         footer: EstimateFooterInput,
         work: WorkMetadata,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sub_heads: Vec<SubHead>,
     },
 }
 
@@ -178,6 +187,7 @@ pub(crate) struct DocumentBase {
     pub sheet: EstimateSheet,
     pub items: Vec<EstimateItem>,
     pub work: WorkMetadata,
+    pub sub_heads: Vec<SubHead>,
 }
 
 pub(crate) async fn document_base(
@@ -191,7 +201,33 @@ pub(crate) async fn document_base(
         Some(work) => work,
         None => work_from_estimate(&sheet),
     };
-    Ok(DocumentBase { sheet, items, work })
+    let sub_heads = sub_heads_of(&sheet);
+    Ok(DocumentBase {
+        sheet,
+        items,
+        work,
+        sub_heads,
+    })
+}
+
+/// The sheet's heading rows as sub-heads, each before the first item below it. A heading
+/// with no item after it (a trailing caption) heads nothing and is left out.
+fn sub_heads_of(sheet: &EstimateSheet) -> Vec<SubHead> {
+    sheet
+        .headings
+        .iter()
+        .filter_map(|heading| {
+            let item = sheet.items.iter().find(|item| item.row > heading.row)?;
+            Some(SubHead {
+                before_serial: item
+                    .sl_no
+                    .clone()
+                    .unwrap_or_else(|| format!("row {}", item.row)),
+                text: heading.text.trim().to_owned(),
+            })
+        })
+        .filter(|head| !head.text.is_empty())
+        .collect()
 }
 
 /// The estimate's items as the domain needs them. Items without a quantity or rate (error
@@ -536,6 +572,7 @@ pub(crate) struct NextBill {
     pub inputs: BillInputs,
     pub work: WorkMetadata,
     pub working: Option<WorkingEstimate>,
+    pub sub_heads: Vec<SubHead>,
 }
 
 impl NextBill {
@@ -617,7 +654,12 @@ pub(crate) async fn next_bill_inputs(
     request: BillRequest,
     quantities: Option<Vec<ItemQuantity>>,
 ) -> Result<NextBill> {
-    let DocumentBase { items, work, .. } = document_base(ctx, scope, estimate_id).await?;
+    let DocumentBase {
+        items,
+        work,
+        sub_heads,
+        ..
+    } = document_base(ctx, scope, estimate_id).await?;
     let working = latest_working_estimate(ctx, scope, estimate_id).await?;
     let items = match &working {
         Some(working) => working.items.clone(),
@@ -663,6 +705,7 @@ pub(crate) async fn next_bill_inputs(
         inputs,
         work,
         working,
+        sub_heads,
     })
 }
 
@@ -739,7 +782,12 @@ pub async fn create_bill(
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
     let warnings = next.warnings(&computed);
     let working_estimate = next.working.as_ref().map(|w| w.phase);
-    let NextBill { inputs, work, .. } = next;
+    let NextBill {
+        inputs,
+        work,
+        sub_heads,
+        ..
+    } = next;
     let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
     memorandum(computed.figures(), &terms)
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
@@ -753,6 +801,7 @@ pub async fn create_bill(
                     work,
                     payments,
                     working_estimate,
+                    sub_heads,
                 },
                 till_date,
             )
@@ -777,6 +826,7 @@ pub async fn create_bill(
                     work,
                     payments,
                     working_estimate,
+                    sub_heads,
                 },
                 full,
             )
@@ -903,8 +953,13 @@ pub(crate) async fn next_workslip_input(
     estimate_id: i64,
     executed: Vec<ItemQuantity>,
     supplemental: Vec<SupplementalLine>,
-) -> Result<(WorkslipInput, WorkMetadata)> {
-    let DocumentBase { sheet, items, work } = document_base(ctx, scope, estimate_id).await?;
+) -> Result<(WorkslipInput, WorkMetadata, Vec<SubHead>)> {
+    let DocumentBase {
+        sheet,
+        items,
+        work,
+        sub_heads,
+    } = document_base(ctx, scope, estimate_id).await?;
     let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let phase = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
     if phase > MAX_PHASE {
@@ -953,7 +1008,7 @@ pub(crate) async fn next_workslip_input(
         is_amc: work.is_amc,
         sanctioned_grand_total: work.grand_total,
     };
-    Ok((input, work))
+    Ok((input, work, sub_heads))
 }
 
 /// The stored inputs of an estimate's work slips, in phase order.
@@ -986,11 +1041,16 @@ pub async fn create_workslip(
     executed: Vec<ItemQuantity>,
     supplemental: Vec<SupplementalLine>,
 ) -> Result<QueuedDocument> {
-    let (input, work) =
+    let (input, work, sub_heads) =
         next_workslip_input(ctx, scope, estimate_id, executed, supplemental).await?;
     let phase = input.phase;
     workslip(&input).map_err(|e| Error::Validation(format!("Work slip {phase}: {e}.")))?;
-    let (json, hash) = StoredInputs::Workslip { input, work }.encode()?;
+    let (json, hash) = StoredInputs::Workslip {
+        input,
+        work,
+        sub_heads,
+    }
+    .encode()?;
     let mut tx = ctx.write_tx().await?;
     let workslip_id: i64 = sqlx::query_scalar(
         "INSERT INTO workslips (org_id, estimate_id, phase, inputs_json, inputs_sha256, \
@@ -1037,7 +1097,12 @@ pub async fn request_abstract(
     scope: &WriteScope,
     estimate_id: i64,
 ) -> Result<QueuedDocument> {
-    let DocumentBase { sheet, items, work } = document_base(ctx, scope, estimate_id).await?;
+    let DocumentBase {
+        sheet,
+        items,
+        work,
+        sub_heads,
+    } = document_base(ctx, scope, estimate_id).await?;
     let footer = EstimateFooterInput {
         items_total: Decimal::ZERO,
         deduct_old_material: sheet.footer.deduct_old_material,
@@ -1062,6 +1127,7 @@ pub async fn request_abstract(
         items,
         footer,
         work,
+        sub_heads,
     };
     let (_, hash) = inputs.encode()?;
     let payload = serde_json::json!({ "estimate_id": estimate_id, "inputs": inputs }).to_string();
@@ -1189,6 +1255,7 @@ pub fn quick_first_bill(
         work,
         payments: None,
         working_estimate: None,
+        sub_heads: sub_heads_of(sheet),
     };
     let (_, hash) = inputs.encode()?;
     render_job::render_files(inputs, hash).map_err(Error::Validation)

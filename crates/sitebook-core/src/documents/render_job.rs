@@ -111,6 +111,7 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             work,
             payments,
             working_estimate,
+            sub_heads,
         } => {
             let bill = first_bill(&input).map_err(|e| failed(&e))?;
             let memorandum = payments
@@ -122,7 +123,8 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
                 bill_header(&work, working_estimate),
                 &inputs_sha256,
             )
-            .with_memorandum(memorandum);
+            .with_memorandum(memorandum)
+            .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_first_bill(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_first_bill(&request).map_err(|e| failed(&e))?,
@@ -133,6 +135,7 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             work,
             payments,
             working_estimate,
+            sub_heads,
         } => {
             let bill = nth_bill(&input).map_err(|e| failed(&e))?;
             let memorandum = payments
@@ -144,15 +147,21 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
                 bill_header(&work, working_estimate),
                 &inputs_sha256,
             )
-            .with_memorandum(memorandum);
+            .with_memorandum(memorandum)
+            .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_nth_bill(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_nth_bill(&request).map_err(|e| failed(&e))?,
             )
         }
-        StoredInputs::Workslip { input, work } => {
+        StoredInputs::Workslip {
+            input,
+            work,
+            sub_heads,
+        } => {
             let slip = workslip(&input).map_err(|e| failed(&e))?;
-            let request = DocumentRequest::workslip(slip, work.header_block(), &inputs_sha256);
+            let request = DocumentRequest::workslip(slip, work.header_block(), &inputs_sha256)
+                .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_workslip(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_workslip(&request).map_err(|e| failed(&e))?,
@@ -162,10 +171,12 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             items,
             footer,
             work,
+            sub_heads,
         } => {
             let estimate = EstimateAbstract::new(items, footer).map_err(|e| failed(&e))?;
             let request =
-                DocumentRequest::estimate_abstract(estimate, work.header_block(), &inputs_sha256);
+                DocumentRequest::estimate_abstract(estimate, work.header_block(), &inputs_sha256)
+                    .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_estimate_abstract(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_estimate_abstract(&request).map_err(|e| failed(&e))?,

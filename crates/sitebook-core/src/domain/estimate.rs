@@ -72,6 +72,16 @@ pub fn items_total(items: &[EstimateItem]) -> Decimal {
     round2(items.iter().map(|item| item.amount).sum())
 }
 
+/// A sub-head of the estimate (`SUB HEAD I`, a description with no quantity or rate), kept in
+/// every document before the item it stood above in the workbook (DOMAIN.md ruling).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubHead {
+    /// The serial of the first item under it.
+    pub before_serial: String,
+    /// Its text.
+    pub text: String,
+}
+
 /// A typed `L.S Provision towards <name>` constant (footer row 10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecialLsProvision {

@@ -107,6 +107,16 @@ fn memorandum_parts(memorandum: Option<&Memorandum>) -> (Vec<Statement>, Vec<Clo
     (vec![statement], words)
 }
 
+/// The sub-head rows the estimate has before the item with `serial`, then that item's row.
+fn after_sub_heads<T>(request: &DocumentRequest<T>, serial: &str, n: usize, row: Row) -> Vec<Row> {
+    let mut rows: Vec<Row> = request
+        .sub_heads_before(serial)
+        .map(|text| Row::labelled(RowStyle::Heading, text.to_owned(), blank(n)))
+        .collect();
+    rows.push(row);
+    rows
+}
+
 /// Labelled totals in the Amount column of the 8-column layout; the last line is the grand
 /// total.
 fn amount_totals<'a>(
@@ -140,7 +150,7 @@ pub(crate) fn first_bill<'a>(
     let body = bill
         .rows
         .iter()
-        .map(|row| {
+        .flat_map(|row| {
             let line = ItemLine {
                 serial: &row.serial,
                 quantity: row.quantity,
@@ -150,7 +160,7 @@ pub(crate) fn first_bill<'a>(
                 per_unit: &row.per_unit,
                 amount: row.amount,
             };
-            line.row(n, style_of(row.kind))
+            after_sub_heads(request, &row.serial, n, line.row(n, style_of(row.kind)))
         })
         .collect();
     let totals = amount_totals(
@@ -195,7 +205,7 @@ pub(crate) fn nth_bill<'a>(
     let body = bill
         .rows
         .iter()
-        .map(|row| {
+        .flat_map(|row| {
             let mut cells = blank(n);
             cells[SERIAL] = row.serial.clone();
             cells[ITEM] = row.description.clone();
@@ -212,7 +222,8 @@ pub(crate) fn nth_bill<'a>(
                 (PREVIOUS_AMOUNT, row.previous.amount),
                 (SINCE_LAST_AMOUNT, row.since_last.amount),
             ];
-            Row::cells(style_of(row.kind), cells).carrying(carry(n, &amounts))
+            let printed = Row::cells(style_of(row.kind), cells).carrying(carry(n, &amounts));
+            after_sub_heads(request, &row.serial, n, printed)
         })
         .collect();
     let last = bill.totals.len().saturating_sub(1);
@@ -270,9 +281,9 @@ pub(crate) fn workslip<'a>(
     let body = slip
         .rows
         .iter()
-        .map(|row| match row {
+        .flat_map(|row| match row {
             WorkslipRow::Heading { text } => {
-                Row::labelled(RowStyle::Heading, text.clone(), blank(n))
+                vec![Row::labelled(RowStyle::Heading, text.clone(), blank(n))]
             }
             WorkslipRow::Line(line) => {
                 let mut cells = blank(n);
@@ -299,7 +310,13 @@ pub(crate) fn workslip<'a>(
                 cells[remarks(phases)] = line.remarks.clone();
                 amounts.push((more(phases), line.more));
                 amounts.push((less(phases), line.less));
-                Row::cells(style_of(line.kind), cells).carrying(carry(n, &amounts))
+                let printed = Row::cells(style_of(line.kind), cells).carrying(carry(n, &amounts));
+                let serial = if line.kind == RowKind::Item {
+                    line.serial.as_str()
+                } else {
+                    ""
+                };
+                after_sub_heads(request, serial, n, printed)
             }
         })
         .collect();
@@ -348,7 +365,7 @@ pub(crate) fn estimate_abstract<'a>(
     let body = estimate
         .items
         .iter()
-        .map(|item| {
+        .flat_map(|item| {
             let line = ItemLine {
                 serial: &item.sl_no,
                 quantity: item.quantity,
@@ -358,7 +375,7 @@ pub(crate) fn estimate_abstract<'a>(
                 per_unit: &item.per_unit,
                 amount: item.amount,
             };
-            line.row(n, RowStyle::Item)
+            after_sub_heads(request, &item.sl_no, n, line.row(n, RowStyle::Item))
         })
         .collect();
     let totals = amount_totals(

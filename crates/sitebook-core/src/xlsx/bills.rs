@@ -102,8 +102,9 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     let headings = sheet.header_block(&request.header, ": ")?;
     let first = sheet.column_headings(headings)?;
 
-    for (i, line) in bill.rows.iter().enumerate() {
-        let row = first + i as RowNum;
+    let mut row = first;
+    for line in &bill.rows {
+        row = sheet.sub_head_rows(row, request.sub_heads_before(&line.serial), ITEM)?;
         let mut cells = ItemLine {
             serial: &line.serial,
             quantity: line.quantity,
@@ -117,9 +118,11 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
         let (b, e) = (cell(row, QUANTITY), cell(row, RATE));
         cells[AMOUNT] = Cell::money(format!("ROUND({b}*{e},2)"), line.amount);
         sheet.row(row, cells, look_of(line.kind))?;
+        row += 1;
     }
 
-    let sub_row = first + bill.rows.len() as RowNum;
+    let body_rows = (row - first) as usize;
+    let sub_row = row;
     let sub = cell(sub_row, AMOUNT);
     let mut row = sub_row;
     let mut write_total = |sheet: &mut SheetWriter<'_>, label: &str, value: Cell, look: Look| {
@@ -133,7 +136,7 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     write_total(
         &mut sheet,
         "Sub Total Amount",
-        Cell::money(sum_formula(AMOUNT, first, bill.rows.len()), bill.sub_total),
+        Cell::money(sum_formula(AMOUNT, first, body_rows), bill.sub_total),
         Look::Total,
     )?;
     let mut total_formula = Some(sub.clone());
@@ -219,8 +222,9 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
     let headings = sheet.header_block(&request.header, ": ")?;
     let first = sheet.column_headings(headings)?;
 
-    for (i, line) in bill.rows.iter().enumerate() {
-        let row = first + i as RowNum;
+    let mut row = first;
+    for line in &bill.rows {
+        row = sheet.sub_head_rows(row, request.sub_heads_before(&line.serial), ITEM)?;
         let mut cells = sheet.blank_row();
         cells[SERIAL] = Cell::Text(line.serial.clone());
         cells[ITEM] = Cell::Text(line.description.clone());
@@ -245,10 +249,12 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
             line.since_last.amount,
         );
         sheet.row(row, cells, look_of(line.kind))?;
+        row += 1;
     }
 
     let amount_cols = [TILL_DATE_AMOUNT, PREVIOUS_AMOUNT, SINCE_LAST_AMOUNT];
-    let sub_row = first + bill.rows.len() as RowNum;
+    let body_rows = (row - first) as usize;
+    let sub_row = row;
     let tp_row = sub_row + 1;
     let premium = bill.tender_premium.as_ref().and_then(|line| {
         verified_premium(
@@ -276,7 +282,7 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
         for (&col, &value) in amount_cols.iter().zip(&figures) {
             let sub = cell(sub_row, col);
             let formula = if is_sub {
-                Some(sum_formula(col, first, bill.rows.len()))
+                Some(sum_formula(col, first, body_rows))
             } else if is_tp {
                 premium.map(|p| {
                     if col == SINCE_LAST_AMOUNT {

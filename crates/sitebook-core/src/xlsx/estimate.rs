@@ -74,8 +74,9 @@ pub(crate) fn estimate_abstract(
     let headings = sheet.header_block(&request.header, " : ")?;
     let first = sheet.column_headings(headings)?;
 
-    for (i, item) in estimate.items.iter().enumerate() {
-        let row = first + i as RowNum;
+    let mut row = first;
+    for item in &estimate.items {
+        row = sheet.sub_head_rows(row, request.sub_heads_before(&item.sl_no), ITEM)?;
         let mut cells = ItemLine {
             serial: &item.sl_no,
             quantity: item.quantity,
@@ -90,10 +91,11 @@ pub(crate) fn estimate_abstract(
             .then(|| format!("ROUND({}*{},2)", cell(row, QUANTITY), cell(row, RATE)));
         cells[AMOUNT] = Cell::money_or_number(formula, item.amount);
         sheet.row(row, cells, Look::Item)?;
+        row += 1;
     }
 
     let footer = &estimate.footer;
-    let footer_first = first + estimate.items.len() as RowNum;
+    let footer_first = row;
     let roles = roles(footer);
     let trusted = roles.len() == footer.lines.len();
     let at = |role: Line| {
@@ -119,7 +121,7 @@ pub(crate) fn estimate_abstract(
         format!(
             "ROUND(SUM({}:{}),2)",
             cell(first, AMOUNT),
-            cell(first + estimate.items.len() as RowNum - 1, AMOUNT)
+            cell(footer_first - 1, AMOUNT)
         )
     };
 

@@ -533,6 +533,23 @@ impl<'w> SheetWriter<'w> {
         Ok(())
     }
 
+    /// The estimate's sub-heads as heading rows from `row` on, their text in `text_col`;
+    /// returns the row after them.
+    pub(crate) fn sub_head_rows<'h>(
+        &mut self,
+        mut row: RowNum,
+        heads: impl Iterator<Item = &'h str>,
+        text_col: usize,
+    ) -> Result<RowNum, XlsxError> {
+        for text in heads {
+            let mut cells = self.blank_row();
+            cells[text_col] = Cell::Text(text.to_owned());
+            self.row(row, cells, Look::Heading)?;
+            row += 1;
+        }
+        Ok(row)
+    }
+
     /// A row of blank cells, to fill in by column.
     pub(crate) fn blank_row(&self) -> Vec<Cell> {
         vec![Cell::Blank; self.columns.len()]

@@ -40,17 +40,21 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
     let headings = sheet.header_block(&request.header, ": ")?;
     let first = sheet.column_headings(headings)?;
 
-    for (i, slip_row) in slip.rows.iter().enumerate() {
-        let row = first + i as RowNum;
+    let mut row = first;
+    for slip_row in &slip.rows {
         let mut cells = sheet.blank_row();
         let line = match slip_row {
             WorkslipRow::Heading { text } => {
                 cells[DESCRIPTION] = Cell::Text(text.clone());
                 sheet.row(row, cells, Look::Heading)?;
+                row += 1;
                 continue;
             }
             WorkslipRow::Line(line) => line,
         };
+        if line.kind == RowKind::Item {
+            row = sheet.sub_head_rows(row, request.sub_heads_before(&line.serial), DESCRIPTION)?;
+        }
         let rate = cell(row, RATE);
         cells[SERIAL] = Cell::Text(line.serial.clone());
         cells[DESCRIPTION] = Cell::Text(line.description.clone());
@@ -81,10 +85,11 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
             Look::Item
         };
         sheet.row(row, cells, look)?;
+        row += 1;
     }
 
-    let footer_first = first + slip.rows.len() as RowNum;
-    let footer = Footer::new(slip, footer_first, first, slip.rows.len());
+    let footer_first = row;
+    let footer = Footer::new(slip, footer_first, first, (row - first) as usize);
     for (index, line) in slip.footer.iter().enumerate() {
         let row = footer_first + index as RowNum;
         let mut cells = sheet.blank_row();
