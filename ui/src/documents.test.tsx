@@ -128,6 +128,9 @@ describe("the bill editor", () => {
     await previewSettles();
     expect(byId("editor-problems").textContent).toContain("item 2");
     expect(byId("qty-2").getAttribute("aria-invalid")).toBe("true");
+    // The other rows keep their figures, and the totals stay on screen.
+    expect(within(editor).getByTestId("ae-row").textContent).toContain("49,90,000.00");
+    expect(within(editor).getAllByTestId("preview-total").length).toBeGreaterThan(0);
     expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
     expect(fake.calls).not.toContain("create_bill"); // previews save nothing
 
@@ -194,6 +197,9 @@ describe("the bill editor", () => {
     const editor = await screen.findByTestId("bill-editor");
     await within(editor).findByTestId("qty-4");
     expect(within(editor).getByText("Previous bill")).toBeTruthy();
+    await previewSettles();
+    const headings = within(byId("editor-table")).getAllByRole("columnheader").map((h) => h.textContent);
+    expect(headings.filter((h) => h === "Till-date qty")).toHaveLength(1);
     expect((byId("qty-4") as HTMLInputElement).value).toBe("10");
 
     fireEvent.change(byId("qty-4"), { target: { value: "8" } });

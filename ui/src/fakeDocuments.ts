@@ -250,7 +250,8 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
           message: `item ${item.slNo}: till-date quantity ${qty(now)} is below the previous bill's ${qty(before)}; enter the quantity measured up to date, not since the last bill`,
         });
       }
-      tillDate.set(item.slNo, now);
+      // As the core does, a row with a problem stays at its default so the others compute.
+      tillDate.set(item.slNo, previous && now < before ? before : now);
     }
     return { detail, number, previous, items, tillDate, problems };
   }
@@ -287,9 +288,6 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
   function previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): DocumentPreview {
     const { number, previous, items, tillDate, problems } = computeBill(estimateId, entries);
     const title = `CC ${ORDINALS[number - 1] ?? `${number}th`} & ${isFinal ? "Final" : "Part"} Bill`;
-    if (problems.length > 0) {
-      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems, warnings: [], memorandum: null };
-    }
     const rows: PreviewRow[] = [];
     let total = 0n;
     let previousTotal = 0n;
@@ -325,7 +323,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     }
     const columns = previous
       ? [
-          { heading: "Till-date qty", isAmount: false },
+          { heading: "Billed qty", isAmount: false },
           { heading: "Till-date amount", isAmount: true },
           { heading: "Previous qty", isAmount: false },
           { heading: "Previous amount", isAmount: true },
@@ -341,18 +339,15 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       figures: previous ? [null, money(now), null, money(before), null, money(now - before)] : [null, money(now)],
     });
     const memorandum = fakeMemorandum(total, previous ? previousTotal : 0n, recoveries);
-    if (Array.isArray(memorandum)) {
-      return { title, columns: [], rows: [], totals: [], amountInWords: "", problems: memorandum, warnings: [], memorandum: null };
-    }
     return {
       title,
       columns,
       rows,
       totals: [line("Sub Total Amount", total, previousTotal), line("Total", total, previousTotal)],
       amountInWords: `Rupees ${rupees(total)} only`,
-      problems: [],
+      problems: Array.isArray(memorandum) ? [...problems, ...memorandum] : problems,
       warnings: [],
-      memorandum,
+      memorandum: Array.isArray(memorandum) ? null : memorandum,
     };
   }
 

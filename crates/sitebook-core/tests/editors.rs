@@ -121,8 +121,13 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
         .bill_preview(&fx.root, estimate, false, &typo, &[])
         .await
         .unwrap();
-    assert!(preview.rows.is_empty());
+    // The other rows keep their figures; item 2 is left at zero until it reads as a number.
     assert_eq!(preview.problems.len(), 1);
+    let item4 = preview.rows.iter().find(|r| r.sl_no == "4").unwrap();
+    assert_eq!(decimal(&item4.figures[1]), Decimal::new(8012990, 2));
+    let item2 = preview.rows.iter().find(|r| r.sl_no == "2").unwrap();
+    assert_eq!(decimal(&item2.figures[1]), Decimal::ZERO);
+    assert!(!preview.totals.is_empty());
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("2"));
     assert!(preview.problems[0].message.contains("not a number"));
 
@@ -480,7 +485,9 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages[0].starts_with("recovery 1") && messages[0].contains("label"));
     assert!(messages[1].starts_with("recovery 2 (Stores)") && messages[1].contains("12.5"));
-    assert!(preview.memorandum.is_none());
+    // The bill itself still computes; the memorandum leaves the unreadable lines out.
+    let memo = preview.memorandum.as_ref().expect("the rest is computed");
+    assert!(memo.lines.iter().all(|l| !l.particulars.contains("Stores")));
 
     // More recovered than the bill pays: refused before anything is saved.
     let too_much = [recovery("Materials issued", "99,99,999")];

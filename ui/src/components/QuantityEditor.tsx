@@ -135,7 +135,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const problems = preview?.problems ?? [];
   const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
   const problemOf = (slNo: string) => problems.find((p) => p.slNo === slNo)?.message ?? null;
-  const computed = preview !== null && problems.length === 0;
+  // A problem on one row leaves the other rows' figures in place; only a problem of the whole
+  // document leaves nothing to show.
+  const computed = preview !== null && preview.rows.length > 0;
   // The estimate quantity already shows beside the input; the preview's copy of it is left out.
   const shown = computed
     ? preview.columns.map((column, index) => ({ column, index })).filter(({ column }) => column.heading !== "Estimate qty")
@@ -330,7 +332,13 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       ) : null}
       {previewError ? <InlineError message={previewError.message} testId="editor-error" /> : null}
       <div className="form-actions">
-        <button type="button" className="button primary" disabled={saving || !computed} onClick={() => void save()} data-testid="editor-save">
+        <button
+          type="button"
+          className="button primary"
+          disabled={saving || !computed || problems.length > 0}
+          onClick={() => void save()}
+          data-testid="editor-save"
+        >
           {saving ? "Saving…" : `Save ${kind === "bill" ? `bill ${draft.number}` : `work slip ${draft.number}`} and make PDF + XLSX`}
         </button>
       </div>

@@ -182,8 +182,10 @@ pub struct PreviewProblem {
     pub message: String,
 }
 
-/// The live figures of a bill or work slip being entered. With problems, the rows and totals
-/// are empty: the document cannot be computed until they are fixed.
+/// The live figures of a bill or work slip being entered. A problem that names an item leaves
+/// that item at its default (not entered) and the rest is computed, so the other rows keep
+/// their figures while the problem shows on its row; a problem of the whole document leaves
+/// the rows and totals empty. Either way nothing can be saved until the problems are fixed.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -548,28 +550,39 @@ pub async fn preview_bill(
     let (recoveries, recovery_problems) = parse_recoveries(recoveries);
     problems.extend(recovery_problems);
     let request = BillRequest::Next { is_final };
-    let next = next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities)).await?;
+    let mut quantities = quantities;
+    let mut next =
+        next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities.clone())).await?;
     let title = format!("Bill {}", next.number);
-    if !problems.is_empty() {
-        return Ok(DocumentPreview::refused(title, problems));
-    }
     let computed = match next.inputs.compute() {
         Ok(computed) => computed,
         Err(errors) => {
-            let problems = errors.problems.iter().map(bill_problem).collect();
-            return Ok(DocumentPreview::refused(title, problems));
+            // Leave out the entries the problems name and compute the rest once more.
+            let found: Vec<PreviewProblem> = errors.problems.iter().map(bill_problem).collect();
+            let named: Vec<String> = found.iter().filter_map(|p| p.sl_no.clone()).collect();
+            let whole_document = named.len() != found.len();
+            problems.extend(found);
+            if whole_document {
+                return Ok(DocumentPreview::refused(title, problems));
+            }
+            quantities.retain(|q| !named.contains(&q.sl_no));
+            next = next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities)).await?;
+            match next.inputs.compute() {
+                Ok(computed) => computed,
+                Err(_) => return Ok(DocumentPreview::refused(title, problems)),
+            }
         }
     };
     let warnings = next.warnings(&computed);
     let terms = next_bill_terms(ctx, scope, estimate_id, &next.work, recoveries).await?;
     let memo = match memorandum(computed.figures(), &terms) {
-        Ok(memo) => PreviewMemorandum::of(&memo),
+        Ok(memo) => Some(PreviewMemorandum::of(&memo)),
         Err(error) => {
-            let problem = PreviewProblem {
+            problems.push(PreviewProblem {
                 sl_no: None,
                 message: error.to_string(),
-            };
-            return Ok(DocumentPreview::refused(title, vec![problem]));
+            });
+            None
         }
     };
     let sub_heads = next.sub_heads;
@@ -604,9 +617,9 @@ pub async fn preview_bill(
                 })
                 .collect(),
             amount_in_words: bill.amount_in_words,
-            problems: Vec::new(),
+            problems,
             warnings,
-            memorandum: Some(memo),
+            memorandum: memo,
         },
         ComputedBill::Nth(bill) => {
             let amounts = |figures: &NthBillFigures| {
@@ -622,7 +635,9 @@ pub async fn preview_bill(
             DocumentPreview {
                 title: bill.title,
                 columns: vec![
-                    column("Till-date qty", false),
+                    // The typed till-date quantity has its own column in the editor; this is
+                    // the part billed on the row (capped at the estimate on an item row).
+                    column("Billed qty", false),
                     column("Till-date amount", true),
                     column("Previous qty", false),
                     column("Previous amount", true),
@@ -661,9 +676,9 @@ pub async fn preview_bill(
                     })
                     .collect(),
                 amount_in_words: bill.amount_in_words,
-                problems: Vec::new(),
+                problems,
                 warnings,
-                memorandum: Some(memo),
+                memorandum: memo,
             }
         }
     })
@@ -755,13 +770,11 @@ pub async fn preview_workslip(
     let (input, _, sub_heads) =
         next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
     let title = format!("Work slip {}", input.phase);
-    if !problems.is_empty() {
-        return Ok(DocumentPreview::refused(title, problems));
-    }
+    // A cell that could not be read was left out; the rest is computed around it.
     let slip = match workslip(&input) {
         Ok(slip) => slip,
         Err(errors) => {
-            let problems = errors.problems.iter().map(workslip_problem).collect();
+            problems.extend(errors.problems.iter().map(workslip_problem));
             return Ok(DocumentPreview::refused(title, problems));
         }
     };
@@ -835,7 +848,7 @@ pub async fn preview_workslip(
         rows,
         totals,
         amount_in_words: slip.amount_in_words,
-        problems: Vec::new(),
+        problems,
         warnings: Vec::new(),
         memorandum: None,
     })
