@@ -545,3 +545,58 @@ async fn previews_show_the_estimate_sub_heads_where_they_print() {
     assert_eq!(slip.rows[0].kind, "heading");
     assert_eq!(slip.rows[0].description, "Cable works");
 }
+
+#[tokio::test]
+async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    fx.core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            vec![sitebook_core::domain::bill::ItemQuantity::new(
+                "1",
+                Decimal::from(10),
+            )],
+            vec![sitebook_core::documents::input_csv::SupplementalLine {
+                sl_no: "S1".into(),
+                description: "Extra earth work excavation".into(),
+                unit: "Cum".into(),
+                rate: Decimal::new(45050, 2),
+                executed: Decimal::from(12),
+            }],
+        )
+        .await
+        .unwrap();
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    let listed: Vec<(&str, &str, Option<&str>)> = draft
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.sl_no.as_str(),
+                i.estimate_quantity.as_str(),
+                i.previous_quantity.as_deref(),
+            )
+        })
+        .collect();
+    // Every row starts from work slip 1's figure (item 2 kept its estimate quantity there),
+    // and S1 is listed with no estimate quantity.
+    assert_eq!(listed[0], ("1", "12.5", Some("10")));
+    assert_eq!(listed[1], ("2", "1234.5", Some("1234.5")));
+    assert_eq!(listed.last(), Some(&("S1", "0", Some("12"))));
+
+    let preview = fx
+        .core
+        .workslip_preview(&fx.root, estimate, &[entry("S1", "20")], &[])
+        .await
+        .unwrap();
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+    let s1 = preview.rows.iter().find(|r| r.sl_no == "S1").unwrap();
+    let phase2_qty = preview
+        .columns
+        .iter()
+        .position(|c| !c.is_amount && c.heading.contains("Execution"))
+        .unwrap();
+    assert_eq!(decimal(&s1.figures[phase2_qty]), Decimal::from(20));
+}

@@ -6,8 +6,10 @@ import type { PreviewRow } from "./PreviewRow";
 import type { PreviewTotal } from "./PreviewTotal";
 
 /**
- * The live figures of a bill or work slip being entered. With problems, the rows and totals
- * are empty: the document cannot be computed until they are fixed.
+ * The live figures of a bill or work slip being entered. A problem that names an item leaves
+ * that item at its default (not entered) and the rest is computed, so the other rows keep
+ * their figures while the problem shows on its row; a problem of the whole document leaves
+ * the rows and totals empty. Either way nothing can be saved until the problems are fixed.
  */
 export type DocumentPreview = { title: string, 
 /**

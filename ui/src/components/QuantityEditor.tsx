@@ -171,8 +171,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const rows: Array<{ row: PreviewRow | null; item: EditorItem | null; key: string }> = computed
     ? preview.rows.map((row, i) => ({
         row,
-        item: row.kind === "item" ? (items.get(row.slNo) ?? null) : null,
-        key: row.kind === "item" ? `item-${row.slNo}` : `${row.kind}-${i}`,
+        // Supplemental items of earlier work slips are typed into like items.
+        item: row.kind === "item" || row.kind === "supplemental" ? (items.get(row.slNo) ?? null) : null,
+        key: items.has(row.slNo) && row.kind !== "excess" ? `item-${row.slNo}` : `${row.kind}-${i}`,
       }))
     : draft.items.map((item) => ({ row: null, item, key: `item-${item.slNo}` }));
 

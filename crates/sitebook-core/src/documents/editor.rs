@@ -19,7 +19,9 @@ use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBill
 use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::parse_number_text;
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
-use crate::domain::workslip::{workslip, WorkslipInputError, WorkslipRow, MAX_PHASE};
+use crate::domain::workslip::{
+    working_estimate, workslip, WorkslipInputError, WorkslipRow, MAX_PHASE,
+};
 use crate::error::{Error, Result};
 use crate::render::{memorandum_rows, MemorandumRole};
 use crate::tenancy::gate::OrgScope;
@@ -703,15 +705,34 @@ pub async fn workslip_draft(
     } else {
         (Some(next), None)
     };
-    let last_phase = earlier
+    // After a work slip, each row starts from its working quantity, and the supplemental items
+    // proposed so far are listed too, so a later phase can change them (by their S-number).
+    let working = earlier
         .last()
-        .and_then(|input| input.executed.last().cloned());
-    let items = editor_items(
-        &items,
-        last_phase
-            .as_ref()
-            .map(|phase| phase.estimate_items.as_slice()),
-    );
+        .map(working_estimate)
+        .transpose()
+        .map_err(|e| Error::Internal(format!("the last work slip no longer computes: {e}")))?;
+    let items = match &working {
+        Some(working) => {
+            let mut listed = items.clone();
+            listed.extend(
+                working.items[items.len()..]
+                    .iter()
+                    .map(|extra| EstimateItem {
+                        quantity: Decimal::ZERO,
+                        amount: Decimal::ZERO,
+                        ..extra.clone()
+                    }),
+            );
+            let previous: Vec<ItemQuantity> = working
+                .items
+                .iter()
+                .map(|item| ItemQuantity::new(item.sl_no.clone(), item.quantity))
+                .collect();
+            editor_items(&listed, Some(&previous))
+        }
+        None => editor_items(&items, None),
+    };
     Ok(WorkslipDraft {
         estimate_id,
         phase,
