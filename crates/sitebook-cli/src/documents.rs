@@ -340,7 +340,7 @@ async fn finish(
             say!("{what}: items and caps as per {caps_from}.");
         }
         for warning in &queued.warnings {
-            eprintln!("warning: {warning}");
+            tell!("warning: {warning}");
         }
     }
     if !wait {

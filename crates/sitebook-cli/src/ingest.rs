@@ -299,7 +299,7 @@ pub async fn upload(
     if !out.is_json() {
         for outcome in &outcomes {
             match (&outcome.error, outcome.duplicate, outcome.job_id) {
-                (Some(error), _, job) => eprintln!(
+                (Some(error), _, job) => tell!(
                     "refused {}{}: {}",
                     outcome.file_name,
                     job.map(|j| format!(" (job {j})")).unwrap_or_default(),
@@ -460,7 +460,7 @@ pub async fn jobs(
 pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result<(), Failure> {
     let pool = core.start_workers(args.workers).await?;
     if !out.is_json() {
-        eprintln!(
+        tell!(
             "Running jobs from {} ({}). Press Ctrl-C to stop.",
             core.data_dir().display(),
             if args.exit_when_idle {
@@ -597,7 +597,7 @@ pub async fn outputs(
                 out.json(&link);
             } else {
                 say!("{}", link.url);
-                eprintln!("The link works until {}.", link.expires_at);
+                tell!("The link works until {}.", link.expires_at);
             }
         }
         OutputsCommand::Cleanup { days } => {

@@ -13,6 +13,13 @@ macro_rules! say {
     };
 }
 
+/// `eprintln!` for messages, with the same guard against terminal control sequences.
+macro_rules! tell {
+    ($($arg:tt)*) => {
+        $crate::output::tell_line(format_args!($($arg)*))
+    };
+}
+
 mod deductions;
 mod documents;
 mod ingest;
@@ -310,7 +317,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: could not start: {error}");
+            tell!("error: could not start: {error}");
             return ExitCode::from(1);
         }
     };

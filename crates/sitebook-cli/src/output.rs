@@ -12,23 +12,49 @@ use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::orgs::{ImportReport, OrgDetails};
 use sitebook_core::tenancy::session::OrgChoice;
 
+/// Text safe to put on a terminal: control characters other than line breaks and tabs (the
+/// escape that starts a colour or cursor sequence, a bell, a carriage return) are shown
+/// escaped, as `\u{1b}`, instead of being obeyed. A sheet name or a typed name can hold them.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            safe.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            safe.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(safe)
+}
+
 /// Writes one line of results to stdout (see `say!`). A closed pipe ends the program with
 /// success; any other write failure is reported on stderr and ends it with failure.
 pub fn write_line(args: std::fmt::Arguments) {
     use std::io::Write;
+    let line = args.to_string();
     let mut out = std::io::stdout().lock();
     let written = out
-        .write_fmt(args)
+        .write_all(terminal_safe(&line).as_bytes())
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush());
     match written {
         Ok(()) => {}
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         Err(error) => {
-            eprintln!("error: could not write the results: {error}");
+            tell!("error: could not write the results: {error}");
             std::process::exit(1);
         }
     }
+}
+
+/// Writes one line of a message to stderr (see `tell!`), made terminal-safe.
+pub fn tell_line(args: std::fmt::Arguments) {
+    let line = args.to_string();
+    eprintln!("{}", terminal_safe(&line));
 }
 
 pub struct Printer {
@@ -47,7 +73,7 @@ impl Printer {
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(text) => say!("{text}"),
-            Err(error) => eprintln!("error: could not write JSON: {error}"),
+            Err(error) => tell!("error: could not write JSON: {error}"),
         }
     }
 
@@ -80,9 +106,9 @@ impl Printer {
     pub fn error(&self, code: &str, message: &str) {
         if self.json {
             let line = serde_json::json!({ "code": code, "message": message });
-            eprintln!("{line}");
+            tell!("{line}");
         } else {
-            eprintln!("error: {message}");
+            tell!("error: {message}");
         }
     }
 
@@ -270,5 +296,20 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     line(header.to_vec());
     for row in rows {
         line(row.iter().map(String::as_str).collect());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn control_sequences_are_shown_not_obeyed() {
+        assert_eq!(terminal_safe("Road works\tA"), "Road works\tA");
+        assert_eq!(
+            terminal_safe("\u{1b}[31mEstimate\u{7}\r"),
+            "\\u{1b}[31mEstimate\\u{7}\\u{d}"
+        );
+        assert_eq!(terminal_safe("line\nnext"), "line\nnext");
     }
 }

@@ -137,7 +137,7 @@ pub async fn sync(
                 .job_wait(session, job_id, |view| {
                     if !out.is_json() && view.current_step != last_step {
                         last_step = view.current_step.clone();
-                        eprintln!("  {:>3} %  {}", view.progress, view.current_step);
+                        tell!("  {:>3} %  {}", view.progress, view.current_step);
                     }
                 })
                 .await;

@@ -447,3 +447,34 @@ fn a_reader_that_stops_early_ends_the_listing_quietly() {
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn terminal_control_sequences_in_what_is_echoed_are_escaped() {
+    // A name typed with a colour sequence and a bell: the CLI shows them, never obeys them.
+    let device = populated();
+    let evil = "\u{1b}]0;owned\u{7}\u{1b}[31mEve";
+    let added = device
+        .run(
+            Some("root"),
+            &["user", "add", "eve", "--name", evil, "--role", "member"],
+        )
+        .success()
+        .get_output()
+        .clone();
+    let listed = device
+        .run(Some("root"), &["member", "list"])
+        .success()
+        .get_output()
+        .clone();
+    for output in [&added, &listed] {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+            "{stdout:?}"
+        );
+        assert!(
+            stdout.contains("\\u{1b}[31mEve"),
+            "shown escaped: {stdout:?}"
+        );
+    }
+}
