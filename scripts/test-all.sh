@@ -29,13 +29,13 @@ cargo test --workspace -- --skip two_hundred_worker_parses --skip two_hundred_up
 step "parse-worker reliability, release build (200 parses, 200 uploads)"
 cargo test --release -p sitebook-core --test worker_memory
 
-step "OS keyring (the Secret Service of gnome-keyring on a private D-Bus session)"
+step "OS keyring (the Secret Service of gnome-keyring on a private D-Bus session), and the sync fault test alone"
 # A keyring of its own, new each run: the daemon creates it unlocked with this password.
 keyring_home=$(mktemp -d)
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
   'eval "$(printf sitebook-ci | gnome-keyring-daemon --unlock --components=secrets)" \
   && cargo build --workspace --examples \
-  && cargo test --workspace --test keyring_os --test sync -- --ignored'
+  && cargo test --workspace --test keyring_os --test sync --test sync_bucket -- --ignored'
 rm -rf "$keyring_home"
 
 step "generated TypeScript bindings match the Rust types"

@@ -463,6 +463,10 @@ async fn seed_outputs(fx: &Fixture, job_id: i64, count: usize) {
     }
 }
 
+// Run on its own by scripts/test-all.sh (`--ignored`, after the parallel suite): under the
+// whole suite's load on 2 cores it has met "database is locked" on a read after the syncer
+// stopped, a cause still open in issue 12. Alone it checks what it is for: exactly once.
+#[ignore = "run alone by scripts/test-all.sh; see the comment above"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outputs_sync_exactly_once_across_a_dozen_faults_and_three_restarts() {
     let storage = tempfile::tempdir().unwrap();
