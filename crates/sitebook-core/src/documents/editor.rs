@@ -413,28 +413,24 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
 
 /// The typed recoveries, or a validation error listing every incomplete line.
 pub fn recoveries_or_error(entries: &[RecoveryEntry]) -> Result<Vec<OneOffRecovery>> {
-    let (recoveries, problems) = parse_recoveries(entries);
-    if problems.is_empty() {
-        return Ok(recoveries);
-    }
-    let listed: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-    Err(Error::Validation(format!(
-        "The bill: {}.",
-        listed.join("; ")
-    )))
+    read_or_refused("The bill", parse_recoveries(entries))
 }
 
-/// The entries as quantities, or a validation error listing every unreadable cell.
-pub fn entries_or_error(document: &str, entries: &[QuantityEntry]) -> Result<Vec<ItemQuantity>> {
-    let (quantities, problems) = parse_entries(entries);
+/// What was read, or one validation error for `document` listing every problem found.
+fn read_or_refused<T>(document: &str, (read, problems): (T, Vec<PreviewProblem>)) -> Result<T> {
     if problems.is_empty() {
-        return Ok(quantities);
+        return Ok(read);
     }
     let listed: Vec<String> = problems.into_iter().map(|p| p.message).collect();
     Err(Error::Validation(format!(
         "{document}: {}.",
         listed.join("; ")
     )))
+}
+
+/// The entries as quantities, or a validation error listing every unreadable cell.
+pub fn entries_or_error(document: &str, entries: &[QuantityEntry]) -> Result<Vec<ItemQuantity>> {
+    read_or_refused(document, parse_entries(entries))
 }
 
 /// The editor's rows: each item with the previous document's figure (zero for an item it did
@@ -765,15 +761,7 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
 
 /// The typed supplemental items, or a validation error listing every incomplete line.
 pub fn supplemental_or_error(entries: &[SupplementalEntry]) -> Result<Vec<SupplementalLine>> {
-    let (lines, problems) = parse_supplemental(entries);
-    if problems.is_empty() {
-        return Ok(lines);
-    }
-    let listed: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-    Err(Error::Validation(format!(
-        "The work slip: {}.",
-        listed.join("; ")
-    )))
+    read_or_refused("The work slip", parse_supplemental(entries))
 }
 
 /// The live figures of the next work slip at the typed executed quantities and supplemental
