@@ -235,6 +235,41 @@ describe("jobs pane", () => {
     expect(screen.queryByTestId("job-retry-1")).toBeNull(); // completed: nothing to do
   });
 
+  it("shows a finished work slip's revised-sanction warning on its job, not as a failure", async () => {
+    const notice =
+      "Working estimate 2 exceeds the sanctioned Grand Total of Rs. 3,80,000.00 by Rs. 5,373.81 " +
+      "(its L.S. provision is -5,373.81): a revised administrative sanction is needed.";
+    renderApp({
+      lastOrg: { meena: "MOH" },
+      jobs: [
+        {
+          id: 9,
+          orgCode: "MOH",
+          kind: "generate_workslip",
+          status: "completed",
+          progress: 100,
+          currentStep: "Completed",
+          fileName: null,
+          errorMessage: null,
+          errorLog: [{ at: "2025-03-05T10:00:01Z", attempt: 1, step: "deviation", error: notice }],
+          attempts: 1,
+          createdAt: "2025-03-05T10:00:00Z",
+          startedAt: "2025-03-05T10:00:00Z",
+          completedAt: "2025-03-05T10:00:02Z",
+          username: "meena",
+          source: "desktop",
+          estimateId: 2,
+        },
+      ],
+    });
+    await signInAs("meena");
+    fireEvent.click(byId("nav-jobs"));
+    const warning = await screen.findByTestId("job-warning-9");
+    expect(warning.textContent).toContain("a revised administrative sanction is needed");
+    expect(screen.queryByTestId("job-error-9")).toBeNull();
+    expect(within(byId("job-log-9")).getByText(/^Log \(1 entry\)/)).toBeTruthy();
+  });
+
   it("shows the number running and their average progress in the top bar", async () => {
     const { fake, timer } = renderApp();
     await signInAs("asha");

@@ -91,7 +91,10 @@ async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
         .expect("an AE row");
     assert!(ae1.contains("7.50") && ae1.contains("3,375.00"), "{ae1}");
     assert!(text2.contains("Amount in words"), "{text2}");
-    assert!(text2.contains("Page 1 of 1"));
+    // The bill fits its page; the running-account form follows on a page of its own.
+    assert!(text2.contains("Page 1 of 2"), "{text2}");
+    let form_page = text2.split('\u{c}').nth(1).expect("a second page");
+    assert!(form_page.contains("RUNNING ACCOUNT BILL"), "{form_page}");
     // The inputs hash printed in the PDF is the one recorded for the bill.
     assert!(
         text2.contains(&second.inputs_sha256[..16]),

@@ -8,7 +8,7 @@ mod workbooks;
 
 use std::path::PathBuf;
 
-use common::libreoffice::{sheet_as_shown, Recalculate};
+use common::libreoffice::{sheet_as_shown, sheets_as_shown, Recalculate};
 use common::{fixture, Fixture};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
@@ -109,26 +109,51 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
         .await
         .unwrap();
     let summary = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let last = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::NthFinal, None)
+        .await
+        .unwrap();
 
+    // Every workbook of every job, and every sheet in it: the bills' form sheets and the work
+    // slip's deviation statement included.
+    let mut sheet_names = Vec::new();
     for (name, job) in [
         ("bill 1", first.job_id),
         ("bill 2", second.job_id),
         ("work slip 1", slip.job_id),
         ("abstract", summary.job_id),
+        ("bill 3", last.job_id),
     ] {
+        let workbooks: Vec<PathBuf> = fx
+            .rendered_all(job)
+            .await
+            .into_iter()
+            .filter(|path| path.extension().is_some_and(|e| e == "xlsx"))
+            .collect();
+        for xlsx in &workbooks {
+            let cached_sheets = sheets_as_shown(xlsx, Recalculate::Never);
+            let recalculated_sheets = sheets_as_shown(xlsx, Recalculate::Always);
+            assert_eq!(cached_sheets.len(), recalculated_sheets.len(), "{name}");
+            for ((sheet, cached), (_, recalculated)) in
+                cached_sheets.iter().zip(&recalculated_sheets)
+            {
+                sheet_names.push(sheet.clone());
+                assert!(cached.len() > 8, "{name}, {sheet}: {cached:?}");
+                for (row, (before, after)) in cached.iter().zip(recalculated).enumerate() {
+                    assert_eq!(
+                        before,
+                        after,
+                        "{name}, sheet {sheet}, row {}: LibreOffice computes other figures than \
+                         the file caches",
+                        row + 1
+                    );
+                }
+                assert_eq!(cached.len(), recalculated.len(), "{name}, {sheet}");
+            }
+        }
         let xlsx = rendered_xlsx(&fx, job).await;
         let cached = sheet_as_shown(&xlsx, Recalculate::Never);
-        let recalculated = sheet_as_shown(&xlsx, Recalculate::Always);
-        assert!(cached.len() > 8, "{name}: {cached:?}");
-        for (row, (before, after)) in cached.iter().zip(&recalculated).enumerate() {
-            assert_eq!(
-                before,
-                after,
-                "{name}, row {}: LibreOffice computes other figures than the file caches",
-                row + 1
-            );
-        }
-        assert_eq!(cached.len(), recalculated.len(), "{name}");
 
         if name == "work slip 1" {
             let row_of = |label: &str| {
@@ -150,5 +175,18 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
                 "the T.P Less line is negative: {premium:?}"
             );
         }
+    }
+    for expected in [
+        "Bill",
+        "RA Bill Form",
+        "Final Bill Form",
+        "Workslip",
+        "Deviation",
+        "Estimate",
+    ] {
+        assert!(
+            sheet_names.iter().any(|name| name == expected),
+            "sheet {expected} was checked: {sheet_names:?}"
+        );
     }
 }

@@ -152,6 +152,8 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
 
   const hasLog = job.errorLog.length > 0;
   const failed = job.status === "failed";
+  // A finished document that needs attention (a working estimate beyond its sanction).
+  const warnings = job.status === "completed" ? job.errorLog.filter((entry) => entry.step === "deviation") : [];
 
   return (
     <tbody className={`job-group job-${job.status}`}>
@@ -226,10 +228,15 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
                 <AlertIcon size={14} /> <span>{job.errorMessage ?? "The job failed without a message."}</span>
               </p>
             ) : null}
+            {warnings.map((entry, i) => (
+              <p key={i} className="job-error job-warning" data-testid={`job-warning-${job.id}`}>
+                <AlertIcon size={14} label="Warning" /> <span>{entry.error}</span>
+              </p>
+            ))}
             {hasLog ? (
               <details className="job-log" data-testid={`job-log-${job.id}`}>
                 <summary>
-                  {failed ? "Error log" : "Earlier attempts"} ({job.errorLog.length}{" "}
+                  {failed ? "Error log" : warnings.length > 0 ? "Log" : "Earlier attempts"} ({job.errorLog.length}{" "}
                   {job.errorLog.length === 1 ? "entry" : "entries"})
                 </summary>
                 <table className="ledger log-table">

@@ -16,6 +16,7 @@ use super::{
     ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
+use crate::domain::deviation::deviation_statement;
 use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::parse_number_text;
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
@@ -23,7 +24,7 @@ use crate::domain::workslip::{
     working_estimate, workslip, WorkslipInputError, WorkslipRow, MAX_PHASE,
 };
 use crate::error::{Error, Result};
-use crate::render::{memorandum_rows, MemorandumRole};
+use crate::render::memorandum_statement;
 use crate::tenancy::gate::OrgScope;
 use crate::Ctx;
 
@@ -83,14 +84,15 @@ pub struct PreviewMemorandum {
 impl PreviewMemorandum {
     fn of(memorandum: &Memorandum) -> Self {
         Self {
-            lines: memorandum_rows(memorandum)
+            lines: memorandum_statement(memorandum)
+                .lines
                 .into_iter()
-                .map(|row| PreviewMemoLine {
-                    number: row.number,
-                    particulars: row.particulars,
-                    detail: row.detail,
-                    amount: amount_text(row.amount),
-                    is_total: matches!(row.role, MemorandumRole::Gross | MemorandumRole::Net),
+                .map(|line| PreviewMemoLine {
+                    number: line.number,
+                    particulars: line.particulars,
+                    detail: line.detail,
+                    amount: line.amount.map(amount_text).unwrap_or_default(),
+                    is_total: line.emphasised,
                 })
                 .collect(),
             net_payable: amount_text(memorandum.net_payable),
@@ -834,6 +836,10 @@ pub async fn preview_workslip(
         })
         .collect();
     let rows = with_sub_heads(rows, &sub_heads);
+    let warnings = deviation_statement(&slip)
+        .revised_sanction_notice()
+        .into_iter()
+        .collect();
     let totals = slip
         .footer
         .iter()
@@ -858,7 +864,7 @@ pub async fn preview_workslip(
         totals,
         amount_in_words: slip.amount_in_words,
         problems,
-        warnings: Vec::new(),
+        warnings,
         memorandum: None,
     })
 }

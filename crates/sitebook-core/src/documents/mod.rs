@@ -56,6 +56,10 @@ pub(crate) enum StoredInputs {
         /// The estimate's sub-heads, printed among the rows.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         sub_heads: Vec<SubHead>,
+        /// The sanctioned estimate's items, kept on a final bill that followed a working
+        /// estimate: its final bill form accounts for the work against them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sanctioned: Option<Vec<EstimateItem>>,
     },
     NthBill {
         input: NthBillInput,
@@ -66,6 +70,8 @@ pub(crate) enum StoredInputs {
         working_estimate: Option<u32>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         sub_heads: Vec<SubHead>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sanctioned: Option<Vec<EstimateItem>>,
     },
     Workslip {
         input: WorkslipInput,
@@ -573,6 +579,8 @@ pub(crate) struct NextBill {
     pub work: WorkMetadata,
     pub working: Option<WorkingEstimate>,
     pub sub_heads: Vec<SubHead>,
+    /// The sanctioned estimate's items, when a working estimate replaced them.
+    pub sanctioned: Option<Vec<EstimateItem>>,
 }
 
 impl NextBill {
@@ -661,9 +669,9 @@ pub(crate) async fn next_bill_inputs(
         ..
     } = document_base(ctx, scope, estimate_id).await?;
     let working = latest_working_estimate(ctx, scope, estimate_id).await?;
-    let items = match &working {
-        Some(working) => working.items.clone(),
-        None => items,
+    let (items, sanctioned) = match &working {
+        Some(working) => (working.items.clone(), Some(items)),
+        None => (items, None),
     };
     let existing = bill_rows(ctx, scope, estimate_id).await?;
     let kind = request.kind(&existing);
@@ -706,6 +714,7 @@ pub(crate) async fn next_bill_inputs(
         work,
         working,
         sub_heads,
+        sanctioned,
     })
 }
 
@@ -737,31 +746,35 @@ pub(crate) async fn next_bill_terms(
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
     .await?;
-    let held_before = match previous {
-        Some(json) => held_by_bill(&json)?,
-        None => Vec::new(),
+    let (held_before, additions_before) = match previous {
+        Some(json) => chain_so_far(&json)?,
+        None => (Vec::new(), Decimal::ZERO),
     };
     Ok(PaymentTerms {
         lines,
         recoveries,
         contract_value: work.estimate_amount,
         held_before,
+        additions_before,
     })
 }
 
-/// What capped lines had withheld up to and including a stored bill. A bill made before
-/// deductions existed withheld nothing that is known.
-fn held_by_bill(json: &str) -> Result<Vec<HeldBefore>> {
+/// What capped lines had withheld, and what had been added, up to and including a stored
+/// bill. A bill made before deductions existed withheld and added nothing that is known.
+fn chain_so_far(json: &str) -> Result<(Vec<HeldBefore>, Decimal)> {
     let stored: StoredInputs = serde_json::from_str(json)
         .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
     let Some((computed, Some(terms))) = stored.bill_and_terms() else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Decimal::ZERO));
     };
     let computed =
         computed.map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
     let memo = memorandum(computed.figures(), terms)
         .map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
-    Ok(held_after(terms, &memo))
+    Ok((
+        held_after(terms, &memo),
+        terms.additions_before + memo.total_additions(),
+    ))
 }
 
 /// Validates and records the next bill of an estimate, and queues its documents.
@@ -786,8 +799,11 @@ pub async fn create_bill(
         inputs,
         work,
         sub_heads,
+        sanctioned,
         ..
     } = next;
+    // Only a final bill's form reads the sanctioned items.
+    let sanctioned = sanctioned.filter(|_| is_final);
     let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
     memorandum(computed.figures(), &terms)
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
@@ -802,6 +818,7 @@ pub async fn create_bill(
                     payments,
                     working_estimate,
                     sub_heads,
+                    sanctioned,
                 },
                 till_date,
             )
@@ -827,6 +844,7 @@ pub async fn create_bill(
                     payments,
                     working_estimate,
                     sub_heads,
+                    sanctioned,
                 },
                 full,
             )
@@ -1044,7 +1062,12 @@ pub async fn create_workslip(
     let (input, work, sub_heads) =
         next_workslip_input(ctx, scope, estimate_id, executed, supplemental).await?;
     let phase = input.phase;
-    workslip(&input).map_err(|e| Error::Validation(format!("Work slip {phase}: {e}.")))?;
+    let slip =
+        workslip(&input).map_err(|e| Error::Validation(format!("Work slip {phase}: {e}.")))?;
+    let warnings: Vec<String> = crate::domain::deviation::deviation_statement(&slip)
+        .revised_sanction_notice()
+        .into_iter()
+        .collect();
     let (json, hash) = StoredInputs::Workslip {
         input,
         work,
@@ -1075,7 +1098,7 @@ pub async fn create_workslip(
             )
         })
     })?;
-    queue_rendering(
+    let mut queued = queue_rendering(
         ctx,
         tx,
         scope,
@@ -1084,7 +1107,9 @@ pub async fn create_workslip(
         phase,
         hash,
     )
-    .await
+    .await?;
+    queued.warnings = warnings;
+    Ok(queued)
 }
 
 /// Queues the estimate abstract of an estimate (its items and footer, as PDF and XLSX).
@@ -1256,6 +1281,7 @@ pub fn quick_first_bill(
         payments: None,
         working_estimate: None,
         sub_heads: sub_heads_of(sheet),
+        sanctioned: None,
     };
     let (_, hash) = inputs.encode()?;
     render_job::render_files(inputs, hash).map_err(Error::Validation)

@@ -1,6 +1,11 @@
 //! The `generate_bill`, `generate_workslip` and `generate_estimate_abstract` jobs: load the
 //! stored input, compute the document with the domain math, render it as PDF and XLSX, write
-//! both atomically, and record them with the job's completion in one transaction.
+//! the files atomically, and record them with the job's completion in one transaction.
+//!
+//! A bill with frozen terms carries its memorandum of payments and its department form (the
+//! running-account form, or the final bill form) in the same two files. A work slip also gets
+//! its deviation statement as a PDF and XLSX of its own, and a job warning when the working
+//! estimate exceeds the sanctioned Grand Total.
 //!
 //! Rendering is CPU work, so it runs on a blocking thread, never on the async workers.
 
@@ -8,12 +13,19 @@ use serde::Deserialize;
 
 use crate::documents::{first_bill_figures, nth_bill_figures, StoredInputs};
 use crate::domain::bill::{first_bill, nth_bill};
-use crate::domain::payments::memorandum;
+use crate::domain::bill_forms::{account_of_work, payment_account, AccountOfWork, BilledRow};
+use crate::domain::deviation::deviation_statement;
+use crate::domain::money::LabelledAmount;
+use crate::domain::payments::{memorandum, BillFigures, Memorandum, MemorandumError, PaymentTerms};
 use crate::domain::permissions::Action;
+use crate::domain::work::WorkMetadata;
 use crate::domain::workslip::workslip;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::pdf::{DocumentRequest, EstimateAbstract};
+use crate::render::{
+    final_bill_form, memorandum_statement, running_account_form, BillForm, FormStatement,
+};
 use crate::store::files::sha256_bytes;
 use crate::store::outputs;
 use crate::tenancy::gate::OrgScope;
@@ -27,12 +39,12 @@ struct Payload {
     inputs: Option<StoredInputs>,
 }
 
-/// The two files of one document.
+/// The files of one document, named, and what its job should warn about.
 struct Rendered {
-    stem: String,
-    pdf: Vec<u8>,
-    xlsx: Vec<u8>,
+    files: Vec<(String, Vec<u8>)>,
     inputs_sha256: String,
+    /// A work slip whose working estimate exceeds the sanctioned Grand Total.
+    warnings: Vec<String>,
 }
 
 type Step = (String, RunFailure);
@@ -103,8 +115,41 @@ fn bill_header(
     lines
 }
 
+/// The department's form for a bill with frozen terms: the final bill form for a final bill,
+/// the running-account form otherwise.
+fn bill_form(
+    memo: &Memorandum,
+    terms: &PaymentTerms,
+    work: &WorkMetadata,
+    final_account: Option<AccountOfWork>,
+) -> BillForm {
+    let account = payment_account(memo, terms);
+    let mb = work.mb_details.as_ref().map(|mb| mb.describe());
+    match final_account {
+        Some(work_done) => final_bill_form(&work_done, &account, mb.as_deref()),
+        None => running_account_form(&account, mb.as_deref()),
+    }
+}
+
+/// The memorandum and form of a bill whose terms were frozen (none on older bills).
+fn payment_parts(
+    figures: BillFigures,
+    payments: Option<&PaymentTerms>,
+    work: &WorkMetadata,
+    final_account: impl FnOnce() -> Option<AccountOfWork>,
+) -> Result<(Option<FormStatement>, Option<BillForm>), MemorandumError> {
+    let Some(terms) = payments else {
+        return Ok((None, None));
+    };
+    let memo = memorandum(figures, terms)?;
+    let form = bill_form(&memo, terms, work, final_account());
+    Ok((Some(memorandum_statement(&memo)), Some(form)))
+}
+
 fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<Rendered, String> {
     let failed = |e: &dyn std::fmt::Display| format!("could not render {stem}: {e}");
+    let mut extra = Vec::new();
+    let mut warnings = Vec::new();
     let (pdf, xlsx) = match inputs {
         StoredInputs::FirstBill {
             input,
@@ -112,18 +157,37 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             payments,
             working_estimate,
             sub_heads,
+            sanctioned,
         } => {
             let bill = first_bill(&input).map_err(|e| failed(&e))?;
-            let memorandum = payments
-                .map(|terms| memorandum(first_bill_figures(&bill), &terms))
-                .transpose()
+            let (memo, form) =
+                payment_parts(first_bill_figures(&bill), payments.as_ref(), &work, || {
+                    bill.is_final.then(|| {
+                        let rows: Vec<BilledRow<'_>> = bill
+                            .rows
+                            .iter()
+                            .map(|row| BilledRow {
+                                kind: row.kind,
+                                serial: &row.serial,
+                                amount: row.amount,
+                            })
+                            .collect();
+                        account_of_work(
+                            &rows,
+                            sanctioned.as_deref().unwrap_or(&input.items),
+                            bill.tender_premium.as_ref(),
+                            bill.total,
+                        )
+                    })
+                })
                 .map_err(|e| failed(&e))?;
             let request = DocumentRequest::first_bill(
                 bill,
                 bill_header(&work, working_estimate),
                 &inputs_sha256,
             )
-            .with_memorandum(memorandum)
+            .with_memorandum(memo)
+            .with_form(form)
             .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_first_bill(&request).map_err(|e| failed(&e))?,
@@ -136,18 +200,41 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             payments,
             working_estimate,
             sub_heads,
+            sanctioned,
         } => {
             let bill = nth_bill(&input).map_err(|e| failed(&e))?;
-            let memorandum = payments
-                .map(|terms| memorandum(nth_bill_figures(&bill), &terms))
-                .transpose()
+            let (memo, form) =
+                payment_parts(nth_bill_figures(&bill), payments.as_ref(), &work, || {
+                    bill.is_final.then(|| {
+                        let rows: Vec<BilledRow<'_>> = bill
+                            .rows
+                            .iter()
+                            .map(|row| BilledRow {
+                                kind: row.kind,
+                                serial: &row.serial,
+                                amount: row.till_date.amount,
+                            })
+                            .collect();
+                        let premium = bill.tender_premium.as_ref().map(|line| LabelledAmount {
+                            label: line.label.clone(),
+                            amount: line.figures.till_date,
+                        });
+                        account_of_work(
+                            &rows,
+                            sanctioned.as_deref().unwrap_or(&input.items),
+                            premium.as_ref(),
+                            bill.total.till_date,
+                        )
+                    })
+                })
                 .map_err(|e| failed(&e))?;
             let request = DocumentRequest::nth_bill(
                 bill,
                 bill_header(&work, working_estimate),
                 &inputs_sha256,
             )
-            .with_memorandum(memorandum)
+            .with_memorandum(memo)
+            .with_form(form)
             .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_nth_bill(&request).map_err(|e| failed(&e))?,
@@ -160,6 +247,21 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             sub_heads,
         } => {
             let slip = workslip(&input).map_err(|e| failed(&e))?;
+            let deviation = DocumentRequest::deviation_statement(
+                deviation_statement(&slip),
+                work.header_block(),
+                &inputs_sha256,
+            )
+            .with_sub_heads(sub_heads.clone());
+            warnings.extend(deviation.content.revised_sanction_notice());
+            extra.push((
+                format!("{stem}-deviation.pdf"),
+                crate::pdf::render_deviation_statement(&deviation).map_err(|e| failed(&e))?,
+            ));
+            extra.push((
+                format!("{stem}-deviation.xlsx"),
+                crate::xlsx::render_deviation_statement(&deviation).map_err(|e| failed(&e))?,
+            ));
             let request = DocumentRequest::workslip(slip, work.header_block(), &inputs_sha256)
                 .with_sub_heads(sub_heads);
             (
@@ -183,16 +285,17 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             )
         }
     };
+    let mut files = vec![(format!("{stem}.pdf"), pdf), (format!("{stem}.xlsx"), xlsx)];
+    files.extend(extra);
     Ok(Rendered {
-        stem,
-        pdf,
-        xlsx,
+        files,
         inputs_sha256,
+        warnings,
     })
 }
 
-/// Renders stored inputs to `(file name, bytes)` for the PDF and the XLSX, named after the
-/// document's title.
+/// Renders stored inputs to `(file name, bytes)` for each file of the document (the PDF and the
+/// XLSX, and for a work slip its deviation statement's), named after the document's title.
 pub(crate) fn render_files(
     inputs: StoredInputs,
     inputs_sha256: String,
@@ -204,11 +307,7 @@ pub(crate) fn render_files(
         StoredInputs::Workslip { .. } => "workslip",
         StoredInputs::EstimateAbstract { .. } => "estimate-abstract",
     };
-    let rendered = render(stem.to_string(), inputs, inputs_sha256)?;
-    Ok(vec![
-        (format!("{stem}.pdf"), rendered.pdf),
-        (format!("{stem}.xlsx"), rendered.xlsx),
-    ])
+    Ok(render(stem.to_string(), inputs, inputs_sha256)?.files)
 }
 
 /// Makes the engine run the document jobs with [`run`].
@@ -251,36 +350,37 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     }
 
     let store = |e: crate::Error| ("store".to_string(), RunFailure::from(e));
-    let pdf = outputs::write(
-        ctx,
-        &scope,
-        &format!("{}.pdf", rendered.stem),
-        "pdf",
-        &rendered.pdf,
-        &rendered.inputs_sha256,
-    )
-    .map_err(store)?;
-    let xlsx = outputs::write(
-        ctx,
-        &scope,
-        &format!("{}.xlsx", rendered.stem),
-        "xlsx",
-        &rendered.xlsx,
-        &rendered.inputs_sha256,
-    )
-    .map_err(store)?;
+    for warning in &rendered.warnings {
+        queue::warn(ctx, job, "deviation", warning)
+            .await
+            .map_err(store)?;
+    }
+    let mut written = Vec::with_capacity(rendered.files.len());
+    for (name, bytes) in &rendered.files {
+        let kind = if name.ends_with(".pdf") {
+            "pdf"
+        } else {
+            "xlsx"
+        };
+        written.push(
+            outputs::write(ctx, &scope, name, kind, bytes, &rendered.inputs_sha256)
+                .map_err(store)?,
+        );
+    }
     queue::report(ctx, job, 90, "Storing results")
         .await
         .map_err(store)?;
     let mut tx = ctx.write_tx().await.map_err(store)?;
-    let pdf_id = outputs::record(ctx, &mut tx, &scope, job.id, &pdf)
-        .await
-        .map_err(store)?;
-    let xlsx_id = outputs::record(ctx, &mut tx, &scope, job.id, &xlsx)
-        .await
-        .map_err(store)?;
+    let mut output_ids = Vec::with_capacity(written.len());
+    for file in &written {
+        output_ids.push(
+            outputs::record(ctx, &mut tx, &scope, job.id, file)
+                .await
+                .map_err(store)?,
+        );
+    }
     let result = serde_json::json!({
-        "outputIds": [pdf_id, xlsx_id],
+        "outputIds": output_ids,
         "inputsSha256": rendered.inputs_sha256,
     });
     queue::complete_in(ctx, &mut tx, job, &result)

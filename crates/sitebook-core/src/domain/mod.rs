@@ -12,11 +12,15 @@
 //! - [`tender`]: the tender premium, shared by the estimate footer and the bills.
 //! - [`bill`]: bill chain, AE rows, first and Nth bills.
 //! - [`workslip`]: work slips (working estimates) and their balancing footer.
+//! - [`deviation`]: a work slip's deviation statement against the sanction.
 //! - [`payments`]: additions, deductions and the memorandum of payments down to the net.
+//! - [`bill_forms`]: the running-account and final bill forms, restating a bill's figures.
 //! - [`work`]: work metadata entered once and the document header block.
 //! - [`permissions`]: user kinds, membership roles and the one permission matrix.
 
 pub mod bill;
+pub mod bill_forms;
+pub mod deviation;
 pub mod estimate;
 pub mod money;
 pub mod payments;

@@ -296,6 +296,10 @@ pub struct PaymentTerms {
     pub contract_value: Decimal,
     /// What capped lines withheld in the earlier bills.
     pub held_before: Vec<HeldBefore>,
+    /// What the earlier bills added (GST billed on the work), for the bill forms' authorised
+    /// additions up to date. Bills stored before it was kept read it as zero.
+    #[serde(default)]
+    pub additions_before: Decimal,
 }
 
 /// One addition or deduction as the memorandum prints it.
@@ -526,6 +530,7 @@ mod tests {
             recoveries: Vec::new(),
             contract_value,
             held_before: Vec::new(),
+            additions_before: Decimal::ZERO,
         }
     }
 

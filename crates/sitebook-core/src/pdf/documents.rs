@@ -11,11 +11,13 @@ use crate::domain::bill::{FirstBill, NthBill, RowKind};
 use crate::domain::words::amount_in_words;
 use crate::domain::workslip::{FooterRole, Workslip, WorkslipRow};
 
-use super::report::{ClosingLine, Orientation, Report, Row, RowStyle, Statement, StatementRow};
-use crate::domain::payments::Memorandum;
+use super::report::{
+    ClosingLine, FormPages, FormPart, Orientation, Report, Row, RowStyle, Statement, StatementRow,
+};
+use crate::domain::deviation::DeviationStatement;
 use crate::render::{
-    first_bill_col, format_figure, format_money, memorandum_rows, nth_bill_col, workslip_col,
-    ColumnSpec, DocumentRequest, EstimateAbstract, ItemLine, MemorandumRole, MEMORANDUM_TITLE,
+    deviation_col, first_bill_col, format_figure, format_money, nth_bill_col, workslip_col,
+    BillForm, ColumnSpec, DocumentRequest, EstimateAbstract, FormBlock, FormStatement, ItemLine,
     SIGNATURES,
 };
 
@@ -75,36 +77,73 @@ impl ItemLine<'_> {
     }
 }
 
-/// A bill's memorandum of payments as a statement, and the net in words after it.
-fn memorandum_parts(memorandum: Option<&Memorandum>) -> (Vec<Statement>, Vec<ClosingLine>) {
-    let Some(memorandum) = memorandum else {
-        return (Vec::new(), Vec::new());
-    };
-    let rows = memorandum_rows(memorandum)
-        .into_iter()
-        .map(|row| StatementRow {
-            number: row.number,
-            particulars: row.particulars,
-            detail: row.detail,
-            amount: format_money(row.amount),
-            emphasised: matches!(row.role, MemorandumRole::Gross | MemorandumRole::Net),
+/// A statement of figures as the PDF draws it, and its notes as closing lines.
+fn statement_parts(statement: &FormStatement) -> (Statement, Vec<ClosingLine>) {
+    let rows = statement
+        .lines
+        .iter()
+        .map(|line| StatementRow {
+            number: line.number.clone(),
+            particulars: line.particulars.clone(),
+            detail: line.detail.clone(),
+            amount: money_or_blank(line.amount),
+            emphasised: line.emphasised,
         })
         .collect();
-    let statement = Statement {
-        title: MEMORANDUM_TITLE.to_owned(),
-        rows,
-    };
-    let words = vec![
-        ClosingLine {
-            label: "Net payable by cheque:".to_owned(),
-            text: format!("Rs. {}", format_money(memorandum.net_payable)),
+    let notes = statement
+        .notes
+        .iter()
+        .map(|(label, text)| ClosingLine {
+            label: label.clone(),
+            text: text.clone(),
+        })
+        .collect();
+    (
+        Statement {
+            title: statement.title.clone(),
+            rows,
         },
-        ClosingLine {
-            label: "Net in words:".to_owned(),
-            text: memorandum.net_in_words.clone(),
-        },
-    ];
-    (vec![statement], words)
+        notes,
+    )
+}
+
+/// A bill's memorandum of payments as a statement, and the net in words after it.
+fn memorandum_parts(memorandum: Option<&FormStatement>) -> (Vec<Statement>, Vec<ClosingLine>) {
+    match memorandum {
+        Some(memorandum) => {
+            let (statement, notes) = statement_parts(memorandum);
+            (vec![statement], notes)
+        }
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
+/// A bill form's blocks as the PDF places them, on pages of their own.
+fn form_pages(form: Option<&BillForm>) -> Option<FormPages> {
+    let form = form?;
+    let blocks = form
+        .blocks
+        .iter()
+        .map(|block| match block {
+            FormBlock::Statement(statement) => {
+                let (statement, notes) = statement_parts(statement);
+                FormPart::Statement(statement, notes)
+            }
+            FormBlock::Text {
+                heading,
+                paragraphs,
+                signed_by,
+            } => FormPart::Text {
+                heading: heading.clone(),
+                paragraphs: paragraphs.clone(),
+                signed_by: signed_by.clone(),
+            },
+        })
+        .collect();
+    Some(FormPages {
+        title: form.title.clone(),
+        blocks,
+    })
 }
 
 /// The sub-head rows the estimate has before the item with `serial`, then that item's row.
@@ -191,6 +230,7 @@ pub(crate) fn first_bill<'a>(
         statements,
         closing,
         signatures: &SIGNATURES,
+        form: form_pages(request.form.as_ref()),
     }
 }
 
@@ -266,6 +306,7 @@ pub(crate) fn nth_bill<'a>(
         statements,
         closing,
         signatures: &SIGNATURES,
+        form: form_pages(request.form.as_ref()),
     }
 }
 
@@ -352,6 +393,7 @@ pub(crate) fn workslip<'a>(
             text: slip.amount_in_words.clone(),
         }],
         signatures: &SIGNATURES,
+        form: None,
     }
 }
 
@@ -399,5 +441,89 @@ pub(crate) fn estimate_abstract<'a>(
             text: amount_in_words(estimate.footer.grand_total),
         }],
         signatures: &SIGNATURES,
+        form: None,
+    }
+}
+
+/// A work slip's deviation statement (landscape): item by item, then the totals, the net
+/// deviation, and the flag when a revised sanction is needed.
+pub(crate) fn deviation_statement<'a>(
+    request: &'a DocumentRequest<DeviationStatement>,
+    columns: &'a [ColumnSpec],
+) -> Report<'a> {
+    use deviation_col::*;
+    let statement = &request.content;
+    let n = columns.len();
+    let body = statement
+        .lines
+        .iter()
+        .flat_map(|line| {
+            let mut cells = blank(n);
+            cells[SERIAL] = line.serial.clone();
+            cells[DESCRIPTION] = line.description.clone();
+            cells[UNIT] = line.unit.clone();
+            cells[RATE] = format_figure(line.rate);
+            cells[SANCTIONED_QTY] = line
+                .sanctioned_quantity
+                .map(format_figure)
+                .unwrap_or_default();
+            cells[SANCTIONED_AMOUNT] = format_money(line.sanctioned_amount);
+            cells[WORKING_QTY] = format_figure(line.working_quantity);
+            cells[WORKING_AMOUNT] = format_money(line.working_amount);
+            cells[EXCESS] = money_unless_zero(line.excess);
+            cells[SAVING] = money_unless_zero(line.saving);
+            cells[REMARKS] = line.remarks.clone();
+            let amounts = [
+                (SANCTIONED_AMOUNT, line.sanctioned_amount),
+                (WORKING_AMOUNT, line.working_amount),
+                (EXCESS, line.excess),
+                (SAVING, line.saving),
+            ];
+            let printed = Row::cells(RowStyle::Item, cells).carrying(carry(n, &amounts));
+            after_sub_heads(request, &line.serial, n, printed)
+        })
+        .collect();
+    let mut total = blank(n);
+    total[SANCTIONED_AMOUNT] = format_money(statement.sanctioned_total);
+    total[WORKING_AMOUNT] = format_money(statement.working_total);
+    total[EXCESS] = format_money(statement.total_excess);
+    total[SAVING] = format_money(statement.total_saving);
+    let mut net = blank(n);
+    net[EXCESS] = format_money(statement.net_deviation());
+    let totals = vec![
+        Row::labelled(RowStyle::Total, "Total", total),
+        Row::labelled(RowStyle::GrandTotal, "Net deviation (excess - saving)", net),
+    ];
+    let mut closing = vec![
+        ClosingLine {
+            label: "Sanctioned Grand Total:".to_owned(),
+            text: format!("Rs. {}", format_money(statement.sanctioned_grand_total)),
+        },
+        ClosingLine {
+            label: "L.S. provision towards unforeseen items in the working estimate:".to_owned(),
+            text: format!("Rs. {}", format_money(statement.ls_provision)),
+        },
+    ];
+    closing.push(match statement.revised_sanction_notice() {
+        Some(notice) => ClosingLine {
+            label: "REVISED SANCTION NEEDED:".to_owned(),
+            text: notice,
+        },
+        None => ClosingLine {
+            label: "Sanction:".to_owned(),
+            text: "The working estimate is within the sanctioned Grand Total.".to_owned(),
+        },
+    });
+    Report {
+        orientation: Orientation::Landscape,
+        header: &request.header,
+        columns,
+        font_size: WIDE_FONT_SIZE,
+        body,
+        totals,
+        statements: Vec::new(),
+        closing,
+        signatures: &SIGNATURES,
+        form: None,
     }
 }

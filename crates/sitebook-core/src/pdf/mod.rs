@@ -26,13 +26,14 @@ mod report;
 use printpdf::{Mm, OffsetDateTime, PdfDocument, PdfPage, PdfSaveOptions, Pt};
 
 use crate::domain::bill::{FirstBill, NthBill};
+use crate::domain::deviation::DeviationStatement;
 use crate::domain::work::DocDate;
 use crate::domain::workslip::Workslip;
 
 pub use crate::render::{
-    estimate_columns, first_bill_columns, format_figure, format_money, nth_bill_columns,
-    sha256_hex, workslip_columns, ColumnKind, ColumnSpec, DocumentHeader, DocumentRequest,
-    EstimateAbstract, RenderError, ESTIMATE_TITLE, INPUTS_HASH_PREFIX, SIGNATURES,
+    deviation_columns, estimate_columns, first_bill_columns, format_figure, format_money,
+    nth_bill_columns, sha256_hex, workslip_columns, ColumnKind, ColumnSpec, DocumentHeader,
+    DocumentRequest, EstimateAbstract, RenderError, ESTIMATE_TITLE, INPUTS_HASH_PREFIX, SIGNATURES,
 };
 
 use report::{lay_out, Report};
@@ -56,6 +57,18 @@ pub fn render_workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, R
     request.header.validate()?;
     let columns = workslip_columns(&request.content.phase_columns);
     save(&documents::workslip(request, &columns), "workslip")
+}
+
+/// Renders a work slip's deviation statement (A4 landscape).
+pub fn render_deviation_statement(
+    request: &DocumentRequest<DeviationStatement>,
+) -> Result<Vec<u8>, RenderError> {
+    request.header.validate()?;
+    let columns = deviation_columns();
+    save(
+        &documents::deviation_statement(request, &columns),
+        "deviation-statement",
+    )
 }
 
 /// Renders an estimate abstract (A4 portrait).

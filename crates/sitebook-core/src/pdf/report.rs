@@ -158,6 +158,32 @@ pub(crate) struct StatementRow {
     pub emphasised: bool,
 }
 
+/// One block of a form's pages.
+#[derive(Debug, Clone)]
+pub(crate) enum FormPart {
+    /// A statement of figures, with its notes under it.
+    Statement(Statement, Vec<ClosingLine>),
+    /// A heading, its paragraphs and its signature lines, kept together.
+    Text {
+        /// Bold, on its own line.
+        heading: String,
+        /// Wrapped to the width.
+        paragraphs: Vec<String>,
+        /// Signature captions under the text.
+        signed_by: Vec<String>,
+    },
+}
+
+/// A form printed on pages of its own after the document (the running-account or final bill
+/// form).
+#[derive(Debug, Clone)]
+pub(crate) struct FormPages {
+    /// Printed large and centred at the top of its first page.
+    pub title: String,
+    /// The blocks in order.
+    pub blocks: Vec<FormPart>,
+}
+
 /// Everything one PDF document shows.
 pub(crate) struct Report<'a> {
     /// Page orientation.
@@ -178,6 +204,8 @@ pub(crate) struct Report<'a> {
     pub closing: Vec<ClosingLine>,
     /// Signature captions, left to right.
     pub signatures: &'a [&'a str],
+    /// A form on pages of its own after the signatures.
+    pub form: Option<FormPages>,
 }
 
 // Page furniture, in points.
@@ -384,6 +412,9 @@ pub(crate) fn lay_out(report: &Report<'_>) -> Vec<Canvas> {
         layout.place_statement(statement);
     }
     layout.place_closing(&report.closing, report.signatures);
+    if let Some(form) = &report.form {
+        layout.place_form(form);
+    }
     layout.finish()
 }
 
@@ -1111,6 +1142,110 @@ impl<'r, 'a> Layout<'r, 'a> {
                 );
             }
             self.y -= lh + 4.0;
+        }
+    }
+
+    /// A form on a fresh page: its title, then each block, keeping each block together.
+    fn place_form(&mut self, form: &FormPages) {
+        self.new_page();
+        let left = self.grid.left();
+        let width = self.width();
+        let title = printable(&form.title);
+        let title_width = text_width(Face::Bold, TITLE_SIZE, &title);
+        self.canvas.text(
+            left + (width - title_width).max(0.0) / 2.0,
+            first_baseline(self.y, TITLE_SIZE),
+            Face::Bold,
+            TITLE_SIZE,
+            &title,
+        );
+        self.y -= line_height(TITLE_SIZE) + 2.0;
+        // Which work, so the form can be read apart from its bill.
+        let first_lines: Vec<ClosingLine> = self
+            .report
+            .header
+            .lines
+            .iter()
+            .take(1)
+            .map(|line| ClosingLine {
+                label: format!("{}:", line.label),
+                text: line.value.clone(),
+            })
+            .chain(std::iter::once(ClosingLine {
+                label: "Bill:".to_owned(),
+                text: self.report.header.title.clone(),
+            }))
+            .collect();
+        self.place_closing(&first_lines, &[]);
+        for block in &form.blocks {
+            match block {
+                FormPart::Statement(statement, notes) => {
+                    self.place_statement(statement);
+                    self.place_closing(notes, &[]);
+                }
+                FormPart::Text {
+                    heading,
+                    paragraphs,
+                    signed_by,
+                } => {
+                    let signed_by: Vec<&str> = signed_by.iter().map(String::as_str).collect();
+                    self.place_text(heading, paragraphs, &signed_by);
+                }
+            }
+        }
+    }
+
+    /// A bold heading, wrapped paragraphs and the signatures under them, kept together.
+    fn place_text(&mut self, heading: &str, paragraphs: &[String], signed_by: &[&str]) {
+        const SIZE: f32 = 9.5;
+        let left = self.grid.left();
+        let width = self.width();
+        let lh = line_height(SIZE);
+        let wrapped: Vec<Vec<String>> = paragraphs
+            .iter()
+            .map(|text| wrap(Face::Regular, SIZE, &printable(text), width))
+            .collect();
+        let signatures = if signed_by.is_empty() {
+            0.0
+        } else {
+            8.0 + SIGNATURE_SPACE + line_height(9.5) + 4.0
+        };
+        let needed = 12.0
+            + lh
+            + wrapped
+                .iter()
+                .map(|lines| lines.len() as f32 * lh + 4.0)
+                .sum::<f32>()
+            + signatures;
+        if self.y - needed < CONTENT_BOTTOM {
+            self.new_page();
+        }
+        self.y -= 12.0;
+        let heading = printable(heading);
+        let heading_width = text_width(Face::Bold, SIZE + 0.5, &heading);
+        self.canvas.text(
+            left + (width - heading_width).max(0.0) / 2.0,
+            first_baseline(self.y, SIZE + 0.5),
+            Face::Bold,
+            SIZE + 0.5,
+            &heading,
+        );
+        self.y -= lh + 2.0;
+        for lines in &wrapped {
+            for line in lines {
+                self.canvas.text(
+                    left,
+                    first_baseline(self.y, SIZE),
+                    Face::Regular,
+                    SIZE,
+                    line,
+                );
+                self.y -= lh;
+            }
+            self.y -= 4.0;
+        }
+        if !signed_by.is_empty() {
+            self.place_closing(&[], signed_by);
         }
     }
 

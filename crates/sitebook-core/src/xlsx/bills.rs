@@ -19,10 +19,11 @@ use rust_xlsxwriter::{RowNum, XlsxError};
 use crate::domain::bill::{FirstBill, NthBill, RowKind, TenderPremium, TpType};
 use crate::domain::money::format_percent;
 use crate::render::{
-    first_bill_col, first_bill_columns, format_money, memorandum_rows, nth_bill_col,
-    nth_bill_columns, DocumentRequest, ItemLine, MEMORANDUM_TITLE,
+    first_bill_col, first_bill_columns, format_money, nth_bill_col, nth_bill_columns,
+    DocumentRequest, ItemLine,
 };
 
+use super::forms::form_sheet;
 use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};
 use super::SIGNATURES;
 
@@ -175,6 +176,9 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     let next = sheet.closing(row, &closing, &SIGNATURES)?;
     debug_assert!(next > row);
     sheet.print_setup(&request.header, false)?;
+    if let Some(form) = &request.form {
+        form_sheet(&mut workbook, &request.header, form)?;
+    }
     workbook.save_to_buffer()
 }
 
@@ -188,27 +192,19 @@ fn memorandum<T>(
     amount_col: usize,
 ) -> Result<RowNum, XlsxError> {
     match &request.memorandum {
-        Some(memorandum) => sheet.statement(
-            row,
-            MEMORANDUM_TITLE,
-            &memorandum_rows(memorandum),
-            particulars_end,
-            amount_col,
-        ),
+        Some(memorandum) => sheet.statement(row, memorandum, particulars_end, amount_col),
         None => Ok(row),
     }
 }
 
 /// The net payable and its words, for the closing lines, when the bill has a memorandum.
-fn net_lines<T>(request: &DocumentRequest<T>) -> Vec<(&'static str, String)> {
+fn net_lines<T>(request: &DocumentRequest<T>) -> Vec<(&str, String)> {
     match &request.memorandum {
-        Some(memorandum) => vec![
-            (
-                "Net payable by cheque:",
-                format!("Rs. {}", format_money(memorandum.net_payable)),
-            ),
-            ("Net in words:", memorandum.net_in_words.clone()),
-        ],
+        Some(memorandum) => memorandum
+            .notes
+            .iter()
+            .map(|(label, text)| (label.as_str(), text.clone()))
+            .collect(),
         None => Vec::new(),
     }
 }
@@ -322,5 +318,8 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
     let closing: Vec<(&str, &str)> = closing.iter().map(|(l, t)| (*l, t.as_str())).collect();
     sheet.closing(row, &closing, &SIGNATURES)?;
     sheet.print_setup(&request.header, false)?;
+    if let Some(form) = &request.form {
+        form_sheet(&mut workbook, &request.header, form)?;
+    }
     workbook.save_to_buffer()
 }

@@ -21,10 +21,12 @@
 
 mod bills;
 mod estimate;
+mod forms;
 mod sheet;
 mod workslip;
 
 use crate::domain::bill::{FirstBill, NthBill};
+use crate::domain::deviation::DeviationStatement;
 use crate::domain::workslip::Workslip;
 use crate::render::{DocumentRequest, EstimateAbstract};
 
@@ -37,6 +39,7 @@ use crate::render::SIGNATURES;
 pub mod sheet_names {
     pub use super::bills::BILL_SHEET as BILL;
     pub use super::estimate::ESTIMATE_SHEET as ESTIMATE;
+    pub use super::forms::DEVIATION_SHEET as DEVIATION;
     pub use super::workslip::WORKSLIP_SHEET as WORKSLIP;
 }
 
@@ -56,6 +59,14 @@ pub fn render_nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Re
 pub fn render_workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, RenderError> {
     request.header.validate()?;
     Ok(workslip::workslip(request)?)
+}
+
+/// Renders a work slip's deviation statement workbook (sheet `Deviation`, landscape).
+pub fn render_deviation_statement(
+    request: &DocumentRequest<DeviationStatement>,
+) -> Result<Vec<u8>, RenderError> {
+    request.header.validate()?;
+    Ok(forms::deviation_statement(request)?)
 }
 
 /// Renders an estimate abstract workbook (sheet `Estimate`, the estimate workbook layout).

@@ -19,8 +19,7 @@ use rust_xlsxwriter::{
 use crate::domain::work::DocDate;
 use crate::pdf::fonts::{printable, wrap, Face};
 use crate::render::{
-    heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader, MemorandumRole,
-    MemorandumRow,
+    heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader, FormStatement,
 };
 
 /// Indian digit grouping for money: `1,23,45,678.90`. Excel has no Indian grouping, so the
@@ -555,21 +554,25 @@ impl<'w> SheetWriter<'w> {
         vec![Cell::Blank; self.columns.len()]
     }
 
-    /// A titled statement after a blank row (the memorandum of payments): the number in the
-    /// first column, the particulars across columns `1..=particulars_end`, how each line was
-    /// worked out across the columns up to `amount_col`, and the amount in `amount_col`. The
-    /// gross and the net are formulas over the lines above them. Returns the next row.
+    /// A titled statement after a blank row: number, particulars (merged up to
+    /// `particulars_end`), detail (up to the column before `amount_col`) and amount, each derived
+    /// line written as its formula over the lines above; returns the next row.
     pub(crate) fn statement(
         &mut self,
         row: RowNum,
-        title: &str,
-        rows: &[MemorandumRow],
+        statement: &FormStatement,
         particulars_end: usize,
         amount_col: usize,
     ) -> Result<RowNum, XlsxError> {
         let mut row = row + 1;
-        self.sheet
-            .merge_range(row, 0, row, self.last_col(), title, &self.formats.heading)?;
+        self.sheet.merge_range(
+            row,
+            0,
+            row,
+            self.last_col(),
+            &statement.title,
+            &self.formats.heading,
+        )?;
         row += 1;
         let span_width = |sheet: &Self, from: usize, to: usize| -> f64 {
             sheet.columns[from..=to]
@@ -577,25 +580,29 @@ impl<'w> SheetWriter<'w> {
                 .map(|c| f64::from(c.width_chars) + 1.0)
                 .sum()
         };
-        let (mut value, mut previous, mut gross) = (None, None, None);
-        let (mut additions, mut deductions) = (Vec::new(), Vec::new());
-        for line in rows {
-            let look = match line.role {
-                MemorandumRole::Gross | MemorandumRole::Net => Look::GrandTotal,
-                _ => Look::Item,
+        let mut cells_of_lines: Vec<String> = Vec::with_capacity(statement.lines.len());
+        for line in &statement.lines {
+            let look = if line.emphasised {
+                Look::GrandTotal
+            } else {
+                Look::Item
             };
-            let bold = look != Look::Item;
             let text_format = self.formats.cell(ColumnKind::Description, look).clone();
             self.sheet
                 .write_string_with_format(row, 0, &line.number, &text_format)?;
-            self.sheet.merge_range(
-                row,
-                1,
-                row,
-                particulars_end as ColNum,
-                &line.particulars,
-                &text_format,
-            )?;
+            if particulars_end == 1 {
+                self.sheet
+                    .write_string_with_format(row, 1, &line.particulars, &text_format)?;
+            } else {
+                self.sheet.merge_range(
+                    row,
+                    1,
+                    row,
+                    particulars_end as ColNum,
+                    &line.particulars,
+                    &text_format,
+                )?;
+            }
             let detail_first = particulars_end + 1;
             let detail_last = amount_col - 1;
             if detail_first == detail_last {
@@ -615,48 +622,33 @@ impl<'w> SheetWriter<'w> {
                     &text_format,
                 )?;
             }
-            let here = cell(row, amount_col);
-            let sum_of = |cells: &[String]| {
-                if cells.is_empty() {
-                    "0".to_owned()
-                } else {
-                    cells.join("+")
+            let join = |indices: &[usize]| -> String {
+                indices
+                    .iter()
+                    .filter_map(|&i| cells_of_lines.get(i).cloned())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            };
+            let value_cell = match (line.amount, &line.derivation) {
+                (None, _) => Cell::Blank,
+                (Some(amount), None) => Cell::Number(amount),
+                (Some(amount), Some(derivation)) => {
+                    let add = join(&derivation.add);
+                    let add = if add.is_empty() { "0".to_owned() } else { add };
+                    let formula = if derivation.subtract.is_empty() {
+                        format!("ROUND({add},2)")
+                    } else {
+                        format!("ROUND({add}-({}),2)", join(&derivation.subtract))
+                    };
+                    Cell::money(formula, amount)
                 }
             };
-            let value_cell = match line.role {
-                MemorandumRole::Gross => match (&value, &previous) {
-                    (Some(v), Some(p)) => Cell::money(format!("{v}-{p}"), line.amount),
-                    _ => Cell::Number(line.amount),
-                },
-                MemorandumRole::Net => match &gross {
-                    Some(g) => Cell::money(
-                        format!(
-                            "ROUND({g}+{}-({}),2)",
-                            sum_of(&additions),
-                            sum_of(&deductions)
-                        ),
-                        line.amount,
-                    ),
-                    None => Cell::Number(line.amount),
-                },
-                _ => Cell::Number(line.amount),
-            };
-            match line.role {
-                MemorandumRole::ValueTillDate => value = Some(here),
-                MemorandumRole::PreviousPayments => previous = Some(here),
-                MemorandumRole::Gross => gross = Some(here),
-                MemorandumRole::Addition => additions.push(here),
-                MemorandumRole::Deduction => deductions.push(here),
-                MemorandumRole::Net => {}
-            }
+            cells_of_lines.push(cell(row, amount_col));
             self.write(row, amount_col, &value_cell, look)?;
-            for col in amount_col + 1..self.columns.len() {
-                self.write(row, col, &Cell::Blank, look)?;
-            }
             let lines = lines_in(
                 &line.particulars,
                 span_width(self, 1, particulars_end),
-                bold,
+                line.emphasised,
             )
             .max(lines_in(
                 &line.detail,
@@ -666,6 +658,24 @@ impl<'w> SheetWriter<'w> {
             if lines > 1 {
                 self.sheet.set_row_height(row, height_of(lines))?;
             }
+            row += 1;
+        }
+        Ok(row)
+    }
+
+    /// A bold heading line and wrapped paragraphs across the sheet; returns the next row.
+    pub(crate) fn text_block(
+        &mut self,
+        row: RowNum,
+        heading: &str,
+        paragraphs: &[String],
+    ) -> Result<RowNum, XlsxError> {
+        let mut row = row + 1;
+        self.sheet
+            .merge_range(row, 0, row, self.last_col(), heading, &self.formats.heading)?;
+        row += 1;
+        for paragraph in paragraphs {
+            self.full_width_line(row, paragraph, false)?;
             row += 1;
         }
         Ok(row)

@@ -15,7 +15,21 @@ pub enum Recalculate {
 }
 
 /// The first sheet of `xlsx` as rows of cells, text as shown (formats applied).
+#[allow(dead_code)]
 pub fn sheet_as_shown(xlsx: &Path, recalculate: Recalculate) -> Vec<Vec<String>> {
+    let mut sheets = exported(xlsx, recalculate, 1);
+    assert_eq!(sheets.len(), 1, "one sheet exported");
+    sheets.remove(0).1
+}
+
+/// Every sheet of `xlsx` by name, in the workbook's order, as rows of cells as shown.
+#[allow(dead_code)]
+pub fn sheets_as_shown(xlsx: &Path, recalculate: Recalculate) -> Vec<(String, Vec<Vec<String>>)> {
+    // Sheet −1 asks for every sheet, each in a file named `<stem>-<sheet>.csv`.
+    exported(xlsx, recalculate, -1)
+}
+
+fn exported(xlsx: &Path, recalculate: Recalculate, sheet: i32) -> Vec<(String, Vec<Vec<String>>)> {
     let work = tempfile::tempdir().unwrap();
     let profile = work.path().join("profile");
     let mode = match recalculate {
@@ -44,8 +58,10 @@ pub fn sheet_as_shown(xlsx: &Path, recalculate: Recalculate) -> Vec<Vec<String>>
         .args([
             "--headless",
             "--convert-to",
-            // Comma, quote, UTF-8, from line 1, …, "save cell contents as shown".
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true",
+            // Comma, quote, UTF-8, from line 1, …, "save cell contents as shown", …, sheet.
+            &format!(
+                "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,{sheet}"
+            ),
             "--outdir",
         ])
         .arg(work.path())
@@ -57,21 +73,46 @@ pub fn sheet_as_shown(xlsx: &Path, recalculate: Recalculate) -> Vec<Vec<String>>
         "soffice failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let csv: PathBuf = work
-        .path()
-        .join(xlsx.with_extension("csv").file_name().unwrap());
-    let text = std::fs::read_to_string(&csv).unwrap_or_else(|e| {
-        panic!(
-            "soffice wrote no {}: {e}; it said {}",
-            csv.display(),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
-        .collect()
+    let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
+    let read = |csv: PathBuf| -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(&csv).unwrap_or_else(|e| {
+            panic!(
+                "soffice wrote no {}: {e}; it said {}",
+                csv.display(),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    };
+    if sheet > 0 {
+        // Named `<stem>.csv`, or `<stem>-<sheet>.csv` when a sheet is chosen; the only CSV.
+        let csv = std::fs::read_dir(work.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| {
+                path.extension().is_some_and(|e| e == "csv")
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(stem.as_str()))
+            })
+            .unwrap_or_else(|| work.path().join(format!("{stem}.csv")));
+        return vec![(String::new(), read(csv))];
+    }
+    // LibreOffice reports each sheet it writes, in order: "Writing sheet <name> -> <path>".
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    let sheets: Vec<(String, Vec<Vec<String>>)> = said
+        .lines()
+        .filter_map(|line| line.strip_prefix("Writing sheet "))
+        .filter_map(|rest| rest.split_once(" -> "))
+        .map(|(name, path)| (name.to_owned(), read(PathBuf::from(path.trim()))))
+        .collect();
+    assert!(!sheets.is_empty(), "soffice exported no sheet: {said}");
+    sheets
 }

@@ -97,6 +97,23 @@ impl Fixture {
     /// Runs the queued jobs until `job_id` ends, asserts it completed, and returns the paths of
     /// its PDF and XLSX outputs (in root's own org folder).
     pub async fn rendered(&self, job_id: i64) -> (std::path::PathBuf, std::path::PathBuf) {
+        let files = self.rendered_all(job_id).await;
+        let main = |extension: &str| {
+            files
+                .iter()
+                .find(|path| {
+                    let name = path.file_name().unwrap().to_string_lossy();
+                    name.ends_with(extension) && !name.contains("-deviation")
+                })
+                .unwrap_or_else(|| panic!("no {extension} among {files:?}"))
+                .clone()
+        };
+        (main(".pdf"), main(".xlsx"))
+    }
+
+    /// Runs the queued jobs until `job_id` ends, asserts it completed, and returns the paths of
+    /// every file it wrote (a work slip's deviation statement too).
+    pub async fn rendered_all(&self, job_id: i64) -> Vec<std::path::PathBuf> {
         let pool = self.core.start_workers(Some(1)).await.unwrap();
         let job = tokio::time::timeout(
             std::time::Duration::from_secs(60),
@@ -111,16 +128,13 @@ impl Fixture {
             sitebook_core::jobs::JobStatus::Completed,
             "{job:?}"
         );
-        let outputs = self
-            .core
+        self.core
             .outputs_list(&self.root, Some(job_id))
             .await
-            .unwrap();
-        let path = |kind: &str| {
-            let output = outputs.iter().find(|o| o.kind == kind).expect(kind);
-            self.dir.path().join("outputs/root").join(&output.filename)
-        };
-        (path("pdf"), path("xlsx"))
+            .unwrap()
+            .iter()
+            .map(|output| self.dir.path().join("outputs/root").join(&output.filename))
+            .collect()
     }
 
     /// Two orgs, AAA and BBB, with `alice` and `bert` holding `role` in one each, signed in.

@@ -15,16 +15,24 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::domain::bill::{FirstBill, NthBill};
+use crate::domain::deviation::DeviationStatement;
 use crate::domain::estimate::{
     estimate_footer, items_total, EstimateFooter, EstimateFooterError, EstimateFooterInput,
     EstimateItem, SubHead,
 };
 use crate::domain::money::{format_indian, group_indian, round2};
-use crate::domain::payments::Memorandum;
 use crate::domain::work::{DocDate, HeaderLine};
 use crate::domain::workslip::{PhaseColumn, Workslip};
 
 use thiserror::Error;
+
+mod forms;
+
+pub use forms::{
+    deviation_col, deviation_columns, final_bill_form, form_columns, memorandum_statement,
+    running_account_form, BillForm, Derivation, FormBlock, FormLine, FormStatement,
+    MEMORANDUM_TITLE,
+};
 
 /// Why a document could not be rendered.
 #[derive(Debug, Error)]
@@ -98,7 +106,10 @@ pub struct DocumentRequest<T> {
     /// The domain result to draw.
     pub content: T,
     /// A bill's memorandum of payments, printed after its totals.
-    pub memorandum: Option<Memorandum>,
+    pub memorandum: Option<FormStatement>,
+    /// The department's bill form (running-account or final), on pages of its own after the
+    /// bill.
+    pub form: Option<BillForm>,
     /// The estimate's sub-heads, each printed before the item row it precedes.
     pub sub_heads: Vec<SubHead>,
 }
@@ -111,8 +122,14 @@ impl<T> DocumentRequest<T> {
     }
 
     /// Prints `memorandum` after the document's totals.
-    pub fn with_memorandum(mut self, memorandum: Option<Memorandum>) -> Self {
+    pub fn with_memorandum(mut self, memorandum: Option<FormStatement>) -> Self {
         self.memorandum = memorandum;
+        self
+    }
+
+    /// Adds the department's bill form after the bill.
+    pub fn with_form(mut self, form: Option<BillForm>) -> Self {
+        self.form = form;
         self
     }
 
@@ -141,6 +158,7 @@ impl<T> DocumentRequest<T> {
             },
             content,
             memorandum: None,
+            form: None,
             sub_heads: Vec::new(),
         }
     }
@@ -195,105 +213,19 @@ impl DocumentRequest<EstimateAbstract> {
     }
 }
 
-/// The title of the statement that takes a bill's gross to the net payable.
-pub const MEMORANDUM_TITLE: &str = "MEMORANDUM OF PAYMENTS";
-
-/// What a line of the memorandum is, so the workbook can write it as a formula.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemorandumRole {
-    /// 1. Value of work done till date.
-    ValueTillDate,
-    /// 2. Previous payments.
-    PreviousPayments,
-    /// 3. This bill's gross.
-    Gross,
-    /// 4. An addition.
-    Addition,
-    /// 4. A deduction or recovery.
-    Deduction,
-    /// 5. Net payable by cheque.
-    Net,
-}
-
-/// One printed line of the memorandum of payments (DOMAIN.md §2a), the same in PDF and XLSX.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemorandumRow {
-    /// `1`, `2`, `3`, `4(a)`, …, `5`.
-    pub number: String,
-    /// What the line is.
-    pub particulars: String,
-    /// How it was worked out (`5 % of 47,750.00`).
-    pub detail: String,
-    /// The figure, always positive; the particulars say whether it is added or deducted.
-    pub amount: Decimal,
-    /// What the line is, for formulas and emphasis.
-    pub role: MemorandumRole,
-}
-
-/// The memorandum as printed lines, in the department's order.
-pub fn memorandum_rows(memorandum: &Memorandum) -> Vec<MemorandumRow> {
-    let row = |number: String, particulars: String, detail: String, amount, role| MemorandumRow {
-        number,
-        particulars,
-        detail,
-        amount,
-        role,
-    };
-    let mut rows = vec![
-        row(
-            "1".into(),
-            "Total value of work done till date".into(),
-            String::new(),
-            memorandum.value_till_date,
-            MemorandumRole::ValueTillDate,
-        ),
-        row(
-            "2".into(),
-            "Deduct the amount of previous payments".into(),
-            String::new(),
-            memorandum.previous_payments,
-            MemorandumRole::PreviousPayments,
-        ),
-        row(
-            "3".into(),
-            "Gross amount of this bill".into(),
-            "1 - 2".into(),
-            memorandum.gross,
-            MemorandumRole::Gross,
-        ),
-    ];
-    let letters = "abcdefghijklmnopqrstuvwxyz".chars().cycle();
-    let lines = memorandum
-        .additions
-        .iter()
-        .map(|line| (line, "Add", MemorandumRole::Addition))
-        .chain(
-            memorandum
-                .deductions
-                .iter()
-                .map(|line| (line, "Deduct", MemorandumRole::Deduction)),
+impl DocumentRequest<DeviationStatement> {
+    /// A work slip's deviation statement, titled after its working estimate.
+    pub fn deviation_statement(
+        statement: DeviationStatement,
+        lines: Vec<HeaderLine>,
+        inputs_sha256: impl Into<String>,
+    ) -> Self {
+        let title = format!(
+            "DEVIATION STATEMENT - {}",
+            crate::domain::titles::workslip_title(statement.phase)
         );
-    for ((line, verb, role), letter) in lines.zip(letters) {
-        rows.push(row(
-            format!("4({letter})"),
-            format!("{verb}: {}", line.label),
-            line.detail.clone(),
-            line.amount,
-            role,
-        ));
+        Self::titled(title, statement, lines, inputs_sha256.into())
     }
-    rows.push(row(
-        "5".into(),
-        "Net amount payable by cheque".into(),
-        if memorandum.additions.is_empty() && memorandum.deductions.is_empty() {
-            "3".into()
-        } else {
-            "3 + additions - deductions".into()
-        },
-        memorandum.net_payable,
-        MemorandumRole::Net,
-    ));
-    rows
 }
 
 /// The signature captions under every document, PDF and workbook alike.

@@ -1,0 +1,409 @@
+//! The department's bill forms (DOMAIN.md §2a): the running-account form of an intermediate
+//! bill, and the final bill's Account of Work Executed and Memorandum of Payment.
+//!
+//! Both forms restate, in the department's order, figures the bill and its memorandum already
+//! fix, so they are derived from them and never entered: a form can disagree with its bill only
+//! if this module is wrong, and the tests check that each form adds up to the bill.
+//!
+//! Decisions where DOMAIN.md is silent:
+//! - "Amount withheld" is what the capped lines (security deposit, retention) hold up to date:
+//!   what earlier bills held plus this bill's share. Its rate is printed when exactly one capped
+//!   line is a percentage.
+//! - "Authorised additions" are the memorandum's additions up to date (GST billed on the work).
+//! - The running-account form's "approximate value of work not yet measured" is nil: every
+//!   bill Sitebook makes is of measured work.
+//! - "Intermediate payments already made" are the earlier bills' payments before recoveries:
+//!   their value with their additions, less what they withheld. So the payment now due is this
+//!   bill's gross with its additions less what it withholds, and it splits exactly into the
+//!   recoveries and the cheque.
+//! - The final account compares what was billed up to date with the agreement, item by item at
+//!   printed amounts: items beyond the agreement quantity are excess measured, items never
+//!   executed are omissions, items executed short are recovered by measurement, supplemental
+//!   items are the authorised extras. Its sub total is therefore the bill's own sub total.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::bill::RowKind;
+use super::estimate::EstimateItem;
+use super::money::{format_percent, LabelledAmount};
+use super::payments::{Charge, Memorandum, PaymentTerms};
+use super::words::amount_in_words;
+
+/// How payment of a bill is accounted for, the same in the running-account form and in the
+/// final bill's memorandum of payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentAccount {
+    /// Value of work measured up to date (the bill's till-date Total).
+    pub value_measured: Decimal,
+    /// Authorised additions up to date.
+    pub authorised_additions: Decimal,
+    /// Amount withheld up to date by the capped lines.
+    pub withheld: Decimal,
+    /// The rate printed with the amount withheld, when one capped percentage line holds it.
+    pub withheld_rate: Option<Decimal>,
+    /// Earlier bills' payments before recoveries.
+    pub paid_before: Decimal,
+    /// What this bill pays before recoveries.
+    pub payment_now_due: Decimal,
+    /// This bill's deductions and recoveries other than the amount withheld.
+    pub recoveries: Decimal,
+    /// The net payable by cheque.
+    pub by_cheque: Decimal,
+    /// The cheque in words.
+    pub by_cheque_in_words: String,
+}
+
+impl PaymentAccount {
+    /// The balance up-to-date payment: value with additions, less the amount withheld.
+    pub fn balance_up_to_date(&self) -> Decimal {
+        self.value_measured + self.authorised_additions - self.withheld
+    }
+
+    /// `amount withheld @ 5 %`, or without a rate when no single rate applies.
+    pub fn withheld_label(&self) -> String {
+        match self.withheld_rate {
+            Some(rate) => format!("Amount withheld @ {} %", format_percent(rate)),
+            None => "Amount withheld".to_owned(),
+        }
+    }
+}
+
+/// The payment account of a bill from its memorandum and its frozen terms.
+pub fn payment_account(memorandum: &Memorandum, terms: &PaymentTerms) -> PaymentAccount {
+    let capped = || terms.lines.iter().filter(|line| line.cap.is_some());
+    let held_earlier: Decimal = terms
+        .held_before
+        .iter()
+        .filter(|held| capped().any(|line| line.code == held.code))
+        .map(|held| held.amount)
+        .sum();
+    let held_now: Decimal = capped().map(|line| memorandum.withheld(&line.code)).sum();
+    let rates: Vec<Decimal> = capped()
+        .filter_map(|line| match line.charge {
+            Charge::Percent(p) => Some(p),
+            Charge::Fixed(_) => None,
+        })
+        .collect();
+    let withheld_rate = match rates.as_slice() {
+        [rate] if capped().count() == 1 => Some(*rate),
+        _ => None,
+    };
+    let additions_now = memorandum.total_additions();
+    PaymentAccount {
+        value_measured: memorandum.value_till_date,
+        authorised_additions: terms.additions_before + additions_now,
+        withheld: held_earlier + held_now,
+        withheld_rate,
+        paid_before: memorandum.previous_payments + terms.additions_before - held_earlier,
+        payment_now_due: memorandum.gross + additions_now - held_now,
+        recoveries: memorandum.total_deductions() - held_now,
+        by_cheque: memorandum.net_payable,
+        by_cheque_in_words: amount_in_words(memorandum.net_payable),
+    }
+}
+
+/// One billed row of a final bill, as the account of work reads it: AE rows follow the item
+/// or supplemental row they exceed.
+#[derive(Debug, Clone, Copy)]
+pub struct BilledRow<'a> {
+    /// Item, supplemental or AE row.
+    pub kind: RowKind,
+    /// The serial; empty on AE rows.
+    pub serial: &'a str,
+    /// The printed till-date amount.
+    pub amount: Decimal,
+}
+
+/// The final bill's I. Account of Work Executed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOfWork {
+    /// (i) The agreement's items at their agreement quantities and rates.
+    pub agreement_value: Decimal,
+    /// (ii) Supplemental items executed.
+    pub authorised_extras: Decimal,
+    /// (iii) Items measured beyond their agreement value.
+    pub measured_in_excess: Decimal,
+    /// (iv) Agreement items never executed.
+    pub omissions: Decimal,
+    /// (v) Agreement items executed short of their agreement value.
+    pub recovered_by_measurement: Decimal,
+    /// (i) + (ii) + (iii) − (iv) − (v): the bill's sub total.
+    pub sub_total: Decimal,
+    /// The tender premium line, its amount signed (negative when deducted).
+    pub tender_premium: Option<LabelledAmount>,
+    /// The net total value of work done: the bill's till-date Total.
+    pub net_value: Decimal,
+}
+
+/// The account of work of a final bill: its till-date rows against the agreement's items.
+/// `tender_premium` is the bill's T.P line (shown positive) and `total` its till-date Total.
+pub fn account_of_work(
+    rows: &[BilledRow<'_>],
+    agreement: &[EstimateItem],
+    tender_premium: Option<&LabelledAmount>,
+    total: Decimal,
+) -> AccountOfWork {
+    // Each item's billed value: its row and the AE rows after it.
+    let mut billed: Vec<(&str, RowKind, Decimal)> = Vec::new();
+    for row in rows {
+        match (row.kind, billed.last_mut()) {
+            (RowKind::Excess, Some(last)) => last.2 += row.amount,
+            _ => billed.push((row.serial, row.kind, row.amount)),
+        }
+    }
+    let mut account = AccountOfWork {
+        agreement_value: Decimal::ZERO,
+        authorised_extras: Decimal::ZERO,
+        measured_in_excess: Decimal::ZERO,
+        omissions: Decimal::ZERO,
+        recovered_by_measurement: Decimal::ZERO,
+        sub_total: Decimal::ZERO,
+        tender_premium: None,
+        net_value: total,
+    };
+    for item in agreement {
+        let agreed = item.computed_amount();
+        account.agreement_value += agreed;
+        let done = billed
+            .iter()
+            .filter(|(serial, kind, _)| *serial == item.sl_no && *kind != RowKind::Supplemental)
+            .map(|(_, _, amount)| *amount)
+            .sum::<Decimal>();
+        if done.is_zero() {
+            account.omissions += agreed;
+        } else if done > agreed {
+            account.measured_in_excess += done - agreed;
+        } else {
+            account.recovered_by_measurement += agreed - done;
+        }
+    }
+    let in_agreement = |serial: &str| agreement.iter().any(|item| item.sl_no == serial);
+    account.authorised_extras = billed
+        .iter()
+        .filter(|(serial, kind, _)| *kind == RowKind::Supplemental || !in_agreement(serial))
+        .map(|(_, _, amount)| *amount)
+        .sum();
+    account.sub_total =
+        account.agreement_value + account.authorised_extras + account.measured_in_excess
+            - account.omissions
+            - account.recovered_by_measurement;
+    account.tender_premium = tender_premium.map(|tp| LabelledAmount {
+        label: tp.label.clone(),
+        amount: total - account.sub_total,
+    });
+    account
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::payments::{
+        held_after, memorandum, Base, BillFigures, Cap, Effect, HeldBefore, MemorandumLine,
+        PaymentLine,
+    };
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    proptest! {
+        /// Along any chain, the intermediate payments a bill's form says were made are exactly
+        /// the earlier forms' payments now due, and each payment now due splits into the
+        /// recoveries and the cheque.
+        #[test]
+        fn each_form_carries_the_chain_forward(
+            grosses in proptest::collection::vec(1i64..5_000_000_000, 1..8),
+            sd_rate in 0u32..1_000,
+            gst_rate in 0u32..2_000,
+            cap in 0i64..10_000_000_000,
+        ) {
+            let percent_line = |code: &str, effect, p: Decimal, cap| PaymentLine {
+                code: code.to_owned(),
+                label: code.to_owned(),
+                effect,
+                base: Base::Gross,
+                charge: Charge::Percent(p),
+                threshold: None,
+                cap,
+                valid_from: None,
+                valid_to: None,
+            };
+            let mut terms = PaymentTerms {
+                lines: vec![
+                    percent_line("GST", Effect::Addition, Decimal::new(gst_rate.into(), 2), None),
+                    percent_line(
+                        "SD",
+                        Effect::Deduction,
+                        Decimal::new(sd_rate.into(), 2),
+                        Some(Cap::Amount(Decimal::new(cap, 2))),
+                    ),
+                    percent_line("TDS", Effect::Deduction, dec!(2), None),
+                ],
+                recoveries: Vec::new(),
+                contract_value: Decimal::ZERO,
+                held_before: Vec::new(),
+                additions_before: Decimal::ZERO,
+            };
+            let (mut value, mut paid_so_far) = (Decimal::ZERO, Decimal::ZERO);
+            for gross in grosses {
+                let gross = Decimal::new(gross, 2);
+                let figures = BillFigures {
+                    value_till_date: value + gross,
+                    previous_payments: value,
+                    gross,
+                };
+                let memo = memorandum(figures, &terms).unwrap();
+                let account = payment_account(&memo, &terms);
+                prop_assert_eq!(account.paid_before, paid_so_far);
+                prop_assert_eq!(
+                    account.balance_up_to_date() - account.paid_before,
+                    account.payment_now_due
+                );
+                prop_assert_eq!(account.recoveries + account.by_cheque, account.payment_now_due);
+                prop_assert!(account.recoveries >= Decimal::ZERO);
+                paid_so_far += account.payment_now_due;
+                value += gross;
+                terms.held_before = held_after(&terms, &memo);
+                terms.additions_before += memo.total_additions();
+            }
+        }
+    }
+
+    fn item(sl_no: &str, quantity: Decimal, rate: Decimal) -> EstimateItem {
+        EstimateItem {
+            sl_no: sl_no.to_owned(),
+            description: format!("item {sl_no}"),
+            quantity,
+            unit: "Cum".to_owned(),
+            rate,
+            per_unit: "Cum".to_owned(),
+            amount: Decimal::ZERO,
+        }
+    }
+
+    fn line(code: &str, amount: Decimal) -> MemorandumLine {
+        MemorandumLine {
+            code: code.to_owned(),
+            label: code.to_owned(),
+            detail: String::new(),
+            amount,
+        }
+    }
+
+    fn sd_line() -> PaymentLine {
+        PaymentLine {
+            code: "SD".to_owned(),
+            label: "Security deposit".to_owned(),
+            effect: Effect::Deduction,
+            base: Base::Gross,
+            charge: Charge::Percent(dec!(5)),
+            threshold: None,
+            cap: Some(Cap::Amount(dec!(10000))),
+            valid_from: None,
+            valid_to: None,
+        }
+    }
+
+    #[test]
+    fn the_payment_now_due_splits_into_recoveries_and_the_cheque() {
+        // Second bill: 1,20,000 till date, 80,000 before, so 40,000 gross; GST 18 % added;
+        // SD 5 % of 40,000 = 2,000 (4,000 held before); TDS 2 % of 40,000 = 800.
+        let terms = PaymentTerms {
+            lines: vec![sd_line()],
+            recoveries: Vec::new(),
+            contract_value: dec!(500000),
+            held_before: vec![HeldBefore {
+                code: "SD".to_owned(),
+                amount: dec!(4000),
+            }],
+            additions_before: dec!(14400),
+        };
+        let memorandum = Memorandum {
+            value_till_date: dec!(120000),
+            previous_payments: dec!(80000),
+            gross: dec!(40000),
+            additions: vec![line("GST", dec!(7200))],
+            deductions: vec![line("SD", dec!(2000)), line("IT-TDS", dec!(800))],
+            net_payable: dec!(44400),
+            net_in_words: String::new(),
+        };
+        let account = payment_account(&memorandum, &terms);
+        assert_eq!(account.value_measured, dec!(120000));
+        assert_eq!(account.authorised_additions, dec!(21600));
+        assert_eq!(account.withheld, dec!(6000));
+        assert_eq!(account.withheld_rate, Some(dec!(5)));
+        assert_eq!(account.balance_up_to_date(), dec!(135600));
+        // Before: 80,000 + 14,400 − 4,000.
+        assert_eq!(account.paid_before, dec!(90400));
+        assert_eq!(account.payment_now_due, dec!(45200));
+        assert_eq!(
+            account.balance_up_to_date() - account.paid_before,
+            account.payment_now_due
+        );
+        assert_eq!(account.recoveries, dec!(800));
+        assert_eq!(account.recoveries + account.by_cheque, dec!(45200));
+        assert_eq!(account.withheld_label(), "Amount withheld @ 5 %");
+    }
+
+    #[test]
+    fn the_account_of_work_reconciles_the_agreement_to_the_bill() {
+        let agreement = vec![
+            item("1", dec!(10), dec!(100)), // 1,000.00, billed 1,200.00: excess 200
+            item("2", dec!(5), dec!(200)),  // 1,000.00, never done: omission
+            item("3", dec!(4), dec!(50.5)), // 202.00, billed 151.50: short 50.50
+            item("4", dec!(1), dec!(10.01)), // 10.01, billed exactly
+        ];
+        let rows = [
+            BilledRow {
+                kind: RowKind::Item,
+                serial: "1",
+                amount: dec!(1000),
+            },
+            BilledRow {
+                kind: RowKind::Excess,
+                serial: "",
+                amount: dec!(200),
+            },
+            BilledRow {
+                kind: RowKind::Item,
+                serial: "2",
+                amount: Decimal::ZERO,
+            },
+            BilledRow {
+                kind: RowKind::Item,
+                serial: "3",
+                amount: dec!(151.50),
+            },
+            BilledRow {
+                kind: RowKind::Item,
+                serial: "4",
+                amount: dec!(10.01),
+            },
+            BilledRow {
+                kind: RowKind::Supplemental,
+                serial: "S1",
+                amount: dec!(300),
+            },
+            BilledRow {
+                kind: RowKind::Excess,
+                serial: "",
+                amount: dec!(30),
+            },
+        ];
+        let sub_total = dec!(1000) + dec!(200) + dec!(151.50) + dec!(10.01) + dec!(330);
+        // Deduct T.P @ 5 % Less on 1,691.51 = 84.58 (84.5755 rounded).
+        let tp = LabelledAmount {
+            label: "Deduct T.P @ 5 % Less".to_owned(),
+            amount: dec!(84.58),
+        };
+        let total = sub_total - dec!(84.58);
+        let account = account_of_work(&rows, &agreement, Some(&tp), total);
+        assert_eq!(account.agreement_value, dec!(2212.01));
+        assert_eq!(account.authorised_extras, dec!(330));
+        assert_eq!(account.measured_in_excess, dec!(200));
+        assert_eq!(account.omissions, dec!(1000));
+        assert_eq!(account.recovered_by_measurement, dec!(50.50));
+        assert_eq!(account.sub_total, sub_total);
+        assert_eq!(account.tender_premium.unwrap().amount, dec!(-84.58));
+        assert_eq!(account.net_value, total);
+    }
+}
