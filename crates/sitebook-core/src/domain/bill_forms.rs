@@ -244,6 +244,7 @@ mod tests {
                 additions_before: Decimal::ZERO,
             };
             let (mut value, mut paid_so_far) = (Decimal::ZERO, Decimal::ZERO);
+            let (mut cheques, mut added, mut deducted) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
             for gross in grosses {
                 let gross = Decimal::new(gross, 2);
                 let figures = BillFigures {
@@ -261,10 +262,16 @@ mod tests {
                 prop_assert_eq!(account.recoveries + account.by_cheque, account.payment_now_due);
                 prop_assert!(account.recoveries >= Decimal::ZERO);
                 paid_so_far += account.payment_now_due;
+                cheques += account.by_cheque;
+                added += memo.total_additions();
+                deducted += memo.total_deductions();
                 value += gross;
                 terms.held_before = held_after(&terms, &memo);
                 terms.additions_before += memo.total_additions();
             }
+            // The cheques of a chain pay its final value with its additions, less every
+            // deduction, to the paisa.
+            prop_assert_eq!(cheques, value + added - deducted);
         }
     }
 
