@@ -11,6 +11,7 @@ use sitebook_core::documents::payments::{DeductionLineForm, DeductionTable};
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::inbox::{InboxStatus, InboxView};
 use sitebook_core::jobs::device::DeviceSettings;
 use sitebook_core::jobs::queue::JobView;
@@ -22,7 +23,7 @@ use sitebook_core::store::outputs::OutputView;
 use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
 use sitebook_core::sync::syncer::ShareLink;
-use sitebook_core::tenancy::accounts::Password;
+use sitebook_core::tenancy::accounts::{NewAccount, Password};
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::session::{OrgChoice, Session};
@@ -267,6 +268,76 @@ pub async fn switch_org(state: State<'_, AppState>, code: String) -> Reply<Sessi
 pub async fn list_members(state: State<'_, AppState>) -> Reply<Vec<MemberView>> {
     signed_in(&state, async |core, session| {
         core.member_list(session).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn add_member(
+    state: State<'_, AppState>,
+    username: String,
+    role: MembershipRole,
+) -> Reply<MemberView> {
+    signed_in(&state, async |core, session| {
+        core.member_add(session, &username, role).await
+    })
+    .await
+}
+
+/// Creates a standard account and makes it a member of the active org with `role`.
+#[tauri::command]
+pub async fn create_member_account(
+    state: State<'_, AppState>,
+    username: String,
+    full_name: String,
+    password: String,
+    role: MembershipRole,
+) -> Reply<MemberView> {
+    signed_in(&state, async |core, session| {
+        let account = NewAccount {
+            username: username.clone(),
+            full_name,
+            kind: UserKind::Standard,
+            password: Password::new(password),
+            personal_org: false,
+        };
+        let user = core.user_add(session, account, Some(role)).await?;
+        core.member_list(session)
+            .await?
+            .into_iter()
+            .find(|member| member.username == user.username)
+            .ok_or_else(|| {
+                Error::Internal(format!("'{}' was added but is not listed", user.username))
+            })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_member_role(
+    state: State<'_, AppState>,
+    username: String,
+    role: MembershipRole,
+) -> Reply<MemberView> {
+    signed_in(&state, async |core, session| {
+        core.member_set_role(session, &username, role).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn remove_member(state: State<'_, AppState>, username: String) -> Reply<()> {
+    signed_in(&state, async |core, session| {
+        core.member_remove(session, &username).await
+    })
+    .await
+}
+
+/// Imports the example estimate into the active org and queues its first bill.
+#[tauri::command]
+pub async fn import_example(state: State<'_, AppState>) -> Reply<QueuedDocument> {
+    signed_in(&state, async |core, session| {
+        core.example_first_bill(session).await
     })
     .await
 }
@@ -551,20 +622,34 @@ pub async fn read_output(state: State<'_, AppState>, id: i64) -> Reply<tauri::ip
 /// Opens an output in the system's viewer for its type.
 #[tauri::command]
 pub async fn open_output(app: tauri::AppHandle, state: State<'_, AppState>, id: i64) -> Reply<()> {
-    use tauri_plugin_opener::OpenerExt;
     let path = signed_in(&state, async |core, session| {
         core.output_path(session, id).await
     })
     .await?;
-    app.opener()
-        .open_path(path.to_string_lossy(), None::<&str>)
-        .map_err(|error| ApiError {
-            code: "open_failed".into(),
-            message: format!(
-                "No program could open {}: {error}. Use Save as… and open the copy instead.",
-                path.display()
-            ),
-        })
+    let failed = |message: String| ApiError {
+        code: "open_failed".into(),
+        message,
+    };
+    #[cfg(target_os = "linux")]
+    {
+        let _ = app;
+        tokio::task::spawn_blocking(move || crate::system_open::open_with_xdg(&path))
+            .await
+            .map_err(|e| failed(format!("Opening the file stopped: {e}")))?
+            .map_err(failed)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        use tauri_plugin_opener::OpenerExt;
+        app.opener()
+            .open_path(path.to_string_lossy(), None::<&str>)
+            .map_err(|error| {
+                failed(format!(
+                    "No program could open {}: {error}. Use Save as… and open the copy instead.",
+                    path.display()
+                ))
+            })
+    }
 }
 
 /// Asks where to save an output (a native dialog), copies it there and counts the download.

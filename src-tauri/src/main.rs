@@ -4,6 +4,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+#[cfg(target_os = "linux")]
+mod system_open;
 
 use commands::AppState;
 
@@ -40,8 +42,13 @@ fn main() {
             commands::list_orgs,
             commands::switch_org,
             commands::list_members,
+            commands::add_member,
+            commands::create_member_account,
+            commands::set_member_role,
+            commands::remove_member,
             commands::list_audit,
             commands::upload_files,
+            commands::import_example,
             commands::list_jobs,
             commands::cancel_job,
             commands::retry_job,

@@ -141,6 +141,20 @@ class WebDriver:
             time.sleep(0.2)
         raise AssertionError(f"{testid} shows {seen!r}, expected {expected!r}")
 
+    def wait_containing(self, testid, part, timeout=15):
+        """Waits until the element shows text containing `part`; returns the whole text."""
+        deadline = time.time() + timeout
+        seen = None
+        while time.time() < deadline:
+            try:
+                seen = self.text(testid)
+                if part in seen:
+                    return seen
+            except (AssertionError, RuntimeError):
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"{testid} shows {seen!r}, expected it to contain {part!r}")
+
     def execute(self, script, args=None):
         return self.call("POST", self.s("/execute/sync"), {"script": script, "args": args or []})
 
@@ -606,6 +620,99 @@ def test_deductions_changed_in_settings_reach_the_next_bill():
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def test_members_managed_in_the_window():
+    """An owner creates an account for a clerk, makes the field engineer an admin, removes the
+    clerk, and is told on her own row that the last owner cannot step down; each change is in
+    the audit log."""
+    data_dir = prepared_data_dir()
+    cli(data_dir, "--user", "root", "--org", "MOH", "user", "add", "meena",
+        "--name", "Meena Iyer", "--role", "owner", "--no-personal-org")
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        wd.type("signin-username", "meena")
+        wd.type("signin-password", PASSWORD)
+        wd.click("signin-submit")
+        wd.wait_text("active-org-code", "MOH")
+        wd.click("nav-members")
+        wd.find("member-field")
+
+        wd.click("member-mode-new")
+        wd.type("member-full-name", "Sunil Das")
+        wd.type("member-username", "sunil")
+        wd.type("member-password", PASSWORD)
+        wd.click("member-add")
+        wd.wait_containing("member-add-done", "Sunil Das (sunil) is now member of MOH")
+        wd.find("member-sunil")
+
+        wd.execute(
+            "const s = document.querySelector('[data-testid=\"member-role-field\"]');"
+            "s.value = 'admin'; s.dispatchEvent(new Event('change', {bubbles: true}));")
+        wd.wait_containing("member-done-field", "field is now admin")
+
+        wd.click("member-remove-sunil")
+        wd.click("member-remove-confirm-sunil")
+        wd.wait_containing("member-removed", "sunil was removed from MOH")
+
+        wd.execute(
+            "const s = document.querySelector('[data-testid=\"member-role-meena\"]');"
+            "s.value = 'admin'; s.dispatchEvent(new Event('change', {bubbles: true}));")
+        wd.wait_containing("member-error-meena", "last owner of MOH, so they cannot be demoted")
+        wd.screenshot("members.png")
+
+        members = json.loads(cli(data_dir, "--user", "root", "--org", "MOH", "member", "list",
+                                 "--json"))
+        roles = {m["username"]: m["role"] for m in members}
+        assert roles.get("field") == "admin" and roles.get("meena") == "owner", roles
+        assert "sunil" not in roles, roles
+        audit = json.loads(cli(data_dir, "--user", "root", "audit", "list", "--json",
+                               "--limit", "200"))
+        done = {(r["action"], r["objectId"], r["outcome"]) for r in audit if r["orgCode"] == "MOH"}
+        for expected in [("account.create", "sunil", "success"), ("member.role", "field", "success"),
+                         ("member.remove", "sunil", "success"), ("member.role", "meena", "denied")]:
+            assert expected in done, (expected, sorted(done))
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_first_minute_ends_with_the_example_bill_drawn():
+    """A fresh device: the first account is created, the empty Works pane offers the example,
+    and one click ends with the example's first bill drawn by pdf.js in Outputs."""
+    data_dir = tempfile.mkdtemp(prefix="sitebook-e2e-fresh-")
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        wd.type("setup-username", "asha")
+        wd.type("setup-fullname", "Asha Verma")
+        wd.type("setup-password", PASSWORD)
+        wd.type("setup-password-confirm", PASSWORD)
+        wd.click("setup-submit")
+        empty = wd.text("works-empty")
+        assert ".xlsx, .xlsm, .xls or .ods" in empty, empty
+        wd.screenshot("first-minute-offer.png")
+        started = time.time()
+        wd.click("example-start")
+        wd.find("outputs-pane", timeout=90)
+        wd.wait_until(
+            "const p = document.querySelector('[data-testid=pdf-preview]');"
+            "return p && p.dataset.status === 'ready';",
+            "the example bill to draw", timeout=90)
+        inked = wd.execute(
+            "const c = document.querySelector('canvas.pdf-page');"
+            "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            "let ink = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] < 128) ink++; }"
+            "return ink;")
+        assert inked > 2000, f"only {inked} dark pixels on the example bill"
+        print(f"     the example bill was drawn {time.time() - started:.1f}s after the click")
+        wd.screenshot("first-minute-bill.png")
+        outputs = json.loads(cli(data_dir, "--user", "asha", "outputs", "list", "--json"))
+        assert any(o["filename"].endswith(".pdf") and "bill1" in o["filename"] for o in outputs), outputs
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP, S3_SERVER):
         if not os.path.exists(needed):
@@ -619,6 +726,8 @@ def main():
         test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link,
         test_inbox_set_in_settings_imports_a_copied_workbook,
         test_deductions_changed_in_settings_reach_the_next_bill,
+        test_members_managed_in_the_window,
+        test_first_minute_ends_with_the_example_bill_drawn,
     ]
     # Names on the command line run only those tests.
     if len(sys.argv) > 1:

@@ -113,7 +113,7 @@ describe("sign in", () => {
     expect(byId("current-user").textContent).toContain("Standard user");
     expect(byId("works-pane").textContent).toContain("Works — Public Works Department");
     await waitFor(() => expect(byId("works-pane").textContent).toContain("No estimates in PWD yet"));
-    expect(byId("drop-hint").textContent?.trim()).toBe("Drop .xlsx, .xls or .ods files anywhere in this window.");
+    expect(byId("drop-hint").textContent?.trim()).toBe("Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window.");
   });
 
   it("signs out and switch user both return to the sign-in screen", async () => {

@@ -43,6 +43,7 @@ import type { EffectiveRole } from "./bindings/EffectiveRole";
 import type { EstimateDetail } from "./bindings/EstimateDetail";
 import type { EstimateSummary } from "./bindings/EstimateSummary";
 import type { JobEvent } from "./bindings/JobEvent";
+import type { JobKind } from "./bindings/JobKind";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { JobView } from "./bindings/JobView";
 import type { MemberView } from "./bindings/MemberView";
@@ -56,7 +57,7 @@ import type { UserKind } from "./bindings/UserKind";
 import { createFakeDocuments } from "./fakeDocuments";
 import { createFakeSettings } from "./fakeSettings";
 import type { SettingsCommands } from "./settingsContract";
-import { fakeParse, summarize } from "./fakeEstimates";
+import { fakeExample, fakeParse, summarize } from "./fakeEstimates";
 
 // ---------------------------------------------------------------------------------------------
 // The contract
@@ -76,6 +77,14 @@ export interface Backend extends SettingsCommands {
   listOrgs(): Promise<OrgChoice[]>;
   switchOrg(code: string): Promise<SessionView>;
   listMembers(): Promise<MemberView[]>;
+  /** Adds an existing account to the active org. Owners alone grant `owner`. */
+  addMember(username: string, role: MembershipRole): Promise<MemberView>;
+  /** Creates a standard account and adds it to the active org with `role`. */
+  createMemberAccount(account: NewAccount, role: MembershipRole): Promise<MemberView>;
+  /** Changes a member's role; the last owner cannot be demoted, admins cannot touch owners. */
+  setMemberRole(username: string, role: MembershipRole): Promise<MemberView>;
+  /** Removes a member from the active org; the last owner cannot be removed. */
+  removeMember(username: string): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
   /**
@@ -84,6 +93,11 @@ export interface Backend extends SettingsCommands {
    * refused (`denied`) for roles that only read.
    */
   uploadFiles(paths: string[]): Promise<UploadOutcome[]>;
+  /**
+   * Imports the example estimate that ships with the app into the active org and queues its
+   * first bill; asked again, gives back that bill. Waits while the example is read.
+   */
+  importExample(): Promise<QueuedDocument>;
   /** The active org's jobs, newest first. */
   listJobs(): Promise<JobView[]>;
   cancelJob(id: number): Promise<JobView>;
@@ -274,8 +288,16 @@ export function createTauriBackend(): Backend {
     listOrgs: () => call<OrgChoice[]>("list_orgs"),
     switchOrg: (code) => call<SessionView>("switch_org", { code }),
     listMembers: () => call<MemberView[]>("list_members"),
+    addMember: (username, role) => call<MemberView>("add_member", { username, role }),
+    createMemberAccount: ({ username, fullName, password }, role) =>
+      call<MemberView>("create_member_account", { username, fullName, password, role }),
+    setMemberRole: (username, role) => call<MemberView>("set_member_role", { username, role }),
+    removeMember: async (username) => {
+      await call<null>("remove_member", { username });
+    },
     listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
     uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),
+    importExample: () => call<QueuedDocument>("import_example"),
     listJobs: () => call<JobView[]>("list_jobs"),
     cancelJob: (id) => call<JobView>("cancel_job", { id }),
     retryJob: (id) => call<JobView>("retry_job", { id }),
@@ -511,6 +533,8 @@ type UploadRecord = {
 
 const LOCK_AFTER_FAILURES = 5;
 const LOCK_WINDOW_MS = 15 * 60 * 1000;
+/** The example estimate that ships with the app (the core's `EXAMPLE_FILE_NAME`). */
+const EXAMPLE_FILE_NAME = "cc-road-example.xlsx";
 const USERNAME_RULE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 const MIN_PASSWORD = 8;
 
@@ -624,6 +648,58 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       throw fail("no_active_org", "No organization is active. Choose one from the organization picker.");
     }
     return { org, role };
+  }
+
+  // ----------------------------------------------------------------------------- members
+
+  const activeMembership = (org: FakeOrg, username: string) =>
+    memberships.find((m) => same(m.orgCode, org.code) && same(m.username, username) && m.active !== false);
+  const ownerCount = (org: FakeOrg) =>
+    memberships.filter((m) => same(m.orgCode, org.code) && m.role === "owner" && m.active !== false).length;
+
+  function memberAudit(
+    user: FakeUser,
+    org: FakeOrg,
+    action: string,
+    username: string,
+    outcome: "success" | "denied",
+    reason: string,
+  ): Omit<AuditEntry, "id" | "at" | "device"> {
+    return { username: user.username, orgCode: org.code, action, objectType: "user", objectId: username, outcome, reason };
+  }
+
+  function memberViewOf(org: FakeOrg, username: string): MemberView {
+    const membership = activeMembership(org, username);
+    const member = findUser(username);
+    if (!membership || !member) throw fail("internal", `membership of '${username}' vanished`);
+    return {
+      username: member.username,
+      fullName: member.fullName,
+      role: membership.role,
+      primary: membership.primary === true,
+      active: member.active !== false,
+    };
+  }
+
+  /** Owners, admins, operations and superusers manage members (the core's `members.manage`). */
+  function requireMembersManager(action: string, username: string): { user: FakeUser; org: FakeOrg } {
+    const user = currentUser();
+    const { org, role } = activeOrgFor(user);
+    const leaving = action === "member.remove" && same(username, user.username) && role !== "oversight";
+    if (!leaving && !["owner", "admin", "operations", "superuser"].includes(role)) {
+      writeAudit(memberAudit(user, org, action, username, "denied", `role ${role}`));
+      throw fail("denied", `Your role in ${org.code} (${role}) does not allow you to add, remove or change members.`);
+    }
+    return { user, org };
+  }
+
+  /** Only owners and superusers grant or revoke the owner role (the core's `owners.manage`). */
+  function requireOwnersManager(user: FakeUser, org: FakeOrg, action: string, username: string): void {
+    const role = roleIn(user, org);
+    if (role !== "owner" && role !== "superuser") {
+      writeAudit(memberAudit(user, org, action, username, "denied", `role ${role}`));
+      throw fail("denied", `Your role in ${org.code} (${role}) does not allow you to grant or revoke the owner role.`);
+    }
   }
 
   // -------------------------------------------------------------------------------- jobs
@@ -775,6 +851,35 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
   }
 
   /** The documents side of the fake: completed jobs appear at once, with their outputs. */
+  /** A job that already completed, as the documents side and the example record them. */
+  function recordCompletedJob(kind: JobKind, estimateId: number, fileName: string | null): number {
+    const user = currentUser();
+    const { org } = activeOrgFor(user);
+    const job: JobRecord = {
+      id: nextJobId++,
+      kind,
+      status: "completed",
+      progress: 100,
+      currentStep: "Done",
+      fileName,
+      errorMessage: null,
+      errorLog: [],
+      attempts: 1,
+      createdAt: stamp(),
+      startedAt: stamp(),
+      completedAt: stamp(),
+      username: user.username,
+      source: "upload",
+      estimateId,
+      orgCode: org.code,
+      path: null,
+      run: 0,
+    };
+    jobs.push(job);
+    emitJob(job);
+    return job.id;
+  }
+
   const documents = createFakeDocuments({
     estimate(id) {
       const { org } = activeOrgFor(currentUser());
@@ -789,31 +894,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       refuseReadOnly(currentUser(), "document.generate", what);
     },
     completedJob(kind, estimateId) {
-      const user = currentUser();
-      const { org } = activeOrgFor(user);
-      const job: JobRecord = {
-        id: nextJobId++,
-        kind,
-        status: "completed",
-        progress: 100,
-        currentStep: "Done",
-        fileName: null,
-        errorMessage: null,
-        errorLog: [],
-        attempts: 1,
-        createdAt: stamp(),
-        startedAt: stamp(),
-        completedAt: stamp(),
-        username: user.username,
-        source: "upload",
-        estimateId,
-        orgCode: org.code,
-        path: null,
-        run: 0,
-      };
-      jobs.push(job);
-      emitJob(job);
-      return job.id;
+      return recordCompletedJob(kind, estimateId, null);
     },
     now: stamp,
   });
@@ -1060,6 +1141,88 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         return sessionOf(user);
       }),
 
+    addMember: (username, role) =>
+      run("add_member", () => {
+        const { user, org } = requireMembersManager("member.add", username);
+        const target = findUser(username);
+        if (!target) throw fail("not_found", `No account named '${username.trim()}' exists.`);
+        if (role === "owner") requireOwnersManager(user, org, "member.add", target.username);
+        const existing = activeMembership(org, target.username);
+        if (existing) {
+          throw fail(
+            "conflict",
+            `'${target.username}' is already a member of ${org.code} (role ${existing.role}). Change their role in the list instead.`,
+          );
+        }
+        memberships.push({ username: target.username, orgCode: org.code, role });
+        writeAudit(memberAudit(user, org, "member.add", target.username, "success", `role ${role}`));
+        return memberViewOf(org, target.username);
+      }),
+
+    createMemberAccount: ({ username, fullName, password }, role) =>
+      run("create_member_account", () => {
+        const { user, org } = requireMembersManager("account.create", username);
+        if (role === "owner") requireOwnersManager(user, org, "account.create", username);
+        const name = username.trim().toLowerCase();
+        if (!USERNAME_RULE.test(name)) {
+          throw fail(
+            "validation",
+            `Username '${username.trim()}' must be 2 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
+          );
+        }
+        if (findUser(name)) throw fail("conflict", `An account named '${name}' already exists.`);
+        if (fullName.trim() === "") throw fail("validation", "Full name is required.");
+        if (password.length < MIN_PASSWORD) {
+          throw fail("validation", `The password must have at least ${MIN_PASSWORD} characters.`);
+        }
+        users.push({ username: name, fullName: fullName.trim(), kind: "standard", password });
+        memberships.push({ username: name, orgCode: org.code, role });
+        writeAudit(memberAudit(user, org, "account.create", name, "success", `kind standard, role ${role}`));
+        return memberViewOf(org, name);
+      }),
+
+    setMemberRole: (username, role) =>
+      run("set_member_role", () => {
+        const { user, org } = requireMembersManager("member.role", username);
+        const membership = activeMembership(org, username);
+        if (!membership) throw fail("not_found", `'${username}' is not a member of ${org.code}.`);
+        if (membership.role === role) return memberViewOf(org, membership.username);
+        if (membership.role === "owner" || role === "owner") {
+          requireOwnersManager(user, org, "member.role", membership.username);
+        }
+        if (membership.role === "owner" && ownerCount(org) <= 1) {
+          writeAudit(memberAudit(user, org, "member.role", membership.username, "denied", "last owner"));
+          throw fail(
+            "precondition",
+            `'${membership.username}' is the last owner of ${org.code}, so they cannot be demoted. Make someone else an owner first.`,
+          );
+        }
+        const before = membership.role;
+        membership.role = role;
+        writeAudit(memberAudit(user, org, "member.role", membership.username, "success", `${before} -> ${role}`));
+        return memberViewOf(org, membership.username);
+      }),
+
+    removeMember: (username) =>
+      run("remove_member", () => {
+        const { user, org } = requireMembersManager("member.remove", username);
+        const membership = activeMembership(org, username);
+        if (!membership) throw fail("not_found", `'${username}' is not a member of ${org.code}.`);
+        const leaving = same(membership.username, user.username);
+        if (membership.role === "owner" && !leaving) {
+          requireOwnersManager(user, org, "member.remove", membership.username);
+        }
+        if (membership.role === "owner" && ownerCount(org) <= 1) {
+          writeAudit(memberAudit(user, org, "member.remove", membership.username, "denied", "last owner"));
+          throw fail(
+            "precondition",
+            `'${membership.username}' is the last owner of ${org.code} and cannot ${leaving ? "leave" : "be removed"}. Make someone else an owner first.`,
+          );
+        }
+        memberships.splice(memberships.indexOf(membership), 1);
+        writeAudit(memberAudit(user, org, "member.remove", membership.username, "success", `was ${membership.role}`));
+      }),
+
     listMembers: () =>
       run("list_members", () => {
         const user = currentUser();
@@ -1117,6 +1280,28 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           .filter((e) => !deniedOnly || e.outcome === "denied")
           .sort((a, b) => (a.at === b.at ? b.id - a.id : a.at < b.at ? 1 : -1))
           .slice(0, Math.max(0, limit));
+      }),
+
+    importExample: () =>
+      run("import_example", () => {
+        const user = currentUser();
+        const { org } = activeOrgFor(user);
+        refuseReadOnly(user, "upload.create", "import workbooks");
+        let example = estimates.find((e) => same(e.orgCode, org.code) && e.detail.fileName === EXAMPLE_FILE_NAME);
+        if (!example) {
+          example = { orgCode: org.code, detail: fakeExample(nextEstimateId++, EXAMPLE_FILE_NAME, stamp()) };
+          estimates.push(example);
+          recordCompletedJob("parse_estimate", example.detail.id, EXAMPLE_FILE_NAME);
+        }
+        const id = example.detail.id;
+        const first = documents.bills(id).find((bill) => bill.number === 1);
+        if (first && first.jobId !== null) {
+          return { number: 1, jobId: first.jobId, inputsSha256: first.inputsSha256, warnings: [], capsFrom: null };
+        }
+        const entries = documents
+          .billDraft(id)
+          .items.map((item) => ({ slNo: item.slNo, quantity: item.suggestedQuantity }));
+        return documents.createBill(id, false, entries, []);
       }),
 
     uploadFiles: (paths) =>

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { createFakeBackend, type FakeBackend, type FakeSeed } from "./backend";
 import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
+import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./demoSeed";
 import { manualTimer } from "./test/fixtures";
 
 // These walk whole flows through the app, with real pauses for the live preview.
@@ -162,6 +162,16 @@ describe("the bill editor", () => {
       const row = within(byId("outputs-table")).getAllByRole("row").find((r) => r.textContent?.includes(".pdf"))!;
       expect(row.querySelector('[data-testid^="output-downloads-"]')?.textContent).toBe("1");
     });
+
+    // Open says so when the system has no program for the file, where the button is.
+    const noViewer = "No program on this computer is set to open .pdf files, so bill-1.pdf was not opened.";
+    fake.failNext("open_output", { code: "open_failed", message: noViewer });
+    fireEvent.click(byId("output-open"));
+    expect((await screen.findByTestId("output-error")).textContent).toContain(noViewer);
+    expect(screen.queryByTestId("output-opened")).toBeNull();
+    fireEvent.click(byId("output-open"));
+    expect((await screen.findByTestId("output-opened")).textContent).toContain("Handed to your system");
+    expect(screen.queryByTestId("output-error")).toBeNull();
   });
 
   it("shows the memorandum of payments live: a recovery comes off the net, a bad amount is named", async () => {
@@ -297,5 +307,50 @@ describe("the work-slip editor", () => {
     fireEvent.click(byId("editor-save"));
     await screen.findByTestId("outputs-pane");
     expect(fake.calls).toContain("create_workslip");
+  });
+});
+
+describe("the first minute", () => {
+  it("offers the example after the first account and ends with its first bill open", async () => {
+    fake = createFakeBackend(firstRunSeed({ schedule: manualTimer().schedule }));
+    render(
+      <BackendProvider backend={fake}>
+        <App />
+      </BackendProvider>,
+    );
+    fireEvent.change(await screen.findByTestId("setup-username"), { target: { value: "asha" } });
+    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
+    fireEvent.change(byId("setup-password"), { target: { value: "long-enough-pw" } });
+    fireEvent.change(byId("setup-password-confirm"), { target: { value: "long-enough-pw" } });
+    fireEvent.click(byId("setup-submit"));
+
+    const empty = await screen.findByTestId("works-empty");
+    expect(empty.textContent).toContain(".xlsx, .xlsm, .xls or .ods");
+    fireEvent.click(within(empty).getByTestId("example-start"));
+
+    const outputs = await screen.findByTestId("outputs-pane");
+    const preview = await within(outputs).findByTestId("pdf-preview");
+    expect(preview.getAttribute("data-name")).toMatch(/^bill-1-job-\d+\.pdf$/);
+    expect(fake.calls).toContain("import_example");
+
+    // Asked again (from an org that now has the example), it gives back the same bill.
+    const again = await fake.importExample();
+    expect(again.number).toBe(1);
+    expect((await fake.listEstimates()).filter((e) => e.fileName === "cc-road-example.xlsx")).toHaveLength(1);
+  });
+
+  it("does not offer the example to a read-only role", async () => {
+    fake = createFakeBackend(demoSeed({ lastOrg: { asha: "WRA" } })); // asha is a viewer of WRA
+    render(
+      <BackendProvider backend={fake}>
+        <App />
+      </BackendProvider>,
+    );
+    fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: "asha" } });
+    fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
+    fireEvent.click(byId("signin-submit"));
+    const empty = await screen.findByTestId("works-empty");
+    expect(empty.textContent).toContain("read-only");
+    expect(screen.queryByTestId("example-offer")).toBeNull();
   });
 });

@@ -116,6 +116,17 @@ export function fakeParse(
   return structuredClone({ ...shape, id, fileName, createdAt });
 }
 
+/** The example estimate that ships with the app, as the fake reads it: clean, so it bills at once. */
+export function fakeExample(id: number, fileName: string, createdAt: string): EstimateDetail {
+  return structuredClone({
+    ...BRIDGE,
+    id,
+    fileName,
+    createdAt,
+    name: "Construction of CC road from Gandhi statue to Ramalayam, Ward 12 (example)",
+  });
+}
+
 const footerAmount = (detail: EstimateDetail, label: string) =>
   detail.footer.find((line) => line.label.toLowerCase() === label.toLowerCase())?.amount ?? null;
 

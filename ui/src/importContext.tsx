@@ -1,14 +1,15 @@
 /**
- * The result of the last drop of workbooks on the window. The drop is heard by the main layout;
- * its results are shown inside the Works and Jobs panes, where the person is looking.
+ * The results of the drops of workbooks on the window. The drop is heard by the main layout and
+ * its results are shown once, in a tray over whichever pane the person is looking at; a second
+ * drop adds to the results still shown, and results that need nothing from the person fade.
  */
 import { createContext, useContext } from "react";
 import type { ApiError } from "./bindings/ApiError";
 import type { UploadOutcome } from "./bindings/UploadOutcome";
 
 export type ImportState =
-  /** The files are being handed to the core. */
-  | { kind: "busy"; orgCode: string; count: number }
+  /** The files are being handed to the core; `earlier` are the results still shown from drops before. */
+  | { kind: "busy"; orgCode: string; count: number; earlier: UploadOutcome[] }
   /** The core answered with one outcome per file. */
   | { kind: "done"; orgCode: string; outcomes: UploadOutcome[] }
   /** The whole call failed (denied, no org, internal). */

@@ -64,7 +64,7 @@ describe("dropping workbooks", () => {
     act(() => fake.drop(["/home/asha/ward12.xlsx"]));
     expect(screen.queryByTestId("drop-overlay")).toBeNull();
     const result = await screen.findByTestId("upload-result-0");
-    expect(within(byId("works-pane")).getByTestId("upload-results")).toBeTruthy();
+    expect(within(byId("notice-tray")).getByTestId("upload-results")).toBeTruthy();
     expect(result.getAttribute("data-outcome")).toBe("queued");
     expect(result.textContent).toContain("ward12.xlsx");
     expect(result.textContent).toContain("Queued as job #4");
@@ -108,7 +108,7 @@ describe("dropping workbooks", () => {
     expect(within(byId("footer-table")).getByText("Grand Total").closest("tr")?.textContent).toContain("6,50,000.00");
   });
 
-  it("explains refused and duplicate files in the Works pane, even when dropped from another pane", async () => {
+  it("explains refused and duplicate files where the drop landed, and adds a second drop to the first", async () => {
     const { fake } = renderApp();
     await signInAs("asha");
     fireEvent.click(byId("nav-members"));
@@ -116,7 +116,10 @@ describe("dropping workbooks", () => {
 
     act(() => fake.drop(["/home/asha/notes.txt", "/home/asha/ward12.xlsx"]));
     const results = await screen.findByTestId("upload-results");
-    expect(within(byId("works-pane")).getByTestId("upload-results")).toBe(results);
+    // Shown over the pane the person is on, which stays open; shown once.
+    expect(within(byId("notice-tray")).getByTestId("upload-results")).toBe(results);
+    expect(byId("members-pane")).toBeTruthy();
+    expect(screen.getAllByTestId("upload-results")).toHaveLength(1);
     expect(results.getAttribute("role")).toBe("alert");
     expect(results.textContent).toContain("2 files dropped on PWD: 1 queued, 1 not imported.");
     const refused = byId("upload-result-0");
@@ -127,14 +130,36 @@ describe("dropping workbooks", () => {
     );
     expect(byId("upload-result-1").getAttribute("data-outcome")).toBe("queued");
 
+    // A second drop adds to what is shown instead of replacing it.
     act(() => fake.drop(["/home/asha/ward12.xlsx"]));
-    await waitFor(() => expect(byId("upload-result-0").getAttribute("data-outcome")).toBe("duplicate"));
-    expect(byId("upload-result-0").textContent).toContain(
+    await waitFor(() => expect(byId("upload-result-2").getAttribute("data-outcome")).toBe("duplicate"));
+    expect(byId("upload-result-0").getAttribute("data-outcome")).toBe("refused");
+    expect(byId("upload-result-2").textContent).toContain(
       "A file with the same content was already uploaded to PWD, so it is not stored twice.",
     );
+    expect(byId("upload-results").textContent).toContain("3 files dropped on PWD");
 
     fireEvent.click(screen.getByRole("button", { name: "Dismiss import results" }));
     expect(screen.queryByTestId("upload-results")).toBeNull();
+  });
+
+  it("lets results that need nothing fade, and keeps refusals until dismissed", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { fake } = renderApp();
+      await signInAs("asha");
+      act(() => fake.drop(["/home/asha/ward12.xlsx"]));
+      await screen.findByTestId("upload-results");
+      act(() => vi.advanceTimersByTime(13_000));
+      await waitFor(() => expect(screen.queryByTestId("upload-results")).toBeNull());
+
+      act(() => fake.drop(["/home/asha/notes.txt"]));
+      await screen.findByTestId("upload-results");
+      act(() => vi.advanceTimersByTime(60_000));
+      expect(screen.getByTestId("upload-results")).toBeTruthy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shows a failed upload call where the drop landed", async () => {
@@ -163,6 +188,9 @@ describe("dropping workbooks", () => {
 
     act(() => fake.drop(["/home/meena/ward12.xlsx"]));
     expect((await screen.findByTestId("import-refused")).textContent).toContain("Nothing was imported.");
+    // Said once: the pane's own hint steps aside while the tray says it.
+    expect(screen.getAllByText(/Your role in PWD is Viewer, which is read-only/)).toHaveLength(1);
+    expect(within(byId("notice-tray")).getByTestId("import-refused")).toBeTruthy();
     expect(fake.calls).not.toContain("upload_files");
   });
 
@@ -344,6 +372,6 @@ describe("estimate detail", () => {
     await signInAs("ravi"); // member of PWD
     const empty = await screen.findByTestId("works-empty");
     expect(empty.textContent).toContain("No estimates in PWD yet");
-    expect(empty.textContent).toContain("Drop .xlsx, .xls or .ods files anywhere in this window");
+    expect(empty.textContent).toContain("Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window");
   });
 });

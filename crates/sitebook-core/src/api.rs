@@ -856,6 +856,87 @@ impl Sitebook {
         crate::documents::payments::remove_line(&self.ctx, &scope, code).await
     }
 
+    /// Imports the example estimate that ships with the app into the active org and queues its
+    /// first bill, so a newcomer sees a whole bill. The parse runs on the job workers, which
+    /// must be running (the desktop app's are). Asked again, it returns the first bill already
+    /// made rather than importing or billing twice.
+    pub async fn example_first_bill(
+        &self,
+        session: &Session,
+    ) -> Result<crate::documents::QueuedDocument> {
+        use crate::documents::example::{write_example, EXAMPLE_FILE_NAME};
+        let existing = self
+            .estimates_list(session)
+            .await?
+            .into_iter()
+            .find(|estimate| estimate.file_name == EXAMPLE_FILE_NAME);
+        let estimate_id = match existing {
+            Some(estimate) => estimate.id,
+            None => {
+                let path = write_example(&self.ctx.data_dir)?;
+                let outcome = self.upload(session, std::slice::from_ref(&path)).await;
+                // The upload keeps its own copy; the file written for it is not needed again.
+                let _ = std::fs::remove_file(&path);
+                let outcome = outcome?.into_iter().next().ok_or_else(|| {
+                    Error::Internal("the example's upload gave no outcome".into())
+                })?;
+                if let Some(error) = outcome.error {
+                    return Err(Error::Internal(format!(
+                        "the example could not be imported: {}",
+                        error.message
+                    )));
+                }
+                let job_id = outcome
+                    .job_id
+                    .ok_or_else(|| Error::Internal("the example's upload queued no job".into()))?;
+                let job = tokio::time::timeout(
+                    std::time::Duration::from_secs(120),
+                    self.job_wait(session, job_id, |_| {}),
+                )
+                .await
+                .map_err(|_| {
+                    Error::Precondition(format!(
+                        "The example is still being read (job {job_id}); its bill can be made \
+                         from Works once the job completes."
+                    ))
+                })??;
+                match (job.status, job.estimate_id) {
+                    (crate::jobs::JobStatus::Completed, Some(id)) => id,
+                    _ => {
+                        return Err(Error::Internal(format!(
+                            "the example could not be read (job {job_id}): {}",
+                            job.error_message
+                                .unwrap_or_else(|| "no reason given".into())
+                        )))
+                    }
+                }
+            }
+        };
+        if let Some(first) = self
+            .bill_list(session, estimate_id)
+            .await?
+            .into_iter()
+            .find(|bill| bill.number == 1)
+        {
+            return Ok(crate::documents::QueuedDocument {
+                number: Some(1),
+                job_id: first
+                    .job_id
+                    .ok_or_else(|| Error::Internal("the example's first bill has no job".into()))?,
+                inputs_sha256: first.inputs_sha256,
+                warnings: Vec::new(),
+                caps_from: None,
+            });
+        }
+        self.bill_create(
+            session,
+            estimate_id,
+            crate::domain::bill::BillKind::FirstPart,
+            None,
+        )
+        .await
+    }
+
     pub async fn bill_list(
         &self,
         session: &Session,

@@ -10,9 +10,12 @@ import { importBlockedReason } from "../logic/roles";
 import { InlineError } from "./ErrorBanner";
 import { AlertIcon, CheckIcon, CloseIcon, EyeIcon, InfoIcon, UploadIcon } from "./Icons";
 
-/** "Drop .xlsx, .xls or .ods files anywhere in this window", or why this role cannot. */
+/** "Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window", or why this role cannot. */
 export function DropHint({ org }: { org: OrgChoice }) {
+  const { state } = useImport();
   const blocked = importBlockedReason(org);
+  // The tray is saying the same thing right now; once is enough.
+  if (blocked && state?.kind === "blocked") return null;
   return (
     <p className="drop-hint" data-testid="drop-hint">
       {blocked ? (
@@ -34,30 +37,45 @@ const TONE_ICONS: Record<OutcomeView["tone"], typeof CheckIcon> = {
   refused: AlertIcon,
 };
 
-export function ImportNotices({ org }: { org: OrgChoice }) {
+/** What the drops on the window did, shown once over whichever pane is open. */
+export function ImportNotices({ org }: { org: OrgChoice | null }) {
   const { state, dismiss, openJobs } = useImport();
-  if (!state || (state.orgCode !== null && state.orgCode !== org.code)) return null;
+  if (!state || (state.orgCode !== null && state.orgCode !== (org?.code ?? null))) return null;
 
   if (state.kind === "busy") {
     return (
-      <p className="import-busy" role="status" data-testid="import-busy">
+      <p className="import-busy notice" role="status" data-testid="import-busy">
         <UploadIcon /> Importing {state.count} {state.count === 1 ? "file" : "files"} into {state.orgCode}…
       </p>
     );
   }
   if (state.kind === "blocked") {
-    return <InlineError message={`Nothing was imported. ${state.message}`} testId="import-refused" />;
+    return (
+      <div className="notice notice-with-close">
+        <InlineError message={`Nothing was imported. ${state.message}`} testId="import-refused" />
+        <button type="button" className="icon-button" aria-label="Dismiss" onClick={dismiss}>
+          <CloseIcon />
+        </button>
+      </div>
+    );
   }
   if (state.kind === "failed") {
     const view = paneErrorView(state.error);
-    return <InlineError message={`Nothing was imported: ${view.message}`} hint={view.hint} testId="import-error" />;
+    return (
+      <div className="notice notice-with-close">
+        <InlineError message={`Nothing was imported: ${view.message}`} hint={view.hint} testId="import-error" />
+        <button type="button" className="icon-button" aria-label="Dismiss" onClick={dismiss}>
+          <CloseIcon />
+        </button>
+      </div>
+    );
   }
 
   const anyRefused = state.outcomes.some((o) => o.error !== null);
   const anyQueued = state.outcomes.some((o) => o.jobId !== null);
   return (
     <section
-      className={`import-results${anyRefused ? " has-refused" : ""}`}
+      className={`import-results notice${anyRefused ? " has-refused" : ""}`}
       data-testid="upload-results"
       aria-label="Import results"
       role={anyRefused ? "alert" : "status"}

@@ -15,7 +15,7 @@ import { JOB_KIND_LABELS } from "../logic/ingest";
 import { isReadOnlyRole } from "../logic/roles";
 import { InlineError } from "./ErrorBanner";
 import { AlertIcon, EyeIcon, InfoIcon, JobsIcon, RefreshIcon } from "./Icons";
-import { DropHint, ImportNotices } from "./ImportNotices";
+import { DropHint } from "./ImportNotices";
 import { JobStatusLabel } from "./JobStatusLabel";
 import { NoOrgState } from "./NoOrgState";
 import { ProgressBar } from "./ProgressBar";
@@ -77,7 +77,6 @@ function JobsList({ org }: { org: OrgChoice }) {
       </header>
       <div className="pane-body">
         <DropHint org={org} />
-        <ImportNotices org={org} />
         {isReadOnlyRole(org.role) ? (
           <p className="pane-note">
             <EyeIcon /> Your role in {org.code} is read-only: you can follow jobs here but not cancel or retry them.

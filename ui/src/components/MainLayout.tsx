@@ -7,6 +7,7 @@ import { useAppActions, AppActionsContext, type AppActions } from "../appContext
 import { useBackend } from "../backendContext";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import type { SessionView } from "../bindings/SessionView";
+import type { UploadOutcome } from "../bindings/UploadOutcome";
 import { ImportContext, type ImportActions, type ImportState } from "../importContext";
 import { JobsFeedContext, runningSummary, useJobFeed } from "../jobsFeed";
 import { NavigationContext, type Navigation } from "../navigation";
@@ -16,6 +17,7 @@ import { useFeed } from "../useFeed";
 import { importBlockedReason, PANE_LABELS, visiblePanes, type PaneId } from "../logic/roles";
 import { AuditPane } from "./AuditPane";
 import { DropOverlay } from "./DropOverlay";
+import { ImportNotices } from "./ImportNotices";
 import { AuditIcon, JobsIcon, MembersIcon, OutputsIcon, SettingsIcon, WorksIcon } from "./Icons";
 import { JobsPane } from "./JobsPane";
 import { MembersPane } from "./MembersPane";
@@ -24,6 +26,9 @@ import { OrgPicker } from "./OrgPicker";
 import { SettingsPane } from "./SettingsPane";
 import { TopBar } from "./TopBar";
 import { WorksPane } from "./WorksPane";
+
+/** How long results that need nothing from the person stay before they fade. */
+const NOTICE_FADE_MS = 12_000;
 
 const PANE_ICONS: Record<PaneId, typeof WorksIcon> = {
   works: WorksIcon,
@@ -90,21 +95,43 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     reloadJobsRef.current = feed.reload;
   });
 
+  // What a new drop adds to: the results still shown for the same org.
+  const earlierOutcomes = useRef((_code: string): UploadOutcome[] => []);
+  useEffect(() => {
+    earlierOutcomes.current = (code) =>
+      importState && importState.orgCode === code
+        ? importState.kind === "done"
+          ? importState.outcomes
+          : importState.kind === "busy"
+            ? importState.earlier
+            : []
+        : [];
+  });
+  // Results that need nothing from the person (every file queued) fade after a while; refusals
+  // and duplicates stay until dismissed.
+  useEffect(() => {
+    if (importState?.kind !== "done") return;
+    if (importState.outcomes.some((o) => o.error !== null || o.duplicate)) return;
+    const shown = importState;
+    const timer = window.setTimeout(() => setImportState((now) => (now === shown ? null : now)), NOTICE_FADE_MS);
+    return () => window.clearTimeout(timer);
+  }, [importState]);
+
   const importFiles = useCallback(
     async (paths: string[]) => {
       if (paths.length === 0) return;
       const target = orgRef.current;
-      // The results show in Works and Jobs; a drop made elsewhere brings the person to Works.
-      if (paneRef.current !== "works" && paneRef.current !== "jobs") setChosenPane("works");
+      // The results show in the notice tray over the pane the person is on; nothing moves.
       const blocked = importBlockedReason(target);
       if (target === null || blocked !== null) {
         setImportState({ kind: "blocked", orgCode: target?.code ?? null, message: blocked ?? "", count: paths.length });
         return;
       }
-      setImportState({ kind: "busy", orgCode: target.code, count: paths.length });
+      const earlier = earlierOutcomes.current(target.code);
+      setImportState({ kind: "busy", orgCode: target.code, count: paths.length, earlier });
       try {
         const outcomes = await backend.uploadFiles(paths);
-        setImportState({ kind: "done", orgCode: target.code, outcomes });
+        setImportState({ kind: "done", orgCode: target.code, outcomes: [...earlier, ...outcomes] });
         reloadJobsRef.current();
       } catch (caught) {
         setImportState({ kind: "failed", orgCode: target.code, error: parentActions.handleError(caught) });
@@ -223,6 +250,9 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "audit" ? <AuditPane org={org} userKind={session.user.kind} /> : null}
               {pane === "settings" && org ? <SettingsPane org={org} userKind={session.user.kind} /> : null}
             </main>
+            <div className="notice-tray" data-testid="notice-tray">
+              <ImportNotices org={org} />
+            </div>
             {dragging ? <DropOverlay org={org} /> : null}
             {pickerOpen ? (
               <OrgPicker

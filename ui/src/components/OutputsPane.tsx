@@ -61,7 +61,9 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
   // Arriving for a job (a document just made): show its PDF.
   useEffect(() => {
     if (focusJob === null || selectedId !== null) return;
-    const pdf = all.find((o) => o.jobId === focusJob && o.kind === "pdf");
+    // The document itself, not a statement made with it (a work slip's deviation statement).
+    const pdfs = all.filter((o) => o.jobId === focusJob && o.kind === "pdf");
+    const pdf = pdfs.find((o) => !o.filename.includes("-deviation")) ?? pdfs[0];
     if (pdf) setSelectedId(pdf.id);
   }, [all, focusJob, selectedId]);
 
@@ -222,6 +224,7 @@ function OutputDetail({
   const [bytes, setBytes] = useState<ArrayBuffer | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [savedTo, setSavedTo] = useState<string | null>(null);
+  const [opened, setOpened] = useState(false);
   const [share, setShare] = useState<ShareLink | null>(null);
   const [retried, setRetried] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -262,7 +265,15 @@ function OutputDetail({
       <header className="output-detail-head">
         <h2 className="mono">{output.filename}</h2>
         <div className="output-actions">
-          <button type="button" className="button" disabled={busy} onClick={() => void act(() => backend.openOutput(output.id))} data-testid="output-open">
+          <button type="button" className="button" disabled={busy} onClick={() =>
+              void act(async () => {
+                setOpened(false);
+                await backend.openOutput(output.id);
+                setOpened(true);
+              })
+            }
+            data-testid="output-open"
+          >
             <OpenIcon /> Open
           </button>
           <button
@@ -327,6 +338,11 @@ function OutputDetail({
         Inputs sha256 <span className="mono">{output.inputsSha256.slice(0, 16)}…</span> · file sha256{" "}
         <span className="mono">{output.sha256.slice(0, 16)}…</span>
       </p>
+      {opened && !error ? (
+        <p className="saved-note" role="status" data-testid="output-opened">
+          <CheckIcon /> Handed to your system’s program for .{output.kind} files.
+        </p>
+      ) : null}
       {savedTo ? (
         <p className="saved-note" role="status" data-testid="output-saved">
           <CheckIcon /> Saved a copy to <span className="mono">{savedTo}</span>

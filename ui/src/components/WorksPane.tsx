@@ -3,17 +3,21 @@
  * dropped anywhere on the window are imported into this org; their results show here.
  */
 import { useCallback, useState } from "react";
+import { useAppActions } from "../appContext";
 import { useBackend } from "../backendContext";
+import type { ApiError } from "../bindings/ApiError";
 import type { EstimateSummary } from "../bindings/EstimateSummary";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import { useJobsFeed } from "../jobsFeed";
 import { paneErrorView } from "../logic/errors";
 import { formatMoney, formatTimestamp } from "../logic/format";
+import { importBlockedReason } from "../logic/roles";
+import { useNavigation } from "../navigation";
 import { useLoad } from "../useLoad";
 import { InlineError } from "./ErrorBanner";
 import { EstimateDetailView } from "./EstimateDetailView";
 import { AlertIcon, ChevronRightIcon, RefreshIcon, WorksIcon } from "./Icons";
-import { DropHint, ImportNotices } from "./ImportNotices";
+import { DropHint } from "./ImportNotices";
 import { NoOrgState } from "./NoOrgState";
 
 export function WorksPane({ org }: { org: OrgChoice | null }) {
@@ -33,6 +37,47 @@ export function WorksPane({ org }: { org: OrgChoice | null }) {
   );
 }
 
+/** Where the example's one click stands: idle, working, or refused with a reason. */
+type ExampleState = { busy: boolean; error: ApiError | null };
+
+/**
+ * A newcomer's first minute: one click imports the example estimate that ships with the app and
+ * makes its first bill, then opens the bill's PDF in Outputs. Its state lives in the pane, so it
+ * survives the list filling up while the example is read.
+ */
+function useExample(): [ExampleState, () => void] {
+  const backend = useBackend();
+  const navigation = useNavigation();
+  const { handleError } = useAppActions();
+  const [state, setState] = useState<ExampleState>({ busy: false, error: null });
+  const start = useCallback(() => {
+    setState({ busy: true, error: null });
+    backend.importExample().then(
+      (queued) => {
+        setState({ busy: false, error: null });
+        navigation.openOutputs(queued.jobId);
+      },
+      (caught: unknown) => setState({ busy: false, error: handleError(caught) }),
+    );
+  }, [backend, navigation, handleError]);
+  return [state, start];
+}
+
+function ExampleOffer({ org, state, onStart }: { org: OrgChoice; state: ExampleState; onStart: () => void }) {
+  return (
+    <div className="example-offer" data-testid="example-offer">
+      <p>
+        New to Sitebook? See a whole bill first: the example estimate (a cement concrete road, 10 items) is
+        imported into {org.code} and its first bill is made and opened.
+      </p>
+      <button type="button" className="button primary" onClick={onStart} disabled={state.busy} data-testid="example-start">
+        {state.busy ? "Reading the example and making its bill…" : "Import the example and make its bill"}
+      </button>
+      {state.error ? <InlineError {...paneErrorView(state.error)} testId="example-error" /> : null}
+    </div>
+  );
+}
+
 function Works({ org }: { org: OrgChoice }) {
   const backend = useBackend();
   const { completions } = useJobsFeed();
@@ -41,6 +86,8 @@ function Works({ org }: { org: OrgChoice }) {
   const estimates = useLoad(load);
   const rows = estimates.data ?? [];
   const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [example, startExample] = useExample();
+  const exampleOffer = <ExampleOffer org={org} state={example} onStart={startExample} />;
   const selected = selectedId !== null && rows.some((e) => e.id === selectedId) ? selectedId : null;
 
   return (
@@ -59,17 +106,18 @@ function Works({ org }: { org: OrgChoice }) {
         </div>
       </header>
       <div className="pane-body">
-        <ImportNotices org={org} />
         {estimates.status === "error" ? <InlineError {...paneErrorView(estimates.error)} /> : null}
         {estimates.data === null ? null : estimates.status === "ready" && rows.length === 0 ? (
           <div className="empty-state" data-testid="works-empty">
             <WorksIcon size={28} />
             <h2>No estimates in {org.code} yet</h2>
             <DropHint org={org} />
+            {importBlockedReason(org) === null ? exampleOffer : null}
           </div>
         ) : (
           <>
             <DropHint org={org} />
+            {example.busy || example.error ? exampleOffer : null}
             <EstimateList rows={rows} selected={selected} onSelect={setSelectedId} />
           </>
         )}

@@ -20,7 +20,7 @@ export const JOB_KIND_LABELS: Record<JobKind, string> = {
 };
 
 /** The file types a drop accepts, as the hint states them. */
-export const DROP_HINT = "Drop .xlsx, .xls or .ods files anywhere in this window";
+export const DROP_HINT = "Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window";
 
 export type OutcomeView = {
   tone: "queued" | "duplicate" | "refused";

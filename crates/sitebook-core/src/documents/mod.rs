@@ -8,6 +8,7 @@
 //! hash printed in the files identifies the input.
 
 pub mod editor;
+pub mod example;
 pub mod input_csv;
 pub mod payments;
 pub(crate) mod render_job;

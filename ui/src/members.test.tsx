@@ -1,0 +1,126 @@
+/**
+ * Members in the window, against the fake backend (which keeps the core's rules): owners and
+ * admins add, re-role and remove members, each refusal is shown on the row or form it came from,
+ * and every change and refusal is audited.
+ */
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { createFakeBackend, type FakeBackend, type FakeSeed } from "./backend";
+import { BackendProvider } from "./backendContext";
+import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
+
+const byId = (id: string) => screen.getByTestId(id);
+
+function renderApp(extra: Partial<FakeSeed> = {}): FakeBackend {
+  const fake = createFakeBackend(demoSeed(extra));
+  render(
+    <BackendProvider backend={fake}>
+      <App />
+    </BackendProvider>,
+  );
+  return fake;
+}
+
+async function openMembersAs(username: string) {
+  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
+  fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
+  fireEvent.click(byId("signin-submit"));
+  await screen.findByTestId("org-picker-button");
+  fireEvent.click(byId("nav-members"));
+}
+
+describe("members pane", () => {
+  it("lets an owner add a new account, change a role and remove a member, each audited", async () => {
+    const fake = renderApp();
+    await openMembersAs("asha"); // owner of PWD, her primary org
+    await screen.findByTestId("member-ravi");
+
+    // A new standard account, created and added in one step.
+    fireEvent.click(byId("member-mode-new"));
+    fireEvent.change(byId("member-full-name"), { target: { value: "Sunil Das" } });
+    fireEvent.change(byId("member-username"), { target: { value: "sunil" } });
+    fireEvent.change(byId("member-password"), { target: { value: "short" } });
+    fireEvent.click(byId("member-add"));
+    expect((await screen.findByTestId("member-add-error")).textContent).toContain("at least 8 characters");
+    fireEvent.change(byId("member-password"), { target: { value: "correct horse" } });
+    fireEvent.click(byId("member-add"));
+    expect((await screen.findByTestId("member-add-done")).textContent).toContain("Sunil Das (sunil) is now member of PWD");
+    await screen.findByTestId("member-sunil");
+
+    // Ravi becomes an admin; the confirmation is on his row.
+    fireEvent.change(byId("member-role-ravi"), { target: { value: "admin" } });
+    expect((await screen.findByTestId("member-done-ravi")).textContent).toContain("ravi is now admin");
+    await waitFor(() => expect((byId("member-role-ravi") as HTMLSelectElement).value).toBe("admin"));
+
+    // Removing asks first, on the row.
+    fireEvent.click(byId("member-remove-meena"));
+    expect(within(byId("member-meena")).getByText(/Remove meena from PWD\?/)).toBeTruthy();
+    fireEvent.click(byId("member-remove-confirm-meena"));
+    expect((await screen.findByTestId("member-removed")).textContent).toContain("meena was removed from PWD");
+    await waitFor(() => expect(screen.queryByTestId("member-meena")).toBeNull());
+
+    const actions = (await fake.listAudit({ deniedOnly: false, limit: 100 }))
+      .filter((entry) => entry.orgCode === "PWD" && entry.outcome === "success")
+      .map((entry) => `${entry.action} ${entry.objectId} ${entry.reason}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "account.create sunil kind standard, role member",
+        "member.role ravi member -> admin",
+        "member.remove meena was viewer",
+      ]),
+    );
+  });
+
+  it("refuses to demote or remove the last owner, on the owner's row, and audits the refusal", async () => {
+    const fake = renderApp();
+    await openMembersAs("asha");
+    await screen.findByTestId("member-asha");
+
+    fireEvent.change(byId("member-role-asha"), { target: { value: "admin" } });
+    const error = await screen.findByTestId("member-error-asha");
+    expect(error.textContent).toContain("'asha' is the last owner of PWD, so they cannot be demoted");
+    await waitFor(() => expect((byId("member-role-asha") as HTMLSelectElement).value).toBe("owner"));
+
+    fireEvent.click(byId("member-remove-asha"));
+    fireEvent.click(byId("member-remove-confirm-asha"));
+    expect((await screen.findByTestId("member-error-asha")).textContent).toContain("cannot leave");
+    expect(screen.getByTestId("member-asha")).toBeTruthy();
+
+    const denied = await fake.listAudit({ deniedOnly: true, limit: 100 });
+    expect(denied.filter((entry) => entry.reason === "last owner").map((entry) => entry.action)).toEqual(
+      expect.arrayContaining(["member.role", "member.remove"]),
+    );
+  });
+
+  it("tells an admin in place that only owners grant or take away the owner role", async () => {
+    renderApp({ lastOrg: { asha: "MOH" } }); // asha is an admin of MOH, meena its owner
+    await openMembersAs("asha");
+    await screen.findByTestId("member-meena");
+
+    fireEvent.change(byId("member-role-meena"), { target: { value: "member" } });
+    expect((await screen.findByTestId("member-error-meena")).textContent).toContain(
+      "does not allow you to grant or revoke the owner role",
+    );
+
+    fireEvent.change(byId("member-username"), { target: { value: "ravi" } });
+    fireEvent.change(byId("member-new-role"), { target: { value: "owner" } });
+    fireEvent.click(byId("member-add"));
+    expect((await screen.findByTestId("member-add-error")).textContent).toContain("grant or revoke the owner role");
+    expect(screen.queryByTestId("member-ravi")).toBeNull();
+
+    fireEvent.change(byId("member-new-role"), { target: { value: "member" } });
+    fireEvent.click(byId("member-add"));
+    await screen.findByTestId("member-ravi");
+  });
+
+  it("shows the list read-only, without the add form, to those who cannot manage it", async () => {
+    renderApp({ lastOrg: { auditor: "MOH" } });
+    await openMembersAs("auditor");
+    await screen.findByTestId("member-meena");
+    expect(byId("members-pane").textContent).toContain("Oversight is read-only");
+    expect(screen.queryByTestId("member-add-form")).toBeNull();
+    expect(screen.queryByTestId("member-role-meena")).toBeNull();
+    expect(screen.queryByTestId("member-remove-meena")).toBeNull();
+  });
+});
