@@ -713,6 +713,67 @@ def test_first_minute_ends_with_the_example_bill_drawn():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+FITS_SCRIPT = """
+const pane = document.querySelector('[data-testid=works-pane] .pane-body');
+const table = document.querySelector('[data-testid=editor-table]');
+if (!pane || !table) return null;
+// Every column in view without scrolling sideways, and no scroller inside the pane.
+const nested = [...pane.querySelectorAll('*')].filter((e) => {
+  const s = getComputedStyle(e);
+  return (['auto', 'scroll'].includes(s.overflowY) && e.scrollHeight > e.clientHeight + 1)
+      || (['auto', 'scroll'].includes(s.overflowX) && e.scrollWidth > e.clientWidth + 1);
+}).map((e) => e.className);
+return {
+  paneOverflow: pane.scrollWidth - pane.clientWidth,
+  tableRight: Math.round(table.getBoundingClientRect().right),
+  paneRight: Math.round(pane.getBoundingClientRect().right),
+  columns: table.querySelectorAll('thead th').length,
+  nested,
+};
+"""
+
+
+def test_editors_fit_the_window():
+    """The Nth-bill editor and a second work slip's editor show every column in the default
+    1280x800 window (the bill's at 1024x700 too), with no scroller nested in the pane."""
+    data_dir = prepared_data_dir()
+    example = os.path.join(ROOT, "examples", "estimates", "cc-road-example.xlsx")
+    cli(data_dir, "--user", "root", "upload", example, "--wait")
+    executed = os.path.join(data_dir, "executed.csv")
+    with open(executed, "w") as f:
+        f.write("sl_no,executed_qty\n1,190\n3,0\n")
+    cli(data_dir, "--user", "root", "workslip", "create", "1", "--executed", executed, "--wait")
+    cli(data_dir, "--user", "root", "bill", "create", "1", "--kind", "first-part", "--wait")
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("estimate-row-1", inner="button")
+        wd.find("work-name")
+        for editor, shot in (("new-bill", "editor-nth-bill"), ("new-workslip", "editor-workslip-2")):
+            for width, height in ((1280, 800), (1024, 700)):
+                wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
+                wd.click(editor)
+                wd.wait_until(
+                    "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
+                    f"the {editor} preview")
+                time.sleep(0.5)
+                fit = wd.execute(FITS_SCRIPT)
+                wd.execute("document.querySelector('[data-testid=editor-table]').scrollIntoView()")
+                wd.screenshot(f"{shot}-{width}x{height}.png")
+                # Every column in view at the default size, and for a bill at 1024 too; a later
+                # work slip adds two columns a phase, so at 1024 the pane (never a scroller
+                # nested in it) scrolls sideways.
+                if editor == "new-bill" or width == 1280:
+                    assert fit["paneOverflow"] <= 1, (editor, width, fit)
+                    assert fit["tableRight"] <= fit["paneRight"], (editor, width, fit)
+                assert not fit["nested"], (editor, width, fit)
+                wd.click("editor-close")
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP, S3_SERVER):
         if not os.path.exists(needed):
@@ -728,6 +789,7 @@ def main():
         test_deductions_changed_in_settings_reach_the_next_bill,
         test_members_managed_in_the_window,
         test_first_minute_ends_with_the_example_bill_drawn,
+        test_editors_fit_the_window,
     ]
     # Names on the command line run only those tests.
     if len(sys.argv) > 1:

@@ -5,6 +5,7 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
+import { noticeTiming } from "./components/MainLayout";
 import { createFakeBackend, type FakeBackend, type FakeSeed } from "./backend";
 import { BackendProvider } from "./backendContext";
 import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
@@ -132,7 +133,7 @@ describe("dropping workbooks", () => {
 
     // A second drop adds to what is shown instead of replacing it.
     act(() => fake.drop(["/home/asha/ward12.xlsx"]));
-    await waitFor(() => expect(byId("upload-result-2").getAttribute("data-outcome")).toBe("duplicate"));
+    await waitFor(() => expect(byId("upload-result-2").getAttribute("data-outcome")).toBe("duplicate"), { timeout: 5000 });
     expect(byId("upload-result-0").getAttribute("data-outcome")).toBe("refused");
     expect(byId("upload-result-2").textContent).toContain(
       "A file with the same content was already uploaded to PWD, so it is not stored twice.",
@@ -144,21 +145,21 @@ describe("dropping workbooks", () => {
   });
 
   it("lets results that need nothing fade, and keeps refusals until dismissed", async () => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const usual = noticeTiming.fadeMs;
+    noticeTiming.fadeMs = 200;
     try {
       const { fake } = renderApp();
       await signInAs("asha");
       act(() => fake.drop(["/home/asha/ward12.xlsx"]));
       await screen.findByTestId("upload-results");
-      act(() => vi.advanceTimersByTime(13_000));
-      await waitFor(() => expect(screen.queryByTestId("upload-results")).toBeNull());
+      await waitFor(() => expect(screen.queryByTestId("upload-results")).toBeNull(), { timeout: 5000 });
 
       act(() => fake.drop(["/home/asha/notes.txt"]));
       await screen.findByTestId("upload-results");
-      act(() => vi.advanceTimersByTime(60_000));
+      await new Promise((resolve) => setTimeout(resolve, 600));
       expect(screen.getByTestId("upload-results")).toBeTruthy();
     } finally {
-      vi.useRealTimers();
+      noticeTiming.fadeMs = usual;
     }
   });
 

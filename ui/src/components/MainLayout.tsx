@@ -27,8 +27,16 @@ import { SettingsPane } from "./SettingsPane";
 import { TopBar } from "./TopBar";
 import { WorksPane } from "./WorksPane";
 
-/** How long results that need nothing from the person stay before they fade. */
-const NOTICE_FADE_MS = 12_000;
+/** The results of earlier drops on `code` that are still on screen, which a new drop adds to. */
+function stillShown(state: ImportState | null, code: string): UploadOutcome[] {
+  if (state === null || state.orgCode !== code) return [];
+  if (state.kind === "done") return state.outcomes;
+  if (state.kind === "busy") return state.earlier;
+  return [];
+}
+
+/** How long results that need nothing from the person stay before they fade (tests shorten it). */
+export const noticeTiming = { fadeMs: 12_000 };
 
 const PANE_ICONS: Record<PaneId, typeof WorksIcon> = {
   works: WorksIcon,
@@ -95,25 +103,13 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     reloadJobsRef.current = feed.reload;
   });
 
-  // What a new drop adds to: the results still shown for the same org.
-  const earlierOutcomes = useRef((_code: string): UploadOutcome[] => []);
-  useEffect(() => {
-    earlierOutcomes.current = (code) =>
-      importState && importState.orgCode === code
-        ? importState.kind === "done"
-          ? importState.outcomes
-          : importState.kind === "busy"
-            ? importState.earlier
-            : []
-        : [];
-  });
   // Results that need nothing from the person (every file queued) fade after a while; refusals
   // and duplicates stay until dismissed.
   useEffect(() => {
     if (importState?.kind !== "done") return;
     if (importState.outcomes.some((o) => o.error !== null || o.duplicate)) return;
     const shown = importState;
-    const timer = window.setTimeout(() => setImportState((now) => (now === shown ? null : now)), NOTICE_FADE_MS);
+    const timer = window.setTimeout(() => setImportState((now) => (now === shown ? null : now)), noticeTiming.fadeMs);
     return () => window.clearTimeout(timer);
   }, [importState]);
 
@@ -127,11 +123,12 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
         setImportState({ kind: "blocked", orgCode: target?.code ?? null, message: blocked ?? "", count: paths.length });
         return;
       }
-      const earlier = earlierOutcomes.current(target.code);
-      setImportState({ kind: "busy", orgCode: target.code, count: paths.length, earlier });
+      const code = target.code;
+      setImportState((shown) => ({ kind: "busy", orgCode: code, count: paths.length, earlier: stillShown(shown, code) }));
       try {
         const outcomes = await backend.uploadFiles(paths);
-        setImportState({ kind: "done", orgCode: target.code, outcomes: [...earlier, ...outcomes] });
+        // Added to what is still shown from earlier drops on the same org.
+        setImportState((shown) => ({ kind: "done", orgCode: code, outcomes: [...stillShown(shown, code), ...outcomes] }));
         reloadJobsRef.current();
       } catch (caught) {
         setImportState({ kind: "failed", orgCode: target.code, error: parentActions.handleError(caught) });
@@ -223,12 +220,13 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
                         className="nav-link"
                         data-testid={`nav-${id}`}
                         aria-current={pane === id ? "page" : undefined}
+                        title={PANE_LABELS[id]}
                         onClick={() => {
                           if (id === "outputs") setOutputsFocus((f) => ({ job: null, visit: f.visit + 1 }));
                           setChosenPane(id);
                         }}
                       >
-                        <Icon /> {PANE_LABELS[id]}
+                        <Icon /> <span className="nav-label">{PANE_LABELS[id]}</span>
                         {id === "jobs" && running.count > 0 ? (
                           <span className="nav-count">
                             {running.count}

@@ -39,6 +39,12 @@ type Draft = {
 
 const PREVIEW_DELAY_MS = 150;
 
+/** Preview columns that repeat a column the editor already shows (the estimate quantity, and a
+ * work slip's current-phase quantity, which is the input itself). */
+const DUPLICATE_HEADINGS = ["Estimate qty", "Qty (Execution)"];
+/** Preview columns that show the previous bill's or work slip's figures. */
+const PREVIOUS_HEADINGS = /^(Previous qty|Workslip-\d+ Qty)$/;
+
 export function QuantityEditor({
   estimateId,
   kind,
@@ -82,7 +88,13 @@ export function QuantityEditor({
             · {kind === "bill" ? "enter the quantity measured up to date for each item" : "enter the quantity executed for each item"}
           </span>
         </h3>
-        <button type="button" className="icon-button" aria-label={`Close the ${what.toLowerCase()} editor`} onClick={onClose}>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={`Close the ${what.toLowerCase()} editor`}
+          onClick={onClose}
+          data-testid="editor-close"
+        >
           <CloseIcon />
         </button>
       </header>
@@ -139,11 +151,21 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   // document leaves nothing to show.
   const computed = preview !== null && preview.rows.length > 0;
   // The estimate quantity already shows beside the input; the preview's copy of it is left out.
+  // The previous figure has its own column next to the input only until the preview shows it
+  // (a bill's Previous qty, a work slip's earlier phases): every column appears once, so the
+  // editor fits the window.
+  const previewShowsPrevious = computed && preview.columns.some((c) => PREVIOUS_HEADINGS.test(c.heading));
+  const hasPrevious = !previewShowsPrevious && draft.items.some((item) => item.previousQuantity !== null);
   const shown = computed
-    ? preview.columns.map((column, index) => ({ column, index })).filter(({ column }) => column.heading !== "Estimate qty")
+    ? preview.columns
+        .map((column, index) => ({ column, index }))
+        .filter(({ column }) => !DUPLICATE_HEADINGS.includes(column.heading))
     : [];
   const columns = shown.map(({ column }) => column);
-  const hasPrevious = draft.items.some((item) => item.previousQuantity !== null);
+  const remarksColumn = kind === "workslip" && computed;
+  // Sl., Description, Unit, Rate, Estimate qty, [previous], the input, the figures, [remarks].
+  const fixedColumns = 6 + (hasPrevious ? 1 : 0);
+  const columnCount = fixedColumns + columns.length + (remarksColumn ? 1 : 0);
   const items = new Map(draft.items.map((item) => [item.slNo, item]));
   const inputLabel = kind === "bill" ? "Till-date qty" : "Executed qty";
 
@@ -201,7 +223,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           <thead>
             <tr>
               <th scope="col">Sl.</th>
-              <th scope="col">Description</th>
+              <th scope="col" className="description-col">
+                Description
+              </th>
               <th scope="col">Unit</th>
               <th scope="col" className="num">
                 Rate
@@ -222,7 +246,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                   {c.heading}
                 </th>
               ))}
-              {kind === "workslip" && computed ? <th scope="col">Remarks</th> : null}
+              {remarksColumn ? <th scope="col">Remarks</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -230,7 +254,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
               if (row?.kind === "heading") {
                 return (
                   <tr key={key} className="heading-row">
-                    <td colSpan={7 + columns.length + (hasPrevious ? 1 : 0)} className="heading-cell">
+                    <td colSpan={columnCount} className="heading-cell">
                       {row.description}
                     </td>
                   </tr>
@@ -275,7 +299,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                       </td>
                     );
                   })}
-                  {kind === "workslip" && computed ? <td className="remarks">{row?.remarks}</td> : null}
+                  {remarksColumn ? <td className="remarks">{row?.remarks}</td> : null}
                 </tr>
               );
             })}
@@ -284,10 +308,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
             <tfoot>
               {preview.totals.map((total, index) => (
                 <tr key={`${index}-${total.label}`} data-testid="preview-total">
-                  <th scope="row" colSpan={6 + (hasPrevious ? 1 : 0)} className="total-label">
+                  <th scope="row" colSpan={fixedColumns} className="total-label">
                     {total.label}
                   </th>
-                  <td />
                   {shown.map(({ column: c, index: i }) => {
                     const figure = total.figures[i] ?? null;
                     return (
@@ -296,7 +319,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                       </td>
                     );
                   })}
-                  {kind === "workslip" ? <td /> : null}
+                  {remarksColumn ? <td /> : null}
                 </tr>
               ))}
             </tfoot>
