@@ -112,9 +112,19 @@ class WebDriver:
         self.call("POST", self.s(f"/element/{self.find(testid)}/value"), {"text": text})
 
     def clear_and_type(self, testid, text):
-        element = self.find(testid)
-        self.call("POST", self.s(f"/element/{element}/clear"), {})
-        self.call("POST", self.s(f"/element/{element}/value"), {"text": text})
+        """Replaces a field's text. A re-render that lands between the clear and the typing (a
+        live preview arriving) can put the old value back, so the result is checked and the
+        whole step repeated until the field holds exactly `text`."""
+        value_of = ("const e = document.querySelector(`[data-testid='${arguments[0]}']`);"
+                    "return e ? e.value : null;")
+        for _ in range(5):
+            element = self.find(testid)
+            self.call("POST", self.s(f"/element/{element}/clear"), {})
+            self.call("POST", self.s(f"/element/{element}/value"), {"text": text})
+            time.sleep(0.2)
+            if self.execute(value_of, [testid]) == text:
+                return
+        raise AssertionError(f"{testid} would not take {text!r}")
 
     def wait_until(self, script, what, timeout=30, args=None):
         deadline = time.time() + timeout
