@@ -248,6 +248,10 @@ describe("organization picker", () => {
     fireEvent.keyDown(byId("org-picker-search"), { key: "Escape" });
     expect(screen.queryByTestId("org-picker")).toBeNull();
     await waitFor(() => expect(document.activeElement).toBe(byId("org-picker-button")));
+    // Marked so its focus ring shows although script gave the focus; gone once focus moves on.
+    expect(byId("org-picker-button").dataset.focusReturned).toBe("true");
+    fireEvent.blur(byId("org-picker-button"));
+    expect(byId("org-picker-button").dataset.focusReturned).toBeUndefined();
     expect(byId("active-org-code").textContent).toBe("PWD");
   });
 

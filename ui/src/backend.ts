@@ -583,8 +583,8 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       (m) => same(m.username, username) && m.active !== false && findOrg(m.orgCode)?.active !== false,
     );
 
-  function writeAudit(entry: Omit<AuditEntry, "id" | "at" | "device">): void {
-    audit.push({ ...entry, id: nextAuditId++, at: now().toISOString(), device });
+  function writeAudit(entry: Omit<AuditEntry, "id" | "at" | "device" | "repeats">): void {
+    audit.push({ ...entry, id: nextAuditId++, at: now().toISOString(), device, repeats: 1 });
   }
 
   function roleIn(user: FakeUser, org: FakeOrg): EffectiveRole | null {
@@ -664,7 +664,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     username: string,
     outcome: "success" | "denied",
     reason: string,
-  ): Omit<AuditEntry, "id" | "at" | "device"> {
+  ): Omit<AuditEntry, "id" | "at" | "device" | "repeats"> {
     return { username: user.username, orgCode: org.code, action, objectType: "user", objectId: username, outcome, reason };
   }
 
@@ -893,8 +893,8 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     requireWriter(what) {
       refuseReadOnly(currentUser(), "document.generate", what);
     },
-    completedJob(kind, estimateId) {
-      return recordCompletedJob(kind, estimateId, null);
+    completedJob(kind, estimateId, label) {
+      return recordCompletedJob(kind, estimateId, label);
     },
     now: stamp,
   });

@@ -57,7 +57,7 @@ function entry(
   objectType: string | null = null,
   objectId: string | null = null,
 ): AuditEntry {
-  return { id, at, username, orgCode, action, objectType, objectId, outcome, reason, device: "site-laptop-07" };
+  return { id, at, username, orgCode, action, objectType, objectId, outcome, reason, device: "site-laptop-07", repeats: 1 };
 }
 
 const audit: AuditEntry[] = [

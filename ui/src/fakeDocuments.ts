@@ -33,8 +33,8 @@ export type FakeDocumentsContext = {
   orgCode(): string;
   /** Throws `denied` (and audits it) for read-only roles. */
   requireWriter(what: string): void;
-  /** Records a job that already completed; returns its id. */
-  completedJob(kind: JobKind, estimateId: number): number;
+  /** Records a job that already completed, named as the Jobs pane shows it; returns its id. */
+  completedJob(kind: JobKind, estimateId: number, label: string): number;
   now(): string;
 };
 
@@ -453,7 +453,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         throw { code: "validation", message: `Bill ${number}: ${preview.problems.map((p) => p.message).join("; ")}.` };
       }
       const title = preview.title;
-      const jobId = ctx.completedJob("generate_bill", estimateId);
+      const jobId = ctx.completedJob("generate_bill", estimateId, `Bill ${number} of estimate ${estimateId}`);
       const inputsSha256 = `bill${number}`.padEnd(64, "0");
       bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256, createdAt: ctx.now(), tillDate });
       addOutputs(jobId, `bill-${number}-job-${jobId}`, title);
@@ -543,7 +543,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       if (phase > MAX_WORKSLIPS) {
         throw { code: "precondition_failed", message: `Estimate ${estimateId} already has ${MAX_WORKSLIPS} work slips, the most allowed.` };
       }
-      const jobId = ctx.completedJob("generate_workslip", estimateId);
+      const jobId = ctx.completedJob("generate_workslip", estimateId, `Work slip ${phase} of estimate ${estimateId}`);
       const inputsSha256 = `workslip${phase}`.padEnd(64, "0");
       workslips.push({
         id: workslips.length + 1,
@@ -560,7 +560,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     requestAbstract(estimateId: number): QueuedDocument {
       ctx.requireWriter("generate bills and work slips");
       ctx.estimate(estimateId);
-      const jobId = ctx.completedJob("generate_estimate_abstract", estimateId);
+      const jobId = ctx.completedJob("generate_estimate_abstract", estimateId, `Abstract of estimate ${estimateId}`);
       addOutputs(jobId, `abstract-job-${jobId}`, "ABSTRACT OF ESTIMATE");
       return { number: null, jobId, inputsSha256: "abstract".padEnd(64, "0"), warnings: [], capsFrom: null };
     },

@@ -258,7 +258,11 @@ impl Printer {
                     e.at.clone(),
                     e.username.clone().unwrap_or_default(),
                     e.org_code.clone().unwrap_or_default(),
-                    e.action.clone(),
+                    if e.repeats > 1 {
+                        format!("{} ×{}", e.action, e.repeats)
+                    } else {
+                        e.action.clone()
+                    },
                     object,
                     if e.outcome == "denied" {
                         "DENIED".to_string()

@@ -72,6 +72,12 @@ async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
         .await
         .unwrap();
     assert_eq!(second.number, Some(2));
+    // The Jobs pane names the document a render job makes, where an import shows its file.
+    let job = fx.core.job_show(&fx.root, second.job_id).await.unwrap();
+    assert_eq!(
+        job.file_name.as_deref(),
+        Some(format!("Bill 2 of estimate {estimate}").as_str())
+    );
     let (pdf2, xlsx2) = rendered(&fx, second.job_id).await;
     let text2 = pdf_text(&pdf2);
     assert!(text2.contains("CC Second & Part Bill"), "{text2}");
@@ -711,5 +717,91 @@ async fn sub_heads_of_the_estimate_are_kept_in_every_document() {
     assert!(
         headings.contains(&"Cable works") && headings.contains(&"Electrical works"),
         "{headings:?}"
+    );
+}
+
+/// A text longer than a spreadsheet cell can hold is refused where it enters, naming the item or
+/// field, and nothing is saved; before, its bill was saved and then never rendered (the number
+/// used up for good).
+#[tokio::test]
+async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
+    let fx = fixture().await;
+    let long = "x".repeat(40_000);
+    let mut workbook = workbooks::estimate_workbook("Long description works");
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
+    // No spreadsheet writer makes such a cell, so the text is put into the file afterwards.
+    for (row, (serial, description)) in [(3u32, ("1", "Earth work")), (4, ("2", "LONG-TEXT"))] {
+        workbooks::num(sheet, row, 0, serial.parse().unwrap());
+        workbooks::num(sheet, row, 1, 2.0);
+        workbooks::text(sheet, row, 2, "Cum");
+        workbooks::text(sheet, row, 3, description);
+        workbooks::num(sheet, row, 4, 100.0);
+        workbooks::num(sheet, row, 5, 1.0);
+        workbooks::text(sheet, row, 6, "Cum");
+        workbooks::num(sheet, row, 7, 200.0);
+    }
+    let bytes = workbooks::rewrite_zip(&workbook.save_to_buffer().unwrap(), |name, data| {
+        if name == "xl/sharedStrings.xml" {
+            String::from_utf8(data)
+                .unwrap()
+                .replace("LONG-TEXT", &long)
+                .into_bytes()
+        } else {
+            data
+        }
+    });
+    let estimate = fx.parsed_estimate(bytes).await;
+
+    let refused = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
+    assert!(
+        matches!(refused, Error::Validation(_))
+            && message.contains("item 2: its description has 40000 characters"),
+        "{message}"
+    );
+    assert!(
+        fx.core
+            .bill_list(&fx.root, estimate)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no bill 1 saved"
+    );
+    let refused = fx
+        .core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            vec![ItemQuantity::new("1", dec!(1))],
+            Vec::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("item 2: its description"),
+        "{refused}"
+    );
+
+    let refused = fx
+        .core
+        .work_edit(
+            &fx.root,
+            estimate,
+            WorkChanges {
+                agency: Some(long.clone()),
+                ..WorkChanges::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("the name of the agency has 40000 characters"),
+        "{refused}"
     );
 }

@@ -330,12 +330,17 @@ async fn transient_failures_retry_with_exponential_backoff_then_give_up() {
         .unwrap()
         .contains("gave up after 4 attempts"));
 
-    // Retried by hand with the file back, it completes.
+    // Retried by hand with the file back, it completes, and its time counts from the retry.
     std::fs::write(&stored, kept).unwrap();
+    let first_start = job.started_at.clone().expect("the job had started");
+    fx.core.clock().advance(chrono::Duration::minutes(5));
     fx.core.job_retry(&fx.root, job_id).await.unwrap();
-    assert_eq!(
-        finished(&fx, &fx.root, job_id).await.status,
-        JobStatus::Completed
+    let rerun = finished(&fx, &fx.root, job_id).await;
+    assert_eq!(rerun.status, JobStatus::Completed);
+    let restarted = rerun.started_at.expect("the retry started");
+    assert!(
+        restarted > first_start,
+        "elapsed time restarts at the retry: {restarted} after {first_start}"
     );
     pool.shutdown().await;
 }

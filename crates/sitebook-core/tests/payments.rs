@@ -383,3 +383,78 @@ async fn recoveries_beyond_the_bill_are_refused_and_save_nothing() {
         .unwrap()
         .is_empty());
 }
+
+/// DOMAIN.md ruling: the amount payable now is the till-date Total less the previous bill's.
+/// A working estimate that lowers a cap below a quantity already billed re-splits that quantity
+/// in the next bill's previous column (1.67 + 1.67 where bill 1 printed 3.33); the memorandum
+/// still deducts what bill 1 was worth, so the chain pays exactly its final value.
+#[tokio::test]
+async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
+    let fx = fixture().await;
+    let mut workbook = workbooks::estimate_workbook("Cap lowered between bills");
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
+    for (row, serial, quantity, rate) in [(3u32, 1.0, 12.0, 0.333), (4, 2.0, 1.0, 1000.0)] {
+        workbooks::num(sheet, row, 0, serial);
+        workbooks::num(sheet, row, 1, quantity);
+        workbooks::text(sheet, row, 2, "Nos");
+        workbooks::text(sheet, row, 3, &format!("Item {serial}"));
+        workbooks::num(sheet, row, 4, rate);
+        workbooks::num(sheet, row, 5, 1.0);
+        workbooks::text(sheet, row, 6, "No");
+        workbooks::num(sheet, row, 7, (quantity * rate * 100.0).round() / 100.0);
+    }
+    let estimate = fx.parsed_estimate(workbook.save_to_buffer().unwrap()).await;
+    let first = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            Some(vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("2", dec!(1)),
+            ]),
+        )
+        .await
+        .unwrap();
+    // Bill 1: ROUND2(10 × 0.333) + 1,000 = 1,003.33.
+    let bill1 = round2(dec!(10) * dec!(0.333)) + dec!(1000);
+    fx.core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            vec![ItemQuantity::new("1", dec!(5))],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let second = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![
+                ItemQuantity::new("1", dec!(12)),
+                ItemQuantity::new("2", dec!(1)),
+            ]),
+        )
+        .await
+        .unwrap();
+    // Bill 2 at the new cap of 5: 5 × 0.333 and the AE 7 × 0.333, each rounded, + 1,000.
+    let bill2 = round2(dec!(5) * dec!(0.333)) + round2(dec!(7) * dec!(0.333)) + dec!(1000);
+    // Its own previous column re-splits bill 1's 10 at that cap: a paisa more than bill 1 was.
+    let resplit = round2(dec!(5) * dec!(0.333)) * dec!(2) + dec!(1000);
+    assert_ne!(resplit, bill1, "the case re-splits");
+
+    rendered_pdf(&fx, first.job_id).await;
+    let text = pdf_text(&rendered_pdf(&fx, second.job_id).await);
+    assert!(
+        memo_line(&text, "previous payments").contains(&indian(bill1)),
+        "{text}"
+    );
+    assert!(
+        memo_line(&text, "Gross amount of this bill").contains(&indian(bill2 - bill1)),
+        "{text}"
+    );
+}

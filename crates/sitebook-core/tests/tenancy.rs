@@ -822,3 +822,41 @@ async fn an_enormous_org_code_is_neither_stored_nor_echoed_whole() {
     let stored = row.object_id.unwrap();
     assert!(stored.len() < 100, "{} characters stored", stored.len());
 }
+
+#[tokio::test]
+async fn a_repeated_read_is_counted_on_one_audit_row_and_denials_each_get_their_own() {
+    let fx = fixture().await;
+    let (alice, _) = fx.two_orgs(MembershipRole::Viewer).await;
+    for _ in 0..8 {
+        fx.core.jobs_list(&alice, 10).await.unwrap();
+    }
+    let views = |entries: &[sitebook_core::tenancy::audit_log::AuditEntry]| {
+        entries
+            .iter()
+            .filter(|e| e.action == "jobs.view" && e.username.as_deref() == Some("alice"))
+            .map(|e| e.repeats)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        views(&fx.audit().await),
+        [8],
+        "one row standing for eight reads"
+    );
+
+    // A minute later the same read starts a row of its own.
+    fx.core.clock().advance(chrono::Duration::seconds(61));
+    fx.core.jobs_list(&alice, 10).await.unwrap();
+    assert_eq!(views(&fx.audit().await), [1, 8], "newest first");
+
+    // Refusals are never folded: each is a row.
+    for _ in 0..3 {
+        assert!(fx.core.job_retry(&alice, 999).await.is_err());
+    }
+    let denied = fx
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.username.as_deref() == Some("alice") && e.outcome == "denied")
+        .count();
+    assert_eq!(denied, 3);
+}

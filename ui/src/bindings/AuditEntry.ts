@@ -3,4 +3,9 @@
 /**
  * One audit row as people read it.
  */
-export type AuditEntry = { id: number, at: string, username: string | null, orgCode: string | null, action: string, objectType: string | null, objectId: string | null, outcome: "allowed" | "denied" | "success" | "failure", reason: string | null, device: string, };
+export type AuditEntry = { id: number, at: string, username: string | null, orgCode: string | null, action: string, objectType: string | null, objectId: string | null, outcome: "allowed" | "denied" | "success" | "failure", reason: string | null, device: string, 
+/**
+ * How many identical reads this row stands for (1, or more when a person's same read was
+ * repeated within a minute).
+ */
+repeats: number, };

@@ -115,7 +115,15 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
                 </td>
                 <td className="mono">{e.username ?? <span className="muted">—</span>}</td>
                 <td className="mono">{e.orgCode ?? <span className="muted">—</span>}</td>
-                <td className="mono">{e.action}</td>
+                <td className="mono">
+                  {e.action}
+                  {e.repeats > 1 ? (
+                    <span className="repeats" title={`The same read ${e.repeats} times within a minute`}>
+                      {" "}
+                      ×{e.repeats}
+                    </span>
+                  ) : null}
+                </td>
                 <td>{auditObject(e)}</td>
                 <td className="nowrap">
                   <Outcome outcome={e.outcome} />

@@ -16,6 +16,9 @@ import { InlineError } from "./ErrorBanner";
 import { EstimateDocuments } from "./EstimateDocuments";
 import { AlertIcon, CheckIcon, ChevronRightIcon, CloseIcon, FlagIcon } from "./Icons";
 
+/** Metadata values longer than this take a row of their own. */
+const WIDE_VALUE_CHARS = 28;
+
 export function EstimateDetailView({ id, org, onClose }: { id: number; org: OrgChoice; onClose: () => void }) {
   const backend = useBackend();
   const load = useCallback(() => backend.getEstimate(id), [backend, id]);
@@ -84,7 +87,9 @@ function Detail({
       {estimate.metadata.length > 0 ? (
         <dl className="metadata" data-testid="estimate-metadata">
           {estimate.metadata.map((line, i) => (
-            <div key={i}>
+            // A long value (the name of the work) takes the whole row rather than wrapping into a
+            // narrow column beside empty space.
+            <div key={i} className={line.value.length > WIDE_VALUE_CHARS ? "wide" : undefined}>
               <dt>{line.label}</dt>
               <dd>{line.value}</dd>
             </div>

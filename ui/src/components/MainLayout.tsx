@@ -74,7 +74,13 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   const closePicker = useCallback(() => {
     setPickerOpen(false);
     // Give focus back to where the picker came from.
-    requestAnimationFrame(() => pickerButtonRef.current?.focus());
+    requestAnimationFrame(() => {
+      const button = pickerButtonRef.current;
+      if (!button) return;
+      button.dataset.focusReturned = "true";
+      button.addEventListener("blur", () => delete button.dataset.focusReturned, { once: true });
+      button.focus();
+    });
   }, []);
 
   // Layout effects for window-level listeners: they are in place as soon as the layout shows.

@@ -188,7 +188,7 @@ export function OrgPicker({ onClose, onSwitched }: Props) {
                 <span className="picker-code mono">
                   <span>{org.code}</span>
                 </span>
-                <span className="picker-name clip">
+                <span className="picker-name" title={org.name}>
                   <span>{org.name}</span>
                   {org.active ? <span className="picker-current"> · current</span> : null}
                   {switching === org.code ? <span className="picker-busy"> · switching…</span> : null}

@@ -25,6 +25,7 @@ const row = (id: number, extra: Partial<AuditEntry>): AuditEntry => ({
   outcome: "allowed",
   reason: null,
   device: "site-laptop-07",
+  repeats: 1,
   ...extra,
 });
 

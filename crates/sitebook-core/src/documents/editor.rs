@@ -502,6 +502,7 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
         | BillInputError::NegativeQuantity { sl_no, .. }
         | BillInputError::TillDateBelowPrevious { sl_no, .. }
         | BillInputError::FigureTooLarge { sl_no, .. }
+        | BillInputError::TextTooLong { sl_no, .. }
         | BillInputError::InvalidPreviousQuantity { sl_no, .. } => Some(sl_no.clone()),
         BillInputError::NotAnNthBill { .. } | BillInputError::NoItems => None,
     };
@@ -749,6 +750,7 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
         | WorkslipInputError::DuplicateRateOverride { sl_no }
         | WorkslipInputError::NegativeRate { sl_no, .. }
         | WorkslipInputError::FigureTooLarge { sl_no, .. }
+        | WorkslipInputError::TextTooLong { sl_no, .. }
         | WorkslipInputError::DuplicateSupplementalSerial { sl_no }
         | WorkslipInputError::UnknownSupplementalItem { sl_no, .. }
         | WorkslipInputError::NotYetIntroduced { sl_no, .. }

@@ -747,9 +747,9 @@ pub(crate) async fn next_bill_terms(
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
     .await?;
-    let (held_before, additions_before) = match previous {
+    let (held_before, additions_before, value_before) = match previous {
         Some(json) => chain_so_far(&json)?,
-        None => (Vec::new(), Decimal::ZERO),
+        None => (Vec::new(), Decimal::ZERO, None),
     };
     Ok(PaymentTerms {
         lines,
@@ -757,24 +757,31 @@ pub(crate) async fn next_bill_terms(
         contract_value: work.estimate_amount,
         held_before,
         additions_before,
+        value_before,
     })
 }
 
-/// What capped lines had withheld, and what had been added, up to and including a stored
-/// bill. A bill made before deductions existed withheld and added nothing that is known.
-fn chain_so_far(json: &str) -> Result<(Vec<HeldBefore>, Decimal)> {
+/// What capped lines had withheld, what had been added, and the value of work done, up to and
+/// including a stored bill. A bill made before deductions existed withheld and added nothing
+/// that is known.
+fn chain_so_far(json: &str) -> Result<(Vec<HeldBefore>, Decimal, Option<Decimal>)> {
     let stored: StoredInputs = serde_json::from_str(json)
         .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
-    let Some((computed, Some(terms))) = stored.bill_and_terms() else {
-        return Ok((Vec::new(), Decimal::ZERO));
+    let Some((computed, terms)) = stored.bill_and_terms() else {
+        return Ok((Vec::new(), Decimal::ZERO, None));
     };
     let computed =
         computed.map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
+    let value = computed.figures().value_till_date;
+    let Some(terms) = terms else {
+        return Ok((Vec::new(), Decimal::ZERO, Some(value)));
+    };
     let memo = memorandum(computed.figures(), terms)
         .map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
     Ok((
         held_after(terms, &memo),
         terms.additions_before + memo.total_additions(),
+        Some(value),
     ))
 }
 
@@ -890,8 +897,19 @@ pub async fn create_bill(
             .execute(&mut *tx)
             .await?;
     }
-    let mut queued =
-        queue_rendering(ctx, tx, scope, DocumentTable::Bills, bill_id, number, hash).await?;
+    let mut queued = queue_rendering(
+        ctx,
+        tx,
+        scope,
+        DocumentRow {
+            table: DocumentTable::Bills,
+            id: bill_id,
+            number,
+            estimate_id,
+        },
+        hash,
+    )
+    .await?;
     queued.warnings = warnings;
     queued.caps_from = Some(cap_source(working_estimate));
     Ok(queued)
@@ -904,26 +922,45 @@ enum DocumentTable {
     Workslips,
 }
 
+/// A freshly inserted bill or work slip: its table, id, number or phase, and estimate.
+struct DocumentRow {
+    table: DocumentTable,
+    id: i64,
+    number: u32,
+    estimate_id: i64,
+}
+
 /// Queues the render job of a freshly inserted bill or work slip, links it to the row, and
 /// commits the transaction that inserted the row, so the record and its job exist together.
 async fn queue_rendering(
     ctx: &Ctx,
     mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     scope: &WriteScope,
-    table: DocumentTable,
-    row_id: i64,
-    number: u32,
+    row: DocumentRow,
     inputs_sha256: String,
 ) -> Result<QueuedDocument> {
+    let DocumentRow {
+        table,
+        id: row_id,
+        number,
+        estimate_id,
+    } = row;
     let (kind, payload, link) = match table {
         DocumentTable::Bills => (
             JobKind::GenerateBill,
-            serde_json::json!({ "bill_id": row_id }),
+            // `file_name` is what the Jobs pane shows in its File column for this job.
+            serde_json::json!({
+                "bill_id": row_id,
+                "file_name": format!("Bill {number} of estimate {estimate_id}"),
+            }),
             "UPDATE bills SET job_id = ? WHERE id = ?",
         ),
         DocumentTable::Workslips => (
             JobKind::GenerateWorkslip,
-            serde_json::json!({ "workslip_id": row_id }),
+            serde_json::json!({
+                "workslip_id": row_id,
+                "file_name": format!("Work slip {number} of estimate {estimate_id}"),
+            }),
             "UPDATE workslips SET job_id = ? WHERE id = ?",
         ),
     };
@@ -1103,9 +1140,12 @@ pub async fn create_workslip(
         ctx,
         tx,
         scope,
-        DocumentTable::Workslips,
-        workslip_id,
-        phase,
+        DocumentRow {
+            table: DocumentTable::Workslips,
+            id: workslip_id,
+            number: phase,
+            estimate_id,
+        },
         hash,
     )
     .await?;
@@ -1156,7 +1196,12 @@ pub async fn request_abstract(
         sub_heads,
     };
     let (_, hash) = inputs.encode()?;
-    let payload = serde_json::json!({ "estimate_id": estimate_id, "inputs": inputs }).to_string();
+    let payload = serde_json::json!({
+        "estimate_id": estimate_id,
+        "file_name": format!("Abstract of estimate {estimate_id}"),
+        "inputs": inputs,
+    })
+    .to_string();
     let mut tx = ctx.write_tx().await?;
     let job_id = queue::enqueue(
         ctx,

@@ -316,6 +316,19 @@ pub enum BillInputError {
         /// The figure given.
         value: Decimal,
     },
+    /// A text longer than a spreadsheet cell holds ([`MAX_TEXT_CHARS`](super::estimate::MAX_TEXT_CHARS)).
+    #[error(
+        "item {sl_no}: its {field} has {chars} characters, more than the 32,767 a spreadsheet \
+         cell holds; shorten it in the workbook and import it again"
+    )]
+    TextTooLong {
+        /// The item's serial.
+        sl_no: String,
+        /// `description`, `unit`, …
+        field: String,
+        /// Its length in characters.
+        chars: usize,
+    },
     /// The previous bill's stored figure cannot be used (unknown item, or negative).
     #[error("item {sl_no}: the previous bill's quantity {quantity} does not fit this estimate")]
     InvalidPreviousQuantity {
@@ -406,6 +419,13 @@ fn check_items<'a>(
             if !within_limit(value) {
                 problems.push(too_large(item, value));
             }
+        }
+        if let Some((field, chars)) = item.overlong_text() {
+            problems.push(BillInputError::TextTooLong {
+                sl_no: item.sl_no.clone(),
+                field: field.to_owned(),
+                chars,
+            });
         }
     }
     index

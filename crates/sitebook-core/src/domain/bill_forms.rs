@@ -242,6 +242,7 @@ mod tests {
                 contract_value: Decimal::ZERO,
                 held_before: Vec::new(),
                 additions_before: Decimal::ZERO,
+                value_before: None,
             };
             let (mut value, mut paid_so_far) = (Decimal::ZERO, Decimal::ZERO);
             let (mut cheques, mut added, mut deducted) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
@@ -323,6 +324,7 @@ mod tests {
                 amount: dec!(4000),
             }],
             additions_before: dec!(14400),
+            value_before: None,
         };
         let memorandum = Memorandum {
             value_till_date: dec!(120000),

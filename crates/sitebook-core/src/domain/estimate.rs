@@ -60,7 +60,31 @@ pub struct EstimateItem {
     pub amount: Decimal,
 }
 
+/// The most characters one text field may hold: a spreadsheet cell's limit, which every
+/// document's workbook must respect. A longer text is refused where it enters, naming it, so no
+/// document is saved that could never be written.
+pub const MAX_TEXT_CHARS: usize = 32_767;
+
+/// The first of `fields` (name, text) longer than [`MAX_TEXT_CHARS`]: its name and length.
+pub fn overlong_text<'a>(
+    fields: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Option<(&'static str, usize)> {
+    fields.into_iter().find_map(|(name, text)| {
+        let chars = text.chars().count();
+        (chars > MAX_TEXT_CHARS).then_some((name, chars))
+    })
+}
+
 impl EstimateItem {
+    /// Its description or unit, when longer than [`MAX_TEXT_CHARS`]: which, and how long.
+    pub fn overlong_text(&self) -> Option<(&'static str, usize)> {
+        overlong_text([
+            ("description", self.description.as_str()),
+            ("unit", self.unit.as_str()),
+            ("unit of the rate", self.per_unit.as_str()),
+        ])
+    }
+
     /// `ROUND2(quantity × rate)`: what the amount should be, whatever the workbook cached.
     pub fn computed_amount(&self) -> Decimal {
         amount(self.quantity, self.rate)

@@ -300,6 +300,14 @@ pub struct PaymentTerms {
     /// additions up to date. Bills stored before it was kept read it as zero.
     #[serde(default)]
     pub additions_before: Decimal,
+    /// The previous bill's value of work done till date (its Total). The memorandum deducts
+    /// this as the previous payments (DOMAIN.md ruling: the amount payable now is the till-date
+    /// Total less the previous bill's), so a chain pays exactly its final value even when a new
+    /// working estimate re-splits an earlier quantity at another cap and the bill's own
+    /// previous column comes out a paisa apart. `None` for a first bill, and on bills stored
+    /// before it was kept (their previous column is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_before: Option<Decimal>,
 }
 
 /// One addition or deduction as the memorandum prints it.
@@ -387,6 +395,14 @@ pub fn memorandum(
     figures: BillFigures,
     terms: &PaymentTerms,
 ) -> Result<Memorandum, MemorandumError> {
+    let figures = match terms.value_before {
+        Some(previous) => BillFigures {
+            value_till_date: figures.value_till_date,
+            previous_payments: previous,
+            gross: figures.value_till_date - previous,
+        },
+        None => figures,
+    };
     let gross = round2(figures.gross);
     let applies = |line: &PaymentLine| {
         line.threshold
@@ -531,6 +547,7 @@ mod tests {
             contract_value,
             held_before: Vec::new(),
             additions_before: Decimal::ZERO,
+            value_before: None,
         }
     }
 

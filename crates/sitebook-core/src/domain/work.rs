@@ -297,6 +297,17 @@ pub enum WorkMetadataError {
         /// The value given.
         value: Decimal,
     },
+    /// A text longer than [`MAX_TEXT_CHARS`](super::estimate::MAX_TEXT_CHARS).
+    #[error(
+        "the {field} has {chars} characters, more than the 32,767 a spreadsheet cell holds; \
+         shorten it"
+    )]
+    TextTooLong {
+        /// Which field.
+        field: String,
+        /// Its length in characters.
+        chars: usize,
+    },
     /// An MB page range that starts at 0 or runs backwards.
     #[error("the {which} pages {first} to {last} are not a page range")]
     InvalidPages {
@@ -307,6 +318,16 @@ pub enum WorkMetadataError {
         /// Last page given.
         last: u32,
     },
+}
+
+/// A text field longer than a spreadsheet cell holds.
+impl WorkMetadataError {
+    fn text_too_long(field: &str, chars: usize) -> Self {
+        WorkMetadataError::TextTooLong {
+            field: field.to_owned(),
+            chars,
+        }
+    }
 }
 
 /// Every problem found in work metadata.
@@ -350,6 +371,24 @@ impl WorkMetadata {
         let mut problems = Vec::new();
         if self.name_of_work.trim().is_empty() {
             problems.push(WorkMetadataError::EmptyName);
+        }
+        let texts = [
+            ("name of the work", self.name_of_work.as_str()),
+            (
+                "reference to the administrative sanction",
+                self.administrative_sanction_ref.as_str(),
+            ),
+            (
+                "reference to the technical sanction",
+                self.technical_sanction_ref.as_str(),
+            ),
+            ("reference to the agreement", self.agreement_ref.as_str()),
+            ("name of the agency", self.agency.as_str()),
+        ];
+        for (field, text) in texts {
+            if let Some((field, chars)) = super::estimate::overlong_text([(field, text)]) {
+                problems.push(WorkMetadataError::text_too_long(field, chars));
+            }
         }
         for (what, value) in [
             ("estimate amount", self.estimate_amount),

@@ -412,6 +412,19 @@ pub enum WorkslipInputError {
         /// The figure given.
         value: Decimal,
     },
+    /// A text longer than a spreadsheet cell holds ([`MAX_TEXT_CHARS`](super::estimate::MAX_TEXT_CHARS)).
+    #[error(
+        "item {sl_no}: its {field} has {chars} characters, more than the 32,767 a spreadsheet \
+         cell holds; shorten it and try again"
+    )]
+    TextTooLong {
+        /// The item's serial.
+        sl_no: String,
+        /// `description`, `unit`, …
+        field: String,
+        /// Its length in characters.
+        chars: usize,
+    },
     /// A grand total or deduction that is negative where it cannot be, or beyond [`MAX_FIGURE`].
     #[error("the {what} ({value}) must be between 0 and {MAX_FIGURE}")]
     InvalidTotal {
@@ -877,14 +890,29 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
             description: description.to_owned(),
             value,
         };
+    let overlong = |sl_no: &str, (field, chars): (&str, usize)| WorkslipInputError::TextTooLong {
+        sl_no: sl_no.to_owned(),
+        field: field.to_owned(),
+        chars,
+    };
     for item in &input.items {
         for value in [item.quantity, item.rate] {
             if !within_limit(value) {
                 problems.push(too_large(&item.sl_no, &item.description, value));
             }
         }
+        if let Some(found) = item.overlong_text() {
+            problems.push(overlong(&item.sl_no, found));
+        }
     }
     for item in &input.supplemental_items {
+        let texts = [
+            ("description", item.description.as_str()),
+            ("unit", item.unit.as_str()),
+        ];
+        if let Some(found) = super::estimate::overlong_text(texts) {
+            problems.push(overlong(&item.sl_no, found));
+        }
         if !within_limit(item.rate) {
             problems.push(too_large(&item.sl_no, &item.description, item.rate));
         } else if item.rate < Decimal::ZERO {

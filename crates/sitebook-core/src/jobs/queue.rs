@@ -605,7 +605,8 @@ pub async fn request_cancel(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()
     Ok(())
 }
 
-/// Queues a failed or cancelled job again, now.
+/// Puts a failed or cancelled job back in the queue at a person's request. It starts afresh:
+/// its elapsed time counts from the new start, and its log keeps the earlier attempts.
 pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM jobs WHERE id = ? AND org_id = ?")
@@ -617,7 +618,7 @@ pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
         Some(JobStatus::Failed | JobStatus::Cancelled) => {
             sqlx::query(
                 "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, \
-                 progress = 0, current_step = 'Queued', completed_at = NULL, \
+                 progress = 0, current_step = 'Queued', started_at = NULL, completed_at = NULL, \
                  error_message = NULL WHERE id = ? AND org_id = ?",
             )
             .bind(ctx.now_text())

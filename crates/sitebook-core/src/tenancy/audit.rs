@@ -4,10 +4,18 @@
 //! Rows are only ever inserted (triggers in the schema refuse UPDATE and DELETE). Every tenancy
 //! module writes through [`AuditEvent`], so this module depends on none of them; reading the
 //! log, which the gate guards, is `audit_log`.
+//!
+//! An allowed read repeated by the same person in the same organization within
+//! [`READ_REPEAT_WINDOW`] is counted on the first row (in `audit_repeats`) instead of adding a
+//! row: every decision is still recorded, but a pane that refreshes eight times a second leaves
+//! one row "×8", not eight. Denials, writes and other events always get a row of their own.
 
 use crate::error::Result;
 use crate::tenancy::identity::Principal;
 use crate::Ctx;
+
+/// How long identical allowed reads keep counting on the first row.
+pub const READ_REPEAT_WINDOW: chrono::Duration = chrono::Duration::seconds(60);
 
 /// How an audited event ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +102,44 @@ impl AuditEvent {
 
     pub(crate) async fn write(self, ctx: &Ctx) -> Result<()> {
         self.write_with(ctx, &ctx.db).await
+    }
+
+    /// Writes an allowed read, counted on the same person's identical read of the last
+    /// [`READ_REPEAT_WINDOW`] when there is one.
+    pub(crate) async fn write_read(self, ctx: &Ctx) -> Result<()> {
+        debug_assert_eq!(self.outcome, Outcome::Allowed);
+        let now = ctx.clock.now();
+        let mut tx = ctx.write_tx().await?;
+        let latest: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, at FROM audit_log WHERE user_id IS ? AND action = ? AND org_id IS ? \
+             AND outcome = 'allowed' AND object_type IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(self.user_id)
+        .bind(&self.action)
+        .bind(self.org_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let repeat_of = latest.and_then(|(id, at)| {
+            crate::clock::from_db_time(&at)
+                .filter(|first| now - *first < READ_REPEAT_WINDOW)
+                .map(|_| id)
+        });
+        match repeat_of {
+            Some(audit_id) => {
+                sqlx::query(
+                    "INSERT INTO audit_repeats (audit_id, repeats, last_at) VALUES (?, 2, ?) \
+                     ON CONFLICT(audit_id) DO UPDATE SET repeats = repeats + 1, \
+                     last_at = excluded.last_at",
+                )
+                .bind(audit_id)
+                .bind(crate::clock::to_db_time(now))
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => self.write_with(ctx, &mut *tx).await?,
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Writes inside a caller's transaction, so that a change and its audit row commit together.

@@ -27,6 +27,10 @@ pub struct AuditEntry {
     pub outcome: String,
     pub reason: Option<String>,
     pub device: String,
+    /// How many identical reads this row stands for (1, or more when a person's same read was
+    /// repeated within a minute).
+    #[ts(type = "number")]
+    pub repeats: i64,
 }
 
 /// Which audit rows to list.
@@ -46,7 +50,8 @@ impl Default for AuditFilter {
 }
 
 const ENTRY_COLUMNS: &str =
-    "id, at, username, org_code, action, object_type, object_id, outcome, reason, device";
+    "id, at, username, org_code, action, object_type, object_id, outcome, reason, device, \
+     COALESCE((SELECT repeats FROM audit_repeats WHERE audit_id = audit_log.id), 1) AS repeats";
 
 /// The newest rows of the scope's organization.
 pub async fn list_for_org(

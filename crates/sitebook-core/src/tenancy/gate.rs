@@ -194,11 +194,15 @@ pub async fn authorize(ctx: &Ctx, session: &Session, action: Action) -> Result<O
         return Err(Error::Denied(message));
     }
     let org = current.expect("refusal covers None");
-    AuditEvent::new(action.audit_name(), Outcome::Allowed)
+    let allowed = AuditEvent::new(action.audit_name(), Outcome::Allowed)
         .by(user)
-        .in_org(org.id, &org.code)
-        .write(ctx)
-        .await?;
+        .in_org(org.id, &org.code);
+    // A write gets a row of its own; a repeated read is counted on its first row.
+    if action.is_write() {
+        allowed.write(ctx).await?;
+    } else {
+        allowed.write_read(ctx).await?;
+    }
     Ok(OrgScope {
         org_id: org.id,
         org_code: org.code,
