@@ -89,7 +89,8 @@ describe("sign in", () => {
     expect(error.textContent).toContain("Check both fields");
     expect((byId("signin-password") as HTMLInputElement).value).toBe("");
     expect((byId("signin-username") as HTMLInputElement).value).toBe("asha");
-    expect(document.activeElement).toBe(byId("signin-password"));
+    // Focus moves to the password once the error has rendered.
+    await waitFor(() => expect(document.activeElement).toBe(byId("signin-password")));
     expect(screen.queryByTestId("org-picker-button")).toBeNull();
   });
 

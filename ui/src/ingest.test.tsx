@@ -214,7 +214,8 @@ describe("jobs pane", () => {
     fireEvent.click(byId("nav-jobs"));
 
     await waitFor(() => expect(byId("job-status-4").textContent).toContain("Failed"));
-    expect(byId("job-error-4").textContent).toContain("This file is not a workbook");
+    // The status comes with the job's event; its message with the list reloaded after it.
+    await waitFor(() => expect(byId("job-error-4").textContent).toContain("This file is not a workbook"));
     const log = byId("job-log-4");
     expect(log.tagName).toBe("DETAILS");
     expect(log.hasAttribute("open")).toBe(false);

@@ -396,3 +396,35 @@ fn damaged_bytes_never_panic() {
         }
     }
 }
+
+/// A figure no estimate can hold (7.9e27 Nos at 1e15) is not read: the warning names the cell,
+/// and the item cannot reach a document, where the product would overflow.
+#[test]
+fn a_figure_beyond_the_bound_is_named_and_not_read() {
+    let mut workbook = estimate_workbook("Absurd figures");
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
+    num(sheet, 3, 0, 1.0);
+    num(sheet, 3, 1, 7.9e27);
+    text(sheet, 3, 2, "Nos");
+    text(sheet, 3, 3, "An item typed wrong");
+    num(sheet, 3, 4, 1e15);
+    num(sheet, 3, 5, 1.0);
+    text(sheet, 3, 6, "No");
+    num(sheet, 3, 7, 100.0);
+    let parsed = parse(&workbook.save_to_buffer().unwrap(), "absurd.xlsx").unwrap();
+    let item = &parsed.sheets[0].items[0];
+    assert_eq!(item.quantity, None);
+    assert_eq!(item.rate, None);
+    let named: Vec<&str> = parsed
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("beyond the largest figure accepted"))
+        .map(|w| w.cell.as_str())
+        .collect();
+    assert_eq!(
+        named,
+        ["Estimate!B4", "Estimate!E4"],
+        "{:?}",
+        parsed.warnings
+    );
+}

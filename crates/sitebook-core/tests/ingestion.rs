@@ -721,3 +721,67 @@ async fn the_same_content_as_a_failed_upload_says_the_earlier_reading_failed() {
         error.message
     );
 }
+
+/// What a crash leaves in an org's outputs folder is cleared by the cleanup, once older than an
+/// hour: a cut-short write's temp file is removed, a file no row refers to is moved to
+/// `lost+found/`, and a recorded output or a file that may be about to be recorded stays.
+#[tokio::test]
+async fn crash_leftovers_are_cleared_and_recorded_files_are_never_touched() {
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(workbooks::domain_example_workbook())
+        .await;
+    let abstract_job = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let (pdf, xlsx) = fx.rendered(abstract_job.job_id).await;
+    let folder = fx.dir.path().join("outputs/root");
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 60 * 60);
+    let plant = |name: &str, old: bool| {
+        let path = folder.join(name);
+        std::fs::write(&path, b"left by a crash").unwrap();
+        if old {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+        }
+        path
+    };
+    let temp = plant(".estimate1-bill1-job9.pdf.4242.part", true);
+    let orphan = plant("estimate1-bill1-job9.pdf", true);
+    let fresh = plant("estimate1-bill2-job10.pdf", false);
+    for recorded in [&pdf, &xlsx] {
+        std::fs::File::options()
+            .write(true)
+            .open(recorded)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
+
+    fx.core.cleanup_all_orgs(3650).await.unwrap();
+
+    assert!(
+        !temp.exists(),
+        "the temp file of a cut-short write is removed"
+    );
+    assert!(!orphan.exists());
+    let lost = fx
+        .dir
+        .path()
+        .join("lost+found/root/estimate1-bill1-job9.pdf");
+    assert_eq!(
+        std::fs::read(&lost).unwrap(),
+        b"left by a crash",
+        "moved, not deleted"
+    );
+    assert!(
+        fresh.exists(),
+        "a file that may be about to be recorded stays"
+    );
+    assert!(
+        pdf.exists() && xlsx.exists(),
+        "recorded outputs are never touched"
+    );
+}

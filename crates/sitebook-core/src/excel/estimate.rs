@@ -13,7 +13,7 @@ use super::model::{
     money_text, plain_text, ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer,
     FooterRow, Heading, ItemFlag, LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning,
 };
-use crate::domain::money::{parse_number_text, round2};
+use crate::domain::money::{parse_number_text, round2, within_limit, MAX_FIGURE};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -691,6 +691,23 @@ impl<'a> SheetParser<'a> {
     ) -> Option<Decimal> {
         let (row, col) = (cells.row(), col?);
         match read_num(cells.get(col)) {
+            // One bound on every figure that can reach a document, so that no product of two
+            // of them can overflow: the cell is named, and the item cannot be billed until the
+            // workbook is fixed.
+            Num::Value(d) if !within_limit(d) => {
+                self.warn(
+                    row,
+                    col,
+                    format!(
+                        "{what} {} is beyond the largest figure accepted ({}), so it was not \
+                         read; check the cell",
+                        plain_text(d),
+                        money_text(MAX_FIGURE)
+                    ),
+                );
+                flags.push(ItemFlag::OutOfRange);
+                None
+            }
             Num::Value(d) => Some(d),
             Num::Blank => {
                 self.warn(row, col, format!("{what} is blank"));

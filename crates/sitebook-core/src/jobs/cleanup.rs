@@ -1,6 +1,8 @@
 //! Retention: outputs never downloaded and older than the retention period are removed, files
 //! and rows. People run it for their org (`sitebook outputs cleanup`); the desktop app runs it
-//! daily for every org as the maintenance principal, through the same gate and audit.
+//! at start and daily for every org as the maintenance principal, through the same gate and
+//! audit, and then also clears what a crash left behind (temp files of cut-short writes, and
+//! output files no row refers to, which go to `lost+found/`).
 
 use std::time::Duration;
 
@@ -23,6 +25,7 @@ pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
         let report = outputs::cleanup(ctx, &scope, days).await?;
         total.removed_files += report.removed_files;
         total.removed_rows += report.removed_rows;
+        outputs::sweep_leftovers(ctx, &scope, outputs::LEFTOVER_GRACE).await?;
     }
     Ok(total)
 }

@@ -218,3 +218,83 @@ pub async fn cleanup(ctx: &Ctx, scope: &WriteScope, days: u32) -> Result<Cleanup
     }
     Ok(report)
 }
+
+/// How long a file no row refers to is left alone: a render job writes its files just before
+/// the transaction that records them, so a younger file may be about to be recorded.
+pub const LEFTOVER_GRACE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// What a sweep of crash leftovers did in one organization's folders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeftoverReport {
+    /// Temp files (`.name.pid.part`) of writes a crash cut short, removed.
+    pub temp_files_removed: u32,
+    /// Output files no row refers to, moved to `lost+found/{slug}/`.
+    pub orphans_moved: u32,
+}
+
+/// Clears what a crash can leave in the scope's folders, once it is older than `grace`: temp
+/// files of cut-short writes (in outputs and uploads) are removed, and output files that no
+/// row refers to are moved to `lost+found/{slug}/` with a log line, never deleted. A file a row
+/// refers to is never touched.
+pub async fn sweep_leftovers(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    grace: std::time::Duration,
+) -> Result<LeftoverReport> {
+    let referenced: std::collections::HashSet<String> =
+        sqlx::query_scalar::<_, String>("SELECT stored_path FROM output_files WHERE org_id = ?")
+            .bind(scope.org_id())
+            .fetch_all(&ctx.db)
+            .await?
+            .into_iter()
+            .collect();
+    let old_enough = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age >= grace)
+    };
+    let is_temp = |name: &str| name.starts_with('.') && name.ends_with(".part");
+    let mut report = LeftoverReport::default();
+    let uploads = crate::store::files::uploads_dir(&ctx.data_dir, scope.org_slug());
+    let outputs = outputs_dir(&ctx.data_dir, scope.org_slug());
+    for (folder, sweep_orphans) in [(&uploads, false), (&outputs, true)] {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !entry.file_type().is_ok_and(|t| t.is_file()) || !old_enough(&path) {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_temp(&name) {
+                std::fs::remove_file(&path)
+                    .map_err(|e| Error::io(format!("Could not remove {}", path.display()), e))?;
+                tracing::info!(file = %path.display(), "removed the temp file of a write a crash cut short");
+                report.temp_files_removed += 1;
+                continue;
+            }
+            let relative = path
+                .strip_prefix(&ctx.data_dir)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if sweep_orphans && !referenced.contains(&relative) {
+                let lost = ctx.data_dir.join("lost+found").join(scope.org_slug());
+                crate::store::files::create_private_dir(&lost)
+                    .map_err(|e| Error::io(format!("Could not make {}", lost.display()), e))?;
+                let target = lost.join(&name);
+                std::fs::rename(&path, &target)
+                    .map_err(|e| Error::io(format!("Could not move {}", path.display()), e))?;
+                tracing::warn!(
+                    file = %path.display(),
+                    moved_to = %target.display(),
+                    "an output file no record refers to (left by a crash) was moved to lost+found"
+                );
+                report.orphans_moved += 1;
+            }
+        }
+    }
+    Ok(report)
+}
