@@ -138,32 +138,26 @@ class WebDriver:
     def click(self, testid, inner=""):
         self.call("POST", self.s(f"/element/{self.find(testid, inner=inner)}/click"), {})
 
-    def wait_text(self, testid, expected, timeout=15):
+    def _wait_for_text(self, testid, accept, wanted, timeout):
         deadline = time.time() + timeout
         seen = None
         while time.time() < deadline:
             try:
                 seen = self.text(testid)
-                if seen == expected:
-                    return
-            except (AssertionError, RuntimeError):
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"{testid} shows {seen!r}, expected {expected!r}")
-
-    def wait_containing(self, testid, part, timeout=15):
-        """Waits until the element shows text containing `part`; returns the whole text."""
-        deadline = time.time() + timeout
-        seen = None
-        while time.time() < deadline:
-            try:
-                seen = self.text(testid)
-                if part in seen:
+                if accept(seen):
                     return seen
             except (AssertionError, RuntimeError):
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"{testid} shows {seen!r}, expected it to contain {part!r}")
+        raise AssertionError(f"{testid} shows {seen!r}, expected {wanted}")
+
+    def wait_text(self, testid, expected, timeout=15):
+        self._wait_for_text(testid, lambda seen: seen == expected, repr(expected), timeout)
+
+    def wait_containing(self, testid, part, timeout=15):
+        """Waits until the element shows text containing `part`; returns the whole text."""
+        return self._wait_for_text(testid, lambda seen: part in seen,
+                                   f"it to contain {part!r}", timeout)
 
     def execute(self, script, args=None):
         return self.call("POST", self.s("/execute/sync"), {"script": script, "args": args or []})

@@ -16,9 +16,9 @@ use super::report::{
 };
 use crate::domain::deviation::DeviationStatement;
 use crate::render::{
-    deviation_col, first_bill_col, format_figure, format_money, nth_bill_col, workslip_col,
-    BillForm, ColumnSpec, DocumentRequest, EstimateAbstract, FormBlock, FormStatement, ItemLine,
-    SIGNATURES,
+    deviation_closing, deviation_col, first_bill_col, format_figure, format_money, nth_bill_col,
+    workslip_col, BillForm, ColumnSpec, DocumentRequest, EstimateAbstract, FormBlock,
+    FormStatement, ItemLine, SIGNATURES,
 };
 
 const BILL_FONT_SIZE: f32 = 9.0;
@@ -494,26 +494,10 @@ pub(crate) fn deviation_statement<'a>(
         Row::labelled(RowStyle::Total, "Total", total),
         Row::labelled(RowStyle::GrandTotal, "Net deviation (excess - saving)", net),
     ];
-    let mut closing = vec![
-        ClosingLine {
-            label: "Sanctioned Grand Total:".to_owned(),
-            text: format!("Rs. {}", format_money(statement.sanctioned_grand_total)),
-        },
-        ClosingLine {
-            label: "L.S. provision towards unforeseen items in the working estimate:".to_owned(),
-            text: format!("Rs. {}", format_money(statement.ls_provision)),
-        },
-    ];
-    closing.push(match statement.revised_sanction_notice() {
-        Some(notice) => ClosingLine {
-            label: "REVISED SANCTION NEEDED:".to_owned(),
-            text: notice,
-        },
-        None => ClosingLine {
-            label: "Sanction:".to_owned(),
-            text: "The working estimate is within the sanctioned Grand Total.".to_owned(),
-        },
-    });
+    let closing = deviation_closing(statement)
+        .into_iter()
+        .map(|(label, text)| ClosingLine { label, text })
+        .collect();
     Report {
         orientation: Orientation::Landscape,
         header: &request.header,

@@ -12,6 +12,7 @@ use super::{
     ColumnKind, ColumnSpec, MONEY_WIDTH, QUANTITY_WIDTH, RATE_WIDTH, SERIAL_WIDTH, UNIT_WIDTH,
 };
 use crate::domain::bill_forms::{AccountOfWork, PaymentAccount};
+use crate::domain::deviation::DeviationStatement;
 use crate::domain::money::format_indian;
 use crate::domain::payments::Memorandum;
 
@@ -452,6 +453,29 @@ pub fn final_bill_form(
             },
         ],
     }
+}
+
+/// The lines under a deviation statement, PDF and workbook alike: the sanctioned Grand Total,
+/// the working estimate's L.S. provision, and whether a revised sanction is needed.
+pub fn deviation_closing(statement: &DeviationStatement) -> Vec<(String, String)> {
+    let sanction = match statement.revised_sanction_notice() {
+        Some(notice) => ("REVISED SANCTION NEEDED:".to_owned(), notice),
+        None => (
+            "Sanction:".to_owned(),
+            "The working estimate is within the sanctioned Grand Total.".to_owned(),
+        ),
+    };
+    vec![
+        (
+            "Sanctioned Grand Total:".to_owned(),
+            rupees(statement.sanctioned_grand_total),
+        ),
+        (
+            "L.S. provision towards unforeseen items in the working estimate:".to_owned(),
+            rupees(statement.ls_provision),
+        ),
+        sanction,
+    ]
 }
 
 /// A bill form's sheet in the workbook: No. | Particulars | How worked out | Amount.

@@ -29,9 +29,9 @@ use thiserror::Error;
 mod forms;
 
 pub use forms::{
-    deviation_col, deviation_columns, final_bill_form, form_columns, memorandum_statement,
-    running_account_form, BillForm, Derivation, FormBlock, FormLine, FormStatement,
-    MEMORANDUM_TITLE,
+    deviation_closing, deviation_col, deviation_columns, final_bill_form, form_columns,
+    memorandum_statement, running_account_form, BillForm, Derivation, FormBlock, FormLine,
+    FormStatement, MEMORANDUM_TITLE,
 };
 
 /// Why a document could not be rendered.

@@ -9,8 +9,8 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 
 use crate::domain::deviation::DeviationStatement;
 use crate::render::{
-    deviation_col, deviation_columns, form_columns, BillForm, DocumentHeader, DocumentRequest,
-    FormBlock,
+    deviation_closing, deviation_col, deviation_columns, form_columns, BillForm, DocumentHeader,
+    DocumentRequest, FormBlock,
 };
 
 use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};
@@ -125,30 +125,11 @@ pub(crate) fn deviation_statement(
     );
     sheet.row(total_row + 1, cells, Look::GrandTotal)?;
 
-    let grand_total = format!(
-        "Rs. {}",
-        crate::render::format_money(statement.sanctioned_grand_total)
-    );
-    let provision = format!(
-        "Rs. {}",
-        crate::render::format_money(statement.ls_provision)
-    );
-    let sanction = statement
-        .revised_sanction_notice()
-        .unwrap_or_else(|| "The working estimate is within the sanctioned Grand Total.".to_owned());
-    let sanction_label = if statement.revised_sanction_needed().is_some() {
-        "REVISED SANCTION NEEDED:"
-    } else {
-        "Sanction:"
-    };
-    let closing = [
-        ("Sanctioned Grand Total:", grand_total.as_str()),
-        (
-            "L.S. provision towards unforeseen items in the working estimate:",
-            provision.as_str(),
-        ),
-        (sanction_label, sanction.as_str()),
-    ];
+    let closing = deviation_closing(statement);
+    let closing: Vec<(&str, &str)> = closing
+        .iter()
+        .map(|(label, text)| (label.as_str(), text.as_str()))
+        .collect();
     sheet.closing(total_row + 2, &closing, &SIGNATURES)?;
     sheet.print_setup(&request.header, true)?;
     workbook.save_to_buffer()
