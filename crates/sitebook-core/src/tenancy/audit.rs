@@ -106,39 +106,32 @@ impl AuditEvent {
 
     /// Writes an allowed read, counted on the same person's identical read of the last
     /// [`READ_REPEAT_WINDOW`] when there is one.
+    ///
+    /// Two single statements, no explicit transaction: reads are the most frequent writes, and
+    /// a `BEGIN IMMEDIATE` for each would queue every pane's refresh behind the writers. Two
+    /// identical reads at the same instant may both add a row, which loses nothing.
     pub(crate) async fn write_read(self, ctx: &Ctx) -> Result<()> {
         debug_assert_eq!(self.outcome, Outcome::Allowed);
         let now = ctx.clock.now();
-        let mut tx = ctx.write_tx().await?;
-        let latest: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, at FROM audit_log WHERE user_id IS ? AND action = ? AND org_id IS ? \
-             AND outcome = 'allowed' AND object_type IS NULL ORDER BY id DESC LIMIT 1",
+        let counted = sqlx::query(
+            "INSERT INTO audit_repeats (audit_id, repeats, last_at) \
+             SELECT id, 2, ? FROM audit_log WHERE user_id IS ? AND action = ? AND org_id IS ? \
+             AND outcome = 'allowed' AND object_type IS NULL AND at >= ? \
+             ORDER BY id DESC LIMIT 1 \
+             ON CONFLICT(audit_id) DO UPDATE SET repeats = repeats + 1, \
+             last_at = excluded.last_at",
         )
+        .bind(crate::clock::to_db_time(now))
         .bind(self.user_id)
         .bind(&self.action)
         .bind(self.org_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let repeat_of = latest.and_then(|(id, at)| {
-            crate::clock::from_db_time(&at)
-                .filter(|first| now - *first < READ_REPEAT_WINDOW)
-                .map(|_| id)
-        });
-        match repeat_of {
-            Some(audit_id) => {
-                sqlx::query(
-                    "INSERT INTO audit_repeats (audit_id, repeats, last_at) VALUES (?, 2, ?) \
-                     ON CONFLICT(audit_id) DO UPDATE SET repeats = repeats + 1, \
-                     last_at = excluded.last_at",
-                )
-                .bind(audit_id)
-                .bind(crate::clock::to_db_time(now))
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => self.write_with(ctx, &mut *tx).await?,
+        .bind(crate::clock::to_db_time(now - READ_REPEAT_WINDOW))
+        .execute(&ctx.db)
+        .await?
+        .rows_affected();
+        if counted == 0 {
+            self.write(ctx).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
