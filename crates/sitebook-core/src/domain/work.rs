@@ -320,16 +320,6 @@ pub enum WorkMetadataError {
     },
 }
 
-/// A text field longer than a spreadsheet cell holds.
-impl WorkMetadataError {
-    fn text_too_long(field: &str, chars: usize) -> Self {
-        WorkMetadataError::TextTooLong {
-            field: field.to_owned(),
-            chars,
-        }
-    }
-}
-
 /// Every problem found in work metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{}", join_problems(problems))]
@@ -386,8 +376,12 @@ impl WorkMetadata {
             ("name of the agency", self.agency.as_str()),
         ];
         for (field, text) in texts {
-            if let Some((field, chars)) = super::estimate::overlong_text([(field, text)]) {
-                problems.push(WorkMetadataError::text_too_long(field, chars));
+            let chars = text.chars().count();
+            if chars > super::estimate::MAX_TEXT_CHARS {
+                problems.push(WorkMetadataError::TextTooLong {
+                    field: field.to_owned(),
+                    chars,
+                });
             }
         }
         for (what, value) in [

@@ -475,15 +475,7 @@ impl<'r, 'a> Layout<'r, 'a> {
         let header = self.report.header;
         let left = self.grid.left();
         let width = self.width();
-        let title = printable(&header.title);
-        let title_width = text_width(Face::Bold, TITLE_SIZE, &title);
-        self.canvas.text(
-            left + (width - title_width).max(0.0) / 2.0,
-            first_baseline(self.y, TITLE_SIZE),
-            Face::Bold,
-            TITLE_SIZE,
-            &title,
-        );
+        self.centred_title(&header.title);
         self.y -= line_height(TITLE_SIZE) + 4.0;
 
         let labels: Vec<String> = header
@@ -1145,12 +1137,11 @@ impl<'r, 'a> Layout<'r, 'a> {
         }
     }
 
-    /// A form on a fresh page: its title, then each block, keeping each block together.
-    fn place_form(&mut self, form: &FormPages) {
-        self.new_page();
+    /// A document's or a form's title, large and centred at the current line.
+    fn centred_title(&mut self, text: &str) {
         let left = self.grid.left();
         let width = self.width();
-        let title = printable(&form.title);
+        let title = printable(text);
         let title_width = text_width(Face::Bold, TITLE_SIZE, &title);
         self.canvas.text(
             left + (width - title_width).max(0.0) / 2.0,
@@ -1159,6 +1150,12 @@ impl<'r, 'a> Layout<'r, 'a> {
             TITLE_SIZE,
             &title,
         );
+    }
+
+    /// A form on a fresh page: its title, then each block, keeping each block together.
+    fn place_form(&mut self, form: &FormPages) {
+        self.new_page();
+        self.centred_title(&form.title);
         self.y -= line_height(TITLE_SIZE) + 2.0;
         // Which work, so the form can be read apart from its bill.
         let first_lines: Vec<ClosingLine> = self
