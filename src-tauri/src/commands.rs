@@ -24,6 +24,7 @@ use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
 use sitebook_core::sync::syncer::ShareLink;
 use sitebook_core::tenancy::accounts::{NewAccount, Password};
+use sitebook_core::tenancy::audit_chain::AuditVerification;
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::session::{OrgChoice, Session};
@@ -351,6 +352,14 @@ pub async fn list_audit(
     let filter = AuditFilter { denied_only, limit };
     signed_in(&state, async |core, session| {
         core.audit_list(session, filter).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn verify_audit(state: State<'_, AppState>) -> Reply<AuditVerification> {
+    signed_in(&state, async |core, session| {
+        core.audit_verify(session).await
     })
     .await
 }

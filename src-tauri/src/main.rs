@@ -47,6 +47,7 @@ fn main() {
             commands::set_member_role,
             commands::remove_member,
             commands::list_audit,
+            commands::verify_audit,
             commands::upload_files,
             commands::import_example,
             commands::list_jobs,

@@ -306,6 +306,23 @@ describe("panes", () => {
     expect(rows[0]?.textContent).toContain("members.remove");
   });
 
+  it("says the audit log's chain is verified", async () => {
+    renderApp();
+    await signInAs("admin");
+    fireEvent.click(byId("nav-audit"));
+    await waitFor(() => expect(byId("audit-chain").textContent).toMatch(/Verified: \d+ entries link in an unbroken chain/));
+    expect(byId("audit-chain").getAttribute("role")).toBeNull();
+  });
+
+  it("raises an alert naming the entry where the audit chain breaks", async () => {
+    renderApp({ ...demoSeed(), auditBreak: { id: 4, reason: "Entry 4 does not match its hash." } });
+    await signInAs("admin");
+    fireEvent.click(byId("nav-audit"));
+    await waitFor(() => expect(byId("audit-chain").getAttribute("role")).toBe("alert"));
+    expect(byId("audit-chain").textContent).toContain("the chain breaks at entry 4");
+    expect(byId("audit-chain").textContent).toContain("Entry 4 does not match its hash.");
+  });
+
   it("sends the person back to sign in when the session has ended", async () => {
     const fake = renderApp();
     await signInAs("asha");

@@ -18,7 +18,9 @@ import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { ApiError } from "./bindings/ApiError";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { AuditBreak } from "./bindings/AuditBreak";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { AuditVerification } from "./bindings/AuditVerification";
 import type { BillDraft } from "./bindings/BillDraft";
 import type { BillView } from "./bindings/BillView";
 import type { DocumentPreview } from "./bindings/DocumentPreview";
@@ -86,6 +88,8 @@ export interface Backend extends SettingsCommands {
   /** Removes a member from the active org; the last owner cannot be removed. */
   removeMember(username: string): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** Walks the audit log's hash chain against its anchor: intact, or where it first breaks. */
+  verifyAudit(): Promise<AuditVerification>;
 
   /**
    * Imports workbooks into the active org: one outcome per path, in order. A refused file has
@@ -296,6 +300,7 @@ export function createTauriBackend(): Backend {
       await call<null>("remove_member", { username });
     },
     listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
+    verifyAudit: () => call<AuditVerification>("verify_audit"),
     uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),
     importExample: () => call<QueuedDocument>("import_example"),
     listJobs: () => call<JobView[]>("list_jobs"),
@@ -427,6 +432,8 @@ export type FakeSeed = {
   orgs?: FakeOrg[];
   memberships?: FakeMembership[];
   audit?: AuditEntry[];
+  /** Where the fake's audit chain is broken, if it is (as if someone edited the database). */
+  auditBreak?: AuditBreak;
   device?: string;
   dataDir?: string;
   /** Username already signed in when the app starts. */
@@ -639,6 +646,26 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     const user = signedIn ? findUser(signedIn) : undefined;
     if (!user) throw fail("not_signed_in", "You are not signed in. Sign in to continue.");
     return user;
+  }
+
+  /** Whose audit rows the signed-in user may read: `null` for every org, or one org's code. */
+  function auditScope(): string | null {
+    const user = currentUser();
+    if (user.kind === "oversight" || user.kind === "superuser") return null;
+    const { org, role } = activeOrgFor(user);
+    if (role !== "owner" && role !== "admin" && role !== "operations") {
+      writeAudit({
+        username: user.username,
+        orgCode: org.code,
+        action: "audit.list",
+        objectType: "organization",
+        objectId: org.code,
+        outcome: "denied",
+        reason: `role ${role} cannot view the audit log`,
+      });
+      throw fail("denied", `Your role in ${org.code} (${role}) cannot view the audit log.`);
+    }
+    return org.code;
   }
 
   function activeOrgFor(user: FakeUser): { org: FakeOrg; role: EffectiveRole } {
@@ -1257,29 +1284,27 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
 
     listAudit: ({ deniedOnly, limit }) =>
       run("list_audit", () => {
-        const user = currentUser();
-        let scope: string | null = null; // null: every org
-        if (user.kind !== "oversight" && user.kind !== "superuser") {
-          const { org, role } = activeOrgFor(user);
-          if (role !== "owner" && role !== "admin" && role !== "operations") {
-            writeAudit({
-              username: user.username,
-              orgCode: org.code,
-              action: "audit.list",
-              objectType: "organization",
-              objectId: org.code,
-              outcome: "denied",
-              reason: `role ${role} cannot view the audit log`,
-            });
-            throw fail("denied", `Your role in ${org.code} (${role}) cannot view the audit log.`);
-          }
-          scope = org.code;
-        }
+        const scope = auditScope();
         return audit
           .filter((e) => scope === null || (e.orgCode !== null && same(e.orgCode, scope)))
           .filter((e) => !deniedOnly || e.outcome === "denied")
           .sort((a, b) => (a.at === b.at ? b.id - a.id : a.at < b.at ? 1 : -1))
           .slice(0, Math.max(0, limit));
+      }),
+
+    verifyAudit: () =>
+      run("verify_audit", (): AuditVerification => {
+        auditScope();
+        const broken = seed.auditBreak ?? null;
+        const ids = audit.map((e) => e.id);
+        const headId = ids.length ? Math.max(...ids) : null;
+        return {
+          verified: broken ? ids.filter((id) => id < broken.id).length : ids.length,
+          beforeChain: 0,
+          headId,
+          anchor: null,
+          broken,
+        };
       }),
 
     importExample: () =>

@@ -212,6 +212,9 @@ enum AuditCommand {
         #[arg(value_name = "ID")]
         id: i64,
     },
+    /// Check the log's hash chain and its anchor; exits 5 and names the first broken entry
+    /// when the log was tampered with
+    Verify,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -485,6 +488,13 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                 }
                 AuditCommand::Show { id } => {
                     out.audit(&[core.audit_show(&session, *id).await?]);
+                }
+                AuditCommand::Verify => {
+                    let verification = core.audit_verify(&session).await?;
+                    out.audit_verification(&verification);
+                    if !verification.is_intact() {
+                        return Err(Failure::Reported(5));
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sitebook_core::api::SessionView;
 use sitebook_core::inbox::{InboxNews, InboxState, InboxStatus};
 use sitebook_core::tenancy::accounts::UserView;
+use sitebook_core::tenancy::audit_chain::AuditVerification;
 use sitebook_core::tenancy::audit_log::AuditEntry;
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::orgs::{ImportReport, OrgDetails};
@@ -240,6 +241,39 @@ impl Printer {
             return self.json(member);
         }
         say!("{} is now {}.", member.username, member.role.as_str());
+    }
+
+    pub fn audit_verification(&self, verification: &AuditVerification) {
+        if self.json {
+            return self.json(verification);
+        }
+        if let Some(broken) = &verification.broken {
+            tell!(
+                "The audit log is BROKEN at entry {}: {}",
+                broken.id,
+                broken.reason
+            );
+            tell!(
+                "{} entries before it link correctly.",
+                verification.verified
+            );
+            return;
+        }
+        say!(
+            "The audit log is intact: {} entries link correctly{}.",
+            verification.verified,
+            match &verification.anchor {
+                Some(anchor) =>
+                    format!(", including entry {} anchored at {}", anchor.id, anchor.at),
+                None => String::new(),
+            }
+        );
+        if verification.before_chain > 0 {
+            say!(
+                "{} older entries were written before the log was chained and are not covered.",
+                verification.before_chain
+            );
+        }
     }
 
     pub fn audit(&self, entries: &[AuditEntry]) {

@@ -478,3 +478,48 @@ fn terminal_control_sequences_in_what_is_echoed_are_escaped() {
         );
     }
 }
+
+#[test]
+fn audit_verify_says_intact_then_names_a_forged_entry_and_exits_5() {
+    let device = Device::new();
+    device
+        .run(Some("root"), &["init", "--name", "Root Admin"])
+        .success();
+    device
+        .run(Some("root"), &["audit", "verify"])
+        .success()
+        .stdout(predicate::str::contains("The audit log is intact"));
+    assert!(device.dir.path().join("audit-anchor.json").exists());
+
+    // Someone with the file adds a row by hand.
+    let database = device.dir.path().join("sitebook.sqlite");
+    let forged: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&database)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query_scalar(
+            "INSERT INTO audit_log (at, username, action, outcome, device) \
+             VALUES ('2026-01-01T00:00:00Z', 'root', 'org.create', 'success', 'x') RETURNING id",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+    });
+    device
+        .run(Some("root"), &["audit", "verify"])
+        .code(5)
+        .stderr(predicate::str::contains(format!(
+            "The audit log is BROKEN at entry {forged}"
+        )));
+    let json = device
+        .run(Some("root"), &["audit", "verify", "--json"])
+        .code(5)
+        .get_output()
+        .stdout
+        .clone();
+    let json: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["broken"]["id"], forged);
+}

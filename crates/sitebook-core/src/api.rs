@@ -30,6 +30,7 @@ use crate::sync::{
 };
 use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
 use crate::tenancy::audit::{AuditEvent, Outcome};
+use crate::tenancy::audit_chain::{self, AuditVerification};
 use crate::tenancy::audit_log::{self, AuditEntry, AuditFilter};
 use crate::tenancy::gate::{
     authorize, authorize_all_orgs_audit, authorize_global, authorize_write, OrgScope,
@@ -202,7 +203,7 @@ impl Sitebook {
             .by(&user)
             .object("user", &user.username)
             .reason("first account on this device (superuser)")
-            .write_with(&self.ctx, &mut *tx)
+            .write_with(&self.ctx, &mut tx)
             .await?;
         tx.commit().await?;
         let active = session::resolve_default_org(&self.ctx, &user).await?;
@@ -316,7 +317,7 @@ impl Sitebook {
                 role.as_str()
             ));
         }
-        event.write_with(&self.ctx, &mut *tx).await?;
+        event.write_with(&self.ctx, &mut tx).await?;
         tx.commit().await?;
         Ok((&user).into())
     }
@@ -360,6 +361,18 @@ impl Sitebook {
         }
         let scope = authorize(&self.ctx, session, Action::AuditView).await?;
         audit_log::list_for_org(&self.ctx, &scope, filter).await
+    }
+
+    /// Walks the audit log's hash chain and checks it against the anchor; when it is intact,
+    /// anchors the head. Whoever may read an audit log may ask: the answer names rows by id
+    /// only, never their content.
+    pub async fn audit_verify(&self, session: &Session) -> Result<AuditVerification> {
+        if UserKind::reads_every_audit(session.user().kind) {
+            authorize_all_orgs_audit(&self.ctx, session).await?;
+        } else {
+            authorize(&self.ctx, session, Action::AuditView).await?;
+        }
+        Ok(audit_chain::verify_and_anchor(&self.ctx).await?.0)
     }
 
     pub async fn audit_show(&self, session: &Session, id: i64) -> Result<AuditEntry> {

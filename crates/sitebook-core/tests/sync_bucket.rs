@@ -915,3 +915,48 @@ async fn output_of_kind(
         .find(|o| o.kind == kind)
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_audit_anchor_is_copied_to_the_bucket_once_as_a_new_object() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path()).await;
+    let (fx, admin) = device("laptop-1").await;
+    fx.core
+        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    let anchors = || -> Vec<(String, Vec<u8>)> {
+        server
+            .objects()
+            .into_iter()
+            .filter(|(key, _)| key.starts_with("sitebook/aaa/audit/anchor-laptop-1-"))
+            .collect()
+    };
+    // No anchor yet: nothing to copy.
+    fx.core.sync_run(&admin).await.unwrap();
+    assert!(anchors().is_empty());
+
+    let first = fx.core.audit_verify(&fx.root).await.unwrap();
+    assert!(first.is_intact());
+    fx.core.sync_run(&admin).await.unwrap();
+    fx.core.sync_run(&admin).await.unwrap();
+    let copied = anchors();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    let local = std::fs::read(fx.dir.path().join("audit-anchor.json")).unwrap();
+    assert_eq!(copied[0].1, local);
+    assert!(
+        copied[0]
+            .0
+            .ends_with(&format!("{:012}.json", first.head_id.unwrap())),
+        "{}",
+        copied[0].0
+    );
+
+    // A later anchor is a second object; the first stays as it was.
+    let second = fx.core.audit_verify(&fx.root).await.unwrap();
+    assert!(second.head_id > first.head_id);
+    fx.core.sync_run(&admin).await.unwrap();
+    let copied_again = anchors();
+    assert_eq!(copied_again.len(), 2, "{copied_again:?}");
+    assert!(copied_again.contains(&copied[0]));
+}

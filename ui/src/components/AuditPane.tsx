@@ -2,12 +2,13 @@
 import { useCallback, useId, useMemo, useState } from "react";
 import { useBackend } from "../backendContext";
 import type { AuditEntry } from "../bindings/AuditEntry";
+import type { AuditVerification } from "../bindings/AuditVerification";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import type { UserKind } from "../bindings/UserKind";
 import { paneErrorView } from "../logic/errors";
 import { auditObject, filterAudit, formatTimestamp, OUTCOME_LABELS } from "../logic/format";
 import { auditCoversAllOrgs } from "../logic/roles";
-import { useLoad } from "../useLoad";
+import { type LoadState, useLoad } from "../useLoad";
 import { InlineError } from "./ErrorBanner";
 import { AlertIcon, CheckIcon, DeniedIcon, RefreshIcon, SearchIcon } from "./Icons";
 import { NoOrgState } from "./NoOrgState";
@@ -42,6 +43,37 @@ function Outcome({ outcome }: { outcome: AuditEntry["outcome"] }) {
   );
 }
 
+/** Whether the log's hash chain is intact: a quiet line when it is, an alert where it breaks. */
+function ChainStatus({ chain }: { chain: LoadState<AuditVerification> }) {
+  if (chain.status === "error") return null;
+  const result = chain.data;
+  if (!result) {
+    return (
+      <p className="pane-note" data-testid="audit-chain">
+        Checking the log's hash chain…
+      </p>
+    );
+  }
+  if (result.broken) {
+    return (
+      <InlineError
+        testId="audit-chain"
+        message={`The audit log was altered: the chain breaks at entry ${result.broken.id}. ${result.broken.reason}`}
+        hint={`The ${result.verified} ${result.verified === 1 ? "entry" : "entries"} before it are verified. Keep a copy of the data folder and tell whoever looks after this computer.`}
+      />
+    );
+  }
+  const anchored = result.anchor ? ` · anchored ${formatTimestamp(result.anchor.at)}` : "";
+  const older = result.beforeChain > 0 ? ` · ${result.beforeChain} older entries predate the chain` : "";
+  return (
+    <p className="pane-note" data-testid="audit-chain">
+      <CheckIcon size={13} /> Verified: {result.verified} {result.verified === 1 ? "entry links" : "entries link"} in an
+      unbroken chain{anchored}
+      {older}
+    </p>
+  );
+}
+
 function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean }) {
   const backend = useBackend();
   const [deniedOnly, setDeniedOnly] = useState(false);
@@ -49,6 +81,12 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
   const filterId = useId();
   const load = useCallback(() => backend.listAudit({ deniedOnly, limit: AUDIT_LIMIT }), [backend, deniedOnly]);
   const audit = useLoad(load);
+  const verify = useCallback(() => backend.verifyAudit(), [backend]);
+  const chain = useLoad(verify);
+  const reload = () => {
+    audit.reload();
+    chain.reload();
+  };
   const loaded = audit.data ?? [];
   const rows = useMemo(() => filterAudit(loaded, query), [loaded, query]);
 
@@ -87,11 +125,12 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
           />
           <span>Denied only</span>
         </label>
-        <button type="button" className="button quiet" onClick={audit.reload} aria-label="Reload audit log">
+        <button type="button" className="button quiet" onClick={reload} aria-label="Reload audit log">
           <RefreshIcon /> Reload
         </button>
       </div>
       {audit.status === "error" ? <InlineError {...paneErrorView(audit.error)} /> : null}
+      <ChainStatus chain={chain} />
       <div className="table-wrap">
         <table className="ledger">
           <thead>

@@ -181,7 +181,7 @@ pub async fn withdraw_latest(
             format!("estimate {estimate_id} {name} {number}"),
         )
         .reason(reason)
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     Ok(Withdrawn {

@@ -127,7 +127,7 @@ pub async fn set(ctx: &Ctx, scope: &WriteScope, folder: &Path) -> Result<InboxVi
     .await?;
     change_audited(scope)
         .reason(format!("inbox set to {folder_text}"))
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     Ok(InboxView {
@@ -148,7 +148,7 @@ pub async fn clear(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
     if removed > 0 {
         change_audited(scope)
             .reason("inbox turned off")
-            .write_with(ctx, &mut *tx)
+            .write_with(ctx, &mut tx)
             .await?;
     }
     tx.commit().await?;

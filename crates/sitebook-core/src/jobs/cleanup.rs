@@ -2,13 +2,15 @@
 //! and rows. People run it for their org (`sitebook outputs cleanup`); the desktop app runs it
 //! at start and daily for every org as the maintenance principal, through the same gate and
 //! audit, and then also clears what a crash left behind (temp files of cut-short writes, and
-//! output files no row refers to, which go to `lost+found/`).
+//! output files no row refers to, which go to `lost+found/`). The same daily pass verifies the
+//! audit log's hash chain and anchors its head (`tenancy::audit_chain`).
 
 use std::time::Duration;
 
 use crate::domain::permissions::Action;
 use crate::error::Result;
 use crate::store::outputs::{self, CleanupReport};
+use crate::tenancy::audit_chain;
 use crate::tenancy::gate::authorize_write;
 use crate::tenancy::session::system_session;
 use crate::Ctx;
@@ -30,9 +32,13 @@ pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
     Ok(total)
 }
 
-/// Runs [`all_orgs`] now and then once a day, until the task is dropped.
+/// Runs [`all_orgs`] now and then once a day, until the task is dropped; each time it also
+/// verifies the audit chain and anchors its head outside the database.
 pub async fn daily(ctx: Ctx) {
     loop {
+        if let Err(error) = audit_chain::verify_and_anchor(&ctx).await {
+            tracing::warn!(%error, "could not verify the audit log");
+        }
         let days = match super::device::current(&ctx).await {
             Ok(settings) => settings.retention_days,
             Err(_) => ctx.jobs.retention_days,

@@ -103,7 +103,7 @@ pub async fn save(
             "retention {} -> {} days, workers {} -> {}",
             before.retention_days, new.retention_days, before.workers, new.workers
         ))
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     Ok(new)

@@ -302,7 +302,7 @@ pub async fn forget(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
         .await?;
     change_audited(scope)
         .reason("target removed, secret deleted from the keyring")
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     Ok(())
@@ -375,7 +375,7 @@ pub async fn save(
                 ""
             }
         ))
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     if let Some(old) = existing
@@ -413,7 +413,7 @@ pub async fn set_enabled(ctx: &Ctx, scope: &WriteScope, enabled: bool) -> Result
     }
     change_audited(scope)
         .reason(if enabled { "enabled" } else { "disabled" })
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     show(ctx, scope)
@@ -433,6 +433,31 @@ fn host_of(endpoint: &str) -> String {
         .ok()
         .and_then(|url| url.host_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// The newest audit anchor already copied to the scope's org's bucket (0 when none).
+pub(crate) async fn audit_anchor_sent(ctx: &Ctx, scope: &OrgScope) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT audit_anchor_id FROM sync_targets WHERE org_id = ?")
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
+/// Records that the bucket now holds the anchor of audit row `anchor_id`.
+pub(crate) async fn mark_audit_anchor_sent(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    anchor_id: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE sync_targets SET audit_anchor_id = ? WHERE org_id = ?")
+        .bind(anchor_id)
+        .bind(scope.org_id())
+        .execute(&ctx.db)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ use crate::store::outbox::{self, OutboxCounts, OutboxItem, Settled};
 use crate::sync::bucket::{Bucket, BucketError};
 use crate::sync::config::{self, SyncTarget};
 use crate::sync::SyncTuning;
+use crate::tenancy::audit_chain;
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::session_for_job;
 use crate::Ctx;
@@ -216,8 +217,33 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
             break 'pass;
         }
     }
+    if let Err(error) = send_audit_anchor(ctx, scope, &bucket).await {
+        tracing::warn!(org = scope.org_code(), %error, "could not copy the audit anchor to the bucket");
+    }
     let _ = ctx.sync_news.send(scope.org_id());
     outbox::counts(ctx, scope).await
+}
+
+/// Copies this device's newest audit anchor to the bucket, once per anchor, as a new object
+/// (`{prefix}/{org}/audit/anchor-{device}-{row}.json`): a copy the laptop cannot rewrite, to
+/// check the log against if the laptop's data dir is ever in doubt.
+async fn send_audit_anchor(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket) -> Result<()> {
+    let Some(anchor) = audit_chain::read_anchor(&ctx.data_dir)? else {
+        return Ok(());
+    };
+    if config::audit_anchor_sent(ctx, scope).await? >= anchor.id {
+        return Ok(());
+    }
+    let bytes = serde_json::to_vec_pretty(&anchor)
+        .map_err(|e| Error::Internal(format!("Could not encode the audit anchor: {e}")))?;
+    let sha256 = sha256_bytes(&bytes);
+    let name = format!("anchor-{}-{:012}.json", ctx.device, anchor.id);
+    let key = bucket.key(scope.org_slug(), "audit", &name);
+    bucket
+        .put_new(&key, bytes, &sha256)
+        .await
+        .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+    config::mark_audit_anchor_sent(ctx, scope, anchor.id).await
 }
 
 enum Outcome {

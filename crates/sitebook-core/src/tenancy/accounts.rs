@@ -272,7 +272,7 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Pr
             .await?;
         AuditEvent::new("sign_in", Outcome::Success)
             .by_name(Some(row.id), &row.username)
-            .write_with(ctx, &mut *tx)
+            .write_with(ctx, &mut tx)
             .await?;
         tx.commit().await?;
         return Ok(Principal {
@@ -319,7 +319,7 @@ async fn reserve_attempt(
         AuditEvent::new("sign_in", Outcome::Failure)
             .by_name(Some(row.id), &row.username)
             .reason("account locked")
-            .write_with(ctx, &mut *tx)
+            .write_with(ctx, &mut tx)
             .await?;
         tx.commit().await?;
         return Err(locked_error(&row.username, until));
@@ -343,7 +343,7 @@ async fn record_failure(
     AuditEvent::new("sign_in", Outcome::Failure)
         .by_name(Some(row.id), &row.username)
         .reason("wrong password")
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     if recent >= LOCKOUT_THRESHOLD {
         let until = now + Duration::minutes(LOCKOUT_MINUTES);
@@ -361,7 +361,7 @@ async fn record_failure(
             .reason(format!(
                 "{LOCKOUT_THRESHOLD} failed sign-ins within {LOCKOUT_WINDOW_MINUTES} minutes"
             ))
-            .write_with(ctx, &mut *tx)
+            .write_with(ctx, &mut tx)
             .await?;
         tx.commit().await?;
         return Err(locked_error(&row.username, until));

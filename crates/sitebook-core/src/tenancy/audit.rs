@@ -9,8 +9,12 @@
 //! [`READ_REPEAT_WINDOW`] is counted on the first row (in `audit_repeats`) instead of adding a
 //! row: every decision is still recorded, but a pane that refreshes eight times a second leaves
 //! one row "×8", not eight. Denials, writes and other events always get a row of their own.
+//!
+//! Every row is linked into the hash chain of [`audit_chain`] as it is written. The repeat
+//! counts sit outside the chain: they may grow after the row is sealed.
 
 use crate::error::Result;
+use crate::tenancy::audit_chain::{self, ChainedRow};
 use crate::tenancy::identity::Principal;
 use crate::Ctx;
 
@@ -100,8 +104,18 @@ impl AuditEvent {
         self
     }
 
+    /// Writes the row on its own. Linking needs the current head, and another writer may add a
+    /// row between reading it and inserting: the row's id is the head's plus one, so the loser
+    /// of that race hits the primary key and links again to the new head.
     pub(crate) async fn write(self, ctx: &Ctx) -> Result<()> {
-        self.write_with(ctx, &ctx.db).await
+        let mut conn = ctx.db.acquire().await?;
+        let mut attempts = 0;
+        loop {
+            match self.clone().write_with(ctx, &mut conn).await {
+                Err(error) if error.is_unique_violation() && attempts < 100 => attempts += 1,
+                other => return other,
+            }
+        }
     }
 
     /// Writes an allowed read, counted on the same person's identical read of the last
@@ -136,26 +150,48 @@ impl AuditEvent {
     }
 
     /// Writes inside a caller's transaction, so that a change and its audit row commit together.
-    pub(crate) async fn write_with<'e, E>(self, ctx: &Ctx, executor: E) -> Result<()>
-    where
-        E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
-    {
+    /// The caller's transaction holds the write lock (`Ctx::write_tx`), so the head it links to
+    /// stays the head until it commits.
+    pub(crate) async fn write_with(
+        self,
+        ctx: &Ctx,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<()> {
+        let (head_id, head_hash) = audit_chain::head(conn).await?;
+        let row = ChainedRow {
+            id: head_id + 1,
+            at: ctx.now_text(),
+            user_id: self.user_id,
+            username: self.username,
+            org_id: self.org_id,
+            org_code: self.org_code,
+            action: self.action,
+            object_type: self.object_type,
+            object_id: self.object_id,
+            outcome: self.outcome.as_str().to_string(),
+            reason: self.reason,
+            device: ctx.device.clone(),
+        };
+        let hash = row.link(&head_hash);
         sqlx::query(
-            "INSERT INTO audit_log (at, user_id, username, org_id, org_code, action, object_type, \
-             object_id, outcome, reason, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (id, at, user_id, username, org_id, org_code, action, \
+             object_type, object_id, outcome, reason, device, chain_hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(ctx.now_text())
-        .bind(self.user_id)
-        .bind(self.username)
-        .bind(self.org_id)
-        .bind(self.org_code)
-        .bind(self.action)
-        .bind(self.object_type)
-        .bind(self.object_id)
-        .bind(self.outcome.as_str())
-        .bind(self.reason)
-        .bind(&ctx.device)
-        .execute(executor)
+        .bind(row.id)
+        .bind(row.at)
+        .bind(row.user_id)
+        .bind(row.username)
+        .bind(row.org_id)
+        .bind(row.org_code)
+        .bind(row.action)
+        .bind(row.object_type)
+        .bind(row.object_id)
+        .bind(row.outcome)
+        .bind(row.reason)
+        .bind(row.device)
+        .bind(hash)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

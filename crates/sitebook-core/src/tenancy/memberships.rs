@@ -165,7 +165,7 @@ pub async fn add(
         .in_scope(&scope)
         .object("user", &target.username)
         .reason(format!("role {}", role.as_str()))
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     member_view(ctx, &scope, &target.username).await
@@ -240,7 +240,7 @@ pub async fn set_role(
         .in_scope(&scope)
         .object("user", &target.username)
         .reason(format!("{} -> {}", current.as_str(), role.as_str()))
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     member_view(ctx, &scope, &target.username).await
@@ -304,7 +304,7 @@ pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> 
         .in_scope(&scope)
         .object("user", &target.username)
         .reason(format!("was {}", current.as_str()))
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_chain;
 pub mod audit_log;
 pub mod gate;
 pub mod identity;

@@ -162,7 +162,7 @@ pub async fn create(ctx: &Ctx, grant: &GlobalGrant, actor: &Principal, new: NewO
         .by(actor)
         .in_org(id, code)
         .object("organization", code)
-        .write_with(ctx, &mut *tx)
+        .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
     Ok(())
@@ -207,7 +207,7 @@ pub async fn import_csv(
             .in_org(id, &row.code)
             .object("organization", &row.code)
             .reason(format!("imported from {file_name} line {}", row.line))
-            .write_with(ctx, &mut *tx)
+            .write_with(ctx, &mut tx)
             .await?;
     }
     tx.commit().await?;

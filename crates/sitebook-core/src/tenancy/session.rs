@@ -297,7 +297,7 @@ pub(crate) async fn enter_org(
             .in_org(org.id, &org.code)
             .object("organization", &org.code)
             .reason(format!("acting as {}", org.role.as_str()))
-            .write_with(ctx, &mut *tx)
+            .write_with(ctx, &mut tx)
             .await?;
         tx.commit().await?;
     }
