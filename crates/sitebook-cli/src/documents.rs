@@ -355,7 +355,9 @@ async fn finish(
         }
         return Ok(());
     }
-    let pool = core.start_workers(Some(1)).await?;
+    let pool = core
+        .start_workers_for(session, Some(1), &[queued.job_id])
+        .await?;
     let job = core.job_wait(session, queued.job_id, |_| {}).await;
     pool.shutdown().await;
     let job = job?;

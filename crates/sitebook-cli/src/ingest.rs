@@ -289,12 +289,18 @@ pub async fn upload(
     args: &UploadArgs,
     out: &Printer,
 ) -> Result<(), Failure> {
-    let pool = if args.wait {
-        Some(core.start_workers(None).await?)
+    let outcomes = core.upload(session, &args.files).await?;
+    // Only this command's own jobs: another org's queue is not its business.
+    let own_jobs: Vec<i64> = outcomes
+        .iter()
+        .filter(|o| o.error.is_none() && !o.duplicate)
+        .filter_map(|o| o.job_id)
+        .collect();
+    let pool = if args.wait && !own_jobs.is_empty() {
+        Some(core.start_workers_for(session, None, &own_jobs).await?)
     } else {
         None
     };
-    let outcomes = core.upload(session, &args.files).await?;
     let interactive = std::io::stderr().is_terminal() && !out.is_json();
     if !out.is_json() {
         for outcome in &outcomes {
@@ -315,7 +321,7 @@ pub async fn upload(
         }
     }
     let mut failed = outcomes.iter().any(|o| o.error.is_some());
-    if let Some(pool) = pool {
+    if args.wait {
         let bars = MultiProgress::new();
         let style = ProgressStyle::with_template("{prefix:>4} [{bar:30}] {pos:>3}% {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -348,7 +354,9 @@ pub async fn upload(
                 }
             });
         let finished = futures::future::join_all(waits).await;
-        pool.shutdown().await;
+        if let Some(pool) = pool {
+            pool.shutdown().await;
+        }
         let mut views = Vec::new();
         for result in finished {
             let view = result?;
@@ -459,6 +467,8 @@ pub async fn jobs(
 
 pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result<(), Failure> {
     let pool = core.start_workers(args.workers).await?;
+    // What an earlier worker's crash left, now that the pool has put its jobs back in line.
+    core.sweep_crash_leftovers().await;
     if !out.is_json() {
         tell!(
             "Running jobs from {} ({}). Press Ctrl-C to stop.",
@@ -513,6 +523,8 @@ pub async fn watch(
         }
     };
     let pool = core.start_workers(args.workers).await?;
+    // What an earlier worker's crash left, now that the pool has put its jobs back in line.
+    core.sweep_crash_leftovers().await;
     let syncer = core.spawn_syncer();
     let stop = stop_signal();
     tokio::pin!(stop);

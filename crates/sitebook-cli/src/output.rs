@@ -316,23 +316,44 @@ impl Printer {
     }
 }
 
+/// Longest cell a table shows; longer text is cut with "…" (`--json` gives it whole). A
+/// description of a megabyte would otherwise push every column off the screen.
+const MAX_TABLE_CELL_CHARS: usize = 200;
+
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let shown = |cell: &str| -> String {
+        if cell.chars().count() <= MAX_TABLE_CELL_CHARS {
+            cell.to_string()
+        } else {
+            let mut cut: String = cell.chars().take(MAX_TABLE_CELL_CHARS - 1).collect();
+            cut.push('…');
+            cut
+        }
+    };
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| shown(cell)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
+    // Padded by hand: `format!("{cell:<width$}")` panics on a width past u16::MAX.
     let line = |cells: Vec<&str>| {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            .map(|(cell, width)| {
+                let pad = width.saturating_sub(cell.chars().count());
+                format!("{cell}{}", " ".repeat(pad))
+            })
             .collect();
         say!("{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
 }
@@ -340,6 +361,13 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 #[cfg(test)]
 mod tests {
     use super::terminal_safe;
+
+    #[test]
+    fn a_table_with_a_megabyte_cell_prints_it_cut_short() {
+        // Panicked before ("Formatting argument out of range").
+        let huge = "W".repeat(1 << 20);
+        super::print_table(&["A", "B"], &[vec![huge, "x".into()]]);
+    }
 
     #[test]
     fn control_sequences_are_shown_not_obeyed() {

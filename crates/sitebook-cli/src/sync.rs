@@ -131,7 +131,7 @@ pub async fn sync(
                 }
                 return Ok(());
             }
-            let pool = core.start_workers(Some(1)).await?;
+            let pool = core.start_workers_for(session, Some(1), &[job_id]).await?;
             let mut last_step = String::new();
             let job = core
                 .job_wait(session, job_id, |view| {

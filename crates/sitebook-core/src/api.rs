@@ -17,7 +17,7 @@ use crate::inbox::{self, InboxNews, InboxPlan, InboxRuntime, InboxStatus, InboxV
 use crate::jobs::device::DeviceSettings;
 use crate::jobs::intake::Origin;
 use crate::jobs::pool::WorkerPool;
-use crate::jobs::queue::{self, JobView};
+use crate::jobs::queue::{self, ClaimFilter, JobView};
 use crate::jobs::{JobEvent, JobSettings};
 use crate::secrets::Secret;
 use crate::store::estimates::{self, EstimateDetail, EstimateSummary};
@@ -682,7 +682,29 @@ impl Sitebook {
             Some(workers) => workers,
             None => crate::jobs::device::current(&self.ctx).await?.workers as usize,
         };
-        WorkerPool::start(self.ctx.clone(), workers).await
+        WorkerPool::start(self.ctx.clone(), workers, ClaimFilter::Any).await
+    }
+
+    /// Starts workers (the device's count when `None`) that run only the given jobs of the
+    /// active org, for a command that waits for its own work (`--wait`): they do not take other
+    /// orgs' queued jobs first, and they leave every other job to the app or `sitebook worker`.
+    pub async fn start_workers_for(
+        &self,
+        session: &Session,
+        workers: Option<usize>,
+        jobs: &[i64],
+    ) -> Result<WorkerPool> {
+        let scope = authorize(&self.ctx, session, Action::JobsView).await?;
+        for &id in jobs {
+            // A job of another org is reported as missing, like any read through the scope.
+            queue::get(&self.ctx, &scope, id).await?;
+        }
+        let workers = match workers {
+            Some(workers) => workers,
+            None => crate::jobs::device::current(&self.ctx).await?.workers as usize,
+        };
+        let workers = workers.clamp(1, jobs.len().max(1));
+        WorkerPool::start(self.ctx.clone(), workers, ClaimFilter::Only(jobs.into())).await
     }
 
     /// This device's settings (retention, worker count). Anyone signed in may look.
@@ -714,6 +736,15 @@ impl Sitebook {
     /// Runs the retention cleanup for every org now and then daily (the desktop app's duty).
     pub fn spawn_daily_cleanup(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(crate::jobs::cleanup::daily(self.ctx.clone()))
+    }
+
+    /// Clears what crashes left in every org's folders (temp files of cut-short writes, output
+    /// files no row refers to), as a worker process does when it starts. A failure is logged,
+    /// not returned: running the jobs matters more than the tidying.
+    pub async fn sweep_crash_leftovers(&self) {
+        if let Err(error) = crate::jobs::cleanup::leftovers_all_orgs(&self.ctx).await {
+            tracing::warn!(%error, "could not clear what a crash left behind");
+        }
     }
 
     /// The retention cleanup of every org, once.

@@ -207,6 +207,180 @@ fn without_a_dimension_the_streaming_reader_still_enforces_the_limits() {
     assert!(msg.contains("row 21"), "{msg}");
 }
 
+/// The example estimate with one more row of `count` reference-less cells, each `cell`.
+fn with_a_row_of(count: usize, cell: &str) -> Vec<u8> {
+    rewrite_zip(&domain_example_workbook(), |name, data| {
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            let row = format!(r#"<row r="900">{}</row></sheetData>"#, cell.repeat(count));
+            xml.replacen("</sheetData>", &row, 1).into_bytes()
+        } else {
+            data
+        }
+    })
+}
+
+#[test]
+fn reference_less_cells_past_the_limit_are_refused_while_unpacking_before_any_reading() {
+    let limits = Limits {
+        max_cells: 2_000,
+        ..Limits::default()
+    };
+    let filled = with_a_row_of(3_000, "<c><v>7</v></c>");
+    let err = sitebook_core::excel::limits::precheck(
+        &filled,
+        sitebook_core::excel::sniff::WorkbookFormat::Xlsx,
+        "rowful.xlsx",
+        &limits,
+    )
+    .expect_err("refused by the pre-check, before calamine reads a cell");
+    let msg = err.to_string();
+    assert_eq!(err.code(), "too_many_cells");
+    for needle in [
+        "rowful.xlsx",
+        "'Estimate'",
+        "2,000 filled cells",
+        "counted while unpacking",
+    ] {
+        assert!(msg.contains(needle), "{needle} missing: {msg}");
+    }
+
+    // Empty cells cost calamine a step each too: many more than the filled limit are refused.
+    let empty = with_a_row_of(9_000, "<c/>");
+    let msg = expect_error(
+        parse_estimate_bytes(&empty, "blank.xlsx", &limits),
+        "too_many_cells",
+        "blank.xlsx",
+    );
+    assert!(msg.contains("most of them empty"), "{msg}");
+    // A few thousand formatted blanks within the bound are an ordinary workbook.
+    let some_empty = with_a_row_of(3_000, r#"<c s="0"/>"#);
+    assert!(parse_estimate_bytes(&some_empty, "styled.xlsx", &limits).is_ok());
+}
+
+#[test]
+fn a_merge_over_the_whole_sheet_fails_naming_the_range_instead_of_giving_no_items() {
+    let merged_whole = rewrite_zip(&domain_example_workbook(), |name, data| {
+        if name != "xl/worksheets/sheet1.xml" {
+            return data;
+        }
+        let xml = String::from_utf8(data).unwrap();
+        let whole = r#"<mergeCell ref="A1:XFD1048576"/>"#;
+        match xml.find("<mergeCells") {
+            Some(at) => {
+                let open_end = at + xml[at..].find('>').unwrap() + 1;
+                format!("{}{whole}{}", &xml[..open_end], &xml[open_end..])
+            }
+            None => xml.replacen(
+                "</sheetData>",
+                &format!("</sheetData><mergeCells count=\"1\">{whole}</mergeCells>"),
+                1,
+            ),
+        }
+        .into_bytes()
+    });
+    let msg = expect_error(
+        parse(&merged_whole, "merged.xlsx"),
+        "items_under_merge",
+        "merged.xlsx",
+    );
+    for needle in ["'Estimate'", "A1:XFD1048576", "unmerge"] {
+        assert!(msg.contains(needle), "{needle} missing: {msg}");
+    }
+}
+
+/// `zip` with the stored CRC of `part` changed, in its local header and the central directory.
+fn with_wrong_crc(zip: &[u8], part: &str) -> Vec<u8> {
+    let mut out = zip.to_vec();
+    for (signature, name_len_at, crc_at, header_len) in
+        [(b"PK\x03\x04", 26, 14, 30), (b"PK\x01\x02", 28, 16, 46)]
+    {
+        let mut at = 0;
+        while let Some(found) = out[at..].windows(4).position(|w| w == signature) {
+            let start = at + found;
+            let name_len =
+                u16::from_le_bytes([out[start + name_len_at], out[start + name_len_at + 1]]);
+            let name = &out[start + header_len..start + header_len + usize::from(name_len)];
+            if name == part.as_bytes() {
+                out[start + crc_at] ^= 0x5a;
+            }
+            at = start + 4;
+        }
+    }
+    out
+}
+
+#[test]
+fn a_part_that_does_not_match_its_crc_is_refused_by_name() {
+    for (bytes, name, part) in [
+        (
+            domain_example_workbook(),
+            "crc.xlsx",
+            "xl/worksheets/sheet1.xml",
+        ),
+        (
+            domain_example_workbook(),
+            "crc-strings.xlsx",
+            "xl/sharedStrings.xml",
+        ),
+        (
+            std::fs::read(fixture("estimate.ods")).unwrap(),
+            "crc.ods",
+            "content.xml",
+        ),
+    ] {
+        assert!(parse(&bytes, name).is_ok(), "{name} is sound before");
+        let damaged = with_wrong_crc(&bytes, part);
+        let msg = expect_error(parse(&damaged, name), "unreadable", name);
+        assert!(
+            msg.contains(part) && msg.contains("checksum (CRC)"),
+            "{name}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn a_cell_longer_than_a_spreadsheet_cell_holds_is_refused_by_its_address() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Estimate").unwrap();
+    domain_example_sheet(ws);
+    let bytes = wb.save_to_buffer().unwrap();
+    // Excel cannot write such a cell, so it goes in by hand, as an inline string.
+    let long = "D".repeat(40_000);
+    let tampered = rewrite_zip(&bytes, |name, data| {
+        if name != "xl/worksheets/sheet1.xml" {
+            return data;
+        }
+        let xml = String::from_utf8(data).unwrap();
+        let row = format!(
+            r#"<row r="300"><c r="D300" t="inlineStr"><is><t>{long}</t></is></c></row></sheetData>"#
+        );
+        xml.replacen("</sheetData>", &row, 1).into_bytes()
+    });
+    let msg = expect_error(parse(&tampered, "long.xlsx"), "text_too_long", "long.xlsx");
+    assert!(
+        msg.contains("'Estimate'!D300") || msg.contains("Estimate!D300"),
+        "{msg}"
+    );
+    assert!(msg.contains("40,000 characters"), "{msg}");
+}
+
+#[test]
+fn a_damaged_xls_that_is_whole_says_damaged_and_one_cut_short_says_incomplete() {
+    let xls = std::fs::read(fixture("estimate.xls")).unwrap();
+    // The header's first directory sector, moved far past the end of an otherwise whole file.
+    let mut pointing_away = xls.clone();
+    pointing_away[48..52].copy_from_slice(&0x00FF_FFF0u32.to_le_bytes());
+    let msg = expect_error(parse(&pointing_away, "away.xls"), "unreadable", "away.xls");
+    assert!(msg.contains("beyond the end of the file"), "{msg}");
+    assert!(!msg.contains("incomplete"), "{msg}");
+
+    for cut in [xls.len() / 2, xls.len() / 4, xls.len() - 512] {
+        let msg = expect_error(parse(&xls[..cut], "cut.xls"), "truncated", "cut.xls");
+        assert!(msg.contains("incomplete"), "cut at {cut}: {msg}");
+    }
+}
+
 fn biff_record(typ: u16, data: &[u8]) -> Vec<u8> {
     let mut r = typ.to_le_bytes().to_vec();
     r.extend_from_slice(&(data.len() as u16).to_le_bytes());

@@ -785,3 +785,112 @@ async fn crash_leftovers_are_cleared_and_recorded_files_are_never_touched() {
         "recorded outputs are never touched"
     );
 }
+
+/// A worker starting after a crash clears the temp files of writers that are gone at once,
+/// however new they are, and keeps those of writers still running.
+#[tokio::test]
+async fn a_worker_start_clears_fresh_temp_files_of_dead_writers_only() {
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(workbooks::domain_example_workbook())
+        .await;
+    let job = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    fx.rendered(job.job_id).await;
+    let folder = fx.dir.path().join("outputs/root");
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let dead = folder.join(format!(".estimate1-abstract-job9.pdf.{dead_pid}.part"));
+    let live = folder.join(format!(
+        ".estimate1-abstract-job9.xlsx.{}.part",
+        std::process::id()
+    ));
+    std::fs::write(&dead, b"cut short").unwrap();
+    std::fs::write(&live, b"being written").unwrap();
+
+    fx.core.sweep_crash_leftovers().await;
+
+    assert!(!dead.exists(), "its writer is gone: it can never be finished");
+    assert!(live.exists(), "its writer still runs");
+}
+
+/// Uploads `count` distinct small estimates into the session's org without running them.
+async fn queue_uploads(fx: &Fixture, session: &Session, prefix: &str, count: usize) -> Vec<i64> {
+    let paths: Vec<PathBuf> = (0..count)
+        .map(|i| {
+            let name = format!("{prefix}-{i}.xlsx");
+            let bytes = workbooks::estimate_with_items(&name, 3);
+            write(fx.dir.path(), &name, &bytes)
+        })
+        .collect();
+    let outcomes = fx.core.upload(session, &paths).await.unwrap();
+    outcomes.iter().map(|o| o.job_id.unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_ones_own_job_runs_it_and_leaves_other_orgs_queue_alone() {
+    let fx = fixture().await;
+    let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
+    let aaa_jobs = queue_uploads(&fx, &alice, "aaa", 4).await;
+    let bbb_jobs = queue_uploads(&fx, &bert, "bbb", 1).await;
+
+    let pool = fx
+        .core
+        .start_workers_for(&bert, Some(2), &bbb_jobs)
+        .await
+        .unwrap();
+    let done = finished(&fx, &bert, bbb_jobs[0]).await;
+    pool.shutdown().await;
+    assert_eq!(done.status, JobStatus::Completed, "{done:?}");
+    for id in &aaa_jobs {
+        let job = fx.core.job_show(&alice, *id).await.unwrap();
+        assert_eq!(
+            job.status,
+            JobStatus::Queued,
+            "AAA's job {id} was left alone"
+        );
+    }
+
+    // Another org's job cannot be named: it reads as missing, and nothing starts.
+    let refused = fx
+        .core
+        .start_workers_for(&bert, None, &aaa_jobs[..1])
+        .await
+        .err()
+        .expect("another org's job is refused");
+    assert!(matches!(refused, Error::NotFound(_)), "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizations_take_turns_so_one_burst_does_not_hold_up_another_org() {
+    let fx = fixture().await;
+    let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
+    // AAA's burst is queued first; BBB's two jobs after it.
+    let aaa_jobs = queue_uploads(&fx, &alice, "aaa", 4).await;
+    let bbb_jobs = queue_uploads(&fx, &bert, "bbb", 2).await;
+
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    for (session, id) in aaa_jobs
+        .iter()
+        .map(|id| (&alice, id))
+        .chain(bbb_jobs.iter().map(|id| (&bert, id)))
+    {
+        assert_eq!(
+            finished(&fx, session, *id).await.status,
+            JobStatus::Completed
+        );
+    }
+    pool.shutdown().await;
+
+    // One worker ran them one at a time; each parse stores one output, so output ids give the
+    // order the jobs ran in.
+    let mut ran: Vec<(i64, &str)> = Vec::new();
+    for (session, org) in [(&alice, "AAA"), (&bert, "BBB")] {
+        for output in fx.core.outputs_list(session, None).await.unwrap() {
+            ran.push((output.id, org));
+        }
+    }
+    ran.sort();
+    let order: Vec<&str> = ran.iter().map(|(_, org)| *org).collect();
+    assert_eq!(order, ["AAA", "BBB", "AAA", "BBB", "AAA", "AAA"], "{ran:?}");
+}

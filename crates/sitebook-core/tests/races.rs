@@ -77,46 +77,52 @@ async fn two_owners_demoting_or_removing_each_other_at_once_always_leave_an_owne
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_wrong_passwords_at_once_check_at_most_five() {
     let fx = fixture().await;
-    fx.user("carol", UserKind::Standard, None).await;
-    let attempts: Vec<_> = (0..20)
-        .map(|n| {
-            let core = fx.core.clone();
-            tokio::spawn(async move {
-                core.sign_in("carol", Password::new(format!("wrong guess {n}")), None)
-                    .await
+    for round in 0..ROUNDS {
+        let name = format!("carol{round}");
+        fx.user(&name, UserKind::Standard, None).await;
+        let attempts: Vec<_> = (0..20)
+            .map(|n| {
+                let core = fx.core.clone();
+                let name = name.clone();
+                tokio::spawn(async move {
+                    core.sign_in(&name, Password::new(format!("wrong guess {n}")), None)
+                        .await
+                })
             })
-        })
-        .collect();
-    let (mut checked, mut locked) = (0, 0);
-    for attempt in attempts {
-        match attempt.await.unwrap() {
-            Err(Error::AuthFailed(_)) => checked += 1,
-            Err(Error::AccountLocked(_)) => locked += 1,
-            other => panic!("{other:?}"),
+            .collect();
+        let (mut checked, mut locked) = (0, 0);
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Err(Error::AuthFailed(_)) => checked += 1,
+                Err(Error::AccountLocked(_)) => locked += 1,
+                other => panic!("round {round}: {other:?}"),
+            }
         }
+        assert!(
+            checked <= 5,
+            "round {round}: {checked} guesses were checked; at most 5 may be"
+        );
+        assert_eq!(checked + locked, 20);
+        let wrong = fx
+            .audit()
+            .await
+            .into_iter()
+            .filter(|row| {
+                row.action == "sign_in"
+                    && row.username.as_deref() == Some(name.as_str())
+                    && row.reason.as_deref() == Some("wrong password")
+            })
+            .count();
+        assert!(
+            wrong <= 5,
+            "round {round}: {wrong} wrong passwords were checked and audited"
+        );
+        // Locked now, even for the right password.
+        assert!(matches!(
+            fx.core.sign_in(&name, Password::new(PASSWORD), None).await,
+            Err(Error::AccountLocked(_))
+        ));
     }
-    assert!(
-        checked <= 5,
-        "{checked} guesses were checked; at most 5 may be"
-    );
-    assert_eq!(checked + locked, 20);
-    let wrong = fx
-        .audit()
-        .await
-        .into_iter()
-        .filter(|row| row.action == "sign_in" && row.reason.as_deref() == Some("wrong password"))
-        .count();
-    assert!(
-        wrong <= 5,
-        "{wrong} wrong passwords were checked and audited"
-    );
-    // Locked now, even for the right password.
-    assert!(matches!(
-        fx.core
-            .sign_in("carol", Password::new(PASSWORD), None)
-            .await,
-        Err(Error::AccountLocked(_))
-    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

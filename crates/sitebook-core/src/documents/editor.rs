@@ -560,8 +560,9 @@ pub async fn preview_bill(
         Err(errors) => {
             // Leave out the entries the problems name and compute the rest once more.
             let found: Vec<PreviewProblem> = errors.problems.iter().map(bill_problem).collect();
-            let named: Vec<String> = found.iter().filter_map(|p| p.sl_no.clone()).collect();
-            let whole_document = named.len() != found.len();
+            let named: std::collections::HashSet<String> =
+                found.iter().filter_map(|p| p.sl_no.clone()).collect();
+            let whole_document = found.iter().any(|p| p.sl_no.is_none());
             problems.extend(found);
             if whole_document {
                 return Ok(DocumentPreview::refused(title, problems));

@@ -1,6 +1,12 @@
 //! Reading the quantity files people prepare in a spreadsheet: `sl_no,till_date_qty` for bills,
 //! `sl_no,executed_qty` for work slips, and `sl_no,description,unit,rate,executed_qty` for
 //! supplemental items. Every bad line is reported by its number; nothing is half-read.
+//!
+//! Files come from people and scripts, so reading is linear in the file and bounded: more than
+//! [`MAX_DATA_LINES`] lines is refused as soon as the reader passes that line, and the message
+//! lists the first [`MAX_LISTED_PROBLEMS`] problems and counts the rest.
+
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -21,6 +27,13 @@ pub struct SupplementalLine {
 /// The data lines with the right number of fields, and a problem for each other line, so that
 /// callers can add their own problems and report every bad line at once.
 type Lines = (Vec<(u64, Vec<String>)>, Vec<String>);
+
+/// Most data lines a quantity file may hold: far more items than any estimate has (the largest
+/// the parser is measured on has 10,000).
+pub const MAX_DATA_LINES: usize = 50_000;
+
+/// Most problems spelled out in one message; the rest are counted.
+pub const MAX_LISTED_PROBLEMS: usize = 20;
 
 fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
     let mut reader = csv::ReaderBuilder::new()
@@ -43,7 +56,14 @@ fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
     }
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for record in reader.records() {
+    for (index, record) in reader.records().enumerate() {
+        if index >= MAX_DATA_LINES {
+            return Err(Error::Validation(format!(
+                "{file_name}: has more than {} lines of data; no estimate has that many items, so \
+                 nothing was read. Check that this is the right file.",
+                crate::excel::limits::group_digits(MAX_DATA_LINES as u64)
+            )));
+        }
         match record {
             Ok(record) if record.iter().all(str::is_empty) => {}
             Ok(record) => {
@@ -68,13 +88,20 @@ fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
     Ok((rows, problems))
 }
 
-fn bad_lines(file_name: &str, problems: Vec<String>) -> Error {
+fn bad_lines(file_name: &str, mut problems: Vec<String>) -> Error {
+    let count = problems.len();
+    let more = count.saturating_sub(MAX_LISTED_PROBLEMS);
+    problems.truncate(MAX_LISTED_PROBLEMS);
     Error::Validation(format!(
-        "{file_name}: nothing was saved because {} line{} {} bad: {}.",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" },
-        if problems.len() == 1 { "is" } else { "are" },
-        problems.join("; ")
+        "{file_name}: nothing was saved because {count} line{} {} bad: {}{}.",
+        if count == 1 { "" } else { "s" },
+        if count == 1 { "is" } else { "are" },
+        problems.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
     ))
 }
 
@@ -105,18 +132,18 @@ fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Opt
 pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<Vec<ItemQuantity>> {
     let (rows, mut problems) = records(file_name, text, &["sl_no", quantity_column])?;
     let mut quantities: Vec<ItemQuantity> = Vec::new();
-    let mut seen: Vec<(String, u64)> = Vec::new();
+    let mut first_line_of: HashMap<String, u64> = HashMap::with_capacity(rows.len());
     for (line, fields) in rows {
         let serial = fields[0].clone();
         if serial.is_empty() {
             problems.push(format!("line {line}: sl_no is empty"));
             continue;
         }
-        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == serial) {
+        if let Some(first) = first_line_of.get(&serial) {
             problems.push(format!("line {line}: item {serial} repeats line {first}"));
             continue;
         }
-        seen.push((serial.clone(), line));
+        first_line_of.insert(serial.clone(), line);
         if let Some(quantity) = number(line, quantity_column, &fields[1], &mut problems) {
             quantities.push(ItemQuantity::new(serial, quantity));
         }
@@ -196,6 +223,32 @@ mod tests {
         ] {
             assert!(message.contains(needle), "{needle} missing: {message}");
         }
+    }
+
+    #[test]
+    fn a_file_past_the_line_cap_is_refused_and_many_problems_are_counted_not_listed() {
+        let mut text = String::from("sl_no,till_date_qty\n");
+        for i in 0..=MAX_DATA_LINES {
+            text.push_str(&format!("{i},1\n"));
+        }
+        let Err(Error::Validation(message)) = quantities("big.csv", &text, "till_date_qty") else {
+            panic!("expected a validation error");
+        };
+        assert!(message.contains("more than 50,000 lines"), "{message}");
+
+        let mut text = String::from("sl_no,till_date_qty\n");
+        for _ in 0..30 {
+            text.push_str("7,1\n");
+        }
+        let Err(Error::Validation(message)) = quantities("dup.csv", &text, "till_date_qty") else {
+            panic!("expected a validation error");
+        };
+        assert!(message.contains("29 lines are bad"), "{message}");
+        assert!(
+            message.contains("line 3: item 7 repeats line 2"),
+            "{message}"
+        );
+        assert!(message.ends_with("; and 9 more."), "{message}");
     }
 
     #[test]

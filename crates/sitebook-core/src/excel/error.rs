@@ -91,6 +91,28 @@ pub enum ParseError {
         rows: u32,
     },
 
+    /// A cell holds more text than a spreadsheet cell can.
+    #[error("{file}: cell {cell} holds {chars} characters, more than the 32,767 a spreadsheet cell can hold, so the file was altered or damaged; shorten that text and try again")]
+    TextTooLong {
+        /// The file as the user named it.
+        file: String,
+        /// The cell, as `'Estimate'!D9`.
+        cell: String,
+        /// How many characters it holds, grouped.
+        chars: String,
+    },
+
+    /// One merged cell covers the rows below the header, so no item can be read from them.
+    #[error("{file}: sheet '{sheet}': the cells {range} are merged into one cell that covers the item rows below the header, so no items can be read; unmerge them (in Excel: Home → Merge & Center) and try again")]
+    ItemsUnderMerge {
+        /// The file as the user named it.
+        file: String,
+        /// The sheet at fault.
+        sheet: String,
+        /// The merged range, as `A1:XFD1048576`.
+        range: String,
+    },
+
     /// The workbook's structure is damaged or could not be decoded.
     #[error("{file} could not be read ({detail}); open it in Excel or LibreOffice, save it again and retry")]
     Unreadable {
@@ -124,6 +146,8 @@ impl ParseError {
             ParseError::ZipBomb { .. } => "zip_bomb",
             ParseError::TooManyCells { .. } => "too_many_cells",
             ParseError::NoEstimateSheet { .. } => "no_estimate_sheet",
+            ParseError::ItemsUnderMerge { .. } => "items_under_merge",
+            ParseError::TextTooLong { .. } => "text_too_long",
             ParseError::Unreadable { .. } => "unreadable",
             ParseError::Io { .. } => "io",
         }

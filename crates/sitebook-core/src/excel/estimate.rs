@@ -13,6 +13,7 @@ use super::model::{
     money_text, plain_text, ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer,
     FooterRow, Heading, ItemFlag, LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning,
 };
+use crate::domain::estimate::MAX_TEXT_CHARS;
 use crate::domain::money::{parse_number_text, round2, within_limit, MAX_FIGURE};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -85,11 +86,36 @@ pub struct HeaderRow {
 /// Parses every estimate sheet among `sheets`. `file` names the workbook in
 /// the result and in errors.
 pub fn parse_grids(file: &str, sheets: &[SheetGrid]) -> Result<ParsedWorkbook, ParseError> {
+    // Spreadsheet programs keep sheet names unique regardless of case; two alike mean the
+    // file was made by hand, and the estimates could not be told apart.
+    let mut names = std::collections::HashSet::new();
+    for sheet in sheets {
+        if !names.insert(sheet.name().to_lowercase()) {
+            return Err(ParseError::Unreadable {
+                file: file.into(),
+                detail: format!(
+                    "two of its sheets are named '{}', which spreadsheet programs never allow, \
+                     so the file was altered or damaged",
+                    sheet.name()
+                ),
+            });
+        }
+    }
     let mut parsed = Vec::new();
     let mut warnings = Vec::new();
     for sheet in sheets {
         if let Some(header) = find_header(sheet) {
+            refuse_overlong_text(file, sheet)?;
             let (estimate, sheet_warnings) = SheetParser::new(sheet, header).parse();
+            if estimate.items.is_empty() {
+                if let Some(range) = merge_over_the_items(sheet, header) {
+                    return Err(ParseError::ItemsUnderMerge {
+                        file: file.into(),
+                        sheet: sheet.name().to_string(),
+                        range,
+                    });
+                }
+            }
             parsed.push(estimate);
             warnings.extend(sheet_warnings);
         }
@@ -116,6 +142,50 @@ pub fn parse_grids(file: &str, sheets: &[SheetGrid]) -> Result<ParsedWorkbook, P
         sheets: parsed,
         warnings,
     })
+}
+
+/// Refuses an estimate sheet with a cell longer than a spreadsheet cell holds: its text would
+/// be saved into documents that can never be written (an XLSX cell has the same bound).
+fn refuse_overlong_text(file: &str, sheet: &SheetGrid) -> Result<(), ParseError> {
+    for cells in sheet.rows_from(0) {
+        for (col, value) in cells.iter() {
+            let Some(text) = value.text() else { continue };
+            // Bytes bound characters from above, so most cells need no count.
+            if text.len() <= MAX_TEXT_CHARS {
+                continue;
+            }
+            let chars = text.chars().count();
+            if chars > MAX_TEXT_CHARS {
+                return Err(ParseError::TextTooLong {
+                    file: file.into(),
+                    cell: qualified_ref(sheet.name(), cells.row(), col),
+                    chars: super::limits::group_digits(chars as u64),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rows a merge must reach below the header to count as covering the item rows, not as a
+/// header caption merged down over a second header line.
+const ITEM_ROWS_UNDER_A_MERGE: u32 = 3;
+
+/// The range of a merge that covers the serial or description column from the header down
+/// over the item rows, if there is one: a sheet merged whole reads as a header and no items.
+fn merge_over_the_items(sheet: &SheetGrid, header: HeaderRow) -> Option<String> {
+    let below = header.row.checked_add(1)?;
+    [header.serial, header.description]
+        .into_iter()
+        .filter_map(|col| sheet.merge_at(below, col))
+        .find(|m| m.last_row >= below.saturating_add(ITEM_ROWS_UNDER_A_MERGE - 1))
+        .map(|m| {
+            format!(
+                "{}:{}",
+                super::grid::cell_ref(m.first_row, m.first_col),
+                super::grid::cell_ref(m.last_row, m.last_col)
+            )
+        })
 }
 
 /// Finds the estimate header: within the first [`HEADER_SEARCH_ROWS`] rows,

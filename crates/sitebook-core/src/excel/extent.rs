@@ -45,10 +45,10 @@ fn local_name(name: &[u8]) -> &[u8] {
 
 type ZipArchive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
-/// The declared dimension of every worksheet in an xlsx/xlsm archive.
-pub fn xlsx_extents(archive: &mut ZipArchive<'_>) -> io::Result<Vec<SheetExtent>> {
+/// Every worksheet part of an xlsx/xlsm archive, by sheet name, and the parts under
+/// `xl/worksheets/` that the workbook does not list (by path), which still get checked.
+fn xlsx_worksheet_parts(archive: &mut ZipArchive<'_>) -> Vec<(String, String)> {
     let mut sheets = xlsx_sheet_paths(archive).unwrap_or_default();
-    // Worksheets the workbook does not list still get checked, by path.
     let listed: Vec<String> = sheets.iter().map(|(_, p)| p.clone()).collect();
     let unlisted: Vec<String> = archive
         .file_names()
@@ -59,7 +59,12 @@ pub fn xlsx_extents(archive: &mut ZipArchive<'_>) -> io::Result<Vec<SheetExtent>
         .filter(|n| !listed.contains(n))
         .collect();
     sheets.extend(unlisted.into_iter().map(|p| (p.clone(), p)));
+    sheets
+}
 
+/// The declared dimension of every worksheet in an xlsx/xlsm archive.
+pub fn xlsx_extents(archive: &mut ZipArchive<'_>) -> io::Result<Vec<SheetExtent>> {
+    let sheets = xlsx_worksheet_parts(archive);
     let mut extents = Vec::new();
     for (sheet, path) in sheets {
         let Ok(entry) = archive.by_name(&path) else {
@@ -78,6 +83,163 @@ pub fn xlsx_extents(archive: &mut ZipArchive<'_>) -> io::Result<Vec<SheetExtent>
         }
     }
     Ok(extents)
+}
+
+/// The fewest bytes one cell element takes in worksheet XML (`<c/>`).
+const MIN_CELL_ELEMENT_BYTES: u64 = 4;
+
+/// How many cell elements, empty ones included, a workbook may hold per filled cell allowed.
+/// Formatted blank cells (`<c r="B2" s="3"/>`) are normal, but calamine still walks each one.
+pub const CELL_ELEMENTS_PER_FILLED_CELL: u64 = 4;
+
+/// A workbook found, while unpacking, to hold more cells than allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooManyCellElements {
+    pub sheet: String,
+    /// True when the filled cells passed the limit; false when all cell elements, empty ones
+    /// included, passed [`CELL_ELEMENTS_PER_FILLED_CELL`] times it.
+    pub filled: bool,
+}
+
+/// Counts the cell elements (`<c …>`, with any namespace prefix) of the worksheets while
+/// inflating them, and stops as soon as the workbook's filled cells pass `max_cells`, or its
+/// cell elements of any kind pass [`CELL_ELEMENTS_PER_FILLED_CELL`] × `max_cells`.
+///
+/// A sheet need not declare its size, and cells need not carry a reference, so neither the
+/// `<dimension>` nor the positions bound the work calamine would do; only the cells themselves
+/// do. Parts too small to pass what is left of the budget are not inflated at all (their
+/// largest possible count, one cell per four bytes of declared size, is charged instead), so an
+/// ordinary workbook costs nothing here and a hostile one is refused after inflating a few
+/// bytes per allowed cell.
+pub fn xlsx_cell_elements_over(
+    archive: &mut ZipArchive<'_>,
+    max_cells: u64,
+) -> io::Result<Option<TooManyCellElements>> {
+    let max_elements = max_cells.saturating_mul(CELL_ELEMENTS_PER_FILLED_CELL);
+    // What earlier parts hold at most (uninflated ones) or exactly (counted ones).
+    let (mut filled, mut elements) = (0u64, 0u64);
+    for (sheet, path) in xlsx_worksheet_parts(archive) {
+        let Ok(entry) = archive.by_name(&path) else {
+            continue;
+        };
+        let most = entry.size() / MIN_CELL_ELEMENT_BYTES;
+        if filled.saturating_add(most) <= max_cells {
+            filled += most;
+            elements += most;
+            continue;
+        }
+        let mut counter = CellElementCounter::default();
+        let mut reader = entry;
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let read = reader.read(&mut chunk)?;
+            if read == 0 {
+                break;
+            }
+            counter.feed(&chunk[..read]);
+            let over_filled = filled.saturating_add(counter.filled) > max_cells;
+            let all = counter.filled.saturating_add(counter.empty);
+            if over_filled || elements.saturating_add(all) > max_elements {
+                return Ok(Some(TooManyCellElements {
+                    sheet,
+                    filled: over_filled,
+                }));
+            }
+        }
+        filled = filled.saturating_add(counter.filled);
+        elements = elements.saturating_add(counter.filled.saturating_add(counter.empty));
+    }
+    Ok(None)
+}
+
+/// Where [`CellElementCounter`] is in the XML.
+#[derive(Default, Clone, Copy)]
+enum CounterState {
+    #[default]
+    Outside,
+    /// In a tag's name: its length so far and its last two bytes.
+    Name { len: u32, last: u8, before_last: u8 },
+    /// In a cell's start tag, past its name: the open quote, if any, and the previous byte.
+    CellTag { quote: Option<u8>, previous: u8 },
+}
+
+/// Counts cell start tags, filled (`<c …>…</c>`) and empty (`<c …/>`), across chunk boundaries.
+#[derive(Default)]
+struct CellElementCounter {
+    filled: u64,
+    empty: u64,
+    state: CounterState,
+}
+
+impl CellElementCounter {
+    fn feed(&mut self, mut bytes: &[u8]) {
+        while let Some((&b, rest)) = bytes.split_first() {
+            match self.state {
+                CounterState::Outside => {
+                    let Some(at) = bytes.iter().position(|&b| b == b'<') else {
+                        return;
+                    };
+                    self.state = CounterState::Name {
+                        len: 0,
+                        last: 0,
+                        before_last: 0,
+                    };
+                    bytes = &bytes[at + 1..];
+                    continue;
+                }
+                CounterState::Name {
+                    len,
+                    last,
+                    before_last,
+                } => {
+                    if matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>') {
+                        let is_cell =
+                            last == b'c' && (len == 1 || (len > 2 && before_last == b':'));
+                        self.state = match (is_cell, b) {
+                            (false, _) => CounterState::Outside,
+                            (true, b'>') => {
+                                self.filled += 1;
+                                CounterState::Outside
+                            }
+                            (true, _) => CounterState::CellTag {
+                                quote: None,
+                                previous: b,
+                            },
+                        };
+                    } else {
+                        self.state = CounterState::Name {
+                            len: len.saturating_add(1),
+                            last: b,
+                            before_last: last,
+                        };
+                    }
+                }
+                CounterState::CellTag { quote, previous } => {
+                    self.state = match quote {
+                        Some(q) if b == q => CounterState::CellTag {
+                            quote: None,
+                            previous: b,
+                        },
+                        Some(_) => CounterState::CellTag { quote, previous: b },
+                        None if b == b'"' || b == b'\'' => CounterState::CellTag {
+                            quote: Some(b),
+                            previous: b,
+                        },
+                        None if b == b'>' => {
+                            if previous == b'/' {
+                                self.empty += 1;
+                            } else {
+                                self.filled += 1;
+                            }
+                            CounterState::Outside
+                        }
+                        None => CounterState::CellTag { quote, previous: b },
+                    };
+                }
+            }
+            bytes = rest;
+        }
+    }
 }
 
 /// The `uniqueCount` an xlsx shared-string table declares. calamine
@@ -733,6 +895,19 @@ mod tests {
         assert_eq!(scan_dimension(&xml[..]).unwrap().as_deref(), Some("A1:H40"));
         let no_dim = br#"<worksheet><sheetData><row r="1"><c r="A1"/></row></sheetData><dimension ref="A1:B2"/></worksheet>"#;
         assert_eq!(scan_dimension(&no_dim[..]).unwrap(), None);
+    }
+
+    #[test]
+    fn cell_elements_are_counted_across_chunks_with_or_without_a_prefix() {
+        let xml = br#"<worksheet><cols><col min="1"/></cols><sheetData><row><c/><c r="A2"><v>1</v></c><x:c>
+<c
+t="s" x="a/>b"></c><c r="C3" s="1" /><cell/><cfRule/></row></sheetData></worksheet>"#;
+        for split in 0..xml.len() {
+            let mut counter = CellElementCounter::default();
+            counter.feed(&xml[..split]);
+            counter.feed(&xml[split..]);
+            assert_eq!((counter.filled, counter.empty), (3, 2), "split at {split}");
+        }
     }
 
     #[test]

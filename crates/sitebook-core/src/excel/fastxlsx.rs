@@ -23,6 +23,13 @@ use calamine::{CellErrorType, DataRef, Style};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
+/// Whether a read failed because the inflated data does not match the entry's CRC (the zip
+/// reader checks it when an entry is read to its end).
+pub fn is_checksum_error(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::InvalidData
+        && error.to_string().to_ascii_lowercase().contains("checksum")
+}
+
 /// Parts larger than this are left to calamine, which streams them; this
 /// reader holds a whole part in memory.
 const MAX_PART_BYTES: u64 = 64 << 20;
@@ -44,6 +51,10 @@ pub struct FastWorkbook<'a> {
     strings: Vec<String>,
     /// Worksheet parts inflated ahead of time, by entry name.
     prefetched: HashMap<String, Vec<u8>>,
+    /// Entries read to their end here, so the zip reader has checked their CRC.
+    verified: std::collections::HashSet<String>,
+    /// The first entry whose data did not match its CRC.
+    crc_failure: Option<String>,
 }
 
 impl<'a> FastWorkbook<'a> {
@@ -72,6 +83,8 @@ impl<'a> FastWorkbook<'a> {
             sheet_paths: HashMap::new(),
             strings: Vec::new(),
             prefetched: HashMap::new(),
+            verified: std::collections::HashSet::new(),
+            crc_failure: None,
         };
         workbook.check_workbook_location()?;
         workbook.read_sheet_paths()?;
@@ -117,11 +130,27 @@ impl<'a> FastWorkbook<'a> {
             return None;
         }
         let mut data = Vec::with_capacity(entry.size() as usize);
-        entry.take(MAX_PART_BYTES).read_to_end(&mut data).ok()?;
+        if let Err(error) = entry.take(MAX_PART_BYTES).read_to_end(&mut data) {
+            if is_checksum_error(&error) {
+                self.crc_failure.get_or_insert_with(|| name.clone());
+            }
+            return None;
+        }
+        self.verified.insert(name.clone());
         // calamine decodes names and text as UTF-8 and fails on anything
         // else; this reader skips most of the text, so it checks up front.
         std::str::from_utf8(&data).ok()?;
         Some(Some(data))
+    }
+
+    /// Entries this reader read whole, whose CRC the zip reader therefore checked.
+    pub fn verified_parts(&self) -> &std::collections::HashSet<String> {
+        &self.verified
+    }
+
+    /// The first entry found not to match its CRC, if any.
+    pub fn crc_failure(&self) -> Option<&str> {
+        self.crc_failure.as_deref()
     }
 
     /// calamine finds the workbook through the package relationships and

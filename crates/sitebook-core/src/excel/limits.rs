@@ -9,6 +9,11 @@
 //! scanned sheet extents), so a hostile file is refused in milliseconds and
 //! with little memory. The zip reader itself refuses to inflate an entry past
 //! its declared size, so the declared sizes checked here are binding.
+//!
+//! One check does inflate: a worksheet large enough to hold more cells than
+//! the limit allows has its cell elements counted as it is unpacked, and is
+//! refused the moment the count passes the limit (cells need carry neither a
+//! reference nor a value, so nothing cheaper bounds them).
 
 use super::error::ParseError;
 use super::extent::{self, SheetExtent};
@@ -91,10 +96,10 @@ pub fn precheck(
                     .by_name("content.xml")
                     .map_err(|_| unreadable("the spreadsheet has no content.xml".into()))?;
                 extent::ods_extents(BufReader::new(content))
-                    .map_err(|e| unreadable(format!("damaged content.xml: {e}")))?
+                    .map_err(|e| unreadable(damaged_part("'content.xml'", &e)))?
             } else {
                 let strings = extent::xlsx_shared_string_count(&mut archive)
-                    .map_err(|e| unreadable(format!("damaged shared strings: {e}")))?;
+                    .map_err(|e| unreadable(damaged_part("the shared strings", &e)))?;
                 if let Some(count) = strings.filter(|&n| n > limits.max_cells) {
                     return Err(ParseError::ZipBomb {
                         file: file.into(),
@@ -105,8 +110,31 @@ pub fn precheck(
                         ),
                     });
                 }
+                let over = extent::xlsx_cell_elements_over(&mut archive, limits.max_cells)
+                    .map_err(|e| unreadable(damaged_part("a worksheet", &e)))?;
+                if let Some(over) = over {
+                    let detail = if over.filled {
+                        format!(
+                            "brings the workbook past the limit of {} filled cells (counted \
+                             while unpacking the sheet)",
+                            group_digits(limits.max_cells)
+                        )
+                    } else {
+                        format!(
+                            "brings the workbook past {} cells, most of them empty (the limit \
+                             is {} filled cells, counted while unpacking the sheet)",
+                            group_digits(limits.max_cells * extent::CELL_ELEMENTS_PER_FILLED_CELL),
+                            group_digits(limits.max_cells)
+                        )
+                    };
+                    return Err(ParseError::TooManyCells {
+                        file: file.into(),
+                        sheet: over.sheet,
+                        detail,
+                    });
+                }
                 extent::xlsx_extents(&mut archive)
-                    .map_err(|e| unreadable(format!("damaged worksheet XML: {e}")))?
+                    .map_err(|e| unreadable(damaged_part("a worksheet", &e)))?
             }
         }
         WorkbookFormat::Xls => {
@@ -136,6 +164,16 @@ pub fn precheck(
         }
     };
     check_extents(&extents, file, limits)
+}
+
+/// Why a part could not be scanned, in words: a checksum failure says the file was damaged
+/// after saving; anything else is the scanner's finding.
+fn damaged_part(part: &str, error: &std::io::Error) -> String {
+    if super::fastxlsx::is_checksum_error(error) {
+        super::reader::checksum_detail(part)
+    } else {
+        format!("{part} is damaged ({error})")
+    }
 }
 
 /// Refuses zip entries that would expand past the limits, judged only from

@@ -58,9 +58,53 @@ fn u32_at(data: &[u8], at: usize) -> Result<u32, OleError> {
         .ok_or(OleError::Truncated)
 }
 
+/// What a reference past the end means when the file holds everything its FAT says it uses.
+const POINTS_PAST_THE_END: &str = "it refers to a part beyond the end of the file, although \
+     the file holds every sector it says it uses";
+
 impl<'a> OleFile<'a> {
     /// Parses the header, the allocation tables and the directory.
     pub fn parse(data: &'a [u8]) -> Result<Self, OleError> {
+        Self::parse_whole(data).map_err(|e| Self::truncated_or_damaged(data, e))
+    }
+
+    /// [`OleError::Truncated`] stays so when the file is shorter than the sectors its FAT
+    /// marks as used (a copy cut short); when it holds them all, a reference past its end is
+    /// damage, and becomes [`OleError::Malformed`] saying so.
+    fn truncated_or_damaged(data: &[u8], error: OleError) -> OleError {
+        match error {
+            OleError::Truncated => match Self::length_the_fat_claims(data) {
+                Some(claimed) if data.len() >= claimed => OleError::Malformed(POINTS_PAST_THE_END),
+                _ => OleError::Truncated,
+            },
+            other => other,
+        }
+    }
+
+    /// The file length the FAT implies: up to the last sector it marks as used. `None` when
+    /// the header or a FAT sector it lists is not in the data (the file is cut short there).
+    fn length_the_fat_claims(data: &[u8]) -> Option<usize> {
+        let sector_size = match u16_at(data, 0x1E).ok()? {
+            9 => 512,
+            12 => 4096,
+            _ => return None,
+        };
+        let fat_sectors = (u32_at(data, 0x2C).ok()? as usize).min(109);
+        let mut last_used = None;
+        for i in 0..fat_sectors {
+            let sector = u32_at(data, 0x4C + i * 4).ok()?;
+            let base = Self::sector_offset(sector, sector_size);
+            let table = data.get(base..base.checked_add(sector_size)?)?;
+            for (j, entry) in table.chunks_exact(4).enumerate() {
+                if u32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]) != FREE_SECTOR {
+                    last_used = Some(i * (sector_size / 4) + j);
+                }
+            }
+        }
+        Some((last_used? + 2) * sector_size)
+    }
+
+    fn parse_whole(data: &'a [u8]) -> Result<Self, OleError> {
         if data.len() < HEADER_LEN {
             return Err(OleError::Truncated);
         }
@@ -204,6 +248,11 @@ impl<'a> OleFile<'a> {
 
     /// Reads a whole stream, `Ok(None)` when it does not exist.
     pub fn read_stream(&self, name: &str) -> Result<Option<Vec<u8>>, OleError> {
+        self.read_stream_whole(name)
+            .map_err(|e| Self::truncated_or_damaged(self.data, e))
+    }
+
+    fn read_stream_whole(&self, name: &str) -> Result<Option<Vec<u8>>, OleError> {
         let Some(entry) = self
             .entries
             .iter()

@@ -40,6 +40,7 @@ pub fn read_sheets(
         file,
         limits,
         stored: 0,
+        reading: String::new(),
     };
     // calamine has arithmetic on untrusted lengths that panics on some
     // damaged files (overflow checks in debug builds, slicing in any
@@ -50,9 +51,17 @@ pub fn read_sheets(
         WorkbookFormat::Ods => read_ods(bytes, file, &mut budget),
     }));
     read.unwrap_or_else(|_| {
+        let place = if budget.reading.is_empty() {
+            "the parts that list its sheets, strings and styles".to_string()
+        } else {
+            budget.reading.clone()
+        };
         Err(unreadable(
             file,
-            "the spreadsheet reader failed on damaged data",
+            format!(
+                "the spreadsheet reader stopped on data it could not make sense of in {place}, \
+                 which is damaged"
+            ),
         ))
     })
 }
@@ -62,6 +71,8 @@ struct CellBudget<'a> {
     file: &'a str,
     limits: &'a Limits,
     stored: u64,
+    /// The sheet being read, for the message when the reader gives up on damaged data.
+    reading: String,
 }
 
 impl CellBudget<'_> {
@@ -92,6 +103,74 @@ impl CellBudget<'_> {
             sheet: sheet.into(),
             detail,
         })
+    }
+}
+
+/// What calamine found wrong in an .xlsx, as the end of a sentence a clerk can follow ("sheet
+/// 'Estimate' …" or "the workbook …"), instead of the reader's own words ("Xml error: at 0..0:
+/// unrecognized entity `&lol9;`").
+fn xlsx_problem(error: &calamine::XlsxError) -> String {
+    use calamine::XlsxError as E;
+    match error {
+        E::Xml(xml) => {
+            let said = xml.to_string();
+            match said.split_once("unrecognized entity") {
+                Some((_, entity)) => format!(
+                    "uses an XML entity it never defines ({}); spreadsheet programs never \
+                     write one, so the file was altered or damaged",
+                    entity.trim().trim_matches('`')
+                ),
+                None => format!(
+                    "is not well-formed XML ({}), so the file was damaged or altered",
+                    said.split_once(": ")
+                        .map_or(said.as_str(), |(_, rest)| rest)
+                ),
+            }
+        }
+        E::XmlAttr(attr) => format!("has a damaged attribute in its XML ({attr})"),
+        E::XmlEof(element) => format!("ends before its closing </{element}> tag"),
+        E::FileNotFound(part) => format!("refers to a part that is missing ({part})"),
+        E::WorksheetNotFound(sheet) => format!(
+            "lists a sheet '{sheet}' whose part is missing or lies outside the workbook, so the \
+             file was altered or damaged"
+        ),
+        E::Alphanumeric(_)
+        | E::NumericColumn(_)
+        | E::RangeWithoutColumnComponent
+        | E::RangeWithoutRowComponent
+        | E::ColumnNumberOverflow
+        | E::RowNumberOverflow => format!(
+            "has a cell whose position is not a valid cell address like B7 ({error}), so the \
+             file was altered or damaged"
+        ),
+        E::RelationshipNotFound => "refers to a relationship that is missing".into(),
+        E::Zip(zip) => format!("has a damaged zip entry ({zip})"),
+        E::Io(io) if super::fastxlsx::is_checksum_error(io) => {
+            "does not match its checksum (CRC), so the file was damaged after it was saved".into()
+        }
+        E::ParseFloat(_) | E::ParseInt(_) => {
+            format!("holds a number that cannot be read ({error})")
+        }
+        other => format!("cannot be read ({other})"),
+    }
+}
+
+/// What calamine found wrong in an .xls, in the same way as [`xlsx_problem`].
+fn xls_problem(error: &calamine::XlsError) -> String {
+    use calamine::XlsError as E;
+    match error {
+        E::EoStream(what) => format!(
+            "ends in the middle of a record (while reading its {what}), so the file is damaged"
+        ),
+        E::Len { .. } | E::ContinueRecordTooShort => {
+            format!("has a record whose length does not fit its contents ({error}), so the file is damaged")
+        }
+        E::Cfb(cfb) => format!("has a damaged container (compound file: {cfb})"),
+        E::Unrecognized { .. } | E::InvalidFormat { .. } => {
+            format!("holds a record it does not recognise ({error}), so the file is damaged")
+        }
+        E::WorksheetNotFound(name) => format!("lists a sheet '{name}' it does not hold"),
+        other => format!("cannot be read ({other})"),
     }
 }
 
@@ -147,14 +226,54 @@ fn read_xlsx(
             Err(_) => (open_xlsx(bytes, file), prepare_fast()),
         }
     });
-    read_xlsx_with(workbook?, bytes, file, budget, fast)
+    let mut fast = fast;
+    let grids = read_xlsx_with(workbook?, bytes, file, budget, fast.as_mut())?;
+    check_crcs(bytes, file, fast.as_ref())?;
+    Ok(grids)
 }
 
 fn open_xlsx<'b>(bytes: &'b [u8], file: &str) -> Result<Xlsx<Cursor<&'b [u8]>>, ParseError> {
     Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => ParseError::PasswordProtected { file: file.into() },
-        e => unreadable(file, e),
+        e => unreadable(file, format!("the workbook {}", xlsx_problem(&e))),
     })
+}
+
+/// The sentence for a part whose data does not match its CRC.
+pub(crate) fn checksum_detail(part: &str) -> String {
+    format!(
+        "its part {part} does not match its checksum (CRC), so the file was damaged after it \
+         was saved"
+    )
+}
+
+/// Refuses a package with an entry whose data does not match its CRC. Entries the fast reader
+/// read whole were checked as they were read; the rest (all of them when it was not used) are
+/// inflated once more here, which costs little beside the sheets already read.
+fn check_crcs(bytes: &[u8], file: &str, fast: Option<&FastWorkbook<'_>>) -> Result<(), ParseError> {
+    let damaged = |part: &str| unreadable(file, checksum_detail(&format!("'{part}'")));
+    if let Some(part) = fast.and_then(FastWorkbook::crc_failure) {
+        return Err(damaged(part));
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| unreadable(file, format!("damaged zip container: {e}")))?;
+    for index in 0..archive.len() {
+        let Ok(mut entry) = archive.by_index(index) else {
+            continue;
+        };
+        let Ok(name) = entry.name().map(|n| n.into_owned()) else {
+            continue;
+        };
+        if entry.is_dir() || fast.is_some_and(|f| f.verified_parts().contains(&name)) {
+            continue;
+        }
+        if let Err(error) = std::io::copy(&mut entry, &mut std::io::sink()) {
+            if super::fastxlsx::is_checksum_error(&error) {
+                return Err(damaged(&name));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// [`read_xlsx`] on an opened workbook, reading through `fast` the sheets
@@ -164,12 +283,13 @@ fn read_xlsx_with(
     bytes: &[u8],
     file: &str,
     budget: &mut CellBudget<'_>,
-    mut fast: Option<FastWorkbook<'_>>,
+    mut fast: Option<&mut FastWorkbook<'_>>,
 ) -> Result<Vec<SheetGrid>, ParseError> {
     // Found on the first sheet, whose XML the fast reader may already hold.
     let mut all_merges = None;
     let mut grids = Vec::new();
     for name in worksheet_names(&workbook) {
+        budget.reading = format!("sheet '{name}'");
         let mut cells = Vec::new();
         let mut sheet_xml = None;
         {
@@ -177,7 +297,7 @@ fn read_xlsx_with(
             // always has, and it holds the workbook's styles.
             let mut reader = workbook
                 .worksheet_cells_reader(&name)
-                .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?;
+                .map_err(|e| unreadable(file, format!("sheet '{name}' {}", xlsx_problem(&e))))?;
             if let Some(fast) = fast.as_mut() {
                 sheet_xml = read_fast(fast, &name, reader.styles(), budget, &mut cells)?;
             }
@@ -186,7 +306,7 @@ fn read_xlsx_with(
             } else {
                 reader
                     .next_cell_with_formula_metadata()
-                    .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?
+                    .map_err(|e| unreadable(file, format!("sheet '{name}' {}", xlsx_problem(&e))))?
             } {
                 let value = from_data_ref(record.value, record.formula.is_some());
                 if value != CellValue::Empty {
@@ -205,9 +325,9 @@ fn read_xlsx_with(
         match all_merges.as_mut().and_then(|all| all.remove(&name)) {
             Some(regions) => regions.into_iter().for_each(|m| grid.add_merge(m)),
             None => {
-                let merges = workbook
-                    .merge_cells_by_sheet_name(&name)
-                    .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?;
+                let merges = workbook.merge_cells_by_sheet_name(&name).map_err(|e| {
+                    unreadable(file, format!("sheet '{name}' {}", xlsx_problem(&e)))
+                })?;
                 merges.iter().for_each(|m| grid.add_merge(merged(m)));
             }
         }
@@ -259,13 +379,14 @@ fn read_xls(
 ) -> Result<Vec<SheetGrid>, ParseError> {
     let mut workbook: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsError::Password => ParseError::PasswordProtected { file: file.into() },
-        e => unreadable(file, e),
+        e => unreadable(file, format!("the workbook {}", xls_problem(&e))),
     })?;
     let mut grids = Vec::new();
     for name in worksheet_names(&workbook) {
+        budget.reading = format!("sheet '{name}'");
         let range = workbook
             .worksheet_range(&name)
-            .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?;
+            .map_err(|e| unreadable(file, format!("sheet '{name}' {}", xls_problem(&e))))?;
         // .xls always stores a formula's last result, so no formula pass.
         let mut grid = grid_from_range(&name, &range, None, budget)?;
         if let Ok(merges) = workbook.merge_cells_by_sheet_name(&name) {
@@ -287,10 +408,12 @@ fn read_ods(
         calamine::OdsError::Password => ParseError::PasswordProtected { file: file.into() },
         e => unreadable(file, e),
     })?;
+    check_crcs(bytes, file, None)?;
     // calamine does not expose .ods merges; they are spans on the cells.
     let mut merges = ods_merges(bytes).map_err(|e| unreadable(file, e))?;
     let mut grids = Vec::new();
     for name in worksheet_names(&workbook) {
+        budget.reading = format!("sheet '{name}'");
         let range = workbook
             .worksheet_range(&name)
             .map_err(|e| unreadable(file, format!("sheet '{name}': {e}")))?;
@@ -539,14 +662,15 @@ mod tests {
             file: "t.xlsx",
             limits: &limits,
             stored: 0,
+            reading: String::new(),
         };
-        let fast = fast.then(|| FastWorkbook::open(bytes)).flatten();
+        let mut fast = fast.then(|| FastWorkbook::open(bytes)).flatten();
         read_xlsx_with(
             open_xlsx(bytes, "t.xlsx")?,
             bytes,
             "t.xlsx",
             &mut budget,
-            fast,
+            fast.as_mut(),
         )
     }
 
@@ -649,14 +773,15 @@ mod tests {
                     file: "t.xlsx",
                     limits: &limits,
                     stored: 0,
+                    reading: String::new(),
                 };
-                let fast = fast.then(|| FastWorkbook::open(&bytes)).flatten();
+                let mut fast = fast.then(|| FastWorkbook::open(&bytes)).flatten();
                 read_xlsx_with(
                     open_xlsx(&bytes, "t.xlsx")?,
                     &bytes,
                     "t.xlsx",
                     &mut budget,
-                    fast,
+                    fast.as_mut(),
                 )
             });
             let fast = fast.unwrap_err();

@@ -32,6 +32,20 @@ pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
     Ok(total)
 }
 
+/// Clears only what crashes left behind, in every active org (see
+/// [`outputs::sweep_leftovers`]): what `sitebook worker` does as it starts.
+pub async fn leftovers_all_orgs(ctx: &Ctx) -> Result<()> {
+    let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE active = 1")
+        .fetch_all(&ctx.db)
+        .await?;
+    for org_id in orgs {
+        let session = system_session(ctx, org_id).await?;
+        let scope = authorize_write(ctx, &session, Action::OutputsCleanup).await?;
+        outputs::sweep_leftovers(ctx, &scope, outputs::LEFTOVER_GRACE).await?;
+    }
+    Ok(())
+}
+
 /// Runs [`all_orgs`] now and then once a day, until the task is dropped; each time it also
 /// verifies the audit chain and anchors its head outside the database.
 pub async fn daily(ctx: Ctx) {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::jobs::queue::{self, ClaimedJob};
+use crate::jobs::queue::{self, ClaimFilter, ClaimedJob};
 use crate::jobs::{Attempt, RunFailure};
 use crate::Ctx;
 
@@ -26,8 +26,13 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Recovers jobs a crash left running, then starts `workers` workers.
-    pub(crate) async fn start(ctx: Ctx, workers: usize) -> crate::Result<Self> {
+    /// Recovers jobs a crash left running, then starts `workers` workers that claim the jobs
+    /// `filter` lets through.
+    pub(crate) async fn start(
+        ctx: Ctx,
+        workers: usize,
+        filter: ClaimFilter,
+    ) -> crate::Result<Self> {
         let recovered = queue::recover_orphans(&ctx).await?;
         if recovered > 0 {
             tracing::info!(
@@ -37,7 +42,7 @@ impl WorkerPool {
         }
         let (stop, stopped) = watch::channel(false);
         let mut tasks: Vec<JoinHandle<()>> = (0..workers.max(1))
-            .map(|_| tokio::spawn(work(ctx.clone(), stopped.clone())))
+            .map(|_| tokio::spawn(work(ctx.clone(), filter.clone(), stopped.clone())))
             .collect();
         tasks.push(tokio::spawn(recover_periodically(ctx, stopped)));
         Ok(Self {
@@ -74,12 +79,12 @@ async fn recover_periodically(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
     }
 }
 
-async fn work(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
+async fn work(ctx: Ctx, filter: ClaimFilter, mut stopped: watch::Receiver<bool>) {
     loop {
         if *stopped.borrow() {
             return;
         }
-        match queue::claim_next(&ctx).await {
+        match queue::claim_next(&ctx, &filter).await {
             Ok(Some(job)) => settle(&ctx, &job, run(&ctx, &job).await).await,
             Ok(None) => {
                 tokio::select! {

@@ -109,22 +109,45 @@ pub(crate) async fn record_refused_upload(
     Ok(id)
 }
 
-/// Claims the oldest job that is due, if any.
-pub(crate) async fn claim_next(ctx: &Ctx) -> Result<Option<ClaimedJob>> {
+/// Which jobs a worker may claim.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum ClaimFilter {
+    /// Any due job of any organization (the app's and `sitebook worker`'s pool).
+    #[default]
+    Any,
+    /// Only these jobs: a command that waits for its own work runs that and nothing else.
+    Only(std::sync::Arc<[i64]>),
+}
+
+/// Claims a due job, if any: of each organization's oldest due job, the one whose org was served
+/// least recently, so organizations take turns (see migration 0012).
+pub(crate) async fn claim_next(ctx: &Ctx, filter: &ClaimFilter) -> Result<Option<ClaimedJob>> {
     let now = ctx.now_text();
+    let only = match filter {
+        ClaimFilter::Any => None,
+        ClaimFilter::Only(ids) => Some(serde_json::to_string(&ids[..]).unwrap_or_default()),
+    };
     let row = sqlx::query_as::<_, ClaimedRow>(
-        "UPDATE jobs SET status = 'running', owner = ?, heartbeat_at = ?, \
-         started_at = COALESCE(started_at, ?), attempts = attempts + 1, \
-         progress = 0, current_step = 'Starting' \
-         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND next_run_at <= ? \
-                     ORDER BY next_run_at, id LIMIT 1) \
+        "UPDATE jobs SET status = 'running', owner = ?1, heartbeat_at = ?2, \
+         started_at = COALESCE(started_at, ?2), attempts = attempts + 1, \
+         progress = 0, current_step = 'Starting', \
+         claim_seq = (SELECT COALESCE(MAX(claim_seq), 0) + 1 FROM jobs) \
+         WHERE id = ( \
+             SELECT due.id FROM ( \
+                 SELECT org_id, MIN(id) AS id FROM jobs \
+                 WHERE status = 'queued' AND next_run_at <= ?2 \
+                 AND (?3 IS NULL OR id IN (SELECT value FROM json_each(?3))) \
+                 GROUP BY org_id \
+             ) AS due \
+             ORDER BY (SELECT COALESCE(MAX(c.claim_seq), 0) FROM jobs c \
+                       WHERE c.org_id = due.org_id), due.id \
+             LIMIT 1) \
          AND status = 'queued' \
          RETURNING id, org_id, user_id, upload_id, kind, payload, attempts",
     )
     .bind(owner_name(ctx))
     .bind(&now)
-    .bind(&now)
-    .bind(&now)
+    .bind(only)
     .fetch_optional(&ctx.db)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -356,23 +379,6 @@ pub(crate) fn announce_completed(ctx: &Ctx, job: &ClaimedJob) {
     let _ = ctx.sync_news.send(job.org_id);
 }
 
-fn process_is_alive(pid: u32) -> bool {
-    #[cfg(unix)]
-    {
-        let Ok(pid) = libc::pid_t::try_from(pid) else {
-            return false;
-        };
-        // Signal 0 checks existence without touching the process.
-        let result = unsafe { libc::kill(pid, 0) };
-        result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        true
-    }
-}
-
 /// Puts back in the queue every running job whose owner process is gone: one of this device
 /// whose pid no longer runs, or any whose heartbeat is stale. Returns how many.
 pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
@@ -387,7 +393,7 @@ pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
     for (id, owner, heartbeat) in running {
         let owner_gone = match owner.as_deref().and_then(|o| o.split_once('@')) {
             Some((pid, device)) if device == ctx.device => match pid.parse::<u32>() {
-                Ok(pid) => pid != me && !process_is_alive(pid),
+                Ok(pid) => pid != me && !crate::store::files::process_is_alive(pid),
                 Err(_) => true,
             },
             Some(_) => false,

@@ -45,6 +45,12 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The pid of the process that wrote a temp file (`.{name}.{pid}.part`), if the name is one.
+pub(crate) fn temp_file_writer(file_name: &str) -> Option<u32> {
+    let inner = file_name.strip_prefix('.')?.strip_suffix(".part")?;
+    inner.rsplit_once('.')?.1.parse().ok()
+}
+
 fn temp_name(target: &Path) -> PathBuf {
     let name = target
         .file_name()
@@ -220,6 +226,40 @@ fn copy_atomic_with(
     }
     sync_parent(target);
     Ok(())
+}
+
+/// Whether a process of this machine with this pid still runs (a job's owner, a temp file's
+/// writer). Where that cannot be told, it is assumed to run, which only ever keeps things.
+pub(crate) fn process_is_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // Signal 0 checks existence without touching the process.
+        let result = unsafe { libc::kill(pid, 0) };
+        result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+#[cfg(test)]
+mod temp_name_tests {
+    use super::*;
+
+    #[test]
+    fn a_temp_file_names_its_writer() {
+        let temp = temp_name(Path::new("/d/outputs/moh/bill-1.pdf"));
+        let name = temp.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(temp_file_writer(&name), Some(std::process::id()));
+        assert_eq!(temp_file_writer("bill-1.pdf"), None);
+        assert_eq!(temp_file_writer(".bill-1.pdf.part"), None);
+        assert!(process_is_alive(std::process::id()));
+    }
 }
 
 #[cfg(test)]

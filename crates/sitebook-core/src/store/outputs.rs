@@ -232,8 +232,9 @@ pub struct LeftoverReport {
     pub orphans_moved: u32,
 }
 
-/// Clears what a crash can leave in the scope's folders, once it is older than `grace`: temp
-/// files of cut-short writes (in outputs and uploads) are removed, and output files that no
+/// Clears what a crash can leave in the scope's folders: temp files of cut-short writes (in
+/// outputs and uploads) are removed once older than `grace`, or at once when the process that
+/// wrote them is gone; output files older than `grace` that no
 /// row refers to are moved to `lost+found/{slug}/` with a log line, never deleted. A file a row
 /// refers to is never touched.
 pub async fn sweep_leftovers(
@@ -265,10 +266,17 @@ pub async fn sweep_leftovers(
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if !entry.file_type().is_ok_and(|t| t.is_file()) || !old_enough(&path) {
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
+            // A temp file whose writer is gone can never be finished, however new it is.
+            let writer_gone = crate::store::files::temp_file_writer(&name)
+                .is_some_and(|pid| !crate::store::files::process_is_alive(pid));
+            let due = old_enough(&path) || (is_temp(&name) && writer_gone);
+            if !due {
+                continue;
+            }
             if is_temp(&name) {
                 std::fs::remove_file(&path)
                     .map_err(|e| Error::io(format!("Could not remove {}", path.display()), e))?;
