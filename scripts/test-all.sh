@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check and test: formatting, lints, the UI's unit
 # tests, the Rust unit and integration tests (core and the `sitebook` binary), the parse
-# worker's reliability tests in a release build, the OS keyring test, the TypeScript
+# worker's reliability tests in a release build, the hostile-input corpus and the crash
+# harness (tests/hostile, tests/crash), the OS keyring test, the TypeScript
 # bindings drift check, and the desktop end-to-end test under Xvfb through WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,14 @@ cargo test --workspace -- --skip two_hundred_worker_parses --skip two_hundred_up
 
 step "parse-worker reliability, release build (200 parses, 200 uploads)"
 cargo test --release -p sitebook-core --test worker_memory
+
+step "hostile corpus: every file through upload --wait and every document command"
+# The debug build `cargo test` made: the suite checks outcomes and memory, and its timings
+# (reported, not asserted) are recorded from a release build in BENCHMARKS.md.
+python3 tests/hostile/run.py --sitebook "${CARGO_TARGET_DIR:-target}/debug/sitebook"
+
+step "crash harness: 50 uploads and their documents while the worker is killed 30 times"
+python3 tests/crash/run.py --sitebook "${CARGO_TARGET_DIR:-target}/debug/sitebook" --uploads 50 --kills 30
 
 step "OS keyring (the Secret Service of gnome-keyring on a private D-Bus session), and the sync fault test alone"
 # A keyring of its own, new each run: the daemon creates it unlocked with this password.
