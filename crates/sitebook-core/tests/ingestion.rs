@@ -810,7 +810,10 @@ async fn a_worker_start_clears_fresh_temp_files_of_dead_writers_only() {
 
     fx.core.sweep_crash_leftovers().await;
 
-    assert!(!dead.exists(), "its writer is gone: it can never be finished");
+    assert!(
+        !dead.exists(),
+        "its writer is gone: it can never be finished"
+    );
     assert!(live.exists(), "its writer still runs");
 }
 
