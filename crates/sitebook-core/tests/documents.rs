@@ -740,7 +740,8 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
         workbooks::text(sheet, row, 6, "Cum");
         workbooks::num(sheet, row, 7, 200.0);
     }
-    let bytes = workbooks::rewrite_zip(&workbook.save_to_buffer().unwrap(), |name, data| {
+    let sound = workbook.save_to_buffer().unwrap();
+    let bytes = workbooks::rewrite_zip(&sound, |name, data| {
         if name == "xl/sharedStrings.xml" {
             String::from_utf8(data)
                 .unwrap()
@@ -750,40 +751,52 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
             data
         }
     });
-    let estimate = fx.parsed_estimate(bytes).await;
 
-    let refused = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
-        .await
-        .unwrap_err();
-    let message = refused.to_string();
+    // From a workbook, the text is refused as it enters, by its cell.
+    let path = fx.dir.path().join("long.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let job = fx.core.upload(&fx.root, &[path]).await.unwrap()[0]
+        .job_id
+        .unwrap();
+    let failed = fx.core.job_wait(&fx.root, job, |_| {}).await.unwrap();
+    pool.shutdown().await;
+    let message = failed.error_message.unwrap_or_default();
     assert!(
-        matches!(refused, Error::Validation(_))
-            && message.contains("item 2: its description has 40000 characters"),
+        message.contains("Estimate!D5") && message.contains("40,000 characters"),
         "{message}"
     );
-    assert!(
-        fx.core
-            .bill_list(&fx.root, estimate)
-            .await
-            .unwrap()
-            .is_empty(),
-        "no bill 1 saved"
-    );
+
+    // Entered by the other doors (a supplemental item, the work data), it is refused there,
+    // and no number is used up.
+    let estimate = fx.parsed_estimate(sound).await;
     let refused = fx
         .core
         .workslip_create(
             &fx.root,
             estimate,
             vec![ItemQuantity::new("1", dec!(1))],
-            Vec::new(),
+            vec![SupplementalLine {
+                sl_no: "S1".into(),
+                description: long.clone(),
+                unit: "Cum".into(),
+                rate: dec!(10),
+                executed: dec!(1),
+            }],
         )
         .await
         .unwrap_err();
     assert!(
-        refused.to_string().contains("item 2: its description"),
+        refused.to_string().contains("40000 characters"),
         "{refused}"
+    );
+    assert!(
+        fx.core
+            .workslip_list(&fx.root, estimate)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no work slip saved"
     );
 
     let refused = fx
