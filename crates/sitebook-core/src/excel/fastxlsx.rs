@@ -1046,8 +1046,13 @@ impl<'x> Xml<'x> {
             attrs = before_slash;
         }
         self.at += end + 1;
-        // A `<` inside an attribute value is refused when the value is read.
-        let malformed = name.is_empty() || (kind == Kind::End && !attrs.trim_ascii().is_empty());
+        // A `<` inside an attribute value is refused when the value is read. Attributes are
+        // set off from the name by white space: `<c/r="B1">` is not a cell with a reference,
+        // and calamine reads no cell there.
+        let glued = attrs.first().is_some_and(|b| !b.is_ascii_whitespace());
+        let malformed = name.is_empty()
+            || glued
+            || (kind == Kind::End && !attrs.trim_ascii().is_empty());
         if malformed {
             return None;
         }
