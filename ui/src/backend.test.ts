@@ -371,20 +371,26 @@ describe("fake backend: uploads, jobs and estimates", () => {
     expect(detail.warnings.map((w) => w.cell)).toContain("Estimate!H12");
   });
 
-  it("fails a bad file at once with its reason in the log, and lets it be retried and cancelled", async () => {
+  it("fails a bad file at once with its reason in the log, and offers no retry that would fail the same way", async () => {
     const { fake, timer } = await signedIn("asha");
     const [outcome] = await fake.uploadFiles(["/tmp/broken.xlsx"]);
     timer.runAll();
-    let [job] = await fake.listJobs();
-    expect(job).toMatchObject({ id: outcome?.jobId, status: "failed", canRetry: true, canCancel: false });
+    const [job] = await fake.listJobs();
+    expect(job).toMatchObject({ id: outcome?.jobId, status: "failed", canRetry: false, canCancel: false });
     expect(job?.errorMessage).toContain("not a workbook");
     expect(job?.errorLog).toHaveLength(1);
     expect(job?.errorLog[0]).toMatchObject({ attempt: 1, step: "File read" });
     expect(await fake.listEstimates()).toEqual([]);
+    expect(await rejection(fake.retryJob(job!.id))).toMatchObject({ code: "precondition_failed" });
+  });
 
-    job = await fake.retryJob(job!.id);
+  it("lets a cancelled job be retried and cancelled again", async () => {
+    const { fake, timer } = await signedIn("asha");
+    const [outcome] = await fake.uploadFiles(["/tmp/road.xlsx"]);
+    let job = await fake.cancelJob(outcome!.jobId!);
+    expect(job).toMatchObject({ status: "cancelled", canCancel: false, canRetry: true });
+    job = await fake.retryJob(job.id);
     expect(job).toMatchObject({ status: "queued", canCancel: true, canRetry: false, errorMessage: null });
-    expect(job.errorLog).toHaveLength(1); // the log keeps earlier attempts
     job = await fake.cancelJob(job.id);
     expect(job).toMatchObject({ status: "cancelled", canCancel: false, canRetry: true });
     timer.runAll(); // the cancelled run's steps do nothing

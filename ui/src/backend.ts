@@ -528,6 +528,8 @@ type JobRecord = FakeJob & {
   path: string | null;
   /** Bumped by every new run, cancel or retry, so steps scheduled for an older run do nothing. */
   run: number;
+  /** False once the file itself made it fail: reading the same bytes again would fail too. */
+  retryable?: boolean;
 };
 
 type UploadRecord = {
@@ -742,12 +744,12 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
   }
 
   function viewOf(job: JobRecord, user: FakeUser, role: EffectiveRole): JobView {
-    const { orgCode: _org, path: _path, run: _run, ...view } = job;
+    const { orgCode: _org, path: _path, run: _run, retryable, ...view } = job;
     const manage = mayManage(user, role, job);
     return {
       ...view,
       canCancel: manage && isActive(job.status),
-      canRetry: manage && (job.status === "failed" || job.status === "cancelled"),
+      canRetry: manage && retryable !== false && (job.status === "failed" || job.status === "cancelled"),
     };
   }
 
@@ -793,6 +795,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       job.status = "failed";
       job.errorMessage = failure.message;
       job.completedAt = stamp();
+      job.retryable = failure.transient;
       setUploadStatus(job, "failed");
       emitJob(job);
       return;
@@ -1426,6 +1429,12 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         guardJobChange(user, org, role, job, "retry");
         if (job.status !== "failed" && job.status !== "cancelled") {
           throw fail("validation", `Job #${id} is ${job.status}; only a failed or cancelled job can be retried.`);
+        }
+        if (job.status === "failed" && job.retryable === false) {
+          throw fail(
+            "precondition_failed",
+            `Job ${id} failed because of its file, and reading the same file again would fail the same way. Fix the workbook and upload it again.`,
+          );
         }
         job.status = "queued";
         job.progress = 0;

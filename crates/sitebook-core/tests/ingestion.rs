@@ -897,3 +897,28 @@ async fn organizations_take_turns_so_one_burst_does_not_hold_up_another_org() {
     let order: Vec<&str> = ran.iter().map(|(_, org)| *org).collect();
     assert_eq!(order, ["AAA", "BBB", "AAA", "BBB", "AAA", "AAA"], "{ran:?}");
 }
+
+#[tokio::test]
+async fn a_workbook_the_reader_refuses_is_not_offered_for_retry() {
+    let fx = fixture().await;
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    // A truncated workbook: the same bytes can only fail the same way.
+    let whole = workbooks::domain_example_workbook();
+    let cut = write(fx.dir.path(), "cut.xlsx", &whole[..whole.len() / 2]);
+    let job_id = sole_job(&fx.core.upload(&fx.root, &[cut]).await.unwrap());
+    let job = finished(&fx, &fx.root, job_id).await;
+    pool.shutdown().await;
+    assert_eq!(job.status, JobStatus::Failed);
+    assert!(job.error_message.unwrap().contains("incomplete"));
+    assert!(!job.can_retry, "a retry would read the same bytes");
+    let refused = fx.core.job_retry(&fx.root, job_id).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Precondition(m) if m.contains("upload it again")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        fx.core.job_show(&fx.root, job_id).await.unwrap().status,
+        JobStatus::Failed,
+        "nothing was queued"
+    );
+}

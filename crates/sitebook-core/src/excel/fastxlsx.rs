@@ -1050,9 +1050,8 @@ impl<'x> Xml<'x> {
         // set off from the name by white space: `<c/r="B1">` is not a cell with a reference,
         // and calamine reads no cell there.
         let glued = attrs.first().is_some_and(|b| !b.is_ascii_whitespace());
-        let malformed = name.is_empty()
-            || glued
-            || (kind == Kind::End && !attrs.trim_ascii().is_empty());
+        let malformed =
+            name.is_empty() || glued || (kind == Kind::End && !attrs.trim_ascii().is_empty());
         if malformed {
             return None;
         }

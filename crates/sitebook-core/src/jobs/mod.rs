@@ -245,8 +245,12 @@ impl JobHandlers {
 pub(crate) enum RunFailure {
     /// Worth another try later (I/O, a busy database, a worker that could not start).
     Transient(String),
-    /// Trying again cannot help (a bad file, a refusal); the job fails at once.
+    /// Trying again now cannot help; the job fails at once. It can still be retried by hand
+    /// (after a setting or the disk is fixed).
     Permanent(String),
+    /// The input itself is at fault (a workbook the reader refuses): the same bytes would fail
+    /// the same way, so the job fails at once and is not offered for retry.
+    Refused(String),
     /// Someone cancelled it.
     Cancelled,
 }

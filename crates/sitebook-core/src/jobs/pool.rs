@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::jobs::queue::{self, ClaimFilter, ClaimedJob};
+use crate::jobs::queue::{self, ClaimFilter, ClaimedJob, Retry};
 use crate::jobs::{Attempt, RunFailure};
 use crate::Ctx;
 
@@ -123,7 +123,12 @@ async fn settle(ctx: &Ctx, job: &ClaimedJob, outcome: Attempt) {
     let settled = match outcome {
         Ok(()) => Ok(()),
         Err((_, RunFailure::Cancelled)) => queue::mark_cancelled(ctx, job).await,
-        Err((step, RunFailure::Permanent(message))) => queue::fail(ctx, job, &step, &message).await,
+        Err((step, RunFailure::Permanent(message))) => {
+            queue::fail(ctx, job, &step, &message, Retry::Offered).await
+        }
+        Err((step, RunFailure::Refused(message))) => {
+            queue::fail(ctx, job, &step, &message, Retry::Pointless).await
+        }
         Err((step, RunFailure::Transient(message))) => {
             let retry = job.attempts;
             if retry <= ctx.jobs.max_retries {
@@ -131,7 +136,7 @@ async fn settle(ctx: &Ctx, job: &ClaimedJob, outcome: Attempt) {
                 queue::retry_later(ctx, job, &step, &message, delay).await
             } else {
                 let message = format!("{message} (gave up after {} attempts)", job.attempts);
-                queue::fail(ctx, job, &step, &message).await
+                queue::fail(ctx, job, &step, &message, Retry::Offered).await
             }
         }
     };

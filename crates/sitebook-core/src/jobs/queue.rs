@@ -93,8 +93,9 @@ pub(crate) async fn record_refused_upload(
     }];
     let id = sqlx::query_scalar(
         "INSERT INTO jobs (org_id, user_id, kind, payload, status, progress, current_step, \
-         error_message, error_log, next_run_at, created_at, completed_at) \
-         VALUES (?, ?, 'parse_estimate', ?, 'failed', 0, 'Failed: upload', ?, ?, ?, ?, ?) RETURNING id",
+         error_message, error_log, next_run_at, created_at, completed_at, retryable) \
+         VALUES (?, ?, 'parse_estimate', ?, 'failed', 0, 'Failed: upload', ?, ?, ?, ?, ?, 0) \
+         RETURNING id",
     )
     .bind(scope.org_id())
     .bind(scope.user_id())
@@ -273,17 +274,32 @@ pub(crate) async fn mark_upload_processing(ctx: &Ctx, job: &ClaimedJob) -> Resul
 }
 
 /// Fails the job for good, with the reason in its log.
-pub(crate) async fn fail(ctx: &Ctx, job: &ClaimedJob, step: &str, message: &str) -> Result<()> {
+/// Whether a failed job is offered for retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    Offered,
+    /// The input is at fault; the same bytes would fail the same way.
+    Pointless,
+}
+
+pub(crate) async fn fail(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+    step: &str,
+    message: &str,
+    retry: Retry,
+) -> Result<()> {
     let now = ctx.now_text();
     let mut tx = ctx.write_tx().await?;
     append_log(&mut tx, job.id, log_entry(ctx, job, step, message)).await?;
     sqlx::query(
         "UPDATE jobs SET status = 'failed', error_message = ?, current_step = ?, \
-         completed_at = ?, owner = NULL WHERE id = ?",
+         completed_at = ?, owner = NULL, retryable = ? WHERE id = ?",
     )
     .bind(message)
     .bind(format!("Failed: {step}"))
     .bind(&now)
+    .bind(retry == Retry::Offered)
     .bind(job.id)
     .execute(&mut *tx)
     .await?;
@@ -498,13 +514,14 @@ struct JobRow {
     username: String,
     source: String,
     estimate_id: Option<i64>,
+    retryable: bool,
 }
 
 const VIEW_SELECT: &str = "SELECT j.id, j.user_id, j.kind, j.status, j.progress, j.current_step, \
      COALESCE(u.original_name, json_extract(j.payload, '$.file_name')) AS file_name, j.error_message, j.error_log, j.attempts, j.created_at, \
      j.started_at, j.completed_at, p.username, \
      COALESCE(json_extract(j.payload, '$.source'), 'upload') AS source, \
-     (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id \
+     (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id, j.retryable \
      FROM jobs j JOIN users p ON p.id = j.user_id LEFT JOIN uploads u ON u.id = j.upload_id";
 
 fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
@@ -533,6 +550,7 @@ fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
         estimate_id: row.estimate_id,
         can_cancel: may_cancel && !status.is_terminal(),
         can_retry: scope.also_permits(Action::JobRetry)
+            && row.retryable
             && matches!(status, JobStatus::Failed | JobStatus::Cancelled),
     }
 }
@@ -614,13 +632,21 @@ pub async fn request_cancel(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()
 /// Puts a failed or cancelled job back in the queue at a person's request. It starts afresh:
 /// its elapsed time counts from the new start, and its log keeps the earlier attempts.
 pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM jobs WHERE id = ? AND org_id = ?")
+    let row: Option<(String, bool)> =
+        sqlx::query_as("SELECT status, retryable FROM jobs WHERE id = ? AND org_id = ?")
             .bind(id)
             .bind(scope.org_id())
             .fetch_optional(&ctx.db)
             .await?;
-    match status.as_deref().and_then(JobStatus::parse) {
+    let retryable = row.as_ref().is_none_or(|(_, retryable)| *retryable);
+    match row
+        .as_ref()
+        .and_then(|(status, _)| JobStatus::parse(status))
+    {
+        Some(JobStatus::Failed) if !retryable => Err(Error::Precondition(format!(
+            "Job {id} failed because of its file, and reading the same file again would fail \
+             the same way. Fix the workbook and upload it again."
+        ))),
         Some(JobStatus::Failed | JobStatus::Cancelled) => {
             sqlx::query(
                 "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, \
