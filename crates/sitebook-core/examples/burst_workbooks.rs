@@ -3,7 +3,6 @@
 //! name of work makes its bytes, and so its upload, distinct. See `benches/burst_vs_pool.py`.
 
 #[path = "../tests/workbooks/mod.rs"]
-#[allow(dead_code)]
 mod workbooks;
 
 fn main() {
