@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::bill::ItemQuantity;
+use crate::domain::bill::{ItemQuantity, MAX_LISTED_PROBLEMS};
 use crate::domain::money::parse_number_text;
 use crate::error::{Error, Result};
 
@@ -31,9 +31,6 @@ type Lines = (Vec<(u64, Vec<String>)>, Vec<String>);
 /// Most data lines a quantity file may hold: far more items than any estimate has (the largest
 /// the parser is measured on has 10,000).
 pub const MAX_DATA_LINES: usize = 50_000;
-
-/// Most problems spelled out in one message; the rest are counted.
-pub const MAX_LISTED_PROBLEMS: usize = 20;
 
 fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
     let mut reader = csv::ReaderBuilder::new()

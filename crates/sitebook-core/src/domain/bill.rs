@@ -360,14 +360,25 @@ pub struct BillInputErrors {
     pub problems: Vec<BillInputError>,
 }
 
-/// Joins problems into one message, `; `-separated, for the aggregate error's Display.
+/// Most problems one message spells out; the rest are counted. A file of 50,000 wrong
+/// serials should say what is wrong in a sentence a person reads, not in 50,000 clauses.
+pub const MAX_LISTED_PROBLEMS: usize = 20;
+
+/// Joins problems into one message, `; `-separated, for the aggregate error's Display: the
+/// first [`MAX_LISTED_PROBLEMS`], then how many more there are.
 pub(crate) fn join_problems<E: std::fmt::Display>(problems: &[E]) -> String {
     let mut text = String::new();
-    for (i, problem) in problems.iter().enumerate() {
+    for (i, problem) in problems.iter().take(MAX_LISTED_PROBLEMS).enumerate() {
         if i > 0 {
             text.push_str("; ");
         }
         text.push_str(&problem.to_string());
+    }
+    if problems.len() > MAX_LISTED_PROBLEMS {
+        text.push_str(&format!(
+            "; and {} more",
+            problems.len() - MAX_LISTED_PROBLEMS
+        ));
     }
     text
 }
@@ -894,6 +905,19 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_list_of_problems_names_twenty_and_counts_the_rest() {
+        let problems: Vec<String> = (1..=25).map(|n| format!("item {n}: wrong")).collect();
+        let text = join_problems(&problems);
+        assert!(text.starts_with("item 1: wrong; item 2: wrong"), "{text}");
+        assert!(text.contains("item 20: wrong; and 5 more"), "{text}");
+        assert!(!text.contains("item 21"), "{text}");
+        assert_eq!(
+            join_problems(&problems[..2]),
+            "item 1: wrong; item 2: wrong"
+        );
+    }
     use crate::domain::money::half_up_reference;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
