@@ -108,6 +108,7 @@ pub struct Sitebook {
 impl Sitebook {
     pub async fn open(options: OpenOptions) -> Result<Self> {
         let db = store::open(&options.data_dir).await?;
+        let courtesy_db = store::open_courtesy(&options.data_dir).await?;
         let device = options
             .device
             .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
@@ -115,6 +116,7 @@ impl Sitebook {
         Ok(Self {
             ctx: Ctx {
                 db,
+                courtesy_db,
                 clock: options.clock,
                 device,
                 data_dir: options.data_dir.clone(),

@@ -39,6 +39,9 @@ pub use allocator::Allocator;
 #[derive(Clone)]
 pub struct Ctx {
     pub(crate) db: sqlx::SqlitePool,
+    /// The same database for progress and heartbeats only, committed without an fsync
+    /// ([`store::open_courtesy`]): everything else goes through `db`.
+    pub(crate) courtesy_db: sqlx::SqlitePool,
     pub(crate) clock: clock::Clock,
     pub(crate) device: String,
     pub(crate) data_dir: std::path::PathBuf,

@@ -179,7 +179,7 @@ fn publish(ctx: &Ctx, job: &ClaimedJob, status: JobStatus, progress: u8, step: &
     });
 }
 
-/// Stores and announces a step of a running job.
+/// Stores and announces a step of a running job, without an fsync (see `Ctx::courtesy_db`).
 pub(crate) async fn report(ctx: &Ctx, job: &ClaimedJob, progress: u8, step: &str) -> Result<()> {
     sqlx::query(
         "UPDATE jobs SET progress = ?, current_step = ?, heartbeat_at = ? \
@@ -189,7 +189,7 @@ pub(crate) async fn report(ctx: &Ctx, job: &ClaimedJob, progress: u8, step: &str
     .bind(step)
     .bind(ctx.now_text())
     .bind(job.id)
-    .execute(&ctx.db)
+    .execute(&ctx.courtesy_db)
     .await?;
     publish(ctx, job, JobStatus::Running, progress, step);
     Ok(())
@@ -203,7 +203,7 @@ pub(crate) async fn heartbeat(ctx: &Ctx, job: &ClaimedJob) -> Result<bool> {
     )
     .bind(ctx.now_text())
     .bind(job.id)
-    .fetch_optional(&ctx.db)
+    .fetch_optional(&ctx.courtesy_db)
     .await?;
     // A row that is no longer running was finished elsewhere: stop too.
     Ok(cancel.unwrap_or(true))

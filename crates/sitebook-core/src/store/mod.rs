@@ -85,6 +85,24 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
     Ok(pool)
 }
 
+/// A second, small pool on the same database for writes whose loss on a power cut costs
+/// nothing: a running job's progress and heartbeat. Its commits skip the fsync
+/// (`synchronous=NORMAL` in WAL mode keeps the database consistent, only the newest of these
+/// commits can be lost), so a parse no longer pays a disk flush for each step it reports; the
+/// next durable commit of the main pool carries them to disk. Open it after [`open`].
+pub async fn open_courtesy(data_dir: &Path) -> Result<SqlitePool> {
+    let path = data_dir.join(DATABASE_FILE);
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await?)
+}
+
 async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
     let has_history: Option<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
