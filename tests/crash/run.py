@@ -112,22 +112,29 @@ def main():
     slow = dict(device.env, SITEBOOK_TEST_WORKER_DELAY_MS="400")
     asked = set()
     kills = 0
-    while kills < args.kills:
-        worker = subprocess.Popen(
-            device.command("worker", "--workers", "2"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=slow,
-            start_new_session=True,
-        )
-        time.sleep(rng.uniform(0.15, 1.2))
-        if rng.random() < 0.5:
-            queue_documents(device, asked)
-        if worker.poll() is None:
-            # The worker and its parse children, at once, as a power cut would.
+    worker = None
+    try:
+        while kills < args.kills:
+            worker = subprocess.Popen(
+                device.command("worker", "--workers", "2"),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=slow,
+                start_new_session=True,
+            )
+            time.sleep(rng.uniform(0.15, 1.2))
+            if rng.random() < 0.5:
+                queue_documents(device, asked)
+            if worker.poll() is None:
+                # The worker and its parse children, at once, as a power cut would.
+                os.killpg(worker.pid, signal.SIGKILL)
+                kills += 1
+            worker.wait()
+    finally:
+        # Whatever stops the harness, no worker of its own outlives it.
+        if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
-            kills += 1
-        worker.wait()
+            worker.wait()
 
     queue_documents(device, asked)
     final = device.run("worker", "--exit-when-idle", check=False)
