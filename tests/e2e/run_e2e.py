@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -339,6 +340,32 @@ def test_dropped_workbook_becomes_an_estimate():
 
         listed = json.loads(cli(data_dir, "--user", "root", "jobs", "list", "--json"))
         assert [j["status"] for j in listed] == ["completed"], listed
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_audit_shows_the_chain_verified_then_the_break_after_tampering():
+    """The Audit screen says the log's hash chain is intact; after a row is forged in the
+    database file (as someone holding it could), it names the forged entry as an alert."""
+    data_dir = prepared_data_dir()
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("nav-audit")
+        wd.wait_containing("audit-chain", "Verified:")
+        wd.screenshot("audit-verified.png")
+
+        with sqlite3.connect(os.path.join(data_dir, "sitebook.sqlite")) as db:
+            forged = db.execute(
+                "INSERT INTO audit_log (at, username, action, outcome, device) "
+                "VALUES ('2026-01-01T00:00:00Z', 'root', 'org.create', 'success', 'x') "
+                "RETURNING id"
+            ).fetchone()[0]
+        wd.click("audit-reload")
+        wd.wait_containing("audit-chain", f"breaks at entry {forged}")
+        wd.screenshot("audit-broken.png")
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -798,6 +825,7 @@ def main():
         test_members_managed_in_the_window,
         test_first_minute_ends_with_the_example_bill_drawn,
         test_editors_fit_the_window,
+        test_audit_shows_the_chain_verified_then_the_break_after_tampering,
     ]
     # Names on the command line run only those tests.
     if len(sys.argv) > 1:

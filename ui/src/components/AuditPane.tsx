@@ -125,7 +125,7 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
           />
           <span>Denied only</span>
         </label>
-        <button type="button" className="button quiet" onClick={reload} aria-label="Reload audit log">
+        <button type="button" className="button quiet" onClick={reload} aria-label="Reload audit log" data-testid="audit-reload">
           <RefreshIcon /> Reload
         </button>
       </div>
