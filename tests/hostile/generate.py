@@ -156,30 +156,28 @@ def zip_bombs(c):
     c.add("zipbomb-lying-declared-size.xlsx", lie_about_size(honest, SHEET, 100))
 
 
-def lie_about_size(data, part, new_size):
-    """Rewrites the uncompressed size of `part` in both its local header and the central
-    directory, leaving the data as it was."""
+def patch_headers(data, part, local_field, central_field, patch):
+    """`data` with the 4-byte field at `local_field` of `part`'s local header and at
+    `central_field` of its central-directory record replaced by `patch(old_value)`."""
     out = bytearray(data)
     name = part.encode()
-    at = 0
-    while True:
-        at = out.find(b"PK\x03\x04", at)
-        if at < 0:
-            break
-        name_len = struct.unpack_from("<H", out, at + 26)[0]
-        if out[at + 30 : at + 30 + name_len] == name:
-            struct.pack_into("<I", out, at + 22, new_size)
-        at += 4
-    at = 0
-    while True:
-        at = out.find(b"PK\x01\x02", at)
-        if at < 0:
-            break
-        name_len = struct.unpack_from("<H", out, at + 28)[0]
-        if out[at + 46 : at + 46 + name_len] == name:
-            struct.pack_into("<I", out, at + 24, new_size)
-        at += 4
+    for signature, name_len_at, header_len, field in (
+        (b"PK\x03\x04", 26, 30, local_field),
+        (b"PK\x01\x02", 28, 46, central_field),
+    ):
+        at = 0
+        while (at := out.find(signature, at)) >= 0:
+            name_len = struct.unpack_from("<H", out, at + name_len_at)[0]
+            if out[at + header_len : at + header_len + name_len] == name:
+                old = struct.unpack_from("<I", out, at + field)[0]
+                struct.pack_into("<I", out, at + field, patch(old))
+            at += 4
     return bytes(out)
+
+
+def lie_about_size(data, part, new_size):
+    """`part`'s uncompressed size rewritten in both headers, the data left as it was."""
+    return patch_headers(data, part, 22, 24, lambda _: new_size)
 
 
 # --- ten million cells ----------------------------------------------------------------------
@@ -620,21 +618,13 @@ def control_characters(c):
 
 
 def zip_integrity(c):
-    data = bytearray(zipped(parts_of(XLSX)))
     # Flip the stored CRC of the sheet in the central directory and the local header.
-    name = SHEET.encode()
-    for sig, name_at, crc_at in ((b"PK\x03\x04", 26, 14), (b"PK\x01\x02", 28, 16)):
-        at = 0
-        while (at := data.find(sig, at)) >= 0:
-            length = struct.unpack_from("<H", data, at + name_at)[0]
-            head = 30 if sig == b"PK\x03\x04" else 46
-            if data[at + head : at + head + length] == name:
-                struct.pack_into("<I", data, at + crc_at, struct.unpack_from("<I", data, at + crc_at)[0] ^ 0xDEADBEEF)
-            at += 4
-    c.add("zip-wrong-crc-on-sheet.xlsx", bytes(data))
+    data = patch_headers(zipped(parts_of(XLSX)), SHEET, 14, 16, lambda crc: crc ^ 0xDEADBEEF)
+    c.add("zip-wrong-crc-on-sheet.xlsx", data)
     # Damaged deflate data in the middle of the sheet.
+    name = SHEET.encode()
     raw = bytearray(zipped(parts_of(XLSX)))
-    at = raw.find(b"PK\x03\x04" , raw.find(name) - 40)
+    at = raw.find(b"PK\x03\x04", raw.find(name) - 40)
     start = at + 30 + len(name) + 10
     for i in range(start, start + 40):
         raw[i] ^= 0x55

@@ -30,7 +30,7 @@ use crate::sync::{
 };
 use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::audit_chain::{self, AuditVerification};
+use crate::tenancy::audit_chain::AuditVerification;
 use crate::tenancy::audit_log::{self, AuditEntry, AuditFilter};
 use crate::tenancy::gate::{
     authorize, authorize_all_orgs_audit, authorize_global, authorize_write, OrgScope,
@@ -374,7 +374,7 @@ impl Sitebook {
         } else {
             authorize(&self.ctx, session, Action::AuditView).await?;
         }
-        Ok(audit_chain::verify_and_anchor(&self.ctx).await?.0)
+        Ok(store::audit_anchor::verify_and_anchor(&self.ctx).await?.0)
     }
 
     pub async fn audit_show(&self, session: &Session, id: i64) -> Result<AuditEntry> {

@@ -8,8 +8,9 @@ mod common;
 use common::{fixture, Fixture, PASSWORD};
 use sha2::{Digest, Sha256};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::store::audit_anchor::ANCHOR_FILE;
 use sitebook_core::tenancy::accounts::Password;
-use sitebook_core::tenancy::audit_chain::{AuditAnchor, ANCHOR_FILE};
+use sitebook_core::tenancy::audit_chain::AuditAnchor;
 
 /// Adds a mix of rows: an org, members, a switch, a denial and failed sign-ins.
 async fn busy_log(fx: &Fixture) {
@@ -34,6 +35,14 @@ async fn busy_log(fx: &Fixture) {
         .sign_in("asha", Password::new(PASSWORD), Some("MOH"))
         .await
         .unwrap();
+}
+
+/// Verifies the log and asserts that its first break is at `id`, for a reason naming `why`.
+async fn expect_break(fx: &Fixture, id: i64, why: &str) {
+    let verification = fx.core.audit_verify(&fx.root).await.unwrap();
+    let broken = verification.broken.expect("the chain is broken");
+    assert_eq!(broken.id, id, "{broken:?}");
+    assert!(broken.reason.contains(why), "{}", broken.reason);
 }
 
 async fn row_count(fx: &Fixture) -> i64 {
@@ -183,19 +192,7 @@ async fn a_forged_row_with_a_made_up_hash_is_found() {
     .fetch_one(fx.core.unscoped_pool_for_tests())
     .await
     .unwrap();
-    let broken = fx
-        .core
-        .audit_verify(&fx.root)
-        .await
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.id, forged);
-    assert!(
-        broken.reason.contains("does not match"),
-        "{}",
-        broken.reason
-    );
+    expect_break(&fx, forged, "does not match").await;
 }
 
 #[tokio::test]
@@ -221,19 +218,7 @@ async fn a_row_removed_from_the_middle_is_found() {
     let fx = fixture().await;
     busy_log(&fx).await;
     tamper(&fx, &["DELETE FROM audit_log WHERE id = 3"]).await;
-    let broken = fx
-        .core
-        .audit_verify(&fx.root)
-        .await
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.id, 4);
-    assert!(
-        broken.reason.contains("Entries 3 to 3 are missing"),
-        "{}",
-        broken.reason
-    );
+    expect_break(&fx, 4, "Entries 3 to 3 are missing").await;
 }
 
 #[tokio::test]
@@ -299,19 +284,7 @@ async fn rows_cut_off_the_end_are_caught_by_the_anchor() {
         .unwrap();
     let cut = format!("DELETE FROM audit_log WHERE id >= {}", anchored - 2);
     tamper(&fx, &[&cut]).await;
-    let broken = fx
-        .core
-        .audit_verify(&fx.root)
-        .await
-        .unwrap()
-        .broken
-        .unwrap();
-    assert_eq!(broken.id, anchored);
-    assert!(
-        broken.reason.contains("no longer in the log"),
-        "{}",
-        broken.reason
-    );
+    expect_break(&fx, anchored, "no longer in the log").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -154,6 +154,14 @@ impl ParseError {
     }
 }
 
+/// The sentence for a part whose data does not match its CRC.
+pub(crate) fn checksum_detail(part: &str) -> String {
+    format!(
+        "its part {part} does not match its checksum (CRC), so the file was damaged after it \
+         was saved"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,7 +170,7 @@ pub fn precheck(
 /// after saving; anything else is the scanner's finding.
 fn damaged_part(part: &str, error: &std::io::Error) -> String {
     if super::fastxlsx::is_checksum_error(error) {
-        super::reader::checksum_detail(part)
+        super::error::checksum_detail(part)
     } else {
         format!("{part} is damaged ({error})")
     }

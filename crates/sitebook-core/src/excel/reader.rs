@@ -239,19 +239,12 @@ fn open_xlsx<'b>(bytes: &'b [u8], file: &str) -> Result<Xlsx<Cursor<&'b [u8]>>, 
     })
 }
 
-/// The sentence for a part whose data does not match its CRC.
-pub(crate) fn checksum_detail(part: &str) -> String {
-    format!(
-        "its part {part} does not match its checksum (CRC), so the file was damaged after it \
-         was saved"
-    )
-}
-
 /// Refuses a package with an entry whose data does not match its CRC. Entries the fast reader
 /// read whole were checked as they were read; the rest (all of them when it was not used) are
 /// inflated once more here, which costs little beside the sheets already read.
 fn check_crcs(bytes: &[u8], file: &str, fast: Option<&FastWorkbook<'_>>) -> Result<(), ParseError> {
-    let damaged = |part: &str| unreadable(file, checksum_detail(&format!("'{part}'")));
+    let damaged =
+        |part: &str| unreadable(file, super::error::checksum_detail(&format!("'{part}'")));
     if let Some(part) = fast.and_then(FastWorkbook::crc_failure) {
         return Err(damaged(part));
     }

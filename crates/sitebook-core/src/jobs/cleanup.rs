@@ -3,14 +3,13 @@
 //! at start and daily for every org as the maintenance principal, through the same gate and
 //! audit, and then also clears what a crash left behind (temp files of cut-short writes, and
 //! output files no row refers to, which go to `lost+found/`). The same daily pass verifies the
-//! audit log's hash chain and anchors its head (`tenancy::audit_chain`).
+//! audit log's hash chain and anchors its head (`store::audit_anchor`).
 
 use std::time::Duration;
 
 use crate::domain::permissions::Action;
 use crate::error::Result;
 use crate::store::outputs::{self, CleanupReport};
-use crate::tenancy::audit_chain;
 use crate::tenancy::gate::authorize_write;
 use crate::tenancy::session::system_session;
 use crate::Ctx;
@@ -50,7 +49,7 @@ pub async fn leftovers_all_orgs(ctx: &Ctx) -> Result<()> {
 /// verifies the audit chain and anchors its head outside the database.
 pub async fn daily(ctx: Ctx) {
     loop {
-        if let Err(error) = audit_chain::verify_and_anchor(&ctx).await {
+        if let Err(error) = crate::store::audit_anchor::verify_and_anchor(&ctx).await {
             tracing::warn!(%error, "could not verify the audit log");
         }
         let days = match super::device::current(&ctx).await {

@@ -14,6 +14,7 @@ use sqlx::SqlitePool;
 
 use crate::error::{Error, Result};
 
+pub mod audit_anchor;
 pub mod estimates;
 pub mod files;
 pub mod outbox;

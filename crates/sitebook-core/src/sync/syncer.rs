@@ -34,7 +34,6 @@ use crate::store::outbox::{self, OutboxCounts, OutboxItem, Settled};
 use crate::sync::bucket::{Bucket, BucketError};
 use crate::sync::config::{self, SyncTarget};
 use crate::sync::SyncTuning;
-use crate::tenancy::audit_chain;
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::session_for_job;
 use crate::Ctx;
@@ -228,7 +227,7 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
 /// (`{prefix}/{org}/audit/anchor-{device}-{row}.json`): a copy the laptop cannot rewrite, to
 /// check the log against if the laptop's data dir is ever in doubt.
 async fn send_audit_anchor(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket) -> Result<()> {
-    let Some(anchor) = audit_chain::read_anchor(&ctx.data_dir)? else {
+    let Some(anchor) = crate::store::audit_anchor::read(&ctx.data_dir)? else {
         return Ok(());
     };
     if config::audit_anchor_sent(ctx, scope).await? >= anchor.id {

@@ -8,24 +8,20 @@
 //! data dir (and, when sync is on, an object in the bucket), written only after the chain up to
 //! it has been verified. A later verify that finds the anchored row changed or gone reports it.
 //!
-//! Writers link rows in [`super::audit`]; this module owns the link itself, verifying and
-//! anchoring.
-
-use std::path::{Path, PathBuf};
+//! Writers link rows in [`super::audit`]; this module owns the link itself and the walk that
+//! verifies it. Keeping the anchor on disk (and verifying before anchoring) is
+//! `store::audit_anchor`'s, a layer up.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use ts_rs::TS;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::Ctx;
 
 /// The "previous hash" of the first chained row.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// The file in the data dir that holds the last verified head.
-pub const ANCHOR_FILE: &str = "audit-anchor.json";
 
 /// How many rows verify reads at a time, so a long log is walked in bounded memory.
 const VERIFY_BATCH: i64 = 5_000;
@@ -149,29 +145,19 @@ impl AuditVerification {
     }
 }
 
-fn anchor_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(ANCHOR_FILE)
+/// The stored hash of row `id`, to anchor it.
+pub(crate) async fn hash_of(ctx: &Ctx, id: i64) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT chain_hash FROM audit_log WHERE id = ?")
+            .bind(id)
+            .fetch_one(&ctx.db)
+            .await?,
+    )
 }
 
-/// The anchor file, if one was written. A file that cannot be read as an anchor is itself a
-/// sign of tampering, so it is an error, not "no anchor".
-pub(crate) fn read_anchor(data_dir: &Path) -> Result<Option<AuditAnchor>> {
-    let path = anchor_path(data_dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Error::Validation(format!(
-                "The audit anchor {} is not readable ({e}); it may have been altered.",
-                path.display()
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(format!("Could not read {}", path.display()), e)),
-    }
-}
-
-/// Walks the whole chain, oldest row first, and checks it against the anchor.
-pub(crate) async fn verify(ctx: &Ctx) -> Result<AuditVerification> {
-    let anchor = read_anchor(&ctx.data_dir)?;
+/// Walks the whole chain, oldest row first, and checks it against `anchor` (the last head
+/// verified, kept outside the database by `store::audit_anchor`).
+pub(crate) async fn verify(ctx: &Ctx, anchor: Option<AuditAnchor>) -> Result<AuditVerification> {
     let mut conn = ctx.db.acquire().await?;
     let mut report = AuditVerification {
         verified: 0,
@@ -286,41 +272,6 @@ pub(crate) async fn verify(ctx: &Ctx) -> Result<AuditVerification> {
         }
     }
     Ok(report)
-}
-
-/// Verifies the chain and, when it is intact, anchors its head in the data dir. Returns the
-/// verification, and the new anchor when one was written.
-pub(crate) async fn verify_and_anchor(
-    ctx: &Ctx,
-) -> Result<(AuditVerification, Option<AuditAnchor>)> {
-    let report = verify(ctx).await?;
-    if !report.is_intact() {
-        tracing::error!(
-            at = report.broken.as_ref().map(|b| b.id),
-            reason = report.broken.as_ref().map(|b| b.reason.as_str()),
-            "the audit log's hash chain is broken"
-        );
-        return Ok((report, None));
-    }
-    let Some(head_id) = report.head_id.filter(|_| report.verified > 0) else {
-        return Ok((report, None));
-    };
-    let hash: String = sqlx::query_scalar("SELECT chain_hash FROM audit_log WHERE id = ?")
-        .bind(head_id)
-        .fetch_one(&ctx.db)
-        .await?;
-    let anchor = AuditAnchor {
-        id: head_id,
-        hash,
-        at: ctx.now_text(),
-    };
-    if report.anchor.as_ref().map(|a| a.id) != Some(head_id) {
-        let bytes = serde_json::to_vec_pretty(&anchor)
-            .map_err(|e| Error::Internal(format!("Could not encode the audit anchor: {e}")))?;
-        crate::store::files::write_atomic(&anchor_path(&ctx.data_dir), &bytes)?;
-        return Ok((report, Some(anchor)));
-    }
-    Ok((report, None))
 }
 
 #[cfg(test)]
