@@ -28,7 +28,7 @@ use sitebook_core::tenancy::audit_chain::AuditVerification;
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::session::{OrgChoice, Session};
-use sitebook_core::{ApiError, Error, Sitebook};
+use sitebook_core::{ApiError, Error, ErrorCode, Sitebook};
 use tauri::ipc::Channel;
 use tauri::State;
 use tokio::sync::Mutex;
@@ -636,7 +636,7 @@ pub async fn open_output(app: tauri::AppHandle, state: State<'_, AppState>, id: 
     })
     .await?;
     let failed = |message: String| ApiError {
-        code: "open_failed".into(),
+        code: ErrorCode::OpenFailed,
         message,
     };
     #[cfg(target_os = "linux")]

@@ -42,6 +42,7 @@ import type { ShareLink } from "./bindings/ShareLink";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SyncTargetView } from "./bindings/SyncTargetView";
 import type { EffectiveRole } from "./bindings/EffectiveRole";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { EstimateDetail } from "./bindings/EstimateDetail";
 import type { EstimateSummary } from "./bindings/EstimateSummary";
 import type { JobEvent } from "./bindings/JobEvent";
@@ -547,7 +548,7 @@ const EXAMPLE_FILE_NAME = "cc-road-example.xlsx";
 const USERNAME_RULE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 const MIN_PASSWORD = 8;
 
-function fail(code: string, message: string): ApiError {
+function fail(code: ErrorCode, message: string): ApiError {
   return { code, message };
 }
 
@@ -1223,7 +1224,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         if (membership.role === "owner" && ownerCount(org) <= 1) {
           writeAudit(memberAudit(user, org, "member.role", membership.username, "denied", "last owner"));
           throw fail(
-            "precondition",
+            "precondition_failed",
             `'${membership.username}' is the last owner of ${org.code}, so they cannot be demoted. Make someone else an owner first.`,
           );
         }
@@ -1245,7 +1246,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         if (membership.role === "owner" && ownerCount(org) <= 1) {
           writeAudit(memberAudit(user, org, "member.remove", membership.username, "denied", "last owner"));
           throw fail(
-            "precondition",
+            "precondition_failed",
             `'${membership.username}' is the last owner of ${org.code} and cannot ${leaving ? "leave" : "be removed"}. Make someone else an owner first.`,
           );
         }

@@ -573,7 +573,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const chain: Array<{ jobId: number | null; id: number }> = document === "bill" ? billsOf(estimateId) : workslipsOf(estimateId);
       const latest = chain[chain.length - 1];
       if (!latest || chain.length !== number) {
-        throw { code: "precondition", message: `Only the latest ${name} of estimate ${estimateId} can be withdrawn.` };
+        throw { code: "precondition_failed", message: `Only the latest ${name} of estimate ${estimateId} can be withdrawn.` };
       }
       const list: Array<{ id: number }> = document === "bill" ? bills : workslips;
       list.splice(list.findIndex((d) => d.id === latest.id), 1);

@@ -5,6 +5,7 @@
  * fails with one sentence) but talks to no bucket and watches no folder.
  */
 import type { ApiError } from "./bindings/ApiError";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { DeductionLineForm } from "./bindings/DeductionLineForm";
 import type { DeductionTable } from "./bindings/DeductionTable";
 import type { DeviceSettings } from "./bindings/DeviceSettings";
@@ -28,7 +29,7 @@ export type FakeSettingsContext = {
 };
 
 
-function fail(code: string, message: string): ApiError {
+function fail(code: ErrorCode, message: string): ApiError {
   return { code, message };
 }
 

@@ -12,6 +12,7 @@ use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
 use sitebook_core::domain::work::{Area, DocDate, MbDetails, MbPages, WorkMode};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
+use sitebook_core::ErrorCode;
 use sitebook_core::{Error, Sitebook};
 
 use crate::output::{print_table, Printer};
@@ -377,7 +378,7 @@ async fn finish(
     }
     if job.status != JobStatus::Completed {
         out.error(
-            "job_failed",
+            ErrorCode::JobFailed.as_str(),
             &format!(
                 "{what}: job {} {}: {}",
                 job.id,

@@ -38,7 +38,7 @@ use sitebook_core::tenancy::accounts::NewAccount;
 use sitebook_core::tenancy::audit_log::AuditFilter;
 use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
 use sitebook_core::tenancy::session::Session;
-use sitebook_core::{Error, Sitebook};
+use sitebook_core::{Error, ErrorCode, Sitebook};
 
 use crate::output::Printer;
 
@@ -327,11 +327,12 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli, &printer)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(UsageError(message))) => {
-            printer.error("usage", &message);
+            printer.error(ErrorCode::Usage.as_str(), &message);
             ExitCode::from(2)
         }
         Err(Failure::Core(error)) => {
-            printer.error(error.code(), &error.to_string());
+            let said = error.to_api();
+            printer.error(said.code.as_str(), &said.message);
             ExitCode::from(exit_code(&error))
         }
         Err(Failure::Reported(code)) => ExitCode::from(code),

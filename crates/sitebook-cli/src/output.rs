@@ -104,6 +104,8 @@ impl Printer {
         }
     }
 
+    /// An error as one line: `{code, message}` with `--json`. Codes are [`sitebook_core::ErrorCode`]s, or the
+    /// parser's own (`truncated`, `zip_bomb`, …) for `estimate parse`.
     pub fn error(&self, code: &str, message: &str) {
         if self.json {
             let line = serde_json::json!({ "code": code, "message": message });

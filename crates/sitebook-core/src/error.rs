@@ -44,9 +44,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("Database error: {0}")]
+    /// The database's own words are for the log ([`Error::to_api`] writes them there); people
+    /// get a sentence that says what to do.
+    #[error("{}", database_sentence(.0))]
     Database(#[from] sqlx::Error),
-    #[error("Database migration failed: {0}")]
+    #[error(
+        "The database could not be brought up to this version of Sitebook, so nothing was \
+         changed. Send the newest file in the data folder's logs/ to whoever supports Sitebook."
+    )]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// The sync bucket refused or could not be reached; the message says which and what to do.
     #[error("{0}")]
@@ -61,21 +66,26 @@ pub enum Error {
 impl Error {
     /// The stable machine-readable code for this error.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The code as the closed set the faces switch on.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Error::Validation(_) => "validation",
-            Error::Denied(_) => "denied",
-            Error::NoActiveOrg => "no_active_org",
-            Error::NotFound(_) => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::Precondition(_) => "precondition_failed",
-            Error::AuthFailed(_) => "auth_failed",
-            Error::AccountLocked(_) => "account_locked",
-            Error::NotSignedIn => "not_signed_in",
-            Error::NewerSchema(_) => "newer_schema",
-            Error::KeyringUnavailable(_) => "keyring_unavailable",
-            Error::SyncFailed(_) => "sync_failed",
+            Error::Validation(_) => ErrorCode::Validation,
+            Error::Denied(_) => ErrorCode::Denied,
+            Error::NoActiveOrg => ErrorCode::NoActiveOrg,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::Precondition(_) => ErrorCode::PreconditionFailed,
+            Error::AuthFailed(_) => ErrorCode::AuthFailed,
+            Error::AccountLocked(_) => ErrorCode::AccountLocked,
+            Error::NotSignedIn => ErrorCode::NotSignedIn,
+            Error::NewerSchema(_) => ErrorCode::NewerSchema,
+            Error::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
+            Error::SyncFailed(_) => ErrorCode::SyncFailed,
             Error::Io { .. } | Error::Database(_) | Error::Migration(_) | Error::Internal(_) => {
-                "internal"
+                ErrorCode::Internal
             }
         }
     }
@@ -103,12 +113,53 @@ impl Error {
         }
     }
 
-    /// The shape every face sends to people and scripts.
+    /// The shape every face sends to people and scripts. An internal error's own detail (the
+    /// database's message, the failing I/O) goes to the log here, since the message people
+    /// see leaves it out or sums it up.
     pub fn to_api(&self) -> ApiError {
+        if self.error_code() == ErrorCode::Internal {
+            tracing::error!(detail = ?self, "{self}");
+        }
         ApiError {
-            code: self.code().to_string(),
+            code: self.error_code(),
             message: self.to_string(),
         }
+    }
+}
+
+/// What a person is told when the database refused or failed: what happened in their terms,
+/// and what to do. SQLite's own text ("UNIQUE constraint failed: estimates.job_id, …") is for
+/// the log.
+fn database_sentence(error: &sqlx::Error) -> String {
+    const ASK_FOR_HELP: &str = "Try again; if it keeps happening, send the newest file in the \
+         data folder's logs/ to whoever supports Sitebook.";
+    let code = match error {
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    };
+    // SQLite's primary result code is the low byte of the extended one.
+    let primary = code
+        .as_deref()
+        .and_then(|c| c.parse::<i32>().ok())
+        .map(|c| c & 0xff);
+    match (error, primary) {
+        (sqlx::Error::PoolTimedOut, _) | (_, Some(5 | 6)) => {
+            "The database was busy with other work and this did not finish in time. Try again \
+             in a moment."
+                .into()
+        }
+        (_, Some(13)) => "The disk is full, so this was not saved. Free some space and try \
+             again."
+            .into(),
+        (_, Some(19)) => format!(
+            "This was not saved because it clashes with something already stored. Reload to \
+             see what is there now. {ASK_FOR_HELP}"
+        ),
+        (_, Some(8 | 10 | 14)) => format!(
+            "The database file could not be written (it is read-only, or the disk failed), so \
+             this was not saved. {ASK_FOR_HELP}"
+        ),
+        _ => format!("Sitebook's database could not complete this. {ASK_FOR_HELP}"),
     }
 }
 
@@ -116,6 +167,116 @@ impl Error {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ApiError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
+}
+
+/// Every code a face can receive: the core's, and the few the faces mint themselves. A closed
+/// set, exported to TypeScript as a union, so the UI's switches on it are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    Validation,
+    Denied,
+    NoActiveOrg,
+    NotFound,
+    Conflict,
+    PreconditionFailed,
+    AuthFailed,
+    AccountLocked,
+    NotSignedIn,
+    NewerSchema,
+    KeyringUnavailable,
+    SyncFailed,
+    Internal,
+    /// The command line was wrong (the CLI, before the core is reached).
+    Usage,
+    /// A job a command waited for failed or was cancelled (the CLI's `--wait`).
+    JobFailed,
+    /// The system could not open a file in its viewer (the desktop).
+    OpenFailed,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "validation",
+            ErrorCode::Denied => "denied",
+            ErrorCode::NoActiveOrg => "no_active_org",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::AuthFailed => "auth_failed",
+            ErrorCode::AccountLocked => "account_locked",
+            ErrorCode::NotSignedIn => "not_signed_in",
+            ErrorCode::NewerSchema => "newer_schema",
+            ErrorCode::KeyringUnavailable => "keyring_unavailable",
+            ErrorCode::SyncFailed => "sync_failed",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Usage => "usage",
+            ErrorCode::JobFailed => "job_failed",
+            ErrorCode::OpenFailed => "open_failed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real SQLite refusal, from an in-memory database.
+    async fn refusal(sql: &str) -> sqlx::Error {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO t (name) VALUES ('a')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap_err()
+    }
+
+    #[test]
+    fn codes_serialize_as_their_stable_strings() {
+        for code in [
+            ErrorCode::PreconditionFailed,
+            ErrorCode::OpenFailed,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_database_s_own_words_never_reach_a_person() {
+        for (sql, expected) in [
+            (
+                "INSERT INTO t (name) VALUES ('a')",
+                "clashes with something already stored",
+            ),
+            (
+                "INSERT INTO missing (x) VALUES (1)",
+                "could not complete this",
+            ),
+        ] {
+            let error = Error::from(refusal(sql).await);
+            let said = error.to_api();
+            assert_eq!(said.code, ErrorCode::Internal);
+            assert!(said.message.contains(expected), "{}", said.message);
+            for raw in [
+                "UNIQUE constraint",
+                "no such table",
+                "Database error",
+                "code:",
+            ] {
+                assert!(!said.message.contains(raw), "{}", said.message);
+            }
+        }
+    }
 }

@@ -29,7 +29,7 @@ pub mod tenancy;
 pub mod xlsx;
 
 pub use api::Sitebook;
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, ErrorCode, Result};
 
 /// The allocator every Sitebook program installs (`#[global_allocator]`); see [`allocator`].
 pub use allocator::Allocator;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkNewAccount, isSessionLost, paneErrorView, signInErrorView, switchErrorView } from "./errors";
+import type { ErrorCode } from "../bindings/ErrorCode";
 
 describe("signInErrorView", () => {
   it("shows the backend's words for a wrong password, refocuses and clears the password", () => {
@@ -25,7 +26,7 @@ describe("signInErrorView", () => {
 
   it("falls back to a sentence when the backend sent an empty message", () => {
     expect(signInErrorView({ code: "auth_failed", message: "" }).message).toBe("The username or password is wrong.");
-    expect(signInErrorView({ code: "something_new", message: " " }).message).toBe("Something went wrong inside the app.");
+    expect(signInErrorView({ code: "something_new" as unknown as ErrorCode, message: " " }).message).toBe("Something went wrong inside the app.");
   });
 
   it("tells what to do for a database from a newer version, and for unknown codes", () => {

@@ -258,6 +258,10 @@ pub(crate) enum RunFailure {
 impl From<crate::Error> for RunFailure {
     fn from(error: crate::Error) -> Self {
         use crate::Error;
+        // The job's message is what people read; an internal error's detail goes to the log.
+        if error.error_code() == crate::error::ErrorCode::Internal {
+            tracing::error!(detail = ?error, "a job step failed: {error}");
+        }
         match &error {
             Error::Io { .. } => RunFailure::Transient(error.to_string()),
             Error::Database(sqlx::Error::Database(db))

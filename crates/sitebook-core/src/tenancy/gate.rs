@@ -118,6 +118,25 @@ impl AuditEvent {
 /// Proof that the gate let one user change something in one organization: granted only for
 /// actions the matrix marks as writes. Repository functions that write require it. It reads as
 /// the [`OrgScope`] it contains.
+///
+/// A scope obtained to view cannot write: this does not compile.
+///
+/// ```compile_fail
+/// use sitebook_core::tenancy::gate::OrgScope;
+/// async fn clean_with_a_view(ctx: &sitebook_core::Ctx, scope: &OrgScope) {
+///     // expected `&WriteScope`, found `&OrgScope`
+///     let _ = sitebook_core::store::outputs::cleanup(ctx, scope, 30).await;
+/// }
+/// ```
+///
+/// while the same call with a write scope does:
+///
+/// ```no_run
+/// use sitebook_core::tenancy::gate::WriteScope;
+/// async fn clean(ctx: &sitebook_core::Ctx, scope: &WriteScope) {
+///     let _ = sitebook_core::store::outputs::cleanup(ctx, scope, 30).await;
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct WriteScope(OrgScope);
 
