@@ -376,7 +376,7 @@ describe("fake backend: uploads, jobs and estimates", () => {
     const [outcome] = await fake.uploadFiles(["/tmp/broken.xlsx"]);
     timer.runAll();
     const [job] = await fake.listJobs();
-    expect(job).toMatchObject({ id: outcome?.jobId, status: "failed", canRetry: false, canCancel: false });
+    expect(job).toMatchObject({ id: outcome?.jobId, status: "failed", canRetry: false, canCancel: false, errorCode: "not_a_workbook" });
     expect(job?.errorMessage).toContain("not a workbook");
     expect(job?.errorLog).toHaveLength(1);
     expect(job?.errorLog[0]).toMatchObject({ attempt: 1, step: "File read" });

@@ -459,7 +459,7 @@ export type FakeSeed = {
 };
 
 export type FakeEstimate = { orgCode: string; detail: EstimateDetail };
-export type FakeJob = Omit<JobView, "canCancel" | "canRetry"> & { orgCode: string };
+export type FakeJob = Omit<JobView, "canCancel" | "canRetry" | "errorCode"> & { orgCode: string; errorCode?: string | null };
 
 export interface FakeBackend extends Backend {
   /** Names of the commands called so far, in order (the Tauri names, e.g. "switch_org"). */
@@ -492,11 +492,12 @@ const MAX_ATTEMPTS = 4; // the first run and at most 3 retries
  * "protected", "broken" and "nosheet" fail for good at the step named; "flaky" fails its first
  * attempt with a transient error and is retried by itself.
  */
-function fakeFailure(fileName: string): { step: number; message: string; transient: boolean } | null {
+function fakeFailure(fileName: string): { step: number; message: string; transient: boolean; code?: string } | null {
   if (/protected/i.test(fileName)) {
     return {
       step: 0,
       transient: false,
+      code: "password_protected",
       message: "The workbook is password-protected, so it cannot be read. Save an unprotected copy and import that.",
     };
   }
@@ -504,6 +505,7 @@ function fakeFailure(fileName: string): { step: number; message: string; transie
     return {
       step: 0,
       transient: false,
+      code: "not_a_workbook",
       message: "This file is not a workbook: its contents are not a spreadsheet. Open it in your spreadsheet program, save it as .xlsx and import it again.",
     };
   }
@@ -511,6 +513,7 @@ function fakeFailure(fileName: string): { step: number; message: string; transie
     return {
       step: 1,
       transient: false,
+      code: "no_estimate_sheet",
       message: "No estimate sheet was found. The sheets Sheet1 and Datas were searched for a header row with Sl.No, Quantity and Description in the first 60 rows.",
     };
   }
@@ -745,10 +748,11 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
   }
 
   function viewOf(job: JobRecord, user: FakeUser, role: EffectiveRole): JobView {
-    const { orgCode: _org, path: _path, run: _run, retryable, ...view } = job;
+    const { orgCode: _org, path: _path, run: _run, retryable, errorCode, ...view } = job;
     const manage = mayManage(user, role, job);
     return {
       ...view,
+      errorCode: errorCode ?? null,
       canCancel: manage && isActive(job.status),
       canRetry: manage && retryable !== false && (job.status === "failed" || job.status === "cancelled"),
     };
@@ -797,6 +801,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       job.errorMessage = failure.message;
       job.completedAt = stamp();
       job.retryable = failure.transient;
+      job.errorCode = failure.code ?? null;
       setUploadStatus(job, "failed");
       emitJob(job);
       return;
@@ -1441,6 +1446,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         job.progress = 0;
         job.currentStep = "Queued";
         job.errorMessage = null;
+        job.errorCode = null;
         job.startedAt = null;
         job.completedAt = null;
         emitJob(job);

@@ -65,8 +65,18 @@ impl Ctx {
     /// A transaction that takes the write lock up front. Every transaction here reads and then
     /// writes; a deferred one would fail with SQLITE_BUSY_SNAPSHOT instead of waiting when
     /// another connection wrote in between.
+    ///
+    /// It is begun in a task of its own because sqlx 0.8's `begin` is not cancel-safe: a caller
+    /// dropped after `BEGIN` was sent, but before the transaction object existed (an aborted
+    /// task, a timeout), returned its connection to the pool inside a transaction nothing would
+    /// end, and every later writer met "database is locked". In its own task the transaction
+    /// always comes into being; when nobody is left to take it, dropping it rolls it back.
     pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.db.begin_with("BEGIN IMMEDIATE").await?)
+        let pool = self.db.clone();
+        tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|e| Error::Internal(format!("could not begin a transaction: {e}")))?
+            .map_err(Error::from)
     }
 
     pub(crate) fn now_text(&self) -> String {

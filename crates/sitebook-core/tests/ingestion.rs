@@ -910,6 +910,11 @@ async fn a_workbook_the_reader_refuses_is_not_offered_for_retry() {
     pool.shutdown().await;
     assert_eq!(job.status, JobStatus::Failed);
     assert!(job.error_message.unwrap().contains("incomplete"));
+    assert_eq!(
+        job.error_code.as_deref(),
+        Some("truncated"),
+        "the parser's own code"
+    );
     assert!(!job.can_retry, "a retry would read the same bytes");
     let refused = fx.core.job_retry(&fx.root, job_id).await.unwrap_err();
     assert!(

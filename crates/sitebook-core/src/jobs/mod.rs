@@ -250,7 +250,11 @@ pub(crate) enum RunFailure {
     Permanent(String),
     /// The input itself is at fault (a workbook the reader refuses): the same bytes would fail
     /// the same way, so the job fails at once and is not offered for retry.
-    Refused(String),
+    Refused {
+        /// The parser's own code (`truncated`, `password_protected`, …), kept on the job.
+        code: String,
+        message: String,
+    },
     /// Someone cancelled it.
     Cancelled,
 }

@@ -49,8 +49,11 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
         .await
         .map_err(|error| {
             let failure = match error {
-                WorkerError::Rejected { message, .. } => RunFailure::Refused(message),
-                WorkerError::Crashed(message) => RunFailure::Refused(message),
+                WorkerError::Rejected { code, message } => RunFailure::Refused { code, message },
+                WorkerError::Crashed(message) => RunFailure::Refused {
+                    code: "unreadable".into(),
+                    message,
+                },
                 WorkerError::OutOfMemory(message) => RunFailure::Permanent(message),
                 WorkerError::Killed(message) => {
                     RunFailure::Transient(format!("{message} It will be read again."))

@@ -126,8 +126,8 @@ async fn settle(ctx: &Ctx, job: &ClaimedJob, outcome: Attempt) {
         Err((step, RunFailure::Permanent(message))) => {
             queue::fail(ctx, job, &step, &message, Retry::Offered).await
         }
-        Err((step, RunFailure::Refused(message))) => {
-            queue::fail(ctx, job, &step, &message, Retry::Pointless).await
+        Err((step, RunFailure::Refused { code, message })) => {
+            queue::fail(ctx, job, &step, &message, Retry::Pointless(code)).await
         }
         Err((step, RunFailure::Transient(message))) => {
             let retry = job.attempts;

@@ -93,14 +93,16 @@ pub(crate) async fn record_refused_upload(
     }];
     let id = sqlx::query_scalar(
         "INSERT INTO jobs (org_id, user_id, kind, payload, status, progress, current_step, \
-         error_message, error_log, next_run_at, created_at, completed_at, retryable) \
-         VALUES (?, ?, 'parse_estimate', ?, 'failed', 0, 'Failed: upload', ?, ?, ?, ?, ?, 0) \
+         error_message, error_code, error_log, next_run_at, created_at, completed_at, \
+         retryable) \
+         VALUES (?, ?, 'parse_estimate', ?, 'failed', 0, 'Failed: upload', ?, ?, ?, ?, ?, ?, 0) \
          RETURNING id",
     )
     .bind(scope.org_id())
     .bind(scope.user_id())
     .bind(payload)
     .bind(refusal.to_string())
+    .bind(refusal.code())
     .bind(serde_json::to_string(&log).unwrap_or_else(|_| "[]".into()))
     .bind(&now)
     .bind(&now)
@@ -267,21 +269,29 @@ async fn set_upload_status(
 
 /// Marks the upload being processed, at the start of a run.
 pub(crate) async fn mark_upload_processing(ctx: &Ctx, job: &ClaimedJob) -> Result<()> {
-    let mut tx = ctx.write_tx().await?;
-    set_upload_status(&mut tx, job, "processing", &ctx.now_text()).await?;
-    tx.commit().await?;
+    // A courtesy like progress (no fsync): the upload's end state is written durably with the
+    // job's, and a crash before then puts the job back in line anyway.
+    if let Some(upload_id) = job.upload_id {
+        sqlx::query("UPDATE uploads SET status = 'processing', updated_at = ? WHERE id = ? AND org_id = ?")
+            .bind(ctx.now_text())
+            .bind(upload_id)
+            .bind(job.org_id)
+            .execute(&ctx.courtesy_db)
+            .await?;
+    }
     Ok(())
 }
 
-/// Fails the job for good, with the reason in its log.
 /// Whether a failed job is offered for retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Retry {
     Offered,
-    /// The input is at fault; the same bytes would fail the same way.
-    Pointless,
+    /// The input is at fault, for the reason this code names (the parser's own): the same
+    /// bytes would fail the same way.
+    Pointless(String),
 }
 
+/// Fails the job for good, with the reason in its log.
 pub(crate) async fn fail(
     ctx: &Ctx,
     job: &ClaimedJob,
@@ -294,12 +304,16 @@ pub(crate) async fn fail(
     append_log(&mut tx, job.id, log_entry(ctx, job, step, message)).await?;
     sqlx::query(
         "UPDATE jobs SET status = 'failed', error_message = ?, current_step = ?, \
-         completed_at = ?, owner = NULL, retryable = ? WHERE id = ?",
+         completed_at = ?, owner = NULL, retryable = ?, error_code = ? WHERE id = ?",
     )
     .bind(message)
     .bind(format!("Failed: {step}"))
     .bind(&now)
     .bind(retry == Retry::Offered)
+    .bind(match &retry {
+        Retry::Pointless(code) => Some(code.as_str()),
+        Retry::Offered => None,
+    })
     .bind(job.id)
     .execute(&mut *tx)
     .await?;
@@ -482,6 +496,9 @@ pub struct JobView {
     pub current_step: String,
     pub file_name: Option<String>,
     pub error_message: Option<String>,
+    /// The code of the error the job failed with, when it has one of its own: the parser's
+    /// (`truncated`, `password_protected`, `zip_bomb`, …) for a refused workbook.
+    pub error_code: Option<String>,
     pub error_log: Vec<JobLogEntry>,
     pub attempts: u32,
     pub created_at: String,
@@ -506,6 +523,7 @@ struct JobRow {
     current_step: String,
     file_name: Option<String>,
     error_message: Option<String>,
+    error_code: Option<String>,
     error_log: String,
     attempts: i64,
     created_at: String,
@@ -518,7 +536,7 @@ struct JobRow {
 }
 
 const VIEW_SELECT: &str = "SELECT j.id, j.user_id, j.kind, j.status, j.progress, j.current_step, \
-     COALESCE(u.original_name, json_extract(j.payload, '$.file_name')) AS file_name, j.error_message, j.error_log, j.attempts, j.created_at, \
+     COALESCE(u.original_name, json_extract(j.payload, '$.file_name')) AS file_name, j.error_message, j.error_code, j.error_log, j.attempts, j.created_at, \
      j.started_at, j.completed_at, p.username, \
      COALESCE(json_extract(j.payload, '$.source'), 'upload') AS source, \
      (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id, j.retryable \
@@ -540,6 +558,7 @@ fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
         current_step: row.current_step,
         file_name: row.file_name,
         error_message: row.error_message,
+        error_code: row.error_code,
         error_log: serde_json::from_str(&row.error_log).unwrap_or_default(),
         attempts: u32::try_from(row.attempts).unwrap_or(0),
         created_at: row.created_at,
@@ -651,7 +670,7 @@ pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
             sqlx::query(
                 "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, \
                  progress = 0, current_step = 'Queued', started_at = NULL, completed_at = NULL, \
-                 error_message = NULL WHERE id = ? AND org_id = ?",
+                 error_message = NULL, error_code = NULL WHERE id = ? AND org_id = ?",
             )
             .bind(ctx.now_text())
             .bind(id)
