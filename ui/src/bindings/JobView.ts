@@ -6,7 +6,12 @@ import type { JobStatus } from "./JobStatus";
 /**
  * A job as people see it.
  */
-export type JobView = { id: number, kind: JobKind, status: JobStatus, progress: number, currentStep: string, fileName: string | null, errorMessage: string | null, errorLog: Array<JobLogEntry>, attempts: number, createdAt: string, startedAt: string | null, completedAt: string | null, username: string, 
+export type JobView = { id: number, kind: JobKind, status: JobStatus, progress: number, currentStep: string, fileName: string | null, errorMessage: string | null, 
+/**
+ * The code of the error the job failed with, when it has one of its own: the parser's
+ * (`truncated`, `password_protected`, `zip_bomb`, …) for a refused workbook.
+ */
+errorCode: string | null, errorLog: Array<JobLogEntry>, attempts: number, createdAt: string, startedAt: string | null, completedAt: string | null, username: string, 
 /**
  * How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`.
  */

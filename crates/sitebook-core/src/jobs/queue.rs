@@ -272,12 +272,14 @@ pub(crate) async fn mark_upload_processing(ctx: &Ctx, job: &ClaimedJob) -> Resul
     // A courtesy like progress (no fsync): the upload's end state is written durably with the
     // job's, and a crash before then puts the job back in line anyway.
     if let Some(upload_id) = job.upload_id {
-        sqlx::query("UPDATE uploads SET status = 'processing', updated_at = ? WHERE id = ? AND org_id = ?")
-            .bind(ctx.now_text())
-            .bind(upload_id)
-            .bind(job.org_id)
-            .execute(&ctx.courtesy_db)
-            .await?;
+        sqlx::query(
+            "UPDATE uploads SET status = 'processing', updated_at = ? WHERE id = ? AND org_id = ?",
+        )
+        .bind(ctx.now_text())
+        .bind(upload_id)
+        .bind(job.org_id)
+        .execute(&ctx.courtesy_db)
+        .await?;
     }
     Ok(())
 }
