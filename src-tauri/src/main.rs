@@ -16,10 +16,8 @@ static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
 fn main() {
     // This binary also parses untrusted workbooks, in a child process of itself.
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some(sitebook_core::jobs::worker_process::WORKER_ARG) {
-        std::process::exit(sitebook_core::jobs::worker_process::run_worker_main(
-            &args[2..],
-        ));
+    if args.get(1).map(String::as_str) == Some(sitebook_core::api::stateless::worker::ARG) {
+        std::process::exit(sitebook_core::api::stateless::worker::run(&args[2..]));
     }
     let data_dir = sitebook_core::store::resolve_data_dir(None);
     let _log_guard = data_dir

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
+use sitebook_core::api::stateless;
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::{input_csv, QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
@@ -492,27 +493,21 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
         unreachable!("only bill render comes here");
     };
     let premium = tender_premium(tp, *tp_type)?;
-    let name = file.display().to_string();
-    let settings = sitebook_core::jobs::JobSettings::default();
-    let parsed = sitebook_core::jobs::worker_process::parse_isolated(&settings, file, &name)
+    let parsed = stateless::parse_workbook(file)
         .await
         .map_err(|(code, message)| {
             out.error(&code, &message);
             Failure::Reported(1)
         })?;
-    let files = sitebook_core::documents::quick_first_bill(
+    let written: Vec<String> = stateless::write_quick_first_bill(
         &parsed,
         matches!(kind, FirstBillKindArg::FirstFinal),
         premium,
-    )?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::Core(Error::io(format!("Could not create {}", dir.display()), e)))?;
-    let mut written = Vec::new();
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        sitebook_core::store::files::write_atomic(&path, &bytes)?;
-        written.push(path.display().to_string());
-    }
+        dir,
+    )?
+    .iter()
+    .map(|path| path.display().to_string())
+    .collect();
     if out.is_json() {
         out.json(&written);
     } else {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use sitebook_core::api::stateless;
 use sitebook_core::jobs::queue::JobView;
-use sitebook_core::jobs::worker_process::parse_isolated;
-use sitebook_core::jobs::{JobSettings, JobStatus};
+use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::{Error, Sitebook};
 
@@ -133,8 +133,7 @@ pub enum OutputsCommand {
 
 /// `sitebook estimate parse FILE`: the parse runs in a worker process, as uploads do.
 pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Failure> {
-    let name = file.display().to_string();
-    let parsed = parse_isolated(&JobSettings::default(), file, &name)
+    let parsed = stateless::parse_workbook(file)
         .await
         .map_err(|(code, message)| {
             out.error(&code, &message);

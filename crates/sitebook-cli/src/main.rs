@@ -31,7 +31,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sitebook_core::api::OpenOptions;
+use sitebook_core::api::{stateless, OpenOptions};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::store::resolve_data_dir;
 use sitebook_core::tenancy::accounts::NewAccount;
@@ -308,8 +308,8 @@ static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
 fn main() -> ExitCode {
     // The same binary parses untrusted workbooks in a child process of itself.
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some(sitebook_core::jobs::worker_process::WORKER_ARG) {
-        let code = sitebook_core::jobs::worker_process::run_worker_main(&args[2..]);
+    if args.get(1).map(String::as_str) == Some(stateless::worker::ARG) {
+        let code = stateless::worker::run(&args[2..]);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = Cli::parse();
@@ -356,9 +356,7 @@ fn exit_code(error: &Error) -> u8 {
 /// when the command ends; a log that cannot be opened is no reason to refuse the command.
 async fn open(cli: &Cli) -> Result<(Sitebook, Option<sitebook_core::logging::LogGuard>), Failure> {
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
-    sitebook_core::store::files::create_private_dir(&data_dir).map_err(|e| {
-        sitebook_core::Error::io(format!("Could not create {}", data_dir.display()), e)
-    })?;
+    stateless::prepare_data_dir(&data_dir)?;
     let log = sitebook_core::logging::init(&data_dir).ok();
     let mut options = OpenOptions::new(data_dir);
     // Only the end-to-end tests set this: it slows the parse worker down so that a job can be

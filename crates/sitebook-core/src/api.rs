@@ -1203,6 +1203,64 @@ impl JobEvents {
     }
 }
 
+/// What the faces may do without an open data dir. `sitebook estimate parse` and
+/// `sitebook bill render` use these, and both programs become a parse worker through
+/// [`worker`], so neither reaches past this module into the jobs, documents or store layers.
+pub mod stateless {
+    use std::path::{Path, PathBuf};
+
+    use crate::domain::bill::TenderPremium;
+    use crate::error::{Error, Result};
+    use crate::excel::ParsedWorkbook;
+
+    /// Parses a workbook in a sandboxed worker process under the default limits, as an upload
+    /// is parsed. A refusal is the parser's `(code, message)`.
+    pub async fn parse_workbook(
+        file: &Path,
+    ) -> std::result::Result<ParsedWorkbook, (String, String)> {
+        let name = file.display().to_string();
+        crate::jobs::worker_process::parse_isolated(
+            &crate::jobs::JobSettings::default(),
+            file,
+            &name,
+        )
+        .await
+    }
+
+    /// Draws a first bill of `parsed` at estimate quantities and writes its PDF and XLSX into
+    /// `dir` (made if missing), each atomically. Returns the paths written.
+    pub fn write_quick_first_bill(
+        parsed: &ParsedWorkbook,
+        is_final: bool,
+        premium: Option<TenderPremium>,
+        dir: &Path,
+    ) -> Result<Vec<PathBuf>> {
+        let files = crate::documents::quick_first_bill(parsed, is_final, premium)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("Could not create {}", dir.display()), e))?;
+        let mut written = Vec::new();
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            crate::store::files::write_atomic(&path, &bytes)?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    /// Makes the data folder private to this account (0700 on Unix), creating it if needed.
+    pub fn prepare_data_dir(dir: &Path) -> Result<()> {
+        crate::store::files::create_private_dir(dir)
+            .map_err(|e| Error::io(format!("Could not create {}", dir.display()), e))
+    }
+
+    /// Turning a Sitebook program into a parse worker: its first argument is [`worker::ARG`],
+    /// and the rest go to [`worker::run`].
+    pub mod worker {
+        pub use crate::jobs::worker_process::run_worker_main as run;
+        pub use crate::jobs::worker_process::WORKER_ARG as ARG;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::job_handlers;
