@@ -61,6 +61,7 @@ pub struct OpenOptions {
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
 
 impl OpenOptions {
+    /// Options for the data dir at `data_dir`, with every other setting at its default.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -106,6 +107,8 @@ pub struct Sitebook {
 }
 
 impl Sitebook {
+    /// Opens (creating if needed) the data dir's database, brings its schema up to date and
+    /// readies the core.
     pub async fn open(options: OpenOptions) -> Result<Self> {
         let db = store::open(&options.data_dir).await?;
         let courtesy_db = store::open_courtesy(&options.data_dir).await?;
@@ -134,14 +137,17 @@ impl Sitebook {
         })
     }
 
+    /// The data folder this core was opened on.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
 
+    /// The name this device writes into audit rows and job owners.
     pub fn device(&self) -> &str {
         &self.ctx.device
     }
 
+    /// The clock every timestamp comes from (a manual one in tests).
     pub fn clock(&self) -> &Clock {
         &self.ctx.clock
     }
@@ -165,6 +171,7 @@ impl Sitebook {
         authorize(&self.ctx, session, action).await
     }
 
+    /// Whether the device has no account yet, so the first start must create one.
     pub async fn needs_setup(&self) -> Result<bool> {
         accounts::no_accounts_yet(&self.ctx).await
     }
@@ -234,6 +241,7 @@ impl Sitebook {
         Ok(session)
     }
 
+    /// The session as the faces show it: the person, the active organization and its role.
     pub async fn view(&self, session: &Session) -> Result<SessionView> {
         let active_org = match session.active_org() {
             Some(active) => session::picker(&self.ctx, session)
@@ -261,16 +269,19 @@ impl Sitebook {
         session::enter_org(&self.ctx, session, code, Remember::Yes).await
     }
 
+    /// Details of the active organization; anyone who may enter it may look.
     pub async fn org_show(&self, session: &Session) -> Result<OrgDetails> {
         let scope = authorize(&self.ctx, session, Action::OrgView).await?;
         orgs::details(&self.ctx, &scope).await
     }
 
+    /// Creates an organization (superusers), audited.
     pub async fn org_create(&self, session: &Session, new: NewOrg) -> Result<()> {
         let grant = authorize_global(&self.ctx, session, GlobalAction::OrgCreate).await?;
         orgs::create(&self.ctx, &grant, session.user(), new).await
     }
 
+    /// Imports organizations from a CSV (`code,name,type`), all or nothing (superusers), audited.
     pub async fn org_import(
         &self,
         session: &Session,
@@ -324,11 +335,13 @@ impl Sitebook {
         Ok((&user).into())
     }
 
+    /// Members of the active organization, for anyone who may view them.
     pub async fn member_list(&self, session: &Session) -> Result<Vec<MemberView>> {
         let scope = authorize(&self.ctx, session, Action::MembersView).await?;
         memberships::list(&self.ctx, &scope).await
     }
 
+    /// Adds an existing account to the active organization; owners alone grant `owner`. Audited.
     pub async fn member_add(
         &self,
         session: &Session,
@@ -338,6 +351,8 @@ impl Sitebook {
         memberships::add(&self.ctx, session, username, role).await
     }
 
+    /// Changes a member's role; the last owner cannot be demoted, admins cannot touch owners.
+    /// Audited.
     pub async fn member_set_role(
         &self,
         session: &Session,
@@ -347,6 +362,8 @@ impl Sitebook {
         memberships::set_role(&self.ctx, session, username, role).await
     }
 
+    /// Removes a member (or yourself) from the active organization; the last owner cannot leave.
+    /// Audited.
     pub async fn member_remove(&self, session: &Session, username: &str) -> Result<()> {
         memberships::remove(&self.ctx, session, username).await
     }
@@ -377,6 +394,8 @@ impl Sitebook {
         Ok(store::audit_anchor::verify_and_anchor(&self.ctx).await?.0)
     }
 
+    /// One audit row: any organization's for superusers and oversight, the active one's for its
+    /// owners and admins.
     pub async fn audit_show(&self, session: &Session, id: i64) -> Result<AuditEntry> {
         if UserKind::reads_every_audit(session.user().kind) {
             let grant = authorize_all_orgs_audit(&self.ctx, session).await?;
@@ -399,11 +418,13 @@ impl Sitebook {
         Ok(outcomes)
     }
 
+    /// The active organization's jobs, newest first.
     pub async fn jobs_list(&self, session: &Session, limit: u32) -> Result<Vec<JobView>> {
         let scope = authorize(&self.ctx, session, Action::JobsView).await?;
         queue::list(&self.ctx, &scope, limit).await
     }
 
+    /// One job of the active organization, with its error log.
     pub async fn job_show(&self, session: &Session, id: i64) -> Result<JobView> {
         let scope = authorize(&self.ctx, session, Action::JobsView).await?;
         queue::get(&self.ctx, &scope, id).await
@@ -419,6 +440,8 @@ impl Sitebook {
         queue::get(&self.ctx, &scope, id).await
     }
 
+    /// Queues a failed or cancelled job again; a job its own file made fail is refused, as
+    /// retrying it would fail the same way.
     pub async fn job_retry(&self, session: &Session, id: i64) -> Result<JobView> {
         let scope = authorize_write(&self.ctx, session, Action::JobRetry).await?;
         queue::requeue(&self.ctx, &scope, id).await?;
@@ -449,16 +472,19 @@ impl Sitebook {
         }
     }
 
+    /// The active organization's estimates.
     pub async fn estimates_list(&self, session: &Session) -> Result<Vec<EstimateSummary>> {
         let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
         estimates::list(&self.ctx, &scope).await
     }
 
+    /// One estimate of the active organization: its items, totals and warnings.
     pub async fn estimate_show(&self, session: &Session, id: i64) -> Result<EstimateDetail> {
         let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
         estimates::get(&self.ctx, &scope, id).await
     }
 
+    /// The active organization's output files, or one job's.
     pub async fn outputs_list(
         &self,
         session: &Session,
@@ -983,6 +1009,7 @@ impl Sitebook {
         .await
     }
 
+    /// The bills of an estimate, in number order.
     pub async fn bill_list(
         &self,
         session: &Session,
@@ -992,6 +1019,7 @@ impl Sitebook {
         crate::documents::bills(&self.ctx, &scope, estimate_id).await
     }
 
+    /// The work slips of an estimate, in phase order.
     pub async fn workslip_list(
         &self,
         session: &Session,
