@@ -99,20 +99,27 @@ def header_rows():
 # --- zip bombs ------------------------------------------------------------------------------
 
 
+def add_streamed_sheet(c, name, chunks):
+    """The fixture .xlsx with its sheet replaced by `chunks` (bytes), streamed into the zip so
+    that sheets of hundreds of megabytes are never held in memory."""
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            for n, b in parts_of(XLSX):
+                if n != SHEET:
+                    z.writestr(n, b)
+            with z.open(deflated(SHEET), "w", force_zip64=True) as entry:
+                for chunk in chunks:
+                    entry.write(chunk)
+
+    c.add_streamed(name, write)
+
+
 def zip_bombs(c):
     zeros = b"\0" * MIB
 
     def deflate_bomb(size_mib, name):
-        def write(f):
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-                for n, b in parts_of(XLSX):
-                    if n != SHEET:
-                        z.writestr(n, b)
-                with z.open(deflated(SHEET), "w", force_zip64=True) as entry:
-                    for _ in range(size_mib):
-                        entry.write(zeros)
-
-        c.add_streamed(name, write)
+        add_streamed_sheet(c, name, (zeros for _ in range(size_mib)))
 
     deflate_bomb(1024, "zipbomb-deflate-1gib-sheet.xlsx")
     deflate_bomb(300, "zipbomb-deflate-300mib-sheet.xlsx")
@@ -194,20 +201,14 @@ def many_cells(c):
     )
 
     def actual(count, name, cell):
-        def write(f):
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-                for n, b in parts_of(XLSX):
-                    if n != SHEET:
-                        z.writestr(n, b)
-                with z.open(deflated(SHEET), "w", force_zip64=True) as entry:
-                    entry.write(sheet_with(header_rows())[: -len(b"</sheetData></worksheet>")])
-                    per_row = 1000
-                    for row in range(count // per_row):
-                        cells = "".join(cell(row * per_row + i) for i in range(per_row))
-                        entry.write(f"<row>{cells}</row>".encode())
-                    entry.write(b"</sheetData></worksheet>")
+        def chunks(per_row=1000):
+            yield sheet_with(header_rows())[: -len(b"</sheetData></worksheet>")]
+            for row in range(count // per_row):
+                cells = "".join(cell(row * per_row + i) for i in range(per_row))
+                yield f"<row>{cells}</row>".encode()
+            yield b"</sheetData></worksheet>"
 
-        c.add_streamed(name, write)
+        add_streamed_sheet(c, name, chunks())
 
     actual(10_000_000, "cells-10m-actual-without-references.xlsx", lambda i: f"<c><v>{(i * 7919) % 100003}</v></c>")
     actual(6_000_000, "cells-6m-actual-empty-styled.xlsx", lambda i: '<c s="0"/>' if i % 3 else f"<c><v>{i % 97}</v></c>")

@@ -10,19 +10,27 @@ use std::time::Duration;
 use crate::domain::permissions::Action;
 use crate::error::Result;
 use crate::store::outputs::{self, CleanupReport};
-use crate::tenancy::gate::authorize_write;
+use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::system_session;
 use crate::Ctx;
 
-/// Cleans every active org once; returns the totals.
-pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
+/// The maintenance principal's write scope in every active org, each through the gate.
+async fn cleanup_scopes(ctx: &Ctx) -> Result<Vec<WriteScope>> {
     let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE active = 1")
         .fetch_all(&ctx.db)
         .await?;
-    let mut total = CleanupReport::default();
+    let mut scopes = Vec::with_capacity(orgs.len());
     for org_id in orgs {
         let session = system_session(ctx, org_id).await?;
-        let scope = authorize_write(ctx, &session, Action::OutputsCleanup).await?;
+        scopes.push(authorize_write(ctx, &session, Action::OutputsCleanup).await?);
+    }
+    Ok(scopes)
+}
+
+/// Cleans every active org once; returns the totals.
+pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
+    let mut total = CleanupReport::default();
+    for scope in cleanup_scopes(ctx).await? {
         let report = outputs::cleanup(ctx, &scope, days).await?;
         total.removed_files += report.removed_files;
         total.removed_rows += report.removed_rows;
@@ -34,12 +42,7 @@ pub async fn all_orgs(ctx: &Ctx, days: u32) -> Result<CleanupReport> {
 /// Clears only what crashes left behind, in every active org (see
 /// [`outputs::sweep_leftovers`]): what `sitebook worker` does as it starts.
 pub async fn leftovers_all_orgs(ctx: &Ctx) -> Result<()> {
-    let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organizations WHERE active = 1")
-        .fetch_all(&ctx.db)
-        .await?;
-    for org_id in orgs {
-        let session = system_session(ctx, org_id).await?;
-        let scope = authorize_write(ctx, &session, Action::OutputsCleanup).await?;
+    for scope in cleanup_scopes(ctx).await? {
         outputs::sweep_leftovers(ctx, &scope, outputs::LEFTOVER_GRACE).await?;
     }
     Ok(())
