@@ -131,6 +131,7 @@ impl Sitebook {
                 events,
                 sync_news: tokio::sync::broadcast::channel(256).0,
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+                parse_workers: Default::default(),
             },
             data_dir: options.data_dir,
             inbox: std::sync::Arc::new(InboxRuntime::new(options.inbox_settle)),

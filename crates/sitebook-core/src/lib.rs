@@ -59,6 +59,8 @@ pub struct Ctx {
     pub(crate) sync_news: tokio::sync::broadcast::Sender<i64>,
     /// Wakes idle workers when this process queues a job.
     pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Parse worker processes waiting for their next file.
+    pub(crate) parse_workers: std::sync::Arc<jobs::worker_process::IdleWorkers>,
 }
 
 impl Ctx {

@@ -14,7 +14,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: sitebook-parse-worker {} PATH NAME LIMITS_JSON MEMORY_BYTES",
+                "usage: sitebook-parse-worker {} LIMITS_JSON MEMORY_BYTES (then requests on stdin)",
                 sitebook_core::jobs::worker_process::WORKER_ARG
             );
             2

@@ -5,8 +5,8 @@
 //!
 //! A job runs with the permissions of the person who queued it: before each run the engine
 //! rebuilds that person's session and passes the one gate again, so a membership revoked while
-//! the job waited stops it. Untrusted workbooks are parsed in a child process
-//! ([`worker_process`]) with a memory limit and a time limit.
+//! the job waited stops it. Untrusted workbooks are parsed in child processes, reused from
+//! file to file ([`worker_process`]), with a memory limit and a time limit.
 
 pub mod cleanup;
 pub mod device;
@@ -160,6 +160,8 @@ pub struct JobSettings {
     /// Memory (data) limit of the parse worker process.
     pub worker_memory_bytes: u64,
     pub worker_program: WorkerProgram,
+    /// Files a parse worker process reads before it is replaced.
+    pub files_per_worker: u32,
     /// Extra arguments for the worker (tests use them to slow it down).
     pub worker_extra_args: Vec<String>,
     /// Limits checked before a workbook is read.
@@ -182,6 +184,7 @@ impl Default for JobSettings {
             hard_limit: Duration::from_secs(30 * 60),
             worker_memory_bytes: 1 << 30,
             worker_program: WorkerProgram::CurrentExe,
+            files_per_worker: worker_process::FILES_PER_WORKER,
             worker_extra_args: Vec::new(),
             parse_limits: Limits::default(),
             poll_interval: Duration::from_millis(500),

@@ -87,6 +87,7 @@ async fn work(ctx: Ctx, filter: ClaimFilter, mut stopped: watch::Receiver<bool>)
         match queue::claim_next(&ctx, &filter).await {
             Ok(Some(job)) => settle(&ctx, &job, run(&ctx, &job).await).await,
             Ok(None) => {
+                ctx.parse_workers.retire_stale();
                 tokio::select! {
                     _ = ctx.wake.notified() => {}
                     _ = tokio::time::sleep(ctx.jobs.poll_interval) => {}

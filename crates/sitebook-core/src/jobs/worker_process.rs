@@ -1,26 +1,36 @@
-//! Parsing untrusted workbooks in a child process, so that a hostile file can cost at most that
-//! process: the child caps its own data (`RLIMIT_DATA`, 1 GiB by default) before reading
+//! Parsing untrusted workbooks in child processes, so that a hostile file can cost at most a
+//! child: each child caps its own data (`RLIMIT_DATA`, 1 GiB by default) before reading
 //! anything, and the parent kills it at the hard time limit.
+//!
+//! Children are reused. Starting a process for every file cost more than parsing it, so a
+//! child reads one request at a time from its stdin and parses files in turn. The parser keeps
+//! no state between files, and a child is retired — never given another file — after
+//! [`FILES_PER_WORKER`] files (a setting), after any file that did not parse (a refusal, a crash, a time
+//! limit, a cancellation), and after [`IDLE_LIFETIME`] without work. A file that crashes or
+//! exhausts a child that had parsed others is read once more in a fresh child before it is
+//! blamed, so a file is only ever refused on what it does to a child of its own.
 //!
 //! The cap bounds data, not address space: mapped program text and reserved-but-unused
 //! allocator space are not what a hostile workbook can inflate, and counting them left ordinary
 //! parses no headroom. The child starts with [`crate::allocator::WORKER_ENVIRONMENT`] so that
 //! its allocator reserves memory as it goes instead of 1 GiB up front.
 //!
-//! The protocol is JSON lines on the child's stdout: `{"limited":{"memory_bytes":N}}` once the
-//! cap is in force, `{"progress":30,"step":"Sheet found"}` while it works, then exactly one
-//! `{"done":{…}}` or `{"failed":{"code","message"}}`. Anything else — a crash, a signal,
-//! silence — is classified (`Ending`) from the exit status and the child's stderr: the
+//! The protocol is JSON lines. The parent writes one request per file,
+//! `{"path":…,"name":…}`, and closing the child's stdin ends it. The child writes
+//! `{"limited":{"memory_bytes":N}}` once the cap is in force, then for each file
+//! `{"progress":30,"step":"Sheet found"}` while it works and exactly one `{"done":{…}}` or
+//! `{"failed":{"code","message"}}`, each message in one write. Anything else — a crash, a
+//! signal, silence — is classified (`Ending`) from the exit status and the child's stderr: the
 //! workbook needed more memory than allowed (its fault), the reader was killed from outside
 //! (transient, worth a retry), or the reader crashed (the file is the likely cause).
 
-use std::io::Write;
-use std::path::Path;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::allocator::{self, OUT_OF_MEMORY_MARKER};
 use crate::excel::{self, Limits, ParseError, ParsedWorkbook};
@@ -30,6 +40,21 @@ use crate::Ctx;
 
 /// The first argument that turns the CLI or the desktop binary into a parse worker.
 pub const WORKER_ARG: &str = "__sitebook-parse-worker";
+
+/// Files one child parses, by default, before it is replaced by a fresh one. Enough that a burst starts a
+/// handful of processes, few enough that what one file left behind in the allocator does not
+/// follow the child for long.
+pub const FILES_PER_WORKER: u32 = 100;
+
+/// How long an idle child waits for another file before it is ended.
+pub const IDLE_LIFETIME: Duration = Duration::from_secs(60);
+
+/// What the parent asks of a child: parse the file at `path`, calling it `name`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Request {
+    path: PathBuf,
+    name: String,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,13 +100,10 @@ pub(crate) enum WorkerError {
 
 type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
 
-/// The command that starts a parse worker on `path` under `settings`' limits, with the
-/// environment its allocator needs. Every worker is started through it.
-pub fn worker_command(
-    settings: &JobSettings,
-    path: &Path,
-    display_name: &str,
-) -> Result<std::process::Command, String> {
+/// The command that starts a parse worker under `settings`' limits, with the environment its
+/// allocator needs. Every worker is started through it; it then takes [`request_line`]s on its
+/// stdin.
+pub fn worker_command(settings: &JobSettings) -> Result<std::process::Command, String> {
     let limits = serde_json::to_string(&settings.parse_limits)
         .map_err(|e| format!("could not encode the limits: {e}"))?;
     let mut command = match &settings.worker_program {
@@ -94,8 +116,6 @@ pub fn worker_command(
     };
     command
         .arg(WORKER_ARG)
-        .arg(path)
-        .arg(display_name)
         .arg(limits)
         .arg(settings.worker_memory_bytes.to_string())
         .args(&settings.worker_extra_args)
@@ -103,38 +123,156 @@ pub fn worker_command(
     Ok(command)
 }
 
-/// A running worker: its result lines, and what its stderr said, gathered on the side.
-struct Worker {
-    child: tokio::process::Child,
-    lines: Lines,
-    stderr: tokio::task::JoinHandle<StderrSummary>,
+/// The line, newline included, that asks a worker to parse `path` as `display_name`.
+pub fn request_line(path: &Path, display_name: &str) -> String {
+    let request = Request {
+        path: path.to_path_buf(),
+        name: display_name.to_string(),
+    };
+    // A struct of a path and a string always encodes.
+    let mut line = serde_json::to_string(&request).unwrap_or_default();
+    line.push('\n');
+    line
 }
 
-fn spawn(settings: &JobSettings, path: &Path, display_name: &str) -> Result<Worker, WorkerError> {
-    let mut command: tokio::process::Command = worker_command(settings, path, display_name)
-        .map_err(WorkerError::Spawn)?
-        .into();
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = command
-        .spawn()
-        .map_err(|e| WorkerError::Spawn(format!("could not start the parse worker: {e}")))?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| WorkerError::Spawn("the parse worker has no output".into()))?;
-    let stderr = child
-        .stderr
-        .take()
-        .ok_or_else(|| WorkerError::Spawn("the parse worker has no error output".into()))?;
-    Ok(Worker {
-        child,
-        lines: BufReader::new(stdout).lines(),
-        stderr: tokio::spawn(summarize_stderr(stderr)),
-    })
+/// What a child said next about the file it was given.
+enum Next {
+    Progress(u8, String),
+    Outcome(Result<ParsedWorkbook, WorkerError>),
+    /// Its output ended: it exited or died.
+    Ended,
+}
+
+/// A running child, between files or inside one.
+struct ParseWorker {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: Lines,
+    stderr: tokio::task::JoinHandle<StderrSummary>,
+    memory_limit: Option<u64>,
+    /// Files it has parsed.
+    files: u32,
+    idle_since: Instant,
+}
+
+impl ParseWorker {
+    fn start(settings: &JobSettings) -> Result<Self, WorkerError> {
+        let mut command: tokio::process::Command =
+            worker_command(settings).map_err(WorkerError::Spawn)?.into();
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .map_err(|e| WorkerError::Spawn(format!("could not start the parse worker: {e}")))?;
+        let missing = |what: &str| WorkerError::Spawn(format!("the parse worker has no {what}"));
+        let stdin = child.stdin.take().ok_or_else(|| missing("input"))?;
+        let stdout = child.stdout.take().ok_or_else(|| missing("output"))?;
+        let stderr = child.stderr.take().ok_or_else(|| missing("error output"))?;
+        Ok(Self {
+            child,
+            stdin,
+            // Large enough that a big result arrives in few reads.
+            lines: BufReader::with_capacity(1 << 20, stdout).lines(),
+            stderr: tokio::spawn(summarize_stderr(stderr)),
+            memory_limit: None,
+            files: 0,
+            idle_since: Instant::now(),
+        })
+    }
+
+    /// Asks it to parse `path`. An error means the child is gone ([`Self::ended`] says how).
+    async fn send(&mut self, path: &Path, display_name: &str) -> std::io::Result<()> {
+        let line = request_line(path, display_name);
+        self.stdin.write_all(line.as_bytes()).await?;
+        self.stdin.flush().await
+    }
+
+    /// The next thing it says about the current file. Cancel-safe: a line half read is kept.
+    async fn next(&mut self, display_name: &str) -> Next {
+        loop {
+            let line = match self.lines.next_line().await {
+                Ok(Some(line)) => line,
+                Ok(None) | Err(_) => return Next::Ended,
+            };
+            return match serde_json::from_str::<Message>(&line) {
+                Ok(Message::Limited { memory_bytes }) => {
+                    self.memory_limit = Some(memory_bytes);
+                    continue;
+                }
+                Ok(Message::Progress { progress, step }) => Next::Progress(progress, step),
+                Ok(Message::Done(parsed)) => Next::Outcome(Ok(*parsed)),
+                Ok(Message::Failed { code, message }) => {
+                    Next::Outcome(Err(WorkerError::Rejected { code, message }))
+                }
+                Err(_) => Next::Outcome(Err(WorkerError::Crashed(format!(
+                    "the reader of {display_name} wrote something unexpected"
+                )))),
+            };
+        }
+    }
+
+    /// Why a child whose output ended is gone, from its exit status and its stderr.
+    async fn ended(mut self, display_name: &str) -> WorkerError {
+        let status = match self.child.wait().await {
+            Ok(status) => status,
+            Err(e) => return WorkerError::Crashed(format!("lost the parse worker: {e}")),
+        };
+        let stderr = self.stderr.await.unwrap_or_default();
+        ending_error(display_name, &status, &stderr, self.memory_limit)
+    }
+
+    /// Ends it at once and waits for it to go.
+    async fn retire(mut self) {
+        let _ = self.child.kill().await;
+    }
+
+    fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// Children waiting for their next file, shared by every job of this process.
+#[derive(Default)]
+pub(crate) struct IdleWorkers(std::sync::Mutex<Vec<ParseWorker>>);
+
+impl IdleWorkers {
+    /// A live child that has not waited too long, if there is one. Children found dead or
+    /// stale are dropped, which kills them.
+    fn take(&self) -> Option<ParseWorker> {
+        let mut idle = self.lock();
+        while let Some(mut worker) = idle.pop() {
+            if worker.idle_since.elapsed() < IDLE_LIFETIME && worker.is_alive() {
+                return Some(worker);
+            }
+        }
+        None
+    }
+
+    /// Keeps a child that has just parsed a file for the next, unless it has done its share.
+    fn put_back(&self, mut worker: ParseWorker, files_per_worker: u32) {
+        if worker.files >= files_per_worker {
+            return;
+        }
+        worker.idle_since = Instant::now();
+        self.lock().push(worker);
+    }
+
+    /// Ends the children that have waited past [`IDLE_LIFETIME`]; the pool calls it when idle.
+    pub(crate) fn retire_stale(&self) {
+        self.lock()
+            .retain(|worker| worker.idle_since.elapsed() < IDLE_LIFETIME);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ParseWorker>> {
+        // A panic while the list was held cannot leave it inconsistent: it is only pushed to,
+        // popped from and filtered.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// What matters of a worker's stderr: whether an allocation failed, and its last words.
@@ -277,8 +415,8 @@ fn describe_bytes(bytes: u64) -> String {
     }
 }
 
-/// Parses one file in a worker with the memory and hard time limits, outside any job (the
-/// stateless `sitebook estimate parse`).
+/// Parses one file in a child of its own, with the memory and hard time limits, outside any job
+/// (the stateless `sitebook estimate parse`).
 pub async fn parse_isolated(
     settings: &JobSettings,
     path: &Path,
@@ -303,93 +441,102 @@ pub async fn parse_isolated(
             other => ("internal".into(), format!("{display_name}: {other:?}")),
         }
     };
-    let mut worker = spawn(settings, path, display_name).map_err(failure)?;
-    let mut memory_limit = None;
+    let mut worker = ParseWorker::start(settings).map_err(failure)?;
+    if worker.send(path, display_name).await.is_err() {
+        return Err(failure(worker.ended(display_name).await));
+    }
     let read = async {
-        let mut outcome = None;
-        while let Ok(Some(line)) = worker.lines.next_line().await {
-            match serde_json::from_str::<Message>(&line) {
-                Ok(Message::Done(parsed)) => outcome = Some(Ok(*parsed)),
-                Ok(Message::Failed { code, message }) => {
-                    outcome = Some(Err(WorkerError::Rejected { code, message }))
-                }
-                Ok(Message::Limited { memory_bytes }) => memory_limit = Some(memory_bytes),
-                Ok(Message::Progress { .. }) => {}
-                Err(_) => {}
+        loop {
+            match worker.next(display_name).await {
+                Next::Progress(..) => {}
+                Next::Outcome(outcome) => return Some(outcome),
+                Next::Ended => return None,
             }
         }
-        outcome
     };
-    let outcome = match tokio::time::timeout(settings.hard_limit, read).await {
-        Ok(outcome) => outcome,
-        Err(_) => {
-            let _ = worker.child.kill().await;
-            return Err(failure(WorkerError::HardLimit(settings.hard_limit)));
+    match tokio::time::timeout(settings.hard_limit, read).await {
+        Ok(Some(outcome)) => {
+            worker.retire().await;
+            outcome.map_err(failure)
         }
-    };
-    let status = worker
-        .child
-        .wait()
-        .await
-        .map_err(|e| failure(WorkerError::Crashed(e.to_string())))?;
-    match outcome {
-        Some(result) => result.map_err(failure),
-        None => {
-            let stderr = worker.stderr.await.unwrap_or_default();
-            Err(failure(ending_error(
-                display_name,
-                &status,
-                &stderr,
-                memory_limit,
-            )))
+        Ok(None) => Err(failure(worker.ended(display_name).await)),
+        Err(_) => {
+            worker.retire().await;
+            Err(failure(WorkerError::HardLimit(settings.hard_limit)))
         }
     }
 }
 
-/// Runs the parse worker on `path` for `job`, forwarding its progress to the queue.
+/// Parses `path` for `job` in a waiting child or a new one, forwarding its progress to the
+/// queue. A crash or memory failure in a reused child is tried once more in a fresh one (see
+/// the module docs).
 pub(crate) async fn parse_in_worker(
     ctx: &Ctx,
     job: &ClaimedJob,
     path: &Path,
     display_name: &str,
 ) -> Result<ParsedWorkbook, WorkerError> {
-    let settings = &ctx.jobs;
-    let Worker {
-        mut child,
-        mut lines,
-        stderr,
-    } = spawn(settings, path, display_name)?;
+    let (worker, reused) = match ctx.parse_workers.take() {
+        Some(worker) => (worker, true),
+        None => (ParseWorker::start(&ctx.jobs)?, false),
+    };
+    match parse_with(ctx, job, worker, path, display_name).await {
+        Err(WorkerError::Crashed(_) | WorkerError::OutOfMemory(_)) if reused => {
+            tracing::info!(
+                job = job.id,
+                "a reused reader failed on {display_name}; reading it again in a fresh one"
+            );
+            let fresh = ParseWorker::start(&ctx.jobs)?;
+            parse_with(ctx, job, fresh, path, display_name).await
+        }
+        outcome => outcome,
+    }
+}
 
+/// One file through `worker`, under the job's time limits and cancellation. The worker goes
+/// back to the idle list only after a clean parse.
+async fn parse_with(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+    mut worker: ParseWorker,
+    path: &Path,
+    display_name: &str,
+) -> Result<ParsedWorkbook, WorkerError> {
+    let settings = &ctx.jobs;
+    if worker.send(path, display_name).await.is_err() {
+        return Err(worker.ended(display_name).await);
+    }
     let started = Instant::now();
     let mut soft_warned = false;
-    let mut memory_limit = None;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
-    let mut outcome: Option<Result<ParsedWorkbook, WorkerError>> = None;
     loop {
         tokio::select! {
-            line = lines.next_line() => match line {
-                Ok(Some(line)) => match serde_json::from_str::<Message>(&line) {
-                    Ok(Message::Limited { memory_bytes }) => memory_limit = Some(memory_bytes),
-                    Ok(Message::Progress { progress, step }) => {
-                        queue::report(ctx, job, progress, &step).await.map_err(WorkerError::Store)?;
+            next = worker.next(display_name) => match next {
+                Next::Progress(progress, step) => {
+                    if let Err(error) = queue::report(ctx, job, progress, &step).await {
+                        worker.retire().await;
+                        return Err(WorkerError::Store(error));
                     }
-                    Ok(Message::Done(parsed)) => outcome = Some(Ok(*parsed)),
-                    Ok(Message::Failed { code, message }) => {
-                        outcome = Some(Err(WorkerError::Rejected { code, message }));
+                }
+                Next::Outcome(Ok(parsed)) => {
+                    if soft_warned {
+                        worker.retire().await;
+                        return Err(WorkerError::SoftLimit(settings.soft_limit));
                     }
-                    Err(_) => {
-                        outcome = Some(Err(WorkerError::Crashed(format!(
-                            "the reader of {display_name} wrote something unexpected"
-                        ))));
-                    }
-                },
-                // End of output: the child is done or dead; the exit status tells which.
-                Ok(None) | Err(_) => break,
+                    worker.files += 1;
+                    ctx.parse_workers.put_back(worker, settings.files_per_worker);
+                    return Ok(parsed);
+                }
+                Next::Outcome(Err(error)) => {
+                    worker.retire().await;
+                    return Err(error);
+                }
+                Next::Ended => return Err(worker.ended(display_name).await),
             },
             _ = tick.tick() => {
                 let elapsed = started.elapsed();
                 if elapsed >= settings.hard_limit {
-                    let _ = child.kill().await;
+                    worker.retire().await;
                     return Err(WorkerError::HardLimit(settings.hard_limit));
                 }
                 if elapsed >= settings.soft_limit && !soft_warned {
@@ -405,27 +552,18 @@ pub(crate) async fn parse_in_worker(
                     )
                     .await;
                 }
-                if queue::heartbeat(ctx, job).await.map_err(WorkerError::Store)? {
-                    let _ = child.kill().await;
-                    return Err(WorkerError::Cancelled);
+                match queue::heartbeat(ctx, job).await {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        worker.retire().await;
+                        return Err(WorkerError::Cancelled);
+                    }
+                    Err(error) => {
+                        worker.retire().await;
+                        return Err(WorkerError::Store(error));
+                    }
                 }
             }
-        }
-    }
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| WorkerError::Crashed(format!("lost the parse worker: {e}")))?;
-    match outcome {
-        Some(result) => {
-            if soft_warned {
-                return Err(WorkerError::SoftLimit(settings.soft_limit));
-            }
-            result
-        }
-        None => {
-            let stderr = stderr.await.unwrap_or_default();
-            Err(ending_error(display_name, &status, &stderr, memory_limit))
         }
     }
 }
@@ -441,7 +579,7 @@ pub(crate) fn describe(duration: Duration) -> String {
 }
 
 /// The child side. Call it first thing in `main` when the first argument is [`WORKER_ARG`];
-/// it returns the process exit code.
+/// it parses the files asked for on stdin until stdin closes, and returns the exit code.
 pub fn run_worker_main(args: &[String]) -> i32 {
     if !allocator::has_worker_environment() {
         // Started by hand, or by an old parent: the allocator has already reserved its arena,
@@ -450,18 +588,14 @@ pub fn run_worker_main(args: &[String]) -> i32 {
     }
     // A panic inside a reader must not print a backtrace: the parent reports it in one line.
     std::panic::set_hook(Box::new(|_| {}));
-    let emit = |message: &Message| {
-        let mut out = std::io::stdout().lock();
-        let _ = serde_json::to_writer(&mut out, message);
-        let _ = out.write_all(b"\n");
-        let _ = out.flush();
-    };
-    let (path, name, limits, memory, extra) = match args {
-        [path, name, limits, memory, extra @ ..] => (path, name, limits, memory, extra),
+    let (limits, memory, extra) = match args {
+        [limits, memory, extra @ ..] => (limits, memory, extra),
         _ => {
             emit(&Message::Failed {
                 code: "usage".into(),
-                message: format!("usage: {WORKER_ARG} PATH NAME LIMITS_JSON MEMORY_BYTES"),
+                message: format!(
+                    "usage: {WORKER_ARG} LIMITS_JSON MEMORY_BYTES, then one JSON request per line"
+                ),
             });
             return 2;
         }
@@ -471,8 +605,6 @@ pub fn run_worker_main(args: &[String]) -> i32 {
             emit(&Message::Limited { memory_bytes });
         }
     }
-    // Kept alive for the whole parse: tests use it to stand for a workbook's memory.
-    let _ballast = run_test_options(extra);
     let Ok(limits) = serde_json::from_str::<Limits>(limits) else {
         emit(&Message::Failed {
             code: "usage".into(),
@@ -480,30 +612,58 @@ pub fn run_worker_main(args: &[String]) -> i32 {
         });
         return 2;
     };
+    let test_options = TestOptions::read(extra);
+    test_options.on_start();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Ok(request) = serde_json::from_str::<Request>(&line) else {
+            emit(&Message::Failed {
+                code: "usage".into(),
+                message: "a request is not valid JSON".into(),
+            });
+            return 2;
+        };
+        emit(&answer(&request, &limits, &test_options));
+    }
+    0
+}
+
+/// Writes one message as one line in one write, so that a large result is not split into
+/// many small writes.
+fn emit(message: &Message) {
+    let Ok(mut line) = serde_json::to_vec(message) else {
+        return;
+    };
+    line.push(b'\n');
+    let mut out = std::io::stdout().lock();
+    // A parent that has gone closes stdin too, which ends the loop above.
+    let _ = out.write_all(&line);
+    let _ = out.flush();
+}
+
+/// The done or failed message for one request.
+fn answer(request: &Request, limits: &Limits, test_options: &TestOptions) -> Message {
+    let name = &request.name;
+    // Kept alive for the whole parse: tests use it to stand for a workbook's memory.
+    let _ballast = test_options.before_file(name);
     let result =
-        std::panic::catch_unwind(|| parse_with_progress(Path::new(path), name, &limits, &emit));
+        std::panic::catch_unwind(|| parse_with_progress(&request.path, name, limits, &emit));
     match result {
-        Ok(Ok(parsed)) => {
-            emit(&Message::Done(Box::new(parsed)));
-            0
-        }
-        Ok(Err(error)) => {
-            emit(&Message::Failed {
-                code: error.code().to_string(),
-                message: error.to_string(),
-            });
-            1
-        }
-        Err(_) => {
-            emit(&Message::Failed {
-                code: "unreadable".into(),
-                message: format!(
-                    "{name}: the workbook is damaged in a way the reader cannot handle. Open it in \
-                     a spreadsheet program, save a new copy and upload that."
-                ),
-            });
-            1
-        }
+        Ok(Ok(parsed)) => Message::Done(Box::new(parsed)),
+        Ok(Err(error)) => Message::Failed {
+            code: error.code().to_string(),
+            message: error.to_string(),
+        },
+        Err(_) => Message::Failed {
+            code: "unreadable".into(),
+            message: format!(
+                "{name}: the workbook is damaged in a way the reader cannot handle. Open it in \
+                 a spreadsheet program, save a new copy and upload that."
+            ),
+        },
     }
 }
 
@@ -537,27 +697,57 @@ fn parse_with_progress(
 }
 
 /// Test-only worker options, as pairs after the required arguments:
-/// `--test-delay-ms N` sleeps before parsing (time limits, cancellation, crashes mid-job);
-/// `--test-allocate-mib N` fills N MiB before parsing (the memory cap). Returns the memory.
-fn run_test_options(extra: &[String]) -> Vec<Vec<u8>> {
-    let mut ballast = Vec::new();
-    for pair in extra.chunks(2) {
-        let [flag, value] = pair else { continue };
-        let Ok(value) = value.parse::<u64>() else {
-            continue;
-        };
-        match flag.as_str() {
-            "--test-delay-ms" => std::thread::sleep(Duration::from_millis(value)),
-            "--test-allocate-mib" => {
-                for _ in 0..value {
-                    // Non-zero, so every page is really written, not merely mapped.
-                    ballast.push(vec![1u8; 1 << 20]);
-                }
+/// - `--test-delay-ms N` sleeps before each file (time limits, cancellation, crashes mid-job);
+/// - `--test-allocate-mib N` fills N MiB before each file (the memory cap);
+/// - `--test-abort-on NAME` aborts the process when asked for a file named NAME (a reader
+///   crash);
+/// - `--test-log-starts PATH` appends a line to PATH when the process starts (reuse).
+#[derive(Debug, Default)]
+struct TestOptions {
+    delay_ms: u64,
+    allocate_mib: u64,
+    abort_on: Option<String>,
+    log_starts: Option<PathBuf>,
+}
+
+impl TestOptions {
+    fn read(extra: &[String]) -> Self {
+        let mut options = Self::default();
+        for pair in extra.chunks(2) {
+            let [flag, value] = pair else { continue };
+            match flag.as_str() {
+                "--test-delay-ms" => options.delay_ms = value.parse().unwrap_or(0),
+                "--test-allocate-mib" => options.allocate_mib = value.parse().unwrap_or(0),
+                "--test-abort-on" => options.abort_on = Some(value.clone()),
+                "--test-log-starts" => options.log_starts = Some(PathBuf::from(value)),
+                _ => {}
             }
-            _ => {}
+        }
+        options
+    }
+
+    fn on_start(&self) {
+        if let Some(path) = &self.log_starts {
+            let mut log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path);
+            if let Ok(log) = &mut log {
+                let _ = writeln!(log, "{}", std::process::id());
+            }
         }
     }
-    ballast
+
+    /// Runs the options due before `name` is parsed; returns the memory standing for the
+    /// workbook's, to be kept until the parse ends.
+    fn before_file(&self, name: &str) -> Vec<Vec<u8>> {
+        if self.abort_on.as_deref() == Some(name) {
+            std::process::abort();
+        }
+        std::thread::sleep(Duration::from_millis(self.delay_ms));
+        // Non-zero, so every page is really written, not merely mapped.
+        (0..self.allocate_mib).map(|_| vec![1u8; 1 << 20]).collect()
+    }
 }
 
 #[cfg(unix)]
