@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check and test: formatting, lints, the UI's unit
-# tests, the Rust unit and integration tests (core and the `sitebook` binary), the parse
-# worker's reliability tests in a release build, the hostile-input corpus and the crash
+# tests, the Rust unit and integration tests (core and the `sitebook` binary), a long
+# differential run of the fast XLSX reader against calamine, the parse worker's reliability
+# tests in a release build, the hostile-input corpus and the crash
 # harness (tests/hostile, tests/crash), the OS keyring test, the TypeScript
 # bindings drift check, and the desktop end-to-end test under Xvfb through WebDriver.
 set -euo pipefail
@@ -26,6 +27,15 @@ step "Rust tests"
 # The 200-run parse and upload tests of tests/worker_memory.rs run in the release step below:
 # the random worker failures they guard against showed only in release builds.
 cargo test --workspace -- --skip two_hundred_worker_parses --skip two_hundred_uploads
+
+step "the fast XLSX reader against calamine: a long seeded differential run"
+# cargo-fuzz needs a nightly toolchain, so CI runs the differential property test long instead:
+# 15,000 random damaged worksheets (about two minutes), from a seed printed here so that a
+# failure replays with the same two values.
+seed=$(date +%s)
+echo "SITEBOOK_DIFFERENTIAL_SEED=$seed SITEBOOK_DIFFERENTIAL_CASES=15000"
+SITEBOOK_DIFFERENTIAL_SEED=$seed SITEBOOK_DIFFERENTIAL_CASES=15000 \
+  cargo test -p sitebook-core --lib the_fast_reader_agrees_with_calamine_on_damaged_parts
 
 step "parse-worker reliability, release build (200 parses, 200 uploads)"
 cargo test --release -p sitebook-core --test worker_memory

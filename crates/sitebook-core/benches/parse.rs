@@ -75,11 +75,20 @@ fn launch_worker(path: &Path) {
         ..Default::default()
     };
     let name = path.file_name().unwrap().to_string_lossy();
-    let status = sitebook_core::jobs::worker_process::worker_command(&settings, path, &name)
+    let mut worker = sitebook_core::jobs::worker_process::worker_command(&settings)
         .unwrap()
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
-        .status()
+        .spawn()
         .unwrap();
+    let request = sitebook_core::jobs::worker_process::request_line(path, &name);
+    {
+        use std::io::Write;
+        // Dropped at the end of the block: a closed stdin ends the worker after this file.
+        let mut stdin = worker.stdin.take().unwrap();
+        stdin.write_all(request.as_bytes()).unwrap();
+    }
+    let status = worker.wait().unwrap();
     assert!(status.code().is_some(), "the worker was killed");
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
@@ -119,7 +128,35 @@ fn parsing(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parsing);
+/// What the fast reader (`excel/fastxlsx.rs`) gains on estimates of the sizes offices really
+/// send, 50 to 2,000 items: the whole parse with it, and with calamine reading the sheets alone.
+fn fast_reader_gain(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fast reader gain");
+    group.sample_size(30);
+    for items in [50u32, 200, 500, 1_000, 2_000] {
+        let bytes = workbooks::estimate_with_items(&format!("Works of {items} items"), items);
+        let name = format!("estimate-{items}.xlsx");
+        let limits = Limits::default();
+        group.bench_function(format!("{items} items, fast reader"), |b| {
+            b.iter(|| parse_estimate_bytes(&bytes, &name, &limits).unwrap())
+        });
+        group.bench_function(format!("{items} items, calamine alone"), |b| {
+            b.iter(|| {
+                // The same checks first, so that only the reading differs.
+                let format = sitebook_core::excel::sniff::sniff_format(&bytes, &name).unwrap();
+                sitebook_core::excel::limits::precheck(&bytes, format, &name, &limits).unwrap();
+                let grids = sitebook_core::excel::reader::read_xlsx_by_calamine_alone(
+                    &bytes, &name, &limits,
+                )
+                .unwrap();
+                sitebook_core::excel::parse_grids(&name, &grids).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parsing, fast_reader_gain);
 
 fn main() {
     if let Some(path) = std::env::var_os(LAUNCH_WORKER_ENV) {

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use sitebook_core::excel::labels::PremiumKind;
+use sitebook_core::domain::tender::TpType;
 use sitebook_core::excel::{
     parse_grids, CellValue, ItemFlag, MergedRegion, ParsedWorkbook, SheetGrid,
 };
@@ -321,7 +321,7 @@ fn tender_premium_is_a_word_with_a_percentage() {
     ]));
     let f = &p.sheets[0].footer;
     assert_eq!(f.tp_percent, Some(dec!(4.5)));
-    assert_eq!(f.tp_kind, Some(PremiumKind::Less));
+    assert_eq!(f.tp_kind, Some(TpType::Less));
     assert_eq!(f.tp, Some(dec!(4725)));
     // Sub Total = ECV − T.P + LC + NAC (no QC row, as for AMC works).
     assert_eq!(f.sub_total, Some(dec!(101430)));

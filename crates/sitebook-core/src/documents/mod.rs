@@ -286,14 +286,7 @@ fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>,
 /// The tender premium the workbook's own footer states, if any.
 fn workbook_tender_premium(sheet: &EstimateSheet) -> Option<crate::domain::bill::TenderPremium> {
     match (sheet.footer.tp_percent, &sheet.footer.tp_kind) {
-        (Some(percent), Some(kind)) => {
-            let kind = if format!("{kind:?}").to_ascii_lowercase().contains("less") {
-                crate::domain::bill::TpType::Less
-            } else {
-                crate::domain::bill::TpType::Excess
-            };
-            crate::domain::bill::TenderPremium::new(percent, kind).ok()
-        }
+        (Some(percent), Some(kind)) => crate::domain::bill::TenderPremium::new(percent, *kind).ok(),
         _ => None,
     }
 }

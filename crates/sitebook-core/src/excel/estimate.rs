@@ -8,13 +8,16 @@
 
 use super::error::ParseError;
 use super::grid::{column_letters, qualified_ref, CellValue, RowCells, SheetGrid};
-use super::labels::{self, FooterKind, MetadataField, PremiumKind, WordSplitter};
+use super::labels::{self, FooterKind, MetadataField, WordSplitter};
 use super::model::{
     money_text, plain_text, ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer,
     FooterRow, Heading, ItemFlag, LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning,
 };
-use crate::domain::estimate::MAX_TEXT_CHARS;
-use crate::domain::money::{parse_number_text, round2, within_limit, MAX_FIGURE};
+use crate::domain::estimate::{
+    GST_PERCENT, LABOUR_CESS_PERCENT, MAX_TEXT_CHARS, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
+};
+use crate::domain::money::{parse_number_text, percent_of, round2, within_limit, MAX_FIGURE};
+use crate::domain::tender::TpType;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -1118,27 +1121,25 @@ fn expected_footer_value(
             items_total.map(|total| round2(total - f.deduct_old_material.unwrap_or_default().abs()))
         }
         FooterKind::TenderPremium { percent, .. } => f.ecv.map(|e| percent_of(e, *percent)),
-        FooterKind::LabourCess(p) | FooterKind::QualityControl(p) => {
-            f.ecv.map(|e| percent_of(e, p.unwrap_or(Decimal::ONE)))
-        }
-        FooterKind::Nac(p) => f.ecv.map(|e| percent_of(e, p.unwrap_or(dec!(0.1)))),
+        FooterKind::LabourCess(p) => f
+            .ecv
+            .map(|e| percent_of(e, p.unwrap_or(LABOUR_CESS_PERCENT))),
+        FooterKind::QualityControl(p) => f
+            .ecv
+            .map(|e| percent_of(e, p.unwrap_or(QUALITY_CONTROL_PERCENT))),
+        FooterKind::Nac(p) => f.ecv.map(|e| percent_of(e, p.unwrap_or(NAC_PERCENT))),
         FooterKind::SubTotal => f.ecv.map(|e| {
             let tp = f.tp.unwrap_or_default();
-            let tp = if f.tp_kind == Some(PremiumKind::Less) {
+            let tp = if f.tp_kind == Some(TpType::Less) {
                 -tp
             } else {
                 tp
             };
             e + tp + f.lc.unwrap_or_default() + f.qc.unwrap_or_default() + f.nac.unwrap_or_default()
         }),
-        FooterKind::Gst(p) => f.sub_total.map(|s| percent_of(s, p.unwrap_or(dec!(18)))),
+        FooterKind::Gst(p) => f.sub_total.map(|s| percent_of(s, p.unwrap_or(GST_PERCENT))),
         _ => None,
     }
-}
-
-/// ROUND2(base × percent / 100).
-fn percent_of(base: Decimal, percent: Decimal) -> Decimal {
-    round2(base * percent / dec!(100))
 }
 
 fn rule_name(kind: Option<&FooterKind>) -> &'static str {

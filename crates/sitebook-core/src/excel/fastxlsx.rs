@@ -17,6 +17,14 @@
 //! `None` and the caller reads the sheet with calamine, which then gives
 //! the result, or the error, it always gave. So each rule here is written to
 //! accept strictly less than calamine accepts, never more or differently.
+//!
+//! Why it is kept beside calamine: it makes the whole parse of an ordinary
+//! estimate several times faster (BENCHMARKS.md, per estimate size). What
+//! keeps it honest: no `unsafe`, calamine pinned to the exact version the
+//! differential tests (`excel::reader`) proved it against, and a long seeded
+//! differential run in CI (`scripts/test-all.sh`).
+
+#![forbid(unsafe_code)]
 
 use super::xmlscan::next_attribute;
 use calamine::{CellErrorType, DataRef, Style};

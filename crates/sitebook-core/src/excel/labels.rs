@@ -7,6 +7,7 @@
 //! not a total.
 
 use crate::domain::money::parse_number_text;
+use crate::domain::tender::TpType;
 use rust_decimal::Decimal;
 
 /// Splits a caption into lowercase words. Dots inside abbreviations vanish
@@ -226,16 +227,6 @@ pub fn percent_in(text: &str) -> Option<Decimal> {
     parse_number_text(&before[start..])
 }
 
-/// Whether the tender premium is deducted ("Less") rather than added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PremiumKind {
-    /// Added to the ECV.
-    Excess,
-    /// Deducted from the ECV.
-    Less,
-}
-
 /// What a footer row is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FooterKind {
@@ -248,7 +239,7 @@ pub enum FooterKind {
         /// The percentage in the label.
         percent: Decimal,
         /// Excess or less.
-        kind: PremiumKind,
+        kind: TpType,
     },
     /// `Add LC @ 1 %` (labour cess).
     LabourCess(Option<Decimal>),
@@ -343,9 +334,9 @@ pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<Foote
         // A premium is only a premium with its percentage.
         let percent = percent()?;
         let kind = if v.has(LESS | DEDUCT) {
-            PremiumKind::Less
+            TpType::Less
         } else {
-            PremiumKind::Excess
+            TpType::Excess
         };
         return Some(FooterKind::TenderPremium { percent, kind });
     }
@@ -748,21 +739,21 @@ mod tests {
             footer_kind("Add Excess T.P @ 5 %"),
             Some(FooterKind::TenderPremium {
                 percent: dec!(5),
-                kind: PremiumKind::Excess
+                kind: TpType::Excess
             })
         );
         assert_eq!(
             footer_kind("Deduct TP @ 4.5% Less"),
             Some(FooterKind::TenderPremium {
                 percent: dec!(4.5),
-                kind: PremiumKind::Less
+                kind: TpType::Less
             })
         );
         assert_eq!(
             footer_kind("Tender premium @ 2 %"),
             Some(FooterKind::TenderPremium {
                 percent: dec!(2),
-                kind: PremiumKind::Excess
+                kind: TpType::Excess
             })
         );
         assert_eq!(footer_kind("Add output charges @ 2 %"), None);

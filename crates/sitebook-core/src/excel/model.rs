@@ -2,8 +2,8 @@
 //! decimals are written as strings, rows are numbered from 1 as in the
 //! spreadsheet, and money is shown with at least two decimals.
 
-use super::labels::PremiumKind;
 use super::sniff::WorkbookFormat;
+use crate::domain::tender::TpType;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -162,7 +162,7 @@ pub struct Footer {
     #[serde(with = "plain_decimal")]
     pub tp_percent: Option<Decimal>,
     /// Tender premium excess or less.
-    pub tp_kind: Option<PremiumKind>,
+    pub tp_kind: Option<TpType>,
     /// Tender premium amount (shown positive).
     #[serde(with = "money_decimal")]
     pub tp: Option<Decimal>,

@@ -232,6 +232,25 @@ fn read_xlsx(
     Ok(grids)
 }
 
+/// The .xlsx worksheets as calamine alone reads them, without the fast reader: what
+/// `benches/parse.rs` measures the fast reader's gain against. Not used by the product.
+#[doc(hidden)]
+pub fn read_xlsx_by_calamine_alone(
+    bytes: &[u8],
+    file: &str,
+    limits: &Limits,
+) -> Result<Vec<SheetGrid>, ParseError> {
+    let mut budget = CellBudget {
+        file,
+        limits,
+        stored: 0,
+        reading: String::new(),
+    };
+    let grids = read_xlsx_with(open_xlsx(bytes, file)?, bytes, file, &mut budget, None)?;
+    check_crcs(bytes, file, None)?;
+    Ok(grids)
+}
+
 fn open_xlsx<'b>(bytes: &'b [u8], file: &str) -> Result<Xlsx<Cursor<&'b [u8]>>, ParseError> {
     Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => ParseError::PasswordProtected { file: file.into() },
@@ -891,8 +910,47 @@ mod tests {
         }
     }
 
+    /// The differential run's size and seed: 400 random cases in every test run, and as many
+    /// as `SITEBOOK_DIFFERENTIAL_CASES` from the seed `SITEBOOK_DIFFERENTIAL_SEED` in CI's
+    /// long run (a failure there is replayed with the same two values).
+    fn differential_config() -> proptest::prelude::ProptestConfig {
+        let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+        let mut config = proptest::prelude::ProptestConfig::with_cases(
+            number("SITEBOOK_DIFFERENTIAL_CASES").map_or(400, |cases| cases as u32),
+        );
+        if let Some(seed) = number("SITEBOOK_DIFFERENTIAL_SEED") {
+            config.rng_seed = proptest::test_runner::RngSeed::Fixed(seed);
+        }
+        config
+    }
+
+    /// calamine pinned exactly (Cargo.toml) is what makes the differential tests mean
+    /// something: a new calamine may read some part differently, and the fast reader must be
+    /// proved against it (the long run, `scripts/test-all.sh`) before this line changes.
+    #[test]
+    fn calamine_is_the_version_the_fast_reader_was_proved_against() {
+        const PROVED_AGAINST: &str = "0.38.0";
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+                .expect("the workspace's Cargo.lock");
+        let locked = lock
+            .split("[[package]]")
+            .find(|package| package.contains("\nname = \"calamine\"\n"))
+            .and_then(|package| {
+                package
+                    .lines()
+                    .find_map(|line| line.strip_prefix("version = "))
+            })
+            .map(|version| version.trim_matches('"').to_string());
+        assert_eq!(
+            locked.as_deref(),
+            Some(PROVED_AGAINST),
+            "calamine changed: run the differential tests long against it, then update this"
+        );
+    }
+
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #![proptest_config(differential_config())]
         /// Differential fuzzing: a worksheet or shared-string table with
         /// random edits reads exactly as calamine reads it, value for value
         /// and error for error, or is left to calamine. Cases where calamine

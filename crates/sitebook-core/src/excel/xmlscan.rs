@@ -7,6 +7,8 @@
 //! constant memory (one tag at a time, capped in size), so scanning a large
 //! `content.xml` costs time but never memory.
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 use std::io::{self, BufRead};
 
