@@ -144,6 +144,29 @@ describe("dropping workbooks", () => {
     expect(screen.queryByTestId("upload-results")).toBeNull();
   });
 
+  it("lists every file of a large drop that needs a look, and counts the rest", async () => {
+    const { fake } = renderApp();
+    await signInAs("asha");
+    const paths = Array.from({ length: 12 }, (_, n) => `/home/asha/ward${n + 1}.xlsx`);
+    paths.splice(7, 0, "/home/asha/notes.txt");
+    act(() => fake.drop(paths));
+    const results = await screen.findByTestId("upload-results");
+    expect(results.textContent).toContain("13 files dropped on PWD: 12 queued, 1 not imported.");
+    // The refusal is listed although it comes after five queued files; the other seven
+    // queued files are counted, not listed.
+    expect(byId("upload-result-7").getAttribute("data-outcome")).toBe("refused");
+    expect(within(results).getAllByRole("listitem")).toHaveLength(6);
+    expect(byId("upload-result-4").textContent).toContain("ward5.xlsx");
+    expect(screen.queryByTestId("upload-result-5")).toBeNull();
+    const more = byId("upload-results-more");
+    expect(more.textContent).toBe("Show the other 7 queued files");
+
+    fireEvent.click(more);
+    expect(within(byId("upload-results")).getAllByRole("listitem")).toHaveLength(13);
+    expect(byId("upload-result-12").textContent).toContain("ward12.xlsx");
+    expect(screen.queryByTestId("upload-results-more")).toBeNull();
+  });
+
   it("lets results that need nothing fade, and keeps refusals until dismissed", async () => {
     const usual = noticeTiming.fadeMs;
     noticeTiming.fadeMs = 200;

@@ -2,6 +2,7 @@
  * The drop hint and the results of the last drop, shown at the top of the Works and Jobs panes:
  * one line per file, with why a file was refused or already there.
  */
+import { useState } from "react";
 import type { OrgChoice } from "../bindings/OrgChoice";
 import { useImport } from "../importContext";
 import { paneErrorView } from "../logic/errors";
@@ -37,9 +38,16 @@ const TONE_ICONS: Record<OutcomeView["tone"], typeof CheckIcon> = {
   refused: AlertIcon,
 };
 
+/**
+ * Queued files listed by name in a large drop; the rest are counted. Files that were refused or
+ * already uploaded are always listed, since each needs a look.
+ */
+export const QUEUED_LINES_SHOWN = 5;
+
 /** What the drops on the window did, shown once over whichever pane is open. */
 export function ImportNotices({ org }: { org: OrgChoice | null }) {
   const { state, dismiss, openJobs } = useImport();
+  const [showAll, setShowAll] = useState(false);
   if (!state || (state.orgCode !== null && state.orgCode !== (org?.code ?? null))) return null;
 
   if (state.kind === "busy") {
@@ -73,6 +81,16 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
 
   const anyRefused = state.outcomes.some((o) => o.error !== null);
   const anyQueued = state.outcomes.some((o) => o.jobId !== null);
+  const lines = state.outcomes.map((outcome, index) => ({
+    outcome,
+    index,
+    view: uploadOutcomeView(outcome, state.orgCode),
+  }));
+  let queuedListed = 0;
+  const listed = showAll
+    ? lines
+    : lines.filter((line) => line.view.tone !== "queued" || queuedListed++ < QUEUED_LINES_SHOWN);
+  const hidden = lines.length - listed.length;
   return (
     <section
       className={`import-results notice${anyRefused ? " has-refused" : ""}`}
@@ -87,13 +105,20 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
             Show jobs
           </button>
         ) : null}
-        <button type="button" className="icon-button" aria-label="Dismiss import results" onClick={dismiss}>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Dismiss import results"
+          onClick={() => {
+            setShowAll(false);
+            dismiss();
+          }}
+        >
           <CloseIcon />
         </button>
       </header>
       <ul>
-        {state.outcomes.map((outcome, index) => {
-          const view = uploadOutcomeView(outcome, state.orgCode);
+        {listed.map(({ outcome, index, view }) => {
           const Icon = TONE_ICONS[view.tone];
           return (
             <li
@@ -110,6 +135,16 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
           );
         })}
       </ul>
+      {hidden > 0 ? (
+        <button
+          type="button"
+          className="button quiet small"
+          data-testid="upload-results-more"
+          onClick={() => setShowAll(true)}
+        >
+          Show the other {hidden} queued {hidden === 1 ? "file" : "files"}
+        </button>
+      ) : null}
     </section>
   );
 }
