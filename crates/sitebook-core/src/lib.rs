@@ -39,8 +39,9 @@ pub use allocator::Allocator;
 #[derive(Clone)]
 pub struct Ctx {
     pub(crate) db: sqlx::SqlitePool,
-    /// The same database for progress and heartbeats only, committed without an fsync
-    /// ([`store::open_courtesy`]): everything else goes through `db`.
+    /// The same database for writes a power cut may lose without harm, committed without an
+    /// fsync ([`store::open_courtesy`]): progress, heartbeats, an upload's processing mark and
+    /// a job's claim. Everything else goes through `db`.
     pub(crate) courtesy_db: sqlx::SqlitePool,
     pub(crate) clock: clock::Clock,
     pub(crate) device: String,

@@ -21,6 +21,12 @@ use crate::Ctx;
 /// A heartbeat older than this means the owner is gone, whatever its pid says.
 pub const STALE_HEARTBEAT: Duration = Duration::from_secs(120);
 
+/// A running job's progress is written to the database at most this often; every step is
+/// still announced to this process's subscribers at once. Another process (the desktop
+/// watching a CLI worker) polls the row, so this is as live as it can see; a burst of short
+/// jobs no longer pays four writes a job for steps nobody outside could have seen.
+pub const PROGRESS_STORE_INTERVAL: Duration = Duration::from_millis(250);
+
 /// A job a worker has claimed.
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimedJob {
@@ -32,6 +38,23 @@ pub(crate) struct ClaimedJob {
     /// What the job works on, as JSON (for example `{"bill_id": 3}`).
     pub payload: String,
     pub attempts: u32,
+    /// When its progress was last written to the database (the claim writes the first).
+    progress_stored_at: std::sync::Arc<std::sync::Mutex<std::time::Instant>>,
+}
+
+impl ClaimedJob {
+    /// Whether a step reported now should be written, and if so, notes that it is.
+    fn progress_store_due(&self) -> bool {
+        let mut stored_at = self
+            .progress_stored_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if stored_at.elapsed() < PROGRESS_STORE_INTERVAL {
+            return false;
+        }
+        *stored_at = std::time::Instant::now();
+        true
+    }
 }
 
 #[derive(FromRow)]
@@ -151,7 +174,11 @@ pub(crate) async fn claim_next(ctx: &Ctx, filter: &ClaimFilter) -> Result<Option
     .bind(owner_name(ctx))
     .bind(&now)
     .bind(only)
-    .fetch_optional(&ctx.db)
+    // A courtesy write, without an fsync of its own: a claim lost to a power cut only puts
+    // the job back in line (it completes in its own durable transaction, or not at all), and
+    // the job's audited authorization, committed durably next, makes the claim durable too,
+    // since a WAL is synced in order.
+    .fetch_optional(&ctx.courtesy_db)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let kind = JobKind::parse(&row.kind).ok_or_else(|| {
@@ -165,6 +192,7 @@ pub(crate) async fn claim_next(ctx: &Ctx, filter: &ClaimFilter) -> Result<Option
         kind,
         payload: row.payload,
         attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+        progress_stored_at: std::sync::Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
     };
     publish(ctx, &job, JobStatus::Running, 0, "Starting");
     Ok(Some(job))
@@ -181,8 +209,13 @@ fn publish(ctx: &Ctx, job: &ClaimedJob, status: JobStatus, progress: u8, step: &
     });
 }
 
-/// Stores and announces a step of a running job, without an fsync (see `Ctx::courtesy_db`).
+/// Announces a step of a running job, and stores it (without an fsync, see `Ctx::courtesy_db`)
+/// when [`PROGRESS_STORE_INTERVAL`] has passed since the last one stored.
 pub(crate) async fn report(ctx: &Ctx, job: &ClaimedJob, progress: u8, step: &str) -> Result<()> {
+    publish(ctx, job, JobStatus::Running, progress, step);
+    if !job.progress_store_due() {
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE jobs SET progress = ?, current_step = ?, heartbeat_at = ? \
          WHERE id = ? AND status = 'running'",
@@ -193,7 +226,6 @@ pub(crate) async fn report(ctx: &Ctx, job: &ClaimedJob, progress: u8, step: &str
     .bind(job.id)
     .execute(&ctx.courtesy_db)
     .await?;
-    publish(ctx, job, JobStatus::Running, progress, step);
     Ok(())
 }
 
@@ -701,5 +733,40 @@ pub(crate) async fn job_owner(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<i6
     match owner {
         Some(owner) => Ok(owner),
         None => Err(scope.not_found(ctx, "job", id, "jobs").await),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claimed(progress_stored_at: std::time::Instant) -> ClaimedJob {
+        ClaimedJob {
+            id: 1,
+            org_id: 1,
+            user_id: 1,
+            upload_id: None,
+            kind: JobKind::ParseEstimate,
+            payload: "{}".into(),
+            attempts: 1,
+            progress_stored_at: std::sync::Arc::new(std::sync::Mutex::new(progress_stored_at)),
+        }
+    }
+
+    #[test]
+    fn steps_of_a_short_job_are_announced_but_not_each_written() {
+        // Just claimed: the claim wrote the row, so the next steps wait for the interval.
+        let job = claimed(std::time::Instant::now());
+        assert!(!job.progress_store_due());
+        assert!(!job.progress_store_due());
+
+        // A job whose last write is older than the interval writes the next step, once.
+        let long_ago = std::time::Instant::now() - PROGRESS_STORE_INTERVAL * 2;
+        let job = claimed(long_ago);
+        assert!(job.progress_store_due());
+        assert!(
+            !job.progress_store_due(),
+            "the write just made starts a new interval"
+        );
     }
 }

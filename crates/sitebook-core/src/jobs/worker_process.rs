@@ -508,7 +508,10 @@ async fn parse_with(
     }
     let started = Instant::now();
     let mut soft_warned = false;
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    // The first beat comes after one period: the claim has just set the heartbeat, and a
+    // short parse needs none.
+    let period = Duration::from_millis(250);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tokio::select! {
             next = worker.next(display_name) => match next {

@@ -87,7 +87,8 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
 }
 
 /// A second, small pool on the same database for writes whose loss on a power cut costs
-/// nothing: a running job's progress and heartbeat. Its commits skip the fsync
+/// nothing: a running job's progress and heartbeat, its upload's processing mark, and its
+/// claim (a lost claim puts the job back in line). Its commits skip the fsync
 /// (`synchronous=NORMAL` in WAL mode keeps the database consistent, only the newest of these
 /// commits can be lost), so a parse no longer pays a disk flush for each step it reports; the
 /// next durable commit of the main pool carries them to disk. Open it after [`open`].
