@@ -8,7 +8,7 @@
 //! 3. [`reader`]: calamine (or, for plain .xlsx sheets, a direct reader
 //!    that gives the same values faster and is checked against calamine by
 //!    differential fuzzing) turns each sheet into a sparse [`SheetGrid`].
-//! 4. [`estimate`]: the parser, a pure function of the grids.
+//! 4. [`estimate_parser`]: the parser, a pure function of the grids.
 //!
 //! All errors are [`ParseError`]s with stable codes; all are permanent.
 //! Parsing a hostile file is bounded by the limits here, but callers that
@@ -16,7 +16,7 @@
 //! process with a memory (data) limit and a timeout.
 
 pub mod error;
-pub mod estimate;
+pub mod estimate_parser;
 mod extent;
 mod fastxlsx;
 pub mod grid;
@@ -29,12 +29,12 @@ pub mod sniff;
 mod xmlscan;
 
 pub use error::ParseError;
-pub use estimate::{parse_grids, HEADER_SEARCH_ROWS};
+pub use estimate_parser::{parse_grids, HEADER_SEARCH_ROWS};
 pub use grid::{CellValue, MergedRegion, RowCells, SheetGrid};
 pub use limits::Limits;
 pub use model::{
-    ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer, FooterRow, Heading, ItemFlag,
-    LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning,
+    ColumnLetters, EstimateSheet, ExcessRow, Footer, FooterRow, Heading, ItemFlag, LsProvision,
+    Metadata, MetadataLine, ParsedWorkbook, Warning, WorkbookItem,
 };
 pub use sniff::WorkbookFormat;
 

@@ -40,7 +40,7 @@ pub struct EstimateSheet {
     /// Which column holds what.
     pub columns: ColumnLetters,
     /// Item rows, in order.
-    pub items: Vec<EstimateItem>,
+    pub items: Vec<WorkbookItem>,
     /// Heading rows inside the item list.
     pub headings: Vec<Heading>,
     /// `AE<n>` rows.
@@ -91,9 +91,10 @@ pub enum ItemFlag {
     AmountMismatch,
 }
 
-/// One item row.
+/// One item row as read from the workbook (the domain's `EstimateItem` is the priced item a
+/// bill is computed from).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EstimateItem {
+pub struct WorkbookItem {
     /// Row (1-based).
     pub row: u32,
     /// Serial as written (`"1"`, `"2a"`).

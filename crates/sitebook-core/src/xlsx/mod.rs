@@ -20,7 +20,7 @@
 //! imported again as an estimate.
 
 mod bills;
-mod estimate;
+mod estimate_abstract;
 mod forms;
 mod sheet;
 mod workslip;
@@ -38,7 +38,7 @@ use crate::render::SIGNATURES;
 /// Sheet names: `Bill` for bills, `Workslip` for work slips, `Estimate` for the abstract.
 pub mod sheet_names {
     pub use super::bills::BILL_SHEET as BILL;
-    pub use super::estimate::ESTIMATE_SHEET as ESTIMATE;
+    pub use super::estimate_abstract::ESTIMATE_SHEET as ESTIMATE;
     pub use super::forms::DEVIATION_SHEET as DEVIATION;
     pub use super::workslip::WORKSLIP_SHEET as WORKSLIP;
 }
@@ -74,5 +74,5 @@ pub fn render_estimate_abstract(
     request: &DocumentRequest<EstimateAbstract>,
 ) -> Result<Vec<u8>, RenderError> {
     request.header.validate()?;
-    Ok(estimate::estimate_abstract(request)?)
+    Ok(estimate_abstract::estimate_abstract(request)?)
 }

@@ -10,8 +10,8 @@ use super::error::ParseError;
 use super::grid::{column_letters, qualified_ref, CellValue, RowCells, SheetGrid};
 use super::labels::{self, FooterKind, MetadataField, WordSplitter};
 use super::model::{
-    money_text, plain_text, ColumnLetters, EstimateItem, EstimateSheet, ExcessRow, Footer,
-    FooterRow, Heading, ItemFlag, LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning,
+    money_text, plain_text, ColumnLetters, EstimateSheet, ExcessRow, Footer, FooterRow, Heading,
+    ItemFlag, LsProvision, Metadata, MetadataLine, ParsedWorkbook, Warning, WorkbookItem,
 };
 use crate::domain::estimate::{
     GST_PERCENT, LABOUR_CESS_PERCENT, MAX_TEXT_CHARS, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
@@ -421,7 +421,7 @@ impl<'a> SheetParser<'a> {
         }
         let metadata = self.parse_metadata();
 
-        let mut items: Vec<EstimateItem> = Vec::new();
+        let mut items: Vec<WorkbookItem> = Vec::new();
         let mut headings = Vec::new();
         let mut excess_rows = Vec::new();
         let mut footer_rows = Vec::new();
@@ -640,9 +640,9 @@ impl<'a> SheetParser<'a> {
         cells: RowCells<'a>,
         sl_no: Option<String>,
         description: String,
-    ) -> EstimateItem {
+    ) -> WorkbookItem {
         let figures = self.read_figures(cells);
-        EstimateItem {
+        WorkbookItem {
             row: cells.row() + 1,
             sl_no,
             description,
@@ -908,7 +908,7 @@ impl<'a> SheetParser<'a> {
     /// checking stated ones by the department's rules.
     fn resolve_footer(
         &mut self,
-        items: &[EstimateItem],
+        items: &[WorkbookItem],
         excess_rows: &[ExcessRow],
         raws: Vec<RawFooterRow>,
     ) -> Footer {
