@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import traceback
+import zipfile
 from decimal import Decimal, ROUND_HALF_UP
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -343,6 +344,87 @@ def test_dropped_workbook_becomes_an_estimate():
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def jobs_by_status(data_dir):
+    """The job counts by status, read from the app's database beside it (WAL lets a reader in)."""
+    db = sqlite3.connect(f"file:{os.path.join(data_dir, 'sitebook.sqlite')}?mode=ro", uri=True,
+                         timeout=10)
+    try:
+        return dict(db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetchall())
+    finally:
+        db.close()
+
+
+def test_a_burst_of_200_dropped_files_shows_live_progress_while_the_window_answers():
+    """Drop 200 distinct workbooks at once. While they are read, the top bar counts the jobs
+    still waiting, and the window answers clicks: each click opens its pane at once. In the
+    end every file is an estimate."""
+    data_dir = prepared_data_dir()
+    burst_dir = tempfile.mkdtemp(prefix="sitebook-burst-")
+    paths = []
+    for n in range(200):
+        path = os.path.join(burst_dir, f"ward-{n:03}.xlsx")
+        shutil.copyfile(FIXTURE, path)
+        # A different zip comment makes each copy's bytes, and so its upload, distinct.
+        with zipfile.ZipFile(path, "a") as copy:
+            copy.comment = f"burst copy {n}".encode()
+        paths.append(path)
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        wd.type("signin-username", "root")
+        wd.type("signin-password", PASSWORD)
+        wd.click("signin-submit")
+        wd.wait_text("active-org-code", "root")
+        wd.wait_until("return !!document.querySelector('.layout[data-drop-ready=\"true\"]');",
+                      "the window to hear drops", timeout=15)
+        wd.execute("window.__TAURI__.event.emit('tauri://drag-drop', "
+                   "{paths: arguments[0], position: {x: 10, y: 10}});", [paths])
+        summary = wd.wait_containing("upload-results", "200 files dropped on root: 200 queued",
+                                     timeout=120)
+        assert "Show the other 195 queued files" in summary, summary
+
+        waiting_seen = []
+        answered_while_busy = 0
+        panes = ["jobs", "works", "outputs"]
+        deadline = time.time() + 900
+        shot = False
+        while time.time() < deadline:
+            counts = jobs_by_status(data_dir)
+            busy = counts.get("queued", 0) + counts.get("running", 0)
+            if busy == 0:
+                break
+            indicator = wd.execute(
+                "const e = document.querySelector(\"[data-testid='jobs-indicator-text']\");"
+                "return e ? e.textContent : '';")
+            if " waiting" in indicator:
+                waiting_seen.append(int(indicator.split("·")[1].split()[0]))
+            pane = panes[answered_while_busy % len(panes)]
+            wd.click(f"nav-{pane}")
+            # Answering means the pane is there well within a person's patience.
+            wd.find(f"{pane}-pane", timeout=5)
+            answered_while_busy += 1
+            if not shot and len(waiting_seen) >= 2:
+                wd.screenshot("burst-in-progress.png")
+                shot = True
+            time.sleep(0.3)
+        counts = jobs_by_status(data_dir)
+        assert counts == {"completed": 200}, counts
+        assert answered_while_busy >= 5, f"only {answered_while_busy} clicks landed during the burst"
+        distinct = sorted(set(waiting_seen), reverse=True)
+        assert len(distinct) >= 3, f"the waiting count did not move: {waiting_seen}"
+        assert waiting_seen[0] > waiting_seen[-1], waiting_seen
+
+        wd.click("nav-works")
+        wd.wait_for("works-pane")
+        wd.wait_until("return document.querySelectorAll(\"[data-testid^='estimate-row-']\").length >= 200;",
+                      "200 estimates listed", timeout=60)
+        wd.screenshot("burst-done.png")
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(burst_dir, ignore_errors=True)
 
 
 def test_audit_shows_the_chain_verified_then_the_break_after_tampering():
@@ -818,6 +900,7 @@ def main():
         test_sign_in_pick_and_switch_org,
         test_wrong_password_is_shown_where_the_user_typed_it,
         test_dropped_workbook_becomes_an_estimate,
+        test_a_burst_of_200_dropped_files_shows_live_progress_while_the_window_answers,
         test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy,
         test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link,
         test_inbox_set_in_settings_imports_a_copied_workbook,

@@ -41,12 +41,16 @@ export function applyJobEvent(job: JobView, event: JobEvent): JobView {
   };
 }
 
-/** The running jobs' count and average progress, for the top bar. */
-export function runningSummary(jobs: readonly JobView[]): { count: number; progress: number } {
+/**
+ * The running jobs' count and average progress, and how many wait behind them, for the top
+ * bar: during a large drop the waiting count is the burst's progress.
+ */
+export function runningSummary(jobs: readonly JobView[]): { count: number; progress: number; waiting: number } {
   const running = jobs.filter((j) => j.status === "running");
-  if (running.length === 0) return { count: 0, progress: 0 };
+  const waiting = jobs.filter((j) => j.status === "queued").length;
+  if (running.length === 0) return { count: 0, progress: 0, waiting };
   const total = running.reduce((sum, j) => sum + Math.min(100, Math.max(0, j.progress)), 0);
-  return { count: running.length, progress: Math.round(total / running.length) };
+  return { count: running.length, progress: Math.round(total / running.length), waiting };
 }
 
 const POLL_MS = 2000;
@@ -67,29 +71,49 @@ export function useJobFeed(orgCode: string | null): JobsFeed {
     setJobsState(next);
   }, []);
 
+  // During a burst every job's start and end asks for a reload. One load at a time, and at
+  // most one more after it, keeps the window answering while the list stays current.
+  const loading = useRef(false);
+  const loadAgain = useRef(false);
+
   const reload = useCallback(() => {
-    const mine = ++generation.current;
     if (orgCode === null) {
+      ++generation.current;
       setJobs([]);
       setStatus("idle");
       setError(null);
       return;
     }
+    if (loading.current) {
+      loadAgain.current = true;
+      return;
+    }
+    const mine = ++generation.current;
+    loading.current = true;
     setStatus((s) => (s === "ready" ? s : "loading"));
-    backend.listJobs().then(
-      (list) => {
-        if (generation.current !== mine) return;
-        setJobs(list);
-        setStatus("ready");
-        setError(null);
-      },
-      (caught: unknown) => {
-        const apiError = handleError(caught);
-        if (generation.current !== mine) return;
-        setStatus("error");
-        setError(apiError);
-      },
-    );
+    backend
+      .listJobs()
+      .then(
+        (list) => {
+          if (generation.current !== mine) return;
+          setJobs(list);
+          setStatus("ready");
+          setError(null);
+        },
+        (caught: unknown) => {
+          const apiError = handleError(caught);
+          if (generation.current !== mine) return;
+          setStatus("error");
+          setError(apiError);
+        },
+      )
+      .finally(() => {
+        loading.current = false;
+        if (loadAgain.current) {
+          loadAgain.current = false;
+          reloadRef.current();
+        }
+      });
   }, [backend, orgCode, handleError, setJobs]);
 
   const reloadRef = useRef(reload);

@@ -16,6 +16,9 @@ use sitebook_core::{Error, Sitebook};
 use crate::output::{print_table, Printer};
 use crate::Failure;
 
+/// Uploads of up to this many files get a progress bar each; more get one bar for them all.
+const BARS_PER_JOB_UP_TO: usize = 8;
+
 #[derive(Subcommand)]
 pub enum EstimateCommand {
     /// Parse a workbook and print the estimate, storing nothing (no database, no org)
@@ -325,34 +328,54 @@ pub async fn upload(
         let style = ProgressStyle::with_template("{prefix:>4} [{bar:30}] {pos:>3}% {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
-        let waits = outcomes
+        let jobs: Vec<(i64, String)> = outcomes
             .iter()
             .filter(|o| o.error.is_none() && !o.duplicate)
             .filter_map(|o| o.job_id.map(|job| (job, o.file_name.clone())))
-            .map(|(job, file)| {
-                let bar = interactive.then(|| {
-                    let bar = bars.add(ProgressBar::new(100));
-                    bar.set_style(style.clone());
-                    bar.set_prefix(job.to_string());
-                    bar.set_message(file.clone());
-                    bar
-                });
-                async move {
-                    let result = core
-                        .job_wait(session, job, |view| {
-                            if let Some(bar) = &bar {
-                                bar.set_position(u64::from(view.progress));
-                                bar.set_message(format!("{file}: {}", view.current_step));
-                            }
-                        })
-                        .await;
-                    if let Some(bar) = &bar {
-                        bar.finish();
-                    }
-                    result
-                }
+            .collect();
+        // A bar a job reads well for a few files; a burst gets one bar that counts the jobs.
+        let one_bar_each = jobs.len() <= BARS_PER_JOB_UP_TO;
+        let overall = (interactive && !one_bar_each).then(|| {
+            let bar = bars.add(ProgressBar::new(jobs.len() as u64));
+            bar.set_style(
+                ProgressStyle::with_template("jobs [{bar:30}] {pos}/{len} done {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        let waits = jobs.into_iter().map(|(job, file)| {
+            let overall = overall.clone();
+            let bar = (interactive && one_bar_each).then(|| {
+                let bar = bars.add(ProgressBar::new(100));
+                bar.set_style(style.clone());
+                bar.set_prefix(job.to_string());
+                bar.set_message(file.clone());
+                bar
             });
+            async move {
+                let result = core
+                    .job_wait(session, job, |view| {
+                        if let Some(bar) = &bar {
+                            bar.set_position(u64::from(view.progress));
+                            bar.set_message(format!("{file}: {}", view.current_step));
+                        }
+                    })
+                    .await;
+                if let Some(bar) = &bar {
+                    bar.finish();
+                }
+                if let Some(overall) = &overall {
+                    overall.inc(1);
+                    overall.set_message(format!("(last: {file})"));
+                }
+                result
+            }
+        });
         let finished = futures::future::join_all(waits).await;
+        if let Some(overall) = &overall {
+            overall.finish();
+        }
         if let Some(pool) = pool {
             pool.shutdown().await;
         }

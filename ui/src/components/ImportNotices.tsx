@@ -138,7 +138,7 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
       {hidden > 0 ? (
         <button
           type="button"
-          className="button quiet small"
+          className="button quiet small import-results-more"
           data-testid="upload-results-more"
           onClick={() => setShowAll(true)}
         >

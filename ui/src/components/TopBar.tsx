@@ -21,7 +21,7 @@ type Props = {
   onSignOut: () => void;
   onSwitchUser: () => void;
   /** Running jobs of the active org and their average progress. */
-  running: { count: number; progress: number };
+  running: { count: number; progress: number; waiting: number };
   onOpenJobs: () => void;
   /** The active org's sync state; null when it has no sync target. */
   sync: SyncSummary | null;
@@ -76,9 +76,14 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
             type="button"
             className="button quiet"
             onClick={onOpenJobs}
-            title={`Open Jobs: ${running.count} running, ${running.progress} % done on average`}
+            title={`Open Jobs: ${running.count} running, ${running.progress} % done on average${
+              running.waiting > 0 ? `, ${running.waiting} waiting` : ""
+            }`}
           >
-            <RunningIcon /> <span data-testid="jobs-indicator-text">{running.count} running</span>
+            <RunningIcon />{" "}
+            <span data-testid="jobs-indicator-text">
+              {running.count} running{running.waiting > 0 ? ` · ${running.waiting} waiting` : ""}
+            </span>
           </button>
           <ProgressBar value={running.progress} size="tiny" label="Average progress of the running jobs" />
         </div>
