@@ -1,0 +1,120 @@
+//! The worked example's documents, byte for byte, against the hashes recorded in
+//! `tests/golden/documents.sha256`: a refactor that is meant to change nothing (#14) must leave
+//! every bill, work slip and abstract, PDF and XLSX, exactly as it was.
+//!
+//! A change that is meant to change a document (a new font, a new column) fails here first;
+//! record the new hashes with `SITEBOOK_RECORD_GOLDEN=1 cargo test --test golden_documents`,
+//! look at the new documents (pdftoppm, LibreOffice), and commit the file with the change that
+//! explains it.
+
+mod common;
+mod workbooks;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::fixture;
+use rust_decimal_macros::dec;
+use sha2::{Digest, Sha256};
+use sitebook_core::documents::input_csv::SupplementalLine;
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
+
+fn golden_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/documents.sha256")
+}
+
+#[tokio::test]
+async fn the_worked_examples_documents_are_byte_identical_to_the_recorded_ones() {
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(workbooks::domain_example_workbook())
+        .await;
+    let first = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            Some(vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("3", dec!(2.5)),
+            ]),
+        )
+        .await
+        .unwrap();
+    let first_files = fx.rendered_all(first.job_id).await;
+    let second = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![
+                ItemQuantity::new("1", dec!(12)),
+                ItemQuantity::new("3", dec!(4)),
+            ]),
+        )
+        .await
+        .unwrap();
+    let second_files = fx.rendered_all(second.job_id).await;
+    let slip = fx
+        .core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            vec![ItemQuantity::new("1", dec!(10))],
+            vec![SupplementalLine {
+                sl_no: "S1".into(),
+                description: "Extra earth work excavation".into(),
+                unit: "Cum".into(),
+                rate: dec!(450.50),
+                executed: dec!(12),
+            }],
+        )
+        .await
+        .unwrap();
+    let slip_files = fx.rendered_all(slip.job_id).await;
+    let abstract_job = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let abstract_files = fx.rendered_all(abstract_job.job_id).await;
+
+    let mut hashes = BTreeMap::new();
+    for (document, files) in [
+        ("bill-1", first_files),
+        ("bill-2", second_files),
+        ("workslip-1", slip_files),
+        ("abstract", abstract_files),
+    ] {
+        assert!(!files.is_empty(), "{document} wrote no file");
+        for path in files {
+            let extension = path.extension().unwrap().to_string_lossy().into_owned();
+            let part = if path.to_string_lossy().contains("-deviation") {
+                "deviation-"
+            } else {
+                ""
+            };
+            let digest = Sha256::digest(std::fs::read(&path).unwrap());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            hashes.insert(format!("{document}.{part}{extension}"), hex);
+        }
+    }
+    let actual: String = hashes
+        .iter()
+        .map(|(name, hash)| format!("{hash}  {name}\n"))
+        .collect();
+
+    if std::env::var_os("SITEBOOK_RECORD_GOLDEN").is_some() {
+        std::fs::write(golden_path(), &actual).unwrap();
+        return;
+    }
+    let recorded = std::fs::read_to_string(golden_path()).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; record it as this file's doc says",
+            golden_path().display()
+        )
+    });
+    assert_eq!(
+        actual, recorded,
+        "a document changed byte for byte; if that was meant, record the hashes again \
+         (see this file's doc) and say why in the commit"
+    );
+}
