@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::bill::{ItemQuantity, MAX_LISTED_PROBLEMS};
 use crate::domain::money::parse_number_text;
+use crate::domain::quantities::{ItemQuantity, MAX_LISTED_PROBLEMS};
 use crate::error::{Error, Result};
 
 /// A supplemental (not-in-estimate) item of a work slip, as its CSV line gives it.

@@ -610,7 +610,7 @@ impl NextBill {
                         .items
                         .iter()
                         .find(|i| &i.sl_no == serial)
-                        .map(|i| crate::domain::bill::brief(&i.description))
+                        .map(|i| crate::domain::quantities::brief(&i.description))
                         .unwrap_or_default();
                     format!(
                         "item {serial} ({description}) was deleted in {}; the {} billed now is \

@@ -10,6 +10,7 @@
 //! - [`titles`]: ordinal bill titles and work-slip titles.
 //! - [`estimate`]: the estimate item model and the estimate footer.
 //! - [`tender`]: the tender premium, shared by the estimate footer and the bills.
+//! - [`quantities`]: the quantities a bill or work slip is given, and their checks.
 //! - [`bill`]: bill chain, AE rows, first and Nth bills.
 //! - [`workslip`]: work slips (working estimates) and their balancing footer.
 //! - [`deviation`]: a work slip's deviation statement against the sanction.
@@ -25,6 +26,7 @@ pub mod estimate;
 pub mod money;
 pub mod payments;
 pub mod permissions;
+pub mod quantities;
 pub mod tender;
 pub mod titles;
 pub mod words;

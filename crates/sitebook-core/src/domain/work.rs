@@ -16,8 +16,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::bill::{join_problems, TenderPremium};
 use super::money::{format_indian, within_limit, MAX_FIGURE};
+use super::quantities::join_problems;
+use super::tender::TenderPremium;
 
 /// Whether the work is new construction or a repair (repairs may deduct old material).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

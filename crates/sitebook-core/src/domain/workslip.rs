@@ -57,14 +57,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::bill::{
-    brief, index_by_serial, join_problems, split_at_estimate, AeNumbering, ItemQuantity,
-    QuantityAmount, RowKind, TenderPremium,
-};
+use super::bill::{split_at_estimate, AeNumbering, QuantityAmount, RowKind, TenderPremium};
 use super::estimate::{
     EstimateItem, GST_PERCENT, LABOUR_CESS_PERCENT, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
 };
 use super::money::{amount, format_percent, percent_of, round2, within_limit, MAX_FIGURE};
+use super::quantities::{brief, index_by_serial, join_problems, ItemQuantity};
 use super::titles::{supplemental_heading, workslip_title};
 use super::words::amount_in_words;
 
