@@ -1,11 +1,20 @@
 //! Two-organization leak tests: for every org-owned table, the scoped reads of one org return
-//! none of the other org's rows. New org-owned tables add a case here.
+//! none of the other org's rows. New org-owned tables add a case here. Uploads, jobs, job
+//! events, estimates and outputs are covered in `ingestion.rs`, deductions in `payments.rs`.
 
 mod common;
+mod workbooks;
 
 use common::fixture;
+use rust_decimal_macros::dec;
+use sitebook_core::documents::withdraw::ChainDocument;
+use sitebook_core::documents::WorkChanges;
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::permissions::MembershipRole;
+use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::audit_log::AuditFilter;
+use sitebook_core::tenancy::session::Session;
+use sitebook_core::Error;
 
 #[tokio::test]
 async fn memberships_do_not_leak_across_orgs() {
@@ -64,4 +73,103 @@ async fn audit_rows_do_not_leak_across_orgs() {
         b.iter().all(|r| r.org_code.as_deref() == Some("BBB")),
         "{b:?}"
     );
+}
+
+/// Uploads the worked example as `session`, runs its parse, a first bill and a first work slip
+/// to the end, and returns the estimate id.
+async fn estimate_with_documents(fx: &common::Fixture, session: &Session, name: &str) -> i64 {
+    let path = fx.dir.path().join(name);
+    std::fs::write(&path, workbooks::domain_example_workbook()).unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let outcome = fx.core.upload(session, &[path]).await.unwrap();
+    let parse = fx
+        .core
+        .job_wait(session, outcome[0].job_id.unwrap(), |_| {})
+        .await
+        .unwrap();
+    let estimate = parse.estimate_id.expect("parsed");
+    let bill = fx
+        .core
+        .bill_create(session, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap();
+    let slip = fx
+        .core
+        .workslip_create(
+            session,
+            estimate,
+            vec![ItemQuantity::new("1", dec!(10))],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    for job in [bill.job_id, slip.job_id] {
+        let done = fx.core.job_wait(session, job, |_| {}).await.unwrap();
+        assert_eq!(done.status, JobStatus::Completed, "{done:?}");
+    }
+    pool.shutdown().await;
+    estimate
+}
+
+fn is_not_found<T: std::fmt::Debug>(result: Result<T, Error>) -> bool {
+    matches!(result, Err(Error::NotFound(_)))
+}
+
+#[tokio::test]
+async fn bills_work_slips_and_their_drafts_do_not_leak_across_orgs() {
+    let fx = fixture().await;
+    let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
+    let a = estimate_with_documents(&fx, &alice, "a.xlsx").await;
+    let b = estimate_with_documents(&fx, &bert, "b.xlsx").await;
+
+    for (me, mine, theirs) in [(&alice, a, b), (&bert, b, a)] {
+        assert_eq!(fx.core.bill_list(me, mine).await.unwrap().len(), 1);
+        assert_eq!(fx.core.workslip_list(me, mine).await.unwrap().len(), 1);
+        // Every read and every change of the other org's chain is "not found" here.
+        assert!(is_not_found(fx.core.bill_list(me, theirs).await));
+        assert!(is_not_found(fx.core.workslip_list(me, theirs).await));
+        assert!(is_not_found(fx.core.bill_draft(me, theirs).await));
+        assert!(is_not_found(fx.core.workslip_draft(me, theirs).await));
+        assert!(is_not_found(fx.core.work_show(me, theirs).await));
+        assert!(is_not_found(
+            fx.core.work_edit(me, theirs, WorkChanges::default()).await
+        ));
+        assert!(is_not_found(fx.core.estimate_abstract(me, theirs).await));
+        assert!(is_not_found(
+            fx.core
+                .bill_create(me, theirs, BillKind::NthPart, None)
+                .await
+        ));
+        assert!(is_not_found(
+            fx.core
+                .document_withdraw(me, theirs, ChainDocument::Bill, 1, "not ours")
+                .await
+        ));
+        assert!(is_not_found(
+            fx.core
+                .document_withdraw(me, theirs, ChainDocument::Workslip, 1, "not ours")
+                .await
+        ));
+        // Each org's outputs are its own three files of each document (PDF, XLSX and the
+        // slip's deviation statement included) plus its parse result; none of the other's.
+        let my_jobs: Vec<i64> = fx
+            .core
+            .jobs_list(me, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(my_jobs.len(), 3, "parse, bill and slip: {my_jobs:?}");
+        let outputs = fx.core.outputs_list(me, None).await.unwrap();
+        assert!(!outputs.is_empty());
+        assert!(
+            outputs.iter().all(|o| my_jobs.contains(&o.job_id)),
+            "{outputs:?}"
+        );
+    }
+    // Nothing the other org tried changed either chain.
+    assert_eq!(fx.core.bill_list(&alice, a).await.unwrap().len(), 1);
+    assert_eq!(fx.core.bill_list(&bert, b).await.unwrap().len(), 1);
+    assert_eq!(fx.core.workslip_list(&bert, b).await.unwrap().len(), 1);
 }
