@@ -233,6 +233,17 @@ def prepared_data_dir():
     return data_dir
 
 
+def signed_in_ready_for_drops(wd, username="root"):
+    """Signs in and waits until the window hears file drops (the listeners attach
+    asynchronously; a real drop cannot come sooner either)."""
+    wd.type("signin-username", username)
+    wd.type("signin-password", PASSWORD)
+    wd.click("signin-submit")
+    wd.wait_text("active-org-code", username)
+    wd.wait_until("return !!document.querySelector('.layout[data-drop-ready=\"true\"]');",
+                  "the window to hear drops", timeout=15)
+
+
 def test_sign_in_pick_and_switch_org():
     """Sign in, open the picker with the keyboard-searchable list, switch to MOH, and check
     the top bar and the remembered choice."""
@@ -299,17 +310,8 @@ def test_dropped_workbook_becomes_an_estimate():
     workbook = os.path.join(ROOT, "crates", "sitebook-core", "tests", "fixtures", "estimate.xlsx")
     try:
         wd = app.wd
-        wd.type("signin-username", "root")
-        wd.type("signin-password", PASSWORD)
-        wd.click("signin-submit")
-        wd.wait_text("active-org-code", "root")
+        signed_in_ready_for_drops(wd)
         wd.find("works-pane")
-        # The drop listeners attach asynchronously; a real drop cannot come sooner either.
-        deadline = time.time() + 15
-        while not wd.execute("return !!document.querySelector('.layout[data-drop-ready=\"true\"]');"):
-            if time.time() > deadline:
-                raise AssertionError("the window never became ready for drops")
-            time.sleep(0.1)
         wd.execute(
             "window.__TAURI__.event.emit('tauri://drag-drop', "
             "{paths: [arguments[0]], position: {x: 10, y: 10}});",
@@ -373,12 +375,7 @@ def test_a_burst_of_200_dropped_files_shows_live_progress_while_the_window_answe
     app = App(data_dir)
     try:
         wd = app.wd
-        wd.type("signin-username", "root")
-        wd.type("signin-password", PASSWORD)
-        wd.click("signin-submit")
-        wd.wait_text("active-org-code", "root")
-        wd.wait_until("return !!document.querySelector('.layout[data-drop-ready=\"true\"]');",
-                      "the window to hear drops", timeout=15)
+        signed_in_ready_for_drops(wd)
         wd.execute("window.__TAURI__.event.emit('tauri://drag-drop', "
                    "{paths: arguments[0], position: {x: 10, y: 10}});", [paths])
         summary = wd.wait_containing("upload-results", "200 files dropped on root: 200 queued",

@@ -36,12 +36,7 @@ pub fn read_sheets(
     file: &str,
     limits: &Limits,
 ) -> Result<Vec<SheetGrid>, ParseError> {
-    let mut budget = CellBudget {
-        file,
-        limits,
-        stored: 0,
-        reading: String::new(),
-    };
+    let mut budget = CellBudget::new(file, limits);
     // calamine has arithmetic on untrusted lengths that panics on some
     // damaged files (overflow checks in debug builds, slicing in any
     // build). A panic here must become an error, not take the app down.
@@ -75,7 +70,16 @@ struct CellBudget<'a> {
     reading: String,
 }
 
-impl CellBudget<'_> {
+impl<'a> CellBudget<'a> {
+    fn new(file: &'a str, limits: &'a Limits) -> Self {
+        Self {
+            file,
+            limits,
+            stored: 0,
+            reading: String::new(),
+        }
+    }
+
     fn admit(&mut self, sheet: &str, row: u32, col: u32) -> Result<(), ParseError> {
         self.stored += 1;
         let detail = if u64::from(row) >= self.limits.max_rows {
@@ -240,12 +244,7 @@ pub fn read_xlsx_by_calamine_alone(
     file: &str,
     limits: &Limits,
 ) -> Result<Vec<SheetGrid>, ParseError> {
-    let mut budget = CellBudget {
-        file,
-        limits,
-        stored: 0,
-        reading: String::new(),
-    };
+    let mut budget = CellBudget::new(file, limits);
     let grids = read_xlsx_with(open_xlsx(bytes, file)?, bytes, file, &mut budget, None)?;
     check_crcs(bytes, file, None)?;
     Ok(grids)
@@ -670,12 +669,7 @@ mod tests {
     /// Reads an xlsx with the fast reader or with calamine alone.
     fn read_way(bytes: &[u8], fast: bool) -> Result<Vec<SheetGrid>, ParseError> {
         let limits = Limits::default();
-        let mut budget = CellBudget {
-            file: "t.xlsx",
-            limits: &limits,
-            stored: 0,
-            reading: String::new(),
-        };
+        let mut budget = CellBudget::new("t.xlsx", &limits);
         let mut fast = fast.then(|| FastWorkbook::open(bytes)).flatten();
         read_xlsx_with(
             open_xlsx(bytes, "t.xlsx")?,
@@ -781,12 +775,7 @@ mod tests {
             },
         ] {
             let [fast, slow] = [true, false].map(|fast| {
-                let mut budget = CellBudget {
-                    file: "t.xlsx",
-                    limits: &limits,
-                    stored: 0,
-                    reading: String::new(),
-                };
+                let mut budget = CellBudget::new("t.xlsx", &limits);
                 let mut fast = fast.then(|| FastWorkbook::open(&bytes)).flatten();
                 read_xlsx_with(
                     open_xlsx(&bytes, "t.xlsx")?,
