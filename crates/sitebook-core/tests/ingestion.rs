@@ -120,6 +120,17 @@ async fn a_dropped_workbook_becomes_an_estimate_with_progress_at_every_step() {
         .iter()
         .filter_map(|i| i.amount.as_deref())
         .all(|a| a.contains('.')));
+    // Each item is stored once, as a row: the sheet's JSON keeps everything but the items
+    // (the documents read them back from the rows; tests/golden_documents.rs holds them to
+    // the same bytes).
+    let stored: String = sqlx::query_scalar("SELECT sheet_json FROM estimates WHERE id = ?")
+        .bind(detail.id)
+        .fetch_one(fx.core.unscoped_pool_for_tests())
+        .await
+        .unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(stored["items"], serde_json::json!([]), "{stored}");
+    assert_eq!(stored["footer"]["ecv"], "100000.00", "{stored}");
 
     let outputs = fx.core.outputs_list(&fx.root, Some(job.id)).await.unwrap();
     assert_eq!(outputs.len(), 1);

@@ -153,22 +153,12 @@ pub struct QueuedDocument {
 }
 
 async fn estimate_sheet(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<EstimateSheet> {
-    let json: Option<String> =
-        sqlx::query_scalar("SELECT sheet_json FROM estimates WHERE id = ? AND org_id = ?")
-            .bind(estimate_id)
-            .bind(scope.org_id())
-            .fetch_optional(&ctx.db)
-            .await?;
-    let json = match json {
-        Some(json) => json,
-        None => {
-            return Err(scope
-                .not_found(ctx, "estimate", estimate_id, "estimates")
-                .await)
-        }
-    };
-    serde_json::from_str(&json)
-        .map_err(|e| Error::Internal(format!("estimate {estimate_id} is damaged: {e}")))
+    match crate::store::estimates::sheet(ctx, scope, estimate_id).await? {
+        Some(sheet) => Ok(sheet),
+        None => Err(scope
+            .not_found(ctx, "estimate", estimate_id, "estimates")
+            .await),
+    }
 }
 
 /// Refuses, as "not found", an estimate that is missing or belongs to another org, without
