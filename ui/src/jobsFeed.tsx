@@ -55,6 +55,13 @@ export function runningSummary(jobs: readonly JobView[]): { count: number; progr
 
 const POLL_MS = 2000;
 
+/**
+ * Completions heard within this long count once. Each count makes the estimates, outputs and
+ * documents lists load again; a burst of 200 files completing would otherwise start 200 loads
+ * of each, every one discarded by the next.
+ */
+export const COMPLETIONS_COALESCE_MS = 250;
+
 export function useJobFeed(orgCode: string | null): JobsFeed {
   const backend = useBackend();
   const { handleError } = useAppActions();
@@ -63,6 +70,7 @@ export function useJobFeed(orgCode: string | null): JobsFeed {
   const [error, setError] = useState<ApiError | null>(null);
   const [live, setLive] = useState(true);
   const [completions, setCompletions] = useState(0);
+  const completionTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const jobsRef = useRef<JobView[]>([]);
   const generation = useRef(0);
 
@@ -139,7 +147,12 @@ export function useJobFeed(orgCode: string | null): JobsFeed {
       const known = jobsRef.current.find((j) => j.id === event.jobId);
       if (known) setJobs(jobsRef.current.map((j) => (j.id === event.jobId ? applyJobEvent(j, event) : j)));
       if (!known || known.status !== event.status) reloadRef.current();
-      if (event.status === "completed" && known?.status !== "completed") setCompletions((n) => n + 1);
+      if (event.status === "completed" && known?.status !== "completed" && completionTimer.current === null) {
+        completionTimer.current = setTimeout(() => {
+          completionTimer.current = null;
+          setCompletions((n) => n + 1);
+        }, COMPLETIONS_COALESCE_MS);
+      }
     };
     backend.subscribeJobs(onEvent).then(
       (unsubscribe) => {
@@ -157,6 +170,10 @@ export function useJobFeed(orgCode: string | null): JobsFeed {
     return () => {
       ended = true;
       stop?.();
+      if (completionTimer.current !== null) {
+        clearTimeout(completionTimer.current);
+        completionTimer.current = null;
+      }
     };
   }, [backend, handleError, setJobs]);
 

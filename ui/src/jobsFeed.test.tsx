@@ -1,0 +1,111 @@
+import { act, renderHook } from "@testing-library/react";
+import type { ReactNode } from "react";
+import { describe, expect, it, vi } from "vitest";
+import { AppActionsContext, type AppActions } from "./appContext";
+import type { Backend } from "./backend";
+import { BackendProvider } from "./backendContext";
+import type { JobEvent } from "./bindings/JobEvent";
+import type { JobStatus } from "./bindings/JobStatus";
+import type { JobView } from "./bindings/JobView";
+import { COMPLETIONS_COALESCE_MS, runningSummary, useJobFeed } from "./jobsFeed";
+
+function job(id: number, status: JobStatus, progress: number): JobView {
+  return {
+    id,
+    kind: "parse_estimate",
+    status,
+    progress,
+    currentStep: "",
+    fileName: `ward${id}.xlsx`,
+    errorMessage: null,
+    errorCode: null,
+    errorLog: [],
+    attempts: status === "queued" ? 0 : 1,
+    createdAt: "2026-12-02T10:00:00Z",
+    startedAt: null,
+    completedAt: null,
+    username: "asha",
+    source: "upload",
+    estimateId: null,
+    canCancel: status === "queued" || status === "running",
+    canRetry: false,
+  };
+}
+
+describe("the top bar's summary of a burst", () => {
+  it("counts the jobs waiting behind the running ones", () => {
+    const jobs = [
+      job(6, "queued", 0),
+      job(5, "queued", 0),
+      job(4, "queued", 0),
+      job(3, "running", 30),
+      job(2, "running", 90),
+      job(1, "completed", 100),
+    ];
+    expect(runningSummary(jobs)).toEqual({ count: 2, progress: 60, waiting: 3 });
+  });
+
+  it("says nothing runs when only finished jobs are listed", () => {
+    expect(runningSummary([job(1, "completed", 100), job(2, "failed", 30)])).toEqual({
+      count: 0,
+      progress: 0,
+      waiting: 0,
+    });
+  });
+});
+
+describe("the jobs feed during a burst", () => {
+  it("counts completions heard close together once, so the lists load again once", async () => {
+    vi.useFakeTimers();
+    try {
+      let jobs = [1, 2, 3, 4, 5, 6].map((id) => job(id, "running", 50));
+      let emit: (event: JobEvent) => void = () => {};
+      // Only what the feed calls; the rest of the backend is never reached here.
+      const backend = {
+        listJobs: () => Promise.resolve(jobs),
+        subscribeJobs: (onEvent: (event: JobEvent) => void) => {
+          emit = onEvent;
+          return Promise.resolve(() => {});
+        },
+      } as unknown as Backend;
+      const actions: AppActions = {
+        handleError: (e) => e as never,
+        reportUnexpected: () => {},
+        openPicker: () => {},
+      };
+      const wrapper = ({ children }: { children: ReactNode }) => (
+        <AppActionsContext.Provider value={actions}>
+          <BackendProvider backend={backend}>{children}</BackendProvider>
+        </AppActionsContext.Provider>
+      );
+      const { result } = renderHook(() => useJobFeed("PWD"), { wrapper });
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(10);
+      });
+      expect(result.current.jobs).toHaveLength(6);
+
+      // Six jobs complete, each heard in a tick of its own, 20 ms apart.
+      for (const id of [1, 2, 3, 4, 5, 6]) {
+        jobs = jobs.map((j) => (j.id === id ? job(id, "completed", 100) : j));
+        await act(async () => {
+          emit({ jobId: id, status: "completed", progress: 100, currentStep: "Done" });
+          await vi.advanceTimersByTimeAsync(20);
+        });
+      }
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(COMPLETIONS_COALESCE_MS);
+      });
+      expect(result.current.completions).toBe(1);
+
+      // A completion heard later counts again.
+      jobs = [job(7, "completed", 100), ...jobs];
+      await act(async () => {
+        emit({ jobId: 7, status: "completed", progress: 100, currentStep: "Done" });
+        await vi.advanceTimersByTimeAsync(COMPLETIONS_COALESCE_MS + 10);
+      });
+      expect(result.current.completions).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
