@@ -68,7 +68,7 @@ impl AppState {
             .map(|dir| dir.display().to_string())
             .unwrap_or_default();
         let core = data_dir.and_then(|dir| {
-            let mut options = OpenOptions::new(dir);
+            let mut options = OpenOptions::new(dir).with_test_environment();
             if let Some(seconds) = sync_interval_from_env() {
                 options.sync.poll_interval = std::time::Duration::from_secs(seconds);
             }

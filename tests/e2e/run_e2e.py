@@ -372,7 +372,9 @@ def test_a_burst_of_200_dropped_files_shows_live_progress_while_the_window_answe
         with zipfile.ZipFile(path, "a") as copy:
             copy.comment = f"burst copy {n}".encode()
         paths.append(path)
-    app = App(data_dir)
+    # Each parse slowed by 60 ms, so that the burst lasts a few seconds on any machine and the
+    # test can click through it (without it a fast machine ends the burst before the clicks).
+    app = App(data_dir, SITEBOOK_TEST_WORKER_DELAY_MS="60")
     try:
         wd = app.wd
         signed_in_ready_for_drops(wd)
@@ -407,6 +409,8 @@ def test_a_burst_of_200_dropped_files_shows_live_progress_while_the_window_answe
                 shot = True
             time.sleep(0.3)
         counts = jobs_by_status(data_dir)
+        print(f"     {answered_while_busy} clicks answered during the burst; waiting counts seen: "
+              f"{sorted(set(waiting_seen), reverse=True)}")
         assert counts == {"completed": 200}, counts
         assert answered_while_busy >= 5, f"only {answered_while_busy} clicks landed during the burst"
         distinct = sorted(set(waiting_seen), reverse=True)

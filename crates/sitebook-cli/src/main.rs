@@ -358,12 +358,7 @@ async fn open(cli: &Cli) -> Result<(Sitebook, Option<sitebook_core::logging::Log
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
     stateless::prepare_data_dir(&data_dir)?;
     let log = sitebook_core::logging::init(&data_dir).ok();
-    let mut options = OpenOptions::new(data_dir);
-    // Only the end-to-end tests set this: it slows the parse worker down so that a job can be
-    // caught running (to kill the process mid-job, or to cancel it).
-    if let Ok(millis) = std::env::var("SITEBOOK_TEST_WORKER_DELAY_MS") {
-        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), millis];
-    }
+    let options = OpenOptions::new(data_dir).with_test_environment();
     Ok((Sitebook::open(options).await?, log))
 }
 

@@ -74,6 +74,16 @@ impl OpenOptions {
             inbox_settle: crate::inbox::DEFAULT_SETTLE,
         }
     }
+
+    /// Applies `SITEBOOK_TEST_WORKER_DELAY_MS`, which only the end-to-end tests set: it slows
+    /// each parse down so that a job can be caught running (killed mid-job, cancelled) and a
+    /// burst lasts long enough to click through. Both faces call it, so both honour it alike.
+    pub fn with_test_environment(mut self) -> Self {
+        if let Ok(millis) = std::env::var("SITEBOOK_TEST_WORKER_DELAY_MS") {
+            self.jobs.worker_extra_args = vec!["--test-delay-ms".into(), millis];
+        }
+        self
+    }
 }
 
 /// The signed-in state as a face shows it.
