@@ -262,18 +262,6 @@ fn without_items(sheet: &EstimateSheet) -> EstimateSheet {
     }
 }
 
-#[derive(FromRow)]
-struct SheetItemRow {
-    row: i64,
-    sl_no: Option<String>,
-    description: String,
-    quantity: Option<String>,
-    unit: Option<String>,
-    rate: Option<String>,
-    per_unit: Option<String>,
-    amount: Option<String>,
-}
-
 /// One of the scope's estimates as parsed, for the documents: the stored sheet with its items
 /// read back from `estimate_items`, in order. `None` when the scope has no such estimate.
 ///
@@ -299,8 +287,10 @@ pub(crate) async fn sheet(
         |what: String| Error::Internal(format!("estimate {estimate_id} is damaged: {what}"));
     let mut sheet: EstimateSheet =
         serde_json::from_str(&json).map_err(|e| damaged(e.to_string()))?;
-    let rows = sqlx::query_as::<_, SheetItemRow>(
-        "SELECT row, sl_no, description, quantity, unit, rate, per_unit, amount          FROM estimate_items WHERE estimate_id = ? AND org_id = ? AND kind = 'item'          ORDER BY position",
+    let rows = sqlx::query_as::<_, StoredItemRow>(
+        "SELECT row, kind, sl_no, description, quantity, unit, rate, per_unit, amount, flagged \
+         FROM estimate_items WHERE estimate_id = ? AND org_id = ? AND kind = 'item' \
+         ORDER BY position",
     )
     .bind(estimate_id)
     .bind(scope.org_id())
@@ -359,6 +349,7 @@ struct EstimateRow {
 }
 
 #[derive(FromRow)]
+/// One row of `estimate_items` as read back, for the estimate's view and for its documents.
 struct StoredItemRow {
     row: i64,
     kind: String,
@@ -367,6 +358,7 @@ struct StoredItemRow {
     quantity: Option<String>,
     unit: Option<String>,
     rate: Option<String>,
+    per_unit: Option<String>,
     amount: Option<String>,
     flagged: bool,
 }
@@ -388,7 +380,7 @@ pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<EstimateDetail>
     let sheet: EstimateSheet = serde_json::from_str(&row.sheet_json).map_err(damaged)?;
     let warnings: Vec<Warning> = serde_json::from_str(&row.warnings_json).map_err(damaged)?;
     let items = sqlx::query_as::<_, StoredItemRow>(
-        "SELECT row, kind, sl_no, description, quantity, unit, rate, amount, flagged \
+        "SELECT row, kind, sl_no, description, quantity, unit, rate, per_unit, amount, flagged \
          FROM estimate_items WHERE estimate_id = ? AND org_id = ? ORDER BY position",
     )
     .bind(id)
