@@ -18,7 +18,8 @@ packages=(
 # With --tests, also what only the test suite needs: LibreOffice recalculates the workbooks
 # Sitebook writes, as an independent check of formulas, cached values and number formats.
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(libreoffice-calc)
+  # qpdf checks the structure of the archival PDFs (with poppler's pdffonts for the fonts).
+  packages+=(libreoffice-calc qpdf)
 fi
 
 missing=()

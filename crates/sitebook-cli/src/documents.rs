@@ -501,6 +501,7 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
         })?;
     let written: Vec<String> = stateless::write_quick_first_bill(
         &parsed,
+        file,
         matches!(kind, FirstBillKindArg::FirstFinal),
         premium,
         dir,

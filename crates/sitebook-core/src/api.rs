@@ -1266,15 +1266,31 @@ pub mod stateless {
         .await
     }
 
-    /// Draws a first bill of `parsed` at estimate quantities and writes its PDF and XLSX into
-    /// `dir` (made if missing), each atomically. Returns the paths written.
+    /// Draws a first bill of `parsed` (read from `source`) at estimate quantities and writes
+    /// its PDF and XLSX into `dir` (made if missing), each atomically. The PDF records the
+    /// source's sha256, and is dated from the workbook, else from the day the source was last
+    /// saved. Returns the paths written.
     pub fn write_quick_first_bill(
         parsed: &ParsedWorkbook,
+        source: &Path,
         is_final: bool,
         premium: Option<TenderPremium>,
         dir: &Path,
     ) -> Result<Vec<PathBuf>> {
-        let files = crate::documents::quick_first_bill(parsed, is_final, premium)?;
+        let read = |e| Error::io(format!("Could not read {}", source.display()), e);
+        let bytes = std::fs::read(source).map_err(read)?;
+        let saved: chrono::DateTime<chrono::Utc> = std::fs::metadata(source)
+            .and_then(|m| m.modified())
+            .map_err(read)?
+            .into();
+        let saved_on = crate::domain::work::DocDate::from_timestamp(&saved.to_rfc3339());
+        let files = crate::documents::quick_first_bill(
+            parsed,
+            is_final,
+            premium,
+            Some(crate::store::files::sha256_bytes(&bytes)),
+            saved_on,
+        )?;
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("Could not create {}", dir.display()), e))?;
         let mut written = Vec::new();

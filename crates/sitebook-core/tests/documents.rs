@@ -85,7 +85,8 @@ async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
     // and the AE row carries the 7.50 excess at the same rate (3,375.00).
     let item1 = text2
         .lines()
-        .find(|l| l.contains("PSCC pole"))
+        // The row's first line: the description wraps, and its figures sit on its first line.
+        .find(|l| l.contains("Supply and erection"))
         .expect("item 1 row");
     assert!(
         item1.contains("12.50") && item1.matches("5,625.00").count() == 2,
@@ -189,8 +190,9 @@ async fn work_slips_balance_to_the_sanctioned_total_and_stop_at_ten() {
     let text = pdf_text(&pdf);
     assert!(text.contains("WORKING ESTIMATE"), "{text}");
     assert!(text.contains("Supplemental Items"));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.contains("Deleted") && text.contains("Proposed as per site"),
+        flat.contains("Deleted") && flat.contains("Proposed as per site"),
         "{text}"
     );
     let grand = text
@@ -613,7 +615,10 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
     assert_eq!(again.number, Some(2));
     let (pdf, _) = rendered(&fx, again.job_id).await;
     let text = pdf_text(&pdf);
-    let item1 = text.lines().find(|l| l.contains("PSCC pole")).unwrap();
+    let item1 = text
+        .lines()
+        .find(|l| l.contains("Supply and erection"))
+        .unwrap();
     assert!(
         item1.contains("12.50") && item1.contains("5,625.00"),
         "{item1}"
@@ -817,4 +822,52 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
             .contains("the name of the agency has 40000 characters"),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn a_character_no_bundled_font_draws_is_a_job_warning_naming_the_field() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    fx.core
+        .work_edit(
+            &fx.root,
+            estimate,
+            WorkChanges {
+                name_of_work: Some("CC road సిమెంట్ రోడ్డు 道路".into()),
+                agency: Some("Sri Lakshmi 建設 श्री".into()),
+                ..WorkChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let (pdf, _) = rendered(&fx, queued.job_id).await;
+    let job = fx.core.job_show(&fx.root, queued.job_id).await.unwrap();
+    let warnings: Vec<&str> = job
+        .error_log
+        .iter()
+        .filter(|entry| entry.step == "fonts")
+        .map(|entry| entry.error.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{:?}", job.error_log);
+    assert!(
+        warnings[0]
+            .starts_with("Name of the work: no bundled font has '道' (U+9053), '路' (U+8DEF)"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1]
+            .starts_with("Name of the Agency: no bundled font has '建' (U+5EFA), '設' (U+8A2D)"),
+        "{}",
+        warnings[1]
+    );
+    // The scripts that have fonts are drawn; the uncovered characters are marked, not "?".
+    let text = pdf_text(&pdf);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("CC road సిమెంట్ రోడ్డు \u{FFFD}\u{FFFD}"),
+        "{text}"
+    );
+    assert!(flat.contains("Sri Lakshmi \u{FFFD}\u{FFFD} श्री"), "{text}");
 }

@@ -17,7 +17,9 @@ use common::fixture;
 use rust_decimal_macros::dec;
 use sha2::{Digest, Sha256};
 use sitebook_core::documents::input_csv::SupplementalLine;
+use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
+use sitebook_core::domain::work::DocDate;
 
 fn golden_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/documents.sha256")
@@ -29,6 +31,21 @@ async fn the_worked_examples_documents_are_byte_identical_to_the_recorded_ones()
     let estimate = fx
         .parsed_estimate(workbooks::domain_example_workbook())
         .await;
+    // The documents are dated from the work's dates; without them they would take the day they
+    // were recorded, and the hashes would change every day.
+    fx.core
+        .work_edit(
+            &fx.root,
+            estimate,
+            WorkChanges {
+                doi: Some(DocDate::new(2024, 2, 1).unwrap()),
+                domr: Some(DocDate::new(2024, 3, 15).unwrap()),
+                dobr: Some(DocDate::new(2024, 3, 20).unwrap()),
+                ..WorkChanges::default()
+            },
+        )
+        .await
+        .unwrap();
     let first = fx
         .core
         .bill_create(

@@ -1273,11 +1273,14 @@ impl WorkChanges {
 
 /// A first bill at the estimate's quantities, straight from a parsed workbook, with no
 /// database: the `sitebook bill render` quick path. Returns `(file name, bytes)` for the PDF
-/// and the XLSX.
+/// and the XLSX. `source_sha256` is the workbook's; `saved_on`, the day it was last saved,
+/// dates the bill when the workbook gives no date of its own.
 pub fn quick_first_bill(
     parsed: &crate::excel::ParsedWorkbook,
     is_final: bool,
     tender_premium: Option<crate::domain::bill::TenderPremium>,
+    source_sha256: Option<String>,
+    saved_on: Option<crate::domain::work::DocDate>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let sheet = parsed.sheets.first().ok_or_else(|| {
         Error::Validation(format!("{}: no estimate sheet was found.", parsed.file))
@@ -1313,5 +1316,10 @@ pub fn quick_first_bill(
         sanctioned: None,
     };
     let (_, hash) = inputs.encode()?;
-    render_job::render_files(inputs, hash).map_err(Error::Validation)
+    let provenance = render_job::Provenance {
+        organization: None,
+        source_sha256,
+        recorded_on: saved_on,
+    };
+    render_job::render_files(inputs, hash, provenance).map_err(Error::Validation)
 }

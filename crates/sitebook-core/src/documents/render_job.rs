@@ -15,10 +15,11 @@ use crate::documents::{first_bill_figures, nth_bill_figures, StoredInputs};
 use crate::domain::bill::{first_bill, nth_bill};
 use crate::domain::bill_forms::{account_of_work, payment_account, AccountOfWork, BilledRow};
 use crate::domain::deviation::deviation_statement;
+use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::LabelledAmount;
 use crate::domain::payments::{memorandum, BillFigures, Memorandum, MemorandumError, PaymentTerms};
 use crate::domain::permissions::Action;
-use crate::domain::work::WorkMetadata;
+use crate::domain::work::{DocDate, DocumentDates, WorkMetadata};
 use crate::domain::workslip::workslip;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
@@ -43,8 +44,9 @@ struct Payload {
 struct Rendered {
     files: Vec<(String, Vec<u8>)>,
     inputs_sha256: String,
-    /// A work slip whose working estimate exceeds the sanctioned Grand Total.
-    warnings: Vec<String>,
+    /// The job step and message of each warning: a work slip whose working estimate exceeds
+    /// the sanctioned Grand Total, a field with characters no bundled font draws.
+    warnings: Vec<(&'static str, String)>,
 }
 
 type Step = (String, RunFailure);
@@ -53,11 +55,11 @@ fn permanent(step: &str, message: impl Into<String>) -> Step {
     (step.to_string(), RunFailure::Permanent(message.into()))
 }
 
-async fn stored_inputs(
-    ctx: &Ctx,
-    scope: &OrgScope,
-    job: &ClaimedJob,
-) -> Result<(String, StoredInputs, String), Step> {
+/// A job's document: its file stem, inputs, inputs hash, estimate, and when it was recorded
+/// (`None` for an abstract, which is not stored as a document).
+type JobDocument = (String, StoredInputs, String, i64, Option<String>);
+
+async fn stored_inputs(ctx: &Ctx, scope: &OrgScope, job: &ClaimedJob) -> Result<JobDocument, Step> {
     let payload: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| permanent("inputs", format!("the job's request is damaged: {e}")))?;
     let (table, id, stem) = match (job.kind, payload.bill_id, payload.workslip_id) {
@@ -74,12 +76,14 @@ async fn stored_inputs(
                 format!("estimate{estimate}-abstract-job{}", job.id),
                 inputs,
                 sha256_bytes(json.as_bytes()),
+                estimate,
+                None,
             ));
         }
         _ => return Err(permanent("inputs", "the job names no document")),
     };
-    let row: Option<(i64, i64, String, String)> = sqlx::query_as(&format!(
-        "SELECT estimate_id, {number}, inputs_json, inputs_sha256 FROM {table} \
+    let row: Option<(i64, i64, String, String, String)> = sqlx::query_as(&format!(
+        "SELECT estimate_id, {number}, inputs_json, inputs_sha256, created_at FROM {table} \
          WHERE id = ? AND org_id = ?",
         number = if table == "bills" { "number" } else { "phase" }
     ))
@@ -88,7 +92,7 @@ async fn stored_inputs(
     .fetch_optional(&ctx.db)
     .await
     .map_err(|e| ("inputs".to_string(), crate::Error::from(e).into()))?;
-    let (estimate, number, json, hash) =
+    let (estimate, number, json, hash, created_at) =
         row.ok_or_else(|| permanent("inputs", format!("{stem} {id} no longer exists")))?;
     let inputs: StoredInputs = serde_json::from_str(&json)
         .map_err(|e| permanent("inputs", format!("the stored {stem} is damaged: {e}")))?;
@@ -96,6 +100,8 @@ async fn stored_inputs(
         format!("estimate{estimate}-{stem}{number}-job{}", job.id),
         inputs,
         hash,
+        estimate,
+        Some(created_at),
     ))
 }
 
@@ -146,10 +152,127 @@ fn payment_parts(
     Ok((Some(memorandum_statement(&memo)), Some(form)))
 }
 
-fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<Rendered, String> {
+/// Where a document comes from: what its PDF records beside the inputs hash, and the date of
+/// last resort.
+pub(crate) struct Provenance {
+    /// The organization's name, recorded as the author (none for a bill drawn straight from
+    /// a workbook).
+    pub(crate) organization: Option<String>,
+    /// The sha256 of the workbook the estimate was imported from.
+    pub(crate) source_sha256: Option<String>,
+    /// The day the document (for an abstract, its estimate) was recorded.
+    pub(crate) recorded_on: Option<DocDate>,
+}
+
+/// The date a document is stamped with, from its data: a bill's DOBR, a work slip's DOMR, an
+/// abstract's DOI, else the work's other dates, else the day it was recorded. Never the clock
+/// at rendering, so a document rendered again is the same file.
+fn document_date(
+    kind: DatedAs,
+    dates: &DocumentDates,
+    recorded_on: Option<DocDate>,
+) -> Option<DocDate> {
+    let first = match kind {
+        DatedAs::Bill => [dates.bill_recorded, dates.measurement_recorded],
+        DatedAs::Workslip => [dates.measurement_recorded, dates.bill_recorded],
+        DatedAs::Estimate => [dates.intimation, recorded_on],
+    };
+    first
+        .into_iter()
+        .chain([dates.completion, dates.intimation, recorded_on])
+        .flatten()
+        .next()
+}
+
+#[derive(Clone, Copy)]
+enum DatedAs {
+    Bill,
+    Workslip,
+    Estimate,
+}
+
+/// One warning per printed field holding characters no bundled font draws (they print as
+/// U+FFFD), naming the field and the characters.
+fn unprintable_warnings<'a>(
+    fields: impl IntoIterator<Item = (String, &'a str)>,
+) -> Vec<(&'static str, String)> {
+    fields
+        .into_iter()
+        .filter_map(|(field, text)| {
+            let missing = crate::pdf::uncovered_characters(text);
+            (!missing.is_empty()).then(|| {
+                let shown: Vec<String> = missing
+                    .iter()
+                    .map(|c| format!("'{c}' (U+{:04X})", u32::from(*c)))
+                    .collect();
+                let message = format!(
+                    "{field}: no bundled font has {}; the PDF shows \u{FFFD} in its place \
+                     (the XLSX keeps the text)",
+                    shown.join(", ")
+                );
+                ("fonts", message)
+            })
+        })
+        .collect()
+}
+
+/// The printed text fields of a document's inputs, each named as the user knows it.
+fn printed_fields<'a>(
+    work: &'a WorkMetadata,
+    items: &'a [EstimateItem],
+    sub_heads: &'a [SubHead],
+) -> Vec<(String, &'a str)> {
+    let mut fields = vec![
+        ("Name of the work".to_owned(), work.name_of_work.as_str()),
+        ("Name of the Agency".to_owned(), work.agency.as_str()),
+        (
+            "Ref. to Administrative sanction".to_owned(),
+            work.administrative_sanction_ref.as_str(),
+        ),
+        (
+            "Ref. to Technical sanction".to_owned(),
+            work.technical_sanction_ref.as_str(),
+        ),
+        ("Ref. to Agreement".to_owned(), work.agreement_ref.as_str()),
+    ];
+    for item in items {
+        fields.push((
+            format!("item {} description", item.sl_no),
+            &item.description,
+        ));
+        fields.push((format!("item {} unit", item.sl_no), &item.unit));
+    }
+    for head in sub_heads {
+        fields.push((
+            format!("sub-head before item {}", head.before_serial),
+            &head.text,
+        ));
+    }
+    fields
+}
+
+fn render(
+    stem: String,
+    inputs: StoredInputs,
+    inputs_sha256: String,
+    provenance: Provenance,
+) -> Result<Rendered, String> {
     let failed = |e: &dyn std::fmt::Display| format!("could not render {stem}: {e}");
     let mut extra = Vec::new();
     let mut warnings = Vec::new();
+    let Provenance {
+        organization,
+        source_sha256,
+        recorded_on,
+    } = provenance;
+    let dated = |kind: DatedAs, work: &WorkMetadata| {
+        document_date(kind, &work.dates, recorded_on).ok_or_else(|| {
+            format!(
+                "could not render {stem}: it has no date (no DOBR, DOMR, DOC or DOI, and no \
+                 record date); enter the work's dates first"
+            )
+        })
+    };
     let (pdf, xlsx) = match inputs {
         StoredInputs::FirstBill {
             input,
@@ -181,11 +304,18 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
                     })
                 })
                 .map_err(|e| failed(&e))?;
+            warnings.extend(unprintable_warnings(printed_fields(
+                &work,
+                &input.items,
+                &sub_heads,
+            )));
             let request = DocumentRequest::first_bill(
                 bill,
                 bill_header(&work, working_estimate),
                 &inputs_sha256,
             )
+            .with_document_date(dated(DatedAs::Bill, &work)?)
+            .with_provenance(organization, source_sha256)
             .with_memorandum(memo)
             .with_form(form)
             .with_sub_heads(sub_heads);
@@ -228,11 +358,18 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
                     })
                 })
                 .map_err(|e| failed(&e))?;
+            warnings.extend(unprintable_warnings(printed_fields(
+                &work,
+                &input.items,
+                &sub_heads,
+            )));
             let request = DocumentRequest::nth_bill(
                 bill,
                 bill_header(&work, working_estimate),
                 &inputs_sha256,
             )
+            .with_document_date(dated(DatedAs::Bill, &work)?)
+            .with_provenance(organization, source_sha256)
             .with_memorandum(memo)
             .with_form(form)
             .with_sub_heads(sub_heads);
@@ -247,13 +384,30 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             sub_heads,
         } => {
             let slip = workslip(&input).map_err(|e| failed(&e))?;
+            let mut fields = printed_fields(&work, &input.items, &sub_heads);
+            for item in &input.supplemental_items {
+                fields.push((
+                    format!("item {} description", item.sl_no),
+                    &item.description,
+                ));
+                fields.push((format!("item {} unit", item.sl_no), &item.unit));
+            }
+            warnings.extend(unprintable_warnings(fields));
+            let date = dated(DatedAs::Workslip, &work)?;
             let deviation = DocumentRequest::deviation_statement(
                 deviation_statement(&slip),
                 work.header_block(),
                 &inputs_sha256,
             )
+            .with_document_date(date)
+            .with_provenance(organization.clone(), source_sha256.clone())
             .with_sub_heads(sub_heads.clone());
-            warnings.extend(deviation.content.revised_sanction_notice());
+            warnings.extend(
+                deviation
+                    .content
+                    .revised_sanction_notice()
+                    .map(|notice| ("deviation", notice)),
+            );
             extra.push((
                 format!("{stem}-deviation.pdf"),
                 crate::pdf::render_deviation_statement(&deviation).map_err(|e| failed(&e))?,
@@ -263,6 +417,8 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
                 crate::xlsx::render_deviation_statement(&deviation).map_err(|e| failed(&e))?,
             ));
             let request = DocumentRequest::workslip(slip, work.header_block(), &inputs_sha256)
+                .with_document_date(date)
+                .with_provenance(organization, source_sha256)
                 .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_workslip(&request).map_err(|e| failed(&e))?,
@@ -275,9 +431,14 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
             work,
             sub_heads,
         } => {
+            warnings.extend(unprintable_warnings(printed_fields(
+                &work, &items, &sub_heads,
+            )));
             let estimate = EstimateAbstract::new(items, footer).map_err(|e| failed(&e))?;
             let request =
                 DocumentRequest::estimate_abstract(estimate, work.header_block(), &inputs_sha256)
+                    .with_document_date(dated(DatedAs::Estimate, &work)?)
+                    .with_provenance(organization, source_sha256)
                     .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_estimate_abstract(&request).map_err(|e| failed(&e))?,
@@ -299,6 +460,7 @@ fn render(stem: String, inputs: StoredInputs, inputs_sha256: String) -> Result<R
 pub(crate) fn render_files(
     inputs: StoredInputs,
     inputs_sha256: String,
+    provenance: Provenance,
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
     let stem = match &inputs {
         StoredInputs::FirstBill { input, .. } if input.is_final => "first-and-final-bill",
@@ -307,7 +469,7 @@ pub(crate) fn render_files(
         StoredInputs::Workslip { .. } => "workslip",
         StoredInputs::EstimateAbstract { .. } => "estimate-abstract",
     };
-    Ok(render(stem.to_string(), inputs, inputs_sha256)?.files)
+    Ok(render(stem.to_string(), inputs, inputs_sha256, provenance)?.files)
 }
 
 /// Makes the engine run the document jobs with [`run`].
@@ -330,12 +492,23 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         "generate documents here",
     )
     .await?;
-    let (stem, inputs, hash) = stored_inputs(ctx, &scope, job).await?;
+    let (stem, inputs, hash, estimate_id, recorded_at) = stored_inputs(ctx, &scope, job).await?;
+    let source = crate::store::estimates::source(ctx, &scope, estimate_id)
+        .await
+        .map_err(|e| ("inputs".to_string(), e.into()))?;
+    let provenance = Provenance {
+        organization: Some(scope.org_name().to_owned()),
+        source_sha256: source.as_ref().map(|s| s.sha256.clone()),
+        recorded_on: recorded_at
+            .as_deref()
+            .and_then(DocDate::from_timestamp)
+            .or(source.and_then(|s| s.recorded_on)),
+    };
     queue::report(ctx, job, 10, "Inputs loaded")
         .await
         .map_err(|e| ("inputs".to_string(), e.into()))?;
 
-    let rendered = tokio::task::spawn_blocking(move || render(stem, inputs, hash))
+    let rendered = tokio::task::spawn_blocking(move || render(stem, inputs, hash, provenance))
         .await
         .map_err(|e| permanent("render", format!("rendering stopped: {e}")))?
         .map_err(|message| permanent("render", message))?;
@@ -350,10 +523,8 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     }
 
     let store = |e: crate::Error| ("store".to_string(), RunFailure::from(e));
-    for warning in &rendered.warnings {
-        queue::warn(ctx, job, "deviation", warning)
-            .await
-            .map_err(store)?;
+    for (step, warning) in &rendered.warnings {
+        queue::warn(ctx, job, step, warning).await.map_err(store)?;
     }
     let mut written = Vec::with_capacity(rendered.files.len());
     for (name, bytes) in &rendered.files {

@@ -96,6 +96,17 @@ impl DocDate {
         })
     }
 
+    /// The day of a stored timestamp (`YYYY-MM-DD…`, as the store writes them), if it is
+    /// one.
+    pub fn from_timestamp(timestamp: &str) -> Option<Self> {
+        let part = |range: std::ops::Range<usize>| timestamp.get(range)?.parse::<u32>().ok();
+        let dashes = timestamp.get(4..5) == Some("-") && timestamp.get(7..8) == Some("-");
+        if !dashes {
+            return None;
+        }
+        Self::new(part(0..4)?, part(5..7)?, part(8..10)?).ok()
+    }
+
     /// Reads `dd-mm-yyyy` (also with `/` or `.`; one-digit day and month allowed).
     pub fn parse_dmy(text: &str) -> Result<Self, DateError> {
         let [day, month, year] = split_date(text)?;

@@ -1,20 +1,24 @@
-//! One page's drawing, collected by layer and turned into printpdf `Op`s at the end.
+//! One page's drawing, collected by layer and drawn on a krilla surface at the end.
 //!
 //! The layout code draws in whatever order is natural (a row's shading, its text, its rules),
-//! but a PDF content stream wants fills first, then rules, then one text section: text and
-//! path operators cannot interleave inside a text object, and switching in and out of text
-//! mode for every cell would double the stream. So [`Canvas`] keeps three lists and emits them
-//! in that order, setting font, colour and line width only when they change.
+//! but the content stream is shortest drawn by layer: fills of one grey as one path, rules of
+//! one thickness as one path, then the text, each line shaped by [`fonts::shape_line`] (the
+//! same shaping that measured it). So [`Canvas`] keeps three lists and draws them in that
+//! order, changing colour and line width only when they change.
 //!
 //! Coordinates are points from the bottom-left corner, as in PDF. They are rounded to 1/100 pt
 //! before they are written, which keeps the stream short and the bytes identical across runs.
 
-use printpdf::{
-    Color, Greyscale, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem,
-    TextMatrix, WindingOrder,
-};
+use std::sync::OnceLock;
 
-use super::fonts::Face;
+use krilla::color::luma;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use krilla::Data;
+
+use super::fonts::{self, Face, FontId};
 
 /// A grey level, 0.0 black to 1.0 white.
 pub(crate) type Grey = f32;
@@ -34,7 +38,7 @@ struct Rule {
     thickness: f32,
 }
 
-struct Fill {
+struct Shading {
     x: f32,
     y: f32,
     width: f32,
@@ -45,7 +49,7 @@ struct Fill {
 /// The drawing of one page.
 #[derive(Default)]
 pub(crate) struct Canvas {
-    fills: Vec<Fill>,
+    fills: Vec<Shading>,
     rules: Vec<Rule>,
     texts: Vec<TextRun>,
 }
@@ -54,18 +58,11 @@ fn round(value: f32) -> f32 {
     (value * 100.0).round() / 100.0
 }
 
-fn point(x: f32, y: f32) -> Point {
-    Point {
-        x: Pt(round(x)),
-        y: Pt(round(y)),
+fn grey(level: Grey) -> Fill {
+    Fill {
+        paint: luma::Color::new((level.clamp(0.0, 1.0) * 255.0).round() as u8).into(),
+        ..Fill::default()
     }
-}
-
-fn grey(level: Grey) -> Color {
-    Color::Greyscale(Greyscale {
-        percent: level,
-        icc_profile: None,
-    })
 }
 
 impl Canvas {
@@ -108,7 +105,7 @@ impl Canvas {
 
     /// A filled rectangle, (`x`, `y`) its lower-left corner.
     pub(crate) fn fill(&mut self, x: f32, y: f32, width: f32, height: f32, grey: Grey) {
-        self.fills.push(Fill {
+        self.fills.push(Shading {
             x,
             y,
             width,
@@ -117,86 +114,115 @@ impl Canvas {
         });
     }
 
-    /// The page's operations: fills, then rules, then a single text section.
-    pub(crate) fn into_ops(self) -> Vec<Op> {
-        let mut ops = Vec::with_capacity(
-            2 * self.fills.len() + 2 * self.rules.len() + 2 * self.texts.len() + 8,
-        );
+    /// Draws the page on `surface`: fills, then rules, then the text. Canvas coordinates
+    /// are from the bottom-left, krilla's from the top-left, so `y` flips against
+    /// `page_height`.
+    pub(crate) fn draw(self, surface: &mut Surface<'_>, page_height: f32) {
+        let flip = |y: f32| round(page_height - y);
 
+        surface.set_stroke(None);
+        let mut shade: Option<Grey> = None;
+        let mut path = PathBuilder::new();
+        for fill in &self.fills {
+            if shade != Some(fill.grey) {
+                fill_path(surface, std::mem::take(&mut path), shade);
+                shade = Some(fill.grey);
+            }
+            let rect = Rect::from_xywh(
+                round(fill.x),
+                flip(fill.y + fill.height),
+                round(fill.width),
+                round(fill.height),
+            );
+            if let Some(rect) = rect {
+                path.push_rect(rect);
+            }
+        }
+        fill_path(surface, path, shade);
+
+        surface.set_fill(None);
+        let mut thickness: Option<f32> = None;
+        let mut path = PathBuilder::new();
+        for rule in &self.rules {
+            if thickness != Some(rule.thickness) {
+                stroke_path(surface, std::mem::take(&mut path), thickness);
+                thickness = Some(rule.thickness);
+            }
+            path.move_to(round(rule.from.0), flip(rule.from.1));
+            path.line_to(round(rule.to.0), flip(rule.to.1));
+        }
+        stroke_path(surface, path, thickness);
+
+        surface.set_stroke(None);
         let mut current_grey: Option<Grey> = None;
-        for fill in self.fills {
-            if current_grey != Some(fill.grey) {
-                ops.push(Op::SetFillColor {
-                    col: grey(fill.grey),
-                });
-                current_grey = Some(fill.grey);
+        for run in &self.texts {
+            if current_grey != Some(run.grey) {
+                surface.set_fill(Some(grey(run.grey)));
+                current_grey = Some(run.grey);
             }
-            ops.push(Op::DrawRectangle {
-                rectangle: Rect {
-                    x: Pt(round(fill.x)),
-                    y: Pt(round(fill.y)),
-                    width: Pt(round(fill.width)),
-                    height: Pt(round(fill.height)),
-                    mode: Some(PaintMode::Fill),
-                    winding_order: Some(WindingOrder::NonZero),
-                },
-            });
-        }
-
-        if !self.rules.is_empty() {
-            ops.push(Op::SetOutlineColor { col: grey(0.0) });
-        }
-        let mut current_thickness: Option<f32> = None;
-        for rule in self.rules {
-            if current_thickness != Some(rule.thickness) {
-                ops.push(Op::SetOutlineThickness {
-                    pt: Pt(rule.thickness),
-                });
-                current_thickness = Some(rule.thickness);
+            let mut x = round(run.x);
+            let baseline = flip(run.y);
+            for segment in fonts::shape_line(run.face, &run.text) {
+                let glyphs: Vec<KrillaGlyph> = segment
+                    .glyphs
+                    .iter()
+                    .map(|glyph| {
+                        KrillaGlyph::new(
+                            GlyphId::new(u32::from(glyph.id)),
+                            glyph.advance,
+                            glyph.x_offset,
+                            glyph.y_offset,
+                            0.0,
+                            glyph.text.clone(),
+                            None,
+                        )
+                    })
+                    .collect();
+                surface.draw_glyphs(
+                    Point::from_xy(x, baseline),
+                    &glyphs,
+                    pdf_font(segment.font),
+                    &run.text,
+                    run.size,
+                    false,
+                );
+                x += segment.advance() * run.size;
             }
-            ops.push(Op::DrawLine {
-                line: Line {
-                    points: vec![
-                        LinePoint {
-                            p: point(rule.from.0, rule.from.1),
-                            bezier: false,
-                        },
-                        LinePoint {
-                            p: point(rule.to.0, rule.to.1),
-                            bezier: false,
-                        },
-                    ],
-                    is_closed: false,
-                },
-            });
         }
-
-        if !self.texts.is_empty() {
-            ops.push(Op::StartTextSection);
-            let mut current_font: Option<(Face, f32)> = None;
-            for run in self.texts {
-                if current_grey != Some(run.grey) {
-                    ops.push(Op::SetFillColor {
-                        col: grey(run.grey),
-                    });
-                    current_grey = Some(run.grey);
-                }
-                if current_font != Some((run.face, run.size)) {
-                    ops.push(Op::SetFont {
-                        font: PdfFontHandle::Builtin(run.face.builtin()),
-                        size: Pt(run.size),
-                    });
-                    current_font = Some((run.face, run.size));
-                }
-                ops.push(Op::SetTextMatrix {
-                    matrix: TextMatrix::Translate(Pt(round(run.x)), Pt(round(run.y))),
-                });
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::Text(run.text)],
-                });
-            }
-            ops.push(Op::EndTextSection);
-        }
-        ops
     }
+}
+
+/// Fills the collected rectangles of one grey.
+fn fill_path(surface: &mut Surface<'_>, path: PathBuilder, shade: Option<Grey>) {
+    let (Some(shade), Some(path)) = (shade, path.finish()) else {
+        return;
+    };
+    surface.set_fill(Some(grey(shade)));
+    surface.draw_path(&path);
+}
+
+/// Strokes the collected rules of one thickness.
+fn stroke_path(surface: &mut Surface<'_>, path: PathBuilder, thickness: Option<f32>) {
+    let (Some(width), Some(path)) = (thickness, path.finish()) else {
+        return;
+    };
+    surface.set_stroke(Some(Stroke {
+        width,
+        ..Stroke::default()
+    }));
+    surface.draw_path(&path);
+}
+
+/// The PDF writer's handle on a bundled font, made once per process (krilla hashes the whole
+/// font program when it is made).
+fn pdf_font(font: FontId) -> Font {
+    static FONTS: [OnceLock<Font>; fonts::BUNDLED.len()] =
+        [const { OnceLock::new() }; fonts::BUNDLED.len()];
+    FONTS[font.0]
+        .get_or_init(|| {
+            Font::new(Data::from(fonts::BUNDLED[font.0].data), 0).unwrap_or_else(|| {
+                panic!("bundled font {} does not load", fonts::BUNDLED[font.0].file)
+            })
+        })
+        .clone()
 }

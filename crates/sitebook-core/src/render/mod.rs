@@ -43,10 +43,15 @@ pub enum RenderError {
         /// What was given (at most 80 characters of it).
         given: String,
     },
-    /// printpdf wrote a trailer this renderer does not recognise, so the document ID could not
-    /// be fixed and the output would not be reproducible.
-    #[error("the PDF trailer has no document ID in the expected form; refusing to write a non-reproducible file")]
-    UnexpectedPdfTrailer,
+    /// An archival PDF needs a creation date, and the clock is never used for it.
+    #[error("\"{title}\" has no document date; a PDF is dated from its data (the bill's DOBR, the document date), never from the clock")]
+    MissingDocumentDate {
+        /// The document's title.
+        title: String,
+    },
+    /// The PDF writer refused the document (for a PDF/A rule, it names the rule).
+    #[error("the PDF could not be written: {0}")]
+    PdfWriter(String),
     /// The workbook writer failed.
     #[error("writing the workbook failed: {0}")]
     Workbook(#[from] rust_xlsxwriter::XlsxError),
@@ -55,6 +60,10 @@ pub enum RenderError {
 /// The prefix under which each output records its inputs' hash, in PDF metadata and in
 /// workbook properties: `sitebook-inputs-sha256:<64 hex digits>`.
 pub const INPUTS_HASH_PREFIX: &str = "sitebook-inputs-sha256:";
+
+/// The prefix under which a PDF records the sha256 of the workbook its estimate came from:
+/// `sitebook-source-sha256:<64 hex digits>`.
+pub const SOURCE_HASH_PREFIX: &str = "sitebook-source-sha256:";
 
 /// The title of an estimate abstract: the first row of an estimate workbook (DOMAIN.md §1),
 /// so the abstract's workbook reads back through the estimate parser.
@@ -71,9 +80,13 @@ pub struct DocumentHeader {
     pub lines: Vec<HeaderLine>,
     /// Lowercase hex SHA-256 of the document's serialized inputs (see [`sha256_hex`]).
     pub inputs_sha256: String,
-    /// The date stamped as the file's creation date. `None` stamps 1970-01-01, never the
-    /// clock, so that identical inputs give identical bytes.
+    /// The date stamped as the file's creation date, taken from the document's data, never
+    /// the clock, so that identical inputs give identical bytes. A PDF is refused without one.
     pub document_date: Option<DocDate>,
+    /// The organization the document belongs to, recorded as its author.
+    pub organization: Option<String>,
+    /// Lowercase hex SHA-256 of the workbook the estimate was imported from, when known.
+    pub source_sha256: Option<String>,
 }
 
 impl DocumentHeader {
@@ -115,9 +128,21 @@ pub struct DocumentRequest<T> {
 }
 
 impl<T> DocumentRequest<T> {
-    /// Stamps `date` as the files' creation date (by default 1970-01-01).
+    /// Stamps `date` as the files' creation date.
     pub fn with_document_date(mut self, date: DocDate) -> Self {
         self.header.document_date = Some(date);
+        self
+    }
+
+    /// Records where the document comes from: its organization and the source workbook's
+    /// sha256.
+    pub fn with_provenance(
+        mut self,
+        organization: Option<String>,
+        source_sha256: Option<String>,
+    ) -> Self {
+        self.header.organization = organization;
+        self.header.source_sha256 = source_sha256;
         self
     }
 
@@ -155,6 +180,8 @@ impl<T> DocumentRequest<T> {
                 lines,
                 inputs_sha256,
                 document_date: None,
+                organization: None,
+                source_sha256: None,
             },
             content,
             memorandum: None,
@@ -611,6 +638,8 @@ mod tests {
             lines: Vec::new(),
             inputs_sha256: sha256_hex(b"abc"),
             document_date: None,
+            organization: None,
+            source_sha256: None,
         };
         assert_eq!(
             header.inputs_sha256,

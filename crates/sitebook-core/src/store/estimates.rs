@@ -465,6 +465,30 @@ fn metadata_lines(sheet: &EstimateSheet) -> Vec<MetadataLine> {
 }
 
 /// How many estimates the scope's org has.
+/// Where an estimate came from: the sha256 of its source workbook, and the day it was
+/// recorded.
+pub(crate) struct EstimateSource {
+    pub(crate) sha256: String,
+    pub(crate) recorded_on: Option<crate::domain::work::DocDate>,
+}
+
+/// The source of estimate `id` in the scope's organization, if it exists.
+pub(crate) async fn source(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Option<EstimateSource>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.sha256, e.created_at FROM estimates e \
+         JOIN uploads u ON u.id = e.upload_id AND u.org_id = e.org_id \
+         WHERE e.id = ? AND e.org_id = ?",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(row.map(|(sha256, created_at)| EstimateSource {
+        sha256,
+        recorded_on: crate::domain::work::DocDate::from_timestamp(&created_at),
+    }))
+}
+
 pub async fn count(ctx: &Ctx, scope: &OrgScope) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM estimates WHERE org_id = ?")

@@ -193,6 +193,7 @@ pub fn nth_bill_request(n: usize) -> DocumentRequest<sitebook_core::domain::bill
     };
     let bill = nth_bill(&input).unwrap();
     DocumentRequest::nth_bill(bill, metadata().header_block(), hash_of(&input))
+        .with_document_date(DocDate::new(2024, 6, 11).unwrap())
 }
 
 /// Work slip `phase` over `n` items, with supplemental items introduced in phases 1 and 2.
@@ -258,6 +259,7 @@ pub fn workslip_request(
     };
     let slip = workslip(&input).unwrap();
     DocumentRequest::workslip(slip, metadata().header_block(), hash_of(&input))
+        .with_document_date(DocDate::new(2024, 5, 2).unwrap())
 }
 
 /// The estimate abstract of `n` items, TP 5 % Excess, Grand Total a round figure above.
@@ -289,4 +291,5 @@ pub fn estimate_request(n: usize) -> DocumentRequest<EstimateAbstract> {
     }];
     let hash = hash_of(&(&estimate.items, &estimate.footer_input));
     DocumentRequest::estimate_abstract(estimate, lines, hash)
+        .with_document_date(DocDate::new(2024, 1, 15).unwrap())
 }

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use rust_xlsxwriter::{Format, Formula, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook, Worksheet};
 use sitebook_core::excel::{parse_estimate_bytes, Limits, ParseError, ParsedWorkbook};
 use std::io::{Cursor, Read, Write};
 
@@ -222,9 +222,12 @@ pub fn datas_sheet(ws: &mut Worksheet) {
     num(ws, 3, 4, 330.0);
 }
 
-/// The DOMAIN example workbook (`Estimate` + `Datas`), openpyxl-style.
+/// The DOMAIN example workbook (`Estimate` + `Datas`), openpyxl-style. Its creation time is
+/// fixed, so the file (and the source hash every document records) is the same on every run.
 pub fn domain_example_workbook() -> Vec<u8> {
     let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2024, 1, 15).unwrap();
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
     domain_example_sheet(wb.add_worksheet().set_name("Estimate").unwrap());
     datas_sheet(wb.add_worksheet().set_name("Datas").unwrap());
     strip_unsaved_results(&wb.save_to_buffer().unwrap())
