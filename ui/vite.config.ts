@@ -12,9 +12,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const standardFonts = resolve(here, "node_modules/pdfjs-dist/standard_fonts");
 
 /**
- * pdf.js draws the 14 standard PDF fonts (our documents use Times) from its own font files;
- * without them it falls back to whatever serif the system has. They ship with the app, next to
- * index.html, so the preview needs no network.
+ * pdf.js draws the 14 standard PDF fonts from its own font files; without them it falls back to
+ * whatever serif the system has. Documents made now embed their fonts, but those made before
+ * (built-in Times) are still previewed, so the files ship with the app, next to index.html,
+ * and the preview needs no network.
  */
 function pdfjsStandardFonts(): Plugin {
   return {
@@ -32,6 +33,8 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
+    // The Indian-script fonts come from the core's bundled set (styles.css), outside ui/.
+    fs: { allow: [here, resolve(here, "../crates/sitebook-core/assets/fonts")] },
   },
   build: {
     outDir: "dist",

@@ -11,6 +11,7 @@ use sitebook_core::documents::payments::{DeductionLineForm, DeductionTable};
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::work_form::WorkForm;
 use sitebook_core::documents::{BillView, QueuedDocument, WorkslipView};
+use sitebook_core::domain::money::CurrencyMark;
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::inbox::{InboxStatus, InboxView};
 use sitebook_core::jobs::device::DeviceSettings;
@@ -781,6 +782,22 @@ pub async fn share_output(state: State<'_, AppState>, id: i64, days: u32) -> Rep
     let expires_in = std::time::Duration::from_secs(u64::from(days.clamp(1, 7)) * 24 * 60 * 60);
     signed_in(&state, async |core, session| {
         core.output_share(session, id, expires_in).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn currency_mark(state: State<'_, AppState>) -> Reply<CurrencyMark> {
+    signed_in(&state, async |core, session| {
+        core.currency_mark(session).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn currency_mark_set(state: State<'_, AppState>, mark: CurrencyMark) -> Reply<()> {
+    signed_in(&state, async |core, session| {
+        core.currency_mark_set(session, mark).await
     })
     .await
 }

@@ -83,6 +83,8 @@ fn main() {
             commands::sync_retry_failed,
             commands::sync_restore,
             commands::share_output,
+            commands::currency_mark,
+            commands::currency_mark_set,
             commands::inbox_settings,
             commands::inbox_set,
             commands::inbox_clear,

@@ -469,12 +469,23 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
     save_dir = tempfile.mkdtemp(prefix="sitebook-save-as-")
     workbook = os.path.join(ROOT, "crates", "sitebook-core", "tests", "fixtures", "estimate.xlsx")
     cli(data_dir, "--user", "root", "upload", workbook, "--wait")
+    # A name of work in English and Telugu: the window draws the Telugu with the bundled font,
+    # and the bill's PDF gives it back exactly.
+    name_of_work = "CC road సిమెంట్ కాంక్రీట్ రోడ్డు, Ward 4"
+    cli(data_dir, "--user", "root", "work", "edit", "1", "--name-of-work", name_of_work)
     app = App(data_dir, SITEBOOK_SAVE_AS_DIR=save_dir)
     try:
         wd = app.wd
         sign_in_as_root(wd)
         wd.click("estimate-row-1", inner="button")
         wd.find("work-name")
+        wd.wait_until(
+            "return [...document.fonts].some(f => f.family.includes('Sitebook Telugu')"
+            " && f.status === 'loaded');",
+            "the bundled Telugu font to load for the name of work")
+        wd.execute("document.querySelector('[data-testid=work-name]')"
+                   ".scrollIntoView({block: 'center', behavior: 'instant'})")
+        wd.screenshot("work-form-telugu.png")
         wd.clear_and_type("work-agreement", "Agt 7/2024")
         wd.click("work-save")
         wd.find("work-saved")
@@ -546,6 +557,7 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
             ["pdftotext", "-layout", os.path.join(save_dir, copies[0]), "-"],
             capture_output=True, text=True, check=True).stdout
         assert "MEMORANDUM OF PAYMENTS" in printed and "Mobilisation advance" in printed, printed
+        assert name_of_work in " ".join(printed.split()), printed
         net_line = next(l for l in printed.splitlines() if "Net amount payable by cheque" in l)
         assert net_text in net_line, (net_text, net_line)
         outputs = json.loads(cli(data_dir, "--user", "root", "outputs", "list", "--json"))

@@ -21,6 +21,7 @@ import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditBreak } from "./bindings/AuditBreak";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditVerification } from "./bindings/AuditVerification";
+import type { CurrencyMark } from "./bindings/CurrencyMark";
 import type { BillDraft } from "./bindings/BillDraft";
 import type { BillView } from "./bindings/BillView";
 import type { DocumentPreview } from "./bindings/DocumentPreview";
@@ -344,6 +345,10 @@ export function createTauriBackend(): Backend {
     syncRetryFailed: () => call<number>("sync_retry_failed"),
     syncRestore: () => call<number>("sync_restore"),
     shareOutput: (id, days) => call<ShareLink>("share_output", { id, days }),
+    currencyMark: () => call<CurrencyMark>("currency_mark"),
+    setCurrencyMark: async (mark) => {
+      await call<null>("currency_mark_set", { mark });
+    },
     inboxSettings: () => call<InboxView | null>("inbox_settings"),
     inboxSet: (folder) => call<InboxView>("inbox_set", { folder }),
     inboxClear: async () => {

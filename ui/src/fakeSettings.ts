@@ -6,6 +6,7 @@
  */
 import type { ApiError } from "./bindings/ApiError";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { CurrencyMark } from "./bindings/CurrencyMark";
 import type { DeductionLineForm } from "./bindings/DeductionLineForm";
 import type { DeductionTable } from "./bindings/DeductionTable";
 import type { DeviceSettings } from "./bindings/DeviceSettings";
@@ -63,6 +64,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     const own = deductionTables.get(ctx.orgCode());
     return { isExample: own === undefined, lines: own ?? exampleDeductions() };
   };
+  const currencyMarks = new Map<string, CurrencyMark>();
   const targets = new Map<string, SyncTargetView>();
   const secrets = new Set<string>();
   const synced = new Set<number>();
@@ -182,6 +184,12 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         const target = targetOf();
         const expires = new Date(Date.parse(ctx.now()) + days * 86_400_000).toISOString();
         return { url: `${target.endpoint}/${target.bucket}/output-${id}?X-Amz-Expires=${days * 86_400}`, expiresAt: expires };
+      }),
+    currencyMark: () => ctx.run("currency_mark", () => currencyMarks.get(ctx.orgCode()) ?? "Rs."),
+    setCurrencyMark: (mark) =>
+      ctx.run("currency_mark_set", () => {
+        ctx.requireWriter("change how documents write amounts");
+        currencyMarks.set(ctx.orgCode(), mark);
       }),
     inboxSettings: () => ctx.run("inbox_settings", () => inbox),
     inboxSet: (folder) =>

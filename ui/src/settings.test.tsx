@@ -145,3 +145,26 @@ describe("Settings: deductions", () => {
     expect(document.body.textContent).toContain("Only owners and admins of PWD change this table");
   });
 });
+
+describe("Settings: documents", () => {
+  it("lets an owner print amounts with the rupee sign, and says documents already made keep theirs", async () => {
+    const fake = await openSettingsAs("asha");
+    const rs = (await screen.findByTestId("currency-rs")) as HTMLInputElement;
+    await waitFor(() => expect(rs.checked).toBe(true));
+    fireEvent.click(byId("currency-rupee"));
+    expect((await screen.findByTestId("currency-said")).textContent).toContain(
+      "New documents print amounts as ₹ 1,200.00; documents already made keep theirs",
+    );
+    expect((byId("currency-rupee") as HTMLInputElement).checked).toBe(true);
+    expect(rs.checked).toBe(false);
+    expect(fake.calls).toContain("currency_mark_set");
+  });
+
+  it("shows a member the choice without the means to change it", async () => {
+    await openSettingsAs("ravi");
+    const rs = (await screen.findByTestId("currency-rs")) as HTMLInputElement;
+    await waitFor(() => expect(rs.checked).toBe(true));
+    expect(rs.closest("fieldset")?.disabled).toBe(true);
+    expect(document.body.textContent).toContain("Only owners and admins of PWD change this.");
+  });
+});

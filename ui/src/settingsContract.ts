@@ -3,6 +3,7 @@
  * inbox folder and its own settings. `Backend` extends it, and the fake's settings side
  * implements it, so the two cannot drift and neither imports the other.
  */
+import type { CurrencyMark } from "./bindings/CurrencyMark";
 import type { DeductionLineForm } from "./bindings/DeductionLineForm";
 import type { DeductionTable } from "./bindings/DeductionTable";
 import type { DeviceSettings } from "./bindings/DeviceSettings";
@@ -39,6 +40,10 @@ export interface SettingsCommands {
   deviceSettings(): Promise<DeviceSettings>;
   /** Superusers only; the worker count applies from the next start. */
   saveDeviceSettings(settings: DeviceSettings): Promise<DeviceSettings>;
+  /** How the active org's documents write amounts: "Rs." (the default) or "₹". */
+  currencyMark(): Promise<CurrencyMark>;
+  /** Sets it for documents made from now on (owners and admins); made documents keep theirs. */
+  setCurrencyMark(mark: CurrencyMark): Promise<void>;
   /** The active org's additions and deductions (the example set until first changed). */
   listDeductions(): Promise<DeductionTable>;
   /** Adds a line, or replaces the line with the same code (owners and admins). */

@@ -32,6 +32,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sitebook_core::api::{stateless, OpenOptions};
+use sitebook_core::domain::money::CurrencyMark;
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::store::resolve_data_dir;
 use sitebook_core::tenancy::accounts::NewAccount;
@@ -155,6 +156,13 @@ enum OrgCommand {
     },
     /// Details of the active organization
     Show,
+    /// How the active organization's documents write amounts: `Rs.` (the default) or `₹`.
+    /// With no MARK, shows it; with one, sets it for documents made from now on (owners and
+    /// admins). Documents already made keep theirs.
+    Currency {
+        #[arg(value_name = "MARK")]
+        mark: Option<String>,
+    },
     /// Create an organization (superuser)
     Create {
         #[arg(value_name = "CODE")]
@@ -424,6 +432,27 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                     out.session(&core.view(&session).await?);
                 }
                 OrgCommand::Show => out.org_details(&core.org_show(&session).await?),
+                OrgCommand::Currency { mark: None } => {
+                    let mark = core.currency_mark(&session).await?;
+                    if out.is_json() {
+                        out.json(&serde_json::json!({ "currencyMark": mark }));
+                    } else {
+                        say!("Documents print amounts as {}", mark.amount(1200.into()));
+                    }
+                }
+                OrgCommand::Currency { mark: Some(text) } => {
+                    let mark = CurrencyMark::parse(text).ok_or_else(|| {
+                        Error::Validation(format!(
+                            "\"{text}\" is not a currency mark: use Rs. (the default) or ₹ \
+                             (also accepted: rupee, INR)."
+                        ))
+                    })?;
+                    core.currency_mark_set(&session, mark).await?;
+                    out.done(&format!(
+                        "New documents print amounts as {}; documents already made keep theirs.",
+                        mark.amount(1200.into())
+                    ));
+                }
                 OrgCommand::Create {
                     code,
                     name,

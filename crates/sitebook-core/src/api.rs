@@ -11,6 +11,7 @@ use crate::documents::editor::{
     self, BillDraft, DocumentPreview, QuantityEntry, SupplementalEntry, WorkslipDraft,
 };
 use crate::documents::work_form::WorkForm;
+use crate::domain::money::CurrencyMark;
 use crate::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::inbox::{self, InboxNews, InboxPlan, InboxRuntime, InboxStatus, InboxView};
@@ -284,6 +285,19 @@ impl Sitebook {
     pub async fn org_show(&self, session: &Session) -> Result<OrgDetails> {
         let scope = authorize(&self.ctx, session, Action::OrgView).await?;
         orgs::details(&self.ctx, &scope).await
+    }
+
+    /// The mark the active org's documents print before amounts (`Rs.` unless changed).
+    pub async fn currency_mark(&self, session: &Session) -> Result<CurrencyMark> {
+        let scope = authorize(&self.ctx, session, Action::OrgView).await?;
+        orgs::currency_mark(&self.ctx, &scope).await
+    }
+
+    /// Sets the mark the active org's new documents print before amounts (owners and admins;
+    /// audited). Documents already made keep the mark they were made with.
+    pub async fn currency_mark_set(&self, session: &Session, mark: CurrencyMark) -> Result<()> {
+        let scope = authorize_write(&self.ctx, session, Action::SettingsEdit).await?;
+        orgs::set_currency_mark(&self.ctx, &scope, mark).await
     }
 
     /// Creates an organization (superusers), audited.

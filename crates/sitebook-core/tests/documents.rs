@@ -10,6 +10,8 @@ use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::domain::money::CurrencyMark;
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::Error;
 
 /// A device with the worked-example estimate parsed; returns its estimate id.
@@ -870,4 +872,108 @@ async fn a_character_no_bundled_font_draws_is_a_job_warning_naming_the_field() {
         "{text}"
     );
     assert!(flat.contains("Sri Lakshmi \u{FFFD}\u{FFFD} श्री"), "{text}");
+}
+
+#[tokio::test]
+async fn the_rupee_sign_is_an_org_setting_and_each_document_keeps_the_mark_it_was_made_with() {
+    let fx = fixture().await;
+    let estimate = with_estimate(&fx).await;
+    assert_eq!(
+        fx.core.currency_mark(&fx.root).await.unwrap(),
+        CurrencyMark::Rs
+    );
+    let quantities = || Some(vec![ItemQuantity::new("1", dec!(10))]);
+    let first = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, quantities())
+        .await
+        .unwrap();
+    let (pdf1, _) = rendered(&fx, first.job_id).await;
+    let text1 = pdf_text(&pdf1);
+    assert!(
+        text1.contains("Estimate Amount:") && text1.contains("Rs. "),
+        "{text1}"
+    );
+    assert!(!text1.contains('₹'), "{text1}");
+
+    fx.core
+        .currency_mark_set(&fx.root, CurrencyMark::RupeeSign)
+        .await
+        .unwrap();
+    let second = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![ItemQuantity::new("1", dec!(12))]),
+        )
+        .await
+        .unwrap();
+    let (pdf2, xlsx2) = rendered(&fx, second.job_id).await;
+    let text2 = pdf_text(&pdf2);
+    let flat = text2.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The header's estimate amount, the amount payable, the memorandum's net and the form's
+    // cheque take the sign; no amount is written "Rs." any more.
+    assert!(flat.contains("Estimate Amount: ₹ 1,30,000.00"), "{text2}");
+    assert!(flat.contains("(since last measurements): ₹ "), "{text2}");
+    assert!(flat.contains("Net payable by cheque: ₹ "), "{text2}");
+    assert!(flat.contains("By cheque: ₹ "), "{text2}");
+    assert!(!flat.contains("Rs. "), "{text2}");
+    let mut workbook = zip::ZipArchive::new(std::fs::File::open(&xlsx2).unwrap()).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut workbook.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    assert!(strings.contains("₹ "), "{strings}");
+
+    let audit = fx.audit().await;
+    assert!(
+        audit.iter().any(|entry| entry.action == "settings.currency"
+            && entry.reason.as_deref() == Some("documents print amounts as ₹ 1,200.00")),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_owners_and_admins_change_the_currency_mark() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    for (name, role) in [
+        ("mia", MembershipRole::Member),
+        ("vera", MembershipRole::Viewer),
+        ("adam", MembershipRole::Admin),
+    ] {
+        fx.user(name, UserKind::Standard, Some(("AAA", role))).await;
+    }
+    for name in ["mia", "vera"] {
+        let session = fx.sign_in_to(name, "AAA").await;
+        assert_eq!(
+            fx.core.currency_mark(&session).await.unwrap(),
+            CurrencyMark::Rs
+        );
+        let refused = fx
+            .core
+            .currency_mark_set(&session, CurrencyMark::RupeeSign)
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, Error::Denied(_)), "{name}: {refused:?}");
+    }
+    let adam = fx.sign_in_to("adam", "AAA").await;
+    fx.core
+        .currency_mark_set(&adam, CurrencyMark::RupeeSign)
+        .await
+        .unwrap();
+    let mia = fx.sign_in_to("mia", "AAA").await;
+    assert_eq!(
+        fx.core.currency_mark(&mia).await.unwrap(),
+        CurrencyMark::RupeeSign
+    );
+    // Another organization keeps its own (the default).
+    assert_eq!(
+        fx.core.currency_mark(&fx.root).await.unwrap(),
+        CurrencyMark::Rs
+    );
 }

@@ -10,6 +10,7 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useBackend } from "../backendContext";
 import type { ApiError } from "../bindings/ApiError";
 import type { AppStatus } from "../bindings/AppStatus";
+import type { CurrencyMark } from "../bindings/CurrencyMark";
 import type { DeductionLineForm } from "../bindings/DeductionLineForm";
 import type { DeductionTable } from "../bindings/DeductionTable";
 import type { InboxStatus } from "../bindings/InboxStatus";
@@ -18,7 +19,7 @@ import type { OrgChoice } from "../bindings/OrgChoice";
 import type { SyncSettings } from "../bindings/SyncSettings";
 import type { UserKind } from "../bindings/UserKind";
 import { toApiError } from "../backend";
-import { canConfigureSync, canEditDeductions, isReadOnlyRole } from "../logic/roles";
+import { canConfigureSync, canEditDeductions, canEditDocumentSettings, isReadOnlyRole } from "../logic/roles";
 import { formatMoney } from "../logic/format";
 import { syncSummary } from "../logic/sync";
 import { useFeed } from "../useFeed";
@@ -74,6 +75,7 @@ export function SettingsPane({ org, userKind }: Props & { userKind: UserKind }) 
         <DeviceSection mayChange={userKind === "superuser"} />
         <InboxSection org={org} />
         <SyncSection org={org} />
+        <DocumentsSection org={org} />
         <DeductionsSection org={org} />
       </div>
     </>
@@ -547,6 +549,63 @@ function capText(line: DeductionLineForm): string {
  * a line. Each bill freezes the lines in force on its date, so a change here alters no issued
  * bill. Owners and admins edit; everyone else sees the table and why they cannot.
  */
+const CURRENCY_MARKS: CurrencyMark[] = ["Rs.", "₹"];
+
+/** How the org's documents write amounts: "Rs." (the default) or "₹". */
+function DocumentsSection({ org }: Props) {
+  const backend = useBackend();
+  const [mark, setMark] = useState<CurrencyMark | null>(null);
+  const { busy, said, setSaid, act } = useSectionAction();
+  const mayChange = canEditDocumentSettings(org.role);
+
+  useEffect(() => {
+    let live = true;
+    backend.currencyMark().then(
+      (found) => live && setMark(found),
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend, setSaid, org.code]);
+
+  const choose = (next: CurrencyMark) =>
+    void act("save", async () => {
+      await backend.setCurrencyMark(next);
+      setMark(next);
+      return { ok: true, text: `New documents print amounts as ${next} 1,200.00; documents already made keep theirs.` };
+    });
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-documents">
+      <h2 id="settings-documents">Documents</h2>
+      <p className="muted settings-help">How bills, work slips and abstracts of {org.code} write the currency before an amount.</p>
+      {!mayChange ? (
+        <p className="muted read-only-note">
+          <EyeIcon /> Only owners and admins of {org.code} change this.
+        </p>
+      ) : null}
+      <div className="currency-choice">
+        <fieldset className="segmented" aria-label="Amounts in documents" disabled={!mayChange || busy !== null || mark === null}>
+          {CURRENCY_MARKS.map((option) => (
+            <label key={option}>
+              <input
+                type="radio"
+                name="currency-mark"
+                checked={mark === option}
+                onChange={() => choose(option)}
+                data-testid={option === "Rs." ? "currency-rs" : "currency-rupee"}
+              />{" "}
+              {option} 1,200.00
+            </label>
+          ))}
+        </fieldset>
+        <SaidLine said={said} testId="currency-said" />
+      </div>
+    </section>
+  );
+}
+
 function DeductionsSection({ org }: Props) {
   const backend = useBackend();
   const [table, setTable] = useState<DeductionTable | null>(null);

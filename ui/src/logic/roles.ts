@@ -131,6 +131,11 @@ export function canEditDeductions(role: EffectiveRole): boolean {
   return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
 }
 
+/** Whether the role may change how the org's documents look, such as the currency mark (the gate's settings.edit). */
+export function canEditDocumentSettings(role: EffectiveRole): boolean {
+  return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
+}
+
 /** Whether the role may withdraw the latest bill or work slip (owners and admins, as the gate rules). */
 export function canWithdrawDocuments(role: EffectiveRole): boolean {
   return role === "owner" || role === "admin" || role === "operations" || role === "superuser";

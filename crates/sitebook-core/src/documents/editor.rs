@@ -19,6 +19,7 @@ use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBill
 use crate::domain::deviation::deviation_statement;
 use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::parse_number_text;
+use crate::domain::money::CurrencyMark;
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
 use crate::domain::workslip::{
     working_estimate, workslip, WorkslipInputError, WorkslipRow, MAX_PHASE,
@@ -82,9 +83,9 @@ pub struct PreviewMemorandum {
 }
 
 impl PreviewMemorandum {
-    fn of(memorandum: &Memorandum) -> Self {
+    fn of(memorandum: &Memorandum, mark: CurrencyMark) -> Self {
         Self {
-            lines: memorandum_statement(memorandum)
+            lines: memorandum_statement(memorandum, mark)
                 .lines
                 .into_iter()
                 .map(|line| PreviewMemoLine {
@@ -578,7 +579,10 @@ pub async fn preview_bill(
     let warnings = next.warnings(&computed);
     let terms = next_bill_terms(ctx, scope, estimate_id, &next.work, recoveries).await?;
     let memo = match memorandum(computed.figures(), &terms) {
-        Ok(memo) => Some(PreviewMemorandum::of(&memo)),
+        Ok(memo) => Some(PreviewMemorandum::of(
+            &memo,
+            crate::tenancy::orgs::currency_mark(ctx, scope).await?,
+        )),
         Err(error) => {
             problems.push(PreviewProblem {
                 sl_no: None,

@@ -24,6 +24,7 @@ use crate::domain::bill::{
     check_next_bill, first_bill, nth_bill, BillKind, FirstBillInput, ItemQuantity, NthBillInput,
 };
 use crate::domain::estimate::{EstimateFooterInput, EstimateItem, SpecialLsProvision, SubHead};
+use crate::domain::money::CurrencyMark;
 use crate::domain::payments::{
     held_after, memorandum, BillFigures, HeldBefore, OneOffRecovery, PaymentTerms,
 };
@@ -61,6 +62,10 @@ pub(crate) enum StoredInputs {
         /// estimate: its final bill form accounts for the work against them.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sanctioned: Option<Vec<EstimateItem>>,
+        /// The mark printed before amounts, as the organization had it when the document was
+        /// made (absent means `Rs.`, so older documents keep their hashes).
+        #[serde(default, skip_serializing_if = "CurrencyMark::is_default")]
+        currency: CurrencyMark,
     },
     NthBill {
         input: NthBillInput,
@@ -73,12 +78,20 @@ pub(crate) enum StoredInputs {
         sub_heads: Vec<SubHead>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sanctioned: Option<Vec<EstimateItem>>,
+        /// The mark printed before amounts, as the organization had it when the document was
+        /// made (absent means `Rs.`, so older documents keep their hashes).
+        #[serde(default, skip_serializing_if = "CurrencyMark::is_default")]
+        currency: CurrencyMark,
     },
     Workslip {
         input: WorkslipInput,
         work: WorkMetadata,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         sub_heads: Vec<SubHead>,
+        /// The mark printed before amounts, as the organization had it when the document was
+        /// made (absent means `Rs.`, so older documents keep their hashes).
+        #[serde(default, skip_serializing_if = "CurrencyMark::is_default")]
+        currency: CurrencyMark,
     },
     EstimateAbstract {
         items: Vec<EstimateItem>,
@@ -86,6 +99,10 @@ pub(crate) enum StoredInputs {
         work: WorkMetadata,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         sub_heads: Vec<SubHead>,
+        /// The mark printed before amounts, as the organization had it when the document was
+        /// made (absent means `Rs.`, so older documents keep their hashes).
+        #[serde(default, skip_serializing_if = "CurrencyMark::is_default")]
+        currency: CurrencyMark,
     },
 }
 
@@ -799,6 +816,7 @@ pub async fn create_bill(
     memorandum(computed.figures(), &terms)
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
     let payments = Some(terms);
+    let currency = crate::tenancy::orgs::currency_mark(ctx, scope).await?;
     let (inputs, till_date) = match (inputs, computed) {
         (BillInputs::First(input), _) => {
             let till_date = input.quantities.clone();
@@ -810,6 +828,7 @@ pub async fn create_bill(
                     working_estimate,
                     sub_heads,
                     sanctioned,
+                    currency,
                 },
                 till_date,
             )
@@ -836,6 +855,7 @@ pub async fn create_bill(
                     working_estimate,
                     sub_heads,
                     sanctioned,
+                    currency,
                 },
                 full,
             )
@@ -1093,6 +1113,7 @@ pub async fn create_workslip(
         input,
         work,
         sub_heads,
+        currency: crate::tenancy::orgs::currency_mark(ctx, scope).await?,
     }
     .encode()?;
     let mut tx = ctx.write_tx().await?;
@@ -1177,6 +1198,7 @@ pub async fn request_abstract(
         footer,
         work,
         sub_heads,
+        currency: crate::tenancy::orgs::currency_mark(ctx, scope).await?,
     };
     let (_, hash) = inputs.encode()?;
     let payload = serde_json::json!({
@@ -1314,6 +1336,7 @@ pub fn quick_first_bill(
         working_estimate: None,
         sub_heads: sub_heads_of(sheet),
         sanctioned: None,
+        currency: CurrencyMark::Rs,
     };
     let (_, hash) = inputs.encode()?;
     let provenance = render_job::Provenance {

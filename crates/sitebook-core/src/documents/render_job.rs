@@ -16,7 +16,7 @@ use crate::domain::bill::{first_bill, nth_bill};
 use crate::domain::bill_forms::{account_of_work, payment_account, AccountOfWork, BilledRow};
 use crate::domain::deviation::deviation_statement;
 use crate::domain::estimate::{EstimateItem, SubHead};
-use crate::domain::money::LabelledAmount;
+use crate::domain::money::{CurrencyMark, LabelledAmount};
 use crate::domain::payments::{memorandum, BillFigures, Memorandum, MemorandumError, PaymentTerms};
 use crate::domain::permissions::Action;
 use crate::domain::work::{DocDate, DocumentDates, WorkMetadata};
@@ -110,8 +110,9 @@ async fn stored_inputs(ctx: &Ctx, scope: &OrgScope, job: &ClaimedJob) -> Result<
 fn bill_header(
     work: &crate::domain::work::WorkMetadata,
     working_estimate: Option<u32>,
+    mark: CurrencyMark,
 ) -> Vec<crate::domain::work::HeaderLine> {
-    let mut lines = work.header_block();
+    let mut lines = work.header_block_in(mark);
     if working_estimate.is_some() {
         lines.push(crate::domain::work::HeaderLine {
             label: "Quantities as per".to_owned(),
@@ -128,12 +129,13 @@ fn bill_form(
     terms: &PaymentTerms,
     work: &WorkMetadata,
     final_account: Option<AccountOfWork>,
+    mark: CurrencyMark,
 ) -> BillForm {
     let account = payment_account(memo, terms);
     let mb = work.mb_details.as_ref().map(|mb| mb.describe());
     match final_account {
-        Some(work_done) => final_bill_form(&work_done, &account, mb.as_deref()),
-        None => running_account_form(&account, mb.as_deref()),
+        Some(work_done) => final_bill_form(&work_done, &account, mb.as_deref(), mark),
+        None => running_account_form(&account, mb.as_deref(), mark),
     }
 }
 
@@ -142,14 +144,15 @@ fn payment_parts(
     figures: BillFigures,
     payments: Option<&PaymentTerms>,
     work: &WorkMetadata,
+    mark: CurrencyMark,
     final_account: impl FnOnce() -> Option<AccountOfWork>,
 ) -> Result<(Option<FormStatement>, Option<BillForm>), MemorandumError> {
     let Some(terms) = payments else {
         return Ok((None, None));
     };
     let memo = memorandum(figures, terms)?;
-    let form = bill_form(&memo, terms, work, final_account());
-    Ok((Some(memorandum_statement(&memo)), Some(form)))
+    let form = bill_form(&memo, terms, work, final_account(), mark);
+    Ok((Some(memorandum_statement(&memo, mark)), Some(form)))
 }
 
 /// Where a document comes from: what its PDF records beside the inputs hash, and the date of
@@ -281,10 +284,15 @@ fn render(
             working_estimate,
             sub_heads,
             sanctioned,
+            currency,
         } => {
             let bill = first_bill(&input).map_err(|e| failed(&e))?;
-            let (memo, form) =
-                payment_parts(first_bill_figures(&bill), payments.as_ref(), &work, || {
+            let (memo, form) = payment_parts(
+                first_bill_figures(&bill),
+                payments.as_ref(),
+                &work,
+                currency,
+                || {
                     bill.is_final.then(|| {
                         let rows: Vec<BilledRow<'_>> = bill
                             .rows
@@ -302,8 +310,9 @@ fn render(
                             bill.total,
                         )
                     })
-                })
-                .map_err(|e| failed(&e))?;
+                },
+            )
+            .map_err(|e| failed(&e))?;
             warnings.extend(unprintable_warnings(printed_fields(
                 &work,
                 &input.items,
@@ -311,11 +320,12 @@ fn render(
             )));
             let request = DocumentRequest::first_bill(
                 bill,
-                bill_header(&work, working_estimate),
+                bill_header(&work, working_estimate, currency),
                 &inputs_sha256,
             )
             .with_document_date(dated(DatedAs::Bill, &work)?)
             .with_provenance(organization, source_sha256)
+            .with_currency(currency)
             .with_memorandum(memo)
             .with_form(form)
             .with_sub_heads(sub_heads);
@@ -331,10 +341,15 @@ fn render(
             working_estimate,
             sub_heads,
             sanctioned,
+            currency,
         } => {
             let bill = nth_bill(&input).map_err(|e| failed(&e))?;
-            let (memo, form) =
-                payment_parts(nth_bill_figures(&bill), payments.as_ref(), &work, || {
+            let (memo, form) = payment_parts(
+                nth_bill_figures(&bill),
+                payments.as_ref(),
+                &work,
+                currency,
+                || {
                     bill.is_final.then(|| {
                         let rows: Vec<BilledRow<'_>> = bill
                             .rows
@@ -356,8 +371,9 @@ fn render(
                             bill.total.till_date,
                         )
                     })
-                })
-                .map_err(|e| failed(&e))?;
+                },
+            )
+            .map_err(|e| failed(&e))?;
             warnings.extend(unprintable_warnings(printed_fields(
                 &work,
                 &input.items,
@@ -365,11 +381,12 @@ fn render(
             )));
             let request = DocumentRequest::nth_bill(
                 bill,
-                bill_header(&work, working_estimate),
+                bill_header(&work, working_estimate, currency),
                 &inputs_sha256,
             )
             .with_document_date(dated(DatedAs::Bill, &work)?)
             .with_provenance(organization, source_sha256)
+            .with_currency(currency)
             .with_memorandum(memo)
             .with_form(form)
             .with_sub_heads(sub_heads);
@@ -382,6 +399,7 @@ fn render(
             input,
             work,
             sub_heads,
+            currency,
         } => {
             let slip = workslip(&input).map_err(|e| failed(&e))?;
             let mut fields = printed_fields(&work, &input.items, &sub_heads);
@@ -396,11 +414,12 @@ fn render(
             let date = dated(DatedAs::Workslip, &work)?;
             let deviation = DocumentRequest::deviation_statement(
                 deviation_statement(&slip),
-                work.header_block(),
+                work.header_block_in(currency),
                 &inputs_sha256,
             )
             .with_document_date(date)
             .with_provenance(organization.clone(), source_sha256.clone())
+            .with_currency(currency)
             .with_sub_heads(sub_heads.clone());
             warnings.extend(
                 deviation
@@ -416,10 +435,12 @@ fn render(
                 format!("{stem}-deviation.xlsx"),
                 crate::xlsx::render_deviation_statement(&deviation).map_err(|e| failed(&e))?,
             ));
-            let request = DocumentRequest::workslip(slip, work.header_block(), &inputs_sha256)
-                .with_document_date(date)
-                .with_provenance(organization, source_sha256)
-                .with_sub_heads(sub_heads);
+            let request =
+                DocumentRequest::workslip(slip, work.header_block_in(currency), &inputs_sha256)
+                    .with_document_date(date)
+                    .with_provenance(organization, source_sha256)
+                    .with_currency(currency)
+                    .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_workslip(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_workslip(&request).map_err(|e| failed(&e))?,
@@ -430,16 +451,21 @@ fn render(
             footer,
             work,
             sub_heads,
+            currency,
         } => {
             warnings.extend(unprintable_warnings(printed_fields(
                 &work, &items, &sub_heads,
             )));
             let estimate = EstimateAbstract::new(items, footer).map_err(|e| failed(&e))?;
-            let request =
-                DocumentRequest::estimate_abstract(estimate, work.header_block(), &inputs_sha256)
-                    .with_document_date(dated(DatedAs::Estimate, &work)?)
-                    .with_provenance(organization, source_sha256)
-                    .with_sub_heads(sub_heads);
+            let request = DocumentRequest::estimate_abstract(
+                estimate,
+                work.header_block_in(currency),
+                &inputs_sha256,
+            )
+            .with_document_date(dated(DatedAs::Estimate, &work)?)
+            .with_provenance(organization, source_sha256)
+            .with_currency(currency)
+            .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_estimate_abstract(&request).map_err(|e| failed(&e))?,
                 crate::xlsx::render_estimate_abstract(&request).map_err(|e| failed(&e))?,

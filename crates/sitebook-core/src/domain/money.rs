@@ -198,6 +198,51 @@ fn grouping_is_consistent(groups: &[&str]) -> bool {
     indian || international
 }
 
+/// How documents write the currency before an amount: `Rs.` (the default, as departments
+/// have always typed it) or the rupee sign `₹`. An organization's setting; each document keeps
+/// the mark it was made with, so a document rendered again is the same file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub enum CurrencyMark {
+    /// `Rs. 1,200.00`
+    #[default]
+    #[serde(rename = "Rs.")]
+    Rs,
+    /// `₹ 1,200.00`
+    #[serde(rename = "₹")]
+    RupeeSign,
+}
+
+impl CurrencyMark {
+    /// The mark as printed.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CurrencyMark::Rs => "Rs.",
+            CurrencyMark::RupeeSign => "\u{20B9}",
+        }
+    }
+
+    /// `amount` after the mark: `Rs. 1,23,456.00`.
+    pub fn amount(self, amount: Decimal) -> String {
+        format!("{} {}", self.symbol(), format_indian(amount))
+    }
+
+    /// Whether this is the default, `Rs.` (stored inputs leave it out, so documents made before
+    /// the setting existed keep their hashes).
+    pub fn is_default(&self) -> bool {
+        *self == CurrencyMark::Rs
+    }
+
+    /// Reads a mark as a person types it: `Rs.`, `Rs`, `₹`, `INR`, `rupee`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "rs." | "rs" => Some(CurrencyMark::Rs),
+            "\u{20B9}" | "inr" | "rupee" | "rupee-sign" => Some(CurrencyMark::RupeeSign),
+            _ => None,
+        }
+    }
+}
+
 /// Formats a figure with two decimals and Indian grouping: `1,23,45,678.90`, `-1,234.00`.
 ///
 /// The figure is rounded with [`round2`] first, so a value that rounds to zero prints `0.00`

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::money::{format_indian, within_limit, MAX_FIGURE};
+use super::money::{within_limit, CurrencyMark, MAX_FIGURE};
 use super::quantities::join_problems;
 use super::tender::TenderPremium;
 
@@ -428,14 +428,16 @@ impl WorkMetadata {
         }
     }
 
-    /// The header block under a bill's title, in DOMAIN.md §2 order.
+    /// The header block under a bill's title, in DOMAIN.md §2 order, amounts in `Rs.`.
     pub fn header_block(&self) -> Vec<HeaderLine> {
+        self.header_block_in(CurrencyMark::Rs)
+    }
+
+    /// The header block with amounts after `mark`.
+    pub fn header_block_in(&self, mark: CurrencyMark) -> Vec<HeaderLine> {
         vec![
             HeaderLine::new("Name of the work", self.name_of_work.trim()),
-            HeaderLine::new(
-                "Estimate Amount",
-                format!("Rs. {}", format_indian(self.estimate_amount)),
-            ),
+            HeaderLine::new("Estimate Amount", mark.amount(self.estimate_amount)),
             HeaderLine::new(
                 "Ref. to Administrative sanction",
                 self.administrative_sanction_ref.trim(),

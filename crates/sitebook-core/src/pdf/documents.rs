@@ -212,7 +212,11 @@ pub(crate) fn first_bill<'a>(
     let mut closing = vec![
         ClosingLine {
             label: "Total:".to_owned(),
-            text: format!("Rs. {}", format_money(bill.total)),
+            text: format!(
+                "{} {}",
+                request.header.currency.symbol(),
+                format_money(bill.total)
+            ),
         },
         ClosingLine {
             label: "Amount in words:".to_owned(),
@@ -288,7 +292,11 @@ pub(crate) fn nth_bill<'a>(
     let mut closing = vec![
         ClosingLine {
             label: "Amount payable now (since last measurements):".to_owned(),
-            text: format!("Rs. {}", format_money(bill.amount_payable)),
+            text: format!(
+                "{} {}",
+                request.header.currency.symbol(),
+                format_money(bill.amount_payable)
+            ),
         },
         ClosingLine {
             label: "Amount in words:".to_owned(),
@@ -494,7 +502,7 @@ pub(crate) fn deviation_statement<'a>(
         Row::labelled(RowStyle::Total, "Total", total),
         Row::labelled(RowStyle::GrandTotal, "Net deviation (excess - saving)", net),
     ];
-    let closing = deviation_closing(statement)
+    let closing = deviation_closing(statement, request.header.currency)
         .into_iter()
         .map(|(label, text)| ClosingLine { label, text })
         .collect();

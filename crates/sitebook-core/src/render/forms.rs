@@ -13,7 +13,7 @@ use super::{
 };
 use crate::domain::bill_forms::{AccountOfWork, PaymentAccount};
 use crate::domain::deviation::DeviationStatement;
-use crate::domain::money::format_indian;
+use crate::domain::money::CurrencyMark;
 use crate::domain::payments::Memorandum;
 
 /// The title of the statement that takes a bill's gross to the net payable.
@@ -122,13 +122,9 @@ const OFFICERS: [&str; 3] = [
     "Executive Engineer",
 ];
 
-fn rupees(amount: Decimal) -> String {
-    format!("Rs. {}", format_indian(amount))
-}
-
 /// The memorandum of payments (DOMAIN.md §2a) as a statement: value till date, previous
 /// payments, this bill's gross, each addition and deduction, and the net by cheque.
-pub fn memorandum_statement(memorandum: &Memorandum) -> FormStatement {
+pub fn memorandum_statement(memorandum: &Memorandum, mark: CurrencyMark) -> FormStatement {
     let mut lines = vec![
         FormLine::given(
             "1",
@@ -191,7 +187,7 @@ pub fn memorandum_statement(memorandum: &Memorandum) -> FormStatement {
         notes: vec![
             (
                 "Net payable by cheque:".to_owned(),
-                rupees(memorandum.net_payable),
+                mark.amount(memorandum.net_payable),
             ),
             ("Net in words:".to_owned(), memorandum.net_in_words.clone()),
         ],
@@ -286,9 +282,9 @@ fn payment_lines(
     lines
 }
 
-fn cheque_notes(account: &PaymentAccount) -> Vec<(String, String)> {
+fn cheque_notes(account: &PaymentAccount, mark: CurrencyMark) -> Vec<(String, String)> {
     vec![
-        ("By cheque:".to_owned(), rupees(account.by_cheque)),
+        ("By cheque:".to_owned(), mark.amount(account.by_cheque)),
         ("In words:".to_owned(), account.by_cheque_in_words.clone()),
     ]
 }
@@ -301,12 +297,17 @@ fn contractor() -> Vec<String> {
     vec!["Signature of the contractor".to_owned()]
 }
 
-fn acquittance(heading: &str, account: &PaymentAccount, in_settlement: &str) -> FormBlock {
+fn acquittance(
+    heading: &str,
+    account: &PaymentAccount,
+    in_settlement: &str,
+    mark: CurrencyMark,
+) -> FormBlock {
     FormBlock::Text {
         heading: heading.to_owned(),
         paragraphs: vec![format!(
             "Received {} ({}) {in_settlement}.",
-            rupees(account.by_cheque),
+            mark.amount(account.by_cheque),
             account.by_cheque_in_words
         )],
         signed_by: contractor(),
@@ -327,7 +328,11 @@ fn measurements_certificate(mb_details: Option<&str>) -> String {
 }
 
 /// The running-account bill form (DOMAIN.md §2a) of an intermediate bill.
-pub fn running_account_form(account: &PaymentAccount, mb_details: Option<&str>) -> BillForm {
+pub fn running_account_form(
+    account: &PaymentAccount,
+    mb_details: Option<&str>,
+    mark: CurrencyMark,
+) -> BillForm {
     BillForm {
         title: "RUNNING ACCOUNT BILL".to_owned(),
         blocks: vec![
@@ -341,7 +346,7 @@ pub fn running_account_form(account: &PaymentAccount, mb_details: Option<&str>) 
                     ),
                     true,
                 ),
-                notes: cheque_notes(account),
+                notes: cheque_notes(account, mark),
             }),
             FormBlock::Text {
                 heading: "CERTIFICATE".to_owned(),
@@ -352,6 +357,7 @@ pub fn running_account_form(account: &PaymentAccount, mb_details: Option<&str>) 
                 "ACQUITTANCE",
                 account,
                 "in intermediate payment for this work",
+                mark,
             ),
         ],
     }
@@ -363,6 +369,7 @@ pub fn final_bill_form(
     work: &AccountOfWork,
     account: &PaymentAccount,
     mb_details: Option<&str>,
+    mark: CurrencyMark,
 ) -> BillForm {
     let mut lines = vec![
         FormLine::given(
@@ -431,12 +438,13 @@ pub fn final_bill_form(
             FormBlock::Statement(FormStatement {
                 title: "III. MEMORANDUM OF PAYMENT".to_owned(),
                 lines: payment,
-                notes: cheque_notes(account),
+                notes: cheque_notes(account, mark),
             }),
             acquittance(
                 "IV. ACQUITTANCE",
                 account,
                 "in final settlement of this work",
+                mark,
             ),
             FormBlock::Text {
                 heading: "DISCHARGE CERTIFICATE".to_owned(),
@@ -445,9 +453,9 @@ pub fn final_bill_form(
                      settlement of all claims under this agreement. I have no further claim \
                      on this work, except for the return of the amount withheld ({}) when it \
                      falls due.",
-                    rupees(account.by_cheque),
+                    mark.amount(account.by_cheque),
                     account.by_cheque_in_words,
-                    rupees(account.withheld)
+                    mark.amount(account.withheld)
                 )],
                 signed_by: contractor(),
             },
@@ -457,7 +465,10 @@ pub fn final_bill_form(
 
 /// The lines under a deviation statement, PDF and workbook alike: the sanctioned Grand Total,
 /// the working estimate's L.S. provision, and whether a revised sanction is needed.
-pub fn deviation_closing(statement: &DeviationStatement) -> Vec<(String, String)> {
+pub fn deviation_closing(
+    statement: &DeviationStatement,
+    mark: CurrencyMark,
+) -> Vec<(String, String)> {
     let sanction = match statement.revised_sanction_notice() {
         Some(notice) => ("REVISED SANCTION NEEDED:".to_owned(), notice),
         None => (
@@ -468,11 +479,11 @@ pub fn deviation_closing(statement: &DeviationStatement) -> Vec<(String, String)
     vec![
         (
             "Sanctioned Grand Total:".to_owned(),
-            rupees(statement.sanctioned_grand_total),
+            mark.amount(statement.sanctioned_grand_total),
         ),
         (
             "L.S. provision towards unforeseen items in the working estimate:".to_owned(),
-            rupees(statement.ls_provision),
+            mark.amount(statement.ls_provision),
         ),
         sanction,
     ]

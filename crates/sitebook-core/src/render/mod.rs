@@ -26,6 +26,8 @@ use crate::domain::workslip::{PhaseColumn, Workslip};
 
 use thiserror::Error;
 
+use crate::domain::money::CurrencyMark;
+
 mod forms;
 
 pub use forms::{
@@ -87,6 +89,8 @@ pub struct DocumentHeader {
     pub organization: Option<String>,
     /// Lowercase hex SHA-256 of the workbook the estimate was imported from, when known.
     pub source_sha256: Option<String>,
+    /// The mark printed before amounts (`Rs.` unless the organization chose `₹`).
+    pub currency: CurrencyMark,
 }
 
 impl DocumentHeader {
@@ -146,6 +150,12 @@ impl<T> DocumentRequest<T> {
         self
     }
 
+    /// Prints amounts after `mark`.
+    pub fn with_currency(mut self, mark: CurrencyMark) -> Self {
+        self.header.currency = mark;
+        self
+    }
+
     /// Prints `memorandum` after the document's totals.
     pub fn with_memorandum(mut self, memorandum: Option<FormStatement>) -> Self {
         self.memorandum = memorandum;
@@ -182,6 +192,7 @@ impl<T> DocumentRequest<T> {
                 document_date: None,
                 organization: None,
                 source_sha256: None,
+                currency: CurrencyMark::Rs,
             },
             content,
             memorandum: None,
@@ -640,6 +651,7 @@ mod tests {
             document_date: None,
             organization: None,
             source_sha256: None,
+            currency: CurrencyMark::Rs,
         };
         assert_eq!(
             header.inputs_sha256,

@@ -8,9 +8,10 @@ use serde::Serialize;
 use sqlx::{Sqlite, Transaction};
 use ts_rs::TS;
 
+use crate::domain::money::CurrencyMark;
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::gate::{GlobalGrant, OrgScope};
+use crate::tenancy::gate::{GlobalGrant, OrgScope, WriteScope};
 use crate::tenancy::identity::Principal;
 pub use crate::tenancy::identity::{OrgType, Plan};
 use crate::Ctx;
@@ -343,6 +344,42 @@ pub async fn details(ctx: &Ctx, scope: &OrgScope) -> Result<OrgDetails> {
         member_count,
         role: scope.role(),
     })
+}
+
+/// The mark the scope's organization prints before amounts in its documents.
+pub(crate) async fn currency_mark(ctx: &Ctx, scope: &OrgScope) -> Result<CurrencyMark> {
+    let stored: String = sqlx::query_scalar("SELECT currency_mark FROM organizations WHERE id = ?")
+        .bind(scope.org_id())
+        .fetch_one(&ctx.db)
+        .await?;
+    // The column's CHECK admits only the two marks; anything else reads as the default.
+    Ok(serde_json::from_value(serde_json::Value::String(stored)).unwrap_or_default())
+}
+
+/// Sets the mark the organization's new documents print before amounts (documents already
+/// made keep theirs), audited with the new value.
+pub(crate) async fn set_currency_mark(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    mark: CurrencyMark,
+) -> Result<()> {
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query("UPDATE organizations SET currency_mark = ? WHERE id = ?")
+        .bind(mark.symbol())
+        .bind(scope.org_id())
+        .execute(&mut *tx)
+        .await?;
+    AuditEvent::new("settings.currency", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .reason(format!(
+            "documents print amounts as {}",
+            mark.amount(1200.into())
+        ))
+        .write_with(ctx, &mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -166,7 +166,11 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     )?;
 
     let row = memorandum(&mut sheet, row, request, first_bill_col::ITEM, AMOUNT)?;
-    let total_text = format!("Rs. {}", format_money(bill.total));
+    let total_text = format!(
+        "{} {}",
+        request.header.currency.symbol(),
+        format_money(bill.total)
+    );
     let mut closing = vec![
         ("Total:", total_text),
         ("Amount in words:", bill.amount_in_words.clone()),
@@ -309,7 +313,11 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
     }
 
     let row = memorandum(&mut sheet, row, request, RATE, SINCE_LAST_AMOUNT)?;
-    let payable = format!("Rs. {}", format_money(bill.amount_payable));
+    let payable = format!(
+        "{} {}",
+        request.header.currency.symbol(),
+        format_money(bill.amount_payable)
+    );
     let mut closing = vec![
         ("Amount payable now (since last measurements):", payable),
         ("Amount in words:", bill.amount_in_words.clone()),

@@ -125,7 +125,7 @@ pub(crate) fn deviation_statement(
     );
     sheet.row(total_row + 1, cells, Look::GrandTotal)?;
 
-    let closing = deviation_closing(statement);
+    let closing = deviation_closing(statement, request.header.currency);
     let closing: Vec<(&str, &str)> = closing
         .iter()
         .map(|(label, text)| (label.as_str(), text.as_str()))
