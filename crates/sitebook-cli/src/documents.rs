@@ -10,7 +10,6 @@ use sitebook_core::api::stateless;
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::{input_csv, QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
-use sitebook_core::domain::work::{Area, DocDate, MbDetails, MbPages, WorkMode};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::ErrorCode;
@@ -210,12 +209,6 @@ fn decimal(flag: &str, text: &str) -> Result<Decimal, UsageError> {
         .ok_or_else(|| UsageError(format!("--{flag}: '{text}' is not a number")))
 }
 
-fn date(flag: &str, text: &Option<String>) -> Result<Option<DocDate>, UsageError> {
-    text.as_deref()
-        .map(|t| DocDate::parse_dmy(t).map_err(|e| UsageError(format!("--{flag}: {e}"))))
-        .transpose()
-}
-
 fn tender_premium(
     tp: &Option<String>,
     kind: Option<TpArg>,
@@ -233,61 +226,47 @@ fn tender_premium(
         .map_err(|e| Failure::Core(Error::Validation(format!("--tp: {e}."))))
 }
 
-fn mb_pages(flag: &str, text: &str) -> Result<MbPages, UsageError> {
-    let bad = || {
-        UsageError(format!(
-            "--{flag}: '{text}' is not BOOK:FIRST-LAST (e.g. 123:1-20)"
-        ))
-    };
-    let (book, pages) = text.rsplit_once(':').ok_or_else(bad)?;
-    let (first, last) = pages.split_once('-').ok_or_else(bad)?;
-    Ok(MbPages {
-        book: book.trim().to_string(),
-        first_page: first.trim().parse().map_err(|_| bad())?,
-        last_page: last.trim().parse().map_err(|_| bad())?,
-    })
-}
-
-fn changes(args: &WorkEditArgs) -> Result<WorkChanges, Failure> {
-    let mb_details = match (&args.mb_measurements, &args.mb_abstract) {
-        (Some(m), Some(a)) => Some(MbDetails {
-            measurements: mb_pages("mb-measurements", m)?,
-            abstract_pages: mb_pages("mb-abstract", a)?,
-        }),
-        _ => None,
-    };
-    Ok(WorkChanges {
+/// The flags as typed; the core's work-data form reads and checks them, as it does the
+/// desktop's form.
+fn changes(args: &WorkEditArgs) -> WorkChanges {
+    WorkChanges {
         name_of_work: args.name_of_work.clone(),
-        work_mode: args.mode.map(|m| match m {
-            ModeArg::Original => WorkMode::Original,
-            ModeArg::Repair => WorkMode::Repair,
+        work_mode: args.mode.map(|m| {
+            match m {
+                ModeArg::Original => "original",
+                ModeArg::Repair => "repair",
+            }
+            .to_owned()
         }),
         is_amc: args.amc,
-        area: args.area.map(|a| match a {
-            AreaArg::Municipal => Area::Municipal,
-            AreaArg::NonMunicipal => Area::NonMunicipal,
+        area: args.area.map(|a| {
+            match a {
+                AreaArg::Municipal => "municipal",
+                AreaArg::NonMunicipal => "non_municipal",
+            }
+            .to_owned()
         }),
-        estimate_amount: args
-            .estimate_amount
-            .as_deref()
-            .map(|t| decimal("estimate-amount", t))
-            .transpose()?,
-        grand_total: args
-            .grand_total
-            .as_deref()
-            .map(|t| decimal("grand-total", t))
-            .transpose()?,
+        estimate_amount: args.estimate_amount.clone(),
+        grand_total: args.grand_total.clone(),
         administrative_sanction_ref: args.admin_sanction.clone(),
         technical_sanction_ref: args.tech_sanction.clone(),
         agreement_ref: args.agreement.clone(),
         agency: args.agency.clone(),
-        tender_premium: tender_premium(&args.tp, args.tp_type)?.map(Some),
-        mb_details,
-        doi: date("doi", &args.doi)?,
-        doc: date("doc", &args.doc)?,
-        domr: date("domr", &args.domr)?,
-        dobr: date("dobr", &args.dobr)?,
-    })
+        tp_percent: args.tp.clone(),
+        tp_type: args.tp_type.map(|kind| {
+            match kind {
+                TpArg::Excess => "excess",
+                TpArg::Less => "less",
+            }
+            .to_owned()
+        }),
+        mb_measurements: args.mb_measurements.clone(),
+        mb_abstract: args.mb_abstract.clone(),
+        doi: args.doi.clone(),
+        doc: args.doc.clone(),
+        domr: args.domr.clone(),
+        dobr: args.dobr.clone(),
+    }
 }
 
 fn read_text(path: &Path) -> Result<String, Failure> {
@@ -404,7 +383,7 @@ pub async fn work(
         }
         WorkCommand::Edit(args) => {
             let work = core
-                .work_edit(session, args.estimate, changes(args)?)
+                .work_edit(session, args.estimate, changes(args))
                 .await?;
             print_work(&work, out);
         }

@@ -19,8 +19,10 @@ use crate::jobs::device::DeviceSettings;
 use crate::jobs::intake::Origin;
 use crate::jobs::pool::WorkerPool;
 use crate::jobs::queue::{self, ClaimFilter, JobView};
+use crate::jobs::Ctx;
 use crate::jobs::{JobEvent, JobSettings};
 use crate::secrets::Secret;
+use crate::store;
 use crate::store::estimates::{self, EstimateDetail, EstimateSummary};
 use crate::store::outbox::OutboxCounts;
 use crate::store::outputs::{self, CleanupReport, OutputView};
@@ -39,20 +41,23 @@ use crate::tenancy::gate::{
 use crate::tenancy::memberships::{self, MemberView};
 use crate::tenancy::orgs::{self, ImportReport, NewOrg, OrgDetails};
 use crate::tenancy::session::{self, OrgChoice, Remember, Session};
-use crate::{store, Ctx};
 
 /// How to open the core.
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
+    /// The folder holding the database, outputs and logs.
     pub data_dir: PathBuf,
+    /// Where "now" comes from: the system clock, or a manual one in tests.
     pub clock: Clock,
     /// The device name written to audit rows; the host name when `None`.
     pub device: Option<String>,
+    /// How the job workers run: how many, their limits and their poll interval.
     pub jobs: JobSettings,
     /// Largest upload accepted, in bytes (default 50 MB).
     pub max_upload_bytes: u64,
     /// Where secrets go: the OS keyring by default.
     pub keyring: crate::secrets::KeyringChoice,
+    /// How the syncer paces itself: poll interval, concurrency, backoff and multipart size.
     pub sync: crate::sync::SyncTuning,
     /// How long an inbox file must stay untouched before it is taken (default 2 s).
     pub inbox_settle: std::time::Duration,
@@ -92,7 +97,9 @@ impl OpenOptions {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SessionView {
+    /// Who is signed in.
     pub user: UserView,
+    /// The organization the session acts in, if one is chosen.
     pub active_org: Option<OrgChoice>,
     /// True when the user may change nothing in the active org.
     pub read_only: bool,
@@ -103,9 +110,13 @@ pub struct SessionView {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct AppStatus {
+    /// True until the first account exists: the window shows the set-up screen.
     pub needs_setup: bool,
+    /// The signed-in session, if any.
     pub session: Option<SessionView>,
+    /// The data folder in use, shown so a person knows where their data is.
     pub data_dir: String,
+    /// This device's name, as audit rows record it.
     pub device: String,
 }
 
@@ -129,11 +140,13 @@ impl Sitebook {
         let (events, _) = tokio::sync::broadcast::channel(1024);
         Ok(Self {
             ctx: Ctx {
-                db,
-                courtesy_db,
-                clock: options.clock,
-                device,
-                data_dir: options.data_dir.clone(),
+                base: crate::context::Base {
+                    db,
+                    courtesy_db,
+                    clock: options.clock,
+                    device,
+                    data_dir: options.data_dir.clone(),
+                },
                 jobs: std::sync::Arc::new(options.jobs),
                 handlers: std::sync::Arc::new(job_handlers()),
                 keyring: crate::secrets::Keyring::new(options.keyring),
@@ -358,6 +371,25 @@ impl Sitebook {
         event.write_with(&self.ctx, &mut tx).await?;
         tx.commit().await?;
         Ok((&user).into())
+    }
+
+    /// Creates a standard account as a member of the active organization with `role`, and
+    /// returns it as the members list shows it. Gated and audited as [`Self::user_add`].
+    pub async fn member_create(
+        &self,
+        session: &Session,
+        mut new: NewAccount,
+        role: MembershipRole,
+    ) -> Result<MemberView> {
+        new.kind = UserKind::Standard;
+        let user = self.user_add(session, new, Some(role)).await?;
+        self.member_list(session)
+            .await?
+            .into_iter()
+            .find(|member| member.username == user.username)
+            .ok_or_else(|| {
+                Error::Internal(format!("'{}' was added but is not listed", user.username))
+            })
     }
 
     /// Members of the active organization, for anyone who may view them.
@@ -821,7 +853,9 @@ impl Sitebook {
         crate::documents::work(&self.ctx, &scope, estimate_id).await
     }
 
-    /// Changes and saves the work data of an estimate.
+    /// Changes and saves the work data of an estimate. The changes are written into the form and
+    /// the form is read as [`Self::work_form_save`] reads it, so the CLI and the desktop share
+    /// one path.
     pub async fn work_edit(
         &self,
         session: &Session,
@@ -829,8 +863,10 @@ impl Sitebook {
         changes: crate::documents::WorkChanges,
     ) -> Result<crate::domain::work::WorkMetadata> {
         let scope = authorize_write(&self.ctx, session, Action::WorkEdit).await?;
-        let mut work = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
-        changes.apply(&mut work);
+        let saved = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
+        let mut form = WorkForm::from_work(&saved);
+        changes.apply_to(&mut form)?;
+        let work = form.to_work()?;
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
         Ok(work)
     }
@@ -1175,7 +1211,9 @@ impl Sitebook {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SyncStatus {
+    /// The configured target (never its secret), or none when sync is not set up.
     pub target: Option<SyncTargetView>,
+    /// How many outputs are pending, synced, in conflict or failed.
     pub counts: OutboxCounts,
 }
 

@@ -24,6 +24,7 @@ impl Clock {
         }
     }
 
+    /// The current UTC time: the system's, or where a manual clock stands.
     pub fn now(&self) -> DateTime<Utc> {
         match &self.fixed {
             Some(fixed) => *fixed.lock().expect("clock lock"),
@@ -46,6 +47,7 @@ pub fn to_db_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Reads a timestamp in the database's text form (RFC 3339); `None` if it is not one.
 pub fn from_db_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()

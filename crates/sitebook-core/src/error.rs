@@ -7,8 +7,10 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+/// The core's result: an [`Error`] unless another error type is named.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Everything that can go wrong in the core; each variant maps to a stable [`ErrorCode`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Input that breaks a rule: the message names the thing and the rule.
@@ -29,18 +31,24 @@ pub enum Error {
     /// A rule about the current state forbids the change (for example the last owner leaving).
     #[error("{0}")]
     Precondition(String),
+    /// Sign-in refused: wrong username or password, or a disabled account.
     #[error("{0}")]
     AuthFailed(String),
+    /// Too many failed sign-ins; the account stays locked for a while, as the message says.
     #[error("{0}")]
     AccountLocked(String),
+    /// An action that needs a signed-in person was asked for with nobody signed in.
     #[error("Nobody is signed in. Sign in first.")]
     NotSignedIn,
     /// The database was written by a newer Sitebook; refusing protects its data.
     #[error("{0}")]
     NewerSchema(String),
+    /// A file or folder could not be read or written.
     #[error("{context}: {source}")]
     Io {
+        /// What was being done, naming the file (`Could not read /path`).
         context: String,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -48,6 +56,7 @@ pub enum Error {
     /// get a sentence that says what to do.
     #[error("{}", database_sentence(.0))]
     Database(#[from] sqlx::Error),
+    /// The database schema could not be brought up to this version; nothing was changed.
     #[error(
         "The database could not be brought up to this version of Sitebook, so nothing was \
          changed. Send the newest file in the data folder's logs/ to whoever supports Sitebook."
@@ -59,6 +68,8 @@ pub enum Error {
     /// No OS keyring can be reached, so a secret cannot be stored or read.
     #[error("{0}")]
     KeyringUnavailable(String),
+    /// Something that should never happen: a bug or a broken invariant (damaged stored data,
+    /// a vanished row).
     #[error("{0}")]
     Internal(String),
 }
@@ -106,6 +117,7 @@ impl Error {
         matches!(self, Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
     }
 
+    /// Wraps an I/O failure with a sentence saying what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
@@ -167,7 +179,9 @@ fn database_sentence(error: &sqlx::Error) -> String {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ApiError {
+    /// The stable code a face branches on.
     pub code: ErrorCode,
+    /// One or two sentences a person can act on.
     pub message: String,
 }
 
@@ -177,18 +191,31 @@ pub struct ApiError {
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ErrorCode {
+    /// Input that breaks a rule.
     Validation,
+    /// The gate refused the action.
     Denied,
+    /// No organization is active.
     NoActiveOrg,
+    /// Missing, or belonging to another organization.
     NotFound,
+    /// A unique name or code is already taken.
     Conflict,
+    /// A rule about the current state forbids the change.
     PreconditionFailed,
+    /// Sign-in refused: wrong username or password, or a disabled account.
     AuthFailed,
+    /// The account is locked after too many failed sign-ins.
     AccountLocked,
+    /// Nobody is signed in.
     NotSignedIn,
+    /// The database was written by a newer Sitebook.
     NewerSchema,
+    /// No OS keyring can be reached to store or read a secret.
     KeyringUnavailable,
+    /// The sync bucket refused or could not be reached.
     SyncFailed,
+    /// Anything unexpected: I/O, database, migration or a bug; details are in the log.
     Internal,
     /// The command line was wrong (the CLI, before the core is reached).
     Usage,
@@ -199,6 +226,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as sent to faces and scripts (`not_found`), the same text serde writes.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Validation => "validation",

@@ -10,9 +10,14 @@
 //! `pdf`/`xlsx` → `render` → `domain`. The job engine runs work it does not know: the modules above it register a
 //! handler per kind of job when the core opens. `Ctx` below carries what every layer needs.
 
+// The core's public API is what the CLI, the desktop shell and the tests build on: every item
+// of it says what it is.
+#![deny(missing_docs)]
+
 pub mod allocator;
 pub mod api;
 pub mod clock;
+pub mod context;
 pub mod documents;
 pub mod domain;
 pub mod error;
@@ -33,56 +38,5 @@ pub use error::{ApiError, Error, ErrorCode, Result};
 
 /// The allocator every Sitebook program installs (`#[global_allocator]`); see [`allocator`].
 pub use allocator::Allocator;
-
-/// What every core operation needs: the database, the clock and the name of this device.
-/// Only [`Sitebook::open`] builds one; outside the crate it is an opaque handle.
-#[derive(Clone)]
-pub struct Ctx {
-    pub(crate) db: sqlx::SqlitePool,
-    /// The same database for writes a power cut may lose without harm, committed without an
-    /// fsync ([`store::open_courtesy`]): progress, heartbeats, an upload's processing mark and
-    /// a job's claim. Everything else goes through `db`.
-    pub(crate) courtesy_db: sqlx::SqlitePool,
-    pub(crate) clock: clock::Clock,
-    pub(crate) device: String,
-    pub(crate) data_dir: std::path::PathBuf,
-    pub(crate) jobs: std::sync::Arc<jobs::JobSettings>,
-    /// What runs each kind of job, registered by the modules that own the work.
-    pub(crate) handlers: std::sync::Arc<jobs::JobHandlers>,
-    /// Where secrets are kept: the OS keyring, or a store a test supplies.
-    pub(crate) keyring: secrets::Keyring,
-    pub(crate) sync: std::sync::Arc<sync::SyncTuning>,
-    /// Largest upload accepted, in bytes.
-    pub(crate) max_upload_bytes: u64,
-    /// Progress and status changes of jobs run by this process.
-    pub(crate) events: tokio::sync::broadcast::Sender<jobs::JobEvent>,
-    /// The id of an org whose outbox this process just changed (the syncer's progress).
-    pub(crate) sync_news: tokio::sync::broadcast::Sender<i64>,
-    /// Wakes idle workers when this process queues a job.
-    pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
-    /// Parse worker processes waiting for their next file.
-    pub(crate) parse_workers: std::sync::Arc<jobs::worker_process::IdleWorkers>,
-}
-
-impl Ctx {
-    /// A transaction that takes the write lock up front. Every transaction here reads and then
-    /// writes; a deferred one would fail with SQLITE_BUSY_SNAPSHOT instead of waiting when
-    /// another connection wrote in between.
-    ///
-    /// It is begun in a task of its own because sqlx 0.8's `begin` is not cancel-safe: a caller
-    /// dropped after `BEGIN` was sent, but before the transaction object existed (an aborted
-    /// task, a timeout), returned its connection to the pool inside a transaction nothing would
-    /// end, and every later writer met "database is locked". In its own task the transaction
-    /// always comes into being; when nobody is left to take it, dropping it rolls it back.
-    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        let pool = self.db.clone();
-        tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
-            .await
-            .map_err(|e| Error::Internal(format!("could not begin a transaction: {e}")))?
-            .map_err(Error::from)
-    }
-
-    pub(crate) fn now_text(&self) -> String {
-        clock::to_db_time(self.clock.now())
-    }
-}
+pub use context::Base;
+pub use jobs::Ctx;

@@ -21,9 +21,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
-use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::payments::{Cap, OneOffRecovery};
-use sitebook_core::domain::work::{MbDetails, MbPages};
 use workbooks::{formula, num, text};
 
 fn round2(value: Decimal) -> Decimal {
@@ -302,21 +301,12 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
             &fx.root,
             estimate,
             WorkChanges {
-                tender_premium: Some(Some(TenderPremium::new(TP, TpType::Less).unwrap())),
-                estimate_amount: Some(contract),
-                grand_total: Some(GRAND_TOTAL),
-                mb_details: Some(MbDetails {
-                    measurements: MbPages {
-                        book: "417".into(),
-                        first_page: 12,
-                        last_page: 30,
-                    },
-                    abstract_pages: MbPages {
-                        book: "418".into(),
-                        first_page: 3,
-                        last_page: 5,
-                    },
-                }),
+                tp_percent: Some(TP.to_string()),
+                tp_type: Some("less".into()),
+                estimate_amount: Some(contract.to_string()),
+                grand_total: Some(GRAND_TOTAL.to_string()),
+                mb_measurements: Some("417:12-30".into()),
+                mb_abstract: Some("418:3-5".into()),
                 ..WorkChanges::default()
             },
         )

@@ -9,7 +9,7 @@ use common::{fixture, pdf_text, Fixture};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
-use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::money::CurrencyMark;
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::Error;
@@ -39,7 +39,8 @@ async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
             estimate,
             WorkChanges {
                 agreement_ref: Some("Agt 7/2024".into()),
-                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
+                tp_percent: Some("4.5".into()),
+                tp_type: Some("less".into()),
                 ..WorkChanges::default()
             },
         )
@@ -350,8 +351,9 @@ async fn the_abstract_reproduces_the_sanctioned_estimate_not_the_agreement_premi
             &fx.root,
             estimate,
             WorkChanges {
-                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
-                grand_total: Some(dec!(140000)),
+                tp_percent: Some("4.5".into()),
+                tp_type: Some("less".into()),
+                grand_total: Some("140000".into()),
                 ..WorkChanges::default()
             },
         )

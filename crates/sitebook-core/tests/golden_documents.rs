@@ -19,7 +19,6 @@ use sha2::{Digest, Sha256};
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
-use sitebook_core::domain::work::DocDate;
 
 fn golden_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/documents.sha256")
@@ -38,9 +37,9 @@ async fn the_worked_examples_documents_are_byte_identical_to_the_recorded_ones()
             &fx.root,
             estimate,
             WorkChanges {
-                doi: Some(DocDate::new(2024, 2, 1).unwrap()),
-                domr: Some(DocDate::new(2024, 3, 15).unwrap()),
-                dobr: Some(DocDate::new(2024, 3, 20).unwrap()),
+                doi: Some("01-02-2024".into()),
+                domr: Some("15-03-2024".into()),
+                dobr: Some("20-03-2024".into()),
                 ..WorkChanges::default()
             },
         )

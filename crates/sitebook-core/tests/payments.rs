@@ -12,7 +12,7 @@ use common::{fixture, pdf_text, Fixture};
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::WorkChanges;
-use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::payments::{Base, Charge, Effect, OneOffRecovery, PaymentLine};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::Error;
@@ -185,7 +185,8 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
             &fx.root,
             estimate,
             WorkChanges {
-                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
+                tp_percent: Some("4.5".into()),
+                tp_type: Some("less".into()),
                 ..WorkChanges::default()
             },
         )

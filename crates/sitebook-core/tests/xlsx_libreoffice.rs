@@ -13,7 +13,7 @@ use common::{fixture, Fixture};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
-use sitebook_core::domain::bill::{BillKind, ItemQuantity, TenderPremium, TpType};
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 
 async fn rendered_xlsx(fx: &Fixture, job_id: i64) -> PathBuf {
     fx.rendered(job_id).await.1
@@ -62,7 +62,8 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
             &fx.root,
             estimate,
             WorkChanges {
-                tender_premium: Some(Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap())),
+                tp_percent: Some("4.5".into()),
+                tp_type: Some("less".into()),
                 ..WorkChanges::default()
             },
         )

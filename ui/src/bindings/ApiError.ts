@@ -4,4 +4,12 @@ import type { ErrorCode } from "./ErrorCode";
 /**
  * `{code, message}` as the UI and `--json` receive it.
  */
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { 
+/**
+ * The stable code a face branches on.
+ */
+code: ErrorCode, 
+/**
+ * One or two sentences a person can act on.
+ */
+message: string, };

@@ -4,4 +4,20 @@ import type { SessionView } from "./SessionView";
 /**
  * What the desktop app needs to know before anyone signs in.
  */
-export type AppStatus = { needsSetup: boolean, session: SessionView | null, dataDir: string, device: string, };
+export type AppStatus = { 
+/**
+ * True until the first account exists: the window shows the set-up screen.
+ */
+needsSetup: boolean, 
+/**
+ * The signed-in session, if any.
+ */
+session: SessionView | null, 
+/**
+ * The data folder in use, shown so a person knows where their data is.
+ */
+dataDir: string, 
+/**
+ * This device's name, as audit rows record it.
+ */
+device: string, };

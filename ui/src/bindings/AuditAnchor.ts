@@ -3,7 +3,15 @@
 /**
  * The last head that was verified, kept outside the database.
  */
-export type AuditAnchor = { id: number, hash: string, 
+export type AuditAnchor = { 
+/**
+ * The id of the row whose hash was anchored: the chain's head when it was last verified.
+ */
+id: number, 
+/**
+ * That row's chain hash, as hex SHA-256.
+ */
+hash: string, 
 /**
  * When the anchor was written.
  */

@@ -3,7 +3,47 @@
 /**
  * One audit row as people read it.
  */
-export type AuditEntry = { id: number, at: string, username: string | null, orgCode: string | null, action: string, objectType: string | null, objectId: string | null, outcome: "allowed" | "denied" | "success" | "failure", reason: string | null, device: string, 
+export type AuditEntry = { 
+/**
+ * The row's id; ids grow with time, and the hash chain links them in order.
+ */
+id: number, 
+/**
+ * When the event happened: RFC 3339 UTC text.
+ */
+at: string, 
+/**
+ * The username of the person who acted, or the name a failed sign-in gave; `None` if none.
+ */
+username: string | null, 
+/**
+ * The code of the organization the event happened in; `None` outside any organization.
+ */
+orgCode: string | null, 
+/**
+ * What was attempted: a permission's audit name (`estimates.view`) or an event (`sign_in`).
+ */
+action: string, 
+/**
+ * What kind of thing was acted on (`organization`, `user`, `output`), when one was named.
+ */
+objectType: string | null, 
+/**
+ * Which one, by its id or code.
+ */
+objectId: string | null, 
+/**
+ * How it ended: allowed or denied by the gate, or an event's success or failure.
+ */
+outcome: "allowed" | "denied" | "success" | "failure", 
+/**
+ * Why, in words: the refusal, or what was changed.
+ */
+reason: string | null, 
+/**
+ * The name of the computer the event happened on (its host name unless set otherwise).
+ */
+device: string, 
 /**
  * How many identical reads this row stands for (1, or more when a person's same read was
  * repeated within a minute).

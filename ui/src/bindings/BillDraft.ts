@@ -4,7 +4,11 @@ import type { EditorItem } from "./EditorItem";
 /**
  * What the bill editor shows before anything is typed.
  */
-export type BillDraft = { estimateId: number, 
+export type BillDraft = { 
+/**
+ * The estimate the bill is for.
+ */
+estimateId: number, 
 /**
  * The number the next bill gets; `None` when no bill can follow.
  */
@@ -25,4 +29,8 @@ tenderPremium: string | null,
  * Where the items and their caps come from: `the sanctioned estimate`, or the latest
  * working estimate once the estimate has work slips.
  */
-capSource: string, items: Array<EditorItem>, };
+capSource: string, 
+/**
+ * The items, each with the quantity its cell starts from.
+ */
+items: Array<EditorItem>, };

@@ -3,4 +3,32 @@
 /**
  * A bill of the chain, as `bill list` shows it.
  */
-export type BillView = { id: number, estimateId: number, number: number, isFinal: boolean, jobId: number | null, inputsSha256: string, createdAt: string, };
+export type BillView = { 
+/**
+ * The bill's row id.
+ */
+id: number, 
+/**
+ * The estimate the bill belongs to.
+ */
+estimateId: number, 
+/**
+ * The bill's number in the estimate's chain, from 1.
+ */
+number: number, 
+/**
+ * Whether this is the final bill, which closes the chain.
+ */
+isFinal: boolean, 
+/**
+ * The job that renders its PDF and XLSX, once queued.
+ */
+jobId: number | null, 
+/**
+ * The sha256 of the stored input, printed in the documents.
+ */
+inputsSha256: string, 
+/**
+ * When the bill was recorded (UTC, database time text).
+ */
+createdAt: string, };

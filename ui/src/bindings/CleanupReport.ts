@@ -3,4 +3,12 @@
 /**
  * What a cleanup removed.
  */
-export type CleanupReport = { removedFiles: number, removedRows: number, };
+export type CleanupReport = { 
+/**
+ * How many files were deleted from the outputs folder.
+ */
+removedFiles: number, 
+/**
+ * How many output rows were deleted, counting those whose file a crash had already removed.
+ */
+removedRows: number, };

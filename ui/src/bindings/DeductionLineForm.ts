@@ -4,12 +4,49 @@
  * One line of the table as the Settings screen shows and edits it: every field as text, so
  * what a person typed comes back with the field named when it cannot be read.
  */
-export type DeductionLineForm = { code: string, label: string, effect: "deduction" | "addition", base: "gross" | "gross_with_additions", chargeKind: "percent" | "fixed", chargeValue: string, 
+export type DeductionLineForm = { 
+/**
+ * The line's short name (`SD`, `IT-TDS`), which matches capped lines from bill to bill.
+ */
+code: string, 
+/**
+ * What the memorandum prints for the line (`Security deposit`).
+ */
+label: string, 
+/**
+ * Whether the line is added to the bill or withheld from it.
+ */
+effect: "deduction" | "addition", 
+/**
+ * What a percentage is taken of: the bill's gross, or the gross with its additions.
+ */
+base: "gross" | "gross_with_additions", 
+/**
+ * Whether the charge is a percentage of the base or a fixed amount on every bill.
+ */
+chargeKind: "percent" | "fixed", 
+/**
+ * The percentage, or the fixed amount in rupees, as typed.
+ */
+chargeValue: string, 
 /**
  * Blank: the line always applies.
  */
-threshold: string, capKind: "none" | "amount" | "percent_of_contract", capValue: string, 
+threshold: string, 
+/**
+ * How the total withheld over the chain is capped: not at all, at an amount, or at a
+ * percentage of the contract value.
+ */
+capKind: "none" | "amount" | "percent_of_contract", 
+/**
+ * The cap in rupees, or the percentage of the contract value; ignored when there is no cap.
+ */
+capValue: string, 
 /**
  * dd-mm-yyyy, or blank for open.
  */
-validFrom: string, validTo: string, };
+validFrom: string, 
+/**
+ * The last day the line is in force, dd-mm-yyyy, or blank for open.
+ */
+validTo: string, };

@@ -4,4 +4,13 @@ import type { DeductionLineForm } from "./DeductionLineForm";
 /**
  * The table as the Settings screen shows it.
  */
-export type DeductionTable = { isExample: boolean, lines: Array<DeductionLineForm>, };
+export type DeductionTable = { 
+/**
+ * Whether these are the built-in example lines, which the first edit copies into the office's
+ * own table.
+ */
+isExample: boolean, 
+/**
+ * The lines in table order.
+ */
+lines: Array<DeductionLineForm>, };

@@ -11,11 +11,31 @@ import type { PreviewTotal } from "./PreviewTotal";
  * their figures while the problem shows on its row; a problem of the whole document leaves
  * the rows and totals empty. Either way nothing can be saved until the problems are fixed.
  */
-export type DocumentPreview = { title: string, 
+export type DocumentPreview = { 
+/**
+ * The document's title, such as `Bill 2` or `Work slip 1`.
+ */
+title: string, 
 /**
  * Headings of the figure columns; each is a quantity or an amount column.
  */
-columns: Array<PreviewColumn>, rows: Array<PreviewRow>, totals: Array<PreviewTotal>, amountInWords: string, problems: Array<PreviewProblem>, 
+columns: Array<PreviewColumn>, 
+/**
+ * The document's rows, sub-heads among them where the printed document has them.
+ */
+rows: Array<PreviewRow>, 
+/**
+ * The totals lines under the rows.
+ */
+totals: Array<PreviewTotal>, 
+/**
+ * The document's total in words, as it will print.
+ */
+amountInWords: string, 
+/**
+ * Everything that must be fixed before the document can be saved; empty when it can be.
+ */
+problems: Array<PreviewProblem>, 
 /**
  * What saving would note but not refuse (an item billed that the working estimate
  * deleted).

@@ -3,7 +3,27 @@
 /**
  * One estimate item as an editor lists it.
  */
-export type EditorItem = { slNo: string, description: string, unit: string, rate: string, estimateQuantity: string, 
+export type EditorItem = { 
+/**
+ * The item's serial as the estimate writes it (`1`, `2a`, `3.1`).
+ */
+slNo: string, 
+/**
+ * The item description, often a long paragraph.
+ */
+description: string, 
+/**
+ * The plural unit printed next to the quantity (`Nos`, `Cum`, `Sqm`).
+ */
+unit: string, 
+/**
+ * The rate per unit in rupees, with two decimals.
+ */
+rate: string, 
+/**
+ * The quantity the estimate (or the latest working estimate) allows.
+ */
+estimateQuantity: string, 
 /**
  * The previous bill's till-date figure, or the last work slip's executed figure.
  */

@@ -7,4 +7,44 @@ import type { ParseWarning } from "./ParseWarning";
 /**
  * An estimate with everything the estimate view shows.
  */
-export type EstimateDetail = { id: number, name: string, fileName: string, sheetName: string, headerRow: number, metadata: Array<MetadataLine>, items: Array<EstimateItemView>, footer: Array<FooterLine>, warnings: Array<ParseWarning>, createdAt: string, };
+export type EstimateDetail = { 
+/**
+ * The estimate's database id, by which it is opened and documents refer to it.
+ */
+id: number, 
+/**
+ * The name of the work from the sheet, or the file and sheet name when it gives none.
+ */
+name: string, 
+/**
+ * The name of the workbook the estimate was uploaded in.
+ */
+fileName: string, 
+/**
+ * The sheet of that workbook the estimate was read from.
+ */
+sheetName: string, 
+/**
+ * The spreadsheet row (1-based) of the column headings above the items.
+ */
+headerRow: number, 
+/**
+ * The header block lines: name of the work, amount, sanctions, agreement, agency and others.
+ */
+metadata: Array<MetadataLine>, 
+/**
+ * The items, headings and excess rows, in sheet order.
+ */
+items: Array<EstimateItemView>, 
+/**
+ * The footer lines that have an amount, in sheet order.
+ */
+footer: Array<FooterLine>, 
+/**
+ * The parse warnings that name cells of this sheet.
+ */
+warnings: Array<ParseWarning>, 
+/**
+ * When the estimate was stored: RFC 3339 UTC text.
+ */
+createdAt: string, };

@@ -3,7 +3,39 @@
 /**
  * One row of the items table: an item, a heading, or an AE (excess) row.
  */
-export type EstimateItemView = { row: number, slNo: string, description: string, quantity: string | null, unit: string, rate: string | null, amount: string | null, heading: boolean, 
+export type EstimateItemView = { 
+/**
+ * The spreadsheet row (1-based) the line was read from.
+ */
+row: number, 
+/**
+ * The serial as written in the sheet (`1`, `2a`), if any; empty on excess rows.
+ */
+slNo: string, 
+/**
+ * The item description, a heading's text, or an excess row's label.
+ */
+description: string, 
+/**
+ * The quantity as exact decimal text; `None` on headings or when the cell is empty.
+ */
+quantity: string | null, 
+/**
+ * The unit printed next to the quantity; empty when none is given.
+ */
+unit: string, 
+/**
+ * The rate per unit in rupees as exact decimal text, when given.
+ */
+rate: string | null, 
+/**
+ * The amount in rupees as exact decimal text, as the workbook gives it.
+ */
+amount: string | null, 
+/**
+ * True for a heading (a sub-head with no figures).
+ */
+heading: boolean, 
 /**
  * A warning concerns this row (an error value, a missing or disagreeing figure).
  */

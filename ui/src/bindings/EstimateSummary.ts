@@ -3,4 +3,40 @@
 /**
  * One line of the estimates list.
  */
-export type EstimateSummary = { id: number, name: string, fileName: string, sheetName: string, itemCount: number, ecv: string | null, grandTotal: string | null, warningCount: number, createdAt: string, };
+export type EstimateSummary = { 
+/**
+ * The estimate's database id, by which it is opened and documents refer to it.
+ */
+id: number, 
+/**
+ * The name of the work from the sheet, or the file and sheet name when it gives none.
+ */
+name: string, 
+/**
+ * The name of the workbook the estimate was uploaded in.
+ */
+fileName: string, 
+/**
+ * The sheet of that workbook the estimate was read from.
+ */
+sheetName: string, 
+/**
+ * How many items (not headings or excess rows) the estimate has.
+ */
+itemCount: number, 
+/**
+ * The estimated contract value from the footer, in rupees as exact decimal text.
+ */
+ecv: string | null, 
+/**
+ * The grand total (the sanctioned amount) from the footer, in rupees as exact decimal text.
+ */
+grandTotal: string | null, 
+/**
+ * How many parse warnings name cells of this sheet.
+ */
+warningCount: number, 
+/**
+ * When the estimate was stored: RFC 3339 UTC text.
+ */
+createdAt: string, };

@@ -4,8 +4,20 @@ import type { InboxOutcome } from "./InboxOutcome";
 /**
  * One thing that happened to one file, as the watcher reports it.
  */
-export type InboxNews = { fileName: string, outcome: InboxOutcome, 
+export type InboxNews = { 
+/**
+ * The file's name, for the message shown to people.
+ */
+fileName: string, 
+/**
+ * What became of the file.
+ */
+outcome: InboxOutcome, 
 /**
  * One sentence for people.
  */
-message: string, jobId: number | null, };
+message: string, 
+/**
+ * The file's parse job, when it has one.
+ */
+jobId: number | null, };

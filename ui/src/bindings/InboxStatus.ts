@@ -4,7 +4,11 @@ import type { InboxState } from "./InboxState";
 /**
  * What the watcher is doing, for the top bar and `sitebook watch`.
  */
-export type InboxStatus = { state: InboxState, 
+export type InboxStatus = { 
+/**
+ * Whether the inbox is off, watched, or waiting for its folder to come back.
+ */
+state: InboxState, 
 /**
  * The folder watched (or waited for), when there is one.
  */

@@ -3,7 +3,11 @@
 /**
  * The inbox as a person sees it in Settings.
  */
-export type InboxView = { folder: string, 
+export type InboxView = { 
+/**
+ * The inbox folder's full path.
+ */
+folder: string, 
 /**
  * The org that files directly in the folder go to.
  */
@@ -11,4 +15,8 @@ orgCode: string,
 /**
  * Whom files are imported as.
  */
-username: string, setAt: string, };
+username: string, 
+/**
+ * When the inbox was set: RFC 3339 UTC text.
+ */
+setAt: string, };

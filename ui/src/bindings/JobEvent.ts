@@ -4,4 +4,20 @@ import type { JobStatus } from "./JobStatus";
 /**
  * A change of a job's progress or status, pushed to subscribers.
  */
-export type JobEvent = { jobId: number, status: JobStatus, progress: number, currentStep: string, };
+export type JobEvent = { 
+/**
+ * The job whose progress or status changed.
+ */
+jobId: number, 
+/**
+ * The job's status after the change.
+ */
+status: JobStatus, 
+/**
+ * How far the job is, in percent (0–100).
+ */
+progress: number, 
+/**
+ * What the job is doing now, in words (`File read`, `Storing results`).
+ */
+currentStep: string, };

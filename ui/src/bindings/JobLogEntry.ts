@@ -3,4 +3,20 @@
 /**
  * One entry of a job's error log.
  */
-export type JobLogEntry = { at: string, attempt: number, step: string, error: string, };
+export type JobLogEntry = { 
+/**
+ * When the entry was written: RFC 3339 UTC text.
+ */
+at: string, 
+/**
+ * Which attempt it concerns, counting from 1; 0 for an upload refused before any attempt.
+ */
+attempt: number, 
+/**
+ * The step the job had reached.
+ */
+step: string, 
+/**
+ * The error (or the warning, such as the soft time limit), in the words people see.
+ */
+error: string, };

@@ -6,13 +6,78 @@ import type { JobStatus } from "./JobStatus";
 /**
  * A job as people see it.
  */
-export type JobView = { id: number, kind: JobKind, status: JobStatus, progress: number, currentStep: string, fileName: string | null, errorMessage: string | null, 
+export type JobView = { 
+/**
+ * The job's id, by which it is cancelled, retried or waited for.
+ */
+id: number, 
+/**
+ * What the job does.
+ */
+kind: JobKind, 
+/**
+ * Where the job is in its life.
+ */
+status: JobStatus, 
+/**
+ * How far the current attempt is, in percent (0–100).
+ */
+progress: number, 
+/**
+ * What the job is doing now, or where it stopped (`Storing results`, `Failed: upload`).
+ */
+currentStep: string, 
+/**
+ * The workbook's original file name, when the job works on an upload.
+ */
+fileName: string | null, 
+/**
+ * Why the job failed, in words people can act on; `None` unless it failed.
+ */
+errorMessage: string | null, 
 /**
  * The code of the error the job failed with, when it has one of its own: the parser's
  * (`truncated`, `password_protected`, `zip_bomb`, …) for a refused workbook.
  */
-errorCode: string | null, errorLog: Array<JobLogEntry>, attempts: number, createdAt: string, startedAt: string | null, completedAt: string | null, username: string, 
+errorCode: string | null, 
+/**
+ * The job's log, oldest first: each failed attempt, and warnings such as the soft time limit.
+ */
+errorLog: Array<JobLogEntry>, 
+/**
+ * How many times a worker has started the job (0 while it has never run).
+ */
+attempts: number, 
+/**
+ * When the job was queued: RFC 3339 UTC text.
+ */
+createdAt: string, 
+/**
+ * When a worker first started it; `None` while it has never run.
+ */
+startedAt: string | null, 
+/**
+ * When it completed, failed or was cancelled; `None` while unfinished.
+ */
+completedAt: string | null, 
+/**
+ * The username of the person who queued the job, whose permissions it runs with.
+ */
+username: string, 
 /**
  * How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`.
  */
-source: string, estimateId: number | null, canCancel: boolean, canRetry: boolean, };
+source: string, 
+/**
+ * The first estimate the job stored, for a parse that has completed.
+ */
+estimateId: number | null, 
+/**
+ * Whether this person may cancel the job now (their own or anyone's, and not yet finished).
+ */
+canCancel: boolean, 
+/**
+ * Whether this person may queue the job again: it failed or was cancelled, and not because
+ * of its own file.
+ */
+canRetry: boolean, };

@@ -3,4 +3,16 @@
 /**
  * A measurement-book reference as typed: book, first and last page.
  */
-export type MbPagesForm = { book: string, firstPage: string, lastPage: string, };
+export type MbPagesForm = { 
+/**
+ * The measurement book's number.
+ */
+book: string, 
+/**
+ * The first page, as typed.
+ */
+firstPage: string, 
+/**
+ * The last page, as typed.
+ */
+lastPage: string, };

@@ -4,4 +4,24 @@ import type { MembershipRole } from "./MembershipRole";
 /**
  * A member as the members list shows it.
  */
-export type MemberView = { username: string, fullName: string, role: MembershipRole, primary: boolean, active: boolean, };
+export type MemberView = { 
+/**
+ * The member's sign-in name.
+ */
+username: string, 
+/**
+ * The member's name as shown.
+ */
+fullName: string, 
+/**
+ * The role the membership gives in this organization.
+ */
+role: MembershipRole, 
+/**
+ * Whether this is the member's primary organization, entered when they used none last.
+ */
+primary: boolean, 
+/**
+ * Whether the membership is in force; an inactive one gives no access.
+ */
+active: boolean, };

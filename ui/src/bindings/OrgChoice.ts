@@ -6,4 +6,32 @@ import type { Plan } from "./Plan";
 /**
  * One entry of the organization picker.
  */
-export type OrgChoice = { code: string, name: string, slug: string, orgType: OrgType, plan: Plan, role: EffectiveRole, active: boolean, };
+export type OrgChoice = { 
+/**
+ * The short code people type to choose it (`MOH`), matched ignoring case.
+ */
+code: string, 
+/**
+ * The organization's full name.
+ */
+name: string, 
+/**
+ * The lowercase ASCII name its files live under (`outputs/{slug}/`).
+ */
+slug: string, 
+/**
+ * What kind of body the organization is.
+ */
+orgType: OrgType, 
+/**
+ * The organization's subscription plan.
+ */
+plan: Plan, 
+/**
+ * The role the user would act with there.
+ */
+role: EffectiveRole, 
+/**
+ * True for the organization the session is in now.
+ */
+active: boolean, };

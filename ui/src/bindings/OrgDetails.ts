@@ -6,4 +6,36 @@ import type { Plan } from "./Plan";
 /**
  * An organization as `org show` reports it.
  */
-export type OrgDetails = { code: string, name: string, slug: string, orgType: OrgType, plan: Plan, active: boolean, memberCount: number, role: EffectiveRole, };
+export type OrgDetails = { 
+/**
+ * The short code people type to choose it (`MOH`), matched ignoring case.
+ */
+code: string, 
+/**
+ * The organization's full name.
+ */
+name: string, 
+/**
+ * The lowercase ASCII name its files live under (`outputs/{slug}/`).
+ */
+slug: string, 
+/**
+ * What kind of body the organization is.
+ */
+orgType: OrgType, 
+/**
+ * The organization's subscription plan.
+ */
+plan: Plan, 
+/**
+ * Whether the organization is active; an inactive one cannot be entered.
+ */
+active: boolean, 
+/**
+ * How many active memberships the organization has.
+ */
+memberCount: number, 
+/**
+ * The role the person asking acts with in it.
+ */
+role: EffectiveRole, };

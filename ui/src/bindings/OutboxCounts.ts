@@ -3,7 +3,27 @@
 /**
  * How far the scope's org's outputs are synced.
  */
-export type OutboxCounts = { pending: number, uploading: number, synced: number, conflict: number, failed: number, 
+export type OutboxCounts = { 
+/**
+ * Outputs waiting for their first or next upload attempt.
+ */
+pending: number, 
+/**
+ * Outputs a syncer is sending now.
+ */
+uploading: number, 
+/**
+ * Outputs stored in the bucket.
+ */
+synced: number, 
+/**
+ * Outputs another device already had other content for, stored under a conflict key instead.
+ */
+conflict: number, 
+/**
+ * Outputs the bucket refused for a reason a retry cannot fix.
+ */
+failed: number, 
 /**
  * The most recent error of a row not yet synced.
  */

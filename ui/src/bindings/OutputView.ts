@@ -3,7 +3,48 @@
 /**
  * A file a job produced, as the outputs list shows it.
  */
-export type OutputView = { id: number, jobId: number, filename: string, kind: "json" | "pdf" | "xlsx", size: number, sha256: string, inputsSha256: string, downloadCount: number, lastDownloaded: string | null, createdAt: string, 
+export type OutputView = { 
+/**
+ * The output's id, by which it is exported, previewed or shared.
+ */
+id: number, 
+/**
+ * The job that produced the file.
+ */
+jobId: number, 
+/**
+ * The file's name in the org's outputs folder.
+ */
+filename: string, 
+/**
+ * The file's format.
+ */
+kind: "json" | "pdf" | "xlsx", 
+/**
+ * The file's size in bytes.
+ */
+size: number, 
+/**
+ * Lowercase hex SHA-256 of the file's bytes.
+ */
+sha256: string, 
+/**
+ * Lowercase hex SHA-256 of the inputs the document was made from; the same inputs give the
+ * same file.
+ */
+inputsSha256: string, 
+/**
+ * How many times the file was exported; cleanup never removes one exported at least once.
+ */
+downloadCount: number, 
+/**
+ * When it was last exported (RFC 3339 UTC text); `None` if never.
+ */
+lastDownloaded: string | null, 
+/**
+ * When the file was recorded: RFC 3339 UTC text.
+ */
+createdAt: string, 
 /**
  * `local` when the org's sync is off, else the file's place in the sync outbox.
  */

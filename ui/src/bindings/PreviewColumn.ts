@@ -3,4 +3,12 @@
 /**
  * A figure column: its heading and whether it holds money (2 decimals, Indian grouping).
  */
-export type PreviewColumn = { heading: string, isAmount: boolean, };
+export type PreviewColumn = { 
+/**
+ * The column heading as it will print (`Quantity`, `Till-date amount`).
+ */
+heading: string, 
+/**
+ * True for a money column, false for a quantity column.
+ */
+isAmount: boolean, };

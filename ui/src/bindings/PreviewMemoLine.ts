@@ -3,7 +3,23 @@
 /**
  * One line of a previewed memorandum of payments, as it will print.
  */
-export type PreviewMemoLine = { number: string, particulars: string, detail: string, amount: string, 
+export type PreviewMemoLine = { 
+/**
+ * The line's number on the form: `1`, `4(a)`.
+ */
+number: string, 
+/**
+ * What the line is, in words.
+ */
+particulars: string, 
+/**
+ * How the figure was worked out (`1 - 2`), or empty.
+ */
+detail: string, 
+/**
+ * The figure in rupees with two decimals; empty when the line has none.
+ */
+amount: string, 
 /**
  * The gross and the net, shown in bold.
  */

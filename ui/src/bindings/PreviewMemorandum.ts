@@ -4,4 +4,16 @@ import type { PreviewMemoLine } from "./PreviewMemoLine";
 /**
  * A previewed bill's memorandum of payments: from its gross to the net payable by cheque.
  */
-export type PreviewMemorandum = { lines: Array<PreviewMemoLine>, netPayable: string, netInWords: string, };
+export type PreviewMemorandum = { 
+/**
+ * The numbered lines, from the value of work done to the net payable.
+ */
+lines: Array<PreviewMemoLine>, 
+/**
+ * The net amount payable by cheque, in rupees with two decimals.
+ */
+netPayable: string, 
+/**
+ * The net payable in words, as the bill prints it.
+ */
+netInWords: string, };

@@ -3,4 +3,12 @@
 /**
  * One problem with what was typed; `sl_no` names the item when there is one.
  */
-export type PreviewProblem = { slNo: string | null, message: string, };
+export type PreviewProblem = { 
+/**
+ * The serial of the item the problem is on; `None` for a problem of the whole document.
+ */
+slNo: string | null, 
+/**
+ * The problem in one sentence, naming the item when there is one.
+ */
+message: string, };

@@ -3,12 +3,33 @@
 /**
  * A row of a previewed document.
  */
-export type PreviewRow = { kind: "item" | "excess" | "supplemental" | "heading", 
+export type PreviewRow = { 
+/**
+ * What the row is: an estimate item, the excess over an item's estimate, a supplemental item
+ * or a sub-head.
+ */
+kind: "item" | "excess" | "supplemental" | "heading", 
 /**
  * The serial; empty on AE rows and headings.
  */
-slNo: string, description: string, unit: string, rate: string | null, 
+slNo: string, 
+/**
+ * The item description, or a sub-head's text.
+ */
+description: string, 
+/**
+ * The unit printed next to the quantity; empty on headings.
+ */
+unit: string, 
+/**
+ * The rate in rupees with two decimals; `None` on headings.
+ */
+rate: string | null, 
 /**
  * One figure per column of [`DocumentPreview::columns`]; `None` is an empty cell.
  */
-figures: Array<string | null>, remarks: string, };
+figures: Array<string | null>, 
+/**
+ * A work slip's remark on the row (`Deleted`, `Excess as per estimated`); empty on bills.
+ */
+remarks: string, };

@@ -3,4 +3,12 @@
 /**
  * A totals line of a previewed document.
  */
-export type PreviewTotal = { label: string, figures: Array<string | null>, };
+export type PreviewTotal = { 
+/**
+ * What the total is, as it will print.
+ */
+label: string, 
+/**
+ * One figure per column, like a row's; `None` is an empty cell.
+ */
+figures: Array<string | null>, };

@@ -3,4 +3,13 @@
 /**
  * A quantity as typed into an editor: the item's serial and the text of the cell.
  */
-export type QuantityEntry = { slNo: string, quantity: string, };
+export type QuantityEntry = { 
+/**
+ * The serial of the estimate item the quantity is for (`1`, `2a`).
+ */
+slNo: string, 
+/**
+ * The cell as typed: the till-date quantity on a bill, the executed one on a work slip; blank
+ * means not entered.
+ */
+quantity: string, };

@@ -7,7 +7,15 @@ export type QueuedDocument = {
 /**
  * The bill number or work-slip phase (none for an abstract).
  */
-number: number | null, jobId: number, inputsSha256: string, 
+number: number | null, 
+/**
+ * The job that renders the document's PDF and XLSX.
+ */
+jobId: number, 
+/**
+ * The sha256 of the stored input, printed in the documents.
+ */
+inputsSha256: string, 
 /**
  * What the person should know about what was saved (an item billed although the working
  * estimate deleted it).

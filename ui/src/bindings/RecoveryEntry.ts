@@ -3,4 +3,12 @@
 /**
  * A one-off recovery typed into the bill editor (an advance, materials issued), as text.
  */
-export type RecoveryEntry = { label: string, amount: string, };
+export type RecoveryEntry = { 
+/**
+ * What is recovered, in words, as the memorandum will print it.
+ */
+label: string, 
+/**
+ * The amount to recover in rupees, as typed; a comma only groups digits.
+ */
+amount: string, };

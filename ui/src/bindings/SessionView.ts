@@ -5,7 +5,15 @@ import type { UserView } from "./UserView";
 /**
  * The signed-in state as a face shows it.
  */
-export type SessionView = { user: UserView, activeOrg: OrgChoice | null, 
+export type SessionView = { 
+/**
+ * Who is signed in.
+ */
+user: UserView, 
+/**
+ * The organization the session acts in, if one is chosen.
+ */
+activeOrg: OrgChoice | null, 
 /**
  * True when the user may change nothing in the active org.
  */

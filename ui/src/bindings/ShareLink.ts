@@ -3,4 +3,12 @@
 /**
  * A link to a synced output, valid for `expires_in` (at most 7 days).
  */
-export type ShareLink = { url: string, expiresAt: string, };
+export type ShareLink = { 
+/**
+ * The presigned GET link; anyone who has it can download the file until it expires.
+ */
+url: string, 
+/**
+ * When the link stops working: RFC 3339 UTC text.
+ */
+expiresAt: string, };

@@ -3,4 +3,24 @@
 /**
  * A supplemental (not-in-estimate) item typed into the work-slip editor, as text.
  */
-export type SupplementalEntry = { slNo: string, description: string, unit: string, rate: string, executed: string, };
+export type SupplementalEntry = { 
+/**
+ * The serial the new item gets (such as `S1`), so later phases can refer to it.
+ */
+slNo: string, 
+/**
+ * What the item is, as it will print.
+ */
+description: string, 
+/**
+ * The unit printed next to the quantity (`Nos`, `Cum`).
+ */
+unit: string, 
+/**
+ * The rate per unit in rupees, as typed.
+ */
+rate: string, 
+/**
+ * The quantity executed in this phase, as typed.
+ */
+executed: string, };

@@ -12,7 +12,11 @@ endpoint: string,
 /**
  * `us-east-1`, `auto` (R2), or the region a Garage cluster is configured with.
  */
-region: string, bucket: string, 
+region: string, 
+/**
+ * The bucket's name; it must be a valid S3 bucket name.
+ */
+bucket: string, 
 /**
  * Keys start with this folder, if any (`sitebook`, `district-7/outputs`).
  */
@@ -21,4 +25,8 @@ prefix: string,
  * Path-style addressing (`endpoint/bucket/key`), which Garage and MinIO need; otherwise
  * virtual-hosted (`bucket.endpoint/key`).
  */
-pathStyle: boolean, accessKeyId: string, };
+pathStyle: boolean, 
+/**
+ * The access key id the secret belongs to; stored in the database, unlike the secret.
+ */
+accessKeyId: string, };

@@ -5,4 +5,12 @@ import type { SyncTargetView } from "./SyncTargetView";
 /**
  * An organization's sync target and its outbox counts.
  */
-export type SyncStatus = { target: SyncTargetView | null, counts: OutboxCounts, };
+export type SyncStatus = { 
+/**
+ * The configured target (never its secret), or none when sync is not set up.
+ */
+target: SyncTargetView | null, 
+/**
+ * How many outputs are pending, synced, in conflict or failed.
+ */
+counts: OutboxCounts, };

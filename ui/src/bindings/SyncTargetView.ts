@@ -3,7 +3,15 @@
 /**
  * A target as shown to people: never the secret, only whether one is stored.
  */
-export type SyncTargetView = { enabled: boolean, updatedAt: string, 
+export type SyncTargetView = { 
+/**
+ * Whether the syncer sends this org's outputs now; turning it off keeps the settings.
+ */
+enabled: boolean, 
+/**
+ * When the target was last changed: RFC 3339 UTC text.
+ */
+updatedAt: string, 
 /**
  * `https://s3.eu-central-1.amazonaws.com`, `https://<account>.r2.cloudflarestorage.com`,
  * `http://garage.office.lan:3900`.
@@ -12,7 +20,11 @@ endpoint: string,
 /**
  * `us-east-1`, `auto` (R2), or the region a Garage cluster is configured with.
  */
-region: string, bucket: string, 
+region: string, 
+/**
+ * The bucket's name; it must be a valid S3 bucket name.
+ */
+bucket: string, 
 /**
  * Keys start with this folder, if any (`sitebook`, `district-7/outputs`).
  */
@@ -21,4 +33,8 @@ prefix: string,
  * Path-style addressing (`endpoint/bucket/key`), which Garage and MinIO need; otherwise
  * virtual-hosted (`bucket.endpoint/key`).
  */
-pathStyle: boolean, accessKeyId: string, };
+pathStyle: boolean, 
+/**
+ * The access key id the secret belongs to; stored in the database, unlike the secret.
+ */
+accessKeyId: string, };

@@ -4,8 +4,25 @@ import type { ApiError } from "./ApiError";
 /**
  * What happened to one file handed to `upload`.
  */
-export type UploadOutcome = { fileName: string, jobId: number | null, uploadId: number | null, 
+export type UploadOutcome = { 
+/**
+ * The file's name as it was handed in, for messages and the jobs list.
+ */
+fileName: string, 
+/**
+ * The parse job queued for the file (or the failed job that records its refusal); for a
+ * duplicate, the earlier upload's job.
+ */
+jobId: number | null, 
+/**
+ * The stored upload; `None` when the file was refused before it was stored.
+ */
+uploadId: number | null, 
 /**
  * The same content was already uploaded to this organization; nothing new was stored.
  */
-duplicate: boolean, error: ApiError | null, };
+duplicate: boolean, 
+/**
+ * Why the file was refused, or why its earlier upload failed; `None` when all went well.
+ */
+error: ApiError | null, };

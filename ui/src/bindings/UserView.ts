@@ -4,4 +4,16 @@ import type { UserKind } from "./UserKind";
 /**
  * An account as people see it.
  */
-export type UserView = { username: string, fullName: string, kind: UserKind, };
+export type UserView = { 
+/**
+ * The name the person signs in with.
+ */
+username: string, 
+/**
+ * The person's name as shown and printed.
+ */
+fullName: string, 
+/**
+ * The account's global kind.
+ */
+kind: UserKind, };

@@ -7,7 +7,15 @@ export type Withdrawn = {
 /**
  * `bill` or `work slip`.
  */
-document: string, number: number, reason: string, 
+document: string, 
+/**
+ * The number of the document withdrawn: the bill's number, or the work slip's phase.
+ */
+number: number, 
+/**
+ * Why it was withdrawn (one line, 3 to 500 characters); the audit log keeps it too.
+ */
+reason: string, 
 /**
  * How many of its files are now marked withdrawn.
  */

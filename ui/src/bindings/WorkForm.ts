@@ -4,12 +4,76 @@ import type { MbPagesForm } from "./MbPagesForm";
 /**
  * The work data form. Blank optional fields mean "not recorded yet".
  */
-export type WorkForm = { nameOfWork: string, workMode: "original" | "repair", isAmc: boolean, area: "municipal" | "non_municipal", estimateAmount: string, grandTotal: string, administrativeSanctionRef: string, technicalSanctionRef: string, agreementRef: string, agency: string, 
+export type WorkForm = { 
+/**
+ * The name of the work, printed at the head of every document.
+ */
+nameOfWork: string, 
+/**
+ * Original work or repair work.
+ */
+workMode: "original" | "repair", 
+/**
+ * Whether it is an annual maintenance contract.
+ */
+isAmc: boolean, 
+/**
+ * Municipal or non-municipal area.
+ */
+area: "municipal" | "non_municipal", 
+/**
+ * The estimate (contract) amount, in rupees as typed.
+ */
+estimateAmount: string, 
+/**
+ * The sanctioned grand total, in rupees as typed.
+ */
+grandTotal: string, 
+/**
+ * The administrative sanction reference.
+ */
+administrativeSanctionRef: string, 
+/**
+ * The technical sanction reference.
+ */
+technicalSanctionRef: string, 
+/**
+ * The agreement reference.
+ */
+agreementRef: string, 
+/**
+ * The agency (contractor) doing the work.
+ */
+agency: string, 
 /**
  * Blank for no tender premium.
  */
-tpPercent: string, tpType: "excess" | "less", mbMeasurements: MbPagesForm, mbAbstract: MbPagesForm, 
+tpPercent: string, 
 /**
- * Dates as `dd-mm-yyyy`, blank when not yet known.
+ * Whether the premium is above (excess) or below (less) the estimate rates.
  */
-doi: string, doc: string, domr: string, dobr: string, };
+tpType: "excess" | "less", 
+/**
+ * The measurement book of the measurements.
+ */
+mbMeasurements: MbPagesForm, 
+/**
+ * The measurement book of the abstract.
+ */
+mbAbstract: MbPagesForm, 
+/**
+ * Date of intimation. Every date is `dd-mm-yyyy`, blank when not yet known.
+ */
+doi: string, 
+/**
+ * Date of completion.
+ */
+doc: string, 
+/**
+ * Date of measurement recording.
+ */
+domr: string, 
+/**
+ * Date of bill recording.
+ */
+dobr: string, };

@@ -4,8 +4,20 @@ import type { EditorItem } from "./EditorItem";
 /**
  * What the work-slip editor shows before anything is typed.
  */
-export type WorkslipDraft = { estimateId: number, 
+export type WorkslipDraft = { 
+/**
+ * The estimate the work slip is for.
+ */
+estimateId: number, 
 /**
  * The phase the next work slip gets; `None` when all ten exist.
  */
-phase: number | null, blocked: string | null, items: Array<EditorItem>, };
+phase: number | null, 
+/**
+ * Why no work slip can be created now, in words.
+ */
+blocked: string | null, 
+/**
+ * The items (with the supplemental ones proposed so far), each with its starting quantity.
+ */
+items: Array<EditorItem>, };

@@ -3,4 +3,28 @@
 /**
  * A work slip of the chain, as the estimate view lists it.
  */
-export type WorkslipView = { id: number, estimateId: number, phase: number, jobId: number | null, inputsSha256: string, createdAt: string, };
+export type WorkslipView = { 
+/**
+ * The work slip's row id.
+ */
+id: number, 
+/**
+ * The estimate the work slip belongs to.
+ */
+estimateId: number, 
+/**
+ * The phase, from 1: work slip N of the estimate.
+ */
+phase: number, 
+/**
+ * The job that renders its PDF and XLSX, once queued.
+ */
+jobId: number | null, 
+/**
+ * The sha256 of the stored input, printed in the documents.
+ */
+inputsSha256: string, 
+/**
+ * When the work slip was recorded (UTC, database time text).
+ */
+createdAt: string, };

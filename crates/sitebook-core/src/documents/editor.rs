@@ -25,16 +25,19 @@ use crate::domain::workslip::{
     working_estimate, workslip, WorkslipInputError, WorkslipRow, MAX_PHASE,
 };
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::render::memorandum_statement;
 use crate::tenancy::gate::OrgScope;
-use crate::Ctx;
 
 /// A quantity as typed into an editor: the item's serial and the text of the cell.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct QuantityEntry {
+    /// The serial of the estimate item the quantity is for (`1`, `2a`).
     pub sl_no: String,
+    /// The cell as typed: the till-date quantity on a bill, the executed one on a work slip; blank
+    /// means not entered.
     pub quantity: String,
 }
 
@@ -43,10 +46,15 @@ pub struct QuantityEntry {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SupplementalEntry {
+    /// The serial the new item gets (such as `S1`), so later phases can refer to it.
     pub sl_no: String,
+    /// What the item is, as it will print.
     pub description: String,
+    /// The unit printed next to the quantity (`Nos`, `Cum`).
     pub unit: String,
+    /// The rate per unit in rupees, as typed.
     pub rate: String,
+    /// The quantity executed in this phase, as typed.
     pub executed: String,
 }
 
@@ -55,7 +63,9 @@ pub struct SupplementalEntry {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct RecoveryEntry {
+    /// What is recovered, in words, as the memorandum will print it.
     pub label: String,
+    /// The amount to recover in rupees, as typed; a comma only groups digits.
     pub amount: String,
 }
 
@@ -64,9 +74,13 @@ pub struct RecoveryEntry {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PreviewMemoLine {
+    /// The line's number on the form: `1`, `4(a)`.
     pub number: String,
+    /// What the line is, in words.
     pub particulars: String,
+    /// How the figure was worked out (`1 - 2`), or empty.
     pub detail: String,
+    /// The figure in rupees with two decimals; empty when the line has none.
     pub amount: String,
     /// The gross and the net, shown in bold.
     pub is_total: bool,
@@ -77,8 +91,11 @@ pub struct PreviewMemoLine {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PreviewMemorandum {
+    /// The numbered lines, from the value of work done to the net payable.
     pub lines: Vec<PreviewMemoLine>,
+    /// The net amount payable by cheque, in rupees with two decimals.
     pub net_payable: String,
+    /// The net payable in words, as the bill prints it.
     pub net_in_words: String,
 }
 
@@ -107,10 +124,15 @@ impl PreviewMemorandum {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct EditorItem {
+    /// The item's serial as the estimate writes it (`1`, `2a`, `3.1`).
     pub sl_no: String,
+    /// The item description, often a long paragraph.
     pub description: String,
+    /// The plural unit printed next to the quantity (`Nos`, `Cum`, `Sqm`).
     pub unit: String,
+    /// The rate per unit in rupees, with two decimals.
     pub rate: String,
+    /// The quantity the estimate (or the latest working estimate) allows.
     pub estimate_quantity: String,
     /// The previous bill's till-date figure, or the last work slip's executed figure.
     pub previous_quantity: Option<String>,
@@ -123,6 +145,7 @@ pub struct EditorItem {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct BillDraft {
+    /// The estimate the bill is for.
     #[ts(type = "number")]
     pub estimate_id: i64,
     /// The number the next bill gets; `None` when no bill can follow.
@@ -136,6 +159,7 @@ pub struct BillDraft {
     /// Where the items and their caps come from: `the sanctioned estimate`, or the latest
     /// working estimate once the estimate has work slips.
     pub cap_source: String,
+    /// The items, each with the quantity its cell starts from.
     pub items: Vec<EditorItem>,
 }
 
@@ -144,11 +168,14 @@ pub struct BillDraft {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct WorkslipDraft {
+    /// The estimate the work slip is for.
     #[ts(type = "number")]
     pub estimate_id: i64,
     /// The phase the next work slip gets; `None` when all ten exist.
     pub phase: Option<u32>,
+    /// Why no work slip can be created now, in words.
     pub blocked: Option<String>,
+    /// The items (with the supplemental ones proposed so far), each with its starting quantity.
     pub items: Vec<EditorItem>,
 }
 
@@ -157,15 +184,21 @@ pub struct WorkslipDraft {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PreviewRow {
+    /// What the row is: an estimate item, the excess over an item's estimate, a supplemental item
+    /// or a sub-head.
     #[ts(type = "\"item\" | \"excess\" | \"supplemental\" | \"heading\"")]
     pub kind: String,
     /// The serial; empty on AE rows and headings.
     pub sl_no: String,
+    /// The item description, or a sub-head's text.
     pub description: String,
+    /// The unit printed next to the quantity; empty on headings.
     pub unit: String,
+    /// The rate in rupees with two decimals; `None` on headings.
     pub rate: Option<String>,
     /// One figure per column of [`DocumentPreview::columns`]; `None` is an empty cell.
     pub figures: Vec<Option<String>>,
+    /// A work slip's remark on the row (`Deleted`, `Excess as per estimated`); empty on bills.
     pub remarks: String,
 }
 
@@ -174,7 +207,9 @@ pub struct PreviewRow {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PreviewTotal {
+    /// What the total is, as it will print.
     pub label: String,
+    /// One figure per column, like a row's; `None` is an empty cell.
     pub figures: Vec<Option<String>>,
 }
 
@@ -183,7 +218,9 @@ pub struct PreviewTotal {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PreviewProblem {
+    /// The serial of the item the problem is on; `None` for a problem of the whole document.
     pub sl_no: Option<String>,
+    /// The problem in one sentence, naming the item when there is one.
     pub message: String,
 }
 
@@ -195,12 +232,17 @@ pub struct PreviewProblem {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct DocumentPreview {
+    /// The document's title, such as `Bill 2` or `Work slip 1`.
     pub title: String,
     /// Headings of the figure columns; each is a quantity or an amount column.
     pub columns: Vec<PreviewColumn>,
+    /// The document's rows, sub-heads among them where the printed document has them.
     pub rows: Vec<PreviewRow>,
+    /// The totals lines under the rows.
     pub totals: Vec<PreviewTotal>,
+    /// The document's total in words, as it will print.
     pub amount_in_words: String,
+    /// Everything that must be fixed before the document can be saved; empty when it can be.
     pub problems: Vec<PreviewProblem>,
     /// What saving would note but not refuse (an item billed that the working estimate
     /// deleted).
@@ -214,7 +256,9 @@ pub struct DocumentPreview {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PreviewColumn {
+    /// The column heading as it will print (`Quantity`, `Till-date amount`).
     pub heading: String,
+    /// True for a money column, false for a quantity column.
     pub is_amount: bool,
 }
 

@@ -17,17 +17,17 @@ pub(crate) const EXAMPLE_ESTIMATE: &[u8] =
 
 /// Writes the example where an upload can read it: a folder of its own under the data folder,
 /// so the file keeps its name (the Jobs pane shows it) and nothing else is touched.
-pub(crate) fn write_example(data_dir: &std::path::Path) -> crate::Result<PathBuf> {
+pub(crate) fn write_example(data_dir: &std::path::Path) -> crate::error::Result<PathBuf> {
     let folder = data_dir.join("examples");
     std::fs::create_dir_all(&folder).map_err(|e| {
-        crate::Error::Internal(format!(
+        crate::error::Error::Internal(format!(
             "could not make the folder for the example ({}): {e}",
             folder.display()
         ))
     })?;
     let path = folder.join(EXAMPLE_FILE_NAME);
     std::fs::write(&path, EXAMPLE_ESTIMATE).map_err(|e| {
-        crate::Error::Internal(format!(
+        crate::error::Error::Internal(format!(
             "could not write the example ({}): {e}",
             path.display()
         ))

@@ -17,10 +17,15 @@ use crate::error::{Error, Result};
 /// A supplemental (not-in-estimate) item of a work slip, as its CSV line gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupplementalLine {
+    /// The serial the item gets in the work slip (such as `S1`).
     pub sl_no: String,
+    /// What the item is, as it will print.
     pub description: String,
+    /// The unit printed next to the quantity (`Nos`, `Cum`); may be empty.
     pub unit: String,
+    /// The rate per unit in rupees.
     pub rate: Decimal,
+    /// The quantity executed in this phase.
     pub executed: Decimal,
 }
 

@@ -15,9 +15,10 @@ pub(crate) mod render_job;
 pub mod withdraw;
 pub mod work_form;
 
+pub use work_form::WorkChanges;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
 use ts_rs::TS;
 
 use crate::domain::bill::{
@@ -35,10 +36,11 @@ use crate::domain::workslip::{
 };
 use crate::error::{Error, Result};
 use crate::excel::EstimateSheet;
+use crate::jobs::Ctx;
 use crate::jobs::{queue, JobKind};
+use crate::store::documents::{self as stored, DocumentTable, NewDocument};
 use crate::store::files::sha256_bytes;
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 use input_csv::SupplementalLine;
 
@@ -116,40 +118,7 @@ impl StoredInputs {
     }
 }
 
-/// A bill of the chain, as `bill list` shows it.
-#[derive(Debug, Clone, Serialize, FromRow, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BillView {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub estimate_id: i64,
-    #[ts(type = "number")]
-    pub number: i64,
-    pub is_final: bool,
-    #[ts(type = "number | null")]
-    pub job_id: Option<i64>,
-    pub inputs_sha256: String,
-    pub created_at: String,
-}
-
-/// A work slip of the chain, as the estimate view lists it.
-#[derive(Debug, Clone, Serialize, FromRow, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct WorkslipView {
-    #[ts(type = "number")]
-    pub id: i64,
-    #[ts(type = "number")]
-    pub estimate_id: i64,
-    #[ts(type = "number")]
-    pub phase: i64,
-    #[ts(type = "number | null")]
-    pub job_id: Option<i64>,
-    pub inputs_sha256: String,
-    pub created_at: String,
-}
+pub use crate::store::documents::{BillView, WorkslipView};
 
 /// What creating a document queued.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -158,8 +127,10 @@ pub struct WorkslipView {
 pub struct QueuedDocument {
     /// The bill number or work-slip phase (none for an abstract).
     pub number: Option<u32>,
+    /// The job that renders the document's PDF and XLSX.
     #[ts(type = "number")]
     pub job_id: i64,
+    /// The sha256 of the stored input, printed in the documents.
     pub inputs_sha256: String,
     /// What the person should know about what was saved (an item billed although the working
     /// estimate deleted it).
@@ -181,17 +152,12 @@ async fn estimate_sheet(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
 /// Refuses, as "not found", an estimate that is missing or belongs to another org, without
 /// reading its sheet.
 async fn ensure_estimate(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<()> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM estimates WHERE id = ? AND org_id = ?")
-            .bind(estimate_id)
-            .bind(scope.org_id())
-            .fetch_optional(&ctx.db)
-            .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(scope
+    if stored::estimate_exists(ctx, scope, estimate_id).await? {
+        Ok(())
+    } else {
+        Err(scope
             .not_found(ctx, "estimate", estimate_id, "estimates")
-            .await),
+            .await)
     }
 }
 
@@ -344,13 +310,8 @@ pub async fn work(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<WorkM
 
 /// The work data saved for an estimate of the scope's org, if any.
 async fn saved_work(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Option<WorkMetadata>> {
-    let saved: Option<String> =
-        sqlx::query_scalar("SELECT data_json FROM works WHERE estimate_id = ? AND org_id = ?")
-            .bind(estimate_id)
-            .bind(scope.org_id())
-            .fetch_optional(&ctx.db)
-            .await?;
-    saved
+    stored::work_json(ctx, scope, estimate_id)
+        .await?
         .map(|json| {
             serde_json::from_str(&json).map_err(|e| {
                 Error::Internal(format!(
@@ -373,20 +334,7 @@ pub async fn save_work(
         .map_err(|e| Error::Validation(format!("Work data of estimate {estimate_id}: {e}.")))?;
     let json = serde_json::to_string(work)
         .map_err(|e| Error::Internal(format!("could not store work data: {e}")))?;
-    sqlx::query(
-        "INSERT INTO works (estimate_id, org_id, data_json, updated_at, updated_by) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (estimate_id) DO UPDATE SET \
-         data_json = excluded.data_json, updated_at = excluded.updated_at, \
-         updated_by = excluded.updated_by",
-    )
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .bind(json)
-    .bind(ctx.now_text())
-    .bind(scope.user_id())
-    .execute(&ctx.db)
-    .await?;
-    Ok(())
+    stored::save_work_json(ctx, scope, estimate_id, &json).await
 }
 
 /// The estimate's bills in order.
@@ -397,46 +345,18 @@ pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<
 
 /// The bills of an estimate already known to be the scope's.
 async fn bill_rows(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
-    Ok(sqlx::query_as::<_, BillView>(
-        "SELECT id, estimate_id, number, is_final, job_id, inputs_sha256, created_at FROM bills \
-         WHERE estimate_id = ? AND org_id = ? ORDER BY number",
-    )
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .fetch_all(&ctx.db)
-    .await?)
+    stored::bills(ctx, scope, estimate_id).await
 }
 
 /// The estimate's work slips in phase order.
 pub async fn workslips(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<WorkslipView>> {
     ensure_estimate(ctx, scope, estimate_id).await?;
-    Ok(sqlx::query_as::<_, WorkslipView>(
-        "SELECT id, estimate_id, phase, job_id, inputs_sha256, created_at FROM workslips \
-         WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
-    )
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .fetch_all(&ctx.db)
-    .await?)
+    stored::workslips(ctx, scope, estimate_id).await
 }
 
 /// The till-date quantities of one of the scope's bills (none for another org's bill id).
 async fn till_date_of(ctx: &Ctx, scope: &OrgScope, bill_id: i64) -> Result<Vec<ItemQuantity>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT q.sl_no, q.till_date_qty FROM bill_quantities q JOIN bills b ON b.id = q.bill_id \
-         WHERE q.bill_id = ? AND b.org_id = ?",
-    )
-    .bind(bill_id)
-    .bind(scope.org_id())
-    .fetch_all(&ctx.db)
-    .await?;
-    rows.into_iter()
-        .map(|(sl_no, qty)| {
-            qty.parse::<Decimal>()
-                .map(|qty| ItemQuantity::new(sl_no, qty))
-                .map_err(|e| Error::Internal(format!("a stored quantity is damaged: {e}")))
-        })
-        .collect()
+    stored::till_date_of(ctx, scope, bill_id).await
 }
 
 /// The inputs of the next bill, gathered but not yet checked: the number the chain gives it,
@@ -525,8 +445,13 @@ impl BillInputs {
 /// next one, part or final (the editor, which follows the chain).
 #[derive(Debug, Clone, Copy)]
 pub enum BillRequest {
+    /// This kind of bill, refused if the chain is not at it.
     Kind(BillKind),
-    Next { is_final: bool },
+    /// The chain's next bill, as a part bill or the final one.
+    Next {
+        /// Whether the bill closes the chain.
+        is_final: bool,
+    },
 }
 
 impl BillRequest {
@@ -739,14 +664,7 @@ pub(crate) async fn next_bill_terms(
         .bill_recorded
         .unwrap_or_else(|| payments::today(ctx));
     let lines = payments::lines_in_force(ctx, scope, date).await?;
-    let previous: Option<String> = sqlx::query_scalar(
-        "SELECT inputs_json FROM bills WHERE estimate_id = ? AND org_id = ? \
-         ORDER BY number DESC LIMIT 1",
-    )
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .fetch_optional(&ctx.db)
-    .await?;
+    let previous = stored::latest_bill_inputs(ctx, scope, estimate_id).await?;
     let (held_before, additions_before, value_before) = match previous {
         Some(json) => chain_so_far(&json)?,
         None => (Vec::new(), Decimal::ZERO, None),
@@ -868,38 +786,28 @@ pub async fn create_bill(
     };
     let (json, hash) = inputs.encode()?;
     let mut tx = ctx.write_tx().await?;
-    let bill_id: i64 = sqlx::query_scalar(
-        "INSERT INTO bills (org_id, estimate_id, number, is_final, inputs_json, inputs_sha256, \
-         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(scope.org_id())
-    .bind(estimate_id)
-    .bind(number)
-    .bind(is_final)
-    .bind(&json)
-    .bind(&hash)
-    .bind(ctx.now_text())
-    .bind(scope.user_id())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| {
-        Error::from(e).on_unique(|| {
+    let bill_id = stored::insert_bill(
+        ctx,
+        &mut tx,
+        scope,
+        NewDocument {
+            estimate_id,
+            number,
+            inputs_json: &json,
+            inputs_sha256: &hash,
+        },
+        is_final,
+        &till_date,
+        || {
             format!(
                 "Bill {number} of estimate {estimate_id} was created by someone else a moment \
                  ago, so this one was not saved. Look at the estimate's bills again: the next \
                  is bill {}.",
                 number + 1
             )
-        })
-    })?;
-    for quantity in &till_date {
-        sqlx::query("INSERT INTO bill_quantities (bill_id, sl_no, till_date_qty) VALUES (?, ?, ?)")
-            .bind(bill_id)
-            .bind(&quantity.sl_no)
-            .bind(quantity.quantity.to_string())
-            .execute(&mut *tx)
-            .await?;
-    }
+        },
+    )
+    .await?;
     let mut queued = queue_rendering(
         ctx,
         tx,
@@ -916,13 +824,6 @@ pub async fn create_bill(
     queued.warnings = warnings;
     queued.caps_from = Some(cap_source(working_estimate));
     Ok(queued)
-}
-
-/// The tables whose rows a render job renders.
-#[derive(Clone, Copy)]
-enum DocumentTable {
-    Bills,
-    Workslips,
 }
 
 /// A freshly inserted bill or work slip: its table, id, number or phase, and estimate.
@@ -948,7 +849,7 @@ async fn queue_rendering(
         number,
         estimate_id,
     } = row;
-    let (kind, payload, link) = match table {
+    let (kind, payload) = match table {
         DocumentTable::Bills => (
             JobKind::GenerateBill,
             // `file_name` is what the Jobs pane shows in its File column for this job.
@@ -956,7 +857,6 @@ async fn queue_rendering(
                 "bill_id": row_id,
                 "file_name": format!("Bill {number} of estimate {estimate_id}"),
             }),
-            "UPDATE bills SET job_id = ? WHERE id = ?",
         ),
         DocumentTable::Workslips => (
             JobKind::GenerateWorkslip,
@@ -964,15 +864,10 @@ async fn queue_rendering(
                 "workslip_id": row_id,
                 "file_name": format!("Work slip {number} of estimate {estimate_id}"),
             }),
-            "UPDATE workslips SET job_id = ? WHERE id = ?",
         ),
     };
     let job_id = queue::enqueue(ctx, &mut tx, scope, kind, None, &payload.to_string()).await?;
-    sqlx::query(link)
-        .bind(job_id)
-        .bind(row_id)
-        .execute(&mut *tx)
-        .await?;
+    stored::link_job(&mut tx, scope, table, row_id, job_id).await?;
     tx.commit().await?;
     ctx.wake.notify_waiters();
     Ok(QueuedDocument {
@@ -1076,14 +971,8 @@ pub(crate) async fn stored_workslip_inputs(
     scope: &OrgScope,
     estimate_id: i64,
 ) -> Result<Vec<WorkslipInput>> {
-    let stored: Vec<String> = sqlx::query_scalar(
-        "SELECT inputs_json FROM workslips WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
-    )
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .fetch_all(&ctx.db)
-    .await?;
-    stored
+    stored::workslip_inputs(ctx, scope, estimate_id)
+        .await?
         .iter()
         .map(|json| match serde_json::from_str::<StoredInputs>(json) {
             Ok(StoredInputs::Workslip { input, .. }) => Ok(input),
@@ -1117,29 +1006,26 @@ pub async fn create_workslip(
     }
     .encode()?;
     let mut tx = ctx.write_tx().await?;
-    let workslip_id: i64 = sqlx::query_scalar(
-        "INSERT INTO workslips (org_id, estimate_id, phase, inputs_json, inputs_sha256, \
-         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(scope.org_id())
-    .bind(estimate_id)
-    .bind(phase)
-    .bind(&json)
-    .bind(&hash)
-    .bind(ctx.now_text())
-    .bind(scope.user_id())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| {
-        Error::from(e).on_unique(|| {
+    let workslip_id = stored::insert_workslip(
+        ctx,
+        &mut tx,
+        scope,
+        NewDocument {
+            estimate_id,
+            number: phase,
+            inputs_json: &json,
+            inputs_sha256: &hash,
+        },
+        || {
             format!(
                 "Work slip {phase} of estimate {estimate_id} was created by someone else a \
                  moment ago, so this one was not saved. Look at the estimate's work slips \
                  again: the next is work slip {}.",
                 phase + 1
             )
-        })
-    })?;
+        },
+    )
+    .await?;
     let mut queued = queue_rendering(
         ctx,
         tx,
@@ -1226,71 +1112,6 @@ pub async fn request_abstract(
         warnings: Vec::new(),
         caps_from: None,
     })
-}
-
-/// Changes to work data: each `Some` replaces that field. Faces build it from what a person
-/// typed; the whole result is validated before it is saved.
-#[derive(Debug, Clone, Default)]
-pub struct WorkChanges {
-    pub name_of_work: Option<String>,
-    pub work_mode: Option<WorkMode>,
-    pub is_amc: Option<bool>,
-    pub area: Option<Area>,
-    pub estimate_amount: Option<Decimal>,
-    pub grand_total: Option<Decimal>,
-    pub administrative_sanction_ref: Option<String>,
-    pub technical_sanction_ref: Option<String>,
-    pub agreement_ref: Option<String>,
-    pub agency: Option<String>,
-    /// `Some(None)` removes the premium.
-    pub tender_premium: Option<Option<crate::domain::bill::TenderPremium>>,
-    pub mb_details: Option<crate::domain::work::MbDetails>,
-    pub doi: Option<crate::domain::work::DocDate>,
-    pub doc: Option<crate::domain::work::DocDate>,
-    pub domr: Option<crate::domain::work::DocDate>,
-    pub dobr: Option<crate::domain::work::DocDate>,
-}
-
-impl WorkChanges {
-    pub fn apply(self, work: &mut WorkMetadata) {
-        fn set<T>(target: &mut T, value: Option<T>) {
-            if let Some(value) = value {
-                *target = value;
-            }
-        }
-        set(&mut work.name_of_work, self.name_of_work);
-        set(&mut work.work_mode, self.work_mode);
-        set(&mut work.is_amc, self.is_amc);
-        set(&mut work.area, self.area);
-        set(&mut work.estimate_amount, self.estimate_amount);
-        set(&mut work.grand_total, self.grand_total);
-        set(
-            &mut work.administrative_sanction_ref,
-            self.administrative_sanction_ref,
-        );
-        set(
-            &mut work.technical_sanction_ref,
-            self.technical_sanction_ref,
-        );
-        set(&mut work.agreement_ref, self.agreement_ref);
-        set(&mut work.agency, self.agency);
-        set(&mut work.tender_premium, self.tender_premium);
-        if let Some(mb) = self.mb_details {
-            work.mb_details = Some(mb);
-        }
-        if let Some(date) = self.doi {
-            work.dates.intimation = Some(date);
-        }
-        if let Some(date) = self.doc {
-            work.dates.completion = Some(date);
-        }
-        if let Some(date) = self.domr {
-            work.dates.measurement_recorded = Some(date);
-        }
-        if let Some(date) = self.dobr {
-            work.dates.bill_recorded = Some(date);
-        }
-    }
 }
 
 /// A first bill at the estimate's quantities, straight from a parsed workbook, with no

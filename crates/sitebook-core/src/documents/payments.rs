@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::domain::payments::{example_lines, PaymentLine};
 use crate::domain::work::DocDate;
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 /// An organization's lines, as listed and edited.
 #[derive(Debug, Clone, Serialize)]
@@ -177,22 +177,32 @@ pub async fn remove_line(ctx: &Ctx, scope: &WriteScope, code: &str) -> Result<Pa
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct DeductionLineForm {
+    /// The line's short name (`SD`, `IT-TDS`), which matches capped lines from bill to bill.
     pub code: String,
+    /// What the memorandum prints for the line (`Security deposit`).
     pub label: String,
+    /// Whether the line is added to the bill or withheld from it.
     #[ts(type = "\"deduction\" | \"addition\"")]
     pub effect: String,
+    /// What a percentage is taken of: the bill's gross, or the gross with its additions.
     #[ts(type = "\"gross\" | \"gross_with_additions\"")]
     pub base: String,
+    /// Whether the charge is a percentage of the base or a fixed amount on every bill.
     #[ts(type = "\"percent\" | \"fixed\"")]
     pub charge_kind: String,
+    /// The percentage, or the fixed amount in rupees, as typed.
     pub charge_value: String,
     /// Blank: the line always applies.
     pub threshold: String,
+    /// How the total withheld over the chain is capped: not at all, at an amount, or at a
+    /// percentage of the contract value.
     #[ts(type = "\"none\" | \"amount\" | \"percent_of_contract\"")]
     pub cap_kind: String,
+    /// The cap in rupees, or the percentage of the contract value; ignored when there is no cap.
     pub cap_value: String,
     /// dd-mm-yyyy, or blank for open.
     pub valid_from: String,
+    /// The last day the line is in force, dd-mm-yyyy, or blank for open.
     pub valid_to: String,
 }
 
@@ -201,7 +211,10 @@ pub struct DeductionLineForm {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct DeductionTable {
+    /// Whether these are the built-in example lines, which the first edit copies into the office's
+    /// own table.
     pub is_example: bool,
+    /// The lines in table order.
     pub lines: Vec<DeductionLineForm>,
 }
 

@@ -22,15 +22,16 @@ use crate::domain::permissions::Action;
 use crate::domain::work::{DocDate, DocumentDates, WorkMetadata};
 use crate::domain::workslip::workslip;
 use crate::jobs::queue::{self, ClaimedJob};
+use crate::jobs::Ctx;
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::pdf::{DocumentRequest, EstimateAbstract};
 use crate::render::{
     final_bill_form, memorandum_statement, running_account_form, BillForm, FormStatement,
 };
+use crate::store::documents::{DocumentTable, StoredDocument};
 use crate::store::files::sha256_bytes;
 use crate::store::outputs;
 use crate::tenancy::gate::OrgScope;
-use crate::Ctx;
 
 #[derive(Deserialize)]
 struct Payload {
@@ -63,8 +64,8 @@ async fn stored_inputs(ctx: &Ctx, scope: &OrgScope, job: &ClaimedJob) -> Result<
     let payload: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| permanent("inputs", format!("the job's request is damaged: {e}")))?;
     let (table, id, stem) = match (job.kind, payload.bill_id, payload.workslip_id) {
-        (JobKind::GenerateBill, Some(id), _) => ("bills", id, "bill"),
-        (JobKind::GenerateWorkslip, _, Some(id)) => ("workslips", id, "workslip"),
+        (JobKind::GenerateBill, Some(id), _) => (DocumentTable::Bills, id, "bill"),
+        (JobKind::GenerateWorkslip, _, Some(id)) => (DocumentTable::Workslips, id, "workslip"),
         (JobKind::GenerateEstimateAbstract, _, _) => {
             let estimate = payload.estimate_id.unwrap_or_default();
             let inputs = payload
@@ -82,18 +83,16 @@ async fn stored_inputs(ctx: &Ctx, scope: &OrgScope, job: &ClaimedJob) -> Result<
         }
         _ => return Err(permanent("inputs", "the job names no document")),
     };
-    let row: Option<(i64, i64, String, String, String)> = sqlx::query_as(&format!(
-        "SELECT estimate_id, {number}, inputs_json, inputs_sha256, created_at FROM {table} \
-         WHERE id = ? AND org_id = ?",
-        number = if table == "bills" { "number" } else { "phase" }
-    ))
-    .bind(id)
-    .bind(scope.org_id())
-    .fetch_optional(&ctx.db)
-    .await
-    .map_err(|e| ("inputs".to_string(), crate::Error::from(e).into()))?;
-    let (estimate, number, json, hash, created_at) =
-        row.ok_or_else(|| permanent("inputs", format!("{stem} {id} no longer exists")))?;
+    let row = crate::store::documents::stored(ctx, scope, table, id)
+        .await
+        .map_err(|e| ("inputs".to_string(), e.into()))?;
+    let StoredDocument {
+        estimate_id: estimate,
+        number,
+        inputs_json: json,
+        inputs_sha256: hash,
+        created_at,
+    } = row.ok_or_else(|| permanent("inputs", format!("{stem} {id} no longer exists")))?;
     let inputs: StoredInputs = serde_json::from_str(&json)
         .map_err(|e| permanent("inputs", format!("the stored {stem} is damaged: {e}")))?;
     Ok((
@@ -548,7 +547,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         return Err(("store".to_string(), RunFailure::Cancelled));
     }
 
-    let store = |e: crate::Error| ("store".to_string(), RunFailure::from(e));
+    let store = |e: crate::error::Error| ("store".to_string(), RunFailure::from(e));
     for (step, warning) in &rendered.warnings {
         queue::warn(ctx, job, step, warning).await.map_err(store)?;
     }

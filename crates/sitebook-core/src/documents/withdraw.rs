@@ -8,14 +8,17 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::WriteScope;
-use crate::Ctx;
 
 /// Which chain a withdrawal is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChainDocument {
+    /// The chain of bills of an estimate.
     Bill,
+    /// The chain of work slips (phases) of an estimate.
     Workslip,
 }
 
@@ -42,7 +45,9 @@ impl ChainDocument {
 pub struct Withdrawn {
     /// `bill` or `work slip`.
     pub document: String,
+    /// The number of the document withdrawn: the bill's number, or the work slip's phase.
     pub number: u32,
+    /// Why it was withdrawn (one line, 3 to 500 characters); the audit log keeps it too.
     pub reason: String,
     /// How many of its files are now marked withdrawn.
     #[ts(type = "number")]

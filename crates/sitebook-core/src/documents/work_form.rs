@@ -21,8 +21,11 @@ use crate::error::{Error, Result};
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct MbPagesForm {
+    /// The measurement book's number.
     pub book: String,
+    /// The first page, as typed.
     pub first_page: String,
+    /// The last page, as typed.
     pub last_page: String,
 }
 
@@ -31,28 +34,44 @@ pub struct MbPagesForm {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct WorkForm {
+    /// The name of the work, printed at the head of every document.
     pub name_of_work: String,
+    /// Original work or repair work.
     #[ts(type = "\"original\" | \"repair\"")]
     pub work_mode: String,
+    /// Whether it is an annual maintenance contract.
     pub is_amc: bool,
+    /// Municipal or non-municipal area.
     #[ts(type = "\"municipal\" | \"non_municipal\"")]
     pub area: String,
+    /// The estimate (contract) amount, in rupees as typed.
     pub estimate_amount: String,
+    /// The sanctioned grand total, in rupees as typed.
     pub grand_total: String,
+    /// The administrative sanction reference.
     pub administrative_sanction_ref: String,
+    /// The technical sanction reference.
     pub technical_sanction_ref: String,
+    /// The agreement reference.
     pub agreement_ref: String,
+    /// The agency (contractor) doing the work.
     pub agency: String,
     /// Blank for no tender premium.
     pub tp_percent: String,
+    /// Whether the premium is above (excess) or below (less) the estimate rates.
     #[ts(type = "\"excess\" | \"less\"")]
     pub tp_type: String,
+    /// The measurement book of the measurements.
     pub mb_measurements: MbPagesForm,
+    /// The measurement book of the abstract.
     pub mb_abstract: MbPagesForm,
-    /// Dates as `dd-mm-yyyy`, blank when not yet known.
+    /// Date of intimation. Every date is `dd-mm-yyyy`, blank when not yet known.
     pub doi: String,
+    /// Date of completion.
     pub doc: String,
+    /// Date of measurement recording.
     pub domr: String,
+    /// Date of bill recording.
     pub dobr: String,
 }
 
@@ -71,6 +90,7 @@ fn pages_form(pages: Option<&MbPages>) -> MbPagesForm {
 }
 
 impl WorkForm {
+    /// The form showing `work`, every field as text.
     pub fn from_work(work: &WorkMetadata) -> Self {
         let mb = work.mb_details.as_ref();
         Self {
@@ -231,6 +251,132 @@ impl WorkForm {
     }
 }
 
+/// Changes to work data as a person types them, field by field: each `Some` replaces that
+/// field of the form, and the form is then read by [`WorkForm::to_work`]. The CLI's flags and
+/// the desktop's form therefore go through one reader and one check.
+#[derive(Debug, Clone, Default)]
+pub struct WorkChanges {
+    /// The name of the work.
+    pub name_of_work: Option<String>,
+    /// `original` or `repair`.
+    pub work_mode: Option<String>,
+    /// Whether it is an annual maintenance contract.
+    pub is_amc: Option<bool>,
+    /// `municipal` or `non_municipal` (also `non-municipal`).
+    pub area: Option<String>,
+    /// The estimate (contract) amount, in rupees as typed.
+    pub estimate_amount: Option<String>,
+    /// The sanctioned grand total, in rupees as typed.
+    pub grand_total: Option<String>,
+    /// The administrative sanction reference.
+    pub administrative_sanction_ref: Option<String>,
+    /// The technical sanction reference.
+    pub technical_sanction_ref: Option<String>,
+    /// The agreement reference.
+    pub agreement_ref: Option<String>,
+    /// The agency (contractor).
+    pub agency: Option<String>,
+    /// The tender premium percentage; blank removes the premium.
+    pub tp_percent: Option<String>,
+    /// `excess` or `less`.
+    pub tp_type: Option<String>,
+    /// The measurement book of the measurements, as `BOOK:FIRST-LAST` (`123:1-20`).
+    pub mb_measurements: Option<String>,
+    /// The measurement book of the abstract, as `BOOK:FIRST-LAST`.
+    pub mb_abstract: Option<String>,
+    /// Date of intimation, `dd-mm-yyyy`.
+    pub doi: Option<String>,
+    /// Date of completion, `dd-mm-yyyy`.
+    pub doc: Option<String>,
+    /// Date of measurement recording, `dd-mm-yyyy`.
+    pub domr: Option<String>,
+    /// Date of bill recording, `dd-mm-yyyy`.
+    pub dobr: Option<String>,
+}
+
+impl WorkChanges {
+    /// Writes each given field into `form`. A word that is not one of a field's choices, or an
+    /// MB reference that is not `BOOK:FIRST-LAST`, is refused here, naming the field; amounts,
+    /// dates and pages are read (and refused) by [`WorkForm::to_work`].
+    pub fn apply_to(self, form: &mut WorkForm) -> Result<()> {
+        let mut problems = Vec::new();
+        let mut choice = |label: &str, text: Option<String>, choices: &[&str]| -> Option<String> {
+            let text = text?;
+            let word = text.trim().to_ascii_lowercase().replace('-', "_");
+            if choices.contains(&word.as_str()) {
+                Some(word)
+            } else {
+                problems.push(format!(
+                    "{label}: {text:?} is not one of {}",
+                    choices.join(", ")
+                ));
+                None
+            }
+        };
+        let work_mode = choice("Mode", self.work_mode, &["original", "repair"]);
+        let area = choice("Area", self.area, &["municipal", "non_municipal"]);
+        let tp_type = choice("Tender premium type", self.tp_type, &["excess", "less"]);
+        let mut reference = |label: &str, text: Option<String>| -> Option<MbPagesForm> {
+            let text = text?;
+            MbPagesForm::from_reference(&text).or_else(|| {
+                problems.push(format!(
+                    "MB ({label}): {text:?} is not BOOK:FIRST-LAST (for example 123:1-20)"
+                ));
+                None
+            })
+        };
+        let mb_measurements = reference("measurements", self.mb_measurements);
+        let mb_abstract = reference("abstract", self.mb_abstract);
+        if !problems.is_empty() {
+            return Err(Error::Validation(format!("{}.", problems.join("; "))));
+        }
+        fn set<T>(target: &mut T, value: Option<T>) {
+            if let Some(value) = value {
+                *target = value;
+            }
+        }
+        set(&mut form.name_of_work, self.name_of_work);
+        set(&mut form.work_mode, work_mode);
+        set(&mut form.is_amc, self.is_amc);
+        set(&mut form.area, area);
+        set(&mut form.estimate_amount, self.estimate_amount);
+        set(&mut form.grand_total, self.grand_total);
+        set(
+            &mut form.administrative_sanction_ref,
+            self.administrative_sanction_ref,
+        );
+        set(
+            &mut form.technical_sanction_ref,
+            self.technical_sanction_ref,
+        );
+        set(&mut form.agreement_ref, self.agreement_ref);
+        set(&mut form.agency, self.agency);
+        set(&mut form.tp_percent, self.tp_percent);
+        set(&mut form.tp_type, tp_type);
+        set(&mut form.mb_measurements, mb_measurements);
+        set(&mut form.mb_abstract, mb_abstract);
+        set(&mut form.doi, self.doi);
+        set(&mut form.doc, self.doc);
+        set(&mut form.domr, self.domr);
+        set(&mut form.dobr, self.dobr);
+        Ok(())
+    }
+}
+
+impl MbPagesForm {
+    /// Reads `BOOK:FIRST-LAST` (`123:1-20`) into its three parts, as typed; the pages are
+    /// checked as numbers when the form is read. The book is what comes before the last colon.
+    pub fn from_reference(text: &str) -> Option<Self> {
+        let (book, pages) = text.rsplit_once(':')?;
+        let (first, last) = pages.split_once('-')?;
+        Some(Self {
+            book: book.trim().to_owned(),
+            first_page: first.trim().to_owned(),
+            last_page: last.trim().to_owned(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +414,54 @@ mod tests {
             assert!(message.contains(expected), "{expected} in {message}");
         }
         assert!(!message.contains("Estimate amount"), "{message}");
+    }
+
+    #[test]
+    fn typed_changes_go_through_the_form_and_name_what_is_wrong() {
+        let mut form = WorkForm::from_work(&sample());
+        WorkChanges {
+            tp_percent: Some("5".into()),
+            tp_type: Some("Excess".into()),
+            area: Some("non-municipal".into()),
+            mb_measurements: Some("MB/7:12-30".into()),
+            doi: Some("02-02-2024".into()),
+            ..WorkChanges::default()
+        }
+        .apply_to(&mut form)
+        .unwrap();
+        let work = form.to_work().unwrap();
+        assert_eq!(
+            work.tender_premium,
+            Some(TenderPremium::new(Decimal::from(5), TpType::Excess).unwrap())
+        );
+        assert_eq!(work.area, Area::NonMunicipal);
+        let mb = work.mb_details.unwrap();
+        assert_eq!(
+            (
+                mb.measurements.book.as_str(),
+                mb.measurements.first_page,
+                mb.measurements.last_page
+            ),
+            ("MB/7", 12, 30)
+        );
+        assert_eq!(
+            work.dates.intimation,
+            Some(DocDate::new(2024, 2, 2).unwrap())
+        );
+
+        let refused = WorkChanges {
+            work_mode: Some("rebuild".into()),
+            mb_abstract: Some("12-30".into()),
+            ..WorkChanges::default()
+        }
+        .apply_to(&mut WorkForm::from_work(&sample()))
+        .unwrap_err()
+        .to_string();
+        assert!(refused.contains("Mode: \"rebuild\""), "{refused}");
+        assert!(
+            refused.contains("MB (abstract): \"12-30\" is not BOOK:FIRST-LAST"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -20,13 +20,21 @@ use ts_rs::TS;
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum UserKind {
+    /// An ordinary account: it acts only with its membership role, and only in organizations it
+    /// belongs to.
     Standard,
+    /// Staff with admin powers in every organization; an owner only where it holds an owner
+    /// membership.
     Operations,
+    /// Read-only staff: may look at every organization and its audit log, and change nothing.
     Oversight,
+    /// Full powers in every organization, plus the actions outside any organization (creating
+    /// accounts and organizations, device settings).
     Superuser,
 }
 
 impl UserKind {
+    /// Every kind, for going through them all (parsing, tests, pickers).
     pub const ALL: [UserKind; 4] = [
         UserKind::Standard,
         UserKind::Operations,
@@ -34,6 +42,7 @@ impl UserKind {
         UserKind::Superuser,
     ];
 
+    /// The lowercase name stored in the database and used on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             UserKind::Standard => "standard",
@@ -43,6 +52,7 @@ impl UserKind {
         }
     }
 
+    /// Reads a kind from its stored name, ignoring case and surrounding spaces; `None` if unknown.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -66,13 +76,19 @@ impl UserKind {
 #[ts(export)]
 pub enum MembershipRole {
     // Declared weakest first so that `Ord` ranks roles.
+    /// May look at the organization's estimates, jobs and outputs, and change nothing.
     Viewer,
+    /// May upload workbooks, edit work data and generate documents.
     Member,
+    /// A member who also manages members, settings, sync and deductions, and may withdraw
+    /// documents.
     Admin,
+    /// Full control of the organization, including renaming, deleting it and managing owners.
     Owner,
 }
 
 impl MembershipRole {
+    /// Every role, strongest first.
     pub const ALL: [MembershipRole; 4] = [
         MembershipRole::Owner,
         MembershipRole::Admin,
@@ -80,6 +96,7 @@ impl MembershipRole {
         MembershipRole::Viewer,
     ];
 
+    /// The lowercase name stored in the database and used on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             MembershipRole::Owner => "owner",
@@ -89,6 +106,7 @@ impl MembershipRole {
         }
     }
 
+    /// Reads a role from its stored name, ignoring case and surrounding spaces; `None` if unknown.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -101,16 +119,24 @@ impl MembershipRole {
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum EffectiveRole {
+    /// Holds an owner membership: may do everything in the organization.
     Owner,
+    /// Holds an admin membership: manages members and settings, but not owners.
     Admin,
+    /// Holds a member membership: does the everyday work on estimates and documents.
     Member,
+    /// Holds a viewer membership: reads only.
     Viewer,
+    /// An operations account: acts as an admin in every organization, without being a member.
     Operations,
+    /// An oversight account: reads everything, including the audit log, and changes nothing.
     Oversight,
+    /// A superuser account: may do everything in every organization.
     Superuser,
 }
 
 impl EffectiveRole {
+    /// Every effective role, in the column order of the permission table.
     pub const ALL: [EffectiveRole; 7] = [
         EffectiveRole::Owner,
         EffectiveRole::Admin,
@@ -121,6 +147,7 @@ impl EffectiveRole {
         EffectiveRole::Superuser,
     ];
 
+    /// The lowercase name used in the audit log and the TypeScript bindings.
     pub fn as_str(self) -> &'static str {
         match self {
             EffectiveRole::Owner => "owner",
@@ -191,7 +218,9 @@ pub fn effective_role(kind: UserKind, membership: Option<MembershipRole>) -> Opt
 /// the table says; a unit test holds the table to that.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// The action only looks at data.
     Read,
+    /// The action changes data, so read-only roles never get it.
     Write,
 }
 
@@ -199,28 +228,51 @@ pub enum Access {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// Open the organization and see its name.
     OrgView,
+    /// Give the organization a new name.
     OrgRename,
+    /// Delete the organization.
     OrgDelete,
+    /// Grant or revoke the owner role.
     OwnersManage,
+    /// See the list of members and their roles.
     MembersView,
+    /// Add or remove members and change their roles (other than owner).
     MembersManage,
+    /// Read the organization's audit log.
     AuditView,
+    /// Change the organization's settings, such as the currency mark printed before amounts.
     SettingsEdit,
+    /// Upload estimate workbooks to be parsed, by hand or through the inbox folder.
     UploadCreate,
+    /// See the parsed estimates.
     EstimatesView,
+    /// See the job queue and each job's progress.
     JobsView,
+    /// Cancel a job one started oneself.
     JobCancelOwn,
+    /// Cancel a job anyone in the organization started.
     JobCancelAny,
+    /// Queue a failed or cancelled job again.
     JobRetry,
+    /// Change a work's details (entered once per work, printed on every bill and work slip).
     WorkEdit,
+    /// Generate bills and work slips.
     DocumentGenerate,
+    /// See the generated documents.
     OutputsView,
+    /// Copy a generated document out of the data folder; it counts as a download.
     OutputExport,
+    /// Delete generated documents never downloaded and older than a given number of days.
     OutputsCleanup,
+    /// See the sync target and how far the outputs are synced.
     SyncView,
+    /// Set up, test, run or turn off sync to the bucket, and restore outputs from it.
     SyncConfigure,
+    /// Make a link that downloads a synced document without signing in.
     OutputShare,
+    /// Set or clear this device's inbox folder, whose new workbooks are uploaded on their own.
     InboxConfigure,
     /// Leaving an organization oneself (removing others is `MembersManage`).
     MembershipLeave,
@@ -270,6 +322,7 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 27] = [
 ];
 
 impl Action {
+    /// Every action, in the row order of the permission table.
     pub const ALL: [Action; 27] = {
         let mut all = [Action::OrgView; 27];
         let mut i = 0;
@@ -292,10 +345,12 @@ impl Action {
         self.row().1
     }
 
+    /// Whether the action only reads or also writes, from the permission table.
     pub fn access(self) -> Access {
         self.row().2
     }
 
+    /// True when the action changes something, so read-only roles are refused it.
     pub fn is_write(self) -> bool {
         self.access() == Access::Write
     }
@@ -339,7 +394,9 @@ impl Action {
 pub enum GlobalAction {
     /// Create an account of any kind other than `standard`, or a standard one outside any org.
     AccountCreate,
+    /// Create a new organization.
     OrgCreate,
+    /// Create organizations in bulk from a CSV file (`code,name,type`).
     OrgImport,
     /// Read the audit rows of every organization.
     AuditViewAll,
@@ -348,6 +405,7 @@ pub enum GlobalAction {
 }
 
 impl GlobalAction {
+    /// Every global action.
     pub const ALL: [GlobalAction; 5] = [
         GlobalAction::AccountCreate,
         GlobalAction::OrgCreate,
@@ -356,6 +414,7 @@ impl GlobalAction {
         GlobalAction::DeviceSettings,
     ];
 
+    /// The stable name written to the audit log.
     pub fn audit_name(self) -> &'static str {
         match self {
             GlobalAction::AccountCreate => "account.create",
@@ -366,6 +425,7 @@ impl GlobalAction {
         }
     }
 
+    /// What the action does, in words for a refusal message ("…does not allow you to …").
     pub fn describe(self) -> &'static str {
         match self {
             GlobalAction::AccountCreate => {

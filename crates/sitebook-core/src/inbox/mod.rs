@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 pub use settings::{InboxPlan, InboxView};
 pub use watcher::{InboxNews, InboxOutcome, InboxSignals, InboxState, InboxStatus};
 
-use crate::Ctx;
+use crate::jobs::Ctx;
 
 /// How long a file must stay untouched before it is taken, unless told otherwise.
 pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);

@@ -6,6 +6,7 @@ use std::path::{Component, Path};
 
 /// Where handled files go, inside the inbox folder. Never read as org codes.
 pub const IMPORTED_DIR: &str = "imported";
+/// Where refused or failed files go, with a note saying why; never read as an org code.
 pub const FAILED_DIR: &str = "failed";
 
 /// Whom a file in the inbox is for.

@@ -12,31 +12,37 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::WriteScope;
-use crate::Ctx;
 
 /// The inbox as a person sees it in Settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct InboxView {
+    /// The inbox folder's full path.
     pub folder: String,
     /// The org that files directly in the folder go to.
     pub org_code: String,
     /// Whom files are imported as.
     pub username: String,
+    /// When the inbox was set: RFC 3339 UTC text.
     pub set_at: String,
 }
 
 /// What the watcher needs to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxPlan {
+    /// The folder to watch, as a full path.
     pub folder: PathBuf,
+    /// The organization files directly in the folder import into.
     pub org_id: i64,
+    /// The person files are imported as, whose permissions the gate checks for each import.
     pub user_id: i64,
 }
 
+/// This device's inbox, or `None` when none is set.
 pub async fn show(ctx: &Ctx) -> Result<Option<InboxView>> {
     let row: Option<(String, String, String, String)> = sqlx::query_as(
         "SELECT i.folder, o.code, u.username, i.set_at FROM inbox_settings i \

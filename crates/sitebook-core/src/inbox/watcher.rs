@@ -26,11 +26,11 @@ use crate::error::{Error, Result};
 use crate::inbox::names::{self, Route};
 use crate::inbox::settings::InboxPlan;
 use crate::jobs::intake::{self, Origin};
+use crate::jobs::Ctx;
 use crate::jobs::{queue, JobStatus};
 use crate::store::files::sha256_file;
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::{self, Remember};
-use crate::Ctx;
 
 /// How often candidates are looked at again, and how often the folder's presence is checked.
 const TICK: Duration = Duration::from_millis(200);
@@ -47,23 +47,27 @@ const RESCAN_EVERY: Duration = Duration::from_secs(30);
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct InboxStatus {
+    /// Whether the inbox is off, watched, or waiting for its folder to come back.
     pub state: InboxState,
     /// The folder watched (or waited for), when there is one.
     pub folder: Option<String>,
 }
 
+/// The watcher's state, as the top bar shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub enum InboxState {
     /// No inbox is set on this device.
     Off,
+    /// The folder is there and new files in it are being imported.
     Watching,
     /// The folder is not there (an unplugged drive); watching resumes when it returns.
     Missing,
 }
 
 impl InboxStatus {
+    /// The status when no inbox is set on this device.
     pub fn off() -> Self {
         Self {
             state: InboxState::Off,
@@ -77,14 +81,18 @@ impl InboxStatus {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct InboxNews {
+    /// The file's name, for the message shown to people.
     pub file_name: String,
+    /// What became of the file.
     pub outcome: InboxOutcome,
     /// One sentence for people.
     pub message: String,
+    /// The file's parse job, when it has one.
     #[ts(type = "number | null")]
     pub job_id: Option<i64>,
 }
 
+/// What became of one file in the inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -106,7 +114,9 @@ pub enum InboxOutcome {
 /// The watcher's two outward channels.
 #[derive(Clone)]
 pub struct InboxSignals {
+    /// The watcher's current state, which late subscribers read at once.
     pub status: watch::Sender<InboxStatus>,
+    /// What happens to each file, sent to whoever is listening at the time.
     pub news: broadcast::Sender<InboxNews>,
 }
 

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use crate::domain::permissions::Action;
 use crate::error::Result;
+use crate::jobs::Ctx;
 use crate::store::outputs::{self, CleanupReport};
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::system_session;
-use crate::Ctx;
 
 /// The maintenance principal's write scope in every active org, each through the gate.
 async fn cleanup_scopes(ctx: &Ctx) -> Result<Vec<WriteScope>> {

@@ -9,16 +9,18 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::jobs::JobSettings;
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::GlobalGrant;
 use crate::tenancy::session::Session;
-use crate::Ctx;
 
 /// The bounds a value must keep, as the table's checks do.
 pub const RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+/// How many jobs a device may run at once, as the table's check allows.
 pub const WORKERS: std::ops::RangeInclusive<u32> = 1..=16;
 
+/// This device's own settings, shared by every organization in its data folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -30,6 +32,7 @@ pub struct DeviceSettings {
 }
 
 impl DeviceSettings {
+    /// The built-in values, taken from the job engine's settings, for a device that saved none.
     pub fn defaults(jobs: &JobSettings) -> Self {
         Self {
             retention_days: jobs.retention_days,

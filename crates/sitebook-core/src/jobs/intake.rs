@@ -11,11 +11,11 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::excel::sniff::check_extension;
+use crate::jobs::Ctx;
 use crate::jobs::{queue, JobKind};
 use crate::store::files::sha256_file;
 use crate::store::uploads::{self, UploadOutcome};
 use crate::tenancy::gate::WriteScope;
-use crate::Ctx;
 
 fn display_name(source: &Path) -> String {
     source
@@ -131,7 +131,7 @@ async fn earlier_failure(
     scope: &WriteScope,
     job_id: i64,
     file_name: &str,
-) -> Result<Option<crate::ApiError>> {
+) -> Result<Option<crate::error::ApiError>> {
     let job = queue::get(ctx, scope, job_id).await?;
     if job.status != crate::jobs::JobStatus::Failed {
         return Ok(None);

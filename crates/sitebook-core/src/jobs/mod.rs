@@ -26,22 +26,26 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::excel::Limits;
-use crate::Ctx;
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum JobKind {
+    /// Reading an uploaded workbook (in a child process) and storing its estimates.
     ParseEstimate,
+    /// Rendering a recorded bill as PDF and XLSX outputs.
     GenerateBill,
+    /// Rendering a recorded work slip as PDF and XLSX outputs.
     GenerateWorkslip,
+    /// Rendering an estimate's abstract (its items and footer) as PDF and XLSX outputs.
     GenerateEstimateAbstract,
     /// Fetching the org's outputs from its sync bucket (a new laptop).
     RestoreOutputs,
 }
 
 impl JobKind {
+    /// Every kind, for parsing the stored name back.
     pub const ALL: [JobKind; 5] = [
         JobKind::ParseEstimate,
         JobKind::GenerateBill,
@@ -50,6 +54,7 @@ impl JobKind {
         JobKind::RestoreOutputs,
     ];
 
+    /// The snake_case name stored in the `jobs` table.
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::ParseEstimate => "parse_estimate",
@@ -60,6 +65,7 @@ impl JobKind {
         }
     }
 
+    /// Reads a kind from its stored name; `None` for a name this version does not know.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
@@ -70,14 +76,20 @@ impl JobKind {
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum JobStatus {
+    /// Waiting for a worker (new, retried after a transient failure, or put back after a crash).
     Queued,
+    /// Claimed by a worker in some process, which keeps its heartbeat fresh.
     Running,
+    /// Finished successfully; its results are stored.
     Completed,
+    /// Stopped for good with an error; people may retry it unless its own file made it fail.
     Failed,
+    /// Stopped at someone's request before it finished.
     Cancelled,
 }
 
 impl JobStatus {
+    /// The lowercase name stored in the `jobs` table.
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
@@ -88,6 +100,7 @@ impl JobStatus {
         }
     }
 
+    /// Reads a status from its stored name; `None` for an unknown one.
     pub fn parse(text: &str) -> Option<Self> {
         [
             JobStatus::Queued,
@@ -113,9 +126,13 @@ impl JobStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct JobLogEntry {
+    /// When the entry was written: RFC 3339 UTC text.
     pub at: String,
+    /// Which attempt it concerns, counting from 1; 0 for an upload refused before any attempt.
     pub attempt: u32,
+    /// The step the job had reached.
     pub step: String,
+    /// The error (or the warning, such as the soft time limit), in the words people see.
     pub error: String,
 }
 
@@ -124,13 +141,18 @@ pub struct JobLogEntry {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct JobEvent {
+    /// The job whose progress or status changed.
     #[ts(type = "number")]
     pub job_id: i64,
+    /// The job's organization, so each subscriber gets only its own org's jobs; not sent to the UI.
     #[serde(skip)]
     #[ts(skip)]
     pub org_id: i64,
+    /// The job's status after the change.
     pub status: JobStatus,
+    /// How far the job is, in percent (0–100).
     pub progress: u8,
+    /// What the job is doing now, in words (`File read`, `Storing results`).
     pub current_step: String,
 }
 
@@ -159,6 +181,7 @@ pub struct JobSettings {
     pub hard_limit: Duration,
     /// Memory (data) limit of the parse worker process.
     pub worker_memory_bytes: u64,
+    /// Which program the parse worker processes run.
     pub worker_program: WorkerProgram,
     /// Files a parse worker process reads before it is replaced.
     pub files_per_worker: u32,
@@ -221,6 +244,42 @@ pub(crate) async fn write_scope_for(
         })
 }
 
+/// What every core operation needs: [`crate::context::Base`] (the database, the clock, this device and the
+/// data dir) and, on top of it, the job engine, the syncer's tuning and the keyring. It lives with the job
+/// engine, the lowest layer that needs all of it. Only
+/// [`crate::api::Sitebook::open`] builds one; outside the crate it is an opaque handle.
+///
+/// It dereferences to its [`crate::context::Base`], which is all the store and the tenancy layers take: they sit
+/// below the job engine and the syncer, so they must not see them.
+#[derive(Clone)]
+pub struct Ctx {
+    pub(crate) base: crate::context::Base,
+    pub(crate) jobs: std::sync::Arc<JobSettings>,
+    /// What runs each kind of job, registered by the modules that own the work.
+    pub(crate) handlers: std::sync::Arc<JobHandlers>,
+    /// Where secrets are kept: the OS keyring, or a store a test supplies.
+    pub(crate) keyring: crate::secrets::Keyring,
+    pub(crate) sync: std::sync::Arc<crate::context::SyncTuning>,
+    /// Largest upload accepted, in bytes.
+    pub(crate) max_upload_bytes: u64,
+    /// Progress and status changes of jobs run by this process.
+    pub(crate) events: tokio::sync::broadcast::Sender<JobEvent>,
+    /// The id of an org whose outbox this process just changed (the syncer's progress).
+    pub(crate) sync_news: tokio::sync::broadcast::Sender<i64>,
+    /// Wakes idle workers when this process queues a job.
+    pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Parse worker processes waiting for their next file.
+    pub(crate) parse_workers: std::sync::Arc<worker_process::IdleWorkers>,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = crate::context::Base;
+
+    fn deref(&self) -> &crate::context::Base {
+        &self.base
+    }
+}
+
 /// Runs one attempt of a job of one kind.
 pub(crate) type Handler = for<'a> fn(
     &'a Ctx,
@@ -262,9 +321,9 @@ pub(crate) enum RunFailure {
     Cancelled,
 }
 
-impl From<crate::Error> for RunFailure {
-    fn from(error: crate::Error) -> Self {
-        use crate::Error;
+impl From<crate::error::Error> for RunFailure {
+    fn from(error: crate::error::Error) -> Self {
+        use crate::error::Error;
         // The job's message is what people read; an internal error's detail goes to the log.
         if error.error_code() == crate::error::ErrorCode::Internal {
             tracing::error!(detail = ?error, "a job step failed: {error}");

@@ -8,9 +8,9 @@
 use crate::domain::permissions::Action;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::worker_process::{describe, parse_in_worker, WorkerError};
+use crate::jobs::Ctx;
 use crate::jobs::{Attempt, JobHandlers, JobKind, RunFailure};
 use crate::store::{estimates, files, outputs, uploads};
-use crate::Ctx;
 
 /// Makes the engine run parse jobs with [`run`].
 pub(crate) fn register(handlers: &mut JobHandlers) {
@@ -118,7 +118,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
         });
         queue::complete_in(ctx, &mut tx, job, &result).await?;
         tx.commit().await?;
-        Ok::<(), crate::Error>(())
+        Ok::<(), crate::error::Error>(())
     };
     queue::report(ctx, job, 90, "Storing results")
         .await

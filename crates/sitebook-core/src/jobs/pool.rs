@@ -11,8 +11,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::jobs::queue::{self, ClaimFilter, ClaimedJob, Retry};
+use crate::jobs::Ctx;
 use crate::jobs::{Attempt, RunFailure};
-use crate::Ctx;
 
 /// How often the pool looks for jobs a crashed process left running.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
@@ -32,7 +32,7 @@ impl WorkerPool {
         ctx: Ctx,
         workers: usize,
         filter: ClaimFilter,
-    ) -> crate::Result<Self> {
+    ) -> crate::error::Result<Self> {
         let recovered = queue::recover_orphans(&ctx).await?;
         if recovered > 0 {
             tracing::info!(

@@ -14,9 +14,9 @@ use ts_rs::TS;
 use crate::clock::{from_db_time, to_db_time};
 use crate::domain::permissions::Action;
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::jobs::{JobEvent, JobKind, JobLogEntry, JobStatus};
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 /// A heartbeat older than this means the owner is gone, whatever its pid says.
 pub const STALE_HEARTBEAT: Duration = Duration::from_secs(120);
@@ -522,28 +522,45 @@ pub(crate) async fn unfinished_here(ctx: &Ctx) -> Result<i64> {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct JobView {
+    /// The job's id, by which it is cancelled, retried or waited for.
     #[ts(type = "number")]
     pub id: i64,
+    /// What the job does.
     pub kind: JobKind,
+    /// Where the job is in its life.
     pub status: JobStatus,
+    /// How far the current attempt is, in percent (0–100).
     pub progress: u8,
+    /// What the job is doing now, or where it stopped (`Storing results`, `Failed: upload`).
     pub current_step: String,
+    /// The workbook's original file name, when the job works on an upload.
     pub file_name: Option<String>,
+    /// Why the job failed, in words people can act on; `None` unless it failed.
     pub error_message: Option<String>,
     /// The code of the error the job failed with, when it has one of its own: the parser's
     /// (`truncated`, `password_protected`, `zip_bomb`, …) for a refused workbook.
     pub error_code: Option<String>,
+    /// The job's log, oldest first: each failed attempt, and warnings such as the soft time limit.
     pub error_log: Vec<JobLogEntry>,
+    /// How many times a worker has started the job (0 while it has never run).
     pub attempts: u32,
+    /// When the job was queued: RFC 3339 UTC text.
     pub created_at: String,
+    /// When a worker first started it; `None` while it has never run.
     pub started_at: Option<String>,
+    /// When it completed, failed or was cancelled; `None` while unfinished.
     pub completed_at: Option<String>,
+    /// The username of the person who queued the job, whose permissions it runs with.
     pub username: String,
     /// How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`.
     pub source: String,
+    /// The first estimate the job stored, for a parse that has completed.
     #[ts(type = "number | null")]
     pub estimate_id: Option<i64>,
+    /// Whether this person may cancel the job now (their own or anyone's, and not yet finished).
     pub can_cancel: bool,
+    /// Whether this person may queue the job again: it failed or was cancelled, and not because
+    /// of its own file.
     pub can_retry: bool,
 }
 

@@ -35,8 +35,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use crate::allocator::{self, OUT_OF_MEMORY_MARKER};
 use crate::excel::{self, Limits, ParseError, ParsedWorkbook};
 use crate::jobs::queue::{self, ClaimedJob};
+use crate::jobs::Ctx;
 use crate::jobs::{JobSettings, WorkerProgram};
-use crate::Ctx;
 
 /// The first argument that turns the CLI or the desktop binary into a parse worker.
 pub const WORKER_ARG: &str = "__sitebook-parse-worker";
@@ -95,7 +95,7 @@ pub(crate) enum WorkerError {
     SoftLimit(Duration),
     HardLimit(Duration),
     /// Keeping the job's heartbeat failed (transient).
-    Store(crate::Error),
+    Store(crate::error::Error),
 }
 
 type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;

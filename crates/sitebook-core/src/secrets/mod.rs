@@ -23,6 +23,7 @@ const SERVICE: &str = "sitebook";
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a typed secret; from here on it cannot be printed, logged or serialized.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -32,6 +33,7 @@ impl Secret {
         &self.0
     }
 
+    /// True for an empty secret, which is refused rather than stored.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -62,6 +64,7 @@ pub struct Keyring {
 }
 
 impl Keyring {
+    /// A keyring reached as `choice` says: the OS's, a given store, or none.
     pub fn new(choice: KeyringChoice) -> Self {
         Self { choice }
     }

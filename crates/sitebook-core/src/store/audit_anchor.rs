@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::context::Base;
 use crate::error::{Error, Result};
 use crate::store::files;
 use crate::tenancy::audit_chain::{self, AuditAnchor, AuditVerification};
-use crate::Ctx;
 
 /// The file in the data dir that holds the last verified head.
 pub const ANCHOR_FILE: &str = "audit-anchor.json";
@@ -35,7 +35,7 @@ pub(crate) fn read(data_dir: &Path) -> Result<Option<AuditAnchor>> {
 
 /// Verifies the chain and, when it is intact, anchors its head in the data dir. Returns the
 /// verification, and the new anchor when one was written.
-pub async fn verify_and_anchor(ctx: &Ctx) -> Result<(AuditVerification, Option<AuditAnchor>)> {
+pub async fn verify_and_anchor(ctx: &Base) -> Result<(AuditVerification, Option<AuditAnchor>)> {
     let report = audit_chain::verify(ctx, read(&ctx.data_dir)?).await?;
     if !report.is_intact() {
         tracing::error!(

@@ -7,28 +7,37 @@ use serde::Serialize;
 use sqlx::{FromRow, Sqlite, Transaction};
 use ts_rs::TS;
 
+use crate::context::Base;
 use crate::error::{Error, Result};
 use crate::excel::model::{money_text, plain_text};
 use crate::excel::{EstimateSheet, ParsedWorkbook, Warning, WorkbookItem};
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 /// One line of the estimates list.
 #[derive(Debug, Clone, Serialize, FromRow, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct EstimateSummary {
+    /// The estimate's database id, by which it is opened and documents refer to it.
     #[ts(type = "number")]
     pub id: i64,
+    /// The name of the work from the sheet, or the file and sheet name when it gives none.
     pub name: String,
+    /// The name of the workbook the estimate was uploaded in.
     pub file_name: String,
+    /// The sheet of that workbook the estimate was read from.
     pub sheet_name: String,
+    /// How many items (not headings or excess rows) the estimate has.
     #[ts(type = "number")]
     pub item_count: i64,
+    /// The estimated contract value from the footer, in rupees as exact decimal text.
     pub ecv: Option<String>,
+    /// The grand total (the sanctioned amount) from the footer, in rupees as exact decimal text.
     pub grand_total: Option<String>,
+    /// How many parse warnings name cells of this sheet.
     #[ts(type = "number")]
     pub warning_count: i64,
+    /// When the estimate was stored: RFC 3339 UTC text.
     pub created_at: String,
 }
 
@@ -37,39 +46,56 @@ pub struct EstimateSummary {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct EstimateItemView {
+    /// The spreadsheet row (1-based) the line was read from.
     pub row: u32,
+    /// The serial as written in the sheet (`1`, `2a`), if any; empty on excess rows.
     pub sl_no: String,
+    /// The item description, a heading's text, or an excess row's label.
     pub description: String,
+    /// The quantity as exact decimal text; `None` on headings or when the cell is empty.
     pub quantity: Option<String>,
+    /// The unit printed next to the quantity; empty when none is given.
     pub unit: String,
+    /// The rate per unit in rupees as exact decimal text, when given.
     pub rate: Option<String>,
+    /// The amount in rupees as exact decimal text, as the workbook gives it.
     pub amount: Option<String>,
+    /// True for a heading (a sub-head with no figures).
     pub heading: bool,
     /// A warning concerns this row (an error value, a missing or disagreeing figure).
     pub flagged: bool,
 }
 
+/// One line of an estimate's footer (ECV, GST, grand total and the like) that has an amount.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct FooterLine {
+    /// The footer row's label, as written in the sheet.
     pub label: String,
+    /// The amount in rupees as exact decimal text.
     pub amount: String,
 }
 
+/// One line of an estimate's header block: the name of the work, sanctions, agency and the rest.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct MetadataLine {
+    /// What the line is (`Name of the work`, `Ref. to Agreement`).
     pub label: String,
+    /// The value as the sheet gives it.
     pub value: String,
 }
 
+/// Something the parser noticed in a cell of the workbook and could not take as it stands.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ParseWarning {
+    /// The cell the warning is about, `Sheet!H12`.
     pub cell: String,
+    /// What is wrong, in one sentence.
     pub message: String,
     /// The spreadsheet row the cell is on, to highlight it.
     pub row: Option<u32>,
@@ -80,16 +106,26 @@ pub struct ParseWarning {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct EstimateDetail {
+    /// The estimate's database id, by which it is opened and documents refer to it.
     #[ts(type = "number")]
     pub id: i64,
+    /// The name of the work from the sheet, or the file and sheet name when it gives none.
     pub name: String,
+    /// The name of the workbook the estimate was uploaded in.
     pub file_name: String,
+    /// The sheet of that workbook the estimate was read from.
     pub sheet_name: String,
+    /// The spreadsheet row (1-based) of the column headings above the items.
     pub header_row: u32,
+    /// The header block lines: name of the work, amount, sanctions, agreement, agency and others.
     pub metadata: Vec<MetadataLine>,
+    /// The items, headings and excess rows, in sheet order.
     pub items: Vec<EstimateItemView>,
+    /// The footer lines that have an amount, in sheet order.
     pub footer: Vec<FooterLine>,
+    /// The parse warnings that name cells of this sheet.
     pub warnings: Vec<ParseWarning>,
+    /// When the estimate was stored: RFC 3339 UTC text.
     pub created_at: String,
 }
 
@@ -171,14 +207,14 @@ fn item_rows(sheet: &EstimateSheet) -> Vec<ItemRow> {
     rows
 }
 
-/// Stores every estimate sheet of a parsed workbook inside the job's transaction, and returns
-/// the new estimate ids.
 /// Item rows per INSERT: 13 values each stays far below SQLite's 32,766 bound on variables,
 /// and a full chunk's statement is prepared once and reused from sqlx's cache.
 const ITEM_ROWS_PER_STATEMENT: usize = 100;
 
+/// Stores every estimate sheet of a parsed workbook inside the job's transaction, and returns
+/// the new estimate ids.
 pub(crate) async fn insert_parsed(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     scope: &WriteScope,
     job_id: i64,
@@ -270,7 +306,7 @@ fn without_items(sheet: &EstimateSheet) -> EstimateSheet {
 /// `sheet_json` still carry them there; the rows, the same figures as the same text, are used
 /// for those too.
 pub(crate) async fn sheet(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &OrgScope,
     estimate_id: i64,
 ) -> Result<Option<EstimateSheet>> {
@@ -325,7 +361,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
 }
 
 /// The scope's estimates, newest first.
-pub async fn list(ctx: &Ctx, scope: &OrgScope) -> Result<Vec<EstimateSummary>> {
+pub async fn list(ctx: &Base, scope: &OrgScope) -> Result<Vec<EstimateSummary>> {
     Ok(sqlx::query_as::<_, EstimateSummary>(
         "SELECT id, name, file_name, sheet_name, item_count, ecv, grand_total, \
          json_array_length(warnings_json) AS warning_count, created_at \
@@ -364,7 +400,7 @@ struct StoredItemRow {
 }
 
 /// One of the scope's estimates; another org's is "not found".
-pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<EstimateDetail> {
+pub async fn get(ctx: &Base, scope: &OrgScope, id: i64) -> Result<EstimateDetail> {
     let row = sqlx::query_as::<_, EstimateRow>(
         "SELECT id, name, file_name, sheet_name, header_row, sheet_json, warnings_json, created_at \
          FROM estimates WHERE id = ? AND org_id = ?",
@@ -464,7 +500,6 @@ fn metadata_lines(sheet: &EstimateSheet) -> Vec<MetadataLine> {
         .collect()
 }
 
-/// How many estimates the scope's org has.
 /// Where an estimate came from: the sha256 of its source workbook, and the day it was
 /// recorded.
 pub(crate) struct EstimateSource {
@@ -473,7 +508,11 @@ pub(crate) struct EstimateSource {
 }
 
 /// The source of estimate `id` in the scope's organization, if it exists.
-pub(crate) async fn source(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Option<EstimateSource>> {
+pub(crate) async fn source(
+    ctx: &Base,
+    scope: &OrgScope,
+    id: i64,
+) -> Result<Option<EstimateSource>> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT u.sha256, e.created_at FROM estimates e \
          JOIN uploads u ON u.id = e.upload_id AND u.org_id = e.org_id \
@@ -489,7 +528,8 @@ pub(crate) async fn source(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Optio
     }))
 }
 
-pub async fn count(ctx: &Ctx, scope: &OrgScope) -> Result<i64> {
+/// How many estimates the scope's org has.
+pub async fn count(ctx: &Base, scope: &OrgScope) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM estimates WHERE org_id = ?")
             .bind(scope.org_id())

@@ -15,6 +15,7 @@ use sqlx::SqlitePool;
 use crate::error::{Error, Result};
 
 pub mod audit_anchor;
+pub mod documents;
 pub mod estimates;
 pub mod files;
 pub mod outbox;

@@ -11,14 +11,14 @@ use sqlx::{Sqlite, Transaction};
 use ts_rs::TS;
 
 use crate::clock::to_db_time;
+use crate::context::Base;
 use crate::error::Result;
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 /// Queues the upload of an output inside the transaction that records it. A re-run job that
 /// rewrote the file with other content queues it again.
 pub(crate) async fn enqueue_in(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     scope: &WriteScope,
     output_id: i64,
@@ -45,7 +45,7 @@ pub(crate) async fn enqueue_in(
 /// A file fetched from the bucket is already there: its row is synced under the key it came
 /// from, so the syncer never sends it back.
 pub(crate) async fn mark_restored_in(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     scope: &WriteScope,
     output_id: i64,
@@ -77,7 +77,7 @@ pub(crate) struct OutboxItem {
 
 /// Claims up to `limit` due rows of the scope's org for upload.
 pub(crate) async fn claim_due(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &WriteScope,
     limit: u32,
 ) -> Result<Vec<OutboxItem>> {
@@ -124,7 +124,12 @@ pub(crate) enum Settled<'a> {
 }
 
 /// Records how the upload of row `id` ended.
-pub(crate) async fn settle(ctx: &Ctx, scope: &WriteScope, id: i64, how: Settled<'_>) -> Result<()> {
+pub(crate) async fn settle(
+    ctx: &Base,
+    scope: &WriteScope,
+    id: i64,
+    how: Settled<'_>,
+) -> Result<()> {
     let now = ctx.now_text();
     let query = match how {
         Settled::Synced { key } => sqlx::query(
@@ -156,7 +161,7 @@ pub(crate) async fn settle(ctx: &Ctx, scope: &WriteScope, id: i64, how: Settled<
 }
 
 /// Puts the scope's failed rows back in line (after the settings were fixed).
-pub(crate) async fn retry_failed(ctx: &Ctx, scope: &WriteScope) -> Result<u64> {
+pub(crate) async fn retry_failed(ctx: &Base, scope: &WriteScope) -> Result<u64> {
     Ok(sqlx::query(
         "UPDATE sync_outbox SET state = 'pending', next_attempt_at = ? \
          WHERE org_id = ? AND state = 'failed'",
@@ -172,7 +177,7 @@ pub(crate) async fn retry_failed(ctx: &Ctx, scope: &WriteScope) -> Result<u64> {
 /// process's syncer claims rows (the system plane: no person is acting). Another process's rows
 /// in flight may be released too; sending them twice is harmless, as the puts are create-only
 /// and the same content under a key counts as synced.
-pub(crate) async fn release_interrupted(ctx: &Ctx) -> Result<u64> {
+pub(crate) async fn release_interrupted(ctx: &Base) -> Result<u64> {
     Ok(
         sqlx::query("UPDATE sync_outbox SET state = 'pending' WHERE state = 'uploading'")
             .execute(&ctx.db)
@@ -186,14 +191,19 @@ pub(crate) async fn release_interrupted(ctx: &Ctx) -> Result<u64> {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct OutboxCounts {
+    /// Outputs waiting for their first or next upload attempt.
     #[ts(type = "number")]
     pub pending: i64,
+    /// Outputs a syncer is sending now.
     #[ts(type = "number")]
     pub uploading: i64,
+    /// Outputs stored in the bucket.
     #[ts(type = "number")]
     pub synced: i64,
+    /// Outputs another device already had other content for, stored under a conflict key instead.
     #[ts(type = "number")]
     pub conflict: i64,
+    /// Outputs the bucket refused for a reason a retry cannot fix.
     #[ts(type = "number")]
     pub failed: i64,
     /// The most recent error of a row not yet synced.
@@ -202,7 +212,7 @@ pub struct OutboxCounts {
     pub last_success: Option<String>,
 }
 
-pub(crate) async fn counts(ctx: &Ctx, scope: &OrgScope) -> Result<OutboxCounts> {
+pub(crate) async fn counts(ctx: &Base, scope: &OrgScope) -> Result<OutboxCounts> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT state, COUNT(*) FROM sync_outbox WHERE org_id = ? GROUP BY state")
             .bind(scope.org_id())
@@ -236,7 +246,7 @@ pub(crate) async fn counts(ctx: &Ctx, scope: &OrgScope) -> Result<OutboxCounts> 
 
 /// Where the scope's output `output_id` is in the bucket, once it is there.
 pub(crate) async fn object_key_of(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &OrgScope,
     output_id: i64,
 ) -> Result<Option<String>> {

@@ -12,30 +12,41 @@ use sqlx::{FromRow, Sqlite, Transaction};
 use ts_rs::TS;
 
 use crate::clock::to_db_time;
+use crate::context::Base;
 use crate::error::{Error, Result};
 use crate::store::files::{copy_out_atomic, outputs_dir, sha256_bytes, write_atomic};
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 /// A file a job produced, as the outputs list shows it.
 #[derive(Debug, Clone, Serialize, FromRow, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct OutputView {
+    /// The output's id, by which it is exported, previewed or shared.
     #[ts(type = "number")]
     pub id: i64,
+    /// The job that produced the file.
     #[ts(type = "number")]
     pub job_id: i64,
+    /// The file's name in the org's outputs folder.
     pub filename: String,
+    /// The file's format.
     #[ts(type = "\"json\" | \"pdf\" | \"xlsx\"")]
     pub kind: String,
+    /// The file's size in bytes.
     #[ts(type = "number")]
     pub size: i64,
+    /// Lowercase hex SHA-256 of the file's bytes.
     pub sha256: String,
+    /// Lowercase hex SHA-256 of the inputs the document was made from; the same inputs give the
+    /// same file.
     pub inputs_sha256: String,
+    /// How many times the file was exported; cleanup never removes one exported at least once.
     #[ts(type = "number")]
     pub download_count: i64,
+    /// When it was last exported (RFC 3339 UTC text); `None` if never.
     pub last_downloaded: Option<String>,
+    /// When the file was recorded: RFC 3339 UTC text.
     pub created_at: String,
     /// `local` when the org's sync is off, else the file's place in the sync outbox.
     #[ts(
@@ -61,7 +72,7 @@ pub(crate) struct WrittenOutput {
 /// Writes one output of a job atomically. Its name is derived from the job, so a re-run after a
 /// crash rewrites the same file rather than adding one.
 pub(crate) fn write(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &WriteScope,
     filename: &str,
     kind: &'static str,
@@ -86,7 +97,7 @@ pub(crate) fn write(
 
 /// Records a written output inside the job's transaction.
 pub(crate) async fn record(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     scope: &WriteScope,
     job_id: i64,
@@ -122,7 +133,7 @@ const VIEW_COLUMNS: &str = "f.id, f.job_id, f.filename, f.kind, f.size, f.sha256
      f.withdrawn != 0 AS withdrawn";
 
 /// The scope's outputs, newest first, optionally of one job.
-pub async fn list(ctx: &Ctx, scope: &OrgScope, job_id: Option<i64>) -> Result<Vec<OutputView>> {
+pub async fn list(ctx: &Base, scope: &OrgScope, job_id: Option<i64>) -> Result<Vec<OutputView>> {
     Ok(sqlx::query_as::<_, OutputView>(&format!(
         "SELECT {VIEW_COLUMNS} FROM output_files f \
          LEFT JOIN sync_outbox o ON o.output_id = f.id \
@@ -138,7 +149,7 @@ pub async fn list(ctx: &Ctx, scope: &OrgScope, job_id: Option<i64>) -> Result<Ve
 
 /// Where an output's file lies in the data folder, with its file name. Another org's output
 /// is "not found", as a missing one is; a row whose file is gone says how to recreate it.
-pub async fn locate(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<(String, PathBuf)> {
+pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, PathBuf)> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT filename, stored_path FROM output_files WHERE id = ? AND org_id = ?",
     )
@@ -161,7 +172,7 @@ pub async fn locate(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<(String, Pat
 
 /// Copies an output to `destination` (a file path, or a folder to put it in) and counts the
 /// download. Returns where it was written.
-pub async fn export(ctx: &Ctx, scope: &OrgScope, id: i64, destination: &Path) -> Result<PathBuf> {
+pub async fn export(ctx: &Base, scope: &OrgScope, id: i64, destination: &Path) -> Result<PathBuf> {
     let (filename, source) = locate(ctx, scope, id).await?;
     let target = if destination.is_dir() {
         destination.join(&filename)
@@ -185,12 +196,14 @@ pub async fn export(ctx: &Ctx, scope: &OrgScope, id: i64, destination: &Path) ->
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CleanupReport {
+    /// How many files were deleted from the outputs folder.
     pub removed_files: u32,
+    /// How many output rows were deleted, counting those whose file a crash had already removed.
     pub removed_rows: u32,
 }
 
 /// Removes the scope's outputs that were never downloaded and are older than `days`.
-pub async fn cleanup(ctx: &Ctx, scope: &WriteScope, days: u32) -> Result<CleanupReport> {
+pub async fn cleanup(ctx: &Base, scope: &WriteScope, days: u32) -> Result<CleanupReport> {
     let cutoff = to_db_time(ctx.clock.now() - chrono::Duration::days(i64::from(days)));
     let candidates: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, stored_path FROM output_files \
@@ -238,7 +251,7 @@ pub struct LeftoverReport {
 /// row refers to are moved to `lost+found/{slug}/` with a log line, never deleted. A file a row
 /// refers to is never touched.
 pub async fn sweep_leftovers(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &WriteScope,
     grace: std::time::Duration,
 ) -> Result<LeftoverReport> {

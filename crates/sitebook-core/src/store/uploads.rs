@@ -9,23 +9,28 @@ use ts_rs::TS;
 
 use sqlx::{Sqlite, Transaction};
 
+use crate::context::Base;
 use crate::error::{ApiError, Error, Result};
 use crate::store::files::{copy_atomic, uploads_dir};
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 /// What happened to one file handed to `upload`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct UploadOutcome {
+    /// The file's name as it was handed in, for messages and the jobs list.
     pub file_name: String,
+    /// The parse job queued for the file (or the failed job that records its refusal); for a
+    /// duplicate, the earlier upload's job.
     #[ts(type = "number | null")]
     pub job_id: Option<i64>,
+    /// The stored upload; `None` when the file was refused before it was stored.
     #[ts(type = "number | null")]
     pub upload_id: Option<i64>,
     /// The same content was already uploaded to this organization; nothing new was stored.
     pub duplicate: bool,
+    /// Why the file was refused, or why its earlier upload failed; `None` when all went well.
     pub error: Option<ApiError>,
 }
 
@@ -41,7 +46,7 @@ pub(crate) struct StoredUpload {
 /// Keeps a content-addressed copy of `source` under the scope's org; returns the path
 /// relative to the data dir and the stored size.
 pub(crate) fn keep_copy(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &WriteScope,
     source: &Path,
     file_name: &str,
@@ -65,7 +70,7 @@ pub(crate) fn keep_copy(
 /// Records a kept copy inside the caller's transaction (so the upload and its parse job
 /// commit together).
 pub(crate) async fn insert_in(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     scope: &WriteScope,
     file_name: &str,
@@ -91,7 +96,7 @@ pub(crate) async fn insert_in(
 
 /// The earlier upload of the same content in the scope's org, with its latest job.
 pub(crate) async fn existing(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &OrgScope,
     sha256: &str,
 ) -> Result<Option<(i64, Option<i64>)>> {
@@ -106,7 +111,7 @@ pub(crate) async fn existing(
 }
 
 /// The stored upload of the scope's org.
-pub(crate) async fn stored(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<StoredUpload> {
+pub(crate) async fn stored(ctx: &Base, scope: &OrgScope, id: i64) -> Result<StoredUpload> {
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, original_name, sha256, stored_path FROM uploads WHERE id = ? AND org_id = ?",
     )
@@ -126,7 +131,7 @@ pub(crate) async fn stored(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Store
 }
 
 /// How many uploads the scope's org has (for tests and the org overview).
-pub async fn count(ctx: &Ctx, scope: &OrgScope) -> Result<i64> {
+pub async fn count(ctx: &Base, scope: &OrgScope) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE org_id = ?")
             .bind(scope.org_id())

@@ -16,6 +16,7 @@ use object_store::{
     PutMode, PutMultipartOptions, PutOptions, PutPayload, RetryConfig, WriteMultipart,
 };
 
+use crate::context::BucketTimeouts;
 use crate::secrets::Secret;
 use crate::sync::config::SyncSettings;
 
@@ -35,29 +36,6 @@ impl BucketError {
     pub fn message(&self) -> &str {
         match self {
             BucketError::Transient(m) | BucketError::Permanent(m) => m,
-        }
-    }
-}
-
-/// How long requests may take (tests shorten them).
-#[derive(Debug, Clone)]
-pub struct BucketTimeouts {
-    pub connect: Duration,
-    pub request: Duration,
-    /// Retries inside one call, before the outbox's own backoff takes over.
-    pub retries: usize,
-    /// Keep idle connections for the next request (tests turn it off so that every request
-    /// opens its own connection through their fault proxy).
-    pub keep_connections: bool,
-}
-
-impl Default for BucketTimeouts {
-    fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(5),
-            request: Duration::from_secs(60),
-            retries: 2,
-            keep_connections: true,
         }
     }
 }

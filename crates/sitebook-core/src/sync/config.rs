@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::secrets::Secret;
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{OrgScope, WriteScope};
-use crate::Ctx;
 
 /// What a person enters for a target (everything but the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -28,12 +28,14 @@ pub struct SyncSettings {
     pub endpoint: String,
     /// `us-east-1`, `auto` (R2), or the region a Garage cluster is configured with.
     pub region: String,
+    /// The bucket's name; it must be a valid S3 bucket name.
     pub bucket: String,
     /// Keys start with this folder, if any (`sitebook`, `district-7/outputs`).
     pub prefix: String,
     /// Path-style addressing (`endpoint/bucket/key`), which Garage and MinIO need; otherwise
     /// virtual-hosted (`bucket.endpoint/key`).
     pub path_style: bool,
+    /// The access key id the secret belongs to; stored in the database, unlike the secret.
     pub access_key_id: String,
 }
 
@@ -42,9 +44,12 @@ pub struct SyncSettings {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SyncTargetView {
+    /// Where and how outputs are sent.
     #[serde(flatten)]
     pub settings: SyncSettings,
+    /// Whether the syncer sends this org's outputs now; turning it off keeps the settings.
     pub enabled: bool,
+    /// When the target was last changed: RFC 3339 UTC text.
     pub updated_at: String,
 }
 

@@ -12,13 +12,13 @@ use std::collections::HashSet;
 
 use crate::domain::permissions::Action;
 use crate::jobs::queue::{self, ClaimedJob};
+use crate::jobs::Ctx;
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::store::files::{outputs_dir, sha256_bytes};
 use crate::store::{outbox, outputs};
 use crate::sync::bucket::BucketError;
 use crate::sync::syncer::open_bucket;
 use crate::tenancy::gate::WriteScope;
-use crate::Ctx;
 
 type Step = (String, RunFailure);
 
@@ -39,7 +39,7 @@ pub(crate) fn register(handlers: &mut JobHandlers) {
 }
 
 /// Queues a restore of the scope's org from its bucket.
-pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::Result<i64> {
+pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::error::Result<i64> {
     let mut tx = ctx.write_tx().await?;
     let id = queue::enqueue(ctx, &mut tx, scope, JobKind::RestoreOutputs, None, "{}").await?;
     tx.commit().await?;
@@ -48,7 +48,11 @@ pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::Result<i64>
 }
 
 /// One text column of the scope's org's rows, as a set (`sql` takes the org id).
-async fn org_values(ctx: &Ctx, scope: &WriteScope, sql: &str) -> crate::Result<HashSet<String>> {
+async fn org_values(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    sql: &str,
+) -> crate::error::Result<HashSet<String>> {
     Ok(sqlx::query_scalar(sql)
         .bind(scope.org_id())
         .fetch_all(&ctx.db)
@@ -90,7 +94,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     let scope =
         crate::jobs::write_scope_for(ctx, job, Action::SyncConfigure, "restore outputs here")
             .await?;
-    let store = |e: crate::Error| ("store".to_string(), RunFailure::from(e));
+    let store = |e: crate::error::Error| ("store".to_string(), RunFailure::from(e));
     let (_target, bucket) = open_bucket(ctx, &scope)
         .await
         .map_err(|e| permanent("bucket", e.to_string()))?;

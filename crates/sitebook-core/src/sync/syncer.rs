@@ -28,6 +28,7 @@ use tokio::task::JoinSet;
 
 use crate::domain::permissions::Action;
 use crate::error::{Error, Result};
+use crate::jobs::Ctx;
 use crate::secrets::Secret;
 use crate::store::files::{sha256_bytes, sha256_file};
 use crate::store::outbox::{self, OutboxCounts, OutboxItem, Settled};
@@ -36,7 +37,6 @@ use crate::sync::config::{self, SyncTarget};
 use crate::sync::SyncTuning;
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::session_for_job;
-use crate::Ctx;
 
 /// The scope's org's target, or why there is none.
 async fn configured_target(ctx: &Ctx, scope: &WriteScope) -> Result<SyncTarget> {
@@ -110,7 +110,9 @@ pub const MAX_SHARE_SECONDS: u64 = 7 * 24 * 60 * 60;
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ShareLink {
+    /// The presigned GET link; anyone who has it can download the file until it expires.
     pub url: String,
+    /// When the link stops working: RFC 3339 UTC text.
     pub expires_at: String,
 }
 

@@ -13,12 +13,12 @@ use sqlx::{FromRow, Sqlite, Transaction};
 use ts_rs::TS;
 
 use crate::clock::{from_db_time, to_db_time};
+use crate::context::Base;
 use crate::domain::permissions::{MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::orgs::{free_code, insert_org, OrgType, Plan};
 use crate::tenancy::session::Principal;
-use crate::Ctx;
 
 /// Failures inside this window count towards a lock.
 pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
@@ -26,12 +26,14 @@ pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
 pub const LOCKOUT_THRESHOLD: i64 = 5;
 /// How long a lock lasts.
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// The fewest characters (not bytes) a new password may have.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// A password held only long enough to hash or verify it. It never prints.
 pub struct Password(String);
 
 impl Password {
+    /// Wraps typed text as a password, so it is hidden from debug output from here on.
     pub fn new(text: impl Into<String>) -> Self {
         Self(text.into())
     }
@@ -46,9 +48,14 @@ impl std::fmt::Debug for Password {
 /// What it takes to create an account.
 #[derive(Debug)]
 pub struct NewAccount {
+    /// The name to sign in with: 2 to 32 letters, digits, `.`, `_` or `-`, starting with a letter
+    /// or digit.
     pub username: String,
+    /// The person's name as shown and printed.
     pub full_name: String,
+    /// The account's global kind.
     pub kind: UserKind,
+    /// The first password, hashed with argon2id before it is stored.
     pub password: Password,
     /// Create "<First name>'s Organization" with the person as owner.
     pub personal_org: bool,
@@ -59,8 +66,11 @@ pub struct NewAccount {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct UserView {
+    /// The name the person signs in with.
     pub username: String,
+    /// The person's name as shown and printed.
     pub full_name: String,
+    /// The account's global kind.
     pub kind: UserKind,
 }
 
@@ -130,7 +140,7 @@ pub fn personal_org_name(full_name: &str) -> String {
 /// Creates an account inside the caller's transaction, with its personal org if asked, and
 /// returns it. The caller audits and commits.
 pub(crate) async fn insert_account(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     new: NewAccount,
 ) -> Result<Principal> {
@@ -178,7 +188,7 @@ pub(crate) async fn insert_account(
 
 /// Adds a membership; the user's first membership becomes their primary one.
 pub(crate) async fn insert_membership(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     org_id: i64,
     user_id: i64,
@@ -214,7 +224,7 @@ struct AccountRow {
 }
 
 /// Finds an account by name (case-insensitive).
-pub(crate) async fn find_by_username(ctx: &Ctx, username: &str) -> Result<Option<Principal>> {
+pub(crate) async fn find_by_username(ctx: &Base, username: &str) -> Result<Option<Principal>> {
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, username, full_name, kind FROM users WHERE username = ? AND active = 1",
     )
@@ -230,7 +240,7 @@ pub(crate) async fn find_by_username(ctx: &Ctx, username: &str) -> Result<Option
 }
 
 /// Checks a username and password, applying and auditing the lockout rule.
-pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Principal> {
+pub async fn sign_in(ctx: &Base, username: &str, password: Password) -> Result<Principal> {
     let username = username.trim();
     let row = sqlx::query_as::<_, AccountRow>(
         "SELECT id, username, full_name, kind, password_hash, active \
@@ -291,7 +301,7 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: Password) -> Result<Pr
 /// without being checked. A correct password then clears the count. Returns the failures in
 /// the window, this attempt included.
 async fn reserve_attempt(
-    ctx: &Ctx,
+    ctx: &Base,
     row: &AccountRow,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64> {
@@ -334,7 +344,7 @@ async fn reserve_attempt(
 }
 
 async fn record_failure(
-    ctx: &Ctx,
+    ctx: &Base,
     row: &AccountRow,
     now: chrono::DateTime<chrono::Utc>,
     recent: i64,
@@ -388,7 +398,7 @@ fn locked_error(username: &str, until: chrono::DateTime<chrono::Utc>) -> Error {
 }
 
 /// Whether this device has no account yet (the first-run state).
-pub async fn no_accounts_yet(ctx: &Ctx) -> Result<bool> {
+pub async fn no_accounts_yet(ctx: &Base) -> Result<bool> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username != '@system'")
         .fetch_one(&ctx.db)
         .await?;

@@ -13,10 +13,10 @@
 //! Every row is linked into the hash chain of [`audit_chain`] as it is written. The repeat
 //! counts sit outside the chain: they may grow after the row is sealed.
 
+use crate::context::Base;
 use crate::error::Result;
 use crate::tenancy::audit_chain::{self, ChainedRow};
 use crate::tenancy::identity::Principal;
-use crate::Ctx;
 
 /// How long identical allowed reads keep counting on the first row.
 pub const READ_REPEAT_WINDOW: chrono::Duration = chrono::Duration::seconds(60);
@@ -60,6 +60,7 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// Starts a row for `action` (an audit name such as `member.add`) that ended with `outcome`.
     pub fn new(action: impl Into<String>, outcome: Outcome) -> Self {
         Self {
             action: action.into(),
@@ -74,6 +75,7 @@ impl AuditEvent {
         }
     }
 
+    /// Names the signed-in person who acted.
     pub fn by(mut self, user: &Principal) -> Self {
         self.user_id = Some(user.id);
         self.username = Some(user.username.clone());
@@ -87,18 +89,21 @@ impl AuditEvent {
         self
     }
 
+    /// Names the organization the event happened in.
     pub fn in_org(mut self, org_id: i64, org_code: &str) -> Self {
         self.org_id = Some(org_id);
         self.org_code = Some(org_code.to_string());
         self
     }
 
+    /// Names the thing acted on: its kind (`user`, `output`) and its id or code.
     pub fn object(mut self, object_type: &str, object_id: impl ToString) -> Self {
         self.object_type = Some(object_type.to_string());
         self.object_id = Some(object_id.to_string());
         self
     }
 
+    /// Says why, in words: the refusal, or what changed.
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
         self
@@ -107,7 +112,7 @@ impl AuditEvent {
     /// Writes the row on its own. Linking needs the current head, and another writer may add a
     /// row between reading it and inserting: the row's id is the head's plus one, so the loser
     /// of that race hits the primary key and links again to the new head.
-    pub(crate) async fn write(self, ctx: &Ctx) -> Result<()> {
+    pub(crate) async fn write(self, ctx: &Base) -> Result<()> {
         let mut conn = ctx.db.acquire().await?;
         let mut attempts = 0;
         loop {
@@ -124,7 +129,7 @@ impl AuditEvent {
     /// Two single statements, no explicit transaction: reads are the most frequent writes, and
     /// a `BEGIN IMMEDIATE` for each would queue every pane's refresh behind the writers. Two
     /// identical reads at the same instant may both add a row, which loses nothing.
-    pub(crate) async fn write_read(self, ctx: &Ctx) -> Result<()> {
+    pub(crate) async fn write_read(self, ctx: &Base) -> Result<()> {
         debug_assert_eq!(self.outcome, Outcome::Allowed);
         let now = ctx.clock.now();
         let counted = sqlx::query(
@@ -154,7 +159,7 @@ impl AuditEvent {
     /// stays the head until it commits.
     pub(crate) async fn write_with(
         self,
-        ctx: &Ctx,
+        ctx: &Base,
         conn: &mut sqlx::SqliteConnection,
     ) -> Result<()> {
         let (head_id, head_hash) = audit_chain::head(conn).await?;

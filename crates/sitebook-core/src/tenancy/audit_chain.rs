@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use ts_rs::TS;
 
+use crate::context::Base;
 use crate::error::Result;
-use crate::Ctx;
 
 /// The "previous hash" of the first chained row.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -100,8 +100,10 @@ pub(crate) async fn head(conn: &mut sqlx::SqliteConnection) -> Result<(i64, Stri
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct AuditAnchor {
+    /// The id of the row whose hash was anchored: the chain's head when it was last verified.
     #[ts(type = "number")]
     pub id: i64,
+    /// That row's chain hash, as hex SHA-256.
     pub hash: String,
     /// When the anchor was written.
     pub at: String,
@@ -140,13 +142,14 @@ pub struct AuditVerification {
 }
 
 impl AuditVerification {
+    /// True when no break was found.
     pub fn is_intact(&self) -> bool {
         self.broken.is_none()
     }
 }
 
 /// The stored hash of row `id`, to anchor it.
-pub(crate) async fn hash_of(ctx: &Ctx, id: i64) -> Result<String> {
+pub(crate) async fn hash_of(ctx: &Base, id: i64) -> Result<String> {
     Ok(
         sqlx::query_scalar("SELECT chain_hash FROM audit_log WHERE id = ?")
             .bind(id)
@@ -157,7 +160,7 @@ pub(crate) async fn hash_of(ctx: &Ctx, id: i64) -> Result<String> {
 
 /// Walks the whole chain, oldest row first, and checks it against `anchor` (the last head
 /// verified, kept outside the database by `store::audit_anchor`).
-pub(crate) async fn verify(ctx: &Ctx, anchor: Option<AuditAnchor>) -> Result<AuditVerification> {
+pub(crate) async fn verify(ctx: &Base, anchor: Option<AuditAnchor>) -> Result<AuditVerification> {
     let mut conn = ctx.db.acquire().await?;
     let mut report = AuditVerification {
         verified: 0,

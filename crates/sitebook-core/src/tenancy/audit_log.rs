@@ -6,26 +6,36 @@ use serde::Serialize;
 use sqlx::FromRow;
 use ts_rs::TS;
 
+use crate::context::Base;
 use crate::error::Result;
 use crate::tenancy::gate::{AllOrgsAudit, OrgScope};
-use crate::Ctx;
 
 /// One audit row as people read it.
 #[derive(Debug, Clone, Serialize, FromRow, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct AuditEntry {
+    /// The row's id; ids grow with time, and the hash chain links them in order.
     #[ts(type = "number")]
     pub id: i64,
+    /// When the event happened: RFC 3339 UTC text.
     pub at: String,
+    /// The username of the person who acted, or the name a failed sign-in gave; `None` if none.
     pub username: Option<String>,
+    /// The code of the organization the event happened in; `None` outside any organization.
     pub org_code: Option<String>,
+    /// What was attempted: a permission's audit name (`estimates.view`) or an event (`sign_in`).
     pub action: String,
+    /// What kind of thing was acted on (`organization`, `user`, `output`), when one was named.
     pub object_type: Option<String>,
+    /// Which one, by its id or code.
     pub object_id: Option<String>,
+    /// How it ended: allowed or denied by the gate, or an event's success or failure.
     #[ts(type = "\"allowed\" | \"denied\" | \"success\" | \"failure\"")]
     pub outcome: String,
+    /// Why, in words: the refusal, or what was changed.
     pub reason: Option<String>,
+    /// The name of the computer the event happened on (its host name unless set otherwise).
     pub device: String,
     /// How many identical reads this row stands for (1, or more when a person's same read was
     /// repeated within a minute).
@@ -36,7 +46,9 @@ pub struct AuditEntry {
 /// Which audit rows to list.
 #[derive(Debug, Clone, Copy)]
 pub struct AuditFilter {
+    /// List only refusals and failures.
     pub denied_only: bool,
+    /// The most rows to return, newest first.
     pub limit: u32,
 }
 
@@ -55,7 +67,7 @@ const ENTRY_COLUMNS: &str =
 
 /// The newest rows of the scope's organization.
 pub async fn list_for_org(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &OrgScope,
     filter: AuditFilter,
 ) -> Result<Vec<AuditEntry>> {
@@ -73,7 +85,7 @@ pub async fn list_for_org(
 
 /// The newest rows of every organization, and those with no organization.
 pub async fn list_all(
-    ctx: &Ctx,
+    ctx: &Base,
     _grant: &AllOrgsAudit,
     filter: AuditFilter,
 ) -> Result<Vec<AuditEntry>> {
@@ -89,7 +101,7 @@ pub async fn list_all(
 }
 
 /// One row of the scope's organization; a row of another org is reported exactly as missing.
-pub async fn get_in_org(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<AuditEntry> {
+pub async fn get_in_org(ctx: &Base, scope: &OrgScope, id: i64) -> Result<AuditEntry> {
     let row = sqlx::query_as::<_, AuditEntry>(&format!(
         "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE id = ? AND org_id = ?"
     ))
@@ -104,12 +116,12 @@ pub async fn get_in_org(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<AuditEnt
 }
 
 /// One row of any organization.
-pub async fn get_any(ctx: &Ctx, _grant: &AllOrgsAudit, id: i64) -> Result<AuditEntry> {
+pub async fn get_any(ctx: &Base, _grant: &AllOrgsAudit, id: i64) -> Result<AuditEntry> {
     sqlx::query_as::<_, AuditEntry>(&format!(
         "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE id = ?"
     ))
     .bind(id)
     .fetch_optional(&ctx.db)
     .await?
-    .ok_or_else(|| crate::Error::NotFound(format!("Audit entry {id} was not found.")))
+    .ok_or_else(|| crate::error::Error::NotFound(format!("Audit entry {id} was not found.")))
 }

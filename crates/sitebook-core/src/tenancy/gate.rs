@@ -20,13 +20,13 @@
 //! a membership revoked a moment ago already counts. With no active org the answer is always no:
 //! there is never an "all rows" fallback.
 
+use crate::context::Base;
 use crate::domain::permissions::{
     permits, permits_global, Action, EffectiveRole, GlobalAction, UserKind,
 };
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::session::{enterable_by_id, Session};
-use crate::Ctx;
 
 /// Proof that the gate let one user act in one organization. Its fields are private and it has
 /// no public constructor: holding one means `authorize` said yes.
@@ -42,9 +42,11 @@ pub struct OrgScope {
 }
 
 impl OrgScope {
+    /// The organization the proof is for; every org-owned query filters on it.
     pub fn org_id(&self) -> i64 {
         self.org_id
     }
+    /// The organization's code, for messages and audit rows.
     pub fn org_code(&self) -> &str {
         &self.org_code
     }
@@ -52,15 +54,19 @@ impl OrgScope {
     pub fn org_slug(&self) -> &str {
         &self.org_slug
     }
+    /// The organization's full name, recorded as the author of the documents it makes.
     pub fn org_name(&self) -> &str {
         &self.org_name
     }
+    /// The id of the person the gate let act.
     pub fn user_id(&self) -> i64 {
         self.user_id
     }
+    /// The username of that person, for audit rows and messages.
     pub fn username(&self) -> &str {
         &self.username
     }
+    /// The role that person acts with here, as the gate resolved it for this action.
     pub fn role(&self) -> EffectiveRole {
         self.role
     }
@@ -76,7 +82,7 @@ impl OrgScope {
     /// audited as a denied cross-org access.
     pub(crate) async fn not_found(
         &self,
-        ctx: &Ctx,
+        ctx: &Base,
         label: &str,
         id: i64,
         table: &'static str,
@@ -160,14 +166,22 @@ fn capitalise(text: &str) -> String {
 #[derive(Debug)]
 pub struct AllOrgsAudit(());
 
-/// Proof that the gate allowed an action that belongs to no organization.
+/// Proof that the gate allowed an action that belongs to no organization. Its field is private,
+/// so only [`authorize_global`] makes one.
 #[derive(Debug)]
 pub struct GlobalGrant {
-    pub action: GlobalAction,
+    action: GlobalAction,
+}
+
+impl GlobalGrant {
+    /// The action the gate allowed.
+    pub fn action(&self) -> GlobalAction {
+        self.action
+    }
 }
 
 /// The one gate for org-scoped actions.
-pub async fn authorize(ctx: &Ctx, session: &Session, action: Action) -> Result<OrgScope> {
+pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<OrgScope> {
     let user = session.user();
     let Some(active) = session.active_org() else {
         AuditEvent::new(action.audit_name(), Outcome::Denied)
@@ -235,7 +249,7 @@ pub async fn authorize(ctx: &Ctx, session: &Session, action: Action) -> Result<O
 
 /// The gate for an action that changes org-owned rows or files. A read action is refused (a
 /// mistake in the calling code, never the user's), so a write proof exists only for writes.
-pub async fn authorize_write(ctx: &Ctx, session: &Session, action: Action) -> Result<WriteScope> {
+pub async fn authorize_write(ctx: &Base, session: &Session, action: Action) -> Result<WriteScope> {
     if !action.is_write() {
         return Err(Error::Internal(format!(
             "{} is a read action; it cannot grant a write",
@@ -247,7 +261,7 @@ pub async fn authorize_write(ctx: &Ctx, session: &Session, action: Action) -> Re
 
 /// The gate for actions outside any organization; decided by the user's kind alone.
 pub async fn authorize_global(
-    ctx: &Ctx,
+    ctx: &Base,
     session: &Session,
     action: GlobalAction,
 ) -> Result<GlobalGrant> {
@@ -281,7 +295,7 @@ pub async fn authorize_global(
 }
 
 /// The gate for reading every organization's audit rows.
-pub async fn authorize_all_orgs_audit(ctx: &Ctx, session: &Session) -> Result<AllOrgsAudit> {
+pub async fn authorize_all_orgs_audit(ctx: &Base, session: &Session) -> Result<AllOrgsAudit> {
     authorize_global(ctx, session, GlobalAction::AuditViewAll).await?;
     Ok(AllOrgsAudit(()))
 }

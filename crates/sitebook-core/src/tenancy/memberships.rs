@@ -9,23 +9,28 @@ use serde::Serialize;
 use sqlx::{FromRow, Sqlite, Transaction};
 use ts_rs::TS;
 
+use crate::context::Base;
 use crate::domain::permissions::{Action, MembershipRole};
 use crate::error::{Error, Result};
 use crate::tenancy::accounts::{find_by_username, insert_membership};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{authorize, authorize_write, OrgScope};
 use crate::tenancy::session::Session;
-use crate::Ctx;
 
 /// A member as the members list shows it.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct MemberView {
+    /// The member's sign-in name.
     pub username: String,
+    /// The member's name as shown.
     pub full_name: String,
+    /// The role the membership gives in this organization.
     pub role: MembershipRole,
+    /// Whether this is the member's primary organization, entered when they used none last.
     pub primary: bool,
+    /// Whether the membership is in force; an inactive one gives no access.
     pub active: bool,
 }
 
@@ -39,7 +44,7 @@ struct MemberRow {
 }
 
 /// The members of the scope's organization, owners first.
-pub async fn list(ctx: &Ctx, scope: &OrgScope) -> Result<Vec<MemberView>> {
+pub async fn list(ctx: &Base, scope: &OrgScope) -> Result<Vec<MemberView>> {
     let rows = sqlx::query_as::<_, MemberRow>(
         "SELECT u.username, u.full_name, m.role, m.is_primary, m.active \
          FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -68,7 +73,7 @@ struct Target {
     membership: Option<(i64, MembershipRole)>,
 }
 
-async fn find_target(ctx: &Ctx, scope: &OrgScope, username: &str) -> Result<Target> {
+async fn find_target(ctx: &Base, scope: &OrgScope, username: &str) -> Result<Target> {
     let user = find_by_username(ctx, username).await?.ok_or_else(|| {
         Error::NotFound(format!("No account named '{}' exists.", username.trim()))
     })?;
@@ -115,7 +120,7 @@ async fn has_last_owner(tx: &mut Transaction<'_, Sqlite>, org_id: i64) -> Result
 
 /// The audited refusal of a change that would leave the org without an owner.
 async fn last_owner_refusal(
-    ctx: &Ctx,
+    ctx: &Base,
     session: &Session,
     scope: &OrgScope,
     target: &Target,
@@ -134,7 +139,7 @@ async fn last_owner_refusal(
 
 /// Adds an existing account to the active organization.
 pub async fn add(
-    ctx: &Ctx,
+    ctx: &Base,
     session: &Session,
     username: &str,
     role: MembershipRole,
@@ -181,7 +186,7 @@ fn changed_meanwhile(target: &Target, scope: &OrgScope) -> Error {
     ))
 }
 
-async fn member_view(ctx: &Ctx, scope: &OrgScope, username: &str) -> Result<MemberView> {
+async fn member_view(ctx: &Base, scope: &OrgScope, username: &str) -> Result<MemberView> {
     list(ctx, scope)
         .await?
         .into_iter()
@@ -191,7 +196,7 @@ async fn member_view(ctx: &Ctx, scope: &OrgScope, username: &str) -> Result<Memb
 
 /// Changes a member's role.
 pub async fn set_role(
-    ctx: &Ctx,
+    ctx: &Base,
     session: &Session,
     username: &str,
     role: MembershipRole,
@@ -247,7 +252,7 @@ pub async fn set_role(
 }
 
 /// Removes a member from the active organization (or lets a member leave it).
-pub async fn remove(ctx: &Ctx, session: &Session, username: &str) -> Result<()> {
+pub async fn remove(ctx: &Base, session: &Session, username: &str) -> Result<()> {
     let leaving = session
         .user()
         .username

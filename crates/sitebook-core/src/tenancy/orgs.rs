@@ -8,19 +8,22 @@ use serde::Serialize;
 use sqlx::{Sqlite, Transaction};
 use ts_rs::TS;
 
+use crate::context::Base;
 use crate::domain::money::CurrencyMark;
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{GlobalGrant, OrgScope, WriteScope};
 use crate::tenancy::identity::Principal;
 pub use crate::tenancy::identity::{OrgType, Plan};
-use crate::Ctx;
 
 /// What it takes to create an organization.
 #[derive(Debug, Clone)]
 pub struct NewOrg {
+    /// The short code people will type to choose it: 2 to 32 letters, digits, `-` or `_`.
     pub code: String,
+    /// The organization's full name.
     pub name: String,
+    /// What kind of body the organization is.
     pub org_type: OrgType,
 }
 
@@ -29,14 +32,22 @@ pub struct NewOrg {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct OrgDetails {
+    /// The short code people type to choose it (`MOH`), matched ignoring case.
     pub code: String,
+    /// The organization's full name.
     pub name: String,
+    /// The lowercase ASCII name its files live under (`outputs/{slug}/`).
     pub slug: String,
+    /// What kind of body the organization is.
     pub org_type: OrgType,
+    /// The organization's subscription plan.
     pub plan: Plan,
+    /// Whether the organization is active; an inactive one cannot be entered.
     pub active: bool,
+    /// How many active memberships the organization has.
     #[ts(type = "number")]
     pub member_count: i64,
+    /// The role the person asking acts with in it.
     pub role: crate::domain::permissions::EffectiveRole,
 }
 
@@ -105,7 +116,7 @@ async fn code_taken(tx: &mut Transaction<'_, Sqlite>, code: &str) -> Result<bool
 
 /// Inserts one organization inside the caller's transaction and returns its id.
 pub(crate) async fn insert_org(
-    ctx: &Ctx,
+    ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
     code: &str,
     name: &str,
@@ -142,7 +153,7 @@ pub(crate) async fn free_code(tx: &mut Transaction<'_, Sqlite>, base: &str) -> R
 }
 
 /// Creates one organization.
-pub async fn create(ctx: &Ctx, grant: &GlobalGrant, actor: &Principal, new: NewOrg) -> Result<()> {
+pub async fn create(ctx: &Base, grant: &GlobalGrant, actor: &Principal, new: NewOrg) -> Result<()> {
     let _ = grant;
     let code = new.code.trim();
     validate_code(code).map_err(|rule| Error::Validation(format!("Organization {rule}.")))?;
@@ -172,14 +183,16 @@ pub async fn create(ctx: &Ctx, grant: &GlobalGrant, actor: &Principal, new: NewO
 /// The result of a successful roster import.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
+    /// How many organizations were created.
     pub imported: usize,
+    /// The codes of the organizations created, in the file's order.
     pub codes: Vec<String>,
 }
 
 /// Imports a roster with the header `code,name,type`. All or nothing: every bad line is
 /// reported by its line number and nothing is written unless every line is good.
 pub async fn import_csv(
-    ctx: &Ctx,
+    ctx: &Base,
     grant: &GlobalGrant,
     actor: &Principal,
     file_name: &str,
@@ -321,7 +334,7 @@ fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
 }
 
 /// The active organization's details.
-pub async fn details(ctx: &Ctx, scope: &OrgScope) -> Result<OrgDetails> {
+pub async fn details(ctx: &Base, scope: &OrgScope) -> Result<OrgDetails> {
     let (code, name, slug, org_type, plan, active): (String, String, String, String, String, bool) =
         sqlx::query_as(
             "SELECT code, name, slug, org_type, plan, active FROM organizations WHERE id = ?",
@@ -347,19 +360,19 @@ pub async fn details(ctx: &Ctx, scope: &OrgScope) -> Result<OrgDetails> {
 }
 
 /// The mark the scope's organization prints before amounts in its documents.
-pub(crate) async fn currency_mark(ctx: &Ctx, scope: &OrgScope) -> Result<CurrencyMark> {
+pub(crate) async fn currency_mark(ctx: &Base, scope: &OrgScope) -> Result<CurrencyMark> {
     let stored: String = sqlx::query_scalar("SELECT currency_mark FROM organizations WHERE id = ?")
         .bind(scope.org_id())
         .fetch_one(&ctx.db)
         .await?;
     // The column's CHECK admits only the two marks; anything else reads as the default.
-    Ok(serde_json::from_value(serde_json::Value::String(stored)).unwrap_or_default())
+    Ok(CurrencyMark::parse(&stored).unwrap_or_default())
 }
 
 /// Sets the mark the organization's new documents print before amounts (documents already
 /// made keep theirs), audited with the new value.
 pub(crate) async fn set_currency_mark(
-    ctx: &Ctx,
+    ctx: &Base,
     scope: &WriteScope,
     mark: CurrencyMark,
 ) -> Result<()> {

@@ -9,23 +9,31 @@ use serde::Serialize;
 use sqlx::FromRow;
 use ts_rs::TS;
 
+use crate::context::Base;
 use crate::domain::permissions::{effective_role, EffectiveRole, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 pub use crate::tenancy::identity::Principal;
 use crate::tenancy::identity::{OrgType, Plan};
-use crate::Ctx;
 
 /// The organization the session acts in, with the role resolved when it was entered. The gate
 /// re-resolves the role on every action, so a revoked membership takes effect at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveOrg {
+    /// The organization's id in the `organizations` table.
     pub id: i64,
+    /// The short code people type to choose it (`MOH`), matched ignoring case.
     pub code: String,
+    /// The lowercase ASCII name its files live under (`outputs/{slug}/`).
     pub slug: String,
+    /// The organization's full name.
     pub name: String,
+    /// What kind of body the organization is.
     pub org_type: OrgType,
+    /// The organization's subscription plan.
     pub plan: Plan,
+    /// The role the user acts with here, as resolved on entering; the gate checks it again on
+    /// every action.
     pub role: EffectiveRole,
 }
 
@@ -41,10 +49,13 @@ impl Session {
         Self { user, active }
     }
 
+    /// The signed-in person.
     pub fn user(&self) -> &Principal {
         &self.user
     }
 
+    /// The organization the session acts in; `None` when none is chosen, and then every
+    /// org-scoped action is denied.
     pub fn active_org(&self) -> Option<&ActiveOrg> {
         self.active.as_ref()
     }
@@ -64,12 +75,19 @@ impl Session {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct OrgChoice {
+    /// The short code people type to choose it (`MOH`), matched ignoring case.
     pub code: String,
+    /// The organization's full name.
     pub name: String,
+    /// The lowercase ASCII name its files live under (`outputs/{slug}/`).
     pub slug: String,
+    /// What kind of body the organization is.
     pub org_type: OrgType,
+    /// The organization's subscription plan.
     pub plan: Plan,
+    /// The role the user would act with there.
     pub role: EffectiveRole,
+    /// True for the organization the session is in now.
     pub active: bool,
 }
 
@@ -104,7 +122,7 @@ impl EnterableRow {
 }
 
 /// The organizations this user may enter, each with the role they would act with, by code.
-pub(crate) async fn enterable_orgs(ctx: &Ctx, user: &Principal) -> Result<Vec<ActiveOrg>> {
+pub(crate) async fn enterable_orgs(ctx: &Base, user: &Principal) -> Result<Vec<ActiveOrg>> {
     // Kinds that reach every org see all active orgs (with their membership, if any); standard
     // users see only orgs where they hold an active membership.
     let rows = sqlx::query_as::<_, EnterableRow>(
@@ -126,7 +144,7 @@ pub(crate) async fn enterable_orgs(ctx: &Ctx, user: &Principal) -> Result<Vec<Ac
 
 /// The org with this id as this user would enter it, or `None` if they may not.
 pub(crate) async fn enterable_by_id(
-    ctx: &Ctx,
+    ctx: &Base,
     user: &Principal,
     org_id: i64,
 ) -> Result<Option<ActiveOrg>> {
@@ -145,7 +163,7 @@ pub(crate) async fn enterable_by_id(
 
 /// The session a background job runs in: the person who queued it, in the job's org. With no
 /// right to enter that org any more, the session has no active org and the gate says no.
-pub(crate) async fn session_for_job(ctx: &Ctx, user_id: i64, org_id: i64) -> Result<Session> {
+pub(crate) async fn session_for_job(ctx: &Base, user_id: i64, org_id: i64) -> Result<Session> {
     let row: Option<(i64, String, String, String)> =
         sqlx::query_as("SELECT id, username, full_name, kind FROM users WHERE id = ?")
             .bind(user_id)
@@ -164,7 +182,7 @@ pub(crate) async fn session_for_job(ctx: &Ctx, user_id: i64, org_id: i64) -> Res
 }
 
 /// The maintenance principal's session in one org (see migration 0002).
-pub(crate) async fn system_session(ctx: &Ctx, org_id: i64) -> Result<Session> {
+pub(crate) async fn system_session(ctx: &Base, org_id: i64) -> Result<Session> {
     let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = '@system'")
         .fetch_one(&ctx.db)
         .await?;
@@ -172,7 +190,7 @@ pub(crate) async fn system_session(ctx: &Ctx, org_id: i64) -> Result<Session> {
 }
 
 /// Resolution steps 2 to 5: last used, primary membership, first membership, none.
-pub(crate) async fn resolve_default_org(ctx: &Ctx, user: &Principal) -> Result<Option<ActiveOrg>> {
+pub(crate) async fn resolve_default_org(ctx: &Base, user: &Principal) -> Result<Option<ActiveOrg>> {
     let last_used: Option<i64> =
         sqlx::query_scalar("SELECT last_org_id FROM user_settings WHERE user_id = ?")
             .bind(user.id)
@@ -225,7 +243,7 @@ fn shown_code(code: &str) -> String {
 /// Resolution step 1: enter the org with this code (case-insensitive), if this user may.
 /// Refusals are audited; a switch that is remembered is audited as a switch.
 pub(crate) async fn enter_org(
-    ctx: &Ctx,
+    ctx: &Base,
     session: &mut Session,
     code: &str,
     remember: Remember,
@@ -306,7 +324,7 @@ pub(crate) async fn enter_org(
 }
 
 /// The picker list for this session, with the active org marked.
-pub(crate) async fn picker(ctx: &Ctx, session: &Session) -> Result<Vec<OrgChoice>> {
+pub(crate) async fn picker(ctx: &Base, session: &Session) -> Result<Vec<OrgChoice>> {
     let active_id = session.active_org().map(|org| org.id);
     Ok(enterable_orgs(ctx, session.user())
         .await?

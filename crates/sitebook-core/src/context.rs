@@ -1,0 +1,108 @@
+//! [`Base`], the part of the core's context that every layer may use: the database pools, the
+//! clock, this device's name and the data dir.
+//!
+//! The store and the tenancy layers take a `&Base`; the full [`crate::Ctx`] adds the job engine,
+//! the syncer's tuning and the keyring and dereferences to its `Base`, so a caller higher up
+//! passes its `&Ctx` unchanged while the lower layers cannot reach what sits above them.
+//!
+//! The syncer's settings ([`SyncTuning`], [`BucketTimeouts`]) are plain values kept here rather
+//! than in `sync/`, so the context can carry them without its lower users importing the syncer.
+
+use std::time::Duration;
+
+use crate::clock;
+use crate::error::{Error, Result};
+
+/// The database, the clock, this device and the data dir. See the module docs.
+#[derive(Clone)]
+pub struct Base {
+    pub(crate) db: sqlx::SqlitePool,
+    /// The same database for writes a power cut may lose without harm, committed without an
+    /// fsync ([`crate::store::open_courtesy`]): progress, heartbeats, an upload's processing mark
+    /// and a job's claim. Everything else goes through `db`.
+    pub(crate) courtesy_db: sqlx::SqlitePool,
+    pub(crate) clock: clock::Clock,
+    pub(crate) device: String,
+    pub(crate) data_dir: std::path::PathBuf,
+}
+
+impl Base {
+    /// A transaction that takes the write lock up front. Every transaction here reads and then
+    /// writes; a deferred one would fail with SQLITE_BUSY_SNAPSHOT instead of waiting when
+    /// another connection wrote in between.
+    ///
+    /// It is begun in a task of its own because sqlx 0.8's `begin` is not cancel-safe: a caller
+    /// dropped after `BEGIN` was sent, but before the transaction object existed (an aborted
+    /// task, a timeout), returned its connection to the pool inside a transaction nothing would
+    /// end, and every later writer met "database is locked". In its own task the transaction
+    /// always comes into being; when nobody is left to take it, dropping it rolls it back.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        let pool = self.db.clone();
+        tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|e| Error::Internal(format!("could not begin a transaction: {e}")))?
+            .map_err(Error::from)
+    }
+
+    pub(crate) fn now_text(&self) -> String {
+        clock::to_db_time(self.clock.now())
+    }
+}
+
+/// How the syncer works; the defaults are the product's, tests shorten the times.
+#[derive(Debug, Clone)]
+pub struct SyncTuning {
+    /// Uploads at a time per organization.
+    pub concurrency: usize,
+    /// Rows claimed at a time.
+    pub batch: u32,
+    /// How long the bucket's requests may take, and how they retry and reuse connections.
+    pub timeouts: BucketTimeouts,
+    /// First retry delay of a transient failure; doubles up to 15 minutes.
+    pub retry_base: Duration,
+    /// How often the background syncer looks at the outbox.
+    pub poll_interval: Duration,
+    /// Files larger than this go up in parts (multipart upload), read from disk part by part.
+    pub multipart_threshold: u64,
+    /// The size of each part (S3 needs at least 5 MiB for every part but the last).
+    pub part_size: usize,
+}
+
+impl Default for SyncTuning {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            batch: 64,
+            timeouts: BucketTimeouts::default(),
+            retry_base: Duration::from_secs(10),
+            poll_interval: Duration::from_secs(15),
+            multipart_threshold: 32 * 1024 * 1024,
+            part_size: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// How long requests may take (tests shorten them).
+#[derive(Debug, Clone)]
+pub struct BucketTimeouts {
+    /// The longest a connection to the endpoint may take to open.
+    pub connect: Duration,
+    /// The longest one request may take, from sending to the last byte of the answer.
+    pub request: Duration,
+    /// Retries inside one call, before the outbox's own backoff takes over.
+    pub retries: usize,
+    /// Keep idle connections for the next request (tests turn it off so that every request
+    /// opens its own connection through their fault proxy).
+    pub keep_connections: bool,
+}
+
+impl Default for BucketTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(60),
+            retries: 2,
+            keep_connections: true,
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Stored bills and work slips: the rows of `bills`, `bill_quantities`, `workslips` and `works`,
+//! and nothing else writes them.
+//!
+//! Each document row keeps its exact domain input as JSON with the input's sha256; this module
+//! reads and writes that text and leaves its meaning (and the chain's rules) to `documents/`.
+//! Reads take a scope and filter by its org, so another org's row reads as absent; every write
+//! takes a [`WriteScope`].
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::{FromRow, Sqlite, Transaction};
+use ts_rs::TS;
+
+use crate::context::Base;
+use crate::domain::bill::ItemQuantity;
+use crate::error::{Error, Result};
+use crate::tenancy::gate::{OrgScope, WriteScope};
+
+/// A bill of the chain, as `bill list` shows it.
+#[derive(Debug, Clone, Serialize, FromRow, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BillView {
+    /// The bill's row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The estimate the bill belongs to.
+    #[ts(type = "number")]
+    pub estimate_id: i64,
+    /// The bill's number in the estimate's chain, from 1.
+    #[ts(type = "number")]
+    pub number: i64,
+    /// Whether this is the final bill, which closes the chain.
+    pub is_final: bool,
+    /// The job that renders its PDF and XLSX, once queued.
+    #[ts(type = "number | null")]
+    pub job_id: Option<i64>,
+    /// The sha256 of the stored input, printed in the documents.
+    pub inputs_sha256: String,
+    /// When the bill was recorded (UTC, database time text).
+    pub created_at: String,
+}
+
+/// A work slip of the chain, as the estimate view lists it.
+#[derive(Debug, Clone, Serialize, FromRow, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WorkslipView {
+    /// The work slip's row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The estimate the work slip belongs to.
+    #[ts(type = "number")]
+    pub estimate_id: i64,
+    /// The phase, from 1: work slip N of the estimate.
+    #[ts(type = "number")]
+    pub phase: i64,
+    /// The job that renders its PDF and XLSX, once queued.
+    #[ts(type = "number | null")]
+    pub job_id: Option<i64>,
+    /// The sha256 of the stored input, printed in the documents.
+    pub inputs_sha256: String,
+    /// When the work slip was recorded (UTC, database time text).
+    pub created_at: String,
+}
+
+/// The two document tables, for the queries that differ only by table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DocumentTable {
+    /// `bills`, numbered by `number`.
+    Bills,
+    /// `workslips`, numbered by `phase`.
+    Workslips,
+}
+
+impl DocumentTable {
+    fn name(self) -> &'static str {
+        match self {
+            DocumentTable::Bills => "bills",
+            DocumentTable::Workslips => "workslips",
+        }
+    }
+
+    fn number_column(self) -> &'static str {
+        match self {
+            DocumentTable::Bills => "number",
+            DocumentTable::Workslips => "phase",
+        }
+    }
+}
+
+/// Whether an estimate of this id belongs to the scope's org.
+pub(crate) async fn estimate_exists(
+    ctx: &Base,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM estimates WHERE id = ? AND org_id = ?")
+            .bind(estimate_id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// The saved work data of an estimate of the scope's org, as stored JSON.
+pub(crate) async fn work_json(
+    ctx: &Base,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT data_json FROM works WHERE estimate_id = ? AND org_id = ?")
+            .bind(estimate_id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?,
+    )
+}
+
+/// Saves (or replaces) an estimate's work data, already checked and encoded.
+pub(crate) async fn save_work_json(
+    ctx: &Base,
+    scope: &WriteScope,
+    estimate_id: i64,
+    json: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO works (estimate_id, org_id, data_json, updated_at, updated_by) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (estimate_id) DO UPDATE SET \
+         data_json = excluded.data_json, updated_at = excluded.updated_at, \
+         updated_by = excluded.updated_by",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .bind(json)
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .execute(&ctx.db)
+    .await?;
+    Ok(())
+}
+
+/// The bills of an estimate of the scope's org, in number order.
+pub(crate) async fn bills(ctx: &Base, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
+    Ok(sqlx::query_as::<_, BillView>(
+        "SELECT id, estimate_id, number, is_final, job_id, inputs_sha256, created_at FROM bills \
+         WHERE estimate_id = ? AND org_id = ? ORDER BY number",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+/// The work slips of an estimate of the scope's org, in phase order.
+pub(crate) async fn workslips(
+    ctx: &Base,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Vec<WorkslipView>> {
+    Ok(sqlx::query_as::<_, WorkslipView>(
+        "SELECT id, estimate_id, phase, job_id, inputs_sha256, created_at FROM workslips \
+         WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+/// The till-date quantities stored with one of the scope's bills (none for another org's id).
+pub(crate) async fn till_date_of(
+    ctx: &Base,
+    scope: &OrgScope,
+    bill_id: i64,
+) -> Result<Vec<ItemQuantity>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT q.sl_no, q.till_date_qty FROM bill_quantities q JOIN bills b ON b.id = q.bill_id \
+         WHERE q.bill_id = ? AND b.org_id = ?",
+    )
+    .bind(bill_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    rows.into_iter()
+        .map(|(sl_no, qty)| {
+            qty.parse::<Decimal>()
+                .map(|qty| ItemQuantity::new(sl_no, qty))
+                .map_err(|e| Error::Internal(format!("a stored quantity is damaged: {e}")))
+        })
+        .collect()
+}
+
+/// The stored input of an estimate's latest bill, if it has one.
+pub(crate) async fn latest_bill_inputs(
+    ctx: &Base,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT inputs_json FROM bills WHERE estimate_id = ? AND org_id = ? \
+         ORDER BY number DESC LIMIT 1",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?)
+}
+
+/// The stored inputs of an estimate's work slips, in phase order.
+pub(crate) async fn workslip_inputs(
+    ctx: &Base,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT inputs_json FROM workslips WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+/// One stored bill or work slip as its render job reads it.
+pub(crate) struct StoredDocument {
+    /// The estimate it belongs to.
+    pub estimate_id: i64,
+    /// The bill number or work-slip phase.
+    pub number: i64,
+    /// The exact domain input, as stored.
+    pub inputs_json: String,
+    /// The sha256 of `inputs_json`.
+    pub inputs_sha256: String,
+    /// When it was recorded (database time text).
+    pub created_at: String,
+}
+
+/// One of the scope's bills or work slips by id, for rendering; none if it was withdrawn or is
+/// another org's.
+pub(crate) async fn stored(
+    ctx: &Base,
+    scope: &OrgScope,
+    table: DocumentTable,
+    id: i64,
+) -> Result<Option<StoredDocument>> {
+    let row: Option<(i64, i64, String, String, String)> = sqlx::query_as(&format!(
+        "SELECT estimate_id, {number}, inputs_json, inputs_sha256, created_at FROM {table} \
+         WHERE id = ? AND org_id = ?",
+        number = table.number_column(),
+        table = table.name(),
+    ))
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(row.map(
+        |(estimate_id, number, inputs_json, inputs_sha256, created_at)| StoredDocument {
+            estimate_id,
+            number,
+            inputs_json,
+            inputs_sha256,
+            created_at,
+        },
+    ))
+}
+
+/// A bill or work slip about to be recorded: its estimate, number (or phase) and encoded input.
+pub(crate) struct NewDocument<'a> {
+    /// The estimate it belongs to.
+    pub estimate_id: i64,
+    /// The bill number or work-slip phase the chain gives it.
+    pub number: u32,
+    /// The exact domain input as JSON.
+    pub inputs_json: &'a str,
+    /// The sha256 of `inputs_json`.
+    pub inputs_sha256: &'a str,
+}
+
+/// Inserts a bill and its full till-date column inside the caller's transaction. A bill of the
+/// same number recorded a moment earlier by someone else is refused with `on_taken`'s sentence.
+pub(crate) async fn insert_bill(
+    ctx: &Base,
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &WriteScope,
+    bill: NewDocument<'_>,
+    is_final: bool,
+    till_date: &[ItemQuantity],
+    on_taken: impl FnOnce() -> String,
+) -> Result<i64> {
+    let bill_id: i64 = sqlx::query_scalar(
+        "INSERT INTO bills (org_id, estimate_id, number, is_final, inputs_json, inputs_sha256, \
+         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(bill.estimate_id)
+    .bind(bill.number)
+    .bind(is_final)
+    .bind(bill.inputs_json)
+    .bind(bill.inputs_sha256)
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| Error::from(e).on_unique(on_taken))?;
+    for quantity in till_date {
+        sqlx::query("INSERT INTO bill_quantities (bill_id, sl_no, till_date_qty) VALUES (?, ?, ?)")
+            .bind(bill_id)
+            .bind(&quantity.sl_no)
+            .bind(quantity.quantity.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(bill_id)
+}
+
+/// Inserts a work slip inside the caller's transaction; a phase recorded a moment earlier by
+/// someone else is refused with `on_taken`'s sentence.
+pub(crate) async fn insert_workslip(
+    ctx: &Base,
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &WriteScope,
+    slip: NewDocument<'_>,
+    on_taken: impl FnOnce() -> String,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO workslips (org_id, estimate_id, phase, inputs_json, inputs_sha256, \
+         created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(slip.estimate_id)
+    .bind(slip.number)
+    .bind(slip.inputs_json)
+    .bind(slip.inputs_sha256)
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| Error::from(e).on_unique(on_taken))
+}
+
+/// Links a freshly inserted bill or work slip of the scope's org to the job that renders it.
+pub(crate) async fn link_job(
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &WriteScope,
+    table: DocumentTable,
+    row_id: i64,
+    job_id: i64,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE {} SET job_id = ? WHERE id = ? AND org_id = ?",
+        table.name()
+    ))
+    .bind(job_id)
+    .bind(row_id)
+    .bind(scope.org_id())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
