@@ -2,6 +2,7 @@
 //! one core operation, and hand back its value or `{code, message}`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
@@ -251,9 +252,252 @@ pub async fn sign_out(state: State<'_, AppState>) -> Reply<()> {
     Ok(())
 }
 
-#[tauri::command]
-pub async fn list_orgs(state: State<'_, AppState>) -> Reply<Vec<OrgChoice>> {
-    signed_in(&state, async |core, session| core.org_list(session).await).await
+/// Defines the commands that only run one core operation for the signed-in session: each
+/// `fn name(args) -> T = |core, session| call;` becomes a `#[tauri::command]` that takes the
+/// session from app state, awaits `call`, and hands back its value or `{code, message}`.
+/// Commands that do more (open a dialog, feed a channel, change the session) are written out
+/// below it.
+macro_rules! session_commands {
+    ($(
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty
+            = |$core:ident, $session:ident| $call:expr;
+    )*) => {$(
+        $(#[$attr])*
+        #[tauri::command]
+        pub async fn $name(state: State<'_, AppState>, $($arg: $ty),*) -> Reply<$ret> {
+            signed_in(&state, async |$core, $session| $call.await).await
+        }
+    )*};
+}
+
+session_commands! {
+    /// The organizations the person may enter.
+    fn list_orgs() -> Vec<OrgChoice> = |core, session| core.org_list(session);
+
+    /// The active org's members.
+    fn list_members() -> Vec<MemberView> = |core, session| core.member_list(session);
+
+    /// Adds an existing account to the active org with `role`.
+    fn add_member(username: String, role: MembershipRole) -> MemberView
+        = |core, session| core.member_add(session, &username, role);
+
+    /// Creates a standard account and makes it a member of the active org with `role`.
+    fn create_member_account(
+        username: String,
+        full_name: String,
+        password: String,
+        role: MembershipRole,
+    ) -> MemberView = |core, session| core.member_create(
+        session,
+        NewAccount {
+            username,
+            full_name,
+            kind: UserKind::Standard,
+            password: Password::new(password),
+            personal_org: false,
+        },
+        role,
+    );
+
+    /// Changes a member's role in the active org.
+    fn set_member_role(username: String, role: MembershipRole) -> MemberView
+        = |core, session| core.member_set_role(session, &username, role);
+
+    /// Removes a member from the active org.
+    fn remove_member(username: String) -> ()
+        = |core, session| core.member_remove(session, &username);
+
+    /// Imports the example estimate into the active org and queues its first bill.
+    fn import_example() -> QueuedDocument = |core, session| core.example_first_bill(session);
+
+    /// The audit log the person may read, newest first.
+    fn list_audit(denied_only: bool, limit: u32) -> Vec<AuditEntry>
+        = |core, session| core.audit_list(session, AuditFilter { denied_only, limit });
+
+    /// Checks the audit log's hash chain against its anchor.
+    fn verify_audit() -> AuditVerification = |core, session| core.audit_verify(session);
+
+    /// Uploads workbooks into the active org and queues their parsing.
+    fn upload_files(paths: Vec<PathBuf>) -> Vec<UploadOutcome>
+        = |core, session| core.upload(session, &paths);
+
+    /// The active org's latest jobs.
+    fn list_jobs() -> Vec<JobView> = |core, session| core.jobs_list(session, 200);
+
+    /// Cancels a queued or running job.
+    fn cancel_job(id: i64) -> JobView = |core, session| core.job_cancel(session, id);
+
+    /// Queues a failed job again.
+    fn retry_job(id: i64) -> JobView = |core, session| core.job_retry(session, id);
+
+    /// The active org's estimates.
+    fn list_estimates() -> Vec<EstimateSummary> = |core, session| core.estimates_list(session);
+
+    /// One estimate with its items, footer and warnings.
+    fn get_estimate(id: i64) -> EstimateDetail = |core, session| core.estimate_show(session, id);
+
+    /// An estimate's work data as the form shows it.
+    fn get_work_form(estimate_id: i64) -> WorkForm
+        = |core, session| core.work_form(session, estimate_id);
+
+    /// Saves an estimate's work data from the form.
+    fn save_work_form(estimate_id: i64, form: WorkForm) -> WorkForm
+        = |core, session| core.work_form_save(session, estimate_id, &form);
+
+    /// The active org's table of additions and deductions.
+    fn list_deductions() -> DeductionTable = |core, session| async move {
+        core.deductions_list(session).await.map(|table| (&table).into())
+    };
+
+    /// Adds a line to the table, or replaces the line with the same code.
+    fn save_deduction(line: DeductionLineForm) -> DeductionTable
+        = |core, session| core.deductions_save_form(session, &line);
+
+    /// Removes a line from the table.
+    fn remove_deduction(code: String) -> DeductionTable
+        = |core, session| async move {
+            core.deductions_remove(session, &code).await.map(|table| (&table).into())
+        };
+
+    /// An estimate's bills in order.
+    fn list_bills(estimate_id: i64) -> Vec<BillView>
+        = |core, session| core.bill_list(session, estimate_id);
+
+    /// An estimate's work slips in phase order.
+    fn list_workslips(estimate_id: i64) -> Vec<WorkslipView>
+        = |core, session| core.workslip_list(session, estimate_id);
+
+    /// What the bill editor starts from.
+    fn bill_draft(estimate_id: i64) -> BillDraft
+        = |core, session| core.bill_draft(session, estimate_id);
+
+    /// The next bill's figures for what is typed so far.
+    fn preview_bill(
+        estimate_id: i64,
+        is_final: bool,
+        entries: Vec<QuantityEntry>,
+        recoveries: Vec<RecoveryEntry>,
+    ) -> DocumentPreview = |core, session| {
+        core.bill_preview(session, estimate_id, is_final, &entries, &recoveries)
+    };
+
+    /// Records the next bill and queues its documents.
+    fn create_bill(
+        estimate_id: i64,
+        is_final: bool,
+        entries: Vec<QuantityEntry>,
+        recoveries: Vec<RecoveryEntry>,
+    ) -> QueuedDocument = |core, session| {
+        core.bill_create_entered(session, estimate_id, is_final, &entries, &recoveries)
+    };
+
+    /// Withdraws the latest bill or work slip of an estimate with a reason.
+    fn withdraw_document(
+        estimate_id: i64,
+        document: ChainDocument,
+        number: u32,
+        reason: String,
+    ) -> Withdrawn = |core, session| {
+        core.document_withdraw(session, estimate_id, document, number, &reason)
+    };
+
+    /// What the work-slip editor starts from.
+    fn workslip_draft(estimate_id: i64) -> WorkslipDraft
+        = |core, session| core.workslip_draft(session, estimate_id);
+
+    /// The next work slip's figures for what is typed so far.
+    fn preview_workslip(
+        estimate_id: i64,
+        entries: Vec<QuantityEntry>,
+        supplemental: Vec<SupplementalEntry>,
+    ) -> DocumentPreview = |core, session| {
+        core.workslip_preview(session, estimate_id, &entries, &supplemental)
+    };
+
+    /// Records the next work slip and queues its documents.
+    fn create_workslip(
+        estimate_id: i64,
+        entries: Vec<QuantityEntry>,
+        supplemental: Vec<SupplementalEntry>,
+    ) -> QueuedDocument = |core, session| {
+        core.workslip_create_entered(session, estimate_id, &entries, &supplemental)
+    };
+
+    /// Queues an estimate's abstract (PDF and XLSX).
+    fn request_abstract(estimate_id: i64) -> QueuedDocument
+        = |core, session| core.estimate_abstract(session, estimate_id);
+
+    /// The active org's outputs, or one job's.
+    fn list_outputs(job_id: Option<i64>) -> Vec<OutputView>
+        = |core, session| core.outputs_list(session, job_id);
+
+    /// An output's bytes for the in-app preview, sent raw rather than as a JSON array of numbers.
+    fn read_output(id: i64) -> tauri::ipc::Response
+        = |core, session| async move {
+            let (_, bytes) = core.output_bytes(session, id).await?;
+            Ok(tauri::ipc::Response::new(bytes))
+        };
+
+    /// The active org's sync target and outbox counts.
+    fn sync_status() -> SyncStatus = |core, session| core.sync_status(session);
+
+    /// Saves the active org's sync target. The secret, when given, goes straight to the OS
+    /// keyring.
+    fn sync_configure(settings: SyncSettings, secret: Option<String>) -> SyncTargetView
+        = |core, session| async move {
+            let secret = secret.filter(|s| !s.is_empty()).map(Secret::new);
+            core.sync_configure(session, &settings, secret.as_ref()).await
+        };
+
+    /// Turns the active org's sync on or off.
+    fn sync_set_enabled(enabled: bool) -> SyncTargetView
+        = |core, session| core.sync_set_enabled(session, enabled);
+
+    /// Forgets the active org's sync target and its secret.
+    fn sync_forget() -> () = |core, session| core.sync_forget(session);
+
+    /// Writes, reads back and deletes a probe object; says in one sentence what failed.
+    fn sync_test() -> String = |core, session| core.sync_test(session);
+
+    /// Sends what is pending now.
+    fn sync_run() -> OutboxCounts = |core, session| core.sync_run(session);
+
+    /// Puts the failed uploads back in the queue.
+    fn sync_retry_failed() -> u64 = |core, session| core.sync_retry_failed(session);
+
+    /// Queues a restore of the active org's outputs from its bucket; returns the job id.
+    fn sync_restore() -> i64 = |core, session| core.sync_restore(session);
+
+    /// A download link for a synced output, valid for `days` (at most 7).
+    fn share_output(id: i64, days: u32) -> ShareLink
+        = |core, session| {
+            let days = u64::from(days.clamp(1, 7));
+            core.output_share(session, id, Duration::from_secs(days * 24 * 60 * 60))
+        };
+
+    /// The mark the active org's documents print before amounts.
+    fn currency_mark() -> CurrencyMark = |core, session| core.currency_mark(session);
+
+    /// Sets the mark the active org's new documents print before amounts.
+    fn currency_mark_set(mark: CurrencyMark) -> ()
+        = |core, session| core.currency_mark_set(session, mark);
+
+    /// This device's inbox folder, if one is set.
+    fn inbox_settings() -> Option<InboxView> = |core, session| core.inbox_settings(session);
+
+    /// Watches `folder` as this device's inbox.
+    fn inbox_set(folder: PathBuf) -> InboxView = |core, session| core.inbox_set(session, &folder);
+
+    /// Stops watching the inbox folder.
+    fn inbox_clear() -> () = |core, session| core.inbox_clear(session);
+
+    /// This device's settings.
+    fn device_settings() -> DeviceSettings = |core, session| core.device_settings(session);
+
+    /// Saves this device's settings (superusers); the worker count applies from the next start.
+    fn device_settings_save(settings: DeviceSettings) -> DeviceSettings
+        = |core, session| core.device_settings_save(session, settings);
 }
 
 #[tauri::command]
@@ -262,156 +506,6 @@ pub async fn switch_org(state: State<'_, AppState>, code: String) -> Reply<Sessi
         core.org_switch(session, &code).await?;
         state.renew_feeds(Some(session)).await;
         core.view(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn list_members(state: State<'_, AppState>) -> Reply<Vec<MemberView>> {
-    signed_in(&state, async |core, session| {
-        core.member_list(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn add_member(
-    state: State<'_, AppState>,
-    username: String,
-    role: MembershipRole,
-) -> Reply<MemberView> {
-    signed_in(&state, async |core, session| {
-        core.member_add(session, &username, role).await
-    })
-    .await
-}
-
-/// Creates a standard account and makes it a member of the active org with `role`.
-#[tauri::command]
-pub async fn create_member_account(
-    state: State<'_, AppState>,
-    username: String,
-    full_name: String,
-    password: String,
-    role: MembershipRole,
-) -> Reply<MemberView> {
-    signed_in(&state, async |core, session| {
-        let account = NewAccount {
-            username: username.clone(),
-            full_name,
-            kind: UserKind::Standard,
-            password: Password::new(password),
-            personal_org: false,
-        };
-        let user = core.user_add(session, account, Some(role)).await?;
-        core.member_list(session)
-            .await?
-            .into_iter()
-            .find(|member| member.username == user.username)
-            .ok_or_else(|| {
-                Error::Internal(format!("'{}' was added but is not listed", user.username))
-            })
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn set_member_role(
-    state: State<'_, AppState>,
-    username: String,
-    role: MembershipRole,
-) -> Reply<MemberView> {
-    signed_in(&state, async |core, session| {
-        core.member_set_role(session, &username, role).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn remove_member(state: State<'_, AppState>, username: String) -> Reply<()> {
-    signed_in(&state, async |core, session| {
-        core.member_remove(session, &username).await
-    })
-    .await
-}
-
-/// Imports the example estimate into the active org and queues its first bill.
-#[tauri::command]
-pub async fn import_example(state: State<'_, AppState>) -> Reply<QueuedDocument> {
-    signed_in(&state, async |core, session| {
-        core.example_first_bill(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn list_audit(
-    state: State<'_, AppState>,
-    denied_only: bool,
-    limit: u32,
-) -> Reply<Vec<AuditEntry>> {
-    let filter = AuditFilter { denied_only, limit };
-    signed_in(&state, async |core, session| {
-        core.audit_list(session, filter).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn verify_audit(state: State<'_, AppState>) -> Reply<AuditVerification> {
-    signed_in(&state, async |core, session| {
-        core.audit_verify(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn upload_files(
-    state: State<'_, AppState>,
-    paths: Vec<PathBuf>,
-) -> Reply<Vec<UploadOutcome>> {
-    signed_in(&state, async |core, session| {
-        core.upload(session, &paths).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn list_jobs(state: State<'_, AppState>) -> Reply<Vec<JobView>> {
-    signed_in(&state, async |core, session| {
-        core.jobs_list(session, 200).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn cancel_job(state: State<'_, AppState>, id: i64) -> Reply<JobView> {
-    signed_in(&state, async |core, session| {
-        core.job_cancel(session, id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn retry_job(state: State<'_, AppState>, id: i64) -> Reply<JobView> {
-    signed_in(&state, async |core, session| {
-        core.job_retry(session, id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn list_estimates(state: State<'_, AppState>) -> Reply<Vec<EstimateSummary>> {
-    signed_in(&state, async |core, session| {
-        core.estimates_list(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn get_estimate(state: State<'_, AppState>, id: i64) -> Reply<EstimateDetail> {
-    signed_in(&state, async |core, session| {
-        core.estimate_show(session, id).await
     })
     .await
 }
@@ -425,208 +519,6 @@ pub async fn subscribe_jobs(state: State<'_, AppState>, on_event: Channel<JobEve
     state.job_feed.lock().await.channel = Some(on_event);
     state.renew_job_feed(session.as_ref()).await;
     Ok(())
-}
-
-#[tauri::command]
-pub async fn get_work_form(state: State<'_, AppState>, estimate_id: i64) -> Reply<WorkForm> {
-    signed_in(&state, async |core, session| {
-        core.work_form(session, estimate_id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn save_work_form(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-    form: WorkForm,
-) -> Reply<WorkForm> {
-    signed_in(&state, async |core, session| {
-        core.work_form_save(session, estimate_id, &form).await
-    })
-    .await
-}
-
-/// The active org's table of additions and deductions.
-#[tauri::command]
-pub async fn list_deductions(state: State<'_, AppState>) -> Reply<DeductionTable> {
-    signed_in(&state, async |core, session| {
-        core.deductions_list(session).await.map(|t| (&t).into())
-    })
-    .await
-}
-
-/// Adds a line to the table, or replaces the line with the same code.
-#[tauri::command]
-pub async fn save_deduction(
-    state: State<'_, AppState>,
-    line: DeductionLineForm,
-) -> Reply<DeductionTable> {
-    signed_in(&state, async |core, session| {
-        core.deductions_save_form(session, &line).await
-    })
-    .await
-}
-
-/// Removes a line from the table.
-#[tauri::command]
-pub async fn remove_deduction(state: State<'_, AppState>, code: String) -> Reply<DeductionTable> {
-    signed_in(&state, async |core, session| {
-        core.deductions_remove(session, &code)
-            .await
-            .map(|t| (&t).into())
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn list_bills(state: State<'_, AppState>, estimate_id: i64) -> Reply<Vec<BillView>> {
-    signed_in(&state, async |core, session| {
-        core.bill_list(session, estimate_id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn list_workslips(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-) -> Reply<Vec<WorkslipView>> {
-    signed_in(&state, async |core, session| {
-        core.workslip_list(session, estimate_id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn bill_draft(state: State<'_, AppState>, estimate_id: i64) -> Reply<BillDraft> {
-    signed_in(&state, async |core, session| {
-        core.bill_draft(session, estimate_id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn preview_bill(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-    is_final: bool,
-    entries: Vec<QuantityEntry>,
-    recoveries: Vec<RecoveryEntry>,
-) -> Reply<DocumentPreview> {
-    signed_in(&state, async |core, session| {
-        core.bill_preview(session, estimate_id, is_final, &entries, &recoveries)
-            .await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn create_bill(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-    is_final: bool,
-    entries: Vec<QuantityEntry>,
-    recoveries: Vec<RecoveryEntry>,
-) -> Reply<QueuedDocument> {
-    signed_in(&state, async |core, session| {
-        core.bill_create_entered(session, estimate_id, is_final, &entries, &recoveries)
-            .await
-    })
-    .await
-}
-
-/// Withdraws the latest bill or work slip of an estimate with a reason.
-#[tauri::command]
-pub async fn withdraw_document(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-    document: String,
-    number: u32,
-    reason: String,
-) -> Reply<Withdrawn> {
-    let document = match document.as_str() {
-        "bill" => ChainDocument::Bill,
-        "workslip" => ChainDocument::Workslip,
-        other => {
-            return Err(api(Error::Validation(format!(
-                "There is no document kind {other:?} to withdraw; use bill or workslip."
-            ))))
-        }
-    };
-    signed_in(&state, async |core, session| {
-        core.document_withdraw(session, estimate_id, document, number, &reason)
-            .await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn workslip_draft(state: State<'_, AppState>, estimate_id: i64) -> Reply<WorkslipDraft> {
-    signed_in(&state, async |core, session| {
-        core.workslip_draft(session, estimate_id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn preview_workslip(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-    entries: Vec<QuantityEntry>,
-    supplemental: Vec<SupplementalEntry>,
-) -> Reply<DocumentPreview> {
-    signed_in(&state, async |core, session| {
-        core.workslip_preview(session, estimate_id, &entries, &supplemental)
-            .await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn create_workslip(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-    entries: Vec<QuantityEntry>,
-    supplemental: Vec<SupplementalEntry>,
-) -> Reply<QueuedDocument> {
-    signed_in(&state, async |core, session| {
-        core.workslip_create_entered(session, estimate_id, &entries, &supplemental)
-            .await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn request_abstract(
-    state: State<'_, AppState>,
-    estimate_id: i64,
-) -> Reply<QueuedDocument> {
-    signed_in(&state, async |core, session| {
-        core.estimate_abstract(session, estimate_id).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn list_outputs(
-    state: State<'_, AppState>,
-    job_id: Option<i64>,
-) -> Reply<Vec<OutputView>> {
-    signed_in(&state, async |core, session| {
-        core.outputs_list(session, job_id).await
-    })
-    .await
-}
-
-/// An output's bytes for the in-app preview, sent raw rather than as a JSON array of numbers.
-#[tauri::command]
-pub async fn read_output(state: State<'_, AppState>, id: i64) -> Reply<tauri::ipc::Response> {
-    let (_, bytes) = signed_in(&state, async |core, session| {
-        core.output_bytes(session, id).await
-    })
-    .await?;
-    Ok(tauri::ipc::Response::new(bytes))
 }
 
 /// Opens an output in the system's viewer for its type.
@@ -710,122 +602,6 @@ pub async fn subscribe_sync(
     Ok(())
 }
 
-#[tauri::command]
-pub async fn sync_status(state: State<'_, AppState>) -> Reply<SyncStatus> {
-    signed_in(&state, async |core, session| {
-        core.sync_status(session).await
-    })
-    .await
-}
-
-/// Saves the active org's sync target. The secret, when given, goes straight to the OS keyring.
-#[tauri::command]
-pub async fn sync_configure(
-    state: State<'_, AppState>,
-    settings: SyncSettings,
-    secret: Option<String>,
-) -> Reply<SyncTargetView> {
-    let secret = secret.filter(|s| !s.is_empty()).map(Secret::new);
-    signed_in(&state, async |core, session| {
-        core.sync_configure(session, &settings, secret.as_ref())
-            .await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn sync_set_enabled(state: State<'_, AppState>, enabled: bool) -> Reply<SyncTargetView> {
-    signed_in(&state, async |core, session| {
-        core.sync_set_enabled(session, enabled).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn sync_forget(state: State<'_, AppState>) -> Reply<()> {
-    signed_in(&state, async |core, session| {
-        core.sync_forget(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn sync_test(state: State<'_, AppState>) -> Reply<String> {
-    signed_in(&state, async |core, session| core.sync_test(session).await).await
-}
-
-#[tauri::command]
-pub async fn sync_run(state: State<'_, AppState>) -> Reply<OutboxCounts> {
-    signed_in(&state, async |core, session| core.sync_run(session).await).await
-}
-
-#[tauri::command]
-pub async fn sync_retry_failed(state: State<'_, AppState>) -> Reply<u64> {
-    signed_in(&state, async |core, session| {
-        core.sync_retry_failed(session).await
-    })
-    .await
-}
-
-/// Queues a restore of the active org's outputs from its bucket; returns the job id.
-#[tauri::command]
-pub async fn sync_restore(state: State<'_, AppState>) -> Reply<i64> {
-    signed_in(&state, async |core, session| {
-        core.sync_restore(session).await
-    })
-    .await
-}
-
-/// A download link for a synced output, valid for `days` (at most 7).
-#[tauri::command]
-pub async fn share_output(state: State<'_, AppState>, id: i64, days: u32) -> Reply<ShareLink> {
-    let expires_in = std::time::Duration::from_secs(u64::from(days.clamp(1, 7)) * 24 * 60 * 60);
-    signed_in(&state, async |core, session| {
-        core.output_share(session, id, expires_in).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn currency_mark(state: State<'_, AppState>) -> Reply<CurrencyMark> {
-    signed_in(&state, async |core, session| {
-        core.currency_mark(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn currency_mark_set(state: State<'_, AppState>, mark: CurrencyMark) -> Reply<()> {
-    signed_in(&state, async |core, session| {
-        core.currency_mark_set(session, mark).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn inbox_settings(state: State<'_, AppState>) -> Reply<Option<InboxView>> {
-    signed_in(&state, async |core, session| {
-        core.inbox_settings(session).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn inbox_set(state: State<'_, AppState>, folder: String) -> Reply<InboxView> {
-    signed_in(&state, async |core, session| {
-        core.inbox_set(session, std::path::Path::new(&folder)).await
-    })
-    .await
-}
-
-#[tauri::command]
-pub async fn inbox_clear(state: State<'_, AppState>) -> Reply<()> {
-    signed_in(&state, async |core, session| {
-        core.inbox_clear(session).await
-    })
-    .await
-}
-
 /// Streams the inbox watcher's state to the window: now, then on every change. Device state
 /// (a folder and whether it is there), so no sign-in is needed to see it.
 #[tauri::command]
@@ -859,24 +635,4 @@ pub async fn choose_folder(app: tauri::AppHandle) -> Reply<Option<String>> {
         .blocking_pick_folder()
         .and_then(|chosen| chosen.into_path().ok())
         .map(|path| path.display().to_string()))
-}
-
-#[tauri::command]
-pub async fn device_settings(state: State<'_, AppState>) -> Reply<DeviceSettings> {
-    signed_in(&state, async |core, session| {
-        core.device_settings(session).await
-    })
-    .await
-}
-
-/// Saves this device's settings (superusers); the worker count applies from the next start.
-#[tauri::command]
-pub async fn device_settings_save(
-    state: State<'_, AppState>,
-    settings: DeviceSettings,
-) -> Reply<DeviceSettings> {
-    signed_in(&state, async |core, session| {
-        core.device_settings_save(session, settings).await
-    })
-    .await
 }
