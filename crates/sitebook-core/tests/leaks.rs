@@ -1,6 +1,8 @@
 //! Two-organization leak tests: for every org-owned table, the scoped reads of one org return
 //! none of the other org's rows. New org-owned tables add a case here. Uploads, jobs, job
 //! events, estimates and outputs are covered in `ingestion.rs`, deductions in `payments.rs`.
+//! The inbox folder is not org-owned: it is one setting of the device, whose subfolders name
+//! the org each file goes to (`inbox.rs`: org subfolders route files, and a forbidden one is refused).
 
 mod common;
 mod workbooks;
@@ -172,4 +174,53 @@ async fn bills_work_slips_and_their_drafts_do_not_leak_across_orgs() {
     assert_eq!(fx.core.bill_list(&alice, a).await.unwrap().len(), 1);
     assert_eq!(fx.core.bill_list(&bert, b).await.unwrap().len(), 1);
     assert_eq!(fx.core.workslip_list(&bert, b).await.unwrap().len(), 1);
+}
+
+/// The sync target, its outbox and the organization's settings (the currency mark) are each
+/// org's own: configuring them in one org changes and shows nothing in the other.
+#[tokio::test]
+async fn sync_targets_outboxes_and_org_settings_do_not_leak_across_orgs() {
+    use sitebook_core::domain::money::CurrencyMark;
+    use sitebook_core::secrets::Secret;
+    use sitebook_core::sync::config::SyncSettings;
+
+    let fx = fixture().await;
+    let (alice, bert) = fx.two_orgs(MembershipRole::Owner).await;
+    let settings = SyncSettings {
+        endpoint: "https://s3.ap-south-1.amazonaws.com".into(),
+        region: "ap-south-1".into(),
+        bucket: "aaa-works".into(),
+        prefix: "sitebook".into(),
+        path_style: false,
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+    };
+    fx.core
+        .sync_configure(&alice, &settings, Some(&Secret::new("aaa-secret")))
+        .await
+        .unwrap();
+    fx.core
+        .currency_mark_set(&alice, CurrencyMark::RupeeSign)
+        .await
+        .unwrap();
+
+    let theirs = fx.core.sync_status(&bert).await.unwrap();
+    assert!(theirs.target.is_none(), "B sees no target: {theirs:?}");
+    assert_eq!(fx.core.sync_settings(&bert).await.unwrap(), None);
+    assert_eq!(
+        fx.core.currency_mark(&bert).await.unwrap(),
+        CurrencyMark::Rs,
+        "B keeps the default mark"
+    );
+    // Acting on sync in B acts on B's (absent) target, never on A's.
+    assert!(fx.core.sync_test(&bert).await.is_err());
+    fx.core.sync_set_enabled(&bert, false).await.unwrap_err();
+    let mine = fx.core.sync_status(&alice).await.unwrap();
+    assert_eq!(
+        mine.target.expect("A's target").settings.bucket,
+        "aaa-works"
+    );
+    assert_eq!(
+        fx.core.currency_mark(&alice).await.unwrap(),
+        CurrencyMark::RupeeSign
+    );
 }

@@ -134,3 +134,61 @@ async fn the_gate_matches_the_golden_matrix() {
         );
     }
 }
+
+/// The window offers what the session view lists, so the list must be the gate's own verdicts:
+/// for every kind × membership, an action is listed exactly when the real gate allows it.
+#[tokio::test]
+async fn the_session_view_lists_exactly_what_the_gate_allows() {
+    let fx = common::fixture().await;
+    fx.org("OFFER").await;
+    let memberships: Vec<Option<MembershipRole>> = std::iter::once(None)
+        .chain(MembershipRole::ALL.into_iter().map(Some))
+        .collect();
+    for kind in UserKind::ALL {
+        for membership in &memberships {
+            let name = format!(
+                "offer-{}-{}",
+                kind.as_str(),
+                membership.map_or("none", |role| role.as_str())
+            );
+            fx.user(&name, kind, membership.map(|role| ("OFFER", role)))
+                .await;
+            let mut session = fx.sign_in(&name).await;
+            let outside = fx.core.view(&session).await.unwrap();
+            if outside.active_org.is_none() {
+                assert!(
+                    outside.may.is_empty(),
+                    "{name}: no org, so nothing to offer in one"
+                );
+            }
+            if fx.core.org_switch(&mut session, "offer").await.is_err() {
+                continue;
+            }
+            let view = fx.core.view(&session).await.unwrap();
+            for action in Action::ALL {
+                let allowed = fx.core.authorize(&session, action).await.is_ok();
+                assert_eq!(
+                    view.may.contains(&action),
+                    allowed,
+                    "{name}: {action:?} listed {} but the gate says {}",
+                    view.may.contains(&action),
+                    allowed
+                );
+            }
+            for action in GlobalAction::ALL {
+                let allowed = sitebook_core::tenancy::gate::authorize_global(
+                    fx.core.context(),
+                    &session,
+                    action,
+                )
+                .await
+                .is_ok();
+                assert_eq!(
+                    view.may_globally.contains(&action),
+                    allowed,
+                    "{name}: {action:?}"
+                );
+            }
+        }
+    }
+}

@@ -225,8 +225,9 @@ pub enum Access {
 }
 
 /// Every org-scoped thing a person can ask to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Action {
     /// Open the organization and see its name.
     OrgView,
@@ -390,7 +391,9 @@ impl Action {
 }
 
 /// Actions that belong to no single organization. Only kinds, not memberships, decide them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum GlobalAction {
     /// Create an account of any kind other than `standard`, or a standard one outside any org.
     AccountCreate,
