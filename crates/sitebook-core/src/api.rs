@@ -12,9 +12,7 @@ use crate::documents::editor::{
 };
 use crate::documents::work_form::WorkForm;
 use crate::domain::money::CurrencyMark;
-use crate::domain::permissions::{
-    permits, permits_global, Action, GlobalAction, MembershipRole, UserKind,
-};
+use crate::domain::permissions::{permits_global, Action, GlobalAction, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::inbox::{self, InboxNews, InboxPlan, InboxRuntime, InboxStatus, InboxView};
 use crate::jobs::device::DeviceSettings;
@@ -105,9 +103,6 @@ pub struct SessionView {
     pub active_org: Option<OrgChoice>,
     /// True when the user may change nothing in the active org.
     pub read_only: bool,
-    /// What the user's role permits in the active org, from the gate's own permission matrix
-    /// (none without an org). Faces offer only these; the gate still decides every call.
-    pub may: Vec<Action>,
     /// What the user's kind permits outside any org (creating accounts, reading every org's
     /// audit log, …).
     pub may_globally: Vec<GlobalAction>,
@@ -283,13 +278,6 @@ impl Sitebook {
                 .find(|choice| choice.code == active.code),
             None => None,
         };
-        let may = match &active_org {
-            Some(org) => Action::ALL
-                .into_iter()
-                .filter(|&action| permits(org.role, action))
-                .collect(),
-            None => Vec::new(),
-        };
         let may_globally = GlobalAction::ALL
             .into_iter()
             .filter(|&action| permits_global(session.user().kind, action))
@@ -300,7 +288,6 @@ impl Sitebook {
                 .as_ref()
                 .is_none_or(|org| org.role.is_read_only()),
             active_org,
-            may,
             may_globally,
         })
     }

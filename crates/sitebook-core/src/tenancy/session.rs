@@ -10,7 +10,9 @@ use sqlx::FromRow;
 use ts_rs::TS;
 
 use crate::context::Base;
-use crate::domain::permissions::{effective_role, EffectiveRole, MembershipRole, UserKind};
+use crate::domain::permissions::{
+    effective_role, permits, Action, EffectiveRole, MembershipRole, UserKind,
+};
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 pub use crate::tenancy::identity::Principal;
@@ -89,6 +91,9 @@ pub struct OrgChoice {
     pub role: EffectiveRole,
     /// True for the organization the session is in now.
     pub active: bool,
+    /// What the role permits there, from the gate's own permission matrix. Faces offer only
+    /// these; the gate still decides every call.
+    pub may: Vec<Action>,
 }
 
 #[derive(FromRow)]
@@ -336,6 +341,10 @@ pub(crate) async fn picker(ctx: &Base, session: &Session) -> Result<Vec<OrgChoic
             slug: org.slug,
             org_type: org.org_type,
             plan: org.plan,
+            may: Action::ALL
+                .into_iter()
+                .filter(|&action| permits(org.role, action))
+                .collect(),
             role: org.role,
         })
         .collect())
