@@ -186,3 +186,65 @@ async fn the_session_view_lists_exactly_what_the_gate_allows() {
         }
     }
 }
+
+/// The fake backend of the UI's tests answers with the gate's own matrix, recorded here into
+/// `ui/src/fake/recorded/permissions.json`, so a rule change cannot leave the UI's tests on an old
+/// copy: this test fails until the file is recorded again with `SITEBOOK_RECORD_UI=1`.
+#[test]
+fn the_ui_fakes_permission_table_is_the_gates() {
+    use sitebook_core::domain::permissions::{permits, permits_global, EffectiveRole};
+
+    let by_role: serde_json::Map<String, serde_json::Value> = EffectiveRole::ALL
+        .into_iter()
+        .map(|role| {
+            let may: Vec<Action> = Action::ALL
+                .into_iter()
+                .filter(|&action| permits(role, action))
+                .collect();
+            (
+                serde_json::to_value(role)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                serde_json::to_value(may).unwrap(),
+            )
+        })
+        .collect();
+    let by_kind: serde_json::Map<String, serde_json::Value> = UserKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let may: Vec<GlobalAction> = GlobalAction::ALL
+                .into_iter()
+                .filter(|&action| permits_global(kind, action))
+                .collect();
+            (kind.as_str().to_owned(), serde_json::to_value(may).unwrap())
+        })
+        .collect();
+    let read_only: Vec<EffectiveRole> = EffectiveRole::ALL
+        .into_iter()
+        .filter(|role| role.is_read_only())
+        .collect();
+    let table = serde_json::json!({
+        "generatedBy": "crates/sitebook-core/tests/permission_matrix.rs",
+        "mayByRole": by_role,
+        "readOnlyRoles": read_only,
+        "mayGloballyByKind": by_kind,
+    });
+    let text = serde_json::to_string_pretty(&table).unwrap() + "\n";
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../ui/src/fake/recorded/permissions.json"
+    );
+    if std::env::var_os("SITEBOOK_RECORD_UI").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+        std::fs::write(path, &text).unwrap();
+        return;
+    }
+    let recorded = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        recorded == text,
+        "ui/src/fake/recorded/permissions.json is not the gate's matrix: run \
+         SITEBOOK_RECORD_UI=1 cargo test -p sitebook-core --test permission_matrix and commit it"
+    );
+}

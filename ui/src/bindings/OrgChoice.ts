@@ -40,4 +40,8 @@ active: boolean,
  * What the role permits there, from the gate's own permission matrix. Faces offer only
  * these; the gate still decides every call.
  */
-may: Array<Action>, };
+may: Array<Action>, 
+/**
+ * True when the role there only reads (viewer, oversight): every write is refused.
+ */
+readOnly: boolean, };

@@ -94,6 +94,8 @@ pub struct OrgChoice {
     /// What the role permits there, from the gate's own permission matrix. Faces offer only
     /// these; the gate still decides every call.
     pub may: Vec<Action>,
+    /// True when the role there only reads (viewer, oversight): every write is refused.
+    pub read_only: bool,
 }
 
 #[derive(FromRow)]
@@ -345,6 +347,7 @@ pub(crate) async fn picker(ctx: &Base, session: &Session) -> Result<Vec<OrgChoic
                 .into_iter()
                 .filter(|&action| permits(org.role, action))
                 .collect(),
+            read_only: org.role.is_read_only(),
             role: org.role,
         })
         .collect())
