@@ -19,11 +19,11 @@ fn main() {
     if args.get(1).map(String::as_str) == Some(sitebook_core::api::stateless::worker::ARG) {
         std::process::exit(sitebook_core::api::stateless::worker::run(&args[2..]));
     }
-    let data_dir = sitebook_core::store::resolve_data_dir(None);
+    let data_dir = sitebook_core::api::stateless::data_dir(None);
     let _log_guard = data_dir
         .as_ref()
         .ok()
-        .and_then(|dir| sitebook_core::logging::init(dir).ok());
+        .and_then(|dir| sitebook_core::api::stateless::start_logging(dir).ok());
     let state = AppState::open(data_dir);
 
     let background = state.start_background_work();

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 use sitebook_core::api::stateless;
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
-use sitebook_core::documents::{input_csv, QueuedDocument, WorkChanges};
+use sitebook_core::documents::{QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
@@ -410,7 +410,7 @@ pub async fn bill(
                 .map(|text| crate::deductions::recovery(text))
                 .collect::<Result<Vec<_>, _>>()?;
             let quantities = match quantities {
-                Some(path) => Some(input_csv::quantities(
+                Some(path) => Some(stateless::quantities_from_csv(
                     &path.display().to_string(),
                     &read_text(path)?,
                     "till_date_qty",
@@ -523,13 +523,15 @@ pub async fn workslip(
             return Ok(());
         }
     };
-    let executed = input_csv::quantities(
+    let executed = stateless::quantities_from_csv(
         &executed.display().to_string(),
         &read_text(executed)?,
         "executed_qty",
     )?;
     let supplemental = match supplemental {
-        Some(path) => input_csv::supplemental(&path.display().to_string(), &read_text(path)?)?,
+        Some(path) => {
+            stateless::supplemental_from_csv(&path.display().to_string(), &read_text(path)?)?
+        }
         None => Vec::new(),
     };
     let queued = core

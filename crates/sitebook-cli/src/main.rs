@@ -34,7 +34,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use sitebook_core::api::{stateless, OpenOptions};
 use sitebook_core::domain::money::CurrencyMark;
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
-use sitebook_core::store::resolve_data_dir;
 use sitebook_core::tenancy::accounts::NewAccount;
 use sitebook_core::tenancy::audit_log::AuditFilter;
 use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
@@ -363,9 +362,9 @@ fn exit_code(error: &Error) -> u8 {
 /// `sitebook worker` or `sitebook watch` saw is on disk afterwards. The guard flushes the log
 /// when the command ends; a log that cannot be opened is no reason to refuse the command.
 async fn open(cli: &Cli) -> Result<(Sitebook, Option<sitebook_core::logging::LogGuard>), Failure> {
-    let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
+    let data_dir = sitebook_core::api::stateless::data_dir(cli.data_dir.as_deref())?;
     stateless::prepare_data_dir(&data_dir)?;
-    let log = sitebook_core::logging::init(&data_dir).ok();
+    let log = sitebook_core::api::stateless::start_logging(&data_dir).ok();
     let options = OpenOptions::new(data_dir).with_test_environment();
     Ok((Sitebook::open(options).await?, log))
 }

@@ -1302,9 +1302,10 @@ impl JobEvents {
     }
 }
 
-/// What the faces may do without an open data dir. `sitebook estimate parse` and
-/// `sitebook bill render` use these, and both programs become a parse worker through
-/// [`worker`], so neither reaches past this module into the jobs, documents or store layers.
+/// What the faces may do without an open data dir: find the data folder and start the logs,
+/// read a person's CSV files, parse a workbook (`sitebook estimate parse`) and draw a quick first
+/// bill (`sitebook bill render`); both programs become a parse worker through [`worker`]. So
+/// neither face reaches past this module into the jobs, documents or store layers.
 pub mod stateless {
     use std::path::{Path, PathBuf};
 
@@ -1360,6 +1361,36 @@ pub mod stateless {
             written.push(path);
         }
         Ok(written)
+    }
+
+    /// The data folder: an explicit choice (`--data-dir`), then `SITEBOOK_DATA_DIR`, then the
+    /// OS app-data folder, which the desktop app and the CLI share.
+    pub fn data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+        crate::store::resolve_data_dir(explicit)
+    }
+
+    /// Starts writing the program's logs under `data_dir/logs`; they stop when the guard drops.
+    pub fn start_logging(data_dir: &Path) -> Result<crate::logging::LogGuard> {
+        crate::logging::init(data_dir)
+    }
+
+    /// Reads a CSV of quantities (`sl_no,<quantity_column>`) written for a bill or a work slip,
+    /// naming every bad line at once.
+    pub fn quantities_from_csv(
+        file_name: &str,
+        text: &str,
+        quantity_column: &str,
+    ) -> Result<Vec<crate::domain::bill::ItemQuantity>> {
+        crate::documents::input_csv::quantities(file_name, text, quantity_column)
+    }
+
+    /// Reads a CSV of a work slip's supplemental items
+    /// (`sl_no,description,unit,rate,executed_qty`), naming every bad line at once.
+    pub fn supplemental_from_csv(
+        file_name: &str,
+        text: &str,
+    ) -> Result<Vec<crate::documents::input_csv::SupplementalLine>> {
+        crate::documents::input_csv::supplemental(file_name, text)
     }
 
     /// Makes the data folder private to this account (0700 on Unix), creating it if needed.
