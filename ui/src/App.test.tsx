@@ -1,9 +1,9 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
-import { createFakeBackend, type FakeSeed } from "./backend";
+import { createFakeBackend, type FakeSeed } from "./fake/backend";
 import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./demoSeed";
+import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./fake/demoSeed";
 
 function renderApp(seed: FakeSeed = demoSeed()) {
   const fake = createFakeBackend(seed);

@@ -11,10 +11,10 @@ import { useBackend } from "./backendContext";
 import { AppActionsContext, type AppActions } from "./appContext";
 import type { ApiError } from "./bindings/ApiError";
 import type { SessionView } from "./bindings/SessionView";
-import { ErrorBanner } from "./components/ErrorBanner";
-import { MainLayout } from "./components/MainLayout";
-import { SetupScreen } from "./components/SetupScreen";
-import { SignInScreen } from "./components/SignInScreen";
+import { ErrorBanner } from "./components/common/ErrorBanner";
+import { MainLayout } from "./components/shell/MainLayout";
+import { SetupScreen } from "./components/setup/SetupScreen";
+import { SignInScreen } from "./components/setup/SignInScreen";
 import { isSessionLost, paneErrorView } from "./logic/errors";
 
 type Place = { dataDir: string; device: string };

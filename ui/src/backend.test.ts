@@ -11,17 +11,10 @@ const FakeChannel = vi.hoisted(
 vi.mock("@tauri-apps/api/core", () => ({ invoke: invokeMock, isTauri: () => false, Channel: FakeChannel }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: listenMock }));
 
-import {
-  createFakeBackend,
-  createTauriBackend,
-  dropPaths,
-  PARSE_STEPS,
-  tauriBackend,
-  toApiError,
-  type FakeSeed,
-} from "./backend";
+import { createTauriBackend, dropPaths, tauriBackend, toApiError } from "./backend";
+import { createFakeBackend, PARSE_STEPS, type FakeSeed } from "./fake/backend";
 import type { JobEvent } from "./bindings/JobEvent";
-import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./demoSeed";
+import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./fake/demoSeed";
 import { manualTimer } from "./test/fixtures";
 
 async function rejection(promise: Promise<unknown>) {

@@ -2,20 +2,27 @@
  * Documents from the desktop, against the fake backend: the work-data form, the bill and
  * work-slip editors with live totals and AE rows, problems naming their item, saving opening
  * the result in Outputs, Save as counting a download, and read-only roles seeing why they cannot.
+ *
+ * The figures the editors show are the core's own: the fake answers drafts, previews and
+ * creation with the real core's recorded answers (`fake/recorded/`). A test that types
+ * something new needs its requests added to `fake/recorded/scenarios.json` and recorded with
+ * `SITEBOOK_RECORD_UI=1 cargo test -p sitebook-core --test ui_recordings`; until then the fake
+ * refuses it, and the check after each test fails.
  */
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import { createFakeBackend, type FakeBackend, type FakeSeed } from "./backend";
+import { createFakeBackend, type FakeBackend, type FakeSeed } from "./fake/backend";
 import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./demoSeed";
+import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./fake/demoSeed";
 import { manualTimer } from "./test/fixtures";
+import { clearUnrecorded, unrecordedRequests } from "./fake/recorded";
 
 // These walk whole flows through the app, with real pauses for the live preview.
 vi.setConfig({ testTimeout: 20_000 });
 
 // pdf.js draws on a real canvas, which jsdom lacks; the end-to-end test covers the drawing.
-vi.mock("./components/PdfPreview", () => ({
+vi.mock("./components/outputs/PdfPreview", () => ({
   PdfPreview: ({ name, bytes }: { name: string; bytes: ArrayBuffer }) => (
     <div data-testid="pdf-preview" data-name={name} data-size={bytes.byteLength} />
   ),
@@ -47,9 +54,12 @@ async function previewSettles() {
 
 beforeEach(() => {
   Element.prototype.scrollIntoView = vi.fn();
+  clearUnrecorded();
 });
 afterEach(() => {
   delete (Element.prototype as Partial<Element>).scrollIntoView;
+  // Every figure shown came from the core: no request went without a recorded answer.
+  expect(unrecordedRequests()).toEqual([]);
 });
 
 describe("work data", () => {
@@ -179,18 +189,23 @@ describe("the bill editor", () => {
     fireEvent.click(byId("new-bill"));
     const editor = await screen.findByTestId("bill-editor");
     await within(editor).findByTestId("qty-4");
-    await waitFor(() => expect(byId("memo-net").textContent).toBe("10,17,39,387.50"));
+    // The bill's Total (with the tender premium) less the organization's deductions.
+    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,56,85,893.94"));
+    const memoLines = () => within(byId("memorandum")).getAllByTestId("memo-line").map((row) => row.textContent ?? "");
+    expect(memoLines().some((line) => line.includes("Gross amount of this bill") && line.includes("10,63,17,659.94"))).toBe(true);
 
     fireEvent.click(byId("add-recovery"));
     fireEvent.change(byId("recovery-0-label"), { target: { value: "Mobilisation advance" } });
     fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,000" } });
-    await waitFor(() => expect(byId("memo-net").textContent).toBe("10,17,14,387.50"));
-    const lines = within(byId("memorandum")).getAllByTestId("memo-line").map((row) => row.textContent ?? "");
-    expect(lines.some((line) => line.includes("Deduct: Mobilisation advance") && line.includes("25,000.00"))).toBe(true);
+    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,56,60,893.94"));
+    expect(memoLines().some((line) => line.includes("Deduct: Mobilisation advance") && line.includes("25,000.00"))).toBe(true);
 
+    // A bad amount is named and deducts nothing: the memorandum leaves the line out.
     fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,0" } });
     await waitFor(() => expect(screen.queryByTestId("editor-problems")?.textContent ?? "").toContain("recovery 1"));
-    expect(screen.queryByTestId("memorandum")).toBeNull();
+    expect(byId("editor-problems").textContent).toContain("could mean 25.0 or 250");
+    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,56,85,893.94"));
+    expect(memoLines().some((line) => line.includes("Mobilisation advance"))).toBe(false);
     expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
   });
 
@@ -250,6 +265,13 @@ describe("the bill editor", () => {
     fireEvent.click(confirm);
     await waitFor(() => expect(byId("new-bill").textContent).toBe("Create bill 2"));
     expect(fake.calls).toContain("withdraw_document");
+    // Bill 2 starts again from bill 1's figures, not the withdrawn bill's.
+    fireEvent.click(byId("new-bill"));
+    const editor = await screen.findByTestId("bill-editor");
+    expect((await within(editor).findByTestId("qty-4") as HTMLInputElement).value).toBe("10");
+    await previewSettles();
+    expect(byId("preview-title").textContent).toBe("CC Second & Part Bill");
+    fireEvent.click(byId("editor-close"));
 
     fireEvent.click(byId("nav-outputs"));
     const table = await screen.findByTestId("outputs-table");
@@ -260,6 +282,36 @@ describe("the bill editor", () => {
     await openEstimate("meena", 2); // the ward road has a #REF! rate on row 11
     fireEvent.click(byId("new-bill"));
     expect((await screen.findByTestId("editor-error")).textContent).toContain("Estimate!row 11");
+  });
+});
+
+describe("the fake's figures", () => {
+  it("are the core's recorded answers, and a request never recorded fails loudly saying how to record it", async () => {
+    fake = createFakeBackend(demoSeed({ signedIn: "meena" }));
+    const draft = await fake.billDraft(1);
+    expect(draft).toMatchObject({ estimateId: 1, number: 1, isFirst: true, tenderPremium: "Add T.P @ 4.5 % Excess" });
+    const entries = draft.items.map((item) => ({ slNo: item.slNo, quantity: item.suggestedQuantity }));
+    const preview = await fake.previewBill(1, false, entries, []);
+    // The core adds the premium the workbook's footer states to the bill's Sub Total.
+    expect(preview.totals.map((line) => [line.label, line.figures[1]])).toEqual([
+      ["Sub Total Amount", "101739387.50"],
+      ["Add T.P @ 4.5 % Excess", "4578272.44"],
+      ["Total", "106317659.94"],
+    ]);
+    expect(preview.memorandum?.netPayable).toBe("95685893.94");
+
+    const unrecorded = entries.map((entry) => (entry.slNo === "4" ? { ...entry, quantity: "17" } : entry));
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    await expect(fake.previewBill(1, false, unrecorded, [])).rejects.toMatchObject({
+      code: "internal",
+      message: expect.stringContaining("ui/src/fake/recorded/scenarios.json"),
+    });
+    expect(error).toHaveBeenCalledOnce();
+    const [missed] = unrecordedRequests();
+    expect(missed).toContain('"quantity":"17"');
+    expect(missed).toContain("SITEBOOK_RECORD_UI=1 cargo test -p sitebook-core --test ui_recordings");
+    clearUnrecorded();
+    expect(fake.calls).not.toContain("create_bill");
   });
 });
 
@@ -301,7 +353,7 @@ describe("the work-slip editor", () => {
     await previewSettles();
     expect(screen.queryByTestId("editor-problems")).toBeNull();
     const table = byId("editor-table");
-    expect(within(table).getByText("Supplemental Items-1")).toBeTruthy();
+    expect(within(table).getByText("Supplemental Items")).toBeTruthy();
     const row = within(table).getByText("Shifting of an HT pole").closest("tr")!;
     expect(row.textContent).toContain("25,000.00");
     fireEvent.click(byId("editor-save"));

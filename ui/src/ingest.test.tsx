@@ -5,10 +5,10 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import { noticeTiming } from "./components/MainLayout";
-import { createFakeBackend, type FakeBackend, type FakeSeed } from "./backend";
+import { noticeTiming } from "./components/shell/MainLayout";
+import { createFakeBackend, type FakeBackend, type FakeSeed } from "./fake/backend";
 import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
+import { DEMO_PASSWORD, demoSeed } from "./fake/demoSeed";
 import { manualTimer } from "./test/fixtures";
 
 const byId = (id: string) => screen.getByTestId(id);

@@ -6,15 +6,16 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-import { createFakeBackend, runningInTauri, tauriBackend, type Backend, type FakeBackend } from "./backend";
+import { runningInTauri, tauriBackend, type Backend } from "./backend";
+import { createFakeBackend, type FakeBackend } from "./fake/backend";
 import { BackendProvider } from "./backendContext";
-import { ErrorBoundary } from "./components/ErrorBoundary";
+import { ErrorBoundary } from "./components/common/ErrorBoundary";
 import "./styles.css";
 
 async function chooseBackend(): Promise<Backend | null> {
   if (runningInTauri()) return tauriBackend;
   if (import.meta.env.DEV) {
-    const { demoSeed, firstRunSeed } = await import("./demoSeed");
+    const { demoSeed, firstRunSeed } = await import("./fake/demoSeed");
     const firstRun = new URLSearchParams(window.location.search).has("first-run");
     const fake = createFakeBackend(firstRun ? firstRunSeed({ latencyMs: 150 }) : demoSeed({ latencyMs: 150 }));
     bridgeBrowserDrops(fake);

@@ -1,9 +1,9 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
-import { createFakeBackend, type FakeSeed } from "./backend";
+import { createFakeBackend, type FakeSeed } from "./fake/backend";
 import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed } from "./demoSeed";
+import { DEMO_PASSWORD, demoSeed } from "./fake/demoSeed";
 
 const byId = (id: string) => screen.getByTestId(id);
 

@@ -7,8 +7,12 @@
 //!
 //! Layers import only downward, in this order (top first):
 //! `api` → `inbox`, `sync` → `documents` → `jobs` → `store` → `tenancy`, `excel`,
-//! `pdf`/`xlsx` → `render` → `domain`. The job engine runs work it does not know: the modules above it register a
-//! handler per kind of job when the core opens. `Ctx` below carries what every layer needs.
+//! `pdf`/`xlsx` → `render`, `context`, `secrets` → `domain`, `error`, `clock`. The job engine
+//! runs work it does not know: the modules above it register a handler per kind of job when the
+//! core opens. The context is layered the same way: `store` and `tenancy` take a
+//! [`context::Base`] (database, clock, device, data dir), and the job engine's [`Ctx`] adds
+//! what the layers from `jobs` up need and dereferences to it. Modules name `crate::error`
+//! rather than this root's re-exports, so nothing below imports the root.
 
 // The core's public API is what the CLI, the desktop shell and the tests build on: every item
 // of it says what it is.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EffectiveRole } from "../bindings/EffectiveRole";
-import { canImport, importBlockedReason, isReadOnlyRole, kindLabel, roleLabel, visiblePanes } from "./roles";
+import { isReadOnly, mayAs, mayGloballyAs } from "../fake/permissions";
+import { importBlockedReason, kindLabel, may, roleLabel, visiblePanes } from "./roles";
 
 describe("roleLabel", () => {
   it.each<[EffectiveRole, string]>([
@@ -16,6 +17,9 @@ describe("roleLabel", () => {
   });
 });
 
+/** An org as the core offers it to `role`, with the core's own recorded matrix. */
+const offer = (code: string, role: EffectiveRole) => ({ code, role, may: mayAs(role), readOnly: isReadOnly(role) });
+
 describe("visiblePanes", () => {
   it.each<[EffectiveRole, string[]]>([
     ["owner", ["works", "jobs", "outputs", "members", "audit", "settings"]],
@@ -26,22 +30,22 @@ describe("visiblePanes", () => {
     ["member", ["works", "jobs", "outputs", "settings"]],
     ["viewer", ["works", "jobs", "outputs", "settings"]],
   ])("shows %s the panes %j", (role, panes) => {
-    expect(visiblePanes(role)).toEqual(panes);
+    expect(visiblePanes(offer("ORG", role))).toEqual(panes);
   });
 
   it("shows only Works with no active org, plus Audit for kinds that see every org", () => {
     expect(visiblePanes(null)).toEqual(["works"]);
-    expect(visiblePanes(null, "standard")).toEqual(["works"]);
-    expect(visiblePanes(null, "operations")).toEqual(["works"]);
-    expect(visiblePanes(null, "oversight")).toEqual(["works", "audit"]);
-    expect(visiblePanes(null, "superuser")).toEqual(["works", "audit"]);
+    expect(visiblePanes(null, mayGloballyAs("standard"))).toEqual(["works"]);
+    expect(visiblePanes(null, mayGloballyAs("operations"))).toEqual(["works"]);
+    expect(visiblePanes(null, mayGloballyAs("oversight"))).toEqual(["works", "audit"]);
+    expect(visiblePanes(null, mayGloballyAs("superuser"))).toEqual(["works", "audit"]);
   });
 });
 
 describe("read-only roles and kinds", () => {
   it("treats viewer and oversight as read-only, and no one else", () => {
     const all: EffectiveRole[] = ["owner", "admin", "member", "viewer", "operations", "oversight", "superuser"];
-    expect(all.filter(isReadOnlyRole)).toEqual(["viewer", "oversight"]);
+    expect(all.filter(isReadOnly)).toEqual(["viewer", "oversight"]);
   });
   it("names the user kinds", () => {
     expect(kindLabel("standard")).toBe("Standard user");
@@ -52,12 +56,18 @@ describe("read-only roles and kinds", () => {
 describe("importing", () => {
   it("lets member and above import, and not viewers or oversight", () => {
     const all: EffectiveRole[] = ["owner", "admin", "member", "viewer", "operations", "oversight", "superuser"];
-    expect(all.filter(canImport)).toEqual(["owner", "admin", "member", "operations", "superuser"]);
+    expect(all.filter((role) => may(offer("ORG", role), "upload_create"))).toEqual([
+      "owner",
+      "admin",
+      "member",
+      "operations",
+      "superuser",
+    ]);
   });
   it("explains a refused drop by role, naming the org", () => {
-    expect(importBlockedReason({ code: "PWD", role: "member" })).toBeNull();
-    expect(importBlockedReason({ code: "PWD", role: "viewer" })).toContain("Your role in PWD is Viewer, which is read-only");
-    expect(importBlockedReason({ code: "MOF", role: "oversight" })).toBe(
+    expect(importBlockedReason(offer("PWD", "member"))).toBeNull();
+    expect(importBlockedReason(offer("PWD", "viewer"))).toContain("Your role in PWD is Viewer, which is read-only");
+    expect(importBlockedReason(offer("MOF", "oversight"))).toBe(
       "Oversight is read-only: workbooks cannot be imported into MOF.",
     );
     expect(importBlockedReason(null)).toContain("No organization is active");

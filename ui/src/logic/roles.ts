@@ -1,10 +1,13 @@
 /**
  * What a role is called on screen and what it may open. Pure functions: no React, no backend.
  *
- * The core's gate decides every permission; these rules only decide what the UI offers, so a
- * person is not shown a pane that would answer "denied".
+ * The core's gate decides every permission, and tells the window what it allows (`may` on each
+ * organization, `mayGlobally` on the session); these helpers only turn that into what the UI
+ * offers, so a person is not shown a pane that would answer "denied".
  */
+import type { Action } from "../bindings/Action";
 import type { EffectiveRole } from "../bindings/EffectiveRole";
+import type { GlobalAction } from "../bindings/GlobalAction";
 import type { MembershipRole } from "../bindings/MembershipRole";
 import type { OrgType } from "../bindings/OrgType";
 import type { UserKind } from "../bindings/UserKind";
@@ -54,57 +57,38 @@ export function orgTypeLabel(type: OrgType): string {
   return ORG_TYPE_LABELS[type];
 }
 
-/** Roles that only read in the org: every write is refused for them. */
-export function isReadOnlyRole(role: EffectiveRole): boolean {
-  return role === "viewer" || role === "oversight";
-}
-
-export function canSeeMembers(role: EffectiveRole): boolean {
-  return (
-    role === "owner" ||
-    role === "admin" ||
-    role === "operations" ||
-    role === "superuser" ||
-    role === "oversight"
-  );
-}
-
-export function canSeeAudit(role: EffectiveRole): boolean {
-  return canSeeMembers(role);
-}
-
 /**
- * Whether the role may import workbooks (upload) into the org: member and above. Viewers and
- * oversight only read.
+ * An organization as the core describes it to this person: its code, their role there, and what
+ * the gate's permission matrix lets that role do (`may`, from the core). The UI asks `may`
+ * instead of keeping its own copy of the matrix.
  */
-export function canImport(role: EffectiveRole): boolean {
-  return !isReadOnlyRole(role);
+export type OrgOffer = { code: string; role: EffectiveRole; may: readonly Action[]; readOnly: boolean };
+
+/** Whether the core lists `action` for the person in `org` (false with no org). */
+export function may(org: Pick<OrgOffer, "may"> | null, action: Action): boolean {
+  return org !== null && org.may.includes(action);
 }
 
 /** Why a drop cannot import into the org, in one or two sentences; null when it can. */
-export function importBlockedReason(org: { code: string; role: EffectiveRole } | null): string | null {
+export function importBlockedReason(org: OrgOffer | null): string | null {
   if (org === null) return "No organization is active. Choose one with the picker (Ctrl-K), then drop the workbooks again.";
+  if (may(org, "upload_create")) return null;
   if (org.role === "oversight") {
     return `Oversight is read-only: workbooks cannot be imported into ${org.code}.`;
   }
-  if (org.role === "viewer") {
-    return `Your role in ${org.code} is Viewer, which is read-only: workbooks cannot be imported. Ask an owner or admin of ${org.code} for member access.`;
-  }
-  return null;
+  return `Your role in ${org.code} is ${roleLabel(org.role)}, which is read-only: workbooks cannot be imported. Ask an owner or admin of ${org.code} for member access.`;
 }
 
-/** Why the role cannot create or change documents (bills, work slips, work data); null when it can. */
-export function documentsBlockedReason(org: { code: string; role: EffectiveRole }): string | null {
+/** Why the person cannot create or change documents (bills, work slips, work data); null when they can. */
+export function documentsBlockedReason(org: OrgOffer): string | null {
+  if (may(org, "document_generate")) return null;
   if (org.role === "oversight") return `Oversight is read-only: documents cannot be created or changed in ${org.code}.`;
-  if (org.role === "viewer") {
-    return `Your role in ${org.code} is Viewer, which is read-only. Ask an owner or admin of ${org.code} for member access to create documents.`;
-  }
-  return null;
+  return `Your role in ${org.code} is ${roleLabel(org.role)}, which is read-only. Ask an owner or admin of ${org.code} for member access to create documents.`;
 }
 
-/** Whether the audit pane covers every org (true) or only the active one. */
-export function auditCoversAllOrgs(kind: UserKind): boolean {
-  return kind === "oversight" || kind === "superuser";
+/** Whether the audit pane covers every org (true) or only the active one, from the kind's rights. */
+export function auditCoversAllOrgs(mayGlobally: readonly GlobalAction[]): boolean {
+  return mayGlobally.includes("audit_view_all");
 }
 
 /**
@@ -113,37 +97,17 @@ export function auditCoversAllOrgs(kind: UserKind): boolean {
  * whose audit view spans every org. Jobs shows to every role that can enter an org: read-only
  * roles see the list without its actions.
  */
-export function visiblePanes(role: EffectiveRole | null, kind?: UserKind): PaneId[] {
+export function visiblePanes(org: Pick<OrgOffer, "may"> | null, mayGlobally: readonly GlobalAction[] = []): PaneId[] {
   const panes: PaneId[] = ["works"];
-  if (role === null) {
-    if (kind !== undefined && auditCoversAllOrgs(kind)) panes.push("audit");
+  if (org === null) {
+    if (auditCoversAllOrgs(mayGlobally)) panes.push("audit");
     return panes;
   }
   panes.push("jobs", "outputs");
-  if (canSeeMembers(role)) panes.push("members");
-  if (canSeeAudit(role)) panes.push("audit");
+  if (may(org, "members_view")) panes.push("members");
+  if (may(org, "audit_view")) panes.push("audit");
   panes.push("settings");
   return panes;
-}
-
-/** Whether the role may change the org's table of deductions (owners and admins, as the gate rules). */
-export function canEditDeductions(role: EffectiveRole): boolean {
-  return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
-}
-
-/** Whether the role may change how the org's documents look, such as the currency mark (the gate's settings.edit). */
-export function canEditDocumentSettings(role: EffectiveRole): boolean {
-  return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
-}
-
-/** Whether the role may withdraw the latest bill or work slip (owners and admins, as the gate rules). */
-export function canWithdrawDocuments(role: EffectiveRole): boolean {
-  return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
-}
-
-/** Whether the role may change the org's sync target (owners and admins, as the gate rules). */
-export function canConfigureSync(role: EffectiveRole): boolean {
-  return role === "owner" || role === "admin" || role === "operations" || role === "superuser";
 }
 
 export const PANE_LABELS: Record<PaneId, string> = {

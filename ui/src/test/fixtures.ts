@@ -1,14 +1,19 @@
 import type { OrgChoice } from "../bindings/OrgChoice";
+import { isReadOnly, mayAs } from "../fake/permissions";
 
+/** An org as the core lists it; what the role may do there comes from the core's recorded matrix. */
 export function org(code: string, name: string, extra: Partial<OrgChoice> = {}): OrgChoice {
+  const role = extra.role ?? "member";
   return {
     code,
     name,
     slug: code.toLowerCase(),
     orgType: "office",
     plan: "free",
-    role: "member",
+    role,
     active: false,
+    may: mayAs(role),
+    readOnly: isReadOnly(role),
     ...extra,
   };
 }

@@ -1,0 +1,189 @@
+/** The audit log: who did what, where, and whether the gate allowed it. */
+import { useCallback, useId, useMemo, useState } from "react";
+import { useBackend } from "../../backendContext";
+import type { AuditEntry } from "../../bindings/AuditEntry";
+import type { AuditVerification } from "../../bindings/AuditVerification";
+import type { OrgChoice } from "../../bindings/OrgChoice";
+import { paneErrorView } from "../../logic/errors";
+import { auditObject, filterAudit, formatTimestamp, OUTCOME_LABELS } from "../../logic/format";
+import { auditCoversAllOrgs } from "../../logic/roles";
+import type { GlobalAction } from "../../bindings/GlobalAction";
+import { type LoadState, useLoad } from "../../useLoad";
+import { InlineError } from "../common/ErrorBanner";
+import { AlertIcon, CheckIcon, DeniedIcon, RefreshIcon, SearchIcon } from "../common/Icons";
+import { NoOrgState } from "../common/NoOrgState";
+
+export const AUDIT_LIMIT = 500;
+
+export function AuditPane({ org, mayGlobally }: { org: OrgChoice | null; mayGlobally: GlobalAction[] }) {
+  return (
+    <section className="pane" data-testid="audit-pane" aria-labelledby="audit-title">
+      {org || auditCoversAllOrgs(mayGlobally) ? (
+        <AuditTable org={org} allOrgs={auditCoversAllOrgs(mayGlobally)} />
+      ) : (
+        <>
+          <header className="pane-header">
+            <h1 id="audit-title">Audit</h1>
+          </header>
+          <NoOrgState />
+        </>
+      )}
+    </section>
+  );
+}
+
+function Outcome({ outcome }: { outcome: AuditEntry["outcome"] }) {
+  const label = OUTCOME_LABELS[outcome];
+  const icon =
+    outcome === "denied" ? <DeniedIcon size={13} /> : outcome === "failure" ? <AlertIcon size={13} /> : <CheckIcon size={13} />;
+  return (
+    <span className={`outcome outcome-${outcome}`}>
+      {icon} {label}
+    </span>
+  );
+}
+
+/** Whether the log's hash chain is intact: a quiet line when it is, an alert where it breaks. */
+function ChainStatus({ chain }: { chain: LoadState<AuditVerification> }) {
+  if (chain.status === "error") return null;
+  const result = chain.data;
+  if (!result) {
+    return (
+      <p className="pane-note" data-testid="audit-chain">
+        Checking the log's hash chain…
+      </p>
+    );
+  }
+  if (result.broken) {
+    return (
+      <InlineError
+        testId="audit-chain"
+        message={`The audit log was altered: the chain breaks at entry ${result.broken.id}. ${result.broken.reason}`}
+        hint={`The ${result.verified} ${result.verified === 1 ? "entry" : "entries"} before it are verified. Keep a copy of the data folder and tell whoever looks after this computer.`}
+      />
+    );
+  }
+  const anchored = result.anchor ? ` · anchored ${formatTimestamp(result.anchor.at)}` : "";
+  const older = result.beforeChain > 0 ? ` · ${result.beforeChain} older entries predate the chain` : "";
+  return (
+    <p className="pane-note" data-testid="audit-chain">
+      <CheckIcon size={13} /> Verified: {result.verified} {result.verified === 1 ? "entry links" : "entries link"} in an
+      unbroken chain{anchored}
+      {older}
+    </p>
+  );
+}
+
+function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean }) {
+  const backend = useBackend();
+  const [deniedOnly, setDeniedOnly] = useState(false);
+  const [query, setQuery] = useState("");
+  const filterId = useId();
+  const load = useCallback(() => backend.listAudit({ deniedOnly, limit: AUDIT_LIMIT }), [backend, deniedOnly]);
+  const audit = useLoad(load);
+  const verify = useCallback(() => backend.verifyAudit(), [backend]);
+  const chain = useLoad(verify);
+  const reload = () => {
+    audit.reload();
+    chain.reload();
+  };
+  const loaded = audit.data ?? [];
+  const rows = useMemo(() => filterAudit(loaded, query), [loaded, query]);
+
+  return (
+    <>
+      <header className="pane-header">
+        <h1 id="audit-title">Audit — {allOrgs ? "all organizations" : org?.name}</h1>
+        <span className="pane-count" aria-live="polite">
+          {audit.status === "loading"
+            ? "Loading…"
+            : rows.length === loaded.length
+              ? `${loaded.length} ${loaded.length === 1 ? "entry" : "entries"}`
+              : `${rows.length} of ${loaded.length} entries`}
+          {loaded.length >= AUDIT_LIMIT ? ` (latest ${AUDIT_LIMIT})` : ""}
+        </span>
+      </header>
+      <div className="toolbar" role="search">
+        <label className="search-field" htmlFor={filterId}>
+          <SearchIcon />
+          <span className="sr-only">Filter audit entries</span>
+          <input
+            id={filterId}
+            type="search"
+            placeholder="Filter by user, org, action, object, reason"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            data-testid="audit-filter"
+          />
+        </label>
+        <label className="toggle">
+          <input
+            type="checkbox"
+            checked={deniedOnly}
+            onChange={(e) => setDeniedOnly(e.target.checked)}
+            data-testid="audit-denied-only"
+          />
+          <span>Denied only</span>
+        </label>
+        <button type="button" className="button quiet" onClick={reload} aria-label="Reload audit log" data-testid="audit-reload">
+          <RefreshIcon /> Reload
+        </button>
+      </div>
+      {audit.status === "error" ? <InlineError {...paneErrorView(audit.error)} /> : null}
+      <ChainStatus chain={chain} />
+      <div className="table-wrap">
+        <table className="ledger">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">User</th>
+              <th scope="col">Org</th>
+              <th scope="col">Action</th>
+              <th scope="col">Object</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((e) => (
+              <tr key={e.id} className={e.outcome === "denied" ? "row-denied" : undefined} data-outcome={e.outcome}>
+                <td className="nowrap">
+                  <time dateTime={e.at} title={`${formatTimestamp(e.at, "utc")} UTC · device ${e.device}`}>
+                    {formatTimestamp(e.at)}
+                  </time>
+                </td>
+                <td className="mono">{e.username ?? <span className="muted">—</span>}</td>
+                <td className="mono">{e.orgCode ?? <span className="muted">—</span>}</td>
+                <td className="mono">
+                  {e.action}
+                  {e.repeats > 1 ? (
+                    <span className="repeats" title={`The same read ${e.repeats} times within a minute`}>
+                      {" "}
+                      ×{e.repeats}
+                    </span>
+                  ) : null}
+                </td>
+                <td>{auditObject(e)}</td>
+                <td className="nowrap">
+                  <Outcome outcome={e.outcome} />
+                </td>
+                <td>{e.reason ?? <span className="muted">—</span>}</td>
+              </tr>
+            ))}
+            {audit.status === "ready" && rows.length === 0 ? (
+              <tr>
+                <td colSpan={7} className="table-empty">
+                  {loaded.length === 0
+                    ? deniedOnly
+                      ? "No denied actions recorded."
+                      : "No audit entries yet."
+                    : "No entries match the filter."}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

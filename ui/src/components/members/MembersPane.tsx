@@ -1,0 +1,365 @@
+/**
+ * The members of the active org. Owners, admins, operations and superusers add members (an
+ * existing account, or a new standard account), change roles and remove members; everyone else
+ * who may see the list sees it read-only.
+ *
+ * The core decides every change and audits it; a refusal ("the last owner cannot leave", "only
+ * owners grant owner") is shown where it was asked for: under the add form, or on the member's
+ * row.
+ */
+import { useCallback, useState, type FormEvent } from "react";
+import { useAppActions } from "../../appContext";
+import { useBackend } from "../../backendContext";
+import type { ApiError } from "../../bindings/ApiError";
+import type { EffectiveRole } from "../../bindings/EffectiveRole";
+import type { MemberView } from "../../bindings/MemberView";
+import type { MembershipRole } from "../../bindings/MembershipRole";
+import type { OrgChoice } from "../../bindings/OrgChoice";
+import { paneErrorView } from "../../logic/errors";
+import { membershipRoleLabel } from "../../logic/roles";
+import { useLoad } from "../../useLoad";
+import { InlineError } from "../common/ErrorBanner";
+import { CheckIcon, EyeIcon, InfoIcon, RefreshIcon } from "../common/Icons";
+import { NoOrgState } from "../common/NoOrgState";
+
+const ROLES: MembershipRole[] = ["viewer", "member", "admin", "owner"];
+const MANAGERS: EffectiveRole[] = ["owner", "admin", "operations", "superuser"];
+
+export function MembersPane({ org }: { org: OrgChoice | null }) {
+  return (
+    <section className="pane" data-testid="members-pane" aria-labelledby="members-title">
+      {org ? (
+        <MembersTable org={org} />
+      ) : (
+        <>
+          <header className="pane-header">
+            <h1 id="members-title">Members</h1>
+          </header>
+          <NoOrgState />
+        </>
+      )}
+    </section>
+  );
+}
+
+/** What happened on one row, shown on that row. */
+type RowNotice = { username: string; kind: "error" | "done"; text: string };
+
+function MembersTable({ org }: { org: OrgChoice }) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const load = useCallback(() => backend.listMembers(), [backend]);
+  const members = useLoad(load);
+  const rows = members.data ?? [];
+  const manages = MANAGERS.includes(org.role);
+  const [rowNotice, setRowNotice] = useState<RowNotice | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+
+  const act = async (username: string, action: () => Promise<unknown>, done: string) => {
+    setBusy(username);
+    setRowNotice(null);
+    try {
+      await action();
+      setRowNotice({ username, kind: "done", text: done });
+    } catch (caught) {
+      setRowNotice({ username, kind: "error", text: handleError(caught).message });
+    } finally {
+      setBusy(null);
+      setConfirming(null);
+      members.reload();
+    }
+  };
+
+  const columns = manages ? 6 : 5;
+  return (
+    <>
+      <header className="pane-header">
+        <h1 id="members-title">Members — {org.name}</h1>
+        <span className="pane-count" aria-live="polite">
+          {members.status === "loading" ? "Loading…" : `${rows.length} ${rows.length === 1 ? "member" : "members"}`}
+        </span>
+        <div className="pane-tools">
+          <button type="button" className="button quiet" onClick={members.reload} aria-label="Reload members">
+            <RefreshIcon /> Reload
+          </button>
+        </div>
+      </header>
+      <p className="pane-note">
+        {org.role === "oversight" ? (
+          <>
+            <EyeIcon /> Oversight is read-only: you can see who belongs to {org.code} but not change it.
+          </>
+        ) : manages ? (
+          <>
+            <InfoIcon /> Add an existing account or create one. Only owners grant or take away the owner role, and
+            every organization keeps at least one owner. Every change is recorded in the audit log.
+          </>
+        ) : (
+          <>
+            <InfoIcon /> Owners and admins manage the members of {org.code}; this list is read-only for you.
+          </>
+        )}
+      </p>
+      {manages ? <AddMember org={org} onAdded={members.reload} /> : null}
+      {members.status === "error" ? <InlineError {...paneErrorView(members.error)} /> : null}
+      <div className="table-wrap">
+        <table className="ledger members-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Username</th>
+              <th scope="col">Role</th>
+              <th scope="col">Primary</th>
+              <th scope="col">Status</th>
+              {manages ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          {rows.map((m) => (
+            <tbody key={m.username} data-testid={`member-${m.username}`}>
+              <tr className={m.active ? undefined : "row-inactive"}>
+                <td>{m.fullName}</td>
+                <td className="mono">{m.username}</td>
+                <td>
+                  {manages ? (
+                    <select
+                      aria-label={`Role of ${m.username}`}
+                      data-testid={`member-role-${m.username}`}
+                      value={m.role}
+                      disabled={busy !== null}
+                      onChange={(event) => {
+                        const role = event.target.value as MembershipRole;
+                        void act(
+                          m.username,
+                          () => backend.setMemberRole(m.username, role),
+                          `${m.username} is now ${membershipRoleLabel(role).toLowerCase()}.`,
+                        );
+                      }}
+                    >
+                      {ROLES.map((role) => (
+                        <option key={role} value={role}>
+                          {membershipRoleLabel(role)}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    membershipRoleLabel(m.role)
+                  )}
+                </td>
+                <td>
+                  {m.primary ? (
+                    <span className="yes">
+                      <CheckIcon size={13} /> Primary
+                    </span>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td>{m.active ? "Active" : <span className="muted">Inactive</span>}</td>
+                {manages ? (
+                  <td className="row-actions">
+                    {confirming === m.username ? (
+                      <span className="confirm-inline">
+                        Remove {m.username} from {org.code}?{" "}
+                        <button
+                          type="button"
+                          className="button danger"
+                          data-testid={`member-remove-confirm-${m.username}`}
+                          disabled={busy !== null}
+                          onClick={() =>
+                            void act(
+                              m.username,
+                              () => backend.removeMember(m.username),
+                              `${m.username} was removed from ${org.code}.`,
+                            )
+                          }
+                        >
+                          Remove
+                        </button>{" "}
+                        <button type="button" className="button quiet" onClick={() => setConfirming(null)}>
+                          Keep
+                        </button>
+                      </span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="button quiet"
+                        data-testid={`member-remove-${m.username}`}
+                        disabled={busy !== null}
+                        onClick={() => {
+                          setRowNotice(null);
+                          setConfirming(m.username);
+                        }}
+                      >
+                        Remove…
+                      </button>
+                    )}
+                  </td>
+                ) : null}
+              </tr>
+              {rowNotice && rowNotice.username === m.username ? (
+                <tr className="row-notice">
+                  <td colSpan={columns}>
+                    {rowNotice.kind === "error" ? (
+                      <InlineError message={rowNotice.text} testId={`member-error-${m.username}`} />
+                    ) : (
+                      <p className="notice-done" role="status" data-testid={`member-done-${m.username}`}>
+                        <CheckIcon size={13} /> {rowNotice.text}
+                      </p>
+                    )}
+                  </td>
+                </tr>
+              ) : null}
+            </tbody>
+          ))}
+          {rowNotice && !rows.some((m) => m.username === rowNotice.username) ? (
+            <tbody>
+              <tr className="row-notice">
+                <td colSpan={columns}>
+                  <p className="notice-done" role="status" data-testid="member-removed">
+                    <CheckIcon size={13} /> {rowNotice.text}
+                  </p>
+                </td>
+              </tr>
+            </tbody>
+          ) : null}
+          {members.status === "ready" && rows.length === 0 ? (
+            <tbody>
+              <tr>
+                <td colSpan={columns} className="table-empty">
+                  {org.code} has no members yet.
+                </td>
+              </tr>
+            </tbody>
+          ) : null}
+        </table>
+      </div>
+    </>
+  );
+}
+
+/** Adds an existing account by username, or creates a new standard account, with a role. */
+function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [mode, setMode] = useState<"existing" | "new">("existing");
+  const [username, setUsername] = useState("");
+  const [fullName, setFullName] = useState("");
+  const [password, setPassword] = useState("");
+  const [role, setRole] = useState<MembershipRole>("member");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<MemberView | null>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setDone(null);
+    if (username.trim() === "") {
+      setError({ code: "validation", message: "Enter the username of the account to add." });
+      return;
+    }
+    setBusy(true);
+    try {
+      const member =
+        mode === "existing"
+          ? await backend.addMember(username.trim(), role)
+          : await backend.createMemberAccount({ username: username.trim(), fullName, password }, role);
+      setDone(member);
+      setUsername("");
+      setFullName("");
+      setPassword("");
+      onAdded();
+    } catch (caught) {
+      setError(handleError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="add-member" data-testid="member-add-form" onSubmit={(event) => void submit(event)}>
+      <fieldset className="segmented" aria-label="Who to add">
+        <label>
+          <input
+            type="radio"
+            name="member-mode"
+            checked={mode === "existing"}
+            onChange={() => setMode("existing")}
+            data-testid="member-mode-existing"
+          />{" "}
+          Existing account
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="member-mode"
+            checked={mode === "new"}
+            onChange={() => setMode("new")}
+            data-testid="member-mode-new"
+          />{" "}
+          New account
+        </label>
+      </fieldset>
+      <div className="add-member-fields">
+        {mode === "new" ? (
+          <label>
+            Full name
+            <input
+              value={fullName}
+              onChange={(event) => setFullName(event.target.value)}
+              data-testid="member-full-name"
+              autoComplete="off"
+            />
+          </label>
+        ) : null}
+        <label>
+          Username
+          <input
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+            data-testid="member-username"
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </label>
+        {mode === "new" ? (
+          <label>
+            Password
+            <input
+              type="password"
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+              data-testid="member-password"
+              autoComplete="new-password"
+            />
+          </label>
+        ) : null}
+        <label>
+          Role
+          <select value={role} onChange={(event) => setRole(event.target.value as MembershipRole)} data-testid="member-new-role">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {membershipRoleLabel(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="button primary" disabled={busy} data-testid="member-add">
+          {mode === "existing" ? `Add to ${org.code}` : `Create and add to ${org.code}`}
+        </button>
+      </div>
+      {error ? <InlineError {...paneErrorView(error)} hint={null} testId="member-add-error" /> : null}
+      {done ? (
+        <p className="notice-done" role="status" data-testid="member-add-done">
+          <CheckIcon size={13} /> {done.fullName} ({done.username}) is now {membershipRoleLabel(done.role).toLowerCase()} of{" "}
+          {org.code}.
+        </p>
+      ) : null}
+    </form>
+  );
+}

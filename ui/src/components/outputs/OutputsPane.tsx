@@ -1,0 +1,376 @@
+/**
+ * The files jobs made for the active org: bills, work slips and abstracts as PDF and XLSX, and
+ * parse results as JSON. Filter by type or job; select one to preview a PDF in the app, open it
+ * in the system viewer, or save a copy (which counts a download and keeps it from retention
+ * cleanup).
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useAppActions } from "../../appContext";
+import { useBackend } from "../../backendContext";
+import type { ApiError } from "../../bindings/ApiError";
+import type { OrgChoice } from "../../bindings/OrgChoice";
+import type { OutputView } from "../../bindings/OutputView";
+import type { ShareLink } from "../../bindings/ShareLink";
+import { may } from "../../logic/roles";
+import { useJobsFeed } from "../../jobsFeed";
+import { paneErrorView } from "../../logic/errors";
+import { formatTimestamp } from "../../logic/format";
+import { useLoad } from "../../useLoad";
+import { InlineError } from "../common/ErrorBanner";
+import { CheckIcon, CloseIcon, CloudIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "../common/Icons";
+import { NoOrgState } from "../common/NoOrgState";
+import { PdfPreview } from "./PdfPreview";
+
+type KindFilter = "all" | OutputView["kind"];
+
+export function OutputsPane({ org, focusJob }: { org: OrgChoice | null; focusJob: number | null }) {
+  return (
+    <section className="pane" data-testid="outputs-pane" aria-labelledby="outputs-title">
+      {org ? (
+        <Outputs org={org} focusJob={focusJob} />
+      ) : (
+        <>
+          <header className="pane-header">
+            <h1 id="outputs-title">Outputs</h1>
+          </header>
+          <NoOrgState />
+        </>
+      )}
+    </section>
+  );
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null }) {
+  const backend = useBackend();
+  const { completions } = useJobsFeed();
+  const load = useCallback(() => backend.listOutputs(null), [backend, completions]);
+  const outputs = useLoad(load);
+  const [kind, setKind] = useState<KindFilter>("all");
+  const [job, setJob] = useState<number | null>(focusJob);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const all = outputs.data ?? [];
+  const rows = all.filter((o) => (kind === "all" || o.kind === kind) && (job === null || o.jobId === job));
+  const selected = rows.find((o) => o.id === selectedId) ?? null;
+
+  // Arriving for a job (a document just made): show its PDF.
+  useEffect(() => {
+    if (focusJob === null || selectedId !== null) return;
+    // The document itself, not a statement made with it (a work slip's deviation statement).
+    const pdfs = all.filter((o) => o.jobId === focusJob && o.kind === "pdf");
+    const pdf = pdfs.find((o) => !o.filename.includes("-deviation")) ?? pdfs[0];
+    if (pdf) setSelectedId(pdf.id);
+  }, [all, focusJob, selectedId]);
+
+  const jobs = [...new Set(all.map((o) => o.jobId))].sort((a, b) => b - a);
+
+  return (
+    <>
+      <header className="pane-header">
+        <h1 id="outputs-title">Outputs — {org.name}</h1>
+        <span className="pane-count" aria-live="polite">
+          {outputs.data === null ? "Loading…" : `${rows.length} of ${all.length} files`}
+        </span>
+        <div className="pane-tools">
+          <label className="inline-field">
+            <span>Type</span>
+            <select value={kind} onChange={(e) => setKind(e.target.value as KindFilter)} data-testid="outputs-kind">
+              <option value="all">All</option>
+              <option value="pdf">PDF</option>
+              <option value="xlsx">XLSX</option>
+              <option value="json">JSON</option>
+            </select>
+          </label>
+          <label className="inline-field">
+            <span>Job</span>
+            <select
+              value={job === null ? "" : String(job)}
+              onChange={(e) => setJob(e.target.value === "" ? null : Number(e.target.value))}
+              data-testid="outputs-job"
+            >
+              <option value="">All jobs</option>
+              {jobs.map((id) => (
+                <option key={id} value={id}>
+                  #{id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" className="button quiet" onClick={outputs.reload} aria-label="Reload outputs">
+            <RefreshIcon /> Reload
+          </button>
+        </div>
+      </header>
+      <div className="pane-body outputs-body">
+        {outputs.status === "error" ? <InlineError {...paneErrorView(outputs.error)} /> : null}
+        {outputs.data !== null && all.length === 0 ? (
+          <div className="empty-state" data-testid="outputs-empty">
+            <OutputsIcon size={28} />
+            <h2>No files in {org.code} yet</h2>
+            <p className="muted">Bills, work slips and abstracts made from an estimate in Works appear here.</p>
+          </div>
+        ) : (
+          <div className={`outputs-layout${selected ? " with-preview" : ""}`}>
+            <div className="table-wrap">
+              <table className="ledger outputs-table" data-testid="outputs-table">
+                <thead>
+                  <tr>
+                    <th scope="col">File</th>
+                    <th scope="col">Type</th>
+                    <th scope="col" className="num">
+                      Job
+                    </th>
+                    <th scope="col" className="num">
+                      Size
+                    </th>
+                    <th scope="col">Made</th>
+                    <th scope="col" className="num">
+                      Saved copies
+                    </th>
+                    <th scope="col">Sync</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((o) => (
+                    <tr key={o.id} className={o.id === selectedId ? "row-selected" : undefined} onClick={() => setSelectedId(o.id)} data-testid={`output-row-${o.id}`}>
+                      <td>
+                        <button
+                          type="button"
+                          className="link-button mono"
+                          aria-pressed={o.id === selectedId}
+                          onClick={(event) => {
+                            event.stopPropagation();
+                            setSelectedId(o.id);
+                          }}
+                        >
+                          {o.filename}
+                        </button>
+                        {o.restored ? (
+                          <span className="source-tag" title="Fetched from the organization's bucket by a restore" data-testid={`output-restored-${o.id}`}>
+                            restored
+                          </span>
+                        ) : null}
+                        {o.withdrawn ? (
+                          <span className="flag-tag" title="Its bill or work slip was withdrawn; the file is kept as it was" data-testid={`output-withdrawn-${o.id}`}>
+                            withdrawn
+                          </span>
+                        ) : null}
+                      </td>
+                      <td>{o.kind.toUpperCase()}</td>
+                      <td className="num">#{o.jobId}</td>
+                      <td className="num nowrap">{formatSize(o.size)}</td>
+                      <td className="nowrap">
+                        <time dateTime={o.createdAt}>{formatTimestamp(o.createdAt)}</time>
+                      </td>
+                      <td className="num" data-testid={`output-downloads-${o.id}`}>
+                        {o.downloadCount}
+                      </td>
+                      <SyncStateCell state={o.syncState} />
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {selected ? (
+              <OutputDetail key={selected.id} org={org} output={selected} onChanged={outputs.reload} onClose={() => setSelectedId(null)} />
+            ) : null}
+          </div>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** Where a file stands with the org's bucket, in a word, with the longer story on hover. */
+const SYNC_STATES: Record<OutputView["syncState"], { label: string; title: string; tone: string }> = {
+  local: { label: "Local only", title: "Sync to a bucket is off for this organization; the file stays in the data folder.", tone: "muted" },
+  pending: { label: "Waiting", title: "Queued for the bucket; it goes when the network and the server allow.", tone: "muted" },
+  uploading: { label: "Uploading", title: "Being copied to the bucket now.", tone: "" },
+  synced: { label: "Synced", title: "In the bucket, checked byte for byte.", tone: "" },
+  conflict: { label: "Conflict copy", title: "Another device had a different file of this name in the bucket, so this one was kept beside it under a conflict name.", tone: "sync-attention" },
+  failed: { label: "Sync failed", title: "The bucket refused this file; sync status says why and what to change.", tone: "sync-attention" },
+};
+
+function SyncStateCell({ state }: { state: OutputView["syncState"] }) {
+  const shown = SYNC_STATES[state];
+  return (
+    <td className={`nowrap ${shown.tone}`} title={shown.title} data-testid="output-sync-state">
+      {shown.label}
+    </td>
+  );
+}
+
+/** How long a copied share link works, in days: the longest S3 allows. */
+const SHARE_DAYS = 7;
+
+function OutputDetail({
+  org,
+  output,
+  onChanged,
+  onClose,
+}: {
+  org: OrgChoice;
+  output: OutputView;
+  onChanged: () => void;
+  onClose: () => void;
+}) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [bytes, setBytes] = useState<ArrayBuffer | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [savedTo, setSavedTo] = useState<string | null>(null);
+  const [opened, setOpened] = useState(false);
+  const [share, setShare] = useState<ShareLink | null>(null);
+  const [retried, setRetried] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const inBucket = output.syncState === "synced" || output.syncState === "conflict";
+
+  // Read once per file: a new error handler (the app's actions change with the session) must
+  // not fetch and redraw the whole PDF again.
+  const handleErrorRef = useRef(handleError);
+  useEffect(() => {
+    handleErrorRef.current = handleError;
+  });
+  useEffect(() => {
+    if (output.kind !== "pdf") return;
+    let current = true;
+    backend.readOutput(output.id).then(
+      (data) => current && setBytes(data),
+      (caught: unknown) => current && setError(handleErrorRef.current(caught)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [backend, output.id, output.kind]);
+
+  const act = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(handleError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <aside className="output-detail" aria-label={`Preview of ${output.filename}`} data-testid="output-detail">
+      <header className="output-detail-head">
+        <h2 className="mono">{output.filename}</h2>
+        <div className="output-actions">
+          <button type="button" className="button" disabled={busy} onClick={() =>
+              void act(async () => {
+                setOpened(false);
+                await backend.openOutput(output.id);
+                setOpened(true);
+              })
+            }
+            data-testid="output-open"
+          >
+            <OpenIcon /> Open
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={busy}
+            onClick={() =>
+              void act(async () => {
+                const path = await backend.saveOutputAs(output.id, output.filename);
+                if (path !== null) {
+                  setSavedTo(path);
+                  onChanged();
+                }
+              })
+            }
+            data-testid="output-save-as"
+          >
+            <SaveIcon /> Save as…
+          </button>
+          {inBucket && may(org, "output_share") ? (
+            <button
+              type="button"
+              className="button"
+              disabled={busy}
+              data-testid="output-share"
+              title={`A link that downloads this file from the bucket without signing in, for ${SHARE_DAYS} days`}
+              onClick={() =>
+                void act(async () => {
+                  const link = await backend.shareOutput(output.id, SHARE_DAYS);
+                  setShare(link);
+                  // The link is shown below as well, in case the clipboard is not available.
+                  await navigator.clipboard?.writeText(link.url).catch(() => undefined);
+                })
+              }
+            >
+              <CloudIcon /> Copy share link
+            </button>
+          ) : null}
+          {output.syncState === "failed" && may(org, "sync_configure") ? (
+            <button
+              type="button"
+              className="button"
+              disabled={busy || retried}
+              data-testid="output-sync-retry"
+              onClick={() =>
+                void act(async () => {
+                  await backend.syncRetryFailed();
+                  setRetried(true);
+                  onChanged();
+                })
+              }
+            >
+              Retry sync
+            </button>
+          ) : null}
+          <button type="button" className="icon-button" aria-label="Close the preview" onClick={onClose}>
+            <CloseIcon />
+          </button>
+        </div>
+      </header>
+      <p className="muted small">
+        Inputs sha256 <span className="mono">{output.inputsSha256.slice(0, 16)}…</span> · file sha256{" "}
+        <span className="mono">{output.sha256.slice(0, 16)}…</span>
+      </p>
+      {opened && !error ? (
+        <p className="saved-note" role="status" data-testid="output-opened">
+          <CheckIcon /> Handed to your system’s program for .{output.kind} files.
+        </p>
+      ) : null}
+      {savedTo ? (
+        <p className="saved-note" role="status" data-testid="output-saved">
+          <CheckIcon /> Saved a copy to <span className="mono">{savedTo}</span>
+        </p>
+      ) : null}
+      {share ? (
+        <p className="saved-note share-note" role="status">
+          <CheckIcon /> Link copied; it works until {formatTimestamp(share.expiresAt)}.
+          <input className="mono share-link" readOnly value={share.url} aria-label="Share link" data-testid="output-share-link" onFocus={(e) => e.target.select()} />
+        </p>
+      ) : null}
+      {retried ? (
+        <p className="saved-note" role="status">
+          <CheckIcon /> Failed outputs will be sent again on the next sync pass.
+        </p>
+      ) : null}
+      {error ? <InlineError message={error.message} testId="output-error" /> : null}
+      {output.kind === "pdf" ? (
+        bytes ? (
+          <PdfPreview bytes={bytes} name={output.filename} />
+        ) : (
+          <p className="muted">Loading the PDF…</p>
+        )
+      ) : (
+        <p className="muted" data-testid="no-preview">
+          {output.kind === "xlsx" ? "Workbooks have no preview here: use Open to edit it in your spreadsheet program." : "Use Open to read this file."}
+        </p>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,775 @@
+/**
+ * Settings: this device (data folder, inbox folder), the active org's sync to a bucket, and
+ * the org's table of additions and deductions that bills are paid by.
+ *
+ * Every change goes to the core, which checks it through the gate; the pane only disables what
+ * the role cannot change, and says why. The sync secret is typed here and sent once: the core
+ * puts it in the OS keyring and never shows it back.
+ */
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useBackend } from "../../backendContext";
+import type { ApiError } from "../../bindings/ApiError";
+import type { AppStatus } from "../../bindings/AppStatus";
+import type { CurrencyMark } from "../../bindings/CurrencyMark";
+import type { DeductionLineForm } from "../../bindings/DeductionLineForm";
+import type { DeductionTable } from "../../bindings/DeductionTable";
+import type { InboxStatus } from "../../bindings/InboxStatus";
+import type { InboxView } from "../../bindings/InboxView";
+import type { OrgChoice } from "../../bindings/OrgChoice";
+import type { SyncSettings } from "../../bindings/SyncSettings";
+import type { GlobalAction } from "../../bindings/GlobalAction";
+import { toApiError } from "../../backend";
+import { may } from "../../logic/roles";
+import { formatMoney } from "../../logic/format";
+import { syncSummary } from "../../logic/sync";
+import { useFeed } from "../../useFeed";
+import { useLoad } from "../../useLoad";
+import { InlineError } from "../common/ErrorBanner";
+import { CheckIcon, CloudIcon, EyeIcon, FolderIcon, InfoIcon } from "../common/Icons";
+
+type Props = { org: OrgChoice };
+
+/** A message shown beside the buttons of one section: what the last action did. */
+type Said = { ok: true; text: string } | { ok: false; error: ApiError } | null;
+
+function SaidLine({ said, testId }: { said: Said; testId: string }) {
+  if (!said) return null;
+  if (said.ok) {
+    return (
+      <span className="saved-note" role="status" data-testid={testId}>
+        <CheckIcon /> {said.text}
+      </span>
+    );
+  }
+  return <InlineError message={said.error.message} testId={`${testId}-error`} />;
+}
+
+/**
+ * One section's action state: which action runs (its buttons are disabled meanwhile) and what
+ * the last one said, shown beside the buttons.
+ */
+function useSectionAction() {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [said, setSaid] = useState<Said>(null);
+  const act = async (name: string, work: () => Promise<Said>) => {
+    setBusy(name);
+    setSaid(null);
+    try {
+      setSaid(await work());
+    } catch (error) {
+      setSaid({ ok: false, error: toApiError(error) });
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { busy, said, setSaid, act };
+}
+
+export function SettingsPane({ org, mayGlobally }: Props & { mayGlobally: GlobalAction[] }) {
+  return (
+    <>
+      <header className="pane-header">
+        <h1>Settings</h1>
+      </header>
+      <div className="settings">
+        <DeviceSection mayChange={mayGlobally.includes("device_settings")} />
+        <InboxSection org={org} />
+        <SyncSection org={org} />
+        <DocumentsSection org={org} />
+        <DeductionsSection org={org} />
+      </div>
+    </>
+  );
+}
+
+function DeviceSection({ mayChange }: { mayChange: boolean }) {
+  const backend = useBackend();
+  const load = useCallback(() => backend.appStatus(), [backend]);
+  const status = useLoad<AppStatus>(load);
+  const [retention, setRetention] = useState("");
+  const [workers, setWorkers] = useState("");
+  const { busy, said, setSaid, act } = useSectionAction();
+
+  useEffect(() => {
+    let live = true;
+    backend.deviceSettings().then(
+      (settings) => {
+        if (!live) return;
+        setRetention(String(settings.retentionDays));
+        setWorkers(String(settings.workers));
+      },
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend, setSaid]);
+
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void act("save", async () => {
+      const days = Number(retention.trim());
+      const count = Number(workers.trim());
+      if (!Number.isInteger(days) || !Number.isInteger(count)) {
+        return { ok: false, error: { code: "validation", message: "Type whole numbers: days such as 30, and a worker count such as 2." } };
+      }
+      const saved = await backend.saveDeviceSettings({ retentionDays: days, workers: count });
+      setRetention(String(saved.retentionDays));
+      setWorkers(String(saved.workers));
+      return { ok: true, text: "Saved. Retention applies at the next daily cleanup; the worker count when Sitebook starts again." };
+    });
+  };
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-device">
+      <h2 id="settings-device">This computer</h2>
+      <dl className="settings-facts">
+        <dt>Data folder</dt>
+        <dd className="mono" data-testid="settings-data-dir">
+          {status.data?.dataDir ?? "…"}
+        </dd>
+        <dt>Device name</dt>
+        <dd className="mono">{status.data?.device ?? "…"}</dd>
+      </dl>
+      <p className="muted settings-help">
+        The database, the uploaded workbooks and every output live in the data folder, readable by
+        your account only. Set SITEBOOK_DATA_DIR before starting Sitebook to use another one.
+        Outputs nobody saved a copy of are removed after the retention days.
+      </p>
+      {!mayChange ? (
+        <p className="muted read-only-note" data-testid="device-readonly">
+          <EyeIcon /> Only a superuser can change this computer's settings.
+        </p>
+      ) : null}
+      <form className="settings-form" onSubmit={save}>
+        <div className="form-grid">
+          <label className="field">
+            <span>
+              Output retention <span className="muted">· days</span>
+            </span>
+            <input
+              type="text"
+              inputMode="numeric"
+              className="num"
+              value={retention}
+              onChange={(e) => setRetention(e.target.value)}
+              disabled={!mayChange || busy !== null}
+              data-testid="device-retention"
+            />
+          </label>
+          <label className="field">
+            <span>
+              Jobs at once <span className="muted">· 1 to 16</span>
+            </span>
+            <input
+              type="text"
+              inputMode="numeric"
+              className="num"
+              value={workers}
+              onChange={(e) => setWorkers(e.target.value)}
+              disabled={!mayChange || busy !== null}
+              data-testid="device-workers"
+            />
+          </label>
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={!mayChange || busy !== null} data-testid="device-save">
+            {busy ? "Saving…" : "Save"}
+          </button>
+          <SaidLine said={said} testId="device-said" />
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function InboxSection({ org }: Props) {
+  const backend = useBackend();
+  const [view, setView] = useState<InboxView | null>(null);
+  const status = useFeed(backend.subscribeInbox, "device");
+  const [folder, setFolder] = useState("");
+  const { busy, said, setSaid, act } = useSectionAction();
+  const readOnly = !may(org, "inbox_configure");
+
+  useEffect(() => {
+    let live = true;
+    backend.inboxSettings().then(
+      (found) => {
+        if (!live) return;
+        setView(found);
+        // A folder chosen or typed before the saved one arrived is kept.
+        setFolder((current) => (current === "" ? (found?.folder ?? "") : current));
+      },
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend, setSaid]);
+
+  const watch = (event: FormEvent) => {
+    event.preventDefault();
+    void act("watch", async () => {
+      const saved = await backend.inboxSet(folder.trim());
+      setView(saved);
+      setFolder(saved.folder);
+      return { ok: true, text: `Watching. Workbooks saved there import into ${saved.orgCode}.` };
+    });
+  };
+
+  const choose = () =>
+    void act("choose", async () => {
+      const chosen = await backend.chooseFolder();
+      if (chosen) setFolder(chosen);
+      return null;
+    });
+
+  const turnOff = () =>
+    void act("off", async () => {
+      await backend.inboxClear();
+      setView(null);
+      return { ok: true, text: "The inbox is off. Files already in the folder stay where they are." };
+    });
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-inbox">
+      <h2 id="settings-inbox">
+        <FolderIcon /> Inbox folder
+      </h2>
+      <p className="settings-state" data-testid="inbox-state">
+        {inboxStateText(status, view)}
+      </p>
+      <p className="muted settings-help">
+        Workbooks saved or copied into this folder import by themselves once they are complete, into
+        the organization that was active when it was set; a subfolder named after an organization's
+        code (MOH, mafar) imports into that one. Each file then moves to imported/ or, with a note
+        saying why, to failed/.
+      </p>
+      {readOnly ? (
+        <p className="muted read-only-note">
+          <EyeIcon /> Your role in {org.code} is read-only, so you cannot set an inbox folder for it.
+        </p>
+      ) : null}
+      <form className="settings-form" onSubmit={watch}>
+        <label className="field wide">
+          <span>Folder to watch</span>
+          <span className="input-row">
+            <input
+              type="text"
+              value={folder}
+              placeholder="/home/you/Estimates inbox"
+              onChange={(e) => setFolder(e.target.value)}
+              disabled={readOnly || busy !== null}
+              data-testid="inbox-folder"
+            />
+            <button type="button" className="button" onClick={choose} disabled={readOnly || busy !== null} data-testid="inbox-choose">
+              Choose…
+            </button>
+          </span>
+        </label>
+        <div className="form-actions">
+          <button
+            type="submit"
+            className="button primary"
+            disabled={readOnly || busy !== null || folder.trim() === "" || folder.trim() === view?.folder}
+            data-testid="inbox-watch"
+          >
+            Watch this folder
+          </button>
+          {view ? (
+            <button type="button" className="button" onClick={turnOff} disabled={readOnly || busy !== null} data-testid="inbox-off">
+              Turn off
+            </button>
+          ) : null}
+          <SaidLine said={said} testId="inbox-said" />
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function inboxStateText(status: InboxStatus | null, view: InboxView | null): string {
+  const who = view ? ` Files go to ${view.orgCode}, imported as ${view.username}.` : "";
+  switch (status?.state) {
+    case "watching":
+      return `Watching ${status.folder}.${who}`;
+    case "missing":
+      return `The folder ${status.folder} is not there (an unplugged drive?). Watching resumes when it returns.${who}`;
+    default:
+      return view ? `Starting to watch ${view.folder}…` : "No inbox folder is set on this computer.";
+  }
+}
+
+const EMPTY_SYNC: SyncSettings = {
+  endpoint: "",
+  region: "us-east-1",
+  bucket: "",
+  prefix: "",
+  pathStyle: false,
+  accessKeyId: "",
+};
+
+function SyncSection({ org }: Props) {
+  const backend = useBackend();
+  const status = useFeed(backend.subscribeSync, org.code);
+  const [form, setForm] = useState<SyncSettings>(EMPTY_SYNC);
+  const [secret, setSecret] = useState("");
+  const { busy, said, act } = useSectionAction();
+  const [loaded, setLoaded] = useState(false);
+  const mayChange = may(org, "sync_configure");
+
+  // The form starts from the saved target, once; later statuses only move the counts. The
+  // core sends a new status after every change, so the buttons follow by themselves.
+  useEffect(() => {
+    if (loaded || status === null) return;
+    setLoaded(true);
+    if (status.target) {
+      const { enabled: _enabled, updatedAt: _updatedAt, ...settings } = status.target;
+      setForm(settings);
+    }
+  }, [status, loaded]);
+
+  const target = status?.target ?? null;
+  const summary = syncSummary(status);
+  const set = <K extends keyof SyncSettings>(key: K) => (value: SyncSettings[K]) => setForm((f) => ({ ...f, [key]: value }));
+
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void act("save", async () => {
+      await backend.syncConfigure(form, secret === "" ? null : secret);
+      setSecret("");
+      return { ok: true, text: "Saved. The secret is in the system keyring; outputs start syncing." };
+    });
+  };
+
+  const disabled = !mayChange || busy !== null;
+  const field = (label: string, key: "endpoint" | "region" | "bucket" | "prefix" | "accessKeyId", placeholder: string, wide = false) => (
+    <label className={`field${wide ? " wide" : ""}`}>
+      <span>{label}</span>
+      <input
+        type="text"
+        value={form[key]}
+        placeholder={placeholder}
+        onChange={(e) => set(key)(e.target.value)}
+        disabled={disabled}
+        spellCheck={false}
+        autoComplete="off"
+        data-testid={`sync-${key}`}
+      />
+    </label>
+  );
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-sync">
+      <h2 id="settings-sync">
+        <CloudIcon /> Sync to a bucket · {org.code}
+      </h2>
+      <p className="settings-state" data-testid="sync-state">
+        {!loaded
+          ? "Loading…"
+          : summary
+            ? `${summary.text}. ${summary.title}`
+            : `Outputs of ${org.code} stay on this computer only.`}
+      </p>
+      <p className="muted settings-help">
+        Every bill, work slip and abstract of {org.code} is copied to an S3-compatible bucket (AWS S3, Cloudflare
+        R2, a Garage cluster), so it survives a lost laptop and can be shared with a link. Existing files are never
+        overwritten.
+      </p>
+      {!mayChange ? (
+        <p className="muted read-only-note" data-testid="sync-readonly">
+          <EyeIcon /> Only an owner or admin of {org.code} can change where its outputs sync.
+        </p>
+      ) : null}
+      <form className="settings-form" onSubmit={save}>
+        <div className="form-grid">
+          {field("Endpoint URL", "endpoint", "https://s3.eu-central-1.amazonaws.com", true)}
+          {field("Region", "region", "us-east-1, or auto for R2")}
+          {field("Bucket", "bucket", "district-7-outputs")}
+          {field("Key prefix (optional)", "prefix", "sitebook")}
+          {field("Access key ID", "accessKeyId", "AKIA…")}
+          <label className="field">
+            <span>Secret access key</span>
+            <input
+              type="password"
+              value={secret}
+              placeholder={target ? "Kept in the keyring; type to replace" : "Stored in the system keyring only"}
+              onChange={(e) => setSecret(e.target.value)}
+              disabled={disabled}
+              autoComplete="off"
+              data-testid="sync-secret"
+            />
+          </label>
+          <label className="field check-field">
+            <input
+              type="checkbox"
+              checked={form.pathStyle}
+              onChange={(e) => set("pathStyle")(e.target.checked)}
+              disabled={disabled}
+              data-testid="sync-pathStyle"
+            />
+            <span>Path-style addresses (Garage, MinIO)</span>
+          </label>
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={disabled} data-testid="sync-save">
+            {busy === "save" ? "Saving…" : target ? "Save changes" : "Save and turn on"}
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={disabled || !target}
+            data-testid="sync-test"
+            onClick={() => void act("test", async () => ({ ok: true, text: await backend.syncTest() }))}
+          >
+            {busy === "test" ? "Testing…" : "Test connection"}
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={disabled || !target?.enabled}
+            data-testid="sync-run"
+            onClick={() =>
+              void act("run", async () => {
+                const counts = await backend.syncRun();
+                return counts.failed > 0
+                  ? { ok: false, error: { code: "sync_failed", message: counts.lastError ?? `${counts.failed} outputs failed.` } }
+                  : { ok: true, text: `Synced. ${counts.synced} outputs are in the bucket.` };
+              })
+            }
+          >
+            {busy === "run" ? "Syncing…" : "Sync now"}
+          </button>
+          {target ? (
+            <button
+              type="button"
+              className="button"
+              disabled={disabled}
+              data-testid="sync-toggle"
+              onClick={() =>
+                void act("toggle", async () => {
+                  const next = await backend.syncSetEnabled(!target.enabled);
+                  return { ok: true, text: next.enabled ? "Sync is on." : "Sync is paused; nothing is sent until it is on again." };
+                })
+              }
+            >
+              {target.enabled ? "Pause sync" : "Turn sync on"}
+            </button>
+          ) : null}
+          {target ? (
+            <button
+              type="button"
+              className="button"
+              disabled={disabled}
+              data-testid="sync-restore"
+              title="Fetch the files of this organization that this computer does not have (a new laptop)"
+              onClick={() =>
+                void act("restore", async () => {
+                  const job = await backend.syncRestore();
+                  return { ok: true, text: `Restore queued as job ${job}; follow it in Jobs. Restored files appear in Outputs.` };
+                })
+              }
+            >
+              Restore from bucket
+            </button>
+          ) : null}
+          {status && status.counts.failed > 0 ? (
+            <button
+              type="button"
+              className="button"
+              disabled={disabled}
+              onClick={() =>
+                void act("retry", async () => {
+                  const n = await backend.syncRetryFailed();
+                  return { ok: true, text: `${n} failed outputs will be tried again.` };
+                })
+              }
+            >
+              Retry failed
+            </button>
+          ) : null}
+          {target ? (
+            <button
+              type="button"
+              className="button quiet"
+              disabled={disabled}
+              onClick={() =>
+                void act("forget", async () => {
+                  await backend.syncForget();
+                  setForm(EMPTY_SYNC);
+                  return { ok: true, text: "Sync is off and the secret was removed from the keyring. The bucket keeps its files." };
+                })
+              }
+            >
+              Forget target
+            </button>
+          ) : null}
+        </div>
+        <div className="settings-said">
+          <SaidLine said={said} testId="sync-said" />
+        </div>
+      </form>
+      {status && target ? (
+        <p className="muted settings-help" data-testid="sync-counts">
+          <InfoIcon /> {status.counts.synced} synced · {status.counts.pending + status.counts.uploading} waiting ·{" "}
+          {status.counts.conflict} kept as conflicts · {status.counts.failed} failed
+          {status.counts.lastSuccess ? ` · last success ${status.counts.lastSuccess}` : ""}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+const BLANK_DEDUCTION: DeductionLineForm = {
+  code: "",
+  label: "",
+  effect: "deduction",
+  base: "gross",
+  chargeKind: "percent",
+  chargeValue: "",
+  threshold: "",
+  capKind: "none",
+  capValue: "",
+  validFrom: "",
+  validTo: "",
+};
+
+function rateText(line: DeductionLineForm): string {
+  return line.chargeKind === "fixed" ? `Rs. ${formatMoney(line.chargeValue)} per bill` : `${line.chargeValue} %`;
+}
+
+function capText(line: DeductionLineForm): string {
+  if (line.capKind === "amount") return `up to Rs. ${formatMoney(line.capValue)} in all`;
+  if (line.capKind === "percent_of_contract") return `up to ${line.capValue} % of the contract`;
+  return "";
+}
+
+/**
+ * The org's additions and deductions (DOMAIN.md §2a): the example set until the office changes
+ * a line. Each bill freezes the lines in force on its date, so a change here alters no issued
+ * bill. Owners and admins edit; everyone else sees the table and why they cannot.
+ */
+const CURRENCY_MARKS: CurrencyMark[] = ["Rs.", "₹"];
+
+/** How the org's documents write amounts: "Rs." (the default) or "₹". */
+function DocumentsSection({ org }: Props) {
+  const backend = useBackend();
+  const [mark, setMark] = useState<CurrencyMark | null>(null);
+  const { busy, said, setSaid, act } = useSectionAction();
+  const mayChange = may(org, "settings_edit");
+
+  useEffect(() => {
+    let live = true;
+    backend.currencyMark().then(
+      (found) => live && setMark(found),
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend, setSaid, org.code]);
+
+  const choose = (next: CurrencyMark) =>
+    void act("save", async () => {
+      await backend.setCurrencyMark(next);
+      setMark(next);
+      return { ok: true, text: `New documents print amounts as ${next} 1,200.00; documents already made keep theirs.` };
+    });
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-documents">
+      <h2 id="settings-documents">Documents</h2>
+      <p className="muted settings-help">How bills, work slips and abstracts of {org.code} write the currency before an amount.</p>
+      {!mayChange ? (
+        <p className="muted read-only-note">
+          <EyeIcon /> Only owners and admins of {org.code} change this.
+        </p>
+      ) : null}
+      <div className="currency-choice">
+        <fieldset className="segmented" aria-label="Amounts in documents" disabled={!mayChange || busy !== null || mark === null}>
+          {CURRENCY_MARKS.map((option) => (
+            <label key={option}>
+              <input
+                type="radio"
+                name="currency-mark"
+                checked={mark === option}
+                onChange={() => choose(option)}
+                data-testid={option === "Rs." ? "currency-rs" : "currency-rupee"}
+              />{" "}
+              {option} 1,200.00
+            </label>
+          ))}
+        </fieldset>
+        <SaidLine said={said} testId="currency-said" />
+      </div>
+    </section>
+  );
+}
+
+function DeductionsSection({ org }: Props) {
+  const backend = useBackend();
+  const [table, setTable] = useState<DeductionTable | null>(null);
+  const [form, setForm] = useState<DeductionLineForm>(BLANK_DEDUCTION);
+  const { busy, said, setSaid, act } = useSectionAction();
+  const mayEdit = may(org, "deductions_edit");
+
+  useEffect(() => {
+    let live = true;
+    backend.listDeductions().then(
+      (found) => live && setTable(found),
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend, setSaid, org.code]);
+
+  const set = (field: keyof DeductionLineForm, value: string) => setForm((f) => ({ ...f, [field]: value }));
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void act("save", async () => {
+      const saved = await backend.saveDeduction(form);
+      setTable(saved);
+      const code = form.code.trim();
+      setForm(BLANK_DEDUCTION);
+      return { ok: true, text: `Line ${code} saved. Bills made from now on use it; issued bills keep theirs.` };
+    });
+  };
+  const remove = (code: string) =>
+    void act(`remove-${code}`, async () => {
+      setTable(await backend.removeDeduction(code));
+      return { ok: true, text: `Line ${code} removed. Issued bills keep it.` };
+    });
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-deductions">
+      <h2 id="settings-deductions">Deductions and additions</h2>
+      <p className="muted settings-help">
+        What each bill's memorandum of payments takes from (or adds to) its gross, down to the net paid by cheque.
+        {table?.isExample ? " These are the usual rates, shipped as an example, not law: change them to your office's." : ""}
+      </p>
+      {!mayEdit ? (
+        <p className="muted read-only-note">
+          <EyeIcon /> Only owners and admins of {org.code} change this table.
+        </p>
+      ) : null}
+      {table ? (
+        <table className="ledger deductions-table" data-testid="deductions-table">
+          <thead>
+            <tr>
+              <th scope="col">Code</th>
+              <th scope="col">Line</th>
+              <th scope="col">Rate</th>
+              <th scope="col">Applies</th>
+              <th scope="col">In force</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {table.lines.map((line) => (
+              <tr key={line.code} data-testid={`deduction-${line.code}`}>
+                <td className="mono">{line.code}</td>
+                <td>
+                  {line.effect === "addition" ? "Add: " : ""}
+                  {line.label}
+                </td>
+                <td className="nowrap">
+                  {rateText(line)}
+                  {line.base === "gross_with_additions" ? " of gross + additions" : ""}
+                </td>
+                <td>
+                  {[line.threshold ? `contract above Rs. ${formatMoney(line.threshold)}` : "", capText(line)].filter(Boolean).join("; ") || "always"}
+                </td>
+                <td className="nowrap">{line.validFrom || line.validTo ? `${line.validFrom || "…"} to ${line.validTo || "…"}` : "always"}</td>
+                <td className="actions">
+                  <button type="button" className="button quiet small" disabled={!mayEdit || busy !== null} onClick={() => setForm({ ...line })} data-testid={`deduction-edit-${line.code}`}>
+                    Edit
+                  </button>
+                  <button type="button" className="button quiet small" disabled={!mayEdit || busy !== null} onClick={() => remove(line.code)} data-testid={`deduction-remove-${line.code}`}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {mayEdit ? (
+        <form className="settings-form deduction-form" onSubmit={save} data-testid="deduction-form">
+          <label className="field">
+            <span>Code</span>
+            <input type="text" value={form.code} placeholder="SD" onChange={(e) => set("code", e.target.value)} data-testid="deduction-code" />
+          </label>
+          <label className="field wide">
+            <span>Label printed on the bill</span>
+            <input type="text" value={form.label} placeholder="Security deposit" onChange={(e) => set("label", e.target.value)} data-testid="deduction-label" />
+          </label>
+          <label className="field">
+            <span>Effect</span>
+            <select value={form.effect} onChange={(e) => set("effect", e.target.value)} data-testid="deduction-effect">
+              <option value="deduction">Deduct</option>
+              <option value="addition">Add</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>Charge</span>
+            <select value={form.chargeKind} onChange={(e) => set("chargeKind", e.target.value)} data-testid="deduction-kind">
+              <option value="percent">% of the base</option>
+              <option value="fixed">Fixed per bill</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>{form.chargeKind === "fixed" ? "Amount" : "Percent"}</span>
+            <input type="text" inputMode="decimal" value={form.chargeValue} onChange={(e) => set("chargeValue", e.target.value)} data-testid="deduction-value" />
+          </label>
+          <label className="field">
+            <span>Base</span>
+            <select value={form.base} onChange={(e) => set("base", e.target.value)}>
+              <option value="gross">The bill's gross</option>
+              <option value="gross_with_additions">Gross with additions</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>Only if the contract exceeds</span>
+            <input type="text" inputMode="decimal" value={form.threshold} placeholder="none" onChange={(e) => set("threshold", e.target.value)} />
+          </label>
+          <label className="field">
+            <span>Cap over the chain</span>
+            <select value={form.capKind} onChange={(e) => set("capKind", e.target.value)}>
+              <option value="none">None</option>
+              <option value="amount">An amount</option>
+              <option value="percent_of_contract">% of the contract</option>
+            </select>
+          </label>
+          {form.capKind !== "none" ? (
+            <label className="field">
+              <span>Cap</span>
+              <input type="text" inputMode="decimal" value={form.capValue} onChange={(e) => set("capValue", e.target.value)} />
+            </label>
+          ) : null}
+          <label className="field">
+            <span>In force from</span>
+            <input type="text" value={form.validFrom} placeholder="dd-mm-yyyy" onChange={(e) => set("validFrom", e.target.value)} />
+          </label>
+          <label className="field">
+            <span>In force until</span>
+            <input type="text" value={form.validTo} placeholder="dd-mm-yyyy" onChange={(e) => set("validTo", e.target.value)} />
+          </label>
+          <div className="form-actions">
+            <button type="submit" className="button primary" disabled={busy !== null || form.code.trim() === "" || form.label.trim() === ""} data-testid="deduction-save">
+              Save line
+            </button>
+            <button type="button" className="button" disabled={busy !== null} onClick={() => setForm(BLANK_DEDUCTION)}>
+              Clear
+            </button>
+            <SaidLine said={said} testId="deductions-said" />
+          </div>
+        </form>
+      ) : (
+        <SaidLine said={said} testId="deductions-said" />
+      )}
+    </section>
+  );
+}

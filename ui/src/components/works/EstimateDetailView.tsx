@@ -1,0 +1,295 @@
+/**
+ * One stored estimate: its metadata lines, the items table, the footer totals and the parse
+ * warnings, then its documents (work data, work slips, bills). Clicking a warning scrolls to its
+ * row and highlights it.
+ */
+import { useCallback, useId, useRef, useState } from "react";
+import { useBackend } from "../../backendContext";
+import type { EstimateDetail } from "../../bindings/EstimateDetail";
+import type { EstimateItemView } from "../../bindings/EstimateItemView";
+import type { OrgChoice } from "../../bindings/OrgChoice";
+import type { ParseWarning } from "../../bindings/ParseWarning";
+import { paneErrorView } from "../../logic/errors";
+import { formatMoney, formatQuantity, formatTimestamp } from "../../logic/format";
+import { useLoad } from "../../useLoad";
+import { InlineError } from "../common/ErrorBanner";
+import { EstimateDocuments } from "./EstimateDocuments";
+import { AlertIcon, CheckIcon, ChevronRightIcon, CloseIcon, FlagIcon } from "../common/Icons";
+
+/** Metadata values longer than this take a row of their own. */
+const WIDE_VALUE_CHARS = 28;
+
+export function EstimateDetailView({ id, org, onClose }: { id: number; org: OrgChoice; onClose: () => void }) {
+  const backend = useBackend();
+  const load = useCallback(() => backend.getEstimate(id), [backend, id]);
+  const estimate = useLoad(load);
+  const titleId = useId();
+
+  return (
+    <section className="estimate-detail" data-testid="estimate-detail" aria-labelledby={titleId} data-estimate-id={id}>
+      {estimate.data ? (
+        <Detail estimate={estimate.data} org={org} titleId={titleId} onClose={onClose} />
+      ) : (
+        <header className="estimate-head">
+          <h2 id={titleId}>{estimate.status === "loading" ? "Opening the estimate…" : "Estimate"}</h2>
+          <button type="button" className="icon-button" aria-label="Close estimate" onClick={onClose}>
+            <CloseIcon />
+          </button>
+        </header>
+      )}
+      {estimate.status === "error" ? <InlineError {...paneErrorView(estimate.error)} /> : null}
+    </section>
+  );
+}
+
+const dash = <span className="muted">—</span>;
+
+function Detail({
+  estimate,
+  org,
+  titleId,
+  onClose,
+}: {
+  estimate: EstimateDetail;
+  org: OrgChoice;
+  titleId: string;
+  onClose: () => void;
+}) {
+  const [highlight, setHighlight] = useState<number | null>(null);
+  const rowRefs = useRef(new Map<number, HTMLTableRowElement>());
+  const itemRows = new Set(estimate.items.map((i) => i.row));
+
+  const showRow = (row: number) => {
+    setHighlight(row);
+    const element = rowRefs.current.get(row);
+    if (!element) return;
+    const reduce =
+      typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    element.scrollIntoView?.({ block: "center", behavior: reduce ? "auto" : "smooth" });
+    element.focus({ preventScroll: true });
+  };
+
+  return (
+    <>
+      <header className="estimate-head">
+        <div className="estimate-title">
+          <h2 id={titleId}>{estimate.name}</h2>
+          <p className="muted">
+            <span className="mono">{estimate.fileName}</span> · sheet {estimate.sheetName} · header on row{" "}
+            {estimate.headerRow} · imported <time dateTime={estimate.createdAt}>{formatTimestamp(estimate.createdAt)}</time>
+          </p>
+        </div>
+        <button type="button" className="icon-button" aria-label="Close estimate" onClick={onClose}>
+          <CloseIcon />
+        </button>
+      </header>
+
+      {estimate.metadata.length > 0 ? (
+        <dl className="metadata" data-testid="estimate-metadata">
+          {estimate.metadata.map((line, i) => (
+            // A long value (the name of the work) takes the whole row rather than wrapping into a
+            // narrow column beside empty space.
+            <div key={i} className={line.value.length > WIDE_VALUE_CHARS ? "wide" : undefined}>
+              <dt>{line.label}</dt>
+              <dd>{line.value}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+
+      <div className="estimate-body">
+        <div className="table-wrap items-wrap">
+          <table className="ledger items-table" data-testid="items-table">
+            <caption className="sr-only">Items of {estimate.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col" className="num" title="Row in the spreadsheet">
+                  Row
+                </th>
+                <th scope="col">Sl.No</th>
+                <th scope="col">Description</th>
+                <th scope="col" className="num">
+                  Quantity
+                </th>
+                <th scope="col">Unit</th>
+                <th scope="col" className="num">
+                  Rate
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {estimate.items.map((item) => (
+                <ItemRow
+                  key={item.row}
+                  item={item}
+                  highlighted={highlight === item.row}
+                  rowRef={(el) => {
+                    if (el) rowRefs.current.set(item.row, el);
+                    else rowRefs.current.delete(item.row);
+                  }}
+                />
+              ))}
+              {estimate.items.length === 0 ? (
+                <tr>
+                  <td colSpan={7} className="table-empty">
+                    No item rows were found under the header.
+                  </td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        </div>
+
+        <aside className="estimate-side" aria-label="Totals and warnings">
+          <h3>Totals</h3>
+          <table className="ledger footer-table" data-testid="footer-table">
+            <tbody>
+              {estimate.footer.map((line, i) => (
+                <tr key={i} className={/^grand total$/i.test(line.label.trim()) ? "row-grand" : undefined}>
+                  <th scope="row">{line.label}</th>
+                  <td className="num nowrap">{formatMoney(line.amount)}</td>
+                </tr>
+              ))}
+              {estimate.footer.length === 0 ? (
+                <tr>
+                  <td colSpan={2} className="table-empty">
+                    No footer rows were found.
+                  </td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+
+          <h3>
+            Warnings <span className="muted">({estimate.warnings.length})</span>
+          </h3>
+          {estimate.warnings.length === 0 ? (
+            <p className="muted warnings-none" data-testid="warnings-list">
+              <CheckIcon size={13} /> No warnings: every row was read as it stands.
+            </p>
+          ) : (
+            <ol className="warnings" data-testid="warnings-list">
+              {estimate.warnings.map((warning, i) => (
+                <li key={i}>
+                  <WarningEntry
+                    warning={warning}
+                    index={i}
+                    canShow={warning.row !== null && itemRows.has(warning.row)}
+                    active={warning.row !== null && warning.row === highlight}
+                    onShow={showRow}
+                  />
+                </li>
+              ))}
+            </ol>
+          )}
+        </aside>
+      </div>
+      <EstimateDocuments estimateId={estimate.id} org={org} />
+    </>
+  );
+}
+
+function ItemRow({
+  item,
+  highlighted,
+  rowRef,
+}: {
+  item: EstimateItemView;
+  highlighted: boolean;
+  rowRef: (el: HTMLTableRowElement | null) => void;
+}) {
+  const classes = [
+    item.heading ? "row-heading" : null,
+    item.flagged ? "row-flagged" : null,
+    highlighted ? "row-highlight" : null,
+  ].filter(Boolean);
+  const rowCell = (
+    <td className="num mono row-no">
+      {highlighted ? <ChevronRightIcon size={12} className="row-pointer" /> : null}
+      {item.row}
+      {highlighted ? <span className="sr-only"> (shown for a warning)</span> : null}
+    </td>
+  );
+  return (
+    <tr
+      ref={rowRef}
+      tabIndex={-1}
+      className={classes.length > 0 ? classes.join(" ") : undefined}
+      data-testid={`item-row-${item.row}`}
+      data-heading={item.heading ? "true" : undefined}
+      data-flagged={item.flagged ? "true" : undefined}
+      data-highlighted={highlighted ? "true" : undefined}
+    >
+      {rowCell}
+      {item.heading ? (
+        <>
+          <td className="mono">{item.slNo}</td>
+          <td colSpan={5} className="heading-cell">
+            {item.description}
+          </td>
+        </>
+      ) : (
+        <>
+          <td className="mono">{item.slNo}</td>
+          <td className="description">
+            {item.description}
+            {item.flagged ? (
+              <span className="flag-tag">
+                <FlagIcon size={12} /> Flagged
+              </span>
+            ) : null}
+          </td>
+          <td className="num nowrap">{item.quantity !== null ? formatQuantity(item.quantity) : dash}</td>
+          <td>{item.unit}</td>
+          <td className="num nowrap">{item.rate !== null ? formatMoney(item.rate) : dash}</td>
+          <td className="num nowrap">{item.amount !== null ? formatMoney(item.amount) : dash}</td>
+        </>
+      )}
+    </tr>
+  );
+}
+
+function WarningEntry({
+  warning,
+  index,
+  canShow,
+  active,
+  onShow,
+}: {
+  warning: ParseWarning;
+  index: number;
+  canShow: boolean;
+  active: boolean;
+  onShow: (row: number) => void;
+}) {
+  const body = (
+    <>
+      <AlertIcon size={13} />
+      <span className="warning-cell mono">{warning.cell}</span>
+      <span className="warning-message">{warning.message}</span>
+    </>
+  );
+  if (canShow && warning.row !== null) {
+    const row = warning.row;
+    return (
+      <button
+        type="button"
+        className={`warning${active ? " is-active" : ""}`}
+        data-testid={`warning-${index}`}
+        aria-pressed={active}
+        title={`Show row ${row} in the items table`}
+        onClick={() => onShow(row)}
+      >
+        {body}
+      </button>
+    );
+  }
+  return (
+    <div className="warning" data-testid={`warning-${index}`}>
+      {body}
+    </div>
+  );
+}

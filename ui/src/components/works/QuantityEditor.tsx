@@ -1,0 +1,539 @@
+/**
+ * The bill and work-slip editor: a quantity per estimate item, and beside it the live figures
+ * of the document those quantities make (since-last amounts, AE rows for quantities past the
+ * estimate, totals, the amount in words). The figures come from the core's preview, the same
+ * computation that saving runs, so what is shown here is what will print.
+ *
+ * Saving records the document and queues its PDF and XLSX; when that job completes, the result
+ * opens in Outputs.
+ */
+import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useAppActions } from "../../appContext";
+import { useBackend } from "../../backendContext";
+import type { ApiError } from "../../bindings/ApiError";
+import type { DocumentPreview } from "../../bindings/DocumentPreview";
+import type { EditorItem } from "../../bindings/EditorItem";
+import type { PreviewRow } from "../../bindings/PreviewRow";
+import type { PreviewMemorandum } from "../../bindings/PreviewMemorandum";
+import type { QueuedDocument } from "../../bindings/QueuedDocument";
+import type { RecoveryEntry } from "../../bindings/RecoveryEntry";
+import type { SupplementalEntry } from "../../bindings/SupplementalEntry";
+import { useJobsFeed } from "../../jobsFeed";
+import { formatMoney, formatQuantity } from "../../logic/format";
+import { useNavigation } from "../../navigation";
+import { InlineError } from "../common/ErrorBanner";
+import { AlertIcon, CloseIcon } from "../common/Icons";
+import { ProgressBar } from "../common/ProgressBar";
+
+export type EditorKind = "bill" | "workslip";
+
+type Draft = {
+  number: number | null;
+  blocked: string | null;
+  items: EditorItem[];
+  isFirst: boolean;
+  tenderPremium: string | null;
+  /** Where a bill's items and caps come from (the sanctioned or the working estimate). */
+  capSource: string | null;
+};
+
+const PREVIEW_DELAY_MS = 150;
+
+/** Preview columns that repeat a column the editor already shows (the estimate quantity, and a
+ * work slip's current-phase quantity, which is the input itself). */
+const DUPLICATE_HEADINGS = ["Estimate qty", "Qty (Execution)"];
+/** Preview columns that show the previous bill's or work slip's figures. */
+const PREVIOUS_HEADINGS = /^(Previous qty|Workslip-\d+ Qty)$/;
+
+export function QuantityEditor({
+  estimateId,
+  kind,
+  onClose,
+  onCreated,
+}: {
+  estimateId: number;
+  kind: EditorKind;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    let current = true;
+    const load =
+      kind === "bill"
+        ? backend.billDraft(estimateId)
+        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null, capSource: null }));
+    load.then(
+      (d) => current && setDraft(d),
+      (caught: unknown) => current && setLoadError(handleError(caught)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [backend, estimateId, kind, handleError]);
+
+  const what = kind === "bill" ? "Bill" : "Work slip";
+  return (
+    <section className="editor" data-testid={`${kind}-editor`} aria-labelledby={titleId}>
+      <header className="editor-head">
+        <h3 id={titleId}>
+          {draft?.number ? `${what} ${draft.number}` : `New ${what.toLowerCase()}`}
+          <span className="muted">
+            {" "}
+            · {kind === "bill" ? "enter the quantity measured up to date for each item" : "enter the quantity executed for each item"}
+          </span>
+        </h3>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={`Close the ${what.toLowerCase()} editor`}
+          onClick={onClose}
+          data-testid="editor-close"
+        >
+          <CloseIcon />
+        </button>
+      </header>
+      {loadError ? <InlineError message={loadError.message} testId="editor-error" /> : null}
+      {draft?.blocked ? <InlineError message={draft.blocked} testId="editor-blocked" /> : null}
+      {draft && !draft.blocked ? <Editor estimateId={estimateId} kind={kind} draft={draft} onCreated={onCreated} /> : null}
+    </section>
+  );
+}
+
+function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; kind: EditorKind; draft: Draft; onCreated: () => void }) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(draft.items.map((item) => [item.slNo, item.suggestedQuantity])),
+  );
+  const [isFinal, setIsFinal] = useState(false);
+  const [extras, setExtras] = useState<SupplementalEntry[]>([]);
+  const [recoveries, setRecoveries] = useState<RecoveryEntry[]>([]);
+  const [preview, setPreview] = useState<DocumentPreview | null>(null);
+  const [previewError, setPreviewError] = useState<ApiError | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<ApiError | null>(null);
+  const [queued, setQueued] = useState<QueuedDocument | null>(null);
+  const generation = useRef(0);
+
+  const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
+
+  useEffect(() => {
+    const mine = ++generation.current;
+    const timer = setTimeout(() => {
+      const request =
+        kind === "bill"
+          ? backend.previewBill(estimateId, isFinal, entries, recoveries)
+          : backend.previewWorkslip(estimateId, entries, extras);
+      request.then(
+        (result) => {
+          if (generation.current !== mine) return;
+          setPreview(result);
+          setPreviewError(null);
+        },
+        (caught: unknown) => {
+          if (generation.current === mine) setPreviewError(handleError(caught));
+        },
+      );
+    }, PREVIEW_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [backend, estimateId, kind, isFinal, entries, extras, recoveries, handleError]);
+
+  const problems = preview?.problems ?? [];
+  const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
+  const problemOf = (slNo: string) => problems.find((p) => p.slNo === slNo)?.message ?? null;
+  // A problem on one row leaves the other rows' figures in place; only a problem of the whole
+  // document leaves nothing to show.
+  const computed = preview !== null && preview.rows.length > 0;
+  // The estimate quantity already shows beside the input; the preview's copy of it is left out.
+  // The previous figure has its own column next to the input only until the preview shows it
+  // (a bill's Previous qty, a work slip's earlier phases): every column appears once, so the
+  // editor fits the window.
+  const previewShowsPrevious = computed && preview.columns.some((c) => PREVIOUS_HEADINGS.test(c.heading));
+  const hasPrevious = !previewShowsPrevious && draft.items.some((item) => item.previousQuantity !== null);
+  const shown = computed
+    ? preview.columns
+        .map((column, index) => ({ column, index }))
+        .filter(({ column }) => !DUPLICATE_HEADINGS.includes(column.heading))
+    : [];
+  const columns = shown.map(({ column }) => column);
+  const remarksColumn = kind === "workslip" && computed;
+  // Sl., Description, Unit, Rate, Estimate qty, [previous], the input, the figures, [remarks].
+  const fixedColumns = 6 + (hasPrevious ? 1 : 0);
+  const columnCount = fixedColumns + columns.length + (remarksColumn ? 1 : 0);
+  const items = new Map(draft.items.map((item) => [item.slNo, item]));
+  const inputLabel = kind === "bill" ? "Till-date qty" : "Executed qty";
+
+  const save = async () => {
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const result =
+        kind === "bill"
+          ? await backend.createBill(estimateId, isFinal, entries, recoveries)
+          : await backend.createWorkslip(estimateId, entries, extras);
+      setQueued(result);
+      onCreated();
+    } catch (caught) {
+      setSaveError(handleError(caught));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (queued) return <Queued queued={queued} kind={kind} />;
+
+  // Rows in print order: the preview's when it computed, else the draft's items (to type into).
+  // Item rows keep one key in both modes, so an input keeps its focus while the preview changes.
+  const rows: Array<{ row: PreviewRow | null; item: EditorItem | null; key: string }> = computed
+    ? preview.rows.map((row, i) => ({
+        row,
+        // Supplemental items of earlier work slips are typed into like items.
+        item: row.kind === "item" || row.kind === "supplemental" ? (items.get(row.slNo) ?? null) : null,
+        key: items.has(row.slNo) && row.kind !== "excess" ? `item-${row.slNo}` : `${row.kind}-${i}`,
+      }))
+    : draft.items.map((item) => ({ row: null, item, key: `item-${item.slNo}` }));
+
+  return (
+    <>
+      <div className="editor-options">
+        {kind === "bill" ? (
+          <label className="check-field">
+            <input type="checkbox" checked={isFinal} onChange={(e) => setIsFinal(e.target.checked)} data-testid="bill-final" />
+            <span>Final bill (closes the chain: no bill can follow it)</span>
+          </label>
+        ) : null}
+        {draft.tenderPremium ? <span className="muted">Tender premium: {draft.tenderPremium}</span> : null}
+        {draft.capSource ? (
+          <span className="muted" data-testid="cap-source">
+            Items and caps: {draft.capSource}
+          </span>
+        ) : null}
+        <span className="muted" aria-live="polite" data-testid="preview-title">
+          {preview ? preview.title : "Computing…"}
+        </span>
+      </div>
+      <div className="table-wrap editor-wrap">
+        <table className="ledger editor-table" data-testid="editor-table">
+          <thead>
+            <tr>
+              <th scope="col">Sl.</th>
+              <th scope="col" className="description-col">
+                Description
+              </th>
+              <th scope="col">Unit</th>
+              <th scope="col" className="num">
+                Rate
+              </th>
+              <th scope="col" className="num">
+                Estimate qty
+              </th>
+              {hasPrevious ? (
+                <th scope="col" className="num">
+                  {kind === "bill" ? "Previous bill" : "Last work slip"}
+                </th>
+              ) : null}
+              <th scope="col" className="num input-col">
+                {inputLabel}
+              </th>
+              {columns.map((c) => (
+                <th key={c.heading} scope="col" className="num">
+                  {c.heading}
+                </th>
+              ))}
+              {remarksColumn ? <th scope="col">Remarks</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ row, item, key }) => {
+              if (row?.kind === "heading") {
+                return (
+                  <tr key={key} className="heading-row">
+                    <td colSpan={columnCount} className="heading-cell">
+                      {row.description}
+                    </td>
+                  </tr>
+                );
+              }
+              const invalid = item !== null && problemItems.has(item.slNo);
+              return (
+                <tr key={key} className={row?.kind === "excess" ? "excess-row" : invalid ? "row-invalid" : undefined} data-testid={row?.kind === "excess" ? "ae-row" : item ? `editor-row-${item.slNo}` : undefined}>
+                  <td className="mono">{row ? row.slNo : item?.slNo}</td>
+                  <td className="description">
+                    {row?.kind === "excess" ? <span className="flag-tag">Above estimate</span> : null} {row ? row.description : item?.description}
+                  </td>
+                  <td>{row ? row.unit : item?.unit}</td>
+                  <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
+                  <td className="num nowrap">{item ? formatQuantity(item.estimateQuantity) : ""}</td>
+                  {hasPrevious ? <td className="num nowrap">{item?.previousQuantity ? formatQuantity(item.previousQuantity) : ""}</td> : null}
+                  <td className="num input-col">
+                    {item ? (
+                      <input
+                        type="text"
+                        inputMode="decimal"
+                        className="qty-input num"
+                        aria-label={`${inputLabel}, item ${item.slNo}`}
+                        aria-invalid={invalid || undefined}
+                        aria-describedby={invalid ? `qty-problem-${item.slNo}` : undefined}
+                        value={values[item.slNo] ?? ""}
+                        onChange={(e) => setValues((v) => ({ ...v, [item.slNo]: e.target.value }))}
+                        data-testid={`qty-${item.slNo}`}
+                      />
+                    ) : null}
+                    {item && invalid ? (
+                      <span className="cell-problem" id={`qty-problem-${item.slNo}`} data-testid={`qty-problem-${item.slNo}`}>
+                        {problemOf(item.slNo)?.replace(/^item [^:]+: /, "")}
+                      </span>
+                    ) : null}
+                  </td>
+                  {shown.map(({ column: c, index: i }) => {
+                    const figure = row?.figures[i] ?? null;
+                    return (
+                      <td key={c.heading} className="num nowrap">
+                        {figure === null ? "" : c.isAmount ? formatMoney(figure) : formatQuantity(figure)}
+                      </td>
+                    );
+                  })}
+                  {remarksColumn ? <td className="remarks">{row?.remarks}</td> : null}
+                </tr>
+              );
+            })}
+          </tbody>
+          {computed ? (
+            <tfoot>
+              {preview.totals.map((total, index) => (
+                <tr key={`${index}-${total.label}`} data-testid="preview-total">
+                  <th scope="row" colSpan={fixedColumns} className="total-label">
+                    {total.label}
+                  </th>
+                  {shown.map(({ column: c, index: i }) => {
+                    const figure = total.figures[i] ?? null;
+                    return (
+                      <td key={c.heading} className="num nowrap">
+                        {figure === null ? "" : formatMoney(figure)}
+                      </td>
+                    );
+                  })}
+                  {remarksColumn ? <td /> : null}
+                </tr>
+              ))}
+            </tfoot>
+          ) : null}
+        </table>
+      </div>
+      {computed && preview.amountInWords ? (
+        <p className="amount-words" data-testid="amount-in-words">
+          {preview.amountInWords}
+        </p>
+      ) : null}
+      {kind === "bill" ? <RecoveryLines lines={recoveries} onChange={setRecoveries} /> : null}
+      {computed && preview.memorandum ? <Memorandum memorandum={preview.memorandum} /> : null}
+      {kind === "workslip" ? <SupplementalLines lines={extras} onChange={setExtras} /> : null}
+      {computed && preview.warnings.length > 0 ? (
+        <ul className="editor-warnings" data-testid="editor-warnings">
+          {preview.warnings.map((warning) => (
+            <li key={warning}>{warning}</li>
+          ))}
+        </ul>
+      ) : null}
+      {problems.length > 0 ? (
+        <div className="inline-error" role="alert" data-testid="editor-problems">
+          <AlertIcon label="Error" />
+          <div>
+            <p>Fix these before saving:</p>
+            <ul>
+              {problems.map((p, i) => (
+                <li key={i}>{p.message}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      ) : null}
+      {previewError ? <InlineError message={previewError.message} testId="editor-error" /> : null}
+      <div className="form-actions">
+        <button
+          type="button"
+          className="button primary"
+          disabled={saving || !computed || problems.length > 0}
+          onClick={() => void save()}
+          data-testid="editor-save"
+        >
+          {saving ? "Saving…" : `Save ${kind === "bill" ? `bill ${draft.number}` : `work slip ${draft.number}`} and make PDF + XLSX`}
+        </button>
+      </div>
+      {saveError ? <InlineError message={saveError.message} testId="editor-save-error" /> : null}
+    </>
+  );
+}
+
+/**
+ * The memorandum of payments the bill will print: from its gross, through the organization's
+ * deductions in force and this bill's recoveries, to the net payable by cheque.
+ */
+function Memorandum({ memorandum }: { memorandum: PreviewMemorandum }) {
+  return (
+    <section className="memorandum" aria-label="Memorandum of payments" data-testid="memorandum">
+      <h4>Memorandum of payments</h4>
+      <table className="ledger memorandum-table">
+        <tbody>
+          {memorandum.lines.map((line) => (
+            <tr key={line.number} className={line.isTotal ? "total-row" : undefined} data-testid="memo-line">
+              <td className="mono">{line.number}</td>
+              <td>{line.particulars}</td>
+              <td className="muted">{line.detail}</td>
+              <td className="num nowrap">{formatMoney(line.amount)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="amount-words">
+        Net payable by cheque: <strong data-testid="memo-net">{formatMoney(memorandum.netPayable)}</strong> ({memorandum.netInWords})
+      </p>
+    </section>
+  );
+}
+
+/** One-off recoveries of this bill (an advance, materials issued from stores). */
+function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: (lines: RecoveryEntry[]) => void }) {
+  const set = (index: number, field: keyof RecoveryEntry, value: string) =>
+    onChange(lines.map((line, i) => (i === index ? { ...line, [field]: value } : line)));
+  return (
+    <fieldset className="supplemental" data-testid="recovery-lines">
+      <legend>Recoveries from this bill only (an advance, materials issued)</legend>
+      {lines.map((line, index) => (
+        <div key={index} className="recovery-line">
+          <input
+            type="text"
+            className="qty-input text-input"
+            aria-label={`What is recovered, line ${index + 1}`}
+            placeholder="Mobilisation advance"
+            value={line.label}
+            onChange={(e) => set(index, "label", e.target.value)}
+            data-testid={`recovery-${index}-label`}
+          />
+          <input
+            type="text"
+            inputMode="decimal"
+            className="qty-input num"
+            aria-label={`Amount recovered, line ${index + 1}`}
+            placeholder="0.00"
+            value={line.amount}
+            onChange={(e) => set(index, "amount", e.target.value)}
+            data-testid={`recovery-${index}-amount`}
+          />
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Remove recovery line ${index + 1}`}
+            onClick={() => onChange(lines.filter((_, i) => i !== index))}
+          >
+            <CloseIcon />
+          </button>
+        </div>
+      ))}
+      <button type="button" className="button quiet" onClick={() => onChange([...lines, { label: "", amount: "" }])} data-testid="add-recovery">
+        + Add a recovery
+      </button>
+    </fieldset>
+  );
+}
+
+const BLANK_LINE: SupplementalEntry = { slNo: "", description: "", unit: "", rate: "", executed: "" };
+
+/** Items the estimate lacks, proposed in this work slip; their rows join the preview above. */
+function SupplementalLines({ lines, onChange }: { lines: SupplementalEntry[]; onChange: (lines: SupplementalEntry[]) => void }) {
+  const set = (index: number, field: keyof SupplementalEntry, value: string) =>
+    onChange(lines.map((line, i) => (i === index ? { ...line, [field]: value } : line)));
+  const fields: Array<[keyof SupplementalEntry, string, boolean]> = [
+    ["slNo", "Sl.", false],
+    ["description", "Description", false],
+    ["unit", "Unit", false],
+    ["rate", "Rate", true],
+    ["executed", "Executed qty", true],
+  ];
+  return (
+    <fieldset className="supplemental" data-testid="supplemental-lines">
+      <legend>Supplemental items (not in the estimate), new in this work slip</legend>
+      {lines.length > 0 ? (
+        <table className="ledger supplemental-table">
+          <thead>
+            <tr>
+              {fields.map(([field, label, numeric]) => (
+                <th key={field} scope="col" className={numeric ? "num" : undefined}>
+                  {label}
+                </th>
+              ))}
+              <th scope="col">
+                <span className="sr-only">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((line, index) => (
+              <tr key={index}>
+                {fields.map(([field, label, numeric]) => (
+                  <td key={field} className={field === "description" ? "description" : undefined}>
+                    <input
+                      type="text"
+                      className={`qty-input${numeric ? " num" : " text-input"}`}
+                      inputMode={numeric ? "decimal" : undefined}
+                      aria-label={`${label}, supplemental line ${index + 1}`}
+                      value={line[field]}
+                      onChange={(e) => set(index, field, e.target.value)}
+                      data-testid={`supp-${index}-${field}`}
+                    />
+                  </td>
+                ))}
+                <td>
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Remove supplemental line ${index + 1}`}
+                    onClick={() => onChange(lines.filter((_, i) => i !== index))}
+                  >
+                    <CloseIcon />
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <button type="button" className="button quiet" onClick={() => onChange([...lines, { ...BLANK_LINE }])} data-testid="add-supplemental">
+        + Add a supplemental item
+      </button>
+    </fieldset>
+  );
+}
+
+/** After saving: the render job's progress, then its outputs open in the preview. */
+function Queued({ queued, kind }: { queued: QueuedDocument; kind: EditorKind }) {
+  const { jobs } = useJobsFeed();
+  const navigation = useNavigation();
+  const job = jobs.find((j) => j.id === queued.jobId);
+  const opened = useRef(false);
+  const what = kind === "bill" ? `Bill ${queued.number}` : `Work slip ${queued.number}`;
+
+  useEffect(() => {
+    if (job?.status === "completed" && !opened.current) {
+      opened.current = true;
+      navigation.openOutputs(queued.jobId);
+    }
+  }, [job?.status, navigation, queued.jobId]);
+
+  return (
+    <div className="queued" role="status" data-testid="editor-queued">
+      <p>
+        <strong>{what} is saved.</strong> Its PDF and XLSX are being made by job #{queued.jobId}
+        {job ? ` (${job.currentStep || job.status})` : ""}; they open in Outputs when ready.
+      </p>
+      {job && job.status !== "completed" ? <ProgressBar value={job.progress} label={`Job #${queued.jobId}`} /> : null}
+      {job?.status === "failed" ? <InlineError message={job.errorMessage ?? "The job failed."} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,254 @@
+/**
+ * The work data of an estimate: entered once, printed in every bill and work slip header. It
+ * starts pre-filled from the workbook; saving checks every field in the core and names each bad
+ * one in a message beside the Save button. Read-only roles see the fields disabled, with why.
+ */
+import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
+import { useAppActions } from "../../appContext";
+import { useBackend } from "../../backendContext";
+import type { ApiError } from "../../bindings/ApiError";
+import type { OrgChoice } from "../../bindings/OrgChoice";
+import type { WorkForm } from "../../bindings/WorkForm";
+import { paneErrorView } from "../../logic/errors";
+import { formatMoney, readTypedNumber } from "../../logic/format";
+import { documentsBlockedReason } from "../../logic/roles";
+import { useLoad } from "../../useLoad";
+import { InlineError } from "../common/ErrorBanner";
+import { CheckIcon, ChevronDownIcon, ChevronRightIcon } from "../common/Icons";
+
+export function WorkDataForm({ estimateId, org }: { estimateId: number; org: OrgChoice }) {
+  const backend = useBackend();
+  const load = useCallback(() => backend.getWorkForm(estimateId), [backend, estimateId]);
+  const saved = useLoad(load);
+  const [open, setOpen] = useState(true);
+  const titleId = useId();
+
+  return (
+    <section className="doc-section" data-testid="work-data" aria-labelledby={titleId}>
+      <h3 id={titleId}>
+        <button type="button" className="disclosure" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {open ? <ChevronDownIcon size={13} /> : <ChevronRightIcon size={13} />} Work data
+        </button>
+      </h3>
+      {saved.status === "error" ? <InlineError {...paneErrorView(saved.error)} /> : null}
+      {open && saved.data ? <Form key={JSON.stringify(saved.data)} initial={saved.data} estimateId={estimateId} org={org} /> : null}
+    </section>
+  );
+}
+
+function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: number; org: OrgChoice }) {
+  const backend = useBackend();
+  const { handleError } = useAppActions();
+  const [form, setForm] = useState<WorkForm>(initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [savedAt, setSavedAt] = useState<WorkForm | null>(null);
+  const blocked = documentsBlockedReason(org);
+  const disabled = blocked !== null || busy;
+  const dirty = JSON.stringify(form) !== JSON.stringify(savedAt ?? initial);
+
+  useEffect(() => setError(null), [form]);
+
+  const set = <K extends keyof WorkForm>(key: K) => (value: WorkForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const setPages = (which: "mbMeasurements" | "mbAbstract", part: "book" | "firstPage" | "lastPage") => (value: string) =>
+    setForm((f) => ({ ...f, [which]: { ...f[which], [part]: value } }));
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await backend.saveWorkForm(estimateId, form);
+      setForm(result);
+      setSavedAt(result);
+    } catch (caught) {
+      setError(handleError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="work-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+      title={blocked ?? undefined}
+    >
+      {blocked ? <p className="muted read-only-note" data-testid="work-data-readonly">{blocked}</p> : null}
+      <fieldset disabled={disabled}>
+        <div className="form-grid">
+          <Text label="Name of work" wide value={form.nameOfWork} onChange={set("nameOfWork")} testId="work-name" />
+          <Choice
+            label="Work mode"
+            value={form.workMode}
+            options={[
+              ["original", "Original"],
+              ["repair", "Repair"],
+            ]}
+            onChange={(v) => set("workMode")(v as WorkForm["workMode"])}
+          />
+          <Choice
+            label="Area"
+            value={form.area}
+            options={[
+              ["municipal", "Municipal"],
+              ["non_municipal", "Non-municipal"],
+            ]}
+            onChange={(v) => set("area")(v as WorkForm["area"])}
+          />
+          <label className="field check-field">
+            <input type="checkbox" checked={form.isAmc} onChange={(e) => set("isAmc")(e.target.checked)} />
+            <span>AMC work (no QC charge)</span>
+          </label>
+          <Text label="Estimate amount (Rs.)" numeric money value={form.estimateAmount} onChange={set("estimateAmount")} testId="work-estimate-amount" />
+          <Text label="Sanctioned grand total (Rs.)" numeric money value={form.grandTotal} onChange={set("grandTotal")} testId="work-grand-total" />
+          <Text label="Administrative sanction ref." value={form.administrativeSanctionRef} onChange={set("administrativeSanctionRef")} />
+          <Text label="Technical sanction ref." value={form.technicalSanctionRef} onChange={set("technicalSanctionRef")} />
+          <Text label="Agreement ref." value={form.agreementRef} onChange={set("agreementRef")} testId="work-agreement" />
+          <Text label="Name of the agency" value={form.agency} onChange={set("agency")} />
+          <Text label="Tender premium %" numeric value={form.tpPercent} onChange={set("tpPercent")} hint="Blank if none" testId="work-tp" />
+          <Choice
+            label="Tender premium type"
+            value={form.tpType}
+            options={[
+              ["excess", "Excess (added)"],
+              ["less", "Less (deducted)"],
+            ]}
+            onChange={(v) => set("tpType")(v as WorkForm["tpType"])}
+          />
+        </div>
+        <Group title="Measurement books">
+          <Pages label="Measurements" value={form.mbMeasurements} onChange={(part) => setPages("mbMeasurements", part)} />
+          <Pages label="Abstract" value={form.mbAbstract} onChange={(part) => setPages("mbAbstract", part)} />
+        </Group>
+        <Group title="Dates (dd-mm-yyyy)">
+          <Text label="DOI (intimation)" value={form.doi} onChange={set("doi")} placeholder="dd-mm-yyyy" testId="work-doi" />
+          <Text label="DOC (completion)" value={form.doc} onChange={set("doc")} placeholder="dd-mm-yyyy" />
+          <Text label="DOMR (measurements recorded)" value={form.domr} onChange={set("domr")} placeholder="dd-mm-yyyy" />
+          <Text label="DOBR (bill recorded)" value={form.dobr} onChange={set("dobr")} placeholder="dd-mm-yyyy" />
+        </Group>
+      </fieldset>
+      <div className="form-actions">
+        <button type="submit" className="button primary" disabled={disabled || !dirty} data-testid="work-save">
+          {busy ? "Saving…" : "Save work data"}
+        </button>
+        {savedAt && !dirty ? (
+          <span className="saved-note" role="status" data-testid="work-saved">
+            <CheckIcon /> Saved. New bills and work slips print these details.
+          </span>
+        ) : null}
+      </div>
+      {error ? <InlineError message={error.message} testId="work-error" /> : null}
+    </form>
+  );
+}
+
+function Group({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <fieldset className="form-group">
+      <legend>{title}</legend>
+      <div className="form-grid">{children}</div>
+    </fieldset>
+  );
+}
+
+function Text({
+  label,
+  value,
+  onChange,
+  wide,
+  numeric,
+  money,
+  hint,
+  placeholder,
+  testId,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  wide?: boolean;
+  numeric?: boolean;
+  /** An amount in rupees: shown with Indian grouping while the field is not being edited. */
+  money?: boolean;
+  hint?: string;
+  placeholder?: string;
+  testId?: string;
+}) {
+  const [editing, setEditing] = useState(false);
+  const read = numeric && value.trim() !== "" ? readTypedNumber(value) : null;
+  const problem = read && "problem" in read ? read.problem : null;
+  const shown = money && !editing && read && "value" in read ? formatMoney(read.value) : value;
+  return (
+    <label className={`field${wide ? " wide" : ""}`}>
+      <span>
+        {label}
+        {hint ? <span className="muted"> · {hint}</span> : null}
+      </span>
+      <input
+        type="text"
+        className={numeric ? "num" : undefined}
+        inputMode={numeric ? "decimal" : undefined}
+        value={shown}
+        placeholder={placeholder}
+        aria-invalid={problem ? true : undefined}
+        onFocus={() => setEditing(true)}
+        onBlur={() => setEditing(false)}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid={testId}
+      />
+      {problem && !editing ? (
+        <span className="field-help field-problem" role="alert" data-testid={testId ? `${testId}-problem` : undefined}>
+          {problem}
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
+function Choice({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: Array<[string, string]>;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Pages({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: WorkForm["mbMeasurements"];
+  onChange: (part: "book" | "firstPage" | "lastPage") => (value: string) => void;
+}) {
+  return (
+    <div className="field pages-field" role="group" aria-label={`MB for the ${label.toLowerCase()}`}>
+      <span>{label}</span>
+      <div className="pages-inputs">
+        <input type="text" aria-label={`${label}: MB number`} placeholder="MB No." value={value.book} onChange={(e) => onChange("book")(e.target.value)} />
+        <input type="text" className="num" inputMode="numeric" aria-label={`${label}: first page`} placeholder="from p." value={value.firstPage} onChange={(e) => onChange("firstPage")(e.target.value)} />
+        <input type="text" className="num" inputMode="numeric" aria-label={`${label}: last page`} placeholder="to p." value={value.lastPage} onChange={(e) => onChange("lastPage")(e.target.value)} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,256 @@
+/**
+ * The settings side of the fake backend: each org's sync target and how far its outputs are
+ * synced, and this device's inbox folder. It keeps the core's visible rules (the secret is never
+ * shown back, read-only roles cannot change anything, a test of a bucket that does not exist
+ * fails with one sentence) but talks to no bucket and watches no folder.
+ */
+import type { ApiError } from "../bindings/ApiError";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import type { CurrencyMark } from "../bindings/CurrencyMark";
+import type { DeductionLineForm } from "../bindings/DeductionLineForm";
+import type { DeductionTable } from "../bindings/DeductionTable";
+import type { DeviceSettings } from "../bindings/DeviceSettings";
+import type { InboxStatus } from "../bindings/InboxStatus";
+import type { InboxView } from "../bindings/InboxView";
+import type { OutboxCounts } from "../bindings/OutboxCounts";
+import type { OutputView } from "../bindings/OutputView";
+import type { SyncStatus } from "../bindings/SyncStatus";
+import type { SyncTargetView } from "../bindings/SyncTargetView";
+import type { SettingsCommands } from "../settingsContract";
+
+export type FakeSettingsContext = {
+  run<T>(command: string, body: () => T): Promise<T>;
+  orgCode(): string;
+  username(): string;
+  /** Throws (and audits) when the active role is read-only. */
+  requireWriter(what: string): void;
+  outputs(): OutputView[];
+  isSuperuser(): boolean;
+  now(): string;
+};
+
+
+function fail(code: ErrorCode, message: string): ApiError {
+  return { code, message };
+}
+
+/** The core's example set (DOMAIN.md §2a), as the Settings form shows it. */
+function exampleDeductions(): DeductionLineForm[] {
+  const line = (code: string, label: string, chargeValue: string, extra: Partial<DeductionLineForm> = {}): DeductionLineForm => ({
+    code,
+    label,
+    effect: "deduction",
+    base: "gross",
+    chargeKind: "percent",
+    chargeValue,
+    threshold: "",
+    capKind: "none",
+    capValue: "",
+    validFrom: "",
+    validTo: "",
+    ...extra,
+  });
+  return [
+    line("SD", "Security deposit", "5", { capKind: "percent_of_contract", capValue: "5" }),
+    line("IT-TDS", "Income tax TDS (194C)", "2"),
+    line("GST-TDS", "GST TDS (CGST 1 % + SGST 1 %)", "2", { threshold: "250000" }),
+    line("LC", "Labour cess (BOCW welfare)", "1"),
+  ];
+}
+
+export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
+  const deductionTables = new Map<string, DeductionLineForm[]>();
+  const deductionsOf = (): DeductionTable => {
+    const own = deductionTables.get(ctx.orgCode());
+    return { isExample: own === undefined, lines: own ?? exampleDeductions() };
+  };
+  const currencyMarks = new Map<string, CurrencyMark>();
+  const targets = new Map<string, SyncTargetView>();
+  const secrets = new Set<string>();
+  const synced = new Set<number>();
+  const syncHandlers = new Set<(status: SyncStatus) => void>();
+  const inboxHandlers = new Set<(status: InboxStatus) => void>();
+  let inbox: InboxView | null = null;
+  let device: DeviceSettings = { retentionDays: 30, workers: 2 };
+
+  const counts = (org: string): OutboxCounts => {
+    const target = targets.get(org);
+    const outputs = target ? ctx.outputs() : [];
+    const done = outputs.filter((o) => synced.has(o.id)).length;
+    return {
+      pending: outputs.length - done,
+      uploading: 0,
+      synced: done,
+      conflict: 0,
+      failed: 0,
+      lastError: null,
+      lastSuccess: done > 0 ? ctx.now() : null,
+    };
+  };
+  const status = (): SyncStatus => {
+    const org = ctx.orgCode();
+    return { target: targets.get(org) ?? null, counts: counts(org) };
+  };
+  const announceSync = () => {
+    const now = status();
+    for (const h of [...syncHandlers]) h(structuredClone(now));
+  };
+  const inboxStatus = (): InboxStatus =>
+    inbox ? { state: "watching", folder: inbox.folder } : { state: "off", folder: null };
+  const announceInbox = () => {
+    const now = inboxStatus();
+    for (const h of [...inboxHandlers]) h(now);
+  };
+  const targetOf = (): SyncTargetView => {
+    const target = targets.get(ctx.orgCode());
+    if (!target) throw fail("not_found", `No sync target is set for ${ctx.orgCode()}.`);
+    return target;
+  };
+
+  return {
+    async subscribeSync(handler) {
+      syncHandlers.add(handler);
+      handler(status());
+      return () => {
+        syncHandlers.delete(handler);
+      };
+    },
+    syncStatus: () => ctx.run("sync_status", status),
+    syncConfigure: (settings, secret) =>
+      ctx.run("sync_configure", () => {
+        ctx.requireWriter("change the sync settings");
+        const org = ctx.orgCode();
+        const problems: string[] = [];
+        if (!/^https?:\/\/[^/\s]+\/?$/.test(settings.endpoint.trim())) {
+          problems.push(`the endpoint '${settings.endpoint}' is not a URL like https://s3.eu-central-1.amazonaws.com`);
+        }
+        if (!settings.bucket.trim()) problems.push("the bucket name is empty");
+        if (!settings.region.trim()) problems.push("the region is empty (use auto for R2, us-east-1 when unsure)");
+        if (!secret && !secrets.has(org)) problems.push("give the secret access key as well");
+        if (problems.length > 0) {
+          throw fail("validation", `The sync settings were not saved: ${problems.join("; ")}.`);
+        }
+        if (secret) secrets.add(org);
+        const view: SyncTargetView = { ...settings, enabled: true, updatedAt: ctx.now() };
+        targets.set(org, view);
+        queueMicrotask(announceSync);
+        return view;
+      }),
+    syncSetEnabled: (enabled) =>
+      ctx.run("sync_set_enabled", () => {
+        ctx.requireWriter("change the sync settings");
+        const view = { ...targetOf(), enabled };
+        targets.set(ctx.orgCode(), view);
+        queueMicrotask(announceSync);
+        return view;
+      }),
+    syncForget: () =>
+      ctx.run("sync_forget", () => {
+        ctx.requireWriter("change the sync settings");
+        targets.delete(ctx.orgCode());
+        secrets.delete(ctx.orgCode());
+        queueMicrotask(announceSync);
+      }),
+    syncTest: () =>
+      ctx.run("sync_test", () => {
+        ctx.requireWriter("test the sync settings");
+        const target = targetOf();
+        if (/missing/.test(target.bucket)) {
+          throw fail("sync_failed", `The bucket ${target.bucket} does not exist at ${target.endpoint}. Check its name, or create it.`);
+        }
+        return `Connected: wrote, read back and deleted a test file in ${target.bucket}.`;
+      }),
+    syncRun: () =>
+      ctx.run("sync_run", () => {
+        ctx.requireWriter("sync outputs");
+        if (targetOf().enabled) for (const o of ctx.outputs()) synced.add(o.id);
+        queueMicrotask(announceSync);
+        return counts(ctx.orgCode());
+      }),
+    syncRetryFailed: () =>
+      ctx.run("sync_retry_failed", () => {
+        ctx.requireWriter("sync outputs");
+        return 0;
+      }),
+    syncRestore: () =>
+      ctx.run("sync_restore", () => {
+        ctx.requireWriter("restore outputs");
+        targetOf();
+        return 0;
+      }),
+    shareOutput: (id, days) =>
+      ctx.run("share_output", () => {
+        if (!synced.has(id)) throw fail("validation", `Output #${id} is not in the bucket yet; share it once it has synced.`);
+        const target = targetOf();
+        const expires = new Date(Date.parse(ctx.now()) + days * 86_400_000).toISOString();
+        return { url: `${target.endpoint}/${target.bucket}/output-${id}?X-Amz-Expires=${days * 86_400}`, expiresAt: expires };
+      }),
+    currencyMark: () => ctx.run("currency_mark", () => currencyMarks.get(ctx.orgCode()) ?? "Rs."),
+    setCurrencyMark: (mark) =>
+      ctx.run("currency_mark_set", () => {
+        ctx.requireWriter("change how documents write amounts");
+        currencyMarks.set(ctx.orgCode(), mark);
+      }),
+    inboxSettings: () => ctx.run("inbox_settings", () => inbox),
+    inboxSet: (folder) =>
+      ctx.run("inbox_set", () => {
+        ctx.requireWriter("set up the inbox folder");
+        if (!folder.startsWith("/")) {
+          throw fail("validation", `The inbox folder must be a full path (like /home/you/Estimates inbox), not '${folder}'.`);
+        }
+        inbox = { folder, orgCode: ctx.orgCode(), username: ctx.username(), setAt: ctx.now() };
+        queueMicrotask(announceInbox);
+        return inbox;
+      }),
+    inboxClear: () =>
+      ctx.run("inbox_clear", () => {
+        ctx.requireWriter("set up the inbox folder");
+        inbox = null;
+        queueMicrotask(announceInbox);
+      }),
+    async subscribeInbox(handler) {
+      inboxHandlers.add(handler);
+      handler(inboxStatus());
+      return () => {
+        inboxHandlers.delete(handler);
+      };
+    },
+    chooseFolder: () => ctx.run("choose_folder", () => "/home/user/Estimates inbox"),
+    deviceSettings: () => ctx.run("device_settings", () => device),
+    listDeductions: () => ctx.run("list_deductions", deductionsOf),
+    saveDeduction: (line) =>
+      ctx.run("save_deduction", () => {
+        ctx.requireWriter("change the deductions table");
+        const value = Number(line.chargeValue.replace(/,/g, ""));
+        if (line.chargeValue.trim() === "" || Number.isNaN(value)) {
+          throw fail("validation", `Deduction line ${line.code}: rate or amount: '${line.chargeValue}' is not a number.`);
+        }
+        if (line.chargeKind === "percent" && (value < 0 || value > 100)) {
+          throw fail("validation", `Deduction line ${line.code}: the rate must be a percentage from 0 to 100, not ${line.chargeValue}.`);
+        }
+        const lines = [...deductionsOf().lines];
+        const at = lines.findIndex((l) => l.code.toLowerCase() === line.code.toLowerCase());
+        if (at >= 0) lines[at] = { ...line };
+        else lines.push({ ...line });
+        deductionTables.set(ctx.orgCode(), lines);
+        return deductionsOf();
+      }),
+    removeDeduction: (code) =>
+      ctx.run("remove_deduction", () => {
+        ctx.requireWriter("change the deductions table");
+        const lines = deductionsOf().lines.filter((l) => l.code.toLowerCase() !== code.toLowerCase());
+        deductionTables.set(ctx.orgCode(), lines);
+        return deductionsOf();
+      }),
+    saveDeviceSettings: (next) =>
+      ctx.run("device_settings_save", () => {
+        if (!ctx.isSuperuser()) throw fail("denied", "Your account (standard) may not change this computer's settings. Only a superuser can.");
+        const problems: string[] = [];
+        if (next.retentionDays < 1 || next.retentionDays > 3650) problems.push(`retention must be 1 to 3650 days, not ${next.retentionDays}`);
+        if (next.workers < 1 || next.workers > 16) problems.push(`the worker count must be 1 to 16, not ${next.workers}`);
+        if (problems.length > 0) throw fail("validation", `The settings were not saved: ${problems.join("; ")}.`);
+        device = { ...next };
+        return device;
+      }),
+  };
+}
