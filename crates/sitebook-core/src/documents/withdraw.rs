@@ -8,7 +8,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
-use crate::jobs::Ctx;
+use crate::jobs::{queue, Ctx};
+use crate::store::documents::{self as stored, DocumentTable};
+use crate::store::outputs;
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::WriteScope;
 
@@ -54,14 +56,6 @@ pub struct Withdrawn {
     pub files_marked: i64,
 }
 
-/// The row of the latest document of a chain, as read for withdrawal.
-#[derive(sqlx::FromRow)]
-struct Latest {
-    id: i64,
-    number: i64,
-    job_id: Option<i64>,
-}
-
 /// Withdraws `number`, which must be the latest bill (or work slip) of the estimate.
 pub async fn withdraw_latest(
     ctx: &Ctx,
@@ -84,21 +78,13 @@ pub async fn withdraw_latest(
             "The reason must be one line of text, without control characters.".into(),
         ));
     }
-    let (table, number_column) = match document {
-        ChainDocument::Bill => ("bills", "number"),
-        ChainDocument::Workslip => ("workslips", "phase"),
+    let table = match document {
+        ChainDocument::Bill => DocumentTable::Bills,
+        ChainDocument::Workslip => DocumentTable::Workslips,
     };
 
     let mut tx = ctx.write_tx().await?;
-    let latest: Option<Latest> = sqlx::query_as(&format!(
-        "SELECT id, {number_column} AS number, job_id FROM {table} \
-         WHERE estimate_id = ? AND org_id = ? ORDER BY {number_column} DESC LIMIT 1"
-    ))
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(latest) = latest else {
+    let Some(latest) = stored::chain_head(&mut tx, scope, table, estimate_id).await? else {
         drop(tx);
         super::ensure_estimate(ctx, scope, estimate_id).await?;
         return Err(Error::NotFound(format!(
@@ -113,11 +99,7 @@ pub async fn withdraw_latest(
         )));
     }
     if let Some(job_id) = latest.job_id {
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = ?")
-            .bind(job_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if matches!(status.as_deref(), Some("queued" | "running")) {
+        if queue::unfinished(&mut tx, scope, job_id).await? {
             return Err(Error::Precondition(format!(
                 "The files of {name} {number} are still being made by job {job_id}; withdraw \
                  it once that job has ended."
@@ -127,16 +109,9 @@ pub async fn withdraw_latest(
     if document == ChainDocument::Workslip {
         // Bills that follow this work slip's working estimate (their stored input names it)
         // would lose the caps their successors continue from.
-        let later_bill: Option<i64> = sqlx::query_scalar(
-            "SELECT number FROM bills WHERE estimate_id = ? AND org_id = ? \
-             AND json_extract(inputs_json, '$.working_estimate') = ? ORDER BY number LIMIT 1",
-        )
-        .bind(estimate_id)
-        .bind(scope.org_id())
-        .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(bill) = later_bill {
+        if let Some(bill) =
+            stored::first_bill_following(&mut tx, scope, estimate_id, number).await?
+        {
             return Err(Error::Precondition(format!(
                 "Bill {bill} of estimate {estimate_id} was made after work slip {number} and \
                  follows its working estimate; withdraw the bills after it first."
@@ -144,38 +119,9 @@ pub async fn withdraw_latest(
         }
     }
 
-    sqlx::query(&format!(
-        "INSERT INTO withdrawn_documents (org_id, estimate_id, document, number, job_id, \
-         inputs_json, inputs_sha256, created_at, created_by, withdrawn_at, withdrawn_by, reason) \
-         SELECT org_id, estimate_id, ?, {number_column}, job_id, inputs_json, inputs_sha256, \
-         created_at, created_by, ?, ?, ? FROM {table} WHERE id = ?"
-    ))
-    .bind(document.stored_as())
-    .bind(ctx.now_text())
-    .bind(scope.user_id())
-    .bind(reason)
-    .bind(latest.id)
-    .execute(&mut *tx)
-    .await?;
-    if document == ChainDocument::Bill {
-        sqlx::query("DELETE FROM bill_quantities WHERE bill_id = ?")
-            .bind(latest.id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
-        .bind(latest.id)
-        .execute(&mut *tx)
-        .await?;
+    stored::move_to_withdrawn(ctx, &mut tx, scope, table, latest.id, reason).await?;
     let files_marked = match latest.job_id {
-        Some(job_id) => {
-            sqlx::query("UPDATE output_files SET withdrawn = 1 WHERE job_id = ? AND org_id = ?")
-                .bind(job_id)
-                .bind(scope.org_id())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected() as i64
-        }
+        Some(job_id) => outputs::mark_withdrawn(&mut tx, scope, job_id).await?,
         None => 0,
     };
     AuditEvent::new("document.withdraw", Outcome::Success)

@@ -16,6 +16,7 @@ use crate::domain::permissions::Action;
 use crate::error::{Error, Result};
 use crate::jobs::Ctx;
 use crate::jobs::{JobEvent, JobKind, JobLogEntry, JobStatus};
+use crate::store::uploads;
 use crate::tenancy::gate::{OrgScope, WriteScope};
 
 /// A heartbeat older than this means the owner is gone, whatever its pid says.
@@ -198,6 +199,22 @@ pub(crate) async fn claim_next(ctx: &Ctx, filter: &ClaimFilter) -> Result<Option
     Ok(Some(job))
 }
 
+/// Whether one of the scope's jobs is still queued or running, read inside the caller's
+/// transaction (a document whose files are still being made cannot be withdrawn).
+pub(crate) async fn unfinished(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    scope: &OrgScope,
+    job_id: i64,
+) -> Result<bool> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(job_id)
+            .bind(scope.org_id())
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(matches!(status.as_deref(), Some("queued" | "running")))
+}
+
 fn publish(ctx: &Ctx, job: &ClaimedJob, status: JobStatus, progress: u8, step: &str) {
     // No subscriber is fine: the database row is the truth, events are a courtesy.
     let _ = ctx.events.send(JobEvent {
@@ -287,33 +304,20 @@ async fn set_upload_status(
     status: &str,
     now: &str,
 ) -> Result<()> {
-    if let Some(upload_id) = job.upload_id {
-        sqlx::query("UPDATE uploads SET status = ?, updated_at = ? WHERE id = ? AND org_id = ?")
-            .bind(status)
-            .bind(now)
-            .bind(upload_id)
-            .bind(job.org_id)
-            .execute(&mut **tx)
-            .await?;
+    match job.upload_id {
+        Some(upload_id) => uploads::set_status(tx, job.org_id, upload_id, status, now).await,
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Marks the upload being processed, at the start of a run.
 pub(crate) async fn mark_upload_processing(ctx: &Ctx, job: &ClaimedJob) -> Result<()> {
     // A courtesy like progress (no fsync): the upload's end state is written durably with the
     // job's, and a crash before then puts the job back in line anyway.
-    if let Some(upload_id) = job.upload_id {
-        sqlx::query(
-            "UPDATE uploads SET status = 'processing', updated_at = ? WHERE id = ? AND org_id = ?",
-        )
-        .bind(ctx.now_text())
-        .bind(upload_id)
-        .bind(job.org_id)
-        .execute(&ctx.courtesy_db)
-        .await?;
+    match job.upload_id {
+        Some(upload_id) => uploads::mark_processing(ctx, job.org_id, upload_id).await,
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Whether a failed job is offered for retry.
@@ -672,14 +676,7 @@ pub async fn request_cancel(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "UPDATE uploads SET status = 'failed', updated_at = ? \
-                 WHERE id = (SELECT upload_id FROM jobs WHERE id = ?)",
-            )
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            uploads::fail_upload_of_job(&mut tx, id, &now).await?;
         }
         Some(JobStatus::Running) => {
             sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = ?")

@@ -1,5 +1,5 @@
-//! Stored bills and work slips: the rows of `bills`, `bill_quantities`, `workslips` and `works`,
-//! and nothing else writes them.
+//! Stored bills and work slips: the rows of `bills`, `bill_quantities`, `workslips`, `works`
+//! and `withdrawn_documents`, and nothing else writes them.
 //!
 //! Each document row keeps its exact domain input as JSON with the input's sha256; this module
 //! reads and writes that text and leaves its meaning (and the chain's rules) to `documents/`.
@@ -85,6 +85,14 @@ impl DocumentTable {
         match self {
             DocumentTable::Bills => "number",
             DocumentTable::Workslips => "phase",
+        }
+    }
+
+    /// How `withdrawn_documents.document` names the table's rows.
+    fn withdrawn_as(self) -> &'static str {
+        match self {
+            DocumentTable::Bills => "bill",
+            DocumentTable::Workslips => "workslip",
         }
     }
 }
@@ -355,6 +363,99 @@ pub(crate) async fn link_job(
     ))
     .bind(job_id)
     .bind(row_id)
+    .bind(scope.org_id())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The latest bill or work slip of a chain: its row, number (or phase) and render job.
+#[derive(Debug, FromRow)]
+pub(crate) struct ChainHead {
+    /// The row id.
+    pub id: i64,
+    /// The bill number or work-slip phase.
+    pub number: i64,
+    /// The job that renders it, once queued.
+    pub job_id: Option<i64>,
+}
+
+/// The latest document of one of the scope's estimates in `table`, read inside the caller's
+/// transaction (which holds the write lock, so it stays the latest until the commit).
+pub(crate) async fn chain_head(
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &WriteScope,
+    table: DocumentTable,
+    estimate_id: i64,
+) -> Result<Option<ChainHead>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, {number} AS number, job_id FROM {table} \
+         WHERE estimate_id = ? AND org_id = ? ORDER BY {number} DESC LIMIT 1",
+        number = table.number_column(),
+        table = table.name(),
+    ))
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The first of the estimate's bills whose stored input follows work slip `phase`'s working
+/// estimate, if any.
+pub(crate) async fn first_bill_following(
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &WriteScope,
+    estimate_id: i64,
+    phase: u32,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT number FROM bills WHERE estimate_id = ? AND org_id = ? \
+         AND json_extract(inputs_json, '$.working_estimate') = ? ORDER BY number LIMIT 1",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .bind(phase)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Moves one of the scope's bills or work slips (and a bill's till-date quantities) into
+/// `withdrawn_documents`, with who withdrew it, when and why, inside the caller's transaction.
+pub(crate) async fn move_to_withdrawn(
+    ctx: &Base,
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &WriteScope,
+    table: DocumentTable,
+    id: i64,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO withdrawn_documents (org_id, estimate_id, document, number, job_id, \
+         inputs_json, inputs_sha256, created_at, created_by, withdrawn_at, withdrawn_by, reason) \
+         SELECT org_id, estimate_id, ?, {number}, job_id, inputs_json, inputs_sha256, \
+         created_at, created_by, ?, ?, ? FROM {table} WHERE id = ? AND org_id = ?",
+        number = table.number_column(),
+        table = table.name(),
+    ))
+    .bind(table.withdrawn_as())
+    .bind(ctx.now_text())
+    .bind(scope.user_id())
+    .bind(reason)
+    .bind(id)
+    .bind(scope.org_id())
+    .execute(&mut **tx)
+    .await?;
+    if table == DocumentTable::Bills {
+        sqlx::query("DELETE FROM bill_quantities WHERE bill_id = ?")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(&format!(
+        "DELETE FROM {} WHERE id = ? AND org_id = ?",
+        table.name()
+    ))
+    .bind(id)
     .bind(scope.org_id())
     .execute(&mut **tx)
     .await?;

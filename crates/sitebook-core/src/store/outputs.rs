@@ -202,6 +202,23 @@ pub struct CleanupReport {
     pub removed_rows: u32,
 }
 
+/// Marks the files of one of the scope's jobs withdrawn (they stay on disk, listed as such),
+/// inside the caller's transaction; returns how many were marked.
+pub(crate) async fn mark_withdrawn(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    scope: &WriteScope,
+    job_id: i64,
+) -> Result<i64> {
+    let marked =
+        sqlx::query("UPDATE output_files SET withdrawn = 1 WHERE job_id = ? AND org_id = ?")
+            .bind(job_id)
+            .bind(scope.org_id())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    Ok(i64::try_from(marked).unwrap_or(i64::MAX))
+}
+
 /// Removes the scope's outputs that were never downloaded and are older than `days`.
 pub async fn cleanup(ctx: &Base, scope: &WriteScope, days: u32) -> Result<CleanupReport> {
     let cutoff = to_db_time(ctx.clock.now() - chrono::Duration::days(i64::from(days)));

@@ -139,3 +139,56 @@ pub async fn count(ctx: &Base, scope: &OrgScope) -> Result<i64> {
             .await?,
     )
 }
+
+// The job runner's system plane (see the gate's primer): these follow a job the gate already
+// admitted, by the ids the job carries, so they take ids rather than a scope.
+
+/// Sets an upload's status with its job's outcome, inside the job's completing transaction.
+pub(crate) async fn set_status(
+    tx: &mut Transaction<'_, Sqlite>,
+    org_id: i64,
+    upload_id: i64,
+    status: &str,
+    now: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE uploads SET status = ?, updated_at = ? WHERE id = ? AND org_id = ?")
+        .bind(status)
+        .bind(now)
+        .bind(upload_id)
+        .bind(org_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Marks an upload as being processed, at the start of its job's run. A courtesy, like
+/// progress: written without an fsync, because the upload's end state is written durably with
+/// the job's, and a crash before then puts the job back in line anyway.
+pub(crate) async fn mark_processing(ctx: &Base, org_id: i64, upload_id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE uploads SET status = 'processing', updated_at = ? WHERE id = ? AND org_id = ?",
+    )
+    .bind(ctx.now_text())
+    .bind(upload_id)
+    .bind(org_id)
+    .execute(&ctx.courtesy_db)
+    .await?;
+    Ok(())
+}
+
+/// Fails the upload of a job cancelled before it ran, inside the cancelling transaction.
+pub(crate) async fn fail_upload_of_job(
+    tx: &mut Transaction<'_, Sqlite>,
+    job_id: i64,
+    now: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE uploads SET status = 'failed', updated_at = ? \
+         WHERE id = (SELECT upload_id FROM jobs WHERE id = ?)",
+    )
+    .bind(now)
+    .bind(job_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -187,6 +187,10 @@ pub(crate) async fn insert_account(
 }
 
 /// Adds a membership; the user's first membership becomes their primary one.
+///
+/// The one write to `memberships` outside `memberships.rs`, on purpose: an account's first
+/// membership is written in the account's own transaction, and `memberships.rs` already builds
+/// on this module (moving the insert there would make the two import each other).
 pub(crate) async fn insert_membership(
     ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
