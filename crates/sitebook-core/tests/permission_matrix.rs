@@ -7,50 +7,66 @@ mod common;
 
 use sitebook_core::domain::permissions::{Action, GlobalAction, MembershipRole, UserKind};
 use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
+use sitebook_core::tenancy::session::Session;
 use sitebook_core::Error;
 
 const GOLDEN: &str = "tests/golden/permission_matrix.txt";
 
-#[tokio::test]
-async fn the_gate_matches_the_golden_matrix() {
-    let fx = common::fixture().await;
-    fx.org("GOLD").await;
+/// One user of every kind with every membership of `org` (or none), signed in as
+/// `{prefix}{kind}-{membership}`, with the result of entering `org`.
+async fn everyone_entering(
+    fx: &common::Fixture,
+    org: &str,
+    prefix: &str,
+) -> Vec<(UserKind, Option<MembershipRole>, Session, Result<(), Error>)> {
+    fx.org(org).await;
     let memberships: Vec<Option<MembershipRole>> = std::iter::once(None)
         .chain(MembershipRole::ALL.into_iter().map(Some))
         .collect();
+    let mut people = Vec::new();
+    for kind in UserKind::ALL {
+        for &membership in &memberships {
+            let name = format!(
+                "{prefix}{}-{}",
+                kind.as_str(),
+                membership.map_or("none", |role| role.as_str())
+            );
+            fx.user(&name, kind, membership.map(|role| (org, role)))
+                .await;
+            let mut session = fx.sign_in(&name).await;
+            let entered = fx.core.org_switch(&mut session, org).await;
+            people.push((kind, membership, session, entered));
+        }
+    }
+    people
+}
+
+#[tokio::test]
+async fn the_gate_matches_the_golden_matrix() {
+    let fx = common::fixture().await;
+    let people = everyone_entering(&fx, "GOLD", "").await;
 
     let mut lines = vec![
         "# kind        membership  action              verdict".to_string(),
         "# Generated through the real gate; see tests/permission_matrix.rs.".to_string(),
     ];
-    for kind in UserKind::ALL {
-        for membership in &memberships {
-            let name = format!(
-                "{}-{}",
+    for (kind, membership, session, entered) in &people {
+        for action in Action::ALL {
+            let verdict = match entered {
+                Err(Error::Denied(_)) => "cannot-enter".to_string(),
+                Err(other) => panic!("unexpected error entering GOLD: {other}"),
+                Ok(()) => match fx.core.authorize(session, action).await {
+                    Ok(scope) => format!("allow as {}", scope.role().as_str()),
+                    Err(Error::Denied(_)) => "deny".to_string(),
+                    Err(other) => panic!("unexpected gate error: {other}"),
+                },
+            };
+            lines.push(format!(
+                "{:<12} {:<11} {:<19} {verdict}",
                 kind.as_str(),
-                membership.map_or("none", |role| role.as_str())
-            );
-            fx.user(&name, kind, membership.map(|role| ("GOLD", role)))
-                .await;
-            let mut session = fx.sign_in(&name).await;
-            let entered = fx.core.org_switch(&mut session, "gold").await;
-            for action in Action::ALL {
-                let verdict = match &entered {
-                    Err(Error::Denied(_)) => "cannot-enter".to_string(),
-                    Err(other) => panic!("unexpected error entering GOLD: {other}"),
-                    Ok(()) => match fx.core.authorize(&session, action).await {
-                        Ok(scope) => format!("allow as {}", scope.role().as_str()),
-                        Err(Error::Denied(_)) => "deny".to_string(),
-                        Err(other) => panic!("unexpected gate error: {other}"),
-                    },
-                };
-                lines.push(format!(
-                    "{:<12} {:<11} {:<19} {verdict}",
-                    kind.as_str(),
-                    membership.map_or("none", |role| role.as_str()),
-                    action.audit_name()
-                ));
-            }
+                membership.map_or("none", |role| role.as_str()),
+                action.audit_name()
+            ));
         }
     }
     lines.push("# Actions outside any organization, decided by kind alone.".to_string());
@@ -140,49 +156,37 @@ async fn the_gate_matches_the_golden_matrix() {
 #[tokio::test]
 async fn the_session_view_lists_exactly_what_the_gate_allows() {
     let fx = common::fixture().await;
-    fx.org("OFFER").await;
-    let memberships: Vec<Option<MembershipRole>> = std::iter::once(None)
-        .chain(MembershipRole::ALL.into_iter().map(Some))
-        .collect();
-    for kind in UserKind::ALL {
-        for membership in &memberships {
-            let name = format!(
-                "offer-{}-{}",
-                kind.as_str(),
-                membership.map_or("none", |role| role.as_str())
+    for (kind, membership, session, entered) in everyone_entering(&fx, "OFFER", "offer-").await {
+        let name = format!(
+            "{}-{}",
+            kind.as_str(),
+            membership.map_or("none", |role| role.as_str())
+        );
+        if entered.is_err() {
+            continue;
+        }
+        let view = fx.core.view(&session).await.unwrap();
+        let offered = &view.active_org.as_ref().expect("in OFFER").may;
+        for action in Action::ALL {
+            let allowed = fx.core.authorize(&session, action).await.is_ok();
+            assert_eq!(
+                offered.contains(&action),
+                allowed,
+                "{name}: {action:?} listed {} but the gate says {}",
+                offered.contains(&action),
+                allowed
             );
-            fx.user(&name, kind, membership.map(|role| ("OFFER", role)))
-                .await;
-            let mut session = fx.sign_in(&name).await;
-            if fx.core.org_switch(&mut session, "offer").await.is_err() {
-                continue;
-            }
-            let view = fx.core.view(&session).await.unwrap();
-            let offered = &view.active_org.as_ref().expect("in OFFER").may;
-            for action in Action::ALL {
-                let allowed = fx.core.authorize(&session, action).await.is_ok();
-                assert_eq!(
-                    offered.contains(&action),
-                    allowed,
-                    "{name}: {action:?} listed {} but the gate says {}",
-                    offered.contains(&action),
-                    allowed
-                );
-            }
-            for action in GlobalAction::ALL {
-                let allowed = sitebook_core::tenancy::gate::authorize_global(
-                    fx.core.context(),
-                    &session,
-                    action,
-                )
-                .await
-                .is_ok();
-                assert_eq!(
-                    view.may_globally.contains(&action),
-                    allowed,
-                    "{name}: {action:?}"
-                );
-            }
+        }
+        for action in GlobalAction::ALL {
+            let allowed =
+                sitebook_core::tenancy::gate::authorize_global(fx.core.context(), &session, action)
+                    .await
+                    .is_ok();
+            assert_eq!(
+                view.may_globally.contains(&action),
+                allowed,
+                "{name}: {action:?}"
+            );
         }
     }
 }
