@@ -208,34 +208,14 @@ pub(crate) fn first_bill<'a>(
             .iter()
             .map(|line| (line.label.as_str(), line.amount)),
     );
-    let (statements, net_lines) = memorandum_parts(request.memorandum.as_ref());
-    let mut closing = vec![
-        ClosingLine {
-            label: "Total:".to_owned(),
-            text: format!(
-                "{} {}",
-                request.header.currency.symbol(),
-                format_money(bill.total)
-            ),
-        },
-        ClosingLine {
-            label: "Amount in words:".to_owned(),
-            text: bill.amount_in_words.clone(),
-        },
-    ];
-    closing.extend(net_lines);
-    Report {
-        orientation: Orientation::Portrait,
-        header: &request.header,
+    bill_report(
+        request,
         columns,
-        font_size: BILL_FONT_SIZE,
-        body,
-        totals,
-        statements,
-        closing,
-        signatures: &SIGNATURES,
-        form: form_pages(request.form.as_ref()),
-    }
+        BILL_FONT_SIZE,
+        (body, totals),
+        ("Total:", bill.total),
+        &bill.amount_in_words,
+    )
 }
 
 /// The Nth bill (11 columns).
@@ -288,19 +268,42 @@ pub(crate) fn nth_bill<'a>(
             Row::labelled(style, line.label.clone(), cells)
         })
         .collect();
+    bill_report(
+        request,
+        columns,
+        WIDE_FONT_SIZE,
+        (body, totals),
+        (
+            "Amount payable now (since last measurements):",
+            bill.amount_payable,
+        ),
+        &bill.amount_in_words,
+    )
+}
+
+/// A bill's report from its rows and totals: the amount it closes with (labelled), that amount
+/// in words, then the memorandum of payments, the signatures and the bill form's pages.
+fn bill_report<'a, T>(
+    request: &'a DocumentRequest<T>,
+    columns: &'a [ColumnSpec],
+    font_size: f32,
+    (body, totals): (Vec<Row>, Vec<Row>),
+    (label, amount): (&str, Decimal),
+    amount_in_words: &str,
+) -> Report<'a> {
     let (statements, net_lines) = memorandum_parts(request.memorandum.as_ref());
     let mut closing = vec![
         ClosingLine {
-            label: "Amount payable now (since last measurements):".to_owned(),
+            label: label.to_owned(),
             text: format!(
                 "{} {}",
                 request.header.currency.symbol(),
-                format_money(bill.amount_payable)
+                format_money(amount)
             ),
         },
         ClosingLine {
             label: "Amount in words:".to_owned(),
-            text: bill.amount_in_words.clone(),
+            text: amount_in_words.to_owned(),
         },
     ];
     closing.extend(net_lines);
@@ -308,7 +311,7 @@ pub(crate) fn nth_bill<'a>(
         orientation: Orientation::Portrait,
         header: &request.header,
         columns,
-        font_size: WIDE_FONT_SIZE,
+        font_size,
         body,
         totals,
         statements,
