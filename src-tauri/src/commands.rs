@@ -44,6 +44,8 @@ pub struct AppState {
     /// core's gated feeds of the active org. Renewed whenever the session or its org changes.
     job_feed: Mutex<Feed<JobEvent>>,
     sync_feed: Mutex<Feed<SyncStatus>>,
+    /// The job workers of this process, once started.
+    workers: Mutex<Option<sitebook_core::jobs::pool::WorkerPool>>,
 }
 
 /// A window channel and the task that feeds it.
@@ -85,25 +87,24 @@ impl AppState {
             session: Mutex::new(None),
             job_feed: Mutex::default(),
             sync_feed: Mutex::default(),
+            workers: Mutex::default(),
         }
     }
 
-    /// Starts the job workers, the daily output cleanup and the syncer in this process. They run
-    /// until the app exits; the returned handle only keeps the pool alive.
-    pub fn start_background_work(&self) -> Option<sitebook_core::jobs::pool::WorkerPool> {
-        let core = self.core.as_ref().ok()?.clone();
-        tauri::async_runtime::block_on(async move {
-            core.spawn_daily_cleanup();
-            core.spawn_syncer();
-            core.spawn_inbox();
-            match core.start_workers(None).await {
-                Ok(pool) => Some(pool),
-                Err(error) => {
-                    tracing::error!(%error, "could not start the job workers");
-                    None
-                }
-            }
-        })
+    /// Starts the job workers, the daily output cleanup, the syncer and the inbox watcher in
+    /// this process. They run until the app exits; the pool is kept in the state so that it
+    /// lives as long. Called once the window is up, so none of it delays the first screen.
+    pub async fn start_background_work(&self) {
+        let Ok(core) = self.core() else {
+            return;
+        };
+        core.spawn_daily_cleanup();
+        core.spawn_syncer();
+        core.spawn_inbox();
+        match core.start_workers(None).await {
+            Ok(pool) => *self.workers.lock().await = Some(pool),
+            Err(error) => tracing::error!(%error, "could not start the job workers"),
+        }
     }
 
     async fn set_session(&self, session: Option<Session>) {

@@ -8,6 +8,7 @@ mod commands;
 mod system_open;
 
 use commands::AppState;
+use tauri::Manager;
 
 /// See [`sitebook_core::Allocator`].
 #[global_allocator]
@@ -26,9 +27,15 @@ fn main() {
         .and_then(|dir| sitebook_core::api::stateless::start_logging(dir).ok());
     let state = AppState::open(data_dir);
 
-    let background = state.start_background_work();
-
     let result = tauri::Builder::default()
+        .setup(|app| {
+            // The workers, syncer and inbox start beside the window, not before it.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<AppState>().start_background_work().await;
+            });
+            Ok(())
+        })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state)
@@ -94,7 +101,6 @@ fn main() {
             commands::device_settings_save,
         ])
         .run(tauri::generate_context!());
-    drop(background);
     if let Err(error) = result {
         tracing::error!(%error, "the desktop app stopped with an error");
         eprintln!("Sitebook could not start its window: {error}");

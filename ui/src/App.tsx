@@ -5,17 +5,22 @@
  * backend returns a new `SessionView`, so every part of the window changes together after a
  * sign-in or an org switch.
  */
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { toApiError } from "./backend";
 import { useBackend } from "./backendContext";
 import { AppActionsContext, type AppActions } from "./appContext";
 import type { ApiError } from "./bindings/ApiError";
 import type { SessionView } from "./bindings/SessionView";
 import { ErrorBanner } from "./components/common/ErrorBanner";
-import { MainLayout } from "./components/shell/MainLayout";
 import { SetupScreen } from "./components/setup/SetupScreen";
 import { SignInScreen } from "./components/setup/SignInScreen";
 import { isSessionLost, paneErrorView } from "./logic/errors";
+
+// Everything after sign-in (the panes, the editors) loads on first use, so the first screen
+// a person sees parses only what it draws.
+const MainLayout = lazy(() =>
+  import("./components/shell/MainLayout").then((module) => ({ default: module.MainLayout })),
+);
 
 type Place = { dataDir: string; device: string };
 
@@ -135,14 +140,16 @@ export function App() {
         {phase.kind === "setup" ? <SetupScreen place={place} onCreated={enter} /> : null}
         {phase.kind === "signin" ? <SignInScreen place={place} notice={phase.notice} onSignedIn={enter} /> : null}
         {phase.kind === "main" ? (
-          <MainLayout
-            session={phase.session}
-            onSessionChange={enter}
-            onSignOut={() => void leave("You signed out.")}
-            onSwitchUser={() =>
-              void leave(`${phase.session.user.fullName} signed out. Sign in as another person.`)
-            }
-          />
+          <Suspense fallback={null}>
+            <MainLayout
+              session={phase.session}
+              onSessionChange={enter}
+              onSignOut={() => void leave("You signed out.")}
+              onSwitchUser={() =>
+                void leave(`${phase.session.user.fullName} signed out. Sign in as another person.`)
+              }
+            />
+          </Suspense>
         ) : null}
       </div>
     </AppActionsContext.Provider>
