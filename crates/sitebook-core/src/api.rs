@@ -872,9 +872,7 @@ impl Sitebook {
     ) -> Result<crate::domain::work::WorkMetadata> {
         let scope = authorize_write(&self.ctx, session, Action::WorkEdit).await?;
         let saved = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
-        let mut form = WorkForm::from_work(&saved);
-        changes.apply_to(&mut form)?;
-        let work = form.to_work()?;
+        let work = changes.read_into(WorkForm::from_work(&saved))?;
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
         Ok(work)
     }

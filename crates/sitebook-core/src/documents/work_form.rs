@@ -296,8 +296,9 @@ pub struct WorkChanges {
 
 impl WorkChanges {
     /// Writes each given field into `form`. A word that is not one of a field's choices, or an
-    /// MB reference that is not `BOOK:FIRST-LAST`, is refused here, naming the field; amounts,
-    /// dates and pages are read (and refused) by [`WorkForm::to_work`].
+    /// MB reference that is not `BOOK:FIRST-LAST`, is left out and refused, naming the field;
+    /// every other field is written. Amounts, dates and pages are read (and refused) by
+    /// [`WorkForm::to_work`]; [`Self::read_into`] does both and names every problem at once.
     pub fn apply_to(self, form: &mut WorkForm) -> Result<()> {
         let mut problems = Vec::new();
         let mut choice = |label: &str, text: Option<String>, choices: &[&str]| -> Option<String> {
@@ -327,9 +328,6 @@ impl WorkChanges {
         };
         let mb_measurements = reference("measurements", self.mb_measurements);
         let mb_abstract = reference("abstract", self.mb_abstract);
-        if !problems.is_empty() {
-            return Err(Error::Validation(format!("{}.", problems.join("; "))));
-        }
         fn set<T>(target: &mut T, value: Option<T>) {
             if let Some(value) = value {
                 *target = value;
@@ -359,7 +357,24 @@ impl WorkChanges {
         set(&mut form.doc, self.doc);
         set(&mut form.domr, self.domr);
         set(&mut form.dobr, self.dobr);
-        Ok(())
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(format!("{}.", problems.join("; "))))
+        }
+    }
+
+    /// Writes the changes into `form` and reads the result, naming every bad field at once,
+    /// whether it was refused while writing (a word, an MB reference) or while reading.
+    pub fn read_into(self, mut form: WorkForm) -> Result<WorkMetadata> {
+        let refused = self.apply_to(&mut form).err();
+        match (refused, form.to_work()) {
+            (None, read) => read,
+            (Some(Error::Validation(first)), Err(Error::Validation(second))) => {
+                Err(Error::Validation(format!("{first} {second}")))
+            }
+            (Some(refused), _) => Err(refused),
+        }
     }
 }
 
@@ -458,6 +473,22 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(refused.contains("Mode: \"rebuild\""), "{refused}");
+        let all = WorkChanges {
+            mb_measurements: Some("12-30".into()),
+            estimate_amount: Some("abc".into()),
+            doi: Some("31-02-2024".into()),
+            ..WorkChanges::default()
+        }
+        .read_into(WorkForm::from_work(&sample()))
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "MB (measurements)",
+            "Estimate amount",
+            "Date of intimation (DOI)",
+        ] {
+            assert!(all.contains(expected), "{expected} in {all}");
+        }
         assert!(
             refused.contains("MB (abstract): \"12-30\" is not BOOK:FIRST-LAST"),
             "{refused}"
