@@ -322,9 +322,12 @@ fn render(
                 bill_header(&work, working_estimate, currency),
                 &inputs_sha256,
             )
-            .with_document_date(dated(DatedAs::Bill, &work)?)
-            .with_provenance(organization, source_sha256)
-            .with_currency(currency)
+            .with_origin(
+                dated(DatedAs::Bill, &work)?,
+                organization,
+                source_sha256,
+                currency,
+            )
             .with_memorandum(memo)
             .with_form(form)
             .with_sub_heads(sub_heads);
@@ -383,9 +386,12 @@ fn render(
                 bill_header(&work, working_estimate, currency),
                 &inputs_sha256,
             )
-            .with_document_date(dated(DatedAs::Bill, &work)?)
-            .with_provenance(organization, source_sha256)
-            .with_currency(currency)
+            .with_origin(
+                dated(DatedAs::Bill, &work)?,
+                organization,
+                source_sha256,
+                currency,
+            )
             .with_memorandum(memo)
             .with_form(form)
             .with_sub_heads(sub_heads);
@@ -416,9 +422,7 @@ fn render(
                 work.header_block_in(currency),
                 &inputs_sha256,
             )
-            .with_document_date(date)
-            .with_provenance(organization.clone(), source_sha256.clone())
-            .with_currency(currency)
+            .with_origin(date, organization.clone(), source_sha256.clone(), currency)
             .with_sub_heads(sub_heads.clone());
             warnings.extend(
                 deviation
@@ -436,9 +440,7 @@ fn render(
             ));
             let request =
                 DocumentRequest::workslip(slip, work.header_block_in(currency), &inputs_sha256)
-                    .with_document_date(date)
-                    .with_provenance(organization, source_sha256)
-                    .with_currency(currency)
+                    .with_origin(date, organization, source_sha256, currency)
                     .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_workslip(&request).map_err(|e| failed(&e))?,
@@ -461,9 +463,12 @@ fn render(
                 work.header_block_in(currency),
                 &inputs_sha256,
             )
-            .with_document_date(dated(DatedAs::Estimate, &work)?)
-            .with_provenance(organization, source_sha256)
-            .with_currency(currency)
+            .with_origin(
+                dated(DatedAs::Estimate, &work)?,
+                organization,
+                source_sha256,
+                currency,
+            )
             .with_sub_heads(sub_heads);
             (
                 crate::pdf::render_estimate_abstract(&request).map_err(|e| failed(&e))?,

@@ -308,17 +308,47 @@ fn bill_report<'a, T>(
     ];
     closing.extend(net_lines);
     Report {
-        orientation: Orientation::Portrait,
+        statements,
+        form: form_pages(request.form.as_ref()),
+        ..signed_report(
+            request,
+            columns,
+            (Orientation::Portrait, font_size),
+            (body, totals),
+            closing,
+        )
+    }
+}
+
+/// A report of `body` and `totals` closed by `closing` and signed with the usual captions, with
+/// no statements or form pages (those only bills add).
+fn signed_report<'a, T>(
+    request: &'a DocumentRequest<T>,
+    columns: &'a [ColumnSpec],
+    (orientation, font_size): (Orientation, f32),
+    (body, totals): (Vec<Row>, Vec<Row>),
+    closing: Vec<ClosingLine>,
+) -> Report<'a> {
+    Report {
+        orientation,
         header: &request.header,
         columns,
         font_size,
         body,
         totals,
-        statements,
+        statements: Vec::new(),
         closing,
         signatures: &SIGNATURES,
-        form: form_pages(request.form.as_ref()),
+        form: None,
     }
+}
+
+/// The closing line of a work slip and an estimate abstract.
+fn grand_total_in_words(text: String) -> Vec<ClosingLine> {
+    vec![ClosingLine {
+        label: "Grand Total in words:".to_owned(),
+        text,
+    }]
 }
 
 /// A work slip (landscape).
@@ -391,21 +421,13 @@ pub(crate) fn workslip<'a>(
             Row::labelled(style, line.label.clone(), cells)
         })
         .collect();
-    Report {
-        orientation: Orientation::Landscape,
-        header: &request.header,
+    signed_report(
+        request,
         columns,
-        font_size: WIDE_FONT_SIZE,
-        body,
-        totals,
-        statements: Vec::new(),
-        closing: vec![ClosingLine {
-            label: "Grand Total in words:".to_owned(),
-            text: slip.amount_in_words.clone(),
-        }],
-        signatures: &SIGNATURES,
-        form: None,
-    }
+        (Orientation::Landscape, WIDE_FONT_SIZE),
+        (body, totals),
+        grand_total_in_words(slip.amount_in_words.clone()),
+    )
 }
 
 /// The estimate abstract: the estimate's items and its footer (DOMAIN.md §1).
@@ -439,21 +461,13 @@ pub(crate) fn estimate_abstract<'a>(
             .iter()
             .map(|line| (line.label.as_str(), line.amount)),
     );
-    Report {
-        orientation: Orientation::Portrait,
-        header: &request.header,
+    signed_report(
+        request,
         columns,
-        font_size: BILL_FONT_SIZE,
-        body,
-        totals,
-        statements: Vec::new(),
-        closing: vec![ClosingLine {
-            label: "Grand Total in words:".to_owned(),
-            text: amount_in_words(estimate.footer.grand_total),
-        }],
-        signatures: &SIGNATURES,
-        form: None,
-    }
+        (Orientation::Portrait, BILL_FONT_SIZE),
+        (body, totals),
+        grand_total_in_words(amount_in_words(estimate.footer.grand_total)),
+    )
 }
 
 /// A work slip's deviation statement (landscape): item by item, then the totals, the net
@@ -509,16 +523,11 @@ pub(crate) fn deviation_statement<'a>(
         .into_iter()
         .map(|(label, text)| ClosingLine { label, text })
         .collect();
-    Report {
-        orientation: Orientation::Landscape,
-        header: &request.header,
+    signed_report(
+        request,
         columns,
-        font_size: WIDE_FONT_SIZE,
-        body,
-        totals,
-        statements: Vec::new(),
+        (Orientation::Landscape, WIDE_FONT_SIZE),
+        (body, totals),
         closing,
-        signatures: &SIGNATURES,
-        form: None,
-    }
+    )
 }

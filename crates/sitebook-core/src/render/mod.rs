@@ -156,6 +156,20 @@ impl<T> DocumentRequest<T> {
         self
     }
 
+    /// Stamps the header with everything a stored document records besides its figures: its
+    /// date, its organization, the source workbook's sha256 and the currency mark.
+    pub fn with_origin(
+        self,
+        date: DocDate,
+        organization: Option<String>,
+        source_sha256: Option<String>,
+        mark: CurrencyMark,
+    ) -> Self {
+        self.with_document_date(date)
+            .with_provenance(organization, source_sha256)
+            .with_currency(mark)
+    }
+
     /// Prints `memorandum` after the document's totals.
     pub fn with_memorandum(mut self, memorandum: Option<FormStatement>) -> Self {
         self.memorandum = memorandum;
