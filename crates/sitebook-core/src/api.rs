@@ -391,13 +391,8 @@ impl Sitebook {
     ) -> Result<MemberView> {
         new.kind = UserKind::Standard;
         let user = self.user_add(session, new, Some(role)).await?;
-        self.member_list(session)
-            .await?
-            .into_iter()
-            .find(|member| member.username == user.username)
-            .ok_or_else(|| {
-                Error::Internal(format!("'{}' was added but is not listed", user.username))
-            })
+        let scope = authorize(&self.ctx, session, Action::MembersView).await?;
+        memberships::member_view(&self.ctx, &scope, &user.username).await
     }
 
     /// Members of the active organization, for anyone who may view them.

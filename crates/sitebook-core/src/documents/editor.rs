@@ -11,9 +11,8 @@ use ts_rs::TS;
 
 use super::input_csv::SupplementalLine;
 use super::{
-    bill_rows, cap_source, document_base, estimate_sheet, items_of, latest_working_estimate,
-    next_bill_inputs, next_bill_terms, next_workslip_input, stored_workslip_inputs, BillRequest,
-    ComputedBill,
+    cap_source, document_base, estimate_sheet, items_of, latest_working_estimate, next_bill_inputs,
+    next_bill_terms, next_workslip_input, stored_workslip_inputs, BillRequest, ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::deviation::deviation_statement;
@@ -510,7 +509,7 @@ fn editor_items(items: &[EstimateItem], previous: Option<&[ItemQuantity]>) -> Ve
 pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<BillDraft> {
     let base = document_base(ctx, scope, estimate_id).await?;
     let working = latest_working_estimate(ctx, scope, estimate_id).await?;
-    let existing = bill_rows(ctx, scope, estimate_id).await?;
+    let existing = crate::store::documents::bills(ctx, scope, estimate_id).await?;
     let kind = BillRequest::Next { is_final: false }.kind(&existing);
     let chain: Vec<(u32, bool)> = existing
         .iter()
@@ -521,7 +520,9 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         Err(e) => (None, Some(format!("No bill can follow: {e}."))),
     };
     let previous = match (&blocked, existing.last()) {
-        (None, Some(last)) => Some(super::till_date_of(ctx, scope, last.id).await?),
+        (None, Some(last)) => {
+            Some(crate::store::documents::till_date_of(ctx, scope, last.id).await?)
+        }
         _ => None,
     };
     let items = match &working {

@@ -152,7 +152,7 @@ async fn estimate_sheet(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
 /// Refuses, as "not found", an estimate that is missing or belongs to another org, without
 /// reading its sheet.
 async fn ensure_estimate(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<()> {
-    if stored::estimate_exists(ctx, scope, estimate_id).await? {
+    if crate::store::estimates::exists(ctx, scope, estimate_id).await? {
         Ok(())
     } else {
         Err(scope
@@ -340,11 +340,6 @@ pub async fn save_work(
 /// The estimate's bills in order.
 pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
     ensure_estimate(ctx, scope, estimate_id).await?;
-    bill_rows(ctx, scope, estimate_id).await
-}
-
-/// The bills of an estimate already known to be the scope's.
-async fn bill_rows(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
     stored::bills(ctx, scope, estimate_id).await
 }
 
@@ -352,11 +347,6 @@ async fn bill_rows(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<
 pub async fn workslips(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<WorkslipView>> {
     ensure_estimate(ctx, scope, estimate_id).await?;
     stored::workslips(ctx, scope, estimate_id).await
-}
-
-/// The till-date quantities of one of the scope's bills (none for another org's bill id).
-async fn till_date_of(ctx: &Ctx, scope: &OrgScope, bill_id: i64) -> Result<Vec<ItemQuantity>> {
-    stored::till_date_of(ctx, scope, bill_id).await
 }
 
 /// The inputs of the next bill, gathered but not yet checked: the number the chain gives it,
@@ -599,7 +589,7 @@ pub(crate) async fn next_bill_inputs(
         Some(working) => (working.items.clone(), Some(items)),
         None => (items, None),
     };
-    let existing = bill_rows(ctx, scope, estimate_id).await?;
+    let existing = stored::bills(ctx, scope, estimate_id).await?;
     let kind = request.kind(&existing);
     let chain: Vec<(u32, bool)> = existing
         .iter()
@@ -624,7 +614,7 @@ pub(crate) async fn next_bill_inputs(
         let previous = existing.last().ok_or_else(|| {
             Error::Internal("the chain check let an Nth bill through without bill 1".into())
         })?;
-        let previous_till_date = till_date_of(ctx, scope, previous.id).await?;
+        let previous_till_date = stored::till_date_of(ctx, scope, previous.id).await?;
         BillInputs::Nth(NthBillInput {
             number,
             is_final: kind.is_final(),

@@ -31,13 +31,6 @@ impl ChainDocument {
             ChainDocument::Workslip => "work slip",
         }
     }
-
-    fn stored_as(self) -> &'static str {
-        match self {
-            ChainDocument::Bill => "bill",
-            ChainDocument::Workslip => "workslip",
-        }
-    }
 }
 
 /// What a withdrawal did.
@@ -128,7 +121,7 @@ pub async fn withdraw_latest(
         .by_name(Some(scope.user_id()), scope.username())
         .in_scope(scope)
         .object(
-            document.stored_as(),
+            table.document_name(),
             format!("estimate {estimate_id} {name} {number}"),
         )
         .reason(reason)

@@ -299,7 +299,7 @@ impl WorkChanges {
     /// MB reference that is not `BOOK:FIRST-LAST`, is left out and refused, naming the field;
     /// every other field is written. Amounts, dates and pages are read (and refused) by
     /// [`WorkForm::to_work`]; [`Self::read_into`] does both and names every problem at once.
-    pub fn apply_to(self, form: &mut WorkForm) -> Result<()> {
+    fn apply_to(self, form: &mut WorkForm) -> Result<()> {
         let mut problems = Vec::new();
         let mut choice = |label: &str, text: Option<String>, choices: &[&str]| -> Option<String> {
             let text = text?;

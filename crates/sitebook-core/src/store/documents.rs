@@ -88,28 +88,13 @@ impl DocumentTable {
         }
     }
 
-    /// How `withdrawn_documents.document` names the table's rows.
-    fn withdrawn_as(self) -> &'static str {
+    /// How `withdrawn_documents` and the audit log name the table's rows.
+    pub(crate) fn document_name(self) -> &'static str {
         match self {
             DocumentTable::Bills => "bill",
             DocumentTable::Workslips => "workslip",
         }
     }
-}
-
-/// Whether an estimate of this id belongs to the scope's org.
-pub(crate) async fn estimate_exists(
-    ctx: &Base,
-    scope: &OrgScope,
-    estimate_id: i64,
-) -> Result<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM estimates WHERE id = ? AND org_id = ?")
-            .bind(estimate_id)
-            .bind(scope.org_id())
-            .fetch_optional(&ctx.db)
-            .await?;
-    Ok(found.is_some())
 }
 
 /// The saved work data of an estimate of the scope's org, as stored JSON.
@@ -437,7 +422,7 @@ pub(crate) async fn move_to_withdrawn(
         number = table.number_column(),
         table = table.name(),
     ))
-    .bind(table.withdrawn_as())
+    .bind(table.document_name())
     .bind(ctx.now_text())
     .bind(scope.user_id())
     .bind(reason)

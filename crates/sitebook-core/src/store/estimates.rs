@@ -528,6 +528,17 @@ pub(crate) async fn source(
     }))
 }
 
+/// Whether an estimate of this id belongs to the scope's org.
+pub(crate) async fn exists(ctx: &Base, scope: &OrgScope, estimate_id: i64) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM estimates WHERE id = ? AND org_id = ?")
+            .bind(estimate_id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// How many estimates the scope's org has.
 pub async fn count(ctx: &Base, scope: &OrgScope) -> Result<i64> {
     Ok(

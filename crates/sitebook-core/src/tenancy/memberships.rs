@@ -186,7 +186,12 @@ fn changed_meanwhile(target: &Target, scope: &OrgScope) -> Error {
     ))
 }
 
-async fn member_view(ctx: &Base, scope: &OrgScope, username: &str) -> Result<MemberView> {
+/// One member of the scope's org as the members list shows them.
+pub(crate) async fn member_view(
+    ctx: &Base,
+    scope: &OrgScope,
+    username: &str,
+) -> Result<MemberView> {
     list(ctx, scope)
         .await?
         .into_iter()
