@@ -1,27 +1,8 @@
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { App } from "./App";
-import { createFakeBackend, type FakeSeed } from "./fake/backend";
-import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./fake/demoSeed";
-
-function renderApp(seed: FakeSeed = demoSeed()) {
-  const fake = createFakeBackend(seed);
-  render(
-    <BackendProvider backend={fake}>
-      <App />
-    </BackendProvider>,
-  );
-  return fake;
-}
-
-const byId = (id: string) => screen.getByTestId(id);
-
-async function signIn(username: string, password = DEMO_PASSWORD) {
-  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
-  fireEvent.change(byId("signin-password"), { target: { value: password } });
-  fireEvent.click(byId("signin-submit"));
-}
+import { createFakeBackend } from "./fake/backend";
+import { demoSeed, firstRunSeed } from "./fake/demoSeed";
+import { byId, renderApp, signIn, startApp, submitFirstAccount } from "./test/app";
 
 async function signInAs(username: string) {
   await signIn(username);
@@ -39,15 +20,11 @@ async function openPickerWithKeyboard() {
 
 describe("first run", () => {
   it("creates the first account as superuser and goes straight in", async () => {
-    const fake = renderApp(firstRunSeed());
+    const fake = startApp(firstRunSeed());
     expect(await screen.findByRole("heading", { name: "Create the first account" })).toBeTruthy();
     expect(screen.getByText(/superuser/)).toBeTruthy();
 
-    fireEvent.change(byId("setup-username"), { target: { value: "asha" } });
-    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
-    fireEvent.change(byId("setup-password"), { target: { value: "long-enough-pw" } });
-    fireEvent.change(byId("setup-password-confirm"), { target: { value: "long-enough-pw" } });
-    fireEvent.click(byId("setup-submit"));
+    submitFirstAccount({ username: "asha", fullName: "Asha Verma", password: "long-enough-pw", confirm: "long-enough-pw" });
 
     expect((await screen.findByTestId("current-user")).textContent).toContain("Asha Verma");
     expect(byId("current-user").textContent).toContain("Superuser");
@@ -57,32 +34,24 @@ describe("first run", () => {
   });
 
   it("says so under the form when the passwords differ, without calling the backend", async () => {
-    const fake = renderApp(firstRunSeed());
+    const fake = startApp(firstRunSeed());
     await screen.findByTestId("setup-username");
-    fireEvent.change(byId("setup-username"), { target: { value: "asha" } });
-    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
-    fireEvent.change(byId("setup-password"), { target: { value: "long-enough-pw" } });
-    fireEvent.change(byId("setup-password-confirm"), { target: { value: "different" } });
-    fireEvent.click(byId("setup-submit"));
+    submitFirstAccount({ username: "asha", fullName: "Asha Verma", password: "long-enough-pw", confirm: "different" });
     expect(byId("form-error").textContent).toContain("The two passwords do not match.");
     expect(fake.calls).not.toContain("create_first_account");
   });
 
   it("shows the backend's validation message inline", async () => {
-    renderApp(firstRunSeed());
+    startApp(firstRunSeed());
     await screen.findByTestId("setup-username");
-    fireEvent.change(byId("setup-username"), { target: { value: "asha" } });
-    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
-    fireEvent.change(byId("setup-password"), { target: { value: "short" } });
-    fireEvent.change(byId("setup-password-confirm"), { target: { value: "short" } });
-    fireEvent.click(byId("setup-submit"));
+    submitFirstAccount({ username: "asha", fullName: "Asha Verma", password: "short", confirm: "short" });
     expect((await screen.findByTestId("form-error")).textContent).toContain("Password must be at least 8 characters.");
   });
 });
 
 describe("sign in", () => {
   it("shows a wrong password under the form, clears the password and keeps the username", async () => {
-    renderApp();
+    startApp();
     await signIn("asha", "wrong-password");
     const error = await screen.findByTestId("form-error");
     expect(error.textContent).toContain("The username or password is wrong.");
@@ -95,7 +64,7 @@ describe("sign in", () => {
   });
 
   it("shows the lock after five failures", async () => {
-    renderApp();
+    startApp();
     for (let i = 0; i < 5; i++) {
       await signIn("ravi", "wrong-password");
       await screen.findByTestId("form-error");
@@ -105,7 +74,7 @@ describe("sign in", () => {
   });
 
   it("enters with the active org, role badge and user in the top bar", async () => {
-    renderApp();
+    startApp();
     await signInAs("asha");
     expect(byId("active-org-code").textContent).toBe("PWD");
     expect(byId("active-org-name").textContent).toBe("Public Works Department");
@@ -118,7 +87,7 @@ describe("sign in", () => {
   });
 
   it("signs out and switch user both return to the sign-in screen", async () => {
-    renderApp();
+    startApp();
     await signInAs("asha");
     fireEvent.click(byId("sign-out"));
     expect(await screen.findByTestId("signin-username")).toBeTruthy();
@@ -133,20 +102,20 @@ describe("sign in", () => {
 
 describe("navigation by role", () => {
   it("shows a member Works, Jobs, Outputs and Settings only", async () => {
-    renderApp();
+    startApp();
     await signInAs("ravi");
     expect(byId("active-role-badge").textContent).toBe("Member");
     expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-settings"]);
   });
 
   it("shows an owner Works, Jobs, Outputs, Members, Audit and Settings", async () => {
-    renderApp();
+    startApp();
     await signInAs("asha");
     expect(navItems()).toEqual(["nav-works", "nav-jobs", "nav-outputs", "nav-members", "nav-audit", "nav-settings"]);
   });
 
   it("tells an oversight user with no org to pick one, and marks the role read-only", async () => {
-    renderApp();
+    startApp();
     await signInAs("auditor");
     expect(byId("works-pane").textContent).toContain("No organization is active");
     expect(screen.queryByTestId("active-role-badge")).toBeNull();
@@ -161,7 +130,7 @@ describe("navigation by role", () => {
 
 describe("organization picker", () => {
   it("opens with Ctrl-K, ticks the current org and lists only enterable orgs", async () => {
-    renderApp();
+    startApp();
     await signInAs("asha");
     const picker = await openPickerWithKeyboard();
     await within(picker).findByTestId("org-option-PWD");
@@ -181,7 +150,7 @@ describe("organization picker", () => {
   });
 
   it("filters as you type: moh finds MOH, a name finds its org, nonsense says nothing matches", async () => {
-    renderApp();
+    startApp();
     await signInAs("admin");
     fireEvent.click(byId("org-picker-button"));
     await screen.findByTestId("org-option-MOH");
@@ -200,7 +169,7 @@ describe("organization picker", () => {
   });
 
   it("moves with the arrows and switches with Enter, updating the whole window", async () => {
-    renderApp();
+    startApp();
     await signInAs("asha");
     fireEvent.click(byId("nav-members"));
     await screen.findByText("Ravi Kumar");
@@ -230,7 +199,7 @@ describe("organization picker", () => {
   });
 
   it("types moh and Enter to switch, as the end-to-end test does", async () => {
-    const fake = renderApp();
+    const fake = startApp();
     await signInAs("ops");
     expect(byId("active-org-code").textContent).toBe("—");
     fireEvent.click(byId("org-picker-button"));
@@ -243,7 +212,7 @@ describe("organization picker", () => {
   });
 
   it("closes with Escape and gives focus back to the picker button", async () => {
-    renderApp();
+    startApp();
     await signInAs("asha");
     await openPickerWithKeyboard();
     fireEvent.keyDown(byId("org-picker-search"), { key: "Escape" });
@@ -257,7 +226,7 @@ describe("organization picker", () => {
   });
 
   it("shows a refused switch inside the picker and keeps the current org", async () => {
-    const fake = renderApp();
+    const fake = startApp();
     await signInAs("asha");
     await openPickerWithKeyboard();
     await screen.findByTestId("org-option-WRA");
@@ -273,7 +242,7 @@ describe("organization picker", () => {
 
 describe("panes", () => {
   it("lists members with role and primary flag", async () => {
-    renderApp();
+    startApp();
     await signInAs("asha");
     fireEvent.click(byId("nav-members"));
     const row = (await screen.findByText("Ravi Kumar")).closest("tr")!;
@@ -284,7 +253,7 @@ describe("panes", () => {
   });
 
   it("filters the audit log and marks denied rows with text", async () => {
-    renderApp();
+    startApp();
     await signInAs("admin");
     fireEvent.click(byId("nav-audit"));
     const pane = byId("audit-pane");
@@ -307,7 +276,7 @@ describe("panes", () => {
   });
 
   it("says the audit log's chain is verified", async () => {
-    renderApp();
+    startApp();
     await signInAs("admin");
     fireEvent.click(byId("nav-audit"));
     await waitFor(() => expect(byId("audit-chain").textContent).toMatch(/Verified: \d+ entries link in an unbroken chain/));
@@ -315,7 +284,7 @@ describe("panes", () => {
   });
 
   it("raises an alert naming the entry where the audit chain breaks", async () => {
-    renderApp({ ...demoSeed(), auditBreak: { id: 4, reason: "Entry 4 does not match its hash." } });
+    startApp({ ...demoSeed(), auditBreak: { id: 4, reason: "Entry 4 does not match its hash." } });
     await signInAs("admin");
     fireEvent.click(byId("nav-audit"));
     await waitFor(() => expect(byId("audit-chain").getAttribute("role")).toBe("alert"));
@@ -324,7 +293,7 @@ describe("panes", () => {
   });
 
   it("sends the person back to sign in when the session has ended", async () => {
-    const fake = renderApp();
+    const fake = startApp();
     await signInAs("asha");
     fake.failNext("list_members", { code: "not_signed_in", message: "Not signed in." });
     fireEvent.click(byId("nav-members"));
@@ -337,11 +306,7 @@ describe("unexpected errors", () => {
   it("shows the error banner when the app cannot start, and recovers on retry", async () => {
     const fake = createFakeBackend(demoSeed());
     fake.failNext("app_status", { code: "internal", message: "The database file is damaged." });
-    render(
-      <BackendProvider backend={fake}>
-        <App />
-      </BackendProvider>,
-    );
+    renderApp(fake);
     const banner = await screen.findByTestId("error-banner");
     expect(banner.textContent).toContain("The database file is damaged.");
     await act(async () => {
@@ -351,7 +316,7 @@ describe("unexpected errors", () => {
   });
 
   it("puts a failed sign-out in the banner and stays signed in", async () => {
-    const fake = renderApp();
+    const fake = startApp();
     await signInAs("asha");
     fake.failNext("sign_out", { code: "internal", message: "Disk full." });
     fireEvent.click(byId("sign-out"));

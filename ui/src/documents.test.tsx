@@ -9,12 +9,11 @@
  * `SITEBOOK_RECORD_UI=1 cargo test -p sitebook-core --test ui_recordings`; until then the fake
  * refuses it, and the check after each test fails.
  */
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { App } from "./App";
 import { createFakeBackend, type FakeBackend, type FakeSeed } from "./fake/backend";
-import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "./fake/demoSeed";
+import { demoSeed, firstRunSeed } from "./fake/demoSeed";
+import { byId, signIn, startApp, submitFirstAccount } from "./test/app";
 import { manualTimer } from "./test/fixtures";
 import { clearUnrecorded, unrecordedRequests } from "./fake/recorded";
 
@@ -28,19 +27,11 @@ vi.mock("./components/outputs/PdfPreview", () => ({
   ),
 }));
 
-const byId = (id: string) => screen.getByTestId(id);
 let fake: FakeBackend;
 
 async function openEstimate(username: string, estimateId: number, extra: Partial<FakeSeed> = {}) {
-  fake = createFakeBackend(demoSeed({ schedule: manualTimer().schedule, ...extra }));
-  render(
-    <BackendProvider backend={fake}>
-      <App />
-    </BackendProvider>,
-  );
-  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
-  fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
-  fireEvent.click(byId("signin-submit"));
+  fake = startApp(demoSeed({ schedule: manualTimer().schedule, ...extra }));
+  await signIn(username);
   fireEvent.click(await screen.findByTestId(`estimate-row-${estimateId}`));
   await screen.findByTestId("work-name");
 }
@@ -364,17 +355,9 @@ describe("the work-slip editor", () => {
 
 describe("the first minute", () => {
   it("offers the example after the first account and ends with its first bill open", async () => {
-    fake = createFakeBackend(firstRunSeed({ schedule: manualTimer().schedule }));
-    render(
-      <BackendProvider backend={fake}>
-        <App />
-      </BackendProvider>,
-    );
-    fireEvent.change(await screen.findByTestId("setup-username"), { target: { value: "asha" } });
-    fireEvent.change(byId("setup-fullname"), { target: { value: "Asha Verma" } });
-    fireEvent.change(byId("setup-password"), { target: { value: "long-enough-pw" } });
-    fireEvent.change(byId("setup-password-confirm"), { target: { value: "long-enough-pw" } });
-    fireEvent.click(byId("setup-submit"));
+    fake = startApp(firstRunSeed({ schedule: manualTimer().schedule }));
+    await screen.findByTestId("setup-username");
+    submitFirstAccount({ username: "asha", fullName: "Asha Verma", password: "long-enough-pw", confirm: "long-enough-pw" });
 
     const empty = await screen.findByTestId("works-empty");
     expect(empty.textContent).toContain(".xlsx, .xlsm, .xls or .ods");
@@ -392,15 +375,8 @@ describe("the first minute", () => {
   });
 
   it("does not offer the example to a read-only role", async () => {
-    fake = createFakeBackend(demoSeed({ lastOrg: { asha: "WRA" } })); // asha is a viewer of WRA
-    render(
-      <BackendProvider backend={fake}>
-        <App />
-      </BackendProvider>,
-    );
-    fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: "asha" } });
-    fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
-    fireEvent.click(byId("signin-submit"));
+    fake = startApp(demoSeed({ lastOrg: { asha: "WRA" } })); // asha is a viewer of WRA
+    await signIn("asha");
     const empty = await screen.findByTestId("works-empty");
     expect(empty.textContent).toContain("read-only");
     expect(screen.queryByTestId("example-offer")).toBeNull();

@@ -2,26 +2,18 @@
  * Importing workbooks, end to end against the fake backend: a drop on the window, the upload, the
  * job's live progress, the stored estimate, and what each role is shown.
  */
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { App } from "./App";
 import { noticeTiming } from "./components/shell/MainLayout";
-import { createFakeBackend, type FakeBackend, type FakeSeed } from "./fake/backend";
-import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed } from "./fake/demoSeed";
+import type { FakeBackend, FakeSeed } from "./fake/backend";
+import { demoSeed } from "./fake/demoSeed";
+import { byId, startApp, typeSignIn } from "./test/app";
 import { manualTimer } from "./test/fixtures";
-
-const byId = (id: string) => screen.getByTestId(id);
 
 function renderApp(extra: Partial<FakeSeed> = {}) {
   const timer = manualTimer();
-  const fake = createFakeBackend(demoSeed({ schedule: timer.schedule, ...extra }));
+  const fake = startApp(demoSeed({ schedule: timer.schedule, ...extra }));
   current = fake;
-  render(
-    <BackendProvider backend={fake}>
-      <App />
-    </BackendProvider>,
-  );
   return { fake, timer };
 }
 
@@ -29,8 +21,7 @@ let current: FakeBackend | null = null;
 
 /** Signs in and waits until the window hears file drops and job events. */
 async function signInAs(username: string) {
-  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
-  fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
+  await typeSignIn(username);
   const before = current?.calls.length ?? 0;
   fireEvent.click(byId("signin-submit"));
   await screen.findByTestId("org-picker-button");

@@ -3,36 +3,20 @@
  * admins add, re-role and remove members, each refusal is shown on the row or form it came from,
  * and every change and refusal is audited.
  */
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { App } from "./App";
-import { createFakeBackend, type FakeBackend, type FakeSeed } from "./fake/backend";
-import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed } from "./fake/demoSeed";
-
-const byId = (id: string) => screen.getByTestId(id);
-
-function renderApp(extra: Partial<FakeSeed> = {}): FakeBackend {
-  const fake = createFakeBackend(demoSeed(extra));
-  render(
-    <BackendProvider backend={fake}>
-      <App />
-    </BackendProvider>,
-  );
-  return fake;
-}
+import { demoSeed } from "./fake/demoSeed";
+import { byId, signIn, startApp } from "./test/app";
 
 async function openMembersAs(username: string) {
-  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
-  fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
-  fireEvent.click(byId("signin-submit"));
+  await signIn(username);
   await screen.findByTestId("org-picker-button");
   fireEvent.click(byId("nav-members"));
 }
 
 describe("members pane", () => {
   it("lets an owner add a new account, change a role and remove a member, each audited", async () => {
-    const fake = renderApp();
+    const fake = startApp();
     await openMembersAs("asha"); // owner of PWD, her primary org
     await screen.findByTestId("member-ravi");
 
@@ -73,7 +57,7 @@ describe("members pane", () => {
   });
 
   it("refuses to demote or remove the last owner, on the owner's row, and audits the refusal", async () => {
-    const fake = renderApp();
+    const fake = startApp();
     await openMembersAs("asha");
     await screen.findByTestId("member-asha");
 
@@ -94,7 +78,7 @@ describe("members pane", () => {
   });
 
   it("tells an admin in place that only owners grant or take away the owner role", async () => {
-    renderApp({ lastOrg: { asha: "MOH" } }); // asha is an admin of MOH, meena its owner
+    startApp(demoSeed({ lastOrg: { asha: "MOH" } })); // asha is an admin of MOH, meena its owner
     await openMembersAs("asha");
     await screen.findByTestId("member-meena");
 
@@ -115,7 +99,7 @@ describe("members pane", () => {
   });
 
   it("shows the list read-only, without the add form, to those who cannot manage it", async () => {
-    renderApp({ lastOrg: { auditor: "MOH" } });
+    startApp(demoSeed({ lastOrg: { auditor: "MOH" } }));
     await openMembersAs("auditor");
     await screen.findByTestId("member-meena");
     expect(byId("members-pane").textContent).toContain("Oversight is read-only");

@@ -1,22 +1,12 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { App } from "./App";
-import { createFakeBackend, type FakeSeed } from "./fake/backend";
-import { BackendProvider } from "./backendContext";
-import { DEMO_PASSWORD, demoSeed } from "./fake/demoSeed";
-
-const byId = (id: string) => screen.getByTestId(id);
+import type { FakeSeed } from "./fake/backend";
+import { demoSeed } from "./fake/demoSeed";
+import { byId, signIn, startApp } from "./test/app";
 
 async function openSettingsAs(username: string, extra: Partial<FakeSeed> = {}) {
-  const fake = createFakeBackend(demoSeed(extra));
-  render(
-    <BackendProvider backend={fake}>
-      <App />
-    </BackendProvider>,
-  );
-  fireEvent.change(await screen.findByTestId("signin-username"), { target: { value: username } });
-  fireEvent.change(byId("signin-password"), { target: { value: DEMO_PASSWORD } });
-  fireEvent.click(byId("signin-submit"));
+  const fake = startApp(demoSeed(extra));
+  await signIn(username);
   fireEvent.click(await screen.findByTestId("nav-settings"));
   await screen.findByTestId("sync-state");
   return fake;

@@ -24,6 +24,7 @@ import type { Backend, FileDropHandlers } from "../backendApi";
 import { isReadOnly, mayAs, mayGloballyAs, permits } from "./permissions";
 import { createFakeDocuments } from "./documents";
 import { fakeExample, fakeParse, summarize } from "./estimates";
+import { completedJob } from "./jobs";
 import { createFakeSettings } from "./settings";
 import type { FakeBackend, FakeEstimate, FakeJob, FakeMembership, FakeOrg, FakeSeed, FakeUser } from "./types";
 
@@ -44,40 +45,26 @@ export const PARSE_STEPS: ReadonlyArray<readonly [number, string]> = [
 const ACCEPTED_WORKBOOK = /\.(xlsx|xlsm|xls|ods)$/i;
 const MAX_ATTEMPTS = 4; // the first run and at most 3 retries
 
+type FakeFailure = { step: number; message: string; transient: boolean; code?: string };
+
+function failsForGood(step: number, code: string, message: string): FakeFailure {
+  return { step, transient: false, code, message };
+}
+
 /**
  * How the fake's parse fails, chosen by the file name so tests and the demo can ask for it:
  * "protected", "broken" and "nosheet" fail for good at the step named; "flaky" fails its first
- * attempt with a transient error and is retried by itself.
+ * attempt with a transient error and is retried by itself. The first name that matches decides.
  */
-function fakeFailure(fileName: string): { step: number; message: string; transient: boolean; code?: string } | null {
-  if (/protected/i.test(fileName)) {
-    return {
-      step: 0,
-      transient: false,
-      code: "password_protected",
-      message: "The workbook is password-protected, so it cannot be read. Save an unprotected copy and import that.",
-    };
-  }
-  if (/broken|corrupt/i.test(fileName)) {
-    return {
-      step: 0,
-      transient: false,
-      code: "not_a_workbook",
-      message: "This file is not a workbook: its contents are not a spreadsheet. Open it in your spreadsheet program, save it as .xlsx and import it again.",
-    };
-  }
-  if (/nosheet/i.test(fileName)) {
-    return {
-      step: 1,
-      transient: false,
-      code: "no_estimate_sheet",
-      message: "No estimate sheet was found. The sheets Sheet1 and Datas were searched for a header row with Sl.No, Quantity and Description in the first 60 rows.",
-    };
-  }
-  if (/flaky/i.test(fileName)) {
-    return { step: 3, transient: true, message: "The database was busy; the job will be tried again." };
-  }
-  return null;
+const FAILURES: ReadonlyArray<readonly [RegExp, FakeFailure]> = [
+  [/protected/i, failsForGood(0, "password_protected", "The workbook is password-protected, so it cannot be read. Save an unprotected copy and import that.")],
+  [/broken|corrupt/i, failsForGood(0, "not_a_workbook", "This file is not a workbook: its contents are not a spreadsheet. Open it in your spreadsheet program, save it as .xlsx and import it again.")],
+  [/nosheet/i, failsForGood(1, "no_estimate_sheet", "No estimate sheet was found. The sheets Sheet1 and Datas were searched for a header row with Sl.No, Quantity and Description in the first 60 rows.")],
+  [/flaky/i, { step: 3, transient: true, message: "The database was busy; the job will be tried again." }],
+];
+
+function fakeFailure(fileName: string): FakeFailure | null {
+  return FAILURES.find(([name]) => name.test(fileName))?.[1] ?? null;
 }
 
 function baseName(path: string): string {
@@ -220,16 +207,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     if (mayGloballyAs(user.kind).includes("audit_view_all")) return null;
     const { org, role } = activeOrgFor(user);
     if (!permits(role, "audit_view")) {
-      writeAudit({
-        username: user.username,
-        orgCode: org.code,
-        action: "audit.list",
-        objectType: "organization",
-        objectId: org.code,
-        outcome: "denied",
-        reason: `role ${role} cannot view the audit log`,
-      });
-      throw fail("denied", `Your role in ${org.code} (${role}) cannot view the audit log.`);
+      denyInOrg(user, org, "audit.list", `role ${role} cannot view the audit log`, `Your role in ${org.code} (${role}) cannot view the audit log.`);
     }
     return org.code;
   }
@@ -417,16 +395,25 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
   function refuseReadOnly(user: FakeUser, action: string, what: string): void {
     const { org, role } = activeOrgFor(user);
     if (!isReadOnly(role)) return;
-    writeAudit({
-      username: user.username,
-      orgCode: org.code,
-      action,
-      objectType: "organization",
-      objectId: org.code,
-      outcome: "denied",
-      reason: `role ${role} is read-only`,
+    denyInOrg(user, org, action, `role ${role} is read-only`, `Your role in ${org.code} (${role}) is read-only: it cannot ${what}.`);
+  }
+
+  /** Audits a refused action on `org` as the gate does, then refuses it in the person's words. */
+  function denyInOrg(user: FakeUser, org: FakeOrg, action: string, reason: string, message: string): never {
+    writeAudit({ username: user.username, orgCode: org.code, action, objectType: "organization", objectId: org.code, outcome: "denied", reason });
+    throw fail("denied", message);
+  }
+
+  /** Cancelling or retrying one of the active org's jobs: refused (and audited) as the gate would. */
+  function changeJob(command: string, action: "cancel" | "retry", id: number, change: (job: JobRecord) => void): Promise<JobView> {
+    return run(command, () => {
+      const user = currentUser();
+      const { org, role } = activeOrgFor(user);
+      const job = findJob(org, id);
+      guardJobChange(user, org, role, job, action);
+      change(job);
+      return viewOf(job, user, role);
     });
-    throw fail("denied", `Your role in ${org.code} (${role}) is read-only: it cannot ${what}.`);
   }
 
   async function run<T>(command: string, body: () => T): Promise<T> {
@@ -445,28 +432,13 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     activeCode = user ? resolveActive(user) : null;
   }
 
-  /** The documents side of the fake: completed jobs appear at once, with their outputs. */
   /** A job that already completed, as the documents side and the example record them. */
   function recordCompletedJob(kind: JobKind, estimateId: number, fileName: string | null): number {
     const user = currentUser();
     const { org } = activeOrgFor(user);
+    const at = stamp();
     const job: JobRecord = {
-      id: nextJobId++,
-      kind,
-      status: "completed",
-      progress: 100,
-      currentStep: "Done",
-      fileName,
-      errorMessage: null,
-      errorLog: [],
-      attempts: 1,
-      createdAt: stamp(),
-      startedAt: stamp(),
-      completedAt: stamp(),
-      username: user.username,
-      source: "upload",
-      estimateId,
-      orgCode: org.code,
+      ...completedJob({ id: nextJobId++, orgCode: org.code, kind, fileName, username: user.username, estimateId, startedAt: at, completedAt: at }),
       path: null,
       run: 0,
     };
@@ -475,6 +447,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     return job.id;
   }
 
+  /** The documents side of the fake: completed jobs appear at once, with their outputs. */
   const documents = createFakeDocuments({
     estimate(id) {
       const { org } = activeOrgFor(currentUser());
@@ -607,18 +580,13 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         const at = now().getTime();
         const user = findUser(username.trim());
         const key = username.trim().toLowerCase();
+        // Each failed or refused attempt is audited under the name typed, known or not.
+        const auditAttempt = (action: string, outcome: AuditEntry["outcome"], reason: string) =>
+          writeAudit({ username: user?.username ?? null, orgCode: null, action, objectType: "user", objectId: key, outcome, reason });
         const lockEnd = lockedUntil.get(key);
         if (lockEnd !== undefined && lockEnd > at) {
           const minutes = Math.max(1, Math.ceil((lockEnd - at) / 60000));
-          writeAudit({
-            username: user?.username ?? null,
-            orgCode: null,
-            action: "session.sign_in",
-            objectType: "user",
-            objectId: key,
-            outcome: "denied",
-            reason: "account locked",
-          });
+          auditAttempt("session.sign_in", "denied", "account locked");
           throw fail(
             "account_locked",
             `This account is locked after too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
@@ -628,27 +596,11 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           const recent = (failures.get(key) ?? []).filter((t) => at - t < LOCK_WINDOW_MS);
           recent.push(at);
           failures.set(key, recent);
-          writeAudit({
-            username: user?.username ?? null,
-            orgCode: null,
-            action: "session.sign_in",
-            objectType: "user",
-            objectId: key,
-            outcome: "failure",
-            reason: "wrong username or password",
-          });
+          auditAttempt("session.sign_in", "failure", "wrong username or password");
           if (recent.length >= LOCK_AFTER_FAILURES) {
             lockedUntil.set(key, at + LOCK_WINDOW_MS);
             failures.delete(key);
-            writeAudit({
-              username: user?.username ?? null,
-              orgCode: null,
-              action: "session.lockout",
-              objectType: "user",
-              objectId: key,
-              outcome: "denied",
-              reason: `${LOCK_AFTER_FAILURES} failed sign-ins within 15 minutes`,
-            });
+            auditAttempt("session.lockout", "denied", `${LOCK_AFTER_FAILURES} failed sign-ins within 15 minutes`);
             throw fail(
               "account_locked",
               "This account is now locked for 15 minutes after 5 failed sign-ins.",
@@ -708,19 +660,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           throw fail("not_found", `No organization has the code ${code.trim().toUpperCase()}.`);
         }
         if (!roleIn(user, org)) {
-          writeAudit({
-            username: user.username,
-            orgCode: org.code,
-            action: "org.switch",
-            objectType: "organization",
-            objectId: org.code,
-            outcome: "denied",
-            reason: "not a member",
-          });
-          throw fail(
-            "denied",
-            `You are not a member of ${org.code}. Ask one of its owners or admins to add you.`,
-          );
+          denyInOrg(user, org, "org.switch", "not a member", `You are not a member of ${org.code}. Ask one of its owners or admins to add you.`);
         }
         activeCode = org.code;
         lastOrg[user.username] = org.code;
@@ -823,16 +763,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         const user = currentUser();
         const { org, role } = activeOrgFor(user);
         if (!permits(role, "members_view")) {
-          writeAudit({
-            username: user.username,
-            orgCode: org.code,
-            action: "members.list",
-            objectType: "organization",
-            objectId: org.code,
-            outcome: "denied",
-            reason: `role ${role} cannot list members`,
-          });
-          throw fail("denied", `Your role in ${org.code} (${role}) cannot see its members.`);
+          denyInOrg(user, org, "members.list", `role ${role} cannot list members`, `Your role in ${org.code} (${role}) cannot see its members.`);
         }
         return memberships
           .filter((m) => same(m.orgCode, org.code))
@@ -968,11 +899,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       }),
 
     cancelJob: (id) =>
-      run("cancel_job", () => {
-        const user = currentUser();
-        const { org, role } = activeOrgFor(user);
-        const job = findJob(org, id);
-        guardJobChange(user, org, role, job, "cancel");
+      changeJob("cancel_job", "cancel", id, (job) => {
         if (!isActive(job.status)) {
           throw fail("validation", `Job #${id} has already ${job.status === "cancelled" ? "been cancelled" : job.status}; there is nothing to cancel.`);
         }
@@ -982,15 +909,10 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         job.completedAt = stamp();
         setUploadStatus(job, "failed");
         emitJob(job);
-        return viewOf(job, user, role);
       }),
 
     retryJob: (id) =>
-      run("retry_job", () => {
-        const user = currentUser();
-        const { org, role } = activeOrgFor(user);
-        const job = findJob(org, id);
-        guardJobChange(user, org, role, job, "retry");
+      changeJob("retry_job", "retry", id, (job) => {
         if (job.status !== "failed" && job.status !== "cancelled") {
           throw fail("validation", `Job #${id} is ${job.status}; only a failed or cancelled job can be retried.`);
         }
@@ -1009,7 +931,6 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         job.completedAt = null;
         emitJob(job);
         queueRun(job);
-        return viewOf(job, user, role);
       }),
 
     listEstimates: () =>

@@ -7,6 +7,7 @@
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { FakeEstimate, FakeJob, FakeMembership, FakeOrg, FakeSeed, FakeUser } from "./types";
 import { fakeParse } from "./estimates";
+import { completedJob } from "./jobs";
 
 export const DEMO_PASSWORD = "sitebook-demo";
 
@@ -79,24 +80,7 @@ const estimates: FakeEstimate[] = [
 
 function doneJob(id: number, fileName: string, at: string, seconds: number, estimateId: number): FakeJob {
   const end = new Date(Date.parse(at) + seconds * 1000).toISOString();
-  return {
-    id,
-    orgCode: "MOH",
-    kind: "parse_estimate",
-    status: "completed",
-    progress: 100,
-    currentStep: "Done",
-    fileName,
-    errorMessage: null,
-    errorLog: [],
-    attempts: 1,
-    createdAt: at,
-    startedAt: at,
-    completedAt: end,
-    username: "meena",
-    source: "upload",
-    estimateId,
-  };
+  return completedJob({ id, orgCode: "MOH", kind: "parse_estimate", fileName, username: "meena", estimateId, startedAt: at, completedAt: end });
 }
 
 const protectedMessage =

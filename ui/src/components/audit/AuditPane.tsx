@@ -10,26 +10,17 @@ import { auditCoversAllOrgs } from "../../logic/roles";
 import type { GlobalAction } from "../../bindings/GlobalAction";
 import { type LoadState, useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
-import { AlertIcon, CheckIcon, DeniedIcon, RefreshIcon, SearchIcon } from "../common/Icons";
-import { NoOrgState } from "../common/NoOrgState";
+import { AlertIcon, CheckIcon, DeniedIcon, SearchIcon } from "../common/Icons";
+import { EmptyRow, LedgerHead } from "../common/Ledger";
+import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 
 export const AUDIT_LIMIT = 500;
 
+const COLUMNS = ["Time", "User", "Org", "Action", "Object", "Outcome", "Reason"];
+
 export function AuditPane({ org, mayGlobally }: { org: OrgChoice | null; mayGlobally: GlobalAction[] }) {
-  return (
-    <section className="pane" data-testid="audit-pane" aria-labelledby="audit-title">
-      {org || auditCoversAllOrgs(mayGlobally) ? (
-        <AuditTable org={org} allOrgs={auditCoversAllOrgs(mayGlobally)} />
-      ) : (
-        <>
-          <header className="pane-header">
-            <h1 id="audit-title">Audit</h1>
-          </header>
-          <NoOrgState />
-        </>
-      )}
-    </section>
-  );
+  const allOrgs = auditCoversAllOrgs(mayGlobally);
+  return <OrgPane pane="audit" title="Audit" body={org || allOrgs ? <AuditTable org={org} allOrgs={allOrgs} /> : null} />;
 }
 
 function Outcome({ outcome }: { outcome: AuditEntry["outcome"] }) {
@@ -92,17 +83,20 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
 
   return (
     <>
-      <header className="pane-header">
-        <h1 id="audit-title">Audit — {allOrgs ? "all organizations" : org?.name}</h1>
-        <span className="pane-count" aria-live="polite">
-          {audit.status === "loading"
-            ? "Loading…"
-            : rows.length === loaded.length
-              ? `${loaded.length} ${loaded.length === 1 ? "entry" : "entries"}`
-              : `${rows.length} of ${loaded.length} entries`}
-          {loaded.length >= AUDIT_LIMIT ? ` (latest ${AUDIT_LIMIT})` : ""}
-        </span>
-      </header>
+      <PaneHeader
+        titleId="audit-title"
+        title={<>Audit — {allOrgs ? "all organizations" : org?.name}</>}
+        count={
+          <>
+            {audit.status === "loading"
+              ? "Loading…"
+              : rows.length === loaded.length
+                ? `${loaded.length} ${loaded.length === 1 ? "entry" : "entries"}`
+                : `${rows.length} of ${loaded.length} entries`}
+            {loaded.length >= AUDIT_LIMIT ? ` (latest ${AUDIT_LIMIT})` : ""}
+          </>
+        }
+      />
       <div className="toolbar" role="search">
         <label className="search-field" htmlFor={filterId}>
           <SearchIcon />
@@ -125,25 +119,13 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
           />
           <span>Denied only</span>
         </label>
-        <button type="button" className="button quiet" onClick={reload} aria-label="Reload audit log" data-testid="audit-reload">
-          <RefreshIcon /> Reload
-        </button>
+        <ReloadButton label="Reload audit log" onClick={reload} testId="audit-reload" />
       </div>
       {audit.status === "error" ? <InlineError {...paneErrorView(audit.error)} /> : null}
       <ChainStatus chain={chain} />
       <div className="table-wrap">
         <table className="ledger">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">User</th>
-              <th scope="col">Org</th>
-              <th scope="col">Action</th>
-              <th scope="col">Object</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
+          <LedgerHead columns={COLUMNS} />
           <tbody>
             {rows.map((e) => (
               <tr key={e.id} className={e.outcome === "denied" ? "row-denied" : undefined} data-outcome={e.outcome}>
@@ -171,15 +153,13 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
               </tr>
             ))}
             {audit.status === "ready" && rows.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="table-empty">
-                  {loaded.length === 0
-                    ? deniedOnly
-                      ? "No denied actions recorded."
-                      : "No audit entries yet."
-                    : "No entries match the filter."}
-                </td>
-              </tr>
+              <EmptyRow columns={COLUMNS.length}>
+                {loaded.length === 0
+                  ? deniedOnly
+                    ? "No denied actions recorded."
+                    : "No audit entries yet."
+                  : "No entries match the filter."}
+              </EmptyRow>
             ) : null}
           </tbody>
         </table>

@@ -1,6 +1,7 @@
 /** How errors are shown: the global `ErrorBanner` and the in-place `InlineError` under what failed. */
 import type { ApiError } from "../../bindings/ApiError";
-import { AlertIcon, CloseIcon } from "./Icons";
+import { CloseButton } from "./CloseButton";
+import { AlertIcon } from "./Icons";
 
 /** The global banner for failures that did not come from a form or a pane. */
 export function ErrorBanner({ error, hint, onDismiss }: { error: ApiError; hint?: string | null; onDismiss?: () => void }) {
@@ -12,9 +13,7 @@ export function ErrorBanner({ error, hint, onDismiss }: { error: ApiError; hint?
         {hint ? <span> {hint}</span> : null}
       </div>
       {onDismiss ? (
-        <button type="button" className="icon-button" aria-label="Dismiss error" onClick={onDismiss}>
-          <CloseIcon />
-        </button>
+        <CloseButton label="Dismiss error" onClick={onDismiss} />
       ) : null}
     </div>
   );

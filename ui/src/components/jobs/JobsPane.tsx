@@ -2,7 +2,7 @@
  * The active org's jobs, live: progress, current step, elapsed time, and Cancel / Retry where the
  * core allows them. A failed job says what went wrong, with its log behind a disclosure.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
 import type { ApiError } from "../../bindings/ApiError";
@@ -15,26 +15,14 @@ import { JOB_KIND_LABELS } from "../../logic/ingest";
 import { may } from "../../logic/roles";
 import { InlineError } from "../common/ErrorBanner";
 import { AlertIcon, EyeIcon, InfoIcon, JobsIcon, RefreshIcon } from "../common/Icons";
+import { LedgerHead, numeric, screenReaderOnly } from "../common/Ledger";
 import { DropHint } from "../works/ImportNotices";
 import { JobStatusLabel } from "../common/JobStatusLabel";
-import { NoOrgState } from "../common/NoOrgState";
+import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 import { ProgressBar } from "../common/ProgressBar";
 
 export function JobsPane({ org }: { org: OrgChoice | null }) {
-  return (
-    <section className="pane" data-testid="jobs-pane" aria-labelledby="jobs-title">
-      {org ? (
-        <JobsList org={org} />
-      ) : (
-        <>
-          <header className="pane-header">
-            <h1 id="jobs-title">Jobs</h1>
-          </header>
-          <NoOrgState />
-        </>
-      )}
-    </section>
-  );
+  return <OrgPane pane="jobs" title="Jobs" body={org ? <JobsList org={org} /> : null} />;
 }
 
 /** A clock that ticks every second while `running`, for elapsed times. */
@@ -49,7 +37,8 @@ function useNow(running: boolean): Date {
   return now;
 }
 
-const COLUMNS = 9;
+const COLUMNS = [numeric("Job"), "Kind", "File", "Status", "Progress", "Step", numeric("Elapsed"), "By", screenReaderOnly("Actions")];
+const LOG_COLUMNS = ["Time", numeric("Attempt"), "Step", "Error"];
 
 function JobsList({ org }: { org: OrgChoice }) {
   const feed = useJobsFeed();
@@ -60,21 +49,18 @@ function JobsList({ org }: { org: OrgChoice }) {
 
   return (
     <>
-      <header className="pane-header">
-        <h1 id="jobs-title">Jobs — {org.name}</h1>
-        <span className="pane-count" aria-live="polite">
-          {feed.status === "loading"
+      <PaneHeader
+        titleId="jobs-title"
+        title={<>Jobs — {org.name}</>}
+        count={
+          feed.status === "loading"
             ? "Loading…"
             : `${jobs.length} ${jobs.length === 1 ? "job" : "jobs"}` +
               (running > 0 ? ` · ${running} running` : "") +
-              (queued > 0 ? ` · ${queued} queued` : "")}
-        </span>
-        <div className="pane-tools">
-          <button type="button" className="button quiet" onClick={feed.reload} aria-label="Reload jobs">
-            <RefreshIcon /> Reload
-          </button>
-        </div>
-      </header>
+              (queued > 0 ? ` · ${queued} queued` : "")
+        }
+        tools={<ReloadButton label="Reload jobs" onClick={feed.reload} />}
+      />
       <div className="pane-body">
         <DropHint org={org} />
         {!may(org, "job_retry") ? (
@@ -97,25 +83,7 @@ function JobsList({ org }: { org: OrgChoice }) {
         ) : (
           <div className="table-wrap">
             <table className="ledger jobs-table" data-testid="jobs-table">
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Job
-                  </th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Step</th>
-                  <th scope="col" className="num">
-                    Elapsed
-                  </th>
-                  <th scope="col">By</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <LedgerHead columns={COLUMNS} />
               {jobs.map((job) => (
                 <JobRows key={job.id} job={job} now={now} />
               ))}
@@ -193,35 +161,21 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
         <td className="mono">{job.username}</td>
         <td className="job-actions">
           {job.canCancel ? (
-            <button
-              type="button"
-              className="button small"
-              data-testid={`job-cancel-${job.id}`}
-              aria-label={`Cancel ${what}`}
-              disabled={busy !== null}
-              onClick={() => void act("cancel")}
-            >
+            <JobActionButton testId={`job-cancel-${job.id}`} label={`Cancel ${what}`} disabled={busy !== null} onClick={() => void act("cancel")}>
               {busy === "cancel" ? "Cancelling…" : "Cancel"}
-            </button>
+            </JobActionButton>
           ) : null}
           {job.canRetry ? (
-            <button
-              type="button"
-              className="button small"
-              data-testid={`job-retry-${job.id}`}
-              aria-label={`Retry ${what}`}
-              disabled={busy !== null}
-              onClick={() => void act("retry")}
-            >
+            <JobActionButton testId={`job-retry-${job.id}`} label={`Retry ${what}`} disabled={busy !== null} onClick={() => void act("retry")}>
               <RefreshIcon /> {busy === "retry" ? "Retrying…" : "Retry"}
-            </button>
+            </JobActionButton>
           ) : null}
         </td>
       </tr>
       {failed || hasLog ? (
         <tr className="job-detail-row">
           <td />
-          <td colSpan={COLUMNS - 1}>
+          <td colSpan={COLUMNS.length - 1}>
             {failed ? (
               <p className="job-error" data-testid={`job-error-${job.id}`}>
                 <AlertIcon size={14} /> <span>{job.errorMessage ?? "The job failed without a message."}</span>
@@ -239,16 +193,7 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
                   {job.errorLog.length === 1 ? "entry" : "entries"})
                 </summary>
                 <table className="ledger log-table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Time</th>
-                      <th scope="col" className="num">
-                        Attempt
-                      </th>
-                      <th scope="col">Step</th>
-                      <th scope="col">Error</th>
-                    </tr>
-                  </thead>
+                  <LedgerHead columns={LOG_COLUMNS} />
                   <tbody>
                     {job.errorLog.map((entry, i) => (
                       <tr key={i}>
@@ -270,7 +215,7 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
       {actionError ? (
         <tr className="job-detail-row">
           <td />
-          <td colSpan={COLUMNS - 1}>
+          <td colSpan={COLUMNS.length - 1}>
             <InlineError
               message={`Could not ${actionError.action} ${what}: ${paneErrorView(actionError.error).message}`}
               hint={paneErrorView(actionError.error).hint}
@@ -280,5 +225,26 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
         </tr>
       ) : null}
     </tbody>
+  );
+}
+
+/** Cancel or Retry on a job's row; `label` names the job, since every row has the same words. */
+function JobActionButton({
+  testId,
+  label,
+  disabled,
+  onClick,
+  children,
+}: {
+  testId: string;
+  label: string;
+  disabled: boolean;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button type="button" className="button small" data-testid={testId} aria-label={label} disabled={disabled} onClick={onClick}>
+      {children}
+    </button>
   );
 }

@@ -7,39 +7,28 @@
  * owners grant owner") is shown where it was asked for: under the add form, or on the member's
  * row.
  */
-import { useCallback, useState, type FormEvent } from "react";
+import { useCallback, useState, type ComponentProps, type FormEvent } from "react";
 import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
-import type { ApiError } from "../../bindings/ApiError";
 import type { EffectiveRole } from "../../bindings/EffectiveRole";
 import type { MemberView } from "../../bindings/MemberView";
 import type { MembershipRole } from "../../bindings/MembershipRole";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import { paneErrorView } from "../../logic/errors";
 import { membershipRoleLabel } from "../../logic/roles";
+import { useAction } from "../../useAction";
 import { useLoad } from "../../useLoad";
+import { SegmentedChoice, type Choices } from "../common/Choices";
 import { InlineError } from "../common/ErrorBanner";
-import { CheckIcon, EyeIcon, InfoIcon, RefreshIcon } from "../common/Icons";
-import { NoOrgState } from "../common/NoOrgState";
+import { CheckIcon, EyeIcon, InfoIcon } from "../common/Icons";
+import { EmptyRow, LedgerHead, screenReaderOnly } from "../common/Ledger";
+import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 
 const ROLES: MembershipRole[] = ["viewer", "member", "admin", "owner"];
 const MANAGERS: EffectiveRole[] = ["owner", "admin", "operations", "superuser"];
 
 export function MembersPane({ org }: { org: OrgChoice | null }) {
-  return (
-    <section className="pane" data-testid="members-pane" aria-labelledby="members-title">
-      {org ? (
-        <MembersTable org={org} />
-      ) : (
-        <>
-          <header className="pane-header">
-            <h1 id="members-title">Members</h1>
-          </header>
-          <NoOrgState />
-        </>
-      )}
-    </section>
-  );
+  return <OrgPane pane="members" title="Members" body={org ? <MembersTable org={org} /> : null} />;
 }
 
 /** What happened on one row, shown on that row. */
@@ -74,17 +63,12 @@ function MembersTable({ org }: { org: OrgChoice }) {
   const columns = manages ? 6 : 5;
   return (
     <>
-      <header className="pane-header">
-        <h1 id="members-title">Members — {org.name}</h1>
-        <span className="pane-count" aria-live="polite">
-          {members.status === "loading" ? "Loading…" : `${rows.length} ${rows.length === 1 ? "member" : "members"}`}
-        </span>
-        <div className="pane-tools">
-          <button type="button" className="button quiet" onClick={members.reload} aria-label="Reload members">
-            <RefreshIcon /> Reload
-          </button>
-        </div>
-      </header>
+      <PaneHeader
+        titleId="members-title"
+        title={<>Members — {org.name}</>}
+        count={members.status === "loading" ? "Loading…" : `${rows.length} ${rows.length === 1 ? "member" : "members"}`}
+        tools={<ReloadButton label="Reload members" onClick={members.reload} />}
+      />
       <p className="pane-note">
         {org.role === "oversight" ? (
           <>
@@ -105,20 +89,7 @@ function MembersTable({ org }: { org: OrgChoice }) {
       {members.status === "error" ? <InlineError {...paneErrorView(members.error)} /> : null}
       <div className="table-wrap">
         <table className="ledger members-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Primary</th>
-              <th scope="col">Status</th>
-              {manages ? (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
+          <LedgerHead columns={["Name", "Username", "Role", "Primary", "Status", manages ? screenReaderOnly("Actions") : null]} />
           {rows.map((m) => (
             <tbody key={m.username} data-testid={`member-${m.username}`}>
               <tr className={m.active ? undefined : "row-inactive"}>
@@ -229,11 +200,7 @@ function MembersTable({ org }: { org: OrgChoice }) {
           ) : null}
           {members.status === "ready" && rows.length === 0 ? (
             <tbody>
-              <tr>
-                <td colSpan={columns} className="table-empty">
-                  {org.code} has no members yet.
-                </td>
-              </tr>
+              <EmptyRow columns={columns}>{org.code} has no members yet.</EmptyRow>
             </tbody>
           ) : null}
         </table>
@@ -242,17 +209,18 @@ function MembersTable({ org }: { org: OrgChoice }) {
   );
 }
 
+type AddMode = "existing" | "new";
+const ADD_MODES: Choices<AddMode> = [["existing", "Existing account"], ["new", "New account"]];
+
 /** Adds an existing account by username, or creates a new standard account, with a role. */
 function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
   const backend = useBackend();
-  const { handleError } = useAppActions();
-  const [mode, setMode] = useState<"existing" | "new">("existing");
+  const [mode, setMode] = useState<AddMode>("existing");
   const [username, setUsername] = useState("");
   const [fullName, setFullName] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<MembershipRole>("member");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<MemberView | null>(null);
 
   const submit = async (event: FormEvent) => {
@@ -263,8 +231,7 @@ function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
       setError({ code: "validation", message: "Enter the username of the account to add." });
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const member =
         mode === "existing"
           ? await backend.addMember(username.trim(), role)
@@ -274,70 +241,26 @@ function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
       setFullName("");
       setPassword("");
       onAdded();
-    } catch (caught) {
-      setError(handleError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <form className="add-member" data-testid="member-add-form" onSubmit={(event) => void submit(event)}>
-      <fieldset className="segmented" aria-label="Who to add">
-        <label>
-          <input
-            type="radio"
-            name="member-mode"
-            checked={mode === "existing"}
-            onChange={() => setMode("existing")}
-            data-testid="member-mode-existing"
-          />{" "}
-          Existing account
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="member-mode"
-            checked={mode === "new"}
-            onChange={() => setMode("new")}
-            data-testid="member-mode-new"
-          />{" "}
-          New account
-        </label>
-      </fieldset>
+      <SegmentedChoice
+        label="Who to add"
+        name="member-mode"
+        value={mode}
+        options={ADD_MODES}
+        onChange={setMode}
+        testIdOf={(value) => `member-mode-${value}`}
+      />
       <div className="add-member-fields">
         {mode === "new" ? (
-          <label>
-            Full name
-            <input
-              value={fullName}
-              onChange={(event) => setFullName(event.target.value)}
-              data-testid="member-full-name"
-              autoComplete="off"
-            />
-          </label>
+          <AddField label="Full name" value={fullName} onValue={setFullName} data-testid="member-full-name" autoComplete="off" />
         ) : null}
-        <label>
-          Username
-          <input
-            value={username}
-            onChange={(event) => setUsername(event.target.value)}
-            data-testid="member-username"
-            autoComplete="off"
-            spellCheck={false}
-          />
-        </label>
+        <AddField label="Username" value={username} onValue={setUsername} data-testid="member-username" autoComplete="off" spellCheck={false} />
         {mode === "new" ? (
-          <label>
-            Password
-            <input
-              type="password"
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              data-testid="member-password"
-              autoComplete="new-password"
-            />
-          </label>
+          <AddField label="Password" type="password" value={password} onValue={setPassword} data-testid="member-password" autoComplete="new-password" />
         ) : null}
         <label>
           Role
@@ -361,5 +284,15 @@ function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
         </p>
       ) : null}
     </form>
+  );
+}
+
+/** A field of the add form, which lays out in one row: the words, then the input, no form grid. */
+function AddField({ label, onValue, ...input }: Omit<ComponentProps<"input">, "onChange"> & { label: string; onValue: (value: string) => void }) {
+  return (
+    <label>
+      {label}
+      <input {...input} onChange={(event) => onValue(event.target.value)} />
+    </label>
   );
 }

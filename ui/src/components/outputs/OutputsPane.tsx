@@ -7,7 +7,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
-import type { ApiError } from "../../bindings/ApiError";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import type { OutputView } from "../../bindings/OutputView";
 import type { ShareLink } from "../../bindings/ShareLink";
@@ -15,29 +14,27 @@ import { may } from "../../logic/roles";
 import { useJobsFeed } from "../../jobsFeed";
 import { paneErrorView } from "../../logic/errors";
 import { formatTimestamp } from "../../logic/format";
+import { useAction } from "../../useAction";
 import { useLoad } from "../../useLoad";
+import { ChoiceField, type Choices } from "../common/Choices";
+import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
-import { CheckIcon, CloseIcon, CloudIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "../common/Icons";
-import { NoOrgState } from "../common/NoOrgState";
+import { CheckIcon, CloudIcon, OpenIcon, OutputsIcon, SaveIcon } from "../common/Icons";
+import { LedgerHead, numeric } from "../common/Ledger";
+import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 import { PdfPreview } from "./PdfPreview";
 
 type KindFilter = "all" | OutputView["kind"];
 
+const KIND_FILTERS: Choices<KindFilter> = [
+  ["all", "All"],
+  ["pdf", "PDF"],
+  ["xlsx", "XLSX"],
+  ["json", "JSON"],
+];
+
 export function OutputsPane({ org, focusJob }: { org: OrgChoice | null; focusJob: number | null }) {
-  return (
-    <section className="pane" data-testid="outputs-pane" aria-labelledby="outputs-title">
-      {org ? (
-        <Outputs org={org} focusJob={focusJob} />
-      ) : (
-        <>
-          <header className="pane-header">
-            <h1 id="outputs-title">Outputs</h1>
-          </header>
-          <NoOrgState />
-        </>
-      )}
-    </section>
-  );
+  return <OrgPane pane="outputs" title="Outputs" body={org ? <Outputs org={org} focusJob={focusJob} /> : null} />;
 }
 
 export function formatSize(bytes: number): string {
@@ -45,6 +42,8 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+const COLUMNS = ["File", "Type", numeric("Job"), numeric("Size"), "Made", numeric("Saved copies"), "Sync"];
 
 function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null }) {
   const backend = useBackend();
@@ -71,41 +70,25 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
 
   return (
     <>
-      <header className="pane-header">
-        <h1 id="outputs-title">Outputs — {org.name}</h1>
-        <span className="pane-count" aria-live="polite">
-          {outputs.data === null ? "Loading…" : `${rows.length} of ${all.length} files`}
-        </span>
-        <div className="pane-tools">
-          <label className="inline-field">
-            <span>Type</span>
-            <select value={kind} onChange={(e) => setKind(e.target.value as KindFilter)} data-testid="outputs-kind">
-              <option value="all">All</option>
-              <option value="pdf">PDF</option>
-              <option value="xlsx">XLSX</option>
-              <option value="json">JSON</option>
-            </select>
-          </label>
-          <label className="inline-field">
-            <span>Job</span>
-            <select
+      <PaneHeader
+        titleId="outputs-title"
+        title={<>Outputs — {org.name}</>}
+        count={outputs.data === null ? "Loading…" : `${rows.length} of ${all.length} files`}
+        tools={
+          <>
+            <ChoiceField className="inline-field" label="Type" value={kind} options={KIND_FILTERS} onChange={setKind} testId="outputs-kind" />
+            <ChoiceField
+              className="inline-field"
+              label="Job"
               value={job === null ? "" : String(job)}
-              onChange={(e) => setJob(e.target.value === "" ? null : Number(e.target.value))}
-              data-testid="outputs-job"
-            >
-              <option value="">All jobs</option>
-              {jobs.map((id) => (
-                <option key={id} value={id}>
-                  #{id}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="button" className="button quiet" onClick={outputs.reload} aria-label="Reload outputs">
-            <RefreshIcon /> Reload
-          </button>
-        </div>
-      </header>
+              options={[["", "All jobs"], ...jobs.map((id): [string, string] => [String(id), `#${id}`])]}
+              onChange={(value) => setJob(value === "" ? null : Number(value))}
+              testId="outputs-job"
+            />
+            <ReloadButton label="Reload outputs" onClick={outputs.reload} />
+          </>
+        }
+      />
       <div className="pane-body outputs-body">
         {outputs.status === "error" ? <InlineError {...paneErrorView(outputs.error)} /> : null}
         {outputs.data !== null && all.length === 0 ? (
@@ -118,23 +101,7 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
           <div className={`outputs-layout${selected ? " with-preview" : ""}`}>
             <div className="table-wrap">
               <table className="ledger outputs-table" data-testid="outputs-table">
-                <thead>
-                  <tr>
-                    <th scope="col">File</th>
-                    <th scope="col">Type</th>
-                    <th scope="col" className="num">
-                      Job
-                    </th>
-                    <th scope="col" className="num">
-                      Size
-                    </th>
-                    <th scope="col">Made</th>
-                    <th scope="col" className="num">
-                      Saved copies
-                    </th>
-                    <th scope="col">Sync</th>
-                  </tr>
-                </thead>
+                <LedgerHead columns={COLUMNS} />
                 <tbody>
                   {rows.map((o) => (
                     <tr key={o.id} className={o.id === selectedId ? "row-selected" : undefined} onClick={() => setSelectedId(o.id)} data-testid={`output-row-${o.id}`}>
@@ -222,12 +189,11 @@ function OutputDetail({
   const backend = useBackend();
   const { handleError } = useAppActions();
   const [bytes, setBytes] = useState<ArrayBuffer | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, run: act } = useAction();
   const [savedTo, setSavedTo] = useState<string | null>(null);
   const [opened, setOpened] = useState(false);
   const [share, setShare] = useState<ShareLink | null>(null);
   const [retried, setRetried] = useState(false);
-  const [busy, setBusy] = useState(false);
   const inBucket = output.syncState === "synced" || output.syncState === "conflict";
 
   // Read once per file: a new error handler (the app's actions change with the session) must
@@ -247,18 +213,6 @@ function OutputDetail({
       current = false;
     };
   }, [backend, output.id, output.kind]);
-
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      setError(handleError(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <aside className="output-detail" aria-label={`Preview of ${output.filename}`} data-testid="output-detail">
@@ -329,9 +283,7 @@ function OutputDetail({
               Retry sync
             </button>
           ) : null}
-          <button type="button" className="icon-button" aria-label="Close the preview" onClick={onClose}>
-            <CloseIcon />
-          </button>
+          <CloseButton label="Close the preview" onClick={onClose} />
         </div>
       </header>
       <p className="muted small">

@@ -13,6 +13,7 @@ import type { AppStatus } from "../../bindings/AppStatus";
 import type { CurrencyMark } from "../../bindings/CurrencyMark";
 import type { DeductionLineForm } from "../../bindings/DeductionLineForm";
 import type { DeductionTable } from "../../bindings/DeductionTable";
+import type { DeviceSettings } from "../../bindings/DeviceSettings";
 import type { InboxStatus } from "../../bindings/InboxStatus";
 import type { InboxView } from "../../bindings/InboxView";
 import type { OrgChoice } from "../../bindings/OrgChoice";
@@ -24,8 +25,12 @@ import { formatMoney } from "../../logic/format";
 import { syncSummary } from "../../logic/sync";
 import { useFeed } from "../../useFeed";
 import { useLoad } from "../../useLoad";
+import { ChoiceField, SegmentedChoice, type Choices } from "../common/Choices";
 import { InlineError } from "../common/ErrorBanner";
 import { CheckIcon, CloudIcon, EyeIcon, FolderIcon, InfoIcon } from "../common/Icons";
+import { LedgerHead, screenReaderOnly } from "../common/Ledger";
+import { PaneHeader } from "../common/Pane";
+import { TextField } from "../common/TextField";
 
 type Props = { org: OrgChoice };
 
@@ -65,12 +70,27 @@ function useSectionAction() {
   return { busy, said, setSaid, act };
 }
 
+/**
+ * Reads what a section starts from, again whenever `read` changes; a failure is said beside the
+ * section's buttons like a failed action, so the rest of the pane still works.
+ */
+function useSectionRead<T>(read: () => Promise<T>, show: (value: T) => void, setSaid: (said: Said) => void) {
+  useEffect(() => {
+    let live = true;
+    read().then(
+      (value) => live && show(value),
+      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [read, show, setSaid]);
+}
+
 export function SettingsPane({ org, mayGlobally }: Props & { mayGlobally: GlobalAction[] }) {
   return (
     <>
-      <header className="pane-header">
-        <h1>Settings</h1>
-      </header>
+      <PaneHeader title="Settings" />
       <div className="settings">
         <DeviceSection mayChange={mayGlobally.includes("device_settings")} />
         <InboxSection org={org} />
@@ -89,21 +109,12 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
   const [retention, setRetention] = useState("");
   const [workers, setWorkers] = useState("");
   const { busy, said, setSaid, act } = useSectionAction();
-
-  useEffect(() => {
-    let live = true;
-    backend.deviceSettings().then(
-      (settings) => {
-        if (!live) return;
-        setRetention(String(settings.retentionDays));
-        setWorkers(String(settings.workers));
-      },
-      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend, setSaid]);
+  const readSettings = useCallback(() => backend.deviceSettings(), [backend]);
+  const showSettings = useCallback((settings: DeviceSettings) => {
+    setRetention(String(settings.retentionDays));
+    setWorkers(String(settings.workers));
+  }, []);
+  useSectionRead(readSettings, showSettings, setSaid);
 
   const save = (event: FormEvent) => {
     event.preventDefault();
@@ -113,12 +124,27 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
       if (!Number.isInteger(days) || !Number.isInteger(count)) {
         return { ok: false, error: { code: "validation", message: "Type whole numbers: days such as 30, and a worker count such as 2." } };
       }
-      const saved = await backend.saveDeviceSettings({ retentionDays: days, workers: count });
-      setRetention(String(saved.retentionDays));
-      setWorkers(String(saved.workers));
+      showSettings(await backend.saveDeviceSettings({ retentionDays: days, workers: count }));
       return { ok: true, text: "Saved. Retention applies at the next daily cleanup; the worker count when Sitebook starts again." };
     });
   };
+
+  const wholeNumber = (label: string, unit: string, value: string, onValue: (value: string) => void, testId: string) => (
+    <TextField
+      label={
+        <>
+          {label} <span className="muted">· {unit}</span>
+        </>
+      }
+      type="text"
+      inputMode="numeric"
+      className="num"
+      value={value}
+      onValue={onValue}
+      disabled={!mayChange || busy !== null}
+      data-testid={testId}
+    />
+  );
 
   return (
     <section className="settings-section" aria-labelledby="settings-device">
@@ -143,34 +169,8 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
       ) : null}
       <form className="settings-form" onSubmit={save}>
         <div className="form-grid">
-          <label className="field">
-            <span>
-              Output retention <span className="muted">· days</span>
-            </span>
-            <input
-              type="text"
-              inputMode="numeric"
-              className="num"
-              value={retention}
-              onChange={(e) => setRetention(e.target.value)}
-              disabled={!mayChange || busy !== null}
-              data-testid="device-retention"
-            />
-          </label>
-          <label className="field">
-            <span>
-              Jobs at once <span className="muted">· 1 to 16</span>
-            </span>
-            <input
-              type="text"
-              inputMode="numeric"
-              className="num"
-              value={workers}
-              onChange={(e) => setWorkers(e.target.value)}
-              disabled={!mayChange || busy !== null}
-              data-testid="device-workers"
-            />
-          </label>
+          {wholeNumber("Output retention", "days", retention, setRetention, "device-retention")}
+          {wholeNumber("Jobs at once", "1 to 16", workers, setWorkers, "device-workers")}
         </div>
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={!mayChange || busy !== null} data-testid="device-save">
@@ -190,22 +190,13 @@ function InboxSection({ org }: Props) {
   const [folder, setFolder] = useState("");
   const { busy, said, setSaid, act } = useSectionAction();
   const readOnly = !may(org, "inbox_configure");
-
-  useEffect(() => {
-    let live = true;
-    backend.inboxSettings().then(
-      (found) => {
-        if (!live) return;
-        setView(found);
-        // A folder chosen or typed before the saved one arrived is kept.
-        setFolder((current) => (current === "" ? (found?.folder ?? "") : current));
-      },
-      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend, setSaid]);
+  const readInbox = useCallback(() => backend.inboxSettings(), [backend]);
+  const showInbox = useCallback((found: InboxView | null) => {
+    setView(found);
+    // A folder chosen or typed before the saved one arrived is kept.
+    setFolder((current) => (current === "" ? (found?.folder ?? "") : current));
+  }, []);
+  useSectionRead(readInbox, showInbox, setSaid);
 
   const watch = (event: FormEvent) => {
     event.preventDefault();
@@ -342,21 +333,42 @@ function SyncSection({ org }: Props) {
     });
   };
 
+  const toggle = (enabled: boolean) =>
+    void act("toggle", async () => {
+      const next = await backend.syncSetEnabled(enabled);
+      return { ok: true, text: next.enabled ? "Sync is on." : "Sync is paused; nothing is sent until it is on again." };
+    });
+
+  const restore = () =>
+    void act("restore", async () => {
+      const job = await backend.syncRestore();
+      return { ok: true, text: `Restore queued as job ${job}; follow it in Jobs. Restored files appear in Outputs.` };
+    });
+
+  const retryFailed = () =>
+    void act("retry", async () => ({ ok: true, text: `${await backend.syncRetryFailed()} failed outputs will be tried again.` }));
+
+  const forget = () =>
+    void act("forget", async () => {
+      await backend.syncForget();
+      setForm(EMPTY_SYNC);
+      return { ok: true, text: "Sync is off and the secret was removed from the keyring. The bucket keeps its files." };
+    });
+
   const disabled = !mayChange || busy !== null;
   const field = (label: string, key: "endpoint" | "region" | "bucket" | "prefix" | "accessKeyId", placeholder: string, wide = false) => (
-    <label className={`field${wide ? " wide" : ""}`}>
-      <span>{label}</span>
-      <input
-        type="text"
-        value={form[key]}
-        placeholder={placeholder}
-        onChange={(e) => set(key)(e.target.value)}
-        disabled={disabled}
-        spellCheck={false}
-        autoComplete="off"
-        data-testid={`sync-${key}`}
-      />
-    </label>
+    <TextField
+      label={label}
+      wide={wide}
+      type="text"
+      value={form[key]}
+      placeholder={placeholder}
+      onValue={set(key)}
+      disabled={disabled}
+      spellCheck={false}
+      autoComplete="off"
+      data-testid={`sync-${key}`}
+    />
   );
 
   return (
@@ -388,18 +400,16 @@ function SyncSection({ org }: Props) {
           {field("Bucket", "bucket", "district-7-outputs")}
           {field("Key prefix (optional)", "prefix", "sitebook")}
           {field("Access key ID", "accessKeyId", "AKIA…")}
-          <label className="field">
-            <span>Secret access key</span>
-            <input
-              type="password"
-              value={secret}
-              placeholder={target ? "Kept in the keyring; type to replace" : "Stored in the system keyring only"}
-              onChange={(e) => setSecret(e.target.value)}
-              disabled={disabled}
-              autoComplete="off"
-              data-testid="sync-secret"
-            />
-          </label>
+          <TextField
+            label="Secret access key"
+            type="password"
+            value={secret}
+            placeholder={target ? "Kept in the keyring; type to replace" : "Stored in the system keyring only"}
+            onValue={setSecret}
+            disabled={disabled}
+            autoComplete="off"
+            data-testid="sync-secret"
+          />
           <label className="field check-field">
             <input
               type="checkbox"
@@ -441,66 +451,29 @@ function SyncSection({ org }: Props) {
             {busy === "run" ? "Syncing…" : "Sync now"}
           </button>
           {target ? (
-            <button
-              type="button"
-              className="button"
-              disabled={disabled}
-              data-testid="sync-toggle"
-              onClick={() =>
-                void act("toggle", async () => {
-                  const next = await backend.syncSetEnabled(!target.enabled);
-                  return { ok: true, text: next.enabled ? "Sync is on." : "Sync is paused; nothing is sent until it is on again." };
-                })
-              }
-            >
-              {target.enabled ? "Pause sync" : "Turn sync on"}
-            </button>
-          ) : null}
-          {target ? (
-            <button
-              type="button"
-              className="button"
-              disabled={disabled}
-              data-testid="sync-restore"
-              title="Fetch the files of this organization that this computer does not have (a new laptop)"
-              onClick={() =>
-                void act("restore", async () => {
-                  const job = await backend.syncRestore();
-                  return { ok: true, text: `Restore queued as job ${job}; follow it in Jobs. Restored files appear in Outputs.` };
-                })
-              }
-            >
-              Restore from bucket
-            </button>
+            <>
+              <button type="button" className="button" disabled={disabled} data-testid="sync-toggle" onClick={() => toggle(!target.enabled)}>
+                {target.enabled ? "Pause sync" : "Turn sync on"}
+              </button>
+              <button
+                type="button"
+                className="button"
+                disabled={disabled}
+                data-testid="sync-restore"
+                title="Fetch the files of this organization that this computer does not have (a new laptop)"
+                onClick={restore}
+              >
+                Restore from bucket
+              </button>
+            </>
           ) : null}
           {status && status.counts.failed > 0 ? (
-            <button
-              type="button"
-              className="button"
-              disabled={disabled}
-              onClick={() =>
-                void act("retry", async () => {
-                  const n = await backend.syncRetryFailed();
-                  return { ok: true, text: `${n} failed outputs will be tried again.` };
-                })
-              }
-            >
+            <button type="button" className="button" disabled={disabled} onClick={retryFailed}>
               Retry failed
             </button>
           ) : null}
           {target ? (
-            <button
-              type="button"
-              className="button quiet"
-              disabled={disabled}
-              onClick={() =>
-                void act("forget", async () => {
-                  await backend.syncForget();
-                  setForm(EMPTY_SYNC);
-                  return { ok: true, text: "Sync is off and the secret was removed from the keyring. The bucket keeps its files." };
-                })
-              }
-            >
+            <button type="button" className="button quiet" disabled={disabled} onClick={forget}>
               Forget target
             </button>
           ) : null}
@@ -534,6 +507,16 @@ const BLANK_DEDUCTION: DeductionLineForm = {
   validTo: "",
 };
 
+const DEDUCTION_COLUMNS = ["Code", "Line", "Rate", "Applies", "In force", screenReaderOnly("Actions")];
+const EFFECTS: Choices<DeductionLineForm["effect"]> = [["deduction", "Deduct"], ["addition", "Add"]];
+const CHARGE_KINDS: Choices<DeductionLineForm["chargeKind"]> = [["percent", "% of the base"], ["fixed", "Fixed per bill"]];
+const BASES: Choices<DeductionLineForm["base"]> = [["gross", "The bill's gross"], ["gross_with_additions", "Gross with additions"]];
+const CAP_KINDS: Choices<DeductionLineForm["capKind"]> = [
+  ["none", "None"],
+  ["amount", "An amount"],
+  ["percent_of_contract", "% of the contract"],
+];
+
 function rateText(line: DeductionLineForm): string {
   return line.chargeKind === "fixed" ? `Rs. ${formatMoney(line.chargeValue)} per bill` : `${line.chargeValue} %`;
 }
@@ -557,17 +540,9 @@ function DocumentsSection({ org }: Props) {
   const [mark, setMark] = useState<CurrencyMark | null>(null);
   const { busy, said, setSaid, act } = useSectionAction();
   const mayChange = may(org, "settings_edit");
-
-  useEffect(() => {
-    let live = true;
-    backend.currencyMark().then(
-      (found) => live && setMark(found),
-      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend, setSaid, org.code]);
+  // `org.code` is a dependency on purpose: another org's mark is read afresh.
+  const readMark = useCallback(() => backend.currencyMark(), [backend, org.code]);
+  useSectionRead(readMark, setMark, setSaid);
 
   const choose = (next: CurrencyMark) =>
     void act("save", async () => {
@@ -586,20 +561,15 @@ function DocumentsSection({ org }: Props) {
         </p>
       ) : null}
       <div className="currency-choice">
-        <fieldset className="segmented" aria-label="Amounts in documents" disabled={!mayChange || busy !== null || mark === null}>
-          {CURRENCY_MARKS.map((option) => (
-            <label key={option}>
-              <input
-                type="radio"
-                name="currency-mark"
-                checked={mark === option}
-                onChange={() => choose(option)}
-                data-testid={option === "Rs." ? "currency-rs" : "currency-rupee"}
-              />{" "}
-              {option} 1,200.00
-            </label>
-          ))}
-        </fieldset>
+        <SegmentedChoice
+          label="Amounts in documents"
+          name="currency-mark"
+          value={mark}
+          options={CURRENCY_MARKS.map((option) => [option, `${option} 1,200.00`] as const)}
+          onChange={choose}
+          testIdOf={(option) => (option === "Rs." ? "currency-rs" : "currency-rupee")}
+          disabled={!mayChange || busy !== null || mark === null}
+        />
         <SaidLine said={said} testId="currency-said" />
       </div>
     </section>
@@ -612,19 +582,11 @@ function DeductionsSection({ org }: Props) {
   const [form, setForm] = useState<DeductionLineForm>(BLANK_DEDUCTION);
   const { busy, said, setSaid, act } = useSectionAction();
   const mayEdit = may(org, "deductions_edit");
+  // `org.code` is a dependency on purpose: another org's table is read afresh.
+  const readTable = useCallback(() => backend.listDeductions(), [backend, org.code]);
+  useSectionRead(readTable, setTable, setSaid);
 
-  useEffect(() => {
-    let live = true;
-    backend.listDeductions().then(
-      (found) => live && setTable(found),
-      (error: unknown) => live && setSaid({ ok: false, error: toApiError(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend, setSaid, org.code]);
-
-  const set = (field: keyof DeductionLineForm, value: string) => setForm((f) => ({ ...f, [field]: value }));
+  const set = <K extends keyof DeductionLineForm>(field: K) => (value: DeductionLineForm[K]) => setForm((f) => ({ ...f, [field]: value }));
   const save = (event: FormEvent) => {
     event.preventDefault();
     void act("save", async () => {
@@ -655,18 +617,7 @@ function DeductionsSection({ org }: Props) {
       ) : null}
       {table ? (
         <table className="ledger deductions-table" data-testid="deductions-table">
-          <thead>
-            <tr>
-              <th scope="col">Code</th>
-              <th scope="col">Line</th>
-              <th scope="col">Rate</th>
-              <th scope="col">Applies</th>
-              <th scope="col">In force</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <LedgerHead columns={DEDUCTION_COLUMNS} />
           <tbody>
             {table.lines.map((line) => (
               <tr key={line.code} data-testid={`deduction-${line.code}`}>
@@ -698,65 +649,26 @@ function DeductionsSection({ org }: Props) {
       ) : null}
       {mayEdit ? (
         <form className="settings-form deduction-form" onSubmit={save} data-testid="deduction-form">
-          <label className="field">
-            <span>Code</span>
-            <input type="text" value={form.code} placeholder="SD" onChange={(e) => set("code", e.target.value)} data-testid="deduction-code" />
-          </label>
-          <label className="field wide">
-            <span>Label printed on the bill</span>
-            <input type="text" value={form.label} placeholder="Security deposit" onChange={(e) => set("label", e.target.value)} data-testid="deduction-label" />
-          </label>
-          <label className="field">
-            <span>Effect</span>
-            <select value={form.effect} onChange={(e) => set("effect", e.target.value)} data-testid="deduction-effect">
-              <option value="deduction">Deduct</option>
-              <option value="addition">Add</option>
-            </select>
-          </label>
-          <label className="field">
-            <span>Charge</span>
-            <select value={form.chargeKind} onChange={(e) => set("chargeKind", e.target.value)} data-testid="deduction-kind">
-              <option value="percent">% of the base</option>
-              <option value="fixed">Fixed per bill</option>
-            </select>
-          </label>
-          <label className="field">
-            <span>{form.chargeKind === "fixed" ? "Amount" : "Percent"}</span>
-            <input type="text" inputMode="decimal" value={form.chargeValue} onChange={(e) => set("chargeValue", e.target.value)} data-testid="deduction-value" />
-          </label>
-          <label className="field">
-            <span>Base</span>
-            <select value={form.base} onChange={(e) => set("base", e.target.value)}>
-              <option value="gross">The bill's gross</option>
-              <option value="gross_with_additions">Gross with additions</option>
-            </select>
-          </label>
-          <label className="field">
-            <span>Only if the contract exceeds</span>
-            <input type="text" inputMode="decimal" value={form.threshold} placeholder="none" onChange={(e) => set("threshold", e.target.value)} />
-          </label>
-          <label className="field">
-            <span>Cap over the chain</span>
-            <select value={form.capKind} onChange={(e) => set("capKind", e.target.value)}>
-              <option value="none">None</option>
-              <option value="amount">An amount</option>
-              <option value="percent_of_contract">% of the contract</option>
-            </select>
-          </label>
+          <TextField label="Code" type="text" value={form.code} placeholder="SD" onValue={set("code")} data-testid="deduction-code" />
+          <TextField wide label="Label printed on the bill" type="text" value={form.label} placeholder="Security deposit" onValue={set("label")} data-testid="deduction-label" />
+          <ChoiceField label="Effect" value={form.effect} options={EFFECTS} onChange={set("effect")} testId="deduction-effect" />
+          <ChoiceField label="Charge" value={form.chargeKind} options={CHARGE_KINDS} onChange={set("chargeKind")} testId="deduction-kind" />
+          <TextField
+            label={form.chargeKind === "fixed" ? "Amount" : "Percent"}
+            type="text"
+            inputMode="decimal"
+            value={form.chargeValue}
+            onValue={set("chargeValue")}
+            data-testid="deduction-value"
+          />
+          <ChoiceField label="Base" value={form.base} options={BASES} onChange={set("base")} />
+          <TextField label="Only if the contract exceeds" type="text" inputMode="decimal" value={form.threshold} placeholder="none" onValue={set("threshold")} />
+          <ChoiceField label="Cap over the chain" value={form.capKind} options={CAP_KINDS} onChange={set("capKind")} />
           {form.capKind !== "none" ? (
-            <label className="field">
-              <span>Cap</span>
-              <input type="text" inputMode="decimal" value={form.capValue} onChange={(e) => set("capValue", e.target.value)} />
-            </label>
+            <TextField label="Cap" type="text" inputMode="decimal" value={form.capValue} onValue={set("capValue")} />
           ) : null}
-          <label className="field">
-            <span>In force from</span>
-            <input type="text" value={form.validFrom} placeholder="dd-mm-yyyy" onChange={(e) => set("validFrom", e.target.value)} />
-          </label>
-          <label className="field">
-            <span>In force until</span>
-            <input type="text" value={form.validTo} placeholder="dd-mm-yyyy" onChange={(e) => set("validTo", e.target.value)} />
-          </label>
+          <TextField label="In force from" type="text" value={form.validFrom} placeholder="dd-mm-yyyy" onValue={set("validFrom")} />
+          <TextField label="In force until" type="text" value={form.validTo} placeholder="dd-mm-yyyy" onValue={set("validTo")} />
           <div className="form-actions">
             <button type="submit" className="button primary" disabled={busy !== null || form.code.trim() === "" || form.label.trim() === ""} data-testid="deduction-save">
               Save line

@@ -1,5 +1,7 @@
 /** Where this app's data lives, in small print under the first screens. */
-export function PlaceFooter({ place }: { place: { dataDir: string; device: string } | null }) {
+export type Place = { dataDir: string; device: string };
+
+export function PlaceFooter({ place }: { place: Place | null }) {
   if (!place) return null;
   return (
     <dl className="place-footer">

@@ -1,30 +1,47 @@
 /** Sign in with a local account. Errors stay under the form, in the words of the core. */
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useBackend } from "../../backendContext";
-import { useAppActions } from "../../appContext";
 import type { SessionView } from "../../bindings/SessionView";
 import { signInErrorView, type FormErrorView } from "../../logic/errors";
-import { InlineError } from "../common/ErrorBanner";
-import { InfoIcon, LogoMark } from "../common/Icons";
-import { PlaceFooter } from "./PlaceFooter";
+import { InfoIcon } from "../common/Icons";
+import { TextField } from "../common/TextField";
+import { AccountForm, UsernameField, useAccountSubmit } from "./AccountForm";
+import type { Place } from "./PlaceFooter";
 
 export function SignInScreen({
   place,
   notice,
   onSignedIn,
 }: {
-  place: { dataDir: string; device: string } | null;
+  place: Place | null;
   notice: string | null;
   onSignedIn: (session: SessionView) => void;
 }) {
   const backend = useBackend();
-  const { handleError } = useAppActions();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<FormErrorView | null>(null);
   const usernameRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
+  const submission = useAccountSubmit<FormErrorView>({
+    check: () =>
+      username.trim() === "" || password === ""
+        ? {
+            message: username.trim() === "" ? "Enter your username." : "Enter your password.",
+            hint: null,
+            focus: username.trim() === "" ? "username" : "password",
+            clearPassword: false,
+          }
+        : null,
+    send: () => backend.signIn({ username: username.trim(), password }),
+    explain: (caught) => {
+      const view = signInErrorView(caught);
+      if (view.clearPassword) setPassword("");
+      return view;
+    },
+    onSession: onSignedIn,
+  });
+
+  const { busy, error } = submission;
 
   useEffect(() => {
     if (!error) return;
@@ -32,81 +49,32 @@ export function SignInScreen({
     if (error.focus === "username") usernameRef.current?.focus();
   }, [error]);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    if (username.trim() === "" || password === "") {
-      setError({
-        message: username.trim() === "" ? "Enter your username." : "Enter your password.",
-        hint: null,
-        focus: username.trim() === "" ? "username" : "password",
-        clearPassword: false,
-      });
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const session = await backend.signIn({ username: username.trim(), password });
-      onSignedIn(session);
-    } catch (caught) {
-      const view = signInErrorView(handleError(caught));
-      if (view.clearPassword) setPassword("");
-      setError(view);
-      setBusy(false);
-    }
-  }
-
   return (
-    <main className="center-screen">
-      <form className="card narrow" onSubmit={(e) => void submit(e)} aria-labelledby="signin-title" noValidate>
-        <div className="brand">
-          <LogoMark size={20} /> Sitebook
-        </div>
-        <h1 className="card-title" id="signin-title">
-          Sign in
-        </h1>
-        {notice ? (
-          <p className="notice" role="status">
-            <InfoIcon /> {notice}
-          </p>
-        ) : null}
-        <label className="field">
-          <span>Username</span>
-          <input
-            ref={usernameRef}
-            data-testid="signin-username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            autoFocus
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            disabled={busy}
-            aria-invalid={error?.focus === "username" || undefined}
-          />
-        </label>
-        <label className="field">
-          <span>Password</span>
-          <input
-            ref={passwordRef}
-            type="password"
-            data-testid="signin-password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            disabled={busy}
-            aria-invalid={error?.focus === "password" || undefined}
-          />
-        </label>
-        <div className="form-actions">
-          <button type="submit" className="button primary" data-testid="signin-submit" disabled={busy}>
-            {busy ? "Signing in…" : "Sign in"}
-          </button>
-        </div>
-        {error ? <InlineError message={error.message} hint={error.hint} testId="form-error" /> : null}
-        <PlaceFooter place={place} />
-      </form>
-    </main>
+    <AccountForm name="signin" title="Sign in" submitLabel="Sign in" busyLabel="Signing in…" place={place} submission={submission}>
+      {notice ? (
+        <p className="notice" role="status">
+          <InfoIcon /> {notice}
+        </p>
+      ) : null}
+      <UsernameField
+        inputRef={usernameRef}
+        testId="signin-username"
+        value={username}
+        onValue={setUsername}
+        busy={busy}
+        invalid={error?.focus === "username" || undefined}
+      />
+      <TextField
+        label="Password"
+        ref={passwordRef}
+        type="password"
+        data-testid="signin-password"
+        autoComplete="current-password"
+        value={password}
+        onValue={setPassword}
+        disabled={busy}
+        aria-invalid={error?.focus === "password" || undefined}
+      />
+    </AccountForm>
   );
 }

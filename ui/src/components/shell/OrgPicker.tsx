@@ -11,8 +11,9 @@ import type { SessionView } from "../../bindings/SessionView";
 import { paneErrorView, switchErrorView } from "../../logic/errors";
 import { filterOrgs, initialHighlight, noMatchMessage, pickerKey } from "../../logic/picker";
 import { orgTypeLabel } from "../../logic/roles";
+import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
-import { CheckIcon, CloseIcon, SearchIcon } from "../common/Icons";
+import { CheckIcon, SearchIcon } from "../common/Icons";
 import { RoleBadge } from "./RoleBadge";
 
 type Props = {
@@ -140,9 +141,7 @@ export function OrgPicker({ onClose, onSwitched }: Props) {
           <span className="muted picker-count">
             {orgs ? `${results.length} of ${orgs.length}` : ""}
           </span>
-          <button type="button" className="icon-button" aria-label="Close organization picker" onClick={onClose}>
-            <CloseIcon />
-          </button>
+          <CloseButton label="Close organization picker" onClick={onClose} />
         </div>
         <label className="search-field picker-search">
           <SearchIcon />

@@ -13,8 +13,10 @@ import { paneErrorView } from "../../logic/errors";
 import { formatMoney, formatQuantity, formatTimestamp } from "../../logic/format";
 import { useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
+import { EmptyRow, LedgerHead, numeric } from "../common/Ledger";
 import { EstimateDocuments } from "./EstimateDocuments";
-import { AlertIcon, CheckIcon, ChevronRightIcon, CloseIcon, FlagIcon } from "../common/Icons";
+import { CloseButton } from "../common/CloseButton";
+import { AlertIcon, CheckIcon, ChevronRightIcon, FlagIcon } from "../common/Icons";
 
 /** Metadata values longer than this take a row of their own. */
 const WIDE_VALUE_CHARS = 28;
@@ -32,9 +34,7 @@ export function EstimateDetailView({ id, org, onClose }: { id: number; org: OrgC
       ) : (
         <header className="estimate-head">
           <h2 id={titleId}>{estimate.status === "loading" ? "Opening the estimate…" : "Estimate"}</h2>
-          <button type="button" className="icon-button" aria-label="Close estimate" onClick={onClose}>
-            <CloseIcon />
-          </button>
+          <CloseButton label="Close estimate" onClick={onClose} />
         </header>
       )}
       {estimate.status === "error" ? <InlineError {...paneErrorView(estimate.error)} /> : null}
@@ -43,6 +43,16 @@ export function EstimateDetailView({ id, org, onClose }: { id: number; org: OrgC
 }
 
 const dash = <span className="muted">—</span>;
+
+const ITEM_COLUMNS = [
+  { ...numeric("Row"), title: "Row in the spreadsheet" },
+  "Sl.No",
+  "Description",
+  numeric("Quantity"),
+  "Unit",
+  numeric("Rate"),
+  numeric("Amount"),
+];
 
 function Detail({
   estimate,
@@ -79,9 +89,7 @@ function Detail({
             {estimate.headerRow} · imported <time dateTime={estimate.createdAt}>{formatTimestamp(estimate.createdAt)}</time>
           </p>
         </div>
-        <button type="button" className="icon-button" aria-label="Close estimate" onClick={onClose}>
-          <CloseIcon />
-        </button>
+        <CloseButton label="Close estimate" onClick={onClose} />
       </header>
 
       {estimate.metadata.length > 0 ? (
@@ -101,25 +109,7 @@ function Detail({
         <div className="table-wrap items-wrap">
           <table className="ledger items-table" data-testid="items-table">
             <caption className="sr-only">Items of {estimate.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col" className="num" title="Row in the spreadsheet">
-                  Row
-                </th>
-                <th scope="col">Sl.No</th>
-                <th scope="col">Description</th>
-                <th scope="col" className="num">
-                  Quantity
-                </th>
-                <th scope="col">Unit</th>
-                <th scope="col" className="num">
-                  Rate
-                </th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-              </tr>
-            </thead>
+            <LedgerHead columns={ITEM_COLUMNS} />
             <tbody>
               {estimate.items.map((item) => (
                 <ItemRow
@@ -133,11 +123,7 @@ function Detail({
                 />
               ))}
               {estimate.items.length === 0 ? (
-                <tr>
-                  <td colSpan={7} className="table-empty">
-                    No item rows were found under the header.
-                  </td>
-                </tr>
+                <EmptyRow columns={ITEM_COLUMNS.length}>No item rows were found under the header.</EmptyRow>
               ) : null}
             </tbody>
           </table>
@@ -153,13 +139,7 @@ function Detail({
                   <td className="num nowrap">{formatMoney(line.amount)}</td>
                 </tr>
               ))}
-              {estimate.footer.length === 0 ? (
-                <tr>
-                  <td colSpan={2} className="table-empty">
-                    No footer rows were found.
-                  </td>
-                </tr>
-              ) : null}
+              {estimate.footer.length === 0 ? <EmptyRow columns={2}>No footer rows were found.</EmptyRow> : null}
             </tbody>
           </table>
 

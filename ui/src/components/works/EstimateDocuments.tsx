@@ -3,7 +3,7 @@
  * estimate abstract, each list with the action that creates the next one. Creating opens the
  * quantity editor in place. Read-only roles see the lists with the actions disabled, and why.
  */
-import { useCallback, useId, useState } from "react";
+import { useCallback, useId, useState, type ReactNode } from "react";
 import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
 import type { ApiError } from "../../bindings/ApiError";
@@ -13,12 +13,27 @@ import { paneErrorView } from "../../logic/errors";
 import { formatTimestamp } from "../../logic/format";
 import { documentsBlockedReason, may } from "../../logic/roles";
 import { useNavigation } from "../../navigation";
-import { useLoad } from "../../useLoad";
+import { useAction } from "../../useAction";
+import { type LoadState, useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
 import { OutputsIcon } from "../common/Icons";
 import { JobStatusLabel } from "../common/JobStatusLabel";
 import { QuantityEditor, type EditorKind } from "./QuantityEditor";
 import { WorkDataForm } from "./WorkDataForm";
+
+/** What a chain's section shows; `entries` is undefined until its list has loaded. */
+type ChainContent = {
+  document: EditorKind;
+  title: string;
+  titleId: string;
+  testId: string;
+  tableTestId?: string;
+  list: LoadState<unknown>;
+  entries: Array<{ id: number; number: number; createdAt: string; jobId: number | null; name: ReactNode }> | undefined;
+  emptyText: string;
+  /** The button that creates the next document, and why it cannot (its tooltip), if it cannot. */
+  next: { label: string; refusal: string | null };
+};
 
 export function EstimateDocuments({ estimateId, org }: { estimateId: number; org: OrgChoice }) {
   const backend = useBackend();
@@ -40,6 +55,19 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
   const closed = (bills.data ?? []).some((b) => b.isFinal);
   const nextBill = (bills.data?.length ?? 0) + 1;
   const nextSlip = (slips.data?.length ?? 0) + 1;
+  const slipEntries = slips.data?.map((w) => ({ id: w.id, number: w.phase, createdAt: w.createdAt, jobId: w.jobId, name: <>Work slip {w.phase}</> }));
+  const billEntries = bills.data?.map((b) => ({
+    id: b.id,
+    number: b.number,
+    createdAt: b.createdAt,
+    jobId: b.jobId,
+    name: (
+      <>
+        Bill {b.number}
+        {b.isFinal ? <span className="flag-tag">Final</span> : null}
+      </>
+    ),
+  }));
   const mayWithdraw = may(org, "document_withdraw");
   const withdrawCell = (document: "bill" | "workslip", number: number, isLatest: boolean) =>
     mayWithdraw && isLatest && editing === null ? (
@@ -60,6 +88,49 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
     );
   };
 
+  /** One chain (work slips or bills): its list, the button that creates the next one, and the editor while it is made. */
+  const chainSection = (chain: ChainContent) => (
+    <section className="doc-section" aria-labelledby={chain.titleId} data-testid={chain.testId}>
+      <div className="doc-section-head">
+        <h3 id={chain.titleId}>{chain.title}</h3>
+        <button
+          type="button"
+          className="button"
+          disabled={blocked !== null || chain.next.refusal !== null || editing !== null}
+          title={blocked ?? chain.next.refusal ?? undefined}
+          onClick={() => setEditing(chain.document)}
+          data-testid={`new-${chain.document}`}
+        >
+          {chain.next.label}
+        </button>
+      </div>
+      {chain.list.status === "error" ? <InlineError {...paneErrorView(chain.list.error)} /> : null}
+      {chain.entries && chain.entries.length > 0 ? (
+        <table className="ledger doc-table" data-testid={chain.tableTestId}>
+          <tbody>
+            {chain.entries.map((entry, i, all) => (
+              <tr key={entry.id}>
+                <td>{entry.name}</td>
+                <td className="muted">
+                  <time dateTime={entry.createdAt}>{formatTimestamp(entry.createdAt)}</time>
+                </td>
+                <td className="actions">
+                  {jobCell(entry.jobId)}
+                  {withdrawCell(chain.document, entry.number, i === all.length - 1)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : chain.entries ? (
+        <p className="muted">{chain.emptyText}</p>
+      ) : null}
+      {editing === chain.document ? (
+        <QuantityEditor estimateId={estimateId} kind={chain.document} onClose={() => setEditing(null)} onCreated={() => setChanges((c) => c + 1)} />
+      ) : null}
+    </section>
+  );
+
   const requestAbstract = async () => {
     setAbstractError(null);
     try {
@@ -74,88 +145,33 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
     <div className="estimate-documents" data-testid="estimate-documents">
       <WorkDataForm estimateId={estimateId} org={org} />
 
-      <section className="doc-section" aria-labelledby={slipsId} data-testid="workslips">
-        <div className="doc-section-head">
-          <h3 id={slipsId}>Work slips</h3>
-          <button
-            type="button"
-            className="button"
-            disabled={blocked !== null || nextSlip > 10 || editing !== null}
-            title={blocked ?? (nextSlip > 10 ? "An estimate has at most 10 work slips." : undefined)}
-            onClick={() => setEditing("workslip")}
-            data-testid="new-workslip"
-          >
-            {nextSlip > 10 ? "All 10 work slips made" : `Create work slip ${nextSlip}`}
-          </button>
-        </div>
-        {slips.status === "error" ? <InlineError {...paneErrorView(slips.error)} /> : null}
-        {slips.data && slips.data.length > 0 ? (
-          <table className="ledger doc-table">
-            <tbody>
-              {slips.data.map((w, i, all) => (
-                <tr key={w.id}>
-                  <td>Work slip {w.phase}</td>
-                  <td className="muted">
-                    <time dateTime={w.createdAt}>{formatTimestamp(w.createdAt)}</time>
-                  </td>
-                  <td className="actions">
-                    {jobCell(w.jobId)}
-                    {withdrawCell("workslip", w.phase, i === all.length - 1)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : slips.data ? (
-          <p className="muted">No work slips yet.</p>
-        ) : null}
-        {editing === "workslip" ? (
-          <QuantityEditor estimateId={estimateId} kind="workslip" onClose={() => setEditing(null)} onCreated={() => setChanges((c) => c + 1)} />
-        ) : null}
-      </section>
+      {chainSection({
+        document: "workslip",
+        title: "Work slips",
+        titleId: slipsId,
+        testId: "workslips",
+        list: slips,
+        entries: slipEntries,
+        emptyText: "No work slips yet.",
+        next:
+          nextSlip > 10
+            ? { label: "All 10 work slips made", refusal: "An estimate has at most 10 work slips." }
+            : { label: `Create work slip ${nextSlip}`, refusal: null },
+      })}
 
-      <section className="doc-section" aria-labelledby={billsId} data-testid="bills">
-        <div className="doc-section-head">
-          <h3 id={billsId}>Bills</h3>
-          <button
-            type="button"
-            className="button"
-            disabled={blocked !== null || closed || editing !== null}
-            title={blocked ?? (closed ? "A final bill closes the chain: no bill can follow it." : undefined)}
-            onClick={() => setEditing("bill")}
-            data-testid="new-bill"
-          >
-            {closed ? "Chain closed by the final bill" : `Create bill ${nextBill}`}
-          </button>
-        </div>
-        {bills.status === "error" ? <InlineError {...paneErrorView(bills.error)} /> : null}
-        {bills.data && bills.data.length > 0 ? (
-          <table className="ledger doc-table" data-testid="bills-table">
-            <tbody>
-              {bills.data.map((b, i, all) => (
-                <tr key={b.id}>
-                  <td>
-                    Bill {b.number}
-                    {b.isFinal ? <span className="flag-tag">Final</span> : null}
-                  </td>
-                  <td className="muted">
-                    <time dateTime={b.createdAt}>{formatTimestamp(b.createdAt)}</time>
-                  </td>
-                  <td className="actions">
-                    {jobCell(b.jobId)}
-                    {withdrawCell("bill", b.number, i === all.length - 1)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : bills.data ? (
-          <p className="muted">No bills yet.</p>
-        ) : null}
-        {editing === "bill" ? (
-          <QuantityEditor estimateId={estimateId} kind="bill" onClose={() => setEditing(null)} onCreated={() => setChanges((c) => c + 1)} />
-        ) : null}
-      </section>
+      {chainSection({
+        document: "bill",
+        title: "Bills",
+        titleId: billsId,
+        testId: "bills",
+        tableTestId: "bills-table",
+        list: bills,
+        entries: billEntries,
+        emptyText: "No bills yet.",
+        next: closed
+          ? { label: "Chain closed by the final bill", refusal: "A final bill closes the chain: no bill can follow it." }
+          : { label: `Create bill ${nextBill}`, refusal: null },
+      })}
 
       <section className="doc-section" data-testid="abstract">
         <div className="doc-section-head">
@@ -188,11 +204,9 @@ function WithdrawLatest({
   onWithdrawn: () => void;
 }) {
   const backend = useBackend();
-  const { handleError } = useAppActions();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run } = useAction();
   const name = document === "bill" ? `bill ${number}` : `work slip ${number}`;
   const reasonId = useId();
 
@@ -203,18 +217,11 @@ function WithdrawLatest({
       </button>
     );
   }
-  const withdraw = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const withdraw = () =>
+    run(async () => {
       await backend.withdrawDocument(estimateId, document, number, reason);
       onWithdrawn();
-    } catch (caught) {
-      setError(handleError(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div className="withdraw-form" data-testid={`withdraw-form-${document}`}>
       <label htmlFor={reasonId}>Why is {name} withdrawn? (kept in the audit log)</label>

@@ -8,8 +8,9 @@ import { useImport } from "../../importContext";
 import { paneErrorView } from "../../logic/errors";
 import { DROP_HINT, importSummary, uploadOutcomeView, type OutcomeView } from "../../logic/ingest";
 import { importBlockedReason } from "../../logic/roles";
+import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
-import { AlertIcon, CheckIcon, CloseIcon, EyeIcon, InfoIcon, UploadIcon } from "../common/Icons";
+import { AlertIcon, CheckIcon, EyeIcon, InfoIcon, UploadIcon } from "../common/Icons";
 
 /** "Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window", or why this role cannot. */
 export function DropHint({ org }: { org: OrgChoice }) {
@@ -61,9 +62,7 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
     return (
       <div className="notice notice-with-close">
         <InlineError message={`Nothing was imported. ${state.message}`} testId="import-refused" />
-        <button type="button" className="icon-button" aria-label="Dismiss" onClick={dismiss}>
-          <CloseIcon />
-        </button>
+        <CloseButton label="Dismiss" onClick={dismiss} />
       </div>
     );
   }
@@ -72,9 +71,7 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
     return (
       <div className="notice notice-with-close">
         <InlineError message={`Nothing was imported: ${view.message}`} hint={view.hint} testId="import-error" />
-        <button type="button" className="icon-button" aria-label="Dismiss" onClick={dismiss}>
-          <CloseIcon />
-        </button>
+        <CloseButton label="Dismiss" onClick={dismiss} />
       </div>
     );
   }
@@ -105,17 +102,13 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
             Show jobs
           </button>
         ) : null}
-        <button
-          type="button"
-          className="icon-button"
-          aria-label="Dismiss import results"
+        <CloseButton
+          label="Dismiss import results"
           onClick={() => {
             setShowAll(false);
             dismiss();
           }}
-        >
-          <CloseIcon />
-        </button>
+        />
       </header>
       <ul>
         {listed.map(({ outcome, index, view }) => {

@@ -21,8 +21,11 @@ import type { SupplementalEntry } from "../../bindings/SupplementalEntry";
 import { useJobsFeed } from "../../jobsFeed";
 import { formatMoney, formatQuantity } from "../../logic/format";
 import { useNavigation } from "../../navigation";
+import { useAction } from "../../useAction";
+import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
-import { AlertIcon, CloseIcon } from "../common/Icons";
+import { AlertIcon } from "../common/Icons";
+import { LedgerHead, numeric, screenReaderOnly } from "../common/Ledger";
 import { ProgressBar } from "../common/ProgressBar";
 
 export type EditorKind = "bill" | "workslip";
@@ -88,15 +91,7 @@ export function QuantityEditor({
             · {kind === "bill" ? "enter the quantity measured up to date for each item" : "enter the quantity executed for each item"}
           </span>
         </h3>
-        <button
-          type="button"
-          className="icon-button"
-          aria-label={`Close the ${what.toLowerCase()} editor`}
-          onClick={onClose}
-          data-testid="editor-close"
-        >
-          <CloseIcon />
-        </button>
+        <CloseButton label={`Close the ${what.toLowerCase()} editor`} onClick={onClose} testId="editor-close" />
       </header>
       {loadError ? <InlineError message={loadError.message} testId="editor-error" /> : null}
       {draft?.blocked ? <InlineError message={draft.blocked} testId="editor-blocked" /> : null}
@@ -116,8 +111,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const [recoveries, setRecoveries] = useState<RecoveryEntry[]>([]);
   const [preview, setPreview] = useState<DocumentPreview | null>(null);
   const [previewError, setPreviewError] = useState<ApiError | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [saveError, setSaveError] = useState<ApiError | null>(null);
+  const { busy: saving, error: saveError, run: runSave } = useAction();
   const [queued, setQueued] = useState<QueuedDocument | null>(null);
   const generation = useRef(0);
 
@@ -169,22 +163,15 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const items = new Map(draft.items.map((item) => [item.slNo, item]));
   const inputLabel = kind === "bill" ? "Till-date qty" : "Executed qty";
 
-  const save = async () => {
-    setSaving(true);
-    setSaveError(null);
-    try {
+  const save = () =>
+    runSave(async () => {
       const result =
         kind === "bill"
           ? await backend.createBill(estimateId, isFinal, entries, recoveries)
           : await backend.createWorkslip(estimateId, entries, extras);
       setQueued(result);
       onCreated();
-    } catch (caught) {
-      setSaveError(handleError(caught));
-    } finally {
-      setSaving(false);
-    }
-  };
+    });
 
   if (queued) return <Queued queued={queued} kind={kind} />;
 
@@ -220,35 +207,19 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       </div>
       <div className="table-wrap editor-wrap">
         <table className="ledger editor-table" data-testid="editor-table">
-          <thead>
-            <tr>
-              <th scope="col">Sl.</th>
-              <th scope="col" className="description-col">
-                Description
-              </th>
-              <th scope="col">Unit</th>
-              <th scope="col" className="num">
-                Rate
-              </th>
-              <th scope="col" className="num">
-                Estimate qty
-              </th>
-              {hasPrevious ? (
-                <th scope="col" className="num">
-                  {kind === "bill" ? "Previous bill" : "Last work slip"}
-                </th>
-              ) : null}
-              <th scope="col" className="num input-col">
-                {inputLabel}
-              </th>
-              {columns.map((c) => (
-                <th key={c.heading} scope="col" className="num">
-                  {c.heading}
-                </th>
-              ))}
-              {remarksColumn ? <th scope="col">Remarks</th> : null}
-            </tr>
-          </thead>
+          <LedgerHead
+            columns={[
+              "Sl.",
+              { label: "Description", className: "description-col" },
+              "Unit",
+              numeric("Rate"),
+              numeric("Estimate qty"),
+              hasPrevious ? numeric(kind === "bill" ? "Previous bill" : "Last work slip") : null,
+              { label: inputLabel, className: "num input-col" },
+              ...columns.map((c) => numeric(c.heading)),
+              remarksColumn ? "Remarks" : null,
+            ]}
+          />
           <tbody>
             {rows.map(({ row, item, key }) => {
               if (row?.kind === "heading") {
@@ -398,10 +369,18 @@ function Memorandum({ memorandum }: { memorandum: PreviewMemorandum }) {
   );
 }
 
+/** Changing and dropping the typed lines of a list the editor keeps (recoveries, supplemental items). */
+function lineEdits<Line extends Record<string, string>>(lines: Line[], onChange: (lines: Line[]) => void) {
+  return {
+    set: (index: number, field: keyof Line, value: string) =>
+      onChange(lines.map((line, i) => (i === index ? { ...line, [field]: value } : line))),
+    remove: (index: number) => onChange(lines.filter((_, i) => i !== index)),
+  };
+}
+
 /** One-off recoveries of this bill (an advance, materials issued from stores). */
 function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: (lines: RecoveryEntry[]) => void }) {
-  const set = (index: number, field: keyof RecoveryEntry, value: string) =>
-    onChange(lines.map((line, i) => (i === index ? { ...line, [field]: value } : line)));
+  const { set, remove } = lineEdits(lines, onChange);
   return (
     <fieldset className="supplemental" data-testid="recovery-lines">
       <legend>Recoveries from this bill only (an advance, materials issued)</legend>
@@ -426,14 +405,7 @@ function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: 
             onChange={(e) => set(index, "amount", e.target.value)}
             data-testid={`recovery-${index}-amount`}
           />
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={`Remove recovery line ${index + 1}`}
-            onClick={() => onChange(lines.filter((_, i) => i !== index))}
-          >
-            <CloseIcon />
-          </button>
+          <CloseButton label={`Remove recovery line ${index + 1}`} onClick={() => remove(index)} />
         </div>
       ))}
       <button type="button" className="button quiet" onClick={() => onChange([...lines, { label: "", amount: "" }])} data-testid="add-recovery">
@@ -447,8 +419,7 @@ const BLANK_LINE: SupplementalEntry = { slNo: "", description: "", unit: "", rat
 
 /** Items the estimate lacks, proposed in this work slip; their rows join the preview above. */
 function SupplementalLines({ lines, onChange }: { lines: SupplementalEntry[]; onChange: (lines: SupplementalEntry[]) => void }) {
-  const set = (index: number, field: keyof SupplementalEntry, value: string) =>
-    onChange(lines.map((line, i) => (i === index ? { ...line, [field]: value } : line)));
+  const { set, remove } = lineEdits(lines, onChange);
   const fields: Array<[keyof SupplementalEntry, string, boolean]> = [
     ["slNo", "Sl.", false],
     ["description", "Description", false],
@@ -461,27 +432,16 @@ function SupplementalLines({ lines, onChange }: { lines: SupplementalEntry[]; on
       <legend>Supplemental items (not in the estimate), new in this work slip</legend>
       {lines.length > 0 ? (
         <table className="ledger supplemental-table">
-          <thead>
-            <tr>
-              {fields.map(([field, label, numeric]) => (
-                <th key={field} scope="col" className={numeric ? "num" : undefined}>
-                  {label}
-                </th>
-              ))}
-              <th scope="col">
-                <span className="sr-only">Remove</span>
-              </th>
-            </tr>
-          </thead>
+          <LedgerHead columns={[...fields.map(([, label, isNumber]) => (isNumber ? numeric(label) : label)), screenReaderOnly("Remove")]} />
           <tbody>
             {lines.map((line, index) => (
               <tr key={index}>
-                {fields.map(([field, label, numeric]) => (
+                {fields.map(([field, label, isNumber]) => (
                   <td key={field} className={field === "description" ? "description" : undefined}>
                     <input
                       type="text"
-                      className={`qty-input${numeric ? " num" : " text-input"}`}
-                      inputMode={numeric ? "decimal" : undefined}
+                      className={`qty-input${isNumber ? " num" : " text-input"}`}
+                      inputMode={isNumber ? "decimal" : undefined}
                       aria-label={`${label}, supplemental line ${index + 1}`}
                       value={line[field]}
                       onChange={(e) => set(index, field, e.target.value)}
@@ -490,14 +450,7 @@ function SupplementalLines({ lines, onChange }: { lines: SupplementalEntry[]; on
                   </td>
                 ))}
                 <td>
-                  <button
-                    type="button"
-                    className="icon-button"
-                    aria-label={`Remove supplemental line ${index + 1}`}
-                    onClick={() => onChange(lines.filter((_, i) => i !== index))}
-                  >
-                    <CloseIcon />
-                  </button>
+                  <CloseButton label={`Remove supplemental line ${index + 1}`} onClick={() => remove(index)} />
                 </td>
               </tr>
             ))}

@@ -4,17 +4,21 @@
  * one in a message beside the Save button. Read-only roles see the fields disabled, with why.
  */
 import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
-import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
-import type { ApiError } from "../../bindings/ApiError";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import type { WorkForm } from "../../bindings/WorkForm";
 import { paneErrorView } from "../../logic/errors";
 import { formatMoney, readTypedNumber } from "../../logic/format";
 import { documentsBlockedReason } from "../../logic/roles";
+import { useAction } from "../../useAction";
 import { useLoad } from "../../useLoad";
+import { ChoiceField, type Choices } from "../common/Choices";
 import { InlineError } from "../common/ErrorBanner";
 import { CheckIcon, ChevronDownIcon, ChevronRightIcon } from "../common/Icons";
+
+const WORK_MODES: Choices<WorkForm["workMode"]> = [["original", "Original"], ["repair", "Repair"]];
+const AREAS: Choices<WorkForm["area"]> = [["municipal", "Municipal"], ["non_municipal", "Non-municipal"]];
+const PREMIUM_TYPES: Choices<WorkForm["tpType"]> = [["excess", "Excess (added)"], ["less", "Less (deducted)"]];
 
 export function WorkDataForm({ estimateId, org }: { estimateId: number; org: OrgChoice }) {
   const backend = useBackend();
@@ -38,10 +42,8 @@ export function WorkDataForm({ estimateId, org }: { estimateId: number; org: Org
 
 function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: number; org: OrgChoice }) {
   const backend = useBackend();
-  const { handleError } = useAppActions();
   const [form, setForm] = useState<WorkForm>(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [savedAt, setSavedAt] = useState<WorkForm | null>(null);
   const blocked = documentsBlockedReason(org);
   const disabled = blocked !== null || busy;
@@ -53,19 +55,12 @@ function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: num
   const setPages = (which: "mbMeasurements" | "mbAbstract", part: "book" | "firstPage" | "lastPage") => (value: string) =>
     setForm((f) => ({ ...f, [which]: { ...f[which], [part]: value } }));
 
-  const save = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const save = () =>
+    run(async () => {
       const result = await backend.saveWorkForm(estimateId, form);
       setForm(result);
       setSavedAt(result);
-    } catch (caught) {
-      setError(handleError(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <form
@@ -80,24 +75,8 @@ function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: num
       <fieldset disabled={disabled}>
         <div className="form-grid">
           <Text label="Name of work" wide value={form.nameOfWork} onChange={set("nameOfWork")} testId="work-name" />
-          <Choice
-            label="Work mode"
-            value={form.workMode}
-            options={[
-              ["original", "Original"],
-              ["repair", "Repair"],
-            ]}
-            onChange={(v) => set("workMode")(v as WorkForm["workMode"])}
-          />
-          <Choice
-            label="Area"
-            value={form.area}
-            options={[
-              ["municipal", "Municipal"],
-              ["non_municipal", "Non-municipal"],
-            ]}
-            onChange={(v) => set("area")(v as WorkForm["area"])}
-          />
+          <ChoiceField label="Work mode" value={form.workMode} options={WORK_MODES} onChange={set("workMode")} />
+          <ChoiceField label="Area" value={form.area} options={AREAS} onChange={set("area")} />
           <label className="field check-field">
             <input type="checkbox" checked={form.isAmc} onChange={(e) => set("isAmc")(e.target.checked)} />
             <span>AMC work (no QC charge)</span>
@@ -109,15 +88,7 @@ function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: num
           <Text label="Agreement ref." value={form.agreementRef} onChange={set("agreementRef")} testId="work-agreement" />
           <Text label="Name of the agency" value={form.agency} onChange={set("agency")} />
           <Text label="Tender premium %" numeric value={form.tpPercent} onChange={set("tpPercent")} hint="Blank if none" testId="work-tp" />
-          <Choice
-            label="Tender premium type"
-            value={form.tpType}
-            options={[
-              ["excess", "Excess (added)"],
-              ["less", "Less (deducted)"],
-            ]}
-            onChange={(v) => set("tpType")(v as WorkForm["tpType"])}
-          />
+          <ChoiceField label="Tender premium type" value={form.tpType} options={PREMIUM_TYPES} onChange={set("tpType")} />
         </div>
         <Group title="Measurement books">
           <Pages label="Measurements" value={form.mbMeasurements} onChange={(part) => setPages("mbMeasurements", part)} />
@@ -203,31 +174,6 @@ function Text({
           {problem}
         </span>
       ) : null}
-    </label>
-  );
-}
-
-function Choice({
-  label,
-  value,
-  options,
-  onChange,
-}: {
-  label: string;
-  value: string;
-  options: Array<[string, string]>;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <label className="field">
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
-        {options.map(([v, text]) => (
-          <option key={v} value={v}>
-            {text}
-          </option>
-        ))}
-      </select>
     </label>
   );
 }

@@ -15,26 +15,14 @@ import { importBlockedReason } from "../../logic/roles";
 import { useNavigation } from "../../navigation";
 import { useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
+import { LedgerHead, numeric } from "../common/Ledger";
 import { EstimateDetailView } from "./EstimateDetailView";
-import { AlertIcon, ChevronRightIcon, RefreshIcon, WorksIcon } from "../common/Icons";
+import { AlertIcon, ChevronRightIcon, WorksIcon } from "../common/Icons";
 import { DropHint } from "./ImportNotices";
-import { NoOrgState } from "../common/NoOrgState";
+import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 
 export function WorksPane({ org }: { org: OrgChoice | null }) {
-  return (
-    <section className="pane" data-testid="works-pane" aria-labelledby="works-title">
-      {org ? (
-        <Works org={org} />
-      ) : (
-        <>
-          <header className="pane-header">
-            <h1 id="works-title">Works</h1>
-          </header>
-          <NoOrgState />
-        </>
-      )}
-    </section>
-  );
+  return <OrgPane pane="works" title="Works" body={org ? <Works org={org} /> : null} />;
 }
 
 /** Where the example's one click stands: idle, working, or refused with a reason. */
@@ -92,19 +80,16 @@ function Works({ org }: { org: OrgChoice }) {
 
   return (
     <>
-      <header className="pane-header">
-        <h1 id="works-title">Works — {org.name}</h1>
-        <span className="pane-count" aria-live="polite">
-          {estimates.status === "loading" && estimates.data === null
+      <PaneHeader
+        titleId="works-title"
+        title={<>Works — {org.name}</>}
+        count={
+          estimates.status === "loading" && estimates.data === null
             ? "Loading…"
-            : `${rows.length} ${rows.length === 1 ? "estimate" : "estimates"}`}
-        </span>
-        <div className="pane-tools">
-          <button type="button" className="button quiet" onClick={estimates.reload} aria-label="Reload estimates">
-            <RefreshIcon /> Reload
-          </button>
-        </div>
-      </header>
+            : `${rows.length} ${rows.length === 1 ? "estimate" : "estimates"}`
+        }
+        tools={<ReloadButton label="Reload estimates" onClick={estimates.reload} />}
+      />
       <div className="pane-body">
         {estimates.status === "error" ? <InlineError {...paneErrorView(estimates.error)} /> : null}
         {estimates.data === null ? null : estimates.status === "ready" && rows.length === 0 ? (
@@ -129,6 +114,8 @@ function Works({ org }: { org: OrgChoice }) {
   );
 }
 
+const ESTIMATE_COLUMNS = ["Name of work", "File", numeric("Items"), numeric("ECV"), numeric("Grand Total"), numeric("Warnings"), "Imported"];
+
 function EstimateList({
   rows,
   selected,
@@ -141,25 +128,7 @@ function EstimateList({
   return (
     <div className={`table-wrap estimates-wrap${selected !== null ? " is-compact" : ""}`}>
       <table className="ledger estimates-table" data-testid="estimates-table">
-        <thead>
-          <tr>
-            <th scope="col">Name of work</th>
-            <th scope="col">File</th>
-            <th scope="col" className="num">
-              Items
-            </th>
-            <th scope="col" className="num">
-              ECV
-            </th>
-            <th scope="col" className="num">
-              Grand Total
-            </th>
-            <th scope="col" className="num">
-              Warnings
-            </th>
-            <th scope="col">Imported</th>
-          </tr>
-        </thead>
+        <LedgerHead columns={ESTIMATE_COLUMNS} />
         <tbody>
           {rows.map((e) => {
             const isSelected = e.id === selected;
