@@ -37,8 +37,14 @@ use tokio::sync::Mutex;
 
 /// The core (or why it could not open) and the signed-in session of this window.
 pub struct AppState {
-    core: Result<Sitebook, ApiError>,
+    /// Where the core opens from, or why no data folder could be found.
+    data_dir_found: Result<PathBuf, ApiError>,
+    /// The core, opened once: by the start-up task while WebKit builds the window, or by the
+    /// first command that needs it, whichever comes first. A failure is kept and shown.
+    core: tokio::sync::OnceCell<Result<Sitebook, ApiError>>,
     data_dir: String,
+    /// Told when the window has its first screen's status, the cue for background work.
+    first_screen: tokio::sync::Notify,
     session: Mutex<Option<Session>>,
     /// Where the window wants job events and sync status, and the tasks feeding them from the
     /// core's gated feeds of the active org. Renewed whenever the session or its org changes.
@@ -47,6 +53,9 @@ pub struct AppState {
     /// The job workers of this process, once started.
     workers: Mutex<Option<sitebook_core::jobs::pool::WorkerPool>>,
 }
+
+/// How long background work waits for the window's first screen before starting anyway.
+const FIRST_SCREEN_PATIENCE: Duration = Duration::from_secs(5);
 
 /// A window channel and the task that feeds it.
 struct Feed<T> {
@@ -64,26 +73,18 @@ impl<T> Default for Feed<T> {
 }
 
 impl AppState {
-    /// Opens the core. A failure (say, a database from a newer version) is kept and shown in
-    /// the window instead of ending the program before the user can read why.
-    pub fn open(data_dir: Result<PathBuf, Error>) -> Self {
+    /// Readies the state without opening anything yet, so that the window is not kept waiting
+    /// on the database: [`AppState::core`] opens it on first use.
+    pub fn new(data_dir: Result<PathBuf, Error>) -> Self {
         let shown_dir = data_dir
             .as_ref()
             .map(|dir| dir.display().to_string())
             .unwrap_or_default();
-        let core = data_dir.and_then(|dir| {
-            let mut options = OpenOptions::new(dir).with_test_environment();
-            if let Some(seconds) = sync_interval_from_env() {
-                options.sync.poll_interval = std::time::Duration::from_secs(seconds);
-            }
-            tauri::async_runtime::block_on(Sitebook::open(options))
-        });
-        if let Err(error) = &core {
-            tracing::error!(%error, "could not open the data folder");
-        }
         Self {
-            core: core.map_err(|error| error.to_api()),
+            data_dir_found: data_dir.map_err(|error| error.to_api()),
+            core: tokio::sync::OnceCell::new(),
             data_dir: shown_dir,
+            first_screen: tokio::sync::Notify::new(),
             session: Mutex::new(None),
             job_feed: Mutex::default(),
             sync_feed: Mutex::default(),
@@ -91,11 +92,35 @@ impl AppState {
         }
     }
 
+    /// The core, opening it (creating and migrating the database on a first run) if no one
+    /// has yet. A failure (say, a database from a newer version) is kept and returned to every
+    /// command, so the window can show why instead of the program ending before it is read.
+    pub async fn core(&self) -> Result<&Sitebook, ApiError> {
+        self.core
+            .get_or_init(|| async {
+                let dir = self.data_dir_found.clone()?;
+                let mut options = OpenOptions::new(dir).with_test_environment();
+                if let Some(seconds) = sync_interval_from_env() {
+                    options.sync.poll_interval = std::time::Duration::from_secs(seconds);
+                }
+                Sitebook::open(options).await.map_err(|error| {
+                    tracing::error!(%error, "could not open the data folder");
+                    error.to_api()
+                })
+            })
+            .await
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// Starts the job workers, the daily output cleanup, the syncer and the inbox watcher in
-    /// this process. They run until the app exits; the pool is kept in the state so that it
-    /// lives as long. Called once the window is up, so none of it delays the first screen.
-    pub async fn start_background_work(&self) {
-        let Ok(core) = self.core() else {
+    /// this process, once the window has asked for its first screen (or after
+    /// [`FIRST_SCREEN_PATIENCE`], should it never ask), so that none of it competes with
+    /// drawing that screen on a two-core laptop. They run until the app exits; the pool is kept
+    /// in the state so that it lives as long.
+    pub async fn start_background_work_after_first_screen(&self) {
+        let _ = tokio::time::timeout(FIRST_SCREEN_PATIENCE, self.first_screen.notified()).await;
+        let Ok(core) = self.core().await else {
             return;
         };
         core.spawn_daily_cleanup();
@@ -125,7 +150,7 @@ impl AppState {
         if let Some(old) = feed.forwarder.take() {
             old.abort();
         }
-        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core())
+        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core().await)
         else {
             return;
         };
@@ -148,7 +173,7 @@ impl AppState {
         if let Some(old) = feed.forwarder.take() {
             old.abort();
         }
-        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core())
+        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core().await)
         else {
             return;
         };
@@ -166,9 +191,6 @@ impl AppState {
         }));
     }
 
-    fn core(&self) -> Result<&Sitebook, ApiError> {
-        self.core.as_ref().map_err(Clone::clone)
-    }
 }
 
 /// `SITEBOOK_SYNC_INTERVAL_SECS`: how often the background syncer looks for outputs to send
@@ -192,7 +214,7 @@ async fn signed_in<T>(
     state: &AppState,
     operation: impl AsyncFnOnce(&Sitebook, &mut Session) -> Result<T, Error>,
 ) -> Reply<T> {
-    let core = state.core()?;
+    let core = state.core().await?;
     let mut guard = state.session.lock().await;
     let session = guard.as_mut().ok_or_else(|| Error::NotSignedIn.to_api())?;
     operation(core, session).await.map_err(api)
@@ -200,18 +222,20 @@ async fn signed_in<T>(
 
 #[tauri::command]
 pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
-    let core = state.core()?;
+    let core = state.core().await?;
     let session = state.session.lock().await;
     let session = match session.as_ref() {
         Some(session) => Some(core.view(session).await.map_err(api)?),
         None => None,
     };
-    Ok(AppStatus {
+    let status = AppStatus {
         needs_setup: core.needs_setup().await.map_err(api)?,
         session,
         data_dir: state.data_dir.clone(),
         device: core.device().to_string(),
-    })
+    };
+    state.first_screen.notify_one();
+    Ok(status)
 }
 
 #[tauri::command]
@@ -221,7 +245,7 @@ pub async fn create_first_account(
     full_name: String,
     password: String,
 ) -> Reply<SessionView> {
-    let core = state.core()?;
+    let core = state.core().await?;
     let session = core
         .init_first_account(&username, &full_name, Password::new(password))
         .await
@@ -237,7 +261,7 @@ pub async fn sign_in(
     username: String,
     password: String,
 ) -> Reply<SessionView> {
-    let core = state.core()?;
+    let core = state.core().await?;
     let session = core
         .sign_in(&username, Password::new(password), None)
         .await
@@ -515,7 +539,7 @@ pub async fn switch_org(state: State<'_, AppState>, code: String) -> Reply<Sessi
 /// switch of organization the same channel carries the new org's jobs.
 #[tauri::command]
 pub async fn subscribe_jobs(state: State<'_, AppState>, on_event: Channel<JobEvent>) -> Reply<()> {
-    state.core()?;
+    state.core().await?;
     let session = state.session.lock().await;
     state.job_feed.lock().await.channel = Some(on_event);
     state.renew_job_feed(session.as_ref()).await;
@@ -596,7 +620,7 @@ pub async fn subscribe_sync(
     state: State<'_, AppState>,
     on_status: Channel<SyncStatus>,
 ) -> Reply<()> {
-    state.core()?;
+    state.core().await?;
     let session = state.session.lock().await;
     state.sync_feed.lock().await.channel = Some(on_status);
     state.renew_sync_feed(session.as_ref()).await;
@@ -610,7 +634,7 @@ pub async fn subscribe_inbox(
     state: State<'_, AppState>,
     on_status: Channel<InboxStatus>,
 ) -> Reply<()> {
-    let mut changes = state.core()?.inbox_status_changes();
+    let mut changes = state.core().await?.inbox_status_changes();
     tauri::async_runtime::spawn(async move {
         loop {
             let now = changes.borrow_and_update().clone();

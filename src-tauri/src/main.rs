@@ -5,6 +5,8 @@
 
 mod commands;
 #[cfg(target_os = "linux")]
+mod rendering;
+#[cfg(target_os = "linux")]
 mod system_open;
 
 use commands::AppState;
@@ -20,19 +22,26 @@ fn main() {
     if args.get(1).map(String::as_str) == Some(sitebook_core::api::stateless::worker::ARG) {
         std::process::exit(sitebook_core::api::stateless::worker::run(&args[2..]));
     }
+    // Before logging starts its thread: this sets an environment variable.
+    #[cfg(target_os = "linux")]
+    rendering::choose_for_this_machine();
     let data_dir = sitebook_core::api::stateless::data_dir(None);
     let _log_guard = data_dir
         .as_ref()
         .ok()
         .and_then(|dir| sitebook_core::api::stateless::start_logging(dir).ok());
-    let state = AppState::open(data_dir);
+    let state = AppState::new(data_dir);
 
     let result = tauri::Builder::default()
         .setup(|app| {
-            // The workers, syncer and inbox start beside the window, not before it.
+            // The database opens while WebKit builds the window, and the workers, syncer and
+            // inbox start once the first screen has been asked for, so neither delays it.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                handle.state::<AppState>().start_background_work().await;
+                let state = handle.state::<AppState>();
+                if state.core().await.is_ok() {
+                    state.start_background_work_after_first_screen().await;
+                }
             });
             Ok(())
         })
