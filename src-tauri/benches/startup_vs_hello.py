@@ -105,12 +105,13 @@ def run_once(binary, display, blank, shot=None):
         XDG_CONFIG_HOME=f"{home}/config",
         SITEBOOK_DATA_DIR=f"{home}/sitebook",
     )
+    errors = open(f"{home}/stderr.txt", "w+")
     started = time.perf_counter()
     process = subprocess.Popen(
         [binary],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
         start_new_session=True,
     )
     last, last_change = blank, None
@@ -125,18 +126,24 @@ def run_once(binary, display, blank, shot=None):
             elif last_change is not None and now - last_change >= SETTLED_AFTER:
                 break
             if process.poll() is not None:
-                raise RuntimeError(f"{binary} exited with {process.returncode}")
+                errors.seek(0)
+                raise RuntimeError(
+                    f"{binary} exited with {process.returncode}; its last words:\n"
+                    + errors.read()[-4000:]
+                )
         pss, rss, by_name = memory_kib(process.pid)
         if shot:
             last.save(shot)
         return last_change - started, pss, rss, by_name
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        errors.close()
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -151,7 +158,7 @@ def main():
     args = parser.parse_args()
 
     xvfb = subprocess.Popen(
-        ["Xvfb", args.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", args.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-maxclients", "2048"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
