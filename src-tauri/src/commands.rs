@@ -150,7 +150,8 @@ impl AppState {
         if let Some(old) = feed.forwarder.take() {
             old.abort();
         }
-        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core().await)
+        let (Some(channel), Some(session), Ok(core)) =
+            (feed.channel.clone(), session, self.core().await)
         else {
             return;
         };
@@ -173,7 +174,8 @@ impl AppState {
         if let Some(old) = feed.forwarder.take() {
             old.abort();
         }
-        let (Some(channel), Some(session), Ok(core)) = (feed.channel.clone(), session, self.core().await)
+        let (Some(channel), Some(session), Ok(core)) =
+            (feed.channel.clone(), session, self.core().await)
         else {
             return;
         };
@@ -190,7 +192,6 @@ impl AppState {
             }
         }));
     }
-
 }
 
 /// `SITEBOOK_SYNC_INTERVAL_SECS`: how often the background syncer looks for outputs to send

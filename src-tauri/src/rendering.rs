@@ -61,7 +61,10 @@ mod tests {
         let dri = tempfile::tempdir().unwrap();
         assert!(!has_render_node(dri.path()));
         std::fs::write(dri.path().join("card0"), b"").unwrap();
-        assert!(!has_render_node(dri.path()), "a card node alone is not a render node");
+        assert!(
+            !has_render_node(dri.path()),
+            "a card node alone is not a render node"
+        );
         std::fs::write(dri.path().join("renderD128"), b"").unwrap();
         assert!(has_render_node(dri.path()));
         assert!(!has_render_node(&dri.path().join("missing")));
