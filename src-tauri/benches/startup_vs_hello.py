@@ -166,6 +166,7 @@ def main():
         time.sleep(1.0)
         blank = grab(args.display)
         results = {"ours": [], "peer": []}
+        display_refusals = {"ours": 0, "peer": 0}
         for run in range(args.runs):
             order = [("ours", args.ours), ("peer", args.peer)]
             if run % 2:
@@ -175,7 +176,18 @@ def main():
                 if args.shots and run < 2:
                     os.makedirs(args.shots, exist_ok=True)
                     shot = os.path.join(args.shots, f"{name}-run{run + 1}.png")
-                seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot)
+                try:
+                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot)
+                except RuntimeError as error:
+                    # The grabs open an X connection each; now and then the X server refuses a
+                    # program's own connection at that moment and GTK cannot start. Such a run
+                    # says nothing about the program, so it is counted and run again, once.
+                    if "Failed to initialize GTK" not in str(error):
+                        raise
+                    display_refusals[name] += 1
+                    print(f"run {run + 1:2} {name:4}: the X server refused the program; again", flush=True)
+                    time.sleep(1.0)
+                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot)
                 results[name].append(
                     {"seconds": seconds, "pss_kib": pss, "rss_kib": rss, "pss_by_process": by_name}
                 )
@@ -200,6 +212,7 @@ def main():
             f"median {key:8}: ours {ours * scale:8.1f} {unit}, peer {peer * scale:8.1f} {unit}, "
             f"ratio {ours / peer:.2f}"
         )
+    print(f"runs repeated after the X server refused the program: {display_refusals}")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
