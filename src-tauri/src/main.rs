@@ -30,6 +30,16 @@ fn main() {
         .as_ref()
         .ok()
         .and_then(|dir| sitebook_core::api::stateless::start_logging(dir).ok());
+    // Tauri panics when GTK cannot reach a display; a person should read why instead.
+    #[cfg(target_os = "linux")]
+    if let Err(error) = gtk::init() {
+        tracing::error!(%error, "could not reach the display");
+        eprintln!(
+            "Sitebook could not open its window: no display could be reached ({error}). Start \
+             it from a desktop session, or check DISPLAY / WAYLAND_DISPLAY."
+        );
+        std::process::exit(1);
+    }
     let state = AppState::new(data_dir);
 
     let result = tauri::Builder::default()
