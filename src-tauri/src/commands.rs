@@ -42,7 +42,6 @@ pub struct AppState {
     /// The core, opened once: by the start-up task while WebKit builds the window, or by the
     /// first command that needs it, whichever comes first. A failure is kept and shown.
     core: tokio::sync::OnceCell<Result<Sitebook, ApiError>>,
-    data_dir: String,
     /// Told when the window has its first screen's status, the cue for background work.
     first_screen: tokio::sync::Notify,
     session: Mutex<Option<Session>>,
@@ -76,14 +75,9 @@ impl AppState {
     /// Readies the state without opening anything yet, so that the window is not kept waiting
     /// on the database: [`AppState::core`] opens it on first use.
     pub fn new(data_dir: Result<PathBuf, Error>) -> Self {
-        let shown_dir = data_dir
-            .as_ref()
-            .map(|dir| dir.display().to_string())
-            .unwrap_or_default();
         Self {
             data_dir_found: data_dir.map_err(|error| error.to_api()),
             core: tokio::sync::OnceCell::new(),
-            data_dir: shown_dir,
             first_screen: tokio::sync::Notify::new(),
             session: Mutex::new(None),
             job_feed: Mutex::default(),
@@ -113,16 +107,16 @@ impl AppState {
             .map_err(Clone::clone)
     }
 
-    /// Starts the job workers, the daily output cleanup, the syncer and the inbox watcher in
-    /// this process, once the window has asked for its first screen (or after
-    /// [`FIRST_SCREEN_PATIENCE`], should it never ask), so that none of it competes with
-    /// drawing that screen on a two-core laptop. They run until the app exits; the pool is kept
-    /// in the state so that it lives as long.
-    pub async fn start_background_work_after_first_screen(&self) {
-        let _ = tokio::time::timeout(FIRST_SCREEN_PATIENCE, self.first_screen.notified()).await;
+    /// Opens the core at once (while WebKit builds the window), then starts the job workers,
+    /// the daily output cleanup, the syncer and the inbox watcher in this process once the
+    /// window has asked for its first screen (or after [`FIRST_SCREEN_PATIENCE`], should it
+    /// never ask), so that none of it competes with drawing that screen on a two-core laptop.
+    /// They run until the app exits; the pool is kept in the state so that it lives as long.
+    pub async fn open_then_start_background_work(&self) {
         let Ok(core) = self.core().await else {
             return;
         };
+        let _ = tokio::time::timeout(FIRST_SCREEN_PATIENCE, self.first_screen.notified()).await;
         core.spawn_daily_cleanup();
         core.spawn_syncer();
         core.spawn_inbox();
@@ -232,7 +226,11 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
     let status = AppStatus {
         needs_setup: core.needs_setup().await.map_err(api)?,
         session,
-        data_dir: state.data_dir.clone(),
+        data_dir: state
+            .data_dir_found
+            .as_ref()
+            .map(|dir| dir.display().to_string())
+            .unwrap_or_default(),
         device: core.device().to_string(),
     };
     state.first_screen.notify_one();

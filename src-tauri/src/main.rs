@@ -48,10 +48,10 @@ fn main() {
             // inbox start once the first screen has been asked for, so neither delays it.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let state = handle.state::<AppState>();
-                if state.core().await.is_ok() {
-                    state.start_background_work_after_first_screen().await;
-                }
+                handle
+                    .state::<AppState>()
+                    .open_then_start_background_work()
+                    .await;
             });
             Ok(())
         })
