@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -15,6 +14,7 @@ use sqlx::SqlitePool;
 use crate::error::{Error, Result};
 
 pub mod audit_anchor;
+pub mod busy;
 pub mod documents;
 pub mod estimates;
 pub mod files;
@@ -77,9 +77,13 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
         .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(10));
+        // Sorts and statement journals stay in memory: as files they went to the system's
+        // /var/tmp, outside the private data dir, one created and deleted per job.
+        .pragma("temp_store", "memory")
+        .busy_timeout(busy::GIVE_UP_AFTER);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .after_connect(|connection, _| Box::pin(busy::install(connection)))
         .connect_with(options)
         .await?;
     refuse_newer_schema(&pool, &path).await?;
@@ -99,9 +103,11 @@ pub async fn open_courtesy(data_dir: &Path) -> Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
         .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10));
+        .pragma("temp_store", "memory")
+        .busy_timeout(busy::GIVE_UP_AFTER);
     Ok(SqlitePoolOptions::new()
         .max_connections(2)
+        .after_connect(|connection, _| Box::pin(busy::install(connection)))
         .connect_with(options)
         .await?)
 }
