@@ -503,12 +503,8 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
         );
     }
     if args.exit_when_idle {
-        loop {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            if core.unfinished_jobs().await? == 0 {
-                break;
-            }
-        }
+        core.wait_until_no_unfinished_jobs(Duration::from_millis(200))
+            .await?;
     } else {
         // A long-running worker also syncs outputs for the orgs that turned sync on.
         let syncer = core.spawn_syncer();

@@ -141,6 +141,7 @@ impl Sitebook {
             .device
             .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
         let (events, _) = tokio::sync::broadcast::channel(1024);
+        let cpu_slots = options.jobs.workers.max(1);
         Ok(Self {
             ctx: Ctx {
                 base: crate::context::Base {
@@ -159,6 +160,8 @@ impl Sitebook {
                 sync_news: tokio::sync::broadcast::channel(256).0,
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
                 parse_workers: Default::default(),
+                group_commit: Default::default(),
+                cpu_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(cpu_slots)),
             },
             data_dir: options.data_dir,
             inbox: std::sync::Arc::new(InboxRuntime::new(options.inbox_settle)),
@@ -844,6 +847,26 @@ impl Sitebook {
     /// A device-level count for `sitebook worker --exit-when-idle`, like the claim itself.
     pub async fn unfinished_jobs(&self) -> Result<i64> {
         queue::unfinished_here(&self.ctx).await
+    }
+
+    /// Returns once [`Sitebook::unfinished_jobs`] is zero. It looks again each time one of this
+    /// process's jobs ends, so a burst's last job is noticed when it ends rather than at the
+    /// next tick, and at least every `poll` for jobs another process queues or finishes.
+    pub async fn wait_until_no_unfinished_jobs(&self, poll: std::time::Duration) -> Result<()> {
+        let mut events = self.ctx.events.subscribe();
+        while queue::unfinished_here(&self.ctx).await? > 0 {
+            let _ = tokio::time::timeout(poll, async {
+                loop {
+                    match events.recv().await {
+                        Ok(event) if !event.status.is_terminal() => continue,
+                        // An end, or events missed or gone: look again.
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+        }
+        Ok(())
     }
 
     /// The work data of an estimate (saved, or pre-filled from the workbook).

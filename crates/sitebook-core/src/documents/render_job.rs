@@ -509,7 +509,9 @@ pub(crate) fn register(handlers: &mut JobHandlers) {
         JobKind::GenerateWorkslip,
         JobKind::GenerateEstimateAbstract,
     ] {
-        handlers.register(kind, |ctx, job| Box::pin(run(ctx, job)));
+        handlers.register(kind, |ctx, job| {
+            Box::pin(async move { run(ctx, job).await.into() })
+        });
     }
 }
 
@@ -538,10 +540,12 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         .await
         .map_err(|e| ("inputs".to_string(), e.into()))?;
 
+    let slot = ctx.cpu_slots.acquire().await.ok();
     let rendered = tokio::task::spawn_blocking(move || render(stem, inputs, hash, provenance))
         .await
         .map_err(|e| permanent("render", format!("rendering stopped: {e}")))?
         .map_err(|message| permanent("render", message))?;
+    drop(slot);
     queue::report(ctx, job, 70, "PDF and XLSX rendered")
         .await
         .map_err(|e| ("render".to_string(), e.into()))?;

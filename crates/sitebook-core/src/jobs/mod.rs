@@ -10,6 +10,7 @@
 
 pub mod cleanup;
 pub mod device;
+pub(crate) mod group_commit;
 pub(crate) mod intake;
 pub mod parse_estimate;
 pub mod pool;
@@ -219,6 +220,21 @@ impl Default for JobSettings {
 /// How one attempt of a job ended: done, or the step it stopped at and why.
 pub(crate) type Attempt = Result<(), (String, RunFailure)>;
 
+/// What a handler hands back to its worker.
+pub(crate) enum Ran {
+    /// The attempt is over, done or not.
+    Ended(Attempt),
+    /// The work is done and its results wait in the group commit ([`group_commit`]): the worker
+    /// takes its next job at once, and the attempt ends when this future does.
+    Committing(Pin<Box<dyn Future<Output = Attempt> + Send + 'static>>),
+}
+
+impl From<Attempt> for Ran {
+    fn from(attempt: Attempt) -> Self {
+        Ran::Ended(attempt)
+    }
+}
+
 /// The write proof a job acts with: the person who queued it, in the job's org, for `action`
 /// (`may_what` finishes "… may no longer …" when they lost the right). A lost right is a
 /// permanent failure of the `permission` step; a database hiccup is retried.
@@ -231,7 +247,7 @@ pub(crate) async fn write_scope_for(
     let session = crate::tenancy::session::session_for_job(ctx, job.user_id, job.org_id)
         .await
         .map_err(|e| ("permission".to_string(), e.into()))?;
-    crate::tenancy::gate::authorize_write(ctx, &session, action)
+    crate::tenancy::gate::authorize_job_write(ctx, &session, action)
         .await
         .map_err(|e| {
             (
@@ -270,6 +286,12 @@ pub struct Ctx {
     pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
     /// Parse worker processes waiting for their next file.
     pub(crate) parse_workers: std::sync::Arc<worker_process::IdleWorkers>,
+    /// Stores the results of jobs that finish close together in one transaction.
+    pub(crate) group_commit: std::sync::Arc<group_commit::GroupCommit>,
+    /// How many CPU-heavy steps (a parse in a worker process, a render) run at once: a worker
+    /// pool sets it to its size, so it keeps more jobs in flight than it has cores without
+    /// running more of those steps than it has cores.
+    pub(crate) cpu_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for Ctx {
@@ -281,10 +303,8 @@ impl std::ops::Deref for Ctx {
 }
 
 /// Runs one attempt of a job of one kind.
-pub(crate) type Handler = for<'a> fn(
-    &'a Ctx,
-    &'a queue::ClaimedJob,
-) -> Pin<Box<dyn Future<Output = Attempt> + Send + 'a>>;
+pub(crate) type Handler =
+    for<'a> fn(&'a Ctx, &'a queue::ClaimedJob) -> Pin<Box<dyn Future<Output = Ran> + Send + 'a>>;
 
 /// Which handler runs each kind of job. The engine runs jobs without knowing what they do: the
 /// modules that own the work register it when the core opens, so the engine

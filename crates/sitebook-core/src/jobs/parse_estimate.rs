@@ -1,24 +1,44 @@
 //! The `parse_estimate` job: read the stored upload in the worker process, then store the
-//! estimates, the JSON result file and the job's completion in one transaction.
+//! estimates, the JSON result file and the job's completion in one transaction, shared with the
+//! other jobs that finish at the same time ([`super::group_commit`]).
 //!
 //! Steps and progress: 10 % file read, 30 % sheet found, 50 % items parsed (reported by the
 //! worker), 90 % stored, 100 % done. A crash anywhere before the final commit leaves no rows;
 //! the re-run rewrites the same result file and commits once.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use crate::domain::permissions::Action;
+use crate::jobs::group_commit::Tx;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::worker_process::{describe, parse_in_worker, WorkerError};
 use crate::jobs::Ctx;
-use crate::jobs::{Attempt, JobHandlers, JobKind, RunFailure};
+use crate::jobs::{Attempt, JobHandlers, JobKind, Ran, RunFailure};
+use crate::store::estimates::PreparedEstimates;
+use crate::store::outputs::WrittenOutput;
 use crate::store::{estimates, files, outputs, uploads};
+use crate::tenancy::gate::WriteScope;
 
 /// Makes the engine run parse jobs with [`run`].
 pub(crate) fn register(handlers: &mut JobHandlers) {
     handlers.register(JobKind::ParseEstimate, |ctx, job| Box::pin(run(ctx, job)));
 }
 
-/// Runs one attempt. Returns where it stopped and why when it did not complete.
-pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
+/// Runs one attempt up to handing its results to the group commit.
+pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Ran {
+    match read_and_hand_over(ctx, job).await {
+        Ok(committing) => Ran::Committing(committing),
+        Err(stopped) => Ran::Ended(Err(stopped)),
+    }
+}
+
+/// The attempt until its results are handed over; returns the wait for their commit, or where
+/// it stopped and why.
+async fn read_and_hand_over(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+) -> Result<Pin<Box<dyn Future<Output = Attempt> + Send + 'static>>, (String, RunFailure)> {
     let at = |step: &str| {
         let step = step.to_string();
         move |failure: RunFailure| (step, failure)
@@ -77,7 +97,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
         })?;
 
     // The last checkpoint before anything is written.
-    if queue::heartbeat(ctx, job)
+    if queue::stop_requested(ctx, job)
         .await
         .map_err(|e| at("store")(e.into()))?
     {
@@ -88,7 +108,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
             "could not write the result: {e}"
         )))
     })?;
-    let output = outputs::write(
+    let (output, folder) = outputs::write_leaving_folder_unsynced(
         ctx,
         &scope,
         &format!("estimate-job{}.json", job.id),
@@ -97,33 +117,65 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
         &upload.sha256,
     )
     .map_err(|e| at("store")(e.into()))?;
-
-    let store = async {
-        let mut tx = ctx.write_tx().await?;
-        let ids = estimates::insert_parsed(
-            ctx,
-            &mut tx,
-            &scope,
-            job.id,
-            upload.id,
-            &upload.original_name,
-            &parsed,
-        )
-        .await?;
-        let output_id = outputs::record(ctx, &mut tx, &scope, job.id, &output).await?;
-        let result = serde_json::json!({
-            "estimateIds": ids,
-            "outputId": output_id,
-            "warnings": parsed.warnings.len(),
-        });
-        queue::complete_in(ctx, &mut tx, job, &result).await?;
-        tx.commit().await?;
-        Ok::<(), crate::error::Error>(())
-    };
     queue::report(ctx, job, 90, "Storing results")
         .await
         .map_err(|e| at("store")(e.into()))?;
-    store.await.map_err(|e| at("store")(e.into()))?;
-    queue::announce_completed(ctx, job);
-    Ok(())
+    let stored = StoredResults {
+        ctx: ctx.clone(),
+        scope,
+        job: job.clone(),
+        upload_id: upload.id,
+        rows: estimates::prepare(&upload.original_name, &parsed)
+            .map_err(|e| at("store")(e.into()))?,
+        file_name: upload.original_name,
+        warnings: parsed.warnings.len(),
+        output,
+    };
+    let committed =
+        ctx.group_commit
+            .submit(ctx, vec![folder], Box::new(|tx| Box::pin(stored.store(tx))));
+    let (ctx, job) = (ctx.clone(), job.clone());
+    Ok(Box::pin(async move {
+        committed.await.map_err(|e| at("store")(e.into()))?;
+        queue::announce_completed(&ctx, &job);
+        Ok(())
+    }))
+}
+
+/// What a parse stores, in the group commit's transaction: the estimates, the result file's
+/// row and the job's completion, together or not at all.
+struct StoredResults {
+    ctx: Ctx,
+    scope: WriteScope,
+    job: ClaimedJob,
+    upload_id: i64,
+    file_name: String,
+    rows: PreparedEstimates,
+    warnings: usize,
+    output: WrittenOutput,
+}
+
+impl StoredResults {
+    async fn store(self, tx: &mut Tx) -> crate::error::Result<()> {
+        let Self {
+            ctx,
+            scope,
+            job,
+            upload_id,
+            file_name,
+            rows,
+            warnings,
+            output,
+        } = self;
+        let ids =
+            estimates::insert_prepared(&ctx, tx, &scope, job.id, upload_id, &file_name, &rows)
+                .await?;
+        let output_id = outputs::record(&ctx, tx, &scope, job.id, &output).await?;
+        let result = serde_json::json!({
+            "estimateIds": ids,
+            "outputId": output_id,
+            "warnings": warnings,
+        });
+        queue::complete_in(&ctx, tx, &job, &result).await
+    }
 }

@@ -3,16 +3,23 @@
 //! also picks up work queued by another process (the CLI beside the desktop app).
 //!
 //! Parsing happens in a child process and storing is async I/O, so the async threads never
-//! carry CPU-heavy work.
+//! carry CPU-heavy work. A job whose results wait in the group commit no longer holds its
+//! worker: the worker claims its next job at once, and the waiting job is settled when its
+//! commit ends, so a busy queue is never polled and a burst commits in batches.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::jobs::queue::{self, ClaimFilter, ClaimedJob, Retry};
 use crate::jobs::Ctx;
-use crate::jobs::{Attempt, RunFailure};
+use crate::jobs::{group_commit, Attempt, Ran, RunFailure};
+
+/// Jobs in flight per worker: while one is parsed or rendered (holding one of the pool's CPU
+/// slots), another can pass the gate, read its upload or wait for the database's write lock.
+/// Without it, each job's waits on the database left its core idle.
+const JOBS_IN_FLIGHT_PER_WORKER: usize = 2;
 
 /// How often the pool looks for jobs a crashed process left running.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
@@ -40,19 +47,22 @@ impl WorkerPool {
                 "queued again jobs that an earlier run left unfinished"
             );
         }
+        let workers = workers.max(1);
+        let mut ctx = ctx;
+        ctx.cpu_slots = std::sync::Arc::new(tokio::sync::Semaphore::new(workers));
         let (stop, stopped) = watch::channel(false);
-        let mut tasks: Vec<JoinHandle<()>> = (0..workers.max(1))
+        let mut tasks: Vec<JoinHandle<()>> = (0..workers * JOBS_IN_FLIGHT_PER_WORKER)
             .map(|_| tokio::spawn(work(ctx.clone(), filter.clone(), stopped.clone())))
             .collect();
         tasks.push(tokio::spawn(recover_periodically(ctx, stopped)));
         Ok(Self {
             stop,
             tasks,
-            workers: workers.max(1),
+            workers,
         })
     }
 
-    /// How many jobs this pool runs at once.
+    /// How many jobs this pool parses or renders at once.
     pub fn size(&self) -> usize {
         self.workers
     }
@@ -79,19 +89,34 @@ async fn recover_periodically(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
     }
 }
 
+/// Jobs one worker may have waiting for the group commit before it waits for one of them.
+const MAX_COMMITTING_PER_WORKER: usize = group_commit::MAX_BATCH;
+
 async fn work(ctx: Ctx, filter: ClaimFilter, mut stopped: watch::Receiver<bool>) {
+    // Jobs whose results wait in the group commit; each is settled by its own task.
+    let mut committing = JoinSet::new();
     loop {
+        while committing.try_join_next().is_some() {}
         if *stopped.borrow() {
-            return;
+            break;
         }
         match queue::claim_next(&ctx, &filter).await {
-            Ok(Some(job)) => settle(&ctx, &job, run(&ctx, &job).await).await,
+            Ok(Some(job)) => match run(&ctx, &job).await {
+                Ran::Ended(outcome) => settle(&ctx, &job, outcome).await,
+                Ran::Committing(commit) => {
+                    if committing.len() >= MAX_COMMITTING_PER_WORKER {
+                        committing.join_next().await;
+                    }
+                    let ctx = ctx.clone();
+                    committing.spawn(async move { settle(&ctx, &job, commit.await).await });
+                }
+            },
             Ok(None) => {
                 ctx.parse_workers.retire_stale();
                 tokio::select! {
                     _ = ctx.wake.notified() => {}
                     _ = tokio::time::sleep(ctx.jobs.poll_interval) => {}
-                    _ = stopped.changed() => return,
+                    _ = stopped.changed() => break,
                 }
             }
             Err(error) => {
@@ -100,18 +125,20 @@ async fn work(ctx: Ctx, filter: ClaimFilter, mut stopped: watch::Receiver<bool>)
             }
         }
     }
+    // Stopping waits for the results already handed over: they are done work.
+    while committing.join_next().await.is_some() {}
 }
 
-async fn run(ctx: &Ctx, job: &ClaimedJob) -> Attempt {
+async fn run(ctx: &Ctx, job: &ClaimedJob) -> Ran {
     match ctx.handlers.get(job.kind) {
         Some(handler) => handler(ctx, job).await,
-        None => Err((
+        None => Ran::Ended(Err((
             "start".to_string(),
             RunFailure::Permanent(format!(
                 "This version of Sitebook cannot run {} jobs.",
                 job.kind.as_str()
             )),
-        )),
+        ))),
     }
 }
 

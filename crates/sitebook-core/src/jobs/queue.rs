@@ -260,6 +260,20 @@ pub(crate) async fn heartbeat(ctx: &Ctx, job: &ClaimedJob) -> Result<bool> {
     Ok(cancel.unwrap_or(true))
 }
 
+/// Whether someone asked the job to stop, or it is no longer running here (finished
+/// elsewhere). A read: a short job's last checkpoint need not take the write lock to refresh a
+/// heartbeat nobody will look at before it ends.
+pub(crate) async fn stop_requested(ctx: &Ctx, job: &ClaimedJob) -> Result<bool> {
+    let cancel: Option<bool> = sqlx::query_scalar(
+        "SELECT cancel_requested FROM jobs WHERE id = ? AND status = 'running' AND owner = ?",
+    )
+    .bind(job.id)
+    .bind(owner_name(ctx))
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(cancel.unwrap_or(true))
+}
+
 async fn append_log(
     tx: &mut Transaction<'_, Sqlite>,
     job_id: i64,

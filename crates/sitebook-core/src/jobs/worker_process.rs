@@ -476,6 +476,8 @@ pub(crate) async fn parse_in_worker(
     path: &Path,
     display_name: &str,
 ) -> Result<ParsedWorkbook, WorkerError> {
+    // Closed never; were it closed, parsing without a slot is still correct.
+    let _slot = ctx.cpu_slots.acquire().await.ok();
     let (worker, reused) = match ctx.parse_workers.take() {
         Some(worker) => (worker, true),
         None => (ParseWorker::start(&ctx.jobs)?, false),

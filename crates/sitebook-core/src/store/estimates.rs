@@ -211,19 +211,28 @@ fn item_rows(sheet: &EstimateSheet) -> Vec<ItemRow> {
 /// and a full chunk's statement is prepared once and reused from sqlx's cache.
 const ITEM_ROWS_PER_STATEMENT: usize = 100;
 
-/// Stores every estimate sheet of a parsed workbook inside the job's transaction, and returns
-/// the new estimate ids.
-pub(crate) async fn insert_parsed(
-    ctx: &Base,
-    tx: &mut Transaction<'_, Sqlite>,
-    scope: &WriteScope,
-    job_id: i64,
-    upload_id: i64,
-    file_name: &str,
-    parsed: &ParsedWorkbook,
-) -> Result<Vec<i64>> {
-    let now = ctx.now_text();
-    let mut ids = Vec::new();
+/// A parsed workbook turned into the rows that store it, ready before the write lock is taken:
+/// the decimals written as text, the sheets as JSON, the items in order. The transaction then
+/// only runs SQL, so a burst's group commit holds the lock for the inserts alone.
+pub(crate) struct PreparedEstimates {
+    sheets: Vec<PreparedSheet>,
+}
+
+struct PreparedSheet {
+    name: String,
+    sheet_name: String,
+    header_row: u32,
+    item_count: i64,
+    ecv: Option<String>,
+    grand_total: Option<String>,
+    sheet_json: String,
+    warnings_json: String,
+    rows: Vec<ItemRow>,
+}
+
+/// Prepares every estimate sheet of a workbook named `file_name` for [`insert_prepared`].
+pub(crate) fn prepare(file_name: &str, parsed: &ParsedWorkbook) -> Result<PreparedEstimates> {
+    let mut sheets = Vec::with_capacity(parsed.sheets.len());
     for sheet in &parsed.sheets {
         let name = sheet
             .metadata
@@ -231,7 +240,35 @@ pub(crate) async fn insert_parsed(
             .clone()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| format!("{file_name} — {}", sheet.name));
-        let warnings = warnings_of_sheet(parsed, &sheet.name);
+        sheets.push(PreparedSheet {
+            name,
+            sheet_name: sheet.name.clone(),
+            header_row: sheet.header_row,
+            item_count: i64::try_from(sheet.items.len()).unwrap_or(i64::MAX),
+            ecv: sheet.footer.ecv.map(money_text),
+            grand_total: sheet.footer.grand_total.map(money_text),
+            sheet_json: to_json(&without_items(sheet))?,
+            warnings_json: to_json(&warnings_of_sheet(parsed, &sheet.name))?,
+            rows: item_rows(sheet),
+        });
+    }
+    Ok(PreparedEstimates { sheets })
+}
+
+/// Stores prepared estimate sheets inside the job's transaction, and returns the new estimate
+/// ids.
+pub(crate) async fn insert_prepared(
+    ctx: &Base,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &WriteScope,
+    job_id: i64,
+    upload_id: i64,
+    file_name: &str,
+    prepared: &PreparedEstimates,
+) -> Result<Vec<i64>> {
+    let now = ctx.now_text();
+    let mut ids = Vec::new();
+    for sheet in &prepared.sheets {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO estimates (org_id, upload_id, job_id, name, file_name, sheet_name, \
              header_row, item_count, ecv, grand_total, sheet_json, warnings_json, created_at) \
@@ -240,21 +277,20 @@ pub(crate) async fn insert_parsed(
         .bind(scope.org_id())
         .bind(upload_id)
         .bind(job_id)
-        .bind(&name)
-        .bind(file_name)
         .bind(&sheet.name)
+        .bind(file_name)
+        .bind(&sheet.sheet_name)
         .bind(sheet.header_row)
-        .bind(i64::try_from(sheet.items.len()).unwrap_or(i64::MAX))
-        .bind(sheet.footer.ecv.map(money_text))
-        .bind(sheet.footer.grand_total.map(money_text))
-        .bind(to_json(&without_items(sheet))?)
-        .bind(to_json(&warnings)?)
+        .bind(sheet.item_count)
+        .bind(&sheet.ecv)
+        .bind(&sheet.grand_total)
+        .bind(&sheet.sheet_json)
+        .bind(&sheet.warnings_json)
         .bind(&now)
         .fetch_one(&mut **tx)
         .await?;
         // Many rows to a statement: one round trip to SQLite per chunk instead of per item.
-        let rows = item_rows(sheet);
-        for (chunk_index, chunk) in rows.chunks(ITEM_ROWS_PER_STATEMENT).enumerate() {
+        for (chunk_index, chunk) in sheet.rows.chunks(ITEM_ROWS_PER_STATEMENT).enumerate() {
             let first = chunk_index * ITEM_ROWS_PER_STATEMENT;
             let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
                 "INSERT INTO estimate_items (estimate_id, org_id, position, row, kind, sl_no, \
@@ -267,13 +303,13 @@ pub(crate) async fn insert_parsed(
                     .push_bind(i64::try_from(first + offset).unwrap_or(i64::MAX))
                     .push_bind(row.row)
                     .push_bind(row.kind)
-                    .push_bind(row.sl_no.clone())
-                    .push_bind(row.description.clone())
-                    .push_bind(row.quantity.clone())
-                    .push_bind(row.unit.clone())
-                    .push_bind(row.rate.clone())
-                    .push_bind(row.per_unit.clone())
-                    .push_bind(row.amount.clone())
+                    .push_bind(row.sl_no.as_deref())
+                    .push_bind(row.description.as_str())
+                    .push_bind(row.quantity.as_deref())
+                    .push_bind(row.unit.as_deref())
+                    .push_bind(row.rate.as_deref())
+                    .push_bind(row.per_unit.as_deref())
+                    .push_bind(row.amount.as_deref())
                     .push_bind(row.flagged);
             });
             insert.build().execute(&mut **tx).await?;

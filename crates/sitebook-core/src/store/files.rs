@@ -158,17 +158,30 @@ fn create_parent(target: &Path) -> Result<()> {
 }
 
 fn sync_parent(target: &Path) {
-    // Making the rename itself durable; not every filesystem allows opening a folder, and a
-    // failure here cannot lose the file, so it is not an error.
     if let Some(parent) = target.parent() {
-        if let Ok(dir) = File::open(parent) {
-            let _ = dir.sync_all();
-        }
+        sync_folder(parent);
+    }
+}
+
+/// Makes the renames into `folder` durable. Not every filesystem allows opening a folder, and
+/// a failure here cannot lose a file, so it is not an error.
+pub fn sync_folder(folder: &Path) {
+    if let Ok(dir) = File::open(folder) {
+        let _ = dir.sync_all();
     }
 }
 
 /// Writes `bytes` to `target` atomically and durably.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_leaving_folder_unsynced(target, bytes)?;
+    sync_parent(target);
+    Ok(())
+}
+
+/// [`write_atomic`] but for the folder's sync: the file's bytes are durable, its new name is
+/// not until the caller syncs the folder ([`sync_folder`]), which it must do before it commits
+/// a row naming the file. A batch of files in one folder then costs one folder sync.
+pub fn write_atomic_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<()> {
     create_parent(target)?;
     let temp = temp_name(target);
     let written = (|| -> std::io::Result<()> {
@@ -184,7 +197,6 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
             e,
         ));
     }
-    sync_parent(target);
     Ok(())
 }
 

@@ -14,7 +14,9 @@ use ts_rs::TS;
 use crate::clock::to_db_time;
 use crate::context::Base;
 use crate::error::{Error, Result};
-use crate::store::files::{copy_out_atomic, outputs_dir, sha256_bytes, write_atomic};
+use crate::store::files::{
+    copy_out_atomic, outputs_dir, sha256_bytes, sync_folder, write_atomic_leaving_folder_unsynced,
+};
 use crate::tenancy::gate::{OrgScope, WriteScope};
 
 /// A file a job produced, as the outputs list shows it.
@@ -79,9 +81,25 @@ pub(crate) fn write(
     bytes: &[u8],
     inputs_sha256: &str,
 ) -> Result<WrittenOutput> {
-    let target = outputs_dir(&ctx.data_dir, scope.org_slug()).join(filename);
-    write_atomic(&target, bytes)?;
-    Ok(WrittenOutput {
+    let (output, folder) =
+        write_leaving_folder_unsynced(ctx, scope, filename, kind, bytes, inputs_sha256)?;
+    sync_folder(&folder);
+    Ok(output)
+}
+
+/// [`write`], but the caller syncs the returned folder before it commits the output's row
+/// (the group commit syncs a batch's folders once).
+pub(crate) fn write_leaving_folder_unsynced(
+    ctx: &Base,
+    scope: &WriteScope,
+    filename: &str,
+    kind: &'static str,
+    bytes: &[u8],
+    inputs_sha256: &str,
+) -> Result<(WrittenOutput, PathBuf)> {
+    let folder = outputs_dir(&ctx.data_dir, scope.org_slug());
+    write_atomic_leaving_folder_unsynced(&folder.join(filename), bytes)?;
+    let output = WrittenOutput {
         filename: filename.to_string(),
         kind,
         relative_path: Path::new("outputs")
@@ -92,7 +110,8 @@ pub(crate) fn write(
         size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         sha256: sha256_bytes(bytes),
         inputs_sha256: inputs_sha256.to_string(),
-    })
+    };
+    Ok((output, folder))
 }
 
 /// Records a written output inside the job's transaction.

@@ -35,7 +35,9 @@ fn from_bucket(step: &str, error: BucketError) -> Step {
 
 /// Makes the engine run restores with [`run`].
 pub(crate) fn register(handlers: &mut JobHandlers) {
-    handlers.register(JobKind::RestoreOutputs, |ctx, job| Box::pin(run(ctx, job)));
+    handlers.register(JobKind::RestoreOutputs, |ctx, job| {
+        Box::pin(async move { run(ctx, job).await.into() })
+    });
 }
 
 /// Queues a restore of the scope's org from its bucket.

@@ -182,6 +182,24 @@ impl GlobalGrant {
 
 /// The one gate for org-scoped actions.
 pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<OrgScope> {
+    decide(ctx, session, action, AllowedRow::Durable).await
+}
+
+/// How the row of an allowed decision is committed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AllowedRow {
+    /// With an fsync of its own, before the caller proceeds.
+    Durable,
+    /// Before the caller proceeds, but made durable by the caller's own next commit.
+    WithNextCommit,
+}
+
+async fn decide(
+    ctx: &Base,
+    session: &Session,
+    action: Action,
+    allowed_row: AllowedRow,
+) -> Result<OrgScope> {
     let user = session.user();
     let Some(active) = session.active_org() else {
         AuditEvent::new(action.audit_name(), Outcome::Denied)
@@ -231,7 +249,9 @@ pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<
         .by(user)
         .in_org(org.id, &org.code);
     // A write gets a row of its own; a repeated read is counted on its first row.
-    if action.is_write() {
+    if action.is_write() && allowed_row == AllowedRow::WithNextCommit {
+        allowed.write_with_next_commit(ctx).await?;
+    } else if action.is_write() {
         allowed.write(ctx).await?;
     } else {
         allowed.write_read(ctx).await?;
@@ -250,13 +270,41 @@ pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<
 /// The gate for an action that changes org-owned rows or files. A read action is refused (a
 /// mistake in the calling code, never the user's), so a write proof exists only for writes.
 pub async fn authorize_write(ctx: &Base, session: &Session, action: Action) -> Result<WriteScope> {
+    decide_write(ctx, session, action, AllowedRow::Durable).await
+}
+
+/// [`authorize_write`] for a background job acting as the person who queued it, once per
+/// attempt. A denial is written as always; the row of an allowed decision is written before
+/// the job proceeds but without an fsync of its own. Every attempt ends in a durable commit
+/// (its results, or its failure, retry or cancellation), and a WAL is synced in order, so that
+/// commit carries the row to disk. A power cut before it loses the row together with all the
+/// attempt did, and the job, still `running`, is queued again and authorized again. A burst of
+/// jobs so pays one disk flush per commit instead of one more per job.
+pub(crate) async fn authorize_job_write(
+    ctx: &Base,
+    session: &Session,
+    action: Action,
+) -> Result<WriteScope> {
+    decide_write(ctx, session, action, AllowedRow::WithNextCommit).await
+}
+
+/// A read action is refused (a mistake in the calling code, never the user's), so a write
+/// proof exists only for writes.
+async fn decide_write(
+    ctx: &Base,
+    session: &Session,
+    action: Action,
+    allowed_row: AllowedRow,
+) -> Result<WriteScope> {
     if !action.is_write() {
         return Err(Error::Internal(format!(
             "{} is a read action; it cannot grant a write",
             action.audit_name()
         )));
     }
-    authorize(ctx, session, action).await.map(WriteScope)
+    decide(ctx, session, action, allowed_row)
+        .await
+        .map(WriteScope)
 }
 
 /// The gate for actions outside any organization; decided by the user's kind alone.
