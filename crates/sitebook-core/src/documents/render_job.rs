@@ -561,16 +561,28 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         queue::warn(ctx, job, step, warning).await.map_err(store)?;
     }
     let mut written = Vec::with_capacity(rendered.files.len());
+    let mut folder = None;
     for (name, bytes) in &rendered.files {
         let kind = if name.ends_with(".pdf") {
             "pdf"
         } else {
             "xlsx"
         };
-        written.push(
-            outputs::write(ctx, &scope, name, kind, bytes, &rendered.inputs_sha256)
-                .map_err(store)?,
-        );
+        let (output, written_into) = outputs::write_leaving_folder_unsynced(
+            ctx,
+            &scope,
+            name,
+            kind,
+            bytes,
+            &rendered.inputs_sha256,
+        )
+        .map_err(store)?;
+        written.push(output);
+        folder = Some(written_into);
+    }
+    // Both files' names made durable at once, before the rows that name them commit.
+    if let Some(folder) = folder {
+        crate::store::files::sync_folder(&folder);
     }
     queue::report(ctx, job, 90, "Storing results")
         .await

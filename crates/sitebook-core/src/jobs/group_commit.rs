@@ -193,14 +193,20 @@ fn shared_failure(error: &Error) -> Error {
 mod tests {
     use super::*;
 
-    async fn base(dir: &std::path::Path) -> Base {
-        Base {
+    /// A core's base on a fresh database with a `probe` table for the requests to fill.
+    async fn base_with_probe_table(dir: &std::path::Path) -> Base {
+        let base = Base {
             db: crate::store::open(dir).await.unwrap(),
             courtesy_db: crate::store::open_courtesy(dir).await.unwrap(),
             clock: crate::clock::Clock::system(),
             device: "test".into(),
             data_dir: dir.to_path_buf(),
-        }
+        };
+        sqlx::query("CREATE TABLE probe (value INTEGER NOT NULL)")
+            .execute(&base.db)
+            .await
+            .unwrap();
+        base
     }
 
     fn insert(value: i64, then_fail: bool) -> StoreFn {
@@ -221,11 +227,7 @@ mod tests {
     #[tokio::test]
     async fn waiting_requests_share_one_commit_and_a_failing_one_is_undone_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let base = base(dir.path()).await;
-        sqlx::query("CREATE TABLE probe (value INTEGER NOT NULL)")
-            .execute(&base.db)
-            .await
-            .unwrap();
+        let base = base_with_probe_table(dir.path()).await;
         let committer = GroupCommit::default();
 
         // All five are queued before the committer first runs (this test's runtime has one
@@ -280,11 +282,7 @@ mod tests {
     #[tokio::test]
     async fn an_answer_comes_only_after_the_commit_made_the_rows_visible_to_others() {
         let dir = tempfile::tempdir().unwrap();
-        let base = base(dir.path()).await;
-        sqlx::query("CREATE TABLE probe (value INTEGER NOT NULL)")
-            .execute(&base.db)
-            .await
-            .unwrap();
+        let base = base_with_probe_table(dir.path()).await;
         let committer = GroupCommit::default();
         committer
             .submit(&base, vec![dir.path().to_path_buf()], insert(7, false))

@@ -95,36 +95,6 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_writer_waits_for_a_lock_another_connection_holds_then_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::store::open(dir.path()).await.unwrap();
-        let other = crate::store::open_courtesy(dir.path()).await.unwrap();
-        sqlx::query("CREATE TABLE probe (value INTEGER NOT NULL)")
-            .execute(&db)
-            .await
-            .unwrap();
-
-        let mut holder = db.begin_with("BEGIN IMMEDIATE").await.unwrap();
-        sqlx::query("INSERT INTO probe (value) VALUES (1)")
-            .execute(&mut *holder)
-            .await
-            .unwrap();
-        let released = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            holder.commit().await.unwrap();
-        });
-        // Meets the lock, waits in the handler, and writes once the holder commits.
-        sqlx::query("INSERT INTO probe (value) VALUES (2)")
-            .execute(&other)
-            .await
-            .expect("the second writer waited for the lock instead of failing");
-        released.await.unwrap();
-
-        let values: Vec<i64> = sqlx::query_scalar("SELECT value FROM probe ORDER BY rowid")
-            .fetch_all(&db)
-            .await
-            .unwrap();
-        assert_eq!(values, [1, 2], "the waiting write came after the holder's");
-    }
+    // That a writer meeting the lock waits for it, through the product's own pool, is
+    // `tests/tenancy.rs::the_store_runs_with_wal_foreign_keys_and_full_sync`.
 }

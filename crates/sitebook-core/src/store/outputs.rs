@@ -15,7 +15,7 @@ use crate::clock::to_db_time;
 use crate::context::Base;
 use crate::error::{Error, Result};
 use crate::store::files::{
-    copy_out_atomic, outputs_dir, sha256_bytes, sync_folder, write_atomic_leaving_folder_unsynced,
+    copy_out_atomic, outputs_dir, sha256_bytes, write_atomic_leaving_folder_unsynced,
 };
 use crate::tenancy::gate::{OrgScope, WriteScope};
 
@@ -73,22 +73,10 @@ pub(crate) struct WrittenOutput {
 
 /// Writes one output of a job atomically. Its name is derived from the job, so a re-run after a
 /// crash rewrites the same file rather than adding one.
-pub(crate) fn write(
-    ctx: &Base,
-    scope: &WriteScope,
-    filename: &str,
-    kind: &'static str,
-    bytes: &[u8],
-    inputs_sha256: &str,
-) -> Result<WrittenOutput> {
-    let (output, folder) =
-        write_leaving_folder_unsynced(ctx, scope, filename, kind, bytes, inputs_sha256)?;
-    sync_folder(&folder);
-    Ok(output)
-}
-
-/// [`write`], but the caller syncs the returned folder before it commits the output's row
-/// (the group commit syncs a batch's folders once).
+///
+/// The file's bytes are durable on return, its name is not: the caller syncs the returned
+/// folder ([`crate::store::files::sync_folder`]) before it commits the output's row, once for
+/// all the files it wrote there (a render's PDF and XLSX, a burst's group commit).
 pub(crate) fn write_leaving_folder_unsynced(
     ctx: &Base,
     scope: &WriteScope,

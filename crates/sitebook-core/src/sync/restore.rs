@@ -175,7 +175,10 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         }
         let wanted = key.rsplit('/').next().unwrap_or(key);
         let filename = free_name(&folder, wanted, &taken);
-        let written = outputs::write(ctx, &scope, &filename, kind, &bytes, "").map_err(store)?;
+        let (written, written_into) =
+            outputs::write_leaving_folder_unsynced(ctx, &scope, &filename, kind, &bytes, "")
+                .map_err(store)?;
+        crate::store::files::sync_folder(&written_into);
         let mut tx = ctx.write_tx().await.map_err(store)?;
         let output_id = outputs::record(ctx, &mut tx, &scope, job.id, &written)
             .await
