@@ -36,7 +36,8 @@ use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::audit_chain::AuditVerification;
 use crate::tenancy::audit_log::{self, AuditEntry, AuditFilter};
 use crate::tenancy::gate::{
-    authorize, authorize_all_orgs_audit, authorize_global, authorize_write, OrgScope,
+    authorize, authorize_all_orgs_audit, authorize_global, authorize_on, authorize_write,
+    authorize_write_on, About, OrgScope,
 };
 use crate::tenancy::memberships::{self, MemberView};
 use crate::tenancy::orgs::{self, ImportReport, NewOrg, OrgDetails};
@@ -464,7 +465,13 @@ impl Sitebook {
             let grant = authorize_all_orgs_audit(&self.ctx, session).await?;
             return audit_log::get_any(&self.ctx, &grant, id).await;
         }
-        let scope = authorize(&self.ctx, session, Action::AuditView).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::AuditView,
+            About::new("audit entry", id),
+        )
+        .await?;
         audit_log::get_in_org(&self.ctx, &scope, id).await
     }
 
@@ -489,15 +496,28 @@ impl Sitebook {
 
     /// One job of the active organization, with its error log.
     pub async fn job_show(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope = authorize(&self.ctx, session, Action::JobsView).await?;
+        let scope =
+            authorize_on(&self.ctx, session, Action::JobsView, About::new("job", id)).await?;
         queue::get(&self.ctx, &scope, id).await
     }
 
     /// Cancels a job: your own with member rights, anyone's with admin rights.
     pub async fn job_cancel(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope = authorize_write(&self.ctx, session, Action::JobCancelOwn).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::JobCancelOwn,
+            About::new("job", id),
+        )
+        .await?;
         if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
-            authorize(&self.ctx, session, Action::JobCancelAny).await?;
+            authorize_on(
+                &self.ctx,
+                session,
+                Action::JobCancelAny,
+                About::new("job", id),
+            )
+            .await?;
         }
         queue::request_cancel(&self.ctx, &scope, id).await?;
         queue::get(&self.ctx, &scope, id).await
@@ -506,7 +526,8 @@ impl Sitebook {
     /// Queues a failed or cancelled job again; a job its own file made fail is refused, as
     /// retrying it would fail the same way.
     pub async fn job_retry(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope = authorize_write(&self.ctx, session, Action::JobRetry).await?;
+        let scope =
+            authorize_write_on(&self.ctx, session, Action::JobRetry, About::new("job", id)).await?;
         queue::requeue(&self.ctx, &scope, id).await?;
         queue::get(&self.ctx, &scope, id).await
     }
@@ -519,7 +540,8 @@ impl Sitebook {
         id: i64,
         mut on_change: impl FnMut(&JobView),
     ) -> Result<JobView> {
-        let scope = authorize(&self.ctx, session, Action::JobsView).await?;
+        let scope =
+            authorize_on(&self.ctx, session, Action::JobsView, About::new("job", id)).await?;
         let mut last: Option<(u8, String, crate::jobs::JobStatus)> = None;
         loop {
             let job = queue::get(&self.ctx, &scope, id).await?;
@@ -543,7 +565,13 @@ impl Sitebook {
 
     /// One estimate of the active organization: its items, totals and warnings.
     pub async fn estimate_show(&self, session: &Session, id: i64) -> Result<EstimateDetail> {
-        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::EstimatesView,
+            About::new("estimate", id),
+        )
+        .await?;
         estimates::get(&self.ctx, &scope, id).await
     }
 
@@ -564,13 +592,25 @@ impl Sitebook {
         id: i64,
         destination: &Path,
     ) -> Result<PathBuf> {
-        let scope = authorize(&self.ctx, session, Action::OutputExport).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::OutputExport,
+            About::new("output", id),
+        )
+        .await?;
         outputs::export(&self.ctx, &scope, id, destination).await
     }
 
     /// An output's file name and bytes, for the in-app preview. Viewing is not a download.
     pub async fn output_bytes(&self, session: &Session, id: i64) -> Result<(String, Vec<u8>)> {
-        let scope = authorize(&self.ctx, session, Action::OutputsView).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::OutputsView,
+            About::new("output", id),
+        )
+        .await?;
         let (filename, path) = outputs::locate(&self.ctx, &scope, id).await?;
         let bytes = tokio::fs::read(&path).await.map_err(|source| Error::Io {
             context: format!("Could not read output {id} ({filename})"),
@@ -581,7 +621,13 @@ impl Sitebook {
 
     /// Where an output's file lies, for opening it in the system viewer.
     pub async fn output_path(&self, session: &Session, id: i64) -> Result<PathBuf> {
-        let scope = authorize(&self.ctx, session, Action::OutputsView).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::OutputsView,
+            About::new("output", id),
+        )
+        .await?;
         Ok(outputs::locate(&self.ctx, &scope, id).await?.1)
     }
 
@@ -691,7 +737,13 @@ impl Sitebook {
         output_id: i64,
         expires_in: std::time::Duration,
     ) -> Result<sync::syncer::ShareLink> {
-        let scope = authorize_write(&self.ctx, session, Action::OutputShare).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::OutputShare,
+            About::new("output", output_id),
+        )
+        .await?;
         sync::syncer::share(&self.ctx, &scope, output_id, expires_in).await
     }
 
@@ -875,7 +927,13 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<crate::domain::work::WorkMetadata> {
-        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::EstimatesView,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         crate::documents::work(&self.ctx, &scope, estimate_id).await
     }
 
@@ -888,7 +946,13 @@ impl Sitebook {
         estimate_id: i64,
         changes: crate::documents::WorkChanges,
     ) -> Result<crate::domain::work::WorkMetadata> {
-        let scope = authorize_write(&self.ctx, session, Action::WorkEdit).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::WorkEdit,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         let saved = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
         let work = changes.read_into(WorkForm::from_work(&saved))?;
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
@@ -908,7 +972,13 @@ impl Sitebook {
         estimate_id: i64,
         form: &WorkForm,
     ) -> Result<WorkForm> {
-        let scope = authorize_write(&self.ctx, session, Action::WorkEdit).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::WorkEdit,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         let work = form.to_work()?;
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
         Ok(WorkForm::from_work(&work))
@@ -936,7 +1006,13 @@ impl Sitebook {
         quantities: Option<Vec<crate::domain::bill::ItemQuantity>>,
         recoveries: Vec<crate::domain::payments::OneOffRecovery>,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         let request = crate::documents::BillRequest::Kind(kind);
         crate::documents::create_bill(
             &self.ctx,
@@ -959,7 +1035,13 @@ impl Sitebook {
         number: u32,
         reason: &str,
     ) -> Result<crate::documents::withdraw::Withdrawn> {
-        let scope = authorize_write(&self.ctx, session, Action::DocumentWithdraw).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::DocumentWithdraw,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         crate::documents::withdraw::withdraw_latest(
             &self.ctx,
             &scope,
@@ -1100,7 +1182,13 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<Vec<crate::documents::BillView>> {
-        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::EstimatesView,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         crate::documents::bills(&self.ctx, &scope, estimate_id).await
     }
 
@@ -1110,13 +1198,25 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<Vec<crate::documents::WorkslipView>> {
-        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::EstimatesView,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         crate::documents::workslips(&self.ctx, &scope, estimate_id).await
     }
 
     /// What the bill editor starts with: the next number, or why none can follow.
     pub async fn bill_draft(&self, session: &Session, estimate_id: i64) -> Result<BillDraft> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         editor::bill_draft(&self.ctx, &scope, estimate_id).await
     }
 
@@ -1129,7 +1229,13 @@ impl Sitebook {
         entries: &[QuantityEntry],
         recoveries: &[editor::RecoveryEntry],
     ) -> Result<DocumentPreview> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         editor::preview_bill(
             &self.ctx,
             &scope,
@@ -1150,7 +1256,13 @@ impl Sitebook {
         entries: &[QuantityEntry],
         recoveries: &[editor::RecoveryEntry],
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         let quantities = editor::entries_or_error("The bill", entries)?;
         let recoveries = editor::recoveries_or_error(recoveries)?;
         let request = crate::documents::BillRequest::Next { is_final };
@@ -1171,7 +1283,13 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<WorkslipDraft> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         editor::workslip_draft(&self.ctx, &scope, estimate_id).await
     }
 
@@ -1183,7 +1301,13 @@ impl Sitebook {
         entries: &[QuantityEntry],
         supplemental: &[SupplementalEntry],
     ) -> Result<DocumentPreview> {
-        let scope = authorize(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         editor::preview_workslip(&self.ctx, &scope, estimate_id, entries, supplemental).await
     }
 
@@ -1195,7 +1319,13 @@ impl Sitebook {
         entries: &[QuantityEntry],
         supplemental: &[SupplementalEntry],
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         let executed = editor::entries_or_error("The work slip", entries)?;
         let lines = editor::supplemental_or_error(supplemental)?;
         crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, lines).await
@@ -1209,7 +1339,13 @@ impl Sitebook {
         executed: Vec<crate::domain::bill::ItemQuantity>,
         supplemental: Vec<crate::documents::input_csv::SupplementalLine>,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, supplemental)
             .await
     }
@@ -1220,7 +1356,13 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write(&self.ctx, session, Action::DocumentGenerate).await?;
+        let scope = authorize_write_on(
+            &self.ctx,
+            session,
+            Action::DocumentGenerate,
+            About::new("estimate", estimate_id),
+        )
+        .await?;
         crate::documents::request_abstract(&self.ctx, &scope, estimate_id).await
     }
 

@@ -937,3 +937,65 @@ async fn a_workbook_the_reader_refuses_is_not_offered_for_retry() {
         "nothing was queued"
     );
 }
+
+#[tokio::test]
+async fn audit_rows_name_the_object_an_action_was_on() {
+    let fx = fixture().await;
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let file = write(
+        fx.dir.path(),
+        "Road works.xlsx",
+        &workbooks::domain_example_workbook(),
+    );
+    let outcomes = fx
+        .core
+        .upload(&fx.root, std::slice::from_ref(&file))
+        .await
+        .unwrap();
+    let job_id = sole_job(&outcomes);
+    let job = finished(&fx, &fx.root, job_id).await;
+    pool.shutdown().await;
+    let estimate_id = job.estimate_id.expect("the parse stored an estimate");
+
+    // Reading one job three times and another object once.
+    for _ in 0..3 {
+        fx.core.job_show(&fx.root, job_id).await.unwrap();
+    }
+    fx.core.estimate_show(&fx.root, estimate_id).await.unwrap();
+    assert!(fx.core.job_show(&fx.root, job_id + 1000).await.is_err());
+
+    let rows = fx.audit().await;
+    let object_of = |action: &str| {
+        rows.iter()
+            .filter(|e| e.action == action)
+            .map(|e| {
+                (
+                    e.object_type.clone().unwrap_or_default(),
+                    e.object_id.clone().unwrap_or_default(),
+                    e.repeats,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // The job's own run, as the person who queued it, names the job.
+    let job_text = job_id.to_string();
+    assert!(
+        object_of("upload.create").contains(&("job".to_string(), job_text.clone(), 1)),
+        "{:?}",
+        object_of("upload.create")
+    );
+    // Newest first: the view of a job that does not exist is a row of its own; the views of
+    // the same job (waiting for it, then three shows) are one row counted four times.
+    let missing = (job_id + 1000).to_string();
+    assert_eq!(
+        object_of("jobs.view"),
+        [
+            ("job".to_string(), missing, 1),
+            ("job".to_string(), job_text, 4)
+        ]
+    );
+    assert_eq!(
+        object_of("estimates.view"),
+        [("estimate".to_string(), estimate_id.to_string(), 1)]
+    );
+}

@@ -247,7 +247,7 @@ pub(crate) async fn write_scope_for(
     let session = crate::tenancy::session::session_for_job(ctx, job.user_id, job.org_id)
         .await
         .map_err(|e| ("permission".to_string(), e.into()))?;
-    crate::tenancy::gate::authorize_job_write(ctx, &session, action)
+    crate::tenancy::gate::authorize_job_write(ctx, &session, action, job.id)
         .await
         .map_err(|e| {
             (

@@ -5,8 +5,8 @@
 //! module writes through [`AuditEvent`], so this module depends on none of them; reading the
 //! log, which the gate guards, is `audit_log`.
 //!
-//! An allowed read repeated by the same person in the same organization within
-//! [`READ_REPEAT_WINDOW`] is counted on the first row (in `audit_repeats`) instead of adding a
+//! An allowed read repeated by the same person in the same organization, of the same object
+//! or of none, within [`READ_REPEAT_WINDOW`] is counted on the first row (in `audit_repeats`) instead of adding a
 //! row: every decision is still recorded, but a pane that refreshes eight times a second leaves
 //! one row "×8", not eight. Denials, writes and other events always get a row of their own.
 //!
@@ -147,7 +147,7 @@ impl AuditEvent {
         let counted = sqlx::query(
             "INSERT INTO audit_repeats (audit_id, repeats, last_at) \
              SELECT id, 2, ? FROM audit_log WHERE user_id IS ? AND action = ? AND org_id IS ? \
-             AND outcome = 'allowed' AND object_type IS NULL AND at >= ? \
+             AND outcome = 'allowed' AND object_type IS ? AND object_id IS ? AND at >= ? \
              ORDER BY id DESC LIMIT 1 \
              ON CONFLICT(audit_id) DO UPDATE SET repeats = repeats + 1, \
              last_at = excluded.last_at",
@@ -156,6 +156,8 @@ impl AuditEvent {
         .bind(self.user_id)
         .bind(&self.action)
         .bind(self.org_id)
+        .bind(&self.object_type)
+        .bind(&self.object_id)
         .bind(crate::clock::to_db_time(now - READ_REPEAT_WINDOW))
         .execute(&ctx.db)
         .await?

@@ -182,7 +182,33 @@ impl GlobalGrant {
 
 /// The one gate for org-scoped actions.
 pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<OrgScope> {
-    decide(ctx, session, action, AllowedRow::Durable).await
+    decide(ctx, session, action, None, AllowedRow::Durable).await
+}
+
+/// What a decision concerns, named in its audit row (the Audit pane's Object column): a kind
+/// (`job`, `estimate`, `output`) and its id. The gate does not look the object up; the
+/// repository the scope then opens answers "not found" for another org's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct About {
+    kind: &'static str,
+    id: i64,
+}
+
+impl About {
+    /// The object of kind `kind` (`job`, `estimate`, `output`, `audit entry`) with id `id`.
+    pub fn new(kind: &'static str, id: i64) -> Self {
+        Self { kind, id }
+    }
+}
+
+/// [`authorize`] for an action on one object, which its audit row names.
+pub async fn authorize_on(
+    ctx: &Base,
+    session: &Session,
+    action: Action,
+    about: About,
+) -> Result<OrgScope> {
+    decide(ctx, session, action, Some(about), AllowedRow::Durable).await
 }
 
 /// How the row of an allowed decision is committed.
@@ -198,12 +224,19 @@ async fn decide(
     ctx: &Base,
     session: &Session,
     action: Action,
+    about: Option<About>,
     allowed_row: AllowedRow,
 ) -> Result<OrgScope> {
     let user = session.user();
+    let row = |outcome| {
+        let event = AuditEvent::new(action.audit_name(), outcome).by(user);
+        match about {
+            Some(about) => event.object(about.kind, about.id),
+            None => event,
+        }
+    };
     let Some(active) = session.active_org() else {
-        AuditEvent::new(action.audit_name(), Outcome::Denied)
-            .by(user)
+        row(Outcome::Denied)
             .reason("no active organization")
             .write(ctx)
             .await?;
@@ -236,8 +269,7 @@ async fn decide(
         Some(_) => None,
     };
     if let Some((reason, message)) = refusal {
-        AuditEvent::new(action.audit_name(), Outcome::Denied)
-            .by(user)
+        row(Outcome::Denied)
             .in_org(active.id, &active.code)
             .reason(reason)
             .write(ctx)
@@ -245,9 +277,7 @@ async fn decide(
         return Err(Error::Denied(message));
     }
     let org = current.expect("refusal covers None");
-    let allowed = AuditEvent::new(action.audit_name(), Outcome::Allowed)
-        .by(user)
-        .in_org(org.id, &org.code);
+    let allowed = row(Outcome::Allowed).in_org(org.id, &org.code);
     // A write gets a row of its own; a repeated read is counted on its first row.
     if action.is_write() && allowed_row == AllowedRow::WithNextCommit {
         allowed.write_with_next_commit(ctx).await?;
@@ -270,7 +300,17 @@ async fn decide(
 /// The gate for an action that changes org-owned rows or files. A read action is refused (a
 /// mistake in the calling code, never the user's), so a write proof exists only for writes.
 pub async fn authorize_write(ctx: &Base, session: &Session, action: Action) -> Result<WriteScope> {
-    decide_write(ctx, session, action, AllowedRow::Durable).await
+    decide_write(ctx, session, action, None, AllowedRow::Durable).await
+}
+
+/// [`authorize_write`] for an action on one object, which its audit row names.
+pub async fn authorize_write_on(
+    ctx: &Base,
+    session: &Session,
+    action: Action,
+    about: About,
+) -> Result<WriteScope> {
+    decide_write(ctx, session, action, Some(about), AllowedRow::Durable).await
 }
 
 /// [`authorize_write`] for a background job acting as the person who queued it, once per
@@ -284,8 +324,16 @@ pub(crate) async fn authorize_job_write(
     ctx: &Base,
     session: &Session,
     action: Action,
+    job_id: i64,
 ) -> Result<WriteScope> {
-    decide_write(ctx, session, action, AllowedRow::WithNextCommit).await
+    decide_write(
+        ctx,
+        session,
+        action,
+        Some(About::new("job", job_id)),
+        AllowedRow::WithNextCommit,
+    )
+    .await
 }
 
 /// A read action is refused (a mistake in the calling code, never the user's), so a write
@@ -294,6 +342,7 @@ async fn decide_write(
     ctx: &Base,
     session: &Session,
     action: Action,
+    about: Option<About>,
     allowed_row: AllowedRow,
 ) -> Result<WriteScope> {
     if !action.is_write() {
@@ -302,7 +351,7 @@ async fn decide_write(
             action.audit_name()
         )));
     }
-    decide(ctx, session, action, allowed_row)
+    decide(ctx, session, action, about, allowed_row)
         .await
         .map(WriteScope)
 }
