@@ -165,15 +165,57 @@ pub async fn add(
         .execute(&mut *tx)
         .await?;
     insert_membership(ctx, &mut tx, scope.org_id(), target.user_id, role).await?;
-    AuditEvent::new("member.add", Outcome::Success)
-        .by(session.user())
-        .in_scope(&scope)
-        .object("user", &target.username)
-        .reason(format!("role {}", role.as_str()))
-        .write_with(ctx, &mut tx)
-        .await?;
-    tx.commit().await?;
+    let change = Change {
+        session,
+        scope: &scope,
+        target: &target,
+        action: "member.add",
+        reason: format!("role {}", role.as_str()),
+    };
+    change.commit_audited(ctx, tx).await?;
     member_view(ctx, &scope, &target.username).await
+}
+
+/// One change to a member's membership, and what its audit row says.
+struct Change<'a> {
+    session: &'a Session,
+    scope: &'a OrgScope,
+    target: &'a Target,
+    action: &'static str,
+    reason: String,
+}
+
+impl Change<'_> {
+    /// Runs `statement`, which changes the membership only while it still holds the role it
+    /// was read with, then audits and commits; refused when someone changed it meanwhile.
+    async fn apply<'q>(
+        self,
+        ctx: &Base,
+        mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+        statement: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> Result<()> {
+        if statement.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Err(changed_meanwhile(self.target, self.scope));
+        }
+        self.commit_audited(ctx, tx).await
+    }
+
+    /// Writes the change's success row in its transaction, and commits the two together.
+    async fn commit_audited(
+        self,
+        ctx: &Base,
+        mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    ) -> Result<()> {
+        AuditEvent::new(self.action, Outcome::Success)
+            .by(self.session.user())
+            .in_scope(self.scope)
+            .object("user", &self.target.username)
+            .reason(self.reason)
+            .write_with(ctx, &mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Someone else changed this membership between reading it and writing: nothing was done.
@@ -235,24 +277,23 @@ pub async fn set_role(
         )
         .await?);
     }
-    let changed = sqlx::query("UPDATE memberships SET role = ? WHERE id = ? AND role = ?")
-        .bind(role.as_str())
-        .bind(membership_id)
-        .bind(current.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if changed == 0 {
-        return Err(changed_meanwhile(&target, &scope));
-    }
-    AuditEvent::new("member.role", Outcome::Success)
-        .by(session.user())
-        .in_scope(&scope)
-        .object("user", &target.username)
-        .reason(format!("{} -> {}", current.as_str(), role.as_str()))
-        .write_with(ctx, &mut tx)
+    let change = Change {
+        session,
+        scope: &scope,
+        target: &target,
+        action: "member.role",
+        reason: format!("{} -> {}", current.as_str(), role.as_str()),
+    };
+    change
+        .apply(
+            ctx,
+            tx,
+            sqlx::query("UPDATE memberships SET role = ? WHERE id = ? AND role = ?")
+                .bind(role.as_str())
+                .bind(membership_id)
+                .bind(current.as_str()),
+        )
         .await?;
-    tx.commit().await?;
     member_view(ctx, &scope, &target.username).await
 }
 
@@ -300,22 +341,20 @@ pub async fn remove(ctx: &Base, session: &Session, username: &str) -> Result<()>
         )
         .await?);
     }
-    let removed = sqlx::query("DELETE FROM memberships WHERE id = ? AND role = ?")
-        .bind(membership_id)
-        .bind(current.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if removed == 0 {
-        return Err(changed_meanwhile(&target, &scope));
-    }
-    AuditEvent::new("member.remove", Outcome::Success)
-        .by(session.user())
-        .in_scope(&scope)
-        .object("user", &target.username)
-        .reason(format!("was {}", current.as_str()))
-        .write_with(ctx, &mut tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    let change = Change {
+        session,
+        scope: &scope,
+        target: &target,
+        action: "member.remove",
+        reason: format!("was {}", current.as_str()),
+    };
+    change
+        .apply(
+            ctx,
+            tx,
+            sqlx::query("DELETE FROM memberships WHERE id = ? AND role = ?")
+                .bind(membership_id)
+                .bind(current.as_str()),
+        )
+        .await
 }
