@@ -37,7 +37,7 @@ use crate::tenancy::audit_chain::AuditVerification;
 use crate::tenancy::audit_log::{self, AuditEntry, AuditFilter};
 use crate::tenancy::gate::{
     authorize, authorize_all_orgs_audit, authorize_global, authorize_on, authorize_write,
-    authorize_write_on, About, OrgScope,
+    authorize_write_on, About, OrgScope, WriteScope,
 };
 use crate::tenancy::memberships::{self, MemberView};
 use crate::tenancy::orgs::{self, ImportReport, NewOrg, OrgDetails};
@@ -196,6 +196,29 @@ impl Sitebook {
     /// The context the gate functions take.
     pub fn context(&self) -> &Ctx {
         &self.ctx
+    }
+
+    /// The gate for `action` on the object of kind `kind` with id `id`, which the audit row
+    /// names.
+    async fn scope_on(
+        &self,
+        session: &Session,
+        action: Action,
+        kind: &'static str,
+        id: i64,
+    ) -> Result<OrgScope> {
+        authorize_on(&self.ctx, session, action, About::new(kind, id)).await
+    }
+
+    /// [`Sitebook::scope_on`] for an action that writes.
+    async fn write_scope_on(
+        &self,
+        session: &Session,
+        action: Action,
+        kind: &'static str,
+        id: i64,
+    ) -> Result<WriteScope> {
+        authorize_write_on(&self.ctx, session, action, About::new(kind, id)).await
     }
 
     /// The one gate, for faces that need a verdict before they act (and for tests that pin it).
@@ -465,13 +488,9 @@ impl Sitebook {
             let grant = authorize_all_orgs_audit(&self.ctx, session).await?;
             return audit_log::get_any(&self.ctx, &grant, id).await;
         }
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::AuditView,
-            About::new("audit entry", id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::AuditView, "audit entry", id)
+            .await?;
         audit_log::get_in_org(&self.ctx, &scope, id).await
     }
 
@@ -496,28 +515,18 @@ impl Sitebook {
 
     /// One job of the active organization, with its error log.
     pub async fn job_show(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope =
-            authorize_on(&self.ctx, session, Action::JobsView, About::new("job", id)).await?;
+        let scope = self.scope_on(session, Action::JobsView, "job", id).await?;
         queue::get(&self.ctx, &scope, id).await
     }
 
     /// Cancels a job: your own with member rights, anyone's with admin rights.
     pub async fn job_cancel(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::JobCancelOwn,
-            About::new("job", id),
-        )
-        .await?;
-        if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
-            authorize_on(
-                &self.ctx,
-                session,
-                Action::JobCancelAny,
-                About::new("job", id),
-            )
+        let scope = self
+            .write_scope_on(session, Action::JobCancelOwn, "job", id)
             .await?;
+        if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
+            self.scope_on(session, Action::JobCancelAny, "job", id)
+                .await?;
         }
         queue::request_cancel(&self.ctx, &scope, id).await?;
         queue::get(&self.ctx, &scope, id).await
@@ -526,8 +535,9 @@ impl Sitebook {
     /// Queues a failed or cancelled job again; a job its own file made fail is refused, as
     /// retrying it would fail the same way.
     pub async fn job_retry(&self, session: &Session, id: i64) -> Result<JobView> {
-        let scope =
-            authorize_write_on(&self.ctx, session, Action::JobRetry, About::new("job", id)).await?;
+        let scope = self
+            .write_scope_on(session, Action::JobRetry, "job", id)
+            .await?;
         queue::requeue(&self.ctx, &scope, id).await?;
         queue::get(&self.ctx, &scope, id).await
     }
@@ -540,8 +550,7 @@ impl Sitebook {
         id: i64,
         mut on_change: impl FnMut(&JobView),
     ) -> Result<JobView> {
-        let scope =
-            authorize_on(&self.ctx, session, Action::JobsView, About::new("job", id)).await?;
+        let scope = self.scope_on(session, Action::JobsView, "job", id).await?;
         let mut last: Option<(u8, String, crate::jobs::JobStatus)> = None;
         loop {
             let job = queue::get(&self.ctx, &scope, id).await?;
@@ -565,13 +574,9 @@ impl Sitebook {
 
     /// One estimate of the active organization: its items, totals and warnings.
     pub async fn estimate_show(&self, session: &Session, id: i64) -> Result<EstimateDetail> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::EstimatesView,
-            About::new("estimate", id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::EstimatesView, "estimate", id)
+            .await?;
         estimates::get(&self.ctx, &scope, id).await
     }
 
@@ -592,25 +597,17 @@ impl Sitebook {
         id: i64,
         destination: &Path,
     ) -> Result<PathBuf> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::OutputExport,
-            About::new("output", id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::OutputExport, "output", id)
+            .await?;
         outputs::export(&self.ctx, &scope, id, destination).await
     }
 
     /// An output's file name and bytes, for the in-app preview. Viewing is not a download.
     pub async fn output_bytes(&self, session: &Session, id: i64) -> Result<(String, Vec<u8>)> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::OutputsView,
-            About::new("output", id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::OutputsView, "output", id)
+            .await?;
         let (filename, path) = outputs::locate(&self.ctx, &scope, id).await?;
         let bytes = tokio::fs::read(&path).await.map_err(|source| Error::Io {
             context: format!("Could not read output {id} ({filename})"),
@@ -621,13 +618,9 @@ impl Sitebook {
 
     /// Where an output's file lies, for opening it in the system viewer.
     pub async fn output_path(&self, session: &Session, id: i64) -> Result<PathBuf> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::OutputsView,
-            About::new("output", id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::OutputsView, "output", id)
+            .await?;
         Ok(outputs::locate(&self.ctx, &scope, id).await?.1)
     }
 
@@ -737,13 +730,9 @@ impl Sitebook {
         output_id: i64,
         expires_in: std::time::Duration,
     ) -> Result<sync::syncer::ShareLink> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::OutputShare,
-            About::new("output", output_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::OutputShare, "output", output_id)
+            .await?;
         sync::syncer::share(&self.ctx, &scope, output_id, expires_in).await
     }
 
@@ -927,13 +916,9 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<crate::domain::work::WorkMetadata> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::EstimatesView,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::EstimatesView, "estimate", estimate_id)
+            .await?;
         crate::documents::work(&self.ctx, &scope, estimate_id).await
     }
 
@@ -946,13 +931,9 @@ impl Sitebook {
         estimate_id: i64,
         changes: crate::documents::WorkChanges,
     ) -> Result<crate::domain::work::WorkMetadata> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::WorkEdit,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::WorkEdit, "estimate", estimate_id)
+            .await?;
         let saved = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
         let work = changes.read_into(WorkForm::from_work(&saved))?;
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
@@ -972,13 +953,9 @@ impl Sitebook {
         estimate_id: i64,
         form: &WorkForm,
     ) -> Result<WorkForm> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::WorkEdit,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::WorkEdit, "estimate", estimate_id)
+            .await?;
         let work = form.to_work()?;
         crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
         Ok(WorkForm::from_work(&work))
@@ -1006,13 +983,9 @@ impl Sitebook {
         quantities: Option<Vec<crate::domain::bill::ItemQuantity>>,
         recoveries: Vec<crate::domain::payments::OneOffRecovery>,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         let request = crate::documents::BillRequest::Kind(kind);
         crate::documents::create_bill(
             &self.ctx,
@@ -1035,13 +1008,9 @@ impl Sitebook {
         number: u32,
         reason: &str,
     ) -> Result<crate::documents::withdraw::Withdrawn> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::DocumentWithdraw,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::DocumentWithdraw, "estimate", estimate_id)
+            .await?;
         crate::documents::withdraw::withdraw_latest(
             &self.ctx,
             &scope,
@@ -1182,13 +1151,9 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<Vec<crate::documents::BillView>> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::EstimatesView,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::EstimatesView, "estimate", estimate_id)
+            .await?;
         crate::documents::bills(&self.ctx, &scope, estimate_id).await
     }
 
@@ -1198,25 +1163,17 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<Vec<crate::documents::WorkslipView>> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::EstimatesView,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::EstimatesView, "estimate", estimate_id)
+            .await?;
         crate::documents::workslips(&self.ctx, &scope, estimate_id).await
     }
 
     /// What the bill editor starts with: the next number, or why none can follow.
     pub async fn bill_draft(&self, session: &Session, estimate_id: i64) -> Result<BillDraft> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         editor::bill_draft(&self.ctx, &scope, estimate_id).await
     }
 
@@ -1229,13 +1186,9 @@ impl Sitebook {
         entries: &[QuantityEntry],
         recoveries: &[editor::RecoveryEntry],
     ) -> Result<DocumentPreview> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         editor::preview_bill(
             &self.ctx,
             &scope,
@@ -1256,13 +1209,9 @@ impl Sitebook {
         entries: &[QuantityEntry],
         recoveries: &[editor::RecoveryEntry],
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         let quantities = editor::entries_or_error("The bill", entries)?;
         let recoveries = editor::recoveries_or_error(recoveries)?;
         let request = crate::documents::BillRequest::Next { is_final };
@@ -1283,13 +1232,9 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<WorkslipDraft> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         editor::workslip_draft(&self.ctx, &scope, estimate_id).await
     }
 
@@ -1301,13 +1246,9 @@ impl Sitebook {
         entries: &[QuantityEntry],
         supplemental: &[SupplementalEntry],
     ) -> Result<DocumentPreview> {
-        let scope = authorize_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         editor::preview_workslip(&self.ctx, &scope, estimate_id, entries, supplemental).await
     }
 
@@ -1319,13 +1260,9 @@ impl Sitebook {
         entries: &[QuantityEntry],
         supplemental: &[SupplementalEntry],
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         let executed = editor::entries_or_error("The work slip", entries)?;
         let lines = editor::supplemental_or_error(supplemental)?;
         crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, lines).await
@@ -1339,13 +1276,9 @@ impl Sitebook {
         executed: Vec<crate::domain::bill::ItemQuantity>,
         supplemental: Vec<crate::documents::input_csv::SupplementalLine>,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, supplemental)
             .await
     }
@@ -1356,13 +1289,9 @@ impl Sitebook {
         session: &Session,
         estimate_id: i64,
     ) -> Result<crate::documents::QueuedDocument> {
-        let scope = authorize_write_on(
-            &self.ctx,
-            session,
-            Action::DocumentGenerate,
-            About::new("estimate", estimate_id),
-        )
-        .await?;
+        let scope = self
+            .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
+            .await?;
         crate::documents::request_abstract(&self.ctx, &scope, estimate_id).await
     }
 

@@ -32,6 +32,22 @@ async fn finished(fx: &Fixture, session: &Session, job_id: i64) -> JobView {
     .expect("the job can be read")
 }
 
+/// Uploads DOMAIN.md's worked example as root; returns its parse job and the file uploaded.
+async fn upload_domain_example(fx: &Fixture) -> (i64, PathBuf) {
+    let file = write(
+        fx.dir.path(),
+        "Road works.xlsx",
+        &workbooks::domain_example_workbook(),
+    );
+    let outcomes = fx
+        .core
+        .upload(&fx.root, std::slice::from_ref(&file))
+        .await
+        .unwrap();
+    assert!(!outcomes[0].duplicate && outcomes[0].error.is_none());
+    (sole_job(&outcomes), file)
+}
+
 fn sole_job(outcomes: &[sitebook_core::store::uploads::UploadOutcome]) -> i64 {
     assert_eq!(outcomes.len(), 1);
     outcomes[0].job_id.expect("a job was queued")
@@ -42,19 +58,8 @@ async fn a_dropped_workbook_becomes_an_estimate_with_progress_at_every_step() {
     let fx = fixture().await;
     let mut events = fx.core.subscribe_jobs(&fx.root).await.unwrap();
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let file = write(
-        fx.dir.path(),
-        "Road works.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
-
-    let outcomes = fx
-        .core
-        .upload(&fx.root, std::slice::from_ref(&file))
-        .await
-        .unwrap();
-    assert!(!outcomes[0].duplicate && outcomes[0].error.is_none());
-    let job = finished(&fx, &fx.root, sole_job(&outcomes)).await;
+    let (job_id, file) = upload_domain_example(&fx).await;
+    let job = finished(&fx, &fx.root, job_id).await;
     assert_eq!(job.status, JobStatus::Completed, "{job:?}");
     assert_eq!(job.progress, 100);
     assert_eq!(job.file_name.as_deref(), Some("Road works.xlsx"));
@@ -942,17 +947,7 @@ async fn a_workbook_the_reader_refuses_is_not_offered_for_retry() {
 async fn audit_rows_name_the_object_an_action_was_on() {
     let fx = fixture().await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let file = write(
-        fx.dir.path(),
-        "Road works.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
-    let outcomes = fx
-        .core
-        .upload(&fx.root, std::slice::from_ref(&file))
-        .await
-        .unwrap();
-    let job_id = sole_job(&outcomes);
+    let (job_id, _) = upload_domain_example(&fx).await;
     let job = finished(&fx, &fx.root, job_id).await;
     pool.shutdown().await;
     let estimate_id = job.estimate_id.expect("the parse stored an estimate");
