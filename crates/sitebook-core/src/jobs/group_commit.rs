@@ -19,7 +19,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -46,10 +46,12 @@ struct Request {
     answer: oneshot::Sender<Result<()>>,
 }
 
-/// The committer of one core; started on first use, it ends when the core is dropped.
+/// The committer of one core. It starts on first use, on the runtime of the job that first
+/// stores results, and ends when the core is dropped. Should that runtime end first (a core
+/// outliving the runtime it was used on), the next request starts a new committer.
 #[derive(Default)]
 pub(crate) struct GroupCommit {
-    requests: OnceLock<mpsc::UnboundedSender<Request>>,
+    requests: Mutex<Option<mpsc::UnboundedSender<Request>>>,
     /// Transactions committed so far, for the log and the tests.
     commits: Arc<AtomicU64>,
 }
@@ -64,33 +66,56 @@ impl GroupCommit {
         store: StoreFn,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
         let (answer, answered) = oneshot::channel();
-        let sent = self
-            .requests
-            .get_or_init(|| {
-                let (requests, waiting) = mpsc::unbounded_channel();
-                tokio::spawn(commit_in_batches(
-                    base.clone(),
-                    waiting,
-                    self.commits.clone(),
-                ));
-                requests
-            })
-            .send(Request {
+        self.send(
+            base,
+            Request {
                 store,
                 folders_to_sync,
                 answer,
-            });
+            },
+        );
         async move {
-            if sent.is_err() {
-                return Err(Error::Internal(
-                    "the committer of job results has stopped".into(),
-                ));
-            }
             answered.await.unwrap_or_else(|_| {
                 Err(Error::Internal(
                     "the committer of job results stopped before answering".into(),
                 ))
             })
+        }
+    }
+
+    /// Hands `request` to the running committer, starting one when there is none or the one
+    /// there has ended. A request that cannot be handed over is dropped, which answers it
+    /// with an error.
+    fn send(&self, base: &Base, mut request: Request) {
+        let mut sender = self
+            .requests
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for _ in 0..2 {
+            let running = match sender.as_ref() {
+                Some(running) => running,
+                None => {
+                    // Called only from jobs, so always on a runtime; without one the request
+                    // is dropped, and so answered with an error.
+                    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                        return;
+                    };
+                    let (requests, waiting) = mpsc::unbounded_channel();
+                    runtime.spawn(commit_in_batches(
+                        base.clone(),
+                        waiting,
+                        self.commits.clone(),
+                    ));
+                    sender.insert(requests)
+                }
+            };
+            match running.send(request) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(returned)) => {
+                    request = returned;
+                    *sender = None;
+                }
+            }
         }
     }
 }
@@ -277,6 +302,35 @@ mod tests {
             .submit(&base, Vec::new(), insert(9, false))
             .await
             .unwrap();
+    }
+
+    #[test]
+    fn a_committer_whose_runtime_ended_is_replaced_on_the_next_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let first = runtime();
+        let base = first.block_on(base_with_probe_table(dir.path()));
+        let committer = GroupCommit::default();
+        first
+            .block_on(async { committer.submit(&base, Vec::new(), insert(1, false)).await })
+            .unwrap();
+        // The runtime the committer ran on ends, and the core is used from another.
+        drop(first);
+        let second = runtime();
+        second
+            .block_on(async { committer.submit(&base, Vec::new(), insert(2, false)).await })
+            .expect("a new committer took the request");
+        let stored: Vec<i64> = second
+            .block_on(
+                sqlx::query_scalar("SELECT value FROM probe ORDER BY value").fetch_all(&base.db),
+            )
+            .unwrap();
+        assert_eq!(stored, [1, 2]);
     }
 
     #[tokio::test]
