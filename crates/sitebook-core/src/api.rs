@@ -906,6 +906,9 @@ impl Sitebook {
                 }
             })
             .await;
+            // Events already waiting are seen by the count that follows: a burst costs one
+            // count per wake-up, not one per job.
+            while events.try_recv().is_ok() {}
         }
         Ok(())
     }

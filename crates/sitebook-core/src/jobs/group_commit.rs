@@ -52,7 +52,7 @@ struct Request {
 #[derive(Default)]
 pub(crate) struct GroupCommit {
     requests: Mutex<Option<mpsc::UnboundedSender<Request>>>,
-    /// Transactions committed so far, for the log and the tests.
+    /// Transactions committed so far, which the tests read to see requests share one.
     commits: Arc<AtomicU64>,
 }
 

@@ -78,8 +78,10 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .foreign_keys(true)
         .synchronous(SqliteSynchronous::Full)
         // Sorts and statement journals stay in memory: as files they went to the system's
-        // /var/tmp, outside the private data dir, one created and deleted per job.
+        // /var/tmp, outside the private data dir, about one created and deleted every other job.
         .pragma("temp_store", "memory")
+        // Covers the connection's own set-up (switching to WAL takes the lock); once connected,
+        // `busy::install` replaces it with the finer handler.
         .busy_timeout(busy::GIVE_UP_AFTER);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)

@@ -6,8 +6,8 @@
 //! log, which the gate guards, is `audit_log`.
 //!
 //! An allowed read repeated by the same person in the same organization, of the same object
-//! or of none, within [`READ_REPEAT_WINDOW`] is counted on the first row (in `audit_repeats`) instead of adding a
-//! row: every decision is still recorded, but a pane that refreshes eight times a second leaves
+//! or of none, within [`READ_REPEAT_WINDOW`] is counted on the first row (in `audit_repeats`)
+//! instead of adding a row: every decision is still recorded, but a pane that refreshes eight times a second leaves
 //! one row "×8", not eight. Denials, writes and other events always get a row of their own.
 //!
 //! Every row is linked into the hash chain of [`audit_chain`] as it is written. The repeat

@@ -279,12 +279,10 @@ async fn decide(
     let org = current.expect("refusal covers None");
     let allowed = row(Outcome::Allowed).in_org(org.id, &org.code);
     // A write gets a row of its own; a repeated read is counted on its first row.
-    if action.is_write() && allowed_row == AllowedRow::WithNextCommit {
-        allowed.write_with_next_commit(ctx).await?;
-    } else if action.is_write() {
-        allowed.write(ctx).await?;
-    } else {
-        allowed.write_read(ctx).await?;
+    match (action.is_write(), allowed_row) {
+        (true, AllowedRow::Durable) => allowed.write(ctx).await?,
+        (true, AllowedRow::WithNextCommit) => allowed.write_with_next_commit(ctx).await?,
+        (false, _) => allowed.write_read(ctx).await?,
     }
     Ok(OrgScope {
         org_id: org.id,
