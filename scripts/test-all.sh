@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A run from a clean checkout gains nothing from incremental caches, and they would be the
+# largest thing in target/ (tens of GB over the test binaries). Set CARGO_INCREMENTAL=1 to keep
+# them on a machine where you rerun this often.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step "system packages"
 scripts/install-system-deps.sh --tests
 
