@@ -50,40 +50,13 @@ use input_csv::SupplementalLine;
 pub(crate) enum StoredInputs {
     FirstBill {
         input: FirstBillInput,
-        work: WorkMetadata,
-        /// The deductions frozen into the bill; absent on bills made before they existed.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        payments: Option<PaymentTerms>,
-        /// The work slip whose working estimate gave the items and caps, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        working_estimate: Option<u32>,
-        /// The estimate's sub-heads, printed among the rows.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        sub_heads: Vec<SubHead>,
-        /// The sanctioned estimate's items, kept on a final bill that followed a working
-        /// estimate: its final bill form accounts for the work against them.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        sanctioned: Option<Vec<EstimateItem>>,
-        /// The mark printed before amounts, as the organization had it when the document was
-        /// made (absent means `Rs.`, so older documents keep their hashes).
-        #[serde(default, skip_serializing_if = "CurrencyMark::is_default")]
-        currency: CurrencyMark,
+        #[serde(flatten)]
+        context: BillContext,
     },
     NthBill {
         input: NthBillInput,
-        work: WorkMetadata,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        payments: Option<PaymentTerms>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        working_estimate: Option<u32>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        sub_heads: Vec<SubHead>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        sanctioned: Option<Vec<EstimateItem>>,
-        /// The mark printed before amounts, as the organization had it when the document was
-        /// made (absent means `Rs.`, so older documents keep their hashes).
-        #[serde(default, skip_serializing_if = "CurrencyMark::is_default")]
-        currency: CurrencyMark,
+        #[serde(flatten)]
+        context: BillContext,
     },
     Workslip {
         input: WorkslipInput,
@@ -116,6 +89,31 @@ impl StoredInputs {
         let hash = sha256_bytes(json.as_bytes());
         Ok((json, hash))
     }
+}
+
+/// What a first or an Nth bill is drawn from besides its own input. Flattened into the stored
+/// JSON, so its fields sit beside `input` in the same order as before it was a struct, and
+/// stored bills keep their hashes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct BillContext {
+    pub(crate) work: WorkMetadata,
+    /// The deductions frozen into the bill; absent on bills made before they existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) payments: Option<PaymentTerms>,
+    /// The work slip whose working estimate gave the items and caps, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) working_estimate: Option<u32>,
+    /// The estimate's sub-heads, printed among the rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) sub_heads: Vec<SubHead>,
+    /// The sanctioned estimate's items, kept on a final bill that followed a working
+    /// estimate: its final bill form accounts for the work against them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sanctioned: Option<Vec<EstimateItem>>,
+    /// The mark printed before amounts, as the organization had it when the document was
+    /// made (absent means `Rs.`, so older documents keep their hashes).
+    #[serde(default, skip_serializing_if = "CurrencyMark::is_default")]
+    pub(crate) currency: CurrencyMark,
 }
 
 pub use crate::store::documents::{BillView, WorkslipView};
@@ -399,15 +397,14 @@ impl StoredInputs {
         Option<&PaymentTerms>,
     )> {
         match self {
-            StoredInputs::FirstBill {
-                input, payments, ..
-            } => Some((
+            StoredInputs::FirstBill { input, context } => Some((
                 first_bill(input).map(ComputedBill::First),
-                payments.as_ref(),
+                context.payments.as_ref(),
             )),
-            StoredInputs::NthBill {
-                input, payments, ..
-            } => Some((nth_bill(input).map(ComputedBill::Nth), payments.as_ref())),
+            StoredInputs::NthBill { input, context } => Some((
+                nth_bill(input).map(ComputedBill::Nth),
+                context.payments.as_ref(),
+            )),
             _ => None,
         }
     }
@@ -723,23 +720,18 @@ pub async fn create_bill(
     let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
     memorandum(computed.figures(), &terms)
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
-    let payments = Some(terms);
-    let currency = crate::tenancy::orgs::currency_mark(ctx, scope).await?;
+    let context = BillContext {
+        work,
+        payments: Some(terms),
+        working_estimate,
+        sub_heads,
+        sanctioned,
+        currency: crate::tenancy::orgs::currency_mark(ctx, scope).await?,
+    };
     let (inputs, till_date) = match (inputs, computed) {
         (BillInputs::First(input), _) => {
             let till_date = input.quantities.clone();
-            (
-                StoredInputs::FirstBill {
-                    input,
-                    work,
-                    payments,
-                    working_estimate,
-                    sub_heads,
-                    sanctioned,
-                    currency,
-                },
-                till_date,
-            )
+            (StoredInputs::FirstBill { input, context }, till_date)
         }
         (BillInputs::Nth(input), ComputedBill::Nth(computed)) => {
             // Store the full till-date column (unlisted items keep the previous figure), so
@@ -755,18 +747,7 @@ pub async fn create_bill(
                     )
                 })
                 .collect();
-            (
-                StoredInputs::NthBill {
-                    input,
-                    work,
-                    payments,
-                    working_estimate,
-                    sub_heads,
-                    sanctioned,
-                    currency,
-                },
-                full,
-            )
+            (StoredInputs::NthBill { input, context }, full)
         }
         (BillInputs::Nth(_), ComputedBill::First(_)) => {
             return Err(Error::Internal(
@@ -1142,12 +1123,14 @@ pub fn quick_first_bill(
     first_bill(&input).map_err(|e| Error::Validation(format!("{}: {e}.", parsed.file)))?;
     let inputs = StoredInputs::FirstBill {
         input,
-        work,
-        payments: None,
-        working_estimate: None,
-        sub_heads: sub_heads_of(sheet),
-        sanctioned: None,
-        currency: CurrencyMark::Rs,
+        context: BillContext {
+            work,
+            payments: None,
+            working_estimate: None,
+            sub_heads: sub_heads_of(sheet),
+            sanctioned: None,
+            currency: CurrencyMark::Rs,
+        },
     };
     let (_, hash) = inputs.encode()?;
     let provenance = render_job::Provenance {

@@ -9,17 +9,18 @@
 //!
 //! Rendering is CPU work, so it runs on a blocking thread, never on the async workers.
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::documents::{first_bill_figures, nth_bill_figures, StoredInputs};
-use crate::domain::bill::{first_bill, nth_bill};
+use crate::documents::{first_bill_figures, nth_bill_figures, BillContext, StoredInputs};
+use crate::domain::bill::{first_bill, nth_bill, FirstBill, NthBill};
 use crate::domain::bill_forms::{account_of_work, payment_account, AccountOfWork, BilledRow};
 use crate::domain::deviation::deviation_statement;
 use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::{CurrencyMark, LabelledAmount};
 use crate::domain::payments::{memorandum, BillFigures, Memorandum, MemorandumError, PaymentTerms};
 use crate::domain::permissions::Action;
-use crate::domain::work::{DocDate, DocumentDates, WorkMetadata};
+use crate::domain::work::{DocDate, DocumentDates, HeaderLine, WorkMetadata};
 use crate::domain::workslip::workslip;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::Ctx;
@@ -27,6 +28,7 @@ use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::pdf::{DocumentRequest, EstimateAbstract};
 use crate::render::{
     final_bill_form, memorandum_statement, running_account_form, BillForm, FormStatement,
+    RenderError,
 };
 use crate::store::documents::{DocumentTable, StoredDocument};
 use crate::store::files::sha256_bytes;
@@ -253,6 +255,130 @@ fn printed_fields<'a>(
     fields
 }
 
+/// A computed first or Nth bill, as [`bill_files`] draws it. The two bills have their own
+/// columns and renderers, but go through the same steps to their files.
+trait DrawnBill: Sized {
+    fn figures(&self) -> BillFigures;
+    fn is_final(&self) -> bool;
+    /// What a final bill form accounts for: the rows billed till date, the T.P line and the
+    /// total.
+    fn account(&self) -> (Vec<BilledRow<'_>>, Option<LabelledAmount>, Decimal);
+    fn request(self, header: Vec<HeaderLine>, inputs_sha256: &str) -> DocumentRequest<Self>;
+    /// The PDF and the XLSX.
+    fn draw(request: &DocumentRequest<Self>) -> Result<(Vec<u8>, Vec<u8>), RenderError>;
+}
+
+impl DrawnBill for FirstBill {
+    fn figures(&self) -> BillFigures {
+        first_bill_figures(self)
+    }
+    fn is_final(&self) -> bool {
+        self.is_final
+    }
+    fn account(&self) -> (Vec<BilledRow<'_>>, Option<LabelledAmount>, Decimal) {
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| BilledRow {
+                kind: row.kind,
+                serial: &row.serial,
+                amount: row.amount,
+            })
+            .collect();
+        (rows, self.tender_premium.clone(), self.total)
+    }
+    fn request(self, header: Vec<HeaderLine>, inputs_sha256: &str) -> DocumentRequest<Self> {
+        DocumentRequest::first_bill(self, header, inputs_sha256)
+    }
+    fn draw(request: &DocumentRequest<Self>) -> Result<(Vec<u8>, Vec<u8>), RenderError> {
+        Ok((
+            crate::pdf::render_first_bill(request)?,
+            crate::xlsx::render_first_bill(request)?,
+        ))
+    }
+}
+
+impl DrawnBill for NthBill {
+    fn figures(&self) -> BillFigures {
+        nth_bill_figures(self)
+    }
+    fn is_final(&self) -> bool {
+        self.is_final
+    }
+    fn account(&self) -> (Vec<BilledRow<'_>>, Option<LabelledAmount>, Decimal) {
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| BilledRow {
+                kind: row.kind,
+                serial: &row.serial,
+                amount: row.till_date.amount,
+            })
+            .collect();
+        let premium = self.tender_premium.as_ref().map(|line| LabelledAmount {
+            label: line.label.clone(),
+            amount: line.figures.till_date,
+        });
+        (rows, premium, self.total.till_date)
+    }
+    fn request(self, header: Vec<HeaderLine>, inputs_sha256: &str) -> DocumentRequest<Self> {
+        DocumentRequest::nth_bill(self, header, inputs_sha256)
+    }
+    fn draw(request: &DocumentRequest<Self>) -> Result<(Vec<u8>, Vec<u8>), RenderError> {
+        Ok((
+            crate::pdf::render_nth_bill(request)?,
+            crate::xlsx::render_nth_bill(request)?,
+        ))
+    }
+}
+
+/// A bill's PDF and XLSX, with its memorandum and department form when its terms were frozen;
+/// warns of fields no bundled font draws. `origin` is the document date, the organization and
+/// the source workbook's hash.
+fn bill_files<B: DrawnBill>(
+    bill: B,
+    items: &[EstimateItem],
+    context: BillContext,
+    inputs_sha256: &str,
+    origin: (DocDate, Option<String>, Option<String>),
+    warnings: &mut Vec<(&'static str, String)>,
+) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let BillContext {
+        work,
+        payments,
+        working_estimate,
+        sub_heads,
+        sanctioned,
+        currency,
+    } = context;
+    let (memo, form) = payment_parts(bill.figures(), payments.as_ref(), &work, currency, || {
+        bill.is_final().then(|| {
+            let (rows, premium, total) = bill.account();
+            account_of_work(
+                &rows,
+                sanctioned.as_deref().unwrap_or(items),
+                premium.as_ref(),
+                total,
+            )
+        })
+    })
+    .map_err(|e| e.to_string())?;
+    warnings.extend(unprintable_warnings(printed_fields(
+        &work, items, &sub_heads,
+    )));
+    let (date, organization, source_sha256) = origin;
+    let request = bill
+        .request(
+            bill_header(&work, working_estimate, currency),
+            inputs_sha256,
+        )
+        .with_origin(date, organization, source_sha256, currency)
+        .with_memorandum(memo)
+        .with_form(form)
+        .with_sub_heads(sub_heads);
+    B::draw(&request).map_err(|e| e.to_string())
+}
+
 fn render(
     stem: String,
     inputs: StoredInputs,
@@ -276,129 +402,33 @@ fn render(
         })
     };
     let (pdf, xlsx) = match inputs {
-        StoredInputs::FirstBill {
-            input,
-            work,
-            payments,
-            working_estimate,
-            sub_heads,
-            sanctioned,
-            currency,
-        } => {
+        StoredInputs::FirstBill { input, context } => {
             let bill = first_bill(&input).map_err(|e| failed(&e))?;
-            let (memo, form) = payment_parts(
-                first_bill_figures(&bill),
-                payments.as_ref(),
-                &work,
-                currency,
-                || {
-                    bill.is_final.then(|| {
-                        let rows: Vec<BilledRow<'_>> = bill
-                            .rows
-                            .iter()
-                            .map(|row| BilledRow {
-                                kind: row.kind,
-                                serial: &row.serial,
-                                amount: row.amount,
-                            })
-                            .collect();
-                        account_of_work(
-                            &rows,
-                            sanctioned.as_deref().unwrap_or(&input.items),
-                            bill.tender_premium.as_ref(),
-                            bill.total,
-                        )
-                    })
-                },
-            )
-            .map_err(|e| failed(&e))?;
-            warnings.extend(unprintable_warnings(printed_fields(
-                &work,
-                &input.items,
-                &sub_heads,
-            )));
-            let request = DocumentRequest::first_bill(
+            let date = dated(DatedAs::Bill, &context.work)?;
+            let origin = (date, organization, source_sha256);
+            bill_files(
                 bill,
-                bill_header(&work, working_estimate, currency),
+                &input.items,
+                context,
                 &inputs_sha256,
+                origin,
+                &mut warnings,
             )
-            .with_origin(
-                dated(DatedAs::Bill, &work)?,
-                organization,
-                source_sha256,
-                currency,
-            )
-            .with_memorandum(memo)
-            .with_form(form)
-            .with_sub_heads(sub_heads);
-            (
-                crate::pdf::render_first_bill(&request).map_err(|e| failed(&e))?,
-                crate::xlsx::render_first_bill(&request).map_err(|e| failed(&e))?,
-            )
+            .map_err(|e| failed(&e))?
         }
-        StoredInputs::NthBill {
-            input,
-            work,
-            payments,
-            working_estimate,
-            sub_heads,
-            sanctioned,
-            currency,
-        } => {
+        StoredInputs::NthBill { input, context } => {
             let bill = nth_bill(&input).map_err(|e| failed(&e))?;
-            let (memo, form) = payment_parts(
-                nth_bill_figures(&bill),
-                payments.as_ref(),
-                &work,
-                currency,
-                || {
-                    bill.is_final.then(|| {
-                        let rows: Vec<BilledRow<'_>> = bill
-                            .rows
-                            .iter()
-                            .map(|row| BilledRow {
-                                kind: row.kind,
-                                serial: &row.serial,
-                                amount: row.till_date.amount,
-                            })
-                            .collect();
-                        let premium = bill.tender_premium.as_ref().map(|line| LabelledAmount {
-                            label: line.label.clone(),
-                            amount: line.figures.till_date,
-                        });
-                        account_of_work(
-                            &rows,
-                            sanctioned.as_deref().unwrap_or(&input.items),
-                            premium.as_ref(),
-                            bill.total.till_date,
-                        )
-                    })
-                },
-            )
-            .map_err(|e| failed(&e))?;
-            warnings.extend(unprintable_warnings(printed_fields(
-                &work,
-                &input.items,
-                &sub_heads,
-            )));
-            let request = DocumentRequest::nth_bill(
+            let date = dated(DatedAs::Bill, &context.work)?;
+            let origin = (date, organization, source_sha256);
+            bill_files(
                 bill,
-                bill_header(&work, working_estimate, currency),
+                &input.items,
+                context,
                 &inputs_sha256,
+                origin,
+                &mut warnings,
             )
-            .with_origin(
-                dated(DatedAs::Bill, &work)?,
-                organization,
-                source_sha256,
-                currency,
-            )
-            .with_memorandum(memo)
-            .with_form(form)
-            .with_sub_heads(sub_heads);
-            (
-                crate::pdf::render_nth_bill(&request).map_err(|e| failed(&e))?,
-                crate::xlsx::render_nth_bill(&request).map_err(|e| failed(&e))?,
-            )
+            .map_err(|e| failed(&e))?
         }
         StoredInputs::Workslip {
             input,
