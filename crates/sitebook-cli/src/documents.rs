@@ -15,7 +15,7 @@ use sitebook_core::tenancy::session::Session;
 use sitebook_core::ErrorCode;
 use sitebook_core::{Error, Sitebook};
 
-use crate::output::{print_table, Printer};
+use crate::output::Printer;
 use crate::{Failure, UsageError};
 
 #[derive(Subcommand)]
@@ -425,13 +425,10 @@ pub async fn bill(
         }
         BillCommand::List { estimate } => {
             let bills = core.bill_list(session, *estimate).await?;
-            if out.is_json() {
-                out.json(&bills);
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = bills
-                .iter()
-                .map(|b| {
+            out.table(
+                &bills,
+                &["BILL", "KIND", "JOB", "CREATED", "INPUTS SHA256"],
+                |b| {
                     vec![
                         b.number.to_string(),
                         if b.is_final { "final" } else { "part" }.to_string(),
@@ -439,9 +436,8 @@ pub async fn bill(
                         b.created_at.clone(),
                         b.inputs_sha256.chars().take(16).collect(),
                     ]
-                })
-                .collect();
-            print_table(&["BILL", "KIND", "JOB", "CREATED", "INPUTS SHA256"], &rows);
+                },
+            );
             Ok(())
         }
         BillCommand::Withdraw {

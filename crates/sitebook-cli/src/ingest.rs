@@ -189,25 +189,8 @@ pub async fn estimate(
         }
         EstimateCommand::List => {
             let estimates = core.estimates_list(session).await?;
-            if out.is_json() {
-                out.json(&estimates);
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = estimates
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.id.to_string(),
-                        e.name.clone(),
-                        e.file_name.clone(),
-                        e.item_count.to_string(),
-                        e.ecv.clone().unwrap_or_default(),
-                        e.grand_total.clone().unwrap_or_default(),
-                        e.warning_count.to_string(),
-                    ]
-                })
-                .collect();
-            print_table(
+            out.table(
+                &estimates,
                 &[
                     "ID",
                     "NAME",
@@ -217,7 +200,17 @@ pub async fn estimate(
                     "GRAND TOTAL",
                     "WARNINGS",
                 ],
-                &rows,
+                |e| {
+                    vec![
+                        e.id.to_string(),
+                        e.name.clone(),
+                        e.file_name.clone(),
+                        e.item_count.to_string(),
+                        e.ecv.clone().unwrap_or_default(),
+                        e.grand_total.clone().unwrap_or_default(),
+                        e.warning_count.to_string(),
+                    ]
+                },
             );
         }
         EstimateCommand::Show { id } => {
@@ -439,13 +432,10 @@ pub async fn jobs(
     let job = match command {
         JobsCommand::List { limit } => {
             let jobs = core.jobs_list(session, *limit).await?;
-            if out.is_json() {
-                out.json(&jobs);
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = jobs
-                .iter()
-                .map(|j| {
+            out.table(
+                &jobs,
+                &["ID", "KIND", "STATUS", "DONE", "STEP", "FILE", "BY"],
+                |j| {
                     vec![
                         j.id.to_string(),
                         j.kind.as_str().to_string(),
@@ -455,11 +445,7 @@ pub async fn jobs(
                         j.file_name.clone().unwrap_or_default(),
                         j.username.clone(),
                     ]
-                })
-                .collect();
-            print_table(
-                &["ID", "KIND", "STATUS", "DONE", "STEP", "FILE", "BY"],
-                &rows,
+                },
             );
             return Ok(());
         }
@@ -594,13 +580,10 @@ pub async fn outputs(
     match command {
         OutputsCommand::List { job } => {
             let outputs = core.outputs_list(session, *job).await?;
-            if out.is_json() {
-                out.json(&outputs);
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = outputs
-                .iter()
-                .map(|o| {
+            out.table(
+                &outputs,
+                &["ID", "JOB", "KIND", "FILE", "BYTES", "DOWNLOADS", "CREATED"],
+                |o| {
                     vec![
                         o.id.to_string(),
                         o.job_id.to_string(),
@@ -610,11 +593,7 @@ pub async fn outputs(
                         o.download_count.to_string(),
                         o.created_at.clone(),
                     ]
-                })
-                .collect();
-            print_table(
-                &["ID", "JOB", "KIND", "FILE", "BYTES", "DOWNLOADS", "CREATED"],
-                &rows,
+                },
             );
         }
         OutputsCommand::Export { id, destination } => {

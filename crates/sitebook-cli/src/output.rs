@@ -71,6 +71,20 @@ impl Printer {
         self.json
     }
 
+    /// A list: the items as JSON with `--json`, else a table with a row per item.
+    pub fn table<T: Serialize>(
+        &self,
+        items: &[T],
+        header: &[&str],
+        row: impl Fn(&T) -> Vec<String>,
+    ) {
+        if self.json {
+            return self.json(items);
+        }
+        let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+        print_table(header, &rows);
+    }
+
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(text) => say!("{text}"),
@@ -174,26 +188,19 @@ impl Printer {
     }
 
     pub fn org_list(&self, orgs: &[OrgChoice]) {
-        if self.json {
-            return self.json(orgs);
-        }
-        if orgs.is_empty() {
+        if !self.json && orgs.is_empty() {
             say!("You cannot enter any organization yet. Ask an admin to add you to one.");
             return;
         }
-        let rows: Vec<Vec<String>> = orgs
-            .iter()
-            .map(|org| {
-                vec![
-                    if org.active { "*" } else { "" }.to_string(),
-                    org.code.clone(),
-                    org.name.clone(),
-                    org.org_type.as_str().to_string(),
-                    org.role.label().to_string(),
-                ]
-            })
-            .collect();
-        print_table(&["", "CODE", "NAME", "TYPE", "ROLE"], &rows);
+        self.table(orgs, &["", "CODE", "NAME", "TYPE", "ROLE"], |org| {
+            vec![
+                if org.active { "*" } else { "" }.to_string(),
+                org.code.clone(),
+                org.name.clone(),
+                org.org_type.as_str().to_string(),
+                org.role.label().to_string(),
+            ]
+        });
     }
 
     pub fn org_details(&self, org: &OrgDetails) {
@@ -221,21 +228,14 @@ impl Printer {
     }
 
     pub fn members(&self, members: &[MemberView]) {
-        if self.json {
-            return self.json(members);
-        }
-        let rows: Vec<Vec<String>> = members
-            .iter()
-            .map(|m| {
-                vec![
-                    m.username.clone(),
-                    m.full_name.clone(),
-                    m.role.as_str().to_string(),
-                    if m.primary { "primary" } else { "" }.to_string(),
-                ]
-            })
-            .collect();
-        print_table(&["USER", "NAME", "ROLE", ""], &rows);
+        self.table(members, &["USER", "NAME", "ROLE", ""], |m| {
+            vec![
+                m.username.clone(),
+                m.full_name.clone(),
+                m.role.as_str().to_string(),
+                if m.primary { "primary" } else { "" }.to_string(),
+            ]
+        });
     }
 
     pub fn member(&self, member: &MemberView) {
@@ -279,12 +279,12 @@ impl Printer {
     }
 
     pub fn audit(&self, entries: &[AuditEntry]) {
-        if self.json {
-            return self.json(entries);
-        }
-        let rows: Vec<Vec<String>> = entries
-            .iter()
-            .map(|e| {
+        self.table(
+            entries,
+            &[
+                "ID", "AT (UTC)", "USER", "ORG", "ACTION", "OBJECT", "OUTCOME", "REASON",
+            ],
+            |e| {
                 let object = match (&e.object_type, &e.object_id) {
                     (Some(t), Some(id)) => format!("{t}:{id}"),
                     _ => String::new(),
@@ -307,13 +307,7 @@ impl Printer {
                     },
                     e.reason.clone().unwrap_or_default(),
                 ]
-            })
-            .collect();
-        print_table(
-            &[
-                "ID", "AT (UTC)", "USER", "ORG", "ACTION", "OBJECT", "OUTCOME", "REASON",
-            ],
-            &rows,
+            },
         );
     }
 }
