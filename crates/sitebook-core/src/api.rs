@@ -132,6 +132,10 @@ pub struct Sitebook {
     inbox: std::sync::Arc<InboxRuntime>,
 }
 
+// Most methods below are the same two steps: pass the gate for the method's action (naming the
+// object it is on), then hand over to the module that owns the work. The shape repeats on
+// purpose, and `duplicates` lists pairs of them: each public command reads in one place with
+// the action that gates it and its doc, which a macro would hide.
 impl Sitebook {
     /// Opens (creating if needed) the data dir's database, brings its schema up to date and
     /// readies the core.

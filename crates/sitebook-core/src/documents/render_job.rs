@@ -630,10 +630,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         "outputIds": output_ids,
         "inputsSha256": rendered.inputs_sha256,
     });
-    queue::complete_in(ctx, &mut tx, job, &result)
+    queue::complete_and_commit(ctx, tx, job, &result)
         .await
-        .map_err(store)?;
-    tx.commit().await.map_err(|e| store(e.into()))?;
-    queue::announce_completed(ctx, job);
-    Ok(())
+        .map_err(store)
 }

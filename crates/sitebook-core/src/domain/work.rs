@@ -110,6 +110,11 @@ impl DocDate {
     /// Reads `dd-mm-yyyy` (also with `/` or `.`; one-digit day and month allowed).
     pub fn parse_dmy(text: &str) -> Result<Self, DateError> {
         let [day, month, year] = split_date(text)?;
+        Self::from_parts(year, month, day, text)
+    }
+
+    /// The date of the three parts of `text`, the year in four digits.
+    fn from_parts(year: &str, month: &str, day: &str, text: &str) -> Result<Self, DateError> {
         if year.len() != 4 {
             return Err(unreadable(text));
         }
@@ -123,14 +128,7 @@ impl DocDate {
     /// Reads ISO `yyyy-mm-dd`, the stored form.
     pub fn parse_iso(text: &str) -> Result<Self, DateError> {
         let [year, month, day] = split_date(text)?;
-        if year.len() != 4 {
-            return Err(unreadable(text));
-        }
-        Self::new(
-            number(year, text)?,
-            number(month, text)?,
-            number(day, text)?,
-        )
+        Self::from_parts(year, month, day, text)
     }
 
     /// The ISO form, `yyyy-mm-dd`.

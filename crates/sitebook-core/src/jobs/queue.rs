@@ -455,6 +455,20 @@ pub(crate) async fn complete_in(
     Ok(())
 }
 
+/// Completes the job in `tx` beside the results already written there, commits, and tells the
+/// job's watchers.
+pub(crate) async fn complete_and_commit(
+    ctx: &Ctx,
+    mut tx: Transaction<'_, Sqlite>,
+    job: &ClaimedJob,
+    result: &serde_json::Value,
+) -> Result<()> {
+    complete_in(ctx, &mut tx, job, result).await?;
+    tx.commit().await?;
+    announce_completed(ctx, job);
+    Ok(())
+}
+
 pub(crate) fn announce_completed(ctx: &Ctx, job: &ClaimedJob) {
     publish(ctx, job, JobStatus::Completed, 100, "Done");
     // Its outputs were queued for sync in the same transaction; the sync status has moved.

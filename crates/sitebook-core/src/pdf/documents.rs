@@ -441,15 +441,7 @@ pub(crate) fn estimate_abstract<'a>(
         .items
         .iter()
         .flat_map(|item| {
-            let line = ItemLine {
-                serial: &item.sl_no,
-                quantity: item.quantity,
-                unit: &item.unit,
-                description: &item.description,
-                rate: item.rate,
-                per_unit: &item.per_unit,
-                amount: item.amount,
-            };
+            let line = ItemLine::of_estimate_item(item);
             after_sub_heads(request, &item.sl_no, n, line.row(n, RowStyle::Item))
         })
         .collect();

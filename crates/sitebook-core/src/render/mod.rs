@@ -471,6 +471,21 @@ pub(crate) struct ItemLine<'a> {
     pub amount: Decimal,
 }
 
+impl<'a> ItemLine<'a> {
+    /// An estimate item's row as the abstract prints it.
+    pub(crate) fn of_estimate_item(item: &'a EstimateItem) -> Self {
+        Self {
+            serial: &item.sl_no,
+            quantity: item.quantity,
+            unit: &item.unit,
+            description: &item.description,
+            rate: item.rate,
+            per_unit: &item.per_unit,
+            amount: item.amount,
+        }
+    }
+}
+
 /// The Nth bill's 11 columns (DOMAIN.md §2), the previous and since-last pairs grouped.
 pub fn nth_bill_columns() -> Vec<ColumnSpec> {
     use ColumnKind::*;

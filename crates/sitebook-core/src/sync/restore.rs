@@ -218,13 +218,10 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         "alreadyHere": keys.len() - missing.len() + already_here,
         "skipped": skipped,
     });
-    let mut tx = ctx.write_tx().await.map_err(store)?;
-    queue::complete_in(ctx, &mut tx, job, &result)
+    let tx = ctx.write_tx().await.map_err(store)?;
+    queue::complete_and_commit(ctx, tx, job, &result)
         .await
-        .map_err(store)?;
-    tx.commit().await.map_err(|e| store(e.into()))?;
-    queue::announce_completed(ctx, job);
-    Ok(())
+        .map_err(store)
 }
 
 #[cfg(test)]

@@ -186,6 +186,30 @@ struct Change<'a> {
 }
 
 impl Change<'_> {
+    /// The change's write transaction, unless the member it changes from `current` is the
+    /// org's last owner: then the attempt is audited as denied and refused with `refusal`.
+    async fn begin_unless_last_owner(
+        &self,
+        ctx: &Base,
+        current: MembershipRole,
+        refusal: impl FnOnce() -> String,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        let mut tx = ctx.write_tx().await?;
+        if current == MembershipRole::Owner && has_last_owner(&mut tx, self.scope.org_id()).await? {
+            drop(tx);
+            return Err(last_owner_refusal(
+                ctx,
+                self.session,
+                self.scope,
+                self.target,
+                self.action,
+                refusal(),
+            )
+            .await?);
+        }
+        Ok(tx)
+    }
+
     /// Runs `statement`, which changes the membership only while it still holds the role it
     /// was read with, then audits and commits; refused when someone changed it meanwhile.
     async fn apply<'q>(
@@ -259,24 +283,6 @@ pub async fn set_role(
     if current == MembershipRole::Owner || role == MembershipRole::Owner {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
-    let mut tx = ctx.write_tx().await?;
-    if current == MembershipRole::Owner && has_last_owner(&mut tx, scope.org_id()).await? {
-        drop(tx);
-        return Err(last_owner_refusal(
-            ctx,
-            session,
-            &scope,
-            &target,
-            "member.role",
-            format!(
-                "'{}' is the last owner of {}, so they cannot be demoted. Make someone else an \
-                 owner first.",
-                target.username,
-                scope.org_code()
-            ),
-        )
-        .await?);
-    }
     let change = Change {
         session,
         scope: &scope,
@@ -284,6 +290,16 @@ pub async fn set_role(
         action: "member.role",
         reason: format!("{} -> {}", current.as_str(), role.as_str()),
     };
+    let tx = change
+        .begin_unless_last_owner(ctx, current, || {
+            format!(
+                "'{}' is the last owner of {}, so they cannot be demoted. Make someone else an \
+                 owner first.",
+                target.username,
+                scope.org_code()
+            )
+        })
+        .await?;
     change
         .apply(
             ctx,
@@ -323,24 +339,6 @@ pub async fn remove(ctx: &Base, session: &Session, username: &str) -> Result<()>
     if current == MembershipRole::Owner && !leaving {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
-    let mut tx = ctx.write_tx().await?;
-    if current == MembershipRole::Owner && has_last_owner(&mut tx, scope.org_id()).await? {
-        drop(tx);
-        return Err(last_owner_refusal(
-            ctx,
-            session,
-            &scope,
-            &target,
-            "member.remove",
-            format!(
-                "'{}' is the last owner of {} and cannot {}. Make someone else an owner first.",
-                target.username,
-                scope.org_code(),
-                if leaving { "leave" } else { "be removed" }
-            ),
-        )
-        .await?);
-    }
     let change = Change {
         session,
         scope: &scope,
@@ -348,6 +346,16 @@ pub async fn remove(ctx: &Base, session: &Session, username: &str) -> Result<()>
         action: "member.remove",
         reason: format!("was {}", current.as_str()),
     };
+    let tx = change
+        .begin_unless_last_owner(ctx, current, || {
+            format!(
+                "'{}' is the last owner of {} and cannot {}. Make someone else an owner first.",
+                target.username,
+                scope.org_code(),
+                if leaving { "leave" } else { "be removed" }
+            )
+        })
+        .await?;
     change
         .apply(
             ctx,

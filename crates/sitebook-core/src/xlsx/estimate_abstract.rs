@@ -77,16 +77,7 @@ pub(crate) fn estimate_abstract(
     let mut row = first;
     for item in &estimate.items {
         row = sheet.sub_head_rows(row, request.sub_heads_before(&item.sl_no), ITEM)?;
-        let mut cells = ItemLine {
-            serial: &item.sl_no,
-            quantity: item.quantity,
-            unit: &item.unit,
-            description: &item.description,
-            rate: item.rate,
-            per_unit: &item.per_unit,
-            amount: item.amount,
-        }
-        .cells(&sheet);
+        let mut cells = ItemLine::of_estimate_item(item).cells(&sheet);
         let formula = (item.amount == item.computed_amount())
             .then(|| format!("ROUND({}*{},2)", cell(row, QUANTITY), cell(row, RATE)));
         cells[AMOUNT] = Cell::money_or_number(formula, item.amount);
