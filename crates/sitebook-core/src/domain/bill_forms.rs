@@ -276,17 +276,7 @@ mod tests {
         }
     }
 
-    fn item(sl_no: &str, quantity: Decimal, rate: Decimal) -> EstimateItem {
-        EstimateItem {
-            sl_no: sl_no.to_owned(),
-            description: format!("item {sl_no}"),
-            quantity,
-            unit: "Cum".to_owned(),
-            rate,
-            per_unit: "Cum".to_owned(),
-            amount: Decimal::ZERO,
-        }
-    }
+    use crate::domain::estimate::cum_item as item;
 
     fn line(code: &str, amount: Decimal) -> MemorandumLine {
         MemorandumLine {

@@ -154,21 +154,10 @@ pub fn deviation_statement(slip: &Workslip) -> DeviationStatement {
 mod tests {
     use super::*;
     use crate::domain::bill::ItemQuantity;
-    use crate::domain::estimate::EstimateItem;
     use crate::domain::workslip::{workslip, PhaseQuantities, SupplementalItem, WorkslipInput};
     use rust_decimal_macros::dec;
 
-    fn item(sl_no: &str, quantity: Decimal, rate: Decimal) -> EstimateItem {
-        EstimateItem {
-            sl_no: sl_no.to_owned(),
-            description: format!("item {sl_no}"),
-            quantity,
-            unit: "Cum".to_owned(),
-            rate,
-            per_unit: "Cum".to_owned(),
-            amount: Decimal::ZERO,
-        }
-    }
+    use crate::domain::estimate::cum_item as item;
 
     fn input(executed: [Decimal; 3], supplemental: Decimal, grand_total: Decimal) -> WorkslipInput {
         WorkslipInput {

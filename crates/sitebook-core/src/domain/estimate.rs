@@ -271,6 +271,21 @@ fn check_figure(field: &str, value: Decimal) -> Result<(), EstimateFooterError> 
     }
 }
 
+/// A sanctioned item for the domain's unit tests: described by its serial, in Cum, with no
+/// amount of its own (the forms and statements under test work from quantity and rate).
+#[cfg(test)]
+pub(crate) fn cum_item(sl_no: &str, quantity: Decimal, rate: Decimal) -> EstimateItem {
+    EstimateItem {
+        sl_no: sl_no.to_owned(),
+        description: format!("item {sl_no}"),
+        quantity,
+        unit: "Cum".to_owned(),
+        rate,
+        per_unit: "Cum".to_owned(),
+        amount: Decimal::ZERO,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
