@@ -902,6 +902,59 @@ def test_editors_fit_the_window():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window():
+    """From the sixth work slip, the earlier phases' columns would push the editor past the
+    default window; all but the latest fold until asked for, and come back on request."""
+    data_dir = prepared_data_dir()
+    example = os.path.join(ROOT, "examples", "estimates", "cc-road-example.xlsx")
+    cli(data_dir, "--user", "root", "upload", example, "--wait")
+    executed = os.path.join(data_dir, "executed.csv")
+    for quantity in (190, 185, 180, 175, 170):
+        with open(executed, "w") as f:
+            f.write(f"sl_no,executed_qty\n1,{quantity}\n3,0\n")
+        cli(data_dir, "--user", "root", "workslip", "create", "1", "--executed", executed, "--wait")
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("estimate-row-1", inner="button")
+        wd.find("work-name")
+        headings = ("return Array.from(document.querySelectorAll("
+                    "'[data-testid=editor-table] thead th')).map((th) => th.textContent.trim());")
+        for width, height in ((1280, 800), (1024, 700)):
+            wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
+            wd.click("new-workslip")
+            wd.wait_until(
+                "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
+                "the sixth work slip's preview")
+            time.sleep(0.5)
+            fit = wd.execute(FITS_SCRIPT)
+            shown = wd.execute(headings)
+            wd.execute("document.querySelector('[data-testid=editor-table]').scrollIntoView()")
+            wd.screenshot(f"editor-workslip-6-{width}x{height}.png")
+            print(f"     editor-workslip-6 {width}x{height}: {fit}")
+            assert "Workslip-5 Qty" in shown and "Workslip-5 Amt" in shown, shown
+            assert not any(h.startswith(f"Workslip-{k} ") for k in (1, 2, 3, 4) for h in shown), shown
+            assert fit["paneOverflow"] <= 1, (width, fit)
+            assert fit["tableRight"] <= fit["paneRight"], (width, fit)
+            assert not fit["nested"], (width, fit)
+            assert wd.text("fold-phases") == "Show work slips 1–4 too", wd.text("fold-phases")
+            wd.click("fold-phases")
+            wd.wait_until(
+                "return Array.from(document.querySelectorAll('[data-testid=editor-table] thead th'))"
+                ".some((th) => th.textContent.trim() === 'Workslip-1 Qty');",
+                "the folded phases shown again")
+            every = wd.execute(headings)
+            wd.execute("document.querySelector('[data-testid=fold-phases]').scrollIntoView({block: 'start'})")
+            wd.screenshot(f"editor-workslip-6-every-phase-{width}x{height}.png")
+            assert all(f"Workslip-{k} {w}" in every for k in (1, 2, 3, 4, 5) for w in ("Qty", "Amt")), every
+            assert wd.text("fold-phases") == "Fold work slips 1–4", wd.text("fold-phases")
+            wd.click("editor-close")
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP, S3_SERVER):
         if not os.path.exists(needed):
@@ -919,6 +972,7 @@ def main():
         test_members_managed_in_the_window,
         test_first_minute_ends_with_the_example_bill_drawn,
         test_editors_fit_the_window,
+        test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window,
         test_audit_shows_the_chain_verified_then_the_break_after_tampering,
     ]
     # Names on the command line run only those tests.

@@ -20,6 +20,7 @@ import type { RecoveryEntry } from "../../bindings/RecoveryEntry";
 import type { SupplementalEntry } from "../../bindings/SupplementalEntry";
 import { useJobsFeed } from "../../jobsFeed";
 import { formatMoney, formatQuantity } from "../../logic/format";
+import { describePhases, foldablePhases } from "../../logic/phases";
 import { useNavigation } from "../../navigation";
 import { useAction } from "../../useAction";
 import { CloseButton } from "../common/CloseButton";
@@ -113,6 +114,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const [previewError, setPreviewError] = useState<ApiError | null>(null);
   const { busy: saving, error: saveError, run: runSave } = useAction();
   const [queued, setQueued] = useState<QueuedDocument | null>(null);
+  const [allPhases, setAllPhases] = useState(false);
   const generation = useRef(0);
 
   const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
@@ -150,10 +152,12 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   // editor fits the window.
   const previewShowsPrevious = computed && preview.columns.some((c) => PREVIOUS_HEADINGS.test(c.heading));
   const hasPrevious = !previewShowsPrevious && draft.items.some((item) => item.previousQuantity !== null);
+  const foldable = foldablePhases(computed ? preview.columns.map((c) => c.heading) : []);
+  const folded = allPhases ? new Set<string>() : foldable.headings;
   const shown = computed
     ? preview.columns
         .map((column, index) => ({ column, index }))
-        .filter(({ column }) => !DUPLICATE_HEADINGS.includes(column.heading))
+        .filter(({ column }) => !DUPLICATE_HEADINGS.includes(column.heading) && !folded.has(column.heading))
     : [];
   const columns = shown.map(({ column }) => column);
   const remarksColumn = kind === "workslip" && computed;
@@ -200,6 +204,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           <span className="muted" data-testid="cap-source">
             Items and caps: {draft.capSource}
           </span>
+        ) : null}
+        {foldable.phases.length > 0 ? (
+          <button type="button" className="link-button" onClick={() => setAllPhases((all) => !all)} data-testid="fold-phases">
+            {allPhases ? `Fold ${describePhases(foldable.phases)}` : `Show ${describePhases(foldable.phases)} too`}
+          </button>
         ) : null}
         <span className="muted" aria-live="polite" data-testid="preview-title">
           {preview ? preview.title : "Computing…"}
