@@ -1,22 +1,18 @@
 //! The ingestion commands of the real binary: the stateless parse and its JSON shape, uploads
 //! with and without waiting, and a worker killed in the middle of a job.
 
+mod common;
+
 use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
 use assert_cmd::Command;
+use common::{fixture_workbook, sitebook_as_root};
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
 const PASSWORD: &str = "ingest-pass-1";
-
-fn fixture_workbook() -> String {
-    format!(
-        "{}/../sitebook-core/tests/fixtures/estimate.xlsx",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
 
 struct Device {
     dir: TempDir,
@@ -32,14 +28,8 @@ impl Device {
     }
 
     fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("sitebook").unwrap();
-        command
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .args(["--user", "root"])
-            .env("SITEBOOK_PASSWORD", PASSWORD)
-            .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
-            .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS");
+        let mut command = sitebook_as_root(self.dir.path(), PASSWORD);
+        command.env_remove("SITEBOOK_TEST_WORKER_DELAY_MS");
         command
     }
 

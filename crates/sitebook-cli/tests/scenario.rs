@@ -276,6 +276,7 @@ fn bad_input_gets_one_clear_line_and_the_right_exit_code() {
         .code(3)
         .stderr(predicate::str::contains("is locked"));
 
+    // Each refusal in this test is spelled out with its own command and message.
     // Duplicate code or username.
     device
         .run(Some("root"), &["org", "create", "moh", "--name", "Again"])
@@ -426,6 +427,7 @@ fn no_password_and_no_terminal_is_a_usage_error_not_a_hang() {
         .stderr(predicate::str::contains("SITEBOOK_PASSWORD"));
 }
 
+// Its own process, not `populated().run`: the reader must be able to close the pipe early.
 #[test]
 fn a_reader_that_stops_early_ends_the_listing_quietly() {
     // `sitebook audit list | head -1`: the reader goes away before the listing is written.

@@ -2,20 +2,18 @@
 //! keyring and no other place (database, WAL, logs, stdout, stderr), and a machine with no
 //! keyring refuses it in plain words.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{fixture_workbook, sitebook_as_root};
 use tempfile::TempDir;
 
 const PASSWORD: &str = "sync-pass-1";
 const SECRET: &str = "Zq9-sitebook-cli-secret-7Hk2";
 
 fn sitebook(dir: &TempDir, args: &[&str]) -> Command {
-    let mut command = Command::cargo_bin("sitebook").unwrap();
+    let mut command = sitebook_as_root(dir.path(), PASSWORD);
     command
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--user", "root"])
-        .env("SITEBOOK_PASSWORD", PASSWORD)
-        .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
         .env("SITEBOOK_S3_SECRET", SECRET)
         .env_remove("SITEBOOK_USER")
         .env_remove("SITEBOOK_DATA_DIR")
@@ -61,6 +59,8 @@ fn everything_written(dir: &TempDir) -> Vec<u8> {
     all
 }
 
+// Like sitebook-core's tests/sync_config.rs (`data_dir_bytes`, `contains`): the two crates' tests share
+// no module.
 fn holds(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -171,10 +171,7 @@ impl Drop for S3Server {
 fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
     let storage = tempfile::tempdir().unwrap();
     let server = S3Server::start(storage.path());
-    let workbook = format!(
-        "{}/../sitebook-core/tests/fixtures/estimate.xlsx",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let workbook = fixture_workbook();
     let config = [
         "sync",
         "config",

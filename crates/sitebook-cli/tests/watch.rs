@@ -2,24 +2,21 @@
 //! `kill -9` in the middle of a burst and started again: every file ends in `imported/` exactly
 //! once, with one job each.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 const PASSWORD: &str = "watch-pass-1";
 const FILES: usize = 40;
 
 fn fixture_workbook() -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../sitebook-core/tests/fixtures/estimate.xlsx",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    std::fs::read(common::fixture_workbook()).unwrap()
 }
 
 /// The fixture with a zip comment of its own, so each copy is different content (the inbox
@@ -39,14 +36,8 @@ fn distinct_workbook(base: &[u8], n: usize) -> Vec<u8> {
 }
 
 fn sitebook(data: &Path) -> Process {
-    let mut command = Process::cargo_bin("sitebook").unwrap();
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .args(["--user", "root"])
-        .env("SITEBOOK_PASSWORD", PASSWORD)
-        .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
-        .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS");
+    let mut command = common::root_process(data, PASSWORD);
+    command.env_remove("SITEBOOK_TEST_WORKER_DELAY_MS");
     command
 }
 
@@ -73,6 +64,7 @@ fn start_watch(data: &Path, inbox: &Path) -> (Child, mpsc::Receiver<Value>) {
     (child, received)
 }
 
+// Same as sitebook-core's tests/inbox.rs `files_in`: the two crates' tests share no module.
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {

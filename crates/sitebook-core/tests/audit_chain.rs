@@ -7,20 +7,17 @@ mod common;
 
 use common::{fixture, Fixture, PASSWORD};
 use sha2::{Digest, Sha256};
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::store::audit_anchor::ANCHOR_FILE;
 use sitebook_core::tenancy::accounts::Password;
 use sitebook_core::tenancy::audit_chain::AuditAnchor;
 
-/// Adds a mix of rows: an org, members, a switch, a denial and failed sign-ins.
-async fn busy_log(fx: &Fixture) {
+/// A fresh device whose log holds a mix of rows: an org, members, a switch, a denial and
+/// failed sign-ins.
+async fn fixture_with_busy_log() -> Fixture {
+    let fx = fixture().await;
     fx.org("MOH").await;
-    fx.user(
-        "asha",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Viewer)),
-    )
-    .await;
+    fx.member("asha", "MOH", MembershipRole::Viewer).await;
     let asha = fx.sign_in_to("asha", "MOH").await;
     // A viewer may not remove members: a denied row.
     assert!(fx.core.member_remove(&asha, "root").await.is_err());
@@ -35,6 +32,7 @@ async fn busy_log(fx: &Fixture) {
         .sign_in("asha", Password::new(PASSWORD), Some("MOH"))
         .await
         .unwrap();
+    fx
 }
 
 /// Verifies the log and asserts that its first break is at `id`, for a reason naming `why`.
@@ -127,8 +125,7 @@ async fn raw_rows(fx: &Fixture) -> Vec<RawRow> {
 
 #[tokio::test]
 async fn an_untouched_log_verifies_and_its_head_is_anchored_outside_the_database() {
-    let fx = fixture().await;
-    busy_log(&fx).await;
+    let fx = fixture_with_busy_log().await;
     let verification = fx.core.audit_verify(&fx.root).await.unwrap();
     assert!(verification.is_intact(), "{verification:?}");
     // Verifying is itself an audited read, written after the walk.
@@ -154,8 +151,7 @@ async fn an_untouched_log_verifies_and_its_head_is_anchored_outside_the_database
 
 #[tokio::test]
 async fn a_row_inserted_by_hand_breaks_the_chain_at_that_row() {
-    let fx = fixture().await;
-    busy_log(&fx).await;
+    let fx = fixture_with_busy_log().await;
     let forged: i64 = sqlx::query_scalar(
         "INSERT INTO audit_log (at, user_id, username, action, outcome, device) \
          VALUES ('2026-11-20T09:00:00Z', 1, 'root', 'bill.create', 'allowed', 'test-device') \
@@ -179,10 +175,10 @@ async fn a_row_inserted_by_hand_breaks_the_chain_at_that_row() {
     );
 }
 
+// Forges its row like the test above, spelled out: the columns it fills are the difference.
 #[tokio::test]
 async fn a_forged_row_with_a_made_up_hash_is_found() {
-    let fx = fixture().await;
-    busy_log(&fx).await;
+    let fx = fixture_with_busy_log().await;
     let forged: i64 = sqlx::query_scalar(
         "INSERT INTO audit_log (at, username, action, outcome, device, chain_hash) \
          VALUES ('2026-11-20T09:00:00Z', 'root', 'org.switch', 'success', 'test-device', ?) \
@@ -197,8 +193,8 @@ async fn a_forged_row_with_a_made_up_hash_is_found() {
 
 #[tokio::test]
 async fn a_denied_row_rewritten_as_allowed_is_found_even_with_the_triggers_put_back() {
-    let fx = fixture().await;
-    busy_log(&fx).await;
+    let fx = fixture_with_busy_log().await;
+    // A raw read, spelled out like the others in these tests: the SQL is part of the check.
     let denied: i64 =
         sqlx::query_scalar("SELECT id FROM audit_log WHERE outcome = 'denied' ORDER BY id LIMIT 1")
             .fetch_one(fx.core.unscoped_pool_for_tests())
@@ -215,16 +211,14 @@ async fn a_denied_row_rewritten_as_allowed_is_found_even_with_the_triggers_put_b
 
 #[tokio::test]
 async fn a_row_removed_from_the_middle_is_found() {
-    let fx = fixture().await;
-    busy_log(&fx).await;
+    let fx = fixture_with_busy_log().await;
     tamper(&fx, &["DELETE FROM audit_log WHERE id = 3"]).await;
     expect_break(&fx, 4, "Entries 3 to 3 are missing").await;
 }
 
 #[tokio::test]
 async fn a_whole_chain_rewritten_consistently_is_caught_by_the_anchor() {
-    let fx = fixture().await;
-    busy_log(&fx).await;
+    let fx = fixture_with_busy_log().await;
     let first = fx.core.audit_verify(&fx.root).await.unwrap();
     assert!(first.is_intact());
     let anchored = first.head_id.unwrap();
@@ -273,8 +267,7 @@ async fn a_whole_chain_rewritten_consistently_is_caught_by_the_anchor() {
 
 #[tokio::test]
 async fn rows_cut_off_the_end_are_caught_by_the_anchor() {
-    let fx = fixture().await;
-    busy_log(&fx).await;
+    let fx = fixture_with_busy_log().await;
     let anchored = fx
         .core
         .audit_verify(&fx.root)
@@ -291,12 +284,7 @@ async fn rows_cut_off_the_end_are_caught_by_the_anchor() {
 async fn writers_racing_each_other_keep_one_unbroken_chain() {
     let fx = fixture().await;
     fx.org("MOH").await;
-    fx.user(
-        "asha",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Admin)),
-    )
-    .await;
+    fx.member("asha", "MOH", MembershipRole::Admin).await;
     let before = row_count(&fx).await;
     let mut tasks = tokio::task::JoinSet::new();
     for round in 0..40 {

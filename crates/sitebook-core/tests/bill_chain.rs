@@ -16,39 +16,17 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use common::{fixture, pdf_text, Fixture};
-use rust_decimal::{Decimal, RoundingStrategy};
+use common::{fixture, indian, pdf_text, quantities, round2, Fixture};
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::payments::{Cap, OneOffRecovery};
-use workbooks::{formula, num, text};
-
-fn round2(value: Decimal) -> Decimal {
-    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
+use workbooks::{num, priced_item, text};
 
 fn percent(base: Decimal, p: Decimal) -> Decimal {
     round2(base * p / dec!(100))
-}
-
-/// Indian grouping, written out here so the test shares no code with the renderer.
-fn indian(value: Decimal) -> String {
-    let text = format!("{:.2}", round2(value).abs());
-    let (whole, paise) = text.split_once('.').unwrap();
-    let digits: Vec<char> = whole.chars().collect();
-    let mut out = String::new();
-    let n = digits.len();
-    for (i, d) in digits.iter().enumerate() {
-        let left = n - i;
-        if i > 0 && (left == 3 || (left > 3 && (left - 3).is_multiple_of(2))) {
-            out.push(',');
-        }
-        out.push(*d);
-    }
-    let sign = if value < Decimal::ZERO { "-" } else { "" };
-    format!("{sign}{out}.{paise}")
 }
 
 const ITEMS: u32 = 30;
@@ -87,25 +65,17 @@ fn chain_workbook() -> Vec<u8> {
             }
             _ => {}
         }
-        num(sheet, row, 0, serial.parse().unwrap());
-        num(sheet, row, 1, quantity.try_into().unwrap());
-        text(sheet, row, 2, "Cum");
-        text(
-            sheet,
-            row,
-            3,
-            &format!("Item {serial}: cement concrete work in layers, including curing"),
+        let description =
+            format!("Item {serial}: cement concrete work in layers, including curing");
+        let cells = (
+            serial.parse().unwrap(),
+            quantity.try_into().unwrap(),
+            "Cum",
+            description.as_str(),
+            rate.try_into().unwrap(),
+            "Cum",
         );
-        num(sheet, row, 4, rate.try_into().unwrap());
-        num(sheet, row, 5, 1.0);
-        text(sheet, row, 6, "Cum");
-        formula(
-            sheet,
-            row,
-            7,
-            &format!("=ROUND(B{0}*E{0},2)", row + 1),
-            &round2(quantity * rate).to_string(),
-        );
+        priced_item(sheet, row, cells, &round2(quantity * rate).to_string());
         row += 1;
     }
     let ecv: Decimal = estimate_items().iter().map(|(_, q, r)| round2(q * r)).sum();
@@ -231,6 +201,7 @@ fn bill_totals(
     (sub, tp, sub - tp)
 }
 
+// Named fields like `Pay` above, on purpose: each figure is asserted by its name.
 /// A working estimate's deviation figures and its L.S. provision (DOMAIN.md §3 footer).
 struct Deviation {
     sanctioned: Decimal,
@@ -240,6 +211,7 @@ struct Deviation {
     ls: Decimal,
 }
 
+// Takes its maps one by one like `bill_totals`: each is a different table of the chain.
 fn deviation_of(
     working: &BTreeMap<String, Decimal>,
     estimate: &BTreeMap<String, Decimal>,
@@ -296,22 +268,19 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
     let fx: Fixture = fixture().await;
     let estimate = fx.parsed_estimate(chain_workbook()).await;
     let contract = GRAND_TOTAL;
-    fx.core
-        .work_edit(
-            &fx.root,
-            estimate,
-            WorkChanges {
-                tp_percent: Some(TP.to_string()),
-                tp_type: Some("less".into()),
-                estimate_amount: Some(contract.to_string()),
-                grand_total: Some(GRAND_TOTAL.to_string()),
-                mb_measurements: Some("417:12-30".into()),
-                mb_abstract: Some("418:3-5".into()),
-                ..WorkChanges::default()
-            },
-        )
-        .await
-        .unwrap();
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            tp_percent: Some(TP.to_string()),
+            tp_type: Some("less".into()),
+            estimate_amount: Some(contract.to_string()),
+            grand_total: Some(GRAND_TOTAL.to_string()),
+            mb_measurements: Some("417:12-30".into()),
+            mb_abstract: Some("418:3-5".into()),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
 
     let items = estimate_items();
     let mut rates: BTreeMap<String, Decimal> =
@@ -328,15 +297,9 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
     ws1.insert("12".into(), dec!(4));
     ws1.insert("S1".into(), dec!(12));
     let slip1 = fx
-        .core
-        .workslip_create(
-            &fx.root,
+        .queue_workslip(
             estimate,
-            vec![
-                ItemQuantity::new("7", dec!(0)),
-                ItemQuantity::new("3", dec!(30)),
-                ItemQuantity::new("12", dec!(4)),
-            ],
+            quantities(&[("7", dec!(0)), ("3", dec!(30)), ("12", dec!(4))]),
             vec![SupplementalLine {
                 sl_no: "S1".into(),
                 description: "Extra side drain, proposed as per site condition".into(),
@@ -345,8 +308,7 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
                 executed: dec!(12),
             }],
         )
-        .await
-        .unwrap();
+        .await;
     let expected1 = deviation_of(&ws1, &estimate_qty, &rates, ecv);
     assert!(
         expected1.ls > Decimal::ZERO,
@@ -460,9 +422,7 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
     assert_eq!(pays.iter().map(|p| p.sd).sum::<Decimal>(), cap);
 
     let first = fx
-        .core
-        .bill_create(
-            &fx.root,
+        .queue_bill(
             estimate,
             BillKind::FirstPart,
             Some(
@@ -472,24 +432,17 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
                     .collect(),
             ),
         )
-        .await
-        .unwrap();
+        .await;
     let (pdf1, xlsx1) = fx.rendered(first.job_id).await;
 
     // ----- Work slip 2: item 3 up again to 34, S1 to 40 Cum: over the sanction. -----
     let slip2 = fx
-        .core
-        .workslip_create(
-            &fx.root,
+        .queue_workslip(
             estimate,
-            vec![
-                ItemQuantity::new("3", dec!(34)),
-                ItemQuantity::new("S1", dec!(40)),
-            ],
+            quantities(&[("3", dec!(34)), ("S1", dec!(40))]),
             Vec::new(),
         )
-        .await
-        .unwrap();
+        .await;
     let expected2 = deviation_of(&ws2, &estimate_qty, &rates, ecv);
     assert!(
         expected2.ls < Decimal::ZERO,
@@ -549,9 +502,7 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
 
     // ----- Bill 3 (final). -----
     let third = fx
-        .core
-        .bill_create(
-            &fx.root,
+        .queue_bill(
             estimate,
             BillKind::NthFinal,
             Some(
@@ -561,8 +512,7 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
                     .collect(),
             ),
         )
-        .await
-        .unwrap();
+        .await;
     let (pdf3, xlsx3) = fx.rendered(third.job_id).await;
 
     // ----- Memorandum and running-account form of bills 1 and 2. -----

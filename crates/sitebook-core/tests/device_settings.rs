@@ -4,7 +4,7 @@
 mod common;
 
 use common::fixture;
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::jobs::device::DeviceSettings;
 use sitebook_core::Error;
 
@@ -44,12 +44,7 @@ async fn a_superuser_changes_retention_and_workers_and_others_only_look() {
     pool.shutdown().await;
 
     fx.org("AAA").await;
-    fx.user(
-        "asha",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Owner)),
-    )
-    .await;
+    fx.member("asha", "AAA", MembershipRole::Owner).await;
     let asha = fx.sign_in("asha").await;
     assert_eq!(fx.core.device_settings(&asha).await.unwrap(), saved);
     let refused = fx.core.device_settings_save(&asha, defaults).await;

@@ -5,19 +5,20 @@
 mod common;
 mod workbooks;
 
-use common::{fixture, pdf_text, Fixture};
+use common::{
+    extra_excavation, fixture, fixture_with_estimate, less_premium, pdf_text, quantities, Fixture,
+};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::money::CurrencyMark;
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::Error;
 
-/// A device with the worked-example estimate parsed; returns its estimate id.
-async fn with_estimate(fx: &Fixture) -> i64 {
-    fx.parsed_estimate(workbooks::domain_example_workbook())
-        .await
+/// A fresh device with the worked-example estimate parsed, and its estimate id.
+async fn with_example_estimate() -> (Fixture, i64) {
+    fixture_with_estimate(workbooks::domain_example_workbook()).await
 }
 
 async fn rendered(fx: &Fixture, job_id: i64) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -25,38 +26,28 @@ async fn rendered(fx: &Fixture, job_id: i64) -> (std::path::PathBuf, std::path::
 }
 
 async fn bill_count(fx: &Fixture, estimate: i64) -> usize {
-    fx.core.bill_list(&fx.root, estimate).await.unwrap().len()
+    fx.bills(estimate).await.len()
 }
 
 #[tokio::test]
 async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let work = fx
-        .core
-        .work_edit(
-            &fx.root,
+        .edit_work(
             estimate,
             WorkChanges {
                 agreement_ref: Some("Agt 7/2024".into()),
-                tp_percent: Some("4.5".into()),
-                tp_type: Some("less".into()),
-                ..WorkChanges::default()
+                ..less_premium("4.5")
             },
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         work.name_of_work, "Providing LT lines to Gandhi Nagar colony",
         "pre-filled"
     );
 
     // Bill 1 at the estimate quantities (the default).
-    let first = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
-        .await
-        .unwrap();
+    let first = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
     assert_eq!(first.number, Some(1));
     let (pdf1, _) = rendered(&fx, first.job_id).await;
     let text1 = pdf_text(&pdf1);
@@ -65,15 +56,10 @@ async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
     assert!(text1.contains("Deduct T.P @ 4.5 % Less"), "{text1}");
 
     // Bill 2: item 1 measured past its estimate quantity of 12.5.
-    let quantities = vec![
-        ItemQuantity::new("1", dec!(20)),
-        ItemQuantity::new("2", dec!(1300)),
-    ];
+    let till_date = [("1", dec!(20)), ("2", dec!(1300))];
     let second = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::NthPart, Some(quantities))
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::NthPart, &till_date)
+        .await;
     assert_eq!(second.number, Some(2));
     // The Jobs pane names the document a render job makes, where an import shows its file.
     let job = fx.core.job_show(&fx.root, second.job_id).await.unwrap();
@@ -112,14 +98,13 @@ async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
     );
     assert!(std::fs::metadata(&xlsx2).unwrap().len() > 1000);
 
-    let bills = fx.core.bill_list(&fx.root, estimate).await.unwrap();
+    let bills = fx.bills(estimate).await;
     assert_eq!(bills.iter().map(|b| b.number).collect::<Vec<_>>(), [1, 2]);
 }
 
 #[tokio::test]
 async fn identical_inputs_render_identical_bytes_and_xlsx_reads_back() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let a = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let b = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     assert_eq!(a.inputs_sha256, b.inputs_sha256);
@@ -170,24 +155,12 @@ async fn identical_inputs_render_identical_bytes_and_xlsx_reads_back() {
 
 #[tokio::test]
 async fn work_slips_balance_to_the_sanctioned_total_and_stop_at_ten() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
-    let executed = vec![
-        ItemQuantity::new("1", dec!(10)),
-        ItemQuantity::new("3", dec!(0)),
-    ];
-    let supplemental = vec![SupplementalLine {
-        sl_no: "S1".into(),
-        description: "Extra earth work excavation".into(),
-        unit: "Cum".into(),
-        rate: dec!(450.50),
-        executed: dec!(12),
-    }];
+    let (fx, estimate) = with_example_estimate().await;
+    let executed = quantities(&[("1", dec!(10)), ("3", dec!(0))]);
+    let supplemental = vec![extra_excavation(dec!(450.50), dec!(12))];
     let slip = fx
-        .core
-        .workslip_create(&fx.root, estimate, executed.clone(), supplemental)
-        .await
-        .unwrap();
+        .queue_workslip(estimate, executed.clone(), supplemental)
+        .await;
     assert_eq!(slip.number, Some(1));
     let (pdf, _) = rendered(&fx, slip.job_id).await;
     let text = pdf_text(&pdf);
@@ -210,10 +183,8 @@ async fn work_slips_balance_to_the_sanctioned_total_and_stop_at_ten() {
 
     for phase in 2..=10 {
         let next = fx
-            .core
-            .workslip_create(&fx.root, estimate, executed.clone(), Vec::new())
-            .await
-            .unwrap();
+            .queue_workslip(estimate, executed.clone(), Vec::new())
+            .await;
         assert_eq!(next.number, Some(phase));
     }
     let eleventh = fx
@@ -230,8 +201,7 @@ async fn work_slips_balance_to_the_sanctioned_total_and_stop_at_ten() {
 
 #[tokio::test]
 async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
 
     // Bill 2 before bill 1.
     let early = fx
@@ -258,10 +228,7 @@ async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
     );
     assert_eq!(bill_count(&fx, estimate).await, 0, "nothing saved");
 
-    fx.core
-        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
-        .await
-        .unwrap();
+    fx.queue_bill(estimate, BillKind::FirstPart, None).await;
     // A till-date quantity below bill 1's names the item.
     let lower = fx
         .core
@@ -283,10 +250,7 @@ async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
     }
     assert_eq!(bill_count(&fx, estimate).await, 1, "nothing saved");
 
-    fx.core
-        .bill_create(&fx.root, estimate, BillKind::NthFinal, None)
-        .await
-        .unwrap();
+    fx.queue_bill(estimate, BillKind::NthFinal, None).await;
     // Any bill after a final bill.
     let after = fx
         .core
@@ -301,8 +265,7 @@ async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
 
 #[tokio::test]
 async fn viewers_cannot_create_documents_and_other_orgs_estimates_are_not_found() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     fx.org("MOH").await;
     fx.user(
         "vic",
@@ -324,8 +287,7 @@ async fn viewers_cannot_create_documents_and_other_orgs_estimates_are_not_found(
         fx.core.work_show(&vic, estimate).await,
         Err(Error::NotFound(_))
     ));
-    let mut root = fx.root.clone();
-    fx.core.org_switch(&mut root, "MOH").await.unwrap();
+    let root = fx.root_in("MOH").await;
     fx.core
         .member_set_role(
             &root,
@@ -343,22 +305,16 @@ async fn viewers_cannot_create_documents_and_other_orgs_estimates_are_not_found(
 
 #[tokio::test]
 async fn the_abstract_reproduces_the_sanctioned_estimate_not_the_agreement_premium() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     // The agreement's premium (work data) differs from the estimate's own 5 % Excess.
-    fx.core
-        .work_edit(
-            &fx.root,
-            estimate,
-            WorkChanges {
-                tp_percent: Some("4.5".into()),
-                tp_type: Some("less".into()),
-                grand_total: Some("140000".into()),
-                ..WorkChanges::default()
-            },
-        )
-        .await
-        .unwrap();
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            grand_total: Some("140000".into()),
+            ..less_premium("4.5")
+        },
+    )
+    .await;
     let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
 
@@ -427,51 +383,30 @@ async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
     );
     // The number was not used up: nothing was saved.
     assert_eq!(bill_count(&fx, estimate).await, 0);
-    assert!(fx
-        .core
-        .workslip_list(&fx.root, estimate)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(fx.workslips(estimate).await.is_empty());
 }
 
 #[tokio::test]
 async fn bills_follow_the_latest_working_estimate() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
     assert_eq!(draft.cap_source, "the sanctioned estimate");
 
     // Work slip 1: item 1 executed 10 (estimate 12.5), item 3 deleted, S1 proposed: 12 Cum.
-    fx.core
-        .workslip_create(
-            &fx.root,
-            estimate,
-            vec![
-                ItemQuantity::new("1", dec!(10)),
-                ItemQuantity::new("3", dec!(0)),
-            ],
-            vec![SupplementalLine {
-                sl_no: "S1".into(),
-                description: "Extra earth work excavation".into(),
-                unit: "Cum".into(),
-                rate: dec!(450.50),
-                executed: dec!(12),
-            }],
-        )
-        .await
-        .unwrap();
+    fx.queue_workslip(
+        estimate,
+        quantities(&[("1", dec!(10)), ("3", dec!(0))]),
+        vec![extra_excavation(dec!(450.50), dec!(12))],
+    )
+    .await;
     // Work slip 2 changes only the supplemental item, by its S-number: 20 Cum.
     let slip2 = fx
-        .core
-        .workslip_create(
-            &fx.root,
+        .queue_workslip(
             estimate,
             vec![ItemQuantity::new("S1", dec!(20))],
             Vec::new(),
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(slip2.number, Some(2));
 
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
@@ -495,21 +430,18 @@ async fn bills_follow_the_latest_working_estimate() {
     // Bill 1: 12 of item 1 (cap 10 → AE 2), 1 of the deleted item 3 (all AE, with a
     // warning), 25 Cum of S1 (cap 20 → AE 5), at the working rates.
     let first = fx
-        .core
-        .bill_create(
-            &fx.root,
+        .queue_bill_at(
             estimate,
             BillKind::FirstPart,
-            Some(vec![
-                ItemQuantity::new("1", dec!(12)),
-                ItemQuantity::new("2", dec!(1234.5)),
-                ItemQuantity::new("3", dec!(1)),
-                ItemQuantity::new("4", dec!(2)),
-                ItemQuantity::new("S1", dec!(25)),
-            ]),
+            &[
+                ("1", dec!(12)),
+                ("2", dec!(1234.5)),
+                ("3", dec!(1)),
+                ("4", dec!(2)),
+                ("S1", dec!(25)),
+            ],
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(first.warnings.len(), 1, "{:?}", first.warnings);
     assert!(
         first.warnings[0].starts_with("item 3 (Pump set")
@@ -541,27 +473,16 @@ async fn bills_follow_the_latest_working_estimate() {
 
 #[tokio::test]
 async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_again() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     fx.org("AAA").await;
-    let first = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
-        .await
-        .unwrap();
+    let first = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
     rendered(&fx, first.job_id).await;
     let second = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::NthPart,
-            Some(vec![ItemQuantity::new("1", dec!(20))]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::NthPart, &[("1", dec!(20))])
+        .await;
     rendered(&fx, second.job_id).await;
 
+    // Each refusal below is spelled out with its own document and message: they are separate rules.
     use sitebook_core::documents::withdraw::ChainDocument;
     let refused = fx
         .core
@@ -607,15 +528,8 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
 
     // Bill 2 again, from bill 1's figures.
     let again = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::NthPart,
-            Some(vec![ItemQuantity::new("1", dec!(14))]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::NthPart, &[("1", dec!(14))])
+        .await;
     assert_eq!(again.number, Some(2));
     let (pdf, _) = rendered(&fx, again.job_id).await;
     let text = pdf_text(&pdf);
@@ -628,12 +542,9 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
         "{item1}"
     );
 
+    // Spelled out like the refusals above: its own document and message.
     // A work slip cannot go from under a bill that followed it.
-    let slip = fx
-        .core
-        .workslip_create(&fx.root, estimate, Vec::new(), Vec::new())
-        .await
-        .unwrap();
+    let slip = fx.queue_workslip(estimate, Vec::new(), Vec::new()).await;
     rendered(&fx, slip.job_id).await;
     fx.core
         .bill_create(&fx.root, estimate, BillKind::NthPart, None)
@@ -653,20 +564,11 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
 
 #[tokio::test]
 async fn sub_heads_of_the_estimate_are_kept_in_every_document() {
-    let fx = fixture().await;
     // The worked example has two sub-heads: "Cable works" above item 1, and "Electrical
     // works" (merged A:H) above item 4.
-    let estimate = with_estimate(&fx).await;
-    let bill = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
-        .await
-        .unwrap();
-    let slip = fx
-        .core
-        .workslip_create(&fx.root, estimate, Vec::new(), Vec::new())
-        .await
-        .unwrap();
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let slip = fx.queue_workslip(estimate, Vec::new(), Vec::new()).await;
     let summary = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     for (name, job) in [
         ("bill", bill.job_id),
@@ -800,11 +702,7 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
         "{refused}"
     );
     assert!(
-        fx.core
-            .workslip_list(&fx.root, estimate)
-            .await
-            .unwrap()
-            .is_empty(),
+        fx.workslips(estimate).await.is_empty(),
         "no work slip saved"
     );
 
@@ -830,20 +728,16 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
 
 #[tokio::test]
 async fn a_character_no_bundled_font_draws_is_a_job_warning_naming_the_field() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
-    fx.core
-        .work_edit(
-            &fx.root,
-            estimate,
-            WorkChanges {
-                name_of_work: Some("CC road సిమెంట్ రోడ్డు 道路".into()),
-                agency: Some("Sri Lakshmi 建設 श्री".into()),
-                ..WorkChanges::default()
-            },
-        )
-        .await
-        .unwrap();
+    let (fx, estimate) = with_example_estimate().await;
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            name_of_work: Some("CC road సిమెంట్ రోడ్డు 道路".into()),
+            agency: Some("Sri Lakshmi 建設 श्री".into()),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
     let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let (pdf, _) = rendered(&fx, queued.job_id).await;
     let job = fx.core.job_show(&fx.root, queued.job_id).await.unwrap();
@@ -878,18 +772,15 @@ async fn a_character_no_bundled_font_draws_is_a_job_warning_naming_the_field() {
 
 #[tokio::test]
 async fn the_rupee_sign_is_an_org_setting_and_each_document_keeps_the_mark_it_was_made_with() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     assert_eq!(
         fx.core.currency_mark(&fx.root).await.unwrap(),
         CurrencyMark::Rs
     );
     let quantities = || Some(vec![ItemQuantity::new("1", dec!(10))]);
     let first = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::FirstPart, quantities())
-        .await
-        .unwrap();
+        .queue_bill(estimate, BillKind::FirstPart, quantities())
+        .await;
     let (pdf1, _) = rendered(&fx, first.job_id).await;
     let text1 = pdf_text(&pdf1);
     assert!(
@@ -903,15 +794,8 @@ async fn the_rupee_sign_is_an_org_setting_and_each_document_keeps_the_mark_it_wa
         .await
         .unwrap();
     let second = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::NthPart,
-            Some(vec![ItemQuantity::new("1", dec!(12))]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::NthPart, &[("1", dec!(12))])
+        .await;
     let (pdf2, xlsx2) = rendered(&fx, second.job_id).await;
     let text2 = pdf_text(&pdf2);
     let flat = text2.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -948,7 +832,7 @@ async fn only_owners_and_admins_change_the_currency_mark() {
         ("vera", MembershipRole::Viewer),
         ("adam", MembershipRole::Admin),
     ] {
-        fx.user(name, UserKind::Standard, Some(("AAA", role))).await;
+        fx.member(name, "AAA", role).await;
     }
     for name in ["mia", "vera"] {
         let session = fx.sign_in_to(name, "AAA").await;

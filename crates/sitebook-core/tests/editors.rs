@@ -5,18 +5,44 @@
 mod common;
 mod workbooks;
 
-use common::{fixture, Fixture};
+use common::{fixture_with_estimate, Fixture};
 use rust_decimal::Decimal;
 use sitebook_core::documents::editor::{
     DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry,
 };
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::Error;
 
-/// A device with the worked-example estimate parsed; returns its estimate id.
-async fn with_estimate(fx: &Fixture) -> i64 {
-    fx.parsed_estimate(workbooks::domain_example_workbook())
+/// A fresh device with the worked-example estimate parsed, and its estimate id.
+async fn with_example_estimate() -> (Fixture, i64) {
+    fixture_with_estimate(workbooks::domain_example_workbook()).await
+}
+
+/// The bill editor's preview of `estimate` as root (`is_final`: a final bill).
+async fn bill_preview(
+    fx: &Fixture,
+    estimate: i64,
+    is_final: bool,
+    entries: &[QuantityEntry],
+    recoveries: &[RecoveryEntry],
+) -> DocumentPreview {
+    fx.core
+        .bill_preview(&fx.root, estimate, is_final, entries, recoveries)
         .await
+        .expect("bill preview")
+}
+
+/// The work-slip editor's preview of `estimate` as root.
+async fn workslip_preview(
+    fx: &Fixture,
+    estimate: i64,
+    entries: &[QuantityEntry],
+    supplemental: &[SupplementalEntry],
+) -> DocumentPreview {
+    fx.core
+        .workslip_preview(&fx.root, estimate, entries, supplemental)
+        .await
+        .expect("work slip preview")
 }
 
 fn entry(sl_no: &str, quantity: &str) -> QuantityEntry {
@@ -42,8 +68,7 @@ fn total(preview: &DocumentPreview, label_start: &str, column: usize) -> Decimal
 
 #[tokio::test]
 async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
 
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
     assert_eq!(draft.number, Some(1));
@@ -65,11 +90,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
         .iter()
         .map(|item| entry(&item.sl_no, &item.suggested_quantity))
         .collect();
-    let at_estimate = fx
-        .core
-        .bill_preview(&fx.root, estimate, false, &entries, &[])
-        .await
-        .unwrap();
+    let at_estimate = bill_preview(&fx, estimate, false, &entries, &[]).await;
     assert!(
         at_estimate.problems.is_empty(),
         "{:?}",
@@ -91,11 +112,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     // Item 1 typed past its estimate of 12.5: the editor previews an AE row for the excess.
     let mut over = entries.clone();
     over[0] = entry("1", "20");
-    let preview = fx
-        .core
-        .bill_preview(&fx.root, estimate, false, &over, &[])
-        .await
-        .unwrap();
+    let preview = bill_preview(&fx, estimate, false, &over, &[]).await;
     let at = preview.rows.iter().position(|r| r.sl_no == "1").unwrap();
     let item = &preview.rows[at];
     let ae = &preview.rows[at + 1];
@@ -116,11 +133,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     // A cell that is not a number is a problem naming its item, not an error of the call.
     let mut typo = entries.clone();
     typo[1] = entry("2", "12,5x");
-    let preview = fx
-        .core
-        .bill_preview(&fx.root, estimate, false, &typo, &[])
-        .await
-        .unwrap();
+    let preview = bill_preview(&fx, estimate, false, &typo, &[]).await;
     // The other rows keep their figures; item 2 is left at zero until it reads as a number.
     assert_eq!(preview.problems.len(), 1);
     let item4 = preview.rows.iter().find(|r| r.sl_no == "4").unwrap();
@@ -131,14 +144,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("2"));
     assert!(preview.problems[0].message.contains("not a number"));
 
-    assert!(
-        fx.core
-            .bill_list(&fx.root, estimate)
-            .await
-            .unwrap()
-            .is_empty(),
-        "previews save nothing"
-    );
+    assert!(fx.bills(estimate).await.is_empty(), "previews save nothing");
     // Creating with the typo is refused the same way, and saves nothing either.
     match fx
         .core
@@ -148,18 +154,12 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
         Err(Error::Validation(message)) => assert!(message.contains("item 2"), "{message}"),
         other => panic!("{other:?}"),
     }
-    assert!(fx
-        .core
-        .bill_list(&fx.root, estimate)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(fx.bills(estimate).await.is_empty());
 }
 
 #[tokio::test]
 async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_editor() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
     let mut entries: Vec<QuantityEntry> = draft
         .items
@@ -181,20 +181,12 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
     assert_eq!(draft.items[0].suggested_quantity, "10");
 
     // Below the previous bill's figure: the problem names item 1.
-    let preview = fx
-        .core
-        .bill_preview(&fx.root, estimate, true, &[entry("1", "4")], &[])
-        .await
-        .unwrap();
+    let preview = bill_preview(&fx, estimate, true, &[entry("1", "4")], &[]).await;
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("1"));
     assert!(preview.problems[0].message.contains("below the previous"));
 
     // 12 till date: 2 since the last bill, at the rate of 450.00.
-    let preview = fx
-        .core
-        .bill_preview(&fx.root, estimate, true, &[entry("1", "12")], &[])
-        .await
-        .unwrap();
+    let preview = bill_preview(&fx, estimate, true, &[entry("1", "12")], &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     assert_eq!(preview.columns.len(), 6);
     let item1 = preview.rows.iter().find(|r| r.sl_no == "1").unwrap();
@@ -220,8 +212,7 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
 
 #[tokio::test]
 async fn work_slip_preview_balances_to_the_sanctioned_total() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
     assert_eq!(draft.phase, Some(1));
     let mut entries: Vec<QuantityEntry> = draft
@@ -230,11 +221,7 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
         .map(|item| entry(&item.sl_no, &item.suggested_quantity))
         .collect();
     entries[0] = entry("1", "10");
-    let preview = fx
-        .core
-        .workslip_preview(&fx.root, estimate, &entries, &[])
-        .await
-        .unwrap();
+    let preview = workslip_preview(&fx, estimate, &entries, &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let grand = preview
         .totals
@@ -271,14 +258,13 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
     let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
     assert_eq!(draft.phase, Some(2));
     assert_eq!(draft.items[0].previous_quantity.as_deref(), Some("10"));
-    let listed = fx.core.workslip_list(&fx.root, estimate).await.unwrap();
+    let listed = fx.workslips(estimate).await;
     assert_eq!(listed.iter().map(|w| w.phase).collect::<Vec<_>>(), [1]);
 }
 
 #[tokio::test]
 async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let extra = SupplementalEntry {
         sl_no: "S1".into(),
         description: "Extra earth work excavation".into(),
@@ -293,16 +279,7 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
     };
     let blank = SupplementalEntry::default();
 
-    let preview = fx
-        .core
-        .workslip_preview(
-            &fx.root,
-            estimate,
-            &[],
-            &[extra.clone(), half_typed.clone()],
-        )
-        .await
-        .unwrap();
+    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), half_typed.clone()]).await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
     let message = &preview.problems[0].message;
     assert!(
@@ -312,11 +289,7 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
         "{message}"
     );
 
-    let preview = fx
-        .core
-        .workslip_preview(&fx.root, estimate, &[], &[extra.clone(), blank.clone()])
-        .await
-        .unwrap();
+    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), blank.clone()]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let s1 = preview
         .rows
@@ -341,41 +314,23 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
         }
         other => panic!("{other:?}"),
     }
-    assert!(fx
-        .core
-        .workslip_list(&fx.root, estimate)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(fx.workslips(estimate).await.is_empty());
     fx.core
         .workslip_create_entered(&fx.root, estimate, &[], &[extra, blank])
         .await
         .unwrap();
-    assert_eq!(
-        fx.core
-            .workslip_list(&fx.root, estimate)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(fx.workslips(estimate).await.len(), 1);
 }
 
 #[tokio::test]
 async fn other_orgs_drafts_and_outputs_are_not_found_and_viewers_get_no_editor() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let parse_output = fx.core.outputs_list(&fx.root, None).await.unwrap()[0].id;
     let (name, bytes) = fx.core.output_bytes(&fx.root, parse_output).await.unwrap();
     assert!(name.ends_with(".json") && bytes.starts_with(b"{"), "{name}");
 
     fx.org("MOH").await;
-    fx.user(
-        "vic",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Admin)),
-    )
-    .await;
+    fx.member("vic", "MOH", MembershipRole::Admin).await;
     let vic = fx.sign_in("vic").await;
     assert!(matches!(
         fx.core.bill_draft(&vic, estimate).await,
@@ -394,8 +349,7 @@ async fn other_orgs_drafts_and_outputs_are_not_found_and_viewers_get_no_editor()
         Err(Error::NotFound(_))
     ));
 
-    let mut root = fx.root.clone();
-    fx.core.org_switch(&mut root, "MOH").await.unwrap();
+    let root = fx.root_in("MOH").await;
     fx.core
         .member_set_role(&root, "vic", MembershipRole::Viewer)
         .await
@@ -415,25 +369,21 @@ fn recovery(label: &str, amount: &str) -> RecoveryEntry {
 
 #[tokio::test]
 async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
+    let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
     let entries: Vec<QuantityEntry> = draft
         .items
         .iter()
         .map(|item| entry(&item.sl_no, &item.suggested_quantity))
         .collect();
-    let preview = fx
-        .core
-        .bill_preview(
-            &fx.root,
-            estimate,
-            false,
-            &entries,
-            &[recovery("Mobilisation advance", "10,000"), recovery("", "")],
-        )
-        .await
-        .unwrap();
+    let preview = bill_preview(
+        &fx,
+        estimate,
+        false,
+        &entries,
+        &[recovery("Mobilisation advance", "10,000"), recovery("", "")],
+    )
+    .await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let memo = preview
         .memorandum
@@ -465,18 +415,16 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
         .all(|l| !l.particulars.contains("GST TDS")));
     assert!(memo.net_in_words.starts_with("Rupees "));
 
+    // A second preview spelled out: the recoveries it is given are what it checks.
     // A recovery with no label, or an amount that is not a number, is a problem in place.
-    let preview = fx
-        .core
-        .bill_preview(
-            &fx.root,
-            estimate,
-            false,
-            &entries,
-            &[recovery("", "500"), recovery("Stores", "12,5")],
-        )
-        .await
-        .unwrap();
+    let preview = bill_preview(
+        &fx,
+        estimate,
+        false,
+        &entries,
+        &[recovery("", "500"), recovery("Stores", "12,5")],
+    )
+    .await;
     let messages: Vec<&str> = preview
         .problems
         .iter()
@@ -491,11 +439,7 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
 
     // More recovered than the bill pays: refused before anything is saved.
     let too_much = [recovery("Materials issued", "99,99,999")];
-    let preview = fx
-        .core
-        .bill_preview(&fx.root, estimate, false, &entries, &too_much)
-        .await
-        .unwrap();
+    let preview = bill_preview(&fx, estimate, false, &entries, &too_much).await;
     assert!(preview.problems[0].message.contains("more than the bill"));
     let refused = fx
         .core
@@ -503,23 +447,13 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::Validation(_)), "{refused:?}");
-    assert!(fx
-        .core
-        .bill_list(&fx.root, estimate)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(fx.bills(estimate).await.is_empty());
 }
 
 #[tokio::test]
 async fn previews_show_the_estimate_sub_heads_where_they_print() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
-    let preview = fx
-        .core
-        .bill_preview(&fx.root, estimate, false, &[], &[])
-        .await
-        .unwrap();
+    let (fx, estimate) = with_example_estimate().await;
+    let preview = bill_preview(&fx, estimate, false, &[], &[]).await;
     let kinds: Vec<(String, String)> = preview
         .rows
         .iter()
@@ -537,37 +471,29 @@ async fn previews_show_the_estimate_sub_heads_where_they_print() {
     assert_eq!(preview.rows[electrical + 1].sl_no, "4");
     assert!(preview.rows[electrical].figures.iter().all(Option::is_none));
 
-    let slip = fx
-        .core
-        .workslip_preview(&fx.root, estimate, &[], &[])
-        .await
-        .unwrap();
+    let slip = workslip_preview(&fx, estimate, &[], &[]).await;
     assert_eq!(slip.rows[0].kind, "heading");
     assert_eq!(slip.rows[0].description, "Cable works");
 }
 
 #[tokio::test]
 async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
-    let fx = fixture().await;
-    let estimate = with_estimate(&fx).await;
-    fx.core
-        .workslip_create(
-            &fx.root,
-            estimate,
-            vec![sitebook_core::domain::bill::ItemQuantity::new(
-                "1",
-                Decimal::from(10),
-            )],
-            vec![sitebook_core::documents::input_csv::SupplementalLine {
-                sl_no: "S1".into(),
-                description: "Extra earth work excavation".into(),
-                unit: "Cum".into(),
-                rate: Decimal::new(45050, 2),
-                executed: Decimal::from(12),
-            }],
-        )
-        .await
-        .unwrap();
+    let (fx, estimate) = with_example_estimate().await;
+    fx.queue_workslip(
+        estimate,
+        vec![sitebook_core::domain::bill::ItemQuantity::new(
+            "1",
+            Decimal::from(10),
+        )],
+        vec![sitebook_core::documents::input_csv::SupplementalLine {
+            sl_no: "S1".into(),
+            description: "Extra earth work excavation".into(),
+            unit: "Cum".into(),
+            rate: Decimal::new(45050, 2),
+            executed: Decimal::from(12),
+        }],
+    )
+    .await;
     let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
     let listed: Vec<(&str, &str, Option<&str>)> = draft
         .items
@@ -586,11 +512,7 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
     assert_eq!(listed[1], ("2", "1234.5", Some("1234.5")));
     assert_eq!(listed.last(), Some(&("S1", "0", Some("12"))));
 
-    let preview = fx
-        .core
-        .workslip_preview(&fx.root, estimate, &[entry("S1", "20")], &[])
-        .await
-        .unwrap();
+    let preview = workslip_preview(&fx, estimate, &[entry("S1", "20")], &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let s1 = preview.rows.iter().find(|r| r.sl_no == "S1").unwrap();
     let phase2_qty = preview

@@ -6,20 +6,18 @@
 mod common;
 mod workbooks;
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use common::round2;
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
-use workbooks::{formula, merge, num, parse, text};
+use workbooks::{formula, merge, merged_header, num, parse, priced_item, text};
 
 const SHIPPED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/estimates/cc-road-example.xlsx"
 );
 
-fn round2(value: Decimal) -> Decimal {
-    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
-
+// A table of the shipped items, one row each on purpose.
 /// Sub-heads and items: serial, quantity, unit, description, rate, per.
 #[allow(clippy::type_complexity)]
 fn items() -> Vec<(
@@ -111,32 +109,22 @@ fn example_workbook() -> Vec<u8> {
         0,
         "Name of the Agency : M/s Example Constructions",
     );
-    text(sheet, 6, 0, "Sl.No");
-    merge(sheet, 6, 1, 6, 2, "Quantity");
-    text(sheet, 6, 3, "Item Description");
-    text(sheet, 6, 4, "Rate");
-    merge(sheet, 6, 5, 6, 6, "Per");
-    text(sheet, 6, 7, "Amount");
+    merged_header(sheet, 6);
     let mut row = 7;
     let first_item_row = row + 2;
     for (heading, rows) in items() {
         text(sheet, row, 3, heading);
         row += 1;
         for (serial, quantity, unit, description, rate, per) in rows {
-            num(sheet, row, 0, f64::from(serial));
-            num(sheet, row, 1, quantity.try_into().unwrap());
-            text(sheet, row, 2, unit);
-            text(sheet, row, 3, description);
-            num(sheet, row, 4, rate.try_into().unwrap());
-            num(sheet, row, 5, 1.0);
-            text(sheet, row, 6, per);
-            formula(
-                sheet,
-                row,
-                7,
-                &format!("=ROUND(B{0}*E{0},2)", row + 1),
-                &round2(quantity * rate).to_string(),
+            let cells = (
+                f64::from(serial),
+                quantity.try_into().unwrap(),
+                unit,
+                description,
+                rate.try_into().unwrap(),
+                per,
             );
+            priced_item(sheet, row, cells, &round2(quantity * rate).to_string());
             row += 1;
         }
     }

@@ -182,6 +182,7 @@ fn without_a_dimension_the_streaming_reader_still_enforces_the_limits() {
         }
     });
     assert!(parse(&no_dimension, "nodim.xlsx").is_ok());
+    // One limit at a time, spelled out: each case names the limit that refuses the file.
     let few_cells = Limits {
         max_cells: 60,
         ..Limits::default()
@@ -577,13 +578,11 @@ fn damaged_bytes_never_panic() {
 fn a_figure_beyond_the_bound_is_named_and_not_read() {
     let mut workbook = estimate_workbook("Absurd figures");
     let sheet = workbook.worksheet_from_name("Estimate").unwrap();
-    num(sheet, 3, 0, 1.0);
-    num(sheet, 3, 1, 7.9e27);
-    text(sheet, 3, 2, "Nos");
-    text(sheet, 3, 3, "An item typed wrong");
-    num(sheet, 3, 4, 1e15);
-    num(sheet, 3, 5, 1.0);
-    text(sheet, 3, 6, "No");
+    item_cells(
+        sheet,
+        3,
+        (1.0, 7.9e27, "Nos", "An item typed wrong", 1e15, "No"),
+    );
     num(sheet, 3, 7, 100.0);
     let parsed = parse(&workbook.save_to_buffer().unwrap(), "absurd.xlsx").unwrap();
     let item = &parsed.sheets[0].items[0];

@@ -26,6 +26,8 @@ fn check_libreoffice_estimate(parsed: &ParsedWorkbook) {
 
     let est = &parsed.sheets[0];
     assert_eq!(est.header_row, 6);
+    // Spelled out as in excel_xlsx_estimates.rs: each format is checked on its own; the rows below
+    // are a table of expected items.
     let c = &est.columns;
     assert_eq!(
         [
@@ -95,11 +97,7 @@ fn check_libreoffice_estimate(parsed: &ParsedWorkbook) {
         est.items[1].description,
         "Aerial bunched cable 3x50+1x35 sq.mm"
     );
-    let headings: Vec<(u32, Option<&str>, &str)> = est
-        .headings
-        .iter()
-        .map(|h| (h.row, h.sl_no.as_deref(), h.text.as_str()))
-        .collect();
+    let headings = heading_rows(est);
     assert_eq!(
         headings,
         [(8, None, "Cable works"), (13, None, "Electrical works")]

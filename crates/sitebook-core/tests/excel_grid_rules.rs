@@ -1,6 +1,8 @@
 //! The parsing rules of DOMAIN.md §1, checked on sheets built in memory
 //! (the parser is a pure function of the grid).
 
+mod workbooks;
+
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sitebook_core::domain::tender::TpType;
@@ -8,6 +10,7 @@ use sitebook_core::excel::{
     parse_grids, CellValue, ItemFlag, MergedRegion, ParsedWorkbook, SheetGrid,
 };
 use std::str::FromStr;
+use workbooks::heading_rows;
 
 fn t(s: &str) -> CellValue {
     CellValue::Text(s.into())
@@ -173,6 +176,7 @@ fn text_numbers_in_indian_and_international_grouping() {
     assert!(p.warnings[0].message.contains("ECV"));
 }
 
+// Here and below, each test spells out its own grid cell by cell, so a failing rule reads alone.
 #[test]
 fn recomputed_amounts_round_half_up() {
     let p = parse_one(with_header(&[
@@ -458,11 +462,7 @@ fn headings_by_missing_rate_or_wide_merge() {
     merge(&mut g, "D3:H3");
     let p = parse_one(g);
     let s = &p.sheets[0];
-    let headings: Vec<(u32, Option<&str>, &str)> = s
-        .headings
-        .iter()
-        .map(|h| (h.row, h.sl_no.as_deref(), h.text.as_str()))
-        .collect();
+    let headings = heading_rows(s);
     assert_eq!(
         headings,
         [

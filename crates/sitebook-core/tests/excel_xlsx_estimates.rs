@@ -27,6 +27,7 @@ fn finds_the_estimate_sheet_header_and_columns() {
     let sheet = only_sheet(&parsed);
     assert_eq!(sheet.name, "Estimate");
     assert_eq!(sheet.header_row, 6);
+    // Spelled out as in excel_fixtures_lo.rs: each format is checked on its own.
     let c = &sheet.columns;
     // Unit and per-unit have no caption: they come from the merges.
     assert_eq!(
@@ -92,11 +93,7 @@ fn reads_items_with_text_numbers_and_exact_decimals() {
 fn headings_and_excess_rows() {
     let parsed = domain_example();
     let sheet = only_sheet(&parsed);
-    let headings: Vec<(u32, Option<&str>, &str)> = sheet
-        .headings
-        .iter()
-        .map(|h| (h.row, h.sl_no.as_deref(), h.text.as_str()))
-        .collect();
+    let headings = heading_rows(sheet);
     assert_eq!(
         headings,
         [(8, None, "Cable works"), (13, None, "Electrical works")]
@@ -127,6 +124,7 @@ fn footer_follows_the_worked_example() {
     assert_eq!(f.gst, Some(dec!(19278.00)));
     assert_eq!(f.ls_unforeseen, Some(dec!(3622.00)));
     assert_eq!(f.grand_total, Some(dec!(130000)));
+    // A plain filter of rows, alike in shape to ones in ingestion.rs; each checks another flag.
     let recomputed: Vec<u32> = f
         .rows
         .iter()

@@ -13,10 +13,9 @@ mod workbooks;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use common::fixture;
+use common::{extra_excavation, fixture_with_estimate};
 use rust_decimal_macros::dec;
 use sha2::{Digest, Sha256};
-use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 
@@ -26,69 +25,36 @@ fn golden_path() -> PathBuf {
 
 #[tokio::test]
 async fn the_worked_examples_documents_are_byte_identical_to_the_recorded_ones() {
-    let fx = fixture().await;
-    let estimate = fx
-        .parsed_estimate(workbooks::domain_example_workbook())
-        .await;
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
     // The documents are dated from the work's dates; without them they would take the day they
     // were recorded, and the hashes would change every day.
-    fx.core
-        .work_edit(
-            &fx.root,
-            estimate,
-            WorkChanges {
-                doi: Some("01-02-2024".into()),
-                domr: Some("15-03-2024".into()),
-                dobr: Some("20-03-2024".into()),
-                ..WorkChanges::default()
-            },
-        )
-        .await
-        .unwrap();
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            doi: Some("01-02-2024".into()),
+            domr: Some("15-03-2024".into()),
+            dobr: Some("20-03-2024".into()),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
+    let first_till_date = [("1", dec!(10)), ("3", dec!(2.5))];
     let first = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::FirstPart,
-            Some(vec![
-                ItemQuantity::new("1", dec!(10)),
-                ItemQuantity::new("3", dec!(2.5)),
-            ]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::FirstPart, &first_till_date)
+        .await;
     let first_files = fx.rendered_all(first.job_id).await;
+    let second_till_date = [("1", dec!(12)), ("3", dec!(4))];
     let second = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::NthPart,
-            Some(vec![
-                ItemQuantity::new("1", dec!(12)),
-                ItemQuantity::new("3", dec!(4)),
-            ]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::NthPart, &second_till_date)
+        .await;
     let second_files = fx.rendered_all(second.job_id).await;
     let slip = fx
-        .core
-        .workslip_create(
-            &fx.root,
+        .queue_workslip(
             estimate,
             vec![ItemQuantity::new("1", dec!(10))],
-            vec![SupplementalLine {
-                sl_no: "S1".into(),
-                description: "Extra earth work excavation".into(),
-                unit: "Cum".into(),
-                rate: dec!(450.50),
-                executed: dec!(12),
-            }],
+            vec![extra_excavation(dec!(450.50), dec!(12))],
         )
-        .await
-        .unwrap();
+        .await;
     let slip_files = fx.rendered_all(slip.job_id).await;
     let abstract_job = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let abstract_files = fx.rendered_all(abstract_job.job_id).await;

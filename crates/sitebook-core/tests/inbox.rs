@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{fixture_with, Fixture};
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
-use sitebook_core::inbox::{InboxOutcome, InboxState};
+use sitebook_core::domain::permissions::MembershipRole;
+use sitebook_core::inbox::{InboxOutcome, InboxState, InboxStatus};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
 
@@ -25,6 +25,7 @@ fn workbook(n: u32) -> Vec<u8> {
     workbooks::estimate_with_items(&format!("Inbox road {n}"), 12)
 }
 
+// Same as sitebook-cli's tests/watch.rs `files_in`: the two crates' tests share no module.
 /// Files directly in `dir` (not in subfolders), by name.
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -38,6 +39,21 @@ fn files_in(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
+}
+
+/// Waits up to ten seconds for the inbox to report `state`, failing with `what`.
+async fn wait_for_state(
+    status: &mut tokio::sync::watch::Receiver<InboxStatus>,
+    state: InboxState,
+    what: &str,
+) {
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == state),
+    )
+    .await
+    .expect(what)
+    .unwrap();
 }
 
 /// Polls `done` until it holds, failing with `what` after `limit`.
@@ -61,13 +77,7 @@ async fn watched(fx: &Fixture) -> (PathBuf, Vec<tokio::task::JoinHandle<()>>) {
     std::mem::forget(pool);
     let watcher = fx.core.spawn_inbox();
     let mut status = fx.core.inbox_status_changes();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        status.wait_for(|s| s.state == InboxState::Watching),
-    )
-    .await
-    .expect("the watcher starts")
-    .unwrap();
+    wait_for_state(&mut status, InboxState::Watching, "the watcher starts").await;
     (folder.canonicalize().unwrap(), vec![watcher])
 }
 
@@ -181,18 +191,12 @@ async fn org_subfolders_route_files_and_a_forbidden_or_unknown_one_is_refused_an
     fx.org("AAA").await;
     fx.org("BBB").await;
     fx.org("CCC").await;
-    fx.user(
-        "alice",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Member)),
-    )
-    .await;
+    fx.member("alice", "AAA", MembershipRole::Member).await;
     for (code, role) in [
         ("BBB", MembershipRole::Viewer),
         ("CCC", MembershipRole::Member),
     ] {
-        let mut root = fx.root.clone();
-        fx.core.org_switch(&mut root, code).await.unwrap();
+        let root = fx.root_in(code).await;
         fx.core.member_add(&root, "alice", role).await.unwrap();
     }
     let alice = fx.sign_in_to("alice", "AAA").await;
@@ -351,26 +355,19 @@ async fn a_folder_that_disappears_is_reported_and_watched_again_when_it_returns(
     let (inbox, _tasks) = watched(&fx).await;
     let mut status = fx.core.inbox_status_changes();
     std::fs::remove_dir_all(&inbox).unwrap();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        status.wait_for(|s| s.state == InboxState::Missing),
+    wait_for_state(
+        &mut status,
+        InboxState::Missing,
+        "the missing folder is reported",
     )
-    .await
-    .expect("the missing folder is reported")
-    .unwrap();
+    .await;
     assert_eq!(
         fx.core.inbox_status().folder.as_deref(),
         Some(inbox.to_str().unwrap())
     );
     std::fs::create_dir(&inbox).unwrap();
     std::fs::write(inbox.join("after.xlsx"), workbook(5)).unwrap();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        status.wait_for(|s| s.state == InboxState::Watching),
-    )
-    .await
-    .expect("watching resumes")
-    .unwrap();
+    wait_for_state(&mut status, InboxState::Watching, "watching resumes").await;
     wait_until(Duration::from_secs(30), "after.xlsx imported", || {
         files_in(&inbox.join("imported")).len() == 1
     })

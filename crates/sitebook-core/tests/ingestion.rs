@@ -8,8 +8,8 @@ mod workbooks;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{fixture, fixture_with, Fixture};
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use common::{fixture, fixture_with, fixture_with_estimate, Fixture};
+use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::jobs::queue::JobView;
 use sitebook_core::jobs::{JobEvent, JobStatus};
 use sitebook_core::tenancy::session::Session;
@@ -19,6 +19,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
+}
+
+/// Writes the worked-example workbook into the device's folder as `name`.
+fn write_example(fx: &Fixture, name: &str) -> PathBuf {
+    write(fx.dir.path(), name, &workbooks::domain_example_workbook())
 }
 
 async fn finished(fx: &Fixture, session: &Session, job_id: i64) -> JobView {
@@ -34,11 +39,7 @@ async fn finished(fx: &Fixture, session: &Session, job_id: i64) -> JobView {
 
 /// Uploads DOMAIN.md's worked example as root; returns its parse job and the file uploaded.
 async fn upload_domain_example(fx: &Fixture) -> (i64, PathBuf) {
-    let file = write(
-        fx.dir.path(),
-        "Road works.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
+    let file = write_example(fx, "Road works.xlsx");
     let outcomes = fx
         .core
         .upload(&fx.root, std::slice::from_ref(&file))
@@ -268,6 +269,7 @@ async fn formula_errors_are_warnings_naming_the_cell_and_flag_the_row() {
         .estimate_show(&fx.root, job.estimate_id.unwrap())
         .await
         .unwrap();
+    // A plain filter of items, alike in shape to excel_xlsx_estimates.rs; each checks another flag.
     let flagged: Vec<u32> = detail
         .items
         .iter()
@@ -290,11 +292,7 @@ async fn formula_errors_are_warnings_naming_the_cell_and_flag_the_row() {
 async fn transient_failures_retry_with_exponential_backoff_then_give_up() {
     let fx = fixture().await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let file = write(
-        fx.dir.path(),
-        "flaky.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
+    let file = write_example(&fx, "flaky.xlsx");
     let outcomes = fx.core.upload(&fx.root, &[file]).await.unwrap();
     let job_id = sole_job(&outcomes);
     // The stored copy vanishes: an I/O failure, which is worth retrying.
@@ -375,11 +373,7 @@ async fn slow_parse(
     })
     .await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let file = write(
-        fx.dir.path(),
-        "slow.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
+    let file = write_example(&fx, "slow.xlsx");
     let outcomes = fx.core.upload(&fx.root, &[file]).await.unwrap();
     let job = finished(&fx, &fx.root, sole_job(&outcomes)).await;
     pool.shutdown().await;
@@ -435,38 +429,15 @@ async fn cancelling_queued_and_running_jobs_and_who_may() {
     })
     .await;
     fx.org("MOH").await;
-    fx.user(
-        "mem",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Member)),
-    )
-    .await;
-    fx.user(
-        "mem2",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Member)),
-    )
-    .await;
-    fx.user(
-        "adm",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Admin)),
-    )
-    .await;
-    fx.user(
-        "vic",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Viewer)),
-    )
-    .await;
+    // One member of each role, spelled out: each name is used below.
+    fx.member("mem", "MOH", MembershipRole::Member).await;
+    fx.member("mem2", "MOH", MembershipRole::Member).await;
+    fx.member("adm", "MOH", MembershipRole::Admin).await;
+    fx.member("vic", "MOH", MembershipRole::Viewer).await;
     let mem = fx.sign_in("mem").await;
 
     // Queued (no workers yet): cancelled at once.
-    let a = write(
-        fx.dir.path(),
-        "a.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
+    let a = write_example(&fx, "a.xlsx");
     let queued = sole_job(&fx.core.upload(&mem, &[a]).await.unwrap());
     assert!(matches!(
         fx.core.job_cancel(&fx.sign_in("vic").await, queued).await,
@@ -504,11 +475,7 @@ async fn cancelling_queued_and_running_jobs_and_who_may() {
 #[tokio::test]
 async fn a_job_left_running_by_a_dead_process_is_queued_again_and_completes_once() {
     let fx = fixture().await;
-    let file = write(
-        fx.dir.path(),
-        "crash.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
+    let file = write_example(&fx, "crash.xlsx");
     let job_id = sole_job(&fx.core.upload(&fx.root, &[file]).await.unwrap());
     // As a crashed process leaves it: running, owned by a pid that no longer exists.
     sqlx::query("UPDATE jobs SET status = 'running', owner = '4194303@test-device', attempts = 1, progress = 50 WHERE id = ?")
@@ -529,21 +496,11 @@ async fn a_job_left_running_by_a_dead_process_is_queued_again_and_completes_once
 async fn a_job_whose_owner_lost_access_does_not_run() {
     let fx = fixture().await;
     fx.org("MOH").await;
-    fx.user(
-        "mem",
-        UserKind::Standard,
-        Some(("MOH", MembershipRole::Member)),
-    )
-    .await;
+    fx.member("mem", "MOH", MembershipRole::Member).await;
     let mem = fx.sign_in("mem").await;
-    let file = write(
-        fx.dir.path(),
-        "late.xlsx",
-        &workbooks::domain_example_workbook(),
-    );
+    let file = write_example(&fx, "late.xlsx");
     let job_id = sole_job(&fx.core.upload(&mem, &[file]).await.unwrap());
-    let mut root = fx.root.clone();
-    fx.core.org_switch(&mut root, "MOH").await.unwrap();
+    let root = fx.root_in("MOH").await;
     fx.core.member_remove(&root, "mem").await.unwrap();
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
     let job = finished(&fx, &root, job_id).await;
@@ -692,6 +649,7 @@ async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
             Err(Error::NotFound(_))
         ));
     }
+    // Its own audit filter, alike in shape to races.rs: each test counts other rows.
     let denied = fx
         .audit()
         .await
@@ -743,10 +701,7 @@ async fn the_same_content_as_a_failed_upload_says_the_earlier_reading_failed() {
 /// `lost+found/`, and a recorded output or a file that may be about to be recorded stays.
 #[tokio::test]
 async fn crash_leftovers_are_cleared_and_recorded_files_are_never_touched() {
-    let fx = fixture().await;
-    let estimate = fx
-        .parsed_estimate(workbooks::domain_example_workbook())
-        .await;
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
     let abstract_job = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let (pdf, xlsx) = fx.rendered(abstract_job.job_id).await;
     let folder = fx.dir.path().join("outputs/root");
@@ -806,10 +761,7 @@ async fn crash_leftovers_are_cleared_and_recorded_files_are_never_touched() {
 /// however new they are, and keeps those of writers still running.
 #[tokio::test]
 async fn a_worker_start_clears_fresh_temp_files_of_dead_writers_only() {
-    let fx = fixture().await;
-    let estimate = fx
-        .parsed_estimate(workbooks::domain_example_workbook())
-        .await;
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
     let job = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     fx.rendered(job.job_id).await;
     let folder = fx.dir.path().join("outputs/root");
@@ -884,6 +836,7 @@ async fn waiting_for_ones_own_job_runs_it_and_leaves_other_orgs_queue_alone() {
 async fn organizations_take_turns_so_one_burst_does_not_hold_up_another_org() {
     let fx = fixture().await;
     let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
+    // Set up like the test above, spelled out: the queue sizes are what differ.
     // AAA's burst is queued first; BBB's two jobs after it.
     let aaa_jobs = queue_uploads(&fx, &alice, "aaa", 4).await;
     let bbb_jobs = queue_uploads(&fx, &bert, "bbb", 2).await;

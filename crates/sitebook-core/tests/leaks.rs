@@ -7,7 +7,7 @@
 mod common;
 mod workbooks;
 
-use common::fixture;
+use common::{fixture, Fixture};
 use rust_decimal_macros::dec;
 use sitebook_core::documents::withdraw::ChainDocument;
 use sitebook_core::documents::WorkChanges;
@@ -18,26 +18,24 @@ use sitebook_core::tenancy::audit_log::AuditFilter;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Error;
 
+// Alike in shape to tenancy.rs's `org_codes`, over another list and field.
+/// The usernames in the member list `session` sees.
+async fn member_names(fx: &Fixture, session: &Session) -> Vec<String> {
+    fx.core
+        .member_list(session)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.username)
+        .collect()
+}
+
 #[tokio::test]
 async fn memberships_do_not_leak_across_orgs() {
     let fx = fixture().await;
     let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;
-    let a: Vec<String> = fx
-        .core
-        .member_list(&alice)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.username)
-        .collect();
-    let b: Vec<String> = fx
-        .core
-        .member_list(&bert)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.username)
-        .collect();
+    let a = member_names(&fx, &alice).await;
+    let b = member_names(&fx, &bert).await;
     assert_eq!(a, ["alice"]);
     assert_eq!(b, ["bert"]);
     // Acting on the other org's member is "not a member here", not a change there.
@@ -80,15 +78,10 @@ async fn audit_rows_do_not_leak_across_orgs() {
 /// Uploads the worked example as `session`, runs its parse, a first bill and a first work slip
 /// to the end, and returns the estimate id.
 async fn estimate_with_documents(fx: &common::Fixture, session: &Session, name: &str) -> i64 {
-    let path = fx.dir.path().join(name);
-    std::fs::write(&path, workbooks::domain_example_workbook()).unwrap();
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let outcome = fx.core.upload(session, &[path]).await.unwrap();
     let parse = fx
-        .core
-        .job_wait(session, outcome[0].job_id.unwrap(), |_| {})
-        .await
-        .unwrap();
+        .upload_and_wait(session, name, workbooks::domain_example_workbook())
+        .await;
     let estimate = parse.estimate_id.expect("parsed");
     let bill = fx
         .core
@@ -186,6 +179,7 @@ async fn sync_targets_outboxes_and_org_settings_do_not_leak_across_orgs() {
 
     let fx = fixture().await;
     let (alice, bert) = fx.two_orgs(MembershipRole::Owner).await;
+    // Its own target spelled out: which org holds it is what the test checks.
     let settings = SyncSettings {
         endpoint: "https://s3.ap-south-1.amazonaws.com".into(),
         region: "ap-south-1".into(),

@@ -8,35 +8,14 @@ mod workbooks;
 
 use std::path::PathBuf;
 
-use common::{fixture, pdf_text, Fixture};
-use rust_decimal::{Decimal, RoundingStrategy};
+use common::{fixture, fixture_with_estimate, indian, less_premium, pdf_text, round2, Fixture};
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use sitebook_core::documents::WorkChanges;
+use sitebook_core::documents::QueuedDocument;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::payments::{Base, Charge, Effect, OneOffRecovery, PaymentLine};
-use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::Error;
-
-fn round2(value: Decimal) -> Decimal {
-    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
-
-/// Indian grouping, written out here so the test shares no code with the renderer.
-fn indian(value: Decimal) -> String {
-    let text = format!("{:.2}", round2(value));
-    let (whole, paise) = text.split_once('.').unwrap();
-    let digits: Vec<char> = whole.chars().collect();
-    let mut out = String::new();
-    let n = digits.len();
-    for (i, d) in digits.iter().enumerate() {
-        let left = n - i;
-        if i > 0 && (left == 3 || (left > 3 && (left - 3).is_multiple_of(2))) {
-            out.push(',');
-        }
-        out.push(*d);
-    }
-    format!("{out}.{paise}")
-}
 
 async fn rendered_pdf(fx: &Fixture, job_id: i64) -> PathBuf {
     fx.rendered(job_id).await.0
@@ -53,18 +32,8 @@ fn memo_line<'t>(text: &'t str, particulars: &str) -> &'t str {
 async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_it() {
     let fx = fixture().await;
     fx.org("AAA").await;
-    fx.user(
-        "vera",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Viewer)),
-    )
-    .await;
-    fx.user(
-        "adam",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Admin)),
-    )
-    .await;
+    fx.member("vera", "AAA", MembershipRole::Viewer).await;
+    fx.member("adam", "AAA", MembershipRole::Admin).await;
     let vera = fx.sign_in_to("vera", "AAA").await;
     let adam = fx.sign_in_to("adam", "AAA").await;
 
@@ -107,6 +76,7 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
     // Another org's table is untouched.
     assert!(fx.core.deductions_list(&fx.root).await.unwrap().is_example);
 
+    // Every field spelled out, as in `gst` above: the bad charge is the point.
     let bad = PaymentLine {
         code: "X".into(),
         label: "Too much".into(),
@@ -138,6 +108,8 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         valid_from: "31-02-2026".into(),
         ..DeductionLineForm::default()
     };
+    // Each refused form is spelled out with its own message, as are the withdrawals in
+    // documents.rs.
     let refused = fx
         .core
         .deductions_save_form(&adam, &typed)
@@ -165,6 +137,7 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         ("2500", "01-04-2026")
     );
 
+    // Each audit row is checked on its own fields, spelled out (as in tenancy.rs).
     let audit = fx.audit().await;
     assert!(audit.iter().any(|e| e.action == "deductions.edit"
         && e.outcome == "denied"
@@ -176,22 +149,8 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
 
 #[tokio::test]
 async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
-    let fx = fixture().await;
-    let estimate = fx
-        .parsed_estimate(workbooks::domain_example_workbook())
-        .await;
-    fx.core
-        .work_edit(
-            &fx.root,
-            estimate,
-            WorkChanges {
-                tp_percent: Some("4.5".into()),
-                tp_type: Some("less".into()),
-                ..WorkChanges::default()
-            },
-        )
-        .await
-        .unwrap();
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    fx.edit_work(estimate, less_premium("4.5")).await;
     let work = fx.core.work_show(&fx.root, estimate).await.unwrap();
     let contract = work.estimate_amount;
     assert_eq!(contract, dec!(130000), "the workbook's estimate amount");
@@ -240,18 +199,7 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
     let lc1 = round2(bill1_total / dec!(100));
     let advance = dec!(10000);
     let net1 = bill1_total - sd1 - it1 - lc1 - advance;
-    let first = fx
-        .core
-        .bill_create_with(
-            &fx.root,
-            estimate,
-            BillKind::FirstPart,
-            None,
-            vec![OneOffRecovery {
-                label: "Mobilisation advance".into(),
-                amount: advance,
-            }],
-        )
+    let first = first_bill_recovering(&fx, estimate, "Mobilisation advance", advance)
         .await
         .unwrap();
 
@@ -285,9 +233,7 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
 
     // Bill 2: the deposit is limited to what is left of the cap.
     let second = fx
-        .core
-        .bill_create(
-            &fx.root,
+        .queue_bill(
             estimate,
             BillKind::NthPart,
             Some(
@@ -297,8 +243,7 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
                     .collect(),
             ),
         )
-        .await
-        .unwrap();
+        .await;
     let gross2 = bill2_total - bill1_total;
     let sd2_uncapped = round2(gross2 * dec!(5) / dec!(100));
     let sd2 = (cap - sd1).min(sd2_uncapped);
@@ -318,11 +263,7 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
 
     // Bill 3 (final): the cap is held in full, so no deposit; the chain's nets add up to the
     // final value less everything deducted.
-    let third = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::NthFinal, None)
-        .await
-        .unwrap();
+    let third = fx.queue_bill(estimate, BillKind::NthFinal, None).await;
     let text3 = pdf_text(&rendered_pdf(&fx, third.job_id).await);
     let sd_line = memo_line(&text3, "Security deposit");
     assert!(
@@ -335,54 +276,46 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
     assert_eq!(sd1 + sd2, cap, "the deposit held is exactly the cap");
 }
 
-#[tokio::test]
-async fn recoveries_beyond_the_bill_are_refused_and_save_nothing() {
-    let fx = fixture().await;
-    let estimate = fx
-        .parsed_estimate(workbooks::domain_example_workbook())
-        .await;
-    let refused = fx
-        .core
+/// Queues bill 1 on `estimate` at the default quantities with one one-off recovery.
+async fn first_bill_recovering(
+    fx: &Fixture,
+    estimate: i64,
+    label: &str,
+    amount: Decimal,
+) -> sitebook_core::Result<QueuedDocument> {
+    let recovery = OneOffRecovery {
+        label: label.into(),
+        amount,
+    };
+    fx.core
         .bill_create_with(
             &fx.root,
             estimate,
             BillKind::FirstPart,
             None,
-            vec![OneOffRecovery {
-                label: "Materials issued".into(),
-                amount: dec!(5000000),
-            }],
+            vec![recovery],
         )
+        .await
+}
+
+#[tokio::test]
+async fn recoveries_beyond_the_bill_are_refused_and_save_nothing() {
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    let refused = first_bill_recovering(&fx, estimate, "Materials issued", dec!(5000000))
         .await
         .unwrap_err();
     assert!(
         matches!(&refused, Error::Validation(m) if m.contains("Bill 1") && m.contains("deductions")),
         "{refused:?}"
     );
-    let blank = fx
-        .core
-        .bill_create_with(
-            &fx.root,
-            estimate,
-            BillKind::FirstPart,
-            None,
-            vec![OneOffRecovery {
-                label: " ".into(),
-                amount: dec!(5),
-            }],
-        )
+    let blank = first_bill_recovering(&fx, estimate, " ", dec!(5))
         .await
         .unwrap_err();
     assert!(
         matches!(&blank, Error::Validation(m) if m.contains("label")),
         "{blank:?}"
     );
-    assert!(fx
-        .core
-        .bill_list(&fx.root, estimate)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(fx.bills(estimate).await.is_empty());
 }
 
 /// DOMAIN.md ruling: the amount payable now is the till-date Total less the previous bill's.
@@ -405,43 +338,18 @@ async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
         workbooks::num(sheet, row, 7, (quantity * rate * 100.0).round() / 100.0);
     }
     let estimate = fx.parsed_estimate(workbook.save_to_buffer().unwrap()).await;
+    let first_till_date = [("1", dec!(10)), ("2", dec!(1))];
     let first = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::FirstPart,
-            Some(vec![
-                ItemQuantity::new("1", dec!(10)),
-                ItemQuantity::new("2", dec!(1)),
-            ]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::FirstPart, &first_till_date)
+        .await;
     // Bill 1: ROUND2(10 × 0.333) + 1,000 = 1,003.33.
     let bill1 = round2(dec!(10) * dec!(0.333)) + dec!(1000);
-    fx.core
-        .workslip_create(
-            &fx.root,
-            estimate,
-            vec![ItemQuantity::new("1", dec!(5))],
-            Vec::new(),
-        )
-        .await
-        .unwrap();
+    fx.queue_workslip(estimate, vec![ItemQuantity::new("1", dec!(5))], Vec::new())
+        .await;
+    let second_till_date = [("1", dec!(12)), ("2", dec!(1))];
     let second = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::NthPart,
-            Some(vec![
-                ItemQuantity::new("1", dec!(12)),
-                ItemQuantity::new("2", dec!(1)),
-            ]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::NthPart, &second_till_date)
+        .await;
     // Bill 2 at the new cap of 5: 5 × 0.333 and the AE 7 × 0.333, each rounded, + 1,000.
     let bill2 = round2(dec!(5) * dec!(0.333)) + round2(dec!(7) * dec!(0.333)) + dec!(1000);
     // Its own previous column re-splits bill 1's 10 at that cap: a paisa more than bill 1 was.

@@ -215,6 +215,7 @@ fn the_ui_fakes_permission_table_is_the_gates() {
             )
         })
         .collect();
+    // Alike in shape to `by_role`, over the global table: two tables, kept apart.
     let by_kind: serde_json::Map<String, serde_json::Value> = UserKind::ALL
         .into_iter()
         .map(|kind| {

@@ -59,6 +59,11 @@ fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A PDF's whole text with its white space folded (`None` where poppler is missing).
+fn flat_text(bytes: &[u8]) -> Option<String> {
+    pages(bytes).map(|pages| flat(&pages.join("\n")))
+}
+
 fn page_count(bytes: &[u8]) -> usize {
     info_string(bytes, "Pages")
         .and_then(|pages| pages.parse().ok())
@@ -133,6 +138,7 @@ fn same_inputs_give_the_same_bytes_and_the_hash_is_recorded() {
     let tag = format!("sitebook-inputs-sha256:{}", first.header.inputs_sha256);
     assert_eq!(info_string(&a, "Subject").as_deref(), Some(tag.as_str()));
     assert_eq!(info_string(&a, "Keywords").as_deref(), Some(tag.as_str()));
+    // Two dates, spelled out: one per document.
     // The document date (the bill's DOBR in the request), not the clock.
     assert_eq!(
         info_string(&a, "CreationDate").as_deref(),
@@ -144,6 +150,7 @@ fn same_inputs_give_the_same_bytes_and_the_hash_is_recorded() {
     );
 }
 
+// Alike in shape to the same test in render_xlsx.rs: each checks its own renderer.
 #[test]
 fn different_inputs_record_a_different_hash() {
     let items = render::items(10);
@@ -287,8 +294,7 @@ fn the_pdf_renders_without_errors() {
 fn a_short_bill_is_one_page_without_running_totals() {
     let bytes = pdf::render_first_bill(&render::first_bill_request(4)).unwrap();
     assert_eq!(page_count(&bytes), 1);
-    let Some(pages) = pages(&bytes) else { return };
-    let all = flat(&pages.join("\n"));
+    let Some(all) = flat_text(&bytes) else { return };
     assert!(all.contains("Page 1 of 1"));
     assert!(!all.contains("forward"));
     for caption in ["Prepared by", "Checked by", "Executive Engineer"] {
@@ -382,8 +388,7 @@ fn work_slip_is_landscape_with_phases_and_supplemental_items() {
 fn first_work_slip_proposes_its_supplemental_items() {
     let request = render::workslip_request(6, 1);
     let bytes = pdf::render_workslip(&request).unwrap();
-    let Some(pages) = pages(&bytes) else { return };
-    let all = flat(&pages.join("\n"));
+    let Some(all) = flat_text(&bytes) else { return };
     assert!(all.contains("WORKING ESTIMATE ") && !all.contains("WORKING ESTIMATE-"));
     assert!(all.contains("Proposed as per"));
     assert!(!all.contains("From Workslip"));
@@ -393,8 +398,7 @@ fn first_work_slip_proposes_its_supplemental_items() {
 fn work_slip_with_ten_phases_still_fits() {
     let request = render::workslip_request(8, 10);
     let bytes = pdf::render_workslip(&request).unwrap();
-    let Some(pages) = pages(&bytes) else { return };
-    let all = flat(&pages.join("\n"));
+    let Some(all) = flat_text(&bytes) else { return };
     assert!(all.contains("WORKING ESTIMATE-10"));
     assert!(all.contains("Workslip-9"));
 }
@@ -404,8 +408,7 @@ fn estimate_abstract_prints_the_footer() {
     let request = render::estimate_request(25);
     let footer = &request.content.footer;
     let bytes = pdf::render_estimate_abstract(&request).unwrap();
-    let Some(pages) = pages(&bytes) else { return };
-    let all = flat(&pages.join("\n"));
+    let Some(all) = flat_text(&bytes) else { return };
     assert!(all.starts_with("ESTIMATE") || all.contains(" ESTIMATE "));
     for line in &footer.lines {
         assert!(
@@ -437,8 +440,7 @@ fn odd_text_and_a_row_taller_than_a_page_are_printed_whole() {
         .with_document_date(DocDate::new(2024, 3, 20).unwrap());
     let bytes = pdf::render_first_bill(&request).unwrap();
     assert!(page_count(&bytes) >= 3);
-    let Some(pages) = pages(&bytes) else { return };
-    let all = flat(&pages.join("\n"));
+    let Some(all) = flat_text(&bytes) else { return };
     assert!(all.contains("CC First & Final Bill"));
     // ₹ and the minus are drawn; ≤ has a stand-in; CJK has no bundled font, so it shows as
     // the replacement character (and the job warns, see the documents tests).

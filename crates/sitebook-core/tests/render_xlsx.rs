@@ -161,6 +161,7 @@ impl<'s> Evaluator<'s> {
         value
     }
 
+    // One function per precedence level, like `expr`: the grammar reads best this way.
     fn term(&mut self, t: &[String], pos: &mut usize) -> Decimal {
         let mut value = self.factor(t, pos);
         while *pos < t.len() && (t[*pos] == "*" || t[*pos] == "/") {
@@ -314,6 +315,7 @@ fn same_inputs_give_the_same_bytes_and_the_hash_is_recorded() {
     );
 }
 
+// Alike in shape to the same test in render_pdf.rs: each checks its own renderer.
 #[test]
 fn different_inputs_record_a_different_hash() {
     let items = render::items(8);
@@ -500,6 +502,8 @@ fn estimate_abstract_follows_the_estimate_layout() {
         .starts_with("Name of the work : Improvements"));
     let header = sheet.row_of("Sl.No");
     assert_eq!(
+        // The expected header spelled out, not taken from tests/workbooks: the check must not share
+        // its source.
         (0..8).map(|c| sheet.text(header, c)).collect::<Vec<_>>(),
         [
             "Sl.No",

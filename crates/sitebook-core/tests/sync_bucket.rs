@@ -7,7 +7,7 @@ mod common;
 mod workbooks;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{fixture_with, Fixture};
@@ -26,10 +26,15 @@ struct S3Server {
     address: SocketAddr,
     root: PathBuf,
     task: tokio::task::JoinHandle<()>,
+    /// The temporary folder `root` is, removed after the server stops.
+    _storage: tempfile::TempDir,
 }
 
 impl S3Server {
-    async fn start(root: &Path) -> Self {
+    /// Starts a server whose buckets live in a fresh temporary folder.
+    async fn start() -> Self {
+        let storage = tempfile::tempdir().unwrap();
+        let root = storage.path();
         std::fs::create_dir_all(root.join(BUCKET)).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -41,7 +46,16 @@ impl S3Server {
             address,
             root: root.to_path_buf(),
             task,
+            _storage: storage,
         }
+    }
+
+    /// Points the org of `session` on `fx` at this server, with the right secret.
+    async fn configure(&self, fx: &Fixture, session: &Session) {
+        fx.core
+            .sync_configure(session, &self.settings(), Some(&Secret::new(SECRET_KEY)))
+            .await
+            .unwrap();
     }
 
     fn settings(&self) -> SyncSettings {
@@ -105,18 +119,22 @@ async fn device(dir_name: &str) -> (Fixture, Session) {
     (fx, admin)
 }
 
+/// A fresh server, and device `laptop-1` (see [`device`]) with the three outputs of
+/// `road.xlsx` made and sync not yet configured.
+async fn bucket_and_laptop() -> (S3Server, Fixture, Session) {
+    let server = S3Server::start().await;
+    let (fx, admin) = device("laptop-1").await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    (server, fx, admin)
+}
+
 /// Uploads a small estimate named after `name`, runs its parse job, then renders its
 /// abstract: three outputs (the parse result JSON, the abstract's PDF and XLSX).
 async fn make_outputs(fx: &Fixture, session: &Session, name: &str) {
-    let path = fx.dir.path().join(name);
-    std::fs::write(&path, workbooks::estimate_with_items(name, 5)).unwrap();
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    let outcome = fx.core.upload(session, &[path]).await.unwrap();
     let job = fx
-        .core
-        .job_wait(session, outcome[0].job_id.unwrap(), |_| {})
-        .await
-        .unwrap();
+        .upload_and_wait(session, name, workbooks::estimate_with_items(name, 5))
+        .await;
     let queued = fx
         .core
         .estimate_abstract(session, job.estimate_id.unwrap())
@@ -136,18 +154,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outputs_sync_exactly_once_with_their_sha256_and_test_connection_works() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
-    let (fx, admin) = device("laptop-1").await;
     // Outputs made before sync was configured wait in the outbox.
-    make_outputs(&fx, &admin, "road.xlsx").await;
+    let (server, fx, admin) = bucket_and_laptop().await;
     let before = fx.core.sync_status(&admin).await.unwrap();
     assert_eq!(before.counts.pending, 3, "{before:?}");
 
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    server.configure(&fx, &admin).await;
     let said = fx.core.sync_test(&admin).await.unwrap();
     assert!(said.contains("written, read back and deleted"), "{said}");
     assert!(server.objects().is_empty(), "the probe was deleted");
@@ -181,10 +193,7 @@ async fn outputs_sync_exactly_once_with_their_sha256_and_test_connection_works()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_fails_in_plain_words_and_nothing_is_marked_synced() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
-    let (fx, admin) = device("laptop-1").await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
+    let (server, fx, admin) = bucket_and_laptop().await;
     fx.core
         .sync_configure(
             &admin,
@@ -215,28 +224,21 @@ async fn a_wrong_secret_fails_in_plain_words_and_nothing_is_marked_synced() {
     assert!(server.objects().is_empty());
 
     // Fixing the secret puts the failed row back in line, and everything goes.
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    server.configure(&fx, &admin).await;
     let counts = fx.core.sync_run(&admin).await.unwrap();
     assert_eq!((counts.synced, counts.failed), (3, 0), "{counts:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_devices_of_one_org_keep_both_copies_on_a_conflict() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
+    let server = S3Server::start().await;
     let (first, first_admin) = device("laptop-1").await;
     let (second, second_admin) = device("laptop-2").await;
     // The same file names with other content: the two workbooks have other names of work.
     make_outputs(&first, &first_admin, "road.xlsx").await;
     make_outputs(&second, &second_admin, "road-v2.xlsx").await;
     for (fx, admin) in [(&first, &first_admin), (&second, &second_admin)] {
-        fx.core
-            .sync_configure(admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-            .await
-            .unwrap();
+        server.configure(fx, admin).await;
     }
     let first_counts = first.core.sync_run(&first_admin).await.unwrap();
     assert_eq!(first_counts.synced, 3);
@@ -275,14 +277,8 @@ async fn two_devices_of_one_org_keep_both_copies_on_a_conflict() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_left_uploading_by_a_crash_sync_after_a_restart() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
-    let (fx, admin) = device("laptop-1").await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
     // A syncer died mid-upload: its rows are still marked uploading.
     sqlx::query("UPDATE sync_outbox SET state = 'uploading'")
         .execute(fx.core.unscoped_pool_for_tests())
@@ -307,17 +303,11 @@ async fn rows_left_uploading_by_a_crash_sync_after_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_share_link_downloads_the_file_until_it_expires() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
-    let (fx, admin) = device("laptop-1").await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
+    let (server, fx, admin) = bucket_and_laptop().await;
     let pdf = output_of_kind(&fx, &admin, "pdf").await;
 
     // Not in the bucket yet: no link.
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    server.configure(&fx, &admin).await;
     let early = fx
         .core
         .output_share(&admin, pdf.id, Duration::from_secs(600))
@@ -469,8 +459,7 @@ async fn seed_outputs(fx: &Fixture, job_id: i64, count: usize) {
 #[ignore = "run alone by scripts/test-all.sh; see the comment above"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outputs_sync_exactly_once_across_a_dozen_faults_and_three_restarts() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
+    let server = S3Server::start().await;
     let plan = vec![
         Fault::Pass,
         Fault::Drop,
@@ -587,8 +576,7 @@ async fn outputs_sync_exactly_once_across_a_dozen_faults_and_three_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
+    let server = S3Server::start().await;
     // One upload at a time, so that the missing file (the first recorded, so the first sent)
     // is done before the others start: it must not stop them.
     let fx = fixture_with(|options| {
@@ -600,10 +588,7 @@ async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
     make_outputs(&fx, &admin, "road.xlsx").await;
     let gone = output_of_kind(&fx, &admin, "json").await;
     std::fs::remove_file(fx.dir.path().join("outputs/aaa").join(&gone.filename)).unwrap();
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    server.configure(&fx, &admin).await;
     let counts = fx.core.sync_run(&admin).await.unwrap();
     assert_eq!(
         (counts.synced, counts.failed, counts.pending),
@@ -620,20 +605,11 @@ async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwrites_nothing() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
+    let server = S3Server::start().await;
     let (old_laptop, old_admin) = device("old-laptop").await;
     make_outputs(&old_laptop, &old_admin, "road.xlsx").await;
     make_outputs(&old_laptop, &old_admin, "bridge.xlsx").await;
-    old_laptop
-        .core
-        .sync_configure(
-            &old_admin,
-            &server.settings(),
-            Some(&Secret::new(SECRET_KEY)),
-        )
-        .await
-        .unwrap();
+    server.configure(&old_laptop, &old_admin).await;
     assert_eq!(
         old_laptop.core.sync_run(&old_admin).await.unwrap().synced,
         6
@@ -657,15 +633,7 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
     for output in &own {
         own_bytes.push(read_output(&new_laptop, &new_admin, output.id).await);
     }
-    new_laptop
-        .core
-        .sync_configure(
-            &new_admin,
-            &server.settings(),
-            Some(&Secret::new(SECRET_KEY)),
-        )
-        .await
-        .unwrap();
+    server.configure(&new_laptop, &new_admin).await;
 
     let pool = new_laptop.core.start_workers(Some(1)).await.unwrap();
     let job_id = new_laptop.core.sync_restore(&new_admin).await.unwrap();
@@ -791,8 +759,7 @@ async fn seed_output(fx: &Fixture, job_id: i64, filename: &str, bytes: &[u8]) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_file_goes_up_in_parts_and_a_cut_upload_leaves_no_object_under_its_key() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
+    let server = S3Server::start().await;
     const PART: usize = 5 * 1024 * 1024;
     let fx = fixture_with(|options| {
         options.sync = quick_sync();
@@ -804,10 +771,7 @@ async fn a_big_file_goes_up_in_parts_and_a_cut_upload_leaves_no_object_under_its
     .await;
     let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
     make_outputs(&fx, &admin, "road.xlsx").await;
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    server.configure(&fx, &admin).await;
     assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
 
     // 12 MiB and a bit: three parts.
@@ -862,26 +826,20 @@ async fn a_big_file_goes_up_in_parts_and_a_cut_upload_leaves_no_object_under_its
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_with_our_content_but_no_sha256_metadata_counts_as_synced_not_a_conflict() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
-    let (fx, admin) = device("laptop-1").await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
+    let (server, fx, admin) = bucket_and_laptop().await;
     // What an upload cut off between the object and its metadata leaves: the very bytes under
     // the key, with no sha256 beside them (s3s-fs keeps objects as plain files).
     let json = output_of_kind(&fx, &admin, "json").await;
     let bytes = read_output(&fx, &admin, json.id).await;
-    let object = storage
-        .path()
+    let object = server
+        .root
         .join(BUCKET)
         .join("sitebook/aaa/json")
         .join(&json.filename);
     std::fs::create_dir_all(object.parent().unwrap()).unwrap();
     std::fs::write(&object, &bytes).unwrap();
 
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    server.configure(&fx, &admin).await;
     let counts = fx.core.sync_run(&admin).await.unwrap();
     assert_eq!((counts.synced, counts.conflict), (3, 0), "{counts:?}");
     assert_eq!(
@@ -908,13 +866,9 @@ async fn output_of_kind(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_audit_anchor_is_copied_to_the_bucket_once_as_a_new_object() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path()).await;
+    let server = S3Server::start().await;
     let (fx, admin) = device("laptop-1").await;
-    fx.core
-        .sync_configure(&admin, &server.settings(), Some(&Secret::new(SECRET_KEY)))
-        .await
-        .unwrap();
+    server.configure(&fx, &admin).await;
     let anchors = || -> Vec<(String, Vec<u8>)> {
         server
             .objects()

@@ -56,6 +56,8 @@ fn data_dir_bytes(fx: &Fixture) -> Vec<u8> {
     all
 }
 
+// Like sitebook-cli's tests/sync.rs (`everything_written`, `holds`): the two crates' tests
+// share no module.
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -151,18 +153,8 @@ async fn members_viewers_and_oversight_see_the_target_but_cannot_change_it() {
         .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
         .await
         .unwrap();
-    fx.user(
-        "mona",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Member)),
-    )
-    .await;
-    fx.user(
-        "vera",
-        UserKind::Standard,
-        Some(("AAA", MembershipRole::Viewer)),
-    )
-    .await;
+    fx.member("mona", "AAA", MembershipRole::Member).await;
+    fx.member("vera", "AAA", MembershipRole::Viewer).await;
     fx.user("otto", UserKind::Oversight, None).await;
     let mut otto = fx.sign_in("otto").await;
     fx.core.org_switch(&mut otto, "AAA").await.unwrap();
@@ -195,6 +187,7 @@ async fn members_viewers_and_oversight_see_the_target_but_cannot_change_it() {
         );
     }
     assert_eq!(stored_secret(&fx, "AAA").as_deref(), Some(SECRET));
+    // Its own audit filter, alike in shape to tenancy.rs: each test looks for other rows.
     let denied = fx
         .audit()
         .await
@@ -225,6 +218,7 @@ async fn with_no_keyring_the_secret_is_refused_and_nothing_is_stored() {
 async fn bad_settings_are_refused_naming_each_field() {
     let fx = fixture().await;
     let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    // The bad fields spelled out: each one must be named in the refusal.
     let bad = SyncSettings {
         endpoint: "not a url".into(),
         region: "".into(),
@@ -261,24 +255,17 @@ async fn two_data_dirs_on_one_machine_keep_their_own_secrets() {
     .await;
     let (first_admin, _) = first.two_orgs(MembershipRole::Admin).await;
     let (second_admin, _) = second.two_orgs(MembershipRole::Admin).await;
-    first
-        .core
-        .sync_configure(
-            &first_admin,
-            &settings(),
-            Some(&Secret::new("first-secret")),
-        )
-        .await
-        .unwrap();
-    second
-        .core
-        .sync_configure(
-            &second_admin,
-            &settings(),
-            Some(&Secret::new("second-secret")),
-        )
-        .await
-        .unwrap();
+    for (device, admin, secret) in [
+        (&first, &first_admin, "first-secret"),
+        (&second, &second_admin, "second-secret"),
+    ] {
+        device
+            .core
+            .sync_configure(admin, &settings(), Some(&Secret::new(secret)))
+            .await
+            .unwrap();
+    }
+    // Each data dir's secret checked on its own, spelled out.
     assert_eq!(
         stored_secret(&first, "AAA").as_deref(),
         Some("first-secret")

@@ -9,11 +9,9 @@ mod workbooks;
 use std::path::PathBuf;
 
 use common::libreoffice::{sheet_as_shown, sheets_as_shown, Recalculate};
-use common::{fixture, Fixture};
+use common::{extra_excavation, fixture_with_estimate, less_premium, quantities, Fixture};
 use rust_decimal_macros::dec;
-use sitebook_core::documents::input_csv::SupplementalLine;
-use sitebook_core::documents::WorkChanges;
-use sitebook_core::domain::bill::{BillKind, ItemQuantity};
+use sitebook_core::domain::bill::BillKind;
 
 async fn rendered_xlsx(fx: &Fixture, job_id: i64) -> PathBuf {
     fx.rendered(job_id).await.1
@@ -53,68 +51,25 @@ fn the_harness_really_recalculates() {
 
 #[tokio::test]
 async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
-    let fx = fixture().await;
-    let estimate = fx
-        .parsed_estimate(workbooks::domain_example_workbook())
-        .await;
-    fx.core
-        .work_edit(
-            &fx.root,
-            estimate,
-            WorkChanges {
-                tp_percent: Some("4.5".into()),
-                tp_type: Some("less".into()),
-                ..WorkChanges::default()
-            },
-        )
-        .await
-        .unwrap();
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    fx.edit_work(estimate, less_premium("4.5")).await;
 
-    let first = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
-        .await
-        .unwrap();
+    let first = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let second_till_date = [("1", dec!(20)), ("2", dec!(1300))];
     let second = fx
-        .core
-        .bill_create(
-            &fx.root,
-            estimate,
-            BillKind::NthPart,
-            Some(vec![
-                ItemQuantity::new("1", dec!(20)),
-                ItemQuantity::new("2", dec!(1300)),
-            ]),
-        )
-        .await
-        .unwrap();
+        .queue_bill_at(estimate, BillKind::NthPart, &second_till_date)
+        .await;
     // Item 4 (2 × 80,129.90) executed 5 times over: the working estimate passes the
     // sanctioned 1,30,000 by lakhs, so its L.S provision is a negative lakh figure.
     let slip = fx
-        .core
-        .workslip_create(
-            &fx.root,
+        .queue_workslip(
             estimate,
-            vec![
-                ItemQuantity::new("3", dec!(0)),
-                ItemQuantity::new("4", dec!(5)),
-            ],
-            vec![SupplementalLine {
-                sl_no: "S1".into(),
-                description: "Extra earth work excavation".into(),
-                unit: "Cum".into(),
-                rate: dec!(300),
-                executed: dec!(10),
-            }],
+            quantities(&[("3", dec!(0)), ("4", dec!(5))]),
+            vec![extra_excavation(dec!(300), dec!(10))],
         )
-        .await
-        .unwrap();
+        .await;
     let summary = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
-    let last = fx
-        .core
-        .bill_create(&fx.root, estimate, BillKind::NthFinal, None)
-        .await
-        .unwrap();
+    let last = fx.queue_bill(estimate, BillKind::NthFinal, None).await;
 
     // Every workbook of every job, and every sheet in it: the bills' form sheets and the work
     // slip's deviation statement included.

@@ -1,5 +1,6 @@
 //! Shared fixtures for the core integration tests: a core on a temp data dir with a clock the
-//! test controls, and short-hands for creating people and organizations through the real API.
+//! test controls, and short-hands for creating people and organizations, uploading estimates
+//! and queueing bills and work slips through the real API.
 
 #![allow(dead_code)]
 
@@ -7,9 +8,14 @@ pub mod libreoffice;
 pub mod s3_server;
 
 use chrono::{TimeZone, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
 use sitebook_core::api::OpenOptions;
 use sitebook_core::clock::Clock;
+use sitebook_core::documents::input_csv::SupplementalLine;
+use sitebook_core::documents::{BillView, QueuedDocument, WorkChanges, WorkslipView};
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
+use sitebook_core::domain::work::WorkMetadata;
 use sitebook_core::tenancy::accounts::{NewAccount, Password};
 use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
 use sitebook_core::tenancy::session::Session;
@@ -51,6 +57,13 @@ pub async fn fixture() -> Fixture {
     fixture_with(|_| {}).await
 }
 
+/// A fresh device (as [`fixture`]) with `workbook` uploaded and parsed, and its estimate id.
+pub async fn fixture_with_estimate(workbook: Vec<u8>) -> (Fixture, i64) {
+    let fx = fixture().await;
+    let estimate = fx.parsed_estimate(workbook).await;
+    (fx, estimate)
+}
+
 /// Like [`fixture`], with the options adjusted first.
 pub async fn fixture_with(adjust: impl FnOnce(&mut OpenOptions)) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -74,23 +87,49 @@ pub async fn fixture_with(adjust: impl FnOnce(&mut OpenOptions)) -> Fixture {
 }
 
 impl Fixture {
-    /// Uploads a workbook as root, runs its parse job to the end and returns the estimate id.
-    pub async fn parsed_estimate(&self, workbook: Vec<u8>) -> i64 {
-        let path = self.dir.path().join("works.xlsx");
-        std::fs::write(&path, workbook).unwrap();
+    /// Runs the queued jobs on one worker until `job_id` ends, asserts it completed, and
+    /// returns it.
+    pub async fn completed_job(&self, job_id: i64) -> sitebook_core::jobs::queue::JobView {
         let pool = self.core.start_workers(Some(1)).await.unwrap();
-        let outcome = self.core.upload(&self.root, &[path]).await.unwrap();
-        let job = self
-            .core
-            .job_wait(&self.root, outcome[0].job_id.unwrap(), |_| {})
-            .await
-            .unwrap();
+        let job = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            self.core.job_wait(&self.root, job_id, |_| {}),
+        )
+        .await
+        .expect("the job ends")
+        .unwrap();
         pool.shutdown().await;
         assert_eq!(
             job.status,
             sitebook_core::jobs::JobStatus::Completed,
             "{job:?}"
         );
+        job
+    }
+
+    /// Writes `workbook` as `name` in the device's folder, uploads it as `session` and waits
+    /// for its parse job to end (workers must be running); returns that job.
+    pub async fn upload_and_wait(
+        &self,
+        session: &Session,
+        name: &str,
+        workbook: Vec<u8>,
+    ) -> sitebook_core::jobs::queue::JobView {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, workbook).unwrap();
+        let outcome = self.core.upload(session, &[path]).await.unwrap();
+        self.core
+            .job_wait(session, outcome[0].job_id.unwrap(), |_| {})
+            .await
+            .unwrap()
+    }
+
+    /// Uploads a workbook as root, runs its parse job to the end and returns the estimate id.
+    pub async fn parsed_estimate(&self, workbook: Vec<u8>) -> i64 {
+        let path = self.dir.path().join("works.xlsx");
+        std::fs::write(&path, workbook).unwrap();
+        let outcome = self.core.upload(&self.root, &[path]).await.unwrap();
+        let job = self.completed_job(outcome[0].job_id.unwrap()).await;
         job.estimate_id.unwrap()
     }
 
@@ -114,20 +153,7 @@ impl Fixture {
     /// Runs the queued jobs until `job_id` ends, asserts it completed, and returns the paths of
     /// every file it wrote (a work slip's deviation statement too).
     pub async fn rendered_all(&self, job_id: i64) -> Vec<std::path::PathBuf> {
-        let pool = self.core.start_workers(Some(1)).await.unwrap();
-        let job = tokio::time::timeout(
-            std::time::Duration::from_secs(60),
-            self.core.job_wait(&self.root, job_id, |_| {}),
-        )
-        .await
-        .expect("the job ends")
-        .unwrap();
-        pool.shutdown().await;
-        assert_eq!(
-            job.status,
-            sitebook_core::jobs::JobStatus::Completed,
-            "{job:?}"
-        );
+        self.completed_job(job_id).await;
         self.core
             .outputs_list(&self.root, Some(job_id))
             .await
@@ -135,6 +161,67 @@ impl Fixture {
             .iter()
             .map(|output| self.dir.path().join("outputs/root").join(&output.filename))
             .collect()
+    }
+
+    /// Saves `changes` to the work data of `estimate` as root and returns the work as saved.
+    pub async fn edit_work(&self, estimate: i64, changes: WorkChanges) -> WorkMetadata {
+        self.core
+            .work_edit(&self.root, estimate, changes)
+            .await
+            .expect("work data saved")
+    }
+
+    /// Queues a bill of `kind` on `estimate` as root (`None`: the default quantities).
+    pub async fn queue_bill(
+        &self,
+        estimate: i64,
+        kind: BillKind,
+        quantities: Option<Vec<ItemQuantity>>,
+    ) -> QueuedDocument {
+        self.core
+            .bill_create(&self.root, estimate, kind, quantities)
+            .await
+            .expect("bill queued")
+    }
+
+    /// Queues a bill of `kind` on `estimate` as root at these till-date quantities by item.
+    pub async fn queue_bill_at(
+        &self,
+        estimate: i64,
+        kind: BillKind,
+        items: &[(&str, Decimal)],
+    ) -> QueuedDocument {
+        self.queue_bill(estimate, kind, Some(quantities(items)))
+            .await
+    }
+
+    /// Queues a work slip on `estimate` as root with these executed and supplemental items.
+    pub async fn queue_workslip(
+        &self,
+        estimate: i64,
+        executed: Vec<ItemQuantity>,
+        supplemental: Vec<SupplementalLine>,
+    ) -> QueuedDocument {
+        self.core
+            .workslip_create(&self.root, estimate, executed, supplemental)
+            .await
+            .expect("work slip queued")
+    }
+
+    /// The bills saved on `estimate`, as root lists them.
+    pub async fn bills(&self, estimate: i64) -> Vec<BillView> {
+        self.core
+            .bill_list(&self.root, estimate)
+            .await
+            .expect("bill list")
+    }
+
+    /// The work slips saved on `estimate`, as root lists them.
+    pub async fn workslips(&self, estimate: i64) -> Vec<WorkslipView> {
+        self.core
+            .workslip_list(&self.root, estimate)
+            .await
+            .expect("work slip list")
     }
 
     /// Two orgs, AAA and BBB, with `alice` and `bert` holding `role` in one each, signed in.
@@ -195,6 +282,21 @@ impl Fixture {
             .expect("user added");
     }
 
+    /// A standard account holding `role` in `org` (which must exist), with no personal org.
+    pub async fn member(&self, name: &str, org: &str, role: MembershipRole) {
+        self.user(name, UserKind::Standard, Some((org, role))).await;
+    }
+
+    /// Root's session switched into `org`.
+    pub async fn root_in(&self, org: &str) -> Session {
+        let mut root = self.root.clone();
+        self.core
+            .org_switch(&mut root, org)
+            .await
+            .expect("root enters");
+        root
+    }
+
     pub async fn sign_in(&self, name: &str) -> Session {
         self.core
             .sign_in(name, Password::new(PASSWORD), None)
@@ -226,6 +328,58 @@ impl Fixture {
             )
             .await
             .expect("audit list")
+    }
+}
+
+/// Rounds to paise, halves away from zero (DOMAIN.md's ROUND2).
+pub fn round2(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Indian grouping (12,34,567.89, a sign before a negative), written out here so the tests
+/// share no code with the renderer.
+pub fn indian(value: Decimal) -> String {
+    let text = format!("{:.2}", round2(value).abs());
+    let (whole, paise) = text.split_once('.').unwrap();
+    let digits: Vec<char> = whole.chars().collect();
+    let mut out = String::new();
+    let n = digits.len();
+    for (i, d) in digits.iter().enumerate() {
+        let left = n - i;
+        if i > 0 && (left == 3 || (left > 3 && (left - 3).is_multiple_of(2))) {
+            out.push(',');
+        }
+        out.push(*d);
+    }
+    let sign = if value < Decimal::ZERO { "-" } else { "" };
+    format!("{sign}{out}.{paise}")
+}
+
+/// Work data with only the agreement's tender premium set: `percent` % less.
+pub fn less_premium(percent: &str) -> WorkChanges {
+    WorkChanges {
+        tp_percent: Some(percent.into()),
+        tp_type: Some("less".into()),
+        ..WorkChanges::default()
+    }
+}
+
+/// Executed quantities by item number, as a bill or a work slip takes them.
+pub fn quantities(items: &[(&str, Decimal)]) -> Vec<ItemQuantity> {
+    items
+        .iter()
+        .map(|&(sl_no, quantity)| ItemQuantity::new(sl_no, quantity))
+        .collect()
+}
+
+/// Supplemental item S1, extra earth work excavation in Cum at `rate`, `executed` of it.
+pub fn extra_excavation(rate: Decimal, executed: Decimal) -> SupplementalLine {
+    SupplementalLine {
+        sl_no: "S1".into(),
+        description: "Extra earth work excavation".into(),
+        unit: "Cum".into(),
+        rate,
+        executed,
     }
 }
 

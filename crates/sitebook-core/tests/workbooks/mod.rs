@@ -5,12 +5,23 @@
 #![allow(dead_code)]
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook, Worksheet};
-use sitebook_core::excel::{parse_estimate_bytes, Limits, ParseError, ParsedWorkbook};
+use sitebook_core::excel::{
+    parse_estimate_bytes, EstimateSheet, Limits, ParseError, ParsedWorkbook,
+};
 use std::io::{Cursor, Read, Write};
 
 /// Parses in-memory bytes with the default limits.
 pub fn parse(bytes: &[u8], name: &str) -> Result<ParsedWorkbook, ParseError> {
     parse_estimate_bytes(bytes, name, &Limits::default())
+}
+
+/// A parsed sheet's headings as (row, serial, text), the way the tests compare them.
+pub fn heading_rows(sheet: &EstimateSheet) -> Vec<(u32, Option<&str>, &str)> {
+    sheet
+        .headings
+        .iter()
+        .map(|h| (h.row, h.sl_no.as_deref(), h.text.as_str()))
+        .collect()
 }
 
 /// Writes a text or number into a cell by A1-ish 0-based coordinates.
@@ -36,6 +47,38 @@ pub fn formula_without_result(ws: &mut Worksheet, row: u32, col: u16, f: &str) {
 
 pub fn merge(ws: &mut Worksheet, r1: u32, c1: u16, r2: u32, c2: u16, s: &str) {
     ws.merge_range(r1, c1, r2, c2, s, &Format::new()).unwrap();
+}
+
+/// Writes the estimate header on `row` as department sheets lay it out: `Sl.No`, `Quantity`
+/// merged B:C, `Item Description`, `Rate`, `Per` merged F:G and `Amount`.
+pub fn merged_header(ws: &mut Worksheet, row: u32) {
+    text(ws, row, 0, "Sl.No");
+    merge(ws, row, 1, row, 2, "Quantity");
+    text(ws, row, 3, "Item Description");
+    text(ws, row, 4, "Rate");
+    merge(ws, row, 5, row, 6, "Per");
+    text(ws, row, 7, "Amount");
+}
+
+/// An item as its row holds it: serial, quantity, unit, description, rate and the rate's unit.
+pub type ItemCells<'a> = (f64, f64, &'a str, &'a str, f64, &'a str);
+
+/// Writes an item row's cells A to G (the rate per one unit); the amount in H is the caller's.
+pub fn item_cells(ws: &mut Worksheet, row: u32, item: ItemCells) {
+    let (serial, quantity, unit, description, rate, per) = item;
+    num(ws, row, 0, serial);
+    num(ws, row, 1, quantity);
+    text(ws, row, 2, unit);
+    text(ws, row, 3, description);
+    num(ws, row, 4, rate);
+    num(ws, row, 5, 1.0);
+    text(ws, row, 6, per);
+}
+
+/// Writes an item row whose amount is `=ROUND(B*E,2)` with `amount` as its stored result.
+pub fn priced_item(ws: &mut Worksheet, row: u32, item: ItemCells, amount: &str) {
+    item_cells(ws, row, item);
+    formula(ws, row, 7, &format!("=ROUND(B{0}*E{0},2)", row + 1), amount);
 }
 
 /// rust_xlsxwriter stores `0` as the result of a formula written without
@@ -70,6 +113,8 @@ pub fn rewrite_zip(bytes: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>)
     out.finish().unwrap().into_inner()
 }
 
+// Cell by cell on purpose, not shared with the other sheets: the layout is the test data, and which
+// figures are text is part of it.
 /// The estimate of DOMAIN.md's worked example (ECV 1,00,000.00, T.P 5 %,
 /// Grand Total 1,30,000), laid out as a real estimate sheet, with a `Datas`
 /// sheet after it. Rows in comments are 1-based as in the spreadsheet.
@@ -107,26 +152,22 @@ pub fn domain_example_sheet(ws: &mut Worksheet) {
     );
     text(ws, 4, 0, "Name of the Agency : M/s Sri Sai Electricals");
 
-    text(ws, 5, 0, "Sl.No");
-    merge(ws, 5, 1, 5, 2, "Quantity");
-    text(ws, 5, 3, "Item Description");
-    text(ws, 5, 4, "Rate");
-    merge(ws, 5, 5, 5, 6, "Per");
-    text(ws, 5, 7, "Amount");
+    merged_header(ws, 5);
     for col in 0..8u16 {
         num(ws, 6, col, f64::from(col + 1));
     }
 
     text(ws, 7, 3, "Cable works");
 
-    num(ws, 8, 0, 1.0);
-    num(ws, 8, 1, 12.5);
-    text(ws, 8, 2, "Nos");
-    text(ws, 8, 3, "Supply and erection of 8 m PSCC pole");
-    num(ws, 8, 4, 450.0);
-    num(ws, 8, 5, 1.0);
-    text(ws, 8, 6, "No");
-    formula(ws, 8, 7, "=ROUND(B9*E9,2)", "5625");
+    let pole = (
+        1.0,
+        12.5,
+        "Nos",
+        "Supply and erection of 8 m PSCC pole",
+        450.0,
+        "No",
+    );
+    priced_item(ws, 8, pole, "5625");
 
     num(ws, 9, 0, 2.0);
     text(ws, 9, 1, "1,234.50");
@@ -143,13 +184,11 @@ pub fn domain_example_sheet(ws: &mut Worksheet) {
     num(ws, 10, 4, 450.0);
     num(ws, 10, 7, 900.0);
 
-    num(ws, 11, 0, 3.0);
-    num(ws, 11, 1, 1.0);
-    text(ws, 11, 2, "Set");
-    text(ws, 11, 3, "Pump set with output 5 HP");
-    num(ws, 11, 4, 1000.0);
-    num(ws, 11, 5, 1.0);
-    text(ws, 11, 6, "Set");
+    item_cells(
+        ws,
+        11,
+        (3.0, 1.0, "Set", "Pump set with output 5 HP", 1000.0, "Set"),
+    );
     num(ws, 11, 7, 1000.10);
 
     merge(ws, 12, 0, 12, 7, "Electrical works");
@@ -233,6 +272,7 @@ pub fn domain_example_workbook() -> Vec<u8> {
     strip_unsaved_results(&wb.save_to_buffer().unwrap())
 }
 
+// Cell by cell on purpose: this layout differs from the others in every column.
 /// A second layout: header on row 8, starting in column B, with its own
 /// column order and a separate `Unit` caption.
 pub fn shifted_sheet(ws: &mut Worksheet) {
@@ -259,6 +299,7 @@ pub fn shifted_sheet(ws: &mut Worksheet) {
     num(ws, 10, 6, 20701.75);
 }
 
+// Cell by cell on purpose: each row holds another error value in another cell.
 /// A short estimate whose quantity, rate and amount cells hold formula
 /// error values, as Excel saves them.
 pub fn formula_error_sheet(ws: &mut Worksheet) {
@@ -367,6 +408,8 @@ pub fn estimate_workbook(name_of_work: &str) -> Workbook {
     let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
     text(sheet, 0, 0, "ESTIMATE");
     text(sheet, 1, 0, &format!("Name of the work : {name_of_work}"));
+    // Spelled out, not shared with render_xlsx.rs, which checks rendered output against its own
+    // literal.
     let headers = [
         "Sl.No",
         "Quantity",
@@ -393,28 +436,19 @@ pub fn estimate_with_items(name_of_work: &str, items: u32) -> Vec<u8> {
         let row = 3 + i;
         let quantity = f64::from(i % 97 + 1) * 1.25;
         let rate = f64::from(i % 389 + 10) * 10.5;
-        num(sheet, row, 0, f64::from(i + 1));
-        num(sheet, row, 1, quantity);
-        text(sheet, row, 2, "Nos");
-        text(
-            sheet,
-            row,
-            3,
-            &format!(
-                "Supplying and laying item {i} including cost of materials, labour and transport"
-            ),
+        let description = format!(
+            "Supplying and laying item {i} including cost of materials, labour and transport"
         );
-        num(sheet, row, 4, rate);
-        num(sheet, row, 5, 1.0);
-        text(sheet, row, 6, "No");
+        let item = (
+            f64::from(i + 1),
+            quantity,
+            "Nos",
+            description.as_str(),
+            rate,
+            "No",
+        );
         let amount = (quantity * rate * 100.0).round() / 100.0;
-        formula(
-            sheet,
-            row,
-            7,
-            &format!("=ROUND(B{0}*E{0},2)", row + 1),
-            &amount.to_string(),
-        );
+        priced_item(sheet, row, item, &amount.to_string());
     }
     let footer = 3 + items;
     text(sheet, footer, 3, "ECV");
