@@ -275,6 +275,98 @@ async fn two_devices_of_one_org_keep_both_copies_on_a_conflict() {
     assert!(second_counts.conflict >= 1, "{second_counts:?}");
 }
 
+/// A go-between for `upstream` that hands each PUT on whole, waits until the server has
+/// answered, and then drops the connection without passing the answer back: the object is
+/// stored, and the client only sees its connection break. Everything else passes through.
+async fn proxy_losing_put_answers(upstream: SocketAddr) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                server.write_all(&head).await.unwrap();
+                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                if head.starts_with("put ") {
+                    let length: usize = head
+                        .lines()
+                        .find_map(|line| line.strip_prefix("content-length:"))
+                        .map_or(0, |value| value.trim().parse().unwrap());
+                    let mut body = vec![0u8; length];
+                    client.read_exact(&mut body).await.unwrap();
+                    server.write_all(&body).await.unwrap();
+                    let _ = server.read(&mut byte).await;
+                    return;
+                }
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_whose_answer_is_lost_counts_as_synced_in_the_same_pass() {
+    let server = S3Server::start().await;
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        // One request a connection, so every PUT meets the go-between afresh.
+        options.sync.timeouts.keep_connections = false;
+        options.device = Some("laptop-1".into());
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    let proxy = proxy_losing_put_answers(server.address).await;
+    let settings = SyncSettings {
+        endpoint: format!("http://{proxy}"),
+        ..server.settings()
+    };
+    fx.core
+        .sync_configure(&admin, &settings, Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    // Each put's answer was lost, but each object is in the bucket with the output's sha256:
+    // the rows are synced now, not left to retry, and nothing went under a conflict key.
+    assert_eq!(
+        (
+            counts.synced,
+            counts.pending,
+            counts.conflict,
+            counts.failed
+        ),
+        (3, 0, 0, 0),
+        "{counts:?}"
+    );
+    let objects = server.objects();
+    assert_eq!(
+        objects.len(),
+        3,
+        "{:?}",
+        objects.iter().map(|o| &o.0).collect::<Vec<_>>()
+    );
+    for output in fx.core.outputs_list(&admin, None).await.unwrap() {
+        assert!(
+            objects
+                .iter()
+                .any(|(_, bytes)| sha256_hex(bytes) == output.sha256),
+            "{} is missing",
+            output.filename
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_left_uploading_by_a_crash_sync_after_a_restart() {
     let (server, fx, admin) = bucket_and_laptop().await;

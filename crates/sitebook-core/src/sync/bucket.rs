@@ -149,7 +149,17 @@ impl Bucket {
             .await
         {
             Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
-            Err(error) => Err(self.explain(error, key)),
+            Err(error) => match self.explain(error, key) {
+                // A broken connection does not say whether the put happened: the object may be
+                // stored with the answer lost, or a server may refuse a taken key (412) before
+                // reading the body and close the connection under it. What the key holds now
+                // tells, and an empty key leaves it a failure to retry.
+                BucketError::Transient(reason) => match self.stored(key).await {
+                    Ok(Some(_)) => Ok(()),
+                    _ => Err(BucketError::Transient(reason)),
+                },
+                permanent => Err(permanent),
+            },
         }
     }
 
