@@ -863,6 +863,18 @@ return {
 """
 
 
+def assert_editor_fits(wd, shot):
+    """Screenshots the open editor as `shot` and asserts that the pane does not scroll
+    sideways, that the table's right edge is in view, and that no scroller is nested in it."""
+    fit = wd.execute(FITS_SCRIPT)
+    wd.execute("document.querySelector('[data-testid=editor-table]').scrollIntoView()")
+    wd.screenshot(f"{shot}.png")
+    print(f"     {shot}: {fit}")
+    assert fit["paneOverflow"] <= 1, (shot, fit)
+    assert fit["tableRight"] <= fit["paneRight"], (shot, fit)
+    assert not fit["nested"], (shot, fit)
+
+
 def test_editors_fit_the_window():
     """The Nth-bill editor and a second work slip's editor show every column in the default
     1280x800 window and at 1024x700, with no scroller nested in the pane."""
@@ -888,14 +900,8 @@ def test_editors_fit_the_window():
                     "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
                     f"the {editor} preview")
                 time.sleep(0.5)
-                fit = wd.execute(FITS_SCRIPT)
-                wd.execute("document.querySelector('[data-testid=editor-table]').scrollIntoView()")
-                wd.screenshot(f"{shot}-{width}x{height}.png")
                 # Every column in view, the second work slip's thirteen at 1024 too.
-                print(f"     {shot} {width}x{height}: {fit}")
-                assert fit["paneOverflow"] <= 1, (editor, width, fit)
-                assert fit["tableRight"] <= fit["paneRight"], (editor, width, fit)
-                assert not fit["nested"], (editor, width, fit)
+                assert_editor_fits(wd, f"{shot}-{width}x{height}")
                 wd.click("editor-close")
     finally:
         app.close()
@@ -928,16 +934,10 @@ def test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window():
                 "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
                 "the sixth work slip's preview")
             time.sleep(0.5)
-            fit = wd.execute(FITS_SCRIPT)
             shown = wd.execute(headings)
-            wd.execute("document.querySelector('[data-testid=editor-table]').scrollIntoView()")
-            wd.screenshot(f"editor-workslip-6-{width}x{height}.png")
-            print(f"     editor-workslip-6 {width}x{height}: {fit}")
+            assert_editor_fits(wd, f"editor-workslip-6-{width}x{height}")
             assert "Workslip-5 Qty" in shown and "Workslip-5 Amt" in shown, shown
             assert not any(h.startswith(f"Workslip-{k} ") for k in (1, 2, 3, 4) for h in shown), shown
-            assert fit["paneOverflow"] <= 1, (width, fit)
-            assert fit["tableRight"] <= fit["paneRight"], (width, fit)
-            assert not fit["nested"], (width, fit)
             assert wd.text("fold-phases") == "Show work slips 1–4 too", wd.text("fold-phases")
             wd.click("fold-phases")
             wd.wait_until(

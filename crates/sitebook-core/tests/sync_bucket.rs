@@ -147,6 +147,24 @@ async fn make_outputs(fx: &Fixture, session: &Session, name: &str) {
     pool.shutdown().await;
 }
 
+/// Asserts that each output of the device is among `objects`, byte for byte, under some key.
+async fn assert_every_output_is_among(
+    fx: &Fixture,
+    session: &Session,
+    objects: &[(String, Vec<u8>)],
+) {
+    for output in fx.core.outputs_list(session, None).await.unwrap() {
+        assert!(
+            objects
+                .iter()
+                .any(|(_, bytes)| sha256_hex(bytes) == output.sha256),
+            "{} of device {} is missing",
+            output.filename,
+            fx.core.device()
+        );
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
@@ -252,15 +270,7 @@ async fn two_devices_of_one_org_keep_both_copies_on_a_conflict() {
     let objects = server.objects();
     // Every output of both devices is in the bucket, byte for byte, under some key.
     for (fx, admin) in [(&first, &first_admin), (&second, &second_admin)] {
-        for output in fx.core.outputs_list(admin, None).await.unwrap() {
-            assert!(
-                objects
-                    .iter()
-                    .any(|(_, bytes)| sha256_hex(bytes) == output.sha256),
-                "{} of one device is missing",
-                output.filename
-            );
-        }
+        assert_every_output_is_among(fx, admin, &objects).await;
     }
     let conflicts: Vec<&String> = objects
         .iter()
@@ -356,15 +366,7 @@ async fn an_upload_whose_answer_is_lost_counts_as_synced_in_the_same_pass() {
         "{:?}",
         objects.iter().map(|o| &o.0).collect::<Vec<_>>()
     );
-    for output in fx.core.outputs_list(&admin, None).await.unwrap() {
-        assert!(
-            objects
-                .iter()
-                .any(|(_, bytes)| sha256_hex(bytes) == output.sha256),
-            "{} is missing",
-            output.filename
-        );
-    }
+    assert_every_output_is_among(&fx, &admin, &objects).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
