@@ -396,6 +396,8 @@ session_commands! {
     fn bill_draft(estimate_id: i64) -> BillDraft
         = |core, session| core.bill_draft(session, estimate_id);
 
+    // Preview and create take the same inputs, so their declarations look alike: the preview
+    // computes what creating would save.
     /// The next bill's figures for what is typed so far.
     fn preview_bill(
         estimate_id: i64,

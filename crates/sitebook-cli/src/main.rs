@@ -262,6 +262,8 @@ impl From<RoleArg> for MembershipRole {
     }
 }
 
+// Mirrors the core's `OrgType` without `Personal` (made only with an account), so `--help`
+// lists the types a person may choose, and the core stays free of clap.
 #[derive(Clone, Copy, ValueEnum)]
 enum OrgTypeArg {
     Ministry,

@@ -162,6 +162,8 @@ pub struct BillDraft {
     pub items: Vec<EditorItem>,
 }
 
+// The work slip's draft has the bill's fields by the same names on purpose: one editor
+// (QuantityEditor.tsx) serves both.
 /// What the work-slip editor shows before anything is typed.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -976,6 +976,7 @@ pub async fn create_workslip(
         currency: crate::tenancy::orgs::currency_mark(ctx, scope).await?,
     }
     .encode()?;
+    // Stored and queued as `create_bill` does; the insert and its wording are the work slip's.
     let mut tx = ctx.write_tx().await?;
     let workslip_id = stored::insert_workslip(
         ctx,

@@ -444,6 +444,8 @@ pub struct NthBillTotalLine {
     pub figures: NthBillFigures,
 }
 
+// Its fields follow `FirstBill`'s in name and order, so the two read alike; the figures are
+// the Nth bill's own (previous, since-last and till-date columns).
 /// A computed Nth bill, ready to draw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NthBill {

@@ -397,6 +397,8 @@ pub enum WorkslipInputError {
         /// The rate given.
         rate: Decimal,
     },
+    // These two are a bill input's errors (quantities.rs) in the work slip's own error type; the
+    // advice differs, since a work slip's items can be typed rather than imported.
     /// A quantity or rate beyond [`MAX_FIGURE`].
     #[error(
         "item {sl_no} ({}): {value} is too large to be a real quantity or rate",

@@ -179,6 +179,9 @@ fn amount_totals<'a>(
         .collect()
 }
 
+// Each document below maps its own row type onto its own columns. The maps look alike and are
+// kept apart on purpose: a column added to one document must not move another's.
+
 /// The first bill (8 columns).
 pub(crate) fn first_bill<'a>(
     request: &'a DocumentRequest<FirstBill>,

@@ -420,6 +420,8 @@ struct EstimateRow {
     created_at: String,
 }
 
+// The same columns as `ItemRow`, in the other direction: that one borrows what is written, this
+// one owns what is read.
 #[derive(FromRow)]
 /// One row of `estimate_items` as read back, for the estimate's view and for its documents.
 struct StoredItemRow {
