@@ -54,8 +54,8 @@ export type { AuditQuery, Backend, Credentials, FileDropHandlers, NewAccount } f
 
 /**
  * The window's file-drop events. The shell emits them for a real drop, and the end-to-end test
- * emits `tauri://drag-drop` itself through `window.__TAURI__.event.emit`, so they are heard with
- * the global `listen` (any target), not only with the webview's `onDragDropEvent`.
+ * emits `tauri://drag-drop` itself (the IPC call `emit` makes), so they are heard with the
+ * global `listen` (any target), not only with the webview's `onDragDropEvent`.
  */
 export const DRAG_EVENTS = {
   enter: "tauri://drag-enter",
