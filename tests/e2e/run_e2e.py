@@ -872,6 +872,27 @@ return {
 """
 
 
+def example_with_workslips(item_1_quantities):
+    """A data dir with the shipped example estimate and one work slip for each quantity of its
+    item 1 (item 3 executed as 0 throughout)."""
+    data_dir = prepared_data_dir()
+    example = os.path.join(ROOT, "examples", "estimates", "cc-road-example.xlsx")
+    cli(data_dir, "--user", "root", "upload", example, "--wait")
+    executed = os.path.join(data_dir, "executed.csv")
+    for quantity in item_1_quantities:
+        with open(executed, "w") as f:
+            f.write(f"sl_no,executed_qty\n1,{quantity}\n3,0\n")
+        cli(data_dir, "--user", "root", "workslip", "create", "1", "--executed", executed, "--wait")
+    return data_dir
+
+
+def open_the_example(wd):
+    """Signs in as root and opens estimate 1."""
+    sign_in_as_root(wd)
+    wd.click("estimate-row-1", inner="button")
+    wd.find("work-name")
+
+
 def assert_editor_fits(wd, shot):
     """Screenshots the open editor as `shot` and asserts that the pane does not scroll
     sideways, that the table's right edge is in view, and that no scroller is nested in it."""
@@ -887,20 +908,12 @@ def assert_editor_fits(wd, shot):
 def test_editors_fit_the_window():
     """The Nth-bill editor and a second work slip's editor show every column in the default
     1280x800 window and at 1024x700, with no scroller nested in the pane."""
-    data_dir = prepared_data_dir()
-    example = os.path.join(ROOT, "examples", "estimates", "cc-road-example.xlsx")
-    cli(data_dir, "--user", "root", "upload", example, "--wait")
-    executed = os.path.join(data_dir, "executed.csv")
-    with open(executed, "w") as f:
-        f.write("sl_no,executed_qty\n1,190\n3,0\n")
-    cli(data_dir, "--user", "root", "workslip", "create", "1", "--executed", executed, "--wait")
+    data_dir = example_with_workslips((190,))
     cli(data_dir, "--user", "root", "bill", "create", "1", "--kind", "first-part", "--wait")
     app = App(data_dir)
     try:
         wd = app.wd
-        sign_in_as_root(wd)
-        wd.click("estimate-row-1", inner="button")
-        wd.find("work-name")
+        open_the_example(wd)
         for editor, shot in (("new-bill", "editor-nth-bill"), ("new-workslip", "editor-workslip-2")):
             for width, height in ((1280, 800), (1024, 700)):
                 wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
@@ -920,20 +933,11 @@ def test_editors_fit_the_window():
 def test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window():
     """From the sixth work slip, the earlier phases' columns would push the editor past the
     default window; all but the latest fold until asked for, and come back on request."""
-    data_dir = prepared_data_dir()
-    example = os.path.join(ROOT, "examples", "estimates", "cc-road-example.xlsx")
-    cli(data_dir, "--user", "root", "upload", example, "--wait")
-    executed = os.path.join(data_dir, "executed.csv")
-    for quantity in (190, 185, 180, 175, 170):
-        with open(executed, "w") as f:
-            f.write(f"sl_no,executed_qty\n1,{quantity}\n3,0\n")
-        cli(data_dir, "--user", "root", "workslip", "create", "1", "--executed", executed, "--wait")
+    data_dir = example_with_workslips((190, 185, 180, 175, 170))
     app = App(data_dir)
     try:
         wd = app.wd
-        sign_in_as_root(wd)
-        wd.click("estimate-row-1", inner="button")
-        wd.find("work-name")
+        open_the_example(wd)
         headings = ("return Array.from(document.querySelectorAll("
                     "'[data-testid=editor-table] thead th')).map((th) => th.textContent.trim());")
         for width, height in ((1280, 800), (1024, 700)):
