@@ -122,6 +122,8 @@ impl Canvas {
     pub(crate) fn draw(self, surface: &mut Surface<'_>, page_height: f32) {
         let flip = |y: f32| round(page_height - y);
 
+        // The fills and the rules below are batched alike, one path per shade or thickness,
+        // but with different primitives and state, so each keeps its own loop.
         surface.set_stroke(None);
         let mut shade: Option<Grey> = None;
         let mut path = PathBuilder::new();

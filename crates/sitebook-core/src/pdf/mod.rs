@@ -51,33 +51,33 @@ use report::{lay_out, Report};
 
 /// Renders a first bill (8 columns, A4 portrait).
 pub fn render_first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>, RenderError> {
-    request.header.validate()?;
-    let columns = first_bill_columns();
-    save(&documents::first_bill(request, &columns), "first-bill")
+    render(
+        request,
+        first_bill_columns(),
+        documents::first_bill,
+        "first-bill",
+    )
 }
 
 /// Renders an Nth bill (11 columns, A4 portrait).
 pub fn render_nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, RenderError> {
-    request.header.validate()?;
-    let columns = nth_bill_columns();
-    save(&documents::nth_bill(request, &columns), "nth-bill")
+    render(request, nth_bill_columns(), documents::nth_bill, "nth-bill")
 }
 
 /// Renders a work slip (A4 landscape; the type shrinks when many phases need the width).
 pub fn render_workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, RenderError> {
-    request.header.validate()?;
     let columns = workslip_columns(&request.content.phase_columns);
-    save(&documents::workslip(request, &columns), "workslip")
+    render(request, columns, documents::workslip, "workslip")
 }
 
 /// Renders a work slip's deviation statement (A4 landscape).
 pub fn render_deviation_statement(
     request: &DocumentRequest<DeviationStatement>,
 ) -> Result<Vec<u8>, RenderError> {
-    request.header.validate()?;
-    let columns = deviation_columns();
-    save(
-        &documents::deviation_statement(request, &columns),
+    render(
+        request,
+        deviation_columns(),
+        documents::deviation_statement,
         "deviation-statement",
     )
 }
@@ -86,12 +86,23 @@ pub fn render_deviation_statement(
 pub fn render_estimate_abstract(
     request: &DocumentRequest<EstimateAbstract>,
 ) -> Result<Vec<u8>, RenderError> {
-    request.header.validate()?;
-    let columns = estimate_columns();
-    save(
-        &documents::estimate_abstract(request, &columns),
+    render(
+        request,
+        estimate_columns(),
+        documents::estimate_abstract,
         "estimate-abstract",
     )
+}
+
+/// A document whose header passes its checks, laid out by `report` in `columns` and saved.
+fn render<T>(
+    request: &DocumentRequest<T>,
+    columns: Vec<ColumnSpec>,
+    report: for<'a> fn(&'a DocumentRequest<T>, &'a [ColumnSpec]) -> Report<'a>,
+    kind: &str,
+) -> Result<Vec<u8>, RenderError> {
+    request.header.validate()?;
+    save(&report(request, &columns), kind)
 }
 
 /// The archival profile every document is written to.

@@ -1003,15 +1003,7 @@ impl<'r, 'a> Layout<'r, 'a> {
         }
 
         self.y -= 10.0;
-        let title = printable(&statement.title);
-        let title_width = text_width(Face::Bold, SIZE + 1.0, &title);
-        self.canvas.text(
-            left + (width - title_width).max(0.0) / 2.0,
-            first_baseline(self.y, SIZE + 1.0),
-            Face::Bold,
-            SIZE + 1.0,
-            &title,
-        );
+        self.centred_bold((left, width), SIZE + 1.0, &statement.title);
         self.y -= title_height;
         let top = self.y;
         self.canvas
@@ -1139,16 +1131,20 @@ impl<'r, 'a> Layout<'r, 'a> {
 
     /// A document's or a form's title, large and centred at the current line.
     fn centred_title(&mut self, text: &str) {
-        let left = self.grid.left();
-        let width = self.width();
-        let title = printable(text);
-        let title_width = text_width(Face::Bold, TITLE_SIZE, &title);
+        self.centred_bold((self.grid.left(), self.width()), TITLE_SIZE, text);
+    }
+
+    /// `text` in bold at the current line, centred in the span from `left` that is `width`
+    /// wide (from its left edge when it is wider).
+    fn centred_bold(&mut self, (left, width): (f32, f32), size: f32, text: &str) {
+        let text = printable(text);
+        let drawn_width = text_width(Face::Bold, size, &text);
         self.canvas.text(
-            left + (width - title_width).max(0.0) / 2.0,
-            first_baseline(self.y, TITLE_SIZE),
+            left + (width - drawn_width).max(0.0) / 2.0,
+            first_baseline(self.y, size),
             Face::Bold,
-            TITLE_SIZE,
-            &title,
+            size,
+            &text,
         );
     }
 
@@ -1218,15 +1214,7 @@ impl<'r, 'a> Layout<'r, 'a> {
             self.new_page();
         }
         self.y -= 12.0;
-        let heading = printable(heading);
-        let heading_width = text_width(Face::Bold, SIZE + 0.5, &heading);
-        self.canvas.text(
-            left + (width - heading_width).max(0.0) / 2.0,
-            first_baseline(self.y, SIZE + 0.5),
-            Face::Bold,
-            SIZE + 0.5,
-            &heading,
-        );
+        self.centred_bold((left, width), SIZE + 0.5, heading);
         self.y -= lh + 2.0;
         for lines in &wrapped {
             for line in lines {

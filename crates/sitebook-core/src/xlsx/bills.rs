@@ -14,7 +14,7 @@
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{RowNum, XlsxError};
+use rust_xlsxwriter::{RowNum, Workbook, XlsxError};
 
 use crate::domain::bill::{FirstBill, NthBill, RowKind, TenderPremium, TpType};
 use crate::domain::money::format_percent;
@@ -99,9 +99,13 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     use first_bill_col::*;
     let bill = &request.content;
     let mut workbook = new_workbook(&request.header)?;
-    let mut sheet = SheetWriter::new(workbook.add_worksheet(), BILL_SHEET, first_bill_columns())?;
-    let headings = sheet.header_block(&request.header, ": ")?;
-    let first = sheet.column_headings(headings)?;
+    let (mut sheet, first) = SheetWriter::with_headings(
+        workbook.add_worksheet(),
+        BILL_SHEET,
+        first_bill_columns(),
+        &request.header,
+        ": ",
+    )?;
 
     let mut row = first;
     for line in &bill.rows {
@@ -166,20 +170,45 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
     )?;
 
     let row = memorandum(&mut sheet, row, request, first_bill_col::ITEM, AMOUNT)?;
-    let total_text = format!(
+    close_bill(
+        sheet,
+        row,
+        request,
+        ("Total:", bill.total, &bill.amount_in_words),
+    )?;
+    finish_bill(workbook, request)
+}
+
+/// A bill's closing lines after its memorandum: the amount it closes with (labelled), that
+/// amount in words, the net payable when there is a memorandum, then the signatures and the
+/// print set-up.
+fn close_bill<T>(
+    mut sheet: SheetWriter<'_>,
+    row: RowNum,
+    request: &DocumentRequest<T>,
+    (label, amount, in_words): (&str, Decimal, &str),
+) -> Result<(), XlsxError> {
+    let amount_text = format!(
         "{} {}",
         request.header.currency.symbol(),
-        format_money(bill.total)
+        format_money(amount)
     );
     let mut closing = vec![
-        ("Total:", total_text),
-        ("Amount in words:", bill.amount_in_words.clone()),
+        (label, amount_text),
+        ("Amount in words:", in_words.to_owned()),
     ];
     closing.extend(net_lines(request));
     let closing: Vec<(&str, &str)> = closing.iter().map(|(l, t)| (*l, t.as_str())).collect();
     let next = sheet.closing(row, &closing, &SIGNATURES)?;
     debug_assert!(next > row);
-    sheet.print_setup(&request.header, false)?;
+    sheet.print_setup(&request.header, false)
+}
+
+/// The bill form's sheet, when the bill has one, and the workbook's bytes.
+fn finish_bill<T>(
+    mut workbook: Workbook,
+    request: &DocumentRequest<T>,
+) -> Result<Vec<u8>, XlsxError> {
     if let Some(form) = &request.form {
         form_sheet(&mut workbook, &request.header, form)?;
     }
@@ -213,14 +242,21 @@ fn net_lines<T>(request: &DocumentRequest<T>) -> Vec<(&str, String)> {
     }
 }
 
+// Opens like `first_bill` above (the same sheet set-up, the same loop over sub-heads), then
+// maps its own rows onto its own columns, as the PDF's documents do: a column added to one bill
+// must not move the other's.
 /// The Nth bill workbook (11 columns, A..K).
 pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, XlsxError> {
     use nth_bill_col::*;
     let bill = &request.content;
     let mut workbook = new_workbook(&request.header)?;
-    let mut sheet = SheetWriter::new(workbook.add_worksheet(), BILL_SHEET, nth_bill_columns())?;
-    let headings = sheet.header_block(&request.header, ": ")?;
-    let first = sheet.column_headings(headings)?;
+    let (mut sheet, first) = SheetWriter::with_headings(
+        workbook.add_worksheet(),
+        BILL_SHEET,
+        nth_bill_columns(),
+        &request.header,
+        ": ",
+    )?;
 
     let mut row = first;
     for line in &bill.rows {
@@ -313,21 +349,15 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
     }
 
     let row = memorandum(&mut sheet, row, request, RATE, SINCE_LAST_AMOUNT)?;
-    let payable = format!(
-        "{} {}",
-        request.header.currency.symbol(),
-        format_money(bill.amount_payable)
-    );
-    let mut closing = vec![
-        ("Amount payable now (since last measurements):", payable),
-        ("Amount in words:", bill.amount_in_words.clone()),
-    ];
-    closing.extend(net_lines(request));
-    let closing: Vec<(&str, &str)> = closing.iter().map(|(l, t)| (*l, t.as_str())).collect();
-    sheet.closing(row, &closing, &SIGNATURES)?;
-    sheet.print_setup(&request.header, false)?;
-    if let Some(form) = &request.form {
-        form_sheet(&mut workbook, &request.header, form)?;
-    }
-    workbook.save_to_buffer()
+    close_bill(
+        sheet,
+        row,
+        request,
+        (
+            "Amount payable now (since last measurements):",
+            bill.amount_payable,
+            &bill.amount_in_words,
+        ),
+    )?;
+    finish_bill(workbook, request)
 }

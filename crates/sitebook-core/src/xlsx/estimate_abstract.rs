@@ -70,9 +70,13 @@ pub(crate) fn estimate_abstract(
     use estimate_col::*;
     let estimate = &request.content;
     let mut workbook = new_workbook(&request.header)?;
-    let mut sheet = SheetWriter::new(workbook.add_worksheet(), ESTIMATE_SHEET, estimate_columns())?;
-    let headings = sheet.header_block(&request.header, " : ")?;
-    let first = sheet.column_headings(headings)?;
+    let (mut sheet, first) = SheetWriter::with_headings(
+        workbook.add_worksheet(),
+        ESTIMATE_SHEET,
+        estimate_columns(),
+        &request.header,
+        " : ",
+    )?;
 
     let mut row = first;
     for item in &estimate.items {

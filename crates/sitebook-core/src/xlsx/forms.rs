@@ -74,13 +74,13 @@ pub(crate) fn deviation_statement(
     use deviation_col::*;
     let statement = &request.content;
     let mut workbook = new_workbook(&request.header)?;
-    let mut sheet = SheetWriter::new(
+    let (mut sheet, first) = SheetWriter::with_headings(
         workbook.add_worksheet(),
         DEVIATION_SHEET,
         deviation_columns(),
+        &request.header,
+        ": ",
     )?;
-    let headings = sheet.header_block(&request.header, ": ")?;
-    let first = sheet.column_headings(headings)?;
     let mut row = first;
     for line in &statement.lines {
         row = sheet.sub_head_rows(row, request.sub_heads_before(&line.serial), DESCRIPTION)?;

@@ -176,6 +176,13 @@ impl Formats {
                 cells.push(look.style(base_cell(kind)));
             }
         }
+        // The header lines and the closing lines are the same wrapped, top-left text.
+        let wrapped_text = Format::new()
+            .set_font_name(FONT_NAME)
+            .set_font_size(FONT_SIZE)
+            .set_text_wrap()
+            .set_align(FormatAlign::Left)
+            .set_align(FormatAlign::Top);
         Self {
             cells,
             title: Format::new()
@@ -184,12 +191,7 @@ impl Formats {
                 .set_font_size(14)
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter),
-            header_line: Format::new()
-                .set_font_name(FONT_NAME)
-                .set_font_size(FONT_SIZE)
-                .set_text_wrap()
-                .set_align(FormatAlign::Left)
-                .set_align(FormatAlign::Top),
+            header_line: wrapped_text.clone(),
             heading: Format::new()
                 .set_font_name(FONT_NAME)
                 .set_bold()
@@ -199,12 +201,7 @@ impl Formats {
                 .set_background_color(Color::RGB(0xD9D9D9))
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter),
-            closing: Format::new()
-                .set_font_name(FONT_NAME)
-                .set_font_size(FONT_SIZE)
-                .set_text_wrap()
-                .set_align(FormatAlign::Left)
-                .set_align(FormatAlign::Top),
+            closing: wrapped_text,
             signature: Format::new()
                 .set_font_name(FONT_NAME)
                 .set_font_size(FONT_SIZE)
@@ -348,6 +345,21 @@ impl<'w> SheetWriter<'w> {
         let lines = lines_in(text, self.width_chars(), false);
         self.sheet.set_row_height(row, height_of(lines))?;
         Ok(())
+    }
+
+    /// A document's sheet from the top: the writer with its title, header lines
+    /// (`label<separator>value`) and column headings written, and the first body row.
+    pub(crate) fn with_headings(
+        sheet: &'w mut Worksheet,
+        name: &str,
+        columns: Vec<ColumnSpec>,
+        header: &DocumentHeader,
+        separator: &str,
+    ) -> Result<(Self, RowNum), XlsxError> {
+        let mut writer = Self::new(sheet, name, columns)?;
+        let headings = writer.header_block(header, separator)?;
+        let first = writer.column_headings(headings)?;
+        Ok((writer, first))
     }
 
     /// The title row and the header lines (`label<separator>value`); returns the next row.

@@ -32,13 +32,13 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
     let phases = slip.phase_columns.len();
     let current_amount = phase_amount(phases);
     let mut workbook = new_workbook(&request.header)?;
-    let mut sheet = SheetWriter::new(
+    let (mut sheet, first) = SheetWriter::with_headings(
         workbook.add_worksheet(),
         WORKSLIP_SHEET,
         workslip_columns(&slip.phase_columns),
+        &request.header,
+        ": ",
     )?;
-    let headings = sheet.header_block(&request.header, ": ")?;
-    let first = sheet.column_headings(headings)?;
 
     let mut row = first;
     for slip_row in &slip.rows {
@@ -185,19 +185,19 @@ impl Footer {
 
     /// `+<cell>` for each present role.
     fn plus(&self, roles: &[FooterRole], col: usize) -> String {
-        roles
-            .iter()
-            .filter_map(|&role| self.at(role, col))
-            .map(|c| format!("+{c}"))
-            .collect()
+        self.signed('+', roles, col)
     }
 
     /// `-<cell>` for each present role.
     fn minus(&self, roles: &[FooterRole], col: usize) -> String {
+        self.signed('-', roles, col)
+    }
+
+    fn signed(&self, sign: char, roles: &[FooterRole], col: usize) -> String {
         roles
             .iter()
             .filter_map(|&role| self.at(role, col))
-            .map(|c| format!("-{c}"))
+            .map(|c| format!("{sign}{c}"))
             .collect()
     }
 
