@@ -52,6 +52,15 @@ impl Allocator {
         #[cfg(not(unix))]
         let _ = line;
     }
+
+    /// `pointer`, after announcing the failure when it is null.
+    #[inline]
+    fn announced(pointer: *mut u8) -> *mut u8 {
+        if pointer.is_null() {
+            Self::announce_failure();
+        }
+        pointer
+    }
 }
 
 // SAFETY: every call is forwarded unchanged to mimalloc, which upholds the GlobalAlloc contract;
@@ -59,20 +68,12 @@ impl Allocator {
 unsafe impl GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { mimalloc::MiMalloc.alloc(layout) };
-        if pointer.is_null() {
-            Self::announce_failure();
-        }
-        pointer
+        Self::announced(unsafe { mimalloc::MiMalloc.alloc(layout) })
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
-        if pointer.is_null() {
-            Self::announce_failure();
-        }
-        pointer
+        Self::announced(unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) })
     }
 
     #[inline]
@@ -82,10 +83,6 @@ unsafe impl GlobalAlloc for Allocator {
 
     #[inline]
     unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = unsafe { mimalloc::MiMalloc.realloc(pointer, layout, new_size) };
-        if moved.is_null() {
-            Self::announce_failure();
-        }
-        moved
+        Self::announced(unsafe { mimalloc::MiMalloc.realloc(pointer, layout, new_size) })
     }
 }

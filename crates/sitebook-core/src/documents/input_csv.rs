@@ -38,24 +38,7 @@ type Lines = (Vec<(u64, Vec<String>)>, Vec<String>);
 pub const MAX_DATA_LINES: usize = 50_000;
 
 fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let found: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::Validation(format!("{file_name}: cannot read the header: {e}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    if found != header {
-        return Err(Error::Validation(format!(
-            "{file_name}: line 1 must be the header '{}' (found '{}').",
-            header.join(","),
-            found.join(",")
-        )));
-    }
+    let mut reader = crate::csv_text::reader_with_header(file_name, text, header)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for (index, record) in reader.records().enumerate() {

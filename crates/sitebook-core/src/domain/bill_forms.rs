@@ -351,42 +351,19 @@ mod tests {
             item("3", dec!(4), dec!(50.5)), // 202.00, billed 151.50: short 50.50
             item("4", dec!(1), dec!(10.01)), // 10.01, billed exactly
         ];
+        let billed = |kind, serial, amount| BilledRow {
+            kind,
+            serial,
+            amount,
+        };
         let rows = [
-            BilledRow {
-                kind: RowKind::Item,
-                serial: "1",
-                amount: dec!(1000),
-            },
-            BilledRow {
-                kind: RowKind::Excess,
-                serial: "",
-                amount: dec!(200),
-            },
-            BilledRow {
-                kind: RowKind::Item,
-                serial: "2",
-                amount: Decimal::ZERO,
-            },
-            BilledRow {
-                kind: RowKind::Item,
-                serial: "3",
-                amount: dec!(151.50),
-            },
-            BilledRow {
-                kind: RowKind::Item,
-                serial: "4",
-                amount: dec!(10.01),
-            },
-            BilledRow {
-                kind: RowKind::Supplemental,
-                serial: "S1",
-                amount: dec!(300),
-            },
-            BilledRow {
-                kind: RowKind::Excess,
-                serial: "",
-                amount: dec!(30),
-            },
+            billed(RowKind::Item, "1", dec!(1000)),
+            billed(RowKind::Excess, "", dec!(200)),
+            billed(RowKind::Item, "2", Decimal::ZERO),
+            billed(RowKind::Item, "3", dec!(151.50)),
+            billed(RowKind::Item, "4", dec!(10.01)),
+            billed(RowKind::Supplemental, "S1", dec!(300)),
+            billed(RowKind::Excess, "", dec!(30)),
         ];
         let sub_total = dec!(1000) + dec!(200) + dec!(151.50) + dec!(10.01) + dec!(330);
         // Deduct T.P @ 5 % Less on 1,691.51 = 84.58 (84.5755 rounded).

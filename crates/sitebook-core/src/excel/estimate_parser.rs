@@ -683,67 +683,48 @@ impl<'a> SheetParser<'a> {
                 }
                 expected
             }
-            Some(col) => {
-                match read_num(cells.get(col)) {
-                    Num::Value(stated) => {
-                        if let Some(e) = expected {
-                            if (stated - e).abs() > TOLERANCE {
-                                self.warn(
-                                    row,
-                                    col,
-                                    format!(
-                                        "amount {} differs from {}",
-                                        money_text(stated),
-                                        formula(quantity, rate, e)
-                                    ),
-                                );
-                                flags.push(ItemFlag::AmountMismatch);
-                            }
-                        }
-                        Some(stated)
-                    }
-                    missing @ (Num::Blank | Num::NoValue) => {
-                        let why = if missing == Num::Blank {
-                            "amount is blank"
-                        } else {
-                            "amount formula has no saved result"
-                        };
-                        match expected {
-                            Some(e) => {
-                                self.warn(
-                                    row,
-                                    col,
-                                    format!("{why}; recomputed as {}", formula(quantity, rate, e)),
-                                );
-                                flags.push(ItemFlag::AmountRecomputed);
-                            }
-                            None => {
-                                self.warn(
-                                row,
-                                col,
-                                format!("{why} and cannot be recomputed without the quantity and rate"),
+            Some(col) => match read_num(cells.get(col)) {
+                Num::Value(stated) => {
+                    if let Some(e) = expected {
+                        if (stated - e).abs() > TOLERANCE {
+                            let message = format!(
+                                "amount {} differs from {}",
+                                money_text(stated),
+                                formula(quantity, rate, e)
                             );
-                                flags.push(ItemFlag::MissingValue);
-                            }
+                            self.flag((row, col), &mut flags, ItemFlag::AmountMismatch, message);
                         }
-                        expected
                     }
-                    Num::Error(code) => {
-                        self.warn(
-                        row,
-                        col,
-                        format!("amount is the error value {code}; the row is flagged, fix the formula"),
-                    );
-                        flags.push(ItemFlag::FormulaError);
-                        None
-                    }
-                    Num::NotNumber(text) => {
-                        self.warn(row, col, format!("amount '{text}' is not a number"));
-                        flags.push(ItemFlag::NotANumber);
-                        None
-                    }
+                    Some(stated)
                 }
-            }
+                missing @ (Num::Blank | Num::NoValue) => {
+                    let why = if missing == Num::Blank {
+                        "amount is blank"
+                    } else {
+                        "amount formula has no saved result"
+                    };
+                    let (flag, message) = match expected {
+                        Some(e) => (
+                            ItemFlag::AmountRecomputed,
+                            format!("{why}; recomputed as {}", formula(quantity, rate, e)),
+                        ),
+                        None => (
+                            ItemFlag::MissingValue,
+                            format!("{why} and cannot be recomputed without the quantity and rate"),
+                        ),
+                    };
+                    self.flag((row, col), &mut flags, flag, message);
+                    expected
+                }
+                Num::Error(code) => {
+                    self.flag_error_value((row, col), "amount", &code, &mut flags);
+                    None
+                }
+                Num::NotNumber(text) => {
+                    self.flag_text((row, col), "amount", &text, &mut flags);
+                    None
+                }
+            },
         };
         flags.dedup();
         RowFigures {
@@ -768,17 +749,13 @@ impl<'a> SheetParser<'a> {
             // of them can overflow: the cell is named, and the item cannot be billed until the
             // workbook is fixed.
             Num::Value(d) if !within_limit(d) => {
-                self.warn(
-                    row,
-                    col,
-                    format!(
-                        "{what} {} is beyond the largest figure accepted ({}), so it was not \
-                         read; check the cell",
-                        plain_text(d),
-                        money_text(MAX_FIGURE)
-                    ),
+                let message = format!(
+                    "{what} {} is beyond the largest figure accepted ({}), so it was not read; \
+                     check the cell",
+                    plain_text(d),
+                    money_text(MAX_FIGURE)
                 );
-                flags.push(ItemFlag::OutOfRange);
+                self.flag((row, col), flags, ItemFlag::OutOfRange, message);
                 None
             }
             Num::Value(d) => Some(d),
@@ -787,31 +764,53 @@ impl<'a> SheetParser<'a> {
                 None
             }
             Num::NoValue => {
-                self.warn(
-                    row,
-                    col,
-                    format!("{what} is a formula with no saved result; open the workbook in Excel or LibreOffice and save it so results are stored"),
+                let message = format!(
+                    "{what} is a formula with no saved result; open the workbook in Excel or \
+                     LibreOffice and save it so results are stored"
                 );
-                flags.push(ItemFlag::MissingValue);
+                self.flag((row, col), flags, ItemFlag::MissingValue, message);
                 None
             }
             Num::Error(code) => {
-                self.warn(
-                    row,
-                    col,
-                    format!(
-                        "{what} is the error value {code}; the row is flagged, fix the formula"
-                    ),
-                );
-                flags.push(ItemFlag::FormulaError);
+                self.flag_error_value((row, col), what, &code, flags);
                 None
             }
             Num::NotNumber(text) => {
-                self.warn(row, col, format!("{what} '{text}' is not a number"));
-                flags.push(ItemFlag::NotANumber);
+                self.flag_text((row, col), what, &text, flags);
                 None
             }
         }
+    }
+
+    /// Warns about the cell at `(row, col)` and flags its item.
+    fn flag(
+        &mut self,
+        (row, col): (u32, u32),
+        flags: &mut Vec<ItemFlag>,
+        flag: ItemFlag,
+        message: String,
+    ) {
+        self.warn(row, col, message);
+        flags.push(flag);
+    }
+
+    /// A figure cell (`what`: quantity, rate, amount) that holds an error value such as `#REF!`.
+    fn flag_error_value(
+        &mut self,
+        at: (u32, u32),
+        what: &str,
+        code: &str,
+        flags: &mut Vec<ItemFlag>,
+    ) {
+        let message =
+            format!("{what} is the error value {code}; the row is flagged, fix the formula");
+        self.flag(at, flags, ItemFlag::FormulaError, message);
+    }
+
+    /// A figure cell (`what`: quantity, rate, amount) that holds text that is not a number.
+    fn flag_text(&mut self, at: (u32, u32), what: &str, text: &str, flags: &mut Vec<ItemFlag>) {
+        let message = format!("{what} '{text}' is not a number");
+        self.flag(at, flags, ItemFlag::NotANumber, message);
     }
 
     /// Reads the `label : value` lines above the header.

@@ -30,6 +30,34 @@ pub struct WordSplitter {
     spans: Vec<(usize, usize)>,
 }
 
+/// What one byte of ASCII text is to the word rules: a letter or digit (lower-cased), a point
+/// between two digits (kept, so `12.5` stays one word), or a break between words; any other
+/// point is dropped without breaking the word.
+enum AsciiByte {
+    Kept(u8),
+    Dropped,
+    Break,
+}
+
+#[inline]
+fn ascii_word_byte(bytes: &[u8], i: usize) -> AsciiByte {
+    let b = bytes[i];
+    if b.is_ascii_alphanumeric() {
+        AsciiByte::Kept(b.to_ascii_lowercase())
+    } else if b == b'.' {
+        let between_digits = i > 0
+            && bytes[i - 1].is_ascii_digit()
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if between_digits {
+            AsciiByte::Kept(b'.')
+        } else {
+            AsciiByte::Dropped
+        }
+    } else {
+        AsciiByte::Break
+    }
+}
+
 impl WordSplitter {
     /// The words of `text`, borrowed from the splitter's buffers.
     pub fn split(&mut self, text: &str) -> Words<'_> {
@@ -49,23 +77,17 @@ impl WordSplitter {
     /// The common case, byte by byte, finding the words as it goes.
     fn split_ascii(&mut self, bytes: &[u8]) {
         let mut word_start = None;
-        for (i, &b) in bytes.iter().enumerate() {
-            let kept = if b.is_ascii_alphanumeric() {
-                b.to_ascii_lowercase()
-            } else if b == b'.' {
-                let between_digits = i > 0
-                    && bytes[i - 1].is_ascii_digit()
-                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-                if !between_digits {
+        for i in 0..bytes.len() {
+            let kept = match ascii_word_byte(bytes, i) {
+                AsciiByte::Kept(kept) => kept,
+                AsciiByte::Dropped => continue,
+                AsciiByte::Break => {
+                    if let Some(start) = word_start.take() {
+                        self.spans.push((start, self.cleaned.len()));
+                    }
+                    self.cleaned.push(' ');
                     continue;
                 }
-                b'.'
-            } else {
-                if let Some(start) = word_start.take() {
-                    self.spans.push((start, self.cleaned.len()));
-                }
-                self.cleaned.push(' ');
-                continue;
             };
             word_start.get_or_insert(self.cleaned.len());
             self.cleaned.push(char::from(kept));
@@ -493,23 +515,17 @@ impl FooterWords {
         let mut word = [0u8; LONGEST + 1];
         let mut len = 0;
         let mut in_word = false;
-        for (i, &b) in text.iter().enumerate() {
-            let kept = if b.is_ascii_alphanumeric() {
-                b.to_ascii_lowercase()
-            } else if b == b'.' {
-                let between_digits = i > 0
-                    && text[i - 1].is_ascii_digit()
-                    && text.get(i + 1).is_some_and(u8::is_ascii_digit);
-                if !between_digits {
+        for i in 0..text.len() {
+            let kept = match ascii_word_byte(text, i) {
+                AsciiByte::Kept(kept) => kept,
+                AsciiByte::Dropped => continue,
+                AsciiByte::Break => {
+                    if in_word {
+                        found.add(&word[..len]);
+                        (in_word, len) = (false, 0);
+                    }
                     continue;
                 }
-                b'.'
-            } else {
-                if in_word {
-                    found.add(&word[..len]);
-                    (in_word, len) = (false, 0);
-                }
-                continue;
             };
             in_word = true;
             // A longer word is no footer word; one byte past the longest

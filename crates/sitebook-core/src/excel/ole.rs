@@ -273,6 +273,9 @@ impl<'a> OleFile<'a> {
 
     /// Small streams live in 64-byte mini sectors inside the root entry's
     /// own stream.
+    // Walks its chain like `read_chain`, but through the mini FAT inside the root stream, with
+    // its own sector size, loop bound and end: one walker over both would need five switches
+    // in code that reads hostile files, so the two stay apart.
     fn read_mini_stream(&self, entry: &DirEntry) -> Result<Vec<u8>, OleError> {
         let root = self
             .entries

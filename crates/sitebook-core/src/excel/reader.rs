@@ -410,6 +410,8 @@ fn read_xls(
     Ok(grids)
 }
 
+// Alike in shape to `read_xls` above: calamine opens the two formats with different types and
+// errors, and .ods needs the formula pass that .xls does not; both build on `grid_from_range`.
 fn read_ods(
     bytes: &[u8],
     file: &str,

@@ -677,10 +677,8 @@ pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<JobView> {
             .bind(scope.org_id())
             .fetch_optional(&ctx.db)
             .await?;
-    match row {
-        Some(row) => Ok(to_view(row, scope)),
-        None => Err(scope.not_found(ctx, "job", id, "jobs").await),
-    }
+    let row = scope.found(ctx, row, ("job", id, "jobs")).await?;
+    Ok(to_view(row, scope))
 }
 
 /// Cancels a queued job at once, or asks a running one to stop. Who may cancel was checked by
@@ -772,10 +770,7 @@ pub(crate) async fn job_owner(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<i6
             .bind(scope.org_id())
             .fetch_optional(&ctx.db)
             .await?;
-    match owner {
-        Some(owner) => Ok(owner),
-        None => Err(scope.not_found(ctx, "job", id, "jobs").await),
-    }
+    scope.found(ctx, owner, ("job", id, "jobs")).await
 }
 
 #[cfg(test)]

@@ -147,6 +147,8 @@ pub(crate) async fn bills(ctx: &Base, scope: &OrgScope, estimate_id: i64) -> Res
     .await?)
 }
 
+// Alike in shape to `bills` above, over another table, view and order: one query each reads
+// plainer than SQL assembled from table names.
 /// The work slips of an estimate of the scope's org, in phase order.
 pub(crate) async fn workslips(
     ctx: &Base,

@@ -577,16 +577,6 @@ pub(crate) async fn exists(ctx: &Base, scope: &OrgScope, estimate_id: i64) -> Re
     Ok(found.is_some())
 }
 
-/// How many estimates the scope's org has.
-pub async fn count(ctx: &Base, scope: &OrgScope) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM estimates WHERE org_id = ?")
-            .bind(scope.org_id())
-            .fetch_one(&ctx.db)
-            .await?,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::row_of;

@@ -119,25 +119,14 @@ pub(crate) async fn stored(ctx: &Base, scope: &OrgScope, id: i64) -> Result<Stor
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
     .await?;
-    match row {
-        Some((id, original_name, sha256, stored_path)) => Ok(StoredUpload {
-            id,
-            original_name,
-            sha256,
-            path: ctx.data_dir.join(stored_path),
-        }),
-        None => Err(scope.not_found(ctx, "upload", id, "uploads").await),
-    }
-}
-
-/// How many uploads the scope's org has (for tests and the org overview).
-pub async fn count(ctx: &Base, scope: &OrgScope) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE org_id = ?")
-            .bind(scope.org_id())
-            .fetch_one(&ctx.db)
-            .await?,
-    )
+    let (id, original_name, sha256, stored_path) =
+        scope.found(ctx, row, ("upload", id, "uploads")).await?;
+    Ok(StoredUpload {
+        id,
+        original_name,
+        sha256,
+        path: ctx.data_dir.join(stored_path),
+    })
 }
 
 // The job runner's system plane (see the gate's primer): these follow a job the gate already

@@ -255,6 +255,8 @@ pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTar
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
     .await?;
+    // The columns in the order selected, then placed by name into the settings and the target.
+    // The two lists look alike; a derived row type would only move the same list elsewhere.
     Ok(row.map(
         |(
             endpoint,

@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use ts_rs::TS;
 
 use crate::context::Base;
@@ -27,7 +27,7 @@ pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000
 const VERIFY_BATCH: i64 = 5_000;
 
 /// The columns of one row that the chain covers, in the order they are hashed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub(crate) struct ChainedRow {
     pub id: i64,
     pub at: String,
@@ -185,20 +185,7 @@ pub(crate) async fn verify(ctx: &Base, anchor: Option<AuditAnchor>) -> Result<Au
             break;
         }
         for row in rows {
-            let fields = ChainedRow {
-                id: row.try_get("id")?,
-                at: row.try_get("at")?,
-                user_id: row.try_get("user_id")?,
-                username: row.try_get("username")?,
-                org_id: row.try_get("org_id")?,
-                org_code: row.try_get("org_code")?,
-                action: row.try_get("action")?,
-                object_type: row.try_get("object_type")?,
-                object_id: row.try_get("object_id")?,
-                outcome: row.try_get("outcome")?,
-                reason: row.try_get("reason")?,
-                device: row.try_get("device")?,
-            };
+            let fields = ChainedRow::from_row(&row)?;
             let stored: Option<String> = row.try_get("chain_hash")?;
             after = fields.id;
             report.head_id = Some(fields.id);

@@ -83,6 +83,8 @@ pub async fn list_for_org(
     Ok(rows)
 }
 
+// Kept apart from `list_for_org`: that one binds its scope's org, this one takes the all-orgs
+// grant and binds none, so the gate's types decide which of the two a caller can reach.
 /// The newest rows of every organization, and those with no organization.
 pub async fn list_all(
     ctx: &Base,
@@ -109,10 +111,9 @@ pub async fn get_in_org(ctx: &Base, scope: &OrgScope, id: i64) -> Result<AuditEn
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
     .await?;
-    match row {
-        Some(row) => Ok(row),
-        None => Err(scope.not_found(ctx, "audit entry", id, "audit_log").await),
-    }
+    scope
+        .found(ctx, row, ("audit entry", id, "audit_log"))
+        .await
 }
 
 /// One row of any organization.

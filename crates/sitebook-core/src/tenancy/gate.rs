@@ -77,6 +77,19 @@ impl OrgScope {
         permits(self.role, action)
     }
 
+    /// `row` when the scope's query found it; otherwise [`Self::not_found`]'s error.
+    pub(crate) async fn found<T>(
+        &self,
+        ctx: &Base,
+        row: Option<T>,
+        (label, id, table): (&str, i64, &'static str),
+    ) -> Result<T> {
+        match row {
+            Some(row) => Ok(row),
+            None => Err(self.not_found(ctx, label, id, table).await),
+        }
+    }
+
     /// The error for an object id this scope cannot see. Whether the id is missing or belongs to
     /// another organization, the caller gets the same "not found"; the second case is also
     /// audited as a denied cross-org access.

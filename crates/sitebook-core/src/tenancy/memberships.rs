@@ -96,6 +96,19 @@ async fn find_target(ctx: &Base, scope: &OrgScope, username: &str) -> Result<Tar
     })
 }
 
+/// A current member of the scope's organization: the account, its membership's id and its role.
+async fn find_member(
+    ctx: &Base,
+    scope: &OrgScope,
+    username: &str,
+) -> Result<(Target, i64, MembershipRole)> {
+    let target = find_target(ctx, scope, username).await?;
+    match target.membership {
+        Some((membership_id, role)) => Ok((target, membership_id, role)),
+        None => Err(not_a_member(&target, scope)),
+    }
+}
+
 fn not_a_member(target: &Target, scope: &OrgScope) -> Error {
     Error::NotFound(format!(
         "'{}' is not a member of {}.",
@@ -273,10 +286,7 @@ pub async fn set_role(
     role: MembershipRole,
 ) -> Result<MemberView> {
     let scope = authorize_write(ctx, session, Action::MembersManage).await?;
-    let target = find_target(ctx, &scope, username).await?;
-    let Some((membership_id, current)) = target.membership else {
-        return Err(not_a_member(&target, &scope));
-    };
+    let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
     if current == role {
         return member_view(ctx, &scope, &target.username).await;
     }
@@ -332,13 +342,12 @@ pub async fn remove(ctx: &Base, session: &Session, username: &str) -> Result<()>
         },
     )
     .await?;
-    let target = find_target(ctx, &scope, username).await?;
-    let Some((membership_id, current)) = target.membership else {
-        return Err(not_a_member(&target, &scope));
-    };
+    let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
     if current == MembershipRole::Owner && !leaving {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
+    // Described like `set_role`'s change, with this action's name and reason; both then go
+    // through `begin_unless_last_owner`.
     let change = Change {
         session,
         scope: &scope,

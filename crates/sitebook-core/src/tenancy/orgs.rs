@@ -250,23 +250,8 @@ fn bad_roster(file_name: &str, problems: Vec<String>) -> Error {
 
 /// Reads and checks every line of a roster without touching the database.
 fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::Validation(format!("{file_name}: cannot read the header: {e}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    if header != ["code", "name", "type"] {
-        return Err(Error::Validation(format!(
-            "{file_name}: line 1 must be the header 'code,name,type' (found '{}').",
-            header.join(",")
-        )));
-    }
+    let mut reader =
+        crate::csv_text::reader_with_header(file_name, text, &["code", "name", "type"])?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut seen: Vec<(String, u64)> = Vec::new();
