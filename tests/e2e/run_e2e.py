@@ -244,13 +244,19 @@ def drop_files(wd, paths):
     )
 
 
-def signed_in_ready_for_drops(wd, username="root"):
-    """Signs in and waits until the window hears file drops (the listeners attach
-    asynchronously; a real drop cannot come sooner either)."""
+def sign_in(wd, username, org=None):
+    """Signs in with the shared password and waits for the top bar to show the active org:
+    `org`, or the person's own (named like them) when it is not given."""
     wd.type("signin-username", username)
     wd.type("signin-password", PASSWORD)
     wd.click("signin-submit")
-    wd.wait_text("active-org-code", username)
+    wd.wait_text("active-org-code", org or username)
+
+
+def signed_in_ready_for_drops(wd, username="root"):
+    """Signs in and waits until the window hears file drops (the listeners attach
+    asynchronously; a real drop cannot come sooner either)."""
+    sign_in(wd, username)
     wd.wait_until("return !!document.querySelector('.layout[data-drop-ready=\"true\"]');",
                   "the window to hear drops", timeout=15)
 
@@ -262,10 +268,7 @@ def test_sign_in_pick_and_switch_org():
     app = App(data_dir)
     try:
         wd = app.wd
-        wd.type("signin-username", "root")
-        wd.type("signin-password", PASSWORD)
-        wd.click("signin-submit")
-        wd.wait_text("active-org-code", "root")
+        sign_in(wd, "root")
         assert wd.text("active-role-badge") == "Superuser", wd.text("active-role-badge")
         wd.find("works-pane")
 
@@ -464,10 +467,7 @@ def test_audit_shows_the_chain_verified_then_the_break_after_tampering():
 
 
 def sign_in_as_root(wd):
-    wd.type("signin-username", "root")
-    wd.type("signin-password", PASSWORD)
-    wd.click("signin-submit")
-    wd.wait_text("active-org-code", "root")
+    sign_in(wd, "root")
 
 
 def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
@@ -542,18 +542,7 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
         wd.screenshot("bill-memorandum.png")
         wd.click("editor-save")
 
-        wd.find("outputs-pane", timeout=60)
-        wd.wait_until(
-            "const p = document.querySelector('[data-testid=pdf-preview]');"
-            "return p && p.dataset.status === 'ready';",
-            "the PDF preview to draw", timeout=60)
-        # The page is really drawn: a good share of its pixels are ink, not blank paper.
-        inked = wd.execute(
-            "const c = document.querySelector('canvas.pdf-page');"
-            "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-            "let ink = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] < 128) ink++; }"
-            "return ink;")
-        assert inked > 2000, f"only {inked} dark pixels on the preview page"
+        assert_preview_drawn(wd, "the PDF preview", timeout=60)
         wd.screenshot("bill-preview.png")
 
         wd.click("output-save-as")
@@ -769,10 +758,7 @@ def test_members_managed_in_the_window():
     app = App(data_dir)
     try:
         wd = app.wd
-        wd.type("signin-username", "meena")
-        wd.type("signin-password", PASSWORD)
-        wd.click("signin-submit")
-        wd.wait_text("active-org-code", "MOH")
+        sign_in(wd, "meena", org="MOH")
         wd.click("nav-members")
         wd.find("member-field")
 
@@ -832,17 +818,7 @@ def test_first_minute_ends_with_the_example_bill_drawn():
         wd.screenshot("first-minute-offer.png")
         started = time.time()
         wd.click("example-start")
-        wd.find("outputs-pane", timeout=90)
-        wd.wait_until(
-            "const p = document.querySelector('[data-testid=pdf-preview]');"
-            "return p && p.dataset.status === 'ready';",
-            "the example bill to draw", timeout=90)
-        inked = wd.execute(
-            "const c = document.querySelector('canvas.pdf-page');"
-            "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-            "let ink = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] < 128) ink++; }"
-            "return ink;")
-        assert inked > 2000, f"only {inked} dark pixels on the example bill"
+        assert_preview_drawn(wd, "the example bill", timeout=90)
         print(f"     the example bill was drawn {time.time() - started:.1f}s after the click")
         wd.screenshot("first-minute-bill.png")
         outputs = json.loads(cli(data_dir, "--user", "asha", "outputs", "list", "--json"))
@@ -851,6 +827,22 @@ def test_first_minute_ends_with_the_example_bill_drawn():
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
+
+
+def assert_preview_drawn(wd, what, timeout):
+    """Waits for the Outputs pane's PDF preview to draw, and checks the page is really drawn: a
+    good share of its pixels are ink, not blank paper."""
+    wd.find("outputs-pane", timeout=timeout)
+    wd.wait_until(
+        "const p = document.querySelector('[data-testid=pdf-preview]');"
+        "return p && p.dataset.status === 'ready';",
+        f"{what} to draw", timeout=timeout)
+    inked = wd.execute(
+        "const c = document.querySelector('canvas.pdf-page');"
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let ink = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] < 128) ink++; }"
+        "return ink;")
+    assert inked > 2000, f"only {inked} dark pixels on {what}'s page"
 
 FITS_SCRIPT = """
 const pane = document.querySelector('[data-testid=works-pane] .pane-body');

@@ -394,20 +394,23 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
     if let Command::Worker(args) = &cli.command {
         return ingest::worker(&core, args, out).await;
     }
+    if let Command::Init { full_name } = &cli.command {
+        let username = cli
+            .user
+            .as_deref()
+            .ok_or_else(|| UsageError("init needs --user NAME for the first account.".into()))?;
+        let password = secrets::new_password_for(username)?;
+        let session = core
+            .init_first_account(username, full_name, password)
+            .await?;
+        let view = core.view(&session).await?;
+        out.session_created(&view, core.data_dir());
+        return Ok(());
+    }
+    // Every other command acts as a signed-in person.
+    let mut session = sign_in(&cli, &core).await?;
     match &cli.command {
-        Command::Init { full_name } => {
-            let username = cli.user.as_deref().ok_or_else(|| {
-                UsageError("init needs --user NAME for the first account.".into())
-            })?;
-            let password = secrets::new_password_for(username)?;
-            let session = core
-                .init_first_account(username, full_name, password)
-                .await?;
-            let view = core.view(&session).await?;
-            out.session_created(&view, core.data_dir());
-        }
         Command::User(UserCommand::Add(args)) => {
-            let session = sign_in(&cli, &core).await?;
             let password = secrets::new_password_for(&args.username)?;
             let created = core
                 .user_add(
@@ -424,145 +427,108 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                 .await?;
             out.user_created(&created, session.active_org().map(|org| org.code.as_str()));
         }
-        Command::Org(command) => {
-            let mut session = sign_in(&cli, &core).await?;
-            match command {
-                OrgCommand::List => out.org_list(&core.org_list(&session).await?),
-                OrgCommand::Switch { code } => {
-                    core.org_switch(&mut session, code).await?;
-                    out.session(&core.view(&session).await?);
+        Command::Org(command) => match command {
+            OrgCommand::List => out.org_list(&core.org_list(&session).await?),
+            OrgCommand::Switch { code } => {
+                core.org_switch(&mut session, code).await?;
+                out.session(&core.view(&session).await?);
+            }
+            OrgCommand::Show => out.org_details(&core.org_show(&session).await?),
+            OrgCommand::Currency { mark: None } => {
+                let mark = core.currency_mark(&session).await?;
+                if out.is_json() {
+                    out.json(&serde_json::json!({ "currencyMark": mark }));
+                } else {
+                    say!("Documents print amounts as {}", mark.amount(1200.into()));
                 }
-                OrgCommand::Show => out.org_details(&core.org_show(&session).await?),
-                OrgCommand::Currency { mark: None } => {
-                    let mark = core.currency_mark(&session).await?;
-                    if out.is_json() {
-                        out.json(&serde_json::json!({ "currencyMark": mark }));
-                    } else {
-                        say!("Documents print amounts as {}", mark.amount(1200.into()));
-                    }
-                }
-                OrgCommand::Currency { mark: Some(text) } => {
-                    let mark = CurrencyMark::parse(text).ok_or_else(|| {
-                        Error::Validation(format!(
-                            "\"{text}\" is not a currency mark: use Rs. (the default) or ₹ \
+            }
+            OrgCommand::Currency { mark: Some(text) } => {
+                let mark = CurrencyMark::parse(text).ok_or_else(|| {
+                    Error::Validation(format!(
+                        "\"{text}\" is not a currency mark: use Rs. (the default) or ₹ \
                              (also accepted: rupee, INR)."
-                        ))
-                    })?;
-                    core.currency_mark_set(&session, mark).await?;
-                    out.done(&format!(
-                        "New documents print amounts as {}; documents already made keep theirs.",
-                        mark.amount(1200.into())
-                    ));
-                }
-                OrgCommand::Create {
-                    code,
-                    name,
-                    org_type,
-                } => {
-                    core.org_create(
-                        &session,
-                        NewOrg {
-                            code: code.clone(),
-                            name: name.clone(),
-                            org_type: (*org_type).into(),
-                        },
-                    )
+                    ))
+                })?;
+                core.currency_mark_set(&session, mark).await?;
+                out.done(&format!(
+                    "New documents print amounts as {}; documents already made keep theirs.",
+                    mark.amount(1200.into())
+                ));
+            }
+            OrgCommand::Create {
+                code,
+                name,
+                org_type,
+            } => {
+                core.org_create(
+                    &session,
+                    NewOrg {
+                        code: code.clone(),
+                        name: name.clone(),
+                        org_type: (*org_type).into(),
+                    },
+                )
+                .await?;
+                out.done(&format!("Created organization {code}."));
+            }
+            OrgCommand::Import { file } => {
+                let text = std::fs::read_to_string(file).map_err(|source| {
+                    Error::io(format!("Could not read {}", file.display()), source)
+                })?;
+                let name = file.display().to_string();
+                let report = core.org_import(&session, &name, &text).await?;
+                out.import_report(&report);
+            }
+        },
+        Command::Member(command) => match command {
+            MemberCommand::List => out.members(&core.member_list(&session).await?),
+            MemberCommand::Add { username, role } => {
+                let member = core.member_add(&session, username, (*role).into()).await?;
+                out.member(&member);
+            }
+            MemberCommand::Role { username, role } => {
+                let member = core
+                    .member_set_role(&session, username, (*role).into())
                     .await?;
-                    out.done(&format!("Created organization {code}."));
-                }
-                OrgCommand::Import { file } => {
-                    let text = std::fs::read_to_string(file).map_err(|source| {
-                        Error::io(format!("Could not read {}", file.display()), source)
-                    })?;
-                    let name = file.display().to_string();
-                    let report = core.org_import(&session, &name, &text).await?;
-                    out.import_report(&report);
+                out.member(&member);
+            }
+            MemberCommand::Remove { username } => {
+                core.member_remove(&session, username).await?;
+                out.done(&format!("Removed {username}."));
+            }
+        },
+        Command::Audit(command) => match command {
+            AuditCommand::List { denied, limit } => {
+                let filter = AuditFilter {
+                    denied_only: *denied,
+                    limit: *limit,
+                };
+                out.audit(&core.audit_list(&session, filter).await?);
+            }
+            AuditCommand::Show { id } => {
+                out.audit(&[core.audit_show(&session, *id).await?]);
+            }
+            AuditCommand::Verify => {
+                let verification = core.audit_verify(&session).await?;
+                out.audit_verification(&verification);
+                if !verification.is_intact() {
+                    return Err(Failure::Reported(5));
                 }
             }
-        }
-        Command::Member(command) => {
-            let session = sign_in(&cli, &core).await?;
-            match command {
-                MemberCommand::List => out.members(&core.member_list(&session).await?),
-                MemberCommand::Add { username, role } => {
-                    let member = core.member_add(&session, username, (*role).into()).await?;
-                    out.member(&member);
-                }
-                MemberCommand::Role { username, role } => {
-                    let member = core
-                        .member_set_role(&session, username, (*role).into())
-                        .await?;
-                    out.member(&member);
-                }
-                MemberCommand::Remove { username } => {
-                    core.member_remove(&session, username).await?;
-                    out.done(&format!("Removed {username}."));
-                }
-            }
-        }
-        Command::Audit(command) => {
-            let session = sign_in(&cli, &core).await?;
-            match command {
-                AuditCommand::List { denied, limit } => {
-                    let filter = AuditFilter {
-                        denied_only: *denied,
-                        limit: *limit,
-                    };
-                    out.audit(&core.audit_list(&session, filter).await?);
-                }
-                AuditCommand::Show { id } => {
-                    out.audit(&[core.audit_show(&session, *id).await?]);
-                }
-                AuditCommand::Verify => {
-                    let verification = core.audit_verify(&session).await?;
-                    out.audit_verification(&verification);
-                    if !verification.is_intact() {
-                        return Err(Failure::Reported(5));
-                    }
-                }
-            }
-        }
-        Command::Estimate(command) => {
-            let session = sign_in(&cli, &core).await?;
-            ingest::estimate(&core, &session, command, out).await?;
-        }
-        Command::Sync(command) => {
-            let session = sign_in(&cli, &core).await?;
-            sync::sync(&core, &session, command, out).await?;
-        }
-        Command::Upload(args) => {
-            let session = sign_in(&cli, &core).await?;
-            ingest::upload(&core, &session, args, out).await?;
-        }
-        Command::Jobs(command) => {
-            let session = sign_in(&cli, &core).await?;
-            ingest::jobs(&core, &session, command, out).await?;
-        }
-        Command::Outputs(command) => {
-            let session = sign_in(&cli, &core).await?;
-            ingest::outputs(&core, &session, command, out).await?;
-        }
-        Command::Work(command) => {
-            let session = sign_in(&cli, &core).await?;
-            documents::work(&core, &session, command, out).await?;
-        }
-        Command::Bill(command) => {
-            let session = sign_in(&cli, &core).await?;
-            documents::bill(&core, &session, command, out).await?;
-        }
-        Command::Workslip(command) => {
-            let session = sign_in(&cli, &core).await?;
-            documents::workslip(&core, &session, command, out).await?;
-        }
+        },
+        Command::Estimate(command) => ingest::estimate(&core, &session, command, out).await?,
+        Command::Sync(command) => sync::sync(&core, &session, command, out).await?,
+        Command::Upload(args) => ingest::upload(&core, &session, args, out).await?,
+        Command::Jobs(command) => ingest::jobs(&core, &session, command, out).await?,
+        Command::Outputs(command) => ingest::outputs(&core, &session, command, out).await?,
+        Command::Work(command) => documents::work(&core, &session, command, out).await?,
+        Command::Bill(command) => documents::bill(&core, &session, command, out).await?,
+        Command::Workslip(command) => documents::workslip(&core, &session, command, out).await?,
         Command::Deductions(command) => {
-            let session = sign_in(&cli, &core).await?;
-            deductions::deductions(&core, &session, command, out).await?;
+            deductions::deductions(&core, &session, command, out).await?
         }
-        Command::Watch(args) => {
-            let session = sign_in(&cli, &core).await?;
-            ingest::watch(&core, &session, args, out).await?;
-        }
-        Command::Worker(_) => unreachable!("handled before signing in"),
+        Command::Watch(args) => ingest::watch(&core, &session, args, out).await?,
+        Command::Init { .. } | Command::Worker(_) => unreachable!("handled before signing in"),
     }
     Ok(())
 }
