@@ -94,8 +94,10 @@ def changed(before, after):
     return (right - left) * (bottom - top) > CARET_AREA
 
 
-def run_once(binary, display, blank, shot=None):
+def run_once(binary, display, blank, shot=None, data_from=None):
     home = tempfile.mkdtemp(prefix="startup-bench-")
+    if data_from:
+        shutil.copytree(data_from, f"{home}/sitebook")
     env = dict(os.environ)
     env.update(
         DISPLAY=display,
@@ -155,6 +157,13 @@ def main():
     parser.add_argument("--display", default=":91")
     parser.add_argument("--json", help="also write the runs here")
     parser.add_argument("--shots", help="save each program's settled screen here (first run)")
+    parser.add_argument(
+        "--existing-data",
+        help="start Sitebook on a copy of this data folder each run (a later start: the sign-in "
+        "screen) instead of an empty one (the first start: creating the database and the "
+        "first-account screen); make one with `sitebook --data-dir DIR --user NAME init --name "
+        "'FULL NAME'`",
+    )
     args = parser.parse_args()
 
     xvfb = subprocess.Popen(
@@ -177,7 +186,8 @@ def main():
                     os.makedirs(args.shots, exist_ok=True)
                     shot = os.path.join(args.shots, f"{name}-run{run + 1}.png")
                 try:
-                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot)
+                    data_from = args.existing_data if name == "ours" else None
+                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot, data_from)
                 except RuntimeError as error:
                     # The grabs open an X connection each; now and then the X server refuses a
                     # program's own connection at that moment and GTK cannot start. Such a run
@@ -187,7 +197,7 @@ def main():
                     display_refusals[name] += 1
                     print(f"run {run + 1:2} {name:4}: the X server refused the program; again", flush=True)
                     time.sleep(1.0)
-                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot)
+                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot, data_from)
                 results[name].append(
                     {"seconds": seconds, "pss_kib": pss, "rss_kib": rss, "pss_by_process": by_name}
                 )

@@ -109,8 +109,9 @@ impl AppState {
 
     /// Opens the core at once (while WebKit builds the window), then starts the job workers,
     /// the daily output cleanup, the syncer and the inbox watcher in this process once the
-    /// window has asked for its first screen (or after [`FIRST_SCREEN_PATIENCE`], should it
-    /// never ask), so that none of it competes with drawing that screen on a two-core laptop.
+    /// window has painted its first screen (or after [`FIRST_SCREEN_PATIENCE`], should it
+    /// never say so), so that none of it competes with drawing that screen on a two-core
+    /// laptop.
     /// They run until the app exits; the pool is kept in the state so that it lives as long.
     pub async fn open_then_start_background_work(&self) {
         let Ok(core) = self.core().await else {
@@ -233,8 +234,14 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
             .unwrap_or_default(),
         device: core.device().to_string(),
     };
-    state.first_screen.notify_one();
     Ok(status)
+}
+
+/// The window has painted its first screen; the background work may start now (see
+/// [`AppState::open_then_start_background_work`]).
+#[tauri::command]
+pub fn first_screen_shown(state: State<'_, AppState>) {
+    state.first_screen.notify_one();
 }
 
 #[tauri::command]

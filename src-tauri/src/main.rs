@@ -60,6 +60,7 @@ fn main() {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
+            commands::first_screen_shown,
             commands::create_first_account,
             commands::sign_in,
             commands::sign_out,

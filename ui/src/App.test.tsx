@@ -33,6 +33,18 @@ describe("first run", () => {
     expect(fake.calls).toContain("create_first_account");
   });
 
+  it("tells the shell once that its first screen is shown, and not before", async () => {
+    const fake = startApp(firstRunSeed());
+    expect(fake.calls).not.toContain("first_screen_shown");
+    await screen.findByRole("heading", { name: "Create the first account" });
+    await waitFor(() => expect(fake.calls).toContain("first_screen_shown"));
+    expect(fake.calls.indexOf("first_screen_shown")).toBeGreaterThan(fake.calls.indexOf("app_status"));
+
+    submitFirstAccount({ username: "asha", fullName: "Asha Verma", password: "long-enough-pw", confirm: "long-enough-pw" });
+    await screen.findByTestId("current-user");
+    expect(fake.calls.filter((call) => call === "first_screen_shown")).toHaveLength(1);
+  });
+
   it("says so under the form when the passwords differ, without calling the backend", async () => {
     const fake = startApp(firstRunSeed());
     await screen.findByTestId("setup-username");

@@ -5,7 +5,7 @@
  * backend returns a new `SessionView`, so every part of the window changes together after a
  * sign-in or an org switch.
  */
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { toApiError } from "./backend";
 import { useBackend } from "./backendContext";
 import { AppActionsContext, type AppActions } from "./appContext";
@@ -53,6 +53,20 @@ export function App() {
   useEffect(() => {
     void load();
   }, [load]);
+
+  // Once, after the first screen past "Opening…" has been painted: the shell then starts its
+  // background work, which would otherwise compete with drawing that screen.
+  const firstScreenAnnounced = useRef(false);
+  useEffect(() => {
+    if (phase.kind === "loading" || firstScreenAnnounced.current) return;
+    firstScreenAnnounced.current = true;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        // Nothing to tell the person: the shell starts the work after a few seconds anyway.
+        backend.firstScreenShown().catch(() => undefined);
+      }, 0),
+    );
+  }, [phase.kind, backend]);
 
   // Promise rejections nobody caught still reach the person, in the banner.
   useEffect(() => {

@@ -143,6 +143,9 @@ export function createTauriBackend(): Backend {
 
   return {
     appStatus: () => call<AppStatus>("app_status"),
+    firstScreenShown: async () => {
+      await call<null>("first_screen_shown");
+    },
     createFirstAccount: ({ username, fullName, password }) =>
       call<SessionView>("create_first_account", { username, fullName, password }),
     signIn: ({ username, password }) => call<SessionView>("sign_in", { username, password }),

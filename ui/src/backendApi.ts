@@ -46,6 +46,11 @@ export type AuditQuery = { deniedOnly: boolean; limit: number };
 
 export interface Backend extends SettingsCommands {
   appStatus(): Promise<AppStatus>;
+  /**
+   * The window has drawn its first screen. The shell starts its background work (the job
+   * workers, the syncer, the inbox watcher) then, so none of it competes with that screen.
+   */
+  firstScreenShown(): Promise<void>;
   /** First run only: the account becomes the device's superuser and is signed in. */
   createFirstAccount(account: NewAccount): Promise<SessionView>;
   signIn(credentials: Credentials): Promise<SessionView>;

@@ -3,13 +3,20 @@
 
 use std::path::Path;
 
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{Builder, Rotation};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 use crate::error::{Error, Result};
+
+/// How many lines may wait for the writer thread. The library's default (128,000) is a channel
+/// whose every slot is written when it is made: about 5 MiB of memory touched at start-up, the
+/// largest single thing in the desktop app's own heap. At info level the app logs a few lines a
+/// job, and the writer drains them as they come, so a burst of hundreds of jobs stays far below
+/// this; past it, lines are dropped rather than making the app wait on the disk.
+const BUFFERED_LINES: usize = 8_192;
 
 /// Keeps the log writer running; dropping it flushes what is left.
 pub type LogGuard = WorkerGuard;
@@ -36,7 +43,9 @@ pub fn init(data_dir: &Path) -> Result<WorkerGuard> {
                 dir.display()
             ))
         })?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .finish(appender);
     let filter = EnvFilter::try_from_env("SITEBOOK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()
         .with(filter)

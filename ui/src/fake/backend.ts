@@ -539,6 +539,8 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         return { needsSetup: users.length === 0, session: user ? sessionOf(user) : null, dataDir, device };
       }),
 
+    firstScreenShown: () => run("first_screen_shown", () => undefined),
+
     createFirstAccount: ({ username, fullName, password }) =>
       run("create_first_account", () => {
         if (users.length > 0) {
