@@ -5,7 +5,7 @@
 import { cpSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineConfig, type Plugin } from "vite";
+import { defineConfig, runnerImport, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,9 +26,33 @@ function pdfjsStandardFonts(): Plugin {
   };
 }
 
+/**
+ * The window's first screens (sign in, create the first account), drawn by React at build time
+ * and put into index.html as `<template>`s: the window shows one at once, without loading React,
+ * and React adopts it when the person starts to use it (src/firstScreen/handoff.ts).
+ */
+function drawnFirstScreens(): Plugin {
+  return {
+    name: "sitebook-drawn-first-screens",
+    apply: "build",
+    async transformIndexHtml() {
+      const { module } = await runnerImport<{ drawFirstScreens(): Record<string, string> }>(
+        resolve(here, "src/firstScreen/prerender.tsx"),
+        { configFile: false, plugins: [react()], logLevel: "warn" },
+      );
+      return Object.entries(module.drawFirstScreens()).map(([screen, html]) => ({
+        tag: "template",
+        attrs: { id: `first-screen-${screen}` },
+        children: html,
+        injectTo: "body" as const,
+      }));
+    },
+  };
+}
+
 export default defineConfig({
   base: "./",
-  plugins: [react(), pdfjsStandardFonts()],
+  plugins: [react(), pdfjsStandardFonts(), drawnFirstScreens()],
   clearScreen: false,
   server: {
     port: 5173,

@@ -268,6 +268,14 @@ def test_sign_in_pick_and_switch_org():
     app = App(data_dir)
     try:
         wd = app.wd
+        # The sign-in screen is the one drawn at build time: React has not taken it over (nor
+        # been loaded) before the person types; the first key hands it to React.
+        adopted = ("const e = document.querySelector('[data-testid=\"signin-username\"]');"
+                   "return Object.keys(e).some((key) => key.startsWith('__reactProps'));")
+        wd.find("signin-username")
+        time.sleep(1)
+        assert wd.execute(adopted) is False, "React took the sign-in screen over before anyone typed"
+        wd.screenshot("sign-in-drawn-at-build-time.png")
         sign_in(wd, "root")
         assert wd.text("active-role-badge") == "Superuser", wd.text("active-role-badge")
         wd.find("works-pane")

@@ -10,10 +10,12 @@ import { toApiError } from "./backend";
 import { useBackend } from "./backendContext";
 import { AppActionsContext, type AppActions } from "./appContext";
 import type { ApiError } from "./bindings/ApiError";
+import type { AppStatus } from "./bindings/AppStatus";
 import type { SessionView } from "./bindings/SessionView";
 import { ErrorBanner } from "./components/common/ErrorBanner";
 import { SetupScreen } from "./components/setup/SetupScreen";
 import { SignInScreen } from "./components/setup/SignInScreen";
+import type { AppStart } from "./firstScreen/handoff";
 import { isSessionLost, paneErrorView } from "./logic/errors";
 
 // Everything after sign-in (the panes, the editors) loads on first use, so the first screen
@@ -31,32 +33,41 @@ type Phase =
   | { kind: "signin"; notice: string | null }
   | { kind: "main"; session: SessionView };
 
-export function App() {
+function phaseOf(status: AppStatus): Phase {
+  if (status.needsSetup) return { kind: "setup" };
+  if (status.session) return { kind: "main", session: status.session };
+  return { kind: "signin", notice: null };
+}
+
+const placeOf = (status: AppStatus): Place => ({ dataDir: status.dataDir, device: status.device });
+
+export function App({ start }: { start?: AppStart }) {
   const backend = useBackend();
-  const [phase, setPhase] = useState<Phase>({ kind: "loading" });
-  const [place, setPlace] = useState<Place | null>(null);
+  const [phase, setPhase] = useState<Phase>(() => (start ? phaseOf(start.status) : { kind: "loading" }));
+  const [place, setPlace] = useState<Place | null>(() => (start ? placeOf(start.status) : null));
   const [banner, setBanner] = useState<ApiError | null>(null);
 
   const load = useCallback(async () => {
     setPhase({ kind: "loading" });
     try {
       const status = await backend.appStatus();
-      setPlace({ dataDir: status.dataDir, device: status.device });
-      if (status.needsSetup) setPhase({ kind: "setup" });
-      else if (status.session) setPhase({ kind: "main", session: status.session });
-      else setPhase({ kind: "signin", notice: null });
+      setPlace(placeOf(status));
+      setPhase(phaseOf(status));
     } catch (error) {
       setPhase({ kind: "unavailable", error: toApiError(error) });
     }
   }, [backend]);
 
+  // A window that began with the shell's answer already has its first screen.
+  const begunWithStatus = useRef(start !== undefined);
   useEffect(() => {
+    if (begunWithStatus.current) return;
     void load();
   }, [load]);
 
   // Once, after the first screen past "Opening…" has been painted: the shell then starts its
   // background work, which would otherwise compete with drawing that screen.
-  const firstScreenAnnounced = useRef(false);
+  const firstScreenAnnounced = useRef(start?.firstScreenAnnounced ?? false);
   useEffect(() => {
     if (phase.kind === "loading" || firstScreenAnnounced.current) return;
     firstScreenAnnounced.current = true;
@@ -151,8 +162,10 @@ export function App() {
             </div>
           </div>
         ) : null}
-        {phase.kind === "setup" ? <SetupScreen place={place} onCreated={enter} /> : null}
-        {phase.kind === "signin" ? <SignInScreen place={place} notice={phase.notice} onSignedIn={enter} /> : null}
+        {phase.kind === "setup" ? <SetupScreen place={place} typedBefore={start?.typedBefore} onCreated={enter} /> : null}
+        {phase.kind === "signin" ? (
+          <SignInScreen place={place} notice={phase.notice} typedBefore={start?.typedBefore} onSignedIn={enter} />
+        ) : null}
         {phase.kind === "main" ? (
           <Suspense fallback={null}>
             <MainLayout

@@ -11,7 +11,7 @@
  *   screens can tell (who may enter which org, effective roles, lockout, audit rows), but it is
  *   not the gate and proves nothing about it.
  *
- * `runningInTauri()` tells `main.tsx` which of the two to use.
+ * `runningInTauri()` tells `main.tsx` and `reactApp.tsx` which of the two to use.
  *
  * Every method rejects with an `ApiError` (`{code, message}`), never with anything else, so
  * callers can branch on `code` and show `message` where the action happened.

@@ -7,12 +7,16 @@ import { useState, type FormEvent, type ReactNode, type Ref } from "react";
 import { useAppActions } from "../../appContext";
 import type { ApiError } from "../../bindings/ApiError";
 import type { SessionView } from "../../bindings/SessionView";
+import type { TypedBefore } from "../../firstScreen/handoff";
 import { InlineError } from "../common/ErrorBanner";
 import { LogoMark } from "../common/Icons";
 import { TextField } from "../common/TextField";
 import { PlaceFooter, type Place } from "./PlaceFooter";
 
 export type ShownError = { message: string; hint: string | null };
+
+/** A screen that React drew from the start had nothing typed into it before. */
+export const noneTyped: TypedBefore = () => "";
 
 /**
  * Submits an account form once at a time. A problem `check` finds is shown without asking the

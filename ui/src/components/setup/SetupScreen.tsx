@@ -4,15 +4,24 @@ import { useBackend } from "../../backendContext";
 import type { SessionView } from "../../bindings/SessionView";
 import { checkNewAccount, setupErrorView } from "../../logic/errors";
 import { TextField } from "../common/TextField";
-import { AccountForm, UsernameField, useAccountSubmit, type ShownError } from "./AccountForm";
+import { AccountForm, noneTyped, UsernameField, useAccountSubmit, type ShownError } from "./AccountForm";
+import type { TypedBefore } from "../../firstScreen/handoff";
 import type { Place } from "./PlaceFooter";
 
-export function SetupScreen({ place, onCreated }: { place: Place | null; onCreated: (session: SessionView) => void }) {
+export function SetupScreen({
+  place,
+  typedBefore = noneTyped,
+  onCreated,
+}: {
+  place: Place | null;
+  typedBefore?: TypedBefore;
+  onCreated: (session: SessionView) => void;
+}) {
   const backend = useBackend();
-  const [username, setUsername] = useState("");
-  const [fullName, setFullName] = useState("");
-  const [password, setPassword] = useState("");
-  const [confirm, setConfirm] = useState("");
+  const [username, setUsername] = useState(() => typedBefore("setup-username"));
+  const [fullName, setFullName] = useState(() => typedBefore("setup-fullname"));
+  const [password, setPassword] = useState(() => typedBefore("setup-password"));
+  const [confirm, setConfirm] = useState(() => typedBefore("setup-password-confirm"));
   const usernameRef = useRef<HTMLInputElement>(null);
   const submission = useAccountSubmit<ShownError>({
     check: () => {

@@ -5,21 +5,24 @@ import type { SessionView } from "../../bindings/SessionView";
 import { signInErrorView, type FormErrorView } from "../../logic/errors";
 import { InfoIcon } from "../common/Icons";
 import { TextField } from "../common/TextField";
-import { AccountForm, UsernameField, useAccountSubmit } from "./AccountForm";
+import { AccountForm, noneTyped, UsernameField, useAccountSubmit } from "./AccountForm";
+import type { TypedBefore } from "../../firstScreen/handoff";
 import type { Place } from "./PlaceFooter";
 
 export function SignInScreen({
   place,
   notice,
+  typedBefore = noneTyped,
   onSignedIn,
 }: {
   place: Place | null;
   notice: string | null;
+  typedBefore?: TypedBefore;
   onSignedIn: (session: SessionView) => void;
 }) {
   const backend = useBackend();
-  const [username, setUsername] = useState("");
-  const [password, setPassword] = useState("");
+  const [username, setUsername] = useState(() => typedBefore("signin-username"));
+  const [password, setPassword] = useState(() => typedBefore("signin-password"));
   const usernameRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const submission = useAccountSubmit<FormErrorView>({
