@@ -185,19 +185,21 @@ def main():
                 if args.shots and run < 2:
                     os.makedirs(args.shots, exist_ok=True)
                     shot = os.path.join(args.shots, f"{name}-run{run + 1}.png")
-                try:
-                    data_from = args.existing_data if name == "ours" else None
-                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot, data_from)
-                except RuntimeError as error:
-                    # The grabs open an X connection each; now and then the X server refuses a
-                    # program's own connection at that moment and GTK cannot start. Such a run
-                    # says nothing about the program, so it is counted and run again, once.
-                    if "Failed to initialize GTK" not in str(error):
-                        raise
-                    display_refusals[name] += 1
-                    print(f"run {run + 1:2} {name:4}: the X server refused the program; again", flush=True)
-                    time.sleep(1.0)
-                    seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot, data_from)
+                data_from = args.existing_data if name == "ours" else None
+                for attempt in range(1, 4):
+                    try:
+                        seconds, pss, rss, by_name = run_once(binary, args.display, blank, shot, data_from)
+                        break
+                    except RuntimeError as error:
+                        # The grabs open an X connection each; now and then the X server refuses
+                        # a program's own connection at that moment and GTK cannot start. Such a
+                        # run says nothing about the program, so it is counted and run again (up
+                        # to three tries).
+                        if "Failed to initialize GTK" not in str(error) or attempt == 3:
+                            raise
+                        display_refusals[name] += 1
+                        print(f"run {run + 1:2} {name:4}: the X server refused the program; again", flush=True)
+                        time.sleep(1.0)
                 results[name].append(
                     {"seconds": seconds, "pss_kib": pss, "rss_kib": rss, "pss_by_process": by_name}
                 )
