@@ -40,9 +40,9 @@ function drawnFirstScreens(): Plugin {
         resolve(here, "src/firstScreen/prerender.tsx"),
         { configFile: false, plugins: [react()], logLevel: "warn" },
       );
-      return Object.entries(module.drawFirstScreens()).map(([screen, html]) => ({
+      return Object.entries(module.drawFirstScreens()).map(([id, html]) => ({
         tag: "template",
-        attrs: { id: `first-screen-${screen}` },
+        attrs: { id },
         children: html,
         injectTo: "body" as const,
       }));

@@ -15,7 +15,7 @@ import type { SessionView } from "./bindings/SessionView";
 import { ErrorBanner } from "./components/common/ErrorBanner";
 import { SetupScreen } from "./components/setup/SetupScreen";
 import { SignInScreen } from "./components/setup/SignInScreen";
-import type { AppStart } from "./firstScreen/handoff";
+import { announceAfterPaint, type AppStart } from "./firstScreen/handoff";
 import { isSessionLost, paneErrorView } from "./logic/errors";
 
 // Everything after sign-in (the panes, the editors) loads on first use, so the first screen
@@ -71,12 +71,7 @@ export function App({ start }: { start?: AppStart }) {
   useEffect(() => {
     if (phase.kind === "loading" || firstScreenAnnounced.current) return;
     firstScreenAnnounced.current = true;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        // Nothing to tell the person: the shell starts the work after a few seconds anyway.
-        backend.firstScreenShown().catch(() => undefined);
-      }, 0),
-    );
+    announceAfterPaint(backend.firstScreenShown);
   }, [phase.kind, backend]);
 
   // Promise rejections nobody caught still reach the person, in the banner.

@@ -12,9 +12,6 @@ if (!container) throw new Error("index.html has no #root element");
 void openWindow(container, {
   inTauri: runningInTauri(),
   appStatus: tauriBackend.appStatus,
-  announceFirstScreen: () => {
-    // Nothing to tell the person: the shell starts its work after a few seconds anyway.
-    tauriBackend.firstScreenShown().catch(() => undefined);
-  },
+  announceFirstScreen: tauriBackend.firstScreenShown,
   loadReact: () => import("./reactApp").then((module) => module.sitebookWindow),
 });

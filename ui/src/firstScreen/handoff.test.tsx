@@ -3,15 +3,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createFakeBackend, type FakeBackend } from "../fake/backend";
 import { DEMO_PASSWORD, demoSeed, firstRunSeed } from "../fake/demoSeed";
 import { reactWindow } from "../reactApp";
-import { openWindow, templateIdOf, type ReactWindow, type WindowOpening } from "./handoff";
+import { openWindow, type ReactWindow, type WindowOpening } from "./handoff";
 import { drawFirstScreens } from "./prerender";
 
 // The window as the build ships it: index.html's #root, and the two screens drawn at build time.
 let container: HTMLElement;
 beforeEach(() => {
-  for (const [screenName, html] of Object.entries(drawFirstScreens())) {
+  for (const [id, html] of Object.entries(drawFirstScreens())) {
     const template = document.createElement("template");
-    template.id = templateIdOf(screenName as "setup" | "signin");
+    template.id = id;
     template.innerHTML = html;
     document.body.append(template);
   }
@@ -25,7 +25,7 @@ afterEach(() => {
 
 /** Opens the window on `fake`; React loads only when asked, and then when `arrival` lets it. */
 function opening(fake: FakeBackend, arrival: Promise<void> = Promise.resolve()) {
-  const announced = vi.fn();
+  const announced = vi.fn(async () => undefined);
   const loadReact = vi.fn(async (): Promise<ReactWindow> => {
     await arrival;
     return reactWindow(async () => fake, fake);

@@ -29,7 +29,10 @@ export type AppStart = {
 
 export type FirstScreen = "setup" | "signin";
 
-/** The `<template>` of `index.html` that holds a first screen, drawn at build time. */
+/**
+ * The id of the `<template>` of `index.html` that holds a first screen, drawn at build time
+ * (`prerender.tsx` keys its drawings by it, and the build uses the key as the id).
+ */
 export const templateIdOf = (screen: FirstScreen) => `first-screen-${screen}`;
 
 /** The text the build puts where the place footer's values go, replaced when a screen is shown. */
@@ -48,9 +51,23 @@ export type WindowOpening = {
   inTauri: boolean;
   appStatus(): Promise<AppStatus>;
   /** Tells the shell the first screen is painted, so it starts its background work. */
-  announceFirstScreen(): void;
+  announceFirstScreen(): Promise<void>;
   loadReact(): Promise<ReactWindow>;
 };
+
+/**
+ * Tells the shell, once the screen just drawn has been painted, that its background work may
+ * start: the work would otherwise compete with drawing that screen. Used by this module and by
+ * React's `App` when it draws the first screen itself.
+ */
+export function announceAfterPaint(announce: () => Promise<void>): void {
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      // Nothing to tell the person if it fails: the shell starts the work after a few seconds.
+      announce().catch(() => undefined);
+    }, 0),
+  );
+}
 
 /** The events that mean a person has started to use the screen. */
 const FIRST_TOUCHES = ["keydown", "pointerdown", "paste", "input"] as const;
@@ -71,7 +88,7 @@ export async function openWindow(container: HTMLElement, opening: WindowOpening)
     return (await opening.loadReact()).render(container, { status, firstScreenAnnounced: false });
   }
   showDrawnScreen(container, template, status);
-  requestAnimationFrame(() => setTimeout(opening.announceFirstScreen, 0));
+  announceAfterPaint(opening.announceFirstScreen);
   handOverOnFirstTouch(container, status, opening.loadReact);
 }
 

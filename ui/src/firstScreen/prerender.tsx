@@ -6,7 +6,7 @@ import { renderToString } from "react-dom/server";
 import type { Backend } from "../backend";
 import type { AppStatus } from "../bindings/AppStatus";
 import { Root } from "../Root";
-import { PLACE_MARKS, type FirstScreen } from "./handoff";
+import { PLACE_MARKS, templateIdOf, type FirstScreen } from "./handoff";
 
 /** Drawing a screen calls nothing: a backend method reached at build time is a mistake. */
 const noBackendAtBuildTime = new Proxy({} as Backend, {
@@ -25,6 +25,8 @@ export function drawFirstScreen(screen: FirstScreen): string {
   return renderToString(<Root backend={noBackendAtBuildTime} start={{ status, firstScreenAnnounced: true }} />);
 }
 
-export function drawFirstScreens(): Record<FirstScreen, string> {
-  return { setup: drawFirstScreen("setup"), signin: drawFirstScreen("signin") };
+/** Both first screens, keyed by the id of the `<template>` each goes into. */
+export function drawFirstScreens(): Record<string, string> {
+  const screens: FirstScreen[] = ["setup", "signin"];
+  return Object.fromEntries(screens.map((screen) => [templateIdOf(screen), drawFirstScreen(screen)]));
 }
