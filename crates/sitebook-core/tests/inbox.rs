@@ -86,8 +86,11 @@ async fn a_slowly_written_file_is_imported_once_after_it_completes() {
     let fx = inbox_fixture().await;
     let (inbox, _tasks) = watched(&fx).await;
     let bytes = workbook(1);
-    // Written in ten chunks over ten seconds, each pause shorter than the settling period; the
-    // debouncers alone would fire on the half-written file at every pause.
+    // Written in ten chunks, each pause (600 ms) longer than the debounce but well within the
+    // settling period (2 s); the debouncers alone would fire on the half-written file at every
+    // pause. The check for jobs runs during the pause, not after it: on a loaded machine a
+    // query can take a second, and added to the pause it made the test's own writer look
+    // settled.
     let path = inbox.join("slow.xlsx");
     let chunk = bytes.len().div_ceil(10);
     {
@@ -96,9 +99,12 @@ async fn a_slowly_written_file_is_imported_once_after_it_completes() {
         for piece in bytes.chunks(chunk) {
             file.write_all(piece).unwrap();
             file.flush().unwrap();
-            tokio::time::sleep(Duration::from_millis(1000)).await;
+            let ((), jobs_meanwhile) = tokio::join!(
+                tokio::time::sleep(Duration::from_millis(600)),
+                jobs(&fx, &fx.root)
+            );
             assert!(
-                jobs(&fx, &fx.root).await.is_empty(),
+                jobs_meanwhile.is_empty(),
                 "nothing is imported while the file is still being written"
             );
         }
