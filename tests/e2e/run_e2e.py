@@ -393,9 +393,11 @@ def test_a_burst_of_200_dropped_files_shows_live_progress_while_the_window_answe
         with zipfile.ZipFile(path, "a") as copy:
             copy.comment = f"burst copy {n}".encode()
         paths.append(path)
-    # Each parse slowed by 60 ms, so that the burst lasts a few seconds on any machine and the
-    # test can click through it (without it a fast machine ends the burst before the clicks).
-    app = App(data_dir, SITEBOOK_TEST_WORKER_DELAY_MS="60")
+    # Each parse is slowed so that the burst lasts about 20 s whatever the machine: the app runs
+    # one worker per core, so the delay grows with the cores. A loaded CI machine takes a second
+    # or two per click below, and a burst of a few seconds once left room for only four clicks.
+    cores = len(os.sched_getaffinity(0))
+    app = App(data_dir, SITEBOOK_TEST_WORKER_DELAY_MS=str(100 * cores))
     try:
         wd = app.wd
         signed_in_ready_for_drops(wd)
