@@ -156,11 +156,21 @@ fn os_store() -> Result<Arc<CredentialStore>> {
     ))
 }
 
+/// What a person can do to make the keyring reachable, said in the terms of this system.
+#[cfg(target_os = "macos")]
+const KEYRING_ADVICE: &str = "sign in to this Mac's user session (its login keychain unlocks \
+                              with it), unlock the keychain in Keychain Access, and try again";
+#[cfg(target_os = "windows")]
+const KEYRING_ADVICE: &str = "sign in to Windows as yourself (the Credential Manager belongs to \
+                              the signed-in user, not to a service account) and try again";
+#[cfg(not(any(target_os = "macos", target_os = "windows")))]
+const KEYRING_ADVICE: &str = "sign in to a desktop session with a keyring (GNOME Keyring or \
+                              KWallet), or start one, and try again";
+
 fn unreachable_keyring(why: &str) -> Error {
     Error::KeyringUnavailable(format!(
         "No keyring is reachable on this computer ({why}), so no secret was stored or read. \
-         Sitebook keeps secrets only in the system keyring: sign in to a desktop session with a \
-         keyring (GNOME Keyring or KWallet), or start one, and try again."
+         Sitebook keeps secrets only in the system keyring: {KEYRING_ADVICE}."
     ))
 }
 
