@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Records which of the desktop binary's functions run while the window starts, for the linker.
 
-At start-up the window runs about 2,700 of the binary's functions, 2.5 MiB of its 25 MiB of
+At start-up the window runs about 2,600 of the binary's functions, 2.5 MiB of its 25 MiB of
 code, scattered all over it. The kernel maps a binary's code 64 KiB at a time around each page
 first touched, so that scatter made 11 MiB of code resident for 2.5 MiB used. `src-tauri/build.rs`
 hands the list this script writes to the linker (`--symbol-ordering-file`), which places those
@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from window_env import private_window_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUTPUT = os.path.join(ROOT, "src-tauri", "startup-order.txt")
@@ -88,18 +90,13 @@ def main():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     app = None
     try:
-        data_dir = os.path.join(home, "sitebook")
-        env = dict(os.environ, SITEBOOK_PASSWORD="record-the-order-1",
+        env = private_window_env(home, display)
+        data_dir = env["SITEBOOK_DATA_DIR"]
+        account_env = dict(env, SITEBOOK_PASSWORD="record-the-order-1",
                    SITEBOOK_NEW_PASSWORD="record-the-order-1")
         subprocess.run([cli, "--data-dir", data_dir, "--user", "asha", "init", "--name",
-                        "Asha Verma"], env=env, check=True, stdout=subprocess.DEVNULL)
-        for sub in ("data", "cache", "config"):
-            os.makedirs(os.path.join(home, sub))
+                        "Asha Verma"], env=account_env, check=True, stdout=subprocess.DEVNULL)
         dump = os.path.join(home, "callgrind.out")
-        env = dict(os.environ, DISPLAY=display, HOME=home, SITEBOOK_DATA_DIR=data_dir,
-                   XDG_DATA_HOME=os.path.join(home, "data"),
-                   XDG_CACHE_HOME=os.path.join(home, "cache"),
-                   XDG_CONFIG_HOME=os.path.join(home, "config"))
         # %p: WebKit's helpers are forked from the program before they exec, and each fork
         # would otherwise overwrite the program's dump when it ends.
         app = subprocess.Popen(
@@ -113,11 +110,12 @@ def main():
         dumps = sorted(f for f in os.listdir(home) if f.startswith(f"callgrind.out.{app.pid}"))
         if not dumps:
             sys.exit("callgrind wrote no dump for the program")
-        names = []
-        for name in dumps:
-            for function in functions_run_by(os.path.join(home, name), os.path.basename(binary)):
-                if function not in names:
-                    names.append(function)
+        # A dict keeps the first-seen order and drops repeats across the dumps.
+        names = list(dict.fromkeys(
+            function
+            for name in dumps
+            for function in functions_run_by(os.path.join(home, name), os.path.basename(binary))
+        ))
         if len(names) < 500:
             sys.exit(f"only {len(names)} functions ran: did the window start? (try --seconds)")
         with open(args.output, "w") as out:

@@ -26,6 +26,7 @@ import tempfile
 import time
 
 from PIL import ImageChops, ImageGrab
+from window_env import private_window_env
 
 SETTLED_AFTER = 2.0  # seconds without a change that count as "drawn"
 CARET_AREA = 600  # square pixels: a change this small is a caret blinking, not drawing
@@ -98,15 +99,7 @@ def run_once(binary, display, blank, shot=None, data_from=None):
     home = tempfile.mkdtemp(prefix="startup-bench-")
     if data_from:
         shutil.copytree(data_from, f"{home}/sitebook")
-    env = dict(os.environ)
-    env.update(
-        DISPLAY=display,
-        HOME=home,
-        XDG_DATA_HOME=f"{home}/data",
-        XDG_CACHE_HOME=f"{home}/cache",
-        XDG_CONFIG_HOME=f"{home}/config",
-        SITEBOOK_DATA_DIR=f"{home}/sitebook",
-    )
+    env = private_window_env(home, display)
     errors = open(f"{home}/stderr.txt", "w+")
     started = time.perf_counter()
     process = subprocess.Popen(
