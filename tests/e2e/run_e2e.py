@@ -970,6 +970,102 @@ def test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+FROZEN_SCRIPT = """
+const pane = document.querySelector('[data-testid=works-pane] .pane-body');
+const table = document.querySelector('[data-testid=editor-table]');
+const head = table.querySelector('thead th.description-col');
+const serial = table.querySelector('thead th.frozen');
+const p = pane.getBoundingClientRect();
+const h = head.getBoundingClientRect();
+const middle = (r) => [r.left + r.width / 2, r.top + r.height / 2];
+// What is drawn on top at the description heading, and halfway down the pane in its column.
+const atHead = document.elementFromPoint(...middle(h));
+const below = document.elementFromPoint(middle(h)[0], p.top + p.height / 2);
+const cell = below && below.closest('td');
+return {
+  scrollLeft: pane.scrollLeft,
+  scrollTop: pane.scrollTop,
+  paneLeft: Math.round(p.left + pane.clientLeft),
+  serialLeft: Math.round(serial.getBoundingClientRect().left),
+  paneTop: Math.round(p.top),
+  headLeft: Math.round(h.left),
+  headTop: Math.round(h.top),
+  headOnTop: head.contains(atHead),
+  cellBelow: cell ? cell.className : (below ? below.tagName : null),
+  shifted: table.classList.contains('columns-shifted'),
+};
+"""
+
+
+def test_first_columns_stay_in_view_while_the_editor_scrolls_sideways():
+    """A later work slip with every phase shown is wider than a 1024-pixel window: scrolled
+    sideways and down, the serial and description stay at the pane's left edge, drawn above the
+    figures that pass under them and below the headings."""
+    data_dir = example_with_workslips((190, 185, 180, 175, 170))
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        open_the_example(wd)
+        wd.call("POST", wd.s("/window/rect"), {"width": 1024, "height": 700})
+        wd.click("new-workslip")
+        wd.wait_until(
+            "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
+            "the sixth work slip's preview")
+        wd.click("fold-phases")
+        wd.wait_until(
+            "return Array.from(document.querySelectorAll('[data-testid=editor-table] thead th'))"
+            ".some((th) => th.textContent.trim() === 'Workslip-1 Qty');",
+            "every phase shown")
+        wd.execute(
+            "const pane = document.querySelector('[data-testid=works-pane] .pane-body');"
+            "const table = document.querySelector('[data-testid=editor-table]');"
+            "pane.scrollTop += table.getBoundingClientRect().top - pane.getBoundingClientRect().top + 120;"
+            "pane.scrollLeft = pane.scrollWidth;")
+        time.sleep(0.5)
+        frozen = wd.execute(FROZEN_SCRIPT)
+        wd.screenshot("editor-workslip-6-scrolled-sideways-1024x700.png")
+        print(f"     scrolled: {frozen}")
+        assert frozen["scrollLeft"] > 100, frozen
+        assert frozen["shifted"], frozen
+        # The serial's heading sits at the pane's left edge and the description's just right of
+        # it, stuck to the pane's top, and nothing is drawn over them.
+        assert abs(frozen["serialLeft"] - frozen["paneLeft"]) <= 1, frozen
+        assert 0 < frozen["headLeft"] - frozen["serialLeft"] < 80, frozen
+        assert abs(frozen["headTop"] - frozen["paneTop"]) <= 2, frozen
+        assert frozen["headOnTop"], frozen
+        # Under it, the body's description (or a heading row's title), not a passing figure.
+        assert frozen["cellBelow"] and ("description" in frozen["cellBelow"]
+                                        or "heading-cell" in frozen["cellBelow"]), frozen
+        # A row that grows while shifted (a problem message under an input, say) keeps its
+        # frozen cells as tall as itself: nothing passing under them shows at its foot.
+        grown = wd.execute(
+            "const row = document.querySelector('[data-testid=editor-row-4]');"
+            "const extra = document.createElement('div'); extra.textContent = 'x';"
+            "extra.style.height = '90px'; row.lastElementChild.appendChild(extra);"
+            "return Math.round(row.getBoundingClientRect().height);")
+        time.sleep(0.5)
+        foot = wd.execute(
+            "const row = document.querySelector('[data-testid=editor-row-4]');"
+            "const cell = row.querySelector('td.description'); const r = cell.getBoundingClientRect();"
+            "const hit = document.elementFromPoint(r.left + r.width / 2, row.getBoundingClientRect().bottom - 4);"
+            "return {cellHeight: Math.round(r.height), onTop: cell.contains(hit)};")
+        wd.screenshot("editor-workslip-6-scrolled-row-grown-1024x700.png")
+        print(f"     row 4 grown to {grown}px: {foot}")
+        assert foot["onTop"] and foot["cellHeight"] >= grown - 2, (grown, foot)
+        wd.execute("document.querySelector('[data-testid=editor-row-4]').lastElementChild.lastElementChild.remove();")
+        time.sleep(0.5)
+        wd.screenshot("editor-workslip-6-scrolled-row-shrunk-1024x700.png")
+        # Back at the left, nothing is shifted.
+        wd.execute("document.querySelector('[data-testid=works-pane] .pane-body').scrollLeft = 0;")
+        time.sleep(0.3)
+        back = wd.execute(FROZEN_SCRIPT)
+        assert back["scrollLeft"] == 0 and not back["shifted"], back
+        wd.click("editor-close")
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP, S3_SERVER):
         if not os.path.exists(needed):
@@ -988,6 +1084,7 @@ def main():
         test_first_minute_ends_with_the_example_bill_drawn,
         test_editors_fit_the_window,
         test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window,
+        test_first_columns_stay_in_view_while_the_editor_scrolls_sideways,
         test_audit_shows_the_chain_verified_then_the_break_after_tampering,
     ]
     # Names on the command line run only those tests.

@@ -324,6 +324,41 @@ describe("the work-slip editor", () => {
     await waitFor(() => expect(byId("new-workslip").textContent).toBe("Create work slip 2"));
   });
 
+  it("keeps the serial and description in view while the pane scrolls sideways", async () => {
+    await openEstimate("meena", 1);
+    fireEvent.click(byId("new-workslip"));
+    const editor = await screen.findByTestId("workslip-editor");
+    await within(editor).findByTestId("qty-5");
+    fireEvent.change(byId("qty-5"), { target: { value: "0" } });
+    await previewSettles();
+    const table = byId("editor-table");
+    const pane = table.closest(".pane-body") as HTMLElement;
+    const frozen = (row: HTMLElement) => Array.from(row.querySelectorAll(".frozen")).map((cell) => cell.textContent?.trim());
+    expect(frozen(byId("editor-row-5"))[0]).toBe("5");
+    expect(frozen(table.querySelector("thead tr") as HTMLElement)).toEqual(["Sl.", "Description"]);
+
+    // jsdom lays nothing out, so the layout is given as a scroll would leave it: the table
+    // starts 24 pixels into the pane and moves left as the pane scrolls.
+    let scrollLeft = 0;
+    Object.defineProperty(pane, "scrollLeft", { configurable: true, get: () => scrollLeft });
+    pane.getBoundingClientRect = () => new DOMRect(0, 0, 800, 600);
+    table.getBoundingClientRect = () => new DOMRect(24 - scrollLeft, 0, 1400, 2000);
+    const scrollTo = (left: number) => {
+      scrollLeft = left;
+      fireEvent.scroll(pane);
+    };
+    // The frozen cells move with the table across its margin, then stay at the pane's edge.
+    scrollTo(10);
+    expect(table.style.getPropertyValue("--frozen-shift")).toBe("0px");
+    expect(table.classList.contains("columns-shifted")).toBe(false);
+    scrollTo(240);
+    expect(table.style.getPropertyValue("--frozen-shift")).toBe("216px");
+    expect(table.classList.contains("columns-shifted")).toBe(true);
+    scrollTo(0);
+    expect(table.style.getPropertyValue("--frozen-shift")).toBe("0px");
+    expect(table.classList.contains("columns-shifted")).toBe(false);
+  });
+
   it("adds a supplemental item: an incomplete line is named, a complete one joins the preview", async () => {
     await openEstimate("meena", 1);
     fireEvent.click(byId("new-workslip"));

@@ -28,6 +28,7 @@ import { InlineError } from "../common/ErrorBanner";
 import { AlertIcon } from "../common/Icons";
 import { LedgerHead, numeric, screenReaderOnly } from "../common/Ledger";
 import { ProgressBar } from "../common/ProgressBar";
+import { useFrozenColumns } from "../common/useFrozenColumns";
 
 export type EditorKind = "bill" | "workslip";
 
@@ -116,6 +117,8 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const [queued, setQueued] = useState<QueuedDocument | null>(null);
   const [allPhases, setAllPhases] = useState(false);
   const generation = useRef(0);
+  const tableRef = useRef<HTMLTableElement>(null);
+  useFrozenColumns(tableRef);
 
   const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
 
@@ -215,11 +218,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
         </span>
       </div>
       <div className="table-wrap editor-wrap">
-        <table className="ledger editor-table" data-testid="editor-table">
+        <table className="ledger editor-table" data-testid="editor-table" ref={tableRef}>
           <LedgerHead
             columns={[
-              "Sl.",
-              { label: "Description", className: "description-col" },
+              { label: "Sl.", className: "frozen" },
+              { label: "Description", className: "description-col frozen frozen-edge" },
               "Unit",
               numeric("Rate"),
               numeric("Estimate qty"),
@@ -235,7 +238,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                 return (
                   <tr key={key} className="heading-row">
                     <td colSpan={columnCount} className="heading-cell">
-                      {row.description}
+                      <span className="frozen">{row.description}</span>
                     </td>
                   </tr>
                 );
@@ -243,8 +246,8 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
               const invalid = item !== null && problemItems.has(item.slNo);
               return (
                 <tr key={key} className={row?.kind === "excess" ? "excess-row" : invalid ? "row-invalid" : undefined} data-testid={row?.kind === "excess" ? "ae-row" : item ? `editor-row-${item.slNo}` : undefined}>
-                  <td className="mono">{row ? row.slNo : item?.slNo}</td>
-                  <td className="description">
+                  <td className="mono frozen">{row ? row.slNo : item?.slNo}</td>
+                  <td className="description frozen frozen-edge">
                     {row?.kind === "excess" ? <span className="flag-tag">Above estimate</span> : null} {row ? row.description : item?.description}
                   </td>
                   <td>{row ? row.unit : item?.unit}</td>
