@@ -323,7 +323,10 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let printer = Printer::new(cli.json);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // One async thread per core: `sitebook worker` polls every job's database round trips and
+    // handles its parse results on these threads, and on one thread a burst of jobs kept the
+    // second core idle.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {

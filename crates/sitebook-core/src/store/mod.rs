@@ -85,6 +85,11 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .busy_timeout(busy::GIVE_UP_AFTER);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // sqlx would otherwise ping a connection each time it leaves the pool: one more
+        // round trip to the connection's thread for every statement run on the pool, to prove
+        // what the statement itself proves (that the connection's thread is alive); an
+        // in-process database has no network link that could have dropped in between.
+        .test_before_acquire(false)
         .after_connect(|connection, _| Box::pin(busy::install(connection)))
         .connect_with(options)
         .await?;
@@ -109,6 +114,8 @@ pub async fn open_courtesy(data_dir: &Path) -> Result<SqlitePool> {
         .busy_timeout(busy::GIVE_UP_AFTER);
     Ok(SqlitePoolOptions::new()
         .max_connections(2)
+        // No pings on acquire, as for the main pool.
+        .test_before_acquire(false)
         .after_connect(|connection, _| Box::pin(busy::install(connection)))
         .connect_with(options)
         .await?)
