@@ -47,14 +47,14 @@ async fn read_and_hand_over(
     let upload_id = job
         .upload_id
         .ok_or_else(|| at("file")(RunFailure::Permanent("the job has no upload".into())))?;
-    let upload = uploads::stored(ctx, &scope, upload_id)
-        .await
-        .map_err(|e| at("file")(e.into()))?;
-    queue::mark_upload_processing(ctx, job)
+    let upload = uploads::start_reading(ctx, &scope, upload_id)
         .await
         .map_err(|e| at("file")(e.into()))?;
 
-    let actual = files::sha256_file(&upload.path).map_err(|e| at("file")(e.into()))?;
+    let hashed = upload.path.clone();
+    let actual = off_the_async_threads(move || files::sha256_file(&hashed))
+        .await
+        .map_err(|e| at("file")(e.into()))?;
     if actual != upload.sha256 {
         return Err(at("file")(RunFailure::Permanent(format!(
             "The stored copy of {} has changed since it was uploaded; upload the workbook again.",
@@ -108,15 +108,26 @@ async fn read_and_hand_over(
             "could not write the result: {e}"
         )))
     })?;
-    let (output, folder) = outputs::write_leaving_folder_unsynced(
-        ctx,
-        &scope,
-        &format!("estimate-job{}.json", job.id),
-        "json",
-        &result_json,
-        &upload.sha256,
-    )
-    .map_err(|e| at("store")(e.into()))?;
+    let (output, folder) = {
+        let (base, scope, name, sha256) = (
+            ctx.base.clone(),
+            scope.clone(),
+            format!("estimate-job{}.json", job.id),
+            upload.sha256.clone(),
+        );
+        off_the_async_threads(move || {
+            outputs::write_leaving_folder_unsynced(
+                &base,
+                &scope,
+                &name,
+                "json",
+                &result_json,
+                &sha256,
+            )
+        })
+        .await
+        .map_err(|e| at("store")(e.into()))?
+    };
     queue::report(ctx, job, 90, "Storing results")
         .await
         .map_err(|e| at("store")(e.into()))?;
@@ -140,6 +151,17 @@ async fn read_and_hand_over(
         queue::announce_completed(&ctx, &job);
         Ok(())
     }))
+}
+
+/// Runs file work that blocks (reading the upload to hash it, writing the result file and
+/// waiting for its fsync) on tokio's blocking threads: on the async threads it stalled every
+/// other job's database round trips for the length of a disk flush.
+async fn off_the_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> crate::error::Result<T> + Send + 'static,
+) -> crate::error::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| crate::error::Error::Internal(format!("a file step stopped: {e}")))?
 }
 
 /// What a parse stores, in the group commit's transaction: the estimates, the result file's
