@@ -511,6 +511,79 @@ async fn a_job_whose_owner_lost_access_does_not_run() {
 }
 
 #[tokio::test]
+async fn a_job_whose_org_was_deactivated_does_not_run() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    let root = fx.root_in("MOH").await;
+    let file = write_example(&fx, "closed.xlsx");
+    let job_id = sole_job(&fx.core.upload(&root, &[file]).await.unwrap());
+    sqlx::query("UPDATE organizations SET active = 0 WHERE code = 'MOH'")
+        .execute(fx.core.unscoped_pool_for_tests())
+        .await
+        .unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    // Nobody may read an inactive org's jobs through the core, so the test reads the row.
+    let mut ended = None;
+    for _ in 0..3000 {
+        let (status, message): (String, Option<String>) =
+            sqlx::query_as("SELECT status, error_message FROM jobs WHERE id = ?")
+                .bind(job_id)
+                .fetch_one(fx.core.unscoped_pool_for_tests())
+                .await
+                .unwrap();
+        if status != "queued" && status != "running" {
+            ended = Some((status, message));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, message) = ended.expect("the job ends");
+    assert_eq!(status, "failed");
+    let message = message.unwrap_or_default();
+    assert!(message.contains("may no longer upload"), "{message}");
+    let estimates: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM estimates")
+        .fetch_one(fx.core.unscoped_pool_for_tests())
+        .await
+        .unwrap();
+    assert_eq!(estimates, 0);
+    pool.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_upload_is_marked_processing_while_its_parse_runs_then_completed() {
+    let fx = fixture_with(|options| {
+        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), "1500".into()];
+    })
+    .await;
+    let file = write_example(&fx, "marked.xlsx");
+    let job_id = sole_job(&fx.core.upload(&fx.root, &[file]).await.unwrap());
+    let upload_status = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT u.status FROM uploads u JOIN jobs j ON j.upload_id = u.id WHERE j.id = ?",
+        )
+        .bind(job_id)
+        .fetch_one(fx.core.unscoped_pool_for_tests())
+        .await
+        .unwrap()
+    };
+    assert_eq!(upload_status().await, "pending");
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let mut seen_processing = false;
+    for _ in 0..300 {
+        if upload_status().await == "processing" {
+            seen_processing = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(seen_processing, "the upload was never marked as being read");
+    let job = finished(&fx, &fx.root, job_id).await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(upload_status().await, "completed");
+    pool.shutdown().await;
+}
+
+#[tokio::test]
 async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
     let fx = fixture().await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();

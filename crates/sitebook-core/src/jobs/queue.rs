@@ -324,16 +324,6 @@ async fn set_upload_status(
     }
 }
 
-/// Marks the upload being processed, at the start of a run.
-pub(crate) async fn mark_upload_processing(ctx: &Ctx, job: &ClaimedJob) -> Result<()> {
-    // A courtesy like progress (no fsync): the upload's end state is written durably with the
-    // job's, and a crash before then puts the job back in line anyway.
-    match job.upload_id {
-        Some(upload_id) => uploads::mark_processing(ctx, job.org_id, upload_id).await,
-        None => Ok(()),
-    }
-}
-
 /// Whether a failed job is offered for retry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Retry {

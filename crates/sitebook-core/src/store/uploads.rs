@@ -110,14 +110,21 @@ pub(crate) async fn existing(
     .await?)
 }
 
-/// The stored upload of the scope's org.
-pub(crate) async fn stored(ctx: &Base, scope: &OrgScope, id: i64) -> Result<StoredUpload> {
+/// The stored upload of the scope's org, marked as being read, at the start of its job's run.
+///
+/// The mark is a courtesy, like a job's progress: written without an fsync (`Base::courtesy_db`),
+/// because the upload's end state is written durably with the job's, and a crash before then
+/// puts the job back in line anyway. Reading the row and marking it is one statement: in a
+/// burst every job does both, and each statement is a round trip to a connection's thread.
+pub(crate) async fn start_reading(ctx: &Base, scope: &WriteScope, id: i64) -> Result<StoredUpload> {
     let row: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, original_name, sha256, stored_path FROM uploads WHERE id = ? AND org_id = ?",
+        "UPDATE uploads SET status = 'processing', updated_at = ? WHERE id = ? AND org_id = ? \
+         RETURNING id, original_name, sha256, stored_path",
     )
+    .bind(ctx.now_text())
     .bind(id)
     .bind(scope.org_id())
-    .fetch_optional(&ctx.db)
+    .fetch_optional(&ctx.courtesy_db)
     .await?;
     let (id, original_name, sha256, stored_path) =
         scope.found(ctx, row, ("upload", id, "uploads")).await?;
@@ -147,21 +154,6 @@ pub(crate) async fn set_status(
         .bind(org_id)
         .execute(&mut **tx)
         .await?;
-    Ok(())
-}
-
-/// Marks an upload as being processed, at the start of its job's run. A courtesy, like
-/// progress: written without an fsync, because the upload's end state is written durably with
-/// the job's, and a crash before then puts the job back in line anyway.
-pub(crate) async fn mark_processing(ctx: &Base, org_id: i64, upload_id: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE uploads SET status = 'processing', updated_at = ? WHERE id = ? AND org_id = ?",
-    )
-    .bind(ctx.now_text())
-    .bind(upload_id)
-    .bind(org_id)
-    .execute(&ctx.courtesy_db)
-    .await?;
     Ok(())
 }
 

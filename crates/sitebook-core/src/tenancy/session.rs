@@ -171,21 +171,60 @@ pub(crate) async fn enterable_by_id(
 /// The session a background job runs in: the person who queued it, in the job's org. With no
 /// right to enter that org any more, the session has no active org and the gate says no.
 pub(crate) async fn session_for_job(ctx: &Base, user_id: i64, org_id: i64) -> Result<Session> {
-    let row: Option<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, username, full_name, kind FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_optional(&ctx.db)
-            .await?;
-    let (id, username, full_name, kind) =
-        row.ok_or_else(|| Error::NotFound(format!("The account {user_id} no longer exists.")))?;
+    // One statement for the person and the org as they would enter it: a burst of jobs builds
+    // one session each, and every statement is a round trip to the connection's thread.
+    let row = sqlx::query_as::<_, JobSessionRow>(
+        "SELECT u.id AS user_id, u.username, u.full_name, u.kind, \
+         o.id, o.code, o.slug, o.name, o.org_type, o.plan, m.role AS membership_role \
+         FROM users u \
+         LEFT JOIN organizations o ON o.id = ? AND o.active = 1 \
+         LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = u.id AND m.active = 1 \
+         WHERE u.id = ?",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(&ctx.db)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("The account {user_id} no longer exists.")))?;
     let user = Principal {
-        id,
-        username,
-        full_name,
-        kind: UserKind::parse(&kind).unwrap_or(UserKind::Standard),
+        id: row.user_id,
+        username: row.username,
+        full_name: row.full_name,
+        kind: UserKind::parse(&row.kind).unwrap_or(UserKind::Standard),
     };
-    let active = enterable_by_id(ctx, &user, org_id).await?;
+    let org = match (row.id, row.code, row.slug, row.name, row.org_type, row.plan) {
+        (Some(id), Some(code), Some(slug), Some(name), Some(org_type), Some(plan)) => {
+            Some(EnterableRow {
+                id,
+                code,
+                slug,
+                name,
+                org_type,
+                plan,
+                membership_role: row.membership_role,
+            })
+        }
+        _ => None,
+    };
+    let active = org.and_then(|org| org.into_active(user.kind));
     Ok(Session::new(user, active))
+}
+
+/// A job's person, and its org's columns as [`EnterableRow`] has them: all `NULL` when the org
+/// is gone or inactive.
+#[derive(FromRow)]
+struct JobSessionRow {
+    user_id: i64,
+    username: String,
+    full_name: String,
+    kind: String,
+    id: Option<i64>,
+    code: Option<String>,
+    slug: Option<String>,
+    name: Option<String>,
+    org_type: Option<String>,
+    plan: Option<String>,
+    membership_role: Option<String>,
 }
 
 /// The maintenance principal's session in one org (see migration 0002).
