@@ -250,7 +250,18 @@ def sign_in(wd, username, org=None):
     wd.type("signin-username", username)
     wd.type("signin-password", PASSWORD)
     wd.click("signin-submit")
-    wd.wait_text("active-org-code", org or username)
+    try:
+        wd.wait_text("active-org-code", org or username)
+    except AssertionError as failure:
+        # Once in many runs the top bar never came; say what the window showed instead, so
+        # that a recurrence names its cause (a lost key, an error from the core, a reload).
+        shot = wd.screenshot(f"sign-in-failed-{username}.png")
+        screen = wd.execute(
+            "const value = (id) => document.querySelector(`[data-testid='${id}']`)?.value;"
+            "return {url: location.href, username: value('signin-username'),"
+            " passwordLength: (value('signin-password') ?? '').length,"
+            " text: document.body.innerText.slice(0, 400)};")
+        raise AssertionError(f"{failure}; the window showed {screen!r} (see {shot})") from None
 
 
 def signed_in_ready_for_drops(wd, username="root"):
