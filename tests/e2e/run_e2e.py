@@ -113,18 +113,21 @@ class WebDriver:
     def type(self, testid, text):
         self.call("POST", self.s(f"/element/{self.find(testid)}/value"), {"text": text})
 
+    def value(self, testid):
+        """What a field holds now, or None when there is no such field (no waiting)."""
+        return self.execute("const e = document.querySelector(`[data-testid='${arguments[0]}']`);"
+                            "return e ? e.value : null;", [testid])
+
     def clear_and_type(self, testid, text):
         """Replaces a field's text. A re-render that lands between the clear and the typing (a
         live preview arriving) can put the old value back, so the result is checked and the
         whole step repeated until the field holds exactly `text`."""
-        value_of = ("const e = document.querySelector(`[data-testid='${arguments[0]}']`);"
-                    "return e ? e.value : null;")
         for _ in range(5):
             element = self.find(testid)
             self.call("POST", self.s(f"/element/{element}/clear"), {})
             self.call("POST", self.s(f"/element/{element}/value"), {"text": text})
             time.sleep(0.2)
-            if self.execute(value_of, [testid]) == text:
+            if self.value(testid) == text:
                 return
         raise AssertionError(f"{testid} would not take {text!r}")
 
@@ -255,13 +258,17 @@ def sign_in(wd, username, org=None):
     except AssertionError as failure:
         # Once in many runs the top bar never came; say what the window showed instead, so
         # that a recurrence names its cause (a lost key, an error from the core, a reload).
-        shot = wd.screenshot(f"sign-in-failed-{username}.png")
-        screen = wd.execute(
-            "const value = (id) => document.querySelector(`[data-testid='${id}']`)?.value;"
-            "return {url: location.href, username: value('signin-username'),"
-            " passwordLength: (value('signin-password') ?? '').length,"
-            " text: document.body.innerText.slice(0, 400)};")
-        raise AssertionError(f"{failure}; the window showed {screen!r} (see {shot})") from None
+        try:
+            shot = wd.screenshot(f"sign-in-failed-{username}.png")
+            password = wd.value("signin-password")
+            seen = {"url": wd.execute("return location.href;"),
+                    "username": wd.value("signin-username"),
+                    "passwordLength": None if password is None else len(password),
+                    "text": wd.execute("return document.body.innerText.slice(0, 400);")}
+            shown = f"the window showed {seen!r} (see {shot})"
+        except Exception as unseen:  # a window gone altogether must not hide the first failure
+            shown = f"and the window could not be read ({unseen})"
+        raise AssertionError(f"{failure}; {shown}") from None
 
 
 def signed_in_ready_for_drops(wd, username="root"):
