@@ -32,6 +32,9 @@ async fn fixture_logging_starts(
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     let fx = fixture_with(|options| {
         options.jobs.files_per_worker = files_per_worker;
+        // One job claimed at a time, so a worker reads the files in upload order and each
+        // test knows which reader reads which file.
+        options.jobs.jobs_in_flight_per_worker = 1;
         // A failure must show, not hide behind a retry.
         options.jobs.max_retries = 0;
         options.jobs.worker_extra_args = extra;
@@ -64,7 +67,8 @@ async fn burst(fx: &Fixture, names: &[&str]) -> Vec<JobView> {
         })
         .collect();
     let outcomes = fx.core.upload(&fx.root, &files).await.unwrap();
-    // One worker, so the files are read one after another in upload order.
+    // One worker with one job in flight, so the files are read one after another in upload
+    // order.
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
     let mut jobs = Vec::new();
     for outcome in &outcomes {

@@ -16,12 +16,6 @@ use crate::jobs::queue::{self, ClaimFilter, ClaimedJob, Retry};
 use crate::jobs::Ctx;
 use crate::jobs::{Attempt, Ran, RunFailure};
 
-/// Jobs in flight per worker: while one is parsed or rendered (holding one of the pool's CPU
-/// slots), another passes the gate, reads its upload or waits for the database's write lock.
-/// With one, each job's waits on the database left its core idle. Four or eight were no
-/// faster than two in a 200-file burst, and each holds a claimed job.
-const JOBS_IN_FLIGHT_PER_WORKER: usize = 2;
-
 /// How often the pool looks for jobs a crashed process left running.
 const RECOVERY_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -52,7 +46,8 @@ impl WorkerPool {
         let mut ctx = ctx;
         ctx.cpu_slots = std::sync::Arc::new(tokio::sync::Semaphore::new(workers));
         let (stop, stopped) = watch::channel(false);
-        let mut tasks: Vec<JoinHandle<()>> = (0..workers * JOBS_IN_FLIGHT_PER_WORKER)
+        let in_flight = workers * ctx.jobs.jobs_in_flight_per_worker.max(1);
+        let mut tasks: Vec<JoinHandle<()>> = (0..in_flight)
             .map(|_| tokio::spawn(work(ctx.clone(), filter.clone(), stopped.clone())))
             .collect();
         tasks.push(tokio::spawn(recover_periodically(ctx, stopped)));
