@@ -713,19 +713,23 @@ fn column_figures(
     sub_total: Decimal,
     execution: Option<Decimal>, // Some(ECV) for a phase column, None for the estimate column
 ) -> ColumnFigures {
+    // The sums go through round2 although their terms are already whole paise: rust_decimal
+    // returns the other term unchanged when one is zero, so `0.00 + 0` is `0`, without the two
+    // places every printed figure has (and a difference could be -0.00).
     let deduct = input.deduct_old_material.map(|d| round2(-d.abs()));
-    let base = sub_total + deduct.unwrap_or_default();
+    let base = round2(sub_total + deduct.unwrap_or_default());
     let premium = execution.and(input.tender_premium);
     let tender_premium = premium.map(|tp| tp.signed_amount_on(base));
-    let sub_total_1 = base + tender_premium.unwrap_or_default();
+    let sub_total_1 = round2(base + tender_premium.unwrap_or_default());
     let labour_cess = percent_of(sub_total_1, LABOUR_CESS_PERCENT);
     let quality_control = (!input.is_amc).then(|| percent_of(sub_total_1, QUALITY_CONTROL_PERCENT));
     let nac = percent_of(sub_total_1, NAC_PERCENT);
-    let sub_total_2 = sub_total_1 + labour_cess + quality_control.unwrap_or_default() + nac;
+    let sub_total_2 = round2(sub_total_1 + labour_cess + quality_control.unwrap_or_default() + nac);
     let gst = percent_of(sub_total_2, GST_PERCENT);
     let unused_tender_premium = premium.zip(execution).map(|(tp, ecv)| tp.amount_on(ecv));
     let grand_total = round2(input.sanctioned_grand_total);
-    let ls_provision = grand_total - unused_tender_premium.unwrap_or_default() - gst - sub_total_2;
+    let ls_provision =
+        round2(grand_total - unused_tender_premium.unwrap_or_default() - gst - sub_total_2);
     ColumnFigures {
         sub_total,
         deduct,
