@@ -905,6 +905,52 @@ async fn waiting_for_ones_own_job_runs_it_and_leaves_other_orgs_queue_alone() {
     assert!(matches!(refused, Error::NotFound(_)), "{refused:?}");
 }
 
+#[tokio::test]
+async fn a_job_whose_gate_could_not_write_its_audit_row_is_retried_not_refused() {
+    let fx = fixture().await;
+    let file = write_example(&fx, "hiccup.xlsx");
+    let job_id = sole_job(&fx.core.upload(&fx.root, &[file]).await.unwrap());
+    // Stands in for a database too busy to take the job's authorization row: the insert fails
+    // with SQLite's own words for that, which the job engine reads as a passing condition.
+    // (A real one takes the busy handler's 10 s to give up.)
+    let unscoped = fx.core.unscoped_pool_for_tests();
+    sqlx::query(
+        "CREATE TRIGGER test_audit_hiccup BEFORE INSERT ON audit_log \
+         WHEN NEW.object_type = 'job' AND NEW.action = 'upload.create' \
+         BEGIN SELECT RAISE(ABORT, 'database is locked'); END",
+    )
+    .execute(unscoped)
+    .await
+    .unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let mut first = None;
+    for _ in 0..3000 {
+        let job = fx.core.job_show(&fx.root, job_id).await.unwrap();
+        if job.attempts == 1 && job.status != JobStatus::Running {
+            first = Some(job);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let first = first.expect("the first attempt ends");
+    // The person still has every right: a lost right would fail the job for good.
+    assert_eq!(first.status, JobStatus::Queued, "{first:?}");
+    let entry = first.error_log.last().expect("the attempt is logged");
+    assert_eq!(entry.step, "permission");
+    assert!(!entry.error.contains("may no longer"), "{entry:?}");
+
+    sqlx::query("DROP TRIGGER test_audit_hiccup")
+        .execute(unscoped)
+        .await
+        .unwrap();
+    fx.core.clock().advance(chrono::Duration::minutes(2));
+    let job = finished(&fx, &fx.root, job_id).await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(job.attempts, 2);
+    assert_eq!(fx.core.estimates_list(&fx.root).await.unwrap().len(), 1);
+    pool.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organizations_take_turns_so_one_burst_does_not_hold_up_another_org() {
     let fx = fixture().await;

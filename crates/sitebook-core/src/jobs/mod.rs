@@ -246,26 +246,29 @@ impl From<Attempt> for Ran {
 
 /// The write proof a job acts with: the person who queued it, in the job's org, for `action`
 /// (`may_what` finishes "… may no longer …" when they lost the right). A lost right is a
-/// permanent failure of the `permission` step; a database hiccup is retried.
+/// permanent failure of the `permission` step; a database hiccup, in reading the session or in
+/// writing the gate's audit row, is retried like any other.
 pub(crate) async fn write_scope_for(
     ctx: &Ctx,
     job: &queue::ClaimedJob,
     action: crate::domain::permissions::Action,
     may_what: &str,
 ) -> Result<crate::tenancy::gate::WriteScope, (String, RunFailure)> {
-    let session = crate::tenancy::session::session_for_job(ctx, job.user_id, job.org_id)
+    use crate::error::Error;
+    let session = crate::tenancy::session::job_session(ctx, job.user_id, job.org_id)
         .await
         .map_err(|e| ("permission".to_string(), e.into()))?;
-    crate::tenancy::gate::authorize_job_write(ctx, &session, action, job.id)
+    let username = session.user().username.clone();
+    crate::tenancy::gate::authorize_job_write(ctx, session, action, job.id)
         .await
         .map_err(|e| {
-            (
-                "permission".to_string(),
-                RunFailure::Permanent(format!(
-                    "{} may no longer {may_what}: {e}",
-                    session.user().username
-                )),
-            )
+            let failure = match e {
+                Error::Denied(_) | Error::NoActiveOrg => {
+                    RunFailure::Permanent(format!("{username} may no longer {may_what}: {e}"))
+                }
+                other => other.into(),
+            };
+            ("permission".to_string(), failure)
         })
 }
 

@@ -26,7 +26,7 @@ use crate::domain::permissions::{
 };
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::session::{enterable_by_id, Session};
+use crate::tenancy::session::{enterable_by_id, JobSession, Session};
 
 /// Proof that the gate let one user act in one organization. Its fields are private and it has
 /// no public constructor: holding one means `authorize` said yes.
@@ -233,9 +233,38 @@ enum AllowedRow {
     WithNextCommit,
 }
 
+/// Where the gate takes the user's org and role from.
+enum Membership {
+    /// Read again now: a session lives as long as a window or a command, and a membership
+    /// may change meanwhile.
+    ReadNow,
+    /// The session's own: it was read from the database for this one decision
+    /// ([`JobSession`]).
+    JustRead,
+}
+
 async fn decide(
     ctx: &Base,
     session: &Session,
+    action: Action,
+    about: Option<About>,
+    allowed_row: AllowedRow,
+) -> Result<OrgScope> {
+    decide_with(
+        ctx,
+        session,
+        Membership::ReadNow,
+        action,
+        about,
+        allowed_row,
+    )
+    .await
+}
+
+async fn decide_with(
+    ctx: &Base,
+    session: &Session,
+    membership: Membership,
     action: Action,
     about: Option<About>,
     allowed_row: AllowedRow,
@@ -255,7 +284,10 @@ async fn decide(
             .await?;
         return Err(Error::NoActiveOrg);
     };
-    let current = enterable_by_id(ctx, user, active.id).await?;
+    let current = match membership {
+        Membership::ReadNow => enterable_by_id(ctx, user, active.id).await?,
+        Membership::JustRead => Some(active.clone()),
+    };
     let refusal = match &current {
         None => Some((
             "no longer a member, or the organization is inactive".to_string(),
@@ -311,7 +343,15 @@ async fn decide(
 /// The gate for an action that changes org-owned rows or files. A read action is refused (a
 /// mistake in the calling code, never the user's), so a write proof exists only for writes.
 pub async fn authorize_write(ctx: &Base, session: &Session, action: Action) -> Result<WriteScope> {
-    decide_write(ctx, session, action, None, AllowedRow::Durable).await
+    decide_write(
+        ctx,
+        session,
+        Membership::ReadNow,
+        action,
+        None,
+        AllowedRow::Durable,
+    )
+    .await
 }
 
 /// [`authorize_write`] for an action on one object, which its audit row names.
@@ -321,7 +361,15 @@ pub async fn authorize_write_on(
     action: Action,
     about: About,
 ) -> Result<WriteScope> {
-    decide_write(ctx, session, action, Some(about), AllowedRow::Durable).await
+    decide_write(
+        ctx,
+        session,
+        Membership::ReadNow,
+        action,
+        Some(about),
+        AllowedRow::Durable,
+    )
+    .await
 }
 
 /// [`authorize_write`] for a background job acting as the person who queued it, once per
@@ -330,16 +378,18 @@ pub async fn authorize_write_on(
 /// (its results, or its failure, retry or cancellation), and a WAL is synced in order, so that
 /// commit carries the row to disk. A power cut before it loses the row together with all the
 /// attempt did, and the job, still `running`, is queued again and authorized again. A burst of
-/// jobs so pays one disk flush per commit instead of one more per job.
+/// jobs so pays one disk flush per commit instead of one more per job. The org and role are
+/// the ones the [`JobSession`] was just read with, not read a second time.
 pub(crate) async fn authorize_job_write(
     ctx: &Base,
-    session: &Session,
+    session: JobSession,
     action: Action,
     job_id: i64,
 ) -> Result<WriteScope> {
     decide_write(
         ctx,
-        session,
+        &session.into_session(),
+        Membership::JustRead,
         action,
         Some(About::new("job", job_id)),
         AllowedRow::WithNextCommit,
@@ -352,6 +402,7 @@ pub(crate) async fn authorize_job_write(
 async fn decide_write(
     ctx: &Base,
     session: &Session,
+    membership: Membership,
     action: Action,
     about: Option<About>,
     allowed_row: AllowedRow,
@@ -362,7 +413,7 @@ async fn decide_write(
             action.audit_name()
         )));
     }
-    decide(ctx, session, action, about, allowed_row)
+    decide_with(ctx, session, membership, action, about, allowed_row)
         .await
         .map(WriteScope)
 }

@@ -168,6 +168,30 @@ pub(crate) async fn enterable_by_id(
     Ok(row.and_then(|row| row.into_active(user.kind)))
 }
 
+/// A job attempt's session, read from the database by [`job_session`] at the start of the
+/// attempt and consumed by the gate's one decision for it
+/// ([`crate::tenancy::gate::authorize_job_write`]). Because nothing else can make one or keep
+/// one, the gate may take its org and role as current instead of reading them again: that
+/// read would be the same joined statement, a moment later, once more per job of a burst.
+#[derive(Debug)]
+pub(crate) struct JobSession(Session);
+
+impl JobSession {
+    /// The person who queued the job.
+    pub(crate) fn user(&self) -> &Principal {
+        self.0.user()
+    }
+
+    pub(crate) fn into_session(self) -> Session {
+        self.0
+    }
+}
+
+/// [`session_for_job`], for the gate's decision on one attempt of a job.
+pub(crate) async fn job_session(ctx: &Base, user_id: i64, org_id: i64) -> Result<JobSession> {
+    session_for_job(ctx, user_id, org_id).await.map(JobSession)
+}
+
 /// The session a background job runs in: the person who queued it, in the job's org. With no
 /// right to enter that org any more, the session has no active org and the gate says no.
 pub(crate) async fn session_for_job(ctx: &Base, user_id: i64, org_id: i64) -> Result<Session> {
