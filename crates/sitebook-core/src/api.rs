@@ -155,6 +155,7 @@ impl Sitebook {
                     clock: options.clock,
                     device,
                     data_dir: options.data_dir.clone(),
+                    audit_head: Default::default(),
                 },
                 jobs: std::sync::Arc::new(options.jobs),
                 handlers: std::sync::Arc::new(job_handlers()),

@@ -226,6 +226,7 @@ mod tests {
             clock: crate::clock::Clock::system(),
             device: "test".into(),
             data_dir: dir.to_path_buf(),
+            audit_head: Default::default(),
         };
         sqlx::query("CREATE TABLE probe (value INTEGER NOT NULL)")
             .execute(&base.db)

@@ -125,6 +125,8 @@ impl AuditEvent {
     }
 
     async fn write_through(self, ctx: &Base, pool: &sqlx::SqlitePool) -> Result<()> {
+        // Another process may still take the head first; then the insert fails and is retried.
+        let _head = ctx.audit_head.lock().await;
         let mut conn = pool.acquire().await?;
         let mut attempts = 0;
         loop {
