@@ -905,6 +905,43 @@ async fn waiting_for_ones_own_job_runs_it_and_leaves_other_orgs_queue_alone() {
     assert!(matches!(refused, Error::NotFound(_)), "{refused:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_claimed_behind_a_busy_reader_say_they_wait_for_it() {
+    let fx = fixture_with(|options| {
+        // Each read takes at least this long, so the jobs claimed with it find the reader busy.
+        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), "300".into()];
+    })
+    .await;
+    let mut events = fx.core.subscribe_jobs(&fx.root).await.unwrap();
+    let files: Vec<PathBuf> = (0..3)
+        .map(|n| {
+            write(
+                fx.dir.path(),
+                &format!("turn-{n}.xlsx"),
+                &workbooks::estimate_with_items(&format!("Road works, turn {n}"), 5),
+            )
+        })
+        .collect();
+    let outcomes = fx.core.upload(&fx.root, &files).await.unwrap();
+    // One worker reads one file at a time, and keeps more than one job claimed.
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    for outcome in &outcomes {
+        let job = finished(&fx, &fx.root, outcome.job_id.expect("a parse job")).await;
+        assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    }
+    pool.shutdown().await;
+
+    let mut waited = std::collections::BTreeSet::new();
+    while let Some(event) = events.try_next() {
+        if event.current_step == "Waiting for a reader" {
+            assert_eq!(event.status, JobStatus::Running);
+            waited.insert(event.job_id);
+        }
+    }
+    // Three files, one reader: whichever job took it first, the other two waited.
+    assert_eq!(waited.len(), 2, "jobs that said they waited: {waited:?}");
+}
+
 #[tokio::test]
 async fn a_job_whose_gate_could_not_write_its_audit_row_is_retried_not_refused() {
     let fx = fixture().await;

@@ -572,7 +572,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         .await
         .map_err(|e| ("inputs".to_string(), e.into()))?;
 
-    let slot = ctx.cpu_slots.acquire().await.ok();
+    let slot = crate::jobs::cpu_slot(ctx, job, 10, "Waiting to render").await;
     let rendered = tokio::task::spawn_blocking(move || render(stem, inputs, hash, provenance))
         .await
         .map_err(|e| permanent("render", format!("rendering stopped: {e}")))?

@@ -272,6 +272,26 @@ pub(crate) async fn write_scope_for(
         })
 }
 
+/// One of the pool's CPU slots, for a step that parses or renders. A job that must wait for
+/// one says so (`waiting`, at `progress`), so that the jobs a worker keeps claimed during a
+/// burst do not all look busy. The step is announced at once and stored only when a store is
+/// due, like any other step; failing to store it is only logged.
+pub(crate) async fn cpu_slot<'a>(
+    ctx: &'a Ctx,
+    job: &queue::ClaimedJob,
+    progress: u8,
+    waiting: &str,
+) -> Option<tokio::sync::SemaphorePermit<'a>> {
+    if let Ok(slot) = ctx.cpu_slots.try_acquire() {
+        return Some(slot);
+    }
+    if let Err(error) = queue::report(ctx, job, progress, waiting).await {
+        tracing::debug!(job = job.id, %error, "could not store a waiting step");
+    }
+    // Closed never; were it closed, working without a slot is still correct.
+    ctx.cpu_slots.acquire().await.ok()
+}
+
 /// What every core operation needs: [`crate::context::Base`] (the database, the clock, this device and the
 /// data dir) and, on top of it, the job engine, the syncer's tuning and the keyring. It lives with the job
 /// engine, the lowest layer that needs all of it. Only

@@ -476,8 +476,7 @@ pub(crate) async fn parse_in_worker(
     path: &Path,
     display_name: &str,
 ) -> Result<ParsedWorkbook, WorkerError> {
-    // Closed never; were it closed, parsing without a slot is still correct.
-    let _slot = ctx.cpu_slots.acquire().await.ok();
+    let _slot = super::cpu_slot(ctx, job, 10, "Waiting for a reader").await;
     let (worker, reused) = match ctx.parse_workers.take() {
         Some(worker) => (worker, true),
         None => (ParseWorker::start(&ctx.jobs)?, false),
