@@ -7,7 +7,7 @@ import { BackendProvider } from "./backendContext";
 import type { JobEvent } from "./bindings/JobEvent";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { JobView } from "./bindings/JobView";
-import { COMPLETIONS_COALESCE_MS, runningSummary, useJobFeed } from "./jobsFeed";
+import { applyJobEvent, COMPLETIONS_COALESCE_MS, runningSummary, useJobFeed } from "./jobsFeed";
 
 function job(id: number, status: JobStatus, progress: number): JobView {
   return {
@@ -51,6 +51,42 @@ describe("the top bar's summary of a burst", () => {
       progress: 0,
       waiting: 0,
     });
+  });
+});
+
+describe("a job's times as its events arrive", () => {
+  const at = (iso: string) => new Date(iso);
+
+  it("starts the elapsed clock when a listed queued job is heard running", () => {
+    const running = applyJobEvent(
+      job(4, "queued", 0),
+      { jobId: 4, status: "running", progress: 10, currentStep: "Waiting for a reader" },
+      at("2026-12-02T10:00:05Z"),
+    );
+    expect(running.startedAt).toBe("2026-12-02T10:00:05.000Z");
+    expect(running.completedAt).toBeNull();
+    expect(running.currentStep).toBe("Waiting for a reader");
+  });
+
+  it("keeps the stored start, and stops the clock when the job ends", () => {
+    const listed = { ...job(4, "running", 50), startedAt: "2026-12-02T10:00:01Z" };
+    const done = applyJobEvent(
+      listed,
+      { jobId: 4, status: "completed", progress: 100, currentStep: "Done" },
+      at("2026-12-02T10:00:09Z"),
+    );
+    expect(done.startedAt).toBe("2026-12-02T10:00:01Z");
+    expect(done.completedAt).toBe("2026-12-02T10:00:09.000Z");
+  });
+
+  it("clears the end again when a finished job is retried", () => {
+    const failed = {
+      ...job(4, "failed", 30),
+      startedAt: "2026-12-02T10:00:01Z",
+      completedAt: "2026-12-02T10:00:03Z",
+    };
+    const queued = applyJobEvent(failed, { jobId: 4, status: "queued", progress: 0, currentStep: "Queued" });
+    expect(queued.completedAt).toBeNull();
   });
 });
 

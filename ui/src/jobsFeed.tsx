@@ -28,14 +28,24 @@ export type JobsFeed = {
 
 export const isActiveStatus = (status: JobStatus) => status === "queued" || status === "running";
 
-/** A job with an event applied: progress and step from the event, actions narrowed until the next load. */
-export function applyJobEvent(job: JobView, event: JobEvent): JobView {
+/**
+ * A job with an event applied: progress and step from the event, actions narrowed until the next
+ * load. A job first heard running, or ending, is stamped with `now` until the reload the status
+ * change starts brings the stored times: in a burst that reload can take a while, and meanwhile
+ * the elapsed time ticks instead of showing a dash.
+ */
+export function applyJobEvent(job: JobView, event: JobEvent, now: Date = new Date()): JobView {
   const active = isActiveStatus(event.status);
+  const stamp = now.toISOString();
+  const startedAt = job.startedAt ?? (event.status === "queued" ? null : stamp);
+  const completedAt = active ? null : (job.completedAt ?? stamp);
   return {
     ...job,
     status: event.status,
     progress: event.progress,
     currentStep: event.currentStep,
+    startedAt,
+    completedAt,
     canCancel: job.canCancel && active,
     canRetry: job.canRetry && !active,
   };
