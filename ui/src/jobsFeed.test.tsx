@@ -7,7 +7,7 @@ import { BackendProvider } from "./backendContext";
 import type { JobEvent } from "./bindings/JobEvent";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { JobView } from "./bindings/JobView";
-import { applyJobEvent, COMPLETIONS_COALESCE_MS, runningSummary, useJobFeed } from "./jobsFeed";
+import { applyJobEvent, COMPLETIONS_COALESCE_MS, mergeListed, runningSummary, useJobFeed } from "./jobsFeed";
 
 function job(id: number, status: JobStatus, progress: number): JobView {
   return {
@@ -87,6 +87,30 @@ describe("a job's times as its events arrive", () => {
     };
     const queued = applyJobEvent(failed, { jobId: 4, status: "queued", progress: 0, currentStep: "Queued" });
     expect(queued.completedAt).toBeNull();
+  });
+});
+
+describe("a reload during a burst", () => {
+  const step = (j: JobView, progress: number, currentStep: string): JobView => ({ ...j, progress, currentStep });
+
+  it("keeps a running job's newer step and progress that the store has not caught up with", () => {
+    const shown = [step(job(5, "running", 10), 10, "Waiting for a reader"), step(job(4, "running", 50), 50, "Items parsed")];
+    const listed = [
+      { ...step(job(5, "running", 0), 0, "Starting"), startedAt: "2026-12-02T10:00:04Z" },
+      step(job(4, "running", 90), 90, "Storing results"),
+    ];
+    const merged = mergeListed(listed, shown);
+    expect(merged[0]).toMatchObject({ progress: 10, currentStep: "Waiting for a reader", startedAt: "2026-12-02T10:00:04Z" });
+    // Where the store is ahead, the list wins.
+    expect(merged[1]).toMatchObject({ progress: 90, currentStep: "Storing results" });
+  });
+
+  it("takes the list as it is once the status has moved on", () => {
+    const shown = [step(job(5, "running", 90), 90, "Storing results")];
+    const listed = [step(job(5, "completed", 100), 100, "Done"), step(job(6, "queued", 0), 0, "Queued")];
+    expect(mergeListed(listed, shown)).toEqual(listed);
+    const retried = [step(job(5, "queued", 0), 0, "Queued")];
+    expect(mergeListed(retried, shown)).toEqual(retried);
   });
 });
 

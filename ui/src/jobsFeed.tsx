@@ -63,6 +63,23 @@ export function runningSummary(jobs: readonly JobView[]): { count: number; progr
   return { count: running.length, progress: Math.round(total / running.length), waiting };
 }
 
+/**
+ * A fresh list, keeping what events said since about a job still running and further along.
+ * The core stores a running job's step at most every 250 ms, and its events say every step at
+ * once, so a reload during a burst would otherwise move progress bars back and replace a step
+ * such as "Waiting for a reader" with an older one.
+ */
+export function mergeListed(listed: readonly JobView[], shown: readonly JobView[]): JobView[] {
+  const byId = new Map(shown.map((job) => [job.id, job]));
+  return listed.map((job) => {
+    const seen = byId.get(job.id);
+    if (!seen || job.status !== "running" || seen.status !== "running" || seen.progress <= job.progress) {
+      return job;
+    }
+    return { ...job, progress: seen.progress, currentStep: seen.currentStep };
+  });
+}
+
 const POLL_MS = 2000;
 
 /**
@@ -114,7 +131,7 @@ export function useJobFeed(orgCode: string | null): JobsFeed {
       .then(
         (list) => {
           if (generation.current !== mine) return;
-          setJobs(list);
+          setJobs(mergeListed(list, jobsRef.current));
           setStatus("ready");
           setError(null);
         },
