@@ -195,7 +195,7 @@ impl GlobalGrant {
 
 /// The one gate for org-scoped actions.
 pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<OrgScope> {
-    decide(ctx, session, action, None, AllowedRow::Durable).await
+    decide_now(ctx, session, action, None).await
 }
 
 /// What a decision concerns, named in its audit row (the Audit pane's Object column): a kind
@@ -221,7 +221,7 @@ pub async fn authorize_on(
     action: Action,
     about: About,
 ) -> Result<OrgScope> {
-    decide(ctx, session, action, Some(about), AllowedRow::Durable).await
+    decide_now(ctx, session, action, Some(about)).await
 }
 
 /// How the row of an allowed decision is committed.
@@ -243,25 +243,26 @@ enum Membership {
     JustRead,
 }
 
-async fn decide(
+/// A decision for a person at a window or a command: the membership read now, the row of an
+/// allowed decision committed durably before the caller proceeds.
+async fn decide_now(
     ctx: &Base,
     session: &Session,
     action: Action,
     about: Option<About>,
-    allowed_row: AllowedRow,
 ) -> Result<OrgScope> {
-    decide_with(
+    decide(
         ctx,
         session,
         Membership::ReadNow,
         action,
         about,
-        allowed_row,
+        AllowedRow::Durable,
     )
     .await
 }
 
-async fn decide_with(
+async fn decide(
     ctx: &Base,
     session: &Session,
     membership: Membership,
@@ -343,15 +344,8 @@ async fn decide_with(
 /// The gate for an action that changes org-owned rows or files. A read action is refused (a
 /// mistake in the calling code, never the user's), so a write proof exists only for writes.
 pub async fn authorize_write(ctx: &Base, session: &Session, action: Action) -> Result<WriteScope> {
-    decide_write(
-        ctx,
-        session,
-        Membership::ReadNow,
-        action,
-        None,
-        AllowedRow::Durable,
-    )
-    .await
+    writes_only(action)?;
+    decide_now(ctx, session, action, None).await.map(WriteScope)
 }
 
 /// [`authorize_write`] for an action on one object, which its audit row names.
@@ -361,15 +355,10 @@ pub async fn authorize_write_on(
     action: Action,
     about: About,
 ) -> Result<WriteScope> {
-    decide_write(
-        ctx,
-        session,
-        Membership::ReadNow,
-        action,
-        Some(about),
-        AllowedRow::Durable,
-    )
-    .await
+    writes_only(action)?;
+    decide_now(ctx, session, action, Some(about))
+        .await
+        .map(WriteScope)
 }
 
 /// [`authorize_write`] for a background job acting as the person who queued it, once per
@@ -386,7 +375,8 @@ pub(crate) async fn authorize_job_write(
     action: Action,
     job_id: i64,
 ) -> Result<WriteScope> {
-    decide_write(
+    writes_only(action)?;
+    decide(
         ctx,
         &session.into_session(),
         Membership::JustRead,
@@ -395,27 +385,19 @@ pub(crate) async fn authorize_job_write(
         AllowedRow::WithNextCommit,
     )
     .await
+    .map(WriteScope)
 }
 
 /// A read action is refused (a mistake in the calling code, never the user's), so a write
 /// proof exists only for writes.
-async fn decide_write(
-    ctx: &Base,
-    session: &Session,
-    membership: Membership,
-    action: Action,
-    about: Option<About>,
-    allowed_row: AllowedRow,
-) -> Result<WriteScope> {
-    if !action.is_write() {
-        return Err(Error::Internal(format!(
-            "{} is a read action; it cannot grant a write",
-            action.audit_name()
-        )));
+fn writes_only(action: Action) -> Result<()> {
+    if action.is_write() {
+        return Ok(());
     }
-    decide_with(ctx, session, membership, action, about, allowed_row)
-        .await
-        .map(WriteScope)
+    Err(Error::Internal(format!(
+        "{} is a read action; it cannot grant a write",
+        action.audit_name()
+    )))
 }
 
 /// The gate for actions outside any organization; decided by the user's kind alone.
