@@ -79,6 +79,15 @@ describe("a job's times as its events arrive", () => {
     expect(done.completedAt).toBe("2026-12-02T10:00:09.000Z");
   });
 
+  it("gives a job cancelled while queued no start, so its elapsed time stays a dash", () => {
+    const cancelled = applyJobEvent(
+      job(4, "queued", 0),
+      { jobId: 4, status: "cancelled", progress: 0, currentStep: "Cancelled" },
+      at("2026-12-02T10:00:05Z"),
+    );
+    expect(cancelled.startedAt).toBeNull();
+  });
+
   it("clears the end again when a finished job is retried", () => {
     const failed = {
       ...job(4, "failed", 30),

@@ -30,14 +30,15 @@ export const isActiveStatus = (status: JobStatus) => status === "queued" || stat
 
 /**
  * A job with an event applied: progress and step from the event, actions narrowed until the next
- * load. A job first heard running, or ending, is stamped with `now` until the reload the status
- * change starts brings the stored times: in a burst that reload can take a while, and meanwhile
- * the elapsed time ticks instead of showing a dash.
+ * load. A job first heard running is stamped as started at `now`, and one heard ending as ended,
+ * until the reload the status change starts brings the stored times: in a burst that reload can
+ * take a while, and meanwhile the elapsed time ticks instead of showing a dash. A job that ends
+ * without having run (cancelled while queued) gets no start, as in the store.
  */
 export function applyJobEvent(job: JobView, event: JobEvent, now: Date = new Date()): JobView {
   const active = isActiveStatus(event.status);
   const stamp = now.toISOString();
-  const startedAt = job.startedAt ?? (event.status === "queued" ? null : stamp);
+  const startedAt = job.startedAt ?? (event.status === "running" ? stamp : null);
   const completedAt = active ? null : (job.completedAt ?? stamp);
   return {
     ...job,
