@@ -26,7 +26,7 @@ pub struct Base {
     pub(crate) data_dir: std::path::PathBuf,
     /// Taken while this process writes an audit row outside a transaction: each row links to
     /// the chain's head, and two of this process's writers racing for one head cost a failed
-    /// insert and a retry (a fifth to a third of a burst's job authorizations).
+    /// insert and a retry (about a quarter of a burst's job authorizations).
     pub(crate) audit_head: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
