@@ -580,13 +580,16 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
             "the recovery in the memorandum")
         amount_of = lambda particulars: Decimal(
             next(r for r in lines if r[1].startswith(particulars))[3].replace(",", ""))
-        # The example deductions, worked out here: SD 5 %, IT-TDS 2 %, LC 1 % of the gross
-        # (no GST-TDS on a 1,30,000 contract), then the 10,000 recovered.
+        # The example deductions, worked out here: SD 5 %, IT-TDS 2 % of the gross (no GST-TDS
+        # on a 1,30,000 contract, and no labour cess: the estimate's footer has `Add LC @ 1 %`,
+        # so the cess was collected there), then the 10,000 recovered.
         cent = Decimal("0.01")
         gross = amount_of("Gross amount of this bill")
         expected = gross - sum(
-            (gross * Decimal(p) / 100).quantize(cent, rounding=ROUND_HALF_UP) for p in (5, 2, 1)
+            (gross * Decimal(p) / 100).quantize(cent, rounding=ROUND_HALF_UP) for p in (5, 2)
         ) - Decimal(10000)
+        cess = next(r for r in lines if "Labour cess" in r[1])
+        assert "nil: collected in the estimate" in " ".join(cess), cess
         net_text = wd.text("memo-net")
         assert Decimal(net_text.replace(",", "")) == expected, (net_text, expected, lines)
         wd.screenshot("bill-editor.png")

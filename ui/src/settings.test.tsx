@@ -127,6 +127,25 @@ describe("Settings: deductions", () => {
     await waitFor(() => expect(screen.queryByTestId("deduction-LC")).toBeNull());
   });
 
+  it("shows the labour-cess condition and lets an owner set it on a line of the office's own", async () => {
+    const fake = await openSettingsAs("asha");
+    await screen.findByTestId("deductions-table");
+    expect(byId("deduction-LC").textContent).toContain("estimate without an LC row");
+    expect(byId("deduction-IT-TDS").textContent).not.toContain("LC row");
+
+    type("deduction-code", "BOCW");
+    type("deduction-label", "Welfare cess");
+    type("deduction-value", "1");
+    fireEvent.click(byId("deduction-unless-lc"));
+    fireEvent.click(byId("deduction-save"));
+    expect((await screen.findByTestId("deductions-said")).textContent).toContain("Line BOCW saved");
+    expect(byId("deduction-BOCW").textContent).toContain("estimate without an LC row");
+    const saved = (await fake.listDeductions()).lines.find((line) => line.code === "BOCW");
+    expect(saved?.unlessEstimateHasLc).toBe(true);
+    // The form is cleared for the next line, the condition with it.
+    expect((byId("deduction-unless-lc") as HTMLInputElement).checked).toBe(false);
+  });
+
   it("shows a member the table without the means to change it", async () => {
     await openSettingsAs("ravi");
     await screen.findByTestId("deductions-table");

@@ -76,6 +76,9 @@ pub struct SetArgs {
     /// Last day in force (dd-mm-yyyy)
     #[arg(long, value_name = "DATE")]
     until: Option<String>,
+    /// Nil on the bills of an estimate that already collects labour cess (an `Add LC` row)
+    #[arg(long)]
+    unless_estimate_has_lc: bool,
 }
 
 fn figure(flag: &str, text: &str) -> Result<Decimal, UsageError> {
@@ -125,6 +128,7 @@ impl SetArgs {
             cap,
             valid_from: date("from", &self.from)?,
             valid_to: date("until", &self.until)?,
+            unless_estimate_has_lc: self.unless_estimate_has_lc,
         })
     }
 }
@@ -140,6 +144,18 @@ pub fn recovery(text: &str) -> Result<OneOffRecovery, UsageError> {
         label: label.trim().to_owned(),
         amount: figure("recovery", amount)?,
     })
+}
+
+/// The conditions a line applies under, or blank when it always does.
+fn applies_when(line: &PaymentLine) -> String {
+    let mut conditions = Vec::new();
+    if let Some(threshold) = line.threshold {
+        conditions.push(format!("contract > {}", format_indian(threshold)));
+    }
+    if line.unless_estimate_has_lc {
+        conditions.push("estimate without LC".to_owned());
+    }
+    conditions.join(", ")
 }
 
 fn print(table: &PaymentTable, out: &Printer) {
@@ -176,9 +192,7 @@ fn print(table: &PaymentTable, out: &Printer) {
                     Base::GrossWithAdditions => "gross + additions",
                 }
                 .to_owned(),
-                line.threshold
-                    .map(|t| format!("contract > {}", format_indian(t)))
-                    .unwrap_or_default(),
+                applies_when(line),
                 match line.cap {
                     Some(Cap::Amount(amount)) => format_indian(amount),
                     Some(Cap::PercentOfContract(p)) => format!("{} % of contract", p.normalize()),

@@ -165,6 +165,22 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         .args(["deductions", "remove", "LC"])
         .assert()
         .success();
+    // A cess line of the office's own that only applies where the estimate did not collect
+    // the cess: this estimate's footer has `Add LC @ 1 %`, so the bill shows it nil.
+    sitebook(&dir)
+        .args([
+            "deductions",
+            "set",
+            "BOCW",
+            "--label",
+            "Welfare cess",
+            "--percent",
+            "1",
+            "--unless-estimate-has-lc",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("estimate without LC"));
     sitebook(&dir)
         .args(FIRST_PART_BILL)
         .args(["--recovery", "no amount"])
@@ -202,6 +218,12 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
     assert!(
         !text.contains("Labour cess"),
         "removed before the bill: {text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.contains("Welfare cess")
+                && line.contains("nil: collected in the estimate")),
+        "{text}"
     );
 
     // The bill was wrong: withdrawn with a reason, its number can be made again.

@@ -401,12 +401,9 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
     for (k, g) in gross.iter().enumerate() {
         let sd = percent(*g, dec!(5)).min(cap - held);
         held += sd;
-        // GST-TDS applies: the contract (3,80,000) exceeds 2,50,000.
-        let (it, gst, lc) = (
-            percent(*g, dec!(2)),
-            percent(*g, dec!(2)),
-            percent(*g, dec!(1)),
-        );
+        // GST-TDS applies: the contract (3,80,000) exceeds 2,50,000. No labour cess: the
+        // estimate's footer has `Add LC @ 1 %`, so the cess was collected there (§2a).
+        let (it, gst, lc) = (percent(*g, dec!(2)), percent(*g, dec!(2)), Decimal::ZERO);
         pays.push(Pay {
             total: [total1, total2, total3][k],
             gross: *g,
@@ -528,7 +525,11 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
         assert!(memo("Security deposit").contains(&indian(pay.sd)), "{bill}");
         assert!(memo("Income tax TDS").contains(&indian(pay.it)), "{bill}");
         assert!(memo("GST TDS").contains(&indian(pay.gst)), "{bill}");
-        assert!(memo("Labour cess").contains(&indian(pay.lc)), "{bill}");
+        assert!(
+            memo("Labour cess").contains("nil: collected in the estimate")
+                && memo("Labour cess").trim_end().ends_with(&indian(pay.lc)),
+            "{bill}"
+        );
         assert!(
             memo("Net amount payable by cheque").contains(&indian(pay.net)),
             "{bill}: {text}"

@@ -389,16 +389,25 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
         .memorandum
         .as_ref()
         .expect("a bill has a memorandum");
-    // The example set on this bill's Total (no premium in the work data): SD 5 %, IT-TDS 2 %,
-    // LC 1 % (GST-TDS is not due on a 1,30,000 contract), and the advance typed here.
+    // The example set on this bill's Total (no premium in the work data): SD 5 %, IT-TDS 2 %
+    // (GST-TDS is not due on a 1,30,000 contract, and the estimate's `Add LC @ 1 %` row has
+    // collected the labour cess), and the advance typed here.
     let round2 = |d: Decimal| {
         d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
     };
     let gross = total(&preview, "Total", 1);
     let deducted = round2(gross * Decimal::new(5, 2))
         + round2(gross * Decimal::new(2, 2))
-        + round2(gross * Decimal::new(1, 2))
         + Decimal::from(10000);
+    let cess = memo
+        .lines
+        .iter()
+        .find(|l| l.particulars.contains("Labour cess"))
+        .expect("the cess line is listed, nil");
+    assert_eq!(
+        (cess.detail.as_str(), cess.amount.as_str()),
+        ("nil: collected in the estimate", "0.00")
+    );
     assert_eq!(
         memo.net_payable.parse::<Decimal>().unwrap(),
         gross - deducted

@@ -52,6 +52,7 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         cap: None,
         valid_from: None,
         valid_to: None,
+        unless_estimate_has_lc: false,
     };
     let refused = fx
         .core
@@ -87,6 +88,7 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         cap: None,
         valid_from: None,
         valid_to: None,
+        unless_estimate_has_lc: false,
     };
     let refused = fx.core.deductions_save(&adam, bad).await.unwrap_err();
     assert!(
@@ -192,22 +194,25 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
     let bill2_total = total_at(&bill2_qty);
 
     // The example set on bill 1, with a recovery: SD 5 % (cap 5 % of 1,30,000 = 6,500),
-    // IT-TDS 2 %, GST-TDS not due (1,30,000 is under 2,50,000), LC 1 %.
+    // IT-TDS 2 %, GST-TDS not due (1,30,000 is under 2,50,000), and no labour cess: the
+    // estimate's footer has an `Add LC @ 1 %` row, so the cess is already collected (§2a).
     let cap = round2(contract * dec!(5) / dec!(100));
     let sd1 = round2(bill1_total * dec!(5) / dec!(100));
     let it1 = round2(bill1_total * dec!(2) / dec!(100));
-    let lc1 = round2(bill1_total / dec!(100));
     let advance = dec!(10000);
-    let net1 = bill1_total - sd1 - it1 - lc1 - advance;
+    let net1 = bill1_total - sd1 - it1 - advance;
     let first = first_bill_recovering(&fx, estimate, "Mobilisation advance", advance)
         .await
         .unwrap();
 
     // The table changes after bill 1 was recorded but before it is rendered: bill 1 keeps
-    // the lines it froze, bill 2 takes the new LC rate.
+    // the lines it froze, bill 2 takes the new LC line, 2 % and withheld whatever the
+    // estimate holds.
     let mut lc = fx.core.deductions_list(&fx.root).await.unwrap().lines[3].clone();
     assert_eq!(lc.code, "LC");
+    assert!(lc.unless_estimate_has_lc, "the example LC line");
     lc.charge = Charge::Percent(dec!(2));
+    lc.unless_estimate_has_lc = false;
     fx.core.deductions_save(&fx.root, lc).await.unwrap();
 
     let text1 = pdf_text(&rendered_pdf(&fx, first.job_id).await);
@@ -219,7 +224,10 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
     assert!(
         memo_line(&text1, "Security deposit").contains(&format!("5 % of {}", indian(bill1_total)))
     );
-    assert!(memo_line(&text1, "Labour cess").contains(&indian(lc1)));
+    assert!(
+        memo_line(&text1, "Labour cess").contains("nil: collected in the estimate"),
+        "{text1}"
+    );
     assert!(memo_line(&text1, "Mobilisation advance").contains("10,000.00"));
     assert!(
         !text1.contains("GST TDS"),
@@ -271,9 +279,101 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
         "{sd_line}"
     );
     assert!(memo_line(&text3, "Net amount payable by cheque").contains("0.00"));
-    let deducted = sd1 + it1 + lc1 + advance + sd2 + it2 + lc2;
+    let deducted = sd1 + it1 + advance + sd2 + it2 + lc2;
     assert_eq!(net1 + net2, bill2_total - deducted);
     assert_eq!(sd1 + sd2, cap, "the deposit held is exactly the cap");
+}
+
+#[tokio::test]
+async fn labour_cess_is_withheld_only_where_the_estimate_did_not_collect_it() {
+    // DOMAIN.md §2a: labour cess, 1 % of the gross, "where it was not already collected in
+    // the estimate". This estimate's footer is only ECV and Grand Total: no `Add LC` row.
+    let (fx, estimate) =
+        fixture_with_estimate(workbooks::estimate_with_items("A road without cess", 4)).await;
+    fx.edit_work(estimate, less_premium("4.5")).await;
+    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    let sub: Decimal = shown
+        .items
+        .iter()
+        .filter(|i| !i.heading && !i.sl_no.is_empty())
+        .map(|i| {
+            let quantity: Decimal = i.quantity.as_deref().unwrap().parse().unwrap();
+            let rate: Decimal = i.rate.as_deref().unwrap().parse().unwrap();
+            round2(quantity * rate)
+        })
+        .sum();
+    let total = sub - round2(sub * dec!(4.5) / dec!(100));
+    let lc = round2(total / dec!(100));
+    assert!(lc > Decimal::ZERO, "the case has a cess to withhold");
+
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let text = pdf_text(&rendered_pdf(&fx, bill.job_id).await);
+    let line = memo_line(&text, "Labour cess");
+    assert!(
+        line.contains(&format!("1 % of {}", indian(total))) && line.contains(&indian(lc)),
+        "{line}"
+    );
+    assert!(!line.contains("nil"), "{line}");
+
+    // The same office's estimate with an `Add LC @ 1 %` row: its bill shows the cess nil.
+    let collected = fx
+        .parsed_estimate(workbooks::domain_example_workbook())
+        .await;
+    let bill = fx.queue_bill(collected, BillKind::FirstPart, None).await;
+    let text = pdf_text(&rendered_pdf(&fx, bill.job_id).await);
+    let line = memo_line(&text, "Labour cess");
+    assert!(line.contains("nil: collected in the estimate"), "{line}");
+    assert!(line.trim_end().ends_with("0.00"), "{line}");
+}
+
+#[tokio::test]
+async fn a_table_kept_before_the_cess_condition_gains_it_on_the_shipped_lc_line_only() {
+    let fx = fixture().await;
+    // The office made the table its own, with a cess line of its own wording beside the
+    // shipped one.
+    let shipped = fx.core.deductions_list(&fx.root).await.unwrap().lines[3].clone();
+    let own = PaymentLine {
+        code: "CESS".into(),
+        label: "Cess, as our office words it".into(),
+        unless_estimate_has_lc: false,
+        ..shipped
+    };
+    fx.core.deductions_save(&fx.root, own).await.unwrap();
+    // As a version before the condition stored it: no line carries it, and migration 16 has
+    // not run.
+    let pool = fx.core.unscoped_pool_for_tests();
+    sqlx::query(
+        "UPDATE payment_lines SET line_json = json_remove(line_json, '$.unless_estimate_has_lc')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 16")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    let reopened =
+        sitebook_core::Sitebook::open(sitebook_core::api::OpenOptions::new(fx.dir.path()))
+            .await
+            .unwrap();
+    let conditions: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT code, json_extract(line_json, '$.unless_estimate_has_lc') FROM payment_lines \
+         ORDER BY position",
+    )
+    .fetch_all(reopened.unscoped_pool_for_tests())
+    .await
+    .unwrap();
+    assert_eq!(
+        conditions,
+        [
+            ("SD".to_owned(), None),
+            ("IT-TDS".to_owned(), None),
+            ("GST-TDS".to_owned(), None),
+            ("LC".to_owned(), Some(1)),
+            ("CESS".to_owned(), None),
+        ]
+    );
 }
 
 /// Queues bill 1 on `estimate` at the default quantities with one one-off recovery.

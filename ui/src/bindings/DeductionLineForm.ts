@@ -49,4 +49,8 @@ validFrom: string,
 /**
  * The last day the line is in force, dd-mm-yyyy, or blank for open.
  */
-validTo: string, };
+validTo: string, 
+/**
+ * Nil on the bills of an estimate that already collects labour cess (an `Add LC` row).
+ */
+unlessEstimateHasLc: boolean, };

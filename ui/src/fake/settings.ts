@@ -48,13 +48,14 @@ function exampleDeductions(): DeductionLineForm[] {
     capValue: "",
     validFrom: "",
     validTo: "",
+    unlessEstimateHasLc: false,
     ...extra,
   });
   return [
     line("SD", "Security deposit", "5", { capKind: "percent_of_contract", capValue: "5" }),
     line("IT-TDS", "Income tax TDS (194C)", "2"),
     line("GST-TDS", "GST TDS (CGST 1 % + SGST 1 %)", "2", { threshold: "250000" }),
-    line("LC", "Labour cess (BOCW welfare)", "1"),
+    line("LC", "Labour cess (BOCW welfare)", "1", { unlessEstimateHasLc: true }),
   ];
 }
 

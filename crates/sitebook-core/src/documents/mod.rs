@@ -494,6 +494,8 @@ pub(crate) struct NextBill {
     pub sub_heads: Vec<SubHead>,
     /// The sanctioned estimate's items, when a working estimate replaced them.
     pub sanctioned: Option<Vec<EstimateItem>>,
+    /// Whether the sanctioned estimate already collects labour cess (an `Add LC` row).
+    pub estimate_has_lc: bool,
 }
 
 impl NextBill {
@@ -576,11 +578,12 @@ pub(crate) async fn next_bill_inputs(
     quantities: Option<Vec<ItemQuantity>>,
 ) -> Result<NextBill> {
     let DocumentBase {
+        sheet,
         items,
         work,
         sub_heads,
-        ..
     } = document_base(ctx, scope, estimate_id).await?;
+    let estimate_has_lc = sheet.footer.collects_labour_cess();
     let working = latest_working_estimate(ctx, scope, estimate_id).await?;
     let (items, sanctioned) = match &working {
         Some(working) => (working.items.clone(), Some(items)),
@@ -628,19 +631,21 @@ pub(crate) async fn next_bill_inputs(
         working,
         sub_heads,
         sanctioned,
+        estimate_has_lc,
     })
 }
 
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the bill's
-/// date (its DOBR, else today), this bill's recoveries, and what capped lines withheld in the
-/// bills before it.
+/// date (its DOBR, else today), this bill's recoveries, what capped lines withheld in the
+/// bills before it, and whether the estimate already collected labour cess.
 pub(crate) async fn next_bill_terms(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
-    work: &WorkMetadata,
+    next: &NextBill,
     recoveries: Vec<OneOffRecovery>,
 ) -> Result<PaymentTerms> {
+    let work = &next.work;
     for recovery in &recoveries {
         recovery
             .validate()
@@ -663,6 +668,7 @@ pub(crate) async fn next_bill_terms(
         held_before,
         additions_before,
         value_before,
+        estimate_has_lc: next.estimate_has_lc,
     })
 }
 
@@ -708,6 +714,7 @@ pub async fn create_bill(
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
     let warnings = next.warnings(&computed);
     let working_estimate = next.working.as_ref().map(|w| w.phase);
+    let terms = next_bill_terms(ctx, scope, estimate_id, &next, recoveries).await?;
     let NextBill {
         inputs,
         work,
@@ -717,7 +724,6 @@ pub async fn create_bill(
     } = next;
     // Only a final bill's form reads the sanctioned items.
     let sanctioned = sanctioned.filter(|_| is_final);
-    let terms = next_bill_terms(ctx, scope, estimate_id, &work, recoveries).await?;
     memorandum(computed.figures(), &terms)
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
     let context = BillContext {

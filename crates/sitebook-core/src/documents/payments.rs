@@ -204,6 +204,9 @@ pub struct DeductionLineForm {
     pub valid_from: String,
     /// The last day the line is in force, dd-mm-yyyy, or blank for open.
     pub valid_to: String,
+    /// Nil on the bills of an estimate that already collects labour cess (an `Add LC` row).
+    #[serde(default)]
+    pub unless_estimate_has_lc: bool,
 }
 
 /// The table as the Settings screen shows it.
@@ -260,6 +263,7 @@ impl From<&PaymentLine> for DeductionLineForm {
             cap_value,
             valid_from: line.valid_from.map(|d| d.to_string()).unwrap_or_default(),
             valid_to: line.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+            unless_estimate_has_lc: line.unless_estimate_has_lc,
         }
     }
 }
@@ -335,6 +339,7 @@ impl DeductionLineForm {
             cap,
             valid_from,
             valid_to,
+            unless_estimate_has_lc: self.unless_estimate_has_lc,
         })
     }
 }

@@ -226,6 +226,7 @@ mod tests {
                 cap,
                 valid_from: None,
                 valid_to: None,
+                unless_estimate_has_lc: false,
             };
             let mut terms = PaymentTerms {
                 lines: vec![
@@ -243,6 +244,7 @@ mod tests {
                 held_before: Vec::new(),
                 additions_before: Decimal::ZERO,
                 value_before: None,
+                estimate_has_lc: false,
             };
             let (mut value, mut paid_so_far) = (Decimal::ZERO, Decimal::ZERO);
             let (mut cheques, mut added, mut deducted) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
@@ -298,6 +300,7 @@ mod tests {
             cap: Some(Cap::Amount(dec!(10000))),
             valid_from: None,
             valid_to: None,
+            unless_estimate_has_lc: false,
         }
     }
 
@@ -315,6 +318,7 @@ mod tests {
             }],
             additions_before: dec!(14400),
             value_before: None,
+            estimate_has_lc: false,
         };
         let memorandum = Memorandum {
             value_till_date: dec!(120000),

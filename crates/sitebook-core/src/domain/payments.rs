@@ -18,6 +18,10 @@
 //! - A line is in force on a date when the date is within its validity period, both ends
 //!   included; an open end is unbounded.
 //! - A net payable below zero is refused: deductions cannot exceed what the bill pays.
+//! - Labour cess is deducted only "where it was not already collected in the estimate": a line
+//!   marked [`unless_estimate_has_lc`](PaymentLine::unless_estimate_has_lc) shows nil on the
+//!   bills of an estimate whose footer has an `Add LC` row, so the contractor is not charged
+//!   the cess the department already provided for.
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -90,6 +94,10 @@ pub struct PaymentLine {
     pub valid_from: Option<DocDate>,
     /// Last day in force (open when `None`).
     pub valid_to: Option<DocDate>,
+    /// Nil on the bills of an estimate that already collects labour cess (its footer has an
+    /// `Add LC` row). Lines stored before this was kept read it as `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unless_estimate_has_lc: bool,
 }
 
 /// Why a line cannot be kept.
@@ -220,6 +228,7 @@ pub fn example_lines() -> Vec<PaymentLine> {
         cap,
         valid_from: None,
         valid_to: None,
+        unless_estimate_has_lc: false,
     };
     vec![
         // 5 % of each bill until 5 % of the contract value is held.
@@ -246,13 +255,17 @@ pub fn example_lines() -> Vec<PaymentLine> {
             Some(dec!(250000)),
             None,
         ),
-        line(
-            "LC",
-            "Labour cess (BOCW welfare)",
-            Charge::Percent(dec!(1)),
-            None,
-            None,
-        ),
+        // Only where the estimate did not already collect it.
+        PaymentLine {
+            unless_estimate_has_lc: true,
+            ..line(
+                "LC",
+                "Labour cess (BOCW welfare)",
+                Charge::Percent(dec!(1)),
+                None,
+                None,
+            )
+        },
     ]
 }
 
@@ -308,6 +321,11 @@ pub struct PaymentTerms {
     /// before it was kept (their previous column is used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_before: Option<Decimal>,
+    /// Whether the estimate's footer has an `Add LC` row: the cess is then already collected,
+    /// and lines marked [`PaymentLine::unless_estimate_has_lc`] are nil. Bills stored before
+    /// it was kept read it as `false`, as they were computed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimate_has_lc: bool,
 }
 
 /// One addition or deduction as the memorandum prints it.
@@ -444,6 +462,15 @@ pub fn memorandum(
             Base::Gross => gross,
             Base::GrossWithAdditions => gross + total_additions,
         };
+        if line.unless_estimate_has_lc && terms.estimate_has_lc {
+            deductions.push(MemorandumLine {
+                code: line.code.clone(),
+                label: line.label.clone(),
+                detail: "nil: collected in the estimate".to_owned(),
+                amount: round2(Decimal::ZERO),
+            });
+            continue;
+        }
         let (mut amount, mut detail) = worked(line, base);
         if let Some(cap) = line.cap {
             let cap = match cap {
@@ -537,6 +564,7 @@ mod tests {
             cap: None,
             valid_from: None,
             valid_to: None,
+            unless_estimate_has_lc: false,
         }
     }
 
@@ -548,6 +576,7 @@ mod tests {
             held_before: Vec::new(),
             additions_before: Decimal::ZERO,
             value_before: None,
+            estimate_has_lc: false,
         }
     }
 
@@ -581,6 +610,49 @@ mod tests {
             memo.net_in_words,
             "Rupees Forty Two Thousand Nine Hundred Seventy Five Only"
         );
+    }
+
+    #[test]
+    fn labour_cess_is_not_deducted_when_the_estimate_collected_it() {
+        // DOMAIN.md §2a: labour cess is 1 % of the gross "where it was not already collected
+        // in the estimate". The same bill as above, of an estimate whose footer has an
+        // `Add LC` row: SD 2,387.50 + IT 955.00 + GST-TDS 955.00 + LC nil = 4,297.50;
+        // net = 47,750.00 − 4,297.50 = 43,452.50.
+        let with_lc = PaymentTerms {
+            estimate_has_lc: true,
+            ..terms(example_lines(), dec!(300000))
+        };
+        let memo = memorandum(first_bill_figures(dec!(47750.00)), &with_lc).unwrap();
+        let lc = memo.deductions.iter().find(|l| l.code == "LC").unwrap();
+        assert_eq!(lc.amount, dec!(0.00));
+        assert_eq!(lc.detail, "nil: collected in the estimate");
+        assert_eq!(memo.total_deductions(), dec!(4297.50));
+        assert_eq!(memo.net_payable, dec!(43452.50));
+
+        // A line not marked for it is deducted whatever the estimate holds.
+        let mut plain_lc = example_lines();
+        plain_lc[3].unless_estimate_has_lc = false;
+        let memo = memorandum(
+            first_bill_figures(dec!(47750.00)),
+            &PaymentTerms {
+                estimate_has_lc: true,
+                ..terms(plain_lc, dec!(300000))
+            },
+        )
+        .unwrap();
+        assert_eq!(memo.withheld("LC"), dec!(477.50));
+    }
+
+    #[test]
+    fn terms_and_lines_stored_before_the_waiver_read_as_before() {
+        // A bill frozen before the estimate's LC row was kept deducted the cess; it must still.
+        let old_line = r#"{"code":"LC","label":"Labour cess","effect":"deduction","base":"gross",
+            "charge":{"kind":"percent","value":"1"},"threshold":null,"cap":null,
+            "valid_from":null,"valid_to":null}"#;
+        let line: PaymentLine = serde_json::from_str(old_line).unwrap();
+        assert!(!line.unless_estimate_has_lc);
+        // And a line without the mark serialises as it always did, so input hashes keep.
+        assert!(!serde_json::to_string(&line).unwrap().contains("unless"));
     }
 
     #[test]
@@ -733,6 +805,7 @@ mod tests {
         (
             any::<bool>(),
             any::<bool>(),
+            any::<bool>(),
             prop_oneof![
                 decimal(2_000, 2).prop_map(Charge::Percent),
                 decimal(100_000, 2).prop_map(Charge::Fixed)
@@ -743,28 +816,31 @@ mod tests {
                 decimal(1_000, 2).prop_map(Cap::PercentOfContract)
             ]),
         )
-            .prop_map(|(addition, with_additions, charge, threshold, cap)| {
-                let effect = if addition {
-                    Effect::Addition
-                } else {
-                    Effect::Deduction
-                };
-                PaymentLine {
-                    code: "L".to_owned(),
-                    label: "line".to_owned(),
-                    effect,
-                    base: if with_additions {
-                        Base::GrossWithAdditions
+            .prop_map(
+                |(addition, with_additions, unless_lc, charge, threshold, cap)| {
+                    let effect = if addition {
+                        Effect::Addition
                     } else {
-                        Base::Gross
-                    },
-                    charge,
-                    threshold,
-                    cap: cap.filter(|_| effect == Effect::Deduction),
-                    valid_from: None,
-                    valid_to: None,
-                }
-            })
+                        Effect::Deduction
+                    };
+                    PaymentLine {
+                        code: "L".to_owned(),
+                        label: "line".to_owned(),
+                        effect,
+                        base: if with_additions {
+                            Base::GrossWithAdditions
+                        } else {
+                            Base::Gross
+                        },
+                        charge,
+                        threshold,
+                        cap: cap.filter(|_| effect == Effect::Deduction),
+                        valid_from: None,
+                        valid_to: None,
+                        unless_estimate_has_lc: unless_lc,
+                    }
+                },
+            )
     }
 
     proptest! {
@@ -773,14 +849,19 @@ mod tests {
             lines in proptest::collection::vec(any_line(), 0..6),
             gross in decimal(1_000_000_000, 2),
             contract in decimal(10_000_000_000, 2),
+            estimate_has_lc in any::<bool>(),
         ) {
             let lines: Vec<PaymentLine> = lines
                 .into_iter()
                 .enumerate()
                 .map(|(i, line)| PaymentLine { code: format!("L{i}"), ..line })
                 .collect();
-            // Independently: each line by the reference ROUND2, caps left aside.
+            // Independently: each line by the reference ROUND2, caps left aside. A deduction
+            // marked for estimates without LC takes nothing when this estimate has it.
             let applies = |l: &PaymentLine| l.threshold.is_none_or(|t| contract > t);
+            let waived = |l: &PaymentLine| {
+                l.effect == Effect::Deduction && l.unless_estimate_has_lc && estimate_has_lc
+            };
             let worked = |l: &PaymentLine, base: Decimal| match l.charge {
                 Charge::Percent(p) => half_up_reference(base * p / dec!(100)),
                 Charge::Fixed(a) => half_up_reference(a),
@@ -790,6 +871,9 @@ mod tests {
                 .map(|l| worked(l, gross))
                 .sum();
             let deduction_of = |l: &PaymentLine| {
+                if waived(l) {
+                    return Decimal::ZERO;
+                }
                 let base = match l.base { Base::Gross => gross, Base::GrossWithAdditions => gross + additions };
                 worked(l, base)
             };
@@ -797,7 +881,8 @@ mod tests {
                 .filter(|l| l.effect == Effect::Deduction && applies(l))
                 .map(deduction_of)
                 .sum();
-            match memorandum(first_bill_figures(gross), &terms(lines.clone(), contract)) {
+            let bill_terms = PaymentTerms { estimate_has_lc, ..terms(lines.clone(), contract) };
+            match memorandum(first_bill_figures(gross), &bill_terms) {
                 Ok(memo) => {
                     prop_assert_eq!(memo.net_payable, memo.gross + memo.total_additions() - memo.total_deductions());
                     prop_assert!(memo.net_payable >= Decimal::ZERO);

@@ -209,6 +209,14 @@ pub struct Footer {
     pub rows: Vec<FooterRow>,
 }
 
+impl Footer {
+    /// Whether the estimate already collects labour cess: it has an `Add LC` row that is not
+    /// nil. Bills then withhold no cess from the contractor (DOMAIN.md §2a).
+    pub fn collects_labour_cess(&self) -> bool {
+        self.rows.iter().any(|row| row.kind == "lc") && self.lc.is_none_or(|lc| !lc.is_zero())
+    }
+}
+
 /// An `L.S Provision towards <name>` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LsProvision {

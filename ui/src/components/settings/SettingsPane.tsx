@@ -505,6 +505,7 @@ const BLANK_DEDUCTION: DeductionLineForm = {
   capValue: "",
   validFrom: "",
   validTo: "",
+  unlessEstimateHasLc: false,
 };
 
 const DEDUCTION_COLUMNS = ["Code", "Line", "Rate", "Applies", "In force", screenReaderOnly("Actions")];
@@ -631,7 +632,13 @@ function DeductionsSection({ org }: Props) {
                   {line.base === "gross_with_additions" ? " of gross + additions" : ""}
                 </td>
                 <td>
-                  {[line.threshold ? `contract above Rs. ${formatMoney(line.threshold)}` : "", capText(line)].filter(Boolean).join("; ") || "always"}
+                  {[
+                    line.threshold ? `contract above Rs. ${formatMoney(line.threshold)}` : "",
+                    line.unlessEstimateHasLc ? "estimate without an LC row" : "",
+                    capText(line),
+                  ]
+                    .filter(Boolean)
+                    .join("; ") || "always"}
                 </td>
                 <td className="nowrap">{line.validFrom || line.validTo ? `${line.validFrom || "…"} to ${line.validTo || "…"}` : "always"}</td>
                 <td className="actions">
@@ -669,6 +676,15 @@ function DeductionsSection({ org }: Props) {
           ) : null}
           <TextField label="In force from" type="text" value={form.validFrom} placeholder="dd-mm-yyyy" onValue={set("validFrom")} />
           <TextField label="In force until" type="text" value={form.validTo} placeholder="dd-mm-yyyy" onValue={set("validTo")} />
+          <label className="field check-field">
+            <input
+              type="checkbox"
+              checked={form.unlessEstimateHasLc}
+              onChange={(e) => set("unlessEstimateHasLc")(e.target.checked)}
+              data-testid="deduction-unless-lc"
+            />
+            <span>Nil when the estimate already has an Add LC row (labour cess)</span>
+          </label>
           <div className="form-actions">
             <button type="submit" className="button primary" disabled={busy !== null || form.code.trim() === "" || form.label.trim() === ""} data-testid="deduction-save">
               Save line
