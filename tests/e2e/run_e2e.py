@@ -583,11 +583,16 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
         # The example deductions, worked out here: SD 5 %, IT-TDS 2 % of the gross (no GST-TDS
         # on a 1,30,000 contract, and no labour cess: the estimate's footer has `Add LC @ 1 %`,
         # so the cess was collected there), then the 10,000 recovered.
+        # The deposit stops at 5 % of the agreement's value: the fixture's items at the
+        # estimate's quantities (12.5 × 450 + 1,234.5 × 10 + 1 × 1,000 + 2 × 40,064.95 =
+        # 99,099.90) let at the workbook's 5 % Excess. Item 1 at 20 goes past that value.
         cent = Decimal("0.01")
+        paise = lambda d: d.quantize(cent, rounding=ROUND_HALF_UP)
         gross = amount_of("Gross amount of this bill")
-        expected = gross - sum(
-            (gross * Decimal(p) / 100).quantize(cent, rounding=ROUND_HALF_UP) for p in (5, 2)
-        ) - Decimal(10000)
+        ecv = Decimal("12.5") * 450 + Decimal("1234.5") * 10 + 1000 + 2 * Decimal("40064.95")
+        agreement = ecv + paise(ecv * 5 / 100)
+        deposit = min(paise(gross * 5 / 100), paise(agreement * 5 / 100))
+        expected = gross - deposit - paise(gross * 2 / 100) - Decimal(10000)
         cess = next(r for r in lines if "Labour cess" in r[1])
         assert "nil: collected in the estimate" in " ".join(cess), cess
         net_text = wd.text("memo-net")

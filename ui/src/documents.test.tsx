@@ -180,24 +180,26 @@ describe("the bill editor", () => {
     fireEvent.click(byId("new-bill"));
     const editor = await screen.findByTestId("bill-editor");
     await within(editor).findByTestId("qty-4");
-    // The bill's Total (with the tender premium) less the organization's deductions: SD 5 %,
-    // IT-TDS 2 % and GST-TDS 2 % of 10,63,17,659.94, and no labour cess, which the estimate's
-    // own `Add LC` row collects.
-    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,49,070.54"));
+    // The bill's Total (with the tender premium) less the organization's deductions: IT-TDS 2 %
+    // and GST-TDS 2 % of 10,63,17,659.94; SD 5 % of it, but no more than its cap, 5 % of the
+    // agreement's value (53,03,081.75: this repair work's ECV, net of its old material, is let
+    // for less than every item at the estimate's quantities); and no labour cess, which the
+    // estimate's own `Add LC` row collects.
+    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,61,871.79"));
     const memoLines = () => within(byId("memorandum")).getAllByTestId("memo-line").map((row) => row.textContent ?? "");
     expect(memoLines().some((line) => line.includes("Gross amount of this bill") && line.includes("10,63,17,659.94"))).toBe(true);
 
     fireEvent.click(byId("add-recovery"));
     fireEvent.change(byId("recovery-0-label"), { target: { value: "Mobilisation advance" } });
     fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,000" } });
-    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,24,070.54"));
+    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,36,871.79"));
     expect(memoLines().some((line) => line.includes("Deduct: Mobilisation advance") && line.includes("25,000.00"))).toBe(true);
 
     // A bad amount is named and deducts nothing: the memorandum leaves the line out.
     fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,0" } });
     await waitFor(() => expect(screen.queryByTestId("editor-problems")?.textContent ?? "").toContain("recovery 1"));
     expect(byId("editor-problems").textContent).toContain("could mean 25.0 or 250");
-    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,49,070.54"));
+    await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,61,871.79"));
     expect(memoLines().some((line) => line.includes("Mobilisation advance"))).toBe(false);
     expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
   });
@@ -291,7 +293,7 @@ describe("the fake's figures", () => {
       ["Add T.P @ 4.5 % Excess", "4578272.44"],
       ["Total", "106317659.94"],
     ]);
-    expect(preview.memorandum?.netPayable).toBe("96749070.54");
+    expect(preview.memorandum?.netPayable).toBe("96761871.79");
 
     const unrecorded = entries.map((entry) => (entry.slNo === "4" ? { ...entry, quantity: "17" } : entry));
     const error = vi.spyOn(console, "error").mockImplementation(() => {});

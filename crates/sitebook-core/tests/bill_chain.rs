@@ -395,13 +395,17 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
     sd_line.cap = Some(Cap::Amount(cap));
     fx.core.deductions_save(&fx.root, sd_line).await.unwrap();
 
+    // The contract value GST-TDS is due on is the agreement's: the ECV let at 4.5 % Less.
+    let ecv: Decimal = estimate_items().iter().map(|(_, q, r)| round2(q * r)).sum();
+    let agreement = ecv - percent(ecv, TP);
+    assert!(agreement > dec!(250000), "{agreement}");
     let recoveries = [Decimal::ZERO, dec!(2500), Decimal::ZERO];
     let mut pays = Vec::new();
     let mut held = Decimal::ZERO;
     for (k, g) in gross.iter().enumerate() {
         let sd = percent(*g, dec!(5)).min(cap - held);
         held += sd;
-        // GST-TDS applies: the contract (3,80,000) exceeds 2,50,000. No labour cess: the
+        // GST-TDS applies: the agreement exceeds 2,50,000. No labour cess: the
         // estimate's footer has `Add LC @ 1 %`, so the cess was collected there (§2a).
         let (it, gst, lc) = (percent(*g, dec!(2)), percent(*g, dec!(2)), Decimal::ZERO);
         pays.push(Pay {

@@ -154,9 +154,11 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
     let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
     fx.edit_work(estimate, less_premium("4.5")).await;
     let work = fx.core.work_show(&fx.root, estimate).await.unwrap();
-    let contract = work.estimate_amount;
-    assert_eq!(contract, dec!(130000), "the workbook's estimate amount");
-
+    assert_eq!(
+        work.estimate_amount,
+        dec!(130000),
+        "the workbook's estimate amount"
+    );
     // Item amounts from the estimate as shown, by ROUND2(qty × rate).
     let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
     let items: Vec<(String, Decimal, Decimal)> = shown
@@ -184,7 +186,13 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
             .sum();
         sub - round2(sub * dec!(4.5) / dec!(100))
     };
-    let bill1_total = total_at(&|_, q| q);
+    // The contract value is the agreement's (DOMAIN.md §2a), not the estimate amount, which
+    // also holds GST and provisions: the estimate's items let at 4.5 % Less, which is what a
+    // bill of every estimate quantity is worth.
+    let contract = total_at(&|_, q| q);
+    // Bill 1 measures half of item 4, so its deposit stays under the cap.
+    let bill1_qty = |sl: &str, q: Decimal| if sl == "4" { q / dec!(2) } else { q };
+    let bill1_total = total_at(&bill1_qty);
     let bill2_qty = |sl: &str, q: Decimal| match sl {
         "1" => dec!(20),
         "2" => dec!(1300),
@@ -193,17 +201,37 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
     };
     let bill2_total = total_at(&bill2_qty);
 
-    // The example set on bill 1, with a recovery: SD 5 % (cap 5 % of 1,30,000 = 6,500),
-    // IT-TDS 2 %, GST-TDS not due (1,30,000 is under 2,50,000), and no labour cess: the
+    // The example set on bill 1, with a recovery: SD 5 % (cap 5 % of the contract value),
+    // IT-TDS 2 %, GST-TDS not due (the contract is under 2,50,000), and no labour cess: the
     // estimate's footer has an `Add LC @ 1 %` row, so the cess is already collected (§2a).
     let cap = round2(contract * dec!(5) / dec!(100));
     let sd1 = round2(bill1_total * dec!(5) / dec!(100));
     let it1 = round2(bill1_total * dec!(2) / dec!(100));
     let advance = dec!(10000);
     let net1 = bill1_total - sd1 - it1 - advance;
-    let first = first_bill_recovering(&fx, estimate, "Mobilisation advance", advance)
+    let first = fx
+        .core
+        .bill_create_with(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            Some(
+                items
+                    .iter()
+                    .map(|(sl, q, _)| ItemQuantity::new(sl.clone(), bill1_qty(sl, *q)))
+                    .collect(),
+            ),
+            vec![OneOffRecovery {
+                label: "Mobilisation advance".into(),
+                amount: advance,
+            }],
+        )
         .await
         .unwrap();
+    assert!(
+        contract < dec!(250000) && sd1 < cap,
+        "{contract}: {sd1} of {cap}"
+    );
 
     // The table changes after bill 1 was recorded but before it is rendered: bill 1 keeps
     // the lines it froze, bill 2 takes the new LC line, 2 % and withheld whatever the
@@ -324,6 +352,61 @@ async fn labour_cess_is_withheld_only_where_the_estimate_did_not_collect_it() {
     let line = memo_line(&text, "Labour cess");
     assert!(line.contains("nil: collected in the estimate"), "{line}");
     assert!(line.trim_end().ends_with("0.00"), "{line}");
+}
+
+/// The workbook's ECV, worked out here from the items as shown: the sum of ROUND2(qty × rate).
+async fn ecv_of(fx: &Fixture, estimate: i64) -> Decimal {
+    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    shown
+        .items
+        .iter()
+        .filter(|i| !i.heading && !i.sl_no.is_empty())
+        .map(|i| {
+            let quantity: Decimal = i.quantity.as_deref().unwrap().parse().unwrap();
+            let rate: Decimal = i.rate.as_deref().unwrap().parse().unwrap();
+            round2(quantity * rate)
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn gst_tds_is_due_on_the_agreements_value_not_the_estimate_amount() {
+    // DOMAIN.md §2a: GST-TDS only "where the contract's value exceeds 2,50,000". Neither
+    // workbook states an estimate amount, so the work's estimate amount is its Grand Total,
+    // 1,00,00,00,000: far above the threshold. What decides is the agreement's value, the ECV
+    // let at the tendered 4.5 % Less.
+    let fx = fixture().await;
+    let mut due = Vec::new();
+    for items in [4, 40] {
+        let estimate = fx
+            .parsed_estimate(workbooks::estimate_with_items(
+                &format!("A road of {items} items"),
+                items,
+            ))
+            .await;
+        fx.edit_work(estimate, less_premium("4.5")).await;
+        let work = fx.core.work_show(&fx.root, estimate).await.unwrap();
+        assert_eq!(work.estimate_amount, dec!(1000000000));
+        let ecv = ecv_of(&fx, estimate).await;
+        let agreement = ecv - round2(ecv * dec!(4.5) / dec!(100));
+        // Bill 1 at the estimate's quantities is worth the agreement's value.
+        let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+        let text = pdf_text(&rendered_pdf(&fx, bill.job_id).await);
+        let gst_tds = text.lines().find(|line| line.contains("GST TDS"));
+        due.push((agreement > dec!(250000), gst_tds.map(str::to_owned)));
+        if let Some(line) = gst_tds {
+            let expected = round2(agreement * dec!(2) / dec!(100));
+            assert!(
+                line.contains(&format!("2 % of {}", indian(agreement)))
+                    && line.contains(&indian(expected)),
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        matches!(&due[..], [(false, None), (true, Some(_))]),
+        "4 items are let under 2,50,000 and owe no GST-TDS, 40 items over it owe it: {due:?}"
+    );
 }
 
 #[tokio::test]

@@ -496,6 +496,8 @@ pub(crate) struct NextBill {
     pub sanctioned: Option<Vec<EstimateItem>>,
     /// Whether the sanctioned estimate already collects labour cess (an `Add LC` row).
     pub estimate_has_lc: bool,
+    /// The agreement's value: the sanctioned ECV with the work's tender premium.
+    pub agreement_value: Decimal,
 }
 
 impl NextBill {
@@ -584,6 +586,13 @@ pub(crate) async fn next_bill_inputs(
         sub_heads,
     } = document_base(ctx, scope, estimate_id).await?;
     let estimate_has_lc = sheet.footer.collects_labour_cess();
+    // The ECV as the sanctioned items give it, as the abstract computes it: a workbook's stated
+    // ECV can be a formula's stale cached value.
+    let ecv = crate::domain::estimate::ecv(
+        crate::domain::estimate::items_total(&items),
+        sheet.footer.deduct_old_material,
+    );
+    let agreement_value = crate::domain::tender::agreement_value(ecv, work.tender_premium.as_ref());
     let working = latest_working_estimate(ctx, scope, estimate_id).await?;
     let (items, sanctioned) = match &working {
         Some(working) => (working.items.clone(), Some(items)),
@@ -632,12 +641,14 @@ pub(crate) async fn next_bill_inputs(
         sub_heads,
         sanctioned,
         estimate_has_lc,
+        agreement_value,
     })
 }
 
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the bill's
 /// date (its DOBR, else today), this bill's recoveries, what capped lines withheld in the
-/// bills before it, and whether the estimate already collected labour cess.
+/// bills before it, whether the estimate already collected labour cess, and the agreement's
+/// value that caps and thresholds are read against.
 pub(crate) async fn next_bill_terms(
     ctx: &Ctx,
     scope: &OrgScope,
@@ -664,7 +675,7 @@ pub(crate) async fn next_bill_terms(
     Ok(PaymentTerms {
         lines,
         recoveries,
-        contract_value: work.estimate_amount,
+        contract_value: next.agreement_value,
         held_before,
         additions_before,
         value_before,

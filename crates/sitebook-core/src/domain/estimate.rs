@@ -183,6 +183,12 @@ pub enum EstimateFooterError {
     },
 }
 
+/// The estimated contract value: the items' total less the old material cost of a repair work
+/// (a deduction whatever the sign it was typed with), ROUND2 (DOMAIN.md §1, footer row 2).
+pub fn ecv(items_total: Decimal, deduct_old_material: Option<Decimal>) -> Decimal {
+    round2(items_total - deduct_old_material.map_or(Decimal::ZERO, |d| round2(d.abs())))
+}
+
 /// Computes the estimate footer, ECV through Grand Total (DOMAIN.md §1).
 pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, EstimateFooterError> {
     check_figure("item total", input.items_total)?;
@@ -198,7 +204,7 @@ pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, Es
     }
 
     let deduct = input.deduct_old_material.map(|d| round2(-d.abs()));
-    let ecv = round2(input.items_total + deduct.unwrap_or_default());
+    let ecv = ecv(input.items_total, input.deduct_old_material);
     let tender_premium = input.tender_premium.map(|tp| tp.signed_amount_on(ecv));
     let labour_cess = percent_of(ecv, LABOUR_CESS_PERCENT);
     let quality_control = (!input.is_amc).then(|| percent_of(ecv, QUALITY_CONTROL_PERCENT));

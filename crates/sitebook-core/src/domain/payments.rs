@@ -11,8 +11,10 @@
 //!   work in this bill: a first bill's Total, an Nth bill's since-last Total), or for a line that
 //!   says so, the gross with the additions.
 //! - Additions come first, then deductions; net = gross + additions − deductions.
-//! - A threshold is on the contract value (the work's estimate amount): the line applies only
-//!   when the contract value exceeds it (GST-TDS above 2,50,000).
+//! - A threshold is on the contract value, the agreement's value (the sanctioned ECV with the
+//!   agreement's tender premium, [`agreement_value`](super::tender::agreement_value)), not the
+//!   estimate amount, which also carries GST and provisions: the line applies only when the
+//!   contract value exceeds it (GST-TDS above 2,50,000). A percentage cap is of the same value.
 //! - A capped line (security deposit) withholds no more than the cap less what earlier bills of
 //!   the chain withheld; once the cap is held it shows 0.00 with a note, so an auditor sees why.
 //! - A line is in force on a date when the date is within its validity period, both ends
@@ -305,7 +307,8 @@ pub struct PaymentTerms {
     pub lines: Vec<PaymentLine>,
     /// This bill's one-off recoveries.
     pub recoveries: Vec<OneOffRecovery>,
-    /// The contract value that thresholds and percentage caps are read against.
+    /// The contract value that thresholds and percentage caps are read against: the
+    /// agreement's value when the bill was made.
     pub contract_value: Decimal,
     /// What capped lines withheld in the earlier bills.
     pub held_before: Vec<HeldBefore>,

@@ -110,3 +110,38 @@ impl TenderPremium {
         }
     }
 }
+
+/// The agreement's value: the sanctioned ECV at the rates the work was let, that is the ECV
+/// with the agreement's premium added (Excess) or taken off (Less). It is the "contract value"
+/// of DOMAIN.md §2a, which caps the security deposit and decides whether GST-TDS is due; the
+/// estimate amount is not, since it also carries GST, cess and provisions the contractor is
+/// never paid.
+pub fn agreement_value(ecv: Decimal, premium: Option<&TenderPremium>) -> Decimal {
+    round2(ecv + premium.map_or(Decimal::ZERO, |tp| tp.signed_amount_on(ecv)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_agreement_value_is_the_ecv_at_the_tendered_premium() {
+        // ECV 1,00,000.00: at 5 % Less the work was let for 95,000.00, at 4.5 % Excess for
+        // 1,04,500.00; without a premium, at the estimate's own value.
+        let less = TenderPremium::new(dec!(5), TpType::Less).unwrap();
+        let excess = TenderPremium::new(dec!(4.5), TpType::Excess).unwrap();
+        assert_eq!(agreement_value(dec!(100000), Some(&less)), dec!(95000.00));
+        assert_eq!(
+            agreement_value(dec!(100000), Some(&excess)),
+            dec!(104500.00)
+        );
+        assert_eq!(agreement_value(dec!(100000), None), dec!(100000.00));
+        // The premium is rounded as a bill rounds it: 4.5 % of 7,82,862.84 is 35,228.8278.
+        let less = TenderPremium::new(dec!(4.5), TpType::Less).unwrap();
+        assert_eq!(
+            agreement_value(dec!(782862.84), Some(&less)),
+            dec!(747634.01)
+        );
+    }
+}
