@@ -75,6 +75,16 @@ describe("work data", () => {
     expect((await fake.getWorkForm(1)).agreementRef).toBe("Agt 7/2025");
   });
 
+  it("records that the agency is an individual or HUF, which sets its income-tax TDS rate", async () => {
+    await openEstimate("meena", 1);
+    const individual = byId("work-agency-individual") as HTMLInputElement;
+    expect(individual.checked).toBe(false);
+    fireEvent.click(individual);
+    fireEvent.click(byId("work-save"));
+    await screen.findByTestId("work-saved");
+    expect((await fake.getWorkForm(1)).agencyIsIndividual).toBe(true);
+  });
+
   it("shows money in Indian grouping when the field is left, and refuses an ambiguous comma there", async () => {
     await openEstimate("meena", 1);
     const amount = byId("work-estimate-amount") as HTMLInputElement;

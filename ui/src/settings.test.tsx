@@ -132,6 +132,7 @@ describe("Settings: deductions", () => {
     await screen.findByTestId("deductions-table");
     expect(byId("deduction-LC").textContent).toContain("estimate without an LC row");
     expect(byId("deduction-IT-TDS").textContent).not.toContain("LC row");
+    expect(byId("deduction-IT-TDS").textContent).toContain("2 % (1 % for an individual or HUF)");
 
     type("deduction-code", "BOCW");
     type("deduction-label", "Welfare cess");

@@ -79,6 +79,9 @@ pub struct SetArgs {
     /// Nil on the bills of an estimate that already collects labour cess (an `Add LC` row)
     #[arg(long)]
     unless_estimate_has_lc: bool,
+    /// The rate for an individual or HUF agency, when it differs (income-tax TDS: 1 %)
+    #[arg(long, value_name = "PERCENT", requires = "percent")]
+    individual_percent: Option<String>,
 }
 
 fn figure(flag: &str, text: &str) -> Result<Decimal, UsageError> {
@@ -129,6 +132,7 @@ impl SetArgs {
             valid_from: date("from", &self.from)?,
             valid_to: date("until", &self.until)?,
             unless_estimate_has_lc: self.unless_estimate_has_lc,
+            individual_percent: figure_opt("individual-percent", &self.individual_percent)?,
         })
     }
 }

@@ -55,6 +55,9 @@ pub struct WorkEditArgs {
     agreement: Option<String>,
     #[arg(long)]
     agency: Option<String>,
+    /// The agency is an individual or a Hindu undivided family (income-tax TDS at their rate)
+    #[arg(long, value_name = "BOOL")]
+    agency_individual: Option<bool>,
     /// Tender premium percentage, 0 to 100 (with --tp-type)
     #[arg(long, value_name = "PERCENT", requires = "tp_type")]
     tp: Option<String>,
@@ -252,6 +255,7 @@ fn changes(args: &WorkEditArgs) -> WorkChanges {
         technical_sanction_ref: args.tech_sanction.clone(),
         agreement_ref: args.agreement.clone(),
         agency: args.agency.clone(),
+        agency_is_individual: args.agency_individual,
         tp_percent: args.tp.clone(),
         tp_type: args.tp_type.map(|kind| {
             match kind {
@@ -282,9 +286,14 @@ fn print_work(work: &sitebook_core::domain::work::WorkMetadata, out: &Printer) {
         say!("{}", line.text());
     }
     say!(
-        "Mode: {:?}; AMC: {}; area: {:?}; grand total: {}; tender premium: {}",
+        "Mode: {:?}; AMC: {}; agency: {}; area: {:?}; grand total: {}; tender premium: {}",
         work.work_mode,
         if work.is_amc { "yes" } else { "no" },
+        if work.agency_is_individual {
+            "individual or HUF"
+        } else {
+            "other than an individual or HUF"
+        },
         work.area,
         sitebook_core::domain::money::format_indian(work.grand_total),
         work.tender_premium

@@ -123,6 +123,55 @@ fn the_chain_from_the_command_line_with_bad_input_refused() {
         .stdout(predicate::str::contains("abstract"));
 }
 
+/// Creates bill 1 with `extra` flags, waits for it, and returns its PDF's text.
+fn first_bill_text(dir: &TempDir, extra: &[&str]) -> String {
+    let output = sitebook(dir)
+        .args(FIRST_PART_BILL)
+        .args(["--wait", "--json"])
+        .args(extra)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let done: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let pdf = done["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "pdf")
+        .unwrap();
+    let path = std::fs::read_dir(dir.path().join("outputs"))
+        .unwrap()
+        .map(|org| org.unwrap().path().join(pdf["filename"].as_str().unwrap()))
+        .find(|p| p.exists())
+        .unwrap();
+    pdf_text(&path, true)
+}
+
+#[test]
+fn an_individual_agency_pays_income_tax_tds_at_its_rate() {
+    let dir = device_with_the_fixture_estimate();
+    sitebook(&dir)
+        .args(["deductions", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "2 % (1 % for an individual or HUF)",
+        ));
+    sitebook(&dir)
+        .args(["work", "edit", "1", "--agency-individual", "true"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("agency: individual or HUF"));
+    let text = first_bill_text(&dir, &[]);
+    let it_line = text
+        .lines()
+        .find(|line| line.contains("Income tax TDS"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(it_line.contains("1 % of"), "{it_line}");
+}
+
 #[test]
 fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
     let dir = device_with_the_fixture_estimate();
@@ -187,32 +236,7 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("LABEL=AMOUNT"));
-    let output = sitebook(&dir)
-        .args(FIRST_PART_BILL)
-        .args([
-            "--wait",
-            "--json",
-            "--recovery",
-            "Mobilisation advance=10,000",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let done: serde_json::Value = serde_json::from_slice(&output).unwrap();
-    let pdf = done["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "pdf")
-        .unwrap();
-    let path = std::fs::read_dir(dir.path().join("outputs"))
-        .unwrap()
-        .map(|org| org.unwrap().path().join(pdf["filename"].as_str().unwrap()))
-        .find(|p| p.exists())
-        .unwrap();
-    let text = pdf_text(&path, true);
+    let text = first_bill_text(&dir, &["--recovery", "Mobilisation advance=10,000"]);
     assert!(text.contains("Income tax TDS (194C, individual)"), "{text}");
     assert!(text.contains("Mobilisation advance"), "{text}");
     assert!(

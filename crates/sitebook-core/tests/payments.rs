@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use common::{fixture, fixture_with_estimate, indian, less_premium, pdf_text, round2, Fixture};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use sitebook_core::documents::QueuedDocument;
+use sitebook_core::documents::{QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::payments::{Base, Charge, Effect, OneOffRecovery, PaymentLine};
 use sitebook_core::domain::permissions::MembershipRole;
@@ -53,6 +53,7 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         valid_from: None,
         valid_to: None,
         unless_estimate_has_lc: false,
+        individual_percent: None,
     };
     let refused = fx
         .core
@@ -89,6 +90,7 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         valid_from: None,
         valid_to: None,
         unless_estimate_has_lc: false,
+        individual_percent: None,
     };
     let refused = fx.core.deductions_save(&adam, bad).await.unwrap_err();
     assert!(
@@ -354,6 +356,46 @@ async fn labour_cess_is_withheld_only_where_the_estimate_did_not_collect_it() {
     assert!(line.trim_end().ends_with("0.00"), "{line}");
 }
 
+#[tokio::test]
+async fn an_individuals_bill_withholds_income_tax_tds_at_one_percent() {
+    // Section 194C as §2a gives it: 1 % for an individual or HUF agency, 2 % for others. The
+    // same work billed twice over, once for each kind of agency.
+    let fx = fixture().await;
+    let mut lines = Vec::new();
+    for individual in [false, true] {
+        let estimate = fx
+            .parsed_estimate(workbooks::estimate_with_items(
+                &format!("A drain, the agency an individual: {individual}"),
+                6,
+            ))
+            .await;
+        let work = fx
+            .edit_work(
+                estimate,
+                WorkChanges {
+                    agency: Some("Sri Rama Rao".into()),
+                    agency_is_individual: Some(individual),
+                    ..less_premium("4.5")
+                },
+            )
+            .await;
+        assert_eq!(work.agency_is_individual, individual);
+        let ecv = ecv_of(&fx, estimate).await;
+        let total = ecv - round2(ecv * dec!(4.5) / dec!(100));
+        let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+        let text = pdf_text(&rendered_pdf(&fx, bill.job_id).await);
+        let rate = if individual { dec!(1) } else { dec!(2) };
+        let line = memo_line(&text, "Income tax TDS").to_owned();
+        assert!(
+            line.contains(&format!("{rate} % of {}", indian(total)))
+                && line.contains(&indian(round2(total * rate / dec!(100)))),
+            "{line}"
+        );
+        lines.push(line);
+    }
+    assert_ne!(lines[0], lines[1]);
+}
+
 /// The workbook's ECV, worked out here from the items as shown: the sum of ROUND2(qty × rate).
 async fn ecv_of(fx: &Fixture, estimate: i64) -> Decimal {
     let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
@@ -419,6 +461,7 @@ async fn a_table_kept_before_the_cess_condition_gains_it_on_the_shipped_lc_line_
         code: "CESS".into(),
         label: "Cess, as our office words it".into(),
         unless_estimate_has_lc: false,
+        individual_percent: None,
         ..shipped
     };
     fx.core.deductions_save(&fx.root, own).await.unwrap();

@@ -53,4 +53,8 @@ validTo: string,
 /**
  * Nil on the bills of an estimate that already collects labour cess (an `Add LC` row).
  */
-unlessEstimateHasLc: boolean, };
+unlessEstimateHasLc: boolean, 
+/**
+ * The rate for an individual or HUF agency, as typed; blank when it is the same rate.
+ */
+individualPercent: string, };

@@ -46,6 +46,11 @@ agreementRef: string,
  */
 agency: string, 
 /**
+ * The agency is an individual or a Hindu undivided family: income-tax TDS at the
+ * individual's rate.
+ */
+agencyIsIndividual: boolean, 
+/**
  * Blank for no tender premium.
  */
 tpPercent: string, 

@@ -144,6 +144,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       technicalSanctionRef: meta(/techn/i),
       agreementRef: meta(/agreement/i),
       agency: meta(/agency/i),
+      agencyIsIndividual: false,
       tpPercent: "",
       tpType: "excess",
       mbMeasurements: { book: "", firstPage: "", lastPage: "" },

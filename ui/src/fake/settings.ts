@@ -49,11 +49,12 @@ function exampleDeductions(): DeductionLineForm[] {
     validFrom: "",
     validTo: "",
     unlessEstimateHasLc: false,
+    individualPercent: "",
     ...extra,
   });
   return [
     line("SD", "Security deposit", "5", { capKind: "percent_of_contract", capValue: "5" }),
-    line("IT-TDS", "Income tax TDS (194C)", "2"),
+    line("IT-TDS", "Income tax TDS (194C)", "2", { individualPercent: "1" }),
     line("GST-TDS", "GST TDS (CGST 1 % + SGST 1 %)", "2", { threshold: "250000" }),
     line("LC", "Labour cess (BOCW welfare)", "1", { unlessEstimateHasLc: true }),
   ];

@@ -290,6 +290,7 @@ fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
         technical_sanction_ref: meta.technical_sanction.clone().unwrap_or_default(),
         agreement_ref: meta.agreement.clone().unwrap_or_default(),
         agency: meta.agency.clone().unwrap_or_default(),
+        agency_is_individual: false,
         tender_premium,
         mb_details: None,
         dates: DocumentDates::default(),
@@ -680,6 +681,7 @@ pub(crate) async fn next_bill_terms(
         additions_before,
         value_before,
         estimate_has_lc: next.estimate_has_lc,
+        agency_is_individual: work.agency_is_individual,
     })
 }
 

@@ -207,6 +207,9 @@ pub struct DeductionLineForm {
     /// Nil on the bills of an estimate that already collects labour cess (an `Add LC` row).
     #[serde(default)]
     pub unless_estimate_has_lc: bool,
+    /// The rate for an individual or HUF agency, as typed; blank when it is the same rate.
+    #[serde(default)]
+    pub individual_percent: String,
 }
 
 /// The table as the Settings screen shows it.
@@ -264,6 +267,7 @@ impl From<&PaymentLine> for DeductionLineForm {
             valid_from: line.valid_from.map(|d| d.to_string()).unwrap_or_default(),
             valid_to: line.valid_to.map(|d| d.to_string()).unwrap_or_default(),
             unless_estimate_has_lc: line.unless_estimate_has_lc,
+            individual_percent: line.individual_percent.map(plain).unwrap_or_default(),
         }
     }
 }
@@ -285,6 +289,9 @@ impl DeductionLineForm {
         let charge_value = figure("rate or amount", &self.charge_value);
         let threshold = (!self.threshold.trim().is_empty())
             .then(|| figure("threshold", &self.threshold))
+            .flatten();
+        let individual_percent = (!self.individual_percent.trim().is_empty())
+            .then(|| figure("rate for an individual or HUF", &self.individual_percent))
             .flatten();
         let cap_value = (self.cap_kind != "none")
             .then(|| figure("cap", &self.cap_value))
@@ -340,6 +347,7 @@ impl DeductionLineForm {
             valid_from,
             valid_to,
             unless_estimate_has_lc: self.unless_estimate_has_lc,
+            individual_percent,
         })
     }
 }

@@ -56,6 +56,10 @@ pub struct WorkForm {
     pub agreement_ref: String,
     /// The agency (contractor) doing the work.
     pub agency: String,
+    /// The agency is an individual or a Hindu undivided family: income-tax TDS at the
+    /// individual's rate.
+    #[serde(default)]
+    pub agency_is_individual: bool,
     /// Blank for no tender premium.
     pub tp_percent: String,
     /// Whether the premium is above (excess) or below (less) the estimate rates.
@@ -112,6 +116,7 @@ impl WorkForm {
             technical_sanction_ref: work.technical_sanction_ref.clone(),
             agreement_ref: work.agreement_ref.clone(),
             agency: work.agency.clone(),
+            agency_is_individual: work.agency_is_individual,
             tp_percent: work
                 .tender_premium
                 .map(|tp| tp.percent().normalize().to_string())
@@ -203,6 +208,7 @@ impl WorkForm {
             technical_sanction_ref: self.technical_sanction_ref.trim().to_owned(),
             agreement_ref: self.agreement_ref.trim().to_owned(),
             agency: self.agency.trim().to_owned(),
+            agency_is_individual: self.agency_is_individual,
             tender_premium,
             mb_details,
             dates,
@@ -276,6 +282,8 @@ pub struct WorkChanges {
     pub agreement_ref: Option<String>,
     /// The agency (contractor).
     pub agency: Option<String>,
+    /// Whether the agency is an individual or a Hindu undivided family.
+    pub agency_is_individual: Option<bool>,
     /// The tender premium percentage; blank removes the premium.
     pub tp_percent: Option<String>,
     /// `excess` or `less`.
@@ -349,6 +357,7 @@ impl WorkChanges {
         );
         set(&mut form.agreement_ref, self.agreement_ref);
         set(&mut form.agency, self.agency);
+        set(&mut form.agency_is_individual, self.agency_is_individual);
         set(&mut form.tp_percent, self.tp_percent);
         set(&mut form.tp_type, tp_type);
         set(&mut form.mb_measurements, mb_measurements);
@@ -402,8 +411,12 @@ mod tests {
 
     #[test]
     fn the_form_round_trips_work_data() {
-        let work = sample();
+        let work = WorkMetadata {
+            agency_is_individual: true,
+            ..sample()
+        };
         let form = WorkForm::from_work(&work);
+        assert!(form.agency_is_individual);
         assert_eq!(form.doi, "01-02-2024");
         assert_eq!(form.tp_percent, "4.5");
         assert_eq!(form.tp_type, "less");

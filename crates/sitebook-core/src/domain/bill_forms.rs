@@ -227,6 +227,7 @@ mod tests {
                 valid_from: None,
                 valid_to: None,
                 unless_estimate_has_lc: false,
+                individual_percent: None,
             };
             let mut terms = PaymentTerms {
                 lines: vec![
@@ -245,6 +246,7 @@ mod tests {
                 additions_before: Decimal::ZERO,
                 value_before: None,
                 estimate_has_lc: false,
+                agency_is_individual: false,
             };
             let (mut value, mut paid_so_far) = (Decimal::ZERO, Decimal::ZERO);
             let (mut cheques, mut added, mut deducted) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
@@ -301,6 +303,7 @@ mod tests {
             valid_from: None,
             valid_to: None,
             unless_estimate_has_lc: false,
+            individual_percent: None,
         }
     }
 
@@ -319,6 +322,7 @@ mod tests {
             additions_before: dec!(14400),
             value_before: None,
             estimate_has_lc: false,
+            agency_is_individual: false,
         };
         let memorandum = Memorandum {
             value_till_date: dec!(120000),

@@ -24,6 +24,10 @@
 //!   marked [`unless_estimate_has_lc`](PaymentLine::unless_estimate_has_lc) shows nil on the
 //!   bills of an estimate whose footer has an `Add LC` row, so the contractor is not charged
 //!   the cess the department already provided for.
+//! - Income-tax TDS depends on who the agency is (section 194C: 1 % for an individual or a
+//!   Hindu undivided family, 2 % for others): a percentage line may carry an
+//!   [individual's rate](PaymentLine::individual_percent), which the bills of a work whose
+//!   agency is marked as one take instead.
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -100,6 +104,11 @@ pub struct PaymentLine {
     /// `Add LC` row). Lines stored before this was kept read it as `false`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unless_estimate_has_lc: bool,
+    /// A percentage line's rate when the agency is an individual or a Hindu undivided family
+    /// (income-tax TDS under section 194C: 1 % against 2 %); `None`, the same rate for every
+    /// agency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub individual_percent: Option<Decimal>,
 }
 
 /// Why a line cannot be kept.
@@ -145,6 +154,9 @@ pub enum PaymentLineError {
     /// A cap on an addition means nothing.
     #[error("only a deduction can have a cap")]
     CapOnAddition,
+    /// A fixed amount has no rate to vary by the agency.
+    #[error("only a percentage line can have an individual's rate")]
+    IndividualRateOnFixed,
 }
 
 fn check_percent(what: &'static str, value: Decimal) -> Result<(), PaymentLineError> {
@@ -184,6 +196,12 @@ impl PaymentLine {
             Charge::Percent(p) => check_percent("the rate", p)?,
             Charge::Fixed(amount) => check_amount("the fixed amount", amount)?,
         }
+        if let Some(p) = self.individual_percent {
+            if matches!(self.charge, Charge::Fixed(_)) {
+                return Err(PaymentLineError::IndividualRateOnFixed);
+            }
+            check_percent("the individual's rate", p)?;
+        }
         if let Some(threshold) = self.threshold {
             check_amount("the threshold", threshold)?;
         }
@@ -210,9 +228,22 @@ impl PaymentLine {
 
     /// The rate as people say it: `5 %`, or `Rs. 2,500.00 per bill`.
     pub fn charge_text(&self) -> String {
-        match self.charge {
-            Charge::Percent(p) => format!("{} %", format_percent(p)),
-            Charge::Fixed(amount) => format!("Rs. {} per bill", format_indian(amount)),
+        match (self.charge, self.individual_percent) {
+            (Charge::Percent(p), Some(individual)) => format!(
+                "{} % ({} % for an individual or HUF)",
+                format_percent(p),
+                format_percent(individual)
+            ),
+            (Charge::Percent(p), None) => format!("{} %", format_percent(p)),
+            (Charge::Fixed(amount), _) => format!("Rs. {} per bill", format_indian(amount)),
+        }
+    }
+
+    /// The rate this line takes from a bill whose agency is (or is not) an individual or HUF.
+    fn percent_for(&self, p: Decimal, agency_is_individual: bool) -> Decimal {
+        match self.individual_percent {
+            Some(individual) if agency_is_individual => individual,
+            _ => p,
         }
     }
 }
@@ -231,6 +262,7 @@ pub fn example_lines() -> Vec<PaymentLine> {
         valid_from: None,
         valid_to: None,
         unless_estimate_has_lc: false,
+        individual_percent: None,
     };
     vec![
         // 5 % of each bill until 5 % of the contract value is held.
@@ -242,13 +274,16 @@ pub fn example_lines() -> Vec<PaymentLine> {
             Some(Cap::PercentOfContract(dec!(5))),
         ),
         // Section 194C: 1 % for an individual or HUF, 2 % for others.
-        line(
-            "IT-TDS",
-            "Income tax TDS (194C)",
-            Charge::Percent(dec!(2)),
-            None,
-            None,
-        ),
+        PaymentLine {
+            individual_percent: Some(dec!(1)),
+            ..line(
+                "IT-TDS",
+                "Income tax TDS (194C)",
+                Charge::Percent(dec!(2)),
+                None,
+                None,
+            )
+        },
         // Section 51: only where the contract's value exceeds 2,50,000.
         line(
             "GST-TDS",
@@ -260,6 +295,7 @@ pub fn example_lines() -> Vec<PaymentLine> {
         // Only where the estimate did not already collect it.
         PaymentLine {
             unless_estimate_has_lc: true,
+            individual_percent: None,
             ..line(
                 "LC",
                 "Labour cess (BOCW welfare)",
@@ -329,6 +365,11 @@ pub struct PaymentTerms {
     /// it was kept read it as `false`, as they were computed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub estimate_has_lc: bool,
+    /// Whether the agency is an individual or HUF, so lines with an
+    /// [individual's rate](PaymentLine::individual_percent) take it. Bills stored before it
+    /// was kept read it as `false`, as they were computed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub agency_is_individual: bool,
 }
 
 /// One addition or deduction as the memorandum prints it.
@@ -431,10 +472,13 @@ pub fn memorandum(
     };
     let worked = |line: &PaymentLine, base: Decimal| -> (Decimal, String) {
         match line.charge {
-            Charge::Percent(p) => (
-                percent_of(base, p),
-                format!("{} % of {}", format_percent(p), format_indian(base)),
-            ),
+            Charge::Percent(p) => {
+                let p = line.percent_for(p, terms.agency_is_individual);
+                (
+                    percent_of(base, p),
+                    format!("{} % of {}", format_percent(p), format_indian(base)),
+                )
+            }
             Charge::Fixed(amount) => (round2(amount), "fixed, per bill".to_owned()),
         }
     };
@@ -568,6 +612,7 @@ mod tests {
             valid_from: None,
             valid_to: None,
             unless_estimate_has_lc: false,
+            individual_percent: None,
         }
     }
 
@@ -580,6 +625,7 @@ mod tests {
             additions_before: Decimal::ZERO,
             value_before: None,
             estimate_has_lc: false,
+            agency_is_individual: false,
         }
     }
 
@@ -644,6 +690,44 @@ mod tests {
         )
         .unwrap();
         assert_eq!(memo.withheld("LC"), dec!(477.50));
+    }
+
+    #[test]
+    fn an_individual_or_huf_agency_pays_income_tax_tds_at_one_percent() {
+        // Section 194C, as §2a gives it: 1 % for an individual or HUF, 2 % for others. The
+        // example bill (gross 47,750.00, contract 3,00,000) for an individual's firm: SD
+        // 2,387.50 + IT 477.50 + GST-TDS 955.00 + LC 477.50 = 4,297.50; net 43,452.50.
+        let individual = PaymentTerms {
+            agency_is_individual: true,
+            ..terms(example_lines(), dec!(300000))
+        };
+        let memo = memorandum(first_bill_figures(dec!(47750.00)), &individual).unwrap();
+        let it = memo.deductions.iter().find(|l| l.code == "IT-TDS").unwrap();
+        assert_eq!(
+            (it.amount, it.detail.as_str()),
+            (dec!(477.50), "1 % of 47,750.00")
+        );
+        assert_eq!(memo.net_payable, dec!(43452.50));
+        // Lines without an individual's rate take their one rate for every agency.
+        assert_eq!(memo.withheld("GST-TDS"), dec!(955.00));
+        assert_eq!(
+            example_lines()[1].charge_text(),
+            "2 % (1 % for an individual or HUF)"
+        );
+
+        let mut fixed = example_lines()[1].clone();
+        fixed.charge = Charge::Fixed(dec!(500));
+        assert_eq!(
+            fixed.validate(),
+            Err(PaymentLineError::IndividualRateOnFixed)
+        );
+        fixed.charge = Charge::Percent(dec!(2));
+        fixed.individual_percent = Some(dec!(150));
+        assert!(fixed
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("individual's rate"));
     }
 
     #[test]
@@ -809,10 +893,13 @@ mod tests {
             any::<bool>(),
             any::<bool>(),
             any::<bool>(),
-            prop_oneof![
-                decimal(2_000, 2).prop_map(Charge::Percent),
-                decimal(100_000, 2).prop_map(Charge::Fixed)
-            ],
+            (
+                prop_oneof![
+                    decimal(2_000, 2).prop_map(Charge::Percent),
+                    decimal(100_000, 2).prop_map(Charge::Fixed)
+                ],
+                proptest::option::of(decimal(2_000, 2)),
+            ),
             proptest::option::of(decimal(50_000_000, 2)),
             proptest::option::of(prop_oneof![
                 decimal(10_000_000, 2).prop_map(Cap::Amount),
@@ -820,7 +907,7 @@ mod tests {
             ]),
         )
             .prop_map(
-                |(addition, with_additions, unless_lc, charge, threshold, cap)| {
+                |(addition, with_additions, unless_lc, (charge, individual), threshold, cap)| {
                     let effect = if addition {
                         Effect::Addition
                     } else {
@@ -841,6 +928,8 @@ mod tests {
                         valid_from: None,
                         valid_to: None,
                         unless_estimate_has_lc: unless_lc,
+                        individual_percent: individual
+                            .filter(|_| matches!(charge, Charge::Percent(_))),
                     }
                 },
             )
@@ -853,6 +942,7 @@ mod tests {
             gross in decimal(1_000_000_000, 2),
             contract in decimal(10_000_000_000, 2),
             estimate_has_lc in any::<bool>(),
+            agency_is_individual in any::<bool>(),
         ) {
             let lines: Vec<PaymentLine> = lines
                 .into_iter()
@@ -866,7 +956,13 @@ mod tests {
                 l.effect == Effect::Deduction && l.unless_estimate_has_lc && estimate_has_lc
             };
             let worked = |l: &PaymentLine, base: Decimal| match l.charge {
-                Charge::Percent(p) => half_up_reference(base * p / dec!(100)),
+                Charge::Percent(p) => {
+                    let p = match l.individual_percent {
+                        Some(individual) if agency_is_individual => individual,
+                        _ => p,
+                    };
+                    half_up_reference(base * p / dec!(100))
+                }
                 Charge::Fixed(a) => half_up_reference(a),
             };
             let additions: Decimal = lines.iter()
@@ -884,7 +980,11 @@ mod tests {
                 .filter(|l| l.effect == Effect::Deduction && applies(l))
                 .map(deduction_of)
                 .sum();
-            let bill_terms = PaymentTerms { estimate_has_lc, ..terms(lines.clone(), contract) };
+            let bill_terms = PaymentTerms {
+                estimate_has_lc,
+                agency_is_individual,
+                ..terms(lines.clone(), contract)
+            };
             match memorandum(first_bill_figures(gross), &bill_terms) {
                 Ok(memo) => {
                     prop_assert_eq!(memo.net_payable, memo.gross + memo.total_additions() - memo.total_deductions());

@@ -285,6 +285,10 @@ pub struct WorkMetadata {
     pub agreement_ref: String,
     /// Name of the Agency.
     pub agency: String,
+    /// The agency is an individual or a Hindu undivided family, so income-tax TDS (section
+    /// 194C) is at the individual's rate. Work data saved before it was kept reads as `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub agency_is_individual: bool,
     /// Tender premium % and type, once the tender is accepted.
     pub tender_premium: Option<TenderPremium>,
     /// MB numbers and pages, once recorded.
@@ -474,6 +478,7 @@ pub(crate) fn sample_metadata() -> WorkMetadata {
         technical_sanction_ref: "TS 4/2024".into(),
         agreement_ref: "Agt 7/2024-25".into(),
         agency: "Sri Lakshmi Electricals".into(),
+        agency_is_individual: false,
         tender_premium: Some(TenderPremium::new(dec!(4.5), TpType::Less).unwrap()),
         mb_details: Some(MbDetails {
             measurements: MbPages {

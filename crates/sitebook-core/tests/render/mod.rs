@@ -115,6 +115,7 @@ pub fn metadata() -> WorkMetadata {
         technical_sanction_ref: "TS No. 4/2024-25 of the Superintending Engineer".into(),
         agreement_ref: "Agt No. 7/2024-25 dt. 15-02-2024".into(),
         agency: "Sri Lakshmi Electricals & Contractors".into(),
+        agency_is_individual: false,
         tender_premium: Some(tp_less()),
         mb_details: Some(MbDetails {
             measurements: MbPages {

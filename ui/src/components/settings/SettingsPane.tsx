@@ -506,6 +506,7 @@ const BLANK_DEDUCTION: DeductionLineForm = {
   validFrom: "",
   validTo: "",
   unlessEstimateHasLc: false,
+  individualPercent: "",
 };
 
 const DEDUCTION_COLUMNS = ["Code", "Line", "Rate", "Applies", "In force", screenReaderOnly("Actions")];
@@ -519,7 +520,8 @@ const CAP_KINDS: Choices<DeductionLineForm["capKind"]> = [
 ];
 
 function rateText(line: DeductionLineForm): string {
-  return line.chargeKind === "fixed" ? `Rs. ${formatMoney(line.chargeValue)} per bill` : `${line.chargeValue} %`;
+  if (line.chargeKind === "fixed") return `Rs. ${formatMoney(line.chargeValue)} per bill`;
+  return line.individualPercent ? `${line.chargeValue} % (${line.individualPercent} % for an individual or HUF)` : `${line.chargeValue} %`;
 }
 
 function capText(line: DeductionLineForm): string {
@@ -668,6 +670,17 @@ function DeductionsSection({ org }: Props) {
             onValue={set("chargeValue")}
             data-testid="deduction-value"
           />
+          {form.chargeKind === "percent" ? (
+            <TextField
+              label="Percent for an individual or HUF"
+              type="text"
+              inputMode="decimal"
+              value={form.individualPercent}
+              placeholder="the same"
+              onValue={set("individualPercent")}
+              data-testid="deduction-individual"
+            />
+          ) : null}
           <ChoiceField label="Base" value={form.base} options={BASES} onChange={set("base")} />
           <TextField label="Only if the contract exceeds" type="text" inputMode="decimal" value={form.threshold} placeholder="none" onValue={set("threshold")} />
           <ChoiceField label="Cap over the chain" value={form.capKind} options={CAP_KINDS} onChange={set("capKind")} />

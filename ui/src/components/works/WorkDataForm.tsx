@@ -87,6 +87,10 @@ function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: num
           <Text label="Technical sanction ref." value={form.technicalSanctionRef} onChange={set("technicalSanctionRef")} />
           <Text label="Agreement ref." value={form.agreementRef} onChange={set("agreementRef")} testId="work-agreement" />
           <Text label="Name of the agency" value={form.agency} onChange={set("agency")} />
+          <label className="field check-field">
+            <input type="checkbox" checked={form.agencyIsIndividual} onChange={(e) => set("agencyIsIndividual")(e.target.checked)} data-testid="work-agency-individual" />
+            <span>Agency is an individual or HUF (income-tax TDS at their rate)</span>
+          </label>
           <Text label="Tender premium %" numeric value={form.tpPercent} onChange={set("tpPercent")} hint="Blank if none" testId="work-tp" />
           <ChoiceField label="Tender premium type" value={form.tpType} options={PREMIUM_TYPES} onChange={set("tpType")} />
         </div>
