@@ -321,17 +321,7 @@ async fn labour_cess_is_withheld_only_where_the_estimate_did_not_collect_it() {
     let (fx, estimate) =
         fixture_with_estimate(workbooks::estimate_with_items("A road without cess", 4)).await;
     fx.edit_work(estimate, less_premium("4.5")).await;
-    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
-    let sub: Decimal = shown
-        .items
-        .iter()
-        .filter(|i| !i.heading && !i.sl_no.is_empty())
-        .map(|i| {
-            let quantity: Decimal = i.quantity.as_deref().unwrap().parse().unwrap();
-            let rate: Decimal = i.rate.as_deref().unwrap().parse().unwrap();
-            round2(quantity * rate)
-        })
-        .sum();
+    let sub = ecv_of(&fx, estimate).await;
     let total = sub - round2(sub * dec!(4.5) / dec!(100));
     let lc = round2(total / dec!(100));
     assert!(lc > Decimal::ZERO, "the case has a cess to withhold");
