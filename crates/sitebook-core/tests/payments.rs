@@ -442,29 +442,37 @@ async fn gst_tds_is_due_on_the_agreements_value_not_the_estimate_amount() {
 }
 
 #[tokio::test]
-async fn a_table_kept_before_the_cess_condition_gains_it_on_the_shipped_lc_line_only() {
+async fn a_table_kept_before_the_cess_condition_and_the_individual_rate_gains_them_on_the_shipped_lines(
+) {
     let fx = fixture().await;
     // The office made the table its own, with a cess line of its own wording beside the
-    // shipped one.
-    let shipped = fx.core.deductions_list(&fx.root).await.unwrap().lines[3].clone();
+    // shipped one, and its own 2 % income-tax line for individuals' works.
+    let shipped = fx.core.deductions_list(&fx.root).await.unwrap().lines;
     let own = PaymentLine {
         code: "CESS".into(),
         label: "Cess, as our office words it".into(),
         unless_estimate_has_lc: false,
-        individual_percent: None,
-        ..shipped
+        ..shipped[3].clone()
     };
     fx.core.deductions_save(&fx.root, own).await.unwrap();
-    // As a version before the condition stored it: no line carries it, and migration 16 has
-    // not run.
+    let own_tds = PaymentLine {
+        code: "TDS-2".into(),
+        label: "Income tax TDS (194C, our wording)".into(),
+        individual_percent: None,
+        ..shipped[1].clone()
+    };
+    fx.core.deductions_save(&fx.root, own_tds).await.unwrap();
+    // As a version before either was kept stored them: no line carries them, and migrations
+    // 16 and 17 have not run.
     let pool = fx.core.unscoped_pool_for_tests();
     sqlx::query(
-        "UPDATE payment_lines SET line_json = json_remove(line_json, '$.unless_estimate_has_lc')",
+        "UPDATE payment_lines SET line_json = json_remove(line_json, \
+         '$.unless_estimate_has_lc', '$.individual_percent')",
     )
     .execute(pool)
     .await
     .unwrap();
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 16")
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version IN (16, 17)")
         .execute(pool)
         .await
         .unwrap();
@@ -473,9 +481,9 @@ async fn a_table_kept_before_the_cess_condition_gains_it_on_the_shipped_lc_line_
         sitebook_core::Sitebook::open(sitebook_core::api::OpenOptions::new(fx.dir.path()))
             .await
             .unwrap();
-    let conditions: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "SELECT code, json_extract(line_json, '$.unless_estimate_has_lc') FROM payment_lines \
-         ORDER BY position",
+    let conditions: Vec<(String, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT code, json_extract(line_json, '$.unless_estimate_has_lc'), \
+         json_extract(line_json, '$.individual_percent') FROM payment_lines ORDER BY position",
     )
     .fetch_all(reopened.unscoped_pool_for_tests())
     .await
@@ -483,13 +491,20 @@ async fn a_table_kept_before_the_cess_condition_gains_it_on_the_shipped_lc_line_
     assert_eq!(
         conditions,
         [
-            ("SD".to_owned(), None),
-            ("IT-TDS".to_owned(), None),
-            ("GST-TDS".to_owned(), None),
-            ("LC".to_owned(), Some(1)),
-            ("CESS".to_owned(), None),
+            ("SD".to_owned(), None, None),
+            ("IT-TDS".to_owned(), None, Some("1".to_owned())),
+            ("GST-TDS".to_owned(), None, None),
+            ("LC".to_owned(), Some(1), None),
+            ("CESS".to_owned(), None, None),
+            ("TDS-2".to_owned(), None, None),
         ]
     );
+    // What the migrations wrote reads back as the lines the office sees.
+    let table = fx.core.deductions_list(&fx.root).await.unwrap();
+    let line = |code: &str| table.lines.iter().find(|l| l.code == code).unwrap().clone();
+    assert_eq!(line("IT-TDS").individual_percent, Some(dec!(1)));
+    assert!(line("LC").unless_estimate_has_lc);
+    assert_eq!(line("TDS-2").individual_percent, None);
 }
 
 /// Queues bill 1 on `estimate` at the default quantities with one one-off recovery.
