@@ -110,6 +110,8 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         threshold: "lots".into(),
         cap_kind: "none".into(),
         valid_from: "31-02-2026".into(),
+        // Typed while the charge was a percentage; the screen hides it for a fixed amount.
+        individual_percent: "1".into(),
         ..DeductionLineForm::default()
     };
     // Each refused form is spelled out with its own message, as are the withdrawals in
@@ -136,6 +138,10 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
         .await
         .unwrap();
     let penalty = saved.lines.iter().find(|l| l.code == "PEN").unwrap();
+    assert_eq!(
+        penalty.individual_percent, "",
+        "a fixed amount has no individual's rate"
+    );
     assert_eq!(
         (penalty.charge_value.as_str(), penalty.valid_from.as_str()),
         ("2500", "01-04-2026")

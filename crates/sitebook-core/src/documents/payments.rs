@@ -290,9 +290,12 @@ impl DeductionLineForm {
         let threshold = (!self.threshold.trim().is_empty())
             .then(|| figure("threshold", &self.threshold))
             .flatten();
-        let individual_percent = (!self.individual_percent.trim().is_empty())
-            .then(|| figure("rate for an individual or HUF", &self.individual_percent))
-            .flatten();
+        // The screen hides the individual's rate for a fixed amount; what was typed there
+        // before the charge changed is not part of the line.
+        let individual_percent = (self.charge_kind != "fixed"
+            && !self.individual_percent.trim().is_empty())
+        .then(|| figure("rate for an individual or HUF", &self.individual_percent))
+        .flatten();
         let cap_value = (self.cap_kind != "none")
             .then(|| figure("cap", &self.cap_value))
             .flatten();
