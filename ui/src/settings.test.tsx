@@ -132,7 +132,9 @@ describe("Settings: deductions", () => {
     await screen.findByTestId("deductions-table");
     expect(byId("deduction-LC").textContent).toContain("estimate without an LC row");
     expect(byId("deduction-IT-TDS").textContent).not.toContain("LC row");
-    expect(byId("deduction-IT-TDS").textContent).toContain("2 % (1 % for an individual or HUF)");
+    const itRate = byId("deduction-IT-TDS").querySelectorAll("td")[2]!;
+    expect(itRate.querySelector(".nowrap")?.textContent).toBe("2 %");
+    expect(itRate.querySelector(".muted")?.textContent).toBe("1 % for an individual or HUF");
 
     type("deduction-code", "BOCW");
     type("deduction-label", "Welfare cess");

@@ -520,8 +520,7 @@ const CAP_KINDS: Choices<DeductionLineForm["capKind"]> = [
 ];
 
 function rateText(line: DeductionLineForm): string {
-  if (line.chargeKind === "fixed") return `Rs. ${formatMoney(line.chargeValue)} per bill`;
-  return line.individualPercent ? `${line.chargeValue} % (${line.individualPercent} % for an individual or HUF)` : `${line.chargeValue} %`;
+  return line.chargeKind === "fixed" ? `Rs. ${formatMoney(line.chargeValue)} per bill` : `${line.chargeValue} %`;
 }
 
 function capText(line: DeductionLineForm): string {
@@ -629,9 +628,14 @@ function DeductionsSection({ org }: Props) {
                   {line.effect === "addition" ? "Add: " : ""}
                   {line.label}
                 </td>
-                <td className="nowrap">
-                  {rateText(line)}
-                  {line.base === "gross_with_additions" ? " of gross + additions" : ""}
+                <td>
+                  <span className="nowrap">
+                    {rateText(line)}
+                    {line.base === "gross_with_additions" ? " of gross + additions" : ""}
+                  </span>
+                  {line.chargeKind === "percent" && line.individualPercent ? (
+                    <div className="muted">{line.individualPercent} % for an individual or HUF</div>
+                  ) : null}
                 </td>
                 <td>
                   {[
