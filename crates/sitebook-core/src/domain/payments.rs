@@ -295,7 +295,6 @@ pub fn example_lines() -> Vec<PaymentLine> {
         // Only where the estimate did not already collect it.
         PaymentLine {
             unless_estimate_has_lc: true,
-            individual_percent: None,
             ..line(
                 "LC",
                 "Labour cess (BOCW welfare)",
@@ -505,10 +504,6 @@ pub fn memorandum(
         .iter()
         .filter(|line| line.effect == Effect::Deduction && applies(line))
     {
-        let base = match line.base {
-            Base::Gross => gross,
-            Base::GrossWithAdditions => gross + total_additions,
-        };
         if line.unless_estimate_has_lc && terms.estimate_has_lc {
             deductions.push(MemorandumLine {
                 code: line.code.clone(),
@@ -518,6 +513,10 @@ pub fn memorandum(
             });
             continue;
         }
+        let base = match line.base {
+            Base::Gross => gross,
+            Base::GrossWithAdditions => gross + total_additions,
+        };
         let (mut amount, mut detail) = worked(line, base);
         if let Some(cap) = line.cap {
             let cap = match cap {
