@@ -555,3 +555,143 @@ fn metadata_fields_above_the_header() {
         p.warnings
     );
 }
+
+#[test]
+fn a_less_premium_typed_negative_is_read_by_its_label() {
+    // ECV 1,05,000 less 4.5 % is 4,725.00; the sheet writes the deduction with its sign.
+    let p = parse_one(footer_sheet(&[
+        ("D4", t("ECV")),
+        ("H4", n("105000")),
+        ("D5", t("Less T.P @ 4.5 %")),
+        ("H5", n("-4725")),
+        ("D6", t("Sub Total")),
+        ("H6", n("100275")),
+    ]));
+    let f = &p.sheets[0].footer;
+    assert_eq!(f.tp_kind, Some(TpType::Less));
+    assert_eq!(f.tp, Some(dec!(4725)));
+    assert_eq!(f.sub_total, Some(dec!(100275)));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+
+    // Written `below`, or with a negative rate, it is a premium below the estimate too.
+    for label in ["T.P @ 4.5 % below", "T.P @ -4.5 %"] {
+        let p = parse_one(footer_sheet(&[
+            ("D4", t("ECV")),
+            ("H4", n("105000")),
+            ("D5", t(label)),
+            ("H5", n("4725")),
+            ("D6", t("Sub Total")),
+            ("H6", n("100275")),
+        ]));
+        assert_eq!(p.sheets[0].footer.tp_kind, Some(TpType::Less), "{label}");
+        assert!(p.warnings.is_empty(), "{label}: {:?}", p.warnings);
+    }
+}
+
+#[test]
+fn figures_beyond_the_limit_are_named_and_never_computed_with() {
+    // Each of these once overflowed the footer's arithmetic inside the parse worker, and the
+    // person was told the workbook was damaged. Now each is a warning on its own cell.
+    let huge_rate = parse_one(footer_sheet(&[
+        ("D4", t("ECV")),
+        ("H4", n("105000")),
+        ("D5", t("Sub Total")),
+        ("H5", n("105000")),
+        ("D6", t("Add GST @ 79228162514264337593543950335 %")),
+        ("H6", n("18900")),
+    ]));
+    let warning = &huge_rate.warnings[0];
+    assert_eq!(warning.cell, "Estimate!D6");
+    assert!(
+        warning.message.contains("outside 0 to 100 %"),
+        "{}",
+        warning.message
+    );
+    assert_eq!(huge_rate.sheets[0].footer.gst, None);
+    assert_eq!(huge_rate.sheets[0].footer.rows[2].kind, "other");
+
+    let huge_sub_total = parse_one(footer_sheet(&[
+        ("D4", t("ECV")),
+        ("H4", n("105000")),
+        ("D5", t("Sub Total")),
+        ("H5", n("5000000000000000000000000000")),
+        ("D6", t("Add GST @ 18 %")),
+        ("H6", n("18900")),
+    ]));
+    assert_eq!(warned_cells(&huge_sub_total), ["Estimate!H5"]);
+    assert!(huge_sub_total.warnings[0]
+        .message
+        .contains("beyond the largest figure accepted"));
+    assert_eq!(huge_sub_total.sheets[0].footer.sub_total, None);
+
+    // Two item amounts whose sum is beyond `Decimal`, and a rate text of 1e300 as a float
+    // beyond `Decimal` is written: each is refused on its own cell, in a few words.
+    let huge_amounts = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("1")),
+        ("D2", t("Item one")),
+        ("E2", n("5")),
+        ("H2", n("50000000000000000000000000000")),
+        ("A3", n("2")),
+        ("B3", n("1")),
+        ("D3", t("Item two")),
+        ("E3", t("1e300")),
+        ("H3", n("50000000000000000000000000000")),
+        ("D4", t("ECV")),
+        ("H4", CellValue::FormulaWithoutValue),
+    ]));
+    let s = &huge_amounts.sheets[0];
+    assert_eq!(s.items[0].amount, None);
+    assert!(s.items[0].flags.contains(&ItemFlag::OutOfRange));
+    assert_eq!(s.items[1].rate, None);
+    let on = |cell: &str| {
+        huge_amounts
+            .warnings
+            .iter()
+            .find(|w| w.cell == cell)
+            .map(|w| w.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(on("Estimate!H2").contains("beyond the largest figure accepted"));
+    assert!(
+        on("Estimate!E3").contains("rate 1e300 is beyond"),
+        "{}",
+        on("Estimate!E3")
+    );
+    assert!(
+        on("Estimate!H4").contains("cannot be recomputed"),
+        "{}",
+        on("Estimate!H4")
+    );
+}
+
+#[test]
+fn a_code_column_captioned_item_is_not_taken_for_the_description() {
+    // Schedules of rates put the item's code before its description.
+    let p = parse_one(grid(
+        "Estimate",
+        &[
+            ("A1", t("Sl.No")),
+            ("B1", t("SSR Item No")),
+            ("C1", t("Description of work")),
+            ("D1", t("Qty")),
+            ("E1", t("Unit")),
+            ("F1", t("Rate")),
+            ("G1", t("Amount")),
+            ("A2", n("1")),
+            ("B2", t("SSR 2.1.3")),
+            ("C2", t("Earth work excavation")),
+            ("D2", n("10")),
+            ("E2", t("Cum")),
+            ("F2", n("100")),
+            ("G2", n("1000")),
+            ("C3", t("ECV")),
+            ("G3", n("1000")),
+        ],
+    ));
+    let item = &p.sheets[0].items[0];
+    assert_eq!(item.description, "Earth work excavation");
+    assert_eq!(item.quantity, Some(dec!(10)));
+    assert_eq!(item.amount, Some(dec!(1000)));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}

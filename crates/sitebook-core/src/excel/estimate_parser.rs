@@ -211,8 +211,11 @@ pub fn find_header(sheet: &SheetGrid) -> Option<HeaderRow> {
         let Some(&(quantity, _)) = right().find(|(_, t)| labels::is_quantity_header(t)) else {
             continue;
         };
-        let Some(&(description, _)) =
-            right().find(|(c, t)| *c != quantity && labels::is_description_header(t))
+        // The caption that most surely names the description, the leftmost of equals: a code
+        // column (`SSR Item No`) may come before `Description of work`.
+        let Some(&(description, _)) = right()
+            .filter(|(c, t)| *c != quantity && labels::is_description_header(t))
+            .max_by_key(|(c, t)| (labels::description_header_rank(t), std::cmp::Reverse(*c)))
         else {
             continue;
         };
@@ -314,14 +317,27 @@ enum Num {
     /// `#REF!`, `#DIV/0!`, …
     Error(String),
     NotNumber(String),
+    /// A number beyond [`MAX_FIGURE`], as written. No figure this large reaches any arithmetic,
+    /// so no workbook can overflow a sum or a percentage.
+    TooLarge(String),
 }
 
 fn read_num(value: &CellValue) -> Num {
     match value {
+        CellValue::Number(d) if !within_limit(*d) => Num::TooLarge(plain_text(*d)),
         CellValue::Number(d) => Num::Value(*d),
         CellValue::Text(t) if t.trim().is_empty() => Num::Blank,
         CellValue::Text(t) => match parse_number_text(t) {
+            Some(d) if !within_limit(d) => Num::TooLarge(t.trim().to_string()),
             Some(d) => Num::Value(d),
+            // Digits beyond even `Decimal`'s range (a float such as 1e300).
+            None if t
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|f| f.is_finite() && f.abs() > 1e12) =>
+            {
+                Num::TooLarge(t.trim().to_string())
+            }
             // Some sheets hold the error as text after a paste-as-values.
             None if t.trim().starts_with('#') && t.trim().ends_with(['!', '?', 'A']) => {
                 Num::Error(t.trim().to_string())
@@ -357,6 +373,24 @@ fn display_text(value: &CellValue) -> Option<String> {
         CellValue::Text(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
         CellValue::Number(d) => Some(plain_text(*d)),
         _ => None,
+    }
+}
+
+/// The warning for a figure beyond [`MAX_FIGURE`]: the figure as written, shortened.
+fn too_large(what: &str, text: &str) -> String {
+    format!(
+        "{what} {} is beyond the largest figure accepted ({}), so it was not read; check the cell",
+        shortened(text),
+        money_text(MAX_FIGURE)
+    )
+}
+
+/// A cell's text cut to a length a message can carry.
+fn shortened(text: &str) -> String {
+    const LONGEST: usize = 40;
+    match text.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }
 
@@ -436,6 +470,7 @@ impl<'a> SheetParser<'a> {
                 if in_footer || closes_items {
                     in_footer = true;
                     let is_grand_total = kind == Some(FooterKind::GrandTotal);
+                    let kind = self.with_a_real_rate(kind, row, label_col, text);
                     let (value_col, value) = self.footer_value(cells, label_col);
                     footer_rows.push(RawFooterRow {
                         row,
@@ -617,6 +652,41 @@ impl<'a> SheetParser<'a> {
         }
     }
 
+    /// A footer label's percentage outside 0 – 100 % (a T.P, cess or GST of 10^28 %) is no rate
+    /// any department uses: the row is named and read as an unrecognised line, so the figure
+    /// never enters a computation (nor the abstract that reproduces the footer).
+    fn with_a_real_rate(
+        &mut self,
+        kind: Option<FooterKind>,
+        row: u32,
+        label_col: u32,
+        label: &str,
+    ) -> Option<FooterKind> {
+        let percent = match &kind {
+            Some(FooterKind::TenderPremium { percent, .. }) => Some(*percent),
+            Some(
+                FooterKind::LabourCess(p)
+                | FooterKind::QualityControl(p)
+                | FooterKind::Nac(p)
+                | FooterKind::Gst(p),
+            ) => *p,
+            _ => None,
+        };
+        match percent {
+            Some(p) if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED => {
+                let message = format!(
+                    "'{}' gives a rate of {} %, outside 0 to 100 %, so the row was not read; \
+                     correct the percentage in the label",
+                    shortened(label),
+                    shortened(&plain_text(p))
+                );
+                self.warn(row, label_col, message);
+                None
+            }
+            _ => kind,
+        }
+    }
+
     fn warn_numbers_on_heading(&mut self, cells: RowCells<'a>) {
         let candidates = [Some(self.cols.quantity), self.cols.amount];
         for col in candidates.into_iter().flatten() {
@@ -724,6 +794,11 @@ impl<'a> SheetParser<'a> {
                     self.flag_text((row, col), "amount", &text, &mut flags);
                     None
                 }
+                Num::TooLarge(text) => {
+                    let message = too_large("amount", &text);
+                    self.flag((row, col), &mut flags, ItemFlag::OutOfRange, message);
+                    None
+                }
             },
         };
         flags.dedup();
@@ -748,14 +823,13 @@ impl<'a> SheetParser<'a> {
             // One bound on every figure that can reach a document, so that no product of two
             // of them can overflow: the cell is named, and the item cannot be billed until the
             // workbook is fixed.
-            Num::Value(d) if !within_limit(d) => {
-                let message = format!(
-                    "{what} {} is beyond the largest figure accepted ({}), so it was not read; \
-                     check the cell",
-                    plain_text(d),
-                    money_text(MAX_FIGURE)
+            Num::TooLarge(text) => {
+                self.flag(
+                    (row, col),
+                    flags,
+                    ItemFlag::OutOfRange,
+                    too_large(what, &text),
                 );
-                self.flag((row, col), flags, ItemFlag::OutOfRange, message);
                 None
             }
             Num::Value(d) => Some(d),
@@ -809,7 +883,7 @@ impl<'a> SheetParser<'a> {
 
     /// A figure cell (`what`: quantity, rate, amount) that holds text that is not a number.
     fn flag_text(&mut self, at: (u32, u32), what: &str, text: &str, flags: &mut Vec<ItemFlag>) {
-        let message = format!("{what} '{text}' is not a number");
+        let message = format!("{what} '{}' is not a number", shortened(text));
         self.flag(at, flags, ItemFlag::NotANumber, message);
     }
 
@@ -924,6 +998,12 @@ impl<'a> SheetParser<'a> {
         for raw in raws {
             let kind = raw.kind.clone();
             let stated = self.footer_stated(&raw);
+            // A premium's direction is in its label; a `Less T.P` row often also carries a
+            // minus sign. Like the old-material deduction, it is read whichever sign was typed.
+            let stated = match kind {
+                Some(FooterKind::TenderPremium { .. }) => stated.map(|s| s.abs()),
+                _ => stated,
+            };
             let is_balancing = matches!(
                 kind,
                 Some(FooterKind::LsUnforeseen | FooterKind::GrandTotal)
@@ -1003,6 +1083,11 @@ impl<'a> SheetParser<'a> {
                     raw.value_col,
                     format!("'{}' is the error value {code}; fix the formula", raw.label),
                 );
+                None
+            }
+            Num::TooLarge(text) if raw.kind.is_some() => {
+                let what = format!("'{}'", raw.label);
+                self.warn(raw.row, raw.value_col, too_large(&what, &text));
                 None
             }
             // Unrecognised footer lines (amount in words, notes) may hold text.

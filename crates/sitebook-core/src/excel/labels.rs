@@ -204,6 +204,21 @@ pub fn is_description_header(text: &str) -> bool {
     has_word(text, &["item", "items", "description"])
 }
 
+/// How surely a description caption names the description column: 2 for the word
+/// `description`, 1 for `item` alone, 0 for `item` with a word of a code column (`SSR Item
+/// No`, `Item code`), which schedules of rates put beside the description.
+pub fn description_header_rank(text: &str) -> u8 {
+    let mut splitter = WordSplitter::default();
+    let words = splitter.split(text);
+    if words.has(&["description"]) {
+        2
+    } else if words.has(&["no", "nos", "number", "code", "ref", "ssr", "sor"]) {
+        0
+    } else {
+        1
+    }
+}
+
 /// The rate caption (`Rate`, `Rate in Rs.`).
 pub fn is_rate_header(text: &str) -> bool {
     has_word(text, &["rate"])
@@ -247,6 +262,17 @@ pub fn percent_in(text: &str) -> Option<Decimal> {
         .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',')
         .len();
     parse_number_text(&before[start..])
+}
+
+/// Whether the percentage in a label is written negative (`T.P @ -4.5 %`, with a hyphen or a
+/// minus sign): [`percent_in`] reads only its digits.
+fn minus_before_percent(text: &str) -> bool {
+    let Some(percent) = text.find('%') else {
+        return false;
+    };
+    let before = text[..percent].trim_end();
+    let number = before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',');
+    number.trim_end().ends_with(['-', '\u{2212}'])
 }
 
 /// What a footer row is.
@@ -355,7 +381,8 @@ pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<Foote
     if v.has(TP) || v.pair(TENDER_PREMIUM) {
         // A premium is only a premium with its percentage.
         let percent = percent()?;
-        let kind = if v.has(LESS | DEDUCT) {
+        // `T.P @ 4.5 % below` and `T.P @ -4.5 %` are written for a tender below the estimate.
+        let kind = if v.has(LESS | DEDUCT | BELOW) || minus_before_percent(text) {
             TpType::Less
         } else {
             TpType::Excess
@@ -428,6 +455,7 @@ const OLD: u64 = 1 << 32;
 const MATERIAL: u64 = 1 << 33;
 const MATERIALS: u64 = 1 << 34;
 const COST: u64 = 1 << 35;
+const BELOW: u64 = 1 << 36;
 
 /// Words that may accompany a total-like label without changing it
 /// (`Total Amount Rs.`, `ECV (Estimated Contract Value)`).
@@ -479,6 +507,7 @@ fn footer_word(word: &[u8]) -> u64 {
         b"material" => MATERIAL,
         b"materials" => MATERIALS,
         b"cost" => COST,
+        b"below" => BELOW,
         _ => 0,
     }
 }
@@ -665,6 +694,11 @@ mod tests {
         assert!(is_description_header("Item Description"));
         assert!(is_description_header("Description of Item"));
         assert!(!is_description_header("Itemised"));
+        assert_eq!(description_header_rank("Description of work"), 2);
+        assert_eq!(description_header_rank("Item No. and Description"), 2);
+        assert_eq!(description_header_rank("Item"), 1);
+        assert_eq!(description_header_rank("SSR Item No"), 0);
+        assert_eq!(description_header_rank("Item code"), 0);
         assert!(is_rate_header("Rate Rs."));
         assert!(!is_rate_header("Separate"));
         assert!(is_amount_header("Amount"));
@@ -776,6 +810,30 @@ mod tests {
         assert_eq!(footer_kind("T.P"), None);
         // A non-ASCII character right before the figure.
         assert_eq!(percent_in("Add Excess T.P @Ù5 %"), Some(dec!(5)));
+    }
+
+    #[test]
+    fn a_premium_below_the_estimate_is_less_however_it_is_written() {
+        let less = |percent| {
+            Some(FooterKind::TenderPremium {
+                percent,
+                kind: TpType::Less,
+            })
+        };
+        assert_eq!(footer_kind("T.P @ 4.5 % below"), less(dec!(4.5)));
+        assert_eq!(footer_kind("T.P @ -4.5 %"), less(dec!(4.5)));
+        assert_eq!(
+            footer_kind("Tender premium @ \u{2212} 3.25 %"),
+            less(dec!(3.25))
+        );
+        // A hyphen elsewhere in the label says nothing about the direction.
+        assert_eq!(
+            footer_kind("T.P - Excess @ 4.5 %"),
+            Some(FooterKind::TenderPremium {
+                percent: dec!(4.5),
+                kind: TpType::Excess
+            })
+        );
     }
 
     #[test]

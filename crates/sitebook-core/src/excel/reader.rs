@@ -522,7 +522,9 @@ fn from_data(value: &Data) -> CellValue {
 fn number_from_f64(f: f64) -> CellValue {
     match decimal_from_f64(f) {
         Some(d) => CellValue::Number(d),
-        None if f.is_finite() => CellValue::Text(f.to_string()),
+        // Beyond `Decimal`: kept as the short scientific text (`1e300`), which the estimate
+        // parser reports as too large rather than spelling out 301 digits.
+        None if f.is_finite() => CellValue::Text(format!("{f:e}")),
         None => CellValue::Error("#NUM!".into()),
     }
 }
