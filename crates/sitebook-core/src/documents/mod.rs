@@ -625,6 +625,10 @@ pub(crate) async fn next_bill_inputs(
             Error::Internal("the chain check let an Nth bill through without bill 1".into())
         })?;
         let previous_till_date = stored::till_date_of(ctx, scope, previous.id).await?;
+        let previous_printed = match stored::latest_bill_inputs(ctx, scope, estimate_id).await? {
+            Some(json) => Some(printed_till_date(&json)?),
+            None => None,
+        };
         BillInputs::Nth(NthBillInput {
             number,
             is_final: kind.is_final(),
@@ -632,6 +636,7 @@ pub(crate) async fn next_bill_inputs(
             till_date: quantities.unwrap_or_default(),
             previous_till_date,
             tender_premium: work.tender_premium,
+            previous_printed,
         })
     };
     Ok(NextBill {
@@ -683,6 +688,23 @@ pub(crate) async fn next_bill_terms(
         estimate_has_lc: next.estimate_has_lc,
         agency_is_individual: work.agency_is_individual,
     })
+}
+
+/// A stored bill's till-date figures as it printed them: recomputed from its frozen inputs,
+/// which give the same document every time.
+fn printed_till_date(json: &str) -> Result<crate::domain::bill::PrintedTillDate> {
+    let stored: StoredInputs = serde_json::from_str(json)
+        .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
+    match stored.bill_and_terms() {
+        Some((Ok(ComputedBill::First(bill)), _)) => Ok(bill.printed_till_date()),
+        Some((Ok(ComputedBill::Nth(bill)), _)) => Ok(bill.printed_till_date()),
+        Some((Err(e), _)) => Err(Error::Internal(format!(
+            "a stored bill no longer computes: {e}"
+        ))),
+        None => Err(Error::Internal(
+            "a stored bill holds another document".into(),
+        )),
+    }
 }
 
 /// What capped lines had withheld, what had been added, and the value of work done, up to and

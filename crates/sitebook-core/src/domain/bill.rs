@@ -16,8 +16,13 @@
 //! - An item missing from the quantities means "no work since the previous bill": zero on a
 //!   first bill, the previous till-date quantity on an Nth bill. Every estimate item gets a
 //!   row, in estimate order, so serials line up with the estimate and the measurement book.
-//! - "Previous" is the immediately previous bill's till-date *quantity*; its amount is
-//!   recomputed with the same rule and rate, which reproduces that bill's figure exactly.
+//! - "Previous" is the immediately previous bill's till-date figures *as that bill printed
+//!   them* ([`PrintedTillDate`]): its rows, item by item and AE row by AE row, and its Sub Total,
+//!   T.P and Total. They are copied, not recomputed: a work slip that moves an item's cap, or a
+//!   tender premium edited between two bills, would otherwise change what the earlier bill is
+//!   shown to have paid, and the amount payable now would no longer be this bill's Total less
+//!   the previous one's. Bills stored before the figures were carried recompute them from the
+//!   previous quantity, as they always did.
 //! - On an Nth bill the since-last column is `F − H` on every line, the T.P and Total lines
 //!   included (rather than a premium recomputed on the since-last sub total). Payments over the
 //!   whole chain then add up to the final till-date total to the paisa, with no rounding drift.
@@ -390,6 +395,99 @@ pub struct NthBillInput {
     pub previous_till_date: Vec<ItemQuantity>,
     /// The accepted tender premium, if any.
     pub tender_premium: Option<TenderPremium>,
+    /// What the previous bill printed in its till-date columns, deducted here as it stands.
+    /// `None` in bills stored before it was carried: they recompute the previous figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_printed: Option<PrintedTillDate>,
+}
+
+/// One item's till-date figures as a bill printed them: its row up to the estimate quantity
+/// and its AE row (zero when it had none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintedItem {
+    /// The item's serial.
+    pub sl_no: String,
+    /// The item's row.
+    pub within: QuantityAmount,
+    /// Its AE row.
+    pub excess: QuantityAmount,
+}
+
+/// A bill's till-date figures as printed: what the next bill deducts as "previous".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintedTillDate {
+    /// Every item row with its AE row, in print order.
+    pub items: Vec<PrintedItem>,
+    /// The Sub Total Amount.
+    pub sub_total: Decimal,
+    /// The T.P line (printed positive), when the bill had one.
+    pub tender_premium: Option<LabelledAmount>,
+    /// The Total.
+    pub total: Decimal,
+}
+
+impl PrintedTillDate {
+    /// Gathers printed rows (kind, serial, quantity, amount) into items: an AE row belongs to
+    /// the item row above it.
+    fn from_rows(
+        rows: impl Iterator<Item = (RowKind, String, QuantityAmount)>,
+        sub_total: Decimal,
+        tender_premium: Option<LabelledAmount>,
+        total: Decimal,
+    ) -> Self {
+        let mut items: Vec<PrintedItem> = Vec::new();
+        for (kind, serial, figures) in rows {
+            match (kind, items.last_mut()) {
+                (RowKind::Excess, Some(item)) => item.excess = figures,
+                _ => items.push(PrintedItem {
+                    sl_no: serial,
+                    within: figures,
+                    excess: QuantityAmount::ZERO,
+                }),
+            }
+        }
+        Self {
+            items,
+            sub_total,
+            tender_premium,
+            total,
+        }
+    }
+}
+
+impl FirstBill {
+    /// This bill's figures as the next bill deducts them.
+    pub fn printed_till_date(&self) -> PrintedTillDate {
+        PrintedTillDate::from_rows(
+            self.rows.iter().map(|row| {
+                let figures = QuantityAmount {
+                    quantity: row.quantity,
+                    amount: row.amount,
+                };
+                (row.kind, row.serial.clone(), figures)
+            }),
+            self.sub_total,
+            self.tender_premium.clone(),
+            self.total,
+        )
+    }
+}
+
+impl NthBill {
+    /// This bill's till-date column as the next bill deducts it.
+    pub fn printed_till_date(&self) -> PrintedTillDate {
+        PrintedTillDate::from_rows(
+            self.rows
+                .iter()
+                .map(|row| (row.kind, row.serial.clone(), row.till_date)),
+            self.sub_total.till_date,
+            self.tender_premium.as_ref().map(|line| LabelledAmount {
+                label: line.label.clone(),
+                amount: line.figures.till_date,
+            }),
+            self.total.till_date,
+        )
+    }
 }
 
 /// A quantity and its amount: one pair of columns.
@@ -399,6 +497,14 @@ pub struct QuantityAmount {
     pub quantity: Decimal,
     /// Its amount, rounded.
     pub amount: Decimal,
+}
+
+impl QuantityAmount {
+    /// Nothing: a row an earlier bill did not print.
+    pub const ZERO: Self = Self {
+        quantity: Decimal::ZERO,
+        amount: Decimal::ZERO,
+    };
 }
 
 /// One figure in each of the Nth bill's three amount columns.
@@ -508,11 +614,39 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
         return Err(BillInputErrors { problems });
     }
 
+    let printed: Option<std::collections::HashMap<&str, &PrintedItem>> =
+        input.previous_printed.as_ref().map(|printed| {
+            printed
+                .items
+                .iter()
+                .map(|item| (item.sl_no.trim(), item))
+                .collect()
+        });
     let mut numbering = AeNumbering::new();
     let mut rows = Vec::with_capacity(input.items.len());
     for ((item, &till), &prev) in input.items.iter().zip(&till_date).zip(&previous) {
         let now = split_at_estimate(till, item.quantity, item.rate);
-        let before = split_at_estimate(prev, item.quantity, item.rate);
+        let (before_within, before_excess) = match &printed {
+            // An item the previous bill did not print (a supplemental item since) had nothing.
+            Some(printed) => printed
+                .get(item.sl_no.trim())
+                .map_or((QuantityAmount::ZERO, QuantityAmount::ZERO), |p| {
+                    (p.within, p.excess)
+                }),
+            None => {
+                let before = split_at_estimate(prev, item.quantity, item.rate);
+                (
+                    QuantityAmount {
+                        quantity: before.within_quantity,
+                        amount: before.within_amount,
+                    },
+                    QuantityAmount {
+                        quantity: before.excess_quantity,
+                        amount: before.excess_amount,
+                    },
+                )
+            }
+        };
         let row = |kind,
                    serial: &str,
                    description: String,
@@ -540,12 +674,11 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
                 quantity: now.within_quantity,
                 amount: now.within_amount,
             },
-            QuantityAmount {
-                quantity: before.within_quantity,
-                amount: before.within_amount,
-            },
+            before_within,
         ));
-        if now.has_excess() {
+        // An AE row the previous bill printed stays, to deduct it, even when a raised cap
+        // leaves no excess now.
+        if now.has_excess() || before_excess != QuantityAmount::ZERO {
             rows.push(row(
                 RowKind::Excess,
                 "",
@@ -554,47 +687,72 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
                     quantity: now.excess_quantity,
                     amount: now.excess_amount,
                 },
-                QuantityAmount {
-                    quantity: before.excess_quantity,
-                    amount: before.excess_amount,
-                },
+                before_excess,
             ));
         }
     }
 
     let column_sum = |pick: fn(&NthBillRow) -> Decimal| round2(rows.iter().map(pick).sum());
-    let sub_total = NthBillFigures {
-        till_date: column_sum(|row| row.till_date.amount),
-        previous: column_sum(|row| row.previous.amount),
-        since_last: column_sum(|row| row.since_last.amount),
+    // Every line's J is F − H, so that payments over the chain add up exactly (module doc).
+    let columns = |till_date: Decimal, previous: Decimal| NthBillFigures {
+        till_date,
+        previous,
+        since_last: till_date - previous,
     };
+    let sub_till_date = column_sum(|row| row.till_date.amount);
+    let premium_till_date = input
+        .tender_premium
+        .map(|tp| (tp.bill_label(), tp.amount_on(sub_till_date)));
+    let total_till_date = match input.tender_premium {
+        Some(tp) => sub_till_date + tp.signed(tp.amount_on(sub_till_date)),
+        None => sub_till_date,
+    };
+    // The previous column's totals: as the previous bill printed them, or recomputed for a bill
+    // stored before they were carried.
+    let (sub_previous, premium_previous, total_previous) = match &input.previous_printed {
+        Some(printed) => (
+            printed.sub_total,
+            printed
+                .tender_premium
+                .as_ref()
+                .map(|line| (line.label.clone(), line.amount)),
+            printed.total,
+        ),
+        None => {
+            let sub = column_sum(|row| row.previous.amount);
+            match input.tender_premium {
+                Some(tp) => (
+                    sub,
+                    Some((tp.bill_label(), tp.amount_on(sub))),
+                    sub + tp.signed(tp.amount_on(sub)),
+                ),
+                None => (sub, None, sub),
+            }
+        }
+    };
+    let sub_total = columns(sub_till_date, sub_previous);
     let mut totals = vec![NthBillTotalLine {
         label: "Sub Total Amount".to_owned(),
         figures: sub_total,
     }];
-    let (tender_premium, total) = match input.tender_premium {
-        Some(tp) => {
-            let till_date = tp.amount_on(sub_total.till_date);
-            let previous = tp.amount_on(sub_total.previous);
-            let premium = NthBillFigures {
-                till_date,
-                previous,
-                // F − H, so that payments over the chain add up exactly (see the module doc).
-                since_last: till_date - previous,
-            };
-            let total = NthBillFigures {
-                till_date: sub_total.till_date + tp.signed(premium.till_date),
-                previous: sub_total.previous + tp.signed(premium.previous),
-                since_last: sub_total.since_last + tp.signed(premium.since_last),
-            };
-            let line = NthBillTotalLine {
-                label: tp.bill_label(),
-                figures: premium,
-            };
-            (Some(line), total)
+    // The T.P line is printed while either column has a premium; it carries this bill's label.
+    let tender_premium = match (premium_till_date, premium_previous) {
+        (None, None) => None,
+        (now, before) => {
+            let label = now
+                .as_ref()
+                .or(before.as_ref())
+                .map(|(label, _)| label.clone())
+                .unwrap_or_default();
+            let amount =
+                |premium: Option<(String, Decimal)>| premium.map_or(Decimal::ZERO, |p| p.1);
+            Some(NthBillTotalLine {
+                label,
+                figures: columns(amount(now), amount(before)),
+            })
         }
-        None => (None, sub_total),
     };
+    let total = columns(total_till_date, total_previous);
     totals.extend(tender_premium.clone());
     totals.push(NthBillTotalLine {
         label: "Total".to_owned(),
@@ -669,6 +827,7 @@ mod tests {
             items: Vec::new(),
             till_date: Vec::new(),
             previous_till_date: Vec::new(),
+            previous_printed: None,
             tender_premium: None,
         })
         .unwrap_err();
@@ -1059,8 +1218,104 @@ mod tests {
             items: estimate(),
             till_date,
             previous_till_date: previous,
+            previous_printed: None,
             tender_premium: premium,
         })
+    }
+
+    /// Two items, 10 Cum at 845.75 and 5 Nos at 100, let at 4.5 % below the estimate.
+    fn two_items(first_cap: Decimal) -> Vec<EstimateItem> {
+        vec![
+            item("1", first_cap, dec!(845.75)),
+            item("2", dec!(5), dec!(100)),
+        ]
+    }
+
+    #[test]
+    fn a_cap_raised_by_a_work_slip_leaves_the_previous_bill_as_printed() {
+        // Bill 1: 10.2 of item 1 against an estimate of 10, so 10 at 8,457.50 and AE1 0.2 at
+        // 169.15 (0.2 × 845.75); Sub Total 8,626.65, T.P 388.20 (4.5 % of it, half up),
+        // Total 8,238.45.
+        let less = tp(dec!(4.5), TpType::Less);
+        let bill_one = first(
+            two_items(dec!(10)),
+            vec![ItemQuantity::new("1", dec!(10.2))],
+            less,
+        );
+        assert_eq!(bill_one.total, dec!(8238.45));
+        // A work slip then raises item 1's quantity to 10.1; bill 2 measures 10.2 and 5.
+        let bill_two = nth_bill(&NthBillInput {
+            number: 2,
+            is_final: false,
+            items: two_items(dec!(10.1)),
+            till_date: vec![
+                ItemQuantity::new("1", dec!(10.2)),
+                ItemQuantity::new("2", dec!(5)),
+            ],
+            previous_till_date: vec![ItemQuantity::new("1", dec!(10.2))],
+            previous_printed: Some(bill_one.printed_till_date()),
+            tender_premium: less,
+        })
+        .unwrap();
+        // Till date: 10.1 × 845.75 = 8,542.075 → 8,542.08; AE 0.1 → 84.58; 5 × 100 = 500.00.
+        // Sub 9,126.66, T.P 410.70 (410.6997), Total 8,715.96.
+        let (item, ae) = (&bill_two.rows[0], &bill_two.rows[1]);
+        assert_eq!(item.till_date.amount, dec!(8542.08));
+        assert_eq!(ae.till_date.amount, dec!(84.58));
+        // Previous: bill 1's rows as it printed them, not 10.2 split again at the new cap.
+        assert_eq!(item.previous.quantity, dec!(10));
+        assert_eq!(item.previous.amount, dec!(8457.50));
+        assert_eq!(ae.previous.quantity, dec!(0.2));
+        assert_eq!(ae.previous.amount, dec!(169.15));
+        // So the AE row's since-last is negative: the raised cap moved 0.1 out of the excess.
+        assert_eq!(ae.since_last.quantity, dec!(-0.1));
+        assert_eq!(ae.since_last.amount, dec!(84.58) - dec!(169.15));
+        assert_eq!(bill_two.sub_total.previous, dec!(8626.65));
+        assert_eq!(bill_two.total.previous, dec!(8238.45));
+        assert_eq!(bill_two.total.till_date, dec!(8715.96));
+        // Payable: this bill's Total less bill 1's, to the paisa.
+        assert_eq!(bill_two.amount_payable, dec!(8715.96) - dec!(8238.45));
+        assert_eq!(
+            bill_two.amount_in_words,
+            "Rupees Four Hundred Seventy Seven and Paise Fifty One Only"
+        );
+    }
+
+    #[test]
+    fn a_premium_edited_between_bills_leaves_the_previous_bill_as_printed() {
+        // Bill 1 at 4.5 % less: 10 of item 1 (8,457.50) and 1 of item 2 (100.00), Sub
+        // 8,557.50, T.P 385.09 (385.0875), Total 8,172.41.
+        let bill_one = first(
+            two_items(dec!(10)),
+            vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("2", dec!(1)),
+            ],
+            tp(dec!(4.5), TpType::Less),
+        );
+        assert_eq!(bill_one.total, dec!(8172.41));
+        // The work's premium is corrected to 5 % before bill 2, which measures 5 of item 2.
+        let bill_two = nth_bill(&NthBillInput {
+            number: 2,
+            is_final: false,
+            items: two_items(dec!(10)),
+            till_date: vec![ItemQuantity::new("2", dec!(5))],
+            previous_till_date: vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("2", dec!(1)),
+            ],
+            previous_printed: Some(bill_one.printed_till_date()),
+            tender_premium: tp(dec!(5), TpType::Less),
+        })
+        .unwrap();
+        // Till date: Sub 8,957.50, T.P 447.88 (447.875 half up), Total 8,509.62.
+        let premium = bill_two.tender_premium.as_ref().unwrap();
+        assert_eq!(premium.label, "Deduct T.P @ 5 % Less");
+        assert_eq!(premium.figures.till_date, dec!(447.88));
+        // The previous column keeps bill 1's 4.5 %, as printed.
+        assert_eq!(premium.figures.previous, dec!(385.09));
+        assert_eq!(bill_two.total.previous, dec!(8172.41));
+        assert_eq!(bill_two.amount_payable, dec!(8509.62) - dec!(8172.41));
     }
 
     #[test]
@@ -1374,15 +1629,23 @@ mod tests {
             let first_bill = first(items.clone(), quantities_at(&levels, 0), premium);
             let mut paid = first_bill.total;
             let mut last_total = first_bill.total;
+            let mut printed = first_bill.printed_till_date();
             for number in 1..bills {
-                let bill = nth_bill(&NthBillInput {
+                let input = NthBillInput {
                     number: number as u32 + 1,
                     is_final: false,
                     items: items.clone(),
                     till_date: quantities_at(&levels, number),
                     previous_till_date: quantities_at(&levels, number - 1),
+                    previous_printed: Some(printed.clone()),
                     tender_premium: premium,
-                }).unwrap();
+                };
+                let bill = nth_bill(&input).unwrap();
+                // With the caps and the premium unchanged, the figures the previous bill
+                // printed are the ones a bill stored before they were carried recomputes.
+                let recomputed = nth_bill(&NthBillInput { previous_printed: None, ..input }).unwrap();
+                prop_assert_eq!(&bill, &recomputed);
+                printed = bill.printed_till_date();
                 for row in &bill.rows {
                     prop_assert_eq!(row.till_date.amount, half_up_reference(row.till_date.quantity * row.rate));
                     prop_assert_eq!(row.previous.amount, half_up_reference(row.previous.quantity * row.rate));
@@ -1407,6 +1670,62 @@ mod tests {
                 last_total = bill.total.till_date;
             }
             prop_assert_eq!(paid, last_total);
+        }
+
+        #[test]
+        fn the_previous_column_is_what_the_previous_bill_printed_when_caps_and_premiums_move(
+            (items, levels) in chain_case(),
+            premiums in proptest::collection::vec(premium(), 4),
+            caps in proptest::collection::vec(proptest::collection::vec(decimal(5_000, 2), 12), 4),
+        ) {
+            // Each bill follows a working estimate of its own: every item's cap may move, and
+            // the work's premium may be edited, between two bills.
+            let capped = |bill: usize| -> Vec<EstimateItem> {
+                items.iter().zip(&caps[bill % caps.len()]).map(|(item, &cap)| EstimateItem {
+                    quantity: cap,
+                    ..item.clone()
+                }).collect()
+            };
+            let bills = levels.iter().map(Vec::len).max().unwrap();
+            let first_bill = first(capped(0), quantities_at(&levels, 0), premiums[0]);
+            let mut paid = first_bill.total;
+            let mut printed = first_bill.printed_till_date();
+            for number in 1..bills {
+                let bill = nth_bill(&NthBillInput {
+                    number: number as u32 + 1,
+                    is_final: false,
+                    items: capped(number),
+                    till_date: quantities_at(&levels, number),
+                    previous_till_date: quantities_at(&levels, number - 1),
+                    previous_printed: Some(printed.clone()),
+                    tender_premium: premiums[number % premiums.len()],
+                }).unwrap();
+                // Item by item, and AE row by AE row, H is what the previous bill printed.
+                let mut serial = String::new();
+                for row in &bill.rows {
+                    if row.kind != RowKind::Excess {
+                        serial = row.serial.clone();
+                    }
+                    let before = printed.items.iter().find(|p| p.sl_no == serial).unwrap();
+                    let expected = if row.kind == RowKind::Excess { before.excess } else { before.within };
+                    prop_assert_eq!(row.previous, expected);
+                    prop_assert_eq!(row.till_date.amount, half_up_reference(row.till_date.quantity * row.rate));
+                    prop_assert_eq!(row.since_last.amount, row.till_date.amount - row.previous.amount);
+                }
+                // Every printed AE row of the previous bill is deducted somewhere.
+                let deducted: Decimal = bill.rows.iter().map(|r| r.previous.amount).sum();
+                let printed_rows: Decimal = printed.items.iter().map(|p| p.within.amount + p.excess.amount).sum();
+                prop_assert_eq!(deducted, printed_rows);
+                prop_assert_eq!(bill.sub_total.previous, printed.sub_total);
+                prop_assert_eq!(bill.total.previous, printed.total);
+                for line in &bill.totals {
+                    prop_assert_eq!(line.figures.since_last, line.figures.till_date - line.figures.previous);
+                }
+                paid += bill.amount_payable;
+                printed = bill.printed_till_date();
+            }
+            // The payments of the chain add up to the last bill's till-date Total.
+            prop_assert_eq!(paid, printed.total);
         }
     }
 }

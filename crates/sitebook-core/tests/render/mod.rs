@@ -189,6 +189,7 @@ pub fn nth_bill_request(n: usize) -> DocumentRequest<sitebook_core::domain::bill
         is_final: false,
         till_date: till_date(&items, 2),
         previous_till_date: till_date(&items, 1),
+        previous_printed: None,
         items,
         tender_premium: Some(tp_less()),
     };
