@@ -695,3 +695,34 @@ fn a_code_column_captioned_item_is_not_taken_for_the_description() {
     assert_eq!(item.amount, Some(dec!(1000)));
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
+
+#[test]
+fn a_rate_per_hundred_units_is_named_with_its_fix() {
+    // 250 Nos at 850 per 100 Nos: the sheet's 2,125.00 is a hundredth of what a bill would
+    // price the row at (250 × 850), so the Per cell is named, with the rate per one unit.
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("250")),
+        ("C2", t("Nos")),
+        ("D2", t("Supply of cable clamps")),
+        ("E2", n("850")),
+        ("F2", n("100")),
+        ("G2", t("No")),
+        ("H2", n("2125")),
+        ("A3", n("2")),
+        ("B3", n("4")),
+        ("C3", t("Nos")),
+        ("D3", t("Supply of poles")),
+        ("E3", n("5000")),
+        ("F3", n("1")),
+        ("G3", t("No")),
+        ("H3", n("20000")),
+        ("D4", t("ECV")),
+        ("H4", n("22125")),
+    ]));
+    let on_per: Vec<_> = p.warnings.iter().filter(|w| w.cell.starts_with("Estimate!F")).collect();
+    assert_eq!(on_per.len(), 1, "{:?}", p.warnings);
+    assert_eq!(on_per[0].cell, "Estimate!F2");
+    assert!(on_per[0].message.contains("per 100 units"), "{}", on_per[0].message);
+    assert!(on_per[0].message.contains("8.5 per one unit"), "{}", on_per[0].message);
+}

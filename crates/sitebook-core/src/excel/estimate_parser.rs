@@ -732,6 +732,7 @@ impl<'a> SheetParser<'a> {
         let mut flags = Vec::new();
         let quantity = self.read_operand(cells, Some(self.cols.quantity), "quantity", &mut flags);
         let rate = self.read_operand(cells, self.cols.rate, "rate", &mut flags);
+        self.warn_rate_not_per_one(cells, rate);
         let expected = quantity
             .zip(rate)
             .and_then(|(q, r)| q.checked_mul(r))
@@ -808,6 +809,30 @@ impl<'a> SheetParser<'a> {
             amount,
             flags,
         }
+    }
+
+    /// The department's estimates rate every item per one unit (the Per column reads 1), and
+    /// every document multiplies quantity by rate. A rate per 10 or per 100 units would come out
+    /// that many times too large on every bill, so the Per cell is named with the fix.
+    fn warn_rate_not_per_one(&mut self, cells: RowCells<'a>, rate: Option<Decimal>) {
+        let Some(col) = self.cols.per else {
+            return;
+        };
+        let Num::Value(per) = read_num(cells.get(col)) else {
+            return;
+        };
+        if per == Decimal::ONE || per <= Decimal::ZERO {
+            return;
+        }
+        let per_one = rate
+            .and_then(|rate| rate.checked_div(per))
+            .map(|rate| format!(" ({} per one unit)", plain_text(rate.normalize())))
+            .unwrap_or_default();
+        let message = format!(
+            "the rate is per {} units, but bills and work slips rate items per one unit, so they              would price this item {0} times over; enter the rate per one unit{per_one} and a Per of 1",
+            plain_text(per.normalize()),
+        );
+        self.warn(cells.row(), col, message);
     }
 
     /// Reads a quantity or rate cell, warning about anything but a number.

@@ -82,8 +82,8 @@ pub enum ItemFlag {
     MissingValue,
     /// A quantity, rate or amount cell holds text that is not a number.
     NotANumber,
-    /// A quantity or rate beyond the largest figure accepted (almost certainly a misread or
-    /// mistyped cell); it was not read.
+    /// A quantity, rate or amount beyond the largest figure accepted (almost certainly a
+    /// misread or mistyped cell); it was not read.
     OutOfRange,
     /// The amount was computed here as ROUND2(qty × rate).
     AmountRecomputed,
