@@ -726,3 +726,65 @@ fn a_rate_per_hundred_units_is_named_with_its_fix() {
     assert!(on_per[0].message.contains("per 100 units"), "{}", on_per[0].message);
     assert!(on_per[0].message.contains("8.5 per one unit"), "{}", on_per[0].message);
 }
+
+#[test]
+fn items_below_the_footer_are_named_not_dropped_in_silence() {
+    // A sub-head's 'Total' among the items ends them (DOMAIN §1), so the items under it
+    // cannot be read; each is named instead of vanishing.
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("2")),
+        ("D2", t("Earth work")),
+        ("E2", n("100")),
+        ("H2", n("200")),
+        ("D3", t("Total")),
+        ("H3", n("200")),
+        ("D4", t("SUB HEAD II")),
+        ("A5", n("2")),
+        ("B5", n("3")),
+        ("D5", t("PCC 1:4:8")),
+        ("E5", n("1000")),
+        ("H5", n("3000")),
+    ]));
+    assert_eq!(p.sheets[0].items.len(), 1);
+    let below: Vec<_> = p
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("looks like an item"))
+        .collect();
+    assert_eq!(below.len(), 1, "{:?}", p.warnings);
+    assert_eq!(below[0].cell, "Estimate!B5");
+    assert!(below[0].message.contains("below 'Total' on row 3"), "{}", below[0].message);
+
+    // A second block of items below the Grand Total is named once, at its first item.
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("2")),
+        ("D2", t("Earth work")),
+        ("E2", n("100")),
+        ("H2", n("200")),
+        ("D3", t("ECV")),
+        ("H3", n("200")),
+        ("D4", t("Grand Total")),
+        ("H4", n("200")),
+        ("D6", t("PART B")),
+        ("A7", n("1")),
+        ("B7", n("5")),
+        ("D7", t("Painting")),
+        ("E7", n("50")),
+        ("H7", n("250")),
+        ("A8", n("2")),
+        ("B8", n("1")),
+        ("D8", t("Signage")),
+        ("E8", n("900")),
+        ("H8", n("900")),
+    ]));
+    let below: Vec<_> = p
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("below the Grand Total"))
+        .collect();
+    assert_eq!(below.len(), 1, "{:?}", p.warnings);
+    assert_eq!(below[0].cell, "Estimate!B7");
+    assert!(below[0].message.contains("on row 4"), "{}", below[0].message);
+}

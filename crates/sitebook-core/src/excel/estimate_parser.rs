@@ -460,15 +460,46 @@ impl<'a> SheetParser<'a> {
         let mut excess_rows = Vec::new();
         let mut footer_rows = Vec::new();
         let mut in_footer = false;
+        // Where the footer began, for rows below it that look like items.
+        let mut footer_start: Option<(u32, String)> = None;
+        let mut grand_total_row = None;
         let first = self.first_body_row();
         for cells in self.sheet.rows_from(first) {
             let row = cells.row();
             let description = self.description_at(cells);
+            if let Some(grand_total) = grand_total_row {
+                if self.looks_like_an_item(cells) {
+                    self.warn(
+                        row,
+                        self.cols.quantity,
+                        format!(
+                            "this row and any below it look like items, but they lie below the \
+                             Grand Total on row {}, where the estimate ends, so they were not \
+                             read; a second estimate belongs on a sheet of its own",
+                            grand_total + 1
+                        ),
+                    );
+                    break;
+                }
+                continue;
+            }
+            if in_footer && self.looks_like_an_item(cells) {
+                if let Some((start, label)) = &footer_start {
+                    let message = format!(
+                        "this row looks like an item, but it lies below '{label}' on row {}, \
+                         where the items end, so it was not read as one; a total of a sub-head \
+                         among the items needs another label (such as 'Total of Sub Head I')",
+                        start + 1
+                    );
+                    self.warn(row, self.cols.quantity, message);
+                }
+            }
             if let Some((label_col, text)) = self.footer_label(cells, description) {
                 let kind = labels::footer_kind_with(text, &mut self.words);
                 let closes_items = kind.as_ref().is_some_and(FooterKind::ends_items);
                 if in_footer || closes_items {
                     in_footer = true;
+                    footer_start.get_or_insert_with(|| (row, shortened(text)));
                     let is_grand_total = kind == Some(FooterKind::GrandTotal);
                     let kind = self.with_a_real_rate(kind, row, label_col, text);
                     let (value_col, value) = self.footer_value(cells, label_col);
@@ -480,7 +511,7 @@ impl<'a> SheetParser<'a> {
                         value,
                     });
                     if is_grand_total {
-                        break;
+                        grand_total_row = Some(row);
                     }
                     continue;
                 }
@@ -650,6 +681,14 @@ impl<'a> SheetParser<'a> {
             Some((col, value)) => (col, read_num(value)),
             None => (self.cols.amount.unwrap_or(label_col + 1), Num::Blank),
         }
+    }
+
+    /// A row with a quantity and a rate, both numbers: what an item row holds.
+    fn looks_like_an_item(&self, cells: RowCells<'a>) -> bool {
+        let number = |col: Option<u32>| {
+            col.is_some_and(|c| matches!(read_num(cells.get(c)), Num::Value(_)))
+        };
+        number(Some(self.cols.quantity)) && number(self.cols.rate)
     }
 
     /// A footer label's percentage outside 0 – 100 % (a T.P, cess or GST of 10^28 %) is no rate
