@@ -788,3 +788,46 @@ fn items_below_the_footer_are_named_not_dropped_in_silence() {
     assert_eq!(below[0].cell, "Estimate!B7");
     assert!(below[0].message.contains("on row 4"), "{}", below[0].message);
 }
+
+#[test]
+fn a_line_of_units_or_column_numbers_under_the_header_is_not_an_item() {
+    for under_the_header in [
+        // A second line of captions: the units of each column.
+        vec![
+            ("A2", t("No.")),
+            ("C2", t("Unit")),
+            ("E2", t("Rs.")),
+            ("H2", t("Rs.")),
+        ],
+        // The columns numbered as text, and in brackets.
+        ["1", "2", "3", "4", "5", "6", "7", "8"]
+            .iter()
+            .zip(["A2", "B2", "C2", "D2", "E2", "F2", "G2", "H2"])
+            .map(|(number, at)| (at, t(number)))
+            .collect(),
+        ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)"]
+            .iter()
+            .zip(["A2", "B2", "C2", "D2", "E2", "F2", "G2", "H2"])
+            .map(|(number, at)| (at, t(number)))
+            .collect(),
+    ] {
+        let mut rows = under_the_header.clone();
+        rows.extend([
+            ("D3", t("SUB HEAD I")),
+            ("A4", n("1")),
+            ("B4", n("2")),
+            ("D4", t("Earth work")),
+            ("E4", n("100")),
+            ("H4", n("200")),
+            ("D5", t("ECV")),
+            ("H5", n("200")),
+        ]);
+        let p = parse_one(with_header(&rows));
+        let s = &p.sheets[0];
+        assert_eq!(s.items.len(), 1, "{under_the_header:?}");
+        assert_eq!(s.items[0].description, "Earth work");
+        // The sub-head right under it is kept as a heading.
+        assert_eq!(s.headings.len(), 1, "{under_the_header:?}");
+        assert!(p.warnings.is_empty(), "{under_the_header:?}: {:?}", p.warnings);
+    }
+}

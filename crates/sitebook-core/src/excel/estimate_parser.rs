@@ -351,18 +351,29 @@ fn read_num(value: &CellValue) -> Num {
     }
 }
 
-/// A `1 2 3 4 …` row numbering the columns under the header.
+/// A `1 2 3 4 …` row numbering the columns under the header, written as numbers, as text, or
+/// as `(1) (2) (3) …`.
 fn is_column_numbering_row(cells: RowCells<'_>) -> bool {
     let mut expected = Decimal::ONE;
     let mut count = 0;
     for (_, value) in cells.iter() {
-        match value {
-            CellValue::Number(d) if *d == expected => {
-                expected += Decimal::ONE;
-                count += 1;
+        let number = match value {
+            CellValue::Number(d) => Some(*d),
+            CellValue::Text(t) => {
+                let t = t.trim();
+                let bare = t
+                    .strip_prefix('(')
+                    .and_then(|t| t.strip_suffix(')'))
+                    .unwrap_or(t);
+                bare.parse::<Decimal>().ok()
             }
-            _ => return false,
+            _ => None,
+        };
+        if number != Some(expected) {
+            return false;
         }
+        expected += Decimal::ONE;
+        count += 1;
     }
     count >= 4
 }
@@ -614,11 +625,48 @@ impl<'a> SheetParser<'a> {
             .filter_map(|&c| self.sheet.merge_at(header.row, c))
             .map(|m| m.last_row)
             .fold(header.row, u32::max);
-        let next = last_header_row + 1;
-        match self.sheet.rows_from(next).next() {
-            Some(cells) if is_column_numbering_row(cells) => cells.row() + 1,
-            _ => next,
+        // Under the captions some sheets put a line of units (`No. | Unit | … | Rs. | Rs.`), a
+        // line numbering the columns, or both; neither is an item.
+        let mut next = last_header_row + 1;
+        for _ in 0..2 {
+            match self.sheet.rows_from(next).next() {
+                Some(cells)
+                    if cells.row() == next
+                        && (is_column_numbering_row(cells) || self.is_caption_line(cells)) =>
+                {
+                    next += 1;
+                }
+                _ => break,
+            }
         }
+        next
+    }
+
+    /// A second line of captions: short texts, no figure, in at least two of the figure and
+    /// serial columns (a sub-head heading holds its text in the description only).
+    fn is_caption_line(&self, cells: RowCells<'a>) -> bool {
+        const LONGEST_CAPTION: usize = 15;
+        let mut captions = 0;
+        for (col, value) in cells.iter() {
+            match value {
+                CellValue::Text(t) if t.trim().is_empty() => {}
+                CellValue::Text(t)
+                    if parse_number_text(t).is_none() && t.trim().chars().count() <= LONGEST_CAPTION =>
+                {
+                    let figure_or_serial = [
+                        Some(self.cols.serial),
+                        Some(self.cols.quantity),
+                        self.cols.rate,
+                        self.cols.amount,
+                    ]
+                    .contains(&Some(col));
+                    captions += usize::from(figure_or_serial);
+                }
+                CellValue::Empty => {}
+                _ => return false,
+            }
+        }
+        captions >= 2
     }
 
     /// The description text of a row and whether it sits in a merge wider
