@@ -831,3 +831,44 @@ fn a_line_of_units_or_column_numbers_under_the_header_is_not_an_item() {
         assert!(p.warnings.is_empty(), "{under_the_header:?}: {:?}", p.warnings);
     }
 }
+
+#[test]
+fn the_main_sheet_is_the_estimate_not_a_table_of_rate_analyses_before_it() {
+    // A `Datas` sheet with the same captions, but no footer, comes first in the workbook.
+    let datas = grid(
+        "Datas",
+        &[
+            ("A1", t("Sl.No")),
+            ("B1", t("Qty")),
+            ("D1", t("Description")),
+            ("E1", t("Rate")),
+            ("H1", t("Amount")),
+            ("A2", n("1")),
+            ("B2", n("1")),
+            ("D2", t("Cement")),
+            ("E2", n("400")),
+            ("H2", n("400")),
+        ],
+    );
+    let estimate = footer_sheet(&[("D4", t("ECV")), ("H4", n("105000"))]);
+    let p = parse_grids("two.xlsx", &[datas, estimate]).unwrap();
+    assert_eq!(p.sheets.len(), 2, "both tables are found");
+    assert_eq!(p.main_sheet().unwrap().name, "Estimate");
+
+    // With no ECV row anywhere, the sheet named like an estimate wins; else the first.
+    let named = |name: &str| {
+        let mut cells = standard_header();
+        cells.extend([
+            ("A2", n("1")),
+            ("B2", n("1")),
+            ("D2", t("Item")),
+            ("E2", n("10")),
+            ("H2", n("10")),
+        ]);
+        grid(name, &cells)
+    };
+    let p = parse_grids("three.xlsx", &[named("Datas"), named("Old estimate")]).unwrap();
+    assert_eq!(p.main_sheet().unwrap().name, "Old estimate");
+    let p = parse_grids("four.xlsx", &[named("Sheet1"), named("Sheet2")]).unwrap();
+    assert_eq!(p.main_sheet().unwrap().name, "Sheet1");
+}

@@ -1138,7 +1138,7 @@ pub fn quick_first_bill(
     source_sha256: Option<String>,
     saved_on: Option<crate::domain::work::DocDate>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let sheet = parsed.sheets.first().ok_or_else(|| {
+    let sheet = parsed.main_sheet().ok_or_else(|| {
         Error::Validation(format!("{}: no estimate sheet was found.", parsed.file))
     })?;
     let items = domain_items(sheet).map_err(|unusable| {

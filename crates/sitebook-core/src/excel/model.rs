@@ -21,6 +21,23 @@ pub struct ParsedWorkbook {
     pub warnings: Vec<Warning>,
 }
 
+impl ParsedWorkbook {
+    /// The sheet that is the estimate when one document is made from the workbook: the first
+    /// whose footer has an ECV row, else the first named like an estimate, else the first
+    /// found. A `Datas` sheet of rate analyses, or an old copy, can hold a table with the same
+    /// captions and come before it.
+    pub fn main_sheet(&self) -> Option<&EstimateSheet> {
+        let has_ecv = |sheet: &&EstimateSheet| sheet.footer.rows.iter().any(|row| row.kind == "ecv");
+        let named = |sheet: &&EstimateSheet| sheet.name.to_lowercase().contains("estimate");
+        self.sheets
+            .iter()
+            .find(|sheet| has_ecv(sheet) && named(sheet))
+            .or_else(|| self.sheets.iter().find(has_ecv))
+            .or_else(|| self.sheets.iter().find(named))
+            .or_else(|| self.sheets.first())
+    }
+}
+
 /// A problem found while parsing, tied to a cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
