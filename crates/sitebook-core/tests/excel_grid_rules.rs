@@ -124,6 +124,7 @@ fn standard_letters_are_used_only_when_a_caption_is_blank_because_of_a_merge() {
     let rows = [
         ("A2", t("Sl.No")),
         ("B2", t("Qty")),
+        ("C2", t("Unit")),
         ("D2", t("Description")),
         ("E2", t("Rate")),
         ("H1", t("Amount")),
@@ -483,6 +484,7 @@ fn every_warning_names_a_sheet_and_cell() {
         &[
             ("B10", t("Sl No")),
             ("C10", t("Quantity")),
+            ("D10", t("Unit")),
             ("E10", t("Description of item")),
             ("F10", t("Rate")),
             ("I10", t("Amount")),
@@ -720,11 +722,23 @@ fn a_rate_per_hundred_units_is_named_with_its_fix() {
         ("D4", t("ECV")),
         ("H4", n("22125")),
     ]));
-    let on_per: Vec<_> = p.warnings.iter().filter(|w| w.cell.starts_with("Estimate!F")).collect();
+    let on_per: Vec<_> = p
+        .warnings
+        .iter()
+        .filter(|w| w.cell.starts_with("Estimate!F"))
+        .collect();
     assert_eq!(on_per.len(), 1, "{:?}", p.warnings);
     assert_eq!(on_per[0].cell, "Estimate!F2");
-    assert!(on_per[0].message.contains("per 100 units"), "{}", on_per[0].message);
-    assert!(on_per[0].message.contains("8.5 per one unit"), "{}", on_per[0].message);
+    assert!(
+        on_per[0].message.contains("per 100 units"),
+        "{}",
+        on_per[0].message
+    );
+    assert!(
+        on_per[0].message.contains("8.5 per one unit"),
+        "{}",
+        on_per[0].message
+    );
 }
 
 #[test]
@@ -754,7 +768,11 @@ fn items_below_the_footer_are_named_not_dropped_in_silence() {
         .collect();
     assert_eq!(below.len(), 1, "{:?}", p.warnings);
     assert_eq!(below[0].cell, "Estimate!B5");
-    assert!(below[0].message.contains("below 'Total' on row 3"), "{}", below[0].message);
+    assert!(
+        below[0].message.contains("below 'Total' on row 3"),
+        "{}",
+        below[0].message
+    );
 
     // A second block of items below the Grand Total is named once, at its first item.
     let p = parse_one(with_header(&[
@@ -786,7 +804,11 @@ fn items_below_the_footer_are_named_not_dropped_in_silence() {
         .collect();
     assert_eq!(below.len(), 1, "{:?}", p.warnings);
     assert_eq!(below[0].cell, "Estimate!B7");
-    assert!(below[0].message.contains("on row 4"), "{}", below[0].message);
+    assert!(
+        below[0].message.contains("on row 4"),
+        "{}",
+        below[0].message
+    );
 }
 
 #[test]
@@ -828,7 +850,11 @@ fn a_line_of_units_or_column_numbers_under_the_header_is_not_an_item() {
         assert_eq!(s.items[0].description, "Earth work");
         // The sub-head right under it is kept as a heading.
         assert_eq!(s.headings.len(), 1, "{under_the_header:?}");
-        assert!(p.warnings.is_empty(), "{under_the_header:?}: {:?}", p.warnings);
+        assert!(
+            p.warnings.is_empty(),
+            "{under_the_header:?}: {:?}",
+            p.warnings
+        );
     }
 }
 
@@ -871,4 +897,34 @@ fn the_main_sheet_is_the_estimate_not_a_table_of_rate_analyses_before_it() {
     assert_eq!(p.main_sheet().unwrap().name, "Old estimate");
     let p = parse_grids("four.xlsx", &[named("Sheet1"), named("Sheet2")]).unwrap();
     assert_eq!(p.main_sheet().unwrap().name, "Sheet1");
+}
+
+#[test]
+fn a_header_without_a_unit_column_is_named() {
+    // Quantity in B with its units in C, but C has no caption and the Quantity caption is not
+    // merged over it: the units cannot be told from a stray column, so the header says so.
+    let p = parse_one(grid(
+        "Estimate",
+        &[
+            ("A1", t("Sl.No")),
+            ("B1", t("Qty")),
+            ("D1", t("Description")),
+            ("E1", t("Rate")),
+            ("H1", t("Amount")),
+            ("A2", n("1")),
+            ("B2", n("2")),
+            ("C2", t("Cum")),
+            ("D2", t("Earth work")),
+            ("E2", n("100")),
+            ("H2", n("200")),
+            ("D3", t("ECV")),
+            ("H3", n("200")),
+        ],
+    ));
+    assert_eq!(warned_cells(&p), ["Estimate!B1"]);
+    assert!(
+        p.warnings[0].message.contains("no Unit column"),
+        "{}",
+        p.warnings[0].message
+    );
 }

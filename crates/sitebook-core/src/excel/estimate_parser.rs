@@ -450,6 +450,14 @@ impl<'a> SheetParser<'a> {
 
     fn parse(mut self) -> (EstimateSheet, Vec<Warning>) {
         let header_row = self.header.row;
+        if self.cols.unit.is_none() {
+            self.warn(
+                header_row,
+                self.cols.quantity,
+                "no Unit column was found: caption it 'Unit', or merge the Quantity caption over \
+                 the quantity and its unit, so that items keep their units",
+            );
+        }
         if self.cols.rate.is_none() {
             self.warn(
                 header_row,
@@ -651,7 +659,8 @@ impl<'a> SheetParser<'a> {
             match value {
                 CellValue::Text(t) if t.trim().is_empty() => {}
                 CellValue::Text(t)
-                    if parse_number_text(t).is_none() && t.trim().chars().count() <= LONGEST_CAPTION =>
+                    if parse_number_text(t).is_none()
+                        && t.trim().chars().count() <= LONGEST_CAPTION =>
                 {
                     let figure_or_serial = [
                         Some(self.cols.serial),
@@ -733,9 +742,8 @@ impl<'a> SheetParser<'a> {
 
     /// A row with a quantity and a rate, both numbers: what an item row holds.
     fn looks_like_an_item(&self, cells: RowCells<'a>) -> bool {
-        let number = |col: Option<u32>| {
-            col.is_some_and(|c| matches!(read_num(cells.get(c)), Num::Value(_)))
-        };
+        let number =
+            |col: Option<u32>| col.is_some_and(|c| matches!(read_num(cells.get(c)), Num::Value(_)));
         number(Some(self.cols.quantity)) && number(self.cols.rate)
     }
 

@@ -27,7 +27,8 @@ impl ParsedWorkbook {
     /// found. A `Datas` sheet of rate analyses, or an old copy, can hold a table with the same
     /// captions and come before it.
     pub fn main_sheet(&self) -> Option<&EstimateSheet> {
-        let has_ecv = |sheet: &&EstimateSheet| sheet.footer.rows.iter().any(|row| row.kind == "ecv");
+        let has_ecv =
+            |sheet: &&EstimateSheet| sheet.footer.rows.iter().any(|row| row.kind == "ecv");
         let named = |sheet: &&EstimateSheet| sheet.name.to_lowercase().contains("estimate");
         self.sheets
             .iter()
