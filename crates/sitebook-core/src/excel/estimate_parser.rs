@@ -1207,7 +1207,7 @@ impl<'a> SheetParser<'a> {
             }
             Num::TooLarge(text) if raw.kind.is_some() => {
                 let what = format!("'{}'", raw.label);
-                self.warn(raw.row, raw.value_col, too_large(&what, &text));
+                self.warn(raw.row, raw.value_col, too_large(&what, text));
                 None
             }
             // Unrecognised footer lines (amount in words, notes) may hold text.
