@@ -301,6 +301,16 @@ pub enum WorkslipInputError {
         /// The repeated serial.
         sl_no: String,
     },
+    /// A supplemental item numbered like an item of the estimate: every bill that follows the
+    /// work slip would then hold two items with one serial.
+    #[error(
+        "supplemental item {sl_no}: the estimate already has an item {sl_no}; number supplemental \
+         items apart from the estimate's, S1, S2, …"
+    )]
+    SupplementalSerialTaken {
+        /// The serial both share.
+        sl_no: String,
+    },
     /// A quantity for a serial the estimate does not have.
     #[error("work slip {phase}, item {sl_no}: there is no such item in the estimate")]
     UnknownItem {
@@ -886,6 +896,20 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
         repeated
             .into_iter()
             .map(|sl_no| WorkslipInputError::DuplicateSupplementalSerial { sl_no }),
+    );
+    let mut taken: Vec<&str> = input
+        .supplemental_items
+        .iter()
+        .map(|item| item.sl_no.trim())
+        .filter(|sl_no| index.contains_key(sl_no))
+        .collect();
+    taken.dedup();
+    problems.extend(
+        taken
+            .into_iter()
+            .map(|sl_no| WorkslipInputError::SupplementalSerialTaken {
+                sl_no: sl_no.to_owned(),
+            }),
     );
 
     let too_large =
@@ -1522,6 +1546,24 @@ mod tests {
         assert!(err
             .to_string()
             .contains("work slip 1, item 2 (Item 2): quantity -4 is negative"));
+    }
+
+    #[test]
+    fn a_supplemental_item_may_not_take_an_estimate_items_serial() {
+        // Bills after the work slip would hold two items numbered 2, and none could be made.
+        let err = workslip(&WorkslipInput {
+            supplemental_items: vec![supplemental(" 2 ", dec!(300), 1)],
+            executed: vec![quantities(&[("1", dec!(120))], &[("2", dec!(10))])],
+            ..base_input()
+        })
+        .unwrap_err();
+        assert!(
+            err.problems
+                .contains(&WorkslipInputError::SupplementalSerialTaken { sl_no: "2".into() }),
+            "{:?}",
+            err.problems
+        );
+        assert!(err.to_string().contains("number supplemental items apart"));
     }
 
     #[test]
