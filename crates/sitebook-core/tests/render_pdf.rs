@@ -452,3 +452,27 @@ fn odd_text_and_a_row_taller_than_a_page_are_printed_whole() {
         assert!(all.contains(&format!("word{i}")), "word{i} missing");
     }
 }
+
+#[test]
+fn a_name_of_work_typed_on_two_lines_prints_on_every_page() {
+    // Alt+Enter in a spreadsheet cell, or a line break pasted into the work data: the header
+    // block keeps the break, and the running head of later pages reads it as a space. It once
+    // drew the break as a missing glyph, and the archival profile refused the whole PDF.
+    let mut request = render::first_bill_request(120);
+    let name = request
+        .header
+        .lines
+        .iter_mut()
+        .find(|line| line.label == "Name of the work")
+        .unwrap();
+    name.value = "CC road from Gandhi statue\nto Ramalayam, Ward 12".into();
+    let bytes = pdf::render_first_bill(&request).unwrap();
+    assert!(page_count(&bytes) > 1, "the running head is drawn on a later page");
+    let Some(pages) = pages(&bytes) else { return };
+    assert!(flat(&pages[0]).contains("CC road from Gandhi statue"));
+    assert!(
+        flat(&pages[1]).contains("CC road from Gandhi statue to Ramalayam"),
+        "{}",
+        pages[1]
+    );
+}

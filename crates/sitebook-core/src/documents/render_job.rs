@@ -388,6 +388,14 @@ fn render(
     provenance: Provenance,
 ) -> Result<Rendered, String> {
     let failed = |e: &dyn std::fmt::Display| format!("could not render {stem}: {e}");
+    // A bill is recorded before it is drawn, with its inputs frozen, so a retry draws the same
+    // inputs again: say the way out.
+    let bill_failed = |e: &dyn std::fmt::Display| {
+        format!(
+            "could not render {stem}: {e}. The bill stays recorded with its inputs frozen; \
+             withdraw it, correct the cause, and make it again"
+        )
+    };
     let mut extra = Vec::new();
     let mut warnings = Vec::new();
     let Provenance {
@@ -416,7 +424,7 @@ fn render(
                 origin,
                 &mut warnings,
             )
-            .map_err(|e| failed(&e))?
+            .map_err(|e| bill_failed(&e))?
         }
         StoredInputs::NthBill { input, context } => {
             let bill = nth_bill(&input).map_err(|e| failed(&e))?;
@@ -430,7 +438,7 @@ fn render(
                 origin,
                 &mut warnings,
             )
-            .map_err(|e| failed(&e))?
+            .map_err(|e| bill_failed(&e))?
         }
         StoredInputs::Workslip {
             input,

@@ -86,13 +86,23 @@ impl Canvas {
         if text.is_empty() {
             return;
         }
+        // A run is one line. A line break or other control character left in it would be drawn
+        // as a missing glyph, which the archival profile refuses for the whole document, so
+        // any that a caller let through is drawn as a space.
+        let text = if text.chars().any(char::is_control) {
+            text.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        } else {
+            text.to_owned()
+        };
         self.texts.push(TextRun {
             x,
             y,
             face,
             size,
             grey,
-            text: text.to_owned(),
+            text,
         });
     }
 

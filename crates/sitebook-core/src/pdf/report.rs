@@ -554,7 +554,8 @@ impl<'r, 'a> Layout<'r, 'a> {
         // The name of the work, so a loose page can be placed.
         if let Some(first) = header.lines.first() {
             let room = width - head_width - 24.0;
-            let text = printable(&first.value);
+            // One line: a name typed on two lines reads on with a space.
+            let text = printable(&first.value).replace('\n', " ");
             let short = truncate_to_width(Face::Italic, RUNNING_HEAD_SIZE, text.trim(), room);
             let short_width = text_width(Face::Italic, RUNNING_HEAD_SIZE, &short);
             self.canvas.text(
