@@ -467,7 +467,10 @@ fn a_name_of_work_typed_on_two_lines_prints_on_every_page() {
         .unwrap();
     name.value = "CC road from Gandhi statue\nto Ramalayam, Ward 12".into();
     let bytes = pdf::render_first_bill(&request).unwrap();
-    assert!(page_count(&bytes) > 1, "the running head is drawn on a later page");
+    assert!(
+        page_count(&bytes) > 1,
+        "the running head is drawn on a later page"
+    );
     let Some(pages) = pages(&bytes) else { return };
     assert!(flat(&pages[0]).contains("CC road from Gandhi statue"));
     assert!(
@@ -475,4 +478,31 @@ fn a_name_of_work_typed_on_two_lines_prints_on_every_page() {
         "{}",
         pages[1]
     );
+}
+
+#[test]
+fn a_name_of_work_of_ten_thousand_characters_leaves_the_header_on_its_page() {
+    // A workbook's name of work can be any length (the work data refuses more than 1,000
+    // characters). The header block keeps to ten lines, so the estimate amount, references and
+    // dates under the name still print on the first page.
+    let mut request = render::first_bill_request(4);
+    let name = request
+        .header
+        .lines
+        .iter_mut()
+        .find(|line| line.label == "Name of the work")
+        .unwrap();
+    name.value = "Widening and strengthening of the district road ".repeat(200);
+    let bytes = pdf::render_first_bill(&request).unwrap();
+    let Some(pages) = pages(&bytes) else { return };
+    let first = flat(&pages[0]);
+    for label in [
+        "Estimate Amount",
+        "Ref. to Agreement",
+        "Name of the Agency",
+        "DOI",
+    ] {
+        assert!(first.contains(label), "{label} is missing from page 1");
+    }
+    assert!(first.contains("..."), "the cut is marked");
 }

@@ -297,6 +297,10 @@ pub struct WorkMetadata {
     pub dates: DocumentDates,
 }
 
+/// The longest name of work a document's header block prints whole (about ten lines on a
+/// portrait page); longer names ran the header off the first page.
+pub const MAX_NAME_OF_WORK_CHARS: usize = 1_000;
+
 /// One problem with work metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum WorkMetadataError {
@@ -306,6 +310,23 @@ pub enum WorkMetadataError {
     /// A money figure that is negative or beyond [`MAX_FIGURE`].
     #[error("the {what} ({value}) must be between 0 and {MAX_FIGURE}")]
     InvalidAmount {
+        /// Which figure.
+        what: String,
+        /// The value given.
+        value: Decimal,
+    },
+    /// A name of work too long for a document's header.
+    #[error(
+        "the name of the work has {chars} characters; a bill's header holds {MAX_NAME_OF_WORK_CHARS}, so shorten it"
+    )]
+    NameTooLong {
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// A money figure with more than two decimal places: it would print rounded, and be
+    /// rounded again differently by the next save.
+    #[error("the {what} ({value}) has more than two decimal places; give it in rupees and paise")]
+    AmountPrecision {
         /// Which figure.
         what: String,
         /// The value given.
@@ -376,6 +397,10 @@ impl WorkMetadata {
         if self.name_of_work.trim().is_empty() {
             problems.push(WorkMetadataError::EmptyName);
         }
+        let name_chars = self.name_of_work.trim().chars().count();
+        if name_chars > MAX_NAME_OF_WORK_CHARS {
+            problems.push(WorkMetadataError::NameTooLong { chars: name_chars });
+        }
         let texts = [
             ("name of the work", self.name_of_work.as_str()),
             (
@@ -404,6 +429,11 @@ impl WorkMetadata {
         ] {
             if value < Decimal::ZERO || !within_limit(value) {
                 problems.push(WorkMetadataError::InvalidAmount {
+                    what: what.to_owned(),
+                    value,
+                });
+            } else if value.normalize().scale() > 2 {
+                problems.push(WorkMetadataError::AmountPrecision {
                     what: what.to_owned(),
                     value,
                 });
@@ -555,6 +585,28 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn amounts_are_in_paise_and_the_name_fits_a_header() {
+        let mut bad = metadata();
+        bad.estimate_amount = dec!(1000000.555);
+        bad.grand_total = dec!(130000.50);
+        bad.name_of_work = "Road ".repeat(201);
+        assert_eq!(
+            bad.validate().unwrap_err().problems,
+            [
+                WorkMetadataError::NameTooLong { chars: 1_004 },
+                WorkMetadataError::AmountPrecision {
+                    what: "estimate amount".into(),
+                    value: dec!(1000000.555)
+                },
+            ]
+        );
+        // Trailing zeros are not places of precision.
+        bad.estimate_amount = dec!(1000000.5500);
+        bad.name_of_work = "Road ".repeat(200);
+        assert_eq!(bad.validate(), Ok(()));
     }
 
     #[test]

@@ -221,6 +221,8 @@ const MIN_FONT_SIZE: f32 = 4.0;
 const MIN_DESCRIPTION_CHARS: f32 = 24.0;
 const TITLE_SIZE: f32 = 13.0;
 const HEADER_SIZE: f32 = 9.0;
+/// The most lines one header value takes (see where the header block is drawn).
+const MAX_HEADER_VALUE_LINES: usize = 10;
 const RUNNING_HEAD_SIZE: f32 = 8.0;
 const FOOTER_SIZE: f32 = 7.5;
 const HASH_SIZE: f32 = 5.5;
@@ -506,6 +508,14 @@ impl<'r, 'a> Layout<'r, 'a> {
             let mut lines = wrap(Face::Regular, HEADER_SIZE, &value, value_width);
             if lines.is_empty() {
                 lines.push(String::new());
+            }
+            // The work data refuses longer names, but a workbook's own can be any length: the
+            // header stays on its page, and the cut is marked.
+            if lines.len() > MAX_HEADER_VALUE_LINES {
+                lines.truncate(MAX_HEADER_VALUE_LINES);
+                let last = format!("{} ...", lines[MAX_HEADER_VALUE_LINES - 1]);
+                lines[MAX_HEADER_VALUE_LINES - 1] =
+                    truncate_to_width(Face::Regular, HEADER_SIZE, &last, value_width);
             }
             let label_lines = if label.is_empty() {
                 Vec::new()
