@@ -274,8 +274,7 @@ fn changes(args: &WorkEditArgs) -> WorkChanges {
 }
 
 fn read_text(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::Core(Error::io(format!("Could not read {}", path.display()), e)))
+    sitebook_core::csv_text::read_csv_file(path).map_err(Failure::Core)
 }
 
 fn print_work(work: &sitebook_core::domain::work::WorkMetadata, out: &Printer) {

@@ -475,9 +475,7 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                 out.done(&format!("Created organization {code}."));
             }
             OrgCommand::Import { file } => {
-                let text = std::fs::read_to_string(file).map_err(|source| {
-                    Error::io(format!("Could not read {}", file.display()), source)
-                })?;
+                let text = sitebook_core::csv_text::read_csv_file(file)?;
                 let name = file.display().to_string();
                 let report = core.org_import(&session, &name, &text).await?;
                 out.import_report(&report);

@@ -74,6 +74,16 @@ pub enum Error {
     Internal(String),
 }
 
+/// A person's input quoted in a message, cut to a length a message can carry: a one-megabyte
+/// line of a file must not come back as a one-megabyte error.
+pub(crate) fn excerpt(text: &str) -> String {
+    const LONGEST: usize = 40;
+    match text.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 impl Error {
     /// The stable machine-readable code for this error.
     pub fn code(&self) -> &'static str {

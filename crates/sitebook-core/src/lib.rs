@@ -22,7 +22,7 @@ pub mod allocator;
 pub mod api;
 pub mod clock;
 pub mod context;
-mod csv_text;
+pub mod csv_text;
 pub mod documents;
 pub mod domain;
 pub mod error;

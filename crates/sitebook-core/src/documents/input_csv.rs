@@ -66,7 +66,10 @@ fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(format!("line {line}: {e}"));
+                problems.push(format!(
+                    "line {line}: {}",
+                    crate::error::excerpt(&e.to_string())
+                ));
             }
         }
     }
@@ -107,7 +110,10 @@ fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Opt
             None
         }
         None => {
-            problems.push(format!("line {line}: {field} '{text}' is not a number"));
+            problems.push(format!(
+                "line {line}: {field} '{}' is not a number",
+                crate::error::excerpt(text)
+            ));
             None
         }
     }

@@ -18,6 +18,7 @@ use crate::domain::estimate::{
 };
 use crate::domain::money::{parse_number_text, percent_of, round2, within_limit, MAX_FIGURE};
 use crate::domain::tender::TpType;
+use crate::error::excerpt;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -391,18 +392,9 @@ fn display_text(value: &CellValue) -> Option<String> {
 fn too_large(what: &str, text: &str) -> String {
     format!(
         "{what} {} is beyond the largest figure accepted ({}), so it was not read; check the cell",
-        shortened(text),
+        excerpt(text),
         money_text(MAX_FIGURE)
     )
-}
-
-/// A cell's text cut to a length a message can carry.
-fn shortened(text: &str) -> String {
-    const LONGEST: usize = 40;
-    match text.char_indices().nth(LONGEST) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
 }
 
 /// A footer row before its value is resolved.
@@ -518,7 +510,7 @@ impl<'a> SheetParser<'a> {
                 let closes_items = kind.as_ref().is_some_and(FooterKind::ends_items);
                 if in_footer || closes_items {
                     in_footer = true;
-                    footer_start.get_or_insert_with(|| (row, shortened(text)));
+                    footer_start.get_or_insert_with(|| (row, excerpt(text)));
                     let is_grand_total = kind == Some(FooterKind::GrandTotal);
                     let kind = self.with_a_real_rate(kind, row, label_col, text);
                     let (value_col, value) = self.footer_value(cells, label_col);
@@ -772,8 +764,8 @@ impl<'a> SheetParser<'a> {
                 let message = format!(
                     "'{}' gives a rate of {} %, outside 0 to 100 %, so the row was not read; \
                      correct the percentage in the label",
-                    shortened(label),
-                    shortened(&plain_text(p))
+                    excerpt(label),
+                    excerpt(&plain_text(p))
                 );
                 self.warn(row, label_col, message);
                 None
@@ -1003,7 +995,7 @@ impl<'a> SheetParser<'a> {
 
     /// A figure cell (`what`: quantity, rate, amount) that holds text that is not a number.
     fn flag_text(&mut self, at: (u32, u32), what: &str, text: &str, flags: &mut Vec<ItemFlag>) {
-        let message = format!("{what} '{}' is not a number", shortened(text));
+        let message = format!("{what} '{}' is not a number", excerpt(text));
         self.flag(at, flags, ItemFlag::NotANumber, message);
     }
 
