@@ -543,6 +543,10 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::JobRetry, "job", id)
             .await?;
+        if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
+            self.scope_on(session, Action::JobRetryAny, "job", id)
+                .await?;
+        }
         queue::requeue(&self.ctx, &scope, id).await?;
         queue::get(&self.ctx, &scope, id).await
     }

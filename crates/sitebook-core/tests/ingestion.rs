@@ -449,6 +449,19 @@ async fn cancelling_queued_and_running_jobs_and_who_may() {
     ));
     let view = fx.core.job_cancel(&mem, queued).await.unwrap();
     assert_eq!(view.status, JobStatus::Cancelled);
+    // Retrying undoes a cancelling, so another member may not retry it either, and is not
+    // offered to; its owner is.
+    let mem2 = fx.sign_in("mem2").await;
+    assert!(!fx.core.job_show(&mem2, queued).await.unwrap().can_retry);
+    assert!(matches!(
+        fx.core.job_retry(&mem2, queued).await,
+        Err(Error::Denied(_))
+    ));
+    assert_eq!(
+        fx.core.job_show(&mem, queued).await.unwrap().status,
+        JobStatus::Cancelled
+    );
+    assert!(fx.core.job_show(&mem, queued).await.unwrap().can_retry);
 
     // Running: the worker is stopped, by an admin this time.
     let mut wb = rust_xlsxwriter::Workbook::new();

@@ -3,4 +3,4 @@
 /**
  * Every org-scoped thing a person can ask to do.
  */
-export type Action = "org_view" | "org_rename" | "org_delete" | "owners_manage" | "members_view" | "members_manage" | "audit_view" | "settings_edit" | "upload_create" | "estimates_view" | "jobs_view" | "job_cancel_own" | "job_cancel_any" | "job_retry" | "work_edit" | "document_generate" | "outputs_view" | "output_export" | "outputs_cleanup" | "sync_view" | "sync_configure" | "output_share" | "inbox_configure" | "membership_leave" | "deductions_view" | "deductions_edit" | "document_withdraw";
+export type Action = "org_view" | "org_rename" | "org_delete" | "owners_manage" | "members_view" | "members_manage" | "audit_view" | "settings_edit" | "upload_create" | "estimates_view" | "jobs_view" | "job_cancel_own" | "job_cancel_any" | "job_retry" | "job_retry_any" | "work_edit" | "document_generate" | "outputs_view" | "output_export" | "outputs_cleanup" | "sync_view" | "sync_configure" | "output_share" | "inbox_configure" | "membership_leave" | "deductions_view" | "deductions_edit" | "document_withdraw";

@@ -255,8 +255,11 @@ pub enum Action {
     JobCancelOwn,
     /// Cancel a job anyone in the organization started.
     JobCancelAny,
-    /// Queue a failed or cancelled job again.
+    /// Queue again a failed or cancelled job one started oneself.
     JobRetry,
+    /// Queue again anyone's failed or cancelled job: it can undo another person's cancelling,
+    /// so it takes the rights that cancel anyone's job.
+    JobRetryAny,
     /// Change a work's details (entered once per work, printed on every bill and work slip).
     WorkEdit,
     /// Generate bills and work slips.
@@ -291,7 +294,7 @@ const N: bool = false;
 /// The permission matrix: one row per action, one column per effective role.
 /// Columns: Owner, Admin, Member, Viewer, Operations, Oversight, Superuser.
 #[rustfmt::skip]
-const MATRIX: [(Action, &str, Access, [bool; 7]); 27] = [
+const MATRIX: [(Action, &str, Access, [bool; 7]); 28] = [
     //  action                    audit name             access         Own Adm Mem Vie Ops Ovs Sup
     (Action::OrgView,          "org.view",            Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
     (Action::OrgRename,        "org.rename",          Access::Write, [Y,  N,  N,  N,  N,  N,  Y]),
@@ -307,6 +310,7 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 27] = [
     (Action::JobCancelOwn,     "job.cancel_own",      Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
     (Action::JobCancelAny,     "job.cancel_any",      Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
     (Action::JobRetry,         "job.retry",           Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
+    (Action::JobRetryAny,      "job.retry_any",       Access::Write, [Y,  Y,  N,  N,  Y,  N,  Y]),
     (Action::WorkEdit,         "work.edit",           Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
     (Action::DocumentGenerate, "document.generate",   Access::Write, [Y,  Y,  Y,  N,  Y,  N,  Y]),
     (Action::OutputsView,      "outputs.view",        Access::Read,  [Y,  Y,  Y,  Y,  Y,  Y,  Y]),
@@ -324,8 +328,8 @@ const MATRIX: [(Action, &str, Access, [bool; 7]); 27] = [
 
 impl Action {
     /// Every action, in the row order of the permission table.
-    pub const ALL: [Action; 27] = {
-        let mut all = [Action::OrgView; 27];
+    pub const ALL: [Action; 28] = {
+        let mut all = [Action::OrgView; 28];
         let mut i = 0;
         while i < MATRIX.len() {
             all[i] = MATRIX[i].0;
@@ -373,6 +377,7 @@ impl Action {
             Action::JobCancelOwn => "cancel your jobs",
             Action::JobCancelAny => "cancel other people's jobs",
             Action::JobRetry => "retry jobs",
+            Action::JobRetryAny => "retry other people's jobs",
             Action::WorkEdit => "edit work data",
             Action::DocumentGenerate => "generate bills and work slips",
             Action::OutputsView => "see outputs",

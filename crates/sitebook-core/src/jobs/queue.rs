@@ -623,6 +623,11 @@ fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
     } else {
         scope.also_permits(Action::JobCancelAny)
     };
+    let may_retry = if own {
+        scope.also_permits(Action::JobRetry)
+    } else {
+        scope.also_permits(Action::JobRetryAny)
+    };
     JobView {
         id: row.id,
         kind: JobKind::parse(&row.kind).unwrap_or(JobKind::ParseEstimate),
@@ -641,7 +646,7 @@ fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
         source: row.source,
         estimate_id: row.estimate_id,
         can_cancel: may_cancel && !status.is_terminal(),
-        can_retry: scope.also_permits(Action::JobRetry)
+        can_retry: may_retry
             && row.retryable
             && matches!(status, JobStatus::Failed | JobStatus::Cancelled),
     }
