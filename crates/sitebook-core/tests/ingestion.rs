@@ -742,7 +742,7 @@ async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
         .into_iter()
         .filter(|r| {
             r.outcome == "denied"
-                && r.reason.as_deref() == Some("object belongs to another organization")
+                && r.reason.as_deref() == Some("no such object in this organization")
         })
         .count();
     assert!(denied >= 8, "cross-org reads are audited ({denied})");

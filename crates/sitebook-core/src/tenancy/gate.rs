@@ -91,8 +91,9 @@ impl OrgScope {
     }
 
     /// The error for an object id this scope cannot see. Whether the id is missing or belongs to
-    /// another organization, the caller gets the same "not found"; the second case is also
-    /// audited as a denied cross-org access.
+    /// another organization, the caller gets the same "not found", and the attempt is audited
+    /// as the same denied row: this organization's admins read its audit log, and a row that
+    /// said "belongs to another organization" would tell them which ids exist elsewhere.
     pub(crate) async fn not_found(
         &self,
         ctx: &Base,
@@ -100,24 +101,15 @@ impl OrgScope {
         id: i64,
         table: &'static str,
     ) -> Error {
-        let owner: std::result::Result<Option<Option<i64>>, _> =
-            sqlx::query_scalar(&format!("SELECT org_id FROM {table} WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(&ctx.db)
-                .await;
-        if let Ok(Some(Some(other_org))) = owner {
-            if other_org != self.org_id {
-                let audited = AuditEvent::new("object.read", Outcome::Denied)
-                    .by_name(Some(self.user_id), &self.username)
-                    .in_org(self.org_id, &self.org_code)
-                    .object(table, id)
-                    .reason("object belongs to another organization")
-                    .write(ctx)
-                    .await;
-                if let Err(error) = audited {
-                    return error;
-                }
-            }
+        let audited = AuditEvent::new("object.read", Outcome::Denied)
+            .by_name(Some(self.user_id), &self.username)
+            .in_org(self.org_id, &self.org_code)
+            .object(table, id)
+            .reason(NOT_IN_THIS_ORGANIZATION)
+            .write(ctx)
+            .await;
+        if let Err(error) = audited {
+            return error;
         }
         Error::NotFound(format!(
             "{} {id} was not found in {}.",
@@ -133,6 +125,9 @@ impl AuditEvent {
         self.in_org(scope.org_id(), scope.org_code())
     }
 }
+
+/// The reason audited for an object id a scope cannot see, missing or another organization's.
+pub(crate) const NOT_IN_THIS_ORGANIZATION: &str = "no such object in this organization";
 
 /// Proof that the gate let one user change something in one organization: granted only for
 /// actions the matrix marks as writes. Repository functions that write require it. It reads as
