@@ -506,3 +506,48 @@ fn a_name_of_work_of_ten_thousand_characters_leaves_the_header_on_its_page() {
     }
     assert!(first.contains("..."), "the cut is marked");
 }
+
+#[test]
+fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
+    use sitebook_core::domain::money::CurrencyMark;
+    use sitebook_core::domain::payments::{Memorandum, MemorandumLine};
+    use sitebook_core::render::memorandum_statement;
+
+    // An office with sixty recoveries on one bill: each is Rs. 1, so the net is the gross less
+    // sixty rupees, and every line must print with a letter of its own.
+    let request = render::first_bill_request(30);
+    let gross = request.content.total;
+    let deductions: Vec<MemorandumLine> = (1..=60)
+        .map(|i| MemorandumLine {
+            code: String::new(),
+            label: format!("Recovery number {i}"),
+            detail: "this bill".into(),
+            amount: dec!(1.00),
+        })
+        .collect();
+    let memorandum = Memorandum {
+        value_till_date: gross,
+        previous_payments: Decimal::ZERO,
+        gross,
+        additions: Vec::new(),
+        deductions,
+        net_payable: gross - dec!(60),
+        net_in_words: "words".into(),
+    };
+    let request =
+        request.with_memorandum(Some(memorandum_statement(&memorandum, CurrencyMark::Rs)));
+    let bytes = pdf::render_first_bill(&request).unwrap();
+    let Some(pages) = pages(&bytes) else { return };
+    let all = pages.iter().map(|p| flat(p)).collect::<Vec<_>>().join(" ");
+    for i in 1..=60 {
+        assert!(
+            all.contains(&format!("Recovery number {i} ")),
+            "line {i} is missing"
+        );
+    }
+    // The 27th line is 4(aa), not a second 4(a).
+    assert_eq!(all.matches("4(a) ").count(), 1);
+    assert!(all.contains("4(aa) ") && all.contains("4(bh) "));
+    assert!(all.contains("Net amount payable by cheque"));
+    assert!(all.contains("MEMORANDUM OF PAYMENTS (contd.)"));
+}

@@ -977,7 +977,12 @@ impl<'r, 'a> Layout<'r, 'a> {
         let lh = line_height(SIZE);
         let left = self.grid.left();
         let width = self.width();
-        let number_width = 26.0;
+        // Wide enough for the longest number: 4(aa) once an office keeps more than 26 lines.
+        let number_width = statement
+            .rows
+            .iter()
+            .map(|row| text_width(Face::Bold, SIZE, &printable(&row.number)) + 2.0 * CELL_PAD_X)
+            .fold(26.0, f32::max);
         let amount_width = 84.0;
         let detail_width = (width * 0.34).min(210.0);
         let particulars_width = width - number_width - detail_width - amount_width;
@@ -1009,18 +1014,43 @@ impl<'r, 'a> Layout<'r, 'a> {
             .collect();
         let title_height = lh + 6.0;
         let needed = 10.0 + title_height + prepared.iter().map(|p| p.2).sum::<f32>();
-        if self.y - needed < CONTENT_BOTTOM {
+        // A statement that fits on a fresh page starts on one rather than being split; a longer
+        // one (an office with many deduction lines) breaks between rows, its title repeated.
+        let page_room = self.page_height - MARGIN_TOP - CONTENT_BOTTOM;
+        if self.y - needed < CONTENT_BOTTOM && needed <= page_room {
             self.new_page();
         }
+        let detail_left = left + number_width + particulars_width;
+        let verticals = [
+            left,
+            left + number_width,
+            detail_left,
+            left + width - amount_width,
+            left + width,
+        ];
 
         self.y -= 10.0;
         self.centred_bold((left, width), SIZE + 1.0, &statement.title);
         self.y -= title_height;
-        let top = self.y;
+        let mut top = self.y;
         self.canvas
             .rule((left, top), (left + width, top), RULE_GRID);
-        let detail_left = left + number_width + particulars_width;
         for (row, (particulars, detail, height)) in statement.rows.iter().zip(&prepared) {
+            if self.y - height < CONTENT_BOTTOM && self.y < top {
+                for x in verticals {
+                    self.canvas.rule((x, top), (x, self.y), RULE_GRID);
+                }
+                self.new_page();
+                self.centred_bold(
+                    (left, width),
+                    SIZE + 1.0,
+                    &format!("{} (contd.)", statement.title),
+                );
+                self.y -= title_height;
+                top = self.y;
+                self.canvas
+                    .rule((left, top), (left + width, top), RULE_GRID);
+            }
             let face = if row.emphasised {
                 Face::Bold
             } else {
@@ -1055,13 +1085,7 @@ impl<'r, 'a> Layout<'r, 'a> {
             self.canvas
                 .rule((left, self.y), (left + width, self.y), RULE_THIN);
         }
-        for x in [
-            left,
-            left + number_width,
-            detail_left,
-            left + width - amount_width,
-            left + width,
-        ] {
+        for x in verticals {
             self.canvas.rule((x, top), (x, self.y), RULE_GRID);
         }
         self.canvas

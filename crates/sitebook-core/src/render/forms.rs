@@ -141,7 +141,8 @@ pub fn memorandum_statement(memorandum: &Memorandum, mark: CurrencyMark) -> Form
             .derived(&[0], &[1])
             .emphasised(),
     ];
-    let letters = "abcdefghijklmnopqrstuvwxyz".chars().cycle();
+    // a … z, then aa, ab, …: an office may keep more than 26 lines, and no two may share one.
+    let letters = (0..).map(line_letter);
     let entries = memorandum
         .additions
         .iter()
@@ -549,4 +550,37 @@ pub mod deviation_col {
     pub const SAVING: usize = 9;
     /// Remarks.
     pub const REMARKS: usize = 10;
+}
+
+/// The letter of the `index`th addition or deduction (from 0): a … z, aa … az, ba … zz, aaa ….
+fn line_letter(index: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        let digit = (n - 1) % 26;
+        letters.push(char::from(b'a' + u8::try_from(digit).unwrap_or(0)));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_letter;
+
+    #[test]
+    fn line_letters_run_on_past_z_without_repeating() {
+        let letters: Vec<String> = (0..703).map(line_letter).collect();
+        assert_eq!(letters[0], "a");
+        assert_eq!(letters[25], "z");
+        assert_eq!(letters[26], "aa");
+        assert_eq!(letters[51], "az");
+        assert_eq!(letters[52], "ba");
+        assert_eq!(letters[701], "zz");
+        assert_eq!(letters[702], "aaa");
+        let mut unique = letters.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), letters.len());
+    }
 }
