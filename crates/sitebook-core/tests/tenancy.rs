@@ -832,3 +832,59 @@ async fn a_repeated_read_is_counted_on_one_audit_row_and_denials_each_get_their_
         .count();
     assert_eq!(denied, 3);
 }
+
+#[tokio::test]
+async fn names_that_would_read_as_something_else_are_refused() {
+    let fx = fixture().await;
+    // A full name on two lines printed a forged row in the member list.
+    let forged = fx
+        .core
+        .user_add(
+            &fx.root.without_active_org(),
+            NewAccount {
+                username: "mallory".into(),
+                full_name: "Mallory\nasha  Asha Rao  owner".into(),
+                kind: UserKind::Standard,
+                password: Password::new(PASSWORD),
+                personal_org: true,
+            },
+            None,
+        )
+        .await;
+    match forged {
+        Err(Error::Validation(message)) => {
+            assert!(message.contains("control character"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A roster line whose name overrides the direction of text, and one with no name at all.
+    let roster = "code,name,type\nMOF,Finance\u{202E}ecnaniF,ministry\nMOT,\u{200B},ministry\n";
+    match fx.core.org_import(&fx.root, "roster.csv", roster).await {
+        Err(Error::Validation(message)) => {
+            assert!(
+                message.contains("line 2: name holds a character that overrides"),
+                "{message}"
+            );
+            assert!(
+                message.contains("line 3: name has no letter or digit"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // A roster of more organizations than any deployment has is refused before it is read on.
+    let mut huge = String::from("code,name,type\n");
+    for i in 0..5_001 {
+        huge.push_str(&format!("C{i},Office {i},agency\n"));
+    }
+    match fx.core.org_import(&fx.root, "huge.csv", &huge).await {
+        Err(Error::Validation(message)) => {
+            assert!(
+                message.contains("more than 5000 organizations"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!org_codes(&fx, &fx.root).await.contains(&"MOF".to_string()));
+}

@@ -18,12 +18,14 @@
 //! - [`bill_forms`]: the running-account and final bill forms, restating a bill's figures.
 //! - [`work`]: work metadata entered once and the document header block.
 //! - [`permissions`]: user kinds, membership roles and the one permission matrix.
+//! - [`names`]: the rule a name of a person or an organization keeps to.
 
 pub mod bill;
 pub mod bill_forms;
 pub mod deviation;
 pub mod estimate;
 pub mod money;
+pub mod names;
 pub mod payments;
 pub mod permissions;
 pub mod quantities;

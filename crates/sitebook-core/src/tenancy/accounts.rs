@@ -96,8 +96,9 @@ fn validate_username(username: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Validation(format!(
-            "Username '{username}' must be 2 to 32 letters, digits, '.', '_' or '-', starting \
-             with a letter or digit."
+            "Username '{}' must be 2 to 32 letters, digits, '.', '_' or '-', starting with a \
+             letter or digit.",
+            crate::error::excerpt(username)
         )))
     }
 }
@@ -147,8 +148,8 @@ pub(crate) async fn insert_account(
     let username = new.username.trim().to_string();
     validate_username(&username)?;
     let full_name = new.full_name.trim().to_string();
-    if full_name.is_empty() {
-        return Err(Error::Validation("The full name must not be empty.".into()));
+    if let Some(problem) = crate::domain::names::display_name_problem(&full_name) {
+        return Err(Error::Validation(format!("The full name {problem}.")));
     }
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
         .bind(&username)

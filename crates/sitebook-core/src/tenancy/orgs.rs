@@ -10,6 +10,7 @@ use ts_rs::TS;
 
 use crate::context::Base;
 use crate::domain::money::CurrencyMark;
+use crate::domain::names::display_name_problem;
 use crate::error::{Error, Result};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{GlobalGrant, OrgScope, WriteScope};
@@ -158,10 +159,10 @@ pub async fn create(ctx: &Base, grant: &GlobalGrant, actor: &Principal, new: New
     let code = new.code.trim();
     validate_code(code).map_err(|rule| Error::Validation(format!("Organization {rule}.")))?;
     let name = new.name.trim();
-    if name.is_empty() {
-        return Err(Error::Validation(
-            "Organization name must not be empty.".into(),
-        ));
+    if let Some(problem) = display_name_problem(name) {
+        return Err(Error::Validation(format!(
+            "The organization's name {problem}."
+        )));
     }
     let mut tx = ctx.write_tx().await?;
     if code_taken(&mut tx, code).await? {
@@ -248,14 +249,23 @@ fn bad_roster(file_name: &str, problems: Vec<String>) -> Error {
     ))
 }
 
+/// Most organizations one roster may hold: the largest deployment known has 45.
+const MAX_ROSTER_LINES: usize = 5_000;
+
 /// Reads and checks every line of a roster without touching the database.
 fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
     let mut reader =
         crate::csv_text::reader_with_header(file_name, text, &["code", "name", "type"])?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    let mut seen: Vec<(String, u64)> = Vec::new();
-    for record in reader.records() {
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for (index, record) in reader.records().enumerate() {
+        if index >= MAX_ROSTER_LINES {
+            return Err(Error::Validation(format!(
+                "{file_name}: has more than {MAX_ROSTER_LINES} organizations, far more than a \
+                 roster holds, so nothing was imported. Check that this is the right file."
+            )));
+        }
         let record = match record {
             Ok(record) => record,
             Err(e) => {
@@ -281,8 +291,8 @@ fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
             problems.push(format!("line {line}: {rule}"));
             line_ok = false;
         }
-        if name.is_empty() {
-            problems.push(format!("line {line}: name is empty"));
+        if let Some(problem) = display_name_problem(name) {
+            problems.push(format!("line {line}: name {problem}"));
             line_ok = false;
         }
         let org_type = OrgType::parse(kind);
@@ -293,11 +303,18 @@ fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
             ));
             line_ok = false;
         }
-        if let Some((_, first)) = seen.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)) {
-            problems.push(format!("line {line}: code '{code}' repeats line {first}"));
-            line_ok = false;
+        match seen.entry(code.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                problems.push(format!(
+                    "line {line}: code '{code}' repeats line {}",
+                    first.get()
+                ));
+                line_ok = false;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(line);
+            }
         }
-        seen.push((code.to_string(), line));
         if let (true, Some(org_type)) = (line_ok, org_type) {
             rows.push(RosterRow {
                 line,

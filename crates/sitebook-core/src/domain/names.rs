@@ -1,0 +1,60 @@
+//! Names people give to people and organizations: the rule every face and every roster
+//! applies before a name is stored, shown in pickers and member lists, and written to the audit
+//! log beside other people's.
+
+/// The longest name of a person or an organization: the picker, the member list and the
+/// documents' author line show it whole.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 120;
+
+/// What is wrong with a person's or an organization's name as typed, if anything. It is shown
+/// in lists and logs beside other people's, so it must read as what it is: no line breaks (a
+/// name on two lines forged a second row of the member list), no direction overrides (which
+/// make a name read as another), and at least one letter or digit.
+pub fn display_name_problem(name: &str) -> Option<String> {
+    let chars = name.chars().count();
+    if name.trim().is_empty() {
+        Some("is empty".into())
+    } else if chars > MAX_DISPLAY_NAME_CHARS {
+        Some(format!(
+            "has {chars} characters; it may have at most {MAX_DISPLAY_NAME_CHARS}"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Some("holds a line break, tab or other control character".into())
+    } else if name.chars().any(is_direction_control) {
+        Some("holds a character that overrides the direction of text".into())
+    } else if !name.chars().any(char::is_alphanumeric) {
+        Some("has no letter or digit".into())
+    } else {
+        None
+    }
+}
+
+/// Unicode's explicit embedding, override and isolate controls (the marks LRM and RLM, which
+/// change no order on their own, are allowed).
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_must_read_as_what_it_is() {
+        assert_eq!(display_name_problem("Asha Rao"), None);
+        assert_eq!(display_name_problem("ఆశా రావు"), None);
+        assert_eq!(display_name_problem("Ministry of Health (MOH)"), None);
+        for (name, problem) in [
+            ("", "is empty"),
+            ("   ", "is empty"),
+            ("Asha\nasha  Asha Rao  owner", "control character"),
+            ("Evil\u{202E}emaN", "overrides the direction"),
+            ("\u{200B}\u{200B}", "no letter or digit"),
+        ] {
+            let found = display_name_problem(name).unwrap_or_default();
+            assert!(found.contains(problem), "{name:?}: {found}");
+        }
+        let long = "a".repeat(MAX_DISPLAY_NAME_CHARS + 1);
+        assert!(display_name_problem(&long).unwrap().contains("at most 120"));
+    }
+}
