@@ -493,6 +493,16 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
         matches!(&refused, Error::Precondition(m) if m.contains("Only the latest bill") && m.contains("(bill 2)")),
         "{refused:?}"
     );
+    // A bill that was never made is not "part of the chain": it is not there.
+    let missing = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 9, "wrong rate")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&missing, Error::NotFound(m) if m.contains("has no bill 9") && m.contains("latest is bill 2")),
+        "{missing:?}"
+    );
     let refused = fx
         .core
         .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 2, " ")

@@ -84,6 +84,12 @@ pub async fn withdraw_latest(
             "Estimate {estimate_id} has no {name} {number} to withdraw."
         )));
     };
+    if i64::from(number) > latest.number {
+        return Err(Error::NotFound(format!(
+            "Estimate {estimate_id} has no {name} {number} to withdraw; its latest is {name} {}.",
+            latest.number
+        )));
+    }
     if latest.number != i64::from(number) {
         return Err(Error::Precondition(format!(
             "Only the latest {name} of estimate {estimate_id} ({name} {}) can be withdrawn; \
