@@ -220,11 +220,23 @@ impl Printer {
         if self.json {
             return self.json(report);
         }
-        say!(
-            "Imported {} organizations: {}.",
-            report.imported,
-            report.codes.join(", ")
-        );
+        // A long roster is summed up: its codes are in `org list`.
+        const LISTED: usize = 20;
+        let noun = if report.imported == 1 {
+            "organization"
+        } else {
+            "organizations"
+        };
+        let mut codes = report
+            .codes
+            .iter()
+            .take(LISTED)
+            .cloned()
+            .collect::<Vec<_>>();
+        if report.codes.len() > LISTED {
+            codes.push(format!("and {} more", report.codes.len() - LISTED));
+        }
+        say!("Imported {} {noun}: {}.", report.imported, codes.join(", "));
     }
 
     pub fn members(&self, members: &[MemberView]) {
