@@ -888,3 +888,41 @@ async fn names_that_would_read_as_something_else_are_refused() {
     }
     assert!(!org_codes(&fx, &fx.root).await.contains(&"MOF".to_string()));
 }
+
+#[tokio::test]
+async fn a_refusal_names_who_can_grant_the_action() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.member("adm", "MOH", MembershipRole::Admin).await;
+    fx.member("mem", "MOH", MembershipRole::Member).await;
+    // Only an owner may make an owner: asking an admin would not help.
+    let adm = fx.sign_in("adm").await;
+    match fx
+        .core
+        .member_set_role(&adm, "mem", MembershipRole::Owner)
+        .await
+    {
+        Err(Error::Denied(message)) => {
+            assert!(
+                message.ends_with("Ask an owner of this organization."),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // A member may ask an admin to manage members.
+    let mem = fx.sign_in("mem").await;
+    match fx
+        .core
+        .member_add(&mem, "adm", MembershipRole::Viewer)
+        .await
+    {
+        Err(Error::Denied(message)) => {
+            assert!(
+                message.ends_with("Ask an owner or admin of this organization."),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}

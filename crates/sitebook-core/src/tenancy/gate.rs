@@ -302,8 +302,12 @@ async fn decide(
                 action.describe(),
                 if org.role.is_read_only() {
                     " This role is read-only."
-                } else {
+                } else if permits(EffectiveRole::Admin, action) {
                     " Ask an owner or admin of this organization."
+                } else if permits(EffectiveRole::Owner, action) {
+                    " Ask an owner of this organization."
+                } else {
+                    " Ask a superuser."
                 }
             ),
         )),
