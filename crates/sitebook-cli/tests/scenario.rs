@@ -452,33 +452,59 @@ fn a_reader_that_stops_early_ends_the_listing_quietly() {
 
 #[test]
 fn terminal_control_sequences_in_what_is_echoed_are_escaped() {
-    // A name typed with a colour sequence and a bell: the CLI shows them, never obeys them.
+    // A name typed with a colour sequence and a bell is refused, without echoing it raw.
     let device = populated();
     let evil = "\u{1b}]0;owned\u{7}\u{1b}[31mEve";
-    let added = device
+    let refused = device
         .run(
             Some("root"),
             &["user", "add", "eve", "--name", evil, "--role", "member"],
         )
-        .success()
+        .failure()
         .get_output()
         .clone();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("control character"), "{stderr:?}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+
+    // One stored before names were checked is shown, never obeyed.
+    device
+        .run(
+            Some("root"),
+            &["user", "add", "eve", "--name", "Eve", "--role", "member"],
+        )
+        .success();
+    let database = device.dir.path().join("sitebook.sqlite");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&database)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("UPDATE users SET full_name = ? WHERE username = 'eve'")
+            .bind(evil)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
     let listed = device
         .run(Some("root"), &["member", "list"])
         .success()
         .get_output()
         .clone();
-    for output in [&added, &listed] {
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
-            "{stdout:?}"
-        );
-        assert!(
-            stdout.contains("\\u{1b}[31mEve"),
-            "shown escaped: {stdout:?}"
-        );
-    }
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("\\u{1b}[31mEve"),
+        "shown escaped: {stdout:?}"
+    );
 }
 
 #[test]
