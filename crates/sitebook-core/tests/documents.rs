@@ -873,3 +873,33 @@ async fn only_owners_and_admins_change_the_currency_mark() {
         CurrencyMark::Rs
     );
 }
+
+#[tokio::test]
+async fn an_item_billed_before_a_work_slip_deleted_it_is_warned_of_only_when_billed_again() {
+    let (fx, estimate) = with_example_estimate().await;
+    // Bill 1 measures 1 of item 3 (a pump set) while the estimate still has it.
+    let first = fx
+        .queue_bill_at(estimate, BillKind::FirstPart, &[("3", dec!(1))])
+        .await;
+    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    // Work slip 1 then deletes item 3.
+    fx.queue_workslip(estimate, quantities(&[("3", dec!(0))]), Vec::new())
+        .await;
+    // Bill 2 measures nothing more of it: its 1 moves from the item's row to an AE row, and
+    // nothing is billed again, so nothing is said.
+    let second = fx
+        .queue_bill_at(estimate, BillKind::NthPart, &[("3", dec!(1))])
+        .await;
+    assert!(second.warnings.is_empty(), "{:?}", second.warnings);
+    // Bill 3 measures 1.5 in all: the 0.5 since bill 2 is billed against a deleted item.
+    let third = fx
+        .queue_bill_at(estimate, BillKind::NthPart, &[("3", dec!(1.5))])
+        .await;
+    assert_eq!(third.warnings.len(), 1, "{:?}", third.warnings);
+    assert!(
+        third.warnings[0].starts_with("item 3 (Pump set")
+            && third.warnings[0].contains("the 0.5 billed now"),
+        "{:?}",
+        third.warnings
+    );
+}

@@ -516,12 +516,23 @@ impl NextBill {
                         .map(|r| (r.serial.as_str(), r.kind, r.quantity)),
                     serial,
                 ),
-                ComputedBill::Nth(bill) => excess_rows_after(
-                    bill.rows
+                // Since the last bill, over the item's row and its AE row together: with the
+                // previous bill's rows deducted as printed, a quantity billed before the item
+                // was deleted moves from the one to the other and is not billed again.
+                ComputedBill::Nth(bill) => {
+                    let item_row = bill
+                        .rows
                         .iter()
-                        .map(|r| (r.serial.as_str(), r.kind, r.since_last.quantity)),
-                    serial,
-                ),
+                        .find(|r| r.serial == serial)
+                        .map_or(Decimal::ZERO, |r| r.since_last.quantity);
+                    item_row
+                        + excess_rows_after(
+                            bill.rows
+                                .iter()
+                                .map(|r| (r.serial.as_str(), r.kind, r.since_last.quantity)),
+                            serial,
+                        )
+                }
             }
         };
         working
