@@ -735,6 +735,13 @@ fn a_rate_per_hundred_units_is_named_with_its_fix() {
         on_per[0].message
     );
     assert!(
+        on_per[0]
+            .message
+            .contains("so they would price this item 100 times over;"),
+        "{}",
+        on_per[0].message
+    );
+    assert!(
         on_per[0].message.contains("8.5 per one unit"),
         "{}",
         on_per[0].message

@@ -749,17 +749,7 @@ impl<'a> SheetParser<'a> {
         label_col: u32,
         label: &str,
     ) -> Option<FooterKind> {
-        let percent = match &kind {
-            Some(FooterKind::TenderPremium { percent, .. }) => Some(*percent),
-            Some(
-                FooterKind::LabourCess(p)
-                | FooterKind::QualityControl(p)
-                | FooterKind::Nac(p)
-                | FooterKind::Gst(p),
-            ) => *p,
-            _ => None,
-        };
-        match percent {
+        match kind.as_ref().and_then(FooterKind::percent) {
             Some(p) if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED => {
                 let message = format!(
                     "'{}' gives a rate of {} %, outside 0 to 100 %, so the row was not read; \
@@ -916,7 +906,9 @@ impl<'a> SheetParser<'a> {
             .map(|rate| format!(" ({} per one unit)", plain_text(rate.normalize())))
             .unwrap_or_default();
         let message = format!(
-            "the rate is per {} units, but bills and work slips rate items per one unit, so they              would price this item {0} times over; enter the rate per one unit{per_one} and a Per of 1",
+            "the rate is per {} units, but bills and work slips rate items per one unit, so they \
+             would price this item {0} times over; enter the rate per one unit{per_one} and a Per \
+             of 1",
             plain_text(per.normalize()),
         );
         self.warn(cells.row(), col, message);

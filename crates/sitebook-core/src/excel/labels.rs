@@ -254,25 +254,25 @@ pub fn is_excess_label(text: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The percentage written in a label (`Add LC @ 1 %` → 1), if any.
-pub fn percent_in(text: &str) -> Option<Decimal> {
+/// A label split at its percentage: the text before the figure, and the figure's digits.
+fn around_percent(text: &str) -> Option<(&str, &str)> {
     let percent = text.find('%')?;
     let before = text[..percent].trim_end();
     let start = before
         .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',')
         .len();
-    parse_number_text(&before[start..])
+    Some(before.split_at(start))
+}
+
+/// The percentage written in a label (`Add LC @ 1 %` → 1), if any.
+pub fn percent_in(text: &str) -> Option<Decimal> {
+    parse_number_text(around_percent(text)?.1)
 }
 
 /// Whether the percentage in a label is written negative (`T.P @ -4.5 %`, with a hyphen or a
 /// minus sign): [`percent_in`] reads only its digits.
 fn minus_before_percent(text: &str) -> bool {
-    let Some(percent) = text.find('%') else {
-        return false;
-    };
-    let before = text[..percent].trim_end();
-    let number = before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',');
-    number.trim_end().ends_with(['-', '\u{2212}'])
+    around_percent(text).is_some_and(|(lead, _)| lead.trim_end().ends_with(['-', '\u{2212}']))
 }
 
 /// What a footer row is.
@@ -322,6 +322,18 @@ impl FooterKind {
                 | FooterKind::Total
                 | FooterKind::GrandTotal
         )
+    }
+
+    /// The percentage the label gives, for the rows that have one.
+    pub fn percent(&self) -> Option<Decimal> {
+        match self {
+            FooterKind::TenderPremium { percent, .. } => Some(*percent),
+            FooterKind::LabourCess(p)
+            | FooterKind::QualityControl(p)
+            | FooterKind::Nac(p)
+            | FooterKind::Gst(p) => *p,
+            _ => None,
+        }
     }
 
     /// A short stable name for JSON.
