@@ -191,6 +191,39 @@ impl AeSplit {
     pub fn has_excess(&self) -> bool {
         self.excess_quantity > Decimal::ZERO
     }
+
+    /// The item row's quantity and amount.
+    pub fn within(&self) -> QuantityAmount {
+        QuantityAmount {
+            quantity: self.within_quantity,
+            amount: self.within_amount,
+        }
+    }
+
+    /// The AE row's quantity and amount.
+    pub fn excess(&self) -> QuantityAmount {
+        QuantityAmount {
+            quantity: self.excess_quantity,
+            amount: self.excess_amount,
+        }
+    }
+}
+
+/// A bill column's T.P line (printed positive) and Total, from its Sub Total.
+fn premium_and_total(
+    sub_total: Decimal,
+    tender_premium: Option<TenderPremium>,
+) -> (Option<LabelledAmount>, Decimal) {
+    match tender_premium {
+        Some(tp) => {
+            let premium = tp.amount_on(sub_total);
+            (
+                Some(LabelledAmount::new(tp.bill_label(), premium)),
+                sub_total + tp.signed(premium),
+            )
+        }
+        None => (None, sub_total),
+    }
 }
 
 /// Splits `quantity` at `estimate_quantity` (a negative estimate quantity caps at zero).
@@ -350,16 +383,7 @@ pub fn first_bill(input: &FirstBillInput) -> Result<FirstBill, BillInputErrors> 
 
     let sub_total = round2(rows.iter().map(|row| row.amount).sum());
     let mut totals = vec![LabelledAmount::new("Sub Total Amount", sub_total)];
-    let (tender_premium, total) = match input.tender_premium {
-        Some(tp) => {
-            let premium = tp.amount_on(sub_total);
-            (
-                Some(LabelledAmount::new(tp.bill_label(), premium)),
-                sub_total + tp.signed(premium),
-            )
-        }
-        None => (None, sub_total),
-    };
+    let (tender_premium, total) = premium_and_total(sub_total, input.tender_premium);
     totals.extend(tender_premium.clone());
     totals.push(LabelledAmount::new("Total", total));
 
@@ -635,16 +659,7 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
                 }),
             None => {
                 let before = split_at_estimate(prev, item.quantity, item.rate);
-                (
-                    QuantityAmount {
-                        quantity: before.within_quantity,
-                        amount: before.within_amount,
-                    },
-                    QuantityAmount {
-                        quantity: before.excess_quantity,
-                        amount: before.excess_amount,
-                    },
-                )
+                (before.within(), before.excess())
             }
         };
         let row = |kind,
@@ -670,10 +685,7 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
             RowKind::Item,
             &item.sl_no,
             item.description.clone(),
-            QuantityAmount {
-                quantity: now.within_quantity,
-                amount: now.within_amount,
-            },
+            now.within(),
             before_within,
         ));
         // An AE row the previous bill printed stays, to deduct it, even when a raised cap
@@ -683,10 +695,7 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
                 RowKind::Excess,
                 "",
                 numbering.next_label(),
-                QuantityAmount {
-                    quantity: now.excess_quantity,
-                    amount: now.excess_amount,
-                },
+                now.excess(),
                 before_excess,
             ));
         }
@@ -700,34 +709,18 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
         since_last: till_date - previous,
     };
     let sub_till_date = column_sum(|row| row.till_date.amount);
-    let premium_till_date = input
-        .tender_premium
-        .map(|tp| (tp.bill_label(), tp.amount_on(sub_till_date)));
-    let total_till_date = match input.tender_premium {
-        Some(tp) => sub_till_date + tp.signed(tp.amount_on(sub_till_date)),
-        None => sub_till_date,
-    };
+    let (premium_till_date, total_till_date) =
+        premium_and_total(sub_till_date, input.tender_premium);
     // The previous column's totals: as the previous bill printed them, or recomputed for a bill
     // stored before they were carried.
-    let (sub_previous, premium_previous, total_previous) = match &input.previous_printed {
+    let (sub_previous, (premium_previous, total_previous)) = match &input.previous_printed {
         Some(printed) => (
             printed.sub_total,
-            printed
-                .tender_premium
-                .as_ref()
-                .map(|line| (line.label.clone(), line.amount)),
-            printed.total,
+            (printed.tender_premium.clone(), printed.total),
         ),
         None => {
             let sub = column_sum(|row| row.previous.amount);
-            match input.tender_premium {
-                Some(tp) => (
-                    sub,
-                    Some((tp.bill_label(), tp.amount_on(sub))),
-                    sub + tp.signed(tp.amount_on(sub)),
-                ),
-                None => (sub, None, sub),
-            }
+            (sub, premium_and_total(sub, input.tender_premium))
         }
     };
     let sub_total = columns(sub_till_date, sub_previous);
@@ -736,22 +729,15 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
         figures: sub_total,
     }];
     // The T.P line is printed while either column has a premium; it carries this bill's label.
-    let tender_premium = match (premium_till_date, premium_previous) {
-        (None, None) => None,
-        (now, before) => {
-            let label = now
-                .as_ref()
-                .or(before.as_ref())
-                .map(|(label, _)| label.clone())
-                .unwrap_or_default();
-            let amount =
-                |premium: Option<(String, Decimal)>| premium.map_or(Decimal::ZERO, |p| p.1);
-            Some(NthBillTotalLine {
-                label,
-                figures: columns(amount(now), amount(before)),
-            })
-        }
-    };
+    let amount =
+        |premium: &Option<LabelledAmount>| premium.as_ref().map_or(Decimal::ZERO, |p| p.amount);
+    let tender_premium = premium_till_date
+        .as_ref()
+        .or(premium_previous.as_ref())
+        .map(|line| NthBillTotalLine {
+            label: line.label.clone(),
+            figures: columns(amount(&premium_till_date), amount(&premium_previous)),
+        });
     let total = columns(total_till_date, total_previous);
     totals.extend(tender_premium.clone());
     totals.push(NthBillTotalLine {
