@@ -624,7 +624,7 @@ pub async fn preview_bill(
         }
     };
     let warnings = next.warnings(&computed);
-    let terms = next_bill_terms(ctx, scope, estimate_id, &next, recoveries).await?;
+    let terms = next_bill_terms(ctx, scope, &next, recoveries).await?;
     let memo = match memorandum(computed.figures(), &terms) {
         Ok(memo) => Some(PreviewMemorandum::of(
             &memo,

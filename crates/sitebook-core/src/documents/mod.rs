@@ -387,6 +387,14 @@ impl ComputedBill {
             ComputedBill::Nth(bill) => nth_bill_figures(bill),
         }
     }
+
+    /// Its till-date figures as printed, which the next bill deducts.
+    pub(crate) fn printed_till_date(&self) -> crate::domain::bill::PrintedTillDate {
+        match self {
+            ComputedBill::First(bill) => bill.printed_till_date(),
+            ComputedBill::Nth(bill) => bill.printed_till_date(),
+        }
+    }
 }
 
 impl StoredInputs {
@@ -499,6 +507,36 @@ pub(crate) struct NextBill {
     pub estimate_has_lc: bool,
     /// The agreement's value: the sanctioned ECV with the work's tender premium.
     pub agreement_value: Decimal,
+    /// The estimate's latest bill so far, which this one follows.
+    pub previous: Option<PreviousBill>,
+}
+
+/// An estimate's latest bill as it was made: computed again from its frozen inputs (which give
+/// the same document every time), with the deductions it froze, if it was made after they
+/// existed. Read once per next bill: for the figures it deducts and for the chain's deductions.
+pub(crate) struct PreviousBill {
+    computed: ComputedBill,
+    terms: Option<PaymentTerms>,
+}
+
+impl PreviousBill {
+    /// The scope's latest bill of `estimate_id`, if it has one.
+    async fn latest(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Option<Self>> {
+        let Some(json) = stored::latest_bill_inputs(ctx, scope, estimate_id).await? else {
+            return Ok(None);
+        };
+        let stored: StoredInputs = serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
+        let (computed, terms) = stored
+            .bill_and_terms()
+            .ok_or_else(|| Error::Internal("a stored bill holds another document".into()))?;
+        let computed = computed
+            .map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
+        Ok(Some(Self {
+            computed,
+            terms: terms.cloned(),
+        }))
+    }
 }
 
 impl NextBill {
@@ -508,31 +546,24 @@ impl NextBill {
         let Some(working) = &self.working else {
             return Vec::new();
         };
+        // Over the item's row and its AE row together (a deleted item's cap is 0, so its row
+        // holds only what the previous bill deducts): with the previous bill's rows deducted as
+        // printed, a quantity billed before the item was deleted moves from the one row to the
+        // other and is not billed again.
         let billed = |serial: &str| -> Decimal {
             match computed {
-                ComputedBill::First(bill) => excess_rows_after(
+                ComputedBill::First(bill) => item_and_its_excess(
                     bill.rows
                         .iter()
                         .map(|r| (r.serial.as_str(), r.kind, r.quantity)),
                     serial,
                 ),
-                // Since the last bill, over the item's row and its AE row together: with the
-                // previous bill's rows deducted as printed, a quantity billed before the item
-                // was deleted moves from the one to the other and is not billed again.
-                ComputedBill::Nth(bill) => {
-                    let item_row = bill
-                        .rows
+                ComputedBill::Nth(bill) => item_and_its_excess(
+                    bill.rows
                         .iter()
-                        .find(|r| r.serial == serial)
-                        .map_or(Decimal::ZERO, |r| r.since_last.quantity);
-                    item_row
-                        + excess_rows_after(
-                            bill.rows
-                                .iter()
-                                .map(|r| (r.serial.as_str(), r.kind, r.since_last.quantity)),
-                            serial,
-                        )
-                }
+                        .map(|r| (r.serial.as_str(), r.kind, r.since_last.quantity)),
+                    serial,
+                ),
             }
         };
         working
@@ -559,26 +590,19 @@ impl NextBill {
     }
 }
 
-/// The quantity on the AE row that follows `serial`'s item row, if any.
-fn excess_rows_after<'a>(
+/// The quantity on `serial`'s item row and on the AE row that follows it, if any.
+fn item_and_its_excess<'a>(
     rows: impl Iterator<Item = (&'a str, crate::domain::bill::RowKind, Decimal)>,
     serial: &str,
 ) -> Decimal {
-    let mut after_item = false;
-    for (row_serial, kind, quantity) in rows {
-        if row_serial == serial {
-            after_item = true;
-            continue;
-        }
-        if after_item {
-            return if kind == crate::domain::bill::RowKind::Excess {
-                quantity
-            } else {
-                Decimal::ZERO
-            };
-        }
+    let mut rows = rows.skip_while(|(row_serial, _, _)| *row_serial != serial);
+    let Some((_, _, item)) = rows.next() else {
+        return Decimal::ZERO;
+    };
+    match rows.next() {
+        Some((_, crate::domain::bill::RowKind::Excess, excess)) => item + excess,
+        _ => item,
     }
-    Decimal::ZERO
 }
 
 /// The chain position and inputs of the next bill. `quantities` of `None` means the default:
@@ -618,6 +642,7 @@ pub(crate) async fn next_bill_inputs(
         .collect();
     let number = check_next_bill(&chain, kind)
         .map_err(|e| Error::Precondition(format!("Estimate {estimate_id}: {e}.")))?;
+    let previous_bill = PreviousBill::latest(ctx, scope, estimate_id).await?;
     let inputs = if kind.is_first() {
         let quantities = quantities.unwrap_or_else(|| {
             items
@@ -636,10 +661,9 @@ pub(crate) async fn next_bill_inputs(
             Error::Internal("the chain check let an Nth bill through without bill 1".into())
         })?;
         let previous_till_date = stored::till_date_of(ctx, scope, previous.id).await?;
-        let previous_printed = match stored::latest_bill_inputs(ctx, scope, estimate_id).await? {
-            Some(json) => Some(printed_till_date(&json)?),
-            None => None,
-        };
+        let previous_printed = previous_bill
+            .as_ref()
+            .map(|bill| bill.computed.printed_till_date());
         BillInputs::Nth(NthBillInput {
             number,
             is_final: kind.is_final(),
@@ -659,6 +683,7 @@ pub(crate) async fn next_bill_inputs(
         sanctioned,
         estimate_has_lc,
         agreement_value,
+        previous: previous_bill,
     })
 }
 
@@ -669,7 +694,6 @@ pub(crate) async fn next_bill_inputs(
 pub(crate) async fn next_bill_terms(
     ctx: &Ctx,
     scope: &OrgScope,
-    estimate_id: i64,
     next: &NextBill,
     recoveries: Vec<OneOffRecovery>,
 ) -> Result<PaymentTerms> {
@@ -684,9 +708,8 @@ pub(crate) async fn next_bill_terms(
         .bill_recorded
         .unwrap_or_else(|| payments::today(ctx));
     let lines = payments::lines_in_force(ctx, scope, date).await?;
-    let previous = stored::latest_bill_inputs(ctx, scope, estimate_id).await?;
-    let (held_before, additions_before, value_before) = match previous {
-        Some(json) => chain_so_far(&json)?,
+    let (held_before, additions_before, value_before) = match &next.previous {
+        Some(previous) => chain_so_far(previous)?,
         None => (Vec::new(), Decimal::ZERO, None),
     };
     Ok(PaymentTerms {
@@ -701,36 +724,13 @@ pub(crate) async fn next_bill_terms(
     })
 }
 
-/// A stored bill's till-date figures as it printed them: recomputed from its frozen inputs,
-/// which give the same document every time.
-fn printed_till_date(json: &str) -> Result<crate::domain::bill::PrintedTillDate> {
-    let stored: StoredInputs = serde_json::from_str(json)
-        .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
-    match stored.bill_and_terms() {
-        Some((Ok(ComputedBill::First(bill)), _)) => Ok(bill.printed_till_date()),
-        Some((Ok(ComputedBill::Nth(bill)), _)) => Ok(bill.printed_till_date()),
-        Some((Err(e), _)) => Err(Error::Internal(format!(
-            "a stored bill no longer computes: {e}"
-        ))),
-        None => Err(Error::Internal(
-            "a stored bill holds another document".into(),
-        )),
-    }
-}
-
 /// What capped lines had withheld, what had been added, and the value of work done, up to and
 /// including a stored bill. A bill made before deductions existed withheld and added nothing
 /// that is known.
-fn chain_so_far(json: &str) -> Result<(Vec<HeldBefore>, Decimal, Option<Decimal>)> {
-    let stored: StoredInputs = serde_json::from_str(json)
-        .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
-    let Some((computed, terms)) = stored.bill_and_terms() else {
-        return Ok((Vec::new(), Decimal::ZERO, None));
-    };
-    let computed =
-        computed.map_err(|e| Error::Internal(format!("a stored bill no longer computes: {e}")))?;
+fn chain_so_far(previous: &PreviousBill) -> Result<(Vec<HeldBefore>, Decimal, Option<Decimal>)> {
+    let computed = &previous.computed;
     let value = computed.figures().value_till_date;
-    let Some(terms) = terms else {
+    let Some(terms) = &previous.terms else {
         return Ok((Vec::new(), Decimal::ZERO, Some(value)));
     };
     let memo = memorandum(computed.figures(), terms)
@@ -760,7 +760,7 @@ pub async fn create_bill(
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
     let warnings = next.warnings(&computed);
     let working_estimate = next.working.as_ref().map(|w| w.phase);
-    let terms = next_bill_terms(ctx, scope, estimate_id, &next, recoveries).await?;
+    let terms = next_bill_terms(ctx, scope, &next, recoveries).await?;
     let NextBill {
         inputs,
         work,
