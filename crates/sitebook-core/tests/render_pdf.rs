@@ -453,19 +453,27 @@ fn odd_text_and_a_row_taller_than_a_page_are_printed_whole() {
     }
 }
 
+/// Replaces the name of the work in a request's header block.
+fn set_name_of_work<T>(request: &mut DocumentRequest<T>, name: &str) {
+    let line = request
+        .header
+        .lines
+        .iter_mut()
+        .find(|line| line.label == "Name of the work")
+        .unwrap();
+    line.value = name.to_owned();
+}
+
 #[test]
 fn a_name_of_work_typed_on_two_lines_prints_on_every_page() {
     // Alt+Enter in a spreadsheet cell, or a line break pasted into the work data: the header
     // block keeps the break, and the running head of later pages reads it as a space. It once
     // drew the break as a missing glyph, and the archival profile refused the whole PDF.
     let mut request = render::first_bill_request(120);
-    let name = request
-        .header
-        .lines
-        .iter_mut()
-        .find(|line| line.label == "Name of the work")
-        .unwrap();
-    name.value = "CC road from Gandhi statue\nto Ramalayam, Ward 12".into();
+    set_name_of_work(
+        &mut request,
+        "CC road from Gandhi statue\nto Ramalayam, Ward 12",
+    );
     let bytes = pdf::render_first_bill(&request).unwrap();
     assert!(
         page_count(&bytes) > 1,
@@ -486,13 +494,10 @@ fn a_name_of_work_of_ten_thousand_characters_leaves_the_header_on_its_page() {
     // characters). The header block keeps to ten lines, so the estimate amount, references and
     // dates under the name still print on the first page.
     let mut request = render::first_bill_request(4);
-    let name = request
-        .header
-        .lines
-        .iter_mut()
-        .find(|line| line.label == "Name of the work")
-        .unwrap();
-    name.value = "Widening and strengthening of the district road ".repeat(200);
+    set_name_of_work(
+        &mut request,
+        &"Widening and strengthening of the district road ".repeat(200),
+    );
     let bytes = pdf::render_first_bill(&request).unwrap();
     let Some(pages) = pages(&bytes) else { return };
     let first = flat(&pages[0]);
