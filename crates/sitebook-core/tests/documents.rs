@@ -875,16 +875,36 @@ async fn only_owners_and_admins_change_the_currency_mark() {
 }
 
 #[tokio::test]
-async fn an_item_billed_before_a_work_slip_deleted_it_is_warned_of_only_when_billed_again() {
+async fn an_item_billed_before_a_work_slip_deleted_it_is_warned_of_at_the_slip_and_when_billed_again() {
     let (fx, estimate) = with_example_estimate().await;
     // Bill 1 measures 1 of item 3 (a pump set) while the estimate still has it.
     let first = fx
         .queue_bill_at(estimate, BillKind::FirstPart, &[("3", dec!(1))])
         .await;
     assert!(first.warnings.is_empty(), "{:?}", first.warnings);
-    // Work slip 1 then deletes item 3.
-    fx.queue_workslip(estimate, quantities(&[("3", dec!(0))]), Vec::new())
+    // Work slip 1 then deletes item 3, which the editor's preview and the slip itself both
+    // say: the 1 already paid for is now above the work slip.
+    let preview = fx
+        .core
+        .workslip_preview(
+            &fx.root,
+            estimate,
+            &[sitebook_core::documents::editor::QuantityEntry {
+                sl_no: "3".into(),
+                quantity: "0".into(),
+            }],
+            &[],
+        )
+        .await
+        .unwrap();
+    let slip = fx
+        .queue_workslip(estimate, quantities(&[("3", dec!(0))]), Vec::new())
         .await;
+    let expected = "Item 3: this work slip sets 0, but the bills so far have paid for 1 of it; \
+                    the bills after it carry the 1 above it as AE (in excess of the work slip).";
+    for warnings in [&preview.warnings, &slip.warnings] {
+        assert!(warnings.iter().any(|w| w == expected), "{warnings:?}");
+    }
     // Bill 2 measures nothing more of it: its 1 moves from the item's row to an AE row, and
     // nothing is billed again, so nothing is said.
     let second = fx

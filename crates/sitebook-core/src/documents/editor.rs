@@ -12,10 +12,10 @@ use ts_rs::TS;
 use super::input_csv::SupplementalLine;
 use super::{
     cap_source, document_base, estimate_sheet, items_of, latest_working_estimate, next_bill_inputs,
-    next_bill_terms, next_workslip_input, stored_workslip_inputs, BillRequest, ComputedBill,
+    next_bill_terms, next_workslip_input, stored_workslip_inputs, workslip_warnings, BillRequest,
+    ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
-use crate::domain::deviation::deviation_statement;
 use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::parse_number_text;
 use crate::domain::money::CurrencyMark;
@@ -890,10 +890,7 @@ pub async fn preview_workslip(
         })
         .collect();
     let rows = with_sub_heads(rows, &sub_heads);
-    let warnings = deviation_statement(&slip)
-        .revised_sanction_notice()
-        .into_iter()
-        .collect();
+    let warnings = workslip_warnings(ctx, scope, estimate_id, &input, &slip).await?;
     let totals = slip
         .footer
         .iter()

@@ -31,8 +31,8 @@ use crate::domain::payments::{
 };
 use crate::domain::work::{Area, DocumentDates, WorkMetadata, WorkMode};
 use crate::domain::workslip::{
-    working_estimate, workslip, PhaseQuantities, SupplementalItem, WorkingEstimate, WorkslipInput,
-    MAX_PHASE,
+    below_billed, working_estimate, workslip, PhaseQuantities, SupplementalItem, WorkingEstimate,
+    WorkslipInput, MAX_PHASE,
 };
 use crate::error::{Error, Result};
 use crate::excel::EstimateSheet;
@@ -1004,6 +1004,32 @@ pub(crate) async fn stored_workslip_inputs(
         .collect()
 }
 
+/// What the engineer should know before recording a work slip: that it needs a revised
+/// sanction, and which items it sets below what the bills have already paid for.
+pub(crate) async fn workslip_warnings(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    input: &WorkslipInput,
+    slip: &crate::domain::workslip::Workslip,
+) -> Result<Vec<String>> {
+    let mut warnings: Vec<String> = crate::domain::deviation::deviation_statement(slip)
+        .revised_sanction_notice()
+        .into_iter()
+        .collect();
+    if let Some(previous) = PreviousBill::latest(ctx, scope, estimate_id).await? {
+        let working = working_estimate(input)
+            .map_err(|e| Error::Validation(format!("Work slip {}: {e}.", input.phase)))?;
+        let billed = previous.computed.printed_till_date();
+        warnings.extend(
+            below_billed(&working, &billed)
+                .iter()
+                .map(|item| format!("{item}.")),
+        );
+    }
+    Ok(warnings)
+}
+
 /// Validates and records the next work slip (phase) of an estimate, and queues its documents.
 pub async fn create_workslip(
     ctx: &Ctx,
@@ -1017,10 +1043,7 @@ pub async fn create_workslip(
     let phase = input.phase;
     let slip =
         workslip(&input).map_err(|e| Error::Validation(format!("Work slip {phase}: {e}.")))?;
-    let warnings: Vec<String> = crate::domain::deviation::deviation_statement(&slip)
-        .revised_sanction_notice()
-        .into_iter()
-        .collect();
+    let warnings = workslip_warnings(ctx, scope, estimate_id, &input, &slip).await?;
     let (json, hash) = StoredInputs::Workslip {
         input,
         work,

@@ -52,12 +52,15 @@
 //!   not refused, so the engineer sees the shortfall.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::bill::{split_at_estimate, AeNumbering, QuantityAmount, RowKind, TenderPremium};
+use super::bill::{
+    split_at_estimate, AeNumbering, PrintedTillDate, QuantityAmount, RowKind, TenderPremium,
+};
 use super::estimate::{
     EstimateItem, GST_PERCENT, LABOUR_CESS_PERCENT, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
 };
@@ -513,6 +516,61 @@ pub fn working_estimate(input: &WorkslipInput) -> Result<WorkingEstimate, Worksl
         items,
         deleted,
     })
+}
+
+/// An item a work slip sets below what the bills have already measured and paid for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BelowBilled {
+    /// The item's serial.
+    pub sl_no: String,
+    /// The quantity this work slip gives it (the cap bills now follow).
+    pub executed: Decimal,
+    /// The quantity the latest bill had billed till date, its AE row included.
+    pub billed: Decimal,
+}
+
+impl fmt::Display for BelowBilled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Item {}: this work slip sets {}, but the bills so far have paid for {} of it; \
+             the bills after it carry the {} above it as AE (in excess of the work slip)",
+            self.sl_no,
+            self.executed.normalize(),
+            self.billed.normalize(),
+            (self.billed - self.executed).normalize()
+        )
+    }
+}
+
+/// The items of `working` whose quantity is below what the latest bill billed till date.
+///
+/// Not refused: a work slip records the quantities executed in its phase, and a correction
+/// below an earlier measurement is the engineer's to make; but the bills that follow will move
+/// the difference to AE rows, which the engineer should know before the slip is recorded.
+pub fn below_billed(working: &WorkingEstimate, billed: &PrintedTillDate) -> Vec<BelowBilled> {
+    let billed_by_serial: HashMap<&str, Decimal> = billed
+        .items
+        .iter()
+        .map(|item| {
+            (
+                item.sl_no.trim(),
+                item.within.quantity + item.excess.quantity,
+            )
+        })
+        .collect();
+    working
+        .items
+        .iter()
+        .filter_map(|item| {
+            let billed = *billed_by_serial.get(item.sl_no.trim())?;
+            (billed > item.quantity).then(|| BelowBilled {
+                sl_no: item.sl_no.clone(),
+                executed: item.quantity,
+                billed,
+            })
+        })
+        .collect()
 }
 
 /// Computes a work slip (DOMAIN.md §3).
@@ -1162,6 +1220,53 @@ mod tests {
             .footer_line(role)
             .unwrap_or_else(|| panic!("no {role:?} line"));
         (line.estimate, line.phases.clone())
+    }
+
+    #[test]
+    fn an_item_set_below_what_was_billed_is_named_with_both_quantities() {
+        use crate::domain::bill::PrintedItem;
+        // Item 1 is cut to 80 after bills paid for 90 (85 on its row, 5 as AE); item 2 at 40
+        // had 40 billed, which is not below; S1 was never billed.
+        let working = working_estimate(&WorkslipInput {
+            executed: vec![quantities(
+                &[("1", dec!(80)), ("2", dec!(40))],
+                &[("S1", dec!(3))],
+            )],
+            ..base_input()
+        })
+        .unwrap();
+        let row = |quantity: Decimal| QuantityAmount {
+            quantity,
+            amount: Decimal::ZERO,
+        };
+        let billed = PrintedTillDate {
+            items: vec![
+                PrintedItem {
+                    sl_no: "1".into(),
+                    within: row(dec!(85)),
+                    excess: row(dec!(5)),
+                },
+                PrintedItem {
+                    sl_no: " 2".into(),
+                    within: row(dec!(40)),
+                    excess: row(Decimal::ZERO),
+                },
+            ],
+            sub_total: Decimal::ZERO,
+            tender_premium: None,
+            total: Decimal::ZERO,
+        };
+        let found = below_billed(&working, &billed);
+        assert_eq!(
+            found,
+            [BelowBilled {
+                sl_no: "1".into(),
+                executed: dec!(80),
+                billed: dec!(90),
+            }]
+        );
+        let text = found[0].to_string();
+        assert!(text.starts_with("Item 1: this work slip sets 80, but the bills so far have paid for 90 of it; the bills after it carry the 10 above it as AE"), "{text}");
     }
 
     #[test]
