@@ -875,7 +875,7 @@ async fn only_owners_and_admins_change_the_currency_mark() {
 }
 
 #[tokio::test]
-async fn an_item_billed_before_a_work_slip_deleted_it_is_warned_of_at_the_slip_and_when_billed_again() {
+async fn a_deleted_item_already_billed_is_warned_of_at_the_slip_and_when_billed_again() {
     let (fx, estimate) = with_example_estimate().await;
     // Bill 1 measures 1 of item 3 (a pump set) while the estimate still has it.
     let first = fx
