@@ -91,6 +91,15 @@ fn the_chain_from_the_command_line_with_bad_input_refused() {
         .success()
         .stdout(predicate::str::contains("M/s Field Works"))
         .stdout(predicate::str::contains("DOI 01-04-2024"));
+    // A work completed before it was intimated is refused, naming both dates.
+    sitebook(&dir)
+        .args(["work", "edit", "1", "--doc", "01-03-2024"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the date of completion (DOC) (01-03-2024) is before the date of intimation (DOI) \
+             (01-04-2024)",
+        ));
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "sl_no,till_date_qty\n1,twelve\n2,5\n2,6\n").unwrap();

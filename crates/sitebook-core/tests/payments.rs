@@ -604,3 +604,51 @@ async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_bill_without_a_dobr_applies_the_lines_in_force_on_the_date_it_prints() {
+    // A fixed penalty of 150 in force until 31-03-2024. A bill with no DOBR prints its DOMR as its
+    // date, so a bill measured on 15-03-2024 withholds it, while one with no dates at all is
+    // dated the day it is recorded (today, long after) and does not.
+    let fx = fixture().await;
+    let penalty = PaymentLine {
+        code: "PEN".into(),
+        label: "Penalty for the late monsoon works".into(),
+        effect: Effect::Deduction,
+        base: Base::Gross,
+        charge: Charge::Fixed(dec!(150)),
+        threshold: None,
+        cap: None,
+        valid_from: None,
+        valid_to: Some(sitebook_core::domain::work::DocDate::parse_dmy("31-03-2024").unwrap()),
+        unless_estimate_has_lc: false,
+        individual_percent: None,
+    };
+    fx.core.deductions_save(&fx.root, penalty).await.unwrap();
+    let mut texts = Vec::new();
+    for domr in [Some("15-03-2024"), None] {
+        let estimate = fx
+            .parsed_estimate(workbooks::estimate_with_items(
+                &format!("Monsoon works measured on {domr:?}"),
+                4,
+            ))
+            .await;
+        fx.edit_work(
+            estimate,
+            WorkChanges {
+                domr: domr.map(Into::into),
+                ..less_premium("4.5")
+            },
+        )
+        .await;
+        let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+        texts.push(pdf_text(&rendered_pdf(&fx, bill.job_id).await));
+    }
+    let line = memo_line(&texts[0], "Penalty for the late monsoon works");
+    assert!(line.contains("150.00"), "{line}");
+    assert!(
+        !texts[1].contains("Penalty for the late monsoon works"),
+        "{}",
+        texts[1]
+    );
+}

@@ -329,7 +329,7 @@ pub async fn save_work(
     work: &WorkMetadata,
 ) -> Result<()> {
     ensure_estimate(ctx, scope, estimate_id).await?;
-    work.validate()
+    work.validate_entry()
         .map_err(|e| Error::Validation(format!("Work data of estimate {estimate_id}: {e}.")))?;
     let json = serde_json::to_string(work)
         .map_err(|e| Error::Internal(format!("could not store work data: {e}")))?;
@@ -687,8 +687,8 @@ pub(crate) async fn next_bill_inputs(
     })
 }
 
-/// The deductions the next bill of an estimate freezes: the org's lines in force on the bill's
-/// date (its DOBR, else today), this bill's recoveries, what capped lines withheld in the
+/// The deductions the next bill of an estimate freezes: the org's lines in force on the date
+/// the bill prints, this bill's recoveries, what capped lines withheld in the
 /// bills before it, whether the estimate already collected labour cess, and the agreement's
 /// value that caps and thresholds are read against.
 pub(crate) async fn next_bill_terms(
@@ -703,10 +703,11 @@ pub(crate) async fn next_bill_terms(
             .validate()
             .map_err(|e| Error::Validation(format!("Recovery {:?}: {e}.", recovery.label)))?;
     }
-    let date = work
-        .dates
-        .bill_recorded
-        .unwrap_or_else(|| payments::today(ctx));
+    // The day the bill will be stamped with, so the lines it applies are those in force on
+    // the date it prints (DOBR, else its other dates, else the day it is recorded).
+    let today = payments::today(ctx);
+    let date = render_job::document_date(render_job::DatedAs::Bill, &work.dates, Some(today))
+        .unwrap_or(today);
     let lines = payments::lines_in_force(ctx, scope, date).await?;
     let (held_before, additions_before, value_before) = match &next.previous {
         Some(previous) => chain_so_far(previous)?,

@@ -171,7 +171,7 @@ pub(crate) struct Provenance {
 /// The date a document is stamped with, from its data: a bill's DOBR, a work slip's DOMR, an
 /// abstract's DOI, else the work's other dates, else the day it was recorded. Never the clock
 /// at rendering, so a document rendered again is the same file.
-fn document_date(
+pub(crate) fn document_date(
     kind: DatedAs,
     dates: &DocumentDates,
     recorded_on: Option<DocDate>,
@@ -189,7 +189,7 @@ fn document_date(
 }
 
 #[derive(Clone, Copy)]
-enum DatedAs {
+pub(crate) enum DatedAs {
     Bill,
     Workslip,
     Estimate,

@@ -213,7 +213,7 @@ impl WorkForm {
             mb_details,
             dates,
         };
-        work.validate()
+        work.validate_entry()
             .map_err(|e| Error::Validation(format!("Work data: {e}.")))?;
         Ok(work)
     }

@@ -249,6 +249,38 @@ pub struct DocumentDates {
 }
 
 impl DocumentDates {
+    /// The pairs of dates given in an order that cannot happen. The work is intimated first;
+    /// it is completed, and measured, after that; a bill is recorded from measurements already
+    /// recorded. Completion and measurement are not ordered: a part bill's measurements come
+    /// before the work is complete, a final bill's after.
+    pub fn order_problems(&self) -> Vec<WorkMetadataError> {
+        const DOI: &str = "date of intimation (DOI)";
+        const DOC: &str = "date of completion (DOC)";
+        const DOMR: &str = "date of measurement recording (DOMR)";
+        const DOBR: &str = "date of bill recording (DOBR)";
+        let pairs = [
+            ((DOC, self.completion), (DOI, self.intimation)),
+            ((DOMR, self.measurement_recorded), (DOI, self.intimation)),
+            ((DOBR, self.bill_recorded), (DOI, self.intimation)),
+            (
+                (DOBR, self.bill_recorded),
+                (DOMR, self.measurement_recorded),
+            ),
+        ];
+        pairs
+            .into_iter()
+            .filter_map(|((later, later_date), (earlier, earlier_date))| {
+                let (later_date, earlier_date) = (later_date?, earlier_date?);
+                (later_date < earlier_date).then_some(WorkMetadataError::DateOrder {
+                    later,
+                    later_date,
+                    earlier,
+                    earlier_date,
+                })
+            })
+            .collect()
+    }
+
     /// `DOI dd-mm-yyyy DOC dd-mm-yyyy DOMR dd-mm-yyyy DOBR dd-mm-yyyy`, `-` for a missing date.
     pub fn describe(&self) -> String {
         let show = |date: Option<DocDate>| date.map_or_else(|| "-".to_owned(), |d| d.to_string());
@@ -343,6 +375,18 @@ pub enum WorkMetadataError {
         /// Its length in characters.
         chars: usize,
     },
+    /// A date before one it cannot precede (a work completed before it was intimated).
+    #[error("the {later} ({later_date}) is before the {earlier} ({earlier_date})")]
+    DateOrder {
+        /// The date that comes too early, by name.
+        later: &'static str,
+        /// Its value.
+        later_date: DocDate,
+        /// The date it cannot precede, by name.
+        earlier: &'static str,
+        /// Its value.
+        earlier_date: DocDate,
+    },
     /// An MB page range that starts at 0 or runs backwards.
     #[error("the {which} pages {first} to {last} are not a page range")]
     InvalidPages {
@@ -391,6 +435,21 @@ impl HeaderLine {
 }
 
 impl WorkMetadata {
+    /// Checks work data as it is entered: [`Self::validate`], and dates in an order that can
+    /// happen.
+    ///
+    /// Kept apart from `validate`, which documents run again when they are drawn: a bill frozen
+    /// before the order was checked must still render.
+    pub fn validate_entry(&self) -> Result<(), WorkMetadataErrors> {
+        let mut problems = self.validate().err().map_or_else(Vec::new, |e| e.problems);
+        problems.extend(self.dates.order_problems());
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(WorkMetadataErrors { problems })
+        }
+    }
+
     /// Lists every problem: blank name, negative or absurd amounts, impossible page ranges.
     pub fn validate(&self) -> Result<(), WorkMetadataErrors> {
         let mut problems = Vec::new();
@@ -607,6 +666,45 @@ mod tests {
         bad.estimate_amount = dec!(1000000.5500);
         bad.name_of_work = "Road ".repeat(200);
         assert_eq!(bad.validate(), Ok(()));
+    }
+
+    #[test]
+    fn dates_in_an_order_that_cannot_happen_are_refused_on_entry_only() {
+        let date = |text: &str| Some(DocDate::parse_dmy(text).unwrap());
+        let mut work = metadata();
+        assert_eq!(work.validate_entry(), Ok(()));
+        // Completed, measured and billed before the intimation; billed before measured.
+        work.dates = DocumentDates {
+            intimation: date("10-03-2024"),
+            completion: date("09-03-2024"),
+            measurement_recorded: date("01-03-2024"),
+            bill_recorded: date("28-02-2024"),
+        };
+        let problems = work.validate_entry().unwrap_err().problems;
+        let texts: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "the date of completion (DOC) (09-03-2024) is before the date of intimation (DOI) (10-03-2024)",
+                "the date of measurement recording (DOMR) (01-03-2024) is before the date of intimation (DOI) (10-03-2024)",
+                "the date of bill recording (DOBR) (28-02-2024) is before the date of intimation (DOI) (10-03-2024)",
+                "the date of bill recording (DOBR) (28-02-2024) is before the date of measurement recording (DOMR) (01-03-2024)",
+            ]
+        );
+        // The drawing of a document frozen with such dates still passes.
+        assert_eq!(work.validate(), Ok(()));
+        // The same day is in order, and a part bill measured before completion is too.
+        work.dates = DocumentDates {
+            intimation: date("01-03-2024"),
+            completion: date("30-03-2024"),
+            measurement_recorded: date("01-03-2024"),
+            bill_recorded: date("01-03-2024"),
+        };
+        assert_eq!(work.validate_entry(), Ok(()));
+        // A missing date is never out of order.
+        work.dates.intimation = None;
+        work.dates.measurement_recorded = None;
+        assert_eq!(work.validate_entry(), Ok(()));
     }
 
     #[test]
