@@ -3,6 +3,7 @@
 //! goes straight to the OS keyring.
 
 use clap::{Args, Subcommand};
+use sitebook_core::domain::permissions::Action;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
@@ -82,6 +83,9 @@ pub async fn sync(
                 path_style: args.path_style,
                 access_key_id: args.access_key_id.clone(),
             };
+            // The gate first: someone who may not configure sync is refused (and audited)
+            // before being asked for a secret they could not store.
+            core.authorize(session, Action::SyncConfigure).await?;
             let secret = if args.keep_secret {
                 None
             } else {

@@ -173,6 +173,27 @@ fn the_whole_tenancy_scenario() {
             ],
         )
         .code(3);
+    // A sync target is refused before its secret is asked for: with no secret in the
+    // environment and no terminal, the refusal (exit 3, audited) comes, not the question.
+    device
+        .run(
+            Some("cmo"),
+            &[
+                "--org",
+                "MOH",
+                "sync",
+                "config",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--bucket",
+                "works",
+                "--access-key-id",
+                "GKcmo",
+            ],
+        )
+        .code(3)
+        .stderr(predicate::str::contains("secret").not());
+    assert!(device.denied("cmo", "sync.configure"));
     assert!(device.denied("cmo", "members.manage"));
     assert!(device.denied("cmo", "org.create"));
     assert!(device.denied("cmo", "org.import"));
