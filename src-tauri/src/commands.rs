@@ -335,6 +335,10 @@ session_commands! {
     fn set_member_role(username: String, role: MembershipRole) -> MemberView
         = |core, session| core.member_set_role(session, &username, role);
 
+    /// Lifts a member's sign-in lockout; whether they were locked.
+    fn unlock_member(username: String) -> bool
+        = |core, session| core.member_unlock(session, &username);
+
     /// Removes a member from the active org.
     fn remove_member(username: String) -> ()
         = |core, session| core.member_remove(session, &username);

@@ -71,6 +71,7 @@ fn main() {
             commands::create_member_account,
             commands::set_member_role,
             commands::remove_member,
+            commands::unlock_member,
             commands::list_audit,
             commands::verify_audit,
             commands::upload_files,

@@ -925,18 +925,29 @@ def test_deductions_changed_in_settings_reach_the_next_bill():
 
 
 def test_members_managed_in_the_window():
-    """An owner creates an account for a clerk, makes the field engineer an admin, removes the
-    clerk, and is told on her own row that the last owner cannot step down; each change is in
-    the audit log."""
+    """An owner unlocks the field engineer, locked out by wrong passwords, creates an account
+    for a clerk, makes the field engineer an admin, removes the clerk, and is told on her own
+    row that the last owner cannot step down; each change is in the audit log."""
     data_dir = prepared_data_dir()
     cli(data_dir, "--user", "root", "--org", "MOH", "user", "add", "meena",
         "--name", "Meena Iyer", "--role", "owner", "--no-personal-org")
+    for _ in range(5):
+        try:
+            cli(data_dir, "--user", "field", "org", "show", password="not-the-password")
+        except AssertionError:
+            pass
     app = App(data_dir)
     try:
         wd = app.wd
         sign_in(wd, "meena", org="MOH")
         wd.click("nav-members")
         wd.find("member-field")
+
+        wd.wait_containing("member-locked-field", "Locked until")
+        wd.screenshot("members-locked.png")
+        wd.click("member-unlock-field")
+        wd.wait_containing("member-done-field", "field is unlocked and may sign in again now")
+        cli(data_dir, "--user", "field", "org", "show")
 
         wd.click("member-mode-new")
         wd.type("member-full-name", "Sunil Das")
@@ -970,7 +981,8 @@ def test_members_managed_in_the_window():
                                "--limit", "200"))
         done = {(r["action"], r["objectId"], r["outcome"]) for r in audit if r["orgCode"] == "MOH"}
         for expected in [("account.create", "sunil", "success"), ("member.role", "field", "success"),
-                         ("member.remove", "sunil", "success"), ("member.role", "meena", "denied")]:
+                         ("member.remove", "sunil", "success"), ("member.role", "meena", "denied"),
+                         ("member.unlock", "field", "success")]:
             assert expected in done, (expected, sorted(done))
     finally:
         app.close()

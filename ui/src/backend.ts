@@ -162,6 +162,7 @@ export function createTauriBackend(): Backend {
     removeMember: async (username) => {
       await call<null>("remove_member", { username });
     },
+    unlockMember: (username) => call<boolean>("unlock_member", { username }),
     listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
     verifyAudit: () => call<AuditVerification>("verify_audit"),
     uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),

@@ -67,6 +67,8 @@ export interface Backend extends SettingsCommands {
   setMemberRole(username: string, role: MembershipRole): Promise<MemberView>;
   /** Removes a member from the active org; the last owner cannot be removed. */
   removeMember(username: string): Promise<void>;
+  /** Lifts a member's sign-in lockout; whether they were locked. */
+  unlockMember(username: string): Promise<boolean>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Walks the audit log's hash chain against its anchor: intact, or where it first breaks. */
   verifyAudit(): Promise<AuditVerification>;

@@ -56,6 +56,33 @@ describe("members pane", () => {
     );
   });
 
+  it("shows a member locked out by wrong passwords, and an owner unlocks them at once", async () => {
+    const fake = startApp();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await expect(fake.signIn({ username: "ravi", password: "not his password" })).rejects.toBeTruthy();
+    }
+    await openMembersAs("asha");
+    const locked = await screen.findByTestId("member-locked-ravi");
+    expect(locked.textContent).toMatch(/Locked until \d\d:\d\d/);
+    // Only the locked member offers Unlock.
+    expect(screen.queryByTestId("member-unlock-meena")).toBeNull();
+
+    fireEvent.click(byId("member-unlock-ravi"));
+    expect((await screen.findByTestId("member-done-ravi")).textContent).toContain(
+      "ravi is unlocked and may sign in again now",
+    );
+    await waitFor(() => expect(screen.queryByTestId("member-locked-ravi")).toBeNull());
+    expect(screen.queryByTestId("member-unlock-ravi")).toBeNull();
+
+    const unlocks = (await fake.listAudit({ deniedOnly: false, limit: 100 })).filter(
+      (entry) => entry.action === "member.unlock",
+    );
+    expect(unlocks.map((entry) => `${entry.username} ${entry.objectId} ${entry.outcome}`)).toEqual([
+      "asha ravi success",
+    ]);
+    expect(unlocks[0]?.reason).toMatch(/^locked until /);
+  });
+
   it("refuses to demote or remove the last owner, on the owner's row, and audits the refusal", async () => {
     const fake = startApp();
     await openMembersAs("asha");

@@ -201,6 +201,11 @@ enum MemberCommand {
         #[arg(value_name = "USER")]
         username: String,
     },
+    /// Lift a member's sign-in lockout after too many wrong passwords
+    Unlock {
+        #[arg(value_name = "USER")]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -496,6 +501,13 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
             MemberCommand::Remove { username } => {
                 core.member_remove(&session, username).await?;
                 out.done(&format!("Removed {username}."));
+            }
+            MemberCommand::Unlock { username } => {
+                if core.member_unlock(&session, username).await? {
+                    out.done(&format!("Unlocked {username}: they may sign in again now."));
+                } else {
+                    out.done(&format!("{username} was not locked."));
+                }
             }
         },
         Command::Audit(command) => match command {

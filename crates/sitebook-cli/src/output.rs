@@ -245,7 +245,16 @@ impl Printer {
                 m.username.clone(),
                 m.full_name.clone(),
                 m.role.as_str().to_string(),
-                if m.primary { "primary" } else { "" }.to_string(),
+                [
+                    m.primary.then(|| "primary".to_owned()),
+                    m.locked_until
+                        .as_deref()
+                        .map(|until| format!("locked until {until}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
             ]
         });
     }

@@ -448,6 +448,47 @@ fn no_password_and_no_terminal_is_a_usage_error_not_a_hang() {
         .stderr(predicate::str::contains("SITEBOOK_PASSWORD"));
 }
 
+#[test]
+fn a_locked_out_member_is_listed_as_locked_and_an_admin_unlocks_them() {
+    let device = populated();
+    let wrong = |device: &Device| {
+        let mut command = Command::cargo_bin("sitebook").unwrap();
+        command
+            .arg("--data-dir")
+            .arg(device.dir.path())
+            .args(["--user", "field", "org", "show"])
+            .env("SITEBOOK_PASSWORD", "not-the-password")
+            .env_remove("SITEBOOK_USER")
+            .env_remove("SITEBOOK_DATA_DIR")
+            .assert()
+    };
+    for _ in 0..4 {
+        wrong(&device).failure();
+    }
+    wrong(&device)
+        .failure()
+        .stderr(predicate::str::contains("sitebook member unlock field"));
+    // The right password is refused while the lock holds.
+    device.run(Some("field"), &["org", "show"]).failure();
+    device
+        .run(Some("hadmin"), &["member", "list"])
+        .success()
+        .stdout(predicate::str::is_match(r"field .*locked until 20\d\d-").unwrap());
+    // A viewer may not lift it; the org's admin may.
+    device
+        .run(Some("vic"), &["member", "unlock", "field"])
+        .code(3);
+    device
+        .run(Some("hadmin"), &["member", "unlock", "field"])
+        .success()
+        .stdout(predicate::str::contains("Unlocked field"));
+    device.run(Some("field"), &["org", "show"]).success();
+    device
+        .run(Some("hadmin"), &["member", "unlock", "field"])
+        .success()
+        .stdout(predicate::str::contains("field was not locked"));
+}
+
 // Its own process, not `populated().run`: the reader must be able to close the pipe early.
 #[test]
 fn a_reader_that_stops_early_ends_the_listing_quietly() {

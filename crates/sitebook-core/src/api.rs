@@ -454,6 +454,11 @@ impl Sitebook {
         memberships::set_role(&self.ctx, session, username, role).await
     }
 
+    /// Lifts a member's sign-in lockout; returns whether they were locked. Audited.
+    pub async fn member_unlock(&self, session: &Session, username: &str) -> Result<bool> {
+        memberships::unlock(&self.ctx, session, username).await
+    }
+
     /// Removes a member (or yourself) from the active organization; the last owner cannot leave.
     /// Audited.
     pub async fn member_remove(&self, session: &Session, username: &str) -> Result<()> {

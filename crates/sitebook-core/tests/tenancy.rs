@@ -115,6 +115,77 @@ async fn five_failures_in_fifteen_minutes_lock_the_account_for_fifteen_minutes()
 }
 
 #[tokio::test]
+async fn an_admin_of_the_members_org_unlocks_a_locked_account_and_no_one_else_can() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.org("BBB").await;
+    fx.member("bob", "AAA", MembershipRole::Member).await;
+    fx.member("adam", "AAA", MembershipRole::Admin).await;
+    fx.member("vera", "AAA", MembershipRole::Viewer).await;
+    fx.member("bea", "BBB", MembershipRole::Admin).await;
+    let adam = fx.sign_in_to("adam", "AAA").await;
+    let vera = fx.sign_in_to("vera", "AAA").await;
+    let bea = fx.sign_in_to("bea", "BBB").await;
+    for _ in 0..5 {
+        let _ = fx
+            .core
+            .sign_in("bob", Password::new("wrong pass"), None)
+            .await;
+    }
+    let locked = fx.core.sign_in("bob", Password::new(PASSWORD), None).await;
+    match &locked {
+        Err(Error::AccountLocked(message)) => {
+            assert!(message.contains("sitebook member unlock bob"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let bob_in_list = |members: Vec<sitebook_core::tenancy::memberships::MemberView>| {
+        members.into_iter().find(|m| m.username == "bob").unwrap()
+    };
+    let listed = bob_in_list(fx.core.member_list(&adam).await.unwrap());
+    let until = listed.locked_until.expect("the list shows the lock");
+    assert!(until.ends_with('Z'), "{until}");
+
+    // A viewer may not, and an admin of an org bob is not in finds no such member.
+    let refused = fx.core.member_unlock(&vera, "bob").await.unwrap_err();
+    assert!(matches!(refused, Error::Denied(_)), "{refused:?}");
+    let elsewhere = fx.core.member_unlock(&bea, "bob").await.unwrap_err();
+    assert!(matches!(elsewhere, Error::NotFound(_)), "{elsewhere:?}");
+    assert!(fx
+        .core
+        .sign_in("bob", Password::new(PASSWORD), None)
+        .await
+        .is_err());
+
+    assert!(fx.core.member_unlock(&adam, "bob").await.unwrap());
+    let listed = bob_in_list(fx.core.member_list(&adam).await.unwrap());
+    assert_eq!(listed.locked_until, None);
+    fx.core
+        .sign_in("bob", Password::new(PASSWORD), None)
+        .await
+        .expect("bob signs in at once, well before the 15 minutes");
+    assert!(!fx.core.member_unlock(&adam, "bob").await.unwrap());
+
+    // The unlocks are audited with who, whom and what was lifted; the refusals too.
+    let audit = fx.audit().await;
+    let unlocks: Vec<_> = audit
+        .iter()
+        .filter(|r| r.action == "member.unlock" && r.outcome == "success")
+        .collect();
+    assert_eq!(unlocks.len(), 2, "{unlocks:?}");
+    assert!(unlocks
+        .iter()
+        .all(|r| r.username.as_deref() == Some("adam") && r.object_id.as_deref() == Some("bob")));
+    assert!(unlocks[1]
+        .reason
+        .as_deref()
+        .unwrap()
+        .starts_with("locked until "));
+    assert_eq!(unlocks[0].reason.as_deref(), Some("was not locked"));
+    assert_eq!(denied_rows_for(&audit, "vera", "members.manage"), 1);
+}
+
+#[tokio::test]
 async fn failures_spread_over_more_than_fifteen_minutes_do_not_lock() {
     let fx = fixture().await;
     fx.user("bob", UserKind::Standard, None).await;

@@ -24,4 +24,8 @@ primary: boolean,
 /**
  * Whether the membership is in force; an inactive one gives no access.
  */
-active: boolean, };
+active: boolean, 
+/**
+ * When the account's sign-in lockout ends (RFC 3339, UTC), while it is locked.
+ */
+lockedUntil: string | null, };

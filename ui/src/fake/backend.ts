@@ -249,7 +249,14 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       role: membership.role,
       primary: membership.primary === true,
       active: member.active !== false,
+      lockedUntil: lockEndOf(member.username),
     };
+  }
+
+  /** When the account's lockout ends (ISO, UTC), while it is locked. */
+  function lockEndOf(username: string): string | null {
+    const end = lockedUntil.get(username.toLowerCase());
+    return end !== undefined && end > now().getTime() ? new Date(end).toISOString() : null;
   }
 
   /** Who may manage members is the core's `members_manage`; anyone but oversight may leave. */
@@ -740,6 +747,21 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         return memberViewOf(org, membership.username);
       }),
 
+    unlockMember: (username) =>
+      run("unlock_member", () => {
+        const { user, org } = requireMembersManager("member.unlock", username);
+        const membership = activeMembership(org, username);
+        if (!membership) throw fail("not_found", `'${username}' is not a member of ${org.code}.`);
+        const end = lockEndOf(membership.username);
+        const key = membership.username.toLowerCase();
+        lockedUntil.delete(key);
+        failures.delete(key);
+        writeAudit(
+          memberAudit(user, org, "member.unlock", membership.username, "success", end ? `locked until ${end}` : "was not locked"),
+        );
+        return end !== null;
+      }),
+
     removeMember: (username) =>
       run("remove_member", () => {
         const { user, org } = requireMembersManager("member.remove", username);
@@ -777,6 +799,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
               role: m.role,
               primary: m.primary === true,
               active: m.active !== false && member?.active !== false,
+              lockedUntil: lockEndOf(m.username),
             };
           })
           .sort((a, b) => a.fullName.localeCompare(b.fullName));

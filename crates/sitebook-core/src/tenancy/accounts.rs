@@ -323,13 +323,9 @@ async fn reserve_attempt(
             .bind(&window_start)
             .fetch_one(&mut *tx)
             .await?;
-    let locked = locked_until
-        .as_deref()
-        .and_then(from_db_time)
-        .filter(|until| *until > now)
-        .or_else(|| {
-            (recent >= LOCKOUT_THRESHOLD).then(|| now + Duration::minutes(LOCKOUT_MINUTES))
-        });
+    let locked = lock_in_force(locked_until.as_deref(), now).or_else(|| {
+        (recent >= LOCKOUT_THRESHOLD).then(|| now + Duration::minutes(LOCKOUT_MINUTES))
+    });
     if let Some(until) = locked {
         AuditEvent::new("sign_in", Outcome::Failure)
             .by_name(Some(row.id), &row.username)
@@ -397,9 +393,43 @@ fn wrong_credentials() -> Error {
 fn locked_error(username: &str, until: chrono::DateTime<chrono::Utc>) -> Error {
     Error::AccountLocked(format!(
         "The account '{username}' is locked after {LOCKOUT_THRESHOLD} failed sign-ins, until \
-         {} UTC. Try again then, or ask an administrator.",
+         {} UTC. Try again then, or ask an owner or admin of your organization to unlock it \
+         (Members, or `sitebook member unlock {username}`).",
         until.format("%H:%M")
     ))
+}
+
+/// The end of the account's lockout, if it is locked at `now`.
+pub(crate) fn lock_in_force(
+    locked_until: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    locked_until
+        .and_then(from_db_time)
+        .filter(|until| *until > now)
+}
+
+/// Lifts an account's lockout and forgets its recent failures, inside the caller's write
+/// transaction; returns the end of the lock it lifted, if it was locked.
+pub(crate) async fn clear_lockout(
+    tx: &mut Transaction<'_, Sqlite>,
+    user_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let locked_until: Option<String> =
+        sqlx::query_scalar("SELECT locked_until FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    sqlx::query("UPDATE users SET locked_until = NULL WHERE id = ?")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM sign_in_failures WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(lock_in_force(locked_until.as_deref(), now))
 }
 
 /// Whether this device has no account yet (the first-run state).

@@ -9,10 +9,11 @@ use serde::Serialize;
 use sqlx::{FromRow, Sqlite, Transaction};
 use ts_rs::TS;
 
+use crate::clock::to_db_time;
 use crate::context::Base;
 use crate::domain::permissions::{Action, MembershipRole};
 use crate::error::{Error, Result};
-use crate::tenancy::accounts::{find_by_username, insert_membership};
+use crate::tenancy::accounts::{clear_lockout, find_by_username, insert_membership, lock_in_force};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{authorize, authorize_write, OrgScope};
 use crate::tenancy::session::Session;
@@ -32,6 +33,8 @@ pub struct MemberView {
     pub primary: bool,
     /// Whether the membership is in force; an inactive one gives no access.
     pub active: bool,
+    /// When the account's sign-in lockout ends (RFC 3339, UTC), while it is locked.
+    pub locked_until: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -41,12 +44,13 @@ struct MemberRow {
     role: String,
     is_primary: bool,
     active: bool,
+    locked_until: Option<String>,
 }
 
 /// The members of the scope's organization, owners first.
 pub async fn list(ctx: &Base, scope: &OrgScope) -> Result<Vec<MemberView>> {
     let rows = sqlx::query_as::<_, MemberRow>(
-        "SELECT u.username, u.full_name, m.role, m.is_primary, m.active \
+        "SELECT u.username, u.full_name, m.role, m.is_primary, m.active, u.locked_until \
          FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = ? \
          ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2 \
@@ -55,9 +59,11 @@ pub async fn list(ctx: &Base, scope: &OrgScope) -> Result<Vec<MemberView>> {
     .bind(scope.org_id())
     .fetch_all(&ctx.db)
     .await?;
+    let now = ctx.clock.now();
     Ok(rows
         .into_iter()
         .map(|row| MemberView {
+            locked_until: lock_in_force(row.locked_until.as_deref(), now).map(to_db_time),
             username: row.username,
             full_name: row.full_name,
             role: MembershipRole::parse(&row.role).unwrap_or(MembershipRole::Viewer),
@@ -321,6 +327,29 @@ pub async fn set_role(
         )
         .await?;
     member_view(ctx, &scope, &target.username).await
+}
+
+/// Lifts a member's sign-in lockout (and forgets their recent failures), so they may try their
+/// password again at once. Whoever manages the org's members may do it: it grants nothing, and
+/// a colleague locked out by their own typing should not wait for the lock to run out. Returns
+/// whether the account was locked.
+pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<bool> {
+    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
+    let (target, _, _) = find_member(ctx, &scope, username).await?;
+    let mut tx = ctx.write_tx().await?;
+    let lifted = clear_lockout(&mut tx, target.user_id, ctx.clock.now()).await?;
+    let change = Change {
+        session,
+        scope: &scope,
+        target: &target,
+        action: "member.unlock",
+        reason: match lifted {
+            Some(until) => format!("locked until {}", to_db_time(until)),
+            None => "was not locked".to_owned(),
+        },
+    };
+    change.commit_audited(ctx, tx).await?;
+    Ok(lifted.is_some())
 }
 
 /// Removes a member from the active organization (or lets a member leave it).

@@ -3,6 +3,9 @@
  * existing account, or a new standard account), change roles and remove members; everyone else
  * who may see the list sees it read-only.
  *
+ * A member locked out by wrong passwords shows "Locked until HH:MM" (local time), and those who
+ * manage members may unlock them at once.
+ *
  * The core decides every change and audits it; a refusal ("the last owner cannot leave", "only
  * owners grant owner") is shown where it was asked for: under the add form, or on the member's
  * row.
@@ -15,12 +18,13 @@ import type { MemberView } from "../../bindings/MemberView";
 import type { MembershipRole } from "../../bindings/MembershipRole";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import { paneErrorView } from "../../logic/errors";
+import { formatTimestamp } from "../../logic/format";
 import { membershipRoleLabel } from "../../logic/roles";
 import { useAction } from "../../useAction";
 import { useLoad } from "../../useLoad";
 import { SegmentedChoice, type Choices } from "../common/Choices";
 import { InlineError } from "../common/ErrorBanner";
-import { CheckIcon, EyeIcon, InfoIcon } from "../common/Icons";
+import { CheckIcon, DeniedIcon, EyeIcon, InfoIcon } from "../common/Icons";
 import { EmptyRow, LedgerHead, screenReaderOnly } from "../common/Ledger";
 import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 
@@ -130,7 +134,17 @@ function MembersTable({ org }: { org: OrgChoice }) {
                     <span className="muted">—</span>
                   )}
                 </td>
-                <td>{m.active ? "Active" : <span className="muted">Inactive</span>}</td>
+                <td>
+                  {m.lockedUntil ? (
+                    <span className="member-locked" data-testid={`member-locked-${m.username}`}>
+                      <DeniedIcon size={13} /> Locked until {formatTimestamp(m.lockedUntil).slice(11, 16)}
+                    </span>
+                  ) : m.active ? (
+                    "Active"
+                  ) : (
+                    <span className="muted">Inactive</span>
+                  )}
+                </td>
                 {manages ? (
                   <td className="row-actions">
                     {confirming === m.username ? (
@@ -156,18 +170,37 @@ function MembersTable({ org }: { org: OrgChoice }) {
                         </button>
                       </span>
                     ) : (
-                      <button
-                        type="button"
-                        className="button quiet"
-                        data-testid={`member-remove-${m.username}`}
-                        disabled={busy !== null}
-                        onClick={() => {
-                          setRowNotice(null);
-                          setConfirming(m.username);
-                        }}
-                      >
-                        Remove…
-                      </button>
+                      <>
+                        {m.lockedUntil ? (
+                          <button
+                            type="button"
+                            className="button quiet"
+                            data-testid={`member-unlock-${m.username}`}
+                            disabled={busy !== null}
+                            onClick={() =>
+                              void act(
+                                m.username,
+                                () => backend.unlockMember(m.username),
+                                `${m.username} is unlocked and may sign in again now.`,
+                              )
+                            }
+                          >
+                            Unlock
+                          </button>
+                        ) : null}{" "}
+                        <button
+                          type="button"
+                          className="button quiet"
+                          data-testid={`member-remove-${m.username}`}
+                          disabled={busy !== null}
+                          onClick={() => {
+                            setRowNotice(null);
+                            setConfirming(m.username);
+                          }}
+                        >
+                          Remove…
+                        </button>
+                      </>
                     )}
                   </td>
                 ) : null}
