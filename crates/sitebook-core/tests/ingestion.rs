@@ -629,6 +629,35 @@ async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
         .unwrap();
     let dropped_path = fx.dir.path().join("outputs/root").join(&dropped.filename);
     assert!(dropped_path.exists());
+    // Oversight copies the other one out: it gets the file, the copy is audited, and the
+    // org's count is untouched (oversight changes nothing), so cleanup still removes it.
+    fx.user(
+        "cmo",
+        sitebook_core::domain::permissions::UserKind::Oversight,
+        None,
+    )
+    .await;
+    let mut cmo = fx.sign_in("cmo").await;
+    fx.core.org_switch(&mut cmo, "root").await.unwrap();
+    let audit_copy = fx.dir.path().join("audit-copy");
+    fx.core
+        .output_export(&cmo, dropped.id, &audit_copy)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&audit_copy).unwrap(),
+        std::fs::read(&dropped_path).unwrap()
+    );
+    let counted = fx.core.outputs_list(&fx.root, None).await.unwrap();
+    let count_of = |id: i64| counted.iter().find(|o| o.id == id).unwrap().download_count;
+    assert_eq!((count_of(kept.id), count_of(dropped.id)), (1, 0));
+    assert!(fx
+        .audit()
+        .await
+        .iter()
+        .any(|r| r.username.as_deref() == Some("cmo")
+            && r.action == "output.export"
+            && r.outcome == "allowed"));
 
     // Too young: nothing goes.
     let young = fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();

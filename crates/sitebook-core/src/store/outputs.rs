@@ -13,6 +13,7 @@ use ts_rs::TS;
 
 use crate::clock::to_db_time;
 use crate::context::Base;
+use crate::domain::permissions::EffectiveRole;
 use crate::error::{Error, Result};
 use crate::store::files::{
     copy_out_atomic, outputs_dir, sha256_bytes, write_atomic_leaving_folder_unsynced,
@@ -179,6 +180,10 @@ pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, Pa
 
 /// Copies an output to `destination` (a file path, or a folder to put it in) and counts the
 /// download. Returns where it was written.
+///
+/// Oversight's copies are not counted (the audit row records them): oversight changes nothing
+/// in an organization, and the count is the org's own, read by its people and by cleanup,
+/// which keeps every file that was ever downloaded.
 pub async fn export(ctx: &Base, scope: &OrgScope, id: i64, destination: &Path) -> Result<PathBuf> {
     let (filename, source) = locate(ctx, scope, id).await?;
     let target = if destination.is_dir() {
@@ -187,6 +192,9 @@ pub async fn export(ctx: &Base, scope: &OrgScope, id: i64, destination: &Path) -
         destination.to_path_buf()
     };
     copy_out_atomic(&source, &target)?;
+    if scope.role() == EffectiveRole::Oversight {
+        return Ok(target);
+    }
     sqlx::query(
         "UPDATE output_files SET download_count = download_count + 1, last_downloaded = ? \
          WHERE id = ?",
