@@ -234,6 +234,28 @@ fn mismatch_tolerance_is_one_paisa() {
 }
 
 #[test]
+fn an_unrounded_amount_is_read_in_paise() {
+    // `=B*E` without ROUND: the cell shows 1,240.67 but holds 1,240.6725, and 1.005 must go
+    // half-up to 1.01 (DOMAIN.md: H = ROUND2(B × E)); neither is a mismatch.
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("12.345")),
+        ("D2", t("Cable laying")),
+        ("E2", n("100.5")),
+        ("H2", n("1240.6725")),
+        ("A3", n("2")),
+        ("B3", n("1")),
+        ("D3", t("Clamp")),
+        ("E3", n("1.005")),
+        ("H3", n("1.005")),
+    ]));
+    let items = &p.sheets[0].items;
+    let amounts: Vec<Option<Decimal>> = items.iter().map(|i| i.amount).collect();
+    assert_eq!(amounts, [Some(dec!(1240.67)), Some(dec!(1.01))]);
+    assert!(items.iter().all(|i| i.flags.is_empty()), "{items:?}");
+}
+
+#[test]
 fn excess_rows_are_ae_and_digits_in_either_column() {
     let p = parse_one(with_header(&[
         ("A2", n("1")),

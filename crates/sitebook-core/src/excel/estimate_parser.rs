@@ -843,7 +843,10 @@ impl<'a> SheetParser<'a> {
                             self.flag((row, col), &mut flags, ItemFlag::AmountMismatch, message);
                         }
                     }
-                    Some(stated)
+                    // In paise (DOMAIN.md: H = ROUND2(B × E)): a workbook whose amount is an
+                    // unrounded `=B*E` shows 1,240.67 but holds 1,240.6725, and the documents'
+                    // totals must add up the figures they print.
+                    Some(round2(stated))
                 }
                 missing @ (Num::Blank | Num::NoValue) => {
                     let why = if missing == Num::Blank {
