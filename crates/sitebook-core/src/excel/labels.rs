@@ -241,7 +241,8 @@ pub fn is_unit_header(text: &str) -> bool {
     w.len() == 1 && matches!(w.get(0), Some("unit" | "units"))
 }
 
-/// An excess row's label: `AE` followed by digits (`AE1`, `AE 2`).
+/// An excess row's label: `AE` followed by digits (`AE1`, `AE 2`), or by one separator and
+/// digits (`AE-4`, `AE.5`, `AE: 6`), as offices write it.
 pub fn is_excess_label(text: &str) -> bool {
     let t = text.trim();
     let Some(prefix) = t.get(..2) else {
@@ -250,7 +251,10 @@ pub fn is_excess_label(text: &str) -> bool {
     if !prefix.eq_ignore_ascii_case("ae") {
         return false;
     }
-    let digits = t[2..].trim_start();
+    let rest = t[2..].trim_start();
+    let digits = rest
+        .strip_prefix(['-', '.', ':', '/'])
+        .map_or(rest, str::trim_start);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -722,7 +726,9 @@ mod tests {
 
     #[test]
     fn excess_rows_are_ae_and_digits_only() {
-        for yes in ["AE1", "AE 2", "ae12", " AE3 "] {
+        for yes in [
+            "AE1", "AE 2", "ae12", " AE3 ", "AE-4", "AE.5", "AE: 6", "ae/7",
+        ] {
             assert!(is_excess_label(yes), "{yes}");
         }
         for no in [
@@ -730,6 +736,9 @@ mod tests {
             "AE",
             "AEX1",
             "AE 1a",
+            "AE-",
+            "AE--4",
+            "AE-4a",
             "Assistant Engineer",
         ] {
             assert!(!is_excess_label(no), "{no}");
