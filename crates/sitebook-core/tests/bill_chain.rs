@@ -326,12 +326,20 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
     for (serial, working) in &ws1 {
         let row = sheet.row_of(0, serial);
         let rate = rates[serial];
-        let (agreed, done) = match estimate_qty.get(serial) {
-            Some(q) => (round2(q * rate), capped_amount(*working, *q, rate)),
-            None => (Decimal::ZERO, round2(working * rate)),
+        // An item worked beyond its sanctioned quantity is stated as its row up to that
+        // quantity, then an AE row of the rest with nothing sanctioned: each line is its
+        // quantity times the rate.
+        let (agreed, within, beyond) = match estimate_qty.get(serial) {
+            Some(q) => (
+                round2(q * rate),
+                (*working).min(*q),
+                (working - q).max(Decimal::ZERO),
+            ),
+            None => (Decimal::ZERO, *working, Decimal::ZERO),
         };
+        let done = round2(within * rate);
         assert_eq!(sheet.number(row, 5), agreed, "item {serial} sanctioned");
-        assert_eq!(sheet.number(row, 6), *working, "item {serial} working qty");
+        assert_eq!(sheet.number(row, 6), within, "item {serial} working qty");
         assert_eq!(sheet.number(row, 7), done, "item {serial} working amount");
         assert_eq!(
             sheet.number(row, 8),
@@ -343,6 +351,26 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
             (agreed - done).max(Decimal::ZERO),
             "item {serial} saving"
         );
+        if beyond > Decimal::ZERO {
+            let ae = row + 1;
+            assert!(
+                sheet.text(ae, 1).starts_with("AE"),
+                "item {serial}'s AE row"
+            );
+            assert_eq!(sheet.text(ae, 5), "0", "item {serial} AE sanctioned");
+            assert_eq!(sheet.number(ae, 6), beyond, "item {serial} AE qty");
+            let beyond_amount = round2(beyond * rate);
+            assert_eq!(
+                sheet.number(ae, 7),
+                beyond_amount,
+                "item {serial} AE amount"
+            );
+            assert_eq!(
+                sheet.number(ae, 8),
+                beyond_amount,
+                "item {serial} AE excess"
+            );
+        }
     }
     assert_eq!(sheet.text(sheet.row_of(0, "7"), 10), "Deleted");
     let total_row = sheet.row_of(1, "Total");

@@ -3,8 +3,9 @@
 //! the working estimate has outgrown its sanction.
 //!
 //! It restates a computed [`Workslip`] (never its input), so it cannot disagree with the work
-//! slip it accompanies. An item's working figures are its current-phase row with the AE rows
-//! that follow it; a supplemental item has no sanctioned figures, so all of it is excess.
+//! slip it accompanies. An item's working figures are its current-phase row; an AE row after
+//! it is a line of its own with no sanctioned figures, as is a supplemental item, so all of
+//! either is excess. Every line then satisfies Amount = ROUND2(Quantity x Rate).
 //!
 //! The work slip balances back to the sanctioned Grand Total through its L.S. provision. When
 //! that provision turns negative the working estimate costs more than was sanctioned, which
@@ -32,15 +33,15 @@ pub struct DeviationLine {
     pub sanctioned_quantity: Option<Decimal>,
     /// Sanctioned amount (zero for a supplemental item).
     pub sanctioned_amount: Decimal,
-    /// Working-estimate quantity, AE rows included.
+    /// Working-estimate quantity (of the item's row, or of the AE row).
     pub working_quantity: Decimal,
-    /// Working-estimate amount, AE rows included.
+    /// Working-estimate amount.
     pub working_amount: Decimal,
     /// Working above sanctioned, else zero.
     pub excess: Decimal,
     /// Sanctioned above working, else zero.
     pub saving: Decimal,
-    /// `Deleted`, `Supplemental item`, or empty.
+    /// `Deleted`, `Supplemental item`, `Beyond sanctioned qty` (an AE row), or empty.
     pub remarks: String,
 }
 
@@ -99,33 +100,35 @@ pub fn deviation_statement(slip: &Workslip) -> DeviationStatement {
             quantity: Decimal::ZERO,
             amount: Decimal::ZERO,
         });
-        if line.kind == RowKind::Excess {
-            if let Some(last) = lines.last_mut() {
-                last.working_quantity += current.quantity;
-                last.working_amount += current.amount;
-            }
+        // An AE row is stated on a line of its own, as the work slip prints it: folded into
+        // its item, the line's amount was two roundings against one quantity, which no
+        // auditor re-multiplying Quantity x Rate gets. An AE row of earlier phases only has
+        // nothing to state here.
+        let excess_row = line.kind == RowKind::Excess;
+        if excess_row && current.quantity.is_zero() {
             continue;
         }
-        let supplemental = line.kind == RowKind::Supplemental;
-        let remarks = if supplemental {
-            "Supplemental item".to_owned()
-        } else if line.remarks == "Deleted" {
-            "Deleted".to_owned()
-        } else {
-            String::new()
+        let remarks = match line.kind {
+            RowKind::Supplemental => "Supplemental item",
+            RowKind::Excess => "Beyond sanctioned qty",
+            _ if line.remarks == "Deleted" => "Deleted",
+            _ => "",
         };
         lines.push(DeviationLine {
             serial: line.serial.clone(),
             description: line.description.clone(),
             unit: line.unit.clone(),
             rate: line.rate,
-            sanctioned_quantity: line.estimate_quantity,
-            sanctioned_amount: line.estimate_amount.unwrap_or_default(),
+            sanctioned_quantity: line.estimate_quantity.filter(|_| !excess_row),
+            sanctioned_amount: line
+                .estimate_amount
+                .filter(|_| !excess_row)
+                .unwrap_or_default(),
             working_quantity: current.quantity,
             working_amount: current.amount,
             excess: Decimal::ZERO,
             saving: Decimal::ZERO,
-            remarks,
+            remarks: remarks.to_owned(),
         });
     }
     for line in &mut lines {
@@ -192,16 +195,27 @@ mod tests {
 
     #[test]
     fn excess_saving_and_deleted_items_are_stated_per_item() {
-        // 1: 12 of 10 at 100 → 1,200 against 1,000 (AE 200 folded in): excess 200.
+        // 1: 12 of 10 at 100: its row 10 → 1,000 as sanctioned, and the AE row after it
+        // 2 → 200, all excess.
         // 2: deleted → saving 1,000.  3: 1 of 2 at 75.25 → 75.25 against 150.50: saving 75.25.
         // S1: 5 at 40 → 200, all excess.
         let slip = workslip(&input([dec!(12), dec!(0), dec!(1)], dec!(5), dec!(5000))).unwrap();
         let statement = deviation_statement(&slip);
         let by = |serial: &str| statement.lines.iter().find(|l| l.serial == serial).unwrap();
-        assert_eq!(statement.lines.len(), 4);
-        assert_eq!(by("1").working_quantity, dec!(12));
-        assert_eq!(by("1").working_amount, dec!(1200));
-        assert_eq!(by("1").excess, dec!(200));
+        assert_eq!(statement.lines.len(), 5);
+        assert_eq!(by("1").working_quantity, dec!(10));
+        assert_eq!(by("1").working_amount, dec!(1000));
+        assert_eq!((by("1").excess, by("1").saving), (dec!(0), dec!(0)));
+        let ae = &statement.lines[1];
+        assert_eq!(
+            (ae.description.as_str(), ae.remarks.as_str()),
+            ("AE1", "Beyond sanctioned qty")
+        );
+        assert_eq!(ae.sanctioned_quantity, None);
+        assert_eq!(
+            (ae.working_quantity, ae.working_amount, ae.excess),
+            (dec!(2), dec!(200), dec!(200))
+        );
         assert_eq!(by("2").saving, dec!(1000));
         assert_eq!(by("2").remarks, "Deleted");
         assert_eq!(by("3").saving, dec!(75.25));
@@ -211,6 +225,35 @@ mod tests {
         assert_eq!(statement.working_total, dec!(1475.25));
         assert_eq!(statement.net_deviation(), dec!(1475.25) - dec!(2150.50));
         assert!(statement.revised_sanction_needed().is_none());
+    }
+
+    #[test]
+    fn every_line_is_its_quantity_times_its_rate_when_an_item_runs_over() {
+        // 12 of 10.5 at 123.45: the row is ROUND2(10.5 x 123.45) = ROUND2(1,296.225) =
+        // 1,296.23 and the AE row ROUND2(1.5 x 123.45) = ROUND2(185.175) = 185.18. Folded
+        // together they were 1,481.41 against 12, which re-multiplies to 1,481.40.
+        let mut slip_input = input([dec!(12), dec!(4), dec!(2)], dec!(0), dec!(5000));
+        slip_input.items[0] = item("1", dec!(10.5), dec!(123.45));
+        slip_input.executed[0].estimate_items[0] = ItemQuantity::new("1", dec!(12));
+        let statement = deviation_statement(&workslip(&slip_input).unwrap());
+        let figures: Vec<(Decimal, Decimal, Decimal)> = statement
+            .lines
+            .iter()
+            .take(2)
+            .map(|l| (l.working_quantity, l.working_amount, l.excess))
+            .collect();
+        assert_eq!(
+            figures,
+            [
+                (dec!(10.5), dec!(1296.23), dec!(0)),
+                (dec!(1.5), dec!(185.18), dec!(185.18))
+            ]
+        );
+        for line in &statement.lines {
+            let product = (line.working_quantity * line.rate)
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            assert_eq!(line.working_amount, product, "{line:?}");
+        }
     }
 
     #[test]

@@ -92,8 +92,8 @@ pub(crate) fn deviation_statement(
         if let Some(quantity) = line.sanctioned_quantity {
             cells[SANCTIONED_QTY] = Cell::Number(quantity);
         }
-        // Typed, not re-multiplied: the sanctioned amount is at the estimate's rate and the
-        // working amount sums the item's row and its AE rows, each rounded on its own.
+        // Typed, not re-multiplied: the sanctioned amount is at the estimate's rate, which a
+        // work slip's rate override may leave behind the Rate shown.
         cells[SANCTIONED_AMOUNT] = Cell::Number(line.sanctioned_amount);
         cells[WORKING_QTY] = Cell::Number(line.working_quantity);
         cells[WORKING_AMOUNT] = Cell::Number(line.working_amount);
