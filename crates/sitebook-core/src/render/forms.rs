@@ -396,11 +396,18 @@ pub fn final_bill_form(
             .derived(&[0, 1, 2], &[3, 4]),
     ];
     if let Some(tp) = &work.tender_premium {
-        // Signed, so the net is the sub total plus this line whichever way the premium went.
-        lines.push(FormLine::given("", tp.label.clone(), tp.amount));
+        // Printed positive, as the bill prints it: the label says whether it is added or
+        // deducted, and the net's derivation follows the label.
+        let deducted = tp.amount < Decimal::ZERO;
+        lines.push(FormLine::given("", tp.label.clone(), tp.amount.abs()));
+        let (add, subtract): (&[usize], &[usize]) = if deducted {
+            (&[5], &[6])
+        } else {
+            (&[5, 6], &[])
+        };
         lines.push(
             FormLine::given("", "Net total value of work done", work.net_value)
-                .derived(&[5, 6], &[])
+                .derived(add, subtract)
                 .emphasised(),
         );
     } else {
