@@ -261,6 +261,39 @@ async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
         "{after:?}"
     );
     assert_eq!(bill_count(&fx, estimate).await, 2);
+    // Nor a work slip, recorded or previewed: the final bill closed the work.
+    let slip = fx
+        .core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            quantities(&[("1", dec!(12))]),
+            Vec::new(),
+        )
+        .await;
+    assert!(
+        matches!(&slip, Err(Error::Precondition(m))
+            if m.contains("closed by its final bill (bill 2)")
+                && m.contains("withdraw the final bill first")),
+        "{slip:?}"
+    );
+    let preview = fx.core.workslip_preview(&fx.root, estimate, &[], &[]).await;
+    assert!(
+        matches!(&preview, Err(Error::Precondition(_))),
+        "{preview:?}"
+    );
+    assert!(fx.workslips(estimate).await.is_empty());
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.phase, None);
+    assert!(
+        draft
+            .blocked
+            .as_deref()
+            .unwrap()
+            .contains("closed by its final bill"),
+        "{:?}",
+        draft.blocked
+    );
 }
 
 #[tokio::test]

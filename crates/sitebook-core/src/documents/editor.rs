@@ -11,9 +11,9 @@ use ts_rs::TS;
 
 use super::input_csv::SupplementalLine;
 use super::{
-    cap_source, document_base, estimate_sheet, items_of, latest_working_estimate, next_bill_inputs,
-    next_bill_terms, next_workslip_input, stored_workslip_inputs, workslip_warnings, BillRequest,
-    ComputedBill,
+    cap_source, closed_by_final_bill, document_base, estimate_sheet, items_of,
+    latest_working_estimate, next_bill_inputs, next_bill_terms, next_workslip_input,
+    stored_workslip_inputs, workslip_warnings, BillRequest, ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::{EstimateItem, SubHead};
@@ -746,7 +746,10 @@ pub async fn workslip_draft(
     let items = items_of(estimate_id, &estimate_sheet(ctx, scope, estimate_id).await?)?;
     let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let next = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
-    let (phase, blocked) = if next > MAX_PHASE {
+    let closed = closed_by_final_bill(ctx, scope, estimate_id).await?;
+    let (phase, blocked) = if let Some(closed) = closed {
+        (None, Some(closed))
+    } else if next > MAX_PHASE {
         (
             None,
             Some(format!(

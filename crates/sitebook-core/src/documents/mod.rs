@@ -922,6 +922,27 @@ fn excess_of(bill: &crate::domain::bill::NthBill, serial: &str) -> Decimal {
     excess
 }
 
+/// Why no work slip can follow, when a final bill has closed the work: a working estimate after
+/// it would re-open quantities already finally paid, and ask for a sanction the closed work no
+/// longer needs.
+pub(crate) async fn closed_by_final_bill(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Option<String>> {
+    Ok(stored::bills(ctx, scope, estimate_id)
+        .await?
+        .into_iter()
+        .find(|bill| bill.is_final)
+        .map(|closing| {
+            format!(
+                "Estimate {estimate_id} was closed by its final bill (bill {}), so no work slip \
+                 can follow it. To change the work, withdraw the final bill first.",
+                closing.number
+            )
+        }))
+}
+
 /// The phase and input of the next work slip, gathered but not yet checked: the earlier
 /// phases' figures from the last stored work slip, plus this phase's. Shared by creating a work
 /// slip and previewing one in the editor.
@@ -938,6 +959,9 @@ pub(crate) async fn next_workslip_input(
         work,
         sub_heads,
     } = document_base(ctx, scope, estimate_id).await?;
+    if let Some(closed) = closed_by_final_bill(ctx, scope, estimate_id).await? {
+        return Err(Error::Precondition(closed));
+    }
     let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let phase = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
     if phase > MAX_PHASE {
