@@ -146,3 +146,24 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
         );
     }
 }
+
+#[tokio::test]
+async fn figures_of_a_hundred_crore_and_more_keep_their_indian_commas() {
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    // Item 4 is 2 at 40,064.95; 2,00,000 of it bills an AE row of 1,99,998 x 40,064.95 =
+    // 8,01,29,09,870.10, past the crore band that conditional formats reach.
+    let bill = fx
+        .queue_bill_at(estimate, BillKind::FirstPart, &[("4", dec!(200000))])
+        .await;
+    let xlsx = rendered_xlsx(&fx, bill.job_id).await;
+    let shown = sheet_as_shown(&xlsx, Recalculate::Never);
+    let cells: Vec<&String> = shown.iter().flatten().collect();
+    assert!(
+        cells.iter().any(|c| c.as_str() == "8,01,29,09,870.10"),
+        "{shown:?}"
+    );
+    assert!(
+        !cells.iter().any(|c| c.starts_with("801,")),
+        "no crore figure grouped short: {shown:?}"
+    );
+}

@@ -31,22 +31,26 @@ pub const INDIAN_MONEY_FORMAT: &str =
 pub const INDIAN_FIGURE_FORMAT: &str =
     r"[>=10000000]##\,##\,##\,##0.00###;[>=100000]##\,##\,##0.00###;##,##0.00###";
 
-/// The format of a negative figure, chosen by its size.
+/// The smallest figure the conditional formats above cannot group: 100 crore, which needs a
+/// fourth comma they do not have.
+const BEYOND_CONDITIONAL_GROUPING: i64 = 1_000_000_000;
+
+/// The format of a figure that the conditional formats cannot show: a negative one, or one of
+/// 100 crore or more. It is chosen by the figure's size.
 ///
 /// Conditional sections cannot carry a minus sign the same way in every spreadsheet:
-/// LibreOffice drops it in the last section and doubles it in the first. A format of one
-/// section is signed by every reader, so a negative figure gets the one-section grouping that
-/// fits its size (crore, lakh, or thousands, which agree below a lakh).
-fn negative_number_format(value: Decimal, decimals: &str) -> String {
-    let size = value.abs();
-    let grouping = if size >= Decimal::from(10_000_000) {
-        r"##\,##\,##\,##0"
-    } else if size >= Decimal::from(100_000) {
-        r"##\,##\,##0"
-    } else {
-        "#,##0"
-    };
-    format!("{grouping}{decimals}")
+/// LibreOffice drops it in the last section and doubles it in the first, and Excel allows only
+/// two conditions, which reach crore and no further. A format of one section is signed by every
+/// reader and groups as many digits as it is given, so such a figure gets the one-section
+/// grouping that fits its size: thousands below a lakh, then a comma every two digits.
+fn sized_number_format(value: Decimal, decimals: &str) -> String {
+    let digits = value.abs().trunc().to_string().len();
+    if digits <= 5 {
+        return format!("#,##0{decimals}");
+    }
+    // The last three digits, then pairs: 1,23,45,678 is `##\,##\,##\,##0`.
+    let pairs = (digits - 3).div_ceil(2);
+    format!("##{}\\,##0{decimals}", r"\,##".repeat(pairs - 1))
 }
 
 /// Times, like the PDF: the same look on paper, and row heights can be measured with the
@@ -467,14 +471,17 @@ impl<'w> SheetWriter<'w> {
         look: Look,
     ) -> Result<(), XlsxError> {
         let kind = self.columns[col].kind;
-        let negative_figure = match value {
+        let sized_figure = match value {
             Cell::Number(figure) | Cell::Formula { value: figure, .. } => {
-                Some(*figure).filter(|f| f.is_sign_negative() && !f.is_zero())
+                Some(*figure).filter(|f| {
+                    (f.is_sign_negative() && !f.is_zero())
+                        || f.abs() >= Decimal::from(BEYOND_CONDITIONAL_GROUPING)
+                })
             }
             Cell::Blank | Cell::Text(_) => None,
         };
         let signed;
-        let format = match (negative_figure, kind) {
+        let format = match (sized_figure, kind) {
             (Some(figure), ColumnKind::Money | ColumnKind::Quantity | ColumnKind::Rate) => {
                 let decimals = if kind == ColumnKind::Money {
                     ".00"
@@ -483,7 +490,7 @@ impl<'w> SheetWriter<'w> {
                 };
                 signed = look
                     .style(base_cell(kind))
-                    .set_num_format(negative_number_format(figure, decimals));
+                    .set_num_format(sized_number_format(figure, decimals));
                 &signed
             }
             _ => self.formats.cell(kind, look),
