@@ -8,7 +8,7 @@ mod workbooks;
 
 use std::path::PathBuf;
 
-use common::libreoffice::{sheet_as_shown, sheets_as_shown, Recalculate};
+use common::libreoffice::{printed_text, sheet_as_shown, sheets_as_shown, Recalculate};
 use common::{extra_excavation, fixture_with_estimate, less_premium, quantities, Fixture};
 use rust_decimal_macros::dec;
 use sitebook_core::domain::bill::BillKind;
@@ -150,20 +150,25 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
 #[tokio::test]
 async fn figures_of_a_hundred_crore_and_more_keep_their_indian_commas() {
     let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
-    // Item 4 is 2 at 40,064.95; 2,00,000 of it bills an AE row of 1,99,998 x 40,064.95 =
-    // 8,01,29,09,870.10, past the crore band that conditional formats reach.
+    // Item 4 is 2 at 40,064.95; 20,00,000 of it bills an AE row of 19,99,998 x 40,064.95 =
+    // 80,12,98,19,870.10, past the crore band that conditional formats reach, and wider than
+    // the amount column's usual width.
     let bill = fx
-        .queue_bill_at(estimate, BillKind::FirstPart, &[("4", dec!(200000))])
+        .queue_bill_at(estimate, BillKind::FirstPart, &[("4", dec!(2000000))])
         .await;
     let xlsx = rendered_xlsx(&fx, bill.job_id).await;
     let shown = sheet_as_shown(&xlsx, Recalculate::Never);
     let cells: Vec<&String> = shown.iter().flatten().collect();
     assert!(
-        cells.iter().any(|c| c.as_str() == "8,01,29,09,870.10"),
+        cells.iter().any(|c| c.as_str() == "80,12,98,19,870.10"),
         "{shown:?}"
     );
     assert!(
-        !cells.iter().any(|c| c.starts_with("801,")),
+        !cells.iter().any(|c| c.starts_with("8012,")),
         "no crore figure grouped short: {shown:?}"
     );
+    // Printed, every figure fits its column: none is shown as `###`.
+    let printed = printed_text(&xlsx);
+    assert!(printed.contains("80,12,98,19,870.10"), "{printed}");
+    assert!(!printed.contains("###"), "{printed}");
 }

@@ -53,6 +53,19 @@ fn sized_number_format(value: Decimal, decimals: &str) -> String {
     format!("##{}\\,##0{decimals}", r"\,##".repeat(pairs - 1))
 }
 
+/// The width, in Excel's digit widths, that a figure takes shown with Indian grouping and
+/// `decimals` places; bold type is about a tenth wider.
+fn shown_width(figure: Decimal, decimals: u32, bold: bool) -> f32 {
+    let digits = figure.abs().trunc().to_string().len();
+    let commas = if digits <= 3 { 0 } else { 1 + (digits - 4) / 2 };
+    let sign = usize::from(figure.is_sign_negative() && !figure.is_zero());
+    // Commas and the point are narrower than digits; a spare digit's width covers the cell's
+    // padding.
+    let width = (digits + decimals as usize + sign + 1) as f32 + (commas + 1) as f32 * 0.5;
+    let width = if bold { width * 1.1 } else { width };
+    width.ceil()
+}
+
 /// Times, like the PDF: the same look on paper, and row heights can be measured with the
 /// same metrics the PDF wraps with.
 const FONT_NAME: &str = "Times New Roman";
@@ -471,6 +484,7 @@ impl<'w> SheetWriter<'w> {
         look: Look,
     ) -> Result<(), XlsxError> {
         let kind = self.columns[col].kind;
+        self.widen_to_show(col, value, look)?;
         let sized_figure = match value {
             Cell::Number(figure) | Cell::Formula { value: figure, .. } => {
                 Some(*figure).filter(|f| {
@@ -525,6 +539,29 @@ impl<'w> SheetWriter<'w> {
                     format,
                 )?;
             }
+        }
+        Ok(())
+    }
+
+    /// Widens a figure's column when the figure, as shown, is wider than it: a spreadsheet
+    /// shows `###` for a number that does not fit, where the PDF shrinks its type.
+    fn widen_to_show(&mut self, col: usize, value: &Cell, look: Look) -> Result<(), XlsxError> {
+        let kind = self.columns[col].kind;
+        let figure = match value {
+            Cell::Number(figure) | Cell::Formula { value: figure, .. } => *figure,
+            Cell::Blank | Cell::Text(_) => return Ok(()),
+        };
+        let decimals = match kind {
+            ColumnKind::Money => 2,
+            ColumnKind::Quantity | ColumnKind::Rate => figure.normalize().scale().clamp(2, 5),
+            _ => return Ok(()),
+        };
+        let bold = matches!(look, Look::Heading | Look::Total | Look::GrandTotal);
+        let needed = shown_width(figure, decimals, bold);
+        if needed > self.columns[col].width_chars {
+            self.columns[col].width_chars = needed;
+            self.sheet
+                .set_column_width(col as ColNum, f64::from(needed) + 1.0)?;
         }
         Ok(())
     }

@@ -29,6 +29,31 @@ pub fn sheets_as_shown(xlsx: &Path, recalculate: Recalculate) -> Vec<(String, Ve
     exported(xlsx, recalculate, -1)
 }
 
+/// The text of `xlsx` as LibreOffice prints it (to PDF, as it would to paper, with the
+/// column widths and number formats in the file): a figure too wide for its column prints
+/// as `###`.
+#[allow(dead_code)]
+pub fn printed_text(xlsx: &Path) -> String {
+    let work = tempfile::tempdir().unwrap();
+    let output = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            work.path().join("profile").display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(work.path())
+        .arg(xlsx)
+        .output()
+        .expect("LibreOffice (soffice) is installed by scripts/install-system-deps.sh --tests");
+    assert!(
+        output.status.success(),
+        "soffice failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
+    super::pdf_text(&work.path().join(format!("{stem}.pdf")))
+}
+
 fn exported(xlsx: &Path, recalculate: Recalculate, sheet: i32) -> Vec<(String, Vec<Vec<String>>)> {
     let work = tempfile::tempdir().unwrap();
     let profile = work.path().join("profile");
