@@ -83,17 +83,26 @@ const WRAP_SAFETY: f64 = 0.94;
 ///
 /// Neither Excel nor LibreOffice fits a row's height to wrapped text when it opens a file,
 /// and neither ever fits merged cells, so every row with wrapped text gets a measured height.
+///
+/// Each line break in the text starts a line, and an empty line between two breaks is a line
+/// too: the cell shows it, where the PDF's wrapping drops it.
 fn lines_in(text: &str, width: f64, bold: bool) -> usize {
     let face = if bold { Face::Bold } else { Face::Regular };
     let points = ((width * POINTS_PER_WIDTH_UNIT - CELL_PADDING) * WRAP_SAFETY) as f32;
-    wrap(face, FONT_SIZE as f32, &printable(text), points)
-        .len()
-        .max(1)
+    printable(text.trim_end_matches(['\n', '\r']))
+        .split('\n')
+        .map(|paragraph| wrap(face, FONT_SIZE as f32, paragraph, points).len().max(1))
+        .sum()
 }
 
+/// The row height for `lines` lines of text, at most the 409 points a spreadsheet row can be:
+/// Excel refuses a taller row, and a cell longer than that is read in the formula bar.
 fn height_of(lines: usize) -> f64 {
-    lines as f64 * POINTS_PER_LINE + 2.0
+    (lines as f64 * POINTS_PER_LINE + 2.0).min(MAX_ROW_HEIGHT)
 }
+
+/// The tallest row Excel allows, in points.
+const MAX_ROW_HEIGHT: f64 = 409.0;
 
 /// How a row looks; mirrors the PDF's row styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -826,4 +835,47 @@ pub(crate) fn new_workbook(header: &DocumentHeader) -> Result<Workbook, XlsxErro
 fn excel_date(date: DocDate) -> Result<ExcelDateTime, XlsxError> {
     // DocDate's years are 1900..=9999, inside u16 and inside Excel's calendar.
     ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn line_breaks_and_empty_lines_each_take_a_line() {
+        let wide = 60.0;
+        assert_eq!(lines_in("One line", wide, false), 1);
+        assert_eq!(lines_in("one\ntwo\n\nfour\n\tfive", wide, false), 5);
+        // A break at the very end shows no line of its own.
+        assert_eq!(lines_in("one\ntwo\n", wide, false), 2);
+        // A long paragraph still wraps within its own lines.
+        let long = "word ".repeat(60);
+        let wrapped = lines_in(&long, wide, false);
+        assert!(wrapped > 2, "{wrapped}");
+        assert_eq!(lines_in(&format!("{long}\nlast"), wide, false), wrapped + 1);
+    }
+
+    #[test]
+    fn no_row_is_taller_than_a_spreadsheet_allows() {
+        assert_eq!(height_of(2), 28.0);
+        assert_eq!(height_of(400), MAX_ROW_HEIGHT);
+    }
+
+    #[test]
+    fn sized_formats_group_the_indian_way_at_every_size() {
+        let cases = [
+            (dec!(-12.5), "#,##0.00"),
+            (dec!(99999), "#,##0.00"),
+            (dec!(100000), r"##\,##\,##0.00"),
+            (dec!(-9999999), r"##\,##\,##0.00"),
+            (dec!(10000000), r"##\,##\,##\,##0.00"),
+            (dec!(1000000000), r"##\,##\,##\,##\,##0.00"),
+            (dec!(10000000000), r"##\,##\,##\,##\,##0.00"),
+            (dec!(100000000000), r"##\,##\,##\,##\,##\,##0.00"),
+        ];
+        for (value, format) in cases {
+            assert_eq!(sized_number_format(value, ".00"), format, "{value}");
+        }
+    }
 }
