@@ -95,6 +95,72 @@ fn lines_in(text: &str, width: f64, bold: bool) -> usize {
         .sum()
 }
 
+/// The columns (first and last) each signature caption spans: the split of the columns into
+/// one run per caption, in order, that leaves the most room around the most crowded caption.
+/// Split by column count, a form's narrow `No.` column got "Assistant Executive Engineer" on
+/// its own and cut it. With more captions than columns, the last ones share the last column.
+fn caption_spans(widths: &[f64], captions: &[&str]) -> Vec<(usize, usize)> {
+    let slots = captions.len().min(widths.len());
+    if slots == 0 {
+        return Vec::new();
+    }
+    // A caption's width in digit widths: Times is narrower than the digit of Excel's unit.
+    let needs: Vec<f64> = captions
+        .iter()
+        .map(|c| c.chars().count() as f64 * 0.85 + 1.0)
+        .collect();
+    let mut best: Option<(f64, Vec<usize>)> = None;
+    let mut cuts = Vec::with_capacity(slots);
+    choose_cuts(widths, &needs[..slots], 0, &mut cuts, &mut best);
+    let starts = best.map(|(_, starts)| starts).unwrap_or_default();
+    (0..captions.len())
+        .map(|i| {
+            let slot = i.min(slots - 1);
+            let first = starts[slot];
+            let last = starts
+                .get(slot + 1)
+                .map_or(widths.len() - 1, |next| next - 1);
+            (first, last)
+        })
+        .collect()
+}
+
+/// Tries every way of starting the runs of `needs.len()` captions at or after `from`, keeping
+/// in `best` the start columns whose tightest caption has the most room.
+fn choose_cuts(
+    widths: &[f64],
+    needs: &[f64],
+    from: usize,
+    starts: &mut Vec<usize>,
+    best: &mut Option<(f64, Vec<usize>)>,
+) {
+    let placed = starts.len();
+    if placed == needs.len() {
+        let room = (0..placed)
+            .map(|slot| {
+                let end = starts.get(slot + 1).copied().unwrap_or(widths.len());
+                widths[starts[slot]..end].iter().sum::<f64>() - needs[slot]
+            })
+            .fold(f64::INFINITY, f64::min);
+        if best.as_ref().is_none_or(|(most, _)| room > *most) {
+            *best = Some((room, starts.clone()));
+        }
+        return;
+    }
+    // The first run starts at column 0; each later one after the previous, leaving a column
+    // for every run still to place.
+    let candidates = if placed == 0 {
+        0..1
+    } else {
+        from..widths.len() - (needs.len() - placed - 1)
+    };
+    for start in candidates {
+        starts.push(start);
+        choose_cuts(widths, needs, start + 1, starts, best);
+        starts.pop();
+    }
+}
+
 /// The row height for `lines` lines of text, at most the 409 points a spreadsheet row can be:
 /// Excel refuses a taller row, and a cell longer than that is read in the formula bar.
 fn height_of(lines: usize) -> f64 {
@@ -758,18 +824,32 @@ impl<'w> SheetWriter<'w> {
             self.full_width_line(row, &format!("{label} {text}"), true)?;
             row += 1;
         }
-        // Room to sign, then the captions spread over the width.
+        // Room to sign, then the captions spread over the width, each over columns wide
+        // enough to show it.
         row += 3;
-        let columns = self.columns.len();
-        let slots = signatures.len().max(1);
-        for (i, caption) in signatures.iter().enumerate() {
-            let first = (i * columns / slots) as ColNum;
-            let last = (((i + 1) * columns / slots).max(i * columns / slots + 1) - 1) as ColNum;
+        let widths: Vec<f64> = self
+            .columns
+            .iter()
+            .map(|c| f64::from(c.width_chars) + 1.0)
+            .collect();
+        // Captions sharing a run (more captions than columns) share its cell.
+        let mut runs: Vec<((usize, usize), String)> = Vec::new();
+        for (caption, span) in signatures.iter().zip(caption_spans(&widths, signatures)) {
+            match runs.last_mut() {
+                Some((last_span, text)) if *last_span == span => {
+                    text.push_str(" / ");
+                    text.push_str(caption);
+                }
+                _ => runs.push((span, (*caption).to_owned())),
+            }
+        }
+        for ((first, last), caption) in &runs {
+            let (first, last) = (*first as ColNum, *last as ColNum);
             if first == last {
                 self.sheet.write_string_with_format(
                     row,
                     first,
-                    *caption,
+                    caption,
                     &self.formats.signature,
                 )?;
             } else {
@@ -854,6 +934,36 @@ mod tests {
         let wrapped = lines_in(&long, wide, false);
         assert!(wrapped > 2, "{wrapped}");
         assert_eq!(lines_in(&format!("{long}\nlast"), wide, false), wrapped + 1);
+    }
+
+    #[test]
+    fn each_signature_caption_spans_columns_wide_enough_for_it() {
+        // A bill form: No. 7, Particulars 47, How worked out 35, Amount 17.7.
+        let form = [7.0, 47.0, 35.0, 17.7];
+        let officers = [
+            "Assistant Executive Engineer",
+            "Deputy Executive Engineer",
+            "Executive Engineer",
+        ];
+        assert_eq!(
+            caption_spans(&form, &officers),
+            [(0, 1), (2, 2), (3, 3)],
+            "the narrow No. column joins the first caption's run"
+        );
+        // A bill's three captions over eight columns keep an even spread.
+        let bill = [6.0, 11.0, 6.0, 40.0, 12.0, 5.0, 6.0, 15.7];
+        let spans = caption_spans(&bill, &["Prepared by", "Checked by", "Executive Engineer"]);
+        assert_eq!(spans.len(), 3);
+        assert_eq!((spans[0].0, spans[2].1), (0, 7));
+        for pair in spans.windows(2) {
+            assert_eq!(pair[0].1 + 1, pair[1].0, "{spans:?}");
+        }
+        // More captions than columns: the last ones share the last column.
+        assert_eq!(
+            caption_spans(&[10.0, 10.0], &["a", "b", "c"]),
+            [(0, 0), (1, 1), (1, 1)]
+        );
+        assert!(caption_spans(&form, &[]).is_empty());
     }
 
     #[test]
