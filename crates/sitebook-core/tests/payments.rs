@@ -652,3 +652,32 @@ async fn a_bill_without_a_dobr_applies_the_lines_in_force_on_the_date_it_prints(
         texts[1]
     );
 }
+
+#[tokio::test]
+async fn a_premium_lowered_after_a_bill_gives_a_negative_gross_which_is_refused_in_words() {
+    // Bill 1 pays the whole estimate at 4.5 % Less; the premium is then corrected to 10 %
+    // Less, so the same quantities are worth less till date than bill 1 already paid.
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    fx.edit_work(estimate, less_premium("4.5")).await;
+    fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    fx.edit_work(estimate, less_premium("10")).await;
+    let ecv = ecv_of(&fx, estimate).await;
+    let paid = ecv - round2(ecv * dec!(4.5) / dec!(100));
+    let now = ecv - round2(ecv * dec!(10) / dec!(100));
+    for kind in [BillKind::NthPart, BillKind::NthFinal] {
+        let refused = fx
+            .core
+            .bill_create(&fx.root, estimate, kind, None)
+            .await
+            .unwrap_err();
+        let message = refused.to_string();
+        assert!(
+            message.contains(&format!("gross is negative (-{})", indian(paid - now)))
+                && message.contains(&indian(now))
+                && message.contains(&indian(paid))
+                && !message.contains("recoveries"),
+            "{message}"
+        );
+    }
+    assert_eq!(fx.bills(estimate).await.len(), 1, "nothing saved");
+}

@@ -430,13 +430,31 @@ pub enum MemorandumError {
     /// The deductions come to more than the bill pays.
     #[error(
         "the deductions ({deductions}) come to more than the bill's gross with its additions \
-         ({payable}); reduce the one-off recoveries"
+         ({payable}); {remedy}"
     )]
     DeductionsExceedPayment {
         /// Total deductions.
         deductions: String,
         /// Gross plus additions.
         payable: String,
+        /// What to change: the one-off recoveries when there are some, else the lines.
+        remedy: &'static str,
+    },
+    /// The value of work done till date is below what the bills before paid: a bill pays, and
+    /// cannot recover an overpayment (minus quantities are refused for the same reason).
+    #[error(
+        "this bill's gross is negative ({gross}): the value of work done till date \
+         ({value_till_date}) is below the {previous_payments} the bills before it paid. A bill \
+         cannot recover an overpayment; if the tender premium or a rate was corrected after \
+         those bills, withdraw them (latest first) and make them again"
+    )]
+    NegativeGross {
+        /// The gross, negative.
+        gross: String,
+        /// Value of work done till date.
+        value_till_date: String,
+        /// What the bills before paid.
+        previous_payments: String,
     },
 }
 
@@ -465,6 +483,13 @@ pub fn memorandum(
         None => figures,
     };
     let gross = round2(figures.gross);
+    if gross < Decimal::ZERO {
+        return Err(MemorandumError::NegativeGross {
+            gross: format_indian(gross),
+            value_till_date: format_indian(round2(figures.value_till_date)),
+            previous_payments: format_indian(round2(figures.previous_payments)),
+        });
+    }
     let applies = |line: &PaymentLine| {
         line.threshold
             .is_none_or(|threshold| terms.contract_value > threshold)
@@ -563,6 +588,12 @@ pub fn memorandum(
         return Err(MemorandumError::DeductionsExceedPayment {
             deductions: format_indian(total_deductions),
             payable: format_indian(payable),
+            remedy: if terms.recoveries.is_empty() {
+                "the deduction lines in force take more than this bill pays; look at their \
+                 fixed amounts in Settings"
+            } else {
+                "reduce the one-off recoveries"
+            },
         });
     }
     let net_payable = round2(payable - total_deductions);
@@ -818,6 +849,58 @@ mod tests {
         t.recoveries[0].amount = dec!(10000.01);
         let refused = memorandum(first_bill_figures(dec!(10000)), &t).unwrap_err();
         assert!(refused.to_string().contains("10,000.01"), "{refused}");
+        assert!(
+            refused
+                .to_string()
+                .ends_with("reduce the one-off recoveries"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_refusal_names_the_recoveries_only_when_there_are_some() {
+        // A fixed charge of 600 on a bill of 500, with no one-off recovery at all.
+        let charge = PaymentLine {
+            code: "PEN".into(),
+            label: "Penalty".into(),
+            effect: Effect::Deduction,
+            base: Base::Gross,
+            charge: Charge::Fixed(dec!(600)),
+            threshold: None,
+            cap: None,
+            valid_from: None,
+            valid_to: None,
+            unless_estimate_has_lc: false,
+            individual_percent: None,
+        };
+        let refused = memorandum(first_bill_figures(dec!(500)), &terms(vec![charge], dec!(0)))
+            .unwrap_err()
+            .to_string();
+        assert!(!refused.contains("recoveries"), "{refused}");
+        assert!(refused.contains("fixed amounts"), "{refused}");
+    }
+
+    #[test]
+    fn a_negative_gross_is_refused_in_words_not_deducted_from() {
+        // Till date 81,600 (the premium corrected from 5 to 2 %) after 84,000 paid.
+        let figures = BillFigures {
+            value_till_date: dec!(81600),
+            previous_payments: dec!(84000),
+            gross: dec!(-2400),
+        };
+        let refused = memorandum(figures, &terms(Vec::new(), dec!(0))).unwrap_err();
+        assert_eq!(
+            refused,
+            MemorandumError::NegativeGross {
+                gross: "-2,400.00".into(),
+                value_till_date: "81,600.00".into(),
+                previous_payments: "84,000.00".into(),
+            }
+        );
+        assert!(
+            refused.to_string().contains("withdraw them (latest first)"),
+            "{refused}"
+        );
     }
 
     #[test]
@@ -1001,6 +1084,7 @@ mod tests {
                 Err(MemorandumError::DeductionsExceedPayment { .. }) => {
                     prop_assert!(uncapped > gross + additions);
                 }
+                Err(MemorandumError::NegativeGross { .. }) => prop_assert!(gross < Decimal::ZERO),
             }
         }
 
