@@ -601,6 +601,13 @@ pub struct NthBill {
     pub amount_in_words: String,
 }
 
+/// The rate a T.P label names (`5 % Excess` of `Add T.P @ 5 % Excess`), or the label whole.
+fn rate_in_label(label: &str) -> &str {
+    label
+        .split_once(" @ ")
+        .map_or(label, |(_, rate)| rate.trim())
+}
+
 /// Computes an Nth bill (DOMAIN.md §2, 11 columns).
 pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
     let mut problems = Vec::new();
@@ -728,16 +735,26 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
         label: "Sub Total Amount".to_owned(),
         figures: sub_total,
     }];
-    // The T.P line is printed while either column has a premium; it carries this bill's label.
+    // The T.P line is printed while either column has a premium; it carries this bill's label,
+    // and the previous bill's rate too when the premium was changed between them, so that each
+    // column re-multiplies at the rate it names.
     let amount =
         |premium: &Option<LabelledAmount>| premium.as_ref().map_or(Decimal::ZERO, |p| p.amount);
-    let tender_premium = premium_till_date
-        .as_ref()
-        .or(premium_previous.as_ref())
-        .map(|line| NthBillTotalLine {
-            label: line.label.clone(),
-            figures: columns(amount(&premium_till_date), amount(&premium_previous)),
-        });
+    let label = match (&premium_till_date, &premium_previous) {
+        (Some(now), Some(before)) if now.label != before.label => Some(format!(
+            "{} (previous at {})",
+            now.label,
+            rate_in_label(&before.label)
+        )),
+        (Some(now), None) => Some(format!("{} (none previously)", now.label)),
+        (None, Some(before)) => Some(format!("{} (previously; none now)", before.label)),
+        (Some(now), Some(_)) => Some(now.label.clone()),
+        (None, None) => None,
+    };
+    let tender_premium = label.map(|label| NthBillTotalLine {
+        label,
+        figures: columns(amount(&premium_till_date), amount(&premium_previous)),
+    });
     let total = columns(total_till_date, total_previous);
     totals.extend(tender_premium.clone());
     totals.push(NthBillTotalLine {
@@ -1296,12 +1313,45 @@ mod tests {
         .unwrap();
         // Till date: Sub 8,957.50, T.P 447.88 (447.875 half up), Total 8,509.62.
         let premium = bill_two.tender_premium.as_ref().unwrap();
-        assert_eq!(premium.label, "Deduct T.P @ 5 % Less");
+        // The label names both rates, so each column re-multiplies at the rate it names.
+        assert_eq!(
+            premium.label,
+            "Deduct T.P @ 5 % Less (previous at 4.5 % Less)"
+        );
         assert_eq!(premium.figures.till_date, dec!(447.88));
         // The previous column keeps bill 1's 4.5 %, as printed.
         assert_eq!(premium.figures.previous, dec!(385.09));
         assert_eq!(bill_two.total.previous, dec!(8172.41));
         assert_eq!(bill_two.amount_payable, dec!(8509.62) - dec!(8172.41));
+    }
+
+    #[test]
+    fn a_premium_entered_or_removed_between_bills_says_so_on_its_line() {
+        let quantities = vec![ItemQuantity::new("1", dec!(10))];
+        let second = |first_premium, second_premium| {
+            let bill_one = first(two_items(dec!(10)), quantities.clone(), first_premium);
+            nth_bill(&NthBillInput {
+                number: 2,
+                is_final: false,
+                items: two_items(dec!(10)),
+                till_date: vec![ItemQuantity::new("2", dec!(5))],
+                previous_till_date: quantities.clone(),
+                previous_printed: Some(bill_one.printed_till_date()),
+                tender_premium: second_premium,
+            })
+            .unwrap()
+            .tender_premium
+            .unwrap()
+        };
+        let entered = second(None, tp(dec!(5), TpType::Less));
+        assert_eq!(entered.label, "Deduct T.P @ 5 % Less (none previously)");
+        assert_eq!(entered.figures.previous, dec!(0));
+        let removed = second(tp(dec!(5), TpType::Less), None);
+        assert_eq!(
+            removed.label,
+            "Deduct T.P @ 5 % Less (previously; none now)"
+        );
+        assert_eq!(removed.figures.till_date, dec!(0));
     }
 
     #[test]
