@@ -681,3 +681,43 @@ async fn a_premium_lowered_after_a_bill_gives_a_negative_gross_which_is_refused_
     }
     assert_eq!(fx.bills(estimate).await.len(), 1, "nothing saved");
 }
+
+#[tokio::test]
+async fn a_bill_dated_before_the_one_it_follows_is_refused() {
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    let dated = |doi: &str, domr: &str, dobr: &str| WorkChanges {
+        doi: Some(doi.into()),
+        domr: Some(domr.into()),
+        dobr: Some(dobr.into()),
+        ..less_premium("4.5")
+    };
+    fx.edit_work(estimate, dated("01-04-2025", "05-08-2025", "10-08-2025"))
+        .await;
+    fx.queue_bill_at(estimate, BillKind::FirstPart, &[("1", dec!(5))])
+        .await;
+    // Bill 2's dates moved back to June, before bill 1's August.
+    fx.edit_work(estimate, dated("01-04-2025", "25-05-2025", "01-06-2025"))
+        .await;
+    let refused = fx
+        .core
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(vec![ItemQuantity::new("1", dec!(8))]),
+        )
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
+    assert!(
+        message.contains("Bill 2 would be dated 01-06-2025")
+            && message.contains("before bill 1's 10-08-2025"),
+        "{message}"
+    );
+    // The same day as bill 1 is in order.
+    fx.edit_work(estimate, dated("01-04-2025", "05-08-2025", "10-08-2025"))
+        .await;
+    fx.queue_bill_at(estimate, BillKind::NthPart, &[("1", dec!(8))])
+        .await;
+    assert_eq!(fx.bills(estimate).await.len(), 2);
+}

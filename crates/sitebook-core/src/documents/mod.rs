@@ -29,7 +29,7 @@ use crate::domain::money::CurrencyMark;
 use crate::domain::payments::{
     held_after, memorandum, BillFigures, HeldBefore, OneOffRecovery, PaymentTerms,
 };
-use crate::domain::work::{Area, DocumentDates, WorkMetadata, WorkMode};
+use crate::domain::work::{Area, DocDate, DocumentDates, WorkMetadata, WorkMode};
 use crate::domain::workslip::{
     below_billed, working_estimate, workslip, PhaseQuantities, SupplementalItem, WorkingEstimate,
     WorkslipInput, MAX_PHASE,
@@ -517,6 +517,8 @@ pub(crate) struct NextBill {
 pub(crate) struct PreviousBill {
     computed: ComputedBill,
     terms: Option<PaymentTerms>,
+    /// The work's dates frozen into it, which (with its record day) give the date it printed.
+    dates: DocumentDates,
 }
 
 impl PreviousBill {
@@ -527,6 +529,12 @@ impl PreviousBill {
         };
         let stored: StoredInputs = serde_json::from_str(&json)
             .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
+        let dates = match &stored {
+            StoredInputs::FirstBill { context, .. } | StoredInputs::NthBill { context, .. } => {
+                context.work.dates
+            }
+            _ => DocumentDates::default(),
+        };
         let (computed, terms) = stored
             .bill_and_terms()
             .ok_or_else(|| Error::Internal("a stored bill holds another document".into()))?;
@@ -535,6 +543,7 @@ impl PreviousBill {
         Ok(Some(Self {
             computed,
             terms: terms.cloned(),
+            dates,
         }))
     }
 }
@@ -643,6 +652,9 @@ pub(crate) async fn next_bill_inputs(
     let number = check_next_bill(&chain, kind)
         .map_err(|e| Error::Precondition(format!("Estimate {estimate_id}: {e}.")))?;
     let previous_bill = PreviousBill::latest(ctx, scope, estimate_id).await?;
+    if let (Some(previous), Some(view)) = (&previous_bill, existing.last()) {
+        refuse_dated_before(ctx, &work.dates, number, previous, view)?;
+    }
     let inputs = if kind.is_first() {
         let quantities = quantities.unwrap_or_else(|| {
             items
@@ -685,6 +697,34 @@ pub(crate) async fn next_bill_inputs(
         agreement_value,
         previous: previous_bill,
     })
+}
+
+/// Refuses bill `number` when the date it would print is before the date the bill it follows
+/// printed: each bill freezes the deduction lines in force on its date, and a chain whose dates
+/// run backwards would apply lines that had lapsed or not begun, to work measured later.
+fn refuse_dated_before(
+    ctx: &Ctx,
+    dates: &DocumentDates,
+    number: u32,
+    previous: &PreviousBill,
+    previous_view: &BillView,
+) -> Result<()> {
+    use render_job::{document_date, DatedAs};
+    let this = document_date(DatedAs::Bill, dates, Some(payments::today(ctx)));
+    let before = document_date(
+        DatedAs::Bill,
+        &previous.dates,
+        DocDate::from_timestamp(&previous_view.created_at),
+    );
+    match (this, before) {
+        (Some(this), Some(before)) if this < before => Err(Error::Validation(format!(
+            "Bill {number} would be dated {this} (the work's DOBR, else its other dates), before \
+             bill {}'s {before}; a bill cannot be dated before the one it follows. Correct the \
+             work's dates, or withdraw the bills dated later and make them again.",
+            previous_view.number
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the date
