@@ -355,6 +355,11 @@ async fn finish(
         out.json(&serde_json::json!({ "queued": queued, "job": job, "outputs": outputs }));
     } else if job.status == JobStatus::Completed {
         say!("{what}: job {} completed.", job.id);
+        // What the drawing had to say (a character no font has, a soft time limit), which the
+        // job keeps in its log: said here too, not only by `jobs show`.
+        for entry in job.error_log.iter().filter(|e| e.attempt == job.attempts) {
+            tell!("warning: {}", entry.error);
+        }
         for output in &outputs {
             say!(
                 "  output {}  {}  ({} bytes)",

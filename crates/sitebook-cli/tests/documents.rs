@@ -302,3 +302,21 @@ fn the_document_commands_have_help() {
             .stdout(predicate::str::contains("Usage: sitebook"));
     }
 }
+
+#[test]
+fn waiting_for_a_bill_says_what_its_drawing_warned_of() {
+    let dir = device_with_the_fixture_estimate();
+    sitebook(&dir)
+        .args(["work", "edit", "1", "--name-of-work", "Road 道路 works"])
+        .assert()
+        .success();
+    sitebook(&dir)
+        .args(FIRST_PART_BILL)
+        .arg("--wait")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Bill 1: job"))
+        .stderr(predicate::str::contains(
+            "warning: Name of the work: no bundled font has '道' (U+9053)",
+        ));
+}
