@@ -956,3 +956,47 @@ async fn a_deleted_item_already_billed_is_warned_of_at_the_slip_and_when_billed_
         third.warnings
     );
 }
+
+#[tokio::test]
+async fn a_name_of_work_too_long_for_the_header_is_warned_of_where_it_is_cut() {
+    // A workbook's own name of work is not held to the work data's limit: 160 words, about
+    // 1,300 characters, which a bill's header cannot print whole.
+    let words: Vec<String> = (1..=160).map(|n| format!("stretch{n:03}")).collect();
+    let name = words.join(" ");
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(workbooks::estimate_with_items(&name, 4))
+        .await;
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let (pdf, xlsx) = rendered(&fx, bill.job_id).await;
+    let job = fx.core.job_show(&fx.root, bill.job_id).await.unwrap();
+    let cut: Vec<&str> = job
+        .error_log
+        .iter()
+        .filter(|entry| entry.step == "layout")
+        .map(|entry| entry.error.as_str())
+        .collect();
+    assert_eq!(cut.len(), 1, "{:?}", job.error_log);
+    assert!(
+        cut[0].starts_with(&format!(
+            "Name of the work ({} characters) is longer than a bill's header prints",
+            name.chars().count()
+        )),
+        "{}",
+        cut[0]
+    );
+    // The bill's first page marks the cut, without the last words; the XLSX keeps them.
+    let text = pdf_text(&pdf);
+    let first_page = text.split('\u{c}').next().unwrap();
+    assert!(first_page.contains("stretch080 ..."), "{first_page}");
+    assert!(!first_page.contains("stretch160"), "{first_page}");
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+    assert!(
+        sheet
+            .cells()
+            .any(|(_, _, cell)| cell.to_string().contains("stretch160")),
+        "the XLSX keeps the whole name"
+    );
+}

@@ -220,6 +220,23 @@ fn unprintable_warnings<'a>(
         .collect()
 }
 
+/// A warning for each header value too long for a bill's header, which prints it cut.
+fn cut_header_warnings(work: &WorkMetadata) -> Vec<(&'static str, String)> {
+    printed_fields(work, &[], &[])
+        .into_iter()
+        .filter(|(_, text)| crate::pdf::header_value_is_cut(text))
+        .map(|(field, text)| {
+            let message = format!(
+                "{field} ({} characters) is longer than a bill's header prints: the PDF shows \
+                 its first ten lines and ends them with '...' (the XLSX keeps it whole); \
+                 shorten it in the work data",
+                text.trim().chars().count()
+            );
+            ("layout", message)
+        })
+        .collect()
+}
+
 /// The printed text fields of a document's inputs, each named as the user knows it.
 fn printed_fields<'a>(
     work: &'a WorkMetadata,
@@ -368,6 +385,7 @@ fn bill_files<B: DrawnBill>(
     warnings.extend(unprintable_warnings(printed_fields(
         &work, items, &sub_heads,
     )));
+    warnings.extend(cut_header_warnings(&work));
     let (date, organization, source_sha256) = origin;
     let request = bill
         .request(
@@ -456,6 +474,7 @@ fn render(
                 fields.push((format!("item {} unit", item.sl_no), &item.unit));
             }
             warnings.extend(unprintable_warnings(fields));
+            warnings.extend(cut_header_warnings(&work));
             let date = dated(DatedAs::Workslip, &work)?;
             let deviation = DocumentRequest::deviation_statement(
                 deviation_statement(&slip),
@@ -497,6 +516,7 @@ fn render(
             warnings.extend(unprintable_warnings(printed_fields(
                 &work, &items, &sub_heads,
             )));
+            warnings.extend(cut_header_warnings(&work));
             let estimate = EstimateAbstract::new(items, footer).map_err(|e| failed(&e))?;
             let request = DocumentRequest::estimate_abstract(
                 estimate,

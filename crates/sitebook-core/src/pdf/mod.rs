@@ -47,6 +47,7 @@ pub use crate::render::{
 };
 
 pub use fonts::uncovered_characters;
+pub use report::header_value_is_cut;
 use report::{lay_out, Report};
 
 /// Renders a first bill (8 columns, A4 portrait).

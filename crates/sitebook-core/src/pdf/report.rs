@@ -223,6 +223,23 @@ const TITLE_SIZE: f32 = 13.0;
 const HEADER_SIZE: f32 = 9.0;
 /// The most lines one header value takes (see where the header block is drawn).
 const MAX_HEADER_VALUE_LINES: usize = 10;
+
+/// Whether a header value (a name of work, say) is too long for a portrait page's header
+/// block, which then prints its first ten lines and marks the cut. Measured at the narrowest
+/// the value column gets (its labels at their widest), so it never misses a cut; a landscape
+/// document has room for a little more.
+pub fn header_value_is_cut(value: &str) -> bool {
+    let (page_width, _) = Orientation::Portrait.size();
+    let value_width = (page_width - 2.0 * MARGIN_X) * 0.6 - 6.0;
+    wrap(
+        Face::Regular,
+        HEADER_SIZE,
+        &printable(value.trim()),
+        value_width,
+    )
+    .len()
+        > MAX_HEADER_VALUE_LINES
+}
 const RUNNING_HEAD_SIZE: f32 = 8.0;
 const FOOTER_SIZE: f32 = 7.5;
 const HASH_SIZE: f32 = 5.5;
