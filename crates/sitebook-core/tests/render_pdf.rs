@@ -556,3 +556,35 @@ fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
     assert!(all.contains("Net amount payable by cheque"));
     assert!(all.contains("MEMORANDUM OF PAYMENTS (contd.)"));
 }
+
+#[test]
+fn a_sub_head_never_ends_a_page_without_its_item() {
+    // A sub-head above every item: wherever a page breaks, the old layout could leave one
+    // at the foot of a page with its item overleaf.
+    let request = render::first_bill_request(120);
+    let sub_heads = request
+        .content
+        .rows
+        .iter()
+        .filter(|row| !row.serial.is_empty())
+        .map(|row| sitebook_core::domain::estimate::SubHead {
+            before_serial: row.serial.clone(),
+            text: format!("SUB HEAD for {}", row.serial),
+        })
+        .collect();
+    let bytes = pdf::render_first_bill(&request.with_sub_heads(sub_heads)).unwrap();
+    let Some(pages) = pages(&bytes) else { return };
+    assert!(pages.len() > 3, "{} pages", pages.len());
+    for (number, page) in pages.iter().enumerate() {
+        let lines: Vec<&str> = page.lines().filter(|l| !l.trim().is_empty()).collect();
+        let Some(carried) = lines.iter().position(|l| l.contains("Carried forward")) else {
+            continue;
+        };
+        let last_row = lines[carried - 1];
+        assert!(
+            !last_row.contains("SUB HEAD"),
+            "page {} ends on a sub-head: {last_row:?}",
+            number + 1
+        );
+    }
+}

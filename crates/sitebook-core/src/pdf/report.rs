@@ -416,13 +416,22 @@ pub(crate) fn lay_out(report: &Report<'_>) -> Vec<Canvas> {
     layout.first_page();
     let mut start = 0;
     while start < report.body.len() {
-        // An item and the AE rows after it stay on one page when they can.
-        let end = start
-            + 1
-            + report.body[start + 1..]
-                .iter()
-                .take_while(|row| row.style == RowStyle::Excess)
-                .count();
+        // An item and the AE rows after it stay on one page when they can, and so do the
+        // headings (sub-heads) above it: a heading never ends a page alone.
+        let headings = report.body[start..]
+            .iter()
+            .take_while(|row| row.style == RowStyle::Heading)
+            .count();
+        let item = start + headings;
+        let end = if item < report.body.len() {
+            item + 1
+                + report.body[item + 1..]
+                    .iter()
+                    .take_while(|row| row.style == RowStyle::Excess)
+                    .count()
+        } else {
+            item
+        };
         layout.place_body_group(&report.body[start..end]);
         start = end;
     }
