@@ -162,7 +162,9 @@ pub enum BillCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Parse a workbook and write a first bill at the estimate quantities (no database)
+    /// Parse a workbook and write a first bill at the estimate quantities (no database): a
+    /// preview of its figures, without the memorandum of payments or the bill form, which
+    /// need the organization's deduction table (`bill create` makes the bill to pay)
     Render {
         #[arg(value_name = "FILE.xlsx")]
         file: PathBuf,
@@ -503,6 +505,10 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
         for path in written {
             say!("Wrote {path}");
         }
+        tell!(
+            "note: a preview without the memorandum of payments or the bill form; upload the \
+             workbook and use `bill create` for the bill to pay."
+        );
     }
     Ok(())
 }

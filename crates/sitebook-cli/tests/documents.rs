@@ -53,7 +53,10 @@ fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
     bill_render(out.path(), "4.5", "less")
         .assert()
         .success()
-        .stdout(predicate::str::contains("first-part-bill.pdf"));
+        .stdout(predicate::str::contains("first-part-bill.pdf"))
+        .stderr(predicate::str::contains(
+            "a preview without the memorandum of payments",
+        ));
     let pdf = out.path().join("first-part-bill.pdf");
     let text = pdf_text(&pdf, false);
     assert!(text.contains("CC First & Part Bill"), "{text}");
