@@ -76,6 +76,17 @@ pub enum Error {
 
 /// A person's input quoted in a message, cut to a length a message can carry: a one-megabyte
 /// line of a file must not come back as a one-megabyte error.
+/// `text` ending as a sentence does, so that another sentence can follow it: a reason
+/// written without its full stop ("… placeholder") read on into the next ("Moved to …").
+pub(crate) fn as_sentence(text: &str) -> String {
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
+}
+
 pub(crate) fn excerpt(text: &str) -> String {
     const LONGEST: usize = 40;
     match text.char_indices().nth(LONGEST) {
@@ -262,6 +273,20 @@ impl ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reason_ends_as_a_sentence_once() {
+        assert_eq!(
+            as_sentence("not an empty placeholder"),
+            "not an empty placeholder."
+        );
+        assert_eq!(as_sentence("It failed. "), "It failed.");
+        assert_eq!(
+            as_sentence("(gave up after 4 attempts)"),
+            "(gave up after 4 attempts)."
+        );
+        assert_eq!(as_sentence("Really?"), "Really?");
+    }
 
     /// A real SQLite refusal, from an in-memory database.
     async fn refusal(sql: &str) -> sqlx::Error {
