@@ -320,10 +320,17 @@ impl From<UsageError> for Failure {
 static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
 
 fn main() -> ExitCode {
-    // The same binary parses untrusted workbooks in a child process of itself.
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some(stateless::worker::ARG) {
-        let code = stateless::worker::run(&args[2..]);
+    // The same binary parses untrusted workbooks in a child process of itself. Arguments are
+    // read as the OS gives them: a file name that is not UTF-8 (from a FAT drive, say) is a
+    // path like any other, and `std::env::args` would panic on it.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).and_then(|arg| arg.to_str()) == Some(stateless::worker::ARG) {
+        // The worker's own arguments are JSON and numbers that this program wrote.
+        let worker_args: Vec<String> = args[2..]
+            .iter()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        let code = stateless::worker::run(&worker_args);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = Cli::parse();

@@ -52,8 +52,51 @@ pub const IDLE_LIFETIME: Duration = Duration::from_secs(60);
 /// What the parent asks of a child: parse the file at `path`, calling it `name`.
 #[derive(Debug, Serialize, Deserialize)]
 struct Request {
+    #[serde(with = "path_json")]
     path: PathBuf,
     name: String,
+}
+
+/// A path in a request: its text, or on Unix its bytes when it is not UTF-8 (a name from a FAT
+/// drive or an old zip), which JSON text cannot hold and the request used to lose.
+mod path_json {
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Encoded {
+        Text(String),
+        Bytes(Vec<u8>),
+    }
+
+    pub fn serialize<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+        let encoded = match path.to_str() {
+            Some(text) => Encoded::Text(text.to_owned()),
+            #[cfg(unix)]
+            None => {
+                use std::os::unix::ffi::OsStrExt;
+                Encoded::Bytes(path.as_os_str().as_bytes().to_vec())
+            }
+            #[cfg(not(unix))]
+            None => Encoded::Text(path.to_string_lossy().into_owned()),
+        };
+        encoded.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathBuf, D::Error> {
+        Ok(match Encoded::deserialize(deserializer)? {
+            Encoded::Text(text) => PathBuf::from(text),
+            #[cfg(unix)]
+            Encoded::Bytes(bytes) => {
+                use std::os::unix::ffi::OsStringExt;
+                PathBuf::from(std::ffi::OsString::from_vec(bytes))
+            }
+            #[cfg(not(unix))]
+            Encoded::Bytes(bytes) => PathBuf::from(String::from_utf8_lossy(&bytes).into_owned()),
+        })
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
