@@ -28,6 +28,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 /// File name of the database inside the data dir.
 pub const DATABASE_FILE: &str = "sitebook.sqlite";
 
+/// The empty file whose lock lets one process at a time bring the schema up to date.
+const SCHEMA_LOCK_FILE: &str = "schema.lock";
+
 /// Resolves the data dir: an explicit choice (`--data-dir`), then `SITEBOOK_DATA_DIR`, then the
 /// OS app-data dir, which the desktop app and the CLI share.
 pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
@@ -93,9 +96,34 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .after_connect(|connection, _| Box::pin(busy::install(connection)))
         .connect_with(options)
         .await?;
+    // One process at a time checks and brings the schema up: SQLite has no lock for sqlx's
+    // migrator to take, and two programs started together on a new data folder (the window
+    // and a worker, or two commands) both created the first tables, and one failed.
+    let lock = schema_lock(data_dir).await?;
     refuse_newer_schema(&pool, &path).await?;
     MIGRATOR.run(&pool).await?;
+    drop(lock);
     Ok(pool)
+}
+
+/// The data folder's schema lock, held until dropped; waits while another process holds it.
+async fn schema_lock(data_dir: &Path) -> Result<std::fs::File> {
+    let path = data_dir.join(SCHEMA_LOCK_FILE);
+    files::create_private_file_if_missing(&path)?;
+    let failed = |source| {
+        Error::io(
+            format!("Could not lock {} for the schema check", path.display()),
+            source,
+        )
+    };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map_err(&failed)?;
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|e| Error::Internal(format!("the schema lock's thread failed: {e}")))?
+        .map_err(failed)
 }
 
 /// A second, small pool on the same database for writes whose loss on a power cut costs
