@@ -1423,6 +1423,18 @@ pub mod stateless {
         file: &Path,
     ) -> std::result::Result<ParsedWorkbook, (String, String)> {
         let name = file.display().to_string();
+        // A pipe would block the reader for ever and a device never ends: only a file is read.
+        if let Ok(metadata) = std::fs::metadata(file) {
+            if !metadata.is_file() {
+                return Err((
+                    "validation".to_owned(),
+                    format!(
+                        "{name} is {}, not a workbook file.",
+                        crate::jobs::intake::kind_of_non_file(&metadata)
+                    ),
+                ));
+            }
+        }
         crate::jobs::worker_process::parse_isolated(
             &crate::jobs::JobSettings::default(),
             file,

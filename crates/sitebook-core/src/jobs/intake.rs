@@ -142,8 +142,9 @@ async fn earlier_failure(
     Ok(Some(
         Error::Validation(format!(
             "{file_name} has the same content as a file uploaded before, whose reading failed \
-             (job {job_id}): {reason} The same bytes would fail again: correct the workbook and \
-             upload the corrected file."
+             (job {job_id}): {} The same bytes would fail again: correct the workbook and \
+             upload the corrected file.",
+            crate::error::as_sentence(&reason)
         ))
         .to_api(),
     ))
@@ -153,9 +154,15 @@ async fn earlier_failure(
 fn refusal_at_the_door(ctx: &Ctx, source: &Path, file_name: &str) -> Option<Error> {
     let metadata = match std::fs::metadata(source) {
         Ok(metadata) if metadata.is_file() => metadata,
-        Ok(_) => {
+        Ok(metadata) if metadata.is_dir() => {
             return Some(Error::Validation(format!(
                 "{file_name} is a folder, not a workbook. Drop the workbook files themselves."
+            )))
+        }
+        Ok(metadata) => {
+            return Some(Error::Validation(format!(
+                "{file_name} is {}, not a workbook file.",
+                kind_of_non_file(&metadata)
             )))
         }
         Err(e) => {
@@ -176,6 +183,29 @@ fn refusal_at_the_door(ctx: &Ctx, source: &Path, file_name: &str) -> Option<Erro
         )));
     }
     None
+}
+
+/// What a path that is neither a file nor a folder is, in words.
+pub(crate) fn kind_of_non_file(metadata: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a pipe";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if metadata.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
 }
 
 fn megabytes(bytes: u64) -> f64 {
