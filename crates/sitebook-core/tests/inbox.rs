@@ -425,3 +425,59 @@ async fn wait_for_news(
     .await
     .expect("the news arrives")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_saved_again_while_its_first_version_is_read_is_read_again() {
+    // The inbox takes a file, and before its job has run the file is saved again with other
+    // content. Moved out under the first job's outcome, the second version was never read.
+    let fx = inbox_fixture().await;
+    let folder = fx.dir.path().join("Inbox");
+    fx.core.inbox_set(&fx.root, &folder).await.unwrap();
+    let _watcher = fx.core.spawn_inbox();
+    let mut status = fx.core.inbox_status_changes();
+    wait_for_state(&mut status, InboxState::Watching, "the watcher starts").await;
+    let path = folder.join("work.xlsx");
+    std::fs::write(&path, workbook(1)).unwrap();
+    let start = Instant::now();
+    while jobs(&fx, &fx.root).await.is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the first version is taken"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // No worker runs yet, so its job waits; the file is saved again meanwhile.
+    let second = workbook(2);
+    std::fs::write(&path, &second).unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    std::mem::forget(pool);
+    let imported = folder.join("imported");
+    wait_until(
+        Duration::from_secs(60),
+        "the second version imported",
+        || !files_in(&imported).is_empty(),
+    )
+    .await;
+    assert_eq!(files_in(&imported), ["2026-11-20 work.xlsx"]);
+    assert_eq!(
+        std::fs::read(imported.join("2026-11-20 work.xlsx")).unwrap(),
+        second,
+        "the file filed as imported is the version that was read last"
+    );
+    let jobs = jobs(&fx, &fx.root).await;
+    assert_eq!(jobs.len(), 2, "{jobs:#?}");
+    assert!(
+        jobs.iter().all(|job| job.status == JobStatus::Completed),
+        "{jobs:#?}"
+    );
+    let mut names: Vec<String> = fx
+        .core
+        .estimates_list(&fx.root)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|estimate| estimate.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Inbox road 1", "Inbox road 2"]);
+}

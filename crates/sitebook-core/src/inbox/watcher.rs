@@ -525,6 +525,13 @@ impl Watcher {
             };
             match ended {
                 None => self.taken.push(file),
+                Some(_) if self.changed_since_taken(&file).await => {
+                    // Saved again while its earlier version was read: what the job read stays
+                    // imported, and the file, now other content, arrives anew instead of being
+                    // filed under what it no longer is.
+                    tracing::info!(file = %file.path.display(), job = file.job_id, "inbox file changed while it was read; taking it again");
+                    self.notice(&file.path.clone());
+                }
                 Some(result) => {
                     if let Err(e) = self
                         .move_out(&file.path, &file.sha256, result, Some(file.job_id))
@@ -534,6 +541,16 @@ impl Watcher {
                     }
                 }
             }
+        }
+    }
+
+    /// Whether a taken file now holds other content than its job read (it still exists).
+    async fn changed_since_taken(&self, file: &Taken) -> bool {
+        let path = file.path.clone();
+        match tokio::task::spawn_blocking(move || sha256_file(&path)).await {
+            Ok(Ok(now)) => now != file.sha256,
+            // Gone or unreadable: moving it out reports that as before.
+            _ => false,
         }
     }
 
@@ -612,7 +629,11 @@ impl Watcher {
             ),
             Err(reason) => (
                 InboxOutcome::Failed,
-                format!("Not imported: {reason} Moved to {}/.", names::FAILED_DIR),
+                format!(
+                    "Not imported: {} Moved to {}/.",
+                    crate::error::as_sentence(&reason),
+                    names::FAILED_DIR
+                ),
             ),
         };
         self.tell(path, outcome, message, job_id);
