@@ -234,6 +234,38 @@ fn mismatch_tolerance_is_one_paisa() {
 }
 
 #[test]
+fn a_repeated_serial_and_a_negative_quantity_are_named_at_import() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("10")),
+        ("D2", t("Excavation")),
+        ("E2", n("100")),
+        ("H2", n("1000")),
+        ("A3", n("1")),
+        ("B3", n("-5")),
+        ("D3", t("Refilling")),
+        ("E3", n("50")),
+        ("H3", n("-250")),
+    ]));
+    assert_eq!(p.sheets[0].items.len(), 2, "both rows are still read");
+    let messages: Vec<(String, String)> = p
+        .warnings
+        .iter()
+        .map(|w| (w.cell.clone(), w.message.clone()))
+        .collect();
+    assert!(
+        messages.iter().any(|(cell, message)| cell == "Estimate!A3"
+            && message.starts_with("item 1 repeats the serial of the item on row 2")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|(cell, message)| cell == "Estimate!B3"
+            && message.starts_with("the quantity is negative (-5)")),
+        "{messages:?}"
+    );
+}
+
+#[test]
 fn an_unrounded_amount_is_read_in_paise() {
     // `=B*E` without ROUND: the cell shows 1,240.67 but holds 1,240.6725, and 1.005 must go
     // half-up to 1.01 (DOMAIN.md: H = ROUND2(B × E)); neither is a mismatch.

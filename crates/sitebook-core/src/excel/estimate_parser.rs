@@ -602,6 +602,7 @@ impl<'a> SheetParser<'a> {
                 "no item rows were found below this header row",
             );
         }
+        self.warn_unbillable_items(&items);
         let footer = self.resolve_footer(&items, &excess_rows, footer_rows);
         let estimate = EstimateSheet {
             name: self.sheet.name().to_string(),
@@ -614,6 +615,44 @@ impl<'a> SheetParser<'a> {
             metadata,
         };
         (estimate, self.warnings)
+    }
+
+    /// Names, at import, the items no bill could take as they are: a serial that repeats an
+    /// earlier item's (bills and work slips find items by serial, and refused the estimate's
+    /// first bill with a quantities file), and a negative quantity.
+    fn warn_unbillable_items(&mut self, items: &[WorkbookItem]) {
+        let mut first_rows: std::collections::HashMap<String, u32> =
+            std::collections::HashMap::new();
+        for item in items {
+            let row = item.row.saturating_sub(1);
+            if let Some(serial) = item
+                .sl_no
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                match first_rows.get(serial) {
+                    Some(first) => {
+                        let message = format!(
+                            "item {serial} repeats the serial of the item on row {first}; bills \
+                             and work slips find items by serial, so number each item once"
+                        );
+                        self.warn(row, self.cols.serial, message);
+                    }
+                    None => {
+                        first_rows.insert(serial.to_owned(), item.row);
+                    }
+                }
+            }
+            if let Some(quantity) = item.quantity.filter(|q| *q < Decimal::ZERO) {
+                let message = format!(
+                    "the quantity is negative ({}); an item's quantity is work to be done, and \
+                     old material to deduct goes in the footer's Deduct row",
+                    plain_text(quantity)
+                );
+                self.warn(row, self.cols.quantity, message);
+            }
+        }
     }
 
     /// The first row after the header, skipping the rest of any header cell
