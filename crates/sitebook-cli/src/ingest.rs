@@ -84,8 +84,8 @@ pub enum JobsCommand {
 
 #[derive(Args)]
 pub struct WorkerArgs {
-    /// How many jobs to run at once [default: the number of cores]
-    #[arg(long)]
+    /// How many jobs to run at once, 1 to 64 [default: the number of cores]
+    #[arg(long, value_parser = worker_count)]
     workers: Option<usize>,
     /// Stop once no job is left to run
     #[arg(long)]
@@ -99,9 +99,20 @@ pub struct WatchArgs {
     /// all as the signed-in user.
     #[arg(long, value_name = "DIR")]
     inbox: Option<PathBuf>,
-    /// How many jobs to run at once [default: the number of cores]
-    #[arg(long)]
+    /// How many jobs to run at once, 1 to 64 [default: the number of cores]
+    #[arg(long, value_parser = worker_count)]
     workers: Option<usize>,
+}
+
+/// The most job workers one command starts: each holds a parse process and database
+/// connections, and 100,000 of them took 1.6 GB and filled the log with busy retries.
+const MAX_WORKERS: usize = 64;
+
+fn worker_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(count) if (1..=MAX_WORKERS).contains(&count) => Ok(count),
+        _ => Err(format!("give a whole number from 1 to {MAX_WORKERS}")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -285,10 +296,11 @@ pub async fn upload(
     out: &Printer,
 ) -> Result<(), Failure> {
     let outcomes = core.upload(session, &args.files).await?;
-    // Only this command's own jobs: another org's queue is not its business.
+    // Only this command's own jobs: another org's queue is not its business. A duplicate's
+    // job is this org's, and may not have run yet: waiting means waiting for it too.
     let own_jobs: Vec<i64> = outcomes
         .iter()
-        .filter(|o| o.error.is_none() && !o.duplicate)
+        .filter(|o| o.error.is_none())
         .filter_map(|o| o.job_id)
         .collect();
     let pool = if args.wait && !own_jobs.is_empty() {
@@ -321,11 +333,14 @@ pub async fn upload(
         let style = ProgressStyle::with_template("{prefix:>4} [{bar:30}] {pos:>3}% {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
-        let jobs: Vec<(i64, String)> = outcomes
+        let mut jobs: Vec<(i64, String)> = outcomes
             .iter()
-            .filter(|o| o.error.is_none() && !o.duplicate)
+            .filter(|o| o.error.is_none())
             .filter_map(|o| o.job_id.map(|job| (job, o.file_name.clone())))
             .collect();
+        // Two names for one content wait for its one job once.
+        let mut seen = std::collections::HashSet::new();
+        jobs.retain(|(job, _)| seen.insert(*job));
         // A bar a job reads well for a few files; a burst gets one bar that counts the jobs.
         let one_bar_each = jobs.len() <= BARS_PER_JOB_UP_TO;
         let overall = (interactive && !one_bar_each).then(|| {
@@ -488,15 +503,19 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
             }
         );
     }
+    // SIGTERM (a service manager, `timeout`, `kill`) stops it as Ctrl-C does: the pool is shut
+    // down, its parse workers with it, where the signal's default would leave them orphaned.
+    let stop = stop_signal();
+    tokio::pin!(stop);
     if args.exit_when_idle {
-        core.wait_until_no_unfinished_jobs(Duration::from_millis(200))
-            .await?;
+        tokio::select! {
+            done = core.wait_until_no_unfinished_jobs(Duration::from_millis(200)) => done?,
+            stopped = &mut stop => stopped?,
+        }
     } else {
         // A long-running worker also syncs outputs for the orgs that turned sync on.
         let syncer = core.spawn_syncer();
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")))?;
+        stop.await?;
         syncer.abort();
     }
     pool.shutdown().await;

@@ -131,6 +131,14 @@ fn upload_and_wait_reports_one_line_per_job() {
         .run(&["upload", &fixture_workbook()])
         .success()
         .stdout(predicate::str::contains("already uploaded"));
+    // Waiting on a duplicate waits for its job, here long done, and says how it ended.
+    device
+        .run(&["upload", &fixture_workbook(), "--wait"])
+        .success()
+        .stdout(
+            predicate::str::contains("already uploaded")
+                .and(predicate::str::contains("completed: ")),
+        );
 
     // Exporting counts a download; cleanup is for admins and above.
     let outputs = device.json(&["outputs", "list", "--json"]);
@@ -232,4 +240,136 @@ fn jobs_cancel_retry_and_wait() {
         .success()
         .stdout(predicate::str::contains("completed"));
     device.run(&["jobs", "show", "999"]).code(4);
+}
+
+#[test]
+fn waiting_on_a_duplicate_whose_job_never_ran_runs_it() {
+    let device = Device::new();
+    // Uploaded without waiting, and with no worker running: its job stays queued.
+    device
+        .run(&["upload", &fixture_workbook()])
+        .success()
+        .stdout(predicate::str::contains("job 1 queued"));
+    device
+        .run(&["upload", &fixture_workbook(), "--wait"])
+        .success()
+        .stdout(
+            predicate::str::contains("already uploaded")
+                .and(predicate::str::contains("job 1 completed")),
+        );
+    let jobs = device.json(&["jobs", "list", "--json"]);
+    assert_eq!(jobs[0]["status"], "completed", "{jobs}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_a_path_like_any_other() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"Stra\xdfe \xff.xlsx");
+    let path = dir.path().join(name);
+    std::fs::copy(fixture_workbook(), &path).unwrap();
+    let assert = Command::cargo_bin("sitebook")
+        .unwrap()
+        .arg("estimate")
+        .arg("parse")
+        .arg(&path)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("Estimate"), "{stdout}");
+    let device = Device::new();
+    device
+        .command()
+        .arg("upload")
+        .arg(&path)
+        .arg("--wait")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("completed"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_a_device_is_refused_in_words_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.xlsx");
+    let made = Process::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Reading a pipe with no writer would block for ever; it is refused at once.
+    Command::cargo_bin("sitebook")
+        .unwrap()
+        .args(["estimate", "parse"])
+        .arg(&fifo)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a pipe, not a workbook file"));
+    let device = Device::new();
+    device
+        .command()
+        .arg("upload")
+        .arg(&fifo)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a pipe, not a workbook file"));
+    let zero = dir.path().join("zero.xlsx");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    Command::cargo_bin("sitebook")
+        .unwrap()
+        .args(["estimate", "parse"])
+        .arg(&zero)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a device, not a workbook file"));
+}
+
+#[test]
+fn the_number_of_workers_is_bounded() {
+    for workers in ["0", "65", "100000", "two"] {
+        Command::cargo_bin("sitebook")
+            .unwrap()
+            .args(["worker", "--workers", workers, "--exit-when-idle"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("from 1 to 64"));
+    }
+}
+
+#[test]
+fn programs_started_together_on_a_new_data_folder_both_open_it() {
+    // The window and a worker, or two commands, started at once on a new device: both bring
+    // the database up, and neither may see the other's half-made schema.
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let start = |args: &[&str]| {
+            Process::new(assert_cmd::cargo::cargo_bin("sitebook"))
+                .arg("--data-dir")
+                .arg(dir.path())
+                .args(args)
+                .env("SITEBOOK_PASSWORD", PASSWORD)
+                .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
+                .env_remove("SITEBOOK_USER")
+                .env_remove("SITEBOOK_DATA_DIR")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let children = [
+            start(&["--user", "root", "init", "--name", "Root Admin"]),
+            start(&["worker", "--exit-when-idle"]),
+            start(&["worker", "--exit-when-idle"]),
+        ];
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "{stderr}");
+            assert!(!stderr.contains("could not be brought up"), "{stderr}");
+        }
+    }
 }
