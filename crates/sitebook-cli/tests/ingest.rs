@@ -373,3 +373,42 @@ fn programs_started_together_on_a_new_data_folder_both_open_it() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_worker_stops_cleanly_on_sigterm() {
+    let device = Device::new();
+    let mut worker = Process::new(assert_cmd::cargo::cargo_bin("sitebook"))
+        .arg("--data-dir")
+        .arg(device.dir.path())
+        .args(["worker", "--workers", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once it says it runs, a service manager stops it.
+    let mut said = String::new();
+    let mut stderr = std::io::BufReader::new(worker.stderr.take().unwrap());
+    std::io::BufRead::read_line(&mut stderr, &mut said).unwrap();
+    assert!(said.contains("Running jobs"), "{said}");
+    let killed = Process::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = worker.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        status.success(),
+        "stopped as by Ctrl-C, not killed: {status:?}"
+    );
+}
