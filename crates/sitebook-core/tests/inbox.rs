@@ -481,3 +481,25 @@ async fn a_file_saved_again_while_its_first_version_is_read_is_read_again() {
     names.sort();
     assert_eq!(names, ["Inbox road 1", "Inbox road 2"]);
 }
+
+#[tokio::test]
+async fn an_inbox_is_made_only_in_a_folder_that_exists() {
+    let fx = inbox_fixture().await;
+    // A new folder in an existing one is made for the user.
+    let fresh = fx.dir.path().join("Estimates inbox");
+    fx.core.inbox_set(&fx.root, &fresh).await.unwrap();
+    assert!(fresh.is_dir());
+    // A mistyped path, or a drive not plugged in, is not made on the local disk.
+    let unplugged = fx.dir.path().join("media/usb-drive/Inbox");
+    let refused = fx
+        .core
+        .inbox_set(&fx.root, &unplugged)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("does not exist, nor does the folder it would go in"),
+        "{refused}"
+    );
+    assert!(!fx.dir.path().join("media").exists(), "nothing was made");
+}

@@ -70,7 +70,9 @@ pub(crate) async fn plan(ctx: &Ctx) -> Result<Option<InboxPlan>> {
     }))
 }
 
-/// Checks a folder for use as the inbox, creating it if it does not exist yet.
+/// Checks a folder for use as the inbox, creating it if it does not exist yet, but only in a
+/// folder that does: a mistyped path, or the mount point of a drive not plugged in, would
+/// otherwise become folders on the local disk that nobody copies into.
 pub fn check_folder(ctx: &Ctx, folder: &Path) -> Result<PathBuf> {
     if folder.as_os_str().is_empty() {
         return Err(Error::Validation("Choose a folder for the inbox.".into()));
@@ -82,7 +84,16 @@ pub fn check_folder(ctx: &Ctx, folder: &Path) -> Result<PathBuf> {
         )));
     }
     if !folder.exists() {
-        std::fs::create_dir_all(folder).map_err(|e| {
+        let parent = folder.parent().unwrap_or(folder);
+        if !parent.is_dir() {
+            return Err(Error::Validation(format!(
+                "{} does not exist, nor does the folder it would go in ({}). Check the path, or \
+                 plug in the drive it is on.",
+                folder.display(),
+                parent.display()
+            )));
+        }
+        std::fs::create_dir(folder).map_err(|e| {
             Error::io(
                 format!("Could not create the inbox folder {}", folder.display()),
                 e,
