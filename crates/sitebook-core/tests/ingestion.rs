@@ -1145,3 +1145,57 @@ async fn audit_rows_name_the_object_an_action_was_on() {
         [("estimate".to_string(), estimate_id.to_string(), 1)]
     );
 }
+
+#[tokio::test]
+async fn the_same_bytes_uploaded_again_mend_a_damaged_stored_copy_and_its_job_runs_again() {
+    let fx = fixture().await;
+    let file = write_example(&fx, "works.xlsx");
+    let job_id = sole_job(
+        &fx.core
+            .upload(&fx.root, std::slice::from_ref(&file))
+            .await
+            .unwrap(),
+    );
+    // Before any worker reads it, the stored copy is damaged (a disk error, a hand in the
+    // data folder), so the job fails and asks for the workbook again.
+    let stored: Vec<PathBuf> = std::fs::read_dir(fx.dir.path().join("uploads/root"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(stored.len(), 1);
+    std::fs::write(&stored[0], b"damaged").unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let failed = finished(&fx, &fx.root, job_id).await;
+    assert_eq!(failed.status, JobStatus::Failed, "{failed:?}");
+    assert!(
+        failed
+            .error_message
+            .as_deref()
+            .unwrap()
+            .contains("upload the workbook again"),
+        "{failed:?}"
+    );
+    // Following that advice works: the same bytes restore the copy and the job runs again.
+    let again = fx
+        .core
+        .upload(&fx.root, std::slice::from_ref(&file))
+        .await
+        .unwrap();
+    assert!(again[0].duplicate && again[0].error.is_none(), "{again:?}");
+    assert_eq!(again[0].job_id, Some(job_id));
+    assert_eq!(
+        std::fs::read(&stored[0]).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+    let done = finished(&fx, &fx.root, job_id).await;
+    assert_eq!(done.status, JobStatus::Completed, "{done:?}");
+    assert!(done.estimate_id.is_some());
+    // A copy that is whole is left alone, and a finished job is not run again.
+    let third = fx.core.upload(&fx.root, &[file]).await.unwrap();
+    assert!(third[0].duplicate && third[0].error.is_none(), "{third:?}");
+    assert_eq!(
+        fx.core.job_show(&fx.root, job_id).await.unwrap().status,
+        JobStatus::Completed
+    );
+    pool.shutdown().await;
+}

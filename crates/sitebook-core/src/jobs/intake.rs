@@ -69,7 +69,15 @@ pub(crate) async fn upload(
         None => sha256_file(source)?,
     };
     if let Some((upload_id, job_id)) = uploads::existing(ctx, scope, &sha256).await? {
+        // The same bytes again mend a stored copy that was lost or damaged since (a disk
+        // error, a hand in the data folder), and its failed job is queued again: the job's
+        // own advice was to upload the workbook again.
+        let restored = uploads::restore_copy(ctx, scope, upload_id, source, &sha256).await?;
         let error = match job_id {
+            Some(job_id) if restored => {
+                queue::requeue_after_repair(ctx, scope, job_id).await?;
+                None
+            }
             Some(job_id) => earlier_failure(ctx, scope, job_id, &file_name).await?,
             None => None,
         };

@@ -717,6 +717,29 @@ pub async fn request_cancel(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()
     Ok(())
 }
 
+/// Queues a failed job again after the stored copy of its file was restored (the same bytes
+/// uploaded again): its failure was the copy's, not the file's, whatever it was marked. A job
+/// in any other state is left as it is. Returns whether it was queued.
+pub(crate) async fn requeue_after_repair(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<bool> {
+    let queued = sqlx::query(
+        "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, retryable = 1, \
+         progress = 0, current_step = 'Queued', started_at = NULL, completed_at = NULL, \
+         error_message = NULL, error_code = NULL \
+         WHERE id = ? AND org_id = ? AND status = 'failed'",
+    )
+    .bind(ctx.now_text())
+    .bind(id)
+    .bind(scope.org_id())
+    .execute(&ctx.db)
+    .await?
+    .rows_affected()
+        > 0;
+    if queued {
+        ctx.wake.notify_waiters();
+    }
+    Ok(queued)
+}
+
 /// Puts a failed or cancelled job back in the queue at a person's request. It starts afresh:
 /// its elapsed time counts from the new start, and its log keeps the earlier attempts.
 pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {

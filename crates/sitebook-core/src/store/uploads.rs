@@ -94,6 +94,41 @@ pub(crate) async fn insert_in(
     .await?)
 }
 
+/// Makes the stored copy of the scope's upload `id` whole again from `source`, which has the
+/// same content (`sha256`), when it is missing or damaged. Returns whether it was restored.
+pub(crate) async fn restore_copy(
+    ctx: &Base,
+    scope: &WriteScope,
+    id: i64,
+    source: &Path,
+    sha256: &str,
+) -> Result<bool> {
+    let stored_path: Option<String> =
+        sqlx::query_scalar("SELECT stored_path FROM uploads WHERE id = ? AND org_id = ?")
+            .bind(id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    let Some(stored_path) = stored_path else {
+        return Ok(false);
+    };
+    let target = ctx.data_dir.join(stored_path);
+    let hashed = target.clone();
+    let intact = tokio::task::spawn_blocking(move || crate::store::files::sha256_file(&hashed))
+        .await
+        .map_err(|e| Error::Internal(format!("hashing stopped: {e}")))?
+        .is_ok_and(|stored| stored == sha256);
+    if intact {
+        return Ok(false);
+    }
+    if let Some(folder) = target.parent() {
+        crate::store::files::create_private_dir(folder)
+            .map_err(|e| Error::io(format!("Could not create {}", folder.display()), e))?;
+    }
+    copy_atomic(source, &target)?;
+    Ok(true)
+}
+
 /// The earlier upload of the same content in the scope's org, with its latest job.
 pub(crate) async fn existing(
     ctx: &Base,
