@@ -339,6 +339,9 @@ const MAX_TABLE_CELL_CHARS: usize = 200;
 
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let shown = |cell: &str| -> String {
+        // A line break or tab in a cell (a file name can hold one) would break the row; shown
+        // escaped, each row stays one line.
+        let cell = &cell.replace('\n', "\\n").replace('\t', "\\t");
         if cell.chars().count() <= MAX_TABLE_CELL_CHARS {
             cell.to_string()
         } else {

@@ -412,3 +412,23 @@ fn a_worker_stops_cleanly_on_sigterm() {
         "stopped as by Ctrl-C, not killed: {status:?}"
     );
 }
+
+#[test]
+fn a_line_break_in_a_file_name_keeps_its_table_row_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two\nlines.xlsx");
+    std::fs::copy(fixture_workbook(), &path).unwrap();
+    let device = Device::new();
+    device
+        .command()
+        .arg("upload")
+        .arg(&path)
+        .arg("--wait")
+        .assert()
+        .success();
+    let listed = device.run(&["jobs", "list"]).success();
+    let stdout = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "a heading and one row: {stdout}");
+    assert!(lines[1].contains("two\\nlines.xlsx"), "{stdout}");
+}
