@@ -319,6 +319,32 @@ impl From<UsageError> for Failure {
 #[global_allocator]
 static ALLOCATOR: sitebook_core::Allocator = sitebook_core::Allocator;
 
+/// A command line clap refused. With `--json` anywhere on it, the refusal is one JSON object
+/// like every other error (`{"code": "usage", "message": …}`), so a script reading JSON is not
+/// handed clap's text; help and the version print as usual.
+fn usage_error(error: clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = args.iter().any(|arg| arg == "--json");
+    let informational = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !wants_json || informational {
+        error.exit();
+    }
+    let text = error.render().to_string();
+    let message = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("the command line could not be read")
+        .trim_start_matches("error: ");
+    Printer::new(true).error(ErrorCode::Usage.as_str(), message);
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     // The same binary parses untrusted workbooks in a child process of itself. Arguments are
     // read as the OS gives them: a file name that is not UTF-8 (from a FAT drive, say) is a
@@ -333,7 +359,10 @@ fn main() -> ExitCode {
         let code = stateless::worker::run(&worker_args);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error, &args),
+    };
     let printer = Printer::new(cli.json);
     // One async thread per core: `sitebook worker` polls every job's database round trips and
     // handles its parse results on these threads, and on one thread a burst of jobs kept the

@@ -431,6 +431,17 @@ fn json_errors_are_one_object_with_a_code() {
     let error: Value = serde_json::from_str(stderr.trim()).expect("one JSON object");
     assert_eq!(error["code"], "denied");
     assert!(error["message"].as_str().unwrap().contains("MOH"));
+    // So is a command line that cannot be read, which clap would print as text.
+    for args in [
+        &["--json", "jobs", "show", "abc"][..],
+        &["--json", "jobs", "list", "--bogus"][..],
+    ] {
+        let assert = device.run(Some("vic"), args).code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let error: Value = serde_json::from_str(stderr.trim()).expect("one JSON object");
+        assert_eq!(error["code"], "usage", "{stderr}");
+        assert!(!error["message"].as_str().unwrap().is_empty());
+    }
 }
 
 #[test]
