@@ -503,3 +503,24 @@ async fn an_inbox_is_made_only_in_a_folder_that_exists() {
     );
     assert!(!fx.dir.path().join("media").exists(), "nothing was made");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_whose_name_is_not_utf8_is_imported_like_any_other() {
+    use std::os::unix::ffi::OsStrExt;
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    // A Latin-1 name, as a FAT pen drive or an old zip gives it: it used to be passed over.
+    let name = std::ffi::OsStr::from_bytes(b"Stra\xdfe.xlsx");
+    std::fs::write(inbox.join(name), workbook(7)).unwrap();
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(60), "the file is imported", || {
+        files_in(&imported).len() == 1
+    })
+    .await;
+    assert_eq!(files_in(&imported), ["2026-11-20 Stra\u{fffd}e.xlsx"]);
+    let jobs = jobs(&fx, &fx.root).await;
+    assert_eq!(jobs.len(), 1, "{jobs:#?}");
+    assert_eq!(jobs[0].status, JobStatus::Completed, "{:?}", jobs[0]);
+    assert_eq!(jobs[0].file_name.as_deref(), Some("Stra\u{fffd}e.xlsx"));
+}

@@ -33,18 +33,22 @@ pub fn is_ignored(name: &str) -> bool {
 /// The route of a path relative to the inbox folder, or `None` for paths the watcher leaves
 /// alone: ignored names, anything deeper than one subfolder, and the `imported/` and `failed/`
 /// folders themselves.
+///
+/// A name that is not UTF-8 (from a FAT drive or an old zip) is read with stand-ins for the
+/// bytes it cannot show: such a file is imported like any other, and such a subfolder is
+/// refused as no organization's code, where it used to be passed over without a word.
 pub fn route(relative: &Path) -> Option<Route> {
     let mut parts = Vec::new();
     for component in relative.components() {
         match component {
-            Component::Normal(part) => parts.push(part.to_str()?),
+            Component::Normal(part) => parts.push(part.to_string_lossy()),
             _ => return None,
         }
     }
     match parts.as_slice() {
         [name] if !is_ignored(name) && !is_reserved(name) => Some(Route::Home),
         [folder, name] if !is_ignored(name) && is_org_folder(folder) => {
-            Some(Route::OrgFolder((*folder).to_string()))
+            Some(Route::OrgFolder(folder.to_string()))
         }
         _ => None,
     }
@@ -115,6 +119,17 @@ mod tests {
             Some(Route::OrgFolder("moh".into()))
         );
         assert_eq!(route(Path::new("imported/a.xlsx")), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let latin1 = |bytes: &[u8]| Path::new(std::ffi::OsStr::from_bytes(bytes)).to_owned();
+            assert_eq!(route(&latin1(b"Stra\xdfe.xlsx")), Some(Route::Home));
+            assert_eq!(
+                route(&latin1(b"MO\xffH/b.xlsx")),
+                Some(Route::OrgFolder("MO\u{fffd}H".to_owned()))
+            );
+            assert_eq!(route(&latin1(b"~$Stra\xdfe.xlsx")), None);
+        }
         assert_eq!(route(Path::new("Imported")), None);
         assert_eq!(route(Path::new("FAILED/a.xlsx")), None);
         assert_eq!(route(Path::new("moh/deeper/a.xlsx")), None);
