@@ -861,17 +861,8 @@ mod tests {
     fn a_refusal_names_the_recoveries_only_when_there_are_some() {
         // A fixed charge of 600 on a bill of 500, with no one-off recovery at all.
         let charge = PaymentLine {
-            code: "PEN".into(),
-            label: "Penalty".into(),
-            effect: Effect::Deduction,
-            base: Base::Gross,
             charge: Charge::Fixed(dec!(600)),
-            threshold: None,
-            cap: None,
-            valid_from: None,
-            valid_to: None,
-            unless_estimate_has_lc: false,
-            individual_percent: None,
+            ..percent_line("PEN", Effect::Deduction, dec!(0))
         };
         let refused = memorandum(first_bill_figures(dec!(500)), &terms(vec![charge], dec!(0)))
             .unwrap_err()
