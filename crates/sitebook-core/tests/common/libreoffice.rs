@@ -35,13 +35,21 @@ pub fn sheets_as_shown(xlsx: &Path, recalculate: Recalculate) -> Vec<(String, Ve
 #[allow(dead_code)]
 pub fn printed_text(xlsx: &Path) -> String {
     let work = tempfile::tempdir().unwrap();
+    convert(xlsx, &work.path().join("profile"), "pdf", work.path());
+    let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
+    super::pdf_text(&work.path().join(format!("{stem}.pdf")))
+}
+
+/// Runs headless LibreOffice with its own `profile` to convert `xlsx` to `target` in `outdir`;
+/// returns what it said.
+fn convert(xlsx: &Path, profile: &Path, target: &str, outdir: &Path) -> std::process::Output {
     let output = Command::new("soffice")
         .arg(format!(
             "-env:UserInstallation=file://{}",
-            work.path().join("profile").display()
+            profile.display()
         ))
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(work.path())
+        .args(["--headless", "--convert-to", target, "--outdir"])
+        .arg(outdir)
         .arg(xlsx)
         .output()
         .expect("LibreOffice (soffice) is installed by scripts/install-system-deps.sh --tests");
@@ -50,8 +58,7 @@ pub fn printed_text(xlsx: &Path) -> String {
         "soffice failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
-    super::pdf_text(&work.path().join(format!("{stem}.pdf")))
+    output
 }
 
 fn exported(xlsx: &Path, recalculate: Recalculate, sheet: i32) -> Vec<(String, Vec<Vec<String>>)> {
@@ -75,29 +82,11 @@ fn exported(xlsx: &Path, recalculate: Recalculate, sheet: i32) -> Vec<(String, V
         ),
     )
     .unwrap();
-    let output = Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args([
-            "--headless",
-            "--convert-to",
-            // Comma, quote, UTF-8, from line 1, …, "save cell contents as shown", …, sheet.
-            &format!(
-                "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,{sheet}"
-            ),
-            "--outdir",
-        ])
-        .arg(work.path())
-        .arg(xlsx)
-        .output()
-        .expect("LibreOffice (soffice) is installed by scripts/install-system-deps.sh --tests");
-    assert!(
-        output.status.success(),
-        "soffice failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    // Comma, quote, UTF-8, from line 1, …, "save cell contents as shown", …, sheet.
+    let target = format!(
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,{sheet}"
     );
+    let output = convert(xlsx, &profile, &target, work.path());
     let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
     let read = |csv: PathBuf| -> Vec<Vec<String>> {
         let text = std::fs::read_to_string(&csv).unwrap_or_else(|e| {
