@@ -709,15 +709,14 @@ fn refuse_dated_before(
     previous: &PreviousBill,
     previous_view: &BillView,
 ) -> Result<()> {
-    use render_job::{document_date, DatedAs};
-    let this = document_date(DatedAs::Bill, dates, Some(payments::today(ctx)));
-    let before = document_date(
-        DatedAs::Bill,
+    let this = next_bill_date(ctx, dates);
+    let before = render_job::document_date(
+        render_job::DatedAs::Bill,
         &previous.dates,
         DocDate::from_timestamp(&previous_view.created_at),
     );
-    match (this, before) {
-        (Some(this), Some(before)) if this < before => Err(Error::Validation(format!(
+    match before {
+        Some(before) if this < before => Err(Error::Validation(format!(
             "Bill {number} would be dated {this} (the work's DOBR, else its other dates), before \
              bill {}'s {before}; a bill cannot be dated before the one it follows. Correct the \
              work's dates, or withdraw the bills dated later and make them again.",
@@ -725,6 +724,13 @@ fn refuse_dated_before(
         ))),
         _ => Ok(()),
     }
+}
+
+/// The date a bill made now prints: its DOBR, else the work's other dates, else today, the day
+/// it is recorded.
+fn next_bill_date(ctx: &Ctx, dates: &DocumentDates) -> DocDate {
+    let today = payments::today(ctx);
+    render_job::document_date(render_job::DatedAs::Bill, dates, Some(today)).unwrap_or(today)
 }
 
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the date
@@ -743,12 +749,8 @@ pub(crate) async fn next_bill_terms(
             .validate()
             .map_err(|e| Error::Validation(format!("Recovery {:?}: {e}.", recovery.label)))?;
     }
-    // The day the bill will be stamped with, so the lines it applies are those in force on
-    // the date it prints (DOBR, else its other dates, else the day it is recorded).
-    let today = payments::today(ctx);
-    let date = render_job::document_date(render_job::DatedAs::Bill, &work.dates, Some(today))
-        .unwrap_or(today);
-    let lines = payments::lines_in_force(ctx, scope, date).await?;
+    // The lines in force on the date the bill prints.
+    let lines = payments::lines_in_force(ctx, scope, next_bill_date(ctx, &work.dates)).await?;
     let (held_before, additions_before, value_before) = match &next.previous {
         Some(previous) => chain_so_far(previous)?,
         None => (Vec::new(), Decimal::ZERO, None),
