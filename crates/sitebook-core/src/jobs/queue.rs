@@ -721,15 +721,31 @@ pub async fn request_cancel(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()
 /// uploaded again): its failure was the copy's, not the file's, whatever it was marked. A job
 /// in any other state is left as it is. Returns whether it was queued.
 pub(crate) async fn requeue_after_repair(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<bool> {
+    start_afresh(ctx, scope, id, [JobStatus::Failed, JobStatus::Failed], true).await
+}
+
+/// Puts the scope's job `id` back in line as new, if it is in one of `from`, keeping only its
+/// log; `retryable_again` clears a "the file is at fault" mark. Returns whether it was.
+async fn start_afresh(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    id: i64,
+    from: [JobStatus; 2],
+    retryable_again: bool,
+) -> Result<bool> {
     let queued = sqlx::query(
-        "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, retryable = 1, \
-         progress = 0, current_step = 'Queued', started_at = NULL, completed_at = NULL, \
+        "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, \
+         retryable = CASE WHEN ? THEN 1 ELSE retryable END, progress = 0, \
+         current_step = 'Queued', started_at = NULL, completed_at = NULL, \
          error_message = NULL, error_code = NULL \
-         WHERE id = ? AND org_id = ? AND status = 'failed'",
+         WHERE id = ? AND org_id = ? AND status IN (?, ?)",
     )
     .bind(ctx.now_text())
+    .bind(retryable_again)
     .bind(id)
     .bind(scope.org_id())
+    .bind(from[0].as_str())
+    .bind(from[1].as_str())
     .execute(&ctx.db)
     .await?
     .rows_affected()
@@ -759,17 +775,8 @@ pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
              the same way. Fix the workbook and upload it again."
         ))),
         Some(JobStatus::Failed | JobStatus::Cancelled) => {
-            sqlx::query(
-                "UPDATE jobs SET status = 'queued', next_run_at = ?, cancel_requested = 0, \
-                 progress = 0, current_step = 'Queued', started_at = NULL, completed_at = NULL, \
-                 error_message = NULL, error_code = NULL WHERE id = ? AND org_id = ?",
-            )
-            .bind(ctx.now_text())
-            .bind(id)
-            .bind(scope.org_id())
-            .execute(&ctx.db)
-            .await?;
-            ctx.wake.notify_waiters();
+            let from = [JobStatus::Failed, JobStatus::Cancelled];
+            start_afresh(ctx, scope, id, from, false).await?;
             Ok(())
         }
         Some(other) => Err(Error::Precondition(format!(
