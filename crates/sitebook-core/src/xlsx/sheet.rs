@@ -44,7 +44,7 @@ const BEYOND_CONDITIONAL_GROUPING: i64 = 1_000_000_000;
 /// reader and groups as many digits as it is given, so such a figure gets the one-section
 /// grouping that fits its size: thousands below a lakh, then a comma every two digits.
 fn sized_number_format(value: Decimal, decimals: &str) -> String {
-    let digits = value.abs().trunc().to_string().len();
+    let digits = whole_digits(value);
     if digits <= 5 {
         return format!("#,##0{decimals}");
     }
@@ -53,10 +53,15 @@ fn sized_number_format(value: Decimal, decimals: &str) -> String {
     format!("##{}\\,##0{decimals}", r"\,##".repeat(pairs - 1))
 }
 
+/// How many digits the whole part of `value` has (`0.5` has one).
+fn whole_digits(value: Decimal) -> usize {
+    value.abs().trunc().to_string().len()
+}
+
 /// The width, in Excel's digit widths, that a figure takes shown with Indian grouping and
 /// `decimals` places; bold type is about a tenth wider.
 fn shown_width(figure: Decimal, decimals: u32, bold: bool) -> f32 {
-    let digits = figure.abs().trunc().to_string().len();
+    let digits = whole_digits(figure);
     let commas = if digits <= 3 { 0 } else { 1 + (digits - 4) / 2 };
     let sign = usize::from(figure.is_sign_negative() && !figure.is_zero());
     // Commas and the point are narrower than digits; a spare digit's width covers the cell's
@@ -196,6 +201,11 @@ impl Look {
 
     fn index(self) -> usize {
         self as usize
+    }
+
+    /// Whether its text is bold (see [`Self::style`]), which wraps and measures wider.
+    fn is_bold(self) -> bool {
+        matches!(self, Look::Heading | Look::Total | Look::GrandTotal)
     }
 
     fn style(self, format: Format) -> Format {
@@ -631,7 +641,7 @@ impl<'w> SheetWriter<'w> {
             ColumnKind::Quantity | ColumnKind::Rate => figure.normalize().scale().clamp(2, 5),
             _ => return Ok(()),
         };
-        let bold = matches!(look, Look::Heading | Look::Total | Look::GrandTotal);
+        let bold = look.is_bold();
         let needed = shown_width(figure, decimals, bold);
         if needed > self.columns[col].width_chars {
             self.columns[col].width_chars = needed;
@@ -648,7 +658,7 @@ impl<'w> SheetWriter<'w> {
         cells: Vec<Cell>,
         look: Look,
     ) -> Result<(), XlsxError> {
-        let bold = matches!(look, Look::Heading | Look::Total | Look::GrandTotal);
+        let bold = look.is_bold();
         let mut lines = 1;
         for (col, value) in cells.iter().enumerate() {
             self.write(row, col, value, look)?;
