@@ -530,7 +530,7 @@ impl Watcher {
                     // imported, and the file, now other content, arrives anew instead of being
                     // filed under what it no longer is.
                     tracing::info!(file = %file.path.display(), job = file.job_id, "inbox file changed while it was read; taking it again");
-                    self.notice(&file.path.clone());
+                    self.notice(&file.path);
                 }
                 Some(result) => {
                     if let Err(e) = self

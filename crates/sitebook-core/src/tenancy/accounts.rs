@@ -277,14 +277,7 @@ pub async fn sign_in(ctx: &Base, username: &str, password: Password) -> Result<P
     let failures_so_far = reserve_attempt(ctx, &row, now).await?;
     if verify_password(password, row.password_hash.clone()).await? {
         let mut tx = ctx.write_tx().await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE user_id = ?")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE users SET locked_until = NULL WHERE id = ?")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
+        clear_lockout(&mut tx, row.id, now).await?;
         AuditEvent::new("sign_in", Outcome::Success)
             .by_name(Some(row.id), &row.username)
             .write_with(ctx, &mut tx)
