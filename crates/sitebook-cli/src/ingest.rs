@@ -468,7 +468,15 @@ pub async fn jobs(
         JobsCommand::Cancel { id } => core.job_cancel(session, *id).await?,
         JobsCommand::Retry { id } => core.job_retry(session, *id).await?,
         JobsCommand::Wait { id } => {
-            let job = core.job_wait(session, *id, |_| {}).await?;
+            let waiting = core.job_wait(session, *id, |_| {});
+            tokio::pin!(waiting);
+            let job = tokio::select! {
+                job = &mut waiting => job?,
+                () = tokio::time::sleep(NO_WORKER_HINT_AFTER) => {
+                    hint_if_no_worker_runs(core, session, *id).await;
+                    waiting.await?
+                }
+            };
             if out.is_json() {
                 out.json(&job);
             } else {
@@ -486,6 +494,28 @@ pub async fn jobs(
         print_job(&job);
     }
     Ok(())
+}
+
+/// How long `jobs wait` lets a job sit in the queue before it checks that anything will run it.
+const NO_WORKER_HINT_AFTER: Duration = Duration::from_secs(3);
+
+/// Jobs run only where a worker does (`sitebook worker`, `sitebook watch`, the desktop app), so
+/// a job still queued while none of the organization's jobs runs is waiting for a program that
+/// is not open. Says so once, and the wait goes on: one may be started now.
+async fn hint_if_no_worker_runs(core: &Sitebook, session: &Session, id: i64) {
+    let Ok(jobs) = core.jobs_list(session, 500).await else {
+        return;
+    };
+    let still_queued = jobs
+        .iter()
+        .any(|job| job.id == id && job.status == JobStatus::Queued);
+    let any_running = jobs.iter().any(|job| job.status == JobStatus::Running);
+    if still_queued && !any_running {
+        tell!(
+            "Job {id} is still queued and no worker is running: start `sitebook worker` (or \
+             open the desktop app) to run it. Still waiting; Ctrl-C stops the wait, not the job."
+        );
+    }
 }
 
 pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result<(), Failure> {

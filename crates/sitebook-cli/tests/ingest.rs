@@ -243,6 +243,30 @@ fn jobs_cancel_retry_and_wait() {
 }
 
 #[test]
+fn waiting_on_a_job_with_no_worker_running_says_to_start_one() {
+    let device = Device::new();
+    device.run(&["upload", &fixture_workbook()]).success();
+    let mut waiting = common::root_process(device.dir.path(), PASSWORD)
+        .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS")
+        .args(["jobs", "wait", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    std::io::BufRead::read_line(&mut stderr, &mut said).unwrap();
+    assert!(
+        said.contains("no worker is running") && said.contains("sitebook worker"),
+        "{said}"
+    );
+    // The wait goes on, and ends when a worker runs the job.
+    assert!(waiting.try_wait().unwrap().is_none(), "still waiting");
+    device.run(&["worker", "--exit-when-idle"]).success();
+    assert!(waiting.wait().unwrap().success());
+}
+
+#[test]
 fn waiting_on_a_duplicate_whose_job_never_ran_runs_it() {
     let device = Device::new();
     // Uploaded without waiting, and with no worker running: its job stays queued.
