@@ -524,3 +524,67 @@ async fn a_file_whose_name_is_not_utf8_is_imported_like_any_other() {
     assert_eq!(jobs[0].status, JobStatus::Completed, "{:?}", jobs[0]);
     assert_eq!(jobs[0].file_name.as_deref(), Some("Stra\u{fffd}e.xlsx"));
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_the_inbox_never_takes_are_named_once_and_left_where_they_are() {
+    let fx = inbox_fixture().await;
+    let folder = fx.dir.path().join("Inbox");
+    // One of each, there before the watcher starts (found by its first look) ...
+    std::fs::create_dir_all(folder.join("ROOT").join("2024")).unwrap();
+    std::fs::write(
+        folder.join("ROOT").join("2024").join("old.xlsx"),
+        workbook(3),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(fx.dir.path().join("gone.xlsx"), folder.join("link.xlsx")).unwrap();
+    let mut news = fx.core.inbox_news();
+    let (inbox, _tasks) = watched(&fx).await;
+    // ... and one arriving while it watches, beside a good file.
+    let pipe =
+        std::ffi::CString::new(inbox.join("pipe.xlsx").as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(pipe.as_ptr(), 0o600) }, 0);
+    std::fs::write(inbox.join("good.xlsx"), workbook(4)).unwrap();
+
+    let mut told = std::collections::BTreeMap::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while told.len() < 3 {
+            let item = news.recv().await.unwrap();
+            if item.outcome == InboxOutcome::Ignored {
+                assert!(
+                    told.insert(item.file_name.clone(), item.message).is_none(),
+                    "{} told twice",
+                    item.file_name
+                );
+            }
+        }
+    })
+    .await
+    .expect("the three are named");
+    assert!(told["old.xlsx"].contains("ROOT/2024"), "{told:?}");
+    assert!(
+        told["old.xlsx"].contains("subfolder named after"),
+        "{told:?}"
+    );
+    assert!(
+        told["link.xlsx"].contains("gone.xlsx, which is not there"),
+        "{told:?}"
+    );
+    assert!(told["pipe.xlsx"].contains("not a regular file"), "{told:?}");
+
+    // The good file imports; the others stay where they were, untouched, and a full look at
+    // the folder later names none of them again.
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(60), "good.xlsx imported", || {
+        files_in(&imported) == ["2026-11-20 good.xlsx"]
+    })
+    .await;
+    tokio::time::sleep(SETTLE + Duration::from_secs(1)).await;
+    while let Ok(item) = news.try_recv() {
+        assert_ne!(item.outcome, InboxOutcome::Ignored, "told again: {item:?}");
+    }
+    assert!(inbox.join("ROOT/2024/old.xlsx").is_file());
+    assert!(inbox.join("link.xlsx").symlink_metadata().is_ok());
+    assert!(inbox.join("pipe.xlsx").symlink_metadata().is_ok());
+    assert_eq!(jobs(&fx, &fx.root).await.len(), 1);
+}

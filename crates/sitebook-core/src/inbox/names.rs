@@ -54,6 +54,27 @@ pub fn route(relative: &Path) -> Option<Route> {
     }
 }
 
+/// Whether a path relative to the inbox is a file the watcher sees but never takes because it
+/// lies deeper than one org subfolder (`MOH/2024/a.xlsx`), so that it can say so instead of
+/// passing it over. Hidden and temporary names, and anything under `imported/` or `failed/`,
+/// are not: those are left alone on purpose.
+pub fn is_too_deep(relative: &Path) -> bool {
+    let mut parts = Vec::new();
+    for component in relative.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_string_lossy()),
+            _ => return false,
+        }
+    }
+    let [first, between @ .., name] = parts.as_slice() else {
+        return false;
+    };
+    !between.is_empty()
+        && is_org_folder(first)
+        && !between.iter().any(|folder| folder.starts_with('.'))
+        && !is_ignored(name)
+}
+
 /// Whether a subfolder of the inbox may name an organization.
 pub fn is_org_folder(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.') && !is_reserved(name)
@@ -136,6 +157,27 @@ mod tests {
         assert_eq!(route(Path::new("moh/~$a.xlsx")), None);
         assert_eq!(route(Path::new(".git/a.xlsx")), None);
         assert_eq!(route(&PathBuf::from("../a.xlsx")), None);
+    }
+
+    #[test]
+    fn files_below_an_org_subfolder_are_too_deep_unless_hidden_or_handled() {
+        assert!(is_too_deep(Path::new("moh/2024/a.xlsx")));
+        assert!(is_too_deep(Path::new("archive/2024/march/a.xlsx")));
+        for left_alone_on_purpose in [
+            "a.xlsx",
+            "moh/a.xlsx",
+            "imported/2026/a.xlsx",
+            "Failed/x/a.xlsx",
+            ".git/objects/ab",
+            "moh/.cache/a.xlsx",
+            "moh/2024/~$a.xlsx",
+            "moh/../a.xlsx",
+        ] {
+            assert!(
+                !is_too_deep(Path::new(left_alone_on_purpose)),
+                "{left_alone_on_purpose}"
+            );
+        }
     }
 
     #[test]

@@ -109,6 +109,9 @@ pub enum InboxOutcome {
     Stuck,
     /// It disappeared before it finished arriving; nothing was imported.
     Vanished,
+    /// Not imported, and left where it is: deeper than one subfolder, not a regular file, a
+    /// link to nothing, or unreadable to this account. The message says which and what to do.
+    Ignored,
 }
 
 /// The watcher's two outward channels.
@@ -156,6 +159,7 @@ pub async fn run(ctx: Ctx, plan: InboxPlan, settle: Duration, signals: InboxSign
         arrivals: HashMap::new(),
         taken: Vec::new(),
         left_alone: HashSet::new(),
+        told_ignored: HashSet::new(),
     };
     watcher.run().await;
 }
@@ -171,6 +175,9 @@ struct Watcher {
     /// Files looked at and left where they are (stuck ones), by path, size and change time, so
     /// they are not hashed again on every rescan.
     left_alone: HashSet<(PathBuf, u64, SystemTime)>,
+    /// Paths the inbox never takes (too deep, not a file, a dangling link) whose reason was
+    /// told once already, so a rescan or a copy still growing does not tell it again.
+    told_ignored: HashSet<PathBuf>,
 }
 
 impl Watcher {
@@ -262,7 +269,7 @@ impl Watcher {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
         match outcome {
-            InboxOutcome::Failed | InboxOutcome::Stuck => {
+            InboxOutcome::Failed | InboxOutcome::Stuck | InboxOutcome::Ignored => {
                 tracing::warn!(file = %file_name, %message, "inbox")
             }
             _ => tracing::info!(file = %file_name, %message, "inbox"),
@@ -287,7 +294,17 @@ impl Watcher {
                 let is_org_folder = entry.file_name().to_str().is_some_and(names::is_org_folder);
                 if is_org_folder {
                     if let Ok(inner) = std::fs::read_dir(&path) {
-                        paths.extend(inner.flatten().map(|entry| entry.path()));
+                        for entry in inner.flatten() {
+                            // One level further, only to find files put too deep and say so
+                            // (events tell of deeper ones as they arrive).
+                            if entry.path().is_dir() {
+                                if let Ok(deeper) = std::fs::read_dir(entry.path()) {
+                                    paths.extend(deeper.flatten().map(|entry| entry.path()));
+                                }
+                            } else {
+                                paths.push(entry.path());
+                            }
+                        }
                     }
                 }
             } else {
@@ -304,11 +321,37 @@ impl Watcher {
         let Ok(relative) = path.strip_prefix(&self.folder) else {
             return;
         };
-        if names::route(relative).is_none() || self.taken.iter().any(|t| t.path == path) {
+        if self.taken.iter().any(|t| t.path == path) {
             return;
         }
-        let Ok(metadata) = std::fs::metadata(path) else {
+        if names::route(relative).is_none() {
+            if names::is_too_deep(relative) && path.is_file() {
+                let folder = relative.parent().unwrap_or(relative).display();
+                self.tell_ignored_once(
+                    path,
+                    format!(
+                        "Not imported: it is in {folder}, deeper than the inbox reads. Put it \
+                         directly in the inbox, or in a subfolder named after an organization's \
+                         code."
+                    ),
+                );
+            }
             return;
+        }
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(_) => {
+                if let Ok(target) = std::fs::read_link(path) {
+                    self.tell_ignored_once(
+                        path,
+                        format!(
+                            "Not imported: it is a link to {}, which is not there.",
+                            target.display()
+                        ),
+                    );
+                }
+                return;
+            }
         };
         if metadata.is_dir() {
             // A new org subfolder: files copied in with it may have landed before the watch
@@ -327,6 +370,12 @@ impl Watcher {
             return;
         }
         if !metadata.is_file() {
+            self.tell_ignored_once(
+                path,
+                "Not imported: it is not a regular file (a pipe, socket or device). Save the \
+                 workbook itself into the inbox."
+                    .into(),
+            );
             return;
         }
         let size = metadata.len();
@@ -392,10 +441,28 @@ impl Watcher {
             let Some(arrival) = self.arrivals.remove(&path) else {
                 continue;
             };
-            if std::fs::File::open(&path).is_err() {
-                // Still locked by its writer (on systems that lock); try again next tick.
-                self.arrivals.insert(path, arrival);
-                continue;
+            match std::fs::File::open(&path) {
+                Ok(_) => {}
+                // Unix does not lock files for writing, so refused here is for good: this
+                // account may not read it. Said once; a change of its permissions changes its
+                // change time, and it arrives anew.
+                Err(e) if cfg!(unix) && e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    self.leave_alone(&path);
+                    self.tell(
+                        &path,
+                        InboxOutcome::Ignored,
+                        "Not imported: this account may not read the file, so it was left in \
+                         the inbox. Give it read access and it will be imported."
+                            .into(),
+                        None,
+                    );
+                    continue;
+                }
+                Err(_) => {
+                    // Still locked by its writer (on systems that lock); try again next tick.
+                    self.arrivals.insert(path, arrival);
+                    continue;
+                }
             }
             if let Err(e) = self.take(&path).await {
                 tracing::error!(file = %path.display(), error = %e, "inbox could not take a file; will look again");
@@ -638,6 +705,13 @@ impl Watcher {
         };
         self.tell(path, outcome, message, job_id);
         Ok(())
+    }
+
+    /// Tells why `path` is never taken, the first time it is seen.
+    fn tell_ignored_once(&mut self, path: &Path, message: String) {
+        if self.told_ignored.insert(path.to_path_buf()) {
+            self.tell(path, InboxOutcome::Ignored, message, None);
+        }
     }
 
     fn leave_alone(&mut self, path: &Path) {
