@@ -775,6 +775,29 @@ async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
         })
         .count();
     assert!(denied >= 8, "cross-org reads are audited ({denied})");
+    // Each attempt on the other org's job or estimate is denied rows only: the gate does not
+    // grant the role for that object in an "allowed" row before the object is looked for.
+    let audit = fx.audit().await;
+    for (user, theirs) in [("alice", &b_job), ("bert", &a_job)] {
+        for (kind, id) in [
+            ("job", theirs.id),
+            ("estimate", theirs.estimate_id.unwrap()),
+        ] {
+            let rows: Vec<_> = audit
+                .iter()
+                .filter(|r| {
+                    r.username.as_deref() == Some(user)
+                        && r.object_type.as_deref() == Some(kind)
+                        && r.object_id == Some(id.to_string())
+                })
+                .map(|r| (r.action.as_str(), r.outcome.as_str()))
+                .collect();
+            assert!(
+                !rows.is_empty() && rows.iter().all(|(_, outcome)| *outcome == "denied"),
+                "{user} on {kind} {id}: {rows:?}"
+            );
+        }
+    }
     // Files live under each org's own slug.
     assert!(
         fx.dir.path().join("uploads/aaa").is_dir() && fx.dir.path().join("uploads/bbb").is_dir()

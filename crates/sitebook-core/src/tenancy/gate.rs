@@ -194,8 +194,9 @@ pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<
 }
 
 /// What a decision concerns, named in its audit row (the Audit pane's Object column): a kind
-/// (`job`, `estimate`, `output`) and its id. The gate does not look the object up; the
-/// repository the scope then opens answers "not found" for another org's.
+/// (`job`, `estimate`, `output`) and its id. For a person's decision, the gate refuses an
+/// object that is not the active org's as "not found", in one denied row; the repository the
+/// scope then opens filters by org as well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct About {
     kind: &'static str,
@@ -206,6 +207,32 @@ impl About {
     /// The object of kind `kind` (`job`, `estimate`, `output`, `audit entry`) with id `id`.
     pub fn new(kind: &'static str, id: i64) -> Self {
         Self { kind, id }
+    }
+
+    /// The table whose rows are objects of this kind, each with its `org_id`.
+    fn table(self) -> Option<&'static str> {
+        match self.kind {
+            "estimate" => Some("estimates"),
+            "job" => Some("jobs"),
+            "output" => Some("output_files"),
+            _ => None,
+        }
+    }
+
+    /// Whether the object is one of `org_id`'s. A kind without a table of its own is left to
+    /// the repository the scope opens, which answers "not found" for another org's.
+    async fn is_in_org(self, ctx: &Base, org_id: i64) -> Result<bool> {
+        let Some(table) = self.table() else {
+            return Ok(true);
+        };
+        let found: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM {table} WHERE id = ? AND org_id = ?"
+        ))
+        .bind(self.id)
+        .bind(org_id)
+        .fetch_optional(&ctx.db)
+        .await?;
+        Ok(found.is_some())
     }
 }
 
@@ -229,6 +256,7 @@ enum AllowedRow {
 }
 
 /// Where the gate takes the user's org and role from.
+#[derive(Clone, Copy)]
 enum Membership {
     /// Read again now: a session lives as long as a window or a command, and a membership
     /// may change meanwhile.
@@ -322,6 +350,24 @@ async fn decide(
         return Err(Error::Denied(message));
     }
     let org = current.expect("refusal covers None");
+    // An object of another organization (or none) is refused here, as one denied row; granting
+    // the role first wrote an "allowed" row for it, and the repository's "not found" a second.
+    // A job's own session was read from the job's row, so its object is its org's already.
+    if let (Some(about), Membership::ReadNow) = (about, membership) {
+        if !about.is_in_org(ctx, org.id).await? {
+            row(Outcome::Denied)
+                .in_org(org.id, &org.code)
+                .reason(NOT_IN_THIS_ORGANIZATION)
+                .write(ctx)
+                .await?;
+            return Err(Error::NotFound(format!(
+                "{} {} was not found in {}.",
+                capitalise(about.kind),
+                about.id,
+                org.code
+            )));
+        }
+    }
     let allowed = row(Outcome::Allowed).in_org(org.id, &org.code);
     // A write gets a row of its own; a repeated read is counted on its first row.
     match (action.is_write(), allowed_row) {
