@@ -378,6 +378,13 @@ impl Sitebook {
         new: NewAccount,
         role: Option<MembershipRole>,
     ) -> Result<UserView> {
+        if new.kind == UserKind::Oversight && role == Some(MembershipRole::Owner) {
+            return Err(Error::Validation(format!(
+                "'{}' would be an oversight account, read-only in every organization, so it \
+                 cannot be an owner. Give it the viewer role, or none.",
+                new.username.trim()
+            )));
+        }
         let joins_active_org = new.kind == UserKind::Standard || role.is_some();
         if new.kind != UserKind::Standard || session.active_org().is_none() {
             authorize_global(&self.ctx, session, GlobalAction::AccountCreate).await?;

@@ -997,3 +997,133 @@ async fn a_refusal_names_who_can_grant_the_action() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_owner_enrols_and_unlocks_only_people_they_already_manage() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.org("BBB").await;
+    fx.member("amy", "AAA", MembershipRole::Admin).await;
+    fx.member("al", "AAA", MembershipRole::Admin).await;
+    fx.member("bob", "AAA", MembershipRole::Member).await;
+    fx.member("bea", "BBB", MembershipRole::Admin).await;
+    fx.member("ben", "BBB", MembershipRole::Member).await;
+    fx.member("eve", "BBB", MembershipRole::Owner).await;
+    fx.user("cmo", UserKind::Oversight, None).await;
+    // amy is an admin of BBB too: she manages its members as well as AAA's.
+    fx.core
+        .member_add(&fx.root_in("BBB").await, "amy", MembershipRole::Admin)
+        .await
+        .unwrap();
+
+    // eve owns BBB, but manages no one in AAA: she may not enrol AAA's admin into BBB (and
+    // then unlock them there, guessing their password without end), nor root, nor oversight.
+    let eve = fx.sign_in_to("eve", "BBB").await;
+    for (whom, says) in [
+        ("al", "only people you already manage"),
+        ("bob", "only people you already manage"),
+        ("root", "only a superuser may add it"),
+        ("cmo", "only a superuser may add it"),
+    ] {
+        match fx.core.member_add(&eve, whom, MembershipRole::Viewer).await {
+            Err(Error::Denied(message)) => assert!(message.contains(says), "{whom}: {message}"),
+            other => panic!("{whom}: {other:?}"),
+        }
+    }
+    // amy manages bob in AAA, so she may bring him into BBB; root may bring anyone.
+    let amy = fx.sign_in_to("amy", "BBB").await;
+    fx.core
+        .member_add(&amy, "bob", MembershipRole::Member)
+        .await
+        .expect("an admin of bob's org brings him in");
+    fx.core
+        .member_add(&fx.root_in("BBB").await, "cmo", MembershipRole::Viewer)
+        .await
+        .expect("a superuser adds anyone");
+
+    // Locked out, an oversight account is unlocked by a superuser only; a standard member by
+    // whoever manages the org's members.
+    for name in ["cmo", "ben"] {
+        for _ in 0..5 {
+            let _ = fx
+                .core
+                .sign_in(name, Password::new("wrong pass"), None)
+                .await;
+        }
+    }
+    let bea = fx.sign_in_to("bea", "BBB").await;
+    match fx.core.member_unlock(&bea, "cmo").await {
+        Err(Error::Denied(message)) => {
+            assert!(message.contains("only a superuser may unlock"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(fx.core.member_unlock(&bea, "ben").await.unwrap());
+    assert!(fx
+        .core
+        .member_unlock(&fx.root_in("BBB").await, "cmo")
+        .await
+        .unwrap());
+
+    // Each refusal is audited in BBB, naming whom it concerned.
+    let audit = fx.audit().await;
+    for (who, action, whom) in [
+        ("eve", "member.add", "al"),
+        ("eve", "member.add", "root"),
+        ("bea", "member.unlock", "cmo"),
+    ] {
+        assert!(
+            audit.iter().any(|r| r.username.as_deref() == Some(who)
+                && r.action == action
+                && r.outcome == "denied"
+                && r.org_code.as_deref() == Some("BBB")
+                && r.object_id.as_deref() == Some(whom)),
+            "{who} {action} {whom}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_oversight_account_is_never_an_owner_nor_counted_as_one() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.member("olga", "AAA", MembershipRole::Owner).await;
+    fx.member("adi", "AAA", MembershipRole::Admin).await;
+    fx.user("cmo", UserKind::Oversight, None).await;
+    let root = fx.root_in("AAA").await;
+    // root owns nothing in AAA by membership; olga is its one owner.
+    let refused = fx
+        .core
+        .member_add(&root, "cmo", MembershipRole::Owner)
+        .await;
+    assert!(matches!(refused, Err(Error::Validation(_))), "{refused:?}");
+    fx.core
+        .member_add(&root, "cmo", MembershipRole::Viewer)
+        .await
+        .unwrap();
+    let refused = fx
+        .core
+        .member_set_role(&root, "cmo", MembershipRole::Owner)
+        .await;
+    assert!(matches!(refused, Err(Error::Validation(_))), "{refused:?}");
+
+    // An owner membership of an oversight account left from before (written directly, as an
+    // older version allowed) does not let the one real owner step down.
+    let pool = fx.core.unscoped_pool_for_tests();
+    sqlx::query(
+        "UPDATE memberships SET role = 'owner' WHERE user_id = \
+         (SELECT id FROM users WHERE username = 'cmo')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let olga = fx.sign_in_to("olga", "AAA").await;
+    let demoted = fx
+        .core
+        .member_set_role(&olga, "olga", MembershipRole::Admin)
+        .await;
+    assert!(
+        matches!(&demoted, Err(Error::Precondition(m)) if m.contains("last owner")),
+        "{demoted:?}"
+    );
+}

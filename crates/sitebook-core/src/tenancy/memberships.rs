@@ -11,7 +11,7 @@ use ts_rs::TS;
 
 use crate::clock::to_db_time;
 use crate::context::Base;
-use crate::domain::permissions::{Action, MembershipRole};
+use crate::domain::permissions::{Action, MembershipRole, UserKind};
 use crate::error::{Error, Result};
 use crate::tenancy::accounts::{clear_lockout, find_by_username, insert_membership, lock_in_force};
 use crate::tenancy::audit::{AuditEvent, Outcome};
@@ -76,6 +76,7 @@ pub async fn list(ctx: &Base, scope: &OrgScope) -> Result<Vec<MemberView>> {
 struct Target {
     user_id: i64,
     username: String,
+    kind: UserKind,
     membership: Option<(i64, MembershipRole)>,
 }
 
@@ -93,6 +94,7 @@ async fn find_target(ctx: &Base, scope: &OrgScope, username: &str) -> Result<Tar
     Ok(Target {
         user_id: user.id,
         username: user.username,
+        kind: user.kind,
         membership: membership.map(|(id, role)| {
             (
                 id,
@@ -128,8 +130,12 @@ fn not_a_member(target: &Target, scope: &OrgScope) -> Error {
 /// each other at the same moment are serialised: the second sees the first's change and is
 /// refused, and the org is never left without an owner.
 async fn has_last_owner(tx: &mut Transaction<'_, Sqlite>, org_id: i64) -> Result<bool> {
+    // An oversight account changes nothing anywhere, so an owner membership of one (made before
+    // that was refused) cannot keep the org managed.
     let owners: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND role = 'owner' AND active = 1",
+        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = ? AND m.role = 'owner' AND m.active = 1 AND u.active = 1 \
+         AND u.kind != 'oversight'",
     )
     .bind(org_id)
     .fetch_one(&mut **tx)
@@ -146,14 +152,97 @@ async fn last_owner_refusal(
     action: &str,
     message: String,
 ) -> Result<Error> {
+    audit_refusal(ctx, session, scope, target, action, "last owner").await?;
+    Ok(Error::Precondition(message))
+}
+
+/// The denied row of a change the gate allowed but a rule about its member refused.
+async fn audit_refusal(
+    ctx: &Base,
+    session: &Session,
+    scope: &OrgScope,
+    target: &Target,
+    action: &str,
+    reason: &str,
+) -> Result<()> {
     AuditEvent::new(action, Outcome::Denied)
         .by(session.user())
         .in_scope(scope)
         .object("user", &target.username)
-        .reason("last owner")
+        .reason(reason)
         .write(ctx)
-        .await?;
-    Ok(Error::Precondition(message))
+        .await
+}
+
+/// Whether the person acting manages `target` already: a superuser or operations account (who
+/// manage every organization), or an owner or admin of an organization `target` is an active
+/// member of. Only they may bring an existing account into another organization, or lift its
+/// lockout: an owner of any org (everyone owns a personal one) could otherwise enrol anyone
+/// into it, unlock them there, and so guess their password without end.
+async fn manages_already(ctx: &Base, session: &Session, target: &Target) -> Result<bool> {
+    let actor = session.user();
+    if matches!(actor.kind, UserKind::Superuser | UserKind::Operations) {
+        return Ok(true);
+    }
+    if target.kind != UserKind::Standard {
+        return Ok(false);
+    }
+    let shared: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM memberships mine \
+         JOIN memberships theirs ON theirs.org_id = mine.org_id \
+         JOIN organizations o ON o.id = mine.org_id \
+         WHERE mine.user_id = ? AND mine.active = 1 AND mine.role IN ('owner', 'admin') \
+         AND theirs.user_id = ? AND theirs.active = 1 AND o.active = 1 LIMIT 1",
+    )
+    .bind(actor.id)
+    .bind(target.user_id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(shared.is_some())
+}
+
+/// An oversight account is read-only in every organization: an owner role would give it
+/// nothing, and would count as the owner an org needs.
+fn refuse_oversight_owner(target: &Target, role: MembershipRole) -> Result<()> {
+    if target.kind == UserKind::Oversight && role == MembershipRole::Owner {
+        return Err(Error::Validation(format!(
+            "'{}' is an oversight account, read-only in every organization, so it cannot be an \
+             owner. Give it the viewer role, or make someone else the owner.",
+            target.username
+        )));
+    }
+    Ok(())
+}
+
+/// The refusal for an account the person acting does not manage, audited.
+async fn not_managed(
+    ctx: &Base,
+    session: &Session,
+    scope: &OrgScope,
+    target: &Target,
+    action: &str,
+    doing: &str,
+) -> Result<Error> {
+    let reason = if target.kind == UserKind::Standard {
+        "not an account this person manages"
+    } else {
+        "only a superuser or operations may"
+    };
+    audit_refusal(ctx, session, scope, target, action, reason).await?;
+    Ok(Error::Denied(if target.kind == UserKind::Standard {
+        format!(
+            "You may {doing} only people you already manage, as an owner or admin of one of \
+             their organizations, and '{}' is not one. Ask a superuser, or an owner or admin of \
+             their organization.",
+            target.username
+        )
+    } else {
+        format!(
+            "'{}' is a {} account: only a superuser may {doing} it.",
+            target.username,
+            target.kind.as_str()
+        )
+    }))
 }
 
 /// Adds an existing account to the active organization.
@@ -176,6 +265,10 @@ pub async fn add(
             existing.as_str()
         )));
     }
+    if !manages_already(ctx, session, &target).await? {
+        return Err(not_managed(ctx, session, &scope, &target, "member.add", "add").await?);
+    }
+    refuse_oversight_owner(&target, role)?;
     let mut tx = ctx.write_tx().await?;
     // A deactivated membership is replaced rather than duplicated.
     sqlx::query("DELETE FROM memberships WHERE org_id = ? AND user_id = ? AND active = 0")
@@ -299,6 +392,7 @@ pub async fn set_role(
     if current == MembershipRole::Owner || role == MembershipRole::Owner {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
+    refuse_oversight_owner(&target, role)?;
     let change = Change {
         session,
         scope: &scope,
@@ -330,12 +424,20 @@ pub async fn set_role(
 }
 
 /// Lifts a member's sign-in lockout (and forgets their recent failures), so they may try their
-/// password again at once. Whoever manages the org's members may do it: it grants nothing, and
-/// a colleague locked out by their own typing should not wait for the lock to run out. Returns
-/// whether the account was locked.
+/// password again at once. Whoever manages the org's members may do it for a standard account:
+/// a colleague locked out by their own typing should not wait for the lock to run out. A
+/// superuser, operations or oversight account is unlocked only by a superuser. Returns whether
+/// the account was locked.
 pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<bool> {
     let scope = authorize_write(ctx, session, Action::MembersManage).await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
+    let may = match target.kind {
+        UserKind::Standard => manages_already(ctx, session, &target).await?,
+        _ => session.user().kind == UserKind::Superuser,
+    };
+    if !may {
+        return Err(not_managed(ctx, session, &scope, &target, "member.unlock", "unlock").await?);
+    }
     let mut tx = ctx.write_tx().await?;
     let lifted = clear_lockout(&mut tx, target.user_id, ctx.clock.now()).await?;
     let change = Change {
