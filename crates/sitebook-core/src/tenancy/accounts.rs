@@ -316,10 +316,7 @@ async fn reserve_attempt(
             .bind(&window_start)
             .fetch_one(&mut *tx)
             .await?;
-    let locked = lock_in_force(locked_until.as_deref(), now).or_else(|| {
-        (recent >= LOCKOUT_THRESHOLD).then(|| now + Duration::minutes(LOCKOUT_MINUTES))
-    });
-    if let Some(until) = locked {
+    if let Some(until) = lock_in_force(locked_until.as_deref(), now) {
         AuditEvent::new("sign_in", Outcome::Failure)
             .by_name(Some(row.id), &row.username)
             .reason("account locked")
@@ -327,6 +324,23 @@ async fn reserve_attempt(
             .await?;
         tx.commit().await?;
         return Err(locked_error(&row.username, until));
+    }
+    if recent >= LOCKOUT_THRESHOLD {
+        // No lock is set, so the attempt that reached the threshold has not been checked yet
+        // (the failed one that reaches it sets the lock, a right one clears the count): many
+        // sign-ins at once, not failures. Refused unchecked all the same, so that guesses sent
+        // together get no more tries than guesses sent one by one.
+        AuditEvent::new("sign_in", Outcome::Failure)
+            .by_name(Some(row.id), &row.username)
+            .reason("too many sign-ins at once")
+            .write_with(ctx, &mut tx)
+            .await?;
+        tx.commit().await?;
+        return Err(Error::AccountLocked(format!(
+            "{LOCKOUT_THRESHOLD} sign-ins to '{}' are being checked at this moment, so this one \
+             was not. Try again in a moment.",
+            row.username
+        )));
     }
     sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES (?, ?)")
         .bind(row.id)
