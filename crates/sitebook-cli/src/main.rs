@@ -117,12 +117,26 @@ enum Command {
     /// Sync of outputs to an S3-compatible bucket: the active organization's target
     #[command(subcommand)]
     Sync(sync::SyncCommand),
+    /// Change your password: the current one from SITEBOOK_PASSWORD or a prompt, the new one
+    /// from SITEBOOK_NEW_PASSWORD or a prompt asked twice. Also how a temporary password an
+    /// admin set is replaced.
+    Password,
 }
 
 #[derive(Subcommand)]
 enum UserCommand {
     /// Create an account (password from SITEBOOK_NEW_PASSWORD or a prompt)
     Add(UserAddArgs),
+    /// Disable an account: it signs in nowhere, and its open sessions are refused (superusers)
+    Disable {
+        #[arg(value_name = "USER")]
+        username: String,
+    },
+    /// Enable a disabled account again (superusers)
+    Enable {
+        #[arg(value_name = "USER")]
+        username: String,
+    },
 }
 
 #[derive(Args)]
@@ -203,6 +217,12 @@ enum MemberCommand {
     },
     /// Lift a member's sign-in lockout after too many wrong passwords
     Unlock {
+        #[arg(value_name = "USER")]
+        username: String,
+    },
+    /// Set a temporary password for a member who forgot theirs (from SITEBOOK_NEW_PASSWORD or
+    /// a prompt); they must choose their own at their next sign-in
+    ResetPassword {
         #[arg(value_name = "USER")]
         username: String,
     },
@@ -398,6 +418,7 @@ fn exit_code(error: &Error) -> u8 {
         | Error::NoActiveOrg
         | Error::AuthFailed(_)
         | Error::AccountLocked(_)
+        | Error::PasswordChangeRequired(_)
         | Error::NotSignedIn => 3,
         Error::NotFound(_) => 4,
         _ => 1,
@@ -451,6 +472,19 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
         out.session_created(&view, core.data_dir());
         return Ok(());
     }
+    if let Command::Password = &cli.command {
+        let username = cli.user.as_deref().ok_or_else(|| {
+            UsageError("password needs --user NAME (or SITEBOOK_USER): whose password.".into())
+        })?;
+        let current = secrets::password_for(username)?;
+        let new = secrets::new_password_for(username)?;
+        core.change_password(username, current, new, cli.org.as_deref())
+            .await?;
+        out.done(&format!(
+            "The password of {username} is changed; sign in with the new one from now on."
+        ));
+        return Ok(());
+    }
     // Every other command acts as a signed-in person.
     let mut session = sign_in(&cli, &core).await?;
     match &cli.command {
@@ -470,6 +504,22 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                 )
                 .await?;
             out.user_created(&created, session.active_org().map(|org| org.code.as_str()));
+        }
+        Command::User(UserCommand::Disable { username }) => {
+            let changed = core.account_set_enabled(&session, username, false).await?;
+            out.done(&if changed {
+                format!("{username} is disabled: it signs in nowhere until enabled again.")
+            } else {
+                format!("{username} was already disabled.")
+            });
+        }
+        Command::User(UserCommand::Enable { username }) => {
+            let changed = core.account_set_enabled(&session, username, true).await?;
+            out.done(&if changed {
+                format!("{username} is enabled and may sign in again.")
+            } else {
+                format!("{username} was not disabled.")
+            });
         }
         Command::Org(command) => match command {
             OrgCommand::List => out.org_list(&core.org_list(&session).await?),
@@ -545,6 +595,16 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                     out.done(&format!("{username} was not locked."));
                 }
             }
+            MemberCommand::ResetPassword { username } => {
+                let temporary = secrets::new_password_for(username)?;
+                core.member_reset_password(&session, username, temporary)
+                    .await?;
+                out.done(&format!(
+                    "{username} has a temporary password: give it to them in person. They must \
+                     choose their own when they next sign in (`sitebook --user {username} \
+                     password`, or the window)."
+                ));
+            }
         },
         Command::Audit(command) => match command {
             AuditCommand::List { denied, limit } => {
@@ -577,7 +637,9 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
             deductions::deductions(&core, &session, command, out).await?
         }
         Command::Watch(args) => ingest::watch(&core, &session, args, out).await?,
-        Command::Init { .. } | Command::Worker(_) => unreachable!("handled before signing in"),
+        Command::Init { .. } | Command::Worker(_) | Command::Password => {
+            unreachable!("handled before signing in")
+        }
     }
     Ok(())
 }

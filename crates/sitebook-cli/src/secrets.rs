@@ -24,7 +24,7 @@ pub fn new_password_for(username: &str) -> Result<Password, UsageError> {
     let second = prompt("Repeat the password: ")?;
     if first != second {
         return Err(UsageError(
-            "The two passwords differ; nothing was created.".into(),
+            "The two passwords differ; nothing was done.".into(),
         ));
     }
     Ok(Password::new(first))

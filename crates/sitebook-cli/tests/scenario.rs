@@ -500,6 +500,62 @@ fn a_locked_out_member_is_listed_as_locked_and_an_admin_unlocks_them() {
         .stdout(predicate::str::contains("field was not locked"));
 }
 
+#[test]
+fn a_forgotten_password_is_reset_by_the_admin_and_replaced_by_its_owner() {
+    let device = populated();
+    let with = |user: &str, current: &str, new: &str, args: &[&str]| {
+        let mut command = Command::cargo_bin("sitebook").unwrap();
+        command
+            .arg("--data-dir")
+            .arg(device.dir.path())
+            .args(["--user", user])
+            .args(args)
+            .env("SITEBOOK_PASSWORD", current)
+            .env("SITEBOOK_NEW_PASSWORD", new)
+            .env_remove("SITEBOOK_USER")
+            .env_remove("SITEBOOK_DATA_DIR")
+            .assert()
+    };
+    with(
+        "hadmin",
+        PASSWORD,
+        "temporary-9",
+        &["member", "reset-password", "field"],
+    )
+    .success()
+    .stdout(predicate::str::contains("temporary password"));
+    // The temporary one is right, but signs in to nothing until field chooses their own.
+    with("field", "temporary-9", "", &["org", "show"])
+        .code(3)
+        .stderr(predicate::str::contains("choose a new one"));
+    with("field", "temporary-9", "fields-own-1", &["password"])
+        .success()
+        .stdout(predicate::str::contains("password of field is changed"));
+    with("field", "temporary-9", "", &["org", "show"]).code(3);
+    with("field", "fields-own-1", "", &["org", "show"]).success();
+    // A viewer manages no one.
+    with(
+        "vic",
+        PASSWORD,
+        "temporary-9",
+        &["member", "reset-password", "field"],
+    )
+    .code(3);
+
+    // Someone who leaves: a superuser disables the account, which then signs in nowhere; only
+    // a superuser may, and not their own.
+    with("hadmin", PASSWORD, "", &["user", "disable", "field"]).code(3);
+    with("root", PASSWORD, "", &["user", "disable", "root"]).code(1);
+    with("root", PASSWORD, "", &["user", "disable", "field"])
+        .success()
+        .stdout(predicate::str::contains("field is disabled"));
+    with("field", "fields-own-1", "", &["org", "show"])
+        .code(3)
+        .stderr(predicate::str::contains("disabled"));
+    with("root", PASSWORD, "", &["user", "enable", "field"]).success();
+    with("field", "fields-own-1", "", &["org", "show"]).success();
+}
+
 // Its own process, not `populated().run`: the reader must be able to close the pipe early.
 #[test]
 fn a_reader_that_stops_early_ends_the_listing_quietly() {

@@ -288,6 +288,15 @@ impl Sitebook {
         org: Option<&str>,
     ) -> Result<Session> {
         let user = accounts::sign_in(&self.ctx, username, password).await?;
+        self.session_for(user, org).await
+    }
+
+    /// A signed-in person's session, in `org` if given, else in their default one.
+    async fn session_for(
+        &self,
+        user: crate::tenancy::session::Principal,
+        org: Option<&str>,
+    ) -> Result<Session> {
         let mut session = Session::new(user, None);
         match org {
             Some(code) => {
@@ -464,6 +473,42 @@ impl Sitebook {
     /// Lifts a member's sign-in lockout; returns whether they were locked. Audited.
     pub async fn member_unlock(&self, session: &Session, username: &str) -> Result<bool> {
         memberships::unlock(&self.ctx, session, username).await
+    }
+
+    /// Disables an account (it signs in nowhere, and its open sessions are refused by the
+    /// gate) or enables it again; superusers only. Returns whether anything changed.
+    pub async fn account_set_enabled(
+        &self,
+        session: &Session,
+        username: &str,
+        enabled: bool,
+    ) -> Result<bool> {
+        accounts::set_enabled(&self.ctx, session, username, enabled).await
+    }
+
+    /// Sets a temporary password for a member of the active org, to be replaced at their next
+    /// sign-in. Gated as managing members; a privileged account needs a superuser. Audited.
+    pub async fn member_reset_password(
+        &self,
+        session: &Session,
+        username: &str,
+        temporary: Password,
+    ) -> Result<()> {
+        memberships::reset_password(&self.ctx, session, username, temporary).await
+    }
+
+    /// Replaces a person's password, given their current one (checked as a sign-in is, with
+    /// the same lockout). Needs no session: it is also how a password an admin set is replaced
+    /// before the first sign-in. Returns the account's session, signed in with the new one.
+    pub async fn change_password(
+        &self,
+        username: &str,
+        current: Password,
+        new: Password,
+        org_code: Option<&str>,
+    ) -> Result<Session> {
+        let user = accounts::change_password(&self.ctx, username, current, new).await?;
+        self.session_for(user, org_code).await
     }
 
     /// Removes a member (or yourself) from the active organization; the last owner cannot leave.

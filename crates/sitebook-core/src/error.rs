@@ -37,6 +37,10 @@ pub enum Error {
     /// Too many failed sign-ins; the account stays locked for a while, as the message says.
     #[error("{0}")]
     AccountLocked(String),
+    /// The password is right, but it was set by someone else: its owner must choose a new one
+    /// before signing in.
+    #[error("{0}")]
+    PasswordChangeRequired(String),
     /// An action that needs a signed-in person was asked for with nobody signed in.
     #[error("Nobody is signed in. Sign in first.")]
     NotSignedIn,
@@ -112,6 +116,7 @@ impl Error {
             Error::Precondition(_) => ErrorCode::PreconditionFailed,
             Error::AuthFailed(_) => ErrorCode::AuthFailed,
             Error::AccountLocked(_) => ErrorCode::AccountLocked,
+            Error::PasswordChangeRequired(_) => ErrorCode::PasswordChangeRequired,
             Error::NotSignedIn => ErrorCode::NotSignedIn,
             Error::NewerSchema(_) => ErrorCode::NewerSchema,
             Error::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
@@ -228,6 +233,8 @@ pub enum ErrorCode {
     AuthFailed,
     /// The account is locked after too many failed sign-ins.
     AccountLocked,
+    /// The password was set by an admin; its owner must choose a new one to sign in.
+    PasswordChangeRequired,
     /// Nobody is signed in.
     NotSignedIn,
     /// The database was written by a newer Sitebook.
@@ -258,6 +265,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::AuthFailed => "auth_failed",
             ErrorCode::AccountLocked => "account_locked",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NotSignedIn => "not_signed_in",
             ErrorCode::NewerSchema => "newer_schema",
             ErrorCode::KeyringUnavailable => "keyring_unavailable",

@@ -1127,3 +1127,111 @@ async fn an_oversight_account_is_never_an_owner_nor_counted_as_one() {
         "{demoted:?}"
     );
 }
+
+#[tokio::test]
+async fn a_person_changes_their_password_and_an_admin_resets_a_forgotten_one() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.member("ada", "AAA", MembershipRole::Admin).await;
+    fx.member("bob", "AAA", MembershipRole::Member).await;
+    fx.user("cmo", UserKind::Oversight, None).await;
+    fx.core
+        .member_add(&fx.root_in("AAA").await, "cmo", MembershipRole::Viewer)
+        .await
+        .unwrap();
+
+    // bob changes his own: the current one is checked, the new one must differ and be long.
+    let change = |current: &str, new: &str| {
+        let (current, new) = (Password::new(current), Password::new(new));
+        fx.core.change_password("bob", current, new, None)
+    };
+    assert!(matches!(
+        change("wrong pass", "bobs-new-pass").await,
+        Err(Error::AuthFailed(_))
+    ));
+    assert!(matches!(
+        change(PASSWORD, PASSWORD).await,
+        Err(Error::Validation(_))
+    ));
+    assert!(matches!(
+        change(PASSWORD, "short").await,
+        Err(Error::Validation(_))
+    ));
+    let session = change(PASSWORD, "bobs-new-pass").await.unwrap();
+    assert_eq!(session.active_org().unwrap().code, "AAA");
+    assert!(matches!(
+        fx.core.sign_in("bob", Password::new(PASSWORD), None).await,
+        Err(Error::AuthFailed(_))
+    ));
+    fx.core
+        .sign_in("bob", Password::new("bobs-new-pass"), None)
+        .await
+        .expect("the new password signs in");
+
+    // He forgets it; ada, who manages AAA's members, sets a temporary one. It signs in to
+    // nothing until bob replaces it, so ada does not go on knowing his password.
+    let ada = fx.sign_in_to("ada", "AAA").await;
+    fx.core
+        .member_reset_password(&ada, "bob", Password::new("temporary-1"))
+        .await
+        .unwrap();
+    match fx
+        .core
+        .sign_in("bob", Password::new("temporary-1"), None)
+        .await
+    {
+        Err(Error::PasswordChangeRequired(message)) => {
+            assert!(message.contains("choose a new one"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    fx.core
+        .change_password(
+            "bob",
+            Password::new("temporary-1"),
+            Password::new("bobs-own-again"),
+            None,
+        )
+        .await
+        .unwrap();
+    fx.core
+        .sign_in("bob", Password::new("bobs-own-again"), None)
+        .await
+        .expect("his own password signs in");
+
+    // ada may not reset her own this way, nor an oversight account's; root may.
+    assert!(matches!(
+        fx.core
+            .member_reset_password(&ada, "ada", Password::new("whatever-1"))
+            .await,
+        Err(Error::Validation(_))
+    ));
+    assert_denied(
+        fx.core
+            .member_reset_password(&ada, "cmo", Password::new("whatever-1"))
+            .await,
+    );
+    fx.core
+        .member_reset_password(&fx.root_in("AAA").await, "cmo", Password::new("whatever-1"))
+        .await
+        .unwrap();
+
+    let audit = fx.audit().await;
+    let rows = |action: &str, outcome: &str| {
+        audit
+            .iter()
+            .filter(|r| r.action == action && r.outcome == outcome)
+            .count()
+    };
+    assert_eq!(rows("password.change", "success"), 2);
+    assert_eq!(
+        rows("password.change", "failure"),
+        1,
+        "the wrong current one"
+    );
+    assert_eq!(rows("member.password_reset", "success"), 2);
+    assert_eq!(rows("member.password_reset", "denied"), 1);
+    assert!(audit
+        .iter()
+        .any(|r| r.action == "sign_in" && r.reason.as_deref() == Some("password change required")));
+}

@@ -4,4 +4,4 @@
  * Every code a face can receive: the core's, and the few the faces mint themselves. A closed
  * set, exported to TypeScript as a union, so the UI's switches on it are checked.
  */
-export type ErrorCode = "validation" | "denied" | "no_active_org" | "not_found" | "conflict" | "precondition_failed" | "auth_failed" | "account_locked" | "not_signed_in" | "newer_schema" | "keyring_unavailable" | "sync_failed" | "internal" | "usage" | "job_failed" | "open_failed";
+export type ErrorCode = "validation" | "denied" | "no_active_org" | "not_found" | "conflict" | "precondition_failed" | "auth_failed" | "account_locked" | "password_change_required" | "not_signed_in" | "newer_schema" | "keyring_unavailable" | "sync_failed" | "internal" | "usage" | "job_failed" | "open_failed";

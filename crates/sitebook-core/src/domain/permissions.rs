@@ -410,16 +410,19 @@ pub enum GlobalAction {
     AuditViewAll,
     /// Change this device's settings (output retention, worker count).
     DeviceSettings,
+    /// Disable an account, so it signs in nowhere, or enable it again.
+    AccountDisable,
 }
 
 impl GlobalAction {
     /// Every global action.
-    pub const ALL: [GlobalAction; 5] = [
+    pub const ALL: [GlobalAction; 6] = [
         GlobalAction::AccountCreate,
         GlobalAction::OrgCreate,
         GlobalAction::OrgImport,
         GlobalAction::AuditViewAll,
         GlobalAction::DeviceSettings,
+        GlobalAction::AccountDisable,
     ];
 
     /// The stable name written to the audit log.
@@ -430,6 +433,7 @@ impl GlobalAction {
             GlobalAction::OrgImport => "org.import",
             GlobalAction::AuditViewAll => "audit.view_all",
             GlobalAction::DeviceSettings => "device.settings",
+            GlobalAction::AccountDisable => "account.disable",
         }
     }
 
@@ -443,6 +447,7 @@ impl GlobalAction {
             GlobalAction::OrgImport => "import organizations",
             GlobalAction::AuditViewAll => "see the audit log of every organization",
             GlobalAction::DeviceSettings => "change this computer's settings",
+            GlobalAction::AccountDisable => "disable or enable accounts",
         }
     }
 }
@@ -453,7 +458,8 @@ pub fn permits_global(kind: UserKind, action: GlobalAction) -> bool {
         GlobalAction::AccountCreate
         | GlobalAction::OrgCreate
         | GlobalAction::OrgImport
-        | GlobalAction::DeviceSettings => kind == UserKind::Superuser,
+        | GlobalAction::DeviceSettings
+        | GlobalAction::AccountDisable => kind == UserKind::Superuser,
         GlobalAction::AuditViewAll => matches!(kind, UserKind::Superuser | UserKind::Oversight),
     }
 }

@@ -226,6 +226,18 @@ struct AccountRow {
     kind: String,
     password_hash: String,
     active: bool,
+    must_change_password: bool,
+}
+
+impl AccountRow {
+    fn into_principal(self) -> Principal {
+        Principal {
+            id: self.id,
+            username: self.username,
+            full_name: self.full_name,
+            kind: UserKind::parse(&self.kind).unwrap_or(UserKind::Standard),
+        }
+    }
 }
 
 /// Finds an account by name (case-insensitive).
@@ -246,16 +258,98 @@ pub(crate) async fn find_by_username(ctx: &Base, username: &str) -> Result<Optio
 
 /// Checks a username and password, applying and auditing the lockout rule.
 pub async fn sign_in(ctx: &Base, username: &str, password: Password) -> Result<Principal> {
+    let row = check_password(ctx, "sign_in", username, password).await?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.write_tx().await?;
+    clear_lockout(&mut tx, row.id, now).await?;
+    if row.must_change_password {
+        AuditEvent::new("sign_in", Outcome::Failure)
+            .by_name(Some(row.id), &row.username)
+            .reason("password change required")
+            .write_with(ctx, &mut tx)
+            .await?;
+        tx.commit().await?;
+        return Err(Error::PasswordChangeRequired(format!(
+            "The password of '{}' was set by an administrator: choose a new one to sign in \
+             (in the window, or with `sitebook --user {} password`).",
+            row.username, row.username
+        )));
+    }
+    AuditEvent::new("sign_in", Outcome::Success)
+        .by_name(Some(row.id), &row.username)
+        .write_with(ctx, &mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(row.into_principal())
+}
+
+/// Replaces the account's password with `new`, given its `current` one, which is checked as a
+/// sign-in is (the same lockout, and its failures audited). This is how a person replaces a
+/// password an administrator set for them, so it needs no session.
+pub async fn change_password(
+    ctx: &Base,
+    username: &str,
+    current: Password,
+    new: Password,
+) -> Result<Principal> {
+    if current.0 == new.0 {
+        return Err(Error::Validation(
+            "The new password is the same as the current one; choose another.".into(),
+        ));
+    }
+    let new_hash = hash_password(new).await?;
+    let row = check_password(ctx, "password.change", username, current).await?;
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
+        .bind(new_hash)
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
+    clear_lockout(&mut tx, row.id, ctx.clock.now()).await?;
+    AuditEvent::new("password.change", Outcome::Success)
+        .by_name(Some(row.id), &row.username)
+        .write_with(ctx, &mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(row.into_principal())
+}
+
+/// Sets a password someone else chose for the account, inside the caller's transaction: its
+/// owner must replace it at their next sign-in, and any lockout is lifted. The caller audits.
+pub(crate) async fn set_temporary_password(
+    ctx: &Base,
+    tx: &mut Transaction<'_, Sqlite>,
+    user_id: i64,
+    password: Password,
+) -> Result<()> {
+    let hash = hash_password(password).await?;
+    sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    clear_lockout(tx, user_id, ctx.clock.now()).await?;
+    Ok(())
+}
+
+/// The account, if `password` is its password: the lockout rule applied, and a refusal audited
+/// under `action`. A success is left for the caller to audit.
+async fn check_password(
+    ctx: &Base,
+    action: &'static str,
+    username: &str,
+    password: Password,
+) -> Result<AccountRow> {
     let username = username.trim();
     let row = sqlx::query_as::<_, AccountRow>(
-        "SELECT id, username, full_name, kind, password_hash, active \
+        "SELECT id, username, full_name, kind, password_hash, active, must_change_password \
          FROM users WHERE username = ?",
     )
     .bind(username)
     .fetch_optional(&ctx.db)
     .await?;
     let Some(row) = row else {
-        AuditEvent::new("sign_in", Outcome::Failure)
+        AuditEvent::new(action, Outcome::Failure)
             .by_name(None, username)
             .reason("unknown user")
             .write(ctx)
@@ -263,34 +357,22 @@ pub async fn sign_in(ctx: &Base, username: &str, password: Password) -> Result<P
         return Err(wrong_credentials());
     };
     if !row.active {
-        AuditEvent::new("sign_in", Outcome::Failure)
+        AuditEvent::new(action, Outcome::Failure)
             .by_name(Some(row.id), &row.username)
             .reason("account disabled")
             .write(ctx)
             .await?;
         return Err(Error::AuthFailed(format!(
-            "The account '{}' is disabled. Ask an administrator to enable it.",
+            "The account '{}' is disabled. Ask a superuser to enable it.",
             row.username
         )));
     }
     let now = ctx.clock.now();
-    let failures_so_far = reserve_attempt(ctx, &row, now).await?;
+    let failures_so_far = reserve_attempt(ctx, action, &row, now).await?;
     if verify_password(password, row.password_hash.clone()).await? {
-        let mut tx = ctx.write_tx().await?;
-        clear_lockout(&mut tx, row.id, now).await?;
-        AuditEvent::new("sign_in", Outcome::Success)
-            .by_name(Some(row.id), &row.username)
-            .write_with(ctx, &mut tx)
-            .await?;
-        tx.commit().await?;
-        return Ok(Principal {
-            id: row.id,
-            username: row.username,
-            full_name: row.full_name,
-            kind: UserKind::parse(&row.kind).unwrap_or(UserKind::Standard),
-        });
+        return Ok(row);
     }
-    record_failure(ctx, &row, now, failures_so_far).await
+    Err(record_failure(ctx, action, &row, now, failures_so_far).await?)
 }
 
 /// Counts this attempt as a failure before the slow hash is checked, in one write transaction
@@ -300,6 +382,7 @@ pub async fn sign_in(ctx: &Base, username: &str, password: Password) -> Result<P
 /// the window, this attempt included.
 async fn reserve_attempt(
     ctx: &Base,
+    action: &'static str,
     row: &AccountRow,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64> {
@@ -317,7 +400,7 @@ async fn reserve_attempt(
             .fetch_one(&mut *tx)
             .await?;
     if let Some(until) = lock_in_force(locked_until.as_deref(), now) {
-        AuditEvent::new("sign_in", Outcome::Failure)
+        AuditEvent::new(action, Outcome::Failure)
             .by_name(Some(row.id), &row.username)
             .reason("account locked")
             .write_with(ctx, &mut tx)
@@ -330,7 +413,7 @@ async fn reserve_attempt(
         // (the failed one that reaches it sets the lock, a right one clears the count): many
         // sign-ins at once, not failures. Refused unchecked all the same, so that guesses sent
         // together get no more tries than guesses sent one by one.
-        AuditEvent::new("sign_in", Outcome::Failure)
+        AuditEvent::new(action, Outcome::Failure)
             .by_name(Some(row.id), &row.username)
             .reason("too many sign-ins at once")
             .write_with(ctx, &mut tx)
@@ -353,12 +436,13 @@ async fn reserve_attempt(
 
 async fn record_failure(
     ctx: &Base,
+    action: &'static str,
     row: &AccountRow,
     now: chrono::DateTime<chrono::Utc>,
     recent: i64,
-) -> Result<Principal> {
+) -> Result<Error> {
     let mut tx = ctx.write_tx().await?;
-    AuditEvent::new("sign_in", Outcome::Failure)
+    AuditEvent::new(action, Outcome::Failure)
         .by_name(Some(row.id), &row.username)
         .reason("wrong password")
         .write_with(ctx, &mut tx)
@@ -382,10 +466,10 @@ async fn record_failure(
             .write_with(ctx, &mut tx)
             .await?;
         tx.commit().await?;
-        return Err(locked_error(&row.username, until));
+        return Ok(locked_error(&row.username, until));
     }
     tx.commit().await?;
-    Err(wrong_credentials())
+    Ok(wrong_credentials())
 }
 
 /// One answer for an unknown user and a wrong password, so sign-in never tells a stranger
@@ -437,6 +521,59 @@ pub(crate) async fn clear_lockout(
         .execute(&mut **tx)
         .await?;
     Ok(lock_in_force(locked_until.as_deref(), now))
+}
+
+/// Disables an account (it then signs in nowhere, and the gate refuses its open sessions) or
+/// enables it again. A superuser's power; one's own account is refused, so the device is never
+/// left with nobody able to undo it. Audited. Returns whether anything changed.
+pub async fn set_enabled(
+    ctx: &Base,
+    session: &crate::tenancy::session::Session,
+    username: &str,
+    enabled: bool,
+) -> Result<bool> {
+    use crate::domain::permissions::GlobalAction;
+    crate::tenancy::gate::authorize_global(ctx, session, GlobalAction::AccountDisable).await?;
+    let username = username.trim();
+    let found: Option<(i64, String, bool)> =
+        sqlx::query_as("SELECT id, username, active FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&ctx.db)
+            .await?;
+    let Some((id, username, active)) = found.filter(|(_, name, _)| name != "@system") else {
+        return Err(Error::NotFound(format!(
+            "No account named '{}' exists.",
+            crate::error::excerpt(username)
+        )));
+    };
+    if id == session.user().id && !enabled {
+        return Err(Error::Validation(
+            "You cannot disable your own account; another superuser can.".into(),
+        ));
+    }
+    if active == enabled {
+        return Ok(false);
+    }
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query("UPDATE users SET active = ? WHERE id = ?")
+        .bind(enabled)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    AuditEvent::new(
+        if enabled {
+            "account.enable"
+        } else {
+            "account.disable"
+        },
+        Outcome::Success,
+    )
+    .by(session.user())
+    .object("user", &username)
+    .write_with(ctx, &mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Whether this device has no account yet (the first-run state).

@@ -314,10 +314,12 @@ async fn decide(
     };
     let refusal = match &current {
         None => Some((
-            "no longer a member, or the organization is inactive".to_string(),
+            "no longer a member, the organization is inactive, or the account is disabled"
+                .to_string(),
             format!(
-                "You can no longer act in {}: your membership was removed or the organization \
-                 was deactivated. Choose another organization.",
+                "You can no longer act in {}: your membership was removed, the organization \
+                 was deactivated, or your account was disabled. Choose another organization, \
+                 or ask a superuser.",
                 active.code
             ),
         )),

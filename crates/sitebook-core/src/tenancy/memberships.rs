@@ -13,7 +13,10 @@ use crate::clock::to_db_time;
 use crate::context::Base;
 use crate::domain::permissions::{Action, MembershipRole, UserKind};
 use crate::error::{Error, Result};
-use crate::tenancy::accounts::{clear_lockout, find_by_username, insert_membership, lock_in_force};
+use crate::tenancy::accounts::{
+    clear_lockout, find_by_username, insert_membership, lock_in_force, set_temporary_password,
+    Password,
+};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{authorize, authorize_write, OrgScope};
 use crate::tenancy::session::Session;
@@ -431,13 +434,7 @@ pub async fn set_role(
 pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<bool> {
     let scope = authorize_write(ctx, session, Action::MembersManage).await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
-    let may = match target.kind {
-        UserKind::Standard => manages_already(ctx, session, &target).await?,
-        _ => session.user().kind == UserKind::Superuser,
-    };
-    if !may {
-        return Err(not_managed(ctx, session, &scope, &target, "member.unlock", "unlock").await?);
-    }
+    may_act_on_account(ctx, session, &scope, &target, "member.unlock", "unlock").await?;
     let mut tx = ctx.write_tx().await?;
     let lifted = clear_lockout(&mut tx, target.user_id, ctx.clock.now()).await?;
     let change = Change {
@@ -452,6 +449,67 @@ pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<boo
     };
     change.commit_audited(ctx, tx).await?;
     Ok(lifted.is_some())
+}
+
+/// Sets a new password for a member who forgot theirs, chosen by whoever manages the org's
+/// members (on the same terms as [`unlock`]). They must replace it at their next sign-in, so
+/// the one who set it does not go on knowing the password the account acts with. Any lockout
+/// is lifted too.
+pub async fn reset_password(
+    ctx: &Base,
+    session: &Session,
+    username: &str,
+    temporary: Password,
+) -> Result<()> {
+    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
+    let (target, _, _) = find_member(ctx, &scope, username).await?;
+    if target.user_id == session.user().id {
+        return Err(Error::Validation(
+            "To change your own password, use Change password (`sitebook password`); a reset \
+             is for someone else's."
+                .into(),
+        ));
+    }
+    may_act_on_account(
+        ctx,
+        session,
+        &scope,
+        &target,
+        "member.password_reset",
+        "reset",
+    )
+    .await?;
+    let mut tx = ctx.write_tx().await?;
+    set_temporary_password(ctx, &mut tx, target.user_id, temporary).await?;
+    let change = Change {
+        session,
+        scope: &scope,
+        target: &target,
+        action: "member.password_reset",
+        reason: "to be changed at the next sign-in".to_owned(),
+    };
+    change.commit_audited(ctx, tx).await
+}
+
+/// Refuses, audited, an unlock or a password reset of an account the person acting may not
+/// touch: a standard account is theirs to help if they manage it; a superuser, operations or
+/// oversight account only a superuser's.
+async fn may_act_on_account(
+    ctx: &Base,
+    session: &Session,
+    scope: &OrgScope,
+    target: &Target,
+    action: &str,
+    doing: &str,
+) -> Result<()> {
+    let may = match target.kind {
+        UserKind::Standard => manages_already(ctx, session, target).await?,
+        _ => session.user().kind == UserKind::Superuser,
+    };
+    if may {
+        return Ok(());
+    }
+    Err(not_managed(ctx, session, scope, target, action, doing).await?)
 }
 
 /// Removes a member from the active organization (or lets a member leave it).

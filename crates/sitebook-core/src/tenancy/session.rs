@@ -159,10 +159,12 @@ pub(crate) async fn enterable_by_id(
         "SELECT o.id, o.code, o.slug, o.name, o.org_type, o.plan, m.role AS membership_role \
          FROM organizations o \
          LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = ? AND m.active = 1 \
-         WHERE o.id = ? AND o.active = 1",
+         WHERE o.id = ? AND o.active = 1 \
+         AND EXISTS (SELECT 1 FROM users u WHERE u.id = ? AND u.active = 1)",
     )
     .bind(user.id)
     .bind(org_id)
+    .bind(user.id)
     .fetch_optional(&ctx.db)
     .await?;
     Ok(row.and_then(|row| row.into_active(user.kind)))
