@@ -277,6 +277,30 @@ pub async fn sign_in(
     Ok(view)
 }
 
+/// Replaces a password given the current one, and signs in with the new one: the way a
+/// temporary password an admin set is replaced, and a person's own change.
+#[tauri::command]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    username: String,
+    current_password: String,
+    new_password: String,
+) -> Reply<SessionView> {
+    let core = state.core().await?;
+    let session = core
+        .change_password(
+            &username,
+            Password::new(current_password),
+            Password::new(new_password),
+            None,
+        )
+        .await
+        .map_err(api)?;
+    let view = core.view(&session).await.map_err(api)?;
+    state.set_session(Some(session)).await;
+    Ok(view)
+}
+
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Reply<()> {
     state.set_session(None).await;
@@ -338,6 +362,14 @@ session_commands! {
     /// Lifts a member's sign-in lockout; whether they were locked.
     fn unlock_member(username: String) -> bool
         = |core, session| core.member_unlock(session, &username);
+
+    /// Sets a temporary password for a member, to be replaced at their next sign-in.
+    fn reset_member_password(username: String, temporary_password: String) -> ()
+        = |core, session| core.member_reset_password(
+            session,
+            &username,
+            Password::new(temporary_password),
+        );
 
     /// Removes a member from the active org.
     fn remove_member(username: String) -> ()

@@ -149,6 +149,8 @@ export function createTauriBackend(): Backend {
     createFirstAccount: ({ username, fullName, password }) =>
       call<SessionView>("create_first_account", { username, fullName, password }),
     signIn: ({ username, password }) => call<SessionView>("sign_in", { username, password }),
+    changePassword: ({ username, currentPassword, newPassword }) =>
+      call<SessionView>("change_password", { username, currentPassword, newPassword }),
     signOut: async () => {
       await call<null>("sign_out");
     },
@@ -163,6 +165,8 @@ export function createTauriBackend(): Backend {
       await call<null>("remove_member", { username });
     },
     unlockMember: (username) => call<boolean>("unlock_member", { username }),
+    resetMemberPassword: (username, temporaryPassword) =>
+      call<void>("reset_member_password", { username, temporaryPassword }),
     listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
     verifyAudit: () => call<AuditVerification>("verify_audit"),
     uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),

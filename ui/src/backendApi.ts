@@ -42,6 +42,7 @@ import type { SettingsCommands } from "./settingsContract";
 
 export type NewAccount = { username: string; fullName: string; password: string };
 export type Credentials = { username: string; password: string };
+export type PasswordChange = { username: string; currentPassword: string; newPassword: string };
 export type AuditQuery = { deniedOnly: boolean; limit: number };
 
 export interface Backend extends SettingsCommands {
@@ -54,6 +55,11 @@ export interface Backend extends SettingsCommands {
   /** First run only: the account becomes the device's superuser and is signed in. */
   createFirstAccount(account: NewAccount): Promise<SessionView>;
   signIn(credentials: Credentials): Promise<SessionView>;
+  /**
+   * Replaces a password, given the current one (checked as a sign-in is), and signs in with the
+   * new one. Also how a temporary password an admin set is replaced before the first sign-in.
+   */
+  changePassword(change: PasswordChange): Promise<SessionView>;
   signOut(): Promise<void>;
   /** Only the orgs this user may enter; `active` marks the current one. */
   listOrgs(): Promise<OrgChoice[]>;
@@ -69,6 +75,8 @@ export interface Backend extends SettingsCommands {
   removeMember(username: string): Promise<void>;
   /** Lifts a member's sign-in lockout; whether they were locked. */
   unlockMember(username: string): Promise<boolean>;
+  /** Sets a temporary password for a member, which they must replace at their next sign-in. */
+  resetMemberPassword(username: string, temporaryPassword: string): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Walks the audit log's hash chain against its anchor: intact, or where it first breaks. */
   verifyAudit(): Promise<AuditVerification>;

@@ -5,7 +5,7 @@
  */
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { demoSeed } from "./fake/demoSeed";
+import { DEMO_PASSWORD, demoSeed } from "./fake/demoSeed";
 import { byId, signIn, startApp } from "./test/app";
 
 async function openMembersAs(username: string) {
@@ -29,12 +29,12 @@ describe("members pane", () => {
     expect((await screen.findByTestId("member-add-error")).textContent).toContain("at least 8 characters");
     fireEvent.change(byId("member-password"), { target: { value: "correct horse" } });
     fireEvent.click(byId("member-add"));
-    expect((await screen.findByTestId("member-add-done")).textContent).toContain("Sunil Das (sunil) is now member of PWD");
+    expect((await screen.findByTestId("member-add-done")).textContent).toContain("Sunil Das (sunil) is now a member of PWD");
     await screen.findByTestId("member-sunil");
 
     // Ravi becomes an admin; the confirmation is on his row.
     fireEvent.change(byId("member-role-ravi"), { target: { value: "admin" } });
-    expect((await screen.findByTestId("member-done-ravi")).textContent).toContain("ravi is now admin");
+    expect((await screen.findByTestId("member-done-ravi")).textContent).toContain("ravi is now an admin");
     await waitFor(() => expect((byId("member-role-ravi") as HTMLSelectElement).value).toBe("admin"));
 
     // Removing asks first, on the row.
@@ -81,6 +81,36 @@ describe("members pane", () => {
       "asha ravi success",
     ]);
     expect(unlocks[0]?.reason).toMatch(/^locked until /);
+  });
+
+  it("resets a forgotten password, which its owner replaces with their own at the next sign-in", async () => {
+    const fake = startApp();
+    await openMembersAs("asha");
+    await screen.findByTestId("member-ravi");
+    fireEvent.click(byId("member-reset-ravi"));
+    fireEvent.change(byId("member-reset-password-ravi"), { target: { value: "temporary-7" } });
+    fireEvent.click(byId("member-reset-confirm-ravi"));
+    expect((await screen.findByTestId("member-done-ravi")).textContent).toContain("ravi has a temporary password");
+
+    // ravi signs in with it: the form asks for his own, twice, and signs him in with it.
+    fireEvent.click(byId("sign-out"));
+    await signIn("ravi", "temporary-7");
+    expect((await screen.findByTestId("form-error")).textContent).toContain("choose a new one");
+    fireEvent.change(byId("signin-new-password"), { target: { value: "ravis-own-1" } });
+    fireEvent.change(byId("signin-new-password-again"), { target: { value: "ravis-own-2" } });
+    fireEvent.click(byId("signin-submit"));
+    expect((await screen.findByTestId("form-error")).textContent).toContain("differ");
+    fireEvent.change(byId("signin-new-password-again"), { target: { value: "ravis-own-1" } });
+    fireEvent.click(byId("signin-submit"));
+    await screen.findByTestId("org-picker-button");
+    await expect(fake.signIn({ username: "ravi", password: "temporary-7" })).rejects.toBeTruthy();
+    await expect(fake.signIn({ username: "ravi", password: "ravis-own-1" })).resolves.toBeTruthy();
+
+    await fake.signIn({ username: "asha", password: DEMO_PASSWORD });
+    const audit = (await fake.listAudit({ deniedOnly: false, limit: 200 })).map(
+      (entry) => `${entry.username} ${entry.action} ${entry.objectId} ${entry.outcome}`,
+    );
+    expect(audit).toEqual(expect.arrayContaining(["asha member.password_reset ravi success"]));
   });
 
   it("refuses to demote or remove the last owner, on the owner's row, and audits the refusal", async () => {

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { FakeSeed } from "./fake/backend";
-import { demoSeed } from "./fake/demoSeed";
+import { DEMO_PASSWORD, demoSeed } from "./fake/demoSeed";
 import { byId, signIn, startApp } from "./test/app";
 
 async function openSettingsAs(username: string, extra: Partial<FakeSeed> = {}) {
@@ -178,5 +178,39 @@ describe("Settings: documents", () => {
     await waitFor(() => expect(rs.checked).toBe(true));
     expect(rs.closest("fieldset")?.disabled).toBe(true);
     expect(document.body.textContent).toContain("Only owners and admins of PWD change this.");
+  });
+});
+
+describe("Settings: your password", () => {
+  it("changes the signed-in person's password, and says in place what was wrong", async () => {
+    const fake = await openSettingsAs("ravi");
+    type("account-current-password", DEMO_PASSWORD);
+    type("account-new-password", "ravis-new-1");
+    type("account-new-password-again", "ravis-new-2");
+    fireEvent.click(byId("account-change-password"));
+    expect((await screen.findByTestId("account-said-error")).textContent).toContain("differ");
+
+    type("account-current-password", "not his password");
+    type("account-new-password-again", "ravis-new-1");
+    fireEvent.click(byId("account-change-password"));
+    expect((await screen.findByTestId("account-said-error")).textContent).toContain("wrong");
+
+    type("account-current-password", DEMO_PASSWORD);
+    fireEvent.click(byId("account-change-password"));
+    expect((await screen.findByTestId("account-said")).textContent).toContain("Password changed");
+    expect((byId("account-new-password") as HTMLInputElement).value).toBe("");
+    await expect(fake.signIn({ username: "ravi", password: "ravis-new-1" })).resolves.toBeTruthy();
+  });
+});
+
+describe("Settings: this computer, odd numbers", () => {
+  it("refuses a negative retention in plain words", async () => {
+    await openSettingsAs("admin", { lastOrg: { admin: "PWD" } });
+    await waitFor(() => expect((byId("device-retention") as HTMLInputElement).value).not.toBe(""));
+    type("device-retention", "-1");
+    fireEvent.click(byId("device-save"));
+    const said = (await screen.findByTestId("device-said-error")).textContent ?? "";
+    expect(said).toContain("1 to 3650 days");
+    expect(said).not.toContain("u32");
   });
 });

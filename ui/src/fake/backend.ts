@@ -618,6 +618,13 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           throw fail("auth_failed", "The username or password is wrong.");
         }
         failures.delete(key);
+        if (user.mustChangePassword) {
+          auditAttempt("sign_in", "failure", "password change required");
+          throw fail(
+            "password_change_required",
+            `The password of '${user.username}' was set by an administrator: choose a new one to sign in.`,
+          );
+        }
         signedIn = user.username;
         activeCode = resolveActive(user);
         writeAudit({
@@ -626,6 +633,32 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           action: "session.sign_in",
           objectType: "user",
           objectId: user.username,
+          outcome: "success",
+          reason: null,
+        });
+        return sessionOf(user);
+      }),
+
+    changePassword: ({ username, currentPassword, newPassword }) =>
+      run("change_password", () => {
+        const user = findUser(username.trim());
+        if (currentPassword === newPassword) {
+          throw fail("validation", "The new password is the same as the current one; choose another.");
+        }
+        if ([...newPassword].length < 8) throw fail("validation", "The password must have at least 8 characters.");
+        if (!user || user.active === false || user.password !== currentPassword) {
+          throw fail("auth_failed", "The username or password is wrong.");
+        }
+        user.password = newPassword;
+        user.mustChangePassword = false;
+        signedIn = user.username;
+        activeCode = resolveActive(user);
+        writeAudit({
+          username: user.username,
+          orgCode: null,
+          action: "password.change",
+          objectType: null,
+          objectId: null,
           outcome: "success",
           reason: null,
         });
@@ -760,6 +793,27 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           memberAudit(user, org, "member.unlock", membership.username, "success", end ? `locked until ${end}` : "was not locked"),
         );
         return end !== null;
+      }),
+
+    resetMemberPassword: (username, temporaryPassword) =>
+      run("reset_member_password", () => {
+        const { user, org } = requireMembersManager("member.password_reset", username);
+        const membership = activeMembership(org, username);
+        if (!membership) throw fail("not_found", `'${username}' is not a member of ${org.code}.`);
+        if (same(membership.username, user.username)) {
+          throw fail("validation", "To change your own password, use Change password; a reset is for someone else's.");
+        }
+        if ([...temporaryPassword].length < 8) throw fail("validation", "The password must have at least 8 characters.");
+        const target = findUser(membership.username);
+        if (target) {
+          target.password = temporaryPassword;
+          target.mustChangePassword = true;
+        }
+        lockedUntil.delete(membership.username.toLowerCase());
+        failures.delete(membership.username.toLowerCase());
+        writeAudit(
+          memberAudit(user, org, "member.password_reset", membership.username, "success", "to be changed at the next sign-in"),
+        );
       }),
 
     removeMember: (username) =>

@@ -20,6 +20,8 @@ export type FakeUser = {
   kind: UserKind;
   password: string;
   active?: boolean;
+  /** Set by an admin's reset: the password signs in to nothing until its owner replaces it. */
+  mustChangePassword?: boolean;
 };
 
 export type FakeOrg = {

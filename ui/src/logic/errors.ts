@@ -10,7 +10,7 @@ export type FormErrorView = {
   /** What to do about it, or null when the message says enough. */
   hint: string | null;
   /** The field to focus so the person can fix it. */
-  focus: "username" | "password" | null;
+  focus: "username" | "password" | "newPassword" | null;
   /** Clear the password field (after a wrong password or a lockout). */
   clearPassword: boolean;
 };
@@ -18,6 +18,7 @@ export type FormErrorView = {
 const FALLBACK: Record<string, string> = {
   auth_failed: "The username or password is wrong.",
   account_locked: "This account is locked after too many failed sign-ins.",
+  password_change_required: "Choose a new password to sign in.",
   validation: "Some of the details are not valid.",
   newer_schema: "This data folder was written by a newer version of Sitebook.",
   not_signed_in: "You are not signed in.",
@@ -42,6 +43,13 @@ export function signInErrorView(error: ApiError): FormErrorView {
       return { message, hint: "Check both fields and try again. Passwords are case-sensitive.", focus: "password", clearPassword: true };
     case "account_locked":
       return { message, hint: "Wait for the lock to end, or ask the device administrator for help.", focus: null, clearPassword: true };
+    case "password_change_required":
+      return {
+        message,
+        hint: "The password you typed is the temporary one. Choose your own below, and type it twice.",
+        focus: "newPassword",
+        clearPassword: false,
+      };
     case "validation":
       return { message, hint: null, focus: "username", clearPassword: false };
     case "newer_schema":

@@ -4,7 +4,8 @@
  * who may see the list sees it read-only.
  *
  * A member locked out by wrong passwords shows "Locked until HH:MM" (local time), and those who
- * manage members may unlock them at once.
+ * manage members may unlock them at once. A member who forgot their password gets a temporary
+ * one ("Reset password…"), which they replace with their own when they next sign in.
  *
  * The core decides every change and audits it; a refusal ("the last owner cannot leave", "only
  * owners grant owner") is shown where it was asked for: under the add form, or on the member's
@@ -48,6 +49,8 @@ function MembersTable({ org }: { org: OrgChoice }) {
   const [rowNotice, setRowNotice] = useState<RowNotice | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [resetting, setResetting] = useState<string | null>(null);
+  const [temporary, setTemporary] = useState("");
 
   const act = async (username: string, action: () => Promise<unknown>, done: string) => {
     setBusy(username);
@@ -60,6 +63,8 @@ function MembersTable({ org }: { org: OrgChoice }) {
     } finally {
       setBusy(null);
       setConfirming(null);
+      setResetting(null);
+      setTemporary("");
       members.reload();
     }
   };
@@ -111,7 +116,7 @@ function MembersTable({ org }: { org: OrgChoice }) {
                         void act(
                           m.username,
                           () => backend.setMemberRole(m.username, role),
-                          `${m.username} is now ${membershipRoleLabel(role).toLowerCase()}.`,
+                          `${m.username} is now ${withArticle(membershipRoleLabel(role).toLowerCase())}.`,
                         );
                       }}
                     >
@@ -147,7 +152,46 @@ function MembersTable({ org }: { org: OrgChoice }) {
                 </td>
                 {manages ? (
                   <td className="row-actions">
-                    {confirming === m.username ? (
+                    {resetting === m.username ? (
+                      <form
+                        className="confirm-inline"
+                        onSubmit={(event) => {
+                          event.preventDefault();
+                          void act(
+                            m.username,
+                            () => backend.resetMemberPassword(m.username, temporary),
+                            `${m.username} has a temporary password. Give it to them in person: they choose their own when they next sign in.`,
+                          );
+                        }}
+                      >
+                        <label>
+                          Temporary password for {m.username}{" "}
+                          <input
+                            type="password"
+                            autoComplete="new-password"
+                            autoFocus
+                            data-testid={`member-reset-password-${m.username}`}
+                            value={temporary}
+                            disabled={busy !== null}
+                            onChange={(event) => setTemporary(event.target.value)}
+                            onKeyDown={(event) => {
+                              if (event.key === "Escape") setResetting(null);
+                            }}
+                          />
+                        </label>{" "}
+                        <button
+                          type="submit"
+                          className="button primary"
+                          data-testid={`member-reset-confirm-${m.username}`}
+                          disabled={busy !== null || temporary === ""}
+                        >
+                          Set
+                        </button>{" "}
+                        <button type="button" className="button quiet" onClick={() => setResetting(null)}>
+                          Cancel
+                        </button>
+                      </form>
+                    ) : confirming === m.username ? (
                       <span className="confirm-inline">
                         Remove {m.username} from {org.code}?{" "}
                         <button
@@ -188,6 +232,20 @@ function MembersTable({ org }: { org: OrgChoice }) {
                             Unlock
                           </button>
                         ) : null}{" "}
+                        <button
+                          type="button"
+                          className="button quiet"
+                          data-testid={`member-reset-${m.username}`}
+                          disabled={busy !== null}
+                          onClick={() => {
+                            setRowNotice(null);
+                            setConfirming(null);
+                            setTemporary("");
+                            setResetting(m.username);
+                          }}
+                        >
+                          Reset password…
+                        </button>{" "}
                         <button
                           type="button"
                           className="button quiet"
@@ -312,7 +370,7 @@ function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
       {error ? <InlineError {...paneErrorView(error)} hint={null} testId="member-add-error" /> : null}
       {done ? (
         <p className="notice-done" role="status" data-testid="member-add-done">
-          <CheckIcon size={13} /> {done.fullName} ({done.username}) is now {membershipRoleLabel(done.role).toLowerCase()} of{" "}
+          <CheckIcon size={13} /> {done.fullName} ({done.username}) is now {withArticle(membershipRoleLabel(done.role).toLowerCase())} of{" "}
           {org.code}.
         </p>
       ) : null}
@@ -328,4 +386,9 @@ function AddField({ label, onValue, ...input }: Omit<ComponentProps<"input">, "o
       <input {...input} onChange={(event) => onValue(event.target.value)} />
     </label>
   );
+}
+
+/** "an admin", "a member": a role's label as it reads after "is now". */
+function withArticle(label: string): string {
+  return `${/^[aeiou]/.test(label) ? "an" : "a"} ${label}`;
 }

@@ -1,6 +1,7 @@
 /**
- * Settings: this device (data folder, inbox folder), the active org's sync to a bucket, and
- * the org's table of additions and deductions that bills are paid by.
+ * Settings: the signed-in person's password, this device (data folder, inbox folder), the
+ * active org's sync to a bucket, and the org's table of additions and deductions that bills are
+ * paid by.
  *
  * Every change goes to the core, which checks it through the gate; the pane only disables what
  * the role cannot change, and says why. The sync secret is typed here and sent once: the core
@@ -87,11 +88,16 @@ function useSectionRead<T>(read: () => Promise<T>, show: (value: T) => void, set
   }, [read, show, setSaid]);
 }
 
-export function SettingsPane({ org, mayGlobally }: Props & { mayGlobally: GlobalAction[] }) {
+export function SettingsPane({
+  org,
+  mayGlobally,
+  username,
+}: Props & { mayGlobally: GlobalAction[]; username: string }) {
   return (
     <>
       <PaneHeader title="Settings" />
       <div className="settings">
+        <AccountSection username={username} />
         <DeviceSection mayChange={mayGlobally.includes("device_settings")} />
         <InboxSection org={org} />
         <SyncSection org={org} />
@@ -99,6 +105,64 @@ export function SettingsPane({ org, mayGlobally }: Props & { mayGlobally: Global
         <DeductionsSection org={org} />
       </div>
     </>
+  );
+}
+
+/** The signed-in person's own password: the current one, and the new one twice. */
+function AccountSection({ username }: { username: string }) {
+  const backend = useBackend();
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [repeated, setRepeated] = useState("");
+  const { busy, said, act } = useSectionAction();
+  const change = (event: FormEvent) => {
+    event.preventDefault();
+    void act("change", async () => {
+      if (current === "" || next === "") {
+        return { ok: false, error: { code: "validation", message: "Type your current password and the new one." } };
+      }
+      if (next !== repeated) {
+        return { ok: false, error: { code: "validation", message: "The two new passwords differ; type the same one twice." } };
+      }
+      await backend.changePassword({ username, currentPassword: current, newPassword: next });
+      setCurrent("");
+      setNext("");
+      setRepeated("");
+      return { ok: true, text: "Password changed. Sign in with the new one from now on." };
+    });
+  };
+  const field = (label: string, value: string, onValue: (value: string) => void, testId: string, autoComplete: string) => (
+    <TextField
+      label={label}
+      type="password"
+      autoComplete={autoComplete}
+      value={value}
+      onValue={onValue}
+      disabled={busy !== null}
+      data-testid={testId}
+    />
+  );
+  return (
+    <section className="settings-section" aria-labelledby="settings-account">
+      <h2 id="settings-account">Your password</h2>
+      <p className="muted settings-help">
+        Signed in as <span className="mono">{username}</span>. A new password needs at least 8
+        characters. Forgotten passwords are reset by an owner or admin under Members.
+      </p>
+      <form className="settings-form" onSubmit={change}>
+        <div className="form-grid">
+          {field("Current password", current, setCurrent, "account-current-password", "current-password")}
+          {field("New password", next, setNext, "account-new-password", "new-password")}
+          {field("Repeat the new password", repeated, setRepeated, "account-new-password-again", "new-password")}
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={busy !== null} data-testid="account-change-password">
+            {busy ? "Changing…" : "Change password"}
+          </button>
+          <SaidLine said={said} testId="account-said" />
+        </div>
+      </form>
+    </section>
   );
 }
 
@@ -123,6 +187,15 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
       const count = Number(workers.trim());
       if (!Number.isInteger(days) || !Number.isInteger(count)) {
         return { ok: false, error: { code: "validation", message: "Type whole numbers: days such as 30, and a worker count such as 2." } };
+      }
+      // A number no setting can hold (a minus sign, eleven digits) would fail on its way to
+      // the core, in words meant for programmers; the core names any other bad value itself.
+      const unsigned = (value: number) => value >= 0 && value <= 0xffffffff;
+      if (!unsigned(days) || !unsigned(count)) {
+        return {
+          ok: false,
+          error: { code: "validation", message: "Output retention must be 1 to 3650 days, and jobs at once 1 to 16." },
+        };
       }
       showSettings(await backend.saveDeviceSettings({ retentionDays: days, workers: count }));
       return { ok: true, text: "Saved. Retention applies at the next daily cleanup; the worker count when Sitebook starts again." };

@@ -252,7 +252,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "outputs" ? <OutputsPane key={outputsFocus.visit} org={org} focusJob={outputsFocus.job} /> : null}
               {pane === "members" ? <MembersPane org={org} /> : null}
               {pane === "audit" ? <AuditPane org={org} mayGlobally={session.mayGlobally} /> : null}
-              {pane === "settings" && org ? <SettingsPane org={org} mayGlobally={session.mayGlobally} /> : null}
+              {pane === "settings" && org ? <SettingsPane org={org} mayGlobally={session.mayGlobally} username={session.user.username} /> : null}
             </main>
             <div className="notice-tray" data-testid="notice-tray">
               <ImportNotices org={org} />
