@@ -266,6 +266,39 @@ async fn a_whole_chain_rewritten_consistently_is_caught_by_the_anchor() {
 }
 
 #[tokio::test]
+async fn an_anchor_file_removed_or_garbled_is_a_break_not_a_fresh_start() {
+    let fx = fixture_with_busy_log().await;
+    let anchored = fx
+        .core
+        .audit_verify(&fx.root)
+        .await
+        .unwrap()
+        .head_id
+        .unwrap();
+    let anchor_file = fx.dir.path().join(ANCHOR_FILE);
+    let kept = std::fs::read(&anchor_file).unwrap();
+
+    // Removed (as it would be with the log rewritten to match): reported, and not replaced by a
+    // new anchor that would bless whatever the log now says.
+    std::fs::remove_file(&anchor_file).unwrap();
+    expect_break(&fx, anchored, "is missing").await;
+    expect_break(&fx, anchored, "Restore the file").await;
+    assert!(!anchor_file.exists(), "no fresh anchor was written");
+
+    // Garbled: a break too, not an error of its own.
+    std::fs::write(&anchor_file, b"{ not an anchor").unwrap();
+    let verification = fx.core.audit_verify(&fx.root).await.unwrap();
+    let broken = verification
+        .broken
+        .expect("a garbled anchor breaks the check");
+    assert!(broken.reason.contains("not readable"), "{}", broken.reason);
+
+    // Put back, the log verifies again.
+    std::fs::write(&anchor_file, kept).unwrap();
+    assert!(fx.core.audit_verify(&fx.root).await.unwrap().is_intact());
+}
+
+#[tokio::test]
 async fn rows_cut_off_the_end_are_caught_by_the_anchor() {
     let fx = fixture_with_busy_log().await;
     let anchored = fx

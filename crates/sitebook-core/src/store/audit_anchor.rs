@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::context::Base;
 use crate::error::{Error, Result};
 use crate::store::files;
-use crate::tenancy::audit_chain::{self, AuditAnchor, AuditVerification};
+use crate::tenancy::audit_chain::{self, AuditAnchor, AuditBreak, AuditVerification};
 
 /// The file in the data dir that holds the last verified head.
 pub const ANCHOR_FILE: &str = "audit-anchor.json";
@@ -33,10 +33,45 @@ pub(crate) fn read(data_dir: &Path) -> Result<Option<AuditAnchor>> {
     }
 }
 
+/// The entry and time of the last anchor written, as the database remembers them.
+async fn last_mark(ctx: &Base) -> Result<Option<(i64, String)>> {
+    Ok(
+        sqlx::query_as("SELECT anchored_id, at FROM audit_anchor_mark WHERE id = 1")
+            .fetch_optional(&ctx.db)
+            .await?,
+    )
+}
+
 /// Verifies the chain and, when it is intact, anchors its head in the data dir. Returns the
 /// verification, and the new anchor when one was written.
+///
+/// An anchor file that cannot be read, or that is missing although the database marks one as
+/// written, is a break like any other: anchoring afresh then would bless a log rewritten
+/// together with the file's removal.
 pub async fn verify_and_anchor(ctx: &Base) -> Result<(AuditVerification, Option<AuditAnchor>)> {
-    let report = audit_chain::verify(ctx, read(&ctx.data_dir)?).await?;
+    let (anchor, anchor_problem) = match read(&ctx.data_dir) {
+        Ok(anchor) => (anchor, None),
+        Err(Error::Validation(problem)) => (None, Some((0, problem))),
+        Err(other) => return Err(other),
+    };
+    let mut report = audit_chain::verify(ctx, anchor.clone()).await?;
+    let anchor_problem = match (anchor_problem, &anchor) {
+        (Some(problem), _) => Some(problem),
+        (None, None) => last_mark(ctx).await?.map(|(id, at)| {
+            (
+                id,
+                format!(
+                    "The anchor file {ANCHOR_FILE} is missing, though the anchor of entry {id} \
+                     was written at {at}: the log cannot be checked against it and may have been \
+                     rewritten. Restore the file from a backup or from the sync bucket."
+                ),
+            )
+        }),
+        (None, Some(_)) => None,
+    };
+    if let (Some((id, reason)), true) = (anchor_problem, report.is_intact()) {
+        report.broken = Some(AuditBreak { id, reason });
+    }
     if !report.is_intact() {
         tracing::error!(
             at = report.broken.as_ref().map(|b| b.id),
@@ -58,6 +93,16 @@ pub async fn verify_and_anchor(ctx: &Base) -> Result<(AuditVerification, Option<
         let bytes = serde_json::to_vec_pretty(&anchor)
             .map_err(|e| Error::Internal(format!("Could not encode the audit anchor: {e}")))?;
         files::write_atomic(&anchor_path(&ctx.data_dir), &bytes)?;
+        let mut tx = ctx.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO audit_anchor_mark (id, anchored_id, at) VALUES (1, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET anchored_id = excluded.anchored_id, at = excluded.at",
+        )
+        .bind(anchor.id)
+        .bind(&anchor.at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         return Ok((report, Some(anchor)));
     }
     Ok((report, None))
