@@ -927,7 +927,8 @@ def test_deductions_changed_in_settings_reach_the_next_bill():
 def test_members_managed_in_the_window():
     """An owner unlocks the field engineer, locked out by wrong passwords, creates an account
     for a clerk, makes the field engineer an admin, removes the clerk, and is told on her own
-    row that the last owner cannot step down; each change is in the audit log."""
+    row that the last owner cannot step down; she then resets the field engineer's forgotten
+    password, and they choose their own at sign-in. Each change is in the audit log."""
     data_dir = prepared_data_dir()
     cli(data_dir, "--user", "root", "--org", "MOH", "user", "add", "meena",
         "--name", "Meena Iyer", "--role", "owner", "--no-personal-org")
@@ -954,13 +955,13 @@ def test_members_managed_in_the_window():
         wd.type("member-username", "sunil")
         wd.type("member-password", PASSWORD)
         wd.click("member-add")
-        wd.wait_containing("member-add-done", "Sunil Das (sunil) is now member of MOH")
+        wd.wait_containing("member-add-done", "Sunil Das (sunil) is now a member of MOH")
         wd.find("member-sunil")
 
         wd.execute(
             "const s = document.querySelector('[data-testid=\"member-role-field\"]');"
             "s.value = 'admin'; s.dispatchEvent(new Event('change', {bubbles: true}));")
-        wd.wait_containing("member-done-field", "field is now admin")
+        wd.wait_containing("member-done-field", "field is now an admin")
 
         wd.click("member-remove-sunil")
         wd.click("member-remove-confirm-sunil")
@@ -972,6 +973,25 @@ def test_members_managed_in_the_window():
         wd.wait_containing("member-error-meena", "last owner of MOH, so they cannot be demoted")
         wd.screenshot("members.png")
 
+        # field forgot their password: meena sets a temporary one, and field chooses their own
+        # at the next sign-in, in the same window.
+        wd.click("member-reset-field")
+        wd.type("member-reset-password-field", "temporary-e2e-1")
+        wd.screenshot("members-reset-password.png")
+        wd.click("member-reset-confirm-field")
+        wd.wait_containing("member-done-field", "field has a temporary password")
+        wd.click("sign-out")
+        wd.type("signin-username", "field")
+        wd.type("signin-password", "temporary-e2e-1")
+        wd.click("signin-submit")
+        wd.wait_containing("form-error", "choose a new one")
+        wd.type("signin-new-password", "fields-own-e2e-1")
+        wd.type("signin-new-password-again", "fields-own-e2e-1")
+        wd.screenshot("sign-in-choose-password.png")
+        wd.click("signin-submit")
+        wd.wait_text("active-org-code", "MOH")
+        cli(data_dir, "--user", "field", "org", "show", password="fields-own-e2e-1")
+
         members = json.loads(cli(data_dir, "--user", "root", "--org", "MOH", "member", "list",
                                  "--json"))
         roles = {m["username"]: m["role"] for m in members}
@@ -982,7 +1002,8 @@ def test_members_managed_in_the_window():
         done = {(r["action"], r["objectId"], r["outcome"]) for r in audit if r["orgCode"] == "MOH"}
         for expected in [("account.create", "sunil", "success"), ("member.role", "field", "success"),
                          ("member.remove", "sunil", "success"), ("member.role", "meena", "denied"),
-                         ("member.unlock", "field", "success")]:
+                         ("member.unlock", "field", "success"),
+                         ("member.password_reset", "field", "success")]:
             assert expected in done, (expected, sorted(done))
     finally:
         app.close()

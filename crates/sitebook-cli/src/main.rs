@@ -384,6 +384,7 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(error, &args),
     };
     let printer = Printer::new(cli.json);
+    let user = cli.user.clone();
     // One async thread per core: `sitebook worker` polls every job's database round trips and
     // handles its parse results on these threads, and on one thread a burst of jobs kept the
     // second core idle.
@@ -404,7 +405,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Core(error)) => {
-            let said = error.to_api();
+            let mut said = error.to_api();
+            if let (Error::PasswordChangeRequired(_), Some(user)) = (&error, &user) {
+                said.message.push_str(&format!(
+                    " Run `sitebook --user {user} password` to choose it."
+                ));
+            }
             printer.error(said.code.as_str(), &said.message);
             ExitCode::from(exit_code(&error))
         }

@@ -270,9 +270,8 @@ pub async fn sign_in(ctx: &Base, username: &str, password: Password) -> Result<P
             .await?;
         tx.commit().await?;
         return Err(Error::PasswordChangeRequired(format!(
-            "The password of '{}' was set by an administrator: choose a new one to sign in \
-             (in the window, or with `sitebook --user {} password`).",
-            row.username, row.username
+            "The password of '{}' was set by an administrator: choose a new one to sign in.",
+            row.username
         )));
     }
     AuditEvent::new("sign_in", Outcome::Success)

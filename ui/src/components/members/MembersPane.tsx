@@ -32,14 +32,14 @@ import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 const ROLES: MembershipRole[] = ["viewer", "member", "admin", "owner"];
 const MANAGERS: EffectiveRole[] = ["owner", "admin", "operations", "superuser"];
 
-export function MembersPane({ org }: { org: OrgChoice | null }) {
-  return <OrgPane pane="members" title="Members" body={org ? <MembersTable org={org} /> : null} />;
+export function MembersPane({ org, me }: { org: OrgChoice | null; me: string }) {
+  return <OrgPane pane="members" title="Members" body={org ? <MembersTable org={org} me={me} /> : null} />;
 }
 
 /** What happened on one row, shown on that row. */
 type RowNotice = { username: string; kind: "error" | "done"; text: string };
 
-function MembersTable({ org }: { org: OrgChoice }) {
+function MembersTable({ org, me }: { org: OrgChoice; me: string }) {
   const backend = useBackend();
   const { handleError } = useAppActions();
   const load = useCallback(() => backend.listMembers(), [backend]);
@@ -232,20 +232,23 @@ function MembersTable({ org }: { org: OrgChoice }) {
                             Unlock
                           </button>
                         ) : null}{" "}
-                        <button
-                          type="button"
-                          className="button quiet"
-                          data-testid={`member-reset-${m.username}`}
-                          disabled={busy !== null}
-                          onClick={() => {
-                            setRowNotice(null);
-                            setConfirming(null);
-                            setTemporary("");
-                            setResetting(m.username);
-                          }}
-                        >
-                          Reset password…
-                        </button>{" "}
+                        {/* One's own password is changed under Settings, with the current one. */}
+                        {m.username.toLowerCase() === me.toLowerCase() ? null : (
+                          <button
+                            type="button"
+                            className="button quiet"
+                            data-testid={`member-reset-${m.username}`}
+                            disabled={busy !== null}
+                            onClick={() => {
+                              setRowNotice(null);
+                              setConfirming(null);
+                              setTemporary("");
+                              setResetting(m.username);
+                            }}
+                          >
+                            Reset password…
+                          </button>
+                        )}{" "}
                         <button
                           type="button"
                           className="button quiet"

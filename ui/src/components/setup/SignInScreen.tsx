@@ -93,7 +93,7 @@ export function SignInScreen({
         invalid={error?.focus === "username" || undefined}
       />
       <TextField
-        label="Password"
+        label={mustChange ? "Temporary password (the one you were given)" : "Password"}
         ref={passwordRef}
         type="password"
         data-testid="signin-password"

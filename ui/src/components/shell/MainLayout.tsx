@@ -250,7 +250,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "works" ? <WorksPane org={org} /> : null}
               {pane === "jobs" ? <JobsPane org={org} /> : null}
               {pane === "outputs" ? <OutputsPane key={outputsFocus.visit} org={org} focusJob={outputsFocus.job} /> : null}
-              {pane === "members" ? <MembersPane org={org} /> : null}
+              {pane === "members" ? <MembersPane org={org} me={session.user.username} /> : null}
               {pane === "audit" ? <AuditPane org={org} mayGlobally={session.mayGlobally} /> : null}
               {pane === "settings" && org ? <SettingsPane org={org} mayGlobally={session.mayGlobally} username={session.user.username} /> : null}
             </main>
