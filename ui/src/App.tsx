@@ -17,6 +17,7 @@ import { SetupScreen } from "./components/setup/SetupScreen";
 import { SignInScreen } from "./components/setup/SignInScreen";
 import { announceAfterPaint, type AppStart } from "./firstScreen/handoff";
 import { isSessionLost, paneErrorView } from "./logic/errors";
+import { forgetAllTypedDrafts } from "./logic/typedDrafts";
 
 // Everything after sign-in (the panes, the editors) loads on first use, so the first screen
 // a person sees parses only what it draws.
@@ -92,10 +93,14 @@ export function App({ start }: { start?: AppStart }) {
     async (notice: string) => {
       try {
         await backend.signOut();
+        forgetAllTypedDrafts();
         setPhase({ kind: "signin", notice });
       } catch (error) {
         const apiError = toApiError(error);
-        if (isSessionLost(apiError)) setPhase({ kind: "signin", notice });
+        if (isSessionLost(apiError)) {
+          forgetAllTypedDrafts();
+          setPhase({ kind: "signin", notice });
+        }
         else setBanner({ code: apiError.code, message: `Could not sign out: ${apiError.message}` });
       }
     },

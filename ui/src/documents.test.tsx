@@ -185,6 +185,44 @@ describe("the bill editor", () => {
     expect(screen.queryByTestId("output-error")).toBeNull();
   });
 
+  it("keeps the quantities typed and not saved when the editor closes or the pane changes", async () => {
+    await openEstimate("meena", 1);
+    fireEvent.click(byId("new-bill"));
+    await within(await screen.findByTestId("bill-editor")).findByTestId("qty-4");
+    expect(screen.queryByTestId("editor-restored")).toBeNull();
+    fireEvent.change(byId("qty-4"), { target: { value: "18" } });
+    await previewSettles();
+
+    // Closed by mistake, and opened again: the 18 is still there, and the editor says why.
+    fireEvent.click(byId("editor-close"));
+    await waitFor(() => expect(screen.queryByTestId("bill-editor")).toBeNull());
+    fireEvent.click(byId("new-bill"));
+    await within(await screen.findByTestId("bill-editor")).findByTestId("qty-4");
+    expect((byId("qty-4") as HTMLInputElement).value).toBe("18");
+    expect(byId("editor-restored").textContent).toContain("What you typed here before is back");
+
+    // A visit to another pane loses nothing either.
+    fireEvent.click(byId("nav-jobs"));
+    await screen.findByTestId("jobs-pane");
+    fireEvent.click(byId("nav-works"));
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    fireEvent.click(await screen.findByTestId("new-bill"));
+    await within(await screen.findByTestId("bill-editor")).findByTestId("qty-4");
+    expect((byId("qty-4") as HTMLInputElement).value).toBe("18");
+    await previewSettles();
+
+    // Start again goes back to the estimate quantities, and nothing is kept any more.
+    fireEvent.click(byId("editor-start-again"));
+    expect((byId("qty-4") as HTMLInputElement).value).toBe("16");
+    expect(screen.queryByTestId("editor-restored")).toBeNull();
+    await previewSettles();
+    fireEvent.click(byId("editor-close"));
+    fireEvent.click(await screen.findByTestId("new-bill"));
+    await within(await screen.findByTestId("bill-editor")).findByTestId("qty-4");
+    expect(screen.queryByTestId("editor-restored")).toBeNull();
+    await previewSettles();
+  });
+
   it("shows the memorandum of payments live: a recovery comes off the net, a bad amount is named", async () => {
     await openEstimate("meena", 1);
     fireEvent.click(byId("new-bill"));

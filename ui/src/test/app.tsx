@@ -8,11 +8,14 @@ import { App } from "../App";
 import { BackendProvider } from "../backendContext";
 import { createFakeBackend, type FakeBackend, type FakeSeed } from "../fake/backend";
 import { DEMO_PASSWORD, demoSeed } from "../fake/demoSeed";
+import { forgetAllTypedDrafts } from "../logic/typedDrafts";
 
 export const byId = (id: string) => screen.getByTestId(id);
 
 /** Renders the window around `backend` (prepared first, e.g. with a failure queued). */
 export function renderApp(backend: FakeBackend): FakeBackend {
+  // A new window starts with nothing typed; the drafts of the last test's window are its own.
+  forgetAllTypedDrafts();
   render(
     <BackendProvider backend={backend}>
       <App />

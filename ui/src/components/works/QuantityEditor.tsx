@@ -5,7 +5,8 @@
  * computation that saving runs, so what is shown here is what will print.
  *
  * Saving records the document and queues its PDF and XLSX; when that job completes, the result
- * opens in Outputs.
+ * opens in Outputs. What was typed and not saved is kept (`logic/typedDrafts`): closing the
+ * editor or leaving the pane loses nothing, and the editor says so when it brings it back.
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useAppActions } from "../../appContext";
@@ -21,6 +22,7 @@ import type { SupplementalEntry } from "../../bindings/SupplementalEntry";
 import { useJobsFeed } from "../../jobsFeed";
 import { formatMoney, formatQuantity } from "../../logic/format";
 import { describePhases, foldablePhases } from "../../logic/phases";
+import { draftKey, forgetTypedDraft, keepTypedDraft, typedDraft } from "../../logic/typedDrafts";
 import { useNavigation } from "../../navigation";
 import { useAction } from "../../useAction";
 import { CloseButton } from "../common/CloseButton";
@@ -105,12 +107,17 @@ export function QuantityEditor({
 function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; kind: EditorKind; draft: Draft; onCreated: () => void }) {
   const backend = useBackend();
   const { handleError } = useAppActions();
-  const [values, setValues] = useState<Record<string, string>>(() =>
-    Object.fromEntries(draft.items.map((item) => [item.slNo, item.suggestedQuantity])),
+  const suggested = useMemo(
+    () => Object.fromEntries(draft.items.map((item) => [item.slNo, item.suggestedQuantity])),
+    [draft],
   );
-  const [isFinal, setIsFinal] = useState(false);
-  const [extras, setExtras] = useState<SupplementalEntry[]>([]);
-  const [recoveries, setRecoveries] = useState<RecoveryEntry[]>([]);
+  const keptKey = draftKey(estimateId, kind, draft.number);
+  const [restored] = useState(() => typedDraft(keptKey));
+  const [values, setValues] = useState<Record<string, string>>(() => restored?.values ?? suggested);
+  const [isFinal, setIsFinal] = useState(restored?.isFinal ?? false);
+  const [extras, setExtras] = useState<SupplementalEntry[]>(restored?.extras ?? []);
+  const [recoveries, setRecoveries] = useState<RecoveryEntry[]>(restored?.recoveries ?? []);
+  const [showRestored, setShowRestored] = useState(restored !== null);
   const [preview, setPreview] = useState<DocumentPreview | null>(null);
   const [previewError, setPreviewError] = useState<ApiError | null>(null);
   const { busy: saving, error: saveError, run: runSave } = useAction();
@@ -121,6 +128,22 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   useFrozenColumns(tableRef);
 
   const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
+
+  // Kept on every change, dropped once nothing differs from where the editor started.
+  useEffect(() => {
+    const untouched =
+      !isFinal && extras.length === 0 && recoveries.length === 0 && draft.items.every((item) => values[item.slNo] === suggested[item.slNo]);
+    if (untouched) forgetTypedDraft(keptKey);
+    else keepTypedDraft(keptKey, { values, isFinal, extras, recoveries });
+  }, [keptKey, draft, suggested, values, isFinal, extras, recoveries]);
+
+  const startAgain = () => {
+    setValues(suggested);
+    setIsFinal(false);
+    setExtras([]);
+    setRecoveries([]);
+    setShowRestored(false);
+  };
 
   useEffect(() => {
     const mine = ++generation.current;
@@ -176,6 +199,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
         kind === "bill"
           ? await backend.createBill(estimateId, isFinal, entries, recoveries)
           : await backend.createWorkslip(estimateId, entries, extras);
+      forgetTypedDraft(keptKey);
       setQueued(result);
       onCreated();
     });
@@ -195,6 +219,14 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
 
   return (
     <>
+      {showRestored ? (
+        <p className="notice editor-restored" role="status" data-testid="editor-restored">
+          What you typed here before is back; nothing is saved until you save.{" "}
+          <button type="button" className="button quiet" onClick={startAgain} data-testid="editor-start-again">
+            Start again
+          </button>
+        </p>
+      ) : null}
       <div className="editor-options">
         {kind === "bill" ? (
           <label className="check-field">
