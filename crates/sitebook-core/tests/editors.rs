@@ -531,3 +531,42 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
         .unwrap();
     assert_eq!(decimal(&s1.figures[phase2_qty]), Decimal::from(20));
 }
+
+#[tokio::test]
+async fn a_quantity_far_past_the_estimate_is_warned_of_in_the_preview() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let first = &draft.items[0];
+    // Item 1's estimate quantity is 12.5 (the test above pins it): 125 is ten times and
+    // passes as excess work; 126 is past ten times.
+    let preview_with = |quantity: &'static str| {
+        let entries: Vec<QuantityEntry> = draft
+            .items
+            .iter()
+            .map(|item| {
+                if item.sl_no == first.sl_no {
+                    entry(&item.sl_no, quantity)
+                } else {
+                    entry(&item.sl_no, &item.suggested_quantity)
+                }
+            })
+            .collect();
+        let fx = &fx;
+        async move { bill_preview(fx, estimate, false, &entries, &[]).await }
+    };
+    let ten_times = preview_with("125").await;
+    assert!(ten_times.warnings.is_empty(), "{:?}", ten_times.warnings);
+    let past = preview_with("126").await;
+    assert!(
+        past.problems.is_empty(),
+        "warned, not refused: {:?}",
+        past.problems
+    );
+    assert_eq!(past.warnings.len(), 1, "{:?}", past.warnings);
+    assert!(
+        past.warnings[0].starts_with("item 1 (")
+            && past.warnings[0].contains("126 is more than 10 times the estimate's 12.5"),
+        "{}",
+        past.warnings[0]
+    );
+}

@@ -549,9 +549,21 @@ impl PreviousBill {
 }
 
 impl NextBill {
+    /// The bill's warnings: a quantity far past its item's estimate (a slip of the keyboard,
+    /// most likely), and an item the working estimate deleted that is still billed.
+    pub(crate) fn warnings(&self, computed: &ComputedBill) -> Vec<String> {
+        let (items, quantities) = match &self.inputs {
+            BillInputs::First(input) => (&input.items, &input.quantities),
+            BillInputs::Nth(input) => (&input.items, &input.till_date),
+        };
+        let mut warnings = crate::domain::quantities::implausible_quantities(items, quantities);
+        warnings.extend(self.deleted_items_billed(computed));
+        warnings
+    }
+
     /// A warning for each item the working estimate deleted that this bill still bills (all
     /// of it as AE).
-    pub(crate) fn warnings(&self, computed: &ComputedBill) -> Vec<String> {
+    fn deleted_items_billed(&self, computed: &ComputedBill) -> Vec<String> {
         let Some(working) = &self.working else {
             return Vec::new();
         };

@@ -298,6 +298,37 @@ pub(super) fn place_previous(
     placed.into_iter().map(Option::unwrap_or_default).collect()
 }
 
+/// How many times an item's estimate quantity a quantity may reach before it reads as a slip
+/// of the keyboard (a digit too many, a figure pasted into the wrong row) rather than work.
+pub const IMPLAUSIBLE_MULTIPLE: u32 = 10;
+
+/// A warning, by item, for each quantity more than [`IMPLAUSIBLE_MULTIPLE`] times its item's
+/// estimate quantity. Lawful (excess work is billed as AE), so never a refusal; but a bill of
+/// 10^11 girders against an estimate of 16 should not go out unremarked. Items with no
+/// estimate quantity are left alone: all of their quantity is excess by design.
+pub fn implausible_quantities(items: &[EstimateItem], quantities: &[ItemQuantity]) -> Vec<String> {
+    let multiple = Decimal::from(IMPLAUSIBLE_MULTIPLE);
+    let (by_serial, _) = index_by_serial(items, |item| item.sl_no.as_str());
+    quantities
+        .iter()
+        .filter_map(|entry| {
+            let item = &items[*by_serial.get(entry.sl_no.trim())?];
+            (item.quantity > Decimal::ZERO && entry.quantity > item.quantity * multiple).then(
+                || {
+                    format!(
+                    "item {} ({}): {} is more than {IMPLAUSIBLE_MULTIPLE} times the estimate's {}; \
+                     check the figure",
+                    entry.sl_no,
+                    brief(&item.description),
+                    entry.quantity.normalize(),
+                    item.quantity.normalize()
+                )
+                },
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +353,38 @@ mod tests {
         assert_eq!(shown.chars().count(), 60);
         assert!(shown.starts_with("Earth work excavation in all kinds of soil Earth"));
         assert!(shown.ends_with('…'));
+    }
+
+    #[test]
+    fn a_quantity_far_past_its_estimate_is_named_and_excess_work_is_not() {
+        let item = |sl_no: &str, quantity: &str| EstimateItem {
+            sl_no: sl_no.into(),
+            description: format!("Item {sl_no}"),
+            quantity: quantity.parse().unwrap(),
+            unit: "Nos".into(),
+            rate: Decimal::ONE,
+            per_unit: "1".into(),
+            amount: quantity.parse().unwrap(),
+        };
+        let items = [item("1", "16"), item("2", "16"), item("3", "0")];
+        let entered = |pairs: &[(&str, &str)]| -> Vec<ItemQuantity> {
+            pairs
+                .iter()
+                .map(|(sl_no, quantity)| ItemQuantity::new(*sl_no, quantity.parse().unwrap()))
+                .collect()
+        };
+        // Ten times is excess work, however much; past it reads as a slip of the keyboard.
+        let warned = implausible_quantities(
+            &items,
+            &entered(&[("1", "160"), ("2", "100000000000"), ("3", "500")]),
+        );
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(
+            warned[0].starts_with(
+                "item 2 (Item 2): 100000000000 is more than 10 times the estimate's 16"
+            ),
+            "{}",
+            warned[0]
+        );
     }
 }
