@@ -111,6 +111,15 @@ pub async fn sync(
             return Ok(());
         }
         SyncCommand::Run { wait } => {
+            let status = core.sync_status(session).await?;
+            if status.target.as_ref().is_some_and(|target| !target.enabled) {
+                tell!(
+                    "Sync is paused for {}: nothing was sent. `sitebook sync enable` resumes it.",
+                    session
+                        .active_org()
+                        .map_or("this organization", |org| org.code.as_str())
+                );
+            }
             let counts = if *wait {
                 drain(core, session, out).await?
             } else {
@@ -120,6 +129,19 @@ pub async fn sync(
                 out.json(&counts);
             } else {
                 print_counts(&counts, true);
+            }
+            // Outputs the bucket refused for good are a failure of the command, for a script
+            // as for a person; outputs waiting for a retry are not (yet).
+            if counts.failed > 0 {
+                tell!(
+                    "{} output(s) could not be sent: {}",
+                    counts.failed,
+                    counts
+                        .last_error
+                        .as_deref()
+                        .unwrap_or("see `sitebook sync status`")
+                );
+                return Err(crate::Failure::Reported(1));
             }
             return Ok(());
         }

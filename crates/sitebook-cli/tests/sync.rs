@@ -235,3 +235,38 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
         "byte-identical"
     );
 }
+
+#[test]
+#[ignore = "needs a Secret Service; scripts/test-all.sh runs it under dbus-run-session"]
+fn a_sync_run_the_bucket_refuses_fails_naming_the_cause() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path());
+    let dir = device();
+    sitebook(&dir, &["upload", &fixture_workbook(), "--wait"])
+        .assert()
+        .success();
+    sitebook(
+        &dir,
+        &[
+            "sync",
+            "config",
+            "--endpoint",
+            server.1.as_str(),
+            "--bucket",
+            "district-works",
+            "--path-style",
+            "--access-key-id",
+            "GKsitebookcli0001",
+        ],
+    )
+    .env("SITEBOOK_S3_SECRET", "not-the-secret-at-all")
+    .assert()
+    .success();
+    // Every upload is refused for good: the command fails, and says why, not merely that
+    // the other outputs were not tried.
+    let run = sitebook(&dir, &["sync", "run"]).output().unwrap();
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{said}");
+    assert!(said.contains("could not be sent"), "{said}");
+    assert!(!said.contains("not tried"), "{said}");
+}

@@ -375,17 +375,33 @@ async fn an_upload_whose_answer_is_lost_counts_as_synced_in_the_same_pass() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rows_left_uploading_by_a_crash_sync_after_a_restart() {
+async fn rows_left_uploading_by_a_stopped_sync_are_sent_by_the_next_pass() {
     let (server, fx, admin) = bucket_and_laptop().await;
     server.configure(&fx, &admin).await;
-    // A syncer died mid-upload: its rows are still marked uploading.
-    sqlx::query("UPDATE sync_outbox SET state = 'uploading'")
-        .execute(fx.core.unscoped_pool_for_tests())
+    // A `sync run` stopped with Ctrl-C (or killed) left its rows uploading; one row is being
+    // sent by another process still running (pid 1 always is).
+    let stopped = {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let pool = fx.core.unscoped_pool_for_tests();
+    sqlx::query("UPDATE sync_outbox SET state = 'uploading', claimed_by = ?")
+        .bind(stopped)
+        .execute(pool)
         .await
         .unwrap();
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 0);
+    sqlx::query(
+        "UPDATE sync_outbox SET claimed_by = 1 WHERE id = (SELECT MIN(id) FROM sync_outbox)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!((counts.synced, counts.uploading), (2, 1), "{counts:?}");
 
-    // The background syncer of the next start puts them back in line and sends them.
+    // The background syncer of the next start puts back every row a crash left, and sends it.
     let syncer = fx.core.spawn_syncer();
     let mut counts = fx.core.sync_status(&admin).await.unwrap().counts;
     for _ in 0..200 {
@@ -398,6 +414,39 @@ async fn rows_left_uploading_by_a_crash_sync_after_a_restart() {
     syncer.abort();
     assert_eq!((counts.synced, counts.uploading), (3, 0), "{counts:?}");
     assert_eq!(server.objects().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_moved_to_another_bucket_gets_every_output_again() {
+    let (old, fx, admin) = bucket_and_laptop().await;
+    old.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+
+    // The office moves to another bucket: "synced" meant the old one, which the new lacks.
+    // (Both test servers are on 127.0.0.1; a new host counts the same as a new bucket.)
+    let new = S3Server::start().await;
+    std::fs::create_dir_all(new.root.join("district-works-2")).unwrap();
+    let mut moved = new.settings();
+    moved.bucket = "district-works-2".into();
+    fx.core
+        .sync_configure(&admin, &moved, Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    let status = fx.core.sync_status(&admin).await.unwrap().counts;
+    assert_eq!((status.pending, status.synced), (3, 0), "{status:?}");
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!((counts.synced, counts.pending), (3, 0), "{counts:?}");
+    let in_new_bucket = std::fs::read_dir(new.root.join("district-works-2"))
+        .unwrap()
+        .count();
+    assert!(in_new_bucket > 0, "the outputs went to the new bucket");
+
+    // Saving the same target again (a new secret, say) sends nothing again.
+    fx.core
+        .sync_configure(&admin, &moved, Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    assert_eq!(fx.core.sync_status(&admin).await.unwrap().counts.synced, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

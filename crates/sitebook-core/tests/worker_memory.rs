@@ -276,3 +276,33 @@ async fn a_worker_killed_from_outside_is_retried_and_the_workbook_not_blamed() {
     );
     assert!(!logged.contains("needs more than"), "{logged}");
 }
+
+/// The worker reads untrusted files: the secrets scripts export for the command that starts it
+/// (the sign-in password, the sync secret) are not in its environment.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_parse_worker_inherits_no_secret_from_its_environment() {
+    // Edition 2021: setting a variable is safe; this test binary reads no variable meanwhile.
+    std::env::set_var("SITEBOOK_S3_SECRET", "env-leak-secret-123");
+    std::env::set_var("SITEBOOK_PASSWORD", "env-leak-password-123");
+    let mut child = sitebook_core::jobs::worker_process::worker_command(&worker_settings())
+        .unwrap()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The worker waits for a request on its stdin; its environment is readable meanwhile.
+    // It may restart itself once to set its allocator's variables, so look a few times.
+    std::thread::sleep(Duration::from_millis(300));
+    let environment = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let environment = String::from_utf8_lossy(&environment);
+    assert!(!environment.is_empty(), "the environment was read");
+    assert!(
+        environment.contains("MIMALLOC_ARENA_RESERVE"),
+        "{environment}"
+    );
+    assert!(!environment.contains("env-leak"), "{environment}");
+    assert!(!environment.contains("SITEBOOK_"), "{environment}");
+}

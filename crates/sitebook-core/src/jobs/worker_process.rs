@@ -157,6 +157,15 @@ pub fn worker_command(settings: &JobSettings) -> Result<std::process::Command, S
         }
         WorkerProgram::Program(program) => std::process::Command::new(program),
     };
+    // The worker reads untrusted files, so it gets none of this process's environment but
+    // what a program needs to start: not SITEBOOK_PASSWORD, not SITEBOOK_S3_SECRET, which
+    // scripts export for the commands that start it.
+    command.env_clear();
+    for name in INHERITED_ENVIRONMENT {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
     command
         .arg(WORKER_ARG)
         .arg(limits)
@@ -165,6 +174,11 @@ pub fn worker_command(settings: &JobSettings) -> Result<std::process::Command, S
         .envs(allocator::WORKER_ENVIRONMENT);
     Ok(command)
 }
+
+/// The variables a parse worker inherits: where programs and temporary files are, the
+/// system folder Windows needs to load its libraries, and the locale and time zone.
+const INHERITED_ENVIRONMENT: [&str; 7] =
+    ["PATH", "SystemRoot", "TEMP", "TMP", "TMPDIR", "LANG", "TZ"];
 
 /// The line, newline included, that asks a worker to parse `path` as `display_name`.
 pub fn request_line(path: &Path, display_name: &str) -> String {

@@ -95,8 +95,10 @@ pub(crate) async fn claim_due(
     .await?;
     for item in &items {
         sqlx::query(
-            "UPDATE sync_outbox SET state = 'uploading', attempts = attempts + 1 WHERE id = ?",
+            "UPDATE sync_outbox SET state = 'uploading', attempts = attempts + 1, \
+             claimed_by = ? WHERE id = ?",
         )
+        .bind(std::process::id())
         .bind(item.id)
         .execute(&mut *tx)
         .await?;
@@ -173,6 +175,56 @@ pub(crate) async fn retry_failed(ctx: &Base, scope: &WriteScope) -> Result<u64> 
     .rows_affected())
 }
 
+/// Rows of the scope's org left `uploading` by a process that is gone (a `sync run` stopped
+/// with Ctrl-C or killed) go back to `pending`, so that the next pass sends them instead of
+/// waiting on them for ever. Rows another live process is sending are left to it.
+pub(crate) async fn release_abandoned(ctx: &Base, scope: &WriteScope) -> Result<u64> {
+    let claimed: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, claimed_by FROM sync_outbox WHERE org_id = ? AND state = 'uploading'",
+    )
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    let own = i64::from(std::process::id());
+    let mut released = 0;
+    for (id, claimer) in claimed {
+        let gone = match claimer {
+            Some(pid) if pid == own => false,
+            Some(pid) => {
+                u32::try_from(pid).map_or(true, |pid| !crate::store::files::process_is_alive(pid))
+            }
+            None => true,
+        };
+        if gone {
+            released += sqlx::query(
+                "UPDATE sync_outbox SET state = 'pending' WHERE id = ? AND state = 'uploading' \
+                 AND claimed_by IS ?",
+            )
+            .bind(id)
+            .bind(claimer)
+            .execute(&ctx.db)
+            .await?
+            .rows_affected();
+        }
+    }
+    Ok(released)
+}
+
+/// Every output of the scope's org is sent again: the target moved to another endpoint,
+/// bucket or prefix, which holds none of what the old one did.
+pub(crate) async fn resend_all(ctx: &Base, scope: &WriteScope) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE sync_outbox SET state = 'pending', attempts = 0, last_error = NULL, \
+         object_key = NULL, synced_at = NULL, next_attempt_at = ? \
+         WHERE org_id = ? AND state IN ('synced', 'conflict', 'failed')",
+    )
+    .bind(ctx.now_text())
+    .bind(scope.org_id())
+    .execute(&ctx.db)
+    .await?
+    .rows_affected())
+}
+
 /// Rows a crashed syncer left `uploading` go back to `pending`. Run at start-up, before this
 /// process's syncer claims rows (the system plane: no person is acting). Another process's rows
 /// in flight may be released too; sending them twice is harmless, as the puts are create-only
@@ -228,9 +280,12 @@ pub(crate) async fn counts(ctx: &Base, scope: &OrgScope) -> Result<OutboxCounts>
             _ => counts.failed += n,
         }
     }
+    // A failure's own words first: rows a failure stopped from being tried carry a note
+    // that says only that, and would hide the cause.
     counts.last_error = sqlx::query_scalar(
         "SELECT last_error FROM sync_outbox WHERE org_id = ? AND state IN ('pending', 'failed') \
-         AND last_error IS NOT NULL ORDER BY next_attempt_at DESC, id DESC LIMIT 1",
+         AND last_error IS NOT NULL \
+         ORDER BY state = 'failed' DESC, next_attempt_at DESC, id DESC LIMIT 1",
     )
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)

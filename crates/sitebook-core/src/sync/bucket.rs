@@ -60,22 +60,24 @@ impl Bucket {
         secret: &Secret,
         timeouts: &BucketTimeouts,
     ) -> Result<Self, BucketError> {
-        let host = url::Url::parse(&settings.endpoint)
-            .ok()
-            .and_then(|url| url.host_str().map(str::to_string))
-            .unwrap_or_else(|| settings.endpoint.clone());
+        // A target saved before endpoints were stored normalised may hold one the request
+        // builder cannot take (it panics on an invalid address): read it as the URL standard
+        // does, or refuse it in words.
+        let Ok(parsed) = url::Url::parse(&settings.endpoint) else {
+            return Err(BucketError::Permanent(format!(
+                "The sync endpoint '{}' is not a URL; set the target again in Settings.",
+                first_line(&settings.endpoint)
+            )));
+        };
+        let host = parsed.host_str().unwrap_or_default().to_string();
         let endpoint = if settings.path_style {
-            settings.endpoint.clone()
+            crate::sync::config::normalized_endpoint(&parsed)
         } else {
             // Virtual-hosted: object_store takes the endpoint as given, bucket included.
-            match url::Url::parse(&settings.endpoint) {
-                Ok(mut url) => {
-                    let bucket_host = format!("{}.{}", settings.bucket, host);
-                    let _ = url.set_host(Some(&bucket_host));
-                    url.as_str().trim_end_matches('/').to_string()
-                }
-                Err(_) => settings.endpoint.clone(),
-            }
+            let mut url = parsed.clone();
+            let bucket_host = format!("{}.{}", settings.bucket, host);
+            let _ = url.set_host(Some(&bucket_host));
+            crate::sync::config::normalized_endpoint(&url)
         };
         let store = AmazonS3Builder::new()
             .with_endpoint(endpoint)

@@ -76,7 +76,7 @@ fn secret_account(ctx: &Ctx, org_slug: &str) -> String {
 /// Checks and tidies settings, naming every problem at once.
 pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
     let mut problems = Vec::new();
-    let endpoint = settings.endpoint.trim().trim_end_matches('/').to_string();
+    let mut endpoint = settings.endpoint.trim().trim_end_matches('/').to_string();
     let mut host = String::new();
     if endpoint.is_empty() {
         problems.push("the endpoint URL is empty".to_string());
@@ -87,6 +87,10 @@ pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
                 shorten(&endpoint)
             )),
             Ok(url) => {
+                // Kept as the URL standard writes it (a lowercase scheme, an international
+                // host in its ASCII form, tabs and backslashes gone), so that what is stored is
+                // what every request is built from, and always a valid request address.
+                endpoint = normalized_endpoint(&url);
                 if !matches!(url.scheme(), "http" | "https") {
                     problems.push(format!(
                         "the endpoint must start with https:// (or http:// on a local network), not {}://",
@@ -151,6 +155,18 @@ pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
     }
     if prefix.chars().any(|c| c.is_control() || c == '\\') {
         problems.push("the prefix must not contain control characters or backslashes".to_string());
+    } else if prefix.contains("//")
+        || !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-_.!*'()".contains(c))
+    {
+        // The characters S3 names as safe in a key: others are written percent-encoded by
+        // some clients and literally by others, and a restore would then look for a key the
+        // upload never wrote.
+        problems.push(format!(
+            "the prefix '{}' may use only letters, digits and / - _ . ! * ' ( ), one / at a time",
+            shorten(&prefix)
+        ));
     }
 
     let access_key_id = settings.access_key_id.trim().to_string();
@@ -174,6 +190,11 @@ pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
         path_style: settings.path_style,
         access_key_id,
     })
+}
+
+/// An endpoint as the URL standard writes it, without a trailing slash.
+pub(crate) fn normalized_endpoint(url: &url::Url) -> String {
+    url.as_str().trim_end_matches('/').to_string()
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`.
@@ -370,14 +391,35 @@ pub async fn save(
     .bind(scope.user_id())
     .execute(&mut *tx)
     .await?;
+    // Another host, bucket or prefix holds none of what the old one did. Another scheme or
+    // port on the same host (https in place of http, a proxy in front) is the same store.
+    let host = |endpoint: &str| {
+        url::Url::parse(endpoint)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+    };
+    let moved = existing.as_ref().is_some_and(|old| {
+        (
+            host(&old.settings.endpoint),
+            &old.settings.bucket,
+            &old.settings.prefix,
+        ) != (host(&settings.endpoint), &settings.bucket, &settings.prefix)
+    });
     change_audited(scope)
         .reason(format!(
-            "{} target {} bucket {}{}",
+            "{} target {} bucket {} prefix '{}' access key {}{}{}",
             if existing.is_some() { "changed" } else { "set" },
-            host_of(&settings.endpoint),
+            settings.endpoint,
             settings.bucket,
+            settings.prefix,
+            settings.access_key_id,
             if secret.is_some() {
                 ", secret stored in the keyring"
+            } else {
+                ""
+            },
+            if moved {
+                ", every output to be sent again"
             } else {
                 ""
             }
@@ -385,6 +427,14 @@ pub async fn save(
         .write_with(ctx, &mut tx)
         .await?;
     tx.commit().await?;
+    if moved {
+        let queued = crate::store::outbox::resend_all(ctx, scope).await?;
+        tracing::info!(
+            org = scope.org_code(),
+            queued,
+            "sync target moved: outputs queued again"
+        );
+    }
     if let Some(old) = existing
         .as_ref()
         .filter(|old| old.secret_account != account)
@@ -433,13 +483,6 @@ fn change_audited(scope: &WriteScope) -> AuditEvent {
     AuditEvent::new("sync.configure", Outcome::Success)
         .by_name(Some(scope.user_id()), scope.username())
         .in_scope(scope)
-}
-
-fn host_of(endpoint: &str) -> String {
-    url::Url::parse(endpoint)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// The newest audit anchor already copied to the scope's org's bucket (0 when none).
@@ -496,6 +539,40 @@ mod tests {
             other.endpoint = endpoint.into();
             other.region = region.into();
             assert!(validate(&other).is_ok(), "{endpoint} {region}");
+        }
+    }
+
+    #[test]
+    fn an_endpoint_is_stored_as_the_url_standard_writes_it() {
+        // Each was stored as typed, and then panicked the request builder at the first sync.
+        for (typed, stored) in [
+            (
+                "http://\u{fc}.example:39001",
+                "http://xn--tda.example:39001",
+            ),
+            ("HTTP://127.0.0.1:9000/", "http://127.0.0.1:9000"),
+            ("http:\\\\127.0.0.1:39001", "http://127.0.0.1:39001"),
+            ("http://127.0.0.1:39\t001", "http://127.0.0.1:39001"),
+        ] {
+            let mut other = settings();
+            other.endpoint = typed.into();
+            other.region = "garage".into();
+            assert_eq!(validate(&other).unwrap().endpoint, stored, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_keeps_to_the_characters_every_client_writes_alike() {
+        for good in ["sitebook", "pwd/outputs-2024", "a_b.c/(d)!*'"] {
+            let mut other = settings();
+            other.prefix = good.into();
+            assert!(validate(&other).is_ok(), "{good}");
+        }
+        for bad in ["\u{fc}n\u{ef}", "a//b", "a?b", "a#b", "a b", "50%"] {
+            let mut other = settings();
+            other.prefix = bad.into();
+            let refused = validate(&other).unwrap_err().to_string();
+            assert!(refused.contains("the prefix"), "{bad}: {refused}");
         }
     }
 

@@ -162,6 +162,14 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
         return outbox::counts(ctx, scope).await;
     }
     let bucket = Arc::new(bucket_of(ctx, &target).await?);
+    let released = outbox::release_abandoned(ctx, scope).await?;
+    if released > 0 {
+        tracing::info!(
+            org = scope.org_code(),
+            released,
+            "outputs left uploading by a stopped sync are in line again"
+        );
+    }
     let tuning = ctx.sync.clone();
     'pass: loop {
         let items = outbox::claim_due(ctx, scope, tuning.batch).await?;
