@@ -724,6 +724,10 @@ impl Sitebook {
     ) -> Result<SyncTargetView> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
         let view = sync::config::set_enabled(&self.ctx, &scope, enabled).await?;
+        if enabled {
+            // Turned on again after a fix: what was refused gets another try.
+            crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
+        }
         let _ = self.ctx.sync_news.send(scope.org_id());
         Ok(view)
     }
@@ -741,7 +745,30 @@ impl Sitebook {
     /// no permission, clock skew, timeout.
     pub async fn sync_test(&self, session: &Session) -> Result<String> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        sync::syncer::test_connection(&self.ctx, &scope).await
+        // A person waits on this: a server that takes connections and never answers gets half
+        // a minute, not the three a background upload allows itself with its retries.
+        const TEST_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+        let said = tokio::time::timeout(
+            TEST_WITHIN,
+            sync::syncer::test_connection(&self.ctx, &scope),
+        )
+        .await
+        .map_err(|_| {
+            Error::SyncFailed(format!(
+                "The bucket's server did not answer within {} seconds: check the endpoint, and \
+                 that the server is running and reachable from this computer.",
+                TEST_WITHIN.as_secs()
+            ))
+        })??;
+        // The bucket takes writes now, whatever refused them before (rights given to the key,
+        // a clock set right): outputs the bucket refused for good get another try.
+        let retried = crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
+        let _ = self.ctx.sync_news.send(scope.org_id());
+        Ok(if retried > 0 {
+            format!("{said} {retried} output(s) it had refused will be sent again.")
+        } else {
+            said
+        })
     }
 
     /// The active org's target and how far its outputs are synced.

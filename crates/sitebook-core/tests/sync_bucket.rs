@@ -1052,3 +1052,37 @@ async fn each_audit_anchor_is_copied_to_the_bucket_once_as_a_new_object() {
     assert_eq!(copied_again.len(), 2, "{copied_again:?}");
     assert!(copied_again.contains(&copied[0]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_does_not_answer_costs_a_pass_one_timeout_not_one_per_output() {
+    let server = S3Server::start().await;
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        options.sync.concurrency = 1;
+        options.sync.timeouts.request = Duration::from_secs(1);
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    // Every connection is held well past the client's timeout before anything is relayed.
+    let (proxy, proxy_task, connections) =
+        fault_proxy(server.address, vec![Fault::Delay(30_000); 20]).await;
+    let mut settings = server.settings();
+    settings.endpoint = format!("http://{proxy}");
+    fx.core
+        .sync_configure(&admin, &settings, Some(&Secret::new(SECRET_KEY)))
+        .await
+        .unwrap();
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    proxy_task.abort();
+    assert_eq!((counts.pending, counts.synced), (3, 0), "{counts:?}");
+    // The first output's put, and the look whether it landed anyway (an answer may be lost);
+    // then the pass ends, and the other outputs wait for the next one.
+    let made = connections.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        made <= 2,
+        "{made} connections: one timeout should end the pass"
+    );
+    let said = counts.last_error.unwrap_or_default();
+    assert!(!said.contains("not tried"), "the cause comes first: {said}");
+}

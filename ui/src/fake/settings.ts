@@ -120,7 +120,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     syncStatus: () => ctx.run("sync_status", status),
     syncConfigure: (settings, secret) =>
       ctx.run("sync_configure", () => {
-        ctx.requireWriter("change the sync settings");
+        ctx.requireWriter("set up or run the sync of outputs");
         const org = ctx.orgCode();
         const problems: string[] = [];
         if (!/^https?:\/\/[^/\s]+\/?$/.test(settings.endpoint.trim())) {
@@ -140,7 +140,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
       }),
     syncSetEnabled: (enabled) =>
       ctx.run("sync_set_enabled", () => {
-        ctx.requireWriter("change the sync settings");
+        ctx.requireWriter("set up or run the sync of outputs");
         const view = { ...targetOf(), enabled };
         targets.set(ctx.orgCode(), view);
         queueMicrotask(announceSync);
@@ -148,7 +148,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
       }),
     syncForget: () =>
       ctx.run("sync_forget", () => {
-        ctx.requireWriter("change the sync settings");
+        ctx.requireWriter("set up or run the sync of outputs");
         targets.delete(ctx.orgCode());
         secrets.delete(ctx.orgCode());
         queueMicrotask(announceSync);

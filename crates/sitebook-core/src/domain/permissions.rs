@@ -384,7 +384,7 @@ impl Action {
             Action::OutputExport => "export outputs",
             Action::OutputsCleanup => "clean up outputs",
             Action::SyncView => "see the sync settings",
-            Action::SyncConfigure => "change the sync settings",
+            Action::SyncConfigure => "set up or run the sync of outputs",
             Action::InboxConfigure => "set up the inbox folder",
             Action::MembershipLeave => "leave this organization",
             Action::OutputShare => "share outputs by link",

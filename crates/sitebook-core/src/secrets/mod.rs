@@ -23,9 +23,12 @@ const SERVICE: &str = "sitebook";
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a typed secret; from here on it cannot be printed, logged or serialized.
+    /// Wraps a typed secret; from here on it cannot be printed, logged or serialized. Spaces and
+    /// line ends around it are dropped: no access key's secret has them, and a pasted one often
+    /// does, which would fail later as "the signature did not match".
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        let value = value.into();
+        Self(value.trim().to_string())
     }
 
     /// The secret itself, for the one place that must use it (signing requests).
@@ -189,6 +192,12 @@ fn keyring_error(error: keyring_core::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pasted_secret_loses_the_spaces_around_it_and_a_blank_one_is_empty() {
+        assert!(Secret::new(" \n").is_empty());
+        assert!(Secret::new(" wJalr\n") == Secret::new("wJalr"));
+    }
 
     #[test]
     fn a_secret_never_shows_its_value_when_formatted() {

@@ -96,6 +96,13 @@ pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
                         "the endpoint must start with https:// (or http:// on a local network), not {}://",
                         url.scheme()
                     ));
+                } else if url.scheme() == "http" && !is_local_network(&url) {
+                    problems.push(
+                        "the endpoint uses http://, which would send every file and request \
+                         unencrypted across the internet; use https:// for a server outside your \
+                         local network"
+                            .to_string(),
+                    );
                 }
                 match url.host_str() {
                     Some(found) if !found.is_empty() => host = found.to_ascii_lowercase(),
@@ -190,6 +197,36 @@ pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
         path_style: settings.path_style,
         access_key_id,
     })
+}
+
+/// Whether the endpoint's host is on the local network, where plain http:// may serve (a
+/// Garage or MinIO box in the office): a private, loopback or link-local address, a name with
+/// no dot, or a name under a suffix kept for local networks.
+fn is_local_network(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_private() || ip.is_loopback() || ip.is_link_local(),
+        Some(url::Host::Ipv6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            !name.contains('.')
+                || [
+                    ".local",
+                    ".lan",
+                    ".internal",
+                    ".home.arpa",
+                    ".localhost",
+                    ".intranet",
+                    ".corp",
+                    ".home",
+                ]
+                .iter()
+                .any(|suffix| name.ends_with(suffix))
+        }
+        None => false,
+    }
 }
 
 /// An endpoint as the URL standard writes it, without a trailing slash.
@@ -546,10 +583,7 @@ mod tests {
     fn an_endpoint_is_stored_as_the_url_standard_writes_it() {
         // Each was stored as typed, and then panicked the request builder at the first sync.
         for (typed, stored) in [
-            (
-                "http://\u{fc}.example:39001",
-                "http://xn--tda.example:39001",
-            ),
+            ("http://\u{fc}.lan:39001", "http://xn--tda.lan:39001"),
             ("HTTP://127.0.0.1:9000/", "http://127.0.0.1:9000"),
             ("http:\\\\127.0.0.1:39001", "http://127.0.0.1:39001"),
             ("http://127.0.0.1:39\t001", "http://127.0.0.1:39001"),
@@ -558,6 +592,37 @@ mod tests {
             other.endpoint = typed.into();
             other.region = "garage".into();
             assert_eq!(validate(&other).unwrap().endpoint, stored, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_for_the_local_network_only() {
+        for local in [
+            "http://127.0.0.1:9000",
+            "http://192.168.1.20:3900",
+            "http://10.0.0.5",
+            "http://[::1]:9000",
+            "http://[fd00::5]:3900",
+            "http://garage:3900",
+            "http://garage.office.lan:3900",
+            "http://nas.local",
+            "https://minio.example.org",
+        ] {
+            let mut other = settings();
+            other.endpoint = local.into();
+            other.region = "garage".into();
+            assert!(validate(&other).is_ok(), "{local}");
+        }
+        for public in [
+            "http://s3.ap-south-1.amazonaws.com",
+            "http://8.8.8.8:9000",
+            "http://example.org",
+        ] {
+            let mut other = settings();
+            other.endpoint = public.into();
+            other.region = "garage".into();
+            let refused = validate(&other).unwrap_err().to_string();
+            assert!(refused.contains("unencrypted"), "{public}: {refused}");
         }
     }
 

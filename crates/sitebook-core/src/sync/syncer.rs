@@ -171,6 +171,7 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
         );
     }
     let tuning = ctx.sync.clone();
+    let mut stopped = false;
     'pass: loop {
         let items = outbox::claim_due(ctx, scope, tuning.batch).await?;
         if items.is_empty() {
@@ -196,10 +197,15 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
             let settled = match &outcome {
                 Outcome::Synced(key) => Settled::Synced { key },
                 Outcome::Conflict(key, note) => Settled::Conflict { key, note },
-                Outcome::Failed(BucketError::Transient(error)) => Settled::RetryAt {
-                    at: ctx.clock.now() + backoff(&tuning, item.attempts),
-                    error,
-                },
+                Outcome::Failed(BucketError::Transient(error)) => {
+                    // A server that is down or not answering would cost every other output
+                    // of the pass its full timeout too: they wait for the next pass instead.
+                    stop = true;
+                    Settled::RetryAt {
+                        at: ctx.clock.now() + backoff(&tuning, item.attempts),
+                        error,
+                    }
+                }
                 Outcome::Failed(BucketError::Permanent(error)) => {
                     stop = true;
                     Settled::Failed { error }
@@ -223,8 +229,14 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
             .await?;
         }
         if stop {
+            stopped = true;
             break 'pass;
         }
+    }
+    // The bucket just failed: the anchor waits for a pass that reaches it.
+    if stopped {
+        let _ = ctx.sync_news.send(scope.org_id());
+        return outbox::counts(ctx, scope).await;
     }
     if let Err(error) = send_audit_anchor(ctx, scope, &bucket).await {
         tracing::warn!(org = scope.org_code(), %error, "could not copy the audit anchor to the bucket");
