@@ -178,6 +178,24 @@ pub async fn sync(
                     job.id
                 );
             }
+            // Files the restore passed over (not Sitebook's, damaged) are named, and fail the
+            // command: a script must not take a partial restore for a whole one.
+            let passed_over: Vec<&str> = job
+                .error_log
+                .iter()
+                .filter(|entry| entry.attempt == job.attempts)
+                .filter_map(|entry| entry.error.strip_prefix("Not restored: "))
+                .collect();
+            if job.status == sitebook_core::jobs::JobStatus::Completed && !passed_over.is_empty() {
+                for reason in &passed_over {
+                    tell!("Not restored: {reason}");
+                }
+                tell!(
+                    "{} file(s) in the bucket were not restored; see above.",
+                    passed_over.len()
+                );
+                return Err(crate::Failure::Reported(1));
+            }
             if job.status != sitebook_core::jobs::JobStatus::Completed {
                 return Err(sitebook_core::Error::SyncFailed(format!(
                     "The restore (job {}) did not finish: {}",

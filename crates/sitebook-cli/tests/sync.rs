@@ -234,6 +234,28 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
         export(&old, &old_list),
         "byte-identical"
     );
+
+    // A file put into the bucket by hand is not taken for an output: a third laptop's restore
+    // names it, and the command fails, so that a script does not take it for a whole restore.
+    let org_folder = std::fs::read_dir(storage.path().join("district-works"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::create_dir_all(org_folder.join("pdf")).unwrap();
+    std::fs::write(org_folder.join("pdf").join("injected.pdf"), b"not a pdf").unwrap();
+    let third = device();
+    sitebook(&third, &config).assert().success();
+    let partial = sitebook(&third, &["sync", "restore", "--wait"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&partial.stderr);
+    assert_eq!(partial.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("Not restored:") && said.contains("injected.pdf"),
+        "{said}"
+    );
 }
 
 #[test]

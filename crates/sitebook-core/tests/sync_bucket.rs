@@ -1086,3 +1086,54 @@ async fn a_server_that_does_not_answer_costs_a_pass_one_timeout_not_one_per_outp
     let said = counts.last_error.unwrap_or_default();
     assert!(!said.contains("not tried"), "the cause comes first: {said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_passes_over_what_sitebook_did_not_store_and_names_it() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    // Put there by hand: a file with no sha256 of Sitebook's, and one whose name no disk takes.
+    let org_folder = server.root.join(BUCKET).join("sitebook").join("aaa");
+    std::fs::write(org_folder.join("pdf").join("injected.pdf"), b"not a pdf").unwrap();
+    let long = format!("{}.pdf", "n".repeat(240));
+    std::fs::write(org_folder.join("pdf").join(&long), b"long").unwrap();
+
+    let (laptop, laptop_admin) = device("new-laptop").await;
+    server.configure(&laptop, &laptop_admin).await;
+    let pool = laptop.core.start_workers(Some(1)).await.unwrap();
+    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let job = laptop
+        .core
+        .job_wait(&laptop_admin, job_id, |_| {})
+        .await
+        .unwrap();
+    pool.shutdown().await;
+    assert_eq!(
+        job.status,
+        sitebook_core::jobs::JobStatus::Completed,
+        "{job:?}"
+    );
+    let restored = laptop
+        .core
+        .outputs_list(&laptop_admin, Some(job_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        restored.len(),
+        3,
+        "the three outputs, and nothing else: {restored:?}"
+    );
+    let passed_over: Vec<&str> = job.error_log.iter().map(|e| e.error.as_str()).collect();
+    assert!(
+        passed_over
+            .iter()
+            .any(|e| e.contains("injected.pdf") && e.contains("no sha256")),
+        "{passed_over:?}"
+    );
+    assert!(
+        passed_over
+            .iter()
+            .any(|e| e.contains(&long) && e.contains("longer than")),
+        "{passed_over:?}"
+    );
+}

@@ -63,6 +63,10 @@ async fn org_values(
         .collect())
 }
 
+/// The longest file name a restore writes: ext4 and NTFS stop at 255, and a restored name may
+/// gain " (restored 12)".
+const MAX_RESTORED_NAME_BYTES: usize = 230;
+
 /// The kind of output an object is, from its key's kind folder (`…/{kind}/{file name}`).
 fn kind_of(key: &str) -> Option<&'static str> {
     let mut parts = key.rsplit('/');
@@ -146,6 +150,16 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             skipped.push(format!("{key}: not a Sitebook output"));
             continue;
         };
+        let wanted = key.rsplit('/').next().unwrap_or(key);
+        // Longer than a file name may be on the disks Sitebook runs on: it would fail to be
+        // written on every try, and hold up the files after it.
+        if wanted.len() > MAX_RESTORED_NAME_BYTES {
+            skipped.push(format!(
+                "{key}: its name is longer than {MAX_RESTORED_NAME_BYTES} bytes, more than a \
+                 file on this computer may have"
+            ));
+            continue;
+        }
         // The same content already here (made on this device under another key): nothing to
         // fetch.
         let stored = bucket
@@ -164,16 +178,23 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             .await
             .map_err(|e| from_bucket("download", e))?;
         let sha256 = sha256_bytes(&bytes);
-        if stored_sha256
-            .as_deref()
-            .is_some_and(|stored| stored != sha256)
-        {
-            skipped.push(format!(
-                "{key}: its content does not match the sha256 it was stored with"
-            ));
-            continue;
+        // Sitebook stores every output with its sha256: an object without one was put there by
+        // something else, and is not taken for an output.
+        match stored_sha256.as_deref() {
+            None => {
+                skipped.push(format!(
+                    "{key}: it carries no sha256 of Sitebook's, so Sitebook did not store it"
+                ));
+                continue;
+            }
+            Some(stored) if stored != sha256 => {
+                skipped.push(format!(
+                    "{key}: its content does not match the sha256 it was stored with"
+                ));
+                continue;
+            }
+            Some(_) => {}
         }
-        let wanted = key.rsplit('/').next().unwrap_or(key);
         let filename = free_name(&folder, wanted, &taken);
         let (written, written_into) =
             outputs::write_leaving_folder_unsynced(ctx, &scope, &filename, kind, &bytes, "")
