@@ -1137,3 +1137,52 @@ async fn a_restore_passes_over_what_sitebook_did_not_store_and_names_it() {
         "{passed_over:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_orgs_whose_codes_differ_only_by_a_dash_keep_apart_in_the_bucket() {
+    let server = S3Server::start().await;
+    let fx = fixture_with(|options| options.sync = quick_sync()).await;
+    // Made in this order, the second's local slug is 'pwd-zone-1-2'; on another computer, made
+    // the other way round, it would be 'pwd-zone-1': a folder named after slugs would mix the
+    // two there. The bucket folder is the code itself.
+    fx.org("PWD-Zone_1").await;
+    fx.org("PWD-Zone-1").await;
+    for code in ["PWD-Zone_1", "PWD-Zone-1"] {
+        let session = fx.root_in(code).await;
+        make_outputs(&fx, &session, &format!("{code}.xlsx")).await;
+        server.configure(&fx, &session).await;
+        assert_eq!(fx.core.sync_run(&session).await.unwrap().synced, 3);
+    }
+    let keys: Vec<String> = server.objects().into_iter().map(|(key, _)| key).collect();
+    let under = |folder: &str| keys.iter().filter(|k| k.starts_with(folder)).count();
+    assert_eq!(under("sitebook/pwd-zone_1/"), 3, "{keys:?}");
+    assert_eq!(under("sitebook/pwd-zone-1/"), 3, "{keys:?}");
+    assert_eq!(keys.len(), 6, "{keys:?}");
+
+    // The upgrade of a data dir synced under slugs: the orgs whose slug is not their code get
+    // their outputs sent again (to the code's folder); the others are left as they are.
+    fx.org("MOH").await;
+    let moh = fx.root_in("MOH").await;
+    make_outputs(&fx, &moh, "moh.xlsx").await;
+    server.configure(&fx, &moh).await;
+    assert_eq!(fx.core.sync_run(&moh).await.unwrap().synced, 3);
+    let pool = fx.core.unscoped_pool_for_tests();
+    sqlx::raw_sql(include_str!(
+        "../../../migrations/0021_sync_keys_by_code.sql"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+    for (code, pending) in [("PWD-Zone_1", 3), ("PWD-Zone-1", 3), ("MOH", 0)] {
+        let session = fx.root_in(code).await;
+        let counts = fx.core.sync_status(&session).await.unwrap().counts;
+        assert_eq!(counts.pending, pending, "{code}: {counts:?}");
+        // Sent again, they meet what is there already, and nothing is stored twice.
+        assert_eq!(
+            fx.core.sync_run(&session).await.unwrap().synced,
+            3,
+            "{code}"
+        );
+    }
+    assert_eq!(server.objects().len(), 9);
+}

@@ -117,9 +117,9 @@ impl Bucket {
         })
     }
 
-    /// `{prefix}/{org_slug}/{kind}/{file name}`.
-    pub fn key(&self, org_slug: &str, kind: &str, filename: &str) -> String {
-        let tail = format!("{org_slug}/{kind}/{filename}");
+    /// `{prefix}/{org_folder}/{kind}/{file name}`, the org folder being its lowercase code.
+    pub fn key(&self, org_folder: &str, kind: &str, filename: &str) -> String {
+        let tail = format!("{org_folder}/{kind}/{filename}");
         if self.prefix.is_empty() {
             tail
         } else {
@@ -286,10 +286,10 @@ impl Bucket {
         Ok((bytes.to_vec(), sha256))
     }
 
-    /// Every object key of one org (`{prefix}/{org_slug}/{kind}/{file name}`), sorted.
-    pub async fn org_keys(&self, org_slug: &str) -> Result<Vec<String>, BucketError> {
-        let org_folder = self.key(org_slug, "", "");
-        let org_folder = ObjectPath::from(org_folder.trim_end_matches('/'));
+    /// Every object key of one org (`{prefix}/{org_folder}/{kind}/{file name}`), sorted.
+    pub async fn org_keys(&self, org_folder: &str) -> Result<Vec<String>, BucketError> {
+        let listed_folder = self.key(org_folder, "", "");
+        let org_folder = ObjectPath::from(listed_folder.trim_end_matches('/'));
         let listed = self
             .store
             .list_with_delimiter(Some(&org_folder))

@@ -105,7 +105,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         .await
         .map_err(|e| permanent("bucket", e.to_string()))?;
     let keys = bucket
-        .org_keys(scope.org_slug())
+        .org_keys(&scope.bucket_folder())
         .await
         .map_err(|e| from_bucket("list", e))?;
     let known = org_values(

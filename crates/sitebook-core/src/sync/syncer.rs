@@ -76,7 +76,7 @@ pub(crate) async fn test_connection(ctx: &Ctx, scope: &WriteScope) -> Result<Str
     let (target, bucket) = open_bucket(ctx, scope).await?;
     let stamp = ctx.clock.now().format("%Y%m%dT%H%M%S%.3f");
     let key = bucket.key(
-        scope.org_slug(),
+        &scope.bucket_folder(),
         "probe",
         &format!("sitebook-probe-{}-{stamp}.txt", ctx.device),
     );
@@ -259,7 +259,7 @@ async fn send_audit_anchor(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket) -> Re
         .map_err(|e| Error::Internal(format!("Could not encode the audit anchor: {e}")))?;
     let sha256 = sha256_bytes(&bytes);
     let name = format!("anchor-{}-{:012}.json", ctx.device, anchor.id);
-    let key = bucket.key(scope.org_slug(), "audit", &name);
+    let key = bucket.key(&scope.bucket_folder(), "audit", &name);
     bucket
         .put_new(&key, bytes, &sha256)
         .await
@@ -330,7 +330,7 @@ async fn upload(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket, item: &OutboxIte
         Ok(body) => body,
         Err(reason) => return Outcome::Unsendable(reason),
     };
-    let key = bucket.key(scope.org_slug(), &item.kind, &item.filename);
+    let key = bucket.key(&scope.bucket_folder(), &item.kind, &item.filename);
     match put_verified(bucket, &key, &body, &item.sha256, ctx.sync.part_size).await {
         Ok(Placed::Done) => Outcome::Synced(key),
         Ok(Placed::TakenByOther) => {

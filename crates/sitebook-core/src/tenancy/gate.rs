@@ -54,6 +54,13 @@ impl OrgScope {
     pub fn org_slug(&self) -> &str {
         &self.org_slug
     }
+    /// The org's folder in a sync bucket: its code in lowercase. Codes are unique whatever
+    /// their case and the same on every device, where a slug depends on the order orgs were
+    /// made on one computer, so two devices' folders for one org always meet, and two orgs'
+    /// never do.
+    pub fn bucket_folder(&self) -> String {
+        self.org_code.to_ascii_lowercase()
+    }
     /// The organization's full name, recorded as the author of the documents it makes.
     pub fn org_name(&self) -> &str {
         &self.org_name
