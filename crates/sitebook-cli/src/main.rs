@@ -509,7 +509,17 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
                     args.role.map(Into::into),
                 )
                 .await?;
-            out.user_created(&created, session.active_org().map(|org| org.code.as_str()));
+            // The core makes a standard account, or one given a role, a member of the active
+            // org; any other kind joins no org and must not be said to.
+            let joined = created.kind == sitebook_core::domain::permissions::UserKind::Standard
+                || args.role.is_some();
+            out.user_created(
+                &created,
+                session
+                    .active_org()
+                    .filter(|_| joined)
+                    .map(|org| org.code.as_str()),
+            );
         }
         Command::User(UserCommand::Disable { username }) => {
             let changed = core.account_set_enabled(&session, username, false).await?;

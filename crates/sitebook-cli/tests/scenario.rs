@@ -78,12 +78,14 @@ fn populated() -> Device {
         ("ops", "operations"),
         ("cmo", "oversight"),
     ] {
+        // A privileged account joins no organization, and is not said to.
         device
             .run(
                 Some("root"),
                 &["user", "add", name, "--name", "Some One", "--kind", kind],
             )
-            .success();
+            .success()
+            .stdout(predicate::str::ends_with(format!("Created {name} (Some One, {kind}).\n")));
     }
     for (name, org, role) in [
         ("hadmin", "MOH", "admin"),
