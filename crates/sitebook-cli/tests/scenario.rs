@@ -85,7 +85,9 @@ fn populated() -> Device {
                 &["user", "add", name, "--name", "Some One", "--kind", kind],
             )
             .success()
-            .stdout(predicate::str::ends_with(format!("Created {name} (Some One, {kind}).\n")));
+            .stdout(predicate::str::ends_with(format!(
+                "Created {name} (Some One, {kind}).\n"
+            )));
     }
     for (name, org, role) in [
         ("hadmin", "MOH", "admin"),

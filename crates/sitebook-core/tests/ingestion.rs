@@ -1222,3 +1222,41 @@ async fn the_same_bytes_uploaded_again_mend_a_damaged_stored_copy_and_its_job_ru
     );
     pool.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_job_of_someone_removed_meanwhile_fails_saying_so_and_is_audited_in_its_org() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.member("field", "MOH", MembershipRole::Member).await;
+    fx.member("madmin", "MOH", MembershipRole::Admin).await;
+    let field = fx.sign_in_to("field", "MOH").await;
+    let madmin = fx.sign_in_to("madmin", "MOH").await;
+    // Queued with no worker running; field leaves the office before it runs.
+    let outcomes = fx
+        .core
+        .upload(&field, &[write_example(&fx, "road.xlsx")])
+        .await
+        .unwrap();
+    let job_id = sole_job(&outcomes);
+    fx.core.member_remove(&madmin, "field").await.unwrap();
+
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let job = finished(&fx, &madmin, job_id).await;
+    pool.shutdown().await;
+    assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+    let said = job.error_message.unwrap_or_default();
+    assert!(
+        said.contains("field is no longer a member of MOH"),
+        "{said}"
+    );
+    assert!(!said.contains("No organization is active"), "{said}");
+    // The refusal is in MOH's log, where its admins look, naming the job.
+    let audit = fx.audit().await;
+    assert!(
+        audit.iter().any(|r| r.username.as_deref() == Some("field")
+            && r.outcome == "denied"
+            && r.org_code.as_deref() == Some("MOH")
+            && r.object_id.as_deref() == Some(job_id.to_string().as_str())),
+        "no denied row in MOH for job {job_id}"
+    );
+}

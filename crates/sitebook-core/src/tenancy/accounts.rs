@@ -539,7 +539,9 @@ pub async fn set_enabled(
             .bind(username)
             .fetch_optional(&ctx.db)
             .await?;
-    let Some((id, username, active)) = found.filter(|(_, name, _)| name != "@system") else {
+    let Some((id, username, active)) =
+        found.filter(|(_, name, _)| name != crate::tenancy::session::SYSTEM_USERNAME)
+    else {
         return Err(Error::NotFound(format!(
             "No account named '{}' exists.",
             crate::error::excerpt(username)

@@ -430,6 +430,22 @@ pub(crate) async fn authorize_job_write(
     job_id: i64,
 ) -> Result<WriteScope> {
     writes_only(action)?;
+    if let Some((org_id, org_code)) = session.org_left() {
+        // Refused in the job's org, by name, where the session alone would say only "no
+        // active organization" in a row no org's admins see.
+        let user = session.user();
+        AuditEvent::new(action.audit_name(), Outcome::Denied)
+            .by(user)
+            .in_org(org_id, org_code)
+            .object("job", job_id)
+            .reason("no longer a member of the job's organization, or the account is disabled")
+            .write(ctx)
+            .await?;
+        return Err(Error::Denied(format!(
+            "{} is no longer a member of {org_code}, or the account was disabled.",
+            user.username
+        )));
+    }
     decide(
         ctx,
         &session.into_session(),

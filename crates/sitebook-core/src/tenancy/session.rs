@@ -160,7 +160,8 @@ pub(crate) async fn enterable_by_id(
          FROM organizations o \
          LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = ? AND m.active = 1 \
          WHERE o.id = ? AND o.active = 1 \
-         AND EXISTS (SELECT 1 FROM users u WHERE u.id = ? AND u.active = 1)",
+         AND EXISTS (SELECT 1 FROM users u WHERE u.id = ? \
+         AND (u.active = 1 OR u.username = '@system'))",
     )
     .bind(user.id)
     .bind(org_id)
@@ -176,31 +177,54 @@ pub(crate) async fn enterable_by_id(
 /// one, the gate may take its org and role as current instead of reading them again: that
 /// read would be the same joined statement, a moment later, once more per job of a burst.
 #[derive(Debug)]
-pub(crate) struct JobSession(Session);
+pub(crate) struct JobSession {
+    session: Session,
+    /// The job's organization (id and code) while it is active, entered or not: a refusal of
+    /// a person who may no longer act there is audited in it, where its admins see it.
+    job_org: Option<(i64, String)>,
+}
 
 impl JobSession {
     /// The person who queued the job.
     pub(crate) fn user(&self) -> &Principal {
-        self.0.user()
+        self.session.user()
+    }
+
+    /// The job's organization when the person can no longer enter it.
+    pub(crate) fn org_left(&self) -> Option<(i64, &str)> {
+        match self.session.active_org() {
+            Some(_) => None,
+            None => self.job_org.as_ref().map(|(id, code)| (*id, code.as_str())),
+        }
     }
 
     pub(crate) fn into_session(self) -> Session {
-        self.0
+        self.session
     }
 }
 
 /// [`session_for_job`], for the gate's decision on one attempt of a job.
 pub(crate) async fn job_session(ctx: &Base, user_id: i64, org_id: i64) -> Result<JobSession> {
-    session_for_job(ctx, user_id, org_id).await.map(JobSession)
+    let (session, job_org) = job_session_parts(ctx, user_id, org_id).await?;
+    Ok(JobSession { session, job_org })
 }
 
 /// The session a background job runs in: the person who queued it, in the job's org. With no
 /// right to enter that org any more, the session has no active org and the gate says no.
 pub(crate) async fn session_for_job(ctx: &Base, user_id: i64, org_id: i64) -> Result<Session> {
+    Ok(job_session_parts(ctx, user_id, org_id).await?.0)
+}
+
+/// [`session_for_job`], with the job's org as found (id and code) if it is active.
+async fn job_session_parts(
+    ctx: &Base,
+    user_id: i64,
+    org_id: i64,
+) -> Result<(Session, Option<(i64, String)>)> {
     // One statement for the person and the org as they would enter it: a burst of jobs builds
     // one session each, and every statement is a round trip to the connection's thread.
     let row = sqlx::query_as::<_, JobSessionRow>(
-        "SELECT u.id AS user_id, u.username, u.full_name, u.kind, \
+        "SELECT u.id AS user_id, u.username, u.full_name, u.kind, u.active AS user_active, \
          o.id, o.code, o.slug, o.name, o.org_type, o.plan, m.role AS membership_role \
          FROM users u \
          LEFT JOIN organizations o ON o.id = ? AND o.active = 1 \
@@ -232,8 +256,14 @@ pub(crate) async fn session_for_job(ctx: &Base, user_id: i64, org_id: i64) -> Re
         }
         _ => None,
     };
-    let active = org.and_then(|org| org.into_active(user.kind));
-    Ok(Session::new(user, active))
+    let job_org = org.as_ref().map(|org| (org.id, org.code.clone()));
+    // A disabled account's jobs act nowhere, as its sign-in does. The maintenance principal
+    // is "disabled" only so that nobody signs in as it.
+    let enabled = row.user_active || user.username == SYSTEM_USERNAME;
+    let active = org
+        .filter(|_| enabled)
+        .and_then(|org| org.into_active(user.kind));
+    Ok((Session::new(user, active), job_org))
 }
 
 /// A job's person, and its org's columns as [`EnterableRow`] has them: all `NULL` when the org
@@ -244,6 +274,7 @@ struct JobSessionRow {
     username: String,
     full_name: String,
     kind: String,
+    user_active: bool,
     id: Option<i64>,
     code: Option<String>,
     slug: Option<String>,
@@ -252,6 +283,10 @@ struct JobSessionRow {
     plan: Option<String>,
     membership_role: Option<String>,
 }
+
+/// The maintenance principal's username (see migration 0002): a superuser nobody can sign in
+/// as, which runs the daily cleanup.
+pub(crate) const SYSTEM_USERNAME: &str = "@system";
 
 /// The maintenance principal's session in one org (see migration 0002).
 pub(crate) async fn system_session(ctx: &Base, org_id: i64) -> Result<Session> {
