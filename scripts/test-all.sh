@@ -28,6 +28,12 @@ step "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "LibreOffice's first start, so that the recalculation tests start it warm"
+# On a new machine its first starts build caches, and several at once have crashed it.
+lo_profile=$(mktemp -d)
+soffice "-env:UserInstallation=file://$lo_profile" --headless --terminate_after_init || true
+rm -rf "$lo_profile"
+
 step "Rust tests"
 # The 200-run parse and upload tests of tests/worker_memory.rs run in the release step below:
 # the random worker failures they guard against showed only in release builds.

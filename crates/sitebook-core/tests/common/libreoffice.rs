@@ -42,23 +42,36 @@ pub fn printed_text(xlsx: &Path) -> String {
 
 /// Runs headless LibreOffice with its own `profile` to convert `xlsx` to `target` in `outdir`;
 /// returns what it said.
+///
+/// LibreOffice itself sometimes aborts at start-up ("Unspecified Application Error"), most
+/// often on its first runs on a new machine, when several start at once: that is a failure of
+/// the reader, not of the file, so a run that wrote nothing is tried again, up to three times,
+/// before the test fails with everything soffice said.
 fn convert(xlsx: &Path, profile: &Path, target: &str, outdir: &Path) -> std::process::Output {
-    let output = Command::new("soffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args(["--headless", "--convert-to", target, "--outdir"])
-        .arg(outdir)
-        .arg(xlsx)
-        .output()
-        .expect("LibreOffice (soffice) is installed by scripts/install-system-deps.sh --tests");
-    assert!(
-        output.status.success(),
-        "soffice failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    const TRIES: usize = 3;
+    let mut said = Vec::new();
+    for attempt in 1..=TRIES {
+        let output = Command::new("soffice")
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                profile.display()
+            ))
+            .args(["--headless", "--convert-to", target, "--outdir"])
+            .arg(outdir)
+            .arg(xlsx)
+            .output()
+            .expect("LibreOffice (soffice) is installed by scripts/install-system-deps.sh --tests");
+        if output.status.success() {
+            return output;
+        }
+        said.push(format!(
+            "attempt {attempt} ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+        std::thread::sleep(std::time::Duration::from_millis(500 * attempt as u64));
+    }
+    panic!("soffice failed {TRIES} times: {}", said.join("\n"));
 }
 
 fn exported(xlsx: &Path, recalculate: Recalculate, sheet: i32) -> Vec<(String, Vec<Vec<String>>)> {
