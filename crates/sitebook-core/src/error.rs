@@ -48,7 +48,7 @@ pub enum Error {
     #[error("{0}")]
     NewerSchema(String),
     /// A file or folder could not be read or written.
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", os_words(.source))]
     Io {
         /// What was being done, naming the file (`Could not read /path`).
         context: String,
@@ -162,6 +162,16 @@ impl Error {
             code: self.error_code(),
             message: self.to_string(),
         }
+    }
+}
+
+/// The system's words for an I/O failure, without the "(os error 2)" that means nothing to
+/// people (the log keeps the whole error).
+fn os_words(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_string(),
+        _ => text,
     }
 }
 
@@ -281,6 +291,26 @@ impl ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_io_failure_is_told_without_the_os_error_number() {
+        let missing = Error::io(
+            "Could not read /home/asha/ward12.xlsx",
+            std::io::Error::from_raw_os_error(2),
+        );
+        assert_eq!(
+            missing.to_string(),
+            "Could not read /home/asha/ward12.xlsx: No such file or directory"
+        );
+        let custom = Error::io(
+            "Could not write the output",
+            std::io::Error::other("the disk said no (really)"),
+        );
+        assert_eq!(
+            custom.to_string(),
+            "Could not write the output: the disk said no (really)"
+        );
+    }
 
     #[test]
     fn a_reason_ends_as_a_sentence_once() {

@@ -170,6 +170,16 @@ const KEYRING_ADVICE: &str = "sign in to Windows as yourself (the Credential Man
 const KEYRING_ADVICE: &str = "sign in to a desktop session with a keyring (GNOME Keyring or \
                               KWallet), or start one, and try again";
 
+/// What unlocks the keyring, said in the terms of this system.
+#[cfg(target_os = "macos")]
+const UNLOCK_ADVICE: &str = "unlock the login keychain (Keychain Access, File, Unlock Keychain) \
+                             and try again";
+#[cfg(target_os = "windows")]
+const UNLOCK_ADVICE: &str = "sign in to Windows as yourself and try again";
+#[cfg(not(any(target_os = "macos", target_os = "windows")))]
+const UNLOCK_ADVICE: &str = "unlock it with your login password when the desktop asks (or in \
+                             Passwords and Keys, the Login keyring), and try again";
+
 fn unreachable_keyring(why: &str) -> Error {
     Error::KeyringUnavailable(format!(
         "No keyring is reachable on this computer ({why}), so no secret was stored or read. \
@@ -181,8 +191,10 @@ fn unreachable_keyring(why: &str) -> Error {
 /// entries and platform messages, not passwords.
 fn keyring_error(error: keyring_core::Error) -> Error {
     match error {
-        keyring_core::Error::NoStorageAccess(detail) => unreachable_keyring(&format!(
-            "the keyring is locked or refused access: {detail}"
+        // The keyring is there: it is locked, or its owner said no to the prompt.
+        keyring_core::Error::NoStorageAccess(detail) => Error::KeyringUnavailable(format!(
+            "The system keyring is locked or refused access ({detail}), so no secret was stored \
+             or read: {UNLOCK_ADVICE}."
         )),
         keyring_core::Error::NoDefaultStore => unreachable_keyring("none is configured"),
         other => Error::KeyringUnavailable(format!("The system keyring failed: {other}.")),
@@ -192,6 +204,19 @@ fn keyring_error(error: keyring_core::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_locked_keyring_is_told_to_be_unlocked_not_to_be_installed() {
+        let locked = keyring_error(keyring_core::Error::NoStorageAccess(
+            "the collection is locked".into(),
+        ));
+        let Error::KeyringUnavailable(message) = locked else {
+            panic!("not a keyring error: {locked:?}");
+        };
+        assert!(message.starts_with("The system keyring is locked or refused access (the collection is locked)"), "{message}");
+        assert!(message.contains(UNLOCK_ADVICE), "{message}");
+        assert!(!message.contains("No keyring is reachable"), "{message}");
+    }
 
     #[test]
     fn a_pasted_secret_loses_the_spaces_around_it_and_a_blank_one_is_empty() {

@@ -371,9 +371,10 @@ impl Bucket {
         }
         if let Some(kind) = http_error_kind(&error) {
             // A transport failure: nothing was answered, so the network or the server is at
-            // fault for now, except a TLS failure, which the settings must fix.
-            let lower = text.to_ascii_lowercase();
-            return if lower.contains("certificate") || lower.contains("tls") {
+            // fault for now, except a TLS failure, which the settings must fix. What failed is
+            // told only deep in the error's sources (the resolver's or rustls's own words).
+            let lower = causes_text(&error).to_ascii_lowercase();
+            return if is_tls_failure(&lower) {
                 BucketError::Permanent(format!(
                     "The secure (TLS) connection to {host} failed: the certificate is not \
                      trusted or the endpoint is not https; check the endpoint's scheme and port."
@@ -404,6 +405,31 @@ impl Bucket {
         }
         BucketError::Permanent(format!("{host} refused {key}: {}", first_line(&text)))
     }
+}
+
+/// The error and every error under it, joined: "error sending request: client error
+/// (Connect): dns error: failed to lookup address information".
+fn causes_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut current = error.source();
+    while let Some(layer) = current {
+        let part = layer.to_string();
+        // Layers often repeat the one under them; once is enough.
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        current = layer.source();
+    }
+    text
+}
+
+/// Whether a transport failure was the TLS handshake: an untrusted or wrong certificate, or an
+/// `https` endpoint whose server speaks plain HTTP (rustls then reads a "corrupt message").
+fn is_tls_failure(lower_causes: &str) -> bool {
+    ["certificate", "tls", "handshake", "corrupt message", "invalidcontenttype"]
+        .iter()
+        .any(|sign| lower_causes.contains(sign))
 }
 
 fn http_error_kind(error: &object_store::Error) -> Option<HttpErrorKind> {
@@ -438,4 +464,113 @@ fn first_line(text: &str) -> String {
         .chars()
         .take(300)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    fn target(endpoint: &str) -> SyncSettings {
+        SyncSettings {
+            endpoint: endpoint.to_string(),
+            region: "us-east-1".to_string(),
+            bucket: "outputs".to_string(),
+            prefix: String::new(),
+            path_style: true,
+            access_key_id: "AKIDEXAMPLE".to_string(),
+        }
+    }
+
+    fn quick() -> BucketTimeouts {
+        BucketTimeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(5),
+            retries: 0,
+            keep_connections: false,
+        }
+    }
+
+    async fn failure_at(endpoint: &str) -> BucketError {
+        let secret = Secret::new("not-a-real-secret");
+        let bucket = Bucket::open(&target(endpoint), &secret, &quick()).expect("the bucket opens");
+        bucket
+            .stored("sitebook/x/bills/a.pdf")
+            .await
+            .expect_err("nothing answers as S3 there")
+    }
+
+    #[tokio::test]
+    async fn a_host_no_resolver_knows_is_named_and_not_called_offline() {
+        // `.invalid` never resolves (RFC 2606), with or without a network.
+        let error = failure_at("http://no-such-host.invalid:3900").await;
+        assert_eq!(
+            error,
+            BucketError::Transient(
+                "The host no-such-host.invalid was not found; check the endpoint, or the network."
+                    .to_string()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn an_https_endpoint_whose_server_speaks_plain_http_is_a_tls_failure_to_fix() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listener.local_addr().expect("its address").port();
+        let server = std::thread::spawn(move || {
+            // Answers whatever arrives (a TLS hello) in plain HTTP, as a server on a
+            // non-TLS port does.
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut hello = [0u8; 512];
+                let _ = stream.read(&mut hello);
+                let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+            }
+        });
+        let error = failure_at(&format!("https://127.0.0.1:{port}")).await;
+        server.join().expect("the plain server ends");
+        assert!(
+            matches!(&error, BucketError::Permanent(m) if m.starts_with("The secure (TLS) connection to 127.0.0.1 failed")),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_connection_to_try_again() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+            listener.local_addr().expect("its address").port()
+        };
+        let error = failure_at(&format!("http://127.0.0.1:{port}")).await;
+        assert!(
+            matches!(&error, BucketError::Transient(m) if m.starts_with("Could not connect to 127.0.0.1")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn causes_are_joined_once_each() {
+        #[derive(Debug)]
+        struct Layer(&'static str, Option<Box<Layer>>);
+        impl std::fmt::Display for Layer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for Layer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|l| l as _)
+            }
+        }
+        let error = Layer(
+            "error sending request",
+            Some(Box::new(Layer(
+                "client error (Connect)",
+                Some(Box::new(Layer("dns error", None))),
+            ))),
+        );
+        assert_eq!(
+            causes_text(&error),
+            "error sending request: client error (Connect): dns error"
+        );
+    }
 }
