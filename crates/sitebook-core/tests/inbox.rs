@@ -13,6 +13,7 @@ use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::inbox::{InboxOutcome, InboxState, InboxStatus};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
+use sitebook_core::Error;
 
 /// The settling period of the default; the tests wait on it for real.
 const SETTLE: Duration = Duration::from_secs(2);
@@ -79,6 +80,28 @@ async fn watched(fx: &Fixture) -> (PathBuf, Vec<tokio::task::JoinHandle<()>>) {
     let mut status = fx.core.inbox_status_changes();
     wait_for_state(&mut status, InboxState::Watching, "the watcher starts").await;
     (folder.canonicalize().unwrap(), vec![watcher])
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_root_and_the_systems_own_folders_are_refused_as_the_inbox() {
+    let fx = inbox_fixture().await;
+    for folder in ["/", "/proc", "/sys/kernel", "/dev", "/usr/share"] {
+        match fx.core.inbox_set(&fx.root, Path::new(folder)).await {
+            Err(Error::Validation(message)) => assert!(
+                message.starts_with(&format!("{folder} is a folder of the system itself"))
+                    && message.contains("Choose a folder of your own"),
+                "{folder}: {message}"
+            ),
+            other => panic!("{folder}: {other:?}"),
+        }
+    }
+    assert!(fx.core.inbox_settings(&fx.root).await.unwrap().is_none());
+    // A folder of one's own is still taken.
+    fx.core
+        .inbox_set(&fx.root, &fx.dir.path().join("Inbox"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

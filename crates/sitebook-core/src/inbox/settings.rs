@@ -109,6 +109,14 @@ pub fn check_folder(ctx: &Ctx, folder: &Path) -> Result<PathBuf> {
     let folder = folder
         .canonicalize()
         .map_err(|e| Error::io(format!("Could not open {}", folder.display()), e))?;
+    if is_system_folder(&folder) {
+        return Err(Error::Validation(format!(
+            "{} is a folder of the system itself: nobody copies workbooks into it, and watching \
+             it would mean reading far more than an inbox holds. Choose a folder of your own, \
+             such as ~/Estimates inbox.",
+            folder.display()
+        )));
+    }
     let data_dir = ctx.data_dir.canonicalize().unwrap_or(ctx.data_dir.clone());
     let sitebooks_own = ["uploads", "outputs", "logs"]
         .iter()
@@ -123,6 +131,19 @@ pub fn check_folder(ctx: &Ctx, folder: &Path) -> Result<PathBuf> {
     std::fs::read_dir(&folder)
         .map_err(|e| Error::io(format!("Could not read the folder {}", folder.display()), e))?;
     Ok(folder)
+}
+
+/// The root folder, and the system's own trees (kernel views, devices, programs): the inbox
+/// watches everything under it, and these are huge, endless or never written by people.
+/// Removable drives (`/media`, `/run/media`, `/mnt`) stay allowed.
+fn is_system_folder(canonical: &Path) -> bool {
+    #[cfg(unix)]
+    const SYSTEM_TREES: &[&str] = &[
+        "/proc", "/sys", "/dev", "/usr", "/etc", "/boot", "/bin", "/sbin", "/lib", "/lib64",
+    ];
+    #[cfg(not(unix))]
+    const SYSTEM_TREES: &[&str] = &[];
+    canonical.parent().is_none() || SYSTEM_TREES.iter().any(|tree| canonical.starts_with(tree))
 }
 
 /// Makes `folder` this device's inbox, for the scope's org and person.
