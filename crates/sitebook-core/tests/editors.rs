@@ -263,6 +263,35 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
 }
 
 #[tokio::test]
+async fn a_row_the_work_slip_refuses_is_named_and_the_rest_stays_computed() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    let mut entries: Vec<QuantityEntry> = draft
+        .items
+        .iter()
+        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
+        .collect();
+    entries[0] = entry("1", "10");
+    let refused_serial = entries[1].sl_no.clone();
+    entries[1] = entry(&refused_serial, "-3");
+
+    let preview = workslip_preview(&fx, estimate, &entries, &[]).await;
+    assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
+    assert_eq!(
+        preview.problems[0].sl_no.as_deref(),
+        Some(refused_serial.as_str())
+    );
+    // The other rows and the totals are still there to check against.
+    let item1 = preview.rows.iter().find(|r| r.sl_no == "1").expect("row 1");
+    assert_eq!(decimal(&item1.figures[2]), Decimal::from(10));
+    assert!(
+        preview.totals.iter().any(|t| t.label.contains("Grand Total")),
+        "{:?}",
+        preview.totals
+    );
+}
+
+#[tokio::test]
 async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line() {
     let (fx, estimate) = with_example_estimate().await;
     let extra = SupplementalEntry {

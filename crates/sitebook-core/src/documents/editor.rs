@@ -835,15 +835,37 @@ pub async fn preview_workslip(
     let (quantities, mut problems) = parse_entries(entries);
     let (lines, line_problems) = parse_supplemental(supplemental);
     problems.extend(line_problems);
-    let (input, _, sub_heads) =
-        next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
+    let (mut input, _, sub_heads) =
+        next_workslip_input(ctx, scope, estimate_id, quantities.clone(), lines.clone()).await?;
     let title = format!("Work slip {}", input.phase);
-    // A cell that could not be read was left out; the rest is computed around it.
+    // A cell that could not be read was left out; the rest is computed around it. So is a row
+    // the computation refuses: the other rows' figures and the totals stay in view.
     let slip = match workslip(&input) {
         Ok(slip) => slip,
         Err(errors) => {
-            problems.extend(errors.problems.iter().map(workslip_problem));
-            return Ok(DocumentPreview::refused(title, problems));
+            let found: Vec<PreviewProblem> =
+                errors.problems.iter().map(workslip_problem).collect();
+            let named: std::collections::HashSet<String> =
+                found.iter().filter_map(|p| p.sl_no.clone()).collect();
+            let whole_document = found.iter().any(|p| p.sl_no.is_none());
+            problems.extend(found);
+            if whole_document {
+                return Ok(DocumentPreview::refused(title, problems));
+            }
+            let quantities = quantities
+                .into_iter()
+                .filter(|q| !named.contains(&q.sl_no))
+                .collect();
+            let lines = lines
+                .into_iter()
+                .filter(|line| !named.contains(&line.sl_no))
+                .collect();
+            (input, _, _) =
+                next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
+            match workslip(&input) {
+                Ok(slip) => slip,
+                Err(_) => return Ok(DocumentPreview::refused(title, problems)),
+            }
         }
     };
     let mut columns = vec![
