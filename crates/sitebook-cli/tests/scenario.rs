@@ -211,11 +211,20 @@ fn the_whole_tenancy_scenario() {
         assert_eq!(shown["role"], "operations");
     }
 
-    // A standard user cannot switch into an org without a membership.
+    // A standard user cannot switch into an org without a membership, and is told so in the
+    // words an unknown code gets (exit 3 both), so that refusals list no organizations.
     device
         .run(Some("field"), &["org", "switch", "MAFAR"])
         .code(3)
-        .stderr(predicate::str::contains("not a member of MAFAR"));
+        .stderr(predicate::str::contains(
+            "You cannot enter 'MAFAR': none of your organizations has this code.",
+        ));
+    device
+        .run(Some("field"), &["--org", "NOSUCH", "org", "show"])
+        .code(3)
+        .stderr(predicate::str::contains(
+            "You cannot enter 'NOSUCH': none of your organizations has this code.",
+        ));
     assert!(device.denied("field", "org.switch"));
     let field_orgs = device.json("field", &["org", "list", "--json"]);
     assert_eq!(field_orgs.as_array().unwrap().len(), 1);

@@ -317,6 +317,41 @@ async fn org_codes_match_case_insensitively_and_are_unique() {
 }
 
 #[tokio::test]
+async fn a_personal_organization_is_made_only_with_its_account() {
+    let fx = fixture().await;
+    let created = fx
+        .core
+        .org_create(
+            &fx.root,
+            NewOrg {
+                code: "MINE".into(),
+                name: "Mine".into(),
+                org_type: OrgType::Personal,
+            },
+        )
+        .await;
+    match created {
+        Err(Error::Validation(message)) => assert!(
+            message.starts_with("A personal organization is made only with its account")
+                && message.contains("ministry, office, agency, special, commission, company"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let roster = "code,name,type\nMOF,Finance,ministry\nMINE,Mine,personal\n";
+    match fx.core.org_import(&fx.root, "roster.csv", roster).await {
+        Err(Error::Validation(message)) => assert!(
+            message.contains("line 3: type 'personal' is not one of ministry, office, agency, special, commission, company")
+                && message.contains("nothing was imported"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let codes = org_codes(&fx, &fx.root).await;
+    assert!(!codes.contains(&"MINE".to_string()) && !codes.contains(&"MOF".to_string()), "{codes:?}");
+}
+
+#[tokio::test]
 async fn roster_import_is_all_or_nothing() {
     let fx = fixture().await;
     fx.org("MOH").await;
@@ -425,6 +460,16 @@ async fn standard_users_cannot_switch_into_orgs_without_a_membership() {
     );
     let audit = fx.audit().await;
     assert_eq!(denied_rows_for(&audit, "field", "org.switch"), 1);
+    // An org that exists and one that does not are refused in the same words, so refusals
+    // cannot be used to list the organizations on the machine.
+    let refusal = |result: sitebook_core::Result<()>| match result {
+        Err(Error::Denied(message)) => message,
+        other => panic!("{other:?}"),
+    };
+    let existing = refusal(fx.core.org_switch(&mut field, "mafar").await);
+    let missing = refusal(fx.core.org_switch(&mut field, "mafaz").await);
+    assert_eq!(existing.replace("mafar", "X"), missing.replace("mafaz", "X"));
+    assert!(existing.starts_with("You cannot enter 'mafar'"), "{existing}");
 }
 
 #[tokio::test]

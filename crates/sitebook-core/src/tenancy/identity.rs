@@ -74,8 +74,15 @@ impl OrgType {
             .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
     }
 
+    /// The types an organization can be created or imported with: a personal one is made only
+    /// with its account.
     pub(crate) fn expected() -> String {
-        Self::ALL.map(Self::as_str).join(", ")
+        Self::ALL
+            .into_iter()
+            .filter(|t| *t != OrgType::Personal)
+            .map(Self::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

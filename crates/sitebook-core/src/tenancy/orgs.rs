@@ -158,6 +158,12 @@ pub async fn create(ctx: &Base, grant: &GlobalGrant, actor: &Principal, new: New
     let _ = grant;
     let code = new.code.trim();
     validate_code(code).map_err(|rule| Error::Validation(format!("Organization {rule}.")))?;
+    if new.org_type == OrgType::Personal {
+        return Err(Error::Validation(format!(
+            "A personal organization is made only with its account; create '{code}' as one of {}.",
+            OrgType::expected()
+        )));
+    }
     let name = new.name.trim();
     if let Some(problem) = display_name_problem(name) {
         return Err(Error::Validation(format!(
@@ -295,7 +301,7 @@ fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
             problems.push(format!("line {line}: name {problem}"));
             line_ok = false;
         }
-        let org_type = OrgType::parse(kind);
+        let org_type = OrgType::parse(kind).filter(|t| *t != OrgType::Personal);
         if org_type.is_none() {
             problems.push(format!(
                 "line {line}: type '{kind}' is not one of {}",

@@ -365,14 +365,27 @@ pub(crate) async fn enter_org(
         Remember::Yes => "org.switch",
         Remember::No => "org.enter",
     };
+    // Someone who enters only the orgs they belong to is told the same whether the code is
+    // unknown, belongs to an org they are not in, or to an inactive one: their refusals must
+    // not map which organizations exist. The audit log keeps the real reason for its readers.
+    let sees_every_org = user.kind != UserKind::Standard;
+    let shown = shown_code(code);
+    let not_theirs = || {
+        Error::Denied(format!(
+            "You cannot enter '{shown}': none of your organizations has this code. `sitebook \
+             org list` shows the ones you can enter; to join another, ask one of its admins."
+        ))
+    };
     let Some((org_id, org_code, active)) = target else {
-        let shown = shown_code(code);
         AuditEvent::new(action, Outcome::Denied)
             .by(&user)
             .object("organization", &shown)
             .reason("no organization has this code")
             .write(ctx)
             .await?;
+        if !sees_every_org {
+            return Err(not_theirs());
+        }
         return Err(Error::NotFound(format!(
             "No organization has the code '{shown}'. `sitebook org list` shows the ones you can \
              enter."
@@ -396,14 +409,18 @@ pub(crate) async fn enter_org(
             .reason(reason)
             .write(ctx)
             .await?;
-        return Err(Error::Denied(if active {
-            format!(
+        return Err(if !sees_every_org {
+            not_theirs()
+        } else if active {
+            Error::Denied(format!(
                 "You are not a member of {org_code}, so you cannot switch into it. Ask an admin \
                  of {org_code} to add you."
-            )
+            ))
         } else {
-            format!("{org_code} is inactive; nobody can switch into it.")
-        }));
+            Error::Denied(format!(
+                "{org_code} is inactive; nobody can switch into it."
+            ))
+        });
     };
     if remember == Remember::Yes {
         let mut tx = ctx.write_tx().await?;
