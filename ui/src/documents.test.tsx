@@ -223,6 +223,34 @@ describe("the bill editor", () => {
     await previewSettles();
   });
 
+  it("works the open editor's draft and preview out again when the work data is saved, keeping what was typed", async () => {
+    await openEstimate("meena", 1);
+    fireEvent.click(byId("new-bill"));
+    await within(await screen.findByTestId("bill-editor")).findByTestId("qty-4");
+    fireEvent.change(byId("qty-4"), { target: { value: "18" } });
+    await previewSettles();
+    const count = (command: string) => fake.calls.filter((call) => call === command).length;
+    const drafts = count("bill_draft");
+    const previews = count("preview_bill");
+
+    const editor = byId("bill-editor");
+    expect(editor.textContent).toContain("Tender premium: Add T.P @ 4.5 % Excess");
+    const netBefore = byId("memo-net").textContent;
+
+    // The premium goes from 4.5 % to 5 % while the editor is open.
+    fireEvent.change(byId("work-tp"), { target: { value: "5" } });
+    fireEvent.click(byId("work-save"));
+    await screen.findByTestId("work-saved");
+    await waitFor(() => expect(count("bill_draft")).toBe(drafts + 1));
+    await previewSettles();
+    expect(count("preview_bill")).toBeGreaterThan(previews);
+    expect(editor.textContent).toContain("Tender premium: Add T.P @ 5 % Excess");
+    expect((byId("qty-4") as HTMLInputElement).value).toBe("18");
+    expect(byId("preview-title").textContent).not.toBe("Computing…");
+    // More premium, more gross, more net.
+    await waitFor(() => expect(byId("memo-net").textContent).not.toBe(netBefore));
+  });
+
   it("shows the memorandum of payments live: a recovery comes off the net, a bad amount is named", async () => {
     await openEstimate("meena", 1);
     fireEvent.click(byId("new-bill"));

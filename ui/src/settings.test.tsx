@@ -47,6 +47,33 @@ describe("Settings: sync", () => {
     expect((byId("sync-endpoint") as HTMLInputElement).value).toBe("s3 dot amazon");
   });
 
+  it("keeps a target typed and not saved across a visit to another pane, but never the secret", async () => {
+    const fake = await openSettingsAs("asha");
+    type("sync-endpoint", "https://s3.example.org");
+    type("sync-bucket", "pwd-outputs");
+    type("sync-secret", "s3cr3t-value");
+
+    fireEvent.click(byId("nav-jobs"));
+    await screen.findByTestId("jobs-pane");
+    fireEvent.click(byId("nav-settings"));
+    await screen.findByTestId("sync-state");
+    expect((byId("sync-endpoint") as HTMLInputElement).value).toBe("https://s3.example.org");
+    expect((byId("sync-bucket") as HTMLInputElement).value).toBe("pwd-outputs");
+    expect((byId("sync-secret") as HTMLInputElement).value).toBe("");
+    expect(byId("sync-restored").textContent).toContain("the secret is never kept");
+
+    // Start again goes back to what is saved (nothing yet), and nothing is kept any more.
+    fireEvent.click(byId("sync-start-again"));
+    expect((byId("sync-endpoint") as HTMLInputElement).value).toBe("");
+    fireEvent.click(byId("nav-jobs"));
+    await screen.findByTestId("jobs-pane");
+    fireEvent.click(byId("nav-settings"));
+    await screen.findByTestId("sync-state");
+    expect((byId("sync-endpoint") as HTMLInputElement).value).toBe("");
+    expect(screen.queryByTestId("sync-restored")).toBeNull();
+    expect(fake.calls).not.toContain("sync_configure");
+  });
+
   it("shows a member the target read-only, with the reason", async () => {
     await openSettingsAs("ravi");
     expect(byId("sync-readonly").textContent).toContain("Only an owner or admin of PWD");

@@ -19,11 +19,13 @@ import type { InboxStatus } from "../../bindings/InboxStatus";
 import type { InboxView } from "../../bindings/InboxView";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import type { SyncSettings } from "../../bindings/SyncSettings";
+import type { SyncTargetView } from "../../bindings/SyncTargetView";
 import type { GlobalAction } from "../../bindings/GlobalAction";
 import { toApiError } from "../../backend";
 import { may } from "../../logic/roles";
 import { formatMoney } from "../../logic/format";
 import { syncSummary } from "../../logic/sync";
+import { forgetTypedForm, keepTypedForm, typedForm } from "../../logic/typedDrafts";
 import { useFeed } from "../../useFeed";
 import { useLoad } from "../../useLoad";
 import { ChoiceField, SegmentedChoice, type Choices } from "../common/Choices";
@@ -364,6 +366,12 @@ function inboxStateText(status: InboxStatus | null, view: InboxView | null): str
   }
 }
 
+/** The settings of a saved target, without its state. */
+function savedSettings(target: SyncTargetView): SyncSettings {
+  const { enabled: _enabled, updatedAt: _updatedAt, ...settings } = target;
+  return settings;
+}
+
 const EMPTY_SYNC: SyncSettings = {
   endpoint: "",
   region: "us-east-1",
@@ -376,24 +384,33 @@ const EMPTY_SYNC: SyncSettings = {
 function SyncSection({ org }: Props) {
   const backend = useBackend();
   const status = useFeed(backend.subscribeSync, org.code);
-  const [form, setForm] = useState<SyncSettings>(EMPTY_SYNC);
+  const keptKey = `sync/${org.code}`;
+  const [restored] = useState(() => typedForm<SyncSettings>(keptKey));
+  const [form, setForm] = useState<SyncSettings>(restored ?? EMPTY_SYNC);
+  const [keptShown, setKeptShown] = useState(true);
   const [secret, setSecret] = useState("");
   const { busy, said, act } = useSectionAction();
   const [loaded, setLoaded] = useState(false);
   const mayChange = may(org, "sync_configure");
 
-  // The form starts from the saved target, once; later statuses only move the counts. The
-  // core sends a new status after every change, so the buttons follow by themselves.
+  // The form starts from the saved target, once (or from what was typed and not saved); later
+  // statuses only move the counts. The core sends a new status after every change, so the
+  // buttons follow by themselves.
   useEffect(() => {
     if (loaded || status === null) return;
     setLoaded(true);
-    if (status.target) {
-      const { enabled: _enabled, updatedAt: _updatedAt, ...settings } = status.target;
-      setForm(settings);
-    }
-  }, [status, loaded]);
+    if (status.target && restored === null) setForm(savedSettings(status.target));
+  }, [status, loaded, restored]);
 
   const target = status?.target ?? null;
+  // What was typed is kept across a visit to another pane until it is saved or matches the
+  // saved target again. The secret is never kept: it goes to the keyring or nowhere.
+  useEffect(() => {
+    if (!loaded) return;
+    const saved = target ? savedSettings(target) : EMPTY_SYNC;
+    if (JSON.stringify(form) === JSON.stringify(saved)) forgetTypedForm(keptKey);
+    else keepTypedForm(keptKey, form);
+  }, [form, target, loaded, keptKey]);
   const summary = syncSummary(status);
   const set = <K extends keyof SyncSettings>(key: K) => (value: SyncSettings[K]) => setForm((f) => ({ ...f, [key]: value }));
 
@@ -467,6 +484,23 @@ function SyncSection({ org }: Props) {
         </p>
       ) : null}
       <form className="settings-form" onSubmit={save}>
+        {restored !== null && keptShown ? (
+          <p className="notice editor-restored" role="status" data-testid="sync-restored">
+            What you typed here before is back; nothing is saved until you save (the secret is never kept: type it
+            again).{" "}
+            <button
+              type="button"
+              className="button quiet"
+              onClick={() => {
+                setForm(target ? savedSettings(target) : EMPTY_SYNC);
+                setKeptShown(false);
+              }}
+              data-testid="sync-start-again"
+            >
+              Start again
+            </button>
+          </p>
+        ) : null}
         <div className="form-grid">
           {field("Endpoint URL", "endpoint", "https://s3.eu-central-1.amazonaws.com", true)}
           {field("Region", "region", "us-east-1, or auto for R2")}

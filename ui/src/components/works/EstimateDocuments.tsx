@@ -42,6 +42,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
   const { jobs, completions } = useJobsFeed();
   const [editing, setEditing] = useState<EditorKind | null>(null);
   const [changes, setChanges] = useState(0);
+  const [workVersion, setWorkVersion] = useState(0);
   const [abstractError, setAbstractError] = useState<ApiError | null>(null);
   const [abstractJob, setAbstractJob] = useState<number | null>(null);
   // `changes` and `completions` are dependencies on purpose: a saved or rendered document reloads the lists.
@@ -126,7 +127,9 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         <p className="muted">{chain.emptyText}</p>
       ) : null}
       {editing === chain.document ? (
-        <QuantityEditor estimateId={estimateId} kind={chain.document} onClose={() => setEditing(null)} onCreated={() => setChanges((c) => c + 1)} />
+        <QuantityEditor estimateId={estimateId} kind={chain.document} onClose={() => setEditing(null)} onCreated={() => setChanges((c) => c + 1)}
+          workVersion={workVersion}
+        />
       ) : null}
     </section>
   );
@@ -143,7 +146,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
 
   return (
     <div className="estimate-documents" data-testid="estimate-documents">
-      <WorkDataForm estimateId={estimateId} org={org} />
+      <WorkDataForm estimateId={estimateId} org={org} onSaved={() => setWorkVersion((v) => v + 1)} />
 
       {chainSection({
         document: "workslip",

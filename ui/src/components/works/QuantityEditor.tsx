@@ -57,11 +57,14 @@ export function QuantityEditor({
   kind,
   onClose,
   onCreated,
+  workVersion,
 }: {
   estimateId: number;
   kind: EditorKind;
   onClose: () => void;
   onCreated: () => void;
+  /** Goes up when the work data is saved: the draft and its preview are worked out again. */
+  workVersion: number;
 }) {
   const backend = useBackend();
   const { handleError } = useAppActions();
@@ -76,13 +79,18 @@ export function QuantityEditor({
         ? backend.billDraft(estimateId)
         : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null, capSource: null }));
     load.then(
-      (d) => current && setDraft(d),
+      (d) => {
+        if (!current) return;
+        setDraft(d);
+        setLoadError(null);
+      },
       (caught: unknown) => current && setLoadError(handleError(caught)),
     );
     return () => {
       current = false;
     };
-  }, [backend, estimateId, kind, handleError]);
+    // workVersion is a signal to load again, not an input of the request.
+  }, [backend, estimateId, kind, handleError, workVersion]);
 
   const what = kind === "bill" ? "Bill" : "Work slip";
   return (
@@ -246,7 +254,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           </button>
         ) : null}
         <span className="muted" aria-live="polite" data-testid="preview-title">
-          {preview ? preview.title : "Computing…"}
+          {previewError ? "Not computed (see below)" : preview ? preview.title : "Computing…"}
         </span>
       </div>
       <div className="table-wrap editor-wrap">

@@ -20,7 +20,7 @@ const WORK_MODES: Choices<WorkForm["workMode"]> = [["original", "Original"], ["r
 const AREAS: Choices<WorkForm["area"]> = [["municipal", "Municipal"], ["non_municipal", "Non-municipal"]];
 const PREMIUM_TYPES: Choices<WorkForm["tpType"]> = [["excess", "Excess (added)"], ["less", "Less (deducted)"]];
 
-export function WorkDataForm({ estimateId, org }: { estimateId: number; org: OrgChoice }) {
+export function WorkDataForm({ estimateId, org, onSaved }: { estimateId: number; org: OrgChoice; onSaved: () => void }) {
   const backend = useBackend();
   const load = useCallback(() => backend.getWorkForm(estimateId), [backend, estimateId]);
   const saved = useLoad(load);
@@ -35,12 +35,12 @@ export function WorkDataForm({ estimateId, org }: { estimateId: number; org: Org
         </button>
       </h3>
       {saved.status === "error" ? <InlineError {...paneErrorView(saved.error)} /> : null}
-      {open && saved.data ? <Form key={JSON.stringify(saved.data)} initial={saved.data} estimateId={estimateId} org={org} /> : null}
+      {open && saved.data ? <Form key={JSON.stringify(saved.data)} initial={saved.data} estimateId={estimateId} org={org} onSaved={onSaved} /> : null}
     </section>
   );
 }
 
-function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: number; org: OrgChoice }) {
+function Form({ initial, estimateId, org, onSaved }: { initial: WorkForm; estimateId: number; org: OrgChoice; onSaved: () => void }) {
   const backend = useBackend();
   const [form, setForm] = useState<WorkForm>(initial);
   const { busy, error, setError, run } = useAction();
@@ -60,6 +60,7 @@ function Form({ initial, estimateId, org }: { initial: WorkForm; estimateId: num
       const result = await backend.saveWorkForm(estimateId, form);
       setForm(result);
       setSavedAt(result);
+      onSaved();
     });
 
   return (
