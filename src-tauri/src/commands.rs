@@ -29,6 +29,7 @@ use sitebook_core::tenancy::accounts::{NewAccount, Password};
 use sitebook_core::tenancy::audit_chain::AuditVerification;
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
+use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
 use sitebook_core::tenancy::session::{OrgChoice, Session};
 use sitebook_core::{ApiError, Error, ErrorCode, Sitebook};
 use tauri::ipc::Channel;
@@ -329,6 +330,10 @@ macro_rules! session_commands {
 session_commands! {
     /// The organizations the person may enter.
     fn list_orgs() -> Vec<OrgChoice> = |core, session| core.org_list(session);
+
+    /// Creates an organization (superusers), audited; the picker then switches to it.
+    fn create_org(code: String, name: String, org_type: OrgType) -> ()
+        = |core, session| core.org_create(session, NewOrg { code, name, org_type });
 
     /// The active org's members.
     fn list_members() -> Vec<MemberView> = |core, session| core.member_list(session);
@@ -688,6 +693,31 @@ pub async fn subscribe_inbox(
         }
     });
     Ok(())
+}
+
+/// Asks for estimate workbooks to import (a native open dialog, several at once); empty when the
+/// person cancels. `SITEBOOK_CHOOSE_WORKBOOKS` (paths joined like `PATH`) answers it instead, for
+/// the end-to-end tests.
+#[tauri::command]
+pub async fn choose_workbooks(app: tauri::AppHandle) -> Reply<Vec<String>> {
+    if let Some(paths) = std::env::var_os("SITEBOOK_CHOOSE_WORKBOOKS") {
+        return Ok(std::env::split_paths(&paths)
+            .map(|path| path.display().to_string())
+            .collect());
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let chosen = app
+        .dialog()
+        .file()
+        .set_title("Import estimate workbooks")
+        .add_filter("Estimate workbooks", &["xlsx", "xlsm", "xls", "ods"])
+        .blocking_pick_files()
+        .unwrap_or_default();
+    Ok(chosen
+        .into_iter()
+        .filter_map(|file| file.into_path().ok())
+        .map(|path| path.display().to_string())
+        .collect())
 }
 
 /// Asks for a folder (a native dialog). `SITEBOOK_CHOOSE_FOLDER` answers it instead, so that

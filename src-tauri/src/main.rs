@@ -120,6 +120,8 @@ fn main() {
             commands::inbox_clear,
             commands::subscribe_inbox,
             commands::choose_folder,
+            commands::choose_workbooks,
+            commands::create_org,
             commands::device_settings,
             commands::device_settings_save,
         ])

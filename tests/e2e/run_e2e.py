@@ -314,6 +314,19 @@ def test_sign_in_pick_and_switch_org():
         audit = json.loads(cli(data_dir, "--user", "root", "audit", "list", "--json", "--limit", "200"))
         assert any(r["action"] == "org.switch" and r["orgCode"] == "MOH" and r["outcome"] == "success"
                    for r in audit), "the switch is audited"
+
+        # A superuser creates an organization in the picker, and lands in it.
+        wd.click("org-picker-button")
+        wd.find("org-picker")
+        wd.click("new-org-open")
+        wd.type("new-org-code", "PWD-7")
+        wd.type("new-org-name", "Public Works Division 7")
+        wd.screenshot("picker-new-org.png")
+        wd.click("new-org-create")
+        wd.wait_text("active-org-code", "PWD-7")
+        wd.wait_text("active-org-name", "Public Works Division 7")
+        orgs = json.loads(cli(data_dir, "--user", "root", "org", "list", "--json"))
+        assert any(o["code"] == "PWD-7" and o["orgType"] == "office" for o in orgs), orgs
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -344,10 +357,13 @@ def test_wrong_password_is_shown_where_the_user_typed_it():
 
 def test_dropped_workbook_becomes_an_estimate():
     """Drop a workbook on the window (through the same event a real drop raises), watch its
-    job finish, and read the items table."""
+    job finish, and read the items table. Then import a second one through the "choose them…"
+    button, whose native dialog SITEBOOK_CHOOSE_WORKBOOKS answers."""
     data_dir = prepared_data_dir()
-    app = App(data_dir)
-    workbook = os.path.join(ROOT, "crates", "sitebook-core", "tests", "fixtures", "estimate.xlsx")
+    fixtures = os.path.join(ROOT, "crates", "sitebook-core", "tests", "fixtures")
+    workbook = os.path.join(fixtures, "estimate.xlsx")
+    chosen = os.path.join(fixtures, "estimate.ods")
+    app = App(data_dir, SITEBOOK_CHOOSE_WORKBOOKS=chosen)
     try:
         wd = app.wd
         signed_in_ready_for_drops(wd)
@@ -382,6 +398,13 @@ def test_dropped_workbook_becomes_an_estimate():
 
         listed = json.loads(cli(data_dir, "--user", "root", "jobs", "list", "--json"))
         assert [j["status"] for j in listed] == ["completed"], listed
+
+        wd.click("nav-works")
+        wd.click("choose-workbooks")
+        wd.wait_for("upload-result-0")
+        assert "estimate.ods" in wd.text("upload-result-0"), wd.text("upload-result-0")
+        wd.wait_for("estimate-row-2", timeout=60)
+        wd.screenshot("chosen-workbook.png")
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)

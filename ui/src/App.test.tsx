@@ -95,7 +95,7 @@ describe("sign in", () => {
     expect(byId("current-user").textContent).toContain("Standard user");
     expect(byId("works-pane").textContent).toContain("Works — Public Works Department");
     await waitFor(() => expect(byId("works-pane").textContent).toContain("No estimates in PWD yet"));
-    expect(byId("drop-hint").textContent?.trim()).toBe("Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window.");
+    expect(byId("drop-hint").textContent?.trim()).toBe("Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window, or choose them…");
   });
 
   it("signs out and switch user both return to the sign-in screen", async () => {
@@ -159,6 +159,39 @@ describe("organization picker", () => {
     expect(within(current).getByRole("img", { name: "Current organization" })).toBeTruthy();
     expect(byId("org-option-MOH").getAttribute("data-active")).toBeNull();
     expect(document.activeElement).toBe(byId("org-picker-search"));
+  });
+
+  it("lets a superuser create an organization in the picker and switches to it; others are not offered it", async () => {
+    const fake = startApp();
+    await signInAs("admin");
+    fireEvent.click(byId("org-picker-button"));
+    await screen.findByTestId("org-option-MOH");
+    fireEvent.click(byId("new-org-open"));
+    expect(within(byId("new-org-type")).queryByText("Personal")).toBeNull();
+
+    // A bad code is named in place, and what was typed stays.
+    fireEvent.change(byId("new-org-code"), { target: { value: "P" } });
+    fireEvent.change(byId("new-org-name"), { target: { value: "Public Works Division 7" } });
+    fireEvent.click(byId("new-org-create"));
+    expect((await screen.findByTestId("new-org-error")).textContent).toContain("must be 2 to 32 letters");
+    expect((byId("new-org-name") as HTMLInputElement).value).toBe("Public Works Division 7");
+
+    // Enter in a field submits the form; it does not switch to the highlighted org.
+    fireEvent.change(byId("new-org-code"), { target: { value: "PWD-7" } });
+    fireEvent.keyDown(byId("new-org-code"), { key: "Enter" });
+    fireEvent.click(byId("new-org-create"));
+    await waitFor(() => expect(byId("active-org-code").textContent).toBe("PWD-7"));
+    expect(screen.queryByTestId("org-picker")).toBeNull();
+    expect(byId("active-org-name").textContent).toBe("Public Works Division 7");
+    const created = (await fake.listAudit({ deniedOnly: false, limit: 100 })).find((e) => e.action === "org.create");
+    expect(created).toMatchObject({ username: "admin", orgCode: "PWD-7", outcome: "success" });
+
+    fireEvent.click(byId("sign-out"));
+    await screen.findByTestId("signin-username");
+    await signInAs("asha");
+    fireEvent.click(byId("org-picker-button"));
+    await screen.findByTestId("org-option-PWD");
+    expect(screen.queryByTestId("new-org-open")).toBeNull();
   });
 
   it("filters as you type: moh finds MOH, a name finds its org, nonsense says nothing matches", async () => {

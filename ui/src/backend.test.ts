@@ -1,3 +1,4 @@
+import type { ApiError } from "./bindings/ApiError";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 const invokeMock = vi.hoisted(() => vi.fn());
@@ -239,11 +240,18 @@ describe("fake backend", () => {
     const fake = createFakeBackend(demoSeed());
     await fake.signIn({ username: "ravi", password: DEMO_PASSWORD });
     expect((await fake.switchOrg("pwd-n")).activeOrg?.code).toBe("PWD-N");
-    expect(await rejection(fake.switchOrg("MOF"))).toMatchObject({ code: "denied" });
-    expect(await rejection(fake.switchOrg("NOPE"))).toMatchObject({ code: "not_found" });
+    // An org ravi is not in and one that does not exist are refused alike: no map of the orgs.
+    const notIn = await rejection(fake.switchOrg("MOF"));
+    const unknown = await rejection(fake.switchOrg("NOPE"));
+    expect(notIn).toMatchObject({ code: "denied" });
+    expect(unknown).toMatchObject({ code: "denied" });
+    expect((notIn as ApiError).message.replace("MOF", "X")).toBe((unknown as ApiError).message.replace("NOPE", "X"));
     await fake.signOut();
     const again = await fake.signIn({ username: "ravi", password: DEMO_PASSWORD });
     expect(again.activeOrg?.code).toBe("PWD-N");
+    await fake.signOut();
+    await fake.signIn({ username: "admin", password: DEMO_PASSWORD });
+    expect(await rejection(fake.switchOrg("NOPE"))).toMatchObject({ code: "not_found" });
   });
 
   it("guards members and audit by role, and audits the refusals", async () => {

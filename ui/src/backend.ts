@@ -169,7 +169,11 @@ export function createTauriBackend(): Backend {
       call<void>("reset_member_password", { username, temporaryPassword }),
     listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
     verifyAudit: () => call<AuditVerification>("verify_audit"),
+    createOrg: async (code, name, orgType) => {
+      await call<null>("create_org", { code, name, orgType });
+    },
     uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),
+    chooseWorkbooks: () => call<string[]>("choose_workbooks"),
     importExample: () => call<QueuedDocument>("import_example"),
     listJobs: () => call<JobView[]>("list_jobs"),
     cancelJob: (id) => call<JobView>("cancel_job", { id }),

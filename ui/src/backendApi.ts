@@ -32,6 +32,7 @@ import type { JobView } from "./bindings/JobView";
 import type { MemberView } from "./bindings/MemberView";
 import type { MembershipRole } from "./bindings/MembershipRole";
 import type { OrgChoice } from "./bindings/OrgChoice";
+import type { OrgType } from "./bindings/OrgType";
 import type { SessionView } from "./bindings/SessionView";
 import type { UploadOutcome } from "./bindings/UploadOutcome";
 import type { SettingsCommands } from "./settingsContract";
@@ -64,6 +65,11 @@ export interface Backend extends SettingsCommands {
   /** Only the orgs this user may enter; `active` marks the current one. */
   listOrgs(): Promise<OrgChoice[]>;
   switchOrg(code: string): Promise<SessionView>;
+  /**
+   * Creates an organization (superusers; refused and audited for others). The code is 2 to 32
+   * letters, digits, `-` or `_`, unique ignoring case; a personal type is refused.
+   */
+  createOrg(code: string, name: string, orgType: OrgType): Promise<void>;
   listMembers(): Promise<MemberView[]>;
   /** Adds an existing account to the active org. Owners alone grant `owner`. */
   addMember(username: string, role: MembershipRole): Promise<MemberView>;
@@ -87,6 +93,8 @@ export interface Backend extends SettingsCommands {
    * refused (`denied`) for roles that only read.
    */
   uploadFiles(paths: string[]): Promise<UploadOutcome[]>;
+  /** Workbooks the person picks in a native open dialog (several at once); empty when they cancel. */
+  chooseWorkbooks(): Promise<string[]>;
   /**
    * Imports the example estimate that ships with the app into the active org and queues its
    * first bill; asked again, gives back that bill. Waits while the example is read.

@@ -21,6 +21,8 @@ export type ImportActions = {
   state: ImportState | null;
   dismiss: () => void;
   openJobs: () => void;
+  /** Opens the native dialog and imports what the person picks, as a drop would. */
+  chooseAndImport: () => void;
 };
 
 export const ImportContext = createContext<ImportActions | null>(null);

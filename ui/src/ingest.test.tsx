@@ -177,6 +177,53 @@ describe("dropping workbooks", () => {
     }
   });
 
+  it("follows each queued file to its end in the tray: a file that cannot be read says why and stays", async () => {
+    const usual = noticeTiming.fadeMs;
+    noticeTiming.fadeMs = 200;
+    try {
+      const { fake, timer } = renderApp();
+      await signInAs("asha");
+      act(() => fake.drop(["/home/asha/ward12.xlsx", "/home/asha/broken.xlsx"]));
+      const good = await screen.findByTestId("upload-result-0");
+      const bad = byId("upload-result-1");
+      expect(bad.getAttribute("data-outcome")).toBe("queued");
+
+      act(() => timer.runAll());
+      await waitFor(() => expect(bad.getAttribute("data-outcome")).toBe("refused"));
+      expect(bad.textContent).toMatch(/Job #\d+ failed\./);
+      expect(bad.textContent).toContain("not a workbook");
+      expect(good.textContent).toMatch(/Read \(job #\d+\)\./);
+      expect(byId("upload-results").getAttribute("role")).toBe("alert");
+      // A failure needs a look: it does not fade like results that need nothing.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(screen.getByTestId("upload-results")).toBeTruthy();
+    } finally {
+      noticeTiming.fadeMs = usual;
+    }
+  });
+
+  it("imports workbooks chosen in the open dialog, as a drop would, for someone who cannot drag", async () => {
+    const { fake } = renderApp({ chosenWorkbooks: ["/home/asha/ward12.xlsx", "/home/asha/notes.txt"] });
+    await signInAs("asha");
+    fireEvent.click(await screen.findByTestId("choose-workbooks"));
+    const first = await screen.findByTestId("upload-result-0");
+    expect(first.getAttribute("data-outcome")).toBe("queued");
+    expect(first.textContent).toContain("ward12.xlsx");
+    const second = byId("upload-result-1");
+    expect(second.getAttribute("data-outcome")).toBe("refused");
+    expect(second.textContent).toContain("notes.txt is not an estimate workbook");
+    expect(fake.calls.filter((call) => call === "upload_files")).toHaveLength(1);
+  });
+
+  it("sends nothing when the open dialog is cancelled", async () => {
+    const { fake } = renderApp({ chosenWorkbooks: [] });
+    await signInAs("asha");
+    fireEvent.click(await screen.findByTestId("choose-workbooks"));
+    await waitFor(() => expect(fake.calls).toContain("choose_workbooks"));
+    expect(fake.calls).not.toContain("upload_files");
+    expect(screen.queryByTestId("upload-results")).toBeNull();
+  });
+
   it("shows a failed upload call where the drop landed", async () => {
     const { fake } = renderApp();
     await signInAs("asha");
@@ -192,6 +239,7 @@ describe("dropping workbooks", () => {
     expect(byId("active-role-badge").textContent).toBe("Viewer");
     const hint = await screen.findByTestId("drop-hint");
     expect(hint.textContent).toContain("Your role in PWD is Viewer, which is read-only");
+    expect(within(hint).queryByTestId("choose-workbooks")).toBeNull();
 
     act(() => fake.dragEnter());
     const overlay = byId("drop-overlay");

@@ -95,6 +95,11 @@ const EXAMPLE_FILE_NAME = "cc-road-example.xlsx";
 const USERNAME_RULE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 const MIN_PASSWORD = 8;
 
+/** What a standard account is told for an org it cannot enter, whether or not the org exists. */
+function notTheirs(code: string): string {
+  return `You cannot enter '${code.trim()}': none of your organizations has this code. \`sitebook org list\` shows the ones you can enter; to join another, ask one of its admins.`;
+}
+
 function fail(code: ErrorCode, message: string): ApiError {
   return { code, message };
 }
@@ -685,6 +690,26 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
 
     listOrgs: () => run("list_orgs", () => choices(currentUser())),
 
+    createOrg: (code, name, orgType) =>
+      run("create_org", () => {
+        const user = currentUser();
+        const trimmed = code.trim();
+        if (!mayGloballyAs(user.kind).includes("org_create")) {
+          writeAudit({ username: user.username, orgCode: null, action: "org.create", objectType: "organization", objectId: trimmed, outcome: "denied", reason: `${user.kind} account` });
+          throw fail("denied", `Your account (${user.kind}) may not create organizations. Only a superuser can.`);
+        }
+        if (!/^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/.test(trimmed)) {
+          throw fail("validation", `Organization code '${trimmed}' must be 2 to 32 letters, digits, '-' or '_', starting with a letter or digit.`);
+        }
+        if (orgType === "personal") {
+          throw fail("validation", `A personal organization is made only with its account; create '${trimmed}' as one of ministry, office, agency, special, commission, company.`);
+        }
+        if (name.trim() === "") throw fail("validation", "The organization's name must not be empty.");
+        if (findOrg(trimmed)) throw fail("conflict", `An organization with the code '${trimmed}' already exists (codes ignore case).`);
+        orgs.push({ code: trimmed, name: name.trim(), slug: trimmed.toLowerCase(), orgType, plan: "free" });
+        writeAudit({ username: user.username, orgCode: trimmed, action: "org.create", objectType: "organization", objectId: trimmed, outcome: "success", reason: null });
+      }),
+
     switchOrg: (code) =>
       run("switch_org", () => {
         const user = currentUser();
@@ -699,10 +724,12 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
             outcome: "denied",
             reason: "no such organization",
           });
-          throw fail("not_found", `No organization has the code ${code.trim().toUpperCase()}.`);
+          if (user.kind === "standard") throw fail("denied", notTheirs(code));
+          throw fail("not_found", `No organization has the code '${code.trim()}'.`);
         }
         if (!roleIn(user, org)) {
-          denyInOrg(user, org, "org.switch", "not a member", `You are not a member of ${org.code}. Ask one of its owners or admins to add you.`);
+          // The same words as for an unknown code: refusals do not map which orgs exist.
+          denyInOrg(user, org, "org.switch", "not a member", notTheirs(code));
         }
         activeCode = org.code;
         lastOrg[user.username] = org.code;
@@ -906,6 +933,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         return documents.createBill(id, false, entries, []);
       }),
 
+    chooseWorkbooks: () => run("choose_workbooks", () => seed.chosenWorkbooks ?? ["/home/user/Estimates/ward12.xlsx"]),
     uploadFiles: (paths) =>
       run("upload_files", () => {
         const user = currentUser();

@@ -69,6 +69,8 @@ export type FakeSeed = {
   schedule?: (next: () => void, ms: number) => void;
   /** Time between two job steps with the default timer (default 700 ms). */
   jobStepMs?: number;
+  /** What the native "choose workbooks" dialog answers (default: one workbook; [] is a cancel). */
+  chosenWorkbooks?: string[];
 };
 
 export type FakeEstimate = { orgCode: string; detail: EstimateDetail };

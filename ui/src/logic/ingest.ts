@@ -1,6 +1,7 @@
 /** How jobs and dropped files read on screen. Pure functions: no React, no backend. */
 import type { JobKind } from "../bindings/JobKind";
 import type { JobStatus } from "../bindings/JobStatus";
+import type { JobView } from "../bindings/JobView";
 import type { UploadOutcome } from "../bindings/UploadOutcome";
 
 export const JOB_STATUS_LABELS: Record<JobStatus, string> = {
@@ -60,6 +61,25 @@ export function uploadOutcomeView(outcome: UploadOutcome, orgCode: string): Outc
     };
   }
   return { tone: "queued", label: "Uploaded", text: "The file was stored." };
+}
+
+/**
+ * A queued line once its job has an end: the estimate is read, or why the file could not be read
+ * (the same words as under Jobs). Other lines, and lines whose job is still going, stay as they are.
+ */
+export function followedOutcomeView(outcome: UploadOutcome, view: OutcomeView, job: JobView | undefined): OutcomeView {
+  if (view.tone !== "queued" || !job || outcome.jobId !== job.id) return view;
+  if (job.status === "failed") {
+    return {
+      tone: "refused",
+      label: `Job #${job.id} failed`,
+      text: job.errorMessage?.trim() || `${outcome.fileName} could not be read; see the job under Jobs.`,
+    };
+  }
+  if (job.status === "completed") {
+    return { tone: "queued", label: `Read (job #${job.id})`, text: "Its estimate is listed under Works." };
+  }
+  return view;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

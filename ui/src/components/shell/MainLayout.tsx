@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useAppActions, AppActionsContext, type AppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
+import type { JobView } from "../../bindings/JobView";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import type { SessionView } from "../../bindings/SessionView";
 import type { UploadOutcome } from "../../bindings/UploadOutcome";
@@ -33,6 +34,13 @@ function stillShown(state: ImportState | null, code: string): UploadOutcome[] {
   if (state.kind === "done") return state.outcomes;
   if (state.kind === "busy") return state.earlier;
   return [];
+}
+
+/** Whether a job of the files shown in the tray has failed: the tray then stays until dismissed. */
+function importJobFailed(state: ImportState | null, jobs: readonly JobView[]): boolean {
+  if (state?.kind !== "done") return false;
+  const imported = new Set(state.outcomes.map((o) => o.jobId).filter((id): id is number => id !== null));
+  return jobs.some((job) => job.status === "failed" && imported.has(job.id));
 }
 
 /** How long results that need nothing from the person stay before they fade (tests shorten it). */
@@ -111,13 +119,14 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
 
   // Results that need nothing from the person (every file queued) fade after a while; refusals
   // and duplicates stay until dismissed.
+  const importedJobFailed = importJobFailed(importState, feed.jobs);
   useEffect(() => {
     if (importState?.kind !== "done") return;
-    if (importState.outcomes.some((o) => o.error !== null || o.duplicate)) return;
+    if (importedJobFailed || importState.outcomes.some((o) => o.error !== null || o.duplicate)) return;
     const shown = importState;
     const timer = window.setTimeout(() => setImportState((now) => (now === shown ? null : now)), noticeTiming.fadeMs);
     return () => window.clearTimeout(timer);
-  }, [importState]);
+  }, [importState, importedJobFailed]);
 
   const importFiles = useCallback(
     async (paths: string[]) => {
@@ -142,6 +151,17 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     },
     [backend, parentActions],
   );
+
+  const chooseAndImport = useCallback(async () => {
+    let paths: string[];
+    try {
+      paths = await backend.chooseWorkbooks();
+    } catch (caught) {
+      setImportState({ kind: "failed", orgCode: orgRef.current?.code ?? null, error: parentActions.handleError(caught) });
+      return;
+    }
+    await importFiles(paths);
+  }, [backend, importFiles, parentActions]);
 
   const importRef = useRef(importFiles);
   useEffect(() => {
@@ -190,8 +210,13 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   );
   const actions = useMemo<AppActions>(() => ({ ...parentActions, openPicker }), [parentActions, openPicker]);
   const importActions = useMemo<ImportActions>(
-    () => ({ state: importState, dismiss: () => setImportState(null), openJobs }),
-    [importState, openJobs],
+    () => ({
+      state: importState,
+      dismiss: () => setImportState(null),
+      openJobs,
+      chooseAndImport: () => void chooseAndImport(),
+    }),
+    [importState, openJobs, chooseAndImport],
   );
   const running = runningSummary(feed.jobs);
 
@@ -260,6 +285,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
             {dragging ? <DropOverlay org={org} /> : null}
             {pickerOpen ? (
               <OrgPicker
+                mayCreate={session.mayGlobally.includes("org_create")}
                 onClose={closePicker}
                 onSwitched={(next) => {
                   onSessionChange(next);

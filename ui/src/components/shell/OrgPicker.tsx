@@ -14,16 +14,19 @@ import { orgTypeLabel } from "../../logic/roles";
 import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
 import { CheckIcon, SearchIcon } from "../common/Icons";
+import { NewOrgForm } from "./NewOrgForm";
 import { RoleBadge } from "./RoleBadge";
 
 type Props = {
   onClose: () => void;
   onSwitched: (session: SessionView) => void;
+  /** The account may create organizations (the core lists `org_create` among its global rights). */
+  mayCreate: boolean;
 };
 
 type Message = { message: string; hint: string | null };
 
-export function OrgPicker({ onClose, onSwitched }: Props) {
+export function OrgPicker({ onClose, onSwitched, mayCreate }: Props) {
   const backend = useBackend();
   const { handleError } = useAppActions();
   const [orgs, setOrgs] = useState<OrgChoice[] | null>(null);
@@ -32,6 +35,7 @@ export function OrgPicker({ onClose, onSwitched }: Props) {
   const [highlight, setHighlight] = useState(0);
   const [switching, setSwitching] = useState<string | null>(null);
   const [switchError, setSwitchError] = useState<Message | null>(null);
+  const [creating, setCreating] = useState(false);
   const dialogRef = useRef<HTMLDivElement>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
@@ -95,7 +99,7 @@ export function OrgPicker({ onClose, onSwitched }: Props) {
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
     if (event.key === "Tab") {
       // Keep focus inside the dialog.
-      const focusable = dialogRef.current?.querySelectorAll<HTMLElement>("input, button:not([disabled])");
+      const focusable = dialogRef.current?.querySelectorAll<HTMLElement>("input, select, button:not([disabled])");
       if (!focusable || focusable.length === 0) return;
       const first = focusable[0];
       const last = focusable[focusable.length - 1];
@@ -204,12 +208,33 @@ export function OrgPicker({ onClose, onSwitched }: Props) {
           </p>
         ) : null}
         {orgs !== null && orgs.length === 0 ? (
-          <p className="picker-empty">You are not a member of any organization yet. Ask an owner or admin to add you.</p>
+          <p className="picker-empty">
+            {mayCreate
+              ? "There is no organization yet. Create the first one below."
+              : "You are not a member of any organization yet. Ask an owner or admin to add you."}
+          </p>
         ) : null}
         {orgs !== null && orgs.length > 0 && results.length === 0 ? (
           <p className="picker-empty" role="status" data-testid="org-picker-no-match">
             {noMatchMessage(query)}
           </p>
+        ) : null}
+        {mayCreate ? (
+          creating ? (
+            <NewOrgForm
+              onCreated={onSwitched}
+              onCancel={() => {
+                setCreating(false);
+                searchRef.current?.focus();
+              }}
+            />
+          ) : (
+            <div className="picker-create">
+              <button type="button" className="button quiet small" onClick={() => setCreating(true)} data-testid="new-org-open">
+                New organization…
+              </button>
+            </div>
+          )
         ) : null}
         <footer className="picker-foot" aria-hidden="true">
           <span>

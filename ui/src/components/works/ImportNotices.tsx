@@ -6,7 +6,8 @@ import { useState } from "react";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import { useImport } from "../../importContext";
 import { paneErrorView } from "../../logic/errors";
-import { DROP_HINT, importSummary, uploadOutcomeView, type OutcomeView } from "../../logic/ingest";
+import { useJobsFeed } from "../../jobsFeed";
+import { DROP_HINT, followedOutcomeView, importSummary, uploadOutcomeView, type OutcomeView } from "../../logic/ingest";
 import { importBlockedReason } from "../../logic/roles";
 import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
@@ -14,7 +15,7 @@ import { AlertIcon, CheckIcon, EyeIcon, InfoIcon, UploadIcon } from "../common/I
 
 /** "Drop .xlsx, .xlsm, .xls or .ods files anywhere in this window", or why this role cannot. */
 export function DropHint({ org }: { org: OrgChoice }) {
-  const { state } = useImport();
+  const { state, chooseAndImport } = useImport();
   const blocked = importBlockedReason(org);
   // The tray is saying the same thing right now; once is enough.
   if (blocked && state?.kind === "blocked") return null;
@@ -26,7 +27,10 @@ export function DropHint({ org }: { org: OrgChoice }) {
         </>
       ) : (
         <>
-          <UploadIcon /> {DROP_HINT}.
+          <UploadIcon /> {DROP_HINT}, or{" "}
+          <button type="button" className="button quiet small inline-action" data-testid="choose-workbooks" onClick={chooseAndImport}>
+            choose them…
+          </button>
         </>
       )}
     </p>
@@ -48,6 +52,7 @@ export const QUEUED_LINES_SHOWN = 5;
 /** What the drops on the window did, shown once over whichever pane is open. */
 export function ImportNotices({ org }: { org: OrgChoice | null }) {
   const { state, dismiss, openJobs } = useImport();
+  const { jobs } = useJobsFeed();
   const [showAll, setShowAll] = useState(false);
   if (!state || (state.orgCode !== null && state.orgCode !== (org?.code ?? null))) return null;
 
@@ -76,13 +81,21 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
     );
   }
 
-  const anyRefused = state.outcomes.some((o) => o.error !== null);
+
   const anyQueued = state.outcomes.some((o) => o.jobId !== null);
+  // Each queued line follows its job while the tray shows, so a file that cannot be read says
+  // so here, where it was dropped.
+  const jobsById = new Map(jobs.map((job) => [job.id, job]));
   const lines = state.outcomes.map((outcome, index) => ({
     outcome,
     index,
-    view: uploadOutcomeView(outcome, state.orgCode),
+    view: followedOutcomeView(
+      outcome,
+      uploadOutcomeView(outcome, state.orgCode),
+      outcome.jobId === null ? undefined : jobsById.get(outcome.jobId),
+    ),
   }));
+  const anyRefused = lines.some((line) => line.view.tone === "refused");
   let queuedListed = 0;
   const listed = showAll
     ? lines
