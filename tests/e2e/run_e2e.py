@@ -401,8 +401,10 @@ def test_dropped_workbook_becomes_an_estimate():
 
         wd.click("nav-works")
         wd.click("choose-workbooks")
-        wd.wait_for("upload-result-0")
-        assert "estimate.ods" in wd.text("upload-result-0"), wd.text("upload-result-0")
+        # Added under the first drop's line, which has followed its job to the end.
+        wd.wait_for("upload-result-1")
+        assert "Read (job #1)" in wd.text("upload-result-0"), wd.text("upload-result-0")
+        assert "estimate.ods" in wd.text("upload-result-1"), wd.text("upload-result-1")
         wd.wait_for("estimate-row-2", timeout=60)
         wd.screenshot("chosen-workbook.png")
     finally:

@@ -285,7 +285,10 @@ async fn a_row_the_work_slip_refuses_is_named_and_the_rest_stays_computed() {
     let item1 = preview.rows.iter().find(|r| r.sl_no == "1").expect("row 1");
     assert_eq!(decimal(&item1.figures[2]), Decimal::from(10));
     assert!(
-        preview.totals.iter().any(|t| t.label.contains("Grand Total")),
+        preview
+            .totals
+            .iter()
+            .any(|t| t.label.contains("Grand Total")),
         "{:?}",
         preview.totals
     );

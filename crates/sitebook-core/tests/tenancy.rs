@@ -348,7 +348,10 @@ async fn a_personal_organization_is_made_only_with_its_account() {
         other => panic!("{other:?}"),
     }
     let codes = org_codes(&fx, &fx.root).await;
-    assert!(!codes.contains(&"MINE".to_string()) && !codes.contains(&"MOF".to_string()), "{codes:?}");
+    assert!(
+        !codes.contains(&"MINE".to_string()) && !codes.contains(&"MOF".to_string()),
+        "{codes:?}"
+    );
 }
 
 #[tokio::test]
@@ -468,8 +471,14 @@ async fn standard_users_cannot_switch_into_orgs_without_a_membership() {
     };
     let existing = refusal(fx.core.org_switch(&mut field, "mafar").await);
     let missing = refusal(fx.core.org_switch(&mut field, "mafaz").await);
-    assert_eq!(existing.replace("mafar", "X"), missing.replace("mafaz", "X"));
-    assert!(existing.starts_with("You cannot enter 'mafar'"), "{existing}");
+    assert_eq!(
+        existing.replace("mafar", "X"),
+        missing.replace("mafaz", "X")
+    );
+    assert!(
+        existing.starts_with("You cannot enter 'mafar'"),
+        "{existing}"
+    );
 }
 
 #[tokio::test]

@@ -843,8 +843,7 @@ pub async fn preview_workslip(
     let slip = match workslip(&input) {
         Ok(slip) => slip,
         Err(errors) => {
-            let found: Vec<PreviewProblem> =
-                errors.problems.iter().map(workslip_problem).collect();
+            let found: Vec<PreviewProblem> = errors.problems.iter().map(workslip_problem).collect();
             let named: std::collections::HashSet<String> =
                 found.iter().filter_map(|p| p.sl_no.clone()).collect();
             let whole_document = found.iter().any(|p| p.sl_no.is_none());
@@ -860,8 +859,7 @@ pub async fn preview_workslip(
                 .into_iter()
                 .filter(|line| !named.contains(&line.sl_no))
                 .collect();
-            (input, _, _) =
-                next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
+            (input, _, _) = next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
             match workslip(&input) {
                 Ok(slip) => slip,
                 Err(_) => return Ok(DocumentPreview::refused(title, problems)),

@@ -213,7 +213,12 @@ mod tests {
         let Error::KeyringUnavailable(message) = locked else {
             panic!("not a keyring error: {locked:?}");
         };
-        assert!(message.starts_with("The system keyring is locked or refused access (the collection is locked)"), "{message}");
+        assert!(
+            message.starts_with(
+                "The system keyring is locked or refused access (the collection is locked)"
+            ),
+            "{message}"
+        );
         assert!(message.contains(UNLOCK_ADVICE), "{message}");
         assert!(!message.contains("No keyring is reachable"), "{message}");
     }

@@ -427,9 +427,15 @@ fn causes_text(error: &(dyn std::error::Error + 'static)) -> String {
 /// Whether a transport failure was the TLS handshake: an untrusted or wrong certificate, or an
 /// `https` endpoint whose server speaks plain HTTP (rustls then reads a "corrupt message").
 fn is_tls_failure(lower_causes: &str) -> bool {
-    ["certificate", "tls", "handshake", "corrupt message", "invalidcontenttype"]
-        .iter()
-        .any(|sign| lower_causes.contains(sign))
+    [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "invalidcontenttype",
+    ]
+    .iter()
+    .any(|sign| lower_causes.contains(sign))
 }
 
 fn http_error_kind(error: &object_store::Error) -> Option<HttpErrorKind> {
