@@ -82,7 +82,8 @@ describe("sign in", () => {
       await screen.findByTestId("form-error");
     }
     await waitFor(() => expect(byId("form-error").textContent).toContain("locked"));
-    expect(byId("form-error").textContent).toContain("Wait for the lock to end");
+    expect(byId("form-error").textContent).toContain("ask an owner or admin of your organization to unlock it");
+    expect(byId("form-error").textContent?.match(/Try again/g)).toHaveLength(1);
   });
 
   it("enters with the active org, role badge and user in the top bar", async () => {

@@ -921,6 +921,27 @@ async fn an_enormous_org_code_is_neither_stored_nor_echoed_whole() {
 }
 
 #[tokio::test]
+async fn an_enormous_unknown_username_is_not_stored_whole() {
+    let fx = fixture().await;
+    let huge = format!("\u{1b}[31m{}", "Y".repeat(100_000));
+    let refused = fx
+        .core
+        .sign_in(&huge, Password::new("whatever-it-is"), None)
+        .await;
+    assert!(matches!(refused, Err(Error::AuthFailed(_))), "{refused:?}");
+    let row = fx
+        .audit()
+        .await
+        .into_iter()
+        .find(|row| row.outcome == "failure" && row.reason.as_deref() == Some("unknown user"))
+        .expect("the refused sign-in is audited");
+    let stored = row.username.unwrap();
+    assert!(stored.len() < 100, "{} characters stored", stored.len());
+    assert!(!stored.contains('\u{1b}'), "no control characters stored");
+    assert!(stored.starts_with("[31mYYYY"), "{stored}");
+}
+
+#[tokio::test]
 async fn a_repeated_read_is_counted_on_one_audit_row_and_denials_each_get_their_own() {
     let fx = fixture().await;
     let (alice, _) = fx.two_orgs(MembershipRole::Viewer).await;

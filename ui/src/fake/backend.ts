@@ -603,7 +603,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           auditAttempt("session.sign_in", "denied", "account locked");
           throw fail(
             "account_locked",
-            `This account is locked after too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+            `The account '${key}' is locked for another ${minutes} minute${minutes === 1 ? "" : "s"}, after 5 failed sign-ins. Try again then, or ask an owner or admin of your organization to unlock it (Members, or \`sitebook member unlock ${key}\`).`,
           );
         }
         if (!user || user.active === false || user.password !== password) {
@@ -617,7 +617,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
             auditAttempt("session.lockout", "denied", `${LOCK_AFTER_FAILURES} failed sign-ins within 15 minutes`);
             throw fail(
               "account_locked",
-              "This account is now locked for 15 minutes after 5 failed sign-ins.",
+              `The account '${key}' is locked for another 15 minutes, after 5 failed sign-ins. Try again then, or ask an owner or admin of your organization to unlock it (Members, or \`sitebook member unlock ${key}\`).`,
             );
           }
           throw fail("auth_failed", "The username or password is wrong.");

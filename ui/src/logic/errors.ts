@@ -42,7 +42,8 @@ export function signInErrorView(error: ApiError): FormErrorView {
     case "auth_failed":
       return { message, hint: "Check both fields and try again. Passwords are case-sensitive.", focus: "password", clearPassword: true };
     case "account_locked":
-      return { message, hint: "Wait for the lock to end, or ask the device administrator for help.", focus: null, clearPassword: true };
+      // The core's sentence already says how long, and who can lift it.
+      return { message, hint: null, focus: null, clearPassword: true };
     case "password_change_required":
       return {
         message,

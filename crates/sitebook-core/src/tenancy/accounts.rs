@@ -349,7 +349,7 @@ async fn check_password(
     .await?;
     let Some(row) = row else {
         AuditEvent::new(action, Outcome::Failure)
-            .by_name(None, username)
+            .by_name(None, &crate::tenancy::audit::as_typed(username))
             .reason("unknown user")
             .write(ctx)
             .await?;
@@ -405,7 +405,7 @@ async fn reserve_attempt(
             .write_with(ctx, &mut tx)
             .await?;
         tx.commit().await?;
-        return Err(locked_error(&row.username, until));
+        return Err(locked_error(&row.username, until, now));
     }
     if recent >= LOCKOUT_THRESHOLD {
         // No lock is set, so the attempt that reached the threshold has not been checked yet
@@ -465,7 +465,7 @@ async fn record_failure(
             .write_with(ctx, &mut tx)
             .await?;
         tx.commit().await?;
-        return Ok(locked_error(&row.username, until));
+        return Ok(locked_error(&row.username, until, now));
     }
     tx.commit().await?;
     Ok(wrong_credentials())
@@ -480,11 +480,21 @@ fn wrong_credentials() -> Error {
     ))
 }
 
-fn locked_error(username: &str, until: chrono::DateTime<chrono::Utc>) -> Error {
+/// The lock as the person at the keyboard reads it: how long it has left first (their clock may
+/// not be on UTC), then when it ends in UTC for anyone comparing with the audit log.
+fn locked_error(
+    username: &str,
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Error {
+    let seconds_left = (until - now).num_seconds().max(1);
+    let minutes_left = (seconds_left + 59) / 60;
+    let minutes = if minutes_left == 1 { "minute" } else { "minutes" };
     Error::AccountLocked(format!(
-        "The account '{username}' is locked after {LOCKOUT_THRESHOLD} failed sign-ins, until \
-         {} UTC. Try again then, or ask an owner or admin of your organization to unlock it \
-         (Members, or `sitebook member unlock {username}`).",
+        "The account '{username}' is locked for another {minutes_left} {minutes} (until {} \
+         UTC), after {LOCKOUT_THRESHOLD} failed sign-ins. Try again then, or ask an owner or \
+         admin of your organization to unlock it (Members, or `sitebook member unlock \
+         {username}`).",
         until.format("%H:%M")
     ))
 }
@@ -593,6 +603,29 @@ mod tests {
     fn personal_org_is_named_after_the_first_name() {
         assert_eq!(personal_org_name("Asha Rao"), "Asha's Organization");
         assert_eq!(personal_org_name("Ravi"), "Ravi's Organization");
+    }
+
+    #[test]
+    fn a_lock_says_how_long_it_has_left_then_when_it_ends_and_its_advice_once() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-05T07:17:30Z")
+            .unwrap()
+            .to_utc();
+        let until = now + Duration::seconds(14 * 60 + 1);
+        let Error::AccountLocked(message) = locked_error("ravi", until, now) else {
+            panic!("not a lock");
+        };
+        assert!(
+            message.starts_with(
+                "The account 'ravi' is locked for another 15 minutes (until 07:32 UTC), after"
+            ),
+            "{message}"
+        );
+        assert_eq!(message.matches("Try again").count(), 1, "{message}");
+        let Error::AccountLocked(last) = locked_error("ravi", now + Duration::seconds(20), now)
+        else {
+            panic!("not a lock");
+        };
+        assert!(last.contains("for another 1 minute (until"), "{last}");
     }
 
     #[test]

@@ -18,6 +18,19 @@ use crate::error::Result;
 use crate::tenancy::audit_chain::{self, ChainedRow};
 use crate::tenancy::identity::Principal;
 
+/// Text someone typed that matched nothing (an org code, a username), as the log stores it and
+/// messages echo it: without control characters, and cut to 40 characters, so a pasted
+/// megabyte is neither kept nor printed back whole.
+pub(crate) fn as_typed(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let clean: String = text.trim().chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= SHOWN {
+        clean
+    } else {
+        format!("{}…", clean.chars().take(SHOWN).collect::<String>())
+    }
+}
+
 /// How long identical allowed reads keep counting on the first row.
 pub const READ_REPEAT_WINDOW: chrono::Duration = chrono::Duration::seconds(60);
 

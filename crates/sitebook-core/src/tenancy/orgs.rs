@@ -140,9 +140,27 @@ pub(crate) async fn insert_org(
     Ok((id, slug))
 }
 
+/// The start of a personal organization's code, from its username: a valid code (2 or more
+/// characters) with room left for a `-N` that makes it unique (`x_` gives `x-org`, not `x`).
+fn personal_code_base(username: &str) -> String {
+    const ROOM_FOR_SUFFIX: usize = 28;
+    let mut base: String = slugify(username).chars().take(ROOM_FOR_SUFFIX).collect();
+    while base.ends_with('-') {
+        base.pop();
+    }
+    if base.len() < 2 {
+        base = if base.is_empty() {
+            "personal".to_string()
+        } else {
+            format!("{base}-org")
+        };
+    }
+    base
+}
+
 /// A code no organization uses yet, based on `base` (for personal organizations).
 pub(crate) async fn free_code(tx: &mut Transaction<'_, Sqlite>, base: &str) -> Result<String> {
-    let base = slugify(base);
+    let base = personal_code_base(base);
     let mut candidate = base.clone();
     for n in 2.. {
         if !code_taken(tx, &candidate).await? {
@@ -406,6 +424,21 @@ pub(crate) async fn set_currency_mark(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_personal_code_is_always_a_valid_code_with_room_for_a_number() {
+        assert_eq!(personal_code_base("asha"), "asha");
+        assert_eq!(personal_code_base("x_"), "x-org");
+        assert_eq!(personal_code_base("a.b"), "a-b");
+        let long = personal_code_base(&format!("{}_z", "a".repeat(27)));
+        assert_eq!(long, "a".repeat(27));
+        for username in ["x_", "x", "q.", &"k".repeat(32), "ab-cd_ef.gh"] {
+            let base = personal_code_base(username);
+            for candidate in [base.clone(), format!("{base}-99")] {
+                assert!(validate_code(&candidate).is_ok(), "{username} gives {candidate}");
+            }
+        }
+    }
 
     #[test]
     fn slugs_are_lowercase_dashed_ascii() {

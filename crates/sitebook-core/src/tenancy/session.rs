@@ -334,19 +334,6 @@ pub enum Remember {
     No,
 }
 
-/// An unknown code as the audit log and messages show it: org codes are short, so anything
-/// longer is cut (a 100,000-character `--org` is not stored or echoed whole), and control
-/// characters are dropped.
-fn shown_code(code: &str) -> String {
-    const SHOWN: usize = 40;
-    let clean: String = code.trim().chars().filter(|c| !c.is_control()).collect();
-    if clean.chars().count() <= SHOWN {
-        clean
-    } else {
-        format!("{}…", clean.chars().take(SHOWN).collect::<String>())
-    }
-}
-
 /// Resolution step 1: enter the org with this code (case-insensitive), if this user may.
 /// Refusals are audited; a switch that is remembered is audited as a switch.
 pub(crate) async fn enter_org(
@@ -369,7 +356,7 @@ pub(crate) async fn enter_org(
     // unknown, belongs to an org they are not in, or to an inactive one: their refusals must
     // not map which organizations exist. The audit log keeps the real reason for its readers.
     let sees_every_org = user.kind != UserKind::Standard;
-    let shown = shown_code(code);
+    let shown = crate::tenancy::audit::as_typed(code);
     let not_theirs = || {
         Error::Denied(format!(
             "You cannot enter '{shown}': none of your organizations has this code. `sitebook \
