@@ -193,8 +193,8 @@ describe("the bill editor", () => {
     fireEvent.change(byId("qty-4"), { target: { value: "18" } });
     await previewSettles();
 
-    // Closed by mistake, and opened again: the 18 is still there, and the editor says why.
-    fireEvent.click(byId("editor-close"));
+    // Closed by mistake (Escape), and opened again: the 18 is still there, and the editor says why.
+    fireEvent.keyDown(byId("qty-4"), { key: "Escape" });
     await waitFor(() => expect(screen.queryByTestId("bill-editor")).toBeNull());
     fireEvent.click(byId("new-bill"));
     await within(await screen.findByTestId("bill-editor")).findByTestId("qty-4");
@@ -329,11 +329,18 @@ describe("the bill editor", () => {
     await screen.findByTestId("bills-table");
     // Only the latest bill of the chain can be withdrawn.
     expect(screen.queryByTestId("withdraw-bill-1")).toBeNull();
+    // Escape cancels the form; opened again, the reason field has the focus.
     fireEvent.click(byId("withdraw-bill-2"));
+    fireEvent.keyDown(byId("withdraw-reason"), { key: "Escape" });
+    expect(screen.queryByTestId("withdraw-reason")).toBeNull();
+    fireEvent.click(byId("withdraw-bill-2"));
+    expect(document.activeElement).toBe(byId("withdraw-reason"));
     const confirm = byId("withdraw-confirm") as HTMLButtonElement;
     expect(confirm.disabled).toBe(true); // a reason first
+    fireEvent.keyDown(byId("withdraw-reason"), { key: "Enter" }); // too short: nothing is sent
+    expect(fake.calls).not.toContain("withdraw_document");
     fireEvent.change(byId("withdraw-reason"), { target: { value: "Girders counted twice" } });
-    fireEvent.click(confirm);
+    fireEvent.keyDown(byId("withdraw-reason"), { key: "Enter" });
     await waitFor(() => expect(byId("new-bill").textContent).toBe("Create bill 2"));
     expect(fake.calls).toContain("withdraw_document");
     // Bill 2 starts again from bill 1's figures, not the withdrawn bill's.

@@ -286,8 +286,12 @@ function OutputDetail({
           <CloseButton label="Close the preview" onClick={onClose} />
         </div>
       </header>
-      <p className="muted small">
-        Inputs sha256 <span className="mono">{output.inputsSha256.slice(0, 16)}…</span> · file sha256{" "}
+      <p
+        className="muted small"
+        title="SHA-256 fingerprints: the same inputs always make this same file, so anyone can check a copy against them."
+        data-testid="output-fingerprints"
+      >
+        Fingerprints: inputs <span className="mono">{output.inputsSha256.slice(0, 16)}…</span> · this file{" "}
         <span className="mono">{output.sha256.slice(0, 16)}…</span>
       </p>
       {opened && !error ? (

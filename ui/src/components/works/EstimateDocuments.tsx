@@ -234,6 +234,13 @@ function WithdrawLatest({
         className="text-input"
         value={reason}
         onChange={(e) => setReason(e.target.value)}
+        onKeyDown={(e) => {
+          // The keys a form answers to: Enter withdraws (once the reason is long enough), Escape
+          // cancels.
+          if (e.key === "Enter" && !busy && reason.trim().length >= 3) void withdraw();
+          else if (e.key === "Escape") setOpen(false);
+        }}
+        autoFocus
         data-testid="withdraw-reason"
       />
       <button type="button" className="button danger small" disabled={busy || reason.trim().length < 3} onClick={() => void withdraw()} data-testid="withdraw-confirm">

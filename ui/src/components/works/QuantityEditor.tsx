@@ -94,7 +94,18 @@ export function QuantityEditor({
 
   const what = kind === "bill" ? "Bill" : "Work slip";
   return (
-    <section className="editor" data-testid={`${kind}-editor`} aria-labelledby={titleId}>
+    <section
+      className="editor"
+      data-testid={`${kind}-editor`}
+      aria-labelledby={titleId}
+      onKeyDown={(event) => {
+        // Escape closes the editor from any of its fields; what was typed is kept for next time.
+        if (event.key === "Escape" && !event.defaultPrevented) {
+          event.preventDefault();
+          onClose();
+        }
+      }}
+    >
       <header className="editor-head">
         <h3 id={titleId}>
           {draft?.number ? `${what} ${draft.number}` : `New ${what.toLowerCase()}`}
