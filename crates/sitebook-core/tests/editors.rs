@@ -8,7 +8,7 @@ mod workbooks;
 use common::{fixture_with_estimate, Fixture};
 use rust_decimal::Decimal;
 use sitebook_core::documents::editor::{
-    DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry,
+    DocumentPreview, EditorItem, QuantityEntry, RecoveryEntry, SupplementalEntry,
 };
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::Error;
@@ -52,6 +52,14 @@ fn entry(sl_no: &str, quantity: &str) -> QuantityEntry {
     }
 }
 
+/// One entry per item of a draft, at the quantity the editor first shows.
+fn at_suggested_quantities(items: &[EditorItem]) -> Vec<QuantityEntry> {
+    items
+        .iter()
+        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
+        .collect()
+}
+
 fn decimal(text: &Option<String>) -> Decimal {
     text.as_deref().unwrap().parse().unwrap()
 }
@@ -85,11 +93,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     assert_eq!(first.previous_quantity, None);
 
     // At the estimate quantities the bill's Sub Total is the sum of the estimate's amounts.
-    let entries: Vec<QuantityEntry> = draft
-        .items
-        .iter()
-        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
-        .collect();
+    let entries: Vec<QuantityEntry> = at_suggested_quantities(&draft.items);
     let at_estimate = bill_preview(&fx, estimate, false, &entries, &[]).await;
     assert!(
         at_estimate.problems.is_empty(),
@@ -215,11 +219,7 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
     let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
     assert_eq!(draft.phase, Some(1));
-    let mut entries: Vec<QuantityEntry> = draft
-        .items
-        .iter()
-        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
-        .collect();
+    let mut entries: Vec<QuantityEntry> = at_suggested_quantities(&draft.items);
     entries[0] = entry("1", "10");
     let preview = workslip_preview(&fx, estimate, &entries, &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
@@ -266,11 +266,7 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
 async fn a_row_the_work_slip_refuses_is_named_and_the_rest_stays_computed() {
     let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
-    let mut entries: Vec<QuantityEntry> = draft
-        .items
-        .iter()
-        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
-        .collect();
+    let mut entries: Vec<QuantityEntry> = at_suggested_quantities(&draft.items);
     entries[0] = entry("1", "10");
     let refused_serial = entries[1].sl_no.clone();
     entries[1] = entry(&refused_serial, "-3");
@@ -403,11 +399,7 @@ fn recovery(label: &str, amount: &str) -> RecoveryEntry {
 async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
     let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
-    let entries: Vec<QuantityEntry> = draft
-        .items
-        .iter()
-        .map(|item| entry(&item.sl_no, &item.suggested_quantity))
-        .collect();
+    let entries: Vec<QuantityEntry> = at_suggested_quantities(&draft.items);
     let preview = bill_preview(
         &fx,
         estimate,

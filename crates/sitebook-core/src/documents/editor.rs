@@ -586,6 +586,18 @@ fn with_sub_heads(rows: Vec<PreviewRow>, sub_heads: &[SubHead]) -> Vec<PreviewRo
     out
 }
 
+/// The serials a second computation leaves out, with `found` added to `problems`; `None` when a
+/// problem concerns the whole document, so that nothing can be computed around it.
+fn serials_to_leave_out(
+    found: Vec<PreviewProblem>,
+    problems: &mut Vec<PreviewProblem>,
+) -> Option<std::collections::HashSet<String>> {
+    let whole_document = found.iter().any(|p| p.sl_no.is_none());
+    let named = found.iter().filter_map(|p| p.sl_no.clone()).collect();
+    problems.extend(found);
+    (!whole_document).then_some(named)
+}
+
 /// The live figures of the next bill at the typed quantities.
 pub async fn preview_bill(
     ctx: &Ctx,
@@ -607,14 +619,10 @@ pub async fn preview_bill(
         Ok(computed) => computed,
         Err(errors) => {
             // Leave out the entries the problems name and compute the rest once more.
-            let found: Vec<PreviewProblem> = errors.problems.iter().map(bill_problem).collect();
-            let named: std::collections::HashSet<String> =
-                found.iter().filter_map(|p| p.sl_no.clone()).collect();
-            let whole_document = found.iter().any(|p| p.sl_no.is_none());
-            problems.extend(found);
-            if whole_document {
+            let found = errors.problems.iter().map(bill_problem).collect();
+            let Some(named) = serials_to_leave_out(found, &mut problems) else {
                 return Ok(DocumentPreview::refused(title, problems));
-            }
+            };
             quantities.retain(|q| !named.contains(&q.sl_no));
             next = next_bill_inputs(ctx, scope, estimate_id, request, Some(quantities)).await?;
             match next.inputs.compute() {
@@ -843,14 +851,10 @@ pub async fn preview_workslip(
     let slip = match workslip(&input) {
         Ok(slip) => slip,
         Err(errors) => {
-            let found: Vec<PreviewProblem> = errors.problems.iter().map(workslip_problem).collect();
-            let named: std::collections::HashSet<String> =
-                found.iter().filter_map(|p| p.sl_no.clone()).collect();
-            let whole_document = found.iter().any(|p| p.sl_no.is_none());
-            problems.extend(found);
-            if whole_document {
+            let found = errors.problems.iter().map(workslip_problem).collect();
+            let Some(named) = serials_to_leave_out(found, &mut problems) else {
                 return Ok(DocumentPreview::refused(title, problems));
-            }
+            };
             let quantities = quantities
                 .into_iter()
                 .filter(|q| !named.contains(&q.sl_no))
