@@ -268,7 +268,12 @@ async fn org_subfolders_route_files_and_a_forbidden_or_unknown_one_is_refused_an
     let note =
         std::fs::read_to_string(inbox.join("failed/ZZZ/2026-11-20 to-nowhere.xlsx.error.txt"))
             .unwrap();
-    assert!(note.contains("'ZZZ' names no organization"), "{note}");
+    // Alice enters only her own orgs, so she is told what an org she is not in would tell her.
+    assert!(
+        note.contains("alice may not import into 'ZZZ'.")
+            && note.contains("none of your organizations has this code"),
+        "{note}"
+    );
 
     // Each file landed in its own org, as alice.
     let in_aaa = jobs(&fx, &alice).await;

@@ -549,8 +549,9 @@ impl Watcher {
                          must be named after an organization's code; move the file into the \
                          right one."
                     ))),
+                    // The refusal's own sentence already names the code and what to do.
                     Error::Denied(message) => Ok(Err(format!(
-                        "{} may not enter '{code}': {message}",
+                        "{} may not import into '{code}'. {message}",
                         session.user().username
                     ))),
                     other => Err(other),

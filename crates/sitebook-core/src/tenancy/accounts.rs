@@ -489,7 +489,11 @@ fn locked_error(
 ) -> Error {
     let seconds_left = (until - now).num_seconds().max(1);
     let minutes_left = (seconds_left + 59) / 60;
-    let minutes = if minutes_left == 1 { "minute" } else { "minutes" };
+    let minutes = if minutes_left == 1 {
+        "minute"
+    } else {
+        "minutes"
+    };
     Error::AccountLocked(format!(
         "The account '{username}' is locked for another {minutes_left} {minutes} (until {} \
          UTC), after {LOCKOUT_THRESHOLD} failed sign-ins. Try again then, or ask an owner or \
@@ -610,7 +614,7 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc3339("2026-12-05T07:17:30Z")
             .unwrap()
             .to_utc();
-        let until = now + Duration::seconds(14 * 60 + 1);
+        let until = now + Duration::seconds(14 * 60 + 30);
         let Error::AccountLocked(message) = locked_error("ravi", until, now) else {
             panic!("not a lock");
         };

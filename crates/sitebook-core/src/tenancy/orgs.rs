@@ -435,7 +435,10 @@ mod tests {
         for username in ["x_", "x", "q.", &"k".repeat(32), "ab-cd_ef.gh"] {
             let base = personal_code_base(username);
             for candidate in [base.clone(), format!("{base}-99")] {
-                assert!(validate_code(&candidate).is_ok(), "{username} gives {candidate}");
+                assert!(
+                    validate_code(&candidate).is_ok(),
+                    "{username} gives {candidate}"
+                );
             }
         }
     }
