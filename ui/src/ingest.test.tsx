@@ -202,6 +202,22 @@ describe("dropping workbooks", () => {
     }
   });
 
+  it("puts the tray away on Escape, unless the picker open above it takes the key", async () => {
+    const { fake } = renderApp();
+    await signInAs("asha");
+    act(() => fake.drop(["/home/asha/notes.txt"])); // refused: it stays until dismissed
+    await screen.findByTestId("upload-results");
+
+    fireEvent.click(byId("org-picker-button"));
+    await screen.findByTestId("org-picker");
+    fireEvent.keyDown(byId("org-picker-search"), { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("org-picker")).toBeNull());
+    expect(screen.getByTestId("upload-results")).toBeTruthy();
+
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("upload-results")).toBeNull());
+  });
+
   it("imports workbooks chosen in the open dialog, as a drop would, for someone who cannot drag", async () => {
     const { fake } = renderApp({ chosenWorkbooks: ["/home/asha/ward12.xlsx", "/home/asha/notes.txt"] });
     await signInAs("asha");

@@ -119,6 +119,17 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
 
   // Results that need nothing from the person (every file queued) fade after a while; refusals
   // and duplicates stay until dismissed.
+  // Escape puts the tray's results away, unless something nearer answered it first (an editor,
+  // the withdraw form, the picker: each marks the key as handled).
+  useEffect(() => {
+    if (importState === null || importState.kind === "busy") return;
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.key === "Escape" && !event.defaultPrevented) setImportState(null);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [importState]);
+
   const importedJobFailed = importJobFailed(importState, feed.jobs);
   useEffect(() => {
     if (importState?.kind !== "done") return;

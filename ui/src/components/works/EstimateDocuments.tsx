@@ -238,7 +238,10 @@ function WithdrawLatest({
           // The keys a form answers to: Enter withdraws (once the reason is long enough), Escape
           // cancels.
           if (e.key === "Enter" && !busy && reason.trim().length >= 3) void withdraw();
-          else if (e.key === "Escape") setOpen(false);
+          else if (e.key === "Escape") {
+            e.preventDefault();
+            setOpen(false);
+          }
         }}
         autoFocus
         data-testid="withdraw-reason"
