@@ -479,6 +479,16 @@ async fn standard_users_cannot_switch_into_orgs_without_a_membership() {
         existing.starts_with("You cannot enter 'mafar'"),
         "{existing}"
     );
+
+    // A member of an org made inactive knows it exists, and is told why.
+    sqlx::query("UPDATE organizations SET active = 0 WHERE code IN ('MOH', 'MAFAR')")
+        .execute(fx.core.unscoped_pool_for_tests())
+        .await
+        .unwrap();
+    let own = refusal(fx.core.org_switch(&mut field, "moh").await);
+    assert_eq!(own, "MOH is inactive; nobody can switch into it.");
+    let other = refusal(fx.core.org_switch(&mut field, "mafar").await);
+    assert!(other.starts_with("You cannot enter 'mafar'"), "{other}");
 }
 
 #[tokio::test]

@@ -396,7 +396,9 @@ pub(crate) async fn enter_org(
             .reason(reason)
             .write(ctx)
             .await?;
-        return Err(if !sees_every_org {
+        // A member of an org that was made inactive may know it exists: they are told why.
+        let told_why = sees_every_org || (!active && is_member(ctx, user.id, org_id).await?);
+        return Err(if !told_why {
             not_theirs()
         } else if active {
             Error::Denied(format!(
@@ -432,6 +434,18 @@ pub(crate) async fn enter_org(
     }
     session.set_active(Some(org));
     Ok(())
+}
+
+/// Whether the account has an active membership in the org (active or not).
+async fn is_member(ctx: &Base, user_id: i64, org_id: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM memberships WHERE user_id = ? AND org_id = ? AND active = 1",
+    )
+    .bind(user_id)
+    .bind(org_id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// The picker list for this session, with the active org marked.
