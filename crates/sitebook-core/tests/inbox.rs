@@ -105,6 +105,46 @@ async fn the_root_and_the_systems_own_folders_are_refused_as_the_inbox() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_that_pauses_past_the_settling_time_and_goes_on_is_imported_whole() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let bytes = workbook(3);
+    let path = inbox.join("paused.xlsx");
+    let half = bytes.len() / 2;
+    std::fs::write(&path, &bytes[..half]).unwrap();
+    // The half file settles, is taken, and its job fails: it is no whole workbook.
+    let start = Instant::now();
+    loop {
+        let listed = jobs(&fx, &fx.root).await;
+        if listed.iter().any(|job| job.status == JobStatus::Failed) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the half file's job fails: {listed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The copy goes on (a slow network drive woke up). The file is still where it was written.
+    {
+        use std::io::Write;
+        let mut rest = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("a failed file waits a while before it is filed under failed/");
+        rest.write_all(&bytes[half..]).unwrap();
+    }
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(60), "the whole file imported", || {
+        files_in(&imported).len() == 1
+    })
+    .await;
+    assert_eq!(files_in(&imported), ["2026-11-20 paused.xlsx"]);
+    assert!(files_in(&inbox.join("failed")).is_empty());
+    assert_eq!(fx.core.estimates_list(&fx.root).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slowly_written_file_is_imported_once_after_it_completes() {
     let fx = inbox_fixture().await;
     let (inbox, _tasks) = watched(&fx).await;

@@ -146,7 +146,16 @@ struct Taken {
     scope: WriteScope,
     job_id: i64,
     already_imported: bool,
+    /// Once its job has failed: since when, and the file's size and change time then. It waits
+    /// [`FAILED_GRACE_SETTLES`] settling periods before it moves to `failed/`.
+    failed_since: Option<(Instant, Option<(u64, SystemTime)>)>,
 }
+
+/// How many settling periods a file whose job failed stays put before it is filed under
+/// `failed/`. A copy from a slow network drive can pause for longer than one settling period:
+/// the half file is taken and fails as damaged, and when the copy goes on, the file changes
+/// here, is taken again whole and imported, instead of being finished inside `failed/`.
+const FAILED_GRACE_SETTLES: u32 = 5;
 
 /// Watches the plan's folder until the task is dropped.
 pub async fn run(ctx: Ctx, plan: InboxPlan, settle: Duration, signals: InboxSignals) {
@@ -532,6 +541,7 @@ impl Watcher {
             scope,
             job_id,
             already_imported: outcome.duplicate,
+            failed_since: None,
         });
         Ok(())
     }
@@ -576,7 +586,7 @@ impl Watcher {
             return;
         }
         let taken = std::mem::take(&mut self.taken);
-        for file in taken {
+        for mut file in taken {
             let ended = match queue::get(&self.ctx, &file.scope, file.job_id).await {
                 Ok(job) => match job.status {
                     JobStatus::Completed => Some(Ok(file.already_imported)),
@@ -593,6 +603,7 @@ impl Watcher {
             };
             match ended {
                 None => self.taken.push(file),
+                Some(Err(_)) if !self.failure_has_settled(&mut file) => self.taken.push(file),
                 Some(_) if self.changed_since_taken(&file).await => {
                     // Saved again while its earlier version was read: what the job read stays
                     // imported, and the file, now other content, arrives anew instead of being
@@ -608,6 +619,25 @@ impl Watcher {
                         tracing::error!(error = %e, "inbox could not record a stuck file");
                     }
                 }
+            }
+        }
+    }
+
+    /// Whether a file whose job failed may be filed now: it changed or went since the failure
+    /// was seen (the next checks take it from there), or it stayed the same for the grace.
+    fn failure_has_settled(&self, file: &mut Taken) -> bool {
+        let shape = std::fs::metadata(&file.path)
+            .ok()
+            .map(|metadata| (metadata.len(), changed_at(&metadata)));
+        match &file.failed_since {
+            None => {
+                file.failed_since = Some((Instant::now(), shape));
+                false
+            }
+            Some((since, seen)) => {
+                shape.is_none()
+                    || shape != *seen
+                    || since.elapsed() >= self.settle * FAILED_GRACE_SETTLES
             }
         }
     }
