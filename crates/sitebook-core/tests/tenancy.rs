@@ -551,6 +551,15 @@ async fn operations_and_oversight_reach_every_org_with_their_powers() {
     let audit = fx.audit().await;
     assert_eq!(denied_rows_for(&audit, "cmo", "members.manage"), 1);
     assert_eq!(denied_rows_for(&audit, "cmo", "org.create"), 1);
+    // The refused member command names the account it was about.
+    let refused = audit
+        .iter()
+        .find(|r| r.action == "members.manage" && r.username.as_deref() == Some("cmo"))
+        .unwrap();
+    assert_eq!(
+        (refused.object_type.as_deref(), refused.object_id.as_deref()),
+        (Some("user"), Some("target"))
+    );
     // Oversight reads every organization's audit rows.
     let seen = fx
         .core

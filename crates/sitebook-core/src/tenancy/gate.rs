@@ -205,15 +205,46 @@ pub async fn authorize(ctx: &Base, session: &Session, action: Action) -> Result<
 /// object that is not the active org's as "not found", in one denied row; the repository the
 /// scope then opens filters by org as well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct About {
+pub struct About<'a> {
     kind: &'static str,
-    id: i64,
+    id: AboutId<'a>,
 }
 
-impl About {
+/// How an object is named: a row's id, or an account's username as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AboutId<'a> {
+    Row(i64),
+    Username(&'a str),
+}
+
+impl std::fmt::Display for AboutId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AboutId::Row(id) => write!(f, "{id}"),
+            // Typed by someone: stored cut and without control characters.
+            AboutId::Username(name) => f.write_str(&crate::tenancy::audit::as_typed(name)),
+        }
+    }
+}
+
+impl About<'static> {
     /// The object of kind `kind` (`job`, `estimate`, `output`, `audit entry`) with id `id`.
     pub fn new(kind: &'static str, id: i64) -> Self {
-        Self { kind, id }
+        Self {
+            kind,
+            id: AboutId::Row(id),
+        }
+    }
+}
+
+impl<'a> About<'a> {
+    /// The account a member command acts on, by the username asked for (its membership is
+    /// looked up in the active org after the decision, by the scope).
+    pub fn account(username: &'a str) -> Self {
+        Self {
+            kind: "user",
+            id: AboutId::Username(username),
+        }
     }
 
     /// The table whose rows are objects of this kind, each with its `org_id`.
@@ -229,13 +260,13 @@ impl About {
     /// Whether the object is one of `org_id`'s. A kind without a table of its own is left to
     /// the repository the scope opens, which answers "not found" for another org's.
     async fn is_in_org(self, ctx: &Base, org_id: i64) -> Result<bool> {
-        let Some(table) = self.table() else {
+        let (Some(table), AboutId::Row(id)) = (self.table(), self.id) else {
             return Ok(true);
         };
         let found: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT 1 FROM {table} WHERE id = ? AND org_id = ?"
         ))
-        .bind(self.id)
+        .bind(id)
         .bind(org_id)
         .fetch_optional(&ctx.db)
         .await?;
@@ -248,7 +279,7 @@ pub async fn authorize_on(
     ctx: &Base,
     session: &Session,
     action: Action,
-    about: About,
+    about: About<'_>,
 ) -> Result<OrgScope> {
     decide_now(ctx, session, action, Some(about)).await
 }
@@ -279,7 +310,7 @@ async fn decide_now(
     ctx: &Base,
     session: &Session,
     action: Action,
-    about: Option<About>,
+    about: Option<About<'_>>,
 ) -> Result<OrgScope> {
     decide(
         ctx,
@@ -297,7 +328,7 @@ async fn decide(
     session: &Session,
     membership: Membership,
     action: Action,
-    about: Option<About>,
+    about: Option<About<'_>>,
     allowed_row: AllowedRow,
 ) -> Result<OrgScope> {
     let user = session.user();
@@ -407,7 +438,7 @@ pub async fn authorize_write_on(
     ctx: &Base,
     session: &Session,
     action: Action,
-    about: About,
+    about: About<'_>,
 ) -> Result<WriteScope> {
     writes_only(action)?;
     decide_now(ctx, session, action, Some(about))

@@ -18,7 +18,7 @@ use crate::tenancy::accounts::{
     Password,
 };
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::gate::{authorize, authorize_write, OrgScope};
+use crate::tenancy::gate::{authorize, authorize_write_on, About, OrgScope};
 use crate::tenancy::session::Session;
 
 /// A member as the members list shows it.
@@ -255,7 +255,8 @@ pub async fn add(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
+    let scope =
+        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
     if role == MembershipRole::Owner {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
@@ -387,7 +388,8 @@ pub async fn set_role(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
+    let scope =
+        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
     let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
     if current == role {
         return member_view(ctx, &scope, &target.username).await;
@@ -432,7 +434,8 @@ pub async fn set_role(
 /// superuser, operations or oversight account is unlocked only by a superuser. Returns whether
 /// the account was locked.
 pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<bool> {
-    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
+    let scope =
+        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
     may_act_on_account(ctx, session, &scope, &target, "member.unlock", "unlock").await?;
     let mut tx = ctx.write_tx().await?;
@@ -461,7 +464,8 @@ pub async fn reset_password(
     username: &str,
     temporary: Password,
 ) -> Result<()> {
-    let scope = authorize_write(ctx, session, Action::MembersManage).await?;
+    let scope =
+        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
     if target.user_id == session.user().id {
         return Err(Error::Validation(
@@ -521,7 +525,7 @@ pub async fn remove(ctx: &Base, session: &Session, username: &str) -> Result<()>
     // Leaving is a write of its own that every role but oversight holds (oversight accounts
     // change nothing anywhere, their own memberships included); removing others is
     // `MembersManage`. Either way the change is made with a write proof.
-    let scope = authorize_write(
+    let scope = authorize_write_on(
         ctx,
         session,
         if leaving {
@@ -529,6 +533,7 @@ pub async fn remove(ctx: &Base, session: &Session, username: &str) -> Result<()>
         } else {
             Action::MembersManage
         },
+        About::account(username),
     )
     .await?;
     let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
