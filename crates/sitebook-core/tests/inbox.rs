@@ -125,7 +125,9 @@ async fn a_copy_that_pauses_past_the_settling_time_and_goes_on_is_imported_whole
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // The copy goes on (a slow network drive woke up). The file is still where it was written.
+    // A few seconds later the copy goes on (a slow network drive woke up). The file is still
+    // where it was written.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     {
         use std::io::Write;
         let mut rest = std::fs::OpenOptions::new()
