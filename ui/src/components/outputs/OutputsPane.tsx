@@ -44,6 +44,8 @@ export function formatSize(bytes: number): string {
 }
 
 const COLUMNS = ["File", "Type", numeric("Job"), numeric("Size"), "Made", numeric("Saved copies"), "Sync"];
+/** Beside an open preview the list keeps what picks a file; the rest is told above the preview. */
+const COMPACT_COLUMNS = ["File", "Type", numeric("Size")];
 
 function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null }) {
   const backend = useBackend();
@@ -101,7 +103,7 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
           <div className={`outputs-layout${selected ? " with-preview" : ""}`}>
             <div className="table-wrap">
               <table className="ledger outputs-table" data-testid="outputs-table">
-                <LedgerHead columns={COLUMNS} />
+                <LedgerHead columns={selected ? COMPACT_COLUMNS : COLUMNS} />
                 <tbody>
                   {rows.map((o) => (
                     <tr key={o.id} className={o.id === selectedId ? "row-selected" : undefined} onClick={() => setSelectedId(o.id)} data-testid={`output-row-${o.id}`}>
@@ -129,15 +131,19 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
                         ) : null}
                       </td>
                       <td>{o.kind.toUpperCase()}</td>
-                      <td className="num">#{o.jobId}</td>
+                      {selected ? null : <td className="num">#{o.jobId}</td>}
                       <td className="num nowrap">{formatSize(o.size)}</td>
-                      <td className="nowrap">
-                        <time dateTime={o.createdAt}>{formatTimestamp(o.createdAt)}</time>
-                      </td>
-                      <td className="num" data-testid={`output-downloads-${o.id}`}>
-                        {o.downloadCount}
-                      </td>
-                      <SyncStateCell state={o.syncState} />
+                      {selected ? null : (
+                        <>
+                          <td className="nowrap">
+                            <time dateTime={o.createdAt}>{formatTimestamp(o.createdAt)}</time>
+                          </td>
+                          <td className="num" data-testid={`output-downloads-${o.id}`}>
+                            {o.downloadCount}
+                          </td>
+                          <SyncStateCell state={o.syncState} />
+                        </>
+                      )}
                     </tr>
                   ))}
                 </tbody>
@@ -286,6 +292,14 @@ function OutputDetail({
           <CloseButton label="Close the preview" onClick={onClose} />
         </div>
       </header>
+      <p className="muted small" data-testid="output-facts">
+        Job #{output.jobId} · made <time dateTime={output.createdAt}>{formatTimestamp(output.createdAt)}</time> · saved{" "}
+        <span data-testid={`output-downloads-${output.id}`}>{output.downloadCount}</span>{" "}
+        {output.downloadCount === 1 ? "time" : "times"} ·{" "}
+        <span className={SYNC_STATES[output.syncState].tone} title={SYNC_STATES[output.syncState].title}>
+          {SYNC_STATES[output.syncState].label}
+        </span>
+      </p>
       <p
         className="muted small"
         title="SHA-256 fingerprints: the same inputs always make this same file, so anyone can check a copy against them."
