@@ -255,8 +255,13 @@ pub async fn add(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope =
-        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
+    let scope = authorize_write_on(
+        ctx,
+        session,
+        Action::MembersManage,
+        About::account(username),
+    )
+    .await?;
     if role == MembershipRole::Owner {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
@@ -388,8 +393,13 @@ pub async fn set_role(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope =
-        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
+    let scope = authorize_write_on(
+        ctx,
+        session,
+        Action::MembersManage,
+        About::account(username),
+    )
+    .await?;
     let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
     if current == role {
         return member_view(ctx, &scope, &target.username).await;
@@ -434,8 +444,13 @@ pub async fn set_role(
 /// superuser, operations or oversight account is unlocked only by a superuser. Returns whether
 /// the account was locked.
 pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<bool> {
-    let scope =
-        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
+    let scope = authorize_write_on(
+        ctx,
+        session,
+        Action::MembersManage,
+        About::account(username),
+    )
+    .await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
     may_act_on_account(ctx, session, &scope, &target, "member.unlock", "unlock").await?;
     let mut tx = ctx.write_tx().await?;
@@ -464,8 +479,13 @@ pub async fn reset_password(
     username: &str,
     temporary: Password,
 ) -> Result<()> {
-    let scope =
-        authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await?;
+    let scope = authorize_write_on(
+        ctx,
+        session,
+        Action::MembersManage,
+        About::account(username),
+    )
+    .await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
     if target.user_id == session.user().id {
         return Err(Error::Validation(
