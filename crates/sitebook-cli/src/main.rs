@@ -247,6 +247,14 @@ enum AuditCommand {
     /// Check the log's hash chain and its anchor; exits 5 and names the first broken entry
     /// when the log was tampered with
     Verify,
+    /// Accept the log as it stands as its new anchor, when the anchor file was lost (a disk
+    /// restored without it) and cannot be fetched from the sync bucket (superusers). Refused
+    /// when the log's own chain is broken; the reason is kept in the log
+    ReAnchor {
+        /// Why, in one line: kept in the audit log with what it replaced
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -632,6 +640,10 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
             }
             AuditCommand::Show { id } => {
                 out.audit(&[core.audit_show(&session, *id).await?]);
+            }
+            AuditCommand::ReAnchor { reason } => {
+                let anchor = core.audit_reanchor(&session, reason).await?;
+                out.audit_reanchored(&anchor);
             }
             AuditCommand::Verify => {
                 let verification = core.audit_verify(&session).await?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use sitebook_core::api::SessionView;
 use sitebook_core::inbox::{InboxNews, InboxState, InboxStatus};
 use sitebook_core::tenancy::accounts::UserView;
-use sitebook_core::tenancy::audit_chain::AuditVerification;
+use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
 use sitebook_core::tenancy::audit_log::AuditEntry;
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::orgs::{ImportReport, OrgDetails};
@@ -264,6 +264,17 @@ impl Printer {
             return self.json(member);
         }
         say!("{} is now {}.", member.username, member.role.as_str());
+    }
+
+    pub fn audit_reanchored(&self, anchor: &AuditAnchor) {
+        if self.json {
+            return self.json(anchor);
+        }
+        say!(
+            "The audit log is anchored afresh at entry {}, which records who did it and why; \
+             `sitebook audit verify` checks it from now on.",
+            anchor.id
+        );
     }
 
     pub fn audit_verification(&self, verification: &AuditVerification) {

@@ -692,4 +692,44 @@ fn audit_verify_says_intact_then_names_a_forged_entry_and_exits_5() {
         .clone();
     let json: Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["broken"]["id"], forged);
+    // A forged entry is not blessed by anchoring afresh.
+    device
+        .run(
+            Some("root"),
+            &["audit", "re-anchor", "--reason", "Accept the log as it is"],
+        )
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "The log's own chain is broken at entry {forged}"
+        )));
+}
+
+#[test]
+fn a_lost_audit_anchor_is_accepted_afresh_by_a_superuser_with_a_reason() {
+    let device = Device::new();
+    device
+        .run(Some("root"), &["init", "--name", "Root Admin"])
+        .success();
+    device.run(Some("root"), &["audit", "verify"]).success();
+    std::fs::remove_file(device.dir.path().join("audit-anchor.json")).unwrap();
+    device
+        .run(Some("root"), &["audit", "verify"])
+        .code(5)
+        .stderr(predicate::str::contains("sitebook audit re-anchor"));
+    device
+        .run(
+            Some("root"),
+            &[
+                "audit",
+                "re-anchor",
+                "--reason",
+                "Disk restored from the March backup",
+            ],
+        )
+        .success()
+        .stdout(predicate::str::contains("anchored afresh at entry"));
+    device
+        .run(Some("root"), &["audit", "verify"])
+        .success()
+        .stdout(predicate::str::contains("The audit log is intact"));
 }

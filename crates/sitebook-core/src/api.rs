@@ -33,7 +33,7 @@ use crate::sync::{
 };
 use crate::tenancy::accounts::{self, NewAccount, Password, UserView};
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::audit_chain::AuditVerification;
+use crate::tenancy::audit_chain::{AuditAnchor, AuditVerification};
 use crate::tenancy::audit_log::{self, AuditEntry, AuditFilter};
 use crate::tenancy::gate::{
     authorize, authorize_all_orgs_audit, authorize_global, authorize_on, authorize_write,
@@ -541,6 +541,14 @@ impl Sitebook {
             authorize(&self.ctx, session, Action::AuditView).await?;
         }
         Ok(store::audit_anchor::verify_and_anchor(&self.ctx).await?.0)
+    }
+
+    /// Accepts the audit log as it stands as its new anchor, with a reason kept in the log
+    /// (superusers): for a data dir whose anchor file was lost. Refused when the log's own
+    /// chain is broken.
+    pub async fn audit_reanchor(&self, session: &Session, reason: &str) -> Result<AuditAnchor> {
+        let grant = authorize_global(&self.ctx, session, GlobalAction::AuditReanchor).await?;
+        store::audit_anchor::reanchor(&self.ctx, &grant, session.user(), reason).await
     }
 
     /// One audit row: any organization's for superusers and oversight, the active one's for its

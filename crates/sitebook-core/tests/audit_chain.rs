@@ -7,7 +7,7 @@ mod common;
 
 use common::{fixture, Fixture, PASSWORD};
 use sha2::{Digest, Sha256};
-use sitebook_core::domain::permissions::MembershipRole;
+use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::store::audit_anchor::ANCHOR_FILE;
 use sitebook_core::tenancy::accounts::Password;
 use sitebook_core::tenancy::audit_chain::AuditAnchor;
@@ -339,4 +339,77 @@ async fn writers_racing_each_other_keep_one_unbroken_chain() {
     assert!(verification.is_intact(), "{verification:?}");
     let ids: Vec<i64> = raw_rows(&fx).await.iter().map(|r| r.0).collect();
     assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "no gaps: {ids:?}");
+}
+
+#[tokio::test]
+async fn a_lost_anchor_is_replaced_only_by_a_superuser_with_a_reason_kept_in_the_log() {
+    let fx = fixture_with_busy_log().await;
+    let anchored = fx
+        .core
+        .audit_verify(&fx.root)
+        .await
+        .unwrap()
+        .head_id
+        .unwrap();
+    std::fs::remove_file(fx.dir.path().join(ANCHOR_FILE)).unwrap();
+    expect_break(&fx, anchored, "is missing").await;
+
+    // Not without a reason worth keeping, and by nobody but a superuser.
+    assert!(matches!(
+        fx.core.audit_reanchor(&fx.root, "lost").await,
+        Err(sitebook_core::Error::Validation(_))
+    ));
+    fx.user("kiran", UserKind::Oversight, None).await;
+    let kiran = fx.sign_in("kiran").await;
+    assert!(matches!(
+        fx.core
+            .audit_reanchor(&kiran, "Disk restored from the March backup")
+            .await,
+        Err(sitebook_core::Error::Denied(_))
+    ));
+    expect_break(&fx, anchored, "is missing").await;
+
+    let anchor = fx
+        .core
+        .audit_reanchor(&fx.root, "Disk restored from the March backup")
+        .await
+        .unwrap();
+    assert!(fx.dir.path().join(ANCHOR_FILE).exists());
+    assert!(fx.core.audit_verify(&fx.root).await.unwrap().is_intact());
+    // The re-anchoring is the anchored entry itself, with who, why and what it replaced.
+    let row = fx
+        .audit()
+        .await
+        .into_iter()
+        .find(|r| r.action == "audit.reanchor")
+        .expect("the re-anchoring is in the log");
+    assert_eq!(row.id, anchor.id);
+    assert_eq!(row.username.as_deref(), Some("root"));
+    let reason = row.reason.unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "Disk restored from the March backup (replacing a missing anchor file (of entry \
+             {anchored}, written at"
+        )),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_log_whose_own_chain_is_broken_is_not_anchored_afresh() {
+    let fx = fixture_with_busy_log().await;
+    tamper(&fx, &["DELETE FROM audit_log WHERE id = 3"]).await;
+    match fx
+        .core
+        .audit_reanchor(&fx.root, "Accept the log as it is now")
+        .await
+    {
+        Err(sitebook_core::Error::Precondition(message)) => assert!(
+            message.starts_with("The log's own chain is broken at entry 4")
+                && message.contains("none was written"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    expect_break(&fx, 4, "Entries 3 to 3 are missing").await;
 }

@@ -125,6 +125,11 @@ async fn the_gate_matches_the_golden_matrix() {
                     .account_set_enabled(&session, "probe-target", true)
                     .await
                     .map(|_| ()),
+                GlobalAction::AuditReanchor => fx
+                    .core
+                    .audit_reanchor(&session, "Probe of the permission matrix")
+                    .await
+                    .map(|_| ()),
                 GlobalAction::AuditViewAll | GlobalAction::AccountCreate => {
                     sitebook_core::tenancy::gate::authorize_global(
                         fx.core.context(),

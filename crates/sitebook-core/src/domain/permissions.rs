@@ -412,17 +412,20 @@ pub enum GlobalAction {
     DeviceSettings,
     /// Disable an account, so it signs in nowhere, or enable it again.
     AccountDisable,
+    /// Accept the audit log as it stands as its new anchor, when the anchor file was lost.
+    AuditReanchor,
 }
 
 impl GlobalAction {
     /// Every global action.
-    pub const ALL: [GlobalAction; 6] = [
+    pub const ALL: [GlobalAction; 7] = [
         GlobalAction::AccountCreate,
         GlobalAction::OrgCreate,
         GlobalAction::OrgImport,
         GlobalAction::AuditViewAll,
         GlobalAction::DeviceSettings,
         GlobalAction::AccountDisable,
+        GlobalAction::AuditReanchor,
     ];
 
     /// The stable name written to the audit log.
@@ -434,6 +437,7 @@ impl GlobalAction {
             GlobalAction::AuditViewAll => "audit.view_all",
             GlobalAction::DeviceSettings => "device.settings",
             GlobalAction::AccountDisable => "account.disable",
+            GlobalAction::AuditReanchor => "audit.reanchor",
         }
     }
 
@@ -448,6 +452,7 @@ impl GlobalAction {
             GlobalAction::AuditViewAll => "see the audit log of every organization",
             GlobalAction::DeviceSettings => "change this computer's settings",
             GlobalAction::AccountDisable => "disable or enable accounts",
+            GlobalAction::AuditReanchor => "anchor the audit log afresh",
         }
     }
 }
@@ -459,7 +464,8 @@ pub fn permits_global(kind: UserKind, action: GlobalAction) -> bool {
         | GlobalAction::OrgCreate
         | GlobalAction::OrgImport
         | GlobalAction::DeviceSettings
-        | GlobalAction::AccountDisable => kind == UserKind::Superuser,
+        | GlobalAction::AccountDisable
+        | GlobalAction::AuditReanchor => kind == UserKind::Superuser,
         GlobalAction::AuditViewAll => matches!(kind, UserKind::Superuser | UserKind::Oversight),
     }
 }
