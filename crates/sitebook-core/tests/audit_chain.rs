@@ -43,6 +43,16 @@ async fn expect_break(fx: &Fixture, id: i64, why: &str) {
     assert!(broken.reason.contains(why), "{}", broken.reason);
 }
 
+/// Verifies the intact log, which anchors it, and gives the head anchored.
+async fn verified_head(fx: &Fixture) -> i64 {
+    fx.core
+        .audit_verify(&fx.root)
+        .await
+        .unwrap()
+        .head_id
+        .unwrap()
+}
+
 async fn row_count(fx: &Fixture) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
         .fetch_one(fx.core.unscoped_pool_for_tests())
@@ -268,13 +278,7 @@ async fn a_whole_chain_rewritten_consistently_is_caught_by_the_anchor() {
 #[tokio::test]
 async fn an_anchor_file_removed_or_garbled_is_a_break_not_a_fresh_start() {
     let fx = fixture_with_busy_log().await;
-    let anchored = fx
-        .core
-        .audit_verify(&fx.root)
-        .await
-        .unwrap()
-        .head_id
-        .unwrap();
+    let anchored = verified_head(&fx).await;
     let anchor_file = fx.dir.path().join(ANCHOR_FILE);
     let kept = std::fs::read(&anchor_file).unwrap();
 
@@ -301,13 +305,7 @@ async fn an_anchor_file_removed_or_garbled_is_a_break_not_a_fresh_start() {
 #[tokio::test]
 async fn rows_cut_off_the_end_are_caught_by_the_anchor() {
     let fx = fixture_with_busy_log().await;
-    let anchored = fx
-        .core
-        .audit_verify(&fx.root)
-        .await
-        .unwrap()
-        .head_id
-        .unwrap();
+    let anchored = verified_head(&fx).await;
     let cut = format!("DELETE FROM audit_log WHERE id >= {}", anchored - 2);
     tamper(&fx, &[&cut]).await;
     expect_break(&fx, anchored, "no longer in the log").await;
@@ -344,13 +342,7 @@ async fn writers_racing_each_other_keep_one_unbroken_chain() {
 #[tokio::test]
 async fn a_lost_anchor_is_replaced_only_by_a_superuser_with_a_reason_kept_in_the_log() {
     let fx = fixture_with_busy_log().await;
-    let anchored = fx
-        .core
-        .audit_verify(&fx.root)
-        .await
-        .unwrap()
-        .head_id
-        .unwrap();
+    let anchored = verified_head(&fx).await;
     std::fs::remove_file(fx.dir.path().join(ANCHOR_FILE)).unwrap();
     expect_break(&fx, anchored, "is missing").await;
 

@@ -18,7 +18,7 @@ use crate::tenancy::accounts::{
     Password,
 };
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::gate::{authorize, authorize_write_on, About, OrgScope};
+use crate::tenancy::gate::{authorize, authorize_write_on, About, OrgScope, WriteScope};
 use crate::tenancy::session::Session;
 
 /// A member as the members list shows it.
@@ -248,6 +248,16 @@ async fn not_managed(
     }))
 }
 
+/// The write proof for changing `username`'s membership of the active org (owners and admins),
+/// the decision's audit row naming that account.
+async fn authorize_member_change(
+    ctx: &Base,
+    session: &Session,
+    username: &str,
+) -> Result<WriteScope> {
+    authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await
+}
+
 /// Adds an existing account to the active organization.
 pub async fn add(
     ctx: &Base,
@@ -255,13 +265,7 @@ pub async fn add(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope = authorize_write_on(
-        ctx,
-        session,
-        Action::MembersManage,
-        About::account(username),
-    )
-    .await?;
+    let scope = authorize_member_change(ctx, session, username).await?;
     if role == MembershipRole::Owner {
         authorize(ctx, session, Action::OwnersManage).await?;
     }
@@ -393,13 +397,7 @@ pub async fn set_role(
     username: &str,
     role: MembershipRole,
 ) -> Result<MemberView> {
-    let scope = authorize_write_on(
-        ctx,
-        session,
-        Action::MembersManage,
-        About::account(username),
-    )
-    .await?;
+    let scope = authorize_member_change(ctx, session, username).await?;
     let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
     if current == role {
         return member_view(ctx, &scope, &target.username).await;
@@ -444,13 +442,7 @@ pub async fn set_role(
 /// superuser, operations or oversight account is unlocked only by a superuser. Returns whether
 /// the account was locked.
 pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<bool> {
-    let scope = authorize_write_on(
-        ctx,
-        session,
-        Action::MembersManage,
-        About::account(username),
-    )
-    .await?;
+    let scope = authorize_member_change(ctx, session, username).await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
     may_act_on_account(ctx, session, &scope, &target, "member.unlock", "unlock").await?;
     let mut tx = ctx.write_tx().await?;
@@ -479,13 +471,7 @@ pub async fn reset_password(
     username: &str,
     temporary: Password,
 ) -> Result<()> {
-    let scope = authorize_write_on(
-        ctx,
-        session,
-        Action::MembersManage,
-        About::account(username),
-    )
-    .await?;
+    let scope = authorize_member_change(ctx, session, username).await?;
     let (target, _, _) = find_member(ctx, &scope, username).await?;
     if target.user_id == session.user().id {
         return Err(Error::Validation(
