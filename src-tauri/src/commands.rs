@@ -26,7 +26,7 @@ use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
 use sitebook_core::sync::syncer::ShareLink;
 use sitebook_core::tenancy::accounts::{NewAccount, Password};
-use sitebook_core::tenancy::audit_chain::AuditVerification;
+use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
 use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
@@ -389,6 +389,11 @@ session_commands! {
 
     /// Checks the audit log's hash chain against its anchor.
     fn verify_audit() -> AuditVerification = |core, session| core.audit_verify(session);
+
+    /// Accepts the audit log as it stands as its new anchor, with a reason the log keeps
+    /// (superusers; refused when the log's own chain is broken).
+    fn reanchor_audit(reason: String) -> AuditAnchor
+        = |core, session| core.audit_reanchor(session, &reason);
 
     /// Uploads workbooks into the active org and queues their parsing.
     fn upload_files(paths: Vec<PathBuf>) -> Vec<UploadOutcome>

@@ -122,6 +122,7 @@ fn main() {
             commands::choose_folder,
             commands::choose_workbooks,
             commands::create_org,
+            commands::reanchor_audit,
             commands::device_settings,
             commands::device_settings_save,
         ])

@@ -336,6 +336,40 @@ describe("panes", () => {
     await waitFor(() => expect(byId("audit-chain").getAttribute("role")).toBe("alert"));
     expect(byId("audit-chain").textContent).toContain("the chain breaks at entry 4");
     expect(byId("audit-chain").textContent).toContain("Entry 4 does not match its hash.");
+    // A break of the chain itself is not anchored away: the core's refusal is shown in place.
+    fireEvent.click(byId("audit-reanchor-open"));
+    fireEvent.change(byId("audit-reanchor-reason"), { target: { value: "Accept it as it is now" } });
+    fireEvent.click(byId("audit-reanchor-confirm"));
+    expect((await screen.findByTestId("audit-reanchor-error")).textContent).toContain("The log's own chain is broken at entry 4");
+    expect(byId("audit-chain").getAttribute("role")).toBe("alert");
+  });
+
+  it("lets a superuser accept the log as it stands when its anchor file is lost, with a reason", async () => {
+    const fake = startApp({
+      ...demoSeed(),
+      auditBreak: { id: 6, reason: "The anchor file audit-anchor.json is missing, though the anchor of entry 6 was written." },
+    });
+    await signInAs("admin");
+    fireEvent.click(byId("nav-audit"));
+    await waitFor(() => expect(byId("audit-chain").getAttribute("role")).toBe("alert"));
+    fireEvent.click(byId("audit-reanchor-open"));
+    const confirm = byId("audit-reanchor-confirm") as HTMLButtonElement;
+    fireEvent.change(byId("audit-reanchor-reason"), { target: { value: "lost" } });
+    expect(confirm.disabled).toBe(true); // a reason worth keeping first
+    fireEvent.change(byId("audit-reanchor-reason"), { target: { value: "Disk restored from the March backup" } });
+    fireEvent.click(confirm);
+    await waitFor(() => expect(byId("audit-chain").textContent).toMatch(/Verified: \d+ entries link in an unbroken chain/));
+    const kept = (await fake.listAudit({ deniedOnly: false, limit: 500 })).find((e) => e.action === "audit.reanchor");
+    expect(kept).toMatchObject({ username: "admin", outcome: "success" });
+    expect(kept?.reason).toContain("Disk restored from the March backup");
+  });
+
+  it("offers no re-anchoring to anyone but a superuser", async () => {
+    startApp({ ...demoSeed(), auditBreak: { id: 6, reason: "The anchor file audit-anchor.json is missing." } });
+    await signInAs("auditor");
+    fireEvent.click(byId("nav-audit"));
+    await waitFor(() => expect(byId("audit-chain").getAttribute("role")).toBe("alert"));
+    expect(screen.queryByTestId("audit-reanchor-open")).toBeNull();
   });
 
   it("sends the person back to sign in when the session has ended", async () => {

@@ -19,6 +19,7 @@
 import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { AuditAnchor } from "./bindings/AuditAnchor";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditVerification } from "./bindings/AuditVerification";
 import type { CurrencyMark } from "./bindings/CurrencyMark";
@@ -169,6 +170,7 @@ export function createTauriBackend(): Backend {
       call<void>("reset_member_password", { username, temporaryPassword }),
     listAudit: ({ deniedOnly, limit }) => call<AuditEntry[]>("list_audit", { deniedOnly, limit }),
     verifyAudit: () => call<AuditVerification>("verify_audit"),
+    reanchorAudit: (reason) => call<AuditAnchor>("reanchor_audit", { reason }),
     createOrg: async (code, name, orgType) => {
       await call<null>("create_org", { code, name, orgType });
     },

@@ -12,6 +12,7 @@
 import type { ApiError } from "./bindings/ApiError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { AuditAnchor } from "./bindings/AuditAnchor";
 import type { AuditVerification } from "./bindings/AuditVerification";
 import type { BillDraft } from "./bindings/BillDraft";
 import type { BillView } from "./bindings/BillView";
@@ -86,6 +87,12 @@ export interface Backend extends SettingsCommands {
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Walks the audit log's hash chain against its anchor: intact, or where it first breaks. */
   verifyAudit(): Promise<AuditVerification>;
+  /**
+   * Accepts the log as it stands as its new anchor, for a lost anchor file (superusers). The
+   * reason (10 to 500 characters, one line) is kept in the log; refused when the log's own chain
+   * is broken.
+   */
+  reanchorAudit(reason: string): Promise<AuditAnchor>;
 
   /**
    * Imports workbooks into the active org: one outcome per path, in order. A refused file has

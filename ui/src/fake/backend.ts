@@ -8,6 +8,7 @@
  * in `estimates.ts`, the seed types in `types.ts` and the demo data in `demoSeed.ts`.
  */
 import type { ApiError } from "../bindings/ApiError";
+import type { AuditAnchor } from "../bindings/AuditAnchor";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditVerification } from "../bindings/AuditVerification";
 import type { EffectiveRole } from "../bindings/EffectiveRole";
@@ -113,6 +114,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
   const orgs: FakeOrg[] = copy(seed.orgs ?? []);
   const memberships: FakeMembership[] = copy(seed.memberships ?? []);
   const audit: AuditEntry[] = copy(seed.audit ?? []);
+  let auditBreak = seed.auditBreak ?? null;
   const lastOrg: Record<string, string> = { ...(seed.lastOrg ?? {}) };
   const now = seed.now ?? (() => new Date());
   const device = seed.device ?? "fake-device";
@@ -899,7 +901,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     verifyAudit: () =>
       run("verify_audit", (): AuditVerification => {
         auditScope();
-        const broken = seed.auditBreak ?? null;
+        const broken = auditBreak;
         const ids = audit.map((e) => e.id);
         const headId = ids.length ? Math.max(...ids) : null;
         return {
@@ -909,6 +911,28 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           anchor: null,
           broken,
         };
+      }),
+
+    reanchorAudit: (reason) =>
+      run("reanchor_audit", (): AuditAnchor => {
+        const user = currentUser();
+        if (!mayGloballyAs(user.kind).includes("audit_reanchor")) {
+          writeAudit({ username: user.username, orgCode: null, action: "audit.reanchor", objectType: null, objectId: null, outcome: "denied", reason: `${user.kind} account` });
+          throw fail("denied", `Your account (${user.kind}) may not anchor the audit log afresh. Only a superuser can.`);
+        }
+        const said = reason.trim();
+        if (said.length < 10 || said.length > 500 || /[\u0000-\u001f]/.test(said)) {
+          throw fail("validation", "Say on one line, in 10 to 500 characters, why the audit log is accepted as it stands. It is kept in the log.");
+        }
+        // Like the core: a break of the anchor (lost or unreadable file) may be accepted, a break
+        // of the chain itself may not.
+        if (auditBreak && !/anchor/i.test(auditBreak.reason)) {
+          throw fail("precondition_failed", `The log's own chain is broken at entry ${auditBreak.id} (${auditBreak.reason}); a new anchor would hide that, so none was written.`);
+        }
+        auditBreak = null;
+        writeAudit({ username: user.username, orgCode: null, action: "audit.reanchor", objectType: null, objectId: null, outcome: "success", reason: `${said} (replacing a missing anchor file)` });
+        const head = Math.max(...audit.map((e) => e.id));
+        return { id: head, hash: "f".repeat(64), at: now().toISOString() };
       }),
 
     importExample: () =>

@@ -8,6 +8,7 @@ import { paneErrorView } from "../../logic/errors";
 import { auditObject, filterAudit, formatTimestamp, OUTCOME_LABELS } from "../../logic/format";
 import { auditCoversAllOrgs } from "../../logic/roles";
 import type { GlobalAction } from "../../bindings/GlobalAction";
+import { useAction } from "../../useAction";
 import { type LoadState, useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
 import { AlertIcon, CheckIcon, DeniedIcon, SearchIcon } from "../common/Icons";
@@ -20,7 +21,14 @@ const COLUMNS = ["Time", "User", "Org", "Action", "Object", "Outcome", "Reason"]
 
 export function AuditPane({ org, mayGlobally }: { org: OrgChoice | null; mayGlobally: GlobalAction[] }) {
   const allOrgs = auditCoversAllOrgs(mayGlobally);
-  return <OrgPane pane="audit" title="Audit" body={org || allOrgs ? <AuditTable org={org} allOrgs={allOrgs} /> : null} />;
+  const mayReanchor = mayGlobally.includes("audit_reanchor");
+  return (
+    <OrgPane
+      pane="audit"
+      title="Audit"
+      body={org || allOrgs ? <AuditTable org={org} allOrgs={allOrgs} mayReanchor={mayReanchor} /> : null}
+    />
+  );
 }
 
 function Outcome({ outcome }: { outcome: AuditEntry["outcome"] }) {
@@ -35,7 +43,15 @@ function Outcome({ outcome }: { outcome: AuditEntry["outcome"] }) {
 }
 
 /** Whether the log's hash chain is intact: a quiet line when it is, an alert where it breaks. */
-function ChainStatus({ chain }: { chain: LoadState<AuditVerification> }) {
+function ChainStatus({
+  chain,
+  mayReanchor,
+  onReanchored,
+}: {
+  chain: LoadState<AuditVerification>;
+  mayReanchor: boolean;
+  onReanchored: () => void;
+}) {
   if (chain.status === "error") return null;
   const result = chain.data;
   if (!result) {
@@ -47,11 +63,14 @@ function ChainStatus({ chain }: { chain: LoadState<AuditVerification> }) {
   }
   if (result.broken) {
     return (
-      <InlineError
-        testId="audit-chain"
-        message={`The audit log was altered: the chain breaks at entry ${result.broken.id}. ${result.broken.reason}`}
-        hint={`The ${result.verified} ${result.verified === 1 ? "entry" : "entries"} before it are verified. Keep a copy of the data folder and tell whoever looks after this computer.`}
-      />
+      <>
+        <InlineError
+          testId="audit-chain"
+          message={`The audit log was altered: the chain breaks at entry ${result.broken.id}. ${result.broken.reason}`}
+          hint={`The ${result.verified} ${result.verified === 1 ? "entry" : "entries"} before it are verified. Keep a copy of the data folder and tell whoever looks after this computer.`}
+        />
+        {mayReanchor ? <ReanchorForm onDone={onReanchored} /> : null}
+      </>
     );
   }
   const anchored = result.anchor ? ` · anchored ${formatTimestamp(result.anchor.at)}` : "";
@@ -65,7 +84,69 @@ function ChainStatus({ chain }: { chain: LoadState<AuditVerification> }) {
   );
 }
 
-function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean }) {
+/**
+ * For a superuser, when the anchor file is lost for good: accept the log as it stands, saying
+ * why. The core refuses when the log's own chain is broken, and keeps the reason in the log.
+ */
+function ReanchorForm({ onDone }: { onDone: () => void }) {
+  const backend = useBackend();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState("");
+  const { busy, error, run } = useAction();
+  const reasonId = useId();
+  if (!open) {
+    return (
+      <p className="pane-note">
+        <button type="button" className="button quiet small" onClick={() => setOpen(true)} data-testid="audit-reanchor-open">
+          Accept the log as it stands…
+        </button>{" "}
+        <span className="muted">Only when the anchor file is lost for good and no backup or sync bucket has it.</span>
+      </p>
+    );
+  }
+  const accept = () =>
+    run(async () => {
+      await backend.reanchorAudit(reason);
+      setOpen(false);
+      setReason("");
+      onDone();
+    });
+  return (
+    <div className="withdraw-form pane-note" data-testid="audit-reanchor-form">
+      <label htmlFor={reasonId}>Why is the log accepted as it stands? (kept in the log)</label>
+      <input
+        id={reasonId}
+        type="text"
+        className="text-input"
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            e.preventDefault();
+            setOpen(false);
+          }
+        }}
+        autoFocus
+        data-testid="audit-reanchor-reason"
+      />
+      <button
+        type="button"
+        className="button danger small"
+        disabled={busy || reason.trim().length < 10}
+        onClick={() => void accept()}
+        data-testid="audit-reanchor-confirm"
+      >
+        {busy ? "Anchoring…" : "Anchor afresh"}
+      </button>
+      <button type="button" className="button quiet small" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      {error ? <InlineError message={error.message} testId="audit-reanchor-error" /> : null}
+    </div>
+  );
+}
+
+function AuditTable({ org, allOrgs, mayReanchor }: { org: OrgChoice | null; allOrgs: boolean; mayReanchor: boolean }) {
   const backend = useBackend();
   const [deniedOnly, setDeniedOnly] = useState(false);
   const [query, setQuery] = useState("");
@@ -122,7 +203,7 @@ function AuditTable({ org, allOrgs }: { org: OrgChoice | null; allOrgs: boolean 
         <ReloadButton label="Reload audit log" onClick={reload} testId="audit-reload" />
       </div>
       {audit.status === "error" ? <InlineError {...paneErrorView(audit.error)} /> : null}
-      <ChainStatus chain={chain} />
+      <ChainStatus chain={chain} mayReanchor={mayReanchor} onReanchored={reload} />
       <div className="table-wrap">
         <table className="ledger">
           <LedgerHead columns={COLUMNS} />
