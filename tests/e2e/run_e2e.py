@@ -529,6 +529,21 @@ def test_audit_shows_the_chain_verified_then_the_break_after_tampering():
         wd.wait_containing("audit-chain", "Verified:")
         wd.screenshot("audit-verified.png")
 
+        # The anchor file lost for good: a break, until the superuser accepts the log with a
+        # reason, which the log keeps.
+        os.remove(os.path.join(data_dir, "audit-anchor.json"))
+        wd.click("audit-reload")
+        wd.wait_containing("audit-chain", "is missing")
+        wd.click("audit-reanchor-open")
+        wd.type("audit-reanchor-reason", "Disk restored from the March backup")
+        wd.screenshot("audit-reanchor.png")
+        wd.click("audit-reanchor-confirm")
+        wd.wait_containing("audit-chain", "Verified:")
+        assert os.path.exists(os.path.join(data_dir, "audit-anchor.json"))
+        kept = json.loads(cli(data_dir, "--user", "root", "audit", "list", "--json", "--limit", "50"))
+        assert any(r["action"] == "audit.reanchor" and "March backup" in (r["reason"] or "")
+                   for r in kept), kept
+
         with sqlite3.connect(os.path.join(data_dir, "sitebook.sqlite")) as db:
             forged = db.execute(
                 "INSERT INTO audit_log (at, username, action, outcome, device) "
@@ -538,6 +553,11 @@ def test_audit_shows_the_chain_verified_then_the_break_after_tampering():
         wd.click("audit-reload")
         wd.wait_containing("audit-chain", f"breaks at entry {forged}")
         wd.screenshot("audit-broken.png")
+        # A forged entry is not anchored away.
+        wd.click("audit-reanchor-open")
+        wd.type("audit-reanchor-reason", "Accept the log as it is now")
+        wd.click("audit-reanchor-confirm")
+        wd.wait_containing("audit-reanchor-error", f"own chain is broken at entry {forged}")
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)

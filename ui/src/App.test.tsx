@@ -352,6 +352,7 @@ describe("panes", () => {
     await signInAs("admin");
     fireEvent.click(byId("nav-audit"));
     await waitFor(() => expect(byId("audit-chain").getAttribute("role")).toBe("alert"));
+    expect(byId("audit-chain").textContent).toMatch(/All \d+ entries link correctly among themselves; it is the check against the anchor that failed/);
     fireEvent.click(byId("audit-reanchor-open"));
     const confirm = byId("audit-reanchor-confirm") as HTMLButtonElement;
     fireEvent.change(byId("audit-reanchor-reason"), { target: { value: "lost" } });

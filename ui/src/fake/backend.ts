@@ -905,7 +905,8 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         const ids = audit.map((e) => e.id);
         const headId = ids.length ? Math.max(...ids) : null;
         return {
-          verified: broken ? ids.filter((id) => id < broken.id).length : ids.length,
+          // An anchor's break (a lost file) leaves every entry linked; a chain's break, those before it.
+          verified: broken && !/anchor/i.test(broken.reason) ? ids.filter((id) => id < broken.id).length : ids.length,
           beforeChain: 0,
           headId,
           anchor: null,

@@ -67,8 +67,8 @@ pub async fn verify_and_anchor(ctx: &Base) -> Result<(AuditVerification, Option<
                     "The anchor file {ANCHOR_FILE} is missing, though the anchor of entry {id} \
                      was written at {at}: the log cannot be checked against it and may have been \
                      rewritten. Restore the file from a backup or from the sync bucket; if it is \
-                     lost for good, a superuser can accept the log as it stands with `sitebook \
-                     audit re-anchor --reason …`, which the log keeps."
+                     lost for good, a superuser can accept the log as it stands (Audit pane, or \
+                     `sitebook audit re-anchor --reason …`), which the log keeps."
                 ),
             )
         }),

@@ -255,7 +255,13 @@ async fn authorize_member_change(
     session: &Session,
     username: &str,
 ) -> Result<WriteScope> {
-    authorize_write_on(ctx, session, Action::MembersManage, About::account(username)).await
+    authorize_write_on(
+        ctx,
+        session,
+        Action::MembersManage,
+        About::account(username),
+    )
+    .await
 }
 
 /// Adds an existing account to the active organization.

@@ -67,7 +67,11 @@ function ChainStatus({
         <InlineError
           testId="audit-chain"
           message={`The audit log was altered: the chain breaks at entry ${result.broken.id}. ${result.broken.reason}`}
-          hint={`The ${result.verified} ${result.verified === 1 ? "entry" : "entries"} before it are verified. Keep a copy of the data folder and tell whoever looks after this computer.`}
+          hint={
+            result.verified >= result.broken.id
+              ? `All ${result.verified} entries link correctly among themselves; it is the check against the anchor that failed. Keep a copy of the data folder and tell whoever looks after this computer.`
+              : `The ${result.verified} ${result.verified === 1 ? "entry" : "entries"} before it are verified. Keep a copy of the data folder and tell whoever looks after this computer.`
+          }
         />
         {mayReanchor ? <ReanchorForm onDone={onReanchored} /> : null}
       </>
