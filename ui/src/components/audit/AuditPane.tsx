@@ -8,9 +8,9 @@ import { paneErrorView } from "../../logic/errors";
 import { auditObject, filterAudit, formatTimestamp, OUTCOME_LABELS } from "../../logic/format";
 import { auditCoversAllOrgs } from "../../logic/roles";
 import type { GlobalAction } from "../../bindings/GlobalAction";
-import { useAction } from "../../useAction";
 import { type LoadState, useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
+import { ReasonForm } from "../common/ReasonForm";
 import { AlertIcon, CheckIcon, DeniedIcon, SearchIcon } from "../common/Icons";
 import { EmptyRow, LedgerHead } from "../common/Ledger";
 import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
@@ -95,9 +95,6 @@ function ChainStatus({
 function ReanchorForm({ onDone }: { onDone: () => void }) {
   const backend = useBackend();
   const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState("");
-  const { busy, error, run } = useAction();
-  const reasonId = useId();
   if (!open) {
     return (
       <p className="pane-note">
@@ -108,45 +105,21 @@ function ReanchorForm({ onDone }: { onDone: () => void }) {
       </p>
     );
   }
-  const accept = () =>
-    run(async () => {
-      await backend.reanchorAudit(reason);
-      setOpen(false);
-      setReason("");
-      onDone();
-    });
   return (
-    <div className="withdraw-form pane-note" data-testid="audit-reanchor-form">
-      <label htmlFor={reasonId}>Why is the log accepted as it stands? (kept in the log)</label>
-      <input
-        id={reasonId}
-        type="text"
-        className="text-input"
-        value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Escape") {
-            e.preventDefault();
-            setOpen(false);
-          }
-        }}
-        autoFocus
-        data-testid="audit-reanchor-reason"
-      />
-      <button
-        type="button"
-        className="button danger small"
-        disabled={busy || reason.trim().length < 10}
-        onClick={() => void accept()}
-        data-testid="audit-reanchor-confirm"
-      >
-        {busy ? "Anchoring…" : "Anchor afresh"}
-      </button>
-      <button type="button" className="button quiet small" onClick={() => setOpen(false)}>
-        Cancel
-      </button>
-      {error ? <InlineError message={error.message} testId="audit-reanchor-error" /> : null}
-    </div>
+    <ReasonForm
+      label="Why is the log accepted as it stands? (kept in the log)"
+      minLength={10}
+      confirmLabel="Anchor afresh"
+      busyLabel="Anchoring…"
+      onConfirm={async (reason) => {
+        await backend.reanchorAudit(reason);
+        setOpen(false);
+        onDone();
+      }}
+      onCancel={() => setOpen(false)}
+      testId="audit-reanchor"
+      className="pane-note"
+    />
   );
 }
 

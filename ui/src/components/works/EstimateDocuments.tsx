@@ -13,9 +13,9 @@ import { paneErrorView } from "../../logic/errors";
 import { formatTimestamp } from "../../logic/format";
 import { documentsBlockedReason, may } from "../../logic/roles";
 import { useNavigation } from "../../navigation";
-import { useAction } from "../../useAction";
 import { type LoadState, useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
+import { ReasonForm } from "../common/ReasonForm";
 import { OutputsIcon } from "../common/Icons";
 import { JobStatusLabel } from "../common/JobStatusLabel";
 import { QuantityEditor, type EditorKind } from "./QuantityEditor";
@@ -208,10 +208,7 @@ function WithdrawLatest({
 }) {
   const backend = useBackend();
   const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState("");
-  const { busy, error, run } = useAction();
   const name = document === "bill" ? `bill ${number}` : `work slip ${number}`;
-  const reasonId = useId();
 
   if (!open) {
     return (
@@ -220,39 +217,18 @@ function WithdrawLatest({
       </button>
     );
   }
-  const withdraw = () =>
-    run(async () => {
-      await backend.withdrawDocument(estimateId, document, number, reason);
-      onWithdrawn();
-    });
   return (
-    <div className="withdraw-form" data-testid={`withdraw-form-${document}`}>
-      <label htmlFor={reasonId}>Why is {name} withdrawn? (kept in the audit log)</label>
-      <input
-        id={reasonId}
-        type="text"
-        className="text-input"
-        value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        onKeyDown={(e) => {
-          // The keys a form answers to: Enter withdraws (once the reason is long enough), Escape
-          // cancels.
-          if (e.key === "Enter" && !busy && reason.trim().length >= 3) void withdraw();
-          else if (e.key === "Escape") {
-            e.preventDefault();
-            setOpen(false);
-          }
-        }}
-        autoFocus
-        data-testid="withdraw-reason"
-      />
-      <button type="button" className="button danger small" disabled={busy || reason.trim().length < 3} onClick={() => void withdraw()} data-testid="withdraw-confirm">
-        {busy ? "Withdrawing…" : `Withdraw ${name}`}
-      </button>
-      <button type="button" className="button quiet small" onClick={() => setOpen(false)}>
-        Cancel
-      </button>
-      {error ? <InlineError message={error.message} testId="withdraw-error" /> : null}
-    </div>
+    <ReasonForm
+      label={<>Why is {name} withdrawn? (kept in the audit log)</>}
+      minLength={3}
+      confirmLabel={`Withdraw ${name}`}
+      busyLabel="Withdrawing…"
+      onConfirm={async (reason) => {
+        await backend.withdrawDocument(estimateId, document, number, reason);
+        onWithdrawn();
+      }}
+      onCancel={() => setOpen(false)}
+      testId="withdraw"
+    />
   );
 }
