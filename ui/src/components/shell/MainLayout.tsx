@@ -231,13 +231,29 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
   );
   const running = runningSummary(feed.jobs);
 
+  // The tray floats over the bottom of the pane; the pane gets as much room below its last row,
+  // so that every row can be scrolled clear of it.
+  const layoutRef = useRef<HTMLDivElement>(null);
+  const trayRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const tray = trayRef.current;
+    const layout = layoutRef.current;
+    if (!tray || !layout || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      const height = tray.getBoundingClientRect().height;
+      layout.style.setProperty("--tray-room", height > 0 ? `${Math.ceil(height) + 16}px` : "0px");
+    });
+    observer.observe(tray);
+    return () => observer.disconnect();
+  }, []);
+
   return (
     <AppActionsContext.Provider value={actions}>
       <NavigationContext.Provider value={navigation}>
       <JobsFeedContext.Provider value={feed}>
         <ImportContext.Provider value={importActions}>
           {/* data-drop-ready: the window now hears file drops (the end-to-end test waits for it). */}
-          <div className="layout" data-drop-ready={dropReady ? "true" : undefined}>
+          <div ref={layoutRef} className="layout" data-drop-ready={dropReady ? "true" : undefined}>
             <TopBar
               ref={pickerButtonRef}
               session={session}
@@ -290,7 +306,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "audit" ? <AuditPane org={org} mayGlobally={session.mayGlobally} /> : null}
               {pane === "settings" && org ? <SettingsPane org={org} mayGlobally={session.mayGlobally} username={session.user.username} /> : null}
             </main>
-            <div className="notice-tray" data-testid="notice-tray">
+            <div ref={trayRef} className="notice-tray" data-testid="notice-tray">
               <ImportNotices org={org} />
             </div>
             {dragging ? <DropOverlay org={org} /> : null}
