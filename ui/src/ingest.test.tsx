@@ -150,7 +150,7 @@ describe("dropping workbooks", () => {
     expect(byId("upload-result-4").textContent).toContain("ward5.xlsx");
     expect(screen.queryByTestId("upload-result-5")).toBeNull();
     const more = byId("upload-results-more");
-    expect(more.textContent).toBe("Show the other 7 queued files");
+    expect(more.textContent).toBe("Show the other 7 files");
 
     fireEvent.click(more);
     expect(within(byId("upload-results")).getAllByRole("listitem")).toHaveLength(13);

@@ -148,7 +148,8 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
           data-testid="upload-results-more"
           onClick={() => setShowAll(true)}
         >
-          Show the other {hidden} queued {hidden === 1 ? "file" : "files"}
+          {/* Counted lines are queued or read by now; a failed one is always listed. */}
+          Show the other {hidden} {hidden === 1 ? "file" : "files"}
         </button>
       ) : null}
     </section>
