@@ -166,13 +166,9 @@ impl Drop for S3Server {
     }
 }
 
-#[test]
-#[ignore = "needs a Secret Service; scripts/test-all.sh runs it under dbus-run-session"]
-fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
-    let storage = tempfile::tempdir().unwrap();
-    let server = S3Server::start(storage.path());
-    let workbook = fixture_workbook();
-    let config = [
+/// `sync config` for the test server's bucket, path-style, with the key id it knows.
+fn config_for(server: &S3Server) -> [&str; 9] {
+    [
         "sync",
         "config",
         "--endpoint",
@@ -182,7 +178,16 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
         "--path-style",
         "--access-key-id",
         "GKsitebookcli0001",
-    ];
+    ]
+}
+
+#[test]
+#[ignore = "needs a Secret Service; scripts/test-all.sh runs it under dbus-run-session"]
+fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
+    let storage = tempfile::tempdir().unwrap();
+    let server = S3Server::start(storage.path());
+    let workbook = fixture_workbook();
+    let config = config_for(&server);
 
     let old = device();
     sitebook(&old, &["upload", &workbook, "--wait"])
@@ -267,23 +272,10 @@ fn a_sync_run_the_bucket_refuses_fails_naming_the_cause() {
     sitebook(&dir, &["upload", &fixture_workbook(), "--wait"])
         .assert()
         .success();
-    sitebook(
-        &dir,
-        &[
-            "sync",
-            "config",
-            "--endpoint",
-            server.1.as_str(),
-            "--bucket",
-            "district-works",
-            "--path-style",
-            "--access-key-id",
-            "GKsitebookcli0001",
-        ],
-    )
-    .env("SITEBOOK_S3_SECRET", "not-the-secret-at-all")
-    .assert()
-    .success();
+    sitebook(&dir, &config_for(&server))
+        .env("SITEBOOK_S3_SECRET", "not-the-secret-at-all")
+        .assert()
+        .success();
     // Every upload is refused for good: the command fails, and says why, not merely that
     // the other outputs were not tried.
     let run = sitebook(&dir, &["sync", "run"]).output().unwrap();

@@ -1100,19 +1100,8 @@ async fn a_restore_passes_over_what_sitebook_did_not_store_and_names_it() {
 
     let (laptop, laptop_admin) = device("new-laptop").await;
     server.configure(&laptop, &laptop_admin).await;
-    let pool = laptop.core.start_workers(Some(1)).await.unwrap();
     let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
-    let job = laptop
-        .core
-        .job_wait(&laptop_admin, job_id, |_| {})
-        .await
-        .unwrap();
-    pool.shutdown().await;
-    assert_eq!(
-        job.status,
-        sitebook_core::jobs::JobStatus::Completed,
-        "{job:?}"
-    );
+    let job = laptop.completed_job_as(&laptop_admin, job_id).await;
     let restored = laptop
         .core
         .outputs_list(&laptop_admin, Some(job_id))

@@ -90,10 +90,19 @@ impl Fixture {
     /// Runs the queued jobs on one worker until `job_id` ends, asserts it completed, and
     /// returns it.
     pub async fn completed_job(&self, job_id: i64) -> sitebook_core::jobs::queue::JobView {
+        self.completed_job_as(&self.root, job_id).await
+    }
+
+    /// [`Fixture::completed_job`], waited for as `session` (a job of another org's).
+    pub async fn completed_job_as(
+        &self,
+        session: &Session,
+        job_id: i64,
+    ) -> sitebook_core::jobs::queue::JobView {
         let pool = self.core.start_workers(Some(1)).await.unwrap();
         let job = tokio::time::timeout(
             std::time::Duration::from_secs(60),
-            self.core.job_wait(&self.root, job_id, |_| {}),
+            self.core.job_wait(session, job_id, |_| {}),
         )
         .await
         .expect("the job ends")
