@@ -101,6 +101,12 @@ function notTheirs(code: string): string {
   return `You cannot enter '${code.trim()}': none of your organizations has this code. \`sitebook org list\` shows the ones you can enter; to join another, ask one of its admins.`;
 }
 
+/** The core's lockout sentence: how long is left, and who can lift it. */
+function lockedMessage(username: string, minutes: number): string {
+  const unit = minutes === 1 ? "minute" : "minutes";
+  return `The account '${username}' is locked for another ${minutes} ${unit}, after 5 failed sign-ins. Try again then, or ask an owner or admin of your organization to unlock it (Members, or \`sitebook member unlock ${username}\`).`;
+}
+
 function fail(code: ErrorCode, message: string): ApiError {
   return { code, message };
 }
@@ -605,7 +611,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           auditAttempt("session.sign_in", "denied", "account locked");
           throw fail(
             "account_locked",
-            `The account '${key}' is locked for another ${minutes} minute${minutes === 1 ? "" : "s"}, after 5 failed sign-ins. Try again then, or ask an owner or admin of your organization to unlock it (Members, or \`sitebook member unlock ${key}\`).`,
+            lockedMessage(key, minutes),
           );
         }
         if (!user || user.active === false || user.password !== password) {
@@ -619,7 +625,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
             auditAttempt("session.lockout", "denied", `${LOCK_AFTER_FAILURES} failed sign-ins within 15 minutes`);
             throw fail(
               "account_locked",
-              `The account '${key}' is locked for another 15 minutes, after 5 failed sign-ins. Try again then, or ask an owner or admin of your organization to unlock it (Members, or \`sitebook member unlock ${key}\`).`,
+              lockedMessage(key, LOCK_WINDOW_MS / 60000),
             );
           }
           throw fail("auth_failed", "The username or password is wrong.");
