@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
+use sitebook_core::api::{AppStatus, BucketCheckReport, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
     BillDraft, DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry, WorkslipDraft,
 };
@@ -541,6 +541,9 @@ session_commands! {
 
     /// Sends what is pending now.
     fn sync_run() -> OutboxCounts = |core, session| core.sync_run(session);
+
+    /// Looks for the synced outputs in the bucket and sends again those gone or replaced there.
+    fn sync_check() -> BucketCheckReport = |core, session| core.sync_check(session);
 
     /// Puts the failed uploads back in the queue.
     fn sync_retry_failed() -> u64 = |core, session| core.sync_retry_failed(session);

@@ -110,6 +110,7 @@ fn main() {
             commands::sync_forget,
             commands::sync_test,
             commands::sync_run,
+            commands::sync_check,
             commands::sync_retry_failed,
             commands::sync_restore,
             commands::share_output,

@@ -22,6 +22,7 @@ import type { AppStatus } from "./bindings/AppStatus";
 import type { AuditAnchor } from "./bindings/AuditAnchor";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditVerification } from "./bindings/AuditVerification";
+import type { BucketCheckReport } from "./bindings/BucketCheckReport";
 import type { CurrencyMark } from "./bindings/CurrencyMark";
 import type { BillDraft } from "./bindings/BillDraft";
 import type { BillView } from "./bindings/BillView";
@@ -214,6 +215,7 @@ export function createTauriBackend(): Backend {
     },
     syncTest: () => call<string>("sync_test"),
     syncRun: () => call<OutboxCounts>("sync_run"),
+    syncCheck: () => call<BucketCheckReport>("sync_check"),
     syncRetryFailed: () => call<number>("sync_retry_failed"),
     syncRestore: () => call<number>("sync_restore"),
     shareOutput: (id, days) => call<ShareLink>("share_output", { id, days }),

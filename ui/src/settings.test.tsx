@@ -34,6 +34,10 @@ describe("Settings: sync", () => {
 
     fireEvent.click(byId("sync-test"));
     expect((await screen.findByTestId("sync-said")).textContent).toContain("wrote, read back and deleted");
+
+    fireEvent.click(byId("sync-check"));
+    await waitFor(() => expect(byId("sync-said").textContent).toMatch(/synced outputs of \S+ are in the bucket|nothing to check/));
+    expect(fake.calls).toContain("sync_check");
   });
 
   it("says in place why a bad endpoint was refused, and keeps what was typed", async () => {

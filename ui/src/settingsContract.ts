@@ -3,6 +3,7 @@
  * inbox folder and its own settings. `Backend` extends it, and the fake's settings side
  * implements it, so the two cannot drift and neither imports the other.
  */
+import type { BucketCheckReport } from "./bindings/BucketCheckReport";
 import type { CurrencyMark } from "./bindings/CurrencyMark";
 import type { DeductionLineForm } from "./bindings/DeductionLineForm";
 import type { DeductionTable } from "./bindings/DeductionTable";
@@ -26,6 +27,8 @@ export interface SettingsCommands {
   /** One sentence: what the probe did, or (rejecting) why the bucket cannot be reached. */
   syncTest(): Promise<string>;
   syncRun(): Promise<OutboxCounts>;
+  /** Looks for the synced outputs in the bucket; those gone or replaced there are sent again. */
+  syncCheck(): Promise<BucketCheckReport>;
   syncRetryFailed(): Promise<number>;
   /** Queues a restore of the org's outputs from its bucket; resolves to the job id. */
   syncRestore(): Promise<number>;

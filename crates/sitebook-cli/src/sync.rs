@@ -30,6 +30,9 @@ pub enum SyncCommand {
         #[arg(long)]
         wait: bool,
     },
+    /// Check that the synced outputs are still in the bucket as sent; send again any that
+    /// were deleted or replaced there (nothing in the bucket is overwritten)
+    Check,
     /// Turn sync on again with the saved settings
     Enable,
     /// Pause sync, keeping the settings
@@ -141,6 +144,19 @@ pub async fn sync(
                         .as_deref()
                         .unwrap_or("see `sitebook sync status`")
                 );
+                return Err(crate::Failure::Reported(1));
+            }
+            return Ok(());
+        }
+        SyncCommand::Check => {
+            let report = core.sync_check(session).await?;
+            if out.is_json() {
+                out.json(&report);
+            } else {
+                out.done(&report.summary);
+            }
+            // As for `run`: what the bucket refused for good fails the command.
+            if report.counts.failed > 0 {
                 return Err(crate::Failure::Reported(1));
             }
             return Ok(());

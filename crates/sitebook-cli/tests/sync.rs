@@ -204,6 +204,35 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
     assert_eq!(status["counts"]["synced"], 1, "{status}");
     assert_eq!(status["counts"]["pending"], 0, "{status}");
 
+    // The output's object (the audit anchor's copy aside) is deleted in the bucket: `sync
+    // check` notices and sends it again.
+    let objects = |root: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut found = Vec::new();
+        let mut folders = vec![root.to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                if entry.path().is_dir() {
+                    folders.push(entry.path());
+                } else if !entry.path().to_string_lossy().contains("/audit/") {
+                    found.push(entry.path());
+                }
+            }
+        }
+        found
+    };
+    let bucket_root = storage.path().join("district-works");
+    let [object] = objects(&bucket_root).try_into().unwrap();
+    let sent = std::fs::read(&object).unwrap();
+    std::fs::remove_file(&object).unwrap();
+    let check = sitebook(&old, &["sync", "check"]).output().unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{check:?}");
+    assert!(
+        said.contains("1 no longer in the bucket") && said.contains("1 synced"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(&object).unwrap(), sent, "sent again");
+
     let new = device();
     sitebook(&new, &config).assert().success();
     let restored = sitebook(&new, &["sync", "restore", "--wait"])

@@ -810,6 +810,38 @@ impl Sitebook {
         Ok(retried)
     }
 
+    /// Checks that the active org's synced outputs are still in its bucket as they were sent.
+    /// Those gone from it, or replaced there, are put back in line and, when sync is on, sent
+    /// again at once (create-only: what the bucket holds now is never overwritten).
+    pub async fn sync_check(&self, session: &Session) -> Result<BucketCheckReport> {
+        let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
+        let check = sync::syncer::check_bucket(&self.ctx, &scope).await?;
+        let mut summary = check.summary(scope.org_code());
+        let enabled = sync::config::target(&self.ctx, &scope)
+            .await?
+            .is_some_and(|target| target.enabled);
+        let counts = if check.requeued() > 0 && enabled {
+            let counts = sync::syncer::sync_org(&self.ctx, &scope).await?;
+            summary = format!(
+                "{summary} Sent now: {} synced, {} waiting, {} failed.",
+                counts.synced,
+                counts.pending + counts.uploading,
+                counts.failed
+            );
+            counts
+        } else {
+            if check.requeued() > 0 {
+                summary.push_str(" Sync is paused; they go when it is turned on again.");
+            }
+            crate::store::outbox::counts(&self.ctx, &scope).await?
+        };
+        Ok(BucketCheckReport {
+            check,
+            counts,
+            summary,
+        })
+    }
+
     /// Syncs the active org's due outputs now, and returns the counts afterwards.
     pub async fn sync_run(&self, session: &Session) -> Result<OutboxCounts> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
@@ -1414,6 +1446,19 @@ pub struct SyncStatus {
     pub target: Option<SyncTargetView>,
     /// How many outputs are pending, synced, in conflict or failed.
     pub counts: OutboxCounts,
+}
+
+/// What [`Sitebook::sync_check`] found and did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BucketCheckReport {
+    /// The outputs found gone from the bucket or replaced there.
+    pub check: sync::syncer::BucketCheck,
+    /// The outbox afterwards (after sending again, when sync is on).
+    pub counts: OutboxCounts,
+    /// The finding and its outcome, in a sentence or three.
+    pub summary: String,
 }
 
 /// One organization's sync status as it changes, from [`Sitebook::subscribe_sync`].

@@ -1175,3 +1175,96 @@ async fn two_orgs_whose_codes_differ_only_by_a_dash_keep_apart_in_the_bucket() {
     }
     assert_eq!(server.objects().len(), 9);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replaced_ours() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+
+    // Nothing changed in the bucket: the check finds everything and sends nothing.
+    let quiet = fx.core.sync_check(&admin).await.unwrap();
+    assert_eq!(quiet.check.checked, 3);
+    assert!(quiet.check.missing.is_empty() && quiet.check.altered.is_empty());
+    assert!(
+        quiet.summary.starts_with("All 3 synced outputs of AAA are in the bucket"),
+        "{}",
+        quiet.summary
+    );
+
+    // Someone deletes the PDF in the bucket's console and overwrites the JSON with a shorter
+    // file of their own (s3s-fs keeps objects as plain files, their metadata beside them).
+    let pdf = output_of_kind(&fx, &admin, "pdf").await;
+    let json = output_of_kind(&fx, &admin, "json").await;
+    let folder = server.root.join(BUCKET).join("sitebook/aaa");
+    std::fs::remove_file(folder.join("pdf").join(&pdf.filename)).unwrap();
+    let foreign = b"{\"not\": \"ours\"}".to_vec();
+    std::fs::write(folder.join("json").join(&json.filename), &foreign).unwrap();
+
+    let report = fx.core.sync_check(&admin).await.unwrap();
+    assert_eq!(report.check.checked, 3);
+    assert_eq!(report.check.missing, vec![pdf.filename.clone()]);
+    assert_eq!(report.check.altered, vec![json.filename.clone()]);
+    assert!(
+        report.summary.contains("1 no longer in the bucket")
+            && report.summary.contains("1 replaced there by other content"),
+        "{}",
+        report.summary
+    );
+    // Sent again at once: the PDF under its own key, ours of the JSON beside the foreign one.
+    assert_eq!(
+        (
+            report.counts.synced,
+            report.counts.conflict,
+            report.counts.pending
+        ),
+        (2, 1, 0),
+        "{:?}",
+        report.counts
+    );
+    let objects = server.objects();
+    assert_every_output_is_among(&fx, &admin, &objects).await;
+    let pdf_key = format!("sitebook/aaa/pdf/{}", pdf.filename);
+    assert!(objects.iter().any(|(key, _)| *key == pdf_key), "{objects:?}");
+    let json_key = format!("sitebook/aaa/json/{}", json.filename);
+    let (_, held) = objects.iter().find(|(key, _)| *key == json_key).unwrap();
+    assert_eq!(*held, foreign, "what replaced ours is not overwritten");
+
+    // A second check finds everything where the first put it.
+    let after = fx.core.sync_check(&admin).await.unwrap();
+    assert_eq!(
+        (after.check.checked, after.check.requeued()),
+        (3, 0),
+        "{}",
+        after.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bucket_check_with_sync_paused_queues_what_is_missing_and_sends_nothing() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    fx.core.sync_set_enabled(&admin, false).await.unwrap();
+    let xlsx = output_of_kind(&fx, &admin, "xlsx").await;
+    let object = server
+        .root
+        .join(BUCKET)
+        .join("sitebook/aaa/xlsx")
+        .join(&xlsx.filename);
+    std::fs::remove_file(&object).unwrap();
+
+    let report = fx.core.sync_check(&admin).await.unwrap();
+    assert_eq!(report.check.missing, vec![xlsx.filename.clone()]);
+    assert_eq!((report.counts.synced, report.counts.pending), (2, 1));
+    assert!(report.summary.contains("Sync is paused"), "{}", report.summary);
+    assert!(!object.exists(), "nothing was sent while paused");
+
+    fx.core.sync_set_enabled(&admin, true).await.unwrap();
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!((counts.synced, counts.pending), (3, 0), "{counts:?}");
+    assert_eq!(
+        std::fs::read(&object).unwrap(),
+        read_output(&fx, &admin, xlsx.id).await
+    );
+}

@@ -169,6 +169,19 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         queueMicrotask(announceSync);
         return counts(ctx.orgCode());
       }),
+    syncCheck: () =>
+      ctx.run("sync_check", () => {
+        ctx.requireWriter("set up or run the sync of outputs");
+        targetOf();
+        // The fake's bucket never loses anything: every synced output is found.
+        const org = ctx.orgCode();
+        const now = counts(org);
+        const summary =
+          now.synced === 0
+            ? `No output of ${org} has reached the bucket yet: nothing to check.`
+            : `All ${now.synced} synced outputs of ${org} are in the bucket as they were sent.`;
+        return { check: { checked: now.synced, missing: [], altered: [] }, counts: now, summary };
+      }),
     syncRetryFailed: () =>
       ctx.run("sync_retry_failed", () => {
         ctx.requireWriter("sync outputs");

@@ -225,6 +225,50 @@ pub(crate) async fn resend_all(ctx: &Base, scope: &WriteScope) -> Result<u64> {
     .rows_affected())
 }
 
+/// An output the outbox counts as in the bucket: where it went and how big it is.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct SentOutput {
+    pub id: i64,
+    pub filename: String,
+    pub object_key: String,
+    pub size: i64,
+}
+
+/// The scope's rows that are `synced` or `conflict`, with the key each went under.
+pub(crate) async fn sent(ctx: &Base, scope: &OrgScope) -> Result<Vec<SentOutput>> {
+    Ok(sqlx::query_as(
+        "SELECT o.id, f.filename, o.object_key, f.size \
+         FROM sync_outbox o JOIN output_files f ON f.id = o.output_id \
+         WHERE o.org_id = ? AND o.state IN ('synced', 'conflict') \
+         AND o.object_key IS NOT NULL ORDER BY o.id",
+    )
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+/// Rows `ids` of the scope's org go back in line as new: their objects are no longer what the
+/// bucket holds. Rows that moved on meanwhile (another pass re-sent them) are left alone.
+pub(crate) async fn send_again(ctx: &Base, scope: &WriteScope, ids: &[i64]) -> Result<u64> {
+    let mut tx = ctx.write_tx().await?;
+    let mut queued = 0;
+    for id in ids {
+        queued += sqlx::query(
+            "UPDATE sync_outbox SET state = 'pending', attempts = 0, last_error = NULL, \
+             object_key = NULL, synced_at = NULL, next_attempt_at = ? \
+             WHERE id = ? AND org_id = ? AND state IN ('synced', 'conflict')",
+        )
+        .bind(ctx.now_text())
+        .bind(id)
+        .bind(scope.org_id())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
 /// Rows a crashed syncer left `uploading` go back to `pending`. Run at start-up, before this
 /// process's syncer claims rows (the system plane: no person is acting). Another process's rows
 /// in flight may be released too; sending them twice is harmless, as the puts are create-only

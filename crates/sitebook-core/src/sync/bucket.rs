@@ -288,6 +288,16 @@ impl Bucket {
 
     /// Every object key of one org (`{prefix}/{org_folder}/{kind}/{file name}`), sorted.
     pub async fn org_keys(&self, org_folder: &str) -> Result<Vec<String>, BucketError> {
+        Ok(self
+            .org_objects(org_folder)
+            .await?
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect())
+    }
+
+    /// Every object of one org with its size in bytes, sorted by key.
+    pub async fn org_objects(&self, org_folder: &str) -> Result<Vec<(String, u64)>, BucketError> {
         let listed_folder = self.key(org_folder, "", "");
         let org_folder = ObjectPath::from(listed_folder.trim_end_matches('/'));
         let listed = self
@@ -295,10 +305,10 @@ impl Bucket {
             .list_with_delimiter(Some(&org_folder))
             .await
             .map_err(|e| self.explain(e, org_folder.as_ref()))?;
-        let mut keys: Vec<String> = listed
+        let mut objects: Vec<(String, u64)> = listed
             .objects
             .iter()
-            .map(|o| o.location.to_string())
+            .map(|o| (o.location.to_string(), o.size))
             .collect();
         for kind_folder in listed.common_prefixes {
             let inner = self
@@ -306,10 +316,15 @@ impl Bucket {
                 .list_with_delimiter(Some(&kind_folder))
                 .await
                 .map_err(|e| self.explain(e, kind_folder.as_ref()))?;
-            keys.extend(inner.objects.iter().map(|o| o.location.to_string()));
+            objects.extend(
+                inner
+                    .objects
+                    .iter()
+                    .map(|o| (o.location.to_string(), o.size)),
+            );
         }
-        keys.sort();
-        Ok(keys)
+        objects.sort();
+        Ok(objects)
     }
 
     /// A link that downloads `key` without credentials until it expires.
@@ -449,10 +464,14 @@ fn http_error_kind(error: &object_store::Error) -> Option<HttpErrorKind> {
     None
 }
 
-/// 5xx, 429 and 408 answers.
+/// 5xx, 429 and 408 answers, except what a server will never do however often it is asked:
+/// 501 (the request is not implemented there) and 505 (nor is the HTTP version).
 fn is_server_trouble(text: &str) -> bool {
-    status_in(text)
-        .is_some_and(|status| status.starts_with('5') || status == "429" || status == "408")
+    status_in(text).is_some_and(|status| {
+        (status.starts_with('5') && status != "501" && status != "505")
+            || status == "429"
+            || status == "408"
+    })
 }
 
 /// The status code in object_store's "non-2xx status code: 503 Service Unavailable" text.
@@ -551,6 +570,17 @@ mod tests {
             matches!(&error, BucketError::Transient(m) if m.starts_with("Could not connect to 127.0.0.1")),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn only_answers_a_retry_can_change_are_server_trouble() {
+        let answer = |status: &str| format!("Error performing PUT: non-2xx status code: {status}");
+        for transient in ["500 Internal", "502 Bad", "503 Slow", "504 Gate", "429 Too", "408 Req"] {
+            assert!(is_server_trouble(&answer(transient)), "{transient}");
+        }
+        for permanent in ["501 Not Implemented", "505 HTTP Version", "400 Bad", "403 Forbidden"] {
+            assert!(!is_server_trouble(&answer(permanent)), "{permanent}");
+        }
     }
 
     #[test]

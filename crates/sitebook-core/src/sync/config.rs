@@ -108,6 +108,17 @@ pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
                     Some(found) if !found.is_empty() => host = found.to_ascii_lowercase(),
                     _ => problems.push("the endpoint has no host name".to_string()),
                 }
+                // Virtual-hosted addressing puts the bucket in front of the host name, and no
+                // name can stand in front of an address: every request would fail to connect.
+                if !settings.path_style
+                    && matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)))
+                {
+                    problems.push(
+                        "an endpoint given by IP address needs path-style addresses (the bucket \
+                         cannot go in front of an address); turn path-style on"
+                            .to_string(),
+                    );
+                }
                 if url.path() != "/" && !url.path().is_empty() {
                     problems.push(format!(
                         "the endpoint must not have a path ('{}'); put the bucket in Bucket and \
@@ -682,6 +693,20 @@ mod tests {
         assert!(refusal(&|s| s.bucket = "My_Bucket".into()).contains("lowercase letters"));
         assert!(refusal(&|s| s.bucket = "ab".into()).contains("3 to 63"));
         assert!(refusal(&|s| s.bucket = "192.168.1.10".into()).contains("IP address"));
+        for address in ["https://192.168.1.10:3900", "https://[fd00::5]:3900"] {
+            assert!(
+                refusal(&|s| {
+                    s.endpoint = address.into();
+                    s.region = "garage".into();
+                })
+                .contains("needs path-style addresses"),
+                "{address}"
+            );
+            let mut by_path = settings();
+            (by_path.endpoint, by_path.region, by_path.path_style) =
+                (address.into(), "garage".into(), true);
+            assert!(validate(&by_path).is_ok(), "{address} by path");
+        }
         assert!(
             refusal(&|s| s.endpoint = "https://user:pw@s3.example.org".into())
                 .contains("user name or password")

@@ -155,6 +155,119 @@ pub(crate) async fn share(
     Ok(ShareLink { url, expires_at })
 }
 
+/// What a check of the bucket found: of the outputs counted as synced, those whose objects are
+/// gone from the bucket (deleted there, or a lifecycle rule expired them) or are now of another
+/// size (replaced there), each put back in line to be sent again.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BucketCheck {
+    /// How many synced outputs were looked for in the bucket.
+    #[ts(type = "number")]
+    pub checked: u64,
+    /// Outputs whose objects the bucket no longer has, by file name.
+    pub missing: Vec<String>,
+    /// Outputs whose objects the bucket holds with another size, by file name.
+    pub altered: Vec<String>,
+}
+
+impl BucketCheck {
+    /// Every output the check put back in line.
+    pub fn requeued(&self) -> usize {
+        self.missing.len() + self.altered.len()
+    }
+
+    /// One or two sentences for a person: what was found and what happens to it.
+    pub fn summary(&self, org_code: &str) -> String {
+        if self.checked == 0 {
+            return format!("No output of {org_code} has reached the bucket yet: nothing to check.");
+        }
+        if self.requeued() == 0 {
+            return format!(
+                "All {} synced outputs of {org_code} are in the bucket as they were sent.",
+                self.checked
+            );
+        }
+        let mut found = Vec::new();
+        if !self.missing.is_empty() {
+            found.push(format!(
+                "{} no longer in the bucket ({})",
+                self.missing.len(),
+                named(&self.missing)
+            ));
+        }
+        if !self.altered.is_empty() {
+            found.push(format!(
+                "{} replaced there by other content ({})",
+                self.altered.len(),
+                named(&self.altered)
+            ));
+        }
+        format!(
+            "Of {} synced outputs of {org_code}, {}. They are in line to be sent again; nothing \
+             in the bucket is overwritten.",
+            self.checked,
+            found.join(", and ")
+        )
+    }
+}
+
+/// Up to five names, and how many more.
+fn named(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
+/// Lists the scope's org's folder in the bucket and puts every synced output whose object is
+/// gone, or is there with another size, back in line. One listing per kind folder, no
+/// download: an object replaced by other bytes of the very same size is not noticed.
+pub(crate) async fn check_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<BucketCheck> {
+    let (_, bucket) = open_bucket(ctx, scope).await?;
+    let listed: std::collections::HashMap<String, u64> = bucket
+        .org_objects(&scope.bucket_folder())
+        .await
+        .map_err(|e| Error::SyncFailed(e.message().to_string()))?
+        .into_iter()
+        .collect();
+    let sent = outbox::sent(ctx, scope).await?;
+    let mut check = BucketCheck {
+        checked: sent.len() as u64,
+        missing: Vec::new(),
+        altered: Vec::new(),
+    };
+    let mut again = Vec::new();
+    for output in sent {
+        match listed.get(&output.object_key) {
+            None => check.missing.push(output.filename),
+            Some(&size) if i64::try_from(size).ok() != Some(output.size) => {
+                check.altered.push(output.filename)
+            }
+            Some(_) => continue,
+        }
+        again.push(output.id);
+    }
+    if !again.is_empty() {
+        outbox::send_again(ctx, scope, &again).await?;
+        tracing::info!(
+            org = scope.org_code(),
+            missing = check.missing.len(),
+            altered = check.altered.len(),
+            "outputs no longer in the bucket as sent are in line again"
+        );
+        let _ = ctx.sync_news.send(scope.org_id());
+    }
+    Ok(check)
+}
+
 /// Drains the scope's org's due rows once. Returns the outbox counts afterwards.
 pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCounts> {
     let target = configured_target(ctx, scope).await?;
@@ -390,15 +503,14 @@ async fn put_verified(
     }
     // Whether new or already there, what counts is what the bucket now holds.
     match bucket.stored(key).await? {
+        // Our sha256 on an object of another size: other bytes were put there under our
+        // metadata (S3 puts are whole, so ours cannot have been cut short). A create-only put
+        // can never replace them, so ours is kept beside them, as for any other content.
         Some(stored) if stored.sha256.as_deref() == Some(sha256) => {
             if stored.size == body.size() {
                 Ok(Placed::Done)
             } else {
-                Err(BucketError::Transient(format!(
-                    "{key} was stored with {} bytes instead of {}; it will be uploaded again.",
-                    stored.size,
-                    body.size()
-                )))
+                Ok(Placed::TakenByOther)
             }
         }
         // No sha256 on the object: a server that drops user metadata, or an upload cut off
