@@ -234,7 +234,7 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
       </dl>
       <p className="muted settings-help">
         The database, the uploaded workbooks and every output live in the data folder, readable by
-        your account only. Set SITEBOOK_DATA_DIR before starting Sitebook to use another one.
+        your account only. To back everything up, copy the whole folder while Sitebook is closed.
         Outputs nobody saved a copy of are removed after the retention days.
       </p>
       {!mayChange ? (
@@ -435,6 +435,14 @@ function SyncSection({ org }: Props) {
       return { ok: true, text: `Restore queued as job ${job}; follow it in Jobs. Restored files appear in Outputs.` };
     });
 
+  const check = () =>
+    void act("check", async () => {
+      const report = await backend.syncCheck();
+      return report.counts.failed > 0
+        ? { ok: false, error: { code: "sync_failed", message: `${report.summary} ${report.counts.lastError ?? ""}`.trim() } }
+        : { ok: true, text: report.summary };
+    });
+
   const retryFailed = () =>
     void act("retry", async () => ({ ok: true, text: `${await backend.syncRetryFailed()} failed outputs will be tried again.` }));
 
@@ -571,6 +579,16 @@ function SyncSection({ org }: Props) {
                 onClick={restore}
               >
                 Restore from bucket
+              </button>
+              <button
+                type="button"
+                className="button"
+                disabled={disabled}
+                data-testid="sync-check"
+                title="Look for every synced output in the bucket, and send again any that were deleted or replaced there"
+                onClick={check}
+              >
+                {busy === "check" ? "Checking…" : "Check the bucket"}
               </button>
             </>
           ) : null}
