@@ -1187,7 +1187,9 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
     assert_eq!(quiet.check.checked, 3);
     assert!(quiet.check.missing.is_empty() && quiet.check.altered.is_empty());
     assert!(
-        quiet.summary.starts_with("All 3 synced outputs of AAA are in the bucket"),
+        quiet
+            .summary
+            .starts_with("All 3 synced outputs of AAA are in the bucket"),
         "{}",
         quiet.summary
     );
@@ -1225,7 +1227,10 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
     let objects = server.objects();
     assert_every_output_is_among(&fx, &admin, &objects).await;
     let pdf_key = format!("sitebook/aaa/pdf/{}", pdf.filename);
-    assert!(objects.iter().any(|(key, _)| *key == pdf_key), "{objects:?}");
+    assert!(
+        objects.iter().any(|(key, _)| *key == pdf_key),
+        "{objects:?}"
+    );
     let json_key = format!("sitebook/aaa/json/{}", json.filename);
     let (_, held) = objects.iter().find(|(key, _)| *key == json_key).unwrap();
     assert_eq!(*held, foreign, "what replaced ours is not overwritten");
@@ -1257,7 +1262,11 @@ async fn a_bucket_check_with_sync_paused_queues_what_is_missing_and_sends_nothin
     let report = fx.core.sync_check(&admin).await.unwrap();
     assert_eq!(report.check.missing, vec![xlsx.filename.clone()]);
     assert_eq!((report.counts.synced, report.counts.pending), (2, 1));
-    assert!(report.summary.contains("Sync is paused"), "{}", report.summary);
+    assert!(
+        report.summary.contains("Sync is paused"),
+        "{}",
+        report.summary
+    );
     assert!(!object.exists(), "nothing was sent while paused");
 
     fx.core.sync_set_enabled(&admin, true).await.unwrap();

@@ -575,10 +575,22 @@ mod tests {
     #[test]
     fn only_answers_a_retry_can_change_are_server_trouble() {
         let answer = |status: &str| format!("Error performing PUT: non-2xx status code: {status}");
-        for transient in ["500 Internal", "502 Bad", "503 Slow", "504 Gate", "429 Too", "408 Req"] {
+        for transient in [
+            "500 Internal",
+            "502 Bad",
+            "503 Slow",
+            "504 Gate",
+            "429 Too",
+            "408 Req",
+        ] {
             assert!(is_server_trouble(&answer(transient)), "{transient}");
         }
-        for permanent in ["501 Not Implemented", "505 HTTP Version", "400 Bad", "403 Forbidden"] {
+        for permanent in [
+            "501 Not Implemented",
+            "505 HTTP Version",
+            "400 Bad",
+            "403 Forbidden",
+        ] {
             assert!(!is_server_trouble(&answer(permanent)), "{permanent}");
         }
     }

@@ -180,7 +180,9 @@ impl BucketCheck {
     /// One or two sentences for a person: what was found and what happens to it.
     pub fn summary(&self, org_code: &str) -> String {
         if self.checked == 0 {
-            return format!("No output of {org_code} has reached the bucket yet: nothing to check.");
+            return format!(
+                "No output of {org_code} has reached the bucket yet: nothing to check."
+            );
         }
         if self.requeued() == 0 {
             return format!(
