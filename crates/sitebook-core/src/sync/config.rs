@@ -602,6 +602,7 @@ mod tests {
             let mut other = settings();
             other.endpoint = typed.into();
             other.region = "garage".into();
+            other.path_style = true;
             assert_eq!(validate(&other).unwrap().endpoint, stored, "{typed:?}");
         }
     }
@@ -622,6 +623,7 @@ mod tests {
             let mut other = settings();
             other.endpoint = local.into();
             other.region = "garage".into();
+            other.path_style = true;
             assert!(validate(&other).is_ok(), "{local}");
         }
         for public in [
@@ -632,6 +634,7 @@ mod tests {
             let mut other = settings();
             other.endpoint = public.into();
             other.region = "garage".into();
+            other.path_style = true;
             let refused = validate(&other).unwrap_err().to_string();
             assert!(refused.contains("unencrypted"), "{public}: {refused}");
         }
