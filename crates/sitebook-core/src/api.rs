@@ -359,7 +359,11 @@ impl Sitebook {
     /// audited). Documents already made keep the mark they were made with.
     pub async fn currency_mark_set(&self, session: &Session, mark: CurrencyMark) -> Result<()> {
         let scope = authorize_write(&self.ctx, session, Action::SettingsEdit).await?;
-        orgs::set_currency_mark(&self.ctx, &scope, mark).await
+        scope
+            .attempt(&self.ctx, async {
+                orgs::set_currency_mark(&self.ctx, &scope, mark).await
+            })
+            .await
     }
 
     /// Creates an organization (superusers), audited.
@@ -568,13 +572,18 @@ impl Sitebook {
     /// others: its outcome carries the error (and a failed job records it).
     pub async fn upload(&self, session: &Session, paths: &[PathBuf]) -> Result<Vec<UploadOutcome>> {
         let scope = authorize_write(&self.ctx, session, Action::UploadCreate).await?;
-        let mut outcomes = Vec::with_capacity(paths.len());
-        for path in paths {
-            outcomes.push(
-                crate::jobs::intake::upload(&self.ctx, &scope, path, Origin::Upload, None).await?,
-            );
-        }
-        Ok(outcomes)
+        scope
+            .attempt(&self.ctx, async {
+                let mut outcomes = Vec::with_capacity(paths.len());
+                for path in paths {
+                    outcomes.push(
+                        crate::jobs::intake::upload(&self.ctx, &scope, path, Origin::Upload, None)
+                            .await?,
+                    );
+                }
+                Ok(outcomes)
+            })
+            .await
     }
 
     /// The active organization's jobs, newest first.
@@ -594,12 +603,16 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::JobCancelOwn, "job", id)
             .await?;
-        if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
-            self.scope_on(session, Action::JobCancelAny, "job", id)
-                .await?;
-        }
-        queue::request_cancel(&self.ctx, &scope, id).await?;
-        queue::get(&self.ctx, &scope, id).await
+        scope
+            .attempt(&self.ctx, async {
+                if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
+                    self.scope_on(session, Action::JobCancelAny, "job", id)
+                        .await?;
+                }
+                queue::request_cancel(&self.ctx, &scope, id).await?;
+                queue::get(&self.ctx, &scope, id).await
+            })
+            .await
     }
 
     /// Queues a failed or cancelled job again; a job its own file made fail is refused, as
@@ -608,12 +621,16 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::JobRetry, "job", id)
             .await?;
-        if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
-            self.scope_on(session, Action::JobRetryAny, "job", id)
-                .await?;
-        }
-        queue::requeue(&self.ctx, &scope, id).await?;
-        queue::get(&self.ctx, &scope, id).await
+        scope
+            .attempt(&self.ctx, async {
+                if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
+                    self.scope_on(session, Action::JobRetryAny, "job", id)
+                        .await?;
+                }
+                queue::requeue(&self.ctx, &scope, id).await?;
+                queue::get(&self.ctx, &scope, id).await
+            })
+            .await
     }
 
     /// Waits until the job is completed, failed or cancelled, calling `on_change` whenever its
@@ -701,7 +718,11 @@ impl Sitebook {
     /// Removes the active org's outputs never downloaded and older than `days`.
     pub async fn outputs_cleanup(&self, session: &Session, days: u32) -> Result<CleanupReport> {
         let scope = authorize_write(&self.ctx, session, Action::OutputsCleanup).await?;
-        outputs::cleanup(&self.ctx, &scope, days).await
+        scope
+            .attempt(&self.ctx, async {
+                outputs::cleanup(&self.ctx, &scope, days).await
+            })
+            .await
     }
 
     /// The active org's sync target, secret excepted.
@@ -719,9 +740,13 @@ impl Sitebook {
         secret: Option<&Secret>,
     ) -> Result<SyncTargetView> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        let view = sync::config::save(&self.ctx, &scope, settings, secret).await?;
-        let _ = self.ctx.sync_news.send(scope.org_id());
-        Ok(view)
+        scope
+            .attempt(&self.ctx, async {
+                let view = sync::config::save(&self.ctx, &scope, settings, secret).await?;
+                let _ = self.ctx.sync_news.send(scope.org_id());
+                Ok(view)
+            })
+            .await
     }
 
     /// Turns sync on or off for the active org, keeping its settings.
@@ -731,21 +756,29 @@ impl Sitebook {
         enabled: bool,
     ) -> Result<SyncTargetView> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        let view = sync::config::set_enabled(&self.ctx, &scope, enabled).await?;
-        if enabled {
-            // Turned on again after a fix: what was refused gets another try.
-            crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
-        }
-        let _ = self.ctx.sync_news.send(scope.org_id());
-        Ok(view)
+        scope
+            .attempt(&self.ctx, async {
+                let view = sync::config::set_enabled(&self.ctx, &scope, enabled).await?;
+                if enabled {
+                    // Turned on again after a fix: what was refused gets another try.
+                    crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
+                }
+                let _ = self.ctx.sync_news.send(scope.org_id());
+                Ok(view)
+            })
+            .await
     }
 
     /// Removes the active org's sync target and deletes its secret from the keyring.
     pub async fn sync_forget(&self, session: &Session) -> Result<()> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        sync::config::forget(&self.ctx, &scope).await?;
-        let _ = self.ctx.sync_news.send(scope.org_id());
-        Ok(())
+        scope
+            .attempt(&self.ctx, async {
+                sync::config::forget(&self.ctx, &scope).await?;
+                let _ = self.ctx.sync_news.send(scope.org_id());
+                Ok(())
+            })
+            .await
     }
 
     /// Writes, reads back and deletes a probe object in the active org's bucket. Failures are
@@ -753,30 +786,35 @@ impl Sitebook {
     /// no permission, clock skew, timeout.
     pub async fn sync_test(&self, session: &Session) -> Result<String> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        // A person waits on this: a server that takes connections and never answers gets half
-        // a minute, not the three a background upload allows itself with its retries.
-        const TEST_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
-        let said = tokio::time::timeout(
-            TEST_WITHIN,
-            sync::syncer::test_connection(&self.ctx, &scope),
-        )
-        .await
-        .map_err(|_| {
-            Error::SyncFailed(format!(
-                "The bucket's server did not answer within {} seconds: check the endpoint, and \
-                 that the server is running and reachable from this computer.",
-                TEST_WITHIN.as_secs()
-            ))
-        })??;
-        // The bucket takes writes now, whatever refused them before (rights given to the key,
-        // a clock set right): outputs the bucket refused for good get another try.
-        let retried = crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
-        let _ = self.ctx.sync_news.send(scope.org_id());
-        Ok(if retried > 0 {
-            format!("{said} {retried} output(s) it had refused will be sent again.")
-        } else {
-            said
-        })
+        scope
+            .attempt(&self.ctx, async {
+                // A person waits on this: a server that takes connections and never answers gets
+                // half a minute, not the three a background upload allows itself with retries.
+                const TEST_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+                let said = tokio::time::timeout(
+                    TEST_WITHIN,
+                    sync::syncer::test_connection(&self.ctx, &scope),
+                )
+                .await
+                .map_err(|_| {
+                    Error::SyncFailed(format!(
+                        "The bucket's server did not answer within {} seconds: check the \
+                         endpoint, and that the server is running and reachable from this \
+                         computer.",
+                        TEST_WITHIN.as_secs()
+                    ))
+                })??;
+                // The bucket takes writes now, whatever refused them before (rights given to the
+                // key, a clock set right): outputs the bucket refused for good get another try.
+                let retried = crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
+                let _ = self.ctx.sync_news.send(scope.org_id());
+                Ok(if retried > 0 {
+                    format!("{said} {retried} output(s) it had refused will be sent again.")
+                } else {
+                    said
+                })
+            })
+            .await
     }
 
     /// The active org's target and how far its outputs are synced.
@@ -805,9 +843,13 @@ impl Sitebook {
     /// them on its next pass (or `sync_run`).
     pub async fn sync_retry_failed(&self, session: &Session) -> Result<u64> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        let retried = crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
-        let _ = self.ctx.sync_news.send(scope.org_id());
-        Ok(retried)
+        scope
+            .attempt(&self.ctx, async {
+                let retried = crate::store::outbox::retry_failed(&self.ctx, &scope).await?;
+                let _ = self.ctx.sync_news.send(scope.org_id());
+                Ok(retried)
+            })
+            .await
     }
 
     /// Checks that the active org's synced outputs are still in its bucket as they were sent.
@@ -815,44 +857,56 @@ impl Sitebook {
     /// again at once (create-only: what the bucket holds now is never overwritten).
     pub async fn sync_check(&self, session: &Session) -> Result<BucketCheckReport> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        let check = sync::syncer::check_bucket(&self.ctx, &scope).await?;
-        let mut summary = check.summary(scope.org_code());
-        let enabled = sync::config::target(&self.ctx, &scope)
-            .await?
-            .is_some_and(|target| target.enabled);
-        let counts = if check.requeued() > 0 && enabled {
-            let counts = sync::syncer::sync_org(&self.ctx, &scope).await?;
-            summary = format!(
-                "{summary} Sent now: {} synced, {} waiting, {} failed.",
-                counts.synced,
-                counts.pending + counts.uploading,
-                counts.failed
-            );
-            counts
-        } else {
-            if check.requeued() > 0 {
-                summary.push_str(" Sync is paused; they go when it is turned on again.");
-            }
-            crate::store::outbox::counts(&self.ctx, &scope).await?
-        };
-        Ok(BucketCheckReport {
-            check,
-            counts,
-            summary,
-        })
+        scope
+            .attempt(&self.ctx, async {
+                let check = sync::syncer::check_bucket(&self.ctx, &scope).await?;
+                let mut summary = check.summary(scope.org_code());
+                let enabled = sync::config::target(&self.ctx, &scope)
+                    .await?
+                    .is_some_and(|target| target.enabled);
+                let counts = if check.requeued() > 0 && enabled {
+                    let counts = sync::syncer::sync_org(&self.ctx, &scope).await?;
+                    summary = format!(
+                        "{summary} Sent now: {} synced, {} waiting, {} failed.",
+                        counts.synced,
+                        counts.pending + counts.uploading,
+                        counts.failed
+                    );
+                    counts
+                } else {
+                    if check.requeued() > 0 {
+                        summary.push_str(" Sync is paused; they go when it is turned on again.");
+                    }
+                    crate::store::outbox::counts(&self.ctx, &scope).await?
+                };
+                Ok(BucketCheckReport {
+                    check,
+                    counts,
+                    summary,
+                })
+            })
+            .await
     }
 
     /// Syncs the active org's due outputs now, and returns the counts afterwards.
     pub async fn sync_run(&self, session: &Session) -> Result<OutboxCounts> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        sync::syncer::sync_org(&self.ctx, &scope).await
+        scope
+            .attempt(&self.ctx, async {
+                sync::syncer::sync_org(&self.ctx, &scope).await
+            })
+            .await
     }
 
     /// Queues a restore of the active org's outputs from its bucket (a new laptop): the files
     /// this device lacks are fetched, verified and listed as restored. Returns the job id.
     pub async fn sync_restore(&self, session: &Session) -> Result<i64> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
-        sync::restore::request(&self.ctx, &scope).await
+        scope
+            .attempt(&self.ctx, async {
+                sync::restore::request(&self.ctx, &scope).await
+            })
+            .await
     }
 
     /// A link that downloads a synced output without signing in, valid for `expires_in` (at most
@@ -866,7 +920,11 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::OutputShare, "output", output_id)
             .await?;
-        sync::syncer::share(&self.ctx, &scope, output_id, expires_in).await
+        scope
+            .attempt(&self.ctx, async {
+                sync::syncer::share(&self.ctx, &scope, output_id, expires_in).await
+            })
+            .await
     }
 
     /// Starts the background syncer of this process (the desktop app and `sitebook worker`).
@@ -884,17 +942,25 @@ impl Sitebook {
     /// this person; subfolders named after org codes import there. The watcher follows at once.
     pub async fn inbox_set(&self, session: &Session, folder: &Path) -> Result<InboxView> {
         let scope = authorize_write(&self.ctx, session, Action::InboxConfigure).await?;
-        let view = inbox::settings::set(&self.ctx, &scope, folder).await?;
-        self.inbox.changed.notify_waiters();
-        Ok(view)
+        scope
+            .attempt(&self.ctx, async {
+                let view = inbox::settings::set(&self.ctx, &scope, folder).await?;
+                self.inbox.changed.notify_waiters();
+                Ok(view)
+            })
+            .await
     }
 
     /// Stops watching the inbox folder (its files stay where they are).
     pub async fn inbox_clear(&self, session: &Session) -> Result<()> {
         let scope = authorize_write(&self.ctx, session, Action::InboxConfigure).await?;
-        inbox::settings::clear(&self.ctx, &scope).await?;
-        self.inbox.changed.notify_waiters();
-        Ok(())
+        scope
+            .attempt(&self.ctx, async {
+                inbox::settings::clear(&self.ctx, &scope).await?;
+                self.inbox.changed.notify_waiters();
+                Ok(())
+            })
+            .await
     }
 
     /// What the inbox watcher of this process is doing. Device state, like the data dir: it
@@ -926,18 +992,22 @@ impl Sitebook {
         folder: &Path,
     ) -> Result<tokio::task::JoinHandle<()>> {
         let scope = authorize_write(&self.ctx, session, Action::InboxConfigure).await?;
-        let folder = inbox::settings::check_folder(&self.ctx, folder)?;
-        let plan = InboxPlan {
-            folder,
-            org_id: scope.org_id(),
-            user_id: scope.user_id(),
-        };
-        Ok(tokio::spawn(inbox::watcher::run(
-            self.ctx.clone(),
-            plan,
-            self.inbox.settle,
-            self.inbox.signals.clone(),
-        )))
+        scope
+            .attempt(&self.ctx, async {
+                let folder = inbox::settings::check_folder(&self.ctx, folder)?;
+                let plan = InboxPlan {
+                    folder,
+                    org_id: scope.org_id(),
+                    user_id: scope.user_id(),
+                };
+                Ok(tokio::spawn(inbox::watcher::run(
+                    self.ctx.clone(),
+                    plan,
+                    self.inbox.settle,
+                    self.inbox.signals.clone(),
+                )))
+            })
+            .await
     }
 
     /// Starts the job workers in this process: `workers`, else the device's setting, else one
@@ -1070,10 +1140,14 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::WorkEdit, "estimate", estimate_id)
             .await?;
-        let saved = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
-        let work = changes.read_into(WorkForm::from_work(&saved))?;
-        crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
-        Ok(work)
+        scope
+            .attempt(&self.ctx, async {
+                let saved = crate::documents::work(&self.ctx, &scope, estimate_id).await?;
+                let work = changes.read_into(WorkForm::from_work(&saved))?;
+                crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
+                Ok(work)
+            })
+            .await
     }
 
     /// The work data as the desktop form shows it.
@@ -1092,9 +1166,13 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::WorkEdit, "estimate", estimate_id)
             .await?;
-        let work = form.to_work()?;
-        crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
-        Ok(WorkForm::from_work(&work))
+        scope
+            .attempt(&self.ctx, async {
+                let work = form.to_work()?;
+                crate::documents::save_work(&self.ctx, &scope, estimate_id, &work).await?;
+                Ok(WorkForm::from_work(&work))
+            })
+            .await
     }
 
     /// Records the next bill of an estimate and queues its PDF and XLSX.
@@ -1122,16 +1200,20 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
             .await?;
-        let request = crate::documents::BillRequest::Kind(kind);
-        crate::documents::create_bill(
-            &self.ctx,
-            &scope,
-            estimate_id,
-            request,
-            quantities,
-            recoveries,
-        )
-        .await
+        scope
+            .attempt(&self.ctx, async {
+                let request = crate::documents::BillRequest::Kind(kind);
+                crate::documents::create_bill(
+                    &self.ctx,
+                    &scope,
+                    estimate_id,
+                    request,
+                    quantities,
+                    recoveries,
+                )
+                .await
+            })
+            .await
     }
 
     /// Withdraws the latest bill or work slip of an estimate, with a reason (admins and
@@ -1147,15 +1229,19 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::DocumentWithdraw, "estimate", estimate_id)
             .await?;
-        crate::documents::withdraw::withdraw_latest(
-            &self.ctx,
-            &scope,
-            estimate_id,
-            document,
-            number,
-            reason,
-        )
-        .await
+        scope
+            .attempt(&self.ctx, async {
+                crate::documents::withdraw::withdraw_latest(
+                    &self.ctx,
+                    &scope,
+                    estimate_id,
+                    document,
+                    number,
+                    reason,
+                )
+                .await
+            })
+            .await
     }
 
     /// The org's table of additions and deductions (the example set until first edited).
@@ -1174,7 +1260,11 @@ impl Sitebook {
         line: crate::domain::payments::PaymentLine,
     ) -> Result<crate::documents::payments::PaymentTable> {
         let scope = authorize_write(&self.ctx, session, Action::DeductionsEdit).await?;
-        crate::documents::payments::save_line(&self.ctx, &scope, line).await
+        scope
+            .attempt(&self.ctx, async {
+                crate::documents::payments::save_line(&self.ctx, &scope, line).await
+            })
+            .await
     }
 
     /// Saves a line as typed in Settings (every field as text; one that cannot be read is
@@ -1185,9 +1275,13 @@ impl Sitebook {
         form: &crate::documents::payments::DeductionLineForm,
     ) -> Result<crate::documents::payments::DeductionTable> {
         let scope = authorize_write(&self.ctx, session, Action::DeductionsEdit).await?;
-        let line = form.to_line()?;
-        let table = crate::documents::payments::save_line(&self.ctx, &scope, line).await?;
-        Ok((&table).into())
+        scope
+            .attempt(&self.ctx, async {
+                let line = form.to_line()?;
+                let table = crate::documents::payments::save_line(&self.ctx, &scope, line).await?;
+                Ok((&table).into())
+            })
+            .await
     }
 
     /// Removes a line from the org's table.
@@ -1197,7 +1291,11 @@ impl Sitebook {
         code: &str,
     ) -> Result<crate::documents::payments::PaymentTable> {
         let scope = authorize_write(&self.ctx, session, Action::DeductionsEdit).await?;
-        crate::documents::payments::remove_line(&self.ctx, &scope, code).await
+        scope
+            .attempt(&self.ctx, async {
+                crate::documents::payments::remove_line(&self.ctx, &scope, code).await
+            })
+            .await
     }
 
     /// Imports the example estimate that ships with the app into the active org and queues its
@@ -1348,18 +1446,22 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
             .await?;
-        let quantities = editor::entries_or_error("The bill", entries)?;
-        let recoveries = editor::recoveries_or_error(recoveries)?;
-        let request = crate::documents::BillRequest::Next { is_final };
-        crate::documents::create_bill(
-            &self.ctx,
-            &scope,
-            estimate_id,
-            request,
-            Some(quantities),
-            recoveries,
-        )
-        .await
+        scope
+            .attempt(&self.ctx, async {
+                let quantities = editor::entries_or_error("The bill", entries)?;
+                let recoveries = editor::recoveries_or_error(recoveries)?;
+                let request = crate::documents::BillRequest::Next { is_final };
+                crate::documents::create_bill(
+                    &self.ctx,
+                    &scope,
+                    estimate_id,
+                    request,
+                    Some(quantities),
+                    recoveries,
+                )
+                .await
+            })
+            .await
     }
 
     /// What the work-slip editor starts with: the next phase, or why none can follow.
@@ -1399,9 +1501,14 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
             .await?;
-        let executed = editor::entries_or_error("The work slip", entries)?;
-        let lines = editor::supplemental_or_error(supplemental)?;
-        crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, lines).await
+        scope
+            .attempt(&self.ctx, async {
+                let executed = editor::entries_or_error("The work slip", entries)?;
+                let lines = editor::supplemental_or_error(supplemental)?;
+                crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, lines)
+                    .await
+            })
+            .await
     }
 
     /// Records the next work slip of an estimate and queues its PDF and XLSX.
@@ -1415,7 +1522,17 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
             .await?;
-        crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, supplemental)
+        scope
+            .attempt(&self.ctx, async {
+                crate::documents::create_workslip(
+                    &self.ctx,
+                    &scope,
+                    estimate_id,
+                    executed,
+                    supplemental,
+                )
+                .await
+            })
             .await
     }
 
@@ -1428,7 +1545,11 @@ impl Sitebook {
         let scope = self
             .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
             .await?;
-        crate::documents::request_abstract(&self.ctx, &scope, estimate_id).await
+        scope
+            .attempt(&self.ctx, async {
+                crate::documents::request_abstract(&self.ctx, &scope, estimate_id).await
+            })
+            .await
     }
 
     /// Puts back in the queue jobs whose process died (also done when workers start).

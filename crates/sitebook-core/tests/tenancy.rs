@@ -1329,3 +1329,51 @@ async fn a_person_changes_their_password_and_an_admin_resets_a_forgotten_one() {
         .iter()
         .any(|r| r.action == "sign_in" && r.reason.as_deref() == Some("password change required")));
 }
+
+#[tokio::test]
+async fn a_change_that_fails_after_the_gate_is_audited_as_failed_beside_the_allowed_row() {
+    let fx = fixture().await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    let rows_of = |audit: &[sitebook_core::tenancy::audit_log::AuditEntry], action: &str| {
+        audit
+            .iter()
+            .filter(|r| r.action == action)
+            .map(|r| (r.outcome.clone(), r.reason.clone().unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+
+    // The gate lets an admin set up sync; the settings then refuse the endpoint.
+    let bad = sitebook_core::sync::config::SyncSettings {
+        endpoint: "not a url".into(),
+        region: "us-east-1".into(),
+        bucket: "district-works".into(),
+        prefix: String::new(),
+        path_style: true,
+        access_key_id: "AKIAEXAMPLE".into(),
+    };
+    let refused = fx.core.sync_configure(&admin, &bad, None).await;
+    assert!(matches!(refused, Err(Error::Validation(_))), "{refused:?}");
+    let rows = rows_of(&fx.audit().await, "sync.configure");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    // Newest first: the failure, then the gate's decision.
+    assert_eq!(rows[0].0, "failure", "{rows:?}");
+    assert!(
+        rows[0]
+            .1
+            .starts_with("validation: The sync settings were not saved: the endpoint 'not a url'"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[1], ("allowed".to_string(), String::new()));
+
+    // An object this org does not have is one denied row, not a failure as well.
+    let missing = fx.core.job_cancel(&admin, 987_654).await;
+    assert!(matches!(missing, Err(Error::NotFound(_))), "{missing:?}");
+    let rows = rows_of(&fx.audit().await, "job.cancel_own");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "denied");
+
+    // A change that works has its allowed row alone.
+    fx.core.outputs_cleanup(&admin, 30).await.unwrap();
+    let rows = rows_of(&fx.audit().await, "outputs.cleanup");
+    assert_eq!(rows, vec![("allowed".to_string(), String::new())]);
+}

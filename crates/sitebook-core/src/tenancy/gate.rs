@@ -39,6 +39,10 @@ pub struct OrgScope {
     user_id: i64,
     username: String,
     role: EffectiveRole,
+    /// The action the gate allowed, and the object its row named: a failure after the gate is
+    /// written under the same names ([`WriteScope::attempt`]).
+    granted: Action,
+    object: Option<(&'static str, String)>,
 }
 
 impl OrgScope {
@@ -167,6 +171,51 @@ impl std::ops::Deref for WriteScope {
     fn deref(&self) -> &OrgScope {
         &self.0
     }
+}
+
+impl WriteScope {
+    /// Runs the change the gate let through and, when it fails, writes the failure beside the
+    /// gate's "allowed" row, so the log never reads as if a refused change had been made: a
+    /// conflict, a bad value, a bucket that would not take the file. Refusals already written
+    /// (a rule's denial, an object this org does not have) are not written twice.
+    pub(crate) async fn attempt<T>(
+        &self,
+        ctx: &Base,
+        change: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let result = change.await;
+        if let Err(error) = &result {
+            if !matches!(error, Error::Denied(_) | Error::NotFound(_)) {
+                let mut row = AuditEvent::new(self.granted.audit_name(), Outcome::Failure)
+                    .by_name(Some(self.user_id), &self.username)
+                    .in_scope(self)
+                    .reason(failure_reason(error));
+                if let Some((kind, id)) = &self.object {
+                    row = row.object(kind, id);
+                }
+                // The change failed either way; a log that cannot take the row says so in the
+                // application log rather than hiding the change's own error.
+                if let Err(written) = row.write(ctx).await {
+                    tracing::warn!(error = %written, "could not audit a failed change");
+                }
+            }
+        }
+        result
+    }
+}
+
+/// An error in an audit row: its code and its first 200 characters, on one line.
+fn failure_reason(error: &Error) -> String {
+    let message = error.to_string();
+    let mut reason: String = message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    if message.chars().count() > 200 {
+        reason.push('…');
+    }
+    format!("{}: {reason}", error.code())
 }
 
 fn capitalise(text: &str) -> String {
@@ -423,6 +472,8 @@ async fn decide(
         user_id: user.id,
         username: user.username.clone(),
         role: org.role,
+        granted: action,
+        object: about.map(|about| (about.kind, about.id.to_string())),
     })
 }
 
