@@ -106,6 +106,10 @@ impl Printer {
                 "The inbox folder {folder} is not there (an unplugged drive?); watching resumes \
                  when it returns."
             ),
+            InboxState::WatchedElsewhere => say!(
+                "{} is watching {folder}; this one takes over when it stops (Ctrl-C gives up).",
+                status.watched_by.as_deref().unwrap_or("Another Sitebook")
+            ),
         }
     }
 

@@ -72,6 +72,8 @@ fn files_in(dir: &Path) -> Vec<String> {
                 .flatten()
                 .filter(|e| e.path().is_file())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                // The watcher's own lock file, hidden, stays in the folder it watches.
+                .filter(|name| name != ".sitebook-inbox.lock")
                 .collect()
         })
         .unwrap_or_default();

@@ -35,6 +35,8 @@ fn files_in(dir: &Path) -> Vec<String> {
                 .flatten()
                 .filter(|e| e.path().is_file())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                // The watcher's own lock file, hidden, stays in the folder it watches.
+                .filter(|name| name != ".sitebook-inbox.lock")
                 .collect()
         })
         .unwrap_or_default();
@@ -657,4 +659,62 @@ async fn files_the_inbox_never_takes_are_named_once_and_left_where_they_are() {
     assert!(inbox.join("link.xlsx").symlink_metadata().is_ok());
     assert!(inbox.join("pipe.xlsx").symlink_metadata().is_ok());
     assert_eq!(jobs(&fx, &fx.root).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_watcher_of_a_folder_waits_naming_the_first_and_takes_over_when_it_stops() {
+    // Two data folders, as the desktop app on a laptop and `sitebook watch` on an office PC
+    // sharing one inbox would have.
+    let on = |device: &'static str| {
+        fixture_with(move |options| {
+            options.inbox_settle = SETTLE;
+            options.device = Some(device.into());
+        })
+    };
+    let (first, second) = (on("laptop-1").await, on("office-pc").await);
+    let (inbox, first_tasks) = watched(&first).await;
+
+    let mut status = second.core.inbox_status_changes();
+    std::mem::forget(second.core.start_workers(Some(1)).await.unwrap());
+    let _second_watcher = second
+        .core
+        .watch_folder(&second.root, &inbox)
+        .await
+        .unwrap();
+    wait_for_state(
+        &mut status,
+        InboxState::WatchedElsewhere,
+        "the second watcher waits",
+    )
+    .await;
+    assert_eq!(
+        second.core.inbox_status().watched_by,
+        Some(format!(
+            "Sitebook on laptop-1, process {}",
+            std::process::id()
+        ))
+    );
+
+    // Meanwhile a file is imported by the first alone.
+    std::fs::write(inbox.join("one.xlsx"), workbook(1)).unwrap();
+    wait_until(Duration::from_secs(30), "one.xlsx imported", || {
+        files_in(&inbox.join("imported")).len() == 1
+    })
+    .await;
+    assert_eq!(jobs(&first, &first.root).await.len(), 1);
+    assert!(jobs(&second, &second.root).await.is_empty());
+
+    // The first stops (its lock goes with it): the second takes over and imports what comes.
+    for task in first_tasks {
+        task.abort();
+    }
+    wait_for_state(&mut status, InboxState::Watching, "the second takes over").await;
+    assert_eq!(second.core.inbox_status().watched_by, None);
+    std::fs::write(inbox.join("two.xlsx"), workbook(2)).unwrap();
+    wait_until(Duration::from_secs(30), "two.xlsx imported", || {
+        files_in(&inbox.join("imported")).len() == 2
+    })
+    .await;
+    assert_eq!(jobs(&second, &second.root).await.len(), 1);
+    assert_eq!(jobs(&first, &first.root).await.len(), 1);
 }

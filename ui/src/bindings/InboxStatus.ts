@@ -12,4 +12,9 @@ state: InboxState,
 /**
  * The folder watched (or waited for), when there is one.
  */
-folder: string | null, };
+folder: string | null, 
+/**
+ * Who watches the folder instead, while the state is `watchedElsewhere`: what the other
+ * watcher wrote in the folder's lock file ("Sitebook on laptop-7, process 4120").
+ */
+watchedBy: string | null, };

@@ -98,7 +98,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     for (const h of [...syncHandlers]) h(structuredClone(now));
   };
   const inboxStatus = (): InboxStatus =>
-    inbox ? { state: "watching", folder: inbox.folder } : { state: "off", folder: null };
+    inbox ? { state: "watching", folder: inbox.folder, watchedBy: null } : { state: "off", folder: null, watchedBy: null };
   const announceInbox = () => {
     const now = inboxStatus();
     for (const h of [...inboxHandlers]) h(now);

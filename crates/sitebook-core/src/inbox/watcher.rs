@@ -11,6 +11,11 @@
 //! the upload is content-addressed, so a file found again after a restart resolves to the upload
 //! and job it already has instead of a second one. Files that cannot be moved out (a read-only
 //! folder) are remembered by their hash, so they are neither imported nor reported twice.
+//!
+//! One watcher per folder: a watcher holds an OS lock on the hidden file `.sitebook-inbox.lock`
+//! in the folder while it watches, so a second one (the desktop app and `sitebook watch`, or
+//! two computers on a shared folder) waits and says who has it, instead of racing it for every
+//! file. The lock goes with the process, however it ends.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -34,8 +39,10 @@ use crate::tenancy::session::{self, Remember};
 
 /// How often candidates are looked at again, and how often the folder's presence is checked.
 const TICK: Duration = Duration::from_millis(200);
-/// How often a missing folder is looked for.
+/// How often a missing folder is looked for, and a folder another watcher holds is tried.
 const MISSING_RETRY: Duration = Duration::from_secs(1);
+/// The hidden file in the inbox folder whose OS lock its one watcher holds.
+pub const LOCK_FILE: &str = ".sitebook-inbox.lock";
 /// Events are grouped this long; settling, not this, decides when a file is taken.
 const DEBOUNCE: Duration = Duration::from_millis(250);
 /// A full look at the folder now and then, in case the OS dropped events (a burst can overflow
@@ -51,6 +58,9 @@ pub struct InboxStatus {
     pub state: InboxState,
     /// The folder watched (or waited for), when there is one.
     pub folder: Option<String>,
+    /// Who watches the folder instead, while the state is `watchedElsewhere`: what the other
+    /// watcher wrote in the folder's lock file ("Sitebook on laptop-7, process 4120").
+    pub watched_by: Option<String>,
 }
 
 /// The watcher's state, as the top bar shows it.
@@ -64,6 +74,9 @@ pub enum InboxState {
     Watching,
     /// The folder is not there (an unplugged drive); watching resumes when it returns.
     Missing,
+    /// Another watcher (another Sitebook, here or on another computer) has the folder; this one
+    /// takes over when it stops.
+    WatchedElsewhere,
 }
 
 impl InboxStatus {
@@ -72,6 +85,7 @@ impl InboxStatus {
         Self {
             state: InboxState::Off,
             folder: None,
+            watched_by: None,
         }
     }
 }
@@ -199,6 +213,27 @@ impl Watcher {
                     tokio::time::sleep(MISSING_RETRY).await;
                 }
             }
+            // Whatever arrives while another watcher hands over is seen by the rescan below,
+            // which comes after the folder is watched.
+            let claim = match claim_folder(&self.folder, &self.holder_name()) {
+                Claim::Held(lock) => Some(lock),
+                Claim::Unlockable(reason) => {
+                    tracing::warn!(folder = %self.folder.display(), %reason, "the inbox cannot be locked; watching without keeping other watchers off");
+                    None
+                }
+                Claim::Elsewhere(holder) => {
+                    if self.signals.status.borrow().state != InboxState::WatchedElsewhere {
+                        tracing::warn!(folder = %self.folder.display(), %holder, "another watcher has the inbox; waiting for it to stop");
+                    }
+                    self.signals.status.send_replace(InboxStatus {
+                        state: InboxState::WatchedElsewhere,
+                        folder: Some(self.folder.display().to_string()),
+                        watched_by: Some(holder),
+                    });
+                    tokio::time::sleep(MISSING_RETRY).await;
+                    continue;
+                }
+            };
             let (sender, mut events) = mpsc::unbounded_channel();
             let debouncer = notify_debouncer_full::new_debouncer(
                 DEBOUNCE,
@@ -260,6 +295,7 @@ impl Watcher {
                 }
             }
             drop(debouncer);
+            drop(claim);
             // Files seen before the folder went away are looked for afresh when it returns.
             self.arrivals.clear();
         }
@@ -269,7 +305,17 @@ impl Watcher {
         self.signals.status.send_replace(InboxStatus {
             state,
             folder: Some(self.folder.display().to_string()),
+            watched_by: None,
         });
+    }
+
+    /// How this watcher names itself in the lock file, for a second watcher to show.
+    fn holder_name(&self) -> String {
+        format!(
+            "Sitebook on {}, process {}",
+            self.ctx.device,
+            std::process::id()
+        )
     }
 
     fn tell(&self, path: &Path, outcome: InboxOutcome, message: String, job_id: Option<i64>) {
@@ -750,6 +796,52 @@ impl Watcher {
             self.left_alone
                 .insert((path.to_path_buf(), metadata.len(), changed_at(&metadata)));
         }
+    }
+}
+
+/// What became of an attempt to be the folder's one watcher.
+enum Claim {
+    /// The lock is ours while this file stays open.
+    Held(std::fs::File),
+    /// Another watcher holds it; what it wrote about itself.
+    Elsewhere(String),
+    /// The folder cannot hold the lock (read-only, or a file system without locks): watch
+    /// anyway, as before there were locks.
+    Unlockable(String),
+}
+
+fn claim_folder(folder: &Path, holder: &str) -> Claim {
+    use std::io::{Read, Seek, Write};
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(folder.join(LOCK_FILE));
+    let mut file = match opened {
+        Ok(file) => file,
+        Err(error) => return Claim::Unlockable(error.to_string()),
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            // Who holds it, for the watcher that waits; the lock, not these words, keeps it off.
+            let _ = file
+                .set_len(0)
+                .and_then(|()| file.rewind())
+                .and_then(|()| file.write_all(holder.as_bytes()));
+            Claim::Held(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut said = String::new();
+            let _ = (&mut file).take(200).read_to_string(&mut said);
+            let said: String = said.chars().filter(|c| !c.is_control()).collect();
+            Claim::Elsewhere(if said.trim().is_empty() {
+                "another Sitebook".to_string()
+            } else {
+                said.trim().to_string()
+            })
+        }
+        Err(std::fs::TryLockError::Error(error)) => Claim::Unlockable(error.to_string()),
     }
 }
 

@@ -361,6 +361,8 @@ function inboxStateText(status: InboxStatus | null, view: InboxView | null): str
       return `Watching ${status.folder}.${who}`;
     case "missing":
       return `The folder ${status.folder} is not there (an unplugged drive?). Watching resumes when it returns.${who}`;
+    case "watchedElsewhere":
+      return `${status.watchedBy ?? "Another Sitebook"} is watching ${status.folder}, so this computer leaves its files alone. It takes over when that one stops.${who}`;
     default:
       return view ? `Starting to watch ${view.folder}…` : "No inbox folder is set on this computer.";
   }

@@ -94,16 +94,10 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
           className={`button quiet status-chip${inbox.state === "missing" ? " status-bad" : ""}`}
           data-testid="inbox-indicator"
           onClick={onOpenSettings}
-          title={
-            inbox.state === "watching"
-              ? `Watching the inbox folder ${inbox.folder}: workbooks saved there import by themselves.`
-              : `The inbox folder ${inbox.folder} is not there (an unplugged drive?). Watching resumes when it returns.`
-          }
+          title={inboxChipTitle(inbox)}
         >
           {inbox.state === "missing" ? <AlertIcon /> : <FolderIcon />}
-          <span className="clip status-chip-text">
-            {inbox.state === "watching" ? `Inbox: ${lastPart(inbox.folder)}` : "Inbox folder missing"}
-          </span>
+          <span className="clip status-chip-text">{inboxChipText(inbox)}</span>
         </button>
       ) : null}
       {sync ? (
@@ -137,4 +131,26 @@ function lastPart(folder: string | null): string {
   if (!folder) return "";
   const parts = folder.split(/[\\/]/).filter(Boolean);
   return parts[parts.length - 1] ?? folder;
+}
+
+function inboxChipTitle(inbox: InboxStatus): string {
+  switch (inbox.state) {
+    case "missing":
+      return `The inbox folder ${inbox.folder} is not there (an unplugged drive?). Watching resumes when it returns.`;
+    case "watchedElsewhere":
+      return `${inbox.watchedBy ?? "Another Sitebook"} is watching ${inbox.folder}; this computer takes over when it stops.`;
+    default:
+      return `Watching the inbox folder ${inbox.folder}: workbooks saved there import by themselves.`;
+  }
+}
+
+function inboxChipText(inbox: InboxStatus): string {
+  switch (inbox.state) {
+    case "missing":
+      return "Inbox folder missing";
+    case "watchedElsewhere":
+      return "Inbox watched elsewhere";
+    default:
+      return `Inbox: ${lastPart(inbox.folder)}`;
+  }
 }
