@@ -856,6 +856,20 @@ def test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link(
         assert len(anchors) == 1, objects
         assert len(objects) - len(anchors) == len(outputs), objects
 
+        # An output deleted in the bucket's console: "Check the bucket" finds it and sends it
+        # again.
+        deleted = next(key for key in objects if "/audit/" not in key)
+        os.remove(os.path.join(server.root, S3_BUCKET, deleted))
+        wd.click("sync-check")
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=sync-said]');"
+            "return e && e.textContent.includes('no longer in the bucket');",
+            "the check to find the deleted output")
+        said = wd.text("sync-said")
+        assert os.path.basename(deleted) in said and "Sent now: " in said, said
+        assert server.objects() == objects, (server.objects(), objects)
+        wd.screenshot("sync-check.png")
+
         wd.click("nav-outputs")
         first = outputs[0]
         wd.click(f"output-row-{first['id']}", inner="button")

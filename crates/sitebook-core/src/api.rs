@@ -369,7 +369,11 @@ impl Sitebook {
     /// Creates an organization (superusers), audited.
     pub async fn org_create(&self, session: &Session, new: NewOrg) -> Result<()> {
         let grant = authorize_global(&self.ctx, session, GlobalAction::OrgCreate).await?;
-        orgs::create(&self.ctx, &grant, session.user(), new).await
+        grant
+            .attempt(&self.ctx, session.user(), async {
+                orgs::create(&self.ctx, &grant, session.user(), new).await
+            })
+            .await
     }
 
     /// Imports organizations from a CSV (`code,name,type`), all or nothing (superusers), audited.
@@ -380,7 +384,11 @@ impl Sitebook {
         csv_text: &str,
     ) -> Result<ImportReport> {
         let grant = authorize_global(&self.ctx, session, GlobalAction::OrgImport).await?;
-        orgs::import_csv(&self.ctx, &grant, session.user(), file_name, csv_text).await
+        grant
+            .attempt(&self.ctx, session.user(), async {
+                orgs::import_csv(&self.ctx, &grant, session.user(), file_name, csv_text).await
+            })
+            .await
     }
 
     /// Creates an account. Standard accounts are added to the active org (default role member)
@@ -552,7 +560,11 @@ impl Sitebook {
     /// chain is broken.
     pub async fn audit_reanchor(&self, session: &Session, reason: &str) -> Result<AuditAnchor> {
         let grant = authorize_global(&self.ctx, session, GlobalAction::AuditReanchor).await?;
-        store::audit_anchor::reanchor(&self.ctx, &grant, session.user(), reason).await
+        grant
+            .attempt(&self.ctx, session.user(), async {
+                store::audit_anchor::reanchor(&self.ctx, &grant, session.user(), reason).await
+            })
+            .await
     }
 
     /// One audit row: any organization's for superusers and oversight, the active one's for its
@@ -1054,7 +1066,11 @@ impl Sitebook {
         new: DeviceSettings,
     ) -> Result<DeviceSettings> {
         let grant = authorize_global(&self.ctx, session, GlobalAction::DeviceSettings).await?;
-        crate::jobs::device::save(&self.ctx, session, &grant, new).await
+        grant
+            .attempt(&self.ctx, session.user(), async {
+                crate::jobs::device::save(&self.ctx, session, &grant, new).await
+            })
+            .await
     }
 
     /// Progress and status changes of the active organization's jobs that this process runs,

@@ -1376,4 +1376,20 @@ async fn a_change_that_fails_after_the_gate_is_audited_as_failed_beside_the_allo
     fx.core.outputs_cleanup(&admin, 30).await.unwrap();
     let rows = rows_of(&fx.audit().await, "outputs.cleanup");
     assert_eq!(rows, vec![("allowed".to_string(), String::new())]);
+
+    // The same for an action of no organization: a code already taken.
+    let taken = NewOrg {
+        code: "aaa".into(),
+        name: "Again".into(),
+        org_type: OrgType::Office,
+    };
+    let duplicate = fx.core.org_create(&fx.root, taken).await;
+    assert!(
+        matches!(duplicate, Err(Error::Conflict(_))),
+        "{duplicate:?}"
+    );
+    let rows = rows_of(&fx.audit().await, "org.create");
+    assert_eq!(rows[0].0, "failure", "{rows:?}");
+    assert!(rows[0].1.starts_with("conflict: "), "{rows:?}");
+    assert_eq!(rows[1], ("allowed".to_string(), String::new()));
 }

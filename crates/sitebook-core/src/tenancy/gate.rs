@@ -185,22 +185,28 @@ impl WriteScope {
     ) -> Result<T> {
         let result = change.await;
         if let Err(error) = &result {
-            if !matches!(error, Error::Denied(_) | Error::NotFound(_)) {
-                let mut row = AuditEvent::new(self.granted.audit_name(), Outcome::Failure)
-                    .by_name(Some(self.user_id), &self.username)
-                    .in_scope(self)
-                    .reason(failure_reason(error));
-                if let Some((kind, id)) = &self.object {
-                    row = row.object(kind, id);
-                }
-                // The change failed either way; a log that cannot take the row says so in the
-                // application log rather than hiding the change's own error.
-                if let Err(written) = row.write(ctx).await {
-                    tracing::warn!(error = %written, "could not audit a failed change");
-                }
+            let mut row = AuditEvent::new(self.granted.audit_name(), Outcome::Failure)
+                .by_name(Some(self.user_id), &self.username)
+                .in_scope(self);
+            if let Some((kind, id)) = &self.object {
+                row = row.object(kind, id);
             }
+            write_failure(ctx, row, error).await;
         }
         result
+    }
+}
+
+/// Writes `row` with `error` as its reason, unless the error is a refusal that wrote its own
+/// denied row (a rule's denial, an object not in the organization).
+async fn write_failure(ctx: &Base, row: AuditEvent, error: &Error) {
+    if matches!(error, Error::Denied(_) | Error::NotFound(_)) {
+        return;
+    }
+    // The change failed either way; a log that cannot take the row says so in the application
+    // log rather than hiding the change's own error.
+    if let Err(written) = row.reason(failure_reason(error)).write(ctx).await {
+        tracing::warn!(error = %written, "could not audit a failed change");
     }
 }
 
@@ -241,6 +247,21 @@ impl GlobalGrant {
     /// The action the gate allowed.
     pub fn action(&self) -> GlobalAction {
         self.action
+    }
+
+    /// [`WriteScope::attempt`] for an action of no organization, done by `by`.
+    pub(crate) async fn attempt<T>(
+        &self,
+        ctx: &Base,
+        by: &crate::tenancy::identity::Principal,
+        change: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let result = change.await;
+        if let Err(error) = &result {
+            let row = AuditEvent::new(self.action.audit_name(), Outcome::Failure).by(by);
+            write_failure(ctx, row, error).await;
+        }
+        result
     }
 }
 
