@@ -916,7 +916,27 @@ def test_inbox_set_in_settings_imports_a_copied_workbook():
             "const e = document.querySelector('[data-testid=inbox-folder]');"
             "return e && e.value === arguments[0];",
             "the chosen folder in the field", args=[inbox])
-        wd.click("inbox-watch")
+        # `sitebook watch` of another data folder has the folder first: the window waits and
+        # says so, and takes over when that watcher stops.
+        other_dir = prepared_data_dir()
+        other = subprocess.Popen(
+            [CLI, "--data-dir", other_dir, "--user", "root", "watch", "--inbox", inbox],
+            env=dict(os.environ, SITEBOOK_PASSWORD=PASSWORD), stdout=subprocess.PIPE, text=True)
+        try:
+            first_line = other.stdout.readline()
+            assert first_line.startswith("Watching "), first_line
+            wd.click("inbox-watch")
+            wd.wait_until(
+                "const e = document.querySelector('[data-testid=inbox-indicator]');"
+                "return e && e.textContent.includes('Inbox watched elsewhere');",
+                "the top bar to say another Sitebook has the folder")
+            state = wd.text("inbox-state")
+            assert f"process {other.pid} is watching" in state, state
+            wd.screenshot("inbox-watched-elsewhere.png")
+        finally:
+            other.terminate()
+            other.wait(timeout=30)
+            shutil.rmtree(other_dir, ignore_errors=True)
         wd.wait_until(
             "const e = document.querySelector('[data-testid=inbox-indicator]');"
             "return e && e.textContent.includes('Inbox:');",
