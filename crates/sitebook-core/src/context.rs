@@ -66,6 +66,9 @@ pub struct SyncTuning {
     pub retry_base: Duration,
     /// How often the background syncer looks at the outbox.
     pub poll_interval: Duration,
+    /// How often the background syncer also lists each bucket for outputs deleted or replaced
+    /// there (and once as it starts).
+    pub check_every: Duration,
     /// Files larger than this go up in parts (multipart upload), read from disk part by part.
     pub multipart_threshold: u64,
     /// The size of each part (S3 needs at least 5 MiB for every part but the last).
@@ -80,6 +83,7 @@ impl Default for SyncTuning {
             timeouts: BucketTimeouts::default(),
             retry_base: Duration::from_secs(10),
             poll_interval: Duration::from_secs(15),
+            check_every: Duration::from_secs(24 * 60 * 60),
             multipart_threshold: 32 * 1024 * 1024,
             part_size: 8 * 1024 * 1024,
         }

@@ -1277,3 +1277,46 @@ async fn a_bucket_check_with_sync_paused_queues_what_is_missing_and_sends_nothin
         read_output(&fx, &admin, xlsx.id).await
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_was_deleted() {
+    let server = S3Server::start().await;
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        options.sync.poll_interval = Duration::from_millis(200);
+        // Every pass checks; the app's default is once as it starts and then once a day.
+        options.sync.check_every = Duration::ZERO;
+        options.device = Some("laptop-1".into());
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let pdf = output_of_kind(&fx, &admin, "pdf").await;
+    let object = server
+        .root
+        .join(BUCKET)
+        .join("sitebook/aaa/pdf")
+        .join(&pdf.filename);
+    let sent = std::fs::read(&object).unwrap();
+
+    let syncer = fx.core.spawn_syncer();
+    std::fs::remove_file(&object).unwrap();
+    // Back in the bucket, and its row settled again (a row is synced only once the object
+    // was read back whole).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let counts = fx.core.sync_status(&admin).await.unwrap().counts;
+        if object.exists() && (counts.synced, counts.pending, counts.uploading) == (3, 0, 0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deleted object was not sent again: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    syncer.abort();
+    assert_eq!(std::fs::read(&object).unwrap(), sent);
+}

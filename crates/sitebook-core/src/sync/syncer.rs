@@ -558,8 +558,13 @@ fn backoff(tuning: &SyncTuning, attempts: i64) -> chrono::Duration {
     chrono::Duration::from_std(base.mul_f64(jitter)).unwrap_or(chrono::Duration::minutes(15))
 }
 
-/// One pass over every org whose sync is on (the background syncer's unit of work).
-pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
+/// One pass over every org whose sync is on (the background syncer's unit of work). An org
+/// whose bucket was last checked longer than `check_every` ago ([`check_bucket`]), or never by
+/// this process, is checked first, so that what was deleted there goes up again in this pass.
+pub(crate) async fn sync_all(
+    ctx: &Ctx,
+    checked: &mut std::collections::HashMap<i64, std::time::Instant>,
+) -> Result<()> {
     let targets: Vec<(i64, i64)> =
         sqlx::query_as("SELECT org_id, updated_by FROM sync_targets WHERE enabled = 1")
             .fetch_all(&ctx.db)
@@ -579,6 +584,21 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
                 continue;
             }
         };
+        let due = checked
+            .get(&org_id)
+            .is_none_or(|at| at.elapsed() >= ctx.sync.check_every);
+        if due {
+            match check_bucket(ctx, &scope).await {
+                Ok(_) => {
+                    checked.insert(org_id, std::time::Instant::now());
+                }
+                // Offline, most likely: the pass below says so too, and the check waits for a
+                // pass that reaches the bucket.
+                Err(error) => {
+                    tracing::warn!(org = scope.org_code(), %error, "could not check the bucket")
+                }
+            }
+        }
         if let Err(error) = sync_org(ctx, &scope).await {
             tracing::warn!(org = scope.org_code(), %error, "sync pass failed");
         }
@@ -587,7 +607,8 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
 }
 
 /// The background syncer of the desktop app and `sitebook worker`: puts back rows a crash
-/// left uploading, then passes over every org now and every `poll_interval`.
+/// left uploading, then passes over every org now and every `poll_interval`, checking each
+/// bucket now and every `check_every`.
 pub(crate) async fn run_forever(ctx: Ctx) {
     match outbox::release_interrupted(&ctx).await {
         Ok(0) => {}
@@ -597,8 +618,9 @@ pub(crate) async fn run_forever(ctx: Ctx) {
         ),
         Err(error) => tracing::warn!(%error, "could not release interrupted sync rows"),
     }
+    let mut checked = std::collections::HashMap::new();
     loop {
-        if let Err(error) = sync_all(&ctx).await {
+        if let Err(error) = sync_all(&ctx, &mut checked).await {
             tracing::warn!(%error, "sync pass failed");
         }
         tokio::time::sleep(ctx.sync.poll_interval).await;
