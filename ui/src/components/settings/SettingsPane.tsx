@@ -279,7 +279,7 @@ function InboxSection({ org }: Props) {
       const saved = await backend.inboxSet(folder.trim());
       setView(saved);
       setFolder(saved.folder);
-      return { ok: true, text: `Watching. Workbooks saved there import into ${saved.orgCode}.` };
+      return { ok: true, text: `Saved. Workbooks saved there import into ${saved.orgCode}.` };
     });
   };
 
@@ -362,7 +362,7 @@ function inboxStateText(status: InboxStatus | null, view: InboxView | null): str
     case "missing":
       return `The folder ${status.folder} is not there (an unplugged drive?). Watching resumes when it returns.${who}`;
     case "watchedElsewhere":
-      return `${status.watchedBy ?? "Another Sitebook"} is watching ${status.folder}, so this computer leaves its files alone. It takes over when that one stops.${who}`;
+      return `${status.watchedBy ?? "Another Sitebook"} is watching ${status.folder}, so this window leaves its files alone and takes over when that one stops.${who}`;
     default:
       return view ? `Starting to watch ${view.folder}…` : "No inbox folder is set on this computer.";
   }

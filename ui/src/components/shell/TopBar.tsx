@@ -138,7 +138,7 @@ function inboxChipTitle(inbox: InboxStatus): string {
     case "missing":
       return `The inbox folder ${inbox.folder} is not there (an unplugged drive?). Watching resumes when it returns.`;
     case "watchedElsewhere":
-      return `${inbox.watchedBy ?? "Another Sitebook"} is watching ${inbox.folder}; this computer takes over when it stops.`;
+      return `${inbox.watchedBy ?? "Another Sitebook"} is watching ${inbox.folder}; this window takes over when it stops.`;
     default:
       return `Watching the inbox folder ${inbox.folder}: workbooks saved there import by themselves.`;
   }
