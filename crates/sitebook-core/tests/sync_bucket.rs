@@ -1320,3 +1320,26 @@ async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_
     syncer.abort();
     assert_eq!(std::fs::read(&object).unwrap(), sent);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_name_with_a_line_break_is_named_in_the_refusal_of_the_listing() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    // Another tool stored an object whose key holds a line break (s3s-fs keeps it as a file).
+    let folder = server.root.join(BUCKET).join("sitebook/aaa/pdf");
+    std::fs::write(folder.join("copied\nby hand.pdf"), b"%PDF-1.7").unwrap();
+
+    match fx.core.sync_check(&admin).await {
+        Err(sitebook_core::Error::SyncFailed(message)) => {
+            assert!(
+                message.contains("whose name Sitebook cannot read")
+                    && message.contains("copied\u{2424}by hand.pdf")
+                    && message.contains("Rename or remove it"),
+                "{message}"
+            );
+            assert!(!message.contains('\n'), "{message:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

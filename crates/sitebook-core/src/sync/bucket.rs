@@ -376,6 +376,22 @@ impl Bucket {
                      check the key and the secret."
                 ))
             }
+            // A listing that names an object no path may name (a line break or another control
+            // character, put there by another tool): the whole listing is refused with it.
+            object_store::Error::InvalidPath { source } => {
+                let said: String = source
+                    .to_string()
+                    .chars()
+                    .map(|c| if c.is_control() { '\u{2424}' } else { c })
+                    .take(300)
+                    .collect();
+                return BucketError::Permanent(format!(
+                    "Bucket '{bucket}' at {host} holds an object under {key} whose name Sitebook \
+                     cannot read ({said}): a name with a line break or another control character, \
+                     put there by another tool. Rename or remove it in the bucket's console, then \
+                     try again."
+                ));
+            }
             object_store::Error::NotFound { .. } => {
                 return BucketError::Permanent(format!(
                     "{host} has no bucket '{bucket}' or no object {key}; check the bucket name \
