@@ -358,11 +358,11 @@ fn bad_input_gets_one_clear_line_and_the_right_exit_code() {
             Some("ops"),
             &["--org", "MOH", "member", "role", "ops", "admin"],
         )
-        .code(1)
+        .code(3)
         .stderr(predicate::str::contains("last owner"));
     device
         .run(Some("ops"), &["--org", "MOH", "member", "remove", "ops"])
-        .code(1)
+        .code(3)
         .stderr(predicate::str::contains("last owner"));
 
     // Any org-scoped command with no active org.

@@ -618,9 +618,15 @@ async fn owners_alone_manage_owners_and_the_last_owner_stays() {
         .core
         .member_set_role(&olga, "olga", MembershipRole::Admin)
         .await;
-    assert!(matches!(last, Err(Error::Precondition(_))), "{last:?}");
+    assert!(
+        matches!(&last, Err(Error::Denied(m)) if m.contains("last owner")),
+        "{last:?}"
+    );
     let leave = fx.core.member_remove(&olga, "olga").await;
-    assert!(matches!(leave, Err(Error::Precondition(_))), "{leave:?}");
+    assert!(
+        matches!(&leave, Err(Error::Denied(m)) if m.contains("last owner")),
+        "{leave:?}"
+    );
 
     fx.core
         .member_set_role(&olga, "mia", MembershipRole::Owner)
@@ -1217,7 +1223,7 @@ async fn an_oversight_account_is_never_an_owner_nor_counted_as_one() {
         .member_set_role(&olga, "olga", MembershipRole::Admin)
         .await;
     assert!(
-        matches!(&demoted, Err(Error::Precondition(m)) if m.contains("last owner")),
+        matches!(&demoted, Err(Error::Denied(m)) if m.contains("last owner")),
         "{demoted:?}"
     );
 }
@@ -1376,6 +1382,26 @@ async fn a_change_that_fails_after_the_gate_is_audited_as_failed_beside_the_allo
     fx.core.outputs_cleanup(&admin, 30).await.unwrap();
     let rows = rows_of(&fx.audit().await, "outputs.cleanup");
     assert_eq!(rows, vec![("allowed".to_string(), String::new())]);
+
+    // A member command: adding someone who is a member already.
+    let again = fx
+        .core
+        .member_add(&admin, "alice", MembershipRole::Member)
+        .await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    let audit = fx.audit().await;
+    let failed = audit
+        .iter()
+        .find(|r| r.action == "members.manage" && r.outcome == "failure")
+        .expect("the failed member command is in the log");
+    assert_eq!(failed.object_id.as_deref(), Some("alice"));
+    assert!(
+        failed
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("conflict: 'alice' is already a member of AAA")),
+        "{failed:?}"
+    );
 
     // The same for an action of no organization: a code already taken.
     let taken = NewOrg {

@@ -805,7 +805,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         if (membership.role === "owner" && ownerCount(org) <= 1) {
           writeAudit(memberAudit(user, org, "member.role", membership.username, "denied", "last owner"));
           throw fail(
-            "precondition_failed",
+            "denied",
             `'${membership.username}' is the last owner of ${org.code}, so they cannot be demoted. Make someone else an owner first.`,
           );
         }
@@ -863,7 +863,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         if (membership.role === "owner" && ownerCount(org) <= 1) {
           writeAudit(memberAudit(user, org, "member.remove", membership.username, "denied", "last owner"));
           throw fail(
-            "precondition_failed",
+            "denied",
             `'${membership.username}' is the last owner of ${org.code} and cannot ${leaving ? "leave" : "be removed"}. Make someone else an owner first.`,
           );
         }

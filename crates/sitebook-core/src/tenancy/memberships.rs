@@ -156,7 +156,9 @@ async fn last_owner_refusal(
     message: String,
 ) -> Result<Error> {
     audit_refusal(ctx, session, scope, target, action, "last owner").await?;
-    Ok(Error::Precondition(message))
+    // A refusal by rule, written as denied: scripts see the denied exit code (3), and the
+    // failure row of `WriteScope::attempt` is not written on top of the denied one.
+    Ok(Error::Denied(message))
 }
 
 /// The denied row of a change the gate allowed but a rule about its member refused.
@@ -272,39 +274,43 @@ pub async fn add(
     role: MembershipRole,
 ) -> Result<MemberView> {
     let scope = authorize_member_change(ctx, session, username).await?;
-    if role == MembershipRole::Owner {
-        authorize(ctx, session, Action::OwnersManage).await?;
-    }
-    let target = find_target(ctx, &scope, username).await?;
-    if let Some((_, existing)) = target.membership {
-        return Err(Error::Conflict(format!(
-            "'{}' is already a member of {} (role {}). Use `member role` to change the role.",
-            target.username,
-            scope.org_code(),
-            existing.as_str()
-        )));
-    }
-    if !manages_already(ctx, session, &target).await? {
-        return Err(not_managed(ctx, session, &scope, &target, "member.add", "add").await?);
-    }
-    refuse_oversight_owner(&target, role)?;
-    let mut tx = ctx.write_tx().await?;
-    // A deactivated membership is replaced rather than duplicated.
-    sqlx::query("DELETE FROM memberships WHERE org_id = ? AND user_id = ? AND active = 0")
-        .bind(scope.org_id())
-        .bind(target.user_id)
-        .execute(&mut *tx)
-        .await?;
-    insert_membership(ctx, &mut tx, scope.org_id(), target.user_id, role).await?;
-    let change = Change {
-        session,
-        scope: &scope,
-        target: &target,
-        action: "member.add",
-        reason: format!("role {}", role.as_str()),
-    };
-    change.commit_audited(ctx, tx).await?;
-    member_view(ctx, &scope, &target.username).await
+    scope
+        .attempt(ctx, async {
+            if role == MembershipRole::Owner {
+                authorize(ctx, session, Action::OwnersManage).await?;
+            }
+            let target = find_target(ctx, &scope, username).await?;
+            if let Some((_, existing)) = target.membership {
+                return Err(Error::Conflict(format!(
+                    "'{}' is already a member of {} (role {}). Use `member role` to change the role.",
+                    target.username,
+                    scope.org_code(),
+                    existing.as_str()
+                )));
+            }
+            if !manages_already(ctx, session, &target).await? {
+                return Err(not_managed(ctx, session, &scope, &target, "member.add", "add").await?);
+            }
+            refuse_oversight_owner(&target, role)?;
+            let mut tx = ctx.write_tx().await?;
+            // A deactivated membership is replaced rather than duplicated.
+            sqlx::query("DELETE FROM memberships WHERE org_id = ? AND user_id = ? AND active = 0")
+                .bind(scope.org_id())
+                .bind(target.user_id)
+                .execute(&mut *tx)
+                .await?;
+            insert_membership(ctx, &mut tx, scope.org_id(), target.user_id, role).await?;
+            let change = Change {
+                session,
+                scope: &scope,
+                target: &target,
+                action: "member.add",
+                reason: format!("role {}", role.as_str()),
+            };
+            change.commit_audited(ctx, tx).await?;
+            member_view(ctx, &scope, &target.username).await
+        })
+        .await
 }
 
 /// One change to a member's membership, and what its audit row says.
@@ -404,42 +410,46 @@ pub async fn set_role(
     role: MembershipRole,
 ) -> Result<MemberView> {
     let scope = authorize_member_change(ctx, session, username).await?;
-    let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
-    if current == role {
-        return member_view(ctx, &scope, &target.username).await;
-    }
-    if current == MembershipRole::Owner || role == MembershipRole::Owner {
-        authorize(ctx, session, Action::OwnersManage).await?;
-    }
-    refuse_oversight_owner(&target, role)?;
-    let change = Change {
-        session,
-        scope: &scope,
-        target: &target,
-        action: "member.role",
-        reason: format!("{} -> {}", current.as_str(), role.as_str()),
-    };
-    let tx = change
-        .begin_unless_last_owner(ctx, current, || {
-            format!(
-                "'{}' is the last owner of {}, so they cannot be demoted. Make someone else an \
-                 owner first.",
-                target.username,
-                scope.org_code()
-            )
+    scope
+        .attempt(ctx, async {
+            let (target, membership_id, current) = find_member(ctx, &scope, username).await?;
+            if current == role {
+                return member_view(ctx, &scope, &target.username).await;
+            }
+            if current == MembershipRole::Owner || role == MembershipRole::Owner {
+                authorize(ctx, session, Action::OwnersManage).await?;
+            }
+            refuse_oversight_owner(&target, role)?;
+            let change = Change {
+                session,
+                scope: &scope,
+                target: &target,
+                action: "member.role",
+                reason: format!("{} -> {}", current.as_str(), role.as_str()),
+            };
+            let tx = change
+                .begin_unless_last_owner(ctx, current, || {
+                    format!(
+                        "'{}' is the last owner of {}, so they cannot be demoted. Make someone else an \
+                         owner first.",
+                        target.username,
+                        scope.org_code()
+                    )
+                })
+                .await?;
+            change
+                .apply(
+                    ctx,
+                    tx,
+                    sqlx::query("UPDATE memberships SET role = ? WHERE id = ? AND role = ?")
+                        .bind(role.as_str())
+                        .bind(membership_id)
+                        .bind(current.as_str()),
+                )
+                .await?;
+            member_view(ctx, &scope, &target.username).await
         })
-        .await?;
-    change
-        .apply(
-            ctx,
-            tx,
-            sqlx::query("UPDATE memberships SET role = ? WHERE id = ? AND role = ?")
-                .bind(role.as_str())
-                .bind(membership_id)
-                .bind(current.as_str()),
-        )
-        .await?;
-    member_view(ctx, &scope, &target.username).await
+        .await
 }
 
 /// Lifts a member's sign-in lockout (and forgets their recent failures), so they may try their
@@ -449,22 +459,26 @@ pub async fn set_role(
 /// the account was locked.
 pub async fn unlock(ctx: &Base, session: &Session, username: &str) -> Result<bool> {
     let scope = authorize_member_change(ctx, session, username).await?;
-    let (target, _, _) = find_member(ctx, &scope, username).await?;
-    may_act_on_account(ctx, session, &scope, &target, "member.unlock", "unlock").await?;
-    let mut tx = ctx.write_tx().await?;
-    let lifted = clear_lockout(&mut tx, target.user_id, ctx.clock.now()).await?;
-    let change = Change {
-        session,
-        scope: &scope,
-        target: &target,
-        action: "member.unlock",
-        reason: match lifted {
-            Some(until) => format!("locked until {}", to_db_time(until)),
-            None => "was not locked".to_owned(),
-        },
-    };
-    change.commit_audited(ctx, tx).await?;
-    Ok(lifted.is_some())
+    scope
+        .attempt(ctx, async {
+            let (target, _, _) = find_member(ctx, &scope, username).await?;
+            may_act_on_account(ctx, session, &scope, &target, "member.unlock", "unlock").await?;
+            let mut tx = ctx.write_tx().await?;
+            let lifted = clear_lockout(&mut tx, target.user_id, ctx.clock.now()).await?;
+            let change = Change {
+                session,
+                scope: &scope,
+                target: &target,
+                action: "member.unlock",
+                reason: match lifted {
+                    Some(until) => format!("locked until {}", to_db_time(until)),
+                    None => "was not locked".to_owned(),
+                },
+            };
+            change.commit_audited(ctx, tx).await?;
+            Ok(lifted.is_some())
+        })
+        .await
 }
 
 /// Sets a new password for a member who forgot theirs, chosen by whoever manages the org's
@@ -478,33 +492,37 @@ pub async fn reset_password(
     temporary: Password,
 ) -> Result<()> {
     let scope = authorize_member_change(ctx, session, username).await?;
-    let (target, _, _) = find_member(ctx, &scope, username).await?;
-    if target.user_id == session.user().id {
-        return Err(Error::Validation(
-            "To change your own password, use Change password (`sitebook password`); a reset \
-             is for someone else's."
-                .into(),
-        ));
-    }
-    may_act_on_account(
-        ctx,
-        session,
-        &scope,
-        &target,
-        "member.password_reset",
-        "reset",
-    )
-    .await?;
-    let mut tx = ctx.write_tx().await?;
-    set_temporary_password(ctx, &mut tx, target.user_id, temporary).await?;
-    let change = Change {
-        session,
-        scope: &scope,
-        target: &target,
-        action: "member.password_reset",
-        reason: "to be changed at the next sign-in".to_owned(),
-    };
-    change.commit_audited(ctx, tx).await
+    scope
+        .attempt(ctx, async {
+            let (target, _, _) = find_member(ctx, &scope, username).await?;
+            if target.user_id == session.user().id {
+                return Err(Error::Validation(
+                    "To change your own password, use Change password (`sitebook password`); a reset \
+                     is for someone else's."
+                        .into(),
+                ));
+            }
+            may_act_on_account(
+                ctx,
+                session,
+                &scope,
+                &target,
+                "member.password_reset",
+                "reset",
+            )
+            .await?;
+            let mut tx = ctx.write_tx().await?;
+            set_temporary_password(ctx, &mut tx, target.user_id, temporary).await?;
+            let change = Change {
+                session,
+                scope: &scope,
+                target: &target,
+                action: "member.password_reset",
+                reason: "to be changed at the next sign-in".to_owned(),
+            };
+            change.commit_audited(ctx, tx).await
+        })
+        .await
 }
 
 /// Refuses, audited, an unlock or a password reset of an account the person acting may not
