@@ -73,7 +73,7 @@ fn files_in(dir: &Path) -> Vec<String> {
                 .filter(|e| e.path().is_file())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 // The watcher's own lock file, hidden, stays in the folder it watches.
-                .filter(|name| name != ".sitebook-inbox.lock")
+                .filter(|name| name != sitebook_core::inbox::watcher::LOCK_FILE)
                 .collect()
         })
         .unwrap_or_default();
