@@ -868,6 +868,8 @@ def test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link(
         said = wd.text("sync-said")
         assert os.path.basename(deleted) in said and "Sent now: " in said, said
         assert server.objects() == objects, (server.objects(), objects)
+        wd.execute("document.querySelector('[data-testid=sync-said]')"
+                   ".scrollIntoView({block: 'center'});")
         wd.screenshot("sync-check.png")
 
         wd.click("nav-outputs")
