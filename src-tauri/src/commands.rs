@@ -543,7 +543,7 @@ session_commands! {
     fn sync_run() -> OutboxCounts = |core, session| core.sync_run(session);
 
     /// Looks for the synced outputs in the bucket and sends again those gone or replaced there.
-    fn sync_check() -> BucketCheckReport = |core, session| core.sync_check(session);
+    fn sync_check() -> BucketCheckReport = |core, session| core.sync_check(session, false);
 
     /// Puts the failed uploads back in the queue.
     fn sync_retry_failed() -> u64 = |core, session| core.sync_retry_failed(session);

@@ -32,7 +32,12 @@ pub enum SyncCommand {
     },
     /// Check that the synced outputs are still in the bucket as sent; send again any that
     /// were deleted or replaced there (nothing in the bucket is overwritten)
-    Check,
+    Check {
+        /// Download every object and compare its sha256, not only its size (slower; notices
+        /// other bytes of the very same size)
+        #[arg(long)]
+        deep: bool,
+    },
     /// Turn sync on again with the saved settings
     Enable,
     /// Pause sync, keeping the settings
@@ -148,8 +153,8 @@ pub async fn sync(
             }
             return Ok(());
         }
-        SyncCommand::Check => {
-            let report = core.sync_check(session).await?;
+        SyncCommand::Check { deep } => {
+            let report = core.sync_check(session, *deep).await?;
             if out.is_json() {
                 out.json(&report);
             } else {

@@ -866,12 +866,13 @@ impl Sitebook {
 
     /// Checks that the active org's synced outputs are still in its bucket as they were sent.
     /// Those gone from it, or replaced there, are put back in line and, when sync is on, sent
-    /// again at once (create-only: what the bucket holds now is never overwritten).
-    pub async fn sync_check(&self, session: &Session) -> Result<BucketCheckReport> {
+    /// again at once (create-only: what the bucket holds now is never overwritten). `deep`
+    /// reads every object back and compares its sha256, where the quick check compares sizes.
+    pub async fn sync_check(&self, session: &Session, deep: bool) -> Result<BucketCheckReport> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
         scope
             .attempt(&self.ctx, async {
-                let check = sync::syncer::check_bucket(&self.ctx, &scope).await?;
+                let check = sync::syncer::check_bucket(&self.ctx, &scope, deep).await?;
                 let mut summary = check.summary(scope.org_code());
                 let enabled = sync::config::target(&self.ctx, &scope)
                     .await?

@@ -1183,7 +1183,7 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
     assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
 
     // Nothing changed in the bucket: the check finds everything and sends nothing.
-    let quiet = fx.core.sync_check(&admin).await.unwrap();
+    let quiet = fx.core.sync_check(&admin, false).await.unwrap();
     assert_eq!(quiet.check.checked, 3);
     assert!(quiet.check.missing.is_empty() && quiet.check.altered.is_empty());
     assert!(
@@ -1203,7 +1203,7 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
     let foreign = b"{\"not\": \"ours\"}".to_vec();
     std::fs::write(folder.join("json").join(&json.filename), &foreign).unwrap();
 
-    let report = fx.core.sync_check(&admin).await.unwrap();
+    let report = fx.core.sync_check(&admin, false).await.unwrap();
     assert_eq!(report.check.checked, 3);
     assert_eq!(report.check.missing, vec![pdf.filename.clone()]);
     assert_eq!(report.check.altered, vec![json.filename.clone()]);
@@ -1236,7 +1236,7 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
     assert_eq!(*held, foreign, "what replaced ours is not overwritten");
 
     // A second check finds everything where the first put it.
-    let after = fx.core.sync_check(&admin).await.unwrap();
+    let after = fx.core.sync_check(&admin, false).await.unwrap();
     assert_eq!(
         (after.check.checked, after.check.requeued()),
         (3, 0),
@@ -1259,7 +1259,7 @@ async fn a_bucket_check_with_sync_paused_queues_what_is_missing_and_sends_nothin
         .join(&xlsx.filename);
     std::fs::remove_file(&object).unwrap();
 
-    let report = fx.core.sync_check(&admin).await.unwrap();
+    let report = fx.core.sync_check(&admin, false).await.unwrap();
     assert_eq!(report.check.missing, vec![xlsx.filename.clone()]);
     assert_eq!((report.counts.synced, report.counts.pending), (2, 1));
     assert!(
@@ -1330,7 +1330,7 @@ async fn an_object_name_with_a_line_break_is_named_in_the_refusal_of_the_listing
     let folder = server.root.join(BUCKET).join("sitebook/aaa/pdf");
     std::fs::write(folder.join("copied\nby hand.pdf"), b"%PDF-1.7").unwrap();
 
-    match fx.core.sync_check(&admin).await {
+    match fx.core.sync_check(&admin, false).await {
         Err(sitebook_core::Error::SyncFailed(message)) => {
             assert!(
                 message.contains("whose name Sitebook cannot read")
@@ -1342,4 +1342,47 @@ async fn an_object_name_with_a_line_break_is_named_in_the_refusal_of_the_listing
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_deep_check_notices_other_bytes_of_the_same_size() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    // The JSON's object gets other bytes of the same length, its metadata untouched.
+    let json = output_of_kind(&fx, &admin, "json").await;
+    let object = server
+        .root
+        .join(BUCKET)
+        .join("sitebook/aaa/json")
+        .join(&json.filename);
+    let mut forged = std::fs::read(&object).unwrap();
+    let last = forged.len() - 1;
+    forged[last] = if forged[last] == b' ' { b'\n' } else { b' ' };
+    std::fs::write(&object, &forged).unwrap();
+
+    let quick = fx.core.sync_check(&admin, false).await.unwrap();
+    assert_eq!(quick.check.requeued(), 0, "{}", quick.summary);
+
+    let deep = fx.core.sync_check(&admin, true).await.unwrap();
+    assert_eq!(deep.check.checked, 3);
+    assert_eq!(deep.check.altered, vec![json.filename.clone()]);
+    assert!(deep.check.missing.is_empty());
+    // Ours goes beside the forged object, which is left as it is.
+    assert_eq!(
+        (deep.counts.synced, deep.counts.conflict),
+        (2, 1),
+        "{:?}",
+        deep.counts
+    );
+    assert_eq!(std::fs::read(&object).unwrap(), forged);
+    let ours = read_output(&fx, &admin, json.id).await;
+    assert!(
+        server
+            .objects()
+            .iter()
+            .any(|(key, bytes)| key.contains("(conflict from laptop-1 ") && *bytes == ours),
+        "{:?}",
+        server.objects().iter().map(|(k, _)| k).collect::<Vec<_>>()
+    );
 }

@@ -73,6 +73,9 @@ pub(crate) struct OutboxItem {
     pub kind: String,
     pub stored_path: String,
     pub attempts: i64,
+    /// The key may hold other bytes under our sha256 (a deep check found them): read them back
+    /// before counting the output as already there.
+    pub check_content: bool,
 }
 
 /// Claims up to `limit` due rows of the scope's org for upload.
@@ -83,7 +86,7 @@ pub(crate) async fn claim_due(
 ) -> Result<Vec<OutboxItem>> {
     let mut tx = ctx.write_tx().await?;
     let items: Vec<OutboxItem> = sqlx::query_as(
-        "SELECT o.id, o.sha256, f.filename, f.kind, f.stored_path, o.attempts \
+        "SELECT o.id, o.sha256, f.filename, f.kind, f.stored_path, o.attempts, o.check_content \
          FROM sync_outbox o JOIN output_files f ON f.id = o.output_id \
          WHERE o.org_id = ? AND o.state = 'pending' AND o.next_attempt_at <= ? \
          ORDER BY o.next_attempt_at, o.id LIMIT ?",
@@ -136,13 +139,13 @@ pub(crate) async fn settle(
     let query = match how {
         Settled::Synced { key } => sqlx::query(
             "UPDATE sync_outbox SET state = 'synced', object_key = ?, last_error = NULL, \
-             synced_at = ? WHERE id = ? AND org_id = ?",
+             synced_at = ?, check_content = 0 WHERE id = ? AND org_id = ?",
         )
         .bind(key.to_string())
         .bind(now),
         Settled::Conflict { key, note } => sqlx::query(
             "UPDATE sync_outbox SET state = 'conflict', object_key = ?, last_error = ?, \
-             synced_at = ? WHERE id = ? AND org_id = ?",
+             synced_at = ?, check_content = 0 WHERE id = ? AND org_id = ?",
         )
         .bind(key.to_string())
         .bind(note.to_string())
@@ -232,12 +235,13 @@ pub(crate) struct SentOutput {
     pub filename: String,
     pub object_key: String,
     pub size: i64,
+    pub sha256: String,
 }
 
 /// The scope's rows that are `synced` or `conflict`, with the key each went under.
 pub(crate) async fn sent(ctx: &Base, scope: &OrgScope) -> Result<Vec<SentOutput>> {
     Ok(sqlx::query_as(
-        "SELECT o.id, f.filename, o.object_key, f.size \
+        "SELECT o.id, f.filename, o.object_key, f.size, o.sha256 \
          FROM sync_outbox o JOIN output_files f ON f.id = o.output_id \
          WHERE o.org_id = ? AND o.state IN ('synced', 'conflict') \
          AND o.object_key IS NOT NULL ORDER BY o.id",
@@ -247,18 +251,24 @@ pub(crate) async fn sent(ctx: &Base, scope: &OrgScope) -> Result<Vec<SentOutput>
     .await?)
 }
 
-/// Rows `ids` of the scope's org go back in line as new: their objects are no longer what the
-/// bucket holds. Rows that moved on meanwhile (another pass re-sent them) are left alone.
-pub(crate) async fn send_again(ctx: &Base, scope: &WriteScope, ids: &[i64]) -> Result<u64> {
+/// Rows of the scope's org go back in line as new, each with whether its upload must compare
+/// the bytes its key holds: their objects are no longer what the bucket holds. Rows that moved
+/// on meanwhile (another pass re-sent them) are left alone.
+pub(crate) async fn send_again(
+    ctx: &Base,
+    scope: &WriteScope,
+    rows: &[(i64, bool)],
+) -> Result<u64> {
     let mut tx = ctx.write_tx().await?;
     let mut queued = 0;
-    for id in ids {
+    for (id, check_content) in rows {
         queued += sqlx::query(
             "UPDATE sync_outbox SET state = 'pending', attempts = 0, last_error = NULL, \
-             object_key = NULL, synced_at = NULL, next_attempt_at = ? \
+             object_key = NULL, synced_at = NULL, next_attempt_at = ?, check_content = ? \
              WHERE id = ? AND org_id = ? AND state IN ('synced', 'conflict')",
         )
         .bind(ctx.now_text())
+        .bind(check_content)
         .bind(id)
         .bind(scope.org_id())
         .execute(&mut *tx)

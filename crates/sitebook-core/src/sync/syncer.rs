@@ -230,9 +230,10 @@ fn named(names: &[String]) -> String {
 }
 
 /// Lists the scope's org's folder in the bucket and puts every synced output whose object is
-/// gone, or is there with another size, back in line. One listing per kind folder, no
-/// download: an object replaced by other bytes of the very same size is not noticed.
-pub(crate) async fn check_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<BucketCheck> {
+/// gone, or is there with another size, back in line. One listing per kind folder and no
+/// download, unless `deep`: then every object of the right size is also read back and hashed,
+/// which is what notices other bytes of the very same size.
+pub(crate) async fn check_bucket(ctx: &Ctx, scope: &WriteScope, deep: bool) -> Result<BucketCheck> {
     let (_, bucket) = open_bucket(ctx, scope).await?;
     let listed: std::collections::HashMap<String, u64> = bucket
         .org_objects(&scope.bucket_folder())
@@ -248,14 +249,30 @@ pub(crate) async fn check_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<Bucket
     };
     let mut again = Vec::new();
     for output in sent {
-        match listed.get(&output.object_key) {
-            None => check.missing.push(output.filename),
+        let check_content = match listed.get(&output.object_key) {
+            None => {
+                check.missing.push(output.filename);
+                false
+            }
             Some(&size) if i64::try_from(size).ok() != Some(output.size) => {
-                check.altered.push(output.filename)
+                check.altered.push(output.filename);
+                false
+            }
+            Some(_) if deep => {
+                let (held, _) = bucket
+                    .get_with_sha256(&output.object_key)
+                    .await
+                    .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+                if sha256_bytes(&held) == output.sha256 {
+                    continue;
+                }
+                check.altered.push(output.filename);
+                // Same size, and maybe our sha256 as metadata: only the bytes tell.
+                true
             }
             Some(_) => continue,
-        }
-        again.push(output.id);
+        };
+        again.push((output.id, check_content));
     }
     if !again.is_empty() {
         outbox::send_again(ctx, scope, &again).await?;
@@ -446,21 +463,18 @@ async fn upload(ctx: &Ctx, scope: &WriteScope, bucket: &Bucket, item: &OutboxIte
         Err(reason) => return Outcome::Unsendable(reason),
     };
     let key = bucket.key(&scope.bucket_folder(), &item.kind, &item.filename);
-    match put_verified(bucket, &key, &body, &item.sha256, ctx.sync.part_size).await {
+    let verify = Verify {
+        sha256: &item.sha256,
+        read_back: item.check_content,
+    };
+    match put_verified(bucket, &key, &body, &verify, ctx.sync.part_size).await {
         Ok(Placed::Done) => Outcome::Synced(key),
         Ok(Placed::TakenByOther) => {
             let day = ctx.clock.now().format("%Y-%m-%d").to_string();
             let exact = ctx.clock.now().format("%Y-%m-%d %H%M%S").to_string();
             for when in [day, exact] {
                 let conflict_key = conflict_key(&key, &ctx.device, &when);
-                match put_verified(
-                    bucket,
-                    &conflict_key,
-                    &body,
-                    &item.sha256,
-                    ctx.sync.part_size,
-                )
-                .await
+                match put_verified(bucket, &conflict_key, &body, &verify, ctx.sync.part_size).await
                 {
                     Ok(Placed::Done) => {
                         let note = format!(
@@ -488,13 +502,21 @@ enum Placed {
     TakenByOther,
 }
 
+/// What an upload takes as its own bytes already under a key.
+struct Verify<'a> {
+    sha256: &'a str,
+    /// Compare the bytes themselves when the key's metadata and size match ours.
+    read_back: bool,
+}
+
 async fn put_verified(
     bucket: &Bucket,
     key: &str,
     body: &Body,
-    sha256: &str,
+    verify: &Verify<'_>,
     part_size: usize,
 ) -> std::result::Result<Placed, BucketError> {
+    let sha256 = verify.sha256;
     match body {
         Body::Bytes(bytes) => bucket.put_new(key, bytes.clone(), sha256).await?,
         Body::File { path, .. } => {
@@ -509,10 +531,12 @@ async fn put_verified(
         // metadata (S3 puts are whole, so ours cannot have been cut short). A create-only put
         // can never replace them, so ours is kept beside them, as for any other content.
         Some(stored) if stored.sha256.as_deref() == Some(sha256) => {
-            if stored.size == body.size() {
-                Ok(Placed::Done)
-            } else {
+            if stored.size != body.size() {
                 Ok(Placed::TakenByOther)
+            } else if verify.read_back && sha256_bytes(&bucket.get(key).await?) != sha256 {
+                Ok(Placed::TakenByOther)
+            } else {
+                Ok(Placed::Done)
             }
         }
         // No sha256 on the object: a server that drops user metadata, or an upload cut off
@@ -588,7 +612,7 @@ pub(crate) async fn sync_all(
             .get(&org_id)
             .is_none_or(|at| at.elapsed() >= ctx.sync.check_every);
         if due {
-            match check_bucket(ctx, &scope).await {
+            match check_bucket(ctx, &scope, false).await {
                 Ok(_) => {
                     checked.insert(org_id, std::time::Instant::now());
                 }
