@@ -69,6 +69,16 @@ impl S3Server {
         }
     }
 
+    /// Where s3s-fs keeps the object of org AAA's output `filename` of `kind`, under the
+    /// `sitebook` prefix.
+    fn object_path(&self, kind: &str, filename: &str) -> PathBuf {
+        self.root
+            .join(BUCKET)
+            .join("sitebook/aaa")
+            .join(kind)
+            .join(filename)
+    }
+
     /// Every object in the bucket, by key, with its bytes (s3s-fs keeps them as files).
     fn objects(&self) -> Vec<(String, Vec<u8>)> {
         let bucket = self.root.join(BUCKET);
@@ -130,6 +140,14 @@ async fn bucket_and_laptop() -> (S3Server, Fixture, Session) {
     let server = S3Server::start().await;
     let (fx, admin) = device("laptop-1").await;
     make_outputs(&fx, &admin, "road.xlsx").await;
+    (server, fx, admin)
+}
+
+/// [`bucket_and_laptop`] with the three outputs synced.
+async fn synced_laptop() -> (S3Server, Fixture, Session) {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
     (server, fx, admin)
 }
 
@@ -979,11 +997,7 @@ async fn an_object_with_our_content_but_no_sha256_metadata_counts_as_synced_not_
     // the key, with no sha256 beside them (s3s-fs keeps objects as plain files).
     let json = output_of_kind(&fx, &admin, "json").await;
     let bytes = read_output(&fx, &admin, json.id).await;
-    let object = server
-        .root
-        .join(BUCKET)
-        .join("sitebook/aaa/json")
-        .join(&json.filename);
+    let object = server.object_path("json", &json.filename);
     std::fs::create_dir_all(object.parent().unwrap()).unwrap();
     std::fs::write(&object, &bytes).unwrap();
 
@@ -1178,9 +1192,7 @@ async fn two_orgs_whose_codes_differ_only_by_a_dash_keep_apart_in_the_bucket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replaced_ours() {
-    let (server, fx, admin) = bucket_and_laptop().await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let (server, fx, admin) = synced_laptop().await;
 
     // Nothing changed in the bucket: the check finds everything and sends nothing.
     let quiet = fx.core.sync_check(&admin, false).await.unwrap();
@@ -1198,10 +1210,9 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
     // file of their own (s3s-fs keeps objects as plain files, their metadata beside them).
     let pdf = output_of_kind(&fx, &admin, "pdf").await;
     let json = output_of_kind(&fx, &admin, "json").await;
-    let folder = server.root.join(BUCKET).join("sitebook/aaa");
-    std::fs::remove_file(folder.join("pdf").join(&pdf.filename)).unwrap();
+    std::fs::remove_file(server.object_path("pdf", &pdf.filename)).unwrap();
     let foreign = b"{\"not\": \"ours\"}".to_vec();
-    std::fs::write(folder.join("json").join(&json.filename), &foreign).unwrap();
+    std::fs::write(server.object_path("json", &json.filename), &foreign).unwrap();
 
     let report = fx.core.sync_check(&admin, false).await.unwrap();
     assert_eq!(report.check.checked, 3);
@@ -1247,16 +1258,10 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bucket_check_with_sync_paused_queues_what_is_missing_and_sends_nothing() {
-    let (server, fx, admin) = bucket_and_laptop().await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let (server, fx, admin) = synced_laptop().await;
     fx.core.sync_set_enabled(&admin, false).await.unwrap();
     let xlsx = output_of_kind(&fx, &admin, "xlsx").await;
-    let object = server
-        .root
-        .join(BUCKET)
-        .join("sitebook/aaa/xlsx")
-        .join(&xlsx.filename);
+    let object = server.object_path("xlsx", &xlsx.filename);
     std::fs::remove_file(&object).unwrap();
 
     let report = fx.core.sync_check(&admin, false).await.unwrap();
@@ -1294,11 +1299,7 @@ async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_
     server.configure(&fx, &admin).await;
     assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
     let pdf = output_of_kind(&fx, &admin, "pdf").await;
-    let object = server
-        .root
-        .join(BUCKET)
-        .join("sitebook/aaa/pdf")
-        .join(&pdf.filename);
+    let object = server.object_path("pdf", &pdf.filename);
     let sent = std::fs::read(&object).unwrap();
 
     let syncer = fx.core.spawn_syncer();
@@ -1323,12 +1324,13 @@ async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_name_with_a_line_break_is_named_in_the_refusal_of_the_listing() {
-    let (server, fx, admin) = bucket_and_laptop().await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let (server, fx, admin) = synced_laptop().await;
     // Another tool stored an object whose key holds a line break (s3s-fs keeps it as a file).
-    let folder = server.root.join(BUCKET).join("sitebook/aaa/pdf");
-    std::fs::write(folder.join("copied\nby hand.pdf"), b"%PDF-1.7").unwrap();
+    std::fs::write(
+        server.object_path("pdf", "copied\nby hand.pdf"),
+        b"%PDF-1.7",
+    )
+    .unwrap();
 
     match fx.core.sync_check(&admin, false).await {
         Err(sitebook_core::Error::SyncFailed(message)) => {
@@ -1346,16 +1348,10 @@ async fn an_object_name_with_a_line_break_is_named_in_the_refusal_of_the_listing
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_deep_check_notices_other_bytes_of_the_same_size() {
-    let (server, fx, admin) = bucket_and_laptop().await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let (server, fx, admin) = synced_laptop().await;
     // The JSON's object gets other bytes of the same length, its metadata untouched.
     let json = output_of_kind(&fx, &admin, "json").await;
-    let object = server
-        .root
-        .join(BUCKET)
-        .join("sitebook/aaa/json")
-        .join(&json.filename);
+    let object = server.object_path("json", &json.filename);
     let mut forged = std::fs::read(&object).unwrap();
     let last = forged.len() - 1;
     forged[last] = if forged[last] == b' ' { b'\n' } else { b' ' };
