@@ -529,15 +529,16 @@ async fn put_verified(
     match bucket.stored(key).await? {
         // Our sha256 on an object of another size: other bytes were put there under our
         // metadata (S3 puts are whole, so ours cannot have been cut short). A create-only put
-        // can never replace them, so ours is kept beside them, as for any other content.
+        // can never replace them, so ours is kept beside them, as for any other content. After
+        // a deep check found such bytes of the same size, the bytes themselves are compared.
         Some(stored) if stored.sha256.as_deref() == Some(sha256) => {
-            if stored.size != body.size() {
-                Ok(Placed::TakenByOther)
-            } else if verify.read_back && sha256_bytes(&bucket.get(key).await?) != sha256 {
-                Ok(Placed::TakenByOther)
+            let ours = stored.size == body.size()
+                && (!verify.read_back || sha256_bytes(&bucket.get(key).await?) == sha256);
+            Ok(if ours {
+                Placed::Done
             } else {
-                Ok(Placed::Done)
-            }
+                Placed::TakenByOther
+            })
         }
         // No sha256 on the object: a server that drops user metadata, or an upload cut off
         // between writing the object and its metadata. Its content decides.
