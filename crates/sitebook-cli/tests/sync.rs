@@ -232,7 +232,9 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
         "{said}"
     );
     assert_eq!(std::fs::read(&object).unwrap(), sent, "sent again");
-    let deep = sitebook(&old, &["sync", "check", "--deep"]).output().unwrap();
+    let deep = sitebook(&old, &["sync", "check", "--deep"])
+        .output()
+        .unwrap();
     let said = String::from_utf8_lossy(&deep.stdout);
     assert!(deep.status.success(), "{deep:?}");
     assert!(said.contains("All 1 synced outputs"), "{said}");
