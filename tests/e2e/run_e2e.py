@@ -866,7 +866,7 @@ def test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link(
             "return e && e.textContent.includes('no longer in the bucket');",
             "the check to find the deleted output")
         said = wd.text("sync-said")
-        assert os.path.basename(deleted) in said and "Sent now: " in said, said
+        assert os.path.basename(deleted) in said and "After sending again: " in said, said
         assert server.objects() == objects, (server.objects(), objects)
         wd.execute("document.querySelector('[data-testid=sync-said]')"
                    ".scrollIntoView({block: 'center'});")

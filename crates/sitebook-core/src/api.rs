@@ -880,8 +880,10 @@ impl Sitebook {
                 let counts = if check.requeued() > 0 && enabled {
                     let counts = sync::syncer::sync_org(&self.ctx, &scope).await?;
                     summary = format!(
-                        "{summary} Sent now: {} synced, {} waiting, {} failed.",
+                        "{summary} After sending again: {} synced, {} kept as conflicts, {} \
+                         waiting, {} failed.",
                         counts.synced,
+                        counts.conflict,
                         counts.pending + counts.uploading,
                         counts.failed
                     );

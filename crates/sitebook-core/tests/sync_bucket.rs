@@ -1219,8 +1219,14 @@ async fn a_bucket_check_sends_again_what_was_deleted_there_and_keeps_what_replac
     assert_eq!(report.check.missing, vec![pdf.filename.clone()]);
     assert_eq!(report.check.altered, vec![json.filename.clone()]);
     assert!(
-        report.summary.contains("1 no longer in the bucket")
-            && report.summary.contains("1 replaced there by other content"),
+        report.summary.contains("1 was no longer in the bucket")
+            && report
+                .summary
+                .contains("1 was replaced there by other content")
+            && report.summary.contains("They are in line to be sent again")
+            && report.summary.contains(
+                "After sending again: 2 synced, 1 kept as conflicts, 0 waiting, 0 failed."
+            ),
         "{}",
         report.summary
     );

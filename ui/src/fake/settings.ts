@@ -179,7 +179,9 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         const summary =
           now.synced === 0
             ? `No output of ${org} has reached the bucket yet: nothing to check.`
-            : `All ${now.synced} synced outputs of ${org} are in the bucket as they were sent.`;
+            : now.synced === 1
+              ? `The one synced output of ${org} is in the bucket as it was sent.`
+              : `All ${now.synced} synced outputs of ${org} are in the bucket as they were sent.`;
         return { check: { checked: now.synced, missing: [], altered: [] }, counts: now, summary };
       }),
     syncRetryFailed: () =>

@@ -184,6 +184,9 @@ impl BucketCheck {
                 "No output of {org_code} has reached the bucket yet: nothing to check."
             );
         }
+        if self.requeued() == 0 && self.checked == 1 {
+            return format!("The one synced output of {org_code} is in the bucket as it was sent.");
+        }
         if self.requeued() == 0 {
             return format!(
                 "All {} synced outputs of {org_code} are in the bucket as they were sent.",
@@ -194,23 +197,37 @@ impl BucketCheck {
         if !self.missing.is_empty() {
             found.push(format!(
                 "{} no longer in the bucket ({})",
-                self.missing.len(),
+                were(self.missing.len()),
                 named(&self.missing)
             ));
         }
         if !self.altered.is_empty() {
             found.push(format!(
                 "{} replaced there by other content ({})",
-                self.altered.len(),
+                were(self.altered.len()),
                 named(&self.altered)
             ));
         }
         format!(
-            "Of {} synced outputs of {org_code}, {}. They are in line to be sent again; nothing \
-             in the bucket is overwritten.",
+            "Of the {} synced outputs of {org_code}, {}. {} in line to be sent again; nothing in \
+             the bucket is overwritten.",
             self.checked,
-            found.join(", and ")
+            found.join(", and "),
+            if self.requeued() == 1 {
+                "It is"
+            } else {
+                "They are"
+            }
         )
+    }
+}
+
+/// "1 was", "3 were".
+fn were(count: usize) -> String {
+    if count == 1 {
+        "1 was".to_string()
+    } else {
+        format!("{count} were")
     }
 }
 

@@ -23,7 +23,7 @@ import type { SyncTargetView } from "../../bindings/SyncTargetView";
 import type { GlobalAction } from "../../bindings/GlobalAction";
 import { toApiError } from "../../backend";
 import { may } from "../../logic/roles";
-import { formatMoney } from "../../logic/format";
+import { formatMoney, formatTimestamp } from "../../logic/format";
 import { syncSummary } from "../../logic/sync";
 import { forgetTypedForm, keepTypedForm, typedForm } from "../../logic/typedDrafts";
 import { useFeed } from "../../useFeed";
@@ -613,7 +613,7 @@ function SyncSection({ org }: Props) {
         <p className="muted settings-help" data-testid="sync-counts">
           <InfoIcon /> {status.counts.synced} synced · {status.counts.pending + status.counts.uploading} waiting ·{" "}
           {status.counts.conflict} kept as conflicts · {status.counts.failed} failed
-          {status.counts.lastSuccess ? ` · last success ${status.counts.lastSuccess}` : ""}
+          {status.counts.lastSuccess ? ` · last success ${formatTimestamp(status.counts.lastSuccess)}` : ""}
         </p>
       ) : null}
     </section>
