@@ -208,10 +208,14 @@ impl BucketCheck {
                 named(&self.altered)
             ));
         }
+        let outputs = if self.checked == 1 {
+            "one synced output".to_string()
+        } else {
+            format!("{} synced outputs", self.checked)
+        };
         format!(
-            "Of the {} synced outputs of {org_code}, {}. {} in line to be sent again; nothing in \
-             the bucket is overwritten.",
-            self.checked,
+            "Of the {outputs} of {org_code}, {}. {} in line to be sent again; nothing in the \
+             bucket is overwritten.",
             found.join(", and "),
             if self.requeued() == 1 {
                 "It is"
