@@ -22,12 +22,16 @@ use crate::tenancy::identity::Principal;
 /// messages echo it: without control characters, and cut to 40 characters, so a pasted
 /// megabyte is neither kept nor printed back whole.
 pub(crate) fn as_typed(text: &str) -> String {
-    const SHOWN: usize = 40;
+    cut_for_log(text, 40)
+}
+
+/// `text` on one line, without control characters, cut to `shown` characters with "…" after.
+pub(crate) fn cut_for_log(text: &str, shown: usize) -> String {
     let clean: String = text.trim().chars().filter(|c| !c.is_control()).collect();
-    if clean.chars().count() <= SHOWN {
+    if clean.chars().count() <= shown {
         clean
     } else {
-        format!("{}…", clean.chars().take(SHOWN).collect::<String>())
+        format!("{}…", clean.chars().take(shown).collect::<String>())
     }
 }
 

@@ -212,15 +212,7 @@ async fn write_failure(ctx: &Base, row: AuditEvent, error: &Error) {
 
 /// An error in an audit row: its code and its first 200 characters, on one line.
 fn failure_reason(error: &Error) -> String {
-    let message = error.to_string();
-    let mut reason: String = message
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    if message.chars().count() > 200 {
-        reason.push('…');
-    }
+    let reason = crate::tenancy::audit::cut_for_log(&error.to_string(), 200);
     format!("{}: {reason}", error.code())
 }
 
