@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sitebook_core::api::{AppStatus, BucketCheckReport, OpenOptions, SessionView, SyncStatus};
+use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
     BillDraft, DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry, WorkslipDraft,
 };
@@ -24,7 +24,7 @@ use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::store::outputs::OutputView;
 use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
-use sitebook_core::sync::syncer::ShareLink;
+use sitebook_core::sync::syncer::{BucketCheckReport, ShareLink};
 use sitebook_core::tenancy::accounts::{NewAccount, Password};
 use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};

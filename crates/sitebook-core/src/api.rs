@@ -868,37 +868,15 @@ impl Sitebook {
     /// Those gone from it, or replaced there, are put back in line and, when sync is on, sent
     /// again at once (create-only: what the bucket holds now is never overwritten). `deep`
     /// reads every object back and compares its sha256, where the quick check compares sizes.
-    pub async fn sync_check(&self, session: &Session, deep: bool) -> Result<BucketCheckReport> {
+    pub async fn sync_check(
+        &self,
+        session: &Session,
+        deep: bool,
+    ) -> Result<sync::syncer::BucketCheckReport> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
         scope
             .attempt(&self.ctx, async {
-                let check = sync::syncer::check_bucket(&self.ctx, &scope, deep).await?;
-                let mut summary = check.summary(scope.org_code());
-                let enabled = sync::config::target(&self.ctx, &scope)
-                    .await?
-                    .is_some_and(|target| target.enabled);
-                let counts = if check.requeued() > 0 && enabled {
-                    let counts = sync::syncer::sync_org(&self.ctx, &scope).await?;
-                    summary = format!(
-                        "{summary} After sending again: {} synced, {} kept as conflicts, {} \
-                         waiting, {} failed.",
-                        counts.synced,
-                        counts.conflict,
-                        counts.pending + counts.uploading,
-                        counts.failed
-                    );
-                    counts
-                } else {
-                    if check.requeued() > 0 {
-                        summary.push_str(" Sync is paused; they go when it is turned on again.");
-                    }
-                    crate::store::outbox::counts(&self.ctx, &scope).await?
-                };
-                Ok(BucketCheckReport {
-                    check,
-                    counts,
-                    summary,
-                })
+                sync::syncer::check_and_send(&self.ctx, &scope, deep).await
             })
             .await
     }
@@ -1586,19 +1564,6 @@ pub struct SyncStatus {
     pub target: Option<SyncTargetView>,
     /// How many outputs are pending, synced, in conflict or failed.
     pub counts: OutboxCounts,
-}
-
-/// What [`Sitebook::sync_check`] found and did.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct BucketCheckReport {
-    /// The outputs found gone from the bucket or replaced there.
-    pub check: sync::syncer::BucketCheck,
-    /// The outbox afterwards (after sending again, when sync is on).
-    pub counts: OutboxCounts,
-    /// The finding and its outcome, in a sentence or three.
-    pub summary: String,
 }
 
 /// One organization's sync status as it changes, from [`Sitebook::subscribe_sync`].

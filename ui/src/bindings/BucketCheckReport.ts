@@ -3,7 +3,7 @@ import type { BucketCheck } from "./BucketCheck";
 import type { OutboxCounts } from "./OutboxCounts";
 
 /**
- * What [`Sitebook::sync_check`] found and did.
+ * What a check of the bucket found, and what became of it.
  */
 export type BucketCheckReport = { 
 /**

@@ -250,12 +250,67 @@ fn named(names: &[String]) -> String {
     text
 }
 
+/// What a check of the bucket found, and what became of it.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BucketCheckReport {
+    /// The outputs found gone from the bucket or replaced there.
+    pub check: BucketCheck,
+    /// The outbox afterwards (after sending again, when sync is on).
+    pub counts: OutboxCounts,
+    /// The finding and its outcome, in a sentence or three.
+    pub summary: String,
+}
+
+/// [`check_bucket`], and then, when it put outputs back in line and sync is on, a pass that
+/// sends them again (create-only: what the bucket holds now is never overwritten).
+pub(crate) async fn check_and_send(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    deep: bool,
+) -> Result<BucketCheckReport> {
+    let (target, bucket) = open_bucket(ctx, scope).await?;
+    let check = check_with(ctx, scope, &bucket, deep).await?;
+    let mut summary = check.summary(scope.org_code());
+    let counts = if check.requeued() == 0 {
+        outbox::counts(ctx, scope).await?
+    } else if !target.enabled {
+        summary.push_str(" Sync is paused; they go when it is turned on again.");
+        outbox::counts(ctx, scope).await?
+    } else {
+        let counts = sync_org(ctx, scope).await?;
+        summary.push_str(&format!(
+            " After sending again: {} synced, {} kept as conflicts, {} waiting, {} failed.",
+            counts.synced,
+            counts.conflict,
+            counts.pending + counts.uploading,
+            counts.failed
+        ));
+        counts
+    };
+    Ok(BucketCheckReport {
+        check,
+        counts,
+        summary,
+    })
+}
+
 /// Lists the scope's org's folder in the bucket and puts every synced output whose object is
 /// gone, or is there with another size, back in line. One listing per kind folder and no
 /// download, unless `deep`: then every object of the right size is also read back and hashed,
 /// which is what notices other bytes of the very same size.
 pub(crate) async fn check_bucket(ctx: &Ctx, scope: &WriteScope, deep: bool) -> Result<BucketCheck> {
     let (_, bucket) = open_bucket(ctx, scope).await?;
+    check_with(ctx, scope, &bucket, deep).await
+}
+
+async fn check_with(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    bucket: &Bucket,
+    deep: bool,
+) -> Result<BucketCheck> {
     let listed: std::collections::HashMap<String, u64> = bucket
         .org_objects(&scope.bucket_folder())
         .await
