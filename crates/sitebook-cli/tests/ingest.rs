@@ -185,8 +185,16 @@ fn a_worker_killed_mid_job_is_finished_exactly_once_by_the_next_one() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(running, "the slow worker picked the job up");
+    #[cfg(target_os = "linux")]
+    let reader = parse_child_of(slow.id());
     slow.kill().unwrap();
     slow.wait().unwrap();
+    // Its reader, 30 s from done, goes with it rather than parsing on for nobody.
+    #[cfg(target_os = "linux")]
+    assert!(
+        gone_within(reader, Duration::from_secs(5)),
+        "the parse worker {reader} outlived its killed parent"
+    );
     assert_eq!(
         device.json(&["jobs", "show", "1", "--json"])["status"],
         "running"
@@ -218,6 +226,53 @@ fn a_worker_killed_mid_job_is_finished_exactly_once_by_the_next_one() {
             .len(),
         1
     );
+}
+
+/// The parse worker `parent` started, waited for while it starts.
+#[cfg(target_os = "linux")]
+fn parse_child_of(parent: u32) -> u32 {
+    for _ in 0..200 {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // The parent's pid is the second field after the parenthesised command name.
+            let parent_of = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|field| field.parse::<u32>().ok());
+            let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if parent_of == Some(parent)
+                && String::from_utf8_lossy(&command).contains("__sitebook-parse-worker")
+            {
+                return pid;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("process {parent} started no parse worker");
+}
+
+/// Whether `pid` has ended (or is a zombie nobody reaps) within `limit`.
+#[cfg(target_os = "linux")]
+fn gone_within(pid: u32, limit: Duration) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => return true,
+            Ok(stat) => {
+                let state = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.trim().chars().next());
+                if state == Some('Z') || state == Some('X') {
+                    return true;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
 }
 
 #[test]

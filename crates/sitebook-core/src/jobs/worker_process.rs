@@ -673,6 +673,7 @@ pub fn run_worker_main(args: &[String]) -> i32 {
         });
         return 2;
     };
+    end_with_parent();
     let test_options = TestOptions::read(extra);
     test_options.on_start();
     for line in std::io::stdin().lock().lines() {
@@ -691,6 +692,62 @@ pub fn run_worker_main(args: &[String]) -> i32 {
     }
     0
 }
+
+/// Ends this child the moment its parent is gone, even in the middle of a file.
+///
+/// A parent that dies (killed, crashed, the machine shutting the app down) closes its end of
+/// the child's stdout, and only the parent holds it, so the pipe reports an error on this end.
+/// Without this the child parsed on for nobody until the file was done, up to the hard time
+/// limit. `PR_SET_PDEATHSIG` would tie the child to the spawning *thread*, and tokio's blocking
+/// threads come and go, so reused children would be killed at random. A closed stdin is not
+/// enough either: the child reads it only between files.
+///
+/// Only when stdout is a pipe: run by hand into a terminal or a file, nothing can close it.
+#[cfg(unix)]
+fn end_with_parent() {
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::unix::fs::FileTypeExt;
+
+    let stdout = std::io::stdout();
+    let is_pipe = stdout
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|file| file.metadata())
+        .is_ok_and(|metadata| metadata.file_type().is_fifo());
+    if !is_pipe {
+        return;
+    }
+    let fd = stdout.as_raw_fd();
+    let watch = move || loop {
+        // No events asked for: poll still reports an error or a hang-up, which is all we want.
+        let mut pipe = libc::pollfd {
+            fd,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: `pipe` is one valid pollfd for the duration of the call.
+        let ready = unsafe { libc::poll(&mut pipe, 1, -1) };
+        if ready > 0 && pipe.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 {
+            // SAFETY: ends the process at once, without running destructors or flushing
+            // buffers another thread may hold: nobody is left to read them.
+            unsafe { libc::_exit(0) };
+        }
+        if ready < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return;
+        }
+    };
+    // A small stack: the memory cap counts it, and the thread only waits.
+    let _ = std::thread::Builder::new()
+        .name("parent-watch".into())
+        .stack_size(64 * 1024)
+        .spawn(watch);
+}
+
+/// Elsewhere an orphaned child parses on until its current file is done, then reads the end of
+/// its input and exits.
+#[cfg(not(unix))]
+fn end_with_parent() {}
 
 /// Writes one message as one line in one write, so that a large result is not split into
 /// many small writes.
