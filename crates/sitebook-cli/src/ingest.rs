@@ -519,6 +519,10 @@ async fn hint_if_no_worker_runs(core: &Sitebook, session: &Session, id: i64) {
 }
 
 pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result<(), Failure> {
+    // SIGTERM (a service manager, `timeout`, `kill`) stops it as Ctrl-C does: the pool is shut
+    // down, its parse workers with it.
+    let stop = StopSignal::listen()?.received();
+    tokio::pin!(stop);
     let pool = core.start_workers(args.workers).await?;
     // What an earlier worker's crash left, now that the pool has put its jobs back in line.
     core.sweep_crash_leftovers().await;
@@ -533,10 +537,6 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
             }
         );
     }
-    // SIGTERM (a service manager, `timeout`, `kill`) stops it as Ctrl-C does: the pool is shut
-    // down, its parse workers with it, where the signal's default would leave them orphaned.
-    let stop = stop_signal();
-    tokio::pin!(stop);
     if args.exit_when_idle {
         tokio::select! {
             done = core.wait_until_no_unfinished_jobs(Duration::from_millis(200)) => done?,
@@ -559,6 +559,8 @@ pub async fn watch(
     args: &WatchArgs,
     out: &Printer,
 ) -> Result<(), Failure> {
+    let stop = StopSignal::listen()?.received();
+    tokio::pin!(stop);
     let mut news = core.inbox_news();
     let mut status = core.inbox_status_changes();
     let watcher = match &args.inbox {
@@ -579,8 +581,6 @@ pub async fn watch(
     // What an earlier worker's crash left, now that the pool has put its jobs back in line.
     core.sweep_crash_leftovers().await;
     let syncer = core.spawn_syncer();
-    let stop = stop_signal();
-    tokio::pin!(stop);
     loop {
         tokio::select! {
             result = &mut stop => {
@@ -600,23 +600,50 @@ pub async fn watch(
     Ok(())
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM (how a service manager stops `sitebook watch`).
-async fn stop_signal() -> Result<(), Failure> {
+/// Ctrl-C, or SIGTERM (how a service manager stops `worker` and `watch`), listened for from the
+/// moment it is made: a signal sent right after "Running jobs" appears must stop the command
+/// cleanly, not kill it as an unhandled SIGTERM does (which left its parse workers orphaned).
+struct StopSignal {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| Error::Internal(format!("could not wait for SIGTERM: {e}")))?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result
-                .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")).into()),
-            _ = term.recv() => Ok(()),
+    signals: [tokio::signal::unix::Signal; 2],
+}
+
+impl StopSignal {
+    fn listen() -> Result<Self, Failure> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let listen = |kind: SignalKind, name: &str| {
+                signal(kind).map_err(|e| Error::Internal(format!("could not wait for {name}: {e}")))
+            };
+            Ok(Self {
+                signals: [
+                    listen(SignalKind::interrupt(), "Ctrl-C")?,
+                    listen(SignalKind::terminate(), "SIGTERM")?,
+                ],
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")).into())
+
+    /// Resolves when either signal arrives.
+    async fn received(self) -> Result<(), Failure> {
+        #[cfg(unix)]
+        {
+            let [mut interrupt, mut terminate] = self.signals;
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c()
+                .await
+                .map_err(|e| Error::Internal(format!("could not wait for Ctrl-C: {e}")).into())
+        }
     }
 }
 
