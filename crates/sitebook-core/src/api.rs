@@ -60,8 +60,9 @@ pub struct OpenOptions {
     pub keyring: crate::secrets::KeyringChoice,
     /// How the syncer paces itself: poll interval, concurrency, backoff and multipart size.
     pub sync: crate::sync::SyncTuning,
-    /// How long an inbox file must stay untouched before it is taken (default 2 s).
-    pub inbox_settle: std::time::Duration,
+    /// How long the inbox waits for a file to be whole: 2 s untouched, or 5 min when it looks
+    /// cut short.
+    pub inbox_timing: crate::inbox::InboxTiming,
 }
 
 /// The default upload size limit: 50 MB.
@@ -78,7 +79,7 @@ impl OpenOptions {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             keyring: crate::secrets::KeyringChoice::Os,
             sync: crate::sync::SyncTuning::default(),
-            inbox_settle: crate::inbox::DEFAULT_SETTLE,
+            inbox_timing: crate::inbox::InboxTiming::default(),
         }
     }
 
@@ -170,7 +171,7 @@ impl Sitebook {
                 cpu_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(cpu_slots)),
             },
             data_dir: options.data_dir,
-            inbox: std::sync::Arc::new(InboxRuntime::new(options.inbox_settle)),
+            inbox: std::sync::Arc::new(InboxRuntime::new(options.inbox_timing)),
         })
     }
 
@@ -996,7 +997,7 @@ impl Sitebook {
                 Ok(tokio::spawn(inbox::watcher::run(
                     self.ctx.clone(),
                     plan,
-                    self.inbox.settle,
+                    self.inbox.timing,
                     self.inbox.signals.clone(),
                 )))
             })

@@ -10,16 +10,25 @@ use std::time::{Duration, Instant};
 
 use common::{fixture_with, Fixture};
 use sitebook_core::domain::permissions::MembershipRole;
-use sitebook_core::inbox::{InboxOutcome, InboxState, InboxStatus};
+use sitebook_core::inbox::{InboxOutcome, InboxState, InboxStatus, InboxTiming};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Error;
 
 /// The settling period of the default; the tests wait on it for real.
 const SETTLE: Duration = Duration::from_secs(2);
+/// How long a file that looks cut short waits: minutes by default, seconds here.
+const PATIENCE: Duration = Duration::from_secs(6);
+
+fn timing() -> InboxTiming {
+    InboxTiming {
+        settle: SETTLE,
+        unfinished_patience: PATIENCE,
+    }
+}
 
 async fn inbox_fixture() -> Fixture {
-    fixture_with(|options| options.inbox_settle = SETTLE).await
+    fixture_with(|options| options.inbox_timing = timing()).await
 }
 
 fn workbook(n: u32) -> Vec<u8> {
@@ -107,18 +116,70 @@ async fn the_root_and_the_systems_own_folders_are_refused_as_the_inbox() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_copy_that_pauses_past_the_settling_time_and_goes_on_is_imported_whole() {
+async fn a_copy_that_stalls_past_the_settling_time_is_not_read_until_the_rest_arrives() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let mut news = fx.core.inbox_news();
+    let bytes = workbook(4);
+    let path = inbox.join("stalled.xlsx");
+    let half = bytes.len() / 2;
+    std::fs::write(&path, &bytes[..half]).unwrap();
+    // Settled by size and time, but with no end: it waits, and says so once.
+    let waiting = wait_for_news(&mut news, InboxOutcome::Waiting).await;
+    assert_eq!(waiting.file_name, "stalled.xlsx");
+    assert!(
+        waiting.message.contains("still being copied") && waiting.message.contains("6 s"),
+        "{}",
+        waiting.message
+    );
+    // Twice the settling period more, the half is still unread.
+    tokio::time::sleep(SETTLE * 2).await;
+    assert!(jobs(&fx, &fx.root).await.is_empty(), "the half is not read");
+    assert_eq!(files_in(&inbox), ["stalled.xlsx"]);
+    {
+        use std::io::Write;
+        let mut rest = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        rest.write_all(&bytes[half..]).unwrap();
+    }
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(60), "the whole file imported", || {
+        files_in(&imported).len() == 1
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(imported.join("2026-11-20 stalled.xlsx")).unwrap(),
+        bytes
+    );
+    let jobs = jobs(&fx, &fx.root).await;
+    assert_eq!(jobs.len(), 1, "read once, whole: {jobs:#?}");
+    assert_eq!(jobs[0].status, JobStatus::Completed);
+    while let Ok(item) = news.try_recv() {
+        assert_ne!(item.outcome, InboxOutcome::Waiting, "told once: {item:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_given_up_on_is_read_after_the_patience_and_imported_whole_if_it_goes_on() {
     let fx = inbox_fixture().await;
     let (inbox, _tasks) = watched(&fx).await;
     let bytes = workbook(3);
     let path = inbox.join("paused.xlsx");
     let half = bytes.len() / 2;
     std::fs::write(&path, &bytes[..half]).unwrap();
-    // The half file settles, is taken, and its job fails: it is no whole workbook.
+    // After the patience the half file is read as it is, and its job fails: it is no whole
+    // workbook.
     let start = Instant::now();
     loop {
         let listed = jobs(&fx, &fx.root).await;
         if listed.iter().any(|job| job.status == JobStatus::Failed) {
+            assert!(
+                start.elapsed() >= PATIENCE,
+                "read only after the patience, not at {:?}",
+                start.elapsed()
+            );
             break;
         }
         assert!(
@@ -667,7 +728,7 @@ async fn a_second_watcher_of_a_folder_waits_naming_the_first_and_takes_over_when
     // sharing one inbox would have.
     let on = |device: &'static str| {
         fixture_with(move |options| {
-            options.inbox_settle = SETTLE;
+            options.inbox_timing = timing();
             options.device = Some(device.into());
         })
     };

@@ -3,4 +3,4 @@
 /**
  * What became of one file in the inbox.
  */
-export type InboxOutcome = "queued" | "imported" | "alreadyImported" | "failed" | "stuck" | "vanished" | "ignored";
+export type InboxOutcome = "queued" | "imported" | "alreadyImported" | "failed" | "stuck" | "vanished" | "waiting" | "ignored";

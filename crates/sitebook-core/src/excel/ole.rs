@@ -27,6 +27,34 @@ pub enum OleError {
     Malformed(&'static str),
 }
 
+/// The file length a compound file's FAT implies: up to the last sector it marks as used.
+/// `read(offset, len)` gives the file's bytes there, or `None` past its end; only the header
+/// and the FAT sectors the header lists (at most 109) are read, so a caller holding a file, not
+/// its bytes, reads a few kilobytes. `None` when the header or a listed FAT sector is not
+/// there (the file is cut short before it) or the header is not one we read.
+pub fn length_claimed_by_fat(
+    mut read: impl FnMut(usize, usize) -> Option<Vec<u8>>,
+) -> Option<usize> {
+    let header = read(0, HEADER_LEN)?;
+    let sector_size = match u16_at(&header, 0x1E).ok()? {
+        9 => 512,
+        12 => 4096,
+        _ => return None,
+    };
+    let fat_sectors = (u32_at(&header, 0x2C).ok()? as usize).min(109);
+    let mut last_used = None;
+    for i in 0..fat_sectors {
+        let sector = u32_at(&header, 0x4C + i * 4).ok()?;
+        let table = read(OleFile::sector_offset(sector, sector_size), sector_size)?;
+        for (j, entry) in table.chunks_exact(4).enumerate() {
+            if u32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]) != FREE_SECTOR {
+                last_used = Some(i * (sector_size / 4) + j);
+            }
+        }
+    }
+    Some((last_used? + 2) * sector_size)
+}
+
 #[derive(Debug, Clone)]
 struct DirEntry {
     name: String,
@@ -84,24 +112,10 @@ impl<'a> OleFile<'a> {
     /// The file length the FAT implies: up to the last sector it marks as used. `None` when
     /// the header or a FAT sector it lists is not in the data (the file is cut short there).
     fn length_the_fat_claims(data: &[u8]) -> Option<usize> {
-        let sector_size = match u16_at(data, 0x1E).ok()? {
-            9 => 512,
-            12 => 4096,
-            _ => return None,
-        };
-        let fat_sectors = (u32_at(data, 0x2C).ok()? as usize).min(109);
-        let mut last_used = None;
-        for i in 0..fat_sectors {
-            let sector = u32_at(data, 0x4C + i * 4).ok()?;
-            let base = Self::sector_offset(sector, sector_size);
-            let table = data.get(base..base.checked_add(sector_size)?)?;
-            for (j, entry) in table.chunks_exact(4).enumerate() {
-                if u32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]) != FREE_SECTOR {
-                    last_used = Some(i * (sector_size / 4) + j);
-                }
-            }
-        }
-        Some((last_used? + 2) * sector_size)
+        length_claimed_by_fat(|offset, len| {
+            data.get(offset..offset.checked_add(len)?)
+                .map(<[u8]>::to_vec)
+        })
     }
 
     fn parse_whole(data: &'a [u8]) -> Result<Self, OleError> {

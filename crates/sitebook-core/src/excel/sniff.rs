@@ -83,6 +83,63 @@ pub fn sniff_format(bytes: &[u8], file: &str) -> Result<WorkbookFormat, ParseErr
     Err(not_a_workbook(file, describe_foreign_bytes(bytes)))
 }
 
+/// How far from its end a zip's end-of-central-directory record can start: its 22 bytes and
+/// a comment of at most 65,535.
+const ZIP_END_SEARCH: u64 = 22 + 65_535;
+const ZIP_END_MAGIC: [u8; 4] = *b"PK\x05\x06";
+
+/// Whether a file of `len` bytes visibly lacks its end, as a copy still under way does: it is
+/// empty, it starts with nothing but zeros (space a copier reserved and has not filled), it is a
+/// zip with no end-of-central-directory record where one must be, or a compound file shorter
+/// than the sectors its allocation table marks as used. Reads at most its first and last 64 KiB
+/// and a compound file's FAT sectors.
+///
+/// For the inbox, which must not read a file before it is whole: `false` does not mean the
+/// workbook is sound (the reader decides that), and a file damaged in one of these ways looks
+/// unfinished for good.
+pub fn looks_unfinished<R: Read + std::io::Seek>(file: &mut R, len: u64) -> std::io::Result<bool> {
+    use std::io::SeekFrom;
+    if len == 0 {
+        return Ok(true);
+    }
+    let mut start = [0u8; 8];
+    let start_len = len.min(8) as usize;
+    file.seek(SeekFrom::Start(0))?;
+    file.read_exact(&mut start[..start_len])?;
+    let start = &start[..start_len];
+    let cut_in_magic = |magic: &[u8]| start.len() < magic.len() && magic.starts_with(start);
+    let cut_in_magic = cut_in_magic(&ZIP_MAGIC) || cut_in_magic(&OLE_MAGIC);
+    if start.iter().all(|&byte| byte == 0) || cut_in_magic {
+        return Ok(true);
+    }
+    if start.starts_with(&ZIP_MAGIC) {
+        let tail_len = len.min(ZIP_END_SEARCH);
+        let mut tail = vec![0u8; tail_len as usize];
+        file.seek(SeekFrom::Start(len - tail_len))?;
+        file.read_exact(&mut tail)?;
+        let has_end = tail
+            .windows(ZIP_END_MAGIC.len())
+            .enumerate()
+            .any(|(at, window)| window == ZIP_END_MAGIC && at + 22 <= tail.len());
+        return Ok(!has_end);
+    }
+    if start == OLE_MAGIC {
+        let mut read = |offset: usize, wanted: usize| -> Option<Vec<u8>> {
+            let end = (offset as u64).checked_add(wanted as u64)?;
+            if end > len {
+                return None;
+            }
+            let mut bytes = vec![0u8; wanted];
+            file.seek(SeekFrom::Start(offset as u64)).ok()?;
+            file.read_exact(&mut bytes).ok()?;
+            Some(bytes)
+        };
+        let claimed = super::ole::length_claimed_by_fat(&mut read);
+        return Ok(claimed.is_none_or(|claimed| len < claimed as u64));
+    }
+    Ok(false)
+}
+
 fn not_a_workbook(file: &str, what: &str) -> ParseError {
     ParseError::NotAWorkbook {
         file: file.into(),
@@ -270,5 +327,59 @@ mod tests {
             sniff_format(&OLE_MAGIC[..5], "x.xls").unwrap_err().code(),
             "truncated"
         );
+    }
+
+    fn unfinished(bytes: &[u8]) -> bool {
+        looks_unfinished(&mut Cursor::new(bytes), bytes.len() as u64).unwrap()
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_workbook_cut_anywhere_looks_unfinished_and_a_whole_one_does_not() {
+        for name in ["estimate.xlsx", "estimate.ods", "estimate.xls"] {
+            let whole = fixture(name);
+            assert!(!unfinished(&whole), "{name} whole");
+            // Every cut a copier's buffer could leave, down to the first bytes.
+            for cut in (1..whole.len()).step_by(97).chain([whole.len() - 1]) {
+                assert!(
+                    unfinished(&whole[..cut]),
+                    "{name} cut at {cut} of {}",
+                    whole.len()
+                );
+            }
+            // The size reserved up front and not yet filled past the cut. (A compound file's
+            // allocation table comes early, so one filled past it is not told from a whole
+            // one; it is read when it settles, as before.)
+            let mut reserved = whole.clone();
+            if name != "estimate.xls" {
+                let cut = whole.len() / 2;
+                reserved[cut..].fill(0);
+                assert!(unfinished(&reserved), "{name} reserved, half filled");
+            }
+            reserved.fill(0);
+            assert!(unfinished(&reserved), "{name} reserved, nothing written");
+        }
+        assert!(unfinished(b""));
+    }
+
+    #[test]
+    fn foreign_files_are_left_to_the_reader_to_refuse() {
+        assert!(!unfinished(b"Sl.No,Qty,Item\n1,2,Cable\n"));
+        assert!(!unfinished(b"%PDF-1.7 ..."));
+        // A zip's end record after a comment is still found.
+        let mut commented = fixture("estimate.xlsx");
+        let comment = vec![b'x'; 40_000];
+        let end = commented.len() - 2;
+        commented.truncate(end);
+        commented.extend_from_slice(&(comment.len() as u16).to_le_bytes());
+        commented.extend_from_slice(&comment);
+        assert!(!unfinished(&commented));
     }
 }

@@ -21,23 +21,41 @@ pub use watcher::{InboxNews, InboxOutcome, InboxSignals, InboxState, InboxStatus
 
 use crate::jobs::Ctx;
 
-/// How long a file must stay untouched before it is taken, unless told otherwise.
-pub const DEFAULT_SETTLE: Duration = Duration::from_secs(2);
+/// How long the inbox waits, and for what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxTiming {
+    /// How long a file must stay untouched before it is taken.
+    pub settle: Duration,
+    /// How long a file that looks cut short (a copy stalled half-way) may stay untouched before
+    /// it is read all the same, and fails as damaged if it is.
+    pub unfinished_patience: Duration,
+}
+
+impl Default for InboxTiming {
+    fn default() -> Self {
+        Self {
+            settle: Duration::from_secs(2),
+            // Longer than a network share's reconnect, short enough that a copy given up on is
+            // reported the same morning.
+            unfinished_patience: Duration::from_secs(5 * 60),
+        }
+    }
+}
 
 /// The inbox side of one open core: the watcher's signals, and the bell rung when the settings
 /// change.
 pub(crate) struct InboxRuntime {
     pub signals: InboxSignals,
     pub changed: Notify,
-    pub settle: Duration,
+    pub timing: InboxTiming,
 }
 
 impl InboxRuntime {
-    pub fn new(settle: Duration) -> Self {
+    pub fn new(timing: InboxTiming) -> Self {
         Self {
             signals: InboxSignals::default(),
             changed: Notify::new(),
-            settle,
+            timing,
         }
     }
 }
@@ -64,7 +82,7 @@ pub(crate) async fn supervise(ctx: Ctx, runtime: Arc<InboxRuntime>) {
             }
             Some(plan) => {
                 tokio::select! {
-                    () = watcher::run(ctx.clone(), plan, runtime.settle, runtime.signals.clone()) => {}
+                    () = watcher::run(ctx.clone(), plan, runtime.timing, runtime.signals.clone()) => {}
                     () = &mut changed => {}
                 }
             }

@@ -5,7 +5,9 @@
 //! the same for the settling period and it opens for reading, because both notify debouncers fire
 //! on a half-written file whenever its writer pauses. The change time (ctime on Unix) moves on
 //! every write and every rename and cannot be set back by a copy tool, so a file renamed into the
-//! folder is a fresh arrival and a file still being written never looks old.
+//! folder is a fresh arrival and a file still being written never looks old. A settled file that
+//! visibly lacks its end (a copy stalled half-way, see [`looks_unfinished`]) waits on, up to
+//! the patience, so a stall of a network share is not read as a damaged workbook.
 //!
 //! Exactly once, even across `kill -9`: a file leaves the inbox only after its job has ended, and
 //! the upload is content-addressed, so a file found again after a restart resolves to the upload
@@ -28,8 +30,10 @@ use ts_rs::TS;
 
 use crate::domain::permissions::Action;
 use crate::error::{Error, Result};
+use crate::excel::sniff::looks_unfinished;
 use crate::inbox::names::{self, Route};
 use crate::inbox::settings::InboxPlan;
+use crate::inbox::InboxTiming;
 use crate::jobs::intake::{self, Origin};
 use crate::jobs::Ctx;
 use crate::jobs::{queue, JobStatus};
@@ -123,6 +127,9 @@ pub enum InboxOutcome {
     Stuck,
     /// It disappeared before it finished arriving; nothing was imported.
     Vanished,
+    /// It looks cut short, as a copy still under way does, so it is not read yet. Said once
+    /// per file; it is read when the rest arrives, or after the patience if nothing more does.
+    Waiting,
     /// Not imported, and left where it is: deeper than one subfolder, not a regular file, a
     /// link to nothing, or unreadable to this account. The message says which and what to do.
     Ignored,
@@ -151,6 +158,22 @@ struct Arrival {
     size: u64,
     changed: SystemTime,
     unchanged_since: Instant,
+    /// Since when, unchanged, it has looked cut short.
+    unfinished_since: Option<Instant>,
+    /// Whether its waiting was told, so a copy that stalls again is not told again.
+    told_waiting: bool,
+}
+
+impl Arrival {
+    fn new(size: u64, changed: SystemTime) -> Self {
+        Self {
+            size,
+            changed,
+            unchanged_since: Instant::now(),
+            unfinished_since: None,
+            told_waiting: false,
+        }
+    }
 }
 
 /// A file taken in whose job has not ended yet.
@@ -172,12 +195,13 @@ struct Taken {
 const FAILED_GRACE_SETTLES: u32 = 5;
 
 /// Watches the plan's folder until the task is dropped.
-pub async fn run(ctx: Ctx, plan: InboxPlan, settle: Duration, signals: InboxSignals) {
+pub async fn run(ctx: Ctx, plan: InboxPlan, timing: InboxTiming, signals: InboxSignals) {
     let mut watcher = Watcher {
         ctx,
         folder: plan.folder.clone(),
         plan,
-        settle,
+        settle: timing.settle,
+        unfinished_patience: timing.unfinished_patience,
         signals,
         arrivals: HashMap::new(),
         taken: Vec::new(),
@@ -192,6 +216,7 @@ struct Watcher {
     plan: InboxPlan,
     folder: PathBuf,
     settle: Duration,
+    unfinished_patience: Duration,
     signals: InboxSignals,
     arrivals: HashMap<PathBuf, Arrival>,
     taken: Vec<Taken>,
@@ -315,6 +340,15 @@ impl Watcher {
             "Sitebook on {}, process {}",
             self.ctx.device,
             std::process::id()
+        )
+    }
+
+    /// What a file that looks cut short is told.
+    fn waiting_message(&self) -> String {
+        format!(
+            "Not read yet: it looks incomplete, as if it is still being copied. It is read when \
+             the rest arrives, or as it is after {} without a change.",
+            crate::jobs::worker_process::describe(self.unfinished_patience)
         )
     }
 
@@ -443,11 +477,7 @@ impl Watcher {
         }
         self.arrivals
             .entry(path.to_path_buf())
-            .or_insert_with(|| Arrival {
-                size,
-                changed,
-                unchanged_since: Instant::now(),
-            });
+            .or_insert_with(|| Arrival::new(size, changed));
     }
 
     /// Takes every arrival that has settled.
@@ -465,10 +495,10 @@ impl Watcher {
             };
             let (size, changed) = (metadata.len(), changed_at(&metadata));
             if (size, changed) != (arrival.size, arrival.changed) {
+                // The patience for a file that looks cut short counts from its last change.
                 *arrival = Arrival {
-                    size,
-                    changed,
-                    unchanged_since: now,
+                    told_waiting: arrival.told_waiting,
+                    ..Arrival::new(size, changed)
                 };
                 continue;
             }
@@ -477,8 +507,11 @@ impl Watcher {
                 .unwrap_or_default();
             let watched_for = now.duration_since(arrival.unchanged_since);
             // Seen unchanged at least once by us, and untouched for the settling period by
-            // the file system's clock (or by ours, if that clock is odd).
-            if watched_for >= TICK && (quiet_for >= self.settle || watched_for >= self.settle) {
+            // the file system's clock (or by ours, if that clock is odd). One that looked cut
+            // short is looked at again a settling period later by our clock, not every tick.
+            let settled_by_its_clock =
+                quiet_for >= self.settle && arrival.unfinished_since.is_none();
+            if watched_for >= TICK && (settled_by_its_clock || watched_for >= self.settle) {
                 settled.push(path.clone());
             }
         }
@@ -493,11 +526,11 @@ impl Watcher {
         }
         settled.sort();
         for path in settled {
-            let Some(arrival) = self.arrivals.remove(&path) else {
+            let Some(mut arrival) = self.arrivals.remove(&path) else {
                 continue;
             };
-            match std::fs::File::open(&path) {
-                Ok(_) => {}
+            let file = match std::fs::File::open(&path) {
+                Ok(file) => file,
                 // Unix does not lock files for writing, so refused here is for good: this
                 // account may not read it. Said once; a change of its permissions changes its
                 // change time, and it arrives anew.
@@ -515,6 +548,32 @@ impl Watcher {
                 }
                 Err(_) => {
                     // Still locked by its writer (on systems that lock); try again next tick.
+                    self.arrivals.insert(path, arrival);
+                    continue;
+                }
+            };
+            let size = arrival.size;
+            let unfinished =
+                tokio::task::spawn_blocking(move || looks_unfinished(&mut { file }, size)).await;
+            match unfinished {
+                Ok(Ok(false)) => {}
+                Ok(Ok(true)) => {
+                    let since = *arrival.unfinished_since.get_or_insert(now);
+                    if now.duration_since(since) < self.unfinished_patience {
+                        if !arrival.told_waiting {
+                            arrival.told_waiting = true;
+                            self.tell(&path, InboxOutcome::Waiting, self.waiting_message(), None);
+                        }
+                        // Looked at again after another settling period.
+                        arrival.unchanged_since = now;
+                        self.arrivals.insert(path, arrival);
+                        continue;
+                    }
+                    // Nothing more came: read as it is, it fails with the reader's reason.
+                    tracing::info!(file = %path.display(), "inbox file still looks cut short after the patience; reading it as it is");
+                }
+                // Shrunk or gone while it was looked at: the next tick sees why.
+                Ok(Err(_)) | Err(_) => {
                     self.arrivals.insert(path, arrival);
                     continue;
                 }
