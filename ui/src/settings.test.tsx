@@ -38,6 +38,8 @@ describe("Settings: sync", () => {
     fireEvent.click(byId("sync-check"));
     await waitFor(() => expect(byId("sync-said").textContent).toMatch(/synced outputs? of \S+ (are|is) in the bucket|nothing to check/));
     expect(fake.calls).toContain("sync_check");
+    // When it was checked stays in view, as the background check's time does.
+    await waitFor(() => expect(byId("sync-counts").textContent).toMatch(/bucket checked \S/));
   });
 
   it("says in place why a bad endpoint was refused, and keeps what was typed", async () => {

@@ -115,6 +115,9 @@ pub async fn sync(
                 out.json(&status);
             } else {
                 print_counts(&status.counts, status.target.is_some());
+                if let Some(at) = status.target.and_then(|target| target.checked_at) {
+                    say!("Bucket last checked: {at}");
+                }
             }
             return Ok(());
         }
@@ -335,6 +338,12 @@ fn print_target(view: Option<&SyncTargetView>, out: &Printer) {
         ("access key id", s.access_key_id.clone()),
         ("secret", "in the system keyring".to_string()),
         ("changed", view.updated_at.clone()),
+        (
+            "bucket checked",
+            view.checked_at
+                .clone()
+                .unwrap_or_else(|| "not since these settings were saved".into()),
+        ),
     ];
     print_table(
         &["setting", "value"],

@@ -238,6 +238,9 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
     let said = String::from_utf8_lossy(&deep.stdout);
     assert!(deep.status.success(), "{deep:?}");
     assert!(said.contains("The one synced output of"), "{said}");
+    let status = sitebook(&old, &["sync", "status"]).output().unwrap();
+    let said = String::from_utf8_lossy(&status.stdout);
+    assert!(said.contains("Bucket last checked: 20"), "{said}");
 
     let new = device();
     sitebook(&new, &config).assert().success();

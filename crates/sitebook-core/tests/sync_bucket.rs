@@ -1329,6 +1329,61 @@ async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_check_is_remembered_so_a_restarted_syncer_does_not_check_again() {
+    let server = S3Server::start().await;
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        options.sync.poll_interval = Duration::from_millis(200);
+        // The app's default: once a day.
+        options.device = Some("laptop-1".into());
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let checked_at = || async {
+        let status = fx.core.sync_status(&admin).await.unwrap();
+        status.target.unwrap().checked_at
+    };
+    assert_eq!(checked_at().await, None, "new settings: never checked");
+
+    // The first syncer finds the bucket unchecked, checks it, and notes when.
+    let syncer = fx.core.spawn_syncer();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let first = loop {
+        if let Some(at) = checked_at().await {
+            break at;
+        }
+        assert!(std::time::Instant::now() < deadline, "never checked");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    syncer.abort();
+
+    // As the app starts again, the next day's check is not due: a deleted object stays
+    // deleted through many passes of a new syncer.
+    let pdf = output_of_kind(&fx, &admin, "pdf").await;
+    let object = server.object_path("pdf", &pdf.filename);
+    std::fs::remove_file(&object).unwrap();
+    let syncer = fx.core.spawn_syncer();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    syncer.abort();
+    assert!(
+        !object.exists(),
+        "the restarted syncer listed the bucket again"
+    );
+    assert_eq!(checked_at().await.as_deref(), Some(first.as_str()));
+
+    // Asked for, the check runs and sends the object again; new settings clear the time.
+    let report = fx.core.sync_check(&admin, false).await.unwrap();
+    assert_eq!(report.check.missing, std::slice::from_ref(&pdf.filename));
+    assert!(object.exists());
+    assert!(checked_at().await.is_some());
+    server.configure(&fx, &admin).await;
+    assert_eq!(checked_at().await, None, "a saved target is checked anew");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_name_with_a_line_break_is_named_in_the_refusal_of_the_listing() {
     let (server, fx, admin) = synced_laptop().await;
     // Another tool stored an object whose key holds a line break (s3s-fs keeps it as a file).

@@ -13,6 +13,11 @@ enabled: boolean,
  */
 updatedAt: string, 
 /**
+ * When the bucket was last checked for outputs deleted or replaced there, by anyone or by
+ * the background syncer: RFC 3339 UTC text, or none since these settings were saved.
+ */
+checkedAt: string | null, 
+/**
  * `https://s3.eu-central-1.amazonaws.com`, `https://<account>.r2.cloudflarestorage.com`,
  * `http://garage.office.lan:3900`.
  */

@@ -133,7 +133,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
           throw fail("validation", `The sync settings were not saved: ${problems.join("; ")}.`);
         }
         if (secret) secrets.add(org);
-        const view: SyncTargetView = { ...settings, enabled: true, updatedAt: ctx.now() };
+        const view: SyncTargetView = { ...settings, enabled: true, updatedAt: ctx.now(), checkedAt: null };
         targets.set(org, view);
         queueMicrotask(announceSync);
         return view;
@@ -172,9 +172,10 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     syncCheck: () =>
       ctx.run("sync_check", () => {
         ctx.requireWriter("set up or run the sync of outputs");
-        targetOf();
-        // The fake's bucket never loses anything: every synced output is found.
         const org = ctx.orgCode();
+        targets.set(org, { ...targetOf(), checkedAt: ctx.now() });
+        queueMicrotask(announceSync);
+        // The fake's bucket never loses anything: every synced output is found.
         const now = counts(org);
         const summary =
           now.synced === 0

@@ -11,6 +11,7 @@ const target = {
   accessKeyId: "AK",
   enabled: true,
   updatedAt: "2026-12-02T00:00:00Z",
+  checkedAt: null,
 };
 const counts = { pending: 0, uploading: 0, synced: 0, conflict: 0, failed: 0, lastError: null, lastSuccess: null };
 const status = (over: Partial<SyncStatus["counts"]>, enabled = true): SyncStatus => ({

@@ -51,6 +51,9 @@ pub struct SyncTargetView {
     pub enabled: bool,
     /// When the target was last changed: RFC 3339 UTC text.
     pub updated_at: String,
+    /// When the bucket was last checked for outputs deleted or replaced there, by anyone or by
+    /// the background syncer: RFC 3339 UTC text, or none since these settings were saved.
+    pub checked_at: Option<String>,
 }
 
 /// A target as the syncer uses it.
@@ -61,6 +64,7 @@ pub(crate) struct SyncTarget {
     /// Where the secret is filed in the keyring.
     pub secret_account: String,
     pub updated_at: String,
+    pub checked_at: Option<String>,
 }
 
 /// The keyring account an org's secret is filed under. The keyring is the OS user's, shared by
@@ -313,13 +317,14 @@ type Row = (
     String,
     bool,
     String,
+    Option<String>,
 );
 
 /// The scope's org's target, for the syncer.
 pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTarget>> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT endpoint, region, bucket, key_prefix, path_style, access_key_id, secret_account, \
-         enabled, updated_at FROM sync_targets WHERE org_id = ?",
+         enabled, updated_at, checked_at FROM sync_targets WHERE org_id = ?",
     )
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
@@ -337,6 +342,7 @@ pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTar
             secret_account,
             enabled,
             updated_at,
+            checked_at,
         )| {
             SyncTarget {
                 settings: SyncSettings {
@@ -350,6 +356,7 @@ pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTar
                 enabled,
                 secret_account,
                 updated_at,
+                checked_at,
             }
         },
     ))
@@ -361,7 +368,20 @@ pub async fn show(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTargetView>>
         settings: target.settings,
         enabled: target.enabled,
         updated_at: target.updated_at,
+        checked_at: target.checked_at,
     }))
+}
+
+/// Notes that the scope's org's bucket was checked just now.
+pub(crate) async fn mark_checked(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
+    let mut tx = ctx.write_tx().await?;
+    sqlx::query("UPDATE sync_targets SET checked_at = ? WHERE org_id = ?")
+        .bind(ctx.now_text())
+        .bind(scope.org_id())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Removes the scope's org's target and its secret from the keyring. Outputs already in the
@@ -425,7 +445,7 @@ pub async fn save(
          bucket = excluded.bucket, key_prefix = excluded.key_prefix, \
          path_style = excluded.path_style, access_key_id = excluded.access_key_id, \
          secret_account = excluded.secret_account, enabled = 1, \
-         updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by, checked_at = NULL",
     )
     .bind(scope.org_id())
     .bind(&settings.endpoint)

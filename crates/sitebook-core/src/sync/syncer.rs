@@ -358,8 +358,9 @@ async fn check_with(
             altered = check.altered.len(),
             "outputs no longer in the bucket as sent are in line again"
         );
-        let _ = ctx.sync_news.send(scope.org_id());
     }
+    super::config::mark_checked(ctx, scope).await?;
+    let _ = ctx.sync_news.send(scope.org_id());
     Ok(check)
 }
 
@@ -660,17 +661,17 @@ fn backoff(tuning: &SyncTuning, attempts: i64) -> chrono::Duration {
 }
 
 /// One pass over every org whose sync is on (the background syncer's unit of work). An org
-/// whose bucket was last checked longer than `check_every` ago ([`check_bucket`]), or never by
-/// this process, is checked first, so that what was deleted there goes up again in this pass.
-pub(crate) async fn sync_all(
-    ctx: &Ctx,
-    checked: &mut std::collections::HashMap<i64, std::time::Instant>,
-) -> Result<()> {
-    let targets: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT org_id, updated_by FROM sync_targets WHERE enabled = 1")
+/// whose bucket was last checked longer than `check_every` ago ([`check_bucket`]), or never
+/// since its settings were saved, is checked first, so that what was deleted there goes up
+/// again in this pass. The time is kept with the target, so a restart does not check again.
+pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
+    let targets: Vec<(i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT org_id, updated_by, checked_at FROM sync_targets WHERE enabled = 1")
             .fetch_all(&ctx.db)
             .await?;
-    for (org_id, configured_by) in targets {
+    let check_every =
+        chrono::Duration::from_std(ctx.sync.check_every).unwrap_or(chrono::Duration::MAX);
+    for (org_id, configured_by, checked_at) in targets {
         let session = match session_for_job(ctx, configured_by, org_id).await {
             Ok(session) => session,
             Err(error) => {
@@ -685,19 +686,15 @@ pub(crate) async fn sync_all(
                 continue;
             }
         };
-        let due = checked
-            .get(&org_id)
-            .is_none_or(|at| at.elapsed() >= ctx.sync.check_every);
+        // A time that does not read (edited by hand) is as good as none.
+        let due = checked_at
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .is_none_or(|at| ctx.clock.now().signed_duration_since(at) >= check_every);
         if due {
-            match check_bucket(ctx, &scope, false).await {
-                Ok(_) => {
-                    checked.insert(org_id, std::time::Instant::now());
-                }
-                // Offline, most likely: the pass below says so too, and the check waits for a
-                // pass that reaches the bucket.
-                Err(error) => {
-                    tracing::warn!(org = scope.org_code(), %error, "could not check the bucket")
-                }
+            // Offline, most likely: the pass below says so too, and the check waits for a pass
+            // that reaches the bucket.
+            if let Err(error) = check_bucket(ctx, &scope, false).await {
+                tracing::warn!(org = scope.org_code(), %error, "could not check the bucket")
             }
         }
         if let Err(error) = sync_org(ctx, &scope).await {
@@ -719,9 +716,8 @@ pub(crate) async fn run_forever(ctx: Ctx) {
         ),
         Err(error) => tracing::warn!(%error, "could not release interrupted sync rows"),
     }
-    let mut checked = std::collections::HashMap::new();
     loop {
-        if let Err(error) = sync_all(&ctx, &mut checked).await {
+        if let Err(error) = sync_all(&ctx).await {
             tracing::warn!(%error, "sync pass failed");
         }
         tokio::time::sleep(ctx.sync.poll_interval).await;

@@ -370,7 +370,7 @@ function inboxStateText(status: InboxStatus | null, view: InboxView | null): str
 
 /** The settings of a saved target, without its state. */
 function savedSettings(target: SyncTargetView): SyncSettings {
-  const { enabled: _enabled, updatedAt: _updatedAt, ...settings } = target;
+  const { enabled: _enabled, updatedAt: _updatedAt, checkedAt: _checkedAt, ...settings } = target;
   return settings;
 }
 
@@ -614,6 +614,7 @@ function SyncSection({ org }: Props) {
           <InfoIcon /> {status.counts.synced} synced · {status.counts.pending + status.counts.uploading} waiting ·{" "}
           {status.counts.conflict} kept as conflicts · {status.counts.failed} failed
           {status.counts.lastSuccess ? ` · last success ${formatTimestamp(status.counts.lastSuccess)}` : ""}
+          {target.checkedAt ? ` · bucket checked ${formatTimestamp(target.checkedAt)}` : ""}
         </p>
       ) : null}
     </section>
