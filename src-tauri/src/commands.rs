@@ -542,8 +542,9 @@ session_commands! {
     /// Sends what is pending now.
     fn sync_run() -> OutboxCounts = |core, session| core.sync_run(session);
 
-    /// Looks for the synced outputs in the bucket and sends again those gone or replaced there.
-    fn sync_check() -> BucketCheckReport = |core, session| core.sync_check(session, false);
+    /// Looks for the synced outputs in the bucket and sends again those gone or replaced there;
+    /// `deep` also downloads each and compares its bytes.
+    fn sync_check(deep: bool) -> BucketCheckReport = |core, session| core.sync_check(session, deep);
 
     /// Puts the failed uploads back in the queue.
     fn sync_retry_failed() -> u64 = |core, session| core.sync_retry_failed(session);

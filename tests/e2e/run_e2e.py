@@ -872,6 +872,35 @@ def test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link(
                    ".scrollIntoView({block: 'center'});")
         wd.screenshot("sync-check.png")
 
+        # Another output overwritten by other bytes of the very same size: only comparing
+        # contents finds it, and ours goes beside it, the other bytes left where they are.
+        replaced = next(key for key in objects if "/audit/" not in key and key != deleted)
+        replaced_path = os.path.join(server.root, S3_BUCKET, replaced)
+        with open(replaced_path, "rb") as f:
+            size = len(f.read())
+        forged = bytes([0x2A]) * size
+        with open(replaced_path, "wb") as f:
+            f.write(forged)
+        wd.click("sync-check")
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=sync-said]');"
+            "return e && e.textContent.includes('in the bucket as they were sent');",
+            "the quick check to pass the same-size forgery")
+        wd.click("sync-check-deep")
+        wd.click("sync-check")
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=sync-said]');"
+            "return e && e.textContent.includes('replaced there by other content');",
+            "comparing contents to find the forgery")
+        said = wd.text("sync-said")
+        assert os.path.basename(replaced) in said, said
+        with open(replaced_path, "rb") as f:
+            assert f.read() == forged, "the bucket's bytes are never overwritten"
+        assert any("conflict from" in key for key in server.objects()), server.objects()
+        wd.execute("document.querySelector('[data-testid=sync-said]')"
+                   ".scrollIntoView({block: 'center'});")
+        wd.screenshot("sync-check-deep.png")
+
         wd.click("nav-outputs")
         first = outputs[0]
         wd.click(f"output-row-{first['id']}", inner="button")

@@ -215,7 +215,7 @@ export function createTauriBackend(): Backend {
     },
     syncTest: () => call<string>("sync_test"),
     syncRun: () => call<OutboxCounts>("sync_run"),
-    syncCheck: () => call<BucketCheckReport>("sync_check"),
+    syncCheck: (deep) => call<BucketCheckReport>("sync_check", { deep }),
     syncRetryFailed: () => call<number>("sync_retry_failed"),
     syncRestore: () => call<number>("sync_restore"),
     shareOutput: (id, days) => call<ShareLink>("share_output", { id, days }),

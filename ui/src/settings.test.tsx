@@ -40,6 +40,12 @@ describe("Settings: sync", () => {
     expect(fake.calls).toContain("sync_check");
     // When it was checked stays in view, as the background check's time does.
     await waitFor(() => expect(byId("sync-counts").textContent).toMatch(/bucket checked \S/));
+    expect(fake.calls).not.toContain("sync_check_deep");
+
+    // Comparing contents asks for the deep check, which reads every object back.
+    fireEvent.click(byId("sync-check-deep"));
+    fireEvent.click(byId("sync-check"));
+    await waitFor(() => expect(fake.calls).toContain("sync_check_deep"));
   });
 
   it("says in place why a bad endpoint was refused, and keeps what was typed", async () => {

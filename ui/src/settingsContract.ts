@@ -28,7 +28,8 @@ export interface SettingsCommands {
   syncTest(): Promise<string>;
   syncRun(): Promise<OutboxCounts>;
   /** Looks for the synced outputs in the bucket; those gone or replaced there are sent again. */
-  syncCheck(): Promise<BucketCheckReport>;
+  /** `deep` also downloads every synced output and compares its bytes (slower). */
+  syncCheck(deep: boolean): Promise<BucketCheckReport>;
   syncRetryFailed(): Promise<number>;
   /** Queues a restore of the org's outputs from its bucket; resolves to the job id. */
   syncRestore(): Promise<number>;

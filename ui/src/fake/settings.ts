@@ -169,8 +169,8 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         queueMicrotask(announceSync);
         return counts(ctx.orgCode());
       }),
-    syncCheck: () =>
-      ctx.run("sync_check", () => {
+    syncCheck: (deep) =>
+      ctx.run(deep ? "sync_check_deep" : "sync_check", () => {
         ctx.requireWriter("set up or run the sync of outputs");
         const org = ctx.orgCode();
         targets.set(org, { ...targetOf(), checkedAt: ctx.now() });

@@ -393,6 +393,7 @@ function SyncSection({ org }: Props) {
   const [secret, setSecret] = useState("");
   const { busy, said, act } = useSectionAction();
   const [loaded, setLoaded] = useState(false);
+  const [deepCheck, setDeepCheck] = useState(false);
   const mayChange = may(org, "sync_configure");
 
   // The form starts from the saved target, once (or from what was typed and not saved); later
@@ -439,7 +440,7 @@ function SyncSection({ org }: Props) {
 
   const check = () =>
     void act("check", async () => {
-      const report = await backend.syncCheck();
+      const report = await backend.syncCheck(deepCheck);
       return report.counts.failed > 0
         ? { ok: false, error: { code: "sync_failed", message: `${report.summary} ${report.counts.lastError ?? ""}`.trim() } }
         : { ok: true, text: report.summary };
@@ -590,8 +591,21 @@ function SyncSection({ org }: Props) {
                 title="Look for every synced output in the bucket, and send again any that were deleted or replaced there"
                 onClick={check}
               >
-                {busy === "check" ? "Checking…" : "Check the bucket"}
+                {busy === "check" ? (deepCheck ? "Comparing contents…" : "Checking…") : "Check the bucket"}
               </button>
+              <label
+                className="check-field"
+                title="Also download every synced output and compare it byte for byte: finds one replaced by other bytes of the same size. Slower: it reads the whole folder back."
+              >
+                <input
+                  type="checkbox"
+                  checked={deepCheck}
+                  onChange={(e) => setDeepCheck(e.target.checked)}
+                  disabled={disabled}
+                  data-testid="sync-check-deep"
+                />
+                <span>compare contents</span>
+              </label>
             </>
           ) : null}
           {status && status.counts.failed > 0 ? (
