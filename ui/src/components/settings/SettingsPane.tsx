@@ -583,29 +583,31 @@ function SyncSection({ org }: Props) {
               >
                 Restore from bucket
               </button>
-              <button
-                type="button"
-                className="button"
-                disabled={disabled}
-                data-testid="sync-check"
-                title="Look for every synced output in the bucket, and send again any that were deleted or replaced there"
-                onClick={check}
-              >
-                {busy === "check" ? (deepCheck ? "Comparing contents…" : "Checking…") : "Check the bucket"}
-              </button>
-              <label
-                className="check-field"
-                title="Also download every synced output and compare it byte for byte: finds one replaced by other bytes of the same size. Slower: it reads the whole folder back."
-              >
-                <input
-                  type="checkbox"
-                  checked={deepCheck}
-                  onChange={(e) => setDeepCheck(e.target.checked)}
+              <span className="action-with-option">
+                <button
+                  type="button"
+                  className="button"
                   disabled={disabled}
-                  data-testid="sync-check-deep"
-                />
-                <span>compare contents</span>
-              </label>
+                  data-testid="sync-check"
+                  title="Look for every synced output in the bucket, and send again any that were deleted or replaced there"
+                  onClick={check}
+                >
+                  {busy === "check" ? (deepCheck ? "Comparing contents…" : "Checking…") : "Check the bucket"}
+                </button>
+                <label
+                  className="check-field"
+                  title="Also download every synced output and compare it byte for byte: finds one replaced by other bytes of the same size. Slower: it reads the whole folder back."
+                >
+                  <input
+                    type="checkbox"
+                    checked={deepCheck}
+                    onChange={(e) => setDeepCheck(e.target.checked)}
+                    disabled={disabled}
+                    data-testid="sync-check-deep"
+                  />
+                  <span>compare contents</span>
+                </label>
+              </span>
             </>
           ) : null}
           {status && status.counts.failed > 0 ? (
