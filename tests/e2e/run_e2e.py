@@ -974,7 +974,22 @@ def test_inbox_set_in_settings_imports_a_copied_workbook():
             "the top bar to show the inbox")
         wd.screenshot("inbox-settings.png")
 
-        shutil.copy(FIXTURE, os.path.join(inbox, "road-estimate.xlsx"))
+        # A copy that stalls half-way (a network share reconnecting): the top bar says a file
+        # is arriving, and nothing is read until the rest comes.
+        with open(FIXTURE, "rb") as f:
+            workbook = f.read()
+        copied = os.path.join(inbox, "road-estimate.xlsx")
+        with open(copied, "wb") as f:
+            f.write(workbook[:len(workbook) // 2])
+        wd.wait_until(
+            "const e = document.querySelector('[data-testid=inbox-indicator]');"
+            "return e && e.textContent.includes('1 arriving');",
+            "the top bar to count the stalled copy as arriving")
+        state = wd.text("inbox-state")
+        assert "road-estimate.xlsx looks incomplete" in state, state
+        wd.screenshot("inbox-arriving.png")
+        with open(copied, "ab") as f:
+            f.write(workbook[len(workbook) // 2:])
         wd.click("nav-works")
         try:
             wd.wait_for("estimate-row-1", timeout=60)

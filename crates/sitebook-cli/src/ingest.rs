@@ -581,6 +581,7 @@ pub async fn watch(
     // What an earlier worker's crash left, now that the pool has put its jobs back in line.
     core.sweep_crash_leftovers().await;
     let syncer = core.spawn_syncer();
+    let mut shown = None;
     loop {
         tokio::select! {
             result = &mut stop => {
@@ -589,7 +590,13 @@ pub async fn watch(
             }
             Ok(()) = status.changed() => {
                 let now = status.borrow_and_update().clone();
-                out.inbox_status(&now);
+                // A file starting or ending its wait was told as news; the text says the state
+                // again only when the state has changed. JSON lines carry every change.
+                let state = (now.state, now.folder.clone(), now.watched_by.clone());
+                if out.is_json() || shown.as_ref() != Some(&state) {
+                    out.inbox_status(&now);
+                    shown = Some(state);
+                }
             }
             Ok(item) = news.recv() => out.inbox_news(&item),
         }

@@ -132,6 +132,11 @@ async fn a_copy_that_stalls_past_the_settling_time_is_not_read_until_the_rest_ar
         "{}",
         waiting.message
     );
+    // The status lists it as arriving, for the top bar.
+    wait_until(Duration::from_secs(5), "listed as arriving", || {
+        fx.core.inbox_status().arriving == ["stalled.xlsx"]
+    })
+    .await;
     // Twice the settling period more, the half is still unread.
     tokio::time::sleep(SETTLE * 2).await;
     assert!(jobs(&fx, &fx.root).await.is_empty(), "the half is not read");
@@ -156,6 +161,7 @@ async fn a_copy_that_stalls_past_the_settling_time_is_not_read_until_the_rest_ar
     let jobs = jobs(&fx, &fx.root).await;
     assert_eq!(jobs.len(), 1, "read once, whole: {jobs:#?}");
     assert_eq!(jobs[0].status, JobStatus::Completed);
+    assert!(fx.core.inbox_status().arriving.is_empty());
     while let Ok(item) = news.try_recv() {
         assert_ne!(item.outcome, InboxOutcome::Waiting, "told once: {item:?}");
     }

@@ -17,4 +17,9 @@ folder: string | null,
  * Who watches the folder instead, while the state is `watchedElsewhere`: what the other
  * watcher wrote in the folder's lock file ("Sitebook on laptop-7, process 4120").
  */
-watchedBy: string | null, };
+watchedBy: string | null, 
+/**
+ * Files that look cut short, as a copy still under way does, and are waited for (by name,
+ * in order): nothing is imported from them until the rest arrives.
+ */
+arriving: Array<string>, };

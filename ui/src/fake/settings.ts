@@ -98,7 +98,9 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     for (const h of [...syncHandlers]) h(structuredClone(now));
   };
   const inboxStatus = (): InboxStatus =>
-    inbox ? { state: "watching", folder: inbox.folder, watchedBy: null } : { state: "off", folder: null, watchedBy: null };
+    inbox
+      ? { state: "watching", folder: inbox.folder, watchedBy: null, arriving: [] }
+      : { state: "off", folder: null, watchedBy: null, arriving: [] };
   const announceInbox = () => {
     const now = inboxStatus();
     for (const h of [...inboxHandlers]) h(now);

@@ -65,6 +65,9 @@ pub struct InboxStatus {
     /// Who watches the folder instead, while the state is `watchedElsewhere`: what the other
     /// watcher wrote in the folder's lock file ("Sitebook on laptop-7, process 4120").
     pub watched_by: Option<String>,
+    /// Files that look cut short, as a copy still under way does, and are waited for (by name,
+    /// in order): nothing is imported from them until the rest arrives.
+    pub arriving: Vec<String>,
 }
 
 /// The watcher's state, as the top bar shows it.
@@ -90,6 +93,7 @@ impl InboxStatus {
             state: InboxState::Off,
             folder: None,
             watched_by: None,
+            arriving: Vec::new(),
         }
     }
 }
@@ -254,6 +258,7 @@ impl Watcher {
                         state: InboxState::WatchedElsewhere,
                         folder: Some(self.folder.display().to_string()),
                         watched_by: Some(holder),
+                        arriving: Vec::new(),
                     });
                     tokio::time::sleep(MISSING_RETRY).await;
                     continue;
@@ -331,6 +336,32 @@ impl Watcher {
             state,
             folder: Some(self.folder.display().to_string()),
             watched_by: None,
+            arriving: self.arriving(),
+        });
+    }
+
+    /// The names of the files told to be waited for, as the status lists them.
+    fn arriving(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .arrivals
+            .iter()
+            .filter(|(_, arrival)| arrival.told_waiting)
+            .map(|(path, _)| {
+                let relative = path.strip_prefix(&self.folder).unwrap_or(path);
+                relative.to_string_lossy().into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Tells the status's subscribers when the files waited for have changed.
+    fn announce_arriving(&self) {
+        let arriving = self.arriving();
+        self.signals.status.send_if_modified(|status| {
+            let changed = status.arriving != arriving;
+            status.arriving = arriving;
+            changed
         });
     }
 
@@ -480,8 +511,13 @@ impl Watcher {
             .or_insert_with(|| Arrival::new(size, changed));
     }
 
-    /// Takes every arrival that has settled.
+    /// Takes every arrival that has settled, and says which are waited for.
     async fn take_settled(&mut self) {
+        self.take_settled_files().await;
+        self.announce_arriving();
+    }
+
+    async fn take_settled_files(&mut self) {
         let now = Instant::now();
         let mut settled = Vec::new();
         let mut vanished = Vec::new();

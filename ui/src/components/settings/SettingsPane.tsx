@@ -357,8 +357,12 @@ function InboxSection({ org }: Props) {
 function inboxStateText(status: InboxStatus | null, view: InboxView | null): string {
   const who = view ? ` Files go to ${view.orgCode}, imported as ${view.username}.` : "";
   switch (status?.state) {
-    case "watching":
-      return `Watching ${status.folder}.${who}`;
+    case "watching": {
+      const { arriving: files } = status;
+      const arriving =
+        files.length > 0 ? ` ${files.join(", ")} ${files.length === 1 ? "looks" : "look"} incomplete (still being copied?); waiting for the rest.` : "";
+      return `Watching ${status.folder}.${who}${arriving}`;
+    }
     case "missing":
       return `The folder ${status.folder} is not there (an unplugged drive?). Watching resumes when it returns.${who}`;
     case "watchedElsewhere":

@@ -6,6 +6,7 @@ import { forwardRef } from "react";
 import type { InboxStatus } from "../../bindings/InboxStatus";
 import type { SessionView } from "../../bindings/SessionView";
 import type { SyncSummary } from "../../logic/sync";
+import { inboxChipText, inboxChipTitle } from "../../logic/inbox";
 import { kindLabel } from "../../logic/roles";
 import { AlertIcon, CheckIcon, ChevronDownIcon, CloudIcon, EyeIcon, FolderIcon, LogoMark, OrgIcon, RunningIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "../common/Icons";
 import { ProgressBar } from "../common/ProgressBar";
@@ -127,30 +128,3 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
   );
 });
 
-function lastPart(folder: string | null): string {
-  if (!folder) return "";
-  const parts = folder.split(/[\\/]/).filter(Boolean);
-  return parts[parts.length - 1] ?? folder;
-}
-
-function inboxChipTitle(inbox: InboxStatus): string {
-  switch (inbox.state) {
-    case "missing":
-      return `The inbox folder ${inbox.folder} is not there (an unplugged drive?). Watching resumes when it returns.`;
-    case "watchedElsewhere":
-      return `${inbox.watchedBy ?? "Another Sitebook"} is watching ${inbox.folder}; this window takes over when it stops.`;
-    default:
-      return `Watching the inbox folder ${inbox.folder}: workbooks saved there import by themselves.`;
-  }
-}
-
-function inboxChipText(inbox: InboxStatus): string {
-  switch (inbox.state) {
-    case "missing":
-      return "Inbox folder missing";
-    case "watchedElsewhere":
-      return "Inbox watched elsewhere";
-    default:
-      return `Inbox: ${lastPart(inbox.folder)}`;
-  }
-}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import type { InboxStatus } from "../bindings/InboxStatus";
+import { inboxChipText, inboxChipTitle } from "./inbox";
+
+const watching = (arriving: string[] = []): InboxStatus => ({
+  state: "watching",
+  folder: "/home/asha/Estimates inbox",
+  watchedBy: null,
+  arriving,
+});
+
+describe("the inbox chip", () => {
+  it("names the folder while it watches", () => {
+    expect(inboxChipText(watching())).toBe("Inbox: Estimates inbox");
+    expect(inboxChipTitle(watching())).not.toContain("incomplete");
+  });
+
+  it("counts the files still arriving and names them in its title", () => {
+    expect(inboxChipText(watching(["road.xlsx"]))).toBe("Inbox: Estimates inbox · 1 arriving");
+    expect(inboxChipTitle(watching(["road.xlsx"]))).toContain("road.xlsx looks incomplete, as if it is still being copied");
+    const two = watching(["MOH/bridge.xls", "road.xlsx"]);
+    expect(inboxChipText(two)).toBe("Inbox: Estimates inbox · 2 arriving");
+    expect(inboxChipTitle(two)).toContain("2 files look incomplete, as if they are still being copied (MOH/bridge.xls, road.xlsx)");
+  });
+
+  it("says when the folder is gone or another watcher has it", () => {
+    expect(inboxChipText({ ...watching(), state: "missing" })).toBe("Inbox folder missing");
+    const elsewhere: InboxStatus = { ...watching(), state: "watchedElsewhere", watchedBy: "Sitebook on laptop-7, process 4120" };
+    expect(inboxChipText(elsewhere)).toBe("Inbox watched elsewhere");
+    expect(inboxChipTitle(elsewhere)).toContain("Sitebook on laptop-7, process 4120 is watching");
+  });
+});
