@@ -151,6 +151,24 @@ async fn synced_laptop() -> (S3Server, Fixture, Session) {
     (server, fx, admin)
 }
 
+/// [`synced_laptop`] for the background syncer: it passes every 200 ms and checks the bucket
+/// every `check_every`.
+async fn synced_laptop_polling(check_every: Duration) -> (S3Server, Fixture, Session) {
+    let server = S3Server::start().await;
+    let fx = fixture_with(|options| {
+        options.sync = quick_sync();
+        options.sync.poll_interval = Duration::from_millis(200);
+        options.sync.check_every = check_every;
+        options.device = Some("laptop-1".into());
+    })
+    .await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    (server, fx, admin)
+}
+
 /// Uploads a small estimate named after `name`, runs its parse job, then renders its
 /// abstract: three outputs (the parse result JSON, the abstract's PDF and XLSX).
 async fn make_outputs(fx: &Fixture, session: &Session, name: &str) {
@@ -1291,19 +1309,8 @@ async fn a_bucket_check_with_sync_paused_queues_what_is_missing_and_sends_nothin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_was_deleted() {
-    let server = S3Server::start().await;
-    let fx = fixture_with(|options| {
-        options.sync = quick_sync();
-        options.sync.poll_interval = Duration::from_millis(200);
-        // Every pass checks; the app's default is once as it starts and then once a day.
-        options.sync.check_every = Duration::ZERO;
-        options.device = Some("laptop-1".into());
-    })
-    .await;
-    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    // Every pass checks; the app's default is once a day.
+    let (server, fx, admin) = synced_laptop_polling(Duration::ZERO).await;
     let pdf = output_of_kind(&fx, &admin, "pdf").await;
     let object = server.object_path("pdf", &pdf.filename);
     let sent = std::fs::read(&object).unwrap();
@@ -1330,18 +1337,7 @@ async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daily_check_is_remembered_so_a_restarted_syncer_does_not_check_again() {
-    let server = S3Server::start().await;
-    let fx = fixture_with(|options| {
-        options.sync = quick_sync();
-        options.sync.poll_interval = Duration::from_millis(200);
-        // The app's default: once a day.
-        options.device = Some("laptop-1".into());
-    })
-    .await;
-    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let (server, fx, admin) = synced_laptop_polling(SyncTuning::default().check_every).await;
     let checked_at = || async {
         let status = fx.core.sync_status(&admin).await.unwrap();
         status.target.unwrap().checked_at
