@@ -67,7 +67,8 @@ pub struct SyncTuning {
     /// How often the background syncer looks at the outbox.
     pub poll_interval: Duration,
     /// How often the background syncer also lists each bucket for outputs deleted or replaced
-    /// there (and once as it starts).
+    /// there, counted from the last check of that bucket by anyone (kept with the target), and
+    /// once after its settings are saved.
     pub check_every: Duration,
     /// Files larger than this go up in parts (multipart upload), read from disk part by part.
     pub multipart_threshold: u64,

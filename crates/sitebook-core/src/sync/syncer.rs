@@ -706,7 +706,7 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
 
 /// The background syncer of the desktop app and `sitebook worker`: puts back rows a crash
 /// left uploading, then passes over every org now and every `poll_interval`, checking each
-/// bucket now and every `check_every`.
+/// bucket when its `check_every` has passed since it was last checked.
 pub(crate) async fn run_forever(ctx: Ctx) {
     match outbox::release_interrupted(&ctx).await {
         Ok(0) => {}
