@@ -982,8 +982,8 @@ def test_inbox_set_in_settings_imports_a_copied_workbook():
         with open(copied, "wb") as f:
             f.write(workbook[:len(workbook) // 2])
         wd.wait_until(
-            "const e = document.querySelector('[data-testid=inbox-indicator]');"
-            "return e && e.textContent.includes('1 arriving');",
+            "const e = document.querySelector('[data-testid=inbox-arriving]');"
+            "return e && e.textContent === '· 1 arriving';",
             "the top bar to count the stalled copy as arriving")
         state = wd.text("inbox-state")
         assert "road-estimate.xlsx looks incomplete" in state, state

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InboxStatus } from "../bindings/InboxStatus";
-import { inboxChipText, inboxChipTitle } from "./inbox";
+import { inboxArrivingText, inboxChipText, inboxChipTitle } from "./inbox";
 
 const watching = (arriving: string[] = []): InboxStatus => ({
   state: "watching",
@@ -12,14 +12,15 @@ const watching = (arriving: string[] = []): InboxStatus => ({
 describe("the inbox chip", () => {
   it("names the folder while it watches", () => {
     expect(inboxChipText(watching())).toBe("Inbox: Estimates inbox");
+    expect(inboxArrivingText(watching())).toBeNull();
     expect(inboxChipTitle(watching())).not.toContain("incomplete");
   });
 
   it("counts the files still arriving and names them in its title", () => {
-    expect(inboxChipText(watching(["road.xlsx"]))).toBe("Inbox: Estimates inbox · 1 arriving");
+    expect(inboxArrivingText(watching(["road.xlsx"]))).toBe("· 1 arriving");
     expect(inboxChipTitle(watching(["road.xlsx"]))).toContain("road.xlsx looks incomplete, as if it is still being copied");
     const two = watching(["MOH/bridge.xls", "road.xlsx"]);
-    expect(inboxChipText(two)).toBe("Inbox: Estimates inbox · 2 arriving");
+    expect(inboxArrivingText(two)).toBe("· 2 arriving");
     expect(inboxChipTitle(two)).toContain("2 files look incomplete, as if they are still being copied (MOH/bridge.xls, road.xlsx)");
   });
 

@@ -10,18 +10,21 @@ function lastPart(folder: string | null): string {
   return parts[parts.length - 1] ?? folder;
 }
 
-/** The chip's few words. */
+/** The chip's few words. A long folder name is cut short on screen; see `inboxArrivingText`. */
 export function inboxChipText(inbox: InboxStatus): string {
   switch (inbox.state) {
     case "missing":
       return "Inbox folder missing";
     case "watchedElsewhere":
       return "Inbox watched elsewhere";
-    default: {
-      const arriving = inbox.arriving.length > 0 ? ` · ${inbox.arriving.length} arriving` : "";
-      return `Inbox: ${lastPart(inbox.folder)}${arriving}`;
-    }
+    default:
+      return `Inbox: ${lastPart(inbox.folder)}`;
   }
+}
+
+/** "· 2 arriving", shown after the chip's words and never cut with them; null when none is. */
+export function inboxArrivingText(inbox: InboxStatus): string | null {
+  return inbox.state === "watching" && inbox.arriving.length > 0 ? `· ${inbox.arriving.length} arriving` : null;
 }
 
 /** The chip's hover title: the whole story. */

@@ -6,7 +6,7 @@ import { forwardRef } from "react";
 import type { InboxStatus } from "../../bindings/InboxStatus";
 import type { SessionView } from "../../bindings/SessionView";
 import type { SyncSummary } from "../../logic/sync";
-import { inboxChipText, inboxChipTitle } from "../../logic/inbox";
+import { inboxArrivingText, inboxChipText, inboxChipTitle } from "../../logic/inbox";
 import { kindLabel } from "../../logic/roles";
 import { AlertIcon, CheckIcon, ChevronDownIcon, CloudIcon, EyeIcon, FolderIcon, LogoMark, OrgIcon, RunningIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "../common/Icons";
 import { ProgressBar } from "../common/ProgressBar";
@@ -99,6 +99,7 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
         >
           {inbox.state === "missing" ? <AlertIcon /> : <FolderIcon />}
           <span className="clip status-chip-text">{inboxChipText(inbox)}</span>
+          {inboxArrivingText(inbox) ? <span data-testid="inbox-arriving">{inboxArrivingText(inbox)}</span> : null}
         </button>
       ) : null}
       {sync ? (
