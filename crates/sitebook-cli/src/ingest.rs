@@ -564,7 +564,13 @@ pub async fn watch(
     let mut news = core.inbox_news();
     let mut status = core.inbox_status_changes();
     let watcher = match &args.inbox {
-        Some(folder) => core.watch_folder(session, folder).await?,
+        Some(folder) => {
+            // Typed in a shell, a relative folder means one under where it was typed; the core
+            // takes only full paths, since a desktop field has no "here" to resolve against.
+            let folder = std::path::absolute(folder)
+                .map_err(|e| crate::UsageError(format!("--inbox {}: {e}", folder.display())))?;
+            core.watch_folder(session, &folder).await?
+        }
         None => {
             if core.inbox_settings(session).await?.is_none() {
                 return Err(crate::UsageError(

@@ -166,6 +166,39 @@ fn after_kill_9_mid_burst_and_a_restart_every_file_is_imported_exactly_once() {
     std::fs::remove_dir_all(&inbox).unwrap();
 }
 
+#[test]
+fn a_relative_inbox_folder_is_the_one_under_the_current_folder() {
+    let data = tempfile::tempdir().unwrap();
+    let here = tempfile::tempdir().unwrap();
+    std::fs::create_dir(here.path().join("inbox")).unwrap();
+    assert!(sitebook(data.path())
+        .args(["init", "--name", "Root Admin"])
+        .status()
+        .unwrap()
+        .success());
+    let mut watch = sitebook(data.path())
+        .args(["watch", "--json", "--inbox", "inbox"])
+        .current_dir(here.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(watch.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    watch.kill().unwrap();
+    let output = watch.wait_with_output().unwrap();
+    let status: Value = serde_json::from_str(&first)
+        .unwrap_or_else(|_| panic!("{first:?}; {}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(status["inbox"]["state"], "watching", "{status}");
+    let folder = PathBuf::from(status["inbox"]["folder"].as_str().unwrap());
+    assert_eq!(
+        folder.canonicalize().unwrap(),
+        here.path().join("inbox").canonicalize().unwrap()
+    );
+}
+
 fn today() -> String {
     // The watcher dates handled files by the UTC day; the test cannot straddle midnight UTC by
     // more than its own run time, so read the day the same way.
