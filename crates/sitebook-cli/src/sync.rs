@@ -284,10 +284,11 @@ async fn drain(core: &Sitebook, session: &Session, out: &Printer) -> Result<Outb
 
 fn print_counts(counts: &OutboxCounts, configured: bool) {
     if !configured {
-        say!(
-            "No sync target is set; {} outputs wait on this computer.",
-            counts.pending
-        );
+        let waiting = match counts.pending {
+            1 => "1 output waits".to_string(),
+            n => format!("{n} outputs wait"),
+        };
+        say!("No sync target is set; {waiting} on this computer.");
         return;
     }
     print_table(

@@ -88,6 +88,17 @@ fn with_no_keyring_the_secret_is_refused_and_nothing_is_stored() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&shown.stdout).trim(), "null");
     assert!(!holds(&everything_written(&dir), SECRET));
+
+    // The parse result of one upload waits for a target, and is counted in good English.
+    sitebook(&dir, &["upload", &fixture_workbook(), "--wait"])
+        .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS")
+        .assert()
+        .success();
+    let status = sitebook(&dir, &["sync", "status"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout).trim(),
+        "No sync target is set; 1 output waits on this computer."
+    );
 }
 
 #[test]
