@@ -159,9 +159,9 @@ pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Fai
     }
     for sheet in &parsed.sheets {
         say!(
-            "{}: {} items from row {} (header on row {})",
+            "{}: {} from row {} (header on row {})",
             sheet.name,
-            sheet.items.len(),
+            crate::output::counted(sheet.items.len() as u64, "item", "items"),
             sheet.items.first().map_or(0, |i| i.row),
             sheet.header_row
         );
@@ -704,8 +704,10 @@ pub async fn outputs(
                 out.json(&report);
             } else {
                 say!(
-                    "Removed {} files and {} records of outputs older than {days} days that were never downloaded.",
-                    report.removed_files, report.removed_rows
+                    "Removed {} and {} of outputs older than {} that were never downloaded.",
+                    crate::output::counted(report.removed_files, "file", "files"),
+                    crate::output::counted(report.removed_rows, "record", "records"),
+                    crate::output::counted(*days, "day", "days"),
                 );
             }
         }

@@ -352,6 +352,14 @@ impl Printer {
 /// description of a megabyte would otherwise push every column off the screen.
 const MAX_TABLE_CELL_CHARS: usize = 200;
 
+/// "1 output", "3 outputs": a count with its noun in the right number.
+pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
+    match count.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let shown = |cell: &str| -> String {
         // A line break or tab in a cell (a file name can hold one) would break the row; shown
@@ -395,7 +403,14 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
 
 #[cfg(test)]
 mod tests {
-    use super::terminal_safe;
+    use super::{counted, terminal_safe};
+
+    #[test]
+    fn one_of_a_thing_is_singular_and_none_or_many_are_plural() {
+        assert_eq!(counted(1u32, "output", "outputs"), "1 output");
+        assert_eq!(counted(0u32, "output", "outputs"), "0 outputs");
+        assert_eq!(counted(12u64, "day", "days"), "12 days");
+    }
 
     #[test]
     fn a_table_with_a_megabyte_cell_prints_it_cut_short() {

@@ -196,9 +196,10 @@ pub async fn sync(
             if out.is_json() {
                 out.json(&job);
             } else if job.status == sitebook_core::jobs::JobStatus::Completed {
-                let restored = core.outputs_list(session, Some(job.id)).await?.len();
+                let restored = core.outputs_list(session, Some(job.id)).await?.len() as u64;
                 say!(
-                    "Restored {restored} outputs from the bucket (job {}).",
+                    "Restored {} from the bucket (job {}).",
+                    crate::output::counted(restored, "output", "outputs"),
                     job.id
                 );
             }

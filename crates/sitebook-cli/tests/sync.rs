@@ -260,7 +260,7 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
         .unwrap();
     assert!(restored.status.success(), "{restored:?}");
     assert!(
-        String::from_utf8_lossy(&restored.stdout).contains("Restored 1 outputs"),
+        String::from_utf8_lossy(&restored.stdout).contains("Restored 1 output from"),
         "{restored:?}"
     );
     let list = |dir: &TempDir| -> serde_json::Value {
