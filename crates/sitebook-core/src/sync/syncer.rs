@@ -665,13 +665,11 @@ fn backoff(tuning: &SyncTuning, attempts: i64) -> chrono::Duration {
 /// since its settings were saved, is checked first, so that what was deleted there goes up
 /// again in this pass. The time is kept with the target, so a restart does not check again.
 pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
-    let targets: Vec<(i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT org_id, updated_by, checked_at FROM sync_targets WHERE enabled = 1")
+    let targets: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT org_id, updated_by FROM sync_targets WHERE enabled = 1")
             .fetch_all(&ctx.db)
             .await?;
-    let check_every =
-        chrono::Duration::from_std(ctx.sync.check_every).unwrap_or(chrono::Duration::MAX);
-    for (org_id, configured_by, checked_at) in targets {
+    for (org_id, configured_by) in targets {
         let session = match session_for_job(ctx, configured_by, org_id).await {
             Ok(session) => session,
             Err(error) => {
@@ -686,10 +684,10 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
                 continue;
             }
         };
-        // A time that does not read (edited by hand) is as good as none.
-        let due = checked_at
-            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
-            .is_none_or(|at| ctx.clock.now().signed_duration_since(at) >= check_every);
+        let due = bucket_check_due(ctx, &scope).await.unwrap_or_else(|error| {
+            tracing::warn!(org = scope.org_code(), %error, "could not read when the bucket was checked");
+            false
+        });
         if due {
             // Offline, most likely: the pass below says so too, and the check waits for a pass
             // that reaches the bucket.
@@ -702,6 +700,20 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the scope's org's bucket was last checked `check_every` ago or longer, or not since
+/// its settings were saved. Read through the scope, as every org's sync state is.
+async fn bucket_check_due(ctx: &Ctx, scope: &WriteScope) -> Result<bool> {
+    let check_every =
+        chrono::Duration::from_std(ctx.sync.check_every).unwrap_or(chrono::Duration::MAX);
+    let checked_at = super::config::target(ctx, scope)
+        .await?
+        .and_then(|target| target.checked_at);
+    // A time that does not read (edited by hand) is as good as none.
+    Ok(checked_at
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+        .is_none_or(|at| ctx.clock.now().signed_duration_since(at) >= check_every))
 }
 
 /// The background syncer of the desktop app and `sitebook worker`: puts back rows a crash
