@@ -17,4 +17,9 @@ missing: Array<string>,
 /**
  * Outputs whose objects the bucket holds with another size, by file name.
  */
-altered: Array<string>, };
+altered: Array<string>, 
+/**
+ * Objects in the org's folder, put there by another tool, whose names Sitebook cannot
+ * read (a control character shown as '␤'). They are left as they are.
+ */
+unreadable: Array<string>, };

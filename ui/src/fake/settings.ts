@@ -185,7 +185,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
             : now.synced === 1
               ? `The one synced output of ${org} is in the bucket as it was sent.`
               : `All ${now.synced} synced outputs of ${org} are in the bucket as they were sent.`;
-        return { check: { checked: now.synced, missing: [], altered: [] }, counts: now, summary };
+        return { check: { checked: now.synced, missing: [], altered: [], unreadable: [] }, counts: now, summary };
       }),
     syncRetryFailed: () =>
       ctx.run("sync_retry_failed", () => {

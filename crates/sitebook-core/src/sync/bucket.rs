@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::client::{HttpError, HttpErrorKind};
+use object_store::list::{PaginatedListOptions, PaginatedListStore};
 use object_store::path::Path as ObjectPath;
 use object_store::{
     Attribute, AttributeValue, Attributes, ClientOptions, GetOptions, ObjectStore, ObjectStoreExt,
@@ -38,6 +39,50 @@ impl BucketError {
             BucketError::Transient(m) | BucketError::Permanent(m) => m,
         }
     }
+}
+
+/// One org's objects as the bucket lists them.
+#[derive(Debug, Default)]
+pub(crate) struct OrgListing {
+    /// Key and size in bytes, sorted by key.
+    pub objects: Vec<(String, u64)>,
+    /// Objects whose names cannot be read, as they may be shown in one line (see
+    /// [`shown_name`]), in the bucket's order.
+    pub unreadable: Vec<String>,
+}
+
+/// Where the next page of a listing starts: after the previous page (its token), or after a
+/// name that was set aside.
+#[derive(Default)]
+struct Resume {
+    token: Option<String>,
+    after: Option<String>,
+}
+
+/// The raw key a listing refused, as the refusal carries it.
+fn unreadable_name(error: &object_store::path::Error) -> Option<String> {
+    match error {
+        object_store::path::Error::BadSegment { path, .. }
+        | object_store::path::Error::EmptySegment { path } => Some(path.clone()),
+        _ => None,
+    }
+}
+
+/// A key as it may be shown in one line of at most 300 characters: a control character
+/// becomes '␤'.
+pub(crate) fn shown_name(key: &str) -> String {
+    key.chars()
+        .map(|c| if c.is_control() { '\u{2424}' } else { c })
+        .take(300)
+        .collect()
+}
+
+/// Whether `key`, listed under `folder` (which ends in '/'), is in it or one folder down.
+fn within_kind_folders(folder: &str, key: &str) -> bool {
+    let inner = key
+        .strip_prefix(folder.trim_start_matches('/'))
+        .unwrap_or(key);
+    inner.matches('/').count() <= 1
 }
 
 /// An object as the bucket has it.
@@ -286,45 +331,70 @@ impl Bucket {
         Ok((bytes.to_vec(), sha256))
     }
 
-    /// Every object key of one org (`{prefix}/{org_folder}/{kind}/{file name}`), sorted.
-    pub async fn org_keys(&self, org_folder: &str) -> Result<Vec<String>, BucketError> {
-        Ok(self
-            .org_objects(org_folder)
-            .await?
-            .into_iter()
-            .map(|(key, _)| key)
-            .collect())
-    }
-
-    /// Every object of one org with its size in bytes, sorted by key.
-    pub async fn org_objects(&self, org_folder: &str) -> Result<Vec<(String, u64)>, BucketError> {
-        let listed_folder = self.key(org_folder, "", "");
-        let org_folder = ObjectPath::from(listed_folder.trim_end_matches('/'));
-        let listed = self
-            .store
-            .list_with_delimiter(Some(&org_folder))
-            .await
-            .map_err(|e| self.explain(e, org_folder.as_ref()))?;
-        let mut objects: Vec<(String, u64)> = listed
-            .objects
-            .iter()
-            .map(|o| (o.location.to_string(), o.size))
-            .collect();
-        for kind_folder in listed.common_prefixes {
-            let inner = self
-                .store
-                .list_with_delimiter(Some(&kind_folder))
-                .await
-                .map_err(|e| self.explain(e, kind_folder.as_ref()))?;
-            objects.extend(
-                inner
-                    .objects
-                    .iter()
-                    .map(|o| (o.location.to_string(), o.size)),
-            );
+    /// Every object of one org, sorted by key: those in its folder and in its kind folders
+    /// (`{prefix}/{org_folder}/{kind}/{file name}`), not deeper.
+    ///
+    /// Another tool may have stored an object under a name `object_store` refuses to read (a
+    /// line break or another control character, a "." or ".." segment, an empty one). Such a
+    /// name makes the bucket's whole page of up to 1,000 names unreadable, so the page is asked
+    /// for again in halves until the one name is alone; it is set aside in
+    /// [`OrgListing::unreadable`] and the listing goes on after it. Nothing Sitebook stores has
+    /// such a name, so every output is still listed.
+    pub async fn org_objects(&self, org_folder: &str) -> Result<OrgListing, BucketError> {
+        let folder = self.key(org_folder, "", "");
+        let folder = folder.trim_end_matches('/').to_string() + "/";
+        let mut listing = OrgListing::default();
+        let mut resume = Resume::default();
+        let mut page_size: Option<usize> = None;
+        loop {
+            let options = PaginatedListOptions {
+                offset: resume.after.clone(),
+                page_token: resume.token.clone(),
+                max_keys: page_size,
+                ..Default::default()
+            };
+            match self.store.list_paginated(Some(&folder), options).await {
+                Ok(page) => {
+                    listing.objects.extend(
+                        page.result
+                            .objects
+                            .into_iter()
+                            .map(|o| (o.location.to_string(), o.size))
+                            .filter(|(key, _)| within_kind_folders(&folder, key)),
+                    );
+                    let Some(token) = page.page_token else { break };
+                    resume = Resume {
+                        token: Some(token),
+                        after: None,
+                    };
+                    page_size = None;
+                }
+                Err(object_store::Error::InvalidPath { source }) => {
+                    let name = unreadable_name(&source);
+                    match (page_size, name) {
+                        // One name asked for, and it is this one: set it aside, go on after it.
+                        // (The same name again would mean asking for the same page forever.)
+                        (Some(1), Some(name)) if resume.after.as_deref() != Some(name.as_str()) => {
+                            listing.unreadable.push(shown_name(&name));
+                            resume = Resume {
+                                token: None,
+                                after: Some(name),
+                            };
+                            page_size = None;
+                        }
+                        (Some(1), _) | (_, None) => {
+                            return Err(
+                                self.explain(object_store::Error::InvalidPath { source }, &folder)
+                            )
+                        }
+                        (_, Some(_)) => page_size = Some((page_size.unwrap_or(1000) / 2).max(1)),
+                    }
+                }
+                Err(error) => return Err(self.explain(error, &folder)),
+            }
         }
-        objects.sort();
-        Ok(objects)
+        listing.objects.sort();
+        Ok(listing)
     }
 
     /// A link that downloads `key` without credentials until it expires.
@@ -376,15 +446,10 @@ impl Bucket {
                      check the key and the secret."
                 ))
             }
-            // A listing that names an object no path may name (a line break or another control
-            // character, put there by another tool): the whole listing is refused with it.
+            // A name no path may hold (a line break or another control character, put there
+            // by another tool) that the listing could not set aside and go on past.
             object_store::Error::InvalidPath { source } => {
-                let said: String = source
-                    .to_string()
-                    .chars()
-                    .map(|c| if c.is_control() { '\u{2424}' } else { c })
-                    .take(300)
-                    .collect();
+                let said = shown_name(&source.to_string());
                 return BucketError::Permanent(format!(
                     "Bucket '{bucket}' at {host} holds an object under {key} whose name Sitebook \
                      cannot read ({said}): a name with a line break or another control character, \
@@ -609,6 +674,20 @@ mod tests {
         ] {
             assert!(!is_server_trouble(&answer(permanent)), "{permanent}");
         }
+    }
+
+    #[test]
+    fn the_org_listing_keeps_its_folder_and_the_kind_folders_only() {
+        let folder = "sitebook/aaa/";
+        assert!(within_kind_folders(folder, "sitebook/aaa/pdf/bill.pdf"));
+        assert!(within_kind_folders(folder, "sitebook/aaa/notes.txt"));
+        assert!(!within_kind_folders(
+            folder,
+            "sitebook/aaa/pdf/old/bill.pdf"
+        ));
+        // Keys come back without the leading '/' a prefix may have been typed with.
+        assert!(within_kind_folders("/aaa/", "aaa/pdf/bill.pdf"));
+        assert_eq!(shown_name("a\nb\tc.pdf"), "a\u{2424}b\u{2424}c.pdf");
     }
 
     #[test]

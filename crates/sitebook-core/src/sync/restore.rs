@@ -104,10 +104,11 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     let (_target, bucket) = open_bucket(ctx, &scope)
         .await
         .map_err(|e| permanent("bucket", e.to_string()))?;
-    let keys = bucket
-        .org_keys(&scope.bucket_folder())
+    let listing = bucket
+        .org_objects(&scope.bucket_folder())
         .await
         .map_err(|e| from_bucket("list", e))?;
+    let keys: Vec<String> = listing.objects.into_iter().map(|(key, _)| key).collect();
     let known = org_values(
         ctx,
         &scope,
@@ -144,7 +145,17 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     )
     .await
     .map_err(store)?;
-    let (mut restored, mut already_here, mut skipped) = (0usize, 0usize, Vec::new());
+    let (mut restored, mut already_here) = (0usize, 0usize);
+    let mut skipped: Vec<String> = listing
+        .unreadable
+        .iter()
+        .map(|name| {
+            format!(
+                "{name}: its name holds a line break or another character Sitebook cannot read; \
+                 rename it in the bucket's console to restore it"
+            )
+        })
+        .collect();
     for (n, key) in missing.iter().enumerate() {
         let Some(kind) = kind_of(key) else {
             skipped.push(format!("{key}: not a Sitebook output"));

@@ -169,6 +169,9 @@ pub struct BucketCheck {
     pub missing: Vec<String>,
     /// Outputs whose objects the bucket holds with another size, by file name.
     pub altered: Vec<String>,
+    /// Objects in the org's folder, put there by another tool, whose names Sitebook cannot
+    /// read (a control character shown as '␤'). They are left as they are.
+    pub unreadable: Vec<String>,
 }
 
 impl BucketCheck {
@@ -177,8 +180,25 @@ impl BucketCheck {
         self.missing.len() + self.altered.len()
     }
 
-    /// One or two sentences for a person: what was found and what happens to it.
+    /// One to three sentences for a person: what was found and what happens to it.
     pub fn summary(&self, org_code: &str) -> String {
+        let mut summary = self.outputs_summary(org_code);
+        if !self.unreadable.is_empty() {
+            let objects = if self.unreadable.len() == 1 {
+                "an object".to_string()
+            } else {
+                format!("{} objects", self.unreadable.len())
+            };
+            summary.push_str(&format!(
+                " The bucket also holds {objects} under {org_code}'s folder whose names Sitebook \
+                 cannot read ({}): put there by another tool, and left as they are.",
+                named(&self.unreadable)
+            ));
+        }
+        summary
+    }
+
+    fn outputs_summary(&self, org_code: &str) -> String {
         if self.checked == 0 {
             return format!(
                 "No output of {org_code} has reached the bucket yet: nothing to check."
@@ -311,17 +331,17 @@ async fn check_with(
     bucket: &Bucket,
     deep: bool,
 ) -> Result<BucketCheck> {
-    let listed: std::collections::HashMap<String, u64> = bucket
+    let listing = bucket
         .org_objects(&scope.bucket_folder())
         .await
-        .map_err(|e| Error::SyncFailed(e.message().to_string()))?
-        .into_iter()
-        .collect();
+        .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+    let listed: std::collections::HashMap<String, u64> = listing.objects.into_iter().collect();
     let sent = outbox::sent(ctx, scope).await?;
     let mut check = BucketCheck {
         checked: sent.len() as u64,
         missing: Vec::new(),
         altered: Vec::new(),
+        unreadable: listing.unreadable,
     };
     let mut again = Vec::new();
     for output in sent {
