@@ -48,6 +48,32 @@ describe("Settings: sync", () => {
     await waitFor(() => expect(fake.calls).toContain("sync_check_deep"));
   });
 
+  it("shows a deep check moving, output by output, and the time of the check once it is done", async () => {
+    const fake = await openSettingsAs("asha", { jobStepMs: 5 });
+    // The example's first bill gives the org outputs to sync.
+    await fake.importExample();
+    await waitFor(async () => expect((await fake.listOutputs(null)).length).toBeGreaterThan(0), { timeout: 5000 });
+    type("sync-endpoint", "http://127.0.0.1:9000");
+    type("sync-bucket", "pwd-outputs");
+    type("sync-accessKeyId", "AKTEST");
+    type("sync-secret", "s3cr3t-value");
+    fireEvent.click(byId("sync-save"));
+    await waitFor(() => expect(byId("sync-indicator-text").textContent).toMatch(/^\d+ waiting$/));
+    fireEvent.click(byId("sync-run"));
+    await waitFor(() => expect(byId("sync-said").textContent).toMatch(/Synced\. [1-9]\d* outputs? (are|is) in the bucket/));
+    const synced = Number(/Synced\. (\d+)/.exec(byId("sync-said").textContent ?? "")?.[1]);
+
+    fireEvent.click(byId("sync-check-deep"));
+    fireEvent.click(byId("sync-check"));
+    await waitFor(() => expect(byId("sync-check-progress").textContent).toBe(` · comparing contents: 0 of ${synced} output${synced === 1 ? "" : "s"}`));
+    expect(byId("sync-check").textContent).toBe("Comparing contents…");
+    expect(byId("sync-counts").textContent).not.toContain("bucket checked");
+
+    await waitFor(() => expect(byId("sync-said").textContent).toContain("in the bucket"), { timeout: 5000 });
+    await waitFor(() => expect(screen.queryByTestId("sync-check-progress")).toBeNull());
+    expect(byId("sync-counts").textContent).toMatch(/bucket checked \S/);
+  });
+
   it("says in place why a bad endpoint was refused, and keeps what was typed", async () => {
     await openSettingsAs("asha");
     type("sync-endpoint", "s3 dot amazon");

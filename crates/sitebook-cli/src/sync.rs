@@ -7,10 +7,11 @@ use sitebook_core::domain::permissions::Action;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
+use sitebook_core::sync::syncer::BucketCheckReport;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Sitebook;
 
-use crate::output::{print_table, Printer};
+use crate::output::{counted, print_table, Printer};
 use crate::{secrets, Failure};
 
 #[derive(Subcommand)]
@@ -157,7 +158,7 @@ pub async fn sync(
             return Ok(());
         }
         SyncCommand::Check { deep } => {
-            let report = core.sync_check(session, *deep).await?;
+            let report = check(core, session, *deep, out).await?;
             if out.is_json() {
                 out.json(&report);
             } else {
@@ -240,6 +241,52 @@ pub async fn sync(
     };
     print_target(view.as_ref(), out);
     Ok(())
+}
+
+/// Checks the bucket with a progress bar on a terminal, fed by the core's sync feed: the names
+/// listed, then (deep) the outputs read back.
+async fn check(
+    core: &Sitebook,
+    session: &Session,
+    deep: bool,
+    out: &Printer,
+) -> Result<BucketCheckReport, Failure> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    use std::io::IsTerminal;
+    let bar = if out.is_json() || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner()
+    };
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let mut feed = core.subscribe_sync(session).await?;
+    let shown = bar.clone();
+    let follower = tokio::spawn(async move {
+        while let Some(status) = feed.next().await {
+            let Some(checking) = status.checking else {
+                continue;
+            };
+            if checking.outputs == 0 || !checking.deep {
+                shown.set_message(format!(
+                    "Listing the bucket: {} so far",
+                    counted(checking.listed, "name", "names")
+                ));
+            } else if shown.length().is_none() {
+                shown.set_style(
+                    ProgressStyle::with_template("{bar:30} {pos}/{len} outputs compared  {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                shown.set_length(checking.outputs);
+                shown.set_message("");
+            }
+            shown.set_position(checking.compared);
+        }
+    });
+    let report = core.sync_check(session, deep).await;
+    follower.abort();
+    bar.finish_and_clear();
+    Ok(report?)
 }
 
 /// Passes over the outbox until nothing is waiting (or only permanent failures are left), with

@@ -165,6 +165,7 @@ impl Sitebook {
                 max_upload_bytes: options.max_upload_bytes,
                 events,
                 sync_news: tokio::sync::broadcast::channel(256).0,
+                bucket_checks: Default::default(),
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
                 parse_workers: Default::default(),
                 group_commit: Default::default(),
@@ -836,6 +837,7 @@ impl Sitebook {
         Ok(SyncStatus {
             target: sync::config::show(&self.ctx, &scope).await?,
             counts: crate::store::outbox::counts(&self.ctx, &scope).await?,
+            checking: self.ctx.bucket_checks.of(scope.org_id()),
         })
     }
 
@@ -1565,6 +1567,9 @@ pub struct SyncStatus {
     pub target: Option<SyncTargetView>,
     /// How many outputs are pending, synced, in conflict or failed.
     pub counts: OutboxCounts,
+    /// A check of the bucket this process is running for the organization, and how far it has
+    /// got.
+    pub checking: Option<crate::context::BucketCheckProgress>,
 }
 
 /// One organization's sync status as it changes, from [`Sitebook::subscribe_sync`].
@@ -1598,7 +1603,12 @@ impl SyncFeed {
         let counts = crate::store::outbox::counts(&self.ctx, &self.scope)
             .await
             .ok()?;
-        Some(SyncStatus { target, counts })
+        let checking = self.ctx.bucket_checks.of(self.scope.org_id());
+        Some(SyncStatus {
+            target,
+            counts,
+            checking,
+        })
     }
 }
 

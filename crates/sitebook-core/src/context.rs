@@ -5,8 +5,9 @@
 //! the syncer's tuning and the keyring and dereferences to its `Base`, so a caller higher up
 //! passes its `&Ctx` unchanged while the lower layers cannot reach what sits above them.
 //!
-//! The syncer's settings ([`SyncTuning`], [`BucketTimeouts`]) are plain values kept here rather
-//! than in `sync/`, so the context can carry them without its lower users importing the syncer.
+//! The syncer's settings ([`SyncTuning`], [`BucketTimeouts`]) and how far its bucket checks have
+//! got ([`ChecksUnderway`]) are plain values kept here rather than in `sync/`, so the context can
+//! carry them without its lower users importing the syncer.
 
 use std::time::Duration;
 
@@ -50,6 +51,88 @@ impl Base {
 
     pub(crate) fn now_text(&self) -> String {
         clock::to_db_time(self.clock.now())
+    }
+}
+
+/// How far a check of one organization's bucket has got, while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BucketCheckProgress {
+    /// Whether every object is read back and hashed (the deep check).
+    pub deep: bool,
+    /// Names listed so far in the organization's folder.
+    #[ts(type = "number")]
+    pub listed: u64,
+    /// Synced outputs compared so far; 0 while the listing runs.
+    #[ts(type = "number")]
+    pub compared: u64,
+    /// Synced outputs to compare; 0 while the listing runs.
+    #[ts(type = "number")]
+    pub outputs: u64,
+}
+
+/// The bucket checks this process runs, by organization: shown in the sync status while they
+/// run, so a deep check of a large bucket is seen to move.
+#[derive(Debug, Default)]
+pub struct ChecksUnderway {
+    running: std::sync::Mutex<std::collections::HashMap<i64, (u64, BucketCheckProgress)>>,
+    next_ticket: std::sync::atomic::AtomicU64,
+}
+
+impl ChecksUnderway {
+    /// Records that a check of `org_id` started; the ticket lets only this check update and end
+    /// the entry (a later one for the same organization takes the entry over).
+    pub(crate) fn start(&self, org_id: i64, deep: bool) -> u64 {
+        let ticket = self
+            .next_ticket
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let progress = BucketCheckProgress {
+            deep,
+            listed: 0,
+            compared: 0,
+            outputs: 0,
+        };
+        self.lock().insert(org_id, (ticket, progress));
+        ticket
+    }
+
+    pub(crate) fn update(
+        &self,
+        org_id: i64,
+        ticket: u64,
+        change: impl FnOnce(&mut BucketCheckProgress),
+    ) {
+        if let Some((held, progress)) = self.lock().get_mut(&org_id) {
+            if *held == ticket {
+                change(progress);
+            }
+        }
+    }
+
+    pub(crate) fn end(&self, org_id: i64, ticket: u64) {
+        let mut running = self.lock();
+        if running
+            .get(&org_id)
+            .is_some_and(|(held, _)| *held == ticket)
+        {
+            running.remove(&org_id);
+        }
+    }
+
+    /// The check of `org_id` underway in this process, if any.
+    pub(crate) fn of(&self, org_id: i64) -> Option<BucketCheckProgress> {
+        self.lock().get(&org_id).map(|(_, progress)| *progress)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, (u64, BucketCheckProgress)>> {
+        // Only plain numbers are written under the lock: a panic elsewhere cannot leave them
+        // half-changed.
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

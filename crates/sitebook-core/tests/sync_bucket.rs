@@ -8,14 +8,17 @@ mod workbooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{fixture_with, Fixture};
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::secrets::Secret;
 use sitebook_core::sync::config::SyncSettings;
+use sitebook_core::sync::BucketCheckProgress;
 use sitebook_core::sync::SyncTuning;
 use sitebook_core::tenancy::session::Session;
+use tokio::sync::Semaphore;
 
 const ACCESS_KEY: &str = "GKsitebooktest0001";
 const SECRET_KEY: &str = "sitebook-test-secret-key-0001";
@@ -33,6 +36,11 @@ struct S3Server {
 impl S3Server {
     /// Starts a server whose buckets live in a fresh temporary folder.
     async fn start() -> Self {
+        Self::start_holding_downloads(None).await
+    }
+
+    /// [`S3Server::start`], where each download waits for a permit of `downloads`, if given.
+    async fn start_holding_downloads(downloads: Option<Arc<Semaphore>>) -> Self {
         let storage = tempfile::tempdir().unwrap();
         let root = storage.path();
         std::fs::create_dir_all(root.join(BUCKET)).unwrap();
@@ -40,7 +48,10 @@ impl S3Server {
         let address = listener.local_addr().unwrap();
         let served = root.to_path_buf();
         let task = tokio::spawn(async move {
-            common::s3_server::serve(&served, ACCESS_KEY, SECRET_KEY, listener).await;
+            common::s3_server::serve_holding_downloads(
+                &served, ACCESS_KEY, SECRET_KEY, listener, downloads,
+            )
+            .await;
         });
         Self {
             address,
@@ -1462,6 +1473,64 @@ async fn a_restore_passes_over_names_it_cannot_read_and_restores_the_rest() {
             "{name:?} in {passed_over:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deep_check_is_seen_to_move_in_the_sync_feed_and_leaves_it_when_done() {
+    // The server lets each download through only when the test says.
+    let downloads = Arc::new(Semaphore::new(0));
+    let server = S3Server::start_holding_downloads(Some(downloads.clone())).await;
+    let (fx, admin) = device("laptop-1").await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let in_folder = server
+        .objects()
+        .iter()
+        .filter(|(key, _)| key.starts_with("sitebook/aaa/"))
+        .count() as u64;
+    assert!(fx
+        .core
+        .sync_status(&admin)
+        .await
+        .unwrap()
+        .checking
+        .is_none());
+
+    let mut feed = fx.core.subscribe_sync(&admin).await.unwrap();
+    let checking = fx.core.sync_check(&admin, true);
+    let watching = async {
+        for compared in 0..3u64 {
+            let wanted = BucketCheckProgress {
+                deep: true,
+                listed: in_folder,
+                compared,
+                outputs: 3,
+            };
+            let seen = tokio::time::timeout(Duration::from_secs(20), async {
+                loop {
+                    let status = feed.next().await.expect("the core runs");
+                    if status.checking == Some(wanted) {
+                        break;
+                    }
+                }
+            })
+            .await;
+            assert!(seen.is_ok(), "never saw {wanted:?}");
+            downloads.add_permits(1);
+        }
+    };
+    let (report, ()) = tokio::join!(checking, watching);
+    let report = report.unwrap();
+    assert_eq!(report.check.checked, 3);
+    assert_eq!(report.check.requeued(), 0, "{}", report.summary);
+    let after = tokio::time::timeout(Duration::from_secs(5), feed.next())
+        .await
+        .expect("the end of the check is news")
+        .unwrap();
+    assert_eq!(after.checking, None);
+    assert!(after.target.unwrap().checked_at.is_some());
+    assert_eq!(fx.core.sync_status(&admin).await.unwrap().checking, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

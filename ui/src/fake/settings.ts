@@ -12,11 +12,15 @@ import type { DeductionTable } from "../bindings/DeductionTable";
 import type { DeviceSettings } from "../bindings/DeviceSettings";
 import type { InboxStatus } from "../bindings/InboxStatus";
 import type { InboxView } from "../bindings/InboxView";
+import type { BucketCheckProgress } from "../bindings/BucketCheckProgress";
 import type { OutboxCounts } from "../bindings/OutboxCounts";
 import type { OutputView } from "../bindings/OutputView";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import type { SyncTargetView } from "../bindings/SyncTargetView";
 import type { SettingsCommands } from "../settingsContract";
+
+/** How long the fake's deep check takes to read back one output. */
+const FAKE_DOWNLOAD_MS = 150;
 
 export type FakeSettingsContext = {
   run<T>(command: string, body: () => T): Promise<T>;
@@ -71,6 +75,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
   const secrets = new Set<string>();
   const synced = new Set<number>();
   const syncHandlers = new Set<(status: SyncStatus) => void>();
+  const checking = new Map<string, BucketCheckProgress>();
   const inboxHandlers = new Set<(status: InboxStatus) => void>();
   let inbox: InboxView | null = null;
   let device: DeviceSettings = { retentionDays: 30, workers: 2 };
@@ -91,7 +96,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
   };
   const status = (): SyncStatus => {
     const org = ctx.orgCode();
-    return { target: targets.get(org) ?? null, counts: counts(org) };
+    return { target: targets.get(org) ?? null, counts: counts(org), checking: checking.get(org) ?? null };
   };
   const announceSync = () => {
     const now = status();
@@ -171,8 +176,8 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         queueMicrotask(announceSync);
         return counts(ctx.orgCode());
       }),
-    syncCheck: (deep) =>
-      ctx.run(deep ? "sync_check_deep" : "sync_check", () => {
+    syncCheck: async (deep) => {
+      const report = await ctx.run(deep ? "sync_check_deep" : "sync_check", () => {
         ctx.requireWriter("set up or run the sync of outputs");
         const org = ctx.orgCode();
         targets.set(org, { ...targetOf(), checkedAt: ctx.now() });
@@ -186,7 +191,22 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
               ? `The one synced output of ${org} is in the bucket as it was sent.`
               : `All ${now.synced} synced outputs of ${org} are in the bucket as they were sent.`;
         return { check: { checked: now.synced, missing: [], altered: [], unreadable: [] }, counts: now, summary };
-      }),
+      });
+      // The deep check downloads every synced output: its progress moves in the status, one
+      // output at a time, as the core's does.
+      if (deep) {
+        const org = ctx.orgCode();
+        const outputs = report.check.checked;
+        for (let compared = 0; compared < outputs; compared++) {
+          checking.set(org, { deep: true, listed: outputs, compared, outputs });
+          announceSync();
+          await new Promise((resolve) => setTimeout(resolve, FAKE_DOWNLOAD_MS));
+        }
+        checking.delete(org);
+        announceSync();
+      }
+      return report;
+    },
     syncRetryFailed: () =>
       ctx.run("sync_retry_failed", () => {
         ctx.requireWriter("sync outputs");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SyncStatus } from "../bindings/SyncStatus";
-import { syncSummary } from "./sync";
+import { bucketCheckText, syncSummary } from "./sync";
 
 const target = {
   endpoint: "http://127.0.0.1:9000",
@@ -17,12 +17,13 @@ const counts = { pending: 0, uploading: 0, synced: 0, conflict: 0, failed: 0, la
 const status = (over: Partial<SyncStatus["counts"]>, enabled = true): SyncStatus => ({
   target: { ...target, enabled },
   counts: { ...counts, ...over },
+  checking: null,
 });
 
 describe("syncSummary", () => {
   it("says nothing for an org without a target", () => {
     expect(syncSummary(null)).toBeNull();
-    expect(syncSummary({ target: null, counts })).toBeNull();
+    expect(syncSummary({ target: null, counts, checking: null })).toBeNull();
   });
   it("counts what is waiting, and calls it offline when the last try failed", () => {
     expect(syncSummary(status({ pending: 3, uploading: 1 }))?.text).toBe("4 waiting");
@@ -35,5 +36,17 @@ describe("syncSummary", () => {
     expect(syncSummary(status({ pending: 5, failed: 2, lastError: "403" }))?.text).toBe("2 failed");
     expect(syncSummary(status({ synced: 9 }))?.text).toBe("Up to date");
     expect(syncSummary(status({ synced: 9 }, false))?.text).toBe("Sync paused");
+  });
+});
+
+describe("bucketCheckText", () => {
+  it("says nothing when no check runs", () => {
+    expect(bucketCheckText(null)).toBeNull();
+  });
+  it("counts the names while the bucket is listed, then the outputs compared", () => {
+    expect(bucketCheckText({ deep: true, listed: 2000, compared: 0, outputs: 0 })).toBe("checking the bucket: 2000 names listed so far");
+    expect(bucketCheckText({ deep: false, listed: 1, compared: 0, outputs: 0 })).toBe("checking the bucket: 1 name listed so far");
+    expect(bucketCheckText({ deep: true, listed: 2000, compared: 120, outputs: 480 })).toBe("comparing contents: 120 of 480 outputs");
+    expect(bucketCheckText({ deep: false, listed: 2000, compared: 0, outputs: 1 })).toBe("checking the bucket: 1 output to look for");
   });
 });

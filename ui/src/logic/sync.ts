@@ -2,6 +2,7 @@
  * What the top bar says about sync, from the core's status of the active org. Pure: no React,
  * no backend.
  */
+import type { BucketCheckProgress } from "../bindings/BucketCheckProgress";
 import type { SyncStatus } from "../bindings/SyncStatus";
 
 export type SyncSummary = {
@@ -40,4 +41,16 @@ export function syncSummary(status: SyncStatus | null): SyncSummary | null {
   }
   const conflicts = counts.conflict > 0 ? ` ${plural(counts.conflict, "output was", "outputs were")} kept under a conflict name.` : "";
   return { text: "Up to date", tone: "ok", title: `Every output is in ${target.bucket}.${conflicts}` };
+}
+
+/**
+ * How far a check of the bucket has got, for the line under the sync actions; null when none
+ * runs. The listing comes first (a thousand names a request), then the comparing, which only the
+ * deep check (a download per output) makes slow.
+ */
+export function bucketCheckText(checking: BucketCheckProgress | null): string | null {
+  if (!checking) return null;
+  if (checking.outputs === 0) return `checking the bucket: ${plural(checking.listed, "name", "names")} listed so far`;
+  if (!checking.deep) return `checking the bucket: ${plural(checking.outputs, "output", "outputs")} to look for`;
+  return `comparing contents: ${checking.compared} of ${plural(checking.outputs, "output", "outputs")}`;
 }

@@ -314,6 +314,8 @@ pub struct Ctx {
     pub(crate) events: tokio::sync::broadcast::Sender<JobEvent>,
     /// The id of an org whose outbox this process just changed (the syncer's progress).
     pub(crate) sync_news: tokio::sync::broadcast::Sender<i64>,
+    /// The bucket checks this process runs, and how far each has got.
+    pub(crate) bucket_checks: std::sync::Arc<crate::context::ChecksUnderway>,
     /// Wakes idle workers when this process queues a job.
     pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
     /// Parse worker processes waiting for their next file.

@@ -340,7 +340,13 @@ impl Bucket {
     /// for again in halves until the one name is alone; it is set aside in
     /// [`OrgListing::unreadable`] and the listing goes on after it. Nothing Sitebook stores has
     /// such a name, so every output is still listed.
-    pub async fn org_objects(&self, org_folder: &str) -> Result<OrgListing, BucketError> {
+    ///
+    /// `listed` is told how many names are listed so far after each page.
+    pub async fn org_objects(
+        &self,
+        org_folder: &str,
+        mut listed: impl FnMut(u64),
+    ) -> Result<OrgListing, BucketError> {
         let folder = self.key(org_folder, "", "");
         let folder = folder.trim_end_matches('/').to_string() + "/";
         let mut listing = OrgListing::default();
@@ -362,6 +368,7 @@ impl Bucket {
                             .map(|o| (o.location.to_string(), o.size))
                             .filter(|(key, _)| within_kind_folders(&folder, key)),
                     );
+                    listed((listing.objects.len() + listing.unreadable.len()) as u64);
                     let Some(token) = page.page_token else { break };
                     resume = Resume {
                         token: Some(token),

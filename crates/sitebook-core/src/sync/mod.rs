@@ -12,4 +12,4 @@ pub mod config;
 pub mod restore;
 pub mod syncer;
 
-pub use crate::context::{BucketTimeouts, SyncTuning};
+pub use crate::context::{BucketCheckProgress, BucketTimeouts, SyncTuning};

@@ -105,7 +105,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         .await
         .map_err(|e| permanent("bucket", e.to_string()))?;
     let listing = bucket
-        .org_objects(&scope.bucket_folder())
+        .org_objects(&scope.bucket_folder(), |_| {})
         .await
         .map_err(|e| from_bucket("list", e))?;
     let keys: Vec<String> = listing.objects.into_iter().map(|(key, _)| key).collect();

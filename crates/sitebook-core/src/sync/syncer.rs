@@ -325,18 +325,57 @@ pub(crate) async fn check_bucket(ctx: &Ctx, scope: &WriteScope, deep: bool) -> R
     check_with(ctx, scope, &bucket, deep).await
 }
 
+/// A check's entry in the sync status while it runs ([`crate::context::ChecksUnderway`]): each
+/// move is news to the org's sync feed, and the entry goes when the check ends, however it ends.
+struct CheckUnderway<'a> {
+    ctx: &'a Ctx,
+    org_id: i64,
+    ticket: u64,
+}
+
+impl<'a> CheckUnderway<'a> {
+    fn start(ctx: &'a Ctx, org_id: i64, deep: bool) -> Self {
+        let ticket = ctx.bucket_checks.start(org_id, deep);
+        let _ = ctx.sync_news.send(org_id);
+        Self {
+            ctx,
+            org_id,
+            ticket,
+        }
+    }
+
+    fn moved(&self, change: impl FnOnce(&mut crate::context::BucketCheckProgress)) {
+        self.ctx
+            .bucket_checks
+            .update(self.org_id, self.ticket, change);
+        let _ = self.ctx.sync_news.send(self.org_id);
+    }
+}
+
+impl Drop for CheckUnderway<'_> {
+    fn drop(&mut self) {
+        self.ctx.bucket_checks.end(self.org_id, self.ticket);
+        let _ = self.ctx.sync_news.send(self.org_id);
+    }
+}
+
 async fn check_with(
     ctx: &Ctx,
     scope: &WriteScope,
     bucket: &Bucket,
     deep: bool,
 ) -> Result<BucketCheck> {
+    let underway = CheckUnderway::start(ctx, scope.org_id(), deep);
     let listing = bucket
-        .org_objects(&scope.bucket_folder())
+        .org_objects(&scope.bucket_folder(), |listed| {
+            underway.moved(|progress| progress.listed = listed)
+        })
         .await
         .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
     let listed: std::collections::HashMap<String, u64> = listing.objects.into_iter().collect();
     let sent = outbox::sent(ctx, scope).await?;
+    let outputs = sent.len() as u64;
+    underway.moved(|progress| progress.outputs = outputs);
     let mut check = BucketCheck {
         checked: sent.len() as u64,
         missing: Vec::new(),
@@ -344,7 +383,12 @@ async fn check_with(
         unreadable: listing.unreadable,
     };
     let mut again = Vec::new();
-    for output in sent {
+    for (n, output) in sent.into_iter().enumerate() {
+        // The quick check compares sizes in memory: only the deep one, a download per output,
+        // moves slowly enough to be worth telling.
+        if deep {
+            underway.moved(|progress| progress.compared = n as u64);
+        }
         let check_content = match listed.get(&output.object_key) {
             None => {
                 check.missing.push(output.filename);
@@ -380,7 +424,7 @@ async fn check_with(
         );
     }
     super::config::mark_checked(ctx, scope).await?;
-    let _ = ctx.sync_news.send(scope.org_id());
+    // The feed hears of the new check time as `underway` ends.
     Ok(check)
 }
 

@@ -24,7 +24,7 @@ import type { GlobalAction } from "../../bindings/GlobalAction";
 import { toApiError } from "../../backend";
 import { may } from "../../logic/roles";
 import { formatMoney, formatTimestamp } from "../../logic/format";
-import { syncSummary } from "../../logic/sync";
+import { bucketCheckText, syncSummary } from "../../logic/sync";
 import { forgetTypedForm, keepTypedForm, typedForm } from "../../logic/typedDrafts";
 import { useFeed } from "../../useFeed";
 import { useLoad } from "../../useLoad";
@@ -634,7 +634,8 @@ function SyncSection({ org }: Props) {
           <InfoIcon /> {status.counts.synced} synced · {status.counts.pending + status.counts.uploading} waiting ·{" "}
           {status.counts.conflict} kept as conflicts · {status.counts.failed} failed
           {status.counts.lastSuccess ? ` · last success ${formatTimestamp(status.counts.lastSuccess)}` : ""}
-          {target.checkedAt ? ` · bucket checked ${formatTimestamp(target.checkedAt)}` : ""}
+          {target.checkedAt && !status.checking ? ` · bucket checked ${formatTimestamp(target.checkedAt)}` : ""}
+          {status.checking ? <span data-testid="sync-check-progress"> · {bucketCheckText(status.checking)}</span> : null}
         </p>
       ) : null}
     </section>
