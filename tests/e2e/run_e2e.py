@@ -795,9 +795,14 @@ class S3Server:
         self.root = tempfile.mkdtemp(prefix="sitebook-s3-")
         os.makedirs(os.path.join(self.root, S3_BUCKET))
         self.proc = subprocess.Popen([S3_SERVER, self.root, S3_ACCESS_KEY, S3_SECRET_KEY],
-                                     stdout=subprocess.PIPE, text=True)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.endpoint = self.proc.stdout.readline().strip()
         assert self.endpoint.startswith("http://127.0.0.1:"), self.endpoint
+
+    def tell(self, command):
+        """`hold` makes the next object downloads wait, `open` lets them all through again."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
 
     def objects(self):
         bucket = os.path.join(self.root, S3_BUCKET)
@@ -886,12 +891,27 @@ def test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link(
             "const e = document.querySelector('[data-testid=sync-said]');"
             "return e && e.textContent.includes('in the bucket as it was sent');",
             "the quick check to pass the same-size forgery")
+        # The server holds the downloads: the window shows how far the comparing has got.
+        server.tell("hold")
         wd.click("sync-check-deep")
         wd.click("sync-check")
+        progress = wd.wait_until(
+            "const e = document.querySelector('[data-testid=sync-check-progress]');"
+            "return e && /comparing contents: 0 of [1-9][0-9]* outputs?$/.test(e.textContent)"
+            " && e.textContent;",
+            "the deep check's progress while the first download waits")
+        assert wd.text("sync-check") == "Comparing contents…", wd.text("sync-check")
+        wd.execute("document.querySelector('[data-testid=sync-counts]')"
+                   ".scrollIntoView({block: 'center'});")
+        wd.screenshot("sync-check-deep-progress.png")
+        server.tell("open")
         wd.wait_until(
             "const e = document.querySelector('[data-testid=sync-said]');"
             "return e && e.textContent.includes('replaced there by other content');",
             "comparing contents to find the forgery")
+        wd.wait_until(
+            "return !document.querySelector('[data-testid=sync-check-progress]');",
+            f"the progress ({progress}) to leave once the check is done")
         said = wd.text("sync-said")
         assert os.path.basename(replaced) in said, said
         with open(replaced_path, "rb") as f:

@@ -4,6 +4,10 @@
 //! `s3_test_server ROOT ACCESS_KEY SECRET_KEY [PORT]` serves the folders under ROOT as buckets on
 //! 127.0.0.1 and prints `http://127.0.0.1:PORT` once it listens. Not a product feature: it is
 //! built from dev-dependencies only.
+//!
+//! Lines on its standard input hold object downloads, so a test can see what the app shows while
+//! one waits: `hold` makes the next downloads wait, `let N` lets N of them through, and `open`
+//! lets all through again (as at the start).
 
 #[path = "../tests/common/s3_server.rs"]
 mod s3_server;
@@ -23,5 +27,29 @@ async fn main() {
         .await
         .expect("the port is free");
     println!("http://{}", listener.local_addr().expect("a bound address"));
-    s3_server::serve(std::path::Path::new(root), access_key, secret_key, listener).await;
+    let downloads = std::sync::Arc::new(tokio::sync::Semaphore::new(ALL_THROUGH));
+    let held = downloads.clone();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["hold"] => {
+                    held.forget_permits(held.available_permits());
+                }
+                ["let", n] => held.add_permits(n.parse().expect("a count of downloads")),
+                ["open"] => held.add_permits(ALL_THROUGH),
+                _ => eprintln!("s3_test_server: unknown command {line:?}"),
+            }
+        }
+    });
+    s3_server::serve_holding_downloads(
+        std::path::Path::new(root),
+        access_key,
+        secret_key,
+        listener,
+        Some(downloads),
+    )
+    .await;
 }
+
+/// Downloads let through without holding: more than any test or benchmark makes.
+const ALL_THROUGH: usize = 1 << 40;
