@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Whole-process comparison: `sitebook sync run --wait` against `rclone copy` (Debian's rclone),
-# both sending the same 1,000 output files (24-64 KB each, about 44 MB) to the same local S3
-# server (s3s-fs, which checks SigV4) with four transfers in flight.
+# Whole-process comparisons against Debian's rclone, on the same local S3 server (s3s-fs, which
+# checks SigV4), with four transfers in flight each:
+# - `sitebook sync run --wait` against `rclone copy`, both sending the same 1,000 output files
+#   (24-64 KB each, about 44 MB);
+# - `sitebook sync check --deep` against `rclone check --download`, both reading those 1,000
+#   objects back and comparing them. DOWNLOAD_DELAY_MS (default 0) makes the server add that
+#   much to every download, as a bucket far away would.
 #
 # Each timed command starts from the same state: the bucket emptied and the data dir restored
 # from a pristine copy (rclone's command does the same copy, so both carry that cost).
@@ -17,7 +21,9 @@ work=${BENCH_DIR:-/tmp/sitebook-sync-bench}
 rm -rf "$work" && mkdir -p "$work/bucket-root/bench"
 export SITEBOOK_PASSWORD=bench-password-1 SITEBOOK_NEW_PASSWORD=bench-password-1
 export SITEBOOK_S3_SECRET=bench-secret-key-0001
-"$release/examples/s3_test_server" "$work/bucket-root" GKbench0001 "$SITEBOOK_S3_SECRET" 39511 >"$work/server.log" 2>&1 &
+S3_TEST_DOWNLOAD_DELAY_MS=${DOWNLOAD_DELAY_MS:-0} \
+  "$release/examples/s3_test_server" "$work/bucket-root" GKbench0001 "$SITEBOOK_S3_SECRET" 39511 \
+  </dev/null >"$work/server.log" 2>&1 &
 echo $! >"$work/server.pid"
 sleep 1
 
@@ -68,7 +74,25 @@ export RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE
 unset AWS_CA_BUNDLE
 exec rclone copy --transfers 4 "$work/data/outputs/$slug" bench:bench/$slug/pdf
 SH
-chmod +x "$work/ours.sh" "$work/rclone.sh"
+# The deep check starts where a finished sync leaves things: every output in the bucket.
+"$work/ours.sh" >/dev/null
+cp -a "$work/data" "$work/synced"
+cat >"$work/ours_check.sh" <<SH
+#!/bin/sh
+export SITEBOOK_PASSWORD=$SITEBOOK_PASSWORD
+exec "$release/sitebook" --data-dir "$work/synced" --user root sync check --deep
+SH
+cat >"$work/rclone_check.sh" <<SH
+#!/bin/sh
+export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=http://127.0.0.1:39511
+export RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=GKbench0001 RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$SITEBOOK_S3_SECRET
+export RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
+unset AWS_CA_BUNDLE
+exec rclone check --download --checkers 4 "$work/synced/outputs/$slug" bench:bench/$slug/pdf
+SH
+chmod +x "$work/ours.sh" "$work/rclone.sh" "$work/ours_check.sh" "$work/rclone_check.sh"
 echo "ours:   $work/ours.sh"
 echo "rclone: $work/rclone.sh"
+echo "deep check, ours:   $work/ours_check.sh"
+echo "deep check, rclone: $work/rclone_check.sh"
 echo "server: kill \$(cat $work/server.pid) when done"

@@ -7,7 +7,8 @@
 //!
 //! Lines on its standard input hold object downloads, so a test can see what the app shows while
 //! one waits: `hold` makes the next downloads wait, `let N` lets N of them through, and `open`
-//! lets all through again (as at the start).
+//! lets all through again (as at the start). `S3_TEST_DOWNLOAD_DELAY_MS` adds that many
+//! milliseconds to every download, as a bucket far away would (for the benchmarks).
 
 #[path = "../tests/common/s3_server.rs"]
 mod s3_server;
@@ -27,16 +28,20 @@ async fn main() {
         .await
         .expect("the port is free");
     println!("http://{}", listener.local_addr().expect("a bound address"));
-    let downloads = std::sync::Arc::new(tokio::sync::Semaphore::new(ALL_THROUGH));
-    let held = downloads.clone();
+    let downloads = s3_server::DownloadGate::open();
+    if let Ok(ms) = std::env::var("S3_TEST_DOWNLOAD_DELAY_MS") {
+        let ms = ms
+            .parse()
+            .expect("S3_TEST_DOWNLOAD_DELAY_MS is milliseconds");
+        downloads.delay_each(std::time::Duration::from_millis(ms));
+    }
+    let gate = downloads.clone();
     std::thread::spawn(move || {
         for line in std::io::stdin().lines().map_while(Result::ok) {
             match line.split_whitespace().collect::<Vec<_>>().as_slice() {
-                ["hold"] => {
-                    held.forget_permits(held.available_permits());
-                }
-                ["let", n] => held.add_permits(n.parse().expect("a count of downloads")),
-                ["open"] => held.add_permits(ALL_THROUGH),
+                ["hold"] => gate.hold(),
+                ["let", n] => gate.let_through(n.parse().expect("a count of downloads")),
+                ["open"] => gate.open_up(),
                 _ => eprintln!("s3_test_server: unknown command {line:?}"),
             }
         }
@@ -50,6 +55,3 @@ async fn main() {
     )
     .await;
 }
-
-/// Downloads let through without holding: more than any test or benchmark makes.
-const ALL_THROUGH: usize = 1 << 40;

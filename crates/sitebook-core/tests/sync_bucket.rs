@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::s3_server::DownloadGate;
 use common::{fixture_with, Fixture};
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::secrets::Secret;
@@ -18,7 +19,6 @@ use sitebook_core::sync::config::SyncSettings;
 use sitebook_core::sync::BucketCheckProgress;
 use sitebook_core::sync::SyncTuning;
 use sitebook_core::tenancy::session::Session;
-use tokio::sync::Semaphore;
 
 const ACCESS_KEY: &str = "GKsitebooktest0001";
 const SECRET_KEY: &str = "sitebook-test-secret-key-0001";
@@ -39,8 +39,8 @@ impl S3Server {
         Self::start_holding_downloads(None).await
     }
 
-    /// [`S3Server::start`], where each download waits for a permit of `downloads`, if given.
-    async fn start_holding_downloads(downloads: Option<Arc<Semaphore>>) -> Self {
+    /// [`S3Server::start`], where each download waits at `downloads`, if given.
+    async fn start_holding_downloads(downloads: Option<Arc<DownloadGate>>) -> Self {
         let storage = tempfile::tempdir().unwrap();
         let root = storage.path();
         std::fs::create_dir_all(root.join(BUCKET)).unwrap();
@@ -1478,7 +1478,7 @@ async fn a_restore_passes_over_names_it_cannot_read_and_restores_the_rest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deep_check_is_seen_to_move_in_the_sync_feed_and_leaves_it_when_done() {
     // The server lets each download through only when the test says.
-    let downloads = Arc::new(Semaphore::new(0));
+    let downloads = DownloadGate::closed();
     let server = S3Server::start_holding_downloads(Some(downloads.clone())).await;
     let (fx, admin) = device("laptop-1").await;
     make_outputs(&fx, &admin, "road.xlsx").await;
@@ -1517,7 +1517,19 @@ async fn a_deep_check_is_seen_to_move_in_the_sync_feed_and_leaves_it_when_done()
             })
             .await;
             assert!(seen.is_ok(), "never saw {wanted:?}");
-            downloads.add_permits(1);
+            if compared == 0 {
+                // The outputs are read back side by side, not one after another.
+                let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                while downloads.waiting() < 3 {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "{} of 3 downloads in flight at once",
+                        downloads.waiting()
+                    );
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            downloads.let_through(1);
         }
     };
     let (report, ()) = tokio::join!(checking, watching);
@@ -1531,6 +1543,40 @@ async fn a_deep_check_is_seen_to_move_in_the_sync_feed_and_leaves_it_when_done()
     assert_eq!(after.checking, None);
     assert!(after.target.unwrap().checked_at.is_some());
     assert_eq!(fx.core.sync_status(&admin).await.unwrap().checking, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_deleted_while_the_deep_check_reads_it_is_found_missing_not_a_failure() {
+    let downloads = DownloadGate::closed();
+    let server = S3Server::start_holding_downloads(Some(downloads.clone())).await;
+    let (fx, admin) = device("laptop-1").await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let pdf = output_of_kind(&fx, &admin, "pdf").await;
+
+    let checking = fx.core.sync_check(&admin, true);
+    let deleting = async {
+        // Listed, and its download asked for: then someone deletes it in the bucket's console.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while downloads.waiting() < 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the downloads never came"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        std::fs::remove_file(server.object_path("pdf", &pdf.filename)).unwrap();
+        downloads.open_up();
+    };
+    let (report, ()) = tokio::join!(checking, deleting);
+    let report = report.unwrap();
+    assert_eq!(report.check.missing, std::slice::from_ref(&pdf.filename));
+    assert!(report.check.altered.is_empty(), "{:?}", report.check);
+    assert!(
+        server.object_path("pdf", &pdf.filename).exists(),
+        "sent again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

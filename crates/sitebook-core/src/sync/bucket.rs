@@ -331,6 +331,23 @@ impl Bucket {
         Ok((bytes.to_vec(), sha256))
     }
 
+    /// The lowercase hex sha256 of the object's bytes, hashed as they stream in, or `None` when
+    /// there is no object (any more).
+    pub async fn sha256_of(&self, key: &str) -> Result<Option<String>, BucketError> {
+        use futures_util::StreamExt;
+        use sha2::Digest;
+        let mut chunks = match self.store.get(&ObjectPath::from(key)).await {
+            Ok(result) => result.into_stream(),
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(self.explain(error, key)),
+        };
+        let mut hasher = sha2::Sha256::new();
+        while let Some(chunk) = chunks.next().await {
+            hasher.update(chunk.map_err(|e| self.explain(e, key))?);
+        }
+        Ok(Some(hex::encode(hasher.finalize())))
+    }
+
     /// Every object of one org, sorted by key: those in its folder and in its kind folders
     /// (`{prefix}/{org_folder}/{kind}/{file name}`), not deeper.
     ///

@@ -23,6 +23,7 @@
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use rand_core::RngCore;
 use tokio::task::JoinSet;
 
@@ -382,37 +383,55 @@ async fn check_with(
         altered: Vec::new(),
         unreadable: listing.unreadable,
     };
+    // (output id, whether its content must be compared when it is sent again)
     let mut again = Vec::new();
-    for (n, output) in sent.into_iter().enumerate() {
-        // The quick check compares sizes in memory: only the deep one, a download per output,
-        // moves slowly enough to be worth telling.
-        if deep {
-            underway.moved(|progress| progress.compared = n as u64);
-        }
-        let check_content = match listed.get(&output.object_key) {
+    let mut to_read = Vec::new();
+    for output in sent {
+        match listed.get(&output.object_key) {
             None => {
                 check.missing.push(output.filename);
-                false
+                again.push((output.id, false));
             }
             Some(&size) if i64::try_from(size).ok() != Some(output.size) => {
                 check.altered.push(output.filename);
-                false
+                again.push((output.id, false));
             }
-            Some(_) if deep => {
-                let (held, _) = bucket
-                    .get_with_sha256(&output.object_key)
-                    .await
-                    .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
-                if sha256_bytes(&held) == output.sha256 {
-                    continue;
-                }
-                check.altered.push(output.filename);
-                // Same size, and maybe our sha256 as metadata: only the bytes tell.
-                true
-            }
-            Some(_) => continue,
-        };
-        again.push((output.id, check_content));
+            Some(_) if deep => to_read.push(output),
+            Some(_) => {}
+        }
+    }
+    // The deep check reads back every object of the right size, a few at a time as the uploads
+    // go (the bucket's round trips, not this computer, set the pace), each hashed as it streams
+    // in, so memory stays at a few chunks whatever the sizes.
+    let mut compared = outputs - to_read.len() as u64;
+    underway.moved(|progress| progress.compared = compared);
+    let mut reads = futures_util::stream::iter(to_read.into_iter().enumerate())
+        .map(|(n, output)| async move {
+            let held = bucket.sha256_of(&output.object_key).await;
+            (n, output, held)
+        })
+        .buffer_unordered(ctx.sync.concurrency.max(1));
+    let mut not_as_sent = Vec::new();
+    while let Some((n, output, held)) = reads.next().await {
+        let held = held.map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+        compared += 1;
+        underway.moved(|progress| progress.compared = compared);
+        if held.as_deref() != Some(output.sha256.as_str()) {
+            not_as_sent.push((n, held.is_some(), output));
+        }
+    }
+    // Named in the order the outputs were sent, whichever download ended first.
+    not_as_sent.sort_by_key(|(n, _, _)| *n);
+    for (_, still_there, output) in not_as_sent {
+        if still_there {
+            check.altered.push(output.filename);
+            // Same size, and maybe our sha256 as metadata: only the bytes tell.
+            again.push((output.id, true));
+        } else {
+            // Deleted since the listing.
+            check.missing.push(output.filename);
+            again.push((output.id, false));
+        }
     }
     if !again.is_empty() {
         outbox::send_again(ctx, scope, &again).await?;

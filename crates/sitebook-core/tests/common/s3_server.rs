@@ -3,6 +3,7 @@
 //! process of its own, for the desktop end-to-end test and the rclone comparison).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -22,15 +23,84 @@ pub async fn serve(
     serve_holding_downloads(root, access_key, secret_key, listener, None).await
 }
 
-/// [`serve`], where each download of an object (a GET of a key, not a listing) first waits for
-/// a permit of `downloads`, when given: a test lets them through one by one to see what happens
-/// in between.
+/// Holds the server's object downloads (GETs of a key, not listings) until a test or a
+/// benchmark lets them through, so it can see what happens while they wait.
+#[derive(Debug)]
+pub struct DownloadGate {
+    permits: Semaphore,
+    waiting: AtomicUsize,
+    /// Added to every download, as a distant server's round trip would be (milliseconds).
+    delay_ms: AtomicU64,
+}
+
+#[allow(dead_code)] // Each user of this module takes the part it needs.
+impl DownloadGate {
+    /// Downloads let through while the gate is open: more than any test or benchmark makes.
+    const ALL_THROUGH: usize = 1 << 40;
+
+    /// A gate that holds every download until [`DownloadGate::let_through`].
+    pub fn closed() -> Arc<Self> {
+        Arc::new(Self {
+            permits: Semaphore::new(0),
+            waiting: AtomicUsize::new(0),
+            delay_ms: AtomicU64::new(0),
+        })
+    }
+
+    /// A gate that lets every download through until [`DownloadGate::hold`].
+    pub fn open() -> Arc<Self> {
+        let gate = Self::closed();
+        gate.open_up();
+        gate
+    }
+
+    /// Lets `count` more downloads through.
+    pub fn let_through(&self, count: usize) {
+        self.permits.add_permits(count);
+    }
+
+    /// Holds the downloads from now on.
+    pub fn hold(&self) {
+        self.permits
+            .forget_permits(self.permits.available_permits());
+    }
+
+    /// Lets every download through from now on.
+    pub fn open_up(&self) {
+        self.permits.add_permits(Self::ALL_THROUGH);
+    }
+
+    /// Makes every download take `delay` longer, as a bucket far away would.
+    pub fn delay_each(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// How many downloads wait at the gate now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    async fn pass(&self) {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        if let Ok(permit) = self.permits.acquire().await {
+            permit.forget();
+        }
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let delay = self.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
+    }
+}
+
+/// [`serve`], where each download waits at `downloads`, when given.
 pub async fn serve_holding_downloads(
     root: &Path,
     access_key: &str,
     secret_key: &str,
     listener: tokio::net::TcpListener,
-    downloads: Option<Arc<Semaphore>>,
+    downloads: Option<Arc<DownloadGate>>,
 ) {
     let filesystem = s3s_fs::FileSystem::new(root).expect("the S3 root folder exists");
     let service = {
@@ -53,11 +123,11 @@ pub async fn serve_holding_downloads(
     }
 }
 
-/// The S3 service, with the downloads held at a semaphore when one is given.
+/// The S3 service, with the downloads held at a gate when one is given.
 #[derive(Clone)]
 struct Holding {
     service: S3Service,
-    downloads: Option<Arc<Semaphore>>,
+    downloads: Option<Arc<DownloadGate>>,
 }
 
 type Served = Result<s3s::HttpResponse, s3s::HttpError>;
@@ -75,9 +145,7 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Holding 
         let service = self.service.clone();
         Box::pin(async move {
             if let Some(downloads) = downloads {
-                if let Ok(permit) = downloads.acquire().await {
-                    permit.forget();
-                }
+                downloads.pass().await;
             }
             hyper::service::Service::call(&service, request).await
         })
