@@ -74,6 +74,7 @@ export RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE
 unset AWS_CA_BUNDLE
 exec rclone copy --transfers 4 "$work/data/outputs/$slug" bench:bench/$slug/pdf
 SH
+chmod +x "$work/ours.sh" "$work/rclone.sh"
 # The deep check starts where a finished sync leaves things: every output in the bucket.
 "$work/ours.sh" >/dev/null
 cp -a "$work/data" "$work/synced"
@@ -90,7 +91,7 @@ export RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE
 unset AWS_CA_BUNDLE
 exec rclone check --download --checkers 4 "$work/synced/outputs/$slug" bench:bench/$slug/pdf
 SH
-chmod +x "$work/ours.sh" "$work/rclone.sh" "$work/ours_check.sh" "$work/rclone_check.sh"
+chmod +x "$work/ours_check.sh" "$work/rclone_check.sh"
 echo "ours:   $work/ours.sh"
 echo "rclone: $work/rclone.sh"
 echo "deep check, ours:   $work/ours_check.sh"
