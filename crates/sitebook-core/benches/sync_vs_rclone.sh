@@ -4,8 +4,11 @@
 # - `sitebook sync run --wait` against `rclone copy`, both sending the same 1,000 output files
 #   (24-64 KB each, about 44 MB);
 # - `sitebook sync check --deep` against `rclone check --download`, both reading those 1,000
-#   objects back and comparing them. DOWNLOAD_DELAY_MS (default 0) makes the server add that
-#   much to every download, as a bucket far away would.
+#   objects back and comparing them;
+# - `sitebook sync restore --wait` on a new data dir against `rclone copy` from the bucket, both
+#   fetching those 1,000 objects.
+# DOWNLOAD_DELAY_MS (default 0) makes the server add that much to every download, as a bucket
+# far away would.
 #
 # Each timed command starts from the same state: the bucket emptied and the data dir restored
 # from a pristine copy (rclone's command does the same copy, so both carry that cost).
@@ -91,9 +94,31 @@ export RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE
 unset AWS_CA_BUNDLE
 exec rclone check --download --checkers 4 "$work/synced/outputs/$slug" bench:bench/$slug/pdf
 SH
-chmod +x "$work/ours_check.sh" "$work/rclone_check.sh"
+# A new laptop: the same account, the same target, no outputs yet.
+fresh="$work/fresh"
+"$release/sitebook" --data-dir "$fresh" --user root init --name "Bench Root" >/dev/null
+"$release/sitebook" --data-dir "$fresh" --user root sync config --endpoint http://127.0.0.1:39511 \
+  --bucket bench --path-style --access-key-id GKbench0001 >/dev/null
+cat >"$work/ours_restore.sh" <<SH
+#!/bin/sh
+export SITEBOOK_PASSWORD=$SITEBOOK_PASSWORD
+rm -rf "$work/restored" && cp -a "$fresh" "$work/restored"
+exec "$release/sitebook" --data-dir "$work/restored" --user root sync restore --wait
+SH
+cat >"$work/rclone_restore.sh" <<SH
+#!/bin/sh
+rm -rf "$work/restored" && cp -a "$fresh" "$work/restored"
+export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT=http://127.0.0.1:39511
+export RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=GKbench0001 RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=$SITEBOOK_S3_SECRET
+export RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
+unset AWS_CA_BUNDLE
+exec rclone copy --transfers 4 bench:bench/$slug/pdf "$work/restored/outputs/$slug"
+SH
+chmod +x "$work/ours_check.sh" "$work/rclone_check.sh" "$work/ours_restore.sh" "$work/rclone_restore.sh"
 echo "ours:   $work/ours.sh"
 echo "rclone: $work/rclone.sh"
 echo "deep check, ours:   $work/ours_check.sh"
 echo "deep check, rclone: $work/rclone_check.sh"
+echo "restore, ours:   $work/ours_restore.sh"
+echo "restore, rclone: $work/rclone_restore.sh"
 echo "server: kill \$(cat $work/server.pid) when done"

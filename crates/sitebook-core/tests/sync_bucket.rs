@@ -162,6 +162,30 @@ async fn synced_laptop() -> (S3Server, Fixture, Session) {
     (server, fx, admin)
 }
 
+/// [`synced_laptop`] on a server that holds every download until the test lets it through.
+async fn synced_laptop_holding_downloads() -> (S3Server, Fixture, Session, Arc<DownloadGate>) {
+    let downloads = DownloadGate::closed();
+    let server = S3Server::start_holding_downloads(Some(downloads.clone())).await;
+    let (fx, admin) = device("laptop-1").await;
+    make_outputs(&fx, &admin, "road.xlsx").await;
+    server.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    (server, fx, admin, downloads)
+}
+
+/// Waits until `count` downloads wait at the gate at once (within 10 s).
+async fn wait_for_downloads(downloads: &DownloadGate, count: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while downloads.waiting() < count {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {count} downloads in flight at once",
+            downloads.waiting()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// [`synced_laptop`] for the background syncer: it passes every 200 ms and checks the bucket
 /// every `check_every`.
 async fn synced_laptop_polling(check_every: Duration) -> (S3Server, Fixture, Session) {
@@ -1171,6 +1195,42 @@ async fn a_restore_passes_over_what_sitebook_did_not_store_and_names_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_fetches_several_files_at_once_and_stores_each_whole() {
+    let (server, fx, admin, downloads) = synced_laptop_holding_downloads().await;
+    let (laptop, laptop_admin) = device("new-laptop").await;
+    server.configure(&laptop, &laptop_admin).await;
+    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+
+    let restoring = laptop.completed_job_as(&laptop_admin, job_id);
+    let letting_through = async {
+        // All three downloads are asked for before the first is answered.
+        wait_for_downloads(&downloads, 3).await;
+        downloads.open_up();
+    };
+    let (job, ()) = tokio::join!(restoring, letting_through);
+    assert!(job.error_log.is_empty(), "{:?}", job.error_log);
+
+    let fingerprint = |outputs: Vec<sitebook_core::store::outputs::OutputView>| {
+        let mut seen: Vec<(String, String, i64)> = outputs
+            .into_iter()
+            .map(|o| (o.filename, o.sha256, o.size))
+            .collect();
+        seen.sort();
+        seen
+    };
+    let made = fingerprint(fx.core.outputs_list(&admin, None).await.unwrap());
+    let restored = fingerprint(
+        laptop
+            .core
+            .outputs_list(&laptop_admin, Some(job_id))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(restored.len(), 3);
+    assert_eq!(restored, made, "each file restored whole, under its name");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_orgs_whose_codes_differ_only_by_a_dash_keep_apart_in_the_bucket() {
     let server = S3Server::start().await;
     let fx = fixture_with(|options| options.sync = quick_sync()).await;
@@ -1478,12 +1538,7 @@ async fn a_restore_passes_over_names_it_cannot_read_and_restores_the_rest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deep_check_is_seen_to_move_in_the_sync_feed_and_leaves_it_when_done() {
     // The server lets each download through only when the test says.
-    let downloads = DownloadGate::closed();
-    let server = S3Server::start_holding_downloads(Some(downloads.clone())).await;
-    let (fx, admin) = device("laptop-1").await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let (server, fx, admin, downloads) = synced_laptop_holding_downloads().await;
     let in_folder = server
         .objects()
         .iter()
@@ -1519,15 +1574,7 @@ async fn a_deep_check_is_seen_to_move_in_the_sync_feed_and_leaves_it_when_done()
             assert!(seen.is_ok(), "never saw {wanted:?}");
             if compared == 0 {
                 // The outputs are read back side by side, not one after another.
-                let deadline = std::time::Instant::now() + Duration::from_secs(10);
-                while downloads.waiting() < 3 {
-                    assert!(
-                        std::time::Instant::now() < deadline,
-                        "{} of 3 downloads in flight at once",
-                        downloads.waiting()
-                    );
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
+                wait_for_downloads(&downloads, 3).await;
             }
             downloads.let_through(1);
         }
@@ -1547,25 +1594,13 @@ async fn a_deep_check_is_seen_to_move_in_the_sync_feed_and_leaves_it_when_done()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_deleted_while_the_deep_check_reads_it_is_found_missing_not_a_failure() {
-    let downloads = DownloadGate::closed();
-    let server = S3Server::start_holding_downloads(Some(downloads.clone())).await;
-    let (fx, admin) = device("laptop-1").await;
-    make_outputs(&fx, &admin, "road.xlsx").await;
-    server.configure(&fx, &admin).await;
-    assert_eq!(fx.core.sync_run(&admin).await.unwrap().synced, 3);
+    let (server, fx, admin, downloads) = synced_laptop_holding_downloads().await;
     let pdf = output_of_kind(&fx, &admin, "pdf").await;
 
     let checking = fx.core.sync_check(&admin, true);
     let deleting = async {
         // Listed, and its download asked for: then someone deletes it in the bucket's console.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while downloads.waiting() < 3 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the downloads never came"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_for_downloads(&downloads, 3).await;
         std::fs::remove_file(server.object_path("pdf", &pdf.filename)).unwrap();
         downloads.open_up();
     };

@@ -6,9 +6,12 @@
 //! name no local file has, so nothing here (another device's file of the same name included) is
 //! ever overwritten. A restored file is recorded as already synced under its key, so it is never
 //! sent back. The job runs in the job engine like any other: progress per file, retried on a
-//! network failure, and a second run only fetches what is still missing.
+//! network failure, and a second run only fetches what is still missing. Up to four downloads
+//! are in flight at once (the syncer's concurrency); the files are stored one by one, in order.
 
 use std::collections::HashSet;
+
+use futures_util::StreamExt;
 
 use crate::domain::permissions::Action;
 use crate::jobs::queue::{self, ClaimedJob};
@@ -16,7 +19,7 @@ use crate::jobs::Ctx;
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::store::files::{outputs_dir, sha256_bytes};
 use crate::store::{outbox, outputs};
-use crate::sync::bucket::BucketError;
+use crate::sync::bucket::{Bucket, BucketError};
 use crate::sync::syncer::open_bucket;
 use crate::tenancy::gate::WriteScope;
 
@@ -96,6 +99,39 @@ fn free_name(folder: &std::path::Path, wanted: &str, taken: &HashSet<String>) ->
         .expect("some number is free")
 }
 
+/// One object of the bucket, as the restore needs it.
+enum Fetched {
+    /// Its content (by the sha256 it was stored with) is already an output here, made on this
+    /// device under another key: nothing to download.
+    AlreadyHere,
+    /// Its bytes and the sha256 it was stored with, if any.
+    Object {
+        bytes: Vec<u8>,
+        stored_sha256: Option<String>,
+    },
+}
+
+async fn fetch(bucket: &Bucket, key: &str, here: &HashSet<String>) -> Result<Fetched, Step> {
+    let stored = bucket
+        .stored(key)
+        .await
+        .map_err(|e| from_bucket("list", e))?;
+    if stored
+        .and_then(|stored| stored.sha256)
+        .is_some_and(|sha256| here.contains(&sha256))
+    {
+        return Ok(Fetched::AlreadyHere);
+    }
+    let (bytes, stored_sha256) = bucket
+        .get_with_sha256(key)
+        .await
+        .map_err(|e| from_bucket("download", e))?;
+    Ok(Fetched::Object {
+        bytes,
+        stored_sha256,
+    })
+}
+
 async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     let scope =
         crate::jobs::write_scope_for(ctx, job, Action::SyncConfigure, "restore outputs here")
@@ -156,11 +192,13 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             )
         })
         .collect();
-    for (n, key) in missing.iter().enumerate() {
-        let Some(kind) = kind_of(key) else {
+    // What cannot be restored is set aside by its name, before anything is fetched.
+    let mut to_fetch: Vec<String> = Vec::new();
+    for key in &missing {
+        if kind_of(key).is_none() {
             skipped.push(format!("{key}: not a Sitebook output"));
             continue;
-        };
+        }
         let wanted = key.rsplit('/').next().unwrap_or(key);
         // Longer than a file name may be on the disks Sitebook runs on: it would fail to be
         // written on every try, and hold up the files after it.
@@ -171,23 +209,40 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             ));
             continue;
         }
-        // The same content already here (made on this device under another key): nothing to
-        // fetch.
-        let stored = bucket
-            .stored(key)
+        to_fetch.push(key.to_string());
+    }
+    // Fetched a few at a time, as the uploads go (the bucket's round trips, not this computer,
+    // set the pace), and stored one by one in the listing's order.
+    let total = to_fetch.len();
+    let mut fetches = futures_util::stream::iter(to_fetch)
+        .map(|key| {
+            let (bucket, here) = (&bucket, &here);
+            async move {
+                let fetched = fetch(bucket, &key, here).await;
+                (key, fetched)
+            }
+        })
+        .buffered(ctx.sync.concurrency.max(1));
+    let mut done = 0usize;
+    while let Some((key, fetched)) = fetches.next().await {
+        done += 1;
+        let progress = 5 + (90 * done / total.max(1)) as u8;
+        queue::report(ctx, job, progress, &format!("Fetched {done} of {total}"))
             .await
-            .map_err(|e| from_bucket("list", e))?;
-        if stored
-            .and_then(|stored| stored.sha256)
-            .is_some_and(|sha256| here.contains(&sha256))
-        {
-            already_here += 1;
-            continue;
+            .map_err(store)?;
+        if queue::heartbeat(ctx, job).await.map_err(store)? {
+            return Err(("download".to_string(), RunFailure::Cancelled));
         }
-        let (bytes, stored_sha256) = bucket
-            .get_with_sha256(key)
-            .await
-            .map_err(|e| from_bucket("download", e))?;
+        let (bytes, stored_sha256) = match fetched? {
+            Fetched::AlreadyHere => {
+                already_here += 1;
+                continue;
+            }
+            Fetched::Object {
+                bytes,
+                stored_sha256,
+            } => (bytes, stored_sha256),
+        };
         let sha256 = sha256_bytes(&bytes);
         // Sitebook stores every output with its sha256: an object without one was put there by
         // something else, and is not taken for an output.
@@ -206,6 +261,10 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             }
             Some(_) => {}
         }
+        let Some(kind) = kind_of(&key) else {
+            continue; // Set aside above; not fetched.
+        };
+        let wanted = key.rsplit('/').next().unwrap_or(&key);
         let filename = free_name(&folder, wanted, &taken);
         let (written, written_into) =
             outputs::write_leaving_folder_unsynced(ctx, &scope, &filename, kind, &bytes, "")
@@ -215,24 +274,12 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         let output_id = outputs::record(ctx, &mut tx, &scope, job.id, &written)
             .await
             .map_err(store)?;
-        outbox::mark_restored_in(ctx, &mut tx, &scope, output_id, key)
+        outbox::mark_restored_in(ctx, &mut tx, &scope, output_id, &key)
             .await
             .map_err(store)?;
         tx.commit().await.map_err(|e| store(e.into()))?;
         taken.insert(filename);
         restored += 1;
-        let progress = 5 + (90 * (n + 1) / missing.len().max(1)) as u8;
-        queue::report(
-            ctx,
-            job,
-            progress,
-            &format!("Fetched {} of {}", n + 1, missing.len()),
-        )
-        .await
-        .map_err(store)?;
-        if queue::heartbeat(ctx, job).await.map_err(store)? {
-            return Err(("download".to_string(), RunFailure::Cancelled));
-        }
     }
     for reason in &skipped {
         queue::warn(ctx, job, "download", &format!("Not restored: {reason}"))
