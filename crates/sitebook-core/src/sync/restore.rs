@@ -7,11 +7,14 @@
 //! ever overwritten. A restored file is recorded as already synced under its key, so it is never
 //! sent back. The job runs in the job engine like any other: progress per file, retried on a
 //! network failure, and a second run only fetches what is still missing. Up to four downloads
-//! are in flight at once (the syncer's concurrency); the files are stored one by one, in order.
+//! are in flight at once (the syncer's concurrency), alongside the storing of the files, which
+//! goes one by one, in order.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use futures_util::StreamExt;
+use tokio::task::JoinSet;
 
 use crate::domain::permissions::Action;
 use crate::jobs::queue::{self, ClaimedJob};
@@ -212,19 +215,32 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         to_fetch.push(key.to_string());
     }
     // Fetched a few at a time, as the uploads go (the bucket's round trips, not this computer,
-    // set the pace), and stored one by one in the listing's order.
+    // set the pace), by a task of their own so that the downloads go on while each file is
+    // written and recorded here, one by one in the listing's order. The task ends with this
+    // function, however it ends (a JoinSet aborts its tasks when dropped).
     let total = to_fetch.len();
-    let mut fetches = futures_util::stream::iter(to_fetch)
-        .map(|key| {
-            let (bucket, here) = (&bucket, &here);
-            async move {
-                let fetched = fetch(bucket, &key, here).await;
-                (key, fetched)
+    let concurrency = ctx.sync.concurrency.max(1);
+    let (bucket, here) = (Arc::new(bucket), Arc::new(here));
+    let (fetched_out, mut fetched_in) = tokio::sync::mpsc::channel(concurrency);
+    let mut fetching = JoinSet::new();
+    fetching.spawn(async move {
+        let mut fetches = futures_util::stream::iter(to_fetch)
+            .map(|key| {
+                let (bucket, here) = (bucket.clone(), here.clone());
+                async move {
+                    let fetched = fetch(&bucket, &key, &here).await;
+                    (key, fetched)
+                }
+            })
+            .buffered(concurrency);
+        while let Some(item) = fetches.next().await {
+            if fetched_out.send(item).await.is_err() {
+                break;
             }
-        })
-        .buffered(ctx.sync.concurrency.max(1));
+        }
+    });
     let mut done = 0usize;
-    while let Some((key, fetched)) = fetches.next().await {
+    while let Some((key, fetched)) = fetched_in.recv().await {
         done += 1;
         let progress = 5 + (90 * done / total.max(1)) as u8;
         queue::report(ctx, job, progress, &format!("Fetched {done} of {total}"))
