@@ -297,6 +297,16 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         taken.insert(filename);
         restored += 1;
     }
+    // The fetching task ends early only if it was stopped (a panic): what it did not hand over
+    // is not restored, so the job is not done.
+    if done < total {
+        return Err((
+            "download".to_string(),
+            RunFailure::Transient(format!(
+                "the downloads stopped after {done} of {total} files; the restore goes on from there"
+            )),
+        ));
+    }
     for reason in &skipped {
         queue::warn(ctx, job, "download", &format!("Not restored: {reason}"))
             .await
