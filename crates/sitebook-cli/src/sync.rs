@@ -256,9 +256,10 @@ async fn check(
     let bar = if out.is_json() || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new_spinner()
+        let spinner = ProgressBar::new_spinner();
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        spinner
     };
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let mut feed = core.subscribe_sync(session).await?;
     let shown = bar.clone();
     let follower = tokio::spawn(async move {

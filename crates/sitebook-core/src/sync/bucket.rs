@@ -51,12 +51,13 @@ pub(crate) struct OrgListing {
     pub unreadable: Vec<String>,
 }
 
-/// Where the next page of a listing starts: after the previous page (its token), or after a
-/// name that was set aside.
-#[derive(Default)]
-struct Resume {
-    token: Option<String>,
-    after: Option<String>,
+/// Where the next page of a listing starts.
+enum Resume {
+    AtTheStart,
+    /// After the previous page (the token it ended with).
+    AfterPage(String),
+    /// After a name that was set aside.
+    AfterName(String),
 }
 
 /// The raw key a listing refused, as the refusal carries it.
@@ -367,12 +368,17 @@ impl Bucket {
         let folder = self.key(org_folder, "", "");
         let folder = folder.trim_end_matches('/').to_string() + "/";
         let mut listing = OrgListing::default();
-        let mut resume = Resume::default();
+        let mut resume = Resume::AtTheStart;
         let mut page_size: Option<usize> = None;
         loop {
+            let (page_token, offset) = match &resume {
+                Resume::AtTheStart => (None, None),
+                Resume::AfterPage(token) => (Some(token.clone()), None),
+                Resume::AfterName(name) => (None, Some(name.clone())),
+            };
             let options = PaginatedListOptions {
-                offset: resume.after.clone(),
-                page_token: resume.token.clone(),
+                offset,
+                page_token,
                 max_keys: page_size,
                 ..Default::default()
             };
@@ -387,10 +393,7 @@ impl Bucket {
                     );
                     listed((listing.objects.len() + listing.unreadable.len()) as u64);
                     let Some(token) = page.page_token else { break };
-                    resume = Resume {
-                        token: Some(token),
-                        after: None,
-                    };
+                    resume = Resume::AfterPage(token);
                     page_size = None;
                 }
                 Err(object_store::Error::InvalidPath { source }) => {
@@ -398,12 +401,10 @@ impl Bucket {
                     match (page_size, name) {
                         // One name asked for, and it is this one: set it aside, go on after it.
                         // (The same name again would mean asking for the same page forever.)
-                        (Some(1), Some(name)) if resume.after.as_deref() != Some(name.as_str()) => {
+                        (Some(1), Some(name)) if !matches!(&resume, Resume::AfterName(after) if *after == name) =>
+                        {
                             listing.unreadable.push(shown_name(&name));
-                            resume = Resume {
-                                token: None,
-                                after: Some(name),
-                            };
+                            resume = Resume::AfterName(name);
                             page_size = None;
                         }
                         (Some(1), _) | (_, None) => {

@@ -378,7 +378,7 @@ async fn check_with(
     let outputs = sent.len() as u64;
     underway.moved(|progress| progress.outputs = outputs);
     let mut check = BucketCheck {
-        checked: sent.len() as u64,
+        checked: outputs,
         missing: Vec::new(),
         altered: Vec::new(),
         unreadable: listing.unreadable,

@@ -127,7 +127,8 @@ pub async fn serve_holding_downloads(
     }
 }
 
-/// The S3 service, with the downloads held at a gate when one is given.
+/// The S3 service, with the downloads held at a gate when one is given, and a folder's key
+/// answered as S3 answers a missing object.
 #[derive(Clone)]
 struct Holding {
     service: S3Service,
@@ -144,16 +145,14 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Holding 
 
     fn call(&self, request: hyper::Request<hyper::body::Incoming>) -> Self::Future {
         // Path-style: "/bucket/key…" is an object, "/bucket" with a query a listing.
-        let is_download = request.method() == hyper::Method::GET
-            && request.uri().path().trim_start_matches('/').contains('/');
-        let downloads = self.downloads.clone().filter(|_| is_download);
-        let service = self.service.clone();
+        let path = request.uri().path().trim_start_matches('/');
+        let of_an_object = path.contains('/');
+        let method = request.method();
         // s3s-fs answers a key that names one of its folders with a 500, where a real service
         // has no such object (404). rclone asks for its target that way first, and a 500 costs
         // it ten retries with back-off.
-        let reads = matches!(*request.method(), hyper::Method::GET | hyper::Method::HEAD);
-        let path = request.uri().path().trim_start_matches('/');
-        if reads && path.contains('/') && self.root.join(path).is_dir() {
+        let reads = *method == hyper::Method::GET || *method == hyper::Method::HEAD;
+        if reads && of_an_object && self.root.join(path).is_dir() {
             let missing = hyper::Response::builder()
                 .status(404)
                 .header("content-type", "application/xml")
@@ -164,6 +163,9 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Holding 
                 .expect("a plain response");
             return Box::pin(async move { Ok(missing) });
         }
+        let is_download = *method == hyper::Method::GET && of_an_object;
+        let downloads = self.downloads.clone().filter(|_| is_download);
+        let service = self.service.clone();
         Box::pin(async move {
             if let Some(downloads) = downloads {
                 downloads.pass().await;
