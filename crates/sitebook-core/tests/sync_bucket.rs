@@ -1231,6 +1231,76 @@ async fn a_restore_fetches_several_files_at_once_and_stores_each_whole() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_a_crash_left_written_but_unrecorded_is_taken_up_not_restored_beside_itself() {
+    let (server, _fx, _admin) = synced_laptop().await;
+    let mut objects = server.objects();
+    objects.sort();
+    assert_eq!(objects.len(), 3);
+    let name_of = |key: &str| key.rsplit('/').next().unwrap().to_string();
+
+    // A restore stopped by a crash after its batch's renames and before its commit: the first
+    // object's file is in place with its bytes and no row. The second object's name is taken by
+    // a file of other bytes that no row names either (put there by hand).
+    let (laptop, laptop_admin) = device("new-laptop").await;
+    server.configure(&laptop, &laptop_admin).await;
+    let folder = laptop.dir.path().join("outputs/aaa");
+    std::fs::create_dir_all(&folder).unwrap();
+    let (left_key, left_bytes) = &objects[0];
+    let (other_key, other_bytes) = &objects[1];
+    std::fs::write(folder.join(name_of(left_key)), left_bytes).unwrap();
+    let stranger = b"someone else's file under the same name".to_vec();
+    std::fs::write(folder.join(name_of(other_key)), &stranger).unwrap();
+
+    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let job = laptop.completed_job_as(&laptop_admin, job_id).await;
+    assert!(job.error_log.is_empty(), "{:?}", job.error_log);
+    let restored = laptop
+        .core
+        .outputs_list(&laptop_admin, Some(job_id))
+        .await
+        .unwrap();
+    assert_eq!(restored.len(), 3, "{restored:?}");
+
+    let (stem, extension) = name_of(other_key)
+        .rsplit_once('.')
+        .map(|(stem, ext)| (stem.to_string(), ext.to_string()))
+        .unwrap();
+    let expected_names: std::collections::BTreeSet<String> = [
+        name_of(left_key),
+        format!("{stem} (restored 2).{extension}"),
+        name_of(&objects[2].0),
+    ]
+    .into();
+    let names: std::collections::BTreeSet<String> =
+        restored.iter().map(|o| o.filename.clone()).collect();
+    assert_eq!(
+        names, expected_names,
+        "the file left in place keeps its name"
+    );
+    for output in &restored {
+        let bytes = read_output(&laptop, &laptop_admin, output.id).await;
+        assert!(
+            objects.iter().any(|(_, object)| *object == bytes),
+            "{} holds an object's bytes",
+            output.filename
+        );
+        assert_eq!(output.sync_state, "synced", "{output:?}");
+    }
+    // No second copy of the file taken up, and the stranger's file untouched.
+    let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    assert_eq!(on_disk.len(), 4, "{on_disk:?}");
+    assert_eq!(
+        std::fs::read(folder.join(name_of(other_key))).unwrap(),
+        stranger
+    );
+    assert_ne!(other_bytes, &stranger);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_orgs_whose_codes_differ_only_by_a_dash_keep_apart_in_the_bucket() {
     let server = S3Server::start().await;
     let fx = fixture_with(|options| options.sync = quick_sync()).await;

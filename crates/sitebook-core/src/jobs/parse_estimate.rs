@@ -52,7 +52,7 @@ async fn read_and_hand_over(
         .map_err(|e| at("file")(e.into()))?;
 
     let hashed = upload.path.clone();
-    let actual = off_the_async_threads(move || files::sha256_file(&hashed))
+    let actual = files::off_the_async_threads(move || files::sha256_file(&hashed))
         .await
         .map_err(|e| at("file")(e.into()))?;
     if actual != upload.sha256 {
@@ -115,7 +115,7 @@ async fn read_and_hand_over(
             format!("estimate-job{}.json", job.id),
             upload.sha256.clone(),
         );
-        off_the_async_threads(move || {
+        files::off_the_async_threads(move || {
             outputs::write_leaving_folder_unsynced(
                 &base,
                 &scope,
@@ -151,17 +151,6 @@ async fn read_and_hand_over(
         queue::announce_completed(&ctx, &job);
         Ok(())
     }))
-}
-
-/// Runs file work that blocks (reading the upload to hash it, writing the result file and
-/// waiting for its fsync) on tokio's blocking threads: on the async threads it stalled every
-/// other job's database round trips for the length of a disk flush.
-async fn off_the_async_threads<T: Send + 'static>(
-    work: impl FnOnce() -> crate::error::Result<T> + Send + 'static,
-) -> crate::error::Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| crate::error::Error::Internal(format!("a file step stopped: {e}")))?
 }
 
 /// What a parse stores, in the group commit's transaction: the estimates, the result file's

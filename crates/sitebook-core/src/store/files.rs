@@ -305,3 +305,14 @@ mod tests {
         );
     }
 }
+
+/// Runs file work that blocks (hashing a file, writing one and waiting for its fsync) on
+/// tokio's blocking threads: on the async threads it stalled every other job's database round
+/// trips for the length of a disk flush.
+pub(crate) async fn off_the_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("a file step stopped: {e}")))?
+}

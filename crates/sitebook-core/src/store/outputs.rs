@@ -88,19 +88,41 @@ pub(crate) fn write_leaving_folder_unsynced(
 ) -> Result<(WrittenOutput, PathBuf)> {
     let folder = outputs_dir(&ctx.data_dir, scope.org_slug());
     write_atomic_leaving_folder_unsynced(&folder.join(filename), bytes)?;
-    let output = WrittenOutput {
-        filename: filename.to_string(),
+    let output = WrittenOutput::in_outputs_of(
+        scope.org_slug(),
+        filename,
         kind,
-        relative_path: Path::new("outputs")
-            .join(scope.org_slug())
-            .join(filename)
-            .to_string_lossy()
-            .into_owned(),
-        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-        sha256: sha256_bytes(bytes),
-        inputs_sha256: inputs_sha256.to_string(),
-    };
+        bytes.len(),
+        sha256_bytes(bytes),
+        inputs_sha256,
+    );
     Ok((output, folder))
+}
+
+impl WrittenOutput {
+    /// The row-to-be of `filename` in the outputs folder of the org `org_slug`: `size` bytes
+    /// whose SHA-256 is `sha256`.
+    pub(crate) fn in_outputs_of(
+        org_slug: &str,
+        filename: &str,
+        kind: &'static str,
+        size: usize,
+        sha256: String,
+        inputs_sha256: &str,
+    ) -> Self {
+        WrittenOutput {
+            filename: filename.to_string(),
+            kind,
+            relative_path: Path::new("outputs")
+                .join(org_slug)
+                .join(filename)
+                .to_string_lossy()
+                .into_owned(),
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            sha256,
+            inputs_sha256: inputs_sha256.to_string(),
+        }
+    }
 }
 
 /// Records a written output inside the job's transaction.

@@ -5,10 +5,12 @@
 //! Each download is checked against the sha256 the object was stored with, and written under a
 //! name no local file has, so nothing here (another device's file of the same name included) is
 //! ever overwritten. A restored file is recorded as already synced under its key, so it is never
-//! sent back. The job runs in the job engine like any other: progress per file, retried on a
-//! network failure, and a second run only fetches what is still missing. Up to four downloads
-//! are in flight at once (the syncer's concurrency), alongside the storing of the files, which
-//! goes one by one, in order.
+//! sent back. The job runs in the job engine like any other: progress as files arrive, retried
+//! on a network failure, and a second run only fetches what is still missing. Up to four
+//! downloads are in flight at once (the syncer's concurrency), alongside the storing of the
+//! files, in the listing's order and in batches: each file is durable before its rename, and a
+//! batch costs one folder sync and one commit. A file that a crash left written but not
+//! recorded is taken up by the next run, not restored beside itself.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -20,7 +22,10 @@ use crate::domain::permissions::Action;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::Ctx;
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
-use crate::store::files::{outputs_dir, sha256_bytes};
+use crate::store::files::{
+    off_the_async_threads, outputs_dir, sha256_bytes, sync_folder,
+    write_atomic_leaving_folder_unsynced,
+};
 use crate::store::{outbox, outputs};
 use crate::sync::bucket::{Bucket, BucketError};
 use crate::sync::syncer::open_bucket;
@@ -135,6 +140,166 @@ async fn fetch(bucket: &Bucket, key: &str, here: &HashSet<String>) -> Result<Fet
     })
 }
 
+/// The most files stored under one folder sync and one commit. A batch holds what arrived while
+/// the last one was stored, at most this many (their bytes are in memory until then).
+const STORE_BATCH: usize = 32;
+
+/// What the restore has stored so far, and what it refused.
+#[derive(Default)]
+struct Stored {
+    restored: usize,
+    already_here: usize,
+    skipped: Vec<String>,
+}
+
+/// A fetched object with the name it takes here.
+struct Placed {
+    key: String,
+    filename: String,
+    kind: &'static str,
+    size: usize,
+    sha256: String,
+    /// `None` when the file is already on disk under that name: a restore a crash cut short
+    /// wrote it, and no row names it yet.
+    bytes: Option<Vec<u8>>,
+}
+
+/// A file under `wanted` that no row of the org names, whose bytes are those of the object: a
+/// restore that a crash stopped after writing it and before recording it. It is taken up as it
+/// is, where restoring it again would put a copy beside it.
+fn left_by_a_cut_restore(
+    folder: &std::path::Path,
+    wanted: &str,
+    sha256: &str,
+    taken: &HashSet<String>,
+) -> bool {
+    let path = folder.join(wanted);
+    !taken.contains(wanted)
+        && path.is_file()
+        && crate::store::files::sha256_file(&path).is_ok_and(|on_disk| on_disk == sha256)
+}
+
+/// Names each object of a batch in `folder`, in order, and sets aside what is not restored. A
+/// failed download stops the batch there: what was placed before it is still stored, and the
+/// next attempt fetches the rest.
+fn place_batch(
+    batch: Vec<(String, Result<Fetched, Step>)>,
+    folder: &std::path::Path,
+    taken: &mut HashSet<String>,
+    stored: &mut Stored,
+) -> (Vec<Placed>, Option<Step>) {
+    let mut placed = Vec::with_capacity(batch.len());
+    for (key, fetched) in batch {
+        let (bytes, stored_sha256) = match fetched {
+            Err(failed) => return (placed, Some(failed)),
+            Ok(Fetched::AlreadyHere) => {
+                stored.already_here += 1;
+                continue;
+            }
+            Ok(Fetched::Object {
+                bytes,
+                stored_sha256,
+            }) => (bytes, stored_sha256),
+        };
+        let sha256 = sha256_bytes(&bytes);
+        // Sitebook stores every output with its sha256: an object without one was put there by
+        // something else, and is not taken for an output.
+        match stored_sha256.as_deref() {
+            None => {
+                stored.skipped.push(format!(
+                    "{key}: it carries no sha256 of Sitebook's, so Sitebook did not store it"
+                ));
+                continue;
+            }
+            Some(recorded) if recorded != sha256 => {
+                stored.skipped.push(format!(
+                    "{key}: its content does not match the sha256 it was stored with"
+                ));
+                continue;
+            }
+            Some(_) => {}
+        }
+        let Some(kind) = kind_of(&key) else {
+            continue; // Set aside before the downloads; not fetched.
+        };
+        let size = bytes.len();
+        let wanted = key.rsplit('/').next().unwrap_or(&key).to_string();
+        let (filename, bytes) = if left_by_a_cut_restore(folder, &wanted, &sha256, taken) {
+            (wanted, None)
+        } else {
+            (free_name(folder, &wanted, taken), Some(bytes))
+        };
+        taken.insert(filename.clone());
+        placed.push(Placed {
+            size,
+            key,
+            filename,
+            kind,
+            sha256,
+            bytes,
+        });
+    }
+    (placed, None)
+}
+
+/// Writes a batch's files (each durable before its rename), syncs the folder once, and records
+/// them all in one commit, each as synced under its key. A crash before the commit leaves files
+/// that no row names; the next attempt takes them up ([`left_by_a_cut_restore`]).
+async fn store_batch(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    job: &ClaimedJob,
+    folder: &std::path::Path,
+    placed: Vec<Placed>,
+    stored: &mut Stored,
+) -> Result<(), Step> {
+    let store = |e: crate::error::Error| ("store".to_string(), RunFailure::from(e));
+    if placed.is_empty() {
+        return Ok(());
+    }
+    let mut records = Vec::with_capacity(placed.len());
+    let mut writes = Vec::new();
+    for item in placed {
+        records.push((
+            item.key,
+            outputs::WrittenOutput::in_outputs_of(
+                scope.org_slug(),
+                &item.filename,
+                item.kind,
+                item.size,
+                item.sha256,
+                "",
+            ),
+        ));
+        if let Some(bytes) = item.bytes {
+            writes.push((folder.join(&item.filename), bytes));
+        }
+    }
+    let written_into = folder.to_path_buf();
+    off_the_async_threads(move || {
+        for (path, bytes) in &writes {
+            write_atomic_leaving_folder_unsynced(path, bytes)?;
+        }
+        // Also for files taken up as they were: their names may not have been synced.
+        sync_folder(&written_into);
+        Ok(())
+    })
+    .await
+    .map_err(store)?;
+    let mut tx = ctx.write_tx().await.map_err(store)?;
+    for (key, output) in &records {
+        let output_id = outputs::record(ctx, &mut tx, scope, job.id, output)
+            .await
+            .map_err(store)?;
+        outbox::mark_restored_in(ctx, &mut tx, scope, output_id, key)
+            .await
+            .map_err(store)?;
+    }
+    tx.commit().await.map_err(|e| store(e.into()))?;
+    stored.restored += records.len();
+    Ok(())
+}
+
 async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     let scope =
         crate::jobs::write_scope_for(ctx, job, Action::SyncConfigure, "restore outputs here")
@@ -184,8 +349,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     )
     .await
     .map_err(store)?;
-    let (mut restored, mut already_here) = (0usize, 0usize);
-    let mut skipped: Vec<String> = listing
+    let skipped_by_name: Vec<String> = listing
         .unreadable
         .iter()
         .map(|name| {
@@ -195,18 +359,22 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             )
         })
         .collect();
+    let mut stored = Stored {
+        skipped: skipped_by_name,
+        ..Stored::default()
+    };
     // What cannot be restored is set aside by its name, before anything is fetched.
     let mut to_fetch: Vec<String> = Vec::new();
     for key in &missing {
         if kind_of(key).is_none() {
-            skipped.push(format!("{key}: not a Sitebook output"));
+            stored.skipped.push(format!("{key}: not a Sitebook output"));
             continue;
         }
         let wanted = key.rsplit('/').next().unwrap_or(key);
         // Longer than a file name may be on the disks Sitebook runs on: it would fail to be
         // written on every try, and hold up the files after it.
         if wanted.len() > MAX_RESTORED_NAME_BYTES {
-            skipped.push(format!(
+            stored.skipped.push(format!(
                 "{key}: its name is longer than {MAX_RESTORED_NAME_BYTES} bytes, more than a \
                  file on this computer may have"
             ));
@@ -215,13 +383,13 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         to_fetch.push(key.to_string());
     }
     // Fetched a few at a time, as the uploads go (the bucket's round trips, not this computer,
-    // set the pace), by a task of their own so that the downloads go on while each file is
-    // written and recorded here, one by one in the listing's order. The task ends with this
-    // function, however it ends (a JoinSet aborts its tasks when dropped).
+    // set the pace), by a task of their own so that the downloads go on while the files are
+    // written and recorded here, in the listing's order. The task ends with this function,
+    // however it ends (a JoinSet aborts its tasks when dropped).
     let total = to_fetch.len();
     let concurrency = ctx.sync.concurrency.max(1);
     let (bucket, here) = (Arc::new(bucket), Arc::new(here));
-    let (fetched_out, mut fetched_in) = tokio::sync::mpsc::channel(concurrency);
+    let (fetched_out, mut fetched_in) = tokio::sync::mpsc::channel(concurrency * 4);
     let mut fetching = JoinSet::new();
     fetching.spawn(async move {
         let mut fetches = futures_util::stream::iter(to_fetch)
@@ -240,8 +408,17 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         }
     });
     let mut done = 0usize;
-    while let Some((key, fetched)) = fetched_in.recv().await {
-        done += 1;
+    while let Some(first) = fetched_in.recv().await {
+        // Whatever arrived while the last batch was being stored is stored together: one
+        // folder sync and one commit for the batch, where each file cost its own before.
+        let mut batch = vec![first];
+        while batch.len() < STORE_BATCH {
+            match fetched_in.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        done += batch.len();
         let progress = 5 + (90 * done / total.max(1)) as u8;
         queue::report(ctx, job, progress, &format!("Fetched {done} of {total}"))
             .await
@@ -249,54 +426,17 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         if queue::heartbeat(ctx, job).await.map_err(store)? {
             return Err(("download".to_string(), RunFailure::Cancelled));
         }
-        let (bytes, stored_sha256) = match fetched? {
-            Fetched::AlreadyHere => {
-                already_here += 1;
-                continue;
-            }
-            Fetched::Object {
-                bytes,
-                stored_sha256,
-            } => (bytes, stored_sha256),
-        };
-        let sha256 = sha256_bytes(&bytes);
-        // Sitebook stores every output with its sha256: an object without one was put there by
-        // something else, and is not taken for an output.
-        match stored_sha256.as_deref() {
-            None => {
-                skipped.push(format!(
-                    "{key}: it carries no sha256 of Sitebook's, so Sitebook did not store it"
-                ));
-                continue;
-            }
-            Some(stored) if stored != sha256 => {
-                skipped.push(format!(
-                    "{key}: its content does not match the sha256 it was stored with"
-                ));
-                continue;
-            }
-            Some(_) => {}
+        let (placed, failed) = place_batch(batch, &folder, &mut taken, &mut stored);
+        store_batch(ctx, &scope, job, &folder, placed, &mut stored).await?;
+        if let Some(failed) = failed {
+            return Err(failed);
         }
-        let Some(kind) = kind_of(&key) else {
-            continue; // Set aside above; not fetched.
-        };
-        let wanted = key.rsplit('/').next().unwrap_or(&key);
-        let filename = free_name(&folder, wanted, &taken);
-        let (written, written_into) =
-            outputs::write_leaving_folder_unsynced(ctx, &scope, &filename, kind, &bytes, "")
-                .map_err(store)?;
-        crate::store::files::sync_folder(&written_into);
-        let mut tx = ctx.write_tx().await.map_err(store)?;
-        let output_id = outputs::record(ctx, &mut tx, &scope, job.id, &written)
-            .await
-            .map_err(store)?;
-        outbox::mark_restored_in(ctx, &mut tx, &scope, output_id, &key)
-            .await
-            .map_err(store)?;
-        tx.commit().await.map_err(|e| store(e.into()))?;
-        taken.insert(filename);
-        restored += 1;
     }
+    let Stored {
+        restored,
+        already_here,
+        skipped,
+    } = stored;
     // The fetching task ends early only if it was stopped (a panic): what it did not hand over
     // is not restored, so the job is not done.
     if done < total {
@@ -339,6 +479,50 @@ mod tests {
         assert_eq!(kind_of("moh/xlsx/bill.xlsx"), Some("xlsx"));
         assert_eq!(kind_of("moh/other/bill.pdf"), None);
         assert_eq!(kind_of("bill.pdf"), None);
+    }
+
+    fn object(key: &str, bytes: &[u8]) -> (String, Result<Fetched, Step>) {
+        let fetched = Fetched::Object {
+            bytes: bytes.to_vec(),
+            stored_sha256: Some(sha256_bytes(bytes)),
+        };
+        (key.to_string(), Ok(fetched))
+    }
+
+    #[test]
+    fn a_batch_gives_two_objects_of_one_name_two_names_before_either_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = vec![
+            object("sitebook/aaa/pdf/bill", b"the pdf"),
+            object("sitebook/aaa/xlsx/bill", b"the xlsx"),
+        ];
+        let (mut taken, mut stored) = (HashSet::new(), Stored::default());
+        let (placed, failed) = place_batch(batch, dir.path(), &mut taken, &mut stored);
+        assert!(failed.is_none());
+        let names: Vec<&str> = placed.iter().map(|p| p.filename.as_str()).collect();
+        assert_eq!(names, ["bill", "bill (restored 2)"]);
+    }
+
+    #[test]
+    fn a_failed_download_ends_the_batch_after_what_came_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cut = (
+            "sitebook/aaa/pdf/b.pdf".to_string(),
+            Err((
+                "download".to_string(),
+                RunFailure::Transient("connection reset".into()),
+            )),
+        );
+        let batch = vec![
+            object("sitebook/aaa/pdf/a.pdf", b"a"),
+            cut,
+            object("sitebook/aaa/pdf/c.pdf", b"c"),
+        ];
+        let (mut taken, mut stored) = (HashSet::new(), Stored::default());
+        let (placed, failed) = place_batch(batch, dir.path(), &mut taken, &mut stored);
+        let names: Vec<&str> = placed.iter().map(|p| p.filename.as_str()).collect();
+        assert_eq!(names, ["a.pdf"], "stored before the failure is returned");
+        assert!(matches!(failed, Some((_, RunFailure::Transient(_)))));
     }
 
     #[test]
