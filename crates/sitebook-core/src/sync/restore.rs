@@ -140,9 +140,9 @@ async fn fetch(bucket: &Bucket, key: &str, here: &HashSet<String>) -> Result<Fet
     })
 }
 
-/// The most files stored under one folder sync and one commit. A batch holds what arrived while
-/// the last one was stored, at most this many (their bytes are in memory until then).
-const STORE_BATCH: usize = 32;
+/// The most fetched files waiting in memory to be stored, and so the most in one batch (one
+/// folder sync and one commit): what arrived while the last batch was being stored.
+const STORE_BATCH: usize = 16;
 
 /// What the restore has stored so far, and what it refused.
 #[derive(Default)]
@@ -389,7 +389,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     let total = to_fetch.len();
     let concurrency = ctx.sync.concurrency.max(1);
     let (bucket, here) = (Arc::new(bucket), Arc::new(here));
-    let (fetched_out, mut fetched_in) = tokio::sync::mpsc::channel(concurrency * 4);
+    let (fetched_out, mut fetched_in) = tokio::sync::mpsc::channel(STORE_BATCH);
     let mut fetching = JoinSet::new();
     fetching.spawn(async move {
         let mut fetches = futures_util::stream::iter(to_fetch)
