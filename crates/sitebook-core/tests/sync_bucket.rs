@@ -1301,6 +1301,112 @@ async fn a_file_a_crash_left_written_but_unrecorded_is_taken_up_not_restored_bes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_left_in_place_that_gains_its_row_during_the_restore_is_not_recorded_twice() {
+    let (server, _fx, _admin, downloads) = synced_laptop_holding_downloads().await;
+    let mut objects = server.objects();
+    objects.sort();
+    let (key, bytes) = objects[0].clone();
+    let name = key.rsplit('/').next().unwrap().to_string();
+    let (laptop, laptop_admin) = device("new-laptop").await;
+    server.configure(&laptop, &laptop_admin).await;
+    let folder = laptop.dir.path().join("outputs/aaa");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(&name), &bytes).unwrap();
+
+    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let restoring = laptop.completed_job_as(&laptop_admin, job_id);
+    let meanwhile = async {
+        // The restore has read the names here and waits for its downloads; now a job of this
+        // device records the same file under the same name, as its commit would.
+        wait_for_downloads(&downloads, 1).await;
+        let pool = laptop.core.unscoped_pool_for_tests();
+        let (org_id, user_id): (i64, i64) =
+            sqlx::query_as("SELECT org_id, user_id FROM jobs WHERE id = ?")
+                .bind(job_id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        let other_job: i64 = sqlx::query_scalar(
+            "INSERT INTO jobs (org_id, user_id, kind, status, progress, next_run_at, created_at) \
+             VALUES (?, ?, 'generate_bill', 'completed', 100, '2026-12-05T00:00:00.000Z', \
+             '2026-12-05T00:00:00.000Z') RETURNING id",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, \
+             size, sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, 'pdf', ?, ?, ?, ?, \
+             '2026-12-05T00:00:00.000Z')",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(other_job)
+        .bind(&name)
+        .bind(format!("outputs/aaa/{name}"))
+        .bind(bytes.len() as i64)
+        .bind(sha256_hex(&bytes))
+        .bind(sha256_hex(&bytes))
+        .execute(pool)
+        .await
+        .unwrap();
+        downloads.open_up();
+    };
+    let (job, ()) = tokio::join!(restoring, meanwhile);
+    assert!(job.error_log.is_empty(), "{:?}", job.error_log);
+
+    let outputs = laptop.core.outputs_list(&laptop_admin, None).await.unwrap();
+    let named: Vec<&str> = outputs
+        .iter()
+        .map(|o| o.filename.as_str())
+        .filter(|filename| *filename == name)
+        .collect();
+    assert_eq!(named.len(), 1, "one row names the file: {outputs:?}");
+    assert_eq!(outputs.len(), 3, "{outputs:?}");
+    assert!(
+        outputs.iter().all(|o| !o.filename.contains("(restored")),
+        "{outputs:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_asked_for_twice_runs_once_and_restores_each_file_once() {
+    let (server, _fx, _admin) = synced_laptop().await;
+    let (laptop, laptop_admin) = device("new-laptop").await;
+    server.configure(&laptop, &laptop_admin).await;
+
+    // Restore clicked twice before anything happened: the second click gets the first job.
+    let first = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let second = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    assert_eq!(second, first, "one restore at a time per organization");
+    let job = laptop.completed_job_as(&laptop_admin, first).await;
+    assert!(job.error_log.is_empty(), "{:?}", job.error_log);
+
+    let outputs = laptop.core.outputs_list(&laptop_admin, None).await.unwrap();
+    assert_eq!(outputs.len(), 3, "each file restored once: {outputs:?}");
+    assert!(
+        outputs.iter().all(|o| !o.filename.contains("(restored")),
+        "{outputs:?}"
+    );
+
+    // Once it has ended, asking again starts a new restore (which finds nothing to fetch).
+    let again = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    assert_ne!(again, first);
+    laptop.completed_job_as(&laptop_admin, again).await;
+    assert_eq!(
+        laptop
+            .core
+            .outputs_list(&laptop_admin, None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_orgs_whose_codes_differ_only_by_a_dash_keep_apart_in_the_bucket() {
     let server = S3Server::start().await;
     let fx = fixture_with(|options| options.sync = quick_sync()).await;

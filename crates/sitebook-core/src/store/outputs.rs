@@ -125,6 +125,22 @@ impl WrittenOutput {
     }
 }
 
+/// Whether a row of the scope's org names the file at `relative_path` (under the data dir).
+pub(crate) async fn is_recorded(
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &WriteScope,
+    relative_path: &str,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM output_files WHERE org_id = ? AND stored_path = ? LIMIT 1",
+    )
+    .bind(scope.org_id())
+    .bind(relative_path)
+    .fetch_optional(&mut **tx)
+    .await?
+    .is_some())
+}
+
 /// Records a written output inside the job's transaction.
 pub(crate) async fn record(
     ctx: &Base,

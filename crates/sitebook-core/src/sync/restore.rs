@@ -51,10 +51,30 @@ pub(crate) fn register(handlers: &mut JobHandlers) {
     });
 }
 
-/// Queues a restore of the scope's org from its bucket.
+/// Queues a restore of the scope's org from its bucket, or returns the one already queued or
+/// running there (due at once, if it was waiting to be retried). Two restores of one org at
+/// once would each write every file, and the second would keep a copy of each beside the first.
 pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::error::Result<i64> {
     let mut tx = ctx.write_tx().await?;
-    let id = queue::enqueue(ctx, &mut tx, scope, JobKind::RestoreOutputs, None, "{}").await?;
+    let underway: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE org_id = ? AND kind = ? AND status IN ('queued', 'running') \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(scope.org_id())
+    .bind(JobKind::RestoreOutputs.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = match underway {
+        Some(id) => {
+            sqlx::query("UPDATE jobs SET next_run_at = ? WHERE id = ? AND status = 'queued'")
+                .bind(ctx.now_text())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+        None => queue::enqueue(ctx, &mut tx, scope, JobKind::RestoreOutputs, None, "{}").await?,
+    };
     tx.commit().await?;
     ctx.wake.notify_waiters();
     Ok(id)
@@ -270,6 +290,7 @@ async fn store_batch(
                 item.sha256,
                 "",
             ),
+            item.bytes.is_none(),
         ));
         if let Some(bytes) = item.bytes {
             writes.push((folder.join(&item.filename), bytes));
@@ -287,16 +308,26 @@ async fn store_batch(
     .await
     .map_err(store)?;
     let mut tx = ctx.write_tx().await.map_err(store)?;
-    for (key, output) in &records {
+    for (key, output, taken_up) in &records {
+        // A file taken up as it was may have gained its row since the names were read, from a
+        // job of this device that wrote the same bytes under the same name: it is here already.
+        if *taken_up
+            && outputs::is_recorded(&mut tx, scope, &output.relative_path)
+                .await
+                .map_err(store)?
+        {
+            stored.already_here += 1;
+            continue;
+        }
         let output_id = outputs::record(ctx, &mut tx, scope, job.id, output)
             .await
             .map_err(store)?;
         outbox::mark_restored_in(ctx, &mut tx, scope, output_id, key)
             .await
             .map_err(store)?;
+        stored.restored += 1;
     }
     tx.commit().await.map_err(|e| store(e.into()))?;
-    stored.restored += records.len();
     Ok(())
 }
 
