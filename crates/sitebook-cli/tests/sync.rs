@@ -145,6 +145,11 @@ struct S3Server(std::process::Child, String);
 
 impl S3Server {
     fn start(root: &std::path::Path) -> Self {
+        Self::start_delaying_downloads(root, 0)
+    }
+
+    /// [`S3Server::start`] with `delay_ms` added to every download, as a distant bucket would.
+    fn start_delaying_downloads(root: &std::path::Path, delay_ms: u64) -> Self {
         use std::io::BufRead;
         let program = std::path::Path::new(env!("CARGO_BIN_EXE_sitebook"))
             .parent()
@@ -159,6 +164,7 @@ impl S3Server {
         let mut child = std::process::Command::new(program)
             .arg(root)
             .args(["GKsitebookcli0001", SECRET])
+            .env("S3_TEST_DOWNLOAD_DELAY_MS", delay_ms.to_string())
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -310,6 +316,160 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
         said.contains("Not restored:") && said.contains("injected.pdf"),
         "{said}"
     );
+}
+
+/// Records `count` outputs of made-up bytes (2 – 20 KB, different each) on the device in `dir`,
+/// each waiting for sync, as a job records them; returns their names and bytes.
+fn seed_outputs(dir: &TempDir, count: usize) -> Vec<(String, Vec<u8>)> {
+    let database = dir.path().join("sitebook.sqlite");
+    let mut state: u64 = 0x5eed_b111;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as u32
+    };
+    let files: Vec<(String, Vec<u8>)> = (0..count)
+        .map(|n| {
+            let len = 2_048 + (next() as usize % 18_000);
+            let mut bytes = b"%PDF-1.7\n".to_vec();
+            bytes.extend((0..len).map(|_| next() as u8));
+            (format!("bill-{n:03}.pdf"), bytes)
+        })
+        .collect();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&database)
+            .connect()
+            .await
+            .unwrap();
+        let (org_id, user_id, slug): (i64, i64, String) = sqlx::query_as(
+            "SELECT o.id, u.id, o.slug FROM organizations o JOIN memberships m ON m.org_id = \
+             o.id JOIN users u ON u.id = m.user_id WHERE u.username = 'root'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let now = "2026-12-05T09:00:00.000Z";
+        let job: i64 = sqlx::query_scalar(
+            "INSERT INTO jobs (org_id, user_id, kind, status, progress, next_run_at, created_at) \
+             VALUES (?, ?, 'generate_bill', 'completed', 100, ?, ?) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let folder = dir.path().join("outputs").join(&slug);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (name, bytes) in &files {
+            std::fs::write(folder.join(name), bytes).unwrap();
+            let sha256 = {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(bytes))
+            };
+            let output: i64 = sqlx::query_scalar(
+                "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, \
+                 size, sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, 'pdf', ?, ?, ?, ?, ?) \
+                 RETURNING id",
+            )
+            .bind(org_id)
+            .bind(user_id)
+            .bind(job)
+            .bind(name)
+            .bind(format!("outputs/{slug}/{name}"))
+            .bind(bytes.len() as i64)
+            .bind(&sha256)
+            .bind(&sha256)
+            .bind(now)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO sync_outbox (org_id, output_id, sha256, state, next_attempt_at, \
+                 created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+            )
+            .bind(org_id)
+            .bind(output)
+            .bind(&sha256)
+            .bind(now)
+            .bind(now)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+    });
+    files
+}
+
+#[test]
+#[ignore = "needs a Secret Service; scripts/test-all.sh runs it under dbus-run-session"]
+fn a_restore_killed_again_and_again_ends_with_every_file_once_and_whole() {
+    let storage = tempfile::tempdir().unwrap();
+    // 40 ms a download: 100 files at four at a time take about 1 s of downloads alone, so the
+    // kills land before, between and during the restore's batches.
+    let server = S3Server::start_delaying_downloads(storage.path(), 40);
+    let config = config_for(&server);
+    let old = device();
+    let files = seed_outputs(&old, 100);
+    sitebook(&old, &config).assert().success();
+    sitebook(&old, &["sync", "run", "--wait"])
+        .assert()
+        .success();
+
+    let new = device();
+    sitebook(&new, &config).assert().success();
+    for wait_ms in [300, 400, 500, 600, 700, 800] {
+        let mut restoring = common::root_process(new.path(), PASSWORD)
+            .env("SITEBOOK_S3_SECRET", SECRET)
+            .env_remove("SITEBOOK_USER")
+            .env_remove("SITEBOOK_DATA_DIR")
+            .args(["sync", "restore", "--wait"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        restoring.kill().unwrap(); // SIGKILL: no clean-up of any kind
+        restoring.wait().unwrap();
+    }
+    let finished = sitebook(&new, &["sync", "restore", "--wait"])
+        .output()
+        .unwrap();
+    assert!(finished.status.success(), "{finished:?}");
+
+    let listed = sitebook(&new, &["outputs", "list", "--json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let mut names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["filename"].as_str().unwrap())
+        .collect();
+    names.sort();
+    let expected: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, expected, "every file once, under its own name");
+    let folder = std::fs::read_dir(new.path().join("outputs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.')) // a killed write's temp file, swept later
+        .collect();
+    on_disk.sort();
+    assert_eq!(on_disk, expected, "no second copy of any file");
+    for (name, bytes) in &files {
+        assert_eq!(&std::fs::read(folder.join(name)).unwrap(), bytes, "{name}");
+    }
 }
 
 #[test]
