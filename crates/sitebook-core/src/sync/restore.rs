@@ -184,9 +184,17 @@ struct Placed {
     bytes: Option<Vec<u8>>,
 }
 
-/// A file under `wanted` that no row of the org names, whose bytes are those of the object: a
-/// restore that a crash stopped after writing it and before recording it. It is taken up as it
-/// is, where restoring it again would put a copy beside it.
+/// How recent a file must be to be taken up by [`left_by_a_cut_restore`]: well inside the age at
+/// which the crash sweep moves a file no row names to `lost+found/`
+/// ([`outputs::LEFTOVER_GRACE`]), so that the sweep, which may run beside a resumed restore,
+/// never moves a file away between its take-up and its row's commit. An older one goes to
+/// `lost+found/` in time, and the object is restored beside it meanwhile.
+const TAKE_UP_WITHIN: std::time::Duration =
+    outputs::LEFTOVER_GRACE.saturating_sub(std::time::Duration::from_secs(10 * 60));
+
+/// A file under `wanted` that no row of the org names, written lately, whose bytes are those of
+/// the object: a restore that a crash stopped after writing it and before recording it. It is
+/// taken up as it is, where restoring it again would put a copy beside it.
 fn left_by_a_cut_restore(
     folder: &std::path::Path,
     wanted: &str,
@@ -194,8 +202,14 @@ fn left_by_a_cut_restore(
     taken: &HashSet<String>,
 ) -> bool {
     let path = folder.join(wanted);
+    let lately = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|age| age < TAKE_UP_WITHIN);
     !taken.contains(wanted)
         && path.is_file()
+        && lately
         && crate::store::files::sha256_file(&path).is_ok_and(|on_disk| on_disk == sha256)
 }
 
@@ -554,6 +568,54 @@ mod tests {
         let names: Vec<&str> = placed.iter().map(|p| p.filename.as_str()).collect();
         assert_eq!(names, ["a.pdf"], "stored before the failure is returned");
         assert!(matches!(failed, Some((_, RunFailure::Transient(_)))));
+    }
+
+    #[test]
+    fn only_a_recent_file_with_the_objects_bytes_and_no_row_is_taken_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let sha256 = sha256_bytes(b"the object");
+        std::fs::write(dir.path().join("bill.pdf"), b"the object").unwrap();
+        std::fs::write(dir.path().join("other.pdf"), b"other bytes").unwrap();
+        let none = HashSet::new();
+        assert!(left_by_a_cut_restore(
+            dir.path(),
+            "bill.pdf",
+            &sha256,
+            &none
+        ));
+        assert!(!left_by_a_cut_restore(
+            dir.path(),
+            "other.pdf",
+            &sha256,
+            &none
+        ));
+        assert!(!left_by_a_cut_restore(
+            dir.path(),
+            "missing.pdf",
+            &sha256,
+            &none
+        ));
+        let named: HashSet<String> = ["bill.pdf".to_string()].into();
+        assert!(!left_by_a_cut_restore(
+            dir.path(),
+            "bill.pdf",
+            &sha256,
+            &named
+        ));
+        // Old enough for the crash sweep to move it at any moment: left to the sweep.
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3_600);
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("bill.pdf"))
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        assert!(!left_by_a_cut_restore(
+            dir.path(),
+            "bill.pdf",
+            &sha256,
+            &none
+        ));
     }
 
     #[test]
