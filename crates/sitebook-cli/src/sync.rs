@@ -183,6 +183,8 @@ pub async fn sync(
                 return Ok(());
             }
             let pool = core.start_workers_for(session, Some(1), &[job_id]).await?;
+            // The temp files of a restore killed mid-write, now that its job is back in line.
+            core.sweep_crash_leftovers().await;
             let mut last_step = String::new();
             let job = core
                 .job_wait(session, job_id, |view| {

@@ -463,10 +463,12 @@ fn a_restore_killed_again_and_again_ends_with_every_file_once_and_whole() {
     let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| !name.starts_with('.')) // a killed write's temp file, swept later
         .collect();
     on_disk.sort();
-    assert_eq!(on_disk, expected, "no second copy of any file");
+    assert_eq!(
+        on_disk, expected,
+        "no second copy of any file, and no temp file of a killed write"
+    );
     for (name, bytes) in &files {
         assert_eq!(&std::fs::read(folder.join(name)).unwrap(), bytes, "{name}");
     }
