@@ -1,6 +1,8 @@
 //! The real `sitebook` binary, driven as a script would drive it: one device, a dozen
 //! organizations, people of every kind, and the refusals that keep them apart.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -619,14 +621,8 @@ fn terminal_control_sequences_in_what_is_echoed_are_escaped() {
             &["user", "add", "eve", "--name", "Eve", "--role", "member"],
         )
         .success();
-    let database = device.dir.path().join("sitebook.sqlite");
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        use sqlx::ConnectOptions;
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&database)
-            .connect()
-            .await
-            .unwrap();
+        let mut conn = common::database(device.dir.path()).await;
         sqlx::query("UPDATE users SET full_name = ? WHERE username = 'eve'")
             .bind(evil)
             .execute(&mut conn)
@@ -662,14 +658,8 @@ fn audit_verify_says_intact_then_names_a_forged_entry_and_exits_5() {
     assert!(device.dir.path().join("audit-anchor.json").exists());
 
     // Someone with the file adds a row by hand.
-    let database = device.dir.path().join("sitebook.sqlite");
     let forged: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        use sqlx::ConnectOptions;
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&database)
-            .connect()
-            .await
-            .unwrap();
+        let mut conn = common::database(device.dir.path()).await;
         sqlx::query_scalar(
             "INSERT INTO audit_log (at, username, action, outcome, device) \
              VALUES ('2026-01-01T00:00:00Z', 'root', 'org.create', 'success', 'x') RETURNING id",

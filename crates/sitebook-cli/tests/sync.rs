@@ -321,7 +321,6 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
 /// Records `count` outputs of made-up bytes (2 – 20 KB, different each) on the device in `dir`,
 /// each waiting for sync, as a job records them; returns their names and bytes.
 fn seed_outputs(dir: &TempDir, count: usize) -> Vec<(String, Vec<u8>)> {
-    let database = dir.path().join("sitebook.sqlite");
     let mut state: u64 = 0x5eed_b111;
     let mut next = move || {
         state = state
@@ -338,12 +337,7 @@ fn seed_outputs(dir: &TempDir, count: usize) -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        use sqlx::ConnectOptions;
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&database)
-            .connect()
-            .await
-            .unwrap();
+        let mut conn = common::database(dir.path()).await;
         let (org_id, user_id, slug): (i64, i64, String) = sqlx::query_as(
             "SELECT o.id, u.id, o.slug FROM organizations o JOIN memberships m ON m.org_id = \
              o.id JOIN users u ON u.id = m.user_id WHERE u.username = 'root'",

@@ -933,6 +933,19 @@ async fn read_output(fx: &Fixture, session: &Session, id: i64) -> Vec<u8> {
     std::fs::read(fx.core.output_path(session, id).await.unwrap()).unwrap()
 }
 
+/// A finished job of the same org and person as `job_id`, to record outputs under.
+async fn another_job_beside(fx: &Fixture, job_id: i64) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO jobs (org_id, user_id, kind, status, progress, next_run_at, created_at) \
+         SELECT org_id, user_id, 'generate_bill', 'completed', 100, created_at, created_at \
+         FROM jobs WHERE id = ? RETURNING id",
+    )
+    .bind(job_id)
+    .fetch_one(fx.core.unscoped_pool_for_tests())
+    .await
+    .unwrap()
+}
+
 /// Records a file of `bytes` as an output of `job_id` waiting for sync, as a job would.
 async fn seed_output(fx: &Fixture, job_id: i64, filename: &str, bytes: &[u8]) -> i64 {
     let pool = fx.core.unscoped_pool_for_tests();
@@ -1319,39 +1332,8 @@ async fn a_file_left_in_place_that_gains_its_row_during_the_restore_is_not_recor
         // The restore has read the names here and waits for its downloads; now a job of this
         // device records the same file under the same name, as its commit would.
         wait_for_downloads(&downloads, 1).await;
-        let pool = laptop.core.unscoped_pool_for_tests();
-        let (org_id, user_id): (i64, i64) =
-            sqlx::query_as("SELECT org_id, user_id FROM jobs WHERE id = ?")
-                .bind(job_id)
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        let other_job: i64 = sqlx::query_scalar(
-            "INSERT INTO jobs (org_id, user_id, kind, status, progress, next_run_at, created_at) \
-             VALUES (?, ?, 'generate_bill', 'completed', 100, '2026-12-05T00:00:00.000Z', \
-             '2026-12-05T00:00:00.000Z') RETURNING id",
-        )
-        .bind(org_id)
-        .bind(user_id)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, \
-             size, sha256, inputs_sha256, created_at) VALUES (?, ?, ?, ?, 'pdf', ?, ?, ?, ?, \
-             '2026-12-05T00:00:00.000Z')",
-        )
-        .bind(org_id)
-        .bind(user_id)
-        .bind(other_job)
-        .bind(&name)
-        .bind(format!("outputs/aaa/{name}"))
-        .bind(bytes.len() as i64)
-        .bind(sha256_hex(&bytes))
-        .bind(sha256_hex(&bytes))
-        .execute(pool)
-        .await
-        .unwrap();
+        let other_job = another_job_beside(&laptop, job_id).await;
+        seed_output(&laptop, other_job, &name, &bytes).await;
         downloads.open_up();
     };
     let (job, ()) = tokio::join!(restoring, meanwhile);

@@ -33,6 +33,17 @@ pub fn sitebook_as_root(dir: &Path, password: &str) -> Command {
     Command::from_std(root_process(dir, password))
 }
 
+/// A connection to the database of the device in `dir`: to seed it, or to tamper with it as
+/// someone holding the file could.
+pub async fn database(dir: &Path) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions;
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("sitebook.sqlite"))
+        .connect()
+        .await
+        .unwrap()
+}
+
 /// A PDF's text as `pdftotext` gives it (with `-layout` when `layout`).
 pub fn pdf_text(path: &Path, layout: bool) -> String {
     let mut command = std::process::Command::new("pdftotext");
