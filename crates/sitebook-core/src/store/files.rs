@@ -260,6 +260,17 @@ pub(crate) fn process_is_alive(pid: u32) -> bool {
     }
 }
 
+/// Runs file work that blocks (hashing a file, writing one and waiting for its fsync) on
+/// tokio's blocking threads: on the async threads it stalled every other job's database round
+/// trips for the length of a disk flush.
+pub(crate) async fn off_the_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("a file step stopped: {e}")))?
+}
+
 #[cfg(test)]
 mod temp_name_tests {
     use super::*;
@@ -304,15 +315,4 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
-}
-
-/// Runs file work that blocks (hashing a file, writing one and waiting for its fsync) on
-/// tokio's blocking threads: on the async threads it stalled every other job's database round
-/// trips for the length of a disk flush.
-pub(crate) async fn off_the_async_threads<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::Internal(format!("a file step stopped: {e}")))?
 }
