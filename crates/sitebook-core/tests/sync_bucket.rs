@@ -1609,8 +1609,14 @@ async fn the_daily_check_is_remembered_so_a_restarted_syncer_does_not_check_agai
 }
 
 /// Objects another tool stored in the org's pdf folder under names `object_store` refuses (a
-/// line break, a tab), sorting before, among and after Sitebook's own.
-const UNREADABLE_NAMES: [&str; 3] = ["0\ncopied first.pdf", "copied\nby hand.pdf", "zz\tlast.pdf"];
+/// line break, a tab, and a control character that XML 1.0 cannot carry at all), sorting
+/// before, among and after Sitebook's own.
+const UNREADABLE_NAMES: [&str; 4] = [
+    "0\ncopied first.pdf",
+    "copied\u{1}by script.pdf",
+    "copied\nby hand.pdf",
+    "zz\tlast.pdf",
+];
 
 fn put_unreadable_names(server: &S3Server) {
     for name in UNREADABLE_NAMES {
@@ -1619,7 +1625,7 @@ fn put_unreadable_names(server: &S3Server) {
 }
 
 fn shown(name: &str) -> String {
-    name.replace(['\n', '\t'], "\u{2424}")
+    name.replace(['\n', '\t', '\u{1}'], "\u{2424}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1653,12 +1659,12 @@ async fn the_check_sets_aside_objects_whose_names_cannot_be_read_and_goes_on() {
     assert_eq!(report.check.unreadable, expected);
     let summary = &report.summary;
     assert!(
-        summary.contains("3 objects under AAA's folder whose names Sitebook cannot read")
+        summary.contains("4 objects under AAA's folder whose names Sitebook cannot read")
             && summary.contains(&expected[1])
             && summary.contains("left as they are"),
         "{summary}"
     );
-    assert!(!summary.contains(['\n', '\t']), "{summary:?}");
+    assert!(!summary.contains(['\n', '\t', '\u{1}']), "{summary:?}");
     assert!(
         server.object_path("pdf", &pdf.filename).exists(),
         "the missing output was sent again"
