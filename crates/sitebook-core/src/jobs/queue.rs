@@ -101,6 +101,35 @@ pub(crate) async fn enqueue(
     Ok(id)
 }
 
+/// [`enqueue`] for a kind of which an org runs one at a time: returns the job of `kind` already
+/// queued or running in the scope's org, if there is one (made due at once, in case it waits to
+/// be retried), else queues a new one. The caller's transaction serialises two requests.
+pub(crate) async fn enqueue_unless_underway(
+    ctx: &Ctx,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &WriteScope,
+    kind: JobKind,
+    payload: &str,
+) -> Result<i64> {
+    let underway: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE org_id = ? AND kind = ? AND status IN ('queued', 'running') \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(scope.org_id())
+    .bind(kind.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = underway else {
+        return enqueue(ctx, tx, scope, kind, None, payload).await;
+    };
+    sqlx::query("UPDATE jobs SET next_run_at = ? WHERE id = ? AND status = 'queued'")
+        .bind(ctx.now_text())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
 /// A job that failed before it started, so the refusal shows in the jobs list and its log.
 pub(crate) async fn record_refused_upload(
     ctx: &Ctx,

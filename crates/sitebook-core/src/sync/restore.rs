@@ -56,25 +56,8 @@ pub(crate) fn register(handlers: &mut JobHandlers) {
 /// once would each write every file, and the second would keep a copy of each beside the first.
 pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::error::Result<i64> {
     let mut tx = ctx.write_tx().await?;
-    let underway: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM jobs WHERE org_id = ? AND kind = ? AND status IN ('queued', 'running') \
-         ORDER BY id LIMIT 1",
-    )
-    .bind(scope.org_id())
-    .bind(JobKind::RestoreOutputs.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let id = match underway {
-        Some(id) => {
-            sqlx::query("UPDATE jobs SET next_run_at = ? WHERE id = ? AND status = 'queued'")
-                .bind(ctx.now_text())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            id
-        }
-        None => queue::enqueue(ctx, &mut tx, scope, JobKind::RestoreOutputs, None, "{}").await?,
-    };
+    let id =
+        queue::enqueue_unless_underway(ctx, &mut tx, scope, JobKind::RestoreOutputs, "{}").await?;
     tx.commit().await?;
     ctx.wake.notify_waiters();
     Ok(id)
