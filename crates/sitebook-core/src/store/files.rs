@@ -260,6 +260,15 @@ pub(crate) fn process_is_alive(pid: u32) -> bool {
     }
 }
 
+/// How long ago the file at `path` was last modified; `None` when it cannot be read or its time
+/// lies in the future.
+pub(crate) fn modified_ago(path: &Path) -> Option<std::time::Duration> {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+}
+
 /// Runs file work that blocks (hashing a file, writing one and waiting for its fsync) on
 /// tokio's blocking threads: on the async threads it stalled every other job's database round
 /// trips for the length of a disk flush.

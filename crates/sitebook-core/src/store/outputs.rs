@@ -332,13 +332,8 @@ pub async fn sweep_leftovers(
             .await?
             .into_iter()
             .collect();
-    let old_enough = |path: &Path| {
-        std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|modified| modified.elapsed().ok())
-            .is_some_and(|age| age >= grace)
-    };
+    let old_enough =
+        |path: &Path| crate::store::files::modified_ago(path).is_some_and(|age| age >= grace);
     let is_temp = |name: &str| name.starts_with('.') && name.ends_with(".part");
     let mut report = LeftoverReport::default();
     let uploads = crate::store::files::uploads_dir(&ctx.data_dir, scope.org_slug());

@@ -23,7 +23,7 @@ use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::Ctx;
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::store::files::{
-    off_the_async_threads, outputs_dir, sha256_bytes, sync_folder,
+    modified_ago, off_the_async_threads, outputs_dir, sha256_bytes, sha256_file, sync_folder,
     write_atomic_leaving_folder_unsynced,
 };
 use crate::store::{outbox, outputs};
@@ -184,16 +184,13 @@ fn left_by_a_cut_restore(
     sha256: &str,
     taken: &HashSet<String>,
 ) -> bool {
+    if taken.contains(wanted) {
+        return false;
+    }
     let path = folder.join(wanted);
-    let lately = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|modified| modified.elapsed().ok())
-        .is_some_and(|age| age < TAKE_UP_WITHIN);
-    !taken.contains(wanted)
-        && path.is_file()
-        && lately
-        && crate::store::files::sha256_file(&path).is_ok_and(|on_disk| on_disk == sha256)
+    path.is_file()
+        && modified_ago(&path).is_some_and(|age| age < TAKE_UP_WITHIN)
+        && sha256_file(&path).is_ok_and(|on_disk| on_disk == sha256)
 }
 
 /// Names each object of a batch in `folder`, in order, and sets aside what is not restored. A
