@@ -24,6 +24,7 @@ use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::store::outputs::OutputView;
 use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
+use sitebook_core::sync::restore::RestoreRequest;
 use sitebook_core::sync::syncer::{BucketCheckReport, ShareLink};
 use sitebook_core::tenancy::accounts::{NewAccount, Password};
 use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
@@ -549,8 +550,8 @@ session_commands! {
     /// Puts the failed uploads back in the queue.
     fn sync_retry_failed() -> u64 = |core, session| core.sync_retry_failed(session);
 
-    /// Queues a restore of the active org's outputs from its bucket; returns the job id.
-    fn sync_restore() -> i64 = |core, session| core.sync_restore(session);
+    /// Queues a restore of the active org's outputs from its bucket, or joins the one under way.
+    fn sync_restore() -> RestoreRequest = |core, session| core.sync_restore(session);
 
     /// A download link for a synced output, valid for `days` (at most 7).
     fn share_output(id: i64, days: u32) -> ShareLink

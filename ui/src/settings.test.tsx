@@ -74,6 +74,24 @@ describe("Settings: sync", () => {
     expect(byId("sync-counts").textContent).toMatch(/bucket checked \S/);
   });
 
+  it("says a second restore joins the one under way instead of queueing another", async () => {
+    await openSettingsAs("asha");
+    type("sync-endpoint", "http://127.0.0.1:9000");
+    type("sync-bucket", "pwd-outputs");
+    type("sync-accessKeyId", "AKTEST");
+    type("sync-secret", "s3cr3t-value");
+    fireEvent.click(byId("sync-save"));
+    await screen.findByTestId("sync-restore");
+
+    fireEvent.click(byId("sync-restore"));
+    await waitFor(() => expect(byId("sync-said").textContent).toMatch(/Restore queued as job (\d+); follow it in Jobs/));
+    const job = /job (\d+)/.exec(byId("sync-said").textContent ?? "")?.[1];
+
+    fireEvent.click(byId("sync-restore"));
+    await waitFor(() => expect(byId("sync-said").textContent).toContain(`A restore is already under way as job ${job}`));
+    expect(byId("sync-said").textContent).not.toContain("Restore queued");
+  });
+
   it("says in place why a bad endpoint was refused, and keeps what was typed", async () => {
     await openSettingsAs("asha");
     type("sync-endpoint", "s3 dot amazon");

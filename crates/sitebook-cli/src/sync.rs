@@ -173,14 +173,23 @@ pub async fn sync(
         SyncCommand::Enable => Some(core.sync_set_enabled(session, true).await?),
         SyncCommand::Disable => Some(core.sync_set_enabled(session, false).await?),
         SyncCommand::Restore { wait } => {
-            let job_id = core.sync_restore(session).await?;
+            let request = core.sync_restore(session).await?;
+            let job_id = request.job_id;
             if !wait {
                 if out.is_json() {
-                    out.json(&serde_json::json!({ "jobId": job_id }));
+                    out.json(&request);
+                } else if request.already_underway {
+                    say!(
+                        "A restore is already under way as job {job_id}; the app or `sitebook \
+                         worker` runs it, and it fetches every file once."
+                    );
                 } else {
                     say!("Restore queued as job {job_id}; the app or `sitebook worker` runs it.");
                 }
                 return Ok(());
+            }
+            if request.already_underway && !out.is_json() {
+                tell!("A restore is already under way as job {job_id}; following it.");
             }
             let pool = core.start_workers_for(session, Some(1), &[job_id]).await?;
             // The temp files of a restore killed mid-write, now that its job is back in line.

@@ -261,10 +261,34 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
 
     let new = device();
     sitebook(&new, &config).assert().success();
+    // Asked for twice before anything runs it: the second request is told it joined the first.
+    let request = |args: &[&str]| -> serde_json::Value {
+        let output = sitebook(&new, args).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let first = request(&["sync", "restore", "--json"]);
+    let second = request(&["sync", "restore", "--json"]);
+    assert_eq!(first["alreadyUnderway"], false, "{first}");
+    assert_eq!(second["alreadyUnderway"], true, "{second}");
+    assert_eq!(second["jobId"], first["jobId"], "one restore at a time");
+    let job = first["jobId"].as_i64().unwrap();
+    let said = sitebook(&new, &["sync", "restore"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&said.stdout)
+            .contains(&format!("A restore is already under way as job {job}")),
+        "{said:?}"
+    );
+    // Waiting follows that job to its end rather than queueing another.
     let restored = sitebook(&new, &["sync", "restore", "--wait"])
         .output()
         .unwrap();
     assert!(restored.status.success(), "{restored:?}");
+    assert!(
+        String::from_utf8_lossy(&restored.stderr)
+            .contains(&format!("already under way as job {job}; following it")),
+        "{restored:?}"
+    );
     assert!(
         String::from_utf8_lossy(&restored.stdout).contains("Restored 1 output from"),
         "{restored:?}"

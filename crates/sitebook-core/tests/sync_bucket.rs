@@ -855,7 +855,12 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
     server.configure(&new_laptop, &new_admin).await;
 
     let pool = new_laptop.core.start_workers(Some(1)).await.unwrap();
-    let job_id = new_laptop.core.sync_restore(&new_admin).await.unwrap();
+    let job_id = new_laptop
+        .core
+        .sync_restore(&new_admin)
+        .await
+        .unwrap()
+        .job_id;
     let job = new_laptop
         .core
         .job_wait(&new_admin, job_id, |_| {})
@@ -914,7 +919,12 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
     assert_eq!(server.objects().len(), objects_before + own.len());
 
     // A second restore finds nothing new.
-    let again = new_laptop.core.sync_restore(&new_admin).await.unwrap();
+    let again = new_laptop
+        .core
+        .sync_restore(&new_admin)
+        .await
+        .unwrap()
+        .job_id;
     new_laptop
         .core
         .job_wait(&new_admin, again, |_| {})
@@ -1180,7 +1190,12 @@ async fn a_restore_passes_over_what_sitebook_did_not_store_and_names_it() {
 
     let (laptop, laptop_admin) = device("new-laptop").await;
     server.configure(&laptop, &laptop_admin).await;
-    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let job_id = laptop
+        .core
+        .sync_restore(&laptop_admin)
+        .await
+        .unwrap()
+        .job_id;
     let job = laptop.completed_job_as(&laptop_admin, job_id).await;
     let restored = laptop
         .core
@@ -1212,7 +1227,12 @@ async fn a_restore_fetches_several_files_at_once_and_stores_each_whole() {
     let (server, fx, admin, downloads) = synced_laptop_holding_downloads().await;
     let (laptop, laptop_admin) = device("new-laptop").await;
     server.configure(&laptop, &laptop_admin).await;
-    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let job_id = laptop
+        .core
+        .sync_restore(&laptop_admin)
+        .await
+        .unwrap()
+        .job_id;
 
     let restoring = laptop.completed_job_as(&laptop_admin, job_id);
     let letting_through = async {
@@ -1264,7 +1284,12 @@ async fn a_file_a_crash_left_written_but_unrecorded_is_taken_up_not_restored_bes
     let stranger = b"someone else's file under the same name".to_vec();
     std::fs::write(folder.join(name_of(other_key)), &stranger).unwrap();
 
-    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let job_id = laptop
+        .core
+        .sync_restore(&laptop_admin)
+        .await
+        .unwrap()
+        .job_id;
     let job = laptop.completed_job_as(&laptop_admin, job_id).await;
     assert!(job.error_log.is_empty(), "{:?}", job.error_log);
     let restored = laptop
@@ -1326,7 +1351,12 @@ async fn a_file_left_in_place_that_gains_its_row_during_the_restore_is_not_recor
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join(&name), &bytes).unwrap();
 
-    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let job_id = laptop
+        .core
+        .sync_restore(&laptop_admin)
+        .await
+        .unwrap()
+        .job_id;
     let restoring = laptop.completed_job_as(&laptop_admin, job_id);
     let meanwhile = async {
         // The restore has read the names here and waits for its downloads; now a job of this
@@ -1362,7 +1392,19 @@ async fn restore_asked_for_twice_runs_once_and_restores_each_file_once() {
     // Restore clicked twice before anything happened: the second click gets the first job.
     let first = laptop.core.sync_restore(&laptop_admin).await.unwrap();
     let second = laptop.core.sync_restore(&laptop_admin).await.unwrap();
-    assert_eq!(second, first, "one restore at a time per organization");
+    assert!(
+        !first.already_underway,
+        "the first request queues a restore"
+    );
+    assert_eq!(
+        second.job_id, first.job_id,
+        "one restore at a time per organization"
+    );
+    assert!(
+        second.already_underway,
+        "the second request is told it joined the restore under way"
+    );
+    let first = first.job_id;
     let job = laptop.completed_job_as(&laptop_admin, first).await;
     assert!(job.error_log.is_empty(), "{:?}", job.error_log);
 
@@ -1375,6 +1417,8 @@ async fn restore_asked_for_twice_runs_once_and_restores_each_file_once() {
 
     // Once it has ended, asking again starts a new restore (which finds nothing to fetch).
     let again = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    assert!(!again.already_underway, "the last restore has ended");
+    let again = again.job_id;
     assert_ne!(again, first);
     laptop.completed_job_as(&laptop_admin, again).await;
     assert_eq!(
@@ -1678,7 +1722,12 @@ async fn a_restore_passes_over_names_it_cannot_read_and_restores_the_rest() {
 
     let (laptop, laptop_admin) = device("new-laptop").await;
     server.configure(&laptop, &laptop_admin).await;
-    let job_id = laptop.core.sync_restore(&laptop_admin).await.unwrap();
+    let job_id = laptop
+        .core
+        .sync_restore(&laptop_admin)
+        .await
+        .unwrap()
+        .job_id;
     let job = laptop.completed_job_as(&laptop_admin, job_id).await;
     let restored = laptop
         .core

@@ -15,6 +15,7 @@ import type { InboxView } from "../bindings/InboxView";
 import type { BucketCheckProgress } from "../bindings/BucketCheckProgress";
 import type { OutboxCounts } from "../bindings/OutboxCounts";
 import type { OutputView } from "../bindings/OutputView";
+import type { RestoreRequest } from "../bindings/RestoreRequest";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import type { SyncTargetView } from "../bindings/SyncTargetView";
 import type { SettingsCommands } from "../settingsContract";
@@ -76,6 +77,9 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
   const synced = new Set<number>();
   const syncHandlers = new Set<(status: SyncStatus) => void>();
   const checking = new Map<string, BucketCheckProgress>();
+  /** Each org's restore under way (its job number), as the core runs one at a time. */
+  const restoring = new Map<string, number>();
+  let nextRestoreJob = 9000;
   const inboxHandlers = new Set<(status: InboxStatus) => void>();
   let inbox: InboxView | null = null;
   let device: DeviceSettings = { retentionDays: 30, workers: 2 };
@@ -213,10 +217,17 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         return 0;
       }),
     syncRestore: () =>
-      ctx.run("sync_restore", () => {
+      ctx.run("sync_restore", (): RestoreRequest => {
         ctx.requireWriter("restore outputs");
         targetOf();
-        return 0;
+        const org = ctx.orgCode();
+        const underway = restoring.get(org);
+        if (underway !== undefined) return { jobId: underway, alreadyUnderway: true };
+        const jobId = nextRestoreJob++;
+        restoring.set(org, jobId);
+        // The fake's bucket holds nothing this device lacks, so its restore ends soon, empty.
+        setTimeout(() => restoring.delete(org), 1000);
+        return { jobId, alreadyUnderway: false };
       }),
     shareOutput: (id, days) =>
       ctx.run("share_output", () => {

@@ -101,6 +101,13 @@ pub(crate) async fn enqueue(
     Ok(id)
 }
 
+/// The job a request for a one-at-a-time kind came to, and whether it was already under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Requested {
+    pub id: i64,
+    pub already_underway: bool,
+}
+
 /// [`enqueue`] for a kind of which an org runs one at a time: returns the job of `kind` already
 /// queued or running in the scope's org, if there is one (made due at once, in case it waits to
 /// be retried), else queues a new one. The caller's transaction serialises two requests.
@@ -110,7 +117,7 @@ pub(crate) async fn enqueue_unless_underway(
     scope: &WriteScope,
     kind: JobKind,
     payload: &str,
-) -> Result<i64> {
+) -> Result<Requested> {
     let underway: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM jobs WHERE org_id = ? AND kind = ? AND status IN ('queued', 'running') \
          ORDER BY id LIMIT 1",
@@ -120,14 +127,21 @@ pub(crate) async fn enqueue_unless_underway(
     .fetch_optional(&mut **tx)
     .await?;
     let Some(id) = underway else {
-        return enqueue(ctx, tx, scope, kind, None, payload).await;
+        let id = enqueue(ctx, tx, scope, kind, None, payload).await?;
+        return Ok(Requested {
+            id,
+            already_underway: false,
+        });
     };
     sqlx::query("UPDATE jobs SET next_run_at = ? WHERE id = ? AND status = 'queued'")
         .bind(ctx.now_text())
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    Ok(id)
+    Ok(Requested {
+        id,
+        already_underway: true,
+    })
 }
 
 /// A job that failed before it started, so the refusal shows in the jobs list and its log.

@@ -438,8 +438,9 @@ function SyncSection({ org }: Props) {
 
   const restore = () =>
     void act("restore", async () => {
-      const job = await backend.syncRestore();
-      return { ok: true, text: `Restore queued as job ${job}; follow it in Jobs. Restored files appear in Outputs.` };
+      const { jobId, alreadyUnderway } = await backend.syncRestore();
+      const start = alreadyUnderway ? `A restore is already under way as job ${jobId}; it fetches each file once` : `Restore queued as job ${jobId}`;
+      return { ok: true, text: `${start}; follow it in Jobs. Restored files appear in Outputs.` };
     });
 
   const check = () =>
