@@ -14,17 +14,22 @@ async function openSettingsAs(username: string, extra: Partial<FakeSeed> = {}) {
 
 const type = (id: string, value: string) => fireEvent.change(byId(id), { target: { value } });
 
+/** Types a whole sync target, secret included, and saves it. */
+function saveTarget() {
+  type("sync-endpoint", "http://127.0.0.1:9000");
+  type("sync-bucket", "pwd-outputs");
+  type("sync-accessKeyId", "AKTEST");
+  type("sync-secret", "s3cr3t-value");
+  fireEvent.click(byId("sync-save"));
+}
+
 describe("Settings: sync", () => {
   it("lets an owner set a target, keeps the secret out of sight, tests it and shows the state in the top bar", async () => {
     const fake = await openSettingsAs("asha");
     expect(byId("sync-state").textContent).toContain("stay on this computer only");
     expect(screen.queryByTestId("sync-indicator")).toBeNull();
 
-    type("sync-endpoint", "http://127.0.0.1:9000");
-    type("sync-bucket", "pwd-outputs");
-    type("sync-accessKeyId", "AKTEST");
-    type("sync-secret", "s3cr3t-value");
-    fireEvent.click(byId("sync-save"));
+    saveTarget();
 
     expect((await screen.findByTestId("sync-said")).textContent).toContain("keyring");
     expect((byId("sync-secret") as HTMLInputElement).value).toBe("");
@@ -53,11 +58,7 @@ describe("Settings: sync", () => {
     // The example's first bill gives the org outputs to sync.
     await fake.importExample();
     await waitFor(async () => expect((await fake.listOutputs(null)).length).toBeGreaterThan(0), { timeout: 5000 });
-    type("sync-endpoint", "http://127.0.0.1:9000");
-    type("sync-bucket", "pwd-outputs");
-    type("sync-accessKeyId", "AKTEST");
-    type("sync-secret", "s3cr3t-value");
-    fireEvent.click(byId("sync-save"));
+    saveTarget();
     await waitFor(() => expect(byId("sync-indicator-text").textContent).toMatch(/^\d+ waiting$/));
     fireEvent.click(byId("sync-run"));
     await waitFor(() => expect(byId("sync-said").textContent).toMatch(/Synced\. [1-9]\d* outputs? (are|is) in the bucket/));
@@ -76,11 +77,7 @@ describe("Settings: sync", () => {
 
   it("says a second restore joins the one under way instead of queueing another", async () => {
     await openSettingsAs("asha");
-    type("sync-endpoint", "http://127.0.0.1:9000");
-    type("sync-bucket", "pwd-outputs");
-    type("sync-accessKeyId", "AKTEST");
-    type("sync-secret", "s3cr3t-value");
-    fireEvent.click(byId("sync-save"));
+    saveTarget();
     await screen.findByTestId("sync-restore");
 
     fireEvent.click(byId("sync-restore"));

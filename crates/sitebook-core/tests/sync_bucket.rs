@@ -145,6 +145,13 @@ async fn device(dir_name: &str) -> (Fixture, Session) {
     (fx, admin)
 }
 
+/// Asks `device` for a restore where none is under way, and returns the new job's id.
+async fn new_restore(device: &Fixture, session: &Session) -> i64 {
+    let request = device.core.sync_restore(session).await.unwrap();
+    assert!(!request.already_underway, "no restore was under way");
+    request.job_id
+}
+
 /// A fresh server, and device `laptop-1` (see [`device`]) with the three outputs of
 /// `road.xlsx` made and sync not yet configured.
 async fn bucket_and_laptop() -> (S3Server, Fixture, Session) {
@@ -855,12 +862,7 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
     server.configure(&new_laptop, &new_admin).await;
 
     let pool = new_laptop.core.start_workers(Some(1)).await.unwrap();
-    let job_id = new_laptop
-        .core
-        .sync_restore(&new_admin)
-        .await
-        .unwrap()
-        .job_id;
+    let job_id = new_restore(&new_laptop, &new_admin).await;
     let job = new_laptop
         .core
         .job_wait(&new_admin, job_id, |_| {})
@@ -919,12 +921,7 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
     assert_eq!(server.objects().len(), objects_before + own.len());
 
     // A second restore finds nothing new.
-    let again = new_laptop
-        .core
-        .sync_restore(&new_admin)
-        .await
-        .unwrap()
-        .job_id;
+    let again = new_restore(&new_laptop, &new_admin).await;
     new_laptop
         .core
         .job_wait(&new_admin, again, |_| {})
@@ -1190,12 +1187,7 @@ async fn a_restore_passes_over_what_sitebook_did_not_store_and_names_it() {
 
     let (laptop, laptop_admin) = device("new-laptop").await;
     server.configure(&laptop, &laptop_admin).await;
-    let job_id = laptop
-        .core
-        .sync_restore(&laptop_admin)
-        .await
-        .unwrap()
-        .job_id;
+    let job_id = new_restore(&laptop, &laptop_admin).await;
     let job = laptop.completed_job_as(&laptop_admin, job_id).await;
     let restored = laptop
         .core
@@ -1227,12 +1219,7 @@ async fn a_restore_fetches_several_files_at_once_and_stores_each_whole() {
     let (server, fx, admin, downloads) = synced_laptop_holding_downloads().await;
     let (laptop, laptop_admin) = device("new-laptop").await;
     server.configure(&laptop, &laptop_admin).await;
-    let job_id = laptop
-        .core
-        .sync_restore(&laptop_admin)
-        .await
-        .unwrap()
-        .job_id;
+    let job_id = new_restore(&laptop, &laptop_admin).await;
 
     let restoring = laptop.completed_job_as(&laptop_admin, job_id);
     let letting_through = async {
@@ -1284,12 +1271,7 @@ async fn a_file_a_crash_left_written_but_unrecorded_is_taken_up_not_restored_bes
     let stranger = b"someone else's file under the same name".to_vec();
     std::fs::write(folder.join(name_of(other_key)), &stranger).unwrap();
 
-    let job_id = laptop
-        .core
-        .sync_restore(&laptop_admin)
-        .await
-        .unwrap()
-        .job_id;
+    let job_id = new_restore(&laptop, &laptop_admin).await;
     let job = laptop.completed_job_as(&laptop_admin, job_id).await;
     assert!(job.error_log.is_empty(), "{:?}", job.error_log);
     let restored = laptop
@@ -1351,12 +1333,7 @@ async fn a_file_left_in_place_that_gains_its_row_during_the_restore_is_not_recor
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join(&name), &bytes).unwrap();
 
-    let job_id = laptop
-        .core
-        .sync_restore(&laptop_admin)
-        .await
-        .unwrap()
-        .job_id;
+    let job_id = new_restore(&laptop, &laptop_admin).await;
     let restoring = laptop.completed_job_as(&laptop_admin, job_id);
     let meanwhile = async {
         // The restore has read the names here and waits for its downloads; now a job of this
@@ -1722,12 +1699,7 @@ async fn a_restore_passes_over_names_it_cannot_read_and_restores_the_rest() {
 
     let (laptop, laptop_admin) = device("new-laptop").await;
     server.configure(&laptop, &laptop_admin).await;
-    let job_id = laptop
-        .core
-        .sync_restore(&laptop_admin)
-        .await
-        .unwrap()
-        .job_id;
+    let job_id = new_restore(&laptop, &laptop_admin).await;
     let job = laptop.completed_job_as(&laptop_admin, job_id).await;
     let restored = laptop
         .core
