@@ -94,7 +94,8 @@ enum Command {
     /// Background jobs of the active organization
     #[command(subcommand)]
     Jobs(ingest::JobsCommand),
-    /// Run the job workers in the foreground (the desktop app runs the same pool itself)
+    /// Run the job workers in the foreground, for every organization on this device (the desktop
+    /// app runs the same pool itself)
     Worker(ingest::WorkerArgs),
     /// Watch an inbox folder and import the workbooks saved into it, running the job workers
     /// too (for a shared office machine; Ctrl-C stops)
@@ -468,6 +469,15 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
     }
     if let Command::Bill(command @ documents::BillCommand::Render { .. }) = &cli.command {
         return documents::render_quick(command, out).await;
+    }
+    if let (Command::Worker(_), Some(org)) = (&cli.command, &cli.org) {
+        // Said rather than ignored: someone who names an org expects only its jobs to run.
+        return Err(UsageError(format!(
+            "`sitebook worker` runs the queued jobs of every organization on this device, each \
+             under the rights of the person who queued it; --org {org} cannot narrow that. Leave \
+             --org out."
+        ))
+        .into());
     }
     let (core, _log) = open(&cli).await?;
     if let Command::Worker(args) = &cli.command {

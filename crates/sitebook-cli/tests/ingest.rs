@@ -420,6 +420,24 @@ fn the_number_of_workers_is_bounded() {
 }
 
 #[test]
+fn a_worker_given_an_org_says_it_runs_every_org_s_jobs_rather_than_ignoring_it() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("sitebook")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--org", "moh", "worker", "--exit-when-idle"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "runs the queued jobs of every organization on this device",
+        ))
+        .stderr(predicate::str::contains("--org moh cannot narrow that"));
+    // Refused before anything was opened: no data folder was made for it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn programs_started_together_on_a_new_data_folder_both_open_it() {
     // The window and a worker, or two commands, started at once on a new device: both bring
     // the database up, and neither may see the other's half-made schema.
