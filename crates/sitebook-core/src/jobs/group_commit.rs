@@ -2,9 +2,9 @@
 //! jobs pays one commit (one fsync of the WAL) for many jobs instead of one each.
 //!
 //! A job hands the storing of its results to the committer and its worker moves on to the next
-//! job. The committer takes every request that is waiting (up to [`MAX_BATCH`]), runs each in a
-//! savepoint of one `BEGIN IMMEDIATE` transaction, syncs the folders the requests' files were
-//! renamed into, commits once, and only then answers each request.
+//! job. The committer takes every request that is waiting (up to [`MAX_BATCH`]), syncs the
+//! folders the requests' files were renamed into, runs each request in a savepoint of one
+//! `BEGIN IMMEDIATE` transaction, commits once, and only then answers each request.
 //!
 //! Why nothing is lost and nothing completes twice:
 //! - a request is answered only after its commit, and a job is completed only by its own
@@ -133,12 +133,28 @@ async fn commit_in_batches(
 }
 
 async fn commit_batch(base: &Base, batch: Vec<Request>) {
+    // The requests' files were renamed before they were handed over, so their folders can be
+    // synced before the write lock is taken: no other writer then waits on these fsyncs, and
+    // no async thread blocks on them. A folder synced for a request that fails costs nothing.
+    let folders: BTreeSet<PathBuf> = batch
+        .iter()
+        .flat_map(|request| request.folders_to_sync.iter().cloned())
+        .collect();
+    if let Err(error) = crate::store::files::off_the_async_threads(move || {
+        folders
+            .iter()
+            .for_each(|folder| crate::store::files::sync_folder(folder));
+        Ok(())
+    })
+    .await
+    {
+        return answer_all(batch, &error);
+    }
     let mut tx = match base.write_tx().await {
         Ok(tx) => tx,
         Err(error) => return answer_all(batch, &error),
     };
     let mut stored = Vec::with_capacity(batch.len());
-    let mut folders = BTreeSet::new();
     // A request alone needs no savepoint: if it fails, the whole transaction is its own.
     let alone = batch.len() == 1;
     for request in batch {
@@ -148,10 +164,7 @@ async fn commit_batch(base: &Base, batch: Vec<Request>) {
             store_in_savepoint(&mut tx, request.store).await
         };
         match outcome {
-            Ok(()) => {
-                folders.extend(request.folders_to_sync);
-                stored.push(request.answer);
-            }
+            Ok(()) => stored.push(request.answer),
             Err(error) if alone => {
                 let _ = tx.rollback().await;
                 let _ = request.answer.send(Err(error));
@@ -161,9 +174,6 @@ async fn commit_batch(base: &Base, batch: Vec<Request>) {
                 let _ = request.answer.send(Err(error));
             }
         }
-    }
-    for folder in &folders {
-        crate::store::files::sync_folder(folder);
     }
     match tx.commit().await {
         Ok(()) => {
