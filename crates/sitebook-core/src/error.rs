@@ -61,10 +61,7 @@ pub enum Error {
     #[error("{}", database_sentence(.0))]
     Database(#[from] sqlx::Error),
     /// The database schema could not be brought up to this version; nothing was changed.
-    #[error(
-        "The database could not be brought up to this version of Sitebook, so nothing was \
-         changed. Send the newest file in the data folder's logs/ to whoever supports Sitebook."
-    )]
+    #[error("{}", migration_sentence(.0))]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// The sync bucket refused or could not be reached; the message says which and what to do.
     #[error("{0}")]
@@ -181,16 +178,7 @@ fn os_words(error: &std::io::Error) -> String {
 fn database_sentence(error: &sqlx::Error) -> String {
     const ASK_FOR_HELP: &str = "Try again; if it keeps happening, send the newest file in the \
          data folder's logs/ to whoever supports Sitebook.";
-    let code = match error {
-        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
-        _ => None,
-    };
-    // SQLite's primary result code is the low byte of the extended one.
-    let primary = code
-        .as_deref()
-        .and_then(|c| c.parse::<i32>().ok())
-        .map(|c| c & 0xff);
-    match (error, primary) {
+    match (error, sqlite_primary_code(error)) {
         (sqlx::Error::PoolTimedOut, _) | (_, Some(5 | 6)) => {
             "The database was busy with other work and this did not finish in time. Try again \
              in a moment."
@@ -208,6 +196,47 @@ fn database_sentence(error: &sqlx::Error) -> String {
              this was not saved. {ASK_FOR_HELP}"
         ),
         _ => format!("Sitebook's database could not complete this. {ASK_FOR_HELP}"),
+    }
+}
+
+/// SQLite's primary result code of a failure (the low byte of the extended one), with a full
+/// disk met outside SQLite (`ENOSPC`) counted as SQLite's own `SQLITE_FULL` (13).
+fn sqlite_primary_code(error: &sqlx::Error) -> Option<i32> {
+    const ENOSPC: i32 = 28;
+    match error {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .map(|code| code & 0xff),
+        sqlx::Error::Io(io) if io.raw_os_error() == Some(ENOSPC) => Some(13),
+        _ => None,
+    }
+}
+
+/// What a person is told when the schema could not be brought up to this version. A disk that
+/// is full or cannot be written is said as such, with what to do: telling them the version is
+/// at fault, and to send a log that the full disk kept from being written, helps nobody.
+fn migration_sentence(error: &sqlx::migrate::MigrateError) -> String {
+    use sqlx::migrate::MigrateError;
+    const UNCHANGED: &str = "the database could not be brought up to this version of Sitebook, \
+         so nothing was changed.";
+    let statement_failure = match error {
+        MigrateError::Execute(failure) | MigrateError::ExecuteMigration(failure, _) => {
+            sqlite_primary_code(failure)
+        }
+        _ => None,
+    };
+    match statement_failure {
+        Some(13) => format!("The disk is full: {UNCHANGED} Free some space and start again."),
+        Some(8 | 10 | 14) => format!(
+            "The database file could not be written (it is read-only, or the disk failed): \
+             {UNCHANGED} Check the data folder's disk and its permissions, then start again."
+        ),
+        _ => format!(
+            "The database could not be brought up to this version of Sitebook, so nothing was \
+             changed. Send the newest file in the data folder's logs/ to whoever supports \
+             Sitebook."
+        ),
     }
 }
 
@@ -291,6 +320,45 @@ impl ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_schema_change_stopped_by_a_full_disk_says_so_rather_than_blaming_the_version() {
+        use sqlx::migrate::MigrateError;
+        use sqlx::Connection;
+        // SQLite's page limit gives the very error a full disk gives (SQLITE_FULL).
+        let mut connection = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA max_page_count = 2")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        let full = sqlx::query("CREATE TABLE a (x); INSERT INTO a VALUES (zeroblob(100000))")
+            .execute(&mut connection)
+            .await
+            .unwrap_err();
+
+        let told = Error::from(MigrateError::ExecuteMigration(full, 12)).to_string();
+        assert!(told.starts_with("The disk is full: "), "{told}");
+        assert!(told.contains("nothing was changed"), "{told}");
+        assert!(told.ends_with("Free some space and start again."), "{told}");
+        assert!(
+            !told.contains("logs/"),
+            "a full disk keeps the log from being written: {told}"
+        );
+
+        // The same from outside SQLite: the operating system's "no space left on device".
+        let no_space = sqlx::Error::Io(std::io::Error::from_raw_os_error(28));
+        let told = Error::from(MigrateError::Execute(no_space)).to_string();
+        assert!(told.starts_with("The disk is full: "), "{told}");
+
+        // A migration that fails for any other reason keeps the sentence about the version.
+        let told = Error::from(MigrateError::VersionMismatch(12)).to_string();
+        assert!(
+            told.starts_with("The database could not be brought up to this version"),
+            "{told}"
+        );
+    }
 
     #[test]
     fn an_io_failure_is_told_without_the_os_error_number() {
