@@ -312,6 +312,10 @@ pub async fn upload(
     if !out.is_json() {
         for outcome in &outcomes {
             match (&outcome.error, outcome.duplicate, outcome.job_id) {
+                // Nothing of it was kept, not even a job recording a refusal.
+                (Some(error), _, None) => {
+                    tell!("not stored {}: {}", outcome.file_name, error.message)
+                }
                 (Some(error), _, job) => tell!(
                     "refused {}{}: {}",
                     outcome.file_name,

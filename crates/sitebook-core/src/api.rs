@@ -586,18 +586,21 @@ impl Sitebook {
     /// others: its outcome carries the error (and a failed job records it).
     pub async fn upload(&self, session: &Session, paths: &[PathBuf]) -> Result<Vec<UploadOutcome>> {
         let scope = authorize_write(&self.ctx, session, Action::UploadCreate).await?;
-        scope
-            .attempt(&self.ctx, async {
-                let mut outcomes = Vec::with_capacity(paths.len());
-                for path in paths {
-                    outcomes.push(
-                        crate::jobs::intake::upload(&self.ctx, &scope, path, Origin::Upload, None)
-                            .await?,
-                    );
-                }
-                Ok(outcomes)
-            })
-            .await
+        let mut outcomes = Vec::with_capacity(paths.len());
+        for path in paths {
+            // Each file is an attempt of its own: one that cannot be stored (a full disk, a
+            // database that stays busy) is told beside the others, and the files stored before
+            // it are still reported as stored rather than lost behind one error.
+            let stored = scope
+                .attempt(
+                    &self.ctx,
+                    crate::jobs::intake::upload(&self.ctx, &scope, path, Origin::Upload, None),
+                )
+                .await;
+            outcomes
+                .push(stored.unwrap_or_else(|error| crate::jobs::intake::not_stored(path, &error)));
+        }
+        Ok(outcomes)
     }
 
     /// The active organization's jobs, newest first.

@@ -1224,6 +1224,65 @@ async fn the_same_bytes_uploaded_again_mend_a_damaged_stored_copy_and_its_job_ru
 }
 
 #[tokio::test]
+async fn a_file_that_cannot_be_stored_is_told_beside_the_others_which_stay_queued() {
+    use sha2::{Digest, Sha256};
+    let fx = fixture().await;
+    let first = write_example(&fx, "first.xlsx");
+    let second = write(
+        fx.dir.path(),
+        "second.xlsx",
+        &workbooks::heading_only_workbook(),
+    );
+    let third = write(
+        fx.dir.path(),
+        "third.xlsx",
+        &workbooks::fixture_source_workbook(),
+    );
+    // A folder where the second file's stored copy goes: storing that file fails as a disk
+    // that refuses a write would, and only that file.
+    let sha256 = hex::encode(Sha256::digest(std::fs::read(&second).unwrap()));
+    let blocked = fx
+        .dir
+        .path()
+        .join("uploads/root")
+        .join(format!("{sha256}.xlsx"));
+    std::fs::create_dir_all(&blocked).unwrap();
+
+    let outcomes = fx
+        .core
+        .upload(&fx.root, &[first, second, third])
+        .await
+        .expect("one file's failure does not hide what became of the others");
+
+    let names: Vec<&str> = outcomes.iter().map(|o| o.file_name.as_str()).collect();
+    assert_eq!(names, ["first.xlsx", "second.xlsx", "third.xlsx"]);
+    for stored in [&outcomes[0], &outcomes[2]] {
+        assert!(stored.error.is_none(), "{stored:?}");
+        assert!(stored.job_id.is_some(), "{stored:?}");
+    }
+    let failed = &outcomes[1];
+    assert_eq!(
+        (failed.job_id, failed.upload_id),
+        (None, None),
+        "{failed:?}"
+    );
+    let error = failed.error.as_ref().expect("the second file says why");
+    assert!(
+        error.message.contains(&blocked.display().to_string()),
+        "names where it could not be written: {error:?}"
+    );
+    // The two files stored are queued, and the one that was not is in the audit log.
+    assert_eq!(fx.core.jobs_list(&fx.root, 100).await.unwrap().len(), 2);
+    let audit = fx.audit().await;
+    assert!(
+        audit.iter().any(|row| row.outcome == "failure"
+            && row.action.starts_with("upload")
+            && row.reason.as_deref().unwrap_or("").contains(&sha256)),
+        "no failed upload row: {audit:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_job_of_someone_removed_meanwhile_fails_saying_so_and_is_audited_in_its_org() {
     let fx = fixture().await;
     fx.org("MOH").await;

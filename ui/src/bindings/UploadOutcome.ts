@@ -11,7 +11,7 @@ export type UploadOutcome = {
 fileName: string, 
 /**
  * The parse job queued for the file (or the failed job that records its refusal); for a
- * duplicate, the earlier upload's job.
+ * duplicate, the earlier upload's job; `None` when the file could not be stored at all.
  */
 jobId: number | null, 
 /**
@@ -23,6 +23,7 @@ uploadId: number | null,
  */
 duplicate: boolean, 
 /**
- * Why the file was refused, or why its earlier upload failed; `None` when all went well.
+ * Why the file was refused or could not be stored, or why its earlier upload failed;
+ * `None` when all went well.
  */
 error: ApiError | null, };

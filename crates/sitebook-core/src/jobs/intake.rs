@@ -42,6 +42,18 @@ impl Origin {
     }
 }
 
+/// The outcome of a file that [`upload`] could not store: nothing of it was kept, and `error`
+/// says why.
+pub(crate) fn not_stored(source: &Path, error: &Error) -> UploadOutcome {
+    UploadOutcome {
+        file_name: display_name(source),
+        job_id: None,
+        upload_id: None,
+        duplicate: false,
+        error: Some(error.to_api()),
+    }
+}
+
 /// Checks, stores and queues one file. `sha256` is the file's hash when the caller has already
 /// read it (the inbox does, to recognise files it has handled).
 pub(crate) async fn upload(

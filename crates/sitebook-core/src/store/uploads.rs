@@ -22,7 +22,7 @@ pub struct UploadOutcome {
     /// The file's name as it was handed in, for messages and the jobs list.
     pub file_name: String,
     /// The parse job queued for the file (or the failed job that records its refusal); for a
-    /// duplicate, the earlier upload's job.
+    /// duplicate, the earlier upload's job; `None` when the file could not be stored at all.
     #[ts(type = "number | null")]
     pub job_id: Option<i64>,
     /// The stored upload; `None` when the file was refused before it was stored.
@@ -30,7 +30,8 @@ pub struct UploadOutcome {
     pub upload_id: Option<i64>,
     /// The same content was already uploaded to this organization; nothing new was stored.
     pub duplicate: bool,
-    /// Why the file was refused, or why its earlier upload failed; `None` when all went well.
+    /// Why the file was refused or could not be stored, or why its earlier upload failed;
+    /// `None` when all went well.
     pub error: Option<ApiError>,
 }
 
