@@ -232,11 +232,10 @@ fn migration_sentence(error: &sqlx::migrate::MigrateError) -> String {
             "The database file could not be written (it is read-only, or the disk failed): \
              {UNCHANGED} Check the data folder's disk and its permissions, then start again."
         ),
-        _ => format!(
-            "The database could not be brought up to this version of Sitebook, so nothing was \
-             changed. Send the newest file in the data folder's logs/ to whoever supports \
-             Sitebook."
-        ),
+        _ => "The database could not be brought up to this version of Sitebook, so nothing was \
+              changed. Send the newest file in the data folder's logs/ to whoever supports \
+              Sitebook."
+            .to_string(),
     }
 }
 
