@@ -86,6 +86,13 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         // Covers the connection's own set-up (switching to WAL takes the lock); once connected,
         // `busy::install` replaces it with the finer handler.
         .busy_timeout(busy::GIVE_UP_AFTER);
+    // One process at a time opens, checks and brings the schema up. SQLite has no lock for
+    // sqlx's migrator to take: two programs started together on a new data folder (the window
+    // and a worker, or two commands) both created the first tables, and one failed. The first
+    // connection is made under the lock too: on a new, empty file it switches the database to
+    // WAL, which needs the file to itself, and SQLite refuses that at once ("database is
+    // locked", without the busy wait) while another process's first connection is switching.
+    let lock = schema_lock(data_dir).await?;
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         // sqlx would otherwise ping a connection each time it leaves the pool: one more
@@ -96,10 +103,6 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .after_connect(|connection, _| Box::pin(busy::install(connection)))
         .connect_with(options)
         .await?;
-    // One process at a time checks and brings the schema up: SQLite has no lock for sqlx's
-    // migrator to take, and two programs started together on a new data folder (the window
-    // and a worker, or two commands) both created the first tables, and one failed.
-    let lock = schema_lock(data_dir).await?;
     refuse_newer_schema(&pool, &path).await?;
     MIGRATOR.run(&pool).await?;
     drop(lock);
