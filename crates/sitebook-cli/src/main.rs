@@ -407,7 +407,18 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli, &printer)) {
+    // The log's writer outlives `run`, so that the error reported below (`to_api` writes its
+    // detail to the log, which the message may point to) still reaches the file.
+    let mut log = None;
+    let outcome = runtime.block_on(run(cli, &printer, &mut log));
+    let code = report(outcome, &printer, user.as_deref());
+    drop(log);
+    code
+}
+
+/// Prints how the command ended, and gives its exit code.
+fn report(outcome: Result<(), Failure>, printer: &Printer, user: Option<&str>) -> ExitCode {
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(UsageError(message))) => {
             printer.error(ErrorCode::Usage.as_str(), &message);
@@ -415,7 +426,7 @@ fn main() -> ExitCode {
         }
         Err(Failure::Core(error)) => {
             let mut said = error.to_api();
-            if let (Error::PasswordChangeRequired(_), Some(user)) = (&error, &user) {
+            if let (Error::PasswordChangeRequired(_), Some(user)) = (&error, user) {
                 said.message.push_str(&format!(
                     " Run `sitebook --user {user} password` to choose it."
                 ));
@@ -441,14 +452,18 @@ fn exit_code(error: &Error) -> u8 {
 }
 
 /// Opens the core, and its log in `data_dir/logs/` as the desktop app keeps it, so what a
-/// `sitebook worker` or `sitebook watch` saw is on disk afterwards. The guard flushes the log
-/// when the command ends; a log that cannot be opened is no reason to refuse the command.
-async fn open(cli: &Cli) -> Result<(Sitebook, Option<sitebook_core::logging::LogGuard>), Failure> {
+/// `sitebook worker` or `sitebook watch` saw is on disk afterwards. The guard goes into `log`,
+/// which `main` keeps until the command's outcome is reported, so that an error's detail is
+/// logged too; a log that cannot be opened is no reason to refuse the command.
+async fn open(
+    cli: &Cli,
+    log: &mut Option<sitebook_core::logging::LogGuard>,
+) -> Result<Sitebook, Failure> {
     let data_dir = sitebook_core::api::stateless::data_dir(cli.data_dir.as_deref())?;
     stateless::prepare_data_dir(&data_dir)?;
-    let log = sitebook_core::api::stateless::start_logging(&data_dir).ok();
+    *log = sitebook_core::api::stateless::start_logging(&data_dir).ok();
     let options = OpenOptions::new(data_dir).with_test_environment();
-    Ok((Sitebook::open(options).await?, log))
+    Ok(Sitebook::open(options).await?)
 }
 
 /// Signs in as `--user`, entering `--org` for this command if given.
@@ -462,7 +477,11 @@ async fn sign_in(cli: &Cli, core: &Sitebook) -> Result<Session, Failure> {
     Ok(core.sign_in(username, password, cli.org.as_deref()).await?)
 }
 
-async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
+async fn run(
+    cli: Cli,
+    out: &Printer,
+    log: &mut Option<sitebook_core::logging::LogGuard>,
+) -> Result<(), Failure> {
     // The stateless parse needs no database and no organization.
     if let Command::Estimate(ingest::EstimateCommand::Parse { file }) = &cli.command {
         return ingest::parse_file(file, out).await;
@@ -479,7 +498,7 @@ async fn run(cli: Cli, out: &Printer) -> Result<(), Failure> {
         ))
         .into());
     }
-    let (core, _log) = open(&cli).await?;
+    let core = open(&cli, log).await?;
     if let Command::Worker(args) = &cli.command {
         return ingest::worker(&core, args, out).await;
     }
