@@ -195,6 +195,12 @@ fn database_sentence(error: &sqlx::Error) -> String {
             "The database file could not be written (it is read-only, or the disk failed), so \
              this was not saved. {ASK_FOR_HELP}"
         ),
+        // Trying again cannot mend a damaged file; saying so, and what can, is the help.
+        (_, Some(11 | 26)) => "The database file in the data folder (sitebook.sqlite) is damaged, \
+             so Sitebook cannot use it; nothing was changed. Keep a copy of the data folder as \
+             it is, then put back the folder from your last backup. Outputs that were synced to \
+             a bucket can also be fetched into a new data folder (Restore from bucket)."
+            .into(),
         _ => format!("Sitebook's database could not complete this. {ASK_FOR_HELP}"),
     }
 }
@@ -319,6 +325,32 @@ impl ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_damaged_database_file_is_called_damaged_with_what_can_mend_it() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sitebook.sqlite");
+        std::fs::write(&path, [0x5a_u8; 4096]).unwrap();
+        let mut connection = sqlx::SqliteConnection::connect_with(
+            &sqlx::sqlite::SqliteConnectOptions::new().filename(&path),
+        )
+        .await
+        .unwrap();
+        let not_a_database = sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+            .execute(&mut connection)
+            .await
+            .unwrap_err();
+
+        let told = Error::from(not_a_database).to_string();
+        assert!(told.contains("(sitebook.sqlite) is damaged"), "{told}");
+        assert!(told.contains("nothing was changed"), "{told}");
+        assert!(told.contains("backup"), "{told}");
+        assert!(
+            !told.contains("Try again"),
+            "trying again cannot mend it: {told}"
+        );
+    }
 
     #[tokio::test]
     async fn a_schema_change_stopped_by_a_full_disk_says_so_rather_than_blaming_the_version() {
