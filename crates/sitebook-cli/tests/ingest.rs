@@ -439,31 +439,21 @@ fn a_worker_given_an_org_says_it_runs_every_org_s_jobs_rather_than_ignoring_it()
 
 #[test]
 fn a_damaged_database_is_called_damaged_and_the_log_it_points_to_holds_the_detail() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::cargo_bin("sitebook")
-            .unwrap()
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(args)
-            .env("SITEBOOK_PASSWORD", PASSWORD)
-            .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
-            .env_remove("SITEBOOK_USER")
-            .assert()
-    };
-    run(&["--user", "root", "init", "--name", "Root Admin"]).success();
+    let device = Device::new();
+    let dir = device.dir.path();
     // A disk error or a stray copy tool overwrote the start of the file.
     for leftover in ["sitebook.sqlite-wal", "sitebook.sqlite-shm"] {
-        let _ = std::fs::remove_file(dir.path().join(leftover));
+        let _ = std::fs::remove_file(dir.join(leftover));
     }
-    std::fs::write(dir.path().join("sitebook.sqlite"), [0x5a_u8; 8192]).unwrap();
+    std::fs::write(dir.join("sitebook.sqlite"), [0x5a_u8; 8192]).unwrap();
 
-    run(&["--user", "root", "org", "list"])
+    device
+        .run(&["org", "list"])
         .code(1)
         .stderr(predicate::str::contains("(sitebook.sqlite) is damaged"))
         .stderr(predicate::str::contains("backup"));
     // What the person can send on is in the log: SQLite's own words about the file.
-    let logs = dir.path().join("logs");
+    let logs = dir.join("logs");
     let logged: String = std::fs::read_dir(&logs)
         .unwrap()
         .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
