@@ -582,8 +582,9 @@ impl Sitebook {
         audit_log::get_in_org(&self.ctx, &scope, id).await
     }
 
-    /// Stores each file in the active org and queues its parse. One bad file does not stop the
-    /// others: its outcome carries the error (and a failed job records it).
+    /// Stores each file in the active org and queues its parse. A bad file, or one that cannot
+    /// be stored, does not stop the others: its outcome carries the error (a refused file's
+    /// failed job records it too).
     pub async fn upload(&self, session: &Session, paths: &[PathBuf]) -> Result<Vec<UploadOutcome>> {
         let scope = authorize_write(&self.ctx, session, Action::UploadCreate).await?;
         let mut outcomes = Vec::with_capacity(paths.len());
