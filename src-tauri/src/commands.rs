@@ -16,7 +16,7 @@ use sitebook_core::domain::money::CurrencyMark;
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::inbox::{InboxStatus, InboxView};
 use sitebook_core::jobs::device::DeviceSettings;
-use sitebook_core::jobs::queue::JobView;
+use sitebook_core::jobs::queue::{JobRequest, JobView};
 use sitebook_core::jobs::JobEvent;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::estimates::{EstimateDetail, EstimateSummary};
@@ -24,7 +24,6 @@ use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::store::outputs::OutputView;
 use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
-use sitebook_core::sync::restore::RestoreRequest;
 use sitebook_core::sync::syncer::{BucketCheckReport, ShareLink};
 use sitebook_core::tenancy::accounts::{NewAccount, Password};
 use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
@@ -551,7 +550,7 @@ session_commands! {
     fn sync_retry_failed() -> u64 = |core, session| core.sync_retry_failed(session);
 
     /// Queues a restore of the active org's outputs from its bucket, or joins the one under way.
-    fn sync_restore() -> RestoreRequest = |core, session| core.sync_restore(session);
+    fn sync_restore() -> JobRequest = |core, session| core.sync_restore(session);
 
     /// A download link for a synced output, valid for `days` (at most 7).
     fn share_output(id: i64, days: u32) -> ShareLink

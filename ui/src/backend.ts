@@ -38,7 +38,7 @@ import type { DeviceSettings } from "./bindings/DeviceSettings";
 import type { InboxStatus } from "./bindings/InboxStatus";
 import type { InboxView } from "./bindings/InboxView";
 import type { OutboxCounts } from "./bindings/OutboxCounts";
-import type { RestoreRequest } from "./bindings/RestoreRequest";
+import type { JobRequest } from "./bindings/JobRequest";
 import type { ShareLink } from "./bindings/ShareLink";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SyncTargetView } from "./bindings/SyncTargetView";
@@ -218,7 +218,7 @@ export function createTauriBackend(): Backend {
     syncRun: () => call<OutboxCounts>("sync_run"),
     syncCheck: (deep) => call<BucketCheckReport>("sync_check", { deep }),
     syncRetryFailed: () => call<number>("sync_retry_failed"),
-    syncRestore: () => call<RestoreRequest>("sync_restore"),
+    syncRestore: () => call<JobRequest>("sync_restore"),
     shareOutput: (id, days) => call<ShareLink>("share_output", { id, days }),
     currencyMark: () => call<CurrencyMark>("currency_mark"),
     setCurrencyMark: async (mark) => {

@@ -11,7 +11,7 @@ import type { DeviceSettings } from "./bindings/DeviceSettings";
 import type { InboxStatus } from "./bindings/InboxStatus";
 import type { InboxView } from "./bindings/InboxView";
 import type { OutboxCounts } from "./bindings/OutboxCounts";
-import type { RestoreRequest } from "./bindings/RestoreRequest";
+import type { JobRequest } from "./bindings/JobRequest";
 import type { ShareLink } from "./bindings/ShareLink";
 import type { SyncSettings } from "./bindings/SyncSettings";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -33,7 +33,7 @@ export interface SettingsCommands {
   syncCheck(deep: boolean): Promise<BucketCheckReport>;
   syncRetryFailed(): Promise<number>;
   /** Queues a restore of the org's outputs from its bucket, or joins the one under way. */
-  syncRestore(): Promise<RestoreRequest>;
+  syncRestore(): Promise<JobRequest>;
   shareOutput(id: number, days: number): Promise<ShareLink>;
   inboxSettings(): Promise<InboxView | null>;
   inboxSet(folder: string): Promise<InboxView>;

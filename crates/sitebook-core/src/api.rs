@@ -901,7 +901,7 @@ impl Sitebook {
     /// Queues a restore of the active org's outputs from its bucket (a new laptop): the files
     /// this device lacks are fetched, verified and listed as restored. Returns the job, which is
     /// the one already queued or running if a restore of the org is under way.
-    pub async fn sync_restore(&self, session: &Session) -> Result<sync::restore::RestoreRequest> {
+    pub async fn sync_restore(&self, session: &Session) -> Result<queue::JobRequest> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
         scope
             .attempt(&self.ctx, async {

@@ -15,7 +15,7 @@ import type { InboxView } from "../bindings/InboxView";
 import type { BucketCheckProgress } from "../bindings/BucketCheckProgress";
 import type { OutboxCounts } from "../bindings/OutboxCounts";
 import type { OutputView } from "../bindings/OutputView";
-import type { RestoreRequest } from "../bindings/RestoreRequest";
+import type { JobRequest } from "../bindings/JobRequest";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import type { SyncTargetView } from "../bindings/SyncTargetView";
 import type { SettingsCommands } from "../settingsContract";
@@ -217,7 +217,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         return 0;
       }),
     syncRestore: () =>
-      ctx.run("sync_restore", (): RestoreRequest => {
+      ctx.run("sync_restore", (): JobRequest => {
         ctx.requireWriter("restore outputs");
         targetOf();
         const org = ctx.orgCode();

@@ -101,10 +101,17 @@ pub(crate) async fn enqueue(
     Ok(id)
 }
 
-/// The job a request for a one-at-a-time kind came to, and whether it was already under way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Requested {
-    pub id: i64,
+/// The job a request for a one-at-a-time kind (a restore) came to, and whether that job was
+/// already queued or running (asked for earlier, perhaps in another window), so the faces can
+/// say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct JobRequest {
+    /// The job to follow.
+    #[ts(type = "number")]
+    pub job_id: i64,
+    /// True when this request joined a job already queued or running, not a new one.
     pub already_underway: bool,
 }
 
@@ -117,7 +124,7 @@ pub(crate) async fn enqueue_unless_underway(
     scope: &WriteScope,
     kind: JobKind,
     payload: &str,
-) -> Result<Requested> {
+) -> Result<JobRequest> {
     let underway: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM jobs WHERE org_id = ? AND kind = ? AND status IN ('queued', 'running') \
          ORDER BY id LIMIT 1",
@@ -128,8 +135,8 @@ pub(crate) async fn enqueue_unless_underway(
     .await?;
     let Some(id) = underway else {
         let id = enqueue(ctx, tx, scope, kind, None, payload).await?;
-        return Ok(Requested {
-            id,
+        return Ok(JobRequest {
+            job_id: id,
             already_underway: false,
         });
     };
@@ -138,8 +145,8 @@ pub(crate) async fn enqueue_unless_underway(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    Ok(Requested {
-        id,
+    Ok(JobRequest {
+        job_id: id,
         already_underway: true,
     })
 }

@@ -51,32 +51,19 @@ pub(crate) fn register(handlers: &mut JobHandlers) {
     });
 }
 
-/// What asking for a restore came to: the job that runs it, and whether that job was already
-/// queued or running (asked for earlier, perhaps on another window), so the faces can say so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct RestoreRequest {
-    /// The restore job to follow.
-    #[ts(type = "number")]
-    pub job_id: i64,
-    /// True when this request joined a restore already queued or running, not a new one.
-    pub already_underway: bool,
-}
-
 /// Queues a restore of the scope's org from its bucket, or returns the one already queued or
 /// running there (due at once, if it was waiting to be retried). Two restores of one org at
 /// once would each write every file, and the second would keep a copy of each beside the first.
-pub(crate) async fn request(ctx: &Ctx, scope: &WriteScope) -> crate::error::Result<RestoreRequest> {
+pub(crate) async fn request(
+    ctx: &Ctx,
+    scope: &WriteScope,
+) -> crate::error::Result<queue::JobRequest> {
     let mut tx = ctx.write_tx().await?;
     let requested =
         queue::enqueue_unless_underway(ctx, &mut tx, scope, JobKind::RestoreOutputs, "{}").await?;
     tx.commit().await?;
     ctx.wake.notify_waiters();
-    Ok(RestoreRequest {
-        job_id: requested.id,
-        already_underway: requested.already_underway,
-    })
+    Ok(requested)
 }
 
 /// One text column of the scope's org's rows, as a set (`sql` takes the org id).
