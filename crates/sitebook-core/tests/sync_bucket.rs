@@ -936,6 +936,120 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
         .is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_after_a_restore_never_overwrites_a_restored_file_that_has_its_name() {
+    // Job and estimate numbers are each device's own, so another device's files carry names
+    // that this device's jobs make too: the old laptop's second upload (job 3, estimate 2) and
+    // the new laptop's, once its restore is job 1 and an upload job 2.
+    let server = S3Server::start().await;
+    let (old_laptop, old_admin) = device("old-laptop").await;
+    make_outputs(&old_laptop, &old_admin, "road.xlsx").await;
+    make_outputs(&old_laptop, &old_admin, "bridge.xlsx").await;
+    server.configure(&old_laptop, &old_admin).await;
+    assert_eq!(
+        old_laptop.core.sync_run(&old_admin).await.unwrap().synced,
+        6
+    );
+    let originals = old_laptop
+        .core
+        .outputs_list(&old_admin, None)
+        .await
+        .unwrap();
+
+    let (new_laptop, new_admin) = device("new-laptop").await;
+    server.configure(&new_laptop, &new_admin).await;
+    let restore = new_restore(&new_laptop, &new_admin).await;
+    new_laptop.completed_job_as(&new_admin, restore).await;
+    let pool = new_laptop.core.start_workers(Some(1)).await.unwrap();
+    new_laptop
+        .upload_and_wait(
+            &new_admin,
+            "culvert.xlsx",
+            workbooks::estimate_with_items("culvert", 3),
+        )
+        .await;
+    let drain = new_laptop
+        .upload_and_wait(
+            &new_admin,
+            "drain.xlsx",
+            workbooks::estimate_with_items("drain", 4),
+        )
+        .await;
+    let abstract_job = new_laptop
+        .core
+        .estimate_abstract(&new_admin, drain.estimate_id.unwrap())
+        .await
+        .unwrap()
+        .job_id;
+    new_laptop
+        .core
+        .job_wait(&new_admin, abstract_job, |_| {})
+        .await
+        .unwrap();
+    pool.shutdown().await;
+
+    let outputs = new_laptop
+        .core
+        .outputs_list(&new_admin, None)
+        .await
+        .unwrap();
+    let restored: Vec<_> = outputs.iter().filter(|o| o.restored).collect();
+    let own: Vec<_> = outputs.iter().filter(|o| !o.restored).collect();
+    assert_eq!((restored.len(), own.len()), (6, 4), "{outputs:?}");
+    // The setup does what it says: the new laptop's jobs wanted names the restore had taken.
+    for wanted in [
+        format!("estimate-job{}.json", drain.id),
+        format!(
+            "estimate{}-abstract-job{abstract_job}.pdf",
+            drain.estimate_id.unwrap()
+        ),
+    ] {
+        assert!(
+            originals.iter().any(|o| o.filename == wanted),
+            "the old laptop made {wanted}: {originals:?}"
+        );
+    }
+
+    // Every row still describes the bytes in its file, and no two rows name one file.
+    let mut names: Vec<&str> = outputs.iter().map(|o| o.filename.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), outputs.len(), "{outputs:?}");
+    for output in &outputs {
+        let bytes = read_output(&new_laptop, &new_admin, output.id).await;
+        assert_eq!(
+            sha256_hex(&bytes),
+            output.sha256,
+            "{} was overwritten",
+            output.filename
+        );
+    }
+    // The restored files are the old laptop's, whole, under their names.
+    for original in &originals {
+        assert!(
+            restored
+                .iter()
+                .any(|r| r.filename == original.filename && r.sha256 == original.sha256),
+            "{} is restored as it was",
+            original.filename
+        );
+    }
+    // The new laptop's own files sit beside them under a numbered name.
+    let own_names: std::collections::BTreeSet<&str> =
+        own.iter().map(|o| o.filename.as_str()).collect();
+    let (estimate, job) = (drain.estimate_id.unwrap(), drain.id);
+    for expected in [
+        format!("estimate-job{job} (2).json"),
+        format!("estimate{estimate}-abstract-job{abstract_job} (2).pdf"),
+        format!("estimate{estimate}-abstract-job{abstract_job} (2).xlsx"),
+    ] {
+        assert!(
+            own_names.contains(expected.as_str()),
+            "{expected}: {own_names:?}"
+        );
+    }
+}
+
 async fn read_output(fx: &Fixture, session: &Session, id: i64) -> Vec<u8> {
     std::fs::read(fx.core.output_path(session, id).await.unwrap()).unwrap()
 }

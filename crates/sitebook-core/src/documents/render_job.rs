@@ -628,10 +628,13 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         } else {
             "xlsx"
         };
+        let name = outputs::name_for_job(ctx, &scope, job.id, name)
+            .await
+            .map_err(store)?;
         let (output, written_into) = outputs::write_leaving_folder_unsynced(
             ctx,
             &scope,
-            name,
+            &name,
             kind,
             bytes,
             &rendered.inputs_sha256,

@@ -108,13 +108,11 @@ async fn read_and_hand_over(
             "could not write the result: {e}"
         )))
     })?;
+    let name = outputs::name_for_job(ctx, &scope, job.id, &format!("estimate-job{}.json", job.id))
+        .await
+        .map_err(|e| at("store")(e.into()))?;
     let (output, folder) = {
-        let (base, scope, name, sha256) = (
-            ctx.base.clone(),
-            scope.clone(),
-            format!("estimate-job{}.json", job.id),
-            upload.sha256.clone(),
-        );
+        let (base, scope, sha256) = (ctx.base.clone(), scope.clone(), upload.sha256.clone());
         files::off_the_async_threads(move || {
             outputs::write_leaving_folder_unsynced(
                 &base,

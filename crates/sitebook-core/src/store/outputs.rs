@@ -72,6 +72,65 @@ pub(crate) struct WrittenOutput {
     pub inputs_sha256: String,
 }
 
+/// `wanted` with ` (label)` put before its extension: `bill.pdf` → `bill (2).pdf`.
+pub(crate) fn labelled(wanted: &str, label: &str) -> String {
+    match wanted.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => format!("{stem} ({label}).{extension}"),
+        _ => format!("{wanted} ({label})"),
+    }
+}
+
+/// The name job `job_id` writes its output `wanted` under: `wanted`, unless a row of another
+/// job names a file there, then the first of `… (2)`, `… (3)`, … that none does.
+///
+/// Each device numbers its own jobs and estimates, so a file restored from another device can
+/// carry the very name a job here makes (`estimate-job3.json`); writing over it would leave its
+/// row describing bytes that are gone. A file that no row names is this job's own, left by a
+/// run that a crash cut short (or by a cut restore, which fetches it again), and is written
+/// over; a row whose file is gone names nothing left to protect. So the database is asked only
+/// when the file exists, and a burst's fresh names cost one `stat` each.
+pub(crate) async fn name_for_job(
+    ctx: &Base,
+    scope: &WriteScope,
+    job_id: i64,
+    wanted: &str,
+) -> Result<String> {
+    let folder = outputs_dir(&ctx.data_dir, scope.org_slug());
+    for n in 1.. {
+        let name = match n {
+            1 => wanted.to_string(),
+            n => labelled(wanted, &n.to_string()),
+        };
+        if !folder.join(&name).exists() {
+            return Ok(name);
+        }
+        let held_by_another_job = sqlx::query_scalar::<_, i64>(
+            "SELECT 1 FROM output_files WHERE org_id = ? AND stored_path = ? AND job_id != ? \
+             LIMIT 1",
+        )
+        .bind(scope.org_id())
+        .bind(relative_path(scope.org_slug(), &name))
+        .bind(job_id)
+        .fetch_optional(&ctx.db)
+        .await?
+        .is_some();
+        if !held_by_another_job {
+            return Ok(name);
+        }
+    }
+    unreachable!("some number is free")
+}
+
+/// Where the output `filename` of the org `org_slug` is stored, relative to the data dir, as
+/// its row records it.
+fn relative_path(org_slug: &str, filename: &str) -> String {
+    Path::new("outputs")
+        .join(org_slug)
+        .join(filename)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Writes one output of a job atomically. Its name is derived from the job, so a re-run after a
 /// crash rewrites the same file rather than adding one.
 ///
@@ -113,11 +172,7 @@ impl WrittenOutput {
         WrittenOutput {
             filename: filename.to_string(),
             kind,
-            relative_path: Path::new("outputs")
-                .join(org_slug)
-                .join(filename)
-                .to_string_lossy()
-                .into_owned(),
+            relative_path: relative_path(org_slug, filename),
             size: i64::try_from(size).unwrap_or(i64::MAX),
             sha256,
             inputs_sha256: inputs_sha256.to_string(),

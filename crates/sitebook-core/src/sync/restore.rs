@@ -103,12 +103,8 @@ fn free_name(folder: &std::path::Path, wanted: &str, taken: &HashSet<String>) ->
     if is_free(wanted) {
         return wanted.to_string();
     }
-    let (stem, extension) = match wanted.rsplit_once('.') {
-        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
-        _ => (wanted, String::new()),
-    };
     (2..)
-        .map(|n| format!("{stem} (restored {n}){extension}"))
+        .map(|n| outputs::labelled(wanted, &format!("restored {n}")))
         .find(|name| is_free(name))
         .expect("some number is free")
 }
