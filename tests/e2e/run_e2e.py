@@ -10,6 +10,7 @@ Run it under a display, e.g. `xvfb-run -a python3 tests/e2e/run_e2e.py`.
 
 import base64
 import http.client
+import hashlib
 import json
 import os
 import shutil
@@ -782,6 +783,23 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
         outputs = json.loads(cli(data_dir, "--user", "root", "outputs", "list", "--json"))
         pdf = next(o for o in outputs if o["filename"] == copies[0])
         assert pdf["downloadCount"] == 1, pdf
+
+        # The PDF deleted from the data folder by hand: opened again, the window says so and
+        # offers Make again, which has the bill's job draw the same file again.
+        os.remove(os.path.join(data_dir, "outputs", "root", pdf["filename"]))
+        wd.execute("document.querySelector('[aria-label=\"Close the preview\"]').click()")
+        wd.click(f"output-row-{pdf['id']}", inner="td")
+        missing = wd.text("output-error")
+        assert "is missing from the data folder" in missing, missing
+        wd.screenshot("output-file-missing.png")
+        wd.click("output-make-again")
+        assert f"Job {pdf['jobId']} is making it again" in wd.text("output-mending")
+        cli(data_dir, "--user", "root", "jobs", "wait", str(pdf["jobId"]))
+        wd.execute("document.querySelector('[aria-label=\"Close the preview\"]').click()")
+        wd.click(f"output-row-{pdf['id']}", inner="td")
+        assert_preview_drawn(wd, "the PDF made again", timeout=60)
+        with open(os.path.join(data_dir, "outputs", "root", pdf["filename"]), "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == pdf["sha256"], "the same bytes again"
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)

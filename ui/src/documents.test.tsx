@@ -354,6 +354,31 @@ describe("the bill editor", () => {
     await waitFor(() => expect(within(table).getAllByText("withdrawn").length).toBe(2));
   });
 
+  it("offers to make a bill's file again when it was deleted from the data folder", async () => {
+    await openEstimate("meena", 1);
+    let jobId = 0;
+    await act(async () => {
+      ({ jobId } = await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []));
+    });
+    const outputs = await fake.listOutputs(jobId);
+    const pdf = outputs.find((o) => o.kind === "pdf")!;
+    fake.loseOutputFile(pdf.id);
+
+    fireEvent.click(byId("nav-outputs"));
+    fireEvent.click(await screen.findByTestId(`output-row-${pdf.id}`));
+    // The preview cannot read it: the core's sentence says why, and the way back is beside Open.
+    expect((await screen.findByTestId("output-error")).textContent).toContain("is missing from the data folder");
+    expect(screen.queryByTestId("output-fetch-back")).toBeNull(); // this org has no bucket
+    expect(byId("no-preview").textContent).toContain("could not be read"); // not "Loading…" for ever
+    fireEvent.click(byId("output-make-again"));
+    expect((await screen.findByTestId("output-mending")).textContent).toContain(`Job ${jobId} is making it again`);
+    expect(fake.calls).toContain("retry_job");
+    expect(screen.queryByTestId("output-error")).toBeNull();
+    expect(screen.queryByTestId("output-make-again")).toBeNull();
+    // Made again, it reads as before.
+    expect((await fake.readOutput(pdf.id)).byteLength).toBeGreaterThan(0);
+  });
+
   it("says which rows stop an estimate from being billed", async () => {
     await openEstimate("meena", 2); // the ward road has a #REF! rate on row 11
     fireEvent.click(byId("new-bill"));

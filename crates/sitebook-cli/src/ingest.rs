@@ -70,7 +70,8 @@ pub enum JobsCommand {
         #[arg(value_name = "ID")]
         id: i64,
     },
-    /// Queue a failed or cancelled job again
+    /// Queue a failed or cancelled job again, or have a completed one make again its files that
+    /// were deleted from the data folder
     Retry {
         #[arg(value_name = "ID")]
         id: i64,

@@ -634,7 +634,8 @@ impl Sitebook {
     }
 
     /// Queues a failed or cancelled job again; a job its own file made fail is refused, as
-    /// retrying it would fail the same way.
+    /// retrying it would fail the same way. A completed job runs again when one of its files
+    /// has gone from the data folder, and makes the same files.
     pub async fn job_retry(&self, session: &Session, id: i64) -> Result<JobView> {
         let scope = self
             .write_scope_on(session, Action::JobRetry, "job", id)

@@ -505,6 +505,113 @@ async fn bills_follow_the_latest_working_estimate() {
 }
 
 #[tokio::test]
+async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_byte() {
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let (pdf, xlsx) = rendered(&fx, bill.job_id).await;
+    let (pdf_bytes, xlsx_bytes) = (std::fs::read(&pdf).unwrap(), std::fs::read(&xlsx).unwrap());
+    let outputs = fx
+        .core
+        .outputs_list(&fx.root, Some(bill.job_id))
+        .await
+        .unwrap();
+    let pdf_output = outputs.iter().find(|o| o.kind == "pdf").unwrap();
+
+    // While its files are there, there is nothing to make again.
+    let refused = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Precondition(m) if m.contains("files are all here")),
+        "{refused:?}"
+    );
+
+    // Deleted by hand: opening it says which job makes it again, and how.
+    std::fs::remove_file(&pdf).unwrap();
+    let missing = fx
+        .core
+        .output_path(&fx.root, pdf_output.id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains(&pdf_output.filename)
+            && missing.contains("Make again")
+            && missing.contains(&format!("sitebook jobs retry {}", bill.job_id)),
+        "{missing}"
+    );
+    let queued = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap();
+    assert_eq!(queued.status, sitebook_core::jobs::JobStatus::Queued);
+    let (pdf_again, xlsx_again) = rendered(&fx, bill.job_id).await;
+    assert_eq!((&pdf_again, &xlsx_again), (&pdf, &xlsx), "the same names");
+    assert_eq!(std::fs::read(&pdf).unwrap(), pdf_bytes, "the same bytes");
+    assert_eq!(std::fs::read(&xlsx).unwrap(), xlsx_bytes);
+    let again = fx
+        .core
+        .outputs_list(&fx.root, Some(bill.job_id))
+        .await
+        .unwrap();
+    let ids = |list: &[sitebook_core::store::outputs::OutputView]| -> Vec<i64> {
+        list.iter().map(|o| o.id).collect()
+    };
+    assert_eq!(ids(&again), ids(&outputs), "the same rows, none added");
+    assert_eq!(bill_count(&fx, estimate).await, 1, "no second bill");
+
+    // A withdrawn bill's files are kept as they were, never made again.
+    use sitebook_core::documents::withdraw::ChainDocument;
+    fx.core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "wrong agency")
+        .await
+        .unwrap();
+    std::fs::remove_file(&xlsx).unwrap();
+    let refused = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Precondition(m) if m.contains("withdrawn")),
+        "{refused:?}"
+    );
+
+    // The parse's result file is made again by its job from the stored workbook, which keeps
+    // the estimate it stored then: no second estimate, and the bill above still follows it.
+    let parsed = fx
+        .core
+        .outputs_list(&fx.root, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == "json")
+        .unwrap();
+    let json_path = fx.dir.path().join("outputs/root").join(&parsed.filename);
+    let json_bytes = std::fs::read(&json_path).unwrap();
+    let estimates_before = fx.core.estimates_list(&fx.root).await.unwrap();
+    std::fs::remove_file(&json_path).unwrap();
+    let missing = fx
+        .core
+        .output_path(&fx.root, parsed.id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains(&format!("sitebook jobs retry {}", parsed.job_id)),
+        "{missing}"
+    );
+    fx.core.job_retry(&fx.root, parsed.job_id).await.unwrap();
+    let job = fx.completed_job(parsed.job_id).await;
+    assert_eq!(job.estimate_id, Some(estimate));
+    assert_eq!(std::fs::read(&json_path).unwrap(), json_bytes);
+    let estimates_after = fx.core.estimates_list(&fx.root).await.unwrap();
+    assert_eq!(
+        estimates_after.iter().map(|e| e.id).collect::<Vec<_>>(),
+        estimates_before.iter().map(|e| e.id).collect::<Vec<_>>(),
+        "the estimate stored then is the one kept"
+    );
+    let json_rows = fx
+        .core
+        .outputs_list(&fx.root, Some(parsed.job_id))
+        .await
+        .unwrap();
+    assert_eq!(json_rows.len(), 1);
+    assert_eq!(json_rows[0].id, parsed.id);
+}
+
+#[tokio::test]
 async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_again() {
     let (fx, estimate) = with_example_estimate().await;
     fx.org("AAA").await;

@@ -1050,6 +1050,73 @@ async fn a_job_after_a_restore_never_overwrites_a_restored_file_that_has_its_nam
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_fetches_back_a_synced_file_gone_from_the_data_folder_under_its_own_row() {
+    let (server, fx, admin) = synced_laptop().await;
+    let before = fx.core.outputs_list(&admin, None).await.unwrap();
+    let bytes_of: Vec<Vec<u8>> = {
+        let mut all = Vec::new();
+        for output in &before {
+            all.push(read_output(&fx, &admin, output.id).await);
+        }
+        all
+    };
+    // Two files deleted by hand; the third one's copy in the bucket was replaced there since.
+    let folder = fx.dir.path().join("outputs/aaa");
+    let (gone, replaced) = (&before[..2], &before[2]);
+    for output in &before {
+        std::fs::remove_file(folder.join(&output.filename)).unwrap();
+    }
+    std::fs::write(
+        server.object_path(&replaced.kind, &replaced.filename),
+        b"other bytes put there by hand",
+    )
+    .unwrap();
+
+    // Opening one says where its copy is and what fetches it back.
+    let missing = fx
+        .core
+        .output_path(&admin, gone[0].id)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains(&gone[0].filename) && missing.contains("Restore from bucket"),
+        "{missing}"
+    );
+
+    let job_id = new_restore(&fx, &admin).await;
+    let job = fx.completed_job_as(&admin, job_id).await;
+    let after = fx.core.outputs_list(&admin, None).await.unwrap();
+    let ids = |outputs: &[sitebook_core::store::outputs::OutputView]| -> Vec<i64> {
+        outputs.iter().map(|o| o.id).collect()
+    };
+    assert_eq!(ids(&after), ids(&before), "no row added or removed");
+    for (output, bytes) in before.iter().zip(&bytes_of).take(2) {
+        assert_eq!(
+            &read_output(&fx, &admin, output.id).await,
+            bytes,
+            "{} is back as it was",
+            output.filename
+        );
+    }
+    assert!(
+        after
+            .iter()
+            .all(|o| o.sync_state == "synced" && !o.restored),
+        "{after:?}"
+    );
+    // The replaced copy is not taken for ours: named, and the file stays missing.
+    assert!(!folder.join(&replaced.filename).exists());
+    let notes: Vec<&str> = job.error_log.iter().map(|e| e.error.as_str()).collect();
+    assert!(
+        notes.iter().any(|note| note.contains(&replaced.filename)
+            && note.contains("no longer the one this computer sent")),
+        "{notes:?}"
+    );
+    assert_eq!(notes.len(), 1, "{notes:?}");
+}
+
 async fn read_output(fx: &Fixture, session: &Session, id: i64) -> Vec<u8> {
     std::fs::read(fx.core.output_path(session, id).await.unwrap()).unwrap()
 }

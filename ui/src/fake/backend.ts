@@ -552,6 +552,9 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     failNext(command, error) {
       queuedFailures.set(command, error);
     },
+    loseOutputFile(id) {
+      documents.lose(id);
+    },
 
     appStatus: () =>
       run("app_status", () => {
@@ -1051,6 +1054,12 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
 
     retryJob: (id) =>
       changeJob("retry_job", "retry", id, (job) => {
+        // As in the core: a completed job makes its lost files again (the fake's jobs complete
+        // at once).
+        if (job.status === "completed" && documents.makeAgain(id)) return;
+        if (job.status === "completed" && job.kind !== "restore_outputs") {
+          throw fail("precondition_failed", `Job ${id} is completed and its files are all here; there is nothing to make again.`);
+        }
         if (job.status !== "failed" && job.status !== "cancelled") {
           throw fail("validation", `Job #${id} is ${job.status}; only a failed or cancelled job can be retried.`);
         }

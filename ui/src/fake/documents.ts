@@ -180,6 +180,8 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     }
   }
 
+  const lost = new Set<number>();
+
   function findOutput(id: number): StoredOutput {
     const orgCode = ctx.orgCode();
     const found = outputs.find((o) => o.id === id && o.orgCode === orgCode);
@@ -312,7 +314,26 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         .map(view);
     },
     read(id: number): Uint8Array {
-      return findOutput(id).bytes;
+      const output = findOutput(id);
+      if (lost.has(id)) {
+        throw {
+          code: "not_found",
+          message:
+            `The file of output ${id} (${output.filename}) is missing from the data folder. Job ${output.jobId} makes ` +
+            `it again from the same inputs: choose Make again beside Open (or run \`sitebook jobs retry ${output.jobId}\`).`,
+        };
+      }
+      return output.bytes;
+    },
+    /** As a person deleting the file by hand: its row stays, opening it fails. */
+    lose(id: number) {
+      lost.add(findOutput(id).id);
+    },
+    /** A completed job renders its lost files again; false when none of them was lost. */
+    makeAgain(jobId: number): boolean {
+      const ofJob = outputs.filter((o) => o.jobId === jobId && lost.has(o.id));
+      for (const output of ofJob) lost.delete(output.id);
+      return ofJob.length > 0;
     },
     saveAs(id: number, suggestedName: string): string {
       const output = findOutput(id);

@@ -81,6 +81,8 @@ export interface FakeBackend extends Backend {
   readonly calls: string[];
   /** Make the next call of `command` fail with `error`, once. */
   failNext(command: string, error: ApiError): void;
+  /** Deletes an output's file from the fake data folder, as a person might by hand. */
+  loseOutputFile(id: number): void;
   /** The shell's file-drop events, as a real drag over the window would send them. */
   dragEnter(): void;
   dragLeave(): void;

@@ -129,10 +129,21 @@ async fn read_and_hand_over(
     queue::report(ctx, job, 90, "Storing results")
         .await
         .map_err(|e| at("store")(e.into()))?;
+    // Run again for its lost result file: the estimate it stored then stays the one.
+    let kept_estimates = if job.made_before {
+        Some(
+            estimates::stored_by_job(ctx, &scope, job.id)
+                .await
+                .map_err(|e| at("store")(e.into()))?,
+        )
+    } else {
+        None
+    };
     let stored = StoredResults {
         ctx: ctx.clone(),
         scope,
         job: job.clone(),
+        kept_estimates,
         upload_id: upload.id,
         rows: estimates::prepare(&upload.original_name, &parsed)
             .map_err(|e| at("store")(e.into()))?,
@@ -157,6 +168,8 @@ struct StoredResults {
     ctx: Ctx,
     scope: WriteScope,
     job: ClaimedJob,
+    /// The estimates a run before this one stored, when the job runs again for its lost file.
+    kept_estimates: Option<Vec<i64>>,
     upload_id: i64,
     file_name: String,
     rows: PreparedEstimates,
@@ -170,15 +183,20 @@ impl StoredResults {
             ctx,
             scope,
             job,
+            kept_estimates,
             upload_id,
             file_name,
             rows,
             warnings,
             output,
         } = self;
-        let ids =
-            estimates::insert_prepared(&ctx, tx, &scope, job.id, upload_id, &file_name, &rows)
-                .await?;
+        let ids = match kept_estimates {
+            Some(ids) => ids,
+            None => {
+                estimates::insert_prepared(&ctx, tx, &scope, job.id, upload_id, &file_name, &rows)
+                    .await?
+            }
+        };
         let output_id = outputs::record(&ctx, tx, &scope, job.id, &output).await?;
         let result = serde_json::json!({
             "estimateIds": ids,

@@ -39,6 +39,9 @@ pub(crate) struct ClaimedJob {
     /// What the job works on, as JSON (for example `{"bill_id": 3}`).
     pub payload: String,
     pub attempts: u32,
+    /// It completed before and runs again to make files that went missing ([`requeue`]): what
+    /// it stored then (a parse's estimate) is kept, not stored a second time.
+    pub made_before: bool,
     /// When its progress was last written to the database (the claim writes the first).
     progress_stored_at: std::sync::Arc<std::sync::Mutex<std::time::Instant>>,
 }
@@ -67,6 +70,7 @@ struct ClaimedRow {
     kind: String,
     payload: String,
     attempts: i64,
+    made_before: bool,
 }
 
 /// This process's name as a job owner.
@@ -220,7 +224,8 @@ pub(crate) async fn claim_next(ctx: &Ctx, filter: &ClaimFilter) -> Result<Option
                        WHERE c.org_id = due.org_id), due.id \
              LIMIT 1) \
          AND status = 'queued' \
-         RETURNING id, org_id, user_id, upload_id, kind, payload, attempts",
+         RETURNING id, org_id, user_id, upload_id, kind, payload, attempts, \
+         result IS NOT NULL AS made_before",
     )
     .bind(owner_name(ctx))
     .bind(&now)
@@ -243,6 +248,7 @@ pub(crate) async fn claim_next(ctx: &Ctx, filter: &ClaimFilter) -> Result<Option
         kind,
         payload: row.payload,
         attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+        made_before: row.made_before,
         progress_stored_at: std::sync::Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
     };
     publish(ctx, &job, JobStatus::Running, 0, "Starting");
@@ -808,18 +814,44 @@ async fn start_afresh(
 
 /// Puts a failed or cancelled job back in the queue at a person's request. It starts afresh:
 /// its elapsed time counts from the new start, and its log keeps the earlier attempts.
+///
+/// A completed job is run again too when one of its files has gone from the data folder: a
+/// document's job renders the same files from the same frozen inputs, a parse reads its stored
+/// workbook again and keeps the estimate it stored then; both under the same rows.
 pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
-    let row: Option<(String, bool)> =
-        sqlx::query_as("SELECT status, retryable FROM jobs WHERE id = ? AND org_id = ?")
+    let row: Option<(String, bool, String)> =
+        sqlx::query_as("SELECT status, retryable, kind FROM jobs WHERE id = ? AND org_id = ?")
             .bind(id)
             .bind(scope.org_id())
             .fetch_optional(&ctx.db)
             .await?;
-    let retryable = row.as_ref().is_none_or(|(_, retryable)| *retryable);
+    let retryable = row.as_ref().is_none_or(|(_, retryable, _)| *retryable);
+    // A restore's files come from the bucket, not from inputs it could read again.
+    let makes_files = row
+        .as_ref()
+        .and_then(|(_, _, kind)| JobKind::parse(kind))
+        .is_some_and(|kind| kind != JobKind::RestoreOutputs);
     match row
         .as_ref()
-        .and_then(|(status, _)| JobStatus::parse(status))
+        .and_then(|(status, _, _)| JobStatus::parse(status))
     {
+        Some(JobStatus::Completed) if makes_files => {
+            match crate::store::outputs::files_of_job(ctx, scope, id).await? {
+                (_, true) => Err(Error::Precondition(format!(
+                    "Job {id} made a document that was withdrawn; its files are kept as they \
+                     were and are not made again."
+                ))),
+                (false, false) => Err(Error::Precondition(format!(
+                    "Job {id} is completed and its files are all here; there is nothing to make \
+                     again."
+                ))),
+                (true, false) => {
+                    let from = [JobStatus::Completed, JobStatus::Completed];
+                    start_afresh(ctx, scope, id, from, false).await?;
+                    Ok(())
+                }
+            }
+        }
         Some(JobStatus::Failed) if !retryable => Err(Error::Precondition(format!(
             "Job {id} failed because of its file, and reading the same file again would fail \
              the same way. Fix the workbook and upload it again."
@@ -861,6 +893,7 @@ mod tests {
             kind: JobKind::ParseEstimate,
             payload: "{}".into(),
             attempts: 1,
+            made_before: false,
             progress_stored_at: std::sync::Arc::new(std::sync::Mutex::new(progress_stored_at)),
         }
     }

@@ -319,6 +319,17 @@ pub(crate) async fn insert_prepared(
     Ok(ids)
 }
 
+/// The ids of the estimates that the scope's job `job_id` stored, in order.
+pub(crate) async fn stored_by_job(ctx: &Base, scope: &WriteScope, job_id: i64) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM estimates WHERE org_id = ? AND job_id = ? ORDER BY id")
+            .bind(scope.org_id())
+            .bind(job_id)
+            .fetch_all(&ctx.db)
+            .await?,
+    )
+}
+
 /// The sheet as `sheet_json` keeps it: without its items, which `estimate_items` holds (and
 /// [`sheet`] puts back). Storing them twice cost a 500-item estimate about 100 KB more to write.
 fn without_items(sheet: &EstimateSheet) -> EstimateSheet {

@@ -249,26 +249,69 @@ pub async fn list(ctx: &Base, scope: &OrgScope, job_id: Option<i64>) -> Result<V
 }
 
 /// Where an output's file lies in the data folder, with its file name. Another org's output
-/// is "not found", as a missing one is; a row whose file is gone says how to recreate it.
+/// is "not found", as a missing one is; a row whose file is gone says how to have it back.
 pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, PathBuf)> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT filename, stored_path FROM output_files WHERE id = ? AND org_id = ?",
+    let row: Option<(String, String, i64, String, bool)> = sqlx::query_as(
+        "SELECT f.filename, f.stored_path, f.job_id, j.kind, \
+         EXISTS (SELECT 1 FROM sync_outbox o WHERE o.output_id = f.id \
+                 AND o.object_key IS NOT NULL AND o.state IN ('synced', 'conflict')) \
+         FROM output_files f JOIN jobs j ON j.id = f.job_id WHERE f.id = ? AND f.org_id = ?",
     )
     .bind(id)
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
     .await?;
-    let Some((filename, stored_path)) = row else {
+    let Some((filename, stored_path, job_id, job_kind, in_bucket)) = row else {
         return Err(scope.not_found(ctx, "output", id, "output_files").await);
     };
     let source = ctx.data_dir.join(stored_path);
     if !source.exists() {
         return Err(Error::NotFound(format!(
-            "The file of output {id} ({filename}) is missing from the data folder. Run the job \
-             again to recreate it."
+            "The file of output {id} ({filename}) is missing from the data folder. {}",
+            how_to_have_back(job_id, &job_kind, in_bucket)
         )));
     }
     Ok((filename, source))
+}
+
+/// Whether a file of one of the scope's jobs is gone from the data folder, and whether that
+/// job's document was withdrawn (its files are then kept as they are, never made again).
+pub(crate) async fn files_of_job(
+    ctx: &Base,
+    scope: &WriteScope,
+    job_id: i64,
+) -> Result<(bool, bool)> {
+    let rows: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT stored_path, withdrawn != 0 FROM output_files WHERE org_id = ? AND job_id = ?",
+    )
+    .bind(scope.org_id())
+    .bind(job_id)
+    .fetch_all(&ctx.db)
+    .await?;
+    let missing = rows
+        .iter()
+        .any(|(stored_path, _)| !ctx.data_dir.join(stored_path).exists());
+    let withdrawn = rows.iter().any(|(_, withdrawn)| *withdrawn);
+    Ok((missing, withdrawn))
+}
+
+/// What brings back the file of an output made by job `job_id` of `job_kind`, whose copy is in
+/// the org's bucket if `in_bucket`.
+fn how_to_have_back(job_id: i64, job_kind: &str, in_bucket: bool) -> String {
+    if in_bucket {
+        return "Its copy in the bucket is fetched back by Restore from bucket (in Settings, or \
+                `sitebook sync restore --wait`)."
+            .to_string();
+    }
+    match job_kind {
+        "restore_outputs" => "It was restored from the bucket: set up sync for this \
+             organization again and Restore from bucket fetches it back."
+            .to_string(),
+        _ => format!(
+            "Job {job_id} makes it again from the same inputs: choose Make again beside Open \
+             (or run `sitebook jobs retry {job_id}`)."
+        ),
+    }
 }
 
 /// Copies an output to `destination` (a file path, or a folder to put it in) and counts the

@@ -11,6 +11,10 @@
 //! files, in the listing's order and in batches: each file is durable before its rename, and a
 //! batch costs one folder sync and one commit. A file that a crash left written but not
 //! recorded is taken up by the next run, not restored beside itself.
+//!
+//! It also mends this device: an output synced from here whose file has since gone from the
+//! data folder (deleted by hand, taken by a virus scanner) is fetched back into place under its
+//! own row, when the bucket's copy still has the bytes that row records.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -24,7 +28,7 @@ use crate::jobs::Ctx;
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::store::files::{
     modified_ago, off_the_async_threads, outputs_dir, sha256_bytes, sha256_file, sync_folder,
-    write_atomic_leaving_folder_unsynced,
+    write_atomic, write_atomic_leaving_folder_unsynced,
 };
 use crate::store::{outbox, outputs};
 use crate::sync::bucket::{Bucket, BucketError};
@@ -150,6 +154,8 @@ const STORE_BATCH: usize = 16;
 #[derive(Default)]
 struct Stored {
     restored: usize,
+    /// Files of this device's own rows put back where they were (see [`fetch_back`]).
+    fetched_back: usize,
     already_here: usize,
     skipped: Vec<String>,
 }
@@ -255,6 +261,93 @@ fn place_batch(
     (placed, None)
 }
 
+/// A synced output of this device whose file is gone from the data folder, and where its copy
+/// lies in the bucket.
+struct Gone {
+    key: String,
+    path: std::path::PathBuf,
+    sha256: String,
+}
+
+/// The org's outputs whose copy is among the bucket's `keys` and whose file is no longer on
+/// disk: deleted by hand, taken by a virus scanner, or lost to a disk fault. Their rows stay as
+/// they are; [`fetch_back`] puts their files back.
+async fn gone_from_disk(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    keys: &[String],
+) -> crate::error::Result<Vec<Gone>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT o.object_key, f.stored_path, f.sha256 FROM output_files f \
+         JOIN sync_outbox o ON o.output_id = f.id \
+         WHERE f.org_id = ? AND o.object_key IS NOT NULL AND o.state IN ('synced', 'conflict')",
+    )
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?;
+    let listed: HashSet<String> = keys.iter().cloned().collect();
+    let data_dir = ctx.data_dir.clone();
+    off_the_async_threads(move || {
+        Ok(rows
+            .into_iter()
+            .filter(|(key, _, _)| listed.contains(key))
+            .map(|(key, stored_path, sha256)| Gone {
+                key,
+                path: data_dir.join(stored_path),
+                sha256,
+            })
+            .filter(|gone| !gone.path.exists())
+            .collect())
+    })
+    .await
+}
+
+/// Downloads each [`Gone`] file's copy, a few at a time, and writes it back where its row says
+/// it lies, durably, when its bytes are still those the row records (an object replaced in the
+/// bucket since is passed over, by name). Nothing is recorded: the rows never changed.
+async fn fetch_back(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+    bucket: &Bucket,
+    gone: Vec<Gone>,
+    stored: &mut Stored,
+) -> Result<(), Step> {
+    let store = |e: crate::error::Error| ("store".to_string(), RunFailure::from(e));
+    let total = gone.len();
+    let mut downloads = futures_util::stream::iter(gone)
+        .map(|gone| async move {
+            let got = bucket.get_with_sha256(&gone.key).await;
+            (gone, got)
+        })
+        .buffered(ctx.sync.concurrency.max(1));
+    let mut done = 0;
+    while let Some((gone, got)) = downloads.next().await {
+        let (bytes, _) = got.map_err(|e| from_bucket("download", e))?;
+        done += 1;
+        if sha256_bytes(&bytes) != gone.sha256 {
+            stored.skipped.push(format!(
+                "{}: its file is missing here, and the copy in the bucket is no longer the one \
+                 this computer sent (it was replaced there)",
+                gone.key
+            ));
+            continue;
+        }
+        off_the_async_threads(move || write_atomic(&gone.path, &bytes))
+            .await
+            .map_err(store)?;
+        stored.fetched_back += 1;
+        queue::report(
+            ctx,
+            job,
+            5,
+            &format!("Fetched back {done} of {total} files that were missing here"),
+        )
+        .await
+        .map_err(store)?;
+    }
+    Ok(())
+}
+
 /// Writes a batch's files (each durable before its rename), syncs the folder once, and records
 /// them all in one commit, each as synced under its key. A crash before the commit leaves files
 /// that no row names; the next attempt takes them up ([`left_by_a_cut_restore`]).
@@ -345,18 +438,26 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     .await
     .map_err(store)?;
     let missing: Vec<&String> = keys.iter().filter(|key| !known.contains(*key)).collect();
+    let gone = gone_from_disk(ctx, &scope, &keys).await.map_err(store)?;
+    let to_fetch_back = if gone.is_empty() {
+        String::new()
+    } else {
+        format!(", and {} missing here to fetch back", gone.len())
+    };
     queue::report(
         ctx,
         job,
         5,
         &format!(
-            "{} of {} files in the bucket to fetch",
+            "{} of {} files in the bucket to fetch{to_fetch_back}",
             missing.len(),
             keys.len()
         ),
     )
     .await
     .map_err(store)?;
+    let mut stored = Stored::default();
+    fetch_back(ctx, job, &bucket, gone, &mut stored).await?;
 
     let folder = outputs_dir(&ctx.data_dir, scope.org_slug());
     let here = org_values(
@@ -383,10 +484,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             )
         })
         .collect();
-    let mut stored = Stored {
-        skipped: skipped_by_name,
-        ..Stored::default()
-    };
+    stored.skipped.extend(skipped_by_name);
     // What cannot be restored is set aside by its name, before anything is fetched.
     let mut to_fetch: Vec<String> = Vec::new();
     for key in &missing {
@@ -458,6 +556,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     }
     let Stored {
         restored,
+        fetched_back,
         already_here,
         skipped,
     } = stored;
@@ -476,7 +575,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             .await
             .map_err(store)?;
     }
-    if restored == 0 && !skipped.is_empty() {
+    if restored + fetched_back == 0 && !skipped.is_empty() {
         return Err(permanent(
             "download",
             format!("Nothing could be restored: {}", skipped.join("; ")),
@@ -484,7 +583,8 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     }
     let result = serde_json::json!({
         "restored": restored,
-        "alreadyHere": keys.len() - missing.len() + already_here,
+        "fetchedBack": fetched_back,
+        "alreadyHere": (keys.len() - missing.len()).saturating_sub(fetched_back) + already_here,
         "skipped": skipped,
     });
     let tx = ctx.write_tx().await.map_err(store)?;

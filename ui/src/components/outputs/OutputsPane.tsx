@@ -19,7 +19,7 @@ import { useLoad } from "../../useLoad";
 import { ChoiceField, type Choices } from "../common/Choices";
 import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
-import { CheckIcon, CloudIcon, OpenIcon, OutputsIcon, SaveIcon } from "../common/Icons";
+import { CheckIcon, CloudIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "../common/Icons";
 import { LedgerHead, numeric } from "../common/Ledger";
 import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 import { PdfPreview } from "./PdfPreview";
@@ -200,7 +200,14 @@ function OutputDetail({
   const [opened, setOpened] = useState(false);
   const [share, setShare] = useState<ShareLink | null>(null);
   const [retried, setRetried] = useState(false);
+  const [mending, setMending] = useState<string | null>(null);
+  const [unreadable, setUnreadable] = useState(false);
   const inBucket = output.syncState === "synced" || output.syncState === "conflict";
+  // Its row is here and its file is not (deleted by hand, taken by a virus scanner): the copy in
+  // the bucket is fetched back, or the job that made the document makes it again.
+  const fileMissing = error?.code === "not_found";
+  const fetchBack = fileMissing && inBucket && may(org, "sync_configure");
+  const makeAgain = fileMissing && !fetchBack && !output.restored && may(org, "job_retry");
 
   // Read once per file: a new error handler (the app's actions change with the session) must
   // not fetch and redraw the whole PDF again.
@@ -213,7 +220,11 @@ function OutputDetail({
     let current = true;
     backend.readOutput(output.id).then(
       (data) => current && setBytes(data),
-      (caught: unknown) => current && setError(handleErrorRef.current(caught)),
+      (caught: unknown) => {
+        if (!current) return;
+        setUnreadable(true);
+        setError(handleErrorRef.current(caught));
+      },
     );
     return () => {
       current = false;
@@ -289,6 +300,39 @@ function OutputDetail({
               Retry sync
             </button>
           ) : null}
+          {fetchBack ? (
+            <button
+              type="button"
+              className="button"
+              disabled={busy}
+              data-testid="output-fetch-back"
+              onClick={() =>
+                void act(async () => {
+                  const { jobId } = await backend.syncRestore();
+                  setMending(`Restore job ${jobId} fetches it back from the bucket; open it again when that job is done.`);
+                })
+              }
+            >
+              <CloudIcon /> Fetch back
+            </button>
+          ) : null}
+          {makeAgain ? (
+            <button
+              type="button"
+              className="button"
+              disabled={busy}
+              data-testid="output-make-again"
+              onClick={() =>
+                void act(async () => {
+                  await backend.retryJob(output.jobId);
+                  setMending(`Job ${output.jobId} is making it again from the same inputs; open it again when that job is done.`);
+                  onChanged();
+                })
+              }
+            >
+              <RefreshIcon /> Make again
+            </button>
+          ) : null}
           <CloseButton label="Close the preview" onClick={onClose} />
         </div>
       </header>
@@ -329,10 +373,17 @@ function OutputDetail({
           <CheckIcon /> Failed outputs will be sent again on the next sync pass.
         </p>
       ) : null}
+      {mending ? (
+        <p className="saved-note" role="status" data-testid="output-mending">
+          <CheckIcon /> {mending}
+        </p>
+      ) : null}
       {error ? <InlineError message={error.message} testId="output-error" /> : null}
       {output.kind === "pdf" ? (
         bytes ? (
           <PdfPreview bytes={bytes} name={output.filename} />
+        ) : unreadable ? (
+          <p className="muted" data-testid="no-preview">No preview: the file could not be read.</p>
         ) : (
           <p className="muted">Loading the PDF…</p>
         )
