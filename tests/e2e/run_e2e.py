@@ -13,6 +13,7 @@ import http.client
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -954,6 +955,22 @@ def test_sync_set_in_settings_goes_from_waiting_to_up_to_date_and_shares_a_link(
         with open(exported, "rb") as f:
             assert shared == f.read(), "the link downloads the very file"
         wd.screenshot("sync-share.png")
+
+        # Its file deleted from the data folder by hand: Open says so, and Fetch back has a
+        # restore put it back from the bucket, byte for byte, under its own row.
+        kept = os.path.join(data_dir, "outputs", "root", first["filename"])
+        os.remove(kept)
+        wd.click("output-open")
+        missing = wd.text("output-error")
+        assert "Restore from bucket" in missing, missing
+        wd.click("output-fetch-back")
+        mending = wd.text("output-mending")
+        restore_job = re.search(r"Restore job (\d+)", mending).group(1)
+        cli(data_dir, "--user", "root", "jobs", "wait", restore_job)
+        with open(kept, "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == first["sha256"], "the same bytes"
+        after = json.loads(cli(data_dir, "--user", "root", "outputs", "list", "--json"))
+        assert [o["id"] for o in after] == [o["id"] for o in outputs], (after, outputs)
 
         # The secret went to the keyring, never into the data folder.
         for folder, _, files in os.walk(data_dir):
