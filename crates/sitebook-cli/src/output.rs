@@ -361,12 +361,21 @@ pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
 }
 
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    for line in table_lines(header, rows) {
+        say!("{line}");
+    }
+}
+
+/// The lines of [`print_table`]: each column as wide as its widest cell in terminal columns.
+fn table_lines(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
     let shown = |cell: &str| -> String {
         // A line break or tab in a cell (a file name can hold one) would break the row; shown
-        // escaped, each row stays one line.
-        let cell = &cell.replace('\n', "\\n").replace('\t', "\\t");
+        // escaped, each row stays one line. Other control characters are escaped here too, not
+        // only when the line is written, so that the columns are measured as they will show.
+        let cell = cell.replace('\n', "\\n").replace('\t', "\\t");
+        let cell = terminal_safe(&cell);
         if cell.chars().count() <= MAX_TABLE_CELL_CHARS {
-            cell.to_string()
+            cell.into_owned()
         } else {
             let mut cut: String = cell.chars().take(MAX_TABLE_CELL_CHARS - 1).collect();
             cut.push('…');
@@ -377,28 +386,32 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
         .iter()
         .map(|row| row.iter().map(|cell| shown(cell)).collect())
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let columns = |cell: &str| unicode_width::UnicodeWidthStr::width(cell);
+    let mut widths: Vec<usize> = header.iter().map(|h| columns(h)).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(columns(cell));
         }
     }
-    // Padded by hand: `format!("{cell:<width$}")` panics on a width past u16::MAX.
+    // Padded by hand: `format!("{cell:<width$}")` panics on a width past u16::MAX, and counts
+    // characters, not the columns they take.
     let line = |cells: Vec<&str>| {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
             .map(|(cell, width)| {
-                let pad = width.saturating_sub(cell.chars().count());
+                let pad = width.saturating_sub(columns(cell));
                 format!("{cell}{}", " ".repeat(pad))
             })
             .collect();
-        say!("{}", padded.join("  ").trim_end());
+        padded.join("  ").trim_end().to_string()
     };
-    line(header.to_vec());
-    for row in &rows {
-        line(row.iter().map(String::as_str).collect());
-    }
+    std::iter::once(line(header.to_vec()))
+        .chain(
+            rows.iter()
+                .map(|row| line(row.iter().map(String::as_str).collect())),
+        )
+        .collect()
 }
 
 #[cfg(test)]
@@ -410,6 +423,33 @@ mod tests {
         assert_eq!(counted(1u32, "output", "outputs"), "1 output");
         assert_eq!(counted(0u32, "output", "outputs"), "0 outputs");
         assert_eq!(counted(12u64, "day", "days"), "12 days");
+    }
+
+    #[test]
+    fn columns_line_up_under_escaped_control_characters_and_indian_scripts() {
+        let lines = super::table_lines(
+            &["FILE", "BY"],
+            &[
+                vec!["a\u{1}b.xlsx".into(), "root".into()],
+                vec!["సిమెంట్ రోడ్డు.xlsx".into(), "root".into()],
+                vec!["सड़क.xlsx".into(), "root".into()],
+                vec!["line\nbreak.xlsx".into(), "root".into()],
+            ],
+        );
+        // Where the second column starts on a terminal: the columns the text before it takes.
+        let starts: Vec<usize> = lines
+            .iter()
+            .map(|line| {
+                let before = line.rfind(|c: char| c == ' ').map_or(0, |i| i + 1);
+                unicode_width::UnicodeWidthStr::width(&line[..before])
+            })
+            .collect();
+        assert!(
+            starts.iter().all(|s| *s == starts[0]),
+            "{lines:#?} {starts:?}"
+        );
+        assert!(lines[1].starts_with("a\\u{1}b.xlsx"), "{}", lines[1]);
+        assert!(lines[4].starts_with("line\\nbreak.xlsx"), "{}", lines[4]);
     }
 
     #[test]
