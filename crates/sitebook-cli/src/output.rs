@@ -440,7 +440,7 @@ mod tests {
         let starts: Vec<usize> = lines
             .iter()
             .map(|line| {
-                let before = line.rfind(|c: char| c == ' ').map_or(0, |i| i + 1);
+                let before = line.rfind(' ').map_or(0, |i| i + 1);
                 unicode_width::UnicodeWidthStr::width(&line[..before])
             })
             .collect();
