@@ -609,6 +609,20 @@ async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_b
         .unwrap();
     assert_eq!(json_rows.len(), 1);
     assert_eq!(json_rows[0].id, parsed.id);
+
+    // Once a cleanup has removed a job's files and their rows, nothing is promised.
+    fx.core.clock().advance(chrono::Duration::days(31));
+    let cleaned = fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
+    assert!(cleaned.removed_rows >= 1, "{cleaned:?}");
+    let refused = fx
+        .core
+        .job_retry(&fx.root, parsed.job_id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Precondition(m) if m.contains("no files recorded")),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]

@@ -836,20 +836,26 @@ pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
         .and_then(|(status, _, _)| JobStatus::parse(status))
     {
         Some(JobStatus::Completed) if makes_files => {
+            use crate::store::outputs::JobFiles;
             match crate::store::outputs::files_of_job(ctx, scope, id).await? {
-                (_, true) => Err(Error::Precondition(format!(
-                    "Job {id} made a document that was withdrawn; its files are kept as they \
-                     were and are not made again."
-                ))),
-                (false, false) => Err(Error::Precondition(format!(
-                    "Job {id} is completed and its files are all here; there is nothing to make \
-                     again."
-                ))),
-                (true, false) => {
+                JobFiles::SomeMissing => {
                     let from = [JobStatus::Completed, JobStatus::Completed];
                     start_afresh(ctx, scope, id, from, false).await?;
                     Ok(())
                 }
+                JobFiles::Withdrawn => Err(Error::Precondition(format!(
+                    "Job {id} made a document that was withdrawn; its files are kept as they \
+                     were and are not made again."
+                ))),
+                JobFiles::AllHere => Err(Error::Precondition(format!(
+                    "Job {id} is completed and its files are all here; there is nothing to make \
+                     again."
+                ))),
+                JobFiles::NoneRecorded => Err(Error::Precondition(format!(
+                    "Job {id} is completed and has no files recorded any more (a cleanup removes \
+                     old outputs that were never saved, files and records); there is nothing of \
+                     it to make again."
+                ))),
             }
         }
         Some(JobStatus::Failed) if !retryable => Err(Error::Precondition(format!(

@@ -274,13 +274,21 @@ pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, Pa
     Ok((filename, source))
 }
 
-/// Whether a file of one of the scope's jobs is gone from the data folder, and whether that
-/// job's document was withdrawn (its files are then kept as they are, never made again).
-pub(crate) async fn files_of_job(
-    ctx: &Base,
-    scope: &WriteScope,
-    job_id: i64,
-) -> Result<(bool, bool)> {
+/// What became of the files one of the scope's jobs made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobFiles {
+    /// No row names any (a cleanup removed them, files and rows).
+    NoneRecorded,
+    /// Its document was withdrawn: the files are kept as they were, never made again.
+    Withdrawn,
+    /// At least one is gone from the data folder.
+    SomeMissing,
+    /// All of them are in place.
+    AllHere,
+}
+
+/// What became of the files of one of the scope's jobs.
+pub(crate) async fn files_of_job(ctx: &Base, scope: &WriteScope, job_id: i64) -> Result<JobFiles> {
     let rows: Vec<(String, bool)> = sqlx::query_as(
         "SELECT stored_path, withdrawn != 0 FROM output_files WHERE org_id = ? AND job_id = ?",
     )
@@ -288,11 +296,18 @@ pub(crate) async fn files_of_job(
     .bind(job_id)
     .fetch_all(&ctx.db)
     .await?;
-    let missing = rows
+    Ok(if rows.is_empty() {
+        JobFiles::NoneRecorded
+    } else if rows.iter().any(|(_, withdrawn)| *withdrawn) {
+        JobFiles::Withdrawn
+    } else if rows
         .iter()
-        .any(|(stored_path, _)| !ctx.data_dir.join(stored_path).exists());
-    let withdrawn = rows.iter().any(|(_, withdrawn)| *withdrawn);
-    Ok((missing, withdrawn))
+        .any(|(stored_path, _)| !ctx.data_dir.join(stored_path).exists())
+    {
+        JobFiles::SomeMissing
+    } else {
+        JobFiles::AllHere
+    })
 }
 
 /// What brings back the file of an output made by job `job_id` of `job_kind`, whose copy is in
