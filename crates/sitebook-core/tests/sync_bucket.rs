@@ -145,6 +145,31 @@ async fn device(dir_name: &str) -> (Fixture, Session) {
     (fx, admin)
 }
 
+/// Device `old-laptop` with the six outputs of `road.xlsx` and `bridge.xlsx` made and synced
+/// to `server`, and those outputs.
+async fn old_laptop_synced_to(
+    server: &S3Server,
+) -> (
+    Fixture,
+    Session,
+    Vec<sitebook_core::store::outputs::OutputView>,
+) {
+    let (old_laptop, old_admin) = device("old-laptop").await;
+    make_outputs(&old_laptop, &old_admin, "road.xlsx").await;
+    make_outputs(&old_laptop, &old_admin, "bridge.xlsx").await;
+    server.configure(&old_laptop, &old_admin).await;
+    assert_eq!(
+        old_laptop.core.sync_run(&old_admin).await.unwrap().synced,
+        6
+    );
+    let originals = old_laptop
+        .core
+        .outputs_list(&old_admin, None)
+        .await
+        .unwrap();
+    (old_laptop, old_admin, originals)
+}
+
 /// Asks `device` for a restore where none is under way, and returns the new job's id.
 async fn new_restore(device: &Fixture, session: &Session) -> i64 {
     let request = device.core.sync_restore(session).await.unwrap();
@@ -832,19 +857,7 @@ async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwrites_nothing() {
     let server = S3Server::start().await;
-    let (old_laptop, old_admin) = device("old-laptop").await;
-    make_outputs(&old_laptop, &old_admin, "road.xlsx").await;
-    make_outputs(&old_laptop, &old_admin, "bridge.xlsx").await;
-    server.configure(&old_laptop, &old_admin).await;
-    assert_eq!(
-        old_laptop.core.sync_run(&old_admin).await.unwrap().synced,
-        6
-    );
-    let originals = old_laptop
-        .core
-        .outputs_list(&old_admin, None)
-        .await
-        .unwrap();
+    let (old_laptop, old_admin, originals) = old_laptop_synced_to(&server).await;
 
     // The new laptop has the same org and files of its own, some under names that objects
     // also have (other content: another name of work).
@@ -940,21 +953,9 @@ async fn a_restore_into_an_empty_data_dir_gives_byte_identical_files_and_overwri
 async fn a_job_after_a_restore_never_overwrites_a_restored_file_that_has_its_name() {
     // Job and estimate numbers are each device's own, so another device's files carry names
     // that this device's jobs make too: the old laptop's second upload (job 3, estimate 2) and
-    // the new laptop's, once its restore is job 1 and an upload job 2.
+    // its abstract (job 4) have the names of the new laptop's, once its restore is job 1.
     let server = S3Server::start().await;
-    let (old_laptop, old_admin) = device("old-laptop").await;
-    make_outputs(&old_laptop, &old_admin, "road.xlsx").await;
-    make_outputs(&old_laptop, &old_admin, "bridge.xlsx").await;
-    server.configure(&old_laptop, &old_admin).await;
-    assert_eq!(
-        old_laptop.core.sync_run(&old_admin).await.unwrap().synced,
-        6
-    );
-    let originals = old_laptop
-        .core
-        .outputs_list(&old_admin, None)
-        .await
-        .unwrap();
+    let (_old_laptop, _old_admin, originals) = old_laptop_synced_to(&server).await;
 
     let (new_laptop, new_admin) = device("new-laptop").await;
     server.configure(&new_laptop, &new_admin).await;
