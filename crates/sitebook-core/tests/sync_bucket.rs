@@ -1049,6 +1049,38 @@ async fn a_job_after_a_restore_never_overwrites_a_restored_file_that_has_its_nam
             "{expected}: {own_names:?}"
         );
     }
+
+    // Both PDFs deleted by hand, the restored one and the abstract's own: made again, the
+    // abstract keeps the name its row has, not the one the restored file freed.
+    let folder = new_laptop.dir.path().join("outputs/aaa");
+    let own_pdf = format!("estimate{estimate}-abstract-job{abstract_job} (2).pdf");
+    let own_bytes = std::fs::read(folder.join(&own_pdf)).unwrap();
+    std::fs::remove_file(folder.join(&own_pdf)).unwrap();
+    std::fs::remove_file(folder.join(format!("estimate{estimate}-abstract-job{abstract_job}.pdf")))
+        .unwrap();
+    new_laptop
+        .core
+        .job_retry(&new_admin, abstract_job)
+        .await
+        .unwrap();
+    new_laptop.completed_job_as(&new_admin, abstract_job).await;
+    assert_eq!(std::fs::read(folder.join(&own_pdf)).unwrap(), own_bytes);
+    let again = new_laptop
+        .core
+        .outputs_list(&new_admin, None)
+        .await
+        .unwrap();
+    let fingerprint = |list: &[sitebook_core::store::outputs::OutputView]| {
+        let mut rows: Vec<(i64, String)> =
+            list.iter().map(|o| (o.id, o.filename.clone())).collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(
+        fingerprint(&again),
+        fingerprint(&outputs),
+        "the same rows, the same names"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

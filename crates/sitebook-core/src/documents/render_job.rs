@@ -628,7 +628,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         } else {
             "xlsx"
         };
-        let name = outputs::name_for_job(ctx, &scope, job.id, name)
+        let name = outputs::name_for_job(ctx, &scope, (job.id, job.made_before), name)
             .await
             .map_err(store)?;
         let (output, written_into) = outputs::write_leaving_folder_unsynced(

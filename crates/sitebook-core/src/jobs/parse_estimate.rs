@@ -108,9 +108,14 @@ async fn read_and_hand_over(
             "could not write the result: {e}"
         )))
     })?;
-    let name = outputs::name_for_job(ctx, &scope, job.id, &format!("estimate-job{}.json", job.id))
-        .await
-        .map_err(|e| at("store")(e.into()))?;
+    let name = outputs::name_for_job(
+        ctx,
+        &scope,
+        (job.id, job.made_before),
+        &format!("estimate-job{}.json", job.id),
+    )
+    .await
+    .map_err(|e| at("store")(e.into()))?;
     let (output, folder) = {
         let (base, scope, sha256) = (ctx.base.clone(), scope.clone(), upload.sha256.clone());
         files::off_the_async_threads(move || {

@@ -80,8 +80,17 @@ pub(crate) fn labelled(wanted: &str, label: &str) -> String {
     }
 }
 
+/// The `n`th name an output `wanted` may take: `wanted` itself, then `… (2)`, `… (3)`, ….
+fn nth_name(wanted: &str, n: u32) -> String {
+    match n {
+        1 => wanted.to_string(),
+        n => labelled(wanted, &n.to_string()),
+    }
+}
+
 /// The name job `job_id` writes its output `wanted` under: `wanted`, unless a row of another
-/// job names a file there, then the first of `… (2)`, `… (3)`, … that none does.
+/// job names a file there, then the first of `… (2)`, `… (3)`, … that none does. A job that
+/// `made_before` its files (run again to make a lost one) keeps the name its row has.
 ///
 /// Each device numbers its own jobs and estimates, so a file restored from another device can
 /// carry the very name a job here makes (`estimate-job3.json`); writing over it would leave its
@@ -92,15 +101,29 @@ pub(crate) fn labelled(wanted: &str, label: &str) -> String {
 pub(crate) async fn name_for_job(
     ctx: &Base,
     scope: &WriteScope,
-    job_id: i64,
+    (job_id, made_before): (i64, bool),
     wanted: &str,
 ) -> Result<String> {
+    if made_before {
+        let own: std::collections::HashSet<String> =
+            sqlx::query_scalar("SELECT filename FROM output_files WHERE org_id = ? AND job_id = ?")
+                .bind(scope.org_id())
+                .bind(job_id)
+                .fetch_all(&ctx.db)
+                .await?
+                .into_iter()
+                .collect();
+        // Its names were the first free ones then; a handful of numbers covers them.
+        if let Some(name) = (1..=own.len() as u32 + 100)
+            .map(|n| nth_name(wanted, n))
+            .find(|name| own.contains(name))
+        {
+            return Ok(name);
+        }
+    }
     let folder = outputs_dir(&ctx.data_dir, scope.org_slug());
     for n in 1.. {
-        let name = match n {
-            1 => wanted.to_string(),
-            n => labelled(wanted, &n.to_string()),
-        };
+        let name = nth_name(wanted, n);
         if !folder.join(&name).exists() {
             return Ok(name);
         }
