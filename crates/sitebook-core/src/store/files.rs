@@ -200,6 +200,42 @@ pub fn write_atomic_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Resu
     Ok(())
 }
 
+/// [`write_atomic_leaving_folder_unsynced`] that never replaces a file at `target`: when a file
+/// is there, however lately it came, nothing is written and `false` is returned. The name is
+/// given by a hard link, which the file system refuses when the name is taken; where it has no
+/// hard links, a look before the rename stands in.
+pub fn write_new_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<bool> {
+    create_parent(target)?;
+    let temp = temp_name(target);
+    let written = (|| -> std::io::Result<bool> {
+        let mut file = create_private(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        let placed = match std::fs::hard_link(&temp, target) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(_) if target.exists() => false,
+            Err(_) => {
+                std::fs::rename(&temp, target)?;
+                return Ok(true);
+            }
+        };
+        std::fs::remove_file(&temp)?;
+        Ok(placed)
+    })();
+    match written {
+        Ok(placed) => Ok(placed),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(Error::io(
+                format!("Could not write {}", target.display()),
+                e,
+            ))
+        }
+    }
+}
+
 /// Copies `source` into the data dir at `target` atomically and durably, private to this OS
 /// account like everything there.
 pub fn copy_atomic(source: &Path, target: &Path) -> Result<()> {
@@ -298,6 +334,20 @@ mod temp_name_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_file_never_replaces_one_already_there_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("outputs/bill.pdf");
+        assert!(write_new_leaving_folder_unsynced(&target, b"first").unwrap());
+        assert!(!write_new_leaving_folder_unsynced(&target, b"second").unwrap());
+        assert_eq!(std::fs::read(&target).unwrap(), b"first");
+        let names: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["bill.pdf"]);
+    }
 
     #[test]
     fn atomic_writes_replace_whole_files_and_leave_no_temp() {

@@ -28,7 +28,7 @@ use crate::jobs::Ctx;
 use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::store::files::{
     modified_ago, off_the_async_threads, outputs_dir, sha256_bytes, sha256_file, sync_folder,
-    write_atomic, write_atomic_leaving_folder_unsynced,
+    write_atomic, write_new_leaving_folder_unsynced,
 };
 use crate::store::{outbox, outputs};
 use crate::sync::bucket::{Bucket, BucketError};
@@ -348,51 +348,68 @@ async fn fetch_back(
     Ok(())
 }
 
-/// Writes a batch's files (each durable before its rename), syncs the folder once, and records
-/// them all in one commit, each as synced under its key. A crash before the commit leaves files
-/// that no row names; the next attempt takes them up ([`left_by_a_cut_restore`]).
+/// Writes a batch's files (each durable before its name is given, and never over a file that a
+/// job of this device has written there since the batch was placed), syncs the folder once, and
+/// records them all in one commit, each as synced under its key. A crash before the commit
+/// leaves files that no row names; the next attempt takes them up ([`left_by_a_cut_restore`]).
 async fn store_batch(
     ctx: &Ctx,
     scope: &WriteScope,
     job: &ClaimedJob,
     folder: &std::path::Path,
-    placed: Vec<Placed>,
+    taken: &HashSet<String>,
+    mut placed: Vec<Placed>,
     stored: &mut Stored,
 ) -> Result<(), Step> {
     let store = |e: crate::error::Error| ("store".to_string(), RunFailure::from(e));
     if placed.is_empty() {
         return Ok(());
     }
-    let mut records = Vec::with_capacity(placed.len());
-    let mut writes = Vec::new();
-    for item in placed {
-        records.push((
-            item.key,
-            outputs::WrittenOutput::in_outputs_of(
+    let taken_up: Vec<bool> = placed.iter().map(|item| item.bytes.is_none()).collect();
+    let writes: Vec<(usize, String, Vec<u8>)> = placed
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(index, item)| {
+            let bytes = item.bytes.take()?;
+            Some((index, item.filename.clone(), bytes))
+        })
+        .collect();
+    let (written_into, taken) = (folder.to_path_buf(), taken.clone());
+    // Each file under its placed name, unless a job of this device has written that name
+    // since it was placed: then under the next free one. A restore never writes over a file.
+    let named = off_the_async_threads(move || {
+        let mut named = Vec::with_capacity(writes.len());
+        for (index, wanted, bytes) in &writes {
+            let mut name = wanted.clone();
+            while !write_new_leaving_folder_unsynced(&written_into.join(&name), bytes)? {
+                name = free_name(&written_into, wanted, &taken);
+            }
+            named.push((*index, name));
+        }
+        // Also for files taken up as they were: their names may not have been synced.
+        sync_folder(&written_into);
+        Ok(named)
+    })
+    .await
+    .map_err(store)?;
+    for (index, name) in named {
+        placed[index].filename = name;
+    }
+    let records: Vec<_> = placed
+        .into_iter()
+        .zip(taken_up)
+        .map(|(item, taken_up)| {
+            let output = outputs::WrittenOutput::in_outputs_of(
                 scope.org_slug(),
                 &item.filename,
                 item.kind,
                 item.size,
                 item.sha256,
                 "",
-            ),
-            item.bytes.is_none(),
-        ));
-        if let Some(bytes) = item.bytes {
-            writes.push((folder.join(&item.filename), bytes));
-        }
-    }
-    let written_into = folder.to_path_buf();
-    off_the_async_threads(move || {
-        for (path, bytes) in &writes {
-            write_atomic_leaving_folder_unsynced(path, bytes)?;
-        }
-        // Also for files taken up as they were: their names may not have been synced.
-        sync_folder(&written_into);
-        Ok(())
-    })
-    .await
-    .map_err(store)?;
+            );
+            (item.key, output, taken_up)
+        })
+        .collect();
     let mut tx = ctx.write_tx().await.map_err(store)?;
     for (key, output, taken_up) in &records {
         // A file taken up as it was may have gained its row since the names were read, from a
@@ -549,7 +566,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             return Err(("download".to_string(), RunFailure::Cancelled));
         }
         let (placed, failed) = place_batch(batch, &folder, &mut taken, &mut stored);
-        store_batch(ctx, &scope, job, &folder, placed, &mut stored).await?;
+        store_batch(ctx, &scope, job, &folder, &taken, placed, &mut stored).await?;
         if let Some(failed) = failed {
             return Err(failed);
         }
