@@ -135,23 +135,24 @@ async fn read_and_hand_over(
         .await
         .map_err(|e| at("store")(e.into()))?;
     // Run again for its lost result file: the estimate it stored then stays the one.
-    let kept_estimates = if job.made_before {
-        Some(
+    let estimates = if job.made_before {
+        Estimates::Kept(
             estimates::stored_by_job(ctx, &scope, job.id)
                 .await
                 .map_err(|e| at("store")(e.into()))?,
         )
     } else {
-        None
+        Estimates::New(
+            estimates::prepare(&upload.original_name, &parsed)
+                .map_err(|e| at("store")(e.into()))?,
+        )
     };
     let stored = StoredResults {
         ctx: ctx.clone(),
         scope,
         job: job.clone(),
-        kept_estimates,
+        estimates,
         upload_id: upload.id,
-        rows: estimates::prepare(&upload.original_name, &parsed)
-            .map_err(|e| at("store")(e.into()))?,
         file_name: upload.original_name,
         warnings: parsed.warnings.len(),
         output,
@@ -167,17 +168,23 @@ async fn read_and_hand_over(
     }))
 }
 
+/// The estimates a parse's results name.
+enum Estimates {
+    /// Read from the workbook now, to be stored.
+    New(PreparedEstimates),
+    /// Stored by a run before this one, when the job runs again for its lost result file.
+    Kept(Vec<i64>),
+}
+
 /// What a parse stores, in the group commit's transaction: the estimates, the result file's
 /// row and the job's completion, together or not at all.
 struct StoredResults {
     ctx: Ctx,
     scope: WriteScope,
     job: ClaimedJob,
-    /// The estimates a run before this one stored, when the job runs again for its lost file.
-    kept_estimates: Option<Vec<i64>>,
+    estimates: Estimates,
     upload_id: i64,
     file_name: String,
-    rows: PreparedEstimates,
     warnings: usize,
     output: WrittenOutput,
 }
@@ -188,16 +195,15 @@ impl StoredResults {
             ctx,
             scope,
             job,
-            kept_estimates,
+            estimates,
             upload_id,
             file_name,
-            rows,
             warnings,
             output,
         } = self;
-        let ids = match kept_estimates {
-            Some(ids) => ids,
-            None => {
+        let ids = match estimates {
+            Estimates::Kept(ids) => ids,
+            Estimates::New(rows) => {
                 estimates::insert_prepared(&ctx, tx, &scope, job.id, upload_id, &file_name, &rows)
                     .await?
             }
