@@ -182,22 +182,29 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
 /// not until the caller syncs the folder ([`sync_folder`]), which it must do before it commits
 /// a row naming the file. A batch of files in one folder then costs one folder sync.
 pub fn write_atomic_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<()> {
+    write_durably_then(target, bytes, |temp| std::fs::rename(temp, target))
+}
+
+/// Writes `bytes` to a temp file beside `target`, durably, then lets `name` give it its name
+/// (or not). On any failure the temp file is removed and the error names `target`.
+fn write_durably_then<T>(
+    target: &Path,
+    bytes: &[u8],
+    name: impl FnOnce(&Path) -> std::io::Result<T>,
+) -> Result<T> {
     create_parent(target)?;
     let temp = temp_name(target);
-    let written = (|| -> std::io::Result<()> {
+    let written = (|| {
         let mut file = create_private(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&temp, target)
+        drop(file);
+        name(&temp)
     })();
-    if let Err(e) = written {
+    written.map_err(|e| {
         let _ = std::fs::remove_file(&temp);
-        return Err(Error::io(
-            format!("Could not write {}", target.display()),
-            e,
-        ));
-    }
-    Ok(())
+        Error::io(format!("Could not write {}", target.display()), e)
+    })
 }
 
 /// [`write_atomic_leaving_folder_unsynced`] that never replaces a file at `target`: when a file
@@ -205,35 +212,19 @@ pub fn write_atomic_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Resu
 /// given by a hard link, which the file system refuses when the name is taken; where it has no
 /// hard links, a look before the rename stands in.
 pub fn write_new_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<bool> {
-    create_parent(target)?;
-    let temp = temp_name(target);
-    let written = (|| -> std::io::Result<bool> {
-        let mut file = create_private(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        let placed = match std::fs::hard_link(&temp, target) {
+    write_durably_then(target, bytes, |temp| {
+        let placed = match std::fs::hard_link(temp, target) {
             Ok(()) => true,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
             Err(_) if target.exists() => false,
             Err(_) => {
-                std::fs::rename(&temp, target)?;
+                std::fs::rename(temp, target)?;
                 return Ok(true);
             }
         };
-        std::fs::remove_file(&temp)?;
+        std::fs::remove_file(temp)?;
         Ok(placed)
-    })();
-    match written {
-        Ok(placed) => Ok(placed),
-        Err(e) => {
-            let _ = std::fs::remove_file(&temp);
-            Err(Error::io(
-                format!("Could not write {}", target.display()),
-                e,
-            ))
-        }
-    }
+    })
 }
 
 /// Copies `source` into the data dir at `target` atomically and durably, private to this OS
