@@ -16,7 +16,7 @@ use sitebook_core::domain::money::CurrencyMark;
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::inbox::{InboxStatus, InboxView};
 use sitebook_core::jobs::device::DeviceSettings;
-use sitebook_core::jobs::queue::{JobRequest, JobView};
+use sitebook_core::jobs::queue::{JobFilesView, JobRequest, JobView};
 use sitebook_core::jobs::JobEvent;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::estimates::{EstimateDetail, EstimateSummary};
@@ -510,6 +510,10 @@ session_commands! {
     /// The active org's outputs, or one job's.
     fn list_outputs(job_id: Option<i64>) -> Vec<OutputView>
         = |core, session| core.outputs_list(session, job_id);
+
+    /// What became of a job's files: how many a cleanup removed, and whether retrying makes
+    /// them again.
+    fn job_files(job_id: i64) -> JobFilesView = |core, session| core.job_files(session, job_id);
 
     /// An output's bytes for the in-app preview, sent raw rather than as a JSON array of numbers.
     fn read_output(id: i64) -> tauri::ipc::Response

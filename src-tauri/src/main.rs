@@ -100,6 +100,7 @@ fn main() {
             commands::create_workslip,
             commands::request_abstract,
             commands::list_outputs,
+            commands::job_files,
             commands::read_output,
             commands::open_output,
             commands::save_output_as,

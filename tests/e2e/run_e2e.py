@@ -801,6 +801,30 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
         assert_preview_drawn(wd, "the PDF made again", timeout=60)
         with open(os.path.join(data_dir, "outputs", "root", pdf["filename"]), "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == pdf["sha256"], "the same bytes again"
+
+        # The bill's workbook was never saved: a cleanup with no days to spare takes it with
+        # its record. Found again from the bill's row, its Outputs say so, and Make again
+        # draws it again under its name.
+        xlsx = next(o for o in outputs if o["jobId"] == pdf["jobId"] and o["kind"] == "xlsx")
+        xlsx_path = os.path.join(data_dir, "outputs", "root", xlsx["filename"])
+        cli(data_dir, "--user", "root", "outputs", "cleanup", "--days", "0")
+        assert not os.path.exists(xlsx_path)
+        wd.click("nav-works")
+        wd.click("estimate-row-1", inner="button")
+        wd.find("bills-table")
+        wd.execute("document.querySelector("
+                   f"'[aria-label=\"Outputs of job {pdf['jobId']}\"]').click()")
+        removed = wd.wait_containing("outputs-removed", "removed by the cleanup")
+        assert f"1 file of job #{pdf['jobId']} was removed" in removed, removed
+        wd.screenshot("outputs-removed-by-cleanup.png")
+        wd.click("outputs-make-again")
+        wd.wait_until("return !document.querySelector('[data-testid=outputs-removed]');",
+                      "the notice gone once the job has made the file again", timeout=60)
+        again = json.loads(cli(data_dir, "--user", "root", "outputs", "list", "--job",
+                               str(pdf["jobId"]), "--json"))
+        assert sorted(o["filename"] for o in again) == sorted([pdf["filename"], xlsx["filename"]])
+        with open(xlsx_path, "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == xlsx["sha256"], "the same bytes again"
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)

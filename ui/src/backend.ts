@@ -27,6 +27,7 @@ import type { CurrencyMark } from "./bindings/CurrencyMark";
 import type { BillDraft } from "./bindings/BillDraft";
 import type { BillView } from "./bindings/BillView";
 import type { DocumentPreview } from "./bindings/DocumentPreview";
+import type { JobFilesView } from "./bindings/JobFilesView";
 import type { OutputView } from "./bindings/OutputView";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
 import type { DeductionTable } from "./bindings/DeductionTable";
@@ -202,6 +203,7 @@ export function createTauriBackend(): Backend {
     withdrawDocument: (estimateId, document, number, reason) =>
       call<Withdrawn>("withdraw_document", { estimateId, document, number, reason }),
     listOutputs: (jobId) => call<OutputView[]>("list_outputs", { jobId }),
+    jobFiles: (jobId) => call<JobFilesView>("job_files", { jobId }),
     readOutput: (id) => call<ArrayBuffer>("read_output", { id }),
     openOutput: async (id) => {
       await call<null>("open_output", { id });

@@ -17,6 +17,7 @@ import type { AuditVerification } from "./bindings/AuditVerification";
 import type { BillDraft } from "./bindings/BillDraft";
 import type { BillView } from "./bindings/BillView";
 import type { DocumentPreview } from "./bindings/DocumentPreview";
+import type { JobFilesView } from "./bindings/JobFilesView";
 import type { OutputView } from "./bindings/OutputView";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
@@ -148,6 +149,8 @@ export interface Backend extends SettingsCommands {
   withdrawDocument(estimateId: number, document: "bill" | "workslip", number: number, reason: string): Promise<Withdrawn>;
   /** The active org's output files, newest first; optionally of one job. */
   listOutputs(jobId: number | null): Promise<OutputView[]>;
+  /** What became of a job's files: how many a cleanup removed, and whether retrying makes them again. */
+  jobFiles(jobId: number): Promise<JobFilesView>;
   /** An output's bytes, for the in-app preview (not counted as a download). */
   readOutput(id: number): Promise<ArrayBuffer>;
   /** Opens an output in the system's viewer. */

@@ -379,6 +379,40 @@ describe("the bill editor", () => {
     expect((await fake.readOutput(pdf.id)).byteLength).toBeGreaterThan(0);
   });
 
+  it("from a bill whose files a cleanup removed, says so above its outputs and makes them again", async () => {
+    await openEstimate("meena", 1);
+    let jobId = 0;
+    await act(async () => {
+      ({ jobId } = await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []));
+    });
+    const xlsx = (await fake.listOutputs(jobId)).find((o) => o.kind === "xlsx")!;
+    fake.removeOutputByCleanup(xlsx.id);
+
+    // From the bill's row, as a person looking for its workbook months later.
+    fireEvent.click(await screen.findByRole("button", { name: `Outputs of job ${jobId}` }));
+    const notice = await screen.findByTestId("outputs-removed");
+    expect(notice.textContent).toContain(`1 file of job #${jobId} was removed by the cleanup of outputs never saved`);
+    expect((byId("outputs-job") as HTMLSelectElement).value).toBe(String(jobId));
+    expect(screen.getAllByTestId(/^output-row-/)).toHaveLength(1); // the PDF is still here
+    fireEvent.click(byId("outputs-make-again"));
+    await waitFor(() => expect(screen.queryByTestId("outputs-removed")).toBeNull());
+    expect(fake.calls).toContain("retry_job");
+    expect(screen.getAllByTestId(/^output-row-/)).toHaveLength(2);
+    expect(screen.getByText(xlsx.filename)).toBeTruthy();
+  });
+
+  it("never offers to make again the files of a withdrawn bill that a cleanup removed", async () => {
+    await openEstimate("meena", 1);
+    let jobId = 0;
+    await act(async () => {
+      ({ jobId } = await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []));
+      await fake.withdrawDocument(1, "bill", 1, "wrong agency");
+    });
+    for (const output of await fake.listOutputs(jobId)) fake.removeOutputByCleanup(output.id);
+    expect(await fake.jobFiles(jobId)).toEqual({ removed: 0, missing: 0, canMakeAgain: false });
+    await expect(fake.retryJob(jobId)).rejects.toMatchObject({ code: "precondition_failed" });
+  });
+
   it("says which rows stop an estimate from being billed", async () => {
     await openEstimate("meena", 2); // the ward road has a #REF! rate on row 11
     fireEvent.click(byId("new-bill"));

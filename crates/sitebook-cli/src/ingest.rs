@@ -665,6 +665,33 @@ impl StopSignal {
     }
 }
 
+/// Below one job's outputs: which of its files are gone, and the command that makes them again.
+async fn tell_how_to_make_again(
+    core: &Sitebook,
+    session: &Session,
+    job: i64,
+) -> Result<(), Failure> {
+    let files = core.job_files(session, job).await?;
+    if files.removed > 0 {
+        tell!(
+            "{} of job {job} {} removed by the cleanup of outputs never saved.",
+            crate::output::counted(files.removed, "file", "files"),
+            if files.removed == 1 { "was" } else { "were" },
+        );
+    }
+    if files.missing > 0 {
+        tell!(
+            "{} of job {job} {} missing from the data folder.",
+            crate::output::counted(files.missing, "file", "files"),
+            if files.missing == 1 { "is" } else { "are" },
+        );
+    }
+    if files.can_make_again {
+        tell!("`sitebook jobs retry {job}` makes them again, with the same content.");
+    }
+    Ok(())
+}
+
 pub async fn outputs(
     core: &Sitebook,
     session: &Session,
@@ -689,6 +716,9 @@ pub async fn outputs(
                     ]
                 },
             );
+            if let Some(job) = job {
+                tell_how_to_make_again(core, session, *job).await?;
+            }
         }
         OutputsCommand::Export { id, destination } => {
             let written = core.output_export(session, *id, destination).await?;

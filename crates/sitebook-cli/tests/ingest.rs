@@ -159,6 +159,55 @@ fn upload_and_wait_reports_one_line_per_job() {
 }
 
 #[test]
+fn a_jobs_outputs_say_what_a_cleanup_removed_and_the_job_makes_it_again() {
+    let device = Device::new();
+    device
+        .run(&["upload", &fixture_workbook(), "--wait"])
+        .success();
+    let made = device.json(&["outputs", "list", "--json"]);
+    let (job, filename) = (
+        made[0]["jobId"].as_i64().unwrap().to_string(),
+        made[0]["filename"].as_str().unwrap().to_owned(),
+    );
+    let bytes = std::fs::read(device.dir.path().join("outputs/root").join(&filename)).unwrap();
+    device
+        .run(&["outputs", "list", "--job", &job])
+        .success()
+        .stderr(predicate::str::contains("removed").not());
+
+    // Never saved, so a cleanup with no days to spare takes it with its record.
+    device
+        .run(&["outputs", "cleanup", "--days", "0"])
+        .success()
+        .stdout(predicate::str::contains("Removed 1 file"));
+    device
+        .run(&["outputs", "list", "--job", &job])
+        .success()
+        .stderr(
+            predicate::str::contains(format!(
+                "1 file of job {job} was removed by the cleanup of outputs never saved."
+            ))
+            .and(predicate::str::contains(format!(
+                "`sitebook jobs retry {job}` makes them again"
+            ))),
+        );
+
+    device.run(&["jobs", "retry", &job]).success();
+    device.run(&["worker", "--exit-when-idle"]).success();
+    let again = device.json(&["outputs", "list", "--job", &job, "--json"]);
+    assert_eq!(again.as_array().unwrap().len(), 1, "{again}");
+    assert_eq!(again[0]["filename"], filename.as_str());
+    assert_eq!(
+        std::fs::read(device.dir.path().join("outputs/root").join(&filename)).unwrap(),
+        bytes
+    );
+    device
+        .run(&["outputs", "list", "--job", &job])
+        .success()
+        .stderr(predicate::str::contains("removed").not());
+}
+
+#[test]
 fn a_worker_killed_mid_job_is_finished_exactly_once_by_the_next_one() {
     let device = Device::new();
     device

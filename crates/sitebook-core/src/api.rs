@@ -652,6 +652,15 @@ impl Sitebook {
             .await
     }
 
+    /// What became of a job's files: how many are gone, and whether retrying it makes them
+    /// again.
+    pub async fn job_files(&self, session: &Session, id: i64) -> Result<queue::JobFilesView> {
+        let scope = self
+            .scope_on(session, Action::OutputsView, "job", id)
+            .await?;
+        queue::files_of(&self.ctx, &scope, id).await
+    }
+
     /// Waits until the job is completed, failed or cancelled, calling `on_change` whenever its
     /// progress or step changes. Works whichever process runs the job.
     pub async fn job_wait(

@@ -610,17 +610,129 @@ async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_b
     assert_eq!(json_rows.len(), 1);
     assert_eq!(json_rows[0].id, parsed.id);
 
-    // Once a cleanup has removed a job's files and their rows, nothing is promised.
+    // A cleanup removes the parse's result file with its row; the job makes it again, under
+    // a new row, and still keeps the estimate it stored then.
     fx.core.clock().advance(chrono::Duration::days(31));
     let cleaned = fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
     assert!(cleaned.removed_rows >= 1, "{cleaned:?}");
-    let refused = fx
+    assert!(!json_path.exists());
+    assert!(fx
         .core
-        .job_retry(&fx.root, parsed.job_id)
+        .outputs_list(&fx.root, Some(parsed.job_id))
         .await
-        .unwrap_err();
+        .unwrap()
+        .is_empty());
+    fx.core.job_retry(&fx.root, parsed.job_id).await.unwrap();
+    fx.completed_job(parsed.job_id).await;
+    assert_eq!(std::fs::read(&json_path).unwrap(), json_bytes);
+    let json_rows = fx
+        .core
+        .outputs_list(&fx.root, Some(parsed.job_id))
+        .await
+        .unwrap();
+    assert_eq!(json_rows.len(), 1);
+    assert_eq!(json_rows[0].filename, parsed.filename);
+    assert_eq!(
+        fx.core
+            .estimates_list(&fx.root)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>(),
+        estimates_before.iter().map(|e| e.id).collect::<Vec<_>>(),
+    );
+}
+
+#[tokio::test]
+async fn a_file_a_cleanup_removed_with_its_row_is_made_again_by_its_job() {
+    use sitebook_core::jobs::queue::JobFilesView;
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let (pdf, xlsx) = rendered(&fx, bill.job_id).await;
+    let (pdf_bytes, xlsx_bytes) = (std::fs::read(&pdf).unwrap(), std::fs::read(&xlsx).unwrap());
+    let outputs = fx
+        .core
+        .outputs_list(&fx.root, Some(bill.job_id))
+        .await
+        .unwrap();
+    let pdf_row = outputs.iter().find(|o| o.kind == "pdf").unwrap().clone();
+    let whole = JobFilesView {
+        removed: 0,
+        missing: 0,
+        can_make_again: false,
+    };
+    assert_eq!(
+        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
+        whole
+    );
+
+    // As people do: the PDF is saved, the XLSX never is, and the retention cleanup takes it
+    // with its row.
+    let saved = tempfile::tempdir().unwrap();
+    fx.core
+        .output_export(&fx.root, pdf_row.id, saved.path())
+        .await
+        .unwrap();
+    fx.core.clock().advance(chrono::Duration::days(31));
+    fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
+    assert!(pdf.exists() && !xlsx.exists());
+    let left = fx
+        .core
+        .outputs_list(&fx.root, Some(bill.job_id))
+        .await
+        .unwrap();
+    assert_eq!(left.iter().map(|o| o.id).collect::<Vec<_>>(), [pdf_row.id]);
+    assert_eq!(
+        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
+        JobFilesView {
+            removed: 1,
+            missing: 0,
+            can_make_again: true,
+        }
+    );
+
+    // Made again: the XLSX under its name with the same bytes and a row of its own again; the
+    // PDF keeps its row and the download it counted.
+    let queued = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap();
+    assert_eq!(queued.status, sitebook_core::jobs::JobStatus::Queued);
+    let (pdf_again, xlsx_again) = rendered(&fx, bill.job_id).await;
+    assert_eq!((&pdf_again, &xlsx_again), (&pdf, &xlsx), "the same names");
+    assert_eq!(std::fs::read(&xlsx).unwrap(), xlsx_bytes, "the same bytes");
+    assert_eq!(std::fs::read(&pdf).unwrap(), pdf_bytes);
+    let again = fx
+        .core
+        .outputs_list(&fx.root, Some(bill.job_id))
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 2, "{again:?}");
+    let pdf_again_row = again.iter().find(|o| o.kind == "pdf").unwrap();
+    assert_eq!(
+        (pdf_again_row.id, pdf_again_row.download_count),
+        (pdf_row.id, 1)
+    );
+    assert_eq!(
+        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
+        whole
+    );
+    assert_eq!(bill_count(&fx, estimate).await, 1, "no second bill");
+
+    // Once withdrawn, a bill whose files a cleanup took stays without them.
+    use sitebook_core::documents::withdraw::ChainDocument;
+    fx.core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "wrong agency")
+        .await
+        .unwrap();
+    fx.core.clock().advance(chrono::Duration::days(31));
+    fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
+    assert!(!xlsx.exists());
+    assert_eq!(
+        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
+        whole
+    );
+    let refused = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap_err();
     assert!(
-        matches!(&refused, Error::Precondition(m) if m.contains("no files recorded")),
+        matches!(&refused, Error::Precondition(m) if m.contains("withdrawn")),
         "{refused:?}"
     );
 }

@@ -502,6 +502,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     | "requestAbstract"
     | "withdrawDocument"
     | "listOutputs"
+    | "jobFiles"
     | "readOutput"
     | "openOutput"
     | "saveOutputAs"
@@ -524,6 +525,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     withdrawDocument: (estimateId, document, number, reason) =>
       run("withdraw_document", () => documents.withdrawDocument(estimateId, document, number, reason)),
     listOutputs: (jobId) => run("list_outputs", () => documents.outputs(jobId)),
+    jobFiles: (jobId) => run("job_files", () => documents.jobFiles(jobId)),
     readOutput: async (id) => {
       const bytes = await run("read_output", () => documents.read(id));
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -554,6 +556,9 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     },
     loseOutputFile(id) {
       documents.lose(id);
+    },
+    removeOutputByCleanup(id) {
+      documents.removeByCleanup(id);
     },
 
     appStatus: () =>
@@ -1056,6 +1061,9 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
       changeJob("retry_job", "retry", id, (job) => {
         // As in the core: a completed job makes its lost files again (the fake's jobs complete
         // at once).
+        if (job.status === "completed" && documents.isWithdrawn(id)) {
+          throw fail("precondition_failed", `Job ${id} made a document that was withdrawn; its files are kept as they were and are not made again.`);
+        }
         if (job.status === "completed" && documents.makeAgain(id)) return;
         if (job.status === "completed" && job.kind !== "restore_outputs") {
           throw fail("precondition_failed", `Job ${id} is completed and its files are all here; there is nothing to make again.`);

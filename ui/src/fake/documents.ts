@@ -14,6 +14,7 @@ import type { BillView } from "../bindings/BillView";
 import type { DocumentPreview } from "../bindings/DocumentPreview";
 import type { EstimateDetail } from "../bindings/EstimateDetail";
 import type { JobKind } from "../bindings/JobKind";
+import type { JobFilesView } from "../bindings/JobFilesView";
 import type { OutputView } from "../bindings/OutputView";
 import type { QuantityEntry } from "../bindings/QuantityEntry";
 import type { QueuedDocument } from "../bindings/QueuedDocument";
@@ -181,6 +182,10 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
   }
 
   const lost = new Set<number>();
+  /** Outputs a retention cleanup took with their rows; their jobs can make them again. */
+  const removedByCleanup: StoredOutput[] = [];
+  /** Jobs whose bill or work slip was withdrawn: their files are never made again. */
+  const withdrawnJobs = new Set<number>();
 
   function findOutput(id: number): StoredOutput {
     const orgCode = ctx.orgCode();
@@ -297,6 +302,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const created = document === "bill" ? "create_bill" : "create_workslip";
       const at = history.map((step) => step.command).lastIndexOf(created);
       if (at >= 0) history.splice(at, 1);
+      if (latest.jobId !== null) withdrawnJobs.add(latest.jobId);
       let filesMarked = 0;
       for (const output of outputs) {
         if (output.jobId === latest.jobId) {
@@ -329,11 +335,34 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     lose(id: number) {
       lost.add(findOutput(id).id);
     },
-    /** A completed job renders its lost files again; false when none of them was lost. */
+    /** As the retention cleanup of outputs never saved: the file goes with its row. */
+    removeByCleanup(id: number) {
+      const output = findOutput(id);
+      outputs.splice(outputs.indexOf(output), 1);
+      lost.delete(id);
+      removedByCleanup.push(output);
+    },
+    jobFiles(jobId: number): JobFilesView {
+      const orgCode = ctx.orgCode();
+      const removed = removedByCleanup.filter((o) => o.jobId === jobId && o.orgCode === orgCode).length;
+      const missing = outputs.filter((o) => o.jobId === jobId && o.orgCode === orgCode && lost.has(o.id)).length;
+      if (withdrawnJobs.has(jobId)) return { removed: 0, missing: 0, canMakeAgain: false };
+      return { removed, missing, canMakeAgain: removed + missing > 0 };
+    },
+    isWithdrawn(jobId: number): boolean {
+      return withdrawnJobs.has(jobId);
+    },
+    /** A completed job renders its lost and removed files again; false when none was gone. */
     makeAgain(jobId: number): boolean {
+      if (withdrawnJobs.has(jobId)) return false;
       const ofJob = outputs.filter((o) => o.jobId === jobId && lost.has(o.id));
       for (const output of ofJob) lost.delete(output.id);
-      return ofJob.length > 0;
+      const removed = removedByCleanup.filter((o) => o.jobId === jobId);
+      for (const output of removed) {
+        removedByCleanup.splice(removedByCleanup.indexOf(output), 1);
+        outputs.push({ ...output, id: nextOutputId++, downloadCount: 0, lastDownloaded: null, createdAt: ctx.now() });
+      }
+      return ofJob.length + removed.length > 0;
     },
     saveAs(id: number, suggestedName: string): string {
       const output = findOutput(id);

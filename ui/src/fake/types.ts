@@ -83,6 +83,8 @@ export interface FakeBackend extends Backend {
   failNext(command: string, error: ApiError): void;
   /** Deletes an output's file from the fake data folder, as a person might by hand. */
   loseOutputFile(id: number): void;
+  /** Removes an output with its row, as the retention cleanup of outputs never saved does. */
+  removeOutputByCleanup(id: number): void;
   /** The shell's file-drop events, as a real drag over the window would send them. */
   dragEnter(): void;
   dragLeave(): void;

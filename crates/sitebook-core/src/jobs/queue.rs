@@ -815,9 +815,10 @@ async fn start_afresh(
 /// Puts a failed or cancelled job back in the queue at a person's request. It starts afresh:
 /// its elapsed time counts from the new start, and its log keeps the earlier attempts.
 ///
-/// A completed job is run again too when one of its files has gone from the data folder: a
-/// document's job renders the same files from the same frozen inputs, a parse reads its stored
-/// workbook again and keeps the estimate it stored then; both under the same rows.
+/// A completed job is run again too when one of its files is gone, from the data folder or
+/// with its row in a cleanup of outputs never saved: a document's job renders the same files
+/// from the same frozen inputs, a parse reads its stored workbook again and keeps the estimate
+/// it stored then; a file whose row remains keeps that row.
 pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
     let row: Option<(String, bool, String)> =
         sqlx::query_as("SELECT status, retryable, kind FROM jobs WHERE id = ? AND org_id = ?")
@@ -826,19 +827,16 @@ pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
             .fetch_optional(&ctx.db)
             .await?;
     let retryable = row.as_ref().is_none_or(|(_, retryable, _)| *retryable);
-    // A restore's files come from the bucket, not from inputs it could read again.
-    let makes_files = row
-        .as_ref()
-        .and_then(|(_, _, kind)| JobKind::parse(kind))
-        .is_some_and(|kind| kind != JobKind::RestoreOutputs);
     match row
         .as_ref()
         .and_then(|(status, _, _)| JobStatus::parse(status))
     {
-        Some(JobStatus::Completed) if makes_files => {
+        Some(JobStatus::Completed)
+            if row.as_ref().is_some_and(|(_, _, kind)| makes_files(kind)) =>
+        {
             use crate::store::outputs::JobFiles;
             match crate::store::outputs::files_of_job(ctx, scope, id).await? {
-                JobFiles::SomeMissing => {
+                JobFiles::SomeGone { .. } => {
                     let from = [JobStatus::Completed, JobStatus::Completed];
                     start_afresh(ctx, scope, id, from, false).await?;
                     Ok(())
@@ -852,9 +850,8 @@ pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
                      again."
                 ))),
                 JobFiles::NoneRecorded => Err(Error::Precondition(format!(
-                    "Job {id} is completed and has no files recorded any more (a cleanup removes \
-                     old outputs that were never saved, files and records); there is nothing of \
-                     it to make again."
+                    "Job {id} is completed and made no files; there is nothing of it to make \
+                     again."
                 ))),
             }
         }
@@ -873,6 +870,58 @@ pub async fn requeue(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()> {
         ))),
         None => Err(scope.not_found(ctx, "job", id, "jobs").await),
     }
+}
+
+/// Whether jobs of `kind` make files that the job can make again. A restore's files come from
+/// the bucket, not from inputs it could read again.
+fn makes_files(kind: &str) -> bool {
+    JobKind::parse(kind).is_some_and(|kind| kind != JobKind::RestoreOutputs)
+}
+
+/// What became of a job's files, as the Outputs pane tells it beside the job's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct JobFilesView {
+    /// Files the job made that a cleanup of outputs never saved removed, with their rows.
+    pub removed: u32,
+    /// Files whose rows remain but which are gone from the data folder.
+    pub missing: u32,
+    /// Whether retrying the job makes them again: it completed, makes its files from inputs it
+    /// keeps, and its document was not withdrawn.
+    pub can_make_again: bool,
+}
+
+/// What became of the files of the scope's job `id`.
+pub async fn files_of(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<JobFilesView> {
+    use crate::store::outputs::JobFiles;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT status, kind FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?;
+    let Some((status, kind)) = row else {
+        return Err(scope.not_found(ctx, "job", id, "jobs").await);
+    };
+    let none = JobFilesView {
+        removed: 0,
+        missing: 0,
+        can_make_again: false,
+    };
+    if JobStatus::parse(&status) != Some(JobStatus::Completed) || !makes_files(&kind) {
+        return Ok(none);
+    }
+    Ok(
+        match crate::store::outputs::files_of_job(ctx, scope, id).await? {
+            JobFiles::SomeGone { missing, removed } => JobFilesView {
+                removed,
+                missing,
+                can_make_again: true,
+            },
+            JobFiles::Withdrawn | JobFiles::AllHere | JobFiles::NoneRecorded => none,
+        },
+    )
 }
 
 /// The owner of a job in the scope, to decide between "cancel own" and "cancel any".

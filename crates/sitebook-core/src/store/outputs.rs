@@ -300,37 +300,82 @@ pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, Pa
 /// What became of the files one of the scope's jobs made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobFiles {
-    /// No row names any (a cleanup removed them, files and rows).
+    /// Its result names none, and no row does.
     NoneRecorded,
-    /// Its document was withdrawn: the files are kept as they were, never made again.
+    /// Its document was withdrawn: the files are kept as they were (or, once a cleanup took
+    /// them, stay gone), never made again.
     Withdrawn,
-    /// At least one is gone from the data folder.
-    SomeMissing,
+    /// Some are gone: `missing` files whose rows remain left the data folder (deleted by hand,
+    /// taken by a virus scanner), and `removed` ones went with their rows in a cleanup of
+    /// outputs never saved.
+    SomeGone { missing: u32, removed: u32 },
     /// All of them are in place.
     AllHere,
 }
 
-/// What became of the files of one of the scope's jobs.
-pub(crate) async fn files_of_job(ctx: &Base, scope: &WriteScope, job_id: i64) -> Result<JobFiles> {
-    let rows: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT stored_path, withdrawn != 0 FROM output_files WHERE org_id = ? AND job_id = ?",
+/// What became of the files of one of the scope's jobs. The job's result names every output it
+/// made, so a file a cleanup removed with its row is still known to be the job's.
+pub(crate) async fn files_of_job(ctx: &Base, scope: &OrgScope, job_id: i64) -> Result<JobFiles> {
+    let rows: Vec<(i64, String, bool)> = sqlx::query_as(
+        "SELECT id, stored_path, withdrawn != 0 FROM output_files \
+         WHERE org_id = ? AND job_id = ?",
     )
     .bind(scope.org_id())
     .bind(job_id)
     .fetch_all(&ctx.db)
     .await?;
-    Ok(if rows.is_empty() {
-        JobFiles::NoneRecorded
-    } else if rows.iter().any(|(_, withdrawn)| *withdrawn) {
-        JobFiles::Withdrawn
-    } else if rows
+    let withdrawn_document = sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM withdrawn_documents WHERE org_id = ? AND job_id = ? LIMIT 1",
+    )
+    .bind(scope.org_id())
+    .bind(job_id)
+    .fetch_optional(&ctx.db)
+    .await?
+    .is_some();
+    if withdrawn_document || rows.iter().any(|(_, _, withdrawn)| *withdrawn) {
+        return Ok(JobFiles::Withdrawn);
+    }
+    let result: Option<String> =
+        sqlx::query_scalar("SELECT result FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(job_id)
+            .bind(scope.org_id())
+            .fetch_optional(&ctx.db)
+            .await?
+            .flatten();
+    let made = result
+        .as_deref()
+        .map(output_ids_in_result)
+        .unwrap_or_default();
+    let removed = made
         .iter()
-        .any(|(stored_path, _)| !ctx.data_dir.join(stored_path).exists())
-    {
-        JobFiles::SomeMissing
+        .filter(|id| !rows.iter().any(|(row, _, _)| row == *id))
+        .count() as u32;
+    let missing = rows
+        .iter()
+        .filter(|(_, stored_path, _)| !ctx.data_dir.join(stored_path).exists())
+        .count() as u32;
+    Ok(if rows.is_empty() && made.is_empty() {
+        JobFiles::NoneRecorded
+    } else if missing + removed > 0 {
+        JobFiles::SomeGone { missing, removed }
     } else {
         JobFiles::AllHere
     })
+}
+
+/// The output ids a completed job's result names: a render's `outputIds`, a parse's `outputId`.
+fn output_ids_in_result(result: &str) -> Vec<i64> {
+    let Ok(result) = serde_json::from_str::<serde_json::Value>(result) else {
+        return Vec::new();
+    };
+    let many = result
+        .get("outputIds")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten();
+    many.chain(result.get("outputId"))
+        .filter_map(serde_json::Value::as_i64)
+        .collect()
 }
 
 /// What brings back the file of an output made by job `job_id` of `job_kind`, whose copy is in

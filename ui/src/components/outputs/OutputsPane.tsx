@@ -68,7 +68,8 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
     if (pdf) setSelectedId(pdf.id);
   }, [all, focusJob, selectedId]);
 
-  const jobs = [...new Set(all.map((o) => o.jobId))].sort((a, b) => b - a);
+  // The job asked for stays a choice when a cleanup left it no file in the list.
+  const jobs = [...new Set([...all.map((o) => o.jobId), ...(job === null ? [] : [job])])].sort((a, b) => b - a);
 
   return (
     <>
@@ -93,6 +94,7 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
       />
       <div className="pane-body outputs-body">
         {outputs.status === "error" ? <InlineError {...paneErrorView(outputs.error)} /> : null}
+        {job !== null ? <RemovedFiles key={job} org={org} jobId={job} onChanged={outputs.reload} /> : null}
         {outputs.data !== null && all.length === 0 ? (
           <div className="empty-state" data-testid="outputs-empty">
             <OutputsIcon size={28} />
@@ -156,6 +158,53 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
         )}
       </div>
     </>
+  );
+}
+
+/**
+ * Above one job's files: those a cleanup of outputs never saved took with their records, and the
+ * way to have them again. Its document's job renders them from the same frozen inputs.
+ */
+function RemovedFiles({ org, jobId, onChanged }: { org: OrgChoice; jobId: number; onChanged: () => void }) {
+  const backend = useBackend();
+  const { completions } = useJobsFeed();
+  const load = useCallback(() => backend.jobFiles(jobId), [backend, jobId, completions]);
+  const files = useLoad(load);
+  const { busy, error, run: act } = useAction();
+  const [making, setMaking] = useState(false);
+  const removed = files.data?.removed ?? 0;
+  if (removed === 0) return null;
+  const them = removed === 1 ? "it" : "them";
+  return (
+    <div className="notice removed-files" role="status" data-testid="outputs-removed">
+      <span>
+        {removed === 1 ? "1 file" : `${removed} files`} of job #{jobId} {removed === 1 ? "was" : "were"} removed by the cleanup of
+        outputs never saved.
+      </span>
+      {making ? (
+        <span data-testid="outputs-removed-making">Job #{jobId} is making {them} again from the same inputs.</span>
+      ) : files.data?.canMakeAgain && may(org, "job_retry") ? (
+        <button
+          type="button"
+          className="button small"
+          disabled={busy}
+          data-testid="outputs-make-again"
+          onClick={() =>
+            void act(async () => {
+              await backend.retryJob(jobId);
+              setMaking(true);
+              onChanged();
+              files.reload();
+            })
+          }
+        >
+          <RefreshIcon /> Make again
+        </button>
+      ) : files.data?.canMakeAgain ? (
+        <span>Someone who may retry jobs in {org.code} can make {them} again.</span>
+      ) : null}
+      {error ? <InlineError message={error.message} testId="outputs-removed-error" /> : null}
+    </div>
   );
 }
 
