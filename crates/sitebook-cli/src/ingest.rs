@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sitebook_core::api::stateless;
-use sitebook_core::jobs::queue::JobView;
+use sitebook_core::jobs::queue::{JobFilesView, JobView};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::{Error, Sitebook};
@@ -666,12 +666,7 @@ impl StopSignal {
 }
 
 /// Below one job's outputs: which of its files are gone, and the command that makes them again.
-async fn tell_how_to_make_again(
-    core: &Sitebook,
-    session: &Session,
-    job: i64,
-) -> Result<(), Failure> {
-    let files = core.job_files(session, job).await?;
+fn tell_how_to_make_again(job: i64, files: JobFilesView) {
     if files.removed > 0 {
         tell!(
             "{} of job {job} {} removed by the cleanup of outputs never saved.",
@@ -689,7 +684,6 @@ async fn tell_how_to_make_again(
     if files.can_make_again {
         tell!("`sitebook jobs retry {job}` makes them again, with the same content.");
     }
-    Ok(())
 }
 
 pub async fn outputs(
@@ -700,6 +694,11 @@ pub async fn outputs(
 ) -> Result<(), Failure> {
     match command {
         OutputsCommand::List { job } => {
+            // Asked first, so that a job that is not there is told alone, not under an empty table.
+            let gone = match job {
+                Some(job) => Some((*job, core.job_files(session, *job).await?)),
+                None => None,
+            };
             let outputs = core.outputs_list(session, *job).await?;
             out.table(
                 &outputs,
@@ -716,8 +715,8 @@ pub async fn outputs(
                     ]
                 },
             );
-            if let Some(job) = job {
-                tell_how_to_make_again(core, session, *job).await?;
+            if let Some((job, files)) = gone {
+                tell_how_to_make_again(job, files);
             }
         }
         OutputsCommand::Export { id, destination } => {

@@ -205,6 +205,12 @@ fn a_jobs_outputs_say_what_a_cleanup_removed_and_the_job_makes_it_again() {
         .run(&["outputs", "list", "--job", &job])
         .success()
         .stderr(predicate::str::contains("removed").not());
+    // A job that is not there is told alone, not under an empty table.
+    device
+        .run(&["outputs", "list", "--job", "999"])
+        .code(4)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("999"));
 }
 
 #[test]

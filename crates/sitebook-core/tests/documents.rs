@@ -29,6 +29,58 @@ async fn bill_count(fx: &Fixture, estimate: i64) -> usize {
     fx.bills(estimate).await.len()
 }
 
+async fn outputs_of(fx: &Fixture, job_id: i64) -> Vec<sitebook_core::store::outputs::OutputView> {
+    fx.core.outputs_list(&fx.root, Some(job_id)).await.unwrap()
+}
+
+/// A first bill of the example estimate, rendered, with what its files held when made.
+struct MadeBill {
+    job_id: i64,
+    pdf: std::path::PathBuf,
+    xlsx: std::path::PathBuf,
+    pdf_bytes: Vec<u8>,
+    xlsx_bytes: Vec<u8>,
+    pdf_row: sitebook_core::store::outputs::OutputView,
+}
+
+async fn first_bill_made(fx: &Fixture, estimate: i64) -> MadeBill {
+    let job_id = fx
+        .queue_bill(estimate, BillKind::FirstPart, None)
+        .await
+        .job_id;
+    let (pdf, xlsx) = rendered(fx, job_id).await;
+    let (pdf_bytes, xlsx_bytes) = (std::fs::read(&pdf).unwrap(), std::fs::read(&xlsx).unwrap());
+    let pdf_row = outputs_of(fx, job_id)
+        .await
+        .into_iter()
+        .find(|o| o.kind == "pdf")
+        .unwrap();
+    MadeBill {
+        job_id,
+        pdf,
+        xlsx,
+        pdf_bytes,
+        xlsx_bytes,
+        pdf_row,
+    }
+}
+
+async fn withdraw_first_bill(fx: &Fixture, estimate: i64) {
+    use sitebook_core::documents::withdraw::ChainDocument;
+    fx.core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "wrong agency")
+        .await
+        .unwrap();
+}
+
+async fn assert_refused_as_withdrawn(fx: &Fixture, job_id: i64) {
+    let refused = fx.core.job_retry(&fx.root, job_id).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Precondition(m) if m.contains("withdrawn")),
+        "{refused:?}"
+    );
+}
+
 #[tokio::test]
 async fn bill_two_deducts_bill_ones_till_date_and_shows_ae_rows() {
     let (fx, estimate) = with_example_estimate().await;
@@ -507,15 +559,8 @@ async fn bills_follow_the_latest_working_estimate() {
 #[tokio::test]
 async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_byte() {
     let (fx, estimate) = with_example_estimate().await;
-    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
-    let (pdf, xlsx) = rendered(&fx, bill.job_id).await;
-    let (pdf_bytes, xlsx_bytes) = (std::fs::read(&pdf).unwrap(), std::fs::read(&xlsx).unwrap());
-    let outputs = fx
-        .core
-        .outputs_list(&fx.root, Some(bill.job_id))
-        .await
-        .unwrap();
-    let pdf_output = outputs.iter().find(|o| o.kind == "pdf").unwrap();
+    let bill = first_bill_made(&fx, estimate).await;
+    let outputs = outputs_of(&fx, bill.job_id).await;
 
     // While its files are there, there is nothing to make again.
     let refused = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap_err();
@@ -525,48 +570,47 @@ async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_b
     );
 
     // Deleted by hand: opening it says which job makes it again, and how.
-    std::fs::remove_file(&pdf).unwrap();
+    std::fs::remove_file(&bill.pdf).unwrap();
     let missing = fx
         .core
-        .output_path(&fx.root, pdf_output.id)
+        .output_path(&fx.root, bill.pdf_row.id)
         .await
         .unwrap_err()
         .to_string();
     assert!(
-        missing.contains(&pdf_output.filename)
+        missing.contains(&bill.pdf_row.filename)
             && missing.contains("Make again")
             && missing.contains(&format!("sitebook jobs retry {}", bill.job_id)),
         "{missing}"
     );
     let queued = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap();
     assert_eq!(queued.status, sitebook_core::jobs::JobStatus::Queued);
-    let (pdf_again, xlsx_again) = rendered(&fx, bill.job_id).await;
-    assert_eq!((&pdf_again, &xlsx_again), (&pdf, &xlsx), "the same names");
-    assert_eq!(std::fs::read(&pdf).unwrap(), pdf_bytes, "the same bytes");
-    assert_eq!(std::fs::read(&xlsx).unwrap(), xlsx_bytes);
-    let again = fx
-        .core
-        .outputs_list(&fx.root, Some(bill.job_id))
-        .await
-        .unwrap();
+    let again = rendered(&fx, bill.job_id).await;
+    assert_eq!(
+        again,
+        (bill.pdf.clone(), bill.xlsx.clone()),
+        "the same names"
+    );
+    assert_eq!(
+        std::fs::read(&bill.pdf).unwrap(),
+        bill.pdf_bytes,
+        "the same bytes"
+    );
+    assert_eq!(std::fs::read(&bill.xlsx).unwrap(), bill.xlsx_bytes);
     let ids = |list: &[sitebook_core::store::outputs::OutputView]| -> Vec<i64> {
         list.iter().map(|o| o.id).collect()
     };
-    assert_eq!(ids(&again), ids(&outputs), "the same rows, none added");
+    assert_eq!(
+        ids(&outputs_of(&fx, bill.job_id).await),
+        ids(&outputs),
+        "the same rows, none added"
+    );
     assert_eq!(bill_count(&fx, estimate).await, 1, "no second bill");
 
     // A withdrawn bill's files are kept as they were, never made again.
-    use sitebook_core::documents::withdraw::ChainDocument;
-    fx.core
-        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "wrong agency")
-        .await
-        .unwrap();
-    std::fs::remove_file(&xlsx).unwrap();
-    let refused = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap_err();
-    assert!(
-        matches!(&refused, Error::Precondition(m) if m.contains("withdrawn")),
-        "{refused:?}"
-    );
+    withdraw_first_bill(&fx, estimate).await;
+    std::fs::remove_file(&bill.xlsx).unwrap();
+    assert_refused_as_withdrawn(&fx, bill.job_id).await;
 
     // The parse's result file is made again by its job from the stored workbook, which keeps
     // the estimate it stored then: no second estimate, and the bill above still follows it.
@@ -580,7 +624,11 @@ async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_b
         .unwrap();
     let json_path = fx.dir.path().join("outputs/root").join(&parsed.filename);
     let json_bytes = std::fs::read(&json_path).unwrap();
-    let estimates_before = fx.core.estimates_list(&fx.root).await.unwrap();
+    let estimate_ids = || async {
+        let list = fx.core.estimates_list(&fx.root).await.unwrap();
+        list.iter().map(|e| e.id).collect::<Vec<_>>()
+    };
+    let estimates_before = estimate_ids().await;
     std::fs::remove_file(&json_path).unwrap();
     let missing = fx
         .core
@@ -596,19 +644,12 @@ async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_b
     let job = fx.completed_job(parsed.job_id).await;
     assert_eq!(job.estimate_id, Some(estimate));
     assert_eq!(std::fs::read(&json_path).unwrap(), json_bytes);
-    let estimates_after = fx.core.estimates_list(&fx.root).await.unwrap();
     assert_eq!(
-        estimates_after.iter().map(|e| e.id).collect::<Vec<_>>(),
-        estimates_before.iter().map(|e| e.id).collect::<Vec<_>>(),
+        estimate_ids().await,
+        estimates_before,
         "the estimate stored then is the one kept"
     );
-    let json_rows = fx
-        .core
-        .outputs_list(&fx.root, Some(parsed.job_id))
-        .await
-        .unwrap();
-    assert_eq!(json_rows.len(), 1);
-    assert_eq!(json_rows[0].id, parsed.id);
+    assert_eq!(ids(&outputs_of(&fx, parsed.job_id).await), [parsed.id]);
 
     // A cleanup removes the parse's result file with its row; the job makes it again, under
     // a new row, and still keeps the estimate it stored then.
@@ -616,75 +657,46 @@ async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_b
     let cleaned = fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
     assert!(cleaned.removed_rows >= 1, "{cleaned:?}");
     assert!(!json_path.exists());
-    assert!(fx
-        .core
-        .outputs_list(&fx.root, Some(parsed.job_id))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(outputs_of(&fx, parsed.job_id).await.is_empty());
     fx.core.job_retry(&fx.root, parsed.job_id).await.unwrap();
     fx.completed_job(parsed.job_id).await;
     assert_eq!(std::fs::read(&json_path).unwrap(), json_bytes);
-    let json_rows = fx
-        .core
-        .outputs_list(&fx.root, Some(parsed.job_id))
-        .await
-        .unwrap();
+    let json_rows = outputs_of(&fx, parsed.job_id).await;
     assert_eq!(json_rows.len(), 1);
     assert_eq!(json_rows[0].filename, parsed.filename);
-    assert_eq!(
-        fx.core
-            .estimates_list(&fx.root)
-            .await
-            .unwrap()
-            .iter()
-            .map(|e| e.id)
-            .collect::<Vec<_>>(),
-        estimates_before.iter().map(|e| e.id).collect::<Vec<_>>(),
-    );
+    assert_eq!(estimate_ids().await, estimates_before);
 }
 
 #[tokio::test]
 async fn a_file_a_cleanup_removed_with_its_row_is_made_again_by_its_job() {
     use sitebook_core::jobs::queue::JobFilesView;
     let (fx, estimate) = with_example_estimate().await;
-    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
-    let (pdf, xlsx) = rendered(&fx, bill.job_id).await;
-    let (pdf_bytes, xlsx_bytes) = (std::fs::read(&pdf).unwrap(), std::fs::read(&xlsx).unwrap());
-    let outputs = fx
-        .core
-        .outputs_list(&fx.root, Some(bill.job_id))
-        .await
-        .unwrap();
-    let pdf_row = outputs.iter().find(|o| o.kind == "pdf").unwrap().clone();
+    let bill = first_bill_made(&fx, estimate).await;
     let whole = JobFilesView {
         removed: 0,
         missing: 0,
         can_make_again: false,
     };
-    assert_eq!(
-        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
-        whole
-    );
+    let files_of_bill = || async { fx.core.job_files(&fx.root, bill.job_id).await.unwrap() };
+    assert_eq!(files_of_bill().await, whole);
 
     // As people do: the PDF is saved, the XLSX never is, and the retention cleanup takes it
     // with its row.
     let saved = tempfile::tempdir().unwrap();
     fx.core
-        .output_export(&fx.root, pdf_row.id, saved.path())
+        .output_export(&fx.root, bill.pdf_row.id, saved.path())
         .await
         .unwrap();
     fx.core.clock().advance(chrono::Duration::days(31));
     fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
-    assert!(pdf.exists() && !xlsx.exists());
-    let left = fx
-        .core
-        .outputs_list(&fx.root, Some(bill.job_id))
-        .await
-        .unwrap();
-    assert_eq!(left.iter().map(|o| o.id).collect::<Vec<_>>(), [pdf_row.id]);
+    assert!(bill.pdf.exists() && !bill.xlsx.exists());
+    let left = outputs_of(&fx, bill.job_id).await;
     assert_eq!(
-        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
+        left.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [bill.pdf_row.id]
+    );
+    assert_eq!(
+        files_of_bill().await,
         JobFilesView {
             removed: 1,
             missing: 0,
@@ -696,45 +708,32 @@ async fn a_file_a_cleanup_removed_with_its_row_is_made_again_by_its_job() {
     // PDF keeps its row and the download it counted.
     let queued = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap();
     assert_eq!(queued.status, sitebook_core::jobs::JobStatus::Queued);
-    let (pdf_again, xlsx_again) = rendered(&fx, bill.job_id).await;
-    assert_eq!((&pdf_again, &xlsx_again), (&pdf, &xlsx), "the same names");
-    assert_eq!(std::fs::read(&xlsx).unwrap(), xlsx_bytes, "the same bytes");
-    assert_eq!(std::fs::read(&pdf).unwrap(), pdf_bytes);
-    let again = fx
-        .core
-        .outputs_list(&fx.root, Some(bill.job_id))
-        .await
-        .unwrap();
-    assert_eq!(again.len(), 2, "{again:?}");
-    let pdf_again_row = again.iter().find(|o| o.kind == "pdf").unwrap();
+    let again = rendered(&fx, bill.job_id).await;
     assert_eq!(
-        (pdf_again_row.id, pdf_again_row.download_count),
-        (pdf_row.id, 1)
+        again,
+        (bill.pdf.clone(), bill.xlsx.clone()),
+        "the same names"
     );
     assert_eq!(
-        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
-        whole
+        std::fs::read(&bill.xlsx).unwrap(),
+        bill.xlsx_bytes,
+        "the same bytes"
     );
+    assert_eq!(std::fs::read(&bill.pdf).unwrap(), bill.pdf_bytes);
+    let rows = outputs_of(&fx, bill.job_id).await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let pdf_row = rows.iter().find(|o| o.kind == "pdf").unwrap();
+    assert_eq!((pdf_row.id, pdf_row.download_count), (bill.pdf_row.id, 1));
+    assert_eq!(files_of_bill().await, whole);
     assert_eq!(bill_count(&fx, estimate).await, 1, "no second bill");
 
     // Once withdrawn, a bill whose files a cleanup took stays without them.
-    use sitebook_core::documents::withdraw::ChainDocument;
-    fx.core
-        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "wrong agency")
-        .await
-        .unwrap();
+    withdraw_first_bill(&fx, estimate).await;
     fx.core.clock().advance(chrono::Duration::days(31));
     fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
-    assert!(!xlsx.exists());
-    assert_eq!(
-        fx.core.job_files(&fx.root, bill.job_id).await.unwrap(),
-        whole
-    );
-    let refused = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap_err();
-    assert!(
-        matches!(&refused, Error::Precondition(m) if m.contains("withdrawn")),
-        "{refused:?}"
-    );
+    assert!(!bill.xlsx.exists());
+    assert_eq!(files_of_bill().await, whole);
+    assert_refused_as_withdrawn(&fx, bill.job_id).await;
 }
 
 #[tokio::test]

@@ -235,7 +235,8 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
       <p className="muted settings-help">
         The database, the uploaded workbooks and every output live in the data folder, readable by
         your account only. To back everything up, copy the whole folder while Sitebook is closed.
-        Outputs nobody saved a copy of are removed after the retention days.
+        Outputs nobody saved a copy of are removed after the retention days; their job can make
+        them again, byte for byte (Make again in Outputs).
       </p>
       {!mayChange ? (
         <p className="muted read-only-note" data-testid="device-readonly">
