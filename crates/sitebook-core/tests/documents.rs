@@ -43,6 +43,26 @@ struct MadeBill {
     pdf_row: sitebook_core::store::outputs::OutputView,
 }
 
+impl MadeBill {
+    /// Retries its job, and asserts that it makes the same files again: names and bytes.
+    async fn made_again_the_same(&self, fx: &Fixture) {
+        let queued = fx.core.job_retry(&fx.root, self.job_id).await.unwrap();
+        assert_eq!(queued.status, sitebook_core::jobs::JobStatus::Queued);
+        let again = rendered(fx, self.job_id).await;
+        assert_eq!(
+            again,
+            (self.pdf.clone(), self.xlsx.clone()),
+            "the same names"
+        );
+        assert_eq!(
+            std::fs::read(&self.pdf).unwrap(),
+            self.pdf_bytes,
+            "the same bytes"
+        );
+        assert_eq!(std::fs::read(&self.xlsx).unwrap(), self.xlsx_bytes);
+    }
+}
+
 async fn first_bill_made(fx: &Fixture, estimate: i64) -> MadeBill {
     let job_id = fx
         .queue_bill(estimate, BillKind::FirstPart, None)
@@ -583,20 +603,7 @@ async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_b
             && missing.contains(&format!("sitebook jobs retry {}", bill.job_id)),
         "{missing}"
     );
-    let queued = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap();
-    assert_eq!(queued.status, sitebook_core::jobs::JobStatus::Queued);
-    let again = rendered(&fx, bill.job_id).await;
-    assert_eq!(
-        again,
-        (bill.pdf.clone(), bill.xlsx.clone()),
-        "the same names"
-    );
-    assert_eq!(
-        std::fs::read(&bill.pdf).unwrap(),
-        bill.pdf_bytes,
-        "the same bytes"
-    );
-    assert_eq!(std::fs::read(&bill.xlsx).unwrap(), bill.xlsx_bytes);
+    bill.made_again_the_same(&fx).await;
     let ids = |list: &[sitebook_core::store::outputs::OutputView]| -> Vec<i64> {
         list.iter().map(|o| o.id).collect()
     };
@@ -706,20 +713,7 @@ async fn a_file_a_cleanup_removed_with_its_row_is_made_again_by_its_job() {
 
     // Made again: the XLSX under its name with the same bytes and a row of its own again; the
     // PDF keeps its row and the download it counted.
-    let queued = fx.core.job_retry(&fx.root, bill.job_id).await.unwrap();
-    assert_eq!(queued.status, sitebook_core::jobs::JobStatus::Queued);
-    let again = rendered(&fx, bill.job_id).await;
-    assert_eq!(
-        again,
-        (bill.pdf.clone(), bill.xlsx.clone()),
-        "the same names"
-    );
-    assert_eq!(
-        std::fs::read(&bill.xlsx).unwrap(),
-        bill.xlsx_bytes,
-        "the same bytes"
-    );
-    assert_eq!(std::fs::read(&bill.pdf).unwrap(), bill.pdf_bytes);
+    bill.made_again_the_same(&fx).await;
     let rows = outputs_of(&fx, bill.job_id).await;
     assert_eq!(rows.len(), 2, "{rows:?}");
     let pdf_row = rows.iter().find(|o| o.kind == "pdf").unwrap();
