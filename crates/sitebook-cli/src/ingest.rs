@@ -310,6 +310,7 @@ pub async fn upload(
         None
     };
     let interactive = std::io::stderr().is_terminal() && !out.is_json();
+    let json = out.is_json();
     if !out.is_json() {
         for outcome in &outcomes {
             match (&outcome.error, outcome.duplicate, outcome.job_id) {
@@ -367,11 +368,18 @@ pub async fn upload(
                 bar
             });
             async move {
+                let mut told = RetryTeller::default();
                 let result = core
                     .job_wait(session, job, |view| {
                         if let Some(bar) = &bar {
                             bar.set_position(u64::from(view.progress));
                             bar.set_message(format!("{file}: {}", view.current_step));
+                        } else if let Some(line) = told.line_for(view, Some(&file)) {
+                            match &overall {
+                                Some(overall) => overall.println(line),
+                                None if !json => tell!("{line}"),
+                                None => {}
+                            }
                         }
                     })
                     .await;
@@ -473,7 +481,14 @@ pub async fn jobs(
         JobsCommand::Cancel { id } => core.job_cancel(session, *id).await?,
         JobsCommand::Retry { id } => core.job_retry(session, *id).await?,
         JobsCommand::Wait { id } => {
-            let waiting = core.job_wait(session, *id, |_| {});
+            let mut told = RetryTeller::default();
+            let waiting = core.job_wait(session, *id, |view| {
+                if let Some(line) = told.line_for(view, None) {
+                    if !out.is_json() {
+                        tell!("{line}");
+                    }
+                }
+            });
             tokio::pin!(waiting);
             let job = tokio::select! {
                 job = &mut waiting => job?,
@@ -501,6 +516,30 @@ pub async fn jobs(
     Ok(())
 }
 
+/// Tells, once each time, that a job waited for has failed in a way that may pass (a full disk,
+/// a bucket out of reach) and waits to run again: without it, a script's log shows nothing for
+/// the minutes the retries take.
+#[derive(Default)]
+struct RetryTeller {
+    /// The attempt last told of.
+    told: Option<u32>,
+}
+
+impl RetryTeller {
+    fn line_for(&mut self, view: &JobView, file: Option<&str>) -> Option<String> {
+        let reason = view.waiting_to_retry()?;
+        if self.told == Some(view.attempts) {
+            return None;
+        }
+        self.told = Some(view.attempts);
+        let file = file.map(|file| format!(" ({file})")).unwrap_or_default();
+        Some(format!(
+            "job {}{file} will be tried again after attempt {} failed: {reason}",
+            view.id, view.attempts
+        ))
+    }
+}
+
 /// How long `jobs wait` lets a job sit in the queue before it checks that anything will run it.
 const NO_WORKER_HINT_AFTER: Duration = Duration::from_secs(3);
 
@@ -511,9 +550,10 @@ async fn hint_if_no_worker_runs(core: &Sitebook, session: &Session, id: i64) {
     let Ok(jobs) = core.jobs_list(session, 500).await else {
         return;
     };
-    let still_queued = jobs
-        .iter()
-        .any(|job| job.id == id && job.status == JobStatus::Queued);
+    // A job waiting to retry has a worker that will run it, or had one: it was told above.
+    let still_queued = jobs.iter().any(|job| {
+        job.id == id && job.status == JobStatus::Queued && job.waiting_to_retry().is_none()
+    });
     let any_running = jobs.iter().any(|job| job.status == JobStatus::Running);
     if still_queued && !any_running {
         tell!(

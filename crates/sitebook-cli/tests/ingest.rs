@@ -214,6 +214,50 @@ fn a_jobs_outputs_say_what_a_cleanup_removed_and_the_job_makes_it_again() {
 }
 
 #[test]
+fn jobs_wait_says_each_time_a_job_will_be_tried_again_and_why() {
+    let device = Device::new();
+    device
+        .run(&["upload", &fixture_workbook()])
+        .success()
+        .stdout(predicate::str::contains("job 1 queued"));
+    // Its stored copy vanishes: a failure that may pass, so the job is tried again, three times
+    // (a full disk and a bucket out of reach are met the same way).
+    let stored = std::fs::read_dir(device.dir.path().join("uploads/root"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::remove_file(&stored).unwrap();
+    let mut worker = Process::new(env!("CARGO_BIN_EXE_sitebook"))
+        .arg("--data-dir")
+        .arg(device.dir.path())
+        .args(["worker", "--exit-when-idle", "--workers", "1"])
+        .env("SITEBOOK_TEST_RETRY_BASE_MS", "700")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let waited = device.run(&["jobs", "wait", "1"]).code(1);
+    assert!(worker.wait().unwrap().success());
+    let told = String::from_utf8_lossy(&waited.get_output().stderr).to_string();
+    for attempt in 1..=3 {
+        let line = told
+            .lines()
+            .find(|line| {
+                line.starts_with(&format!(
+                    "job 1 will be tried again after attempt {attempt} failed: "
+                ))
+            })
+            .unwrap_or_else(|| panic!("no line for attempt {attempt} in {told}"));
+        assert!(line.contains(&*stored.to_string_lossy()), "{line}");
+    }
+    assert!(!told.contains("no worker is running"), "{told}");
+    let stdout = String::from_utf8_lossy(&waited.get_output().stdout).to_string();
+    assert!(stdout.contains("gave up after 4 attempts"), "{stdout}");
+}
+
+#[test]
 fn a_worker_killed_mid_job_is_finished_exactly_once_by_the_next_one() {
     let device = Device::new();
     device

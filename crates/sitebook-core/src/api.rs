@@ -85,10 +85,18 @@ impl OpenOptions {
 
     /// Applies `SITEBOOK_TEST_WORKER_DELAY_MS`, which only the end-to-end tests set: it slows
     /// each parse down so that a job can be caught running (killed mid-job, cancelled) and a
-    /// burst lasts long enough to click through. Both faces call it, so both honour it alike.
+    /// burst lasts long enough to click through. Also `SITEBOOK_TEST_RETRY_BASE_MS`, which
+    /// shortens the minute a job waits before its first retry, so that a test of the faces can
+    /// watch a job retry. Both faces call it, so both honour them alike.
     pub fn with_test_environment(mut self) -> Self {
         if let Ok(millis) = std::env::var("SITEBOOK_TEST_WORKER_DELAY_MS") {
             self.jobs.worker_extra_args = vec!["--test-delay-ms".into(), millis];
+        }
+        if let Some(millis) = std::env::var("SITEBOOK_TEST_RETRY_BASE_MS")
+            .ok()
+            .and_then(|millis| millis.parse().ok())
+        {
+            self.jobs.retry_base = std::time::Duration::from_millis(millis);
         }
         self
     }
@@ -670,10 +678,16 @@ impl Sitebook {
         mut on_change: impl FnMut(&JobView),
     ) -> Result<JobView> {
         let scope = self.scope_on(session, Action::JobsView, "job", id).await?;
-        let mut last: Option<(u8, String, crate::jobs::JobStatus)> = None;
+        // A new attempt is a change even when a poll missed its run: it failed as the last one.
+        let mut last: Option<(u8, String, crate::jobs::JobStatus, u32)> = None;
         loop {
             let job = queue::get(&self.ctx, &scope, id).await?;
-            let now = (job.progress, job.current_step.clone(), job.status);
+            let now = (
+                job.progress,
+                job.current_step.clone(),
+                job.status,
+                job.attempts,
+            );
             if last.as_ref() != Some(&now) {
                 on_change(&job);
                 last = Some(now);

@@ -163,8 +163,12 @@ impl Error {
 }
 
 /// The system's words for an I/O failure, without the "(os error 2)" that means nothing to
-/// people (the log keeps the whole error).
+/// people (the log keeps the whole error); a full disk is said as the database's full disk is,
+/// with what to do.
 fn os_words(error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::StorageFull {
+        return "the disk is full. Free some space and try again.".into();
+    }
     let text = error.to_string();
     match text.rfind(" (os error ") {
         Some(at) if text.ends_with(')') => text[..at].to_string(),
@@ -208,13 +212,12 @@ fn database_sentence(error: &sqlx::Error) -> String {
 /// SQLite's primary result code of a failure (the low byte of the extended one), with a full
 /// disk met outside SQLite (`ENOSPC`) counted as SQLite's own `SQLITE_FULL` (13).
 fn sqlite_primary_code(error: &sqlx::Error) -> Option<i32> {
-    const ENOSPC: i32 = 28;
     match error {
         sqlx::Error::Database(db) => db
             .code()
             .and_then(|code| code.parse::<i32>().ok())
             .map(|code| code & 0xff),
-        sqlx::Error::Io(io) if io.raw_os_error() == Some(ENOSPC) => Some(13),
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => Some(13),
         _ => None,
     }
 }
@@ -408,6 +411,15 @@ mod tests {
         assert_eq!(
             custom.to_string(),
             "Could not write the output: the disk said no (really)"
+        );
+        let full = Error::io(
+            "Could not copy /home/asha/ward12.xlsx into the data folder",
+            std::io::Error::from_raw_os_error(28),
+        );
+        assert_eq!(
+            full.to_string(),
+            "Could not copy /home/asha/ward12.xlsx into the data folder: the disk is full. Free \
+             some space and try again."
         );
     }
 

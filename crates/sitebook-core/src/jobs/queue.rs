@@ -452,12 +452,12 @@ pub(crate) async fn retry_later(
          current_step = ? WHERE id = ?",
     )
     .bind(to_db_time(next))
-    .bind(format!("Waiting to retry ({message})"))
+    .bind(format!("{WAITING_TO_RETRY} ({message})"))
     .bind(job.id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    publish(ctx, job, JobStatus::Queued, 0, "Waiting to retry");
+    publish(ctx, job, JobStatus::Queued, 0, WAITING_TO_RETRY);
     Ok(())
 }
 
@@ -640,6 +640,27 @@ pub struct JobView {
     /// Whether this person may queue the job again: it failed or was cancelled, and not because
     /// of its own file.
     pub can_retry: bool,
+}
+
+/// The step a job shows while it waits to run again after a failure that may pass, followed by
+/// that failure in brackets.
+const WAITING_TO_RETRY: &str = "Waiting to retry";
+
+impl JobView {
+    /// While the job waits to run again after a failure that may pass (a full disk, a bucket
+    /// out of reach): that failure.
+    pub fn waiting_to_retry(&self) -> Option<&str> {
+        if self.status != JobStatus::Queued {
+            return None;
+        }
+        let reason = self.current_step.strip_prefix(WAITING_TO_RETRY)?.trim();
+        Some(
+            reason
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .unwrap_or(reason),
+        )
+    }
 }
 
 #[derive(FromRow)]
