@@ -93,16 +93,7 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
     // WAL, which needs the file to itself, and SQLite refuses that at once ("database is
     // locked", without the busy wait) while another process's first connection is switching.
     let lock = schema_lock(data_dir).await?;
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        // sqlx would otherwise ping a connection each time it leaves the pool: one more
-        // round trip to the connection's thread for every statement run on the pool, to prove
-        // what the statement itself proves (that the connection's thread is alive); an
-        // in-process database has no network link that could have dropped in between.
-        .test_before_acquire(false)
-        .after_connect(|connection, _| Box::pin(busy::install(connection)))
-        .connect_with(options)
-        .await?;
+    let pool = pool_options(8).connect_with(options).await?;
     refuse_newer_schema(&pool, &path).await?;
     MIGRATOR.run(&pool).await?;
     drop(lock);
@@ -143,13 +134,44 @@ pub async fn open_courtesy(data_dir: &Path) -> Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .pragma("temp_store", "memory")
         .busy_timeout(busy::GIVE_UP_AFTER);
-    Ok(SqlitePoolOptions::new()
-        .max_connections(2)
-        // No pings on acquire, as for the main pool.
+    Ok(pool_options(2).connect_with(options).await?)
+}
+
+/// How both pools keep their connections.
+fn pool_options(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        // sqlx would otherwise ping a connection each time it leaves the pool: one more
+        // round trip to the connection's thread for every statement run on the pool, to prove
+        // what the statement itself proves (that the connection's thread is alive); an
+        // in-process database has no network link that could have dropped in between.
         .test_before_acquire(false)
         .after_connect(|connection, _| Box::pin(busy::install(connection)))
-        .connect_with(options)
-        .await?)
+        .after_release(|connection, _| Box::pin(holds_no_transaction(connection)))
+}
+
+/// Whether a connection handed back to the pool may serve again: only if sqlx counts no open
+/// transaction on it.
+///
+/// A statement that meets a full disk inside a transaction (SQLite's SQLITE_FULL) can make
+/// SQLite roll the whole transaction back by itself. The ROLLBACK that sqlx then sends fails
+/// ("no transaction is active"), and sqlx keeps counting the transaction as open, so every
+/// `BEGIN IMMEDIATE` on that connection was refused from then on ("attempted to call
+/// begin_with at non-zero transaction depth"): once the disk had been full, jobs could not
+/// store anything, nor be recovered, until Sitebook was started again, however much space was
+/// freed. Such a connection is closed instead, and the pool opens a fresh one when needed.
+async fn holds_no_transaction(connection: &mut sqlx::SqliteConnection) -> sqlx::Result<bool> {
+    use sqlx::{Connection, Database, Sqlite, TransactionManager};
+    let depth = |connection: &sqlx::SqliteConnection| {
+        <Sqlite as Database>::TransactionManager::get_transaction_depth(connection)
+    };
+    if depth(connection) == 0 {
+        return Ok(true);
+    }
+    // A transaction dropped unfinished queued its ROLLBACK just before its connection came
+    // back; one round trip to the connection's thread lets that run first.
+    connection.ping().await?;
+    Ok(depth(connection) == 0)
 }
 
 async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
@@ -173,5 +195,60 @@ async fn refuse_newer_schema(pool: &SqlitePool, path: &Path) -> Result<()> {
             path.display()
         ))),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_transaction_a_full_disk_rolled_back_leaves_the_pool_able_to_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        // SQLite's page limit fails a statement as a full disk does (SQLITE_FULL), and SQLite
+        // then rolls the whole transaction back by itself, as it may on a full disk.
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .unwrap()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("max_page_count", "40");
+        // One connection, so the one that met the full disk is the one asked for next.
+        let pool = pool_options(1).connect_with(options).await.unwrap();
+        sqlx::query("CREATE TABLE t (x BLOB)")
+            .execute(&pool)
+            .await
+            .unwrap();
+
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let full = sqlx::query("INSERT INTO t VALUES (zeroblob(1000000))")
+            .execute(&mut *tx)
+            .await
+            .unwrap_err();
+        assert!(
+            Error::from(full)
+                .to_string()
+                .starts_with("The disk is full"),
+            "the test meets a full disk"
+        );
+        drop(tx);
+
+        // Space again (here: rows that fit): every later transaction begins and commits.
+        for _ in 0..3 {
+            let mut tx = pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .expect("a transaction begins once the disk has room again");
+            sqlx::query("INSERT INTO t VALUES (x'00')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 3);
     }
 }
