@@ -188,8 +188,9 @@ fn database_sentence(error: &sqlx::Error) -> String {
              in a moment."
                 .into()
         }
-        (_, Some(13)) => "The disk is full, so this was not saved. Free some space and try \
-             again."
+        // Reading needs room too: every access is written to the audit log.
+        (_, Some(13)) => "The disk is full, so Sitebook could not write to its database. Free \
+             some space and try again."
             .into(),
         (_, Some(19)) => format!(
             "This was not saved because it clashes with something already stored. Reload to \

@@ -506,6 +506,41 @@ async fn a_job_left_running_by_a_dead_process_is_queued_again_and_completes_once
 }
 
 #[tokio::test]
+async fn a_job_whose_end_could_not_be_recorded_is_queued_again_saying_so() {
+    let fx = fixture().await;
+    let file = write_example(&fx, "silent.xlsx");
+    let job_id = sole_job(&fx.core.upload(&fx.root, &[file]).await.unwrap());
+    // As a full disk leaves it: running, owned by this very process, which is alive but could
+    // not record how the job ended, so its heartbeat went stale.
+    let owner = format!("{}@test-device", std::process::id());
+    let long_ago =
+        sitebook_core::clock::to_db_time(fx.core.clock().now() - chrono::Duration::minutes(3));
+    sqlx::query(
+        "UPDATE jobs SET status = 'running', owner = ?, attempts = 1, heartbeat_at = ? \
+         WHERE id = ?",
+    )
+    .bind(&owner)
+    .bind(&long_ago)
+    .bind(job_id)
+    .execute(fx.core.unscoped_pool_for_tests())
+    .await
+    .unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let job = finished(&fx, &fx.root, job_id).await;
+    assert_eq!(job.status, JobStatus::Completed);
+    let recovery = job
+        .error_log
+        .iter()
+        .find(|e| e.step == "recovery")
+        .expect("a recovery entry");
+    assert_eq!(
+        recovery.error,
+        format!("the process running it ({owner}) had not reported for 2 minutes; queued again")
+    );
+    pool.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_job_whose_owner_lost_access_does_not_run() {
     let fx = fixture().await;
     fx.org("MOH").await;

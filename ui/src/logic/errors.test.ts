@@ -43,6 +43,16 @@ describe("pane and switch errors", () => {
       hint: "Pick another organization, or ask to be added to this one.",
     });
   });
+  it("gives the general advice only where the core's sentence gives none of its own", () => {
+    const full = "The disk is full, so Sitebook could not write to its database. Free some space and try again.";
+    expect(paneErrorView({ code: "internal", message: full })).toEqual({ message: full, hint: null });
+    const busy = "The database was busy with other work and this did not finish in time. Try again in a moment.";
+    expect(paneErrorView({ code: "internal", message: busy }).hint).toBeNull();
+    expect(signInErrorView({ code: "internal", message: full }).hint).toBeNull();
+    expect(paneErrorView({ code: "internal", message: "Could not read /home/asha/ward12.xlsx: Permission denied" }).hint).toMatch(
+      /^Try again\. If it keeps happening/,
+    );
+  });
   it("points to the picker when no org is active", () => {
     expect(paneErrorView({ code: "no_active_org", message: "No org." }).hint).toMatch(/picker/);
   });

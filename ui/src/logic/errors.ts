@@ -34,6 +34,15 @@ function messageOf(error: ApiError): string {
 }
 
 const INTERNAL_HINT = "Try again. If it keeps happening, note the time and tell your administrator.";
+
+/**
+ * The general advice for a failure inside the app, unless the core's sentence already gives its
+ * own ("Free some space and try again.", "Try again in a moment.", "send the newest file in
+ * logs/"): said twice, the advice read as "…and try again. Try again. If it keeps happening…".
+ */
+function internalHint(message: string): string | null {
+  return /\btry again\b|\bstart again\b|\bsend the newest file\b/i.test(message) ? null : INTERNAL_HINT;
+}
 const NEWER_SCHEMA_HINT = "Install the newer version of Sitebook to open this data; nothing was changed.";
 
 export function signInErrorView(error: ApiError): FormErrorView {
@@ -56,7 +65,7 @@ export function signInErrorView(error: ApiError): FormErrorView {
     case "newer_schema":
       return { message, hint: NEWER_SCHEMA_HINT, focus: null, clearPassword: false };
     default:
-      return { message, hint: INTERNAL_HINT, focus: null, clearPassword: false };
+      return { message, hint: internalHint(message), focus: null, clearPassword: false };
   }
 }
 
@@ -68,7 +77,7 @@ export function setupErrorView(error: ApiError): FormErrorView {
     case "newer_schema":
       return { message, hint: NEWER_SCHEMA_HINT, focus: null, clearPassword: false };
     default:
-      return { message, hint: INTERNAL_HINT, focus: null, clearPassword: false };
+      return { message, hint: internalHint(message), focus: null, clearPassword: false };
   }
 }
 
@@ -85,7 +94,7 @@ export function paneErrorView(error: ApiError): { message: string; hint: string 
     case "newer_schema":
       return { message, hint: NEWER_SCHEMA_HINT };
     default:
-      return { message, hint: INTERNAL_HINT };
+      return { message, hint: internalHint(message) };
   }
 }
 

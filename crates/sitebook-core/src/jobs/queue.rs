@@ -568,10 +568,21 @@ pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
                     at: ctx.now_text(),
                     attempt: 0,
                     step: "recovery".into(),
-                    error: format!(
-                        "the process running it ({}) stopped; queued again",
-                        owner.as_deref().unwrap_or("unknown")
-                    ),
+                    error: if owner_gone {
+                        format!(
+                            "the process running it ({}) stopped; queued again",
+                            owner.as_deref().unwrap_or("unknown")
+                        )
+                    } else {
+                        // Alive, but silent: its end could not be recorded (a full disk), or
+                        // it hung.
+                        format!(
+                            "the process running it ({}) had not reported for {} minutes; \
+                             queued again",
+                            owner.as_deref().unwrap_or("unknown"),
+                            STALE_HEARTBEAT.as_secs() / 60
+                        )
+                    },
                 },
             )
             .await?;
