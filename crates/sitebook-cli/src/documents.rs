@@ -346,13 +346,31 @@ async fn finish(
         }
         return Ok(());
     }
-    let pool = core
-        .start_workers_for(session, Some(1), &[queued.job_id])
-        .await?;
-    let job = core.job_wait(session, queued.job_id, |_| {}).await;
-    pool.shutdown().await;
-    let job = job?;
-    let outputs = core.outputs_list(session, Some(job.id)).await?;
+    let ran = async {
+        let pool = core
+            .start_workers_for(session, Some(1), &[queued.job_id])
+            .await?;
+        let job = core.job_wait(session, queued.job_id, |_| {}).await;
+        pool.shutdown().await;
+        let job = job?;
+        let outputs = core.outputs_list(session, Some(job.id)).await?;
+        Ok::<_, sitebook_core::Error>((job, outputs))
+    };
+    let (job, outputs) = match ran.await {
+        Ok(ran) => ran,
+        Err(error) => {
+            // The document is recorded whatever stopped the wait (a full disk): saying only
+            // the error would have it made a second time.
+            tell!(
+                "{what} is recorded, and job {} that draws it is queued, but it could not be \
+                 run now; it runs when the app or `sitebook worker` does (`sitebook jobs wait \
+                 {}` follows it). Do not make it again.",
+                queued.job_id,
+                queued.job_id
+            );
+            return Err(error.into());
+        }
+    };
     if out.is_json() {
         out.json(&serde_json::json!({ "queued": queued, "job": job, "outputs": outputs }));
     } else if job.status == JobStatus::Completed {
