@@ -317,9 +317,12 @@ def test_sign_in_pick_and_switch_org():
         assert any(r["action"] == "org.switch" and r["orgCode"] == "MOH" and r["outcome"] == "success"
                    for r in audit), "the switch is audited"
 
-        # A superuser creates an organization in the picker, and lands in it.
+        # A superuser creates an organization in the picker, and lands in it. The list is
+        # waited for first: arriving, it moves the button down, and a click aimed while it
+        # loaded (a busy machine) landed on an organization instead.
         wd.click("org-picker-button")
         wd.find("org-picker")
+        wd.find("org-option-MAFAR")
         wd.click("new-org-open")
         wd.type("new-org-code", "PWD-7")
         wd.type("new-org-name", "Public Works Division 7")

@@ -169,11 +169,15 @@ fn a_jobs_outputs_say_what_a_cleanup_removed_and_the_job_makes_it_again() {
         made[0]["jobId"].as_i64().unwrap().to_string(),
         made[0]["filename"].as_str().unwrap().to_owned(),
     );
-    let bytes = std::fs::read(device.dir.path().join("outputs/root").join(&filename)).unwrap();
-    device
-        .run(&["outputs", "list", "--job", &job])
-        .success()
-        .stderr(predicate::str::contains("removed").not());
+    let file_bytes = || std::fs::read(device.dir.path().join("outputs/root").join(&filename));
+    let bytes = file_bytes().unwrap();
+    let tells_nothing_gone = || {
+        device
+            .run(&["outputs", "list", "--job", &job])
+            .success()
+            .stderr(predicate::str::contains("removed").not());
+    };
+    tells_nothing_gone();
 
     // Never saved, so a cleanup with no days to spare takes it with its record.
     device
@@ -197,14 +201,8 @@ fn a_jobs_outputs_say_what_a_cleanup_removed_and_the_job_makes_it_again() {
     let again = device.json(&["outputs", "list", "--job", &job, "--json"]);
     assert_eq!(again.as_array().unwrap().len(), 1, "{again}");
     assert_eq!(again[0]["filename"], filename.as_str());
-    assert_eq!(
-        std::fs::read(device.dir.path().join("outputs/root").join(&filename)).unwrap(),
-        bytes
-    );
-    device
-        .run(&["outputs", "list", "--job", &job])
-        .success()
-        .stderr(predicate::str::contains("removed").not());
+    assert_eq!(file_bytes().unwrap(), bytes);
+    tells_nothing_gone();
     // A job that is not there is told alone, not under an empty table.
     device
         .run(&["outputs", "list", "--job", "999"])
