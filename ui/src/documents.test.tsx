@@ -401,6 +401,24 @@ describe("the bill editor", () => {
     expect(screen.getByText(xlsx.filename)).toBeTruthy();
   });
 
+  it("tells a read-only role which files a cleanup removed, and that others can make them again", async () => {
+    await openEstimate("meena", 1, { lastOrg: { auditor: "MOH" } });
+    let jobId = 0;
+    await act(async () => {
+      ({ jobId } = await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []));
+    });
+    for (const output of await fake.listOutputs(jobId)) fake.removeOutputByCleanup(output.id);
+    fireEvent.click(byId("sign-out"));
+
+    await signIn("auditor");
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    fireEvent.click(await screen.findByRole("button", { name: `Outputs of job ${jobId}` }));
+    const notice = await screen.findByTestId("outputs-removed");
+    expect(notice.textContent).toContain(`2 files of job #${jobId} were removed by the cleanup of outputs never saved`);
+    expect(notice.textContent).toContain("Someone who may retry jobs in MOH can make them again.");
+    expect(screen.queryByTestId("outputs-make-again")).toBeNull();
+  });
+
   it("never offers to make again the files of a withdrawn bill that a cleanup removed", async () => {
     await openEstimate("meena", 1);
     let jobId = 0;
