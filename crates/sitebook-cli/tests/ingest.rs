@@ -41,6 +41,20 @@ impl Device {
         let output = self.run(args).success().get_output().stdout.clone();
         serde_json::from_slice(&output).expect("JSON")
     }
+
+    /// `sitebook worker ARGS` on this device in the background, as a service runs it.
+    fn spawn_worker(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        Process::new(env!("CARGO_BIN_EXE_sitebook"))
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("worker")
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
 }
 
 #[test]
@@ -227,15 +241,10 @@ fn jobs_wait_says_each_time_a_job_will_be_tried_again_and_why() {
         .unwrap()
         .path();
     std::fs::remove_file(&stored).unwrap();
-    let mut worker = Process::new(env!("CARGO_BIN_EXE_sitebook"))
-        .arg("--data-dir")
-        .arg(device.dir.path())
-        .args(["worker", "--exit-when-idle", "--workers", "1"])
-        .env("SITEBOOK_TEST_RETRY_BASE_MS", "700")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut worker = device.spawn_worker(
+        &["--exit-when-idle", "--workers", "1"],
+        &[("SITEBOOK_TEST_RETRY_BASE_MS", "700")],
+    );
     let waited = device.run(&["jobs", "wait", "1"]).code(1);
     assert!(worker.wait().unwrap().success());
     let told = String::from_utf8_lossy(&waited.get_output().stderr).to_string();
@@ -264,15 +273,10 @@ fn a_worker_killed_mid_job_is_finished_exactly_once_by_the_next_one() {
         .stdout(predicate::str::contains("job 1 queued"));
 
     // A slow worker, killed while it holds the job.
-    let mut slow = Process::new(env!("CARGO_BIN_EXE_sitebook"))
-        .arg("--data-dir")
-        .arg(device.dir.path())
-        .args(["worker", "--workers", "1"])
-        .env("SITEBOOK_TEST_WORKER_DELAY_MS", "30000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut slow = device.spawn_worker(
+        &["--workers", "1"],
+        &[("SITEBOOK_TEST_WORKER_DELAY_MS", "30000")],
+    );
     let mut running = false;
     for _ in 0..300 {
         if device.json(&["jobs", "show", "1", "--json"])["status"] == "running" {

@@ -485,17 +485,28 @@ async fn cancelling_queued_and_running_jobs_and_who_may() {
     pool.shutdown().await;
 }
 
+/// Leaves job `job_id` as an interrupted run does: running, on its first attempt, owned by
+/// `owner` (`pid@device`), its last heartbeat at `heartbeat` (none when `None`).
+async fn left_running(fx: &Fixture, job_id: i64, owner: &str, heartbeat: Option<&str>) {
+    sqlx::query(
+        "UPDATE jobs SET status = 'running', owner = ?, attempts = 1, progress = 50, \
+         heartbeat_at = ? WHERE id = ?",
+    )
+    .bind(owner)
+    .bind(heartbeat)
+    .bind(job_id)
+    .execute(fx.core.unscoped_pool_for_tests())
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn a_job_left_running_by_a_dead_process_is_queued_again_and_completes_once() {
     let fx = fixture().await;
     let file = write_example(&fx, "crash.xlsx");
     let job_id = sole_job(&fx.core.upload(&fx.root, &[file]).await.unwrap());
     // As a crashed process leaves it: running, owned by a pid that no longer exists.
-    sqlx::query("UPDATE jobs SET status = 'running', owner = '4194303@test-device', attempts = 1, progress = 50 WHERE id = ?")
-        .bind(job_id)
-        .execute(fx.core.unscoped_pool_for_tests())
-        .await
-        .unwrap();
+    left_running(&fx, job_id, "4194303@test-device", None).await;
     let pool = fx.core.start_workers(Some(2)).await.unwrap();
     let job = finished(&fx, &fx.root, job_id).await;
     assert_eq!(job.status, JobStatus::Completed);
@@ -515,16 +526,7 @@ async fn a_job_whose_end_could_not_be_recorded_is_queued_again_saying_so() {
     let owner = format!("{}@test-device", std::process::id());
     let long_ago =
         sitebook_core::clock::to_db_time(fx.core.clock().now() - chrono::Duration::minutes(3));
-    sqlx::query(
-        "UPDATE jobs SET status = 'running', owner = ?, attempts = 1, heartbeat_at = ? \
-         WHERE id = ?",
-    )
-    .bind(&owner)
-    .bind(&long_ago)
-    .bind(job_id)
-    .execute(fx.core.unscoped_pool_for_tests())
-    .await
-    .unwrap();
+    left_running(&fx, job_id, &owner, Some(&long_ago)).await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
     let job = finished(&fx, &fx.root, job_id).await;
     assert_eq!(job.status, JobStatus::Completed);
