@@ -1150,6 +1150,78 @@ async fn a_restore_fetches_back_a_synced_file_gone_from_the_data_folder_under_it
     assert_eq!(notes.len(), 1, "{notes:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_gives_the_files_a_cleanup_removed_back_to_the_jobs_that_made_them() {
+    use sitebook_core::jobs::queue::JobFilesView;
+    let (_server, fx, admin) = synced_laptop().await;
+    let before = fx.core.outputs_list(&admin, None).await.unwrap();
+    let mut bytes_of = Vec::new();
+    for output in &before {
+        bytes_of.push(read_output(&fx, &admin, output.id).await);
+    }
+    let mut jobs: Vec<i64> = before.iter().map(|o| o.job_id).collect();
+    jobs.dedup();
+    assert_eq!(jobs.len(), 2, "the parse and the abstract: {before:?}");
+
+    // Never saved, all three are taken by the retention cleanup, files and rows; their copies
+    // stay in the bucket.
+    fx.core.clock().advance(chrono::Duration::days(31));
+    let cleaned = fx.core.outputs_cleanup(&admin, 30).await.unwrap();
+    assert_eq!(cleaned.removed_rows, 3, "{cleaned:?}");
+    assert!(fx.core.outputs_list(&admin, None).await.unwrap().is_empty());
+    for &job in &jobs {
+        let files = fx.core.job_files(&admin, job).await.unwrap();
+        assert!(files.removed > 0 && files.can_make_again, "{files:?}");
+    }
+
+    // The restore fetches them back as the files of the jobs that made them, under their own
+    // names, not as strangers restored beside a "removed" notice.
+    let restore = new_restore(&fx, &admin).await;
+    fx.completed_job_as(&admin, restore).await;
+    let after = fx.core.outputs_list(&admin, None).await.unwrap();
+    assert_eq!(after.len(), 3, "{after:?}");
+    for (original, bytes) in before.iter().zip(&bytes_of) {
+        let back = after
+            .iter()
+            .find(|o| o.job_id == original.job_id && o.filename == original.filename)
+            .unwrap_or_else(|| panic!("{} is not its job's again: {after:?}", original.filename));
+        assert!(!back.restored && back.sync_state == "synced", "{back:?}");
+        assert_eq!(
+            (&back.sha256, &back.kind),
+            (&original.sha256, &original.kind)
+        );
+        assert_eq!(&read_output(&fx, &admin, back.id).await, bytes);
+    }
+    for &job in &jobs {
+        assert_eq!(
+            fx.core.job_files(&admin, job).await.unwrap(),
+            JobFilesView {
+                removed: 0,
+                missing: 0,
+                can_make_again: false,
+            },
+            "job {job} has all its files again"
+        );
+    }
+    let result: String = sqlx::query_scalar("SELECT result FROM jobs WHERE id = ?")
+        .bind(restore)
+        .fetch_one(fx.core.unscoped_pool_for_tests())
+        .await
+        .unwrap();
+    let result: serde_json::Value = serde_json::from_str(&result).unwrap();
+    assert_eq!(
+        (&result["fetchedBack"], &result["restored"]),
+        (&3.into(), &0.into())
+    );
+
+    // Nothing waits to be sent back, and a second restore finds nothing missing.
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!((counts.pending, counts.synced), (0, 3), "{counts:?}");
+    let again = new_restore(&fx, &admin).await;
+    fx.completed_job_as(&admin, again).await;
+    assert_eq!(fx.core.outputs_list(&admin, None).await.unwrap().len(), 3);
+}
+
 async fn read_output(fx: &Fixture, session: &Session, id: i64) -> Vec<u8> {
     std::fs::read(fx.core.output_path(session, id).await.unwrap()).unwrap()
 }

@@ -250,6 +250,108 @@ pub(crate) async fn record(
     Ok(id)
 }
 
+/// Records `output`, a restored copy of the file the retention cleanup removed under the bucket
+/// key `object_key`, as the file of the job that made it, inside the restore's transaction, and
+/// makes that job's result name the new row in place of the removed one: the job's files are
+/// then whole again, with nothing to make again. Returns `None` when the copy is not that file
+/// any more (other bytes) or the job no longer names it (it was made again since); the copy is
+/// then restored as any other.
+pub(crate) async fn record_cleaned_again(
+    ctx: &Base,
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &WriteScope,
+    object_key: &str,
+    output: &WrittenOutput,
+) -> Result<Option<i64>> {
+    let cleaned: Option<(i64, i64, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT output_id, user_id, job_id, sha256, inputs_sha256, withdrawn \
+         FROM cleaned_outputs WHERE org_id = ? AND object_key = ?",
+    )
+    .bind(scope.org_id())
+    .bind(object_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((removed_id, user_id, job_id, sha256, inputs_sha256, withdrawn)) = cleaned else {
+        return Ok(None);
+    };
+    if sha256 != output.sha256 {
+        return Ok(None);
+    }
+    let result: Option<String> =
+        sqlx::query_scalar("SELECT result FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(job_id)
+            .bind(scope.org_id())
+            .fetch_optional(&mut **tx)
+            .await?
+            .flatten();
+    let result = result.unwrap_or_default();
+    let forget = "DELETE FROM cleaned_outputs WHERE org_id = ? AND object_key = ?";
+    if !output_ids_in_result(&result).contains(&removed_id) {
+        sqlx::query(forget)
+            .bind(scope.org_id())
+            .bind(object_key)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(None);
+    }
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO output_files (org_id, user_id, job_id, filename, kind, stored_path, size, \
+         sha256, inputs_sha256, withdrawn, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (job_id, filename) DO NOTHING RETURNING id",
+    )
+    .bind(scope.org_id())
+    .bind(user_id)
+    .bind(job_id)
+    .bind(&output.filename)
+    .bind(output.kind)
+    .bind(&output.relative_path)
+    .bind(output.size)
+    .bind(&output.sha256)
+    .bind(&inputs_sha256)
+    .bind(withdrawn)
+    .bind(ctx.now_text())
+    .fetch_optional(&mut **tx)
+    .await?;
+    sqlx::query(forget)
+        .bind(scope.org_id())
+        .bind(object_key)
+        .execute(&mut **tx)
+        .await?;
+    let Some(id) = id else {
+        return Ok(None); // The job has a file of that name again: it was made again since.
+    };
+    sqlx::query("UPDATE jobs SET result = ? WHERE id = ? AND org_id = ?")
+        .bind(result_naming_instead(&result, removed_id, id))
+        .bind(job_id)
+        .bind(scope.org_id())
+        .execute(&mut **tx)
+        .await?;
+    crate::store::outbox::enqueue_in(ctx, tx, scope, id, &output.sha256).await?;
+    Ok(Some(id))
+}
+
+/// A job's `result` (JSON) with output `removed` named as `instead`.
+fn result_naming_instead(result: &str, removed: i64, instead: i64) -> String {
+    let Ok(mut result) = serde_json::from_str::<serde_json::Value>(result) else {
+        return result.to_string();
+    };
+    let rename = |value: &mut serde_json::Value| {
+        if value.as_i64() == Some(removed) {
+            *value = instead.into();
+        }
+    };
+    if let Some(ids) = result
+        .get_mut("outputIds")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        ids.iter_mut().for_each(rename);
+    }
+    if let Some(id) = result.get_mut("outputId") {
+        rename(id);
+    }
+    result.to_string()
+}
+
 const VIEW_COLUMNS: &str = "f.id, f.job_id, f.filename, f.kind, f.size, f.sha256, \
      f.inputs_sha256, f.download_count, f.last_downloaded, f.created_at, \
      CASE WHEN t.org_id IS NULL THEN 'local' ELSE COALESCE(o.state, 'pending') END AS sync_state, \
@@ -473,11 +575,29 @@ pub async fn cleanup(ctx: &Base, scope: &WriteScope, days: u32) -> Result<Cleanu
                 return Err(Error::io(format!("Could not remove {stored_path}"), e));
             }
         }
+        let mut tx = ctx.write_tx().await?;
+        // Its copy in the bucket outlives it: what a restore needs to give that copy back to
+        // the job that made it goes first, in the same commit as the row's removal.
+        sqlx::query(
+            "INSERT OR REPLACE INTO cleaned_outputs (org_id, object_key, output_id, user_id, \
+             job_id, filename, sha256, inputs_sha256, withdrawn, cleaned_at) \
+             SELECT f.org_id, o.object_key, f.id, f.user_id, f.job_id, f.filename, f.sha256, \
+             f.inputs_sha256, f.withdrawn, ? FROM output_files f \
+             JOIN sync_outbox o ON o.output_id = f.id \
+             WHERE f.id = ? AND f.org_id = ? AND o.object_key IS NOT NULL \
+             AND o.state IN ('synced', 'conflict')",
+        )
+        .bind(ctx.now_text())
+        .bind(id)
+        .bind(scope.org_id())
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM output_files WHERE id = ? AND org_id = ?")
             .bind(id)
             .bind(scope.org_id())
-            .execute(&ctx.db)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         report.removed_rows += 1;
     }
     Ok(report)

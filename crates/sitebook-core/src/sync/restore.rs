@@ -14,7 +14,9 @@
 //!
 //! It also mends this device: an output synced from here whose file has since gone from the
 //! data folder (deleted by hand, taken by a virus scanner) is fetched back into place under its
-//! own row, when the bucket's copy still has the bytes that row records.
+//! own row, when the bucket's copy still has the bytes that row records; and a file of this
+//! device that the retention cleanup removed with its row goes back to the job that made it,
+//! as that job's file (`outputs::record_cleaned_again`), not beside it as a restored stranger.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -422,13 +424,25 @@ async fn store_batch(
             stored.already_here += 1;
             continue;
         }
-        let output_id = outputs::record(ctx, &mut tx, scope, job.id, output)
+        // A file of this device that the retention cleanup removed goes back to its job.
+        let output_id = match outputs::record_cleaned_again(ctx, &mut tx, scope, key, output)
             .await
-            .map_err(store)?;
+            .map_err(store)?
+        {
+            Some(output_id) => {
+                stored.fetched_back += 1;
+                output_id
+            }
+            None => {
+                stored.restored += 1;
+                outputs::record(ctx, &mut tx, scope, job.id, output)
+                    .await
+                    .map_err(store)?
+            }
+        };
         outbox::mark_restored_in(ctx, &mut tx, scope, output_id, key)
             .await
             .map_err(store)?;
-        stored.restored += 1;
     }
     tx.commit().await.map_err(|e| store(e.into()))?;
     Ok(())
