@@ -141,6 +141,15 @@ pub enum PaymentLineError {
         /// The figure.
         value: Decimal,
     },
+    /// An amount finer than a paisa: the table would show it rounded, and a bill would take
+    /// it rounded, so what was typed is not what is paid.
+    #[error("{what} ({value}) has more than two decimal places; give it in rupees and paise")]
+    FinerThanPaise {
+        /// Which figure.
+        what: &'static str,
+        /// The figure.
+        value: Decimal,
+    },
     /// The period ends before it starts.
     #[error(
         "the line is valid from {from} but only until {to}; the end must not be before the start"
@@ -170,6 +179,8 @@ fn check_percent(what: &'static str, value: Decimal) -> Result<(), PaymentLineEr
 fn check_amount(what: &'static str, value: Decimal) -> Result<(), PaymentLineError> {
     if value < Decimal::ZERO || !within_limit(value) {
         Err(PaymentLineError::BadAmount { what, value })
+    } else if value.normalize().scale() > 2 {
+        Err(PaymentLineError::FinerThanPaise { what, value })
     } else {
         Ok(())
     }
@@ -951,10 +962,51 @@ mod tests {
                 },
                 "cap",
             ),
+            // Finer than a paisa: the table would show Rs. 0.00 and a bill take 0.01.
+            (
+                PaymentLine {
+                    charge: Charge::Fixed(dec!(0.005)),
+                    ..good.clone()
+                },
+                "the fixed amount (0.005) has more than two decimal places",
+            ),
+            (
+                PaymentLine {
+                    threshold: Some(dec!(250000.001)),
+                    ..good.clone()
+                },
+                "the threshold (250000.001) has more than two decimal places",
+            ),
+            (
+                PaymentLine {
+                    cap: Some(Cap::Amount(dec!(1000.125))),
+                    ..good.clone()
+                },
+                "the cap (1000.125) has more than two decimal places",
+            ),
         ] {
             let error = line.validate().unwrap_err().to_string();
             assert!(error.contains(says), "{error}");
         }
+        // Trailing zeros are not finer than a paisa.
+        let typed_long = PaymentLine {
+            charge: Charge::Fixed(dec!(2500.5000)),
+            ..good.clone()
+        };
+        assert_eq!(typed_long.validate(), Ok(()));
+        let recovery = |amount| OneOffRecovery {
+            label: "Advance".into(),
+            amount,
+        };
+        assert_eq!(recovery(dec!(10000.10)).validate(), Ok(()));
+        let error = recovery(dec!(10000.105))
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("the recovery (10000.105) has more than two decimal places"),
+            "{error}"
+        );
     }
 
     fn decimal(max_mantissa: i64, scale: u32) -> impl Strategy<Value = Decimal> {
