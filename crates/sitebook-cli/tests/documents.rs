@@ -113,6 +113,27 @@ fn the_chain_from_the_command_line_with_bad_input_refused() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("line 2").and(predicate::str::contains("line 4")));
+    // The same file as a spreadsheet saves it on Windows (a byte-order mark, CRLF line ends),
+    // with a blank line put in: each problem is still told on its own line.
+    std::fs::write(
+        &bad,
+        "\u{feff}sl_no,till_date_qty\r\n1,twelve\r\n\r\n2,5\r\n2,6\r\n",
+    )
+    .unwrap();
+    let windows = sitebook(&dir)
+        .args(FIRST_PART_BILL)
+        .arg("--quantities")
+        .arg(&bad)
+        .assert()
+        .code(1);
+    let told = String::from_utf8_lossy(&windows.get_output().stderr).into_owned();
+    assert!(
+        told.contains(
+            "2 lines are bad: line 2: till_date_qty 'twelve' is not a number; line 5: item 2 \
+             repeats line 4."
+        ),
+        "{told}"
+    );
     sitebook(&dir)
         .args(["bill", "create", "1", "--kind", "nth-part"])
         .assert()

@@ -1,7 +1,9 @@
 //! The CSV files people make for the app (organization rosters, quantity files): one reader
 //! set-up and one header check, so that every CSV the app takes trims its fields, tolerates a
-//! spreadsheet's byte-order mark and short lines, and refuses a wrong header in the same words.
+//! spreadsheet's byte-order mark and short lines, refuses a wrong header in the same words, and
+//! tells each problem on the line a text editor shows it on, whatever the line endings.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -36,18 +38,75 @@ pub fn read_csv_file(path: &Path) -> Result<String> {
     })
 }
 
-/// A reader over `text` whose header line has been read and matched against `header`
-/// (lower-case, in order); the records that follow are the data lines.
-pub(crate) fn reader_with_header<'t>(
+/// `text` with each line ending a single `\n`: the csv crate counts the lines of `\r\n` and
+/// lone `\r` endings wrong (BurntSushi/rust-csv#395), and a spreadsheet saved as CSV on Windows
+/// ends its lines with `\r\n`.
+fn with_one_line_ending(text: &str) -> Cow<'_, [u8]> {
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n").into_bytes())
+    } else {
+        Cow::Borrowed(text.as_bytes())
+    }
+}
+
+/// The data lines of a CSV file after its header, each with the line it starts on as a text
+/// editor numbers them, whatever the file's line endings and blank lines (the csv crate gives
+/// a record the position where its reading began, before the blank lines it skips).
+pub(crate) struct DataLines<'t> {
+    reader: csv::Reader<std::io::Cursor<Cow<'t, [u8]>>>,
+    /// How far the bytes have been counted, and the line that byte is on.
+    counted: (usize, u64),
+}
+
+impl DataLines<'_> {
+    /// The line of the first byte at or after `byte` that is not a line break.
+    fn line_from(&mut self, byte: u64) -> u64 {
+        let bytes: &[u8] = self.reader.get_ref().get_ref();
+        let from = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        let start = from + bytes[from..].iter().take_while(|b| **b == b'\n').count();
+        let (counted, line) = self.counted;
+        if start >= counted {
+            let breaks = bytes[counted..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.counted = (start, line + breaks as u64);
+        }
+        self.counted.1
+    }
+}
+
+impl Iterator for DataLines<'_> {
+    type Item = (u64, csv::Result<csv::StringRecord>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut record = csv::StringRecord::new();
+        match self.reader.read_record(&mut record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let byte = record.position().map_or(0, csv::Position::byte);
+                Some((self.line_from(byte), Ok(record)))
+            }
+            Err(e) => {
+                let byte = e.position().map_or(0, csv::Position::byte);
+                Some((self.line_from(byte), Err(e)))
+            }
+        }
+    }
+}
+
+/// The data lines of `text` (see [`DataLines`]), once its header line has been read and matched
+/// against `header` (lower-case, in order).
+pub(crate) fn data_lines<'t>(
     file_name: &str,
     text: &'t str,
     header: &[&str],
-) -> Result<csv::Reader<&'t [u8]>> {
+) -> Result<DataLines<'t>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+        .from_reader(std::io::Cursor::new(with_one_line_ending(text)));
     let found: Vec<String> = reader
         .headers()
         .map_err(|e| Error::Validation(format!("{file_name}: cannot read the header: {e}")))?
@@ -61,7 +120,10 @@ pub(crate) fn reader_with_header<'t>(
             excerpt(&found.join(","))
         )));
     }
-    Ok(reader)
+    Ok(DataLines {
+        reader,
+        counted: (0, 1),
+    })
 }
 
 #[cfg(test)]
@@ -70,14 +132,49 @@ mod tests {
 
     #[test]
     fn a_header_is_matched_without_case_or_byte_order_mark() {
-        let mut reader = reader_with_header(
+        let mut lines = data_lines(
             "r.csv",
             "\u{feff}Code, NAME ,type\nA,B,C\n",
             &["code", "name", "type"],
         )
         .unwrap();
-        let record = reader.records().next().unwrap().unwrap();
-        assert_eq!(record.iter().collect::<Vec<_>>(), ["A", "B", "C"]);
+        let (line, record) = lines.next().unwrap();
+        assert_eq!(line, 2);
+        assert_eq!(record.unwrap().iter().collect::<Vec<_>>(), ["A", "B", "C"]);
+    }
+
+    #[test]
+    fn each_record_is_told_on_its_line_whatever_the_endings_and_blank_lines() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = [
+                "code,name,type",
+                "A,B,C",
+                "",
+                "",
+                "D,\"E",
+                "F\",G",
+                " , , ",
+                "H,I,J",
+            ]
+            .join(ending);
+            let lines: Vec<(u64, Vec<String>)> =
+                data_lines("r.csv", &text, &["code", "name", "type"])
+                    .unwrap()
+                    .map(|(line, record)| {
+                        (line, record.unwrap().iter().map(str::to_string).collect())
+                    })
+                    .collect();
+            let firsts: Vec<(u64, &str)> = lines
+                .iter()
+                .map(|(line, fields)| (*line, fields[0].as_str()))
+                .collect();
+            // Two blank lines skipped; a quoted field over two lines starts its record on 5.
+            assert_eq!(
+                firsts,
+                [(2, "A"), (5, "D"), (7, ""), (8, "H")],
+                "{ending:?}"
+            );
+        }
     }
 
     #[test]
@@ -105,13 +202,17 @@ mod tests {
     #[test]
     fn a_header_line_of_a_megabyte_is_quoted_in_a_few_words() {
         let line = "x".repeat(1 << 20);
-        let error = reader_with_header("r.csv", &format!("{line}\n"), &["code"]).unwrap_err();
+        let Err(error) = data_lines("r.csv", &format!("{line}\n"), &["code"]) else {
+            panic!("a header of a megabyte was taken");
+        };
         assert!(error.to_string().len() < 200, "{}", error.to_string().len());
     }
 
     #[test]
     fn a_wrong_header_names_the_file_and_both_headers() {
-        let error = reader_with_header("r.csv", "code,title\n", &["code", "name"]).unwrap_err();
+        let Err(error) = data_lines("r.csv", "code,title\n", &["code", "name"]) else {
+            panic!("a wrong header was taken");
+        };
         assert_eq!(
             error.to_string(),
             "r.csv: line 1 must be the header 'code,name' (found 'code,title')."

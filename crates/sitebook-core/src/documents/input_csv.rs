@@ -38,10 +38,10 @@ type Lines = (Vec<(u64, Vec<String>)>, Vec<String>);
 pub const MAX_DATA_LINES: usize = 50_000;
 
 fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
-    let mut reader = crate::csv_text::reader_with_header(file_name, text, header)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for (index, record) in reader.records().enumerate() {
+    let lines = crate::csv_text::data_lines(file_name, text, header)?;
+    for (index, (line, record)) in lines.enumerate() {
         if index >= MAX_DATA_LINES {
             return Err(Error::Validation(format!(
                 "{file_name}: has more than {} lines of data; no estimate has that many items, so \
@@ -52,7 +52,6 @@ fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
         match record {
             Ok(record) if record.iter().all(str::is_empty) => {}
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
                 if record.len() == header.len() {
                     rows.push((line, record.iter().map(str::to_string).collect()));
                 } else {
@@ -65,7 +64,6 @@ fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
                 problems.push(format!(
                     "line {line}: {}",
                     crate::error::excerpt(&e.to_string())

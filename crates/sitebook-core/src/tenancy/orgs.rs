@@ -278,12 +278,11 @@ const MAX_ROSTER_LINES: usize = 5_000;
 
 /// Reads and checks every line of a roster without touching the database.
 fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
-    let mut reader =
-        crate::csv_text::reader_with_header(file_name, text, &["code", "name", "type"])?;
+    let lines = crate::csv_text::data_lines(file_name, text, &["code", "name", "type"])?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    for (index, record) in reader.records().enumerate() {
+    for (index, (line, record)) in lines.enumerate() {
         if index >= MAX_ROSTER_LINES {
             return Err(Error::Validation(format!(
                 "{file_name}: has more than {MAX_ROSTER_LINES} organizations, far more than a \
@@ -293,12 +292,10 @@ fn parse_roster(file_name: &str, text: &str) -> Result<Vec<RosterRow>> {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
                 problems.push(format!("line {line}: {e}"));
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.iter().all(str::is_empty) {
             continue;
         }
