@@ -277,14 +277,9 @@ pub(crate) async fn record_cleaned_again(
     if sha256 != output.sha256 {
         return Ok(None);
     }
-    let result: Option<String> =
-        sqlx::query_scalar("SELECT result FROM jobs WHERE id = ? AND org_id = ?")
-            .bind(job_id)
-            .bind(scope.org_id())
-            .fetch_optional(&mut **tx)
-            .await?
-            .flatten();
-    let result = result.unwrap_or_default();
+    let result = result_of_job(&mut **tx, scope.org_id(), job_id)
+        .await?
+        .unwrap_or_default();
     let forget = "DELETE FROM cleaned_outputs WHERE org_id = ? AND object_key = ?";
     if !output_ids_in_result(&result).contains(&removed_id) {
         sqlx::query(forget)
@@ -437,14 +432,8 @@ pub(crate) async fn files_of_job(ctx: &Base, scope: &OrgScope, job_id: i64) -> R
     if withdrawn_document || rows.iter().any(|(_, _, withdrawn)| *withdrawn) {
         return Ok(JobFiles::Withdrawn);
     }
-    let result: Option<String> =
-        sqlx::query_scalar("SELECT result FROM jobs WHERE id = ? AND org_id = ?")
-            .bind(job_id)
-            .bind(scope.org_id())
-            .fetch_optional(&ctx.db)
-            .await?
-            .flatten();
-    let made = result
+    let made = result_of_job(&ctx.db, scope.org_id(), job_id)
+        .await?
         .as_deref()
         .map(output_ids_in_result)
         .unwrap_or_default();
@@ -463,6 +452,22 @@ pub(crate) async fn files_of_job(ctx: &Base, scope: &OrgScope, job_id: i64) -> R
     } else {
         JobFiles::AllHere
     })
+}
+
+/// The result a job of the org recorded (JSON), if it has one.
+async fn result_of_job(
+    db: impl sqlx::SqliteExecutor<'_>,
+    org_id: i64,
+    job_id: i64,
+) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT result FROM jobs WHERE id = ? AND org_id = ?")
+            .bind(job_id)
+            .bind(org_id)
+            .fetch_optional(db)
+            .await?
+            .flatten(),
+    )
 }
 
 /// The output ids a completed job's result names: a render's `outputIds`, a parse's `outputId`.
