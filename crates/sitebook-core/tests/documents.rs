@@ -205,6 +205,13 @@ async fn identical_inputs_render_identical_bytes_and_xlsx_reads_back() {
         .filter(|i| !i.heading && !i.sl_no.is_empty())
         .collect();
     assert_eq!(sheet.items.len(), original_items.len());
+    // The estimate's AE row comes back as an AE row, at its quantity and rate.
+    let excess: Vec<_> = sheet
+        .excess_rows
+        .iter()
+        .map(|e| (e.label.as_str(), e.quantity, e.rate))
+        .collect();
+    assert_eq!(excess, [("AE1", Some(dec!(2)), Some(dec!(450)))]);
     for (again, before) in sheet.items.iter().zip(&original_items) {
         assert_eq!(again.description, before.description);
         assert_eq!(
@@ -433,7 +440,8 @@ async fn the_abstract_reproduces_the_sanctioned_estimate_not_the_agreement_premi
     let ecv: rust_decimal::Decimal = shown
         .items
         .iter()
-        .filter(|i| !i.heading && !i.sl_no.is_empty())
+        // The estimate's own AE row (AE1, 2 Nos @ 450) counts, as the sanctioned ECV counts it.
+        .filter(|i| !i.heading)
         .map(|i| {
             let quantity: rust_decimal::Decimal = i.quantity.as_deref().unwrap().parse().unwrap();
             let rate: rust_decimal::Decimal = i.rate.as_deref().unwrap().parse().unwrap();
@@ -1225,4 +1233,80 @@ async fn a_name_of_work_too_long_for_the_header_is_warned_of_where_it_is_cut() {
             .any(|(_, _, cell)| cell.to_string().contains("stretch160")),
         "the XLSX keeps the whole name"
     );
+}
+
+#[tokio::test]
+async fn the_abstract_prints_the_estimates_own_ae_rows_and_counts_them_in_its_ecv() {
+    use workbooks::{formula, priced_item, text};
+    let mut workbook = workbooks::estimate_workbook("AE in the estimate");
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
+    priced_item(
+        sheet,
+        3,
+        (1.0, 10.0, "Cum", "Earthwork excavation", 300.0, "Cum"),
+        "3000",
+    );
+    // The excess over item 1 at its rate, as a revised estimate carries it: no serial.
+    workbooks::num(sheet, 4, 1, 2.0);
+    text(sheet, 4, 3, "AE1");
+    workbooks::num(sheet, 4, 4, 300.0);
+    formula(sheet, 4, 7, "=ROUND(B5*E5,2)", "600");
+    priced_item(
+        sheet,
+        5,
+        (2.0, 5.0, "Sqm", "Plastering", 100.0, "Sqm"),
+        "500",
+    );
+    text(sheet, 6, 3, "ECV");
+    formula(sheet, 6, 7, "=SUM(H4:H6)", "4100");
+    text(sheet, 7, 3, "Add Excess T.P @ 5 %");
+    formula(sheet, 7, 7, "=ROUND(H7*5/100,2)", "205");
+    text(sheet, 8, 3, "Grand Total");
+    workbooks::num(sheet, 8, 7, 6000.0);
+    let (fx, estimate) = fixture_with_estimate(workbook.save_to_buffer().unwrap()).await;
+
+    let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
+    // DOMAIN.md §1 on the rows as the workbook has them (no QC line: an AMC work): ECV
+    // 3,000 + 600 + 500 = 4,100.00; T.P 5 % = 205.00; LC 1 % = 41.00; NAC 0.1 % = 4.10;
+    // Sub Total 4,350.10; GST 18 % = ROUND2(783.018) = 783.02; L.S = 6,000 − 783.02 − 4,350.10
+    // = 866.88.
+    let text = pdf_text(&pdf);
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l == "2.00 AE1 300.00 1 600.00"),
+        "{text}"
+    );
+    for (label, amount) in [
+        ("ECV", "4,100.00"),
+        ("Add Excess T.P @ 5 %", "205.00"),
+        ("Sub Total", "4,350.10"),
+        ("Add GST @ 18 %", "783.02"),
+        ("L.S Provision towards unforeseen items", "866.88"),
+    ] {
+        assert!(
+            lines.iter().any(|l| *l == format!("{label} {amount}")),
+            "{label} {amount} in {text}"
+        );
+    }
+
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect();
+    let amount_of = |label: &str| {
+        let row = rows
+            .iter()
+            .find(|row| row[3] == label)
+            .unwrap_or_else(|| panic!("no {label} row in {rows:?}"));
+        row[7].clone()
+    };
+    assert_eq!(amount_of("AE1"), "600");
+    assert_eq!(amount_of("ECV"), "4100");
 }

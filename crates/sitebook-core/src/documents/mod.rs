@@ -254,6 +254,57 @@ fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>,
     }
 }
 
+/// `items` (the sheet's, in its order) with the sheet's own AE rows among them where the
+/// workbook has them, for the abstract, which reproduces the sanctioned estimate: its ECV counts
+/// them. An AE row prints no serial, its label as the item, and its own units (else those of
+/// the item above it); its amount is ROUND2(quantity × rate), as every printed row's. The cells (`Sheet!row N`) of
+/// AE rows without a quantity or rate are returned instead.
+fn with_excess_rows(
+    sheet: &EstimateSheet,
+    items: Vec<EstimateItem>,
+) -> std::result::Result<Vec<EstimateItem>, Vec<String>> {
+    if sheet.excess_rows.is_empty() {
+        return Ok(items);
+    }
+    let mut rows: Vec<(u32, EstimateItem)> =
+        sheet.items.iter().map(|item| item.row).zip(items).collect();
+    let mut unusable = Vec::new();
+    for excess in &sheet.excess_rows {
+        let (Some(quantity), Some(rate)) = (excess.quantity, excess.rate) else {
+            unusable.push(format!("{}!row {}", sheet.name, excess.row));
+            continue;
+        };
+        let above = rows
+            .iter()
+            .filter(|(row, item)| *row < excess.row && !item.sl_no.is_empty())
+            .max_by_key(|(row, _)| *row)
+            .map(|(_, item)| (item.unit.clone(), item.per_unit.clone()))
+            .unwrap_or_default();
+        // Units as a pair: the row's own when it writes one, else the item's.
+        let (unit, per_unit) = match &excess.unit {
+            Some(unit) => (unit.clone(), excess.per_unit.clone().unwrap_or_default()),
+            None => above,
+        };
+        rows.push((
+            excess.row,
+            EstimateItem {
+                sl_no: String::new(),
+                description: excess.label.trim().to_owned(),
+                quantity,
+                unit,
+                rate,
+                per_unit,
+                amount: crate::domain::money::amount(quantity, rate),
+            },
+        ));
+    }
+    if !unusable.is_empty() {
+        return Err(unusable);
+    }
+    rows.sort_by_key(|(row, _)| *row);
+    Ok(rows.into_iter().map(|(_, item)| item).collect())
+}
+
 /// The tender premium the workbook's own footer states, if any.
 fn workbook_tender_premium(sheet: &EstimateSheet) -> Option<crate::domain::bill::TenderPremium> {
     match (sheet.footer.tp_percent, &sheet.footer.tp_kind) {
@@ -1203,6 +1254,13 @@ pub async fn request_abstract(
             .collect(),
         grand_total: sheet.footer.grand_total.unwrap_or(work.grand_total),
     };
+    let items = with_excess_rows(&sheet, items).map_err(|unusable| {
+        Error::Validation(format!(
+            "Estimate {estimate_id} has AE rows without a quantity or rate ({}); fix them in the \
+             workbook and upload it again.",
+            unusable.join(", ")
+        ))
+    })?;
     crate::pdf::EstimateAbstract::new(items.clone(), footer.clone())
         .map_err(|e| Error::Validation(format!("Estimate {estimate_id}: {e}.")))?;
     let inputs = StoredInputs::EstimateAbstract {

@@ -554,6 +554,8 @@ impl<'a> SheetParser<'a> {
                     label,
                     item_row: items.last().map(|i| i.row),
                     quantity: figures.quantity,
+                    unit: self.text_in(cells, self.cols.unit),
+                    per_unit: self.text_in(cells, self.cols.per_unit),
                     rate: figures.rate,
                     amount: figures.amount,
                 });

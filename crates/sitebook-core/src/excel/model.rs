@@ -160,6 +160,12 @@ pub struct ExcessRow {
     /// Quantity.
     #[serde(with = "plain_decimal")]
     pub quantity: Option<Decimal>,
+    /// The unit beside the quantity, when the row writes one (else the item's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The unit the rate is per, when the row writes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_unit: Option<String>,
     /// Rate.
     #[serde(with = "money_decimal")]
     pub rate: Option<Decimal>,

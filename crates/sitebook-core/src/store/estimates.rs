@@ -196,9 +196,9 @@ fn item_rows(sheet: &EstimateSheet) -> Vec<ItemRow> {
             sl_no: None,
             description: excess.label.clone(),
             quantity: excess.quantity.map(plain_text),
-            unit: None,
+            unit: excess.unit.clone(),
             rate: excess.rate.map(money_text),
-            per_unit: None,
+            per_unit: excess.per_unit.clone(),
             amount: excess.amount.map(money_text),
             flagged: false,
         });
