@@ -1310,3 +1310,54 @@ async fn the_abstract_prints_the_estimates_own_ae_rows_and_counts_them_in_its_ec
     assert_eq!(amount_of("AE1"), "600");
     assert_eq!(amount_of("ECV"), "4100");
 }
+
+#[tokio::test]
+async fn a_work_slip_refuses_a_rate_finer_than_a_paisa_and_a_second_item_of_an_earlier_serial() {
+    let (fx, estimate) = with_example_estimate().await;
+    let refuse = |executed: Vec<ItemQuantity>, supplemental: Vec<SupplementalLine>| {
+        let fx = &fx;
+        async move {
+            fx.core
+                .workslip_create(&fx.root, estimate, executed, supplemental)
+                .await
+                .unwrap_err()
+                .to_string()
+        }
+    };
+    let one = quantities(&[("1", dec!(10))]);
+    let refused = refuse(one.clone(), vec![extra_excavation(dec!(450.555), dec!(12))]).await;
+    assert_eq!(
+        refused,
+        "Work slip 1: supplemental item S1 (Extra earth work excavation): rate 450.555 has \
+         more than two decimal places; give it in rupees and paise."
+    );
+    fx.queue_workslip(
+        estimate,
+        one.clone(),
+        vec![extra_excavation(dec!(450.50), dec!(12))],
+    )
+    .await;
+
+    // S1 again in the next slip would be a second item S1; its quantity goes among the executed.
+    let refused = refuse(one.clone(), vec![extra_excavation(dec!(450.50), dec!(15))]).await;
+    assert_eq!(
+        refused,
+        "Work slip 2: supplemental item S1 was introduced in work slip 1 (Extra earth work \
+         excavation); give its quantity now among the executed quantities (S1,QUANTITY), or \
+         number the new item otherwise."
+    );
+    // An item the estimate lacks is named once, with its slip.
+    let refused = refuse(quantities(&[("77", dec!(1))]), Vec::new()).await;
+    assert_eq!(
+        refused,
+        "Work slip 2, item 77: there is no such item in the estimate."
+    );
+    assert_eq!(
+        fx.core
+            .workslip_list(&fx.root, estimate)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -1086,6 +1086,38 @@ pub(crate) async fn next_workslip_input(
                 .iter()
                 .any(|item| item.sl_no.trim() == entry.sl_no.trim())
         });
+    // A rate is money per unit: a finer one would print as typed but be paid rounded. Checked
+    // here, where a line is entered, so that a slip recorded before still renders.
+    if let Some(line) = supplemental
+        .iter()
+        .find(|line| line.rate.normalize().scale() > 2)
+    {
+        return Err(Error::Validation(format!(
+            "Work slip {phase}: supplemental item {} ({}): rate {} has more than two decimal \
+             places; give it in rupees and paise.",
+            line.sl_no.trim(),
+            crate::error::excerpt(&line.description),
+            line.rate
+        )));
+    }
+    // A new line under the serial of an earlier slip's supplemental item would be a second
+    // item of that serial; the earlier item's quantity goes among the executed quantities.
+    if let Some((line, earlier)) = supplemental.iter().find_map(|line| {
+        supplemental_items
+            .iter()
+            .find(|item| item.sl_no.trim().eq_ignore_ascii_case(line.sl_no.trim()))
+            .map(|earlier| (line, earlier))
+    }) {
+        return Err(Error::Validation(format!(
+            "Work slip {phase}: supplemental item {} was introduced in work slip {} ({}); give \
+             its quantity now among the executed quantities ({},QUANTITY), or number the new \
+             item otherwise.",
+            line.sl_no.trim(),
+            earlier.introduced_in_phase,
+            crate::error::excerpt(&earlier.description),
+            earlier.sl_no.trim(),
+        )));
+    }
     supplemental_items.extend(supplemental.iter().map(|line| SupplementalItem {
         sl_no: line.sl_no.clone(),
         description: line.description.clone(),
@@ -1118,6 +1150,17 @@ pub(crate) async fn next_workslip_input(
     Ok((input, work, sub_heads))
 }
 
+/// Work slip `phase` refused for `problems`, said once: "Work slip 2, item 7: …" where the
+/// domain's first problem is about this slip itself, not "Work slip 2: work slip 2, item 7: …".
+fn workslip_refused(phase: u32, problems: impl std::fmt::Display) -> Error {
+    let problems = problems.to_string();
+    let sentence = match problems.strip_prefix(&format!("work slip {phase}, ")) {
+        Some(rest) => format!("Work slip {phase}, {rest}"),
+        None => format!("Work slip {phase}: {problems}"),
+    };
+    Error::Validation(format!("{sentence}."))
+}
+
 /// The stored inputs of an estimate's work slips, in phase order.
 pub(crate) async fn stored_workslip_inputs(
     ctx: &Ctx,
@@ -1148,8 +1191,7 @@ pub(crate) async fn workslip_warnings(
         .into_iter()
         .collect();
     if let Some(previous) = PreviousBill::latest(ctx, scope, estimate_id).await? {
-        let working = working_estimate(input)
-            .map_err(|e| Error::Validation(format!("Work slip {}: {e}.", input.phase)))?;
+        let working = working_estimate(input).map_err(|e| workslip_refused(input.phase, e))?;
         let billed = previous.computed.printed_till_date();
         warnings.extend(
             below_billed(&working, &billed)
@@ -1171,8 +1213,7 @@ pub async fn create_workslip(
     let (input, work, sub_heads) =
         next_workslip_input(ctx, scope, estimate_id, executed, supplemental).await?;
     let phase = input.phase;
-    let slip =
-        workslip(&input).map_err(|e| Error::Validation(format!("Work slip {phase}: {e}.")))?;
+    let slip = workslip(&input).map_err(|e| workslip_refused(phase, e))?;
     let warnings = workslip_warnings(ctx, scope, estimate_id, &input, &slip).await?;
     let (json, hash) = StoredInputs::Workslip {
         input,
