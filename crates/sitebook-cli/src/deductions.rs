@@ -37,6 +37,8 @@ pub enum BaseArg {
 }
 
 #[derive(Args)]
+// One of the two, and a missing one is told as "--percent or --fixed".
+#[command(group(clap::ArgGroup::new("charge").required(true).args(["percent", "fixed"])))]
 pub struct SetArgs {
     /// A short code that names the line from bill to bill (SD, IT-TDS)
     #[arg(value_name = "CODE")]
@@ -45,12 +47,7 @@ pub struct SetArgs {
     #[arg(long)]
     label: String,
     /// A percentage of the base
-    #[arg(
-        long,
-        value_name = "PERCENT",
-        conflicts_with = "fixed",
-        required_unless_present = "fixed"
-    )]
+    #[arg(long, value_name = "PERCENT")]
     percent: Option<String>,
     /// The same amount on every bill
     #[arg(long, value_name = "AMOUNT")]

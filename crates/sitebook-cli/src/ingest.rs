@@ -218,8 +218,8 @@ pub async fn estimate(
                         e.name.clone(),
                         e.file_name.clone(),
                         e.item_count.to_string(),
-                        e.ecv.clone().unwrap_or_default(),
-                        e.grand_total.clone().unwrap_or_default(),
+                        grouped(e.ecv.as_deref()),
+                        grouped(e.grand_total.as_deref()),
                         e.warning_count.to_string(),
                     ]
                 },
@@ -254,8 +254,8 @@ pub async fn estimate(
                         },
                         i.quantity.clone().unwrap_or_default(),
                         i.unit.clone(),
-                        i.rate.clone().unwrap_or_default(),
-                        i.amount.clone().unwrap_or_default(),
+                        grouped(i.rate.as_deref()),
+                        grouped(i.amount.as_deref()),
                     ]
                 })
                 .collect();
@@ -264,7 +264,7 @@ pub async fn estimate(
                 &rows,
             );
             for line in &detail.footer {
-                say!("  {:<45} {:>16}", line.label, line.amount);
+                say!("  {:<45} {:>16}", line.label, grouped(Some(&line.amount)));
             }
             for warning in &detail.warnings {
                 say!("warning {:<14} {}", warning.cell, warning.message);
@@ -272,6 +272,16 @@ pub async fn estimate(
         }
     }
     Ok(())
+}
+
+/// A workbook's figure as the documents print it, Indian grouping and every decimal it has
+/// (`1,00,000.00`); text that is not a number (none given) as it is.
+fn grouped(figure: Option<&str>) -> String {
+    let figure = figure.unwrap_or_default();
+    figure
+        .parse::<rust_decimal::Decimal>()
+        .map(sitebook_core::render::format_figure)
+        .unwrap_or_else(|_| figure.to_owned())
 }
 
 fn finished_line(job: &JobView) -> String {

@@ -139,6 +139,16 @@ fn upload_and_wait_reports_one_line_per_job() {
         .run(&["estimate", "show", &id.to_string()])
         .success()
         .stdout(predicate::str::contains("warning"));
+    // Figures in the tables as the documents print them, in Indian grouping.
+    device
+        .run(&["estimate", "list"])
+        .success()
+        .stdout(predicate::str::contains("1,00,000.00  1,30,000.00"));
+    let sheet = estimates[1]["id"].as_i64().unwrap().to_string();
+    device.run(&["estimate", "show", &sheet]).success().stdout(
+        predicate::str::contains("40,064.95  80,129.90")
+            .and(predicate::str::contains("1,00,000.00")),
+    );
 
     // A second upload of the same content is a duplicate.
     device

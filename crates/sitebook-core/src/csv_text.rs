@@ -113,6 +113,12 @@ pub(crate) fn data_lines<'t>(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
+    if found.iter().all(String::is_empty) && text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Error::Validation(format!(
+            "{file_name} is empty; its line 1 must be the header '{}'.",
+            header.join(",")
+        )));
+    }
     if found != header {
         return Err(Error::Validation(format!(
             "{file_name}: line 1 must be the header '{}' (found '{}').",
@@ -206,6 +212,19 @@ mod tests {
             panic!("a header of a megabyte was taken");
         };
         assert!(error.to_string().len() < 200, "{}", error.to_string().len());
+    }
+
+    #[test]
+    fn an_empty_file_is_said_to_be_empty() {
+        for empty in ["", "\u{feff}", "\r\n\n  \n"] {
+            let Err(error) = data_lines("r.csv", empty, &["code", "name"]) else {
+                panic!("an empty file was taken");
+            };
+            assert_eq!(
+                error.to_string(),
+                "r.csv is empty; its line 1 must be the header 'code,name'."
+            );
+        }
     }
 
     #[test]

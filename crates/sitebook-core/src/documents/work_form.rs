@@ -380,7 +380,22 @@ impl WorkChanges {
         match (refused, form.to_work()) {
             (None, read) => read,
             (Some(Error::Validation(first)), Err(Error::Validation(second))) => {
-                Err(Error::Validation(format!("{first} {second}")))
+                // A field refused while writing is not named again for the blank it left.
+                let named_again = |problem: &&str| {
+                    problem
+                        .split_once(':')
+                        .is_some_and(|(field, _)| first.contains(&format!("{field}:")))
+                };
+                let rest: Vec<&str> = second
+                    .trim_end_matches('.')
+                    .split("; ")
+                    .filter(|problem| !named_again(problem))
+                    .collect();
+                Err(Error::Validation(if rest.is_empty() {
+                    first
+                } else {
+                    format!("{first} {}.", rest.join("; "))
+                }))
             }
             (Some(refused), _) => Err(refused),
         }
@@ -506,6 +521,22 @@ mod tests {
             refused.contains("MB (abstract): \"12-30\" is not BOOK:FIRST-LAST"),
             "{refused}"
         );
+        // A reference refused as typed is not refused again for the blank it leaves.
+        let without_mb = WorkMetadata {
+            mb_details: None,
+            ..sample()
+        };
+        let once = WorkChanges {
+            mb_measurements: Some("12:1-5:3".into()),
+            mb_abstract: Some("1:1-2".into()),
+            doi: Some("31-02-2024".into()),
+            ..WorkChanges::default()
+        }
+        .read_into(WorkForm::from_work(&without_mb))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(once.matches("MB (measurements)").count(), 1, "{once}");
+        assert!(once.contains("Date of intimation (DOI)"), "{once}");
     }
 
     #[test]

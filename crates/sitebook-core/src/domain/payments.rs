@@ -596,12 +596,15 @@ pub fn memorandum(
     let total_deductions: Decimal = deductions.iter().map(|line| line.amount).sum();
     let payable = gross + total_additions;
     if total_deductions > payable {
+        let recovered: Decimal = terms.recoveries.iter().map(|r| round2(r.amount)).sum();
+        // The lines are to blame when they alone take more than the bill pays.
+        let by_the_lines = total_deductions - recovered > payable;
         return Err(MemorandumError::DeductionsExceedPayment {
             deductions: format_indian(total_deductions),
             payable: format_indian(payable),
-            remedy: if terms.recoveries.is_empty() {
+            remedy: if by_the_lines {
                 "the deduction lines in force take more than this bill pays; look at their \
-                 fixed amounts in Settings"
+                 fixed amounts (Settings in the window, `sitebook deductions list`)"
             } else {
                 "reduce the one-off recoveries"
             },
@@ -869,17 +872,29 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_names_the_recoveries_only_when_there_are_some() {
+    fn a_refusal_names_the_recoveries_only_when_they_are_to_blame() {
         // A fixed charge of 600 on a bill of 500, with no one-off recovery at all.
-        let charge = PaymentLine {
+        let charge_again = || PaymentLine {
             charge: Charge::Fixed(dec!(600)),
             ..percent_line("PEN", Effect::Deduction, dec!(0))
         };
+        let charge = charge_again();
         let refused = memorandum(first_bill_figures(dec!(500)), &terms(vec![charge], dec!(0)))
             .unwrap_err()
             .to_string();
         assert!(!refused.contains("recoveries"), "{refused}");
         assert!(refused.contains("fixed amounts"), "{refused}");
+        // A recovery of nothing beside it is not blamed either.
+        let mut with_nil_recovery = terms(vec![charge_again()], dec!(0));
+        with_nil_recovery.recoveries.push(OneOffRecovery {
+            label: "Security deposit".into(),
+            amount: dec!(0),
+        });
+        let refused = memorandum(first_bill_figures(dec!(500)), &with_nil_recovery)
+            .unwrap_err()
+            .to_string();
+        assert!(!refused.contains("recoveries"), "{refused}");
+        assert!(refused.contains("`sitebook deductions list`"), "{refused}");
     }
 
     #[test]
