@@ -266,6 +266,25 @@ fn a_repeated_serial_and_a_negative_quantity_are_named_at_import() {
 }
 
 #[test]
+fn a_negative_rate_is_named_at_import() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("3")),
+        ("D2", t("Plastering")),
+        ("E2", n("-100")),
+        ("H2", n("-300")),
+    ]));
+    assert_eq!(p.sheets[0].items.len(), 1, "the row is still read");
+    assert!(
+        p.warnings.iter().any(
+            |w| w.cell == "Estimate!E2" && w.message.starts_with("the rate is negative (-100)")
+        ),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
 fn an_unrounded_amount_is_read_in_paise() {
     // `=B*E` without ROUND: the cell shows 1,240.67 but holds 1,240.6725, and 1.005 must go
     // half-up to 1.01 (DOMAIN.md: H = ROUND2(B × E)); neither is a mismatch.
@@ -987,5 +1006,32 @@ fn a_header_without_a_unit_column_is_named() {
         p.warnings[0].message.contains("no Unit column"),
         "{}",
         p.warnings[0].message
+    );
+}
+
+#[test]
+fn a_tender_premium_row_without_its_percentage_is_named_at_its_label() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("10")),
+        ("D2", t("Excavation")),
+        ("E2", n("100")),
+        ("H2", n("1000")),
+        ("D3", t("ECV")),
+        ("H3", n("1000")),
+        ("D4", t("Add Excess T.P")),
+        ("F4", t("4.5 %")),
+        ("H4", n("45")),
+        ("D5", t("Grand Total")),
+        ("H5", n("2000")),
+    ]));
+    assert_eq!(p.sheets[0].footer.tp_percent, None, "not guessed");
+    assert!(
+        p.warnings.iter().any(|w| w.cell == "Estimate!D4"
+            && w.message.starts_with(
+                "'Add Excess T.P' names a tender premium but gives no percentage in its label"
+            )),
+        "{:?}",
+        p.warnings
     );
 }

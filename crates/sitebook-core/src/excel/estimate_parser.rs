@@ -621,7 +621,7 @@ impl<'a> SheetParser<'a> {
 
     /// Names, at import, the items no bill could take as they are: a serial that repeats an
     /// earlier item's (bills and work slips find items by serial, and refused the estimate's
-    /// first bill with a quantities file), and a negative quantity.
+    /// first bill with a quantities file), and a negative quantity or rate.
     fn warn_unbillable_items(&mut self, items: &[WorkbookItem]) {
         let mut first_rows: std::collections::HashMap<String, u32> =
             std::collections::HashMap::new();
@@ -653,6 +653,15 @@ impl<'a> SheetParser<'a> {
                     plain_text(quantity)
                 );
                 self.warn(row, self.cols.quantity, message);
+            }
+            if let Some(rate) = item.rate.filter(|r| *r < Decimal::ZERO) {
+                let message = format!(
+                    "the rate is negative ({}); a rate is what a unit of the work costs, and \
+                     old material to deduct goes in the footer's Deduct row",
+                    plain_text(rate)
+                );
+                let col = self.cols.rate.unwrap_or(self.cols.quantity);
+                self.warn(row, col, message);
             }
         }
     }
@@ -797,6 +806,18 @@ impl<'a> SheetParser<'a> {
                      correct the percentage in the label",
                     excerpt(label),
                     excerpt(&plain_text(p))
+                );
+                self.warn(row, label_col, message);
+                None
+            }
+            // Left unread, the premium would be missed with only a Sub Total that disagrees to
+            // show for it, named at the Sub Total.
+            None if kind.is_none() && labels::names_tender_premium(label) => {
+                let message = format!(
+                    "'{}' names a tender premium but gives no percentage in its label, so the \
+                     row was not read; write it as 'Add Excess T.P @ 4.5 %' or 'Deduct T.P @ 4.5 \
+                     % Less'",
+                    excerpt(label)
                 );
                 self.warn(row, label_col, message);
                 None

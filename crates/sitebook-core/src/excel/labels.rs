@@ -359,6 +359,18 @@ impl FooterKind {
     }
 }
 
+/// Whether a label names a tender premium (`T.P`, `tender premium`), with or without the
+/// percentage that [`footer_kind`] needs to read it as one.
+pub fn names_tender_premium(text: &str) -> bool {
+    let mut splitter = WordSplitter::default();
+    let v = if text.is_ascii() {
+        FooterWords::of_ascii(text.as_bytes())
+    } else {
+        FooterWords::of(&splitter.split(text))
+    };
+    v.has(TP) || v.pair(TENDER_PREMIUM)
+}
+
 /// Recognises a footer label, or `None` for anything else.
 pub fn footer_kind(text: &str) -> Option<FooterKind> {
     footer_kind_with(text, &mut WordSplitter::default())
@@ -829,6 +841,8 @@ mod tests {
         );
         assert_eq!(footer_kind("Add output charges @ 2 %"), None);
         assert_eq!(footer_kind("T.P"), None);
+        assert!(names_tender_premium("T.P") && names_tender_premium("Add Excess Tender Premium"));
+        assert!(!names_tender_premium("Add output charges @ 2 %"));
         // A non-ASCII character right before the figure.
         assert_eq!(percent_in("Add Excess T.P @Ù5 %"), Some(dec!(5)));
     }
