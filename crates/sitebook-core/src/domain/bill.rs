@@ -751,9 +751,17 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
         (Some(now), Some(_)) => Some(now.label.clone()),
         (None, None) => None,
     };
+    // A premium that changed sides between the bills (Excess, then Less) is put in the
+    // previous column in this bill's sense, negative: the row then reads F − H like every
+    // other, and each column's Total is its Sub Total with its premium the one way.
+    let adds = |premium: &LabelledAmount| premium.label.starts_with("Add ");
+    let previous = match (&premium_till_date, &premium_previous) {
+        (Some(now), Some(before)) if adds(now) != adds(before) => -before.amount,
+        _ => amount(&premium_previous),
+    };
     let tender_premium = label.map(|label| NthBillTotalLine {
         label,
-        figures: columns(amount(&premium_till_date), amount(&premium_previous)),
+        figures: columns(amount(&premium_till_date), previous),
     });
     let total = columns(total_till_date, total_previous);
     totals.extend(tender_premium.clone());
@@ -1323,6 +1331,67 @@ mod tests {
         assert_eq!(premium.figures.previous, dec!(385.09));
         assert_eq!(bill_two.total.previous, dec!(8172.41));
         assert_eq!(bill_two.amount_payable, dec!(8509.62) - dec!(8172.41));
+    }
+
+    #[test]
+    fn a_premium_that_changed_sides_reads_f_minus_h_in_this_bills_sense() {
+        // Bill 1 at 5 % Excess: 10 of item 1 (8,457.50) and 1 of item 2 (100.00), Sub
+        // 8,557.50, T.P 427.88 (427.875 half up) added, Total 8,985.38.
+        let bill_one = first(
+            two_items(dec!(10)),
+            vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("2", dec!(1)),
+            ],
+            tp(dec!(5), TpType::Excess),
+        );
+        assert_eq!(bill_one.total, dec!(8985.38));
+        // The agreement turns out to be 7.5 % Less before bill 2, which measures 5 of item 2:
+        // till date Sub 8,957.50, T.P 671.81 (671.8125) deducted, Total 8,285.69.
+        let bill_two = nth_bill(&NthBillInput {
+            number: 2,
+            is_final: false,
+            items: two_items(dec!(10)),
+            till_date: vec![ItemQuantity::new("2", dec!(5))],
+            previous_till_date: vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("2", dec!(1)),
+            ],
+            previous_printed: Some(bill_one.printed_till_date()),
+            tender_premium: tp(dec!(7.5), TpType::Less),
+        })
+        .unwrap();
+        let premium = bill_two.tender_premium.as_ref().unwrap();
+        assert_eq!(
+            premium.label,
+            "Deduct T.P @ 7.5 % Less (previous at 5 % Excess)"
+        );
+        // Deducted now 671.81; "deducted" before −427.88 (it was added); since last 1,099.69.
+        assert_eq!(premium.figures.till_date, dec!(671.81));
+        assert_eq!(premium.figures.previous, dec!(-427.88));
+        assert_eq!(premium.figures.since_last, dec!(1099.69));
+        // Each column's Total is its Sub Total less its premium, J included.
+        for (sub, tp, total) in [
+            (
+                bill_two.sub_total.till_date,
+                premium.figures.till_date,
+                bill_two.total.till_date,
+            ),
+            (
+                bill_two.sub_total.previous,
+                premium.figures.previous,
+                bill_two.total.previous,
+            ),
+            (
+                bill_two.sub_total.since_last,
+                premium.figures.since_last,
+                bill_two.total.since_last,
+            ),
+        ] {
+            assert_eq!(sub - tp, total);
+        }
+        assert_eq!(bill_two.total.previous, dec!(8985.38));
+        assert_eq!(bill_two.amount_payable, dec!(8285.69) - dec!(8985.38));
     }
 
     #[test]
