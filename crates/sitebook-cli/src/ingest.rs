@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sitebook_core::api::stateless;
 use sitebook_core::jobs::queue::{JobFilesView, JobView};
-use sitebook_core::jobs::JobStatus;
+use sitebook_core::jobs::{JobKind, JobStatus};
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::{Error, Sitebook};
 
@@ -274,6 +274,18 @@ pub async fn estimate(
     Ok(())
 }
 
+/// What the outputs table says of a file beside its name: a withdrawn document's file looks
+/// like any other, and a restored one came from the bucket.
+fn output_note(output: &sitebook_core::store::outputs::OutputView) -> &'static str {
+    if output.withdrawn {
+        "withdrawn"
+    } else if output.restored {
+        "restored"
+    } else {
+        ""
+    }
+}
+
 /// A workbook's figure as the documents print it, Indian grouping and every decimal it has
 /// (`1,00,000.00`); text that is not a number (none given) as it is.
 fn grouped(figure: Option<&str>) -> String {
@@ -488,7 +500,24 @@ pub async fn jobs(
             return Ok(());
         }
         JobsCommand::Show { id } => core.job_show(session, *id).await?,
-        JobsCommand::Cancel { id } => core.job_cancel(session, *id).await?,
+        JobsCommand::Cancel { id } => {
+            let job = core.job_cancel(session, *id).await?;
+            // The document stays recorded, and the next one of its chain counts it: say so.
+            let document = match job.kind {
+                JobKind::GenerateBill => Some("bill"),
+                JobKind::GenerateWorkslip => Some("work slip"),
+                _ => None,
+            };
+            let cancelled = job.status == JobStatus::Cancelled && !out.is_json();
+            if let Some(document) = document.filter(|_| cancelled) {
+                tell!(
+                    "The {document} this job draws stays recorded, and the next {document} counts \
+                     it; only its files are not made. `sitebook jobs retry {id}` makes them \
+                     (withdraw the {document} if it was wrong)."
+                );
+            }
+            job
+        }
         JobsCommand::Retry { id } => core.job_retry(session, *id).await?,
         JobsCommand::Wait { id } => {
             let mut told = RetryTeller::default();
@@ -752,7 +781,16 @@ pub async fn outputs(
             let outputs = core.outputs_list(session, *job).await?;
             out.table(
                 &outputs,
-                &["ID", "JOB", "KIND", "FILE", "BYTES", "DOWNLOADS", "CREATED"],
+                &[
+                    "ID",
+                    "JOB",
+                    "KIND",
+                    "FILE",
+                    "BYTES",
+                    "DOWNLOADS",
+                    "CREATED",
+                    "NOTE",
+                ],
                 |o| {
                     vec![
                         o.id.to_string(),
@@ -762,6 +800,7 @@ pub async fn outputs(
                         o.size.to_string(),
                         o.download_count.to_string(),
                         o.created_at.clone(),
+                        output_note(o).to_owned(),
                     ]
                 },
             );
@@ -772,6 +811,13 @@ pub async fn outputs(
         OutputsCommand::Export { id, destination } => {
             let written = core.output_export(session, *id, destination).await?;
             out.done(&format!("Wrote {}.", written.display()));
+            let listed = core.outputs_list(session, None).await?;
+            if listed.iter().any(|o| o.id == *id && o.withdrawn) {
+                tell!(
+                    "It is a file of a withdrawn bill or work slip, kept as it was: it is not the \
+                     document in force."
+                );
+            }
         }
         OutputsCommand::Share { id, expires } => {
             let link = core.output_share(session, *id, *expires).await?;

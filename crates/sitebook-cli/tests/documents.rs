@@ -300,6 +300,24 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
             predicate::str::contains("Withdrew bill 1")
                 .and(predicate::str::contains("2 file(s) kept")),
         );
+    // Its files say so in the list, and a copy made of one says it is not the bill in force.
+    let listed = sitebook(&dir).args(["outputs", "list"]).assert().success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let withdrawn: Vec<&str> = listed
+        .lines()
+        .filter(|line| line.trim_end().ends_with("withdrawn"))
+        .collect();
+    assert_eq!(withdrawn.len(), 2, "{listed}");
+    let id = withdrawn[0].split_whitespace().next().unwrap();
+    let copies = tempfile::tempdir().unwrap();
+    sitebook(&dir)
+        .args(["outputs", "export", id])
+        .arg(copies.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "It is a file of a withdrawn bill or work slip, kept as it was",
+        ));
     sitebook(&dir)
         .args(FIRST_PART_BILL)
         .assert()
@@ -307,6 +325,27 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         .stdout(predicate::str::contains(
             "Bill 1: items and caps as per the sanctioned estimate.",
         ));
+}
+
+#[test]
+fn cancelling_a_bills_job_says_the_bill_stays_recorded_and_how_to_make_its_files() {
+    let dir = device_with_the_fixture_estimate();
+    let queued = sitebook(&dir).args(FIRST_PART_BILL).assert().success();
+    let queued = String::from_utf8_lossy(&queued.get_output().stdout).into_owned();
+    let job = queued
+        .split("job ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no job in {queued}"))
+        .to_owned();
+    sitebook(&dir)
+        .args(["jobs", "cancel", &job])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "The bill this job draws stays recorded, and the next bill counts it; only its files \
+             are not made. `sitebook jobs retry {job}` makes them"
+        )));
 }
 
 #[test]

@@ -393,7 +393,8 @@ fn jobs_cancel_retry_and_wait() {
     device
         .run(&["jobs", "cancel", "1"])
         .success()
-        .stdout(predicate::str::contains("cancelled"));
+        .stdout(predicate::str::contains("cancelled"))
+        .stderr(predicate::str::contains("stays recorded").not());
     device
         .run(&["jobs", "cancel", "1"])
         .code(1)
