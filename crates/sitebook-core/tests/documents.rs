@@ -824,7 +824,12 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
     let slip = fx.queue_workslip(estimate, Vec::new(), Vec::new()).await;
     rendered(&fx, slip.job_id).await;
     fx.core
-        .bill_create(&fx.root, estimate, BillKind::NthPart, None)
+        .bill_create(
+            &fx.root,
+            estimate,
+            BillKind::NthPart,
+            Some(quantities(&[("4", dec!(3))])),
+        )
         .await
         .map(|queued| queued.job_id)
         .unwrap();
@@ -1360,4 +1365,41 @@ async fn a_work_slip_refuses_a_rate_finer_than_a_paisa_and_a_second_item_of_an_e
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_part_bill_that_measures_nothing_is_refused_and_a_final_one_closes_the_work() {
+    let (fx, estimate) = with_example_estimate().await;
+    let zeros = quantities(&[
+        ("1", dec!(0)),
+        ("2", dec!(0)),
+        ("3", dec!(0)),
+        ("4", dec!(0)),
+    ]);
+    let refused = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, Some(zeros))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.starts_with("Bill 1: every quantity is 0, so this part bill would pay nothing"),
+        "{refused}"
+    );
+    fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    // The same till-date quantities again: nothing since bill 1, and no premium change.
+    let refused = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::NthPart, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.starts_with("Bill 2: no quantity was measured since the last bill"),
+        "{refused}"
+    );
+    assert_eq!(bill_count(&fx, estimate).await, 1, "nothing saved");
+    // A final bill may close the work on what was measured.
+    fx.queue_bill(estimate, BillKind::NthFinal, None).await;
+    assert_eq!(bill_count(&fx, estimate).await, 2);
 }

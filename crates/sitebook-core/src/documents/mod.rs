@@ -864,6 +864,11 @@ pub async fn create_bill(
         .inputs
         .compute()
         .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
+    if !is_final {
+        if let Some(nothing) = measures_nothing(&computed) {
+            return Err(Error::Validation(format!("Bill {number}: {nothing}.")));
+        }
+    }
     let warnings = next.warnings(&computed);
     let working_estimate = next.working.as_ref().map(|w| w.phase);
     let terms = next_bill_terms(ctx, scope, &next, recoveries).await?;
@@ -953,6 +958,33 @@ pub async fn create_bill(
     queued.warnings = warnings;
     queued.caps_from = Some(cap_source(working_estimate));
     Ok(queued)
+}
+
+/// Why a part bill that measures nothing would be a bill of Rs. 0.00 taking a number of the
+/// chain, or `None` when it measures something. A final bill may close the work without new
+/// measurements, so it is not asked.
+fn measures_nothing(computed: &ComputedBill) -> Option<&'static str> {
+    match computed {
+        ComputedBill::First(bill) if bill.rows.iter().all(|row| row.quantity.is_zero()) => Some(
+            "every quantity is 0, so this part bill would pay nothing; give the quantities \
+             measured",
+        ),
+        // A premium corrected since the last bill moves the amount without a new measurement.
+        ComputedBill::Nth(bill)
+            if bill.amount_payable.is_zero()
+                && bill
+                    .rows
+                    .iter()
+                    .all(|row| row.since_last.quantity.is_zero()) =>
+        {
+            Some(
+                "no quantity was measured since the last bill (each till-date quantity is the \
+                 one it recorded), so this part bill would pay nothing; give the quantities \
+                 measured to date, or make a final bill to close the work",
+            )
+        }
+        _ => None,
+    }
 }
 
 /// A freshly inserted bill or work slip: its table, id, number or phase, and estimate.
