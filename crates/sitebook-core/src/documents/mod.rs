@@ -257,8 +257,8 @@ fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>,
 /// `items` (the sheet's, in its order) with the sheet's own AE rows among them where the
 /// workbook has them, for the abstract, which reproduces the sanctioned estimate: its ECV counts
 /// them. An AE row prints no serial, its label as the item, and its own units (else those of
-/// the item above it); its amount is ROUND2(quantity × rate), as every printed row's. The cells (`Sheet!row N`) of
-/// AE rows without a quantity or rate are returned instead.
+/// the item above it); its amount is ROUND2(quantity × rate), as every printed row's. The
+/// cells (`Sheet!row N`) of AE rows without a quantity or rate are returned instead.
 fn with_excess_rows(
     sheet: &EstimateSheet,
     items: Vec<EstimateItem>,

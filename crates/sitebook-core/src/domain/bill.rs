@@ -1292,33 +1292,37 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_premium_edited_between_bills_leaves_the_previous_bill_as_printed() {
-        // Bill 1 at 4.5 % less: 10 of item 1 (8,457.50) and 1 of item 2 (100.00), Sub
-        // 8,557.50, T.P 385.09 (385.0875), Total 8,172.41.
-        let bill_one = first(
-            two_items(dec!(10)),
-            vec![
-                ItemQuantity::new("1", dec!(10)),
-                ItemQuantity::new("2", dec!(1)),
-            ],
-            tp(dec!(4.5), TpType::Less),
-        );
-        assert_eq!(bill_one.total, dec!(8172.41));
-        // The work's premium is corrected to 5 % before bill 2, which measures 5 of item 2.
+    /// Bill 1 of 10 of item 1 (8,457.50) and 1 of item 2 (100.00), Sub 8,557.50, at the
+    /// premium `first`; then bill 2, which measures 5 of item 2, at the premium `then`.
+    fn premium_changed_between_bills(
+        first_premium: Option<TenderPremium>,
+        then: Option<TenderPremium>,
+    ) -> (FirstBill, NthBill) {
+        let measured = vec![
+            ItemQuantity::new("1", dec!(10)),
+            ItemQuantity::new("2", dec!(1)),
+        ];
+        let bill_one = first(two_items(dec!(10)), measured.clone(), first_premium);
         let bill_two = nth_bill(&NthBillInput {
             number: 2,
             is_final: false,
             items: two_items(dec!(10)),
             till_date: vec![ItemQuantity::new("2", dec!(5))],
-            previous_till_date: vec![
-                ItemQuantity::new("1", dec!(10)),
-                ItemQuantity::new("2", dec!(1)),
-            ],
+            previous_till_date: measured,
             previous_printed: Some(bill_one.printed_till_date()),
-            tender_premium: tp(dec!(5), TpType::Less),
+            tender_premium: then,
         })
         .unwrap();
+        (bill_one, bill_two)
+    }
+
+    #[test]
+    fn a_premium_edited_between_bills_leaves_the_previous_bill_as_printed() {
+        // Bill 1 at 4.5 % less: T.P 385.09 (385.0875), Total 8,172.41. The work's premium is
+        // corrected to 5 % before bill 2.
+        let (bill_one, bill_two) =
+            premium_changed_between_bills(tp(dec!(4.5), TpType::Less), tp(dec!(5), TpType::Less));
+        assert_eq!(bill_one.total, dec!(8172.41));
         // Till date: Sub 8,957.50, T.P 447.88 (447.875 half up), Total 8,509.62.
         let premium = bill_two.tender_premium.as_ref().unwrap();
         // The label names both rates, so each column re-multiplies at the rate it names.
@@ -1335,32 +1339,12 @@ mod tests {
 
     #[test]
     fn a_premium_that_changed_sides_reads_f_minus_h_in_this_bills_sense() {
-        // Bill 1 at 5 % Excess: 10 of item 1 (8,457.50) and 1 of item 2 (100.00), Sub
-        // 8,557.50, T.P 427.88 (427.875 half up) added, Total 8,985.38.
-        let bill_one = first(
-            two_items(dec!(10)),
-            vec![
-                ItemQuantity::new("1", dec!(10)),
-                ItemQuantity::new("2", dec!(1)),
-            ],
-            tp(dec!(5), TpType::Excess),
-        );
+        // Bill 1 at 5 % Excess: T.P 427.88 (427.875 half up) added, Total 8,985.38. The
+        // agreement turns out to be 7.5 % Less before bill 2: till date Sub 8,957.50, T.P
+        // 671.81 (671.8125) deducted, Total 8,285.69.
+        let (bill_one, bill_two) =
+            premium_changed_between_bills(tp(dec!(5), TpType::Excess), tp(dec!(7.5), TpType::Less));
         assert_eq!(bill_one.total, dec!(8985.38));
-        // The agreement turns out to be 7.5 % Less before bill 2, which measures 5 of item 2:
-        // till date Sub 8,957.50, T.P 671.81 (671.8125) deducted, Total 8,285.69.
-        let bill_two = nth_bill(&NthBillInput {
-            number: 2,
-            is_final: false,
-            items: two_items(dec!(10)),
-            till_date: vec![ItemQuantity::new("2", dec!(5))],
-            previous_till_date: vec![
-                ItemQuantity::new("1", dec!(10)),
-                ItemQuantity::new("2", dec!(1)),
-            ],
-            previous_printed: Some(bill_one.printed_till_date()),
-            tender_premium: tp(dec!(7.5), TpType::Less),
-        })
-        .unwrap();
         let premium = bill_two.tender_premium.as_ref().unwrap();
         assert_eq!(
             premium.label,
