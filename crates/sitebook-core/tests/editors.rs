@@ -317,6 +317,22 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
         "{message}"
     );
 
+    // A rate finer than a paisa is named beside its line; the rest is still computed.
+    let fine = SupplementalEntry {
+        sl_no: "S2".into(),
+        rate: "5.555".into(),
+        ..extra.clone()
+    };
+    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), fine]).await;
+    assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
+    assert_eq!(preview.problems[0].sl_no.as_deref(), Some("S2"));
+    assert_eq!(
+        preview.problems[0].message,
+        "supplemental item S2: rate 5.555 has more than two decimal places; give it in rupees \
+         and paise"
+    );
+    assert!(preview.rows.iter().any(|r| r.sl_no == "S1"));
+
     let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), blank.clone()]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let s1 = preview

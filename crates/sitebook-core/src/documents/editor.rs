@@ -395,6 +395,15 @@ pub fn parse_supplemental(
             missing.push("an executed quantity (a number)");
         }
         match (rate, executed) {
+            // Told beside its line, as the work slip would refuse it (money per unit, in paise).
+            (Some(rate), Some(_)) if missing.is_empty() && rate.normalize().scale() > 2 => problems
+                .push(PreviewProblem {
+                    sl_no: Some(sl_no.to_owned()),
+                    message: format!(
+                        "{name}: rate {rate} has more than two decimal places; give it in rupees \
+                         and paise"
+                    ),
+                }),
             (Some(rate), Some(executed)) if missing.is_empty() => lines.push(SupplementalLine {
                 sl_no: sl_no.to_owned(),
                 description: entry.description.trim().to_owned(),
