@@ -17,8 +17,8 @@ use super::{
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::{EstimateItem, SubHead};
-use crate::domain::money::parse_number_text;
 use crate::domain::money::CurrencyMark;
+use crate::domain::money::{finer_than_paise, parse_number_text};
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
 use crate::domain::workslip::{
     working_estimate, workslip, WorkslipInputError, WorkslipRow, MAX_PHASE,
@@ -396,14 +396,15 @@ pub fn parse_supplemental(
         }
         match (rate, executed) {
             // Told beside its line, as the work slip would refuse it (money per unit, in paise).
-            (Some(rate), Some(_)) if missing.is_empty() && rate.normalize().scale() > 2 => problems
-                .push(PreviewProblem {
+            (Some(rate), Some(_)) if missing.is_empty() && finer_than_paise(rate) => {
+                problems.push(PreviewProblem {
                     sl_no: Some(sl_no.to_owned()),
                     message: format!(
                         "{name}: rate {rate} has more than two decimal places; give it in rupees \
                          and paise"
                     ),
-                }),
+                })
+            }
             (Some(rate), Some(executed)) if missing.is_empty() => lines.push(SupplementalLine {
                 sl_no: sl_no.to_owned(),
                 description: entry.description.trim().to_owned(),

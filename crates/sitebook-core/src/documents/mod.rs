@@ -1122,7 +1122,7 @@ pub(crate) async fn next_workslip_input(
     // here, where a line is entered, so that a slip recorded before still renders.
     if let Some(line) = supplemental
         .iter()
-        .find(|line| line.rate.normalize().scale() > 2)
+        .find(|line| crate::domain::money::finer_than_paise(line.rate))
     {
         return Err(Error::Validation(format!(
             "Work slip {phase}: supplemental item {} ({}): rate {} has more than two decimal \

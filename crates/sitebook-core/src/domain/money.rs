@@ -54,6 +54,12 @@ pub fn within_limit(value: Decimal) -> bool {
     value.abs() <= MAX_FIGURE
 }
 
+/// Whether a money figure (an amount, or a rate per unit) is finer than a paisa: it would print
+/// rounded, or be paid rounded, and so not be what was typed. Trailing zeros do not count.
+pub fn finer_than_paise(value: Decimal) -> bool {
+    value.normalize().scale() > 2
+}
+
 /// A labelled money figure: one line of a totals or footer block, ready to draw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelledAmount {

@@ -179,7 +179,7 @@ fn check_percent(what: &'static str, value: Decimal) -> Result<(), PaymentLineEr
 fn check_amount(what: &'static str, value: Decimal) -> Result<(), PaymentLineError> {
     if value < Decimal::ZERO || !within_limit(value) {
         Err(PaymentLineError::BadAmount { what, value })
-    } else if value.normalize().scale() > 2 {
+    } else if super::money::finer_than_paise(value) {
         Err(PaymentLineError::FinerThanPaise { what, value })
     } else {
         Ok(())

@@ -491,7 +491,7 @@ impl WorkMetadata {
                     what: what.to_owned(),
                     value,
                 });
-            } else if value.normalize().scale() > 2 {
+            } else if super::money::finer_than_paise(value) {
                 problems.push(WorkMetadataError::AmountPrecision {
                     what: what.to_owned(),
                     value,
