@@ -102,6 +102,12 @@ pub(crate) fn data_lines<'t>(
     text: &'t str,
     header: &[&str],
 ) -> Result<DataLines<'t>> {
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Error::Validation(format!(
+            "{file_name} is empty; its line 1 must be the header '{}'.",
+            header.join(",")
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -113,12 +119,6 @@ pub(crate) fn data_lines<'t>(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
-    if found.iter().all(String::is_empty) && text.trim_start_matches('\u{feff}').trim().is_empty() {
-        return Err(Error::Validation(format!(
-            "{file_name} is empty; its line 1 must be the header '{}'.",
-            header.join(",")
-        )));
-    }
     if found != header {
         return Err(Error::Validation(format!(
             "{file_name}: line 1 must be the header '{}' (found '{}').",
