@@ -325,17 +325,26 @@ impl WorkChanges {
         let work_mode = choice("Mode", self.work_mode, &["original", "repair"]);
         let area = choice("Area", self.area, &["municipal", "non_municipal"]);
         let tp_type = choice("Tender premium type", self.tp_type, &["excess", "less"]);
-        let mut reference = |label: &str, text: Option<String>| -> Option<MbPagesForm> {
-            let text = text?;
-            MbPagesForm::from_reference(&text).or_else(|| {
-                problems.push(format!(
-                    "MB ({label}): {text:?} is not BOOK:FIRST-LAST (for example 123:1-20)"
-                ));
-                None
-            })
+        let mut reference =
+            |label: &str, text: Option<String>| -> std::result::Result<Option<MbPagesForm>, ()> {
+                let Some(text) = text else {
+                    return Ok(None);
+                };
+                MbPagesForm::from_reference(&text).map(Some).ok_or_else(|| {
+                    problems.push(format!(
+                        "MB ({label}): {text:?} is not BOOK:FIRST-LAST (for example 123:1-20)"
+                    ))
+                })
+            };
+        // The two references are one pair: with either refused, neither is written, so the
+        // form is not left half-filled (and refused again for that).
+        let (mb_measurements, mb_abstract) = match (
+            reference("measurements", self.mb_measurements),
+            reference("abstract", self.mb_abstract),
+        ) {
+            (Ok(measurements), Ok(abstract_pages)) => (measurements, abstract_pages),
+            _ => (None, None),
         };
-        let mb_measurements = reference("measurements", self.mb_measurements);
-        let mb_abstract = reference("abstract", self.mb_abstract);
         fn set<T>(target: &mut T, value: Option<T>) {
             if let Some(value) = value {
                 *target = value;
@@ -380,22 +389,7 @@ impl WorkChanges {
         match (refused, form.to_work()) {
             (None, read) => read,
             (Some(Error::Validation(first)), Err(Error::Validation(second))) => {
-                // A field refused while writing is not named again for the blank it left.
-                let named_again = |problem: &&str| {
-                    problem
-                        .split_once(':')
-                        .is_some_and(|(field, _)| first.contains(&format!("{field}:")))
-                };
-                let rest: Vec<&str> = second
-                    .trim_end_matches('.')
-                    .split("; ")
-                    .filter(|problem| !named_again(problem))
-                    .collect();
-                Err(Error::Validation(if rest.is_empty() {
-                    first
-                } else {
-                    format!("{first} {}.", rest.join("; "))
-                }))
+                Err(Error::Validation(format!("{first} {second}")))
             }
             (Some(refused), _) => Err(refused),
         }
