@@ -88,12 +88,10 @@ pub(crate) fn as_sentence(text: &str) -> String {
     }
 }
 
+/// Text someone typed or a workbook held, as a message quotes it: at most 40 characters, on
+/// one line, with no direction control left to reorder the message.
 pub(crate) fn excerpt(text: &str) -> String {
-    const LONGEST: usize = 40;
-    match text.char_indices().nth(LONGEST) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
+    crate::domain::names::quoted_safely(text, 40)
 }
 
 impl Error {

@@ -29,9 +29,30 @@ pub fn display_name_problem(name: &str) -> Option<String> {
     }
 }
 
+/// `text` as a message may quote it back to the person who typed it: on one line (a control
+/// character becomes a space), with each direction control written out as `<U+202E>` so that
+/// it cannot reorder the sentence around it, and cut to `longest` characters with "…" after.
+pub fn quoted_safely(text: &str, longest: usize) -> String {
+    let mut quoted = String::new();
+    for (shown, c) in text.chars().enumerate() {
+        if shown == longest {
+            quoted.push('…');
+            break;
+        }
+        if c.is_control() {
+            quoted.push(' ');
+        } else if is_direction_control(c) {
+            quoted.push_str(&format!("<U+{:04X}>", u32::from(c)));
+        } else {
+            quoted.push(c);
+        }
+    }
+    quoted
+}
+
 /// Unicode's explicit embedding, override and isolate controls (the marks LRM and RLM, which
 /// change no order on their own, are allowed).
-fn is_direction_control(c: char) -> bool {
+pub(crate) fn is_direction_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -54,6 +75,22 @@ mod tests {
             let found = display_name_problem(name).unwrap_or_default();
             assert!(found.contains(problem), "{name:?}: {found}");
         }
+        let long = "a".repeat(MAX_DISPLAY_NAME_CHARS + 1);
+        assert!(display_name_problem(&long).unwrap().contains("at most 120"));
+    }
+
+    #[test]
+    fn quoted_text_cannot_reorder_or_break_the_sentence_around_it() {
+        assert_eq!(quoted_safely("ravi", 40), "ravi");
+        assert_eq!(quoted_safely("ఆశా రావు", 40), "ఆశా రావు");
+        assert_eq!(quoted_safely("evil\u{202E}nimda", 40), "evil<U+202E>nimda");
+        assert_eq!(
+            quoted_safely("a\u{2067}b\u{2069}", 40),
+            "a<U+2067>b<U+2069>"
+        );
+        assert_eq!(quoted_safely("two\nlines\ttab", 40), "two lines tab");
+        assert_eq!(quoted_safely("abcdef", 4), "abcd…");
+        assert_eq!(quoted_safely("abcd", 4), "abcd");
         let long = "a".repeat(MAX_DISPLAY_NAME_CHARS + 1);
         assert!(display_name_problem(&long).unwrap().contains("at most 120"));
     }

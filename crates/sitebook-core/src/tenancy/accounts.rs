@@ -604,6 +604,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_username_is_quoted_without_its_direction_override() {
+        let Err(Error::Validation(message)) = validate_username("nimda\u{202E}root") else {
+            panic!("accepted");
+        };
+        assert!(
+            message.starts_with("Username 'nimda<U+202E>root' must be"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn personal_org_is_named_after_the_first_name() {
         assert_eq!(personal_org_name("Asha Rao"), "Asha's Organization");
         assert_eq!(personal_org_name("Ravi"), "Ravi's Organization");

@@ -25,9 +25,14 @@ pub(crate) fn as_typed(text: &str) -> String {
     cut_for_log(text, 40)
 }
 
-/// `text` on one line, without control characters, cut to `shown` characters with "…" after.
+/// `text` on one line, without control characters or direction controls (which would make
+/// the row read as another), cut to `shown` characters with "…" after.
 pub(crate) fn cut_for_log(text: &str, shown: usize) -> String {
-    let clean: String = text.trim().chars().filter(|c| !c.is_control()).collect();
+    let clean: String = text
+        .trim()
+        .chars()
+        .filter(|&c| !c.is_control() && !crate::domain::names::is_direction_control(c))
+        .collect();
     if clean.chars().count() <= shown {
         clean
     } else {

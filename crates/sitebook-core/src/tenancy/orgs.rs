@@ -65,8 +65,9 @@ pub fn validate_code(code: &str) -> std::result::Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "code '{code}' must be 2 to 32 letters, digits, '-' or '_', starting with a letter or \
-             digit"
+            "code '{}' must be 2 to 32 letters, digits, '-' or '_', starting with a letter or \
+             digit",
+            crate::error::excerpt(code)
         ))
     }
 }
@@ -438,6 +439,15 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_refused_code_is_quoted_on_one_line_in_its_own_direction() {
+        let refused = validate_code("moh\u{202E}\nowner").unwrap_err();
+        assert!(
+            refused.starts_with("code 'moh<U+202E> owner' must be"),
+            "{refused}"
+        );
     }
 
     #[test]
