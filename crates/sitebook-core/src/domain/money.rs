@@ -90,7 +90,8 @@ impl LabelledAmount {
 ///   `(1,200.00)` for a negative;
 /// - a currency prefix `Rs.`, `Rs`, `INR` or `₹` (any case), and the Indian `/-` suffix.
 ///
-/// Anything else (words, percentages, exponents, two signs) gives `None`. The scale of the
+/// Anything else (words, percentages, exponents, two signs, more significant digits than the
+/// 28 a Decimal keeps) gives `None`. The scale of the
 /// text is kept (`"1,234.50"` reads as `1234.50`), and a negative zero reads as zero.
 pub fn parse_number_text(s: &str) -> Option<Decimal> {
     let mut text = s.trim();
@@ -123,6 +124,9 @@ pub fn parse_number_text(s: &str) -> Option<Decimal> {
 
     let plain = ungroup_digits(text)?;
     let mut value = Decimal::from_str(&plain).ok()?;
+    if !keeps_every_digit(&plain, value) {
+        return None;
+    }
     if negative {
         value.set_sign_negative(true);
     }
@@ -156,6 +160,22 @@ fn strip_currency(text: &str) -> &str {
 }
 
 /// Checks the digits and grouping of an unsigned number and returns it without commas.
+/// Whether `value` is exactly the unsigned decimal `plain`: a Decimal holds 28 significant
+/// digits and rounds the rest away without a word, so a figure typed past them would be read
+/// as another.
+fn keeps_every_digit(plain: &str, value: Decimal) -> bool {
+    let (integer, fraction) = plain.split_once('.').unwrap_or((plain, ""));
+    let integer = integer.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    let typed = match (integer.is_empty(), fraction.is_empty()) {
+        (true, true) => "0".to_owned(),
+        (true, false) => format!("0.{fraction}"),
+        (false, true) => integer.to_owned(),
+        (false, false) => format!("{integer}.{fraction}"),
+    };
+    typed == value.normalize().to_string()
+}
+
 fn ungroup_digits(text: &str) -> Option<String> {
     let (integer, fraction) = match text.split_once('.') {
         Some((integer, fraction)) => (integer, Some(fraction)),
@@ -349,6 +369,24 @@ mod tests {
         assert_eq!(parse_number_text(".5"), Some(dec!(0.5)));
         assert_eq!(parse_number_text("12."), Some(dec!(12)));
         assert_eq!(parse_number_text("0012"), Some(dec!(12)));
+    }
+
+    #[test]
+    fn a_figure_with_more_digits_than_can_be_kept_is_refused_not_rounded() {
+        // 31 significant digits: the last three would be rounded away.
+        assert_eq!(parse_number_text("4.500000000000000000000000000001"), None);
+        assert_eq!(parse_number_text("0.1234567890123456789012345678901"), None);
+        // Zeros past the 28th digit change nothing, and 28 digits are kept whole.
+        assert_eq!(
+            parse_number_text("4.500000000000000000000000000000000"),
+            Some(dec!(4.5))
+        );
+        assert_eq!(
+            parse_number_text("1.234567890123456789012345678"),
+            Some(dec!(1.234567890123456789012345678))
+        );
+        assert_eq!(parse_number_text("-0.000"), Some(dec!(0)));
+        assert_eq!(parse_number_text("(1,234.50)"), Some(dec!(-1234.50)));
     }
 
     #[test]
