@@ -1272,10 +1272,10 @@ async fn the_abstract_prints_the_estimates_own_ae_rows_and_counts_them_in_its_ec
 
     let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
-    // DOMAIN.md §1 on the rows as the workbook has them (no QC line: an AMC work): ECV
-    // 3,000 + 600 + 500 = 4,100.00; T.P 5 % = 205.00; LC 1 % = 41.00; NAC 0.1 % = 4.10;
-    // Sub Total 4,350.10; GST 18 % = ROUND2(783.018) = 783.02; L.S = 6,000 − 783.02 − 4,350.10
-    // = 866.88.
+    // DOMAIN.md §1 on the rows as the workbook has them (every footer row but ECV is
+    // optional, and this one has no LC, QC or NAC line): ECV 3,000 + 600 + 500 = 4,100.00;
+    // T.P 5 % = 205.00; Sub Total 4,305.00; GST 18 % = ROUND2(774.90) = 774.90;
+    // L.S = 6,000 − 774.90 − 4,305.00 = 920.10.
     let text = pdf_text(&pdf);
     let lines: Vec<String> = text
         .lines()
@@ -1288,14 +1288,19 @@ async fn the_abstract_prints_the_estimates_own_ae_rows_and_counts_them_in_its_ec
     for (label, amount) in [
         ("ECV", "4,100.00"),
         ("Add Excess T.P @ 5 %", "205.00"),
-        ("Sub Total", "4,350.10"),
-        ("Add GST @ 18 %", "783.02"),
-        ("L.S Provision towards unforeseen items", "866.88"),
+        ("Sub Total", "4,305.00"),
+        ("Add GST @ 18 %", "774.90"),
+        ("L.S Provision towards unforeseen items", "920.10"),
     ] {
         assert!(
             lines.iter().any(|l| *l == format!("{label} {amount}")),
             "{label} {amount} in {text}"
         );
+    }
+    // No row the workbook does not have: a cess the abstract invented would say it was
+    // collected in the estimate while the bills withhold it.
+    for absent in ["Add LC", "Add QC", "Add NAC"] {
+        assert!(!text.contains(absent), "{absent} in {text}");
     }
 
     use calamine::Reader;
@@ -1314,6 +1319,13 @@ async fn the_abstract_prints_the_estimates_own_ae_rows_and_counts_them_in_its_ec
     };
     assert_eq!(amount_of("AE1"), "600");
     assert_eq!(amount_of("ECV"), "4100");
+    assert_eq!(amount_of("Sub Total"), "4305");
+    assert!(
+        !rows
+            .iter()
+            .any(|row| row[3].starts_with("Add LC") || row[3].starts_with("Add NAC")),
+        "{rows:?}"
+    );
 }
 
 #[tokio::test]

@@ -55,9 +55,9 @@ fn the_estimate_parser_reads_back_the_same_items_and_totals() {
     same(read.ecv, Some(footer.ecv));
     same(read.tp, footer.tender_premium);
     same(read.tp_percent, Some(Decimal::from(5)));
-    same(read.lc, Some(footer.labour_cess));
+    same(read.lc, footer.labour_cess);
     same(read.qc, footer.quality_control);
-    same(read.nac, Some(footer.nac));
+    same(read.nac, footer.nac);
     same(read.sub_total, Some(footer.sub_total));
     same(read.gst, Some(footer.gst));
     same(read.ls_unforeseen, Some(footer.ls_provision));

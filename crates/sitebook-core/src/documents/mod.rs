@@ -318,6 +318,20 @@ fn workbook_is_amc(sheet: &EstimateSheet) -> bool {
     sheet.footer.ecv.is_some() && sheet.footer.qc.is_none()
 }
 
+/// Whether the estimate provides labour cess and NAC: a workbook with a footer provides what
+/// its rows say (the same reading that spares the contractor the cess on the bills), and one
+/// with no footer at all is given the whole footer of DOMAIN.md §1.
+fn workbook_provides_lc_and_nac(sheet: &EstimateSheet) -> (bool, bool) {
+    let footer = &sheet.footer;
+    if footer.ecv.is_none() {
+        return (true, true);
+    }
+    (
+        footer.collects_labour_cess(),
+        footer.rows.iter().any(|row| row.kind == "nac"),
+    )
+}
+
 /// Work data pre-filled from what the workbook said.
 fn work_from_estimate(sheet: &EstimateSheet) -> WorkMetadata {
     let meta = &sheet.metadata;
@@ -1314,6 +1328,8 @@ pub async fn request_abstract(
         deduct_old_material: sheet.footer.deduct_old_material,
         tender_premium: workbook_tender_premium(&sheet),
         is_amc: workbook_is_amc(&sheet),
+        provides_labour_cess,
+        provides_nac,
         special_ls_provisions: sheet
             .footer
             .ls_provisions

@@ -10,6 +10,7 @@
 //! TP         = ROUND2(ECV × p/100)          (deducted instead when the premium is Less)
 //! LC, QC     = ROUND2(ECV × 1/100)          (no QC for AMC works)
 //! NAC        = ROUND2(ECV × 0.1/100)
+//!              (LC and NAC only where the estimate provides them: the footer rows are optional)
 //! Sub Total  = ECV + TP + LC + QC + NAC
 //! GST        = ROUND2(Sub Total × 18/100)
 //! LS         = Grand Total − GST − Sub Total − special LS provisions   (balancing figure)
@@ -126,6 +127,14 @@ pub struct EstimateFooterInput {
     pub tender_premium: Option<TenderPremium>,
     /// Annual maintenance contract: no QC row.
     pub is_amc: bool,
+    /// Whether the estimate provides labour cess (`Add LC @ 1 %`). A workbook whose footer has
+    /// no LC row does not, and its bills withhold the cess instead (DOMAIN.md §2a). Inputs
+    /// stored before this was read had every row, and keep their hash.
+    #[serde(default = "provided", skip_serializing_if = "is_provided")]
+    pub provides_labour_cess: bool,
+    /// Whether the estimate provides NAC (`Add NAC @ 0.1 %`); as for labour cess.
+    #[serde(default = "provided", skip_serializing_if = "is_provided")]
+    pub provides_nac: bool,
     /// Typed `L.S Provision towards <name>` constants, in sheet order.
     pub special_ls_provisions: Vec<SpecialLsProvision>,
     /// The sanctioned Grand Total the user typed.
@@ -141,12 +150,12 @@ pub struct EstimateFooter {
     pub ecv: Decimal,
     /// Tender premium, signed (negative for a Less premium), when present.
     pub tender_premium: Option<Decimal>,
-    /// Labour cess on ECV.
-    pub labour_cess: Decimal,
+    /// Labour cess on ECV; `None` where the estimate does not provide it.
+    pub labour_cess: Option<Decimal>,
     /// Quality control on ECV; `None` for AMC works.
     pub quality_control: Option<Decimal>,
-    /// NAC on ECV.
-    pub nac: Decimal,
+    /// NAC on ECV; `None` where the estimate does not provide it.
+    pub nac: Option<Decimal>,
     /// ECV + TP + LC + QC + NAC.
     pub sub_total: Decimal,
     /// GST on the sub total.
@@ -206,14 +215,16 @@ pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, Es
     let deduct = input.deduct_old_material.map(|d| round2(-d.abs()));
     let ecv = ecv(input.items_total, input.deduct_old_material);
     let tender_premium = input.tender_premium.map(|tp| tp.signed_amount_on(ecv));
-    let labour_cess = percent_of(ecv, LABOUR_CESS_PERCENT);
+    let labour_cess = input
+        .provides_labour_cess
+        .then(|| percent_of(ecv, LABOUR_CESS_PERCENT));
     let quality_control = (!input.is_amc).then(|| percent_of(ecv, QUALITY_CONTROL_PERCENT));
-    let nac = percent_of(ecv, NAC_PERCENT);
+    let nac = input.provides_nac.then(|| percent_of(ecv, NAC_PERCENT));
     let sub_total = ecv
         + tender_premium.unwrap_or_default()
-        + labour_cess
+        + labour_cess.unwrap_or_default()
         + quality_control.unwrap_or_default()
-        + nac;
+        + nac.unwrap_or_default();
     let gst = percent_of(sub_total, GST_PERCENT);
     let special_total: Decimal = input
         .special_ls_provisions
@@ -231,11 +242,15 @@ pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, Es
     if let (Some(tp), Some(amount)) = (input.tender_premium, tender_premium) {
         lines.push(LabelledAmount::new(tp.estimate_label(), amount));
     }
-    lines.push(LabelledAmount::new("Add LC @ 1 %", labour_cess));
+    if let Some(lc) = labour_cess {
+        lines.push(LabelledAmount::new("Add LC @ 1 %", lc));
+    }
     if let Some(qc) = quality_control {
         lines.push(LabelledAmount::new("Add QC @ 1 %", qc));
     }
-    lines.push(LabelledAmount::new("Add NAC @ 0.1 %", nac));
+    if let Some(nac) = nac {
+        lines.push(LabelledAmount::new("Add NAC @ 0.1 %", nac));
+    }
     lines.push(LabelledAmount::new("Sub Total", sub_total));
     lines.push(LabelledAmount::new("Add GST @ 18 %", gst));
     lines.push(LabelledAmount::new(
@@ -264,6 +279,14 @@ pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, Es
         grand_total,
         lines,
     })
+}
+
+fn provided() -> bool {
+    true
+}
+
+fn is_provided(provides: &bool) -> bool {
+    *provides
 }
 
 fn check_figure(field: &str, value: Decimal) -> Result<(), EstimateFooterError> {
@@ -305,6 +328,8 @@ mod tests {
             deduct_old_material: None,
             tender_premium: Some(TenderPremium::new(dec!(5), TpType::Excess).unwrap()),
             is_amc: false,
+            provides_labour_cess: true,
+            provides_nac: true,
             special_ls_provisions: Vec::new(),
             grand_total,
         }
@@ -319,9 +344,9 @@ mod tests {
         let footer = estimate_footer(&input(dec!(100000.00), dec!(130000))).unwrap();
         assert_eq!(footer.ecv, dec!(100000.00));
         assert_eq!(footer.tender_premium, Some(dec!(5000.00)));
-        assert_eq!(footer.labour_cess, dec!(1000.00));
+        assert_eq!(footer.labour_cess, Some(dec!(1000.00)));
         assert_eq!(footer.quality_control, Some(dec!(1000.00)));
-        assert_eq!(footer.nac, dec!(100.00));
+        assert_eq!(footer.nac, Some(dec!(100.00)));
         assert_eq!(footer.sub_total, dec!(107100.00));
         assert_eq!(footer.gst, dec!(19278.00));
         assert_eq!(footer.ls_provision, dec!(3622.00));
@@ -340,6 +365,52 @@ mod tests {
                 "L.S Provision towards unforeseen items",
                 "Grand Total",
             ]
+        );
+    }
+
+    #[test]
+    fn an_estimate_without_lc_or_nac_rows_adds_neither() {
+        // The worked example without its LC row: Sub Total 1,07,100 − 1,000 = 1,06,100.00,
+        // GST ROUND2(1,06,100 × 0.18) = 19,098.00, LS 1,30,000 − 19,098 − 1,06,100 = 4,802.00.
+        let footer = estimate_footer(&EstimateFooterInput {
+            provides_labour_cess: false,
+            ..input(dec!(100000.00), dec!(130000))
+        })
+        .unwrap();
+        assert_eq!(footer.labour_cess, None);
+        assert_eq!(footer.sub_total, dec!(106100.00));
+        assert_eq!(footer.gst, dec!(19098.00));
+        assert_eq!(footer.ls_provision, dec!(4802.00));
+        assert!(!labels(&footer).contains(&"Add LC @ 1 %"));
+        assert!(labels(&footer).contains(&"Add NAC @ 0.1 %"));
+        // Without NAC either: 1,06,000.00, GST 19,080.00, LS 4,920.00.
+        let footer = estimate_footer(&EstimateFooterInput {
+            provides_labour_cess: false,
+            provides_nac: false,
+            ..input(dec!(100000.00), dec!(130000))
+        })
+        .unwrap();
+        assert_eq!(footer.nac, None);
+        assert_eq!(footer.sub_total, dec!(106000.00));
+        assert_eq!(footer.gst, dec!(19080.00));
+        assert_eq!(footer.ls_provision, dec!(4920.00));
+    }
+
+    #[test]
+    fn inputs_stored_before_the_rows_were_optional_read_with_every_row_and_hash_the_same() {
+        let every_row = input(dec!(100000.00), dec!(130000));
+        let stored = serde_json::to_string(&every_row).unwrap();
+        assert!(!stored.contains("provides"), "{stored}");
+        let read: EstimateFooterInput = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read, every_row);
+        let without_lc = EstimateFooterInput {
+            provides_labour_cess: false,
+            ..every_row
+        };
+        let stored = serde_json::to_string(&without_lc).unwrap();
+        assert_eq!(
+            serde_json::from_str::<EstimateFooterInput>(&stored).unwrap(),
+            without_lc
         );
     }
 
@@ -432,6 +503,8 @@ mod tests {
             deduct in proptest::option::of(0i64..10i64.pow(8)),
             tp in proptest::option::of((0u32..=10_000, any::<bool>())),
             is_amc in any::<bool>(),
+            provides_labour_cess in any::<bool>(),
+            provides_nac in any::<bool>(),
             grand in 0i64..10i64.pow(12),
         ) {
             let tender_premium = tp.map(|(bp, excess)| {
@@ -443,6 +516,8 @@ mod tests {
                 deduct_old_material: deduct.map(|d| Decimal::new(d, 2)),
                 tender_premium,
                 is_amc,
+                provides_labour_cess,
+                provides_nac,
                 special_ls_provisions: Vec::new(),
                 grand_total: Decimal::new(grand, 2),
             }).unwrap();
@@ -458,8 +533,11 @@ mod tests {
 
             // Each percentage line is half-up at two places on the right base.
             let ecv = footer.ecv;
-            prop_assert_eq!(footer.labour_cess, half_up_reference(ecv / dec!(100)));
-            prop_assert_eq!(footer.nac, half_up_reference(ecv / dec!(1000)));
+            prop_assert_eq!(
+                footer.labour_cess,
+                provides_labour_cess.then(|| half_up_reference(ecv / dec!(100)))
+            );
+            prop_assert_eq!(footer.nac, provides_nac.then(|| half_up_reference(ecv / dec!(1000))));
             prop_assert_eq!(footer.gst, half_up_reference(footer.sub_total * dec!(0.18)));
             for line in &footer.lines {
                 prop_assert!(line.amount.scale() <= 2);

@@ -53,11 +53,16 @@ fn roles(footer: &EstimateFooter) -> Vec<Line> {
     if footer.tender_premium.is_some() {
         roles.push(Line::TenderPremium);
     }
-    roles.push(Line::LabourCess);
+    if footer.labour_cess.is_some() {
+        roles.push(Line::LabourCess);
+    }
     if footer.quality_control.is_some() {
         roles.push(Line::QualityControl);
     }
-    roles.extend([Line::Nac, Line::SubTotal, Line::Gst, Line::LsUnforeseen]);
+    if footer.nac.is_some() {
+        roles.push(Line::Nac);
+    }
+    roles.extend([Line::SubTotal, Line::Gst, Line::LsUnforeseen]);
     roles.extend(footer.special_ls_provisions.iter().map(|_| Line::LsSpecial));
     roles.push(Line::GrandTotal);
     roles

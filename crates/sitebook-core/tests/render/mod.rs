@@ -272,6 +272,8 @@ pub fn estimate_request(n: usize) -> DocumentRequest<EstimateAbstract> {
         deduct_old_material: None,
         tender_premium: Some(TenderPremium::new(dec!(5), TpType::Excess).unwrap()),
         is_amc: false,
+        provides_labour_cess: true,
+        provides_nac: true,
         special_ls_provisions: Vec::new(),
         grand_total: dec!(0),
     };
