@@ -193,6 +193,10 @@ pub enum WorkslipCommand {
         /// Supplemental items: sl_no,description,unit,rate,executed_qty
         #[arg(long, value_name = "FILE.csv")]
         supplemental: Option<PathBuf>,
+        /// Rates that replace estimate items' rates from this work slip on: sl_no,rate (an
+        /// item's estimate rate again lifts its override)
+        #[arg(long, value_name = "FILE.csv")]
+        rates: Option<PathBuf>,
         #[arg(long)]
         wait: bool,
     },
@@ -537,13 +541,14 @@ pub async fn workslip(
     command: &WorkslipCommand,
     out: &Printer,
 ) -> Result<(), Failure> {
-    let (estimate, executed, supplemental, wait) = match command {
+    let (estimate, executed, supplemental, rates, wait) = match command {
         WorkslipCommand::Create {
             estimate,
             executed,
             supplemental,
+            rates,
             wait,
-        } => (estimate, executed, supplemental, wait),
+        } => (estimate, executed, supplemental, rates, wait),
         WorkslipCommand::Withdraw {
             estimate,
             phase,
@@ -567,8 +572,12 @@ pub async fn workslip(
         }
         None => Vec::new(),
     };
+    let rates = match rates {
+        Some(path) => stateless::rates_from_csv(&path.display().to_string(), &read_text(path)?)?,
+        None => Vec::new(),
+    };
     let queued = core
-        .workslip_create(session, *estimate, executed, supplemental)
+        .workslip_create(session, *estimate, executed, supplemental, rates)
         .await?;
     let what = format!("Work slip {}", queued.number.unwrap_or_default());
     finish(core, session, queued, *wait, &what, out).await

@@ -183,6 +183,55 @@ fn first_bill_text(dir: &TempDir, extra: &[&str]) -> String {
 }
 
 #[test]
+fn a_work_slip_rate_from_the_command_line_reaches_the_bills_that_follow() {
+    let dir = device_with_the_fixture_estimate();
+    let executed = dir.path().join("executed.csv");
+    std::fs::write(&executed, "sl_no,executed_qty\n1,10\n").unwrap();
+    let rates = dir.path().join("rates.csv");
+    // A rate finer than a paisa, and a serial the estimate does not have, are refused.
+    std::fs::write(&rates, "sl_no,rate\n1,475.555\n").unwrap();
+    let create = |rates_file: &std::path::Path| {
+        let mut command = sitebook(&dir);
+        command
+            .args(["workslip", "create", "1", "--wait", "--executed"])
+            .arg(&executed)
+            .arg("--rates")
+            .arg(rates_file);
+        command
+    };
+    create(&rates)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "Work slip 1: item 1: rate 475.555 has more than two decimal places",
+        ));
+    std::fs::write(&rates, "sl_no,rate\n99,10\n").unwrap();
+    create(&rates)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "rate override for item 99: there is no such item in the estimate",
+        ));
+    std::fs::write(&rates, "sl_no,rate\n1,475\n").unwrap();
+    create(&rates).assert().success();
+
+    // The bill follows the working estimate's rate: 10 × 475.00 = 4,750.00 for item 1, where
+    // the estimate's 450.00 would give 4,500.00.
+    let quantities = dir.path().join("quantities.csv");
+    std::fs::write(&quantities, "sl_no,till_date_qty\n1,10\n2,0\n3,0\n4,0\n").unwrap();
+    let text = first_bill_text(&dir, &["--quantities", quantities.to_str().unwrap()]);
+    let item_1 = text
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|line| line.starts_with("1 10"))
+        .unwrap_or_else(|| panic!("no item 1 in {text}"));
+    assert!(
+        item_1.contains("475.00") && item_1.ends_with("4,750.00"),
+        "{item_1}"
+    );
+}
+
+#[test]
 fn an_individual_agency_pays_income_tax_tds_at_its_rate() {
     let dir = device_with_the_fixture_estimate();
     sitebook(&dir)

@@ -1534,19 +1534,29 @@ impl Sitebook {
             .attempt(&self.ctx, async {
                 let executed = editor::entries_or_error("The work slip", entries)?;
                 let lines = editor::supplemental_or_error(supplemental)?;
-                crate::documents::create_workslip(&self.ctx, &scope, estimate_id, executed, lines)
-                    .await
+                crate::documents::create_workslip(
+                    &self.ctx,
+                    &scope,
+                    estimate_id,
+                    executed,
+                    lines,
+                    Vec::new(),
+                )
+                .await
             })
             .await
     }
 
-    /// Records the next work slip of an estimate and queues its PDF and XLSX.
+    /// Records the next work slip of an estimate and queues its PDF and XLSX: this phase's
+    /// executed quantities, its new supplemental items, and the rates that replace an estimate
+    /// item's rate from now on (empty to keep the rates as they are).
     pub async fn workslip_create(
         &self,
         session: &Session,
         estimate_id: i64,
         executed: Vec<crate::domain::bill::ItemQuantity>,
         supplemental: Vec<crate::documents::input_csv::SupplementalLine>,
+        rates: Vec<crate::domain::workslip::RateOverride>,
     ) -> Result<crate::documents::QueuedDocument> {
         let scope = self
             .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
@@ -1559,6 +1569,7 @@ impl Sitebook {
                     estimate_id,
                     executed,
                     supplemental,
+                    rates,
                 )
                 .await
             })
@@ -1775,6 +1786,15 @@ pub mod stateless {
         quantity_column: &str,
     ) -> Result<Vec<crate::domain::bill::ItemQuantity>> {
         crate::documents::input_csv::quantities(file_name, text, quantity_column)
+    }
+
+    /// Reads a CSV of rates that replace estimate items' rates in a work slip (`sl_no,rate`),
+    /// naming every bad line at once.
+    pub fn rates_from_csv(
+        file_name: &str,
+        text: &str,
+    ) -> Result<Vec<crate::domain::workslip::RateOverride>> {
+        crate::documents::input_csv::rates(file_name, text)
     }
 
     /// Reads a CSV of a work slip's supplemental items

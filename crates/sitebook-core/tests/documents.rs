@@ -8,6 +8,7 @@ mod workbooks;
 use common::{
     extra_excavation, fixture, fixture_with_estimate, less_premium, pdf_text, quantities, Fixture,
 };
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sitebook_core::documents::input_csv::SupplementalLine;
 use sitebook_core::documents::WorkChanges;
@@ -260,15 +261,17 @@ async fn work_slips_balance_to_the_sanctioned_total_and_stop_at_ten() {
         "every column balances: {grand}"
     );
 
+    // Each later slip executes one more of item 1, so that it records something.
+    let executed_in = |phase: u32| quantities(&[("1", Decimal::from(9 + phase)), ("3", dec!(0))]);
     for phase in 2..=10 {
         let next = fx
-            .queue_workslip(estimate, executed.clone(), Vec::new())
+            .queue_workslip(estimate, executed_in(phase), Vec::new())
             .await;
         assert_eq!(next.number, Some(phase));
     }
     let eleventh = fx
         .core
-        .workslip_create(&fx.root, estimate, executed, Vec::new())
+        .workslip_create(&fx.root, estimate, executed_in(11), Vec::new(), Vec::new())
         .await;
     match eleventh {
         Err(Error::Precondition(message)) => {
@@ -347,6 +350,7 @@ async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
             &fx.root,
             estimate,
             quantities(&[("1", dec!(12))]),
+            Vec::new(),
             Vec::new(),
         )
         .await;
@@ -487,7 +491,7 @@ async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
     );
     let refused = fx
         .core
-        .workslip_create(&fx.root, estimate, Vec::new(), Vec::new())
+        .workslip_create(&fx.root, estimate, Vec::new(), Vec::new(), Vec::new())
         .await
         .unwrap_err();
     assert!(
@@ -963,6 +967,14 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
     // Entered by the other doors (a supplemental item, the work data), it is refused there,
     // and no number is used up.
     let estimate = fx.parsed_estimate(sound).await;
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            grand_total: Some("100000".into()),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
     let refused = fx
         .core
         .workslip_create(
@@ -976,6 +988,7 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
                 rate: dec!(10),
                 executed: dec!(1),
             }],
+            Vec::new(),
         )
         .await
         .unwrap_err();
@@ -1335,7 +1348,7 @@ async fn a_work_slip_refuses_a_rate_finer_than_a_paisa_and_a_second_item_of_an_e
         let fx = &fx;
         async move {
             fx.core
-                .workslip_create(&fx.root, estimate, executed, supplemental)
+                .workslip_create(&fx.root, estimate, executed, supplemental, Vec::new())
                 .await
                 .unwrap_err()
                 .to_string()
@@ -1377,6 +1390,173 @@ async fn a_work_slip_refuses_a_rate_finer_than_a_paisa_and_a_second_item_of_an_e
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_work_slip_waits_for_a_sanctioned_grand_total_to_balance_to() {
+    let (fx, estimate) = with_example_estimate().await;
+    // As a workbook without a Grand Total row leaves it.
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            grand_total: Some("0".into()),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
+    let refused = fx
+        .core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            quantities(&[("1", dec!(10))]),
+            Vec::new(),
+            Vec::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Precondition(_)), "{refused:?}");
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "Work slip 1: the sanctioned grand total in the work data of estimate {estimate} is \
+             0, and a work slip balances to it. Enter the sanctioned amount there first \
+             (Sanctioned grand total in the window's work data, `sitebook work edit {estimate} \
+             --grand-total AMOUNT`)."
+        )
+    );
+    assert!(fx.workslips(estimate).await.is_empty(), "nothing saved");
+    // The window's editor says the same as it opens, rather than on Save.
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.phase, None);
+    assert_eq!(draft.blocked.as_deref(), Some(refused.to_string().as_str()));
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            grand_total: Some("130000".into()),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
+    fx.queue_workslip(estimate, quantities(&[("1", dec!(10))]), Vec::new())
+        .await;
+}
+
+#[tokio::test]
+async fn a_work_slip_rate_holds_in_the_slips_after_it_until_the_estimate_rate_is_given_back() {
+    use sitebook_core::documents::editor::QuantityEntry;
+    use sitebook_core::domain::workslip::RateOverride;
+    let (fx, estimate) = with_example_estimate().await;
+    let rate = |sl_no: &str, rate: Decimal| RateOverride {
+        sl_no: sl_no.into(),
+        rate,
+    };
+    let slip = |item_1: Decimal, rates: Vec<RateOverride>| {
+        let fx = &fx;
+        async move {
+            fx.core
+                .workslip_create(
+                    &fx.root,
+                    estimate,
+                    quantities(&[("1", item_1)]),
+                    Vec::new(),
+                    rates,
+                )
+                .await
+        }
+    };
+    // The rate a bill after the latest work slip prints for item 1.
+    let billed_rate = || {
+        let fx = &fx;
+        async move {
+            let entries = [QuantityEntry {
+                sl_no: "1".into(),
+                quantity: "5".into(),
+            }];
+            let preview = fx
+                .core
+                .bill_preview(&fx.root, estimate, false, &entries, &[])
+                .await
+                .unwrap();
+            let row = preview.rows.iter().find(|row| row.sl_no == "1").unwrap();
+            (
+                row.rate.clone().unwrap(),
+                row.figures.last().cloned().flatten().unwrap(),
+            )
+        }
+    };
+    let refused = slip(dec!(10), vec![rate("1", dec!(475.555))])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "Work slip 1: item 1: rate 475.555 has more than two decimal places; give it in rupees \
+         and paise."
+    );
+    slip(dec!(10), vec![rate("1", dec!(475))]).await.unwrap();
+    // 5 × 475.00 = 2,375.00 (the estimate's 450.00 would give 2,250.00).
+    assert_eq!(
+        billed_rate().await,
+        ("475.00".to_owned(), "2375.00".to_owned())
+    );
+    // A slip that gives no rate keeps it; a rate alone is a change worth a slip.
+    slip(dec!(11), Vec::new()).await.unwrap();
+    assert_eq!(billed_rate().await.0, "475.00");
+    slip(dec!(11), vec![rate("1", dec!(480))]).await.unwrap();
+    assert_eq!(
+        billed_rate().await,
+        ("480.00".to_owned(), "2400.00".to_owned())
+    );
+    // The estimate's own rate given back lifts the override.
+    slip(dec!(11), vec![rate("1", dec!(450))]).await.unwrap();
+    assert_eq!(
+        billed_rate().await,
+        ("450.00".to_owned(), "2250.00".to_owned())
+    );
+    assert_eq!(fx.workslips(estimate).await.len(), 4);
+}
+
+#[tokio::test]
+async fn a_work_slip_that_would_repeat_the_last_is_refused_until_something_changed() {
+    let (fx, estimate) = with_example_estimate().await;
+    fx.queue_workslip(
+        estimate,
+        quantities(&[("1", dec!(10)), ("3", dec!(0))]),
+        vec![extra_excavation(dec!(450.50), dec!(12))],
+    )
+    .await;
+    let create = |executed: Vec<ItemQuantity>, supplemental: Vec<SupplementalLine>| {
+        let fx = &fx;
+        async move {
+            fx.core
+                .workslip_create(&fx.root, estimate, executed, supplemental, Vec::new())
+                .await
+        }
+    };
+    let repeat = "Work slip 2 would repeat work slip 1: every executed quantity is the one it \
+                  recorded and no supplemental item is new. Give the quantities that changed \
+                  since work slip 1.";
+    // An empty executed file, and the same figures typed again (S1's among them).
+    for executed in [
+        Vec::new(),
+        quantities(&[("1", dec!(10)), ("3", dec!(0))]),
+        vec![ItemQuantity::new("S1", dec!(12))],
+    ] {
+        let refused = create(executed.clone(), Vec::new()).await.unwrap_err();
+        assert_eq!(refused.to_string(), repeat, "{executed:?}");
+    }
+    assert_eq!(fx.workslips(estimate).await.len(), 1, "nothing saved");
+
+    // A changed premium moves every figure below the Sub Total, so that slip records something.
+    fx.edit_work(estimate, less_premium("4.5")).await;
+    create(Vec::new(), Vec::new())
+        .await
+        .expect("the new premium is recorded");
+    // And a moved quantity makes the next one.
+    create(vec![ItemQuantity::new("S1", dec!(13))], Vec::new())
+        .await
+        .expect("S1 moved");
+    assert_eq!(fx.workslips(estimate).await.len(), 3);
 }
 
 #[tokio::test]

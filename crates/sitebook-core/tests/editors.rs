@@ -184,6 +184,24 @@ async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_edito
     assert_eq!(draft.items[0].previous_quantity.as_deref(), Some("10"));
     assert_eq!(draft.items[0].suggested_quantity, "10");
 
+    // As the editor opens, at bill 1's figures, a part bill would measure nothing: Save is
+    // refused, so the preview says why before it is pressed, with the figures still shown.
+    let unchanged = at_suggested_quantities(&draft.items);
+    let preview = bill_preview(&fx, estimate, false, &unchanged, &[]).await;
+    assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
+    assert_eq!(preview.problems[0].sl_no, None);
+    assert!(
+        preview.problems[0]
+            .message
+            .starts_with("Bill 2: no quantity was measured since the last bill"),
+        "{}",
+        preview.problems[0].message
+    );
+    assert!(!preview.rows.is_empty());
+    // A final bill may close the work on the same figures.
+    let preview = bill_preview(&fx, estimate, true, &unchanged, &[]).await;
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+
     // Below the previous bill's figure: the problem names item 1.
     let preview = bill_preview(&fx, estimate, true, &[entry("1", "4")], &[]).await;
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("1"));
@@ -560,6 +578,47 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
     assert_eq!(listed[0], ("1", "12.5", Some("10")));
     assert_eq!(listed[1], ("2", "1234.5", Some("1234.5")));
     assert_eq!(listed.last(), Some(&("S1", "0", Some("12"))));
+
+    // As the editor opens, every row at work slip 1's figure: saving would repeat it.
+    let unchanged = at_suggested_quantities(&draft.items);
+    let preview = workslip_preview(&fx, estimate, &unchanged, &[]).await;
+    assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
+    assert_eq!(preview.problems[0].sl_no, None);
+    assert!(
+        preview.problems[0]
+            .message
+            .starts_with("Work slip 2 would repeat work slip 1"),
+        "{}",
+        preview.problems[0].message
+    );
+    assert!(!preview.rows.is_empty(), "the figures stay in view");
+
+    // A new line under S1's serial is named beside it; S1 itself and the rest stay computed.
+    let second_s1 = SupplementalEntry {
+        sl_no: "s1".into(),
+        description: "Shifting a pole".into(),
+        unit: "Nos".into(),
+        rate: "1500".into(),
+        executed: "1".into(),
+    };
+    let preview = workslip_preview(&fx, estimate, &[entry("1", "11")], &[second_s1]).await;
+    assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
+    assert_eq!(preview.problems[0].sl_no.as_deref(), Some("s1"));
+    assert_eq!(
+        preview.problems[0].message,
+        "supplemental item s1 was introduced in work slip 1 (Extra earth work excavation); give \
+         its quantity now among the executed quantities (S1,QUANTITY), or number the new item \
+         otherwise"
+    );
+    assert_eq!(
+        preview.rows.iter().filter(|r| r.sl_no == "S1").count(),
+        1,
+        "work slip 1's S1 only"
+    );
+    assert!(!preview
+        .rows
+        .iter()
+        .any(|r| r.description == "Shifting a pole"));
 
     let preview = workslip_preview(&fx, estimate, &[entry("S1", "20")], &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);

@@ -95,6 +95,7 @@ async fn estimate_with_documents(fx: &common::Fixture, session: &Session, name: 
             estimate,
             vec![ItemQuantity::new("1", dec!(10))],
             Vec::new(),
+            Vec::new(),
         )
         .await
         .unwrap();

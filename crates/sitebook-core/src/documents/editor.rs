@@ -11,18 +11,16 @@ use ts_rs::TS;
 
 use super::input_csv::SupplementalLine;
 use super::{
-    cap_source, closed_by_final_bill, document_base, estimate_sheet, items_of,
-    latest_working_estimate, next_bill_inputs, next_bill_terms, next_workslip_input,
-    stored_workslip_inputs, workslip_warnings, BillRequest, ComputedBill,
+    cap_source, document_base, estimate_sheet, items_of, latest_working_estimate, measures_nothing,
+    next_bill_inputs, next_bill_terms, next_workslip_input, serial_taken_earlier,
+    stored_workslip_inputs, workslip_blocked, workslip_warnings, BillRequest, ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::CurrencyMark;
 use crate::domain::money::{finer_than_paise, parse_number_text};
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
-use crate::domain::workslip::{
-    working_estimate, workslip, WorkslipInputError, WorkslipRow, MAX_PHASE,
-};
+use crate::domain::workslip::{working_estimate, workslip, WorkslipInputError, WorkslipRow};
 use crate::error::{Error, Result};
 use crate::jobs::Ctx;
 use crate::render::memorandum_statement;
@@ -641,6 +639,15 @@ pub async fn preview_bill(
             }
         }
     };
+    // Said only when nothing else is wrong: an entry left out above may be the measurement.
+    if !is_final && problems.is_empty() {
+        if let Some(nothing) = measures_nothing(&computed) {
+            problems.push(PreviewProblem {
+                sl_no: None,
+                message: format!("Bill {}: {nothing}.", next.number),
+            });
+        }
+    }
     let warnings = next.warnings(&computed);
     let terms = next_bill_terms(ctx, scope, &next, recoveries).await?;
     let memo = match memorandum(computed.figures(), &terms) {
@@ -764,19 +771,9 @@ pub async fn workslip_draft(
     let items = items_of(estimate_id, &estimate_sheet(ctx, scope, estimate_id).await?)?;
     let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let next = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
-    let closed = closed_by_final_bill(ctx, scope, estimate_id).await?;
-    let (phase, blocked) = if let Some(closed) = closed {
-        (None, Some(closed))
-    } else if next > MAX_PHASE {
-        (
-            None,
-            Some(format!(
-                "This estimate has all {MAX_PHASE} work slips; no more can be made."
-            )),
-        )
-    } else {
-        (Some(next), None)
-    };
+    let work = super::work(ctx, scope, estimate_id).await?;
+    let blocked = workslip_blocked(ctx, scope, estimate_id, next, &work, !items.is_empty()).await?;
+    let phase = blocked.is_none().then_some(next);
     // After a work slip, each row starts from its working quantity, and the supplemental items
     // proposed so far are listed too, so a later phase can change them (by their S-number).
     let working = earlier
@@ -851,14 +848,36 @@ pub async fn preview_workslip(
     supplemental: &[SupplementalEntry],
 ) -> Result<DocumentPreview> {
     let (quantities, mut problems) = parse_entries(entries);
-    let (lines, line_problems) = parse_supplemental(supplemental);
+    let (mut lines, line_problems) = parse_supplemental(supplemental);
     problems.extend(line_problems);
-    let (mut input, _, sub_heads) =
-        next_workslip_input(ctx, scope, estimate_id, quantities.clone(), lines.clone()).await?;
-    let title = format!("Work slip {}", input.phase);
+    // A new line under an earlier item's serial is named beside it, and the rest computed.
+    if let Some(last) = stored_workslip_inputs(ctx, scope, estimate_id).await?.pop() {
+        lines.retain(
+            |line| match serial_taken_earlier(line, &last.supplemental_items) {
+                Some(taken) => {
+                    problems.push(PreviewProblem {
+                        sl_no: Some(line.sl_no.clone()),
+                        message: taken,
+                    });
+                    false
+                }
+                None => true,
+            },
+        );
+    }
+    let mut next = next_workslip_input(
+        ctx,
+        scope,
+        estimate_id,
+        quantities.clone(),
+        lines.clone(),
+        Vec::new(),
+    )
+    .await?;
+    let title = format!("Work slip {}", next.input.phase);
     // A cell that could not be read was left out; the rest is computed around it. So is a row
     // the computation refuses: the other rows' figures and the totals stay in view.
-    let slip = match workslip(&input) {
+    let slip = match workslip(&next.input) {
         Ok(slip) => slip,
         Err(errors) => {
             let found = errors.problems.iter().map(workslip_problem).collect();
@@ -873,13 +892,23 @@ pub async fn preview_workslip(
                 .into_iter()
                 .filter(|line| !named.contains(&line.sl_no))
                 .collect();
-            (input, _, _) = next_workslip_input(ctx, scope, estimate_id, quantities, lines).await?;
-            match workslip(&input) {
+            next =
+                next_workslip_input(ctx, scope, estimate_id, quantities, lines, Vec::new()).await?;
+            match workslip(&next.input) {
                 Ok(slip) => slip,
                 Err(_) => return Ok(DocumentPreview::refused(title, problems)),
             }
         }
     };
+    // Said only when nothing else is wrong: a line left out above may be the one that moved.
+    if problems.is_empty() {
+        if let Some(repeat) = next.repeats_the_last(&slip) {
+            problems.push(PreviewProblem {
+                sl_no: None,
+                message: format!("{repeat}."),
+            });
+        }
+    }
     let mut columns = vec![
         column("Estimate qty", false),
         column("Estimate amount", true),
@@ -926,8 +955,8 @@ pub async fn preview_workslip(
             }
         })
         .collect();
-    let rows = with_sub_heads(rows, &sub_heads);
-    let warnings = workslip_warnings(ctx, scope, estimate_id, &input, &slip).await?;
+    let rows = with_sub_heads(rows, &next.sub_heads);
+    let warnings = workslip_warnings(ctx, scope, estimate_id, &next.input, &slip).await?;
     let totals = slip
         .footer
         .iter()

@@ -1,6 +1,6 @@
 //! Reading the quantity files people prepare in a spreadsheet: `sl_no,till_date_qty` for bills,
-//! `sl_no,executed_qty` for work slips, and `sl_no,description,unit,rate,executed_qty` for
-//! supplemental items. Every bad line is reported by its number; nothing is half-read.
+//! `sl_no,executed_qty` for work slips, `sl_no,description,unit,rate,executed_qty` for
+//! supplemental items, and `sl_no,rate` for a work slip's rates that replace the estimate's. Every bad line is reported by its number; nothing is half-read.
 //!
 //! Files come from people and scripts, so reading is linear in the file and bounded: more than
 //! [`MAX_DATA_LINES`] lines is refused as soon as the reader passes that line, and the message
@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::money::parse_number_text;
 use crate::domain::quantities::{ItemQuantity, MAX_LISTED_PROBLEMS};
+use crate::domain::workslip::RateOverride;
 use crate::error::{Error, Result};
 
 /// A supplemental (not-in-estimate) item of a work slip, as its CSV line gives it.
@@ -142,6 +143,18 @@ pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<
         return Err(bad_lines(file_name, problems));
     }
     Ok(quantities)
+}
+
+/// Rates that replace estimate items' rates in a work slip, from a file whose header is
+/// `sl_no,rate`.
+pub fn rates(file_name: &str, text: &str) -> Result<Vec<RateOverride>> {
+    Ok(quantities(file_name, text, "rate")?
+        .into_iter()
+        .map(|entry| RateOverride {
+            sl_no: entry.sl_no,
+            rate: entry.quantity,
+        })
+        .collect())
 }
 
 /// Supplemental items with their executed quantities.

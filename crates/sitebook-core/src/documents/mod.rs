@@ -31,8 +31,8 @@ use crate::domain::payments::{
 };
 use crate::domain::work::{Area, DocDate, DocumentDates, WorkMetadata, WorkMode};
 use crate::domain::workslip::{
-    below_billed, working_estimate, workslip, PhaseQuantities, SupplementalItem, WorkingEstimate,
-    WorkslipInput, MAX_PHASE,
+    below_billed, working_estimate, workslip, PhaseQuantities, RateOverride, SupplementalItem,
+    WorkingEstimate, Workslip, WorkslipInput, MAX_PHASE,
 };
 use crate::error::{Error, Result};
 use crate::excel::EstimateSheet;
@@ -977,7 +977,7 @@ pub async fn create_bill(
 /// Why a part bill that measures nothing would be a bill of Rs. 0.00 taking a number of the
 /// chain, or `None` when it measures something. A final bill may close the work without new
 /// measurements, so it is not asked.
-fn measures_nothing(computed: &ComputedBill) -> Option<&'static str> {
+pub(crate) fn measures_nothing(computed: &ComputedBill) -> Option<&'static str> {
     match computed {
         ComputedBill::First(bill) if bill.rows.iter().all(|row| row.quantity.is_zero()) => Some(
             "every quantity is 0, so this part bill would pay nothing; give the quantities \
@@ -1094,36 +1094,169 @@ pub(crate) async fn closed_by_final_bill(
         }))
 }
 
-/// The phase and input of the next work slip, gathered but not yet checked: the earlier
-/// phases' figures from the last stored work slip, plus this phase's. Shared by creating a work
-/// slip and previewing one in the editor.
+/// The next work slip of an estimate, gathered but not yet computed.
+pub(crate) struct NextWorkslip {
+    /// Its input: the earlier phases' figures from the last stored work slip, plus this
+    /// phase's.
+    pub input: WorkslipInput,
+    /// The work data it prints.
+    pub work: WorkMetadata,
+    /// The estimate's sub-heads.
+    pub sub_heads: Vec<SubHead>,
+    /// The last stored work slip's input, if there is one.
+    previous: Option<WorkslipInput>,
+}
+
+impl NextWorkslip {
+    /// Why this work slip, computed as `slip`, would only print the last one again under a new
+    /// number: no quantity moved, no supplemental item is new and the work data the figures
+    /// read did not change. `None` when it records something.
+    pub fn repeats_the_last(&self, slip: &Workslip) -> Option<String> {
+        let previous = self.previous.as_ref()?;
+        (slip.repeats_the_phase_before() && self.input.same_terms_as(previous)).then(|| {
+            format!(
+                "Work slip {phase} would repeat work slip {last}: every executed quantity is \
+                 the one it recorded and no supplemental item is new. Give the quantities that \
+                 changed since work slip {last}",
+                phase = self.input.phase,
+                last = previous.phase,
+            )
+        })
+    }
+}
+
+/// Why estimate `estimate_id` can take no work slip `phase` now, if it cannot: a final bill
+/// closed the work, it has every work slip allowed, or its work data has no sanctioned grand
+/// total to balance to. The editor says it on opening; creating a slip refuses with it.
+pub(crate) async fn workslip_blocked(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    estimate_id: i64,
+    phase: u32,
+    work: &WorkMetadata,
+    has_items: bool,
+) -> Result<Option<String>> {
+    if let Some(closed) = closed_by_final_bill(ctx, scope, estimate_id).await? {
+        return Ok(Some(closed));
+    }
+    if phase > MAX_PHASE {
+        return Ok(Some(format!(
+            "Estimate {estimate_id} already has {MAX_PHASE} work slips, the most allowed."
+        )));
+    }
+    // A workbook without a Grand Total leaves it 0 in the work data, and a slip balanced to 0
+    // would print an unforeseen-items provision of minus the whole work. (An estimate with no
+    // items has nothing to balance, and is refused for that.)
+    if work.grand_total.is_zero() && has_items {
+        return Ok(Some(format!(
+            "Work slip {phase}: the sanctioned grand total in the work data of estimate \
+             {estimate_id} is 0, and a work slip balances to it. Enter the sanctioned amount \
+             there first (Sanctioned grand total in the window's work data, `sitebook work \
+             edit {estimate_id} --grand-total AMOUNT`)."
+        )));
+    }
+    Ok(None)
+}
+
+/// Why the new supplemental `line` cannot be added, when an earlier work slip introduced an
+/// item under its serial: it would be a second item of that serial, and the earlier item's
+/// quantity goes among the executed quantities instead.
+pub(crate) fn serial_taken_earlier(
+    line: &SupplementalLine,
+    earlier: &[SupplementalItem],
+) -> Option<String> {
+    let taken = earlier
+        .iter()
+        .find(|item| item.sl_no.trim().eq_ignore_ascii_case(line.sl_no.trim()))?;
+    Some(format!(
+        "supplemental item {} was introduced in work slip {} ({}); give its quantity now among \
+         the executed quantities ({},QUANTITY), or number the new item otherwise",
+        line.sl_no.trim(),
+        taken.introduced_in_phase,
+        crate::error::excerpt(&taken.description),
+        taken.sl_no.trim(),
+    ))
+}
+
+/// The rate overrides of work slip `phase`: the last slip's, with each rate given now put in
+/// its place (DOMAIN.md §3: a rate replaces the estimate's on the item's whole row, in this slip
+/// and the ones after). A rate given back at the estimate's own lifts the override. Kept in
+/// estimate order, so the same rates always compare equal.
+fn with_rates_given(
+    phase: u32,
+    items: &[EstimateItem],
+    mut overrides: Vec<RateOverride>,
+    rates: Vec<RateOverride>,
+) -> Result<Vec<RateOverride>> {
+    // A rate is money per unit: checked where it is entered, so a slip recorded before still
+    // renders.
+    if let Some(fine) = rates
+        .iter()
+        .find(|given| crate::domain::money::finer_than_paise(given.rate))
+    {
+        return Err(Error::Validation(format!(
+            "Work slip {phase}: item {}: rate {} has more than two decimal places; give it in \
+             rupees and paise.",
+            fine.sl_no.trim(),
+            fine.rate
+        )));
+    }
+    let position = |sl_no: &str| {
+        items
+            .iter()
+            .position(|item| item.sl_no.trim() == sl_no.trim())
+    };
+    for given in rates {
+        overrides.retain(|earlier| earlier.sl_no.trim() != given.sl_no.trim());
+        let at_estimate_rate =
+            position(&given.sl_no).is_some_and(|at| items[at].rate == given.rate);
+        if !at_estimate_rate {
+            overrides.push(given);
+        }
+    }
+    // An unknown serial sorts last, where the work slip's own check names it.
+    overrides.sort_by_key(|entry| position(&entry.sl_no).unwrap_or(usize::MAX));
+    Ok(overrides)
+}
+
+/// The next work slip's input, gathered but not yet checked: the earlier phases' figures from
+/// the last stored work slip, plus this phase's quantities, supplemental items and rates.
+/// Shared by creating a work slip and previewing one in the editor.
 pub(crate) async fn next_workslip_input(
     ctx: &Ctx,
     scope: &OrgScope,
     estimate_id: i64,
     executed: Vec<ItemQuantity>,
     supplemental: Vec<SupplementalLine>,
-) -> Result<(WorkslipInput, WorkMetadata, Vec<SubHead>)> {
+    rates: Vec<RateOverride>,
+) -> Result<NextWorkslip> {
     let DocumentBase {
         sheet,
         items,
         work,
         sub_heads,
     } = document_base(ctx, scope, estimate_id).await?;
-    if let Some(closed) = closed_by_final_bill(ctx, scope, estimate_id).await? {
-        return Err(Error::Precondition(closed));
-    }
-    let earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
+    let mut earlier = stored_workslip_inputs(ctx, scope, estimate_id).await?;
     let phase = u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX);
-    if phase > MAX_PHASE {
-        return Err(Error::Precondition(format!(
-            "Estimate {estimate_id} already has {MAX_PHASE} work slips, the most allowed."
-        )));
+    let has_items = !items.is_empty();
+    if let Some(blocked) =
+        workslip_blocked(ctx, scope, estimate_id, phase, &work, has_items).await?
+    {
+        return Err(Error::Precondition(blocked));
     }
     let (mut phases, mut supplemental_items) = match earlier.last() {
         Some(input) => (input.executed.clone(), input.supplemental_items.clone()),
         None => (Vec::new(), Vec::new()),
     };
+    let rate_overrides = with_rates_given(
+        phase,
+        &items,
+        earlier
+            .last()
+            .map(|input| input.rate_overrides.clone())
+            .unwrap_or_default(),
+        rates,
+    )?;
     // A later phase may change an earlier supplemental item's quantity: its serial (`S1`)
     // among the executed quantities is that item's, not an estimate item's.
     let (later_supplemental, executed): (Vec<ItemQuantity>, Vec<ItemQuantity>) =
@@ -1146,23 +1279,11 @@ pub(crate) async fn next_workslip_input(
             line.rate
         )));
     }
-    // A new line under the serial of an earlier slip's supplemental item would be a second
-    // item of that serial; the earlier item's quantity goes among the executed quantities.
-    if let Some((line, earlier)) = supplemental.iter().find_map(|line| {
-        supplemental_items
-            .iter()
-            .find(|item| item.sl_no.trim().eq_ignore_ascii_case(line.sl_no.trim()))
-            .map(|earlier| (line, earlier))
-    }) {
-        return Err(Error::Validation(format!(
-            "Work slip {phase}: supplemental item {} was introduced in work slip {} ({}); give \
-             its quantity now among the executed quantities ({},QUANTITY), or number the new \
-             item otherwise.",
-            line.sl_no.trim(),
-            earlier.introduced_in_phase,
-            crate::error::excerpt(&earlier.description),
-            earlier.sl_no.trim(),
-        )));
+    if let Some(taken) = supplemental
+        .iter()
+        .find_map(|line| serial_taken_earlier(line, &supplemental_items))
+    {
+        return Err(Error::Validation(format!("Work slip {phase}: {taken}.")));
     }
     supplemental_items.extend(supplemental.iter().map(|line| SupplementalItem {
         sl_no: line.sl_no.clone(),
@@ -1187,13 +1308,18 @@ pub(crate) async fn next_workslip_input(
         items,
         supplemental_items,
         executed: phases,
-        rate_overrides: Vec::new(),
+        rate_overrides,
         deduct_old_material: sheet.footer.deduct_old_material,
         tender_premium: work.tender_premium,
         is_amc: work.is_amc,
         sanctioned_grand_total: work.grand_total,
     };
-    Ok((input, work, sub_heads))
+    Ok(NextWorkslip {
+        input,
+        work,
+        sub_heads,
+        previous: earlier.pop(),
+    })
 }
 
 /// Work slip `phase` refused for `problems`, said once: "Work slip 2, item 7: …" where the
@@ -1255,11 +1381,20 @@ pub async fn create_workslip(
     estimate_id: i64,
     executed: Vec<ItemQuantity>,
     supplemental: Vec<SupplementalLine>,
+    rates: Vec<RateOverride>,
 ) -> Result<QueuedDocument> {
-    let (input, work, sub_heads) =
-        next_workslip_input(ctx, scope, estimate_id, executed, supplemental).await?;
-    let phase = input.phase;
-    let slip = workslip(&input).map_err(|e| workslip_refused(phase, e))?;
+    let next = next_workslip_input(ctx, scope, estimate_id, executed, supplemental, rates).await?;
+    let phase = next.input.phase;
+    let slip = workslip(&next.input).map_err(|e| workslip_refused(phase, e))?;
+    if let Some(repeat) = next.repeats_the_last(&slip) {
+        return Err(Error::Validation(format!("{repeat}.")));
+    }
+    let NextWorkslip {
+        input,
+        work,
+        sub_heads,
+        ..
+    } = next;
     let warnings = workslip_warnings(ctx, scope, estimate_id, &input, &slip).await?;
     let (json, hash) = StoredInputs::Workslip {
         input,
@@ -1323,6 +1458,7 @@ pub async fn request_abstract(
         work,
         sub_heads,
     } = document_base(ctx, scope, estimate_id).await?;
+    let (provides_labour_cess, provides_nac) = workbook_provides_lc_and_nac(&sheet);
     let footer = EstimateFooterInput {
         items_total: Decimal::ZERO,
         deduct_old_material: sheet.footer.deduct_old_material,

@@ -267,6 +267,30 @@ impl Workslip {
             WorkslipRow::Heading { .. } => None,
         })
     }
+
+    /// Whether the current phase executes exactly what the phase before it did: every line at
+    /// its earlier quantity and no supplemental item new. A first work slip is compared with
+    /// the estimate, which it may well repeat, so it never does.
+    pub fn repeats_the_phase_before(&self) -> bool {
+        self.phase >= 2
+            && self.lines().all(|line| match line.phases.as_slice() {
+                [.., Some(before), Some(now)] => before.quantity == now.quantity,
+                _ => false,
+            })
+    }
+}
+
+impl WorkslipInput {
+    /// Whether everything but the quantities is as in `other`: the premium, the sanctioned
+    /// total, the AMC shape, the old material and the rate overrides. Two phases that differ
+    /// in none of these and in no quantity print the same figures.
+    pub fn same_terms_as(&self, other: &WorkslipInput) -> bool {
+        self.tender_premium == other.tender_premium
+            && self.sanctioned_grand_total == other.sanctioned_grand_total
+            && self.is_amc == other.is_amc
+            && self.deduct_old_material == other.deduct_old_material
+            && self.rate_overrides == other.rate_overrides
+    }
 }
 
 /// One problem with a work slip's input.
@@ -1669,6 +1693,75 @@ mod tests {
             err.problems
         );
         assert!(err.to_string().contains("number supplemental items apart"));
+    }
+
+    #[test]
+    fn a_phase_repeats_the_one_before_only_when_no_line_moves_and_no_item_is_new() {
+        let first = base_input();
+        let second = |phase_2: PhaseQuantities, supplemental_items: Vec<SupplementalItem>| {
+            workslip(&WorkslipInput {
+                phase: 2,
+                supplemental_items,
+                executed: vec![first.executed[0].clone(), phase_2],
+                ..base_input()
+            })
+            .unwrap()
+        };
+        let s1 = || vec![supplemental("S1", dec!(300), 1)];
+        // Nothing given, or the same figures given again: each line keeps its quantity.
+        assert!(second(quantities(&[], &[]), s1()).repeats_the_phase_before());
+        assert!(
+            second(quantities(&[("1", dec!(120))], &[("S1", dec!(10))]), s1())
+                .repeats_the_phase_before()
+        );
+        // A moved estimate item, a moved supplemental item, or a new one.
+        assert!(!second(quantities(&[("2", dec!(41))], &[]), s1()).repeats_the_phase_before());
+        assert!(!second(quantities(&[], &[("S1", dec!(11))]), s1()).repeats_the_phase_before());
+        let mut with_s2 = s1();
+        with_s2.push(supplemental("S2", dec!(50), 2));
+        assert!(!second(quantities(&[], &[("S2", dec!(0))]), with_s2).repeats_the_phase_before());
+        // A first work slip at the estimate's quantities is what a first slip may be.
+        let at_estimate = workslip(&WorkslipInput {
+            executed: vec![quantities(&[], &[])],
+            supplemental_items: Vec::new(),
+            ..base_input()
+        })
+        .unwrap();
+        assert!(!at_estimate.repeats_the_phase_before());
+    }
+
+    #[test]
+    fn terms_are_the_same_until_the_premium_total_shape_or_rates_change() {
+        let base = base_input();
+        assert!(base.same_terms_as(&base_input()));
+        let changed = [
+            WorkslipInput {
+                tender_premium: None,
+                ..base_input()
+            },
+            WorkslipInput {
+                sanctioned_grand_total: base.sanctioned_grand_total + dec!(1),
+                ..base_input()
+            },
+            WorkslipInput {
+                is_amc: !base.is_amc,
+                ..base_input()
+            },
+            WorkslipInput {
+                deduct_old_material: Some(dec!(1)),
+                ..base_input()
+            },
+            WorkslipInput {
+                rate_overrides: vec![RateOverride {
+                    sl_no: "1".into(),
+                    rate: dec!(510),
+                }],
+                ..base_input()
+            },
+        ];
+        for other in changed {
+            assert!(!base.same_terms_as(&other), "{other:?}");
+        }
     }
 
     #[test]

@@ -212,7 +212,7 @@ impl Fixture {
         supplemental: Vec<SupplementalLine>,
     ) -> QueuedDocument {
         self.core
-            .workslip_create(&self.root, estimate, executed, supplemental)
+            .workslip_create(&self.root, estimate, executed, supplemental, Vec::new())
             .await
             .expect("work slip queued")
     }
