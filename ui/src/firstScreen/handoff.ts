@@ -139,7 +139,10 @@ function handOverOnFirstTouch(container: HTMLElement, status: AppStatus, loadRea
     react.hydrate(container, { status, firstScreenAnnounced: true, typedBefore }, () => {
       if (!adopting) return;
       adopting = false;
-      if (submitHeld) container.querySelector("form")?.requestSubmit();
+      // A key typed while React was adopting the screen (after it read the fields, before it
+      // listened) reaches React as a change it replays after committing; the held submit waits
+      // a turn so that it is sent with that text, not before it.
+      if (submitHeld) setTimeout(() => container.querySelector("form")?.requestSubmit(), 0);
     });
   }
 }
