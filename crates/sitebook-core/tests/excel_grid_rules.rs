@@ -939,6 +939,226 @@ fn a_line_of_units_or_column_numbers_under_the_header_is_not_an_item() {
 }
 
 #[test]
+fn a_header_repeated_at_the_top_of_a_printed_page_is_not_an_item() {
+    // Page 2 starts on row 4 with the captions again and the columns numbered under them.
+    let mut rows = vec![
+        ("A2", n("1")),
+        ("B2", n("2")),
+        ("D2", t("Earth work")),
+        ("E2", n("100")),
+        ("H2", n("200")),
+        ("A4", t("Sl.No")),
+        ("B4", t("Qty")),
+        ("C4", t("Unit")),
+        ("D4", t("Description")),
+        ("E4", t("Rate")),
+        ("F4", t("Per")),
+        ("H4", t("Amount")),
+    ];
+    rows.extend(
+        ["1", "2", "3", "4", "5", "6", "7", "8"]
+            .iter()
+            .zip(["A5", "B5", "C5", "D5", "E5", "F5", "G5", "H5"])
+            .map(|(number, at)| (at, n(number))),
+    );
+    rows.extend([
+        ("A6", n("2")),
+        ("B6", n("3")),
+        ("D6", t("Plastering")),
+        ("E6", n("50")),
+        ("H6", n("150")),
+        ("D7", t("ECV")),
+        ("H7", n("350")),
+    ]);
+    let p = parse_one(with_header(&rows));
+    let s = &p.sheets[0];
+    let items: Vec<(&str, &str)> = s
+        .items
+        .iter()
+        .map(|i| (i.sl_no.as_deref().unwrap_or(""), i.description.as_str()))
+        .collect();
+    assert_eq!(items, [("1", "Earth work"), ("2", "Plastering")]);
+    assert!(s.headings.is_empty(), "{:?}", s.headings);
+    assert_eq!(s.footer.ecv, Some(dec!(350)));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn an_item_whose_figures_stand_on_the_last_row_of_its_description_is_one_item() {
+    // Item 2's description wraps onto row 4, where its figures are; item 3's serial and
+    // description are merged down over two rows, with the figures on the second.
+    let mut g = with_header(&[
+        ("A2", t("A")),
+        ("D2", t("SUB HEAD A: Water supply")),
+        ("A3", n("2")),
+        ("D3", t("Providing and fixing 40 mm dia GI pipe")),
+        ("B4", n("10")),
+        ("C4", t("Rmt")),
+        ("D4", t("including specials and testing")),
+        ("E4", n("250")),
+        ("H4", n("2500")),
+        ("A5", n("3")),
+        ("D5", t("Providing sluice valve 100 mm")),
+        ("B6", n("2")),
+        ("C6", t("Nos")),
+        ("E6", n("4000")),
+        ("H6", n("8000")),
+        ("D7", t("ECV")),
+        ("H7", n("10500")),
+    ]);
+    merge(&mut g, "A5:A6");
+    merge(&mut g, "D5:D6");
+    let p = parse_one(g);
+    let s = &p.sheets[0];
+    let items: Vec<(Option<&str>, &str, Option<Decimal>)> = s
+        .items
+        .iter()
+        .map(|i| (i.sl_no.as_deref(), i.description.as_str(), i.amount))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            (
+                Some("2"),
+                "Providing and fixing 40 mm dia GI pipe including specials and testing",
+                Some(dec!(2500))
+            ),
+            (Some("3"), "Providing sluice valve 100 mm", Some(dec!(8000))),
+        ]
+    );
+    // The lettered sub-head above them stays a heading.
+    let headings: Vec<&str> = s.headings.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(headings, ["SUB HEAD A: Water supply"]);
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn a_footer_label_under_the_quantity_or_the_rate_is_read_as_the_footer() {
+    for (ecv_at, grand_at) in [("E4", "E5"), ("B4", "B5")] {
+        let p = parse_one(with_header(&[
+            ("A2", n("1")),
+            ("B2", n("2")),
+            ("D2", t("Earth work")),
+            ("E2", n("100")),
+            ("H2", n("200")),
+            (ecv_at, t("ECV")),
+            ("H4", n("200")),
+            (grand_at, t("Grand Total")),
+            ("H5", n("300")),
+        ]));
+        let s = &p.sheets[0];
+        assert_eq!(s.items.len(), 1, "{ecv_at}: {:?}", s.items);
+        assert_eq!(s.footer.ecv, Some(dec!(200)), "{ecv_at}");
+        assert_eq!(s.footer.grand_total, Some(dec!(300)), "{ecv_at}");
+        assert!(p.warnings.is_empty(), "{ecv_at}: {:?}", p.warnings);
+    }
+}
+
+#[test]
+fn items_whose_descriptions_are_merged_over_two_columns_are_items() {
+    let mut g = grid(
+        "Estimate",
+        &[
+            ("A1", t("Sl.No")),
+            ("B1", t("Qty")),
+            ("C1", t("Unit")),
+            ("D1", t("Description")),
+            ("F1", t("Rate")),
+            ("G1", t("Per")),
+            ("H1", t("Amount")),
+            ("D2", t("SUB HEAD I: Earth work")),
+            ("A3", n("1")),
+            ("B3", n("2")),
+            ("C3", t("Cum")),
+            ("D3", t("Excavation")),
+            ("F3", n("100")),
+            ("H3", n("200")),
+            ("A4", n("2")),
+            ("B4", n("3")),
+            ("C4", t("Cum")),
+            ("D4", t("Filling")),
+            ("F4", n("50")),
+            ("H4", n("150")),
+            ("D5", t("ECV")),
+            ("H5", n("350")),
+        ],
+    );
+    for row in 1..=5 {
+        merge(&mut g, &format!("D{row}:E{row}"));
+    }
+    let p = parse_one(g);
+    let s = &p.sheets[0];
+    let items: Vec<(&str, Option<Decimal>)> = s
+        .items
+        .iter()
+        .map(|i| (i.description.as_str(), i.amount))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("Excavation", Some(dec!(200))),
+            ("Filling", Some(dec!(150)))
+        ]
+    );
+    let headings: Vec<&str> = s.headings.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(headings, ["SUB HEAD I: Earth work"]);
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn a_sub_heads_total_among_the_items_is_neither_a_heading_nor_an_item() {
+    let p = parse_one(with_header(&[
+        ("D2", t("SUB HEAD I: Earth work")),
+        ("A3", n("1")),
+        ("B3", n("2")),
+        ("D3", t("Excavation")),
+        ("E3", n("100")),
+        ("H3", n("200")),
+        ("D4", t("Total of Sub Head I")),
+        ("H4", n("200")),
+        ("D5", t("SUB HEAD II: Masonry")),
+        ("A6", n("2")),
+        ("B6", n("3")),
+        ("D6", t("Brick work")),
+        ("E6", n("50")),
+        ("H6", n("150")),
+        ("D7", t("C/o")),
+        ("H7", n("350")),
+        ("D8", t("ECV")),
+        ("H8", n("350")),
+    ]));
+    let s = &p.sheets[0];
+    let headings: Vec<&str> = s.headings.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(headings, ["SUB HEAD I: Earth work", "SUB HEAD II: Masonry"]);
+    assert_eq!(s.items.len(), 2);
+    assert_eq!(s.footer.ecv, Some(dec!(350)));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn footer_figures_are_read_in_paise_as_the_sheet_prints_them() {
+    // Unrounded `=B*E` items summed by `=SUM(…)`: the ECV cell holds 1,241.3375, prints
+    // 1,241.34, and DOMAIN.md §1 has ECV = ROUND2(sum).
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("1.25")),
+        ("D2", t("Earth work")),
+        ("E2", n("993.07")),
+        ("H2", n("1241.3375")),
+        ("D3", t("ECV")),
+        ("H3", n("1241.3375")),
+        ("D4", t("Grand Total (Rounded)")),
+        ("H4", n("1500")),
+    ]));
+    let footer = &p.sheets[0].footer;
+    assert_eq!(
+        footer.ecv.map(|e| e.to_string()),
+        Some("1241.34".to_owned())
+    );
+    assert_eq!(footer.grand_total, Some(dec!(1500)));
+}
+
+#[test]
 fn the_main_sheet_is_the_estimate_not_a_table_of_rate_analyses_before_it() {
     // A `Datas` sheet with the same captions, but no footer, comes first in the workbook.
     let datas = grid(
@@ -958,8 +1178,44 @@ fn the_main_sheet_is_the_estimate_not_a_table_of_rate_analyses_before_it() {
     );
     let estimate = footer_sheet(&[("D4", t("ECV")), ("H4", n("105000"))]);
     let p = parse_grids("two.xlsx", &[datas, estimate]).unwrap();
-    assert_eq!(p.sheets.len(), 2, "both tables are found");
+    // Beside the estimate, the footerless table is rate analysis: named once, not stored as a
+    // second estimate (whose works list would show "Cement" as a work).
+    let names: Vec<&str> = p.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Estimate"]);
     assert_eq!(p.main_sheet().unwrap().name, "Estimate");
+    assert_eq!(warned_cells(&p), ["Datas!A1"]);
+    assert!(
+        p.warnings[0].message.contains("taken for rate analyses"),
+        "{:?}",
+        p.warnings
+    );
+    // A table with a `Total` but no ECV, as each rate analysis has, is left out too; a second
+    // sheet with an ECV of its own is a second estimate.
+    let with_name = |name: &str, footer: &[(&str, CellValue)]| {
+        let mut cells = standard_header();
+        cells.extend([
+            ("A2", n("1")),
+            ("B2", n("1")),
+            ("D2", t("Item")),
+            ("E2", n("10")),
+            ("H2", n("10")),
+        ]);
+        cells.extend(footer.iter().cloned());
+        grid(name, &cells)
+    };
+    let ecv = [("D3", t("ECV")), ("H3", n("10"))];
+    let p = parse_grids(
+        "three.xlsx",
+        &[
+            with_name("Analysis", &[("D3", t("Total")), ("H3", n("10"))]),
+            with_name("Estimate", &ecv),
+            with_name("Revised estimate", &ecv),
+        ],
+    )
+    .unwrap();
+    let names: Vec<&str> = p.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Estimate", "Revised estimate"]);
+    assert_eq!(warned_cells(&p), ["Analysis!A1"]);
 
     // With no ECV row anywhere, the sheet named like an estimate wins; else the first.
     let named = |name: &str| {

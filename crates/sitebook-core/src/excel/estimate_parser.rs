@@ -120,10 +120,31 @@ pub fn parse_grids(file: &str, sheets: &[SheetGrid]) -> Result<ParsedWorkbook, P
                     });
                 }
             }
-            parsed.push(estimate);
-            warnings.extend(sheet_warnings);
+            parsed.push((estimate, sheet_warnings));
         }
     }
+    // A `Datas` sheet of rate analyses can hold tables with an estimate's captions, each with
+    // its `Total`. Every estimate's footer has an ECV (DOMAIN.md §1), so beside a sheet that
+    // has one, a table without is such a sheet, not a second estimate: it is named once and
+    // left out, with its own warnings.
+    let has_ecv = |sheet: &EstimateSheet| sheet.footer.rows.iter().any(|row| row.kind == "ecv");
+    let beside_an_estimate = parsed.iter().any(|(sheet, _)| has_ecv(sheet));
+    let mut kept = Vec::with_capacity(parsed.len());
+    for (sheet, sheet_warnings) in parsed {
+        if beside_an_estimate && !has_ecv(&sheet) {
+            warnings.push(Warning {
+                cell: qualified_ref(&sheet.name, sheet.header_row - 1, 0),
+                message: "this sheet has a table with an estimate's captions but no ECV row, \
+                          beside a sheet that has one; it was taken for rate analyses, not read \
+                          as a second estimate"
+                    .to_owned(),
+            });
+            continue;
+        }
+        warnings.extend(sheet_warnings);
+        kept.push(sheet);
+    }
+    let parsed = kept;
     if parsed.is_empty() {
         let names: Vec<String> = sheets
             .iter()
@@ -352,6 +373,12 @@ fn read_num(value: &CellValue) -> Num {
     }
 }
 
+/// Whether a serial is an item's (`12`, `2(i)`, `3 a)`) rather than a sub-head's (`A`, `II`):
+/// items are numbered, sub-heads lettered.
+fn is_item_serial(serial: &str) -> bool {
+    serial.chars().any(|c| c.is_ascii_digit())
+}
+
 /// A `1 2 3 4 …` row numbering the columns under the header, written as numbers, as text, or
 /// as `(1) (2) (3) …`.
 fn is_column_numbering_row(cells: RowCells<'_>) -> bool {
@@ -475,8 +502,22 @@ impl<'a> SheetParser<'a> {
         let mut footer_start: Option<(u32, String)> = None;
         let mut grand_total_row = None;
         let first = self.first_body_row();
+        // A printed estimate repeats its header at the top of each page, with the line of units
+        // or column numbers under it; none of them is an item or a heading.
+        let mut repeated_header_at = None;
         for cells in self.sheet.rows_from(first) {
             let row = cells.row();
+            if !in_footer {
+                if self.repeats_the_header(cells) {
+                    repeated_header_at = Some(row);
+                    continue;
+                }
+                let under_a_repeat = repeated_header_at.is_some_and(|at| row <= at + 2);
+                if is_column_numbering_row(cells) || (under_a_repeat && self.is_caption_line(cells))
+                {
+                    continue;
+                }
+            }
             let description = self.description_at(cells);
             if let Some(grand_total) = grand_total_row {
                 if self.looks_like_an_item(cells) {
@@ -563,8 +604,35 @@ impl<'a> SheetParser<'a> {
             }
 
             let has_rate = self.cols.rate.is_some_and(|c| !cells.get(c).is_blank());
+            // An item whose serial and first words stand on the row above its figures (a long
+            // description wrapped onto a second row, or serial and description cells merged
+            // down over it): that row was read as a heading, and is this item's beginning.
+            if has_rate && sl_no.is_none() {
+                if let Some(start) = headings.pop_if(|h: &mut Heading| {
+                    h.row == row && h.sl_no.as_deref().is_some_and(is_item_serial)
+                }) {
+                    let rest = description.map(|(text, _)| text.trim()).unwrap_or("");
+                    let text = if rest.is_empty() {
+                        start.text
+                    } else {
+                        format!("{} {rest}", start.text.trim_end())
+                    };
+                    items.push(self.item(cells, start.sl_no, text));
+                    continue;
+                }
+            }
+            // A description merged across columns marks a heading, unless the row carries an
+            // item's quantity and rate (some sheets merge every description over D:E).
             match description {
-                Some((text, wide_merge)) if wide_merge || !has_rate => {
+                Some((text, wide_merge))
+                    if !has_rate || (wide_merge && !self.looks_like_an_item(cells)) =>
+                {
+                    // A sub-head's total or a page's carried-over sum among the items: the
+                    // footer is worked out from the items, so it is neither a heading to print
+                    // in every document nor an item.
+                    if labels::is_running_total(text) {
+                        continue;
+                    }
                     if !wide_merge {
                         self.warn_numbers_on_heading(cells);
                     }
@@ -692,6 +760,16 @@ impl<'a> SheetParser<'a> {
         next
     }
 
+    /// The header's captions again, as a printed estimate repeats them at the top of each page:
+    /// a serial caption in the serial column, a quantity caption in the quantity column and a
+    /// description caption in the description column.
+    fn repeats_the_header(&self, cells: RowCells<'a>) -> bool {
+        let caption = |col: u32, is: fn(&str) -> bool| cells.get(col).text().is_some_and(is);
+        caption(self.cols.serial, labels::is_serial_header)
+            && caption(self.cols.quantity, labels::is_quantity_header)
+            && caption(self.cols.description, labels::is_description_header)
+    }
+
     /// A second line of captions: short texts, no figure, in at least two of the figure and
     /// serial columns (a sub-head heading holds its text in the description only).
     fn is_caption_line(&self, cells: RowCells<'a>) -> bool {
@@ -739,7 +817,8 @@ impl<'a> SheetParser<'a> {
 
     /// The text that could be a footer label: the row's description (from
     /// [`Self::description_at`]), or the first text left of the amount
-    /// column (labels merged across A:G sit in A).
+    /// column (labels merged across A:G sit in A, and some sheets put them
+    /// under the quantity or the rate).
     fn footer_label(
         &self,
         cells: RowCells<'a>,
@@ -749,15 +828,11 @@ impl<'a> SheetParser<'a> {
             return Some((self.cols.description, text));
         }
         let limit = self.cols.amount.unwrap_or(u32::MAX);
-        let numeric = [Some(self.cols.quantity), self.cols.rate, self.cols.amount];
-        cells
-            .iter()
-            .filter(|(c, _)| *c < limit && !numeric.contains(&Some(*c)))
-            .find_map(|(c, v)| {
-                v.text()
-                    .filter(|t| parse_number_text(t).is_none())
-                    .map(|t| (c, t))
-            })
+        cells.iter().filter(|(c, _)| *c < limit).find_map(|(c, v)| {
+            v.text()
+                .filter(|t| parse_number_text(t).is_none())
+                .map(|t| (c, t))
+        })
     }
 
     /// A footer row's value: the amount column, else the rightmost figure
@@ -1245,7 +1320,9 @@ impl<'a> SheetParser<'a> {
     /// The figure a footer row states, warning about error values and text.
     fn footer_stated(&mut self, raw: &RawFooterRow) -> Option<Decimal> {
         match &raw.value {
-            Num::Value(d) => Some(*d),
+            // Money, as the sheet shows it: an unrounded formula (`=SUM(H8:H40)` over `=B8*E8`)
+            // holds more places than the two it prints, and every figure is ROUND2 (DOMAIN.md).
+            Num::Value(d) => Some(round2(*d)),
             Num::Error(code) => {
                 self.warn(
                     raw.row,

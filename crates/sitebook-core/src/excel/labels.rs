@@ -397,7 +397,10 @@ pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<Foote
     if v.only(ECV | ESTIMATED | ESTIMATE | CONTRACT) && (v.has(ECV) || v.pair(CONTRACT_VALUE)) {
         return Some(FooterKind::Ecv);
     }
-    if v.only(GRAND | TOTAL) && v.has(GRAND) && v.has(TOTAL) {
+    // `Grand Total`, also `G. Total`, `G.Total` and `Grand Total (Rounded off)`.
+    if v.only(GRAND | G | GTOTAL | TOTAL | ROUNDED | ROUND | OFF)
+        && ((v.has(GRAND | G) && v.has(TOTAL)) || v.has(GTOTAL))
+    {
         return Some(FooterKind::GrandTotal);
     }
     if v.only(SUB | TOTAL | SUBTOTAL) && (v.pair(SUB_TOTAL) || v.has(SUBTOTAL)) {
@@ -429,11 +432,14 @@ pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<Foote
     if v.has(GST) {
         return Some(FooterKind::Gst(percent()));
     }
-    let lump_sum = v.first_is_ls || v.pair(LUMP_SUM);
-    if lump_sum && v.has(PROVISION | PROVISIONS) {
-        if v.has(UNFORESEEN | UNFORSEEN) {
-            return Some(FooterKind::LsUnforeseen);
-        }
+    let lump_sum = v.first_is_ls || v.pair(LUMP_SUM) || v.has(LS);
+    let provision = v.has(PROVISION | PROVISIONS);
+    // The balancing provision is written many ways: `L.S provision towards unforeseen items`,
+    // `LS towards unforeseen items`, `Provision for unforeseen items`, `Unforeseen items (L.S)`.
+    if (lump_sum || provision) && (v.has(UNFORESEEN | UNFORSEEN) || spells_unforeseen(text)) {
+        return Some(FooterKind::LsUnforeseen);
+    }
+    if lump_sum && provision {
         let name = text
             .as_bytes()
             .windows(7)
@@ -444,6 +450,40 @@ pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<Foote
         return Some(FooterKind::LsOther(name));
     }
     None
+}
+
+/// Whether a row among the items is a running total rather than a heading: a sub-head's total
+/// (`Total of Sub Head I`, `Sub Total (A)`) or a page's sum carried over (`C/o`, `B/F`).
+pub fn is_running_total(text: &str) -> bool {
+    const OPENINGS: [&str; 10] = [
+        "sub total",
+        "sub-total",
+        "subtotal",
+        "carried over",
+        "carried forward",
+        "brought forward",
+        "brought over",
+        "c/o",
+        "c/f",
+        "b/f",
+    ];
+    let text = text.trim().to_lowercase();
+    // `Total of Sub Head I`, `Total (A)`, `Total - Civil`; not `Total station survey`.
+    let a_total_of_a_part = text.strip_prefix("total").is_some_and(|rest| {
+        let rest = rest.trim_start();
+        rest.starts_with("of ") || rest.starts_with(|c: char| !c.is_alphanumeric())
+    });
+    a_total_of_a_part || OPENINGS.iter().any(|opening| text.starts_with(opening))
+}
+
+/// Whether a label spells "unforeseen" across a hyphen or a space (`Un-foreseen items`).
+fn spells_unforeseen(text: &str) -> bool {
+    let letters: String = text
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    letters.contains("unforeseen") || letters.contains("unforseen")
 }
 
 // The words footer labels are made of, one bit each.
@@ -484,6 +524,12 @@ const MATERIAL: u64 = 1 << 33;
 const MATERIALS: u64 = 1 << 34;
 const COST: u64 = 1 << 35;
 const BELOW: u64 = 1 << 36;
+const G: u64 = 1 << 37;
+const ROUNDED: u64 = 1 << 38;
+const ROUND: u64 = 1 << 39;
+const OFF: u64 = 1 << 40;
+const GTOTAL: u64 = 1 << 41;
+const LS: u64 = 1 << 42;
 
 /// Words that may accompany a total-like label without changing it
 /// (`Total Amount Rs.`, `ECV (Estimated Contract Value)`).
@@ -536,6 +582,12 @@ fn footer_word(word: &[u8]) -> u64 {
         b"materials" => MATERIALS,
         b"cost" => COST,
         b"below" => BELOW,
+        b"g" => G,
+        b"rounded" => ROUNDED,
+        b"round" => ROUND,
+        b"off" => OFF,
+        b"gtotal" => GTOTAL,
+        b"ls" => LS,
         _ => 0,
     }
 }
@@ -806,6 +858,35 @@ mod tests {
         assert_eq!(footer_kind("Total station survey"), None);
         assert_eq!(footer_kind("Sub Total"), Some(FooterKind::SubTotal));
         assert_eq!(footer_kind("Grand Total"), Some(FooterKind::GrandTotal));
+        for written in [
+            "G. Total",
+            "G.Total",
+            "Grand total (Rounded)",
+            "Grand Total (Round off)",
+        ] {
+            assert_eq!(
+                footer_kind(written),
+                Some(FooterKind::GrandTotal),
+                "{written}"
+            );
+        }
+        // Words around the total that are no rounding still make it another line.
+        assert_eq!(footer_kind("Grand Total of Sub Head I"), None);
+        assert_eq!(footer_kind("G.I. pipe total length"), None);
+        for written in [
+            "L.S Provision towards unforeseen items",
+            "L.S. Provision towards Un-foreseen items",
+            "LS provision for un foreseen items",
+            "LS towards unforeseen items",
+            "Provision for unforeseen items & rounding off",
+            "Unforeseen items (L.S)",
+        ] {
+            assert_eq!(
+                footer_kind(written),
+                Some(FooterKind::LsUnforeseen),
+                "{written}"
+            );
+        }
         assert_eq!(
             footer_kind("Deduct Old Material Cost"),
             Some(FooterKind::DeductOldMaterial)
@@ -814,6 +895,29 @@ mod tests {
             .unwrap()
             .ends_items());
         assert!(!footer_kind("Add LC @ 1 %").unwrap().ends_items());
+    }
+
+    #[test]
+    fn running_totals_among_the_items_are_told_from_headings() {
+        for total in [
+            "Total of Sub Head I",
+            "Sub Total (A)",
+            "Total (A)",
+            "Total - Civil",
+            "Carried over",
+            "C/o",
+            "B/F",
+            "Brought forward from page 2",
+        ] {
+            assert!(is_running_total(total), "{total}");
+        }
+        for heading in [
+            "SUB HEAD I: Earth work",
+            "Civil works",
+            "Total station survey",
+        ] {
+            assert!(!is_running_total(heading), "{heading}");
+        }
     }
 
     #[test]
