@@ -175,7 +175,8 @@ fn same_word(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// The serial-number caption: `Sl`, `Sl.No`, `S.No`, `Serial`, `Sr.No`.
+/// The serial-number caption: `Sl`, `Sl.No`, `S.No`, `Serial`, `Sr.No`, and `SI.No` (a
+/// capital I for the l, which most fonts draw alike).
 pub fn is_serial_header(text: &str) -> bool {
     let mut splitter = WordSplitter::default();
     let w = splitter.split(text);
@@ -183,8 +184,8 @@ pub fn is_serial_header(text: &str) -> bool {
         return false;
     }
     match w.get(0).unwrap_or_default() {
-        "sl" | "slno" | "sno" | "srno" | "serial" => true,
-        "s" | "sr" => w.get(1).is_some_and(|n| n == "no" || n == "number"),
+        "sl" | "slno" | "sno" | "srno" | "sino" | "serial" => true,
+        "s" | "sr" | "si" => w.get(1).is_some_and(|n| n == "no" || n == "number"),
         _ => false,
     }
 }
@@ -752,11 +753,14 @@ mod tests {
     fn serial_captions() {
         for yes in [
             "Sl", "Sl.No", "S.No", "Sl. No.", "Serial", "Sr.No", "Sr. No", "S. No.", "SL NO",
+            "SI.No", "SI. No.", "SI No",
         ] {
             assert!(is_serial_header(yes), "{yes}");
         }
         for no in [
             "Slab",
+            "SI",
+            "SI units",
             "Sample",
             "Single",
             "Description",
