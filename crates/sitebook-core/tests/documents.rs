@@ -967,14 +967,7 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
     // Entered by the other doors (a supplemental item, the work data), it is refused there,
     // and no number is used up.
     let estimate = fx.parsed_estimate(sound).await;
-    fx.edit_work(
-        estimate,
-        WorkChanges {
-            grand_total: Some("100000".into()),
-            ..WorkChanges::default()
-        },
-    )
-    .await;
+    fx.set_grand_total(estimate, "100000").await;
     let refused = fx
         .core
         .workslip_create(
@@ -1396,14 +1389,7 @@ async fn a_work_slip_refuses_a_rate_finer_than_a_paisa_and_a_second_item_of_an_e
 async fn a_work_slip_waits_for_a_sanctioned_grand_total_to_balance_to() {
     let (fx, estimate) = with_example_estimate().await;
     // As a workbook without a Grand Total row leaves it.
-    fx.edit_work(
-        estimate,
-        WorkChanges {
-            grand_total: Some("0".into()),
-            ..WorkChanges::default()
-        },
-    )
-    .await;
+    fx.set_grand_total(estimate, "0").await;
     let refused = fx
         .core
         .workslip_create(
@@ -1430,14 +1416,7 @@ async fn a_work_slip_waits_for_a_sanctioned_grand_total_to_balance_to() {
     let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
     assert_eq!(draft.phase, None);
     assert_eq!(draft.blocked.as_deref(), Some(refused.to_string().as_str()));
-    fx.edit_work(
-        estimate,
-        WorkChanges {
-            grand_total: Some("130000".into()),
-            ..WorkChanges::default()
-        },
-    )
-    .await;
+    fx.set_grand_total(estimate, "130000").await;
     fx.queue_workslip(estimate, quantities(&[("1", dec!(10))]), Vec::new())
         .await;
 }

@@ -582,14 +582,7 @@ async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
     // Bill 1: ROUND2(10 × 0.333) + 1,000 = 1,003.33.
     let bill1 = round2(dec!(10) * dec!(0.333)) + dec!(1000);
     // A work slip balances to the sanctioned total, which this workbook does not give.
-    fx.edit_work(
-        estimate,
-        WorkChanges {
-            grand_total: Some("2000".into()),
-            ..WorkChanges::default()
-        },
-    )
-    .await;
+    fx.set_grand_total(estimate, "2000").await;
     fx.queue_workslip(estimate, vec![ItemQuantity::new("1", dec!(5))], Vec::new())
         .await;
     let second_till_date = [("1", dec!(12)), ("2", dec!(1))];

@@ -180,6 +180,19 @@ impl Fixture {
             .expect("work data saved")
     }
 
+    /// Sets the sanctioned grand total in the work data of `estimate` (a workbook without a
+    /// Grand Total row leaves it 0, and a work slip waits for it).
+    pub async fn set_grand_total(&self, estimate: i64, grand_total: &str) {
+        self.edit_work(
+            estimate,
+            WorkChanges {
+                grand_total: Some(grand_total.into()),
+                ..WorkChanges::default()
+            },
+        )
+        .await;
+    }
+
     /// Queues a bill of `kind` on `estimate` as root (`None`: the default quantities).
     pub async fn queue_bill(
         &self,
