@@ -1158,6 +1158,21 @@ fn footer_figures_are_read_in_paise_as_the_sheet_prints_them() {
         Some("1241.34".to_owned())
     );
     assert_eq!(footer.grand_total, Some(dec!(1500)));
+
+    // The rounded sanctioned amount written `Say Rs.`, on a sheet with no Grand Total row.
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("2")),
+        ("D2", t("Earth work")),
+        ("E2", n("100")),
+        ("H2", n("200")),
+        ("D3", t("ECV")),
+        ("H3", n("200")),
+        ("D4", t("Say Rs.")),
+        ("H4", n("300")),
+    ]));
+    assert_eq!(p.sheets[0].footer.grand_total, Some(dec!(300)));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
 
 #[test]

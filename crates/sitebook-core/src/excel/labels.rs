@@ -398,10 +398,12 @@ pub fn footer_kind_with(text: &str, splitter: &mut WordSplitter) -> Option<Foote
     if v.only(ECV | ESTIMATED | ESTIMATE | CONTRACT) && (v.has(ECV) || v.pair(CONTRACT_VALUE)) {
         return Some(FooterKind::Ecv);
     }
-    // `Grand Total`, also `G. Total`, `G.Total` and `Grand Total (Rounded off)`.
-    if v.only(GRAND | G | GTOTAL | TOTAL | ROUNDED | ROUND | OFF)
-        && ((v.has(GRAND | G) && v.has(TOTAL)) || v.has(GTOTAL))
-    {
+    // `Grand Total`, also `G. Total`, `G.Total` and `Grand Total (Rounded off)`, and the
+    // rounded sanctioned amount written `Say Rs.` where a sheet has no Grand Total row (one
+    // below a Grand Total is never read: the estimate ends there).
+    let grand = v.only(GRAND | G | GTOTAL | TOTAL | ROUNDED | ROUND | OFF)
+        && ((v.has(GRAND | G) && v.has(TOTAL)) || v.has(GTOTAL));
+    if grand || (v.only(SAY) && v.has(SAY)) {
         return Some(FooterKind::GrandTotal);
     }
     if v.only(SUB | TOTAL | SUBTOTAL) && (v.pair(SUB_TOTAL) || v.has(SUBTOTAL)) {
@@ -531,6 +533,7 @@ const ROUND: u64 = 1 << 39;
 const OFF: u64 = 1 << 40;
 const GTOTAL: u64 = 1 << 41;
 const LS: u64 = 1 << 42;
+const SAY: u64 = 1 << 43;
 
 /// Words that may accompany a total-like label without changing it
 /// (`Total Amount Rs.`, `ECV (Estimated Contract Value)`).
@@ -589,6 +592,7 @@ fn footer_word(word: &[u8]) -> u64 {
         b"off" => OFF,
         b"gtotal" => GTOTAL,
         b"ls" => LS,
+        b"say" => SAY,
         _ => 0,
     }
 }
@@ -865,6 +869,8 @@ mod tests {
         for written in [
             "G. Total",
             "G.Total",
+            "Say Rs.",
+            "Say",
             "Grand total (Rounded)",
             "Grand Total (Round off)",
         ] {
@@ -877,6 +883,7 @@ mod tests {
         // Words around the total that are no rounding still make it another line.
         assert_eq!(footer_kind("Grand Total of Sub Head I"), None);
         assert_eq!(footer_kind("G.I. pipe total length"), None);
+        assert_eq!(footer_kind("Say 10 Nos of poles"), None);
         for written in [
             "L.S Provision towards unforeseen items",
             "L.S. Provision towards Un-foreseen items",
