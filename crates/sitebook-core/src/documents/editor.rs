@@ -12,8 +12,8 @@ use ts_rs::TS;
 use super::input_csv::SupplementalLine;
 use super::{
     cap_source, document_base, estimate_sheet, items_of, latest_working_estimate, measures_nothing,
-    next_bill_inputs, next_bill_terms, next_workslip_input, serial_taken_earlier,
-    stored_workslip_inputs, workslip_blocked, workslip_warnings, BillRequest, ComputedBill,
+    next_bill_inputs, next_bill_terms, next_workslip_input, stored_workslip_inputs,
+    workslip_blocked, workslip_warnings, BillRequest, ComputedBill,
 };
 use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBillFigures, RowKind};
 use crate::domain::estimate::{EstimateItem, SubHead};
@@ -848,23 +848,8 @@ pub async fn preview_workslip(
     supplemental: &[SupplementalEntry],
 ) -> Result<DocumentPreview> {
     let (quantities, mut problems) = parse_entries(entries);
-    let (mut lines, line_problems) = parse_supplemental(supplemental);
+    let (lines, line_problems) = parse_supplemental(supplemental);
     problems.extend(line_problems);
-    // A new line under an earlier item's serial is named beside it, and the rest computed.
-    if let Some(last) = stored_workslip_inputs(ctx, scope, estimate_id).await?.pop() {
-        lines.retain(
-            |line| match serial_taken_earlier(line, &last.supplemental_items) {
-                Some(taken) => {
-                    problems.push(PreviewProblem {
-                        sl_no: Some(line.sl_no.clone()),
-                        message: taken,
-                    });
-                    false
-                }
-                None => true,
-            },
-        );
-    }
     let mut next = next_workslip_input(
         ctx,
         scope,
@@ -874,6 +859,15 @@ pub async fn preview_workslip(
         Vec::new(),
     )
     .await?;
+    // A new line under an earlier item's serial is named beside it, and the rest computed.
+    problems.extend(
+        next.serials_taken
+            .iter()
+            .map(|(sl_no, why)| PreviewProblem {
+                sl_no: Some(sl_no.clone()),
+                message: why.clone(),
+            }),
+    );
     let title = format!("Work slip {}", next.input.phase);
     // A cell that could not be read was left out; the rest is computed around it. So is a row
     // the computation refuses: the other rows' figures and the totals stay in view.

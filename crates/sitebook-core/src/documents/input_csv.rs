@@ -1,6 +1,7 @@
 //! Reading the quantity files people prepare in a spreadsheet: `sl_no,till_date_qty` for bills,
 //! `sl_no,executed_qty` for work slips, `sl_no,description,unit,rate,executed_qty` for
-//! supplemental items, and `sl_no,rate` for a work slip's rates that replace the estimate's. Every bad line is reported by its number; nothing is half-read.
+//! supplemental items, and `sl_no,rate` for a work slip's rates that replace the estimate's.
+//! Every bad line is reported by its number; nothing is half-read.
 //!
 //! Files come from people and scripts, so reading is linear in the file and bounded: more than
 //! [`MAX_DATA_LINES`] lines is refused as soon as the reader passes that line, and the message

@@ -1103,6 +1103,9 @@ pub(crate) struct NextWorkslip {
     pub work: WorkMetadata,
     /// The estimate's sub-heads.
     pub sub_heads: Vec<SubHead>,
+    /// New supplemental lines left out of `input` because an earlier work slip introduced an
+    /// item under their serial: each serial, and why.
+    pub serials_taken: Vec<(String, String)>,
     /// The last stored work slip's input, if there is one.
     previous: Option<WorkslipInput>,
 }
@@ -1161,10 +1164,7 @@ pub(crate) async fn workslip_blocked(
 /// Why the new supplemental `line` cannot be added, when an earlier work slip introduced an
 /// item under its serial: it would be a second item of that serial, and the earlier item's
 /// quantity goes among the executed quantities instead.
-pub(crate) fn serial_taken_earlier(
-    line: &SupplementalLine,
-    earlier: &[SupplementalItem],
-) -> Option<String> {
+fn serial_taken_earlier(line: &SupplementalLine, earlier: &[SupplementalItem]) -> Option<String> {
     let taken = earlier
         .iter()
         .find(|item| item.sl_no.trim().eq_ignore_ascii_case(line.sl_no.trim()))?;
@@ -1279,12 +1279,21 @@ pub(crate) async fn next_workslip_input(
             line.rate
         )));
     }
-    if let Some(taken) = supplemental
-        .iter()
-        .find_map(|line| serial_taken_earlier(line, &supplemental_items))
-    {
-        return Err(Error::Validation(format!("Work slip {phase}: {taken}.")));
-    }
+    // Left out here and named by the caller: creating refuses the slip, the editor's preview
+    // names each beside its line and computes the rest.
+    let mut serials_taken = Vec::new();
+    let supplemental: Vec<SupplementalLine> = supplemental
+        .into_iter()
+        .filter(
+            |line| match serial_taken_earlier(line, &supplemental_items) {
+                Some(why) => {
+                    serials_taken.push((line.sl_no.clone(), why));
+                    false
+                }
+                None => true,
+            },
+        )
+        .collect();
     supplemental_items.extend(supplemental.iter().map(|line| SupplementalItem {
         sl_no: line.sl_no.clone(),
         description: line.description.clone(),
@@ -1318,6 +1327,7 @@ pub(crate) async fn next_workslip_input(
         input,
         work,
         sub_heads,
+        serials_taken,
         previous: earlier.pop(),
     })
 }
@@ -1385,6 +1395,9 @@ pub async fn create_workslip(
 ) -> Result<QueuedDocument> {
     let next = next_workslip_input(ctx, scope, estimate_id, executed, supplemental, rates).await?;
     let phase = next.input.phase;
+    if let Some((_, why)) = next.serials_taken.first() {
+        return Err(Error::Validation(format!("Work slip {phase}: {why}.")));
+    }
     let slip = workslip(&next.input).map_err(|e| workslip_refused(phase, e))?;
     if let Some(repeat) = next.repeats_the_last(&slip) {
         return Err(Error::Validation(format!("{repeat}.")));
