@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use sitebook_core::api::{AppStatus, OpenOptions, SessionView, SyncStatus};
 use sitebook_core::documents::editor::{
-    BillDraft, DocumentPreview, QuantityEntry, RecoveryEntry, SupplementalEntry, WorkslipDraft,
+    BillDraft, DocumentPreview, QuantityEntry, RateEntry, RecoveryEntry, SupplementalEntry,
+    WorkslipDraft,
 };
 use sitebook_core::documents::payments::{DeductionLineForm, DeductionTable};
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
@@ -490,8 +491,9 @@ session_commands! {
         estimate_id: i64,
         entries: Vec<QuantityEntry>,
         supplemental: Vec<SupplementalEntry>,
+        rates: Vec<RateEntry>,
     ) -> DocumentPreview = |core, session| {
-        core.workslip_preview(session, estimate_id, &entries, &supplemental)
+        core.workslip_preview(session, estimate_id, &entries, &supplemental, &rates)
     };
 
     /// Records the next work slip and queues its documents.
@@ -499,8 +501,9 @@ session_commands! {
         estimate_id: i64,
         entries: Vec<QuantityEntry>,
         supplemental: Vec<SupplementalEntry>,
+        rates: Vec<RateEntry>,
     ) -> QueuedDocument = |core, session| {
-        core.workslip_create_entered(session, estimate_id, &entries, &supplemental)
+        core.workslip_create_entered(session, estimate_id, &entries, &supplemental, &rates)
     };
 
     /// Queues an estimate's abstract (PDF and XLSX).

@@ -1315,7 +1315,8 @@ def assert_editor_fits(wd, shot):
 
 def test_editors_fit_the_window():
     """The Nth-bill editor and a second work slip's editor show every column in the default
-    1280x800 window and at 1024x700, with no scroller nested in the pane."""
+    1280x800 window and at 1024x700, with no scroller nested in the pane; the work slip's too
+    with a rate typed over the estimate's, its input and the estimate's rate under it."""
     data_dir = example_with_workslips((190,))
     cli(data_dir, "--user", "root", "bill", "create", "1", "--kind", "first-part", "--wait")
     app = App(data_dir)
@@ -1332,6 +1333,23 @@ def test_editors_fit_the_window():
                 time.sleep(0.5)
                 # Every column in view, the second work slip's thirteen at 1024 too.
                 assert_editor_fits(wd, f"{shot}-{width}x{height}")
+                if editor == "new-workslip":
+                    # Work slip 1 took item 1 to its estimate's 180.5 (the rest is an AE row):
+                    # 180.5 x 345.60 = 62,380.80.
+                    wd.clear_and_type("rate-1", "345.60")
+                    wd.wait_until(
+                        "const n = document.querySelector('[data-testid=rate-note-1]');"
+                        "return n !== null && document.querySelector('[data-testid=editor-row-1]')"
+                        ".textContent.includes('62,380.80');",
+                        "the typed rate in the row's figures")
+                    time.sleep(0.5)
+                    assert_editor_fits(wd, f"{shot}-typed-rate-{width}x{height}")
+                    wd.clear_and_type("rate-1", wd.execute(
+                        "return document.querySelector('[data-testid=rate-note-1]')"
+                        ".textContent.replace('estimate ', '').replace(/,/g, '');"))
+                    wd.wait_until(
+                        "return document.querySelector('[data-testid=rate-note-1]') === null;",
+                        "the estimate's rate typed back")
                 wd.click("editor-close")
     finally:
         app.close()

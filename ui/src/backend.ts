@@ -195,10 +195,10 @@ export function createTauriBackend(): Backend {
     createBill: (estimateId, isFinal, entries, recoveries) =>
       call<QueuedDocument>("create_bill", { estimateId, isFinal, entries, recoveries }),
     workslipDraft: (estimateId) => call<WorkslipDraft>("workslip_draft", { estimateId }),
-    previewWorkslip: (estimateId, entries, supplemental) =>
-      call<DocumentPreview>("preview_workslip", { estimateId, entries, supplemental }),
-    createWorkslip: (estimateId, entries, supplemental) =>
-      call<QueuedDocument>("create_workslip", { estimateId, entries, supplemental }),
+    previewWorkslip: (estimateId, entries, supplemental, rates) =>
+      call<DocumentPreview>("preview_workslip", { estimateId, entries, supplemental, rates }),
+    createWorkslip: (estimateId, entries, supplemental, rates) =>
+      call<QueuedDocument>("create_workslip", { estimateId, entries, supplemental, rates }),
     requestAbstract: (estimateId) => call<QueuedDocument>("request_abstract", { estimateId }),
     withdrawDocument: (estimateId, document, number, reason) =>
       call<Withdrawn>("withdraw_document", { estimateId, document, number, reason }),

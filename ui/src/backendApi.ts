@@ -21,6 +21,7 @@ import type { JobFilesView } from "./bindings/JobFilesView";
 import type { OutputView } from "./bindings/OutputView";
 import type { QuantityEntry } from "./bindings/QuantityEntry";
 import type { QueuedDocument } from "./bindings/QueuedDocument";
+import type { RateEntry } from "./bindings/RateEntry";
 import type { RecoveryEntry } from "./bindings/RecoveryEntry";
 import type { Withdrawn } from "./bindings/Withdrawn";
 import type { SupplementalEntry } from "./bindings/SupplementalEntry";
@@ -141,8 +142,8 @@ export interface Backend extends SettingsCommands {
   createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): Promise<QueuedDocument>;
   workslipDraft(estimateId: number): Promise<WorkslipDraft>;
   /** Live figures of the next work slip; `supplemental` are items not in the estimate, new in it. */
-  previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[]): Promise<DocumentPreview>;
-  createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[]): Promise<QueuedDocument>;
+  previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[], rates: RateEntry[]): Promise<DocumentPreview>;
+  createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[], rates: RateEntry[]): Promise<QueuedDocument>;
   /** Queues the estimate abstract (PDF and XLSX). */
   requestAbstract(estimateId: number): Promise<QueuedDocument>;
   /** Withdraws the latest bill or work slip with a reason; its files stay, marked withdrawn. */

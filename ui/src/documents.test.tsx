@@ -522,6 +522,35 @@ describe("the work-slip editor", () => {
     expect(table.classList.contains("columns-shifted")).toBe(false);
   });
 
+  it("gives an item a rate of its own: an unreadable rate is named beside it, a read one reprices the row and is saved", async () => {
+    await openEstimate("meena", 1);
+    fireEvent.click(byId("new-workslip"));
+    const editor = await screen.findByTestId("workslip-editor");
+    const rate = (await within(editor).findByTestId("rate-2")) as HTMLInputElement;
+    expect(rate.value).toBe("9,875.00");
+    await previewSettles();
+    expect(screen.queryByTestId("rate-note-2")).toBeNull();
+
+    fireEvent.change(rate, { target: { value: "98,75" } });
+    await previewSettles();
+    expect(byId("rate-problem-2").textContent).toContain("'98,75' is not read");
+    expect(byId("rate-problem-2").textContent).toContain("98.75 or 9875");
+    expect(rate.getAttribute("aria-invalid")).toBe("true");
+    expect(byId("qty-2").getAttribute("aria-invalid")).toBeNull();
+    expect(screen.queryByTestId("qty-problem-2")).toBeNull();
+    expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
+
+    // 2,640.5 executed at 10,250.00 is 2,70,65,125.00; the estimate's rate shows under it.
+    fireEvent.change(rate, { target: { value: "10,250" } });
+    await previewSettles();
+    expect(screen.queryByTestId("editor-problems")).toBeNull();
+    expect(byId("rate-note-2").textContent).toBe("estimate 9,875.00");
+    expect(byId("editor-row-2").textContent).toContain("2,70,65,125.00");
+    fireEvent.click(byId("editor-save"));
+    await screen.findByTestId("outputs-pane");
+    expect(fake.calls).toContain("create_workslip");
+  });
+
   it("adds a supplemental item: an incomplete line is named, a complete one joins the preview", async () => {
     await openEstimate("meena", 1);
     fireEvent.click(byId("new-workslip"));

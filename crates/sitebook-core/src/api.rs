@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::clock::Clock;
 use crate::documents::editor::{
-    self, BillDraft, DocumentPreview, QuantityEntry, SupplementalEntry, WorkslipDraft,
+    self, BillDraft, DocumentPreview, QuantityEntry, RateEntry, SupplementalEntry, WorkslipDraft,
 };
 use crate::documents::work_form::WorkForm;
 use crate::domain::money::CurrencyMark;
@@ -1512,20 +1512,23 @@ impl Sitebook {
         estimate_id: i64,
         entries: &[QuantityEntry],
         supplemental: &[SupplementalEntry],
+        rates: &[RateEntry],
     ) -> Result<DocumentPreview> {
         let scope = self
             .scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
             .await?;
-        editor::preview_workslip(&self.ctx, &scope, estimate_id, entries, supplemental).await
+        editor::preview_workslip(&self.ctx, &scope, estimate_id, entries, supplemental, rates).await
     }
 
-    /// Creates the next work slip from the executed quantities typed in the editor.
+    /// Creates the next work slip from the executed quantities, supplemental items and rates
+    /// typed in the editor.
     pub async fn workslip_create_entered(
         &self,
         session: &Session,
         estimate_id: i64,
         entries: &[QuantityEntry],
         supplemental: &[SupplementalEntry],
+        rates: &[RateEntry],
     ) -> Result<crate::documents::QueuedDocument> {
         let scope = self
             .write_scope_on(session, Action::DocumentGenerate, "estimate", estimate_id)
@@ -1534,13 +1537,14 @@ impl Sitebook {
             .attempt(&self.ctx, async {
                 let executed = editor::entries_or_error("The work slip", entries)?;
                 let lines = editor::supplemental_or_error(supplemental)?;
+                let rates = editor::rates_or_error(rates)?;
                 crate::documents::create_workslip(
                     &self.ctx,
                     &scope,
                     estimate_id,
                     executed,
                     lines,
-                    Vec::new(),
+                    rates,
                 )
                 .await
             })

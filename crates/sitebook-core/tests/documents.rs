@@ -360,7 +360,10 @@ async fn bad_bill_input_is_refused_with_a_clear_error_and_saves_nothing() {
                 && m.contains("withdraw the final bill first")),
         "{slip:?}"
     );
-    let preview = fx.core.workslip_preview(&fx.root, estimate, &[], &[]).await;
+    let preview = fx
+        .core
+        .workslip_preview(&fx.root, estimate, &[], &[], &[])
+        .await;
     assert!(
         matches!(&preview, Err(Error::Precondition(_))),
         "{preview:?}"
@@ -1171,6 +1174,7 @@ async fn a_deleted_item_already_billed_is_warned_of_at_the_slip_and_when_billed_
                 sl_no: "3".into(),
                 quantity: "0".into(),
             }],
+            &[],
             &[],
         )
         .await

@@ -8,7 +8,7 @@ mod workbooks;
 use common::{fixture_with_estimate, Fixture};
 use rust_decimal::Decimal;
 use sitebook_core::documents::editor::{
-    DocumentPreview, EditorItem, QuantityEntry, RecoveryEntry, SupplementalEntry,
+    DocumentPreview, EditorItem, QuantityEntry, RateEntry, RecoveryEntry, SupplementalEntry,
 };
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::Error;
@@ -38,9 +38,10 @@ async fn workslip_preview(
     estimate: i64,
     entries: &[QuantityEntry],
     supplemental: &[SupplementalEntry],
+    rates: &[RateEntry],
 ) -> DocumentPreview {
     fx.core
-        .workslip_preview(&fx.root, estimate, entries, supplemental)
+        .workslip_preview(&fx.root, estimate, entries, supplemental, rates)
         .await
         .expect("work slip preview")
 }
@@ -239,7 +240,7 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
     assert_eq!(draft.phase, Some(1));
     let mut entries: Vec<QuantityEntry> = at_suggested_quantities(&draft.items);
     entries[0] = entry("1", "10");
-    let preview = workslip_preview(&fx, estimate, &entries, &[]).await;
+    let preview = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let grand = preview
         .totals
@@ -269,7 +270,7 @@ async fn work_slip_preview_balances_to_the_sanctioned_total() {
 
     let slip = fx
         .core
-        .workslip_create_entered(&fx.root, estimate, &entries, &[])
+        .workslip_create_entered(&fx.root, estimate, &entries, &[], &[])
         .await
         .unwrap();
     assert_eq!(slip.number, Some(1));
@@ -289,7 +290,7 @@ async fn a_row_the_work_slip_refuses_is_named_and_the_rest_stays_computed() {
     let refused_serial = entries[1].sl_no.clone();
     entries[1] = entry(&refused_serial, "-3");
 
-    let preview = workslip_preview(&fx, estimate, &entries, &[]).await;
+    let preview = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
     assert_eq!(
         preview.problems[0].sl_no.as_deref(),
@@ -306,6 +307,140 @@ async fn a_row_the_work_slip_refuses_is_named_and_the_rest_stays_computed() {
         "{:?}",
         preview.totals
     );
+}
+
+fn rate(sl_no: &str, rate: &str) -> RateEntry {
+    RateEntry {
+        sl_no: sl_no.into(),
+        rate: rate.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_rate_typed_in_the_work_slip_editor_holds_from_that_slip_until_given_back() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    let estimate_rate = draft.items[0].rate.clone();
+    assert!(draft.items.iter().all(|item| item.rate_changeable));
+    assert!(draft.items.iter().all(|item| item.estimate_rate.is_none()));
+    assert_ne!(
+        estimate_rate, "475.00",
+        "the test needs a rate that differs"
+    );
+    let mut entries = at_suggested_quantities(&draft.items);
+    entries[0] = entry("1", "10");
+    let extra = SupplementalEntry {
+        sl_no: "S1".into(),
+        description: "Shifting a pole".into(),
+        unit: "Nos".into(),
+        rate: "1200".into(),
+        executed: "1".into(),
+    };
+
+    // 10 executed at the typed 475.00 is 4,750.00 on the row.
+    let rates = [rate("1", "475")];
+    let preview = workslip_preview(
+        &fx,
+        estimate,
+        &entries,
+        std::slice::from_ref(&extra),
+        &rates,
+    )
+    .await;
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+    let item1 = preview.rows.iter().find(|r| r.sl_no == "1").unwrap();
+    assert_eq!(item1.rate.as_deref(), Some("475.00"));
+    assert_eq!(decimal(&item1.figures[3]), Decimal::new(475_000, 2));
+    fx.core
+        .workslip_create_entered(&fx.root, estimate, &entries, &[extra], &rates)
+        .await
+        .unwrap();
+
+    // The next slip starts from the rate in force and says what the estimate's was; the
+    // supplemental item keeps the rate it was proposed at.
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(draft.items[0].rate, "475.00");
+    assert_eq!(
+        draft.items[0].estimate_rate.as_deref(),
+        Some(estimate_rate.as_str())
+    );
+    assert!(draft.items[1].estimate_rate.is_none());
+    let s1 = draft.items.iter().find(|item| item.sl_no == "S1").unwrap();
+    assert!(!s1.rate_changeable);
+    assert!(draft.items[0].rate_changeable);
+
+    // 12 at 475.00 holds without retyping it: 5,700.00.
+    let mut entries = at_suggested_quantities(&draft.items);
+    entries[0] = entry("1", "12");
+    let preview = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
+    let item1 = preview.rows.iter().find(|r| r.sl_no == "1").unwrap();
+    assert_eq!(item1.rate.as_deref(), Some("475.00"));
+    let executed = preview
+        .columns
+        .iter()
+        .rposition(|c| c.heading.contains("Amt") || c.heading.contains("Execution"))
+        .unwrap();
+    assert_eq!(decimal(&item1.figures[executed]), Decimal::new(570_000, 2));
+
+    // The estimate's rate typed back lifts the override.
+    let preview =
+        workslip_preview(&fx, estimate, &entries, &[], &[rate("1", &estimate_rate)]).await;
+    let item1 = preview.rows.iter().find(|r| r.sl_no == "1").unwrap();
+    assert_eq!(item1.rate.as_deref(), Some(estimate_rate.as_str()));
+}
+
+#[tokio::test]
+async fn a_rate_the_work_slip_cannot_take_is_named_beside_its_rate_and_the_rest_computed() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    let entries = at_suggested_quantities(&draft.items);
+    let serials: Vec<String> = draft.items.iter().map(|i| i.sl_no.clone()).collect();
+    let rates = [
+        rate(&serials[0], "4,75"),
+        rate(&serials[1], "450.505"),
+        rate(&serials[2], "-5"),
+    ];
+    let preview = workslip_preview(&fx, estimate, &entries, &[], &rates).await;
+    let named: Vec<(Option<&str>, bool)> = preview
+        .problems
+        .iter()
+        .map(|p| (p.sl_no.as_deref(), p.on_rate))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (Some(serials[0].as_str()), true),
+            (Some(serials[1].as_str()), true),
+            (Some(serials[2].as_str()), true)
+        ],
+        "{:?}",
+        preview.problems
+    );
+    assert!(preview.problems[0].message.contains("'4,75' is not read"));
+    assert!(preview.problems[0].message.contains("4.75 or 475"));
+    assert!(preview.problems[1]
+        .message
+        .contains("more than two decimal places"));
+    assert!(preview.problems[2].message.contains("rate -5 is negative"));
+    // The rows are still there, each at the rate in force.
+    let row = |sl_no: &str| preview.rows.iter().find(|r| r.sl_no == sl_no).unwrap();
+    assert_eq!(row(&serials[0]).rate.as_ref(), Some(&draft.items[0].rate));
+    assert!(preview
+        .totals
+        .iter()
+        .any(|t| t.label.contains("Grand Total")));
+
+    let refused = fx
+        .core
+        .workslip_create_entered(&fx.root, estimate, &entries, &[], &rates[..1])
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Validation(_)), "{refused:?}");
+    assert!(
+        refused.to_string().contains("'4,75' is not read"),
+        "{refused}"
+    );
+    assert!(fx.workslips(estimate).await.is_empty());
 }
 
 #[tokio::test]
@@ -325,7 +460,14 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
     };
     let blank = SupplementalEntry::default();
 
-    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), half_typed.clone()]).await;
+    let preview = workslip_preview(
+        &fx,
+        estimate,
+        &[],
+        &[extra.clone(), half_typed.clone()],
+        &[],
+    )
+    .await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
     let message = &preview.problems[0].message;
     assert!(
@@ -341,7 +483,7 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
         rate: "5.555".into(),
         ..extra.clone()
     };
-    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), fine]).await;
+    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), fine], &[]).await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("S2"));
     assert_eq!(
@@ -351,7 +493,7 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
     );
     assert!(preview.rows.iter().any(|r| r.sl_no == "S1"));
 
-    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), blank.clone()]).await;
+    let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), blank.clone()], &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let s1 = preview
         .rows
@@ -368,7 +510,7 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
 
     match fx
         .core
-        .workslip_create_entered(&fx.root, estimate, &[], &[half_typed])
+        .workslip_create_entered(&fx.root, estimate, &[], &[half_typed], &[])
         .await
     {
         Err(Error::Validation(message)) => {
@@ -378,7 +520,7 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
     }
     assert!(fx.workslips(estimate).await.is_empty());
     fx.core
-        .workslip_create_entered(&fx.root, estimate, &[], &[extra, blank])
+        .workslip_create_entered(&fx.root, estimate, &[], &[extra, blank], &[])
         .await
         .unwrap();
     assert_eq!(fx.workslips(estimate).await.len(), 1);
@@ -399,7 +541,9 @@ async fn other_orgs_drafts_and_outputs_are_not_found_and_viewers_get_no_editor()
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        fx.core.workslip_preview(&vic, estimate, &[], &[]).await,
+        fx.core
+            .workslip_preview(&vic, estimate, &[], &[], &[])
+            .await,
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
@@ -538,7 +682,7 @@ async fn previews_show_the_estimate_sub_heads_where_they_print() {
     assert_eq!(preview.rows[electrical + 1].sl_no, "4");
     assert!(preview.rows[electrical].figures.iter().all(Option::is_none));
 
-    let slip = workslip_preview(&fx, estimate, &[], &[]).await;
+    let slip = workslip_preview(&fx, estimate, &[], &[], &[]).await;
     assert_eq!(slip.rows[0].kind, "heading");
     assert_eq!(slip.rows[0].description, "Cable works");
 }
@@ -581,7 +725,7 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
 
     // As the editor opens, every row at work slip 1's figure: saving would repeat it.
     let unchanged = at_suggested_quantities(&draft.items);
-    let preview = workslip_preview(&fx, estimate, &unchanged, &[]).await;
+    let preview = workslip_preview(&fx, estimate, &unchanged, &[], &[]).await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
     assert_eq!(preview.problems[0].sl_no, None);
     assert!(
@@ -601,7 +745,7 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
         rate: "1500".into(),
         executed: "1".into(),
     };
-    let preview = workslip_preview(&fx, estimate, &[entry("1", "11")], &[second_s1]).await;
+    let preview = workslip_preview(&fx, estimate, &[entry("1", "11")], &[second_s1], &[]).await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("s1"));
     assert_eq!(
@@ -620,7 +764,7 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
         .iter()
         .any(|r| r.description == "Shifting a pole"));
 
-    let preview = workslip_preview(&fx, estimate, &[entry("S1", "20")], &[]).await;
+    let preview = workslip_preview(&fx, estimate, &[entry("S1", "20")], &[], &[]).await;
     assert!(preview.problems.is_empty(), "{:?}", preview.problems);
     let s1 = preview.rows.iter().find(|r| r.sl_no == "S1").unwrap();
     let phase2_qty = preview

@@ -30,7 +30,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sitebook_core::documents::editor::{QuantityEntry, RecoveryEntry, SupplementalEntry};
+use sitebook_core::documents::editor::{
+    QuantityEntry, RateEntry, RecoveryEntry, SupplementalEntry,
+};
 use sitebook_core::documents::withdraw::ChainDocument;
 use sitebook_core::documents::work_form::WorkForm;
 use workbooks::{item_cells, merge, merged_header, num, text};
@@ -87,6 +89,7 @@ struct BillArgs {
 struct WorkslipArgs {
     entries: Vec<QuantityEntry>,
     supplemental: Vec<SupplementalEntry>,
+    rates: Vec<RateEntry>,
 }
 
 #[derive(Deserialize)]
@@ -309,14 +312,14 @@ async fn replay(scenario: &Scenario) -> (Seen, Vec<(Value, Answer)>) {
             "preview_workslip" => {
                 let a: WorkslipArgs = args(step);
                 answer(
-                    core.workslip_preview(root, id, &a.entries, &a.supplemental)
+                    core.workslip_preview(root, id, &a.entries, &a.supplemental, &a.rates)
                         .await,
                 )
             }
             "create_workslip" => {
                 let a: WorkslipArgs = args(step);
                 answer(
-                    core.workslip_create_entered(root, id, &a.entries, &a.supplemental)
+                    core.workslip_create_entered(root, id, &a.entries, &a.supplemental, &a.rates)
                         .await,
                 )
             }

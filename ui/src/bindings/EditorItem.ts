@@ -31,4 +31,15 @@ previousQuantity: string | null,
 /**
  * What the quantity cell starts with.
  */
-suggestedQuantity: string, };
+suggestedQuantity: string, 
+/**
+ * A work slip may give the item a rate of its own (an estimate item in the work-slip
+ * editor; a bill takes the rates it is given, and a supplemental item keeps the rate it
+ * was proposed at).
+ */
+rateChangeable: boolean, 
+/**
+ * The estimate's own rate, where an earlier work slip's rate replaces it (`rate` is then
+ * the one in force).
+ */
+estimateRate: string | null, };

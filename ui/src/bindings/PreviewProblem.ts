@@ -11,4 +11,9 @@ slNo: string | null,
 /**
  * The problem in one sentence, naming the item when there is one.
  */
-message: string, };
+message: string, 
+/**
+ * The problem is with the rate a work slip gives the item, not its quantity: the editor
+ * shows it beside the rate.
+ */
+onRate: boolean, };

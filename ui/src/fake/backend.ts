@@ -517,10 +517,10 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     createBill: (estimateId, isFinal, entries, recoveries) =>
       run("create_bill", () => documents.createBill(estimateId, isFinal, entries, recoveries)),
     workslipDraft: (estimateId) => run("workslip_draft", () => documents.workslipDraft(estimateId)),
-    previewWorkslip: (estimateId, entries, supplemental) =>
-      run("preview_workslip", () => documents.previewWorkslip(estimateId, entries, supplemental)),
-    createWorkslip: (estimateId, entries, supplemental) =>
-      run("create_workslip", () => documents.createWorkslip(estimateId, entries, supplemental)),
+    previewWorkslip: (estimateId, entries, supplemental, rates) =>
+      run("preview_workslip", () => documents.previewWorkslip(estimateId, entries, supplemental, rates)),
+    createWorkslip: (estimateId, entries, supplemental, rates) =>
+      run("create_workslip", () => documents.createWorkslip(estimateId, entries, supplemental, rates)),
     requestAbstract: (estimateId) => run("request_abstract", () => documents.requestAbstract(estimateId)),
     withdrawDocument: (estimateId, document, number, reason) =>
       run("withdraw_document", () => documents.withdrawDocument(estimateId, document, number, reason)),

@@ -18,6 +18,7 @@ import type { JobFilesView } from "../bindings/JobFilesView";
 import type { OutputView } from "../bindings/OutputView";
 import type { QuantityEntry } from "../bindings/QuantityEntry";
 import type { QueuedDocument } from "../bindings/QueuedDocument";
+import type { RateEntry } from "../bindings/RateEntry";
 import type { RecoveryEntry } from "../bindings/RecoveryEntry";
 import type { SupplementalEntry } from "../bindings/SupplementalEntry";
 import type { WorkForm } from "../bindings/WorkForm";
@@ -84,9 +85,10 @@ const billArgs = (isFinal: boolean, entries: QuantityEntry[], recoveries: Recove
   entries: quantities(entries),
   recoveries: recoveries.map(({ label, amount }) => ({ label, amount })),
 });
-const workslipArgs = (entries: QuantityEntry[], supplemental: SupplementalEntry[]) => ({
+const workslipArgs = (entries: QuantityEntry[], supplemental: SupplementalEntry[], rates: RateEntry[]) => ({
   entries: quantities(entries),
   supplemental: supplemental.map(({ slNo, description, unit, rate, executed }) => ({ slNo, description, unit, rate, executed })),
+  rates: rates.map(({ slNo, rate }) => ({ slNo, rate })),
 });
 
 /** A percentage from 0 to 100, as typed (checked on the text; it is never computed with). */
@@ -262,13 +264,13 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       ctx.requireWriter("generate bills and work slips");
       return { ...ask<WorkslipDraft>(estimateId, "workslip_draft", {}), estimateId };
     },
-    previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = []): DocumentPreview {
+    previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = [], rates: RateEntry[] = []): DocumentPreview {
       ctx.requireWriter("generate bills and work slips");
-      return ask<DocumentPreview>(estimateId, "preview_workslip", workslipArgs(entries, supplemental));
+      return ask<DocumentPreview>(estimateId, "preview_workslip", workslipArgs(entries, supplemental, rates));
     },
-    createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = []): QueuedDocument {
+    createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = [], rates: RateEntry[] = []): QueuedDocument {
       ctx.requireWriter("generate bills and work slips");
-      const args = workslipArgs(entries, supplemental);
+      const args = workslipArgs(entries, supplemental, rates);
       const queued = ask<Omit<QueuedDocument, "jobId">>(estimateId, "create_workslip", args);
       const phase = queued.number ?? workslipsOf(estimateId).length + 1;
       const jobId = ctx.completedJob("generate_workslip", estimateId, `Work slip ${phase} of estimate ${estimateId}`);

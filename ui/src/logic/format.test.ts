@@ -11,6 +11,7 @@ import {
   groupIndian,
   groupInternational,
   jobElapsed,
+  isTypedFigure,
   readTypedNumber,
 } from "./format";
 
@@ -201,5 +202,23 @@ describe("readTypedNumber", () => {
       const last = String(next()).padStart(lastLength, "1").slice(0, lastLength);
       expect(readTypedNumber(`${head},${last}`)).toHaveProperty("problem");
     }
+  });
+});
+
+describe("isTypedFigure", () => {
+  it("reads a typed rate as the core does, commas and trailing zeros aside", () => {
+    expect(isTypedFigure("9875", "9875.00")).toBe(true);
+    expect(isTypedFigure("9,875.0", "9875.00")).toBe(true);
+    expect(isTypedFigure(" 9875.00 ", "9875.00")).toBe(true);
+    expect(isTypedFigure("100", "100.00")).toBe(true);
+    expect(isTypedFigure("10.5", "10.50")).toBe(true);
+  });
+
+  it("tells a different figure, and text that is not a number, from the figure", () => {
+    expect(isTypedFigure("98750", "9875.00")).toBe(false);
+    expect(isTypedFigure("987.5", "9875.00")).toBe(false);
+    expect(isTypedFigure("10", "100.00")).toBe(false);
+    expect(isTypedFigure("98,75", "9875.00")).toBe(false);
+    expect(isTypedFigure("", "0.00")).toBe(false);
   });
 });

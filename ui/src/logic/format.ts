@@ -214,3 +214,15 @@ export function readTypedNumber(typed: string): { value: string } | { problem: s
   const value = `${sign === "-" ? "-" : ""}${digits}${fraction ? `.${fraction}` : ""}`;
   return { value };
 }
+
+/**
+ * Whether a typed number is the figure `plain` (a decimal string such as the core sends): the
+ * editor marks a rate typed away from the estimate's. Read as the core reads it, commas and
+ * trailing zeros aside; text that is not a number is never the figure.
+ */
+export function isTypedFigure(typed: string, plain: string): boolean {
+  const read = readTypedNumber(typed);
+  if (!("value" in read)) return false;
+  const canonical = (value: string) => (value.includes(".") ? value.replace(/\.?0+$/, "") : value);
+  return canonical(read.value) === canonical(plain);
+}

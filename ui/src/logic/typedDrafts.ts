@@ -9,6 +9,8 @@ import type { SupplementalEntry } from "../bindings/SupplementalEntry";
 
 export type TypedDraft = {
   values: Record<string, string>;
+  /** A work slip's rates as typed, by item serial. */
+  rates: Record<string, string>;
   isFinal: boolean;
   extras: SupplementalEntry[];
   recoveries: RecoveryEntry[];

@@ -20,7 +20,9 @@ use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::CurrencyMark;
 use crate::domain::money::{finer_than_paise, parse_number_text};
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
-use crate::domain::workslip::{working_estimate, workslip, WorkslipInputError, WorkslipRow};
+use crate::domain::workslip::{
+    working_estimate, workslip, RateOverride, WorkslipInputError, WorkslipRow,
+};
 use crate::error::{Error, Result};
 use crate::jobs::Ctx;
 use crate::render::memorandum_statement;
@@ -53,6 +55,18 @@ pub struct SupplementalEntry {
     pub rate: String,
     /// The quantity executed in this phase, as typed.
     pub executed: String,
+}
+
+/// A rate typed into the work-slip editor for an estimate item, as text. It replaces the
+/// estimate's rate on the item's whole row, in this work slip and the ones after (DOMAIN.md §3).
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RateEntry {
+    /// The serial of the estimate item the rate is for.
+    pub sl_no: String,
+    /// The rate per unit in rupees, as typed; blank keeps the rate in force.
+    pub rate: String,
 }
 
 /// A one-off recovery typed into the bill editor (an advance, materials issued), as text.
@@ -135,6 +149,13 @@ pub struct EditorItem {
     pub previous_quantity: Option<String>,
     /// What the quantity cell starts with.
     pub suggested_quantity: String,
+    /// A work slip may give the item a rate of its own (an estimate item in the work-slip
+    /// editor; a bill takes the rates it is given, and a supplemental item keeps the rate it
+    /// was proposed at).
+    pub rate_changeable: bool,
+    /// The estimate's own rate, where an earlier work slip's rate replaces it (`rate` is then
+    /// the one in force).
+    pub estimate_rate: Option<String>,
 }
 
 /// What the bill editor shows before anything is typed.
@@ -221,6 +242,9 @@ pub struct PreviewProblem {
     pub sl_no: Option<String>,
     /// The problem in one sentence, naming the item when there is one.
     pub message: String,
+    /// The problem is with the rate a work slip gives the item, not its quantity: the editor
+    /// shows it beside the rate.
+    pub on_rate: bool,
 }
 
 /// The live figures of a bill or work slip being entered. A problem that names an item leaves
@@ -311,9 +335,10 @@ pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<Previ
         if typed.is_empty() {
             continue;
         }
-        match parse_typed_quantity(typed) {
+        match parse_typed(typed, TypedFigure::Quantity) {
             Ok(quantity) => quantities.push(ItemQuantity::new(entry.sl_no.clone(), quantity)),
             Err(why) => problems.push(PreviewProblem {
+                on_rate: false,
                 sl_no: Some(entry.sl_no.clone()),
                 message: format!("item {}: {why}", entry.sl_no),
             }),
@@ -322,11 +347,70 @@ pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<Previ
     (quantities, problems)
 }
 
-/// One typed quantity, or the sentence saying what was understood and what to type instead.
-fn parse_typed_quantity(typed: &str) -> Result<Decimal, String> {
-    if let Some(quantity) = parse_number_text(typed) {
-        return Ok(quantity);
+/// Reads the rates typed into the work-slip editor, naming each cell that cannot be read
+/// beside its rate. A blank cell keeps the rate in force.
+pub fn parse_rates(entries: &[RateEntry]) -> (Vec<RateOverride>, Vec<PreviewProblem>) {
+    let mut rates = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries {
+        let typed = entry.rate.trim();
+        if typed.is_empty() {
+            continue;
+        }
+        let why = match parse_typed(typed, TypedFigure::Rate) {
+            // Checked here as well as where a work slip is created, so that the preview names
+            // the cell instead of refusing the whole slip.
+            Ok(rate) if finer_than_paise(rate) => {
+                format!("rate {rate} has more than two decimal places; give it in rupees and paise")
+            }
+            Ok(rate) => {
+                rates.push(RateOverride {
+                    sl_no: entry.sl_no.clone(),
+                    rate,
+                });
+                continue;
+            }
+            Err(why) => why,
+        };
+        problems.push(PreviewProblem {
+            sl_no: Some(entry.sl_no.clone()),
+            message: format!("item {}: {why}", entry.sl_no),
+            on_rate: true,
+        });
     }
+    (rates, problems)
+}
+
+/// The typed rates, or a validation error listing every unreadable cell.
+pub fn rates_or_error(entries: &[RateEntry]) -> Result<Vec<RateOverride>> {
+    read_or_refused("The work slip", parse_rates(entries))
+}
+
+/// What a typed figure is, for the sentence that says how to type it.
+#[derive(Clone, Copy)]
+enum TypedFigure {
+    Quantity,
+    Amount,
+    Rate,
+}
+
+impl TypedFigure {
+    /// The figure with its article and an example of how to type one.
+    fn example(self) -> (&'static str, &'static str) {
+        match self {
+            TypedFigure::Quantity => ("a quantity", "12.5"),
+            TypedFigure::Amount => ("an amount", "12.5"),
+            TypedFigure::Rate => ("a rate", "450.50"),
+        }
+    }
+}
+
+/// One typed figure, or the sentence saying what was understood and what to type instead.
+fn parse_typed(typed: &str, figure: TypedFigure) -> Result<Decimal, String> {
+    if let Some(value) = parse_number_text(typed) {
+        return Ok(value);
+    }
+    let (named, example) = figure.example();
     let only_number_characters = typed
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | '+'));
@@ -341,15 +425,16 @@ fn parse_typed_quantity(typed: &str) -> Result<Decimal, String> {
                  {integer}.{fraction} or {integer}{fraction}."
             )
         } else {
+            let noun = named.split_once(' ').map_or(named, |(_, noun)| noun);
             format!(
                 "'{typed}' is not read: a comma only groups digits, in threes (1,250,000) or \
-                 Indian style (12,50,000). Type the quantity without commas, with a point for \
-                 decimals, such as 12.5."
+                 Indian style (12,50,000). Type the {noun} without commas, with a point for \
+                 decimals, such as {example}."
             )
         });
     }
     Err(format!(
-        "'{typed}' is not a number; type a quantity such as 12.5"
+        "'{typed}' is not a number; type {named} such as {example}"
     ))
 }
 
@@ -396,6 +481,7 @@ pub fn parse_supplemental(
             // Told beside its line, as the work slip would refuse it (money per unit, in paise).
             (Some(rate), Some(_)) if missing.is_empty() && finer_than_paise(rate) => {
                 problems.push(PreviewProblem {
+                    on_rate: false,
                     sl_no: Some(sl_no.to_owned()),
                     message: format!(
                         "{name}: rate {rate} has more than two decimal places; give it in rupees \
@@ -411,6 +497,7 @@ pub fn parse_supplemental(
                 executed,
             }),
             _ => problems.push(PreviewProblem {
+                on_rate: false,
                 sl_no: (!sl_no.is_empty()).then(|| sl_no.to_owned()),
                 message: format!("{name}: give {}", missing.join(", ")),
             }),
@@ -435,10 +522,11 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
         } else {
             format!("recovery {} ({label})", index + 1)
         };
-        let amount = match parse_typed_quantity(typed) {
+        let amount = match parse_typed(typed, TypedFigure::Amount) {
             Ok(amount) => amount,
             Err(_) if typed.is_empty() => {
                 problems.push(PreviewProblem {
+                    on_rate: false,
                     sl_no: None,
                     message: format!("{name}: give the amount to recover"),
                 });
@@ -446,8 +534,9 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
             }
             Err(why) => {
                 problems.push(PreviewProblem {
+                    on_rate: false,
                     sl_no: None,
-                    message: format!("{name}: {}", why.replace("a quantity", "an amount")),
+                    message: format!("{name}: {why}"),
                 });
                 continue;
             }
@@ -459,6 +548,7 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
         match recovery.validate() {
             Ok(()) => recoveries.push(recovery),
             Err(why) => problems.push(PreviewProblem {
+                on_rate: false,
                 sl_no: None,
                 message: format!("{name}: {why}"),
             }),
@@ -510,6 +600,8 @@ fn editor_items(items: &[EstimateItem], previous: Option<&[ItemQuantity]>) -> Ve
                 estimate_quantity: quantity_text(item.quantity),
                 previous_quantity: previous_quantity.map(quantity_text),
                 suggested_quantity: quantity_text(previous_quantity.unwrap_or(item.quantity)),
+                rate_changeable: false,
+                estimate_rate: None,
             }
         })
         .collect()
@@ -563,6 +655,7 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
         BillInputError::NotAnNthBill { .. } | BillInputError::NoItems => None,
     };
     PreviewProblem {
+        on_rate: false,
         sl_no,
         message: problem.to_string(),
     }
@@ -643,6 +736,7 @@ pub async fn preview_bill(
     if !is_final && problems.is_empty() {
         if let Some(nothing) = measures_nothing(&computed) {
             problems.push(PreviewProblem {
+                on_rate: false,
                 sl_no: None,
                 message: format!("Bill {}: {nothing}.", next.number),
             });
@@ -657,6 +751,7 @@ pub async fn preview_bill(
         )),
         Err(error) => {
             problems.push(PreviewProblem {
+                on_rate: false,
                 sl_no: None,
                 message: error.to_string(),
             });
@@ -781,9 +876,17 @@ pub async fn workslip_draft(
         .map(working_estimate)
         .transpose()
         .map_err(|e| Error::Internal(format!("the last work slip no longer computes: {e}")))?;
-    let items = match &working {
+    let mut listed = match &working {
         Some(working) => {
-            let mut listed = items.clone();
+            // The rate in force is the last slip's (an estimate item's may have been replaced).
+            let mut listed: Vec<EstimateItem> = items
+                .iter()
+                .zip(&working.items)
+                .map(|(item, worked)| EstimateItem {
+                    rate: worked.rate,
+                    ..item.clone()
+                })
+                .collect();
             listed.extend(
                 working.items[items.len()..]
                     .iter()
@@ -802,6 +905,15 @@ pub async fn workslip_draft(
         }
         None => editor_items(&items, None),
     };
+    // Supplemental items come after the estimate's and keep the rate they were proposed at.
+    for (listed, item) in listed.iter_mut().zip(&items) {
+        listed.rate_changeable = true;
+        let estimate_rate = amount_text(item.rate);
+        if listed.rate != estimate_rate {
+            listed.estimate_rate = Some(estimate_rate);
+        }
+    }
+    let items = listed;
     Ok(WorkslipDraft {
         estimate_id,
         phase,
@@ -827,7 +939,14 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
         | WorkslipInputError::IntroducedOutOfRange { sl_no, .. } => Some(sl_no.clone()),
         _ => None,
     };
+    let on_rate = matches!(
+        problem,
+        WorkslipInputError::UnknownRateOverride { .. }
+            | WorkslipInputError::DuplicateRateOverride { .. }
+            | WorkslipInputError::NegativeRate { .. }
+    );
     PreviewProblem {
+        on_rate,
         sl_no,
         message: problem.to_string(),
     }
@@ -846,17 +965,20 @@ pub async fn preview_workslip(
     estimate_id: i64,
     entries: &[QuantityEntry],
     supplemental: &[SupplementalEntry],
+    rates: &[RateEntry],
 ) -> Result<DocumentPreview> {
     let (quantities, mut problems) = parse_entries(entries);
     let (lines, line_problems) = parse_supplemental(supplemental);
     problems.extend(line_problems);
+    let (rates, rate_problems) = parse_rates(rates);
+    problems.extend(rate_problems);
     let mut next = next_workslip_input(
         ctx,
         scope,
         estimate_id,
         quantities.clone(),
         lines.clone(),
-        Vec::new(),
+        rates.clone(),
     )
     .await?;
     // A new line under an earlier item's serial is named beside it, and the rest computed.
@@ -864,13 +986,15 @@ pub async fn preview_workslip(
         next.serials_taken
             .iter()
             .map(|(sl_no, why)| PreviewProblem {
+                on_rate: false,
                 sl_no: Some(sl_no.clone()),
                 message: why.clone(),
             }),
     );
     let title = format!("Work slip {}", next.input.phase);
     // A cell that could not be read was left out; the rest is computed around it. So is a row
-    // the computation refuses: the other rows' figures and the totals stay in view.
+    // the computation refuses (its quantity and rate both): the other rows' figures and the
+    // totals stay in view.
     let slip = match workslip(&next.input) {
         Ok(slip) => slip,
         Err(errors) => {
@@ -886,8 +1010,11 @@ pub async fn preview_workslip(
                 .into_iter()
                 .filter(|line| !named.contains(&line.sl_no))
                 .collect();
-            next =
-                next_workslip_input(ctx, scope, estimate_id, quantities, lines, Vec::new()).await?;
+            let rates = rates
+                .into_iter()
+                .filter(|rate| !named.contains(&rate.sl_no))
+                .collect();
+            next = next_workslip_input(ctx, scope, estimate_id, quantities, lines, rates).await?;
             match workslip(&next.input) {
                 Ok(slip) => slip,
                 Err(_) => return Ok(DocumentPreview::refused(title, problems)),
@@ -898,6 +1025,7 @@ pub async fn preview_workslip(
     if problems.is_empty() {
         if let Some(repeat) = next.repeats_the_last(&slip) {
             problems.push(PreviewProblem {
+                on_rate: false,
                 sl_no: None,
                 message: format!("{repeat}."),
             });

@@ -2,7 +2,8 @@
  * The bill and work-slip editor: a quantity per estimate item, and beside it the live figures
  * of the document those quantities make (since-last amounts, AE rows for quantities past the
  * estimate, totals, the amount in words). The figures come from the core's preview, the same
- * computation that saving runs, so what is shown here is what will print.
+ * computation that saving runs, so what is shown here is what will print. A work slip may also
+ * give an estimate item a rate of its own (DOMAIN.md §3), typed in the Rate column.
  *
  * Saving records the document and queues its PDF and XLSX; when that job completes, the result
  * opens in Outputs. What was typed and not saved is kept (`logic/typedDrafts`): closing the
@@ -17,10 +18,11 @@ import type { EditorItem } from "../../bindings/EditorItem";
 import type { PreviewRow } from "../../bindings/PreviewRow";
 import type { PreviewMemorandum } from "../../bindings/PreviewMemorandum";
 import type { QueuedDocument } from "../../bindings/QueuedDocument";
+import type { RateEntry } from "../../bindings/RateEntry";
 import type { RecoveryEntry } from "../../bindings/RecoveryEntry";
 import type { SupplementalEntry } from "../../bindings/SupplementalEntry";
 import { useJobsFeed } from "../../jobsFeed";
-import { formatMoney, formatQuantity } from "../../logic/format";
+import { formatMoney, formatQuantity, isTypedFigure } from "../../logic/format";
 import { describePhases, foldablePhases } from "../../logic/phases";
 import { draftKey, forgetTypedDraft, keepTypedDraft, typedDraft } from "../../logic/typedDrafts";
 import { useNavigation } from "../../navigation";
@@ -133,6 +135,8 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const keptKey = draftKey(estimateId, kind, draft.number);
   const [restored] = useState(() => typedDraft(keptKey));
   const [values, setValues] = useState<Record<string, string>>(() => restored?.values ?? suggested);
+  // Only the rates typed; a row shows the rate in force until its cell is typed into.
+  const [rates, setRates] = useState<Record<string, string>>(restored?.rates ?? {});
   const [isFinal, setIsFinal] = useState(restored?.isFinal ?? false);
   const [extras, setExtras] = useState<SupplementalEntry[]>(restored?.extras ?? []);
   const [recoveries, setRecoveries] = useState<RecoveryEntry[]>(restored?.recoveries ?? []);
@@ -147,17 +151,33 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   useFrozenColumns(tableRef);
 
   const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
+  // A rate is sent once it reads as another figure than the one in force; typing the estimate's
+  // own back lifts an earlier slip's.
+  const rateEntries = useMemo<RateEntry[]>(
+    () =>
+      kind === "workslip"
+        ? draft.items
+            .filter((item) => item.rateChangeable && rates[item.slNo] !== undefined && !isTypedFigure(rates[item.slNo] ?? "", item.rate))
+            .map((item) => ({ slNo: item.slNo, rate: rates[item.slNo] ?? "" }))
+        : [],
+    [kind, draft, rates],
+  );
 
   // Kept on every change, dropped once nothing differs from where the editor started.
   useEffect(() => {
     const untouched =
-      !isFinal && extras.length === 0 && recoveries.length === 0 && draft.items.every((item) => values[item.slNo] === suggested[item.slNo]);
+      !isFinal &&
+      extras.length === 0 &&
+      recoveries.length === 0 &&
+      rateEntries.length === 0 &&
+      draft.items.every((item) => values[item.slNo] === suggested[item.slNo]);
     if (untouched) forgetTypedDraft(keptKey);
-    else keepTypedDraft(keptKey, { values, isFinal, extras, recoveries });
-  }, [keptKey, draft, suggested, values, isFinal, extras, recoveries]);
+    else keepTypedDraft(keptKey, { values, rates, isFinal, extras, recoveries });
+  }, [keptKey, draft, suggested, values, rates, rateEntries, isFinal, extras, recoveries]);
 
   const startAgain = () => {
     setValues(suggested);
+    setRates({});
     setIsFinal(false);
     setExtras([]);
     setRecoveries([]);
@@ -170,7 +190,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       const request =
         kind === "bill"
           ? backend.previewBill(estimateId, isFinal, entries, recoveries)
-          : backend.previewWorkslip(estimateId, entries, extras);
+          : backend.previewWorkslip(estimateId, entries, extras, rateEntries);
       request.then(
         (result) => {
           if (generation.current !== mine) return;
@@ -183,11 +203,13 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       );
     }, PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [backend, estimateId, kind, isFinal, entries, extras, recoveries, handleError]);
+  }, [backend, estimateId, kind, isFinal, entries, extras, rateEntries, recoveries, handleError]);
 
   const problems = preview?.problems ?? [];
   const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
-  const problemOf = (slNo: string) => problems.find((p) => p.slNo === slNo)?.message ?? null;
+  // Shown beside the cell it is about, without the item's name the row already gives.
+  const problemOf = (slNo: string, onRate: boolean) =>
+    problems.find((p) => p.slNo === slNo && p.onRate === onRate)?.message.replace(/^item [^:]+: /, "") ?? null;
   // A problem on one row leaves the other rows' figures in place; only a problem of the whole
   // document leaves nothing to show.
   const computed = preview !== null && preview.rows.length > 0;
@@ -217,7 +239,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       const result =
         kind === "bill"
           ? await backend.createBill(estimateId, isFinal, entries, recoveries)
-          : await backend.createWorkslip(estimateId, entries, extras);
+          : await backend.createWorkslip(estimateId, entries, extras, rateEntries);
       forgetTypedDraft(keptKey);
       setQueued(result);
       onCreated();
@@ -295,6 +317,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                 );
               }
               const invalid = item !== null && problemItems.has(item.slNo);
+              const quantityProblem = item ? problemOf(item.slNo, false) : null;
+              const rateProblem = item ? problemOf(item.slNo, true) : null;
+              const rateTyped = kind === "workslip" && item?.rateChangeable && (row === null || row.kind === "item") ? item : null;
               return (
                 <tr key={key} className={row?.kind === "excess" ? "excess-row" : invalid ? "row-invalid" : undefined} data-testid={row?.kind === "excess" ? "ae-row" : item ? `editor-row-${item.slNo}` : undefined}>
                   <td className="mono frozen">{row ? row.slNo : item?.slNo}</td>
@@ -302,7 +327,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                     {row?.kind === "excess" ? <span className="flag-tag">Above estimate</span> : null} {row ? row.description : item?.description}
                   </td>
                   <td>{row ? row.unit : item?.unit}</td>
-                  <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
+                  {rateTyped ? (
+                    <RateCell item={rateTyped} typed={rates[rateTyped.slNo]} problem={rateProblem} onChange={(rate) => setRates((r) => ({ ...r, [rateTyped.slNo]: rate }))} />
+                  ) : (
+                    <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
+                  )}
                   <td className="num nowrap">{item ? formatQuantity(item.estimateQuantity) : ""}</td>
                   {hasPrevious ? <td className="num nowrap">{item?.previousQuantity ? formatQuantity(item.previousQuantity) : ""}</td> : null}
                   <td className="num input-col">
@@ -312,16 +341,16 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                         inputMode="decimal"
                         className="qty-input num"
                         aria-label={`${inputLabel}, item ${item.slNo}`}
-                        aria-invalid={invalid || undefined}
-                        aria-describedby={invalid ? `qty-problem-${item.slNo}` : undefined}
+                        aria-invalid={quantityProblem !== null || undefined}
+                        aria-describedby={quantityProblem !== null ? `qty-problem-${item.slNo}` : undefined}
                         value={values[item.slNo] ?? ""}
                         onChange={(e) => setValues((v) => ({ ...v, [item.slNo]: e.target.value }))}
                         data-testid={`qty-${item.slNo}`}
                       />
                     ) : null}
-                    {item && invalid ? (
+                    {item && quantityProblem !== null ? (
                       <span className="cell-problem" id={`qty-problem-${item.slNo}`} data-testid={`qty-problem-${item.slNo}`}>
-                        {problemOf(item.slNo)?.replace(/^item [^:]+: /, "")}
+                        {quantityProblem}
                       </span>
                     ) : null}
                   </td>
@@ -402,6 +431,53 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       </div>
       {saveError ? <InlineError message={saveError.message} testId="editor-save-error" /> : null}
     </>
+  );
+}
+
+/**
+ * A work slip's rate for an estimate item, typed over the rate in force. Where the row's rate
+ * is not the estimate's (typed now, or given by an earlier work slip), the estimate's shows
+ * under it, so the change is seen and the estimate's can be typed back.
+ */
+function RateCell({
+  item,
+  typed,
+  problem,
+  onChange,
+}: {
+  item: EditorItem;
+  typed: string | undefined;
+  problem: string | null;
+  onChange: (rate: string) => void;
+}) {
+  const value = typed ?? formatMoney(item.rate);
+  const estimateRate = item.estimateRate ?? item.rate;
+  const changed = problem === null && value.trim() !== "" && !isTypedFigure(value, estimateRate);
+  return (
+    <td className="num rate-col">
+      <input
+        type="text"
+        inputMode="decimal"
+        className="qty-input num rate-input"
+        style={{ width: `calc(${Math.max(value.length, 6)}ch + 8px)` }}
+        aria-label={`Rate, item ${item.slNo}`}
+        aria-invalid={problem !== null || undefined}
+        aria-describedby={problem !== null ? `rate-problem-${item.slNo}` : changed ? `rate-note-${item.slNo}` : undefined}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid={`rate-${item.slNo}`}
+      />
+      {changed ? (
+        <span className="rate-note" id={`rate-note-${item.slNo}`} data-testid={`rate-note-${item.slNo}`}>
+          estimate {formatMoney(estimateRate)}
+        </span>
+      ) : null}
+      {problem !== null ? (
+        <span className="cell-problem" id={`rate-problem-${item.slNo}`} data-testid={`rate-problem-${item.slNo}`}>
+          {problem}
+        </span>
+      ) : null}
+    </td>
   );
 }
 
