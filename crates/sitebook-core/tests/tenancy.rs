@@ -1122,8 +1122,14 @@ async fn an_owner_enrols_and_unlocks_only_people_they_already_manage() {
     for (whom, says) in [
         ("al", "only people you already manage"),
         ("bob", "only people you already manage"),
-        ("root", "only a superuser may add it"),
-        ("cmo", "only a superuser may add it"),
+        (
+            "root",
+            "Only a superuser may add 'root', a superuser account",
+        ),
+        (
+            "cmo",
+            "Only a superuser may add 'cmo', an oversight account",
+        ),
     ] {
         match fx.core.member_add(&eve, whom, MembershipRole::Viewer).await {
             Err(Error::Denied(message)) => assert!(message.contains(says), "{whom}: {message}"),
@@ -1154,7 +1160,10 @@ async fn an_owner_enrols_and_unlocks_only_people_they_already_manage() {
     let bea = fx.sign_in_to("bea", "BBB").await;
     match fx.core.member_unlock(&bea, "cmo").await {
         Err(Error::Denied(message)) => {
-            assert!(message.contains("only a superuser may unlock"), "{message}")
+            assert!(
+                message.contains("Only a superuser may unlock 'cmo'"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -1226,6 +1235,123 @@ async fn an_oversight_account_is_never_an_owner_nor_counted_as_one() {
         matches!(&demoted, Err(Error::Denied(m)) if m.contains("last owner")),
         "{demoted:?}"
     );
+}
+
+#[tokio::test]
+async fn a_personal_organization_never_takes_the_name_of_an_inbox_folder() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.core
+        .user_add(
+            &fx.root_in("AAA").await,
+            NewAccount {
+                username: "failed".into(),
+                full_name: "Failed Person".into(),
+                kind: UserKind::Standard,
+                password: Password::new(PASSWORD),
+                personal_org: true,
+            },
+            Some(MembershipRole::Member),
+        )
+        .await
+        .unwrap();
+    let codes = org_codes(&fx, &fx.sign_in("failed").await).await;
+    assert!(codes.contains(&"failed-2".to_owned()), "{codes:?}");
+    assert!(
+        !codes.iter().any(|c| c.eq_ignore_ascii_case("failed")),
+        "{codes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_or_unlock_needs_the_account_managed_in_every_organization_it_belongs_to() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.org("BBB").await;
+    fx.member("dave", "AAA", MembershipRole::Admin).await;
+    fx.member("olga", "AAA", MembershipRole::Owner).await;
+    fx.member("carol", "BBB", MembershipRole::Owner).await;
+    fx.user("ops", UserKind::Operations, None).await;
+    let root_in_aaa = fx.root_in("AAA").await;
+    fx.core
+        .member_add(&root_in_aaa, "carol", MembershipRole::Member)
+        .await
+        .unwrap();
+    // bob is a member of AAA and owns the personal organization made with his account.
+    fx.core
+        .user_add(
+            &root_in_aaa,
+            NewAccount {
+                username: "bob".into(),
+                full_name: "Bob Person".into(),
+                kind: UserKind::Standard,
+                password: Password::new(PASSWORD),
+                personal_org: true,
+            },
+            Some(MembershipRole::Member),
+        )
+        .await
+        .unwrap();
+
+    // A new password hands over the account everywhere it belongs: dave, an admin of AAA, may
+    // not take AAA's owner (and with her, AAA), nor carol, who owns BBB; nor may he unlock them
+    // to guess at their passwords. He may reset bob's, whom he manages wherever bob belongs but
+    // in bob's own personal organization.
+    let dave = fx.sign_in_to("dave", "AAA").await;
+    let reset = |session: Session, whom: &'static str| {
+        let core = &fx.core;
+        async move {
+            core.member_reset_password(&session, whom, Password::new("taken-over-1"))
+                .await
+        }
+    };
+    for whom in ["olga", "carol"] {
+        match reset(dave.clone(), whom).await {
+            Err(Error::Denied(message)) => assert!(
+                message.contains(&format!(
+                    "reset the password of '{whom}' only if you manage"
+                )),
+                "{message}"
+            ),
+            other => panic!("{whom}: {other:?}"),
+        }
+        assert_denied(fx.core.member_unlock(&dave, whom).await);
+    }
+    reset(dave.clone(), "bob").await.unwrap();
+
+    // Operations acts as an admin everywhere, never an owner.
+    let ops = fx.sign_in_to("ops", "AAA").await;
+    assert_denied(reset(ops.clone(), "carol").await);
+    assert_denied(reset(ops.clone(), "olga").await);
+    reset(ops, "dave").await.unwrap();
+
+    // olga owns AAA, but not BBB, which carol owns; she manages dave everywhere he belongs.
+    let olga = fx.sign_in_to("olga", "AAA").await;
+    assert_denied(reset(olga.clone(), "carol").await);
+    reset(olga, "dave").await.unwrap();
+    reset(root_in_aaa, "carol").await.unwrap();
+
+    // Neither old password was changed by a refusal; each refusal is audited in AAA.
+    fx.sign_in("olga").await;
+    let audit = fx.audit().await;
+    for (who, action, whom) in [
+        ("dave", "member.password_reset", "olga"),
+        ("dave", "member.password_reset", "carol"),
+        ("dave", "member.unlock", "olga"),
+        ("ops", "member.password_reset", "carol"),
+        ("olga", "member.password_reset", "carol"),
+    ] {
+        assert!(
+            audit.iter().any(|r| r.username.as_deref() == Some(who)
+                && r.action == action
+                && r.outcome == "denied"
+                && r.org_code.as_deref() == Some("AAA")
+                && r.object_id.as_deref() == Some(whom)
+                && r.reason.as_deref()
+                    == Some("not an account this person manages in each of its organizations")),
+            "{who} {action} {whom}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,18 @@
 /// documents' author line show it whole.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 120;
 
+/// The folders the inbox keeps inside itself for the files it has handled. A subfolder of the
+/// inbox named after an org code imports into that org, so no org may take one of these as its
+/// code.
+pub const INBOX_OWN_FOLDERS: [&str; 2] = ["imported", "failed"];
+
+/// Whether `code` names one of the inbox's own folders (any case).
+pub fn is_inbox_folder(code: &str) -> bool {
+    INBOX_OWN_FOLDERS
+        .iter()
+        .any(|folder| folder.eq_ignore_ascii_case(code))
+}
+
 /// What is wrong with a person's or an organization's name as typed, if anything. It is shown
 /// in lists and logs beside other people's, so it must read as what it is: no line breaks (a
 /// name on two lines forged a second row of the member list), no direction overrides (which

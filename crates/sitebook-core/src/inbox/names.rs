@@ -4,10 +4,11 @@
 
 use std::path::{Component, Path};
 
-/// Where handled files go, inside the inbox folder. Never read as org codes.
-pub const IMPORTED_DIR: &str = "imported";
+/// Where handled files go, inside the inbox folder. Never read as org codes (no org may have
+/// it as its code).
+pub const IMPORTED_DIR: &str = crate::domain::names::INBOX_OWN_FOLDERS[0];
 /// Where refused or failed files go, with a note saying why; never read as an org code.
-pub const FAILED_DIR: &str = "failed";
+pub const FAILED_DIR: &str = crate::domain::names::INBOX_OWN_FOLDERS[1];
 
 /// Whom a file in the inbox is for.
 #[derive(Debug, Clone, PartialEq, Eq)]

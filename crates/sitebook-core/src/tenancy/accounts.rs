@@ -103,11 +103,30 @@ fn validate_username(username: &str) -> Result<()> {
     }
 }
 
-async fn hash_password(password: Password) -> Result<String> {
-    if password.0.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::Validation(format!(
+/// Why `password` is too easily guessed for the account `username`, if it is: shorter than
+/// [`MIN_PASSWORD_CHARS`], only spaces, one character over and over, or the username itself.
+/// An account holds an organization's bills and its audit trail; these are the first guesses.
+fn password_problem(password: &str, username: &str) -> Option<String> {
+    let mut chars = password.chars();
+    let first = chars.clone().next();
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        Some(format!(
             "The password must have at least {MIN_PASSWORD_CHARS} characters."
-        )));
+        ))
+    } else if password.trim().is_empty() {
+        Some("The password is only spaces; choose one with letters or digits.".into())
+    } else if chars.all(|c| Some(c) == first) {
+        Some("The password is one character over and over, the first thing anyone tries; choose another.".into())
+    } else if password.trim().eq_ignore_ascii_case(username.trim()) {
+        Some("The password is the username, the first thing anyone tries; choose another.".into())
+    } else {
+        None
+    }
+}
+
+async fn hash_password(password: Password, username: &str) -> Result<String> {
+    if let Some(problem) = password_problem(&password.0, username) {
+        return Err(Error::Validation(problem));
     }
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand_core::OsRng);
@@ -160,7 +179,7 @@ pub(crate) async fn insert_account(
             "An account named '{username}' already exists (usernames ignore case)."
         )));
     }
-    let hash = hash_password(new.password).await?;
+    let hash = hash_password(new.password, &username).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, full_name, kind, password_hash, active, created_at) \
          VALUES (?, ?, ?, ?, 1, ?) RETURNING id",
@@ -296,7 +315,7 @@ pub async fn change_password(
             "The new password is the same as the current one; choose another.".into(),
         ));
     }
-    let new_hash = hash_password(new).await?;
+    let new_hash = hash_password(new, username).await?;
     let row = check_password(ctx, "password.change", username, current).await?;
     let mut tx = ctx.write_tx().await?;
     sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
@@ -318,10 +337,10 @@ pub async fn change_password(
 pub(crate) async fn set_temporary_password(
     ctx: &Base,
     tx: &mut Transaction<'_, Sqlite>,
-    user_id: i64,
+    (user_id, username): (i64, &str),
     password: Password,
 ) -> Result<()> {
-    let hash = hash_password(password).await?;
+    let hash = hash_password(password, username).await?;
     sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?")
         .bind(hash)
         .bind(user_id)
@@ -612,6 +631,25 @@ mod tests {
             message.starts_with("Username 'nimda<U+202E>root' must be"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn the_first_guesses_are_no_passwords() {
+        for (password, says) in [
+            ("short-1", "at least 8 characters"),
+            ("        ", "only spaces"),
+            ("aaaaaaaaaa", "one character over and over"),
+            ("1111111111", "one character over and over"),
+            ("Weakling", "the username"),
+            (" weakling ", "the username"),
+        ] {
+            let problem = password_problem(password, "weakling")
+                .unwrap_or_else(|| panic!("{password:?} accepted"));
+            assert!(problem.contains(says), "{password:?}: {problem}");
+        }
+        for password in ["weakling-2026", "a a a a a", "long-enough-pw", "aaaaaaab"] {
+            assert_eq!(password_problem(password, "weakling"), None, "{password:?}");
+        }
     }
 
     #[test]

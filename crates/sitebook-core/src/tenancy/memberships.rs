@@ -206,6 +206,49 @@ async fn manages_already(ctx: &Base, session: &Session, target: &Target) -> Resu
     Ok(shared.is_some())
 }
 
+/// Whether the person acting may unlock `target` or reset their password. Either hands over
+/// the account (a reset at once, an unlock to guessing without end) in every organization it
+/// belongs to, so the person acting must manage it in each: an owner of every organization it
+/// is active in, or an admin of those where it is not an owner (an admin manages members, not
+/// owners). Operations accounts act as admins everywhere, never owners. The account's own
+/// personal organization is left out: it comes with the account, whoever manages it.
+async fn manages_everywhere(ctx: &Base, session: &Session, target: &Target) -> Result<bool> {
+    let actor = session.user();
+    if actor.kind == UserKind::Superuser {
+        return Ok(true);
+    }
+    if !manages_already(ctx, session, target).await? {
+        return Ok(false);
+    }
+    let memberships: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT theirs.role, o.org_type, mine.role FROM memberships theirs \
+         JOIN organizations o ON o.id = theirs.org_id AND o.active = 1 \
+         LEFT JOIN memberships mine ON mine.org_id = theirs.org_id AND mine.user_id = ? \
+              AND mine.active = 1 \
+         WHERE theirs.user_id = ? AND theirs.active = 1",
+    )
+    .bind(actor.id)
+    .bind(target.user_id)
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(memberships.iter().all(|(theirs, org_type, mine)| {
+        let theirs = MembershipRole::parse(theirs);
+        let owner = theirs == Some(MembershipRole::Owner);
+        if owner && org_type == "personal" {
+            return true;
+        }
+        let mine = match actor.kind {
+            UserKind::Operations => Some(MembershipRole::Admin),
+            _ => mine.as_deref().and_then(MembershipRole::parse),
+        };
+        match mine {
+            Some(MembershipRole::Owner) => true,
+            Some(MembershipRole::Admin) => !owner,
+            _ => false,
+        }
+    }))
+}
+
 /// An oversight account is read-only in every organization: an owner role would give it
 /// nothing, and would count as the owner an org needs.
 fn refuse_oversight_owner(target: &Target, role: MembershipRole) -> Result<()> {
@@ -219,34 +262,54 @@ fn refuse_oversight_owner(target: &Target, role: MembershipRole) -> Result<()> {
     Ok(())
 }
 
+/// How far the person acting must manage an account to do something to it.
+#[derive(Clone, Copy)]
+enum Reach {
+    /// In one of its organizations (bringing it into another).
+    Somewhere,
+    /// In every organization it belongs to (unlocking it, resetting its password).
+    Everywhere,
+}
+
 /// The refusal for an account the person acting does not manage, audited.
 async fn not_managed(
     ctx: &Base,
     session: &Session,
     scope: &OrgScope,
     target: &Target,
-    action: &str,
-    doing: &str,
+    (action, doing): (&str, &str),
+    reach: Reach,
 ) -> Result<Error> {
-    let reason = if target.kind == UserKind::Standard {
-        "not an account this person manages"
-    } else {
-        "only a superuser or operations may"
+    let reason = match (target.kind, reach) {
+        (UserKind::Standard, Reach::Somewhere) => "not an account this person manages",
+        (UserKind::Standard, Reach::Everywhere) => {
+            "not an account this person manages in each of its organizations"
+        }
+        _ => "only a superuser may",
     };
     audit_refusal(ctx, session, scope, target, action, reason).await?;
-    Ok(Error::Denied(if target.kind == UserKind::Standard {
-        format!(
+    let name = &target.username;
+    Ok(Error::Denied(match (target.kind, reach) {
+        (UserKind::Standard, Reach::Somewhere) => format!(
             "You may {doing} only people you already manage, as an owner or admin of one of \
-             their organizations, and '{}' is not one. Ask a superuser, or an owner or admin of \
-             their organization.",
-            target.username
-        )
-    } else {
-        format!(
-            "'{}' is a {} account: only a superuser may {doing} it.",
-            target.username,
-            target.kind.as_str()
-        )
+             their organizations, and '{name}' is not one. Ask a superuser, or an owner or admin \
+             of their organization."
+        ),
+        (UserKind::Standard, Reach::Everywhere) => format!(
+            "You may {doing} '{name}' only if you manage them in every organization they belong \
+             to, since it hands over their account in all of them: as its owner, or as its \
+             admin where they are not an owner. Ask a superuser, or an owner of their \
+             organizations."
+        ),
+        _ => {
+            let kind = target.kind.as_str();
+            let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("Only a superuser may {doing} '{name}', {article} {kind} account.")
+        }
     }))
 }
 
@@ -289,7 +352,15 @@ pub async fn add(
                 )));
             }
             if !manages_already(ctx, session, &target).await? {
-                return Err(not_managed(ctx, session, &scope, &target, "member.add", "add").await?);
+                return Err(not_managed(
+                    ctx,
+                    session,
+                    &scope,
+                    &target,
+                    ("member.add", "add"),
+                    Reach::Somewhere,
+                )
+                .await?);
             }
             refuse_oversight_owner(&target, role)?;
             let mut tx = ctx.write_tx().await?;
@@ -508,11 +579,12 @@ pub async fn reset_password(
                 &scope,
                 &target,
                 "member.password_reset",
-                "reset",
+                "reset the password of",
             )
             .await?;
             let mut tx = ctx.write_tx().await?;
-            set_temporary_password(ctx, &mut tx, target.user_id, temporary).await?;
+            let account = (target.user_id, target.username.as_str());
+            set_temporary_password(ctx, &mut tx, account, temporary).await?;
             let change = Change {
                 session,
                 scope: &scope,
@@ -537,13 +609,21 @@ async fn may_act_on_account(
     doing: &str,
 ) -> Result<()> {
     let may = match target.kind {
-        UserKind::Standard => manages_already(ctx, session, target).await?,
+        UserKind::Standard => manages_everywhere(ctx, session, target).await?,
         _ => session.user().kind == UserKind::Superuser,
     };
     if may {
         return Ok(());
     }
-    Err(not_managed(ctx, session, scope, target, action, doing).await?)
+    Err(not_managed(
+        ctx,
+        session,
+        scope,
+        target,
+        (action, doing),
+        Reach::Everywhere,
+    )
+    .await?)
 }
 
 /// Removes a member from the active organization (or lets a member leave it).

@@ -61,7 +61,12 @@ pub fn validate_code(code: &str) -> std::result::Result<(), String> {
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric());
-    if (2..=32).contains(&code.len()) && valid_chars && starts_well {
+    if crate::domain::names::is_inbox_folder(code) {
+        Err(format!(
+            "code '{code}' is the name of the inbox's own folder for the files it has handled, \
+             so the inbox could never import into such an organization; choose another code"
+        ))
+    } else if (2..=32).contains(&code.len()) && valid_chars && starts_well {
         Ok(())
     } else {
         Err(format!(
@@ -164,7 +169,8 @@ pub(crate) async fn free_code(tx: &mut Transaction<'_, Sqlite>, base: &str) -> R
     let base = personal_code_base(base);
     let mut candidate = base.clone();
     for n in 2.. {
-        if !code_taken(tx, &candidate).await? {
+        if !crate::domain::names::is_inbox_folder(&candidate) && !code_taken(tx, &candidate).await?
+        {
             break;
         }
         candidate = format!("{base}-{n}");
@@ -448,6 +454,17 @@ mod tests {
             refused.starts_with("code 'moh<U+202E> owner' must be"),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn the_inbox_folders_own_names_are_no_org_codes() {
+        for code in ["failed", "Imported", "FAILED"] {
+            let refused = validate_code(code).unwrap_err();
+            assert!(refused.contains("the inbox's own folder"), "{refused}");
+        }
+        for code in ["failed-2", "imports", "fail"] {
+            assert!(validate_code(code).is_ok(), "{code}");
+        }
     }
 
     #[test]
