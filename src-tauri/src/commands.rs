@@ -22,7 +22,7 @@ use sitebook_core::jobs::JobEvent;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::estimates::{EstimateDetail, EstimateSummary};
 use sitebook_core::store::outbox::OutboxCounts;
-use sitebook_core::store::outputs::OutputView;
+use sitebook_core::store::outputs::{IfExists, OutputView};
 use sitebook_core::store::uploads::UploadOutcome;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
 use sitebook_core::sync::syncer::{BucketCheckReport, ShareLink};
@@ -672,7 +672,9 @@ pub async fn save_output_as(
         return Ok(None);
     };
     let written = signed_in(&state, async |core, session| {
-        core.output_export(session, id, &destination).await
+        // The save dialog asked before a file already there is replaced.
+        core.output_export(session, id, &destination, IfExists::Replace)
+            .await
     })
     .await?;
     Ok(Some(written.display().to_string()))

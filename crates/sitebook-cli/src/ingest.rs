@@ -10,6 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sitebook_core::api::stateless;
 use sitebook_core::jobs::queue::{JobFilesView, JobView};
 use sitebook_core::jobs::{JobKind, JobStatus};
+use sitebook_core::store::outputs::IfExists;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::{Error, Sitebook};
 
@@ -130,6 +131,9 @@ pub enum OutputsCommand {
         id: i64,
         #[arg(value_name = "DEST")]
         destination: PathBuf,
+        /// Replace a file already at DEST (without it, such a file is kept and nothing written)
+        #[arg(long)]
+        overwrite: bool,
     },
     /// A link that downloads a synced output without signing in (default: valid 7 days)
     Share {
@@ -808,8 +812,19 @@ pub async fn outputs(
                 tell_how_to_make_again(job, files);
             }
         }
-        OutputsCommand::Export { id, destination } => {
-            let written = core.output_export(session, *id, destination).await?;
+        OutputsCommand::Export {
+            id,
+            destination,
+            overwrite,
+        } => {
+            let if_exists = if *overwrite {
+                IfExists::Replace
+            } else {
+                IfExists::Refuse
+            };
+            let written = core
+                .output_export(session, *id, destination, if_exists)
+                .await?;
             out.done(&format!("Wrote {}.", written.display()));
             let listed = core.outputs_list(session, None).await?;
             if listed.iter().any(|o| o.id == *id && o.withdrawn) {

@@ -180,6 +180,76 @@ fn upload_and_wait_reports_one_line_per_job() {
         .run(&["outputs", "cleanup", "--days", "30"])
         .success()
         .stdout(predicate::str::contains("Removed 0 files"));
+    // Longer ago than the calendar reaches: nothing is that old (it had panicked).
+    device
+        .run(&["outputs", "cleanup", "--days", "4294967295"])
+        .success()
+        .stdout(predicate::str::contains("Removed 0 files"));
+}
+
+#[test]
+fn an_export_keeps_a_file_already_there_unless_told_to_replace_it() {
+    let device = Device::new();
+    device
+        .run(&["upload", &fixture_workbook(), "--wait"])
+        .success();
+    let outputs = device.json(&["outputs", "list", "--json"]);
+    let output = outputs[0]["id"].as_i64().unwrap().to_string();
+    let stored = std::fs::read(
+        device
+            .dir
+            .path()
+            .join("outputs/root")
+            .join(outputs[0]["filename"].as_str().unwrap()),
+    )
+    .unwrap();
+    let export = |dest: &std::path::Path, more: &[&str]| {
+        let mut args = vec!["outputs", "export", &output, dest.to_str().unwrap()];
+        args.extend_from_slice(more);
+        device.run(&args)
+    };
+
+    // The person's own file of that name is kept, and said to be.
+    let mine = device.dir.path().join("notes.json");
+    std::fs::write(&mine, "my own notes").unwrap();
+    export(&mine, &[]).failure().stderr(
+        predicate::str::contains("notes.json already exists; nothing was written")
+            .and(predicate::str::contains("--overwrite")),
+    );
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my own notes");
+    export(&mine, &["--overwrite"]).success();
+    assert_eq!(std::fs::read(&mine).unwrap(), stored);
+    // Into a folder, the same: a second export finds the first copy there.
+    let folder = device.dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    export(&folder, &[]).success();
+    export(&folder, &[])
+        .failure()
+        .stderr(predicate::str::contains(
+            "already exists; nothing was written",
+        ));
+
+    // A name saying another kind of file, a folder that is not there and a path through a file
+    // are refused in words, naming what the person gave (not the data folder's own paths).
+    export(&device.dir.path().join("bill.pdf"), &[])
+        .failure()
+        .stderr(
+            predicate::str::contains("would hold a .json file")
+                .and(predicate::str::contains("give a name ending in .json")),
+        );
+    let missing = format!("{}/", device.dir.path().join("no-such-folder").display());
+    export(std::path::Path::new(&missing), &[])
+        .failure()
+        .stderr(
+            predicate::str::contains("There is no folder")
+                .and(predicate::str::contains("no-such-folder")),
+        );
+    let through = device.dir.path().join("notes.json").join("copy.json");
+    export(&through, &[]).failure().stderr(
+        predicate::str::contains("notes.json is a file, not a folder")
+            .and(predicate::str::contains("outputs/root").not()),
+    );
+    assert!(!device.dir.path().join("bill.pdf").exists());
 }
 
 #[test]

@@ -729,11 +729,12 @@ impl Sitebook {
         session: &Session,
         id: i64,
         destination: &Path,
+        if_exists: outputs::IfExists,
     ) -> Result<PathBuf> {
         let scope = self
             .scope_on(session, Action::OutputExport, "output", id)
             .await?;
-        outputs::export(&self.ctx, &scope, id, destination).await
+        outputs::export(&self.ctx, &scope, id, destination, if_exists).await
     }
 
     /// An output's file name and bytes, for the in-app preview. Viewing is not a download.

@@ -15,6 +15,7 @@ use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::money::CurrencyMark;
 use sitebook_core::domain::permissions::MembershipRole;
+use sitebook_core::store::outputs::IfExists;
 use sitebook_core::Error;
 
 /// A fresh device with the worked-example estimate parsed, and its estimate id.
@@ -706,7 +707,7 @@ async fn a_file_a_cleanup_removed_with_its_row_is_made_again_by_its_job() {
     // with its row.
     let saved = tempfile::tempdir().unwrap();
     fx.core
-        .output_export(&fx.root, bill.pdf_row.id, saved.path())
+        .output_export(&fx.root, bill.pdf_row.id, saved.path(), IfExists::Refuse)
         .await
         .unwrap();
     fx.core.clock().advance(chrono::Duration::days(31));

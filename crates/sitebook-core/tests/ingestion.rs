@@ -12,6 +12,7 @@ use common::{fixture, fixture_with, fixture_with_estimate, Fixture};
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::jobs::queue::JobView;
 use sitebook_core::jobs::{JobEvent, JobStatus};
+use sitebook_core::store::outputs::IfExists;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Error;
 
@@ -143,7 +144,7 @@ async fn a_dropped_workbook_becomes_an_estimate_with_progress_at_every_step() {
     assert_eq!(outputs[0].kind, "json");
     let exported = fx
         .core
-        .output_export(&fx.root, outputs[0].id, fx.dir.path())
+        .output_export(&fx.root, outputs[0].id, fx.dir.path(), IfExists::Refuse)
         .await
         .unwrap();
     let json: serde_json::Value =
@@ -661,7 +662,7 @@ async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
     let kept = outputs.iter().find(|o| o.job_id == ids[0]).unwrap();
     let dropped = outputs.iter().find(|o| o.job_id == ids[1]).unwrap();
     fx.core
-        .output_export(&fx.root, kept.id, fx.dir.path())
+        .output_export(&fx.root, kept.id, fx.dir.path(), IfExists::Refuse)
         .await
         .unwrap();
     let dropped_path = fx.dir.path().join("outputs/root").join(&dropped.filename);
@@ -678,7 +679,7 @@ async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
     fx.core.org_switch(&mut cmo, "root").await.unwrap();
     let audit_copy = fx.dir.path().join("audit-copy");
     fx.core
-        .output_export(&cmo, dropped.id, &audit_copy)
+        .output_export(&cmo, dropped.id, &audit_copy, IfExists::Refuse)
         .await
         .unwrap();
     assert_eq!(
@@ -696,9 +697,22 @@ async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
             && r.action == "output.export"
             && r.outcome == "allowed"));
 
-    // Too young: nothing goes.
+    // Too young: nothing goes. Nor does anything for a span longer than the calendar reaches
+    // back (it had panicked, subtracting past the earliest date a timestamp holds).
     let young = fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
     assert_eq!(young.removed_rows, 0);
+    for days in [100_000_000, u32::MAX] {
+        let older_than_time = fx.core.outputs_cleanup(&fx.root, days).await.unwrap();
+        assert_eq!(older_than_time.removed_rows, 0, "{days} days");
+    }
+    assert_eq!(
+        fx.core
+            .cleanup_all_orgs(u32::MAX)
+            .await
+            .unwrap()
+            .removed_rows,
+        0
+    );
     fx.core.clock().advance(chrono::Duration::days(31));
     let report = fx.core.outputs_cleanup(&fx.root, 30).await.unwrap();
     assert_eq!((report.removed_files, report.removed_rows), (1, 1));
@@ -718,6 +732,82 @@ async fn cleanup_removes_old_undownloaded_outputs_files_and_rows() {
         .any(|r| r.username.as_deref() == Some("@system")
             && r.action == "outputs.cleanup"
             && r.outcome == "allowed"));
+
+    // Made again, the removed output gets a new id: the audit log and people name outputs by
+    // id, so the newest output's, removed, is never given to another (it had been).
+    assert!(dropped.id > kept.id, "the removed output was the newest");
+    fx.core.job_retry(&fx.root, ids[1]).await.unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    assert_eq!(
+        finished(&fx, &fx.root, ids[1]).await.status,
+        JobStatus::Completed
+    );
+    pool.shutdown().await;
+    let remade = fx.core.outputs_list(&fx.root, Some(ids[1])).await.unwrap();
+    assert_eq!(remade.len(), 1);
+    assert!(remade[0].id > dropped.id, "{} reused", remade[0].id);
+}
+
+#[tokio::test]
+async fn the_rebuild_that_stops_output_ids_being_reused_keeps_every_output_and_its_outbox_row() {
+    let fx = fixture().await;
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let file = write_example(&fx, "kept.xlsx");
+    let job_id = sole_job(&fx.core.upload(&fx.root, &[file]).await.unwrap());
+    assert_eq!(
+        finished(&fx, &fx.root, job_id).await.status,
+        JobStatus::Completed
+    );
+    pool.shutdown().await;
+    type Rows = (Vec<(i64, String, String)>, Vec<(i64, String)>);
+    let rows = |db: &sqlx::SqlitePool| {
+        let db = db.clone();
+        async move {
+            let outputs =
+                sqlx::query_as("SELECT id, filename, sha256 FROM output_files ORDER BY id")
+                    .fetch_all(&db)
+                    .await
+                    .unwrap();
+            let outbox =
+                sqlx::query_as("SELECT output_id, state FROM sync_outbox ORDER BY output_id")
+                    .fetch_all(&db)
+                    .await
+                    .unwrap();
+            (outputs, outbox) as Rows
+        }
+    };
+    let before = rows(fx.core.unscoped_pool_for_tests()).await;
+    assert!(!before.0.is_empty() && !before.1.is_empty(), "{before:?}");
+
+    // As a device from before the rebuild opens with the new version: the migration runs on
+    // a table that has outputs, each with its outbox row (which dropping the old table would
+    // have deleted, foreign keys on).
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 25")
+        .execute(fx.core.unscoped_pool_for_tests())
+        .await
+        .unwrap();
+    let reopened =
+        sitebook_core::Sitebook::open(sitebook_core::api::OpenOptions::new(fx.dir.path()))
+            .await
+            .unwrap();
+    let db = reopened.unscoped_pool_for_tests();
+    assert_eq!(rows(db).await, before);
+    let floor: i64 =
+        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'output_files'")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(floor, before.0.last().unwrap().0);
+    let (foreign_keys,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(foreign_keys, 1, "foreign keys are on again");
+    let broken: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(db)
+        .await
+        .unwrap_or_default();
+    assert!(broken.is_empty(), "{broken:?}");
 }
 
 #[tokio::test]
@@ -789,7 +879,9 @@ async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
             Err(Error::NotFound(_))
         ));
         assert!(matches!(
-            fx.core.output_export(me, other_output, fx.dir.path()).await,
+            fx.core
+                .output_export(me, other_output, fx.dir.path(), IfExists::Refuse)
+                .await,
             Err(Error::NotFound(_))
         ));
         assert!(matches!(

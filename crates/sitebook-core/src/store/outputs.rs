@@ -504,20 +504,39 @@ fn how_to_have_back(job_id: i64, job_kind: &str, in_bucket: bool) -> String {
     }
 }
 
-/// Copies an output to `destination` (a file path, or a folder to put it in) and counts the
-/// download. Returns where it was written.
+/// What an export does with a file already at its destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfExists {
+    /// Keep it and refuse the export: a command line asks for nothing before it writes.
+    Refuse,
+    /// Replace it: the person chose the file in a save dialog that asked them first.
+    Replace,
+}
+
+/// Copies an output out to `destination` (a folder, where it keeps its own name, or a file
+/// path) and counts the download. Returns where it was written. Refused before anything is
+/// written: a folder that does not exist, a path through a file, a name whose extension says
+/// another kind of file, and (unless asked to replace it) a file already there.
 ///
 /// Oversight's copies are not counted (the audit row records them): oversight changes nothing
 /// in an organization, and the count is the org's own, read by its people and by cleanup,
 /// which keeps every file that was ever downloaded.
-pub async fn export(ctx: &Base, scope: &OrgScope, id: i64, destination: &Path) -> Result<PathBuf> {
+pub async fn export(
+    ctx: &Base,
+    scope: &OrgScope,
+    id: i64,
+    destination: &Path,
+    if_exists: IfExists,
+) -> Result<PathBuf> {
     let (filename, source) = locate(ctx, scope, id).await?;
-    let target = if destination.is_dir() {
-        destination.join(&filename)
-    } else {
-        destination.to_path_buf()
-    };
-    copy_out_atomic(&source, &target)?;
+    let target = export_target(&filename, destination, if_exists)?;
+    // Named by where it was going: the store's own path means nothing to the person.
+    copy_out_atomic(&source, &target).map_err(|e| match e {
+        Error::Io { source, .. } => {
+            Error::io(format!("Could not write {}", target.display()), source)
+        }
+        other => other,
+    })?;
     if scope.role() == EffectiveRole::Oversight {
         return Ok(target);
     }
@@ -530,6 +549,60 @@ pub async fn export(ctx: &Base, scope: &OrgScope, id: i64, destination: &Path) -
     .execute(&ctx.db)
     .await?;
     Ok(target)
+}
+
+/// Where an export of `filename` to `destination` writes, or why it may not.
+fn export_target(filename: &str, destination: &Path, if_exists: IfExists) -> Result<PathBuf> {
+    let refused = |why: String| Err(Error::Validation(why));
+    if destination.is_dir() {
+        let target = destination.join(filename);
+        return match if_exists {
+            IfExists::Refuse if target.symlink_metadata().is_ok() => refused(format!(
+                "{} already exists; nothing was written. Give another folder or file name, or \
+                 replace it (--overwrite).",
+                target.display()
+            )),
+            _ => Ok(target),
+        };
+    }
+    let given = destination.as_os_str().to_string_lossy();
+    if given.ends_with('/') || given.ends_with(std::path::MAIN_SEPARATOR) {
+        return refused(format!(
+            "There is no folder {}; create it first, or give a file name.",
+            destination.display()
+        ));
+    }
+    // Missing folders on the way are made; one that is a file cannot be.
+    if let Some(file) = destination
+        .ancestors()
+        .skip(1)
+        .find(|ancestor| ancestor.exists())
+        .filter(|ancestor| !ancestor.is_dir())
+    {
+        return refused(format!(
+            "{} is a file, not a folder, so nothing can be written in it.",
+            file.display()
+        ));
+    }
+    let kind = Path::new(filename).extension().and_then(|e| e.to_str());
+    let named = destination.extension().and_then(|e| e.to_str());
+    if let (Some(kind), Some(named)) = (kind, named) {
+        if !kind.eq_ignore_ascii_case(named) {
+            return refused(format!(
+                "{} would hold a .{kind} file ({filename}) under a .{named} name; give a name \
+                 ending in .{kind}.",
+                destination.display()
+            ));
+        }
+    }
+    if if_exists == IfExists::Refuse && destination.symlink_metadata().is_ok() {
+        return refused(format!(
+            "{} already exists; nothing was written. Give another name, or replace it \
+             (--overwrite).",
+            destination.display()
+        ));
+    }
+    Ok(destination.to_path_buf())
 }
 
 /// What a cleanup removed.
@@ -562,7 +635,13 @@ pub(crate) async fn mark_withdrawn(
 
 /// Removes the scope's outputs that were never downloaded and are older than `days`.
 pub async fn cleanup(ctx: &Base, scope: &WriteScope, days: u32) -> Result<CleanupReport> {
-    let cutoff = to_db_time(ctx.clock.now() - chrono::Duration::days(i64::from(days)));
+    // A span reaching back past the calendar's start holds no output: nothing is that old.
+    let Some(cutoff) = chrono::Duration::try_days(i64::from(days))
+        .and_then(|span| ctx.clock.now().checked_sub_signed(span))
+    else {
+        return Ok(CleanupReport::default());
+    };
+    let cutoff = to_db_time(cutoff);
     let candidates: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, stored_path FROM output_files \
          WHERE org_id = ? AND download_count = 0 AND created_at < ?",
