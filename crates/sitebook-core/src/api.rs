@@ -653,6 +653,8 @@ impl Sitebook {
                 if queue::job_owner(&self.ctx, &scope, id).await? != scope.user_id() {
                     self.scope_on(session, Action::JobRetryAny, "job", id)
                         .await?;
+                    // Run as someone who lost the right, it would only fail again.
+                    queue::take_over_if_owner_lost_the_right(&self.ctx, &scope, id).await?;
                 }
                 queue::requeue(&self.ctx, &scope, id).await?;
                 queue::get(&self.ctx, &scope, id).await

@@ -558,6 +558,44 @@ async fn a_job_whose_owner_lost_access_does_not_run() {
     assert_eq!(job.status, JobStatus::Failed);
     assert!(job.error_message.unwrap().contains("may no longer upload"));
     assert!(fx.core.estimates_list(&root).await.unwrap().is_empty());
+
+    // Retried by someone who may, it runs as them: as mem it could only fail again.
+    fx.core.job_retry(&root, job_id).await.unwrap();
+    let job = finished(&fx, &root, job_id).await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(job.username, "root");
+    assert_eq!(fx.core.estimates_list(&root).await.unwrap().len(), 1);
+    pool.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_same_file_uploaded_after_its_uploader_lost_access_is_read_as_the_new_uploaders() {
+    let fx = fixture().await;
+    fx.org("MOH").await;
+    fx.member("mem", "MOH", MembershipRole::Member).await;
+    fx.member("adi", "MOH", MembershipRole::Admin).await;
+    let mem = fx.sign_in("mem").await;
+    let file = write_example(&fx, "late.xlsx");
+    let job_id = sole_job(
+        &fx.core
+            .upload(&mem, std::slice::from_ref(&file))
+            .await
+            .unwrap(),
+    );
+    let adi = fx.sign_in_to("adi", "MOH").await;
+    fx.core.member_remove(&adi, "mem").await.unwrap();
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    assert_eq!(finished(&fx, &adi, job_id).await.status, JobStatus::Failed);
+
+    // The bytes were never at fault, so they are read again, as adi's (they had been refused
+    // for good, telling her to correct a workbook that had nothing wrong with it).
+    let again = fx.core.upload(&adi, &[file]).await.unwrap();
+    assert!(again[0].error.is_none(), "{again:?}");
+    assert_eq!(again[0].job_id, Some(job_id));
+    let job = finished(&fx, &adi, job_id).await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(job.username, "adi");
+    assert_eq!(fx.core.estimates_list(&adi).await.unwrap().len(), 1);
     pool.shutdown().await;
 }
 

@@ -144,8 +144,11 @@ pub(crate) async fn upload(
     })
 }
 
-/// The same content again, when its earlier reading failed for good: saying "already uploaded"
-/// would read as success, and reading the same bytes again would fail the same way.
+/// The same content again, when its earlier reading failed. Failed because of the bytes, it is
+/// refused: saying "already uploaded" would read as success, and reading the same bytes again
+/// would fail the same way. Failed for another reason (the person who uploaded it lost the
+/// right to, a disk, a crash), it is read again, as this person's upload where the first
+/// person lost the right.
 async fn earlier_failure(
     ctx: &Ctx,
     scope: &WriteScope,
@@ -154,6 +157,11 @@ async fn earlier_failure(
 ) -> Result<Option<crate::error::ApiError>> {
     let job = queue::get(ctx, scope, job_id).await?;
     if job.status != crate::jobs::JobStatus::Failed {
+        return Ok(None);
+    }
+    if !queue::failed_by_its_input(ctx, scope, job_id).await? {
+        queue::take_over_if_owner_lost_the_right(ctx, scope, job_id).await?;
+        queue::requeue(ctx, scope, job_id).await?;
         return Ok(None);
     }
     let reason = job

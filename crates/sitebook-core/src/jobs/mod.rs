@@ -244,6 +244,10 @@ impl From<Attempt> for Ran {
     }
 }
 
+/// The step a job fails at when the person it acts for lost the right to: the job itself was
+/// never at fault.
+pub(crate) const PERMISSION_STEP: &str = "permission";
+
 /// The write proof a job acts with: the person who queued it, in the job's org, for `action`
 /// (`may_what` finishes "… may no longer …" when they lost the right). A lost right is a
 /// permanent failure of the `permission` step; a database hiccup, in reading the session or in
@@ -257,7 +261,7 @@ pub(crate) async fn write_scope_for(
     use crate::error::Error;
     let session = crate::tenancy::session::job_session(ctx, job.user_id, job.org_id)
         .await
-        .map_err(|e| ("permission".to_string(), e.into()))?;
+        .map_err(|e| (PERMISSION_STEP.to_string(), e.into()))?;
     let username = session.user().username.clone();
     crate::tenancy::gate::authorize_job_write(ctx, session, action, job.id)
         .await
@@ -268,7 +272,7 @@ pub(crate) async fn write_scope_for(
                 }
                 other => other.into(),
             };
-            ("permission".to_string(), failure)
+            (PERMISSION_STEP.to_string(), failure)
         })
 }
 

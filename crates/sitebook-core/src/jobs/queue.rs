@@ -808,6 +808,43 @@ pub async fn request_cancel(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<()
 /// Queues a failed job again after the stored copy of its file was restored (the same bytes
 /// uploaded again): its failure was the copy's, not the file's, whatever it was marked. A job
 /// in any other state is left as it is. Returns whether it was queued.
+/// Hands the scope's job `id`, failed because the person who queued it lost the right to act
+/// ([`PERMISSION_STEP`](super::PERMISSION_STEP)), to the person of `scope`, who asks for it
+/// again and whose rights it runs with from now on: run as its first owner it would only fail
+/// the same way. Returns whether it changed hands.
+pub(crate) async fn take_over_if_owner_lost_the_right(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    id: i64,
+) -> Result<bool> {
+    let taken = sqlx::query(
+        "UPDATE jobs SET user_id = ? \
+         WHERE id = ? AND org_id = ? AND status = 'failed' AND current_step = ? AND user_id <> ?",
+    )
+    .bind(scope.user_id())
+    .bind(id)
+    .bind(scope.org_id())
+    .bind(format!("Failed: {}", super::PERMISSION_STEP))
+    .bind(scope.user_id())
+    .execute(&ctx.db)
+    .await?
+    .rows_affected()
+        > 0;
+    Ok(taken)
+}
+
+/// Whether the scope's job `id` failed for good because of its input (a retry is pointless).
+pub(crate) async fn failed_by_its_input(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<bool> {
+    let pointless: Option<bool> = sqlx::query_scalar(
+        "SELECT 1 FROM jobs WHERE id = ? AND org_id = ? AND status = 'failed' AND retryable = 0",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(pointless.is_some())
+}
+
 pub(crate) async fn requeue_after_repair(ctx: &Ctx, scope: &WriteScope, id: i64) -> Result<bool> {
     start_afresh(ctx, scope, id, [JobStatus::Failed, JobStatus::Failed], true).await
 }
