@@ -200,6 +200,11 @@ pub enum WorkslipCommand {
         #[arg(long)]
         wait: bool,
     },
+    /// The work slips of an estimate (the phase numbers `workslip withdraw` takes)
+    List {
+        #[arg(value_name = "ESTIMATE_ID")]
+        estimate: i64,
+    },
     /// Withdraw the latest work slip of an estimate (admins and owners), when no bill follows it
     Withdraw {
         #[arg(value_name = "ESTIMATE_ID")]
@@ -549,6 +554,22 @@ pub async fn workslip(
             rates,
             wait,
         } => (estimate, executed, supplemental, rates, wait),
+        WorkslipCommand::List { estimate } => {
+            let slips = core.workslip_list(session, *estimate).await?;
+            out.table(
+                &slips,
+                &["WORK SLIP", "JOB", "CREATED", "INPUTS SHA256"],
+                |w| {
+                    vec![
+                        w.phase.to_string(),
+                        w.job_id.map(|j| j.to_string()).unwrap_or_default(),
+                        w.created_at.clone(),
+                        w.inputs_sha256.chars().take(16).collect(),
+                    ]
+                },
+            );
+            return Ok(());
+        }
         WorkslipCommand::Withdraw {
             estimate,
             phase,

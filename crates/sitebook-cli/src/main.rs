@@ -521,8 +521,9 @@ async fn run(
         })?;
         let current = secrets::password_for(username)?;
         let new = secrets::new_password_for(username)?;
-        core.change_password(username, current, new, cli.org.as_deref())
-            .await?;
+        // A password is the account's, not an organization's: --org is not read here, so a
+        // mistyped one cannot fail the command after the password has changed.
+        core.change_password(username, current, new, None).await?;
         out.done(&format!(
             "The password of {username} is changed; sign in with the new one from now on."
         ));

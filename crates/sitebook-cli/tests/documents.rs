@@ -214,6 +214,13 @@ fn a_work_slip_rate_from_the_command_line_reaches_the_bills_that_follow() {
         ));
     std::fs::write(&rates, "sl_no,rate\n1,475\n").unwrap();
     create(&rates).assert().success();
+    // Listed by phase, the number `workslip withdraw` takes.
+    sitebook(&dir)
+        .args(["workslip", "list", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"(?m)^WORK SLIP\s+JOB\s+CREATED").unwrap())
+        .stdout(predicate::str::is_match(r"(?m)^1\s+\d+\s+\d{4}-").unwrap());
 
     // The bill follows the working estimate's rate: 10 × 475.00 = 4,750.00 for item 1, where
     // the estimate's 450.00 would give 4,500.00.

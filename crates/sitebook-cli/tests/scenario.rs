@@ -548,6 +548,17 @@ fn a_forgotten_password_is_reset_by_the_admin_and_replaced_by_its_owner() {
         .stdout(predicate::str::contains("password of field is changed"));
     with("field", "temporary-9", "", &["org", "show"]).code(3);
     with("field", "fields-own-1", "", &["org", "show"]).success();
+    // A password is the account's, not an organization's: an --org given with it changes
+    // nothing (it had changed the password and then failed on the org, so the person took the
+    // change for undone).
+    with(
+        "field",
+        "fields-own-1",
+        "fields-own-2",
+        &["--org", "no-such-org", "password"],
+    )
+    .success();
+    with("field", "fields-own-2", "fields-own-1", &["password"]).success();
     // A viewer manages no one.
     with(
         "vic",
