@@ -547,10 +547,11 @@ async fn run(
                     args.role.map(Into::into),
                 )
                 .await?;
-            // The core makes a standard account, or one given a role, a member of the active
-            // org; any other kind joins no org and must not be said to.
-            let joined = created.kind == sitebook_core::domain::permissions::UserKind::Standard
-                || args.role.is_some();
+            let joined = sitebook_core::tenancy::accounts::joins_active_org(
+                &session,
+                created.kind,
+                args.role.map(Into::into),
+            );
             out.user_created(
                 &created,
                 session
@@ -587,7 +588,7 @@ async fn run(
                 if out.is_json() {
                     out.json(&serde_json::json!({ "currencyMark": mark }));
                 } else {
-                    say!("Documents print amounts as {}", mark.amount(1200.into()));
+                    say!("Documents print amounts like {}", mark.amount(1200.into()));
                 }
             }
             OrgCommand::Currency { mark: Some(text) } => {
@@ -599,7 +600,7 @@ async fn run(
                 })?;
                 core.currency_mark_set(&session, mark).await?;
                 out.done(&format!(
-                    "New documents print amounts as {}; documents already made keep theirs.",
+                    "New documents print amounts like {}; documents already made keep theirs.",
                     mark.amount(1200.into())
                 ));
             }

@@ -416,8 +416,10 @@ impl Sitebook {
                 new.username.trim()
             )));
         }
-        let joins_active_org = new.kind == UserKind::Standard || role.is_some();
-        if new.kind != UserKind::Standard || session.active_org().is_none() {
+        let joins_active_org = accounts::joins_active_org(session, new.kind, role);
+        // A privileged kind, or an account that joins no org, is made only by those who may
+        // make accounts outside an organization.
+        if new.kind != UserKind::Standard || !joins_active_org || session.active_org().is_none() {
             authorize_global(&self.ctx, session, GlobalAction::AccountCreate).await?;
         }
         let scope = if joins_active_org && session.active_org().is_some() {

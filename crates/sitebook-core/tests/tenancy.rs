@@ -1238,6 +1238,66 @@ async fn an_oversight_account_is_never_an_owner_nor_counted_as_one() {
 }
 
 #[tokio::test]
+async fn a_new_account_joins_someones_personal_organization_only_when_given_a_role_there() {
+    let fx = fixture().await;
+    let root = fx.sign_in("root").await;
+    let active = root.active_org().expect("root's own organization").clone();
+    assert_eq!(active.org_type, OrgType::Personal);
+    let add = |username: &'static str, role: Option<MembershipRole>| {
+        let core = &fx.core;
+        let root = root.clone();
+        async move {
+            core.user_add(
+                &root,
+                NewAccount {
+                    username: username.into(),
+                    full_name: "New Person".into(),
+                    kind: UserKind::Standard,
+                    password: Password::new(PASSWORD),
+                    personal_org: false,
+                },
+                role,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    // By default a newcomer does not see root's own estimates; asked for, they may.
+    add("newbie", None).await;
+    add("helper", Some(MembershipRole::Viewer)).await;
+    let members: Vec<String> = fx
+        .core
+        .member_list(&root)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.username)
+        .collect();
+    assert!(!members.contains(&"newbie".to_owned()), "{members:?}");
+    assert!(members.contains(&"helper".to_owned()), "{members:?}");
+
+    // Left out only by someone who may make accounts that belong nowhere: an oversight
+    // account, read-only, makes none at all there (it is refused as a members change).
+    fx.user("cmo", UserKind::Oversight, None).await;
+    let cmo = fx.sign_in_to("cmo", &active.code).await;
+    assert_denied(
+        fx.core
+            .user_add(
+                &cmo,
+                NewAccount {
+                    username: "stray".into(),
+                    full_name: "Stray Person".into(),
+                    kind: UserKind::Standard,
+                    password: Password::new(PASSWORD),
+                    personal_org: false,
+                },
+                None,
+            )
+            .await,
+    );
+}
+
+#[tokio::test]
 async fn a_personal_organization_never_takes_the_name_of_an_inbox_folder() {
     let fx = fixture().await;
     fx.org("AAA").await;

@@ -157,6 +157,26 @@ pub fn personal_org_name(full_name: &str) -> String {
     format!("{first}'s Organization")
 }
 
+/// Whether a new account of `kind` joins the organization its creator has active: when given a
+/// role there, or as a standard account by default. Not by default, though, a personal
+/// organization active for someone who may create accounts that belong nowhere (a superuser,
+/// whose own is often active): it is its owner's own, and each newcomer would see its owner's
+/// estimates. Anyone else adds people to their orgs as before, gated as a members change.
+pub fn joins_active_org(
+    creator: &crate::tenancy::session::Session,
+    kind: UserKind,
+    role: Option<MembershipRole>,
+) -> bool {
+    let personal = creator
+        .active_org()
+        .is_some_and(|org| org.org_type == OrgType::Personal);
+    let may_leave_out = crate::domain::permissions::permits_global(
+        creator.user().kind,
+        crate::domain::permissions::GlobalAction::AccountCreate,
+    );
+    role.is_some() || (kind == UserKind::Standard && !(personal && may_leave_out))
+}
+
 /// Creates an account inside the caller's transaction, with its personal org if asked, and
 /// returns it. The caller audits and commits.
 pub(crate) async fn insert_account(
