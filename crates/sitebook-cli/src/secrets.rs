@@ -12,7 +12,7 @@ pub fn password_for(username: &str) -> Result<Password, UsageError> {
     if let Ok(password) = std::env::var("SITEBOOK_PASSWORD") {
         return Ok(Password::new(password));
     }
-    prompt(&format!("Password for {username}: ")).map(Password::new)
+    prompt(&format!("Password for {username}: "), "SITEBOOK_PASSWORD").map(Password::new)
 }
 
 /// The password of an account being created: SITEBOOK_NEW_PASSWORD, else a prompt asked twice.
@@ -20,8 +20,11 @@ pub fn new_password_for(username: &str) -> Result<Password, UsageError> {
     if let Ok(password) = std::env::var("SITEBOOK_NEW_PASSWORD") {
         return Ok(Password::new(password));
     }
-    let first = prompt(&format!("New password for {username}: "))?;
-    let second = prompt("Repeat the password: ")?;
+    let first = prompt(
+        &format!("New password for {username}: "),
+        "SITEBOOK_NEW_PASSWORD",
+    )?;
+    let second = prompt("Repeat the password: ", "SITEBOOK_NEW_PASSWORD")?;
     if first != second {
         return Err(UsageError(
             "The two passwords differ; nothing was done.".into(),
@@ -35,16 +38,16 @@ pub fn s3_secret() -> Result<String, UsageError> {
     if let Ok(secret) = std::env::var("SITEBOOK_S3_SECRET") {
         return Ok(secret);
     }
-    prompt("Secret access key: ")
+    prompt("Secret access key: ", "SITEBOOK_S3_SECRET")
 }
 
-fn prompt(question: &str) -> Result<String, UsageError> {
+/// Asks `question` on the terminal; with none to ask on, names the one variable that answers it.
+fn prompt(question: &str, variable: &str) -> Result<String, UsageError> {
     if !std::io::stdin().is_terminal() {
-        return Err(UsageError(
-            "No password or secret given: set SITEBOOK_PASSWORD (SITEBOOK_NEW_PASSWORD for a \
-             new account, SITEBOOK_S3_SECRET for a sync secret) or run in a terminal to be asked."
-                .into(),
-        ));
+        let asked = question.trim_end_matches([':', ' ']).to_lowercase();
+        return Err(UsageError(format!(
+            "No {asked} was given: set {variable}, or run in a terminal to be asked."
+        )));
     }
     rpassword::prompt_password(question)
         .map_err(|e| UsageError(format!("Could not read the password: {e}")))

@@ -188,6 +188,23 @@ fn upload_and_wait_reports_one_line_per_job() {
 }
 
 #[test]
+fn a_workbook_that_is_not_there_is_said_so_in_words() {
+    let device = Device::new();
+    let gone = device.dir.path().join("moved-away.xlsx");
+    let assert = device
+        .run(&["upload", gone.to_str().unwrap(), "--wait"])
+        .code(1);
+    let output = assert.get_output();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(said.contains("moved-away.xlsx is not there"), "{said}");
+    assert!(!said.contains("os error"), "{said}");
+}
+
+#[test]
 fn an_export_keeps_a_file_already_there_unless_told_to_replace_it() {
     let device = Device::new();
     device

@@ -163,7 +163,7 @@ impl Error {
 /// The system's words for an I/O failure, without the "(os error 2)" that means nothing to
 /// people (the log keeps the whole error); a full disk is said as the database's full disk is,
 /// with what to do.
-fn os_words(error: &std::io::Error) -> String {
+pub(crate) fn os_words(error: &std::io::Error) -> String {
     if error.kind() == std::io::ErrorKind::StorageFull {
         return "the disk is full. Free some space and try again.".into();
     }

@@ -798,6 +798,18 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
         .unwrap();
     assert_eq!((withdrawn.number, withdrawn.files_marked), (2, 2));
     assert_eq!(bill_count(&fx, estimate).await, 1);
+    // Asked again, it says bill 2 was withdrawn, and why, not only that there is none.
+    let again = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 2, "wrong rate")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&again, Error::NotFound(m) if m.contains("has no bill 2 to withdraw (bill 2 was withdrawn at ")
+            && m.contains(": Item 1 was measured twice)")
+            && m.ends_with("; its latest is bill 1.")),
+        "{again:?}"
+    );
     // Its files stay, marked withdrawn; bill 1's are untouched.
     let outputs = fx.core.outputs_list(&fx.root, None).await.unwrap();
     let of_job = |job: i64| outputs.iter().filter(move |o| o.job_id == job);

@@ -242,15 +242,15 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       return workslipsOf(estimateId);
     },
     billDraft(estimateId: number): BillDraft {
-      ctx.requireWriter("generate bills and work slips");
+      ctx.requireWriter("make documents (bills, work slips, abstracts)");
       return { ...ask<BillDraft>(estimateId, "bill_draft", {}), estimateId };
     },
     previewBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): DocumentPreview {
-      ctx.requireWriter("generate bills and work slips");
+      ctx.requireWriter("make documents (bills, work slips, abstracts)");
       return ask<DocumentPreview>(estimateId, "preview_bill", billArgs(isFinal, entries, recoveries));
     },
     createBill(estimateId: number, isFinal: boolean, entries: QuantityEntry[], recoveries: RecoveryEntry[]): QueuedDocument {
-      ctx.requireWriter("generate bills and work slips");
+      ctx.requireWriter("make documents (bills, work slips, abstracts)");
       const args = billArgs(isFinal, entries, recoveries);
       const queued = ask<Omit<QueuedDocument, "jobId">>(estimateId, "create_bill", args);
       const number = queued.number ?? billsOf(estimateId).length + 1;
@@ -261,15 +261,15 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       return { ...queued, jobId };
     },
     workslipDraft(estimateId: number): WorkslipDraft {
-      ctx.requireWriter("generate bills and work slips");
+      ctx.requireWriter("make documents (bills, work slips, abstracts)");
       return { ...ask<WorkslipDraft>(estimateId, "workslip_draft", {}), estimateId };
     },
     previewWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = [], rates: RateEntry[] = []): DocumentPreview {
-      ctx.requireWriter("generate bills and work slips");
+      ctx.requireWriter("make documents (bills, work slips, abstracts)");
       return ask<DocumentPreview>(estimateId, "preview_workslip", workslipArgs(entries, supplemental, rates));
     },
     createWorkslip(estimateId: number, entries: QuantityEntry[], supplemental: SupplementalEntry[] = [], rates: RateEntry[] = []): QueuedDocument {
-      ctx.requireWriter("generate bills and work slips");
+      ctx.requireWriter("make documents (bills, work slips, abstracts)");
       const args = workslipArgs(entries, supplemental, rates);
       const queued = ask<Omit<QueuedDocument, "jobId">>(estimateId, "create_workslip", args);
       const phase = queued.number ?? workslipsOf(estimateId).length + 1;
@@ -280,7 +280,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       return { ...queued, jobId };
     },
     requestAbstract(estimateId: number): QueuedDocument {
-      ctx.requireWriter("generate bills and work slips");
+      ctx.requireWriter("make documents (bills, work slips, abstracts)");
       ctx.estimate(estimateId);
       const jobId = ctx.completedJob("generate_estimate_abstract", estimateId, `Abstract of estimate ${estimateId}`);
       addOutputs(jobId, `abstract-job-${jobId}`, "ABSTRACT OF ESTIMATE");

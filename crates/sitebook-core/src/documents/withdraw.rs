@@ -77,19 +77,28 @@ pub async fn withdraw_latest(
     };
 
     let mut tx = ctx.write_tx().await?;
-    let Some(latest) = stored::chain_head(&mut tx, scope, table, estimate_id).await? else {
-        drop(tx);
-        super::ensure_estimate(ctx, scope, estimate_id).await?;
-        return Err(Error::NotFound(format!(
-            "Estimate {estimate_id} has no {name} {number} to withdraw."
-        )));
+    let latest = match stored::chain_head(&mut tx, scope, table, estimate_id).await? {
+        Some(latest) if i64::from(number) <= latest.number => latest,
+        latest => {
+            // Withdrawn already, it is said so: "no bill 1" reads as if it never existed.
+            let withdrawn =
+                stored::last_withdrawal(&mut tx, scope, table, (estimate_id, number)).await?;
+            drop(tx);
+            super::ensure_estimate(ctx, scope, estimate_id).await?;
+            let before = withdrawn.map_or(String::new(), |(at, why)| {
+                format!(
+                    " ({name} {number} was withdrawn at {at}: {})",
+                    crate::error::excerpt(&why)
+                )
+            });
+            let latest = latest.map_or(String::new(), |latest| {
+                format!("; its latest is {name} {}", latest.number)
+            });
+            return Err(Error::NotFound(format!(
+                "Estimate {estimate_id} has no {name} {number} to withdraw{before}{latest}."
+            )));
+        }
     };
-    if i64::from(number) > latest.number {
-        return Err(Error::NotFound(format!(
-            "Estimate {estimate_id} has no {name} {number} to withdraw; its latest is {name} {}.",
-            latest.number
-        )));
-    }
     if latest.number != i64::from(number) {
         return Err(Error::Precondition(format!(
             "Only the latest {name} of estimate {estimate_id} ({name} {}) can be withdrawn; \

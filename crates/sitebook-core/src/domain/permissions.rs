@@ -379,7 +379,7 @@ impl Action {
             Action::JobRetry => "retry jobs",
             Action::JobRetryAny => "retry other people's jobs",
             Action::WorkEdit => "edit work data",
-            Action::DocumentGenerate => "generate bills and work slips",
+            Action::DocumentGenerate => "make documents (bills, work slips, abstracts)",
             Action::OutputsView => "see outputs",
             Action::OutputExport => "export outputs",
             Action::OutputsCleanup => "clean up outputs",

@@ -193,9 +193,16 @@ fn refusal_at_the_door(ctx: &Ctx, source: &Path, file_name: &str) -> Option<Erro
                 kind_of_non_file(&metadata)
             )))
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(Error::Validation(format!(
+                "{file_name} is not there (moved, renamed or deleted since it was chosen). \
+                 Check the file's name and folder, then upload it again."
+            )))
+        }
         Err(e) => {
             return Some(Error::Validation(format!(
-                "{file_name} could not be opened ({e}). Check that the file still exists."
+                "{file_name} could not be opened: {}.",
+                crate::error::os_words(&e)
             )))
         }
     };

@@ -406,6 +406,27 @@ pub(crate) async fn first_bill_following(
     .await?)
 }
 
+/// When number `number` of an estimate's bills or work slips was last withdrawn, and why, read
+/// inside the caller's transaction; `None` if it never was.
+pub(crate) async fn last_withdrawal(
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &WriteScope,
+    table: DocumentTable,
+    (estimate_id, number): (i64, u32),
+) -> Result<Option<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT withdrawn_at, reason FROM withdrawn_documents \
+         WHERE org_id = ? AND estimate_id = ? AND document = ? AND number = ? \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(scope.org_id())
+    .bind(estimate_id)
+    .bind(table.document_name())
+    .bind(number)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
 /// Moves one of the scope's bills or work slips (and a bill's till-date quantities) into
 /// `withdrawn_documents`, with who withdrew it, when and why, inside the caller's transaction.
 pub(crate) async fn move_to_withdrawn(
