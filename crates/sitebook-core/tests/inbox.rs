@@ -519,6 +519,33 @@ async fn a_folder_that_disappears_is_reported_and_watched_again_when_it_returns(
     .await;
 }
 
+/// An org subfolder that is a link to another file system (a share, another drive): its files
+/// cannot be renamed into `imported/`, so they are copied there and removed. Here the other
+/// file system is the RAM disk at /dev/shm, on another device than the test's folder on the
+/// Linux machines this runs on.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_in_an_org_subfolder_on_another_drive_is_moved_out_all_the_same() {
+    let elsewhere = tempfile::tempdir_in("/dev/shm").unwrap();
+    let fx = inbox_fixture().await;
+    fx.org("AAA").await;
+    let root = fx.root_in("AAA").await;
+    let folder = fx.dir.path().join("Inbox");
+    std::fs::create_dir(&folder).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), folder.join("AAA")).unwrap();
+    std::fs::write(elsewhere.path().join("far.xlsx"), workbook(9)).unwrap();
+    fx.core.inbox_set(&root, &folder).await.unwrap();
+    let inbox = folder.canonicalize().unwrap();
+    let _pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let _watcher = fx.core.spawn_inbox();
+    wait_until(Duration::from_secs(60), "far.xlsx moved out", || {
+        files_in(&inbox.join("imported/AAA")).len() == 1
+    })
+    .await;
+    assert!(files_in(elsewhere.path()).is_empty(), "moved, not copied");
+    assert_eq!(jobs(&fx, &root).await.len(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_cannot_be_moved_out_is_imported_once_and_reported_once() {
     let fx = inbox_fixture().await;
@@ -547,6 +574,18 @@ async fn a_file_that_cannot_be_moved_out_is_imported_once_and_reported_once() {
     assert!(again.try_recv().is_err(), "nothing is reported twice");
     assert_eq!(jobs(&fx, &fx.root).await.len(), 1, "imported once");
     assert_eq!(files_in(&inbox), ["imported", "stuck.xlsx"]);
+
+    // Told to move it themselves, the person renames it where it is, once the way is clear:
+    // the same bytes under another name are another file, taken (an import already made) and
+    // moved out. They had been passed over in silence, forever, as the stuck file's content.
+    std::fs::remove_file(inbox.join("imported")).unwrap();
+    std::fs::rename(inbox.join("stuck.xlsx"), inbox.join("renamed.xlsx")).unwrap();
+    wait_until(Duration::from_secs(30), "renamed.xlsx moved out", || {
+        files_in(&inbox).is_empty()
+            && files_in(&inbox.join("imported")) == ["2026-11-20 renamed.xlsx"]
+    })
+    .await;
+    assert_eq!(jobs(&fx, &fx.root).await.len(), 1, "still imported once");
 }
 
 async fn wait_for_news(

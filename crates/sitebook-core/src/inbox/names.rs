@@ -20,10 +20,16 @@ pub enum Route {
 }
 
 /// Files that are never workbooks being delivered: hidden files, Office owner files (`~$…`),
-/// LibreOffice locks (`.~lock.…#`) and the partial files of downloads and copies.
+/// LibreOffice locks (`.~lock.…#`), the partial files of downloads and copies, the files
+/// Windows keeps in any folder it has shown (`Thumbs.db`, `desktop.ini`), and the temporary
+/// file Excel writes beside a workbook while saving it (eight hex digits, no extension).
 pub fn is_ignored(name: &str) -> bool {
     let lower = name.to_lowercase();
-    name.starts_with('.')
+    let excel_saving = name.len() == 8 && name.chars().all(|c| c.is_ascii_hexdigit());
+    excel_saving
+        || lower == "thumbs.db"
+        || lower == "desktop.ini"
+        || name.starts_with('.')
         || name.starts_with("~$")
         || (name.starts_with(".~lock.") && name.ends_with('#'))
         || [".tmp", ".part", ".crdownload", ".partial", ".download", "~"]
@@ -86,23 +92,35 @@ fn is_reserved(name: &str) -> bool {
     name.eq_ignore_ascii_case(IMPORTED_DIR) || name.eq_ignore_ascii_case(FAILED_DIR)
 }
 
+/// The longest file name the usual file systems take, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+/// What the note beside a file in `failed/` adds to its name.
+const NOTE_SUFFIX: &str = ".error.txt";
+
 /// The name a handled file gets: its date of handling first, so the folder sorts by day, and a
-/// number when that name is already taken (`attempt` 0 is the plain name).
+/// number when that name is already taken (`attempt` 0 is the plain name). A name that would
+/// grow past what a file system takes (with its note's ending) loses the end of its stem: a
+/// file whose own name was legal could otherwise never be moved out.
 pub fn handled_name(date: &str, file_name: &str, attempt: u32) -> String {
-    if attempt == 0 {
-        return format!("{date} {file_name}");
+    let (stem, extension) = match file_name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
+        _ => (file_name, String::new()),
+    };
+    let number = match attempt {
+        0 => String::new(),
+        n => format!(" ({})", n + 1),
+    };
+    let fixed = date.len() + 1 + number.len() + extension.len() + NOTE_SUFFIX.len();
+    let mut room = MAX_NAME_BYTES.saturating_sub(fixed).min(stem.len());
+    while !stem.is_char_boundary(room) {
+        room -= 1;
     }
-    match file_name.rsplit_once('.') {
-        Some((stem, extension)) if !stem.is_empty() => {
-            format!("{date} {stem} ({}).{extension}", attempt + 1)
-        }
-        _ => format!("{date} {file_name} ({})", attempt + 1),
-    }
+    format!("{date} {}{number}{extension}", &stem[..room])
 }
 
 /// The note left beside a file in `failed/`.
 pub fn error_note_name(handled_name: &str) -> String {
-    format!("{handled_name}.error.txt")
+    format!("{handled_name}{NOTE_SUFFIX}")
 }
 
 #[cfg(test)]
@@ -111,8 +129,36 @@ mod tests {
     use std::path::PathBuf;
 
     #[test]
+    fn a_long_name_is_cut_to_what_a_file_system_takes_note_and_all() {
+        let long = format!("{}.xlsx", "x".repeat(245));
+        let handled = handled_name("2026-12-06", &long, 0);
+        assert!(handled.starts_with("2026-12-06 xxx") && handled.ends_with("x.xlsx"));
+        assert_eq!(error_note_name(&handled).len(), MAX_NAME_BYTES);
+        // Cut between characters, never inside one (Telugu letters are 3 bytes each).
+        let telugu = format!("{}.ods", "అ".repeat(90));
+        for attempt in [0, 1, 41] {
+            let handled = handled_name("2026-12-06", &telugu, attempt);
+            assert!(
+                error_note_name(&handled).len() <= MAX_NAME_BYTES,
+                "{handled}"
+            );
+            assert!(handled.ends_with(".ods"), "{handled}");
+        }
+        // A name with room to spare is kept whole.
+        assert_eq!(
+            handled_name("2026-12-06", "bridge.xlsx", 2),
+            "2026-12-06 bridge (3).xlsx"
+        );
+        assert_eq!(handled_name("2026-12-06", "README", 0), "2026-12-06 README");
+    }
+
+    #[test]
     fn temporary_and_lock_files_are_ignored() {
         for name in [
+            "Thumbs.db",
+            "desktop.ini",
+            "8E3A2100",
+            "0a1b2c3d",
             "~$estimate.xlsx",
             ".~lock.estimate.xlsx#",
             "estimate.xlsx.tmp",
@@ -128,6 +174,8 @@ mod tests {
             "Road 7 (final).ods",
             "old.xls",
             "notes.txt",
+            "12345678.xlsx",
+            "DEADBEEF1",
         ] {
             assert!(!is_ignored(name), "{name} should be taken");
         }

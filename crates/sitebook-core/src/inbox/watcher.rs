@@ -637,7 +637,7 @@ impl Watcher {
             Ok(Err(_)) => return Ok(()),
             Err(e) => return Err(Error::Internal(format!("hashing stopped: {e}"))),
         };
-        if let Some(outcome) = stuck_outcome(&self.ctx, &sha256).await? {
+        if let Some(outcome) = stuck_outcome(&self.ctx, &sha256, &self.relative(path)).await? {
             self.leave_alone(path);
             tracing::debug!(file = %path.display(), outcome, "inbox file was handled before and cannot be moved");
             return Ok(());
@@ -829,7 +829,7 @@ impl Watcher {
                 ));
                 std::fs::write(&note, format!("{file_name}: {reason}\n"))?;
             }
-            std::fs::rename(path, &target)
+            move_file(path, &target)
         });
         let kind = if result.is_ok() { "imported" } else { "failed" };
         if let Err(e) = moved {
@@ -837,7 +837,7 @@ impl Watcher {
                 // Taken away by someone else meanwhile; nothing left to move.
                 return Ok(());
             }
-            remember_stuck(&self.ctx, sha256, &file_name, kind).await?;
+            remember_stuck(&self.ctx, sha256, &self.relative(path), kind).await?;
             self.leave_alone(path);
             let what = match &result {
                 Ok(_) => "It was imported".to_string(),
@@ -884,6 +884,16 @@ impl Watcher {
         if self.told_ignored.insert(path.to_path_buf()) {
             self.tell(path, InboxOutcome::Ignored, message, None);
         }
+    }
+
+    /// Where `path` lies within the inbox, '/'-separated on every system.
+    fn relative(&self, path: &Path) -> String {
+        let relative = path.strip_prefix(&self.folder).unwrap_or(path);
+        relative
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     fn leave_alone(&mut self, path: &Path) {
@@ -964,6 +974,25 @@ fn make_folders_within(inbox: &Path, destination: &Path) -> std::io::Result<()> 
     Ok(())
 }
 
+/// Moves a handled file. An org subfolder may be a link to another drive or a share, where a
+/// rename cannot reach: there the file is copied and then removed (every such file had been
+/// left in the inbox as one that could not be moved).
+fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    match std::fs::rename(from, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            let copied = std::fs::copy(from, to)
+                .and_then(|_| std::fs::File::open(to)?.sync_all())
+                .and_then(|()| std::fs::remove_file(from));
+            if copied.is_err() && from.exists() {
+                // Never two copies: the one in the inbox stays, the partial one goes.
+                let _ = std::fs::remove_file(to);
+            }
+            copied
+        }
+        moved => moved,
+    }
+}
+
 /// When the file's content or name last changed: ctime on Unix (a copy tool cannot set it
 /// back), the modification time elsewhere.
 fn changed_at(metadata: &std::fs::Metadata) -> SystemTime {
@@ -980,22 +1009,26 @@ fn changed_at(metadata: &std::fs::Metadata) -> SystemTime {
     metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-async fn stuck_outcome(ctx: &Ctx, sha256: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT outcome FROM inbox_stuck_files WHERE sha256 = ?")
-            .bind(sha256)
-            .fetch_optional(&ctx.db)
-            .await?,
-    )
-}
-
-async fn remember_stuck(ctx: &Ctx, sha256: &str, file_name: &str, outcome: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO inbox_stuck_files (sha256, file_name, outcome, noted_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (sha256) DO NOTHING",
+/// What became of the file at `relative_path` (within the inbox) with these bytes, if it was
+/// handled and could not be moved out. The same bytes anywhere else, or under another name,
+/// are another file: taken as any other.
+async fn stuck_outcome(ctx: &Ctx, sha256: &str, relative_path: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT outcome FROM inbox_stuck_files WHERE sha256 = ? AND relative_path = ?",
     )
     .bind(sha256)
-    .bind(file_name)
+    .bind(relative_path)
+    .fetch_optional(&ctx.db)
+    .await?)
+}
+
+async fn remember_stuck(ctx: &Ctx, sha256: &str, relative_path: &str, outcome: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO inbox_stuck_files (sha256, relative_path, outcome, noted_at) \
+         VALUES (?, ?, ?, ?) ON CONFLICT (sha256, relative_path) DO NOTHING",
+    )
+    .bind(sha256)
+    .bind(relative_path)
     .bind(outcome)
     .bind(ctx.now_text())
     .execute(&ctx.db)
