@@ -917,12 +917,19 @@ impl Sitebook {
             .await
     }
 
-    /// Syncs the active org's due outputs now, and returns the counts afterwards.
+    /// Syncs the active org's waiting outputs now, those waiting out a retry's backoff too, and
+    /// returns the counts afterwards.
     pub async fn sync_run(&self, session: &Session) -> Result<OutboxCounts> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
         scope
             .attempt(&self.ctx, async {
-                sync::syncer::sync_org(&self.ctx, &scope).await
+                store::outbox::due_now(&self.ctx, &scope).await?;
+                let ran = sync::syncer::sync_org(&self.ctx, &scope).await;
+                if let Err(error) = &ran {
+                    // Said on the waiting outputs too, so the status shows it afterwards.
+                    store::outbox::note_problem(&self.ctx, &scope, &error.to_string()).await?;
+                }
+                ran
             })
             .await
     }

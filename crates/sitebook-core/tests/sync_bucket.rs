@@ -356,6 +356,69 @@ async fn a_wrong_secret_fails_in_plain_words_and_nothing_is_marked_synced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncing_now_sends_what_waits_out_a_retry_without_waiting_for_it() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    // As a pass that met a server answering 503 leaves them: waiting, with the problem, until
+    // a backoff far ahead (the server is back now).
+    sqlx::query(
+        "UPDATE sync_outbox SET next_attempt_at = '2999-01-01T00:00:00Z', attempts = 6, \
+         last_error = 'the bucket answered 503 (Service Unavailable)'",
+    )
+    .execute(fx.core.unscoped_pool_for_tests())
+    .await
+    .unwrap();
+    // Asked for now, they go now (a person who just reconnected had been told of the old 503
+    // and saw nothing move for up to 15 minutes).
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!((counts.synced, counts.pending), (3, 0), "{counts:?}");
+    assert_eq!(server.objects().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_set_afresh_after_the_last_was_forgotten_gets_every_output() {
+    let (_old, fx, admin) = synced_laptop().await;
+    fx.core.sync_forget(&admin).await.unwrap();
+    let new = S3Server::start().await;
+    new.configure(&fx, &admin).await;
+    // It had counted them synced, to a bucket that held none of them.
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!(counts.synced, 3, "{counts:?}");
+    assert_eq!(new.objects().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_gone_from_the_keyring_shows_as_the_last_sync_problem() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    // Someone cleared the keyring: the pass stops before it reaches any output.
+    let path = fx.dir.path().canonicalize().unwrap();
+    let tag = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        path.to_string_lossy().as_bytes(),
+    ));
+    keyring_core::Entry::new_in_store(
+        &fx.keyring,
+        "sitebook",
+        &format!("s3-secret-access-key:aaa:{}", &tag[..16]),
+    )
+    .unwrap()
+    .delete_credential()
+    .unwrap();
+    let refused = fx.core.sync_run(&admin).await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("missing from the system keyring"),
+        "{refused}"
+    );
+    // The status says so afterwards, where it had shown only outputs waiting.
+    let status = fx.core.sync_status(&admin).await.unwrap();
+    assert_eq!(status.counts.pending, 3, "{:?}", status.counts);
+    let said = status.counts.last_error.unwrap_or_default();
+    assert!(said.contains("missing from the system keyring"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_devices_of_one_org_keep_both_copies_on_a_conflict() {
     let server = S3Server::start().await;
     let (first, first_admin) = device("laptop-1").await;
@@ -2001,6 +2064,40 @@ async fn a_restore_passes_over_names_it_cannot_read_and_restores_the_rest() {
             passed_over
                 .iter()
                 .any(|e| e.contains(&shown(name)) && e.contains("cannot read")),
+            "{name:?} in {passed_over:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_fetches_objects_named_with_percent_or_brackets_by_their_own_names() {
+    let (server, _fx, _admin) = synced_laptop().await;
+    // Put there by another tool, under names `object_store` would percent-encode (asking for
+    // "Bill 50%25 final.pdf", no such object): the restore had failed on the first of them,
+    // its own outputs thrown away, blaming the bucket's name and region.
+    let foreign = ["Bill 50% final.pdf", "Bill #3 [draft].pdf"];
+    for name in foreign {
+        std::fs::write(server.object_path("pdf", name), b"%PDF-1.7").unwrap();
+    }
+    let (laptop, laptop_admin) = device("new-laptop").await;
+    server.configure(&laptop, &laptop_admin).await;
+    let job_id = new_restore(&laptop, &laptop_admin).await;
+    let job = laptop.completed_job_as(&laptop_admin, job_id).await;
+    let restored = laptop
+        .core
+        .outputs_list(&laptop_admin, Some(job_id))
+        .await
+        .unwrap();
+    let mut kinds: Vec<&str> = restored.iter().map(|o| o.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["json", "pdf", "xlsx"], "{restored:?}");
+    // Each was fetched under its own name and found not to be Sitebook's.
+    let passed_over: Vec<&str> = job.error_log.iter().map(|e| e.error.as_str()).collect();
+    for name in foreign {
+        assert!(
+            passed_over
+                .iter()
+                .any(|e| e.contains(name) && e.contains("carries no sha256")),
             "{name:?} in {passed_over:?}"
         );
     }

@@ -7,6 +7,7 @@ use common::{fixture, fixture_with, Fixture};
 use sitebook_core::domain::permissions::{MembershipRole, UserKind};
 use sitebook_core::secrets::{KeyringChoice, Secret};
 use sitebook_core::sync::config::SyncSettings;
+use sitebook_core::tenancy::accounts::Password;
 use sitebook_core::Error;
 
 const SECRET: &str = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzz9";
@@ -238,6 +239,61 @@ async fn bad_settings_are_refused_naming_each_field() {
         stored_secret(&fx, "AAA"),
         None,
         "refused before the keyring"
+    );
+}
+
+#[tokio::test]
+async fn a_copy_of_a_data_folder_never_takes_the_originals_secret_away() {
+    let shared = keyring_core::mock::Store::new().unwrap();
+    let original = common::fixture_with(|options| {
+        options.keyring = sitebook_core::secrets::KeyringChoice::Store(shared.clone());
+    })
+    .await;
+    let (admin, _) = original.two_orgs(MembershipRole::Admin).await;
+    original
+        .core
+        .sync_configure(&admin, &settings(), Some(&Secret::new("original-secret")))
+        .await
+        .unwrap();
+
+    // A copy of the folder on the same machine (a backup, a second working copy).
+    let copy_dir = tempfile::tempdir().unwrap();
+    let mut folders = vec![(
+        original.dir.path().to_path_buf(),
+        copy_dir.path().to_path_buf(),
+    )];
+    while let Some((from, to)) = folders.pop() {
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                folders.push((entry.path(), target));
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let mut options = sitebook_core::api::OpenOptions::new(copy_dir.path());
+    options.keyring = sitebook_core::secrets::KeyringChoice::Store(shared.clone());
+    let copy = sitebook_core::Sitebook::open(options).await.unwrap();
+    let copy_admin = copy
+        .sign_in("alice", Password::new(common::PASSWORD), Some("AAA"))
+        .await
+        .unwrap();
+
+    // The copy reads the original's secret, but neither new settings with a secret of its own
+    // nor forgetting its target deletes it (they had, and the original stopped syncing).
+    copy.sync_configure(&copy_admin, &settings(), Some(&Secret::new("copy-secret")))
+        .await
+        .unwrap();
+    copy.sync_forget(&copy_admin).await.unwrap();
+    assert_eq!(
+        stored_secret(&original, "AAA").as_deref(),
+        Some("original-secret")
+    );
+    assert!(
+        original.core.sync_settings(&admin).await.unwrap().is_some(),
+        "the original keeps its target"
     );
 }
 

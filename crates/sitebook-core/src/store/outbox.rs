@@ -165,6 +165,37 @@ pub(crate) async fn settle(
     Ok(())
 }
 
+/// Makes the scope's rows that wait out a retry's backoff due now, their old problem said no
+/// more: a person who asks to sync now, or saves new settings, has most often just fixed what
+/// failed (the network is back, the endpoint is right now). The backoff is for the background
+/// syncer, which must not hammer a server that is down.
+pub(crate) async fn due_now(ctx: &Base, scope: &WriteScope) -> Result<u64> {
+    let now = ctx.now_text();
+    Ok(sqlx::query(
+        "UPDATE sync_outbox SET next_attempt_at = ?, last_error = NULL \
+         WHERE org_id = ? AND state = 'pending' AND next_attempt_at > ?",
+    )
+    .bind(&now)
+    .bind(scope.org_id())
+    .bind(&now)
+    .execute(&ctx.db)
+    .await?
+    .rows_affected())
+}
+
+/// Says `problem` on the scope's waiting rows, leaving when they are due as it was: the problem
+/// of a pass that stopped before it reached any row, shown as the org's last problem.
+pub(crate) async fn note_problem(ctx: &Base, scope: &WriteScope, problem: &str) -> Result<u64> {
+    Ok(
+        sqlx::query("UPDATE sync_outbox SET last_error = ? WHERE org_id = ? AND state = 'pending'")
+            .bind(problem)
+            .bind(scope.org_id())
+            .execute(&ctx.db)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Puts the scope's failed rows back in line (after the settings were fixed).
 pub(crate) async fn retry_failed(ctx: &Base, scope: &WriteScope) -> Result<u64> {
     Ok(sqlx::query(

@@ -78,6 +78,14 @@ pub(crate) fn shown_name(key: &str) -> String {
         .collect()
 }
 
+/// The object named `key`, exactly as the bucket names it. `ObjectPath::from` percent-encodes
+/// characters such as '%', '#' or '[' in each part, which names another object than the one a
+/// listing gave (a restore then found "no object" under a name another tool had put there);
+/// only a key that is no path at all (an empty part, a control character) is encoded.
+fn object_path(key: &str) -> ObjectPath {
+    ObjectPath::parse(key).unwrap_or_else(|_| ObjectPath::from(key))
+}
+
 /// Whether `key`, listed under `folder` (which ends in '/'), is in it or one folder down.
 fn within_kind_folders(folder: &str, key: &str) -> bool {
     let inner = key
@@ -96,6 +104,9 @@ pub(crate) struct Stored {
 pub(crate) struct Bucket {
     store: AmazonS3,
     host: String,
+    /// The host name looked up for a virtual-hosted bucket (`bucket.host`), which is not the
+    /// endpoint's own; `None` with path-style addresses.
+    bucket_host: Option<String>,
     bucket: String,
     prefix: String,
 }
@@ -116,14 +127,15 @@ impl Bucket {
             )));
         };
         let host = parsed.host_str().unwrap_or_default().to_string();
-        let endpoint = if settings.path_style {
-            crate::sync::config::normalized_endpoint(&parsed)
-        } else {
-            // Virtual-hosted: object_store takes the endpoint as given, bucket included.
-            let mut url = parsed.clone();
-            let bucket_host = format!("{}.{}", settings.bucket, host);
-            let _ = url.set_host(Some(&bucket_host));
-            crate::sync::config::normalized_endpoint(&url)
+        let bucket_host = (!settings.path_style).then(|| format!("{}.{}", settings.bucket, host));
+        let endpoint = match &bucket_host {
+            None => crate::sync::config::normalized_endpoint(&parsed),
+            Some(bucket_host) => {
+                // Virtual-hosted: object_store takes the endpoint as given, bucket included.
+                let mut url = parsed.clone();
+                let _ = url.set_host(Some(bucket_host));
+                crate::sync::config::normalized_endpoint(&url)
+            }
         };
         let store = AmazonS3Builder::new()
             .with_endpoint(endpoint)
@@ -158,6 +170,7 @@ impl Bucket {
         Ok(Self {
             store,
             host,
+            bucket_host,
             bucket: settings.bucket.clone(),
             prefix: settings.prefix.clone(),
         })
@@ -193,7 +206,7 @@ impl Bucket {
         };
         match self
             .store
-            .put_opts(&ObjectPath::from(key), PutPayload::from(bytes), options)
+            .put_opts(&object_path(key), PutPayload::from(bytes), options)
             .await
         {
             Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
@@ -246,7 +259,7 @@ impl Bucket {
         };
         let upload = self
             .store
-            .put_multipart_opts(&ObjectPath::from(key), options)
+            .put_multipart_opts(&object_path(key), options)
             .await
             .map_err(|e| self.explain(e, key))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, part_size);
@@ -295,7 +308,7 @@ impl Bucket {
     pub async fn stored(&self, key: &str) -> Result<Option<Stored>, BucketError> {
         match self
             .store
-            .get_opts(&ObjectPath::from(key), GetOptions::new().with_head(true))
+            .get_opts(&object_path(key), GetOptions::new().with_head(true))
             .await
         {
             Ok(result) => Ok(Some(Stored {
@@ -321,7 +334,7 @@ impl Bucket {
     ) -> Result<(Vec<u8>, Option<String>), BucketError> {
         let result = self
             .store
-            .get(&ObjectPath::from(key))
+            .get(&object_path(key))
             .await
             .map_err(|e| self.explain(e, key))?;
         let sha256 = result
@@ -337,7 +350,7 @@ impl Bucket {
     pub async fn sha256_of(&self, key: &str) -> Result<Option<String>, BucketError> {
         use futures_util::StreamExt;
         use sha2::Digest;
-        let mut chunks = match self.store.get(&ObjectPath::from(key)).await {
+        let mut chunks = match self.store.get(&object_path(key)).await {
             Ok(result) => result.into_stream(),
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
             Err(error) => return Err(self.explain(error, key)),
@@ -426,7 +439,7 @@ impl Bucket {
     pub async fn share_link(&self, key: &str, expires_in: Duration) -> Result<String, BucketError> {
         use object_store::signer::{Method, Signer};
         self.store
-            .signed_url(Method::GET, &ObjectPath::from(key), expires_in)
+            .signed_url(Method::GET, &object_path(key), expires_in)
             .await
             .map(|url| url.to_string())
             .map_err(|e| self.explain(e, key))
@@ -434,7 +447,7 @@ impl Bucket {
 
     pub async fn delete(&self, key: &str) -> Result<(), BucketError> {
         self.store
-            .delete(&ObjectPath::from(key))
+            .delete(&object_path(key))
             .await
             .map_err(|e| self.explain(e, key))
     }
@@ -501,9 +514,19 @@ impl Bucket {
                      trusted or the endpoint is not https; check the endpoint's scheme and port."
                 ))
             } else if lower.contains("dns error") {
-                BucketError::Transient(format!(
-                    "The host {host} was not found; check the endpoint, or the network."
-                ))
+                BucketError::Transient(match &self.bucket_host {
+                    // The name looked up is the bucket's under the endpoint's host, which only
+                    // AWS-like services answer; the endpoint's own name may well be fine.
+                    Some(bucket_host) => format!(
+                        "The host {bucket_host} (the bucket's name before the endpoint's host) \
+                         was not found. A NAS, Garage or MinIO server needs path-style \
+                         addresses: turn them on in the sync settings (--path-style); else \
+                         check the endpoint, or the network."
+                    ),
+                    None => format!(
+                        "The host {host} was not found; check the endpoint, or the network."
+                    ),
+                })
             } else if kind == HttpErrorKind::Timeout {
                 BucketError::Transient(format!(
                     "{host} did not answer in time; it will be tried again."
@@ -641,6 +664,21 @@ mod tests {
                 "The host no-such-host.invalid was not found; check the endpoint, or the network."
                     .to_string()
             )
+        );
+        // Virtual-hosted, the name looked up is the bucket's under the host: said as such,
+        // with the setting a NAS needs (it had named the endpoint's host, which resolves).
+        let mut virtual_hosted = target("http://nas.invalid:3900");
+        virtual_hosted.path_style = false;
+        let secret = Secret::new("not-a-real-secret");
+        let bucket = Bucket::open(&virtual_hosted, &secret, &quick()).expect("the bucket opens");
+        let BucketError::Transient(said) = bucket.stored("sitebook/x/pdf/a.pdf").await.unwrap_err()
+        else {
+            panic!("not transient");
+        };
+        assert!(
+            said.starts_with("The host outputs.nas.invalid (the bucket's name before")
+                && said.contains("--path-style"),
+            "{said}"
         );
     }
 

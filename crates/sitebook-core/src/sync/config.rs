@@ -384,13 +384,23 @@ pub(crate) async fn mark_checked(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
     Ok(())
 }
 
-/// Removes the scope's org's target and its secret from the keyring. Outputs already in the
-/// bucket stay there.
+/// Whether a keyring entry is this data folder's own, filed under its present path. An entry
+/// filed under another path belongs to the folder this one was copied from (or moved from):
+/// it is read, so a moved folder still finds its secret, but never deleted from here, since the
+/// original may still use it.
+fn filed_by_this_folder(ctx: &Ctx, scope: &WriteScope, account: &str) -> bool {
+    account == secret_account(ctx, scope.org_slug())
+}
+
+/// Removes the scope's org's target and its secret from the keyring (when this data folder
+/// filed it). Outputs already in the bucket stay there.
 pub async fn forget(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
     let Some(existing) = target(ctx, scope).await? else {
         return Ok(());
     };
-    ctx.keyring.delete(&existing.secret_account).await?;
+    if filed_by_this_folder(ctx, scope, &existing.secret_account) {
+        ctx.keyring.delete(&existing.secret_account).await?;
+    }
     let mut tx = ctx.write_tx().await?;
     sqlx::query("DELETE FROM sync_targets WHERE org_id = ?")
         .bind(scope.org_id())
@@ -466,7 +476,9 @@ pub async fn save(
             .ok()
             .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
     };
-    let moved = existing.as_ref().is_some_and(|old| {
+    // A target set afresh (after the last was forgotten) may be another bucket too: what was
+    // sent before went to a target no longer known, so it is sent again.
+    let moved = existing.as_ref().is_none_or(|old| {
         (
             host(&old.settings.endpoint),
             &old.settings.bucket,
@@ -486,7 +498,7 @@ pub async fn save(
             } else {
                 ""
             },
-            if moved {
+            if moved && existing.is_some() {
                 ", every output to be sent again"
             } else {
                 ""
@@ -503,17 +515,11 @@ pub async fn save(
             "sync target moved: outputs queued again"
         );
     }
-    if let Some(old) = existing
-        .as_ref()
-        .filter(|old| old.secret_account != account)
-    {
-        // The new secret is filed under this data dir's name; the old entry is stale.
-        if let Err(e) = ctx.keyring.delete(&old.secret_account).await {
-            tracing::warn!(error = %e, "could not remove an old sync secret from the keyring");
-        }
-    }
-    // New settings deserve a new try of what the old ones could not send.
+    // A new secret is filed under this folder's own name. An older entry under another name
+    // is the folder's this one was copied from, which may still use it: it is left alone.
+    // New settings deserve a new try of what the old ones could not send, at once.
     crate::store::outbox::retry_failed(ctx, scope).await?;
+    crate::store::outbox::due_now(ctx, scope).await?;
     show(ctx, scope)
         .await?
         .ok_or_else(|| Error::Internal("the sync target vanished".into()))

@@ -780,6 +780,11 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
         }
         if let Err(error) = sync_org(ctx, &scope).await {
             tracing::warn!(org = scope.org_code(), %error, "sync pass failed");
+            // A pass that could not start (no keyring, a secret gone from it) touched no row;
+            // said on the waiting ones, it shows as the org's last problem, where people look.
+            if let Err(noted) = outbox::note_problem(ctx, &scope, &error.to_string()).await {
+                tracing::warn!(org = scope.org_code(), error = %noted, "could not note the sync problem");
+            }
         }
     }
     Ok(())
