@@ -14,6 +14,17 @@ use sitebook_core::Error;
 
 /// Asserts that `result` was refused as denied.
 #[track_caller]
+/// A standard account named `username` ("`username` Person"), with the fixtures' password.
+fn standard_account(username: &str, personal_org: bool) -> NewAccount {
+    NewAccount {
+        username: username.into(),
+        full_name: format!("{username} Person"),
+        kind: UserKind::Standard,
+        password: Password::new(PASSWORD),
+        personal_org,
+    }
+}
+
 fn assert_denied<T: std::fmt::Debug>(result: sitebook_core::Result<T>) {
     assert!(matches!(result, Err(Error::Denied(_))), "{result:?}");
 }
@@ -1247,19 +1258,9 @@ async fn a_new_account_joins_someones_personal_organization_only_when_given_a_ro
         let core = &fx.core;
         let root = root.clone();
         async move {
-            core.user_add(
-                &root,
-                NewAccount {
-                    username: username.into(),
-                    full_name: "New Person".into(),
-                    kind: UserKind::Standard,
-                    password: Password::new(PASSWORD),
-                    personal_org: false,
-                },
-                role,
-            )
-            .await
-            .unwrap();
+            core.user_add(&root, standard_account(username, false), role)
+                .await
+                .unwrap();
         }
     };
     // By default a newcomer does not see root's own estimates; asked for, they may.
@@ -1282,17 +1283,7 @@ async fn a_new_account_joins_someones_personal_organization_only_when_given_a_ro
     let cmo = fx.sign_in_to("cmo", &active.code).await;
     assert_denied(
         fx.core
-            .user_add(
-                &cmo,
-                NewAccount {
-                    username: "stray".into(),
-                    full_name: "Stray Person".into(),
-                    kind: UserKind::Standard,
-                    password: Password::new(PASSWORD),
-                    personal_org: false,
-                },
-                None,
-            )
+            .user_add(&cmo, standard_account("stray", false), None)
             .await,
     );
 }
@@ -1304,13 +1295,7 @@ async fn a_personal_organization_never_takes_the_name_of_an_inbox_folder() {
     fx.core
         .user_add(
             &fx.root_in("AAA").await,
-            NewAccount {
-                username: "failed".into(),
-                full_name: "Failed Person".into(),
-                kind: UserKind::Standard,
-                password: Password::new(PASSWORD),
-                personal_org: true,
-            },
+            standard_account("failed", true),
             Some(MembershipRole::Member),
         )
         .await
@@ -1341,13 +1326,7 @@ async fn a_reset_or_unlock_needs_the_account_managed_in_every_organization_it_be
     fx.core
         .user_add(
             &root_in_aaa,
-            NewAccount {
-                username: "bob".into(),
-                full_name: "Bob Person".into(),
-                kind: UserKind::Standard,
-                password: Password::new(PASSWORD),
-                personal_org: true,
-            },
+            standard_account("bob", true),
             Some(MembershipRole::Member),
         )
         .await
