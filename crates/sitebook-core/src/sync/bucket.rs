@@ -186,6 +186,14 @@ impl Bucket {
         }
     }
 
+    /// The folder of one org's objects, `{prefix}/{org_folder}/`.
+    pub fn org_folder_key(&self, org_folder: &str) -> String {
+        self.key(org_folder, "", "")
+            .trim_end_matches('/')
+            .to_string()
+            + "/"
+    }
+
     /// Puts `bytes` under `key` unless something is already there (`If-None-Match: *`). Either
     /// way the call succeeds; what the key then holds is for [`Bucket::stored`] to say.
     pub async fn put_new(
@@ -378,8 +386,7 @@ impl Bucket {
         org_folder: &str,
         mut listed: impl FnMut(u64),
     ) -> Result<OrgListing, BucketError> {
-        let folder = self.key(org_folder, "", "");
-        let folder = folder.trim_end_matches('/').to_string() + "/";
+        let folder = self.org_folder_key(org_folder);
         let mut listing = OrgListing::default();
         let mut resume = Resume::AtTheStart;
         let mut page_size: Option<usize> = None;

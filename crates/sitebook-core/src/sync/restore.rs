@@ -91,6 +91,18 @@ async fn org_values(
 const MAX_RESTORED_NAME_BYTES: usize = 230;
 
 /// The kind of output an object is, from its key's kind folder (`…/{kind}/{file name}`).
+/// Whether `key`, listed under an org's `folder` (ending in '/'), lies where Sitebook puts an
+/// output: in one of the org's kind folders (`{folder}{kind}/{file}`). Told by the key's own
+/// parent folder alone, an object lying directly in an org folder named `pdf` (another org's,
+/// in a bucket shared under a prefix that equals that org's folder) was taken for this org's.
+fn is_output_key(folder: &str, key: &str) -> bool {
+    key.strip_prefix(folder.trim_start_matches('/'))
+        .and_then(|inner| inner.split_once('/'))
+        .is_some_and(|(kind, file)| {
+            !file.is_empty() && !file.contains('/') && matches!(kind, "pdf" | "xlsx" | "json")
+        })
+}
+
 fn kind_of(key: &str) -> Option<&'static str> {
     let mut parts = key.rsplit('/');
     let _file = parts.next()?;
@@ -518,8 +530,9 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
     stored.skipped.extend(skipped_by_name);
     // What cannot be restored is set aside by its name, before anything is fetched.
     let mut to_fetch: Vec<String> = Vec::new();
+    let org_folder = bucket.org_folder_key(&scope.bucket_folder());
     for key in &missing {
-        if kind_of(key).is_none() {
+        if !is_output_key(&org_folder, key) {
             stored.skipped.push(format!("{key}: not a Sitebook output"));
             continue;
         }
@@ -630,6 +643,19 @@ mod tests {
 
     #[test]
     fn kinds_come_from_the_key_folder() {
+        assert!(is_output_key("p/moh/", "p/moh/pdf/bill.pdf"));
+        assert!(is_output_key("/moh/", "moh/json/estimate.json"));
+        // Directly in an org folder named like a kind: another org's file, not an output here.
+        assert!(!is_output_key(
+            "root/pdf/",
+            "root/pdf/estimate1-bill1-job2.pdf"
+        ));
+        assert!(is_output_key(
+            "root/pdf/",
+            "root/pdf/pdf/estimate1-bill1-job2.pdf"
+        ));
+        assert!(!is_output_key("p/moh/", "p/moh/notes/bill.pdf"));
+        assert!(!is_output_key("p/moh/", "p/other/pdf/bill.pdf"));
         assert_eq!(kind_of("p/moh/pdf/bill.pdf"), Some("pdf"));
         assert_eq!(kind_of("moh/xlsx/bill.xlsx"), Some("xlsx"));
         assert_eq!(kind_of("moh/other/bill.pdf"), None);
