@@ -924,12 +924,7 @@ impl Sitebook {
         scope
             .attempt(&self.ctx, async {
                 store::outbox::due_now(&self.ctx, &scope).await?;
-                let ran = sync::syncer::sync_org(&self.ctx, &scope).await;
-                if let Err(error) = &ran {
-                    // Said on the waiting outputs too, so the status shows it afterwards.
-                    store::outbox::note_problem(&self.ctx, &scope, &error.to_string()).await?;
-                }
-                ran
+                sync::syncer::sync_org(&self.ctx, &scope).await
             })
             .await
     }

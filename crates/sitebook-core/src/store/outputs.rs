@@ -554,17 +554,24 @@ pub async fn export(
 /// Where an export of `filename` to `destination` writes, or why it may not.
 fn export_target(filename: &str, destination: &Path, if_exists: IfExists) -> Result<PathBuf> {
     let refused = |why: String| Err(Error::Validation(why));
-    if destination.is_dir() {
-        let target = destination.join(filename);
-        return match if_exists {
-            IfExists::Refuse if target.symlink_metadata().is_ok() => refused(format!(
-                "{} already exists; nothing was written. Give another folder or file name, or \
-                 replace it (--overwrite).",
-                target.display()
-            )),
-            _ => Ok(target),
-        };
+    let target = if destination.is_dir() {
+        destination.join(filename)
+    } else {
+        file_destination(filename, destination)?
+    };
+    if if_exists == IfExists::Refuse && target.symlink_metadata().is_ok() {
+        return refused(format!(
+            "{} already exists; nothing was written. Give another name or folder, or replace \
+             it (--overwrite).",
+            target.display()
+        ));
     }
+    Ok(target)
+}
+
+/// `destination` named as the file an export of `filename` writes, or why it cannot be.
+fn file_destination(filename: &str, destination: &Path) -> Result<PathBuf> {
+    let refused = |why: String| Err(Error::Validation(why));
     let given = destination.as_os_str().to_string_lossy();
     if given.ends_with('/') || given.ends_with(std::path::MAIN_SEPARATOR) {
         return refused(format!(
@@ -594,13 +601,6 @@ fn export_target(filename: &str, destination: &Path, if_exists: IfExists) -> Res
                 destination.display()
             ));
         }
-    }
-    if if_exists == IfExists::Refuse && destination.symlink_metadata().is_ok() {
-        return refused(format!(
-            "{} already exists; nothing was written. Give another name, or replace it \
-             (--overwrite).",
-            destination.display()
-        ));
     }
     Ok(destination.to_path_buf())
 }

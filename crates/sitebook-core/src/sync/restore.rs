@@ -96,11 +96,11 @@ const MAX_RESTORED_NAME_BYTES: usize = 230;
 /// parent folder alone, an object lying directly in an org folder named `pdf` (another org's,
 /// in a bucket shared under a prefix that equals that org's folder) was taken for this org's.
 fn is_output_key(folder: &str, key: &str) -> bool {
-    key.strip_prefix(folder.trim_start_matches('/'))
+    let in_a_kind_folder = key
+        .strip_prefix(folder.trim_start_matches('/'))
         .and_then(|inner| inner.split_once('/'))
-        .is_some_and(|(kind, file)| {
-            !file.is_empty() && !file.contains('/') && matches!(kind, "pdf" | "xlsx" | "json")
-        })
+        .is_some_and(|(_, file)| !file.is_empty() && !file.contains('/'));
+    in_a_kind_folder && kind_of(key).is_some()
 }
 
 fn kind_of(key: &str) -> Option<&'static str> {

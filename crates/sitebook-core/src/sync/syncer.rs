@@ -453,7 +453,15 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
     if !target.enabled {
         return outbox::counts(ctx, scope).await;
     }
-    let bucket = Arc::new(bucket_of(ctx, &target).await?);
+    let bucket = match bucket_of(ctx, &target).await {
+        Ok(bucket) => Arc::new(bucket),
+        Err(error) => {
+            // A pass that cannot start (no keyring, a secret gone from it) touches no row:
+            // said on the waiting ones, it shows as the org's last problem, where people look.
+            outbox::note_problem(ctx, scope, &error.to_string()).await?;
+            return Err(error);
+        }
+    };
     let released = outbox::release_abandoned(ctx, scope).await?;
     if released > 0 {
         tracing::info!(
@@ -780,11 +788,6 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
         }
         if let Err(error) = sync_org(ctx, &scope).await {
             tracing::warn!(org = scope.org_code(), %error, "sync pass failed");
-            // A pass that could not start (no keyring, a secret gone from it) touched no row;
-            // said on the waiting ones, it shows as the org's last problem, where people look.
-            if let Err(noted) = outbox::note_problem(ctx, &scope, &error.to_string()).await {
-                tracing::warn!(org = scope.org_code(), error = %noted, "could not note the sync problem");
-            }
         }
     }
     Ok(())

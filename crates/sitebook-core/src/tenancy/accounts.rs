@@ -107,16 +107,19 @@ fn validate_username(username: &str) -> Result<()> {
 /// [`MIN_PASSWORD_CHARS`], only spaces, one character over and over, or the username itself.
 /// An account holds an organization's bills and its audit trail; these are the first guesses.
 fn password_problem(password: &str, username: &str) -> Option<String> {
-    let mut chars = password.chars();
-    let first = chars.clone().next();
+    let first = password.chars().next();
     if password.chars().count() < MIN_PASSWORD_CHARS {
         Some(format!(
             "The password must have at least {MIN_PASSWORD_CHARS} characters."
         ))
     } else if password.trim().is_empty() {
         Some("The password is only spaces; choose one with letters or digits.".into())
-    } else if chars.all(|c| Some(c) == first) {
-        Some("The password is one character over and over, the first thing anyone tries; choose another.".into())
+    } else if password.chars().all(|c| Some(c) == first) {
+        Some(
+            "The password is one character over and over, the first thing anyone tries; choose \
+             another."
+                .into(),
+        )
     } else if password.trim().eq_ignore_ascii_case(username.trim()) {
         Some("The password is the username, the first thing anyone tries; choose another.".into())
     } else {
