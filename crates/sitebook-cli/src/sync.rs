@@ -116,14 +116,26 @@ pub async fn sync(
                 out.json(&status);
             } else {
                 print_counts(&status.counts, status.target.is_some());
-                if let Some(at) = status.target.and_then(|target| target.checked_at) {
-                    say!("Bucket last checked: {at}");
+                if let Some(target) = status.target {
+                    if let Some(at) = target.checked_at {
+                        say!("Bucket last checked: {at}");
+                    }
+                    if let Some(halted) = target.halted {
+                        tell!("{halted}");
+                    }
                 }
             }
             return Ok(());
         }
         SyncCommand::Run { wait } => {
             let status = core.sync_status(session).await?;
+            if let Some(halted) = status
+                .target
+                .as_ref()
+                .and_then(|target| target.halted.as_ref())
+            {
+                tell!("{halted}");
+            }
             if status.target.as_ref().is_some_and(|target| !target.enabled) {
                 tell!(
                     "Sync is paused for {}: nothing was sent. `sitebook sync enable` resumes it.",
@@ -381,7 +393,11 @@ fn print_target(view: Option<&SyncTargetView>, out: &Printer) {
     let rows = [
         (
             "state",
-            if view.enabled { "on" } else { "paused" }.to_string(),
+            match (view.enabled, &view.halted) {
+                (false, _) => "paused".to_string(),
+                (true, None) => "on".to_string(),
+                (true, Some(halted)) => format!("on, but held up. {halted}"),
+            },
         ),
         ("endpoint", s.endpoint.clone()),
         ("region", s.region.clone()),

@@ -1935,6 +1935,55 @@ async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_held_up_by_its_configurers_departure_says_so_and_resumes_as_whoever_turns_it_on() {
+    let (server, fx, _alice) = synced_laptop_polling(SyncTuning::default().check_every).await;
+    fx.member("carol", "AAA", MembershipRole::Admin).await;
+    let carol = fx.sign_in("carol").await;
+    assert_eq!(
+        fx.core
+            .sync_status(&carol)
+            .await
+            .unwrap()
+            .target
+            .unwrap()
+            .halted,
+        None
+    );
+
+    // Alice, who set sync up, leaves; the syncer acts as her and so sends nothing more.
+    fx.core.member_remove(&carol, "alice").await.unwrap();
+    make_outputs(&fx, &carol, "bridge.xlsx").await;
+    let syncer = fx.core.spawn_syncer();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let status = fx.core.sync_status(&carol).await.unwrap();
+    assert_eq!((status.counts.synced, status.counts.pending), (3, 3));
+    let halted = status.target.unwrap().halted.expect("the hold-up is told");
+    assert!(
+        halted.contains("alice, who saved these settings, may no longer change sync in AAA"),
+        "{halted}"
+    );
+    assert!(halted.contains("turns sync on again"), "{halted}");
+
+    // Carol turns it on again (it never went off): the syncer now acts as her.
+    let view = fx.core.sync_set_enabled(&carol, true).await.unwrap();
+    assert_eq!(view.halted, None);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let counts = fx.core.sync_status(&carol).await.unwrap().counts;
+        if counts.synced == 6 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sync did not resume: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    syncer.abort();
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daily_check_is_remembered_so_a_restarted_syncer_does_not_check_again() {
     let (server, fx, admin) = synced_laptop_polling(SyncTuning::default().check_every).await;
     let checked_at = || async {

@@ -18,6 +18,13 @@ updatedAt: string,
  */
 checkedAt: string | null, 
 /**
+ * Why nothing is sent although sync is on: the background syncer acts as the person who
+ * last saved or turned on these settings, and that person may no longer change sync here
+ * (left the org, lost the role, account disabled). Whoever saves them again or turns sync
+ * on again resumes it as themselves. None when the syncer can act, or sync is off.
+ */
+halted: string | null, 
+/**
  * `https://s3.eu-central-1.amazonaws.com`, `https://<account>.r2.cloudflarestorage.com`,
  * `http://garage.office.lan:3900`.
  */

@@ -144,7 +144,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
           throw fail("validation", `The sync settings were not saved: ${problems.join("; ")}.`);
         }
         if (secret) secrets.add(org);
-        const view: SyncTargetView = { ...settings, enabled: true, updatedAt: ctx.now(), checkedAt: null };
+        const view: SyncTargetView = { ...settings, enabled: true, updatedAt: ctx.now(), checkedAt: null, halted: null };
         targets.set(org, view);
         queueMicrotask(announceSync);
         return view;
@@ -152,7 +152,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     syncSetEnabled: (enabled) =>
       ctx.run("sync_set_enabled", () => {
         ctx.requireWriter("set up or run the sync of outputs");
-        const view = { ...targetOf(), enabled };
+        const view = { ...targetOf(), enabled, halted: null };
         targets.set(ctx.orgCode(), view);
         queueMicrotask(announceSync);
         return view;

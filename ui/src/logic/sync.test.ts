@@ -12,6 +12,7 @@ const target = {
   enabled: true,
   updatedAt: "2026-12-02T00:00:00Z",
   checkedAt: null,
+  halted: null,
 };
 const counts = { pending: 0, uploading: 0, synced: 0, conflict: 0, failed: 0, lastError: null, lastSuccess: null };
 const status = (over: Partial<SyncStatus["counts"]>, enabled = true): SyncStatus => ({
@@ -36,6 +37,11 @@ describe("syncSummary", () => {
     expect(syncSummary(status({ pending: 5, failed: 2, lastError: "403" }))?.text).toBe("2 failed");
     expect(syncSummary(status({ synced: 9 }))?.text).toBe("Up to date");
     expect(syncSummary(status({ synced: 9 }, false))?.text).toBe("Sync paused");
+  });
+  it("says sync is held up, and why, when its configurer may no longer act for it", () => {
+    const why = "Nothing is sent: alice, who saved these settings, may no longer change sync in AAA.";
+    const held: SyncStatus = { ...status({ synced: 3, pending: 2 }), target: { ...target, halted: why } };
+    expect(syncSummary(held)).toEqual({ text: "Sync held up", tone: "failed", title: why });
   });
 });
 

@@ -21,6 +21,9 @@ export function syncSummary(status: SyncStatus | null): SyncSummary | null {
   if (!target.enabled) {
     return { text: "Sync paused", tone: "paused", title: `Sync to ${target.bucket} is turned off. Turn it on in Settings.` };
   }
+  if (target.halted) {
+    return { text: "Sync held up", tone: "failed", title: target.halted };
+  }
   if (counts.failed > 0) {
     return {
       text: `${counts.failed} failed`,

@@ -12,11 +12,13 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::domain::permissions::{permits, Action};
 use crate::error::{Error, Result};
 use crate::jobs::Ctx;
 use crate::secrets::Secret;
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{OrgScope, WriteScope};
+use crate::tenancy::session::session_for_job;
 
 /// What a person enters for a target (everything but the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -54,6 +56,11 @@ pub struct SyncTargetView {
     /// When the bucket was last checked for outputs deleted or replaced there, by anyone or by
     /// the background syncer: RFC 3339 UTC text, or none since these settings were saved.
     pub checked_at: Option<String>,
+    /// Why nothing is sent although sync is on: the background syncer acts as the person who
+    /// last saved or turned on these settings, and that person may no longer change sync here
+    /// (left the org, lost the role, account disabled). Whoever saves them again or turns sync
+    /// on again resumes it as themselves. None when the syncer can act, or sync is off.
+    pub halted: Option<String>,
 }
 
 /// A target as the syncer uses it.
@@ -65,6 +72,8 @@ pub(crate) struct SyncTarget {
     pub secret_account: String,
     pub updated_at: String,
     pub checked_at: Option<String>,
+    /// The person the background syncer acts as: who last saved or turned on the settings.
+    pub updated_by: i64,
 }
 
 /// The keyring account an org's secret is filed under. The keyring is the OS user's, shared by
@@ -318,13 +327,14 @@ type Row = (
     bool,
     String,
     Option<String>,
+    i64,
 );
 
 /// The scope's org's target, for the syncer.
 pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTarget>> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT endpoint, region, bucket, key_prefix, path_style, access_key_id, secret_account, \
-         enabled, updated_at, checked_at FROM sync_targets WHERE org_id = ?",
+         enabled, updated_at, checked_at, updated_by FROM sync_targets WHERE org_id = ?",
     )
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
@@ -343,6 +353,7 @@ pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTar
             enabled,
             updated_at,
             checked_at,
+            updated_by,
         )| {
             SyncTarget {
                 settings: SyncSettings {
@@ -357,6 +368,7 @@ pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTar
                 secret_account,
                 updated_at,
                 checked_at,
+                updated_by,
             }
         },
     ))
@@ -364,13 +376,59 @@ pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTar
 
 /// The scope's org's target as people see it.
 pub async fn show(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTargetView>> {
-    Ok(target(ctx, scope).await?.map(|target| SyncTargetView {
+    let Some(target) = target(ctx, scope).await? else {
+        return Ok(None);
+    };
+    let halted = if target.enabled {
+        why_the_syncer_cannot_act(ctx, scope, target.updated_by).await?
+    } else {
+        None
+    };
+    Ok(Some(SyncTargetView {
         settings: target.settings,
         enabled: target.enabled,
         updated_at: target.updated_at,
         checked_at: target.checked_at,
+        halted,
     }))
 }
+
+/// Why the background syncer, acting as `configured_by`, would be refused `sync.configure` in
+/// the scope's org, by the rule the gate applies to it ([`crate::sync::syncer`] asks the gate
+/// itself). Read without an audit row: it is part of what a person viewing sync sees, and a
+/// window reads the status each time it moves.
+async fn why_the_syncer_cannot_act(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    configured_by: i64,
+) -> Result<Option<String>> {
+    let session = match session_for_job(ctx, configured_by, scope.org_id()).await {
+        Ok(session) => session,
+        Err(Error::NotFound(_)) => {
+            return Ok(Some(format!(
+                "Nothing is sent: the account that saved these settings no longer exists. {}",
+                RESUME_HINT
+            )))
+        }
+        Err(error) => return Err(error),
+    };
+    let may_configure = session
+        .active_org()
+        .is_some_and(|org| permits(org.role, Action::SyncConfigure));
+    Ok((!may_configure).then(|| {
+        format!(
+            "Nothing is sent: {}, who saved these settings, may no longer change sync in {} \
+             (no longer an owner or admin here, or the account was disabled). {}",
+            session.user().username,
+            scope.org_code(),
+            RESUME_HINT
+        )
+    }))
+}
+
+/// How sync held up by its configurer's departure resumes.
+const RESUME_HINT: &str = "An owner or admin who saves the settings again (the secret may stay \
+     as it is) or turns sync on again resumes it as themselves.";
 
 /// Notes that the scope's org's bucket was checked just now.
 pub(crate) async fn mark_checked(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
@@ -528,14 +586,20 @@ pub async fn save(
 /// Turns sync on or off for the scope's org, keeping the settings.
 pub async fn set_enabled(ctx: &Ctx, scope: &WriteScope, enabled: bool) -> Result<SyncTargetView> {
     let mut tx = ctx.write_tx().await?;
-    let changed =
-        sqlx::query("UPDATE sync_targets SET enabled = ?, updated_at = ? WHERE org_id = ?")
-            .bind(enabled)
-            .bind(ctx.now_text())
-            .bind(scope.org_id())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    // Whoever turns sync on is the one the syncer acts as from now on, as when saving: it is
+    // how an admin resumes sync that its former configurer's departure held up.
+    let changed = sqlx::query(
+        "UPDATE sync_targets SET enabled = ?, updated_at = ?, \
+         updated_by = CASE WHEN ? THEN ? ELSE updated_by END WHERE org_id = ?",
+    )
+    .bind(enabled)
+    .bind(ctx.now_text())
+    .bind(enabled)
+    .bind(scope.user_id())
+    .bind(scope.org_id())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if changed == 0 {
         return Err(Error::Precondition(format!(
             "{} has no sync target yet. Configure one first.",

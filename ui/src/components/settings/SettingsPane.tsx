@@ -375,7 +375,7 @@ function inboxStateText(status: InboxStatus | null, view: InboxView | null): str
 
 /** The settings of a saved target, without its state. */
 function savedSettings(target: SyncTargetView): SyncSettings {
-  const { enabled: _enabled, updatedAt: _updatedAt, checkedAt: _checkedAt, ...settings } = target;
+  const { enabled: _enabled, updatedAt: _updatedAt, checkedAt: _checkedAt, halted: _halted, ...settings } = target;
   return settings;
 }
 
