@@ -150,6 +150,9 @@ pub enum BillCommand {
     List {
         #[arg(value_name = "ESTIMATE_ID")]
         estimate: i64,
+        /// The bills withdrawn from the chain instead: when, by whom and why
+        #[arg(long)]
+        withdrawn: bool,
     },
     /// Withdraw the latest bill of an estimate (admins and owners); its files are kept,
     /// marked withdrawn, and the bill can be made again
@@ -204,6 +207,9 @@ pub enum WorkslipCommand {
     List {
         #[arg(value_name = "ESTIMATE_ID")]
         estimate: i64,
+        /// The work slips withdrawn from the chain instead: when, by whom and why
+        #[arg(long)]
+        withdrawn: bool,
     },
     /// Withdraw the latest work slip of an estimate (admins and owners), when no bill follows it
     Withdraw {
@@ -465,7 +471,11 @@ pub async fn bill(
             let what = format!("Bill {}", queued.number.unwrap_or_default());
             finish(core, session, queued, *wait, &what, out).await
         }
-        BillCommand::List { estimate } => {
+        BillCommand::List {
+            estimate,
+            withdrawn: true,
+        } => list_withdrawn(core, session, ChainDocument::Bill, *estimate, out).await,
+        BillCommand::List { estimate, .. } => {
             let bills = core.bill_list(session, *estimate).await?;
             out.table(
                 &bills,
@@ -480,7 +490,7 @@ pub async fn bill(
                     ]
                 },
             );
-            Ok(())
+            mention_withdrawn(core, session, ChainDocument::Bill, *estimate, out).await
         }
         BillCommand::Withdraw {
             estimate,
@@ -495,6 +505,69 @@ pub async fn bill(
         }
         BillCommand::Render { .. } => unreachable!("handled without a database"),
     }
+}
+
+/// `bill list --withdrawn`, `workslip list --withdrawn`.
+async fn list_withdrawn(
+    core: &Sitebook,
+    session: &Session,
+    document: ChainDocument,
+    estimate: i64,
+    out: &Printer,
+) -> Result<(), Failure> {
+    let withdrawn = core
+        .document_withdrawn_list(session, document, estimate)
+        .await?;
+    let number = match document {
+        ChainDocument::Bill => "BILL",
+        ChainDocument::Workslip => "WORK SLIP",
+    };
+    out.table(
+        &withdrawn,
+        &[number, "JOB", "CREATED", "WITHDRAWN", "BY", "REASON"],
+        |w| {
+            vec![
+                w.number.to_string(),
+                w.job_id.map(|j| j.to_string()).unwrap_or_default(),
+                w.created_at.clone(),
+                w.withdrawn_at.clone(),
+                w.withdrawn_by.clone(),
+                w.reason.clone(),
+            ]
+        },
+    );
+    Ok(())
+}
+
+/// After a chain's list, how many of its documents were withdrawn and how to see them: the
+/// list shows the chain as it stands, and a number made again would otherwise hide that an
+/// earlier one was issued.
+async fn mention_withdrawn(
+    core: &Sitebook,
+    session: &Session,
+    document: ChainDocument,
+    estimate: i64,
+    out: &Printer,
+) -> Result<(), Failure> {
+    if out.is_json() {
+        return Ok(());
+    }
+    let count = core
+        .document_withdrawn_list(session, document, estimate)
+        .await?
+        .len();
+    let (one, many, command) = match document {
+        ChainDocument::Bill => ("bill was", "bills were", "bill"),
+        ChainDocument::Workslip => ("work slip was", "work slips were", "workslip"),
+    };
+    match count {
+        0 => {}
+        1 => tell!("1 {one} withdrawn; `sitebook {command} list {estimate} --withdrawn` shows it."),
+        _ => tell!(
+            "{count} {many} withdrawn; `sitebook {command} list {estimate} --withdrawn` shows them."
+        ),
+    }
+    Ok(())
 }
 
 /// `sitebook bill render`: parse in the worker process, then render a first bill.
@@ -554,7 +627,11 @@ pub async fn workslip(
             rates,
             wait,
         } => (estimate, executed, supplemental, rates, wait),
-        WorkslipCommand::List { estimate } => {
+        WorkslipCommand::List {
+            estimate,
+            withdrawn: true,
+        } => return list_withdrawn(core, session, ChainDocument::Workslip, *estimate, out).await,
+        WorkslipCommand::List { estimate, .. } => {
             let slips = core.workslip_list(session, *estimate).await?;
             out.table(
                 &slips,
@@ -568,7 +645,7 @@ pub async fn workslip(
                     ]
                 },
             );
-            return Ok(());
+            return mention_withdrawn(core, session, ChainDocument::Workslip, *estimate, out).await;
         }
         WorkslipCommand::Withdraw {
             estimate,

@@ -381,6 +381,24 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         .stdout(predicate::str::contains(
             "Bill 1: items and caps as per the sanctioned estimate.",
         ));
+    // The chain lists the bill made again, and says the withdrawn one exists and where.
+    sitebook(&dir)
+        .args(["bill", "list", "1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "1 bill was withdrawn; `sitebook bill list 1 --withdrawn` shows it.",
+        ));
+    let withdrawn = sitebook(&dir)
+        .args(["bill", "list", "1", "--withdrawn", "--json"])
+        .assert()
+        .success();
+    let withdrawn: serde_json::Value =
+        serde_json::from_slice(&withdrawn.get_output().stdout).unwrap();
+    assert_eq!(withdrawn.as_array().map(Vec::len), Some(1), "{withdrawn}");
+    assert_eq!(withdrawn[0]["number"], 1, "{withdrawn}");
+    assert_eq!(withdrawn[0]["reason"], "Wrong advance recovered", "{withdrawn}");
+    assert_eq!(withdrawn[0]["withdrawnBy"], "root", "{withdrawn}");
 }
 
 #[test]

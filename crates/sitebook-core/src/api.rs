@@ -1427,6 +1427,19 @@ impl Sitebook {
         crate::documents::bills(&self.ctx, &scope, estimate_id).await
     }
 
+    /// The bills or work slips of an estimate that were withdrawn, oldest withdrawal first.
+    pub async fn document_withdrawn_list(
+        &self,
+        session: &Session,
+        document: crate::documents::withdraw::ChainDocument,
+        estimate_id: i64,
+    ) -> Result<Vec<crate::store::documents::WithdrawnView>> {
+        let scope = self
+            .scope_on(session, Action::EstimatesView, "estimate", estimate_id)
+            .await?;
+        crate::documents::withdraw::withdrawn_list(&self.ctx, &scope, document, estimate_id).await
+    }
+
     /// The work slips of an estimate, in phase order.
     pub async fn workslip_list(
         &self,

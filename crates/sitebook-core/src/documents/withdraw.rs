@@ -12,7 +12,7 @@ use crate::jobs::{queue, Ctx};
 use crate::store::documents::{self as stored, DocumentTable};
 use crate::store::outputs;
 use crate::tenancy::audit::{AuditEvent, Outcome};
-use crate::tenancy::gate::WriteScope;
+use crate::tenancy::gate::{OrgScope, WriteScope};
 
 /// Which chain a withdrawal is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -25,6 +25,13 @@ pub enum ChainDocument {
 }
 
 impl ChainDocument {
+    fn table(self) -> DocumentTable {
+        match self {
+            ChainDocument::Bill => DocumentTable::Bills,
+            ChainDocument::Workslip => DocumentTable::Workslips,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             ChainDocument::Bill => "bill",
@@ -49,6 +56,16 @@ pub struct Withdrawn {
     pub files_marked: i64,
 }
 
+/// The withdrawn documents of one chain of an estimate of the scope's org, oldest first.
+pub async fn withdrawn_list(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    document: ChainDocument,
+    estimate_id: i64,
+) -> Result<Vec<stored::WithdrawnView>> {
+    stored::withdrawn(ctx, scope, document.table(), estimate_id).await
+}
+
 /// Withdraws `number`, which must be the latest bill (or work slip) of the estimate.
 pub async fn withdraw_latest(
     ctx: &Ctx,
@@ -71,10 +88,7 @@ pub async fn withdraw_latest(
             "The reason must be one line of text, without control characters.".into(),
         ));
     }
-    let table = match document {
-        ChainDocument::Bill => DocumentTable::Bills,
-        ChainDocument::Workslip => DocumentTable::Workslips,
-    };
+    let table = document.table();
 
     let mut tx = ctx.write_tx().await?;
     let latest = match stored::chain_head(&mut tx, scope, table, estimate_id).await? {

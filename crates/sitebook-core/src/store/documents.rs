@@ -64,6 +64,28 @@ pub struct WorkslipView {
     pub created_at: String,
 }
 
+/// A bill or work slip taken out of its chain, as `bill list --withdrawn` shows it: its number
+/// may since have been made again.
+#[derive(Debug, Clone, Serialize, FromRow, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WithdrawnView {
+    /// Its number in the estimate's chain (a work slip's phase).
+    #[ts(type = "number")]
+    pub number: i64,
+    /// The job that rendered its files, which are kept, marked withdrawn.
+    #[ts(type = "number | null")]
+    pub job_id: Option<i64>,
+    /// When it was made (UTC, database time text).
+    pub created_at: String,
+    /// When it was withdrawn (UTC, database time text).
+    pub withdrawn_at: String,
+    /// Who withdrew it.
+    pub withdrawn_by: String,
+    /// Why, as given when it was withdrawn.
+    pub reason: String,
+}
+
 /// The two document tables, for the queries that differ only by table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DocumentTable {
@@ -424,6 +446,25 @@ pub(crate) async fn last_withdrawal(
     .bind(table.document_name())
     .bind(number)
     .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The withdrawn bills or work slips of an estimate of the scope's org, oldest withdrawal first.
+pub(crate) async fn withdrawn(
+    ctx: &Base,
+    scope: &OrgScope,
+    table: DocumentTable,
+    estimate_id: i64,
+) -> Result<Vec<WithdrawnView>> {
+    Ok(sqlx::query_as::<_, WithdrawnView>(
+        "SELECT w.number, w.job_id, w.created_at, w.withdrawn_at, u.username AS withdrawn_by, \
+         w.reason FROM withdrawn_documents w JOIN users u ON u.id = w.withdrawn_by \
+         WHERE w.org_id = ? AND w.estimate_id = ? AND w.document = ? ORDER BY w.id",
+    )
+    .bind(scope.org_id())
+    .bind(estimate_id)
+    .bind(table.document_name())
+    .fetch_all(&ctx.db)
     .await?)
 }
 
