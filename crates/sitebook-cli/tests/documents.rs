@@ -397,7 +397,10 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         serde_json::from_slice(&withdrawn.get_output().stdout).unwrap();
     assert_eq!(withdrawn.as_array().map(Vec::len), Some(1), "{withdrawn}");
     assert_eq!(withdrawn[0]["number"], 1, "{withdrawn}");
-    assert_eq!(withdrawn[0]["reason"], "Wrong advance recovered", "{withdrawn}");
+    assert_eq!(
+        withdrawn[0]["reason"], "Wrong advance recovered",
+        "{withdrawn}"
+    );
     assert_eq!(withdrawn[0]["withdrawnBy"], "root", "{withdrawn}");
 }
 

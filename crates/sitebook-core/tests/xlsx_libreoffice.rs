@@ -12,6 +12,7 @@ use common::libreoffice::{printed_text, sheet_as_shown, sheets_as_shown, Recalcu
 use common::{extra_excavation, fixture_with_estimate, less_premium, quantities, Fixture};
 use rust_decimal_macros::dec;
 use sitebook_core::domain::bill::BillKind;
+use sitebook_core::domain::workslip::RateOverride;
 
 async fn rendered_xlsx(fx: &Fixture, job_id: i64) -> PathBuf {
     fx.rendered(job_id).await.1
@@ -60,14 +61,22 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
         .queue_bill_at(estimate, BillKind::NthPart, &second_till_date)
         .await;
     // Item 4 (2 × 80,129.90) executed 5 times over: the working estimate passes the
-    // sanctioned 1,30,000 by lakhs, so its L.S provision is a negative lakh figure.
+    // sanctioned 1,30,000 by lakhs, so its L.S provision is a negative lakh figure. Item 1's
+    // rate is revised, so the final bill deducts bill 2's item 1 at the rate bill 2 paid.
     let slip = fx
-        .queue_workslip(
+        .core
+        .workslip_create(
+            &fx.root,
             estimate,
             quantities(&[("3", dec!(0)), ("4", dec!(5))]),
             vec![extra_excavation(dec!(300), dec!(10))],
+            vec![RateOverride {
+                sl_no: "1".into(),
+                rate: dec!(1234.56),
+            }],
         )
-        .await;
+        .await
+        .unwrap();
     let summary = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let last = fx.queue_bill(estimate, BillKind::NthFinal, None).await;
 
@@ -110,6 +119,15 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
         }
         let xlsx = rendered_xlsx(&fx, job).await;
         let cached = sheet_as_shown(&xlsx, Recalculate::Never);
+        if name == "bill 3" {
+            assert!(
+                cached
+                    .iter()
+                    .flatten()
+                    .any(|cell| cell.starts_with("Previous at ")),
+                "the row deducted at its earlier rate names it: {cached:?}"
+            );
+        }
 
         if name == "work slip 1" {
             let row_of = |label: &str| {

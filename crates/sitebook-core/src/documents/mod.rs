@@ -752,7 +752,7 @@ pub(crate) async fn next_bill_inputs(
         let previous_till_date = stored::till_date_of(ctx, scope, previous.id).await?;
         let previous_printed = previous_bill
             .as_ref()
-            .map(|bill| bill.computed.printed_till_date());
+            .map(|bill| bill.computed.printed_till_date().deducted_at(&items));
         BillInputs::Nth(NthBillInput {
             number,
             is_final: kind.is_final(),

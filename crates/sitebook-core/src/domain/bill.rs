@@ -435,6 +435,11 @@ pub struct PrintedItem {
     pub within: QuantityAmount,
     /// Its AE row.
     pub excess: QuantityAmount,
+    /// The rate both rows were printed at, kept only where it is not the rate of the bill
+    /// that deducts them (a work slip changed it between the two): that bill's previous
+    /// column is then at this rate. `None` also in bills stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Decimal>,
 }
 
 /// A bill's till-date figures as printed: what the next bill deducts as "previous".
@@ -454,19 +459,20 @@ impl PrintedTillDate {
     /// Gathers printed rows (kind, serial, quantity, amount) into items: an AE row belongs to
     /// the item row above it.
     fn from_rows(
-        rows: impl Iterator<Item = (RowKind, String, QuantityAmount)>,
+        rows: impl Iterator<Item = (RowKind, String, QuantityAmount, Decimal)>,
         sub_total: Decimal,
         tender_premium: Option<LabelledAmount>,
         total: Decimal,
     ) -> Self {
         let mut items: Vec<PrintedItem> = Vec::new();
-        for (kind, serial, figures) in rows {
+        for (kind, serial, figures, rate) in rows {
             match (kind, items.last_mut()) {
                 (RowKind::Excess, Some(item)) => item.excess = figures,
                 _ => items.push(PrintedItem {
                     sl_no: serial,
                     within: figures,
                     excess: QuantityAmount::ZERO,
+                    rate: Some(rate),
                 }),
             }
         }
@@ -479,6 +485,24 @@ impl PrintedTillDate {
     }
 }
 
+impl PrintedTillDate {
+    /// These figures as the bill after them deducts them, at `items`' rates: an item's rate
+    /// is kept only where it differs from the one it has now, so that a chain whose rates never
+    /// changed records the same input as before rates were kept.
+    pub fn deducted_at(mut self, items: &[EstimateItem]) -> Self {
+        for printed in &mut self.items {
+            let now = items
+                .iter()
+                .find(|item| item.sl_no.trim() == printed.sl_no.trim())
+                .map(|item| item.rate);
+            if printed.rate == now {
+                printed.rate = None;
+            }
+        }
+        self
+    }
+}
+
 impl FirstBill {
     /// This bill's figures as the next bill deducts them.
     pub fn printed_till_date(&self) -> PrintedTillDate {
@@ -488,7 +512,7 @@ impl FirstBill {
                     quantity: row.quantity,
                     amount: row.amount,
                 };
-                (row.kind, row.serial.clone(), figures)
+                (row.kind, row.serial.clone(), figures, row.rate)
             }),
             self.sub_total,
             self.tender_premium.clone(),
@@ -503,12 +527,17 @@ impl NthBill {
         PrintedTillDate::from_rows(
             self.rows
                 .iter()
-                .map(|row| (row.kind, row.serial.clone(), row.till_date)),
+                .map(|row| (row.kind, row.serial.clone(), row.till_date, row.rate)),
             self.sub_total.till_date,
-            self.tender_premium.as_ref().map(|line| LabelledAmount {
-                label: line.label.clone(),
-                amount: line.figures.till_date,
-            }),
+            own_premium(
+                self.tender_premium
+                    .as_ref()
+                    .map(|line| LabelledAmount {
+                        label: line.label.clone(),
+                        amount: line.figures.till_date,
+                    })
+                    .as_ref(),
+            ),
             self.total.till_date,
         )
     }
@@ -561,8 +590,23 @@ pub struct NthBillRow {
     pub till_date: QuantityAmount,
     /// Previous bill's quantity G and amount H.
     pub previous: QuantityAmount,
+    /// The rate H was printed at by the previous bill, when a work slip has changed the
+    /// item's rate since: H is then that bill's quantity at that rate, not at `rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_rate: Option<Decimal>,
     /// Since-last quantity I = C − G and amount J = F − H.
     pub since_last: QuantityAmount,
+}
+
+impl NthBillRow {
+    /// The Remarks cell: the rate the previous bill printed the row at, when H is at another
+    /// rate than E, so that an auditor re-multiplies G by the rate named; empty otherwise,
+    /// for the engineer.
+    pub fn remarks(&self) -> String {
+        self.previous_rate
+            .map(|rate| format!("Previous at {}", super::money::format_indian(rate)))
+            .unwrap_or_default()
+    }
 }
 
 /// A totals line of an Nth bill with a figure in each amount column.
@@ -599,6 +643,33 @@ pub struct NthBill {
     pub amount_payable: Decimal,
     /// The amount payable in words.
     pub amount_in_words: String,
+}
+
+/// What an Nth bill's T.P label appends to the premium's own label, naming the previous bill's.
+const PREVIOUS_AT: &str = " (previous at ";
+const NONE_PREVIOUSLY: &str = " (none previously)";
+const NONE_NOW: &str = " (previously; none now)";
+
+/// The premium's own label of a printed T.P line, without what it said of the bill before it;
+/// `None` when the line only said that there was a premium before and none now. A bill whose
+/// premium changed prints both rates; the next bill compares with this bill's own, so that an
+/// unchanged premium is not said to have changed, nor each note nested in the next.
+fn own_premium_label(label: &str) -> Option<&str> {
+    if label.ends_with(NONE_NOW) {
+        return None;
+    }
+    let own = label.split(PREVIOUS_AT).next().unwrap_or(label);
+    Some(own.strip_suffix(NONE_PREVIOUSLY).unwrap_or(own))
+}
+
+/// A printed T.P line as the premium's own: its label without the notes on the bill before,
+/// and none when the line only noted a premium before and none now.
+fn own_premium(line: Option<&LabelledAmount>) -> Option<LabelledAmount> {
+    let line = line?;
+    Some(LabelledAmount {
+        label: own_premium_label(&line.label)?.to_owned(),
+        amount: line.amount,
+    })
 }
 
 /// The rate a T.P label names (`5 % Excess` of `Add T.P @ 5 % Excess`), or the label whole.
@@ -657,16 +728,16 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
     let mut rows = Vec::with_capacity(input.items.len());
     for ((item, &till), &prev) in input.items.iter().zip(&till_date).zip(&previous) {
         let now = split_at_estimate(till, item.quantity, item.rate);
-        let (before_within, before_excess) = match &printed {
+        let (before_within, before_excess, previous_rate) = match &printed {
             // An item the previous bill did not print (a supplemental item since) had nothing.
             Some(printed) => printed
                 .get(item.sl_no.trim())
-                .map_or((QuantityAmount::ZERO, QuantityAmount::ZERO), |p| {
-                    (p.within, p.excess)
+                .map_or((QuantityAmount::ZERO, QuantityAmount::ZERO, None), |p| {
+                    (p.within, p.excess, p.rate.filter(|&rate| rate != item.rate))
                 }),
             None => {
                 let before = split_at_estimate(prev, item.quantity, item.rate);
-                (before.within(), before.excess())
+                (before.within(), before.excess(), None)
             }
         };
         let row = |kind,
@@ -682,6 +753,7 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
                 rate: item.rate,
                 till_date: now,
                 previous: before,
+                previous_rate,
                 since_last: QuantityAmount {
                     quantity: now.quantity - before.quantity,
                     amount: round2(now.amount - before.amount),
@@ -723,7 +795,7 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
     let (sub_previous, (premium_previous, total_previous)) = match &input.previous_printed {
         Some(printed) => (
             printed.sub_total,
-            (printed.tender_premium.clone(), printed.total),
+            (own_premium(printed.tender_premium.as_ref()), printed.total),
         ),
         None => {
             let sub = column_sum(|row| row.previous.amount);
@@ -742,12 +814,12 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
         |premium: &Option<LabelledAmount>| premium.as_ref().map_or(Decimal::ZERO, |p| p.amount);
     let label = match (&premium_till_date, &premium_previous) {
         (Some(now), Some(before)) if now.label != before.label => Some(format!(
-            "{} (previous at {})",
+            "{}{PREVIOUS_AT}{})",
             now.label,
             rate_in_label(&before.label)
         )),
-        (Some(now), None) => Some(format!("{} (none previously)", now.label)),
-        (None, Some(before)) => Some(format!("{} (previously; none now)", before.label)),
+        (Some(now), None) => Some(format!("{}{NONE_PREVIOUSLY}", now.label)),
+        (None, Some(before)) => Some(format!("{}{NONE_NOW}", before.label)),
         (Some(now), Some(_)) => Some(now.label.clone()),
         (None, None) => None,
     };
@@ -1335,6 +1407,81 @@ mod tests {
         assert_eq!(premium.figures.previous, dec!(385.09));
         assert_eq!(bill_two.total.previous, dec!(8172.41));
         assert_eq!(bill_two.amount_payable, dec!(8509.62) - dec!(8172.41));
+    }
+
+    #[test]
+    fn a_premium_unchanged_since_the_bill_that_changed_it_is_not_said_to_have_changed() {
+        // Bill 1 at 4.5 % Less, bill 2 at 5 % Less (its label names both), then bill 3 at 5 %
+        // Less again, measuring 6 of item 2.
+        let (_, bill_two) =
+            premium_changed_between_bills(tp(dec!(4.5), TpType::Less), tp(dec!(5), TpType::Less));
+        let input = NthBillInput {
+            number: 3,
+            is_final: false,
+            items: two_items(dec!(10)),
+            till_date: vec![ItemQuantity::new("2", dec!(6))],
+            previous_till_date: vec![
+                ItemQuantity::new("1", dec!(10)),
+                ItemQuantity::new("2", dec!(5)),
+            ],
+            previous_printed: Some(bill_two.printed_till_date()),
+            tender_premium: tp(dec!(5), TpType::Less),
+        };
+        let bill_three = nth_bill(&input).unwrap();
+        let premium = bill_three.tender_premium.as_ref().unwrap();
+        assert_eq!(premium.label, "Deduct T.P @ 5 % Less");
+        // Previous: bill 2's till-date T.P, 5 % of 8,957.50 = 447.875 → 447.88. Till date:
+        // Sub 8,457.50 + 600.00 = 9,057.50, T.P 452.875 → 452.88.
+        assert_eq!(premium.figures.previous, dec!(447.88));
+        assert_eq!(premium.figures.till_date, dec!(452.88));
+        // Since last: 1 more of item 2 (100.00) less 5.00 more premium.
+        assert_eq!(bill_three.amount_payable, dec!(100.00) - dec!(5.00));
+
+        // A chain stored with the nested label reads as its own premium too.
+        let mut stored = bill_two.printed_till_date();
+        stored.tender_premium.as_mut().unwrap().label =
+            "Deduct T.P @ 5 % Less (previous at 4.5 % Less)".into();
+        let again = nth_bill(&NthBillInput {
+            previous_printed: Some(stored),
+            ..input
+        })
+        .unwrap();
+        assert_eq!(again.tender_premium.unwrap().label, "Deduct T.P @ 5 % Less");
+    }
+
+    #[test]
+    fn a_rate_changed_by_a_work_slip_leaves_the_previous_amount_at_the_rate_it_was_paid_at() {
+        // Bill 1: 10 of item 1 at 845.75 = 8,457.50, no premium. A work slip then sets item 1's
+        // rate to 900; bill 2 measures 12 till date.
+        let bill_one = first(
+            two_items(dec!(10)),
+            vec![ItemQuantity::new("1", dec!(10))],
+            None,
+        );
+        let mut items = two_items(dec!(20));
+        items[0].rate = dec!(900);
+        let printed = bill_one.printed_till_date().deducted_at(&items);
+        assert_eq!(printed.items[0].rate, Some(dec!(845.75)));
+        assert_eq!(printed.items[1].rate, None, "item 2's rate did not change");
+        let bill_two = nth_bill(&NthBillInput {
+            number: 2,
+            is_final: false,
+            items,
+            till_date: vec![ItemQuantity::new("1", dec!(12))],
+            previous_till_date: vec![ItemQuantity::new("1", dec!(10))],
+            previous_printed: Some(printed),
+            tender_premium: None,
+        })
+        .unwrap();
+        let row = &bill_two.rows[0];
+        // F = 12 × 900 = 10,800.00; H = bill 1's 8,457.50 (10 × 845.75), not 10 × 900.
+        assert_eq!(row.till_date.amount, dec!(10800.00));
+        assert_eq!(row.previous.amount, dec!(8457.50));
+        assert_eq!(row.since_last.amount, dec!(10800.00) - dec!(8457.50));
+        assert_eq!(row.previous_rate, Some(dec!(845.75)));
+        assert_eq!(row.remarks(), "Previous at 845.75");
+        assert_eq!(bill_two.rows[1].remarks(), "");
+        assert_eq!(bill_two.amount_payable, dec!(2342.50));
     }
 
     #[test]

@@ -1269,11 +1269,13 @@ mod tests {
                     sl_no: "1".into(),
                     within: row(dec!(85)),
                     excess: row(dec!(5)),
+                    rate: None,
                 },
                 PrintedItem {
                     sl_no: " 2".into(),
                     within: row(dec!(40)),
                     excess: row(Decimal::ZERO),
+                    rate: None,
                 },
             ],
             sub_total: Decimal::ZERO,

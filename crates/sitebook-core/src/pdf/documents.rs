@@ -244,6 +244,7 @@ pub(crate) fn nth_bill<'a>(
             cells[PREVIOUS_AMOUNT] = format_money(row.previous.amount);
             cells[SINCE_LAST_QTY] = format_figure(row.since_last.quantity);
             cells[SINCE_LAST_AMOUNT] = format_money(row.since_last.amount);
+            cells[REMARKS] = row.remarks();
             let amounts = [
                 (TILL_DATE_AMOUNT, row.till_date.amount),
                 (PREVIOUS_AMOUNT, row.previous.amount),

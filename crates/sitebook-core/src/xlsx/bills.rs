@@ -16,7 +16,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{RowNum, Workbook, XlsxError};
 
-use crate::domain::bill::{FirstBill, NthBill, RowKind, TenderPremium, TpType};
+use crate::domain::bill::{FirstBill, NthBill, NthBillRow, RowKind, TenderPremium, TpType};
 use crate::domain::money::format_percent;
 use crate::render::{
     first_bill_col, first_bill_columns, format_money, nth_bill_col, nth_bill_columns,
@@ -245,6 +245,25 @@ fn net_lines<T>(request: &DocumentRequest<T>) -> Vec<(&str, String)> {
 // Opens like `first_bill` above (the same sheet set-up, the same loop over sub-heads), then
 // maps its own rows onto its own columns, as the PDF's documents do: a column added to one bill
 // must not move the other's.
+/// Column H of an Nth bill's row: the previous bill's amount, as a formula only where one
+/// gives it back. At a rate a work slip has changed since, the formula names the previous
+/// rate; a figure no formula gives (a bill stored before that rate was kept) is written as
+/// it stands, since a recalculation at today's rate would change what was paid before.
+fn previous_amount(line: &NthBillRow, quantity_cell: String, rate_cell: &str) -> Cell {
+    let rate = line.previous_rate.unwrap_or(line.rate);
+    if crate::domain::money::amount(line.previous.quantity, rate) != line.previous.amount {
+        return Cell::Number(line.previous.amount);
+    }
+    let rate = match line.previous_rate {
+        Some(rate) => rate.to_string(),
+        None => rate_cell.to_owned(),
+    };
+    Cell::money(
+        format!("ROUND({quantity_cell}*{rate},2)"),
+        line.previous.amount,
+    )
+}
+
 /// The Nth bill workbook (11 columns, A..K).
 pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, XlsxError> {
     use nth_bill_col::*;
@@ -271,7 +290,11 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
         let e = cell(row, RATE);
         let amount_of = |qty_col: usize| format!("ROUND({}*{e},2)", cell(row, qty_col));
         cells[TILL_DATE_AMOUNT] = Cell::money(amount_of(TILL_DATE_QTY), line.till_date.amount);
-        cells[PREVIOUS_AMOUNT] = Cell::money(amount_of(PREVIOUS_QTY), line.previous.amount);
+        cells[PREVIOUS_AMOUNT] = previous_amount(line, cell(row, PREVIOUS_QTY), &e);
+        let remarks = line.remarks();
+        if !remarks.is_empty() {
+            cells[REMARKS] = Cell::Text(remarks);
+        }
         cells[SINCE_LAST_QTY] = Cell::quantity(
             format!("{}-{}", cell(row, TILL_DATE_QTY), cell(row, PREVIOUS_QTY)),
             line.since_last.quantity,
