@@ -47,10 +47,10 @@ pub struct SetArgs {
     #[arg(long)]
     label: String,
     /// A percentage of the base
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "PERCENT")]
     percent: Option<String>,
     /// The same amount on every bill
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     fixed: Option<String>,
     /// An addition (GST billed on the work value) instead of a deduction
     #[arg(long)]
@@ -59,13 +59,18 @@ pub struct SetArgs {
     #[arg(long, value_enum, default_value = "gross")]
     base: BaseArg,
     /// Apply only when the contract value exceeds this
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     threshold: Option<String>,
     /// Stop once this much has been withheld over the chain (a security deposit)
-    #[arg(long, value_name = "AMOUNT", conflicts_with = "cap_percent")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "AMOUNT",
+        conflicts_with = "cap_percent"
+    )]
     cap: Option<String>,
     /// Stop once this percentage of the contract value has been withheld
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "PERCENT")]
     cap_percent: Option<String>,
     /// First day in force (dd-mm-yyyy)
     #[arg(long, value_name = "DATE")]
@@ -77,7 +82,12 @@ pub struct SetArgs {
     #[arg(long)]
     unless_estimate_has_lc: bool,
     /// The rate for an individual or HUF agency, when it differs (income-tax TDS: 1 %)
-    #[arg(long, value_name = "PERCENT", requires = "percent")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "PERCENT",
+        requires = "percent"
+    )]
     individual_percent: Option<String>,
 }
 

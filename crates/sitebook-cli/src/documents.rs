@@ -42,10 +42,10 @@ pub struct WorkEditArgs {
     amc: Option<bool>,
     #[arg(long, value_enum)]
     area: Option<AreaArg>,
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     estimate_amount: Option<String>,
     /// The sanctioned grand total that work slips balance to
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     grand_total: Option<String>,
     #[arg(long, value_name = "REF")]
     admin_sanction: Option<String>,
@@ -59,7 +59,12 @@ pub struct WorkEditArgs {
     #[arg(long, value_name = "BOOL")]
     agency_individual: Option<bool>,
     /// Tender premium percentage, 0 to 100 (with --tp-type)
-    #[arg(long, value_name = "PERCENT", requires = "tp_type")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "PERCENT",
+        requires = "tp_type"
+    )]
     tp: Option<String>,
     #[arg(long, value_enum, requires = "tp")]
     tp_type: Option<TpArg>,
@@ -174,7 +179,12 @@ pub enum BillCommand {
         #[arg(long, value_enum)]
         kind: FirstBillKindArg,
         /// Tender premium percentage, 0 to 100 (with --tp-type)
-        #[arg(long, value_name = "PERCENT", requires = "tp_type")]
+        #[arg(
+            long,
+            allow_negative_numbers = true,
+            value_name = "PERCENT",
+            requires = "tp_type"
+        )]
         tp: Option<String>,
         #[arg(long, value_enum, requires = "tp")]
         tp_type: Option<TpArg>,

@@ -299,6 +299,17 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("Deduction line X").and(predicate::str::contains("rate")));
+    // A negative amount reaches the line's own check, which names the field, rather than being
+    // taken for an option ("unexpected argument '-1'").
+    sitebook(&dir)
+        .args(["deductions", "set", "X", "--label", "Bad", "--fixed", "-10"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("Deduction line X")
+                .and(predicate::str::contains("fixed amount"))
+                .and(predicate::str::contains("unexpected argument").not()),
+        );
     sitebook(&dir)
         .args(["deductions", "remove", "LC"])
         .assert()

@@ -111,8 +111,9 @@ fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Opt
         }
         None => {
             problems.push(format!(
-                "line {line}: {field} '{}' is not a number",
-                crate::error::excerpt(text)
+                "line {line}: {field} '{}' {}",
+                crate::error::excerpt(text),
+                crate::domain::money::unread_figure_reason(text)
             ));
             None
         }

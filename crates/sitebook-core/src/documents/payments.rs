@@ -282,7 +282,11 @@ impl DeductionLineForm {
         let mut figure = |field: &str, text: &str| -> Option<rust_decimal::Decimal> {
             let found = parse_number_text(text);
             if found.is_none() {
-                problems.push(format!("{field}: '{}' is not a number", text.trim()));
+                problems.push(format!(
+                    "{field}: '{}' {}",
+                    text.trim(),
+                    crate::domain::money::unread_figure_reason(text)
+                ));
             }
             found
         };

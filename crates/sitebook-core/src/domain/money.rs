@@ -79,6 +79,23 @@ impl LabelledAmount {
     }
 }
 
+/// Why `text`, which [`parse_number_text`] did not read, is no figure: "is too large" for
+/// digits beyond the 28 a Decimal keeps (a person typed a number, and should be told so),
+/// "is not a number" for anything else.
+pub fn unread_figure_reason(text: &str) -> &'static str {
+    let digits = text.trim().trim_start_matches(['-', '+']);
+    let too_many_digits = digits
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        && digits.chars().filter(|&c| c == '.').count() <= 1
+        && digits.chars().filter(char::is_ascii_digit).count() > 28;
+    if too_many_digits {
+        "is too large to be a quantity, rate or amount"
+    } else {
+        "is not a number"
+    }
+}
+
 /// Reads a number that a spreadsheet stored as text.
 ///
 /// Accepted, around optional surrounding whitespace:
@@ -540,5 +557,22 @@ mod tests {
             let expected = Decimal::from(n) + Decimal::new(i64::from(paise), 2);
             prop_assert_eq!(parse_number_text(&text), Some(expected));
         }
+    }
+
+    #[test]
+    fn an_unread_figure_is_said_too_large_only_when_it_is_digits_beyond_what_is_kept() {
+        let huge = "99999999999999999999999999999";
+        assert_eq!(parse_number_text(huge), None);
+        assert_eq!(
+            unread_figure_reason(huge),
+            "is too large to be a quantity, rate or amount"
+        );
+        assert_eq!(
+            unread_figure_reason("-1,00,00,00,00,00,00,00,00,00,00,00,00,000.5"),
+            "is too large to be a quantity, rate or amount"
+        );
+        assert_eq!(unread_figure_reason("ten"), "is not a number");
+        assert_eq!(unread_figure_reason("1,2,3"), "is not a number");
+        assert_eq!(unread_figure_reason("1.2.3"), "is not a number");
     }
 }
