@@ -428,14 +428,16 @@ session_commands! {
         core.deductions_list(session).await.map(|table| (&table).into())
     };
 
-    /// Adds a line to the table, or replaces the line with the same code.
+    /// Adds a line to the table for its period; the code's lines for other dates stay.
     fn save_deduction(line: DeductionLineForm) -> DeductionTable
         = |core, session| core.deductions_save_form(session, &line);
 
-    /// Removes a line from the table.
-    fn remove_deduction(code: String) -> DeductionTable
+    /// Removes one line from the table: the code's line in force from `valid_from`
+    /// (dd-mm-yyyy; blank for the one without a first day).
+    fn remove_deduction(code: String, valid_from: String) -> DeductionTable
         = |core, session| async move {
-            core.deductions_remove(session, &code).await.map(|table| (&table).into())
+            let which = sitebook_core::documents::payments::LinesOfCode::starting(&valid_from)?;
+            core.deductions_remove(session, &code, which).await.map(|table| (&table).into())
         };
 
     /// An estimate's bills in order.

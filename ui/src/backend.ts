@@ -237,7 +237,7 @@ export function createTauriBackend(): Backend {
     saveDeviceSettings: (settings) => call<DeviceSettings>("device_settings_save", { settings }),
     listDeductions: () => call<DeductionTable>("list_deductions"),
     saveDeduction: (line) => call<DeductionTable>("save_deduction", { line }),
-    removeDeduction: (code) => call<DeductionTable>("remove_deduction", { code }),
+    removeDeduction: (code, validFrom) => call<DeductionTable>("remove_deduction", { code, validFrom }),
     subscribeJobs: async (handler) => {
       await openJobChannel();
       const own = (event: JobEvent) => handler(event);

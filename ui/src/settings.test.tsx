@@ -207,6 +207,27 @@ describe("Settings: deductions", () => {
     await waitFor(() => expect(screen.queryByTestId("deduction-LC")).toBeNull());
   });
 
+  it("keeps a code's earlier line beside a new rate from a date, and removes only the line asked", async () => {
+    const fake = await openSettingsAs("asha");
+    await screen.findByTestId("deductions-table");
+    fireEvent.click(byId("deduction-edit-SD"));
+    type("deduction-value", "7.5");
+    fireEvent.change(screen.getByLabelText("In force from"), { target: { value: "01-08-2025" } });
+    fireEvent.click(byId("deduction-save"));
+    expect((await screen.findByTestId("deductions-said")).textContent).toContain(
+      "Line SD from 01-08-2025 saved. Bills dated before it keep SD's earlier line",
+    );
+    const rows = screen.getAllByTestId("deduction-SD");
+    expect(rows).toHaveLength(2);
+    const dated = rows.findIndex((row) => row.textContent?.includes("01-08-2025"));
+    expect(rows[dated]!.textContent).toContain("7.5 %");
+    fireEvent.click(screen.getAllByTestId("deduction-remove-SD")[dated]!);
+    await waitFor(() => expect(screen.getAllByTestId("deduction-SD")).toHaveLength(1));
+    expect(byId("deduction-SD").textContent).toContain("5 %");
+    expect(byId("deduction-SD").textContent).not.toContain("01-08-2025");
+    expect(fake.calls).toContain("remove_deduction");
+  });
+
   it("shows the labour-cess condition and lets an owner set it on a line of the office's own", async () => {
     const fake = await openSettingsAs("asha");
     await screen.findByTestId("deductions-table");

@@ -53,5 +53,6 @@ export interface SettingsCommands {
   listDeductions(): Promise<DeductionTable>;
   /** Adds a line, or replaces the line with the same code (owners and admins). */
   saveDeduction(line: DeductionLineForm): Promise<DeductionTable>;
-  removeDeduction(code: string): Promise<DeductionTable>;
+  /** Removes the code's line in force from `validFrom` (dd-mm-yyyy; blank for the one without a first day). */
+  removeDeduction(code: string, validFrom: string): Promise<DeductionTable>;
 }

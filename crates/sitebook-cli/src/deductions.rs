@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
-use sitebook_core::documents::payments::PaymentTable;
+use sitebook_core::documents::payments::{LinesOfCode, PaymentTable};
 use sitebook_core::domain::money::format_indian;
 use sitebook_core::domain::payments::{Base, Cap, Charge, Effect, OneOffRecovery, PaymentLine};
 use sitebook_core::domain::work::DocDate;
@@ -18,13 +18,19 @@ use crate::{Failure, UsageError};
 pub enum DeductionsCommand {
     /// The lines bills are paid by (the example set until the first change)
     List,
-    /// Add a line, or replace the line with the same code (owners and admins)
+    /// Add a line for its period (owners and admins): the code's lines for other dates stay,
+    /// so a new rate `--from 01-08-2025` keeps the old one for bills dated before; without
+    /// dates it replaces the code's lines
     Set(Box<SetArgs>),
-    /// Remove a line (owners and admins)
+    /// Remove a code's lines, or with --from one of them (owners and admins)
     Remove {
         /// The line's code
         #[arg(value_name = "CODE")]
         code: String,
+        /// Only the code's line in force from this day (dd-mm-yyyy), where it has lines for
+        /// several periods; without it, every line of the code goes
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
     },
 }
 
@@ -230,7 +236,13 @@ pub async fn deductions(
     let table = match command {
         DeductionsCommand::List => core.deductions_list(session).await?,
         DeductionsCommand::Set(args) => core.deductions_save(session, args.line()?).await?,
-        DeductionsCommand::Remove { code } => core.deductions_remove(session, code).await?,
+        DeductionsCommand::Remove { code, from } => {
+            let which = match from {
+                Some(day) => LinesOfCode::starting(day)?,
+                None => LinesOfCode::Every,
+            };
+            core.deductions_remove(session, code, which).await?
+        }
     };
     print(&table, out);
     Ok(())

@@ -1289,7 +1289,7 @@ impl Sitebook {
         crate::documents::payments::table(&self.ctx, &scope).await
     }
 
-    /// Adds a line to the org's table, or replaces the line with the same code.
+    /// Adds a line to the org's table for its period; the code's lines for other dates stay.
     pub async fn deductions_save(
         &self,
         session: &Session,
@@ -1320,16 +1320,18 @@ impl Sitebook {
             .await
     }
 
-    /// Removes a line from the org's table.
+    /// Removes a code's lines from the org's table: all of them, or the one in force from a
+    /// day.
     pub async fn deductions_remove(
         &self,
         session: &Session,
         code: &str,
+        which: crate::documents::payments::LinesOfCode,
     ) -> Result<crate::documents::payments::PaymentTable> {
         let scope = authorize_write(&self.ctx, session, Action::DeductionsEdit).await?;
         scope
             .attempt(&self.ctx, async {
-                crate::documents::payments::remove_line(&self.ctx, &scope, code).await
+                crate::documents::payments::remove_line(&self.ctx, &scope, code, which).await
             })
             .await
     }

@@ -11,10 +11,13 @@ use std::path::PathBuf;
 use common::{fixture, fixture_with_estimate, indian, less_premium, pdf_text, round2, Fixture};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
+use sitebook_core::documents::payments::LinesOfCode;
+use sitebook_core::documents::withdraw::ChainDocument;
 use sitebook_core::documents::{QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, ItemQuantity};
 use sitebook_core::domain::payments::{Base, Charge, Effect, OneOffRecovery, PaymentLine};
 use sitebook_core::domain::permissions::MembershipRole;
+use sitebook_core::domain::work::DocDate;
 use sitebook_core::Error;
 
 async fn rendered_pdf(fx: &Fixture, job_id: i64) -> PathBuf {
@@ -67,10 +70,18 @@ async fn the_table_starts_as_the_example_set_and_only_owners_and_admins_change_i
     let table = fx.core.deductions_save(&adam, gst).await.unwrap();
     assert!(!table.is_example);
     assert_eq!(table.lines.len(), 5);
-    let table = fx.core.deductions_remove(&adam, "lc").await.unwrap();
+    let table = fx
+        .core
+        .deductions_remove(&adam, "lc", LinesOfCode::Every)
+        .await
+        .unwrap();
     let codes: Vec<&str> = table.lines.iter().map(|l| l.code.as_str()).collect();
     assert_eq!(codes, ["SD", "IT-TDS", "GST-TDS", "GST"]);
-    let missing = fx.core.deductions_remove(&adam, "LC").await.unwrap_err();
+    let missing = fx
+        .core
+        .deductions_remove(&adam, "LC", LinesOfCode::Every)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&missing, Error::NotFound(m) if m.contains("SD, IT-TDS, GST-TDS, GST")),
         "{missing:?}"
@@ -559,6 +570,115 @@ async fn recoveries_beyond_the_bill_are_refused_and_save_nothing() {
 /// A working estimate that lowers a cap below a quantity already billed re-splits that quantity
 /// in the next bill's previous column (1.67 + 1.67 where bill 1 printed 3.33); the memorandum
 /// still deducts what bill 1 was worth, so the chain pays exactly its final value.
+#[tokio::test]
+async fn a_new_deposit_rate_from_a_date_keeps_the_old_rate_before_it_and_one_cap() {
+    // Two items worth 10,000 each (ECV and contract 20,000, no premium): the example security
+    // deposit is 5 %, capped at 5 % of the contract, 1,000.00.
+    let fx = fixture().await;
+    let mut workbook = workbooks::estimate_workbook("Deposit rate revised");
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
+    for (row, serial, quantity, rate) in [(3u32, 1.0, 100.0, 100.0), (4, 2.0, 10.0, 1000.0)] {
+        workbooks::num(sheet, row, 0, serial);
+        workbooks::num(sheet, row, 1, quantity);
+        workbooks::text(sheet, row, 2, "Nos");
+        workbooks::text(sheet, row, 3, &format!("Item {serial}"));
+        workbooks::num(sheet, row, 4, rate);
+        workbooks::num(sheet, row, 5, 1.0);
+        workbooks::text(sheet, row, 6, "No");
+        workbooks::num(sheet, row, 7, quantity * rate);
+    }
+    let estimate = fx.parsed_estimate(workbook.save_to_buffer().unwrap()).await;
+    let dated = |dobr: &str| WorkChanges {
+        dobr: Some(dobr.into()),
+        ..WorkChanges::default()
+    };
+    fx.edit_work(estimate, dated("02-07-2025")).await;
+    let first_till_date = [("1", dec!(50)), ("2", dec!(0))];
+    let made = fx
+        .queue_bill_at(estimate, BillKind::FirstPart, &first_till_date)
+        .await;
+    rendered_pdf(&fx, made.job_id).await;
+
+    // The office's new rate, 7.5 % from 01-08-2025, under the same code and cap.
+    let mut sd = fx.core.deductions_list(&fx.root).await.unwrap().lines[0].clone();
+    assert_eq!(
+        (sd.code.as_str(), sd.charge),
+        ("SD", Charge::Percent(dec!(5)))
+    );
+    sd.charge = Charge::Percent(dec!(7.5));
+    sd.valid_from = Some(DocDate::parse_dmy("01-08-2025").unwrap());
+    let table = fx.core.deductions_save(&fx.root, sd).await.unwrap();
+    let sd_lines: Vec<(Charge, Option<String>, Option<String>)> = table
+        .lines
+        .iter()
+        .filter(|line| line.code == "SD")
+        .map(|line| {
+            let text = |d: Option<DocDate>| d.map(|d| d.to_string());
+            (line.charge, text(line.valid_from), text(line.valid_to))
+        })
+        .collect();
+    assert_eq!(
+        sd_lines,
+        [
+            (Charge::Percent(dec!(5)), None, Some("31-07-2025".into())),
+            (Charge::Percent(dec!(7.5)), Some("01-08-2025".into()), None),
+        ]
+    );
+
+    // Bill 1 was wrong and is made again, dated as before: it withholds 5 % of 5,000.00.
+    fx.core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "measured twice")
+        .await
+        .unwrap();
+    let first = fx
+        .queue_bill_at(estimate, BillKind::FirstPart, &first_till_date)
+        .await;
+    let text1 = pdf_text(&rendered_pdf(&fx, first.job_id).await);
+    let sd1 = round2(dec!(5000) * dec!(5) / dec!(100));
+    let sd_line = memo_line(&text1, "Security deposit");
+    assert!(
+        sd_line.contains(&indian(sd1)) && sd_line.contains("5 % of 5,000.00"),
+        "{sd_line}"
+    );
+
+    // Bill 2 of 05-08-2025 measures the rest: gross 15,000.00, 7.5 % of which (1,125.00)
+    // passes what is left of the one cap, 1,000.00 − 250.00.
+    fx.edit_work(estimate, dated("05-08-2025")).await;
+    let second = fx
+        .queue_bill_at(
+            estimate,
+            BillKind::NthPart,
+            &[("1", dec!(100)), ("2", dec!(10))],
+        )
+        .await;
+    let text2 = pdf_text(&rendered_pdf(&fx, second.job_id).await);
+    let cap = round2(dec!(20000) * dec!(5) / dec!(100));
+    let sd2 = cap - sd1;
+    assert!(
+        round2(dec!(15000) * dec!(7.5) / dec!(100)) > sd2,
+        "the case reaches the cap"
+    );
+    let sd_line = memo_line(&text2, "Security deposit");
+    assert!(
+        sd_line.contains(&indian(sd2)) && sd_line.contains("limited to"),
+        "{sd_line}"
+    );
+    // The running-account form holds both bills' deposit, at no one rate.
+    let withheld = memo_line(&text2, "Amount withheld");
+    assert!(withheld.contains(&indian(cap)), "{withheld}");
+    assert!(!withheld.contains('%'), "{withheld}");
+
+    // The dated line goes alone when asked; the earlier one stays as it was.
+    let table = fx
+        .core
+        .deductions_remove(&fx.root, "SD", LinesOfCode::starting("01-08-2025").unwrap())
+        .await
+        .unwrap();
+    let left: Vec<_> = table.lines.iter().filter(|l| l.code == "SD").collect();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].charge, Charge::Percent(dec!(5)));
+}
+
 #[tokio::test]
 async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
     let fx = fixture().await;

@@ -279,17 +279,22 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         if (line.chargeKind === "percent" && (value < 0 || value > 100)) {
           throw fail("validation", `Deduction line ${line.code}: the rate must be a percentage from 0 to 100, not ${line.chargeValue}.`);
         }
+        // The core cuts the code's lines of other periods where they overlap; the fake keeps
+        // the simple cases: a line without dates replaces the code's lines, a dated one the
+        // code's line that starts on its day.
         const lines = [...deductionsOf().lines];
-        const at = lines.findIndex((l) => l.code.toLowerCase() === line.code.toLowerCase());
-        if (at >= 0) lines[at] = { ...line };
-        else lines.push({ ...line });
-        deductionTables.set(ctx.orgCode(), lines);
+        const sameCode = (l: DeductionLineForm) => l.code.toLowerCase() === line.code.toLowerCase();
+        const undated = line.validFrom.trim() === "" && line.validTo.trim() === "";
+        const at = lines.findIndex(sameCode);
+        const kept = lines.filter((l) => !sameCode(l) || (!undated && l.validFrom !== line.validFrom));
+        kept.splice(at >= 0 ? Math.min(at, kept.length) : kept.length, 0, { ...line });
+        deductionTables.set(ctx.orgCode(), kept);
         return deductionsOf();
       }),
-    removeDeduction: (code) =>
+    removeDeduction: (code, validFrom) =>
       ctx.run("remove_deduction", () => {
         ctx.requireWriter("change the deductions table");
-        const lines = deductionsOf().lines.filter((l) => l.code.toLowerCase() !== code.toLowerCase());
+        const lines = deductionsOf().lines.filter((l) => l.code.toLowerCase() !== code.toLowerCase() || l.validFrom !== validFrom);
         deductionTables.set(ctx.orgCode(), lines);
         return deductionsOf();
       }),

@@ -8,7 +8,7 @@
 use chrono::Datelike;
 use serde::Serialize;
 
-use crate::domain::payments::{example_lines, PaymentLine};
+use crate::domain::payments::{example_lines, put_dated_line, PaymentLine};
 use crate::domain::work::DocDate;
 use crate::error::{Error, Result};
 use crate::jobs::Ctx;
@@ -133,28 +133,54 @@ async fn edit_table(
     })
 }
 
-/// Adds a line, or replaces the line with the same code in its place.
+/// Adds a line as its code's line for its period: the code's lines for other dates stay, cut
+/// where they overlap it ([`put_dated_line`]); a line without dates replaces them all.
 pub async fn save_line(ctx: &Ctx, scope: &WriteScope, line: PaymentLine) -> Result<PaymentTable> {
     line.validate()
         .map_err(|e| Error::Validation(format!("Deduction line {}: {e}.", line.code)))?;
     edit_table(ctx, scope, |lines| {
-        match lines
-            .iter_mut()
-            .find(|l| l.code.eq_ignore_ascii_case(&line.code))
-        {
-            Some(existing) => *existing = line,
-            None => lines.push(line),
-        }
+        put_dated_line(lines, line);
         Ok(())
     })
     .await
 }
 
-/// Removes the line with `code` (any case).
-pub async fn remove_line(ctx: &Ctx, scope: &WriteScope, code: &str) -> Result<PaymentTable> {
+/// Removes the lines with `code` (any case): every one, or the one that starts on a day.
+pub async fn remove_line(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    code: &str,
+    which: LinesOfCode,
+) -> Result<PaymentTable> {
     edit_table(ctx, scope, |lines| {
         let before = lines.len();
-        lines.retain(|l| !l.code.eq_ignore_ascii_case(code));
+        lines.retain(|l| {
+            !(l.code.eq_ignore_ascii_case(code)
+                && match which {
+                    LinesOfCode::Every => true,
+                    LinesOfCode::From(from) => l.valid_from == from,
+                })
+        });
+        if lines.len() == before && which != LinesOfCode::Every {
+            let dates: Vec<String> = lines
+                .iter()
+                .filter(|l| l.code.eq_ignore_ascii_case(code))
+                .map(|l| {
+                    l.valid_from
+                        .map_or("no first day".into(), |d| d.to_string())
+                })
+                .collect();
+            if !dates.is_empty() {
+                return Err(Error::NotFound(format!(
+                    "Deduction line {code} has no line in force from {}; its lines start: {}.",
+                    match which {
+                        LinesOfCode::From(Some(from)) => from.to_string(),
+                        _ => "no first day".into(),
+                    },
+                    dates.join(", ")
+                )));
+            }
+        }
         if lines.len() == before {
             let known: Vec<&str> = lines.iter().map(|l| l.code.as_str()).collect();
             return Err(Error::NotFound(format!(
@@ -169,6 +195,29 @@ pub async fn remove_line(ctx: &Ctx, scope: &WriteScope, code: &str) -> Result<Pa
         Ok(())
     })
     .await
+}
+
+/// Which of a code's dated lines to remove.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinesOfCode {
+    /// All of them.
+    Every,
+    /// The one whose first day in force is this (`None`: the one without a first day).
+    From(Option<DocDate>),
+}
+
+impl LinesOfCode {
+    /// The line that starts on `first_day` as typed (dd-mm-yyyy), or the one without a first
+    /// day when it is blank, as the Settings screen lists them.
+    pub fn starting(first_day: &str) -> Result<Self> {
+        let text = first_day.trim();
+        if text.is_empty() {
+            return Ok(Self::From(None));
+        }
+        DocDate::parse_dmy(text)
+            .map(|day| Self::From(Some(day)))
+            .map_err(|e| Error::Validation(format!("In force from: {e}.")))
+    }
 }
 
 /// One line of the table as the Settings screen shows and edits it: every field as text, so

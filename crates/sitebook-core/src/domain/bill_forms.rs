@@ -7,8 +7,9 @@
 //!
 //! Decisions where DOMAIN.md is silent:
 //! - "Amount withheld" is what the capped lines (security deposit, retention) hold up to date:
-//!   what earlier bills held plus this bill's share. Its rate is printed when exactly one capped
-//!   line is a percentage.
+//!   what earlier bills held (whatever lines are in force now) plus this bill's share. Its rate
+//!   is printed when it accounts for the whole amount: one capped percentage line, whose rate
+//!   on the value up to date gives the amount withheld, give or take each bill's rounding.
 //! - "Authorised additions" are the memorandum's additions up to date (GST billed on the work).
 //! - The running-account form's "approximate value of work not yet measured" is nil: every
 //!   bill Sitebook makes is of measured work.
@@ -26,8 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bill::RowKind;
 use super::estimate::EstimateItem;
-use super::money::{format_percent, LabelledAmount};
-use super::payments::{Charge, Memorandum, PaymentTerms};
+use super::money::{format_percent, percent_of, LabelledAmount};
+use super::payments::{Base, Charge, Memorandum, PaymentTerms};
 use super::words::amount_in_words;
 
 /// How payment of a bill is accounted for, the same in the running-account form and in the
@@ -72,28 +73,34 @@ impl PaymentAccount {
 /// The payment account of a bill from its memorandum and its frozen terms.
 pub fn payment_account(memorandum: &Memorandum, terms: &PaymentTerms) -> PaymentAccount {
     let capped = || terms.lines.iter().filter(|line| line.cap.is_some());
-    let held_earlier: Decimal = terms
-        .held_before
-        .iter()
-        .filter(|held| capped().any(|line| line.code == held.code))
-        .map(|held| held.amount)
-        .sum();
+    // What earlier bills withheld stays withheld, whether or not their line is in force on
+    // this bill's date.
+    let held_earlier: Decimal = terms.held_before.iter().map(|held| held.amount).sum();
     let held_now: Decimal = capped().map(|line| memorandum.withheld(&line.code)).sum();
-    let rates: Vec<Decimal> = capped()
-        .filter_map(|line| match line.charge {
-            Charge::Percent(p) => Some(p),
+    let additions_now = memorandum.total_additions();
+    let additions_to_date = terms.additions_before + additions_now;
+    let withheld = held_earlier + held_now;
+    // The rate is printed when it accounts for the whole amount: one capped percentage line,
+    // at whose rate the value up to date gives the amount withheld, give or take the paise of
+    // each bill's rounding. A rate changed along the chain, or a cap reached, leaves it out.
+    let withheld_rate = match capped().collect::<Vec<_>>().as_slice() {
+        [line] => match line.charge {
+            Charge::Percent(rate) => {
+                let base = match line.base {
+                    Base::Gross => memorandum.value_till_date,
+                    Base::GrossWithAdditions => memorandum.value_till_date + additions_to_date,
+                };
+                let at_rate = percent_of(base, rate);
+                ((at_rate - withheld).abs() <= Decimal::ONE).then_some(rate)
+            }
             Charge::Fixed(_) => None,
-        })
-        .collect();
-    let withheld_rate = match rates.as_slice() {
-        [rate] if capped().count() == 1 => Some(*rate),
+        },
         _ => None,
     };
-    let additions_now = memorandum.total_additions();
     PaymentAccount {
         value_measured: memorandum.value_till_date,
-        authorised_additions: terms.additions_before + additions_now,
-        withheld: held_earlier + held_now,
+        authorised_additions: additions_to_date,
+        withheld,
         withheld_rate,
         paid_before: memorandum.previous_payments + terms.additions_before - held_earlier,
         payment_now_due: memorandum.gross + additions_now - held_now,
@@ -349,6 +356,52 @@ mod tests {
         assert_eq!(account.recoveries, dec!(800));
         assert_eq!(account.recoveries + account.by_cheque, dec!(45200));
         assert_eq!(account.withheld_label(), "Amount withheld @ 5 %");
+    }
+
+    #[test]
+    fn a_deposit_held_stays_in_the_account_when_no_deposit_line_is_in_force() {
+        // Bill 1 withheld 16,536.75 of SD; bill 2's date falls after the SD line's last day,
+        // so it withholds nothing, and its form still holds bill 1's deposit. Bill 2 is worth
+        // 3,64,118.96 on 3,30,734.99 before (6,94,853.95 till date), with 2 % TDS only.
+        let tds = PaymentLine {
+            code: "IT-TDS".to_owned(),
+            cap: None,
+            charge: Charge::Percent(dec!(2)),
+            ..sd_line()
+        };
+        let terms = PaymentTerms {
+            lines: vec![tds],
+            recoveries: Vec::new(),
+            contract_value: dec!(747634.01),
+            held_before: vec![HeldBefore {
+                code: "SD".to_owned(),
+                amount: dec!(16536.75),
+            }],
+            additions_before: Decimal::ZERO,
+            value_before: None,
+            estimate_has_lc: false,
+            agency_is_individual: false,
+        };
+        let tds_now = dec!(7282.38); // 2 % of 3,64,118.96 = 7,282.3792
+        let memorandum = Memorandum {
+            value_till_date: dec!(694853.95),
+            previous_payments: dec!(330734.99),
+            gross: dec!(364118.96),
+            additions: Vec::new(),
+            deductions: vec![line("IT-TDS", tds_now)],
+            net_payable: dec!(364118.96) - tds_now,
+            net_in_words: String::new(),
+        };
+        let account = payment_account(&memorandum, &terms);
+        assert_eq!(account.withheld, dec!(16536.75));
+        assert_eq!(account.withheld_label(), "Amount withheld");
+        // Bill 1 paid 3,30,734.99 less its deposit; 6,94,853.95 − 16,536.75 is due up to date.
+        assert_eq!(account.paid_before, dec!(330734.99) - dec!(16536.75));
+        assert_eq!(
+            account.balance_up_to_date(),
+            dec!(694853.95) - dec!(16536.75)
+        );
+        assert_eq!(account.payment_now_due, dec!(364118.96));
     }
 
     #[test]

@@ -622,6 +622,55 @@ pub fn memorandum(
     })
 }
 
+/// Puts `line` into an organization's table as its code's line for its own period (DOMAIN.md
+/// §2a: each organization keeps dated lines, and each bill freezes the lines in force on its
+/// date). The code's other lines give way only where they overlap it: one that began earlier
+/// now ends the day before it starts, one that runs on after it now starts the day after it
+/// ends, and one wholly within its period goes. So a new rate "from 01-08-2025" keeps the old
+/// rate for every earlier date, and a line given without dates replaces the code's lines.
+/// The code's lines stay together, in date order, where its first line stood.
+pub fn put_dated_line(lines: &mut Vec<PaymentLine>, line: PaymentLine) {
+    let same_code = |other: &PaymentLine| other.code.eq_ignore_ascii_case(&line.code);
+    let at = lines.iter().position(same_code).unwrap_or(lines.len());
+    let mut versions = Vec::new();
+    let mut others = Vec::with_capacity(lines.len());
+    for (index, existing) in std::mem::take(lines).into_iter().enumerate() {
+        if !same_code(&existing) {
+            others.push((index, existing));
+            continue;
+        }
+        // The part before the new line's period, and the part after it.
+        if let Some(start) = line.valid_from {
+            if existing.valid_from.is_none_or(|from| from < start) {
+                if let Some(end) = start.day_before() {
+                    versions.push(PaymentLine {
+                        valid_to: Some(existing.valid_to.map_or(end, |to| to.min(end))),
+                        ..existing.clone()
+                    });
+                }
+            }
+        }
+        if let Some(end) = line.valid_to {
+            if existing.valid_to.is_none_or(|to| to > end) {
+                if let Some(start) = end.day_after() {
+                    versions.push(PaymentLine {
+                        valid_from: Some(existing.valid_from.map_or(start, |from| from.max(start))),
+                        ..existing
+                    });
+                }
+            }
+        }
+    }
+    versions.push(line);
+    // Open starts (None) sort first.
+    versions.sort_by_key(|version| version.valid_from);
+    let before = others.iter().take_while(|(index, _)| *index < at).count();
+    let mut others = others.into_iter().map(|(_, line)| line);
+    lines.extend(others.by_ref().take(before));
+    lines.extend(versions);
+    lines.extend(others);
+}
+
 /// What capped lines have withheld up to and including a bill: the `held_before` of the next.
 pub fn held_after(terms: &PaymentTerms, memorandum: &Memorandum) -> Vec<HeldBefore> {
     let mut held = terms.held_before.clone();
@@ -869,6 +918,112 @@ mod tests {
                 .ends_with("reduce the one-off recoveries"),
             "{refused}"
         );
+    }
+
+    /// `code` at `p` %, in force from `from` to `to` (dd-mm-yyyy, or open).
+    fn dated(code: &str, p: Decimal, from: Option<&str>, to: Option<&str>) -> PaymentLine {
+        let date = |text: Option<&str>| text.map(|t| DocDate::parse_dmy(t).unwrap());
+        PaymentLine {
+            valid_from: date(from),
+            valid_to: date(to),
+            ..percent_line(code, Effect::Deduction, p)
+        }
+    }
+
+    /// Each line as (code, percent, from, to) for comparison.
+    fn periods(lines: &[PaymentLine]) -> Vec<(String, String, String, String)> {
+        let text = |date: Option<DocDate>| date.map_or("…".to_owned(), |d| d.to_string());
+        lines
+            .iter()
+            .map(|line| {
+                let p = match line.charge {
+                    Charge::Percent(p) => p.to_string(),
+                    Charge::Fixed(a) => a.to_string(),
+                };
+                (
+                    line.code.clone(),
+                    p,
+                    text(line.valid_from),
+                    text(line.valid_to),
+                )
+            })
+            .collect()
+    }
+
+    fn period(code: &str, p: &str, from: &str, to: &str) -> (String, String, String, String) {
+        (code.into(), p.into(), from.into(), to.into())
+    }
+
+    #[test]
+    fn a_new_rate_from_a_date_keeps_the_old_rate_for_the_days_before_it() {
+        let mut lines = vec![
+            dated("IT", dec!(2), None, None),
+            dated("SD", dec!(5), None, None),
+            dated("LC", dec!(1), None, None),
+        ];
+        put_dated_line(&mut lines, dated("sd", dec!(7.5), Some("01-08-2025"), None));
+        assert_eq!(
+            periods(&lines),
+            [
+                period("IT", "2", "…", "…"),
+                period("SD", "5", "…", "31-07-2025"),
+                period("sd", "7.5", "01-08-2025", "…"),
+                period("LC", "1", "…", "…"),
+            ]
+        );
+        // A bill of 02-07-2025 still freezes 5 %, one of 05-08-2025 7.5 %.
+        let in_force = |d: &str| {
+            let day = DocDate::parse_dmy(d).unwrap();
+            lines
+                .iter()
+                .filter(|line| line.code.eq_ignore_ascii_case("SD") && line.in_force_on(day))
+                .map(|line| line.charge)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(in_force("02-07-2025"), [Charge::Percent(dec!(5))]);
+        assert_eq!(in_force("31-07-2025"), [Charge::Percent(dec!(5))]);
+        assert_eq!(in_force("01-08-2025"), [Charge::Percent(dec!(7.5))]);
+
+        // A correction for one month splits the line it falls in, and keeps both ends.
+        put_dated_line(
+            &mut lines,
+            dated("SD", dec!(6), Some("01-09-2025"), Some("30-09-2025")),
+        );
+        assert_eq!(
+            periods(&lines)[1..5],
+            [
+                period("SD", "5", "…", "31-07-2025"),
+                period("sd", "7.5", "01-08-2025", "31-08-2025"),
+                period("SD", "6", "01-09-2025", "30-09-2025"),
+                period("sd", "7.5", "01-10-2025", "…"),
+            ]
+        );
+        // A period that covers a line whole takes its place; one without dates, every line's.
+        put_dated_line(
+            &mut lines,
+            dated("SD", dec!(8), Some("15-08-2025"), Some("15-10-2025")),
+        );
+        assert_eq!(
+            periods(&lines)[1..5],
+            [
+                period("SD", "5", "…", "31-07-2025"),
+                period("sd", "7.5", "01-08-2025", "14-08-2025"),
+                period("SD", "8", "15-08-2025", "15-10-2025"),
+                period("sd", "7.5", "16-10-2025", "…"),
+            ]
+        );
+        put_dated_line(&mut lines, dated("SD", dec!(5), None, None));
+        assert_eq!(
+            periods(&lines),
+            [
+                period("IT", "2", "…", "…"),
+                period("SD", "5", "…", "…"),
+                period("LC", "1", "…", "…"),
+            ]
+        );
+        // A new code goes last.
+        put_dated_line(&mut lines, dated("GST", dec!(2), Some("01-04-2025"), None));
+        assert_eq!(periods(&lines)[3], period("GST", "2", "01-04-2025", "…"));
     }
 
     #[test]

@@ -96,6 +96,40 @@ impl DocDate {
         })
     }
 
+    /// The day before, if it is within the years a date may have.
+    pub fn day_before(self) -> Option<Self> {
+        let (year, month, day) = (
+            u32::from(self.year),
+            u32::from(self.month),
+            u32::from(self.day),
+        );
+        if day > 1 {
+            return Self::new(year, month, day - 1).ok();
+        }
+        let (year, month) = if month > 1 {
+            (year, month - 1)
+        } else {
+            (year.checked_sub(1)?, 12)
+        };
+        // The last day of that month: the first of 31, 30, 29, 28 that exists.
+        (28..=31)
+            .rev()
+            .find_map(|last| Self::new(year, month, last).ok())
+    }
+
+    /// The day after, if it is within the years a date may have.
+    pub fn day_after(self) -> Option<Self> {
+        let (year, month, day) = (
+            u32::from(self.year),
+            u32::from(self.month),
+            u32::from(self.day),
+        );
+        Self::new(year, month, day + 1)
+            .or_else(|_| Self::new(year, month + 1, 1))
+            .or_else(|_| Self::new(year + 1, 1, 1))
+            .ok()
+    }
+
     /// The day of a stored timestamp (`YYYY-MM-DD…`, as the store writes them), if it is
     /// one.
     pub fn from_timestamp(timestamp: &str) -> Option<Self> {
@@ -786,5 +820,21 @@ mod tests {
                 prop_assert!(day > 28);
             }
         }
+    }
+
+    #[test]
+    fn the_day_before_and_after_cross_months_years_and_leap_days() {
+        let date = |d, m, y| DocDate::new(y, m, d).unwrap();
+        assert_eq!(date(1, 8, 2025).day_before(), Some(date(31, 7, 2025)));
+        assert_eq!(date(1, 3, 2024).day_before(), Some(date(29, 2, 2024)));
+        assert_eq!(date(1, 3, 2025).day_before(), Some(date(28, 2, 2025)));
+        assert_eq!(date(1, 1, 2025).day_before(), Some(date(31, 12, 2024)));
+        assert_eq!(date(1, 5, 2025).day_before(), Some(date(30, 4, 2025)));
+        assert_eq!(date(1, 1, 1900).day_before(), None);
+        assert_eq!(date(31, 7, 2025).day_after(), Some(date(1, 8, 2025)));
+        assert_eq!(date(28, 2, 2024).day_after(), Some(date(29, 2, 2024)));
+        assert_eq!(date(28, 2, 2025).day_after(), Some(date(1, 3, 2025)));
+        assert_eq!(date(31, 12, 2024).day_after(), Some(date(1, 1, 2025)));
+        assert_eq!(date(31, 12, 9999).day_after(), None);
     }
 }

@@ -746,14 +746,20 @@ function DeductionsSection({ org }: Props) {
       const saved = await backend.saveDeduction(form);
       setTable(saved);
       const code = form.code.trim();
+      const from = form.validFrom.trim();
       setForm(BLANK_DEDUCTION);
-      return { ok: true, text: `Line ${code} saved. Bills made from now on use it; issued bills keep theirs.` };
+      return {
+        ok: true,
+        text: from
+          ? `Line ${code} from ${from} saved. Bills dated before it keep ${code}'s earlier line; issued bills keep theirs.`
+          : `Line ${code} saved. Bills made from now on use it; issued bills keep theirs.`,
+      };
     });
   };
-  const remove = (code: string) =>
+  const remove = (code: string, validFrom: string) =>
     void act(`remove-${code}`, async () => {
-      setTable(await backend.removeDeduction(code));
-      return { ok: true, text: `Line ${code} removed. Issued bills keep it.` };
+      setTable(await backend.removeDeduction(code, validFrom));
+      return { ok: true, text: `Line ${code}${validFrom ? ` from ${validFrom}` : ""} removed. Issued bills keep it.` };
     });
 
   return (
@@ -773,7 +779,7 @@ function DeductionsSection({ org }: Props) {
           <LedgerHead columns={DEDUCTION_COLUMNS} />
           <tbody>
             {table.lines.map((line) => (
-              <tr key={line.code} data-testid={`deduction-${line.code}`}>
+              <tr key={`${line.code} ${line.validFrom}`} data-testid={`deduction-${line.code}`}>
                 <td className="mono">{line.code}</td>
                 <td>
                   {line.effect === "addition" ? "Add: " : ""}
@@ -802,7 +808,7 @@ function DeductionsSection({ org }: Props) {
                   <button type="button" className="button quiet small" disabled={!mayEdit || busy !== null} onClick={() => setForm({ ...line })} data-testid={`deduction-edit-${line.code}`}>
                     Edit
                   </button>
-                  <button type="button" className="button quiet small" disabled={!mayEdit || busy !== null} onClick={() => remove(line.code)} data-testid={`deduction-remove-${line.code}`}>
+                  <button type="button" className="button quiet small" disabled={!mayEdit || busy !== null} onClick={() => remove(line.code, line.validFrom)} data-testid={`deduction-remove-${line.code}`}>
                     Remove
                   </button>
                 </td>
