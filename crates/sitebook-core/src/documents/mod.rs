@@ -1248,6 +1248,11 @@ pub(crate) async fn next_workslip_input(
         Some(input) => (input.executed.clone(), input.supplemental_items.clone()),
         None => (Vec::new(), Vec::new()),
     };
+    // Each earlier phase at the rates its own slip was made with, read from that slip (slips
+    // stored before a phase kept them carry none).
+    for (phase, slip) in phases.iter_mut().zip(&earlier) {
+        phase.rate_overrides = slip.rate_overrides.clone();
+    }
     let rate_overrides = with_rates_given(
         phase,
         &items,
@@ -1311,6 +1316,7 @@ pub(crate) async fn next_workslip_input(
                     .map(|line| ItemQuantity::new(line.sl_no.clone(), line.executed)),
             )
             .collect(),
+        rate_overrides: Vec::new(),
     });
     let input = WorkslipInput {
         phase,

@@ -109,10 +109,15 @@ pub fn deviation_statement(slip: &Workslip) -> DeviationStatement {
             continue;
         }
         let remarks = match line.kind {
-            RowKind::Supplemental => "Supplemental item",
-            RowKind::Excess => "Beyond sanctioned qty",
-            _ if line.remarks == "Deleted" => "Deleted",
-            _ => "",
+            RowKind::Supplemental => "Supplemental item".to_owned(),
+            RowKind::Excess => "Beyond sanctioned qty".to_owned(),
+            _ if line.remarks.starts_with("Deleted") => "Deleted".to_owned(),
+            // The working amount is at the rate shown; the sanctioned one at the estimate's.
+            _ if line.rate != line.estimate_rate => format!(
+                "Sanctioned at {}",
+                super::money::format_indian(line.estimate_rate)
+            ),
+            _ => String::new(),
         };
         lines.push(DeviationLine {
             serial: line.serial.clone(),
@@ -128,7 +133,7 @@ pub fn deviation_statement(slip: &Workslip) -> DeviationStatement {
             working_amount: current.amount,
             excess: Decimal::ZERO,
             saving: Decimal::ZERO,
-            remarks: remarks.to_owned(),
+            remarks,
         });
     }
     for line in &mut lines {
@@ -184,6 +189,7 @@ mod tests {
                     .map(|(sl, q)| ItemQuantity::new(*sl, q))
                     .collect(),
                 supplemental_items: vec![ItemQuantity::new("S1", supplemental)],
+                rate_overrides: Vec::new(),
             }],
             rate_overrides: Vec::new(),
             deduct_old_material: None,

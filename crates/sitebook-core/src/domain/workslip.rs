@@ -25,10 +25,14 @@
 //!   phase 1 that is the estimate quantity, and a supplemental item starts at zero in the phase
 //!   that introduces it. Deleting an item takes an explicit 0, so an incomplete quantities file
 //!   can never silently delete work.
-//! - **Rate override** replaces the rate for the whole row (estimate amount and every phase),
-//!   and the Rate column shows it. Every amount on a row is then its quantity × the rate shown,
-//!   and More/Less reflect quantity changes only. Overrides apply to estimate items; a
-//!   supplemental item's rate is its own.
+//! - **Rate override** replaces an estimate item's rate from the work slip that gives it on
+//!   (DOMAIN.md §3 allows one per row). The sanctioned column stays at the estimate's rate, which
+//!   the Rate (Estimate) column shows, and each phase's column at the rate in force in that
+//!   phase, so no earlier figure is restated and Unused T.P stays on the estimate's ECV. Remarks
+//!   name every other rate a row's amounts are at (`executed at 900.00`, `Workslip-1 at
+//!   950.00`), so each amount re-multiplies. More/Less compare amounts, so they show a rate's
+//!   change as well as a quantity's. Overrides apply to estimate items; a supplemental item's
+//!   rate is its own.
 //! - The estimate amount column is recomputed as `ROUND2(qty × rate)`, not copied from the
 //!   workbook, so the work slip is internally consistent even when a cached amount was off.
 //! - **AE rows** as for bills ([`split_at_estimate`]): every phase column is split at the same
@@ -94,9 +98,14 @@ pub struct PhaseQuantities {
     pub estimate_items: Vec<ItemQuantity>,
     /// Executed quantities of supplemental items, by their serial.
     pub supplemental_items: Vec<ItemQuantity>,
+    /// For an earlier phase, the rate overrides in force in it, so that its column stays at
+    /// the rates it was executed at. The current phase's are [`WorkslipInput::rate_overrides`].
+    /// Left out when none, as in inputs stored before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate_overrides: Vec<RateOverride>,
 }
 
-/// A rate that replaces an estimate item's rate on the whole row.
+/// A rate that replaces an estimate item's rate from a work slip on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateOverride {
     /// The estimate item's serial.
@@ -116,7 +125,8 @@ pub struct WorkslipInput {
     pub supplemental_items: Vec<SupplementalItem>,
     /// Executed quantities for phases 1..=`phase`, in order; the last is the current phase.
     pub executed: Vec<PhaseQuantities>,
-    /// Per-row rate overrides.
+    /// The rate overrides in force in this phase (those of earlier phases are each phase's
+    /// own, in [`PhaseQuantities::rate_overrides`]).
     pub rate_overrides: Vec<RateOverride>,
     /// Deduct Old Material Cost (repair works); applied as a deduction whatever its sign.
     pub deduct_old_material: Option<Decimal>,
@@ -152,10 +162,17 @@ pub struct WorkslipLine {
     pub unit: String,
     /// Estimate quantity; `None` (empty) on AE and supplemental rows.
     pub estimate_quantity: Option<Decimal>,
-    /// The rate every amount on the row uses.
+    /// The rate in force in the current phase: its amount is at this rate.
     pub rate: Decimal,
     /// Whether `rate` is an override of the estimate's rate.
     pub rate_overridden: bool,
+    /// The estimate's rate, printed in the Rate (Estimate) column: the estimate amount is at
+    /// it. A supplemental item's own rate.
+    #[serde(default)]
+    pub estimate_rate: Decimal,
+    /// Each phase column's rate, 1..=current: the rate the phase's amount is at.
+    #[serde(default)]
+    pub phase_rates: Vec<Decimal>,
     /// Estimate amount; `None` (empty) on AE and supplemental rows.
     pub estimate_amount: Option<Decimal>,
     /// One cell per phase 1..=current; `None` before a supplemental item was introduced.
@@ -486,8 +503,15 @@ struct ResolvedQuantities {
     estimate: Vec<Vec<Decimal>>,
     /// `[supplemental item][phase - 1]`, `None` before the item's phase.
     supplemental: Vec<Vec<Option<Decimal>>>,
-    /// Effective rate and whether it was overridden, per estimate item.
-    rates: Vec<(Decimal, bool)>,
+    /// `[item][phase - 1]`: the rate in force and whether it overrides the estimate's.
+    rates: Vec<Vec<(Decimal, bool)>>,
+}
+
+impl ResolvedQuantities {
+    /// An estimate item's rate in force in the current (last) phase.
+    fn current_rate(&self, position: usize) -> (Decimal, bool) {
+        self.rates[position].last().copied().unwrap_or_default()
+    }
 }
 
 /// A working estimate as the bills that follow it use it (DOMAIN.md ruling: once an estimate
@@ -512,7 +536,7 @@ pub fn working_estimate(input: &WorkslipInput) -> Result<WorkingEstimate, Worksl
     let mut deleted = Vec::new();
     for (position, item) in input.items.iter().enumerate() {
         let quantity = resolved.estimate[position][current];
-        let rate = resolved.rates[position].0;
+        let rate = resolved.current_rate(position).0;
         if quantity.is_zero() && !item.quantity.is_zero() {
             deleted.push(item.sl_no.clone());
         }
@@ -645,12 +669,18 @@ fn push_estimate_rows(
     let current = input.phase as usize - 1;
     let mut numbering = AeNumbering::new();
     for (position, item) in input.items.iter().enumerate() {
-        let (rate, rate_overridden) = resolved.rates[position];
-        let estimate_amount = amount(item.quantity, rate);
+        let (rate, rate_overridden) = resolved.current_rate(position);
+        let phase_rates: Vec<Decimal> = resolved.rates[position].iter().map(|r| r.0).collect();
+        // The sanctioned column stays at the estimate's rate; each phase at its own.
+        let estimate_amount = amount(item.quantity, item.rate);
         let splits: Vec<_> = resolved.estimate[position]
             .iter()
-            .map(|&quantity| split_at_estimate(quantity, item.quantity, rate))
+            .zip(&phase_rates)
+            .map(|(&quantity, &rate)| split_at_estimate(quantity, item.quantity, rate))
             .collect();
+        let notes = |quantities: &mut dyn Iterator<Item = Decimal>| {
+            rate_notes(input.phase, item.rate, &phase_rates, quantities)
+        };
         let line = |kind, serial: &str, description: String| WorkslipLine {
             kind,
             serial: serial.to_owned(),
@@ -659,6 +689,8 @@ fn push_estimate_rows(
             estimate_quantity: None,
             rate,
             rate_overridden,
+            estimate_rate: item.rate,
+            phase_rates: phase_rates.clone(),
             estimate_amount: None,
             phases: Vec::new(),
             more: Decimal::ZERO,
@@ -690,7 +722,10 @@ fn push_estimate_rows(
             phases: within.into_iter().map(Some).collect(),
             more,
             less,
-            remarks: remarks.to_owned(),
+            remarks: with_notes(
+                remarks,
+                &notes(&mut splits.iter().map(|s| s.within_quantity)),
+            ),
             ..line(RowKind::Item, &item.sl_no, item.description.clone())
         }));
 
@@ -708,11 +743,14 @@ fn push_estimate_rows(
                     .collect(),
                 more,
                 less,
-                remarks: if splits[current].has_excess() {
-                    "Excess as per estimated".to_owned()
-                } else {
-                    String::new()
-                },
+                remarks: with_notes(
+                    if splits[current].has_excess() {
+                        "Excess as per estimated"
+                    } else {
+                        ""
+                    },
+                    &notes(&mut splits.iter().map(|s| s.excess_quantity)),
+                ),
                 ..line(RowKind::Excess, "", numbering.next_label())
             }));
         }
@@ -760,6 +798,8 @@ fn push_supplemental_rows(
                 estimate_quantity: None,
                 rate: item.rate,
                 rate_overridden: false,
+                estimate_rate: item.rate,
+                phase_rates: vec![item.rate; input.phase as usize],
                 estimate_amount: None,
                 phases,
                 more,
@@ -772,6 +812,39 @@ fn push_supplemental_rows(
             }));
         }
     }
+}
+
+/// What a row's Remarks say of rates other than the estimate's, so that an auditor can
+/// re-multiply every amount: `executed at 900.00` for the current phase, `Workslip-1 at
+/// 950.00` for an earlier one.
+/// A phase where nothing was executed on the row needs no note: nothing there is at any rate.
+fn rate_notes(
+    phase: u32,
+    estimate_rate: Decimal,
+    phase_rates: &[Decimal],
+    quantities: impl Iterator<Item = Decimal>,
+) -> Vec<String> {
+    (1..)
+        .zip(phase_rates.iter().zip(quantities))
+        .filter(|&(_, (&rate, quantity))| rate != estimate_rate && !quantity.is_zero())
+        .map(|(k, (&rate, _))| {
+            let rate = super::money::format_indian(rate);
+            if k == phase {
+                format!("executed at {rate}")
+            } else {
+                format!("Workslip-{k} at {rate}")
+            }
+        })
+        .collect()
+}
+
+/// A remark followed by the rate notes, `; ` between.
+fn with_notes(remark: &str, notes: &[String]) -> String {
+    std::iter::once(remark)
+        .chain(notes.iter().map(String::as_str))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// `(More, Less)` of an executed amount against an estimate amount.
@@ -1044,6 +1117,24 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
 
     let mut rates: Vec<(Decimal, bool)> =
         input.items.iter().map(|item| (item.rate, false)).collect();
+    // The current phase's overrides are checked here; an earlier phase's were when its slip
+    // was made, and are applied as they were.
+    let mut phase_rates: Vec<Vec<(Decimal, bool)>> =
+        vec![Vec::with_capacity(phase as usize); input.items.len()];
+    for k in 1..phase {
+        let given = input
+            .executed
+            .get(k as usize - 1)
+            .map_or(&[][..], |q| q.rate_overrides.as_slice());
+        for (position, item) in input.items.iter().enumerate() {
+            let overridden = given
+                .iter()
+                .find(|entry| entry.sl_no.trim() == item.sl_no.trim())
+                .map(|entry| entry.rate)
+                .filter(|&rate| rate >= Decimal::ZERO && within_limit(rate));
+            phase_rates[position].push(overridden.map_or((item.rate, false), |rate| (rate, true)));
+        }
+    }
     for entry in &input.rate_overrides {
         let Some(&position) = index.get(entry.sl_no.trim()) else {
             problems.push(WorkslipInputError::UnknownRateOverride {
@@ -1123,11 +1214,14 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
         }
     }
 
+    for (position, current) in rates.into_iter().enumerate() {
+        phase_rates[position].push(current);
+    }
     if problems.is_empty() {
         Ok(ResolvedQuantities {
             estimate,
             supplemental,
-            rates,
+            rates: phase_rates,
         })
     } else {
         Err(problems)
@@ -1216,6 +1310,7 @@ mod tests {
         PhaseQuantities {
             estimate_items: list(estimate),
             supplemental_items: list(extra),
+            rate_overrides: Vec::new(),
         }
     }
 
@@ -1244,6 +1339,71 @@ mod tests {
             .footer_line(role)
             .unwrap_or_else(|| panic!("no {role:?} line"));
         (line.estimate, line.phases.clone())
+    }
+
+    #[test]
+    fn a_rate_revised_in_a_later_slip_leaves_the_sanction_and_the_earlier_slips_as_they_were() {
+        // Items 1 (100 × 500) and 2 (50 × 1,000), 5 % Less. Work slip 1 executes 80 and 50 at
+        // the estimate's rates; work slip 2 executes the same, with item 2 at 900 from now on.
+        let mut input = base_input();
+        input.supplemental_items.clear();
+        input.executed = vec![
+            quantities(&[("1", dec!(80)), ("2", dec!(50))], &[]),
+            quantities(&[], &[]),
+        ];
+        input.phase = 2;
+        input.rate_overrides = vec![RateOverride {
+            sl_no: "2".into(),
+            rate: dec!(900),
+        }];
+        let slip = workslip(&input).unwrap();
+        let item_two = slip.lines().find(|line| line.serial == "2").unwrap();
+        // Sanctioned: 50 × 1,000.00; work slip 1: 50 × 1,000.00; now: 50 × 900.00.
+        assert_eq!(item_two.estimate_rate, dec!(1000));
+        assert_eq!(item_two.estimate_amount, Some(dec!(50000.00)));
+        let amounts: Vec<Decimal> = item_two.phases.iter().map(|c| c.unwrap().amount).collect();
+        assert_eq!(amounts, [dec!(50000.00), dec!(45000.00)]);
+        assert_eq!(item_two.less, dec!(5000.00));
+        assert_eq!(item_two.remarks, "Less as per estimated; executed at 900.00");
+        // E is the estimate's ECV, 50,000 + 50,000; Unused T.P is 5 % of it in every column.
+        assert_eq!(
+            figures(&slip, FooterRole::SubTotalAmount).0,
+            Some(dec!(100000.00))
+        );
+        assert_eq!(
+            figures(&slip, FooterRole::UnusedTenderPremium).1,
+            [dec!(5000.00), dec!(5000.00)]
+        );
+        // The deviation statement sees the saving the rate makes.
+        let statement = super::super::deviation::deviation_statement(&slip);
+        let line = statement.lines.iter().find(|l| l.serial == "2").unwrap();
+        assert_eq!(
+            (line.sanctioned_amount, line.working_amount, line.saving),
+            (dec!(50000.00), dec!(45000.00), dec!(5000.00))
+        );
+        assert_eq!(line.remarks, "Sanctioned at 1,000.00");
+
+        // Work slip 3 keeps phase 2's rate for phase 2's column (as its own slip recorded it)
+        // and executes 55 of item 2 at 950.
+        input.executed[1].rate_overrides = input.rate_overrides.clone();
+        input.executed.push(quantities(&[("2", dec!(55))], &[]));
+        input.phase = 3;
+        input.rate_overrides = vec![RateOverride {
+            sl_no: "2".into(),
+            rate: dec!(950),
+        }];
+        let slip = workslip(&input).unwrap();
+        let lines: Vec<&WorkslipLine> = slip.lines().collect();
+        let (item_two, excess) = (lines[1], lines[2]);
+        let amounts: Vec<Decimal> = item_two.phases.iter().map(|c| c.unwrap().amount).collect();
+        assert_eq!(amounts, [dec!(50000.00), dec!(45000.00), dec!(47500.00)]);
+        assert_eq!(
+            item_two.remarks,
+            "Less as per estimated; Workslip-2 at 900.00; executed at 950.00"
+        );
+        // The 5 beyond the estimate's 50, at 950.00, named on its own row.
+        assert_eq!(excess.current().unwrap().amount, dec!(4750.00));
+        assert_eq!(excess.remarks, "Excess as per estimated; executed at 950.00");
     }
 
     #[test]
@@ -1467,11 +1627,16 @@ mod tests {
             ("AE2", vec![Some(dec!(0)), Some(dec!(10))])
         );
         assert_eq!(lines[3].more, dec!(10000.00));
-        // Item 3: deleted, with its rate overridden on the whole row.
+        // Item 3: deleted, with its rate overridden from this slip on: the sanctioned column
+        // keeps the estimate's 10 × 200.00, and nothing executed needs the new rate named.
         assert_eq!(lines[4].remarks, "Deleted");
         assert_eq!((lines[4].rate, lines[4].rate_overridden), (dec!(250), true));
-        assert_eq!(lines[4].estimate_amount, Some(dec!(2500.00)));
-        assert_eq!(lines[4].less, dec!(2500.00));
+        assert_eq!(
+            (lines[4].estimate_rate, lines[4].phase_rates.as_slice()),
+            (dec!(200), &[dec!(200), dec!(250)][..])
+        );
+        assert_eq!(lines[4].estimate_amount, Some(dec!(2000.00)));
+        assert_eq!(lines[4].less, dec!(2000.00));
         // Supplemental items, grouped by the phase that introduced them.
         assert_eq!(
             (lines[5].serial.as_str(), lines[5].remarks.as_str()),
@@ -1493,12 +1658,12 @@ mod tests {
             .collect();
         assert_eq!(texts, ["Supplemental Items", "Supplemental Items-2"]);
 
-        // E: 50,000 + 50,000 + 2,500; phase 1: 60,000 + 50,000 + 0 + 3,000; phase 2: 60,000 +
-        // 60,000 + 0 + 3,600 + 500.
+        // E: 50,000 + 50,000 + 2,000 (item 3 at the estimate's 200); phase 1: 60,000 + 50,000
+        // + 0 + 3,000; phase 2: 60,000 + 60,000 + 0 + 3,600 + 500.
         assert_eq!(
             figures(&slip, FooterRole::SubTotalAmount),
             (
-                Some(dec!(102500.00)),
+                Some(dec!(102000.00)),
                 vec![dec!(113000.00), dec!(124100.00)]
             )
         );
@@ -1509,7 +1674,7 @@ mod tests {
         assert_eq!(
             figures(&slip, FooterRole::SubTotal1),
             (
-                Some(dec!(100500.00)),
+                Some(dec!(100000.00)),
                 vec![dec!(111000.00), dec!(122100.00)]
             )
         );
@@ -1846,6 +2011,7 @@ mod tests {
                                     q.map(|q| ItemQuantity::new(extra.sl_no.clone(), q))
                                 })
                                 .collect(),
+                            rate_overrides: Vec::new(),
                         })
                         .collect();
                     WorkslipInput {
@@ -1965,13 +2131,23 @@ mod tests {
             let slip = workslip(&input).unwrap();
             let lines: Vec<&WorkslipLine> = slip.lines().collect();
             for line in &lines {
-                for cell in line.phases.iter().flatten() {
-                    prop_assert_eq!(cell.amount, half_up_reference(cell.quantity * line.rate));
+                // Each phase at its own rate: the estimate's before this slip (the generated
+                // inputs give earlier phases no override), the rate in force now in this one.
+                prop_assert_eq!(line.phase_rates.len(), line.phases.len());
+                for (k, cell) in line.phases.iter().enumerate() {
+                    let rate = if k + 1 == line.phases.len() { line.rate } else { line.estimate_rate };
+                    prop_assert_eq!(line.phase_rates[k], rate);
+                    if let Some(cell) = cell {
+                        prop_assert_eq!(cell.amount, half_up_reference(cell.quantity * rate));
+                    }
                 }
             }
             for line in lines.iter().filter(|line| line.kind == RowKind::Item) {
                 let estimate_quantity = line.estimate_quantity.unwrap();
-                prop_assert_eq!(line.estimate_amount, Some(half_up_reference(estimate_quantity * line.rate)));
+                let item = input.items.iter().find(|item| item.sl_no == line.serial).unwrap();
+                // The sanctioned column at the estimate's own rate, whatever the overrides.
+                prop_assert_eq!(line.estimate_rate, item.rate);
+                prop_assert_eq!(line.estimate_amount, Some(half_up_reference(estimate_quantity * item.rate)));
                 for k in 0..input.phase as usize {
                     prop_assert!(line.phases[k].unwrap().quantity <= estimate_quantity);
                 }

@@ -381,7 +381,7 @@ pub(crate) fn workslip<'a>(
                     .estimate_quantity
                     .map(format_figure)
                     .unwrap_or_default();
-                cells[RATE] = format_figure(line.rate);
+                cells[RATE] = format_figure(line.estimate_rate);
                 cells[ESTIMATE_AMOUNT] = money_or_blank(line.estimate_amount);
                 amounts.push((ESTIMATE_AMOUNT, line.estimate_amount.unwrap_or_default()));
                 for (k, cell) in (1..).zip(&line.phases) {

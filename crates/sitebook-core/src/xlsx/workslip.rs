@@ -59,7 +59,7 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
         cells[SERIAL] = Cell::Text(line.serial.clone());
         cells[DESCRIPTION] = Cell::Text(line.description.clone());
         cells[UNIT] = Cell::Text(line.unit.clone());
-        cells[RATE] = Cell::Number(line.rate);
+        cells[RATE] = Cell::Number(line.estimate_rate);
         if let (Some(quantity), Some(amount)) = (line.estimate_quantity, line.estimate_amount) {
             cells[ESTIMATE_QTY] = Cell::Number(quantity);
             cells[ESTIMATE_AMOUNT] = Cell::money(
@@ -71,7 +71,12 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
             let Some(phase) = phase else { continue };
             let (qty, amt) = (phase_quantity(k), phase_amount(k));
             cells[qty] = Cell::Number(phase.quantity);
-            let formula = format!("ROUND({}*{rate},2)", cell(row, qty));
+            // A phase at another rate than the estimate's names its rate, as Remarks do.
+            let phase_rate = match line.phase_rates.get(k - 1) {
+                Some(&other) if other != line.estimate_rate => other.to_string(),
+                _ => rate.clone(),
+            };
+            let formula = format!("ROUND({}*{phase_rate},2)", cell(row, qty));
             cells[amt] = Cell::money(formula, phase.amount);
         }
         // An empty estimate amount counts as zero, as the domain counts it.

@@ -243,6 +243,7 @@ pub fn workslip_request(
                 .filter(|s| s.introduced_in_phase <= k)
                 .map(|s| ItemQuantity::new(s.sl_no.clone(), Decimal::from(k + 1)))
                 .collect(),
+            rate_overrides: Vec::new(),
         })
         .collect();
     // Sanctioned: the next lakh above the item total with about 40 % for premium and taxes.
