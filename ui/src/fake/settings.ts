@@ -279,7 +279,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
         if (line.chargeKind === "percent" && (value < 0 || value > 100)) {
           throw fail("validation", `Deduction line ${line.code}: the rate must be a percentage from 0 to 100, not ${line.chargeValue}.`);
         }
-        // The core cuts the code's lines of other periods where they overlap; the fake keeps
+        // The core keeps the code's earlier lines for the days before a dated line; the fake keeps
         // the simple cases: a line without dates replaces the code's lines, a dated one the
         // code's line that starts on its day.
         const lines = [...deductionsOf().lines];

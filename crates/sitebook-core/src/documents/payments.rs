@@ -133,8 +133,8 @@ async fn edit_table(
     })
 }
 
-/// Adds a line as its code's line for its period: the code's lines for other dates stay, cut
-/// where they overlap it ([`put_dated_line`]); a line without dates replaces them all.
+/// Adds a line as its code's line from its first day: the code's earlier lines stay for the
+/// days before it ([`put_dated_line`]); a line without dates replaces them all.
 pub async fn save_line(ctx: &Ctx, scope: &WriteScope, line: PaymentLine) -> Result<PaymentTable> {
     line.validate()
         .map_err(|e| Error::Validation(format!("Deduction line {}: {e}.", line.code)))?;

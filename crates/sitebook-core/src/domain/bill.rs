@@ -753,7 +753,8 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
                 rate: item.rate,
                 till_date: now,
                 previous: before,
-                previous_rate,
+                // Nothing deducted is at any rate.
+                previous_rate: previous_rate.filter(|_| !before.quantity.is_zero()),
                 since_last: QuantityAmount {
                     quantity: now.quantity - before.quantity,
                     amount: round2(now.amount - before.amount),

@@ -622,13 +622,13 @@ pub fn memorandum(
     })
 }
 
-/// Puts `line` into an organization's table as its code's line for its own period (DOMAIN.md
+/// Puts `line` into an organization's table as its code's line from its first day (DOMAIN.md
 /// §2a: each organization keeps dated lines, and each bill freezes the lines in force on its
-/// date). The code's other lines give way only where they overlap it: one that began earlier
-/// now ends the day before it starts, one that runs on after it now starts the day after it
-/// ends, and one wholly within its period goes. So a new rate "from 01-08-2025" keeps the old
-/// rate for every earlier date, and a line given without dates replaces the code's lines.
-/// The code's lines stay together, in date order, where its first line stood.
+/// date). The line takes over from its first day: the code's lines that began earlier stay,
+/// ending the day before it at the latest; those that begin after its last day stay whole;
+/// the rest go. So a new rate "from 01-08-2025" keeps the old rate for every earlier date, an
+/// end date given to a line ends it, and a line without dates replaces the code's lines. The
+/// code's lines stay together, in date order, where its first line stood.
 pub fn put_dated_line(lines: &mut Vec<PaymentLine>, line: PaymentLine) {
     let same_code = |other: &PaymentLine| other.code.eq_ignore_ascii_case(&line.code);
     let at = lines.iter().position(same_code).unwrap_or(lines.len());
@@ -639,26 +639,22 @@ pub fn put_dated_line(lines: &mut Vec<PaymentLine>, line: PaymentLine) {
             others.push((index, existing));
             continue;
         }
-        // The part before the new line's period, and the part after it.
-        if let Some(start) = line.valid_from {
-            if existing.valid_from.is_none_or(|from| from < start) {
-                if let Some(end) = start.day_before() {
-                    versions.push(PaymentLine {
-                        valid_to: Some(existing.valid_to.map_or(end, |to| to.min(end))),
-                        ..existing.clone()
-                    });
-                }
-            }
+        let begins_after = line
+            .valid_to
+            .is_some_and(|end| existing.valid_from.is_some_and(|from| from > end));
+        if begins_after {
+            versions.push(existing);
+            continue;
         }
-        if let Some(end) = line.valid_to {
-            if existing.valid_to.is_none_or(|to| to > end) {
-                if let Some(start) = end.day_after() {
-                    versions.push(PaymentLine {
-                        valid_from: Some(existing.valid_from.map_or(start, |from| from.max(start))),
-                        ..existing
-                    });
-                }
-            }
+        let day_before = line.valid_from.and_then(DocDate::day_before);
+        let began_earlier = line
+            .valid_from
+            .is_some_and(|start| existing.valid_from.is_none_or(|from| from < start));
+        if let (true, Some(end)) = (began_earlier, day_before) {
+            versions.push(PaymentLine {
+                valid_to: Some(existing.valid_to.map_or(end, |to| to.min(end))),
+                ..existing
+            });
         }
     }
     versions.push(line);
@@ -984,7 +980,8 @@ mod tests {
         assert_eq!(in_force("31-07-2025"), [Charge::Percent(dec!(5))]);
         assert_eq!(in_force("01-08-2025"), [Charge::Percent(dec!(7.5))]);
 
-        // A correction for one month splits the line it falls in, and keeps both ends.
+        // A line for one month takes over from its first day; a later line stays whole.
+        put_dated_line(&mut lines, dated("SD", dec!(10), Some("01-01-2026"), None));
         put_dated_line(
             &mut lines,
             dated("SD", dec!(6), Some("01-09-2025"), Some("30-09-2025")),
@@ -995,22 +992,17 @@ mod tests {
                 period("SD", "5", "…", "31-07-2025"),
                 period("sd", "7.5", "01-08-2025", "31-08-2025"),
                 period("SD", "6", "01-09-2025", "30-09-2025"),
-                period("sd", "7.5", "01-10-2025", "…"),
+                period("SD", "10", "01-01-2026", "…"),
             ]
         );
-        // A period that covers a line whole takes its place; one without dates, every line's.
+        // An end date given to a line that has none ends it.
         put_dated_line(
             &mut lines,
-            dated("SD", dec!(8), Some("15-08-2025"), Some("15-10-2025")),
+            dated("SD", dec!(10), Some("01-01-2026"), Some("31-03-2026")),
         );
         assert_eq!(
-            periods(&lines)[1..5],
-            [
-                period("SD", "5", "…", "31-07-2025"),
-                period("sd", "7.5", "01-08-2025", "14-08-2025"),
-                period("SD", "8", "15-08-2025", "15-10-2025"),
-                period("sd", "7.5", "16-10-2025", "…"),
-            ]
+            periods(&lines)[4],
+            period("SD", "10", "01-01-2026", "31-03-2026")
         );
         put_dated_line(&mut lines, dated("SD", dec!(5), None, None));
         assert_eq!(
@@ -1021,6 +1013,9 @@ mod tests {
                 period("LC", "1", "…", "…"),
             ]
         );
+        put_dated_line(&mut lines, dated("SD", dec!(5), None, Some("31-07-2025")));
+        assert_eq!(periods(&lines)[1], period("SD", "5", "…", "31-07-2025"));
+        assert_eq!(lines.iter().filter(|l| l.code == "SD").count(), 1);
         // A new code goes last.
         put_dated_line(&mut lines, dated("GST", dec!(2), Some("01-04-2025"), None));
         assert_eq!(periods(&lines)[3], period("GST", "2", "01-04-2025", "…"));

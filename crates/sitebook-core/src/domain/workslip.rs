@@ -1364,7 +1364,10 @@ mod tests {
         let amounts: Vec<Decimal> = item_two.phases.iter().map(|c| c.unwrap().amount).collect();
         assert_eq!(amounts, [dec!(50000.00), dec!(45000.00)]);
         assert_eq!(item_two.less, dec!(5000.00));
-        assert_eq!(item_two.remarks, "Less as per estimated; executed at 900.00");
+        assert_eq!(
+            item_two.remarks,
+            "Less as per estimated; executed at 900.00"
+        );
         // E is the estimate's ECV, 50,000 + 50,000; Unused T.P is 5 % of it in every column.
         assert_eq!(
             figures(&slip, FooterRole::SubTotalAmount).0,
@@ -1403,7 +1406,10 @@ mod tests {
         );
         // The 5 beyond the estimate's 50, at 950.00, named on its own row.
         assert_eq!(excess.current().unwrap().amount, dec!(4750.00));
-        assert_eq!(excess.remarks, "Excess as per estimated; executed at 950.00");
+        assert_eq!(
+            excess.remarks,
+            "Excess as per estimated; executed at 950.00"
+        );
     }
 
     #[test]
