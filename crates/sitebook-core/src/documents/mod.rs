@@ -1318,6 +1318,17 @@ pub(crate) async fn next_workslip_input(
             .collect(),
         rate_overrides: Vec::new(),
     });
+    // Each earlier phase at the premium its own slip was made with, kept only where the work
+    // data's premium has been corrected since, so that other inputs stay as they were.
+    let earlier_premiums: Vec<_> = earlier.iter().map(|slip| slip.tender_premium).collect();
+    let earlier_premiums = if earlier_premiums
+        .iter()
+        .all(|&premium| premium == work.tender_premium)
+    {
+        Vec::new()
+    } else {
+        earlier_premiums
+    };
     let input = WorkslipInput {
         phase,
         items,
@@ -1326,6 +1337,7 @@ pub(crate) async fn next_workslip_input(
         rate_overrides,
         deduct_old_material: sheet.footer.deduct_old_material,
         tender_premium: work.tender_premium,
+        earlier_premiums,
         is_amc: work.is_amc,
         sanctioned_grand_total: work.grand_total,
     };

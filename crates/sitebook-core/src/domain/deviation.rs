@@ -109,6 +109,9 @@ pub fn deviation_statement(slip: &Workslip) -> DeviationStatement {
             continue;
         }
         let remarks = match line.kind {
+            RowKind::Supplemental if line.remarks == "Deleted" => {
+                "Supplemental item, deleted".to_owned()
+            }
             RowKind::Supplemental => "Supplemental item".to_owned(),
             RowKind::Excess => "Beyond sanctioned qty".to_owned(),
             _ if line.remarks.starts_with("Deleted") => "Deleted".to_owned(),
@@ -194,6 +197,7 @@ mod tests {
             rate_overrides: Vec::new(),
             deduct_old_material: None,
             tender_premium: None,
+            earlier_premiums: Vec::new(),
             is_amc: false,
             sanctioned_grand_total: grand_total,
         }

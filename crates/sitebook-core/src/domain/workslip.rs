@@ -132,6 +132,12 @@ pub struct WorkslipInput {
     pub deduct_old_material: Option<Decimal>,
     /// The accepted tender premium, if any.
     pub tender_premium: Option<TenderPremium>,
+    /// The premium each earlier phase's slip was made with, phase 1 first, kept only when one
+    /// differs from this slip's (the work data's premium was corrected between them): those
+    /// columns stay as their slips printed them. Empty when all are this slip's, as in inputs
+    /// stored before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_premiums: Vec<Option<TenderPremium>>,
     /// AMC works have no QC line.
     pub is_amc: bool,
     /// The sanctioned Grand Total the footer balances to.
@@ -166,8 +172,9 @@ pub struct WorkslipLine {
     pub rate: Decimal,
     /// Whether `rate` is an override of the estimate's rate.
     pub rate_overridden: bool,
-    /// The estimate's rate, printed in the Rate (Estimate) column: the estimate amount is at
-    /// it. A supplemental item's own rate.
+    /// The rate printed in the Rate column: the estimate's, at which the estimate amount is;
+    /// on an AE row (all execution, nothing sanctioned) the rate in force now; a supplemental
+    /// item's own. Remarks name any other rate the row's amounts are at.
     #[serde(default)]
     pub estimate_rate: Decimal,
     /// Each phase column's rate, 1..=current: the rate the phase's amount is at.
@@ -527,7 +534,8 @@ pub struct WorkingEstimate {
     /// their (possibly overridden) rates, then the supplemental items under their own serials.
     /// Each quantity is the cap above which a bill's AE rows start.
     pub items: Vec<EstimateItem>,
-    /// Serials of the estimate items this phase deleted (executed 0): billable only as AE.
+    /// Serials of the items this phase deleted (executed 0), supplemental items an earlier
+    /// phase proposed among them: billable only as AE.
     pub deleted: Vec<String>,
 }
 
@@ -552,6 +560,10 @@ pub fn working_estimate(input: &WorkslipInput) -> Result<WorkingEstimate, Worksl
     }
     for (position, extra) in input.supplemental_items.iter().enumerate() {
         let quantity = resolved.supplemental[position][current].unwrap_or_default();
+        // One an earlier slip proposed and this one sets to 0 is deleted, as an estimate item.
+        if quantity.is_zero() && extra.introduced_in_phase < input.phase {
+            deleted.push(extra.sl_no.clone());
+        }
         items.push(EstimateItem {
             sl_no: extra.sl_no.clone(),
             description: extra.description.clone(),
@@ -681,8 +693,9 @@ fn push_estimate_rows(
             .zip(&phase_rates)
             .map(|(&quantity, &rate)| split_at_estimate(quantity, item.quantity, rate))
             .collect();
-        let notes = |quantities: &mut dyn Iterator<Item = Decimal>| {
-            rate_notes(input.phase, item.rate, &phase_rates, quantities)
+        // Notes name the rates other than the one the row's Rate column shows.
+        let notes = |shown: Decimal, quantities: &mut dyn Iterator<Item = Decimal>| {
+            rate_notes(input.phase, shown, &phase_rates, quantities)
         };
         let line = |kind, serial: &str, description: String| WorkslipLine {
             kind,
@@ -727,7 +740,7 @@ fn push_estimate_rows(
             less,
             remarks: with_notes(
                 remarks,
-                &notes(&mut splits.iter().map(|s| s.within_quantity)),
+                &notes(item.rate, &mut splits.iter().map(|s| s.within_quantity)),
             ),
             ..line(RowKind::Item, &item.sl_no, item.description.clone())
         }));
@@ -752,8 +765,10 @@ fn push_estimate_rows(
                     } else {
                         ""
                     },
-                    &notes(&mut splits.iter().map(|s| s.excess_quantity)),
+                    &notes(rate, &mut splits.iter().map(|s| s.excess_quantity)),
                 ),
+                // All execution, no sanction: the Rate column shows the rate in force now.
+                estimate_rate: rate,
                 ..line(RowKind::Excess, "", numbering.next_label())
             }));
         }
@@ -792,6 +807,7 @@ fn push_supplemental_rows(
                 })
                 .collect();
             let current_amount = phases[current].map(|cell| cell.amount).unwrap_or_default();
+            let set_to_nothing = phases[current].is_some_and(|cell| cell.quantity.is_zero());
             let (more, less) = more_less(current_amount, Decimal::ZERO);
             rows.push(WorkslipRow::Line(WorkslipLine {
                 kind: RowKind::Supplemental,
@@ -809,6 +825,10 @@ fn push_supplemental_rows(
                 less,
                 remarks: if introduced == phase {
                     "Proposed as per site condition".to_owned()
+                } else if set_to_nothing {
+                    // Proposed by an earlier slip and executed 0 now: deleted, as an estimate
+                    // item at 0 is.
+                    "Deleted".to_owned()
                 } else {
                     format!("From Workslip-{introduced}")
                 },
@@ -880,13 +900,14 @@ fn column_figures(
     input: &WorkslipInput,
     sub_total: Decimal,
     execution: Option<Decimal>, // Some(ECV) for a phase column, None for the estimate column
+    premium: Option<TenderPremium>,
 ) -> ColumnFigures {
     // The sums go through round2 although their terms are already whole paise: rust_decimal
     // returns the other term unchanged when one is zero, so `0.00 + 0` is `0`, without the two
     // places every printed figure has (and a difference could be -0.00).
     let deduct = input.deduct_old_material.map(|d| round2(-d.abs()));
     let base = round2(sub_total + deduct.unwrap_or_default());
-    let premium = execution.and(input.tender_premium);
+    let premium = execution.and(premium);
     let tender_premium = premium.map(|tp| tp.signed_amount_on(base));
     let sub_total_1 = round2(base + tender_premium.unwrap_or_default());
     let labour_cess = percent_of(sub_total_1, LABOUR_CESS_PERCENT);
@@ -914,6 +935,16 @@ fn column_figures(
     }
 }
 
+/// The premium phase column `k` (from 0) is at: its own slip's for an earlier phase, when kept.
+fn phase_premium(input: &WorkslipInput, k: usize) -> Option<TenderPremium> {
+    if k + 1 < input.phase as usize {
+        if let Some(&premium) = input.earlier_premiums.get(k) {
+            return premium;
+        }
+    }
+    input.tender_premium
+}
+
 fn footer(input: &WorkslipInput, rows: &[WorkslipRow]) -> Vec<WorkslipFooterLine> {
     let lines: Vec<&WorkslipLine> = rows
         .iter()
@@ -929,19 +960,23 @@ fn footer(input: &WorkslipInput, rows: &[WorkslipRow]) -> Vec<WorkslipFooterLine
         input,
         sum(&|line| line.estimate_amount.unwrap_or_default()),
         None,
+        None,
     );
     let ecv = estimate.sub_total_1;
+    let premiums: Vec<Option<TenderPremium>> = (0..input.phase as usize)
+        .map(|k| phase_premium(input, k))
+        .collect();
     let phases: Vec<ColumnFigures> = (0..input.phase as usize)
         .map(|k| {
             let sub_total = sum(&|line| line.phases[k].map(|cell| cell.amount).unwrap_or_default());
-            column_figures(input, sub_total, Some(ecv))
+            column_figures(input, sub_total, Some(ecv), premiums[k])
         })
         .collect();
 
     let mut footer = Vec::new();
     let mut push = |role, label: String, pick: fn(&ColumnFigures) -> Option<Decimal>| {
-        // A line exists when the phase columns have it; the estimate cell may still be empty.
-        if pick(&phases[0]).is_some() {
+        // A line exists when a phase column has it; the estimate cell may still be empty.
+        if phases.iter().any(|f| pick(f).is_some()) {
             footer.push(WorkslipFooterLine {
                 role,
                 label,
@@ -960,17 +995,33 @@ fn footer(input: &WorkslipInput, rows: &[WorkslipRow]) -> Vec<WorkslipFooterLine
         "Deduct Old Material Cost".into(),
         |f| f.deduct,
     );
-    let tp_percent = input
-        .tender_premium
-        .map(|tp| format_percent(tp.percent()))
-        .unwrap_or_default();
-    let tp_kind = match input.tender_premium.map(|tp| tp.kind()) {
-        Some(super::bill::TpType::Less) => "Less",
-        _ => "Excess",
+    let rate_of = |premium: Option<TenderPremium>| match premium {
+        Some(tp) => format!(
+            "{} % {}",
+            format_percent(tp.percent()),
+            match tp.kind() {
+                super::bill::TpType::Less => "Less",
+                super::bill::TpType::Excess => "Excess",
+            }
+        ),
+        None => "nil".to_owned(),
+    };
+    // A column at another premium (the work data's was corrected since its slip) is named.
+    let others: Vec<String> = (1..)
+        .zip(&premiums)
+        .filter(|&(_, premium)| *premium != input.tender_premium)
+        .map(|(k, &premium)| format!("Workslip-{k} at {}", rate_of(premium)))
+        .collect();
+    let with_others = |label: String| {
+        if others.is_empty() {
+            label
+        } else {
+            format!("{label} ({})", others.join(", "))
+        }
     };
     push(
         FooterRole::TenderPremium,
-        format!("T.P @ {tp_percent} % {tp_kind}"),
+        with_others(format!("T.P @ {}", rate_of(input.tender_premium))),
         |f| f.tender_premium,
     );
     push(FooterRole::SubTotal1, "Sub Total 1".into(), |f| {
@@ -987,9 +1038,12 @@ fn footer(input: &WorkslipInput, rows: &[WorkslipRow]) -> Vec<WorkslipFooterLine
         Some(f.sub_total_2)
     });
     push(FooterRole::Gst, "Add GST @ 18%".into(), |f| Some(f.gst));
+    let unused_rate = input.tender_premium.map_or("nil".to_owned(), |tp| {
+        format!("{} %", format_percent(tp.percent()))
+    });
     push(
         FooterRole::UnusedTenderPremium,
-        format!("Unused T.P @ {tp_percent} % on ECV"),
+        with_others(format!("Unused T.P @ {unused_rate} on ECV")),
         |f| f.unused_tender_premium,
     );
     push(
@@ -1332,6 +1386,7 @@ mod tests {
             rate_overrides: Vec::new(),
             deduct_old_material: None,
             tender_premium: Some(TenderPremium::new(dec!(5), TpType::Less).unwrap()),
+            earlier_premiums: Vec::new(),
             is_amc: false,
             sanctioned_grand_total: dec!(130000),
         }
@@ -1407,12 +1462,10 @@ mod tests {
             item_two.remarks,
             "Less as per estimated; Workslip-2 at 900.00; executed at 950.00"
         );
-        // The 5 beyond the estimate's 50, at 950.00, named on its own row.
+        // The 5 beyond the estimate's 50, on a row of its own at the 950.00 its Rate shows.
         assert_eq!(excess.current().unwrap().amount, dec!(4750.00));
-        assert_eq!(
-            excess.remarks,
-            "Excess as per estimated; executed at 950.00"
-        );
+        assert_eq!(excess.estimate_rate, dec!(950));
+        assert_eq!(excess.remarks, "Excess as per estimated");
     }
 
     #[test]
@@ -1599,6 +1652,7 @@ mod tests {
             }],
             deduct_old_material: Some(dec!(2000)),
             tender_premium: None,
+            earlier_premiums: Vec::new(),
             is_amc: true,
             sanctioned_grand_total: dec!(150000),
         })
@@ -1697,6 +1751,77 @@ mod tests {
                 vec![dec!(150000.00), dec!(150000.00)]
             )
         );
+    }
+
+    #[test]
+    fn a_premium_corrected_after_a_slip_leaves_that_slips_column_at_its_own() {
+        // Work slip 1 was made at 5 % Less; the work data's premium is then corrected to 8 %
+        // Excess, and work slip 2 repeats the quantities. Each phase's Sub Total Amount:
+        // item 1 100 × 500 + AE 20 × 500, item 2 40 × 1,000, S1 10 × 300 = 1,03,000.00.
+        let mut input = base_input();
+        input.phase = 2;
+        input.executed.push(quantities(&[], &[]));
+        input.earlier_premiums = vec![Some(TenderPremium::new(dec!(5), TpType::Less).unwrap())];
+        input.tender_premium = Some(TenderPremium::new(dec!(8), TpType::Excess).unwrap());
+        let slip = workslip(&input).unwrap();
+        assert_eq!(
+            figures(&slip, FooterRole::SubTotalAmount).1,
+            [dec!(103000.00), dec!(103000.00)]
+        );
+        let premium = slip.footer_line(FooterRole::TenderPremium).unwrap();
+        assert_eq!(premium.label, "T.P @ 8 % Excess (Workslip-1 at 5 % Less)");
+        // 5 % of 1,03,000.00 taken off in phase 1, 8 % added now.
+        assert_eq!(premium.phases, [dec!(-5150.00), dec!(8240.00)]);
+        assert_eq!(
+            figures(&slip, FooterRole::SubTotal1).1,
+            [dec!(97850.00), dec!(111240.00)]
+        );
+        // Unused T.P on the ECV of 1,00,000.00 at each column's own rate.
+        let unused = slip.footer_line(FooterRole::UnusedTenderPremium).unwrap();
+        assert_eq!(
+            unused.label,
+            "Unused T.P @ 8 % on ECV (Workslip-1 at 5 % Less)"
+        );
+        assert_eq!(unused.phases, [dec!(5000.00), dec!(8000.00)]);
+        // Phase 1's column is what work slip 1 printed, made alone at 5 % Less.
+        let mut alone = base_input();
+        alone.tender_premium = Some(TenderPremium::new(dec!(5), TpType::Less).unwrap());
+        let first = workslip(&alone).unwrap();
+        for role in [
+            FooterRole::TenderPremium,
+            FooterRole::LsProvision,
+            FooterRole::Gst,
+        ] {
+            assert_eq!(
+                figures(&slip, role).1[0],
+                figures(&first, role).1[0],
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_supplemental_item_a_later_slip_sets_to_nothing_is_deleted() {
+        // Work slip 1 proposes S1 (10 at 300); work slip 2 sets it to 0.
+        let mut input = base_input();
+        input.phase = 2;
+        input.executed.push(quantities(&[], &[("S1", dec!(0))]));
+        let slip = workslip(&input).unwrap();
+        let s1 = slip.lines().find(|line| line.serial == "S1").unwrap();
+        assert_eq!(s1.remarks, "Deleted");
+        assert_eq!(s1.current().unwrap().amount, dec!(0.00));
+        let statement = super::super::deviation::deviation_statement(&slip);
+        let line = statement.lines.iter().find(|l| l.serial == "S1").unwrap();
+        assert_eq!(line.remarks, "Supplemental item, deleted");
+        // Bills after it take S1 only as AE, with the warning an estimate item gets.
+        assert_eq!(working_estimate(&input).unwrap().deleted, ["S1"]);
+        // Proposed at 0 in the slip that proposes it, it is not "deleted".
+        let mut proposed_at_nothing = base_input();
+        proposed_at_nothing.executed[0] = quantities(&[], &[("S1", dec!(0))]);
+        assert!(working_estimate(&proposed_at_nothing)
+            .unwrap()
+            .deleted
+            .is_empty());
     }
 
     #[test]
@@ -1913,6 +2038,7 @@ mod tests {
         let changed = [
             WorkslipInput {
                 tender_premium: None,
+                earlier_premiums: Vec::new(),
                 ..base_input()
             },
             WorkslipInput {
@@ -2043,6 +2169,7 @@ mod tests {
                             let kind = if excess { TpType::Excess } else { TpType::Less };
                             TenderPremium::new(Decimal::new(bp, 2), kind).unwrap()
                         }),
+                        earlier_premiums: Vec::new(),
                         is_amc,
                         sanctioned_grand_total: grand,
                     }
@@ -2143,8 +2270,17 @@ mod tests {
                 // Each phase at its own rate: the estimate's before this slip (the generated
                 // inputs give earlier phases no override), the rate in force now in this one.
                 prop_assert_eq!(line.phase_rates.len(), line.phases.len());
+                let estimate_rate = match line.kind {
+                    // An AE row shows the rate in force; its item's earlier phases were at the
+                    // item's estimate rate.
+                    RowKind::Excess => {
+                        prop_assert_eq!(line.estimate_rate, line.rate);
+                        line.phase_rates[0]
+                    }
+                    _ => line.estimate_rate,
+                };
                 for (k, cell) in line.phases.iter().enumerate() {
-                    let rate = if k + 1 == line.phases.len() { line.rate } else { line.estimate_rate };
+                    let rate = if k + 1 == line.phases.len() { line.rate } else { estimate_rate };
                     prop_assert_eq!(line.phase_rates[k], rate);
                     if let Some(cell) = cell {
                         prop_assert_eq!(cell.amount, half_up_reference(cell.quantity * rate));

@@ -257,6 +257,7 @@ pub fn workslip_request(
         rate_overrides: Vec::new(),
         deduct_old_material: None,
         tender_premium: Some(TenderPremium::new(dec!(5), TpType::Excess).unwrap()),
+        earlier_premiums: Vec::new(),
         is_amc: false,
         sanctioned_grand_total,
     };
