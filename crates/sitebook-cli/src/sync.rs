@@ -7,6 +7,7 @@ use sitebook_core::domain::permissions::Action;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::outbox::OutboxCounts;
 use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
+use sitebook_core::sync::restore::RestoreOutcome;
 use sitebook_core::sync::syncer::BucketCheckReport;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Sitebook;
@@ -220,12 +221,11 @@ pub async fn sync(
             if out.is_json() {
                 out.json(&job);
             } else if job.status == sitebook_core::jobs::JobStatus::Completed {
-                let restored = core.outputs_list(session, Some(job.id)).await?.len() as u64;
-                say!(
-                    "Restored {} from the bucket (job {}).",
-                    crate::output::counted(restored, "output", "outputs"),
-                    job.id
-                );
+                let outcome = core
+                    .sync_restore_outcome(session, job.id)
+                    .await?
+                    .unwrap_or_default();
+                say!("{}", restore_summary(&outcome, job.id));
             }
             // Files the restore passed over (not Sitebook's, damaged) are named, and fail the
             // command: a script must not take a partial restore for a whole one.
@@ -379,6 +379,29 @@ fn print_counts(counts: &OutboxCounts, configured: bool) {
     if let Some(error) = &counts.last_error {
         say!("Last problem: {error}");
     }
+}
+
+/// What a restore did, in one sentence: new outputs, this device's files fetched back, and
+/// outputs already here. A restore that only put back missing files says so, where counting new
+/// outputs alone said "Restored 0 outputs".
+fn restore_summary(outcome: &RestoreOutcome, job_id: i64) -> String {
+    let mut parts = vec![format!(
+        "Restored {} from the bucket (job {job_id})",
+        crate::output::counted(outcome.restored, "output", "outputs")
+    )];
+    if outcome.fetched_back > 0 {
+        parts.push(format!(
+            "fetched back {} missing from this computer",
+            crate::output::counted(outcome.fetched_back, "file", "files")
+        ));
+    }
+    if outcome.already_here > 0 {
+        parts.push(format!(
+            "{} already here",
+            crate::output::counted(outcome.already_here, "output was", "outputs were")
+        ));
+    }
+    format!("{}.", parts.join("; "))
 }
 
 fn print_target(view: Option<&SyncTargetView>, out: &Printer) {

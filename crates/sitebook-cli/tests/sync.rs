@@ -318,6 +318,32 @@ fn sync_run_wait_drains_the_outbox_and_a_new_laptop_restores_the_files() {
         export(&old, &old_list),
         "byte-identical"
     );
+    // The file is lost on the new laptop: a second restore fetches it back, and says so
+    // (counting new outputs alone, it said "Restored 0 outputs").
+    let name = new_list[0]["filename"].as_str().unwrap().to_owned();
+    let mut folders = vec![new.path().join("outputs")];
+    let mut lost = None;
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            if entry.path().is_dir() {
+                folders.push(entry.path());
+            } else if entry.file_name().to_string_lossy() == name {
+                lost = Some(entry.path());
+            }
+        }
+    }
+    let lost = lost.unwrap_or_else(|| panic!("{name} is in the new laptop's outputs"));
+    std::fs::remove_file(&lost).unwrap();
+    let again = sitebook(&new, &["sync", "restore", "--wait"])
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{again:?}");
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("fetched back 1 file missing from this computer"),
+        "{again:?}"
+    );
+    assert!(lost.exists(), "fetched back to where it was");
 
     // A file put into the bucket by hand is not taken for an output: a third laptop's restore
     // names it, and the command fails, so that a script does not take it for a whole restore.

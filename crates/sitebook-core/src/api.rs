@@ -941,6 +941,18 @@ impl Sitebook {
             .await
     }
 
+    /// What the active org's restore job `job_id` did, once it has completed (`None` before).
+    pub async fn sync_restore_outcome(
+        &self,
+        session: &Session,
+        job_id: i64,
+    ) -> Result<Option<sync::restore::RestoreOutcome>> {
+        let scope = self
+            .scope_on(session, Action::SyncView, "job", job_id)
+            .await?;
+        sync::restore::outcome(&self.ctx, &scope, job_id).await
+    }
+
     /// A link that downloads a synced output without signing in, valid for `expires_in` (at most
     /// 7 days; the default in the faces is 7 days). Sharing is gated and audited.
     pub async fn output_share(

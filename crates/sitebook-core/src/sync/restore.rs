@@ -35,7 +35,7 @@ use crate::store::files::{
 use crate::store::{outbox, outputs};
 use crate::sync::bucket::{Bucket, BucketError};
 use crate::sync::syncer::open_bucket;
-use crate::tenancy::gate::WriteScope;
+use crate::tenancy::gate::{OrgScope, WriteScope};
 
 type Step = (String, RunFailure);
 
@@ -163,6 +163,46 @@ async fn fetch(bucket: &Bucket, key: &str, here: &HashSet<String>) -> Result<Fet
 /// The most fetched files waiting in memory to be stored, and so the most in one batch (one
 /// folder sync and one commit): what arrived while the last batch was being stored.
 const STORE_BATCH: usize = 16;
+
+/// What a finished restore did, as its job recorded it: the files it restored as new
+/// outputs, the files of this device's own outputs it fetched back, those already here, and
+/// why it passed over the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RestoreOutcome {
+    /// Objects restored as outputs this device did not have.
+    #[ts(type = "number")]
+    pub restored: u64,
+    /// This device's own outputs whose files were gone here, fetched back.
+    #[ts(type = "number")]
+    pub fetched_back: u64,
+    /// Outputs already here, left as they are.
+    #[ts(type = "number")]
+    pub already_here: u64,
+    /// Why each object passed over was not restored.
+    pub skipped: Vec<String>,
+}
+
+/// The outcome of the scope's org's restore job `job_id`, once it has completed.
+pub(crate) async fn outcome(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    job_id: i64,
+) -> crate::error::Result<Option<RestoreOutcome>> {
+    let result: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT result FROM jobs WHERE id = ? AND org_id = ? AND kind = ? \
+         AND status = 'completed'",
+    )
+    .bind(job_id)
+    .bind(scope.org_id())
+    .bind(JobKind::RestoreOutputs.as_str())
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(result
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok()))
+}
 
 /// What the restore has stored so far, and what it refused.
 #[derive(Default)]
@@ -625,12 +665,16 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
             format!("Nothing could be restored: {}", skipped.join("; ")),
         ));
     }
-    let result = serde_json::json!({
-        "restored": restored,
-        "fetchedBack": fetched_back,
-        "alreadyHere": (keys.len() - missing.len()).saturating_sub(fetched_back) + already_here,
-        "skipped": skipped,
-    });
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    let result = serde_json::to_value(RestoreOutcome {
+        restored: count(restored),
+        fetched_back: count(fetched_back),
+        already_here: count(
+            (keys.len() - missing.len()).saturating_sub(fetched_back) + already_here,
+        ),
+        skipped,
+    })
+    .map_err(|e| store(crate::Error::Internal(e.to_string())))?;
     let tx = ctx.write_tx().await.map_err(store)?;
     queue::complete_and_commit(ctx, tx, job, &result)
         .await
