@@ -216,6 +216,33 @@ async fn with_no_keyring_the_secret_is_refused_and_nothing_is_stored() {
 }
 
 #[tokio::test]
+async fn forgetting_a_target_with_the_keyring_gone_keeps_it_and_says_how_to_stop_sending() {
+    let fx = fixture().await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    fx.core
+        .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
+        .await
+        .unwrap();
+    // The same data folder, opened where the keyring cannot be reached (locked, no D-Bus).
+    let mut options = common::test_options(fx.dir.path(), common::test_clock());
+    options.keyring = KeyringChoice::Unavailable;
+    let locked = sitebook_core::Sitebook::open(options).await.unwrap();
+    let admin_there = locked
+        .sign_in("alice", Password::new(common::PASSWORD), Some("AAA"))
+        .await
+        .unwrap();
+    let refused = locked.sync_forget(&admin_there).await.unwrap_err();
+    assert_eq!(refused.code(), "keyring_unavailable");
+    let message = refused.to_string();
+    assert!(message.contains("The target was kept"), "{message}");
+    assert!(message.contains("`sitebook sync disable`"), "{message}");
+    // Pausing needs no keyring, and the secret is still where it was filed.
+    let paused = locked.sync_set_enabled(&admin_there, false).await.unwrap();
+    assert!(!paused.enabled);
+    assert_eq!(stored_secret(&fx, "AAA").as_deref(), Some(SECRET));
+}
+
+#[tokio::test]
 async fn bad_settings_are_refused_naming_each_field() {
     let fx = fixture().await;
     let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;

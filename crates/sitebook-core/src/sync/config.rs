@@ -457,7 +457,19 @@ pub async fn forget(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
         return Ok(());
     };
     if filed_by_this_folder(ctx, scope, &existing.secret_account) {
-        ctx.keyring.delete(&existing.secret_account).await?;
+        // The target stays until its secret is gone, so no secret is left behind unnamed;
+        // pausing is how to stop sending without the keyring.
+        ctx.keyring
+            .delete(&existing.secret_account)
+            .await
+            .map_err(|error| match error {
+                Error::KeyringUnavailable(why) => Error::KeyringUnavailable(format!(
+                    "{why} The target was kept, since its secret could not be removed. To stop \
+                     sending outputs meanwhile, pause sync (`sitebook sync disable`, or Pause \
+                     sync in Settings)."
+                )),
+                other => other,
+            })?;
     }
     let mut tx = ctx.write_tx().await?;
     sqlx::query("DELETE FROM sync_targets WHERE org_id = ?")
