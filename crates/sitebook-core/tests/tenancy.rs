@@ -1039,8 +1039,10 @@ async fn names_that_would_read_as_something_else_are_refused() {
         }
         other => panic!("{other:?}"),
     }
-    // A roster line whose name overrides the direction of text, and one with no name at all.
-    let roster = "code,name,type\nMOF,Finance\u{202E}ecnaniF,ministry\nMOT,\u{200B},ministry\n";
+    // A roster line whose name overrides the direction of text, one with no name at all, and
+    // one that looks like another org's name but for a zero-width space.
+    let roster = "code,name,type\nMOF,Finance\u{202E}ecnaniF,ministry\nMOT,--,ministry\n\
+                  MOX,Fin\u{200B}ance,ministry\n";
     match fx.core.org_import(&fx.root, "roster.csv", roster).await {
         Err(Error::Validation(message)) => {
             assert!(
@@ -1049,6 +1051,10 @@ async fn names_that_would_read_as_something_else_are_refused() {
             );
             assert!(
                 message.contains("line 3: name has no letter or digit"),
+                "{message}"
+            );
+            assert!(
+                message.contains("line 4: name holds an invisible character"),
                 "{message}"
             );
         }

@@ -34,6 +34,12 @@ pub fn display_name_problem(name: &str) -> Option<String> {
         Some("holds a line break, tab or other control character".into())
     } else if name.chars().any(is_direction_control) {
         Some("holds a character that overrides the direction of text".into())
+    } else if name.chars().any(is_invisible) {
+        Some(
+            "holds an invisible character (a zero-width space, soft hyphen, word joiner or \
+             byte-order mark), which would make it look like another name"
+                .into(),
+        )
     } else if !name.chars().any(char::is_alphanumeric) {
         Some("has no letter or digit".into())
     } else {
@@ -68,9 +74,37 @@ pub(crate) fn is_direction_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Characters that draw nothing and join nothing: a name holding one looks like the name
+/// without it. The zero-width joiner and non-joiner are not among them, since Indian scripts
+/// need them to spell a name.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invisible_character_is_refused_but_the_joiners_of_indian_scripts_are_kept() {
+        for name in [
+            "P\u{200B}WD Roads",
+            "\u{FEFF}PWD",
+            "PWD\u{2060}",
+            "Ro\u{00AD}ads",
+        ] {
+            assert!(
+                display_name_problem(name).is_some_and(|p| p.contains("invisible")),
+                "{name:?}"
+            );
+        }
+        // "Lakshmi" in Telugu with a zero-width non-joiner, and Devanagari with a joiner.
+        assert_eq!(display_name_problem("లక్\u{200C}ష్మి"), None);
+        assert_eq!(display_name_problem("क्\u{200D}ष"), None);
+    }
 
     #[test]
     fn a_name_must_read_as_what_it_is() {
@@ -82,7 +116,8 @@ mod tests {
             ("   ", "is empty"),
             ("Asha\nasha  Asha Rao  owner", "control character"),
             ("Evil\u{202E}emaN", "overrides the direction"),
-            ("\u{200B}\u{200B}", "no letter or digit"),
+            ("\u{200B}\u{200B}", "invisible character"),
+            ("-- --", "no letter or digit"),
         ] {
             let found = display_name_problem(name).unwrap_or_default();
             assert!(found.contains(problem), "{name:?}: {found}");
