@@ -108,6 +108,13 @@ pub(crate) fn data_lines<'t>(
             header.join(",")
         )));
     }
+    if let Some(line) = unclosed_quote(text) {
+        return Err(Error::Validation(format!(
+            "{file_name}: line {line} opens a quote (\") that is never closed, so every line after \
+             it would be read as part of one field; nothing was read. Close the quote, or remove \
+             it."
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -132,9 +139,55 @@ pub(crate) fn data_lines<'t>(
     })
 }
 
+/// The line of a quoted field that the text never closes, read as the CSV reader reads it: a
+/// quote opens a field only at its start (`12" pipe` is text), and `""` inside one is a quote.
+/// The reader itself takes such a field to the end of the file without a word.
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let (mut line, mut opened_on) = (1, None);
+    let mut at_field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (opened_on, c) {
+            (None, '"') if at_field_start => opened_on = Some(line),
+            (Some(_), '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+            }
+            (Some(_), '"') => opened_on = None,
+            _ => {}
+        }
+        if c == '\n' {
+            line += 1;
+        }
+        if opened_on.is_none() {
+            at_field_start = match c {
+                ',' | '\n' | '\r' => true,
+                ' ' | '\t' => at_field_start,
+                _ => false,
+            };
+        }
+    }
+    opened_on
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quote_never_closed_is_named_by_its_line_and_an_inch_mark_is_text() {
+        let header = ["sl_no", "executed_qty"];
+        let refused = data_lines("q.csv", "sl_no,executed_qty\n1,5\n2,\"9\n3,4\n", &header)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(refused.contains("q.csv: line 3 opens a quote"), "{refused}");
+        // An inch mark inside a field, and a quoted field with a doubled quote, are fine.
+        assert_eq!(
+            unclosed_quote("a,12\" pipe,3\nb,\"say \"\"hi\"\"\",4\n"),
+            None
+        );
+        assert_eq!(unclosed_quote("a, \"x\n"), Some(1));
+    }
 
     #[test]
     fn a_header_is_matched_without_case_or_byte_order_mark() {
