@@ -567,27 +567,17 @@ async fn recoveries_beyond_the_bill_are_refused_and_save_nothing() {
 }
 
 /// DOMAIN.md ruling: the amount payable now is the till-date Total less the previous bill's.
-/// A working estimate that lowers a cap below a quantity already billed re-splits that quantity
-/// in the next bill's previous column (1.67 + 1.67 where bill 1 printed 3.33); the memorandum
-/// still deducts what bill 1 was worth, so the chain pays exactly its final value.
 #[tokio::test]
 async fn a_new_deposit_rate_from_a_date_keeps_the_old_rate_before_it_and_one_cap() {
     // Two items worth 10,000 each (ECV and contract 20,000, no premium): the example security
     // deposit is 5 %, capped at 5 % of the contract, 1,000.00.
     let fx = fixture().await;
-    let mut workbook = workbooks::estimate_workbook("Deposit rate revised");
-    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
-    for (row, serial, quantity, rate) in [(3u32, 1.0, 100.0, 100.0), (4, 2.0, 10.0, 1000.0)] {
-        workbooks::num(sheet, row, 0, serial);
-        workbooks::num(sheet, row, 1, quantity);
-        workbooks::text(sheet, row, 2, "Nos");
-        workbooks::text(sheet, row, 3, &format!("Item {serial}"));
-        workbooks::num(sheet, row, 4, rate);
-        workbooks::num(sheet, row, 5, 1.0);
-        workbooks::text(sheet, row, 6, "No");
-        workbooks::num(sheet, row, 7, quantity * rate);
-    }
-    let estimate = fx.parsed_estimate(workbook.save_to_buffer().unwrap()).await;
+    let estimate = fx
+        .parsed_estimate(two_items(
+            "Deposit rate revised",
+            [(100.0, 100.0), (10.0, 1000.0)],
+        ))
+        .await;
     let dated = |dobr: &str| WorkChanges {
         dobr: Some(dobr.into()),
         ..WorkChanges::default()
@@ -679,12 +669,11 @@ async fn a_new_deposit_rate_from_a_date_keeps_the_old_rate_before_it_and_one_cap
     assert_eq!(left[0].charge, Charge::Percent(dec!(5)));
 }
 
-#[tokio::test]
-async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
-    let fx = fixture().await;
-    let mut workbook = workbooks::estimate_workbook("Cap lowered between bills");
+/// An estimate of two items, 1 and 2, each `(quantity, rate)` in Nos, amounts rounded to paise.
+fn two_items(title: &str, items: [(f64, f64); 2]) -> Vec<u8> {
+    let mut workbook = workbooks::estimate_workbook(title);
     let sheet = workbook.worksheet_from_name("Estimate").unwrap();
-    for (row, serial, quantity, rate) in [(3u32, 1.0, 12.0, 0.333), (4, 2.0, 1.0, 1000.0)] {
+    for (row, serial, (quantity, rate)) in [(3u32, 1.0, items[0]), (4, 2.0, items[1])] {
         workbooks::num(sheet, row, 0, serial);
         workbooks::num(sheet, row, 1, quantity);
         workbooks::text(sheet, row, 2, "Nos");
@@ -694,7 +683,21 @@ async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
         workbooks::text(sheet, row, 6, "No");
         workbooks::num(sheet, row, 7, (quantity * rate * 100.0).round() / 100.0);
     }
-    let estimate = fx.parsed_estimate(workbook.save_to_buffer().unwrap()).await;
+    workbook.save_to_buffer().unwrap()
+}
+
+/// A working estimate that lowers a cap below a quantity already billed re-splits that quantity
+/// in the next bill's previous column (1.67 + 1.67 where bill 1 printed 3.33); the memorandum
+/// still deducts what bill 1 was worth, so the chain pays exactly its final value.
+#[tokio::test]
+async fn a_cap_lowered_between_bills_still_pays_the_chain_exactly() {
+    let fx = fixture().await;
+    let estimate = fx
+        .parsed_estimate(two_items(
+            "Cap lowered between bills",
+            [(12.0, 0.333), (1.0, 1000.0)],
+        ))
+        .await;
     let first_till_date = [("1", dec!(10)), ("2", dec!(1))];
     let first = fx
         .queue_bill_at(estimate, BillKind::FirstPart, &first_till_date)

@@ -674,7 +674,7 @@ async fn run(ctx: &Ctx, job: &ClaimedJob) -> Result<(), Step> {
         ),
         skipped,
     })
-    .map_err(|e| store(crate::Error::Internal(e.to_string())))?;
+    .map_err(|e| store(crate::error::Error::Internal(e.to_string())))?;
     let tx = ctx.write_tx().await.map_err(store)?;
     queue::complete_and_commit(ctx, tx, job, &result)
         .await
