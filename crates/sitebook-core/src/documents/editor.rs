@@ -929,6 +929,7 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
         | WorkslipInputError::DuplicateQuantity { sl_no, .. }
         | WorkslipInputError::NegativeQuantity { sl_no, .. }
         | WorkslipInputError::UnknownRateOverride { sl_no }
+        | WorkslipInputError::SupplementalRateOverride { sl_no }
         | WorkslipInputError::DuplicateRateOverride { sl_no }
         | WorkslipInputError::NegativeRate { sl_no, .. }
         | WorkslipInputError::FigureTooLarge { sl_no, .. }
@@ -942,6 +943,7 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
     let on_rate = matches!(
         problem,
         WorkslipInputError::UnknownRateOverride { .. }
+            | WorkslipInputError::SupplementalRateOverride { .. }
             | WorkslipInputError::DuplicateRateOverride { .. }
             | WorkslipInputError::NegativeRate { .. }
     );

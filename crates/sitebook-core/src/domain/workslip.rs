@@ -445,6 +445,16 @@ pub enum WorkslipInputError {
         /// The serial given.
         sl_no: String,
     },
+    /// A rate override for a supplemental item, whose rate is the one it was proposed at.
+    #[error(
+        "rate override for item {sl_no}: it is a supplemental item, whose rate is the one it \
+         was proposed at and is not overridden; propose the work at another rate as a new \
+         supplemental item"
+    )]
+    SupplementalRateOverride {
+        /// The serial given.
+        sl_no: String,
+    },
     /// Two rate overrides for one item.
     #[error("item {sl_no}: more than one rate override is given")]
     DuplicateRateOverride {
@@ -1194,8 +1204,15 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
     }
     for entry in &input.rate_overrides {
         let Some(&position) = index.get(entry.sl_no.trim()) else {
-            problems.push(WorkslipInputError::UnknownRateOverride {
-                sl_no: entry.sl_no.clone(),
+            let supplemental = input
+                .supplemental_items
+                .iter()
+                .any(|extra| extra.sl_no.trim() == entry.sl_no.trim());
+            let sl_no = entry.sl_no.clone();
+            problems.push(if supplemental {
+                WorkslipInputError::SupplementalRateOverride { sl_no }
+            } else {
+                WorkslipInputError::UnknownRateOverride { sl_no }
             });
             continue;
         };
@@ -1914,6 +1931,10 @@ mod tests {
                     rate: dec!(1),
                 },
                 RateOverride {
+                    sl_no: "S1".into(),
+                    rate: dec!(1),
+                },
+                RateOverride {
                     sl_no: "1".into(),
                     rate: dec!(-1),
                 },
@@ -1941,6 +1962,7 @@ mod tests {
                     phase: 2,
                 },
                 WorkslipInputError::UnknownRateOverride { sl_no: "8".into() },
+                WorkslipInputError::SupplementalRateOverride { sl_no: "S1".into() },
                 WorkslipInputError::NegativeRate {
                     sl_no: "1".into(),
                     description: "Item 1".into(),
