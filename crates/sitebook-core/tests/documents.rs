@@ -1571,9 +1571,19 @@ async fn a_part_bill_that_measures_nothing_is_refused_and_a_final_one_closes_the
         .unwrap_err()
         .to_string();
     assert!(
-        refused.starts_with("Bill 1: every quantity is 0, so this part bill would pay nothing"),
+        refused.starts_with("Bill 1: every quantity is 0 (or too small to come to a paisa)"),
         "{refused}"
     );
+    // A quantity too small to come to a paisa measures nothing either (it made a bill of 0.00).
+    let speck = quantities(&[("1", dec!(0.0000001))]);
+    let refused = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, Some(speck))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("would pay nothing"), "{refused}");
+    assert_eq!(bill_count(&fx, estimate).await, 0, "nothing saved");
     fx.queue_bill(estimate, BillKind::FirstPart, None).await;
     // The same till-date quantities again: nothing since bill 1, and no premium change.
     let refused = fx

@@ -979,22 +979,22 @@ pub async fn create_bill(
 /// measurements, so it is not asked.
 pub(crate) fn measures_nothing(computed: &ComputedBill) -> Option<&'static str> {
     match computed {
-        ComputedBill::First(bill) if bill.rows.iter().all(|row| row.quantity.is_zero()) => Some(
-            "every quantity is 0, so this part bill would pay nothing; give the quantities \
-             measured",
+        // By amounts, not quantities: a quantity too small to come to a paisa (0.0000001)
+        // measures nothing either, and would use up the chain's first number on Rs. 0.00.
+        ComputedBill::First(bill) if bill.rows.iter().all(|row| row.amount.is_zero()) => Some(
+            "every quantity is 0 (or too small to come to a paisa), so this part bill would pay \
+             nothing; give the quantities measured",
         ),
         // A premium corrected since the last bill moves the amount without a new measurement.
         ComputedBill::Nth(bill)
             if bill.amount_payable.is_zero()
-                && bill
-                    .rows
-                    .iter()
-                    .all(|row| row.since_last.quantity.is_zero()) =>
+                && bill.rows.iter().all(|row| row.since_last.amount.is_zero()) =>
         {
             Some(
                 "no quantity was measured since the last bill (each till-date quantity is the \
-                 one it recorded), so this part bill would pay nothing; give the quantities \
-                 measured to date, or make a final bill to close the work",
+                 one it recorded, or too near it to come to a paisa), so this part bill would \
+                 pay nothing; give the quantities measured to date, or make a final bill to \
+                 close the work",
             )
         }
         _ => None,
