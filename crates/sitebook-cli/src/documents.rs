@@ -484,7 +484,7 @@ pub async fn bill(
         BillCommand::List {
             estimate,
             withdrawn: true,
-        } => list_withdrawn(core, session, ChainDocument::Bill, *estimate, out).await,
+        } => withdrawals(core, session, (ChainDocument::Bill, *estimate), true, out).await,
         BillCommand::List { estimate, .. } => {
             let bills = core.bill_list(session, *estimate).await?;
             out.table(
@@ -500,7 +500,7 @@ pub async fn bill(
                     ]
                 },
             );
-            mention_withdrawn(core, session, ChainDocument::Bill, *estimate, out).await
+            withdrawals(core, session, (ChainDocument::Bill, *estimate), false, out).await
         }
         BillCommand::Withdraw {
             estimate,
@@ -517,65 +517,49 @@ pub async fn bill(
     }
 }
 
-/// `bill list --withdrawn`, `workslip list --withdrawn`.
-async fn list_withdrawn(
+/// The withdrawn documents of a chain: listed, for `bill list --withdrawn` and `workslip list
+/// --withdrawn`; otherwise, after the chain's own list, counted with how to see them, since the
+/// list shows the chain as it stands, and a number made again would hide that an earlier one
+/// was issued.
+async fn withdrawals(
     core: &Sitebook,
     session: &Session,
-    document: ChainDocument,
-    estimate: i64,
+    (document, estimate): (ChainDocument, i64),
+    listed: bool,
     out: &Printer,
 ) -> Result<(), Failure> {
+    if !listed && out.is_json() {
+        return Ok(());
+    }
     let withdrawn = core
         .document_withdrawn_list(session, document, estimate)
         .await?;
-    let number = match document {
-        ChainDocument::Bill => "BILL",
-        ChainDocument::Workslip => "WORK SLIP",
+    let (number, one, many, command) = match document {
+        ChainDocument::Bill => ("BILL", "bill was", "bills were", "bill"),
+        ChainDocument::Workslip => ("WORK SLIP", "work slip was", "work slips were", "workslip"),
     };
-    out.table(
-        &withdrawn,
-        &[number, "JOB", "CREATED", "WITHDRAWN", "BY", "REASON"],
-        |w| {
-            vec![
-                w.number.to_string(),
-                w.job_id.map(|j| j.to_string()).unwrap_or_default(),
-                w.created_at.clone(),
-                w.withdrawn_at.clone(),
-                w.withdrawn_by.clone(),
-                w.reason.clone(),
-            ]
-        },
-    );
-    Ok(())
-}
-
-/// After a chain's list, how many of its documents were withdrawn and how to see them: the
-/// list shows the chain as it stands, and a number made again would otherwise hide that an
-/// earlier one was issued.
-async fn mention_withdrawn(
-    core: &Sitebook,
-    session: &Session,
-    document: ChainDocument,
-    estimate: i64,
-    out: &Printer,
-) -> Result<(), Failure> {
-    if out.is_json() {
+    if listed {
+        out.table(
+            &withdrawn,
+            &[number, "JOB", "CREATED", "WITHDRAWN", "BY", "REASON"],
+            |w| {
+                vec![
+                    w.number.to_string(),
+                    w.job_id.map(|j| j.to_string()).unwrap_or_default(),
+                    w.created_at.clone(),
+                    w.withdrawn_at.clone(),
+                    w.withdrawn_by.clone(),
+                    w.reason.clone(),
+                ]
+            },
+        );
         return Ok(());
     }
-    let count = core
-        .document_withdrawn_list(session, document, estimate)
-        .await?
-        .len();
-    let (one, many, command) = match document {
-        ChainDocument::Bill => ("bill was", "bills were", "bill"),
-        ChainDocument::Workslip => ("work slip was", "work slips were", "workslip"),
-    };
-    match count {
+    let show = format!("`sitebook {command} list {estimate} --withdrawn`");
+    match withdrawn.len() {
         0 => {}
-        1 => tell!("1 {one} withdrawn; `sitebook {command} list {estimate} --withdrawn` shows it."),
-        _ => tell!(
-            "{count} {many} withdrawn; `sitebook {command} list {estimate} --withdrawn` shows them."
-        ),
+        1 => tell!("1 {one} withdrawn; {show} shows it."),
+        count => tell!("{count} {many} withdrawn; {show} shows them."),
     }
     Ok(())
 }
@@ -640,7 +624,10 @@ pub async fn workslip(
         WorkslipCommand::List {
             estimate,
             withdrawn: true,
-        } => return list_withdrawn(core, session, ChainDocument::Workslip, *estimate, out).await,
+        } => {
+            let chain = (ChainDocument::Workslip, *estimate);
+            return withdrawals(core, session, chain, true, out).await;
+        }
         WorkslipCommand::List { estimate, .. } => {
             let slips = core.workslip_list(session, *estimate).await?;
             out.table(
@@ -655,7 +642,14 @@ pub async fn workslip(
                     ]
                 },
             );
-            return mention_withdrawn(core, session, ChainDocument::Workslip, *estimate, out).await;
+            return withdrawals(
+                core,
+                session,
+                (ChainDocument::Workslip, *estimate),
+                false,
+                out,
+            )
+            .await;
         }
         WorkslipCommand::Withdraw {
             estimate,
