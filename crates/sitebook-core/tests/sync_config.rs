@@ -65,6 +65,17 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
+/// A device whose org AAA has an admin (alice), who set a sync target with [`SECRET`].
+async fn configured_by_an_admin() -> Fixture {
+    let fx = fixture().await;
+    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
+    fx.core
+        .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
+        .await
+        .unwrap();
+    fx
+}
+
 #[tokio::test]
 async fn an_admin_sets_the_target_and_the_secret_goes_only_to_the_keyring() {
     let fx = fixture().await;
@@ -148,12 +159,7 @@ async fn the_first_target_needs_its_secret() {
 
 #[tokio::test]
 async fn members_viewers_and_oversight_see_the_target_but_cannot_change_it() {
-    let fx = fixture().await;
-    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
-    fx.core
-        .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
-        .await
-        .unwrap();
+    let fx = configured_by_an_admin().await;
     fx.member("mona", "AAA", MembershipRole::Member).await;
     fx.member("vera", "AAA", MembershipRole::Viewer).await;
     fx.user("otto", UserKind::Oversight, None).await;
@@ -217,12 +223,7 @@ async fn with_no_keyring_the_secret_is_refused_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn forgetting_a_target_with_the_keyring_gone_keeps_it_and_says_how_to_stop_sending() {
-    let fx = fixture().await;
-    let (admin, _) = fx.two_orgs(MembershipRole::Admin).await;
-    fx.core
-        .sync_configure(&admin, &settings(), Some(&Secret::new(SECRET)))
-        .await
-        .unwrap();
+    let fx = configured_by_an_admin().await;
     // The same data folder, opened where the keyring cannot be reached (locked, no D-Bus).
     let mut options = common::test_options(fx.dir.path(), common::test_clock());
     options.keyring = KeyringChoice::Unavailable;
