@@ -199,12 +199,36 @@ fn a_work_slip_rate_from_the_command_line_reaches_the_bills_that_follow() {
             .arg(rates_file);
         command
     };
+    // Told by the file and line, as a person finds it in a 500-line file.
     create(&rates)
         .assert()
         .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{}: nothing was saved because 1 line is bad: line 2: rate 475.555 has more than two \
+             decimal places",
+            rates.display()
+        )));
+    // A rate of 0 makes the row worth nothing: taken, since work may be done at no cost to the
+    // contract, but warned of. (Its slip is withdrawn so that the chain below starts afresh.)
+    std::fs::write(&rates, "sl_no,rate\n1,0\n").unwrap();
+    create(&rates)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning: item 1 ("))
         .stderr(predicate::str::contains(
-            "Work slip 1: item 1: rate 475.555 has more than two decimal places",
+            "its rate is replaced by 0 from this work slip on, so every amount on its row is 0.00",
         ));
+    sitebook(&dir)
+        .args([
+            "workslip",
+            "withdraw",
+            "1",
+            "1",
+            "--reason",
+            "rate typed as 0",
+        ])
+        .assert()
+        .success();
     std::fs::write(&rates, "sl_no,rate\n99,10\n").unwrap();
     create(&rates)
         .assert()

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::money::parse_number_text;
+use crate::domain::money::{finer_than_paise, parse_number_text, within_limit};
 use crate::domain::quantities::{ItemQuantity, MAX_LISTED_PROBLEMS};
 use crate::domain::workslip::RateOverride;
 use crate::error::{Error, Result};
@@ -102,8 +102,38 @@ fn line_number(problem: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether `serial` is met for the first time in the file; if not, a problem naming the line
+/// it was first given on.
+fn first_time(
+    serial: &str,
+    line: u64,
+    first_line_of: &mut HashMap<String, u64>,
+    problems: &mut Vec<String>,
+) -> bool {
+    match first_line_of.get(serial) {
+        Some(first) => {
+            problems.push(format!("line {line}: item {serial} repeats line {first}"));
+            false
+        }
+        None => {
+            first_line_of.insert(serial.to_owned(), line);
+            true
+        }
+    }
+}
+
+/// A figure of a CSV field, or a problem naming its line and field. Every check that needs no
+/// estimate is made here, where the file and line are known, rather than once the figures are
+/// matched to items, where only the serial is.
 fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Option<Decimal> {
     match parse_number_text(text) {
+        Some(value) if !within_limit(value) => {
+            problems.push(format!(
+                "line {line}: {field} {value} is too large to be a real {}",
+                if field == "rate" { "rate" } else { "quantity" }
+            ));
+            None
+        }
         Some(value) if value >= Decimal::ZERO => Some(value),
         Some(value) => {
             problems.push(format!("line {line}: {field} {value} is negative"));
@@ -122,8 +152,21 @@ fn number(line: u64, field: &str, text: &str, problems: &mut Vec<String>) -> Opt
 
 /// Quantities by serial from a two-column file whose header is `sl_no,<quantity_column>`.
 pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<Vec<ItemQuantity>> {
-    let (rows, mut problems) = records(file_name, text, &["sl_no", quantity_column])?;
-    let mut quantities: Vec<ItemQuantity> = Vec::new();
+    serial_figures(file_name, text, quantity_column, |line, text, problems| {
+        number(line, quantity_column, text, problems)
+    })
+}
+
+/// The figures of a `sl_no,<column>` file, each serial once, each figure read by `figure`;
+/// refused with every bad line named.
+fn serial_figures(
+    file_name: &str,
+    text: &str,
+    column: &str,
+    figure: impl Fn(u64, &str, &mut Vec<String>) -> Option<Decimal>,
+) -> Result<Vec<ItemQuantity>> {
+    let (rows, mut problems) = records(file_name, text, &["sl_no", column])?;
+    let mut figures: Vec<ItemQuantity> = Vec::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::with_capacity(rows.len());
     for (line, fields) in rows {
         let serial = fields[0].clone();
@@ -131,32 +174,44 @@ pub fn quantities(file_name: &str, text: &str, quantity_column: &str) -> Result<
             problems.push(format!("line {line}: sl_no is empty"));
             continue;
         }
-        if let Some(first) = first_line_of.get(&serial) {
-            problems.push(format!("line {line}: item {serial} repeats line {first}"));
+        if !first_time(&serial, line, &mut first_line_of, &mut problems) {
             continue;
         }
-        first_line_of.insert(serial.clone(), line);
-        if let Some(quantity) = number(line, quantity_column, &fields[1], &mut problems) {
-            quantities.push(ItemQuantity::new(serial, quantity));
+        if let Some(value) = figure(line, &fields[1], &mut problems) {
+            figures.push(ItemQuantity::new(serial, value));
         }
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| line_number(p));
         return Err(bad_lines(file_name, problems));
     }
-    Ok(quantities)
+    Ok(figures)
 }
 
 /// Rates that replace estimate items' rates in a work slip, from a file whose header is
 /// `sl_no,rate`.
 pub fn rates(file_name: &str, text: &str) -> Result<Vec<RateOverride>> {
-    Ok(quantities(file_name, text, "rate")?
+    Ok(serial_figures(file_name, text, "rate", rate)?
         .into_iter()
         .map(|entry| RateOverride {
             sl_no: entry.sl_no,
             rate: entry.quantity,
         })
         .collect())
+}
+
+/// A rate of a CSV line: a figure, in rupees and paise, since a finer rate would print as typed
+/// but be paid rounded.
+fn rate(line: u64, text: &str, problems: &mut Vec<String>) -> Option<Decimal> {
+    let rate = number(line, "rate", text, problems)?;
+    if finer_than_paise(rate) {
+        problems.push(format!(
+            "line {line}: rate {rate} has more than two decimal places; give it in rupees and \
+             paise"
+        ));
+        return None;
+    }
+    Some(rate)
 }
 
 /// Supplemental items with their executed quantities.
@@ -167,12 +222,16 @@ pub fn supplemental(file_name: &str, text: &str) -> Result<Vec<SupplementalLine>
         &["sl_no", "description", "unit", "rate", "executed_qty"],
     )?;
     let mut lines = Vec::new();
+    let mut first_line_of: HashMap<String, u64> = HashMap::with_capacity(rows.len());
     for (line, fields) in rows {
         if fields[0].is_empty() || fields[1].is_empty() {
             problems.push(format!("line {line}: sl_no and description are required"));
             continue;
         }
-        let rate = number(line, "rate", &fields[3], &mut problems);
+        if !first_time(&fields[0], line, &mut first_line_of, &mut problems) {
+            continue;
+        }
+        let rate = rate(line, &fields[3], &mut problems);
         let executed = number(line, "executed_qty", &fields[4], &mut problems);
         if let (Some(rate), Some(executed)) = (rate, executed) {
             lines.push(SupplementalLine {
@@ -263,6 +322,55 @@ mod tests {
             panic!("expected a validation error");
         };
         assert!(message.contains("line 1 must be the header 'sl_no,till_date_qty'"));
+    }
+
+    #[test]
+    fn checks_that_need_no_estimate_name_the_line_and_field() {
+        let text = "sl_no,till_date_qty\n1,5\n2,9999999999999999\n";
+        let Err(Error::Validation(message)) = quantities("q.csv", text, "till_date_qty") else {
+            panic!("expected a validation error");
+        };
+        assert!(
+            message.contains(
+                "q.csv: nothing was saved because 1 line is bad: line 3: till_date_qty \
+                 9999999999999999 is too large to be a real quantity."
+            ),
+            "{message}"
+        );
+
+        let Err(Error::Validation(message)) = rates("r.csv", "sl_no,rate\n1,10.125\n2,10.50\n")
+        else {
+            panic!("expected a validation error");
+        };
+        assert!(
+            message.contains(
+                "r.csv: nothing was saved because 1 line is bad: line 2: rate 10.125 has more \
+                 than two decimal places"
+            ),
+            "{message}"
+        );
+        // Trailing zeros are not finer than a paisa.
+        assert_eq!(
+            rates("r.csv", "sl_no,rate\n1,10.500\n").unwrap()[0].rate,
+            dec!(10.5)
+        );
+
+        let text = "sl_no,description,unit,rate,executed_qty\n\
+                    S1,Extra earthwork,Cum,450.50,12\n\
+                    S2,Railing,Rmt,99.999,3\n\
+                    S1,Extra earthwork again,Cum,450.50,1\n\
+                    S3,Paint,Sqm,12,1e30\n";
+        let Err(Error::Validation(message)) = supplemental("s.csv", text) else {
+            panic!("expected a validation error");
+        };
+        for needle in [
+            "s.csv: nothing was saved because 3 lines are bad",
+            "line 3: rate 99.999 has more than two decimal places",
+            "line 4: item S1 repeats line 2",
+            "line 5: executed_qty",
+        ] {
+            assert!(message.contains(needle), "{needle} missing: {message}");
+        }
     }
 
     #[test]

@@ -1378,7 +1378,8 @@ pub(crate) async fn stored_workslip_inputs(
 }
 
 /// What the engineer should know before recording a work slip: that it needs a revised
-/// sanction, and which items it sets below what the bills have already paid for.
+/// sanction, which rates it puts at nothing, and which items it sets below what the bills have
+/// already paid for.
 pub(crate) async fn workslip_warnings(
     ctx: &Ctx,
     scope: &OrgScope,
@@ -1389,6 +1390,11 @@ pub(crate) async fn workslip_warnings(
     let mut warnings: Vec<String> = crate::domain::deviation::deviation_statement(slip)
         .revised_sanction_notice()
         .into_iter()
+        .chain(
+            crate::domain::workslip::rates_at_nothing(input)
+                .into_iter()
+                .map(|warning| format!("{warning}.")),
+        )
         .collect();
     if let Some(previous) = PreviousBill::latest(ctx, scope, estimate_id).await? {
         let working = working_estimate(input).map_err(|e| workslip_refused(input.phase, e))?;

@@ -646,6 +646,54 @@ pub fn below_billed(working: &WorkingEstimate, billed: &PrintedTillDate) -> Vec<
         .collect()
 }
 
+/// The rates a work slip puts at nothing: an estimate item's rate replaced by 0 in this slip,
+/// or a supplemental item it proposes at 0. Not refused, since work may be done at no cost to
+/// the contract (material issued free, an item done by another agency), but every amount on
+/// the row becomes 0.00, as a slip of the keyboard would also make it.
+pub fn rates_at_nothing(input: &WorkslipInput) -> Vec<String> {
+    let given_earlier = input
+        .phase
+        .checked_sub(2)
+        .and_then(|earlier| input.executed.get(earlier as usize))
+        .map(|phase| phase.rate_overrides.as_slice())
+        .unwrap_or_default();
+    let zero_before = |sl_no: &str| {
+        given_earlier
+            .iter()
+            .any(|earlier| earlier.sl_no.trim() == sl_no.trim() && earlier.rate.is_zero())
+    };
+    let overrides = input
+        .rate_overrides
+        .iter()
+        .filter(|given| given.rate.is_zero() && !zero_before(&given.sl_no))
+        .map(|given| {
+            let description = input
+                .items
+                .iter()
+                .find(|item| item.sl_no.trim() == given.sl_no.trim())
+                .map(|item| format!(" ({})", brief(&item.description)))
+                .unwrap_or_default();
+            format!(
+                "item {}{description}: its rate is replaced by 0 from this work slip on, so every \
+                 amount on its row is 0.00; check the rate",
+                given.sl_no.trim()
+            )
+        });
+    let proposed = input
+        .supplemental_items
+        .iter()
+        .filter(|item| item.introduced_in_phase == input.phase && item.rate.is_zero())
+        .map(|item| {
+            format!(
+                "supplemental item {} ({}): it is proposed at a rate of 0, so every amount on \
+                 its row is 0.00; check the rate",
+                item.sl_no.trim(),
+                brief(&item.description)
+            )
+        });
+    overrides.chain(proposed).collect()
+}
+
 /// Computes a work slip (DOMAIN.md §3).
 pub fn workslip(input: &WorkslipInput) -> Result<Workslip, WorkslipInputErrors> {
     let resolved = validate(input).map_err(|problems| WorkslipInputErrors { problems })?;
@@ -1839,6 +1887,40 @@ mod tests {
             .unwrap()
             .deleted
             .is_empty());
+    }
+
+    #[test]
+    fn a_rate_put_at_nothing_is_warned_of_in_the_slip_that_puts_it() {
+        let mut input = base_input();
+        assert!(rates_at_nothing(&input).is_empty());
+        // Work slip 1 replaces item 2's rate by 0 and proposes S1 at 0.
+        input.rate_overrides = vec![RateOverride {
+            sl_no: "2".into(),
+            rate: dec!(0),
+        }];
+        input.supplemental_items = vec![supplemental("S1", dec!(0), 1)];
+        assert_eq!(
+            rates_at_nothing(&input),
+            [
+                "item 2 (Item 2): its rate is replaced by 0 from this work slip on, so every \
+                 amount on its row is 0.00; check the rate",
+                "supplemental item S1 (Extra S1): it is proposed at a rate of 0, so every amount \
+                 on its row is 0.00; check the rate",
+            ]
+        );
+        // Work slip 2 keeps both as they were: nothing new to warn of.
+        input.executed[0].rate_overrides = input.rate_overrides.clone();
+        input.executed.push(quantities(&[("1", dec!(130))], &[]));
+        input.phase = 2;
+        assert!(rates_at_nothing(&input).is_empty());
+        // Replacing item 1's rate by 0.00 in work slip 2 is new.
+        input.rate_overrides.push(RateOverride {
+            sl_no: "1".into(),
+            rate: dec!(0.00),
+        });
+        let warnings = rates_at_nothing(&input);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("item 1 (Item 1): its rate is replaced by 0"));
     }
 
     #[test]
