@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use sitebook_core::domain::permissions::Action;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::outbox::OutboxCounts;
-use sitebook_core::sync::config::{SyncSettings, SyncTargetView};
+use sitebook_core::sync::config::{SecretWhereabouts, SyncSettings, SyncTargetView};
 use sitebook_core::sync::restore::RestoreOutcome;
 use sitebook_core::sync::syncer::BucketCheckReport;
 use sitebook_core::tenancy::session::Session;
@@ -106,7 +106,15 @@ pub async fn sync(
                     .await?,
             )
         }
-        SyncCommand::Show => core.sync_settings(session).await?,
+        SyncCommand::Show => {
+            let view = core.sync_settings(session).await?;
+            let secret = match view {
+                Some(_) => core.sync_secret_whereabouts(session).await?,
+                None => None,
+            };
+            print_target(view.as_ref(), secret.as_ref(), out);
+            return Ok(());
+        }
         SyncCommand::Test => {
             out.done(&core.sync_test(session).await?);
             return Ok(());
@@ -262,7 +270,8 @@ pub async fn sync(
             return Ok(());
         }
     };
-    print_target(view.as_ref(), out);
+    // Every other command that shows the target has just saved it, secret and all.
+    print_target(view.as_ref(), None, out);
     Ok(())
 }
 
@@ -404,9 +413,17 @@ fn restore_summary(outcome: &RestoreOutcome, job_id: i64) -> String {
     format!("{}.", parts.join("; "))
 }
 
-fn print_target(view: Option<&SyncTargetView>, out: &Printer) {
+/// The target's settings, and where its secret is when that was looked up.
+fn print_target(view: Option<&SyncTargetView>, secret: Option<&SecretWhereabouts>, out: &Printer) {
     if out.is_json() {
-        return out.json(&view);
+        let mut shown = serde_json::to_value(view).unwrap_or_default();
+        if let (Some(object), Some(secret)) = (shown.as_object_mut(), secret) {
+            object.insert(
+                "secret".into(),
+                serde_json::to_value(secret).unwrap_or_default(),
+            );
+        }
+        return out.json(&shown);
     }
     let Some(view) = view else {
         say!("No sync target is set; outputs stay on this computer. Set one with `sync config`.");
@@ -436,7 +453,18 @@ fn print_target(view: Option<&SyncTargetView>, out: &Printer) {
             .to_string(),
         ),
         ("access key id", s.access_key_id.clone()),
-        ("secret", "in the system keyring".to_string()),
+        (
+            "secret",
+            match secret {
+                None | Some(SecretWhereabouts::InTheKeyring) => "in the system keyring".to_string(),
+                Some(SecretWhereabouts::Missing) => "missing from the system keyring; nothing \
+                    can be sent until it is entered again (`sync config` with these settings)"
+                    .to_string(),
+                Some(SecretWhereabouts::KeyringUnreachable(why)) => {
+                    format!("not known: the keyring could not be asked. {why}")
+                }
+            },
+        ),
         ("changed", view.updated_at.clone()),
         (
             "bucket checked",

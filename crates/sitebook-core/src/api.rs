@@ -778,6 +778,16 @@ impl Sitebook {
         sync::config::show(&self.ctx, &scope).await
     }
 
+    /// Whether the active org's sync secret is in the keyring (never the secret itself), or
+    /// `None` without a target.
+    pub async fn sync_secret_whereabouts(
+        &self,
+        session: &Session,
+    ) -> Result<Option<sync::config::SecretWhereabouts>> {
+        let scope = authorize(&self.ctx, session, Action::SyncView).await?;
+        sync::config::secret_whereabouts(&self.ctx, &scope).await
+    }
+
     /// Sets the active org's sync target and turns sync on. The secret goes only to the OS
     /// keyring; it may be left out when changing a target that already has one.
     pub async fn sync_configure(

@@ -26,6 +26,11 @@ fn settings() -> SyncSettings {
 /// What the keyring holds for org `code` of this data dir: slugs are the lowercased code, and
 /// the data dir is named by the first 16 hex digits of the sha256 of its path.
 fn stored_secret(fx: &Fixture, code: &str) -> Option<String> {
+    secret_entry(fx, code).get_password().ok()
+}
+
+/// The keyring entry of org `code`'s secret, named as [`stored_secret`] says.
+fn secret_entry(fx: &Fixture, code: &str) -> keyring_core::Entry {
     use sha2::Digest;
     let path = fx.dir.path().canonicalize().unwrap();
     let tag = hex::encode(sha2::Sha256::digest(path.to_string_lossy().as_bytes()));
@@ -34,10 +39,7 @@ fn stored_secret(fx: &Fixture, code: &str) -> Option<String> {
         code.to_ascii_lowercase(),
         &tag[..16]
     );
-    keyring_core::Entry::new_in_store(&fx.keyring, "sitebook", &account)
-        .unwrap()
-        .get_password()
-        .ok()
+    keyring_core::Entry::new_in_store(&fx.keyring, "sitebook", &account).unwrap()
 }
 
 /// Every byte Sitebook wrote to its data dir: database, WAL, logs, outputs.
@@ -267,6 +269,46 @@ async fn bad_settings_are_refused_naming_each_field() {
         stored_secret(&fx, "AAA"),
         None,
         "refused before the keyring"
+    );
+}
+
+#[tokio::test]
+async fn showing_the_target_says_whether_its_secret_is_still_in_the_keyring() {
+    use sitebook_core::sync::config::SecretWhereabouts;
+    let fx = configured_by_an_admin().await;
+    let viewer = fx.sign_in("alice").await;
+    assert_eq!(
+        fx.core.sync_secret_whereabouts(&viewer).await.unwrap(),
+        Some(SecretWhereabouts::InTheKeyring)
+    );
+    // Removed by hand in the keyring's own manager: the view had still said "in the keyring",
+    // while nothing could be sent.
+    secret_entry(&fx, "AAA").delete_credential().unwrap();
+    assert_eq!(
+        fx.core.sync_secret_whereabouts(&viewer).await.unwrap(),
+        Some(SecretWhereabouts::Missing)
+    );
+    // The same folder opened where no keyring answers: not known, and why.
+    drop(viewer);
+    let mut options = sitebook_core::api::OpenOptions::new(fx.dir.path());
+    options.keyring = KeyringChoice::Unavailable;
+    let elsewhere = sitebook_core::Sitebook::open(options).await.unwrap();
+    let admin = elsewhere
+        .sign_in("alice", Password::new(common::PASSWORD), Some("AAA"))
+        .await
+        .unwrap();
+    let Some(SecretWhereabouts::KeyringUnreachable(why)) =
+        elsewhere.sync_secret_whereabouts(&admin).await.unwrap()
+    else {
+        panic!("expected the keyring to be unreachable");
+    };
+    assert!(why.contains("keyring"), "{why}");
+    // Without a target there is nothing to look for.
+    let fresh = fixture().await;
+    let (admin, _) = fresh.two_orgs(MembershipRole::Admin).await;
+    assert_eq!(
+        fresh.core.sync_secret_whereabouts(&admin).await.unwrap(),
+        None
     );
 }
 

@@ -393,6 +393,33 @@ pub async fn show(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTargetView>>
     }))
 }
 
+/// Where the target's secret access key is, as far as this computer can tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state", content = "reason")]
+pub enum SecretWhereabouts {
+    /// Filed in the system keyring, where the syncer will find it.
+    InTheKeyring,
+    /// Not there (removed by hand, a new login keyring, the data folder copied to another
+    /// computer): nothing can be sent until it is entered again.
+    Missing,
+    /// The keyring could not be asked; the reason says why and what to do.
+    KeyringUnreachable(String),
+}
+
+/// Where the scope's org's secret is, or `None` without a target. Looked up only when a person
+/// asks to see the target (`sync show`), not with the status a window reads each time it moves,
+/// since a locked keyring may ask to be unlocked.
+pub async fn secret_whereabouts(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SecretWhereabouts>> {
+    let Some(target) = target(ctx, scope).await? else {
+        return Ok(None);
+    };
+    Ok(Some(match ctx.keyring.get(&target.secret_account).await {
+        Ok(Some(_)) => SecretWhereabouts::InTheKeyring,
+        Ok(None) => SecretWhereabouts::Missing,
+        Err(error) => SecretWhereabouts::KeyringUnreachable(error.to_string()),
+    }))
+}
+
 /// Why the background syncer, acting as `configured_by`, would be refused `sync.configure` in
 /// the scope's org, by the rule the gate applies to it ([`crate::sync::syncer`] asks the gate
 /// itself). Read without an audit row: it is part of what a person viewing sync sees, and a
