@@ -269,6 +269,9 @@ struct Grid {
     edges: Vec<f32>,
     /// The body font size after fitting.
     size: f32,
+    /// The headings' font size: the body's, or smaller where the columns had to be squeezed
+    /// below their headings' longest words, which would otherwise break mid-word (`Sl.N`/`o`).
+    heading_size: f32,
     /// Index of the first money column (where total labels end).
     first_carried: usize,
     /// Index of the description column (where headings start).
@@ -311,6 +314,20 @@ impl Grid {
             }
         }
 
+        let heading_size = heading_spans(columns)
+            .into_iter()
+            .map(|(start, end)| {
+                let inner = widths[start..end].iter().sum::<f32>() - 2.0 * CELL_PAD_X;
+                let longest = longest_word_width(&columns[start].heading, size);
+                if longest > inner && inner > 0.0 {
+                    // A hair under the exact ratio, so that rounding cannot tip the word over.
+                    size * inner / longest * 0.995
+                } else {
+                    size
+                }
+            })
+            .fold(size, f32::min);
+
         let mut edges = Vec::with_capacity(columns.len() + 1);
         let mut x = left;
         edges.push(x);
@@ -321,6 +338,7 @@ impl Grid {
         Grid {
             edges,
             size,
+            heading_size,
             first_carried,
             description,
         }
@@ -346,14 +364,19 @@ fn natural_widths(columns: &[ColumnSpec], size: f32) -> Vec<f32> {
     columns
         .iter()
         .map(|column| {
-            let widest_word = column
-                .heading
-                .split_whitespace()
-                .map(|w| text_width(Face::Bold, size, w))
-                .fold(0.0, f32::max);
-            (column.width_chars * digit).max(widest_word) + 2.0 * CELL_PAD_X
+            (column.width_chars * digit).max(longest_word_width(&column.heading, size))
+                + 2.0 * CELL_PAD_X
         })
         .collect()
+}
+
+/// The width of a heading's longest word in bold at `size`: the least a column can be for its
+/// heading to wrap only between words.
+fn longest_word_width(heading: &str, size: f32) -> f32 {
+    printable(heading)
+        .split_whitespace()
+        .map(|word| text_width(Face::Bold, size, word))
+        .fold(0.0, f32::max)
 }
 
 /// A row with its text wrapped to its cells.
@@ -609,7 +632,7 @@ impl<'r, 'a> Layout<'r, 'a> {
     #[allow(clippy::type_complexity)]
     fn table_header_lines(&self) -> (Vec<Vec<String>>, Vec<Option<(usize, Vec<String>)>>, f32) {
         let columns = self.report.columns;
-        let size = self.size();
+        let size = self.grid.heading_size;
         let lh = line_height(size);
         let pad = cell_pad_y(size);
         let two_tier = columns.iter().any(|c| c.group.is_some());
@@ -673,7 +696,7 @@ impl<'r, 'a> Layout<'r, 'a> {
     fn open_table(&mut self) {
         let (own, groups, height) = self.table_header_lines();
         let columns = self.report.columns;
-        let size = self.size();
+        let size = self.grid.heading_size;
         let lh = line_height(size);
         let pad = cell_pad_y(size);
         let top = self.y;
