@@ -481,6 +481,34 @@ async fn the_abstract_reproduces_the_sanctioned_estimate_not_the_agreement_premi
 }
 
 #[tokio::test]
+async fn the_abstract_adds_gst_at_the_rate_the_estimate_was_sanctioned_at() {
+    // The worked example as sanctioned before 2022, with GST at 12 %.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
+    workbooks::domain_example_sheet(sheet);
+    workbooks::text(sheet, 21, 3, "Add GST @ 12 %");
+    let bytes = workbooks::strip_unsaved_results(&workbook.save_to_buffer().unwrap());
+    let (fx, estimate) = fixture_with_estimate(bytes).await;
+    let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
+
+    // From the parsed Sub Total at 12 %, where 18 % had been used whatever the workbook said.
+    let reread =
+        sitebook_core::excel::parse_estimate_file(&xlsx, &sitebook_core::excel::Limits::default())
+            .unwrap();
+    let footer = &reread.sheets[0].footer;
+    let sub_total = footer.sub_total.unwrap();
+    let gst = (sub_total * dec!(0.12))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(footer.gst_percent, Some(dec!(12)));
+    assert_eq!(footer.gst, Some(gst));
+    assert_eq!(footer.ls_unforeseen, Some(dec!(130000) - gst - sub_total));
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Add GST @ 12 %"), "{text}");
+    assert!(!text.contains("18 %"), "{text}");
+}
+
+#[tokio::test]
 async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
     let fx = fixture().await;
     let estimate = fx.parsed_estimate(workbooks::heading_only_workbook()).await;

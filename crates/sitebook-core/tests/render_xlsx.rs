@@ -532,3 +532,53 @@ fn estimate_abstract_follows_the_estimate_layout() {
     assert!(merges.contains(&format!(r#"<mergeCell ref="B{h}:C{h}"/>"#)));
     assert!(merges.contains(&format!(r#"<mergeCell ref="F{h}:G{h}"/>"#)));
 }
+
+#[test]
+fn an_estimate_abstract_at_its_workbooks_own_rates_writes_them_into_its_formulas() {
+    use sitebook_core::domain::estimate::{EstimateFooterInput, FooterRates};
+    let usual = render::estimate_request(12);
+    let footer_input = EstimateFooterInput {
+        rates: FooterRates {
+            labour_cess: dec!(1.5),
+            quality_control: dec!(2),
+            nac: dec!(0.2),
+            gst: dec!(12),
+        },
+        ..usual.content.footer_input.clone()
+    };
+    let estimate =
+        sitebook_core::render::EstimateAbstract::new(usual.content.items.clone(), footer_input)
+            .unwrap();
+    let ecv = estimate.footer.ecv;
+    let request = DocumentRequest::estimate_abstract(estimate, Vec::new(), "0".repeat(64));
+    let bytes = xlsx::render_estimate_abstract(&request).unwrap();
+    let sheet = open(&bytes, "Estimate");
+    let ecv_row = sheet.label_row(3, "ECV").unwrap();
+    let ecv_cell = format!("H{}", ecv_row + 1);
+    // LC 1.5 % of ECV, worked here: ROUND2(ECV × 0.015).
+    let lc_row = sheet.label_row(3, "Add LC @ 1.5 %").unwrap();
+    assert_eq!(
+        sheet.formula(lc_row, 7),
+        format!("ROUND({ecv_cell}*1.5/100,2)")
+    );
+    assert_eq!(
+        sheet.number(lc_row, 7),
+        Some(
+            (ecv * dec!(0.015))
+                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+                .normalize()
+        )
+    );
+    for (label, percent) in [("Add QC @ 2 %", "2"), ("Add NAC @ 0.2 %", "0.2")] {
+        let row = sheet.label_row(3, label).unwrap();
+        assert_eq!(
+            sheet.formula(row, 7),
+            format!("ROUND({ecv_cell}*{percent}/100,2)")
+        );
+    }
+    let sub_total = format!("H{}", sheet.label_row(3, "Sub Total").unwrap() + 1);
+    assert_eq!(
+        sheet.formula(sheet.label_row(3, "Add GST @ 12 %").unwrap(), 7),
+        format!("ROUND({sub_total}*12/100,2)")
+    );
+}

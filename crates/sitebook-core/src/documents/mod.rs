@@ -24,7 +24,9 @@ use ts_rs::TS;
 use crate::domain::bill::{
     check_next_bill, first_bill, nth_bill, BillKind, FirstBillInput, ItemQuantity, NthBillInput,
 };
-use crate::domain::estimate::{EstimateFooterInput, EstimateItem, SpecialLsProvision, SubHead};
+use crate::domain::estimate::{
+    EstimateFooterInput, EstimateItem, FooterRates, SpecialLsProvision, SubHead,
+};
 use crate::domain::money::CurrencyMark;
 use crate::domain::payments::{
     held_after, memorandum, BillFigures, HeldBefore, OneOffRecovery, PaymentTerms,
@@ -330,6 +332,18 @@ fn workbook_provides_lc_and_nac(sheet: &EstimateSheet) -> (bool, bool) {
         footer.collects_labour_cess(),
         footer.rows.iter().any(|row| row.kind == "nac"),
     )
+}
+
+/// The percentages the workbook's footer adds at, each the usual one where its row prints none.
+fn workbook_footer_rates(sheet: &EstimateSheet) -> FooterRates {
+    let footer = &sheet.footer;
+    let usual = FooterRates::default();
+    FooterRates {
+        labour_cess: footer.lc_percent.unwrap_or(usual.labour_cess),
+        quality_control: footer.qc_percent.unwrap_or(usual.quality_control),
+        nac: footer.nac_percent.unwrap_or(usual.nac),
+        gst: footer.gst_percent.unwrap_or(usual.gst),
+    }
 }
 
 /// Work data pre-filled from what the workbook said.
@@ -1481,9 +1495,10 @@ pub async fn create_workslip(
 
 /// Queues the estimate abstract of an estimate (its items and footer, as PDF and XLSX).
 ///
-/// The abstract reproduces the sanctioned estimate (DOMAIN.md ruling): its T.P %, AMC shape
-/// and Grand Total are the workbook's own. The work data's premium is the agreement's, which
-/// applies to bills and work slips, not to what was sanctioned.
+/// The abstract reproduces the sanctioned estimate (DOMAIN.md ruling): its T.P %, the rates of
+/// its other footer rows, its AMC shape and Grand Total are the workbook's own. The work data's
+/// premium is the agreement's, which applies to bills and work slips, not to what was
+/// sanctioned.
 pub async fn request_abstract(
     ctx: &Ctx,
     scope: &WriteScope,
@@ -1515,6 +1530,7 @@ pub async fn request_abstract(
             })
             .collect(),
         grand_total: sheet.footer.grand_total.unwrap_or(work.grand_total),
+        rates: workbook_footer_rates(&sheet),
     };
     let items = with_excess_rows(&sheet, items).map_err(|unusable| {
         Error::Validation(format!(

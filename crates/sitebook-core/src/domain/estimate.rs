@@ -30,7 +30,9 @@ use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::money::{amount, percent_of, round2, within_limit, LabelledAmount, MAX_FIGURE};
+use super::money::{
+    amount, format_percent, percent_of, round2, within_limit, LabelledAmount, MAX_FIGURE,
+};
 use super::tender::TenderPremium;
 
 /// Labour cess, percent of the base (ECV in an estimate, Sub Total 1 in a work slip).
@@ -139,6 +141,43 @@ pub struct EstimateFooterInput {
     pub special_ls_provisions: Vec<SpecialLsProvision>,
     /// The sanctioned Grand Total the user typed.
     pub grand_total: Decimal,
+    /// The percentages the footer adds at: the workbook's own, the usual ones where it prints
+    /// none. Left out when all are the usual ones, so inputs stored before they were read keep
+    /// their hash.
+    #[serde(default, skip_serializing_if = "FooterRates::are_usual")]
+    pub rates: FooterRates,
+}
+
+/// The percentages an estimate's footer adds at (DOMAIN.md §1 gives the usual ones; an estimate
+/// sanctioned under other rates, GST at 12 % before 2022 say, prints its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FooterRates {
+    /// Labour cess, percent of ECV.
+    pub labour_cess: Decimal,
+    /// Quality control, percent of ECV.
+    pub quality_control: Decimal,
+    /// NAC, percent of ECV.
+    pub nac: Decimal,
+    /// GST, percent of the Sub Total.
+    pub gst: Decimal,
+}
+
+impl Default for FooterRates {
+    fn default() -> Self {
+        Self {
+            labour_cess: LABOUR_CESS_PERCENT,
+            quality_control: QUALITY_CONTROL_PERCENT,
+            nac: NAC_PERCENT,
+            gst: GST_PERCENT,
+        }
+    }
+}
+
+impl FooterRates {
+    /// Whether these are DOMAIN.md §1's usual rates.
+    pub fn are_usual(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The computed estimate footer: named figures for code, [`lines`](Self::lines) for renderers.
@@ -215,17 +254,18 @@ pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, Es
     let deduct = input.deduct_old_material.map(|d| round2(-d.abs()));
     let ecv = ecv(input.items_total, input.deduct_old_material);
     let tender_premium = input.tender_premium.map(|tp| tp.signed_amount_on(ecv));
+    let rates = input.rates;
     let labour_cess = input
         .provides_labour_cess
-        .then(|| percent_of(ecv, LABOUR_CESS_PERCENT));
-    let quality_control = (!input.is_amc).then(|| percent_of(ecv, QUALITY_CONTROL_PERCENT));
-    let nac = input.provides_nac.then(|| percent_of(ecv, NAC_PERCENT));
+        .then(|| percent_of(ecv, rates.labour_cess));
+    let quality_control = (!input.is_amc).then(|| percent_of(ecv, rates.quality_control));
+    let nac = input.provides_nac.then(|| percent_of(ecv, rates.nac));
     let sub_total = ecv
         + tender_premium.unwrap_or_default()
         + labour_cess.unwrap_or_default()
         + quality_control.unwrap_or_default()
         + nac.unwrap_or_default();
-    let gst = percent_of(sub_total, GST_PERCENT);
+    let gst = percent_of(sub_total, rates.gst);
     let special_total: Decimal = input
         .special_ls_provisions
         .iter()
@@ -242,17 +282,22 @@ pub fn estimate_footer(input: &EstimateFooterInput) -> Result<EstimateFooter, Es
     if let (Some(tp), Some(amount)) = (input.tender_premium, tender_premium) {
         lines.push(LabelledAmount::new(tp.estimate_label(), amount));
     }
+    let added_at =
+        |what: &str, percent: Decimal| format!("Add {what} @ {} %", format_percent(percent));
     if let Some(lc) = labour_cess {
-        lines.push(LabelledAmount::new("Add LC @ 1 %", lc));
+        lines.push(LabelledAmount::new(added_at("LC", rates.labour_cess), lc));
     }
     if let Some(qc) = quality_control {
-        lines.push(LabelledAmount::new("Add QC @ 1 %", qc));
+        lines.push(LabelledAmount::new(
+            added_at("QC", rates.quality_control),
+            qc,
+        ));
     }
     if let Some(nac) = nac {
-        lines.push(LabelledAmount::new("Add NAC @ 0.1 %", nac));
+        lines.push(LabelledAmount::new(added_at("NAC", rates.nac), nac));
     }
     lines.push(LabelledAmount::new("Sub Total", sub_total));
-    lines.push(LabelledAmount::new("Add GST @ 18 %", gst));
+    lines.push(LabelledAmount::new(added_at("GST", rates.gst), gst));
     lines.push(LabelledAmount::new(
         "L.S Provision towards unforeseen items",
         ls_provision,
@@ -332,6 +377,7 @@ mod tests {
             provides_nac: true,
             special_ls_provisions: Vec::new(),
             grand_total,
+            rates: FooterRates::default(),
         }
     }
 
@@ -365,6 +411,61 @@ mod tests {
                 "L.S Provision towards unforeseen items",
                 "Grand Total",
             ]
+        );
+    }
+
+    #[test]
+    fn an_estimate_sanctioned_at_other_rates_is_reproduced_at_its_own() {
+        // ECV 8,710.00 with LC 1.5 %, QC 2 %, NAC 0.2 %, GST 12 %, no T.P, Grand Total 11,000:
+        // LC 130.65, QC 174.20, NAC 17.42; Sub Total 8,710 + 130.65 + 174.20 + 17.42 =
+        // 9,032.27; GST ROUND2(9,032.27 × 0.12) = ROUND2(1,083.8724) = 1,083.87; L.S 11,000 −
+        // 1,083.87 − 9,032.27 = 883.86.
+        let footer = estimate_footer(&EstimateFooterInput {
+            tender_premium: None,
+            rates: FooterRates {
+                labour_cess: dec!(1.5),
+                quality_control: dec!(2),
+                nac: dec!(0.2),
+                gst: dec!(12),
+            },
+            ..input(dec!(8710.00), dec!(11000))
+        })
+        .unwrap();
+        assert_eq!(
+            (footer.labour_cess, footer.quality_control, footer.nac),
+            (Some(dec!(130.65)), Some(dec!(174.20)), Some(dec!(17.42)))
+        );
+        assert_eq!(footer.sub_total, dec!(9032.27));
+        assert_eq!(footer.gst, dec!(1083.87));
+        assert_eq!(footer.ls_provision, dec!(883.86));
+        assert_eq!(
+            labels(&footer),
+            [
+                "ECV",
+                "Add LC @ 1.5 %",
+                "Add QC @ 2 %",
+                "Add NAC @ 0.2 %",
+                "Sub Total",
+                "Add GST @ 12 %",
+                "L.S Provision towards unforeseen items",
+                "Grand Total",
+            ]
+        );
+        // The usual rates are not stored, so an input stored before rates were read hashes the
+        // same; other rates are.
+        let usual = serde_json::to_string(&input(dec!(1), dec!(2))).unwrap();
+        assert!(!usual.contains("rates"), "{usual}");
+        let other = EstimateFooterInput {
+            rates: FooterRates {
+                gst: dec!(12),
+                ..FooterRates::default()
+            },
+            ..input(dec!(1), dec!(2))
+        };
+        let stored = serde_json::to_string(&other).unwrap();
+        assert_eq!(
+            serde_json::from_str::<EstimateFooterInput>(&stored).unwrap(),
+            other
         );
     }
 
@@ -520,6 +621,7 @@ mod tests {
                 provides_nac,
                 special_ls_provisions: Vec::new(),
                 grand_total: Decimal::new(grand, 2),
+                rates: FooterRates::default(),
             }).unwrap();
 
             // Every line between ECV and Sub Total adds up to the Sub Total, and the rest of

@@ -12,9 +12,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{RowNum, XlsxError};
 
 use crate::domain::bill::TpType;
-use crate::domain::estimate::{
-    EstimateFooter, GST_PERCENT, LABOUR_CESS_PERCENT, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
-};
+use crate::domain::estimate::EstimateFooter;
 use crate::domain::money::format_percent;
 use crate::domain::words::amount_in_words;
 use crate::render::{estimate_col, estimate_columns, DocumentRequest, EstimateAbstract, ItemLine};
@@ -95,6 +93,7 @@ pub(crate) fn estimate_abstract(
     }
 
     let footer = &estimate.footer;
+    let rates = estimate.footer_input.rates;
     let footer_first = row;
     let roles = roles(footer);
     let trusted = roles.len() == footer.lines.len();
@@ -140,9 +139,9 @@ pub(crate) fn estimate_abstract(
                     TpType::Less => format!("-{amount}"),
                 })
             }),
-            Some(Line::LabourCess) => percent_of(at(Line::Ecv), LABOUR_CESS_PERCENT),
-            Some(Line::QualityControl) => percent_of(at(Line::Ecv), QUALITY_CONTROL_PERCENT),
-            Some(Line::Nac) => percent_of(at(Line::Ecv), NAC_PERCENT),
+            Some(Line::LabourCess) => percent_of(at(Line::Ecv), rates.labour_cess),
+            Some(Line::QualityControl) => percent_of(at(Line::Ecv), rates.quality_control),
+            Some(Line::Nac) => percent_of(at(Line::Ecv), rates.nac),
             Some(Line::SubTotal) => {
                 let parts: Vec<String> = [
                     Line::Ecv,
@@ -156,7 +155,7 @@ pub(crate) fn estimate_abstract(
                 .collect();
                 Some(parts.join("+"))
             }
-            Some(Line::Gst) => percent_of(at(Line::SubTotal), GST_PERCENT),
+            Some(Line::Gst) => percent_of(at(Line::SubTotal), rates.gst),
             Some(Line::LsUnforeseen) => at(Line::GrandTotal).and_then(|grand| {
                 let mut formula = format!("{grand}-{}-{}", at(Line::Gst)?, at(Line::SubTotal)?);
                 for special in all(Line::LsSpecial) {

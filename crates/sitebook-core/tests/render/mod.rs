@@ -278,6 +278,7 @@ pub fn estimate_request(n: usize) -> DocumentRequest<EstimateAbstract> {
         provides_nac: true,
         special_ls_provisions: Vec::new(),
         grand_total: dec!(0),
+        rates: Default::default(),
     };
     let mut estimate = EstimateAbstract::new(items.clone(), footer_input.clone()).unwrap();
     // A typed Grand Total: the next lakh above what the footer needs.
