@@ -300,10 +300,18 @@ fn grouped(figure: Option<&str>) -> String {
         .unwrap_or_else(|_| figure.to_owned())
 }
 
-fn finished_line(job: &JobView) -> String {
+/// How a finished job ended, in a line; `warnings` counts the parse warnings of the estimate a
+/// completed upload made, so that an import with mistakes in it does not read as a clean one.
+fn finished_line(job: &JobView, warnings: i64) -> String {
     let file = job.file_name.as_deref().unwrap_or("-");
     match job.status {
         JobStatus::Completed => match job.estimate_id {
+            Some(estimate) if warnings > 0 => format!(
+                "job {} completed: {file} -> estimate {estimate}, with {} (see `sitebook \
+                 estimate show {estimate}`)",
+                job.id,
+                crate::output::counted(warnings as u64, "warning", "warnings")
+            ),
             Some(estimate) => format!("job {} completed: {file} -> estimate {estimate}", job.id),
             None => format!("job {} completed: {file}", job.id),
         },
@@ -314,6 +322,25 @@ fn finished_line(job: &JobView) -> String {
         ),
         other => format!("job {} {}: {file}", job.id, other.as_str()),
     }
+}
+
+/// The parse warnings of each of the org's estimates, by estimate id.
+async fn warning_counts(
+    core: &Sitebook,
+    session: &Session,
+) -> Result<std::collections::HashMap<i64, i64>, Failure> {
+    Ok(core
+        .estimates_list(session)
+        .await?
+        .into_iter()
+        .map(|estimate| (estimate.id, estimate.warning_count))
+        .collect())
+}
+
+fn warnings_of(counts: &std::collections::HashMap<i64, i64>, job: &JobView) -> i64 {
+    job.estimate_id
+        .and_then(|estimate| counts.get(&estimate).copied())
+        .unwrap_or(0)
 }
 
 pub async fn upload(
@@ -435,8 +462,9 @@ pub async fn upload(
         if out.is_json() {
             out.json(&serde_json::json!({ "uploads": outcomes, "jobs": views }));
         } else {
+            let warnings = warning_counts(core, session).await?;
             for view in &views {
-                say!("{}", finished_line(view));
+                say!("{}", finished_line(view, warnings_of(&warnings, view)));
             }
         }
     } else if out.is_json() {
@@ -543,7 +571,8 @@ pub async fn jobs(
             if out.is_json() {
                 out.json(&job);
             } else {
-                say!("{}", finished_line(&job));
+                let warnings = warning_counts(core, session).await?;
+                say!("{}", finished_line(&job, warnings_of(&warnings, &job)));
             }
             return match job.status {
                 JobStatus::Completed => Ok(()),

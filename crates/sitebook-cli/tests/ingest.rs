@@ -134,6 +134,28 @@ fn upload_and_wait_reports_one_line_per_job() {
         2,
         "Estimate and Errors sheets"
     );
+    // The workbook parses with warnings, and the job's line says so (it had read as a clean
+    // import): their number, and where to read them.
+    let line = stdout
+        .lines()
+        .find_map(|line| line.split("completed: estimate.xlsx -> estimate ").nth(1))
+        .unwrap_or_else(|| panic!("no completed line in: {stdout}"));
+    let told = estimates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| line.starts_with(&format!("{},", e["id"])))
+        .unwrap_or_else(|| panic!("no warnings told in: {line}"));
+    let count = told["warningCount"].as_i64().unwrap();
+    assert!(count > 0, "{told}");
+    assert_eq!(
+        line,
+        format!(
+            "{id}, with {count} warning{s} (see `sitebook estimate show {id}`)",
+            id = told["id"],
+            s = if count == 1 { "" } else { "s" }
+        )
+    );
     let id = estimates[0]["id"].as_i64().unwrap();
     device
         .run(&["estimate", "show", &id.to_string()])

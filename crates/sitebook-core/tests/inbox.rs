@@ -824,3 +824,47 @@ async fn a_second_watcher_of_a_folder_waits_naming_the_first_and_takes_over_when
     assert_eq!(jobs(&second, &second.root).await.len(), 1);
     assert_eq!(jobs(&first, &first.root).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_with_warnings_says_so_where_a_clean_one_says_imported() {
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let mut news = fx.core.inbox_news();
+    // One item and its footer, each figure saved with its result.
+    let mut clean = workbooks::estimate_workbook("Clean road");
+    let sheet = clean.worksheet_from_name("Estimate").unwrap();
+    workbooks::merged_header(sheet, 2);
+    workbooks::priced_item(sheet, 3, (1.0, 2.0, "Nos", "Pole", 450.0, "No"), "900");
+    workbooks::text(sheet, 4, 3, "ECV");
+    workbooks::formula(sheet, 4, 7, "=SUM(H4:H4)", "900");
+    workbooks::text(sheet, 5, 3, "Grand Total");
+    workbooks::num(sheet, 5, 7, 1000.0);
+    std::fs::write(inbox.join("clean.xlsx"), clean.save_to_buffer().unwrap()).unwrap();
+    let clean = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert_eq!(clean.file_name, "clean.xlsx");
+    assert_eq!(clean.message, "Imported; moved to imported/.");
+
+    // The worked example has a formula without a saved result and a typed amount that does
+    // not re-multiply, each a warning naming its cell; on an unattended machine this line may
+    // be all anyone reads of the import.
+    std::fs::write(
+        inbox.join("example.xlsx"),
+        workbooks::domain_example_workbook(),
+    )
+    .unwrap();
+    let warned = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert_eq!(warned.file_name, "example.xlsx");
+    let estimates = fx.core.estimates_list(&fx.root).await.unwrap();
+    let example = estimates
+        .iter()
+        .find(|e| e.file_name == "example.xlsx" && e.warning_count > 0)
+        .expect("the example's estimate, with its warnings");
+    let shown = fx.core.estimate_show(&fx.root, example.id).await.unwrap();
+    assert_eq!(
+        warned.message,
+        format!(
+            "Imported with {} warnings (the estimate lists them); moved to imported/.",
+            shown.warnings.len()
+        )
+    );
+}

@@ -180,6 +180,18 @@ impl Arrival {
     }
 }
 
+/// How a handled file went in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Imported {
+    /// Its job made an estimate now, whose parse gave `warnings` warnings.
+    Now {
+        /// Parse warnings of the estimate it made.
+        warnings: i64,
+    },
+    /// The same content had come in before; nothing new was stored.
+    Before,
+}
+
 /// A file taken in whose job has not ended yet.
 struct Taken {
     path: PathBuf,
@@ -662,7 +674,8 @@ impl Watcher {
         }
         let Some(job_id) = outcome.job_id else {
             // Uploaded before jobs were kept with uploads: nothing to wait for.
-            self.move_out(path, &sha256, Ok(true), None).await?;
+            self.move_out(path, &sha256, Ok(Imported::Before), None)
+                .await?;
             return Ok(());
         };
         if !outcome.duplicate {
@@ -730,7 +743,24 @@ impl Watcher {
         for mut file in taken {
             let ended = match queue::get(&self.ctx, &file.scope, file.job_id).await {
                 Ok(job) => match job.status {
-                    JobStatus::Completed => Some(Ok(file.already_imported)),
+                    JobStatus::Completed if file.already_imported => Some(Ok(Imported::Before)),
+                    JobStatus::Completed => Some(Ok(Imported::Now {
+                        warnings: match job.estimate_id {
+                            Some(estimate) => {
+                                crate::store::estimates::warning_count(
+                                    &self.ctx,
+                                    &file.scope,
+                                    estimate,
+                                )
+                                .await
+                                .unwrap_or_else(|e| {
+                                    tracing::warn!(error = %e, "inbox could not count an estimate's warnings");
+                                    0
+                                })
+                            }
+                            None => 0,
+                        },
+                    })),
                     JobStatus::Failed | JobStatus::Cancelled => Some(Err(job
                         .error_message
                         .unwrap_or_else(|| "The job was cancelled.".into()))),
@@ -793,13 +823,13 @@ impl Watcher {
         }
     }
 
-    /// Moves a handled file to `imported/` (`Ok(already_imported)`) or to `failed/` with a note
+    /// Moves a handled file to `imported/` (`Ok(how)`) or to `failed/` with a note
     /// (`Err(reason)`), keeping its org subfolder. A file that cannot be moved is remembered.
     async fn move_out(
         &mut self,
         path: &Path,
         sha256: &str,
-        result: std::result::Result<bool, String>,
+        result: std::result::Result<Imported, String>,
         job_id: Option<i64>,
     ) -> Result<()> {
         let relative = path
@@ -855,11 +885,22 @@ impl Watcher {
             return Ok(());
         }
         let (outcome, message) = match result {
-            Ok(false) => (
+            Ok(Imported::Now { warnings: 0 }) => (
                 InboxOutcome::Imported,
                 format!("Imported; moved to {}/.", names::IMPORTED_DIR),
             ),
-            Ok(true) => (
+            // Warned of here, since on an unattended machine this line may be all anyone reads
+            // of the import.
+            Ok(Imported::Now { warnings }) => (
+                InboxOutcome::Imported,
+                format!(
+                    "Imported with {warnings} warning{} (the estimate lists {}); moved to {}/.",
+                    if warnings == 1 { "" } else { "s" },
+                    if warnings == 1 { "it" } else { "them" },
+                    names::IMPORTED_DIR
+                ),
+            ),
+            Ok(Imported::Before) => (
                 InboxOutcome::AlreadyImported,
                 format!(
                     "Already imported (the same content came in before); moved to {}/.",

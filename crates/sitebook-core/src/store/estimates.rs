@@ -407,6 +407,18 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
         .map_err(|e| Error::Internal(format!("could not store an estimate: {e}")))
 }
 
+/// How many parse warnings one of the scope's estimates has (0 for none, or no such estimate).
+pub async fn warning_count(ctx: &Base, scope: &OrgScope, id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT json_array_length(warnings_json) FROM estimates WHERE id = ? AND org_id = ?",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?
+    .unwrap_or(0))
+}
+
 /// The scope's estimates, newest first.
 pub async fn list(ctx: &Base, scope: &OrgScope) -> Result<Vec<EstimateSummary>> {
     Ok(sqlx::query_as::<_, EstimateSummary>(
