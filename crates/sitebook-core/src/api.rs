@@ -746,7 +746,7 @@ impl Sitebook {
         let scope = self
             .scope_on(session, Action::OutputsView, "output", id)
             .await?;
-        let (filename, path) = outputs::locate(&self.ctx, &scope, id).await?;
+        let (filename, path) = outputs::locate_intact(&self.ctx, &scope, id).await?;
         let bytes = tokio::fs::read(&path).await.map_err(|source| Error::Io {
             context: format!("Could not read output {id} ({filename})"),
             source,
@@ -759,7 +759,7 @@ impl Sitebook {
         let scope = self
             .scope_on(session, Action::OutputsView, "output", id)
             .await?;
-        Ok(outputs::locate(&self.ctx, &scope, id).await?.1)
+        Ok(outputs::locate_intact(&self.ctx, &scope, id).await?.1)
     }
 
     /// Removes the active org's outputs never downloaded and older than `days`.

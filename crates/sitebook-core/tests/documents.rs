@@ -621,6 +621,61 @@ async fn bills_follow_the_latest_working_estimate() {
 }
 
 #[tokio::test]
+async fn a_file_changed_in_the_data_folder_is_not_handed_out_and_is_made_again_by_its_job() {
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = first_bill_made(&fx, estimate).await;
+    // Four bytes overwritten in the middle (a disk error, a hand edit), the size unchanged.
+    let mut damaged = bill.xlsx_bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle..middle + 4].copy_from_slice(b"XXXX");
+    std::fs::write(&bill.xlsx, &damaged).unwrap();
+    let xlsx_row = outputs_of(&fx, bill.job_id)
+        .await
+        .into_iter()
+        .find(|o| o.kind == "xlsx")
+        .unwrap();
+
+    // Exported, previewed or opened, it is refused, naming the file and how to have it back;
+    // it had been copied out as it was, a corrupt workbook, without a word.
+    let saved = tempfile::tempdir().unwrap();
+    let refused = fx
+        .core
+        .output_export(&fx.root, xlsx_row.id, saved.path(), IfExists::Refuse)
+        .await
+        .unwrap_err();
+    let told = refused.to_string();
+    assert!(
+        matches!(&refused, Error::Precondition(_))
+            && told.contains(&xlsx_row.filename)
+            && told.contains("has changed in the data folder")
+            && told.contains(&format!("sitebook jobs retry {}", bill.job_id)),
+        "{told}"
+    );
+    assert!(
+        std::fs::read_dir(saved.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
+    assert!(fx.core.output_bytes(&fx.root, xlsx_row.id).await.is_err());
+    assert!(fx.core.output_path(&fx.root, xlsx_row.id).await.is_err());
+    // The PDF beside it is untouched and still handed out.
+    fx.core
+        .output_export(&fx.root, bill.pdf_row.id, saved.path(), IfExists::Refuse)
+        .await
+        .unwrap();
+
+    // Its job, which had said its files were all here, makes it again byte for byte.
+    bill.made_again_the_same(&fx).await;
+    fx.core
+        .output_export(&fx.root, xlsx_row.id, saved.path(), IfExists::Refuse)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(saved.path().join(&xlsx_row.filename)).unwrap(),
+        bill.xlsx_bytes
+    );
+}
+
+#[tokio::test]
 async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_byte() {
     let (fx, estimate) = with_example_estimate().await;
     let bill = first_bill_made(&fx, estimate).await;

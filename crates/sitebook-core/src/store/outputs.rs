@@ -16,7 +16,7 @@ use crate::context::Base;
 use crate::domain::permissions::EffectiveRole;
 use crate::error::{Error, Result};
 use crate::store::files::{
-    copy_out_atomic, outputs_dir, sha256_bytes, write_atomic_leaving_folder_unsynced,
+    copy_out_atomic, outputs_dir, sha256_bytes, sha256_file, write_atomic_leaving_folder_unsynced,
 };
 use crate::tenancy::gate::{OrgScope, WriteScope};
 
@@ -371,8 +371,43 @@ pub async fn list(ctx: &Base, scope: &OrgScope, job_id: Option<i64>) -> Result<V
 /// Where an output's file lies in the data folder, with its file name. Another org's output
 /// is "not found", as a missing one is; a row whose file is gone says how to have it back.
 pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, PathBuf)> {
-    let row: Option<(String, String, i64, String, bool)> = sqlx::query_as(
-        "SELECT f.filename, f.stored_path, f.job_id, j.kind, \
+    let found = find(ctx, scope, id).await?;
+    Ok((found.filename, found.source))
+}
+
+/// As [`locate`], for handing the file to a person (exported, previewed, opened): refused when
+/// its bytes are no longer those recorded when it was made (a hand edit, a disk error), since a
+/// document is evidence and that file is not the one Sitebook made.
+pub async fn locate_intact(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, PathBuf)> {
+    let found = find(ctx, scope, id).await?;
+    let path = found.source.clone();
+    let now = tokio::task::spawn_blocking(move || sha256_file(&path))
+        .await
+        .map_err(|e| Error::Internal(format!("hashing output {id} stopped: {e}")))??;
+    if now != found.sha256 {
+        return Err(Error::Precondition(format!(
+            "The file of output {id} ({}) has changed in the data folder since Sitebook made \
+             it: its bytes no longer match those recorded then, so it is not the document that \
+             was made. {}",
+            found.filename,
+            how_to_replace_changed(found.job_id, &found.job_kind)
+        )));
+    }
+    Ok((found.filename, found.source))
+}
+
+/// An output's row, and its file, which is there.
+struct Found {
+    filename: String,
+    source: PathBuf,
+    sha256: String,
+    job_id: i64,
+    job_kind: String,
+}
+
+async fn find(ctx: &Base, scope: &OrgScope, id: i64) -> Result<Found> {
+    let row: Option<(String, String, String, i64, String, bool)> = sqlx::query_as(
+        "SELECT f.filename, f.stored_path, f.sha256, f.job_id, j.kind, \
          EXISTS (SELECT 1 FROM sync_outbox o WHERE o.output_id = f.id \
                  AND o.object_key IS NOT NULL AND o.state IN ('synced', 'conflict')) \
          FROM output_files f JOIN jobs j ON j.id = f.job_id WHERE f.id = ? AND f.org_id = ?",
@@ -381,7 +416,7 @@ pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, Pa
     .bind(scope.org_id())
     .fetch_optional(&ctx.db)
     .await?;
-    let Some((filename, stored_path, job_id, job_kind, in_bucket)) = row else {
+    let Some((filename, stored_path, sha256, job_id, job_kind, in_bucket)) = row else {
         return Err(scope.not_found(ctx, "output", id, "output_files").await);
     };
     let source = ctx.data_dir.join(stored_path);
@@ -391,7 +426,13 @@ pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, Pa
             how_to_have_back(job_id, &job_kind, in_bucket)
         )));
     }
-    Ok((filename, source))
+    Ok(Found {
+        filename,
+        source,
+        sha256,
+        job_id,
+        job_kind,
+    })
 }
 
 /// What became of the files one of the scope's jobs made.
@@ -403,8 +444,8 @@ pub(crate) enum JobFiles {
     /// them, stay gone), never made again.
     Withdrawn,
     /// Some are gone: `missing` files whose rows remain left the data folder (deleted by hand,
-    /// taken by a virus scanner), and `removed` ones went with their rows in a cleanup of
-    /// outputs never saved.
+    /// taken by a virus scanner) or changed there (their bytes are not those made), and
+    /// `removed` ones went with their rows in a cleanup of outputs never saved.
     SomeGone { missing: u32, removed: u32 },
     /// All of them are in place.
     AllHere,
@@ -413,8 +454,8 @@ pub(crate) enum JobFiles {
 /// What became of the files of one of the scope's jobs. The job's result names every output it
 /// made, so a file a cleanup removed with its row is still known to be the job's.
 pub(crate) async fn files_of_job(ctx: &Base, scope: &OrgScope, job_id: i64) -> Result<JobFiles> {
-    let rows: Vec<(i64, String, bool)> = sqlx::query_as(
-        "SELECT id, stored_path, withdrawn != 0 FROM output_files \
+    let rows: Vec<(i64, String, bool, String)> = sqlx::query_as(
+        "SELECT id, stored_path, withdrawn != 0, sha256 FROM output_files \
          WHERE org_id = ? AND job_id = ?",
     )
     .bind(scope.org_id())
@@ -429,7 +470,7 @@ pub(crate) async fn files_of_job(ctx: &Base, scope: &OrgScope, job_id: i64) -> R
     .fetch_optional(&ctx.db)
     .await?
     .is_some();
-    if withdrawn_document || rows.iter().any(|(_, _, withdrawn)| *withdrawn) {
+    if withdrawn_document || rows.iter().any(|(_, _, withdrawn, _)| *withdrawn) {
         return Ok(JobFiles::Withdrawn);
     }
     let made = result_of_job(&ctx.db, scope.org_id(), job_id)
@@ -439,12 +480,24 @@ pub(crate) async fn files_of_job(ctx: &Base, scope: &OrgScope, job_id: i64) -> R
         .unwrap_or_default();
     let removed = made
         .iter()
-        .filter(|id| !rows.iter().any(|(row, _, _)| row == *id))
+        .filter(|id| !rows.iter().any(|(row, _, _, _)| row == *id))
         .count() as u32;
-    let missing = rows
+    // A file whose bytes changed since it was made is as good as gone: it is not the document.
+    let data_dir = ctx.data_dir.clone();
+    let stored: Vec<(String, String)> = rows
         .iter()
-        .filter(|(_, stored_path, _)| !ctx.data_dir.join(stored_path).exists())
-        .count() as u32;
+        .map(|(_, stored_path, _, sha256)| (stored_path.clone(), sha256.clone()))
+        .collect();
+    let missing = tokio::task::spawn_blocking(move || {
+        stored
+            .iter()
+            .filter(|(stored_path, sha256)| {
+                !sha256_file(&data_dir.join(stored_path)).is_ok_and(|now| now == *sha256)
+            })
+            .count() as u32
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("checking a job's files stopped: {e}")))?;
     Ok(if rows.is_empty() && made.is_empty() {
         JobFiles::NoneRecorded
     } else if missing + removed > 0 {
@@ -483,6 +536,17 @@ fn output_ids_in_result(result: &str) -> Vec<i64> {
     many.chain(result.get("outputId"))
         .filter_map(serde_json::Value::as_i64)
         .collect()
+}
+
+/// What puts the made file back in place of a changed one: its job makes it again, as it
+/// makes a missing one; a restored file is fetched again once the changed one is out of the way.
+fn how_to_replace_changed(job_id: i64, job_kind: &str) -> String {
+    match job_kind {
+        "restore_outputs" => "Delete it from the data folder, and Restore from bucket fetches \
+             it again."
+            .to_string(),
+        _ => how_to_have_back(job_id, job_kind, false),
+    }
 }
 
 /// What brings back the file of an output made by job `job_id` of `job_kind`, whose copy is in
@@ -528,7 +592,7 @@ pub async fn export(
     destination: &Path,
     if_exists: IfExists,
 ) -> Result<PathBuf> {
-    let (filename, source) = locate(ctx, scope, id).await?;
+    let (filename, source) = locate_intact(ctx, scope, id).await?;
     let target = export_target(&filename, destination, if_exists)?;
     // Named by where it was going: the store's own path means nothing to the person.
     copy_out_atomic(&source, &target).map_err(|e| match e {
