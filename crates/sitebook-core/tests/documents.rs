@@ -509,6 +509,55 @@ async fn the_abstract_adds_gst_at_the_rate_the_estimate_was_sanctioned_at() {
 }
 
 #[tokio::test]
+async fn a_numbered_heading_keeps_its_number_in_the_documents() {
+    // The example's "Cable works" heading numbered A, as an item with sub-items is (`4` over
+    // `4(a)` and `4(b)`): the documents had printed it without its number.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
+    workbooks::domain_example_sheet(sheet);
+    workbooks::text(sheet, 7, 0, "A");
+    let bytes = workbooks::strip_unsaved_results(&workbook.save_to_buffer().unwrap());
+    let (fx, estimate) = fixture_with_estimate(bytes).await;
+    let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
+    let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
+    let text = pdf_text(&pdf);
+    let heading = text
+        .lines()
+        .find(|line| line.contains("Cable works"))
+        .unwrap_or_else(|| panic!("no heading in {text}"));
+    assert_eq!(
+        heading.split_whitespace().collect::<Vec<_>>(),
+        ["A", "Cable", "works"],
+        "{heading}"
+    );
+    let reread =
+        sitebook_core::excel::parse_estimate_file(&xlsx, &sitebook_core::excel::Limits::default())
+            .unwrap();
+    let headings = &reread.sheets[0].headings;
+    let cable = headings
+        .iter()
+        .find(|h| h.text == "Cable works")
+        .unwrap_or_else(|| panic!("{headings:?}"));
+    assert_eq!(cable.sl_no.as_deref(), Some("A"));
+    // The unnumbered heading stays unnumbered.
+    let electrical = headings
+        .iter()
+        .find(|h| h.text == "Electrical works")
+        .unwrap();
+    assert_eq!(electrical.sl_no, None);
+
+    // A bill prints it too.
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let (pdf, _) = rendered(&fx, bill.job_id).await;
+    let text = pdf_text(&pdf);
+    assert!(
+        text.lines()
+            .any(|line| line.split_whitespace().collect::<Vec<_>>() == ["A", "Cable", "works"]),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
     let fx = fixture().await;
     let estimate = fx.parsed_estimate(workbooks::heading_only_workbook()).await;

@@ -578,6 +578,7 @@ fn a_sub_head_never_ends_a_page_without_its_item() {
         .map(|row| sitebook_core::domain::estimate::SubHead {
             before_serial: row.serial.clone(),
             text: format!("SUB HEAD for {}", row.serial),
+            sl_no: None,
         })
         .collect();
     let bytes = pdf::render_first_bill(&request.with_sub_heads(sub_heads)).unwrap();

@@ -10,7 +10,7 @@ export type PreviewRow = {
  */
 kind: "item" | "excess" | "supplemental" | "heading", 
 /**
- * The serial; empty on AE rows and headings.
+ * The serial; empty on AE rows and on headings the workbook does not number.
  */
 slNo: string, 
 /**

@@ -208,7 +208,7 @@ pub struct PreviewRow {
     /// or a sub-head.
     #[ts(type = "\"item\" | \"excess\" | \"supplemental\" | \"heading\"")]
     pub kind: String,
-    /// The serial; empty on AE rows and headings.
+    /// The serial; empty on AE rows and on headings the workbook does not number.
     pub sl_no: String,
     /// The item description, or a sub-head's text.
     pub description: String,
@@ -673,7 +673,7 @@ fn with_sub_heads(rows: Vec<PreviewRow>, sub_heads: &[SubHead]) -> Vec<PreviewRo
                     .filter(|head| head.before_serial == row.sl_no)
                     .map(|head| PreviewRow {
                         kind: "heading".to_owned(),
-                        sl_no: String::new(),
+                        sl_no: head.sl_no.clone().unwrap_or_default(),
                         description: head.text.clone(),
                         unit: String::new(),
                         rate: None,

@@ -204,6 +204,12 @@ fn sub_heads_of(sheet: &EstimateSheet) -> Vec<SubHead> {
                     .clone()
                     .unwrap_or_else(|| format!("row {}", item.row)),
                 text: heading.text.trim().to_owned(),
+                sl_no: heading
+                    .sl_no
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|serial| !serial.is_empty())
+                    .map(str::to_owned),
             })
         })
         .filter(|head| !head.text.is_empty())

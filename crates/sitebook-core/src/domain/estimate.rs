@@ -107,6 +107,11 @@ pub struct SubHead {
     pub before_serial: String,
     /// Its text.
     pub text: String,
+    /// Its own serial, where the workbook numbers it: an item whose sub-items carry the
+    /// quantities (`4`, over `4(a)` and `4(b)`), or a lettered part (`A`). Left out when none,
+    /// so inputs stored before it was kept keep their hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sl_no: Option<String>,
 }
 
 /// A typed `L.S Provision towards <name>` constant (footer row 10).

@@ -150,7 +150,14 @@ fn form_pages(form: Option<&BillForm>) -> Option<FormPages> {
 fn after_sub_heads<T>(request: &DocumentRequest<T>, serial: &str, n: usize, row: Row) -> Vec<Row> {
     let mut rows: Vec<Row> = request
         .sub_heads_before(serial)
-        .map(|text| Row::labelled(RowStyle::Heading, text.to_owned(), blank(n)))
+        .map(|head| {
+            let mut cells = blank(n);
+            // Every table's first column is its serial; a numbered heading keeps its number.
+            if let (Some(first), Some(serial)) = (cells.first_mut(), &head.sl_no) {
+                first.clone_from(serial);
+            }
+            Row::labelled(RowStyle::Heading, head.text.clone(), cells)
+        })
         .collect();
     rows.push(row);
     rows

@@ -190,11 +190,10 @@ impl<T> DocumentRequest<T> {
 
     /// The sub-heads printed before the item row with `serial` (none before an AE row, whose
     /// serial is empty).
-    pub fn sub_heads_before<'s>(&'s self, serial: &'s str) -> impl Iterator<Item = &'s str> {
+    pub fn sub_heads_before<'s>(&'s self, serial: &'s str) -> impl Iterator<Item = &'s SubHead> {
         self.sub_heads
             .iter()
             .filter(move |head| !serial.is_empty() && head.before_serial == serial)
-            .map(|head| head.text.as_str())
     }
 
     fn titled(title: String, content: T, lines: Vec<HeaderLine>, inputs_sha256: String) -> Self {

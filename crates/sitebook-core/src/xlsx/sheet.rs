@@ -16,6 +16,7 @@ use rust_xlsxwriter::{
     FormatBorder, Formula, RowNum, Workbook, Worksheet, XlsxError,
 };
 
+use crate::domain::estimate::SubHead;
 use crate::domain::work::DocDate;
 use crate::pdf::fonts::{printable, wrap, Face};
 use crate::render::{
@@ -678,12 +679,16 @@ impl<'w> SheetWriter<'w> {
     pub(crate) fn sub_head_rows<'h>(
         &mut self,
         mut row: RowNum,
-        heads: impl Iterator<Item = &'h str>,
+        heads: impl Iterator<Item = &'h SubHead>,
         text_col: usize,
     ) -> Result<RowNum, XlsxError> {
-        for text in heads {
+        for head in heads {
             let mut cells = self.blank_row();
-            cells[text_col] = Cell::Text(text.to_owned());
+            // Every table's first column is its serial; a numbered heading keeps its number.
+            if let Some(serial) = &head.sl_no {
+                cells[0] = Cell::Text(serial.clone());
+            }
+            cells[text_col] = Cell::Text(head.text.clone());
             self.row(row, cells, Look::Heading)?;
             row += 1;
         }
