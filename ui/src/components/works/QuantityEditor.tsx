@@ -311,7 +311,10 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                 return (
                   <tr key={key} className="heading-row">
                     <td colSpan={columnCount} className="heading-cell">
-                      <span className="frozen">{row.description}</span>
+                      <span className="frozen">
+                        {row.slNo ? <span className="mono">{row.slNo} </span> : null}
+                        {row.description}
+                      </span>
                     </td>
                   </tr>
                 );
