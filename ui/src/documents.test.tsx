@@ -434,7 +434,7 @@ describe("the bill editor", () => {
   it("says which rows stop an estimate from being billed", async () => {
     await openEstimate("meena", 2); // the ward road has a #REF! rate on row 11
     fireEvent.click(byId("new-bill"));
-    expect((await screen.findByTestId("editor-error")).textContent).toContain("Estimate!row 11");
+    expect((await screen.findByTestId("editor-error")).textContent).toContain("Estimate!E11, the rate");
   });
 });
 

@@ -558,6 +558,40 @@ async fn a_numbered_heading_keeps_its_number_in_the_documents() {
 }
 
 #[tokio::test]
+async fn an_item_whose_quantity_cannot_be_read_is_named_by_its_cell() {
+    // Item 2's quantity typed with its unit in the cell (B10): the parse warns of B10, and a
+    // bill or the abstract is refused naming that cell, where it said "Estimate!row 10".
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
+    workbooks::domain_example_sheet(sheet);
+    workbooks::text(sheet, 9, 1, "10 Nos");
+    let bytes = workbooks::strip_unsaved_results(&workbook.save_to_buffer().unwrap());
+    let (fx, estimate) = fixture_with_estimate(bytes).await;
+    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    assert!(
+        shown.warnings.iter().any(|w| w.cell == "Estimate!B10"),
+        "{:?}",
+        shown.warnings
+    );
+    let expected = format!(
+        "Estimate {estimate} has items without a quantity or rate (Estimate!B10, the \
+         quantity); fix them in the workbook and upload it again."
+    );
+    let refused = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.to_string(), expected);
+    let refused = fx
+        .core
+        .estimate_abstract(&fx.root, estimate)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.to_string(), expected);
+}
+
+#[tokio::test]
 async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
     let fx = fixture().await;
     let estimate = fx.parsed_estimate(workbooks::heading_only_workbook()).await;

@@ -68,10 +68,18 @@ export function tinyPdf(title: string): Uint8Array {
 function refuseUnbillable(detail: EstimateDetail): void {
   const unusable = detail.items.filter((item) => !item.heading && (item.quantity === null || item.rate === null));
   if (unusable.length > 0) {
+    // The recorded workbooks keep DOMAIN.md's standard columns: the quantity in B, the rate in E.
+    const cells = (item: EstimateDetail["items"][number]) =>
+      [
+        item.quantity === null ? `${detail.sheetName}!B${item.row}, the quantity` : null,
+        item.rate === null ? `${detail.sheetName}!E${item.row}, the rate` : null,
+      ]
+        .filter((cell) => cell !== null)
+        .join("; ");
     throw {
       code: "validation",
       message: `Estimate ${detail.id} has items without a quantity or rate (${unusable
-        .map((item) => `${detail.sheetName}!row ${item.row}`)
+        .map(cells)
         .join(", ")}); fix them in the workbook and upload it again.`,
     };
   }

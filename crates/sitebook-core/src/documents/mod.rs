@@ -228,14 +228,37 @@ pub(crate) fn items_of(estimate_id: i64, sheet: &EstimateSheet) -> Result<Vec<Es
     })
 }
 
-/// A parsed sheet's items as the domain needs them, or the cells (`Sheet!row N`) of the items
-/// that lack a quantity or rate. Amounts are ROUND2(quantity × rate), whatever was cached.
+/// The cells of row `row` whose figure could not be read, each with what it holds
+/// (`Estimate!B4, the quantity`), as the parse warning named them.
+fn unreadable_cells(
+    sheet: &EstimateSheet,
+    row: u32,
+    quantity: Option<Decimal>,
+    rate: Option<Decimal>,
+) -> String {
+    let columns = &sheet.columns;
+    let cell = |column: Option<&str>, what: &str| match column {
+        Some(column) => format!("{}!{column}{row}, the {what}", sheet.name),
+        None => format!("{}!row {row}, the {what}", sheet.name),
+    };
+    let mut cells = Vec::new();
+    if quantity.is_none() {
+        cells.push(cell(Some(&columns.quantity), "quantity"));
+    }
+    if rate.is_none() {
+        cells.push(cell(columns.rate.as_deref(), "rate"));
+    }
+    cells.join("; ")
+}
+
+/// A parsed sheet's items as the domain needs them, or the cells (`Sheet!B4, the quantity`)
+/// of the items that lack a quantity or rate. Amounts are ROUND2(quantity × rate), whatever was cached.
 fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>, Vec<String>> {
     let mut items = Vec::new();
     let mut unusable = Vec::new();
     for item in &sheet.items {
         let (Some(quantity), Some(rate)) = (item.quantity, item.rate) else {
-            unusable.push(format!("{}!row {}", sheet.name, item.row));
+            unusable.push(unreadable_cells(sheet, item.row, item.quantity, item.rate));
             continue;
         };
         let domain_item = EstimateItem {
@@ -266,7 +289,7 @@ fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>,
 /// workbook has them, for the abstract, which reproduces the sanctioned estimate: its ECV counts
 /// them. An AE row prints no serial, its label as the item, and its own units (else those of
 /// the item above it); its amount is ROUND2(quantity × rate), as every printed row's. The
-/// cells (`Sheet!row N`) of AE rows without a quantity or rate are returned instead.
+/// cells of AE rows without a quantity or rate are returned instead.
 fn with_excess_rows(
     sheet: &EstimateSheet,
     items: Vec<EstimateItem>,
@@ -279,7 +302,12 @@ fn with_excess_rows(
     let mut unusable = Vec::new();
     for excess in &sheet.excess_rows {
         let (Some(quantity), Some(rate)) = (excess.quantity, excess.rate) else {
-            unusable.push(format!("{}!row {}", sheet.name, excess.row));
+            unusable.push(unreadable_cells(
+                sheet,
+                excess.row,
+                excess.quantity,
+                excess.rate,
+            ));
             continue;
         };
         let above = rows
