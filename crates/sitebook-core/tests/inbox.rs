@@ -558,8 +558,13 @@ async fn a_file_that_cannot_be_moved_out_is_imported_once_and_reported_once() {
     let mut news = fx.core.inbox_news();
     let (inbox, _tasks) = watched(&fx).await;
     let stuck = wait_for_news(&mut news, InboxOutcome::Stuck).await;
+    // What is in the way, and what to do, where it had said only "Not a directory".
     assert!(
-        stuck.message.contains("could not be moved out"),
+        stuck.message.contains("could not be moved out")
+            && stuck.message.contains(
+                "imported is a file, where Sitebook keeps a folder of that name for the \
+                 workbooks it has handled; rename or move that file"
+            ),
         "{}",
         stuck.message
     );

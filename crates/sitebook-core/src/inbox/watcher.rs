@@ -1009,6 +1009,15 @@ fn make_folders_within(inbox: &Path, destination: &Path) -> std::io::Result<()> 
         folder.push(part);
         match std::fs::create_dir(&folder) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            // A file saved under the name (a note called `imported`) is in the way: the system
+            // would only say "Not a directory".
+            Err(_) if !folder.is_dir() => {
+                return Err(std::io::Error::other(format!(
+                    "{} is a file, where Sitebook keeps a folder of that name for the \
+                     workbooks it has handled; rename or move that file",
+                    folder.strip_prefix(inbox).unwrap_or(&folder).display()
+                )));
+            }
             _ => {}
         }
     }
