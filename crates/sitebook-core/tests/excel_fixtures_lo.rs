@@ -193,3 +193,15 @@ fn the_committed_xlsx_source_is_the_generated_one() {
     let b = parse(&fixture_source_workbook(), "a.xlsx").unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_hidden_sheet_is_warned_of_in_xls_and_ods_too() {
+    for (name, format) in [
+        ("hidden.xls", WorkbookFormat::Xls),
+        ("hidden.ods", WorkbookFormat::Ods),
+    ] {
+        let parsed = parse_fixture(name);
+        assert_eq!(parsed.format, Some(format), "{name}");
+        assert_hidden_sheet_warned(&parsed);
+    }
+}

@@ -329,3 +329,8 @@ fn a_far_away_cell_under_a_small_declared_dimension_stays_sparse() {
     let parsed = parse(&bytes, "stray.xlsx").unwrap();
     assert_eq!(only_sheet(&parsed).items.len(), 4);
 }
+
+#[test]
+fn a_hidden_sheet_read_as_an_estimate_is_warned_of() {
+    assert_hidden_sheet_warned(&parse(&hidden_sheet_workbook(), "hidden.xlsx").unwrap());
+}

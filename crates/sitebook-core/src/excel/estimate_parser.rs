@@ -144,6 +144,19 @@ pub fn parse_grids(file: &str, sheets: &[SheetGrid]) -> Result<ParsedWorkbook, P
         warnings.extend(sheet_warnings);
         kept.push(sheet);
     }
+    // Offices hide a superseded version rather than delete it; read as an estimate like any
+    // other, it would be billed against with nothing to say it is not the sanctioned one.
+    for sheet in sheets.iter().filter(|grid| grid.is_hidden()) {
+        if let Some(estimate) = kept.iter().find(|estimate| estimate.name == sheet.name()) {
+            warnings.push(Warning {
+                cell: qualified_ref(&estimate.name, 0, 0),
+                message: "this sheet is hidden in the workbook, as a superseded version often \
+                          is; it was read as an estimate all the same, so check that it is the \
+                          one sanctioned before billing against it"
+                    .to_owned(),
+            });
+        }
+    }
     let parsed = kept;
     if parsed.is_empty() {
         let names: Vec<String> = sheets

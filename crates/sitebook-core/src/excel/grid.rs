@@ -112,6 +112,8 @@ pub struct SheetGrid {
     // small merges are indexed by cell and only the few large ones scanned.
     merge_by_cell: HashMap<(u32, u32), usize>,
     large_merges: Vec<usize>,
+    /// Hidden in the workbook (its tab not shown), as offices hide a superseded version.
+    hidden: bool,
 }
 
 /// The cells of one row of a [`SheetGrid`].
@@ -205,6 +207,16 @@ impl SheetGrid {
     /// The sheet's name as shown on its tab.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether the workbook hides the sheet's tab.
+    pub fn is_hidden(&self) -> bool {
+        self.hidden
+    }
+
+    /// Marks the sheet hidden (or shown) as the workbook says.
+    pub fn set_hidden(&mut self, hidden: bool) {
+        self.hidden = hidden;
     }
 
     /// Index into `row_starts` of a row, or where it would go.

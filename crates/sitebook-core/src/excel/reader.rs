@@ -18,7 +18,9 @@ use super::fastxlsx::{FastWorkbook, SheetXml};
 use super::grid::{CellValue, MergedRegion, SheetGrid};
 use super::limits::{group_digits, Limits};
 use super::sniff::WorkbookFormat;
-use calamine::{Data, DataRef, Dimensions, ExcelDateTime, Ods, Reader, SheetType, Xls, Xlsx};
+use calamine::{
+    Data, DataRef, Dimensions, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsx,
+};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::io::{BufReader, Cursor};
@@ -206,6 +208,20 @@ where
         .collect()
 }
 
+/// Marks the grids of the worksheets the workbook hides.
+fn mark_hidden<RS, R: Reader<RS>>(workbook: &R, grids: &mut [SheetGrid])
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    for grid in grids {
+        let hidden = workbook
+            .sheets_metadata()
+            .iter()
+            .any(|s| s.name == grid.name() && s.visible != SheetVisible::Visible);
+        grid.set_hidden(hidden);
+    }
+}
+
 fn read_xlsx(
     bytes: &[u8],
     file: &str,
@@ -344,6 +360,7 @@ fn read_xlsx_with(
         }
         grids.push(grid);
     }
+    mark_hidden(&workbook, &mut grids);
     Ok(grids)
 }
 
@@ -407,6 +424,7 @@ fn read_xls(
         }
         grids.push(grid);
     }
+    mark_hidden(&workbook, &mut grids);
     Ok(grids)
 }
 
@@ -437,6 +455,7 @@ fn read_ods(
         }
         grids.push(grid);
     }
+    mark_hidden(&workbook, &mut grids);
     Ok(grids)
 }
 

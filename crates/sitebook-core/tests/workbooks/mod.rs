@@ -459,3 +459,42 @@ pub fn estimate_with_items(name_of_work: &str, items: u32) -> Vec<u8> {
     num(sheet, footer + 1, 7, 1.0e9);
     workbook.save_to_buffer().unwrap()
 }
+
+/// A superseded version kept on a hidden tab before the current one, as offices keep it: the
+/// worked example twice, `Estimate old` hidden. The source of `fixtures/hidden.xls|ods`.
+pub fn hidden_sheet_workbook() -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2024, 1, 15).unwrap();
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let old = workbook.add_worksheet().set_name("Estimate old").unwrap();
+    domain_example_sheet(old);
+    old.set_hidden(true);
+    let current = workbook.add_worksheet().set_name("Estimate").unwrap();
+    domain_example_sheet(current);
+    // The tab shown on opening: a workbook's active sheet cannot be hidden.
+    current.set_active(true);
+    workbook.save_to_buffer().unwrap()
+}
+
+/// What every format of [`hidden_sheet_workbook`] parses to: both estimates, and one warning,
+/// on the hidden one.
+pub fn assert_hidden_sheet_warned(parsed: &ParsedWorkbook) {
+    let names: Vec<&str> = parsed.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Estimate old", "Estimate"]);
+    let hidden: Vec<(&str, &str)> = parsed
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("hidden"))
+        .map(|w| (w.cell.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        hidden,
+        [(
+            "'Estimate old'!A1",
+            "this sheet is hidden in the workbook, as a superseded version often is; it was read \
+             as an estimate all the same, so check that it is the one sanctioned before billing \
+             against it"
+        )],
+        "one warning, on the hidden sheet only"
+    );
+}
