@@ -10,6 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sitebook_core::api::stateless;
 use sitebook_core::jobs::queue::{JobFilesView, JobView};
 use sitebook_core::jobs::{JobKind, JobStatus};
+use sitebook_core::store::estimates::EstimateSummary;
 use sitebook_core::store::outputs::IfExists;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::{Error, Sitebook};
@@ -300,21 +301,34 @@ fn grouped(figure: Option<&str>) -> String {
         .unwrap_or_else(|_| figure.to_owned())
 }
 
-/// How a finished job ended, in a line; `warnings` counts the parse warnings of the estimate a
-/// completed upload made, so that an import with mistakes in it does not read as a clean one.
-fn finished_line(job: &JobView, warnings: i64) -> String {
+/// How a finished job ended, in a line. `made` is what a completed upload stored: every
+/// estimate named (a workbook may hold several), and their parse warnings counted, so that an
+/// import with mistakes in it does not read as a clean one.
+fn finished_line(job: &JobView, made: &[EstimateSummary]) -> String {
     let file = job.file_name.as_deref().unwrap_or("-");
     match job.status {
-        JobStatus::Completed => match job.estimate_id {
-            Some(estimate) if warnings > 0 => format!(
-                "job {} completed: {file} -> estimate {estimate}, with {} (see `sitebook \
-                 estimate show {estimate}`)",
-                job.id,
-                crate::output::counted(warnings as u64, "warning", "warnings")
-            ),
-            Some(estimate) => format!("job {} completed: {file} -> estimate {estimate}", job.id),
-            None => format!("job {} completed: {file}", job.id),
-        },
+        JobStatus::Completed => {
+            let ids: Vec<String> = made.iter().map(|e| e.id.to_string()).collect();
+            let estimates = match ids.as_slice() {
+                [] => return format!("job {} completed: {file}", job.id),
+                [one] => format!("estimate {one}"),
+                [first @ .., last] => format!("estimates {} and {last}", first.join(", ")),
+            };
+            let warnings: i64 = made.iter().map(|e| e.warning_count).sum();
+            let see = match ids.as_slice() {
+                [one] => format!("`sitebook estimate show {one}`"),
+                _ => "`sitebook estimate show` for each".to_owned(),
+            };
+            if warnings > 0 {
+                format!(
+                    "job {} completed: {file} -> {estimates}, with {} (see {see})",
+                    job.id,
+                    crate::output::counted(warnings as u64, "warning", "warnings")
+                )
+            } else {
+                format!("job {} completed: {file} -> {estimates}", job.id)
+            }
+        }
         JobStatus::Failed => format!(
             "job {} failed: {}",
             job.id,
@@ -324,23 +338,16 @@ fn finished_line(job: &JobView, warnings: i64) -> String {
     }
 }
 
-/// The parse warnings of each of the org's estimates, by estimate id.
-async fn warning_counts(
+/// The estimates a completed job stored; none for a job that has not completed.
+async fn made_by(
     core: &Sitebook,
     session: &Session,
-) -> Result<std::collections::HashMap<i64, i64>, Failure> {
-    Ok(core
-        .estimates_list(session)
-        .await?
-        .into_iter()
-        .map(|estimate| (estimate.id, estimate.warning_count))
-        .collect())
-}
-
-fn warnings_of(counts: &std::collections::HashMap<i64, i64>, job: &JobView) -> i64 {
-    job.estimate_id
-        .and_then(|estimate| counts.get(&estimate).copied())
-        .unwrap_or(0)
+    job: &JobView,
+) -> Result<Vec<EstimateSummary>, Failure> {
+    if job.status != JobStatus::Completed {
+        return Ok(Vec::new());
+    }
+    Ok(core.job_estimates(session, job.id).await?)
 }
 
 pub async fn upload(
@@ -462,9 +469,9 @@ pub async fn upload(
         if out.is_json() {
             out.json(&serde_json::json!({ "uploads": outcomes, "jobs": views }));
         } else {
-            let warnings = warning_counts(core, session).await?;
             for view in &views {
-                say!("{}", finished_line(view, warnings_of(&warnings, view)));
+                let made = made_by(core, session, view).await?;
+                say!("{}", finished_line(view, &made));
             }
         }
     } else if out.is_json() {
@@ -571,8 +578,8 @@ pub async fn jobs(
             if out.is_json() {
                 out.json(&job);
             } else {
-                let warnings = warning_counts(core, session).await?;
-                say!("{}", finished_line(&job, warnings_of(&warnings, &job)));
+                let made = made_by(core, session, &job).await?;
+                say!("{}", finished_line(&job, &made));
             }
             return match job.status {
                 JobStatus::Completed => Ok(()),

@@ -709,6 +709,17 @@ impl Sitebook {
         estimates::list(&self.ctx, &scope).await
     }
 
+    /// The estimates one of the active organization's jobs made from its workbook, in sheet
+    /// order (none for another org's job, or a job that made none).
+    pub async fn job_estimates(
+        &self,
+        session: &Session,
+        job_id: i64,
+    ) -> Result<Vec<EstimateSummary>> {
+        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        estimates::made_by_job(&self.ctx, &scope, job_id).await
+    }
+
     /// One estimate of the active organization: its items, totals and warnings.
     pub async fn estimate_show(&self, session: &Session, id: i64) -> Result<EstimateDetail> {
         let scope = self

@@ -872,4 +872,36 @@ async fn an_import_with_warnings_says_so_where_a_clean_one_says_imported() {
             shown.warnings.len()
         )
     );
+
+    // A workbook of two estimates, one on a hidden tab: both are counted, where the line had
+    // read as one clean import.
+    std::fs::write(inbox.join("two.xlsx"), workbooks::hidden_sheet_workbook()).unwrap();
+    let two = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert_eq!(two.file_name, "two.xlsx");
+    let made: Vec<_> = fx
+        .core
+        .estimates_list(&fx.root)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.file_name == "two.xlsx")
+        .collect();
+    assert_eq!(made.len(), 2);
+    let mut warnings = 0;
+    for estimate in &made {
+        warnings += fx
+            .core
+            .estimate_show(&fx.root, estimate.id)
+            .await
+            .unwrap()
+            .warnings
+            .len();
+    }
+    assert_eq!(
+        two.message,
+        format!(
+            "Imported as 2 estimates with {warnings} warnings (the estimates list them); moved \
+             to imported/."
+        )
+    );
 }

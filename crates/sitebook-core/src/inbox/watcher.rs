@@ -183,9 +183,11 @@ impl Arrival {
 /// How a handled file went in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Imported {
-    /// Its job made an estimate now, whose parse gave `warnings` warnings.
+    /// Its job made `estimates` estimates now, whose parse gave `warnings` warnings.
     Now {
-        /// Parse warnings of the estimate it made.
+        /// How many estimates it made (a workbook may hold several).
+        estimates: usize,
+        /// Parse warnings of the estimates it made.
         warnings: i64,
     },
     /// The same content had come in before; nothing new was stored.
@@ -744,23 +746,22 @@ impl Watcher {
             let ended = match queue::get(&self.ctx, &file.scope, file.job_id).await {
                 Ok(job) => match job.status {
                     JobStatus::Completed if file.already_imported => Some(Ok(Imported::Before)),
-                    JobStatus::Completed => Some(Ok(Imported::Now {
-                        warnings: match job.estimate_id {
-                            Some(estimate) => {
-                                crate::store::estimates::warning_count(
-                                    &self.ctx,
-                                    &file.scope,
-                                    estimate,
-                                )
-                                .await
-                                .unwrap_or_else(|e| {
-                                    tracing::warn!(error = %e, "inbox could not count an estimate's warnings");
-                                    0
-                                })
-                            }
-                            None => 0,
-                        },
-                    })),
+                    JobStatus::Completed => {
+                        let made = crate::store::estimates::made_by_job(
+                            &self.ctx,
+                            &file.scope,
+                            file.job_id,
+                        )
+                        .await
+                        .unwrap_or_else(|e| {
+                            tracing::warn!(error = %e, "inbox could not read what a job made");
+                            Vec::new()
+                        });
+                        Some(Ok(Imported::Now {
+                            estimates: made.len(),
+                            warnings: made.iter().map(|e| e.warning_count).sum(),
+                        }))
+                    }
                     JobStatus::Failed | JobStatus::Cancelled => Some(Err(job
                         .error_message
                         .unwrap_or_else(|| "The job was cancelled.".into()))),
@@ -885,18 +886,32 @@ impl Watcher {
             return Ok(());
         }
         let (outcome, message) = match result {
-            Ok(Imported::Now { warnings: 0 }) => (
-                InboxOutcome::Imported,
-                format!("Imported; moved to {}/.", names::IMPORTED_DIR),
-            ),
-            // Warned of here, since on an unattended machine this line may be all anyone reads
-            // of the import.
-            Ok(Imported::Now { warnings }) => (
+            // Warnings and a second estimate are told here, since on an unattended machine this
+            // line may be all anyone reads of the import.
+            Ok(Imported::Now {
+                estimates,
+                warnings,
+            }) => (
                 InboxOutcome::Imported,
                 format!(
-                    "Imported with {warnings} warning{} (the estimate lists {}); moved to {}/.",
-                    if warnings == 1 { "" } else { "s" },
-                    if warnings == 1 { "it" } else { "them" },
+                    "Imported{}{}; moved to {}/.",
+                    if estimates > 1 {
+                        format!(" as {estimates} estimates")
+                    } else {
+                        String::new()
+                    },
+                    {
+                        let lists = if estimates > 1 {
+                            "the estimates list"
+                        } else {
+                            "the estimate lists"
+                        };
+                        match warnings {
+                            0 => String::new(),
+                            1 => format!(" with 1 warning ({lists} it)"),
+                            _ => format!(" with {warnings} warnings ({lists} them)"),
+                        }
+                    },
                     names::IMPORTED_DIR
                 ),
             ),

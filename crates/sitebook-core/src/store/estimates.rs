@@ -407,26 +407,31 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
         .map_err(|e| Error::Internal(format!("could not store an estimate: {e}")))
 }
 
-/// How many parse warnings one of the scope's estimates has (0 for none, or no such estimate).
-pub async fn warning_count(ctx: &Base, scope: &OrgScope, id: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT json_array_length(warnings_json) FROM estimates WHERE id = ? AND org_id = ?",
-    )
-    .bind(id)
-    .bind(scope.org_id())
-    .fetch_optional(&ctx.db)
-    .await?
-    .unwrap_or(0))
-}
+/// The columns of an [`EstimateSummary`], from `estimates`.
+const SUMMARY_SELECT: &str = "SELECT id, name, file_name, sheet_name, item_count, ecv, \
+     grand_total, json_array_length(warnings_json) AS warning_count, created_at FROM estimates";
 
 /// The scope's estimates, newest first.
 pub async fn list(ctx: &Base, scope: &OrgScope) -> Result<Vec<EstimateSummary>> {
-    Ok(sqlx::query_as::<_, EstimateSummary>(
-        "SELECT id, name, file_name, sheet_name, item_count, ecv, grand_total, \
-         json_array_length(warnings_json) AS warning_count, created_at \
-         FROM estimates WHERE org_id = ? ORDER BY id DESC",
-    )
+    Ok(sqlx::query_as::<_, EstimateSummary>(&format!(
+        "{SUMMARY_SELECT} WHERE org_id = ? ORDER BY id DESC"
+    ))
     .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
+/// The estimates one of the scope's jobs made (a workbook may hold several), in sheet order.
+pub async fn made_by_job(
+    ctx: &Base,
+    scope: &OrgScope,
+    job_id: i64,
+) -> Result<Vec<EstimateSummary>> {
+    Ok(sqlx::query_as::<_, EstimateSummary>(&format!(
+        "{SUMMARY_SELECT} WHERE org_id = ? AND job_id = ? ORDER BY id"
+    ))
+    .bind(scope.org_id())
+    .bind(job_id)
     .fetch_all(&ctx.db)
     .await?)
 }
