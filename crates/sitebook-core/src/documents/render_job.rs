@@ -299,6 +299,7 @@ impl DrawnBill for FirstBill {
             .map(|row| BilledRow {
                 kind: row.kind,
                 serial: &row.serial,
+                quantity: row.quantity,
                 amount: row.amount,
             })
             .collect();
@@ -331,6 +332,7 @@ impl DrawnBill for NthBill {
             .map(|row| BilledRow {
                 kind: row.kind,
                 serial: &row.serial,
+                quantity: row.till_date.quantity,
                 amount: row.till_date.amount,
             })
             .collect();

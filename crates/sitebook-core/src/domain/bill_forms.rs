@@ -17,17 +17,20 @@
 //!   their value with their additions, less what they withheld. So the payment now due is this
 //!   bill's gross with its additions less what it withholds, and it splits exactly into the
 //!   recoveries and the cheque.
-//! - The final account compares what was billed up to date with the agreement, item by item at
-//!   printed amounts: items beyond the agreement quantity are excess measured, items never
-//!   executed are omissions, items executed short are recovered by measurement, supplemental
-//!   items are the authorised extras. Its sub total is therefore the bill's own sub total.
+//! - The final account compares what was billed up to date with the agreement, item by item:
+//!   each item's billed quantity at its agreement rate against its agreement amount gives the
+//!   excess measured (more) or the value recovered by measurement (less); items never executed
+//!   are omissions; supplemental items are the authorised extras. What the item's printed
+//!   amounts differ from its quantity at the agreement rate by is the rates the working
+//!   estimates revised, a line of its own (DOMAIN.md's form has none for it, and a revision is
+//!   neither a quantity measured nor an extra item). Its sub total is therefore the bill's own.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::bill::RowKind;
 use super::estimate::EstimateItem;
-use super::money::{format_percent, percent_of, LabelledAmount};
+use super::money::{amount, format_percent, percent_of, LabelledAmount};
 use super::payments::{Base, Charge, Memorandum, PaymentTerms};
 use super::words::amount_in_words;
 
@@ -118,6 +121,8 @@ pub struct BilledRow<'a> {
     pub kind: RowKind,
     /// The serial; empty on AE rows.
     pub serial: &'a str,
+    /// The till-date quantity.
+    pub quantity: Decimal,
     /// The printed till-date amount.
     pub amount: Decimal,
 }
@@ -129,13 +134,17 @@ pub struct AccountOfWork {
     pub agreement_value: Decimal,
     /// (ii) Supplemental items executed.
     pub authorised_extras: Decimal,
-    /// (iii) Items measured beyond their agreement value.
+    /// (iii) Items measured beyond their agreement quantities, at agreement rates.
     pub measured_in_excess: Decimal,
+    /// What the rates the working estimates revised add to the items billed (less, when
+    /// negative): their printed amounts less their quantities at the agreement rates.
+    #[serde(default)]
+    pub rates_revised: Decimal,
     /// (iv) Agreement items never executed.
     pub omissions: Decimal,
-    /// (v) Agreement items executed short of their agreement value.
+    /// (v) Agreement items executed short of their agreement quantities, at agreement rates.
     pub recovered_by_measurement: Decimal,
-    /// (i) + (ii) + (iii) − (iv) − (v): the bill's sub total.
+    /// (i) + (ii) + (iii) + rates revised − (iv) − (v): the bill's sub total.
     pub sub_total: Decimal,
     /// The tender premium line, its amount signed (negative when deducted).
     pub tender_premium: Option<LabelledAmount>,
@@ -151,18 +160,22 @@ pub fn account_of_work(
     tender_premium: Option<&LabelledAmount>,
     total: Decimal,
 ) -> AccountOfWork {
-    // Each item's billed value: its row and the AE rows after it.
-    let mut billed: Vec<(&str, RowKind, Decimal)> = Vec::new();
+    // Each item's billed quantity and value: its row and the AE rows after it.
+    let mut billed: Vec<(&str, RowKind, Decimal, Decimal)> = Vec::new();
     for row in rows {
         match (row.kind, billed.last_mut()) {
-            (RowKind::Excess, Some(last)) => last.2 += row.amount,
-            _ => billed.push((row.serial, row.kind, row.amount)),
+            (RowKind::Excess, Some(last)) => {
+                last.2 += row.quantity;
+                last.3 += row.amount;
+            }
+            _ => billed.push((row.serial, row.kind, row.quantity, row.amount)),
         }
     }
     let mut account = AccountOfWork {
         agreement_value: Decimal::ZERO,
         authorised_extras: Decimal::ZERO,
         measured_in_excess: Decimal::ZERO,
+        rates_revised: Decimal::ZERO,
         omissions: Decimal::ZERO,
         recovered_by_measurement: Decimal::ZERO,
         sub_total: Decimal::ZERO,
@@ -172,29 +185,37 @@ pub fn account_of_work(
     for item in agreement {
         let agreed = item.computed_amount();
         account.agreement_value += agreed;
-        let done = billed
+        let (quantity, done) = billed
             .iter()
-            .filter(|(serial, kind, _)| *serial == item.sl_no && *kind != RowKind::Supplemental)
-            .map(|(_, _, amount)| *amount)
-            .sum::<Decimal>();
-        if done.is_zero() {
+            .filter(|(serial, kind, _, _)| *serial == item.sl_no && *kind != RowKind::Supplemental)
+            .fold(
+                (Decimal::ZERO, Decimal::ZERO),
+                |(q, a), (_, _, quantity, amount)| (q + quantity, a + amount),
+            );
+        if done.is_zero() && quantity.is_zero() {
             account.omissions += agreed;
-        } else if done > agreed {
-            account.measured_in_excess += done - agreed;
-        } else {
-            account.recovered_by_measurement += agreed - done;
+            continue;
         }
+        let at_agreement_rate = amount(quantity, item.rate);
+        if at_agreement_rate > agreed {
+            account.measured_in_excess += at_agreement_rate - agreed;
+        } else {
+            account.recovered_by_measurement += agreed - at_agreement_rate;
+        }
+        account.rates_revised += done - at_agreement_rate;
     }
     let in_agreement = |serial: &str| agreement.iter().any(|item| item.sl_no == serial);
     account.authorised_extras = billed
         .iter()
-        .filter(|(serial, kind, _)| *kind == RowKind::Supplemental || !in_agreement(serial))
-        .map(|(_, _, amount)| *amount)
+        .filter(|(serial, kind, _, _)| *kind == RowKind::Supplemental || !in_agreement(serial))
+        .map(|(_, _, _, amount)| *amount)
         .sum();
-    account.sub_total =
-        account.agreement_value + account.authorised_extras + account.measured_in_excess
-            - account.omissions
-            - account.recovered_by_measurement;
+    account.sub_total = account.agreement_value
+        + account.authorised_extras
+        + account.measured_in_excess
+        + account.rates_revised
+        - account.omissions
+        - account.recovered_by_measurement;
     account.tender_premium = tender_premium.map(|tp| LabelledAmount {
         label: tp.label.clone(),
         amount: total - account.sub_total,
@@ -412,19 +433,14 @@ mod tests {
             item("3", dec!(4), dec!(50.5)), // 202.00, billed 151.50: short 50.50
             item("4", dec!(1), dec!(10.01)), // 10.01, billed exactly
         ];
-        let billed = |kind, serial, amount| BilledRow {
-            kind,
-            serial,
-            amount,
-        };
         let rows = [
-            billed(RowKind::Item, "1", dec!(1000)),
-            billed(RowKind::Excess, "", dec!(200)),
-            billed(RowKind::Item, "2", Decimal::ZERO),
-            billed(RowKind::Item, "3", dec!(151.50)),
-            billed(RowKind::Item, "4", dec!(10.01)),
-            billed(RowKind::Supplemental, "S1", dec!(300)),
-            billed(RowKind::Excess, "", dec!(30)),
+            billed(RowKind::Item, "1", dec!(10), dec!(1000)),
+            billed(RowKind::Excess, "", dec!(2), dec!(200)),
+            billed(RowKind::Item, "2", Decimal::ZERO, Decimal::ZERO),
+            billed(RowKind::Item, "3", dec!(3), dec!(151.50)),
+            billed(RowKind::Item, "4", dec!(1), dec!(10.01)),
+            billed(RowKind::Supplemental, "S1", dec!(3), dec!(300)),
+            billed(RowKind::Excess, "", dec!(0.3), dec!(30)),
         ];
         let sub_total = dec!(1000) + dec!(200) + dec!(151.50) + dec!(10.01) + dec!(330);
         // Deduct T.P @ 5 % Less on 1,691.51 = 84.58 (84.5755 rounded).
@@ -439,8 +455,53 @@ mod tests {
         assert_eq!(account.measured_in_excess, dec!(200));
         assert_eq!(account.omissions, dec!(1000));
         assert_eq!(account.recovered_by_measurement, dec!(50.50));
+        assert_eq!(account.rates_revised, Decimal::ZERO);
         assert_eq!(account.sub_total, sub_total);
         assert_eq!(account.tender_premium.unwrap().amount, dec!(-84.58));
         assert_eq!(account.net_value, total);
+    }
+
+    fn billed(kind: RowKind, serial: &str, quantity: Decimal, amount: Decimal) -> BilledRow<'_> {
+        BilledRow {
+            kind,
+            serial,
+            quantity,
+            amount,
+        }
+    }
+
+    #[test]
+    fn a_rate_revised_by_a_work_slip_is_its_own_line_not_a_quantity_measured() {
+        let agreement = vec![
+            item("A", dec!(10), dec!(123.45)), // 1,234.50
+            item("B", dec!(20), dec!(67.89)),  // 1,357.80
+            item("C", dec!(10), dec!(100)),    // 1,000.00
+            item("D", dec!(5), dec!(200)),     // 1,000.00
+        ];
+        let rows = [
+            // A: its agreement quantity, at 130.00 from a work slip: 10 × 130 = 1,300.00.
+            billed(RowKind::Item, "A", dec!(10), dec!(1300.00)),
+            // B: 12 of 20 at its own rate: 12 × 67.89 = 814.68.
+            billed(RowKind::Item, "B", dec!(12), dec!(814.68)),
+            // C: 8 of 10, at 130.00: 8 × 130 = 1,040.00.
+            billed(RowKind::Item, "C", dec!(8), dec!(1040.00)),
+            // D: 5 and 1 above, at 180.00: 6 × 180 = 1,080.00.
+            billed(RowKind::Item, "D", dec!(5), dec!(900.00)),
+            billed(RowKind::Excess, "", dec!(1), dec!(180.00)),
+        ];
+        let account = account_of_work(&rows, &agreement, None, dec!(4134.68));
+        // No item is measured beyond its agreement quantity but D (6 × 200 − 1,000 = 200).
+        assert_eq!(account.measured_in_excess, dec!(200.00));
+        // Short, at agreement rates: B (20 − 12) × 67.89 = 543.12, C 2 × 100 = 200.
+        assert_eq!(account.recovered_by_measurement, dec!(743.12));
+        // Revised: A 10 × (130 − 123.45) = 65.50, C 8 × 30 = 240, D 6 × (180 − 200) = −120.
+        assert_eq!(account.rates_revised, dec!(185.50));
+        // The bill's own sub total: 1,300.00 + 814.68 + 1,040.00 + 1,080.00.
+        assert_eq!(account.sub_total, dec!(4234.68));
+        assert_eq!(
+            account.agreement_value + account.measured_in_excess + account.rates_revised
+                - account.recovered_by_measurement,
+            dec!(4234.68)
+        );
     }
 }

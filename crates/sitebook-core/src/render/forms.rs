@@ -382,38 +382,65 @@ pub fn final_bill_form(
         FormLine::given("(ii)", "Add: authorised extras", work.authorised_extras)
             .detail("supplemental items"),
         FormLine::given("(iii)", "Add: items measured", work.measured_in_excess)
-            .detail("beyond the agreement quantities"),
+            .detail("excess quantities at agreement rates"),
+    ];
+    let (mut add, mut subtract) = (vec![0, 1, 2], Vec::new());
+    let mut sum = "(i) + (ii) + (iii)".to_owned();
+    // Only where a working estimate revised a rate: a line of its own, since a revision is
+    // neither a quantity measured nor an extra item.
+    if !work.rates_revised.is_zero() {
+        let raised = work.rates_revised > Decimal::ZERO;
+        let (particulars, sign) = if raised {
+            ("Add: rates revised by the working estimate", "+")
+        } else {
+            ("Deduct: rates revised by the working estimate", "-")
+        };
+        if raised { &mut add } else { &mut subtract }.push(lines.len());
+        lines.push(
+            FormLine::given("", particulars, work.rates_revised.abs())
+                .detail("quantity × (revised - agreement rate)"),
+        );
+        sum.push_str(&format!(" {sign} rates revised"));
+    }
+    subtract.extend([lines.len(), lines.len() + 1]);
+    lines.push(
         FormLine::given("(iv)", "Deduct: authorised omissions", work.omissions)
             .detail("agreement items not executed"),
+    );
+    lines.push(
         FormLine::given(
             "(v)",
             "Deduct: value of items recovered by measurement",
             work.recovered_by_measurement,
         )
-        .detail("agreement items executed short"),
+        .detail("short quantities at agreement rates"),
+    );
+    let sub_total = lines.len();
+    lines.push(
         FormLine::given("", "Sub total", work.sub_total)
-            .detail("(i) + (ii) + (iii) - (iv) - (v)")
-            .derived(&[0, 1, 2], &[3, 4]),
-    ];
+            .detail(format!("{sum} - (iv) - (v)"))
+            .derived(&add, &subtract),
+    );
     if let Some(tp) = &work.tender_premium {
         // Printed positive, as the bill prints it: the label says whether it is added or
         // deducted, and the net's derivation follows the label.
         let deducted = tp.amount < Decimal::ZERO;
+        let premium = lines.len();
         lines.push(FormLine::given("", tp.label.clone(), tp.amount.abs()));
-        let (add, subtract): (&[usize], &[usize]) = if deducted {
-            (&[5], &[6])
+        let (add, subtract) = if deducted {
+            (vec![sub_total], vec![premium])
         } else {
-            (&[5, 6], &[])
+            (vec![sub_total, premium], Vec::new())
         };
         lines.push(
             FormLine::given("", "Net total value of work done", work.net_value)
-                .derived(add, subtract)
+                .derived(&add, &subtract)
                 .emphasised(),
         );
     } else {
         lines.push(
             FormLine::given("", "Net total value of work done", work.net_value)
-                .derived(&[5], &[])
+                .derived(&[sub_total], &[])
                 .emphasised(),
         );
     }
