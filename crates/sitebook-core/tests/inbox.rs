@@ -905,3 +905,53 @@ async fn an_import_with_warnings_says_so_where_a_clean_one_says_imported() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_taken_away_or_filed_under_another_name_is_told_so() {
+    let fx = inbox_fixture().await;
+    let folder = fx.dir.path().join("Inbox");
+    fx.core.inbox_set(&fx.root, &folder).await.unwrap();
+    let mut news = fx.core.inbox_news();
+    // The watcher alone at first: its jobs wait in line until workers start.
+    let _watcher = fx.core.spawn_inbox();
+    let mut status = fx.core.inbox_status_changes();
+    wait_for_state(&mut status, InboxState::Watching, "the watcher starts").await;
+    let inbox = folder.canonicalize().unwrap();
+
+    // Dropped by mistake and deleted once queued: what it held is imported all the same, and
+    // that is said, where nothing more had been said at all.
+    std::fs::write(inbox.join("mistake.xlsx"), workbook(1)).unwrap();
+    wait_for_news(&mut news, InboxOutcome::Queued).await;
+    std::fs::remove_file(inbox.join("mistake.xlsx")).unwrap();
+    let pool = fx.core.start_workers(Some(2)).await.unwrap();
+    std::mem::forget(pool);
+    let gone = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert_eq!(gone.file_name, "mistake.xlsx");
+    assert!(
+        gone.message.starts_with("Imported")
+            && gone.message.ends_with(
+                "; meanwhile the file was taken out of the inbox, so nothing was moved."
+            ),
+        "{}",
+        gone.message
+    );
+
+    // Another workbook under a name already filed today: its new name is given.
+    std::fs::write(inbox.join("site.xlsx"), workbook(2)).unwrap();
+    let first = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert!(
+        first.message.ends_with("; moved to imported/."),
+        "{}",
+        first.message
+    );
+    std::fs::write(inbox.join("site.xlsx"), workbook(3)).unwrap();
+    let second = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert!(
+        second
+            .message
+            .ends_with("; moved to imported/ as 2026-11-20 site (2).xlsx."),
+        "{}",
+        second.message
+    );
+    assert!(inbox.join("imported/2026-11-20 site (2).xlsx").exists());
+}

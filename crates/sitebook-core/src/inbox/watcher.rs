@@ -849,6 +849,7 @@ impl Watcher {
             destination.push(subfolder);
         }
         let date = self.ctx.clock.now().format("%Y-%m-%d").to_string();
+        let first_choice = names::handled_name(&date, &file_name, 0);
         let moved = make_folders_within(&self.folder, &destination).and_then(|()| {
             let target = (0..1000)
                 .map(|attempt| destination.join(names::handled_name(&date, &file_name, attempt)))
@@ -860,12 +861,40 @@ impl Watcher {
                 ));
                 std::fs::write(&note, format!("{file_name}: {reason}\n"))?;
             }
-            move_file(path, &target)
+            move_file(path, &target)?;
+            Ok(target)
         });
         let kind = if result.is_ok() { "imported" } else { "failed" };
+        // Where the file went, told after what became of it: under another name when its own
+        // was taken, or nowhere when it had been taken out of the inbox meanwhile (what it held
+        // was imported all the same, which the person who took it should know).
+        let filed = match &moved {
+            Ok(target) => {
+                let name = target.file_name().unwrap_or_default().to_string_lossy();
+                let folder = if result.is_ok() {
+                    names::IMPORTED_DIR
+                } else {
+                    names::FAILED_DIR
+                };
+                if name == first_choice {
+                    format!("moved to {folder}/.")
+                } else {
+                    format!("moved to {folder}/ as {name}.")
+                }
+            }
+            Err(_) if !path.exists() => {
+                "meanwhile the file was taken out of the inbox, so nothing was moved.".to_owned()
+            }
+            Err(_) => String::new(),
+        };
         if let Err(e) = moved {
             if !path.exists() {
-                // Taken away by someone else meanwhile; nothing left to move.
+                let (outcome, message) = match result {
+                    Ok(Imported::Before) => (InboxOutcome::AlreadyImported, "Already imported"),
+                    Ok(Imported::Now { .. }) => (InboxOutcome::Imported, "Imported"),
+                    Err(_) => (InboxOutcome::Failed, "Not imported"),
+                };
+                self.tell(path, outcome, format!("{message}; {filed}"), job_id);
                 return Ok(());
             }
             remember_stuck(&self.ctx, sha256, &self.relative(path), kind).await?;
@@ -894,7 +923,7 @@ impl Watcher {
             }) => (
                 InboxOutcome::Imported,
                 format!(
-                    "Imported{}{}; moved to {}/.",
+                    "Imported{}{}; {filed}",
                     if estimates > 1 {
                         format!(" as {estimates} estimates")
                     } else {
@@ -912,22 +941,18 @@ impl Watcher {
                             _ => format!(" with {warnings} warnings ({lists} them)"),
                         }
                     },
-                    names::IMPORTED_DIR
                 ),
             ),
             Ok(Imported::Before) => (
                 InboxOutcome::AlreadyImported,
-                format!(
-                    "Already imported (the same content came in before); moved to {}/.",
-                    names::IMPORTED_DIR
-                ),
+                format!("Already imported (the same content came in before); {filed}"),
             ),
             Err(reason) => (
                 InboxOutcome::Failed,
                 format!(
-                    "Not imported: {} Moved to {}/.",
+                    "Not imported: {} {}",
                     crate::error::as_sentence(&reason),
-                    names::FAILED_DIR
+                    sentence_case(&filed)
                 ),
             ),
         };
@@ -1037,6 +1062,15 @@ fn make_folders_within(inbox: &Path, destination: &Path) -> std::io::Result<()> 
         }
     }
     Ok(())
+}
+
+/// `text` with its first letter upper-case, to open a sentence.
+fn sentence_case(text: &str) -> String {
+    let mut letters = text.chars();
+    match letters.next() {
+        Some(first) => first.to_uppercase().chain(letters).collect(),
+        None => String::new(),
+    }
 }
 
 /// Moves a handled file. An org subfolder may be a link to another drive or a share, where a
