@@ -493,6 +493,7 @@ fn print_job(job: &JobView) {
     say!("  file      {}", job.file_name.as_deref().unwrap_or("-"));
     say!("  progress  {}% {}", job.progress, job.current_step);
     say!("  by        {}", job.username);
+    say!("  from      {}", job.source);
     say!("  attempts  {}", job.attempts);
     say!("  created   {}", job.created_at);
     if let Some(estimate) = job.estimate_id {
@@ -523,7 +524,7 @@ pub async fn jobs(
             let jobs = core.jobs_list(session, *limit).await?;
             out.table(
                 &jobs,
-                &["ID", "KIND", "STATUS", "DONE", "STEP", "FILE", "BY"],
+                &["ID", "KIND", "STATUS", "DONE", "STEP", "FILE", "BY", "FROM"],
                 |j| {
                     vec![
                         j.id.to_string(),
@@ -533,6 +534,7 @@ pub async fn jobs(
                         j.current_step.clone(),
                         j.file_name.clone().unwrap_or_default(),
                         j.username.clone(),
+                        j.source.clone(),
                     ]
                 },
             );

@@ -163,6 +163,25 @@ fn after_kill_9_mid_burst_and_a_restart_every_file_is_imported_exactly_once() {
     assert!(jobs
         .iter()
         .all(|j| j["status"] == "completed" && j["source"] == "inbox"));
+    // The table a person reads tags them too (it had only in JSON).
+    let output = sitebook(data.path())
+        .args(["jobs", "list", "--limit", "1000"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&output.stdout);
+    let mut lines = table.lines();
+    assert_eq!(
+        lines.next().unwrap().split_whitespace().last(),
+        Some("FROM"),
+        "{table}"
+    );
+    assert_eq!(
+        lines
+            .filter(|line| line.trim_end().ends_with(" inbox"))
+            .count(),
+        FILES,
+        "{table}"
+    );
     std::fs::remove_dir_all(&inbox).unwrap();
 }
 
