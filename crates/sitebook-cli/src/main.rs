@@ -533,6 +533,15 @@ async fn run(
     let mut session = sign_in(&cli, &core).await?;
     match &cli.command {
         Command::User(UserCommand::Add(args)) => {
+            // The gate first: someone who may not make the account is refused (and audited)
+            // before being asked twice for a password that could not be used.
+            core.user_add_permitted(
+                &session,
+                &args.username,
+                args.kind.into(),
+                args.role.map(Into::into),
+            )
+            .await?;
             let password = secrets::new_password_for(&args.username)?;
             let created = core
                 .user_add(
@@ -651,6 +660,9 @@ async fn run(
                 }
             }
             MemberCommand::ResetPassword { username } => {
+                // As for `user add`: the gate before the prompt.
+                core.member_reset_password_permitted(&session, username)
+                    .await?;
                 let temporary = secrets::new_password_for(username)?;
                 core.member_reset_password(&session, username, temporary)
                     .await?;

@@ -567,6 +567,26 @@ fn a_forgotten_password_is_reset_by_the_admin_and_replaced_by_its_owner() {
         &["member", "reset-password", "field"],
     )
     .code(3);
+    // And is told so before being asked for a password: here none is given and there is no
+    // terminal to ask on, so the ask would fail first (it did, naming SITEBOOK_NEW_PASSWORD).
+    for args in [
+        &["member", "reset-password", "field"][..],
+        &["user", "add", "newcomer", "--name", "New Comer"][..],
+    ] {
+        Command::cargo_bin("sitebook")
+            .unwrap()
+            .arg("--data-dir")
+            .arg(device.dir.path())
+            .args(["--user", "vic"])
+            .args(args)
+            .env("SITEBOOK_PASSWORD", PASSWORD)
+            .env_remove("SITEBOOK_NEW_PASSWORD")
+            .env_remove("SITEBOOK_USER")
+            .env_remove("SITEBOOK_DATA_DIR")
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains("SITEBOOK_NEW_PASSWORD").not());
+    }
 
     // Someone who leaves: a superuser disables the account, which then signs in nowhere; only
     // a superuser may, and not their own.

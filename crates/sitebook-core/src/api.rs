@@ -409,30 +409,9 @@ impl Sitebook {
         new: NewAccount,
         role: Option<MembershipRole>,
     ) -> Result<UserView> {
-        if new.kind == UserKind::Oversight && role == Some(MembershipRole::Owner) {
-            return Err(Error::Validation(format!(
-                "'{}' would be an oversight account, read-only in every organization, so it \
-                 cannot be an owner. Give it the viewer role, or none.",
-                new.username.trim()
-            )));
-        }
-        let joins_active_org = accounts::joins_active_org(session, new.kind, role);
-        // A privileged kind, or an account that joins no org, is made only by those who may
-        // make accounts outside an organization.
-        if new.kind != UserKind::Standard || !joins_active_org || session.active_org().is_none() {
-            authorize_global(&self.ctx, session, GlobalAction::AccountCreate).await?;
-        }
-        let scope = if joins_active_org && session.active_org().is_some() {
-            let scope = authorize(&self.ctx, session, Action::MembersManage).await?;
-            if role == Some(MembershipRole::Owner) {
-                authorize(&self.ctx, session, Action::OwnersManage).await?;
-            }
-            Some(scope)
-        } else if role.is_some() {
-            return Err(Error::NoActiveOrg);
-        } else {
-            None
-        };
+        let scope = self
+            .user_add_scope(session, &new.username, new.kind, role)
+            .await?;
         let mut tx = self.ctx.write_tx().await?;
         let user = accounts::insert_account(&self.ctx, &mut tx, new).await?;
         let mut event = AuditEvent::new("account.create", Outcome::Success)
@@ -451,6 +430,56 @@ impl Sitebook {
         event.write_with(&self.ctx, &mut tx).await?;
         tx.commit().await?;
         Ok((&user).into())
+    }
+
+    /// Whether `session` may create the account `username` of `kind`, joining the active org
+    /// with `role`: checked (and a refusal audited) as [`Self::user_add`] checks it, so that a
+    /// command line asks for the new password only once it is known the account may be made.
+    pub async fn user_add_permitted(
+        &self,
+        session: &Session,
+        username: &str,
+        kind: UserKind,
+        role: Option<MembershipRole>,
+    ) -> Result<()> {
+        self.user_add_scope(session, username, kind, role)
+            .await
+            .map(drop)
+    }
+
+    /// The checks of [`Self::user_add`]: the org the account joins, if any, once the gate lets
+    /// `session` make it there.
+    async fn user_add_scope(
+        &self,
+        session: &Session,
+        username: &str,
+        kind: UserKind,
+        role: Option<MembershipRole>,
+    ) -> Result<Option<OrgScope>> {
+        if kind == UserKind::Oversight && role == Some(MembershipRole::Owner) {
+            return Err(Error::Validation(format!(
+                "'{}' would be an oversight account, read-only in every organization, so it \
+                 cannot be an owner. Give it the viewer role, or none.",
+                username.trim()
+            )));
+        }
+        let joins_active_org = accounts::joins_active_org(session, kind, role);
+        // A privileged kind, or an account that joins no org, is made only by those who may
+        // make accounts outside an organization.
+        if kind != UserKind::Standard || !joins_active_org || session.active_org().is_none() {
+            authorize_global(&self.ctx, session, GlobalAction::AccountCreate).await?;
+        }
+        if joins_active_org && session.active_org().is_some() {
+            let scope = authorize(&self.ctx, session, Action::MembersManage).await?;
+            if role == Some(MembershipRole::Owner) {
+                authorize(&self.ctx, session, Action::OwnersManage).await?;
+            }
+            Ok(Some(scope))
+        } else if role.is_some() {
+            Err(Error::NoActiveOrg)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Creates a standard account as a member of the active organization with `role`, and
@@ -519,6 +548,15 @@ impl Sitebook {
         temporary: Password,
     ) -> Result<()> {
         memberships::reset_password(&self.ctx, session, username, temporary).await
+    }
+
+    /// Whether `session` may reset `username`'s password, checked as the reset checks it.
+    pub async fn member_reset_password_permitted(
+        &self,
+        session: &Session,
+        username: &str,
+    ) -> Result<()> {
+        memberships::may_reset_password(&self.ctx, session, username).await
     }
 
     /// Replaces a person's password, given their current one (checked as a sign-in is, with

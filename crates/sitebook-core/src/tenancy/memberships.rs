@@ -565,23 +565,7 @@ pub async fn reset_password(
     let scope = authorize_member_change(ctx, session, username).await?;
     scope
         .attempt(ctx, async {
-            let (target, _, _) = find_member(ctx, &scope, username).await?;
-            if target.user_id == session.user().id {
-                return Err(Error::Validation(
-                    "To change your own password, use Change password (`sitebook password`); a reset \
-                     is for someone else's."
-                        .into(),
-                ));
-            }
-            may_act_on_account(
-                ctx,
-                session,
-                &scope,
-                &target,
-                "member.password_reset",
-                "reset the password of",
-            )
-            .await?;
+            let target = resettable(ctx, session, &scope, username).await?;
             let mut tx = ctx.write_tx().await?;
             let account = (target.user_id, target.username.as_str());
             set_temporary_password(ctx, &mut tx, account, temporary).await?;
@@ -595,6 +579,46 @@ pub async fn reset_password(
             change.commit_audited(ctx, tx).await
         })
         .await
+}
+
+/// Whether `session` may reset `username`'s password, checked (and a refusal audited) as the
+/// reset itself checks it: so that a command line asks for the new password only once it is
+/// known it may be set.
+pub async fn may_reset_password(ctx: &Base, session: &Session, username: &str) -> Result<()> {
+    let scope = authorize_member_change(ctx, session, username).await?;
+    scope
+        .attempt(ctx, async {
+            resettable(ctx, session, &scope, username).await.map(drop)
+        })
+        .await
+}
+
+/// The member of the scope's org whose password `session` may reset: not their own (that is a
+/// change of password), and an account they may act on.
+async fn resettable(
+    ctx: &Base,
+    session: &Session,
+    scope: &WriteScope,
+    username: &str,
+) -> Result<Target> {
+    let (target, _, _) = find_member(ctx, scope, username).await?;
+    if target.user_id == session.user().id {
+        return Err(Error::Validation(
+            "To change your own password, use Change password (`sitebook password`); a reset \
+             is for someone else's."
+                .into(),
+        ));
+    }
+    may_act_on_account(
+        ctx,
+        session,
+        scope,
+        &target,
+        "member.password_reset",
+        "reset the password of",
+    )
+    .await?;
+    Ok(target)
 }
 
 /// Refuses, audited, an unlock or a password reset of an account the person acting may not
