@@ -483,11 +483,8 @@ async fn the_abstract_reproduces_the_sanctioned_estimate_not_the_agreement_premi
 #[tokio::test]
 async fn the_abstract_adds_gst_at_the_rate_the_estimate_was_sanctioned_at() {
     // The worked example as sanctioned before 2022, with GST at 12 %.
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
-    workbooks::domain_example_sheet(sheet);
-    workbooks::text(sheet, 21, 3, "Add GST @ 12 %");
-    let bytes = workbooks::strip_unsaved_results(&workbook.save_to_buffer().unwrap());
+    let bytes =
+        workbooks::domain_example_edited(|sheet| workbooks::text(sheet, 21, 3, "Add GST @ 12 %"));
     let (fx, estimate) = fixture_with_estimate(bytes).await;
     let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
@@ -512,11 +509,7 @@ async fn the_abstract_adds_gst_at_the_rate_the_estimate_was_sanctioned_at() {
 async fn a_numbered_heading_keeps_its_number_in_the_documents() {
     // The example's "Cable works" heading numbered A, as an item with sub-items is (`4` over
     // `4(a)` and `4(b)`): the documents had printed it without its number.
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
-    workbooks::domain_example_sheet(sheet);
-    workbooks::text(sheet, 7, 0, "A");
-    let bytes = workbooks::strip_unsaved_results(&workbook.save_to_buffer().unwrap());
+    let bytes = workbooks::domain_example_edited(|sheet| workbooks::text(sheet, 7, 0, "A"));
     let (fx, estimate) = fixture_with_estimate(bytes).await;
     let queued = fx.core.estimate_abstract(&fx.root, estimate).await.unwrap();
     let (pdf, xlsx) = rendered(&fx, queued.job_id).await;
@@ -561,11 +554,7 @@ async fn a_numbered_heading_keeps_its_number_in_the_documents() {
 async fn an_item_whose_quantity_cannot_be_read_is_named_by_its_cell() {
     // Item 2's quantity typed with its unit in the cell (B10): the parse warns of B10, and a
     // bill or the abstract is refused naming that cell, where it said "Estimate!row 10".
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
-    workbooks::domain_example_sheet(sheet);
-    workbooks::text(sheet, 9, 1, "10 Nos");
-    let bytes = workbooks::strip_unsaved_results(&workbook.save_to_buffer().unwrap());
+    let bytes = workbooks::domain_example_edited(|sheet| workbooks::text(sheet, 9, 1, "10 Nos"));
     let (fx, estimate) = fixture_with_estimate(bytes).await;
     let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
     assert!(

@@ -78,6 +78,24 @@ async fn configured_by_an_admin() -> Fixture {
     fx
 }
 
+/// The fixture's data folder opened again where no keyring answers (locked, no D-Bus), with
+/// alice signed in to AAA there.
+async fn alice_where_no_keyring_answers(
+    fx: &Fixture,
+) -> (
+    sitebook_core::Sitebook,
+    sitebook_core::tenancy::session::Session,
+) {
+    let mut options = common::test_options(fx.dir.path(), common::test_clock());
+    options.keyring = KeyringChoice::Unavailable;
+    let elsewhere = sitebook_core::Sitebook::open(options).await.unwrap();
+    let alice = elsewhere
+        .sign_in("alice", Password::new(common::PASSWORD), Some("AAA"))
+        .await
+        .unwrap();
+    (elsewhere, alice)
+}
+
 #[tokio::test]
 async fn an_admin_sets_the_target_and_the_secret_goes_only_to_the_keyring() {
     let fx = fixture().await;
@@ -227,13 +245,7 @@ async fn with_no_keyring_the_secret_is_refused_and_nothing_is_stored() {
 async fn forgetting_a_target_with_the_keyring_gone_keeps_it_and_says_how_to_stop_sending() {
     let fx = configured_by_an_admin().await;
     // The same data folder, opened where the keyring cannot be reached (locked, no D-Bus).
-    let mut options = common::test_options(fx.dir.path(), common::test_clock());
-    options.keyring = KeyringChoice::Unavailable;
-    let locked = sitebook_core::Sitebook::open(options).await.unwrap();
-    let admin_there = locked
-        .sign_in("alice", Password::new(common::PASSWORD), Some("AAA"))
-        .await
-        .unwrap();
+    let (locked, admin_there) = alice_where_no_keyring_answers(&fx).await;
     let refused = locked.sync_forget(&admin_there).await.unwrap_err();
     assert_eq!(refused.code(), "keyring_unavailable");
     let message = refused.to_string();
@@ -290,13 +302,7 @@ async fn showing_the_target_says_whether_its_secret_is_still_in_the_keyring() {
     );
     // The same folder opened where no keyring answers: not known, and why.
     drop(viewer);
-    let mut options = sitebook_core::api::OpenOptions::new(fx.dir.path());
-    options.keyring = KeyringChoice::Unavailable;
-    let elsewhere = sitebook_core::Sitebook::open(options).await.unwrap();
-    let admin = elsewhere
-        .sign_in("alice", Password::new(common::PASSWORD), Some("AAA"))
-        .await
-        .unwrap();
+    let (elsewhere, admin) = alice_where_no_keyring_answers(&fx).await;
     let Some(SecretWhereabouts::KeyringUnreachable(why)) =
         elsewhere.sync_secret_whereabouts(&admin).await.unwrap()
     else {

@@ -263,6 +263,16 @@ pub fn datas_sheet(ws: &mut Worksheet) {
 
 /// The DOMAIN example workbook (`Estimate` + `Datas`), openpyxl-style. Its creation time is
 /// fixed, so the file (and the source hash every document records) is the same on every run.
+/// The worked example's sheet alone, with `edit` made to it (a cell retyped), saved as
+/// openpyxl saves (formulas without results).
+pub fn domain_example_edited(edit: impl FnOnce(&mut Worksheet)) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Estimate").unwrap();
+    domain_example_sheet(sheet);
+    edit(sheet);
+    strip_unsaved_results(&workbook.save_to_buffer().unwrap())
+}
+
 pub fn domain_example_workbook() -> Vec<u8> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(2024, 1, 15).unwrap();
