@@ -154,6 +154,32 @@ async fn a_dropped_workbook_becomes_an_estimate_with_progress_at_every_step() {
         fx.core.outputs_list(&fx.root, None).await.unwrap()[0].download_count,
         1
     );
+    // Exported to a file in folders not made yet: they are made as the person's own folders
+    // are, where they had been made private (0700) as the data folder's are.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let chosen = tempfile::tempdir().unwrap();
+        fx.core
+            .output_export(
+                &fx.root,
+                outputs[0].id,
+                &chosen.path().join("reports/march/parse.json"),
+                IfExists::Refuse,
+            )
+            .await
+            .unwrap();
+        std::fs::create_dir(chosen.path().join("made by hand")).unwrap();
+        let mode = |name: &str| {
+            std::fs::metadata(chosen.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("reports"), mode("made by hand"));
+        assert_eq!(mode("reports/march"), mode("made by hand"));
+    }
 
     // The same content again is stored once and says so.
     let again = fx.core.upload(&fx.root, &[file]).await.unwrap();

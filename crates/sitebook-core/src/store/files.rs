@@ -230,21 +230,27 @@ pub fn write_new_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<
 /// Copies `source` into the data dir at `target` atomically and durably, private to this OS
 /// account like everything there.
 pub fn copy_atomic(source: &Path, target: &Path) -> Result<()> {
+    create_parent(target)?;
     copy_atomic_with(source, target, create_private)
 }
 
 /// Copies `source` out of the data dir to a place the person chose: an ordinary file there,
-/// with the permissions new files get in that folder.
+/// with the permissions new files get in that folder, and any folder on the way made as the
+/// person's own folders are (not private to this account, as the data dir's are).
 pub fn copy_out_atomic(source: &Path, target: &Path) -> Result<()> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("Could not create {}", parent.display()), e))?;
+    }
     copy_atomic_with(source, target, |path| File::create(path))
 }
 
+/// Copies `source` to `target` by way of a temp file beside it, in a folder that exists.
 fn copy_atomic_with(
     source: &Path,
     target: &Path,
     create: fn(&Path) -> std::io::Result<File>,
 ) -> Result<()> {
-    create_parent(target)?;
     let temp = temp_name(target);
     let copied = (|| -> std::io::Result<()> {
         let mut from = File::open(source)?;
