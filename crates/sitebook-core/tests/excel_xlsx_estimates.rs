@@ -334,3 +334,34 @@ fn a_far_away_cell_under_a_small_declared_dimension_stays_sparse() {
 fn a_hidden_sheet_read_as_an_estimate_is_warned_of() {
     assert_hidden_sheet_warned(&parse(&hidden_sheet_workbook(), "hidden.xlsx").unwrap());
 }
+
+#[test]
+fn a_negative_ls_provision_is_warned_of() {
+    // The worked example sanctioned at 1,20,000: 1,20,000 − 19,278.00 − 1,07,100.00 =
+    // −6,378.00 for the unforeseen items, the Grand Total short of what the footer adds up to.
+    let bytes = domain_example_edited(|sheet| num(sheet, 23, 7, 120000.0));
+    let parsed = parse(&bytes, "short.xlsx").unwrap();
+    assert_eq!(
+        only_sheet(&parsed).footer.ls_unforeseen,
+        Some(dec!(-6378.00))
+    );
+    let warned: Vec<(&str, &str)> = parsed
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("does not cover"))
+        .map(|w| (w.cell.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warned,
+        [(
+            "Estimate!H23",
+            "'L.S Provision towards unforeseen items' is -6378.00: the Grand Total does not \
+             cover the Sub Total, GST and other L.S provisions; check the Grand Total"
+        )]
+    );
+    // The worked example itself, at 1,30,000, is not warned of.
+    assert!(!domain_example()
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("does not cover")));
+}

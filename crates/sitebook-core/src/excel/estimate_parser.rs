@@ -1445,6 +1445,21 @@ impl<'a> SheetParser<'a> {
                 .zip(f.sub_total)
                 .map(|(grand, sub)| grand - gst - sub - others);
             let (value, recomputed) = self.settle(&raw, stated, expected);
+            // A balancing figure below nothing means the sanctioned Grand Total does not cover
+            // the works and their GST; a work slip in that state needs a revised sanction
+            // (DOMAIN.md §2), and an estimate should be looked at before anything is billed.
+            if let Some(short) = value.filter(|ls| *ls < Decimal::ZERO) {
+                self.warn(
+                    raw.row,
+                    raw.value_col,
+                    format!(
+                        "'{}' is {}: the Grand Total does not cover the Sub Total, GST and \
+                         other L.S provisions; check the Grand Total",
+                        raw.label,
+                        money_text(short)
+                    ),
+                );
+            }
             f.ls_unforeseen = value;
             f.rows[index].amount = value;
             f.rows[index].recomputed = recomputed;
