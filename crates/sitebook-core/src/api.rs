@@ -795,12 +795,7 @@ impl Sitebook {
         let scope = self
             .scope_on(session, Action::OutputsView, "output", id)
             .await?;
-        let (filename, path) = outputs::locate_intact(&self.ctx, &scope, id).await?;
-        let bytes = tokio::fs::read(&path).await.map_err(|source| Error::Io {
-            context: format!("Could not read output {id} ({filename})"),
-            source,
-        })?;
-        Ok((filename, bytes))
+        outputs::read_intact(&self.ctx, &scope, id).await
     }
 
     /// Where an output's file lies, for opening it in the system viewer.

@@ -384,16 +384,22 @@ pub async fn locate_intact(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(Str
     let now = tokio::task::spawn_blocking(move || sha256_file(&path))
         .await
         .map_err(|e| Error::Internal(format!("hashing output {id} stopped: {e}")))??;
-    if now != found.sha256 {
-        return Err(Error::Precondition(format!(
-            "The file of output {id} ({}) has changed in the data folder since Sitebook made \
-             it: its bytes no longer match those recorded then, so it is not the document that \
-             was made. {}",
-            found.filename,
-            how_to_replace_changed(found.job_id, &found.job_kind)
-        )));
-    }
+    found.unless_changed(id, &now)?;
     Ok((found.filename, found.source))
+}
+
+/// An output's file name and bytes, refused as [`locate_intact`] refuses: the bytes read once,
+/// and hashed as they are, for the in-app preview.
+pub async fn read_intact(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, Vec<u8>)> {
+    let found = find(ctx, scope, id).await?;
+    let bytes = tokio::fs::read(&found.source).await.map_err(|e| {
+        Error::io(
+            format!("Could not read output {id} ({})", found.filename),
+            e,
+        )
+    })?;
+    found.unless_changed(id, &sha256_bytes(&bytes))?;
+    Ok((found.filename, bytes))
 }
 
 /// An output's row, and its file, which is there.
@@ -403,6 +409,23 @@ struct Found {
     sha256: String,
     job_id: i64,
     job_kind: String,
+}
+
+impl Found {
+    /// Refuses output `id` when its file hashes to `now`, other than what was recorded when it
+    /// was made.
+    fn unless_changed(&self, id: i64, now: &str) -> Result<()> {
+        if now == self.sha256 {
+            return Ok(());
+        }
+        Err(Error::Precondition(format!(
+            "The file of output {id} ({}) has changed in the data folder since Sitebook made \
+             it: its bytes no longer match those recorded then, so it is not the document that \
+             was made. {}",
+            self.filename,
+            how_to_replace_changed(self.job_id, &self.job_kind)
+        )))
+    }
 }
 
 async fn find(ctx: &Base, scope: &OrgScope, id: i64) -> Result<Found> {
