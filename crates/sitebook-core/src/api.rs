@@ -754,7 +754,9 @@ impl Sitebook {
         session: &Session,
         job_id: i64,
     ) -> Result<Vec<EstimateSummary>> {
-        let scope = authorize(&self.ctx, session, Action::EstimatesView).await?;
+        let scope = self
+            .scope_on(session, Action::EstimatesView, "job", job_id)
+            .await?;
         estimates::made_by_job(&self.ctx, &scope, job_id).await
     }
 
