@@ -194,6 +194,36 @@ enum Imported {
     Before,
 }
 
+impl Imported {
+    /// What became of the file's content, as the inbox tells it. Warnings and a second
+    /// estimate are told, since on an unattended machine this line may be all anyone reads of
+    /// the import.
+    fn told(self) -> (InboxOutcome, String) {
+        match self {
+            Imported::Before => (
+                InboxOutcome::AlreadyImported,
+                "Already imported (the same content came in before)".to_owned(),
+            ),
+            Imported::Now {
+                estimates,
+                warnings,
+            } => {
+                let (made, lists) = if estimates > 1 {
+                    (format!(" as {estimates} estimates"), "the estimates list")
+                } else {
+                    (String::new(), "the estimate lists")
+                };
+                let warned = match warnings {
+                    0 => String::new(),
+                    1 => format!(" with 1 warning ({lists} it)"),
+                    _ => format!(" with {warnings} warnings ({lists} them)"),
+                };
+                (InboxOutcome::Imported, format!("Imported{made}{warned}"))
+            }
+        }
+    }
+}
+
 /// A file taken in whose job has not ended yet.
 struct Taken {
     path: PathBuf,
@@ -864,12 +894,35 @@ impl Watcher {
             move_file(path, &target)?;
             Ok(target)
         });
-        let kind = if result.is_ok() { "imported" } else { "failed" };
+        let target = match moved {
+            Ok(target) => Some(target),
+            // Taken out of the inbox meanwhile: what it held is still told below.
+            Err(_) if !path.exists() => None,
+            Err(e) => {
+                let kind = if result.is_ok() { "imported" } else { "failed" };
+                remember_stuck(&self.ctx, sha256, &self.relative(path), kind).await?;
+                self.leave_alone(path);
+                let what = match &result {
+                    Ok(_) => "It was imported".to_string(),
+                    Err(reason) => format!("It was not imported ({reason})"),
+                };
+                self.tell(
+                    path,
+                    InboxOutcome::Stuck,
+                    format!(
+                        "{what}, but it could not be moved out of the inbox ({e}). Sitebook will \
+                         leave it alone from now on; move or delete it yourself."
+                    ),
+                    job_id,
+                );
+                return Ok(());
+            }
+        };
         // Where the file went, told after what became of it: under another name when its own
         // was taken, or nowhere when it had been taken out of the inbox meanwhile (what it held
         // was imported all the same, which the person who took it should know).
-        let filed = match &moved {
-            Ok(target) => {
+        let filed = match target {
+            Some(target) => {
                 let name = target.file_name().unwrap_or_default().to_string_lossy();
                 let folder = if result.is_ok() {
                     names::IMPORTED_DIR
@@ -882,71 +935,15 @@ impl Watcher {
                     format!("moved to {folder}/ as {name}.")
                 }
             }
-            Err(_) if !path.exists() => {
+            None => {
                 "meanwhile the file was taken out of the inbox, so nothing was moved.".to_owned()
             }
-            Err(_) => String::new(),
         };
-        if let Err(e) = moved {
-            if !path.exists() {
-                let (outcome, message) = match result {
-                    Ok(Imported::Before) => (InboxOutcome::AlreadyImported, "Already imported"),
-                    Ok(Imported::Now { .. }) => (InboxOutcome::Imported, "Imported"),
-                    Err(_) => (InboxOutcome::Failed, "Not imported"),
-                };
-                self.tell(path, outcome, format!("{message}; {filed}"), job_id);
-                return Ok(());
-            }
-            remember_stuck(&self.ctx, sha256, &self.relative(path), kind).await?;
-            self.leave_alone(path);
-            let what = match &result {
-                Ok(_) => "It was imported".to_string(),
-                Err(reason) => format!("It was not imported ({reason})"),
-            };
-            self.tell(
-                path,
-                InboxOutcome::Stuck,
-                format!(
-                    "{what}, but it could not be moved out of the inbox ({e}). Sitebook will \
-                     leave it alone from now on; move or delete it yourself."
-                ),
-                job_id,
-            );
-            return Ok(());
-        }
         let (outcome, message) = match result {
-            // Warnings and a second estimate are told here, since on an unattended machine this
-            // line may be all anyone reads of the import.
-            Ok(Imported::Now {
-                estimates,
-                warnings,
-            }) => (
-                InboxOutcome::Imported,
-                format!(
-                    "Imported{}{}; {filed}",
-                    if estimates > 1 {
-                        format!(" as {estimates} estimates")
-                    } else {
-                        String::new()
-                    },
-                    {
-                        let lists = if estimates > 1 {
-                            "the estimates list"
-                        } else {
-                            "the estimate lists"
-                        };
-                        match warnings {
-                            0 => String::new(),
-                            1 => format!(" with 1 warning ({lists} it)"),
-                            _ => format!(" with {warnings} warnings ({lists} them)"),
-                        }
-                    },
-                ),
-            ),
-            Ok(Imported::Before) => (
-                InboxOutcome::AlreadyImported,
-                format!("Already imported (the same content came in before); {filed}"),
-            ),
+            Ok(imported) => {
+                let (outcome, what) = imported.told();
+                (outcome, format!("{what}; {filed}"))
+            }
             Err(reason) => (
                 InboxOutcome::Failed,
                 format!(
