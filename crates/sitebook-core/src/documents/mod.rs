@@ -252,7 +252,8 @@ fn unreadable_cells(
 }
 
 /// A parsed sheet's items as the domain needs them, or the cells (`Sheet!B4, the quantity`)
-/// of the items that lack a quantity or rate. Amounts are ROUND2(quantity × rate), whatever was cached.
+/// of the items that lack a quantity or rate. Amounts are ROUND2(quantity × rate), whatever
+/// was cached.
 fn domain_items(sheet: &EstimateSheet) -> std::result::Result<Vec<EstimateItem>, Vec<String>> {
     let mut items = Vec::new();
     let mut unusable = Vec::new();
