@@ -616,6 +616,7 @@ async fn a_file_saved_again_while_its_first_version_is_read_is_read_again() {
     let fx = inbox_fixture().await;
     let folder = fx.dir.path().join("Inbox");
     fx.core.inbox_set(&fx.root, &folder).await.unwrap();
+    let mut news = fx.core.inbox_news();
     let _watcher = fx.core.spawn_inbox();
     let mut status = fx.core.inbox_status_changes();
     wait_for_state(&mut status, InboxState::Watching, "the watcher starts").await;
@@ -663,6 +664,24 @@ async fn a_file_saved_again_while_its_first_version_is_read_is_read_again() {
         .collect();
     names.sort();
     assert_eq!(names, ["Inbox road 1", "Inbox road 2"]);
+    // Each version's import is told: the first one's had been passed over without a word.
+    let first = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert!(
+        first.message.starts_with("Imported")
+            && first.message.ends_with(
+                "; that was the version saved first. The file was saved again meanwhile, so it \
+                 is read again."
+            ),
+        "{}",
+        first.message
+    );
+    let second = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert!(
+        second.message.starts_with("Imported") && second.message.ends_with("; moved to imported/."),
+        "{}",
+        second.message
+    );
+    assert_ne!(first.job_id, second.job_id);
 }
 
 #[tokio::test]
@@ -954,4 +973,76 @@ async fn a_file_taken_away_or_filed_under_another_name_is_told_so() {
         second.message
     );
     assert!(inbox.join("imported/2026-11-20 site (2).xlsx").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workbook_open_in_another_program_waits_until_it_is_closed() {
+    // Taken while LibreOffice or Excel has it open, each later save brought the workbook back
+    // as another import, and Windows would not let it be moved at all.
+    let fx = inbox_fixture().await;
+    let (inbox, _tasks) = watched(&fx).await;
+    let mut news = fx.core.inbox_news();
+    let libreoffice_lock = inbox.join(".~lock.site.xlsx#");
+    // Excel's owner file drops the first two characters of a longer name.
+    let excel_lock = inbox.join("~$dget 2026.xlsx");
+    std::fs::write(
+        &libreoffice_lock,
+        "Asha,laptop-7,/home/asha,06.12.2026 10:02;",
+    )
+    .unwrap();
+    std::fs::write(&excel_lock, [0u8; 165]).unwrap();
+    std::fs::write(inbox.join("site.xlsx"), workbook(1)).unwrap();
+    std::fs::write(inbox.join("budget 2026.xlsx"), workbook(2)).unwrap();
+    let mut told = Vec::new();
+    while told.len() < 2 {
+        let waiting = wait_for_news(&mut news, InboxOutcome::Waiting).await;
+        told.push((waiting.file_name, waiting.message));
+    }
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            (
+                "budget 2026.xlsx".to_owned(),
+                "Not read yet: it is open in another program (its lock file ~$dget 2026.xlsx is \
+                 beside it). It is read once that program closes it. If nothing has it open, \
+                 delete the lock file."
+                    .to_owned()
+            ),
+            (
+                "site.xlsx".to_owned(),
+                "Not read yet: it is open in another program (its lock file .~lock.site.xlsx# is \
+                 beside it). It is read once that program closes it. If nothing has it open, \
+                 delete the lock file."
+                    .to_owned()
+            ),
+        ]
+    );
+    wait_until(Duration::from_secs(5), "both listed as arriving", || {
+        fx.core.inbox_status().arriving == ["budget 2026.xlsx", "site.xlsx"]
+    })
+    .await;
+    // Well past the settling period, neither is read.
+    tokio::time::sleep(SETTLE * 2).await;
+    assert!(jobs(&fx, &fx.root).await.is_empty());
+    // Closed in LibreOffice: that one is taken, the one still open in Excel is not.
+    std::fs::remove_file(&libreoffice_lock).unwrap();
+    let imported = inbox.join("imported");
+    wait_until(Duration::from_secs(30), "site.xlsx imported", || {
+        files_in(&imported) == ["2026-11-20 site.xlsx"]
+    })
+    .await;
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(jobs(&fx, &fx.root).await.len(), 1);
+    assert!(inbox.join("budget 2026.xlsx").exists());
+    std::fs::remove_file(&excel_lock).unwrap();
+    wait_until(Duration::from_secs(30), "budget 2026.xlsx imported", || {
+        files_in(&imported).len() == 2
+    })
+    .await;
+    assert!(fx.core.inbox_status().arriving.is_empty());
+    // Said once each, however many ticks they waited.
+    while let Ok(item) = news.try_recv() {
+        assert_ne!(item.outcome, InboxOutcome::Waiting, "told once: {item:?}");
+    }
 }

@@ -37,6 +37,22 @@ pub fn is_ignored(name: &str) -> bool {
             .any(|suffix| lower.ends_with(suffix))
 }
 
+/// The names a lock file beside `file_name` has while another program holds the workbook
+/// open: LibreOffice's `.~lock.NAME#`, and Office's owner file `~$NAME`, which drops the first
+/// one or two characters of a longer name. A workbook open elsewhere is not taken: moved out,
+/// the next save would bring it back as a second import, and on Windows it cannot be moved.
+pub fn lock_names(file_name: &str) -> Vec<String> {
+    let mut names = vec![format!(".~lock.{file_name}#"), format!("~${file_name}")];
+    let mut rest = file_name.chars();
+    for _ in 0..2 {
+        if rest.next().is_none() || rest.as_str().is_empty() {
+            break;
+        }
+        names.push(format!("~${}", rest.as_str()));
+    }
+    names
+}
+
 /// The route of a path relative to the inbox folder, or `None` for paths the watcher leaves
 /// alone: ignored names, anything deeper than one subfolder, and the `imported/` and `failed/`
 /// folders themselves.
@@ -179,6 +195,21 @@ mod tests {
         ] {
             assert!(!is_ignored(name), "{name} should be taken");
         }
+    }
+
+    #[test]
+    fn the_lock_files_of_an_open_workbook_are_named_as_each_program_writes_them() {
+        assert_eq!(
+            lock_names("site.ods"),
+            [".~lock.site.ods#", "~$site.ods", "~$ite.ods", "~$te.ods"]
+        );
+        assert_eq!(lock_names("a"), [".~lock.a#", "~$a"]);
+        // Characters, not bytes: a Devanagari name is cut between letters.
+        assert_eq!(lock_names("अनुमान.xlsx")[3], "~$ुमान.xlsx");
+        // Each is a name the inbox never takes itself.
+        assert!(lock_names("Road 7.xlsx")
+            .iter()
+            .all(|name| is_ignored(name)));
     }
 
     #[test]

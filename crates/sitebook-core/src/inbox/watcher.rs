@@ -166,6 +166,8 @@ struct Arrival {
     unfinished_since: Option<Instant>,
     /// Whether its waiting was told, so a copy that stalls again is not told again.
     told_waiting: bool,
+    /// Whether it was told to be open in another program, so that is said once.
+    told_open: bool,
 }
 
 impl Arrival {
@@ -176,6 +178,7 @@ impl Arrival {
             unchanged_since: Instant::now(),
             unfinished_since: None,
             told_waiting: false,
+            told_open: false,
         }
     }
 }
@@ -389,7 +392,7 @@ impl Watcher {
         let mut names: Vec<String> = self
             .arrivals
             .iter()
-            .filter(|(_, arrival)| arrival.told_waiting)
+            .filter(|(_, arrival)| arrival.told_waiting || arrival.told_open)
             .map(|(path, _)| {
                 let relative = path.strip_prefix(&self.folder).unwrap_or(path);
                 relative.to_string_lossy().into_owned()
@@ -578,6 +581,7 @@ impl Watcher {
                 // The patience for a file that looks cut short counts from its last change.
                 *arrival = Arrival {
                     told_waiting: arrival.told_waiting,
+                    told_open: arrival.told_open,
                     ..Arrival::new(size, changed)
                 };
                 continue;
@@ -609,6 +613,24 @@ impl Watcher {
             let Some(mut arrival) = self.arrivals.remove(&path) else {
                 continue;
             };
+            if let Some(lock) = lock_beside(&path) {
+                // Looked at again each tick, so it is taken as soon as the program lets go.
+                if !arrival.told_open {
+                    arrival.told_open = true;
+                    self.tell(
+                        &path,
+                        InboxOutcome::Waiting,
+                        format!(
+                            "Not read yet: it is open in another program (its lock file {lock} \
+                             is beside it). It is read once that program closes it. If nothing \
+                             has it open, delete the lock file."
+                        ),
+                        None,
+                    );
+                }
+                self.arrivals.insert(path, arrival);
+                continue;
+            }
             let file = match std::fs::File::open(&path) {
                 Ok(file) => file,
                 // Unix does not lock files for writing, so refused here is for good: this
@@ -806,11 +828,24 @@ impl Watcher {
             match ended {
                 None => self.taken.push(file),
                 Some(Err(_)) if !self.failure_has_settled(&mut file) => self.taken.push(file),
-                Some(_) if self.changed_since_taken(&file).await => {
+                Some(result) if self.changed_since_taken(&file).await => {
                     // Saved again while its earlier version was read: what the job read stays
                     // imported, and the file, now other content, arrives anew instead of being
-                    // filed under what it no longer is.
+                    // filed under what it no longer is. The earlier version's import is told,
+                    // since the file will be filed once, under its later version's outcome.
                     tracing::info!(file = %file.path.display(), job = file.job_id, "inbox file changed while it was read; taking it again");
+                    if let Ok(imported) = result {
+                        let (outcome, what) = imported.told();
+                        self.tell(
+                            &file.path,
+                            outcome,
+                            format!(
+                                "{what}; that was the version saved first. The file was saved \
+                                 again meanwhile, so it is read again."
+                            ),
+                            Some(file.job_id),
+                        );
+                    }
                     self.notice(&file.path);
                 }
                 Some(result) => {
@@ -1103,6 +1138,15 @@ fn changed_at(metadata: &std::fs::Metadata) -> SystemTime {
         }
     }
     metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// The lock file beside `path` that says another program has the workbook open, if any.
+fn lock_beside(path: &Path) -> Option<String> {
+    let folder = path.parent()?;
+    let name = path.file_name()?.to_string_lossy();
+    names::lock_names(&name)
+        .into_iter()
+        .find(|lock| folder.join(lock).exists())
 }
 
 /// What became of the file at `relative_path` (within the inbox) with these bytes, if it was
