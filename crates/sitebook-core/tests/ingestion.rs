@@ -316,6 +316,41 @@ async fn formula_errors_are_warnings_naming_the_cell_and_flag_the_row() {
 }
 
 #[tokio::test]
+async fn a_note_on_a_sheet_that_became_no_estimate_is_kept_with_the_estimate() {
+    // A `Datas` sheet of rate analyses with an estimate's captions, before the estimate: the
+    // parse names it once, and the stored estimate had dropped that note, since it is on no
+    // estimate's own sheet.
+    let fx = fixture().await;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let datas = wb.add_worksheet().set_name("Datas").unwrap();
+    workbooks::merged_header(datas, 0);
+    workbooks::priced_item(datas, 1, (1.0, 2.0, "Bags", "Cement", 400.0, "Bag"), "800");
+    workbooks::text(datas, 2, 3, "Total");
+    workbooks::num(datas, 2, 7, 800.0);
+    workbooks::domain_example_sheet(wb.add_worksheet().set_name("Estimate").unwrap());
+    let estimate = fx.parsed_estimate(wb.save_to_buffer().unwrap()).await;
+    let detail = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    let datas_notes: Vec<_> = detail
+        .warnings
+        .iter()
+        .filter(|w| w.cell.starts_with("Datas!"))
+        .collect();
+    assert_eq!(datas_notes.len(), 1, "{:?}", detail.warnings);
+    assert_eq!(datas_notes[0].cell, "Datas!A1");
+    assert!(
+        datas_notes[0].message.contains("taken for rate analyses"),
+        "{}",
+        datas_notes[0].message
+    );
+    // Its row is the Datas sheet's, so no row of the estimate is highlighted for it.
+    assert_eq!(datas_notes[0].row, None);
+    // The list counts it with the estimate's own.
+    let listed = fx.core.estimates_list(&fx.root).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].warning_count as usize, detail.warnings.len());
+}
+
+#[tokio::test]
 async fn transient_failures_retry_with_exponential_backoff_then_give_up() {
     let fx = fixture().await;
     let pool = fx.core.start_workers(Some(1)).await.unwrap();

@@ -9,6 +9,7 @@ use ts_rs::TS;
 
 use crate::context::Base;
 use crate::error::{Error, Result};
+use crate::excel::grid::quoted_sheet_name;
 use crate::excel::model::{money_text, plain_text};
 use crate::excel::{EstimateSheet, ParsedWorkbook, Warning, WorkbookItem};
 use crate::tenancy::gate::{OrgScope, WriteScope};
@@ -135,13 +136,26 @@ fn row_of(cell: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
+/// Whether `warning` names a cell of the sheet called `sheet`.
+fn names_sheet(warning: &Warning, sheet: &str) -> bool {
+    warning
+        .cell
+        .strip_prefix(&quoted_sheet_name(sheet))
+        .is_some_and(|rest| rest.starts_with('!'))
+}
+
+/// The warnings an estimate made from `sheet` keeps: those on its own cells, and, for the
+/// workbook's main estimate, those on sheets that became no estimate (a `Datas` sheet taken
+/// for rate analyses), which would otherwise be lost once the workbook is stored.
 fn warnings_of_sheet(parsed: &ParsedWorkbook, sheet: &str) -> Vec<Warning> {
-    let prefix = format!("{sheet}!");
-    let quoted = format!("'{sheet}'!");
+    let is_main = parsed.main_sheet().is_some_and(|main| main.name == sheet);
     parsed
         .warnings
         .iter()
-        .filter(|w| w.cell.starts_with(&prefix) || w.cell.starts_with(&quoted))
+        .filter(|w| {
+            names_sheet(w, sheet)
+                || (is_main && !parsed.sheets.iter().any(|s| names_sheet(w, &s.name)))
+        })
         .cloned()
         .collect()
 }
@@ -524,7 +538,10 @@ pub async fn get(ctx: &Base, scope: &OrgScope, id: i64) -> Result<EstimateDetail
         warnings: warnings
             .into_iter()
             .map(|w| ParseWarning {
-                row: row_of(&w.cell),
+                // A row to highlight only on this estimate's own sheet.
+                row: names_sheet(&w, &sheet.name)
+                    .then(|| row_of(&w.cell))
+                    .flatten(),
                 cell: w.cell,
                 message: w.message,
             })
@@ -607,7 +624,21 @@ pub(crate) async fn exists(ctx: &Base, scope: &OrgScope, estimate_id: i64) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::row_of;
+    use super::{names_sheet, row_of};
+    use crate::excel::Warning;
+
+    #[test]
+    fn a_warning_names_a_sheet_by_its_whole_name_quoted_as_formulas_quote_it() {
+        let warning = |cell: &str| Warning {
+            cell: cell.to_owned(),
+            message: String::new(),
+        };
+        assert!(names_sheet(&warning("Estimate!H12"), "Estimate"));
+        assert!(!names_sheet(&warning("Estimate2!H12"), "Estimate"));
+        assert!(names_sheet(&warning("'Road 7'!A1"), "Road 7"));
+        assert!(names_sheet(&warning("'Asha''s copy'!B4"), "Asha's copy"));
+        assert!(!names_sheet(&warning("'Asha''s copy'!B4"), "Asha"));
+    }
 
     #[test]
     fn rows_come_from_cell_references() {
