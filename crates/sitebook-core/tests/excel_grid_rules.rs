@@ -741,6 +741,64 @@ fn figures_beyond_the_limit_are_named_and_never_computed_with() {
 }
 
 #[test]
+fn a_total_above_the_ecv_without_a_saved_result_is_recomputed_as_the_items_sum() {
+    // Saved by a tool that keeps no results: the `Total` had been "cannot be recomputed",
+    // though it is the sum of the items the ECV is recomputed from one row later.
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("10")),
+        ("D2", t("Earth work")),
+        ("E2", n("245.5")),
+        ("H2", n("2455")),
+        ("A3", n("2")),
+        ("B3", n("3")),
+        ("D3", t("Door")),
+        ("E3", n("4500.25")),
+        ("H3", n("13500.75")),
+        ("D4", t("Total")),
+        ("H4", CellValue::FormulaWithoutValue),
+        ("D5", t("ECV")),
+        ("H5", CellValue::FormulaWithoutValue),
+    ]));
+    let footer = &p.sheets[0].footer;
+    // 2,455.00 + 13,500.75, worked by hand.
+    assert_eq!(footer.total, Some(dec!(15955.75)));
+    assert_eq!(footer.ecv, Some(dec!(15955.75)));
+    let on_total: Vec<&str> = p
+        .warnings
+        .iter()
+        .filter(|w| w.cell == "Estimate!H4")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        on_total,
+        [
+            "'Total' has no saved result; recomputed as the sum of the item and AE amounts = \
+          15955.75"
+        ]
+    );
+    // A typed Total above the ECV that the items do not add up to is named.
+    let wrong = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", n("10")),
+        ("D2", t("Earth work")),
+        ("E2", n("245.5")),
+        ("H2", n("2455")),
+        ("D3", t("Total")),
+        ("H3", n("2555")),
+        ("D4", t("ECV")),
+        ("H4", n("2455")),
+    ]));
+    assert!(
+        wrong.warnings.iter().any(|w| w.cell == "Estimate!H3"
+            && w.message
+                == "'Total' is 2555.00 but the sum of the item and AE amounts gives 2455.00"),
+        "{:?}",
+        wrong.warnings
+    );
+}
+
+#[test]
 fn a_code_column_captioned_item_is_not_taken_for_the_description() {
     // Schedules of rates put the item's code before its description.
     let p = parse_one(grid(

@@ -1496,6 +1496,9 @@ fn expected_footer_value(
             e + tp + f.lc.unwrap_or_default() + f.qc.unwrap_or_default() + f.nac.unwrap_or_default()
         }),
         FooterKind::Gst(p) => f.sub_total.map(|s| percent_of(s, p.unwrap_or(GST_PERCENT))),
+        // Above the ECV a `Total` is the items' sum; below it, a total of what the sheet does
+        // not say, so no rule is assumed.
+        FooterKind::Total if f.ecv.is_none() => items_total,
         _ => None,
     }
 }
@@ -1511,6 +1514,7 @@ fn rule_name(kind: Option<&FooterKind>) -> &'static str {
         Some(FooterKind::Gst(_)) => "ROUND2(Sub Total × GST %)",
         Some(FooterKind::LsUnforeseen) => "Grand Total − GST − Sub Total − other L.S provisions",
         Some(FooterKind::GrandTotal) => "Sub Total + GST + L.S provisions",
+        Some(FooterKind::Total) => "the sum of the item and AE amounts",
         _ => "",
     }
 }
