@@ -831,6 +831,7 @@ pub async fn outputs(
                     "BYTES",
                     "DOWNLOADS",
                     "CREATED",
+                    "SYNC",
                     "NOTE",
                 ],
                 |o| {
@@ -842,10 +843,14 @@ pub async fn outputs(
                         o.size.to_string(),
                         o.download_count.to_string(),
                         o.created_at.clone(),
+                        crate::sync::sync_word(&o.sync_state).to_owned(),
                         output_note(o).to_owned(),
                     ]
                 },
             );
+            if !out.is_json() {
+                crate::sync::tell_sync_problems(&outputs, &["failed", "conflict", "pending"]);
+            }
             if let Some((job, files)) = gone {
                 tell_how_to_make_again(job, files);
             }

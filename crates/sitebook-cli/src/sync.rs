@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use sitebook_core::domain::permissions::Action;
 use sitebook_core::secrets::Secret;
 use sitebook_core::store::outbox::OutboxCounts;
+use sitebook_core::store::outputs::OutputView;
 use sitebook_core::sync::config::{SecretWhereabouts, SyncSettings, SyncTargetView};
 use sitebook_core::sync::restore::RestoreOutcome;
 use sitebook_core::sync::syncer::BucketCheckReport;
@@ -166,14 +167,17 @@ pub async fn sync(
             // Outputs the bucket refused for good are a failure of the command, for a script
             // as for a person; outputs waiting for a retry are not (yet).
             if counts.failed > 0 {
-                tell!(
-                    "{} output(s) could not be sent: {}",
-                    counts.failed,
-                    counts
-                        .last_error
-                        .as_deref()
-                        .unwrap_or("see `sitebook sync status`")
-                );
+                let outputs = core.outputs_list(session, None).await?;
+                if !tell_sync_problems(&outputs, &["failed"]) {
+                    tell!(
+                        "{} output(s) could not be sent: {}",
+                        counts.failed,
+                        counts
+                            .last_error
+                            .as_deref()
+                            .unwrap_or("see `sitebook sync status`")
+                    );
+                }
                 return Err(crate::Failure::Reported(1));
             }
             return Ok(());
@@ -361,6 +365,63 @@ async fn drain(core: &Sitebook, session: &Session, out: &Printer) -> Result<Outb
     follower.abort();
     bar.finish_and_clear();
     Ok(counts)
+}
+
+/// How many outputs of one reason are named before the rest are counted.
+const NAMED_PER_REASON: usize = 10;
+
+/// The word for an output's place in the sync outbox, as `outputs list` shows it.
+pub(crate) fn sync_word(state: &str) -> &str {
+    match state {
+        "local" => "off",
+        "pending" => "waiting",
+        "uploading" => "sending",
+        other => other,
+    }
+}
+
+/// Names the outputs in one of `states` that have a sync problem, grouped by the reason, so a
+/// bucket that refuses everything for one cause says it once. Returns whether any was named.
+pub(crate) fn tell_sync_problems(outputs: &[OutputView], states: &[&str]) -> bool {
+    let mut by_reason: Vec<(&str, &str, Vec<&OutputView>)> = Vec::new();
+    for output in outputs {
+        let Some(problem) = output.sync_problem.as_deref() else {
+            continue;
+        };
+        let state = output.sync_state.as_str();
+        if !states.contains(&state) {
+            continue;
+        }
+        match by_reason
+            .iter_mut()
+            .find(|(s, reason, _)| *s == state && *reason == problem)
+        {
+            Some((_, _, named)) => named.push(output),
+            None => by_reason.push((state, problem, vec![output])),
+        }
+    }
+    for (state, reason, named) in &by_reason {
+        let what = match *state {
+            "failed" => "could not be sent",
+            "conflict" => "kept under a conflict name",
+            _ => "waiting to be tried again",
+        };
+        tell!(
+            "{} {what}: {}",
+            counted(named.len() as u64, "output", "outputs"),
+            reason
+        );
+        for output in named.iter().take(NAMED_PER_REASON) {
+            tell!("  {} (output {})", output.filename, output.id);
+        }
+        if named.len() > NAMED_PER_REASON {
+            tell!(
+                "  … and {} more; `sitebook outputs list` shows each.",
+                named.len() - NAMED_PER_REASON
+            );
+        }
+    }
+    !by_reason.is_empty()
 }
 
 fn print_counts(counts: &OutboxCounts, configured: bool) {

@@ -538,4 +538,53 @@ fn a_sync_run_the_bucket_refuses_fails_naming_the_cause() {
     assert_eq!(run.status.code(), Some(1), "{said}");
     assert!(said.contains("could not be sent"), "{said}");
     assert!(!said.contains("not tried"), "{said}");
+    // Each refused output is named, under the one reason they share, where one reason had
+    // stood for all and none was named.
+    let outputs: Vec<serde_json::Value> = serde_json::from_slice(
+        &sitebook(&dir, &["outputs", "list", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(!outputs.is_empty());
+    let reason = outputs[0]["syncProblem"].as_str().unwrap().to_owned();
+    assert!(
+        said.contains(&format!(
+            "{} could not be sent: {reason}",
+            match outputs.len() {
+                1 => "1 output".to_owned(),
+                n => format!("{n} outputs"),
+            }
+        )),
+        "{said}"
+    );
+    for output in &outputs {
+        assert_eq!(output["syncState"], "failed", "{output}");
+        assert_eq!(output["syncProblem"].as_str(), Some(reason.as_str()));
+        let line = format!(
+            "  {} (output {})",
+            output["filename"].as_str().unwrap(),
+            output["id"]
+        );
+        assert!(said.lines().any(|l| l == line), "{line} in {said}");
+    }
+    // The human list shows each one's state, and names them again with the reason.
+    let listed = sitebook(&dir, &["outputs", "list"]).output().unwrap();
+    let table = String::from_utf8_lossy(&listed.stdout);
+    assert!(table.lines().next().unwrap().contains("SYNC"), "{table}");
+    assert_eq!(
+        table
+            .lines()
+            .skip(1)
+            .filter(|line| line.split_whitespace().any(|word| word == "failed"))
+            .count(),
+        outputs.len(),
+        "{table}"
+    );
+    assert!(
+        String::from_utf8_lossy(&listed.stderr).contains(&format!("could not be sent: {reason}")),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
 }

@@ -454,6 +454,22 @@ async fn two_devices_of_one_org_keep_both_copies_on_a_conflict() {
         "{objects:?}"
     );
     assert!(second_counts.conflict >= 1, "{second_counts:?}");
+    // Each conflicted output says, in the list, which name its copy was kept under; the
+    // synced ones say nothing.
+    for output in second.core.outputs_list(&second_admin, None).await.unwrap() {
+        match output.sync_state.as_str() {
+            "conflict" => {
+                let problem = output.sync_problem.as_deref().unwrap_or_default();
+                assert!(
+                    problem.contains("already held other content")
+                        && conflicts.iter().any(|key| problem.contains(key.as_str())),
+                    "{problem}"
+                );
+            }
+            "synced" => assert_eq!(output.sync_problem, None, "{output:?}"),
+            other => panic!("{other}: {output:?}"),
+        }
+    }
 }
 
 /// A go-between for `upstream` that hands each PUT on whole, waits until the server has
@@ -915,6 +931,19 @@ async fn a_file_gone_from_disk_fails_alone_and_the_others_still_sync() {
         "{problem}"
     );
     assert_eq!(server.objects().len(), 2);
+    // The list says which output failed and why; the others have no problem to tell.
+    let listed = fx.core.outputs_list(&admin, None).await.unwrap();
+    for output in &listed {
+        if output.id == gone.id {
+            assert_eq!(output.sync_state, "failed");
+            assert_eq!(output.sync_problem.as_deref(), Some(problem.as_str()));
+        } else {
+            assert_eq!(
+                (output.sync_state.as_str(), output.sync_problem.as_deref()),
+                ("synced", None)
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

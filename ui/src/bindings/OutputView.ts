@@ -50,6 +50,12 @@ createdAt: string,
  */
 syncState: "local" | "pending" | "uploading" | "synced" | "conflict" | "failed", 
 /**
+ * Why the file is not plainly in the bucket, in the syncer's words: the bucket's refusal
+ * (`failed`), the name it was kept under beside another device's file (`conflict`), or
+ * what the last try met (`pending`, waiting to be tried again). `None` otherwise.
+ */
+syncProblem: string | null, 
+/**
  * Fetched from the org's bucket by a restore, not made on this device.
  */
 restored: boolean, 

@@ -183,6 +183,7 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
         lastDownloaded: null,
         createdAt: ctx.now(),
         syncState: "local",
+        syncProblem: null,
         restored: false,
         withdrawn: false,
         orgCode,

@@ -56,6 +56,10 @@ pub struct OutputView {
         type = "\"local\" | \"pending\" | \"uploading\" | \"synced\" | \"conflict\" | \"failed\""
     )]
     pub sync_state: String,
+    /// Why the file is not plainly in the bucket, in the syncer's words: the bucket's refusal
+    /// (`failed`), the name it was kept under beside another device's file (`conflict`), or
+    /// what the last try met (`pending`, waiting to be tried again). `None` otherwise.
+    pub sync_problem: Option<String>,
     /// Fetched from the org's bucket by a restore, not made on this device.
     pub restored: bool,
     /// The bill or work slip it belongs to was withdrawn; the file is kept as it was.
@@ -350,6 +354,8 @@ fn result_naming_instead(result: &str, removed: i64, instead: i64) -> String {
 const VIEW_COLUMNS: &str = "f.id, f.job_id, f.filename, f.kind, f.size, f.sha256, \
      f.inputs_sha256, f.download_count, f.last_downloaded, f.created_at, \
      CASE WHEN t.org_id IS NULL THEN 'local' ELSE COALESCE(o.state, 'pending') END AS sync_state, \
+     CASE WHEN t.org_id IS NOT NULL AND o.state IN ('pending', 'failed', 'conflict') \
+          THEN o.last_error END AS sync_problem, \
      EXISTS (SELECT 1 FROM jobs r WHERE r.id = f.job_id AND r.kind = 'restore_outputs') AS restored, \
      f.withdrawn != 0 AS withdrawn";
 

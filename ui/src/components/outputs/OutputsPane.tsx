@@ -143,7 +143,7 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
                           <td className="num" data-testid={`output-downloads-${o.id}`}>
                             {o.downloadCount}
                           </td>
-                          <SyncStateCell state={o.syncState} />
+                          <SyncStateCell output={o} />
                         </>
                       )}
                     </tr>
@@ -218,10 +218,12 @@ const SYNC_STATES: Record<OutputView["syncState"], { label: string; title: strin
   failed: { label: "Sync failed", title: "The bucket refused this file; sync status says why and what to change.", tone: "sync-attention" },
 };
 
-function SyncStateCell({ state }: { state: OutputView["syncState"] }) {
-  const shown = SYNC_STATES[state];
+/** The state in a word; on hover, this file's own reason when the syncer recorded one (the
+ * bucket's refusal, the conflict name it was kept under), else what the state means. */
+export function SyncStateCell({ output }: { output: Pick<OutputView, "syncState" | "syncProblem"> }) {
+  const shown = SYNC_STATES[output.syncState];
   return (
-    <td className={`nowrap ${shown.tone}`} title={shown.title} data-testid="output-sync-state">
+    <td className={`nowrap ${shown.tone}`} title={output.syncProblem ?? shown.title} data-testid="output-sync-state">
       {shown.label}
     </td>
   );
@@ -393,6 +395,11 @@ function OutputDetail({
           {SYNC_STATES[output.syncState].label}
         </span>
       </p>
+      {output.syncProblem ? (
+        <p className={`small ${SYNC_STATES[output.syncState].tone}`} data-testid="output-sync-problem">
+          {output.syncProblem}
+        </p>
+      ) : null}
       <p
         className="muted small"
         title="SHA-256 fingerprints: the same inputs always make this same file, so anyone can check a copy against them."
