@@ -1046,3 +1046,59 @@ async fn a_workbook_open_in_another_program_waits_until_it_is_closed() {
         assert_ne!(item.outcome, InboxOutcome::Waiting, "told once: {item:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_whose_import_a_stop_cut_short_is_told_imported_after_the_restart() {
+    // The watcher stopped (Ctrl-C) after it queued the file and before its job ended. On the
+    // next start the file, still in the inbox, was told "Already imported (the same content
+    // came in before)", as if it were a second copy.
+    let fx = inbox_fixture().await;
+    let folder = fx.dir.path().join("Inbox");
+    fx.core.inbox_set(&fx.root, &folder).await.unwrap();
+    let mut news = fx.core.inbox_news();
+    let first_watcher = fx.core.spawn_inbox();
+    let mut status = fx.core.inbox_status_changes();
+    wait_for_state(&mut status, InboxState::Watching, "the watcher starts").await;
+    let inbox = folder.canonicalize().unwrap();
+    let first = workbook(1);
+    std::fs::write(inbox.join("first.xlsx"), &first).unwrap();
+    std::fs::write(inbox.join("second.xlsx"), workbook(2)).unwrap();
+    for _ in 0..2 {
+        wait_for_news(&mut news, InboxOutcome::Queued).await;
+    }
+    first_watcher.abort();
+    let _ = first_watcher.await;
+    // Workers run while nothing watches: at least one job ends before watching resumes, and
+    // the other may still be waiting or running then.
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    std::mem::forget(pool);
+    let start = Instant::now();
+    while !jobs(&fx, &fx.root)
+        .await
+        .iter()
+        .any(|job| job.status == JobStatus::Completed)
+    {
+        assert!(start.elapsed() < Duration::from_secs(60), "a job ends");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _second_watcher = fx.core.spawn_inbox();
+    let mut told = Vec::new();
+    while told.len() < 2 {
+        let item = wait_for_news(&mut news, InboxOutcome::Imported).await;
+        told.push((item.file_name, item.message));
+    }
+    told.sort();
+    for (file, message) in &told {
+        assert!(
+            message.starts_with("Imported") && message.ends_with("; moved to imported/."),
+            "{file}: {message}"
+        );
+    }
+    assert_eq!(told[0].0, "first.xlsx");
+    assert_eq!(told[1].0, "second.xlsx");
+    // The same content dropped in again is a copy, and is told so.
+    std::fs::write(inbox.join("again.xlsx"), &first).unwrap();
+    let again = wait_for_news(&mut news, InboxOutcome::AlreadyImported).await;
+    assert_eq!(again.file_name, "again.xlsx");
+    assert_eq!(jobs(&fx, &fx.root).await.len(), 2);
+}

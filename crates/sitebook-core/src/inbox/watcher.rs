@@ -719,8 +719,9 @@ impl Watcher {
                 return Ok(());
             }
         };
-        let outcome =
-            intake::upload(&self.ctx, &scope, path, Origin::Inbox, Some(sha256.clone())).await?;
+        let this_file = self.describe_file(path);
+        let origin = Origin::Inbox { file: &this_file };
+        let outcome = intake::upload(&self.ctx, &scope, path, origin, Some(sha256.clone())).await?;
         if let Some(error) = outcome.error {
             self.move_out(path, &sha256, Err(error.message), outcome.job_id)
                 .await?;
@@ -732,6 +733,13 @@ impl Watcher {
                 .await?;
             return Ok(());
         };
+        // The same content came in before, as this very file, untouched since: its import was
+        // cut short by a stop before it was told (and the file moved out). It is this file's
+        // import, told when its job ends, not a second copy "already imported".
+        let its_own = outcome.duplicate
+            && intake::inbox_file_of(&self.ctx, &scope, job_id)
+                .await?
+                .is_some_and(|taken| taken == this_file);
         if !outcome.duplicate {
             self.tell(
                 path,
@@ -748,7 +756,7 @@ impl Watcher {
             sha256,
             scope,
             job_id,
-            already_imported: outcome.duplicate,
+            already_imported: outcome.duplicate && !its_own,
             failed_since: None,
         });
         Ok(())
@@ -997,6 +1005,18 @@ impl Watcher {
         if self.told_ignored.insert(path.to_path_buf()) {
             self.tell(path, InboxOutcome::Ignored, message, None);
         }
+    }
+
+    /// This file as it is now: where it lies in the inbox, its size and its change time. The
+    /// same description later means the file was not touched, moved or copied over since.
+    fn describe_file(&self, path: &Path) -> String {
+        let (size, changed) = std::fs::metadata(path)
+            .map(|metadata| (metadata.len(), changed_at(&metadata)))
+            .unwrap_or((0, SystemTime::UNIX_EPOCH));
+        let nanos = changed
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos());
+        format!("{} ({size} bytes, changed {nanos})", self.relative(path))
     }
 
     /// Where `path` lies within the inbox, '/'-separated on every system.

@@ -26,20 +26,40 @@ fn display_name(source: &Path) -> String {
 
 /// The way a workbook came in, kept in its job's payload and shown as the job's source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub enum Origin<'a> {
     /// Dropped on the window, or `sitebook upload`.
     Upload,
-    /// Saved or copied into the watched inbox folder.
-    Inbox,
+    /// Saved or copied into the watched inbox folder. `file` says which file it was, there and
+    /// then (see [`inbox_file_of`]).
+    Inbox { file: &'a str },
 }
 
-impl Origin {
+impl Origin<'_> {
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Upload => "upload",
-            Origin::Inbox => "inbox",
+            Origin::Inbox { .. } => "inbox",
         }
     }
+}
+
+/// Which inbox file a job's workbook was taken from, as the inbox described it when it took
+/// it; `None` for a job that did not come from the inbox. The inbox compares it with a file
+/// whose content came in before, to tell its own import cut short by a stop from the same
+/// content brought in again.
+pub(crate) async fn inbox_file_of(
+    ctx: &Ctx,
+    scope: &WriteScope,
+    job_id: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT json_extract(payload, '$.inbox_file') FROM jobs WHERE id = ? AND org_id = ?",
+    )
+    .bind(job_id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?
+    .flatten())
 }
 
 /// The outcome of a file that [`upload`] could not store: nothing of it was kept, and `error`
@@ -60,12 +80,15 @@ pub(crate) async fn upload(
     ctx: &Ctx,
     scope: &WriteScope,
     source: &Path,
-    origin: Origin,
+    origin: Origin<'_>,
     sha256: Option<String>,
 ) -> Result<UploadOutcome> {
     let file_name = display_name(source);
-    let payload =
-        serde_json::json!({ "file_name": file_name, "source": origin.as_str() }).to_string();
+    let mut payload = serde_json::json!({ "file_name": file_name, "source": origin.as_str() });
+    if let Origin::Inbox { file } = origin {
+        payload["inbox_file"] = file.into();
+    }
+    let payload = payload.to_string();
     if let Some(refusal) = refusal_at_the_door(ctx, source, &file_name) {
         let job_id = queue::record_refused_upload(ctx, scope, &payload, &refusal).await?;
         return Ok(UploadOutcome {
