@@ -799,6 +799,60 @@ fn a_total_above_the_ecv_without_a_saved_result_is_recomputed_as_the_items_sum()
 }
 
 #[test]
+fn a_quantity_typed_with_the_unit_of_its_unit_column_is_read_and_named() {
+    let p = parse_one(with_header(&[
+        ("A2", n("1")),
+        ("B2", t("10 Nos")),
+        ("C2", t("Nos")),
+        ("D2", t("Door frames")),
+        ("E2", n("450.5")),
+        ("H2", n("4505")),
+        ("A3", n("2")),
+        ("B3", t("12.5cum.")),
+        ("C3", t("Cum")),
+        ("D3", t("Earth work")),
+        ("E3", n("245.5")),
+        ("H3", n("3068.75")),
+        // Another unit than its column's: which was meant is not for the parser to guess.
+        ("A4", n("3")),
+        ("B4", t("7 Mtrs")),
+        ("C4", t("Nos")),
+        ("D4", t("Wire")),
+        ("E4", n("10")),
+        ("H4", n("70")),
+        ("D5", t("ECV")),
+        ("H5", n("7643.75")),
+    ]));
+    let items = &p.sheets[0].items;
+    assert_eq!(items[0].quantity, Some(dec!(10)));
+    assert_eq!(items[1].quantity, Some(dec!(12.5)));
+    assert_eq!(items[2].quantity, None);
+    assert!(items[0].flags.is_empty() && items[1].flags.is_empty());
+    assert!(items[2].flags.contains(&ItemFlag::NotANumber));
+    let on = |cell: &str| -> Vec<&str> {
+        p.warnings
+            .iter()
+            .filter(|w| w.cell == cell)
+            .map(|w| w.message.as_str())
+            .collect()
+    };
+    assert_eq!(
+        on("Estimate!B2"),
+        [
+            "quantity '10 Nos' was read as 10, its unit being the Unit column's; type the number \
+          alone so that the workbook's own amount can use it"
+        ]
+    );
+    assert_eq!(on("Estimate!B3").len(), 1);
+    assert_eq!(on("Estimate!B4"), ["quantity '7 Mtrs' is not a number"]);
+    // 4,505.00 + 3,068.75 (ROUND2(12.5 × 245.50)), and the third keeps its stated 70.00.
+    assert_eq!(
+        items.iter().filter_map(|item| item.amount).sum::<Decimal>(),
+        dec!(7573.75) + dec!(70)
+    );
+}
+
+#[test]
 fn a_code_column_captioned_item_is_not_taken_for_the_description() {
     // Schedules of rates put the item's code before its description.
     let p = parse_one(grid(

@@ -928,6 +928,36 @@ impl<'a> SheetParser<'a> {
         }
     }
 
+    /// A quantity typed with its unit in one cell (`10 Nos`) whose unit is the one the Unit
+    /// column gives: the number is what was meant, so it is read, and the cell is named, since
+    /// the workbook's own amount formula cannot multiply text. A unit other than the column's
+    /// leaves the cell unread, as any other text.
+    fn quantity_typed_with_its_unit(&mut self, cells: RowCells<'a>) -> Option<Decimal> {
+        let CellValue::Text(text) = cells.get(self.cols.quantity) else {
+            return None;
+        };
+        let text = text.trim();
+        let split = text.find(|c: char| c.is_alphabetic())?;
+        let (figure, unit) = text.split_at(split);
+        let quantity = parse_number_text(figure).filter(|q| within_limit(*q))?;
+        let bare = |unit: &str| unit.trim().trim_end_matches('.').to_lowercase();
+        let column_unit = self.text_in(cells, self.cols.unit)?;
+        if bare(unit).is_empty() || bare(unit) != bare(&column_unit) {
+            return None;
+        }
+        self.warn(
+            cells.row(),
+            self.cols.quantity,
+            format!(
+                "quantity '{}' was read as {}, its unit being the Unit column's; type the number \
+                 alone so that the workbook's own amount can use it",
+                excerpt(text),
+                plain_text(quantity)
+            ),
+        );
+        Some(quantity)
+    }
+
     fn text_in(&self, cells: RowCells<'a>, col: Option<u32>) -> Option<String> {
         col.and_then(|c| display_text(cells.get(c)))
     }
@@ -957,7 +987,10 @@ impl<'a> SheetParser<'a> {
     fn read_figures(&mut self, cells: RowCells<'a>) -> RowFigures {
         let row = cells.row();
         let mut flags = Vec::new();
-        let quantity = self.read_operand(cells, Some(self.cols.quantity), "quantity", &mut flags);
+        let quantity = match self.quantity_typed_with_its_unit(cells) {
+            Some(quantity) => Some(quantity),
+            None => self.read_operand(cells, Some(self.cols.quantity), "quantity", &mut flags),
+        };
         let rate = self.read_operand(cells, self.cols.rate, "rate", &mut flags);
         self.warn_rate_not_per_one(cells, rate);
         let expected = quantity
