@@ -422,6 +422,31 @@ async fn a_rate_the_work_slip_cannot_take_is_named_beside_its_rate_and_the_rest_
         .message
         .contains("more than two decimal places"));
     assert!(preview.problems[2].message.contains("rate -5 is negative"));
+    // A rate too large is named on the rate too, as a rate: it had been put on the item's
+    // executed quantity, which was right, as "too large to be a real quantity or rate".
+    let huge = workslip_preview(
+        &fx,
+        estimate,
+        &entries,
+        &[],
+        &[rate(&serials[0], "99999999999999")],
+    )
+    .await;
+    let named: Vec<(Option<&str>, bool, &str)> = huge
+        .problems
+        .iter()
+        .map(|p| (p.sl_no.as_deref(), p.on_rate, p.message.as_str()))
+        .collect();
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert_eq!(named[0].0, Some(serials[0].as_str()));
+    assert!(named[0].1, "{named:?}");
+    assert!(
+        named[0]
+            .2
+            .ends_with("rate 99999999999999 is too large to be a real rate"),
+        "{}",
+        named[0].2
+    );
     // The rows are still there, each at the rate in force.
     let row = |sl_no: &str| preview.rows.iter().find(|r| r.sl_no == sl_no).unwrap();
     assert_eq!(row(&serials[0]).rate.as_ref(), Some(&draft.items[0].rate));

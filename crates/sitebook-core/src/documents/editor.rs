@@ -946,6 +946,7 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
             | WorkslipInputError::SupplementalRateOverride { .. }
             | WorkslipInputError::DuplicateRateOverride { .. }
             | WorkslipInputError::NegativeRate { .. }
+            | WorkslipInputError::FigureTooLarge { field: "rate", .. }
     );
     PreviewProblem {
         on_rate,

@@ -475,7 +475,7 @@ pub enum WorkslipInputError {
     // advice differs, since a work slip's items can be typed rather than imported.
     /// A quantity or rate beyond [`MAX_FIGURE`].
     #[error(
-        "item {sl_no} ({}): {value} is too large to be a real quantity or rate",
+        "item {sl_no} ({}): {field} {value} is too large to be a real {field}",
         brief(description)
     )]
     FigureTooLarge {
@@ -483,6 +483,8 @@ pub enum WorkslipInputError {
         sl_no: String,
         /// The item's description.
         description: String,
+        /// Which figure: `quantity` or `rate`, so the editor shows it on its own box.
+        field: &'static str,
         /// The figure given.
         value: Decimal,
     },
@@ -1182,21 +1184,23 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
             }),
     );
 
-    let too_large =
-        |sl_no: &str, description: &str, value: Decimal| WorkslipInputError::FigureTooLarge {
+    let too_large = |sl_no: &str, description: &str, field: &'static str, value: Decimal| {
+        WorkslipInputError::FigureTooLarge {
             sl_no: sl_no.to_owned(),
             description: description.to_owned(),
+            field,
             value,
-        };
+        }
+    };
     let overlong = |sl_no: &str, (field, chars): (&str, usize)| WorkslipInputError::TextTooLong {
         sl_no: sl_no.to_owned(),
         field: field.to_owned(),
         chars,
     };
     for item in &input.items {
-        for value in [item.quantity, item.rate] {
+        for (field, value) in [("quantity", item.quantity), ("rate", item.rate)] {
             if !within_limit(value) {
-                problems.push(too_large(&item.sl_no, &item.description, value));
+                problems.push(too_large(&item.sl_no, &item.description, field, value));
             }
         }
         if let Some(found) = item.overlong_text() {
@@ -1212,7 +1216,7 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
             problems.push(overlong(&item.sl_no, found));
         }
         if !within_limit(item.rate) {
-            problems.push(too_large(&item.sl_no, &item.description, item.rate));
+            problems.push(too_large(&item.sl_no, &item.description, "rate", item.rate));
         } else if item.rate < Decimal::ZERO {
             problems.push(WorkslipInputError::NegativeRate {
                 sl_no: item.sl_no.clone(),
@@ -1270,7 +1274,12 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
                 sl_no: item.sl_no.clone(),
             });
         } else if !within_limit(entry.rate) {
-            problems.push(too_large(&item.sl_no, &item.description, entry.rate));
+            problems.push(too_large(
+                &item.sl_no,
+                &item.description,
+                "rate",
+                entry.rate,
+            ));
         } else if entry.rate < Decimal::ZERO {
             problems.push(WorkslipInputError::NegativeRate {
                 sl_no: item.sl_no.clone(),
@@ -1384,6 +1393,7 @@ fn place<'a>(
             problems.push(WorkslipInputError::FigureTooLarge {
                 sl_no: sl_no.clone(),
                 description: description.clone(),
+                field: "quantity",
                 value: entry.quantity,
             });
         }
