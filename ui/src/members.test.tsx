@@ -119,6 +119,7 @@ describe("members pane", () => {
     await screen.findByTestId("member-asha");
 
     fireEvent.change(byId("member-role-asha"), { target: { value: "admin" } });
+    fireEvent.click(byId("member-own-role-change"));
     const error = await screen.findByTestId("member-error-asha");
     expect(error.textContent).toContain("'asha' is the last owner of PWD, so they cannot be demoted");
     await waitFor(() => expect((byId("member-role-asha") as HTMLSelectElement).value).toBe("owner"));
@@ -153,6 +154,38 @@ describe("members pane", () => {
     fireEvent.change(byId("member-new-role"), { target: { value: "member" } });
     fireEvent.click(byId("member-add"));
     await screen.findByTestId("member-ravi");
+  });
+
+  it("asks before an admin changes their own role, and the window then acts with the new one", async () => {
+    startApp(demoSeed({ lastOrg: { asha: "MOH" } })); // asha is an admin of MOH, meena its owner
+    await openMembersAs("asha");
+    await screen.findByTestId("member-asha");
+    expect(byId("active-role-badge").dataset.role).toBe("admin");
+
+    // Picking a role for oneself asks first, and Keep leaves it as it was.
+    fireEvent.change(byId("member-role-asha"), { target: { value: "viewer" } });
+    expect(byId("member-own-role-confirm").textContent).toContain("Make yourself a viewer of MOH?");
+    fireEvent.click(within(byId("member-asha")).getByText("Keep admin"));
+    expect(screen.queryByTestId("member-own-role-confirm")).toBeNull();
+    expect((byId("member-role-asha") as HTMLSelectElement).value).toBe("admin");
+
+    // Confirmed, the top bar says viewer, and Members, which a viewer may not see, goes away.
+    fireEvent.change(byId("member-role-asha"), { target: { value: "viewer" } });
+    fireEvent.click(byId("member-own-role-change"));
+    await waitFor(() => expect(byId("active-role-badge").dataset.role).toBe("viewer"));
+    await waitFor(() => expect(screen.queryByTestId("nav-members")).toBeNull());
+    expect(screen.queryByTestId("member-add-form")).toBeNull();
+  });
+
+  it("after removing themselves, offers the organizations that are left", async () => {
+    startApp(demoSeed({ lastOrg: { asha: "MOH" } }));
+    await openMembersAs("asha");
+    await screen.findByTestId("member-asha");
+    fireEvent.click(byId("member-remove-asha"));
+    expect(within(byId("member-asha")).getByText(/Remove yourself from MOH\?/)).toBeTruthy();
+    fireEvent.click(byId("member-remove-confirm-asha"));
+    // The picker opens, where the window had gone on showing MOH as her admin.
+    await screen.findByTestId("org-picker");
   });
 
   it("shows the list read-only, without the add form, to those who cannot manage it", async () => {

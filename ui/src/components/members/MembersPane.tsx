@@ -32,14 +32,30 @@ import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 const ROLES: MembershipRole[] = ["viewer", "member", "admin", "owner"];
 const MANAGERS: EffectiveRole[] = ["owner", "admin", "operations", "superuser"];
 
-export function MembersPane({ org, me }: { org: OrgChoice | null; me: string }) {
-  return <OrgPane pane="members" title="Members" body={org ? <MembersTable org={org} me={me} /> : null} />;
+type MembersProps = {
+  org: OrgChoice | null;
+  me: string;
+  /** After a change to one's own membership: the window's role, badge and panes follow it. */
+  onOwnMembershipChanged: () => Promise<void>;
+};
+
+export function MembersPane({ org, me, onOwnMembershipChanged }: MembersProps) {
+  return (
+    <OrgPane
+      pane="members"
+      title="Members"
+      body={org ? <MembersTable org={org} me={me} onOwnMembershipChanged={onOwnMembershipChanged} /> : null}
+    />
+  );
 }
+
+/** A change to one's own role waiting for its confirmation. */
+type OwnRoleChange = { role: MembershipRole };
 
 /** What happened on one row, shown on that row. */
 type RowNotice = { username: string; kind: "error" | "done"; text: string };
 
-function MembersTable({ org, me }: { org: OrgChoice; me: string }) {
+function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me: string; onOwnMembershipChanged: () => Promise<void> }) {
   const backend = useBackend();
   const { handleError } = useAppActions();
   const load = useCallback(() => backend.listMembers(), [backend]);
@@ -51,13 +67,17 @@ function MembersTable({ org, me }: { org: OrgChoice; me: string }) {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
   const [temporary, setTemporary] = useState("");
+  const [ownRole, setOwnRole] = useState<OwnRoleChange | null>(null);
+  const isMe = (username: string) => username.toLowerCase() === me.toLowerCase();
 
   const act = async (username: string, action: () => Promise<unknown>, done: string) => {
     setBusy(username);
     setRowNotice(null);
+    let changedMe = false;
     try {
       await action();
       setRowNotice({ username, kind: "done", text: done });
+      changedMe = isMe(username);
     } catch (caught) {
       setRowNotice({ username, kind: "error", text: handleError(caught).message });
     } finally {
@@ -65,9 +85,15 @@ function MembersTable({ org, me }: { org: OrgChoice; me: string }) {
       setConfirming(null);
       setResetting(null);
       setTemporary("");
+      setOwnRole(null);
       members.reload();
     }
+    // The window acts with the role the core holds: after one's own change it takes it up, and
+    // what the new role may not do goes away, where it had stayed on offer.
+    if (changedMe) await onOwnMembershipChanged();
   };
+  const changeRole = (username: string, role: MembershipRole) =>
+    act(username, () => backend.setMemberRole(username, role), `${username} is now ${withArticle(membershipRoleLabel(role).toLowerCase())}.`);
 
   const columns = manages ? 6 : 5;
   return (
@@ -85,8 +111,9 @@ function MembersTable({ org, me }: { org: OrgChoice; me: string }) {
           </>
         ) : manages ? (
           <>
-            <InfoIcon /> Add an existing account or create one. Only owners grant or take away the owner role, and
-            every organization keeps at least one owner. Every change is recorded in the audit log.
+            <InfoIcon /> Add an existing account or create one. Only owners grant or take away the owner role, and an
+            organization&rsquo;s last owner cannot leave or be made anything else. Every change is recorded in the
+            audit log.
           </>
         ) : (
           <>
@@ -113,11 +140,15 @@ function MembersTable({ org, me }: { org: OrgChoice; me: string }) {
                       disabled={busy !== null}
                       onChange={(event) => {
                         const role = event.target.value as MembershipRole;
-                        void act(
-                          m.username,
-                          () => backend.setMemberRole(m.username, role),
-                          `${m.username} is now ${withArticle(membershipRoleLabel(role).toLowerCase())}.`,
-                        );
+                        if (isMe(m.username)) {
+                          // One's own role is changed only once confirmed: a lower one may take
+                          // away the right to change it back.
+                          setRowNotice(null);
+                          setConfirming(null);
+                          setOwnRole({ role });
+                        } else {
+                          void changeRole(m.username, role);
+                        }
                       }}
                     >
                       {ROLES.map((role) => (
@@ -191,9 +222,28 @@ function MembersTable({ org, me }: { org: OrgChoice; me: string }) {
                           Cancel
                         </button>
                       </form>
+                    ) : ownRole && isMe(m.username) ? (
+                      <span className="confirm-inline" data-testid="member-own-role-confirm">
+                        Make yourself {withArticle(membershipRoleLabel(ownRole.role).toLowerCase())} of {org.code}? You may
+                        lose rights you have now, such as managing its members.{" "}
+                        <button
+                          type="button"
+                          className="button danger"
+                          data-testid="member-own-role-change"
+                          disabled={busy !== null}
+                          onClick={() => void changeRole(m.username, ownRole.role)}
+                        >
+                          Change my role
+                        </button>{" "}
+                        <button type="button" className="button quiet" onClick={() => setOwnRole(null)}>
+                          Keep {membershipRoleLabel(m.role).toLowerCase()}
+                        </button>
+                      </span>
                     ) : confirming === m.username ? (
                       <span className="confirm-inline">
-                        Remove {m.username} from {org.code}?{" "}
+                        {isMe(m.username)
+                          ? `Remove yourself from ${org.code}? You will no longer see its works.`
+                          : `Remove ${m.username} from ${org.code}?`}{" "}
                         <button
                           type="button"
                           className="button danger"

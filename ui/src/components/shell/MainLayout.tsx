@@ -220,6 +220,16 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     [],
   );
   const actions = useMemo<AppActions>(() => ({ ...parentActions, openPicker }), [parentActions, openPicker]);
+  // One's own role changed in Members: entering the org again gives the session its new role.
+  // Removed from it, there is nothing to enter; the picker offers the orgs that are left.
+  const takeUpOwnMembership = useCallback(async () => {
+    if (!org) return;
+    try {
+      onSessionChange(await backend.switchOrg(org.code));
+    } catch {
+      openPicker();
+    }
+  }, [backend, org, onSessionChange, openPicker]);
   const importActions = useMemo<ImportActions>(
     () => ({
       state: importState,
@@ -302,7 +312,9 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "works" ? <WorksPane org={org} /> : null}
               {pane === "jobs" ? <JobsPane org={org} /> : null}
               {pane === "outputs" ? <OutputsPane key={outputsFocus.visit} org={org} focusJob={outputsFocus.job} /> : null}
-              {pane === "members" ? <MembersPane org={org} me={session.user.username} /> : null}
+              {pane === "members" ? (
+                <MembersPane org={org} me={session.user.username} onOwnMembershipChanged={takeUpOwnMembership} />
+              ) : null}
               {pane === "audit" ? <AuditPane org={org} mayGlobally={session.mayGlobally} /> : null}
               {pane === "settings" && org ? <SettingsPane org={org} mayGlobally={session.mayGlobally} username={session.user.username} /> : null}
             </main>
