@@ -82,7 +82,7 @@ describe("sign in", () => {
       await screen.findByTestId("form-error");
     }
     await waitFor(() => expect(byId("form-error").textContent).toContain("locked"));
-    expect(byId("form-error").textContent).toContain("ask an owner or admin of your organization to unlock it");
+    expect(byId("form-error").textContent).toContain("it unlocks by itself. An owner or admin of your organization can unlock it sooner");
     expect(byId("form-error").textContent?.match(/Try again/g)).toHaveLength(1);
   });
 

@@ -104,7 +104,7 @@ function notTheirs(code: string): string {
 /** The core's lockout sentence: how long is left, and who can lift it. */
 function lockedMessage(username: string, minutes: number): string {
   const unit = minutes === 1 ? "minute" : "minutes";
-  return `The account '${username}' is locked for another ${minutes} ${unit}, after 5 failed sign-ins. Try again then, or ask an owner or admin of your organization to unlock it (Members, or \`sitebook member unlock ${username}\`).`;
+  return `The account '${username}' is locked for another ${minutes} ${unit}, after 5 failed sign-ins. Try again then: it unlocks by itself. An owner or admin of your organization can unlock it sooner, in Members (or with \`sitebook member unlock ${username}\`).`;
 }
 
 function fail(code: ErrorCode, message: string): ApiError {

@@ -522,13 +522,32 @@ fn wrong_credentials() -> Error {
     ))
 }
 
-/// The lock as the person at the keyboard reads it: how long it has left first (their clock may
-/// not be on UTC), then when it ends in UTC for anyone comparing with the audit log.
+/// The lock as the person at the keyboard reads it: how long it has left, and when it ends by
+/// this computer's clock, as every other time in the window and the CLI is shown.
 fn locked_error(
     username: &str,
     until: chrono::DateTime<chrono::Utc>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Error {
+    use chrono::Offset;
+    let offset = until.with_timezone(&chrono::Local).offset().fix();
+    locked_error_in(username, until, now, offset)
+}
+
+/// [`locked_error`] on a clock `offset` from UTC. Off UTC, the UTC time follows in brackets
+/// for anyone comparing with a log kept in UTC.
+fn locked_error_in(
+    username: &str,
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    offset: chrono::FixedOffset,
+) -> Error {
+    let local = until.with_timezone(&offset).format("%H:%M").to_string();
+    let ends = if offset.local_minus_utc() == 0 {
+        format!("{local} UTC")
+    } else {
+        format!("{local}; {} UTC", until.format("%H:%M"))
+    };
     let seconds_left = (until - now).num_seconds().max(1);
     let minutes_left = (seconds_left + 59) / 60;
     let minutes = if minutes_left == 1 {
@@ -537,11 +556,10 @@ fn locked_error(
         "minutes"
     };
     Error::AccountLocked(format!(
-        "The account '{username}' is locked for another {minutes_left} {minutes} (until {} \
-         UTC), after {LOCKOUT_THRESHOLD} failed sign-ins. Try again then, or ask an owner or \
-         admin of your organization to unlock it (Members, or `sitebook member unlock \
-         {username}`).",
-        until.format("%H:%M")
+        "The account '{username}' is locked for another {minutes_left} {minutes} (until \
+         {ends}), after {LOCKOUT_THRESHOLD} failed sign-ins. Try again then: it unlocks by \
+         itself. An owner or admin of your organization can unlock it sooner, in Members (or \
+         with `sitebook member unlock {username}`)."
     ))
 }
 
@@ -687,7 +705,8 @@ mod tests {
             .unwrap()
             .to_utc();
         let until = now + Duration::seconds(14 * 60 + 30);
-        let Error::AccountLocked(message) = locked_error("ravi", until, now) else {
+        let utc = chrono::FixedOffset::east_opt(0).unwrap();
+        let Error::AccountLocked(message) = locked_error_in("ravi", until, now, utc) else {
             panic!("not a lock");
         };
         assert!(
@@ -697,6 +716,23 @@ mod tests {
             "{message}"
         );
         assert_eq!(message.matches("Try again").count(), 1, "{message}");
+        // On a clock in India it ends at 13:02 there, which the window shows for every other
+        // time; the UTC time follows for the log. It had said "until 07:32 UTC" alone.
+        let ist = chrono::FixedOffset::east_opt(5 * 3600 + 30 * 60).unwrap();
+        let Error::AccountLocked(in_india) = locked_error_in("ravi", until, now, ist) else {
+            panic!("not a lock");
+        };
+        assert!(
+            in_india.starts_with(
+                "The account 'ravi' is locked for another 15 minutes (until 13:02; 07:32 UTC), \
+                 after"
+            ),
+            "{in_india}"
+        );
+        assert!(
+            in_india.contains("it unlocks by itself. An owner or admin"),
+            "{in_india}"
+        );
         let Error::AccountLocked(last) = locked_error("ravi", now + Duration::seconds(20), now)
         else {
             panic!("not a lock");
