@@ -694,9 +694,14 @@ fn figures_beyond_the_limit_are_named_and_never_computed_with() {
         ("H6", n("18900")),
     ]));
     assert_eq!(warned_cells(&huge_sub_total), ["Estimate!H5"]);
-    assert!(huge_sub_total.warnings[0]
-        .message
-        .contains("beyond the largest figure accepted"));
+    // The bound in the grouping every figure of the window is shown in.
+    assert!(
+        huge_sub_total.warnings[0]
+            .message
+            .contains("beyond the largest figure accepted (10,00,00,00,00,000.00)"),
+        "{}",
+        huge_sub_total.warnings[0].message
+    );
     assert_eq!(huge_sub_total.sheets[0].footer.sub_total, None);
 
     // Two item amounts whose sum is beyond `Decimal`, and a rate text of 1e300 as a float

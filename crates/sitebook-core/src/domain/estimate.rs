@@ -226,7 +226,8 @@ impl EstimateFooter {
 pub enum EstimateFooterError {
     /// A figure beyond [`MAX_FIGURE`]; almost certainly a misread cell.
     #[error(
-        "the estimate's {field} ({value}) is beyond the largest figure accepted ({MAX_FIGURE})"
+        "the estimate's {field} ({value}) is beyond the largest figure accepted ({})",
+        super::money::format_indian(MAX_FIGURE)
     )]
     FigureTooLarge {
         /// Which input: "item total", "grand total", …
@@ -582,7 +583,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "the estimate's item total (1000000000000000) is beyond the largest figure accepted \
-             (1000000000000)"
+             (10,00,00,00,00,000.00)"
         );
     }
 

@@ -16,7 +16,9 @@ use super::model::{
 use crate::domain::estimate::{
     GST_PERCENT, LABOUR_CESS_PERCENT, MAX_TEXT_CHARS, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
 };
-use crate::domain::money::{parse_number_text, percent_of, round2, within_limit, MAX_FIGURE};
+use crate::domain::money::{
+    format_indian, parse_number_text, percent_of, round2, within_limit, MAX_FIGURE,
+};
 use crate::domain::tender::TpType;
 use crate::error::excerpt;
 use rust_decimal::Decimal;
@@ -433,7 +435,7 @@ fn too_large(what: &str, text: &str) -> String {
     format!(
         "{what} {} is beyond the largest figure accepted ({}), so it was not read; check the cell",
         excerpt(text),
-        money_text(MAX_FIGURE)
+        format_indian(MAX_FIGURE)
     )
 }
 

@@ -130,24 +130,29 @@ async fn blocking<T: Send + 'static>(
 
 #[cfg(target_os = "linux")]
 fn os_store() -> Result<Arc<CredentialStore>> {
-    let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()
-        .map_err(|e| unreachable_keyring(&format!("the Secret Service did not answer: {e}")))?;
+    let store: Arc<CredentialStore> =
+        zbus_secret_service_keyring_store::Store::new().map_err(|e| {
+            tracing::warn!(error = %e, "the Secret Service did not answer");
+            unreachable_keyring("the Secret Service did not answer")
+        })?;
     Ok(store)
 }
 
 #[cfg(target_os = "macos")]
 fn os_store() -> Result<Arc<CredentialStore>> {
-    let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new()
-        .map_err(|e| unreachable_keyring(&format!("the login keychain did not answer: {e}")))?;
+    let store: Arc<CredentialStore> =
+        apple_native_keyring_store::keychain::Store::new().map_err(|e| {
+            tracing::warn!(error = %e, "the login keychain did not answer");
+            unreachable_keyring("the login keychain did not answer")
+        })?;
     Ok(store)
 }
 
 #[cfg(target_os = "windows")]
 fn os_store() -> Result<Arc<CredentialStore>> {
     let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new().map_err(|e| {
-        unreachable_keyring(&format!(
-            "the Windows Credential Manager did not answer: {e}"
-        ))
+        tracing::warn!(error = %e, "the Windows Credential Manager did not answer");
+        unreachable_keyring("the Windows Credential Manager did not answer")
     })?;
     Ok(store)
 }

@@ -86,6 +86,20 @@ fn secret_account(ctx: &Ctx, org_slug: &str) -> String {
     format!("s3-secret-access-key:{org_slug}:{}", &tag[..16])
 }
 
+/// Why an endpoint is not a URL, in a person's words: the parser's own ("relative URL without a
+/// base") means nothing to the clerk who typed the address.
+fn why_not_a_url(error: url::ParseError) -> &'static str {
+    match error {
+        url::ParseError::RelativeUrlWithoutBase => "it does not start with https:// (or http://)",
+        url::ParseError::EmptyHost => "it has no server name after the //",
+        url::ParseError::InvalidPort => "its port, after the colon, is not a number up to 65535",
+        url::ParseError::InvalidIpv4Address | url::ParseError::InvalidIpv6Address => {
+            "its IP address is not one"
+        }
+        _ => "its server name has characters a name cannot have",
+    }
+}
+
 /// Checks and tidies settings, naming every problem at once.
 pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
     let mut problems = Vec::new();
@@ -96,8 +110,10 @@ pub fn validate(settings: &SyncSettings) -> Result<SyncSettings> {
     } else {
         match url::Url::parse(&endpoint) {
             Err(e) => problems.push(format!(
-                "the endpoint '{}' is not a URL ({e}); write it like https://s3.eu-central-1.amazonaws.com",
-                shorten(&endpoint)
+                "the endpoint '{}' is not a URL: {}; write it like \
+                 https://s3.eu-central-1.amazonaws.com",
+                shorten(&endpoint),
+                why_not_a_url(e)
             )),
             Ok(url) => {
                 // Kept as the URL standard writes it (a lowercase scheme, an international
@@ -820,6 +836,20 @@ mod tests {
             }
         };
         assert!(refusal(&|s| s.endpoint = "s3 dot amazon".into()).contains("is not a URL"));
+        // Said in words, where the URL parser's own ("relative URL without a base") was shown.
+        let bare = refusal(&|s| s.endpoint = "s3.amazonaws.com".into());
+        assert!(
+            bare.contains(
+                "the endpoint 's3.amazonaws.com' is not a URL: it does not start with https:// \
+                 (or http://); write it like"
+            ) && !bare.contains("relative URL"),
+            "{bare}"
+        );
+        let port = refusal(&|s| s.endpoint = "http://nas.lan:99999".into());
+        assert!(
+            port.contains("its port, after the colon, is not a number up to 65535"),
+            "{port}"
+        );
         assert!(refusal(&|s| s.region = "europe-middle".into()).contains("is not an AWS region"));
         assert!(refusal(&|s| s.region = "EU Central".into()).contains("is not a region name"));
         assert!(refusal(&|s| s.bucket = "My_Bucket".into()).contains("lowercase letters"));
