@@ -75,6 +75,21 @@ describe("work data", () => {
     expect((await fake.getWorkForm(1)).agreementRef).toBe("Agt 7/2025");
   });
 
+  it("refuses a tender premium as a percentage, as it is typed", async () => {
+    await openEstimate("meena", 1);
+    // It had asked for "a quantity such as 12.5", and let -5 through until Save.
+    fireEvent.change(byId("work-tp"), { target: { value: "abc" } });
+    expect(byId("work-tp-problem").textContent).toBe("'abc' is not a number; type a percentage such as 4.5");
+    fireEvent.change(byId("work-tp"), { target: { value: "-5" } });
+    expect(byId("work-tp-problem").textContent).toBe("A tender premium is a percentage from 0 to 100; -5 is not.");
+    fireEvent.change(byId("work-tp"), { target: { value: "4.5" } });
+    expect(screen.queryByTestId("work-tp-problem")).toBeNull();
+    fireEvent.change(byId("work-grand-total"), { target: { value: "lakh" } });
+    expect(byId("work-grand-total-problem").textContent).toBe(
+      "'lakh' is not a number; type an amount in rupees such as 1,25,000.50",
+    );
+  });
+
   it("records that the agency is an individual or HUF, which sets its income-tax TDS rate", async () => {
     await openEstimate("meena", 1);
     const individual = byId("work-agency-individual") as HTMLInputElement;

@@ -27,7 +27,7 @@ describe("Settings: sync", () => {
   it("lets an owner set a target, keeps the secret out of sight, tests it and shows the state in the top bar", async () => {
     const fake = await openSettingsAs("asha");
     expect(byId("sync-state").textContent).toContain("stay on this computer only");
-    expect(screen.queryByTestId("sync-indicator")).toBeNull();
+    await waitFor(() => expect(byId("sync-indicator-text").textContent).toBe("Local only"));
 
     saveTarget();
 

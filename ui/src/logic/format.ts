@@ -187,11 +187,14 @@ export function groupInternational(digits: string): string {
  * or the sentence saying what was understood and what to type. The same rule as the core's, so
  * a refusal shows as the user types; the core still decides.
  */
-export function readTypedNumber(typed: string): { value: string } | { problem: string } {
+export function readTypedNumber(
+  typed: string,
+  example = "a quantity such as 12.5",
+): { value: string } | { problem: string } {
   const text = typed.trim();
   const match = /^([+-]?)([\d,]*)(?:\.(\d*))?$/.exec(text);
   if (!match || text === "" || /^[+-]?\.?$/.test(text)) {
-    return { problem: `'${text}' is not a number; type a quantity such as 12.5` };
+    return { problem: `'${text}' is not a number; type ${example}` };
   }
   const [, sign, integer = "", fraction = ""] = match;
   const groups = integer.split(",");

@@ -22,9 +22,12 @@ const status = (over: Partial<SyncStatus["counts"]>, enabled = true): SyncStatus
 });
 
 describe("syncSummary", () => {
-  it("says nothing for an org without a target", () => {
+  it("says nothing before the status comes, and Local only for an org without a target", () => {
     expect(syncSummary(null)).toBeNull();
-    expect(syncSummary({ target: null, counts, checking: null })).toBeNull();
+    expect(syncSummary({ target: null, counts, checking: null })).toMatchObject({
+      text: "Local only",
+      title: expect.stringContaining("on this computer only"),
+    });
   });
   it("counts what is waiting, and calls it offline when the last try failed", () => {
     expect(syncSummary(status({ pending: 3, uploading: 1 }))?.text).toBe("4 waiting");

@@ -14,9 +14,20 @@ export type SyncSummary = {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** Null when the org has no sync target (then the top bar says nothing about sync). */
+/**
+ * Null while the status has not come yet. An org with no sync target says so ("Local only"):
+ * UI.md keeps the sync state always in view, and a newcomer should see that the outputs exist
+ * on this computer alone without opening Settings.
+ */
 export function syncSummary(status: SyncStatus | null): SyncSummary | null {
-  if (!status?.target) return null;
+  if (!status) return null;
+  if (!status.target) {
+    return {
+      text: "Local only",
+      tone: "paused",
+      title: "Outputs stay on this computer only: no bucket is set to keep a copy. Set one in Settings.",
+    };
+  }
   const { counts, target } = status;
   if (!target.enabled) {
     return { text: "Sync paused", tone: "paused", title: `Sync to ${target.bucket} is turned off. Turn it on in Settings.` };

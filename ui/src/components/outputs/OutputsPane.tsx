@@ -76,7 +76,7 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
       <PaneHeader
         titleId="outputs-title"
         title={<>Outputs — {org.name}</>}
-        count={outputs.data === null ? "Loading…" : `${rows.length} of ${all.length} files`}
+        count={outputs.data === null ? "Loading…" : `${rows.length} of ${all.length} ${all.length === 1 ? "file" : "files"}`}
         tools={
           <>
             <ChoiceField className="inline-field" label="Type" value={kind} options={KIND_FILTERS} onChange={setKind} testId="outputs-kind" />

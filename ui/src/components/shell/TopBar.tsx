@@ -24,7 +24,7 @@ type Props = {
   /** Running jobs of the active org and their average progress. */
   running: { count: number; progress: number; waiting: number };
   onOpenJobs: () => void;
-  /** The active org's sync state; null when it has no sync target. */
+  /** The active org's sync state ("Local only" without a target); null until it has come. */
   sync: SyncSummary | null;
   /** This device's inbox watcher. */
   inbox: InboxStatus | null;
@@ -114,7 +114,11 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
           <span data-testid="sync-indicator-text">{sync.text}</span>
         </button>
       ) : null}
-      <div className="current-user" data-testid="current-user" title={`Signed in as ${session.user.username}`}>
+      <div
+        className="current-user"
+        data-testid="current-user"
+        title={`${session.user.fullName}, signed in as ${session.user.username}`}
+      >
         <UserIcon />
         <span className="current-user-name">{session.user.fullName}</span>
         <span className="current-user-kind"> · {kindLabel(session.user.kind)}</span>

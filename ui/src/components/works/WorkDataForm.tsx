@@ -82,8 +82,8 @@ function Form({ initial, estimateId, org, onSaved }: { initial: WorkForm; estima
             <input type="checkbox" checked={form.isAmc} onChange={(e) => set("isAmc")(e.target.checked)} />
             <span>AMC work (no QC charge)</span>
           </label>
-          <Text label="Estimate amount (Rs.)" numeric money value={form.estimateAmount} onChange={set("estimateAmount")} testId="work-estimate-amount" />
-          <Text label="Sanctioned grand total (Rs.)" numeric money value={form.grandTotal} onChange={set("grandTotal")} testId="work-grand-total" />
+          <Text label="Estimate amount (Rs.)" numeric={AMOUNT} money value={form.estimateAmount} onChange={set("estimateAmount")} testId="work-estimate-amount" />
+          <Text label="Sanctioned grand total (Rs.)" numeric={AMOUNT} money value={form.grandTotal} onChange={set("grandTotal")} testId="work-grand-total" />
           <Text label="Administrative sanction ref." value={form.administrativeSanctionRef} onChange={set("administrativeSanctionRef")} />
           <Text label="Technical sanction ref." value={form.technicalSanctionRef} onChange={set("technicalSanctionRef")} />
           <Text label="Agreement ref." value={form.agreementRef} onChange={set("agreementRef")} testId="work-agreement" />
@@ -92,7 +92,7 @@ function Form({ initial, estimateId, org, onSaved }: { initial: WorkForm; estima
             <input type="checkbox" checked={form.agencyIsIndividual} onChange={(e) => set("agencyIsIndividual")(e.target.checked)} data-testid="work-agency-individual" />
             <span>Agency is an individual or HUF (income-tax TDS at their rate)</span>
           </label>
-          <Text label="Tender premium %" numeric value={form.tpPercent} onChange={set("tpPercent")} hint="Blank if none" testId="work-tp" />
+          <Text label="Tender premium %" numeric={PERCENT} value={form.tpPercent} onChange={set("tpPercent")} hint="Blank if none" testId="work-tp" />
           <ChoiceField label="Tender premium type" value={form.tpType} options={PREMIUM_TYPES} onChange={set("tpType")} />
         </div>
         <Group title="Measurement books">
@@ -130,6 +130,24 @@ function Group({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/** What a numeric field holds: the example its refusal gives, and the range it must be in. */
+type Numeric = { example: string; range?: { min: number; max: number; what: string } };
+const AMOUNT: Numeric = { example: "an amount in rupees such as 1,25,000.50" };
+const PERCENT: Numeric = {
+  example: "a percentage such as 4.5",
+  range: { min: 0, max: 100, what: "A tender premium is a percentage from 0 to 100" },
+};
+
+/** The sentence a typed figure is refused with as the person types, or null. */
+function numericProblem(value: string, numeric: Numeric): string | null {
+  const read = readTypedNumber(value, numeric.example);
+  if ("problem" in read) return read.problem;
+  const { range } = numeric;
+  const figure = Number(read.value);
+  if (range && (figure < range.min || figure > range.max)) return `${range.what}; ${value.trim()} is not.`;
+  return null;
+}
+
 function Text({
   label,
   value,
@@ -145,7 +163,7 @@ function Text({
   value: string;
   onChange: (value: string) => void;
   wide?: boolean;
-  numeric?: boolean;
+  numeric?: Numeric;
   /** An amount in rupees: shown with Indian grouping while the field is not being edited. */
   money?: boolean;
   hint?: string;
@@ -153,8 +171,8 @@ function Text({
   testId?: string;
 }) {
   const [editing, setEditing] = useState(false);
-  const read = numeric && value.trim() !== "" ? readTypedNumber(value) : null;
-  const problem = read && "problem" in read ? read.problem : null;
+  const read = numeric && value.trim() !== "" ? readTypedNumber(value, numeric.example) : null;
+  const problem = numeric && value.trim() !== "" ? numericProblem(value, numeric) : null;
   const shown = money && !editing && read && "value" in read ? formatMoney(read.value) : value;
   return (
     <label className={`field${wide ? " wide" : ""}`}>
