@@ -223,9 +223,9 @@ function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me:
                         </button>
                       </form>
                     ) : ownRole && isMe(m.username) ? (
-                      <span className="confirm-inline" data-testid="member-own-role-confirm">
+                      <span className="confirm-inline confirm-wrap" data-testid="member-own-role-confirm">
                         Make yourself {withArticle(membershipRoleLabel(ownRole.role).toLowerCase())} of {org.code}? You may
-                        lose rights you have now, such as managing its members.{" "}
+                        lose rights you have now.{" "}
                         <button
                           type="button"
                           className="button danger"
