@@ -40,6 +40,15 @@ describe("Settings: sync", () => {
     fireEvent.click(byId("sync-test"));
     expect((await screen.findByTestId("sync-said")).textContent).toContain("wrote, read back and deleted");
 
+    // Another bucket typed and not saved: Test would check the saved one, so it waits, saying
+    // why; typed back as saved, it is offered again.
+    const savedBucket = (byId("sync-bucket") as HTMLInputElement).value;
+    fireEvent.change(byId("sync-bucket"), { target: { value: "other-bucket" } });
+    expect((byId("sync-test") as HTMLButtonElement).disabled).toBe(true);
+    expect(byId("sync-test").title).toContain("Save the settings first");
+    fireEvent.change(byId("sync-bucket"), { target: { value: savedBucket } });
+    expect((byId("sync-test") as HTMLButtonElement).disabled).toBe(false);
+
     fireEvent.click(byId("sync-check"));
     await waitFor(() => expect(byId("sync-said").textContent).toMatch(/synced outputs? of \S+ (are|is) in the bucket|nothing to check/));
     expect(fake.calls).toContain("sync_check");

@@ -420,12 +420,16 @@ function SyncSection({ org }: Props) {
     else keepTypedForm(keptKey, form);
   }, [form, target, loaded, keptKey]);
   const summary = syncSummary(status);
+  // Test checks the saved target; with other settings typed, it would report on what the form
+  // no longer shows, so it waits until they are saved.
+  const unsaved = loaded && JSON.stringify(form) !== JSON.stringify(target ? savedSettings(target) : EMPTY_SYNC);
   const set = <K extends keyof SyncSettings>(key: K) => (value: SyncSettings[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   const save = (event: FormEvent) => {
     event.preventDefault();
     void act("save", async () => {
-      await backend.syncConfigure(form, secret === "" ? null : secret);
+      // The form then shows the target as the core keeps it (a URL tidied), so it is saved.
+      setForm(savedSettings(await backend.syncConfigure(form, secret === "" ? null : secret)));
       setSecret("");
       return { ok: true, text: "Saved. The secret is in the system keyring; outputs start syncing." };
     });
@@ -552,7 +556,8 @@ function SyncSection({ org }: Props) {
           <button
             type="button"
             className="button"
-            disabled={disabled || !target}
+            disabled={disabled || !target || unsaved}
+            title={target && unsaved ? "Save the settings first: the test checks the saved target, not what is typed." : undefined}
             data-testid="sync-test"
             onClick={() => void act("test", async () => ({ ok: true, text: await backend.syncTest() }))}
           >
