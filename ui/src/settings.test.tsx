@@ -166,6 +166,21 @@ describe("Settings: inbox", () => {
     fireEvent.click(byId("inbox-watch"));
     expect((await screen.findByTestId("inbox-said-error")).textContent).toContain("must be a full path");
   });
+
+  it("does not let a member take over the inbox an owner set, and says whose it is", async () => {
+    const fake = startApp(demoSeed());
+    await fake.signIn({ username: "asha", password: DEMO_PASSWORD }); // owner of PWD
+    await fake.inboxSet("/home/asha/Estimates inbox");
+    await signIn("ravi"); // a member of PWD
+    fireEvent.click(await screen.findByTestId("nav-settings"));
+    await waitFor(() => expect(byId("inbox-state").textContent).toContain("Watching /home/asha/Estimates inbox"));
+    type("inbox-folder", "/home/ravi/Mine");
+    fireEvent.click(byId("inbox-watch"));
+    expect((await screen.findByTestId("inbox-said-error")).textContent).toContain(
+      "This computer's inbox was set by asha, importing into PWD. Only asha, a superuser, or an owner or admin of PWD may replace it",
+    );
+    expect((await fake.inboxSettings())?.username).toBe("asha");
+  });
 });
 
 describe("Settings: this computer", () => {

@@ -1102,3 +1102,60 @@ async fn a_file_whose_import_a_stop_cut_short_is_told_imported_after_the_restart
     assert_eq!(again.file_name, "again.xlsx");
     assert_eq!(jobs(&fx, &fx.root).await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_member_may_not_take_over_the_inbox_another_person_set() {
+    // The inbox is one per computer and imports as whoever set it: a member had replaced the
+    // superuser's without a word, and every file after came in as the member.
+    let fx = inbox_fixture().await;
+    fx.org("AAA").await;
+    fx.member("alice", "AAA", MembershipRole::Member).await;
+    fx.member("bob", "AAA", MembershipRole::Admin).await;
+    let root = fx.root_in("AAA").await;
+    let folder = fx.dir.path().join("Inbox");
+    let elsewhere = fx.dir.path().join("Mine");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    fx.core.inbox_set(&root, &folder).await.unwrap();
+
+    let alice = fx.sign_in_to("alice", "AAA").await;
+    let refusal = "This computer's inbox was set by root, importing into AAA. Only root, a \
+                   superuser, or an owner or admin of AAA may replace it or turn it off.";
+    match fx.core.inbox_set(&alice, &elsewhere).await {
+        Err(Error::Denied(message)) => assert_eq!(message, refusal),
+        other => panic!("{other:?}"),
+    }
+    match fx.core.inbox_clear(&alice).await {
+        Err(Error::Denied(message)) => assert_eq!(message, refusal),
+        other => panic!("{other:?}"),
+    }
+    let kept = fx.core.inbox_settings(&alice).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.username.as_str(), kept.org_code.as_str()),
+        ("root", "AAA")
+    );
+    let denied: Vec<_> = fx
+        .audit()
+        .await
+        .into_iter()
+        .filter(|row| row.action == "inbox.configure" && row.outcome == "denied")
+        .map(|row| (row.username, row.reason))
+        .collect();
+    assert_eq!(
+        denied,
+        vec![
+            (
+                Some("alice".to_owned()),
+                Some("inbox set by another person".to_owned())
+            );
+            2
+        ]
+    );
+
+    // An admin of the org it imports into may, and then it is hers to change or turn off.
+    let bob = fx.sign_in_to("bob", "AAA").await;
+    fx.core.inbox_set(&bob, &elsewhere).await.unwrap();
+    fx.core.inbox_clear(&bob).await.unwrap();
+    // With none set, anyone who may set one may.
+    fx.core.inbox_set(&alice, &elsewhere).await.unwrap();
+    fx.core.inbox_set(&alice, &folder).await.unwrap();
+}

@@ -544,6 +544,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     },
     outputs: () => documents.outputs(null),
     isSuperuser: () => currentUser().kind === "superuser",
+    managesActiveOrg: () => ["owner", "admin", "operations", "superuser"].includes(activeOrgFor(currentUser()).role),
     now: stamp,
   });
 

@@ -31,12 +31,25 @@ export type FakeSettingsContext = {
   requireWriter(what: string): void;
   outputs(): OutputView[];
   isSuperuser(): boolean;
+  /** Whether the person is an owner, admin, operations account or superuser of the active org. */
+  managesActiveOrg(): boolean;
   now(): string;
 };
 
 
 function fail(code: ErrorCode, message: string): ApiError {
   return { code, message };
+}
+
+/** The core's rule: an inbox another person set is replaced or turned off only by its setter, a
+ * superuser, or one who manages the org it imports into. */
+function refuseTakeover(ctx: FakeSettingsContext, inbox: InboxView | null): void {
+  if (!inbox || inbox.username === ctx.username()) return;
+  if (ctx.isSuperuser() || (inbox.orgCode === ctx.orgCode() && ctx.managesActiveOrg())) return;
+  throw fail(
+    "denied",
+    `This computer's inbox was set by ${inbox.username}, importing into ${inbox.orgCode}. Only ${inbox.username}, a superuser, or an owner or admin of ${inbox.orgCode} may replace it or turn it off.`,
+  );
 }
 
 /** The core's example set (DOMAIN.md §2a), as the Settings form shows it. */
@@ -246,6 +259,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     inboxSet: (folder) =>
       ctx.run("inbox_set", () => {
         ctx.requireWriter("set up the inbox folder");
+        refuseTakeover(ctx, inbox);
         if (!folder.startsWith("/")) {
           throw fail("validation", `The inbox folder must be a full path (like /home/you/Estimates inbox), not '${folder}'.`);
         }
@@ -256,6 +270,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
     inboxClear: () =>
       ctx.run("inbox_clear", () => {
         ctx.requireWriter("set up the inbox folder");
+        refuseTakeover(ctx, inbox);
         inbox = null;
         queueMicrotask(announceInbox);
       }),

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use ts_rs::TS;
 
+use sqlx::{Sqlite, Transaction};
+
+use crate::domain::permissions::EffectiveRole;
 use crate::error::{Error, Result};
 use crate::jobs::Ctx;
 use crate::tenancy::audit::{AuditEvent, Outcome};
@@ -152,6 +155,10 @@ pub async fn set(ctx: &Ctx, scope: &WriteScope, folder: &Path) -> Result<InboxVi
     let folder_text = folder.to_string_lossy().into_owned();
     let now = ctx.now_text();
     let mut tx = ctx.write_tx().await?;
+    if let Some(refusal) = refusal_to_replace(&mut tx, scope).await? {
+        drop(tx);
+        return Err(refused(ctx, scope, refusal).await);
+    }
     sqlx::query(
         "INSERT INTO inbox_settings (id, folder, org_id, user_id, set_at) VALUES (1, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET folder = excluded.folder, org_id = excluded.org_id, \
@@ -179,6 +186,10 @@ pub async fn set(ctx: &Ctx, scope: &WriteScope, folder: &Path) -> Result<InboxVi
 /// Stops watching: the folder and its files are left as they are.
 pub async fn clear(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
     let mut tx = ctx.write_tx().await?;
+    if let Some(refusal) = refusal_to_replace(&mut tx, scope).await? {
+        drop(tx);
+        return Err(refused(ctx, scope, refusal).await);
+    }
     let removed = sqlx::query("DELETE FROM inbox_settings")
         .execute(&mut *tx)
         .await?
@@ -191,6 +202,50 @@ pub async fn clear(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Why this person may not replace or turn off the inbox another person set, if they may not:
+/// the inbox is one per computer and imports as the person who set it, so a member could
+/// otherwise take over a superuser's inbox, and every file after would come in as the member.
+/// Its setter, a superuser, and an owner, admin or operations account of the org it imports
+/// into may; the refusal says whom to ask.
+async fn refusal_to_replace(
+    tx: &mut Transaction<'_, Sqlite>,
+    scope: &WriteScope,
+) -> Result<Option<String>> {
+    let existing: Option<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT i.user_id, i.org_id, u.username, o.code FROM inbox_settings i \
+         JOIN users u ON u.id = i.user_id JOIN organizations o ON o.id = i.org_id",
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((setter, org_id, username, code)) = existing else {
+        return Ok(None);
+    };
+    let manages_its_org = org_id == scope.org_id()
+        && matches!(
+            scope.role(),
+            EffectiveRole::Owner | EffectiveRole::Admin | EffectiveRole::Operations
+        );
+    if setter == scope.user_id() || manages_its_org || scope.role() == EffectiveRole::Superuser {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "This computer's inbox was set by {username}, importing into {code}. Only {username}, \
+         a superuser, or an owner or admin of {code} may replace it or turn it off."
+    )))
+}
+
+/// The denial, audited as a rule's refusal is (the gate had allowed the action itself).
+async fn refused(ctx: &Ctx, scope: &WriteScope, refusal: String) -> Error {
+    let row = AuditEvent::new("inbox.configure", Outcome::Denied)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .reason("inbox set by another person");
+    if let Err(e) = row.write(ctx).await {
+        return e;
+    }
+    Error::Denied(refusal)
 }
 
 fn change_audited(scope: &WriteScope) -> AuditEvent {
