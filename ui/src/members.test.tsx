@@ -177,6 +177,19 @@ describe("members pane", () => {
     expect(screen.queryByTestId("member-add-form")).toBeNull();
   });
 
+  it("clears what the add form said once a row is acted on", async () => {
+    startApp();
+    await openMembersAs("asha");
+    await screen.findByTestId("member-ravi");
+    fireEvent.change(byId("member-username"), { target: { value: "nobody" } });
+    fireEvent.click(byId("member-add"));
+    await screen.findByTestId("member-add-error");
+    // The old refusal had stayed on screen through later, unrelated changes.
+    fireEvent.change(byId("member-role-ravi"), { target: { value: "admin" } });
+    await screen.findByTestId("member-done-ravi");
+    expect(screen.queryByTestId("member-add-error")).toBeNull();
+  });
+
   it("after removing themselves, offers the organizations that are left", async () => {
     startApp(demoSeed({ lastOrg: { asha: "MOH" } }));
     await openMembersAs("asha");

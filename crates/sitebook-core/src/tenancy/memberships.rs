@@ -345,7 +345,8 @@ pub async fn add(
             let target = find_target(ctx, &scope, username).await?;
             if let Some((_, existing)) = target.membership {
                 return Err(Error::Conflict(format!(
-                    "'{}' is already a member of {} (role {}). Use `member role` to change the role.",
+                    "'{}' is already a member of {} (role {}). Change their role in the list of \
+                     members instead (or with `sitebook member role`).",
                     target.username,
                     scope.org_code(),
                     existing.as_str()

@@ -11,7 +11,7 @@
  * owners grant owner") is shown where it was asked for: under the add form, or on the member's
  * row.
  */
-import { useCallback, useState, type ComponentProps, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type ComponentProps, type FormEvent } from "react";
 import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
 import type { EffectiveRole } from "../../bindings/EffectiveRole";
@@ -70,9 +70,12 @@ function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me:
   const [ownRole, setOwnRole] = useState<OwnRoleChange | null>(null);
   const isMe = (username: string) => username.toLowerCase() === me.toLowerCase();
 
+  const [rowActions, setRowActions] = useState(0);
+
   const act = async (username: string, action: () => Promise<unknown>, done: string) => {
     setBusy(username);
     setRowNotice(null);
+    setRowActions((n) => n + 1);
     let changedMe = false;
     try {
       await action();
@@ -121,7 +124,7 @@ function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me:
           </>
         )}
       </p>
-      {manages ? <AddMember org={org} onAdded={members.reload} /> : null}
+      {manages ? <AddMember org={org} onAdded={members.reload} rowActions={rowActions} /> : null}
       {members.status === "error" ? <InlineError {...paneErrorView(members.error)} /> : null}
       <div className="table-wrap">
         <table className="ledger members-table">
@@ -357,7 +360,7 @@ type AddMode = "existing" | "new";
 const ADD_MODES: Choices<AddMode> = [["existing", "Existing account"], ["new", "New account"]];
 
 /** Adds an existing account by username, or creates a new standard account, with a role. */
-function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
+function AddMember({ org, onAdded, rowActions }: { org: OrgChoice; onAdded: () => void; rowActions: number }) {
   const backend = useBackend();
   const [mode, setMode] = useState<AddMode>("existing");
   const [username, setUsername] = useState("");
@@ -366,6 +369,12 @@ function AddMember({ org, onAdded }: { org: OrgChoice; onAdded: () => void }) {
   const [role, setRole] = useState<MembershipRole>("member");
   const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<MemberView | null>(null);
+  // What the form said belongs to the last add; an action on a row since makes it old news,
+  // which had stayed on screen through later role changes and removals.
+  useEffect(() => {
+    setError(null);
+    setDone(null);
+  }, [rowActions, setError]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
