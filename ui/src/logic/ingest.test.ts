@@ -26,8 +26,17 @@ describe("uploadOutcomeView", () => {
       "A file with the same content was already uploaded to PWD, so it is not stored twice. Nothing new was imported.",
     );
     expect(uploadOutcomeView(outcome({ duplicate: true, jobId: 9 }), "MOH").text).toContain(
-      "It is being read again as job #9.",
+      "That content is job #9's; see it under Jobs.",
     );
+  });
+
+  it("names the file of the same drop a duplicate shares its job with", () => {
+    // It had said "being read again as job #5", job #5 being the other file's.
+    const first = outcome({ fileName: "road.xls", jobId: 5 });
+    const copy = outcome({ fileName: "road (copy).xlsx", jobId: 5, duplicate: true });
+    const view = uploadOutcomeView(copy, "PWD", [first, copy]);
+    expect(view.label).toBe("Same as another file");
+    expect(view.text).toBe("It has the same content as road.xls, dropped with it, so it is stored once and read as job #5.");
   });
 
   it("gives the core's reason for a refused file, and a fallback when it sent none", () => {

@@ -31,8 +31,15 @@ export type OutcomeView = {
   text: string;
 };
 
-/** One dropped file's result, explained. */
-export function uploadOutcomeView(outcome: UploadOutcome, orgCode: string): OutcomeView {
+/**
+ * One dropped file's result, explained. `batch` is every file of the same drop: a duplicate of
+ * another file in it is named by that file, whose job the two share.
+ */
+export function uploadOutcomeView(
+  outcome: UploadOutcome,
+  orgCode: string,
+  batch: readonly UploadOutcome[] = [],
+): OutcomeView {
   if (outcome.error) {
     const message = outcome.error.message.trim();
     return {
@@ -45,12 +52,21 @@ export function uploadOutcomeView(outcome: UploadOutcome, orgCode: string): Outc
     };
   }
   if (outcome.duplicate) {
+    // The job is the first upload's: this file is read as that one was, not read again.
+    const twin = batch.find((other) => other !== outcome && !other.duplicate && other.jobId !== null && other.jobId === outcome.jobId);
+    if (twin) {
+      return {
+        tone: "duplicate",
+        label: "Same as another file",
+        text: `It has the same content as ${twin.fileName}, dropped with it, so it is stored once and read as job #${twin.jobId}.`,
+      };
+    }
     return {
       tone: "duplicate",
       label: "Already uploaded",
       text:
         `A file with the same content was already uploaded to ${orgCode}, so it is not stored twice.` +
-        (outcome.jobId !== null ? ` It is being read again as job #${outcome.jobId}.` : " Nothing new was imported."),
+        (outcome.jobId !== null ? ` That content is job #${outcome.jobId}'s; see it under Jobs.` : " Nothing new was imported."),
     };
   }
   if (outcome.jobId !== null) {

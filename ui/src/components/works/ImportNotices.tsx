@@ -91,7 +91,7 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
     index,
     view: followedOutcomeView(
       outcome,
-      uploadOutcomeView(outcome, state.orgCode),
+      uploadOutcomeView(outcome, state.orgCode, state.outcomes),
       outcome.jobId === null ? undefined : jobsById.get(outcome.jobId),
     ),
   }));
