@@ -9,7 +9,7 @@
  * opens in Outputs. What was typed and not saved is kept (`logic/typedDrafts`): closing the
  * editor or leaving the pane loses nothing, and the editor says so when it brings it back.
  */
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
 import type { ApiError } from "../../bindings/ApiError";
@@ -207,9 +207,6 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
 
   const problems = preview?.problems ?? [];
   const problemItems = new Set(problems.map((p) => p.slNo).filter((s): s is string => s !== null));
-  // Shown beside the cell it is about, without the item's name the row already gives.
-  const problemOf = (slNo: string, onRate: boolean) =>
-    problems.find((p) => p.slNo === slNo && p.onRate === onRate)?.message.replace(/^item [^:]+: /, "") ?? null;
   // A problem on one row leaves the other rows' figures in place; only a problem of the whole
   // document leaves nothing to show.
   const computed = preview !== null && preview.rows.length > 0;
@@ -219,19 +216,25 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   // editor fits the window.
   const previewShowsPrevious = computed && preview.columns.some((c) => PREVIOUS_HEADINGS.test(c.heading));
   const hasPrevious = !previewShowsPrevious && draft.items.some((item) => item.previousQuantity !== null);
-  const foldable = foldablePhases(computed ? preview.columns.map((c) => c.heading) : []);
-  const folded = allPhases ? new Set<string>() : foldable.headings;
-  const shown = computed
-    ? preview.columns
-        .map((column, index) => ({ column, index }))
-        .filter(({ column }) => !DUPLICATE_HEADINGS.includes(column.heading) && !folded.has(column.heading))
-    : [];
+  const foldable = useMemo(() => foldablePhases(computed ? preview.columns.map((c) => c.heading) : []), [computed, preview]);
+  // Kept the same between keystrokes, so that only the row typed into is drawn again: a
+  // 10,000-item estimate had every row redrawn, a second a key.
+  const shown = useMemo(() => {
+    const folded = allPhases ? new Set<string>() : foldable.headings;
+    return computed
+      ? preview.columns
+          .map((column, index) => ({ column, index }))
+          .filter(({ column }) => !DUPLICATE_HEADINGS.includes(column.heading) && !folded.has(column.heading))
+      : [];
+  }, [computed, preview, allPhases, foldable]);
   const columns = shown.map(({ column }) => column);
   const remarksColumn = kind === "workslip" && computed;
   // Sl., Description, Unit, Rate, Estimate qty, [previous], the input, the figures, [remarks].
   const fixedColumns = 6 + (hasPrevious ? 1 : 0);
   const columnCount = fixedColumns + columns.length + (remarksColumn ? 1 : 0);
-  const items = new Map(draft.items.map((item) => [item.slNo, item]));
+  const items = useMemo(() => new Map(draft.items.map((item) => [item.slNo, item])), [draft]);
+  const typeQuantity = useCallback((slNo: string, value: string) => setValues((v) => ({ ...v, [slNo]: value })), []);
+  const typeRate = useCallback((slNo: string, value: string) => setRates((r) => ({ ...r, [slNo]: value })), []);
   const inputLabel = kind === "bill" ? "Till-date qty" : "Executed qty";
 
   const save = () =>
@@ -257,6 +260,10 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
         key: items.has(row.slNo) && row.kind !== "excess" ? `item-${row.slNo}` : `${row.kind}-${i}`,
       }))
     : draft.items.map((item) => ({ row: null, item, key: `item-${item.slNo}` }));
+  // One problem per item and place, looked up once rather than searched for on every row.
+  const problemAt = new Map(problems.map((p) => [`${p.slNo}|${p.onRate}`, p] as const));
+  const problemOf = (slNo: string, onRate: boolean) =>
+    problemAt.get(`${slNo}|${onRate}`)?.message.replace(/^item [^:]+: /, "") ?? null;
 
   return (
     <>
@@ -306,69 +313,36 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
             ]}
           />
           <tbody>
-            {rows.map(({ row, item, key }) => {
-              if (row?.kind === "heading") {
-                return (
-                  <tr key={key} className="heading-row">
-                    <td colSpan={columnCount} className="heading-cell">
-                      <span className="frozen">
-                        {row.slNo ? <span className="mono">{row.slNo} </span> : null}
-                        {row.description}
-                      </span>
-                    </td>
-                  </tr>
-                );
-              }
-              const invalid = item !== null && problemItems.has(item.slNo);
-              const quantityProblem = item ? problemOf(item.slNo, false) : null;
-              const rateProblem = item ? problemOf(item.slNo, true) : null;
-              const rateTyped = kind === "workslip" && item?.rateChangeable && (row === null || row.kind === "item") ? item : null;
-              return (
-                <tr key={key} className={row?.kind === "excess" ? "excess-row" : invalid ? "row-invalid" : undefined} data-testid={row?.kind === "excess" ? "ae-row" : item ? `editor-row-${item.slNo}` : undefined}>
-                  <td className="mono frozen">{row ? row.slNo : item?.slNo}</td>
-                  <td className="description frozen frozen-edge">
-                    {row?.kind === "excess" ? <span className="flag-tag">Above estimate</span> : null} {row ? row.description : item?.description}
+            {rows.map(({ row, item, key }) =>
+              row?.kind === "heading" ? (
+                <tr key={key} className="heading-row">
+                  <td colSpan={columnCount} className="heading-cell">
+                    <span className="frozen">
+                      {row.slNo ? <span className="mono">{row.slNo} </span> : null}
+                      {row.description}
+                    </span>
                   </td>
-                  <td>{row ? row.unit : item?.unit}</td>
-                  {rateTyped ? (
-                    <RateCell item={rateTyped} typed={rates[rateTyped.slNo]} problem={rateProblem} onChange={(rate) => setRates((r) => ({ ...r, [rateTyped.slNo]: rate }))} />
-                  ) : (
-                    <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
-                  )}
-                  <td className="num nowrap">{item ? formatQuantity(item.estimateQuantity) : ""}</td>
-                  {hasPrevious ? <td className="num nowrap">{item?.previousQuantity ? formatQuantity(item.previousQuantity) : ""}</td> : null}
-                  <td className="num input-col">
-                    {item ? (
-                      <input
-                        type="text"
-                        inputMode="decimal"
-                        className="qty-input num"
-                        aria-label={`${inputLabel}, item ${item.slNo}`}
-                        aria-invalid={quantityProblem !== null || undefined}
-                        aria-describedby={quantityProblem !== null ? `qty-problem-${item.slNo}` : undefined}
-                        value={values[item.slNo] ?? ""}
-                        onChange={(e) => setValues((v) => ({ ...v, [item.slNo]: e.target.value }))}
-                        data-testid={`qty-${item.slNo}`}
-                      />
-                    ) : null}
-                    {item && quantityProblem !== null ? (
-                      <span className="cell-problem" id={`qty-problem-${item.slNo}`} data-testid={`qty-problem-${item.slNo}`}>
-                        {quantityProblem}
-                      </span>
-                    ) : null}
-                  </td>
-                  {shown.map(({ column: c, index: i }) => {
-                    const figure = row?.figures[i] ?? null;
-                    return (
-                      <td key={c.heading} className="num nowrap">
-                        {figure === null ? "" : c.isAmount ? formatMoney(figure) : formatQuantity(figure)}
-                      </td>
-                    );
-                  })}
-                  {remarksColumn ? <td className="remarks">{row?.remarks}</td> : null}
                 </tr>
-              );
-            })}
+              ) : (
+                <EditorRow
+                  key={key}
+                  row={row}
+                  item={item}
+                  typedQuantity={item ? (values[item.slNo] ?? "") : ""}
+                  typedRate={item ? rates[item.slNo] : undefined}
+                  quantityProblem={item ? problemOf(item.slNo, false) : null}
+                  rateProblem={item ? problemOf(item.slNo, true) : null}
+                  invalid={item !== null && problemItems.has(item.slNo)}
+                  rateTypable={kind === "workslip" && item !== null && item.rateChangeable && (row === null || row.kind === "item")}
+                  hasPrevious={hasPrevious}
+                  inputLabel={inputLabel}
+                  shown={shown}
+                  remarksColumn={remarksColumn}
+                  onQuantity={typeQuantity}
+                  onRate={typeRate}
+                />
+              ),
+            )}
           </tbody>
           {computed ? (
             <tfoot>
@@ -442,6 +416,91 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
  * is not the estimate's (typed now, or given by an earlier work slip), the estimate's shows
  * under it, so the change is seen and the estimate's can be typed back.
  */
+type EditorRowProps = {
+  row: PreviewRow | null;
+  item: EditorItem | null;
+  typedQuantity: string;
+  typedRate: string | undefined;
+  quantityProblem: string | null;
+  rateProblem: string | null;
+  invalid: boolean;
+  rateTypable: boolean;
+  hasPrevious: boolean;
+  inputLabel: string;
+  shown: Array<{ column: DocumentPreview["columns"][number]; index: number }>;
+  remarksColumn: boolean;
+  onQuantity: (slNo: string, value: string) => void;
+  onRate: (slNo: string, value: string) => void;
+};
+
+/** One item (or AE) row of the editor. Drawn again only when its own props change: a key
+ * typed into one row leaves the others as they are. */
+const EditorRow = memo(function EditorRow({
+  row,
+  item,
+  typedQuantity,
+  typedRate,
+  quantityProblem,
+  rateProblem,
+  invalid,
+  rateTypable,
+  hasPrevious,
+  inputLabel,
+  shown,
+  remarksColumn,
+  onQuantity,
+  onRate,
+}: EditorRowProps) {
+  return (
+    <tr
+      className={row?.kind === "excess" ? "excess-row" : invalid ? "row-invalid" : undefined}
+      data-testid={row?.kind === "excess" ? "ae-row" : item ? `editor-row-${item.slNo}` : undefined}
+    >
+      <td className="mono frozen">{row ? row.slNo : item?.slNo}</td>
+      <td className="description frozen frozen-edge">
+        {row?.kind === "excess" ? <span className="flag-tag">Above estimate</span> : null} {row ? row.description : item?.description}
+      </td>
+      <td>{row ? row.unit : item?.unit}</td>
+      {rateTypable && item ? (
+        <RateCell item={item} typed={typedRate} problem={rateProblem} onChange={(rate) => onRate(item.slNo, rate)} />
+      ) : (
+        <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
+      )}
+      <td className="num nowrap">{item ? formatQuantity(item.estimateQuantity) : ""}</td>
+      {hasPrevious ? <td className="num nowrap">{item?.previousQuantity ? formatQuantity(item.previousQuantity) : ""}</td> : null}
+      <td className="num input-col">
+        {item ? (
+          <input
+            type="text"
+            inputMode="decimal"
+            className="qty-input num"
+            aria-label={`${inputLabel}, item ${item.slNo}`}
+            aria-invalid={quantityProblem !== null || undefined}
+            aria-describedby={quantityProblem !== null ? `qty-problem-${item.slNo}` : undefined}
+            value={typedQuantity}
+            onChange={(e) => onQuantity(item.slNo, e.target.value)}
+            data-testid={`qty-${item.slNo}`}
+          />
+        ) : null}
+        {item && quantityProblem !== null ? (
+          <span className="cell-problem" id={`qty-problem-${item.slNo}`} data-testid={`qty-problem-${item.slNo}`}>
+            {quantityProblem}
+          </span>
+        ) : null}
+      </td>
+      {shown.map(({ column: c, index: i }) => {
+        const figure = row?.figures[i] ?? null;
+        return (
+          <td key={c.heading} className="num nowrap">
+            {figure === null ? "" : c.isAmount ? formatMoney(figure) : formatQuantity(figure)}
+          </td>
+        );
+      })}
+      {remarksColumn ? <td className="remarks">{row?.remarks}</td> : null}
+    </tr>
+  );
+});
+
 function RateCell({
   item,
   typed,
