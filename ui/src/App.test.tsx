@@ -318,7 +318,9 @@ describe("panes", () => {
     fireEvent.change(byId("audit-filter"), { target: { value: "oversight" } });
     const rows = pane.querySelectorAll("tbody tr");
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.textContent).toContain("members.remove");
+    // The action in words, its name on hover.
+    expect(rows[0]?.textContent).toContain("Remove a member");
+    expect(rows[0]?.querySelector('[data-testid="audit-action"]')?.getAttribute("title")).toBe("members.remove");
   });
 
   it("says the audit log's chain is verified", async () => {

@@ -1590,3 +1590,27 @@ async fn a_change_that_fails_after_the_gate_is_audited_as_failed_beside_the_allo
     assert!(rows[0].1.starts_with("conflict: "), "{rows:?}");
     assert_eq!(rows[1], ("allowed".to_string(), String::new()));
 }
+
+#[tokio::test]
+async fn a_refusal_is_logged_in_words_a_clerk_reads() {
+    // The log had "role viewer may not members.view": the action's name, which its own column
+    // already shows, where the reason is read by people.
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.member("vera", "AAA", MembershipRole::Viewer).await;
+    let vera = fx.sign_in_to("vera", "AAA").await;
+    assert!(matches!(
+        fx.core.member_list(&vera).await,
+        Err(Error::Denied(_))
+    ));
+    let audit = fx.audit().await;
+    let refused = audit
+        .iter()
+        .find(|r| r.username.as_deref() == Some("vera") && r.outcome == "denied")
+        .unwrap();
+    assert_eq!(refused.action, "members.view");
+    assert_eq!(
+        refused.reason.as_deref(),
+        Some("role viewer may not see the members")
+    );
+}

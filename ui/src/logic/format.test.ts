@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import {
   auditObject,
+  auditActionLabel,
   filterAudit,
   formatDuration,
   formatIndianDecimal,
@@ -65,6 +66,13 @@ describe("filterAudit", () => {
     expect(filterAudit(rows, "ravi pwd").map((r) => r.id)).toEqual([1]);
     expect(filterAudit(rows, "sign_in").map((r) => r.id)).toEqual([3]);
     expect(filterAudit(rows, "nobody")).toEqual([]);
+  });
+  it("matches the words an action is shown in, so 'bill' finds the bills made", () => {
+    const made = [row(4, { action: "document.generate" }), row(5, { action: "estimates.view" })];
+    expect(auditActionLabel("document.generate")).toBe("Make a bill, work slip or abstract");
+    expect(filterAudit(made, "bill").map((r) => r.id)).toEqual([4]);
+    // A name this window does not know is shown as it is.
+    expect(auditActionLabel("future.thing")).toBe("future.thing");
   });
 });
 

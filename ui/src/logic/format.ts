@@ -33,6 +33,70 @@ export const OUTCOME_LABELS: Record<AuditEntry["outcome"], string> = {
 };
 
 /** Text filter over the audit rows already loaded: user, org, action, object, outcome, reason. */
+/** What each audited action is, in a clerk's words; the core's own name stays on hover. */
+const AUDIT_ACTION_LABELS: Record<string, string> = {
+  sign_in: "Sign in",
+  "session.sign_in": "Sign in",
+  "sign_in.lockout": "Locked out after wrong passwords",
+  "password.change": "Change own password",
+  "account.create": "Create an account",
+  "account.disable": "Disable an account",
+  "account.enable": "Enable an account",
+  "org.view": "Open the organization",
+  "org.enter": "Enter the organization",
+  "org.switch": "Switch organization",
+  "org.create": "Create an organization",
+  "org.import": "Import organizations",
+  "org.rename": "Rename the organization",
+  "org.delete": "Delete the organization",
+  "owners.manage": "Grant or take away owner",
+  "members.view": "See the members",
+  "members.manage": "Manage the members",
+  "members.add": "Add a member",
+  "members.role": "Change a member's role",
+  "members.remove": "Remove a member",
+  "member.add": "Add a member",
+  "member.remove": "Remove a member",
+  "member.role": "Change a member's role",
+  "member.unlock": "Unlock a member",
+  "member.password_reset": "Reset a member's password",
+  "membership.leave": "Leave the organization",
+  "audit.view": "See the audit log",
+  "audit.view_all": "See every organization's audit log",
+  "audit.reanchor": "Accept the audit log as its new anchor",
+  "settings.edit": "Change settings",
+  "settings.currency": "Change the currency mark",
+  "device.settings": "Change this computer's settings",
+  "upload.create": "Upload a workbook",
+  "estimates.view": "See estimates",
+  "jobs.view": "See jobs",
+  "job.cancel_own": "Cancel own job",
+  "job.cancel_any": "Cancel someone's job",
+  "job.retry": "Retry a job",
+  "job.retry_any": "Retry someone's job",
+  "work.edit": "Edit work data",
+  "document.generate": "Make a bill, work slip or abstract",
+  "bill.create": "Create a bill",
+  "bill.pdf": "Make a bill's PDF",
+  "document.withdraw": "Withdraw a bill or work slip",
+  "outputs.view": "See outputs",
+  "output.export": "Save a copy of an output",
+  "outputs.cleanup": "Clean up old outputs",
+  "output.share": "Share an output by link",
+  "object.read": "Read a record",
+  "sync.view": "See the sync settings",
+  "sync.configure": "Set up or run sync",
+  "inbox.configure": "Set up the inbox",
+  "deductions.view": "See the deductions",
+  "deductions.edit": "Change the deductions",
+};
+
+/** An audited action in words: "Make a bill, work slip or abstract" for `document.generate`. An
+ * action this window does not know yet is shown by its name. */
+export function auditActionLabel(action: string): string {
+  return AUDIT_ACTION_LABELS[action] ?? action;
+}
+
 export function filterAudit(entries: readonly AuditEntry[], query: string): AuditEntry[] {
   const terms = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length === 0) return [...entries];
@@ -41,6 +105,8 @@ export function filterAudit(entries: readonly AuditEntry[], query: string): Audi
       entry.username,
       entry.orgCode,
       entry.action,
+      // The words shown, so "bill" finds the bills made, where only the name was searched.
+      auditActionLabel(entry.action),
       entry.objectType,
       entry.objectId,
       OUTCOME_LABELS[entry.outcome],

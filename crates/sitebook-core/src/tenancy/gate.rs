@@ -424,7 +424,8 @@ async fn decide(
             ),
         )),
         Some(org) if !permits(org.role, action) => Some((
-            format!("role {} may not {}", org.role.as_str(), action.audit_name()),
+            // In words, as the log is read by people; the action's own name is in its column.
+            format!("role {} may not {}", org.role.as_str(), action.describe()),
             format!(
                 "Your role in {} ({}) does not allow you to {}.{}",
                 org.code,
@@ -584,7 +585,7 @@ pub async fn authorize_global(
         .reason(format!(
             "kind {} may not {}",
             user.kind.as_str(),
-            action.audit_name()
+            action.describe()
         ))
         .write(ctx)
         .await?;

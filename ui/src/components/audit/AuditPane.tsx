@@ -5,7 +5,7 @@ import type { AuditEntry } from "../../bindings/AuditEntry";
 import type { AuditVerification } from "../../bindings/AuditVerification";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import { paneErrorView } from "../../logic/errors";
-import { auditObject, filterAudit, formatTimestamp, OUTCOME_LABELS } from "../../logic/format";
+import { auditActionLabel, auditObject, filterAudit, formatTimestamp, OUTCOME_LABELS } from "../../logic/format";
 import { auditCoversAllOrgs } from "../../logic/roles";
 import type { GlobalAction } from "../../bindings/GlobalAction";
 import { type LoadState, useLoad } from "../../useLoad";
@@ -194,8 +194,8 @@ function AuditTable({ org, allOrgs, mayReanchor }: { org: OrgChoice | null; allO
                 </td>
                 <td className="mono">{e.username ?? <span className="muted">—</span>}</td>
                 <td className="mono">{e.orgCode ?? <span className="muted">—</span>}</td>
-                <td className="mono">
-                  {e.action}
+                <td title={e.action} data-testid="audit-action">
+                  {auditActionLabel(e.action)}
                   {e.repeats > 1 ? (
                     <span className="repeats" title={`The same read ${e.repeats} times within a minute`}>
                       {" "}
