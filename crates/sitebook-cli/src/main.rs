@@ -138,6 +138,9 @@ enum UserCommand {
         #[arg(value_name = "USER")]
         username: String,
     },
+    /// Every account on this computer: kind, state and organizations (superusers, operations
+    /// and oversight)
+    List,
 }
 
 #[derive(Args)]
@@ -577,6 +580,7 @@ async fn run(
                 format!("{username} was already disabled.")
             });
         }
+        Command::User(UserCommand::List) => out.accounts(&core.accounts_list(&session).await?),
         Command::User(UserCommand::Enable { username }) => {
             let changed = core.account_set_enabled(&session, username, true).await?;
             out.done(&if changed {

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use sitebook_core::api::SessionView;
 use sitebook_core::inbox::{InboxNews, InboxState, InboxStatus};
-use sitebook_core::tenancy::accounts::UserView;
+use sitebook_core::tenancy::accounts::{AccountView, UserView};
 use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
 use sitebook_core::tenancy::audit_log::AuditEntry;
 use sitebook_core::tenancy::memberships::MemberView;
@@ -261,6 +261,36 @@ impl Printer {
                 .join(", "),
             ]
         });
+    }
+
+    /// Every account of the computer, one a line, its organizations with its role in each.
+    pub fn accounts(&self, accounts: &[AccountView]) {
+        self.table(
+            accounts,
+            &["USER", "NAME", "KIND", "STATE", "ORGANIZATIONS"],
+            |account| {
+                let state = match (&account.locked_until, account.enabled) {
+                    (_, false) => "disabled".to_owned(),
+                    (Some(until), true) => format!("locked until {until}"),
+                    (None, true) => "active".to_owned(),
+                };
+                let organizations: Vec<String> = account
+                    .organizations
+                    .iter()
+                    .map(|m| {
+                        let primary = if m.primary { ", primary" } else { "" };
+                        format!("{} ({}{primary})", m.org_code, m.role.as_str())
+                    })
+                    .collect();
+                vec![
+                    account.username.clone(),
+                    account.full_name.clone(),
+                    account.kind.as_str().to_owned(),
+                    state,
+                    organizations.join(" "),
+                ]
+            },
+        );
     }
 
     pub fn member(&self, member: &MemberView) {

@@ -516,6 +516,36 @@ fn a_locked_out_member_is_listed_as_locked_and_an_admin_unlocks_them() {
 }
 
 #[test]
+fn user_list_shows_every_account_with_its_kind_state_and_organizations() {
+    let device = populated();
+    let listed = device.run(Some("root"), &["user", "list"]).success();
+    let text = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let line_of = |user: &str| -> Vec<String> {
+        text.lines()
+            .find(|line| line.split_whitespace().next() == Some(user))
+            .unwrap_or_else(|| panic!("{user} is not listed:\n{text}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(text.starts_with("USER"), "{text}");
+    // hadmin: "Some One", standard, active, admin of MOH, which is its primary org.
+    assert_eq!(
+        line_of("hadmin")[3..],
+        ["standard", "active", "MOH", "(admin,", "primary)"]
+    );
+    assert_eq!(line_of("cmo")[3..5], ["oversight", "active"]);
+    assert_eq!(line_of("ops")[3..5], ["operations", "active"]);
+    // An org's admin manages its members, not the computer's accounts.
+    device
+        .run(Some("hadmin"), &["user", "list"])
+        .code(3)
+        .stderr(predicate::str::contains(
+            "see every account on this computer",
+        ));
+}
+
+#[test]
 fn a_forgotten_password_is_reset_by_the_admin_and_replaced_by_its_owner() {
     let device = populated();
     let with = |user: &str, current: &str, new: &str, args: &[&str]| {

@@ -528,6 +528,12 @@ impl Sitebook {
         memberships::unlock(&self.ctx, session, username).await
     }
 
+    /// Every account on this computer, with its kind, state and organizations; superusers,
+    /// operations and oversight accounts.
+    pub async fn accounts_list(&self, session: &Session) -> Result<Vec<accounts::AccountView>> {
+        accounts::list(&self.ctx, session).await
+    }
+
     /// Disables an account (it signs in nowhere, and its open sessions are refused by the
     /// gate) or enables it again; superusers only. Returns whether anything changed.
     pub async fn account_set_enabled(

@@ -130,6 +130,7 @@ async fn the_gate_matches_the_golden_matrix() {
                     .audit_reanchor(&session, "Probe of the permission matrix")
                     .await
                     .map(|_| ()),
+                GlobalAction::AccountsView => fx.core.accounts_list(&session).await.map(|_| ()),
                 GlobalAction::AuditViewAll | GlobalAction::AccountCreate => {
                     sitebook_core::tenancy::gate::authorize_global(
                         fx.core.context(),

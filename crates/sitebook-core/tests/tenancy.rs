@@ -1614,3 +1614,65 @@ async fn a_refusal_is_logged_in_words_a_clerk_reads() {
         Some("role viewer may not see the members")
     );
 }
+
+#[tokio::test]
+async fn those_who_manage_every_organization_see_every_account() {
+    // A superuser could add, disable and reset accounts, but not see which there were.
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.org("BBB").await;
+    fx.member("alice", "AAA", MembershipRole::Admin).await;
+    let root_in_bbb = fx.root_in("BBB").await;
+    fx.core
+        .member_add(&root_in_bbb, "alice", MembershipRole::Viewer)
+        .await
+        .unwrap();
+    fx.user("olga", UserKind::Oversight, None).await;
+    fx.core
+        .account_set_enabled(&fx.root, "olga", false)
+        .await
+        .unwrap();
+    fx.core
+        .account_set_enabled(&fx.root, "olga", true)
+        .await
+        .unwrap();
+    fx.member("bob", "AAA", MembershipRole::Member).await;
+    fx.core
+        .account_set_enabled(&fx.root, "bob", false)
+        .await
+        .unwrap();
+
+    let listed = fx.core.accounts_list(&fx.root).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(names, ["alice", "bob", "olga", "root"]);
+    let alice = &listed[0];
+    assert_eq!(alice.kind, UserKind::Standard);
+    assert!(alice.enabled);
+    let orgs: Vec<(&str, MembershipRole, bool)> = alice
+        .organizations
+        .iter()
+        .map(|m| (m.org_code.as_str(), m.role, m.primary))
+        .collect();
+    assert_eq!(
+        orgs,
+        [
+            ("AAA", MembershipRole::Admin, true),
+            ("BBB", MembershipRole::Viewer, false)
+        ]
+    );
+    assert!(!listed[1].enabled, "bob is disabled");
+    assert_eq!(listed[2].kind, UserKind::Oversight);
+    assert!(listed[2].organizations.is_empty());
+
+    // Oversight reads it too; a standard account, even an org's admin, may not.
+    let olga = fx.sign_in("olga").await;
+    assert_eq!(fx.core.accounts_list(&olga).await.unwrap().len(), 4);
+    let alice = fx.sign_in_to("alice", "AAA").await;
+    match fx.core.accounts_list(&alice).await {
+        Err(Error::Denied(message)) => assert!(
+            message.contains("may not see every account on this computer"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}

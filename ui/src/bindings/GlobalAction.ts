@@ -3,4 +3,4 @@
 /**
  * Actions that belong to no single organization. Only kinds, not memberships, decide them.
  */
-export type GlobalAction = "account_create" | "org_create" | "org_import" | "audit_view_all" | "device_settings" | "account_disable" | "audit_reanchor";
+export type GlobalAction = "account_create" | "org_create" | "org_import" | "audit_view_all" | "device_settings" | "account_disable" | "audit_reanchor" | "accounts_view";

@@ -414,11 +414,13 @@ pub enum GlobalAction {
     AccountDisable,
     /// Accept the audit log as it stands as its new anchor, when the anchor file was lost.
     AuditReanchor,
+    /// See every account on this computer, with its kind, state and organizations.
+    AccountsView,
 }
 
 impl GlobalAction {
     /// Every global action.
-    pub const ALL: [GlobalAction; 7] = [
+    pub const ALL: [GlobalAction; 8] = [
         GlobalAction::AccountCreate,
         GlobalAction::OrgCreate,
         GlobalAction::OrgImport,
@@ -426,6 +428,7 @@ impl GlobalAction {
         GlobalAction::DeviceSettings,
         GlobalAction::AccountDisable,
         GlobalAction::AuditReanchor,
+        GlobalAction::AccountsView,
     ];
 
     /// The stable name written to the audit log.
@@ -438,6 +441,7 @@ impl GlobalAction {
             GlobalAction::DeviceSettings => "device.settings",
             GlobalAction::AccountDisable => "account.disable",
             GlobalAction::AuditReanchor => "audit.reanchor",
+            GlobalAction::AccountsView => "accounts.view",
         }
     }
 
@@ -453,6 +457,7 @@ impl GlobalAction {
             GlobalAction::DeviceSettings => "change this computer's settings",
             GlobalAction::AccountDisable => "disable or enable accounts",
             GlobalAction::AuditReanchor => "anchor the audit log afresh",
+            GlobalAction::AccountsView => "see every account on this computer",
         }
     }
 }
@@ -467,6 +472,12 @@ pub fn permits_global(kind: UserKind, action: GlobalAction) -> bool {
         | GlobalAction::AccountDisable
         | GlobalAction::AuditReanchor => kind == UserKind::Superuser,
         GlobalAction::AuditViewAll => matches!(kind, UserKind::Superuser | UserKind::Oversight),
+        // Those who manage, or oversee, every organization see whom they work with; a
+        // standard account sees the members of its own organizations only.
+        GlobalAction::AccountsView => matches!(
+            kind,
+            UserKind::Superuser | UserKind::Operations | UserKind::Oversight
+        ),
     }
 }
 

@@ -596,6 +596,85 @@ pub(crate) async fn clear_lockout(
     Ok(lock_in_force(locked_until.as_deref(), now))
 }
 
+/// One account as `user list` shows it: who, what kind, whether it may sign in, and where.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountView {
+    /// The sign-in name.
+    pub username: String,
+    /// The name as shown.
+    pub full_name: String,
+    /// The account's kind: standard, operations, oversight or superuser.
+    pub kind: UserKind,
+    /// Whether it may sign in; a disabled account signs in nowhere.
+    pub enabled: bool,
+    /// When its sign-in lockout ends (RFC 3339, UTC), while it is locked.
+    pub locked_until: Option<String>,
+    /// Its memberships in force, primary first, then by code.
+    pub organizations: Vec<AccountMembership>,
+}
+
+/// One organization an account belongs to.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountMembership {
+    /// The organization's code.
+    pub org_code: String,
+    /// The role the membership gives there.
+    pub role: MembershipRole,
+    /// Whether it is the account's primary organization.
+    pub primary: bool,
+}
+
+/// Every account on this computer, by username (the system's own excepted). For those who
+/// manage or oversee every organization: a superuser could add, disable and reset accounts,
+/// but not see which there were.
+pub async fn list(
+    ctx: &Base,
+    session: &crate::tenancy::session::Session,
+) -> Result<Vec<AccountView>> {
+    use crate::domain::permissions::GlobalAction;
+    crate::tenancy::gate::authorize_global(ctx, session, GlobalAction::AccountsView).await?;
+    let users: Vec<(i64, String, String, String, bool, Option<String>)> = sqlx::query_as(
+        "SELECT id, username, full_name, kind, active, locked_until FROM users \
+         WHERE username != ? ORDER BY username COLLATE NOCASE",
+    )
+    .bind(crate::tenancy::session::SYSTEM_USERNAME)
+    .fetch_all(&ctx.db)
+    .await?;
+    let memberships: Vec<(i64, String, String, bool)> = sqlx::query_as(
+        "SELECT m.user_id, o.code, m.role, m.is_primary FROM memberships m \
+         JOIN organizations o ON o.id = m.org_id WHERE m.active = 1 \
+         ORDER BY m.is_primary DESC, o.code COLLATE NOCASE",
+    )
+    .fetch_all(&ctx.db)
+    .await?;
+    let now = ctx.clock.now();
+    Ok(users
+        .into_iter()
+        .map(
+            |(id, username, full_name, kind, enabled, locked_until)| AccountView {
+                username,
+                full_name,
+                kind: UserKind::parse(&kind).unwrap_or(UserKind::Standard),
+                enabled,
+                locked_until: lock_in_force(locked_until.as_deref(), now).map(to_db_time),
+                organizations: memberships
+                    .iter()
+                    .filter(|(user_id, ..)| *user_id == id)
+                    .map(|(_, code, role, primary)| AccountMembership {
+                        org_code: code.clone(),
+                        role: MembershipRole::parse(role).unwrap_or(MembershipRole::Viewer),
+                        primary: *primary,
+                    })
+                    .collect(),
+            },
+        )
+        .collect())
+}
+
 /// Disables an account (it then signs in nowhere, and the gate refuses its open sessions) or
 /// enables it again. A superuser's power; one's own account is refused, so the device is never
 /// left with nobody able to undo it. Audited. Returns whether anything changed.
