@@ -30,8 +30,15 @@ const KIND_FILTERS: Choices<KindFilter> = [
   ["all", "All"],
   ["pdf", "PDF"],
   ["xlsx", "XLSX"],
-  ["json", "JSON"],
+  ["json", "Data"],
 ];
+
+/** What a file of each kind is, on hover: the parse result is no document to hand in. */
+const KIND_TITLES: Record<OutputView["kind"], string> = {
+  pdf: "A document to print or send",
+  xlsx: "A workbook of the document, with its formulas",
+  json: "The workbook as Sitebook read it (JSON): kept so documents can be made again, not a document to hand in",
+};
 
 export function OutputsPane({ org, focusJob }: { org: OrgChoice | null; focusJob: number | null }) {
   return <OrgPane pane="outputs" title="Outputs" body={org ? <Outputs org={org} focusJob={focusJob} /> : null} />;
@@ -132,7 +139,9 @@ function Outputs({ org, focusJob }: { org: OrgChoice; focusJob: number | null })
                           </span>
                         ) : null}
                       </td>
-                      <td>{o.kind.toUpperCase()}</td>
+                      <td title={KIND_TITLES[o.kind]} data-testid={`output-kind-${o.id}`}>
+                        {o.kind === "json" ? "Data" : o.kind.toUpperCase()}
+                      </td>
                       {selected ? null : <td className="num">#{o.jobId}</td>}
                       <td className="num nowrap">{formatSize(o.size)}</td>
                       {selected ? null : (
@@ -445,7 +454,11 @@ function OutputDetail({
         )
       ) : (
         <p className="muted" data-testid="no-preview">
-          {output.kind === "xlsx" ? "Workbooks have no preview here: use Open to edit it in your spreadsheet program." : "Use Open to read this file."}
+          {output.kind === "xlsx"
+            ? "Workbooks have no preview here: use Open to edit it in your spreadsheet program."
+            : output.kind === "json"
+              ? "The workbook as Sitebook read it, kept so that its documents can be made again. It is data for other programs, not a document to hand in."
+              : "Use Open to read this file."}
         </p>
       )}
     </aside>
