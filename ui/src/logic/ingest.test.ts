@@ -37,6 +37,10 @@ describe("uploadOutcomeView", () => {
     const view = uploadOutcomeView(copy, "PWD", [first, copy]);
     expect(view.label).toBe("Same as another file");
     expect(view.text).toBe("It has the same content as road.xls, dropped with it, so it is stored once and read as job #5.");
+    // The summary counts it as its line tells it.
+    expect(importSummary([first, copy, outcome({ fileName: "old.xlsx", jobId: 2, duplicate: true })], "PWD")).toBe(
+      "3 files dropped on PWD: 1 queued, 1 the same as another, 1 already uploaded.",
+    );
   });
 
   it("gives the core's reason for a refused file, and a fallback when it sent none", () => {

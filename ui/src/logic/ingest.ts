@@ -103,10 +103,15 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /** "3 files dropped on PWD: 1 queued, 1 already uploaded, 1 not imported." */
 export function importSummary(outcomes: readonly UploadOutcome[], orgCode: string): string {
   const refused = outcomes.filter((o) => o.error !== null).length;
-  const duplicates = outcomes.filter((o) => o.error === null && o.duplicate).length;
-  const queued = outcomes.length - refused - duplicates;
+  // A copy of another file of the same drop is told as that, as its own line tells it.
+  const twins = outcomes.filter(
+    (o) => o.error === null && o.duplicate && outcomes.some((other) => !other.duplicate && other.jobId !== null && other.jobId === o.jobId),
+  ).length;
+  const duplicates = outcomes.filter((o) => o.error === null && o.duplicate).length - twins;
+  const queued = outcomes.length - refused - duplicates - twins;
   const parts = [
     queued > 0 ? `${queued} queued` : null,
+    twins > 0 ? `${twins} the same as another` : null,
     duplicates > 0 ? `${duplicates} already uploaded` : null,
     refused > 0 ? `${refused} not imported` : null,
   ].filter((p): p is string => p !== null);
