@@ -534,6 +534,18 @@ async fn run(
     }
     // Every other command acts as a signed-in person.
     let mut session = sign_in(&cli, &core).await?;
+    if cli.org.is_none() {
+        if let Some(left) = core.org_fallen_back_from(&session).await? {
+            let now = session
+                .active_org()
+                .map_or("no organization".to_owned(), |org| org.code.clone());
+            tell!(
+                "You can no longer act in {left} (your membership was removed, or it was \
+                 closed), so this runs in {now}. `sitebook org list` shows where you can act, and \
+                 `sitebook org switch` picks one for good."
+            );
+        }
+    }
     match &cli.command {
         Command::User(UserCommand::Add(args)) => {
             // The gate first: someone who may not make the account is refused (and audited)

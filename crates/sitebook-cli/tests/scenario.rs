@@ -546,6 +546,45 @@ fn user_list_shows_every_account_with_its_kind_state_and_organizations() {
 }
 
 #[test]
+fn a_command_that_cannot_act_in_the_org_last_used_says_where_it_acts_instead() {
+    // The lists had silently shown another org, and an empty one read as "MAFAR has none".
+    let device = populated();
+    device
+        .run(
+            Some("root"),
+            &[
+                "--org", "MAFAR", "member", "add", "field", "--role", "member",
+            ],
+        )
+        .success();
+    device
+        .run(Some("field"), &["org", "switch", "MAFAR"])
+        .success();
+    device
+        .run(Some("field"), &["estimate", "list"])
+        .success()
+        .stderr(predicate::str::contains("no longer act").not());
+    device
+        .run(
+            Some("root"),
+            &["--org", "MAFAR", "member", "remove", "field"],
+        )
+        .success();
+    device
+        .run(Some("field"), &["estimate", "list"])
+        .success()
+        .stderr(predicate::str::contains(
+            "You can no longer act in MAFAR (your membership was removed, or it was closed), \
+             so this runs in MOH.",
+        ));
+    // Asked for by name, nothing fell back.
+    device
+        .run(Some("field"), &["--org", "MOH", "estimate", "list"])
+        .success()
+        .stderr(predicate::str::contains("no longer act").not());
+}
+
+#[test]
 fn a_forgotten_password_is_reset_by_the_admin_and_replaced_by_its_owner() {
     let device = populated();
     let with = |user: &str, current: &str, new: &str, args: &[&str]| {

@@ -320,6 +320,13 @@ impl Sitebook {
         Ok(session)
     }
 
+    /// The code of the organization this person last used when the session could not enter it
+    /// (their membership was removed, or it was closed) and fell back to another: a face says
+    /// so, or an empty list would read as that organization having nothing. `None` otherwise.
+    pub async fn org_fallen_back_from(&self, session: &Session) -> Result<Option<String>> {
+        session::fallen_back_from(&self.ctx, session).await
+    }
+
     /// The session as the faces show it: the person, the active organization and its role.
     pub async fn view(&self, session: &Session) -> Result<SessionView> {
         let active_org = match session.active_org() {

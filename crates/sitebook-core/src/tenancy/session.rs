@@ -296,6 +296,35 @@ pub(crate) async fn system_session(ctx: &Base, org_id: i64) -> Result<Session> {
     session_for_job(ctx, id, org_id).await
 }
 
+/// The code of the org `session`'s person last used, when the session acts elsewhere (or
+/// nowhere) because that org could not be entered. Their own setting, read back to them.
+pub(crate) async fn fallen_back_from(ctx: &Base, session: &Session) -> Result<Option<String>> {
+    let last_used: Option<(i64, String)> = sqlx::query_as(
+        "SELECT o.id, o.code FROM user_settings s JOIN organizations o ON o.id = s.last_org_id \
+         WHERE s.user_id = ?",
+    )
+    .bind(session.user().id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    let Some((org_id, code)) = last_used else {
+        return Ok(None);
+    };
+    if session
+        .active_org()
+        .is_some_and(|active| active.id == org_id)
+    {
+        return Ok(None);
+    }
+    // Enterable after all (a command run with --org elsewhere): nothing fell back.
+    if enterable_by_id(ctx, session.user(), org_id)
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    Ok(Some(code))
+}
+
 /// Resolution steps 2 to 5: last used, primary membership, first membership, none.
 pub(crate) async fn resolve_default_org(ctx: &Base, user: &Principal) -> Result<Option<ActiveOrg>> {
     let last_used: Option<i64> =
