@@ -196,9 +196,25 @@ describe("members pane", () => {
     await screen.findByTestId("member-asha");
     fireEvent.click(byId("member-remove-asha"));
     expect(within(byId("member-asha")).getByText(/Remove yourself from MOH\?/)).toBeTruthy();
+    // meena owns MOH, so asha leaving leaves someone to manage it, and that is not warned of.
+    expect(byId("member-asha").textContent).not.toContain("No one else manages");
     fireEvent.click(byId("member-remove-confirm-asha"));
-    // The picker opens, where the window had gone on showing MOH as her admin.
+    // The picker opens, and the window behind it no longer shows MOH as hers, where it had
+    // gone on showing her as its admin with the add form.
     await screen.findByTestId("org-picker");
+    await waitFor(() => expect(byId("active-org-code").textContent).toBe("—"));
+    expect(screen.queryByTestId("active-role-badge")).toBeNull();
+    expect(screen.queryByTestId("member-add-form")).toBeNull();
+  });
+
+  it("warns the last one who manages an org that leaving leaves it to superusers", async () => {
+    startApp(demoSeed({ lastOrg: { ravi: "PWD-N" } })); // ravi is PWD-N's only admin, and it has no owner
+    await openMembersAs("ravi");
+    await screen.findByTestId("member-ravi");
+    fireEvent.click(byId("member-remove-ravi"));
+    expect(byId("member-ravi").textContent).toContain(
+      "Remove yourself from PWD-N? You will no longer see its works. No one else manages PWD-N: only a superuser could then change its members.",
+    );
   });
 
   it("shows the list read-only, without the add form, to those who cannot manage it", async () => {

@@ -69,6 +69,9 @@ function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me:
   const [temporary, setTemporary] = useState("");
   const [ownRole, setOwnRole] = useState<OwnRoleChange | null>(null);
   const isMe = (username: string) => username.toLowerCase() === me.toLowerCase();
+  // Orgs made by `org import` have no owner: their last admin leaving leaves them to superusers.
+  const noOtherManager = !rows.some((m) => m.active && !isMe(m.username) && (m.role === "owner" || m.role === "admin"));
+  const lastManagerNote = noOtherManager ? ` No one else manages ${org.code}: only a superuser could then change its members.` : "";
 
   const [rowActions, setRowActions] = useState(0);
 
@@ -228,7 +231,7 @@ function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me:
                     ) : ownRole && isMe(m.username) ? (
                       <span className="confirm-inline confirm-wrap" data-testid="member-own-role-confirm">
                         Make yourself {withArticle(membershipRoleLabel(ownRole.role).toLowerCase())} of {org.code}? You may
-                        lose rights you have now.{" "}
+                        lose rights you have now.{ownRole.role === "owner" || ownRole.role === "admin" ? "" : lastManagerNote}{" "}
                         <button
                           type="button"
                           className="button danger"
@@ -243,9 +246,9 @@ function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me:
                         </button>
                       </span>
                     ) : confirming === m.username ? (
-                      <span className="confirm-inline">
+                      <span className={isMe(m.username) ? "confirm-inline confirm-wrap" : "confirm-inline"}>
                         {isMe(m.username)
-                          ? `Remove yourself from ${org.code}? You will no longer see its works.`
+                          ? `Remove yourself from ${org.code}? You will no longer see its works.${lastManagerNote}`
                           : `Remove ${m.username} from ${org.code}?`}{" "}
                         <button
                           type="button"

@@ -220,16 +220,19 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     [],
   );
   const actions = useMemo<AppActions>(() => ({ ...parentActions, openPicker }), [parentActions, openPicker]);
-  // One's own role changed in Members: entering the org again gives the session its new role.
-  // Removed from it, there is nothing to enter; the picker offers the orgs that are left.
+  // One's own role changed in Members: the session as the core now sees it carries the new
+  // role. Removed from the org, it has no active org any more, which the window then shows
+  // (where it had gone on showing the org behind the picker), and the picker offers the orgs
+  // that are left.
   const takeUpOwnMembership = useCallback(async () => {
-    if (!org) return;
     try {
-      onSessionChange(await backend.switchOrg(org.code));
-    } catch {
-      openPicker();
+      const status = await backend.appStatus();
+      if (status.session) onSessionChange(status.session);
+      if (!status.session?.activeOrg) openPicker();
+    } catch (caught) {
+      parentActions.reportUnexpected(caught);
     }
-  }, [backend, org, onSessionChange, openPicker]);
+  }, [backend, onSessionChange, openPicker, parentActions]);
   const importActions = useMemo<ImportActions>(
     () => ({
       state: importState,

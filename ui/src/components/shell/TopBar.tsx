@@ -117,14 +117,14 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
       <div
         className="current-user"
         data-testid="current-user"
-        title={`${session.user.fullName}, signed in as ${session.user.username}`}
+        title={`${session.user.fullName}, signed in as ${session.user.username} (${kindLabel(session.user.kind)})`}
       >
         <UserIcon />
         <span className="current-user-name">{session.user.fullName}</span>
         <span className="current-user-kind"> · {kindLabel(session.user.kind)}</span>
       </div>
       <button type="button" className="button quiet" onClick={onSwitchUser} title="Sign out and let another person sign in">
-        <SwitchUserIcon /> Switch user
+        <SwitchUserIcon /> <span className="topbar-wide-only">Switch user</span>
       </button>
       <button type="button" className="button quiet" data-testid="sign-out" onClick={onSignOut}>
         <SignOutIcon /> Sign out
