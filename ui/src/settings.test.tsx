@@ -45,8 +45,17 @@ describe("Settings: sync", () => {
     const savedBucket = (byId("sync-bucket") as HTMLInputElement).value;
     fireEvent.change(byId("sync-bucket"), { target: { value: "other-bucket" } });
     expect((byId("sync-test") as HTMLButtonElement).disabled).toBe(true);
-    expect(byId("sync-test").title).toContain("Save the settings first");
+    expect((byId("sync-run") as HTMLButtonElement).disabled).toBe(true);
+    expect((byId("sync-check") as HTMLButtonElement).disabled).toBe(true);
+    // Said in view, in place of the last result, which was about the saved target.
+    expect(byId("sync-unsaved").textContent).toContain("Save the settings first");
+    expect(screen.queryByTestId("sync-said")).toBeNull();
     fireEvent.change(byId("sync-bucket"), { target: { value: savedBucket } });
+    expect((byId("sync-test") as HTMLButtonElement).disabled).toBe(false);
+    // A secret typed and not saved is an edit too: the test would use the saved one.
+    type("sync-secret", "another-secret");
+    expect((byId("sync-test") as HTMLButtonElement).disabled).toBe(true);
+    type("sync-secret", "");
     expect((byId("sync-test") as HTMLButtonElement).disabled).toBe(false);
 
     fireEvent.click(byId("sync-check"));
@@ -174,11 +183,17 @@ describe("Settings: inbox", () => {
     await signIn("ravi"); // a member of PWD
     fireEvent.click(await screen.findByTestId("nav-settings"));
     await waitFor(() => expect(byId("inbox-state").textContent).toContain("Watching /home/asha/Estimates inbox"));
-    type("inbox-folder", "/home/ravi/Mine");
-    fireEvent.click(byId("inbox-watch"));
-    expect((await screen.findByTestId("inbox-said-error")).textContent).toContain(
-      "This computer's inbox was set by asha, importing into PWD. Only asha, a superuser, or an owner or admin of PWD may replace it",
+    // Said before any click, and the controls are not offered: they had been, and only the
+    // click was refused.
+    expect(byId("inbox-others").textContent).toContain(
+      "asha set this computer’s inbox for PWD. Only asha, a superuser, or an owner or admin of PWD may replace it or turn it off.",
     );
+    expect((byId("inbox-folder") as HTMLInputElement).disabled).toBe(true);
+    expect((byId("inbox-off") as HTMLButtonElement).disabled).toBe(true);
+    // The fake backend keeps the core's rule for whatever asks it all the same.
+    await expect(fake.inboxSet("/home/ravi/Mine")).rejects.toMatchObject({
+      message: expect.stringContaining("This computer's inbox was set by asha, importing into PWD."),
+    });
     expect((await fake.inboxSettings())?.username).toBe("asha");
   });
 });

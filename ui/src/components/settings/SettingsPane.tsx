@@ -101,7 +101,7 @@ export function SettingsPane({
       <div className="settings">
         <AccountSection username={username} />
         <DeviceSection mayChange={mayGlobally.includes("device_settings")} />
-        <InboxSection org={org} />
+        <InboxSection org={org} username={username} />
         <SyncSection org={org} />
         <DocumentsSection org={org} />
         <DeductionsSection org={org} />
@@ -259,7 +259,14 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
   );
 }
 
-function InboxSection({ org }: Props) {
+/** The core's rule: once set, the inbox is changed only by whoever set it, a superuser, or one
+ * who manages the org it imports into (it imports as the person who set it). */
+function mayReplaceInbox(view: InboxView | null, org: OrgChoice, username: string): boolean {
+  if (!view || view.username.toLowerCase() === username.toLowerCase() || org.role === "superuser") return true;
+  return view.orgCode === org.code && ["owner", "admin", "operations"].includes(org.role);
+}
+
+function InboxSection({ org, username }: Props & { username: string }) {
   const backend = useBackend();
   const [view, setView] = useState<InboxView | null>(null);
   const status = useFeed(backend.subscribeInbox, "device");
@@ -273,6 +280,10 @@ function InboxSection({ org }: Props) {
     setFolder((current) => (current === "" ? (found?.folder ?? "") : current));
   }, []);
   useSectionRead(readInbox, showInbox, setSaid);
+
+  // Someone else's inbox: shown, and left to them, said before a click is refused.
+  const othersInbox = !readOnly && !mayReplaceInbox(view, org, username);
+  const locked = readOnly || othersInbox;
 
   const watch = (event: FormEvent) => {
     event.preventDefault();
@@ -317,6 +328,12 @@ function InboxSection({ org }: Props) {
           <EyeIcon /> Your role in {org.code} is read-only, so you cannot set an inbox folder for it.
         </p>
       ) : null}
+      {othersInbox && view ? (
+        <p className="muted read-only-note" data-testid="inbox-others">
+          <EyeIcon /> {view.username} set this computer&rsquo;s inbox for {view.orgCode}. Only {view.username}, a superuser, or an
+          owner or admin of {view.orgCode} may replace it or turn it off.
+        </p>
+      ) : null}
       <form className="settings-form" onSubmit={watch}>
         <label className="field wide">
           <span>Folder to watch</span>
@@ -326,10 +343,10 @@ function InboxSection({ org }: Props) {
               value={folder}
               placeholder="/home/you/Estimates inbox"
               onChange={(e) => setFolder(e.target.value)}
-              disabled={readOnly || busy !== null}
+              disabled={locked || busy !== null}
               data-testid="inbox-folder"
             />
-            <button type="button" className="button" onClick={choose} disabled={readOnly || busy !== null} data-testid="inbox-choose">
+            <button type="button" className="button" onClick={choose} disabled={locked || busy !== null} data-testid="inbox-choose">
               Choose…
             </button>
           </span>
@@ -338,13 +355,13 @@ function InboxSection({ org }: Props) {
           <button
             type="submit"
             className="button primary"
-            disabled={readOnly || busy !== null || folder.trim() === "" || folder.trim() === view?.folder}
+            disabled={locked || busy !== null || folder.trim() === "" || folder.trim() === view?.folder}
             data-testid="inbox-watch"
           >
             Watch this folder
           </button>
           {view ? (
-            <button type="button" className="button" onClick={turnOff} disabled={readOnly || busy !== null} data-testid="inbox-off">
+            <button type="button" className="button" onClick={turnOff} disabled={locked || busy !== null} data-testid="inbox-off">
               Turn off
             </button>
           ) : null}
@@ -422,7 +439,9 @@ function SyncSection({ org }: Props) {
   const summary = syncSummary(status);
   // Test checks the saved target; with other settings typed, it would report on what the form
   // no longer shows, so it waits until they are saved.
-  const unsaved = loaded && JSON.stringify(form) !== JSON.stringify(target ? savedSettings(target) : EMPTY_SYNC);
+  const unsaved =
+    loaded && (secret !== "" || JSON.stringify(form) !== JSON.stringify(target ? savedSettings(target) : EMPTY_SYNC));
+  const savedFirst = "Save the settings first: Test, Sync now and Check use the saved target, not what is typed.";
   const set = <K extends keyof SyncSettings>(key: K) => (value: SyncSettings[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   const save = (event: FormEvent) => {
@@ -557,7 +576,7 @@ function SyncSection({ org }: Props) {
             type="button"
             className="button"
             disabled={disabled || !target || unsaved}
-            title={target && unsaved ? "Save the settings first: the test checks the saved target, not what is typed." : undefined}
+            title={target && unsaved ? savedFirst : undefined}
             data-testid="sync-test"
             onClick={() => void act("test", async () => ({ ok: true, text: await backend.syncTest() }))}
           >
@@ -566,14 +585,15 @@ function SyncSection({ org }: Props) {
           <button
             type="button"
             className="button"
-            disabled={disabled || !target?.enabled}
+            disabled={disabled || !target?.enabled || unsaved}
+            title={target && unsaved ? savedFirst : undefined}
             data-testid="sync-run"
             onClick={() =>
               void act("run", async () => {
                 const counts = await backend.syncRun();
                 return counts.failed > 0
                   ? { ok: false, error: { code: "sync_failed", message: counts.lastError ?? `${counts.failed} outputs failed.` } }
-                  : { ok: true, text: `Synced. ${counts.synced} outputs are in the bucket.` };
+                  : { ok: true, text: `Synced. ${counts.synced === 1 ? "1 output is" : `${counts.synced} outputs are`} in the bucket.` };
               })
             }
           >
@@ -598,7 +618,7 @@ function SyncSection({ org }: Props) {
                 <button
                   type="button"
                   className="button"
-                  disabled={disabled}
+                  disabled={disabled || unsaved}
                   data-testid="sync-check"
                   title="Look for every synced output in the bucket, and send again any that were deleted or replaced there"
                   onClick={check}
@@ -633,7 +653,13 @@ function SyncSection({ org }: Props) {
           ) : null}
         </div>
         <div className="settings-said">
-          <SaidLine said={said} testId="sync-said" />
+          {target && unsaved && mayChange ? (
+            <p className="muted small" data-testid="sync-unsaved">
+              {savedFirst}
+            </p>
+          ) : (
+            <SaidLine said={said} testId="sync-said" />
+          )}
         </div>
       </form>
       {status && target ? (
