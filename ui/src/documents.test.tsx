@@ -82,12 +82,16 @@ describe("work data", () => {
     expect(byId("work-tp-problem").textContent).toBe("'abc' is not a number; type a percentage such as 4.5");
     fireEvent.change(byId("work-tp"), { target: { value: "-5" } });
     expect(byId("work-tp-problem").textContent).toBe("A tender premium is a percentage from 0 to 100; -5 is not.");
+    // Refused beside the field, it is not sent: Save waits.
+    expect((byId("work-save") as HTMLButtonElement).disabled).toBe(true);
     fireEvent.change(byId("work-tp"), { target: { value: "4.5" } });
     expect(screen.queryByTestId("work-tp-problem")).toBeNull();
     fireEvent.change(byId("work-grand-total"), { target: { value: "lakh" } });
     expect(byId("work-grand-total-problem").textContent).toBe(
       "'lakh' is not a number; type an amount in rupees such as 1,25,000.50",
     );
+    fireEvent.change(byId("work-estimate-amount"), { target: { value: "-100" } });
+    expect(byId("work-estimate-amount-problem").textContent).toBe("An amount cannot be below 0; -100 is.");
   });
 
   it("records that the agency is an individual or HUF, which sets its income-tax TDS rate", async () => {

@@ -48,6 +48,14 @@ function Form({ initial, estimateId, org, onSaved }: { initial: WorkForm; estima
   const blocked = documentsBlockedReason(org);
   const disabled = blocked !== null || busy;
   const dirty = JSON.stringify(form) !== JSON.stringify(savedAt ?? initial);
+  // A figure refused beside its field is not sent: Save waits until it is put right.
+  const figuresRefused = (
+    [
+      [form.estimateAmount, AMOUNT],
+      [form.grandTotal, AMOUNT],
+      [form.tpPercent, PERCENT],
+    ] as const
+  ).some(([value, numeric]) => value.trim() !== "" && numericProblem(value, numeric) !== null);
 
   useEffect(() => setError(null), [form]);
 
@@ -107,7 +115,7 @@ function Form({ initial, estimateId, org, onSaved }: { initial: WorkForm; estima
         </Group>
       </fieldset>
       <div className="form-actions">
-        <button type="submit" className="button primary" disabled={disabled || !dirty} data-testid="work-save">
+        <button type="submit" className="button primary" disabled={disabled || !dirty || figuresRefused} data-testid="work-save">
           {busy ? "Saving…" : "Save work data"}
         </button>
         {savedAt && !dirty ? (
@@ -131,11 +139,14 @@ function Group({ title, children }: { title: string; children: ReactNode }) {
 }
 
 /** What a numeric field holds: the example its refusal gives, and the range it must be in. */
-type Numeric = { example: string; range?: { min: number; max: number; what: string } };
-const AMOUNT: Numeric = { example: "an amount in rupees such as 1,25,000.50" };
+type Numeric = { example: string; range: { min: number; max: number; refusal: (typed: string) => string } };
+const AMOUNT: Numeric = {
+  example: "an amount in rupees such as 1,25,000.50",
+  range: { min: 0, max: Number.POSITIVE_INFINITY, refusal: (typed) => `An amount cannot be below 0; ${typed} is.` },
+};
 const PERCENT: Numeric = {
   example: "a percentage such as 4.5",
-  range: { min: 0, max: 100, what: "A tender premium is a percentage from 0 to 100" },
+  range: { min: 0, max: 100, refusal: (typed) => `A tender premium is a percentage from 0 to 100; ${typed} is not.` },
 };
 
 /** The sentence a typed figure is refused with as the person types, or null. */
@@ -144,7 +155,7 @@ function numericProblem(value: string, numeric: Numeric): string | null {
   if ("problem" in read) return read.problem;
   const { range } = numeric;
   const figure = Number(read.value);
-  if (range && (figure < range.min || figure > range.max)) return `${range.what}; ${value.trim()} is not.`;
+  if (figure < range.min || figure > range.max) return range.refusal(value.trim());
   return null;
 }
 
