@@ -77,7 +77,8 @@ function ChainStatus({
       </>
     );
   }
-  const anchored = result.anchor ? ` · anchored ${formatTimestamp(result.anchor.at)}` : "";
+  // The time on one line: a narrow window had split it between the date and the hour.
+  const anchored = result.anchor ? <span className="nowrap"> · anchored {formatTimestamp(result.anchor.at)}</span> : null;
   const older = result.beforeChain > 0 ? ` · ${result.beforeChain} older entries predate the chain` : "";
   return (
     <p className="pane-note" data-testid="audit-chain">
