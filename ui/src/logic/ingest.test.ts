@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { JobView } from "../bindings/JobView";
 import type { UploadOutcome } from "../bindings/UploadOutcome";
 import { importSummary, uploadOutcomeView } from "./ingest";
 
@@ -64,5 +65,13 @@ describe("importSummary", () => {
     ];
     expect(importSummary(outcomes, "PWD")).toBe("4 files dropped on PWD: 2 queued, 1 already uploaded, 1 not imported.");
     expect(importSummary([outcome({})], "PWD")).toBe("1 file dropped on PWD: 1 queued.");
+  });
+
+  it("follows the jobs, as the lines under it do", () => {
+    // It had gone on saying "queued" over lines that said "Read" and "Job #8 failed".
+    const outcomes = [outcome({ jobId: 7 }), outcome({ jobId: 8 }), outcome({ jobId: 9 })];
+    const job = (id: number, status: JobView["status"]) => [id, { id, status } as JobView] as const;
+    const jobs = new Map([job(7, "completed"), job(8, "failed"), job(9, "running")]);
+    expect(importSummary(outcomes, "PWD", jobs)).toBe("3 files dropped on PWD: 1 read, 1 queued, 1 could not be read.");
   });
 });

@@ -100,17 +100,30 @@ export function followedOutcomeView(outcome: UploadOutcome, view: OutcomeView, j
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** "3 files dropped on PWD: 1 queued, 1 already uploaded, 1 not imported." */
-export function importSummary(outcomes: readonly UploadOutcome[], orgCode: string): string {
+/**
+ * "3 files dropped on PWD: 1 queued, 1 already uploaded, 1 not imported." Given the jobs, a
+ * queued file whose job has ended is counted as read, or as not read, as its own line says it.
+ */
+export function importSummary(
+  outcomes: readonly UploadOutcome[],
+  orgCode: string,
+  jobsById: ReadonlyMap<number, JobView> = new Map(),
+): string {
   const refused = outcomes.filter((o) => o.error !== null).length;
   // A copy of another file of the same drop is told as that, as its own line tells it.
   const twins = outcomes.filter(
     (o) => o.error === null && o.duplicate && outcomes.some((other) => !other.duplicate && other.jobId !== null && other.jobId === o.jobId),
   ).length;
   const duplicates = outcomes.filter((o) => o.error === null && o.duplicate).length - twins;
-  const queued = outcomes.length - refused - duplicates - twins;
+  const ended = (status: JobView["status"]) =>
+    outcomes.filter((o) => o.error === null && !o.duplicate && o.jobId !== null && jobsById.get(o.jobId)?.status === status).length;
+  const read = ended("completed");
+  const notRead = ended("failed") + ended("cancelled");
+  const queued = outcomes.length - refused - duplicates - twins - read - notRead;
   const parts = [
+    read > 0 ? `${read} read` : null,
     queued > 0 ? `${queued} queued` : null,
+    notRead > 0 ? `${notRead} could not be read` : null,
     twins > 0 ? `${twins} the same as another` : null,
     duplicates > 0 ? `${duplicates} already uploaded` : null,
     refused > 0 ? `${refused} not imported` : null,

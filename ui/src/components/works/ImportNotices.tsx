@@ -109,7 +109,7 @@ export function ImportNotices({ org }: { org: OrgChoice | null }) {
       role={anyRefused ? "alert" : "status"}
     >
       <header className="import-results-head">
-        <strong>{importSummary(state.outcomes, state.orgCode)}</strong>
+        <strong>{importSummary(state.outcomes, state.orgCode, jobsById)}</strong>
         {anyQueued ? (
           <button type="button" className="button quiet small" onClick={openJobs}>
             Show jobs
