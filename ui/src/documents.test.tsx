@@ -86,6 +86,9 @@ describe("work data", () => {
     expect((byId("work-save") as HTMLButtonElement).disabled).toBe(true);
     fireEvent.change(byId("work-tp"), { target: { value: "4.5" } });
     expect(screen.queryByTestId("work-tp-problem")).toBeNull();
+    // With its sign, as it is written on paper.
+    fireEvent.change(byId("work-tp"), { target: { value: "4.5 %" } });
+    expect(screen.queryByTestId("work-tp-problem")).toBeNull();
     fireEvent.change(byId("work-grand-total"), { target: { value: "lakh" } });
     expect(byId("work-grand-total-problem").textContent).toBe(
       "'lakh' is not a number; type an amount in rupees such as 1,25,000.50",

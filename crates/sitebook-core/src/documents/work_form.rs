@@ -154,7 +154,8 @@ impl WorkForm {
             } else {
                 TpType::Excess
             };
-            match parse_number_text(&self.tp_percent) {
+            // "4.5 %" is how the percentage is written on paper; the sign says nothing more.
+            match parse_number_text(self.tp_percent.trim().trim_end_matches('%')) {
                 None => {
                     problems.push(format!(
                         "Tender premium: {:?} is not a percentage",
@@ -165,7 +166,15 @@ impl WorkForm {
                 Some(percent) => match TenderPremium::new(percent, kind) {
                     Ok(tp) => Some(tp),
                     Err(e) => {
-                        problems.push(format!("Tender premium: {e}"));
+                        // Its own words already name the tender premium.
+                        let said = e.to_string();
+                        let mut letters = said.chars();
+                        problems.push(
+                            letters
+                                .next()
+                                .map(|first| first.to_uppercase().chain(letters).collect())
+                                .unwrap_or_default(),
+                        );
                         None
                     }
                 },
@@ -431,6 +440,20 @@ mod tests {
         assert_eq!(form.tp_type, "less");
         assert_eq!(form.estimate_amount, "1234567.50");
         assert_eq!(form.to_work().unwrap(), work);
+    }
+
+    #[test]
+    fn a_tender_premium_written_with_its_percent_sign_is_read() {
+        let mut form = WorkForm::from_work(&sample());
+        form.tp_percent = "4.5 %".into();
+        form.tp_type = "less".into();
+        let work = form.to_work().unwrap();
+        let premium = work.tender_premium.unwrap();
+        assert_eq!(premium.percent(), rust_decimal_macros::dec!(4.5));
+        // Out of range, it is named once, where it read "Tender premium: tender premium …".
+        form.tp_percent = "-5".into();
+        let message = form.to_work().unwrap_err().to_string();
+        assert_eq!(message.matches("ender premium").count(), 1, "{message}");
     }
 
     #[test]

@@ -151,7 +151,9 @@ const PERCENT: Numeric = {
 
 /** The sentence a typed figure is refused with as the person types, or null. */
 function numericProblem(value: string, numeric: Numeric): string | null {
-  const read = readTypedNumber(value, numeric.example);
+  // A percentage may be written with its sign, as on paper; the core reads it so too.
+  const typed = numeric === PERCENT ? value.trim().replace(/\s*%$/, "") : value;
+  const read = readTypedNumber(typed, numeric.example);
   if ("problem" in read) return read.problem;
   const { range } = numeric;
   const figure = Number(read.value);
@@ -182,7 +184,7 @@ function Text({
   testId?: string;
 }) {
   const [editing, setEditing] = useState(false);
-  const read = numeric && value.trim() !== "" ? readTypedNumber(value, numeric.example) : null;
+  const read = numeric && numeric === AMOUNT && value.trim() !== "" ? readTypedNumber(value, numeric.example) : null;
   const problem = numeric && value.trim() !== "" ? numericProblem(value, numeric) : null;
   const shown = money && !editing && read && "value" in read ? formatMoney(read.value) : value;
   return (
