@@ -260,10 +260,10 @@ function DeviceSection({ mayChange }: { mayChange: boolean }) {
 }
 
 /** The core's rule: once set, the inbox is changed only by whoever set it, a superuser, or one
- * who manages the org it imports into (it imports as the person who set it). */
+ * who manages the members of the org it imports into (it imports as the person who set it). */
 function mayReplaceInbox(view: InboxView | null, org: OrgChoice, username: string): boolean {
   if (!view || view.username.toLowerCase() === username.toLowerCase() || org.role === "superuser") return true;
-  return view.orgCode === org.code && ["owner", "admin", "operations"].includes(org.role);
+  return view.orgCode === org.code && may(org, "members_manage");
 }
 
 function InboxSection({ org, username }: Props & { username: string }) {

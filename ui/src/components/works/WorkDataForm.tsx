@@ -138,27 +138,40 @@ function Group({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-/** What a numeric field holds: the example its refusal gives, and the range it must be in. */
-type Numeric = { example: string; range: { min: number; max: number; refusal: (typed: string) => string } };
+/** What a numeric field holds: the example its refusal gives, the largest figure it takes
+ * (none above 0 but this), whether a percent sign may follow, and the sentence for a figure
+ * out of range. */
+type Numeric = { example: string; ceiling: bigint | null; percent: boolean; refusal: (typed: string) => string };
 const AMOUNT: Numeric = {
   example: "an amount in rupees such as 1,25,000.50",
-  range: { min: 0, max: Number.POSITIVE_INFINITY, refusal: (typed) => `An amount cannot be below 0; ${typed} is.` },
+  ceiling: null,
+  percent: false,
+  refusal: (typed) => `An amount cannot be below 0; ${typed} is.`,
 };
 const PERCENT: Numeric = {
   example: "a percentage such as 4.5",
-  range: { min: 0, max: 100, refusal: (typed) => `A tender premium is a percentage from 0 to 100; ${typed} is not.` },
+  ceiling: 100n,
+  percent: true,
+  refusal: (typed) => `A tender premium is a percentage from 0 to 100; ${typed} is not.`,
 };
+
+/** Whether the plain decimal `plain` (as `readTypedNumber` gives it) is below 0 or above
+ * `ceiling`, compared digit for digit: a figure of money is never made a float. */
+function outOfRange(plain: string, ceiling: bigint | null): boolean {
+  if (plain.startsWith("-") && /[1-9]/.test(plain)) return true;
+  if (ceiling === null) return false;
+  const [integer = "", fraction = ""] = plain.replace(/^[+-]/, "").split(".");
+  const whole = BigInt(integer === "" ? "0" : integer);
+  return whole > ceiling || (whole === ceiling && /[1-9]/.test(fraction));
+}
 
 /** The sentence a typed figure is refused with as the person types, or null. */
 function numericProblem(value: string, numeric: Numeric): string | null {
   // A percentage may be written with its sign, as on paper; the core reads it so too.
-  const typed = numeric === PERCENT ? value.trim().replace(/\s*%$/, "") : value;
+  const typed = numeric.percent ? value.trim().replace(/\s*%$/, "") : value;
   const read = readTypedNumber(typed, numeric.example);
   if ("problem" in read) return read.problem;
-  const { range } = numeric;
-  const figure = Number(read.value);
-  if (figure < range.min || figure > range.max) return range.refusal(value.trim());
-  return null;
+  return outOfRange(read.value, numeric.ceiling) ? numeric.refusal(value.trim()) : null;
 }
 
 function Text({
@@ -184,7 +197,7 @@ function Text({
   testId?: string;
 }) {
   const [editing, setEditing] = useState(false);
-  const read = numeric && numeric === AMOUNT && value.trim() !== "" ? readTypedNumber(value, numeric.example) : null;
+  const read = money && value.trim() !== "" ? readTypedNumber(value) : null;
   const problem = numeric && value.trim() !== "" ? numericProblem(value, numeric) : null;
   const shown = money && !editing && read && "value" in read ? formatMoney(read.value) : value;
   return (
