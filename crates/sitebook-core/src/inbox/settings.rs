@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use sqlx::{Sqlite, Transaction};
 
-use crate::domain::permissions::EffectiveRole;
+use crate::domain::permissions::{permits, Action, EffectiveRole};
 use crate::error::{Error, Result};
 use crate::jobs::Ctx;
 use crate::tenancy::audit::{AuditEvent, Outcome};
@@ -222,11 +222,9 @@ async fn refusal_to_replace(
     let Some((setter, org_id, username, code)) = existing else {
         return Ok(None);
     };
-    let manages_its_org = org_id == scope.org_id()
-        && matches!(
-            scope.role(),
-            EffectiveRole::Owner | EffectiveRole::Admin | EffectiveRole::Operations
-        );
+    // Those who manage the org's members: owners, admins, operations (the permission table's
+    // word, not a second list of roles).
+    let manages_its_org = org_id == scope.org_id() && permits(scope.role(), Action::MembersManage);
     if setter == scope.user_id() || manages_its_org || scope.role() == EffectiveRole::Superuser {
         return Ok(None);
     }
