@@ -88,6 +88,15 @@ pub(crate) fn as_sentence(text: &str) -> String {
     }
 }
 
+/// `text` with its first letter a capital, for a clause that now opens a sentence.
+pub(crate) fn capitalised(text: &str) -> String {
+    let mut letters = text.chars();
+    match letters.next() {
+        Some(first) => first.to_uppercase().chain(letters).collect(),
+        None => String::new(),
+    }
+}
+
 /// Text someone typed or a workbook held, as a message quotes it: at most 40 characters, on
 /// one line, with no direction control left to reorder the message.
 pub(crate) fn excerpt(text: &str) -> String {

@@ -167,14 +167,7 @@ impl WorkForm {
                     Ok(tp) => Some(tp),
                     Err(e) => {
                         // Its own words already name the tender premium.
-                        let said = e.to_string();
-                        let mut letters = said.chars();
-                        problems.push(
-                            letters
-                                .next()
-                                .map(|first| first.to_uppercase().chain(letters).collect())
-                                .unwrap_or_default(),
-                        );
+                        problems.push(crate::error::capitalised(&e.to_string()));
                         None
                     }
                 },

@@ -992,7 +992,7 @@ impl Watcher {
                 format!(
                     "Not imported: {} {}",
                     crate::error::as_sentence(&reason),
-                    sentence_case(&filed)
+                    crate::error::capitalised(&filed)
                 ),
             ),
         };
@@ -1114,15 +1114,6 @@ fn make_folders_within(inbox: &Path, destination: &Path) -> std::io::Result<()> 
         }
     }
     Ok(())
-}
-
-/// `text` with its first letter upper-case, to open a sentence.
-fn sentence_case(text: &str) -> String {
-    let mut letters = text.chars();
-    match letters.next() {
-        Some(first) => first.to_uppercase().chain(letters).collect(),
-        None => String::new(),
-    }
 }
 
 /// Moves a handled file. An org subfolder may be a link to another drive or a share, where a

@@ -124,7 +124,7 @@ impl OrgScope {
         }
         Error::NotFound(format!(
             "{} {id} was not found in {}.",
-            capitalise(label),
+            crate::error::capitalised(label),
             self.org_code
         ))
     }
@@ -214,14 +214,6 @@ async fn write_failure(ctx: &Base, row: AuditEvent, error: &Error) {
 fn failure_reason(error: &Error) -> String {
     let reason = crate::tenancy::audit::cut_for_log(&error.to_string(), 200);
     format!("{}: {reason}", error.code())
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// Proof that the gate let a superuser or oversight user read every organization's audit rows.
@@ -465,7 +457,7 @@ async fn decide(
                 .await?;
             return Err(Error::NotFound(format!(
                 "{} {} was not found in {}.",
-                capitalise(about.kind),
+                crate::error::capitalised(about.kind),
                 about.id,
                 org.code
             )));
