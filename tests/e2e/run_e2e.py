@@ -1495,6 +1495,116 @@ def test_first_columns_stay_in_view_while_the_editor_scrolls_sideways():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+DRAWN_ROWS = ("return document.querySelectorAll("
+              "`[data-testid='${arguments[0]}'] tbody:not(.row-spacer) tr`).length;")
+
+
+def long_estimate(items, wrong_amount_row):
+    """A workbook of `items` priced items (made by the burst example) whose item on sheet row
+    `wrong_amount_row` keeps a typed amount its quantity and rate do not give, so that the
+    estimate has a warning pointing far down its items."""
+    made = tempfile.mkdtemp(prefix="sitebook-long-")
+    subprocess.run([os.path.join(BIN, "examples", "burst_workbooks"), made, "1", str(items)], check=True)
+    plain = os.path.join(made, "burst-0000.xlsx")
+    edited = os.path.join(made, f"long-{items}.xlsx")
+    cell = re.compile(rf'<c r="H{wrong_amount_row}"><f>[^<]*</f><v>[^<]*</v></c>')
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                text, replaced = cell.subn(f'<c r="H{wrong_amount_row}"><v>99999.99</v></c>', data.decode())
+                assert replaced == 1, "the amount cell to change was not found"
+                data = text.encode()
+            target.writestr(name, data)
+    return edited
+
+
+def test_a_long_estimate_draws_only_the_rows_in_view():
+    """A 5,000-item estimate: its items table and the bill editor draw only the rows in view
+    (all of them froze the window for half a minute at 60,000 items), yet every row can be
+    reached. A warning on row 4003 brings that row into view; the editor opens in view under
+    its button; Tab walks from one quantity to the next past the rows first drawn; and the last
+    item, scrolled to, takes a quantity that the total follows."""
+    data_dir = prepared_data_dir()
+    workbook = long_estimate(5000, 4003)
+    cli(data_dir, "--user", "root", "upload", workbook, "--wait")
+    app = App(data_dir)
+    try:
+        wd = app.wd
+        sign_in_as_root(wd)
+        wd.click("estimate-row-1", inner="button")
+        wd.find("items-table", timeout=60)
+        drawn = wd.execute(DRAWN_ROWS, ["items-table"])
+        assert 0 < drawn < 200, f"{drawn} item rows drawn"
+        # The warning on row 4003's amount brings its row, undrawn until then, into view.
+        warnings = wd.execute(
+            "return Array.from(document.querySelectorAll('[data-testid^=warning-]'))"
+            ".filter((w) => w.textContent.includes('H4003')).map((w) => w.dataset.testid);")
+        assert len(warnings) == 1, warnings
+        wd.click(warnings[0])
+        wd.wait_until(
+            "const row = document.querySelector('[data-testid=item-row-4003]');"
+            "if (!row || row.dataset.highlighted !== 'true') return false;"
+            "const r = row.getBoundingClientRect();"
+            "const pane = document.querySelector('[data-testid=works-pane] .pane-body').getBoundingClientRect();"
+            "return r.top >= pane.top && r.bottom <= pane.bottom;",
+            "row 4003 highlighted in view")
+        wd.screenshot("long-estimate-warning-row-4003.png")
+
+        wd.click("new-bill")
+        wd.find("qty-1", timeout=60)
+        wd.wait_until(
+            "const head = document.querySelector('[data-testid=bill-editor]').getBoundingClientRect();"
+            "const pane = document.querySelector('[data-testid=works-pane] .pane-body').getBoundingClientRect();"
+            "return head.top >= pane.top - 1 && head.top < pane.top + pane.height / 2;",
+            "the editor brought into view")
+        wd.wait_until("return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
+                      "the bill's preview")
+        drawn = wd.execute(DRAWN_ROWS, ["editor-table"])
+        assert 0 < drawn < 200, f"{drawn} editor rows drawn"
+        wd.screenshot("long-estimate-bill-editor.png")
+
+        # Tab, a few keys at a time as a person presses it, from item 1 to item 61: well past
+        # the rows drawn when the editor opened.
+        first_drawn = drawn
+        wd.call("POST", wd.s(f"/element/{wd.find('qty-1')}/click"), {})
+        for _ in range(12):
+            active = wd.call("GET", wd.s("/element/active"))
+            wd.call("POST", wd.s(f"/element/{next(iter(active.values()))}/value"), {"text": "\ue004" * 5})
+            time.sleep(0.2)
+        focused = wd.execute("return document.activeElement.dataset.testid;")
+        assert focused == "qty-61", f"after 60 Tabs from qty-1 the focus is on {focused} ({first_drawn} rows drawn at first)"
+
+        # The last item, scrolled to, is drawn and typed into; the bill's total drops by its
+        # amount.
+        def total():
+            return wd.execute(
+                "const cells = document.querySelector('[data-testid=preview-total]').querySelectorAll('td');"
+                "return cells[cells.length - 1].textContent.trim();")
+        before = Decimal(total().replace(",", ""))
+        wd.execute(
+            "const pane = document.querySelector('[data-testid=works-pane] .pane-body');"
+            "const table = document.querySelector('[data-testid=editor-table]');"
+            "pane.scrollTop += table.getBoundingClientRect().bottom - pane.getBoundingClientRect().bottom;")
+        wd.find("qty-5000", timeout=15)
+        last_amount = Decimal(wd.execute(
+            "const cells = document.querySelector('[data-testid=editor-row-5000]').querySelectorAll('td');"
+            "return cells[cells.length - 1].textContent.trim();").replace(",", ""))
+        assert last_amount > 0, last_amount
+        wd.clear_and_type("qty-5000", "0")
+        expected = before - last_amount
+        wd.wait_until("const cells = document.querySelector('[data-testid=preview-total]').querySelectorAll('td');"
+                      "return cells[cells.length - 1].textContent.trim().replace(/,/g, '') === arguments[0];",
+                      f"the total to become {expected}", args=[f"{expected:.2f}"])
+        drawn = wd.execute(DRAWN_ROWS, ["editor-table"])
+        assert 0 < drawn < 200, f"{drawn} editor rows drawn at the end"
+        wd.screenshot("long-estimate-bill-editor-last-item.png")
+    finally:
+        app.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(workbook), ignore_errors=True)
+
+
 def main():
     for needed in (CLI, DESKTOP, S3_SERVER):
         if not os.path.exists(needed):
@@ -1514,6 +1624,7 @@ def main():
         test_editors_fit_the_window,
         test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window,
         test_first_columns_stay_in_view_while_the_editor_scrolls_sideways,
+        test_a_long_estimate_draws_only_the_rows_in_view,
         test_audit_shows_the_chain_verified_then_the_break_after_tampering,
         test_text_is_legible_in_the_light_and_the_dark_desktop_theme,
     ]

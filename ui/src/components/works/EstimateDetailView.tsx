@@ -3,7 +3,7 @@
  * warnings, then its documents (work data, work slips, bills). Clicking a warning scrolls to its
  * row and highlights it.
  */
-import { useCallback, useId, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { useBackend } from "../../backendContext";
 import type { EstimateDetail } from "../../bindings/EstimateDetail";
 import type { EstimateItemView } from "../../bindings/EstimateItemView";
@@ -17,6 +17,7 @@ import { EmptyRow, LedgerHead, numeric } from "../common/Ledger";
 import { EstimateDocuments } from "./EstimateDocuments";
 import { CloseButton } from "../common/CloseButton";
 import { AlertIcon, CheckIcon, ChevronRightIcon, FlagIcon } from "../common/Icons";
+import { RowSpacer, useWindowedRows } from "../common/useWindowedRows";
 
 /** Metadata values longer than this take a row of their own. */
 const WIDE_VALUE_CHARS = 28;
@@ -68,16 +69,39 @@ function Detail({
   const [highlight, setHighlight] = useState<number | null>(null);
   const rowRefs = useRef(new Map<number, HTMLTableRowElement>());
   const itemRows = new Set(estimate.items.map((i) => i.row));
+  const rowsRef = useRef<HTMLTableSectionElement>(null);
+  // Only the rows in view are drawn; a warning's row far down is brought into view first.
+  const drawn = useWindowedRows(rowsRef, estimate.items.length);
+  const [awaitedRow, setAwaitedRow] = useState<number | null>(null);
+
+  const bringIntoView = (element: HTMLTableRowElement, smoothly: boolean) => {
+    const reduce =
+      typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    element.scrollIntoView?.({ block: "center", behavior: smoothly && !reduce ? "smooth" : "auto" });
+    element.focus({ preventScroll: true });
+  };
 
   const showRow = (row: number) => {
     setHighlight(row);
     const element = rowRefs.current.get(row);
-    if (!element) return;
-    const reduce =
-      typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    element.scrollIntoView?.({ block: "center", behavior: reduce ? "auto" : "smooth" });
-    element.focus({ preventScroll: true });
+    if (element) {
+      bringIntoView(element, true);
+      return;
+    }
+    const index = estimate.items.findIndex((item) => item.row === row);
+    if (index < 0) return;
+    drawn.reveal(index);
+    setAwaitedRow(row);
   };
+
+  // The row asked for is drawn once the view has moved to it.
+  useEffect(() => {
+    if (awaitedRow === null) return;
+    const element = rowRefs.current.get(awaitedRow);
+    if (!element) return;
+    setAwaitedRow(null);
+    bringIntoView(element, false);
+  }, [awaitedRow, drawn.start, drawn.end]);
 
   return (
     <>
@@ -110,8 +134,9 @@ function Detail({
           <table className="ledger items-table" data-testid="items-table">
             <caption className="sr-only">Items of {estimate.name}</caption>
             <LedgerHead columns={ITEM_COLUMNS} />
-            <tbody>
-              {estimate.items.map((item) => (
+            <RowSpacer height={drawn.before} columns={ITEM_COLUMNS.length} />
+            <tbody ref={rowsRef}>
+              {estimate.items.slice(drawn.start, drawn.end).map((item) => (
                 <ItemRow
                   key={item.row}
                   item={item}
@@ -126,6 +151,7 @@ function Detail({
                 <EmptyRow columns={ITEM_COLUMNS.length}>No item rows were found under the header.</EmptyRow>
               ) : null}
             </tbody>
+            <RowSpacer height={drawn.after} columns={ITEM_COLUMNS.length} />
           </table>
         </div>
 

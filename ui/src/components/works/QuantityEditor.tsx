@@ -33,6 +33,7 @@ import { AlertIcon } from "../common/Icons";
 import { LedgerHead, numeric, screenReaderOnly } from "../common/Ledger";
 import { ProgressBar } from "../common/ProgressBar";
 import { useFrozenColumns } from "../common/useFrozenColumns";
+import { RowSpacer, useWindowedRows } from "../common/useWindowedRows";
 
 export type EditorKind = "bill" | "workslip";
 
@@ -94,9 +95,24 @@ export function QuantityEditor({
     // workVersion is a signal to load again, not an input of the request.
   }, [backend, estimateId, kind, handleError, workVersion]);
 
+  // The editor opens under the chain's button, which may be at the foot of the view (below a
+  // long estimate's items): it is brought up, or the click would seem to do nothing.
+  // Once its rows are there to scroll to.
+  const sectionRef = useRef<HTMLElement>(null);
+  const broughtUp = useRef(false);
+  useEffect(() => {
+    const section = sectionRef.current;
+    const scroller = section?.closest<HTMLElement>(".pane-body");
+    if (!draft || broughtUp.current || !section || !scroller) return;
+    broughtUp.current = true;
+    const view = scroller.getBoundingClientRect();
+    if (section.getBoundingClientRect().top > view.top + view.height * 0.6) section.scrollIntoView?.({ block: "start" });
+  }, [draft]);
+
   const what = kind === "bill" ? "Bill" : "Work slip";
   return (
     <section
+      ref={sectionRef}
       className="editor"
       data-testid={`${kind}-editor`}
       aria-labelledby={titleId}
@@ -148,6 +164,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const [allPhases, setAllPhases] = useState(false);
   const generation = useRef(0);
   const tableRef = useRef<HTMLTableElement>(null);
+  const rowsRef = useRef<HTMLTableSectionElement>(null);
   useFrozenColumns(tableRef);
 
   const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
@@ -248,8 +265,6 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       onCreated();
     });
 
-  if (queued) return <Queued queued={queued} kind={kind} />;
-
   // Rows in print order: the preview's when it computed, else the draft's items (to type into).
   // Item rows keep one key in both modes, so an input keeps its focus while the preview changes.
   const rows: Array<{ row: PreviewRow | null; item: EditorItem | null; key: string }> = computed
@@ -260,10 +275,14 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
         key: items.has(row.slNo) && row.kind !== "excess" ? `item-${row.slNo}` : `${row.kind}-${i}`,
       }))
     : draft.items.map((item) => ({ row: null, item, key: `item-${item.slNo}` }));
+  // Only the rows in view are drawn (a long estimate's whole table froze the window).
+  const drawn = useWindowedRows(rowsRef, rows.length);
   // One problem per item and place, looked up once rather than searched for on every row.
   const problemAt = new Map(problems.map((p) => [`${p.slNo}|${p.onRate}`, p] as const));
   const problemOf = (slNo: string, onRate: boolean) =>
     problemAt.get(`${slNo}|${onRate}`)?.message.replace(/^item [^:]+: /, "") ?? null;
+
+  if (queued) return <Queued queued={queued} kind={kind} />;
 
   return (
     <>
@@ -312,8 +331,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
               remarksColumn ? "Remarks" : null,
             ]}
           />
-          <tbody>
-            {rows.map(({ row, item, key }) =>
+          <RowSpacer height={drawn.before} columns={columnCount} />
+          <tbody ref={rowsRef}>
+            {rows.slice(drawn.start, drawn.end).map(({ row, item, key }) =>
               row?.kind === "heading" ? (
                 <tr key={key} className="heading-row">
                   <td colSpan={columnCount} className="heading-cell">
@@ -344,6 +364,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
               ),
             )}
           </tbody>
+          <RowSpacer height={drawn.after} columns={columnCount} />
           {computed ? (
             <tfoot>
               {preview.totals.map((total, index) => (
