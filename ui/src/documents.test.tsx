@@ -284,6 +284,10 @@ describe("the bill editor", () => {
     await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,61,871.79"));
     const memoLines = () => within(byId("memorandum")).getAllByTestId("memo-line").map((row) => row.textContent ?? "");
     expect(memoLines().some((line) => line.includes("Gross amount of this bill") && line.includes("10,63,17,659.94"))).toBe(true);
+    // Which day's lines it applies, and why that day: the work data gives none of its dates.
+    expect(byId("memo-in-force").textContent).toBe(
+      "Deductions in force on 20-11-2026, the bill's date (today: the work data gives no DOBR, DOMR, DOC or DOI).",
+    );
 
     fireEvent.click(byId("add-recovery"));
     fireEvent.change(byId("recovery-0-label"), { target: { value: "Mobilisation advance" } });
@@ -336,6 +340,11 @@ describe("the bill editor", () => {
     const next = await screen.findByTestId("new-bill");
     await waitFor(() => expect(next.textContent).toBe("Chain closed by the final bill"));
     expect((next as HTMLButtonElement).disabled).toBe(true);
+    // No work slip follows the final bill either, and the button says so before it is clicked.
+    const slip = byId("new-workslip") as HTMLButtonElement;
+    expect(slip.textContent).toBe("Closed by the final bill");
+    expect(slip.disabled).toBe(true);
+    expect(slip.title).toBe("The final bill closed this estimate: no work slip can follow it. To change the work, withdraw the final bill first.");
   });
 
   it("withdraws the latest bill with a reason, marks its files, and frees its number", async () => {
@@ -502,9 +511,13 @@ describe("the work-slip editor", () => {
     return editor;
   }
 
-  it("previews the execution against the estimate and balances to the sanctioned total", async () => {
+  it("previews the execution against the estimate, balances to the sanctioned total, and caps the bill after it", async () => {
     const editor = await workslipWithItem5Deleted();
     expect(byId("editor-row-5").textContent).toContain("Deleted");
+    // One document is made at a time, and the other chain's button says why it waits.
+    const bill = byId("new-bill") as HTMLButtonElement;
+    expect(bill.disabled).toBe(true);
+    expect(bill.title).toBe("Save or close the work slip being made first: one document is made at a time.");
     const grand = within(editor).getAllByTestId("preview-total").find((row) => row.textContent?.includes("Grand Total"))!;
     expect(grand.textContent?.match(/12,90,00,000\.00/g)).toHaveLength(2);
     fireEvent.click(byId("editor-save"));
@@ -512,6 +525,15 @@ describe("the work-slip editor", () => {
     fireEvent.click(byId("nav-works"));
     fireEvent.click(await screen.findByTestId("estimate-row-1"));
     await waitFor(() => expect(byId("new-workslip").textContent).toBe("Create work slip 2"));
+
+    // The bill after it is capped by the work slip's quantities, and its column says whose.
+    fireEvent.click(byId("new-bill"));
+    const billEditor = await screen.findByTestId("bill-editor");
+    await within(billEditor).findByTestId("qty-4");
+    const headings = within(byId("editor-table")).getAllByRole("columnheader").map((h) => h.textContent);
+    expect(headings).toContain("Work slip 1 qty");
+    expect(headings).not.toContain("Estimate qty");
+    expect(byId("editor-row-1").textContent).toContain("4,850");
   });
 
   it("keeps the serial and description in view while the pane scrolls sideways", async () => {

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use sitebook_core::documents::editor::{
     DocumentPreview, EditorItem, QuantityEntry, RateEntry, RecoveryEntry, SupplementalEntry,
 };
+use sitebook_core::documents::WorkChanges;
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::Error;
 
@@ -836,5 +837,61 @@ async fn a_quantity_far_past_the_estimate_is_warned_of_in_the_preview() {
             && past.warnings[0].contains("126 is more than 10 times the estimate's 12.5"),
         "{}",
         past.warnings[0]
+    );
+}
+
+#[tokio::test]
+async fn the_memorandum_says_which_days_deductions_it_applies_and_a_final_bill_asks_for_its_doc() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let entries = at_suggested_quantities(&draft.items);
+    let in_force = |preview: &DocumentPreview| {
+        preview
+            .memorandum
+            .as_ref()
+            .expect("a memorandum")
+            .in_force_on
+            .clone()
+    };
+    let asks_for_doc = |preview: &DocumentPreview| {
+        preview
+            .warnings
+            .iter()
+            .any(|w| w.contains("no date of completion (DOC)"))
+    };
+
+    // No dates in the work data: the bill is dated the day it is made.
+    let undated = bill_preview(&fx, estimate, true, &entries, &[]).await;
+    assert!(
+        in_force(&undated)
+            .ends_with("the bill's date (today: the work data gives no DOBR, DOMR, DOC or DOI)."),
+        "{}",
+        in_force(&undated)
+    );
+    assert!(asks_for_doc(&undated), "{:?}", undated.warnings);
+    // A part bill certifies no completion, so it is not asked for one.
+    let part = bill_preview(&fx, estimate, false, &entries, &[]).await;
+    assert!(!asks_for_doc(&part), "{:?}", part.warnings);
+
+    // The DOMR dates it when there is no DOBR; the DOBR, once given, comes first.
+    let dates = |domr: &str, dobr: Option<&str>| WorkChanges {
+        doc: Some("01-06-2025".into()),
+        domr: Some(domr.into()),
+        dobr: dobr.map(Into::into),
+        ..WorkChanges::default()
+    };
+    fx.edit_work(estimate, dates("10-06-2025", None)).await;
+    let by_domr = bill_preview(&fx, estimate, true, &entries, &[]).await;
+    assert_eq!(
+        in_force(&by_domr),
+        "Deductions in force on 10-06-2025, the bill's date (the DOMR)."
+    );
+    assert!(!asks_for_doc(&by_domr), "{:?}", by_domr.warnings);
+    fx.edit_work(estimate, dates("10-06-2025", Some("12-06-2025")))
+        .await;
+    let by_dobr = bill_preview(&fx, estimate, true, &entries, &[]).await;
+    assert_eq!(
+        in_force(&by_dobr),
+        "Deductions in force on 12-06-2025, the bill's date (the DOBR)."
     );
 }

@@ -31,6 +31,11 @@ tenderPremium: string | null,
  */
 capSource: string, 
 /**
+ * The work slip whose quantities are the caps, once the estimate has work slips: the
+ * editor's quantity column is then that work slip's, not the estimate's.
+ */
+capsFromWorkslip: number | null, 
+/**
  * The items, each with the quantity its cell starts from.
  */
 items: Array<EditorItem>, };

@@ -16,4 +16,9 @@ netPayable: string,
 /**
  * The net payable in words, as the bill prints it.
  */
-netInWords: string, };
+netInWords: string, 
+/**
+ * Which day's deduction lines it applies, and why that day: "Deductions in force on
+ * 12-06-2025, the bill's date (the DOBR)".
+ */
+inForceOn: string, };

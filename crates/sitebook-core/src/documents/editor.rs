@@ -20,6 +20,7 @@ use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::CurrencyMark;
 use crate::domain::money::{finer_than_paise, parse_number_text};
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
+use crate::domain::work::DocDate;
 use crate::domain::workslip::{
     working_estimate, workslip, RateOverride, WorkslipInputError, WorkslipRow,
 };
@@ -108,10 +109,13 @@ pub struct PreviewMemorandum {
     pub net_payable: String,
     /// The net payable in words, as the bill prints it.
     pub net_in_words: String,
+    /// Which day's deduction lines it applies, and why that day: "Deductions in force on
+    /// 12-06-2025, the bill's date (the DOBR)".
+    pub in_force_on: String,
 }
 
 impl PreviewMemorandum {
-    fn of(memorandum: &Memorandum, mark: CurrencyMark) -> Self {
+    fn of(memorandum: &Memorandum, mark: CurrencyMark, dated: (DocDate, &str)) -> Self {
         Self {
             lines: memorandum_statement(memorandum, mark)
                 .lines
@@ -126,6 +130,10 @@ impl PreviewMemorandum {
                 .collect(),
             net_payable: amount_text(memorandum.net_payable),
             net_in_words: memorandum.net_in_words.clone(),
+            in_force_on: format!(
+                "Deductions in force on {}, the bill's date ({}).",
+                dated.0, dated.1
+            ),
         }
     }
 }
@@ -177,6 +185,9 @@ pub struct BillDraft {
     /// Where the items and their caps come from: `the sanctioned estimate`, or the latest
     /// working estimate once the estimate has work slips.
     pub cap_source: String,
+    /// The work slip whose quantities are the caps, once the estimate has work slips: the
+    /// editor's quantity column is then that work slip's, not the estimate's.
+    pub caps_from_workslip: Option<u32>,
     /// The items, each with the quantity its cell starts from.
     pub items: Vec<EditorItem>,
 }
@@ -637,7 +648,8 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         is_first: kind.is_first(),
         blocked,
         tender_premium: base.work.tender_premium.map(|tp| tp.bill_label()),
-        cap_source: cap_source(working.map(|w| w.phase)),
+        cap_source: cap_source(working.as_ref().map(|w| w.phase)),
+        caps_from_workslip: working.map(|w| w.phase),
         items,
     })
 }
@@ -748,6 +760,7 @@ pub async fn preview_bill(
         Ok(memo) => Some(PreviewMemorandum::of(
             &memo,
             crate::tenancy::orgs::currency_mark(ctx, scope).await?,
+            super::next_bill_dated_from(ctx, &next.work.dates),
         )),
         Err(error) => {
             problems.push(PreviewProblem {

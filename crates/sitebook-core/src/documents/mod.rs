@@ -672,6 +672,13 @@ impl NextBill {
         };
         let mut warnings = crate::domain::quantities::implausible_quantities(items, quantities);
         warnings.extend(self.deleted_items_billed(computed));
+        if self.inputs.is_final() && self.work.dates.completion.is_none() {
+            warnings.push(
+                "A final bill certifies that the work is complete, but the work data has no \
+                 date of completion (DOC), so this bill prints \"DOC -\". Give it in Work data."
+                    .to_owned(),
+            );
+        }
         warnings
     }
 
@@ -855,8 +862,18 @@ fn refuse_dated_before(
 /// The date a bill made now prints: its DOBR, else the work's other dates, else today, the day
 /// it is recorded.
 fn next_bill_date(ctx: &Ctx, dates: &DocumentDates) -> DocDate {
+    next_bill_dated_from(ctx, dates).0
+}
+
+/// [`next_bill_date`], with the field it is taken from ("the DOBR"), for the memorandum to say
+/// which day's deduction lines it applies.
+pub(crate) fn next_bill_dated_from(ctx: &Ctx, dates: &DocumentDates) -> (DocDate, &'static str) {
     let today = payments::today(ctx);
-    render_job::document_date(render_job::DatedAs::Bill, dates, Some(today)).unwrap_or(today)
+    const TODAY: &str = "today: the work data gives no DOBR, DOMR, DOC or DOI";
+    match render_job::dated_from(render_job::DatedAs::Bill, dates, None) {
+        Some(dated) => dated,
+        None => (today, TODAY),
+    }
 }
 
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the date

@@ -176,14 +176,28 @@ pub(crate) fn document_date(
     dates: &DocumentDates,
     recorded_on: Option<DocDate>,
 ) -> Option<DocDate> {
+    dated_from(kind, dates, recorded_on).map(|(date, _)| date)
+}
+
+/// [`document_date`], with the field it came from, for saying so ("the DOBR").
+pub(crate) fn dated_from(
+    kind: DatedAs,
+    dates: &DocumentDates,
+    recorded_on: Option<DocDate>,
+) -> Option<(DocDate, &'static str)> {
+    let named = |date: Option<DocDate>, field: &'static str| date.map(|date| (date, field));
+    let dobr = named(dates.bill_recorded, "the DOBR");
+    let domr = named(dates.measurement_recorded, "the DOMR");
+    let doi = named(dates.intimation, "the DOI");
+    let recorded = named(recorded_on, "the day it is recorded");
     let first = match kind {
-        DatedAs::Bill => [dates.bill_recorded, dates.measurement_recorded],
-        DatedAs::Workslip => [dates.measurement_recorded, dates.bill_recorded],
-        DatedAs::Estimate => [dates.intimation, recorded_on],
+        DatedAs::Bill => [dobr, domr],
+        DatedAs::Workslip => [domr, dobr],
+        DatedAs::Estimate => [doi, recorded],
     };
     first
         .into_iter()
-        .chain([dates.completion, dates.intimation, recorded_on])
+        .chain([named(dates.completion, "the DOC"), doi, recorded])
         .flatten()
         .next()
 }

@@ -553,6 +553,17 @@ pub fn memorandum(
             Base::Gross => gross,
             Base::GrossWithAdditions => gross + total_additions,
         };
+        // A bill that pays nothing (a final bill that only closes the chain) has nothing to
+        // withhold a per-bill amount from; without this, it could not be made at all.
+        if matches!(line.charge, Charge::Fixed(_)) && (gross + total_additions).is_zero() {
+            deductions.push(MemorandumLine {
+                code: line.code.clone(),
+                label: line.label.clone(),
+                detail: "nil: this bill pays nothing".to_owned(),
+                amount: round2(Decimal::ZERO),
+            });
+            continue;
+        }
         let (mut amount, mut detail) = worked(line, base);
         if let Some(cap) = line.cap {
             let cap = match cap {
@@ -604,7 +615,7 @@ pub fn memorandum(
             payable: format_indian(payable),
             remedy: if by_the_lines {
                 "the deduction lines in force take more than this bill pays; look at their \
-                 fixed amounts (Settings in the window, `sitebook deductions list`)"
+                 fixed amounts under Settings, Deductions"
             } else {
                 "reduce the one-off recoveries"
             },
@@ -1044,7 +1055,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!refused.contains("recoveries"), "{refused}");
-        assert!(refused.contains("`sitebook deductions list`"), "{refused}");
+        assert!(refused.contains("under Settings, Deductions"), "{refused}");
+    }
+
+    #[test]
+    fn a_bill_that_pays_nothing_has_no_fixed_amount_withheld() {
+        let water = || PaymentLine {
+            charge: Charge::Fixed(dec!(1500.50)),
+            ..percent_line("WATER", Effect::Deduction, dec!(0))
+        };
+        let lines = || vec![percent_line("SD", Effect::Deduction, dec!(5)), water()];
+        // A final bill that only closes the chain: the value till date is what was paid.
+        let closing = BillFigures {
+            value_till_date: dec!(156580.37),
+            previous_payments: dec!(156580.37),
+            gross: dec!(0),
+        };
+        let memo = memorandum(closing, &terms(lines(), dec!(1000000))).unwrap();
+        let water_line = memo.deductions.iter().find(|l| l.code == "WATER").unwrap();
+        assert_eq!(water_line.amount, dec!(0));
+        assert_eq!(water_line.detail, "nil: this bill pays nothing");
+        assert_eq!(memo.net_payable, dec!(0));
+        // A bill that pays 2,000.00 still has it withheld: 2,000.00 − 5 % (100.00) − 1,500.50.
+        let memo = memorandum(
+            first_bill_figures(dec!(2000)),
+            &terms(lines(), dec!(1000000)),
+        )
+        .unwrap();
+        assert_eq!(memo.net_payable, dec!(399.50));
     }
 
     #[test]

@@ -797,7 +797,8 @@ function DeductionsSection({ org }: Props) {
     <section className="settings-section" aria-labelledby="settings-deductions">
       <h2 id="settings-deductions">Deductions and additions</h2>
       <p className="muted settings-help">
-        What each bill's memorandum of payments takes from (or adds to) its gross, down to the net paid by cheque.
+        What each bill's memorandum of payments takes from (or adds to) its gross, down to the net paid by cheque. A bill
+        applies the lines in force on its date: the work's DOBR, else its DOMR, DOC or DOI, else the day it is made.
         {table?.isExample ? " These are the usual rates, shipped as an example, not law: change them to your office's." : ""}
       </p>
       {!mayEdit ? (
@@ -832,7 +833,7 @@ function DeductionsSection({ org }: Props) {
                     capText(line),
                   ]
                     .filter(Boolean)
-                    .join("; ") || "always"}
+                    .join("; ") || "every bill"}
                 </td>
                 <td className="nowrap">{line.validFrom || line.validTo ? `${line.validFrom || "…"} to ${line.validTo || "…"}` : "always"}</td>
                 <td className="actions">

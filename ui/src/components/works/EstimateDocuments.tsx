@@ -98,7 +98,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
           type="button"
           className="button"
           disabled={blocked !== null || chain.next.refusal !== null || editing !== null}
-          title={blocked ?? chain.next.refusal ?? undefined}
+          title={blocked ?? chain.next.refusal ?? (editing !== null ? openEditorNote(editing, chain.document) : undefined)}
           onClick={() => setEditing(chain.document)}
           data-testid={`new-${chain.document}`}
         >
@@ -156,8 +156,9 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         list: slips,
         entries: slipEntries,
         emptyText: "No work slips yet.",
-        next:
-          nextSlip > 10
+        next: closed
+          ? { label: "Closed by the final bill", refusal: "The final bill closed this estimate: no work slip can follow it. To change the work, withdraw the final bill first." }
+          : nextSlip > 10
             ? { label: "All 10 work slips made", refusal: "An estimate has at most 10 work slips." }
             : { label: `Create work slip ${nextSlip}`, refusal: null },
       })}
@@ -189,6 +190,12 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
       {blocked ? <p className="muted read-only-note">{blocked}</p> : null}
     </div>
   );
+}
+
+/** Why a chain's create button waits while an editor is open (one document is made at a time). */
+function openEditorNote(open: EditorKind, chain: EditorKind): string {
+  if (open === chain) return "Its editor is open below.";
+  return `Save or close the ${open === "bill" ? "bill" : "work slip"} being made first: one document is made at a time.`;
 }
 
 /**

@@ -45,6 +45,8 @@ type Draft = {
   tenderPremium: string | null;
   /** Where a bill's items and caps come from (the sanctioned or the working estimate). */
   capSource: string | null;
+  /** The work slip whose quantities cap a bill's, once the estimate has work slips. */
+  capsFromWorkslip: number | null;
 };
 
 const PREVIEW_DELAY_MS = 150;
@@ -80,7 +82,7 @@ export function QuantityEditor({
     const load =
       kind === "bill"
         ? backend.billDraft(estimateId)
-        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null, capSource: null }));
+        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null, capSource: null, capsFromWorkslip: null }));
     load.then(
       (d) => {
         if (!current) return;
@@ -253,6 +255,9 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const typeQuantity = useCallback((slNo: string, value: string) => setValues((v) => ({ ...v, [slNo]: value })), []);
   const typeRate = useCallback((slNo: string, value: string) => setRates((r) => ({ ...r, [slNo]: value })), []);
   const inputLabel = kind === "bill" ? "Till-date qty" : "Executed qty";
+  // After work slips, a bill's items are capped at the latest work slip's quantities, not the
+  // estimate's: the column says whose they are.
+  const capLabel = draft.capsFromWorkslip !== null ? `Work slip ${draft.capsFromWorkslip} qty` : "Estimate qty";
 
   const save = () =>
     runSave(async () => {
@@ -324,7 +329,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
               { label: "Description", className: "description-col frozen frozen-edge" },
               "Unit",
               numeric("Rate"),
-              numeric("Estimate qty"),
+              { ...numeric(capLabel), title: kind === "bill" ? "Above this quantity, the bill carries the rest as excess over the estimate (AE)." : undefined },
               hasPrevious ? numeric(kind === "bill" ? "Previous bill" : "Last work slip") : null,
               { label: inputLabel, className: "num input-col" },
               ...columns.map((c) => numeric(c.heading)),
@@ -354,6 +359,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                   rateProblem={item ? problemOf(item.slNo, true) : null}
                   invalid={item !== null && problemItems.has(item.slNo)}
                   rateTypable={kind === "workslip" && item !== null && item.rateChangeable && (row === null || row.kind === "item")}
+                  noEstimateQuantity={kind === "workslip" && row?.kind === "supplemental"}
                   hasPrevious={hasPrevious}
                   inputLabel={inputLabel}
                   shown={shown}
@@ -446,6 +452,8 @@ type EditorRowProps = {
   rateProblem: string | null;
   invalid: boolean;
   rateTypable: boolean;
+  /** A supplemental item in a work slip: the estimate has none of it, so its cell is left blank as printed. */
+  noEstimateQuantity: boolean;
   hasPrevious: boolean;
   inputLabel: string;
   shown: Array<{ column: DocumentPreview["columns"][number]; index: number }>;
@@ -465,6 +473,7 @@ const EditorRow = memo(function EditorRow({
   rateProblem,
   invalid,
   rateTypable,
+  noEstimateQuantity,
   hasPrevious,
   inputLabel,
   shown,
@@ -487,7 +496,7 @@ const EditorRow = memo(function EditorRow({
       ) : (
         <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
       )}
-      <td className="num nowrap">{item ? formatQuantity(item.estimateQuantity) : ""}</td>
+      <td className="num nowrap">{item && !noEstimateQuantity ? formatQuantity(item.estimateQuantity) : ""}</td>
       {hasPrevious ? <td className="num nowrap">{item?.previousQuantity ? formatQuantity(item.previousQuantity) : ""}</td> : null}
       <td className="num input-col">
         {item ? (
@@ -572,6 +581,9 @@ function Memorandum({ memorandum }: { memorandum: PreviewMemorandum }) {
   return (
     <section className="memorandum" aria-label="Memorandum of payments" data-testid="memorandum">
       <h4>Memorandum of payments</h4>
+      <p className="muted memorandum-date" data-testid="memo-in-force">
+        {memorandum.inForceOn}
+      </p>
       <table className="ledger memorandum-table">
         <tbody>
           {memorandum.lines.map((line) => (
@@ -612,7 +624,7 @@ function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: 
             type="text"
             className="qty-input text-input"
             aria-label={`What is recovered, line ${index + 1}`}
-            placeholder="Mobilisation advance"
+            placeholder="e.g. Mobilisation advance"
             value={line.label}
             onChange={(e) => set(index, "label", e.target.value)}
             data-testid={`recovery-${index}-label`}
