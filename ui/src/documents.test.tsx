@@ -299,9 +299,18 @@ describe("the bill editor", () => {
     fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,0" } });
     await waitFor(() => expect(screen.queryByTestId("editor-problems")?.textContent ?? "").toContain("recovery 1"));
     expect(byId("editor-problems").textContent).toContain("could mean 25.0 or 250");
+    // And under the line itself, its fields marked.
+    await waitFor(() => expect(screen.queryByTestId("recovery-problem-0")?.textContent ?? "").toContain("could mean 25.0 or 250"));
+    expect(byId("recovery-problem-0").textContent).not.toMatch(/^recovery 1/);
+    expect(byId("recovery-0-amount").getAttribute("aria-invalid")).toBe("true");
+    expect(byId("recovery-0-label").getAttribute("aria-invalid")).toBe("true");
     await waitFor(() => expect(byId("memo-net").textContent).toBe("9,67,61,871.79"));
     expect(memoLines().some((line) => line.includes("Mobilisation advance"))).toBe(false);
     expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
+    // Mended, the line is plain again.
+    fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,000" } });
+    await waitFor(() => expect(screen.queryByTestId("recovery-problem-0")).toBeNull());
+    expect(byId("recovery-0-amount").getAttribute("aria-invalid")).toBeNull();
   });
 
   it("starts bill 2 from bill 1's figures, refuses going below them, and a final bill closes the chain", async () => {
@@ -601,15 +610,15 @@ describe("the work-slip editor", () => {
     const editor = await screen.findByTestId("workslip-editor");
     await within(editor).findByTestId("qty-1");
     fireEvent.click(byId("add-supplemental"));
+    // The line starts with the next serial free, the first here.
+    expect((byId("supp-0-slNo") as HTMLInputElement).value).toBe("S1");
     fireEvent.change(byId("supp-0-description"), { target: { value: "Shifting of an HT pole" } });
     fireEvent.change(byId("supp-0-executed"), { target: { value: "2" } });
     await previewSettles();
     const problems = byId("editor-problems").textContent ?? "";
-    expect(problems).toContain("supplemental line 1");
-    expect(problems).toContain("a serial");
+    expect(problems).toContain("supplemental item S1");
     expect(problems).toContain("a rate");
 
-    fireEvent.change(byId("supp-0-slNo"), { target: { value: "S1" } });
     fireEvent.change(byId("supp-0-unit"), { target: { value: "Nos" } });
     fireEvent.change(byId("supp-0-rate"), { target: { value: "12,500" } });
     await previewSettles();

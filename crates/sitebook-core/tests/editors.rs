@@ -668,7 +668,7 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
         .map(|p| p.message.as_str())
         .collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
-    assert!(messages[0].starts_with("recovery 1") && messages[0].contains("label"));
+    assert!(messages[0].starts_with("recovery 1") && messages[0].contains("say what is recovered"));
     assert!(messages[1].starts_with("recovery 2 (Stores)") && messages[1].contains("12.5"));
     // The bill itself still computes; the memorandum leaves the unreadable lines out.
     let memo = preview.memorandum.as_ref().expect("the rest is computed");
@@ -894,4 +894,52 @@ async fn the_memorandum_says_which_days_deductions_it_applies_and_a_final_bill_a
         in_force(&by_dobr),
         "Deductions in force on 12-06-2025, the bill's date (the DOBR)."
     );
+}
+
+#[tokio::test]
+async fn each_recovery_problem_names_its_line_and_a_recovery_of_nothing_is_refused() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let entries = at_suggested_quantities(&draft.items);
+    let preview = bill_preview(
+        &fx,
+        estimate,
+        false,
+        &entries,
+        &[
+            recovery("Seigniorage", "0"),
+            recovery("", "500"),
+            recovery("Penalty", "-100"),
+            recovery("Machinery advance", "1,000"),
+        ],
+    )
+    .await;
+    let on_line = |line: u32| -> Vec<&str> {
+        preview
+            .problems
+            .iter()
+            .filter(|p| p.recovery == Some(line))
+            .map(|p| p.message.as_str())
+            .collect()
+    };
+    assert!(
+        on_line(0)[0].contains("0.00 recovers nothing"),
+        "{:?}",
+        preview.problems
+    );
+    assert_eq!(
+        on_line(1),
+        ["recovery 2: say what is recovered, such as \"Mobilisation advance\""]
+    );
+    assert!(
+        on_line(2)[0].starts_with("recovery 3 (Penalty)"),
+        "{:?}",
+        preview.problems
+    );
+    assert!(on_line(3).is_empty(), "{:?}", preview.problems);
+    // Problems of items or of the whole bill name no recovery line.
+    assert!(preview
+        .problems
+        .iter()
+        .all(|p| p.recovery.is_some() || p.sl_no.is_some() || !p.message.starts_with("recovery")));
 }

@@ -16,4 +16,9 @@ message: string,
  * The problem is with the rate a work slip gives the item, not its quantity: the editor
  * shows it beside the rate.
  */
-onRate: boolean, };
+onRate: boolean, 
+/**
+ * The bill's one-off recovery line (counted from 0) the problem is on: the editor marks
+ * that line's fields and shows the problem under it.
+ */
+recovery: number | null, };

@@ -256,6 +256,9 @@ pub struct PreviewProblem {
     /// The problem is with the rate a work slip gives the item, not its quantity: the editor
     /// shows it beside the rate.
     pub on_rate: bool,
+    /// The bill's one-off recovery line (counted from 0) the problem is on: the editor marks
+    /// that line's fields and shows the problem under it.
+    pub recovery: Option<u32>,
 }
 
 /// The live figures of a bill or work slip being entered. A problem that names an item leaves
@@ -350,6 +353,7 @@ pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<Previ
             Ok(quantity) => quantities.push(ItemQuantity::new(entry.sl_no.clone(), quantity)),
             Err(why) => problems.push(PreviewProblem {
                 on_rate: false,
+                recovery: None,
                 sl_no: Some(entry.sl_no.clone()),
                 message: format!("item {}: {why}", entry.sl_no),
             }),
@@ -387,6 +391,7 @@ pub fn parse_rates(entries: &[RateEntry]) -> (Vec<RateOverride>, Vec<PreviewProb
             sl_no: Some(entry.sl_no.clone()),
             message: format!("item {}: {why}", entry.sl_no),
             on_rate: true,
+            recovery: None,
         });
     }
     (rates, problems)
@@ -493,6 +498,7 @@ pub fn parse_supplemental(
             (Some(rate), Some(_)) if missing.is_empty() && finer_than_paise(rate) => {
                 problems.push(PreviewProblem {
                     on_rate: false,
+                    recovery: None,
                     sl_no: Some(sl_no.to_owned()),
                     message: format!(
                         "{name}: rate {rate} has more than two decimal places; give it in rupees \
@@ -509,6 +515,7 @@ pub fn parse_supplemental(
             }),
             _ => problems.push(PreviewProblem {
                 on_rate: false,
+                recovery: None,
                 sl_no: (!sl_no.is_empty()).then(|| sl_no.to_owned()),
                 message: format!("{name}: give {}", missing.join(", ")),
             }),
@@ -524,20 +531,30 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
     let mut recoveries = Vec::new();
     let mut problems = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
+        let line = u32::try_from(index).unwrap_or(u32::MAX);
         let (label, typed) = (entry.label.trim(), entry.amount.trim());
         if label.is_empty() && typed.is_empty() {
             continue;
         }
-        let name = if label.is_empty() {
-            format!("recovery {}", index + 1)
-        } else {
-            format!("recovery {} ({label})", index + 1)
-        };
+        if label.is_empty() {
+            problems.push(PreviewProblem {
+                on_rate: false,
+                recovery: Some(line),
+                sl_no: None,
+                message: format!(
+                    "recovery {}: say what is recovered, such as \"Mobilisation advance\"",
+                    index + 1
+                ),
+            });
+            continue;
+        }
+        let name = format!("recovery {} ({label})", index + 1);
         let amount = match parse_typed(typed, TypedFigure::Amount) {
             Ok(amount) => amount,
             Err(_) if typed.is_empty() => {
                 problems.push(PreviewProblem {
                     on_rate: false,
+                    recovery: Some(line),
                     sl_no: None,
                     message: format!("{name}: give the amount to recover"),
                 });
@@ -546,12 +563,24 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
             Err(why) => {
                 problems.push(PreviewProblem {
                     on_rate: false,
+                    recovery: Some(line),
                     sl_no: None,
                     message: format!("{name}: {why}"),
                 });
                 continue;
             }
         };
+        if amount.is_zero() {
+            problems.push(PreviewProblem {
+                on_rate: false,
+                recovery: Some(line),
+                sl_no: None,
+                message: format!(
+                    "{name}: 0.00 recovers nothing; give the amount, or remove the line"
+                ),
+            });
+            continue;
+        }
         let recovery = OneOffRecovery {
             label: label.to_owned(),
             amount,
@@ -560,6 +589,7 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
             Ok(()) => recoveries.push(recovery),
             Err(why) => problems.push(PreviewProblem {
                 on_rate: false,
+                recovery: Some(line),
                 sl_no: None,
                 message: format!("{name}: {why}"),
             }),
@@ -668,6 +698,7 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
     };
     PreviewProblem {
         on_rate: false,
+        recovery: None,
         sl_no,
         message: problem.to_string(),
     }
@@ -749,6 +780,7 @@ pub async fn preview_bill(
         if let Some(nothing) = measures_nothing(&computed) {
             problems.push(PreviewProblem {
                 on_rate: false,
+                recovery: None,
                 sl_no: None,
                 message: format!("Bill {}: {nothing}.", next.number),
             });
@@ -765,6 +797,7 @@ pub async fn preview_bill(
         Err(error) => {
             problems.push(PreviewProblem {
                 on_rate: false,
+                recovery: None,
                 sl_no: None,
                 message: error.to_string(),
             });
@@ -963,6 +996,7 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
     );
     PreviewProblem {
         on_rate,
+        recovery: None,
         sl_no,
         message: problem.to_string(),
     }
@@ -1003,6 +1037,7 @@ pub async fn preview_workslip(
             .iter()
             .map(|(sl_no, why)| PreviewProblem {
                 on_rate: false,
+                recovery: None,
                 sl_no: Some(sl_no.clone()),
                 message: why.clone(),
             }),
@@ -1042,6 +1077,7 @@ pub async fn preview_workslip(
         if let Some(repeat) = next.repeats_the_last(&slip) {
             problems.push(PreviewProblem {
                 on_rate: false,
+                recovery: None,
                 sl_no: None,
                 message: format!("{repeat}."),
             });

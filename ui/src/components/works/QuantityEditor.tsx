@@ -24,6 +24,7 @@ import type { SupplementalEntry } from "../../bindings/SupplementalEntry";
 import { useJobsFeed } from "../../jobsFeed";
 import { formatMoney, formatQuantity, isTypedFigure } from "../../logic/format";
 import { describePhases, foldablePhases } from "../../logic/phases";
+import { nextSupplementalSerial } from "../../logic/serials";
 import { draftKey, forgetTypedDraft, keepTypedDraft, typedDraft } from "../../logic/typedDrafts";
 import { useNavigation } from "../../navigation";
 import { useAction } from "../../useAction";
@@ -287,6 +288,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const problemOf = (slNo: string, onRate: boolean) =>
     problemAt.get(`${slNo}|${onRate}`)?.message.replace(/^item [^:]+: /, "") ?? null;
 
+  // A recovery line's problem, shown under that line (its fields marked) as well as in the list.
+  const recoveryProblems = new Map(
+    problems.filter((p) => p.recovery !== null).map((p) => [p.recovery as number, p.message.replace(/^recovery \d+( \([^)]*\))?: /, "")] as const),
+  );
+
   if (queued) return <Queued queued={queued} kind={kind} />;
 
   return (
@@ -398,9 +404,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           {preview.amountInWords}
         </p>
       ) : null}
-      {kind === "bill" ? <RecoveryLines lines={recoveries} onChange={setRecoveries} /> : null}
+      {kind === "bill" ? <RecoveryLines lines={recoveries} onChange={setRecoveries} problems={recoveryProblems} /> : null}
       {computed && preview.memorandum ? <Memorandum memorandum={preview.memorandum} /> : null}
-      {kind === "workslip" ? <SupplementalLines lines={extras} onChange={setExtras} /> : null}
+      {kind === "workslip" ? (
+        <SupplementalLines lines={extras} onChange={setExtras} taken={draft.items.map((item) => item.slNo)} />
+      ) : null}
       {computed && preview.warnings.length > 0 ? (
         <ul className="editor-warnings" data-testid="editor-warnings">
           {preview.warnings.map((warning) => (
@@ -613,12 +621,25 @@ function lineEdits<Line extends Record<string, string>>(lines: Line[], onChange:
 }
 
 /** One-off recoveries of this bill (an advance, materials issued from stores). */
-function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: (lines: RecoveryEntry[]) => void }) {
+function RecoveryLines({
+  lines,
+  onChange,
+  problems,
+}: {
+  lines: RecoveryEntry[];
+  onChange: (lines: RecoveryEntry[]) => void;
+  /** A problem by the line it is on. */
+  problems: ReadonlyMap<number, string>;
+}) {
   const { set, remove } = lineEdits(lines, onChange);
   return (
     <fieldset className="supplemental" data-testid="recovery-lines">
       <legend>Recoveries from this bill only (an advance, materials issued)</legend>
-      {lines.map((line, index) => (
+      {lines.map((line, index) => {
+        const problem = problems.get(index) ?? null;
+        const marked = problem !== null || undefined;
+        const describedBy = problem !== null ? `recovery-problem-${index}` : undefined;
+        return (
         <div key={index} className="recovery-line">
           <input
             type="text"
@@ -626,6 +647,8 @@ function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: 
             aria-label={`What is recovered, line ${index + 1}`}
             placeholder="e.g. Mobilisation advance"
             value={line.label}
+            aria-invalid={marked}
+            aria-describedby={describedBy}
             onChange={(e) => set(index, "label", e.target.value)}
             data-testid={`recovery-${index}-label`}
           />
@@ -636,12 +659,20 @@ function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: 
             aria-label={`Amount recovered, line ${index + 1}`}
             placeholder="0.00"
             value={line.amount}
+            aria-invalid={marked}
+            aria-describedby={describedBy}
             onChange={(e) => set(index, "amount", e.target.value)}
             data-testid={`recovery-${index}-amount`}
           />
           <CloseButton label={`Remove recovery line ${index + 1}`} onClick={() => remove(index)} />
+          {problem !== null ? (
+            <span className="cell-problem recovery-problem" id={describedBy} data-testid={`recovery-problem-${index}`}>
+              {problem}
+            </span>
+          ) : null}
         </div>
-      ))}
+        );
+      })}
       <button type="button" className="button quiet" onClick={() => onChange([...lines, { label: "", amount: "" }])} data-testid="add-recovery">
         + Add a recovery
       </button>
@@ -652,7 +683,16 @@ function RecoveryLines({ lines, onChange }: { lines: RecoveryEntry[]; onChange: 
 const BLANK_LINE: SupplementalEntry = { slNo: "", description: "", unit: "", rate: "", executed: "" };
 
 /** Items the estimate lacks, proposed in this work slip; their rows join the preview above. */
-function SupplementalLines({ lines, onChange }: { lines: SupplementalEntry[]; onChange: (lines: SupplementalEntry[]) => void }) {
+function SupplementalLines({
+  lines,
+  onChange,
+  taken,
+}: {
+  lines: SupplementalEntry[];
+  onChange: (lines: SupplementalEntry[]) => void;
+  /** The serials of the items listed (earlier work slips' supplemental items among them). */
+  taken: string[];
+}) {
   const { set, remove } = lineEdits(lines, onChange);
   const fields: Array<[keyof SupplementalEntry, string, boolean]> = [
     ["slNo", "Sl.", false],
@@ -691,7 +731,7 @@ function SupplementalLines({ lines, onChange }: { lines: SupplementalEntry[]; on
           </tbody>
         </table>
       ) : null}
-      <button type="button" className="button quiet" onClick={() => onChange([...lines, { ...BLANK_LINE }])} data-testid="add-supplemental">
+      <button type="button" className="button quiet" onClick={() => onChange([...lines, { ...BLANK_LINE, slNo: nextSupplementalSerial([...taken, ...lines.map((line) => line.slNo)]) }])} data-testid="add-supplemental">
         + Add a supplemental item
       </button>
     </fieldset>
