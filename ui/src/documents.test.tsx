@@ -326,6 +326,8 @@ describe("the bill editor", () => {
     const editor = await screen.findByTestId("bill-editor");
     await within(editor).findByTestId("qty-4");
     expect(within(editor).getByText("Previous bill")).toBeTruthy();
+    // What the bill prints from the work data, which bill 1 printed too.
+    expect(byId("bill-work-lines").textContent).toBe("Prints from Work data: no M.B. pages; no dates");
     await previewSettles();
     const headings = within(byId("editor-table")).getAllByRole("columnheader").map((h) => h.textContent);
     expect(headings.filter((h) => h === "Till-date qty")).toHaveLength(1);
@@ -618,11 +620,15 @@ describe("the work-slip editor", () => {
     const problems = byId("editor-problems").textContent ?? "";
     expect(problems).toContain("supplemental item S1");
     expect(problems).toContain("a rate");
+    // And under the line itself, its fields marked.
+    expect(byId("supp-problem-0").textContent).toBe("give a rate (a number)");
+    expect(byId("supp-0-rate").getAttribute("aria-invalid")).toBe("true");
 
     fireEvent.change(byId("supp-0-unit"), { target: { value: "Nos" } });
     fireEvent.change(byId("supp-0-rate"), { target: { value: "12,500" } });
     await previewSettles();
     expect(screen.queryByTestId("editor-problems")).toBeNull();
+    expect(screen.queryByTestId("supp-problem-0")).toBeNull();
     const table = byId("editor-table");
     expect(within(table).getByText("Supplemental Items")).toBeTruthy();
     const row = within(table).getByText("Shifting of an HT pole").closest("tr")!;

@@ -1537,9 +1537,9 @@ async fn a_work_slip_refuses_a_rate_finer_than_a_paisa_and_a_second_item_of_an_e
     let refused = refuse(one.clone(), vec![extra_excavation(dec!(450.50), dec!(15))]).await;
     assert_eq!(
         refused,
-        "Work slip 2: supplemental item S1 was introduced in work slip 1 (Extra earth work \
-         excavation); give its quantity now among the executed quantities (S1,QUANTITY), or \
-         number the new item otherwise."
+        "Work slip 2: supplemental item S1 is work slip 1's (Extra earth work excavation): \
+         number the new item S2, or, to change that item, give its quantity in its own row \
+         (S1,QUANTITY in a quantities file)."
     );
     // An item the estimate lacks is named once, with its slip.
     let refused = refuse(quantities(&[("77", dec!(1))]), Vec::new()).await;

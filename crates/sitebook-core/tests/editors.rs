@@ -502,6 +502,8 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
             && message.contains("a rate"),
         "{message}"
     );
+    // It is on the second line, which the editor marks.
+    assert_eq!(preview.problems[0].supplemental, Some(1));
 
     // A rate finer than a paisa is named beside its line; the rest is still computed.
     let fine = SupplementalEntry {
@@ -512,6 +514,7 @@ async fn work_slip_preview_takes_supplemental_items_and_names_an_incomplete_line
     let preview = workslip_preview(&fx, estimate, &[], &[extra.clone(), fine], &[]).await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
     assert_eq!(preview.problems[0].sl_no.as_deref(), Some("S2"));
+    assert_eq!(preview.problems[0].supplemental, Some(1));
     assert_eq!(
         preview.problems[0].message,
         "supplemental item S2: rate 5.555 has more than two decimal places; give it in rupees \
@@ -763,7 +766,8 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
     );
     assert!(!preview.rows.is_empty(), "the figures stay in view");
 
-    // A new line under S1's serial is named beside it; S1 itself and the rest stay computed.
+    // A new line under S1's serial is named beside that line, with the serial to use instead;
+    // S1 itself and the rest stay computed.
     let second_s1 = SupplementalEntry {
         sl_no: "s1".into(),
         description: "Shifting a pole".into(),
@@ -773,12 +777,16 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
     };
     let preview = workslip_preview(&fx, estimate, &[entry("1", "11")], &[second_s1], &[]).await;
     assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);
-    assert_eq!(preview.problems[0].sl_no.as_deref(), Some("s1"));
+    assert_eq!(
+        preview.problems[0].sl_no, None,
+        "not on work slip 1's S1 row"
+    );
+    assert_eq!(preview.problems[0].supplemental, Some(0));
     assert_eq!(
         preview.problems[0].message,
-        "supplemental item s1 was introduced in work slip 1 (Extra earth work excavation); give \
-         its quantity now among the executed quantities (S1,QUANTITY), or number the new item \
-         otherwise"
+        "supplemental item s1 is work slip 1's (Extra earth work excavation): number the new \
+         item S2, or, to change that item, give its quantity in its own row (S1,QUANTITY in a \
+         quantities file)"
     );
     assert_eq!(
         preview.rows.iter().filter(|r| r.sl_no == "S1").count(),
@@ -893,6 +901,15 @@ async fn the_memorandum_says_which_days_deductions_it_applies_and_a_final_bill_a
     assert_eq!(
         in_force(&by_dobr),
         "Deductions in force on 12-06-2025, the bill's date (the DOBR)."
+    );
+    // The draft shows the lines the bill will print from the work data, which bills share.
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    assert_eq!(
+        draft.work_lines,
+        [
+            "no M.B. pages",
+            "DOI - DOC 01-06-2025 DOMR 10-06-2025 DOBR 12-06-2025"
+        ]
     );
 }
 

@@ -36,6 +36,11 @@ capSource: string,
  */
 capsFromWorkslip: number | null, 
 /**
+ * The measurement-book and date lines the bill prints, from the work data. The bills of a
+ * chain share them unless the work data is changed between bills, so the editor shows them.
+ */
+workLines: Array<string>, 
+/**
  * The items, each with the quantity its cell starts from.
  */
 items: Array<EditorItem>, };

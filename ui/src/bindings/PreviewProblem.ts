@@ -21,4 +21,8 @@ onRate: boolean,
  * The bill's one-off recovery line (counted from 0) the problem is on: the editor marks
  * that line's fields and shows the problem under it.
  */
-recovery: number | null, };
+recovery: number | null, 
+/**
+ * The work slip's new supplemental line (counted from 0) the problem is on, likewise.
+ */
+supplemental: number | null, };

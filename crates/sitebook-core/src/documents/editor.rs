@@ -20,7 +20,7 @@ use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::CurrencyMark;
 use crate::domain::money::{finer_than_paise, parse_number_text};
 use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
-use crate::domain::work::DocDate;
+use crate::domain::work::{DocDate, DocumentDates};
 use crate::domain::workslip::{
     working_estimate, workslip, RateOverride, WorkslipInputError, WorkslipRow,
 };
@@ -188,6 +188,9 @@ pub struct BillDraft {
     /// The work slip whose quantities are the caps, once the estimate has work slips: the
     /// editor's quantity column is then that work slip's, not the estimate's.
     pub caps_from_workslip: Option<u32>,
+    /// The measurement-book and date lines the bill prints, from the work data. The bills of a
+    /// chain share them unless the work data is changed between bills, so the editor shows them.
+    pub work_lines: Vec<String>,
     /// The items, each with the quantity its cell starts from.
     pub items: Vec<EditorItem>,
 }
@@ -259,6 +262,8 @@ pub struct PreviewProblem {
     /// The bill's one-off recovery line (counted from 0) the problem is on: the editor marks
     /// that line's fields and shows the problem under it.
     pub recovery: Option<u32>,
+    /// The work slip's new supplemental line (counted from 0) the problem is on, likewise.
+    pub supplemental: Option<u32>,
 }
 
 /// The live figures of a bill or work slip being entered. A problem that names an item leaves
@@ -354,6 +359,7 @@ pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<Previ
             Err(why) => problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: None,
+                supplemental: None,
                 sl_no: Some(entry.sl_no.clone()),
                 message: format!("item {}: {why}", entry.sl_no),
             }),
@@ -392,6 +398,7 @@ pub fn parse_rates(entries: &[RateEntry]) -> (Vec<RateOverride>, Vec<PreviewProb
             message: format!("item {}: {why}", entry.sl_no),
             on_rate: true,
             recovery: None,
+            supplemental: None,
         });
     }
     (rates, problems)
@@ -462,6 +469,7 @@ pub fn parse_supplemental(
     let mut lines = Vec::new();
     let mut problems = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
+        let line = u32::try_from(index).unwrap_or(u32::MAX);
         let fields = [
             &entry.sl_no,
             &entry.description,
@@ -499,6 +507,7 @@ pub fn parse_supplemental(
                 problems.push(PreviewProblem {
                     on_rate: false,
                     recovery: None,
+                    supplemental: Some(line),
                     sl_no: Some(sl_no.to_owned()),
                     message: format!(
                         "{name}: rate {rate} has more than two decimal places; give it in rupees \
@@ -516,6 +525,7 @@ pub fn parse_supplemental(
             _ => problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: None,
+                supplemental: Some(line),
                 sl_no: (!sl_no.is_empty()).then(|| sl_no.to_owned()),
                 message: format!("{name}: give {}", missing.join(", ")),
             }),
@@ -540,6 +550,7 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
             problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: Some(line),
+                supplemental: None,
                 sl_no: None,
                 message: format!(
                     "recovery {}: say what is recovered, such as \"Mobilisation advance\"",
@@ -555,6 +566,7 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
                 problems.push(PreviewProblem {
                     on_rate: false,
                     recovery: Some(line),
+                    supplemental: None,
                     sl_no: None,
                     message: format!("{name}: give the amount to recover"),
                 });
@@ -564,6 +576,7 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
                 problems.push(PreviewProblem {
                     on_rate: false,
                     recovery: Some(line),
+                    supplemental: None,
                     sl_no: None,
                     message: format!("{name}: {why}"),
                 });
@@ -574,6 +587,7 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
             problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: Some(line),
+                supplemental: None,
                 sl_no: None,
                 message: format!(
                     "{name}: 0.00 recovers nothing; give the amount, or remove the line"
@@ -590,6 +604,7 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
             Err(why) => problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: Some(line),
+                supplemental: None,
                 sl_no: None,
                 message: format!("{name}: {why}"),
             }),
@@ -680,6 +695,17 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
         tender_premium: base.work.tender_premium.map(|tp| tp.bill_label()),
         cap_source: cap_source(working.as_ref().map(|w| w.phase)),
         caps_from_workslip: working.map(|w| w.phase),
+        work_lines: vec![
+            base.work
+                .mb_details
+                .as_ref()
+                .map_or_else(|| "no M.B. pages".to_owned(), |mb| mb.describe()),
+            if base.work.dates == DocumentDates::default() {
+                "no dates".to_owned()
+            } else {
+                base.work.dates.describe()
+            },
+        ],
         items,
     })
 }
@@ -699,6 +725,7 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
     PreviewProblem {
         on_rate: false,
         recovery: None,
+        supplemental: None,
         sl_no,
         message: problem.to_string(),
     }
@@ -781,6 +808,7 @@ pub async fn preview_bill(
             problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: None,
+                supplemental: None,
                 sl_no: None,
                 message: format!("Bill {}: {nothing}.", next.number),
             });
@@ -798,6 +826,7 @@ pub async fn preview_bill(
             problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: None,
+                supplemental: None,
                 sl_no: None,
                 message: error.to_string(),
             });
@@ -997,6 +1026,7 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
     PreviewProblem {
         on_rate,
         recovery: None,
+        supplemental: None,
         sl_no,
         message: problem.to_string(),
     }
@@ -1031,17 +1061,20 @@ pub async fn preview_workslip(
         rates.clone(),
     )
     .await?;
-    // A new line under an earlier item's serial is named beside it, and the rest computed.
-    problems.extend(
-        next.serials_taken
+    // A new line under an earlier item's serial is named beside that line (not on the earlier
+    // item's row, whose quantity is right), and the rest computed.
+    problems.extend(next.serials_taken.iter().map(|(sl_no, why)| {
+        let line = supplemental
             .iter()
-            .map(|(sl_no, why)| PreviewProblem {
-                on_rate: false,
-                recovery: None,
-                sl_no: Some(sl_no.clone()),
-                message: why.clone(),
-            }),
-    );
+            .position(|entry| entry.sl_no.trim().eq_ignore_ascii_case(sl_no.trim()));
+        PreviewProblem {
+            on_rate: false,
+            recovery: None,
+            supplemental: line.map(|line| u32::try_from(line).unwrap_or(u32::MAX)),
+            sl_no: None,
+            message: why.clone(),
+        }
+    }));
     let title = format!("Work slip {}", next.input.phase);
     // A cell that could not be read was left out; the rest is computed around it. So is a row
     // the computation refuses (its quantity and rate both): the other rows' figures and the
@@ -1078,6 +1111,7 @@ pub async fn preview_workslip(
             problems.push(PreviewProblem {
                 on_rate: false,
                 recovery: None,
+                supplemental: None,
                 sl_no: None,
                 message: format!("{repeat}."),
             });

@@ -1234,9 +1234,20 @@ fn serial_taken_earlier(line: &SupplementalLine, earlier: &[SupplementalItem]) -
     let taken = earlier
         .iter()
         .find(|item| item.sl_no.trim().eq_ignore_ascii_case(line.sl_no.trim()))?;
+    // The next S-number after every earlier one, to offer instead.
+    let next_free = earlier
+        .iter()
+        .filter_map(|item| {
+            let serial = item.sl_no.trim();
+            let digits = serial.strip_prefix(['S', 's'])?.trim();
+            digits.parse::<u32>().ok()
+        })
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
     Some(format!(
-        "supplemental item {} was introduced in work slip {} ({}); give its quantity now among \
-         the executed quantities ({},QUANTITY), or number the new item otherwise",
+        "supplemental item {} is work slip {}'s ({}): number the new item S{next_free}, or, to \
+         change that item, give its quantity in its own row ({},QUANTITY in a quantities file)",
         line.sl_no.trim(),
         taken.introduced_in_phase,
         crate::error::excerpt(&taken.description),

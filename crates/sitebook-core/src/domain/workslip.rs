@@ -551,6 +551,39 @@ pub struct WorkingEstimate {
     pub deleted: Vec<String>,
 }
 
+/// The singular a supplemental item's rate is quoted per (a bill's "Per" column), from its
+/// plural unit as typed: as the estimate's own items pair the two, else by the usual
+/// abbreviations, else the unit as typed. A work slip asks only for the plural, and bills had
+/// printed "Nos" where the estimate's items print "No".
+fn per_unit_of(unit: &str, estimate: &[EstimateItem]) -> String {
+    const USUAL: [(&str, &str); 10] = [
+        ("Nos", "No"),
+        ("Mtrs", "Mtr"),
+        ("Pts", "Pt"),
+        ("Rmts", "Rmt"),
+        ("Kgs", "Kg"),
+        ("Ltrs", "Ltr"),
+        ("Sets", "Set"),
+        ("Lots", "Lot"),
+        ("Bags", "Bag"),
+        ("Qtls", "Qtl"),
+    ];
+    let unit = unit.trim();
+    estimate
+        .iter()
+        .find(|item| {
+            item.unit.trim().eq_ignore_ascii_case(unit) && !item.per_unit.trim().is_empty()
+        })
+        .map(|item| item.per_unit.trim().to_owned())
+        .or_else(|| {
+            USUAL
+                .iter()
+                .find(|(plural, _)| plural.eq_ignore_ascii_case(unit))
+                .map(|(_, singular)| (*singular).to_owned())
+        })
+        .unwrap_or_else(|| unit.to_owned())
+}
+
 /// The items and caps that bills follow after this work slip.
 pub fn working_estimate(input: &WorkslipInput) -> Result<WorkingEstimate, WorkslipInputErrors> {
     let resolved = validate(input).map_err(|problems| WorkslipInputErrors { problems })?;
@@ -582,7 +615,7 @@ pub fn working_estimate(input: &WorkslipInput) -> Result<WorkingEstimate, Worksl
             quantity,
             unit: extra.unit.clone(),
             rate: extra.rate,
-            per_unit: extra.unit.clone(),
+            per_unit: per_unit_of(&extra.unit, &input.items),
             amount: amount(quantity, extra.rate),
         });
     }
@@ -1541,6 +1574,30 @@ mod tests {
         assert_eq!(excess.current().unwrap().amount, dec!(4750.00));
         assert_eq!(excess.estimate_rate, dec!(950));
         assert_eq!(excess.remarks, "Excess as per estimated");
+    }
+
+    #[test]
+    fn a_supplemental_items_rate_is_quoted_per_the_singular_of_its_unit() {
+        let per_unit_of_s1 = |unit: &str, estimate_per_unit: &str| {
+            let mut input = base_input();
+            input.supplemental_items[0].unit = unit.to_owned();
+            for item in &mut input.items {
+                item.per_unit = estimate_per_unit.to_owned();
+            }
+            let working = working_estimate(&input).unwrap();
+            let s1 = working
+                .items
+                .iter()
+                .find(|item| item.sl_no == "S1")
+                .unwrap();
+            (s1.unit.clone(), s1.per_unit.clone())
+        };
+        // As the estimate's own items pair "Nos" with their singular.
+        assert_eq!(per_unit_of_s1("Nos", "No"), ("Nos".into(), "No".into()));
+        assert_eq!(per_unit_of_s1("nos", "Each"), ("nos".into(), "Each".into()));
+        // No estimate item has the unit: the usual abbreviation, else the unit as typed.
+        assert_eq!(per_unit_of_s1("Mtrs", "No"), ("Mtrs".into(), "Mtr".into()));
+        assert_eq!(per_unit_of_s1("Cum", "No"), ("Cum".into(), "Cum".into()));
     }
 
     #[test]

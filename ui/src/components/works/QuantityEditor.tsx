@@ -9,7 +9,7 @@
  * opens in Outputs. What was typed and not saved is kept (`logic/typedDrafts`): closing the
  * editor or leaving the pane loses nothing, and the editor says so when it brings it back.
  */
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
+import { Fragment, memo, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useAppActions } from "../../appContext";
 import { useBackend } from "../../backendContext";
 import type { ApiError } from "../../bindings/ApiError";
@@ -48,6 +48,8 @@ type Draft = {
   capSource: string | null;
   /** The work slip whose quantities cap a bill's, once the estimate has work slips. */
   capsFromWorkslip: number | null;
+  /** The measurement-book and date lines a bill prints, from the work data. */
+  workLines: string[];
 };
 
 const PREVIEW_DELAY_MS = 150;
@@ -83,7 +85,7 @@ export function QuantityEditor({
     const load =
       kind === "bill"
         ? backend.billDraft(estimateId)
-        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null, capSource: null, capsFromWorkslip: null }));
+        : backend.workslipDraft(estimateId).then((d) => ({ number: d.phase, blocked: d.blocked, items: d.items, isFirst: d.phase === 1, tenderPremium: null, capSource: null, capsFromWorkslip: null, workLines: [] }));
     load.then(
       (d) => {
         if (!current) return;
@@ -288,9 +290,15 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const problemOf = (slNo: string, onRate: boolean) =>
     problemAt.get(`${slNo}|${onRate}`)?.message.replace(/^item [^:]+: /, "") ?? null;
 
-  // A recovery line's problem, shown under that line (its fields marked) as well as in the list.
+  // A recovery's or a supplemental line's problem, shown under that line (its fields marked) as
+  // well as in the list.
   const recoveryProblems = new Map(
     problems.filter((p) => p.recovery !== null).map((p) => [p.recovery as number, p.message.replace(/^recovery \d+( \([^)]*\))?: /, "")] as const),
+  );
+  const supplementalProblems = new Map(
+    problems
+      .filter((p) => p.supplemental !== null)
+      .map((p) => [p.supplemental as number, p.message.replace(/^supplemental (line|item) [^:]+: /, "")] as const),
   );
 
   if (queued) return <Queued queued={queued} kind={kind} />;
@@ -316,6 +324,11 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
         {draft.capSource ? (
           <span className="muted" data-testid="cap-source">
             Items and caps: {draft.capSource}
+          </span>
+        ) : null}
+        {draft.workLines.length > 0 ? (
+          <span className="muted" data-testid="bill-work-lines" title="From Work data above: change them there before saving, if this bill's differ.">
+            Prints from Work data: {draft.workLines.join("; ")}
           </span>
         ) : null}
         {foldable.phases.length > 0 ? (
@@ -407,7 +420,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       {kind === "bill" ? <RecoveryLines lines={recoveries} onChange={setRecoveries} problems={recoveryProblems} /> : null}
       {computed && preview.memorandum ? <Memorandum memorandum={preview.memorandum} /> : null}
       {kind === "workslip" ? (
-        <SupplementalLines lines={extras} onChange={setExtras} taken={draft.items.map((item) => item.slNo)} />
+        <SupplementalLines lines={extras} onChange={setExtras} taken={draft.items.map((item) => item.slNo)} problems={supplementalProblems} />
       ) : null}
       {computed && preview.warnings.length > 0 ? (
         <ul className="editor-warnings" data-testid="editor-warnings">
@@ -687,11 +700,14 @@ function SupplementalLines({
   lines,
   onChange,
   taken,
+  problems,
 }: {
   lines: SupplementalEntry[];
   onChange: (lines: SupplementalEntry[]) => void;
   /** The serials of the items listed (earlier work slips' supplemental items among them). */
   taken: string[];
+  /** A problem by the line it is on. */
+  problems: ReadonlyMap<number, string>;
 }) {
   const { set, remove } = lineEdits(lines, onChange);
   const fields: Array<[keyof SupplementalEntry, string, boolean]> = [
@@ -708,26 +724,43 @@ function SupplementalLines({
         <table className="ledger supplemental-table">
           <LedgerHead columns={[...fields.map(([, label, isNumber]) => (isNumber ? numeric(label) : label)), screenReaderOnly("Remove")]} />
           <tbody>
-            {lines.map((line, index) => (
-              <tr key={index}>
-                {fields.map(([field, label, isNumber]) => (
-                  <td key={field} className={field === "description" ? "description" : undefined}>
-                    <input
-                      type="text"
-                      className={`qty-input${isNumber ? " num" : " text-input"}`}
-                      inputMode={isNumber ? "decimal" : undefined}
-                      aria-label={`${label}, supplemental line ${index + 1}`}
-                      value={line[field]}
-                      onChange={(e) => set(index, field, e.target.value)}
-                      data-testid={`supp-${index}-${field}`}
-                    />
-                  </td>
-                ))}
-                <td>
-                  <CloseButton label={`Remove supplemental line ${index + 1}`} onClick={() => remove(index)} />
-                </td>
-              </tr>
-            ))}
+            {lines.map((line, index) => {
+              const problem = problems.get(index) ?? null;
+              const describedBy = problem !== null ? `supp-problem-${index}` : undefined;
+              return (
+                <Fragment key={index}>
+                  <tr>
+                    {fields.map(([field, label, isNumber]) => (
+                      <td key={field} className={field === "description" ? "description" : undefined}>
+                        <input
+                          type="text"
+                          className={`qty-input${isNumber ? " num" : " text-input"}`}
+                          inputMode={isNumber ? "decimal" : undefined}
+                          aria-label={`${label}, supplemental line ${index + 1}`}
+                          aria-invalid={problem !== null || undefined}
+                          aria-describedby={describedBy}
+                          value={line[field]}
+                          onChange={(e) => set(index, field, e.target.value)}
+                          data-testid={`supp-${index}-${field}`}
+                        />
+                      </td>
+                    ))}
+                    <td>
+                      <CloseButton label={`Remove supplemental line ${index + 1}`} onClick={() => remove(index)} />
+                    </td>
+                  </tr>
+                  {problem !== null ? (
+                    <tr className="line-problem-row">
+                      <td colSpan={fields.length + 1}>
+                        <span className="cell-problem line-problem" id={describedBy} data-testid={`supp-problem-${index}`}>
+                          {problem}
+                        </span>
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              );
+            })}
           </tbody>
         </table>
       ) : null}
