@@ -383,6 +383,10 @@ describe("the bill editor", () => {
     fireEvent.keyDown(byId("withdraw-reason"), { key: "Enter" });
     await waitFor(() => expect(byId("new-bill").textContent).toBe("Create bill 2"));
     expect(fake.calls).toContain("withdraw_document");
+    // The row goes from the chain, and the pane says where its files are.
+    expect(byId("withdrawn-note").textContent).toBe(
+      "Bill 2 is withdrawn. Its files stay in Outputs, marked withdrawn; bill 2 can be made again.",
+    );
     // Bill 2 starts again from bill 1's figures, not the withdrawn bill's.
     fireEvent.click(byId("new-bill"));
     const editor = await screen.findByTestId("bill-editor");
@@ -394,6 +398,13 @@ describe("the bill editor", () => {
     fireEvent.click(byId("nav-outputs"));
     const table = await screen.findByTestId("outputs-table");
     await waitFor(() => expect(within(table).getAllByText("withdrawn").length).toBe(2));
+    // Opened, a withdrawn file says it is not the document in force, and saving a copy is no
+    // longer the primary action.
+    const withdrawnRow = within(table).getAllByText("withdrawn")[0]!.closest("tr")!;
+    fireEvent.click(within(withdrawnRow).getAllByRole("button")[0]!);
+    const note = await screen.findByTestId("output-withdrawn-note");
+    expect(note.textContent).toContain("is not the document in force");
+    expect(byId("output-save-as").className).not.toContain("primary");
   });
 
   it("offers to make a bill's file again when it was deleted from the data folder", async () => {
@@ -545,6 +556,18 @@ describe("the work-slip editor", () => {
     expect(headings).toContain("Work slip 1 qty");
     expect(headings).not.toContain("Estimate qty");
     expect(byId("editor-row-1").textContent).toContain("4,850");
+
+    // Once a bill follows the work slip, the slip cannot be withdrawn before it, and its
+    // button says so before anyone types a reason.
+    await previewSettles();
+    fireEvent.click(byId("editor-save"));
+    await screen.findByTestId("outputs-pane");
+    fireEvent.click(byId("nav-works"));
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    const withdraw = (await screen.findByTestId("withdraw-workslip-1")) as HTMLButtonElement;
+    await waitFor(() => expect(withdraw.disabled).toBe(true));
+    expect(withdraw.title).toBe("Bill 1 was made after work slip 1 and follows its working estimate; withdraw the bills after it first.");
+    expect((byId("withdraw-bill-1") as HTMLButtonElement).disabled).toBe(false);
   });
 
   it("keeps the serial and description in view while the pane scrolls sideways", async () => {

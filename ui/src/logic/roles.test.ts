@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EffectiveRole } from "../bindings/EffectiveRole";
 import { isReadOnly, mayAs, mayGloballyAs } from "../fake/permissions";
-import { importBlockedReason, kindLabel, may, roleLabel, visiblePanes } from "./roles";
+import { importBlockedReason, kindLabel, may, roleLabel, visiblePanes, withdrawBlockedReason } from "./roles";
 
 describe("roleLabel", () => {
   it.each<[EffectiveRole, string]>([
@@ -71,5 +71,17 @@ describe("importing", () => {
       "Oversight is read-only: workbooks cannot be imported into MOF.",
     );
     expect(importBlockedReason(null)).toContain("No organization is active");
+  });
+});
+
+describe("withdrawBlockedReason", () => {
+  it("lets the roles the core's matrix allows withdraw, and tells the others why not", () => {
+    // From the recorded matrix: owners and admins withdraw; members make documents but do not.
+    expect(withdrawBlockedReason(offer("MOH", "owner"))).toBeNull();
+    expect(withdrawBlockedReason(offer("MOH", "admin"))).toBeNull();
+    expect(withdrawBlockedReason(offer("MOH", "member"))).toBe(
+      "Your role in MOH is Member, which does not withdraw documents. Ask an owner or admin of MOH.",
+    );
+    expect(withdrawBlockedReason(offer("MOH", "oversight"))).toBe("Oversight is read-only: documents cannot be withdrawn in MOH.");
   });
 });

@@ -86,6 +86,13 @@ export function documentsBlockedReason(org: OrgOffer): string | null {
   return `Your role in ${org.code} is ${roleLabel(org.role)}, which is read-only. Ask an owner or admin of ${org.code} for member access to create documents.`;
 }
 
+/** Why the person may not withdraw a bill or work slip in `org`, or null if they may. */
+export function withdrawBlockedReason(org: OrgOffer): string | null {
+  if (may(org, "document_withdraw")) return null;
+  if (org.role === "oversight") return `Oversight is read-only: documents cannot be withdrawn in ${org.code}.`;
+  return `Your role in ${org.code} is ${roleLabel(org.role)}, which does not withdraw documents. Ask an owner or admin of ${org.code}.`;
+}
+
 /** Whether the audit pane covers every org (true) or only the active one, from the kind's rights. */
 export function auditCoversAllOrgs(mayGlobally: readonly GlobalAction[]): boolean {
   return mayGlobally.includes("audit_view_all");

@@ -19,7 +19,7 @@ import { useLoad } from "../../useLoad";
 import { ChoiceField, type Choices } from "../common/Choices";
 import { CloseButton } from "../common/CloseButton";
 import { InlineError } from "../common/ErrorBanner";
-import { CheckIcon, CloudIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "../common/Icons";
+import { AlertIcon, CheckIcon, CloudIcon, OpenIcon, OutputsIcon, RefreshIcon, SaveIcon } from "../common/Icons";
 import { LedgerHead, numeric } from "../common/Ledger";
 import { OrgPane, PaneHeader, ReloadButton } from "../common/Pane";
 import { PdfPreview } from "./PdfPreview";
@@ -309,8 +309,9 @@ function OutputDetail({
           </button>
           <button
             type="button"
-            className="button primary"
+            className={output.withdrawn ? "button" : "button primary"}
             disabled={busy}
+            title={output.withdrawn ? "A copy of a withdrawn document's file: it is not the document in force." : undefined}
             onClick={() =>
               void act(async () => {
                 const path = await backend.saveOutputAs(output.id, output.filename);
@@ -404,6 +405,12 @@ function OutputDetail({
           {SYNC_STATES[output.syncState].label}
         </span>
       </p>
+      {output.withdrawn ? (
+        <p className="notice withdrawn-notice" role="note" data-testid="output-withdrawn-note">
+          <AlertIcon label="Withdrawn" /> Its bill or work slip was withdrawn. This file is kept as it was, as a record, and is not the
+          document in force; a copy saved or printed from it looks like a valid one, so mark it withdrawn if it leaves the office.
+        </p>
+      ) : null}
       {output.syncProblem ? (
         <p className={`small ${SYNC_STATES[output.syncState].tone}`} data-testid="output-sync-problem">
           {output.syncProblem}

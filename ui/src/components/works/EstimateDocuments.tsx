@@ -11,7 +11,7 @@ import type { OrgChoice } from "../../bindings/OrgChoice";
 import { useJobsFeed } from "../../jobsFeed";
 import { paneErrorView } from "../../logic/errors";
 import { formatTimestamp } from "../../logic/format";
-import { documentsBlockedReason, may } from "../../logic/roles";
+import { documentsBlockedReason, withdrawBlockedReason } from "../../logic/roles";
 import { useNavigation } from "../../navigation";
 import { type LoadState, useLoad } from "../../useLoad";
 import { InlineError } from "../common/ErrorBanner";
@@ -69,11 +69,42 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
       </>
     ),
   }));
-  const mayWithdraw = may(org, "document_withdraw");
-  const withdrawCell = (document: "bill" | "workslip", number: number, isLatest: boolean) =>
-    mayWithdraw && isLatest && editing === null ? (
-      <WithdrawLatest estimateId={estimateId} document={document} number={number} onWithdrawn={() => setChanges((c) => c + 1)} />
-    ) : null;
+  const withdrawRefused = withdrawBlockedReason(org);
+  // One reason form at a time; what was withdrawn is said once the lists have reloaded.
+  const [withdrawing, setWithdrawing] = useState<string | null>(null);
+  const [withdrawn, setWithdrawn] = useState<string | null>(null);
+  // A work slip that bills follow (made after it, capped by it) cannot go before them.
+  const latestSlip = slips.data?.at(-1);
+  const billAfterSlip = latestSlip ? (bills.data ?? []).find((b) => Date.parse(b.createdAt) > Date.parse(latestSlip.createdAt)) : undefined;
+  const withdrawCell = (document: "bill" | "workslip", number: number, isLatest: boolean) => {
+    if (!isLatest || editing !== null) return null;
+    const key = `${document}-${number}`;
+    const name = document === "bill" ? `bill ${number}` : `work slip ${number}`;
+    const refusal =
+      withdrawRefused ??
+      (document === "workslip" && billAfterSlip
+        ? `Bill ${billAfterSlip.number} was made after work slip ${number} and follows its working estimate; withdraw the bills after it first.`
+        : withdrawing !== null && withdrawing !== key
+          ? "Finish or cancel the other withdrawal first."
+          : null);
+    return (
+      <WithdrawLatest
+        estimateId={estimateId}
+        document={document}
+        number={number}
+        refusal={refusal}
+        open={withdrawing === key}
+        onOpen={(open) => setWithdrawing(open ? key : null)}
+        onWithdrawn={() => {
+          setWithdrawing(null);
+          setWithdrawn(
+            `${name[0]?.toUpperCase()}${name.slice(1)} is withdrawn. Its files stay in Outputs, marked withdrawn; ${name} can be made again.`,
+          );
+          setChanges((c) => c + 1);
+        }}
+      />
+    );
+  };
 
   const jobCell = (jobId: number | null) => {
     const job = jobId === null ? undefined : jobs.find((j) => j.id === jobId);
@@ -106,6 +137,11 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         </button>
       </div>
       {chain.list.status === "error" ? <InlineError {...paneErrorView(chain.list.error)} /> : null}
+      {withdrawn !== null && withdrawn.toLowerCase().startsWith(chain.document === "bill" ? "bill" : "work slip") ? (
+        <p className="notice" role="status" data-testid="withdrawn-note">
+          {withdrawn}
+        </p>
+      ) : null}
       {chain.entries && chain.entries.length > 0 ? (
         <table className="ledger doc-table" data-testid={chain.tableTestId}>
           <tbody>
@@ -206,20 +242,33 @@ function WithdrawLatest({
   estimateId,
   document,
   number,
+  refusal,
+  open,
+  onOpen,
   onWithdrawn,
 }: {
   estimateId: number;
   document: "bill" | "workslip";
   number: number;
+  /** Why it cannot be withdrawn now (shown on hover of the disabled button), or null. */
+  refusal: string | null;
+  open: boolean;
+  onOpen: (open: boolean) => void;
   onWithdrawn: () => void;
 }) {
   const backend = useBackend();
-  const [open, setOpen] = useState(false);
   const name = document === "bill" ? `bill ${number}` : `work slip ${number}`;
 
   if (!open) {
     return (
-      <button type="button" className="button quiet small" onClick={() => setOpen(true)} data-testid={`withdraw-${document}-${number}`}>
+      <button
+        type="button"
+        className="button quiet small"
+        disabled={refusal !== null}
+        title={refusal ?? undefined}
+        onClick={() => onOpen(true)}
+        data-testid={`withdraw-${document}-${number}`}
+      >
         Withdraw…
       </button>
     );
@@ -234,7 +283,7 @@ function WithdrawLatest({
         await backend.withdrawDocument(estimateId, document, number, reason);
         onWithdrawn();
       }}
-      onCancel={() => setOpen(false)}
+      onCancel={() => onOpen(false)}
       testId="withdraw"
     />
   );
