@@ -498,6 +498,27 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
     let text = pdf_text(&dev_pdf);
     let flag = line_with(&text, &["REVISED SANCTION NEEDED"]);
     assert!(flag.contains(&over), "{flag}");
+    // The working estimate itself says so too, under its Grand Total: read alone, with its
+    // L.S. provision negative, it had looked balanced at the sanctioned total.
+    let (slip_pdf, slip_xlsx) = {
+        let pick = |ext: &str| {
+            files
+                .iter()
+                .find(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy();
+                    !name.contains("-deviation") && name.ends_with(ext)
+                })
+                .unwrap_or_else(|| panic!("no working estimate {ext} in {files:?}"))
+                .clone()
+        };
+        (pick(".pdf"), pick(".xlsx"))
+    };
+    let slip_text = pdf_text(&slip_pdf);
+    let flag = line_with(&slip_text, &["REVISED SANCTION NEEDED"]);
+    assert!(flag.contains(&over), "{flag}");
+    let sheet = Sheet::open(&slip_xlsx, "Workslip");
+    let row = sheet.row_of(0, "REVISED SANCTION NEEDED");
+    assert!(sheet.text(row, 0).contains(&over), "{}", sheet.text(row, 0));
     let job = fx.core.job_show(&fx.root, slip2.job_id).await.unwrap();
     assert!(
         job.error_log

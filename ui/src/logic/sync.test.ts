@@ -29,6 +29,11 @@ describe("syncSummary", () => {
       title: expect.stringContaining("on this computer only"),
     });
   });
+  it("sends to Settings only those who may set sync up", () => {
+    expect(syncSummary({ target: null, counts, checking: null }, true)?.title).toMatch(/ Set one in Settings\.$/);
+    expect(syncSummary({ target: null, counts, checking: null }, false)?.title).toMatch(/ An owner or admin can set one in Settings\.$/);
+    expect(syncSummary(status({ synced: 1 }, false), false)?.title).toMatch(/An owner or admin can turn it on in Settings\.$/);
+  });
   it("counts what is waiting, and calls it offline when the last try failed", () => {
     expect(syncSummary(status({ pending: 3, uploading: 1 }))?.text).toBe("4 waiting");
     expect(syncSummary(status({ pending: 2, lastError: "connection refused" }))).toMatchObject({

@@ -19,18 +19,24 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
  * UI.md keeps the sync state always in view, and a newcomer should see that the outputs exist
  * on this computer alone without opening Settings.
  */
-export function syncSummary(status: SyncStatus | null): SyncSummary | null {
+export function syncSummary(status: SyncStatus | null, maySetUp = true): SyncSummary | null {
   if (!status) return null;
+  // Only those who may change sync are sent to Settings to do it.
+  const whoSets = maySetUp ? "" : "An owner or admin can ";
   if (!status.target) {
     return {
       text: "Local only",
       tone: "paused",
-      title: "Outputs stay on this computer only: no bucket is set to keep a copy. Set one in Settings.",
+      title: `Outputs stay on this computer only: no bucket is set to keep a copy. ${whoSets ? `${whoSets}set one` : "Set one"} in Settings.`,
     };
   }
   const { counts, target } = status;
   if (!target.enabled) {
-    return { text: "Sync paused", tone: "paused", title: `Sync to ${target.bucket} is turned off. Turn it on in Settings.` };
+    return {
+      text: "Sync paused",
+      tone: "paused",
+      title: `Sync to ${target.bucket} is turned off. ${whoSets ? `${whoSets}turn it on` : "Turn it on"} in Settings.`,
+    };
   }
   if (target.halted) {
     return { text: "Sync held up", tone: "failed", title: target.halted };

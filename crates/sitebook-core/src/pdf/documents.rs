@@ -17,8 +17,8 @@ use super::report::{
 use crate::domain::deviation::DeviationStatement;
 use crate::render::{
     deviation_closing, deviation_col, first_bill_col, format_figure, format_money, nth_bill_col,
-    workslip_col, BillForm, ColumnSpec, DocumentRequest, EstimateAbstract, FormBlock,
-    FormStatement, ItemLine, SIGNATURES,
+    workslip_closing, workslip_col, BillForm, ColumnSpec, DocumentRequest, EstimateAbstract,
+    FormBlock, FormStatement, ItemLine, SIGNATURES,
 };
 
 const BILL_FONT_SIZE: f32 = 9.0;
@@ -437,7 +437,10 @@ pub(crate) fn workslip<'a>(
         columns,
         (Orientation::Landscape, WIDE_FONT_SIZE),
         (body, totals),
-        grand_total_in_words(slip.amount_in_words.clone()),
+        workslip_closing(slip)
+            .into_iter()
+            .map(|(label, text)| ClosingLine { label, text })
+            .collect(),
     )
 }
 

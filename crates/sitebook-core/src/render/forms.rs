@@ -12,9 +12,10 @@ use super::{
     ColumnKind, ColumnSpec, MONEY_WIDTH, QUANTITY_WIDTH, RATE_WIDTH, SERIAL_WIDTH, UNIT_WIDTH,
 };
 use crate::domain::bill_forms::{AccountOfWork, PaymentAccount};
-use crate::domain::deviation::DeviationStatement;
+use crate::domain::deviation::{deviation_statement, DeviationStatement};
 use crate::domain::money::CurrencyMark;
 use crate::domain::payments::Memorandum;
+use crate::domain::workslip::Workslip;
 
 /// The title of the statement that takes a bill's gross to the net payable.
 pub const MEMORANDUM_TITLE: &str = "MEMORANDUM OF PAYMENTS";
@@ -522,6 +523,20 @@ pub fn deviation_closing(
         ),
         sanction,
     ]
+}
+
+/// The lines under a work slip, PDF and workbook alike: the Grand Total in words, and, when the
+/// working estimate is over the sanction (its L.S. provision negative), the deviation
+/// statement's notice, so the working estimate read alone does not look balanced.
+pub fn workslip_closing(slip: &Workslip) -> Vec<(String, String)> {
+    let mut lines = vec![(
+        "Grand Total in words:".to_owned(),
+        slip.amount_in_words.clone(),
+    )];
+    if let Some(notice) = deviation_statement(slip).revised_sanction_notice() {
+        lines.push(("REVISED SANCTION NEEDED:".to_owned(), notice));
+    }
+    lines
 }
 
 /// A bill form's sheet in the workbook: No. | Particulars | How worked out | Amount.

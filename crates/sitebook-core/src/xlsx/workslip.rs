@@ -119,11 +119,12 @@ pub(crate) fn workslip(request: &DocumentRequest<Workslip>) -> Result<Vec<u8>, X
     }
 
     let after = footer_first + slip.footer.len() as RowNum;
-    sheet.closing(
-        after,
-        &[("Grand Total in words:", slip.amount_in_words.as_str())],
-        &SIGNATURES,
-    )?;
+    let closing = crate::render::workslip_closing(slip);
+    let closing: Vec<(&str, &str)> = closing
+        .iter()
+        .map(|(label, text)| (label.as_str(), text.as_str()))
+        .collect();
+    sheet.closing(after, &closing, &SIGNATURES)?;
     sheet.print_setup(&request.header, true)?;
     workbook.save_to_buffer()
 }

@@ -241,7 +241,7 @@ function MembersTable({ org, me, onOwnMembershipChanged }: { org: OrgChoice; me:
                         >
                           Change my role
                         </button>{" "}
-                        <button type="button" className="button quiet" onClick={() => setOwnRole(null)}>
+                        <button type="button" className="button quiet nowrap" onClick={() => setOwnRole(null)}>
                           Keep {membershipRoleLabel(m.role).toLowerCase()}
                         </button>
                       </span>

@@ -436,7 +436,7 @@ function SyncSection({ org }: Props) {
     if (JSON.stringify(form) === JSON.stringify(saved)) forgetTypedForm(keptKey);
     else keepTypedForm(keptKey, form);
   }, [form, target, loaded, keptKey]);
-  const summary = syncSummary(status);
+  const summary = syncSummary(status, mayChange);
   // Test checks the saved target; with other settings typed, it would report on what the form
   // no longer shows, so it waits until they are saved.
   const unsaved =

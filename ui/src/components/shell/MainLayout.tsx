@@ -15,7 +15,7 @@ import { NavigationContext, type Navigation } from "../../navigation";
 import { isPickerShortcut } from "../../logic/picker";
 import { syncSummary } from "../../logic/sync";
 import { useFeed } from "../../useFeed";
-import { importBlockedReason, PANE_LABELS, visiblePanes, type PaneId } from "../../logic/roles";
+import { importBlockedReason, may, PANE_LABELS, visiblePanes, type PaneId } from "../../logic/roles";
 import { AuditPane } from "../audit/AuditPane";
 import { DropOverlay } from "../works/DropOverlay";
 import { ImportNotices } from "../works/ImportNotices";
@@ -276,7 +276,7 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               onSwitchUser={onSwitchUser}
               running={running}
               onOpenJobs={openJobs}
-              sync={syncSummary(syncStatus)}
+              sync={syncSummary(syncStatus, org ? may(org, "sync_configure") : false)}
               inbox={inboxStatus}
               onOpenSettings={() => setChosenPane("settings")}
             />
