@@ -960,3 +960,45 @@ async fn each_recovery_problem_names_its_line_and_a_recovery_of_nothing_is_refus
         .iter()
         .all(|p| p.recovery.is_some() || p.sl_no.is_some() || !p.message.starts_with("recovery")));
 }
+
+#[tokio::test]
+async fn a_work_marked_amc_whose_workbook_charges_qc_is_warned_of_in_the_work_slip() {
+    // The worked example's footer charges "Add QC @ 1 %" of 1,000.00: it is not an AMC work.
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    let entries = at_suggested_quantities(&draft.items);
+    let amc_warning =
+        |preview: &DocumentPreview| preview.warnings.iter().find(|w| w.contains("AMC")).cloned();
+    let as_read = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
+    assert_eq!(amc_warning(&as_read), None, "{:?}", as_read.warnings);
+
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            is_amc: Some(true),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
+    let marked = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
+    let warning = amc_warning(&marked).expect("the contradiction is said");
+    assert!(
+        warning.contains("the estimate's footer charges QC of Rs. 1,000.00")
+            && warning.contains("untick AMC in Work data"),
+        "{warning}"
+    );
+    // Saving the work slip says it too.
+    let queued = fx
+        .core
+        .workslip_create_entered(&fx.root, estimate, &entries, &[], &[])
+        .await
+        .unwrap();
+    assert!(
+        queued
+            .warnings
+            .iter()
+            .any(|w| w.contains("marks this an AMC work")),
+        "{:?}",
+        queued.warnings
+    );
+}

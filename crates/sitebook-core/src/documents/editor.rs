@@ -1164,7 +1164,8 @@ pub async fn preview_workslip(
         })
         .collect();
     let rows = with_sub_heads(rows, &next.sub_heads);
-    let warnings = workslip_warnings(ctx, scope, estimate_id, &next.input, &slip).await?;
+    let mut warnings = workslip_warnings(ctx, scope, estimate_id, &next.input, &slip).await?;
+    warnings.extend(next.amc_note.as_ref().map(|note| format!("{note}.")));
     let totals = slip
         .footer
         .iter()

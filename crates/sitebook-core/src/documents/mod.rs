@@ -1174,6 +1174,23 @@ pub(crate) struct NextWorkslip {
     pub serials_taken: Vec<(String, String)>,
     /// The last stored work slip's input, if there is one.
     previous: Option<WorkslipInput>,
+    /// Said when the work data marks an AMC work whose workbook charges QC ([`amc_note`]).
+    pub amc_note: Option<String>,
+}
+
+/// The work data marks the work AMC (no quality-control charge, DOMAIN.md §1) while its
+/// workbook's footer charges QC: the work slip then leaves QC out of every column, the
+/// estimate's too, so its Estimate column no longer reproduces the sanctioned estimate. One of
+/// the two is wrong, and only the engineer knows which.
+fn amc_note(work: &WorkMetadata, sheet: &EstimateSheet) -> Option<String> {
+    let qc = sheet.footer.qc.filter(|_| work.is_amc)?;
+    Some(format!(
+        "The work data marks this an AMC work, which has no QC charge, but the estimate's \
+         footer charges QC of Rs. {}: the work slip leaves QC out of every column, the \
+         estimate's too, so its Estimate column differs from the sanctioned estimate. If the \
+         work is not an AMC, untick AMC in Work data",
+        crate::domain::money::format_indian(qc)
+    ))
 }
 
 impl NextWorkslip {
@@ -1418,12 +1435,14 @@ pub(crate) async fn next_workslip_input(
         is_amc: work.is_amc,
         sanctioned_grand_total: work.grand_total,
     };
+    let amc_note = amc_note(&work, &sheet);
     Ok(NextWorkslip {
         input,
         work,
         sub_heads,
         serials_taken,
         previous: earlier.pop(),
+        amc_note,
     })
 }
 
@@ -1507,9 +1526,11 @@ pub async fn create_workslip(
         input,
         work,
         sub_heads,
+        amc_note,
         ..
     } = next;
-    let warnings = workslip_warnings(ctx, scope, estimate_id, &input, &slip).await?;
+    let mut warnings = workslip_warnings(ctx, scope, estimate_id, &input, &slip).await?;
+    warnings.extend(amc_note.map(|note| format!("{note}.")));
     let (json, hash) = StoredInputs::Workslip {
         input,
         work,
