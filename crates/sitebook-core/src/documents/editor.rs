@@ -541,73 +541,46 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
     let mut recoveries = Vec::new();
     let mut problems = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
-        let line = u32::try_from(index).unwrap_or(u32::MAX);
         let (label, typed) = (entry.label.trim(), entry.amount.trim());
         if label.is_empty() && typed.is_empty() {
             continue;
         }
-        if label.is_empty() {
-            problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: Some(line),
-                supplemental: None,
-                sl_no: None,
-                message: format!(
-                    "recovery {}: say what is recovered, such as \"Mobilisation advance\"",
-                    index + 1
-                ),
-            });
-            continue;
-        }
+        // Every problem here is the line's, shown beside it.
+        let on_line = |message: String| PreviewProblem {
+            on_rate: false,
+            recovery: Some(u32::try_from(index).unwrap_or(u32::MAX)),
+            supplemental: None,
+            sl_no: None,
+            message,
+        };
         let name = format!("recovery {} ({label})", index + 1);
-        let amount = match parse_typed(typed, TypedFigure::Amount) {
-            Ok(amount) => amount,
-            Err(_) if typed.is_empty() => {
-                problems.push(PreviewProblem {
-                    on_rate: false,
-                    recovery: Some(line),
-                    supplemental: None,
-                    sl_no: None,
-                    message: format!("{name}: give the amount to recover"),
-                });
-                continue;
-            }
-            Err(why) => {
-                problems.push(PreviewProblem {
-                    on_rate: false,
-                    recovery: Some(line),
-                    supplemental: None,
-                    sl_no: None,
-                    message: format!("{name}: {why}"),
-                });
-                continue;
-            }
-        };
-        if amount.is_zero() {
-            problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: Some(line),
-                supplemental: None,
-                sl_no: None,
-                message: format!(
+        let read = if label.is_empty() {
+            Err(format!(
+                "recovery {}: say what is recovered, such as \"Mobilisation advance\"",
+                index + 1
+            ))
+        } else {
+            match parse_typed(typed, TypedFigure::Amount) {
+                Err(_) if typed.is_empty() => Err(format!("{name}: give the amount to recover")),
+                Err(why) => Err(format!("{name}: {why}")),
+                Ok(amount) if amount.is_zero() => Err(format!(
                     "{name}: 0.00 recovers nothing; give the amount, or remove the line"
-                ),
-            });
-            continue;
-        }
-        let recovery = OneOffRecovery {
-            label: label.to_owned(),
-            amount,
+                )),
+                Ok(amount) => {
+                    let recovery = OneOffRecovery {
+                        label: label.to_owned(),
+                        amount,
+                    };
+                    recovery
+                        .validate()
+                        .map(|()| recovery)
+                        .map_err(|why| format!("{name}: {why}"))
+                }
+            }
         };
-        match recovery.validate() {
-            Ok(()) => recoveries.push(recovery),
-            Err(why) => problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: Some(line),
-                supplemental: None,
-                sl_no: None,
-                message: format!("{name}: {why}"),
-            }),
+        match read {
+            Ok(recovery) => recoveries.push(recovery),
+            Err(message) => problems.push(on_line(message)),
         }
     }
     (recoveries, problems)
