@@ -248,7 +248,7 @@ pub struct PreviewTotal {
 }
 
 /// One problem with what was typed; `sl_no` names the item when there is one.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, Default)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PreviewProblem {
@@ -357,11 +357,9 @@ pub fn parse_entries(entries: &[QuantityEntry]) -> (Vec<ItemQuantity>, Vec<Previ
         match parse_typed(typed, TypedFigure::Quantity) {
             Ok(quantity) => quantities.push(ItemQuantity::new(entry.sl_no.clone(), quantity)),
             Err(why) => problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: None,
-                supplemental: None,
                 sl_no: Some(entry.sl_no.clone()),
                 message: format!("item {}: {why}", entry.sl_no),
+                ..PreviewProblem::default()
             }),
         }
     }
@@ -397,8 +395,7 @@ pub fn parse_rates(entries: &[RateEntry]) -> (Vec<RateOverride>, Vec<PreviewProb
             sl_no: Some(entry.sl_no.clone()),
             message: format!("item {}: {why}", entry.sl_no),
             on_rate: true,
-            recovery: None,
-            supplemental: None,
+            ..PreviewProblem::default()
         });
     }
     (rates, problems)
@@ -505,14 +502,13 @@ pub fn parse_supplemental(
             // Told beside its line, as the work slip would refuse it (money per unit, in paise).
             (Some(rate), Some(_)) if missing.is_empty() && finer_than_paise(rate) => {
                 problems.push(PreviewProblem {
-                    on_rate: false,
-                    recovery: None,
                     supplemental: Some(line),
                     sl_no: Some(sl_no.to_owned()),
                     message: format!(
                         "{name}: rate {rate} has more than two decimal places; give it in rupees \
                          and paise"
                     ),
+                    ..PreviewProblem::default()
                 })
             }
             (Some(rate), Some(executed)) if missing.is_empty() => lines.push(SupplementalLine {
@@ -523,11 +519,10 @@ pub fn parse_supplemental(
                 executed,
             }),
             _ => problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: None,
                 supplemental: Some(line),
                 sl_no: (!sl_no.is_empty()).then(|| sl_no.to_owned()),
                 message: format!("{name}: give {}", missing.join(", ")),
+                ..PreviewProblem::default()
             }),
         }
     }
@@ -547,11 +542,9 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
         }
         // Every problem here is the line's, shown beside it.
         let on_line = |message: String| PreviewProblem {
-            on_rate: false,
             recovery: Some(u32::try_from(index).unwrap_or(u32::MAX)),
-            supplemental: None,
-            sl_no: None,
             message,
+            ..PreviewProblem::default()
         };
         let name = format!("recovery {} ({label})", index + 1);
         let read = if label.is_empty() {
@@ -696,11 +689,9 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
         BillInputError::NotAnNthBill { .. } | BillInputError::NoItems => None,
     };
     PreviewProblem {
-        on_rate: false,
-        recovery: None,
-        supplemental: None,
         sl_no,
         message: problem.to_string(),
+        ..PreviewProblem::default()
     }
 }
 
@@ -779,11 +770,8 @@ pub async fn preview_bill(
     if !is_final && problems.is_empty() {
         if let Some(nothing) = measures_nothing(&computed) {
             problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: None,
-                supplemental: None,
-                sl_no: None,
                 message: format!("Bill {}: {nothing}.", next.number),
+                ..PreviewProblem::default()
             });
         }
     }
@@ -797,11 +785,8 @@ pub async fn preview_bill(
         )),
         Err(error) => {
             problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: None,
-                supplemental: None,
-                sl_no: None,
                 message: error.to_string(),
+                ..PreviewProblem::default()
             });
             None
         }
@@ -998,10 +983,9 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
     );
     PreviewProblem {
         on_rate,
-        recovery: None,
-        supplemental: None,
         sl_no,
         message: problem.to_string(),
+        ..PreviewProblem::default()
     }
 }
 
@@ -1041,11 +1025,9 @@ pub async fn preview_workslip(
             .iter()
             .position(|entry| entry.sl_no.trim().eq_ignore_ascii_case(sl_no.trim()));
         PreviewProblem {
-            on_rate: false,
-            recovery: None,
             supplemental: line.map(|line| u32::try_from(line).unwrap_or(u32::MAX)),
-            sl_no: None,
             message: why.clone(),
+            ..PreviewProblem::default()
         }
     }));
     let title = format!("Work slip {}", next.input.phase);
@@ -1082,11 +1064,8 @@ pub async fn preview_workslip(
     if problems.is_empty() {
         if let Some(repeat) = next.repeats_the_last(&slip) {
             problems.push(PreviewProblem {
-                on_rate: false,
-                recovery: None,
-                supplemental: None,
-                sl_no: None,
                 message: format!("{repeat}."),
+                ..PreviewProblem::default()
             });
         }
     }

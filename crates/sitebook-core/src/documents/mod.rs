@@ -868,12 +868,12 @@ fn next_bill_date(ctx: &Ctx, dates: &DocumentDates) -> DocDate {
 /// [`next_bill_date`], with the field it is taken from ("the DOBR"), for the memorandum to say
 /// which day's deduction lines it applies.
 pub(crate) fn next_bill_dated_from(ctx: &Ctx, dates: &DocumentDates) -> (DocDate, &'static str) {
-    let today = payments::today(ctx);
-    const TODAY: &str = "today: the work data gives no DOBR, DOMR, DOC or DOI";
-    match render_job::dated_from(render_job::DatedAs::Bill, dates, None) {
-        Some(dated) => dated,
-        None => (today, TODAY),
-    }
+    render_job::dated_from(render_job::DatedAs::Bill, dates, None).unwrap_or_else(|| {
+        (
+            payments::today(ctx),
+            "today: the work data gives no DOBR, DOMR, DOC or DOI",
+        )
+    })
 }
 
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the date
