@@ -72,7 +72,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
   const withdrawRefused = withdrawBlockedReason(org);
   // One reason form at a time; what was withdrawn is said once the lists have reloaded.
   const [withdrawing, setWithdrawing] = useState<string | null>(null);
-  const [withdrawn, setWithdrawn] = useState<string | null>(null);
+  const [withdrawn, setWithdrawn] = useState<{ chain: EditorKind; text: string } | null>(null);
   // A work slip that bills follow (made after it, capped by it) cannot go before them.
   const latestSlip = slips.data?.at(-1);
   const billAfterSlip = latestSlip ? (bills.data ?? []).find((b) => Date.parse(b.createdAt) > Date.parse(latestSlip.createdAt)) : undefined;
@@ -97,9 +97,10 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         onOpen={(open) => setWithdrawing(open ? key : null)}
         onWithdrawn={() => {
           setWithdrawing(null);
-          setWithdrawn(
-            `${name[0]?.toUpperCase()}${name.slice(1)} is withdrawn. Its files stay in Outputs, marked withdrawn; ${name} can be made again.`,
-          );
+          setWithdrawn({
+            chain: document,
+            text: `${name[0]?.toUpperCase()}${name.slice(1)} is withdrawn. Its files stay in Outputs, marked withdrawn; ${name} can be made again.`,
+          });
           setChanges((c) => c + 1);
         }}
       />
@@ -137,9 +138,9 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         </button>
       </div>
       {chain.list.status === "error" ? <InlineError {...paneErrorView(chain.list.error)} /> : null}
-      {withdrawn !== null && withdrawn.toLowerCase().startsWith(chain.document === "bill" ? "bill" : "work slip") ? (
+      {withdrawn?.chain === chain.document ? (
         <p className="notice" role="status" data-testid="withdrawn-note">
-          {withdrawn}
+          {withdrawn.text}
         </p>
       ) : null}
       {chain.entries && chain.entries.length > 0 ? (
