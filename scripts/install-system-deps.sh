@@ -19,7 +19,8 @@ packages=(
 # Sitebook writes, as an independent check of formulas, cached values and number formats.
 if [ "${1:-}" = "--tests" ]; then
   # qpdf checks the structure of the archival PDFs (with poppler's pdffonts for the fonts).
-  packages+=(libreoffice-calc qpdf)
+  # gdb: when the end-to-end driver falls silent, the test prints where the window's threads stood.
+  packages+=(libreoffice-calc qpdf gdb)
 fi
 
 missing=()
