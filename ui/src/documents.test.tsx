@@ -566,8 +566,15 @@ describe("the work-slip editor", () => {
     fireEvent.click(await screen.findByTestId("estimate-row-1"));
     const withdraw = (await screen.findByTestId("withdraw-workslip-1")) as HTMLButtonElement;
     await waitFor(() => expect(withdraw.disabled).toBe(true));
-    expect(withdraw.title).toBe("Bill 1 was made after work slip 1 and follows its working estimate; withdraw the bills after it first.");
+    expect(withdraw.title).toBe("Bill 1 of estimate 1 was made after work slip 1 and follows its working estimate; withdraw the bills after it first.");
     expect((byId("withdraw-bill-1") as HTMLButtonElement).disabled).toBe(false);
+    // With bill 1 withdrawn, nothing follows the work slip any more.
+    fireEvent.click(byId("withdraw-bill-1"));
+    fireEvent.change(byId("withdraw-reason"), { target: { value: "Made on the wrong slip" } });
+    fireEvent.keyDown(byId("withdraw-reason"), { key: "Enter" });
+    await screen.findByTestId("withdrawn-note");
+    await waitFor(() => expect((byId("withdraw-workslip-1") as HTMLButtonElement).disabled).toBe(false));
+    expect(byId("withdraw-workslip-1").title).toBe("");
   });
 
   it("keeps the serial and description in view while the pane scrolls sideways", async () => {

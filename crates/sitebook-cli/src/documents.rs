@@ -632,13 +632,23 @@ pub async fn workslip(
             let slips = core.workslip_list(session, *estimate).await?;
             out.table(
                 &slips,
-                &["WORK SLIP", "JOB", "CREATED", "INPUTS SHA256"],
+                // A work slip a bill follows cannot be withdrawn before that bill.
+                &[
+                    "WORK SLIP",
+                    "JOB",
+                    "CREATED",
+                    "INPUTS SHA256",
+                    "FOLLOWED BY",
+                ],
                 |w| {
                     vec![
                         w.phase.to_string(),
                         w.job_id.map(|j| j.to_string()).unwrap_or_default(),
                         w.created_at.clone(),
                         w.inputs_sha256.chars().take(16).collect(),
+                        w.followed_by_bill
+                            .map(|bill| format!("bill {bill}"))
+                            .unwrap_or_default(),
                     ]
                 },
             );

@@ -260,6 +260,18 @@ fn a_work_slip_rate_from_the_command_line_reaches_the_bills_that_follow() {
         item_1.contains("475.00") && item_1.ends_with("4,750.00"),
         "{item_1}"
     );
+    // The list now says which bill follows the work slip, and so stands before its withdrawal.
+    sitebook(&dir)
+        .args(["workslip", "list", "1"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(
+                r"(?m)^WORK SLIP\s+JOB\s+CREATED\s+INPUTS SHA256\s+FOLLOWED BY$",
+            )
+            .unwrap(),
+        )
+        .stdout(predicate::str::is_match(r"(?m)^1\s.*\sbill 1$").unwrap());
 }
 
 #[test]

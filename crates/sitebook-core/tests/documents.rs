@@ -998,7 +998,14 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
     // A work slip cannot go from under a bill that followed it.
     let slip = fx.queue_workslip(estimate, Vec::new(), Vec::new()).await;
     rendered(&fx, slip.job_id).await;
-    fx.core
+    let listed = fx.workslips(estimate).await;
+    assert_eq!(
+        (listed[0].followed_by_bill, &listed[0].withdrawal_refused),
+        (None, &None),
+        "no bill follows work slip 1 yet"
+    );
+    let bill_job = fx
+        .core
         .bill_create(
             &fx.root,
             estimate,
@@ -1008,6 +1015,7 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
         .await
         .map(|queued| queued.job_id)
         .unwrap();
+    rendered(&fx, bill_job).await;
     let refused = fx
         .core
         .document_withdraw(&fx.root, estimate, ChainDocument::Workslip, 1, "wrong")
@@ -1017,6 +1025,35 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
         matches!(&refused, Error::Precondition(m) if m.contains("Bill 3") && m.contains("work slip 1")),
         "{refused:?}"
     );
+    // The list says so before anyone types a reason, in the refusal's own words.
+    // (The window's fake backend says the same words: ui/src/fake/documents.ts.)
+    let listed = fx.workslips(estimate).await;
+    assert_eq!(listed[0].followed_by_bill, Some(3));
+    assert_eq!(
+        listed[0].withdrawal_refused.as_deref(),
+        Some(refused.to_string().as_str())
+    );
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "Bill 3 of estimate {estimate} was made after work slip 1 and follows its working \
+             estimate; withdraw the bills after it first."
+        )
+    );
+    // With bill 3 withdrawn, nothing follows the work slip, and it can go.
+    fx.core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 3, "wrong quantity")
+        .await
+        .unwrap();
+    let listed = fx.workslips(estimate).await;
+    assert_eq!(
+        (listed[0].followed_by_bill, &listed[0].withdrawal_refused),
+        (None, &None)
+    );
+    fx.core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Workslip, 1, "wrong")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -27,4 +27,15 @@ inputsSha256: string,
 /**
  * When the work slip was recorded (UTC, database time text).
  */
-createdAt: string, };
+createdAt: string, 
+/**
+ * The first bill made on this work slip's working estimate, if any: while it stands, the
+ * work slip cannot be withdrawn.
+ */
+followedByBill: number | null, 
+/**
+ * Why the work slip cannot be withdrawn now, in the words a withdrawal would be refused
+ * with; `None` when nothing but being the latest stands in the way. Filled by the documents
+ * layer, which owns the rule.
+ */
+withdrawalRefused: string | null, };

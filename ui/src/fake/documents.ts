@@ -99,6 +99,11 @@ const workslipArgs = (entries: QuantityEntry[], supplemental: SupplementalEntry[
   rates: rates.map(({ slNo, rate }) => ({ slNo, rate })),
 });
 
+/** The core's refusal to withdraw a work slip that a bill follows (`followed_workslip_refusal`). */
+function followedRefusal(estimateId: number, phase: number, bill: number): string {
+  return `Bill ${bill} of estimate ${estimateId} was made after work slip ${phase} and follows its working estimate; withdraw the bills after it first.`;
+}
+
 /** A percentage from 0 to 100, as typed (checked on the text; it is never computed with). */
 function isPercent(text: string): boolean {
   const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
@@ -112,6 +117,8 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
   const bills: BillView[] = [];
   const workslips: WorkslipView[] = [];
   const outputs: StoredOutput[] = [];
+  /** The phase whose working estimate each bill (by id) follows: the latest work slip when it was made. */
+  const billFollows = new Map<number, number>();
   /** Per estimate, the steps that changed it, as the recordings key their answers. */
   const histories = new Map<number, RecordedStep[]>();
   let nextBillId = 1;
@@ -120,6 +127,12 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
 
   const billsOf = (estimateId: number) => bills.filter((b) => b.estimateId === estimateId);
   const workslipsOf = (estimateId: number) => workslips.filter((w) => w.estimateId === estimateId);
+  const firstBillFollowing = (estimateId: number, phase: number): number | null => {
+    const numbers = billsOf(estimateId)
+      .filter((bill) => billFollows.get(bill.id) === phase)
+      .map((bill) => bill.number);
+    return numbers.length > 0 ? Math.min(...numbers) : null;
+  };
   const historyOf = (estimateId: number) => {
     let history = histories.get(estimateId);
     if (!history) histories.set(estimateId, (history = []));
@@ -248,7 +261,10 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
     },
     workslips(estimateId: number): WorkslipView[] {
       ctx.estimate(estimateId);
-      return workslipsOf(estimateId);
+      return workslipsOf(estimateId).map((slip) => {
+        const followedByBill = firstBillFollowing(estimateId, slip.phase);
+        return { ...slip, followedByBill, withdrawalRefused: followedByBill === null ? null : followedRefusal(estimateId, slip.phase, followedByBill) };
+      });
     },
     billDraft(estimateId: number): BillDraft {
       ctx.requireWriter("make documents (bills, work slips, abstracts)");
@@ -264,6 +280,8 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const queued = ask<Omit<QueuedDocument, "jobId">>(estimateId, "create_bill", args);
       const number = queued.number ?? billsOf(estimateId).length + 1;
       const jobId = ctx.completedJob("generate_bill", estimateId, `Bill ${number} of estimate ${estimateId}`);
+      const followed = workslipsOf(estimateId).at(-1);
+      if (followed) billFollows.set(nextBillId, followed.phase);
       bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256: queued.inputsSha256, createdAt: ctx.now() });
       historyOf(estimateId).push({ command: "create_bill", args });
       addOutputs(jobId, `bill-${number}-job-${jobId}`, `Bill ${number}${isFinal ? " (final)" : ""}`);
@@ -283,7 +301,16 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const queued = ask<Omit<QueuedDocument, "jobId">>(estimateId, "create_workslip", args);
       const phase = queued.number ?? workslipsOf(estimateId).length + 1;
       const jobId = ctx.completedJob("generate_workslip", estimateId, `Work slip ${phase} of estimate ${estimateId}`);
-      workslips.push({ id: nextWorkslipId++, estimateId, phase, jobId, inputsSha256: queued.inputsSha256, createdAt: ctx.now() });
+      workslips.push({
+        id: nextWorkslipId++,
+        estimateId,
+        phase,
+        jobId,
+        inputsSha256: queued.inputsSha256,
+        createdAt: ctx.now(),
+        followedByBill: null,
+        withdrawalRefused: null,
+      });
       historyOf(estimateId).push({ command: "create_workslip", args });
       addOutputs(jobId, `workslip-${phase}-job-${jobId}`, `Work slip ${phase}`);
       return { ...queued, jobId };
@@ -305,6 +332,10 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const latest = chain[chain.length - 1];
       if (!latest || chain.length !== number) {
         throw { code: "precondition_failed", message: `Only the latest ${name} of estimate ${estimateId} can be withdrawn.` };
+      }
+      const following = document === "workslip" ? firstBillFollowing(estimateId, number) : null;
+      if (following !== null) {
+        throw { code: "precondition_failed", message: followedRefusal(estimateId, number, following) };
       }
       const list: Array<{ id: number }> = document === "bill" ? bills : workslips;
       list.splice(list.findIndex((d) => d.id === latest.id), 1);

@@ -456,10 +456,16 @@ pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<
     stored::bills(ctx, scope, estimate_id).await
 }
 
-/// The estimate's work slips in phase order.
+/// The estimate's work slips in phase order, each saying why it cannot be withdrawn now.
 pub async fn workslips(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<WorkslipView>> {
     ensure_estimate(ctx, scope, estimate_id).await?;
-    stored::workslips(ctx, scope, estimate_id).await
+    let mut slips = stored::workslips(ctx, scope, estimate_id).await?;
+    for slip in &mut slips {
+        slip.withdrawal_refused = slip
+            .followed_by_bill
+            .map(|bill| withdraw::followed_workslip_refusal(estimate_id, slip.phase, bill));
+    }
+    Ok(slips)
 }
 
 /// The inputs of the next bill, gathered but not yet checked: the number the chain gives it,

@@ -134,9 +134,10 @@ pub async fn withdraw_latest(
         if let Some(bill) =
             stored::first_bill_following(&mut tx, scope, estimate_id, number).await?
         {
-            return Err(Error::Precondition(format!(
-                "Bill {bill} of estimate {estimate_id} was made after work slip {number} and \
-                 follows its working estimate; withdraw the bills after it first."
+            return Err(Error::Precondition(followed_workslip_refusal(
+                estimate_id,
+                i64::from(number),
+                bill,
             )));
         }
     }
@@ -163,4 +164,13 @@ pub async fn withdraw_latest(
         reason: reason.to_owned(),
         files_marked,
     })
+}
+
+/// Why work slip `phase` cannot be withdrawn while bill `bill` follows its working estimate.
+/// The estimate's list of work slips says it before anyone types a reason.
+pub(crate) fn followed_workslip_refusal(estimate_id: i64, phase: i64, bill: i64) -> String {
+    format!(
+        "Bill {bill} of estimate {estimate_id} was made after work slip {phase} and follows its \
+         working estimate; withdraw the bills after it first."
+    )
 }

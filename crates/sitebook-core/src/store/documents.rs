@@ -62,6 +62,15 @@ pub struct WorkslipView {
     pub inputs_sha256: String,
     /// When the work slip was recorded (UTC, database time text).
     pub created_at: String,
+    /// The first bill made on this work slip's working estimate, if any: while it stands, the
+    /// work slip cannot be withdrawn.
+    #[ts(type = "number | null")]
+    pub followed_by_bill: Option<i64>,
+    /// Why the work slip cannot be withdrawn now, in the words a withdrawal would be refused
+    /// with; `None` when nothing but being the latest stands in the way. Filled by the documents
+    /// layer, which owns the rule.
+    #[sqlx(skip)]
+    pub withdrawal_refused: Option<String>,
 }
 
 /// A bill or work slip taken out of its chain, as `bill list --withdrawn` shows it: its number
@@ -177,10 +186,12 @@ pub(crate) async fn workslips(
     scope: &OrgScope,
     estimate_id: i64,
 ) -> Result<Vec<WorkslipView>> {
-    Ok(sqlx::query_as::<_, WorkslipView>(
-        "SELECT id, estimate_id, phase, job_id, inputs_sha256, created_at FROM workslips \
-         WHERE estimate_id = ? AND org_id = ? ORDER BY phase",
-    )
+    Ok(sqlx::query_as::<_, WorkslipView>(&format!(
+        "SELECT w.id, w.estimate_id, w.phase, w.job_id, w.inputs_sha256, w.created_at, ({}) \
+         AS followed_by_bill FROM workslips w WHERE w.estimate_id = ? AND w.org_id = ? \
+         ORDER BY w.phase",
+        first_bill_following_sql("w.estimate_id", "w.org_id", "w.phase")
+    ))
     .bind(estimate_id)
     .bind(scope.org_id())
     .fetch_all(&ctx.db)
@@ -409,6 +420,16 @@ pub(crate) async fn chain_head(
     .await?)
 }
 
+/// The query for the first bill that follows a work slip's working estimate (its stored input
+/// names the phase), over the SQL expressions given for the estimate, org and phase. One text
+/// for the list and the withdrawal, so that they cannot disagree on what "follows" means.
+fn first_bill_following_sql(estimate_id: &str, org_id: &str, phase: &str) -> String {
+    format!(
+        "SELECT min(number) FROM bills WHERE estimate_id = {estimate_id} AND org_id = {org_id} \
+         AND json_extract(inputs_json, '$.working_estimate') = {phase}"
+    )
+}
+
 /// The first of the estimate's bills whose stored input follows work slip `phase`'s working
 /// estimate, if any.
 pub(crate) async fn first_bill_following(
@@ -417,15 +438,12 @@ pub(crate) async fn first_bill_following(
     estimate_id: i64,
     phase: u32,
 ) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT number FROM bills WHERE estimate_id = ? AND org_id = ? \
-         AND json_extract(inputs_json, '$.working_estimate') = ? ORDER BY number LIMIT 1",
-    )
-    .bind(estimate_id)
-    .bind(scope.org_id())
-    .bind(phase)
-    .fetch_optional(&mut **tx)
-    .await?)
+    Ok(sqlx::query_scalar(&first_bill_following_sql("?", "?", "?"))
+        .bind(estimate_id)
+        .bind(scope.org_id())
+        .bind(phase)
+        .fetch_one(&mut **tx)
+        .await?)
 }
 
 /// When number `number` of an estimate's bills or work slips was last withdrawn, and why, read

@@ -29,7 +29,10 @@ type ChainContent = {
   testId: string;
   tableTestId?: string;
   list: LoadState<unknown>;
-  entries: Array<{ id: number; number: number; createdAt: string; jobId: number | null; name: ReactNode }> | undefined;
+  /** The chain's documents; `withdrawalRefused` is the core's word on why one cannot be withdrawn now. */
+  entries:
+    | Array<{ id: number; number: number; createdAt: string; jobId: number | null; name: ReactNode; withdrawalRefused: string | null }>
+    | undefined;
   emptyText: string;
   /** The button that creates the next document, and why it cannot (its tooltip), if it cannot. */
   next: { label: string; refusal: string | null };
@@ -56,12 +59,20 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
   const closed = (bills.data ?? []).some((b) => b.isFinal);
   const nextBill = (bills.data?.length ?? 0) + 1;
   const nextSlip = (slips.data?.length ?? 0) + 1;
-  const slipEntries = slips.data?.map((w) => ({ id: w.id, number: w.phase, createdAt: w.createdAt, jobId: w.jobId, name: <>Work slip {w.phase}</> }));
+  const slipEntries = slips.data?.map((w) => ({
+    id: w.id,
+    number: w.phase,
+    createdAt: w.createdAt,
+    jobId: w.jobId,
+    name: <>Work slip {w.phase}</>,
+    withdrawalRefused: w.withdrawalRefused,
+  }));
   const billEntries = bills.data?.map((b) => ({
     id: b.id,
     number: b.number,
     createdAt: b.createdAt,
     jobId: b.jobId,
+    withdrawalRefused: null,
     name: (
       <>
         Bill {b.number}
@@ -73,20 +84,17 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
   // One reason form at a time; what was withdrawn is said once the lists have reloaded.
   const [withdrawing, setWithdrawing] = useState<string | null>(null);
   const [withdrawn, setWithdrawn] = useState<{ chain: EditorKind; text: string } | null>(null);
-  // A work slip that bills follow (made after it, capped by it) cannot go before them.
-  const latestSlip = slips.data?.at(-1);
-  const billAfterSlip = latestSlip ? (bills.data ?? []).find((b) => Date.parse(b.createdAt) > Date.parse(latestSlip.createdAt)) : undefined;
-  const withdrawCell = (document: "bill" | "workslip", number: number, isLatest: boolean) => {
+  const withdrawCell = (document: "bill" | "workslip", entry: { number: number; withdrawalRefused: string | null }, isLatest: boolean) => {
     if (!isLatest || editing !== null) return null;
+    const { number } = entry;
     const key = `${document}-${number}`;
     const name = document === "bill" ? `bill ${number}` : `work slip ${number}`;
+    // The core says why this document cannot go now (a bill follows a work slip's working
+    // estimate); the window adds only what is its own: the role, and one form at a time.
     const refusal =
       withdrawRefused ??
-      (document === "workslip" && billAfterSlip
-        ? `Bill ${billAfterSlip.number} was made after work slip ${number} and follows its working estimate; withdraw the bills after it first.`
-        : withdrawing !== null && withdrawing !== key
-          ? "Finish or cancel the other withdrawal first."
-          : null);
+      entry.withdrawalRefused ??
+      (withdrawing !== null && withdrawing !== key ? "Finish or cancel the other withdrawal first." : null);
     return (
       <WithdrawLatest
         estimateId={estimateId}
@@ -154,7 +162,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
                 </td>
                 <td className="actions">
                   {jobCell(entry.jobId)}
-                  {withdrawCell(chain.document, entry.number, i === all.length - 1)}
+                  {withdrawCell(chain.document, entry, i === all.length - 1)}
                 </td>
               </tr>
             ))}
