@@ -311,6 +311,19 @@ describe("the bill editor", () => {
     fireEvent.change(byId("recovery-0-amount"), { target: { value: "25,000" } });
     await waitFor(() => expect(screen.queryByTestId("recovery-problem-0")).toBeNull());
     expect(byId("recovery-0-amount").getAttribute("aria-invalid")).toBeNull();
+
+    // A recovery of more than the bill pays keeps the memorandum in view with its line, and the
+    // net line marked below zero: 10,00,00,000.00 less the 9,67,61,871.79 the bill would pay.
+    fireEvent.change(byId("recovery-0-amount"), { target: { value: "10,00,00,000" } });
+    await waitFor(() => expect(screen.queryByTestId("memo-short")).not.toBeNull());
+    expect(byId("memo-short").textContent).toContain("the deductions come to 32,38,128.21 more than this bill pays");
+    expect(screen.queryByTestId("memo-net")).toBeNull();
+    expect(memoLines().some((line) => line.includes("Deduct: Mobilisation advance") && line.includes("10,00,00,000.00"))).toBe(true);
+    const net = within(byId("memorandum")).getAllByTestId("memo-line").at(-1)!;
+    expect(net.textContent).toContain("-32,38,128.21");
+    expect(net.getAttribute("aria-invalid")).toBe("true");
+    expect(byId("editor-problems").textContent).toContain("reduce the one-off recoveries");
+    expect((byId("editor-save") as HTMLButtonElement).disabled).toBe(true);
   });
 
   it("starts bill 2 from bill 1's figures, refuses going below them, and a final bill closes the chain", async () => {

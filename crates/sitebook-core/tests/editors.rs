@@ -962,6 +962,67 @@ async fn each_recovery_problem_names_its_line_and_a_recovery_of_nothing_is_refus
 }
 
 #[tokio::test]
+async fn a_recovery_past_what_the_bill_pays_keeps_the_memorandum_with_its_net_below_zero() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let entries = at_suggested_quantities(&draft.items);
+    let net_of = |preview: &DocumentPreview| -> Decimal {
+        preview
+            .memorandum
+            .as_ref()
+            .unwrap()
+            .net_payable
+            .parse()
+            .unwrap()
+    };
+    let pays = net_of(&bill_preview(&fx, estimate, false, &entries, &[]).await);
+    assert!(pays > Decimal::ONE_THOUSAND, "{pays}");
+
+    // Recovering exactly what the bill pays leaves nothing, and is no problem.
+    let all = bill_preview(
+        &fx,
+        estimate,
+        false,
+        &entries,
+        &[recovery("Mobilisation advance", &pays.to_string())],
+    )
+    .await;
+    assert_eq!(net_of(&all), Decimal::ZERO);
+    assert_eq!(all.memorandum.as_ref().unwrap().short_by, None);
+    assert!(all.problems.is_empty(), "{:?}", all.problems);
+
+    // 1,000.50 more is refused, and the memorandum stays, its net 1,000.50 below zero.
+    let past = pays + Decimal::new(100_050, 2);
+    let preview = bill_preview(
+        &fx,
+        estimate,
+        false,
+        &entries,
+        &[recovery("Mobilisation advance", &past.to_string())],
+    )
+    .await;
+    let memo = preview
+        .memorandum
+        .as_ref()
+        .expect("the memorandum stays in view");
+    assert_eq!(memo.short_by.as_deref(), Some("1000.50"));
+    assert_eq!(memo.lines.last().unwrap().amount, "-1000.50");
+    assert!(memo
+        .lines
+        .iter()
+        .any(|line| line.particulars.contains("Mobilisation advance")
+            && line.amount == format!("{past:.2}")));
+    assert!(
+        preview
+            .problems
+            .iter()
+            .any(|p| p.message.ends_with("reduce the one-off recoveries")),
+        "{:?}",
+        preview.problems
+    );
+}
+
+#[tokio::test]
 async fn a_work_marked_amc_whose_workbook_charges_qc_is_warned_of_in_the_work_slip() {
     // The worked example's footer charges "Add QC @ 1 %" of 1,000.00: it is not an AMC work.
     let (fx, estimate) = with_example_estimate().await;

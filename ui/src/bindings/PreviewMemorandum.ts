@@ -21,4 +21,10 @@ netInWords: string,
  * Which day's deduction lines it applies, and why that day: "Deductions in force on
  * 12-06-2025, the bill's date (the DOBR)".
  */
-inForceOn: string, };
+inForceOn: string, 
+/**
+ * When the deductions come to more than the bill pays: by how much, in rupees with two
+ * decimals. The net line is then below zero, there are no words, and the bill cannot be
+ * saved; the lines show which one takes too much.
+ */
+shortBy: string | null, };

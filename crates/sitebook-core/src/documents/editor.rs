@@ -19,7 +19,7 @@ use crate::domain::bill::{check_next_bill, BillInputError, ItemQuantity, NthBill
 use crate::domain::estimate::{EstimateItem, SubHead};
 use crate::domain::money::CurrencyMark;
 use crate::domain::money::{finer_than_paise, parse_number_text};
-use crate::domain::payments::{memorandum, Memorandum, OneOffRecovery};
+use crate::domain::payments::{memorandum, Memorandum, MemorandumError, OneOffRecovery};
 use crate::domain::work::{DocDate, DocumentDates};
 use crate::domain::workslip::{
     working_estimate, workslip, RateOverride, WorkslipInputError, WorkslipRow,
@@ -112,6 +112,10 @@ pub struct PreviewMemorandum {
     /// Which day's deduction lines it applies, and why that day: "Deductions in force on
     /// 12-06-2025, the bill's date (the DOBR)".
     pub in_force_on: String,
+    /// When the deductions come to more than the bill pays: by how much, in rupees with two
+    /// decimals. The net line is then below zero, there are no words, and the bill cannot be
+    /// saved; the lines show which one takes too much.
+    pub short_by: Option<String>,
 }
 
 impl PreviewMemorandum {
@@ -134,6 +138,8 @@ impl PreviewMemorandum {
                 "Deductions in force on {}, the bill's date ({}).",
                 dated.0, dated.1
             ),
+            short_by: (memorandum.net_payable < Decimal::ZERO)
+                .then(|| amount_text(-memorandum.net_payable)),
         }
     }
 }
@@ -778,18 +784,27 @@ pub async fn preview_bill(
     let warnings = next.warnings(&computed);
     let terms = next_bill_terms(ctx, scope, &next, recoveries).await?;
     let memo = match memorandum(computed.figures(), &terms) {
-        Ok(memo) => Some(PreviewMemorandum::of(
-            &memo,
-            crate::tenancy::orgs::currency_mark(ctx, scope).await?,
-            super::next_bill_dated_from(ctx, &next.work.dates),
-        )),
+        Ok(memo) => Some(memo),
         Err(error) => {
             problems.push(PreviewProblem {
                 message: error.to_string(),
                 ..PreviewProblem::default()
             });
-            None
+            // Deductions past the payment still show their lines: the person sees which one
+            // takes too much.
+            match error {
+                MemorandumError::DeductionsExceedPayment { shortfall, .. } => Some(*shortfall),
+                MemorandumError::NegativeGross { .. } => None,
+            }
         }
+    };
+    let memo = match memo {
+        Some(memo) => Some(PreviewMemorandum::of(
+            &memo,
+            crate::tenancy::orgs::currency_mark(ctx, scope).await?,
+            super::next_bill_dated_from(ctx, &next.work.dates),
+        )),
+        None => None,
     };
     let sub_heads = next.sub_heads;
     Ok(match computed {

@@ -450,6 +450,9 @@ pub enum MemorandumError {
         payable: String,
         /// What to change: the one-off recoveries when there are some, else the lines.
         remedy: &'static str,
+        /// The memorandum as far as it goes: every line, and the net below zero (no words), so
+        /// that the editor can show which line takes too much rather than no memorandum at all.
+        shortfall: Box<Memorandum>,
     },
     /// The value of work done till date is below what the bills before paid: a bill pays, and
     /// cannot recover an overpayment (minus quantities are refused for the same reason).
@@ -619,6 +622,15 @@ pub fn memorandum(
             } else {
                 "reduce the one-off recoveries"
             },
+            shortfall: Box::new(Memorandum {
+                value_till_date: round2(figures.value_till_date),
+                previous_payments: round2(figures.previous_payments),
+                gross,
+                additions,
+                deductions,
+                net_payable: round2(payable - total_deductions),
+                net_in_words: String::new(),
+            }),
         });
     }
     let net_payable = round2(payable - total_deductions);
@@ -925,6 +937,17 @@ mod tests {
                 .ends_with("reduce the one-off recoveries"),
             "{refused}"
         );
+        // The refusal keeps the memorandum as far as it goes, for the editor to show: the
+        // recovery's line, and a net 0.01 below zero (10,000.00 less 10,000.01).
+        let MemorandumError::DeductionsExceedPayment { shortfall, .. } = refused else {
+            panic!("{refused:?}");
+        };
+        assert_eq!(shortfall.gross, dec!(10000.00));
+        assert_eq!(shortfall.deductions.len(), 1);
+        assert_eq!(shortfall.deductions[0].label, "Mobilisation advance");
+        assert_eq!(shortfall.deductions[0].amount, dec!(10000.01));
+        assert_eq!(shortfall.net_payable, dec!(-0.01));
+        assert_eq!(shortfall.net_in_words, "");
     }
 
     /// `code` at `p` %, in force from `from` to `to` (dd-mm-yyyy, or open).

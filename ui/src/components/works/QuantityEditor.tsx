@@ -607,19 +607,31 @@ function Memorandum({ memorandum }: { memorandum: PreviewMemorandum }) {
       </p>
       <table className="ledger memorandum-table">
         <tbody>
-          {memorandum.lines.map((line) => (
-            <tr key={line.number} className={line.isTotal ? "total-row" : undefined} data-testid="memo-line">
-              <td className="mono">{line.number}</td>
-              <td>{line.particulars}</td>
-              <td className="muted">{line.detail}</td>
-              <td className="num nowrap">{formatMoney(line.amount)}</td>
-            </tr>
-          ))}
+          {memorandum.lines.map((line, index, all) => {
+            // Deductions past the payment leave the net line below zero: it is marked, not hidden.
+            const short = memorandum.shortBy !== null && index === all.length - 1;
+            const classes = [line.isTotal ? "total-row" : "", short ? "memo-short" : ""].filter(Boolean).join(" ");
+            return (
+              <tr key={line.number} className={classes || undefined} data-testid="memo-line" aria-invalid={short || undefined}>
+                <td className="mono">{line.number}</td>
+                <td>{line.particulars}</td>
+                <td className="muted">{line.detail}</td>
+                <td className="num nowrap">{formatMoney(line.amount)}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
-      <p className="amount-words">
-        Net payable by cheque: <strong data-testid="memo-net">{formatMoney(memorandum.netPayable)}</strong> ({memorandum.netInWords})
-      </p>
+      {memorandum.shortBy !== null ? (
+        <p className="amount-words memo-short" data-testid="memo-short">
+          Nothing can be paid by cheque: the deductions come to {formatMoney(memorandum.shortBy)} more than this bill pays. Reduce the
+          recoveries or the lines above before saving.
+        </p>
+      ) : (
+        <p className="amount-words">
+          Net payable by cheque: <strong data-testid="memo-net">{formatMoney(memorandum.netPayable)}</strong> ({memorandum.netInWords})
+        </p>
+      )}
     </section>
   );
 }
