@@ -635,7 +635,12 @@ async fn bills_follow_the_latest_working_estimate() {
     let caps: Vec<(&str, &str)> = draft
         .items
         .iter()
-        .map(|i| (i.sl_no.as_str(), i.estimate_quantity.as_str()))
+        .map(|i| {
+            (
+                i.sl_no.as_str(),
+                i.estimate_quantity.as_deref().unwrap_or("none"),
+            )
+        })
         .collect();
     assert_eq!(
         caps,

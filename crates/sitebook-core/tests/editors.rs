@@ -85,8 +85,8 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
     assert!(draft.is_first && draft.blocked.is_none());
     let first = &draft.items[0];
     assert_eq!(
-        (first.sl_no.as_str(), first.estimate_quantity.as_str()),
-        ("1", "12.5")
+        (first.sl_no.as_str(), first.estimate_quantity.as_deref()),
+        ("1", Some("12.5"))
     );
     assert_eq!(
         first.suggested_quantity, "12.5",
@@ -735,22 +735,22 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
     )
     .await;
     let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
-    let listed: Vec<(&str, &str, Option<&str>)> = draft
+    let listed: Vec<(&str, Option<&str>, Option<&str>)> = draft
         .items
         .iter()
         .map(|i| {
             (
                 i.sl_no.as_str(),
-                i.estimate_quantity.as_str(),
+                i.estimate_quantity.as_deref(),
                 i.previous_quantity.as_deref(),
             )
         })
         .collect();
     // Every row starts from work slip 1's figure (item 2 kept its estimate quantity there),
     // and S1 is listed with no estimate quantity.
-    assert_eq!(listed[0], ("1", "12.5", Some("10")));
-    assert_eq!(listed[1], ("2", "1234.5", Some("1234.5")));
-    assert_eq!(listed.last(), Some(&("S1", "0", Some("12"))));
+    assert_eq!(listed[0], ("1", Some("12.5"), Some("10")));
+    assert_eq!(listed[1], ("2", Some("1234.5"), Some("1234.5")));
+    assert_eq!(listed.last(), Some(&("S1", None, Some("12"))));
 
     // As the editor opens, every row at work slip 1's figure: saving would repeat it.
     let unchanged = at_suggested_quantities(&draft.items);

@@ -21,9 +21,11 @@ unit: string,
  */
 rate: string, 
 /**
- * The quantity the estimate (or the latest working estimate) allows.
+ * The quantity the estimate (or the latest working estimate) allows; none in the work-slip
+ * editor for an earlier slip's supplemental item, which the estimate does not have (the
+ * working estimate prints that cell blank).
  */
-estimateQuantity: string, 
+estimateQuantity: string | null, 
 /**
  * The previous bill's till-date figure, or the last work slip's executed figure.
  */

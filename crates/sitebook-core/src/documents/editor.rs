@@ -157,8 +157,10 @@ pub struct EditorItem {
     pub unit: String,
     /// The rate per unit in rupees, with two decimals.
     pub rate: String,
-    /// The quantity the estimate (or the latest working estimate) allows.
-    pub estimate_quantity: String,
+    /// The quantity the estimate (or the latest working estimate) allows; none in the work-slip
+    /// editor for an earlier slip's supplemental item, which the estimate does not have (the
+    /// working estimate prints that cell blank).
+    pub estimate_quantity: Option<String>,
     /// The previous bill's till-date figure, or the last work slip's executed figure.
     pub previous_quantity: Option<String>,
     /// What the quantity cell starts with.
@@ -625,7 +627,7 @@ fn editor_items(items: &[EstimateItem], previous: Option<&[ItemQuantity]>) -> Ve
                 description: item.description.clone(),
                 unit: item.unit.clone(),
                 rate: amount_text(item.rate),
-                estimate_quantity: quantity_text(item.quantity),
+                estimate_quantity: Some(quantity_text(item.quantity)),
                 previous_quantity: previous_quantity.map(quantity_text),
                 suggested_quantity: quantity_text(previous_quantity.unwrap_or(item.quantity)),
                 rate_changeable: false,
@@ -953,7 +955,11 @@ pub async fn workslip_draft(
         }
         None => editor_items(&items, None),
     };
-    // Supplemental items come after the estimate's and keep the rate they were proposed at.
+    // Supplemental items come after the estimate's, with no estimate quantity of their own.
+    for supplemental in listed.iter_mut().skip(items.len()) {
+        supplemental.estimate_quantity = None;
+    }
+    // They keep the rate they were proposed at; an estimate item's may change.
     for (listed, item) in listed.iter_mut().zip(&items) {
         listed.rate_changeable = true;
         let estimate_rate = amount_text(item.rate);

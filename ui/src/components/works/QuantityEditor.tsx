@@ -378,7 +378,6 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
                   rateProblem={item ? problemOf(item.slNo, true) : null}
                   invalid={item !== null && problemItems.has(item.slNo)}
                   rateTypable={kind === "workslip" && item !== null && item.rateChangeable && (row === null || row.kind === "item")}
-                  noEstimateQuantity={kind === "workslip" && row?.kind === "supplemental"}
                   hasPrevious={hasPrevious}
                   inputLabel={inputLabel}
                   shown={shown}
@@ -474,7 +473,6 @@ type EditorRowProps = {
   invalid: boolean;
   rateTypable: boolean;
   /** A supplemental item in a work slip: the estimate has none of it, so its cell is left blank as printed. */
-  noEstimateQuantity: boolean;
   hasPrevious: boolean;
   inputLabel: string;
   shown: Array<{ column: DocumentPreview["columns"][number]; index: number }>;
@@ -494,7 +492,6 @@ const EditorRow = memo(function EditorRow({
   rateProblem,
   invalid,
   rateTypable,
-  noEstimateQuantity,
   hasPrevious,
   inputLabel,
   shown,
@@ -517,7 +514,7 @@ const EditorRow = memo(function EditorRow({
       ) : (
         <td className="num nowrap">{formatMoney((row?.rate ?? item?.rate) || "0")}</td>
       )}
-      <td className="num nowrap">{item && !noEstimateQuantity ? formatQuantity(item.estimateQuantity) : ""}</td>
+      <td className="num nowrap">{item?.estimateQuantity ? formatQuantity(item.estimateQuantity) : ""}</td>
       {hasPrevious ? <td className="num nowrap">{item?.previousQuantity ? formatQuantity(item.previousQuantity) : ""}</td> : null}
       <td className="num input-col">
         {item ? (
