@@ -609,6 +609,15 @@ pub fn memorandum(
     }
     let total_deductions: Decimal = deductions.iter().map(|line| line.amount).sum();
     let payable = gross + total_additions;
+    let mut memo = Memorandum {
+        value_till_date: round2(figures.value_till_date),
+        previous_payments: round2(figures.previous_payments),
+        gross,
+        additions,
+        deductions,
+        net_payable: round2(payable - total_deductions),
+        net_in_words: String::new(),
+    };
     if total_deductions > payable {
         let recovered: Decimal = terms.recoveries.iter().map(|r| round2(r.amount)).sum();
         // The lines are to blame when they alone take more than the bill pays.
@@ -622,27 +631,11 @@ pub fn memorandum(
             } else {
                 "reduce the one-off recoveries"
             },
-            shortfall: Box::new(Memorandum {
-                value_till_date: round2(figures.value_till_date),
-                previous_payments: round2(figures.previous_payments),
-                gross,
-                additions,
-                deductions,
-                net_payable: round2(payable - total_deductions),
-                net_in_words: String::new(),
-            }),
+            shortfall: Box::new(memo),
         });
     }
-    let net_payable = round2(payable - total_deductions);
-    Ok(Memorandum {
-        value_till_date: round2(figures.value_till_date),
-        previous_payments: round2(figures.previous_payments),
-        gross,
-        additions,
-        deductions,
-        net_payable,
-        net_in_words: amount_in_words(net_payable),
-    })
+    memo.net_in_words = amount_in_words(memo.net_payable);
+    Ok(memo)
 }
 
 /// Puts `line` into an organization's table as its code's line from its first day (DOMAIN.md
