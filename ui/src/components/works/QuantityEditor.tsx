@@ -472,7 +472,6 @@ type EditorRowProps = {
   rateProblem: string | null;
   invalid: boolean;
   rateTypable: boolean;
-  /** A supplemental item in a work slip: the estimate has none of it, so its cell is left blank as printed. */
   hasPrevious: boolean;
   inputLabel: string;
   shown: Array<{ column: DocumentPreview["columns"][number]; index: number }>;
