@@ -371,6 +371,27 @@ describe("the bill editor", () => {
     expect(slip.title).toBe("The final bill closed this estimate: no work slip can follow it. To change the work, withdraw the final bill first.");
   });
 
+  it("says why a bill whose files are still being made cannot be withdrawn, before a reason is typed", async () => {
+    await openEstimate("meena", 1);
+    await act(async () => {
+      await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []);
+    });
+    // The fake's jobs end at once, so the core's answer while bill 1's job runs is put in its
+    // list: the window shows the core's words, whatever they are.
+    const refusal = "The files of bill 1 are still being made by job 9; withdraw it once that job has ended.";
+    const listBills = fake.listBills.bind(fake);
+    vi.spyOn(fake, "listBills").mockImplementation(async (estimateId) =>
+      (await listBills(estimateId)).map((bill) => (bill.number === 1 ? { ...bill, withdrawalRefused: refusal } : bill)),
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Close estimate" }));
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    const withdraw = (await screen.findByTestId("withdraw-bill-1")) as HTMLButtonElement;
+    await waitFor(() => expect(withdraw.disabled).toBe(true));
+    expect(withdraw.title).toBe(refusal);
+    fireEvent.click(withdraw);
+    expect(screen.queryByTestId("withdraw-reason")).toBeNull();
+  });
+
   it("withdraws the latest bill with a reason, marks its files, and frees its number", async () => {
     await openEstimate("meena", 1);
     await act(async () => {

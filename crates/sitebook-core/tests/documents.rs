@@ -1062,6 +1062,64 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
 }
 
 #[tokio::test]
+async fn a_document_whose_files_are_still_being_made_is_not_withdrawn_and_its_list_says_why() {
+    use sitebook_core::documents::withdraw::ChainDocument;
+    let (fx, estimate) = with_example_estimate().await;
+    // No worker runs in these tests until `rendered` runs the job: bill 1's job stays queued.
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let refused = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 1, "wrong rate")
+        .await
+        .unwrap_err();
+    let expected = format!(
+        "The files of bill 1 are still being made by job {}; withdraw it once that job has ended.",
+        bill.job_id
+    );
+    assert!(
+        matches!(&refused, Error::Precondition(m) if *m == expected),
+        "{refused:?}"
+    );
+    // The list says it before anyone types a reason, in the refusal's own words
+    // (the window shows it on the disabled Withdraw… button).
+    let listed = fx.bills(estimate).await;
+    assert_eq!(
+        listed[0].withdrawal_refused.as_deref(),
+        Some(expected.as_str())
+    );
+    rendered(&fx, bill.job_id).await;
+    assert_eq!(fx.bills(estimate).await[0].withdrawal_refused, None);
+
+    // A work slip the same, with the job asked about before the bills that follow it.
+    let slip = fx.queue_workslip(estimate, Vec::new(), Vec::new()).await;
+    let listed = fx.workslips(estimate).await;
+    assert_eq!(
+        listed[0].withdrawal_refused.as_deref(),
+        Some(
+            format!(
+                "The files of work slip 1 are still being made by job {}; withdraw it once that \
+                 job has ended.",
+                slip.job_id
+            )
+            .as_str()
+        )
+    );
+    let refused = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Workslip, 1, "wrong")
+        .await
+        .unwrap_err();
+    assert_eq!(Some(refused.to_string()), listed[0].withdrawal_refused);
+    rendered(&fx, slip.job_id).await;
+    assert_eq!(fx.workslips(estimate).await[0].withdrawal_refused, None);
+    // Once its job ended, the work slip goes.
+    fx.core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Workslip, 1, "wrong")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn sub_heads_of_the_estimate_are_kept_in_every_document() {
     // The worked example has two sub-heads: "Cable works" above item 1, and "Electrical
     // works" (merged A:H) above item 4.

@@ -31,4 +31,10 @@ inputsSha256: string,
 /**
  * When the bill was recorded (UTC, database time text).
  */
-createdAt: string, };
+createdAt: string, 
+/**
+ * Why the bill cannot be withdrawn now, in the words a withdrawal would be refused with;
+ * `None` when nothing but being the latest stands in the way. Filled by the documents
+ * layer, which owns the rule.
+ */
+withdrawalRefused: string | null, };

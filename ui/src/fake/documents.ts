@@ -282,7 +282,9 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       const jobId = ctx.completedJob("generate_bill", estimateId, `Bill ${number} of estimate ${estimateId}`);
       const followed = workslipsOf(estimateId).at(-1);
       if (followed) billFollows.set(nextBillId, followed.phase);
-      bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256: queued.inputsSha256, createdAt: ctx.now() });
+      // The fake's document jobs end as they are made, so the core's refusal while a bill's
+      // files are still being made never applies here.
+      bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256: queued.inputsSha256, createdAt: ctx.now(), withdrawalRefused: null });
       historyOf(estimateId).push({ command: "create_bill", args });
       addOutputs(jobId, `bill-${number}-job-${jobId}`, `Bill ${number}${isFinal ? " (final)" : ""}`);
       return { ...queued, jobId };

@@ -450,10 +450,15 @@ pub async fn save_work(
     stored::save_work_json(ctx, scope, estimate_id, &json).await
 }
 
-/// The estimate's bills in order.
+/// The estimate's bills in order, the latest saying why it cannot be withdrawn now.
 pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
     ensure_estimate(ctx, scope, estimate_id).await?;
-    stored::bills(ctx, scope, estimate_id).await
+    let mut bills = stored::bills(ctx, scope, estimate_id).await?;
+    if let Some(latest) = bills.last_mut() {
+        latest.withdrawal_refused =
+            files_being_made(ctx, scope, "bill", latest.number, latest.job_id).await?;
+    }
+    Ok(bills)
 }
 
 /// The estimate's work slips in phase order, each saying why it cannot be withdrawn now.
@@ -465,7 +470,32 @@ pub async fn workslips(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<
             .followed_by_bill
             .map(|bill| withdraw::followed_workslip_refusal(estimate_id, slip.phase, bill));
     }
+    if let Some(latest) = slips.last_mut() {
+        // A withdrawal asks about the job first, so the list names the same reason.
+        if let Some(refusal) =
+            files_being_made(ctx, scope, "work slip", latest.phase, latest.job_id).await?
+        {
+            latest.withdrawal_refused = Some(refusal);
+        }
+    }
     Ok(slips)
+}
+
+/// Why the latest document of a chain cannot be withdrawn yet, when the job making its files has
+/// not ended. The lists reload as a job ends, so the refusal goes with it.
+async fn files_being_made(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    name: &str,
+    number: i64,
+    job_id: Option<i64>,
+) -> Result<Option<String>> {
+    let Some(job_id) = job_id else {
+        return Ok(None);
+    };
+    Ok(queue::unfinished(&ctx.db, scope, job_id)
+        .await?
+        .then(|| withdraw::files_being_made_refusal(name, number, job_id)))
 }
 
 /// The inputs of the next bill, gathered but not yet checked: the number the chain gives it,

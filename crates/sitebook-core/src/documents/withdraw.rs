@@ -121,10 +121,11 @@ pub async fn withdraw_latest(
         )));
     }
     if let Some(job_id) = latest.job_id {
-        if queue::unfinished(&mut tx, scope, job_id).await? {
-            return Err(Error::Precondition(format!(
-                "The files of {name} {number} are still being made by job {job_id}; withdraw \
-                 it once that job has ended."
+        if queue::unfinished(&mut *tx, scope, job_id).await? {
+            return Err(Error::Precondition(files_being_made_refusal(
+                name,
+                i64::from(number),
+                job_id,
             )));
         }
     }
@@ -164,6 +165,15 @@ pub async fn withdraw_latest(
         reason: reason.to_owned(),
         files_marked,
     })
+}
+
+/// Why a document (named as `bill` or `work slip`) cannot be withdrawn while the job making its
+/// files has not ended. The estimate's lists say it before anyone types a reason.
+pub(crate) fn files_being_made_refusal(name: &str, number: i64, job_id: i64) -> String {
+    format!(
+        "The files of {name} {number} are still being made by job {job_id}; withdraw it once \
+         that job has ended."
+    )
 }
 
 /// Why work slip `phase` cannot be withdrawn while bill `bill` follows its working estimate.

@@ -255,10 +255,11 @@ pub(crate) async fn claim_next(ctx: &Ctx, filter: &ClaimFilter) -> Result<Option
     Ok(Some(job))
 }
 
-/// Whether one of the scope's jobs is still queued or running, read inside the caller's
-/// transaction (a document whose files are still being made cannot be withdrawn).
+/// Whether one of the scope's jobs is still queued or running (a document whose files are
+/// still being made cannot be withdrawn). A withdrawal reads it inside its own transaction; the
+/// estimate's lists read it to say so before anyone asks.
 pub(crate) async fn unfinished(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    db: impl sqlx::SqliteExecutor<'_>,
     scope: &OrgScope,
     job_id: i64,
 ) -> Result<bool> {
@@ -266,7 +267,7 @@ pub(crate) async fn unfinished(
         sqlx::query_scalar("SELECT status FROM jobs WHERE id = ? AND org_id = ?")
             .bind(job_id)
             .bind(scope.org_id())
-            .fetch_optional(&mut **tx)
+            .fetch_optional(db)
             .await?;
     Ok(matches!(status.as_deref(), Some("queued" | "running")))
 }

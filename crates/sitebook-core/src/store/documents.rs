@@ -39,6 +39,11 @@ pub struct BillView {
     pub inputs_sha256: String,
     /// When the bill was recorded (UTC, database time text).
     pub created_at: String,
+    /// Why the bill cannot be withdrawn now, in the words a withdrawal would be refused with;
+    /// `None` when nothing but being the latest stands in the way. Filled by the documents
+    /// layer, which owns the rule.
+    #[sqlx(skip)]
+    pub withdrawal_refused: Option<String>,
 }
 
 /// A work slip of the chain, as the estimate view lists it.

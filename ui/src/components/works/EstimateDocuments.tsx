@@ -72,7 +72,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
     number: b.number,
     createdAt: b.createdAt,
     jobId: b.jobId,
-    withdrawalRefused: null,
+    withdrawalRefused: b.withdrawalRefused,
     name: (
       <>
         Bill {b.number}
@@ -89,8 +89,9 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
     const { number } = entry;
     const key = `${document}-${number}`;
     const name = document === "bill" ? `bill ${number}` : `work slip ${number}`;
-    // The core says why this document cannot go now (a bill follows a work slip's working
-    // estimate); the window adds only what is its own: the role, and one form at a time.
+    // The core says why this document cannot go now (its files are still being made, a bill
+    // follows a work slip's working estimate); the window adds only what is its own: the
+    // role, and one form at a time.
     const refusal =
       withdrawRefused ??
       entry.withdrawalRefused ??
