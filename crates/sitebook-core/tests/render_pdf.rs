@@ -536,6 +536,7 @@ fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
             label: format!("Recovery number {i}"),
             detail: "this bill".into(),
             amount: dec!(1.00),
+            percentage: None,
         })
         .collect();
     let memorandum = Memorandum {

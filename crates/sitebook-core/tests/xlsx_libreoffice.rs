@@ -6,12 +6,14 @@
 mod common;
 mod workbooks;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::libreoffice::{printed_text, sheet_as_shown, sheets_as_shown, Recalculate};
-use common::{extra_excavation, fixture_with_estimate, less_premium, quantities, Fixture};
+use common::{extra_excavation, fixture_with_estimate, less_premium, quantities, round2, Fixture};
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use sitebook_core::domain::bill::BillKind;
+use sitebook_core::domain::bill::{BillKind, ItemQuantity};
+use sitebook_core::domain::payments::{Base, Cap, Charge, Effect, OneOffRecovery, PaymentLine};
 use sitebook_core::domain::workslip::RateOverride;
 
 async fn rendered_xlsx(fx: &Fixture, job_id: i64) -> PathBuf {
@@ -163,6 +165,161 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
             "sheet {expected} was checked: {sheet_names:?}"
         );
     }
+}
+
+/// A copy of `xlsx` with one typed figure of its first sheet changed, as a clerk would type it:
+/// the cell `reference` keeps its style and only its value is replaced.
+fn with_figure_typed(xlsx: &Path, reference: &str, figure: &str) -> PathBuf {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(xlsx).unwrap()).unwrap();
+    let edited = xlsx.with_file_name("edited.xlsx");
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&edited).unwrap());
+    let mut replaced = false;
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            let open = format!("<c r=\"{reference}\"");
+            let start = xml.find(&open).expect("the cell is in the sheet");
+            let end = start + xml[start..].find("</c>").expect("the cell closes");
+            let value_at = start + xml[start..end].find("<v>").expect("a typed figure");
+            assert!(
+                !xml[start..end].contains("<f>"),
+                "{reference} is a formula, not a typed figure"
+            );
+            let value_end = value_at + xml[value_at..].find("</v>").unwrap();
+            bytes = format!("{}<v>{figure}{}", &xml[..value_at], &xml[value_end..]).into_bytes();
+            replaced = true;
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+    assert!(replaced, "the first sheet was found");
+    edited
+}
+
+/// The figure at the end of the row whose cells include one starting with `particulars`.
+fn figure_of(rows: &[Vec<String>], particulars: &str) -> Decimal {
+    let row = rows
+        .iter()
+        .find(|row| row.iter().any(|cell| cell.starts_with(particulars)))
+        .unwrap_or_else(|| panic!("no {particulars:?} row in {rows:?}"));
+    let last = row.iter().rev().find(|cell| !cell.is_empty()).unwrap();
+    last.replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("{particulars:?} ends in {last:?}"))
+}
+
+#[tokio::test]
+async fn the_memorandum_follows_a_quantity_changed_in_the_bill_workbook() {
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    fx.edit_work(estimate, less_premium("4.5")).await;
+    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    let items: Vec<(String, Decimal, Decimal)> = shown
+        .items
+        .iter()
+        .filter(|i| !i.heading && !i.sl_no.is_empty())
+        .map(|i| {
+            (
+                i.sl_no.clone(),
+                i.quantity.as_deref().unwrap().parse().unwrap(),
+                i.rate.as_deref().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    // A first bill's Total by DOMAIN.md §2: each row ROUND2(qty × rate), T.P 4.5 % Less.
+    let total_with_item_4_at = |item_4: Decimal| {
+        let sub: Decimal = items
+            .iter()
+            .map(|(sl, qty, rate)| round2(if sl == "4" { item_4 } else { *qty } * rate))
+            .sum();
+        sub - round2(sub * dec!(4.5) / dec!(100))
+    };
+    let item_4 = items.iter().find(|(sl, ..)| sl == "4").unwrap().1;
+    let issued_total = total_with_item_4_at(item_4 / dec!(2));
+
+    // The example lines (SD 5 %, IT-TDS 2 %; GST-TDS under its threshold; LC nil, as the
+    // estimate collects it), with SD capped just above what bill 1 withholds, and an 18 % GST
+    // addition.
+    let lines = fx.core.deductions_list(&fx.root).await.unwrap().lines;
+    let mut sd = lines[0].clone();
+    assert_eq!(sd.code, "SD");
+    let cap = round2(issued_total * dec!(5) / dec!(100)) + dec!(1000);
+    sd.cap = Some(Cap::Amount(cap));
+    fx.core.deductions_save(&fx.root, sd).await.unwrap();
+    let gst = PaymentLine {
+        code: "GST".into(),
+        label: "GST on the work".into(),
+        effect: Effect::Addition,
+        base: Base::Gross,
+        charge: Charge::Percent(dec!(18)),
+        threshold: None,
+        cap: None,
+        ..lines[1].clone()
+    };
+    fx.core.deductions_save(&fx.root, gst).await.unwrap();
+    let advance = dec!(10000);
+    let bill = fx
+        .core
+        .bill_create_with(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            Some(
+                items
+                    .iter()
+                    .map(|(sl, qty, _)| {
+                        ItemQuantity::new(sl.clone(), if sl == "4" { qty / dec!(2) } else { *qty })
+                    })
+                    .collect(),
+            ),
+            vec![OneOffRecovery {
+                label: "Mobilisation advance".into(),
+                amount: advance,
+            }],
+        )
+        .await
+        .unwrap();
+    let xlsx = rendered_xlsx(&fx, bill.job_id).await;
+    let issued = sheet_as_shown(&xlsx, Recalculate::Never);
+    let memorandum_as = |total: Decimal| {
+        let gst = round2(total * dec!(18) / dec!(100));
+        let sd = round2(total * dec!(5) / dec!(100)).min(cap);
+        let it = round2(total * dec!(2) / dec!(100));
+        (total, gst, sd, it, total + gst - sd - it - advance)
+    };
+    let read = |rows: &[Vec<String>]| {
+        (
+            figure_of(rows, "Total value of work done till date"),
+            figure_of(rows, "Add: GST on the work"),
+            figure_of(rows, "Deduct: Security deposit"),
+            figure_of(rows, "Deduct: Income tax"),
+            figure_of(rows, "Net amount payable by cheque"),
+        )
+    };
+    assert_eq!(read(&issued), memorandum_as(issued_total));
+    assert_eq!(figure_of(&issued, "Deduct: Mobilisation advance"), advance);
+
+    // The clerk types item 4's whole quantity into the workbook: LibreOffice's recalculation
+    // carries it down the table into the memorandum, the deposit stopping at its cap.
+    let row_4 = issued
+        .iter()
+        .position(|row| row.first().is_some_and(|serial| serial == "4"))
+        .expect("item 4's row");
+    let edited = with_figure_typed(&xlsx, &format!("B{}", row_4 + 1), &item_4.to_string());
+    let recalculated = sheet_as_shown(&edited, Recalculate::Always);
+    let full_total = total_with_item_4_at(item_4);
+    let expected = memorandum_as(full_total);
+    assert!(
+        round2(full_total * dec!(5) / dec!(100)) > cap,
+        "the deposit reaches its cap"
+    );
+    assert_eq!(read(&recalculated), expected);
 }
 
 #[tokio::test]

@@ -316,6 +316,7 @@ mod tests {
             label: code.to_owned(),
             detail: String::new(),
             amount,
+            percentage: None,
         }
     }
 

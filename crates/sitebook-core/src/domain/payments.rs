@@ -393,6 +393,22 @@ pub struct MemorandumLine {
     pub detail: String,
     /// The amount.
     pub amount: Decimal,
+    /// How a percentage line's amount follows from the bill's gross, for a workbook that
+    /// recalculates it; `None` for a fixed amount, a nil line and a one-off recovery, which are
+    /// given figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<PercentageWorking>,
+}
+
+/// A percentage line worked out: `min(ROUND2(base × percent / 100), limit)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PercentageWorking {
+    /// The rate taken (the individual's rate where the agency is one).
+    pub percent: Decimal,
+    /// What it is a percentage of.
+    pub base: Base,
+    /// What the line's cap left for this bill, when it has a cap.
+    pub limit: Option<Decimal>,
 }
 
 /// The memorandum of payments at the end of a bill.
@@ -508,18 +524,24 @@ pub fn memorandum(
         line.threshold
             .is_none_or(|threshold| terms.contract_value > threshold)
     };
-    let worked = |line: &PaymentLine, base: Decimal| -> (Decimal, String) {
-        match line.charge {
-            Charge::Percent(p) => {
-                let p = line.percent_for(p, terms.agency_is_individual);
-                (
-                    percent_of(base, p),
-                    format!("{} % of {}", format_percent(p), format_indian(base)),
-                )
+    let worked =
+        |line: &PaymentLine, base: Decimal| -> (Decimal, String, Option<PercentageWorking>) {
+            match line.charge {
+                Charge::Percent(p) => {
+                    let p = line.percent_for(p, terms.agency_is_individual);
+                    (
+                        percent_of(base, p),
+                        format!("{} % of {}", format_percent(p), format_indian(base)),
+                        Some(PercentageWorking {
+                            percent: p,
+                            base: line.base,
+                            limit: None,
+                        }),
+                    )
+                }
+                Charge::Fixed(amount) => (round2(amount), "fixed, per bill".to_owned(), None),
             }
-            Charge::Fixed(amount) => (round2(amount), "fixed, per bill".to_owned()),
-        }
-    };
+        };
 
     let mut additions = Vec::new();
     for line in terms
@@ -527,12 +549,17 @@ pub fn memorandum(
         .iter()
         .filter(|line| line.effect == Effect::Addition && applies(line))
     {
-        let (amount, detail) = worked(line, gross);
+        // An addition is always of the gross: there are no additions before it to add.
+        let (amount, detail, percentage) = worked(line, gross);
         additions.push(MemorandumLine {
             code: line.code.clone(),
             label: line.label.clone(),
             detail,
             amount,
+            percentage: percentage.map(|working| PercentageWorking {
+                base: Base::Gross,
+                ..working
+            }),
         });
     }
     let total_additions: Decimal = additions.iter().map(|line| line.amount).sum();
@@ -549,6 +576,7 @@ pub fn memorandum(
                 label: line.label.clone(),
                 detail: "nil: collected in the estimate".to_owned(),
                 amount: round2(Decimal::ZERO),
+                percentage: None,
             });
             continue;
         }
@@ -564,10 +592,11 @@ pub fn memorandum(
                 label: line.label.clone(),
                 detail: "nil: this bill pays nothing".to_owned(),
                 amount: round2(Decimal::ZERO),
+                percentage: None,
             });
             continue;
         }
-        let (mut amount, mut detail) = worked(line, base);
+        let (mut amount, mut detail, mut percentage) = worked(line, base);
         if let Some(cap) = line.cap {
             let cap = match cap {
                 Cap::Amount(amount) => round2(amount),
@@ -580,6 +609,9 @@ pub fn memorandum(
                 .map(|held| held.amount)
                 .sum();
             let room = round2((cap - held).max(Decimal::ZERO));
+            if let Some(working) = &mut percentage {
+                working.limit = Some(room);
+            }
             if room.is_zero() {
                 amount = room;
                 detail = format!("cap of {} held in full", format_indian(cap));
@@ -597,6 +629,7 @@ pub fn memorandum(
             label: line.label.clone(),
             detail,
             amount,
+            percentage,
         });
     }
     for recovery in &terms.recoveries {
@@ -605,6 +638,7 @@ pub fn memorandum(
             label: recovery.label.trim().to_owned(),
             detail: "this bill".to_owned(),
             amount: round2(recovery.amount),
+            percentage: None,
         });
     }
     let total_deductions: Decimal = deductions.iter().map(|line| line.amount).sum();

@@ -2,9 +2,10 @@
 //! payments, the running-account and final bill forms, and the deviation statement's columns.
 //!
 //! A statement is numbered lines of particulars, how each was worked out, and an amount. A line
-//! that follows from lines above it says so ([`Derivation`]), so the workbook writes it as a
-//! formula over those cells while the PDF prints the figure: both show the domain's figures,
-//! and a spreadsheet that recalculates arrives at the same ones.
+//! that follows from lines above it, or from the bill's table, says so ([`Derivation`]), so the
+//! workbook writes it as a formula over those cells while the PDF prints the figure: both show
+//! the domain's figures, and a spreadsheet that recalculates arrives at the same ones. Figures
+//! given to the document (a previous bill's Total, a fixed deduction, a recovery) stay typed.
 
 use rust_decimal::Decimal;
 
@@ -14,20 +15,34 @@ use super::{
 use crate::domain::bill_forms::{AccountOfWork, PaymentAccount};
 use crate::domain::deviation::{deviation_statement, DeviationStatement};
 use crate::domain::money::CurrencyMark;
-use crate::domain::payments::Memorandum;
+use crate::domain::payments::{Base, Memorandum};
 use crate::domain::workslip::Workslip;
 
 /// The title of the statement that takes a bill's gross to the net payable.
 pub const MEMORANDUM_TITLE: &str = "MEMORANDUM OF PAYMENTS";
 
-/// How a line's figure follows from earlier lines of its statement, by index:
-/// `ROUND(sum of add − sum of subtract, 2)`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Derivation {
-    /// Lines added.
-    pub add: Vec<usize>,
-    /// Lines subtracted.
-    pub subtract: Vec<usize>,
+/// How a line's figure follows from what is above it, so that the workbook writes it as a
+/// formula. Lines are named by their index in the statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Derivation {
+    /// `ROUND(sum of add − sum of subtract, 2)`.
+    Lines {
+        /// Lines added.
+        add: Vec<usize>,
+        /// Lines subtracted.
+        subtract: Vec<usize>,
+    },
+    /// `MIN(ROUND(sum of of × percent / 100, 2), limit)`: a percentage line of the memorandum.
+    Percentage {
+        /// The lines the percentage is of, summed.
+        of: Vec<usize>,
+        /// The rate.
+        percent: Decimal,
+        /// The most the line may take (what a cap leaves), if anything limits it.
+        limit: Option<Decimal>,
+    },
+    /// The bill's till-date Total, in its table above the statement.
+    TillDateTotal,
 }
 
 /// One numbered line of a statement.
@@ -65,11 +80,15 @@ impl FormLine {
         self
     }
 
-    fn derived(mut self, add: &[usize], subtract: &[usize]) -> Self {
-        self.derivation = Some(Derivation {
+    fn derived(self, add: &[usize], subtract: &[usize]) -> Self {
+        self.derived_as(Derivation::Lines {
             add: add.to_vec(),
             subtract: subtract.to_vec(),
-        });
+        })
+    }
+
+    fn derived_as(mut self, derivation: Derivation) -> Self {
+        self.derivation = Some(derivation);
         self
     }
 
@@ -131,7 +150,10 @@ pub fn memorandum_statement(memorandum: &Memorandum, mark: CurrencyMark) -> Form
             "1",
             "Total value of work done till date",
             memorandum.value_till_date,
-        ),
+        )
+        .derived_as(Derivation::TillDateTotal),
+        // The previous bill's till-date Total, a figure of another document (DOMAIN.md ruling:
+        // it can be a paisa apart from this bill's previous column).
         FormLine::given(
             "2",
             "Deduct the amount of previous payments",
@@ -154,23 +176,34 @@ pub fn memorandum_statement(memorandum: &Memorandum, mark: CurrencyMark) -> Form
                 .iter()
                 .map(|line| (line, "Deduct", false)),
         );
+    const GROSS: usize = 2;
     let (mut added, mut deducted) = (Vec::new(), Vec::new());
     for ((line, verb, is_addition), letter) in entries.zip(letters) {
+        let mut printed = FormLine::given(
+            &format!("4({letter})"),
+            format!("{verb}: {}", line.label),
+            line.amount,
+        )
+        .detail(line.detail.clone());
+        if let Some(working) = line.percentage {
+            let mut of = vec![GROSS];
+            if working.base == Base::GrossWithAdditions {
+                of.extend(&added);
+            }
+            printed = printed.derived_as(Derivation::Percentage {
+                of,
+                percent: working.percent,
+                limit: working.limit,
+            });
+        }
         if is_addition {
             added.push(lines.len());
         } else {
             deducted.push(lines.len());
         }
-        lines.push(
-            FormLine::given(
-                &format!("4({letter})"),
-                format!("{verb}: {}", line.label),
-                line.amount,
-            )
-            .detail(line.detail.clone()),
-        );
+        lines.push(printed);
     }
-    let mut add = vec![2];
+    let mut add = vec![GROSS];
     add.extend(added);
     let detail = if memorandum.additions.is_empty() && memorandum.deductions.is_empty() {
         "3"

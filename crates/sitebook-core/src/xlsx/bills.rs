@@ -4,7 +4,10 @@
 //! The formulas are the domain's rules written in Excel (DOMAIN.md §2), so a user who edits a
 //! quantity sees every dependent figure follow: `ROUND(qty × rate, 2)` on every row, AE rows
 //! included (an auditor re-multiplies each row); sub totals as rounded sums; the T.P line as
-//! `ROUND(sub × p / 100, 2)`.
+//! `ROUND(sub × p / 100, 2)`. The memorandum of payments below the table goes on from them: its
+//! value till date is the table's Total cell, and its percentage lines and net are formulas
+//! (a capped line as `MIN(…, what the cap leaves)`), so an edited quantity reaches the net.
+//! What the bill was given stays typed: the previous bill's Total, fixed lines and recoveries.
 //!
 //! The domain's bill carries the T.P line's label and figure but not the premium itself, so
 //! the percentage is read back from the label and used only after checking that it reproduces
@@ -24,7 +27,7 @@ use crate::render::{
 };
 
 use super::forms::form_sheet;
-use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};
+use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter, TableFigure};
 use super::SIGNATURES;
 
 /// The bill sheet's name.
@@ -169,7 +172,18 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
         Look::GrandTotal,
     )?;
 
-    let row = memorandum(&mut sheet, row, request, first_bill_col::ITEM, AMOUNT)?;
+    let total = TableFigure {
+        cell: cell(row - 1, AMOUNT),
+        value: bill.total,
+    };
+    let row = memorandum(
+        &mut sheet,
+        row,
+        request,
+        first_bill_col::ITEM,
+        AMOUNT,
+        &total,
+    )?;
     close_bill(
         sheet,
         row,
@@ -215,17 +229,24 @@ fn finish_bill<T>(
     workbook.save_to_buffer()
 }
 
-/// The memorandum of payments after a bill's totals, when the bill has one; returns the next
-/// row.
+/// The memorandum of payments after a bill's totals, when the bill has one, its value till
+/// date read from the table's `till_date_total`; returns the next row.
 fn memorandum<T>(
     sheet: &mut SheetWriter<'_>,
     row: RowNum,
     request: &DocumentRequest<T>,
     particulars_end: usize,
     amount_col: usize,
+    till_date_total: &TableFigure,
 ) -> Result<RowNum, XlsxError> {
     match &request.memorandum {
-        Some(memorandum) => sheet.statement(row, memorandum, particulars_end, amount_col),
+        Some(memorandum) => sheet.statement(
+            row,
+            memorandum,
+            particulars_end,
+            amount_col,
+            Some(till_date_total),
+        ),
         None => Ok(row),
     }
 }
@@ -371,7 +392,21 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
         row += 1;
     }
 
-    let row = memorandum(&mut sheet, row, request, RATE, SINCE_LAST_AMOUNT)?;
+    let till_date_total = TableFigure {
+        cell: cell(row - 1, TILL_DATE_AMOUNT),
+        value: bill
+            .totals
+            .last()
+            .map_or(Decimal::ZERO, |total| total.figures.till_date),
+    };
+    let row = memorandum(
+        &mut sheet,
+        row,
+        request,
+        RATE,
+        SINCE_LAST_AMOUNT,
+        &till_date_total,
+    )?;
     close_bill(
         sheet,
         row,

@@ -39,7 +39,7 @@ pub(crate) fn form_sheet(
     for block in &form.blocks {
         row = match block {
             FormBlock::Statement(statement) => {
-                let next = sheet.statement(row, statement, 1, 3)?;
+                let next = sheet.statement(row, statement, 1, 3, None)?;
                 let notes: Vec<(&str, &str)> = statement
                     .notes
                     .iter()

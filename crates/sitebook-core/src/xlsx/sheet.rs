@@ -20,7 +20,7 @@ use crate::domain::estimate::SubHead;
 use crate::domain::work::DocDate;
 use crate::pdf::fonts::{printable, wrap, Face};
 use crate::render::{
-    heading_spans, money_text, ColumnKind, ColumnSpec, DocumentHeader, FormStatement,
+    heading_spans, money_text, ColumnKind, ColumnSpec, Derivation, DocumentHeader, FormStatement,
 };
 
 /// Indian digit grouping for money: `1,23,45,678.90`. Excel has no Indian grouping, so the
@@ -395,6 +395,52 @@ impl Cell {
     }
 }
 
+/// A figure of the document's table that a statement below it refers to: its cell (with the
+/// sheet's name when the statement is on another sheet) and the figure it holds.
+pub(crate) struct TableFigure {
+    /// `F28`, or `'Bill'!F28`.
+    pub(crate) cell: String,
+    /// The figure the cell holds as issued.
+    pub(crate) value: Decimal,
+}
+
+/// The formula (without `=`) of a statement line derived as `derivation`, where `join` writes
+/// the sum of lines by index; `None` writes the figure as typed. A link to the table is made
+/// only where the table holds the line's very figure, so a recalculation keeps it.
+fn formula_of(
+    derivation: &Derivation,
+    join: &dyn Fn(&[usize]) -> String,
+    till_date_total: Option<&TableFigure>,
+    amount: Decimal,
+) -> Option<String> {
+    let sum = |lines: &[usize]| {
+        let sum = join(lines);
+        if sum.is_empty() {
+            "0".to_owned()
+        } else {
+            sum
+        }
+    };
+    match derivation {
+        Derivation::Lines { add, subtract } if subtract.is_empty() => {
+            Some(format!("ROUND({},2)", sum(add)))
+        }
+        Derivation::Lines { add, subtract } => {
+            Some(format!("ROUND({}-({}),2)", sum(add), sum(subtract)))
+        }
+        Derivation::Percentage { of, percent, limit } => {
+            let worked = format!("ROUND(({})*{}/100,2)", sum(of), percent.normalize());
+            Some(match limit {
+                Some(limit) => format!("MIN({worked},{})", limit.normalize()),
+                None => worked,
+            })
+        }
+        Derivation::TillDateTotal => till_date_total
+            .filter(|total| total.value == amount)
+            .map(|total| total.cell.clone()),
+    }
+}
+
 /// Writes one document's sheet.
 pub(crate) struct SheetWriter<'w> {
     sheet: &'w mut Worksheet,
@@ -709,6 +755,7 @@ impl<'w> SheetWriter<'w> {
         statement: &FormStatement,
         particulars_end: usize,
         amount_col: usize,
+        till_date_total: Option<&TableFigure>,
     ) -> Result<RowNum, XlsxError> {
         let mut row = row + 1;
         self.sheet.merge_range(
@@ -778,16 +825,10 @@ impl<'w> SheetWriter<'w> {
             let value_cell = match (line.amount, &line.derivation) {
                 (None, _) => Cell::Blank,
                 (Some(amount), None) => Cell::Number(amount),
-                (Some(amount), Some(derivation)) => {
-                    let add = join(&derivation.add);
-                    let add = if add.is_empty() { "0".to_owned() } else { add };
-                    let formula = if derivation.subtract.is_empty() {
-                        format!("ROUND({add},2)")
-                    } else {
-                        format!("ROUND({add}-({}),2)", join(&derivation.subtract))
-                    };
-                    Cell::money(formula, amount)
-                }
+                (Some(amount), Some(derivation)) => Cell::money_or_number(
+                    formula_of(derivation, &join, till_date_total, amount),
+                    amount,
+                ),
             };
             cells_of_lines.push(cell(row, amount_col));
             self.write(row, amount_col, &value_cell, look)?;
