@@ -312,14 +312,44 @@ async fn the_memorandum_follows_a_quantity_changed_in_the_bill_workbook() {
         .position(|row| row.first().is_some_and(|serial| serial == "4"))
         .expect("item 4's row");
     let edited = with_figure_typed(&xlsx, &format!("B{}", row_4 + 1), &item_4.to_string());
-    let recalculated = sheet_as_shown(&edited, Recalculate::Always);
+    let sheets = sheets_as_shown(&edited, Recalculate::Always);
+    let sheet = |name: &str| {
+        &sheets
+            .iter()
+            .find(|(sheet, _)| sheet == name)
+            .unwrap_or_else(|| panic!("no sheet {name}"))
+            .1
+    };
     let full_total = total_with_item_4_at(item_4);
     let expected = memorandum_as(full_total);
     assert!(
         round2(full_total * dec!(5) / dec!(100)) > cap,
         "the deposit reaches its cap"
     );
-    assert_eq!(read(&recalculated), expected);
+    assert_eq!(read(sheet("Bill")), expected);
+
+    // The running-account form restates the memorandum (DOMAIN.md §2a), and follows it: bill 1
+    // has nothing before it, so what is withheld and added up to date is this bill's.
+    let (total, gst, sd, it, net) = expected;
+    let form = sheet("RA Bill Form");
+    let form_figures: Vec<Decimal> = [
+        "Value of work measured up to date",
+        "Authorised additions up to date",
+        "Amount withheld",
+        "Balance up-to-date payment",
+        "Deduct intermediate payments already made",
+        "Payment now due",
+        "By recoveries for this work",
+        "By cheque",
+    ]
+    .iter()
+    .map(|particulars| figure_of(form, particulars))
+    .collect();
+    let due = total + gst - sd;
+    assert_eq!(
+        form_figures,
+        [total, gst, sd, due, dec!(0), due, it + advance, net]
+    );
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ use crate::jobs::{JobHandlers, JobKind, RunFailure};
 use crate::pdf::{DocumentRequest, EstimateAbstract};
 use crate::render::{
     final_bill_form, memorandum_statement, running_account_form, BillForm, FormStatement,
-    RenderError,
+    MemorandumLinks, RenderError,
 };
 use crate::store::documents::{DocumentTable, StoredDocument};
 use crate::store::files::sha256_bytes;
@@ -133,10 +133,11 @@ fn bill_form(
     mark: CurrencyMark,
 ) -> BillForm {
     let account = payment_account(memo, terms);
+    let links = MemorandumLinks::of(memo, terms);
     let mb = work.mb_details.as_ref().map(|mb| mb.describe());
     match final_account {
-        Some(work_done) => final_bill_form(&work_done, &account, mb.as_deref(), mark),
-        None => running_account_form(&account, mb.as_deref(), mark),
+        Some(work_done) => final_bill_form(&work_done, &account, &links, mb.as_deref(), mark),
+        None => running_account_form(&account, &links, mb.as_deref(), mark),
     }
 }
 

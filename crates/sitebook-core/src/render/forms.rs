@@ -15,7 +15,7 @@ use super::{
 use crate::domain::bill_forms::{AccountOfWork, PaymentAccount};
 use crate::domain::deviation::{deviation_statement, DeviationStatement};
 use crate::domain::money::CurrencyMark;
-use crate::domain::payments::{Base, Memorandum};
+use crate::domain::payments::{Base, Memorandum, PaymentTerms};
 use crate::domain::workslip::Workslip;
 
 /// The title of the statement that takes a bill's gross to the net payable.
@@ -43,7 +43,68 @@ pub enum Derivation {
     },
     /// The bill's till-date Total, in its table above the statement.
     TillDateTotal,
+    /// `ROUND(given + sum of lines, 2)` over lines of the bill's memorandum of payments: a bill
+    /// form's figure that this bill's memorandum adds to.
+    Memorandum {
+        /// What earlier bills contributed, a given figure.
+        given: Decimal,
+        /// The memorandum's lines, by index in [`memorandum_statement`].
+        lines: Vec<usize>,
+    },
 }
+
+/// Which lines of a bill's memorandum of payments (by index in [`memorandum_statement`]) its
+/// bill form's payment figures are made of, with what earlier bills gave them, so that the
+/// workbook's form follows the memorandum as the memorandum follows the table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemorandumLinks {
+    /// The additions.
+    additions: Vec<usize>,
+    /// What earlier bills of the chain added.
+    additions_before: Decimal,
+    /// The capped lines' deductions: the amount withheld.
+    withheld: Vec<usize>,
+    /// What earlier bills of the chain withheld.
+    held_before: Decimal,
+    /// Every other deduction and recovery.
+    recoveries: Vec<usize>,
+}
+
+impl MemorandumLinks {
+    /// The links of the memorandum that `memo` makes with `terms`, as [`payment_account`]
+    /// accounts for it: a deduction under the code of a capped line is withheld.
+    ///
+    /// [`payment_account`]: crate::domain::bill_forms::payment_account
+    pub fn of(memo: &Memorandum, terms: &PaymentTerms) -> Self {
+        let capped: Vec<&str> = terms
+            .lines
+            .iter()
+            .filter(|line| line.cap.is_some())
+            .map(|line| line.code.as_str())
+            .collect();
+        let first_addition = FIRST_PAYMENT_LINE;
+        let first_deduction = first_addition + memo.additions.len();
+        let (withheld, recoveries) = memo
+            .deductions
+            .iter()
+            .enumerate()
+            .map(|(k, line)| (first_deduction + k, line))
+            .partition::<Vec<_>, _>(|(_, line)| {
+                !line.code.is_empty() && capped.contains(&line.code.as_str())
+            });
+        Self {
+            additions: (first_addition..first_deduction).collect(),
+            additions_before: terms.additions_before,
+            withheld: withheld.into_iter().map(|(index, _)| index).collect(),
+            held_before: terms.held_before.iter().map(|held| held.amount).sum(),
+            recoveries: recoveries.into_iter().map(|(index, _)| index).collect(),
+        }
+    }
+}
+
+/// The index of the memorandum's first addition or deduction, after value till date, previous
+/// payments and gross.
+const FIRST_PAYMENT_LINE: usize = 3;
 
 /// One numbered line of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +238,7 @@ pub fn memorandum_statement(memorandum: &Memorandum, mark: CurrencyMark) -> Form
                 .map(|line| (line, "Deduct", false)),
         );
     const GROSS: usize = 2;
+    debug_assert_eq!(lines.len(), FIRST_PAYMENT_LINE);
     let (mut added, mut deducted) = (Vec::new(), Vec::new());
     for ((line, verb, is_addition), letter) in entries.zip(letters) {
         let mut printed = FormLine::given(
@@ -233,17 +295,24 @@ pub fn memorandum_statement(memorandum: &Memorandum, mark: CurrencyMark) -> Form
 /// running-account form also states the value of work not yet measured.
 fn payment_lines(
     account: &PaymentAccount,
+    links: &MemorandumLinks,
     value: (&str, &str),
     with_unmeasured: bool,
 ) -> Vec<FormLine> {
     let mut lines = vec![
-        FormLine::given("1", value.0, account.value_measured).detail(value.1),
+        FormLine::given("1", value.0, account.value_measured)
+            .detail(value.1)
+            .derived_as(Derivation::TillDateTotal),
         FormLine::given(
             "2",
             "Authorised additions up to date",
             account.authorised_additions,
         )
-        .detail("additions of this and earlier bills"),
+        .detail("additions of this and earlier bills")
+        .derived_as(Derivation::Memorandum {
+            given: links.additions_before,
+            lines: links.additions.clone(),
+        }),
     ];
     if with_unmeasured {
         lines.push(
@@ -260,7 +329,11 @@ fn payment_lines(
     let measured: Vec<usize> = (0..n).collect();
     lines.push(
         FormLine::given(&number(n), account.withheld_label(), account.withheld)
-            .detail("security deposit held up to date"),
+            .detail("security deposit held up to date")
+            .derived_as(Derivation::Memorandum {
+                given: links.held_before,
+                lines: links.withheld.clone(),
+            }),
     );
     let sum_text = (1..=n)
         .map(|k| k.to_string())
@@ -298,7 +371,11 @@ fn payment_lines(
             "By recoveries for this work",
             account.recoveries,
         )
-        .detail("deductions in the memorandum, other than the amount withheld"),
+        .detail("deductions in the memorandum, other than the amount withheld")
+        .derived_as(Derivation::Memorandum {
+            given: Decimal::ZERO,
+            lines: links.recoveries.clone(),
+        }),
     );
     lines.push(
         FormLine::given(
@@ -365,6 +442,7 @@ fn measurements_certificate(mb_details: Option<&str>) -> String {
 /// The running-account bill form (DOMAIN.md §2a) of an intermediate bill.
 pub fn running_account_form(
     account: &PaymentAccount,
+    links: &MemorandumLinks,
     mb_details: Option<&str>,
     mark: CurrencyMark,
 ) -> BillForm {
@@ -375,6 +453,7 @@ pub fn running_account_form(
                 title: "ACCOUNT OF PAYMENT".to_owned(),
                 lines: payment_lines(
                     account,
+                    links,
                     (
                         "Value of work measured up to date",
                         "Total value till date, as per this bill",
@@ -403,6 +482,7 @@ pub fn running_account_form(
 pub fn final_bill_form(
     work: &AccountOfWork,
     account: &PaymentAccount,
+    links: &MemorandumLinks,
     mb_details: Option<&str>,
     mark: CurrencyMark,
 ) -> BillForm {
@@ -480,6 +560,7 @@ pub fn final_bill_form(
     }
     let payment = payment_lines(
         account,
+        links,
         (
             "Total value of work done",
             "net total value of work done, I above",

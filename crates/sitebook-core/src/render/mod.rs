@@ -33,7 +33,7 @@ mod forms;
 pub use forms::{
     deviation_closing, deviation_col, deviation_columns, final_bill_form, form_columns,
     memorandum_statement, running_account_form, workslip_closing, BillForm, Derivation, FormBlock,
-    FormLine, FormStatement, MEMORANDUM_TITLE,
+    FormLine, FormStatement, MemorandumLinks, MEMORANDUM_TITLE,
 };
 
 /// Why a document could not be rendered.

@@ -27,7 +27,9 @@ use crate::render::{
 };
 
 use super::forms::form_sheet;
-use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter, TableFigure};
+use super::sheet::{
+    cell, new_workbook, sum_formula, Cell, Look, SheetWriter, StatementSources, TableFigure,
+};
 use super::SIGNATURES;
 
 /// The bill sheet's name.
@@ -176,13 +178,13 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
         cell: cell(row - 1, AMOUNT),
         value: bill.total,
     };
-    let row = memorandum(
+    let (row, sources) = memorandum(
         &mut sheet,
         row,
         request,
         first_bill_col::ITEM,
         AMOUNT,
-        &total,
+        total,
     )?;
     close_bill(
         sheet,
@@ -190,7 +192,7 @@ pub(crate) fn first_bill(request: &DocumentRequest<FirstBill>) -> Result<Vec<u8>
         request,
         ("Total:", bill.total, &bill.amount_in_words),
     )?;
-    finish_bill(workbook, request)
+    finish_bill(workbook, request, &sources)
 }
 
 /// A bill's closing lines after its memorandum: the amount it closes with (labelled), that
@@ -218,37 +220,45 @@ fn close_bill<T>(
     sheet.print_setup(&request.header, false)
 }
 
-/// The bill form's sheet, when the bill has one, and the workbook's bytes.
+/// The bill form's sheet, when the bill has one, its figures read from the bill sheet's
+/// `sources`, and the workbook's bytes.
 fn finish_bill<T>(
     mut workbook: Workbook,
     request: &DocumentRequest<T>,
+    sources: &StatementSources,
 ) -> Result<Vec<u8>, XlsxError> {
     if let Some(form) = &request.form {
-        form_sheet(&mut workbook, &request.header, form)?;
+        form_sheet(
+            &mut workbook,
+            &request.header,
+            form,
+            &sources.on_sheet(BILL_SHEET),
+        )?;
     }
     workbook.save_to_buffer()
 }
 
 /// The memorandum of payments after a bill's totals, when the bill has one, its value till
-/// date read from the table's `till_date_total`; returns the next row.
+/// date read from the table's `till_date_total`; returns the next row, and the table's Total
+/// and the memorandum's cells for the bill form to read.
 fn memorandum<T>(
     sheet: &mut SheetWriter<'_>,
     row: RowNum,
     request: &DocumentRequest<T>,
     particulars_end: usize,
     amount_col: usize,
-    till_date_total: &TableFigure,
-) -> Result<RowNum, XlsxError> {
-    match &request.memorandum {
-        Some(memorandum) => sheet.statement(
-            row,
-            memorandum,
-            particulars_end,
-            amount_col,
-            Some(till_date_total),
-        ),
-        None => Ok(row),
-    }
+    till_date_total: TableFigure,
+) -> Result<(RowNum, StatementSources), XlsxError> {
+    let mut sources = StatementSources {
+        till_date_total: Some(till_date_total),
+        memorandum: Vec::new(),
+    };
+    let Some(memorandum) = &request.memorandum else {
+        return Ok((row, sources));
+    };
+    let (row, cells) = sheet.statement(row, memorandum, particulars_end, amount_col, &sources)?;
+    sources.memorandum = cells;
+    Ok((row, sources))
 }
 
 /// The net payable and its words, for the closing lines, when the bill has a memorandum.
@@ -399,13 +409,13 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
             .last()
             .map_or(Decimal::ZERO, |total| total.figures.till_date),
     };
-    let row = memorandum(
+    let (row, sources) = memorandum(
         &mut sheet,
         row,
         request,
         RATE,
         SINCE_LAST_AMOUNT,
-        &till_date_total,
+        till_date_total,
     )?;
     close_bill(
         sheet,
@@ -417,5 +427,5 @@ pub(crate) fn nth_bill(request: &DocumentRequest<NthBill>) -> Result<Vec<u8>, Xl
             &bill.amount_in_words,
         ),
     )?;
-    finish_bill(workbook, request)
+    finish_bill(workbook, request, &sources)
 }

@@ -3,7 +3,9 @@
 //! slip's deviation statement (a workbook of its own).
 //!
 //! As everywhere in the workbooks, each derived figure is a formula carrying the domain's
-//! figure as its cached value, so a recalculating reader arrives at the printed figures.
+//! figure as its cached value, so a recalculating reader arrives at the printed figures. A bill
+//! form's payment figures read the bill sheet's Total and memorandum, so the form follows a
+//! quantity edited in the bill as the memorandum does.
 
 use rust_xlsxwriter::{Workbook, XlsxError};
 
@@ -13,7 +15,7 @@ use crate::render::{
     DocumentRequest, FormBlock,
 };
 
-use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter};
+use super::sheet::{cell, new_workbook, sum_formula, Cell, Look, SheetWriter, StatementSources};
 use super::SIGNATURES;
 
 /// The deviation statement's sheet name.
@@ -24,6 +26,7 @@ pub(crate) fn form_sheet(
     workbook: &mut Workbook,
     header: &DocumentHeader,
     form: &BillForm,
+    sources: &StatementSources,
 ) -> Result<(), XlsxError> {
     let name = if form.title.contains("FINAL") {
         "Final Bill Form"
@@ -39,7 +42,7 @@ pub(crate) fn form_sheet(
     for block in &form.blocks {
         row = match block {
             FormBlock::Statement(statement) => {
-                let next = sheet.statement(row, statement, 1, 3, None)?;
+                let (next, _) = sheet.statement(row, statement, 1, 3, sources)?;
                 let notes: Vec<(&str, &str)> = statement
                     .notes
                     .iter()

@@ -404,13 +404,37 @@ pub(crate) struct TableFigure {
     pub(crate) value: Decimal,
 }
 
+/// What a statement's lines may refer to outside it: the bill table's till-date Total, and the
+/// cells of the bill's memorandum of payments by line (empty when there is none to refer to).
+#[derive(Default)]
+pub(crate) struct StatementSources {
+    /// The table's till-date Total.
+    pub(crate) till_date_total: Option<TableFigure>,
+    /// The memorandum's amount cells, in its line order.
+    pub(crate) memorandum: Vec<String>,
+}
+
+impl StatementSources {
+    /// The same sources named with their `sheet`, for a statement on another sheet to read.
+    pub(crate) fn on_sheet(&self, sheet: &str) -> Self {
+        let qualified = |cell: &str| format!("'{sheet}'!{cell}");
+        Self {
+            till_date_total: self.till_date_total.as_ref().map(|total| TableFigure {
+                cell: qualified(&total.cell),
+                value: total.value,
+            }),
+            memorandum: self.memorandum.iter().map(|cell| qualified(cell)).collect(),
+        }
+    }
+}
+
 /// The formula (without `=`) of a statement line derived as `derivation`, where `join` writes
 /// the sum of lines by index; `None` writes the figure as typed. A link to the table is made
 /// only where the table holds the line's very figure, so a recalculation keeps it.
 fn formula_of(
     derivation: &Derivation,
     join: &dyn Fn(&[usize]) -> String,
-    till_date_total: Option<&TableFigure>,
+    sources: &StatementSources,
     amount: Decimal,
 ) -> Option<String> {
     let sum = |lines: &[usize]| {
@@ -435,9 +459,23 @@ fn formula_of(
                 None => worked,
             })
         }
-        Derivation::TillDateTotal => till_date_total
+        Derivation::TillDateTotal => sources
+            .till_date_total
+            .as_ref()
             .filter(|total| total.value == amount)
             .map(|total| total.cell.clone()),
+        Derivation::Memorandum { given, lines } => {
+            let cells: Option<Vec<&str>> = lines
+                .iter()
+                .map(|&line| sources.memorandum.get(line).map(String::as_str))
+                .collect();
+            let mut terms = cells.filter(|cells| !cells.is_empty())?;
+            let given = given.normalize().to_string();
+            if given != "0" {
+                terms.insert(0, &given);
+            }
+            Some(format!("ROUND({},2)", terms.join("+")))
+        }
     }
 }
 
@@ -748,15 +786,16 @@ impl<'w> SheetWriter<'w> {
 
     /// A titled statement after a blank row: number, particulars (merged up to
     /// `particulars_end`), detail (up to the column before `amount_col`) and amount, each derived
-    /// line written as its formula over the lines above; returns the next row.
+    /// line written as its formula over the lines above or the `sources`; returns the next row
+    /// and each line's amount cell.
     pub(crate) fn statement(
         &mut self,
         row: RowNum,
         statement: &FormStatement,
         particulars_end: usize,
         amount_col: usize,
-        till_date_total: Option<&TableFigure>,
-    ) -> Result<RowNum, XlsxError> {
+        sources: &StatementSources,
+    ) -> Result<(RowNum, Vec<String>), XlsxError> {
         let mut row = row + 1;
         self.sheet.merge_range(
             row,
@@ -825,10 +864,9 @@ impl<'w> SheetWriter<'w> {
             let value_cell = match (line.amount, &line.derivation) {
                 (None, _) => Cell::Blank,
                 (Some(amount), None) => Cell::Number(amount),
-                (Some(amount), Some(derivation)) => Cell::money_or_number(
-                    formula_of(derivation, &join, till_date_total, amount),
-                    amount,
-                ),
+                (Some(amount), Some(derivation)) => {
+                    Cell::money_or_number(formula_of(derivation, &join, sources, amount), amount)
+                }
             };
             cells_of_lines.push(cell(row, amount_col));
             self.write(row, amount_col, &value_cell, look)?;
@@ -847,7 +885,7 @@ impl<'w> SheetWriter<'w> {
             }
             row += 1;
         }
-        Ok(row)
+        Ok((row, cells_of_lines))
     }
 
     /// A bold heading line and wrapped paragraphs across the sheet; returns the next row.
