@@ -433,12 +433,21 @@ describe("the bill editor", () => {
     const table = await screen.findByTestId("outputs-table");
     await waitFor(() => expect(within(table).getAllByText("withdrawn").length).toBe(2));
     // Opened, a withdrawn file says it is not the document in force, and saving a copy is no
-    // longer the primary action.
-    const withdrawnRow = within(table).getAllByText("withdrawn")[0]!.closest("tr")!;
-    fireEvent.click(within(withdrawnRow).getAllByRole("button")[0]!);
-    const note = await screen.findByTestId("output-withdrawn-note");
+    // longer the primary action. The PDF's copies are stamped by the core; the workbook's are not.
+    const withdrawnRows = within(table)
+      .getAllByText("withdrawn")
+      .map((tag) => tag.closest("tr")!);
+    const rowOf = (extension: string) => withdrawnRows.find((row) => row.textContent!.includes(extension))!;
+    fireEvent.click(within(rowOf(".pdf")).getAllByRole("button")[0]!);
+    let note = await screen.findByTestId("output-withdrawn-note");
     expect(note.textContent).toContain("is not the document in force");
+    expect(note.textContent).toContain("stamped WITHDRAWN on every page");
     expect(byId("output-save-as").className).not.toContain("primary");
+    expect(byId("output-save-as").title).toBe("A copy stamped WITHDRAWN on every page: it is not the document in force.");
+    fireEvent.click(within(rowOf(".xlsx")).getAllByRole("button")[0]!);
+    await waitFor(() => expect(byId("output-withdrawn-note").textContent).toContain("the workbook as it was, unmarked"));
+    note = byId("output-withdrawn-note");
+    expect(note.textContent).not.toContain("stamped");
   });
 
   it("offers to make a bill's file again when it was deleted from the data folder", async () => {
@@ -504,6 +513,40 @@ describe("the bill editor", () => {
     expect(notice.textContent).toContain(`2 files of job #${jobId} were removed by the cleanup of outputs never saved`);
     expect(notice.textContent).toContain("Someone who may retry jobs in MOH can make them again.");
     expect(screen.queryByTestId("outputs-make-again")).toBeNull();
+  });
+
+  it("does not share a withdrawn bill's files by link, and says why on the button", async () => {
+    await openEstimate("meena", 1);
+    let jobId = 0;
+    await act(async () => {
+      ({ jobId } = await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []));
+      await fake.syncConfigure(
+        { endpoint: "http://127.0.0.1:9000", region: "us-east-1", bucket: "pwd-outputs", prefix: "", pathStyle: true, accessKeyId: "AKTEST" },
+        "s3cr3t-value",
+      );
+      await fake.syncRun();
+    });
+    const [pdf] = (await fake.listOutputs(jobId)).filter((o) => o.kind === "pdf");
+    expect(pdf!.syncState).toBe("synced");
+    fireEvent.click(byId("nav-outputs"));
+    fireEvent.click(await screen.findByTestId(`output-row-${pdf!.id}`));
+    // In force and in the bucket, it is shared.
+    await waitFor(() => expect((byId("output-share") as HTMLButtonElement).disabled).toBe(false));
+
+    await act(async () => {
+      await fake.withdrawDocument(1, "bill", 1, "wrong agency");
+    });
+    fireEvent.click(byId("nav-works"));
+    fireEvent.click(byId("nav-outputs"));
+    fireEvent.click(await screen.findByTestId(`output-row-${pdf!.id}`));
+    await screen.findByTestId("output-withdrawn-note");
+    const share = byId("output-share") as HTMLButtonElement;
+    expect(share.disabled).toBe(true);
+    expect(share.title).toBe("Its bill or work slip was withdrawn: the bucket holds this file unmarked, so it is not shared by link.");
+    await expect(fake.shareOutput(pdf!.id, 7)).rejects.toMatchObject({
+      code: "precondition_failed",
+      message: `${pdf!.filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a PDF's copy is stamped WITHDRAWN on every page).`,
+    });
   });
 
   it("never offers to make again the files of a withdrawn bill that a cleanup removed", async () => {

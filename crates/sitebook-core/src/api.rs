@@ -802,7 +802,8 @@ impl Sitebook {
         let scope = self
             .scope_on(session, Action::OutputExport, "output", id)
             .await?;
-        outputs::export(&self.ctx, &scope, id, destination, if_exists).await
+        crate::documents::withdraw::export_output(&self.ctx, &scope, id, destination, if_exists)
+            .await
     }
 
     /// An output's file name and bytes, for the in-app preview. Viewing is not a download.
@@ -813,12 +814,13 @@ impl Sitebook {
         outputs::read_intact(&self.ctx, &scope, id).await
     }
 
-    /// Where an output's file lies, for opening it in the system viewer.
+    /// Where an output's file lies, for opening it in the system viewer: a withdrawn
+    /// document's PDF opens as a copy stamped withdrawn.
     pub async fn output_path(&self, session: &Session, id: i64) -> Result<PathBuf> {
         let scope = self
             .scope_on(session, Action::OutputsView, "output", id)
             .await?;
-        Ok(outputs::locate_intact(&self.ctx, &scope, id).await?.1)
+        crate::documents::withdraw::viewer_path(&self.ctx, &scope, id).await
     }
 
     /// Removes the active org's outputs never downloaded and older than `days`.

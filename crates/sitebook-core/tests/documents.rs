@@ -752,6 +752,131 @@ async fn a_file_changed_in_the_data_folder_is_not_handed_out_and_is_made_again_b
     );
 }
 
+/// How many pages `pdf` has, as poppler's `pdfinfo` reads it.
+fn page_count(pdf: &std::path::Path) -> usize {
+    let output = std::process::Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo is installed with pdftotext by scripts/install-system-deps.sh");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .and_then(|pages| pages.trim().parse().ok())
+        .expect("pdfinfo gives the page count")
+}
+
+#[tokio::test]
+async fn a_withdrawn_bills_pdf_leaves_the_data_folder_stamped_on_every_page_and_stays_as_made() {
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = first_bill_made(&fx, estimate).await;
+    let saved = tempfile::tempdir().unwrap();
+    // In force, its files leave as they were made.
+    let exported = fx
+        .core
+        .output_export(&fx.root, bill.pdf_row.id, saved.path(), IfExists::Refuse)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&exported).unwrap(), bill.pdf_bytes);
+    std::fs::remove_file(&exported).unwrap();
+
+    use sitebook_core::documents::withdraw::ChainDocument;
+    fx.core
+        .document_withdraw(
+            &fx.root,
+            estimate,
+            ChainDocument::Bill,
+            1,
+            "Measured on the wrong MB page",
+        )
+        .await
+        .unwrap();
+    let exported = fx
+        .core
+        .output_export(&fx.root, bill.pdf_row.id, saved.path(), IfExists::Refuse)
+        .await
+        .unwrap();
+    assert_eq!(exported, saved.path().join(&bill.pdf_row.filename));
+    let copy = std::fs::read(&exported).unwrap();
+    assert_ne!(copy, bill.pdf_bytes, "the copy is stamped");
+    // Every page of the bill is there, under the stamp, and says who withdrew it and why.
+    let pages = page_count(&bill.pdf);
+    assert!(pages >= 1);
+    assert_eq!(page_count(&exported), pages);
+    let text = pdf_text(&exported);
+    let original = pdf_text(&bill.pdf);
+    let stamped_pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(stamped_pages.len(), pages, "{text}");
+    for page in &stamped_pages {
+        assert!(
+            page.contains("WITHDRAWN on ")
+                && page.contains(" by root: Measured on the wrong MB page.")
+                && page.contains(&format!("Bill 1 of estimate {estimate} is not in force")),
+            "{page}"
+        );
+    }
+    // The bill's own text is all still there: the stamp hides nothing.
+    let figure = original
+        .lines()
+        .find(|l| l.contains("Supply and erection"))
+        .expect("item 1's row")
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains(&figure), "{figure} in {text}");
+
+    // The stored file stays as it was made: the record of what was issued.
+    assert_eq!(std::fs::read(&bill.pdf).unwrap(), bill.pdf_bytes);
+    let (_, previewed) = fx
+        .core
+        .output_bytes(&fx.root, bill.pdf_row.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        previewed, bill.pdf_bytes,
+        "the in-app preview shows the record"
+    );
+    // The system viewer opens a stamped copy, not the record.
+    let viewed = fx
+        .core
+        .output_path(&fx.root, bill.pdf_row.id)
+        .await
+        .unwrap();
+    assert_ne!(viewed, bill.pdf);
+    assert!(pdf_text(&viewed).contains("WITHDRAWN on "));
+    assert_eq!(std::fs::read(&bill.pdf).unwrap(), bill.pdf_bytes);
+    // A workbook is not a printed document: it leaves as it was made.
+    let xlsx_row = outputs_of(&fx, bill.job_id)
+        .await
+        .into_iter()
+        .find(|o| o.kind == "xlsx")
+        .unwrap();
+    let exported = fx
+        .core
+        .output_export(&fx.root, xlsx_row.id, saved.path(), IfExists::Refuse)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&exported).unwrap(), bill.xlsx_bytes);
+    // Each export counts as a download, stamped or not.
+    let counted = outputs_of(&fx, bill.job_id).await;
+    let count_of = |kind: &str| {
+        counted
+            .iter()
+            .find(|o| o.kind == kind)
+            .unwrap()
+            .download_count
+    };
+    assert_eq!((count_of("pdf"), count_of("xlsx")), (2, 1));
+}
+
 #[tokio::test]
 async fn a_file_deleted_from_the_data_folder_is_made_again_by_its_job_byte_for_byte() {
     let (fx, estimate) = with_example_estimate().await;

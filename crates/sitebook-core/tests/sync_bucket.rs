@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use common::s3_server::DownloadGate;
 use common::{fixture_with, Fixture};
+use sitebook_core::documents::withdraw::ChainDocument;
+use sitebook_core::domain::bill::BillKind;
 use sitebook_core::domain::permissions::MembershipRole;
 use sitebook_core::secrets::Secret;
 use sitebook_core::sync::config::SyncSettings;
@@ -694,6 +696,55 @@ async fn a_share_link_downloads_the_file_until_it_expires() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), "denied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_bills_files_are_not_shared_by_link() {
+    let (server, fx, admin) = bucket_and_laptop().await;
+    server.configure(&fx, &admin).await;
+    let estimate = fx.core.estimates_list(&admin).await.unwrap()[0].id;
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let bill = fx
+        .core
+        .bill_create(&admin, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap();
+    fx.core.job_wait(&admin, bill.job_id, |_| {}).await.unwrap();
+    pool.shutdown().await;
+    fx.core.sync_run(&admin).await.unwrap();
+    let files = fx
+        .core
+        .outputs_list(&admin, Some(bill.job_id))
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 2);
+    // In force and synced, it is shared.
+    fx.core
+        .output_share(&admin, files[0].id, Duration::from_secs(600))
+        .await
+        .unwrap();
+
+    fx.core
+        .document_withdraw(&admin, estimate, ChainDocument::Bill, 1, "wrong agency")
+        .await
+        .unwrap();
+    for file in &files {
+        let refused = fx
+            .core
+            .output_share(&admin, file.id, Duration::from_secs(600))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "{} belongs to a withdrawn bill or work slip, so it is not shared by link: the \
+                 bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a \
+                 PDF's copy is stamped WITHDRAWN on every page).",
+                file.filename
+            )
+        );
+        assert_eq!(refused.code(), "precondition_failed");
+    }
 }
 
 /// What the fault proxy does to one connection.

@@ -524,7 +524,11 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
     requestAbstract: (estimateId) => run("request_abstract", () => documents.requestAbstract(estimateId)),
     withdrawDocument: (estimateId, document, number, reason) =>
       run("withdraw_document", () => documents.withdrawDocument(estimateId, document, number, reason)),
-    listOutputs: (jobId) => run("list_outputs", () => documents.outputs(jobId)),
+    // Once the fake's sync has sent a file, it lists as synced, as the core's outbox says.
+    listOutputs: (jobId) =>
+      run("list_outputs", () =>
+        documents.outputs(jobId).map((o) => (settingsCommands.isSynced(o.id) ? { ...o, syncState: "synced" as const } : o)),
+      ),
     jobFiles: (jobId) => run("job_files", () => documents.jobFiles(jobId)),
     readOutput: async (id) => {
       const bytes = await run("read_output", () => documents.read(id));

@@ -78,7 +78,13 @@ function exampleDeductions(): DeductionLineForm[] {
   ];
 }
 
-export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
+/** The fake's settings, and what its sync has sent, for the outputs list to say. */
+export type FakeSettings = SettingsCommands & {
+  /** Whether the fake's sync has sent output `id` to the bucket. */
+  isSynced(id: number): boolean;
+};
+
+export function createFakeSettings(ctx: FakeSettingsContext): FakeSettings {
   const deductionTables = new Map<string, DeductionLineForm[]>();
   const deductionsOf = (): DeductionTable => {
     const own = deductionTables.get(ctx.orgCode());
@@ -134,6 +140,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
   };
 
   return {
+    isSynced: (id) => synced.has(id),
     async subscribeSync(handler) {
       syncHandlers.add(handler);
       handler(status());
@@ -244,6 +251,14 @@ export function createFakeSettings(ctx: FakeSettingsContext): SettingsCommands {
       }),
     shareOutput: (id, days) =>
       ctx.run("share_output", () => {
+        const output = ctx.outputs().find((o) => o.id === id);
+        if (output?.withdrawn) {
+          // The core's refusal (`withdrawn_share_refusal`), in its words.
+          throw fail(
+            "precondition_failed",
+            `${output.filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a PDF's copy is stamped WITHDRAWN on every page).`,
+          );
+        }
         if (!synced.has(id)) throw fail("validation", `Output #${id} is not in the bucket yet; share it once it has synced.`);
         const target = targetOf();
         const expires = new Date(Date.parse(ctx.now()) + days * 86_400_000).toISOString();

@@ -2,15 +2,21 @@
 //! corrected. Issued documents are otherwise immutable, so only the last of a chain can go,
 //! with a reason; its record moves to `withdrawn_documents` (so the number can be made again
 //! from the one before), its files stay on disk marked withdrawn, and the audit log records
-//! who withdrew what and why, in the same transaction.
+//! who withdrew what and why, in the same transaction. A withdrawn document's PDF leaves the
+//! data folder (exported, or opened in the system viewer) only as a copy stamped withdrawn.
+
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::clock::from_db_time;
 use crate::error::{Error, Result};
 use crate::jobs::{queue, Ctx};
+use crate::pdf::{stamp_withdrawn, WithdrawnNotice};
 use crate::store::documents::{self as stored, DocumentTable};
-use crate::store::outputs;
+use crate::store::files::write_atomic;
+use crate::store::outputs::{self, IfExists};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{OrgScope, WriteScope};
 
@@ -183,4 +189,79 @@ pub(crate) fn followed_workslip_refusal(estimate_id: i64, phase: i64, bill: i64)
         "Bill {bill} of estimate {estimate_id} was made after work slip {phase} and follows its \
          working estimate; withdraw the bills after it first."
     )
+}
+
+/// Copies output `id` out to `destination`, as [`outputs::export`] does, except that a PDF of
+/// a withdrawn bill or work slip leaves stamped as withdrawn on every page (the stored file
+/// stays as it was made).
+pub async fn export_output(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    id: i64,
+    destination: &Path,
+    if_exists: IfExists,
+) -> Result<PathBuf> {
+    match stamped_copy(ctx, scope, id).await? {
+        Some((filename, bytes)) => {
+            outputs::export_copy(ctx, scope, id, &filename, &bytes, destination, if_exists).await
+        }
+        None => outputs::export(ctx, scope, id, destination, if_exists).await,
+    }
+}
+
+/// Where the system viewer opens output `id` from: its file in the data folder, or for a
+/// withdrawn document's PDF, a stamped copy beside the org's outputs (made again each time, so
+/// it never outlives a change to the record).
+pub async fn viewer_path(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<PathBuf> {
+    let Some((filename, bytes)) = stamped_copy(ctx, scope, id).await? else {
+        return Ok(outputs::locate_intact(ctx, scope, id).await?.1);
+    };
+    let copy = ctx
+        .data_dir
+        .join("withdrawn-copies")
+        .join(format!("output-{id}-{filename}"));
+    let target = copy.clone();
+    tokio::task::spawn_blocking(move || write_atomic(&target, &bytes))
+        .await
+        .map_err(|e| Error::Internal(format!("writing a withdrawn copy stopped: {e}")))??;
+    Ok(copy)
+}
+
+/// Output `id` stamped as withdrawn, with its file name, when it is a PDF of a withdrawn bill
+/// or work slip; `None` for every other output, which leaves as it was made.
+async fn stamped_copy(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Option<(String, Vec<u8>)>> {
+    let Some(job_id) = outputs::withdrawn_pdf_job(ctx, scope, id).await? else {
+        return Ok(None);
+    };
+    let Some(withdrawal) = stored::withdrawal_of_job(ctx, scope, job_id).await? else {
+        return Ok(None);
+    };
+    let (filename, bytes) = outputs::read_intact(ctx, scope, id).await?;
+    let name = if withdrawal.document == "bill" {
+        "Bill"
+    } else {
+        "Work slip"
+    };
+    let notice = WithdrawnNotice {
+        document: format!(
+            "{name} {} of estimate {}",
+            withdrawal.number, withdrawal.estimate_id
+        ),
+        withdrawn_on: from_db_time(&withdrawal.withdrawn_at)
+            .map_or(withdrawal.withdrawn_at, |at| {
+                at.format("%d-%m-%Y %H:%M UTC").to_string()
+            }),
+        withdrawn_by: withdrawal.withdrawn_by,
+        reason: withdrawal.reason,
+    };
+    let stamped = tokio::task::spawn_blocking(move || stamp_withdrawn(&bytes, &notice))
+        .await
+        .map_err(|e| Error::Internal(format!("stamping a withdrawn copy stopped: {e}")))?
+        .map_err(|e| {
+            Error::Internal(format!(
+                "Output {id} ({filename}) could not be stamped as withdrawn, so no copy was \
+                 made: {e}"
+            ))
+        })?;
+    Ok(Some((filename, stamped)))
 }

@@ -27,6 +27,9 @@ mod canvas;
 mod documents;
 pub(crate) mod fonts;
 mod report;
+mod stamp;
+
+pub use stamp::{stamp_withdrawn, WithdrawnNotice};
 
 use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::error::KrillaError;

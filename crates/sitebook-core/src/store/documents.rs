@@ -491,6 +491,41 @@ pub(crate) async fn withdrawn(
     .await?)
 }
 
+/// The withdrawal of the bill or work slip whose files job `job_id` made, if it was withdrawn:
+/// what it was (`bill` or `workslip`, its estimate and number), when, by whom and why.
+pub(crate) async fn withdrawal_of_job(
+    ctx: &Base,
+    scope: &OrgScope,
+    job_id: i64,
+) -> Result<Option<WithdrawalOfJob>> {
+    Ok(sqlx::query_as::<_, WithdrawalOfJob>(
+        "SELECT w.document, w.estimate_id, w.number, w.withdrawn_at, u.username AS withdrawn_by, \
+         w.reason FROM withdrawn_documents w JOIN users u ON u.id = w.withdrawn_by \
+         WHERE w.org_id = ? AND w.job_id = ? ORDER BY w.id DESC LIMIT 1",
+    )
+    .bind(scope.org_id())
+    .bind(job_id)
+    .fetch_optional(&ctx.db)
+    .await?)
+}
+
+/// A withdrawal, as a copy of the withdrawn document's file is stamped with it.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct WithdrawalOfJob {
+    /// `bill` or `workslip`.
+    pub(crate) document: String,
+    /// Its estimate.
+    pub(crate) estimate_id: i64,
+    /// Its number in the chain (a work slip's phase).
+    pub(crate) number: i64,
+    /// When (UTC, database time text).
+    pub(crate) withdrawn_at: String,
+    /// Who withdrew it.
+    pub(crate) withdrawn_by: String,
+    /// Why.
+    pub(crate) reason: String,
+}
+
 /// Moves one of the scope's bills or work slips (and a bill's till-date quantities) into
 /// `withdrawn_documents`, with who withdrew it, when and why, inside the caller's transaction.
 pub(crate) async fn move_to_withdrawn(

@@ -238,11 +238,39 @@ pub fn copy_atomic(source: &Path, target: &Path) -> Result<()> {
 /// with the permissions new files get in that folder, and any folder on the way made as the
 /// person's own folders are (not private to this account, as the data dir's are).
 pub fn copy_out_atomic(source: &Path, target: &Path) -> Result<()> {
+    create_parent_out(target)?;
+    copy_atomic_with(source, target, |path| File::create(path))
+}
+
+/// Writes `bytes` out of the data dir to a place the person chose, as [`copy_out_atomic`]
+/// copies a file there: a copy made for them (a withdrawn PDF, stamped).
+pub fn write_out_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    create_parent_out(target)?;
+    let temp = temp_name(target);
+    let written = (|| -> std::io::Result<()> {
+        let mut to = File::create(&temp)?;
+        to.write_all(bytes)?;
+        to.sync_all()?;
+        std::fs::rename(&temp, target)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::io(
+            format!("Could not write {}", target.display()),
+            e,
+        ));
+    }
+    sync_parent(target);
+    Ok(())
+}
+
+/// The folders on the way to `target` outside the data dir, made as the person's own are.
+fn create_parent_out(target: &Path) -> Result<()> {
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("Could not create {}", parent.display()), e))?;
     }
-    copy_atomic_with(source, target, |path| File::create(path))
+    Ok(())
 }
 
 /// Copies `source` to `target` by way of a temp file beside it, in a folder that exists.

@@ -17,6 +17,7 @@ use crate::domain::permissions::EffectiveRole;
 use crate::error::{Error, Result};
 use crate::store::files::{
     copy_out_atomic, outputs_dir, sha256_bytes, sha256_file, write_atomic_leaving_folder_unsynced,
+    write_out_atomic,
 };
 use crate::tenancy::gate::{OrgScope, WriteScope};
 
@@ -408,6 +409,35 @@ pub async fn read_intact(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(Strin
     Ok((found.filename, bytes))
 }
 
+/// Whether output `id` is a file of a withdrawn bill or work slip (another org's reads as not).
+pub(crate) async fn is_withdrawn(ctx: &Base, scope: &OrgScope, id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM output_files WHERE id = ? AND org_id = ? AND withdrawn != 0",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?
+    .is_some())
+}
+
+/// The job that made output `id`, when the output is a PDF of a withdrawn bill or work slip,
+/// which leaves the data folder stamped as withdrawn.
+pub(crate) async fn withdrawn_pdf_job(
+    ctx: &Base,
+    scope: &OrgScope,
+    id: i64,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT job_id FROM output_files WHERE id = ? AND org_id = ? AND withdrawn != 0 \
+         AND kind = 'pdf'",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?)
+}
+
 /// An output's row, and its file, which is there.
 struct Found {
     filename: String,
@@ -623,13 +653,42 @@ pub async fn export(
 ) -> Result<PathBuf> {
     let (filename, source) = locate_intact(ctx, scope, id).await?;
     let target = export_target(&filename, destination, if_exists)?;
-    // Named by where it was going: the store's own path means nothing to the person.
-    copy_out_atomic(&source, &target).map_err(|e| match e {
+    let written = copy_out_atomic(&source, &target);
+    count_export(ctx, scope, id, &target, written).await
+}
+
+/// Writes `bytes`, a copy made from output `id` (a withdrawn PDF stamped as such), to
+/// `destination` as [`export`] writes the file itself, and counts the download as it does.
+pub async fn export_copy(
+    ctx: &Base,
+    scope: &OrgScope,
+    id: i64,
+    filename: &str,
+    bytes: &[u8],
+    destination: &Path,
+    if_exists: IfExists,
+) -> Result<PathBuf> {
+    let target = export_target(filename, destination, if_exists)?;
+    let written = write_out_atomic(&target, bytes);
+    count_export(ctx, scope, id, &target, written).await
+}
+
+/// After an export's write: its error named by where it was going (the store's own path means
+/// nothing to the person), or the download counted.
+async fn count_export(
+    ctx: &Base,
+    scope: &OrgScope,
+    id: i64,
+    target: &Path,
+    written: Result<()>,
+) -> Result<PathBuf> {
+    written.map_err(|e| match e {
         Error::Io { source, .. } => {
             Error::io(format!("Could not write {}", target.display()), source)
         }
         other => other,
     })?;
+    let target = target.to_path_buf();
     if scope.role() == EffectiveRole::Oversight {
         return Ok(target);
     }

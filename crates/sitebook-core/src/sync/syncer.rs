@@ -130,6 +130,9 @@ pub(crate) async fn share(
         ));
     }
     let (filename, _) = crate::store::outputs::locate(ctx, scope, output_id).await?;
+    if crate::store::outputs::is_withdrawn(ctx, scope, output_id).await? {
+        return Err(Error::Precondition(withdrawn_share_refusal(&filename)));
+    }
     let key = outbox::object_key_of(ctx, scope, output_id)
         .await?
         .ok_or_else(|| {
@@ -154,6 +157,16 @@ pub(crate) async fn share(
         .write(ctx)
         .await?;
     Ok(ShareLink { url, expires_at })
+}
+
+/// Why a withdrawn document's file is not shared by link: the bucket holds it as it was made,
+/// unmarked, and a link would hand it on as if it were in force.
+pub fn withdrawn_share_refusal(filename: &str) -> String {
+    format!(
+        "{filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the \
+         bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a PDF's \
+         copy is stamped WITHDRAWN on every page)."
+    )
 }
 
 /// What a check of the bucket found: of the outputs counted as synced, those whose objects are

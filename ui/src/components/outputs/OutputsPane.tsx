@@ -311,7 +311,13 @@ function OutputDetail({
             type="button"
             className={output.withdrawn ? "button" : "button primary"}
             disabled={busy}
-            title={output.withdrawn ? "A copy of a withdrawn document's file: it is not the document in force." : undefined}
+            title={
+              output.withdrawn
+                ? output.kind === "pdf"
+                  ? "A copy stamped WITHDRAWN on every page: it is not the document in force."
+                  : "A copy of a withdrawn document's workbook, unmarked: it is not the document in force."
+                : undefined
+            }
             onClick={() =>
               void act(async () => {
                 const path = await backend.saveOutputAs(output.id, output.filename);
@@ -329,9 +335,13 @@ function OutputDetail({
             <button
               type="button"
               className="button"
-              disabled={busy}
+              disabled={busy || output.withdrawn}
               data-testid="output-share"
-              title={`A link that downloads this file from the bucket without signing in, for ${SHARE_DAYS} days`}
+              title={
+                output.withdrawn
+                  ? "Its bill or work slip was withdrawn: the bucket holds this file unmarked, so it is not shared by link."
+                  : `A link that downloads this file from the bucket without signing in, for ${SHARE_DAYS} days`
+              }
               onClick={() =>
                 void act(async () => {
                   const link = await backend.shareOutput(output.id, SHARE_DAYS);
@@ -408,7 +418,10 @@ function OutputDetail({
       {output.withdrawn ? (
         <p className="notice withdrawn-notice" role="note" data-testid="output-withdrawn-note">
           <AlertIcon label="Withdrawn" /> Its bill or work slip was withdrawn. This file is kept as it was, as a record, and is not the
-          document in force; a copy saved or printed from it looks like a valid one, so mark it withdrawn if it leaves the office.
+          document in force.{" "}
+          {output.kind === "pdf"
+            ? "A copy saved with Save as… or opened with Open is stamped WITHDRAWN on every page, with when, by whom and why."
+            : "A copy saved from it is the workbook as it was, unmarked: mark it withdrawn if it leaves the office."}
         </p>
       ) : null}
       {output.syncProblem ? (
