@@ -179,19 +179,7 @@ async fn a_chain_pays_the_net_and_the_security_deposit_stops_at_its_cap() {
         "the workbook's estimate amount"
     );
     // Item amounts from the estimate as shown, by ROUND2(qty × rate).
-    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
-    let items: Vec<(String, Decimal, Decimal)> = shown
-        .items
-        .iter()
-        .filter(|i| !i.heading && !i.sl_no.is_empty())
-        .map(|i| {
-            (
-                i.sl_no.clone(),
-                i.quantity.as_deref().unwrap().parse().unwrap(),
-                i.rate.as_deref().unwrap().parse().unwrap(),
-            )
-        })
-        .collect();
+    let items = fx.items_shown(estimate).await;
     // Bill figures by DOMAIN.md §2: rows at ROUND2(qty × rate) (AE rows too), T.P 4.5 % Less
     // on the sub total.
     let total_at = |quantity_of: &dyn Fn(&str, Decimal) -> Decimal| {

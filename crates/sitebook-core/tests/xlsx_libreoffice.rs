@@ -219,19 +219,7 @@ fn figure_of(rows: &[Vec<String>], particulars: &str) -> Decimal {
 async fn the_memorandum_follows_a_quantity_changed_in_the_bill_workbook() {
     let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
     fx.edit_work(estimate, less_premium("4.5")).await;
-    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
-    let items: Vec<(String, Decimal, Decimal)> = shown
-        .items
-        .iter()
-        .filter(|i| !i.heading && !i.sl_no.is_empty())
-        .map(|i| {
-            (
-                i.sl_no.clone(),
-                i.quantity.as_deref().unwrap().parse().unwrap(),
-                i.rate.as_deref().unwrap().parse().unwrap(),
-            )
-        })
-        .collect();
+    let items = fx.items_shown(estimate).await;
     // A first bill's Total by DOMAIN.md §2: each row ROUND2(qty × rate), T.P 4.5 % Less.
     let total_with_item_4_at = |item_4: Decimal| {
         let sub: Decimal = items

@@ -87,6 +87,25 @@ pub async fn fixture_with(adjust: impl FnOnce(&mut OpenOptions)) -> Fixture {
 }
 
 impl Fixture {
+    /// The estimate's items as root sees them shown: serial, quantity and rate, parsed from the
+    /// text the estimate view gives (headings and unnumbered rows left out).
+    #[allow(dead_code)]
+    pub async fn items_shown(&self, estimate: i64) -> Vec<(String, Decimal, Decimal)> {
+        let shown = self.core.estimate_show(&self.root, estimate).await.unwrap();
+        shown
+            .items
+            .iter()
+            .filter(|i| !i.heading && !i.sl_no.is_empty())
+            .map(|i| {
+                (
+                    i.sl_no.clone(),
+                    i.quantity.as_deref().unwrap().parse().unwrap(),
+                    i.rate.as_deref().unwrap().parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
     /// Runs the queued jobs on one worker until `job_id` ends, asserts it completed, and
     /// returns it.
     pub async fn completed_job(&self, job_id: i64) -> sitebook_core::jobs::queue::JobView {
