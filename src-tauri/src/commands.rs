@@ -30,7 +30,7 @@ use sitebook_core::tenancy::accounts::{NewAccount, Password};
 use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
 use sitebook_core::tenancy::audit_log::{AuditEntry, AuditFilter};
 use sitebook_core::tenancy::memberships::MemberView;
-use sitebook_core::tenancy::orgs::{NewOrg, OrgType};
+use sitebook_core::tenancy::orgs::{NewOrg, OrgDetails, OrgType};
 use sitebook_core::tenancy::session::{OrgChoice, Session};
 use sitebook_core::{ApiError, Error, ErrorCode, Sitebook};
 use tauri::ipc::Channel;
@@ -567,6 +567,9 @@ session_commands! {
             let days = u64::from(days.clamp(1, 7));
             core.output_share(session, id, Duration::from_secs(days * 24 * 60 * 60))
         };
+
+    /// Gives the active org a new name; its code and folders stay.
+    fn org_rename(name: String) -> OrgDetails = |core, session| core.org_rename(session, &name);
 
     /// The mark the active org's documents print before amounts.
     fn currency_mark() -> CurrencyMark = |core, session| core.currency_mark(session);

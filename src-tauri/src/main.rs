@@ -115,6 +115,7 @@ fn main() {
             commands::sync_retry_failed,
             commands::sync_restore,
             commands::share_output,
+            commands::org_rename,
             commands::currency_mark,
             commands::currency_mark_set,
             commands::inbox_settings,

@@ -49,6 +49,7 @@ import type { JobEvent } from "./bindings/JobEvent";
 import type { JobView } from "./bindings/JobView";
 import type { MemberView } from "./bindings/MemberView";
 import type { OrgChoice } from "./bindings/OrgChoice";
+import type { OrgDetails } from "./bindings/OrgDetails";
 import type { SessionView } from "./bindings/SessionView";
 import type { UploadOutcome } from "./bindings/UploadOutcome";
 import { toApiError, type Backend } from "./backendApi";
@@ -177,6 +178,7 @@ export function createTauriBackend(): Backend {
     createOrg: async (code, name, orgType) => {
       await call<null>("create_org", { code, name, orgType });
     },
+    renameOrg: (name) => call<OrgDetails>("org_rename", { name }),
     uploadFiles: (paths) => call<UploadOutcome[]>("upload_files", { paths }),
     chooseWorkbooks: () => call<string[]>("choose_workbooks"),
     importExample: () => call<QueuedDocument>("import_example"),

@@ -35,6 +35,7 @@ import type { JobView } from "./bindings/JobView";
 import type { MemberView } from "./bindings/MemberView";
 import type { MembershipRole } from "./bindings/MembershipRole";
 import type { OrgChoice } from "./bindings/OrgChoice";
+import type { OrgDetails } from "./bindings/OrgDetails";
 import type { OrgType } from "./bindings/OrgType";
 import type { SessionView } from "./bindings/SessionView";
 import type { UploadOutcome } from "./bindings/UploadOutcome";
@@ -73,6 +74,11 @@ export interface Backend extends SettingsCommands {
    * letters, digits, `-` or `_`, unique ignoring case; a personal type is refused.
    */
   createOrg(code: string, name: string, orgType: OrgType): Promise<void>;
+  /**
+   * Gives the active org a new name (its owners, and superusers); its code and folders stay,
+   * and documents already made keep their name. Returns the org as the core now has it.
+   */
+  renameOrg(name: string): Promise<OrgDetails>;
   listMembers(): Promise<MemberView[]>;
   /** Adds an existing account to the active org. Owners alone grant `owner`. */
   addMember(username: string, role: MembershipRole): Promise<MemberView>;

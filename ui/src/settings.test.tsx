@@ -354,3 +354,43 @@ describe("Settings: this computer, odd numbers", () => {
     expect(said).not.toContain("u32");
   });
 });
+
+describe("Settings: organization", () => {
+  it("lets an owner rename the organization, keeping its code, and the top bar shows the new name", async () => {
+    const fake = await openSettingsAs("meena"); // owner of MOH
+    expect(byId("active-org-name").textContent).toBe("Ministry of Health");
+    const name = byId("org-name") as HTMLInputElement;
+    expect(name.value).toBe("Ministry of Health");
+    const rename = byId("org-rename") as HTMLButtonElement;
+    expect(rename.disabled).toBe(true); // nothing changed yet
+
+    type("org-name", "Health Engineering Department");
+    fireEvent.click(rename);
+    expect((await screen.findByTestId("org-said")).textContent?.trim()).toBe(
+      "MOH is now named “Health Engineering Department”. Its code stays; documents already made keep the name they print.",
+    );
+    expect(fake.calls).toContain("org_rename");
+    await waitFor(() => expect(byId("active-org-name").textContent).toBe("Health Engineering Department"));
+    expect(byId("active-org-code").textContent).toBe("MOH");
+    expect((await fake.listOrgs()).find((o) => o.code === "MOH")?.name).toBe("Health Engineering Department");
+
+    // A bad name is refused where it was typed, in the core's words.
+    type("org-name", "Health\tDepartment");
+    fireEvent.click(byId("org-rename"));
+    expect((await screen.findByTestId("org-said-error")).textContent).toContain("holds a line break, tab or other control character");
+  });
+
+  it("shows an admin the name, read only, and says who renames it", async () => {
+    await openSettingsAs("asha");
+    // asha is an owner of PWD, her primary org; in MOH she is an admin.
+    expect((byId("org-name") as HTMLInputElement).disabled).toBe(false);
+    fireEvent.click(byId("org-picker-button"));
+    fireEvent.click(await screen.findByTestId("org-option-MOH"));
+    await waitFor(() => expect(byId("active-org-code").textContent).toBe("MOH"));
+    fireEvent.click(await screen.findByTestId("nav-settings"));
+    await waitFor(() => expect((byId("org-name") as HTMLInputElement).value).toBe("Ministry of Health"));
+    expect((byId("org-name") as HTMLInputElement).disabled).toBe(true);
+    expect((byId("org-rename") as HTMLButtonElement).disabled).toBe(true);
+    expect(document.body.textContent).toContain("Only owners of MOH rename it.");
+  });
+});

@@ -180,6 +180,12 @@ enum OrgCommand {
         #[arg(value_name = "MARK")]
         mark: Option<String>,
     },
+    /// Give the active organization a new name (its owners, and superusers). Its code, folders
+    /// and bucket keys stay; documents already made keep the name they were made with.
+    Rename {
+        #[arg(long)]
+        name: String,
+    },
     /// Create an organization (superuser)
     Create {
         #[arg(value_name = "CODE")]
@@ -628,6 +634,18 @@ async fn run(
                     "New documents print amounts like {}; documents already made keep theirs.",
                     mark.amount(1200.into())
                 ));
+            }
+            OrgCommand::Rename { name } => {
+                let renamed = core.org_rename(&session, name).await?;
+                if out.is_json() {
+                    out.org_details(&renamed);
+                } else {
+                    out.done(&format!(
+                        "{} is now named \"{}\"; its code and folders stay, and documents \
+                         already made keep the name they were made with.",
+                        renamed.code, renamed.name
+                    ));
+                }
             }
             OrgCommand::Create {
                 code,

@@ -162,6 +162,46 @@ fn the_whole_tenancy_scenario() {
     device
         .run(
             Some("cmo"),
+            &["--org", "MOH", "org", "rename", "--name", "Oversight's"],
+        )
+        .code(3);
+
+    // An org's owners and superusers rename it, keeping its code; an admin runs it but does
+    // not rename it.
+    device
+        .run(
+            Some("hadmin"),
+            &["--org", "MOH", "org", "rename", "--name", "Health Dept"],
+        )
+        .code(3)
+        .stderr(predicate::str::contains("rename this organization"));
+    device
+        .run(
+            Some("root"),
+            &[
+                "--org",
+                "MOH",
+                "org",
+                "rename",
+                "--name",
+                "Health Engineering Department",
+            ],
+        )
+        .success()
+        .stdout(predicate::str::contains(
+            "MOH is now named \"Health Engineering Department\"; its code and folders stay",
+        ));
+    let shown = device.json("hadmin", &["--org", "MOH", "org", "show", "--json"]);
+    assert_eq!(
+        (&shown["code"], &shown["name"]),
+        (
+            &serde_json::json!("MOH"),
+            &serde_json::json!("Health Engineering Department")
+        )
+    );
+    device
+        .run(
+            Some("cmo"),
             &["user", "add", "newbie", "--name", "New Person"],
         )
         .code(3);

@@ -366,6 +366,18 @@ impl Sitebook {
         orgs::details(&self.ctx, &scope).await
     }
 
+    /// Renames the active organization (its owners, and superusers), audited; returns it as
+    /// `org show` does. Its code and folders stay; documents already made keep their name.
+    pub async fn org_rename(&self, session: &Session, name: &str) -> Result<OrgDetails> {
+        let scope = authorize_write(&self.ctx, session, Action::OrgRename).await?;
+        scope
+            .attempt(&self.ctx, async {
+                orgs::rename(&self.ctx, &scope, name).await
+            })
+            .await?;
+        orgs::details(&self.ctx, &scope).await
+    }
+
     /// The mark the active org's documents print before amounts (`Rs.` unless changed).
     pub async fn currency_mark(&self, session: &Session) -> Result<CurrencyMark> {
         let scope = authorize(&self.ctx, session, Action::OrgView).await?;

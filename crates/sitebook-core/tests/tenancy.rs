@@ -1676,3 +1676,93 @@ async fn those_who_manage_every_organization_see_every_account() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_owner_renames_the_organization_keeping_its_code_and_others_are_refused() {
+    let fx = fixture().await;
+    fx.org("AAA").await;
+    fx.user(
+        "olga",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Owner)),
+    )
+    .await;
+    fx.user(
+        "adam",
+        UserKind::Standard,
+        Some(("AAA", MembershipRole::Admin)),
+    )
+    .await;
+    fx.user("otto", UserKind::Oversight, None).await;
+    let olga = fx.sign_in_to("olga", "AAA").await;
+
+    let renamed = fx
+        .core
+        .org_rename(&olga, "  Roads Division, Nellore  ")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            renamed.code.as_str(),
+            renamed.name.as_str(),
+            renamed.slug.as_str()
+        ),
+        ("AAA", "Roads Division, Nellore", "aaa")
+    );
+    // Everyone sees the new name at once, by the code they already type.
+    let listed = fx.core.org_list(&fx.root).await.unwrap();
+    let aaa = listed.iter().find(|o| o.code == "AAA").unwrap();
+    assert_eq!(aaa.name, "Roads Division, Nellore");
+    let audit = fx.audit().await;
+    assert!(
+        audit.iter().any(|row| row.action == "org.rename"
+            && row.outcome == "success"
+            && row.username.as_deref() == Some("olga")
+            && row.reason.as_deref()
+                == Some("from \"Organization AAA\" to \"Roads Division, Nellore\"")),
+        "{audit:?}"
+    );
+    // The same name again changes nothing and records nothing.
+    fx.core
+        .org_rename(&olga, "Roads Division, Nellore")
+        .await
+        .unwrap();
+    let renames = |rows: &[sitebook_core::tenancy::audit_log::AuditEntry]| {
+        rows.iter()
+            .filter(|r| r.action == "org.rename" && r.outcome == "success")
+            .count()
+    };
+    assert_eq!(renames(&fx.audit().await), 1);
+
+    // A name as bad as a new org's is refused the same way, naming the rule.
+    let refused = fx
+        .core
+        .org_rename(&olga, "Roads\nDivision")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Validation(m) if m == "The organization's new name holds a line break, tab or other control character."),
+        "{refused:?}"
+    );
+    // An admin runs the org but does not rename it; oversight changes nothing; each refusal
+    // is audited.
+    let adam = fx.sign_in_to("adam", "AAA").await;
+    assert_denied(fx.core.org_rename(&adam, "Adam's office").await);
+    let mut otto = fx.sign_in("otto").await;
+    fx.core.org_switch(&mut otto, "AAA").await.unwrap();
+    assert_denied(fx.core.org_rename(&otto, "Otto's office").await);
+    let rows = fx.audit().await;
+    assert_eq!(denied_rows_for(&rows, "adam", "org.rename"), 1);
+    assert_eq!(denied_rows_for(&rows, "otto", "org.rename"), 1);
+    // A superuser may.
+    let mut root = fx.root.clone();
+    fx.core.org_switch(&mut root, "AAA").await.unwrap();
+    assert_eq!(
+        fx.core
+            .org_rename(&root, "Roads Division")
+            .await
+            .unwrap()
+            .name,
+        "Roads Division"
+    );
+}

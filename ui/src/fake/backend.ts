@@ -731,6 +731,28 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
         writeAudit({ username: user.username, orgCode: trimmed, action: "org.create", objectType: "organization", objectId: trimmed, outcome: "success", reason: null });
       }),
 
+    renameOrg: (name) =>
+      run("org_rename", () => {
+        const user = currentUser();
+        const { org, role } = activeOrgFor(user);
+        if (!permits(role, "org_rename")) {
+          writeAudit({ username: user.username, orgCode: org.code, action: "org.rename", objectType: null, objectId: null, outcome: "denied", reason: `role ${role} may not rename this organization` });
+          throw fail("denied", `Your role in ${org.code} (${role}) does not allow you to rename this organization.`);
+        }
+        // The core's rules for a display name (domain/names.rs), the ones the window meets.
+        const trimmed = name.trim();
+        if (trimmed === "") throw fail("validation", "The organization's new name is empty.");
+        if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
+          throw fail("validation", "The organization's new name holds a line break, tab or other control character.");
+        }
+        if (trimmed !== org.name) {
+          writeAudit({ username: user.username, orgCode: org.code, action: "org.rename", objectType: "organization", objectId: org.code, outcome: "success", reason: `from "${org.name}" to "${trimmed}"` });
+          org.name = trimmed;
+        }
+        const members = memberships.filter((m) => same(m.orgCode, org.code) && m.active !== false).length;
+        return { code: org.code, name: org.name, slug: org.slug, orgType: org.orgType, plan: org.plan, active: org.active !== false, memberCount: members, role };
+      }),
+
     switchOrg: (code) =>
       run("switch_org", () => {
         const user = currentUser();

@@ -1,5 +1,5 @@
-//! Organizations: their codes, slugs, types and plans; creating one; and importing a roster
-//! from CSV, all or nothing.
+//! Organizations: their codes, slugs, types and plans; creating one, renaming one; and
+//! importing a roster from CSV, all or nothing.
 //!
 //! Codes are what people type (`MOH`), matched case-insensitively. Slugs are what file paths
 //! use (`outputs/{slug}/`), so they are lowercase ASCII and never change meaning.
@@ -387,6 +387,40 @@ pub async fn details(ctx: &Base, scope: &OrgScope) -> Result<OrgDetails> {
         member_count,
         role: scope.role(),
     })
+}
+
+/// Gives the scope's organization a new name, audited with the old one. Its code and slug stay,
+/// so the codes people type, its folders and its bucket keys keep working; documents already
+/// made keep the name they were made with. Returns whether the name changed.
+pub(crate) async fn rename(ctx: &Base, scope: &WriteScope, name: &str) -> Result<bool> {
+    let name = name.trim();
+    if let Some(problem) = display_name_problem(name) {
+        return Err(Error::Validation(format!(
+            "The organization's new name {problem}."
+        )));
+    }
+    let mut tx = ctx.write_tx().await?;
+    let before: String = sqlx::query_scalar("SELECT name FROM organizations WHERE id = ?")
+        .bind(scope.org_id())
+        .fetch_one(&mut *tx)
+        .await?;
+    if before == name {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE organizations SET name = ? WHERE id = ?")
+        .bind(name)
+        .bind(scope.org_id())
+        .execute(&mut *tx)
+        .await?;
+    AuditEvent::new("org.rename", Outcome::Success)
+        .by_name(Some(scope.user_id()), scope.username())
+        .in_scope(scope)
+        .object("organization", scope.org_code())
+        .reason(format!("from \"{before}\" to \"{name}\""))
+        .write_with(ctx, &mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The mark the scope's organization prints before amounts in its documents.

@@ -94,11 +94,13 @@ export function SettingsPane({
   org,
   mayGlobally,
   username,
-}: Props & { mayGlobally: GlobalAction[]; username: string }) {
+  onOrgRenamed,
+}: Props & { mayGlobally: GlobalAction[]; username: string; onOrgRenamed: () => void }) {
   return (
     <>
       <PaneHeader title="Settings" />
       <div className="settings">
+        <OrganizationSection org={org} onRenamed={onOrgRenamed} />
         <AccountSection username={username} />
         <DeviceSection mayChange={mayGlobally.includes("device_settings")} />
         <InboxSection org={org} username={username} />
@@ -107,6 +109,56 @@ export function SettingsPane({
         <DeductionsSection org={org} />
       </div>
     </>
+  );
+}
+
+/**
+ * The active org's name, which its owners (and superusers) change. Its code, which people type
+ * and its folders are named by, stays; documents already made keep the name they print.
+ */
+function OrganizationSection({ org, onRenamed }: Props & { onRenamed: () => void }) {
+  const backend = useBackend();
+  const [name, setName] = useState(org.name);
+  // Another org chosen, or this one renamed: the field starts again from its name.
+  useEffect(() => setName(org.name), [org.code, org.name]);
+  const { busy, said, act } = useSectionAction();
+  const mayRename = may(org, "org_rename");
+  const unchanged = name.trim() === org.name;
+  const rename = (event: FormEvent) => {
+    event.preventDefault();
+    void act("rename", async () => {
+      const renamed = await backend.renameOrg(name);
+      onRenamed();
+      return {
+        ok: true,
+        text: `${renamed.code} is now named “${renamed.name}”. Its code stays; documents already made keep the name they print.`,
+      };
+    });
+  };
+  return (
+    <section className="settings-section" aria-labelledby="settings-organization">
+      <h2 id="settings-organization">Organization</h2>
+      <p className="muted settings-help">
+        <span className="mono">{org.code}</span>: the name new bills, work slips and abstracts print as their author. The code, which
+        people type and its folders are named by, stays as it is.
+      </p>
+      {!mayRename ? (
+        <p className="muted read-only-note">
+          <EyeIcon /> Only owners of {org.code} rename it.
+        </p>
+      ) : null}
+      <form className="settings-form" onSubmit={rename}>
+        <div className="form-grid">
+          <TextField label="Name" value={name} onValue={setName} disabled={!mayRename || busy !== null} data-testid="org-name" />
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button" disabled={!mayRename || busy !== null || unchanged} data-testid="org-rename">
+            {busy ? "Renaming…" : "Rename"}
+          </button>
+          <SaidLine said={said} testId="org-said" />
+        </div>
+      </form>
+    </section>
   );
 }
 

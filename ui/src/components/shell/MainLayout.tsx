@@ -220,11 +220,12 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
     [],
   );
   const actions = useMemo<AppActions>(() => ({ ...parentActions, openPicker }), [parentActions, openPicker]);
-  // One's own role changed in Members: the session as the core now sees it carries the new
-  // role. Removed from the org, it has no active org any more, which the window then shows
+  // The session as the core now sees it, after one's own role changed in Members (it carries
+  // the new role) or the org was renamed in Settings (the top bar and picker show the new
+  // name). Removed from the org, it has no active org any more, which the window then shows
   // (where it had gone on showing the org behind the picker), and the picker offers the orgs
   // that are left.
-  const takeUpOwnMembership = useCallback(async () => {
+  const takeUpSessionAsNow = useCallback(async () => {
     try {
       const status = await backend.appStatus();
       if (status.session) onSessionChange(status.session);
@@ -316,10 +317,12 @@ export function MainLayout({ session, onSessionChange, onSignOut, onSwitchUser }
               {pane === "jobs" ? <JobsPane org={org} /> : null}
               {pane === "outputs" ? <OutputsPane key={outputsFocus.visit} org={org} focusJob={outputsFocus.job} /> : null}
               {pane === "members" ? (
-                <MembersPane org={org} me={session.user.username} onOwnMembershipChanged={takeUpOwnMembership} />
+                <MembersPane org={org} me={session.user.username} onOwnMembershipChanged={takeUpSessionAsNow} />
               ) : null}
               {pane === "audit" ? <AuditPane org={org} mayGlobally={session.mayGlobally} /> : null}
-              {pane === "settings" && org ? <SettingsPane org={org} mayGlobally={session.mayGlobally} username={session.user.username} /> : null}
+              {pane === "settings" && org ? (
+                <SettingsPane org={org} mayGlobally={session.mayGlobally} username={session.user.username} onOrgRenamed={takeUpSessionAsNow} />
+              ) : null}
             </main>
             <div ref={trayRef} className="notice-tray" data-testid="notice-tray">
               <ImportNotices org={org} />
