@@ -816,9 +816,11 @@ async fn a_withdrawn_bills_pdf_leaves_the_data_folder_stamped_on_every_page_and_
     assert_eq!(stamped_pages.len(), pages, "{text}");
     for page in &stamped_pages {
         assert!(
-            page.contains("WITHDRAWN on ")
-                && page.contains(" by root: Measured on the wrong MB page.")
-                && page.contains(&format!("Bill 1 of estimate {estimate} is not in force")),
+            page.contains(&format!(
+                "WITHDRAWN: Bill 1 of estimate {estimate} is not in force; this copy is kept as \
+                 a record."
+            )) && page.contains("Withdrawn on ")
+                && page.contains(" by root: Measured on the wrong MB page."),
             "{page}"
         );
     }
@@ -851,7 +853,7 @@ async fn a_withdrawn_bills_pdf_leaves_the_data_folder_stamped_on_every_page_and_
         .await
         .unwrap();
     assert_ne!(viewed, bill.pdf);
-    assert!(pdf_text(&viewed).contains("WITHDRAWN on "));
+    assert!(pdf_text(&viewed).contains("WITHDRAWN: Bill 1 of estimate"));
     assert_eq!(std::fs::read(&bill.pdf).unwrap(), bill.pdf_bytes);
     // A workbook is not a printed document: it leaves as it was made.
     let xlsx_row = outputs_of(&fx, bill.job_id)

@@ -164,6 +164,70 @@ fn a_bill_in_every_script_gives_back_its_text_from_embedded_fonts() {
 }
 
 #[test]
+fn a_withdrawn_copy_keeps_every_script_of_its_pages_and_prints_a_reason_in_one() {
+    let items = items();
+    let input = FirstBillInput {
+        quantities: render::till_date(&items, 1),
+        items,
+        tender_premium: Some(render::tp_less()),
+        is_final: false,
+    };
+    let request = DocumentRequest::first_bill(
+        first_bill(&input).unwrap(),
+        work().header_block(),
+        render::hash_of(&input),
+    )
+    .with_document_date(DocDate::new(2024, 3, 20).unwrap())
+    .with_provenance(Some(ORGANIZATION.to_owned()), Some(source_hash()));
+    let made = pdf::render_first_bill(&request).unwrap();
+    let reason = "కొలతలు తప్పు పుస్తకంలో / माप गलत पुस्तिका में";
+    let notice = pdf::WithdrawnNotice {
+        document: "Bill 1 of estimate 3".into(),
+        withdrawn_on: "06-12-2026 10:15 UTC".into(),
+        withdrawn_by: "meena".into(),
+        reason: reason.into(),
+    };
+    let stamped = pdf::stamp_withdrawn(&made, &notice).unwrap();
+
+    // Every page of the bill, its scripts given back as before, under the notice.
+    let pages = |bytes: &[u8]| {
+        tool("pdfinfo", &[], bytes)
+            .lines()
+            .find_map(|line| line.strip_prefix("Pages:").map(|n| n.trim().to_owned()))
+            .unwrap()
+    };
+    assert_eq!(pages(&stamped), pages(&made));
+    let text = flat(&tool("pdftotext", &[], &stamped));
+    for (script, sample) in SCRIPTS {
+        assert!(
+            text.contains(&format!("Providing {sample} including ₹ 1,200")),
+            "the {script} description is not given back:\n{text:.2000}"
+        );
+    }
+    assert!(
+        text.contains(&flat(&format!(
+            "WITHDRAWN: Bill 1 of estimate 3 is not in force; this copy is kept as a record. \
+             Withdrawn on 06-12-2026 10:15 UTC by meena: {reason}."
+        ))),
+        "{text:.2000}"
+    );
+    assert!(!text.contains('\u{FFFD}'), "{text:.2000}");
+    // The stamp's fonts are embedded like the page's, and the file is sound.
+    for row in tool("pdffonts", &[], &stamped).lines().skip(2) {
+        let columns: Vec<&str> = row.split_whitespace().collect();
+        let flags = &columns[columns.len() - 5..columns.len() - 2];
+        assert_eq!(flags, ["yes", "yes", "yes"], "{row}");
+    }
+    tool("qpdf", &["--check"], &stamped);
+    // Not a PDF: refused with the reader's reason, never a panic.
+    let refused = pdf::stamp_withdrawn(b"%PDF-1.7 cut short", &notice).unwrap_err();
+    assert!(
+        refused.to_string().contains("could not be read as a PDF"),
+        "{refused}"
+    );
+}
+
+#[test]
 fn a_work_slip_and_an_abstract_in_every_script_give_back_their_text() {
     let mut slip = render::workslip_request(12, 1);
     let lines = slip.content.rows.iter_mut().filter_map(|row| match row {

@@ -1,6 +1,6 @@
 //! A withdrawn document's PDF as it leaves the office: every page of the file as it was made,
-//! under a large translucent WITHDRAWN across it and a line in the top margin that says when,
-//! by whom and why it was withdrawn.
+//! under a large translucent WITHDRAWN across it and two lines in the top margin that say it is
+//! not in force, and when, by whom and why it was withdrawn.
 //!
 //! The stored file is never changed: its bytes and hash are the record of what was issued, and
 //! the in-app preview shows it with a note beside it. Only the copies that leave the data folder
@@ -37,43 +37,55 @@ pub struct WithdrawnNotice {
 }
 
 impl WithdrawnNotice {
-    /// The line printed at the top of every page.
-    pub fn line(&self) -> String {
-        format!(
-            "WITHDRAWN on {} by {}: {}. {} is not in force; this copy is kept as a record.",
-            self.withdrawn_on,
-            self.withdrawn_by,
-            self.reason.trim().trim_end_matches('.'),
-            self.document
-        )
+    /// The two lines printed at the top of every page: what the copy is, then who withdrew
+    /// it, when and why. The reason comes last: a long one is cut where the page ends.
+    pub fn lines(&self) -> [String; 2] {
+        [
+            format!(
+                "WITHDRAWN: {} is not in force; this copy is kept as a record.",
+                self.document
+            ),
+            format!(
+                "Withdrawn on {} by {}: {}.",
+                self.withdrawn_on,
+                self.withdrawn_by,
+                self.reason.trim().trim_end_matches('.')
+            ),
+        ]
     }
 }
 
 /// The word across each page.
 const STAMP: &str = "WITHDRAWN";
-/// The notice line's size, in points; it sits in the renderer's top margin.
-const NOTICE_SIZE: f32 = 7.5;
-/// How far the notice's baseline is below the top edge.
-const NOTICE_DROP: f32 = 16.0;
+/// The notice lines' size, in points; they sit in the renderer's top margin.
+const NOTICE_SIZE: f32 = 7.0;
+/// How far the notice's first baseline is below the top edge, and the second's below it.
+const NOTICE_DROP: f32 = 11.0;
+const NOTICE_LEADING: f32 = 8.5;
 /// How far the notice keeps from the side edges.
 const NOTICE_SIDE: f32 = 26.0;
 
 /// `original`, every page stamped as withdrawn with `notice`. A file that is not a PDF Sitebook
 /// can read is refused, with the reader's reason.
 pub fn stamp_withdrawn(original: &[u8], notice: &WithdrawnNotice) -> Result<Vec<u8>, RenderError> {
-    let pdf = Pdf::new(Arc::new(original.to_vec())).map_err(|e| {
+    let unreadable = |why: String| {
         RenderError::PdfWriter(format!(
-            "the withdrawn file could not be read as a PDF ({e:?})"
+            "the withdrawn file could not be read as a PDF ({why})"
         ))
-    })?;
+    };
+    let pdf = Pdf::new(Arc::new(original.to_vec())).map_err(|e| unreadable(format!("{e:?}")))?;
     let sizes: Vec<(f32, f32)> = pdf
         .pages()
         .iter()
         .map(|page| page.render_dimensions())
         .collect();
+    // A copy with no pages would carry no stamp at all.
+    if sizes.is_empty() {
+        return Err(unreadable("it has no pages".to_owned()));
+    }
     let embedded = PdfDocument::new(Arc::new(pdf));
     let mut document = Document::new();
-    let line = notice.line();
+    let lines = notice.lines();
     for (index, &(width, height)) in sizes.iter().enumerate() {
         let bad_size = || RenderError::PdfWriter(format!("bad page size {width}x{height}"));
         let mut page =
@@ -108,13 +120,15 @@ pub fn stamp_withdrawn(original: &[u8], notice: &WithdrawnNotice) -> Result<Vec<
 
         let room = width - 2.0 * NOTICE_SIDE;
         let mut top = Canvas::default();
-        top.text(
-            NOTICE_SIDE,
-            height - NOTICE_DROP,
-            Face::Bold,
-            NOTICE_SIZE,
-            &truncate_to_width(Face::Bold, NOTICE_SIZE, &line, room),
-        );
+        for (k, (line, face)) in lines.iter().zip([Face::Bold, Face::Regular]).enumerate() {
+            top.text(
+                NOTICE_SIDE,
+                height - NOTICE_DROP - k as f32 * NOTICE_LEADING,
+                face,
+                NOTICE_SIZE,
+                &truncate_to_width(face, NOTICE_SIZE, line, room),
+            );
+        }
         top.draw(&mut surface, height);
         surface.finish();
         page.finish();
