@@ -142,8 +142,8 @@ fn check(bytes: &[u8], title: &str) {
     assert!(info.contains("CreationDate:    20"), "{title}: {info}");
 }
 
-#[test]
-fn a_bill_in_every_script_gives_back_its_text_from_embedded_fonts() {
+/// A first bill whose work, agency and items are written in every script.
+fn bill_in_every_script() -> DocumentRequest<sitebook_core::domain::bill::FirstBill> {
     let items = items();
     let input = FirstBillInput {
         quantities: render::till_date(&items, 1),
@@ -151,13 +151,18 @@ fn a_bill_in_every_script_gives_back_its_text_from_embedded_fonts() {
         tender_premium: Some(render::tp_less()),
         is_final: false,
     };
-    let request = DocumentRequest::first_bill(
+    DocumentRequest::first_bill(
         first_bill(&input).unwrap(),
         work().header_block(),
         render::hash_of(&input),
     )
     .with_document_date(DocDate::new(2024, 3, 20).unwrap())
-    .with_provenance(Some(ORGANIZATION.to_owned()), Some(source_hash()));
+    .with_provenance(Some(ORGANIZATION.to_owned()), Some(source_hash()))
+}
+
+#[test]
+fn a_bill_in_every_script_gives_back_its_text_from_embedded_fonts() {
+    let request = bill_in_every_script();
     let bytes = pdf::render_first_bill(&request).unwrap();
     check(&bytes, "CC First & Part Bill");
     assert_eq!(bytes, pdf::render_first_bill(&request).unwrap());
@@ -165,21 +170,7 @@ fn a_bill_in_every_script_gives_back_its_text_from_embedded_fonts() {
 
 #[test]
 fn a_withdrawn_copy_keeps_every_script_of_its_pages_and_prints_a_reason_in_one() {
-    let items = items();
-    let input = FirstBillInput {
-        quantities: render::till_date(&items, 1),
-        items,
-        tender_premium: Some(render::tp_less()),
-        is_final: false,
-    };
-    let request = DocumentRequest::first_bill(
-        first_bill(&input).unwrap(),
-        work().header_block(),
-        render::hash_of(&input),
-    )
-    .with_document_date(DocDate::new(2024, 3, 20).unwrap())
-    .with_provenance(Some(ORGANIZATION.to_owned()), Some(source_hash()));
-    let made = pdf::render_first_bill(&request).unwrap();
+    let made = pdf::render_first_bill(&bill_in_every_script()).unwrap();
     let reason = "కొలతలు తప్పు పుస్తకంలో / माप गलत पुस्तिका में";
     let notice = pdf::WithdrawnNotice {
         document: "Bill 1 of estimate 3".into(),
