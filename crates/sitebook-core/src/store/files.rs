@@ -182,20 +182,24 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
 /// not until the caller syncs the folder ([`sync_folder`]), which it must do before it commits
 /// a row naming the file. A batch of files in one folder then costs one folder sync.
 pub fn write_atomic_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<()> {
-    write_durably_then(target, bytes, |temp| std::fs::rename(temp, target))
+    create_parent(target)?;
+    write_durably_then(target, bytes, create_private, |temp| {
+        std::fs::rename(temp, target)
+    })
 }
 
-/// Writes `bytes` to a temp file beside `target`, durably, then lets `name` give it its name
-/// (or not). On any failure the temp file is removed and the error names `target`.
+/// Writes `bytes` to a temp file beside `target` (in a folder that exists) made by `create`,
+/// durably, then lets `name` give it its name (or not). On any failure the temp file is removed
+/// and the error names `target`.
 fn write_durably_then<T>(
     target: &Path,
     bytes: &[u8],
+    create: fn(&Path) -> std::io::Result<File>,
     name: impl FnOnce(&Path) -> std::io::Result<T>,
 ) -> Result<T> {
-    create_parent(target)?;
     let temp = temp_name(target);
     let written = (|| {
-        let mut file = create_private(&temp)?;
+        let mut file = create(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -212,7 +216,8 @@ fn write_durably_then<T>(
 /// given by a hard link, which the file system refuses when the name is taken; where it has no
 /// hard links, a look before the rename stands in.
 pub fn write_new_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<bool> {
-    write_durably_then(target, bytes, |temp| {
+    create_parent(target)?;
+    write_durably_then(target, bytes, create_private, |temp| {
         let placed = match std::fs::hard_link(temp, target) {
             Ok(()) => true,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
@@ -246,20 +251,12 @@ pub fn copy_out_atomic(source: &Path, target: &Path) -> Result<()> {
 /// copies a file there: a copy made for them (a withdrawn PDF, stamped).
 pub fn write_out_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     create_parent_out(target)?;
-    let temp = temp_name(target);
-    let written = (|| -> std::io::Result<()> {
-        let mut to = File::create(&temp)?;
-        to.write_all(bytes)?;
-        to.sync_all()?;
-        std::fs::rename(&temp, target)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(Error::io(
-            format!("Could not write {}", target.display()),
-            e,
-        ));
-    }
+    write_durably_then(
+        target,
+        bytes,
+        |path| File::create(path),
+        |temp| std::fs::rename(temp, target),
+    )?;
     sync_parent(target);
     Ok(())
 }
