@@ -210,8 +210,8 @@ pub async fn export_output(
 }
 
 /// Where the system viewer opens output `id` from: its file in the data folder, or for a
-/// withdrawn document's PDF, a stamped copy beside the org's outputs (made again each time, so
-/// it never outlives a change to the record).
+/// withdrawn document's PDF, a stamped copy in the data folder's `withdrawn-copies/` (made
+/// again on each Open, so it always says what the record now says).
 pub async fn viewer_path(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<PathBuf> {
     let Some((filename, bytes)) = stamped_copy(ctx, scope, id).await? else {
         return Ok(outputs::locate_intact(ctx, scope, id).await?.1);
@@ -230,9 +230,13 @@ pub async fn viewer_path(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<PathBuf
 /// Output `id` stamped as withdrawn, with its file name, when it is a PDF of a withdrawn bill
 /// or work slip; `None` for every other output, which leaves as it was made.
 async fn stamped_copy(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Option<(String, Vec<u8>)>> {
-    let Some(job_id) = outputs::withdrawn_pdf_job(ctx, scope, id).await? else {
+    let Some((job_id, kind)) = outputs::withdrawn_output(ctx, scope, id).await? else {
         return Ok(None);
     };
+    // A workbook is not what is printed and filed: it leaves as it was made.
+    if kind != "pdf" {
+        return Ok(None);
+    }
     let Some(withdrawal) = stored::withdrawal_of_job(ctx, scope, job_id).await? else {
         return Ok(None);
     };

@@ -409,28 +409,15 @@ pub async fn read_intact(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(Strin
     Ok((found.filename, bytes))
 }
 
-/// Whether output `id` is a file of a withdrawn bill or work slip (another org's reads as not).
-pub(crate) async fn is_withdrawn(ctx: &Base, scope: &OrgScope, id: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT 1 FROM output_files WHERE id = ? AND org_id = ? AND withdrawn != 0",
-    )
-    .bind(id)
-    .bind(scope.org_id())
-    .fetch_optional(&ctx.db)
-    .await?
-    .is_some())
-}
-
-/// The job that made output `id`, when the output is a PDF of a withdrawn bill or work slip,
-/// which leaves the data folder stamped as withdrawn.
-pub(crate) async fn withdrawn_pdf_job(
+/// The job that made output `id` and the file's kind (`pdf`, `xlsx`), when the output is a file
+/// of a withdrawn bill or work slip; `None` otherwise, and for another org's output.
+pub(crate) async fn withdrawn_output(
     ctx: &Base,
     scope: &OrgScope,
     id: i64,
-) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT job_id FROM output_files WHERE id = ? AND org_id = ? AND withdrawn != 0 \
-         AND kind = 'pdf'",
+) -> Result<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT job_id, kind FROM output_files WHERE id = ? AND org_id = ? AND withdrawn != 0",
     )
     .bind(id)
     .bind(scope.org_id())

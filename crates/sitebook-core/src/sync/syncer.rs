@@ -130,7 +130,10 @@ pub(crate) async fn share(
         ));
     }
     let (filename, _) = crate::store::outputs::locate(ctx, scope, output_id).await?;
-    if crate::store::outputs::is_withdrawn(ctx, scope, output_id).await? {
+    if crate::store::outputs::withdrawn_output(ctx, scope, output_id)
+        .await?
+        .is_some()
+    {
         return Err(Error::Precondition(withdrawn_share_refusal(&filename)));
     }
     let key = outbox::object_key_of(ctx, scope, output_id)
