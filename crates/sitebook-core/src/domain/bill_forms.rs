@@ -76,10 +76,13 @@ impl PaymentAccount {
 /// The payment account of a bill from its memorandum and its frozen terms.
 pub fn payment_account(memorandum: &Memorandum, terms: &PaymentTerms) -> PaymentAccount {
     let capped = || terms.lines.iter().filter(|line| line.cap.is_some());
-    // What earlier bills withheld stays withheld, whether or not their line is in force on
-    // this bill's date.
-    let held_earlier: Decimal = terms.held_before.iter().map(|held| held.amount).sum();
-    let held_now: Decimal = capped().map(|line| memorandum.withheld(&line.code)).sum();
+    let held_earlier = terms.held_earlier();
+    let held_now: Decimal = memorandum
+        .deductions
+        .iter()
+        .filter(|line| terms.withholds(&line.code))
+        .map(|line| line.amount)
+        .sum();
     let additions_now = memorandum.total_additions();
     let additions_to_date = terms.additions_before + additions_now;
     let withheld = held_earlier + held_now;

@@ -382,6 +382,24 @@ pub struct PaymentTerms {
     pub agency_is_individual: bool,
 }
 
+impl PaymentTerms {
+    /// Whether a memorandum line under `code` is withheld (a capped line's, the security
+    /// deposit) rather than recovered. A one-off recovery has no code, and never is.
+    pub fn withholds(&self, code: &str) -> bool {
+        !code.is_empty()
+            && self
+                .lines
+                .iter()
+                .any(|line| line.cap.is_some() && line.code == code)
+    }
+
+    /// What the earlier bills of the chain withheld on capped lines, whether or not their line
+    /// is in force on this bill's date.
+    pub fn held_earlier(&self) -> Decimal {
+        self.held_before.iter().map(|held| held.amount).sum()
+    }
+}
+
 /// One addition or deduction as the memorandum prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemorandumLine {

@@ -71,17 +71,11 @@ pub struct MemorandumLinks {
 }
 
 impl MemorandumLinks {
-    /// The links of the memorandum that `memo` makes with `terms`, as [`payment_account`]
-    /// accounts for it: a deduction under the code of a capped line is withheld.
+    /// The links of the memorandum that `memo` makes with `terms`, split as [`payment_account`]
+    /// splits it ([`PaymentTerms::withholds`]).
     ///
     /// [`payment_account`]: crate::domain::bill_forms::payment_account
     pub fn of(memo: &Memorandum, terms: &PaymentTerms) -> Self {
-        let capped: Vec<&str> = terms
-            .lines
-            .iter()
-            .filter(|line| line.cap.is_some())
-            .map(|line| line.code.as_str())
-            .collect();
         let first_addition = FIRST_PAYMENT_LINE;
         let first_deduction = first_addition + memo.additions.len();
         let (withheld, recoveries) = memo
@@ -89,14 +83,12 @@ impl MemorandumLinks {
             .iter()
             .enumerate()
             .map(|(k, line)| (first_deduction + k, line))
-            .partition::<Vec<_>, _>(|(_, line)| {
-                !line.code.is_empty() && capped.contains(&line.code.as_str())
-            });
+            .partition::<Vec<_>, _>(|(_, line)| terms.withholds(&line.code));
         Self {
             additions: (first_addition..first_deduction).collect(),
             additions_before: terms.additions_before,
             withheld: withheld.into_iter().map(|(index, _)| index).collect(),
-            held_before: terms.held_before.iter().map(|held| held.amount).sum(),
+            held_before: terms.held_earlier(),
             recoveries: recoveries.into_iter().map(|(index, _)| index).collect(),
         }
     }
