@@ -649,6 +649,8 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
     // down, its parse workers with it.
     let stop = StopSignal::listen()?.received();
     tokio::pin!(stop);
+    // Before the pool starts, so that no job can end unheard.
+    let mut ended = core.ended_jobs();
     let pool = core.start_workers(args.workers).await?;
     // What an earlier worker's crash left, now that the pool has put its jobs back in line.
     core.sweep_crash_leftovers().await;
@@ -663,18 +665,34 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
             }
         );
     }
+    // A line per job as it ends, so that someone running the worker by hand sees it work.
+    let mut report_each = Box::pin(async {
+        while let Some(job) = ended.next().await {
+            out.job_ended(&job);
+        }
+        std::future::pending::<()>().await
+    });
     if args.exit_when_idle {
         tokio::select! {
             done = core.wait_until_no_unfinished_jobs(Duration::from_millis(200)) => done?,
             stopped = &mut stop => stopped?,
+            () = &mut report_each => {}
         }
     } else {
         // A long-running worker also syncs outputs for the orgs that turned sync on.
         let syncer = core.spawn_syncer();
-        stop.await?;
+        tokio::select! {
+            stopped = &mut stop => stopped?,
+            () = &mut report_each => {}
+        }
         syncer.abort();
     }
     pool.shutdown().await;
+    // The jobs that ended while the worker was stopping, or just before it found none left.
+    drop(report_each);
+    while let Some(job) = ended.next_already_ended().await {
+        out.job_ended(&job);
+    }
     Ok(())
 }
 

@@ -6,6 +6,8 @@ use std::path::Path;
 use serde::Serialize;
 use sitebook_core::api::SessionView;
 use sitebook_core::inbox::{InboxNews, InboxState, InboxStatus};
+use sitebook_core::jobs::queue::JobEnded;
+use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::accounts::{AccountView, UserView};
 use sitebook_core::tenancy::audit_chain::{AuditAnchor, AuditVerification};
 use sitebook_core::tenancy::audit_log::AuditEntry;
@@ -120,6 +122,29 @@ impl Printer {
         } else {
             say!("{}: {}", news.file_name, news.message);
         }
+    }
+
+    /// A job the worker brought to an end (one JSON line each with `--json`): enough to find it
+    /// again with `sitebook --org CODE jobs show ID`.
+    pub fn job_ended(&self, job: &JobEnded) {
+        if self.json {
+            say!("{}", serde_json::json!({ "job": job }));
+            return;
+        }
+        let file = job
+            .file_name
+            .as_deref()
+            .map_or(String::new(), |name| format!(", {name}"));
+        let outcome = match (&job.status, &job.error_message) {
+            (JobStatus::Failed, Some(error)) => format!("failed: {error}"),
+            (status, _) => status.as_str().to_string(),
+        };
+        say!(
+            "job {} ({} in {}{file}): {outcome}",
+            job.id,
+            job.kind.as_str(),
+            job.org_code
+        );
     }
 
     /// An error as one line: `{code, message}` with `--json`. Codes are [`sitebook_core::ErrorCode`]s, or the

@@ -492,6 +492,45 @@ fn gone_within(pid: u32, limit: Duration) -> bool {
 }
 
 #[test]
+fn the_worker_says_how_each_job_it_ran_ended() {
+    let device = Device::new();
+    let bad = device.dir.path().join("notes.xlsx");
+    std::fs::write(&bad, "just text").unwrap();
+    device
+        .run(&["upload", &fixture_workbook(), bad.to_str().unwrap()])
+        .success();
+    let assert = device.run(&["worker", "--exit-when-idle"]).success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "a line per job: {stdout}");
+    assert!(
+        lines.contains(&"job 1 (parse_estimate in root, estimate.xlsx): completed"),
+        "{stdout}"
+    );
+    assert!(
+        lines.iter().any(|line| line.starts_with(
+            "job 2 (parse_estimate in root, notes.xlsx): failed: notes.xlsx is not a spreadsheet \
+             workbook"
+        )),
+        "{stdout}"
+    );
+
+    // With --json, one object a line, each naming its org, so a script can follow it up.
+    let other = device.dir.path().join("other.xlsx");
+    std::fs::write(&other, "more text").unwrap();
+    device.run(&["upload", other.to_str().unwrap()]).success();
+    let assert = device
+        .run(&["worker", "--exit-when-idle", "--json"])
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let line: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["job"]["id"], 3, "{stdout}");
+    assert_eq!(line["job"]["fileName"], "other.xlsx", "{stdout}");
+    assert_eq!(line["job"]["orgCode"], "root", "{stdout}");
+    assert_eq!(line["job"]["status"], "failed", "{stdout}");
+}
+
+#[test]
 fn jobs_cancel_retry_and_wait() {
     let device = Device::new();
     device.run(&["upload", &fixture_workbook()]).success();

@@ -1213,6 +1213,16 @@ impl Sitebook {
         }
     }
 
+    /// The jobs this process's workers bring to an end, one by one, in every org: what
+    /// `sitebook worker` prints as it runs.
+    pub fn ended_jobs(&self) -> EndedJobs {
+        EndedJobs {
+            ctx: self.ctx.clone(),
+            receiver: self.ctx.events.subscribe(),
+            heard: None,
+        }
+    }
+
     /// The retention cleanup of every org, once.
     pub async fn cleanup_all_orgs(&self, days: u32) -> Result<CleanupReport> {
         crate::jobs::cleanup::all_orgs(&self.ctx, days).await
@@ -1812,6 +1822,63 @@ impl JobEvents {
                 Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
             }
         }
+    }
+}
+
+/// The jobs this process ends, from [`Sitebook::ended_jobs`].
+pub struct EndedJobs {
+    ctx: Ctx,
+    receiver: tokio::sync::broadcast::Receiver<JobEvent>,
+    /// A job heard to end and not yet reported: kept across a `next` dropped while it read the
+    /// job, so that a worker stopping at that moment still reports it.
+    heard: Option<i64>,
+}
+
+impl EndedJobs {
+    /// The next job to end; `None` once the core has shut down. A job whose ending was missed
+    /// because this reader fell behind is not reported; `sitebook jobs list` still shows it.
+    pub async fn next(&mut self) -> Option<queue::JobEnded> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(ended) = self.report_heard().await {
+                return Some(ended);
+            }
+            match self.receiver.recv().await {
+                Ok(event) if event.status.is_terminal() => self.heard = Some(event.job_id),
+                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// A job that has ended and not been reported yet, without waiting for one: for the last
+    /// lines once the worker stops.
+    pub async fn next_already_ended(&mut self) -> Option<queue::JobEnded> {
+        use tokio::sync::broadcast::error::TryRecvError;
+        loop {
+            if let Some(ended) = self.report_heard().await {
+                return Some(ended);
+            }
+            match self.receiver.try_recv() {
+                Ok(event) if event.status.is_terminal() => self.heard = Some(event.job_id),
+                Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// The job heard to end, read; `heard` is cleared only once the read is over.
+    async fn report_heard(&mut self) -> Option<queue::JobEnded> {
+        let job_id = self.heard?;
+        let ended = match queue::ended_here(&self.ctx, job_id).await {
+            Ok(ended) => ended,
+            Err(error) => {
+                tracing::warn!(%error, job_id, "could not read a job that ended");
+                None
+            }
+        };
+        self.heard = None;
+        ended
     }
 }
 

@@ -73,6 +73,16 @@ fn records(file_name: &str, text: &str, header: &[&str]) -> Result<Lines> {
             }
         }
     }
+    if rows.is_empty() && problems.is_empty() {
+        // Given on purpose and read as "no figures", a header alone would make the document
+        // from the defaults (a work slip at the estimate's quantities) without a word: far more
+        // often it is an export that lost its rows, or the wrong file.
+        return Err(Error::Validation(format!(
+            "{file_name}: has the header and no lines of data, so nothing was saved. Give one \
+             line per item under '{}'.",
+            header.join(",")
+        )));
+    }
     Ok((rows, problems))
 }
 
@@ -312,6 +322,34 @@ mod tests {
             "{message}"
         );
         assert!(message.ends_with("; and 9 more."), "{message}");
+    }
+
+    #[test]
+    fn a_file_of_its_header_alone_is_refused_not_read_as_no_figures() {
+        for text in ["sl_no,executed_qty\n", "sl_no,executed_qty\n,\n\n"] {
+            let Err(Error::Validation(message)) = quantities("executed.csv", text, "executed_qty")
+            else {
+                panic!("expected a validation error for {text:?}");
+            };
+            assert!(
+                message.starts_with("executed.csv: has the header and no lines of data"),
+                "{message}"
+            );
+            assert!(message.contains("under 'sl_no,executed_qty'"), "{message}");
+        }
+        assert!(matches!(
+            rates("r.csv", "sl_no,rate\n"),
+            Err(Error::Validation(_))
+        ));
+        let Err(Error::Validation(message)) =
+            supplemental("s.csv", "sl_no,description,unit,rate,executed_qty\n")
+        else {
+            panic!("expected a validation error");
+        };
+        assert!(
+            message.contains("s.csv: has the header and no lines"),
+            "{message}"
+        );
     }
 
     #[test]

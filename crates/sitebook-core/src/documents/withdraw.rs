@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::jobs::{queue, Ctx};
 use crate::pdf::{stamp_withdrawn, WithdrawnNotice};
 use crate::store::documents::{self as stored, DocumentTable};
-use crate::store::files::write_atomic;
+use crate::store::files::{viewer_copies_dir, write_atomic};
 use crate::store::outputs::{self, IfExists};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{OrgScope, WriteScope};
@@ -211,15 +211,13 @@ pub async fn export_output(
 
 /// Where the system viewer opens output `id` from: its file in the data folder, or for a
 /// withdrawn document's PDF, a stamped copy in the data folder's `withdrawn-copies/` (made
-/// again on each Open, so it always says what the record now says).
+/// again on each Open, so it always says what the record now says; the daily cleanup removes
+/// copies a day old).
 pub async fn viewer_path(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<PathBuf> {
     let Some((filename, bytes)) = stamped_copy(ctx, scope, id).await? else {
         return Ok(outputs::locate_intact(ctx, scope, id).await?.1);
     };
-    let copy = ctx
-        .data_dir
-        .join("withdrawn-copies")
-        .join(format!("output-{id}-{filename}"));
+    let copy = viewer_copies_dir(&ctx.data_dir).join(format!("output-{id}-{filename}"));
     let target = copy.clone();
     tokio::task::spawn_blocking(move || write_atomic(&target, &bytes))
         .await

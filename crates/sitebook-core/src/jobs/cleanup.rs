@@ -2,8 +2,9 @@
 //! and rows. People run it for their org (`sitebook outputs cleanup`); the desktop app runs it
 //! at start and daily for every org as the maintenance principal, through the same gate and
 //! audit, and then also clears what a crash left behind (temp files of cut-short writes, and
-//! output files no row refers to, which go to `lost+found/`). The same daily pass verifies the
-//! audit log's hash chain and anchors its head (`store::audit_anchor`).
+//! output files no row refers to, which go to `lost+found/`), and removes the stamped copies of
+//! withdrawn PDFs opened in the viewer a day before. The same daily pass verifies the audit
+//! log's hash chain and anchors its head (`store::audit_anchor`).
 
 use std::time::Duration;
 
@@ -48,6 +49,10 @@ pub async fn leftovers_all_orgs(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// How long a stamped copy opened in the system viewer is kept: long enough for the viewer to
+/// have read it (and to reload it while it stays open), and it is made again on the next Open.
+const VIEWER_COPY_LIFE: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Runs [`all_orgs`] now and then once a day, until the task is dropped; each time it also
 /// verifies the audit chain and anchors its head outside the database.
 pub async fn daily(ctx: Ctx) {
@@ -59,6 +64,15 @@ pub async fn daily(ctx: Ctx) {
             Ok(settings) => settings.retention_days,
             Err(_) => ctx.jobs.retention_days,
         };
+        let data_dir = ctx.data_dir.clone();
+        let viewer_copies = tokio::task::spawn_blocking(move || {
+            crate::store::files::sweep_viewer_copies(&data_dir, VIEWER_COPY_LIFE)
+        });
+        if let Ok(removed) = viewer_copies.await {
+            if removed > 0 {
+                tracing::info!(removed, "removed withdrawn documents' viewer copies");
+            }
+        }
         match all_orgs(&ctx, days).await {
             Ok(report) if report.removed_rows > 0 => {
                 tracing::info!(

@@ -607,6 +607,54 @@ pub(crate) async fn unfinished_here(ctx: &Ctx) -> Result<i64> {
     .await?)
 }
 
+/// A job that came to an end, as the device's worker reports it line by line: which org's, of
+/// what kind, on which file, and the error when it failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobEnded {
+    /// The job's id, by which `sitebook jobs show` finds it.
+    pub id: i64,
+    /// The code of the job's organization (`--org` for `sitebook jobs show`).
+    pub org_code: String,
+    /// What the job did.
+    pub kind: JobKind,
+    /// Completed, failed or cancelled.
+    pub status: JobStatus,
+    /// The workbook it read or the document's file name, when it has one.
+    pub file_name: Option<String>,
+    /// Why it failed, in the words people see.
+    pub error_message: Option<String>,
+}
+
+/// Job `id` as it ended, read for the worker of the device that ran it; `None` while it has
+/// not ended (a retry put it back) or once it is gone. Device-level like the claim: the worker
+/// runs every org's jobs without a session of its own.
+pub(crate) async fn ended_here(ctx: &Ctx, id: i64) -> Result<Option<JobEnded>> {
+    type Row = (i64, String, String, String, Option<String>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT j.id, o.code, j.kind, j.status, \
+         COALESCE(u.original_name, json_extract(j.payload, '$.file_name')), j.error_message \
+         FROM jobs j JOIN organizations o ON o.id = j.org_id \
+         LEFT JOIN uploads u ON u.id = j.upload_id WHERE j.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(
+        row.and_then(|(id, org_code, kind, status, file_name, error_message)| {
+            let status = JobStatus::parse(&status).filter(|status| status.is_terminal())?;
+            Some(JobEnded {
+                id,
+                org_code,
+                kind: JobKind::parse(&kind)?,
+                status,
+                file_name,
+                error_message,
+            })
+        }),
+    )
+}
+
 /// A job as people see it.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -23,6 +23,29 @@ pub fn outputs_dir(data_dir: &Path, org_slug: &str) -> PathBuf {
     data_dir.join("outputs").join(org_slug)
 }
 
+/// The folder of the stamped copies the system viewer opens for withdrawn documents' PDFs:
+/// `withdrawn-copies/`. Each is made again on every Open, so none is a record.
+pub fn viewer_copies_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("withdrawn-copies")
+}
+
+/// Removes the viewer copies last written more than `older_than` ago; returns how many went.
+/// A copy a viewer still holds open (Windows refuses to remove it) stays until the next pass.
+pub fn sweep_viewer_copies(data_dir: &Path, older_than: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(viewer_copies_dir(data_dir)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let stale = path.is_file() && modified_ago(&path).is_some_and(|age| age > older_than);
+        if stale && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// The sha256 of a file, read in chunks so that size does not matter.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file =
@@ -355,7 +378,34 @@ mod temp_name_tests {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    #[test]
+    fn viewer_copies_older_than_the_grace_go_and_newer_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(sweep_viewer_copies(dir.path(), Duration::from_secs(60)), 0);
+        let copies = viewer_copies_dir(dir.path());
+        std::fs::create_dir_all(&copies).unwrap();
+        let old = copies.join("output-3-bill.pdf");
+        let fresh = copies.join("output-4-bill.pdf");
+        std::fs::write(&old, b"old").unwrap();
+        std::fs::write(&fresh, b"fresh").unwrap();
+        let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 60 * 60);
+        File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+        assert_eq!(
+            sweep_viewer_copies(dir.path(), Duration::from_secs(24 * 60 * 60)),
+            1
+        );
+        assert!(!old.exists());
+        assert_eq!(std::fs::read(&fresh).unwrap(), b"fresh");
+    }
 
     #[test]
     fn a_new_file_never_replaces_one_already_there_and_leaves_no_temp() {
