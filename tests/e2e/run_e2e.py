@@ -1465,22 +1465,34 @@ def test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window():
 
 FROZEN_SCRIPT = """
 const pane = document.querySelector('[data-testid=works-pane] .pane-body');
+const box = document.querySelector('[data-testid=editor-box]');
 const table = document.querySelector('[data-testid=editor-table]');
+const editor = document.querySelector('[data-testid=workslip-editor]');
 const head = table.querySelector('thead th.description-col');
 const serial = table.querySelector('thead th.frozen');
 const p = pane.getBoundingClientRect();
+const b = box.getBoundingClientRect();
 const h = head.getBoundingClientRect();
 const middle = (r) => [r.left + r.width / 2, r.top + r.height / 2];
-// What is drawn on top at the description heading, and halfway down the pane in its column.
+// What is drawn on top at the description heading, and halfway down the box in its column.
 const atHead = document.elementFromPoint(...middle(h));
-const below = document.elementFromPoint(middle(h)[0], p.top + p.height / 2);
+const below = document.elementFromPoint(middle(h)[0], b.top + b.height / 2);
 const cell = below && below.closest('td');
 return {
-  scrollLeft: pane.scrollLeft,
-  scrollTop: pane.scrollTop,
+  boxed: box.classList.contains('table-box'),
+  scrollLeft: box.scrollLeft,
+  scrollTop: box.scrollTop,
+  paneOverflow: pane.scrollWidth - pane.clientWidth,
+  paneScrollLeft: pane.scrollLeft,
   paneLeft: Math.round(p.left + pane.clientLeft),
+  paneBottom: Math.round(p.bottom),
+  editorLeft: Math.round(editor.getBoundingClientRect().left),
+  editorRight: Math.round(editor.getBoundingClientRect().right),
+  paneRight: Math.round(p.left + pane.clientLeft + pane.clientWidth),
+  boxLeft: Math.round(b.left + box.clientLeft),
+  boxTop: Math.round(b.top + box.clientTop),
+  boxBottom: Math.round(b.bottom),
   serialLeft: Math.round(serial.getBoundingClientRect().left),
-  paneTop: Math.round(p.top),
   headLeft: Math.round(h.left),
   headTop: Math.round(h.top),
   headOnTop: head.contains(atHead),
@@ -1490,70 +1502,85 @@ return {
 """
 
 
-def test_first_columns_stay_in_view_while_the_editor_scrolls_sideways():
-    """A later work slip with every phase shown is wider than a 1024-pixel window: scrolled
-    sideways and down, the serial and description stay at the pane's left edge, drawn above the
-    figures that pass under them and below the headings."""
+def test_a_wide_editor_scrolls_in_its_own_box_with_its_first_columns_in_view():
+    """A later work slip with every phase shown is wider than a 1024-pixel window, and than the
+    900x600 minimum: the table scrolls in a box of its own while the page keeps the window's
+    width (the editor's edges stay in view). Scrolled sideways and down, the serial and
+    description stay at the box's left edge, drawn above the figures that pass under them and
+    below the headings, which stay at the box's top."""
     data_dir = example_with_workslips((190, 185, 180, 175, 170))
     app = App(data_dir)
     try:
         wd = app.wd
         open_the_example(wd)
-        wd.call("POST", wd.s("/window/rect"), {"width": 1024, "height": 700})
-        wd.click("new-workslip")
-        wd.wait_until(
-            "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
-            "the sixth work slip's preview")
-        wd.click("fold-phases")
-        wd.wait_until(
-            "return Array.from(document.querySelectorAll('[data-testid=editor-table] thead th'))"
-            ".some((th) => th.textContent.trim() === 'Workslip-1 Qty');",
-            "every phase shown")
-        wd.execute(
-            "const pane = document.querySelector('[data-testid=works-pane] .pane-body');"
-            "const table = document.querySelector('[data-testid=editor-table]');"
-            "pane.scrollTop += table.getBoundingClientRect().top - pane.getBoundingClientRect().top + 120;"
-            "pane.scrollLeft = pane.scrollWidth;")
-        time.sleep(0.5)
-        frozen = wd.execute(FROZEN_SCRIPT)
-        wd.screenshot("editor-workslip-6-scrolled-sideways-1024x700.png")
-        print(f"     scrolled: {frozen}")
-        assert frozen["scrollLeft"] > 100, frozen
-        assert frozen["shifted"], frozen
-        # The serial's heading sits at the pane's left edge and the description's just right of
-        # it, stuck to the pane's top, and nothing is drawn over them.
-        assert abs(frozen["serialLeft"] - frozen["paneLeft"]) <= 1, frozen
-        assert 0 < frozen["headLeft"] - frozen["serialLeft"] < 80, frozen
-        assert abs(frozen["headTop"] - frozen["paneTop"]) <= 2, frozen
-        assert frozen["headOnTop"], frozen
-        # Under it, the body's description (or a heading row's title), not a passing figure.
-        assert frozen["cellBelow"] and ("description" in frozen["cellBelow"]
-                                        or "heading-cell" in frozen["cellBelow"]), frozen
-        # A row that grows while shifted (a problem message under an input, say) keeps its
-        # frozen cells as tall as itself: nothing passing under them shows at its foot.
-        grown = wd.execute(
-            "const row = document.querySelector('[data-testid=editor-row-4]');"
-            "const extra = document.createElement('div'); extra.textContent = 'x';"
-            "extra.style.height = '90px'; row.lastElementChild.appendChild(extra);"
-            "return Math.round(row.getBoundingClientRect().height);")
-        time.sleep(0.5)
-        foot = wd.execute(
-            "const row = document.querySelector('[data-testid=editor-row-4]');"
-            "const cell = row.querySelector('td.description'); const r = cell.getBoundingClientRect();"
-            "const hit = document.elementFromPoint(r.left + r.width / 2, row.getBoundingClientRect().bottom - 4);"
-            "return {cellHeight: Math.round(r.height), onTop: cell.contains(hit)};")
-        wd.screenshot("editor-workslip-6-scrolled-row-grown-1024x700.png")
-        print(f"     row 4 grown to {grown}px: {foot}")
-        assert foot["onTop"] and foot["cellHeight"] >= grown - 2, (grown, foot)
-        wd.execute("document.querySelector('[data-testid=editor-row-4]').lastElementChild.lastElementChild.remove();")
-        time.sleep(0.5)
-        wd.screenshot("editor-workslip-6-scrolled-row-shrunk-1024x700.png")
-        # Back at the left, nothing is shifted.
-        wd.execute("document.querySelector('[data-testid=works-pane] .pane-body').scrollLeft = 0;")
-        time.sleep(0.3)
-        back = wd.execute(FROZEN_SCRIPT)
-        assert back["scrollLeft"] == 0 and not back["shifted"], back
-        wd.click("editor-close")
+        for width, height in ((1024, 700), (900, 600)):
+            wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
+            wd.click("new-workslip")
+            wd.wait_until(
+                "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
+                "the sixth work slip's preview")
+            wd.click("fold-phases")
+            wd.wait_until(
+                "return Array.from(document.querySelectorAll('[data-testid=editor-table] thead th'))"
+                ".some((th) => th.textContent.trim() === 'Workslip-1 Qty')"
+                " && document.querySelector('[data-testid=editor-box]').classList.contains('table-box');",
+                "every phase shown, in a box")
+            wd.execute(
+                "const pane = document.querySelector('[data-testid=works-pane] .pane-body');"
+                "const box = document.querySelector('[data-testid=editor-box]');"
+                "pane.scrollTop += box.getBoundingClientRect().top - pane.getBoundingClientRect().top;"
+                "box.scrollTop = 120; box.scrollLeft = box.scrollWidth;")
+            time.sleep(0.5)
+            frozen = wd.execute(FROZEN_SCRIPT)
+            wd.screenshot(f"editor-workslip-6-scrolled-sideways-{width}x{height}.png")
+            print(f"     scrolled at {width}x{height}: {frozen}")
+            assert frozen["boxed"], frozen
+            # The page keeps the window's width: the pane cannot scroll sideways, and the
+            # editor's edges are in view.
+            assert frozen["paneOverflow"] <= 1 and frozen["paneScrollLeft"] == 0, frozen
+            assert frozen["editorLeft"] >= frozen["paneLeft"], frozen
+            assert frozen["editorRight"] <= frozen["paneRight"] + 1, frozen
+            # Scrolled to, the box is seen whole, its horizontal scroll bar too.
+            assert frozen["boxBottom"] <= frozen["paneBottom"] + 1, frozen
+            assert frozen["scrollLeft"] > 100 and frozen["scrollTop"] > 0, frozen
+            assert frozen["shifted"], frozen
+            # The serial's heading sits at the box's left edge and the description's just right
+            # of it, at the box's top, and nothing is drawn over them.
+            assert abs(frozen["serialLeft"] - frozen["boxLeft"]) <= 1, frozen
+            assert 0 < frozen["headLeft"] - frozen["serialLeft"] < 80, frozen
+            assert abs(frozen["headTop"] - frozen["boxTop"]) <= 2, frozen
+            assert frozen["headOnTop"], frozen
+            # Under it, the body's description (or a heading row's title), not a passing figure.
+            assert frozen["cellBelow"] and ("description" in frozen["cellBelow"]
+                                            or "heading-cell" in frozen["cellBelow"]), frozen
+            if width == 1024:
+                # A row that grows while shifted (a problem message under an input, say) keeps
+                # its frozen cells as tall as itself: nothing passing under them shows at its foot.
+                grown = wd.execute(
+                    "const row = document.querySelector('[data-testid=editor-row-4]');"
+                    "const extra = document.createElement('div'); extra.textContent = 'x';"
+                    "extra.style.height = '90px'; row.lastElementChild.appendChild(extra);"
+                    "row.scrollIntoView({block: 'center'});"
+                    "return Math.round(row.getBoundingClientRect().height);")
+                time.sleep(0.5)
+                foot = wd.execute(
+                    "const row = document.querySelector('[data-testid=editor-row-4]');"
+                    "const cell = row.querySelector('td.description'); const r = cell.getBoundingClientRect();"
+                    "const hit = document.elementFromPoint(r.left + r.width / 2, row.getBoundingClientRect().bottom - 4);"
+                    "return {cellHeight: Math.round(r.height), onTop: cell.contains(hit)};")
+                wd.screenshot("editor-workslip-6-scrolled-row-grown-1024x700.png")
+                print(f"     row 4 grown to {grown}px: {foot}")
+                assert foot["onTop"] and foot["cellHeight"] >= grown - 2, (grown, foot)
+                wd.execute("document.querySelector('[data-testid=editor-row-4]').lastElementChild.lastElementChild.remove();")
+                time.sleep(0.5)
+                wd.screenshot("editor-workslip-6-scrolled-row-shrunk-1024x700.png")
+            # Back at the left, nothing is shifted.
+            wd.execute("document.querySelector('[data-testid=editor-box]').scrollLeft = 0;")
+            time.sleep(0.3)
+            back = wd.execute(FROZEN_SCRIPT)
+            assert back["scrollLeft"] == 0 and not back["shifted"], back
+            wd.execute("document.querySelector('[data-testid=works-pane] .pane-body').scrollTop = 0;")
+            wd.click("editor-close")
     finally:
         app.close()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -1687,7 +1714,7 @@ def main():
         test_first_minute_ends_with_the_example_bill_drawn,
         test_editors_fit_the_window,
         test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window,
-        test_first_columns_stay_in_view_while_the_editor_scrolls_sideways,
+        test_a_wide_editor_scrolls_in_its_own_box_with_its_first_columns_in_view,
         test_a_long_estimate_draws_only_the_rows_in_view,
         test_audit_shows_the_chain_verified_then_the_break_after_tampering,
         test_text_is_legible_in_the_light_and_the_dark_desktop_theme,

@@ -654,34 +654,61 @@ describe("the work-slip editor", () => {
     expect(byId("withdraw-workslip-1").title).toBe("");
   });
 
-  it("keeps the serial and description in view while the pane scrolls sideways", async () => {
-    await workslipWithItem5Deleted();
-    const table = byId("editor-table");
-    const pane = table.closest(".pane-body") as HTMLElement;
-    const frozen = (row: HTMLElement) => Array.from(row.querySelectorAll(".frozen")).map((cell) => cell.textContent?.trim());
-    expect(frozen(byId("editor-row-5"))[0]).toBe("5");
-    expect(frozen(table.querySelector("thead tr") as HTMLElement)).toEqual(["Sl.", "Description"]);
+  it("boxes a table wider than the pane, and keeps the serial and description in view as the box scrolls sideways", async () => {
+    // jsdom lays nothing out: the table is given as 1,400 pixels wide in an 800-pixel pane
+    // (then as 700), and a ResizeObserver that says when the width changes.
+    let tableWidth = 1400;
+    const observed: Array<() => void> = [];
+    vi.stubGlobal(
+      "ResizeObserver",
+      class {
+        constructor(private readonly changed: () => void) {}
+        observe() {
+          observed.push(this.changed);
+        }
+        disconnect() {}
+      },
+    );
+    vi.spyOn(HTMLElement.prototype, "offsetWidth", "get").mockImplementation(function (this: HTMLElement) {
+      return this.tagName === "TABLE" ? tableWidth : 0;
+    });
+    vi.spyOn(Element.prototype, "clientWidth", "get").mockImplementation(function (this: Element) {
+      return this.classList.contains("pane-body") ? 800 : 0;
+    });
+    try {
+      await workslipWithItem5Deleted();
+      const table = byId("editor-table");
+      const box = byId("editor-box");
+      const frozen = (row: HTMLElement) => Array.from(row.querySelectorAll(".frozen")).map((cell) => cell.textContent?.trim());
+      expect(frozen(byId("editor-row-5"))[0]).toBe("5");
+      expect(frozen(table.querySelector("thead tr") as HTMLElement)).toEqual(["Sl.", "Description"]);
+      expect(box.classList.contains("table-box")).toBe(true);
 
-    // jsdom lays nothing out, so the layout is given as a scroll would leave it: the table
-    // starts 24 pixels into the pane and moves left as the pane scrolls.
-    let scrollLeft = 0;
-    Object.defineProperty(pane, "scrollLeft", { configurable: true, get: () => scrollLeft });
-    pane.getBoundingClientRect = () => new DOMRect(0, 0, 800, 600);
-    table.getBoundingClientRect = () => new DOMRect(24 - scrollLeft, 0, 1400, 2000);
-    const scrollTo = (left: number) => {
-      scrollLeft = left;
-      fireEvent.scroll(pane);
-    };
-    // The frozen cells move with the table across its margin, then stay at the pane's edge.
-    scrollTo(10);
-    expect(table.style.getPropertyValue("--frozen-shift")).toBe("0px");
-    expect(table.classList.contains("columns-shifted")).toBe(false);
-    scrollTo(240);
-    expect(table.style.getPropertyValue("--frozen-shift")).toBe("216px");
-    expect(table.classList.contains("columns-shifted")).toBe(true);
-    scrollTo(0);
-    expect(table.style.getPropertyValue("--frozen-shift")).toBe("0px");
-    expect(table.classList.contains("columns-shifted")).toBe(false);
+      let scrollLeft = 0;
+      Object.defineProperty(box, "scrollLeft", { configurable: true, get: () => scrollLeft });
+      const scrollTo = (left: number) => {
+        scrollLeft = left;
+        fireEvent.scroll(box);
+      };
+      // The frozen cells are shifted back by as far as the box has scrolled.
+      scrollTo(240);
+      expect(table.style.getPropertyValue("--frozen-shift")).toBe("240px");
+      expect(table.classList.contains("columns-shifted")).toBe(true);
+      scrollTo(0);
+      expect(table.style.getPropertyValue("--frozen-shift")).toBe("0px");
+      expect(table.classList.contains("columns-shifted")).toBe(false);
+
+      // Folded to fit, the table leaves its box: the pane scrolls it again, and nothing is shifted.
+      scrollTo(240);
+      tableWidth = 700;
+      act(() => observed.forEach((changed) => changed()));
+      expect(box.classList.contains("table-box")).toBe(false);
+      expect(table.style.getPropertyValue("--frozen-shift")).toBe("");
+      expect(table.classList.contains("columns-shifted")).toBe(false);
+    } finally {
+      vi.restoreAllMocks();
+      vi.unstubAllGlobals();
+    }
   });
 
   it("gives an item a rate of its own: an unreadable rate is named beside it, a read one reprices the row and is saved", async () => {

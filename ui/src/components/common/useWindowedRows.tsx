@@ -8,17 +8,22 @@
  * stripe (`nth-child` counts within the rows' body) wherever the window stands.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from "react";
+import { TABLE_BOX } from "./useFrozenColumns";
 import { RowHeights, rowTop, rowWindow, WINDOWING_THRESHOLD, type RowWindow } from "../../logic/windowing";
 
-/** The scroll area of every pane, which the tables scroll in. */
-const SCROLLER = ".pane-body";
+/** The scroll area of every pane, which the tables scroll in unless boxed. */
+const PANE_SCROLLER = ".pane-body";
+/** A table's own box, which a table wider than the pane scrolls in. */
+const BOX_SCROLLER = `.${TABLE_BOX}`;
 
 export type WindowedRows = RowWindow & {
   /** Scrolls row `index` to the middle of the view; it is drawn on the next render. */
   reveal: (index: number) => void;
 };
 
-export function useWindowedRows(bodyRef: RefObject<HTMLTableSectionElement | null>, count: number): WindowedRows {
+export function useWindowedRows(bodyRef: RefObject<HTMLTableSectionElement | null>, count: number, boxed = false): WindowedRows {
+  // Where the rows scroll: the pane, or the table's own box once it is wider than the pane.
+  const scroller = boxed ? BOX_SCROLLER : PANE_SCROLLER;
   const heights = useMemo(() => new RowHeights(count), [count]);
   const [shown, setShown] = useState<RowWindow>(() => rowWindow(heights, 0, viewHeight()));
   const shownRef = useRef(shown);
@@ -27,12 +32,12 @@ export function useWindowedRows(bodyRef: RefObject<HTMLTableSectionElement | nul
   // Where the view stands, in pixels from the top of the first row.
   const view = useCallback((): { top: number; bottom: number; scroller: HTMLElement } | null => {
     const body = bodyRef.current;
-    const scroller = body?.closest<HTMLElement>(SCROLLER);
-    if (!body || !scroller) return null;
+    const area = body?.closest<HTMLElement>(scroller);
+    if (!body || !area) return null;
     const firstRowTop = body.getBoundingClientRect().top - shownRef.current.before;
-    const top = scroller.getBoundingClientRect().top + scroller.clientTop - firstRowTop;
-    return { top, bottom: top + scroller.clientHeight, scroller };
-  }, [bodyRef]);
+    const top = area.getBoundingClientRect().top + area.clientTop - firstRowTop;
+    return { top, bottom: top + area.clientHeight, scroller: area };
+  }, [bodyRef, scroller]);
 
   // The row the eye is on when the window moves, and where it stood: after the new rows are
   // drawn, the pane is scrolled by as much as that row moved. Spacers sized by a guess become
@@ -52,8 +57,8 @@ export function useWindowedRows(bodyRef: RefObject<HTMLTableSectionElement | nul
   useLayoutEffect(update, [update]);
 
   useEffect(() => {
-    const scroller = bodyRef.current?.closest<HTMLElement>(SCROLLER);
-    if (!scroller || heights.count === 0) return;
+    const area = bodyRef.current?.closest<HTMLElement>(scroller);
+    if (!area || heights.count === 0) return;
     let frame = 0;
     const onMove = () => {
       if (frame === 0)
@@ -62,19 +67,19 @@ export function useWindowedRows(bodyRef: RefObject<HTMLTableSectionElement | nul
           update();
         });
     };
-    scroller.addEventListener("scroll", onMove, { passive: true });
+    area.addEventListener("scroll", onMove, { passive: true });
     window.addEventListener("resize", onMove);
     // Content above the table that grows or shrinks (a notice, another table's preview) moves
     // the table under a view that did not scroll.
     const resized = typeof ResizeObserver === "function" ? new ResizeObserver(onMove) : null;
-    for (const part of Array.from(scroller.children)) resized?.observe(part);
+    for (const part of Array.from(area.children)) resized?.observe(part);
     return () => {
       cancelAnimationFrame(frame);
       resized?.disconnect();
-      scroller.removeEventListener("scroll", onMove);
+      area.removeEventListener("scroll", onMove);
       window.removeEventListener("resize", onMove);
     };
-  }, [bodyRef, heights, update]);
+  }, [bodyRef, heights, update, scroller]);
 
   // After every render, the row in sight is put back where it stood, and the rows drawn are
   // measured: a problem shown under a cell, or a description that wraps, makes a row taller
@@ -84,11 +89,11 @@ export function useWindowedRows(bodyRef: RefObject<HTMLTableSectionElement | nul
     if (!body || heights.count <= WINDOWING_THRESHOLD) return;
     const anchor = anchorRef.current;
     anchorRef.current = null;
-    const scroller = body.closest<HTMLElement>(SCROLLER);
+    const area = body.closest<HTMLElement>(scroller);
     const anchorRow = anchor ? body.rows[anchor.index - shown.start] : undefined;
-    if (anchor && anchorRow && scroller) {
-      const moved = anchorRow.getBoundingClientRect().top + scroller.scrollTop - anchor.top;
-      if (Math.abs(moved) >= 1) scroller.scrollTop += moved;
+    if (anchor && anchorRow && area) {
+      const moved = anchorRow.getBoundingClientRect().top + area.scrollTop - anchor.top;
+      if (Math.abs(moved) >= 1) area.scrollTop += moved;
     }
     let changed = false;
     const rows = body.rows;

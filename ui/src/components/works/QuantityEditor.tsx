@@ -33,7 +33,7 @@ import { InlineError } from "../common/ErrorBanner";
 import { AlertIcon } from "../common/Icons";
 import { LedgerHead, numeric, screenReaderOnly } from "../common/Ledger";
 import { ProgressBar } from "../common/ProgressBar";
-import { useFrozenColumns } from "../common/useFrozenColumns";
+import { TABLE_BOX, useFrozenColumns, useWiderThanItsRoom } from "../common/useFrozenColumns";
 import { RowSpacer, useWindowedRows } from "../common/useWindowedRows";
 
 export type EditorKind = "bill" | "workslip";
@@ -170,7 +170,8 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
   const generation = useRef(0);
   const tableRef = useRef<HTMLTableElement>(null);
   const rowsRef = useRef<HTMLTableSectionElement>(null);
-  useFrozenColumns(tableRef);
+  const boxed = useWiderThanItsRoom(tableRef);
+  useFrozenColumns(tableRef, boxed);
 
   const entries = useMemo(() => draft.items.map((item) => ({ slNo: item.slNo, quantity: values[item.slNo] ?? "" })), [draft, values]);
   // A rate is sent once it reads as another figure than the one in force; typing the estimate's
@@ -284,7 +285,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
       }))
     : draft.items.map((item) => ({ row: null, item, key: `item-${item.slNo}` }));
   // Only the rows in view are drawn (a long estimate's whole table froze the window).
-  const drawn = useWindowedRows(rowsRef, rows.length);
+  const drawn = useWindowedRows(rowsRef, rows.length, boxed);
   // One problem per item and place, looked up once rather than searched for on every row.
   const problemAt = new Map(problems.map((p) => [`${p.slNo}|${p.onRate}`, p] as const));
   const problemOf = (slNo: string, onRate: boolean) =>
@@ -340,7 +341,7 @@ function Editor({ estimateId, kind, draft, onCreated }: { estimateId: number; ki
           {previewError ? "Not computed (see below)" : preview ? preview.title : "Computing…"}
         </span>
       </div>
-      <div className="table-wrap editor-wrap">
+      <div className={`table-wrap editor-wrap${boxed ? ` ${TABLE_BOX}` : ""}`} data-testid="editor-box">
         <table className="ledger editor-table" data-testid="editor-table" ref={tableRef}>
           <LedgerHead
             columns={[
