@@ -433,7 +433,7 @@ describe("the bill editor", () => {
     const table = await screen.findByTestId("outputs-table");
     await waitFor(() => expect(within(table).getAllByText("withdrawn").length).toBe(2));
     // Opened, a withdrawn file says it is not the document in force, and saving a copy is no
-    // longer the primary action. The PDF's copies are stamped by the core; the workbook's are not.
+    // longer the primary action. The core marks the copies: the PDF's stamped, the workbook's behind a notice sheet.
     const withdrawnRows = within(table)
       .getAllByText("withdrawn")
       .map((tag) => tag.closest("tr")!);
@@ -445,9 +445,10 @@ describe("the bill editor", () => {
     expect(byId("output-save-as").className).not.toContain("primary");
     expect(byId("output-save-as").title).toBe("A copy stamped WITHDRAWN on every page: it is not the document in force.");
     fireEvent.click(within(rowOf(".xlsx")).getAllByRole("button")[0]!);
-    await waitFor(() => expect(byId("output-withdrawn-note").textContent).toContain("the workbook as it was, unmarked"));
+    await waitFor(() => expect(byId("output-withdrawn-note").textContent).toContain("opens on a sheet named WITHDRAWN"));
     note = byId("output-withdrawn-note");
     expect(note.textContent).not.toContain("stamped");
+    expect(byId("output-save-as").title).toBe("A copy opening on a sheet named WITHDRAWN, its pages headed WITHDRAWN: it is not the document in force.");
   });
 
   it("offers to make a bill's file again when it was deleted from the data folder", async () => {
@@ -545,7 +546,7 @@ describe("the bill editor", () => {
     expect(share.title).toBe("Its bill or work slip was withdrawn: the bucket holds this file unmarked, so it is not shared by link.");
     await expect(fake.shareOutput(pdf!.id, 7)).rejects.toMatchObject({
       code: "precondition_failed",
-      message: `${pdf!.filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a PDF's copy is stamped WITHDRAWN on every page).`,
+      message: `${pdf!.filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the bucket holds it as it was made, unmarked. Save a copy with Save as… instead: the copy is marked WITHDRAWN.`,
     });
   });
 

@@ -890,8 +890,8 @@ pub async fn outputs(
             let listed = core.outputs_list(session, None).await?;
             if listed.iter().any(|o| o.id == *id && o.withdrawn) {
                 tell!(
-                    "It is a file of a withdrawn bill or work slip, kept as it was: it is not the \
-                     document in force."
+                    "It is a file of a withdrawn bill or work slip, so the copy is marked WITHDRAWN \
+                     (the stored file is kept as it was): it is not the document in force."
                 );
             }
         }

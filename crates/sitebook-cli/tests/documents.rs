@@ -419,7 +419,7 @@ fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "It is a file of a withdrawn bill or work slip, kept as it was",
+            "It is a file of a withdrawn bill or work slip, so the copy is marked WITHDRAWN",
         ));
     sitebook(&dir)
         .args(FIRST_PART_BILL)

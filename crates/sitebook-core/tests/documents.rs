@@ -855,28 +855,89 @@ async fn a_withdrawn_bills_pdf_leaves_the_data_folder_stamped_on_every_page_and_
     assert_ne!(viewed, bill.pdf);
     assert!(pdf_text(&viewed).contains("WITHDRAWN: Bill 1 of estimate"));
     assert_eq!(std::fs::read(&bill.pdf).unwrap(), bill.pdf_bytes);
-    // A workbook is not a printed document: it leaves as it was made.
+    // Each export counts as a download, stamped or not.
+    let counted = outputs_of(&fx, bill.job_id).await;
+    let pdf_row = counted.iter().find(|o| o.kind == "pdf").unwrap();
+    assert_eq!(pdf_row.download_count, 2);
+}
+
+#[tokio::test]
+async fn a_withdrawn_bills_workbook_leaves_behind_a_notice_sheet_with_its_sheets_as_made() {
+    use common::libreoffice::{printed_text, sheets_as_shown, Recalculate};
+    use sitebook_core::documents::withdraw::ChainDocument;
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = first_bill_made(&fx, estimate).await;
     let xlsx_row = outputs_of(&fx, bill.job_id)
         .await
         .into_iter()
         .find(|o| o.kind == "xlsx")
         .unwrap();
+    fx.core
+        .document_withdraw(
+            &fx.root,
+            estimate,
+            ChainDocument::Bill,
+            1,
+            "Measured on the wrong <MB> page & rates",
+        )
+        .await
+        .unwrap();
+    let saved = tempfile::tempdir().unwrap();
     let exported = fx
         .core
         .output_export(&fx.root, xlsx_row.id, saved.path(), IfExists::Refuse)
         .await
         .unwrap();
-    assert_eq!(std::fs::read(&exported).unwrap(), bill.xlsx_bytes);
-    // Each export counts as a download, stamped or not.
-    let counted = outputs_of(&fx, bill.job_id).await;
-    let count_of = |kind: &str| {
-        counted
-            .iter()
-            .find(|o| o.kind == kind)
-            .unwrap()
-            .download_count
-    };
-    assert_eq!((count_of("pdf"), count_of("xlsx")), (2, 1));
+    assert_eq!(exported, saved.path().join(&xlsx_row.filename));
+    assert_ne!(std::fs::read(&exported).unwrap(), bill.xlsx_bytes, "marked");
+
+    // LibreOffice, reading it as Excel would, opens it on the notice, and every sheet after it
+    // shows what the workbook as made shows, cell for cell.
+    let marked = sheets_as_shown(&exported, Recalculate::Never);
+    let made = sheets_as_shown(&bill.xlsx, Recalculate::Never);
+    let (notice_name, notice) = &marked[0];
+    assert_eq!(notice_name, "WITHDRAWN");
+    let notice: Vec<String> = notice.iter().map(|row| row.join("")).collect();
+    assert_eq!(notice[0], "WITHDRAWN");
+    assert!(
+        notice.contains(&format!(
+            "WITHDRAWN: Bill 1 of estimate {estimate} is not in force; this copy is kept as a \
+             record."
+        )),
+        "{notice:?}"
+    );
+    assert!(
+        notice.iter().any(|line| line.starts_with("Withdrawn on ")
+            && line.ends_with(" by root: Measured on the wrong <MB> page & rates.")),
+        "{notice:?}"
+    );
+    assert_eq!(
+        &marked[1..],
+        &made[..],
+        "the workbook's own sheets, as made"
+    );
+    // Printed, each page of its own sheets is headed as withdrawn.
+    let printed = printed_text(&exported);
+    let pages_made = printed_text(&bill.xlsx)
+        .split('\u{c}')
+        .filter(|page| !page.trim().is_empty())
+        .count();
+    let headed = printed
+        .matches("WITHDRAWN: not the document in force (see the sheet WITHDRAWN)")
+        .count();
+    assert!(
+        pages_made >= 1 && headed >= pages_made,
+        "{headed} of {pages_made}: {printed}"
+    );
+
+    // The stored file stays as it was made, and the system viewer opens a marked copy.
+    assert_eq!(std::fs::read(&bill.xlsx).unwrap(), bill.xlsx_bytes);
+    let viewed = fx.core.output_path(&fx.root, xlsx_row.id).await.unwrap();
+    assert_ne!(viewed, bill.xlsx);
+    assert_eq!(
+        sheets_as_shown(&viewed, Recalculate::Never)[0].0,
+        "WITHDRAWN"
+    );
 }
 
 #[tokio::test]

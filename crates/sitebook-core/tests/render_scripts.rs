@@ -172,7 +172,7 @@ fn a_bill_in_every_script_gives_back_its_text_from_embedded_fonts() {
 fn a_withdrawn_copy_keeps_every_script_of_its_pages_and_prints_a_reason_in_one() {
     let made = pdf::render_first_bill(&bill_in_every_script()).unwrap();
     let reason = "కొలతలు తప్పు పుస్తకంలో / माप गलत पुस्तिका में";
-    let notice = pdf::WithdrawnNotice {
+    let notice = sitebook_core::render::WithdrawnNotice {
         document: "Bill 1 of estimate 3".into(),
         withdrawn_on: "06-12-2026 10:15 UTC".into(),
         withdrawn_by: "meena".into(),

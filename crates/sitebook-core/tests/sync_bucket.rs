@@ -738,8 +738,8 @@ async fn a_withdrawn_bills_files_are_not_shared_by_link() {
             refused.to_string(),
             format!(
                 "{} belongs to a withdrawn bill or work slip, so it is not shared by link: the \
-                 bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a \
-                 PDF's copy is stamped WITHDRAWN on every page).",
+                 bucket holds it as it was made, unmarked. Save a copy with Save as… instead: the \
+                 copy is marked WITHDRAWN.",
                 file.filename
             )
         );

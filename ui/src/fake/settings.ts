@@ -256,7 +256,7 @@ export function createFakeSettings(ctx: FakeSettingsContext): FakeSettings {
           // The core's refusal (`withdrawn_share_refusal`), in its words.
           throw fail(
             "precondition_failed",
-            `${output.filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a PDF's copy is stamped WITHDRAWN on every page).`,
+            `${output.filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the bucket holds it as it was made, unmarked. Save a copy with Save as… instead: the copy is marked WITHDRAWN.`,
           );
         }
         if (!synced.has(id)) throw fail("validation", `Output #${id} is not in the bucket yet; share it once it has synced.`);

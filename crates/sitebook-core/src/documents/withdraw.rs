@@ -2,8 +2,9 @@
 //! corrected. Issued documents are otherwise immutable, so only the last of a chain can go,
 //! with a reason; its record moves to `withdrawn_documents` (so the number can be made again
 //! from the one before), its files stay on disk marked withdrawn, and the audit log records
-//! who withdrew what and why, in the same transaction. A withdrawn document's PDF leaves the
-//! data folder (exported, or opened in the system viewer) only as a copy stamped withdrawn.
+//! who withdrew what and why, in the same transaction. A withdrawn document's files leave the
+//! data folder (exported, or opened in the system viewer) only as copies marked withdrawn: the
+//! PDF stamped on every page, the workbook behind a notice sheet.
 
 use std::path::{Path, PathBuf};
 
@@ -13,12 +14,14 @@ use ts_rs::TS;
 use crate::clock::from_db_time;
 use crate::error::{Error, Result};
 use crate::jobs::{queue, Ctx};
-use crate::pdf::{stamp_withdrawn, WithdrawnNotice};
+use crate::pdf::stamp_withdrawn;
+use crate::render::{RenderError, WithdrawnNotice};
 use crate::store::documents::{self as stored, DocumentTable};
 use crate::store::files::{viewer_copies_dir, write_atomic};
 use crate::store::outputs::{self, IfExists};
 use crate::tenancy::audit::{AuditEvent, Outcome};
 use crate::tenancy::gate::{OrgScope, WriteScope};
+use crate::xlsx::stamp_withdrawn_workbook;
 
 /// Which chain a withdrawal is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -191,9 +194,9 @@ pub(crate) fn followed_workslip_refusal(estimate_id: i64, phase: i64, bill: i64)
     )
 }
 
-/// Copies output `id` out to `destination`, as [`outputs::export`] does, except that a PDF of
-/// a withdrawn bill or work slip leaves stamped as withdrawn on every page (the stored file
-/// stays as it was made).
+/// Copies output `id` out to `destination`, as [`outputs::export`] does, except that a file of
+/// a withdrawn bill or work slip leaves marked as withdrawn (the stored file stays as it was
+/// made).
 pub async fn export_output(
     ctx: &Ctx,
     scope: &OrgScope,
@@ -210,7 +213,7 @@ pub async fn export_output(
 }
 
 /// Where the system viewer opens output `id` from: its file in the data folder, or for a
-/// withdrawn document's PDF, a stamped copy in the data folder's `withdrawn-copies/` (made
+/// withdrawn document's file, a marked copy in the data folder's `withdrawn-copies/` (made
 /// again on each Open, so it always says what the record now says; the daily cleanup removes
 /// copies a day old).
 pub async fn viewer_path(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<PathBuf> {
@@ -225,16 +228,19 @@ pub async fn viewer_path(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<PathBuf
     Ok(copy)
 }
 
-/// Output `id` stamped as withdrawn, with its file name, when it is a PDF of a withdrawn bill
-/// or work slip; `None` for every other output, which leaves as it was made.
+/// Output `id` marked as withdrawn, with its file name, when it is a file of a withdrawn bill
+/// or work slip (a PDF stamped on every page, a workbook behind a notice sheet); `None` for
+/// every other output, which leaves as it was made.
 async fn stamped_copy(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Option<(String, Vec<u8>)>> {
     let Some((job_id, kind)) = outputs::withdrawn_output(ctx, scope, id).await? else {
         return Ok(None);
     };
-    // A workbook is not what is printed and filed: it leaves as it was made.
-    if kind != "pdf" {
-        return Ok(None);
-    }
+    let stamp: fn(&[u8], &WithdrawnNotice) -> std::result::Result<Vec<u8>, RenderError> =
+        match kind.as_str() {
+            "pdf" => stamp_withdrawn,
+            "xlsx" => stamp_withdrawn_workbook,
+            _ => return Ok(None),
+        };
     let Some(withdrawal) = stored::withdrawal_of_job(ctx, scope, job_id).await? else {
         return Ok(None);
     };
@@ -256,7 +262,7 @@ async fn stamped_copy(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<Option<(St
         withdrawn_by: withdrawal.withdrawn_by,
         reason: withdrawal.reason,
     };
-    let stamped = tokio::task::spawn_blocking(move || stamp_withdrawn(&bytes, &notice))
+    let stamped = tokio::task::spawn_blocking(move || stamp(&bytes, &notice))
         .await
         .map_err(|e| Error::Internal(format!("stamping a withdrawn copy stopped: {e}")))?
         .map_err(|e| {

@@ -29,7 +29,7 @@ pub(crate) mod fonts;
 mod report;
 mod stamp;
 
-pub use stamp::{stamp_withdrawn, WithdrawnNotice};
+pub use stamp::stamp_withdrawn;
 
 use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::error::KrillaError;

@@ -21,39 +21,7 @@ use krilla::Document;
 use super::canvas::Canvas;
 use super::describe;
 use super::fonts::{text_width, truncate_to_width, Face};
-use crate::render::RenderError;
-
-/// What a stamped copy says about its withdrawal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WithdrawnNotice {
-    /// The document, as people name it: `Bill 2 of estimate 14`.
-    pub document: String,
-    /// When it was withdrawn, as the app shows dates (`06-12-2026`).
-    pub withdrawn_on: String,
-    /// Who withdrew it.
-    pub withdrawn_by: String,
-    /// Why, as given.
-    pub reason: String,
-}
-
-impl WithdrawnNotice {
-    /// The two lines printed at the top of every page: what the copy is, then who withdrew
-    /// it, when and why. The reason comes last: a long one is cut where the page ends.
-    pub fn lines(&self) -> [String; 2] {
-        [
-            format!(
-                "WITHDRAWN: {} is not in force; this copy is kept as a record.",
-                self.document
-            ),
-            format!(
-                "Withdrawn on {} by {}: {}.",
-                self.withdrawn_on,
-                self.withdrawn_by,
-                self.reason.trim().trim_end_matches('.')
-            ),
-        ]
-    }
-}
+use crate::render::{RenderError, WithdrawnNotice};
 
 /// The word across each page.
 const STAMP: &str = "WITHDRAWN";

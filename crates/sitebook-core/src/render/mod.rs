@@ -57,6 +57,43 @@ pub enum RenderError {
     /// The workbook writer failed.
     #[error("writing the workbook failed: {0}")]
     Workbook(#[from] rust_xlsxwriter::XlsxError),
+    /// A stored workbook could not be read to mark it withdrawn (it is not one Sitebook wrote).
+    #[error("the withdrawn workbook could not be marked: {0}")]
+    WorkbookStamp(String),
+}
+
+/// What a copy of a withdrawn document says about its withdrawal: the PDF's stamp
+/// ([`crate::pdf::stamp_withdrawn`]) and the workbook's notice sheet
+/// ([`crate::xlsx::stamp_withdrawn_workbook`]) print the same lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithdrawnNotice {
+    /// The document, as people name it: `Bill 2 of estimate 14`.
+    pub document: String,
+    /// When it was withdrawn, as the app shows dates (`06-12-2026`).
+    pub withdrawn_on: String,
+    /// Who withdrew it.
+    pub withdrawn_by: String,
+    /// Why, as given.
+    pub reason: String,
+}
+
+impl WithdrawnNotice {
+    /// The two lines of the notice: what the copy is, then who withdrew it, when and why. The
+    /// reason comes last: on a PDF page, a long one is cut where the page ends.
+    pub fn lines(&self) -> [String; 2] {
+        [
+            format!(
+                "WITHDRAWN: {} is not in force; this copy is kept as a record.",
+                self.document
+            ),
+            format!(
+                "Withdrawn on {} by {}: {}.",
+                self.withdrawn_on,
+                self.withdrawn_by,
+                self.reason.trim().trim_end_matches('.')
+            ),
+        ]
+    }
 }
 
 /// The prefix under which each output records its inputs' hash, in PDF metadata and in

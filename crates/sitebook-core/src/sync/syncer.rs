@@ -167,8 +167,8 @@ pub(crate) async fn share(
 pub fn withdrawn_share_refusal(filename: &str) -> String {
     format!(
         "{filename} belongs to a withdrawn bill or work slip, so it is not shared by link: the \
-         bucket holds it as it was made, unmarked. Save a copy with Save as… instead (a PDF's \
-         copy is stamped WITHDRAWN on every page)."
+         bucket holds it as it was made, unmarked. Save a copy with Save as… instead: the copy \
+         is marked WITHDRAWN."
     )
 }
 

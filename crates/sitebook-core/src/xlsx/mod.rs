@@ -23,7 +23,10 @@ mod bills;
 mod estimate_abstract;
 mod forms;
 mod sheet;
+mod stamp;
 mod workslip;
+
+pub use stamp::stamp_withdrawn_workbook;
 
 use crate::domain::bill::{FirstBill, NthBill};
 use crate::domain::deviation::DeviationStatement;

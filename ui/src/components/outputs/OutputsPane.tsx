@@ -315,7 +315,7 @@ function OutputDetail({
               output.withdrawn
                 ? output.kind === "pdf"
                   ? "A copy stamped WITHDRAWN on every page: it is not the document in force."
-                  : "A copy of a withdrawn document's workbook, unmarked: it is not the document in force."
+                  : "A copy opening on a sheet named WITHDRAWN, its pages headed WITHDRAWN: it is not the document in force."
                 : undefined
             }
             onClick={() =>
@@ -421,7 +421,7 @@ function OutputDetail({
           document in force.{" "}
           {output.kind === "pdf"
             ? "A copy saved with Save as… or opened with Open is stamped WITHDRAWN on every page, with when, by whom and why."
-            : "A copy saved from it is the workbook as it was, unmarked: mark it withdrawn if it leaves the office."}
+            : "A copy saved with Save as… or opened with Open opens on a sheet named WITHDRAWN that says when, by whom and why, and every page it prints is headed WITHDRAWN."}
         </p>
       ) : null}
       {output.syncProblem ? (
