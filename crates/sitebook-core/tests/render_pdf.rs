@@ -567,6 +567,68 @@ fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
 }
 
 #[test]
+fn the_memorandum_the_amounts_in_words_and_the_signatures_share_a_page() {
+    use sitebook_core::domain::money::CurrencyMark;
+    use sitebook_core::domain::payments::{Memorandum, MemorandumLine};
+    use sitebook_core::render::memorandum_statement;
+
+    // Bills of 1 to 60 items: the memorandum, the words under it and the signatures under
+    // those fall at every height of the page. None may leave the words and signatures on a
+    // page of their own, away from the net amount they sign.
+    let mut pushed_over = 0;
+    for items in 1..=60 {
+        let request = render::first_bill_request(items);
+        let gross = request.content.total;
+        let deductions: Vec<MemorandumLine> = ["Security deposit", "Income tax TDS", "Cess"]
+            .iter()
+            .map(|label| MemorandumLine {
+                code: String::new(),
+                label: (*label).into(),
+                detail: "this bill".into(),
+                amount: dec!(1.00),
+                percentage: None,
+            })
+            .collect();
+        let memorandum = Memorandum {
+            value_till_date: gross,
+            previous_payments: Decimal::ZERO,
+            gross,
+            additions: Vec::new(),
+            deductions,
+            net_payable: gross - dec!(3),
+            net_in_words: "words".into(),
+        };
+        let request =
+            request.with_memorandum(Some(memorandum_statement(&memorandum, CurrencyMark::Rs)));
+        let bytes = pdf::render_first_bill(&request).unwrap();
+        let Some(pages) = pages(&bytes) else { return };
+        let page_of = |needle: &str| {
+            pages
+                .iter()
+                .position(|page| page.contains(needle))
+                .unwrap_or_else(|| panic!("{items} items: no page has {needle:?}"))
+        };
+        let memorandum_page = page_of("MEMORANDUM OF PAYMENTS");
+        let signed_page = page_of("Prepared by");
+        assert_eq!(memorandum_page, signed_page, "{items} items");
+        assert_eq!(
+            page_of("Net payable by cheque"),
+            signed_page,
+            "{items} items"
+        );
+        if memorandum_page > page_of("Sub Total Amount") {
+            pushed_over += 1;
+        }
+    }
+    // The case that mattered arose: a memorandum that would have fitted under the table went
+    // over with its words and signatures.
+    assert!(
+        pushed_over > 0,
+        "no bill put the memorandum on a page of its own"
+    );
+}
+
+#[test]
 fn a_sub_head_never_ends_a_page_without_its_item() {
     // A sub-head above every item: wherever a page breaks, the old layout could leave one
     // at the foot of a page with its item overleaf.

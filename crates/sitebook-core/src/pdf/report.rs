@@ -12,7 +12,8 @@
 //!   ([`ColumnSpec::carried`]); the totals block never starts a page without them;
 //! - a row is never split across pages unless it alone is taller than a page, in which case
 //!   its wrapped text continues on the next page (figures stay on its first part);
-//! - the totals block is kept together, and so are the words and signatures;
+//! - the totals block is kept together, and so are the words and signatures, which start a
+//!   page with the last statement above them (the memorandum) when they would not follow it;
 //! - "Page x of y" is drawn last, once the page count is known.
 //!
 //! Nothing here reads a clock or a random source: the output is a pure function of the report.
@@ -244,6 +245,11 @@ const RUNNING_HEAD_SIZE: f32 = 8.0;
 const FOOTER_SIZE: f32 = 7.5;
 const HASH_SIZE: f32 = 5.5;
 const SIGNATURE_SPACE: f32 = 40.0;
+/// The size of the closing lines (the amounts in words) under the tables.
+const CLOSING_SIZE: f32 = 9.5;
+
+/// A closing line laid out: its bold label, the label's width, and its text wrapped.
+type ClosingBlock = (String, f32, Vec<String>);
 const RULE_THIN: f32 = 0.3;
 const RULE_GRID: f32 = 0.5;
 const RULE_BOLD: f32 = 0.9;
@@ -459,10 +465,12 @@ pub(crate) fn lay_out(report: &Report<'_>) -> Vec<Canvas> {
         start = end;
     }
     layout.place_totals(&report.totals);
-    for statement in &report.statements {
-        layout.place_statement(statement);
+    let (closing, closing_height) = layout.closing_blocks(&report.closing, report.signatures);
+    for (index, statement) in report.statements.iter().enumerate() {
+        let last = index + 1 == report.statements.len();
+        layout.place_statement(statement, if last { closing_height } else { 0.0 });
     }
-    layout.place_closing(&report.closing, report.signatures);
+    layout.place_closing_blocks(&closing, closing_height, report.signatures);
     if let Some(form) = &report.form {
         layout.place_form(form);
     }
@@ -1019,7 +1027,9 @@ impl<'r, 'a> Layout<'r, 'a> {
         self.close_table();
     }
 
-    fn place_statement(&mut self, statement: &Statement) {
+    /// `statement` in a ruled table; `kept_with` is the height of what must follow it on its
+    /// page (the amount in words and the signatures, after the last one).
+    fn place_statement(&mut self, statement: &Statement, kept_with: f32) {
         const SIZE: f32 = 9.0;
         const PAD: f32 = 2.0;
         const TINT: Grey = 0.93;
@@ -1065,8 +1075,15 @@ impl<'r, 'a> Layout<'r, 'a> {
         let needed = 10.0 + title_height + prepared.iter().map(|p| p.2).sum::<f32>();
         // A statement that fits on a fresh page starts on one rather than being split; a longer
         // one (an office with many deduction lines) breaks between rows, its title repeated.
+        // The last one starts a page with the words and signatures under it when they would
+        // not follow it on this one: the signatures sign the net amount, and a page of the
+        // words alone read as a stray.
         let page_room = self.page_height - MARGIN_TOP - CONTENT_BOTTOM;
-        if self.y - needed < CONTENT_BOTTOM && needed <= page_room {
+        let with_what_follows = needed + kept_with;
+        let fits_here = |height: f32| self.y - height >= CONTENT_BOTTOM;
+        if (!fits_here(with_what_follows) && with_what_follows <= page_room)
+            || (!fits_here(needed) && needed <= page_room)
+        {
             self.new_page();
         }
         let detail_left = left + number_width + particulars_width;
@@ -1141,23 +1158,29 @@ impl<'r, 'a> Layout<'r, 'a> {
             .rule((left, self.y), (left + width, self.y), RULE_GRID);
     }
 
-    fn place_closing(&mut self, closing: &[ClosingLine], signatures: &[&str]) {
-        const SIZE: f32 = 9.5;
-        let left = self.grid.left();
+    /// The closing lines laid out (label, its width, the wrapped text) and the height they take
+    /// with the signatures under them.
+    fn closing_blocks(
+        &self,
+        closing: &[ClosingLine],
+        signatures: &[&str],
+    ) -> (Vec<ClosingBlock>, f32) {
         let width = self.width();
-        let lh = line_height(SIZE);
-        let mut blocks = Vec::new();
-        for line in closing {
-            let label = printable(&line.label).into_owned();
-            let label_width = text_width(Face::Bold, SIZE, &label) + 4.0;
-            let text = wrap(
-                Face::Regular,
-                SIZE,
-                &printable(&line.text),
-                width - label_width,
-            );
-            blocks.push((label, label_width, text));
-        }
+        let lh = line_height(CLOSING_SIZE);
+        let blocks: Vec<ClosingBlock> = closing
+            .iter()
+            .map(|line| {
+                let label = printable(&line.label).into_owned();
+                let label_width = text_width(Face::Bold, CLOSING_SIZE, &label) + 4.0;
+                let text = wrap(
+                    Face::Regular,
+                    CLOSING_SIZE,
+                    &printable(&line.text),
+                    width - label_width,
+                );
+                (label, label_width, text)
+            })
+            .collect();
         let words_height: f32 = blocks
             .iter()
             .map(|(_, _, t)| t.len().max(1) as f32 * lh + 3.0)
@@ -1167,13 +1190,26 @@ impl<'r, 'a> Layout<'r, 'a> {
         } else {
             SIGNATURE_SPACE + lh + 4.0
         };
-        let needed = 8.0 + words_height + signature_height;
+        (blocks, 8.0 + words_height + signature_height)
+    }
+
+    /// Closing lines and the signatures under them, kept together.
+    fn place_closing(&mut self, closing: &[ClosingLine], signatures: &[&str]) {
+        let (blocks, needed) = self.closing_blocks(closing, signatures);
+        self.place_closing_blocks(&blocks, needed, signatures);
+    }
+
+    fn place_closing_blocks(&mut self, blocks: &[ClosingBlock], needed: f32, signatures: &[&str]) {
+        const SIZE: f32 = CLOSING_SIZE;
+        let left = self.grid.left();
+        let width = self.width();
+        let lh = line_height(SIZE);
         if self.y - needed < CONTENT_BOTTOM {
             self.new_page();
         }
 
         self.y -= 8.0;
-        for (label, label_width, text) in &blocks {
+        for (label, label_width, text) in blocks {
             let baseline = first_baseline(self.y, SIZE);
             self.canvas.text(left, baseline, Face::Bold, SIZE, label);
             for (i, piece) in text.iter().enumerate() {
@@ -1257,8 +1293,9 @@ impl<'r, 'a> Layout<'r, 'a> {
         for block in &form.blocks {
             match block {
                 FormPart::Statement(statement, notes) => {
-                    self.place_statement(statement);
-                    self.place_closing(notes, &[]);
+                    let (notes, notes_height) = self.closing_blocks(notes, &[]);
+                    self.place_statement(statement, notes_height);
+                    self.place_closing_blocks(&notes, notes_height, &[]);
                 }
                 FormPart::Text {
                     heading,
