@@ -1382,6 +1382,15 @@ def assert_editor_fits(wd, shot):
     assert not fit["nested"], (shot, fit)
 
 
+def open_editor_at(wd, editor, width, height):
+    """Sizes the window, then opens an editor by its button and waits for its first preview."""
+    wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
+    wd.click(editor)
+    wd.wait_until(
+        "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
+        f"the {editor} preview")
+
+
 def test_editors_fit_the_window():
     """The Nth-bill editor and a second work slip's editor show every column in the default
     1280x800 window and at 1024x700, with no scroller nested in the pane; the work slip's too
@@ -1394,11 +1403,7 @@ def test_editors_fit_the_window():
         open_the_example(wd)
         for editor, shot in (("new-bill", "editor-nth-bill"), ("new-workslip", "editor-workslip-2")):
             for width, height in ((1280, 800), (1024, 700)):
-                wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
-                wd.click(editor)
-                wd.wait_until(
-                    "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
-                    f"the {editor} preview")
+                open_editor_at(wd, editor, width, height)
                 time.sleep(0.5)
                 # Every column in view, the second work slip's thirteen at 1024 too.
                 assert_editor_fits(wd, f"{shot}-{width}x{height}")
@@ -1436,11 +1441,7 @@ def test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window():
         headings = ("return Array.from(document.querySelectorAll("
                     "'[data-testid=editor-table] thead th')).map((th) => th.textContent.trim());")
         for width, height in ((1280, 800), (1024, 700)):
-            wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
-            wd.click("new-workslip")
-            wd.wait_until(
-                "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
-                "the sixth work slip's preview")
+            open_editor_at(wd, "new-workslip", width, height)
             time.sleep(0.5)
             shown = wd.execute(headings)
             assert_editor_fits(wd, f"editor-workslip-6-{width}x{height}")
@@ -1448,10 +1449,12 @@ def test_a_later_work_slip_folds_its_earlier_phases_to_fit_the_window():
             assert not any(h.startswith(f"Workslip-{k} ") for k in (1, 2, 3, 4) for h in shown), shown
             assert wd.text("fold-phases") == "Show work slips 1–4 too", wd.text("fold-phases")
             wd.click("fold-phases")
+            # Every phase is wider than the pane at both sizes: the table goes into its box.
             wd.wait_until(
                 "return Array.from(document.querySelectorAll('[data-testid=editor-table] thead th'))"
-                ".some((th) => th.textContent.trim() === 'Workslip-1 Qty');",
-                "the folded phases shown again")
+                ".some((th) => th.textContent.trim() === 'Workslip-1 Qty')"
+                " && document.querySelector('[data-testid=editor-box]').classList.contains('table-box');",
+                "the folded phases shown again, in a box")
             every = wd.execute(headings)
             wd.execute("document.querySelector('[data-testid=fold-phases]').scrollIntoView({block: 'start'})")
             wd.screenshot(f"editor-workslip-6-every-phase-{width}x{height}.png")
@@ -1514,11 +1517,7 @@ def test_a_wide_editor_scrolls_in_its_own_box_with_its_first_columns_in_view():
         wd = app.wd
         open_the_example(wd)
         for width, height in ((1024, 700), (900, 600)):
-            wd.call("POST", wd.s("/window/rect"), {"width": width, "height": height})
-            wd.click("new-workslip")
-            wd.wait_until(
-                "return document.querySelectorAll('[data-testid=preview-total]').length > 0;",
-                "the sixth work slip's preview")
+            open_editor_at(wd, "new-workslip", width, height)
             wd.click("fold-phases")
             wd.wait_until(
                 "return Array.from(document.querySelectorAll('[data-testid=editor-table] thead th'))"

@@ -361,6 +361,19 @@ impl Printer {
                 None => String::new(),
             }
         );
+        // The anchor vouches for the entries up to it; those written since, only for their
+        // order among themselves. Said, so "intact" is not read as more than it is.
+        if let (Some(anchor), Some(head)) = (&verification.anchor, verification.head_id) {
+            if head > anchor.id {
+                say!(
+                    "Entries {} to {head} were written after that anchor: they link correctly, \
+                     but had newer ones been removed since {}, no check could tell. The log is \
+                     anchored at entry {head} now.",
+                    anchor.id + 1,
+                    anchor.at
+                );
+            }
+        }
         if verification.before_chain > 0 {
             say!(
                 "{} older entries were written before the log was chained and are not covered.",

@@ -794,8 +794,39 @@ fn audit_verify_says_intact_then_names_a_forged_entry_and_exits_5() {
     device
         .run(Some("root"), &["audit", "verify"])
         .success()
-        .stdout(predicate::str::contains("The audit log is intact"));
+        .stdout(
+            predicate::str::contains("The audit log is intact")
+                .and(predicate::str::contains("written after that anchor").not()),
+        );
     assert!(device.dir.path().join("audit-anchor.json").exists());
+    // Checked again, the entries written since the first check (this one's own among them)
+    // are said to be vouched for only by their order, and anchored now.
+    let again = device
+        .run(Some("root"), &["audit", "verify"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let again = String::from_utf8_lossy(&again);
+    let json = device
+        .run(Some("root"), &["audit", "verify", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: Value = serde_json::from_slice(&json).unwrap();
+    let anchored = json["anchor"]["id"].as_i64().unwrap();
+    assert!(
+        again.contains(
+            " were written after that anchor: they link correctly, but had newer \
+                         ones been removed since "
+        ) && again.contains(" no check could tell. The log is anchored at entry "),
+        "{again}"
+    );
+    assert!(
+        json["headId"].as_i64().unwrap() > anchored,
+        "the JSON run checked against the anchor the run before it wrote: {json}"
+    );
 
     // Someone with the file adds a row by hand.
     let forged: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {

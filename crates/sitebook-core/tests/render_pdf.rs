@@ -520,20 +520,23 @@ fn a_name_of_work_of_ten_thousand_characters_leaves_the_header_on_its_page() {
     assert!(first.contains("..."), "the cut is marked");
 }
 
-#[test]
-fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
+/// A first bill of `items` items under a memorandum that deducts Rs. 1 for each of `labels`,
+/// so its net is the gross less as many rupees.
+fn first_bill_with_rupee_recoveries(
+    items: usize,
+    labels: &[String],
+) -> DocumentRequest<sitebook_core::domain::bill::FirstBill> {
     use sitebook_core::domain::money::CurrencyMark;
     use sitebook_core::domain::payments::{Memorandum, MemorandumLine};
     use sitebook_core::render::memorandum_statement;
 
-    // An office with sixty recoveries on one bill: each is Rs. 1, so the net is the gross less
-    // sixty rupees, and every line must print with a letter of its own.
-    let request = render::first_bill_request(30);
+    let request = render::first_bill_request(items);
     let gross = request.content.total;
-    let deductions: Vec<MemorandumLine> = (1..=60)
-        .map(|i| MemorandumLine {
+    let deductions: Vec<MemorandumLine> = labels
+        .iter()
+        .map(|label| MemorandumLine {
             code: String::new(),
-            label: format!("Recovery number {i}"),
+            label: label.clone(),
             detail: "this bill".into(),
             amount: dec!(1.00),
             percentage: None,
@@ -545,11 +548,18 @@ fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
         gross,
         additions: Vec::new(),
         deductions,
-        net_payable: gross - dec!(60),
+        net_payable: gross - Decimal::from(labels.len()),
         net_in_words: "words".into(),
     };
-    let request =
-        request.with_memorandum(Some(memorandum_statement(&memorandum, CurrencyMark::Rs)));
+    request.with_memorandum(Some(memorandum_statement(&memorandum, CurrencyMark::Rs)))
+}
+
+#[test]
+fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
+    // An office with sixty recoveries on one bill: each is Rs. 1, so the net is the gross less
+    // sixty rupees, and every line must print with a letter of its own.
+    let labels: Vec<String> = (1..=60).map(|i| format!("Recovery number {i}")).collect();
+    let request = first_bill_with_rupee_recoveries(30, &labels);
     let bytes = pdf::render_first_bill(&request).unwrap();
     let Some(pages) = pages(&bytes) else { return };
     let all = pages.iter().map(|p| flat(p)).collect::<Vec<_>>().join(" ");
@@ -568,38 +578,13 @@ fn a_memorandum_of_sixty_lines_breaks_across_pages_and_loses_none() {
 
 #[test]
 fn the_memorandum_the_amounts_in_words_and_the_signatures_share_a_page() {
-    use sitebook_core::domain::money::CurrencyMark;
-    use sitebook_core::domain::payments::{Memorandum, MemorandumLine};
-    use sitebook_core::render::memorandum_statement;
-
     // Bills of 1 to 60 items: the memorandum, the words under it and the signatures under
     // those fall at every height of the page. None may leave the words and signatures on a
     // page of their own, away from the net amount they sign.
     let mut pushed_over = 0;
     for items in 1..=60 {
-        let request = render::first_bill_request(items);
-        let gross = request.content.total;
-        let deductions: Vec<MemorandumLine> = ["Security deposit", "Income tax TDS", "Cess"]
-            .iter()
-            .map(|label| MemorandumLine {
-                code: String::new(),
-                label: (*label).into(),
-                detail: "this bill".into(),
-                amount: dec!(1.00),
-                percentage: None,
-            })
-            .collect();
-        let memorandum = Memorandum {
-            value_till_date: gross,
-            previous_payments: Decimal::ZERO,
-            gross,
-            additions: Vec::new(),
-            deductions,
-            net_payable: gross - dec!(3),
-            net_in_words: "words".into(),
-        };
-        let request =
-            request.with_memorandum(Some(memorandum_statement(&memorandum, CurrencyMark::Rs)));
+        let labels = ["Security deposit", "Income tax TDS", "Cess"].map(String::from);
+        let request = first_bill_with_rupee_recoveries(items, &labels);
         let bytes = pdf::render_first_bill(&request).unwrap();
         let Some(pages) = pages(&bytes) else { return };
         let page_of = |needle: &str| {
