@@ -11,6 +11,7 @@
  * event, and no React render.
  */
 import { useEffect, useLayoutEffect, useState, type RefObject } from "react";
+import { flushSync } from "react-dom";
 
 /** The scroll area of every pane, which a table fitting in it scrolls in. */
 const PANE = ".pane-body";
@@ -39,7 +40,9 @@ export function useWiderThanItsRoom(tableRef: RefObject<HTMLTableElement | null>
     };
     const measure = () => setWider(table.offsetWidth > room() + 1);
     measure();
-    const resized = new ResizeObserver(measure);
+    // Rendered at once, inside the observer's callback, which runs before the frame is painted:
+    // left to React's scheduler, the table showed for a frame running past the pane's edge.
+    const resized = new ResizeObserver(() => flushSync(measure));
     resized.observe(table);
     resized.observe(wrapper);
     return () => resized.disconnect();
