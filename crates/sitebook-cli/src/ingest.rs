@@ -887,8 +887,8 @@ pub async fn outputs(
                 .output_export(session, *id, destination, if_exists)
                 .await?;
             out.done(&format!("Wrote {}.", written.display()));
-            let listed = core.outputs_list(session, None).await?;
-            if listed.iter().any(|o| o.id == *id && o.withdrawn) {
+            // Read alone: the whole list, to find one output, grew with the organization.
+            if core.output_show(session, *id).await?.withdrawn {
                 tell!(
                     "It is a file of a withdrawn bill or work slip, so the copy is marked WITHDRAWN \
                      (the stored file is kept as it was): it is not the document in force."

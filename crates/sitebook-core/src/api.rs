@@ -803,6 +803,14 @@ impl Sitebook {
         outputs::list(&self.ctx, &scope, job_id).await
     }
 
+    /// One output of the active organization, as the list shows it.
+    pub async fn output_show(&self, session: &Session, id: i64) -> Result<OutputView> {
+        let scope = self
+            .scope_on(session, Action::OutputsView, "output", id)
+            .await?;
+        outputs::one(&self.ctx, &scope, id).await
+    }
+
     /// Copies an output out of the data folder and counts the download.
     pub async fn output_export(
         &self,

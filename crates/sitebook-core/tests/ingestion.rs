@@ -983,6 +983,16 @@ async fn uploads_jobs_estimates_and_outputs_do_not_leak_across_orgs() {
                 .await,
             Err(Error::NotFound(_))
         ));
+        // One output read alone: its own org's as the list shows it, the other org's not found.
+        let shown = fx.core.output_show(me, outputs[0].id).await.unwrap();
+        assert_eq!(
+            (shown.id, &shown.filename, shown.withdrawn),
+            (outputs[0].id, &outputs[0].filename, false)
+        );
+        assert!(matches!(
+            fx.core.output_show(me, other_output).await,
+            Err(Error::NotFound(_))
+        ));
         assert!(matches!(
             fx.core.job_cancel(me, theirs.id).await,
             Err(Error::NotFound(_))

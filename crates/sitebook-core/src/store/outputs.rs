@@ -375,6 +375,25 @@ pub async fn list(ctx: &Base, scope: &OrgScope, job_id: Option<i64>) -> Result<V
     .await?)
 }
 
+/// One of the scope's outputs as the list shows it; another org's, or a missing one, is "not
+/// found".
+pub async fn one(ctx: &Base, scope: &OrgScope, id: i64) -> Result<OutputView> {
+    let view = sqlx::query_as::<_, OutputView>(&format!(
+        "SELECT {VIEW_COLUMNS} FROM output_files f \
+         LEFT JOIN sync_outbox o ON o.output_id = f.id \
+         LEFT JOIN sync_targets t ON t.org_id = f.org_id AND t.enabled = 1 \
+         WHERE f.org_id = ? AND f.id = ?"
+    ))
+    .bind(scope.org_id())
+    .bind(id)
+    .fetch_optional(&ctx.db)
+    .await?;
+    match view {
+        Some(view) => Ok(view),
+        None => Err(scope.not_found(ctx, "output", id, "output_files").await),
+    }
+}
+
 /// Where an output's file lies in the data folder, with its file name. Another org's output
 /// is "not found", as a missing one is; a row whose file is gone says how to have it back.
 pub async fn locate(ctx: &Base, scope: &OrgScope, id: i64) -> Result<(String, PathBuf)> {
