@@ -247,12 +247,12 @@ const HASH_SIZE: f32 = 5.5;
 const SIGNATURE_SPACE: f32 = 40.0;
 /// The size of the closing lines (the amounts in words) under the tables.
 const CLOSING_SIZE: f32 = 9.5;
-
-/// A closing line laid out: its bold label, the label's width, and its text wrapped.
-type ClosingBlock = (String, f32, Vec<String>);
 const RULE_THIN: f32 = 0.3;
 const RULE_GRID: f32 = 0.5;
 const RULE_BOLD: f32 = 0.9;
+
+/// A closing line laid out: its bold label, the label's width, and its text wrapped.
+type ClosingBlock = (String, f32, Vec<String>);
 const HEADER_TINT: Grey = 0.86;
 
 /// Line advance for a font size.
@@ -1200,24 +1200,24 @@ impl<'r, 'a> Layout<'r, 'a> {
     }
 
     fn place_closing_blocks(&mut self, blocks: &[ClosingBlock], needed: f32, signatures: &[&str]) {
-        const SIZE: f32 = CLOSING_SIZE;
         let left = self.grid.left();
         let width = self.width();
-        let lh = line_height(SIZE);
+        let lh = line_height(CLOSING_SIZE);
         if self.y - needed < CONTENT_BOTTOM {
             self.new_page();
         }
 
         self.y -= 8.0;
         for (label, label_width, text) in blocks {
-            let baseline = first_baseline(self.y, SIZE);
-            self.canvas.text(left, baseline, Face::Bold, SIZE, label);
+            let baseline = first_baseline(self.y, CLOSING_SIZE);
+            self.canvas
+                .text(left, baseline, Face::Bold, CLOSING_SIZE, label);
             for (i, piece) in text.iter().enumerate() {
                 self.canvas.text(
                     left + label_width,
                     baseline - i as f32 * lh,
                     Face::Regular,
-                    SIZE,
+                    CLOSING_SIZE,
                     piece,
                 );
             }
@@ -1236,12 +1236,12 @@ impl<'r, 'a> Layout<'r, 'a> {
                     RULE_GRID,
                 );
                 let caption = printable(caption);
-                let w = text_width(Face::Regular, SIZE, &caption);
+                let w = text_width(Face::Regular, CLOSING_SIZE, &caption);
                 self.canvas.text(
                     centre - w / 2.0,
-                    first_baseline(self.y - 2.0, SIZE),
+                    first_baseline(self.y - 2.0, CLOSING_SIZE),
                     Face::Regular,
-                    SIZE,
+                    CLOSING_SIZE,
                     &caption,
                 );
             }

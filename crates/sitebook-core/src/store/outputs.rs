@@ -360,12 +360,15 @@ const VIEW_COLUMNS: &str = "f.id, f.job_id, f.filename, f.kind, f.size, f.sha256
      EXISTS (SELECT 1 FROM jobs r WHERE r.id = f.job_id AND r.kind = 'restore_outputs') AS restored, \
      f.withdrawn != 0 AS withdrawn";
 
+/// Where [`VIEW_COLUMNS`] read from: the file, its sync state, and whether its org syncs.
+const VIEW_FROM: &str = "output_files f \
+     LEFT JOIN sync_outbox o ON o.output_id = f.id \
+     LEFT JOIN sync_targets t ON t.org_id = f.org_id AND t.enabled = 1";
+
 /// The scope's outputs, newest first, optionally of one job.
 pub async fn list(ctx: &Base, scope: &OrgScope, job_id: Option<i64>) -> Result<Vec<OutputView>> {
     Ok(sqlx::query_as::<_, OutputView>(&format!(
-        "SELECT {VIEW_COLUMNS} FROM output_files f \
-         LEFT JOIN sync_outbox o ON o.output_id = f.id \
-         LEFT JOIN sync_targets t ON t.org_id = f.org_id AND t.enabled = 1 \
+        "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM} \
          WHERE f.org_id = ? AND (? IS NULL OR f.job_id = ?) ORDER BY f.id DESC"
     ))
     .bind(scope.org_id())
@@ -379,10 +382,7 @@ pub async fn list(ctx: &Base, scope: &OrgScope, job_id: Option<i64>) -> Result<V
 /// found".
 pub async fn one(ctx: &Base, scope: &OrgScope, id: i64) -> Result<OutputView> {
     let view = sqlx::query_as::<_, OutputView>(&format!(
-        "SELECT {VIEW_COLUMNS} FROM output_files f \
-         LEFT JOIN sync_outbox o ON o.output_id = f.id \
-         LEFT JOIN sync_targets t ON t.org_id = f.org_id AND t.enabled = 1 \
-         WHERE f.org_id = ? AND f.id = ?"
+        "SELECT {VIEW_COLUMNS} FROM {VIEW_FROM} WHERE f.org_id = ? AND f.id = ?"
     ))
     .bind(scope.org_id())
     .bind(id)

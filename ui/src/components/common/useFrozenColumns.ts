@@ -14,7 +14,7 @@ import { useEffect, useLayoutEffect, useState, type RefObject } from "react";
 import { flushSync } from "react-dom";
 
 /** The scroll area of every pane, which a table fitting in it scrolls in. */
-const PANE = ".pane-body";
+export const PANE_SCROLLER = ".pane-body";
 
 /** The class that makes a table's wrapper a box scrolling both ways (styles.css). */
 export const TABLE_BOX = "table-box";
@@ -32,7 +32,7 @@ export function useWiderThanItsRoom(tableRef: RefObject<HTMLTableElement | null>
     const table = tableRef.current;
     const wrapper = table?.parentElement;
     if (!table || !wrapper || typeof ResizeObserver !== "function") return;
-    const pane = table.closest<HTMLElement>(PANE);
+    const pane = table.closest<HTMLElement>(PANE_SCROLLER);
     const room = () => {
       if (!pane) return wrapper.clientWidth;
       const start = wrapper.getBoundingClientRect().left + wrapper.clientLeft;

@@ -8,11 +8,9 @@
  * stripe (`nth-child` counts within the rows' body) wherever the window stands.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from "react";
-import { TABLE_BOX } from "./useFrozenColumns";
+import { PANE_SCROLLER, TABLE_BOX } from "./useFrozenColumns";
 import { RowHeights, rowTop, rowWindow, WINDOWING_THRESHOLD, type RowWindow } from "../../logic/windowing";
 
-/** The scroll area of every pane, which the tables scroll in unless boxed. */
-const PANE_SCROLLER = ".pane-body";
 /** A table's own box, which a table wider than the pane scrolls in. */
 const BOX_SCROLLER = `.${TABLE_BOX}`;
 

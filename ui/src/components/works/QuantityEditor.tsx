@@ -33,7 +33,7 @@ import { InlineError } from "../common/ErrorBanner";
 import { AlertIcon } from "../common/Icons";
 import { LedgerHead, numeric, screenReaderOnly } from "../common/Ledger";
 import { ProgressBar } from "../common/ProgressBar";
-import { TABLE_BOX, useFrozenColumns, useWiderThanItsRoom } from "../common/useFrozenColumns";
+import { PANE_SCROLLER, TABLE_BOX, useFrozenColumns, useWiderThanItsRoom } from "../common/useFrozenColumns";
 import { RowSpacer, useWindowedRows } from "../common/useWindowedRows";
 
 export type EditorKind = "bill" | "workslip";
@@ -107,7 +107,7 @@ export function QuantityEditor({
   const broughtUp = useRef(false);
   useEffect(() => {
     const section = sectionRef.current;
-    const scroller = section?.closest<HTMLElement>(".pane-body");
+    const scroller = section?.closest<HTMLElement>(PANE_SCROLLER);
     if (!draft || broughtUp.current || !section || !scroller) return;
     broughtUp.current = true;
     const view = scroller.getBoundingClientRect();
