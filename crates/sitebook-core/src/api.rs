@@ -172,6 +172,7 @@ impl Sitebook {
                 sync: std::sync::Arc::new(options.sync),
                 max_upload_bytes: options.max_upload_bytes,
                 events,
+                endings: Default::default(),
                 sync_news: tokio::sync::broadcast::channel(256).0,
                 bucket_checks: Default::default(),
                 wake: std::sync::Arc::new(tokio::sync::Notify::new()),
@@ -1226,7 +1227,7 @@ impl Sitebook {
     pub fn ended_jobs(&self) -> EndedJobs {
         EndedJobs {
             ctx: self.ctx.clone(),
-            receiver: self.ctx.events.subscribe(),
+            receiver: self.ctx.endings.listen(),
             heard: None,
         }
     }
@@ -1833,45 +1834,35 @@ impl JobEvents {
     }
 }
 
-/// The jobs this process ends, from [`Sitebook::ended_jobs`].
+/// The jobs this process ends, from [`Sitebook::ended_jobs`]: every one, however far the
+/// reader falls behind a burst.
 pub struct EndedJobs {
     ctx: Ctx,
-    receiver: tokio::sync::broadcast::Receiver<JobEvent>,
+    receiver: tokio::sync::mpsc::UnboundedReceiver<i64>,
     /// A job heard to end and not yet reported: kept across a `next` dropped while it read the
     /// job, so that a worker stopping at that moment still reports it.
     heard: Option<i64>,
 }
 
 impl EndedJobs {
-    /// The next job to end; `None` once the core has shut down. A job whose ending was missed
-    /// because this reader fell behind is not reported; `sitebook jobs list` still shows it.
+    /// The next job to end; `None` once the core has shut down.
     pub async fn next(&mut self) -> Option<queue::JobEnded> {
-        use tokio::sync::broadcast::error::RecvError;
         loop {
             if let Some(ended) = self.report_heard().await {
                 return Some(ended);
             }
-            match self.receiver.recv().await {
-                Ok(event) if event.status.is_terminal() => self.heard = Some(event.job_id),
-                Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return None,
-            }
+            self.heard = Some(self.receiver.recv().await?);
         }
     }
 
     /// A job that has ended and not been reported yet, without waiting for one: for the last
     /// lines once the worker stops.
     pub async fn next_already_ended(&mut self) -> Option<queue::JobEnded> {
-        use tokio::sync::broadcast::error::TryRecvError;
         loop {
             if let Some(ended) = self.report_heard().await {
                 return Some(ended);
             }
-            match self.receiver.try_recv() {
-                Ok(event) if event.status.is_terminal() => self.heard = Some(event.job_id),
-                Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
-                Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
-            }
+            self.heard = Some(self.receiver.try_recv().ok()?);
         }
     }
 

@@ -1175,6 +1175,39 @@ async fn queue_uploads(fx: &Fixture, session: &Session, prefix: &str, count: usi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_job_a_burst_ends_is_reported_once_however_late_it_is_read() {
+    let fx = fixture().await;
+    // Both readers are made before the burst and read only after it, as a worker's line per
+    // job is when its terminal is slow.
+    let mut ended = fx.core.ended_jobs();
+    let mut feed = fx.core.subscribe_jobs(&fx.root).await.unwrap();
+    let jobs = queue_uploads(&fx, &fx.root, "burst", 250).await;
+    let pool = fx.core.start_workers(Some(2)).await.unwrap();
+    fx.core
+        .wait_until_no_unfinished_jobs(Duration::from_millis(100))
+        .await
+        .unwrap();
+    pool.shutdown().await;
+
+    // The premise: the progress feed, which is bounded, fell behind and dropped some endings.
+    let mut endings_in_feed = 0;
+    while let Some(event) = feed.try_next() {
+        endings_in_feed += usize::from(event.status.is_terminal());
+    }
+    assert!(endings_in_feed < jobs.len(), "{endings_in_feed} endings");
+
+    let mut reported = Vec::new();
+    while let Some(job) = ended.next_already_ended().await {
+        assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+        reported.push(job.id);
+    }
+    reported.sort_unstable();
+    let mut expected = jobs.clone();
+    expected.sort_unstable();
+    assert_eq!(reported, expected, "each job reported once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_for_ones_own_job_runs_it_and_leaves_other_orgs_queue_alone() {
     let fx = fixture().await;
     let (alice, bert) = fx.two_orgs(MembershipRole::Admin).await;

@@ -296,6 +296,37 @@ pub(crate) async fn cpu_slot<'a>(
     ctx.cpu_slots.acquire().await.ok()
 }
 
+/// The jobs this process ends, told to each listener in order, every one of them.
+///
+/// The event feed ([`Ctx::events`]) is bounded: a reader that falls behind in a burst misses
+/// events, which costs a progress bar a step but would cost a per-job report its line. A
+/// listener here holds only ids, one per job, until it reads them.
+#[derive(Default)]
+pub(crate) struct Endings {
+    listeners: std::sync::Mutex<Vec<tokio::sync::mpsc::UnboundedSender<i64>>>,
+}
+
+impl Endings {
+    /// A new listener, told of every job that ends from now on.
+    pub(crate) fn listen(&self) -> tokio::sync::mpsc::UnboundedReceiver<i64> {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        self.lock().push(sender);
+        receiver
+    }
+
+    /// Tells every listener that job `id` ended, and forgets the listeners gone.
+    pub(crate) fn announce(&self, id: i64) {
+        self.lock().retain(|listener| listener.send(id).is_ok());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<tokio::sync::mpsc::UnboundedSender<i64>>> {
+        // A list of senders has no state a panic could leave half-changed.
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// What every core operation needs: [`crate::context::Base`] (the database, the clock, this device and the
 /// data dir) and, on top of it, the job engine, the syncer's tuning and the keyring. It lives with the job
 /// engine, the lowest layer that needs all of it. Only
@@ -316,6 +347,8 @@ pub struct Ctx {
     pub(crate) max_upload_bytes: u64,
     /// Progress and status changes of jobs run by this process.
     pub(crate) events: tokio::sync::broadcast::Sender<JobEvent>,
+    /// The ids of the jobs this process ends, for readers that must hear every one.
+    pub(crate) endings: std::sync::Arc<Endings>,
     /// The id of an org whose outbox this process just changed (the syncer's progress).
     pub(crate) sync_news: tokio::sync::broadcast::Sender<i64>,
     /// The bucket checks this process runs, and how far each has got.

@@ -273,6 +273,9 @@ pub(crate) async fn unfinished(
 }
 
 fn publish(ctx: &Ctx, job: &ClaimedJob, status: JobStatus, progress: u8, step: &str) {
+    if status.is_terminal() {
+        ctx.endings.announce(job.id);
+    }
     // No subscriber is fine: the database row is the truth, events are a courtesy.
     let _ = ctx.events.send(JobEvent {
         job_id: job.id,
