@@ -914,6 +914,87 @@ async fn the_memorandum_says_which_days_deductions_it_applies_and_a_final_bill_a
 }
 
 #[tokio::test]
+async fn a_bill_that_would_print_the_last_bills_mb_pages_or_dobr_is_warned_of() {
+    let (fx, estimate) = with_example_estimate().await;
+    let recorded = |measurements: &str, abstract_pages: &str, domr: &str, dobr: &str| WorkChanges {
+        mb_measurements: Some(measurements.into()),
+        mb_abstract: Some(abstract_pages.into()),
+        domr: Some(domr.into()),
+        dobr: Some(dobr.into()),
+        ..WorkChanges::default()
+    };
+    let copied = |warnings: &[String]| -> Vec<String> {
+        warnings
+            .iter()
+            .filter(|w| w.contains("same MB pages") || w.contains("same date of bill recording"))
+            .cloned()
+            .collect()
+    };
+    fx.edit_work(
+        estimate,
+        recorded("417:12-30", "418:3-5", "10-06-2025", "12-06-2025"),
+    )
+    .await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let mut entries: Vec<QuantityEntry> = draft
+        .items
+        .iter()
+        .map(|item| entry(&item.sl_no, "0"))
+        .collect();
+    entries[0] = entry("1", "10");
+    // A first bill has no bill before it to repeat.
+    let first = bill_preview(&fx, estimate, false, &entries, &[]).await;
+    assert_eq!(copied(&first.warnings), Vec::<String>::new());
+    fx.core
+        .bill_create_entered(&fx.root, estimate, false, &entries, &[])
+        .await
+        .unwrap();
+
+    // Bill 2, with the work data as bill 1 left it: both are told, in the preview and when
+    // the bill is saved (as the command line makes it).
+    entries[0] = entry("1", "20");
+    let expected = [
+        "Bill 2 prints the same MB pages as bill 1 (MB.No. 417 P.No. 12 to 30 (Measurements) & \
+         MB.No. 418 P.No. 3 to 5 (Abstract)), but each bill's measurements and abstract are \
+         recorded on pages of their own. Give this bill's pages in Work data.",
+        "Bill 2 prints the same date of bill recording (DOBR 12-06-2025) as bill 1. If it was \
+         recorded on another day, give that day in Work data.",
+    ];
+    let second = bill_preview(&fx, estimate, false, &entries, &[]).await;
+    assert_eq!(copied(&second.warnings), expected);
+    let saved = fx
+        .core
+        .bill_create_entered(&fx.root, estimate, false, &entries, &[])
+        .await
+        .unwrap();
+    assert_eq!(saved.number, Some(2));
+    assert_eq!(copied(&saved.warnings), expected);
+
+    // Bill 3 recorded on pages and a day of its own: nothing to tell.
+    fx.edit_work(
+        estimate,
+        recorded("417:31-44", "418:6-7", "20-06-2025", "22-06-2025"),
+    )
+    .await;
+    entries[0] = entry("1", "30");
+    let third = bill_preview(&fx, estimate, false, &entries, &[]).await;
+    assert_eq!(copied(&third.warnings), Vec::<String>::new());
+    // New pages on bill 2's day tell only of the day.
+    fx.edit_work(
+        estimate,
+        recorded("417:31-44", "418:6-7", "10-06-2025", "12-06-2025"),
+    )
+    .await;
+    let same_day = bill_preview(&fx, estimate, false, &entries, &[]).await;
+    assert_eq!(
+        copied(&same_day.warnings),
+        [expected[1]
+            .replace("Bill 2", "Bill 3")
+            .replace("bill 1", "bill 2")]
+    );
+}
+
+#[tokio::test]
 async fn each_recovery_problem_names_its_line_and_a_recovery_of_nothing_is_refused() {
     let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();

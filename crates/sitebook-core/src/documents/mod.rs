@@ -31,7 +31,7 @@ use crate::domain::money::CurrencyMark;
 use crate::domain::payments::{
     held_after, memorandum, BillFigures, HeldBefore, OneOffRecovery, PaymentTerms,
 };
-use crate::domain::work::{Area, DocDate, DocumentDates, WorkMetadata, WorkMode};
+use crate::domain::work::{Area, DocDate, DocumentDates, MbDetails, WorkMetadata, WorkMode};
 use crate::domain::workslip::{
     below_billed, working_estimate, workslip, PhaseQuantities, RateOverride, SupplementalItem,
     WorkingEstimate, Workslip, WorkslipInput, MAX_PHASE,
@@ -669,6 +669,8 @@ pub(crate) struct PreviousBill {
     terms: Option<PaymentTerms>,
     /// The work's dates frozen into it, which (with its record day) give the date it printed.
     dates: DocumentDates,
+    /// The measurement-book pages it printed.
+    mb_details: Option<MbDetails>,
 }
 
 impl PreviousBill {
@@ -679,11 +681,11 @@ impl PreviousBill {
         };
         let stored: StoredInputs = serde_json::from_str(&json)
             .map_err(|e| Error::Internal(format!("a stored bill is damaged: {e}")))?;
-        let dates = match &stored {
+        let (dates, mb_details) = match &stored {
             StoredInputs::FirstBill { context, .. } | StoredInputs::NthBill { context, .. } => {
-                context.work.dates
+                (context.work.dates, context.work.mb_details.clone())
             }
-            _ => DocumentDates::default(),
+            _ => (DocumentDates::default(), None),
         };
         let (computed, terms) = stored
             .bill_and_terms()
@@ -694,13 +696,15 @@ impl PreviousBill {
             computed,
             terms: terms.cloned(),
             dates,
+            mb_details,
         }))
     }
 }
 
 impl NextBill {
     /// The bill's warnings: a quantity far past its item's estimate (a slip of the keyboard,
-    /// most likely), and an item the working estimate deleted that is still billed.
+    /// most likely), an item the working estimate deleted that is still billed, and the
+    /// previous bill's MB pages or DOBR printed again.
     pub(crate) fn warnings(&self, computed: &ComputedBill) -> Vec<String> {
         let (items, quantities) = match &self.inputs {
             BillInputs::First(input) => (&input.items, &input.quantities),
@@ -714,6 +718,43 @@ impl NextBill {
                  date of completion (DOC), so this bill prints \"DOC -\". Give it in Work data."
                     .to_owned(),
             );
+        }
+        warnings.extend(self.recorded_as_the_previous_bill());
+        warnings
+    }
+
+    /// The work data is entered once and each bill freezes it as it stands, so a bill made
+    /// without updating it prints the MB pages and the DOBR of the bill before: a copy an
+    /// auditor would take for the earlier bill's record. Two bills rarely share either.
+    fn recorded_as_the_previous_bill(&self) -> Vec<String> {
+        let Some(previous) = &self.previous else {
+            return Vec::new();
+        };
+        let (number, before) = (self.number, self.number.saturating_sub(1));
+        let mut warnings = Vec::new();
+        if let Some(pages) = self
+            .work
+            .mb_details
+            .as_ref()
+            .filter(|pages| previous.mb_details.as_ref() == Some(*pages))
+        {
+            warnings.push(format!(
+                "Bill {number} prints the same MB pages as bill {before} ({}), but each bill's \
+                 measurements and abstract are recorded on pages of their own. Give this \
+                 bill's pages in Work data.",
+                pages.describe()
+            ));
+        }
+        if let Some(day) = self
+            .work
+            .dates
+            .bill_recorded
+            .filter(|day| previous.dates.bill_recorded == Some(*day))
+        {
+            warnings.push(format!(
+                "Bill {number} prints the same date of bill recording (DOBR {day}) as bill \
+                 {before}. If it was recorded on another day, give that day in Work data."
+            ));
         }
         warnings
     }
