@@ -2015,6 +2015,38 @@ async fn the_background_syncer_checks_the_bucket_by_itself_and_sends_again_what_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_another_port_of_the_same_host_is_checked_and_given_every_output() {
+    // The app's daily check: only the settings saved below make a check due.
+    let (first, fx, admin) = synced_laptop_polling(SyncTuning::default().check_every).await;
+    // Another port of the same host is taken for the same store (a proxy put in front, say),
+    // so nothing is queued again when it is saved; but it may be another server. The
+    // background syncer lists the bucket before its next pass and sends what it lacks.
+    let second = S3Server::start().await;
+    assert_eq!(second.address.ip(), first.address.ip());
+    second.configure(&fx, &admin).await;
+    assert_eq!(fx.core.sync_status(&admin).await.unwrap().counts.synced, 3);
+
+    let syncer = fx.core.spawn_syncer();
+    let held = |server: &S3Server| -> Vec<String> {
+        server.objects().into_iter().map(|(key, _)| key).collect()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let counts = fx.core.sync_status(&admin).await.unwrap().counts;
+        if held(&second) == held(&first) && (counts.synced, counts.pending) == (3, 0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second server did not get the outputs: {counts:?} {:?}",
+            held(&second)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    syncer.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_held_up_by_its_configurers_departure_says_so_and_resumes_as_whoever_turns_it_on() {
     let (server, fx, _alice) = synced_laptop_polling(SyncTuning::default().check_every).await;
     fx.member("carol", "AAA", MembershipRole::Admin).await;
