@@ -140,7 +140,8 @@ pub enum BillCommand {
         #[arg(long, value_enum)]
         kind: BillKindArg,
         /// Till-date quantities, a CSV with the header sl_no,till_date_qty
-        /// [default for a first bill: the estimate's quantities]
+        /// [default for a first bill: the latest work slip's quantities, else the
+        /// estimate's]
         #[arg(long, value_name = "FILE.csv")]
         quantities: Option<PathBuf>,
         /// A one-off recovery of this bill, LABEL=AMOUNT (repeatable), e.g.

@@ -6,7 +6,8 @@ mod common;
 mod workbooks;
 
 use common::{
-    extra_excavation, fixture, fixture_with_estimate, less_premium, pdf_text, quantities, Fixture,
+    besides_work_data, extra_excavation, fixture, fixture_with_estimate, less_premium, pdf_text,
+    quantities, Fixture,
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -581,6 +582,75 @@ async fn an_item_whose_quantity_cannot_be_read_is_named_by_its_cell() {
 }
 
 #[tokio::test]
+async fn an_amount_that_multiplies_past_the_largest_figure_is_named_and_no_document_is_made() {
+    // Item 1 at a quantity and a rate of 9,99,99,99,99,999 each, its amount a formula with no
+    // saved result: each figure is within the limit, their product (about 10^24) is not.
+    let bytes = workbooks::domain_example_edited(|sheet| {
+        workbooks::item_cells(
+            sheet,
+            8,
+            (
+                1.0,
+                999_999_999_999.0,
+                "Nos",
+                "Pole",
+                999_999_999_999.0,
+                "No",
+            ),
+        );
+        workbooks::formula_without_result(sheet, 8, 7, "=ROUND(B9*E9,2)");
+    });
+    let (fx, estimate) = fixture_with_estimate(bytes).await;
+    // 999,999,999,999² = 999,999,999,998,000,000,000,001.
+    let product = "999999999998000000000001.00";
+    let shown = fx.core.estimate_show(&fx.root, estimate).await.unwrap();
+    let warned = shown
+        .warnings
+        .iter()
+        .find(|w| w.cell == "Estimate!H9")
+        .expect("the amount's cell is named");
+    assert!(
+        warned.message.contains(&format!(
+            "= {product} is beyond the largest figure accepted"
+        )),
+        "{}",
+        warned.message
+    );
+
+    let refused = fx
+        .core
+        .bill_create(&fx.root, estimate, BillKind::FirstPart, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains(&format!(
+            "item 1 (Pole): its amount comes to {product}, beyond the largest figure accepted"
+        )),
+        "{refused}"
+    );
+    let refused = fx
+        .core
+        .workslip_create(
+            &fx.root,
+            estimate,
+            quantities(&[("1", dec!(1))]),
+            Vec::new(),
+            Vec::new(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("the work slip's Sub Total Amount comes to")
+            && refused.contains("beyond the largest figure accepted"),
+        "{refused}"
+    );
+    assert_eq!(bill_count(&fx, estimate).await, 0);
+    assert!(fx.workslips(estimate).await.is_empty());
+}
+
+#[tokio::test]
 async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
     let fx = fixture().await;
     let estimate = fx.parsed_estimate(workbooks::heading_only_workbook()).await;
@@ -668,10 +738,11 @@ async fn bills_follow_the_latest_working_estimate() {
             ],
         )
         .await;
-    assert_eq!(first.warnings.len(), 1, "{:?}", first.warnings);
+    let warnings = besides_work_data(&first.warnings);
+    assert_eq!(warnings.len(), 1, "{:?}", first.warnings);
     assert!(
-        first.warnings[0].starts_with("item 3 (Pump set")
-            && first.warnings[0].contains("deleted in WORKING ESTIMATE-2"),
+        warnings[0].starts_with("item 3 (Pump set")
+            && warnings[0].contains("deleted in WORKING ESTIMATE-2"),
         "{:?}",
         first.warnings
     );
@@ -1618,7 +1689,11 @@ async fn a_deleted_item_already_billed_is_warned_of_at_the_slip_and_when_billed_
     let first = fx
         .queue_bill_at(estimate, BillKind::FirstPart, &[("3", dec!(1))])
         .await;
-    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    assert!(
+        besides_work_data(&first.warnings).is_empty(),
+        "{:?}",
+        first.warnings
+    );
     // Work slip 1 then deletes item 3, which the editor's preview and the slip itself both
     // say: the 1 already paid for is now above the work slip.
     let preview = fx
@@ -1648,15 +1723,19 @@ async fn a_deleted_item_already_billed_is_warned_of_at_the_slip_and_when_billed_
     let second = fx
         .queue_bill_at(estimate, BillKind::NthPart, &[("3", dec!(1))])
         .await;
-    assert!(second.warnings.is_empty(), "{:?}", second.warnings);
+    assert!(
+        besides_work_data(&second.warnings).is_empty(),
+        "{:?}",
+        second.warnings
+    );
     // Bill 3 measures 1.5 in all: the 0.5 since bill 2 is billed against a deleted item.
     let third = fx
         .queue_bill_at(estimate, BillKind::NthPart, &[("3", dec!(1.5))])
         .await;
-    assert_eq!(third.warnings.len(), 1, "{:?}", third.warnings);
+    let warnings = besides_work_data(&third.warnings);
+    assert_eq!(warnings.len(), 1, "{:?}", third.warnings);
     assert!(
-        third.warnings[0].starts_with("item 3 (Pump set")
-            && third.warnings[0].contains("the 0.5 billed now"),
+        warnings[0].starts_with("item 3 (Pump set") && warnings[0].contains("the 0.5 billed now"),
         "{:?}",
         third.warnings
     );

@@ -5,7 +5,7 @@
 mod common;
 mod workbooks;
 
-use common::{fixture_with_estimate, Fixture};
+use common::{besides_work_data, fixture_with_estimate, Fixture};
 use rust_decimal::Decimal;
 use sitebook_core::documents::editor::{
     DocumentPreview, EditorItem, QuantityEntry, RateEntry, RecoveryEntry, SupplementalEntry,
@@ -832,17 +832,22 @@ async fn a_quantity_far_past_the_estimate_is_warned_of_in_the_preview() {
         async move { bill_preview(fx, estimate, false, &entries, &[]).await }
     };
     let ten_times = preview_with("125").await;
-    assert!(ten_times.warnings.is_empty(), "{:?}", ten_times.warnings);
+    assert!(
+        besides_work_data(&ten_times.warnings).is_empty(),
+        "{:?}",
+        ten_times.warnings
+    );
     let past = preview_with("126").await;
     assert!(
         past.problems.is_empty(),
         "warned, not refused: {:?}",
         past.problems
     );
-    assert_eq!(past.warnings.len(), 1, "{:?}", past.warnings);
+    let warnings = besides_work_data(&past.warnings);
+    assert_eq!(warnings.len(), 1, "{:?}", past.warnings);
     assert!(
-        past.warnings[0].starts_with("item 1 (")
-            && past.warnings[0].contains("126 is more than 10 times the estimate's 12.5"),
+        warnings[0].starts_with("item 1 (")
+            && warnings[0].contains("126 is more than 10 times the estimate's 12.5"),
         "{}",
         past.warnings[0]
     );
@@ -877,6 +882,23 @@ async fn the_memorandum_says_which_days_deductions_it_applies_and_a_final_bill_a
         in_force(&undated)
     );
     assert!(asks_for_doc(&undated), "{:?}", undated.warnings);
+    // The date chooses the deduction lines, so a bill without its DOBR says how it is dated.
+    let no_dobr = |preview: &DocumentPreview| -> Vec<String> {
+        preview
+            .warnings
+            .iter()
+            .filter(|w| w.contains("no date of bill recording (DOBR)"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        no_dobr(&undated),
+        [
+            "The work data has no date of bill recording (DOBR): bill 1 prints \"DOBR -\", is \
+             dated the day it is made, and deducts by the lines in force that day. Give the \
+             DOBR in Work data."
+        ]
+    );
     // A part bill certifies no completion, so it is not asked for one.
     let part = bill_preview(&fx, estimate, false, &entries, &[]).await;
     assert!(!asks_for_doc(&part), "{:?}", part.warnings);
@@ -895,6 +917,14 @@ async fn the_memorandum_says_which_days_deductions_it_applies_and_a_final_bill_a
         "Deductions in force on 10-06-2025, the bill's date (the DOMR)."
     );
     assert!(!asks_for_doc(&by_domr), "{:?}", by_domr.warnings);
+    assert_eq!(
+        no_dobr(&by_domr),
+        [
+            "The work data has no date of bill recording (DOBR): bill 1 prints \"DOBR -\", is \
+             dated 10-06-2025 from the DOMR, and deducts by the lines in force that day. Give \
+             the DOBR in Work data."
+        ]
+    );
     fx.edit_work(estimate, dates("10-06-2025", Some("12-06-2025")))
         .await;
     let by_dobr = bill_preview(&fx, estimate, true, &entries, &[]).await;
@@ -902,6 +932,7 @@ async fn the_memorandum_says_which_days_deductions_it_applies_and_a_final_bill_a
         in_force(&by_dobr),
         "Deductions in force on 12-06-2025, the bill's date (the DOBR)."
     );
+    assert_eq!(no_dobr(&by_dobr), Vec::<String>::new());
     // The draft shows the lines the bill will print from the work data, which bills share.
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
     assert_eq!(

@@ -692,9 +692,12 @@ fn bill_problem(problem: &BillInputError) -> PreviewProblem {
         | BillInputError::NegativeQuantity { sl_no, .. }
         | BillInputError::TillDateBelowPrevious { sl_no, .. }
         | BillInputError::FigureTooLarge { sl_no, .. }
+        | BillInputError::AmountTooLarge { sl_no, .. }
         | BillInputError::TextTooLong { sl_no, .. }
         | BillInputError::InvalidPreviousQuantity { sl_no, .. } => Some(sl_no.clone()),
-        BillInputError::NotAnNthBill { .. } | BillInputError::NoItems => None,
+        BillInputError::NotAnNthBill { .. }
+        | BillInputError::NoItems
+        | BillInputError::TotalTooLarge { .. } => None,
     };
     PreviewProblem {
         sl_no,

@@ -719,8 +719,28 @@ impl NextBill {
                     .to_owned(),
             );
         }
+        warnings.extend(self.without_its_dobr());
         warnings.extend(self.recorded_as_the_previous_bill());
         warnings
+    }
+
+    /// A bill without a DOBR prints "DOBR -" and is dated from another of the work's dates, or
+    /// from the day it is made: and that date chooses the deduction lines it applies, so a
+    /// forgotten DOBR can change the rates with nothing on the bill to say why.
+    fn without_its_dobr(&self) -> Option<String> {
+        let dates = &self.work.dates;
+        if dates.bill_recorded.is_some() {
+            return None;
+        }
+        let dated = match render_job::dated_from(render_job::DatedAs::Bill, dates, None) {
+            Some((day, field)) => format!("is dated {day} from {field}"),
+            None => "is dated the day it is made".to_owned(),
+        };
+        Some(format!(
+            "The work data has no date of bill recording (DOBR): bill {} prints \"DOBR -\", \
+             {dated}, and deducts by the lines in force that day. Give the DOBR in Work data.",
+            self.number
+        ))
     }
 
     /// The work data is entered once and each bill freezes it as it stands, so a bill made

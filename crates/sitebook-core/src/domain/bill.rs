@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::estimate::EstimateItem;
-use super::money::{amount, round2, LabelledAmount};
+use super::money::{amount, round2, within_limit, LabelledAmount};
 use super::quantities::{check_items, place_previous, place_quantities};
 pub use super::quantities::{BillInputError, BillInputErrors, ItemQuantity, MAX_LISTED_PROBLEMS};
 pub use super::tender::{TenderPremium, TenderPremiumError, TpType};
@@ -381,9 +381,14 @@ pub fn first_bill(input: &FirstBillInput) -> Result<FirstBill, BillInputErrors> 
         }
     }
 
+    refuse_rows_beyond_limit(
+        &input.items,
+        rows.iter().map(|row| (row.serial.as_str(), row.amount)),
+    )?;
     let sub_total = round2(rows.iter().map(|row| row.amount).sum());
     let mut totals = vec![LabelledAmount::new("Sub Total Amount", sub_total)];
     let (tender_premium, total) = premium_and_total(sub_total, input.tender_premium);
+    refuse_totals_beyond_limit([("Sub Total Amount", sub_total), ("Total", total)])?;
     totals.extend(tender_premium.clone());
     totals.push(LabelledAmount::new("Total", total));
 
@@ -398,6 +403,59 @@ pub fn first_bill(input: &FirstBillInput) -> Result<FirstBill, BillInputErrors> 
         totals,
         amount_in_words: amount_in_words(total),
     })
+}
+
+/// Refuses a bill whose rows pass [`MAX_FIGURE`](super::money::MAX_FIGURE). Each quantity and
+/// rate is within it, but their products need not be: such a bill would print figures of
+/// twenty digits and more, which a spreadsheet cell cannot hold exactly, so its workbook would
+/// disagree with itself. Checked before the rows are summed, which keeps the sums far inside
+/// `Decimal`'s range. `rows` are (serial, amount); an AE row's serial is empty, and it is
+/// named by the item it follows.
+fn refuse_rows_beyond_limit<'r>(
+    items: &[EstimateItem],
+    rows: impl Iterator<Item = (&'r str, Decimal)>,
+) -> Result<(), BillInputErrors> {
+    let mut problems = Vec::new();
+    let mut item_serial = "";
+    for (serial, amount) in rows {
+        if !serial.is_empty() {
+            item_serial = serial;
+        }
+        if !within_limit(amount) {
+            let description = items
+                .iter()
+                .find(|item| item.sl_no == item_serial)
+                .map(|item| item.description.clone())
+                .unwrap_or_default();
+            problems.push(BillInputError::AmountTooLarge {
+                sl_no: item_serial.to_owned(),
+                description,
+                amount,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BillInputErrors { problems })
+    }
+}
+
+/// Refuses a bill whose totals pass [`MAX_FIGURE`](super::money::MAX_FIGURE), though each of
+/// its rows is within it; the first such total is named.
+fn refuse_totals_beyond_limit(totals: [(&str, Decimal); 2]) -> Result<(), BillInputErrors> {
+    match totals
+        .into_iter()
+        .find(|(_, amount)| !within_limit(*amount))
+    {
+        Some((label, amount)) => Err(BillInputErrors {
+            problems: vec![BillInputError::TotalTooLarge {
+                label: label.to_owned(),
+                amount,
+            }],
+        }),
+        None => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -788,9 +846,18 @@ pub fn nth_bill(input: &NthBillInput) -> Result<NthBill, BillInputErrors> {
         previous,
         since_last: till_date - previous,
     };
+    refuse_rows_beyond_limit(
+        &input.items,
+        rows.iter()
+            .map(|row| (row.serial.as_str(), row.till_date.amount)),
+    )?;
     let sub_till_date = column_sum(|row| row.till_date.amount);
     let (premium_till_date, total_till_date) =
         premium_and_total(sub_till_date, input.tender_premium);
+    refuse_totals_beyond_limit([
+        ("Sub Total Amount", sub_till_date),
+        ("Total", total_till_date),
+    ])?;
     // The previous column's totals: as the previous bill printed them, or recomputed for a bill
     // stored before they were carried.
     let (sub_previous, (premium_previous, total_previous)) = match &input.previous_printed {
@@ -893,6 +960,60 @@ mod tests {
             is_final: false,
         })
         .unwrap()
+    }
+
+    #[test]
+    fn rows_and_totals_past_the_largest_figure_are_refused_naming_the_item_or_the_total() {
+        let refused = |items: Vec<EstimateItem>, quantities: Vec<ItemQuantity>| {
+            first_bill(&FirstBillInput {
+                items,
+                quantities,
+                tender_premium: None,
+                is_final: false,
+            })
+            .unwrap_err()
+            .problems
+        };
+        // 10^12 × 10^12: each figure at the limit, their product far past it.
+        let huge = item("7", dec!(1_000_000_000_000), dec!(1_000_000_000_000));
+        let problems = refused(
+            vec![huge.clone()],
+            vec![ItemQuantity::new("7", dec!(1_000_000_000_000))],
+        );
+        assert_eq!(
+            problems,
+            [BillInputError::AmountTooLarge {
+                sl_no: "7".into(),
+                description: huge.description.clone(),
+                amount: dec!(1_000_000_000_000_000_000_000_000.00),
+            }]
+        );
+        assert!(problems[0]
+            .to_string()
+            .contains("beyond the largest figure accepted (10,00,00,00,00,000.00)"));
+        // Two rows of 9,00,00,00,00,000.00 each: within the limit, their sum not.
+        let two = vec![
+            item("1", dec!(900_000), dec!(1_000_000)),
+            item("2", dec!(900_000), dec!(1_000_000)),
+        ];
+        let at_estimate = two
+            .iter()
+            .map(|item| ItemQuantity::new(item.sl_no.clone(), item.quantity))
+            .collect();
+        assert_eq!(
+            refused(two, at_estimate),
+            [BillInputError::TotalTooLarge {
+                label: "Sub Total Amount".into(),
+                amount: dec!(1_800_000_000_000.00),
+            }]
+        );
+        // The limit itself is a figure accepted.
+        let at_limit = first(
+            vec![item("1", dec!(1_000_000), dec!(1_000_000))],
+            vec![ItemQuantity::new("1", dec!(1_000_000))],
+            None,
+        );
+        assert_eq!(at_limit.total, dec!(1_000_000_000_000.00));
     }
 
     #[test]

@@ -101,6 +101,36 @@ pub enum BillInputError {
         /// The figure given.
         value: Decimal,
     },
+    /// A row's amount beyond [`MAX_FIGURE`](super::money::MAX_FIGURE): a quantity and a rate
+    /// each within it can multiply past it, to a figure no work has and no spreadsheet cell
+    /// holds exactly.
+    #[error(
+        "item {sl_no} ({}): its amount comes to {amount}, beyond the largest figure accepted \
+         ({}); check its quantity and rate",
+        brief(description),
+        super::money::format_indian(super::money::MAX_FIGURE)
+    )]
+    AmountTooLarge {
+        /// The item's serial.
+        sl_no: String,
+        /// The item's description.
+        description: String,
+        /// Quantity × rate, rounded.
+        amount: Decimal,
+    },
+    /// A total of the bill beyond [`MAX_FIGURE`](super::money::MAX_FIGURE): rows each within it
+    /// can add up past it.
+    #[error(
+        "the bill's {label} comes to {amount}, beyond the largest figure accepted ({}); check \
+         the quantities and rates",
+        super::money::format_indian(super::money::MAX_FIGURE)
+    )]
+    TotalTooLarge {
+        /// `Sub Total Amount` or `Total`, as the bill labels it.
+        label: String,
+        /// The total.
+        amount: Decimal,
+    },
     /// A text longer than a spreadsheet cell holds ([`MAX_TEXT_CHARS`](super::estimate::MAX_TEXT_CHARS)).
     #[error(
         "item {sl_no}: its {field} has {chars} characters, more than the 32,767 a spreadsheet \

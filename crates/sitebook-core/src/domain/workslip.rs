@@ -501,6 +501,19 @@ pub enum WorkslipInputError {
         /// Its length in characters.
         chars: usize,
     },
+    /// A footer figure beyond [`MAX_FIGURE`]: quantities and rates each within it can multiply
+    /// and add up past it, to figures no work has and no spreadsheet cell holds exactly.
+    #[error(
+        "the work slip's {label} comes to {amount}, beyond the largest figure accepted ({}); \
+         check the quantities and rates",
+        super::money::format_indian(MAX_FIGURE)
+    )]
+    TotalTooLarge {
+        /// The footer line, as printed.
+        label: String,
+        /// Its figure.
+        amount: Decimal,
+    },
     /// A grand total or deduction that is negative where it cannot be, or beyond [`MAX_FIGURE`].
     #[error("the {what} ({value}) must be between 0 and {MAX_FIGURE}")]
     InvalidTotal {
@@ -737,6 +750,19 @@ pub fn workslip(input: &WorkslipInput) -> Result<Workslip, WorkslipInputErrors> 
     push_estimate_rows(input, &resolved, &mut rows);
     push_supplemental_rows(input, &resolved, &mut rows);
     let footer = footer(input, &rows);
+    // Every row adds into the Sub Total Amount, so a row past the limit takes a footer line
+    // past it too; the first such line is named.
+    if let Some((label, amount)) = footer.iter().find_map(|line| {
+        line.estimate
+            .into_iter()
+            .chain(line.phases.iter().copied())
+            .find(|amount| !within_limit(*amount))
+            .map(|amount| (line.label.clone(), amount))
+    }) {
+        return Err(WorkslipInputErrors {
+            problems: vec![WorkslipInputError::TotalTooLarge { label, amount }],
+        });
+    }
     let grand_total = round2(input.sanctioned_grand_total);
     Ok(Workslip {
         title: workslip_title(phase),
@@ -1498,6 +1524,31 @@ mod tests {
             is_amc: false,
             sanctioned_grand_total: dec!(130000),
         }
+    }
+
+    #[test]
+    fn a_slip_whose_figures_multiply_past_the_largest_figure_is_refused_naming_the_line() {
+        // Item 2 at 10^12 executed at a rate of 10^12: each figure within the limit, its amount
+        // 10^24 and the execution column's Sub Total Amount with it.
+        let mut input = base_input();
+        input.items[1].rate = dec!(1_000_000_000_000);
+        input.executed = vec![quantities(
+            &[("1", dec!(120)), ("2", dec!(1_000_000_000_000))],
+            &[("S1", dec!(10))],
+        )];
+        let problems = workslip(&input).unwrap_err().problems;
+        // The estimate column first: 100 × 500 + 50 × 10^12.
+        let estimate_sub_total = dec!(50_000) + dec!(50) * dec!(1_000_000_000_000);
+        assert_eq!(
+            problems,
+            [WorkslipInputError::TotalTooLarge {
+                label: "Sub Total Amount".into(),
+                amount: round2(estimate_sub_total),
+            }]
+        );
+        assert!(problems[0]
+            .to_string()
+            .starts_with("the work slip's Sub Total Amount comes to 50000000050000.00, beyond"));
     }
 
     fn figures(slip: &Workslip, role: FooterRole) -> (Option<Decimal>, Vec<Decimal>) {

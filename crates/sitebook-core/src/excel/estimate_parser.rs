@@ -1009,13 +1009,30 @@ impl<'a> SheetParser<'a> {
             _ => money_text(e),
         };
 
+        // Quantity and rate each within the limit can still multiply past it: such an amount
+        // is named as a cell beyond it would be, not worked with.
+        let beyond_limit = |e: Decimal| {
+            format!(
+                "amount {} is beyond the largest figure accepted ({}); check the quantity and \
+                 the rate",
+                formula(quantity, rate, e),
+                format_indian(MAX_FIGURE)
+            )
+        };
         let amount = match self.cols.amount {
-            None => {
-                if expected.is_some() {
-                    flags.push(ItemFlag::AmountRecomputed);
+            None => match expected {
+                Some(e) if !within_limit(e) => {
+                    let message = beyond_limit(e);
+                    let at = (row, self.cols.quantity);
+                    self.flag(at, &mut flags, ItemFlag::OutOfRange, message);
+                    None
                 }
-                expected
-            }
+                Some(e) => {
+                    flags.push(ItemFlag::AmountRecomputed);
+                    Some(e)
+                }
+                None => None,
+            },
             Some(col) => match read_num(cells.get(col)) {
                 Num::Value(stated) => {
                     if let Some(e) = expected {
@@ -1040,6 +1057,7 @@ impl<'a> SheetParser<'a> {
                         "amount formula has no saved result"
                     };
                     let (flag, message) = match expected {
+                        Some(e) if !within_limit(e) => (ItemFlag::OutOfRange, beyond_limit(e)),
                         Some(e) => (
                             ItemFlag::AmountRecomputed,
                             format!("{why}; recomputed as {}", formula(quantity, rate, e)),
@@ -1050,7 +1068,7 @@ impl<'a> SheetParser<'a> {
                         ),
                     };
                     self.flag((row, col), &mut flags, flag, message);
-                    expected
+                    expected.filter(|e| within_limit(*e))
                 }
                 Num::Error(code) => {
                     self.flag_error_value((row, col), "amount", &code, &mut flags);

@@ -405,6 +405,20 @@ pub fn less_premium(percent: &str) -> WorkChanges {
     }
 }
 
+/// A bill's warnings other than those about its work data (no DOBR, or the previous bill's MB
+/// pages or DOBR printed again), for tests about the quantities that leave the dates unset.
+#[allow(dead_code)]
+pub fn besides_work_data(warnings: &[String]) -> Vec<String> {
+    warnings
+        .iter()
+        .filter(|w| {
+            !w.starts_with("The work data has no date of bill recording")
+                && !w.contains(" prints the same ")
+        })
+        .cloned()
+        .collect()
+}
+
 /// Executed quantities by item number, as a bill or a work slip takes them.
 pub fn quantities(items: &[(&str, Decimal)]) -> Vec<ItemQuantity> {
     items
