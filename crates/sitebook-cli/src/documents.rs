@@ -192,6 +192,10 @@ pub enum BillCommand {
         /// Folder for the PDF and the XLSX
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// The estimate sheet to bill, when the workbook has several [default: the one with
+        /// the estimate's footer, named like an estimate]
+        #[arg(long, value_name = "NAME")]
+        sheet: Option<String>,
     },
 }
 
@@ -573,6 +577,7 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
         tp,
         tp_type,
         out: dir,
+        sheet,
     } = command
     else {
         unreachable!("only bill render comes here");
@@ -584,16 +589,37 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
             out.error(&code, &message);
             Failure::Reported(1)
         })?;
-    let written: Vec<String> = stateless::write_quick_first_bill(
+    let bill = stateless::write_quick_first_bill(
         &parsed,
         file,
+        sheet.as_deref(),
         matches!(kind, FirstBillKindArg::FirstFinal),
         premium,
         dir,
-    )?
-    .iter()
-    .map(|path| path.display().to_string())
-    .collect();
+    )?;
+    // A workbook of several estimates (an old copy, often hidden) is billed from one: which,
+    // and what the parse found on it, are said whatever the output's form.
+    if !bill.other_sheets.is_empty() {
+        let others: Vec<String> = bill
+            .other_sheets
+            .iter()
+            .map(|name| format!("'{name}'"))
+            .collect();
+        tell!(
+            "note: billed from sheet '{}'; the workbook's other estimate sheets ({}) can be \
+             billed with --sheet NAME.",
+            bill.sheet,
+            others.join(", ")
+        );
+    }
+    for warning in &bill.warnings {
+        tell!("warning {:<14} {}", warning.cell, warning.message);
+    }
+    let written: Vec<String> = bill
+        .written
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
     if out.is_json() {
         out.json(&written);
     } else {

@@ -1918,17 +1918,33 @@ pub mod stateless {
         .await
     }
 
+    /// What [`write_quick_first_bill`] wrote, and from which sheet.
+    #[derive(Debug)]
+    pub struct QuickBill {
+        /// The PDF and the XLSX written.
+        pub written: Vec<PathBuf>,
+        /// The estimate sheet the bill was drawn from.
+        pub sheet: String,
+        /// The workbook's other estimate sheets, any of which may be named instead.
+        pub other_sheets: Vec<String>,
+        /// The parse's warnings on that sheet, each naming its cell (a hidden sheet is one).
+        pub warnings: Vec<crate::excel::Warning>,
+    }
+
     /// Draws a first bill of `parsed` (read from `source`) at estimate quantities and writes
-    /// its PDF and XLSX into `dir` (made if missing), each atomically. The PDF records the
+    /// its PDF and XLSX into `dir` (made if missing), each atomically. The bill is drawn from
+    /// the sheet named, else from the workbook's main estimate sheet. The PDF records the
     /// source's sha256, and is dated from the workbook, else from the day the source was last
-    /// saved. Returns the paths written.
+    /// saved.
     pub fn write_quick_first_bill(
         parsed: &ParsedWorkbook,
         source: &Path,
+        sheet: Option<&str>,
         is_final: bool,
         premium: Option<TenderPremium>,
         dir: &Path,
-    ) -> Result<Vec<PathBuf>> {
+    ) -> Result<QuickBill> {
+        let sheet = crate::documents::quick_bill_sheet(parsed, sheet)?;
         let read = |e| Error::io(format!("Could not read {}", source.display()), e);
         let bytes = std::fs::read(source).map_err(read)?;
         let saved: chrono::DateTime<chrono::Utc> = std::fs::metadata(source)
@@ -1938,6 +1954,7 @@ pub mod stateless {
         let saved_on = crate::domain::work::DocDate::from_timestamp(&saved.to_rfc3339());
         let files = crate::documents::quick_first_bill(
             parsed,
+            sheet,
             is_final,
             premium,
             Some(crate::store::files::sha256_bytes(&bytes)),
@@ -1951,7 +1968,17 @@ pub mod stateless {
             crate::store::files::write_atomic(&path, &bytes)?;
             written.push(path);
         }
-        Ok(written)
+        Ok(QuickBill {
+            written,
+            sheet: sheet.name.clone(),
+            other_sheets: parsed
+                .sheets
+                .iter()
+                .filter(|other| other.name != sheet.name)
+                .map(|other| other.name.clone())
+                .collect(),
+            warnings: parsed.warnings_on(&sheet.name).cloned().collect(),
+        })
     }
 
     /// The data folder: an explicit choice (`--data-dir`), then `SITEBOOK_DATA_DIR`, then the

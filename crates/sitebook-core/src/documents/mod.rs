@@ -1757,20 +1757,47 @@ pub async fn request_abstract(
     })
 }
 
-/// A first bill at the estimate's quantities, straight from a parsed workbook, with no
-/// database: the `sitebook bill render` quick path. Returns `(file name, bytes)` for the PDF
+/// The estimate sheet a quick bill is drawn from: the one named, else the workbook's main one
+/// ([`crate::excel::ParsedWorkbook::main_sheet`]). A name that is no estimate sheet is refused,
+/// listing those there are.
+pub fn quick_bill_sheet<'p>(
+    parsed: &'p crate::excel::ParsedWorkbook,
+    named: Option<&str>,
+) -> Result<&'p EstimateSheet> {
+    let found = match named {
+        Some(name) => parsed.sheet_named(name),
+        None => parsed.main_sheet(),
+    };
+    found.ok_or_else(|| {
+        let sheets: Vec<String> = parsed
+            .sheets
+            .iter()
+            .map(|sheet| format!("'{}'", sheet.name))
+            .collect();
+        Error::Validation(match named {
+            Some(name) if !sheets.is_empty() => format!(
+                "{}: no estimate sheet is named '{}'; its estimate sheets are {}.",
+                parsed.file,
+                name.trim(),
+                sheets.join(", ")
+            ),
+            _ => format!("{}: no estimate sheet was found.", parsed.file),
+        })
+    })
+}
+
+/// A first bill at the estimate's quantities, straight from a parsed workbook's `sheet`, with
+/// no database: the `sitebook bill render` quick path. Returns `(file name, bytes)` for the PDF
 /// and the XLSX. `source_sha256` is the workbook's; `saved_on`, the day it was last saved,
 /// dates the bill when the workbook gives no date of its own.
 pub fn quick_first_bill(
     parsed: &crate::excel::ParsedWorkbook,
+    sheet: &EstimateSheet,
     is_final: bool,
     tender_premium: Option<crate::domain::bill::TenderPremium>,
     source_sha256: Option<String>,
     saved_on: Option<crate::domain::work::DocDate>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let sheet = parsed.main_sheet().ok_or_else(|| {
-        Error::Validation(format!("{}: no estimate sheet was found.", parsed.file))
-    })?;
     let items = domain_items(sheet).map_err(|unusable| {
         Error::Validation(format!(
             "{}: items without a quantity or rate ({}); fix them in the workbook first.",

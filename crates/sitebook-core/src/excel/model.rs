@@ -37,6 +37,23 @@ impl ParsedWorkbook {
             .or_else(|| self.sheets.iter().find(named))
             .or_else(|| self.sheets.first())
     }
+
+    /// The estimate sheet named `name`, as typed by a person: surrounding spaces and the case
+    /// of letters do not count.
+    pub fn sheet_named(&self, name: &str) -> Option<&EstimateSheet> {
+        let wanted = name.trim().to_lowercase();
+        self.sheets
+            .iter()
+            .find(|sheet| sheet.name.trim().to_lowercase() == wanted)
+    }
+
+    /// The warnings whose cell is on `sheet`.
+    pub fn warnings_on<'w>(&'w self, sheet: &'w str) -> impl Iterator<Item = &'w Warning> + 'w {
+        let prefix = format!("{}!", super::grid::quoted_sheet_name(sheet));
+        self.warnings
+            .iter()
+            .filter(move |warning| warning.cell.starts_with(&prefix))
+    }
 }
 
 /// A problem found while parsing, tied to a cell.
