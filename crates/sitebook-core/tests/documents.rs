@@ -651,6 +651,72 @@ async fn an_amount_that_multiplies_past_the_largest_figure_is_named_and_no_docum
 }
 
 #[tokio::test]
+async fn a_document_job_names_no_source_and_its_estimates_parse_says_upload() {
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = fx.queue_bill(estimate, BillKind::FirstPart, None).await;
+    let jobs = fx.core.jobs_list(&fx.root, 10).await.unwrap();
+    let source_of = |id: i64| {
+        jobs.iter()
+            .find(|job| job.id == id)
+            .map(|job| job.source.clone())
+            .expect("the job is listed")
+    };
+    // The bill reads no workbook brought in: it was said to come "from upload".
+    assert_eq!(source_of(bill.job_id), "");
+    let parse = jobs
+        .iter()
+        .find(|job| job.kind == sitebook_core::jobs::JobKind::ParseEstimate)
+        .expect("the estimate's parse");
+    assert_eq!(parse.source, "upload");
+}
+
+#[test]
+fn a_quick_bill_says_which_of_several_sheets_it_read_and_takes_the_one_named() {
+    use sitebook_core::api::stateless;
+    // A hidden old copy first, the current estimate after it: both are estimates.
+    let bytes = workbooks::hidden_sheet_workbook();
+    let parsed = workbooks::parse(&bytes, "two estimates.xlsx").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("two estimates.xlsx");
+    std::fs::write(&source, &bytes).unwrap();
+    let render = |sheet: Option<&str>| {
+        stateless::write_quick_first_bill(
+            &parsed,
+            &source,
+            sheet,
+            false,
+            None,
+            &dir.path().join("out"),
+        )
+    };
+    let hidden_warning = |bill: &stateless::QuickBill| {
+        bill.warnings
+            .iter()
+            .any(|w| w.cell == "'Estimate old'!A1" && w.message.contains("hidden"))
+    };
+
+    // Left to choose, it takes the first and says so, with the parse's word that it is hidden.
+    let first = render(None).unwrap();
+    assert_eq!(first.sheet, "Estimate old");
+    assert_eq!(first.other_sheets, ["Estimate"]);
+    assert!(hidden_warning(&first), "{:?}", first.warnings);
+    assert_eq!(first.written.len(), 2);
+
+    // Named (as typed: case and spaces do not count), the current one.
+    let named = render(Some(" estimate ")).unwrap();
+    assert_eq!(named.sheet, "Estimate");
+    assert_eq!(named.other_sheets, ["Estimate old"]);
+    assert!(!hidden_warning(&named), "{:?}", named.warnings);
+
+    let refused = render(Some("Abstract")).unwrap_err().to_string();
+    assert_eq!(
+        refused,
+        "two estimates.xlsx: no estimate sheet is named 'Abstract'; its estimate sheets are \
+         'Estimate old', 'Estimate'."
+    );
+}
+
+#[tokio::test]
 async fn an_estimate_without_items_gets_no_bill_and_no_work_slip() {
     let fx = fixture().await;
     let estimate = fx.parsed_estimate(workbooks::heading_only_workbook()).await;

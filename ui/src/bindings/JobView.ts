@@ -65,7 +65,8 @@ completedAt: string | null,
  */
 username: string, 
 /**
- * How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`.
+ * How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`;
+ * empty for a job that reads no workbook brought in (a document, a restore).
  */
 source: string, 
 /**

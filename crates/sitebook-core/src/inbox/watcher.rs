@@ -604,7 +604,11 @@ impl Watcher {
             self.tell(
                 &path,
                 InboxOutcome::Vanished,
-                "The file was removed before it finished arriving; nothing was imported.".into(),
+                // Editors save to a temporary name and rename it: the name it took arrives
+                // on its own, so this one is told apart from a file lost.
+                "It was renamed or removed before it finished arriving, so nothing was \
+                 imported under this name; a name it was given is read as a file of its own."
+                    .into(),
                 None,
             );
         }

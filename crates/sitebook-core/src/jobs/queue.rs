@@ -693,7 +693,8 @@ pub struct JobView {
     pub completed_at: Option<String>,
     /// The username of the person who queued the job, whose permissions it runs with.
     pub username: String,
-    /// How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`.
+    /// How the job's workbook came in: `upload` (a drop or `sitebook upload`) or `inbox`;
+    /// empty for a job that reads no workbook brought in (a document, a restore).
     pub source: String,
     /// The first estimate the job stored, for a parse that has completed.
     #[ts(type = "number | null")]
@@ -751,7 +752,8 @@ struct JobRow {
 const VIEW_SELECT: &str = "SELECT j.id, j.user_id, j.kind, j.status, j.progress, j.current_step, \
      COALESCE(u.original_name, json_extract(j.payload, '$.file_name')) AS file_name, j.error_message, j.error_code, j.error_log, j.attempts, j.created_at, \
      j.started_at, j.completed_at, p.username, \
-     COALESCE(json_extract(j.payload, '$.source'), 'upload') AS source, \
+     COALESCE(json_extract(j.payload, '$.source'), \
+              CASE WHEN j.upload_id IS NULL THEN '' ELSE 'upload' END) AS source, \
      (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id, j.retryable \
      FROM jobs j JOIN users p ON p.id = j.user_id LEFT JOIN uploads u ON u.id = j.upload_id";
 
