@@ -191,7 +191,9 @@ describe("dropping workbooks", () => {
       act(() => timer.runAll());
       await waitFor(() => expect(bad.getAttribute("data-outcome")).toBe("refused"));
       expect(bad.textContent).toMatch(/Job #\d+ failed\./);
-      expect(bad.textContent).toContain("not a workbook");
+      // The event that says the job failed comes before the reload that brings its error, so
+      // the line first says where to look and then, once the list is back, why.
+      await waitFor(() => expect(bad.textContent).toContain("not a workbook"));
       expect(good.textContent).toMatch(/Read \(job #\d+\)\./);
       expect(byId("upload-results").getAttribute("role")).toBe("alert");
       // A failure needs a look: it does not fade like results that need nothing.
