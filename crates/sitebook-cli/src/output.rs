@@ -34,6 +34,57 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(safe)
 }
 
+/// `text` kept to one line: a line break or tab (a file name can hold one) is shown escaped, as
+/// `\n`, so that a table row or a line of `watch` stays one line and the next reads as its own.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['\n', '\t']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.replace('\n', "\\n").replace('\t', "\\t"))
+}
+
+/// The inbox watcher's state as one line of `watch`.
+fn inbox_status_line(status: &InboxStatus) -> String {
+    let folder = status.folder.as_deref().unwrap_or("");
+    let line = match status.state {
+        InboxState::Off => "The inbox is off.".to_string(),
+        InboxState::Watching => format!("Watching {folder} (Ctrl-C stops)."),
+        InboxState::Missing => format!(
+            "The inbox folder {folder} is not there (an unplugged drive?); watching resumes when \
+             it returns."
+        ),
+        InboxState::WatchedElsewhere => format!(
+            "{} is watching {folder}; this one takes over when it stops (Ctrl-C gives up).",
+            status.watched_by.as_deref().unwrap_or("Another Sitebook")
+        ),
+    };
+    one_line(&line).into_owned()
+}
+
+/// One inbox file's news as one line of `watch`, whatever its name holds.
+fn inbox_news_line(news: &InboxNews) -> String {
+    one_line(&format!("{}: {}", news.file_name, news.message)).into_owned()
+}
+
+/// One ended job as one line of `worker`, whatever its file's name holds.
+fn job_ended_line(job: &JobEnded) -> String {
+    let file = job
+        .file_name
+        .as_deref()
+        .map_or(String::new(), |name| format!(", {name}"));
+    let outcome = match (&job.status, &job.error_message) {
+        (JobStatus::Failed, Some(error)) => format!("failed: {error}"),
+        (status, _) => status.as_str().to_string(),
+    };
+    let line = format!(
+        "job {} ({} in {}{file}): {outcome}",
+        job.id,
+        job.kind.as_str(),
+        job.org_code
+    );
+    one_line(&line).into_owned()
+}
+
 /// Writes one line of results to stdout (see `say!`). A closed pipe ends the program with
 /// success; any other write failure is reported on stderr and ends it with failure.
 pub fn write_line(args: std::fmt::Arguments) {
@@ -100,19 +151,7 @@ impl Printer {
             say!("{}", serde_json::json!({ "inbox": status }));
             return;
         }
-        let folder = status.folder.as_deref().unwrap_or("");
-        match status.state {
-            InboxState::Off => say!("The inbox is off."),
-            InboxState::Watching => say!("Watching {folder} (Ctrl-C stops)."),
-            InboxState::Missing => say!(
-                "The inbox folder {folder} is not there (an unplugged drive?); watching resumes \
-                 when it returns."
-            ),
-            InboxState::WatchedElsewhere => say!(
-                "{} is watching {folder}; this one takes over when it stops (Ctrl-C gives up).",
-                status.watched_by.as_deref().unwrap_or("Another Sitebook")
-            ),
-        }
+        say!("{}", inbox_status_line(status));
     }
 
     /// What happened to one inbox file (one JSON line each with `--json`).
@@ -120,7 +159,7 @@ impl Printer {
         if self.json {
             say!("{}", serde_json::json!({ "file": news }));
         } else {
-            say!("{}: {}", news.file_name, news.message);
+            say!("{}", inbox_news_line(news));
         }
     }
 
@@ -131,20 +170,7 @@ impl Printer {
             say!("{}", serde_json::json!({ "job": job }));
             return;
         }
-        let file = job
-            .file_name
-            .as_deref()
-            .map_or(String::new(), |name| format!(", {name}"));
-        let outcome = match (&job.status, &job.error_message) {
-            (JobStatus::Failed, Some(error)) => format!("failed: {error}"),
-            (status, _) => status.as_str().to_string(),
-        };
-        say!(
-            "job {} ({} in {}{file}): {outcome}",
-            job.id,
-            job.kind.as_str(),
-            job.org_code
-        );
+        say!("{}", job_ended_line(job));
     }
 
     /// An error as one line: `{code, message}` with `--json`. Codes are [`sitebook_core::ErrorCode`]s, or the
@@ -440,7 +466,7 @@ fn table_lines(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
         // A line break or tab in a cell (a file name can hold one) would break the row; shown
         // escaped, each row stays one line. Other control characters are escaped here too, not
         // only when the line is written, so that the columns are measured as they will show.
-        let cell = cell.replace('\n', "\\n").replace('\t', "\\t");
+        let cell = one_line(cell);
         let cell = terminal_safe(&cell);
         if cell.chars().count() <= MAX_TABLE_CELL_CHARS {
             cell.into_owned()
@@ -525,6 +551,35 @@ mod tests {
         // Panicked before ("Formatting argument out of range").
         let huge = "W".repeat(1 << 20);
         super::print_table(&["A", "B"], &[vec![huge, "x".into()]]);
+    }
+
+    #[test]
+    fn a_file_name_with_a_line_break_keeps_each_watch_and_worker_line_one_line() {
+        use sitebook_core::inbox::{InboxNews, InboxOutcome};
+        use sitebook_core::jobs::queue::JobEnded;
+        use sitebook_core::jobs::{JobKind, JobStatus};
+
+        let news = InboxNews {
+            file_name: "ward 12\nImported: fake.xlsx".into(),
+            outcome: InboxOutcome::Queued,
+            message: "Queued as job 7.".into(),
+            job_id: Some(7),
+        };
+        assert_eq!(
+            super::inbox_news_line(&news),
+            "ward 12\\nImported: fake.xlsx: Queued as job 7."
+        );
+        let ended = JobEnded {
+            id: 7,
+            org_code: "PWD".into(),
+            kind: JobKind::ParseEstimate,
+            status: JobStatus::Failed,
+            file_name: Some("a\tb\nc.xlsx".into()),
+            error_message: Some("This file is not a workbook.".into()),
+        };
+        let line = super::job_ended_line(&ended);
+        assert!(!line.contains(['\n', '\t']), "{line:?}");
+        assert!(line.contains("a\\tb\\nc.xlsx"), "{line}");
     }
 
     #[test]
