@@ -638,6 +638,13 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
         "{sd_text}"
     );
     assert!(line_with(&text, &["Net amount payable by cheque"]).contains(&indian(pay.net)));
+    // Every bill held 5 %, until the cap stopped the last: the form says both, since 5 % of
+    // the value up to date alone would be more than is held.
+    assert!(percent(total3, dec!(5)) > cap);
+    let held = format!("Amount withheld @ 5 %, up to its cap of {}", indian(cap));
+    // The cap in the label, and again as the amount beside it.
+    let held_line = line_with(&text, &[&held]);
+    assert_eq!(held_line.matches(&indian(cap)).count(), 2, "{held_line}");
     assert!(text.contains("FINAL BILL"), "{text}");
     assert!(text.contains("DISCHARGE CERTIFICATE"), "{text}");
     assert!(text.contains("Deputy Executive Engineer"), "{text}");

@@ -9,7 +9,9 @@
 //! - "Amount withheld" is what the capped lines (security deposit, retention) hold up to date:
 //!   what earlier bills held (whatever lines are in force now) plus this bill's share. Its rate
 //!   is printed when it accounts for the whole amount: one capped percentage line, whose rate
-//!   on the value up to date gives the amount withheld, give or take each bill's rounding.
+//!   on the value up to date gives the amount withheld, give or take each bill's rounding. Once
+//!   that line's cap stops it, the rate is printed with the cap ("@ 5 %, up to its cap of
+//!   10,000.00"): the form's "@ p %" alone would then not give the amount beside it.
 //! - "Authorised additions" are the memorandum's additions up to date (GST billed on the work).
 //! - The running-account form's "approximate value of work not yet measured" is nil: every
 //!   bill Sitebook makes is of measured work.
@@ -30,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bill::RowKind;
 use super::estimate::EstimateItem;
-use super::money::{amount, format_percent, percent_of, LabelledAmount};
+use super::money::{amount, format_indian, format_percent, percent_of, LabelledAmount};
 use super::payments::{Base, Charge, Memorandum, PaymentTerms};
 use super::words::amount_in_words;
 
@@ -46,6 +48,9 @@ pub struct PaymentAccount {
     pub withheld: Decimal,
     /// The rate printed with the amount withheld, when one capped percentage line holds it.
     pub withheld_rate: Option<Decimal>,
+    /// The cap that line stopped at, printed with its rate, when the rate alone would give
+    /// more than was withheld.
+    pub withheld_cap: Option<Decimal>,
     /// Earlier bills' payments before recoveries.
     pub paid_before: Decimal,
     /// What this bill pays before recoveries.
@@ -64,11 +69,17 @@ impl PaymentAccount {
         self.value_measured + self.authorised_additions - self.withheld
     }
 
-    /// `amount withheld @ 5 %`, or without a rate when no single rate applies.
+    /// `Amount withheld @ 5 %`, with the cap that stopped it when one did, or without a rate
+    /// when no single rate applies.
     pub fn withheld_label(&self) -> String {
-        match self.withheld_rate {
-            Some(rate) => format!("Amount withheld @ {} %", format_percent(rate)),
-            None => "Amount withheld".to_owned(),
+        match (self.withheld_rate, self.withheld_cap) {
+            (Some(rate), None) => format!("Amount withheld @ {} %", format_percent(rate)),
+            (Some(rate), Some(cap)) => format!(
+                "Amount withheld @ {} %, up to its cap of {}",
+                format_percent(rate),
+                format_indian(cap)
+            ),
+            (None, _) => "Amount withheld".to_owned(),
         }
     }
 }
@@ -88,26 +99,42 @@ pub fn payment_account(memorandum: &Memorandum, terms: &PaymentTerms) -> Payment
     let withheld = held_earlier + held_now;
     // The rate is printed when it accounts for the whole amount: one capped percentage line,
     // at whose rate the value up to date gives the amount withheld, give or take the paise of
-    // each bill's rounding. A rate changed along the chain, or a cap reached, leaves it out.
-    let withheld_rate = match capped().collect::<Vec<_>>().as_slice() {
-        [line] => match line.charge {
-            Charge::Percent(rate) => {
-                let base = match line.base {
-                    Base::Gross => memorandum.value_till_date,
-                    Base::GrossWithAdditions => memorandum.value_till_date + additions_to_date,
+    // each bill's rounding. Once its cap stops it, the rate is printed with the cap, provided
+    // the earlier bills held at that rate too (up to the cap). A rate changed along the chain
+    // leaves it out.
+    let about = |a: Decimal, b: Decimal| (a - b).abs() <= Decimal::ONE;
+    let (withheld_rate, withheld_cap) = match capped().collect::<Vec<_>>().as_slice() {
+        [line] => match (line.charge, line.cap) {
+            (Charge::Percent(rate), Some(cap)) => {
+                let (base, base_before) = match line.base {
+                    Base::Gross => (memorandum.value_till_date, memorandum.previous_payments),
+                    Base::GrossWithAdditions => (
+                        memorandum.value_till_date + additions_to_date,
+                        memorandum.previous_payments + terms.additions_before,
+                    ),
                 };
                 let at_rate = percent_of(base, rate);
-                ((at_rate - withheld).abs() <= Decimal::ONE).then_some(rate)
+                let cap = terms.cap_amount(cap);
+                let held_at_rate_before =
+                    about(held_earlier, percent_of(base_before, rate).min(cap));
+                if about(at_rate, withheld) {
+                    (Some(rate), None)
+                } else if withheld == cap && at_rate > cap && held_at_rate_before {
+                    (Some(rate), Some(cap))
+                } else {
+                    (None, None)
+                }
             }
-            Charge::Fixed(_) => None,
+            _ => (None, None),
         },
-        _ => None,
+        _ => (None, None),
     };
     PaymentAccount {
         value_measured: memorandum.value_till_date,
         authorised_additions: additions_to_date,
         withheld,
         withheld_rate,
+        withheld_cap,
         paid_before: memorandum.previous_payments + terms.additions_before - held_earlier,
         payment_now_due: memorandum.gross + additions_now - held_now,
         recoveries: memorandum.total_deductions() - held_now,
@@ -381,6 +408,56 @@ mod tests {
         assert_eq!(account.recoveries, dec!(800));
         assert_eq!(account.recoveries + account.by_cheque, dec!(45200));
         assert_eq!(account.withheld_label(), "Amount withheld @ 5 %");
+    }
+
+    #[test]
+    fn a_deposit_stopped_by_its_cap_prints_its_rate_with_the_cap() {
+        // 3,00,000 till date, 1,60,000 before (5 % of which, 8,000, is held). SD 5 % of
+        // 1,40,000 would be 7,000, but 2,000 is left of the 10,000 cap, so the cap is reached.
+        // 5 % of 3,00,000 is 15,000, not the 10,000 withheld: "@ 5 %" alone would be wrong.
+        let terms = PaymentTerms {
+            lines: vec![sd_line()],
+            recoveries: Vec::new(),
+            contract_value: dec!(500000),
+            held_before: vec![HeldBefore {
+                code: "SD".to_owned(),
+                amount: dec!(8000),
+            }],
+            additions_before: Decimal::ZERO,
+            value_before: None,
+            estimate_has_lc: false,
+            agency_is_individual: false,
+        };
+        let memorandum = |till_date: Decimal, before: Decimal, held_now: Decimal| Memorandum {
+            value_till_date: till_date,
+            previous_payments: before,
+            gross: till_date - before,
+            additions: Vec::new(),
+            deductions: vec![line("SD", held_now)],
+            net_payable: till_date - before - held_now,
+            net_in_words: String::new(),
+        };
+        let account = payment_account(&memorandum(dec!(300000), dec!(160000), dec!(2000)), &terms);
+        assert_eq!(account.withheld, dec!(10000));
+        assert_eq!(
+            account.withheld_label(),
+            "Amount withheld @ 5 %, up to its cap of 10,000.00"
+        );
+
+        // Exactly at the cap by the rate (5 % of 2,00,000): the rate alone says it.
+        let account = payment_account(&memorandum(dec!(200000), dec!(160000), dec!(2000)), &terms);
+        assert_eq!(account.withheld_label(), "Amount withheld @ 5 %");
+
+        // Short of the cap and off the rate (the rate changed along the chain): neither.
+        let account = payment_account(&memorandum(dec!(150000), dec!(120000), dec!(1000)), &terms);
+        assert_eq!(account.withheld, dec!(9000));
+        assert_eq!(account.withheld_label(), "Amount withheld");
+
+        // At the cap, but the 8,000 held on 1,00,000 before was not 5 % of it (the rate
+        // changed): no one rate stands for the amount, with its cap or without.
+        let account = payment_account(&memorandum(dec!(300000), dec!(100000), dec!(2000)), &terms);
+        assert_eq!(account.withheld, dec!(10000));
+        assert_eq!(account.withheld_label(), "Amount withheld");
     }
 
     #[test]

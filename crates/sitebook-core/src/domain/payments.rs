@@ -393,6 +393,14 @@ impl PaymentTerms {
                 .any(|line| line.cap.is_some() && line.code == code)
     }
 
+    /// What a cap comes to in rupees: a percentage cap is of the contract value.
+    pub fn cap_amount(&self, cap: Cap) -> Decimal {
+        match cap {
+            Cap::Amount(amount) => round2(amount),
+            Cap::PercentOfContract(p) => percent_of(self.contract_value, p),
+        }
+    }
+
     /// What the earlier bills of the chain withheld on capped lines, whether or not their line
     /// is in force on this bill's date.
     pub fn held_earlier(&self) -> Decimal {
@@ -616,10 +624,7 @@ pub fn memorandum(
         }
         let (mut amount, mut detail, mut percentage) = worked(line, base);
         if let Some(cap) = line.cap {
-            let cap = match cap {
-                Cap::Amount(amount) => round2(amount),
-                Cap::PercentOfContract(p) => percent_of(terms.contract_value, p),
-            };
+            let cap = terms.cap_amount(cap);
             let held: Decimal = terms
                 .held_before
                 .iter()
