@@ -62,6 +62,17 @@ fn at_suggested_quantities(items: &[EditorItem]) -> Vec<QuantityEntry> {
         .collect()
 }
 
+/// One entry per item of a draft: item 1 at `quantity`, every other item at nothing.
+fn only_item_one_measured(items: &[EditorItem], quantity: &str) -> Vec<QuantityEntry> {
+    items
+        .iter()
+        .map(|item| {
+            let measured = if item.sl_no == "1" { quantity } else { "0" };
+            entry(&item.sl_no, measured)
+        })
+        .collect()
+}
+
 fn decimal(text: &Option<String>) -> Decimal {
     text.as_deref().unwrap().parse().unwrap()
 }
@@ -167,12 +178,7 @@ async fn first_bill_preview_shows_live_totals_and_ae_rows_and_saves_nothing() {
 async fn the_second_bill_starts_from_the_first_and_a_final_bill_closes_the_editor() {
     let (fx, estimate) = with_example_estimate().await;
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
-    let mut entries: Vec<QuantityEntry> = draft
-        .items
-        .iter()
-        .map(|item| entry(&item.sl_no, "0"))
-        .collect();
-    entries[0] = entry("1", "10");
+    let entries = only_item_one_measured(&draft.items, "10");
     let first = fx
         .core
         .bill_create_entered(&fx.root, estimate, false, &entries, &[])
@@ -967,12 +973,7 @@ async fn a_bill_that_would_print_the_last_bills_mb_pages_or_dobr_is_warned_of() 
     )
     .await;
     let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
-    let mut entries: Vec<QuantityEntry> = draft
-        .items
-        .iter()
-        .map(|item| entry(&item.sl_no, "0"))
-        .collect();
-    entries[0] = entry("1", "10");
+    let mut entries = only_item_one_measured(&draft.items, "10");
     // A first bill has no bill before it to repeat.
     let first = bill_preview(&fx, estimate, false, &entries, &[]).await;
     assert_eq!(copied(&first.warnings), Vec::<String>::new());
