@@ -1010,13 +1010,14 @@ impl Sitebook {
     }
 
     /// Syncs the active org's waiting outputs now, those waiting out a retry's backoff too, and
-    /// returns the counts afterwards.
+    /// returns the counts afterwards. A bucket check that is due (new settings, or the daily
+    /// one) is made first, as the background syncer does.
     pub async fn sync_run(&self, session: &Session) -> Result<OutboxCounts> {
         let scope = authorize_write(&self.ctx, session, Action::SyncConfigure).await?;
         scope
             .attempt(&self.ctx, async {
                 store::outbox::due_now(&self.ctx, &scope).await?;
-                sync::syncer::sync_org(&self.ctx, &scope).await
+                sync::syncer::sync_org_checked_when_due(&self.ctx, &scope).await
             })
             .await
     }
@@ -1613,8 +1614,7 @@ impl Sitebook {
             .await?;
         scope
             .attempt(&self.ctx, async {
-                let quantities = editor::entries_or_error("The bill", entries)?;
-                let recoveries = editor::recoveries_or_error(recoveries)?;
+                let (quantities, recoveries) = editor::bill_entries_or_error(entries, recoveries)?;
                 let request = crate::documents::BillRequest::Next { is_final };
                 crate::documents::create_bill(
                     &self.ctx,

@@ -697,6 +697,30 @@ async fn the_bill_preview_shows_the_deductions_and_the_net_payable_live() {
 }
 
 #[tokio::test]
+async fn saving_a_bill_tells_a_bad_quantity_and_a_bad_recovery_in_one_answer() {
+    let (fx, estimate) = with_example_estimate().await;
+    let draft = fx.core.bill_draft(&fx.root, estimate).await.unwrap();
+    let mut entries = at_suggested_quantities(&draft.items);
+    entries[0] = entry("1", "1O");
+    let recoveries = [recovery("Stores", "")];
+    let refused = fx
+        .core
+        .bill_create_entered(&fx.root, estimate, false, &entries, &recoveries)
+        .await
+        .unwrap_err();
+    let Error::Validation(message) = &refused else {
+        panic!("{refused:?}");
+    };
+    // Both, the quantity first as the editor lists it, so one round of fixes is enough.
+    let (quantity, stores) = (message.find("item 1"), message.find("recovery 1 (Stores)"));
+    assert!(
+        matches!((quantity, stores), (Some(q), Some(r)) if q < r),
+        "{message}"
+    );
+    assert!(fx.bills(estimate).await.is_empty());
+}
+
+#[tokio::test]
 async fn previews_show_the_estimate_sub_heads_where_they_print() {
     let (fx, estimate) = with_example_estimate().await;
     let preview = bill_preview(&fx, estimate, false, &[], &[]).await;

@@ -554,6 +554,34 @@ async fn recoveries_beyond_the_bill_are_refused_and_save_nothing() {
     assert!(fx.bills(estimate).await.is_empty());
 }
 
+#[tokio::test]
+async fn a_bill_refused_for_its_quantities_names_its_refused_recovery_too() {
+    let (fx, estimate) = fixture_with_estimate(workbooks::domain_example_workbook()).await;
+    let refused = fx
+        .core
+        .bill_create_with(
+            &fx.root,
+            estimate,
+            BillKind::FirstPart,
+            Some(vec![ItemQuantity::new("99", dec!(5))]),
+            vec![OneOffRecovery {
+                label: "Cement issued".into(),
+                amount: dec!(2500.555),
+            }],
+        )
+        .await
+        .unwrap_err();
+    let Error::Validation(message) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert!(message.contains("item 99"), "{message}");
+    assert!(
+        message.contains("Recovery \"Cement issued\"") && message.contains("2500.555"),
+        "{message}"
+    );
+    assert!(fx.bills(estimate).await.is_empty());
+}
+
 /// DOMAIN.md ruling: the amount payable now is the till-date Total less the previous bill's.
 #[tokio::test]
 async fn a_new_deposit_rate_from_a_date_keeps_the_old_rate_before_it_and_one_cap() {

@@ -587,9 +587,16 @@ pub fn parse_recoveries(entries: &[RecoveryEntry]) -> (Vec<OneOffRecovery>, Vec<
     (recoveries, problems)
 }
 
-/// The typed recoveries, or a validation error listing every incomplete line.
-pub fn recoveries_or_error(entries: &[RecoveryEntry]) -> Result<Vec<OneOffRecovery>> {
-    read_or_refused("The bill", parse_recoveries(entries))
+/// A bill's typed quantities and recoveries, or one validation error listing every problem in
+/// either: a person who puts the quantities right is not then told of a recovery.
+pub fn bill_entries_or_error(
+    entries: &[QuantityEntry],
+    recoveries: &[RecoveryEntry],
+) -> Result<(Vec<ItemQuantity>, Vec<OneOffRecovery>)> {
+    let (quantities, mut problems) = parse_entries(entries);
+    let (recoveries, recovery_problems) = parse_recoveries(recoveries);
+    problems.extend(recovery_problems);
+    read_or_refused("The bill", ((quantities, recoveries), problems))
 }
 
 /// What was read, or one validation error for `document` listing every problem found.

@@ -984,10 +984,8 @@ pub(crate) async fn next_bill_terms(
     recoveries: Vec<OneOffRecovery>,
 ) -> Result<PaymentTerms> {
     let work = &next.work;
-    for recovery in &recoveries {
-        recovery
-            .validate()
-            .map_err(|e| Error::Validation(format!("Recovery {:?}: {e}.", recovery.label)))?;
+    if let Some(refused) = refused_recoveries(&recoveries) {
+        return Err(Error::Validation(refused));
     }
     // The lines in force on the date the bill prints.
     let lines = payments::lines_in_force(ctx, scope, next_bill_date(ctx, &work.dates)).await?;
@@ -1005,6 +1003,18 @@ pub(crate) async fn next_bill_terms(
         estimate_has_lc: next.estimate_has_lc,
         agency_is_individual: work.agency_is_individual,
     })
+}
+
+/// Why each refused recovery is refused, one sentence each; `None` when all are fine.
+fn refused_recoveries(recoveries: &[OneOffRecovery]) -> Option<String> {
+    let refused: Vec<String> = recoveries
+        .iter()
+        .filter_map(|recovery| {
+            let why = recovery.validate().err()?;
+            Some(format!("Recovery {:?}: {why}.", recovery.label))
+        })
+        .collect();
+    (!refused.is_empty()).then(|| refused.join(" "))
 }
 
 /// What capped lines had withheld, what had been added, and the value of work done, up to and
@@ -1034,18 +1044,36 @@ pub async fn create_bill(
     quantities: Option<Vec<ItemQuantity>>,
     recoveries: Vec<OneOffRecovery>,
 ) -> Result<QueuedDocument> {
-    let next = next_bill_inputs(ctx, scope, estimate_id, request, quantities).await?;
+    // A refused recovery is told together with whatever is wrong with the quantities, so that
+    // putting one right does not only then bring out the other.
+    let refused_recoveries = refused_recoveries(&recoveries);
+    let checked = async {
+        let next = next_bill_inputs(ctx, scope, estimate_id, request, quantities).await?;
+        let computed = next
+            .inputs
+            .compute()
+            .map_err(|e| Error::Validation(format!("Bill {}: {e}.", next.number)))?;
+        if !next.inputs.is_final() {
+            if let Some(nothing) = measures_nothing(&computed) {
+                return Err(Error::Validation(format!(
+                    "Bill {}: {nothing}.",
+                    next.number
+                )));
+            }
+        }
+        Ok((next, computed))
+    }
+    .await;
+    let (next, computed) = match (checked, refused_recoveries) {
+        (Ok(checked), None) => checked,
+        (Ok(_), Some(refused)) => return Err(Error::Validation(refused)),
+        (Err(Error::Validation(message)), Some(refused)) => {
+            return Err(Error::Validation(format!("{message} {refused}")))
+        }
+        (Err(error), _) => return Err(error),
+    };
     let is_final = next.inputs.is_final();
     let number = next.number;
-    let computed = next
-        .inputs
-        .compute()
-        .map_err(|e| Error::Validation(format!("Bill {number}: {e}.")))?;
-    if !is_final {
-        if let Some(nothing) = measures_nothing(&computed) {
-            return Err(Error::Validation(format!("Bill {number}: {nothing}.")));
-        }
-    }
     let warnings = next.warnings(&computed);
     let working_estimate = next.working.as_ref().map(|w| w.phase);
     let terms = next_bill_terms(ctx, scope, &next, recoveries).await?;
