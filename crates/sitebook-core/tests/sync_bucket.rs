@@ -2047,6 +2047,27 @@ async fn a_second_server_on_another_port_of_the_same_host_is_checked_and_given_e
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_run_by_hand_checks_a_newly_set_bucket_first_and_gives_it_every_output() {
+    let (first, fx, admin) = synced_laptop_polling(SyncTuning::default().check_every).await;
+    let second = S3Server::start().await;
+    second.configure(&fx, &admin).await;
+    let held = |server: &S3Server| -> Vec<String> {
+        server.objects().into_iter().map(|(key, _)| key).collect()
+    };
+    assert_eq!(held(&first).len(), 3);
+    assert!(held(&second).is_empty());
+    let target = fx.core.sync_status(&admin).await.unwrap().target.unwrap();
+    assert_eq!(target.checked_at, None, "saved settings make a check due");
+
+    // No background syncer: `sitebook sync run` (the desktop's "Sync now") alone.
+    let counts = fx.core.sync_run(&admin).await.unwrap();
+    assert_eq!(held(&second), held(&first));
+    assert_eq!((counts.synced, counts.pending), (3, 0));
+    let target = fx.core.sync_status(&admin).await.unwrap().target.unwrap();
+    assert!(target.checked_at.is_some(), "the check is recorded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_held_up_by_its_configurers_departure_says_so_and_resumes_as_whoever_turns_it_on() {
     let (server, fx, _alice) = synced_laptop_polling(SyncTuning::default().check_every).await;
     fx.member("carol", "AAA", MembershipRole::Admin).await;

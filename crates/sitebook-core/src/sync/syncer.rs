@@ -791,32 +791,46 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
                 continue;
             }
         };
-        let due = bucket_check_due(ctx, &scope).await.unwrap_or_else(|error| {
-            tracing::warn!(org = scope.org_code(), %error, "could not read when the bucket was checked");
-            false
-        });
-        if due {
-            // Offline, most likely: the pass below says so too, and the check waits for a pass
-            // that reaches the bucket.
-            if let Err(error) = check_bucket(ctx, &scope, false).await {
-                tracing::warn!(org = scope.org_code(), %error, "could not check the bucket")
-            }
-        }
-        if let Err(error) = sync_org(ctx, &scope).await {
+        if let Err(error) = sync_org_checked_when_due(ctx, &scope).await {
             tracing::warn!(org = scope.org_code(), %error, "sync pass failed");
         }
     }
     Ok(())
 }
 
-/// Whether the scope's org's bucket was last checked `check_every` ago or longer, or not since
-/// its settings were saved. Read through the scope, as every org's sync state is.
+/// One org's pass, the background syncer's and `sync run`'s alike: the bucket is checked
+/// first when a check is due ([`bucket_check_due`]), so that a bucket the settings switched to
+/// gets every output, not only those waiting; then what waits is sent.
+pub(crate) async fn sync_org_checked_when_due(
+    ctx: &Ctx,
+    scope: &WriteScope,
+) -> Result<OutboxCounts> {
+    let due = bucket_check_due(ctx, scope).await.unwrap_or_else(|error| {
+        tracing::warn!(org = scope.org_code(), %error, "could not read when the bucket was checked");
+        false
+    });
+    if due {
+        // Offline, most likely: the pass below says so too, and the check waits for a pass
+        // that reaches the bucket.
+        if let Err(error) = check_bucket(ctx, scope, false).await {
+            tracing::warn!(org = scope.org_code(), %error, "could not check the bucket")
+        }
+    }
+    sync_org(ctx, scope).await
+}
+
+/// Whether the scope's org syncs and its bucket was last checked `check_every` ago or longer,
+/// or not since its settings were saved. Read through the scope, as every org's sync state is.
 async fn bucket_check_due(ctx: &Ctx, scope: &WriteScope) -> Result<bool> {
     let check_every =
         chrono::Duration::from_std(ctx.sync.check_every).unwrap_or(chrono::Duration::MAX);
-    let checked_at = super::config::target(ctx, scope)
-        .await?
-        .and_then(|target| target.checked_at);
+    let Some(target) = super::config::target(ctx, scope).await? else {
+        return Ok(false);
+    };
+    if !target.enabled {
+        return Ok(false);
+    }
+    let checked_at = target.checked_at;
     // A time that does not read (edited by hand) is as good as none.
     Ok(checked_at
         .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
