@@ -2123,6 +2123,9 @@ async fn the_daily_check_is_remembered_so_a_restarted_syncer_does_not_check_agai
         let status = fx.core.sync_status(&admin).await.unwrap();
         status.target.unwrap().checked_at
     };
+    // The setup's `sync run` made the first check; saved again, the settings are new.
+    assert!(checked_at().await.is_some());
+    server.configure(&fx, &admin).await;
     assert_eq!(checked_at().await, None, "new settings: never checked");
 
     // The first syncer finds the bucket unchecked, checks it, and notes when.

@@ -333,13 +333,26 @@ pub(crate) async fn check_and_send(
     })
 }
 
-/// Lists the scope's org's folder in the bucket and puts every synced output whose object is
-/// gone, or is there with another size, back in line. One listing per kind folder and no
-/// download, unless `deep`: then every object of the right size is also read back and hashed,
-/// which is what notices other bytes of the very same size.
-pub(crate) async fn check_bucket(ctx: &Ctx, scope: &WriteScope, deep: bool) -> Result<BucketCheck> {
-    let (_, bucket) = open_bucket(ctx, scope).await?;
-    check_with(ctx, scope, &bucket, deep).await
+/// Why a bucket check stopped: the bucket's own answer, which says whether trying again later
+/// can help, or anything else.
+enum CheckStopped {
+    Bucket(BucketError),
+    Other(Error),
+}
+
+impl From<Error> for CheckStopped {
+    fn from(error: Error) -> Self {
+        CheckStopped::Other(error)
+    }
+}
+
+impl From<CheckStopped> for Error {
+    fn from(stopped: CheckStopped) -> Self {
+        match stopped {
+            CheckStopped::Bucket(error) => Error::SyncFailed(error.message().to_string()),
+            CheckStopped::Other(error) => error,
+        }
+    }
 }
 
 /// A check's entry in the sync status while it runs ([`crate::context::ChecksUnderway`]): each
@@ -376,19 +389,23 @@ impl Drop for CheckUnderway<'_> {
     }
 }
 
+/// Lists the scope's org's folder in the bucket and puts every synced output whose object is
+/// gone, or is there with another size, back in line. One listing per kind folder and no
+/// download, unless `deep`: then every object of the right size is also read back and hashed,
+/// which is what notices other bytes of the very same size.
 async fn check_with(
     ctx: &Ctx,
     scope: &WriteScope,
     bucket: &Bucket,
     deep: bool,
-) -> Result<BucketCheck> {
+) -> std::result::Result<BucketCheck, CheckStopped> {
     let underway = CheckUnderway::start(ctx, scope.org_id(), deep);
     let listing = bucket
         .org_objects(&scope.bucket_folder(), |listed| {
             underway.moved(|progress| progress.listed = listed)
         })
         .await
-        .map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+        .map_err(CheckStopped::Bucket)?;
     let listed: std::collections::HashMap<String, u64> = listing.objects.into_iter().collect();
     let sent = outbox::sent(ctx, scope).await?;
     let outputs = sent.len() as u64;
@@ -429,7 +446,7 @@ async fn check_with(
         .buffer_unordered(ctx.sync.concurrency.max(1));
     let mut not_as_sent = Vec::new();
     while let Some((n, output, held)) = reads.next().await {
-        let held = held.map_err(|e| Error::SyncFailed(e.message().to_string()))?;
+        let held = held.map_err(CheckStopped::Bucket)?;
         compared += 1;
         underway.moved(|progress| progress.compared = compared);
         if held.as_deref() != Some(output.sha256.as_str()) {
@@ -810,10 +827,26 @@ pub(crate) async fn sync_org_checked_when_due(
         false
     });
     if due {
-        // Offline, most likely: the pass below says so too, and the check waits for a pass
-        // that reaches the bucket.
-        if let Err(error) = check_bucket(ctx, scope, false).await {
-            tracing::warn!(org = scope.org_code(), %error, "could not check the bucket")
+        let checked = match open_bucket(ctx, scope).await {
+            Ok((_, bucket)) => check_with(ctx, scope, &bucket, false).await,
+            Err(error) => Err(CheckStopped::Other(error)),
+        };
+        match checked {
+            Ok(_) => {}
+            Err(CheckStopped::Bucket(BucketError::Transient(problem))) => {
+                // Offline, or a server that does not answer: each send would wait out the same
+                // timeout, so the pass ends here, said on the waiting outputs, and the check
+                // waits for a pass that reaches the bucket.
+                outbox::note_problem(ctx, scope, &problem).await?;
+                let _ = ctx.sync_news.send(scope.org_id());
+                return outbox::counts(ctx, scope).await;
+            }
+            Err(stopped) => {
+                // The settings, or a key that may put objects but not list them: the sends
+                // below say the first, and may still go through in the second.
+                let error = Error::from(stopped);
+                tracing::warn!(org = scope.org_code(), %error, "could not check the bucket");
+            }
         }
     }
     sync_org(ctx, scope).await
