@@ -366,23 +366,29 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_payment_now_due_splits_into_recoveries_and_the_cheque() {
-        // Second bill: 1,20,000 till date, 80,000 before, so 40,000 gross; GST 18 % added;
-        // SD 5 % of 40,000 = 2,000 (4,000 held before); TDS 2 % of 40,000 = 800.
-        let terms = PaymentTerms {
+    /// The terms of a later bill on a 5,00,000 contract under [`sd_line`] alone, with `held`
+    /// of deposit and `added` of additions from the bills before it.
+    fn sd_terms(held: Decimal, added: Decimal) -> PaymentTerms {
+        PaymentTerms {
             lines: vec![sd_line()],
             recoveries: Vec::new(),
             contract_value: dec!(500000),
             held_before: vec![HeldBefore {
                 code: "SD".to_owned(),
-                amount: dec!(4000),
+                amount: held,
             }],
-            additions_before: dec!(14400),
+            additions_before: added,
             value_before: None,
             estimate_has_lc: false,
             agency_is_individual: false,
-        };
+        }
+    }
+
+    #[test]
+    fn the_payment_now_due_splits_into_recoveries_and_the_cheque() {
+        // Second bill: 1,20,000 till date, 80,000 before, so 40,000 gross; GST 18 % added;
+        // SD 5 % of 40,000 = 2,000 (4,000 held before); TDS 2 % of 40,000 = 800.
+        let terms = sd_terms(dec!(4000), dec!(14400));
         let memorandum = Memorandum {
             value_till_date: dec!(120000),
             previous_payments: dec!(80000),
@@ -415,19 +421,7 @@ mod tests {
         // 3,00,000 till date, 1,60,000 before (5 % of which, 8,000, is held). SD 5 % of
         // 1,40,000 would be 7,000, but 2,000 is left of the 10,000 cap, so the cap is reached.
         // 5 % of 3,00,000 is 15,000, not the 10,000 withheld: "@ 5 %" alone would be wrong.
-        let terms = PaymentTerms {
-            lines: vec![sd_line()],
-            recoveries: Vec::new(),
-            contract_value: dec!(500000),
-            held_before: vec![HeldBefore {
-                code: "SD".to_owned(),
-                amount: dec!(8000),
-            }],
-            additions_before: Decimal::ZERO,
-            value_before: None,
-            estimate_has_lc: false,
-            agency_is_individual: false,
-        };
+        let terms = sd_terms(dec!(8000), Decimal::ZERO);
         let memorandum = |till_date: Decimal, before: Decimal, held_now: Decimal| Memorandum {
             value_till_date: till_date,
             previous_payments: before,
