@@ -1160,6 +1160,42 @@ async fn a_recovery_past_what_the_bill_pays_keeps_the_memorandum_with_its_net_be
 }
 
 #[tokio::test]
+async fn a_work_unmarked_amc_whose_workbook_charges_no_qc_is_warned_of_in_the_work_slip() {
+    // The worked example without its "Add QC @ 1 %" row (and a Sub Total 1,000.00 less): the
+    // work data, never saved, reads it as an AMC work, and nothing needs saying.
+    let bytes = workbooks::domain_example_edited(|sheet| {
+        sheet.clear_cell(17, 3);
+        sheet.clear_cell(17, 7);
+        workbooks::text(sheet, 20, 7, "1,06,100.00");
+    });
+    let (fx, estimate) = fixture_with_estimate(bytes).await;
+    assert!(fx.core.work_show(&fx.root, estimate).await.unwrap().is_amc);
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    let entries = at_suggested_quantities(&draft.items);
+    let amc_warning =
+        |preview: &DocumentPreview| preview.warnings.iter().find(|w| w.contains("AMC")).cloned();
+    let as_read = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
+    assert_eq!(amc_warning(&as_read), None, "{:?}", as_read.warnings);
+
+    // Someone unticks AMC: the slip now charges QC the estimate never did, and says so.
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            is_amc: Some(false),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
+    let unmarked = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
+    let warning = amc_warning(&unmarked).expect("the contradiction is said");
+    assert!(
+        warning.contains("the estimate's footer charges none")
+            && warning.contains("tick AMC in Work data"),
+        "{warning}"
+    );
+}
+
+#[tokio::test]
 async fn a_work_marked_amc_whose_workbook_charges_qc_is_warned_of_in_the_work_slip() {
     // The worked example's footer charges "Add QC @ 1 %" of 1,000.00: it is not an AMC work.
     let (fx, estimate) = with_example_estimate().await;

@@ -1303,19 +1303,30 @@ pub(crate) struct NextWorkslip {
     pub amc_note: Option<String>,
 }
 
-/// The work data marks the work AMC (no quality-control charge, DOMAIN.md §1) while its
-/// workbook's footer charges QC: the work slip then leaves QC out of every column, the
-/// estimate's too, so its Estimate column no longer reproduces the sanctioned estimate. One of
-/// the two is wrong, and only the engineer knows which.
+/// The work data and the workbook's footer disagree on whether the work is AMC (no
+/// quality-control charge, DOMAIN.md §1): marked AMC while the footer charges QC, the work slip
+/// leaves QC out of every column, the estimate's too; marked otherwise while a footer charges
+/// none, it adds QC to every column. Either way its Estimate column no longer reproduces the
+/// sanctioned estimate. One of the two is wrong, and only the engineer knows which. (Work data
+/// never saved reads AMC from the footer, so this is said only of a choice someone made.)
 fn amc_note(work: &WorkMetadata, sheet: &EstimateSheet) -> Option<String> {
-    let qc = sheet.footer.qc.filter(|_| work.is_amc)?;
-    Some(format!(
-        "The work data marks this an AMC work, which has no QC charge, but the estimate's \
-         footer charges QC of Rs. {}: the work slip leaves QC out of every column, the \
-         estimate's too, so its Estimate column differs from the sanctioned estimate. If the \
-         work is not an AMC, untick AMC in Work data",
-        crate::domain::money::format_indian(qc)
-    ))
+    match (work.is_amc, sheet.footer.qc) {
+        (true, Some(qc)) => Some(format!(
+            "The work data marks this an AMC work, which has no QC charge, but the estimate's \
+             footer charges QC of Rs. {}: the work slip leaves QC out of every column, the \
+             estimate's too, so its Estimate column differs from the sanctioned estimate. If the \
+             work is not an AMC, untick AMC in Work data",
+            crate::domain::money::format_indian(qc)
+        )),
+        (false, None) if workbook_is_amc(sheet) => Some(
+            "The work data marks this work as not AMC, so the work slip charges QC, but the \
+             estimate's footer charges none: the work slip adds QC to every column, the \
+             estimate's too, so its Estimate column differs from the sanctioned estimate. If the \
+             work is an AMC, tick AMC in Work data"
+                .to_owned(),
+        ),
+        _ => None,
+    }
 }
 
 impl NextWorkslip {
