@@ -1159,6 +1159,32 @@ async fn a_recovery_past_what_the_bill_pays_keeps_the_memorandum_with_its_net_be
     );
 }
 
+/// The work slip's AMC warning, previewed at the suggested quantities (also returned): none
+/// with the work data as read, and the one said once AMC is set to `is_amc`.
+async fn amc_warning_once_set(
+    fx: &Fixture,
+    estimate: i64,
+    is_amc: bool,
+) -> (String, Vec<QuantityEntry>) {
+    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
+    let entries = at_suggested_quantities(&draft.items);
+    let amc_warning =
+        |preview: &DocumentPreview| preview.warnings.iter().find(|w| w.contains("AMC")).cloned();
+    let as_read = workslip_preview(fx, estimate, &entries, &[], &[]).await;
+    assert_eq!(amc_warning(&as_read), None, "{:?}", as_read.warnings);
+    fx.edit_work(
+        estimate,
+        WorkChanges {
+            is_amc: Some(is_amc),
+            ..WorkChanges::default()
+        },
+    )
+    .await;
+    let set = workslip_preview(fx, estimate, &entries, &[], &[]).await;
+    let warning = amc_warning(&set).expect("the contradiction is said");
+    (warning, entries)
+}
+
 #[tokio::test]
 async fn a_work_unmarked_amc_whose_workbook_charges_no_qc_is_warned_of_in_the_work_slip() {
     // The worked example without its "Add QC @ 1 %" row (and a Sub Total 1,000.00 less): the
@@ -1170,24 +1196,8 @@ async fn a_work_unmarked_amc_whose_workbook_charges_no_qc_is_warned_of_in_the_wo
     });
     let (fx, estimate) = fixture_with_estimate(bytes).await;
     assert!(fx.core.work_show(&fx.root, estimate).await.unwrap().is_amc);
-    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
-    let entries = at_suggested_quantities(&draft.items);
-    let amc_warning =
-        |preview: &DocumentPreview| preview.warnings.iter().find(|w| w.contains("AMC")).cloned();
-    let as_read = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
-    assert_eq!(amc_warning(&as_read), None, "{:?}", as_read.warnings);
-
     // Someone unticks AMC: the slip now charges QC the estimate never did, and says so.
-    fx.edit_work(
-        estimate,
-        WorkChanges {
-            is_amc: Some(false),
-            ..WorkChanges::default()
-        },
-    )
-    .await;
-    let unmarked = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
-    let warning = amc_warning(&unmarked).expect("the contradiction is said");
+    let (warning, _) = amc_warning_once_set(&fx, estimate, false).await;
     assert!(
         warning.contains("the estimate's footer charges none")
             && warning.contains("tick AMC in Work data"),
@@ -1199,23 +1209,7 @@ async fn a_work_unmarked_amc_whose_workbook_charges_no_qc_is_warned_of_in_the_wo
 async fn a_work_marked_amc_whose_workbook_charges_qc_is_warned_of_in_the_work_slip() {
     // The worked example's footer charges "Add QC @ 1 %" of 1,000.00: it is not an AMC work.
     let (fx, estimate) = with_example_estimate().await;
-    let draft = fx.core.workslip_draft(&fx.root, estimate).await.unwrap();
-    let entries = at_suggested_quantities(&draft.items);
-    let amc_warning =
-        |preview: &DocumentPreview| preview.warnings.iter().find(|w| w.contains("AMC")).cloned();
-    let as_read = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
-    assert_eq!(amc_warning(&as_read), None, "{:?}", as_read.warnings);
-
-    fx.edit_work(
-        estimate,
-        WorkChanges {
-            is_amc: Some(true),
-            ..WorkChanges::default()
-        },
-    )
-    .await;
-    let marked = workslip_preview(&fx, estimate, &entries, &[], &[]).await;
-    let warning = amc_warning(&marked).expect("the contradiction is said");
+    let (warning, entries) = amc_warning_once_set(&fx, estimate, true).await;
     assert!(
         warning.contains("the estimate's footer charges QC of Rs. 1,000.00")
             && warning.contains("untick AMC in Work data"),
