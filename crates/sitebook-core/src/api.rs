@@ -1017,7 +1017,7 @@ impl Sitebook {
         scope
             .attempt(&self.ctx, async {
                 store::outbox::due_now(&self.ctx, &scope).await?;
-                sync::syncer::sync_org_checked_when_due(&self.ctx, &scope).await
+                sync::syncer::sync_org(&self.ctx, &scope).await
             })
             .await
     }

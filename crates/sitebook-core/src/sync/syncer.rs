@@ -300,7 +300,7 @@ pub struct BucketCheckReport {
     pub summary: String,
 }
 
-/// [`check_bucket`], and then, when it put outputs back in line and sync is on, a pass that
+/// [`check_with`], and then, when it put outputs back in line and sync is on, a pass that
 /// sends them again (create-only: what the bucket holds now is never overwritten).
 pub(crate) async fn check_and_send(
     ctx: &Ctx,
@@ -316,7 +316,7 @@ pub(crate) async fn check_and_send(
         summary.push_str(" Sync is paused; they go when it is turned on again.");
         outbox::counts(ctx, scope).await?
     } else {
-        let counts = sync_org(ctx, scope).await?;
+        let counts = send_due(ctx, scope, Arc::new(bucket)).await?;
         summary.push_str(&format!(
             " After sending again: {} synced, {} kept as conflicts, {} waiting, {} failed.",
             counts.synced,
@@ -480,14 +480,17 @@ async fn check_with(
     Ok(check)
 }
 
-/// Drains the scope's org's due rows once. Returns the outbox counts afterwards.
+/// One pass over the scope's org, the background syncer's and `sync run`'s alike: the bucket
+/// is checked first when a check is due ([`bucket_check_due`]), so that a bucket the settings
+/// switched to gets every output, not only those waiting; then the due rows are sent. Returns
+/// the outbox counts afterwards.
 pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCounts> {
     let target = configured_target(ctx, scope).await?;
     if !target.enabled {
         return outbox::counts(ctx, scope).await;
     }
     let bucket = match bucket_of(ctx, &target).await {
-        Ok(bucket) => Arc::new(bucket),
+        Ok(bucket) => bucket,
         Err(error) => {
             // A pass that cannot start (no keyring, a secret gone from it) touches no row:
             // said on the waiting ones, it shows as the org's last problem, where people look.
@@ -495,6 +498,30 @@ pub(crate) async fn sync_org(ctx: &Ctx, scope: &WriteScope) -> Result<OutboxCoun
             return Err(error);
         }
     };
+    if bucket_check_due(ctx, &target) {
+        match check_with(ctx, scope, &bucket, false).await {
+            Ok(_) => {}
+            Err(CheckStopped::Bucket(BucketError::Transient(problem))) => {
+                // Offline, or a server that does not answer: each send would wait out the same
+                // timeout, so the pass ends here, said on the waiting outputs, and the check
+                // waits for a pass that reaches the bucket.
+                outbox::note_problem(ctx, scope, &problem).await?;
+                let _ = ctx.sync_news.send(scope.org_id());
+                return outbox::counts(ctx, scope).await;
+            }
+            Err(stopped) => {
+                // A key that may put objects but not list them, say: the sends may still go
+                // through, and say why if they do not.
+                let error = Error::from(stopped);
+                tracing::warn!(org = scope.org_code(), %error, "could not check the bucket");
+            }
+        }
+    }
+    send_due(ctx, scope, Arc::new(bucket)).await
+}
+
+/// Sends the scope's org's due rows through `bucket` once. Returns the outbox counts afterwards.
+async fn send_due(ctx: &Ctx, scope: &WriteScope, bucket: Arc<Bucket>) -> Result<OutboxCounts> {
     let released = outbox::release_abandoned(ctx, scope).await?;
     if released > 0 {
         tracing::info!(
@@ -784,8 +811,8 @@ fn backoff(tuning: &SyncTuning, attempts: i64) -> chrono::Duration {
     chrono::Duration::from_std(base.mul_f64(jitter)).unwrap_or(chrono::Duration::minutes(15))
 }
 
-/// One pass over every org whose sync is on (the background syncer's unit of work). An org
-/// whose bucket was last checked longer than `check_every` ago ([`check_bucket`]), or never
+/// One pass over every org whose sync is on (the background syncer's unit of work), each as
+/// [`sync_org`]: an org whose bucket was last checked longer than `check_every` ago, or never
 /// since its settings were saved, is checked first, so that what was deleted there goes up
 /// again in this pass. The time is kept with the target, so a restart does not check again.
 pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
@@ -808,66 +835,24 @@ pub(crate) async fn sync_all(ctx: &Ctx) -> Result<()> {
                 continue;
             }
         };
-        if let Err(error) = sync_org_checked_when_due(ctx, &scope).await {
+        if let Err(error) = sync_org(ctx, &scope).await {
             tracing::warn!(org = scope.org_code(), %error, "sync pass failed");
         }
     }
     Ok(())
 }
 
-/// One org's pass, the background syncer's and `sync run`'s alike: the bucket is checked
-/// first when a check is due ([`bucket_check_due`]), so that a bucket the settings switched to
-/// gets every output, not only those waiting; then what waits is sent.
-pub(crate) async fn sync_org_checked_when_due(
-    ctx: &Ctx,
-    scope: &WriteScope,
-) -> Result<OutboxCounts> {
-    let due = bucket_check_due(ctx, scope).await.unwrap_or_else(|error| {
-        tracing::warn!(org = scope.org_code(), %error, "could not read when the bucket was checked");
-        false
-    });
-    if due {
-        let checked = match open_bucket(ctx, scope).await {
-            Ok((_, bucket)) => check_with(ctx, scope, &bucket, false).await,
-            Err(error) => Err(CheckStopped::Other(error)),
-        };
-        match checked {
-            Ok(_) => {}
-            Err(CheckStopped::Bucket(BucketError::Transient(problem))) => {
-                // Offline, or a server that does not answer: each send would wait out the same
-                // timeout, so the pass ends here, said on the waiting outputs, and the check
-                // waits for a pass that reaches the bucket.
-                outbox::note_problem(ctx, scope, &problem).await?;
-                let _ = ctx.sync_news.send(scope.org_id());
-                return outbox::counts(ctx, scope).await;
-            }
-            Err(stopped) => {
-                // The settings, or a key that may put objects but not list them: the sends
-                // below say the first, and may still go through in the second.
-                let error = Error::from(stopped);
-                tracing::warn!(org = scope.org_code(), %error, "could not check the bucket");
-            }
-        }
-    }
-    sync_org(ctx, scope).await
-}
-
-/// Whether the scope's org syncs and its bucket was last checked `check_every` ago or longer,
-/// or not since its settings were saved. Read through the scope, as every org's sync state is.
-async fn bucket_check_due(ctx: &Ctx, scope: &WriteScope) -> Result<bool> {
+/// Whether `target`'s bucket was last checked `check_every` ago or longer, or not since its
+/// settings were saved.
+fn bucket_check_due(ctx: &Ctx, target: &SyncTarget) -> bool {
     let check_every =
         chrono::Duration::from_std(ctx.sync.check_every).unwrap_or(chrono::Duration::MAX);
-    let Some(target) = super::config::target(ctx, scope).await? else {
-        return Ok(false);
-    };
-    if !target.enabled {
-        return Ok(false);
-    }
-    let checked_at = target.checked_at;
     // A time that does not read (edited by hand) is as good as none.
-    Ok(checked_at
-        .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
-        .is_none_or(|at| ctx.clock.now().signed_duration_since(at) >= check_every))
+    target
+        .checked_at
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .is_none_or(|at| ctx.clock.now().signed_duration_since(at) >= check_every)
 }
 
 /// The background syncer of the desktop app and `sitebook worker`: puts back rows a crash
