@@ -976,7 +976,8 @@ pub(crate) fn next_bill_dated_from(ctx: &Ctx, dates: &DocumentDates) -> (DocDate
 /// The deductions the next bill of an estimate freezes: the org's lines in force on the date
 /// the bill prints, this bill's recoveries, what capped lines withheld in the
 /// bills before it, whether the estimate already collected labour cess, and the agreement's
-/// value that caps and thresholds are read against.
+/// value that caps and thresholds are read against. The recoveries come checked: by
+/// [`create_bill`] with the quantities, and by the editor's reading of each typed line.
 pub(crate) async fn next_bill_terms(
     ctx: &Ctx,
     scope: &OrgScope,
@@ -984,9 +985,6 @@ pub(crate) async fn next_bill_terms(
     recoveries: Vec<OneOffRecovery>,
 ) -> Result<PaymentTerms> {
     let work = &next.work;
-    if let Some(refused) = refused_recoveries(&recoveries) {
-        return Err(Error::Validation(refused));
-    }
     // The lines in force on the date the bill prints.
     let lines = payments::lines_in_force(ctx, scope, next_bill_date(ctx, &work.dates)).await?;
     let (held_before, additions_before, value_before) = match &next.previous {
