@@ -988,9 +988,10 @@ mod tests {
                 amount: dec!(1_000_000_000_000_000_000_000_000.00),
             }]
         );
-        assert!(problems[0]
-            .to_string()
-            .contains("beyond the largest figure accepted (10,00,00,00,00,000.00)"));
+        assert!(problems[0].to_string().contains(
+            "its amount comes to 10,00,00,00,00,00,00,00,00,00,00,000.00, beyond the largest \
+             figure accepted (10,00,00,00,00,000.00)"
+        ));
         // Two rows of 9,00,00,00,00,000.00 each: within the limit, their sum not.
         let two = vec![
             item("1", dec!(900_000), dec!(1_000_000)),
@@ -1000,13 +1001,17 @@ mod tests {
             .iter()
             .map(|item| ItemQuantity::new(item.sl_no.clone(), item.quantity))
             .collect();
+        let problems = refused(two, at_estimate);
         assert_eq!(
-            refused(two, at_estimate),
+            problems,
             [BillInputError::TotalTooLarge {
                 label: "Sub Total Amount".into(),
                 amount: dec!(1_800_000_000_000.00),
             }]
         );
+        assert!(problems[0]
+            .to_string()
+            .starts_with("the bill's Sub Total Amount comes to 18,00,00,00,00,000.00, beyond"));
         // The limit itself is a figure accepted.
         let at_limit = first(
             vec![item("1", dec!(1_000_000), dec!(1_000_000))],

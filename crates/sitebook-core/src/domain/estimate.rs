@@ -226,7 +226,8 @@ impl EstimateFooter {
 pub enum EstimateFooterError {
     /// A figure beyond [`MAX_FIGURE`]; almost certainly a misread cell.
     #[error(
-        "the estimate's {field} ({value}) is beyond the largest figure accepted ({})",
+        "the estimate's {field} ({}) is beyond the largest figure accepted ({})",
+        super::money::format_indian(*value),
         super::money::format_indian(MAX_FIGURE)
     )]
     FigureTooLarge {
@@ -582,7 +583,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "the estimate's item total (1000000000000000) is beyond the largest figure accepted \
+            "the estimate's item total (1,00,00,00,00,00,00,000.00) is beyond the largest figure accepted \
              (10,00,00,00,00,000.00)"
         );
     }

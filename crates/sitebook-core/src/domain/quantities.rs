@@ -105,9 +105,10 @@ pub enum BillInputError {
     /// each within it can multiply past it, to a figure no work has and no spreadsheet cell
     /// holds exactly.
     #[error(
-        "item {sl_no} ({}): its amount comes to {amount}, beyond the largest figure accepted \
-         ({}); check its quantity and rate",
+        "item {sl_no} ({}): its amount comes to {}, beyond the largest figure accepted ({}); \
+         check its quantity and rate",
         brief(description),
+        super::money::format_indian(*amount),
         super::money::format_indian(super::money::MAX_FIGURE)
     )]
     AmountTooLarge {
@@ -121,8 +122,9 @@ pub enum BillInputError {
     /// A total of the bill beyond [`MAX_FIGURE`](super::money::MAX_FIGURE): rows each within it
     /// can add up past it.
     #[error(
-        "the bill's {label} comes to {amount}, beyond the largest figure accepted ({}); check \
-         the quantities and rates",
+        "the bill's {label} comes to {}, beyond the largest figure accepted ({}); check the \
+         quantities and rates",
+        super::money::format_indian(*amount),
         super::money::format_indian(super::money::MAX_FIGURE)
     )]
     TotalTooLarge {

@@ -374,7 +374,10 @@ pub enum WorkMetadataError {
     #[error("the name of the work is empty")]
     EmptyName,
     /// A money figure that is negative or beyond [`MAX_FIGURE`].
-    #[error("the {what} ({value}) must be between 0 and {MAX_FIGURE}")]
+    #[error(
+        "the {what} ({value}) must be between 0 and {}",
+        super::money::format_indian(MAX_FIGURE)
+    )]
     InvalidAmount {
         /// Which figure.
         what: String,
@@ -677,6 +680,11 @@ mod tests {
                     last: 6
                 },
             ]
+        );
+        // The limit is printed as a rupee figure is, not as 1000000000000.
+        assert_eq!(
+            bad.validate().unwrap_err().problems[1].to_string(),
+            "the grand total (-1) must be between 0 and 10,00,00,00,00,000.00"
         );
     }
 

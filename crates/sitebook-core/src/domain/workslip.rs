@@ -504,8 +504,9 @@ pub enum WorkslipInputError {
     /// A footer figure beyond [`MAX_FIGURE`]: quantities and rates each within it can multiply
     /// and add up past it, to figures no work has and no spreadsheet cell holds exactly.
     #[error(
-        "the work slip's {label} comes to {amount}, beyond the largest figure accepted ({}); \
-         check the quantities and rates",
+        "the work slip's {label} comes to {}, beyond the largest figure accepted ({}); check \
+         the quantities and rates",
+        super::money::format_indian(*amount),
         super::money::format_indian(MAX_FIGURE)
     )]
     TotalTooLarge {
@@ -515,7 +516,10 @@ pub enum WorkslipInputError {
         amount: Decimal,
     },
     /// A grand total or deduction that is negative where it cannot be, or beyond [`MAX_FIGURE`].
-    #[error("the {what} ({value}) must be between 0 and {MAX_FIGURE}")]
+    #[error(
+        "the {what} ({value}) must be between 0 and {}",
+        super::money::format_indian(MAX_FIGURE)
+    )]
     InvalidTotal {
         /// Which figure.
         what: String,
@@ -1546,9 +1550,9 @@ mod tests {
                 amount: round2(estimate_sub_total),
             }]
         );
-        assert!(problems[0]
-            .to_string()
-            .starts_with("the work slip's Sub Total Amount comes to 50000000050000.00, beyond"));
+        assert!(problems[0].to_string().starts_with(
+            "the work slip's Sub Total Amount comes to 5,00,00,00,00,50,000.00, beyond"
+        ));
     }
 
     fn figures(slip: &Workslip, role: FooterRole) -> (Option<Decimal>, Vec<Decimal>) {
