@@ -6,7 +6,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 use sitebook_core::documents::payments::{LinesOfCode, PaymentTable};
 use sitebook_core::domain::money::format_indian;
-use sitebook_core::domain::payments::{Base, Cap, Charge, Effect, OneOffRecovery, PaymentLine};
+use sitebook_core::domain::payments::{
+    Base, Cap, Charge, Effect, LineChange, OneOffRecovery, PaymentLine,
+};
 use sitebook_core::domain::work::DocDate;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Sitebook;
@@ -18,9 +20,10 @@ use crate::{Failure, UsageError};
 pub enum DeductionsCommand {
     /// The lines bills are paid by (the example set until the first change)
     List,
-    /// Add a line for its period (owners and admins): the code's lines for other dates stay,
-    /// so a new rate `--from 01-08-2025` keeps the old one for bills dated before; without
-    /// dates it replaces the code's lines
+    /// Add or change a line for its period (owners and admins). The code's lines for other
+    /// dates stay, so a new rate `--from 01-08-2025` keeps the old one for bills dated before;
+    /// without dates it replaces the code's lines. Settings not given are kept from the code's
+    /// line (its threshold, cap, individual's rate, cess rule), and `none` drops one
     Set(Box<SetArgs>),
     /// Remove a code's lines, or with --from one of them (owners and admins)
     Remove {
@@ -43,31 +46,36 @@ pub enum BaseArg {
 }
 
 #[derive(Args)]
-// One of the two, and a missing one is told as "--percent or --fixed".
-#[command(group(clap::ArgGroup::new("charge").required(true).args(["percent", "fixed"])))]
 pub struct SetArgs {
     /// A short code that names the line from bill to bill (SD, IT-TDS)
     #[arg(value_name = "CODE")]
     code: String,
-    /// What the memorandum of payments prints
+    /// What the memorandum of payments prints (needed for a new code)
     #[arg(long)]
-    label: String,
-    /// A percentage of the base
-    #[arg(long, allow_negative_numbers = true, value_name = "PERCENT")]
+    label: Option<String>,
+    /// A percentage of the base (a new code needs this or --fixed)
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "PERCENT",
+        conflicts_with = "fixed"
+    )]
     percent: Option<String>,
     /// The same amount on every bill
     #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     fixed: Option<String>,
-    /// An addition (GST billed on the work value) instead of a deduction
-    #[arg(long)]
-    addition: bool,
-    /// What the percentage is of
-    #[arg(long, value_enum, default_value = "gross")]
-    base: BaseArg,
-    /// Apply only when the contract value exceeds this
+    /// An addition (GST billed on the work value) instead of a deduction; `false` makes it a
+    /// deduction again
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    addition: Option<bool>,
+    /// What the percentage is of (a new code: the gross)
+    #[arg(long, value_enum)]
+    base: Option<BaseArg>,
+    /// Apply only when the contract value exceeds this; `none` to apply always
     #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     threshold: Option<String>,
-    /// Stop once this much has been withheld over the chain (a security deposit)
+    /// Stop once this much has been withheld over the chain (a security deposit); `none` for
+    /// no cap
     #[arg(
         long,
         allow_negative_numbers = true,
@@ -75,7 +83,7 @@ pub struct SetArgs {
         conflicts_with = "cap_percent"
     )]
     cap: Option<String>,
-    /// Stop once this percentage of the contract value has been withheld
+    /// Stop once this percentage of the contract value has been withheld; `none` for no cap
     #[arg(long, allow_negative_numbers = true, value_name = "PERCENT")]
     cap_percent: Option<String>,
     /// First day in force (dd-mm-yyyy)
@@ -84,16 +92,13 @@ pub struct SetArgs {
     /// Last day in force (dd-mm-yyyy)
     #[arg(long, value_name = "DATE")]
     until: Option<String>,
-    /// Nil on the bills of an estimate that already collects labour cess (an `Add LC` row)
-    #[arg(long)]
-    unless_estimate_has_lc: bool,
-    /// The rate for an individual or HUF agency, when it differs (income-tax TDS: 1 %)
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        value_name = "PERCENT",
-        requires = "percent"
-    )]
+    /// Nil on the bills of an estimate that already collects labour cess (an `Add LC` row);
+    /// `false` to drop the rule
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    unless_estimate_has_lc: Option<bool>,
+    /// The rate for an individual or HUF agency, when it differs (income-tax TDS: 1 %);
+    /// `none` for one rate for every agency
+    #[arg(long, allow_negative_numbers = true, value_name = "PERCENT")]
     individual_percent: Option<String>,
 }
 
@@ -102,8 +107,17 @@ fn figure(flag: &str, text: &str) -> Result<Decimal, UsageError> {
         .ok_or_else(|| UsageError(format!("--{flag}: '{text}' is not a number")))
 }
 
-fn figure_opt(flag: &str, text: &Option<String>) -> Result<Option<Decimal>, UsageError> {
-    text.as_deref().map(|t| figure(flag, t)).transpose()
+/// A setting that `none` clears: `None` when not given (kept), `Some(None)` for `none`.
+fn clearable(flag: &str, text: &Option<String>) -> Result<Option<Option<Decimal>>, UsageError> {
+    text.as_deref()
+        .map(|t| {
+            if t.trim().eq_ignore_ascii_case("none") {
+                Ok(None)
+            } else {
+                figure(flag, t).map(Some)
+            }
+        })
+        .transpose()
 }
 
 fn date(flag: &str, text: &Option<String>) -> Result<Option<DocDate>, UsageError> {
@@ -113,39 +127,40 @@ fn date(flag: &str, text: &Option<String>) -> Result<Option<DocDate>, UsageError
 }
 
 impl SetArgs {
-    fn line(&self) -> Result<PaymentLine, UsageError> {
+    fn change(&self) -> Result<LineChange, UsageError> {
         let charge = match (&self.percent, &self.fixed) {
-            (Some(p), _) => Charge::Percent(figure("percent", p)?),
-            (None, Some(a)) => Charge::Fixed(figure("fixed", a)?),
-            (None, None) => return Err(UsageError("give --percent or --fixed".into())),
-        };
-        let cap = match (
-            figure_opt("cap", &self.cap)?,
-            figure_opt("cap-percent", &self.cap_percent)?,
-        ) {
-            (Some(amount), _) => Some(Cap::Amount(amount)),
-            (None, Some(p)) => Some(Cap::PercentOfContract(p)),
+            (Some(p), _) => Some(Charge::Percent(figure("percent", p)?)),
+            (None, Some(a)) => Some(Charge::Fixed(figure("fixed", a)?)),
             (None, None) => None,
         };
-        Ok(PaymentLine {
-            code: self.code.trim().to_owned(),
-            label: self.label.trim().to_owned(),
-            effect: if self.addition {
-                Effect::Addition
-            } else {
-                Effect::Deduction
-            },
-            base: match self.base {
+        let cap = match (
+            clearable("cap", &self.cap)?,
+            clearable("cap-percent", &self.cap_percent)?,
+        ) {
+            (Some(amount), _) => Some(amount.map(Cap::Amount)),
+            (None, Some(p)) => Some(p.map(Cap::PercentOfContract)),
+            (None, None) => None,
+        };
+        Ok(LineChange {
+            label: self.label.as_deref().map(|label| label.trim().to_owned()),
+            effect: self.addition.map(|addition| {
+                if addition {
+                    Effect::Addition
+                } else {
+                    Effect::Deduction
+                }
+            }),
+            base: self.base.map(|base| match base {
                 BaseArg::Gross => Base::Gross,
                 BaseArg::GrossWithAdditions => Base::GrossWithAdditions,
-            },
+            }),
             charge,
-            threshold: figure_opt("threshold", &self.threshold)?,
+            threshold: clearable("threshold", &self.threshold)?,
             cap,
             valid_from: date("from", &self.from)?,
             valid_to: date("until", &self.until)?,
             unless_estimate_has_lc: self.unless_estimate_has_lc,
-            individual_percent: figure_opt("individual-percent", &self.individual_percent)?,
+            individual_percent: clearable("individual-percent", &self.individual_percent)?,
         })
     }
 }
@@ -233,9 +248,20 @@ pub async fn deductions(
     command: &DeductionsCommand,
     out: &Printer,
 ) -> Result<(), Failure> {
+    // The settings a change kept without their being typed, told after the table.
+    let mut kept: Option<(String, Vec<String>)> = None;
     let table = match command {
         DeductionsCommand::List => core.deductions_list(session).await?,
-        DeductionsCommand::Set(args) => core.deductions_save(session, args.line()?).await?,
+        DeductionsCommand::Set(args) => {
+            let change = args.change()?;
+            let code = args.code.trim();
+            let current = core.deductions_list(session).await?;
+            let changed = change
+                .apply(code, &current.lines)
+                .map_err(|e| UsageError(format!("{e} (--label; --percent or --fixed)")))?;
+            kept = Some((changed.line.code.clone(), changed.kept));
+            core.deductions_save(session, changed.line).await?
+        }
         DeductionsCommand::Remove { code, from } => {
             let which = match from {
                 Some(day) => LinesOfCode::starting(day)?,
@@ -245,5 +271,10 @@ pub async fn deductions(
         }
     };
     print(&table, out);
+    if let Some((code, settings)) = kept.filter(|(_, settings)| !settings.is_empty()) {
+        if !out.is_json() {
+            tell!("Kept from {code}'s earlier line: {}.", settings.join("; "));
+        }
+    }
     Ok(())
 }

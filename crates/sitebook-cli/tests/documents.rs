@@ -298,6 +298,52 @@ fn an_individual_agency_pays_income_tax_tds_at_its_rate() {
 }
 
 #[test]
+fn a_new_rate_typed_alone_keeps_the_lines_conditions() {
+    let dir = device_with_the_fixture_estimate();
+    // The README's way of changing a rate: label and percent only.
+    sitebook(&dir)
+        .args([
+            "deductions",
+            "set",
+            "GST-TDS",
+            "--label",
+            "GST TDS",
+            "--percent",
+            "2",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"(?m)^GST-TDS\s+GST TDS\s.*contract > 2,50,000\.00").unwrap(),
+        )
+        .stderr(predicate::str::contains(
+            "Kept from GST-TDS's earlier line: its threshold (contract above 2,50,000.00; \
+             --threshold none drops it).",
+        ));
+    // A bill of this contract (below 2,50,000) therefore takes no GST-TDS.
+    let text = first_bill_text(&dir, &[]);
+    assert!(!text.contains("GST TDS"), "{text}");
+    // Dropped when asked, and only then.
+    sitebook(&dir)
+        .args(["deductions", "set", "GST-TDS", "--threshold", "none"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"(?m)^GST-TDS\s+GST TDS\s+deduct\s+2 %\s+gross\s+always")
+                .unwrap(),
+        )
+        .stderr(predicate::str::contains("Kept").not());
+    // A new code cannot be guessed from an earlier line.
+    sitebook(&dir)
+        .args(["deductions", "set", "WC", "--percent", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "WC is a new line, so it needs a label",
+        ));
+}
+
+#[test]
 fn deductions_are_edited_and_a_recovery_reaches_the_bill() {
     let dir = device_with_the_fixture_estimate();
     sitebook(&dir)

@@ -134,7 +134,10 @@ pub enum PaymentLineError {
         value: Decimal,
     },
     /// A negative or absurd amount.
-    #[error("{what} must be an amount from 0 to 1,00,00,00,00,000, not {value}")]
+    #[error(
+        "{what} must be an amount from 0 to {}, not {value}",
+        format_indian(super::money::MAX_FIGURE)
+    )]
     BadAmount {
         /// Which figure.
         what: &'static str,
@@ -740,6 +743,174 @@ pub fn put_dated_line(lines: &mut Vec<PaymentLine>, line: PaymentLine) {
     lines.extend(others);
 }
 
+/// A change to a code's line, as typed: each setting left `None` is kept from the code's line
+/// it takes over from, the way the desktop's Edit starts from the line's own settings. Without
+/// it, a new rate typed alone (`--percent 1`) would silently drop the line's threshold, cap,
+/// individual's rate or cess rule, and a bill would deduct what the office never meant to.
+/// `Some(None)` clears an optional setting. Dates are the new line's own and never kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineChange {
+    /// What the memorandum prints.
+    pub label: Option<String>,
+    /// Addition or deduction.
+    pub effect: Option<Effect>,
+    /// What a percentage is of.
+    pub base: Option<Base>,
+    /// A percentage or a fixed amount.
+    pub charge: Option<Charge>,
+    /// The contract value above which the line applies, or `Some(None)` for always.
+    pub threshold: Option<Option<Decimal>>,
+    /// The most withheld over the chain, or `Some(None)` for no cap.
+    pub cap: Option<Option<Cap>>,
+    /// An individual's or HUF's rate, or `Some(None)` for one rate for every agency.
+    pub individual_percent: Option<Option<Decimal>>,
+    /// Nil where the estimate collects labour cess.
+    pub unless_estimate_has_lc: Option<bool>,
+    /// First day in force.
+    pub valid_from: Option<DocDate>,
+    /// Last day in force.
+    pub valid_to: Option<DocDate>,
+}
+
+/// A [`LineChange`] made into a whole line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedLine {
+    /// The line to store.
+    pub line: PaymentLine,
+    /// The conditions kept from the earlier line without being typed (`its threshold (contract
+    /// above 2,50,000.00)`), so the person is told what still applies and how to drop it.
+    pub kept: Vec<String>,
+}
+
+/// Why a change cannot be made into a line.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LineChangeError {
+    /// A new code needs what no earlier line can give.
+    #[error("{code} is a new line, so it needs {missing}")]
+    NewLineIncomplete {
+        /// The code.
+        code: String,
+        /// `a label`, `a rate or a fixed amount`, or both.
+        missing: String,
+    },
+}
+
+impl LineChange {
+    /// The whole line for `code`, starting from the code's line in force on the change's first
+    /// day (or its latest line, for an undated change or a day none covers).
+    pub fn apply(&self, code: &str, lines: &[PaymentLine]) -> Result<ChangedLine, LineChangeError> {
+        let of_code: Vec<&PaymentLine> = lines
+            .iter()
+            .filter(|line| line.code.eq_ignore_ascii_case(code))
+            .collect();
+        let earlier = self
+            .valid_from
+            .and_then(|day| of_code.iter().rev().find(|line| line.in_force_on(day)))
+            .or(of_code.last())
+            .copied();
+        let Some(earlier) = earlier else {
+            return self.new_line(code);
+        };
+        let charge = self.charge.unwrap_or(earlier.charge);
+        let effect = self.effect.unwrap_or(earlier.effect);
+        let mut kept = Vec::new();
+        // A setting that the new charge or effect rules out is not kept: it would only make
+        // the line invalid, and what was typed says it no longer applies.
+        let threshold = self.threshold.unwrap_or_else(|| {
+            earlier.threshold.inspect(|t| {
+                kept.push(format!(
+                    "its threshold (contract above {}; --threshold none drops it)",
+                    format_indian(*t)
+                ))
+            })
+        });
+        let cap = match self.cap {
+            Some(cap) => cap,
+            None if effect == Effect::Addition => None,
+            None => earlier.cap.inspect(|cap| {
+                let text = match cap {
+                    Cap::Amount(amount) => format_indian(*amount),
+                    Cap::PercentOfContract(p) => {
+                        format!("{} % of the contract", format_percent(*p))
+                    }
+                };
+                kept.push(format!("its cap ({text}; --cap none drops it)"));
+            }),
+        };
+        let individual_percent = match self.individual_percent {
+            Some(individual) => individual,
+            None if matches!(charge, Charge::Fixed(_)) => None,
+            // The same rate for individuals as for everyone says nothing.
+            None if earlier.individual_percent.map(Charge::Percent) == Some(charge) => None,
+            None => earlier.individual_percent.inspect(|p| {
+                kept.push(format!(
+                    "its rate for an individual or HUF ({} %; --individual-percent none drops it)",
+                    format_percent(*p)
+                ))
+            }),
+        };
+        let unless_estimate_has_lc = self.unless_estimate_has_lc.unwrap_or_else(|| {
+            if earlier.unless_estimate_has_lc {
+                kept.push(
+                    "its nil where the estimate collects labour cess \
+                     (--unless-estimate-has-lc false drops it)"
+                        .to_owned(),
+                );
+            }
+            earlier.unless_estimate_has_lc
+        });
+        Ok(ChangedLine {
+            line: PaymentLine {
+                code: earlier.code.clone(),
+                label: self.label.clone().unwrap_or_else(|| earlier.label.clone()),
+                effect,
+                base: self.base.unwrap_or(earlier.base),
+                charge,
+                threshold,
+                cap,
+                valid_from: self.valid_from,
+                valid_to: self.valid_to,
+                unless_estimate_has_lc,
+                individual_percent,
+            },
+            kept,
+        })
+    }
+
+    fn new_line(&self, code: &str) -> Result<ChangedLine, LineChangeError> {
+        let (label, charge) = match (&self.label, self.charge) {
+            (Some(label), Some(charge)) => (label.clone(), charge),
+            (label, charge) => {
+                let missing = match (label, charge) {
+                    (None, None) => "a label and a rate or fixed amount",
+                    (None, _) => "a label",
+                    _ => "a rate or fixed amount",
+                };
+                return Err(LineChangeError::NewLineIncomplete {
+                    code: code.to_owned(),
+                    missing: missing.to_owned(),
+                });
+            }
+        };
+        Ok(ChangedLine {
+            line: PaymentLine {
+                code: code.to_owned(),
+                label,
+                effect: self.effect.unwrap_or(Effect::Deduction),
+                base: self.base.unwrap_or(Base::Gross),
+                charge,
+                threshold: self.threshold.flatten(),
+                cap: self.cap.flatten(),
+                valid_from: self.valid_from,
+                valid_to: self.valid_to,
+                unless_estimate_has_lc: self.unless_estimate_has_lc.unwrap_or(false),
+                individual_percent: self.individual_percent.flatten(),
+            },
+            kept: Vec::new(),
+        })
+    }
+}
+
 /// What capped lines have withheld up to and including a bill: the `held_before` of the next.
 pub fn held_after(terms: &PaymentTerms, memorandum: &Memorandum) -> Vec<HeldBefore> {
     let mut held = terms.held_before.clone();
@@ -761,6 +932,118 @@ mod tests {
     use super::*;
     use crate::domain::money::half_up_reference;
     use proptest::prelude::*;
+
+    fn example(code: &str) -> PaymentLine {
+        example_lines()
+            .into_iter()
+            .find(|line| line.code == code)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_rate_typed_alone_keeps_the_lines_conditions_and_says_so() {
+        let lines = example_lines();
+        let rate_only = |percent| LineChange {
+            charge: Some(Charge::Percent(percent)),
+            ..LineChange::default()
+        };
+        let gst = rate_only(dec!(2)).apply("GST-TDS", &lines).unwrap();
+        assert_eq!(gst.line, example("GST-TDS"));
+        assert_eq!(
+            gst.kept,
+            ["its threshold (contract above 2,50,000.00; --threshold none drops it)"]
+        );
+        // A new rate from a day: the earlier line's cap goes on, under the new dates.
+        let from = DocDate::parse_dmy("01-08-2025").unwrap();
+        let sd = LineChange {
+            valid_from: Some(from),
+            ..rate_only(dec!(7.5))
+        }
+        .apply("sd", &lines)
+        .unwrap();
+        assert_eq!(
+            sd.line,
+            PaymentLine {
+                charge: Charge::Percent(dec!(7.5)),
+                valid_from: Some(from),
+                ..example("SD")
+            }
+        );
+        assert_eq!(
+            sd.kept,
+            ["its cap (5 % of the contract; --cap none drops it)"]
+        );
+        let it = rate_only(dec!(3)).apply("IT-TDS", &lines).unwrap();
+        assert_eq!(it.line.individual_percent, Some(dec!(1)));
+        let lc = rate_only(dec!(2)).apply("LC", &lines).unwrap();
+        assert!(lc.line.unless_estimate_has_lc, "{:?}", lc.line);
+        assert_eq!(lc.kept.len(), 1);
+    }
+
+    #[test]
+    fn a_change_clears_what_it_says_and_what_its_charge_rules_out() {
+        let lines = example_lines();
+        let gst = LineChange {
+            threshold: Some(None),
+            ..LineChange::default()
+        }
+        .apply("GST-TDS", &lines)
+        .unwrap();
+        assert_eq!(gst.line.threshold, None);
+        assert!(gst.kept.is_empty());
+        // A fixed amount has no individual's rate; a rate equal to the individual's makes it
+        // say nothing.
+        let fixed = LineChange {
+            charge: Some(Charge::Fixed(dec!(500))),
+            ..LineChange::default()
+        }
+        .apply("IT-TDS", &lines)
+        .unwrap();
+        assert_eq!(fixed.line.individual_percent, None);
+        assert_eq!(fixed.line.validate(), Ok(()));
+        let one = LineChange {
+            charge: Some(Charge::Percent(dec!(1))),
+            ..LineChange::default()
+        }
+        .apply("IT-TDS", &lines)
+        .unwrap();
+        assert_eq!(one.line.individual_percent, None);
+        // An addition keeps no cap.
+        let added = LineChange {
+            effect: Some(Effect::Addition),
+            ..LineChange::default()
+        }
+        .apply("SD", &lines)
+        .unwrap();
+        assert_eq!(added.line.cap, None);
+        assert_eq!(added.line.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_new_code_needs_its_label_and_charge() {
+        let lines = example_lines();
+        assert_eq!(
+            LineChange {
+                charge: Some(Charge::Percent(dec!(1))),
+                ..LineChange::default()
+            }
+            .apply("WC", &lines)
+            .unwrap_err()
+            .to_string(),
+            "WC is a new line, so it needs a label"
+        );
+        let new = LineChange {
+            label: Some("Water charges".into()),
+            charge: Some(Charge::Fixed(dec!(250))),
+            threshold: Some(None),
+            ..LineChange::default()
+        }
+        .apply("WC", &lines)
+        .unwrap();
+        assert_eq!(new.line.effect, Effect::Deduction);
+        assert_eq!((new.line.threshold, new.line.cap), (None, None));
+        assert!(new.kept.is_empty());
+    }
 
     fn percent_line(code: &str, effect: Effect, p: Decimal) -> PaymentLine {
         PaymentLine {
