@@ -139,9 +139,10 @@ pub enum BillCommand {
         estimate: i64,
         #[arg(long, value_enum)]
         kind: BillKindArg,
-        /// Till-date quantities, a CSV with the header sl_no,till_date_qty
-        /// [default for a first bill: the latest work slip's quantities, else the
-        /// estimate's]
+        /// Till-date quantities, a CSV with the header sl_no,till_date_qty [default: a first
+        /// bill takes the latest work slip's quantities, else the estimate's; a later bill
+        /// repeats the previous bill's, so it pays for nothing new, and an item left out of
+        /// the file keeps its previous figure]
         #[arg(long, value_name = "FILE.csv")]
         quantities: Option<PathBuf>,
         /// A one-off recovery of this bill, LABEL=AMOUNT (repeatable), e.g.

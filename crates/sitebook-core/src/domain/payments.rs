@@ -685,7 +685,12 @@ pub fn memorandum(
         return Err(MemorandumError::DeductionsExceedPayment {
             deductions: format_indian(total_deductions),
             payable: format_indian(payable),
-            remedy: if by_the_lines {
+            // A later bill given no new quantities repeats the last one's and pays nothing: the
+            // fix is its quantities, not the recoveries.
+            remedy: if payable.is_zero() {
+                "the bill pays for no work, since nothing was measured after the last bill; give \
+                 its till-date quantities, or recover this on a bill that pays for work"
+            } else if by_the_lines {
                 "the deduction lines in force take more than this bill pays; look at their \
                  fixed amounts under Settings, Deductions"
             } else {
@@ -1281,6 +1286,21 @@ mod tests {
         assert_eq!(shortfall.deductions[0].amount, dec!(10000.01));
         assert_eq!(shortfall.net_payable, dec!(-0.01));
         assert_eq!(shortfall.net_in_words, "");
+        // A later bill with nothing measured since the last pays nothing: its quantities are
+        // what is missing, not a smaller recovery.
+        let nothing_since = BillFigures {
+            value_till_date: dec!(10000),
+            previous_payments: dec!(10000),
+            gross: dec!(0),
+        };
+        let refused = memorandum(nothing_since, &t).unwrap_err().to_string();
+        assert!(
+            refused.ends_with(
+                "(0.00); the bill pays for no work, since nothing was measured after the last \
+                 bill; give its till-date quantities, or recover this on a bill that pays for work"
+            ),
+            "{refused}"
+        );
     }
 
     /// `code` at `p` %, in force from `from` to `to` (dd-mm-yyyy, or open).
