@@ -469,6 +469,18 @@ async fn open(
     log: &mut Option<sitebook_core::logging::LogGuard>,
 ) -> Result<Sitebook, Failure> {
     let data_dir = sitebook_core::api::stateless::data_dir(cli.data_dir.as_deref())?;
+    // A person's command needs an account, so a folder without a database is a mistyped path;
+    // `init` starts one, and a worker may be started on a new device before it (as the window
+    // is).
+    let may_start_one = matches!(cli.command, Command::Init { .. } | Command::Worker(_));
+    if !may_start_one && !stateless::holds_data(&data_dir) {
+        return Err(UsageError(format!(
+            "There is no Sitebook data in {}. Check --data-dir or SITEBOOK_DATA_DIR, or start \
+             here with `sitebook init --user NAME`.",
+            data_dir.display()
+        ))
+        .into());
+    }
     stateless::prepare_data_dir(&data_dir)?;
     *log = sitebook_core::api::stateless::start_logging(&data_dir).ok();
     let options = OpenOptions::new(data_dir).with_test_environment();

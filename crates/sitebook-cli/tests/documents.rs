@@ -300,7 +300,7 @@ fn an_individual_agency_pays_income_tax_tds_at_its_rate() {
 #[test]
 fn a_new_rate_typed_alone_keeps_the_lines_conditions() {
     let dir = device_with_the_fixture_estimate();
-    // The README's way of changing a rate: label and percent only.
+    // A new label and rate typed alone, nothing else.
     sitebook(&dir)
         .args([
             "deductions",

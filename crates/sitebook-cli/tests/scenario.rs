@@ -500,6 +500,50 @@ fn json_errors_are_one_object_with_a_code() {
 }
 
 #[test]
+fn a_mistyped_data_folder_is_named_and_left_unmade() {
+    let device = populated();
+    let typo = device.dir.path().with_extension("typo");
+    let as_root = |data_dir: &std::path::Path| {
+        let mut command = Command::cargo_bin("sitebook").unwrap();
+        command
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["--user", "root", "org", "list"])
+            .env("SITEBOOK_PASSWORD", PASSWORD)
+            .env_remove("SITEBOOK_DATA_DIR");
+        command
+    };
+    // Not "the username or password is wrong" from a database made on the spot.
+    as_root(&typo).assert().code(2).stderr(
+        predicate::str::contains(format!("There is no Sitebook data in {}.", typo.display()))
+            .and(predicate::str::contains("sitebook init")),
+    );
+    assert!(!typo.exists(), "{} was made", typo.display());
+    // A file given as the folder is called one.
+    let file = device.dir.path().join("sitebook.sqlite");
+    sitebook_init_in(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{} is a file, not a folder",
+            file.display()
+        )));
+    // The right folder still answers.
+    as_root(device.dir.path()).assert().success();
+}
+
+fn sitebook_init_in(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::cargo_bin("sitebook").unwrap();
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--user", "root", "init", "--name", "Root Admin"])
+        .env("SITEBOOK_NEW_PASSWORD", PASSWORD)
+        .env_remove("SITEBOOK_DATA_DIR");
+    command
+}
+
+#[test]
 fn no_password_and_no_terminal_is_a_usage_error_not_a_hang() {
     let device = populated();
     let mut command = Command::cargo_bin("sitebook").unwrap();

@@ -2022,8 +2022,22 @@ pub mod stateless {
 
     /// Makes the data folder private to this account (0700 on Unix), creating it if needed.
     pub fn prepare_data_dir(dir: &Path) -> Result<()> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::Validation(format!(
+                "{} is a file, not a folder: the data folder (--data-dir or SITEBOOK_DATA_DIR) \
+                 is the folder that holds Sitebook's database",
+                dir.display()
+            )));
+        }
         crate::store::files::create_private_dir(dir)
             .map_err(|e| Error::io(format!("Could not create {}", dir.display()), e))
+    }
+
+    /// Whether `dir` holds a Sitebook database: a command other than setting one up refuses a
+    /// folder without one, where a mistyped path would otherwise start an empty database and
+    /// then say the password is wrong.
+    pub fn holds_data(dir: &Path) -> bool {
+        dir.join(crate::store::DATABASE_FILE).is_file()
     }
 
     /// Turning a Sitebook program into a parse worker: its first argument is [`worker::ARG`],
