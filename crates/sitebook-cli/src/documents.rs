@@ -11,6 +11,7 @@ use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::{QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
 use sitebook_core::jobs::JobStatus;
+use sitebook_core::store::outputs::IfExists;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::ErrorCode;
 use sitebook_core::{Error, Sitebook};
@@ -193,6 +194,10 @@ pub enum BillCommand {
         /// Folder for the PDF and the XLSX
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Replace a bill already in the folder (without it, such a file is kept and nothing
+        /// written)
+        #[arg(long)]
+        overwrite: bool,
         /// The estimate sheet to bill, when the workbook has several [default: the one with
         /// the estimate's footer, named like an estimate]
         #[arg(long, value_name = "NAME")]
@@ -579,6 +584,7 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
         tp_type,
         out: dir,
         sheet,
+        overwrite,
     } = command
     else {
         unreachable!("only bill render comes here");
@@ -597,6 +603,11 @@ pub async fn render_quick(command: &BillCommand, out: &Printer) -> Result<(), Fa
         matches!(kind, FirstBillKindArg::FirstFinal),
         premium,
         dir,
+        if *overwrite {
+            IfExists::Replace
+        } else {
+            IfExists::Refuse
+        },
     )?;
     // A workbook of several estimates (an old copy, often hidden) is billed from one: which,
     // and what the parse found on it, are said whatever the output's form.

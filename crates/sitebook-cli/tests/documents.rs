@@ -65,6 +65,22 @@ fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
     // No data folder was needed or made.
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 2);
 
+    // A second render into the folder keeps the first bill unless told to replace it.
+    let first = std::fs::read(&pdf).unwrap();
+    bill_render(out.path(), "5", "excess")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{} already exists; nothing was written",
+            pdf.display()
+        )));
+    assert_eq!(std::fs::read(&pdf).unwrap(), first);
+    bill_render(out.path(), "5", "excess")
+        .arg("--overwrite")
+        .assert()
+        .success();
+    assert!(pdf_text(&pdf, false).contains("Add T.P @ 5 % Excess"));
+
     // A refused premium, spelled out: the exit code and message are what it checks.
     bill_render(out.path(), "150", "excess")
         .assert()

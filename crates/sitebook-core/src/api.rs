@@ -1943,6 +1943,7 @@ pub mod stateless {
         is_final: bool,
         premium: Option<TenderPremium>,
         dir: &Path,
+        if_exists: crate::store::outputs::IfExists,
     ) -> Result<QuickBill> {
         let sheet = crate::documents::quick_bill_sheet(parsed, sheet)?;
         let read = |e| Error::io(format!("Could not read {}", source.display()), e);
@@ -1960,6 +1961,21 @@ pub mod stateless {
             Some(crate::store::files::sha256_bytes(&bytes)),
             saved_on,
         )?;
+        // Both files are checked before either is written, so a refusal leaves the folder as
+        // it was: the bill already there may be the one someone means to keep.
+        if if_exists == crate::store::outputs::IfExists::Refuse {
+            if let Some(there) = files
+                .iter()
+                .map(|(name, _)| dir.join(name))
+                .find(|path| path.symlink_metadata().is_ok())
+            {
+                return Err(Error::Validation(format!(
+                    "{} already exists; nothing was written. Give another --out folder, or \
+                     replace it (--overwrite).",
+                    there.display()
+                )));
+            }
+        }
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("Could not create {}", dir.display()), e))?;
         let mut written = Vec::new();

@@ -687,7 +687,8 @@ fn a_quick_bill_says_which_of_several_sheets_it_read_and_takes_the_one_named() {
             sheet,
             false,
             None,
-            &dir.path().join("out"),
+            &dir.path().join(sheet.unwrap_or("first")),
+            sitebook_core::store::outputs::IfExists::Refuse,
         )
     };
     let hidden_warning = |bill: &stateless::QuickBill| {
