@@ -158,6 +158,24 @@ async fn an_admin_sets_the_target_and_the_secret_goes_only_to_the_keyring() {
     fx.core.sync_forget(&admin).await.unwrap();
     assert_eq!(fx.core.sync_settings(&admin).await.unwrap(), None);
     assert_eq!(stored_secret(&fx, "AAA"), None);
+
+    // Nothing is left to forget or to restore from: both say so, and no restore job waits
+    // to fail.
+    let jobs_before = fx.core.jobs_list(&admin, 100).await.unwrap().len();
+    for refused in [
+        fx.core.sync_forget(&admin).await.map(drop),
+        fx.core.sync_restore(&admin).await.map(drop),
+    ] {
+        assert!(
+            matches!(&refused, Err(Error::Precondition(m))
+                if m == "AAA has no sync target yet. Configure one first."),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        fx.core.jobs_list(&admin, 100).await.unwrap().len(),
+        jobs_before
+    );
 }
 
 #[tokio::test]

@@ -347,6 +347,19 @@ type Row = (
 );
 
 /// The scope's org's target, for the syncer.
+/// Why a command that needs the org's target cannot act: it has none.
+fn no_target(scope: &OrgScope) -> Error {
+    Error::Precondition(format!(
+        "{} has no sync target yet. Configure one first.",
+        scope.org_code()
+    ))
+}
+
+/// The scope's org's target, or why there is none.
+pub(crate) async fn configured_target(ctx: &Ctx, scope: &OrgScope) -> Result<SyncTarget> {
+    target(ctx, scope).await?.ok_or_else(|| no_target(scope))
+}
+
 pub(crate) async fn target(ctx: &Ctx, scope: &OrgScope) -> Result<Option<SyncTarget>> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT endpoint, region, bucket, key_prefix, path_style, access_key_id, secret_account, \
@@ -496,9 +509,8 @@ fn filed_by_this_folder(ctx: &Ctx, scope: &WriteScope, account: &str) -> bool {
 /// Removes the scope's org's target and its secret from the keyring (when this data folder
 /// filed it). Outputs already in the bucket stay there.
 pub async fn forget(ctx: &Ctx, scope: &WriteScope) -> Result<()> {
-    let Some(existing) = target(ctx, scope).await? else {
-        return Ok(());
-    };
+    // Refused rather than done: "target removed, secret deleted" would be untrue.
+    let existing = configured_target(ctx, scope).await?;
     if filed_by_this_folder(ctx, scope, &existing.secret_account) {
         // The target stays until its secret is gone, so no secret is left behind unnamed;
         // pausing is how to stop sending without the keyring.
@@ -656,10 +668,7 @@ pub async fn set_enabled(ctx: &Ctx, scope: &WriteScope, enabled: bool) -> Result
     .await?
     .rows_affected();
     if changed == 0 {
-        return Err(Error::Precondition(format!(
-            "{} has no sync target yet. Configure one first.",
-            scope.org_code()
-        )));
+        return Err(no_target(scope));
     }
     change_audited(scope)
         .reason(if enabled { "enabled" } else { "disabled" })

@@ -64,6 +64,8 @@ pub(crate) async fn request(
     ctx: &Ctx,
     scope: &WriteScope,
 ) -> crate::error::Result<queue::JobRequest> {
+    // Refused now, not queued to fail: a restore has nowhere to fetch from.
+    crate::sync::config::configured_target(ctx, scope).await?;
     let mut tx = ctx.write_tx().await?;
     let requested =
         queue::enqueue_unless_underway(ctx, &mut tx, scope, JobKind::RestoreOutputs, "{}").await?;

@@ -34,20 +34,10 @@ use crate::secrets::Secret;
 use crate::store::files::{sha256_bytes, sha256_file};
 use crate::store::outbox::{self, OutboxCounts, OutboxItem, Settled};
 use crate::sync::bucket::{Bucket, BucketError};
-use crate::sync::config::{self, SyncTarget};
+use crate::sync::config::{self, configured_target, SyncTarget};
 use crate::sync::SyncTuning;
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::session_for_job;
-
-/// The scope's org's target, or why there is none.
-async fn configured_target(ctx: &Ctx, scope: &WriteScope) -> Result<SyncTarget> {
-    config::target(ctx, scope).await?.ok_or_else(|| {
-        Error::Precondition(format!(
-            "{} has no sync target yet. Configure one first.",
-            scope.org_code()
-        ))
-    })
-}
 
 /// Opens the scope's org's bucket with its secret from the keyring.
 pub(crate) async fn open_bucket(ctx: &Ctx, scope: &WriteScope) -> Result<(SyncTarget, Bucket)> {
