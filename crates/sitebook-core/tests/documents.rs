@@ -1297,6 +1297,17 @@ async fn only_the_latest_bill_is_withdrawn_with_a_reason_and_its_number_is_made_
             && m.ends_with("; its latest is bill 1.")),
         "{again:?}"
     );
+    // Bill 0 is no bill, not an earlier one of the chain.
+    let zero = fx
+        .core
+        .document_withdraw(&fx.root, estimate, ChainDocument::Bill, 0, "no such bill")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&zero, Error::NotFound(m)
+            if m == &format!("Estimate {estimate} has no bill 0 to withdraw; its latest is bill 1.")),
+        "{zero:?}"
+    );
     // Its files stay, marked withdrawn; bill 1's are untouched.
     let outputs = fx.core.outputs_list(&fx.root, None).await.unwrap();
     let of_job = |job: i64| outputs.iter().filter(move |o| o.job_id == job);

@@ -101,7 +101,8 @@ pub async fn withdraw_latest(
 
     let mut tx = ctx.write_tx().await?;
     let latest = match stored::chain_head(&mut tx, scope, table, estimate_id).await? {
-        Some(latest) if i64::from(number) <= latest.number => latest,
+        // Numbers start at 1: bill 0 is no bill, not one of the chain before the latest.
+        Some(latest) if number >= 1 && i64::from(number) <= latest.number => latest,
         latest => {
             // Withdrawn already, it is said so: "no bill 1" reads as if it never existed.
             let withdrawn =
