@@ -790,7 +790,7 @@ impl NextBill {
         // printed, a quantity billed before the item was deleted moves from the one row to the
         // other and is not billed again.
         let billed = |serial: &str| -> Decimal {
-            match computed {
+            let (item, excess) = match computed {
                 ComputedBill::First(bill) => item_and_its_excess(
                     bill.rows
                         .iter()
@@ -803,6 +803,23 @@ impl NextBill {
                         .map(|r| (r.serial.as_str(), r.kind, r.since_last.quantity)),
                     serial,
                 ),
+            };
+            item + excess.unwrap_or_default()
+        };
+        // What the AE row prints till date: on a later bill it holds what was billed before the
+        // deletion too, so "the 1 billed now" would not match the 7 the row shows.
+        let excess_till_date = |serial: &str| -> Option<Decimal> {
+            match computed {
+                ComputedBill::First(_) => None,
+                ComputedBill::Nth(bill) => {
+                    item_and_its_excess(
+                        bill.rows
+                            .iter()
+                            .map(|r| (r.serial.as_str(), r.kind, r.till_date.quantity)),
+                        serial,
+                    )
+                    .1
+                }
             }
         };
         working
@@ -817,30 +834,39 @@ impl NextBill {
                         .find(|i| &i.sl_no == serial)
                         .map(|i| crate::domain::quantities::brief(&i.description))
                         .unwrap_or_default();
-                    format!(
-                        "item {serial} ({description}) was deleted in {}; the {} billed now is \
-                         shown as excess over the estimate (AE)",
-                        cap_source(Some(working.phase)),
-                        quantity.normalize()
-                    )
+                    let deleted_in = cap_source(Some(working.phase));
+                    match excess_till_date(serial) {
+                        Some(till_date) if till_date != quantity => format!(
+                            "item {serial} ({description}) was deleted in {deleted_in}; its {} \
+                             billed till date is shown as excess over the estimate (AE), {} of \
+                             it since the last bill",
+                            till_date.normalize(),
+                            quantity.normalize()
+                        ),
+                        _ => format!(
+                            "item {serial} ({description}) was deleted in {deleted_in}; the {} \
+                             billed now is shown as excess over the estimate (AE)",
+                            quantity.normalize()
+                        ),
+                    }
                 })
             })
             .collect()
     }
 }
 
-/// The quantity on `serial`'s item row and on the AE row that follows it, if any.
+/// The quantity on `serial`'s item row, and on the AE row that follows it if there is one.
 fn item_and_its_excess<'a>(
     rows: impl Iterator<Item = (&'a str, crate::domain::bill::RowKind, Decimal)>,
     serial: &str,
-) -> Decimal {
+) -> (Decimal, Option<Decimal>) {
     let mut rows = rows.skip_while(|(row_serial, _, _)| *row_serial != serial);
     let Some((_, _, item)) = rows.next() else {
-        return Decimal::ZERO;
+        return (Decimal::ZERO, None);
     };
     match rows.next() {
-        Some((_, crate::domain::bill::RowKind::Excess, excess)) => item + excess,
-        _ => item,
+        Some((_, crate::domain::bill::RowKind::Excess, excess)) => (item, Some(excess)),
+        _ => (item, None),
     }
 }
 
