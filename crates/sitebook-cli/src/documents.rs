@@ -34,26 +34,34 @@ pub enum WorkCommand {
 pub struct WorkEditArgs {
     #[arg(value_name = "ESTIMATE_ID")]
     estimate: i64,
+    /// The name of the work, as every document's header prints it
     #[arg(long)]
     name_of_work: Option<String>,
+    /// An original work, or a repair (whose estimate deducts old material)
     #[arg(long, value_enum)]
     mode: Option<ModeArg>,
     /// Annual maintenance contract (no QC charge)
     #[arg(long)]
     amc: Option<bool>,
+    /// Within municipal limits or outside them
     #[arg(long, value_enum)]
     area: Option<AreaArg>,
+    /// The Estimate Amount the headers print
     #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     estimate_amount: Option<String>,
     /// The sanctioned grand total that work slips balance to
     #[arg(long, allow_negative_numbers = true, value_name = "AMOUNT")]
     grand_total: Option<String>,
+    /// Reference to the administrative sanction (e.g. "AS No. 12/2024 dt. 01-04-2024")
     #[arg(long, value_name = "REF")]
     admin_sanction: Option<String>,
+    /// Reference to the technical sanction
     #[arg(long, value_name = "REF")]
     tech_sanction: Option<String>,
+    /// Reference to the agreement (e.g. "Agt 7/2024")
     #[arg(long, value_name = "REF")]
     agreement: Option<String>,
+    /// Name of the agency (the contractor)
     #[arg(long)]
     agency: Option<String>,
     /// The agency is an individual or a Hindu undivided family (income-tax TDS at their rate)
@@ -67,6 +75,7 @@ pub struct WorkEditArgs {
         requires = "tp_type"
     )]
     tp: Option<String>,
+    /// Whether the premium is above (excess) or below (less) the estimate
     #[arg(long, value_enum, requires = "tp")]
     tp_type: Option<TpArg>,
     /// Measurement book of the measurements, as BOOK:FIRST-LAST (e.g. 123:1-20)
@@ -138,6 +147,7 @@ pub enum BillCommand {
     Create {
         #[arg(value_name = "ESTIMATE_ID")]
         estimate: i64,
+        /// Which bill: the first or a later one, part (running account) or final
         #[arg(long, value_enum)]
         kind: BillKindArg,
         /// Till-date quantities, a CSV with the header sl_no,till_date_qty [default: a first
@@ -179,6 +189,7 @@ pub enum BillCommand {
     Render {
         #[arg(value_name = "FILE.xlsx")]
         file: PathBuf,
+        /// A first part bill or a first and final one
         #[arg(long, value_enum)]
         kind: FirstBillKindArg,
         /// Tender premium percentage, 0 to 100 (with --tp-type)
@@ -189,6 +200,7 @@ pub enum BillCommand {
             requires = "tp_type"
         )]
         tp: Option<String>,
+        /// Whether the premium is above (excess) or below (less) the estimate
         #[arg(long, value_enum, requires = "tp")]
         tp_type: Option<TpArg>,
         /// Folder for the PDF and the XLSX
@@ -221,6 +233,7 @@ pub enum WorkslipCommand {
         /// item's estimate rate again lifts its override)
         #[arg(long, value_name = "FILE.csv")]
         rates: Option<PathBuf>,
+        /// Render now, in this process, and wait
         #[arg(long)]
         wait: bool,
     },

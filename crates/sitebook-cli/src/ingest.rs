@@ -59,6 +59,7 @@ pub struct UploadArgs {
 pub enum JobsCommand {
     /// Jobs of the active organization, newest first
     List {
+        /// At most this many of the newest
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -146,6 +147,7 @@ pub enum OutputsCommand {
     },
     /// Remove outputs never downloaded and older than N days, files and records (admin)
     Cleanup {
+        /// Older than this many days
         #[arg(long, default_value_t = 30)]
         days: u32,
     },
@@ -164,13 +166,20 @@ pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Fai
         return Ok(());
     }
     for sheet in &parsed.sheets {
-        say!(
-            "{}: {} from row {} (header on row {})",
-            sheet.name,
-            crate::output::counted(sheet.items.len() as u64, "item", "items"),
-            sheet.items.first().map_or(0, |i| i.row),
-            sheet.header_row
-        );
+        let items = crate::output::counted(sheet.items.len() as u64, "item", "items");
+        match sheet.items.first() {
+            Some(first) => say!(
+                "{}: {items} from row {} (header on row {})",
+                sheet.name,
+                first.row,
+                sheet.header_row
+            ),
+            None => say!(
+                "{}: no items (header on row {})",
+                sheet.name,
+                sheet.header_row
+            ),
+        }
         if let Some(name) = &sheet.metadata.name_of_work {
             say!("  Name of the work: {name}");
         }
@@ -185,7 +194,10 @@ pub async fn parse_file(file: &std::path::Path, out: &Printer) -> Result<(), Fai
         }
     }
     if !parsed.warnings.is_empty() {
-        say!("{} warnings:", parsed.warnings.len());
+        say!(
+            "{}:",
+            crate::output::counted(parsed.warnings.len() as u64, "warning", "warnings")
+        );
         for warning in &parsed.warnings {
             say!("  {:<14} {}", warning.cell, warning.message);
         }
@@ -493,7 +505,9 @@ fn print_job(job: &JobView) {
     say!("  file      {}", job.file_name.as_deref().unwrap_or("-"));
     say!("  progress  {}% {}", job.progress, job.current_step);
     say!("  by        {}", job.username);
-    say!("  from      {}", job.source);
+    if !job.source.is_empty() {
+        say!("  from      {}", job.source);
+    }
     say!("  attempts  {}", job.attempts);
     say!("  created   {}", job.created_at);
     if let Some(estimate) = job.estimate_id {

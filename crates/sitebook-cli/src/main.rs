@@ -42,6 +42,9 @@ use sitebook_core::{Error, ErrorCode, Sitebook};
 
 use crate::output::Printer;
 
+/// Where every command's help lists the options every command takes, apart from its own.
+const GLOBAL: &str = "Global options";
+
 #[derive(Parser)]
 #[command(
     name = "sitebook",
@@ -51,16 +54,16 @@ use crate::output::Printer;
 )]
 struct Cli {
     /// Folder holding the database and files [default: SITEBOOK_DATA_DIR, else the OS app-data dir]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Sign in as this user; the password comes from SITEBOOK_PASSWORD or a prompt
-    #[arg(long, global = true, value_name = "NAME", env = "SITEBOOK_USER")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "NAME", env = "SITEBOOK_USER")]
     user: Option<String>,
     /// Act in this organization for this one command (code, any case)
-    #[arg(long, global = true, value_name = "CODE")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "CODE")]
     org: Option<String>,
     /// Print machine-readable JSON
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     json: bool,
     #[command(subcommand)]
     command: Command,
@@ -183,6 +186,7 @@ enum OrgCommand {
     /// Give the active organization a new name (its owners, and superusers). Its code, folders
     /// and bucket keys stay; documents already made keep the name they were made with.
     Rename {
+        /// The new name (the code stays)
         #[arg(long)]
         name: String,
     },
@@ -190,8 +194,10 @@ enum OrgCommand {
     Create {
         #[arg(value_name = "CODE")]
         code: String,
+        /// The organization's name, as the picker and documents show it
         #[arg(long)]
         name: String,
+        /// What kind of body it is
         #[arg(long = "type", value_enum, default_value_t = OrgTypeArg::Office)]
         org_type: OrgTypeArg,
     },
@@ -210,6 +216,7 @@ enum MemberCommand {
     Add {
         #[arg(value_name = "USER")]
         username: String,
+        /// Their role in the active organization
         #[arg(long, value_enum, default_value_t = RoleArg::Member)]
         role: RoleArg,
     },
@@ -759,4 +766,29 @@ async fn run(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every option of `cmd` and of its subcommands that has no help text, as `path --option`.
+    fn options_without_help(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let said = arg.get_help().is_some() || arg.get_long_help().is_some();
+            if let (Some(long), false, false) = (arg.get_long(), said, arg.is_hide_set()) {
+                missing.push(format!("{path} --{long}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            options_without_help(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+
+    #[test]
+    fn every_option_of_every_command_says_what_it_is_for() {
+        let mut missing = Vec::new();
+        options_without_help(&super::Cli::command(), "sitebook", &mut missing);
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
 }

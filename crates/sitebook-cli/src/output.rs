@@ -136,6 +136,10 @@ impl Printer {
         }
         let rows: Vec<Vec<String>> = items.iter().map(row).collect();
         print_table(header, &rows);
+        // A header alone reads as if the listing broke off.
+        if rows.is_empty() {
+            say!("(none)");
+        }
     }
 
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
@@ -295,7 +299,7 @@ impl Printer {
     }
 
     pub fn members(&self, members: &[MemberView]) {
-        self.table(members, &["USER", "NAME", "ROLE", ""], |m| {
+        self.table(members, &["USER", "NAME", "ROLE", "NOTE"], |m| {
             vec![
                 m.username.clone(),
                 m.full_name.clone(),
@@ -304,7 +308,7 @@ impl Printer {
                     m.primary.then(|| "primary".to_owned()),
                     m.locked_until
                         .as_deref()
-                        .map(|until| format!("locked until {until}")),
+                        .map(|until| format!("locked until {}", to_the_minute(until))),
                 ]
                 .into_iter()
                 .flatten()
@@ -322,7 +326,7 @@ impl Printer {
             |account| {
                 let state = match (&account.locked_until, account.enabled) {
                     (_, false) => "disabled".to_owned(),
-                    (Some(until), true) => format!("locked until {until}"),
+                    (Some(until), true) => format!("locked until {}", to_the_minute(until)),
                     (None, true) => "active".to_owned(),
                 };
                 let organizations: Vec<String> = account
@@ -447,6 +451,15 @@ impl Printer {
 const MAX_TABLE_CELL_CHARS: usize = 200;
 
 /// "1 output", "3 outputs": a count with its noun in the right number.
+/// A stored UTC timestamp (`2026-12-07T10:59:19.718Z`) as a person reads one:
+/// `2026-12-07 10:59 UTC`. Anything else is shown as it is.
+fn to_the_minute(at: &str) -> String {
+    match (at.get(..10), at.get(10..11), at.get(11..16)) {
+        (Some(day), Some("T"), Some(time)) if at.ends_with('Z') => format!("{day} {time} UTC"),
+        _ => at.to_owned(),
+    }
+}
+
 pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
     match count.into() {
         1 => format!("1 {one}"),
@@ -510,7 +523,16 @@ fn table_lines(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{counted, terminal_safe};
+    use super::{counted, terminal_safe, to_the_minute};
+
+    #[test]
+    fn a_stored_timestamp_is_shown_to_the_minute_in_utc() {
+        assert_eq!(
+            to_the_minute("2026-12-07T10:59:19.718Z"),
+            "2026-12-07 10:59 UTC"
+        );
+        assert_eq!(to_the_minute("tomorrow"), "tomorrow");
+    }
 
     #[test]
     fn one_of_a_thing_is_singular_and_none_or_many_are_plural() {

@@ -60,6 +60,7 @@ pub struct ConfigArgs {
     /// The S3 endpoint, like https://s3.ap-south-1.amazonaws.com or http://garage.lan:3900
     #[arg(long, value_name = "URL")]
     endpoint: String,
+    /// The bucket's name
     #[arg(long)]
     bucket: String,
     /// The region (auto for Cloudflare R2)
@@ -71,6 +72,7 @@ pub struct ConfigArgs {
     /// Address the bucket in the path (Garage, MinIO) instead of the host name
     #[arg(long)]
     path_style: bool,
+    /// The access key's id (its secret comes from SITEBOOK_S3_SECRET or a prompt)
     #[arg(long, value_name = "ID")]
     access_key_id: String,
     /// Keep the secret already in the keyring instead of asking for one

@@ -80,6 +80,14 @@ fn bill_render_writes_a_pdf_and_xlsx_without_a_database() {
         .assert()
         .success();
     assert!(pdf_text(&pdf, false).contains("Add T.P @ 5 % Excess"));
+    // A file named as the folder is called what it is.
+    bill_render(&pdf, "5", "excess")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{} is not a folder",
+            pdf.display()
+        )));
 
     // A refused premium, spelled out: the exit code and message are what it checks.
     bill_render(out.path(), "150", "excess")

@@ -532,6 +532,15 @@ fn a_mistyped_data_folder_is_named_and_left_unmade() {
     as_root(device.dir.path()).assert().success();
 }
 
+#[test]
+fn an_empty_listing_says_none_under_its_header() {
+    let device = populated();
+    device
+        .run(Some("root"), &["audit", "list", "--denied"])
+        .success()
+        .stdout(predicate::str::is_match(r"(?m)^ID\s+AT \(UTC\).*\n\(none\)\n$").unwrap());
+}
+
 fn sitebook_init_in(data_dir: &std::path::Path) -> Command {
     let mut command = Command::cargo_bin("sitebook").unwrap();
     command
@@ -583,7 +592,16 @@ fn a_locked_out_member_is_listed_as_locked_and_an_admin_unlocks_them() {
     device
         .run(Some("hadmin"), &["member", "list"])
         .success()
-        .stdout(predicate::str::is_match(r"field .*locked until 20\d\d-").unwrap());
+        .stdout(
+            predicate::str::is_match(r"(?m)^USER\s+NAME\s+ROLE\s+NOTE$")
+                .unwrap()
+                .and(
+                    predicate::str::is_match(
+                        r"field .*locked until 20\d\d-\d\d-\d\d \d\d:\d\d UTC",
+                    )
+                    .unwrap(),
+                ),
+        );
     // A viewer may not lift it; the org's admin may.
     device
         .run(Some("vic"), &["member", "unlock", "field"])

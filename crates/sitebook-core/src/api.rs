@@ -1961,6 +1961,12 @@ pub mod stateless {
             Some(crate::store::files::sha256_bytes(&bytes)),
             saved_on,
         )?;
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::Validation(format!(
+                "{} is not a folder; give the folder to write the bill's PDF and XLSX into.",
+                dir.display()
+            )));
+        }
         // Both files are checked before either is written, so a refusal leaves the folder as
         // it was: the bill already there may be the one someone means to keep.
         if if_exists == crate::store::outputs::IfExists::Refuse {

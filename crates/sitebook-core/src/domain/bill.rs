@@ -88,7 +88,10 @@ pub enum ChainError {
         final_number: u32,
     },
     /// A first bill was asked for, but bills already exist.
-    #[error("a first bill already exists ({existing} bill(s) so far); make an Nth bill instead")]
+    #[error(
+        "a first bill already exists ({} so far); make an Nth bill instead",
+        if *existing == 1 { "1 bill".to_owned() } else { format!("{existing} bills") }
+    )]
     FirstBillExists {
         /// How many bills exist.
         existing: u32,
@@ -1117,6 +1120,12 @@ mod tests {
             check_next_bill(&[(1, false)], BillKind::FirstPart),
             Err(ChainError::FirstBillExists { existing: 1 })
         );
+        for (existing, so_far) in [(1, "1 bill so far"), (3, "3 bills so far")] {
+            assert_eq!(
+                ChainError::FirstBillExists { existing }.to_string(),
+                format!("a first bill already exists ({so_far}); make an Nth bill instead")
+            );
+        }
         assert_eq!(
             check_requested_bill(&[(1, false)], 3, BillKind::NthPart),
             Err(ChainError::OutOfSequence {
