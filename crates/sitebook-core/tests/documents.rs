@@ -2207,3 +2207,24 @@ async fn a_part_bill_that_measures_nothing_is_refused_and_a_final_one_closes_the
     fx.queue_bill(estimate, BillKind::NthFinal, None).await;
     assert_eq!(bill_count(&fx, estimate).await, 2);
 }
+
+#[tokio::test]
+async fn a_quantity_finer_than_five_decimals_shows_every_digit_in_the_workbook_as_in_the_pdf() {
+    use common::libreoffice::{sheets_as_shown, Recalculate};
+    let (fx, estimate) = with_example_estimate().await;
+    let bill = fx
+        .queue_bill_at(estimate, BillKind::FirstPart, &[("3", dec!(0.123456789))])
+        .await;
+    let (pdf, xlsx) = rendered(&fx, bill.job_id).await;
+    let text = pdf_text(&pdf);
+    assert!(text.contains("0.123456789"), "{text}");
+    // As LibreOffice shows the cell: the shared format stops at five decimals (0.12346).
+    let shown = sheets_as_shown(&xlsx, Recalculate::Never);
+    let cells: Vec<&String> = shown[0].1.iter().flatten().collect();
+    assert!(cells.iter().any(|cell| *cell == "0.123456789"), "{cells:?}");
+    // And nowhere is it cut to five.
+    assert!(
+        !cells.iter().any(|cell| cell.starts_with("0.12346")),
+        "{cells:?}"
+    );
+}

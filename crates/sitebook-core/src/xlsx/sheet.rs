@@ -32,6 +32,13 @@ pub const INDIAN_MONEY_FORMAT: &str =
 pub const INDIAN_FIGURE_FORMAT: &str =
     r"[>=10000000]##\,##\,##\,##0.00###;[>=100000]##\,##\,##0.00###;##,##0.00###";
 
+/// The decimals a quantity or rate is shown with: at least two, up to five, and beyond five as
+/// many as it has, so that the workbook shows every digit the PDF prints of the same figure.
+fn figure_decimals(figure: Decimal) -> String {
+    let beyond_five = figure.normalize().scale().saturating_sub(5) as usize;
+    format!(".00###{}", "#".repeat(beyond_five))
+}
+
 /// The smallest figure the conditional formats above cannot group: 100 crore, which needs a
 /// fourth comma they do not have.
 const BEYOND_CONDITIONAL_GROUPING: i64 = 1_000_000_000;
@@ -664,18 +671,34 @@ impl<'w> SheetWriter<'w> {
             }
             Cell::Blank | Cell::Text(_) => None,
         };
-        let signed;
-        let format = match (sized_figure, kind) {
-            (Some(figure), ColumnKind::Money | ColumnKind::Quantity | ColumnKind::Rate) => {
+        let finer_figure = match value {
+            Cell::Number(figure) | Cell::Formula { value: figure, .. }
+                if matches!(kind, ColumnKind::Quantity | ColumnKind::Rate)
+                    && figure.normalize().scale() > 5 =>
+            {
+                Some(*figure)
+            }
+            _ => None,
+        };
+        let own_format;
+        let format = match (sized_figure, finer_figure, kind) {
+            (Some(figure), _, ColumnKind::Money | ColumnKind::Quantity | ColumnKind::Rate) => {
                 let decimals = if kind == ColumnKind::Money {
-                    ".00"
+                    ".00".to_owned()
                 } else {
-                    ".00###"
+                    figure_decimals(figure)
                 };
-                signed = look
+                own_format = look
                     .style(base_cell(kind))
-                    .set_num_format(sized_number_format(figure, decimals));
-                &signed
+                    .set_num_format(sized_number_format(figure, &decimals));
+                &own_format
+            }
+            (None, Some(figure), _) => {
+                own_format = look.style(base_cell(kind)).set_num_format(
+                    INDIAN_FIGURE_FORMAT
+                        .replace("0.00###", &format!("0{}", figure_decimals(figure))),
+                );
+                &own_format
             }
             _ => self.formats.cell(kind, look),
         };
