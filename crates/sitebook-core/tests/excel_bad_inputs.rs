@@ -601,3 +601,58 @@ fn a_figure_beyond_the_bound_is_named_and_not_read() {
         parsed.warnings
     );
 }
+
+#[test]
+fn an_entity_defined_in_the_sheet_itself_is_refused_for_what_it_is() {
+    let bytes = rewrite_zip(&domain_example_workbook(), |name, data| {
+        if name == "xl/sharedStrings.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            let body = xml.split_once("?>").map_or(xml.as_str(), |(_, rest)| rest);
+            let defined = format!(r#"<!DOCTYPE sst [<!ENTITY f "x">]>{body}"#);
+            defined.replacen("<t>", "<t>&f;", 1).into_bytes()
+        } else {
+            data
+        }
+    });
+    let msg = expect_error(
+        parse_estimate_bytes(&bytes, "entity.xlsx", &Limits::default()),
+        "unreadable",
+        "entity.xlsx",
+    );
+    // Defined in the file, so not "an entity it never defines".
+    assert!(
+        msg.contains("uses an XML entity")
+            && msg.contains("of a kind spreadsheet programs never write"),
+        "{msg}"
+    );
+    assert!(!msg.contains("never defines"), "{msg}");
+}
+
+#[test]
+fn a_sheet_listed_without_its_part_is_named_once() {
+    let mut archive = zip::ZipArchive::new(Cursor::new(domain_example_workbook())).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        if name == "xl/worksheets/sheet1.xml" {
+            continue;
+        }
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    let bytes = out.finish().unwrap().into_inner();
+    let msg = expect_error(
+        parse_estimate_bytes(&bytes, "nosheet.xlsx", &Limits::default()),
+        "unreadable",
+        "nosheet.xlsx",
+    );
+    assert!(
+        msg.contains("is listed, but its part is missing from the file"),
+        "{msg}"
+    );
+    assert_eq!(msg.matches("sheet '").count(), 1, "{msg}");
+}

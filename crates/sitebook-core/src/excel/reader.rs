@@ -122,8 +122,8 @@ fn xlsx_problem(error: &calamine::XlsxError) -> String {
             let said = xml.to_string();
             match said.split_once("unrecognized entity") {
                 Some((_, entity)) => format!(
-                    "uses an XML entity it never defines ({}); spreadsheet programs never \
-                     write one, so the file was altered or damaged",
+                    "uses an XML entity ({}) of a kind spreadsheet programs never write, so \
+                     the file was altered or damaged",
                     entity.trim().trim_matches('`')
                 ),
                 None => format!(
@@ -136,10 +136,11 @@ fn xlsx_problem(error: &calamine::XlsxError) -> String {
         E::XmlAttr(attr) => format!("has a damaged attribute in its XML ({attr})"),
         E::XmlEof(element) => format!("ends before its closing </{element}> tag"),
         E::FileNotFound(part) => format!("refers to a part that is missing ({part})"),
-        E::WorksheetNotFound(sheet) => format!(
-            "lists a sheet '{sheet}' whose part is missing or lies outside the workbook, so the \
-             file was altered or damaged"
-        ),
+        // Said of a sheet ("sheet 'Estimate' …") or of the workbook, so the sheet is named
+        // only where the start of the sentence has not named it.
+        E::WorksheetNotFound(_) => "is listed, but its part is missing from the file or lies \
+                                   outside the workbook, so the file was altered or damaged"
+            .into(),
         E::Alphanumeric(_)
         | E::NumericColumn(_)
         | E::RangeWithoutColumnComponent
