@@ -392,6 +392,23 @@ describe("the bill editor", () => {
     expect(screen.queryByTestId("withdraw-reason")).toBeNull();
   });
 
+  it("lists what each bill pays, net, with its gross on hover, as the core figured it", async () => {
+    await openEstimate("meena", 1);
+    await act(async () => {
+      await fake.createBill(1, false, [{ slNo: "4", quantity: "10" }], []);
+    });
+    // The core reads each bill's figures from its stored input; the window shows them grouped.
+    const listBills = fake.listBills.bind(fake);
+    vi.spyOn(fake, "listBills").mockImplementation(async (estimateId) =>
+      (await listBills(estimateId)).map((bill) => ({ ...bill, gross: "1234567.5", netPayable: "1172839.12" })),
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Close estimate" }));
+    fireEvent.click(await screen.findByTestId("estimate-row-1"));
+    const net = await screen.findByTestId("bill-net-1");
+    expect(net.textContent).toBe("net payable 11,72,839.12");
+    expect(net.title).toBe("Gross 12,34,567.50");
+  });
+
   it("withdraws the latest bill with a reason, marks its files, and frees its number", async () => {
     await openEstimate("meena", 1);
     await act(async () => {

@@ -10,6 +10,7 @@ use sitebook_core::api::stateless;
 use sitebook_core::documents::withdraw::{ChainDocument, Withdrawn};
 use sitebook_core::documents::{QueuedDocument, WorkChanges};
 use sitebook_core::domain::bill::{BillKind, TenderPremium, TpType};
+use sitebook_core::domain::money::format_indian;
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::store::outputs::IfExists;
 use sitebook_core::tenancy::session::Session;
@@ -345,7 +346,7 @@ fn print_work(work: &sitebook_core::domain::work::WorkMetadata, out: &Printer) {
             "other than an individual or HUF"
         },
         work.area,
-        sitebook_core::domain::money::format_indian(work.grand_total),
+        format_indian(work.grand_total),
         work.tender_premium
             .map(|tp| tp.bill_label())
             .unwrap_or_else(|| "none".into())
@@ -513,11 +514,24 @@ pub async fn bill(
             let bills = core.bill_list(session, *estimate).await?;
             out.table(
                 &bills,
-                &["BILL", "KIND", "JOB", "CREATED", "INPUTS SHA256"],
+                &[
+                    "BILL",
+                    "KIND",
+                    "GROSS",
+                    "NET PAYABLE",
+                    "JOB",
+                    "CREATED",
+                    "INPUTS SHA256",
+                ],
                 |b| {
+                    let money = |figure: Option<rust_decimal::Decimal>| {
+                        figure.map_or_else(|| "-".to_owned(), format_indian)
+                    };
                     vec![
                         b.number.to_string(),
                         if b.is_final { "final" } else { "part" }.to_string(),
+                        money(b.gross),
+                        money(b.net_payable),
                         b.job_id.map(|j| j.to_string()).unwrap_or_default(),
                         b.created_at.clone(),
                         b.inputs_sha256.chars().take(16).collect(),

@@ -2228,3 +2228,37 @@ async fn a_quantity_finer_than_five_decimals_shows_every_digit_in_the_workbook_a
         "{cells:?}"
     );
 }
+
+#[tokio::test]
+async fn the_bill_list_says_what_each_bill_pays_as_its_memorandum_prints_it() {
+    use sitebook_core::domain::money::format_indian;
+    let (fx, estimate) = with_example_estimate().await;
+    let first = first_bill_made(&fx, estimate).await;
+    let second = fx
+        .queue_bill_at(estimate, BillKind::NthPart, &[("3", dec!(2))])
+        .await;
+    let (second_pdf, _) = rendered(&fx, second.job_id).await;
+    let bills = fx.bills(estimate).await;
+    assert_eq!(bills.len(), 2);
+    for (bill, pdf) in bills.iter().zip([&first.pdf, &second_pdf]) {
+        let text = pdf_text(pdf);
+        let (gross, net) = (bill.gross.unwrap(), bill.net_payable.unwrap());
+        assert!(net < gross, "bill {}: deductions come off", bill.number);
+        let printed = |label: &str| {
+            text.lines()
+                .find(|line| line.contains(label))
+                .unwrap_or_else(|| panic!("{label}: {text}"))
+                .to_owned()
+        };
+        assert!(
+            printed("Gross amount of this bill").ends_with(&format_indian(gross)),
+            "bill {}: {text}",
+            bill.number
+        );
+        assert!(
+            printed("Net payable by cheque:").ends_with(&format!("Rs. {}", format_indian(net))),
+            "bill {}: {text}",
+            bill.number
+        );
+    }
+}

@@ -37,4 +37,14 @@ createdAt: string,
  * `None` when nothing but being the latest stands in the way. Filled by the documents
  * layer, which owns the rule.
  */
-withdrawalRefused: string | null, };
+withdrawalRefused: string | null, 
+/**
+ * What the bill pays for: its gross (the value of work in this bill), to the paisa, as
+ * decimal text. Filled by the documents layer from the stored input.
+ */
+gross: string | null, 
+/**
+ * The net payable by cheque, after its memorandum's additions and deductions; `None` for a
+ * bill made before bills carried their deductions.
+ */
+netPayable: string | null, };

@@ -284,7 +284,20 @@ export function createFakeDocuments(ctx: FakeDocumentsContext) {
       if (followed) billFollows.set(nextBillId, followed.phase);
       // The fake's document jobs end as they are made, so the core's refusal while a bill's
       // files are still being made never applies here.
-      bills.push({ id: nextBillId++, estimateId, number, isFinal, jobId, inputsSha256: queued.inputsSha256, createdAt: ctx.now(), withdrawalRefused: null });
+      // The fake records no memorandum with a created bill, so its figures are left unknown,
+      // as the core leaves a bill's made before bills carried deductions.
+      bills.push({
+        id: nextBillId++,
+        estimateId,
+        number,
+        isFinal,
+        jobId,
+        inputsSha256: queued.inputsSha256,
+        createdAt: ctx.now(),
+        withdrawalRefused: null,
+        gross: null,
+        netPayable: null,
+      });
       historyOf(estimateId).push({ command: "create_bill", args });
       addOutputs(jobId, `bill-${number}-job-${jobId}`, `Bill ${number}${isFinal ? " (final)" : ""}`);
       return { ...queued, jobId };

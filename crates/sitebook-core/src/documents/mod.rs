@@ -454,6 +454,20 @@ pub async fn save_work(
 pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
     ensure_estimate(ctx, scope, estimate_id).await?;
     let mut bills = stored::bills(ctx, scope, estimate_id).await?;
+    // Each bill's figures from its own stored input, as its memorandum printed them: the list
+    // says what each bill pays without opening its PDF.
+    let inputs = stored::bill_inputs(ctx, scope, estimate_id).await?;
+    for (bill, json) in bills.iter_mut().zip(inputs) {
+        let stored: StoredInputs = serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(format!("bill {} is damaged: {e}", bill.number)))?;
+        if let Some((Ok(computed), terms)) = stored.bill_and_terms() {
+            let figures = computed.figures();
+            bill.gross = Some(figures.gross);
+            bill.net_payable = terms
+                .and_then(|terms| memorandum(figures, terms).ok())
+                .map(|memo| memo.net_payable);
+        }
+    }
     if let Some(latest) = bills.last_mut() {
         latest.withdrawal_refused =
             files_being_made(ctx, scope, "bill", latest.number, latest.job_id).await?;

@@ -44,6 +44,16 @@ pub struct BillView {
     /// layer, which owns the rule.
     #[sqlx(skip)]
     pub withdrawal_refused: Option<String>,
+    /// What the bill pays for: its gross (the value of work in this bill), to the paisa, as
+    /// decimal text. Filled by the documents layer from the stored input.
+    #[sqlx(skip)]
+    #[ts(type = "string | null")]
+    pub gross: Option<Decimal>,
+    /// The net payable by cheque, after its memorandum's additions and deductions; `None` for a
+    /// bill made before bills carried their deductions.
+    #[sqlx(skip)]
+    #[ts(type = "string | null")]
+    pub net_payable: Option<Decimal>,
 }
 
 /// A work slip of the chain, as the estimate view lists it.
@@ -227,6 +237,21 @@ pub(crate) async fn till_date_of(
 }
 
 /// The stored input of an estimate's latest bill, if it has one.
+/// The stored inputs of an estimate's bills, in chain order.
+pub(crate) async fn bill_inputs(
+    ctx: &Base,
+    scope: &OrgScope,
+    estimate_id: i64,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT inputs_json FROM bills WHERE estimate_id = ? AND org_id = ? ORDER BY number",
+    )
+    .bind(estimate_id)
+    .bind(scope.org_id())
+    .fetch_all(&ctx.db)
+    .await?)
+}
+
 pub(crate) async fn latest_bill_inputs(
     ctx: &Base,
     scope: &OrgScope,

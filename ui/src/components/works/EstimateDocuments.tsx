@@ -10,7 +10,7 @@ import type { ApiError } from "../../bindings/ApiError";
 import type { OrgChoice } from "../../bindings/OrgChoice";
 import { useJobsFeed } from "../../jobsFeed";
 import { paneErrorView } from "../../logic/errors";
-import { formatTimestamp } from "../../logic/format";
+import { formatMoney, formatTimestamp } from "../../logic/format";
 import { documentsBlockedReason, withdrawBlockedReason } from "../../logic/roles";
 import { useNavigation } from "../../navigation";
 import { type LoadState, useLoad } from "../../useLoad";
@@ -31,7 +31,16 @@ type ChainContent = {
   list: LoadState<unknown>;
   /** The chain's documents; `withdrawalRefused` is the core's word on why one cannot be withdrawn now. */
   entries:
-    | Array<{ id: number; number: number; createdAt: string; jobId: number | null; name: ReactNode; withdrawalRefused: string | null }>
+    | Array<{
+        id: number;
+        number: number;
+        createdAt: string;
+        jobId: number | null;
+        name: ReactNode;
+        /** A bill's payment, in a column of its own; work slips have none. */
+        pays?: ReactNode;
+        withdrawalRefused: string | null;
+      }>
     | undefined;
   emptyText: string;
   /** The button that creates the next document, and why it cannot (its tooltip), if it cannot. */
@@ -79,6 +88,13 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
         {b.isFinal ? <span className="flag-tag">Final</span> : null}
       </>
     ),
+    // What the bill pays, so that nobody opens each PDF to find it; the gross is on hover.
+    pays:
+      b.netPayable !== null ? (
+        <span title={b.gross !== null ? `Gross ${formatMoney(b.gross)}` : undefined} data-testid={`bill-net-${b.number}`}>
+          net payable {formatMoney(b.netPayable)}
+        </span>
+      ) : null,
   }));
   const withdrawRefused = withdrawBlockedReason(org);
   // One reason form at a time; what was withdrawn is said once the lists have reloaded.
@@ -158,6 +174,7 @@ export function EstimateDocuments({ estimateId, org }: { estimateId: number; org
             {chain.entries.map((entry, i, all) => (
               <tr key={entry.id}>
                 <td>{entry.name}</td>
+                {entry.pays !== undefined ? <td className="num">{entry.pays}</td> : null}
                 <td className="muted">
                   <time dateTime={entry.createdAt}>{formatTimestamp(entry.createdAt)}</time>
                 </td>
