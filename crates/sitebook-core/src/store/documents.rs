@@ -236,7 +236,6 @@ pub(crate) async fn till_date_of(
         .collect()
 }
 
-/// The stored input of an estimate's latest bill, if it has one.
 /// The stored inputs of an estimate's bills, in chain order.
 pub(crate) async fn bill_inputs(
     ctx: &Base,
@@ -252,6 +251,7 @@ pub(crate) async fn bill_inputs(
     .await?)
 }
 
+/// The stored input of an estimate's latest bill, if it has one.
 pub(crate) async fn latest_bill_inputs(
     ctx: &Base,
     scope: &OrgScope,
