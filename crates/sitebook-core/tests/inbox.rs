@@ -519,30 +519,86 @@ async fn a_folder_that_disappears_is_reported_and_watched_again_when_it_returns(
     .await;
 }
 
-/// An org subfolder that is a link to another file system (a share, another drive): its files
-/// cannot be renamed into `imported/`, so they are copied there and removed. Here the other
-/// file system is the RAM disk at /dev/shm, on another device than the test's folder on the
-/// Linux machines this runs on.
-#[cfg(target_os = "linux")]
+/// Links planted in a shared inbox: a subfolder named after an org that links to a folder
+/// elsewhere (here, the org's own store of uploads in the data folder) and a file that links
+/// to another org's stored workbook. The watcher had moved every file of the linked folder into
+/// the inbox, and imported the other org's workbook into this one. Neither is read now: each
+/// link is named once, and what it points to stays where it is, untouched.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_in_an_org_subfolder_on_another_drive_is_moved_out_all_the_same() {
-    let elsewhere = tempfile::tempdir_in("/dev/shm").unwrap();
+async fn links_in_the_inbox_are_named_and_what_they_point_to_is_left_alone() {
     let fx = inbox_fixture().await;
     fx.org("AAA").await;
     let root = fx.root_in("AAA").await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("private.xlsx"), workbook(9)).unwrap();
+    std::fs::write(elsewhere.path().join("id_rsa"), "PRIVATE KEY").unwrap();
     let folder = fx.dir.path().join("Inbox");
     std::fs::create_dir(&folder).unwrap();
     std::os::unix::fs::symlink(elsewhere.path(), folder.join("AAA")).unwrap();
-    std::fs::write(elsewhere.path().join("far.xlsx"), workbook(9)).unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("private.xlsx"),
+        folder.join("steal.xlsx"),
+    )
+    .unwrap();
+    let mut news = fx.core.inbox_news();
     fx.core.inbox_set(&root, &folder).await.unwrap();
     let inbox = folder.canonicalize().unwrap();
     let _pool = fx.core.start_workers(Some(1)).await.unwrap();
     let _watcher = fx.core.spawn_inbox();
-    wait_until(Duration::from_secs(60), "far.xlsx moved out", || {
-        files_in(&inbox.join("imported/AAA")).len() == 1
+    // One arriving while it watches, through the folder link.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    std::fs::write(elsewhere.path().join("later.xlsx"), workbook(10)).unwrap();
+    std::fs::write(inbox.join("good.xlsx"), workbook(4)).unwrap();
+
+    let mut told = std::collections::BTreeMap::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while told.len() < 2 {
+            let item = news.recv().await.unwrap();
+            assert_ne!(item.outcome, InboxOutcome::Imported, "{item:?}");
+            if item.outcome == InboxOutcome::Ignored {
+                assert!(
+                    told.insert(item.file_name.clone(), item.message).is_none(),
+                    "{} told twice",
+                    item.file_name
+                );
+            }
+        }
+    })
+    .await
+    .expect("both links are named");
+    assert!(
+        told["AAA"].starts_with(&format!(
+            "Not imported: it is a link to {}.",
+            elsewhere.path().display()
+        )),
+        "{told:?}"
+    );
+    assert!(
+        told["steal.xlsx"].starts_with(&format!(
+            "Not imported: it is a link to {}. The inbox reads only what is saved into it",
+            elsewhere.path().join("private.xlsx").display()
+        )),
+        "{told:?}"
+    );
+    wait_until(Duration::from_secs(60), "good.xlsx imported", || {
+        files_in(&inbox.join("imported")) == ["2026-11-20 good.xlsx"]
     })
     .await;
-    assert!(files_in(elsewhere.path()).is_empty(), "moved, not copied");
+    tokio::time::sleep(SETTLE + Duration::from_secs(1)).await;
+    while let Ok(item) = news.try_recv() {
+        assert!(
+            !item.file_name.contains("later") && item.outcome != InboxOutcome::Ignored,
+            "{item:?}"
+        );
+    }
+    // Everything the links point to is where it was; only good.xlsx came in.
+    assert_eq!(
+        files_in(elsewhere.path()),
+        ["id_rsa", "later.xlsx", "private.xlsx"]
+    );
+    assert!(inbox.join("steal.xlsx").symlink_metadata().is_ok());
+    assert!(!inbox.join("failed").exists());
     assert_eq!(jobs(&fx, &root).await.len(), 1);
 }
 

@@ -454,17 +454,20 @@ impl Watcher {
         let Ok(entries) = std::fs::read_dir(&self.folder) else {
             return;
         };
+        // A folder is entered only when it is one, never through a link (`notice` names the
+        // link instead), so no link can bring another folder's files into the inbox.
+        let is_real_dir = |entry: &std::fs::DirEntry| entry.file_type().is_ok_and(|t| t.is_dir());
         let mut paths = Vec::new();
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() {
+            if is_real_dir(&entry) {
                 let is_org_folder = entry.file_name().to_str().is_some_and(names::is_org_folder);
                 if is_org_folder {
                     if let Ok(inner) = std::fs::read_dir(&path) {
                         for entry in inner.flatten() {
                             // One level further, only to find files put too deep and say so
                             // (events tell of deeper ones as they arrive).
-                            if entry.path().is_dir() {
+                            if is_real_dir(&entry) {
                                 if let Ok(deeper) = std::fs::read_dir(entry.path()) {
                                     paths.extend(deeper.flatten().map(|entry| entry.path()));
                                 }
@@ -491,6 +494,10 @@ impl Watcher {
         if self.taken.iter().any(|t| t.path == path) {
             return;
         }
+        if let Some(link) = link_within(&self.folder, relative) {
+            self.tell_link_once(&link);
+            return;
+        }
         if names::route(relative).is_none() {
             if names::is_too_deep(relative) && path.is_file() {
                 let folder = relative.parent().unwrap_or(relative).display();
@@ -505,20 +512,8 @@ impl Watcher {
             }
             return;
         }
-        let metadata = match std::fs::metadata(path) {
-            Ok(metadata) => metadata,
-            Err(_) => {
-                if let Ok(target) = std::fs::read_link(path) {
-                    self.tell_ignored_once(
-                        path,
-                        format!(
-                            "Not imported: it is a link to {}, which is not there.",
-                            target.display()
-                        ),
-                    );
-                }
-                return;
-            }
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return;
         };
         if metadata.is_dir() {
             // A new org subfolder: files copied in with it may have landed before the watch
@@ -700,6 +695,12 @@ impl Watcher {
 
     /// Imports one complete file, or sends it to `failed/` with the reason.
     async fn take(&mut self, path: &Path) -> Result<()> {
+        // Looked at again as it is read: a file swapped for a link since it was noticed.
+        let relative = path.strip_prefix(&self.folder).unwrap_or(path);
+        if let Some(link) = link_within(&self.folder, relative) {
+            self.tell_link_once(&link);
+            return Ok(());
+        }
         let hashed_path = path.to_path_buf();
         let sha256 = match tokio::task::spawn_blocking(move || sha256_file(&hashed_path)).await {
             Ok(Ok(sha256)) => sha256,
@@ -712,7 +713,6 @@ impl Watcher {
             tracing::debug!(file = %path.display(), outcome, "inbox file was handled before and cannot be moved");
             return Ok(());
         }
-        let relative = path.strip_prefix(&self.folder).unwrap_or(path);
         let Some(route) = names::route(relative) else {
             return Ok(());
         };
@@ -1005,6 +1005,27 @@ impl Watcher {
     }
 
     /// Tells why `path` is never taken, the first time it is seen.
+    /// Names a link in the inbox once, and why its target is not read.
+    fn tell_link_once(&mut self, link: &Path) {
+        let message = match std::fs::read_link(link) {
+            Ok(target) if !link.exists() => format!(
+                "Not imported: it is a link to {}, which is not there.",
+                target.display()
+            ),
+            Ok(target) => format!(
+                "Not imported: it is a link to {}. The inbox reads only what is saved into it, \
+                 never what a link points to, so that no link can bring a folder or file from \
+                 elsewhere on this computer into an organization. Save the workbooks themselves \
+                 into the inbox.",
+                target.display()
+            ),
+            Err(_) => "Not imported: it is a link, and the inbox reads only what is saved into \
+                       it."
+            .into(),
+        };
+        self.tell_ignored_once(link, message);
+    }
+
     fn tell_ignored_once(&mut self, path: &Path, message: String) {
         if self.told_ignored.insert(path.to_path_buf()) {
             self.tell(path, InboxOutcome::Ignored, message, None);
@@ -1120,8 +1141,23 @@ fn make_folders_within(inbox: &Path, destination: &Path) -> std::io::Result<()> 
     Ok(())
 }
 
-/// Moves a handled file. An org subfolder may be a link to another drive or a share, where a
-/// rename cannot reach: there the file is copied and then removed (every such file had been
+/// The first part of `relative` (a path within `folder`) that is a link, if any. The inbox
+/// never reads through one: a link planted in a shared inbox would otherwise have the watcher
+/// move every file of the folder it points to (a home folder, another organization's stored
+/// uploads) into an organization.
+fn link_within(folder: &Path, relative: &Path) -> Option<PathBuf> {
+    let mut at = folder.to_path_buf();
+    for part in relative.components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// Moves a handled file. An org subfolder may be another drive or a share mounted there, where
+/// a rename cannot reach: there the file is copied and then removed (every such file had been
 /// left in the inbox as one that could not be moved).
 fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
     match std::fs::rename(from, to) {
@@ -1189,4 +1225,30 @@ async fn remember_stuck(ctx: &Ctx, sha256: &str, relative_path: &str, outcome: &
     .execute(&ctx.db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::move_file;
+
+    /// A file on another drive than its `imported/` folder (an org subfolder that is a mounted
+    /// share): a rename cannot reach, so it is copied and the original removed. The RAM disk at
+    /// /dev/shm is another device than the temporary folder on the Linux machines this runs on.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_on_another_drive_is_moved_by_copying_it_and_removing_the_original() {
+        let far = tempfile::tempdir_in("/dev/shm").unwrap();
+        let near = tempfile::tempdir().unwrap();
+        let from = far.path().join("far.xlsx");
+        let to = near.path().join("2026-11-20 far.xlsx");
+        std::fs::write(&from, b"workbook bytes").unwrap();
+        assert_eq!(
+            std::fs::rename(&from, near.path().join("probe")).map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::CrossesDevices),
+            "the two folders must be on different devices for this test to mean anything"
+        );
+        move_file(&from, &to).unwrap();
+        assert!(!from.exists(), "moved, not copied");
+        assert_eq!(std::fs::read(&to).unwrap(), b"workbook bytes");
+    }
 }
