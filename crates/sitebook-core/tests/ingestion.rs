@@ -1072,6 +1072,36 @@ async fn the_same_content_as_a_failed_upload_says_the_earlier_reading_failed() {
     );
 }
 
+/// A reading cancelled (by mistake, days ago, by anyone) left its content out for good: the same
+/// file uploaded again was "already uploaded" and nothing read it. Uploaded again, it is read.
+#[tokio::test]
+async fn the_same_content_as_a_cancelled_upload_is_read_again() {
+    let fx = fixture().await;
+    let first = write_example(&fx, "ward-9.xlsx");
+    let job = sole_job(&fx.core.upload(&fx.root, &[first]).await.unwrap());
+    fx.core.job_cancel(&fx.root, job).await.unwrap();
+    let again = write_example(&fx, "ward-9 again.xlsx");
+    let outcomes = fx.core.upload(&fx.root, &[again]).await.unwrap();
+    assert!(
+        outcomes[0].duplicate && outcomes[0].read_again,
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[0].job_id, Some(job));
+    assert!(outcomes[0].error.is_none(), "{outcomes:?}");
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    let read = finished(&fx, &fx.root, job).await;
+    pool.shutdown().await;
+    assert_eq!(read.status, JobStatus::Completed);
+    assert_eq!(fx.core.estimates_list(&fx.root).await.unwrap().len(), 1);
+    // Once read, the same content again is only a duplicate.
+    let third = write_example(&fx, "ward-9 third.xlsx");
+    let outcomes = fx.core.upload(&fx.root, &[third]).await.unwrap();
+    assert!(
+        outcomes[0].duplicate && !outcomes[0].read_again,
+        "{outcomes:?}"
+    );
+}
+
 /// What a crash leaves in an org's outputs folder is cleared by the cleanup, once older than an
 /// hour: a cut-short write's temp file is removed, a file no row refers to is moved to
 /// `lost+found/`, and a recorded output or a file that may be about to be recorded stays.

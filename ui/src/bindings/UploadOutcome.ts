@@ -23,6 +23,11 @@ uploadId: number | null,
  */
 duplicate: boolean, 
 /**
+ * For a duplicate: its earlier job had not read it (cancelled, failed for a reason that
+ * may pass, or its stored copy was lost and is now mended), and is queued again to read it.
+ */
+readAgain: boolean, 
+/**
  * Why the file was refused or could not be stored, or why its earlier upload failed;
  * `None` when all went well.
  */

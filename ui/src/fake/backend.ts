@@ -1012,7 +1012,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
               fileName,
               jobId: null,
               uploadId: null,
-              duplicate: false,
+              duplicate: false, readAgain: false,
               error: {
                 code: "validation",
                 message: `${fileName} is not an estimate workbook. Only .xlsx, .xlsm, .xls and .ods files can be imported.`,
@@ -1022,7 +1022,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
           // The fake has no file contents: the same path stands for the same content.
           const existing = uploads.find((u) => same(u.orgCode, org.code) && u.path === path);
           if (existing) {
-            return { fileName, jobId: null, uploadId: existing.id, duplicate: true, error: null };
+            return { fileName, jobId: null, uploadId: existing.id, duplicate: true, readAgain: false, error: null };
           }
           const job: JobRecord = {
             id: nextJobId++,
@@ -1057,7 +1057,7 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
             reason: null,
           });
           queueRun(job);
-          return { fileName, jobId: job.id, uploadId: upload.id, duplicate: false, error: null };
+          return { fileName, jobId: job.id, uploadId: upload.id, duplicate: false, readAgain: false, error: null };
         });
       }),
 

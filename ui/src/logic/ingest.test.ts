@@ -8,6 +8,7 @@ const outcome = (extra: Partial<UploadOutcome>): UploadOutcome => ({
   jobId: 7,
   uploadId: 3,
   duplicate: false,
+  readAgain: false,
   error: null,
   ...extra,
 });
@@ -28,6 +29,15 @@ describe("uploadOutcomeView", () => {
     );
     expect(uploadOutcomeView(outcome({ duplicate: true, jobId: 9 }), "MOH").text).toContain(
       "That content is job #9's; see it under Jobs.",
+    );
+  });
+
+  it("says a duplicate whose earlier reading never finished is read again, by its job", () => {
+    const view = uploadOutcomeView(outcome({ duplicate: true, readAgain: true, jobId: 11 }), "MOH");
+    expect(view.tone).toBe("queued");
+    expect(view.label).toBe("Queued again as job #11");
+    expect(view.text).toBe(
+      "A file with the same content was uploaded to MOH before, but job #11 had not read it (it was cancelled, or stopped by a failure that may pass), so it reads it now.",
     );
   });
 

@@ -51,6 +51,13 @@ export function uploadOutcomeView(
           : `${outcome.fileName} could not be imported. Check that it is an estimate workbook and drop it again.`,
     };
   }
+  if (outcome.duplicate && outcome.readAgain && outcome.jobId !== null) {
+    return {
+      tone: "queued",
+      label: `Queued again as job #${outcome.jobId}`,
+      text: `A file with the same content was uploaded to ${orgCode} before, but job #${outcome.jobId} had not read it (it was cancelled, or stopped by a failure that may pass), so it reads it now.`,
+    };
+  }
   if (outcome.duplicate) {
     // The job is the first upload's: this file is read as that one was, not read again.
     const twin = batch.find((other) => other !== outcome && !other.duplicate && other.jobId !== null && other.jobId === outcome.jobId);

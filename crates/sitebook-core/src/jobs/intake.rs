@@ -70,6 +70,7 @@ pub(crate) fn not_stored(source: &Path, error: &Error) -> UploadOutcome {
         job_id: None,
         upload_id: None,
         duplicate: false,
+        read_again: false,
         error: Some(error.to_api()),
     }
 }
@@ -96,6 +97,7 @@ pub(crate) async fn upload(
             job_id: Some(job_id),
             upload_id: None,
             duplicate: false,
+            read_again: false,
             error: Some(refusal.to_api()),
         });
     }
@@ -108,19 +110,24 @@ pub(crate) async fn upload(
         // error, a hand in the data folder), and its failed job is queued again: the job's
         // own advice was to upload the workbook again.
         let restored = uploads::restore_copy(ctx, scope, upload_id, source, &sha256).await?;
-        let error = match job_id {
+        let (error, read_again) = match job_id {
             Some(job_id) if restored => {
-                queue::requeue_after_repair(ctx, scope, job_id).await?;
-                None
+                let requeued = queue::requeue_after_repair(ctx, scope, job_id).await?;
+                (None, requeued)
             }
-            Some(job_id) => earlier_failure(ctx, scope, job_id, &file_name).await?,
-            None => None,
+            Some(job_id) => match earlier_reading(ctx, scope, job_id, &file_name).await? {
+                EarlierReading::Refused(error) => (Some(error), false),
+                EarlierReading::ReadAgain => (None, true),
+                EarlierReading::Stands => (None, false),
+            },
+            None => (None, false),
         };
         return Ok(UploadOutcome {
             file_name,
             job_id,
             upload_id: Some(upload_id),
             duplicate: true,
+            read_again,
             error,
         });
     }
@@ -142,6 +149,7 @@ pub(crate) async fn upload(
                 job_id,
                 upload_id: Some(upload_id),
                 duplicate: true,
+                read_again: false,
                 error: None,
             });
         }
@@ -163,34 +171,50 @@ pub(crate) async fn upload(
         job_id: Some(job_id),
         upload_id: Some(upload_id),
         duplicate: false,
+        read_again: false,
         error: None,
     })
 }
 
-/// The same content again, when its earlier reading failed. Failed because of the bytes, it is
-/// refused: saying "already uploaded" would read as success, and reading the same bytes again
-/// would fail the same way. Failed for another reason (the person who uploaded it lost the
-/// right to, a disk, a crash), it is read again, as this person's upload where the first
-/// person lost the right.
-async fn earlier_failure(
+/// What the same content uploaded again does to its earlier job.
+enum EarlierReading {
+    /// It failed because of the bytes: refused, with why.
+    Refused(crate::error::ApiError),
+    /// It had not read the content (cancelled, or failed for a reason that may pass): queued
+    /// again.
+    ReadAgain,
+    /// It read the content, or is reading it: nothing to do.
+    Stands,
+}
+
+/// The same content again, when its earlier reading did not end well. Failed because of the
+/// bytes, it is refused: saying "already uploaded" would read as success, and reading the same
+/// bytes again would fail the same way. Failed for another reason (the person who uploaded it
+/// lost the right to, a disk, a crash) or cancelled, it is read again, as this person's upload
+/// where the first person lost the right: uploading it again says it is wanted, and "already
+/// uploaded" for a cancelled reading left the content out for good.
+async fn earlier_reading(
     ctx: &Ctx,
     scope: &WriteScope,
     job_id: i64,
     file_name: &str,
-) -> Result<Option<crate::error::ApiError>> {
+) -> Result<EarlierReading> {
+    use crate::jobs::JobStatus;
     let job = queue::get(ctx, scope, job_id).await?;
-    if job.status != crate::jobs::JobStatus::Failed {
-        return Ok(None);
-    }
-    if !queue::failed_by_its_input(ctx, scope, job_id).await? {
+    let input_at_fault = match job.status {
+        JobStatus::Cancelled => false,
+        JobStatus::Failed => queue::failed_by_its_input(ctx, scope, job_id).await?,
+        _ => return Ok(EarlierReading::Stands),
+    };
+    if !input_at_fault {
         queue::take_over_if_owner_lost_the_right(ctx, scope, job_id).await?;
         queue::requeue(ctx, scope, job_id).await?;
-        return Ok(None);
+        return Ok(EarlierReading::ReadAgain);
     }
     let reason = job
         .error_message
         .unwrap_or_else(|| "no reason was recorded".into());
-    Ok(Some(
+    Ok(EarlierReading::Refused(
         Error::Validation(format!(
             "{file_name} has the same content as a file uploaded before, whose reading failed \
              (job {job_id}): {} The same bytes would fail again: correct the workbook and \
