@@ -881,6 +881,13 @@ def test_bill_from_the_editor_opens_as_a_pdf_and_saves_a_copy():
         wd.click("nav-works")
         wd.click("estimate-row-1", inner="button")
         wd.find("bills-table")
+        # The list says what the bill pays, as the core figured it from the bill's input.
+        listed = json.loads(cli(data_dir, "--user", "root", "bill", "list", "1", "--json"))
+        net = wd.wait_containing("bill-net-1", "net payable ")
+        assert net.replace("net payable ", "").replace(",", "") == listed[0]["netPayable"], net
+        wd.execute("document.querySelector('[data-testid=bills-table]')"
+                   ".scrollIntoView({block: 'center', behavior: 'instant'})")
+        wd.screenshot("estimate-bills.png")
         wd.execute("document.querySelector("
                    f"'[aria-label=\"Outputs of job {pdf['jobId']}\"]').click()")
         removed = wd.wait_containing("outputs-removed", "removed by the cleanup")

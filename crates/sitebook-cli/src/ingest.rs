@@ -396,6 +396,12 @@ pub async fn upload(
                     job.map(|j| format!(" (job {j})")).unwrap_or_default(),
                     error.message
                 ),
+                (None, true, Some(job)) if outcome.read_again => say!(
+                    "{} was uploaded to this organization before, but job {job} had not read it \
+                     (cancelled, or stopped by a failure that may pass); job {job} is queued to \
+                     read it again.",
+                    outcome.file_name
+                ),
                 (None, true, Some(job)) => say!(
                     "{} was already uploaded to this organization (job {job}); nothing new was stored.",
                     outcome.file_name
@@ -563,6 +569,15 @@ pub async fn jobs(
                 JobKind::GenerateWorkslip => Some("work slip"),
                 _ => None,
             };
+            // A running job is asked to stop, and answers at its next step: the view is taken
+            // before it has, so "running" alone read as if the cancel had done nothing.
+            if job.status == JobStatus::Running && !out.is_json() {
+                tell!(
+                    "Cancel requested: job {id} stops at its next step (one whose worker has \
+                     stopped, when a worker next starts); `sitebook jobs show {id}` says when it \
+                     has."
+                );
+            }
             let cancelled = job.status == JobStatus::Cancelled && !out.is_json();
             if let Some(document) = document.filter(|_| cancelled) {
                 tell!(

@@ -544,13 +544,53 @@ fn jobs_cancel_retry_and_wait() {
         .code(1)
         .stderr(predicate::str::contains("already cancelled"));
     device.run(&["jobs", "wait", "1"]).code(1);
-    device.run(&["jobs", "retry", "1"]).success();
+    // The same file uploaded again is read again, by the job that was cancelled, instead of
+    // "already uploaded" with nothing ever reading it.
+    device
+        .run(&["upload", &fixture_workbook()])
+        .success()
+        .stdout(predicate::str::contains(
+            "had not read it (cancelled, or stopped by a failure that may pass); job 1 is \
+             queued to read it again.",
+        ));
     device.run(&["worker", "--exit-when-idle"]).success();
     device
         .run(&["jobs", "wait", "1"])
         .success()
         .stdout(predicate::str::contains("completed"));
     device.run(&["jobs", "show", "999"]).code(4);
+}
+
+#[test]
+fn cancelling_a_running_job_says_it_stops_at_its_next_step() {
+    let device = Device::new();
+    device.run(&["upload", &fixture_workbook()]).success();
+    let mut worker = common::root_process(device.dir.path(), PASSWORD)
+        .arg("worker")
+        .env("SITEBOOK_TEST_WORKER_DELAY_MS", "20000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = || device.json(&["jobs", "show", "1", "--json"])["status"].clone();
+    let until = |wanted: &str| {
+        // A guard against hanging forever, not a speed requirement.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while status() != wanted {
+            assert!(std::time::Instant::now() < deadline, "never {wanted}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    until("running");
+    device
+        .run(&["jobs", "cancel", "1"])
+        .success()
+        .stderr(predicate::str::contains(
+            "Cancel requested: job 1 stops at its next step",
+        ));
+    until("cancelled");
+    worker.kill().unwrap();
+    worker.wait().unwrap();
 }
 
 #[test]
