@@ -60,7 +60,7 @@ pub enum JobsCommand {
     /// Jobs of the active organization, newest first
     List {
         /// At most this many of the newest
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
         limit: u32,
     },
     /// One job, with its error log

@@ -18,8 +18,13 @@ use sitebook_core::tenancy::session::OrgChoice;
 /// Text safe to put on a terminal: control characters other than line breaks and tabs (the
 /// escape that starts a colour or cursor sequence, a bell, a carriage return) are shown
 /// escaped, as `\u{1b}`, instead of being obeyed. A sheet name or a typed name can hold them.
+/// So are the direction overrides and isolates, which would turn the rest of a table's row
+/// around (a name that reads one way and is stored another).
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -612,5 +617,11 @@ mod tests {
             "\\u{1b}[31mEstimate\\u{7}\\u{d}"
         );
         assert_eq!(terminal_safe("line\nnext"), "line\nnext");
+        assert_eq!(
+            terminal_safe("Road \u{202e}skrow\u{2066}"),
+            "Road \\u{202e}skrow\\u{2066}"
+        );
+        // Indian scripts' joiners are letters' business, not direction: left as they are.
+        assert_eq!(terminal_safe("క్\u{200d}ష"), "క్\u{200d}ష");
     }
 }

@@ -559,6 +559,11 @@ fn jobs_cancel_retry_and_wait() {
         .success()
         .stdout(predicate::str::contains("completed"));
     device.run(&["jobs", "show", "999"]).code(4);
+    // No list of none, which read as if there were no jobs.
+    device
+        .run(&["jobs", "list", "--limit", "0"])
+        .code(2)
+        .stderr(predicate::str::contains("--limit"));
 }
 
 #[test]
