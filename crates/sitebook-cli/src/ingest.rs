@@ -397,9 +397,8 @@ pub async fn upload(
                     error.message
                 ),
                 (None, true, Some(job)) if outcome.read_again => say!(
-                    "{} was uploaded to this organization before, but job {job} had not read it \
-                     (cancelled, or stopped by a failure that may pass); job {job} is queued to \
-                     read it again.",
+                    "{} was uploaded to this organization before, but job {job} had not read \
+                     it; job {job} is queued to read it again.",
                     outcome.file_name
                 ),
                 (None, true, Some(job)) => say!(

@@ -550,7 +550,7 @@ fn jobs_cancel_retry_and_wait() {
         .run(&["upload", &fixture_workbook()])
         .success()
         .stdout(predicate::str::contains(
-            "had not read it (cancelled, or stopped by a failure that may pass); job 1 is \
+            "was uploaded to this organization before, but job 1 had not read it; job 1 is \
              queued to read it again.",
         ));
     device.run(&["worker", "--exit-when-idle"]).success();

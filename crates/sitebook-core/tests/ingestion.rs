@@ -1472,6 +1472,22 @@ async fn audit_rows_name_the_object_an_action_was_on() {
 
 #[tokio::test]
 async fn the_same_bytes_uploaded_again_mend_a_damaged_stored_copy_and_its_job_runs_again() {
+    let damage = |stored: &std::path::Path| std::fs::write(stored, b"damaged").unwrap();
+    mended_after(damage, "has changed since it was uploaded").await;
+}
+
+/// A stored copy gone from the data folder fails its job at once, saying so, where it had been
+/// retried for seven minutes with the operating system's "No such file or directory".
+#[tokio::test]
+async fn the_same_bytes_uploaded_again_mend_a_missing_stored_copy_and_its_job_runs_again() {
+    let remove = |stored: &std::path::Path| std::fs::remove_file(stored).unwrap();
+    mended_after(remove, "is missing from the data folder").await;
+}
+
+/// Spoils the stored copy of an upload before any worker reads it, checks that its job fails
+/// saying `why` and asking for the workbook again, and that the same bytes uploaded again mend
+/// the copy and read it.
+async fn mended_after(spoil: impl Fn(&std::path::Path), why: &str) {
     let fx = fixture().await;
     let file = write_example(&fx, "works.xlsx");
     let job_id = sole_job(
@@ -1487,16 +1503,13 @@ async fn the_same_bytes_uploaded_again_mend_a_damaged_stored_copy_and_its_job_ru
         .map(|entry| entry.unwrap().path())
         .collect();
     assert_eq!(stored.len(), 1);
-    std::fs::write(&stored[0], b"damaged").unwrap();
+    spoil(&stored[0]);
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
     let failed = finished(&fx, &fx.root, job_id).await;
     assert_eq!(failed.status, JobStatus::Failed, "{failed:?}");
+    let said = failed.error_message.as_deref().unwrap();
     assert!(
-        failed
-            .error_message
-            .as_deref()
-            .unwrap()
-            .contains("upload the workbook again"),
+        said.contains(why) && said.contains("upload the workbook again"),
         "{failed:?}"
     );
     // Following that advice works: the same bytes restore the copy and the job runs again.
@@ -1505,7 +1518,10 @@ async fn the_same_bytes_uploaded_again_mend_a_damaged_stored_copy_and_its_job_ru
         .upload(&fx.root, std::slice::from_ref(&file))
         .await
         .unwrap();
-    assert!(again[0].duplicate && again[0].error.is_none(), "{again:?}");
+    assert!(
+        again[0].duplicate && again[0].read_again && again[0].error.is_none(),
+        "{again:?}"
+    );
     assert_eq!(again[0].job_id, Some(job_id));
     assert_eq!(
         std::fs::read(&stored[0]).unwrap(),
@@ -1516,7 +1532,10 @@ async fn the_same_bytes_uploaded_again_mend_a_damaged_stored_copy_and_its_job_ru
     assert!(done.estimate_id.is_some());
     // A copy that is whole is left alone, and a finished job is not run again.
     let third = fx.core.upload(&fx.root, &[file]).await.unwrap();
-    assert!(third[0].duplicate && third[0].error.is_none(), "{third:?}");
+    assert!(
+        third[0].duplicate && !third[0].read_again && third[0].error.is_none(),
+        "{third:?}"
+    );
     assert_eq!(
         fx.core.job_show(&fx.root, job_id).await.unwrap().status,
         JobStatus::Completed

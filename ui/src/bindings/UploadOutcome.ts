@@ -24,7 +24,8 @@ uploadId: number | null,
 duplicate: boolean, 
 /**
  * For a duplicate: its earlier job had not read it (cancelled, failed for a reason that
- * may pass, or its stored copy was lost and is now mended), and is queued again to read it.
+ * may pass, or its stored copy was lost or damaged and is now mended), and is queued again
+ * to read it.
  */
 readAgain: boolean, 
 /**

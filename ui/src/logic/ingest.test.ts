@@ -37,7 +37,7 @@ describe("uploadOutcomeView", () => {
     expect(view.tone).toBe("queued");
     expect(view.label).toBe("Queued again as job #11");
     expect(view.text).toBe(
-      "A file with the same content was uploaded to MOH before, but job #11 had not read it (it was cancelled, or stopped by a failure that may pass), so it reads it now.",
+      "A file with the same content was uploaded to MOH before, but job #11 had not read it, so it reads it now.",
     );
   });
 

@@ -55,7 +55,7 @@ export function uploadOutcomeView(
     return {
       tone: "queued",
       label: `Queued again as job #${outcome.jobId}`,
-      text: `A file with the same content was uploaded to ${orgCode} before, but job #${outcome.jobId} had not read it (it was cancelled, or stopped by a failure that may pass), so it reads it now.`,
+      text: `A file with the same content was uploaded to ${orgCode} before, but job #${outcome.jobId} had not read it, so it reads it now.`,
     };
   }
   if (outcome.duplicate) {

@@ -10,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::domain::permissions::Action;
+use crate::error::Error;
 use crate::jobs::group_commit::Tx;
 use crate::jobs::queue::{self, ClaimedJob};
 use crate::jobs::worker_process::{describe, parse_in_worker, WorkerError};
@@ -54,7 +55,18 @@ async fn read_and_hand_over(
     let hashed = upload.path.clone();
     let actual = files::off_the_async_threads(move || files::sha256_file(&hashed))
         .await
-        .map_err(|e| at("file")(e.into()))?;
+        .map_err(|e| match e {
+            // Gone from the data folder (a hand or a virus scanner): retrying cannot bring it
+            // back, and the same workbook uploaded again restores it and reads it.
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                at("file")(RunFailure::Permanent(format!(
+                    "The stored copy of {} is missing from the data folder; upload the \
+                     workbook again.",
+                    upload.original_name
+                )))
+            }
+            e => at("file")(e.into()),
+        })?;
     if actual != upload.sha256 {
         return Err(at("file")(RunFailure::Permanent(format!(
             "The stored copy of {} has changed since it was uploaded; upload the workbook again.",

@@ -31,7 +31,8 @@ pub struct UploadOutcome {
     /// The same content was already uploaded to this organization; nothing new was stored.
     pub duplicate: bool,
     /// For a duplicate: its earlier job had not read it (cancelled, failed for a reason that
-    /// may pass, or its stored copy was lost and is now mended), and is queued again to read it.
+    /// may pass, or its stored copy was lost or damaged and is now mended), and is queued again
+    /// to read it.
     pub read_again: bool,
     /// Why the file was refused or could not be stored, or why its earlier upload failed;
     /// `None` when all went well.
