@@ -347,8 +347,10 @@ fn jobs_wait_says_each_time_a_job_will_be_tried_again_and_why() {
         .run(&["upload", &fixture_workbook()])
         .success()
         .stdout(predicate::str::contains("job 1 queued"));
-    // Its stored copy vanishes: a failure that may pass, so the job is tried again, three times
-    // (a full disk and a bucket out of reach are met the same way).
+    // Its stored copy cannot be read (a folder stands in its place): an error reading a file
+    // that is there is one that may pass (a disk's read error), so the job is tried again,
+    // three times (a full disk and a bucket out of reach are met the same way). A stored copy
+    // that is gone is not: that fails at once (core's ingestion tests).
     let stored = std::fs::read_dir(device.dir.path().join("uploads/root"))
         .unwrap()
         .next()
@@ -356,6 +358,7 @@ fn jobs_wait_says_each_time_a_job_will_be_tried_again_and_why() {
         .unwrap()
         .path();
     std::fs::remove_file(&stored).unwrap();
+    std::fs::create_dir(&stored).unwrap();
     let mut worker = device.spawn_worker(
         &["--exit-when-idle", "--workers", "1"],
         &[("SITEBOOK_TEST_RETRY_BASE_MS", "700")],

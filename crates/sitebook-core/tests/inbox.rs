@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{fixture_with, Fixture};
 use sitebook_core::domain::permissions::MembershipRole;
-use sitebook_core::inbox::{InboxOutcome, InboxState, InboxStatus, InboxTiming};
+use sitebook_core::inbox::{InboxNews, InboxOutcome, InboxState, InboxStatus, InboxTiming};
 use sitebook_core::jobs::JobStatus;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::Error;
@@ -519,6 +519,30 @@ async fn a_folder_that_disappears_is_reported_and_watched_again_when_it_returns(
     .await;
 }
 
+/// The first `count` files the inbox names as not imported, each with what it said, each named
+/// only once.
+async fn named_once(
+    news: &mut tokio::sync::broadcast::Receiver<InboxNews>,
+    count: usize,
+) -> std::collections::BTreeMap<String, String> {
+    let mut told = std::collections::BTreeMap::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while told.len() < count {
+            let item = news.recv().await.unwrap();
+            if item.outcome == InboxOutcome::Ignored {
+                assert!(
+                    told.insert(item.file_name.clone(), item.message).is_none(),
+                    "{} told twice",
+                    item.file_name
+                );
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{count} files named; only {told:?}"));
+    told
+}
+
 /// Links planted in a shared inbox: a subfolder named after an org that links to a folder
 /// elsewhere (here, the org's own store of uploads in the data folder) and a file that links
 /// to another org's stored workbook. The watcher had moved every file of the linked folder into
@@ -551,22 +575,7 @@ async fn links_in_the_inbox_are_named_and_what_they_point_to_is_left_alone() {
     std::fs::write(elsewhere.path().join("later.xlsx"), workbook(10)).unwrap();
     std::fs::write(inbox.join("good.xlsx"), workbook(4)).unwrap();
 
-    let mut told = std::collections::BTreeMap::new();
-    tokio::time::timeout(Duration::from_secs(60), async {
-        while told.len() < 2 {
-            let item = news.recv().await.unwrap();
-            assert_ne!(item.outcome, InboxOutcome::Imported, "{item:?}");
-            if item.outcome == InboxOutcome::Ignored {
-                assert!(
-                    told.insert(item.file_name.clone(), item.message).is_none(),
-                    "{} told twice",
-                    item.file_name
-                );
-            }
-        }
-    })
-    .await
-    .expect("both links are named");
+    let told = named_once(&mut news, 2).await;
     assert!(
         told["AAA"].starts_with(&format!(
             "Not imported: it is a link to {}.",
@@ -804,21 +813,7 @@ async fn files_the_inbox_never_takes_are_named_once_and_left_where_they_are() {
     assert_eq!(unsafe { libc::mkfifo(pipe.as_ptr(), 0o600) }, 0);
     std::fs::write(inbox.join("good.xlsx"), workbook(4)).unwrap();
 
-    let mut told = std::collections::BTreeMap::new();
-    tokio::time::timeout(Duration::from_secs(60), async {
-        while told.len() < 3 {
-            let item = news.recv().await.unwrap();
-            if item.outcome == InboxOutcome::Ignored {
-                assert!(
-                    told.insert(item.file_name.clone(), item.message).is_none(),
-                    "{} told twice",
-                    item.file_name
-                );
-            }
-        }
-    })
-    .await
-    .expect("the three are named");
+    let told = named_once(&mut news, 3).await;
     assert!(told["old.xlsx"].contains("ROOT/2024"), "{told:?}");
     assert!(
         told["old.xlsx"].contains("subfolder named after"),

@@ -357,7 +357,8 @@ async fn transient_failures_retry_with_exponential_backoff_then_give_up() {
     let file = write_example(&fx, "flaky.xlsx");
     let outcomes = fx.core.upload(&fx.root, &[file]).await.unwrap();
     let job_id = sole_job(&outcomes);
-    // The stored copy vanishes: an I/O failure, which is worth retrying.
+    // The stored copy cannot be read (a folder stands in its place): an I/O failure on a file
+    // that is there, which is worth retrying. One that is gone is not (`mended_after`).
     let stored = std::fs::read_dir(fx.dir.path().join("uploads/root"))
         .unwrap()
         .next()
@@ -366,6 +367,7 @@ async fn transient_failures_retry_with_exponential_backoff_then_give_up() {
         .path();
     let kept = std::fs::read(&stored).unwrap();
     std::fs::remove_file(&stored).unwrap();
+    std::fs::create_dir(&stored).unwrap();
 
     let queued_again = |expected_attempts: u32| {
         let fx = &fx;
@@ -407,6 +409,7 @@ async fn transient_failures_retry_with_exponential_backoff_then_give_up() {
         .contains("gave up after 4 attempts"));
 
     // Retried by hand with the file back, it completes, and its time counts from the retry.
+    std::fs::remove_dir(&stored).unwrap();
     std::fs::write(&stored, kept).unwrap();
     let first_start = job.started_at.clone().expect("the job had started");
     fx.core.clock().advance(chrono::Duration::minutes(5));
