@@ -654,7 +654,8 @@ const NO_WORKER_HINT_AFTER: Duration = Duration::from_secs(3);
 
 /// Jobs run only where a worker does (`sitebook worker`, `sitebook watch`, the desktop app), so
 /// a job still queued while none of the organization's jobs runs is waiting for a program that
-/// is not open. Says so once, and the wait goes on: one may be started now.
+/// is not open, and so is a running job whose worker has stopped. Says so once, and the wait
+/// goes on: one may be started now.
 async fn hint_if_no_worker_runs(core: &Sitebook, session: &Session, id: i64) {
     let Ok(jobs) = core.jobs_list(session, 500).await else {
         return;
@@ -668,6 +669,13 @@ async fn hint_if_no_worker_runs(core: &Sitebook, session: &Session, id: i64) {
         tell!(
             "Job {id} is still queued and no worker is running: start `sitebook worker` (or \
              open the desktop app) to run it. Still waiting; Ctrl-C stops the wait, not the job."
+        );
+    } else if core.job_interrupted(session, id).await.unwrap_or(false) {
+        // Shown as running, at the step it had reached, while nothing runs it.
+        tell!(
+            "Job {id} shows as running, but the worker that ran it has stopped: it runs again \
+             once a worker starts (`sitebook worker`, or the desktop app). Still waiting; \
+             Ctrl-C stops the wait, not the job."
         );
     }
 }

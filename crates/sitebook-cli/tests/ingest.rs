@@ -42,6 +42,19 @@ impl Device {
         serde_json::from_slice(&output).expect("JSON")
     }
 
+    /// Waits until job `id` is `wanted` (`running`, `cancelled`, …).
+    fn until_job_is(&self, id: &str, wanted: &str) {
+        // A guard against hanging forever, not a speed requirement.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.json(&["jobs", "show", id, "--json"])["status"] != wanted {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "job {id} never {wanted}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// `sitebook worker ARGS` on this device in the background, as a service runs it.
     fn spawn_worker(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
         Process::new(env!("CARGO_BIN_EXE_sitebook"))
@@ -573,32 +586,58 @@ fn jobs_cancel_retry_and_wait() {
 fn cancelling_a_running_job_says_it_stops_at_its_next_step() {
     let device = Device::new();
     device.run(&["upload", &fixture_workbook()]).success();
-    let mut worker = common::root_process(device.dir.path(), PASSWORD)
-        .arg("worker")
-        .env("SITEBOOK_TEST_WORKER_DELAY_MS", "20000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let status = || device.json(&["jobs", "show", "1", "--json"])["status"].clone();
-    let until = |wanted: &str| {
-        // A guard against hanging forever, not a speed requirement.
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while status() != wanted {
-            assert!(std::time::Instant::now() < deadline, "never {wanted}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
-    until("running");
+    let mut worker = device.spawn_worker(&[], &[("SITEBOOK_TEST_WORKER_DELAY_MS", "20000")]);
+    device.until_job_is("1", "running");
     device
         .run(&["jobs", "cancel", "1"])
         .success()
         .stderr(predicate::str::contains(
             "Cancel requested: job 1 stops at its next step",
         ));
-    until("cancelled");
+    device.until_job_is("1", "cancelled");
     worker.kill().unwrap();
     worker.wait().unwrap();
+}
+
+/// A worker killed mid-job leaves the job shown as running, at its step, with nothing running
+/// it; a wait on it had waited without a word.
+#[test]
+fn waiting_on_a_job_whose_worker_was_killed_says_it_runs_when_a_worker_starts() {
+    let device = Device::new();
+    device.run(&["upload", &fixture_workbook()]).success();
+    let mut worker = device.spawn_worker(&[], &[("SITEBOOK_TEST_WORKER_DELAY_MS", "20000")]);
+    device.until_job_is("1", "running");
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let mut waiting = common::root_process(device.dir.path(), PASSWORD)
+        .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS")
+        .args(["jobs", "wait", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read on a thread of its own: a wait that says nothing would block the read until the
+    // job ended, and the job ends only with the worker started below.
+    let stderr = waiting.stderr.take().unwrap();
+    let (line, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut first);
+        let _ = line.send(first);
+    });
+    let said = said
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| {
+            let _ = waiting.kill();
+            panic!("the wait said nothing about the stopped worker")
+        });
+    assert!(
+        said.contains("Job 1 shows as running, but the worker that ran it has stopped"),
+        "{said}"
+    );
+    // The wait goes on, and ends when a worker puts the job back in line and runs it.
+    device.run(&["worker", "--exit-when-idle"]).success();
+    assert!(waiting.wait().unwrap().success());
 }
 
 #[test]

@@ -525,6 +525,56 @@ pub(crate) fn announce_completed(ctx: &Ctx, job: &ClaimedJob) {
     let _ = ctx.sync_news.send(job.org_id);
 }
 
+/// Why a running job's run has stopped without it: the process that ran it is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interruption {
+    /// Its process, on this device, no longer runs (killed, crashed, the power cut).
+    OwnerGone,
+    /// Its process has not reported within [`STALE_HEARTBEAT`]: hung, or its end could not
+    /// be recorded (a full disk), or it runs on another device that stopped.
+    Silent,
+}
+
+/// Whether the run of a running job with this `owner` (`pid@device`) and last `heartbeat` has
+/// stopped, and how.
+fn interruption(ctx: &Ctx, owner: Option<&str>, heartbeat: Option<&str>) -> Option<Interruption> {
+    let owner_gone = match owner.and_then(|o| o.split_once('@')) {
+        Some((pid, device)) if device == ctx.device => match pid.parse::<u32>() {
+            Ok(pid) => pid != std::process::id() && !crate::store::files::process_is_alive(pid),
+            Err(_) => true,
+        },
+        Some(_) => false,
+        None => true,
+    };
+    let stale_before =
+        ctx.clock.now() - chrono::Duration::from_std(STALE_HEARTBEAT).unwrap_or_default();
+    let stale = heartbeat
+        .and_then(from_db_time)
+        .is_none_or(|at| at < stale_before);
+    if owner_gone {
+        Some(Interruption::OwnerGone)
+    } else if stale {
+        Some(Interruption::Silent)
+    } else {
+        None
+    }
+}
+
+/// Whether the scope's job `id` shows as running while nothing runs it: its worker stopped,
+/// and it runs again only when a worker starts (which puts it back in line first).
+pub async fn interrupted(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<bool> {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT owner, heartbeat_at FROM jobs WHERE id = ? AND org_id = ? AND status = 'running'",
+    )
+    .bind(id)
+    .bind(scope.org_id())
+    .fetch_optional(&ctx.db)
+    .await?;
+    Ok(row.is_some_and(|(owner, heartbeat)| {
+        interruption(ctx, owner.as_deref(), heartbeat.as_deref()).is_some()
+    }))
+}
+
 /// Puts back in the queue every running job whose owner process is gone: one of this device
 /// whose pid no longer runs, or any whose heartbeat is stale. Returns how many.
 pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
@@ -532,26 +582,11 @@ pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
         sqlx::query_as("SELECT id, owner, heartbeat_at FROM jobs WHERE status = 'running'")
             .fetch_all(&ctx.db)
             .await?;
-    let now = ctx.clock.now();
-    let stale_before = now - chrono::Duration::from_std(STALE_HEARTBEAT).unwrap_or_default();
-    let me = std::process::id();
     let mut recovered = 0;
     for (id, owner, heartbeat) in running {
-        let owner_gone = match owner.as_deref().and_then(|o| o.split_once('@')) {
-            Some((pid, device)) if device == ctx.device => match pid.parse::<u32>() {
-                Ok(pid) => pid != me && !crate::store::files::process_is_alive(pid),
-                Err(_) => true,
-            },
-            Some(_) => false,
-            None => true,
-        };
-        let stale = heartbeat
-            .as_deref()
-            .and_then(from_db_time)
-            .is_none_or(|at| at < stale_before);
-        if !(owner_gone || stale) {
+        let Some(how) = interruption(ctx, owner.as_deref(), heartbeat.as_deref()) else {
             continue;
-        }
+        };
         let mut tx = ctx.write_tx().await?;
         let moved = sqlx::query(
             "UPDATE jobs SET status = 'queued', owner = NULL, progress = 0, \
@@ -572,7 +607,7 @@ pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
                     at: ctx.now_text(),
                     attempt: 0,
                     step: "recovery".into(),
-                    error: if owner_gone {
+                    error: if how == Interruption::OwnerGone {
                         format!(
                             "the process running it ({}) stopped; queued again",
                             owner.as_deref().unwrap_or("unknown")
