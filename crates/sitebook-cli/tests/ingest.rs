@@ -68,6 +68,34 @@ impl Device {
             .spawn()
             .unwrap()
     }
+
+    /// Starts `jobs wait ID` in the background and returns it with the first line it writes
+    /// to stderr. The line is read on a thread of its own: a wait that says nothing would block
+    /// the read until the job ended, which here happens only once the test starts a worker.
+    fn wait_and_first_word(&self, id: &str) -> (std::process::Child, String) {
+        let mut waiting = common::root_process(self.dir.path(), PASSWORD)
+            .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS")
+            .args(["jobs", "wait", id])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = waiting.stderr.take().unwrap();
+        let (line, said) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut first);
+            let _ = line.send(first);
+        });
+        // A guard against hanging forever, not a speed requirement.
+        match said.recv_timeout(Duration::from_secs(60)) {
+            Ok(first) => (waiting, first),
+            Err(_) => {
+                let _ = waiting.kill();
+                panic!("the wait on job {id} said nothing")
+            }
+        }
+    }
 }
 
 #[test]
@@ -609,28 +637,7 @@ fn waiting_on_a_job_whose_worker_was_killed_says_it_runs_when_a_worker_starts() 
     device.until_job_is("1", "running");
     worker.kill().unwrap();
     worker.wait().unwrap();
-    let mut waiting = common::root_process(device.dir.path(), PASSWORD)
-        .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS")
-        .args(["jobs", "wait", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read on a thread of its own: a wait that says nothing would block the read until the
-    // job ended, and the job ends only with the worker started below.
-    let stderr = waiting.stderr.take().unwrap();
-    let (line, said) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut first = String::new();
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut first);
-        let _ = line.send(first);
-    });
-    let said = said
-        .recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| {
-            let _ = waiting.kill();
-            panic!("the wait said nothing about the stopped worker")
-        });
+    let (mut waiting, said) = device.wait_and_first_word("1");
     assert!(
         said.contains("Job 1 shows as running, but the worker that ran it has stopped"),
         "{said}"
@@ -644,16 +651,7 @@ fn waiting_on_a_job_whose_worker_was_killed_says_it_runs_when_a_worker_starts() 
 fn waiting_on_a_job_with_no_worker_running_says_to_start_one() {
     let device = Device::new();
     device.run(&["upload", &fixture_workbook()]).success();
-    let mut waiting = common::root_process(device.dir.path(), PASSWORD)
-        .env_remove("SITEBOOK_TEST_WORKER_DELAY_MS")
-        .args(["jobs", "wait", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut said = String::new();
-    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
-    std::io::BufRead::read_line(&mut stderr, &mut said).unwrap();
+    let (mut waiting, said) = device.wait_and_first_word("1");
     assert!(
         said.contains("no worker is running") && said.contains("sitebook worker"),
         "{said}"
