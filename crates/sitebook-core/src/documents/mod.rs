@@ -453,11 +453,10 @@ pub async fn save_work(
 /// The estimate's bills in order, the latest saying why it cannot be withdrawn now.
 pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<BillView>> {
     ensure_estimate(ctx, scope, estimate_id).await?;
-    let mut bills = stored::bills(ctx, scope, estimate_id).await?;
     // Each bill's figures from its own stored input, as its memorandum printed them: the list
     // says what each bill pays without opening its PDF.
-    let inputs = stored::bill_inputs(ctx, scope, estimate_id).await?;
-    for (bill, json) in bills.iter_mut().zip(inputs) {
+    let mut bills = Vec::new();
+    for (mut bill, json) in stored::bills_with_inputs(ctx, scope, estimate_id).await? {
         let stored: StoredInputs = serde_json::from_str(&json)
             .map_err(|e| Error::Internal(format!("bill {} is damaged: {e}", bill.number)))?;
         if let Some((Ok(computed), terms)) = stored.bill_and_terms() {
@@ -467,6 +466,7 @@ pub async fn bills(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result<Vec<
                 .and_then(|terms| memorandum(figures, terms).ok())
                 .map(|memo| memo.net_payable);
         }
+        bills.push(bill);
     }
     if let Some(latest) = bills.last_mut() {
         latest.withdrawal_refused =

@@ -236,19 +236,33 @@ pub(crate) async fn till_date_of(
         .collect()
 }
 
-/// The stored inputs of an estimate's bills, in chain order.
-pub(crate) async fn bill_inputs(
+/// A bill as listed, with the input its figures come from.
+#[derive(FromRow)]
+struct BillWithInputs {
+    #[sqlx(flatten)]
+    view: BillView,
+    inputs_json: String,
+}
+
+/// The bills of an estimate of the scope's org in number order, each with its stored input,
+/// read together so that each figure is paired with its own bill.
+pub(crate) async fn bills_with_inputs(
     ctx: &Base,
     scope: &OrgScope,
     estimate_id: i64,
-) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT inputs_json FROM bills WHERE estimate_id = ? AND org_id = ? ORDER BY number",
+) -> Result<Vec<(BillView, String)>> {
+    let rows = sqlx::query_as::<_, BillWithInputs>(
+        "SELECT id, estimate_id, number, is_final, job_id, inputs_sha256, created_at, \
+         inputs_json FROM bills WHERE estimate_id = ? AND org_id = ? ORDER BY number",
     )
     .bind(estimate_id)
     .bind(scope.org_id())
     .fetch_all(&ctx.db)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.view, row.inputs_json))
+        .collect())
 }
 
 /// The stored input of an estimate's latest bill, if it has one.
