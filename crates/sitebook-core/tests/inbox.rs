@@ -1210,3 +1210,94 @@ async fn a_member_may_not_take_over_the_inbox_another_person_set() {
     fx.core.inbox_set(&alice, &elsewhere).await.unwrap();
     fx.core.inbox_set(&alice, &folder).await.unwrap();
 }
+
+/// Drops `road.xlsx` into a watched inbox with no worker running, cancels its job while it
+/// waits in line, and waits until the file is filed under `failed/` with its note. Returns the
+/// inbox, the watcher and the job's id.
+async fn a_file_filed_as_cancelled(
+    fx: &Fixture,
+    news: &mut tokio::sync::broadcast::Receiver<InboxNews>,
+) -> (PathBuf, tokio::task::JoinHandle<()>, i64) {
+    let folder = fx.dir.path().join("Inbox");
+    fx.core.inbox_set(&fx.root, &folder).await.unwrap();
+    let watcher = fx.core.spawn_inbox();
+    let mut status = fx.core.inbox_status_changes();
+    wait_for_state(&mut status, InboxState::Watching, "the watcher starts").await;
+    let inbox = folder.canonicalize().unwrap();
+    std::fs::write(inbox.join("road.xlsx"), workbook(3)).unwrap();
+    let job_id = wait_for_news(news, InboxOutcome::Queued)
+        .await
+        .job_id
+        .unwrap();
+    fx.core.job_cancel(&fx.root, job_id).await.unwrap();
+    let failed = wait_for_news(news, InboxOutcome::Failed).await;
+    assert!(failed.message.contains("cancelled"), "{}", failed.message);
+    assert_eq!(
+        files_in(&inbox.join("failed")),
+        ["2026-11-20 road.xlsx", "2026-11-20 road.xlsx.error.txt"]
+    );
+    (inbox, watcher, job_id)
+}
+
+/// The file of a retried job lies where a first success would have left it, and nothing in
+/// `failed/` says it was not imported.
+async fn assert_refiled_as_imported(fx: &Fixture, inbox: &Path, told: &InboxNews, job_id: i64) {
+    assert_eq!(told.file_name, "road.xlsx");
+    assert_eq!(told.job_id, Some(job_id));
+    assert!(
+        told.message
+            .starts_with(&format!("Job {job_id} was retried: imported"))
+            && told
+                .message
+                .ends_with("; moved from failed/ to imported/ as 2026-11-20 road.xlsx."),
+        "{}",
+        told.message
+    );
+    assert!(files_in(&inbox.join("failed")).is_empty());
+    assert_eq!(files_in(&inbox.join("imported")), ["2026-11-20 road.xlsx"]);
+    assert_eq!(fx.core.estimates_list(&fx.root).await.unwrap().len(), 1);
+}
+
+/// A cancelled (or failed) inbox job retried to success had left its file under `failed/`,
+/// beside a note saying it was not imported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_whose_job_is_retried_to_success_moves_from_failed_to_imported() {
+    let fx = inbox_fixture().await;
+    let mut news = fx.core.inbox_news();
+    let (inbox, _watcher, job_id) = a_file_filed_as_cancelled(&fx, &mut news).await;
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    std::mem::forget(pool);
+    fx.core.job_retry(&fx.root, job_id).await.unwrap();
+    let told = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert_refiled_as_imported(&fx, &inbox, &told, job_id).await;
+}
+
+/// Retried while nothing watched the inbox (another process, or the app closed): the next
+/// watcher refiles it when it starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_whose_job_was_retried_while_nothing_watched_is_refiled_by_the_next_watcher() {
+    let fx = inbox_fixture().await;
+    let mut news = fx.core.inbox_news();
+    let (inbox, watcher, job_id) = a_file_filed_as_cancelled(&fx, &mut news).await;
+    watcher.abort();
+    let _ = watcher.await;
+    let pool = fx.core.start_workers(Some(1)).await.unwrap();
+    std::mem::forget(pool);
+    fx.core.job_retry(&fx.root, job_id).await.unwrap();
+    let start = Instant::now();
+    while fx.core.job_show(&fx.root, job_id).await.unwrap().status != JobStatus::Completed {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the retried job ends"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        files_in(&inbox.join("failed")).len(),
+        2,
+        "nothing watches yet"
+    );
+    let _next_watcher = fx.core.spawn_inbox();
+    let told = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    assert_refiled_as_imported(&fx, &inbox, &told, job_id).await;
+}

@@ -2,11 +2,13 @@
 //! organization, once each, and never half-written.
 //!
 //! [`settings`] keeps which folder and for whom; [`names`] decides which files are taken and
-//! where they go; [`watcher`] does the watching, settling, importing and moving out. The
+//! where they go; [`watcher`] does the watching, settling, importing and moving out, and
+//! `filed` remembers the files it filed as failed until their jobs are retried. The
 //! supervisor here runs the watcher for the saved settings and restarts it when they change. An
 //! import goes through the same door as a drop ([`crate::jobs::intake`]), behind the gate, as the
 //! person who set the inbox up.
 
+mod filed;
 pub mod names;
 pub mod settings;
 pub mod watcher;

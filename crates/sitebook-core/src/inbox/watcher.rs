@@ -31,6 +31,7 @@ use ts_rs::TS;
 use crate::domain::permissions::Action;
 use crate::error::{Error, Result};
 use crate::excel::sniff::looks_unfinished;
+use crate::inbox::filed;
 use crate::inbox::names::{self, Route};
 use crate::inbox::settings::InboxPlan;
 use crate::inbox::InboxTiming;
@@ -247,6 +248,7 @@ const FAILED_GRACE_SETTLES: u32 = 5;
 
 /// Watches the plan's folder until the task is dropped.
 pub async fn run(ctx: Ctx, plan: InboxPlan, timing: InboxTiming, signals: InboxSignals) {
+    let ctx_endings = ctx.endings.listen();
     let mut watcher = Watcher {
         ctx,
         folder: plan.folder.clone(),
@@ -258,6 +260,8 @@ pub async fn run(ctx: Ctx, plan: InboxPlan, timing: InboxTiming, signals: InboxS
         taken: Vec::new(),
         left_alone: HashSet::new(),
         told_ignored: HashSet::new(),
+        scopes: HashMap::new(),
+        endings: ctx_endings,
     };
     watcher.run().await;
 }
@@ -277,6 +281,11 @@ struct Watcher {
     /// Paths the inbox never takes (too deep, not a file, a dangling link) whose reason was
     /// told once already, so a rescan or a copy still growing does not tell it again.
     told_ignored: HashSet<PathBuf>,
+    /// Write scopes for refiling retried files, by org folder (`None` for the inbox itself);
+    /// see [`Watcher::lasting_scope`].
+    scopes: HashMap<Option<String>, Option<WriteScope>>,
+    /// The jobs this process ends: one may be a retried job whose file lies under `failed/`.
+    endings: mpsc::UnboundedReceiver<i64>,
 }
 
 impl Watcher {
@@ -338,6 +347,8 @@ impl Watcher {
             let mut tick = tokio::time::interval(TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_rescan = Instant::now();
+            // Files filed as failed while this watcher was away may have been retried meanwhile.
+            let mut refile_due = true;
             loop {
                 tokio::select! {
                     Some(result) = events.recv() => match result {
@@ -358,6 +369,7 @@ impl Watcher {
                             self.rescan();
                         }
                     },
+                    Some(_) = self.endings.recv() => refile_due = true,
                     _ = tick.tick() => {
                         if !self.folder.is_dir() {
                             break;
@@ -365,9 +377,14 @@ impl Watcher {
                         if last_rescan.elapsed() >= RESCAN_EVERY {
                             last_rescan = Instant::now();
                             self.rescan();
+                            // A retry run by another process ends unheard here.
+                            refile_due = true;
                         }
                         self.take_settled().await;
                         self.finish_ended().await;
+                        if std::mem::take(&mut refile_due) {
+                            self.refile_retried().await;
+                        }
                     }
                 }
             }
@@ -918,31 +935,21 @@ impl Watcher {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut destination = self.folder.join(match result {
-            Ok(_) => names::IMPORTED_DIR,
-            Err(_) => names::FAILED_DIR,
-        });
-        if let Some(subfolder) = relative.parent().filter(|p| !p.as_os_str().is_empty()) {
-            destination.push(subfolder);
-        }
-        let date = self.ctx.clock.now().format("%Y-%m-%d").to_string();
-        let first_choice = names::handled_name(&date, &file_name, 0);
-        let moved = make_folders_within(&self.folder, &destination).and_then(|()| {
-            let target = (0..1000)
-                .map(|attempt| destination.join(names::handled_name(&date, &file_name, attempt)))
-                .find(|candidate| !candidate.exists())
-                .ok_or_else(|| std::io::Error::other("no free name"))?;
-            if let Err(reason) = &result {
-                let note = target.with_file_name(names::error_note_name(
-                    &target.file_name().unwrap_or_default().to_string_lossy(),
-                ));
-                std::fs::write(&note, format!("{file_name}: {reason}\n"))?;
-            }
-            move_file(path, &target)?;
-            Ok(target)
-        });
+        let first_choice = names::handled_name(&self.today(), &file_name, 0);
+        let moved = self.file_away(path, &relative, &result);
         let target = match moved {
-            Ok(target) => Some(target),
+            Ok(target) => {
+                if let (Err(_), Some(job_id)) = (&result, job_id) {
+                    // Its job may yet be retried to success, which files it under imported/.
+                    let filed_as = target.strip_prefix(&self.folder).unwrap_or(&target);
+                    if let Err(e) =
+                        filed::remember(&self.ctx, &self.folder, job_id, &relative, filed_as).await
+                    {
+                        tracing::warn!(error = %e, job = job_id, "inbox could not remember a file it filed as failed");
+                    }
+                }
+                Some(target)
+            }
             // Taken out of the inbox meanwhile: what it held is still told below.
             Err(_) if !path.exists() => None,
             Err(e) => {
@@ -1002,6 +1009,143 @@ impl Watcher {
         };
         self.tell(path, outcome, message, job_id);
         Ok(())
+    }
+
+    fn today(&self) -> String {
+        self.ctx.clock.now().format("%Y-%m-%d").to_string()
+    }
+
+    /// Moves the file at `from`, taken from `taken_as` within the inbox, to `imported/` or to
+    /// `failed/` with a note, under its org subfolder and dated name (numbered when taken), and
+    /// says where it went.
+    fn file_away(
+        &self,
+        from: &Path,
+        taken_as: &Path,
+        result: &std::result::Result<Imported, String>,
+    ) -> std::io::Result<PathBuf> {
+        let file_name = taken_as
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut destination = self.folder.join(match result {
+            Ok(_) => names::IMPORTED_DIR,
+            Err(_) => names::FAILED_DIR,
+        });
+        if let Some(subfolder) = taken_as.parent().filter(|p| !p.as_os_str().is_empty()) {
+            destination.push(subfolder);
+        }
+        let date = self.today();
+        make_folders_within(&self.folder, &destination)?;
+        let target = (0..1000)
+            .map(|attempt| destination.join(names::handled_name(&date, &file_name, attempt)))
+            .find(|candidate| !candidate.exists())
+            .ok_or_else(|| std::io::Error::other("no free name"))?;
+        if let Err(reason) = result {
+            let note = target.with_file_name(names::error_note_name(
+                &target.file_name().unwrap_or_default().to_string_lossy(),
+            ));
+            std::fs::write(&note, format!("{file_name}: {reason}\n"))?;
+        }
+        move_file(from, &target)?;
+        Ok(target)
+    }
+
+    /// Files under `failed/` whose jobs were retried and have now completed move to
+    /// `imported/`, their notes removed, as if the first reading had gone well.
+    async fn refile_retried(&mut self) {
+        let filed = match filed::of_inbox(&self.ctx, &self.folder).await {
+            Ok(filed) => filed,
+            Err(e) => {
+                tracing::warn!(error = %e, "inbox could not read the files it filed as failed");
+                return;
+            }
+        };
+        for file in filed {
+            let job_id = file.job_id;
+            if let Err(e) = self.refile_if_retried(file).await {
+                tracing::warn!(error = %e, job = job_id, "inbox could not refile a retried file");
+            }
+        }
+    }
+
+    async fn refile_if_retried(&mut self, file: filed::FiledFailure) -> Result<()> {
+        let at = self.folder.join(&file.filed_as);
+        let still_ours = link_within(&self.folder, &file.filed_as).is_none()
+            && std::fs::symlink_metadata(&at).is_ok_and(|metadata| metadata.is_file());
+        let route = names::route(&file.taken_from);
+        let (true, Some(route)) = (still_ours, route) else {
+            // Moved, deleted or replaced by hand: nothing of the inbox's is left to refile.
+            return filed::forget(&self.ctx, file.job_id).await;
+        };
+        let Some(scope) = self.lasting_scope(route).await? else {
+            return Ok(());
+        };
+        let job = match queue::get(&self.ctx, &scope, file.job_id).await {
+            Ok(job) => job,
+            Err(Error::NotFound(_)) => return filed::forget(&self.ctx, file.job_id).await,
+            Err(e) => return Err(e),
+        };
+        if job.status != JobStatus::Completed {
+            return Ok(());
+        }
+        let made = crate::store::estimates::made_by_job(&self.ctx, &scope, file.job_id).await?;
+        let imported = Imported::Now {
+            estimates: made.len(),
+            warnings: made.iter().map(|e| e.warning_count).sum(),
+        };
+        let shown_as = self.folder.join(&file.taken_from);
+        let (outcome, message) = match self.file_away(&at, &file.taken_from, &Ok(imported)) {
+            Ok(target) => {
+                let note = at.with_file_name(names::error_note_name(
+                    &at.file_name().unwrap_or_default().to_string_lossy(),
+                ));
+                if let Err(e) = std::fs::remove_file(&note) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        tracing::warn!(note = %note.display(), error = %e, "inbox could not remove a failure note");
+                    }
+                }
+                let name = target.file_name().unwrap_or_default().to_string_lossy();
+                let (outcome, what) = imported.told();
+                let message = format!(
+                    "Job {} was retried: {}; moved from {}/ to {}/ as {name}.",
+                    file.job_id,
+                    what.replacen("Imported", "imported", 1),
+                    names::FAILED_DIR,
+                    names::IMPORTED_DIR
+                );
+                (outcome, message)
+            }
+            Err(e) => {
+                let message = format!(
+                    "Job {} was retried and its file imported, but the file could not be moved \
+                     from {}/ to {}/ ({e}); move it and delete its note yourself.",
+                    file.job_id,
+                    names::FAILED_DIR,
+                    names::IMPORTED_DIR
+                );
+                (InboxOutcome::Stuck, message)
+            }
+        };
+        filed::forget(&self.ctx, file.job_id).await?;
+        self.tell(&shown_as, outcome, message, Some(file.job_id));
+        Ok(())
+    }
+
+    /// The write scope for files of `route`, asked of the gate once per watcher: a rescan looks
+    /// at every filed file, and asking each time would write an audit line per file every
+    /// rescan. `None` when this person may no longer upload there (told when a file is taken).
+    async fn lasting_scope(&mut self, route: Route) -> Result<Option<WriteScope>> {
+        let key = match &route {
+            Route::Home => None,
+            Route::OrgFolder(code) => Some(code.to_lowercase()),
+        };
+        if let Some(known) = self.scopes.get(&key) {
+            return Ok(known.clone());
+        }
+        let scope = self.scope_for(&route).await?.ok();
+        self.scopes.insert(key, scope.clone());
+        Ok(scope)
     }
 
     /// Tells why `path` is never taken, the first time it is seen.
