@@ -382,6 +382,38 @@ describe("jobs pane", () => {
     expect(within(byId("job-log-9")).getByText(/^Log \(1 entry\)/)).toBeTruthy();
   });
 
+  it("says a job shown as running whose worker stopped is interrupted, and does not count it as running", async () => {
+    renderApp({
+      lastOrg: { meena: "MOH" },
+      jobs: [
+        {
+          id: 9,
+          orgCode: "MOH",
+          kind: "parse_estimate",
+          status: "running",
+          progress: 30,
+          currentStep: "Sheet found",
+          fileName: "ward9.xlsx",
+          errorMessage: null,
+          errorLog: [],
+          attempts: 1,
+          createdAt: "2025-03-05T10:00:00Z",
+          startedAt: "2025-03-05T10:00:00Z",
+          completedAt: null,
+          username: "meena",
+          source: "upload",
+          estimateId: null,
+          interrupted: true,
+        },
+      ],
+    });
+    await signInAs("meena");
+    fireEvent.click(byId("nav-jobs"));
+    await screen.findByTestId("job-row-9");
+    expect(byId("job-step-9").textContent).toBe("Interrupted: its worker stopped. It is queued again shortly.");
+    expect(screen.queryByTestId("jobs-indicator")).toBeNull();
+  });
+
   it("shows the number running and their average progress in the top bar", async () => {
     const { fake, timer } = renderApp();
     await signInAs("asha");

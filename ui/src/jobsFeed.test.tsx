@@ -29,6 +29,7 @@ function job(id: number, status: JobStatus, progress: number): JobView {
     estimateId: null,
     canCancel: status === "queued" || status === "running",
     canRetry: false,
+    interrupted: false,
   };
 }
 
@@ -43,6 +44,14 @@ describe("the top bar's summary of a burst", () => {
       job(1, "completed", 100),
     ];
     expect(runningSummary(jobs)).toEqual({ count: 2, progress: 60, waiting: 3 });
+  });
+
+  it("does not count a job whose worker has stopped as running, until a worker is heard on it", () => {
+    const stopped = { ...job(2, "running", 40), interrupted: true };
+    expect(runningSummary([job(1, "running", 80), stopped])).toEqual({ count: 1, progress: 80, waiting: 0 });
+    const heard = applyJobEvent(stopped, { jobId: 2, status: "running", progress: 50, currentStep: "File read" });
+    expect(heard.interrupted).toBe(false);
+    expect(runningSummary([job(1, "running", 80), heard])).toEqual({ count: 2, progress: 65, waiting: 0 });
   });
 
   it("says nothing runs when only finished jobs are listed", () => {

@@ -49,6 +49,8 @@ export function applyJobEvent(job: JobView, event: JobEvent, now: Date = new Dat
     completedAt,
     canCancel: job.canCancel && active,
     canRetry: job.canRetry && !active,
+    // An event is heard from a worker running the job.
+    interrupted: false,
   };
 }
 
@@ -57,7 +59,8 @@ export function applyJobEvent(job: JobView, event: JobEvent, now: Date = new Dat
  * bar: during a large drop the waiting count is the burst's progress.
  */
 export function runningSummary(jobs: readonly JobView[]): { count: number; progress: number; waiting: number } {
-  const running = jobs.filter((j) => j.status === "running");
+  // One shown as running whose worker has stopped is run by nothing.
+  const running = jobs.filter((j) => j.status === "running" && !j.interrupted);
   const waiting = jobs.filter((j) => j.status === "queued").length;
   if (running.length === 0) return { count: 0, progress: 0, waiting };
   const total = running.reduce((sum, j) => sum + Math.min(100, Math.max(0, j.progress)), 0);

@@ -500,13 +500,29 @@ pub async fn upload(
     Ok(())
 }
 
+/// The job's status as a person should read it: a running job whose worker has stopped is
+/// "interrupted", since nothing runs it.
+fn status_word(job: &JobView) -> &'static str {
+    if job.interrupted {
+        "interrupted"
+    } else {
+        job.status.as_str()
+    }
+}
+
 fn print_job(job: &JobView) {
     say!(
         "job {} ({}): {}",
         job.id,
         job.kind.as_str(),
-        job.status.as_str()
+        status_word(job)
     );
+    if job.interrupted {
+        say!(
+            "  note      it shows as running, but the worker that ran it has stopped; it runs \
+             again once a worker starts (`sitebook worker`, or the desktop app)"
+        );
+    }
     say!("  file      {}", job.file_name.as_deref().unwrap_or("-"));
     say!("  progress  {}% {}", job.progress, job.current_step);
     say!("  by        {}", job.username);
@@ -548,7 +564,7 @@ pub async fn jobs(
                     vec![
                         j.id.to_string(),
                         j.kind.as_str().to_string(),
-                        j.status.as_str().to_string(),
+                        status_word(j).to_string(),
                         format!("{}%", j.progress),
                         j.current_step.clone(),
                         j.file_name.clone().unwrap_or_default(),
@@ -664,13 +680,17 @@ async fn hint_if_no_worker_runs(core: &Sitebook, session: &Session, id: i64) {
     let still_queued = jobs.iter().any(|job| {
         job.id == id && job.status == JobStatus::Queued && job.waiting_to_retry().is_none()
     });
-    let any_running = jobs.iter().any(|job| job.status == JobStatus::Running);
+    // A job shown as running whose worker has stopped is run by nothing.
+    let any_running = jobs
+        .iter()
+        .any(|job| job.status == JobStatus::Running && !job.interrupted);
+    let interrupted = jobs.iter().any(|job| job.id == id && job.interrupted);
     if still_queued && !any_running {
         tell!(
             "Job {id} is still queued and no worker is running: start `sitebook worker` (or \
              open the desktop app) to run it. Still waiting; Ctrl-C stops the wait, not the job."
         );
-    } else if core.job_interrupted(session, id).await.unwrap_or(false) {
+    } else if interrupted {
         // Shown as running, at the step it had reached, while nothing runs it.
         tell!(
             "Job {id} shows as running, but the worker that ran it has stopped: it runs again \

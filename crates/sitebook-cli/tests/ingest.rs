@@ -635,8 +635,35 @@ fn waiting_on_a_job_whose_worker_was_killed_says_it_runs_when_a_worker_starts() 
     device.run(&["upload", &fixture_workbook()]).success();
     let mut worker = device.spawn_worker(&[], &[("SITEBOOK_TEST_WORKER_DELAY_MS", "20000")]);
     device.until_job_is("1", "running");
+    let shown = device.json(&["jobs", "show", "1", "--json"]);
+    assert_eq!(shown["interrupted"], false, "its worker runs it: {shown}");
     worker.kill().unwrap();
     worker.wait().unwrap();
+    // The list and the job's page had gone on saying "running" at its step; the JSON keeps
+    // the status and says why nothing moves.
+    let shown = device.json(&["jobs", "show", "1", "--json"]);
+    assert_eq!(
+        (&shown["status"], &shown["interrupted"]),
+        (&"running".into(), &true.into())
+    );
+    let listed = device.run(&["jobs", "list"]).success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let row = listed
+        .lines()
+        .find(|line| line.starts_with("1 "))
+        .unwrap_or_default();
+    assert!(
+        row.contains(" interrupted ") && !row.contains("running"),
+        "{listed}"
+    );
+    let page = device.run(&["jobs", "show", "1"]).success();
+    let page = String::from_utf8_lossy(&page.get_output().stdout).into_owned();
+    assert!(
+        page.starts_with("job 1 (parse_estimate): interrupted")
+            && page
+                .contains("the worker that ran it has stopped; it runs again once a worker starts"),
+        "{page}"
+    );
     let (mut waiting, said) = device.wait_and_first_word("1");
     assert!(
         said.contains("Job 1 shows as running, but the worker that ran it has stopped"),

@@ -690,13 +690,6 @@ impl Sitebook {
         queue::get(&self.ctx, &scope, id).await
     }
 
-    /// Whether job `id` shows as running while no worker runs it (its worker was killed or
-    /// hung): it runs again once a worker starts.
-    pub async fn job_interrupted(&self, session: &Session, id: i64) -> Result<bool> {
-        let scope = self.scope_on(session, Action::JobsView, "job", id).await?;
-        queue::interrupted(&self.ctx, &scope, id).await
-    }
-
     /// Cancels a job: your own with member rights, anyone's with admin rights.
     pub async fn job_cancel(&self, session: &Session, id: i64) -> Result<JobView> {
         let scope = self

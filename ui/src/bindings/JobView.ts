@@ -81,4 +81,10 @@ canCancel: boolean,
  * Whether this person may queue the job again: it failed or was cancelled, and not because
  * of its own file.
  */
-canRetry: boolean, };
+canRetry: boolean, 
+/**
+ * Whether the job shows as running, at the step it had reached, while nothing runs it: the
+ * worker that ran it was killed or hung. It runs again once a worker starts (a running
+ * one puts it back in line within a minute).
+ */
+interrupted: boolean, };

@@ -305,13 +305,14 @@ export function createFakeBackend(seed: FakeSeed = {}): FakeBackend {
   }
 
   function viewOf(job: JobRecord, user: FakeUser, role: EffectiveRole): JobView {
-    const { orgCode: _org, path: _path, run: _run, retryable, errorCode, ...view } = job;
+    const { orgCode: _org, path: _path, run: _run, retryable, errorCode, interrupted, ...view } = job;
     const manage = mayManage(user, role, job);
     return {
       ...view,
       errorCode: errorCode ?? null,
       canCancel: manage && isActive(job.status),
       canRetry: manage && retryable !== false && (job.status === "failed" || job.status === "cancelled"),
+      interrupted: interrupted ?? false,
     };
   }
 

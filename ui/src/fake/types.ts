@@ -74,7 +74,11 @@ export type FakeSeed = {
 };
 
 export type FakeEstimate = { orgCode: string; detail: EstimateDetail };
-export type FakeJob = Omit<JobView, "canCancel" | "canRetry" | "errorCode"> & { orgCode: string; errorCode?: string | null };
+export type FakeJob = Omit<JobView, "canCancel" | "canRetry" | "errorCode" | "interrupted"> & {
+  orgCode: string;
+  errorCode?: string | null;
+  interrupted?: boolean;
+};
 
 export interface FakeBackend extends Backend {
   /** Names of the commands called so far, in order (the Tauri names, e.g. "switch_org"). */

@@ -560,21 +560,6 @@ fn interruption(ctx: &Ctx, owner: Option<&str>, heartbeat: Option<&str>) -> Opti
     }
 }
 
-/// Whether the scope's job `id` shows as running while nothing runs it: its worker stopped,
-/// and it runs again only when a worker starts (which puts it back in line first).
-pub async fn interrupted(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<bool> {
-    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT owner, heartbeat_at FROM jobs WHERE id = ? AND org_id = ? AND status = 'running'",
-    )
-    .bind(id)
-    .bind(scope.org_id())
-    .fetch_optional(&ctx.db)
-    .await?;
-    Ok(row.is_some_and(|(owner, heartbeat)| {
-        interruption(ctx, owner.as_deref(), heartbeat.as_deref()).is_some()
-    }))
-}
-
 /// Puts back in the queue every running job whose owner process is gone: one of this device
 /// whose pid no longer runs, or any whose heartbeat is stale. Returns how many.
 pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
@@ -739,6 +724,10 @@ pub struct JobView {
     /// Whether this person may queue the job again: it failed or was cancelled, and not because
     /// of its own file.
     pub can_retry: bool,
+    /// Whether the job shows as running, at the step it had reached, while nothing runs it: the
+    /// worker that ran it was killed or hung. It runs again once a worker starts (a running
+    /// one puts it back in line within a minute).
+    pub interrupted: bool,
 }
 
 /// The step a job shows while it waits to run again after a failure that may pass, followed by
@@ -782,6 +771,8 @@ struct JobRow {
     source: String,
     estimate_id: Option<i64>,
     retryable: bool,
+    owner: Option<String>,
+    heartbeat_at: Option<String>,
 }
 
 const VIEW_SELECT: &str = "SELECT j.id, j.user_id, j.kind, j.status, j.progress, j.current_step, \
@@ -789,11 +780,13 @@ const VIEW_SELECT: &str = "SELECT j.id, j.user_id, j.kind, j.status, j.progress,
      j.started_at, j.completed_at, p.username, \
      COALESCE(json_extract(j.payload, '$.source'), \
               CASE WHEN j.upload_id IS NULL THEN '' ELSE 'upload' END) AS source, \
-     (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id, j.retryable \
-     FROM jobs j JOIN users p ON p.id = j.user_id LEFT JOIN uploads u ON u.id = j.upload_id";
+     (SELECT MIN(e.id) FROM estimates e WHERE e.job_id = j.id) AS estimate_id, j.retryable, \
+     j.owner, j.heartbeat_at FROM jobs j JOIN users p ON p.id = j.user_id LEFT JOIN uploads u ON u.id = j.upload_id";
 
-fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
+fn to_view(ctx: &Ctx, row: JobRow, scope: &OrgScope) -> JobView {
     let status = JobStatus::parse(&row.status).unwrap_or(JobStatus::Failed);
+    let interrupted = status == JobStatus::Running
+        && interruption(ctx, row.owner.as_deref(), row.heartbeat_at.as_deref()).is_some();
     let own = row.user_id == scope.user_id();
     let may_cancel = if own {
         scope.also_permits(Action::JobCancelOwn)
@@ -826,6 +819,7 @@ fn to_view(row: JobRow, scope: &OrgScope) -> JobView {
         can_retry: may_retry
             && row.retryable
             && matches!(status, JobStatus::Failed | JobStatus::Cancelled),
+        interrupted,
     }
 }
 
@@ -838,7 +832,10 @@ pub async fn list(ctx: &Ctx, scope: &OrgScope, limit: u32) -> Result<Vec<JobView
     .bind(limit)
     .fetch_all(&ctx.db)
     .await?;
-    Ok(rows.into_iter().map(|row| to_view(row, scope)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| to_view(ctx, row, scope))
+        .collect())
 }
 
 /// One of the scope's jobs; another org's job is "not found".
@@ -850,7 +847,7 @@ pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<JobView> {
             .fetch_optional(&ctx.db)
             .await?;
     let row = scope.found(ctx, row, ("job", id, "jobs")).await?;
-    Ok(to_view(row, scope))
+    Ok(to_view(ctx, row, scope))
 }
 
 /// Cancels a queued job at once, or asks a running one to stop. Who may cancel was checked by

@@ -43,7 +43,7 @@ const LOG_COLUMNS = ["Time", numeric("Attempt"), "Step", "Error"];
 function JobsList({ org }: { org: OrgChoice }) {
   const feed = useJobsFeed();
   const jobs = feed.jobs;
-  const running = jobs.filter((j) => j.status === "running").length;
+  const running = jobs.filter((j) => j.status === "running" && !j.interrupted).length;
   const queued = jobs.filter((j) => j.status === "queued").length;
   const now = useNow(running > 0);
 
@@ -146,7 +146,9 @@ function JobRows({ job, now }: { job: JobView; now: Date }) {
           <ProgressBar value={job.progress} label={`Progress of ${what}`} testId={`job-progress-${job.id}`} />
           <span className="progress-text">{Math.round(job.progress)} %</span>
         </td>
-        <td data-testid={`job-step-${job.id}`}>{job.currentStep}</td>
+        <td data-testid={`job-step-${job.id}`}>
+          {job.interrupted ? "Interrupted: its worker stopped. It is queued again shortly." : job.currentStep}
+        </td>
         <td className="num nowrap">
           <time
             title={
