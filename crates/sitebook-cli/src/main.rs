@@ -488,6 +488,19 @@ async fn open(
         ))
         .into());
     }
+    // A worker named a folder that is not there: a typo, which would start an empty database
+    // that no one's jobs reach. The default folder may be new: a service may start a worker
+    // before the window first opens.
+    let named = cli.data_dir.is_some()
+        || std::env::var_os("SITEBOOK_DATA_DIR").is_some_and(|dir| !dir.is_empty());
+    if matches!(cli.command, Command::Worker(_)) && named && !data_dir.exists() {
+        return Err(UsageError(format!(
+            "There is no folder {}. Check --data-dir or SITEBOOK_DATA_DIR: a worker runs the jobs \
+             of an existing data folder (`sitebook init --user NAME` starts one).",
+            data_dir.display()
+        ))
+        .into());
+    }
     stateless::prepare_data_dir(&data_dir)?;
     *log = sitebook_core::api::stateless::start_logging(&data_dir).ok();
     let options = OpenOptions::new(data_dir).with_test_environment();

@@ -519,6 +519,21 @@ fn a_mistyped_data_folder_is_named_and_left_unmade() {
             .and(predicate::str::contains("sitebook init")),
     );
     assert!(!typo.exists(), "{} was made", typo.display());
+    // A worker may start a database, but not in a folder that is not there: it had made an
+    // empty one at the typo, which no one's jobs reach.
+    let mut worker = Command::cargo_bin("sitebook").unwrap();
+    worker
+        .arg("--data-dir")
+        .arg(&typo)
+        .args(["worker", "--exit-when-idle"])
+        .env_remove("SITEBOOK_DATA_DIR")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(format!("There is no folder {}.", typo.display()))
+                .and(predicate::str::contains("--data-dir")),
+        );
+    assert!(!typo.exists(), "{} was made by the worker", typo.display());
     // A file given as the folder is called one.
     let file = device.dir.path().join("sitebook.sqlite");
     sitebook_init_in(&file)
