@@ -1042,6 +1042,10 @@ async fn a_workbook_open_in_another_program_waits_until_it_is_closed() {
     )
     .unwrap();
     std::fs::write(&excel_lock, [0u8; 165]).unwrap();
+    // A second program's lock on the same workbook: both are named, since deleting only the
+    // one named would leave it waiting.
+    let second_lock = inbox.join(".~lock.budget 2026.xlsx#");
+    std::fs::write(&second_lock, "Ravi,desk-2,/home/ravi,06.12.2026 10:05;").unwrap();
     std::fs::write(inbox.join("site.xlsx"), workbook(1)).unwrap();
     std::fs::write(inbox.join("budget 2026.xlsx"), workbook(2)).unwrap();
     let mut told = Vec::new();
@@ -1055,9 +1059,9 @@ async fn a_workbook_open_in_another_program_waits_until_it_is_closed() {
         [
             (
                 "budget 2026.xlsx".to_owned(),
-                "Not read yet: it is open in another program (its lock file ~$dget 2026.xlsx is \
-                 beside it). It is read once that program closes it. If nothing has it open, \
-                 delete the lock file."
+                "Not read yet: it is open in another program (its lock files .~lock.budget \
+                 2026.xlsx# and ~$dget 2026.xlsx are beside it). It is read once that program \
+                 closes it. If nothing has it open, delete the lock files."
                     .to_owned()
             ),
             (
@@ -1087,6 +1091,13 @@ async fn a_workbook_open_in_another_program_waits_until_it_is_closed() {
     assert_eq!(jobs(&fx, &fx.root).await.len(), 1);
     assert!(inbox.join("budget 2026.xlsx").exists());
     std::fs::remove_file(&excel_lock).unwrap();
+    tokio::time::sleep(SETTLE * 2).await;
+    assert_eq!(
+        jobs(&fx, &fx.root).await.len(),
+        1,
+        "still open in the second program"
+    );
+    std::fs::remove_file(&second_lock).unwrap();
     wait_until(Duration::from_secs(30), "budget 2026.xlsx imported", || {
         files_in(&imported).len() == 2
     })

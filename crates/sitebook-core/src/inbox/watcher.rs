@@ -629,17 +629,27 @@ impl Watcher {
             let Some(mut arrival) = self.arrivals.remove(&path) else {
                 continue;
             };
-            if let Some(lock) = lock_beside(&path) {
+            if let Some((last, first)) = locks_beside(&path).split_last() {
                 // Looked at again each tick, so it is taken as soon as the program lets go.
                 if !arrival.told_open {
                     arrival.told_open = true;
+                    // Every one is named: deleting the one named would leave the file waiting.
+                    let (which, them) = if first.is_empty() {
+                        (format!("its lock file {last} is"), "the lock file")
+                    } else {
+                        let first = first.join(", ");
+                        (
+                            format!("its lock files {first} and {last} are"),
+                            "the lock files",
+                        )
+                    };
                     self.tell(
                         &path,
                         InboxOutcome::Waiting,
                         format!(
-                            "Not read yet: it is open in another program (its lock file {lock} \
-                             is beside it). It is read once that program closes it. If nothing \
-                             has it open, delete the lock file."
+                            "Not read yet: it is open in another program ({which} beside it). \
+                             It is read once that program closes it. If nothing has it open, \
+                             delete {them}."
                         ),
                         None,
                     );
@@ -1335,13 +1345,15 @@ fn changed_at(metadata: &std::fs::Metadata) -> SystemTime {
     metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// The lock file beside `path` that says another program has the workbook open, if any.
-fn lock_beside(path: &Path) -> Option<String> {
-    let folder = path.parent()?;
-    let name = path.file_name()?.to_string_lossy();
-    names::lock_names(&name)
+/// The lock files beside `path` that say another program has the workbook open.
+fn locks_beside(path: &Path) -> Vec<String> {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    names::lock_names(&name.to_string_lossy())
         .into_iter()
-        .find(|lock| folder.join(lock).exists())
+        .filter(|lock| folder.join(lock).exists())
+        .collect()
 }
 
 /// What became of the file at `relative_path` (within the inbox) with these bytes, if it was
