@@ -602,6 +602,49 @@ fn a_figure_beyond_the_bound_is_named_and_not_read() {
     );
 }
 
+/// A stored value no float holds (`1e400`) or that is no number (`NaN`) was called "the error
+/// value #NUM!", which the cell does not hold.
+#[test]
+fn a_stored_number_beyond_any_float_or_not_a_number_is_named_as_such() {
+    let mut workbook = estimate_workbook("Odd stored numbers");
+    let sheet = workbook.worksheet_from_name("Estimate").unwrap();
+    item_cells(sheet, 3, (1.0, 12.25, "Nos", "Too large", 450.0, "No"));
+    item_cells(sheet, 4, (2.0, 13.75, "Nos", "Not a number", 450.0, "No"));
+    let bytes = rewrite_zip(&workbook.save_to_buffer().unwrap(), |name, data| {
+        if name.starts_with("xl/worksheets/") {
+            String::from_utf8(data)
+                .unwrap()
+                .replacen("<v>12.25</v>", "<v>1e400</v>", 1)
+                .replacen("<v>13.75</v>", "<v>NaN</v>", 1)
+                .into_bytes()
+        } else {
+            data
+        }
+    });
+    let parsed = parse(&bytes, "odd.xlsx").unwrap();
+    let items = &parsed.sheets[0].items;
+    assert_eq!((items[0].quantity, items[1].quantity), (None, None));
+    let said = |cell: &str| -> Vec<&str> {
+        parsed
+            .warnings
+            .iter()
+            .filter(|w| w.cell == cell)
+            .map(|w| w.message.as_str())
+            .collect()
+    };
+    let too_large = said("Estimate!B4");
+    assert!(
+        too_large.len() == 1 && too_large[0].contains("beyond the largest figure accepted"),
+        "{too_large:?}"
+    );
+    assert_eq!(said("Estimate!B5"), ["quantity 'NaN' is not a number"]);
+    assert!(
+        parsed.warnings.iter().all(|w| !w.message.contains("#NUM!")),
+        "{:?}",
+        parsed.warnings
+    );
+}
+
 #[test]
 fn an_entity_defined_in_the_sheet_itself_is_refused_for_what_it_is() {
     let bytes = rewrite_zip(&domain_example_workbook(), |name, data| {

@@ -367,11 +367,12 @@ fn read_num(value: &CellValue) -> Num {
         CellValue::Text(t) => match parse_number_text(t) {
             Some(d) if !within_limit(d) => Num::TooLarge(t.trim().to_string()),
             Some(d) => Num::Value(d),
-            // Digits beyond even `Decimal`'s range (a float such as 1e300).
+            // Digits beyond even `Decimal`'s range (a float such as 1e300), or beyond a
+            // float's (a stored 1e400 reads as `inf`).
             None if t
                 .trim()
                 .parse::<f64>()
-                .is_ok_and(|f| f.is_finite() && f.abs() > 1e12) =>
+                .is_ok_and(|f| f.is_infinite() || f.abs() > 1e12) =>
             {
                 Num::TooLarge(t.trim().to_string())
             }

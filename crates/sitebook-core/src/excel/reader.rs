@@ -545,7 +545,10 @@ fn number_from_f64(f: f64) -> CellValue {
         // Beyond `Decimal`: kept as the short scientific text (`1e300`), which the estimate
         // parser reports as too large rather than spelling out 301 digits.
         None if f.is_finite() => CellValue::Text(format!("{f:e}")),
-        None => CellValue::Error("#NUM!".into()),
+        // A stored `1e400` reads as infinity, `NaN` as itself: kept as those words, which the
+        // parser names (too large, not a number). As "#NUM!" they were called an error value
+        // the cell does not hold.
+        None => CellValue::Text(f.to_string()),
     }
 }
 
