@@ -645,6 +645,56 @@ fn a_stored_number_beyond_any_float_or_not_a_number_is_named_as_such() {
     );
 }
 
+/// A cell at a position that is no address, or pointing at a text the workbook does not hold,
+/// was described in the spreadsheet library's own words.
+#[test]
+fn a_damaged_cell_position_or_text_reference_is_said_in_plain_words() {
+    let workbook = || {
+        let mut workbook = estimate_workbook("Damaged cells");
+        let sheet = workbook.worksheet_from_name("Estimate").unwrap();
+        item_cells(sheet, 3, (1.0, 12.25, "Nos", "An item", 450.0, "No"));
+        workbook.save_to_buffer().unwrap()
+    };
+    let altered = |edit: &dyn Fn(String) -> String| {
+        rewrite_zip(&workbook(), |name, data| {
+            if name.starts_with("xl/worksheets/") {
+                edit(String::from_utf8(data).unwrap()).into_bytes()
+            } else {
+                data
+            }
+        })
+    };
+    let no_address = altered(&|xml| xml.replacen(r#"r="B4""#, r#"r="B0""#, 1));
+    let msg = expect_error(parse(&no_address, "b0.xlsx"), "unreadable", "b0.xlsx");
+    assert!(
+        msg.contains("sheet 'Estimate' has a cell whose position is not a cell address like B7")
+            && !msg.contains("Range is"),
+        "{msg}"
+    );
+    let text_index = with_a_text_index_out_of_range(&workbook());
+    let msg = expect_error(parse(&text_index, "sst.xlsx"), "unreadable", "sst.xlsx");
+    assert!(
+        msg.contains(
+            "sheet 'Estimate' has a cell that refers to a text the workbook does not hold"
+        ) && !msg.contains("shared strings table"),
+        "{msg}"
+    );
+}
+
+/// The workbook with its first shared-text cell pointing far past the shared texts.
+fn with_a_text_index_out_of_range(bytes: &[u8]) -> Vec<u8> {
+    rewrite_zip(bytes, |name, data| {
+        if !name.starts_with("xl/worksheets/") {
+            return data;
+        }
+        let xml = String::from_utf8(data).unwrap();
+        let marker = r#"t="s"><v>"#;
+        let start = xml.find(marker).expect("a shared text cell") + marker.len();
+        let end = start + xml[start..].find("</v>").unwrap();
+        format!("{}99999999{}", &xml[..start], &xml[end..]).into_bytes()
+    })
+}
+
 #[test]
 fn an_entity_defined_in_the_sheet_itself_is_refused_for_what_it_is() {
     let bytes = rewrite_zip(&domain_example_workbook(), |name, data| {

@@ -141,15 +141,23 @@ fn xlsx_problem(error: &calamine::XlsxError) -> String {
         E::WorksheetNotFound(_) => "is listed, but its part is missing from the file or lies \
                                    outside the workbook, so the file was altered or damaged"
             .into(),
+        // calamine's own words ("Range is missing the expected row component") would tell a
+        // person nothing more, and it does not say which text was wrong.
         E::Alphanumeric(_)
         | E::NumericColumn(_)
         | E::RangeWithoutColumnComponent
-        | E::RangeWithoutRowComponent
-        | E::ColumnNumberOverflow
-        | E::RowNumberOverflow => format!(
-            "has a cell whose position is not a valid cell address like B7 ({error}), so the \
-             file was altered or damaged"
-        ),
+        | E::RangeWithoutRowComponent => "has a cell whose position is not a cell address like \
+                                          B7, so the file was altered or damaged"
+            .into(),
+        E::ColumnNumberOverflow | E::RowNumberOverflow => "has a cell placed beyond the last \
+                                                           row or column a sheet has, so the \
+                                                           file was altered or damaged"
+            .into(),
+        E::Unexpected(said) if said.contains("string index") => "has a cell that refers to a \
+                                                                  text the workbook does not \
+                                                                  hold, so the file was \
+                                                                  altered or damaged"
+            .into(),
         E::RelationshipNotFound => "refers to a relationship that is missing".into(),
         E::Zip(zip) => format!("has a damaged zip entry ({zip})"),
         E::Io(io) if super::fastxlsx::is_checksum_error(io) => {
