@@ -721,6 +721,45 @@ fn an_entity_defined_in_the_sheet_itself_is_refused_for_what_it_is() {
     assert!(!msg.contains("never defines"), "{msg}");
 }
 
+/// A sheet that declares its own entity and uses it in a cell was read as if the cell were
+/// empty, without a word: the workbook is refused, naming the part, whether or not the entity
+/// is used.
+#[test]
+fn a_sheet_declaring_its_own_entities_is_refused_naming_the_part() {
+    for used in [false, true] {
+        let bytes = rewrite_zip(&domain_example_workbook(), |name, data| {
+            if name == "xl/worksheets/sheet1.xml" {
+                let xml = String::from_utf8(data).unwrap();
+                let (declaration, body) = xml.split_once("?>").unwrap();
+                let mut body = format!(r#"<!DOCTYPE worksheet [<!ENTITY f "7">]>{body}"#);
+                if used {
+                    body = body.replacen("<v>", "<v>&f;", 1);
+                }
+                format!("{declaration}?>{body}").into_bytes()
+            } else {
+                data
+            }
+        });
+        let msg = expect_error(
+            parse_estimate_bytes(&bytes, "doctype.xlsx", &Limits::default()),
+            "unreadable",
+            "doctype.xlsx",
+        );
+        assert!(
+            msg.contains("its part 'xl/worksheets/sheet1.xml' declares XML entities of its own"),
+            "used {used}: {msg}"
+        );
+        // Read by the spreadsheet library alone, the part is looked at in the checksum pass.
+        let alone = sitebook_core::excel::reader::read_xlsx_by_calamine_alone(
+            &bytes,
+            "doctype.xlsx",
+            &Limits::default(),
+        );
+        let msg = expect_error(alone, "unreadable", "doctype.xlsx");
+        assert!(msg.contains("declares XML entities of its own"), "{msg}");
+    }
+}
+
 #[test]
 fn a_sheet_listed_without_its_part_is_named_once() {
     let mut archive = zip::ZipArchive::new(Cursor::new(domain_example_workbook())).unwrap();

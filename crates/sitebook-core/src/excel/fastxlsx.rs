@@ -63,6 +63,8 @@ pub struct FastWorkbook<'a> {
     verified: std::collections::HashSet<String>,
     /// The first entry whose data did not match its CRC.
     crc_failure: Option<String>,
+    /// The first entry read here that declares a document type.
+    doctype: Option<String>,
 }
 
 impl<'a> FastWorkbook<'a> {
@@ -93,6 +95,7 @@ impl<'a> FastWorkbook<'a> {
             prefetched: HashMap::new(),
             verified: std::collections::HashSet::new(),
             crc_failure: None,
+            doctype: None,
         };
         workbook.check_workbook_location()?;
         workbook.read_sheet_paths()?;
@@ -145,6 +148,9 @@ impl<'a> FastWorkbook<'a> {
             return None;
         }
         self.verified.insert(name.clone());
+        if super::xmlscan::declares_doctype(&data, true) {
+            self.doctype.get_or_insert_with(|| name.clone());
+        }
         // calamine decodes names and text as UTF-8 and fails on anything
         // else; this reader skips most of the text, so it checks up front.
         std::str::from_utf8(&data).ok()?;
@@ -154,6 +160,11 @@ impl<'a> FastWorkbook<'a> {
     /// Entries this reader read whole, whose CRC the zip reader therefore checked.
     pub fn verified_parts(&self) -> &std::collections::HashSet<String> {
         &self.verified
+    }
+
+    /// The first entry read here that declares a document type, if any.
+    pub fn doctype_part(&self) -> Option<&str> {
+        self.doctype.as_deref()
     }
 
     /// The first entry found not to match its CRC, if any.

@@ -23,7 +23,7 @@ use calamine::{
 };
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::io::{BufReader, Cursor};
+use std::io::{BufReader, Cursor, Read};
 use std::str::FromStr;
 
 /// Excel keeps 15 significant digits; anything beyond is binary noise
@@ -282,14 +282,27 @@ fn open_xlsx<'b>(bytes: &'b [u8], file: &str) -> Result<Xlsx<Cursor<&'b [u8]>>, 
     })
 }
 
-/// Refuses a package with an entry whose data does not match its CRC. Entries the fast reader
-/// read whole were checked as they were read; the rest (all of them when it was not used) are
-/// inflated once more here, which costs little beside the sheets already read.
+/// Refuses a package with an entry whose data does not match its CRC, or that declares a
+/// document type (see [`declares_doctype`](super::xmlscan::declares_doctype)). Entries the
+/// fast reader read whole were checked as they were read; the rest (all of them when it was not
+/// used) are inflated once more here, which costs little beside the sheets already read.
 fn check_crcs(bytes: &[u8], file: &str, fast: Option<&FastWorkbook<'_>>) -> Result<(), ParseError> {
     let damaged =
         |part: &str| unreadable(file, super::error::checksum_detail(&format!("'{part}'")));
+    let declared = |part: &str| {
+        unreadable(
+            file,
+            format!(
+                "its part '{part}' declares XML entities of its own (a DOCTYPE), which \
+                 spreadsheet programs never write, so the file was altered; they are not read"
+            ),
+        )
+    };
     if let Some(part) = fast.and_then(FastWorkbook::crc_failure) {
         return Err(damaged(part));
+    }
+    if let Some(part) = fast.and_then(FastWorkbook::doctype_part) {
+        return Err(declared(part));
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| unreadable(file, format!("damaged zip container: {e}")))?;
@@ -303,9 +316,21 @@ fn check_crcs(bytes: &[u8], file: &str, fast: Option<&FastWorkbook<'_>>) -> Resu
         if entry.is_dir() || fast.is_some_and(|f| f.verified_parts().contains(&name)) {
             continue;
         }
-        if let Err(error) = std::io::copy(&mut entry, &mut std::io::sink()) {
-            if super::fastxlsx::is_checksum_error(&error) {
+        let mut start = Vec::new();
+        let read = std::io::Read::by_ref(&mut entry)
+            .take(super::xmlscan::PROLOG_BYTES as u64)
+            .read_to_end(&mut start)
+            .and_then(|_| std::io::copy(&mut entry, &mut std::io::sink()));
+        match read {
+            Err(error) if super::fastxlsx::is_checksum_error(&error) => {
                 return Err(damaged(&name));
+            }
+            Err(_) => {}
+            Ok(rest) => {
+                let xml = name.ends_with(".xml") || name.ends_with(".rels");
+                if xml && super::xmlscan::declares_doctype(&start, rest == 0) {
+                    return Err(declared(&name));
+                }
             }
         }
     }

@@ -246,8 +246,56 @@ fn tag_may_end_here(buf: &[u8]) -> bool {
     }
 }
 
+/// How much of a part's start [`declares_doctype`] is given by readers that stream the part.
+pub(crate) const PROLOG_BYTES: usize = 64 * 1024;
+
+/// Whether an XML part declares a document type (`<!DOCTYPE …>`) before its root element.
+/// Spreadsheet programs never write one, and one may define entities, which the readers here
+/// do not expand: a value using one was read as if empty, without a word. `start` is the
+/// part's beginning, `whole` says whether it is all of it; a prolog that runs past a start that
+/// is not whole counts as declaring one, as no spreadsheet program writes such a prolog either.
+pub(crate) fn declares_doctype(start: &[u8], whole: bool) -> bool {
+    let mut rest = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+    loop {
+        rest = rest.trim_ascii_start();
+        let skip = if rest.starts_with(b"<?") {
+            memchr::memmem::find(rest, b"?>").map(|end| end + 2)
+        } else if rest.starts_with(b"<!--") {
+            memchr::memmem::find(rest, b"-->").map(|end| end + 3)
+        } else if rest.is_empty() {
+            return !whole;
+        } else {
+            // The root element, or a declaration (`<!DOCTYPE`, or anything else after `<!`).
+            return rest.starts_with(b"<!");
+        };
+        match skip {
+            Some(end) => rest = &rest[end..],
+            None => return !whole,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::declares_doctype;
+
+    #[test]
+    fn a_doctype_before_the_root_is_found_past_declarations_and_comments() {
+        let plain = b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- saved --><worksheet>&lt;!DOCTYPE</worksheet>";
+        assert!(!declares_doctype(plain, true));
+        let declared = b"<?xml version=\"1.0\"?><!-- x --> <!DOCTYPE w [<!ENTITY f \"7\">]><w/>";
+        assert!(declares_doctype(declared, true));
+        assert!(
+            declares_doctype(&declared[..20], false),
+            "cut short in the prolog"
+        );
+        assert!(
+            !declares_doctype(&plain[..plain.len() - 3], false),
+            "cut short past the root"
+        );
+        assert!(!declares_doctype(b"", true));
+    }
+
     use super::*;
 
     fn tags(xml: &str) -> Vec<(TagKind, String)> {
