@@ -1,6 +1,6 @@
-//! `sitebook watch`, the headless inbox watcher of a shared office machine, killed with
-//! `kill -9` in the middle of a burst and started again: every file ends in `imported/` exactly
-//! once, with one job each.
+//! `sitebook watch`, the headless inbox watcher of a shared office machine: killed with
+//! `kill -9` in the middle of a burst and started again, every file ends in `imported/` exactly
+//! once, with one job each. Also the folder it is given and what a second watcher says.
 
 mod common;
 
@@ -226,4 +226,32 @@ fn today() -> String {
         .output()
         .unwrap();
     String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// A second `watch --json` of a folder another watcher holds wrote the same "watched elsewhere"
+/// line every second; it says it once, and again only when something changes.
+#[test]
+fn a_watcher_waiting_for_another_says_so_once() {
+    let data = tempfile::tempdir().unwrap();
+    let inbox = data.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    assert!(sitebook(data.path())
+        .args(["init", "--name", "Root Admin"])
+        .status()
+        .unwrap()
+        .success());
+    let (mut first, first_lines) = start_watch(data.path(), &inbox);
+    let watching = first_lines.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(watching["inbox"]["state"], "watching", "{watching}");
+    let (mut second, second_lines) = start_watch(data.path(), &inbox);
+    let waiting = second_lines.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(waiting["inbox"]["state"], "watchedElsewhere", "{waiting}");
+    // The waiting watcher looks again every second; four looks later it has said nothing more.
+    std::thread::sleep(Duration::from_secs(4));
+    let more: Vec<Value> = second_lines.try_iter().collect();
+    second.kill().unwrap();
+    second.wait().unwrap();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(more.is_empty(), "said again: {more:?}");
 }

@@ -310,7 +310,7 @@ impl Watcher {
                     if self.signals.status.borrow().state != InboxState::WatchedElsewhere {
                         tracing::warn!(folder = %self.folder.display(), %holder, "another watcher has the inbox; waiting for it to stop");
                     }
-                    self.signals.status.send_replace(InboxStatus {
+                    self.publish(InboxStatus {
                         state: InboxState::WatchedElsewhere,
                         folder: Some(self.folder.display().to_string()),
                         watched_by: Some(holder),
@@ -396,11 +396,22 @@ impl Watcher {
     }
 
     fn set_state(&self, state: InboxState) {
-        self.signals.status.send_replace(InboxStatus {
+        self.publish(InboxStatus {
             state,
             folder: Some(self.folder.display().to_string()),
             watched_by: None,
             arriving: self.arriving(),
+        });
+    }
+
+    /// Sends `status` to its subscribers when it differs from the last: a watcher waiting for
+    /// another looks again every second, and each look had woken every subscriber (a line of
+    /// `sitebook watch --json` a second, all alike).
+    fn publish(&self, status: InboxStatus) {
+        self.signals.status.send_if_modified(|current| {
+            let changed = *current != status;
+            *current = status;
+            changed
         });
     }
 
