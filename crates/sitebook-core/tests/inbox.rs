@@ -1024,6 +1024,23 @@ async fn a_file_taken_away_or_filed_under_another_name_is_told_so() {
         second.message
     );
     assert!(inbox.join("imported/2026-11-20 site (2).xlsx").exists());
+
+    // A name as long as a file system takes is shortened to fit the date before it; the
+    // shortened name is given, where "moved to imported/." let it be looked for in vain.
+    let long = format!("{}.xlsx", "L".repeat(250));
+    std::fs::write(inbox.join(&long), workbook(4)).unwrap();
+    let shortened = wait_for_news(&mut news, InboxOutcome::Imported).await;
+    // 255 bytes, less the date and its space, the extension and the note's `.error.txt`.
+    let kept = 255 - "2026-11-20 ".len() - ".xlsx".len() - ".error.txt".len();
+    let filed = format!("2026-11-20 {}.xlsx", "L".repeat(kept));
+    assert!(
+        shortened
+            .message
+            .ends_with(&format!("; moved to imported/ as {filed}.")),
+        "{}",
+        shortened.message
+    );
+    assert!(inbox.join("imported").join(&filed).exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -956,7 +956,9 @@ impl Watcher {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let first_choice = names::handled_name(&self.today(), &file_name, 0);
+        // The name it is filed under when nothing is in the way: its own, dated. Told when it
+        // differs, whether taken or shortened to fit the file system.
+        let first_choice = format!("{} {file_name}", self.today());
         let moved = self.file_away(path, &relative, &result);
         let target = match moved {
             Ok(target) => {
