@@ -465,11 +465,15 @@ fn a_worker_killed_mid_job_is_finished_exactly_once_by_the_next_one() {
     let job = device.json(&["jobs", "show", "1", "--json"]);
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["attempts"], 2);
-    assert!(job["errorLog"]
+    // Logged under the attempt it cut short, where it was logged as attempt 0.
+    let recovery: Vec<&Value> = job["errorLog"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|entry| entry["step"] == "recovery"));
+        .filter(|entry| entry["step"] == "recovery")
+        .collect();
+    assert_eq!(recovery.len(), 1, "{job}");
+    assert_eq!(recovery[0]["attempt"], 1, "{job}");
     assert_eq!(
         device
             .json(&["estimate", "list", "--json"])

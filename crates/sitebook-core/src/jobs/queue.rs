@@ -563,12 +563,13 @@ fn interruption(ctx: &Ctx, owner: Option<&str>, heartbeat: Option<&str>) -> Opti
 /// Puts back in the queue every running job whose owner process is gone: one of this device
 /// whose pid no longer runs, or any whose heartbeat is stale. Returns how many.
 pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
-    let running: Vec<(i64, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT id, owner, heartbeat_at FROM jobs WHERE status = 'running'")
-            .fetch_all(&ctx.db)
-            .await?;
+    let running: Vec<(i64, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, owner, heartbeat_at, attempts FROM jobs WHERE status = 'running'",
+    )
+    .fetch_all(&ctx.db)
+    .await?;
     let mut recovered = 0;
-    for (id, owner, heartbeat) in running {
+    for (id, owner, heartbeat, attempts) in running {
         let Some(how) = interruption(ctx, owner.as_deref(), heartbeat.as_deref()) else {
             continue;
         };
@@ -590,7 +591,8 @@ pub async fn recover_orphans(ctx: &Ctx) -> Result<u64> {
                 id,
                 JobLogEntry {
                     at: ctx.now_text(),
-                    attempt: 0,
+                    // The attempt cut short: a claim counts an attempt as it starts it.
+                    attempt: u32::try_from(attempts).unwrap_or(0),
                     step: "recovery".into(),
                     error: if how == Interruption::OwnerGone {
                         format!(
