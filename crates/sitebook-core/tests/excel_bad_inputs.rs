@@ -610,17 +610,17 @@ fn a_stored_number_beyond_any_float_or_not_a_number_is_named_as_such() {
     let sheet = workbook.worksheet_from_name("Estimate").unwrap();
     item_cells(sheet, 3, (1.0, 12.25, "Nos", "Too large", 450.0, "No"));
     item_cells(sheet, 4, (2.0, 13.75, "Nos", "Not a number", 450.0, "No"));
-    let bytes = rewrite_zip(&workbook.save_to_buffer().unwrap(), |name, data| {
-        if name.starts_with("xl/worksheets/") {
-            String::from_utf8(data)
-                .unwrap()
-                .replacen("<v>12.25</v>", "<v>1e400</v>", 1)
-                .replacen("<v>13.75</v>", "<v>NaN</v>", 1)
-                .into_bytes()
-        } else {
-            data
-        }
-    });
+    let bytes = edit_part(
+        &workbook.save_to_buffer().unwrap(),
+        "xl/worksheets/",
+        |xml| {
+            xml.replacen("<v>12.25</v>", "<v>1e400</v>", 1).replacen(
+                "<v>13.75</v>",
+                "<v>NaN</v>",
+                1,
+            )
+        },
+    );
     let parsed = parse(&bytes, "odd.xlsx").unwrap();
     let items = &parsed.sheets[0].items;
     assert_eq!((items[0].quantity, items[1].quantity), (None, None));
@@ -655,16 +655,9 @@ fn a_damaged_cell_position_or_text_reference_is_said_in_plain_words() {
         item_cells(sheet, 3, (1.0, 12.25, "Nos", "An item", 450.0, "No"));
         workbook.save_to_buffer().unwrap()
     };
-    let altered = |edit: &dyn Fn(String) -> String| {
-        rewrite_zip(&workbook(), |name, data| {
-            if name.starts_with("xl/worksheets/") {
-                edit(String::from_utf8(data).unwrap()).into_bytes()
-            } else {
-                data
-            }
-        })
-    };
-    let no_address = altered(&|xml| xml.replacen(r#"r="B4""#, r#"r="B0""#, 1));
+    let no_address = edit_part(&workbook(), "xl/worksheets/", |xml| {
+        xml.replacen(r#"r="B4""#, r#"r="B0""#, 1)
+    });
     let msg = expect_error(parse(&no_address, "b0.xlsx"), "unreadable", "b0.xlsx");
     assert!(
         msg.contains("sheet 'Estimate' has a cell whose position is not a cell address like B7")
@@ -683,29 +676,20 @@ fn a_damaged_cell_position_or_text_reference_is_said_in_plain_words() {
 
 /// The workbook with its first shared-text cell pointing far past the shared texts.
 fn with_a_text_index_out_of_range(bytes: &[u8]) -> Vec<u8> {
-    rewrite_zip(bytes, |name, data| {
-        if !name.starts_with("xl/worksheets/") {
-            return data;
-        }
-        let xml = String::from_utf8(data).unwrap();
+    edit_part(bytes, "xl/worksheets/", |xml| {
         let marker = r#"t="s"><v>"#;
         let start = xml.find(marker).expect("a shared text cell") + marker.len();
         let end = start + xml[start..].find("</v>").unwrap();
-        format!("{}99999999{}", &xml[..start], &xml[end..]).into_bytes()
+        format!("{}99999999{}", &xml[..start], &xml[end..])
     })
 }
 
 #[test]
 fn an_entity_defined_in_the_sheet_itself_is_refused_for_what_it_is() {
-    let bytes = rewrite_zip(&domain_example_workbook(), |name, data| {
-        if name == "xl/sharedStrings.xml" {
-            let xml = String::from_utf8(data).unwrap();
-            let body = xml.split_once("?>").map_or(xml.as_str(), |(_, rest)| rest);
-            let defined = format!(r#"<!DOCTYPE sst [<!ENTITY f "x">]>{body}"#);
-            defined.replacen("<t>", "<t>&f;", 1).into_bytes()
-        } else {
-            data
-        }
+    let bytes = edit_part(&domain_example_workbook(), "xl/sharedStrings.xml", |xml| {
+        let body = xml.split_once("?>").map_or(xml.as_str(), |(_, rest)| rest);
+        let defined = format!(r#"<!DOCTYPE sst [<!ENTITY f "x">]>{body}"#);
+        defined.replacen("<t>", "<t>&f;", 1)
     });
     let msg = expect_error(
         parse_estimate_bytes(&bytes, "entity.xlsx", &Limits::default()),
@@ -727,19 +711,18 @@ fn an_entity_defined_in_the_sheet_itself_is_refused_for_what_it_is() {
 #[test]
 fn a_sheet_declaring_its_own_entities_is_refused_naming_the_part() {
     for used in [false, true] {
-        let bytes = rewrite_zip(&domain_example_workbook(), |name, data| {
-            if name == "xl/worksheets/sheet1.xml" {
-                let xml = String::from_utf8(data).unwrap();
+        let bytes = edit_part(
+            &domain_example_workbook(),
+            "xl/worksheets/sheet1.xml",
+            |xml| {
                 let (declaration, body) = xml.split_once("?>").unwrap();
                 let mut body = format!(r#"<!DOCTYPE worksheet [<!ENTITY f "7">]>{body}"#);
                 if used {
                     body = body.replacen("<v>", "<v>&f;", 1);
                 }
-                format!("{declaration}?>{body}").into_bytes()
-            } else {
-                data
-            }
-        });
+                format!("{declaration}?>{body}")
+            },
+        );
         let msg = expect_error(
             parse_estimate_bytes(&bytes, "doctype.xlsx", &Limits::default()),
             "unreadable",

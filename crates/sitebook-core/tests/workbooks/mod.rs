@@ -113,6 +113,18 @@ pub fn rewrite_zip(bytes: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>)
     out.finish().unwrap().into_inner()
 }
 
+/// Copies a zip with the text of each entry whose name starts with `part` passed through `edit`:
+/// the hand alterations of one part's XML that the bad-input tests make.
+pub fn edit_part(bytes: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+    rewrite_zip(bytes, |name, data| {
+        if name.starts_with(part) {
+            edit(String::from_utf8(data).unwrap()).into_bytes()
+        } else {
+            data
+        }
+    })
+}
+
 // Cell by cell on purpose, not shared with the other sheets: the layout is the test data, and which
 // figures are text is part of it.
 /// The estimate of DOMAIN.md's worked example (ECV 1,00,000.00, T.P 5 %,
