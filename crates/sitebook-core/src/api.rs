@@ -1136,6 +1136,7 @@ impl Sitebook {
                     folder,
                     org_id: scope.org_id(),
                     user_id: scope.user_id(),
+                    source: inbox::settings::PlanSource::Command,
                 };
                 Ok(tokio::spawn(inbox::watcher::run(
                     self.ctx.clone(),

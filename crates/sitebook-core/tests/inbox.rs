@@ -1329,3 +1329,33 @@ async fn a_file_whose_job_was_retried_while_nothing_watched_is_refiled_by_the_ne
     let told = wait_for_news(&mut news, InboxOutcome::Imported).await;
     assert_refiled_as_imported(&fx, &inbox, &told, job_id).await;
 }
+
+/// A `sitebook watch --inbox` whose person lost the organization was told to "set the inbox up
+/// again in Settings", where it was never set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_whose_person_lost_the_org_says_to_start_it_again_not_to_use_settings() {
+    let fx = inbox_fixture().await;
+    fx.org("AAA").await;
+    fx.member("ravi", "AAA", MembershipRole::Member).await;
+    let ravi = fx.sign_in_to("ravi", "AAA").await;
+    let folder = fx.dir.path().join("Watched");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut status = fx.core.inbox_status_changes();
+    let _watch = fx.core.watch_folder(&ravi, &folder).await.unwrap();
+    wait_for_state(&mut status, InboxState::Watching, "the watch starts").await;
+    assert!(fx
+        .core
+        .account_set_enabled(&fx.root, "ravi", false)
+        .await
+        .unwrap());
+    let mut news = fx.core.inbox_news();
+    std::fs::write(folder.join("road.xlsx"), workbook(5)).unwrap();
+    let failed = wait_for_news(&mut news, InboxOutcome::Failed).await;
+    assert!(
+        failed.message.contains("ravi")
+            && failed.message.contains("start it again")
+            && !failed.message.contains("Settings"),
+        "{}",
+        failed.message
+    );
+}

@@ -70,7 +70,7 @@ pub(crate) async fn of_inbox(ctx: &Ctx, inbox: &Path) -> Result<Vec<FiledFailure
         .collect())
 }
 
-/// Forgets a filed file: refiled, gone from `failed/`, or its job gone.
+/// Forgets a filed file: refiled, or gone from `failed/`.
 pub(crate) async fn forget(ctx: &Ctx, job_id: i64) -> Result<()> {
     sqlx::query("DELETE FROM inbox_filed_failures WHERE job_id = ?")
         .bind(job_id)

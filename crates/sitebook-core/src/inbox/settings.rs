@@ -43,6 +43,18 @@ pub struct InboxPlan {
     pub org_id: i64,
     /// The person files are imported as, whose permissions the gate checks for each import.
     pub user_id: i64,
+    /// Where the folder and the person were given, which the advice names when they no longer
+    /// hold.
+    pub source: PlanSource,
+}
+
+/// Where a watcher's folder and person were given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanSource {
+    /// The device's inbox, set in Settings.
+    Settings,
+    /// `sitebook watch --inbox DIR`, for as long as that command runs.
+    Command,
 }
 
 /// This device's inbox, or `None` when none is set.
@@ -70,6 +82,7 @@ pub(crate) async fn plan(ctx: &Ctx) -> Result<Option<InboxPlan>> {
         folder: PathBuf::from(folder),
         org_id,
         user_id,
+        source: PlanSource::Settings,
     }))
 }
 

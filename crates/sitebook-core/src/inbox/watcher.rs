@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::excel::sniff::looks_unfinished;
 use crate::inbox::filed;
 use crate::inbox::names::{self, Route};
-use crate::inbox::settings::InboxPlan;
+use crate::inbox::settings::{InboxPlan, PlanSource};
 use crate::inbox::InboxTiming;
 use crate::jobs::intake::{self, Origin};
 use crate::jobs::Ctx;
@@ -829,11 +829,19 @@ impl Watcher {
         match authorize_write(&self.ctx, &session, Action::UploadCreate).await {
             Ok(scope) => Ok(Ok(scope)),
             Err(Error::Denied(message)) | Err(Error::NotFound(message)) => Ok(Err(message)),
-            Err(Error::NoActiveOrg) => Ok(Err(format!(
-                "{} can no longer upload into the inbox's organization. Set the inbox up again \
-                 in Settings.",
-                session.user().username
-            ))),
+            Err(Error::NoActiveOrg) => {
+                let again = match self.plan.source {
+                    PlanSource::Settings => "Set the inbox up again in Settings.",
+                    PlanSource::Command => {
+                        "Stop this `sitebook watch` and start it again as someone who may upload \
+                         there."
+                    }
+                };
+                Ok(Err(format!(
+                    "{} can no longer upload into the inbox's organization. {again}",
+                    session.user().username
+                )))
+            }
             Err(other) => Err(other),
         }
     }
@@ -1077,42 +1085,52 @@ impl Watcher {
     /// Files under `failed/` whose jobs were retried and have now completed move to
     /// `imported/`, their notes removed, as if the first reading had gone well.
     async fn refile_retried(&mut self) {
-        let filed = match filed::of_inbox(&self.ctx, &self.folder).await {
-            Ok(filed) => filed,
-            Err(e) => {
-                tracing::warn!(error = %e, "inbox could not read the files it filed as failed");
-                return;
-            }
-        };
-        for file in filed {
-            let job_id = file.job_id;
-            if let Err(e) = self.refile_if_retried(file).await {
-                tracing::warn!(error = %e, job = job_id, "inbox could not refile a retried file");
-            }
+        if let Err(e) = self.refile_completed().await {
+            tracing::warn!(error = %e, "inbox could not look for retried files to refile");
         }
     }
 
-    async fn refile_if_retried(&mut self, file: filed::FiledFailure) -> Result<()> {
-        let at = self.folder.join(&file.filed_as);
-        let still_ours = link_within(&self.folder, &file.filed_as).is_none()
-            && std::fs::symlink_metadata(&at).is_ok_and(|metadata| metadata.is_file());
-        let route = names::route(&file.taken_from);
-        let (true, Some(route)) = (still_ours, route) else {
-            // Moved, deleted or replaced by hand: nothing of the inbox's is left to refile.
-            return filed::forget(&self.ctx, file.job_id).await;
-        };
-        let Some(scope) = self.lasting_scope(route).await? else {
-            return Ok(());
-        };
-        let job = match queue::get(&self.ctx, &scope, file.job_id).await {
-            Ok(job) => job,
-            Err(Error::NotFound(_)) => return filed::forget(&self.ctx, file.job_id).await,
-            Err(e) => return Err(e),
-        };
-        if job.status != JobStatus::Completed {
-            return Ok(());
+    async fn refile_completed(&mut self) -> Result<()> {
+        // Those still in place, by org folder: one question per org of which jobs completed,
+        // however many files lie in failed/.
+        let mut by_org: HashMap<Option<String>, (Route, Vec<filed::FiledFailure>)> = HashMap::new();
+        for file in filed::of_inbox(&self.ctx, &self.folder).await? {
+            let at = self.folder.join(&file.filed_as);
+            let still_ours = link_within(&self.folder, &file.filed_as).is_none()
+                && std::fs::symlink_metadata(&at).is_ok_and(|metadata| metadata.is_file());
+            match names::route(&file.taken_from) {
+                Some(route) if still_ours => {
+                    let (_, files) = by_org
+                        .entry(org_folder(&route))
+                        .or_insert_with(|| (route, Vec::new()));
+                    files.push(file);
+                }
+                // Moved, deleted or replaced by hand: nothing of the inbox's is left to refile.
+                _ => filed::forget(&self.ctx, file.job_id).await?,
+            }
         }
-        let made = crate::store::estimates::made_by_job(&self.ctx, &scope, file.job_id).await?;
+        for (route, files) in by_org.into_values() {
+            let Some(scope) = self.lasting_scope(route).await? else {
+                continue;
+            };
+            let ids: Vec<i64> = files.iter().map(|file| file.job_id).collect();
+            let completed = queue::completed_among(&self.ctx, &scope, &ids).await?;
+            for file in files {
+                if completed.contains(&file.job_id) {
+                    let job_id = file.job_id;
+                    if let Err(e) = self.refile(&scope, file).await {
+                        tracing::warn!(error = %e, job = job_id, "inbox could not refile a retried file");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a file filed as failed, whose job has now completed, to `imported/`.
+    async fn refile(&mut self, scope: &WriteScope, file: filed::FiledFailure) -> Result<()> {
+        let at = self.folder.join(&file.filed_as);
+        let made = crate::store::estimates::made_by_job(&self.ctx, scope, file.job_id).await?;
         let imported = Imported::Now {
             estimates: made.len(),
             warnings: made.iter().map(|e| e.warning_count).sum(),
@@ -1159,10 +1177,7 @@ impl Watcher {
     /// at every filed file, and asking each time would write an audit line per file every
     /// rescan. `None` when this person may no longer upload there (told when a file is taken).
     async fn lasting_scope(&mut self, route: Route) -> Result<Option<WriteScope>> {
-        let key = match &route {
-            Route::Home => None,
-            Route::OrgFolder(code) => Some(code.to_lowercase()),
-        };
+        let key = org_folder(&route);
         if let Some(known) = self.scopes.get(&key) {
             return Ok(known.clone());
         }
@@ -1356,6 +1371,14 @@ fn changed_at(metadata: &std::fs::Metadata) -> SystemTime {
         }
     }
     metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// The org folder a route names, as codes compare (any case); `None` for the inbox itself.
+fn org_folder(route: &Route) -> Option<String> {
+    match route {
+        Route::Home => None,
+        Route::OrgFolder(code) => Some(code.to_lowercase()),
+    }
 }
 
 /// The lock files beside `path` that say another program has the workbook open.

@@ -840,6 +840,25 @@ pub async fn list(ctx: &Ctx, scope: &OrgScope, limit: u32) -> Result<Vec<JobView
         .collect())
 }
 
+/// Which of `ids` are the scope's jobs and have completed.
+pub(crate) async fn completed_among(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    ids: &[i64],
+) -> Result<std::collections::HashSet<i64>> {
+    let ids = serde_json::to_string(ids)
+        .map_err(|e| Error::Internal(format!("could not list job ids: {e}")))?;
+    let completed: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE org_id = ? AND status = 'completed' \
+         AND id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(scope.org_id())
+    .bind(ids)
+    .fetch_all(&ctx.db)
+    .await?;
+    Ok(completed.into_iter().collect())
+}
+
 /// One of the scope's jobs; another org's job is "not found".
 pub async fn get(ctx: &Ctx, scope: &OrgScope, id: i64) -> Result<JobView> {
     let row =
