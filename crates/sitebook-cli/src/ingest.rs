@@ -15,7 +15,7 @@ use sitebook_core::store::outputs::IfExists;
 use sitebook_core::tenancy::session::Session;
 use sitebook_core::{Error, Sitebook};
 
-use crate::output::{print_table, Printer};
+use crate::output::{clipped, print_table, Printer};
 use crate::Failure;
 
 /// Uploads of up to this many files get a progress bar each; more get one bar for them all.
@@ -500,6 +500,9 @@ pub async fn upload(
     Ok(())
 }
 
+/// Widest step or file name `jobs list` shows.
+const JOBS_LIST_CELL_CHARS: usize = 60;
+
 /// The job's status as a person should read it: a running job whose worker has stopped is
 /// "interrupted", since nothing runs it.
 fn status_word(job: &JobView) -> &'static str {
@@ -566,8 +569,13 @@ pub async fn jobs(
                         j.kind.as_str().to_string(),
                         status_word(j).to_string(),
                         format!("{}%", j.progress),
-                        j.current_step.clone(),
-                        j.file_name.clone().unwrap_or_default(),
+                        // A reason or a file name of 250 characters widened every row; `jobs
+                        // show` gives them whole.
+                        clipped(&j.current_step, JOBS_LIST_CELL_CHARS),
+                        clipped(
+                            j.file_name.as_deref().unwrap_or_default(),
+                            JOBS_LIST_CELL_CHARS,
+                        ),
                         j.username.clone(),
                         j.source.clone(),
                     ]

@@ -455,7 +455,6 @@ impl Printer {
 /// description of a megabyte would otherwise push every column off the screen.
 const MAX_TABLE_CELL_CHARS: usize = 200;
 
-/// "1 output", "3 outputs": a count with its noun in the right number.
 /// A stored UTC timestamp (`2026-12-07T10:59:19.718Z`) as a person reads one:
 /// `2026-12-07 10:59 UTC`. Anything else is shown as it is.
 fn to_the_minute(at: &str) -> String {
@@ -465,11 +464,23 @@ fn to_the_minute(at: &str) -> String {
     }
 }
 
+/// "1 output", "3 outputs": a count with its noun in the right number.
 pub fn counted(count: impl Into<u64>, one: &str, many: &str) -> String {
     match count.into() {
         1 => format!("1 {one}"),
         n => format!("{n} {many}"),
     }
+}
+
+/// `text` cut to at most `max` characters, the last of them "…", for a table column whose
+/// whole text another command shows.
+pub fn clipped(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
@@ -485,14 +496,7 @@ fn table_lines(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
         // escaped, each row stays one line. Other control characters are escaped here too, not
         // only when the line is written, so that the columns are measured as they will show.
         let cell = one_line(cell);
-        let cell = terminal_safe(&cell);
-        if cell.chars().count() <= MAX_TABLE_CELL_CHARS {
-            cell.into_owned()
-        } else {
-            let mut cut: String = cell.chars().take(MAX_TABLE_CELL_CHARS - 1).collect();
-            cut.push('…');
-            cut
-        }
+        clipped(&terminal_safe(&cell), MAX_TABLE_CELL_CHARS)
     };
     let rows: Vec<Vec<String>> = rows
         .iter()
@@ -528,7 +532,15 @@ fn table_lines(header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{counted, terminal_safe, to_the_minute};
+    use super::{clipped, counted, terminal_safe, to_the_minute};
+
+    #[test]
+    fn a_long_cell_is_clipped_to_its_width_with_an_ellipsis() {
+        assert_eq!(clipped("Waiting to retry", 60), "Waiting to retry");
+        assert_eq!(clipped("Gandhi Nagar colony", 6), "Gandh…");
+        assert_eq!(clipped(&"x".repeat(61), 60), format!("{}…", "x".repeat(59)));
+        assert_eq!(clipped(&"x".repeat(60), 60), "x".repeat(60));
+    }
 
     #[test]
     fn a_stored_timestamp_is_shown_to_the_minute_in_utc() {

@@ -926,3 +926,25 @@ fn a_line_break_in_a_file_name_keeps_its_table_row_on_one_line() {
     assert_eq!(lines.len(), 2, "a heading and one row: {stdout}");
     assert!(lines[1].contains("two\\nlines.xlsx"), "{stdout}");
 }
+
+/// A 200-character file name padded every row of `jobs list` to its width; the list shows its
+/// start and `jobs show` the whole of it.
+#[test]
+fn a_long_file_name_is_clipped_in_the_list_and_whole_in_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("{}.xlsx", "w".repeat(195));
+    let path = dir.path().join(&name);
+    std::fs::copy(fixture_workbook(), &path).unwrap();
+    let device = Device::new();
+    device.command().arg("upload").arg(&path).assert().success();
+    let listed = device.run(&["jobs", "list"]).success();
+    let stdout = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let row = stdout.lines().nth(1).unwrap_or_default();
+    assert!(
+        row.contains(&format!(" {}… ", "w".repeat(59))) && row.chars().count() < 140,
+        "{stdout}"
+    );
+    let shown = device.run(&["jobs", "show", "1"]).success();
+    let shown = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    assert!(shown.contains(&format!("  file      {name}\n")), "{shown}");
+}
