@@ -199,6 +199,21 @@ enum Imported {
 }
 
 impl Imported {
+    /// What job `job_id`, completed, made: its estimates and their warnings. Told as imported
+    /// all the same when that cannot be read, since the job did complete.
+    async fn by_job(ctx: &Ctx, scope: &WriteScope, job_id: i64) -> Self {
+        let made = crate::store::estimates::made_by_job(ctx, scope, job_id)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "inbox could not read what a job made");
+                Vec::new()
+            });
+        Imported::Now {
+            estimates: made.len(),
+            warnings: made.iter().map(|e| e.warning_count).sum(),
+        }
+    }
+
     /// What became of the file's content, as the inbox tells it. Warnings and a second
     /// estimate are told, since on an unattended machine this line may be all anyone reads of
     /// the import.
@@ -857,20 +872,9 @@ impl Watcher {
                 Ok(job) => match job.status {
                     JobStatus::Completed if file.already_imported => Some(Ok(Imported::Before)),
                     JobStatus::Completed => {
-                        let made = crate::store::estimates::made_by_job(
-                            &self.ctx,
-                            &file.scope,
-                            file.job_id,
-                        )
-                        .await
-                        .unwrap_or_else(|e| {
-                            tracing::warn!(error = %e, "inbox could not read what a job made");
-                            Vec::new()
-                        });
-                        Some(Ok(Imported::Now {
-                            estimates: made.len(),
-                            warnings: made.iter().map(|e| e.warning_count).sum(),
-                        }))
+                        Some(Ok(
+                            Imported::by_job(&self.ctx, &file.scope, file.job_id).await
+                        ))
                     }
                     JobStatus::Failed | JobStatus::Cancelled => Some(Err(job
                         .error_message
@@ -1130,11 +1134,7 @@ impl Watcher {
     /// Moves a file filed as failed, whose job has now completed, to `imported/`.
     async fn refile(&mut self, scope: &WriteScope, file: filed::FiledFailure) -> Result<()> {
         let at = self.folder.join(&file.filed_as);
-        let made = crate::store::estimates::made_by_job(&self.ctx, scope, file.job_id).await?;
-        let imported = Imported::Now {
-            estimates: made.len(),
-            warnings: made.iter().map(|e| e.warning_count).sum(),
-        };
+        let imported = Imported::by_job(&self.ctx, scope, file.job_id).await;
         let shown_as = self.folder.join(&file.taken_from);
         let (outcome, message) = match self.file_away(&at, &file.taken_from, &Ok(imported)) {
             Ok(target) => {
