@@ -257,7 +257,7 @@ fn read_xlsx(
     });
     let mut fast = fast;
     let grids = read_xlsx_with(workbook?, bytes, file, budget, fast.as_mut())?;
-    check_crcs(bytes, file, fast.as_ref())?;
+    check_parts(bytes, file, fast.as_ref())?;
     Ok(grids)
 }
 
@@ -271,7 +271,7 @@ pub fn read_xlsx_by_calamine_alone(
 ) -> Result<Vec<SheetGrid>, ParseError> {
     let mut budget = CellBudget::new(file, limits);
     let grids = read_xlsx_with(open_xlsx(bytes, file)?, bytes, file, &mut budget, None)?;
-    check_crcs(bytes, file, None)?;
+    check_parts(bytes, file, None)?;
     Ok(grids)
 }
 
@@ -286,7 +286,11 @@ fn open_xlsx<'b>(bytes: &'b [u8], file: &str) -> Result<Xlsx<Cursor<&'b [u8]>>, 
 /// document type (see [`declares_doctype`](super::xmlscan::declares_doctype)). Entries the
 /// fast reader read whole were checked as they were read; the rest (all of them when it was not
 /// used) are inflated once more here, which costs little beside the sheets already read.
-fn check_crcs(bytes: &[u8], file: &str, fast: Option<&FastWorkbook<'_>>) -> Result<(), ParseError> {
+fn check_parts(
+    bytes: &[u8],
+    file: &str,
+    fast: Option<&FastWorkbook<'_>>,
+) -> Result<(), ParseError> {
     let damaged =
         |part: &str| unreadable(file, super::error::checksum_detail(&format!("'{part}'")));
     let declared = |part: &str| {
@@ -317,7 +321,8 @@ fn check_crcs(bytes: &[u8], file: &str, fast: Option<&FastWorkbook<'_>>) -> Resu
             continue;
         }
         let mut start = Vec::new();
-        let read = std::io::Read::by_ref(&mut entry)
+        let read = entry
+            .by_ref()
             .take(super::xmlscan::PROLOG_BYTES as u64)
             .read_to_end(&mut start)
             .and_then(|_| std::io::copy(&mut entry, &mut std::io::sink()));
@@ -473,7 +478,7 @@ fn read_ods(
         calamine::OdsError::Password => ParseError::PasswordProtected { file: file.into() },
         e => unreadable(file, e),
     })?;
-    check_crcs(bytes, file, None)?;
+    check_parts(bytes, file, None)?;
     // calamine does not expose .ods merges; they are spans on the cells.
     let mut merges = ods_merges(bytes).map_err(|e| unreadable(file, e))?;
     let mut grids = Vec::new();
