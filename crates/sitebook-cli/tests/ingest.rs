@@ -37,6 +37,12 @@ impl Device {
         self.command().args(args).assert()
     }
 
+    /// What a successful `sitebook ARGS` wrote to stdout.
+    fn stdout(&self, args: &[&str]) -> String {
+        let output = self.run(args).success().get_output().stdout.clone();
+        String::from_utf8_lossy(&output).into_owned()
+    }
+
     fn json(&self, args: &[&str]) -> Value {
         let output = self.run(args).success().get_output().stdout.clone();
         serde_json::from_slice(&output).expect("JSON")
@@ -650,8 +656,7 @@ fn waiting_on_a_job_whose_worker_was_killed_says_it_runs_when_a_worker_starts() 
         (&shown["status"], &shown["interrupted"]),
         (&"running".into(), &true.into())
     );
-    let listed = device.run(&["jobs", "list"]).success();
-    let listed = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let listed = device.stdout(&["jobs", "list"]);
     let row = listed
         .lines()
         .find(|line| line.starts_with("1 "))
@@ -660,8 +665,7 @@ fn waiting_on_a_job_whose_worker_was_killed_says_it_runs_when_a_worker_starts() 
         row.contains(" interrupted ") && !row.contains("running"),
         "{listed}"
     );
-    let page = device.run(&["jobs", "show", "1"]).success();
-    let page = String::from_utf8_lossy(&page.get_output().stdout).into_owned();
+    let page = device.stdout(&["jobs", "show", "1"]);
     assert!(
         page.starts_with("job 1 (parse_estimate): interrupted")
             && page
@@ -920,8 +924,7 @@ fn a_line_break_in_a_file_name_keeps_its_table_row_on_one_line() {
         .arg("--wait")
         .assert()
         .success();
-    let listed = device.run(&["jobs", "list"]).success();
-    let stdout = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let stdout = device.stdout(&["jobs", "list"]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "a heading and one row: {stdout}");
     assert!(lines[1].contains("two\\nlines.xlsx"), "{stdout}");
@@ -937,14 +940,12 @@ fn a_long_file_name_is_clipped_in_the_list_and_whole_in_show() {
     std::fs::copy(fixture_workbook(), &path).unwrap();
     let device = Device::new();
     device.command().arg("upload").arg(&path).assert().success();
-    let listed = device.run(&["jobs", "list"]).success();
-    let stdout = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    let stdout = device.stdout(&["jobs", "list"]);
     let row = stdout.lines().nth(1).unwrap_or_default();
     assert!(
         row.contains(&format!(" {}… ", "w".repeat(59))) && row.chars().count() < 140,
         "{stdout}"
     );
-    let shown = device.run(&["jobs", "show", "1"]).success();
-    let shown = String::from_utf8_lossy(&shown.get_output().stdout).into_owned();
+    let shown = device.stdout(&["jobs", "show", "1"]);
     assert!(shown.contains(&format!("  file      {name}\n")), "{shown}");
 }
