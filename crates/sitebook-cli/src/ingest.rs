@@ -88,7 +88,10 @@ pub enum JobsCommand {
 
 #[derive(Args)]
 pub struct WorkerArgs {
-    /// How many jobs to run at once, 1 to 64 [default: the number of cores]
+    /// How many jobs to read or render at once, 1 to 64 [default: the number of cores]. A few
+    /// more are kept claimed so that the next starts at once: `jobs list` shows them running
+    /// at "Waiting for a reader" (or "Waiting to render"), and a read one at "Storing results"
+    /// until its results are stored
     #[arg(long, value_parser = worker_count)]
     workers: Option<usize>,
     /// Stop once no job is left to run
@@ -103,7 +106,10 @@ pub struct WatchArgs {
     /// all as the signed-in user.
     #[arg(long, value_name = "DIR")]
     inbox: Option<PathBuf>,
-    /// How many jobs to run at once, 1 to 64 [default: the number of cores]
+    /// How many jobs to read or render at once, 1 to 64 [default: the number of cores]. A few
+    /// more are kept claimed so that the next starts at once: `jobs list` shows them running
+    /// at "Waiting for a reader" (or "Waiting to render"), and a read one at "Storing results"
+    /// until its results are stored
     #[arg(long, value_parser = worker_count)]
     workers: Option<usize>,
 }

@@ -1278,7 +1278,9 @@ async fn waiting_for_ones_own_job_runs_it_and_leaves_other_orgs_queue_alone() {
 async fn jobs_claimed_behind_a_busy_reader_say_they_wait_for_it() {
     let fx = fixture_with(|options| {
         // Each read takes at least this long, so the jobs claimed with it find the reader busy.
-        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), "300".into()];
+        // It is longer than the store interval of steps, so a waiting step must reach the
+        // database, where another process reads it.
+        options.jobs.worker_extra_args = vec!["--test-delay-ms".into(), "800".into()];
     })
     .await;
     let mut events = fx.core.subscribe_jobs(&fx.root).await.unwrap();
@@ -1294,11 +1296,41 @@ async fn jobs_claimed_behind_a_busy_reader_say_they_wait_for_it() {
     let outcomes = fx.core.upload(&fx.root, &files).await.unwrap();
     // One worker reads one file at a time, and keeps more than one job claimed.
     let pool = fx.core.start_workers(Some(1)).await.unwrap();
-    for outcome in &outcomes {
-        let job = finished(&fx, &fx.root, outcome.job_id.expect("a parse job")).await;
+    // What `sitebook jobs list` in another process would read meanwhile: the stored rows.
+    let ids: Vec<i64> = outcomes
+        .iter()
+        .map(|o| o.job_id.expect("a parse job"))
+        .collect();
+    let mut waiting_in_the_database = std::collections::BTreeSet::new();
+    let started = std::time::Instant::now();
+    loop {
+        let mut ended = 0;
+        for id in &ids {
+            let job = fx.core.job_show(&fx.root, *id).await.unwrap();
+            match job.status {
+                JobStatus::Running if job.current_step == "Waiting for a reader" => {
+                    waiting_in_the_database.insert(*id);
+                }
+                JobStatus::Queued | JobStatus::Running => {}
+                _ => ended += 1,
+            }
+        }
+        if ended == ids.len() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the jobs end");
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    for id in &ids {
+        let job = finished(&fx, &fx.root, *id).await;
         assert_eq!(job.status, JobStatus::Completed, "{job:?}");
     }
     pool.shutdown().await;
+    // Before, a claimed job waiting for the reader kept the "Starting" stored at its claim.
+    assert!(
+        !waiting_in_the_database.is_empty(),
+        "no stored row ever said a job waited for the reader"
+    );
 
     let mut waited = std::collections::BTreeSet::new();
     while let Some(event) = events.try_next() {

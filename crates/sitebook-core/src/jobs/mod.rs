@@ -278,8 +278,8 @@ pub(crate) async fn write_scope_for(
 
 /// One of the pool's CPU slots, for a step that parses or renders. A job that must wait for
 /// one says so (`waiting`, at `progress`), so that the jobs a worker keeps claimed during a
-/// burst do not all look busy. The step is announced at once and stored only when a store is
-/// due, like any other step; failing to store it is only logged.
+/// burst do not all look busy. The step is announced at once and stored when a store is due or
+/// the wait is long ([`queue::wait_in_step`]); failing to store it is only logged.
 pub(crate) async fn cpu_slot<'a>(
     ctx: &'a Ctx,
     job: &queue::ClaimedJob,
@@ -293,7 +293,9 @@ pub(crate) async fn cpu_slot<'a>(
         tracing::debug!(job = job.id, %error, "could not store a waiting step");
     }
     // Closed never; were it closed, working without a slot is still correct.
-    ctx.cpu_slots.acquire().await.ok()
+    queue::wait_in_step(ctx, job, progress, waiting, ctx.cpu_slots.acquire())
+        .await
+        .ok()
 }
 
 /// The jobs this process ends, told to each listener in order, every one of them.

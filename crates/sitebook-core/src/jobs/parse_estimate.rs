@@ -174,7 +174,10 @@ async fn read_and_hand_over(
             .submit(ctx, vec![folder], Box::new(|tx| Box::pin(stored.store(tx))));
     let (ctx, job) = (ctx.clone(), job.clone());
     Ok(Box::pin(async move {
-        committed.await.map_err(|e| at("store")(e.into()))?;
+        // A burst's jobs queue for the committer, each still showing this step.
+        queue::wait_in_step(&ctx, &job, 90, "Storing results", committed)
+            .await
+            .map_err(|e| at("store")(e.into()))?;
         queue::announce_completed(&ctx, &job);
         Ok(())
     }))

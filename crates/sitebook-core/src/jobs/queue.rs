@@ -293,6 +293,35 @@ pub(crate) async fn report(ctx: &Ctx, job: &ClaimedJob, progress: u8, step: &str
     if !job.progress_store_due() {
         return Ok(());
     }
+    store_step(ctx, job, progress, step).await
+}
+
+/// Awaits `wait`, a wait the job spends in its announced step (`step`, at `progress`): for a
+/// reader, a render slot, the group commit. A wait that outlasts [`PROGRESS_STORE_INTERVAL`]
+/// stores that step, which the interval may have kept from the database: otherwise every other
+/// process (`sitebook jobs list`) would see the waiting job at the step stored before, often
+/// "Starting 0%", as if it were being read. A short wait costs no write.
+pub(crate) async fn wait_in_step<F: std::future::Future>(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+    progress: u8,
+    step: &str,
+    wait: F,
+) -> F::Output {
+    let mut wait = std::pin::pin!(wait);
+    tokio::select! {
+        done = &mut wait => return done,
+        _ = tokio::time::sleep(PROGRESS_STORE_INTERVAL) => {}
+    }
+    if job.progress_store_due() {
+        if let Err(error) = store_step(ctx, job, progress, step).await {
+            tracing::debug!(job = job.id, %error, "could not store a waiting step");
+        }
+    }
+    wait.await
+}
+
+async fn store_step(ctx: &Ctx, job: &ClaimedJob, progress: u8, step: &str) -> Result<()> {
     sqlx::query(
         "UPDATE jobs SET progress = ?, current_step = ?, heartbeat_at = ? \
          WHERE id = ? AND status = 'running'",
