@@ -1259,7 +1259,13 @@ async fn a_file_filed_as_cancelled(
         .unwrap();
     fx.core.job_cancel(&fx.root, job_id).await.unwrap();
     let failed = wait_for_news(news, InboxOutcome::Failed).await;
-    assert!(failed.message.contains("cancelled"), "{}", failed.message);
+    assert!(
+        failed
+            .message
+            .starts_with("Not imported. The job was cancelled. Moved to failed/"),
+        "{}",
+        failed.message
+    );
     assert_eq!(
         files_in(&inbox.join("failed")),
         ["2026-11-20 road.xlsx", "2026-11-20 road.xlsx.error.txt"]

@@ -1035,8 +1035,10 @@ impl Watcher {
             }
             Err(reason) => (
                 InboxOutcome::Failed,
+                // A reason is a sentence of its own ("The job was cancelled."), often opening
+                // with a file name whose case is not ours to change: so a full stop, not a colon.
                 format!(
-                    "Not imported: {} {}",
+                    "Not imported. {} {}",
                     crate::error::as_sentence(&reason),
                     crate::error::capitalised(&filed)
                 ),
