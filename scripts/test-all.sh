@@ -51,18 +51,13 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step "system packages"
 scripts/install-system-deps.sh --tests
 
-step "build (UI, then all crates with their tests and examples)"
-# One feature set for everything the debug steps run. Tests turn on the dev-dependencies'
-# features (the core's `test-support`, the S3 test server's), and a plain build of the binaries
-# beside them would build the core and much of the tree a second time without those.
-scripts/build.sh --bins --tests --examples
-
 step "build (the release parse worker, in the background at the lowest priority)"
 # The reliability step at the end starts this worker 400 times. Cold, it is one of the longest
-# builds of the run, and the steps until then leave a core idle much of the time (a
-# single-threaded differential run, waits on files, LibreOffice and the window): so it builds
-# meanwhile, at nice 19 and idle I/O priority, taking only what they leave. Debug and release
-# builds hold separate cargo locks. A binary, not a test: so no dev-dependency is built in release.
+# builds of the run, and the steps until then leave a core idle for much of their time (the UI
+# build, the debug build's single-crate stretches and links, a single-threaded differential run,
+# waits on files, LibreOffice and the window): so it builds meanwhile, from the start, at nice
+# 19 and idle I/O priority, taking only what they leave. Debug and release builds hold separate
+# cargo locks. A binary, not a test: so no dev-dependency is built in release.
 target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 release_log=$(mktemp)
 low_priority=(nice -n 19)
@@ -73,6 +68,12 @@ fi
   >"$release_log" 2>&1 &
 background_build=$!
 echo "started (its log: $release_log)"
+
+step "build (UI, then all crates with their tests and examples)"
+# One feature set for everything the debug steps run. Tests turn on the dev-dependencies'
+# features (the core's `test-support`, the S3 test server's), and a plain build of the binaries
+# beside them would build the core and much of the tree a second time without those.
+scripts/build.sh --bins --tests --examples
 
 step "UI unit tests"
 (cd ui && npm test --silent)
