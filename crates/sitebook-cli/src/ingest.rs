@@ -86,14 +86,21 @@ pub enum JobsCommand {
     },
 }
 
+/// `--workers`, which both commands that run the job workers take.
 #[derive(Args)]
-pub struct WorkerArgs {
+pub struct PoolSize {
     /// How many jobs to read or render at once, 1 to 64 [default: the number of cores]. A few
     /// more are kept claimed so that the next starts at once: `jobs list` shows them running
     /// at "Waiting for a reader" (or "Waiting to render"), and a read one at "Storing results"
     /// until its results are stored
     #[arg(long, value_parser = worker_count)]
     workers: Option<usize>,
+}
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pool: PoolSize,
     /// Stop once no job is left to run
     #[arg(long)]
     exit_when_idle: bool,
@@ -106,12 +113,8 @@ pub struct WatchArgs {
     /// all as the signed-in user.
     #[arg(long, value_name = "DIR")]
     inbox: Option<PathBuf>,
-    /// How many jobs to read or render at once, 1 to 64 [default: the number of cores]. A few
-    /// more are kept claimed so that the next starts at once: `jobs list` shows them running
-    /// at "Waiting for a reader" (or "Waiting to render"), and a read one at "Storing results"
-    /// until its results are stored
-    #[arg(long, value_parser = worker_count)]
-    workers: Option<usize>,
+    #[command(flatten)]
+    pool: PoolSize,
 }
 
 /// The most job workers one command starts: each holds a parse process and database
@@ -721,7 +724,7 @@ pub async fn worker(core: &Sitebook, args: &WorkerArgs, out: &Printer) -> Result
     tokio::pin!(stop);
     // Before the pool starts, so that no job can end unheard.
     let mut ended = core.ended_jobs();
-    let pool = core.start_workers(args.workers).await?;
+    let pool = core.start_workers(args.pool.workers).await?;
     // What an earlier worker's crash left, now that the pool has put its jobs back in line.
     core.sweep_crash_leftovers().await;
     if !out.is_json() {
@@ -797,7 +800,7 @@ pub async fn watch(
             core.spawn_inbox()
         }
     };
-    let pool = core.start_workers(args.workers).await?;
+    let pool = core.start_workers(args.pool.workers).await?;
     // What an earlier worker's crash left, now that the pool has put its jobs back in line.
     core.sweep_crash_leftovers().await;
     let syncer = core.spawn_syncer();
