@@ -117,7 +117,6 @@ step "OS keyring (the Secret Service of gnome-keyring on a private D-Bus session
 keyring_home=$(mktemp -d)
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
   'eval "$(printf sitebook-ci | gnome-keyring-daemon --unlock --components=secrets)" \
-  && cargo build --workspace --examples \
   && cargo test --workspace --test keyring_os --test sync --test sync_bucket -- --ignored'
 rm -rf "$keyring_home"
 
