@@ -158,6 +158,20 @@ fn the_chain_from_the_command_line_with_bad_input_refused() {
         ),
         "{told}"
     );
+    // A serial the estimate does not have shows only once the file meets the estimate, and is
+    // still told by the file and line that gave it.
+    let unknown = dir.path().join("unknown.csv");
+    std::fs::write(&unknown, "sl_no,till_date_qty\n1,2\n99,5\n").unwrap();
+    sitebook(&dir)
+        .args(FIRST_PART_BILL)
+        .arg("--quantities")
+        .arg(&unknown)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "Bill 1: {} line 3: item 99: there is no such item in the estimate",
+            unknown.display()
+        )));
     sitebook(&dir)
         .args(["bill", "create", "1", "--kind", "nth-part"])
         .assert()
@@ -253,13 +267,25 @@ fn a_work_slip_rate_from_the_command_line_reaches_the_bills_that_follow() {
         ])
         .assert()
         .success();
-    std::fs::write(&rates, "sl_no,rate\n99,10\n").unwrap();
+    std::fs::write(&rates, "sl_no,rate\n1,475\n99,10\n").unwrap();
     create(&rates)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(
-            "rate override for item 99: there is no such item in the estimate",
-        ));
+        .stderr(predicate::str::contains(format!(
+            "{} line 3: rate override for item 99: there is no such item in the estimate",
+            rates.display()
+        )));
+    // So is an executed quantity's, in the other file.
+    std::fs::write(&executed, "sl_no,executed_qty\n1,10\n2,1\n77,1\n").unwrap();
+    std::fs::write(&rates, "sl_no,rate\n1,475\n").unwrap();
+    create(&rates)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "Work slip 1, {} line 4: item 77: there is no such item in the estimate",
+            executed.display()
+        )));
+    std::fs::write(&executed, "sl_no,executed_qty\n1,10\n").unwrap();
     std::fs::write(&rates, "sl_no,rate\n1,475\n").unwrap();
     create(&rates).assert().success();
     // Listed by phase, the number `workslip withdraw` takes.

@@ -2049,10 +2049,7 @@ async fn a_work_slip_rate_holds_in_the_slips_after_it_until_the_estimate_rate_is
     use sitebook_core::documents::editor::QuantityEntry;
     use sitebook_core::domain::workslip::RateOverride;
     let (fx, estimate) = with_example_estimate().await;
-    let rate = |sl_no: &str, rate: Decimal| RateOverride {
-        sl_no: sl_no.into(),
-        rate,
-    };
+    let rate = |sl_no: &str, rate: Decimal| RateOverride::new(sl_no, rate);
     let slip = |item_1: Decimal, rates: Vec<RateOverride>| {
         let fx = &fx;
         async move {

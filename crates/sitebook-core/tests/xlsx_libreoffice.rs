@@ -72,10 +72,7 @@ async fn every_workbook_recalculates_to_its_cached_figures_and_keeps_signs() {
             estimate,
             quantities(&[("3", dec!(0)), ("4", dec!(5))]),
             vec![extra_excavation(dec!(300), dec!(10))],
-            vec![RateOverride {
-                sl_no: "1".into(),
-                rate: dec!(1234.56),
-            }],
+            vec![RateOverride::new("1", dec!(1234.56))],
         )
         .await
         .unwrap();

@@ -391,10 +391,7 @@ pub fn parse_rates(entries: &[RateEntry]) -> (Vec<RateOverride>, Vec<PreviewProb
                 format!("rate {rate} has more than two decimal places; give it in rupees and paise")
             }
             Ok(rate) => {
-                rates.push(RateOverride {
-                    sl_no: entry.sl_no.clone(),
-                    rate,
-                });
+                rates.push(RateOverride::new(entry.sl_no.clone(), rate));
                 continue;
             }
             Err(why) => why,
@@ -693,7 +690,7 @@ pub async fn bill_draft(ctx: &Ctx, scope: &OrgScope, estimate_id: i64) -> Result
 
 fn bill_problem(problem: &BillInputError) -> PreviewProblem {
     let sl_no = match problem {
-        BillInputError::UnknownItem { sl_no }
+        BillInputError::UnknownItem { sl_no, .. }
         | BillInputError::DuplicateQuantity { sl_no, .. }
         | BillInputError::DuplicateSerial { sl_no }
         | BillInputError::NegativeQuantity { sl_no, .. }
@@ -992,8 +989,8 @@ fn workslip_problem(problem: &WorkslipInputError) -> PreviewProblem {
         | WorkslipInputError::UnknownItem { sl_no, .. }
         | WorkslipInputError::DuplicateQuantity { sl_no, .. }
         | WorkslipInputError::NegativeQuantity { sl_no, .. }
-        | WorkslipInputError::UnknownRateOverride { sl_no }
-        | WorkslipInputError::SupplementalRateOverride { sl_no }
+        | WorkslipInputError::UnknownRateOverride { sl_no, .. }
+        | WorkslipInputError::SupplementalRateOverride { sl_no, .. }
         | WorkslipInputError::DuplicateRateOverride { sl_no }
         | WorkslipInputError::NegativeRate { sl_no, .. }
         | WorkslipInputError::FigureTooLarge { sl_no, .. }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::domain::money::{finer_than_paise, parse_number_text, within_limit};
-use crate::domain::quantities::{ItemQuantity, MAX_LISTED_PROBLEMS};
+use crate::domain::quantities::{ItemQuantity, Origin, MAX_LISTED_PROBLEMS};
 use crate::domain::workslip::RateOverride;
 use crate::error::{Error, Result};
 
@@ -176,6 +176,7 @@ fn serial_figures(
     figure: impl Fn(u64, &str, &mut Vec<String>) -> Option<Decimal>,
 ) -> Result<Vec<ItemQuantity>> {
     let (rows, mut problems) = records(file_name, text, &["sl_no", column])?;
+    let file: std::sync::Arc<str> = file_name.into();
     let mut figures: Vec<ItemQuantity> = Vec::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::with_capacity(rows.len());
     for (line, fields) in rows {
@@ -188,7 +189,10 @@ fn serial_figures(
             continue;
         }
         if let Some(value) = figure(line, &fields[1], &mut problems) {
-            figures.push(ItemQuantity::new(serial, value));
+            figures.push(ItemQuantity::new(serial, value).read_from(Origin {
+                file: file.clone(),
+                line,
+            }));
         }
     }
     if !problems.is_empty() {
@@ -206,6 +210,7 @@ pub fn rates(file_name: &str, text: &str) -> Result<Vec<RateOverride>> {
         .map(|entry| RateOverride {
             sl_no: entry.sl_no,
             rate: entry.quantity,
+            origin: entry.origin,
         })
         .collect())
 }
@@ -279,6 +284,33 @@ mod tests {
                 ItemQuantity::new("1", dec!(1250.5)),
                 ItemQuantity::new("2", dec!(3))
             ]
+        );
+    }
+
+    #[test]
+    fn each_figure_remembers_its_line_without_it_becoming_part_of_the_figure() {
+        let text = "sl_no,till_date_qty\n\n1,5\n7,2\n";
+        let read = quantities("q.csv", text, "till_date_qty").unwrap();
+        let lines: Vec<String> = read
+            .iter()
+            .map(|entry| entry.origin.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(lines, ["q.csv line 3", "q.csv line 4"]);
+        // Recorded inputs are hashed from their JSON: a bill's must not change with the file
+        // its figures were typed in.
+        assert_eq!(read[0], ItemQuantity::new("1", dec!(5)));
+        assert_eq!(
+            serde_json::to_string(&read[0]).unwrap(),
+            serde_json::to_string(&ItemQuantity::new("1", dec!(5))).unwrap()
+        );
+        let rates = rates("r.csv", "sl_no,rate\n4,10.50\n").unwrap();
+        assert_eq!(
+            rates[0].origin.as_ref().unwrap().to_string(),
+            "r.csv line 2"
+        );
+        assert_eq!(
+            serde_json::to_string(&rates[0]).unwrap(),
+            serde_json::to_string(&RateOverride::new("4", dec!(10.50))).unwrap()
         );
     }
 

@@ -1397,7 +1397,10 @@ mod tests {
                     description: "Item 1 description".into(),
                     quantity: dec!(-1),
                 },
-                BillInputError::UnknownItem { sl_no: "9".into() },
+                BillInputError::UnknownItem {
+                    sl_no: "9".into(),
+                    origin: None
+                },
                 BillInputError::DuplicateQuantity {
                     sl_no: "1".into(),
                     description: "Item 1 description".into(),

@@ -4,6 +4,8 @@
 //! sees every mistake at once. Split out of `bill.rs`, which computes with what this checks.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -12,35 +14,86 @@ use thiserror::Error;
 use super::estimate::EstimateItem;
 use super::money::within_limit;
 
+/// The line of a file a figure was read from. A serial the estimate does not have is only
+/// found once the figures meet the estimate, far from the file; carrying the line lets that
+/// problem still send the person to the file and line to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file's name as the person gave it.
+    pub file: Arc<str>,
+    /// The line, counting the header as line 1.
+    pub line: u64,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} line {}", self.file, self.line)
+    }
+}
+
+/// `"q.csv line 4: "` before a problem whose figure came from a file, nothing otherwise.
+pub(crate) fn origin_prefix(origin: &Option<Origin>) -> String {
+    origin
+        .as_ref()
+        .map_or_else(String::new, |origin| format!("{origin}: "))
+}
+
 /// A quantity entered for one estimate item, named by its serial (a line of the CSV
 /// `sl_no,till_date_qty`, or a stored till-date figure).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ItemQuantity {
     /// The estimate item's serial.
     pub sl_no: String,
     /// The quantity: till-date for bills, executed for work slips.
     pub quantity: Decimal,
+    /// The file line it was read from, for messages only: not stored, and not part of the
+    /// figure (two equal figures from different lines are equal, and a document's recorded
+    /// inputs hash the same however they were entered).
+    #[serde(skip)]
+    pub origin: Option<Origin>,
 }
 
 impl ItemQuantity {
-    /// Convenience constructor.
+    /// A quantity typed somewhere other than a file, or read back from storage.
     pub fn new(sl_no: impl Into<String>, quantity: Decimal) -> Self {
         Self {
             sl_no: sl_no.into(),
             quantity,
+            origin: None,
+        }
+    }
+
+    /// The same quantity, remembered as read from `origin`.
+    pub fn read_from(self, origin: Origin) -> Self {
+        Self {
+            origin: Some(origin),
+            ..self
         }
     }
 }
+
+impl PartialEq for ItemQuantity {
+    fn eq(&self, other: &Self) -> bool {
+        self.sl_no == other.sl_no && self.quantity == other.quantity
+    }
+}
+
+impl Eq for ItemQuantity {}
 
 /// One problem with a bill's input. Each names the item by serial and, where known, by a
 /// shortened description.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BillInputError {
     /// A quantity was given for a serial that is not in the estimate.
-    #[error("item {sl_no}: there is no such item in the estimate")]
+    #[error(
+        "{}item {sl_no}: there is no such item in the estimate",
+        origin_prefix(origin)
+    )]
     UnknownItem {
         /// The serial given.
         sl_no: String,
+        /// The file line that gave it, when it came from a file.
+        origin: Option<Origin>,
     },
     /// Two quantities were given for one item.
     #[error(
@@ -279,6 +332,7 @@ pub(super) fn place_quantities(
         let Some(&position) = index.get(entry.sl_no.trim()) else {
             problems.push(BillInputError::UnknownItem {
                 sl_no: entry.sl_no.clone(),
+                origin: entry.origin.clone(),
             });
             continue;
         };
@@ -385,6 +439,35 @@ mod tests {
         assert_eq!(shown.chars().count(), 60);
         assert!(shown.starts_with("Earth work excavation in all kinds of soil Earth"));
         assert!(shown.ends_with('…'));
+    }
+
+    #[test]
+    fn an_unknown_serial_from_a_file_is_told_by_its_file_and_line() {
+        let items = [EstimateItem {
+            sl_no: "1".into(),
+            description: "Item 1".into(),
+            quantity: Decimal::ONE,
+            unit: "Nos".into(),
+            rate: Decimal::ONE,
+            per_unit: "1".into(),
+            amount: Decimal::ONE,
+        }];
+        let mut problems = Vec::new();
+        let index = check_items(&items, &mut problems);
+        let typed = ItemQuantity::new("8", Decimal::ONE);
+        let from_file = ItemQuantity::new("9", Decimal::ONE).read_from(Origin {
+            file: "till-date.csv".into(),
+            line: 14,
+        });
+        place_quantities(&items, &index, &[typed, from_file], &mut problems);
+        let told: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            told,
+            [
+                "item 8: there is no such item in the estimate",
+                "till-date.csv line 14: item 9: there is no such item in the estimate"
+            ]
+        );
     }
 
     #[test]

@@ -69,7 +69,9 @@ use super::estimate::{
     EstimateItem, GST_PERCENT, LABOUR_CESS_PERCENT, NAC_PERCENT, QUALITY_CONTROL_PERCENT,
 };
 use super::money::{amount, format_percent, percent_of, round2, within_limit, MAX_FIGURE};
-use super::quantities::{brief, index_by_serial, join_problems, ItemQuantity};
+use super::quantities::{
+    brief, index_by_serial, join_problems, origin_prefix, ItemQuantity, Origin,
+};
 use super::titles::{supplemental_heading, workslip_title};
 use super::words::amount_in_words;
 
@@ -106,13 +108,36 @@ pub struct PhaseQuantities {
 }
 
 /// A rate that replaces an estimate item's rate from a work slip on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RateOverride {
     /// The estimate item's serial.
     pub sl_no: String,
     /// The rate to use.
     pub rate: Decimal,
+    /// The file line it was read from, for messages only, as [`ItemQuantity::origin`]: not
+    /// stored, and not part of the override.
+    #[serde(skip)]
+    pub origin: Option<Origin>,
 }
+
+impl RateOverride {
+    /// An override typed somewhere other than a file, or read back from storage.
+    pub fn new(sl_no: impl Into<String>, rate: Decimal) -> Self {
+        Self {
+            sl_no: sl_no.into(),
+            rate,
+            origin: None,
+        }
+    }
+}
+
+impl PartialEq for RateOverride {
+    fn eq(&self, other: &Self) -> bool {
+        self.sl_no == other.sl_no && self.rate == other.rate
+    }
+}
+
+impl Eq for RateOverride {}
 
 /// Everything a work slip depends on; serializable so its hash can be recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -366,12 +391,17 @@ pub enum WorkslipInputError {
         sl_no: String,
     },
     /// A quantity for a serial the estimate does not have.
-    #[error("work slip {phase}, item {sl_no}: there is no such item in the estimate")]
+    #[error(
+        "work slip {phase}, {}item {sl_no}: there is no such item in the estimate",
+        origin_prefix(origin)
+    )]
     UnknownItem {
         /// The phase the quantity was given for.
         phase: u32,
         /// The serial given.
         sl_no: String,
+        /// The file line that gave it, when it came from a file.
+        origin: Option<Origin>,
     },
     /// A quantity for a supplemental serial that was not declared.
     #[error("work slip {phase}, supplemental item {sl_no}: there is no such supplemental item")]
@@ -440,20 +470,28 @@ pub enum WorkslipInputError {
         phase: u32,
     },
     /// A rate override for a serial the estimate does not have.
-    #[error("rate override for item {sl_no}: there is no such item in the estimate")]
+    #[error(
+        "{}rate override for item {sl_no}: there is no such item in the estimate",
+        origin_prefix(origin)
+    )]
     UnknownRateOverride {
         /// The serial given.
         sl_no: String,
+        /// The file line that gave it, when it came from a file.
+        origin: Option<Origin>,
     },
     /// A rate override for a supplemental item, whose rate is the one it was proposed at.
     #[error(
-        "rate override for item {sl_no}: it is a supplemental item, whose rate is the one it \
+        "{}rate override for item {sl_no}: it is a supplemental item, whose rate is the one it \
          was proposed at and is not overridden; propose the work at another rate as a new \
-         supplemental item"
+         supplemental item",
+        origin_prefix(origin)
     )]
     SupplementalRateOverride {
         /// The serial given.
         sl_no: String,
+        /// The file line that gave it, when it came from a file.
+        origin: Option<Origin>,
     },
     /// Two rate overrides for one item.
     #[error("item {sl_no}: more than one rate override is given")]
@@ -1324,10 +1362,11 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
                 .iter()
                 .any(|extra| extra.sl_no.trim() == entry.sl_no.trim());
             let sl_no = entry.sl_no.clone();
+            let origin = entry.origin.clone();
             problems.push(if supplemental {
-                WorkslipInputError::SupplementalRateOverride { sl_no }
+                WorkslipInputError::SupplementalRateOverride { sl_no, origin }
             } else {
-                WorkslipInputError::UnknownRateOverride { sl_no }
+                WorkslipInputError::UnknownRateOverride { sl_no, origin }
             });
             continue;
         };
@@ -1366,7 +1405,11 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
             &given.estimate_items,
             &index,
             |p| (&input.items[p].sl_no, &input.items[p].description),
-            |sl_no| WorkslipInputError::UnknownItem { phase: k, sl_no },
+            |entry| WorkslipInputError::UnknownItem {
+                phase: k,
+                sl_no: entry.sl_no.clone(),
+                origin: entry.origin.clone(),
+            },
             &mut problems,
         );
         for (position, item) in input.items.iter().enumerate() {
@@ -1382,7 +1425,10 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
                 let item = &input.supplemental_items[p];
                 (&item.sl_no, &item.description)
             },
-            |sl_no| WorkslipInputError::UnknownSupplementalItem { phase: k, sl_no },
+            |entry| WorkslipInputError::UnknownSupplementalItem {
+                phase: k,
+                sl_no: entry.sl_no.clone(),
+            },
             &mut problems,
         );
         for (position, item) in input.supplemental_items.iter().enumerate() {
@@ -1429,13 +1475,13 @@ fn place<'a>(
     entries: &[ItemQuantity],
     index: &HashMap<&str, usize>,
     describe: impl Fn(usize) -> (&'a String, &'a String),
-    unknown: impl Fn(String) -> WorkslipInputError,
+    unknown: impl Fn(&ItemQuantity) -> WorkslipInputError,
     problems: &mut Vec<WorkslipInputError>,
 ) -> HashMap<usize, Decimal> {
     let mut placed = HashMap::with_capacity(entries.len());
     for entry in entries {
         let Some(&position) = index.get(entry.sl_no.trim()) else {
-            problems.push(unknown(entry.sl_no.clone()));
+            problems.push(unknown(entry));
             continue;
         };
         let (sl_no, description) = describe(position);
@@ -1573,10 +1619,7 @@ mod tests {
             quantities(&[], &[]),
         ];
         input.phase = 2;
-        input.rate_overrides = vec![RateOverride {
-            sl_no: "2".into(),
-            rate: dec!(900),
-        }];
+        input.rate_overrides = vec![RateOverride::new("2", dec!(900))];
         let slip = workslip(&input).unwrap();
         let item_two = slip.lines().find(|line| line.serial == "2").unwrap();
         // Sanctioned: 50 × 1,000.00; work slip 1: 50 × 1,000.00; now: 50 × 900.00.
@@ -1612,10 +1655,7 @@ mod tests {
         input.executed[1].rate_overrides = input.rate_overrides.clone();
         input.executed.push(quantities(&[("2", dec!(55))], &[]));
         input.phase = 3;
-        input.rate_overrides = vec![RateOverride {
-            sl_no: "2".into(),
-            rate: dec!(950),
-        }];
+        input.rate_overrides = vec![RateOverride::new("2", dec!(950))];
         let slip = workslip(&input).unwrap();
         let lines: Vec<&WorkslipLine> = slip.lines().collect();
         let (item_two, excess) = (lines[1], lines[2]);
@@ -1833,10 +1873,7 @@ mod tests {
                 quantities(&[("1", dec!(120)), ("3", dec!(0))], &[("S1", dec!(10))]),
                 quantities(&[("2", dec!(60))], &[("S1", dec!(12)), ("S2", dec!(5))]),
             ],
-            rate_overrides: vec![RateOverride {
-                sl_no: "3".into(),
-                rate: dec!(250),
-            }],
+            rate_overrides: vec![RateOverride::new("3", dec!(250))],
             deduct_old_material: Some(dec!(2000)),
             tender_premium: None,
             earlier_premiums: Vec::new(),
@@ -2016,10 +2053,7 @@ mod tests {
         let mut input = base_input();
         assert!(rates_at_nothing(&input).is_empty());
         // Work slip 1 replaces item 2's rate by 0 and proposes S1 at 0.
-        input.rate_overrides = vec![RateOverride {
-            sl_no: "2".into(),
-            rate: dec!(0),
-        }];
+        input.rate_overrides = vec![RateOverride::new("2", dec!(0))];
         input.supplemental_items = vec![supplemental("S1", dec!(0), 1)];
         assert_eq!(
             rates_at_nothing(&input),
@@ -2036,10 +2070,9 @@ mod tests {
         input.phase = 2;
         assert!(rates_at_nothing(&input).is_empty());
         // Replacing item 1's rate by 0.00 in work slip 2 is new.
-        input.rate_overrides.push(RateOverride {
-            sl_no: "1".into(),
-            rate: dec!(0.00),
-        });
+        input
+            .rate_overrides
+            .push(RateOverride::new("1", dec!(0.00)));
         let warnings = rates_at_nothing(&input);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].starts_with("item 1 (Item 1): its rate is replaced by 0"));
@@ -2130,18 +2163,9 @@ mod tests {
                 quantities(&[("1", dec!(1)), ("1", dec!(2))], &[]),
             ],
             rate_overrides: vec![
-                RateOverride {
-                    sl_no: "8".into(),
-                    rate: dec!(1),
-                },
-                RateOverride {
-                    sl_no: "S1".into(),
-                    rate: dec!(1),
-                },
-                RateOverride {
-                    sl_no: "1".into(),
-                    rate: dec!(-1),
-                },
+                RateOverride::new("8", dec!(1)),
+                RateOverride::new("S1", dec!(1)),
+                RateOverride::new("1", dec!(-1)),
             ],
             sanctioned_grand_total: dec!(-5),
             ..base_input()
@@ -2165,8 +2189,14 @@ mod tests {
                     introduced_in_phase: 3,
                     phase: 2,
                 },
-                WorkslipInputError::UnknownRateOverride { sl_no: "8".into() },
-                WorkslipInputError::SupplementalRateOverride { sl_no: "S1".into() },
+                WorkslipInputError::UnknownRateOverride {
+                    sl_no: "8".into(),
+                    origin: None
+                },
+                WorkslipInputError::SupplementalRateOverride {
+                    sl_no: "S1".into(),
+                    origin: None
+                },
                 WorkslipInputError::NegativeRate {
                     sl_no: "1".into(),
                     description: "Item 1".into(),
@@ -2174,7 +2204,8 @@ mod tests {
                 },
                 WorkslipInputError::UnknownItem {
                     phase: 1,
-                    sl_no: "9".into()
+                    sl_no: "9".into(),
+                    origin: None
                 },
                 WorkslipInputError::NegativeQuantity {
                     phase: 1,
@@ -2280,10 +2311,7 @@ mod tests {
                 ..base_input()
             },
             WorkslipInput {
-                rate_overrides: vec![RateOverride {
-                    sl_no: "1".into(),
-                    rate: dec!(510),
-                }],
+                rate_overrides: vec![RateOverride::new("1", dec!(510))],
                 ..base_input()
             },
         ];
@@ -2381,10 +2409,7 @@ mod tests {
                             .iter()
                             .zip(overrides)
                             .filter_map(|(item, rate)| {
-                                rate.map(|rate| RateOverride {
-                                    sl_no: item.sl_no.clone(),
-                                    rate,
-                                })
+                                rate.map(|rate| RateOverride::new(item.sl_no.clone(), rate))
                             })
                             .collect(),
                         items,
