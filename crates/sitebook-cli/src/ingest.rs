@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sitebook_core::api::stateless;
+use sitebook_core::inbox::InboxState;
 use sitebook_core::jobs::queue::{JobFilesView, JobView};
 use sitebook_core::jobs::{JobKind, JobStatus};
 use sitebook_core::store::estimates::EstimateSummary;
@@ -805,6 +806,7 @@ pub async fn watch(
     core.sweep_crash_leftovers().await;
     let syncer = core.spawn_syncer();
     let mut shown = None;
+    let mut paused_in = None;
     loop {
         tokio::select! {
             result = &mut stop => {
@@ -820,6 +822,12 @@ pub async fn watch(
                     out.inbox_status(&now);
                     shown = Some(state);
                 }
+                // A watch cannot change whom it imports as, so a paused one would only sit
+                // there: it stops, and the person starts it again as told.
+                if now.state == InboxState::Paused {
+                    paused_in = now.folder;
+                    break;
+                }
             }
             Ok(item) = news.recv() => out.inbox_news(&item),
         }
@@ -827,7 +835,13 @@ pub async fn watch(
     watcher.abort();
     syncer.abort();
     pool.shutdown().await;
-    Ok(())
+    match paused_in {
+        Some(folder) => Err(Error::Denied(format!(
+            "The watch stopped. The files in {folder} were left as they are."
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// Ctrl-C, or SIGTERM (how a service manager stops `worker` and `watch`), listened for from the

@@ -62,6 +62,13 @@ fn inbox_status_line(status: &InboxStatus) -> String {
             "{} is watching {folder}; this one takes over when it stops (Ctrl-C gives up).",
             status.watched_by.as_deref().unwrap_or("Another Sitebook")
         ),
+        InboxState::Paused => format!(
+            "Not importing from {folder}: {}",
+            status
+                .paused_because
+                .as_deref()
+                .unwrap_or("its person may not upload.")
+        ),
     };
     one_line(&line).into_owned()
 }

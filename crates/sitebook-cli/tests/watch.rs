@@ -36,18 +36,32 @@ fn distinct_workbook(base: &[u8], n: usize) -> Vec<u8> {
 }
 
 fn sitebook(data: &Path) -> Process {
-    let mut command = common::root_process(data, PASSWORD);
+    sitebook_as(data, "root")
+}
+
+fn sitebook_as(data: &Path, user: &str) -> Process {
+    let mut command = common::process_as(data, user, PASSWORD);
     command.env_remove("SITEBOOK_TEST_WORKER_DELAY_MS");
     command
 }
 
 /// Starts `sitebook watch --json` and a thread that forwards its stdout lines.
 fn start_watch(data: &Path, inbox: &Path) -> (Child, mpsc::Receiver<Value>) {
-    let mut child = sitebook(data)
+    watch_as(data, "root", inbox, Stdio::null())
+}
+
+/// [`start_watch`] as `user`, its errors going to `stderr`.
+fn watch_as(
+    data: &Path,
+    user: &str,
+    inbox: &Path,
+    stderr: Stdio,
+) -> (Child, mpsc::Receiver<Value>) {
+    let mut child = sitebook_as(data, user)
         .args(["watch", "--json", "--workers", "2", "--inbox"])
         .arg(inbox)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -254,4 +268,66 @@ fn a_watcher_waiting_for_another_says_so_once() {
     first.kill().unwrap();
     first.wait().unwrap();
     assert!(more.is_empty(), "said again: {more:?}");
+}
+
+/// A watch whose person lost the organization filed every file dropped in as failed, for the
+/// same reason each time, and ran on. It says why, stops with exit code 3 (denied), and leaves
+/// the file where it was dropped.
+#[test]
+fn a_watch_whose_person_is_disabled_stops_and_leaves_the_files_in_place() {
+    let data = tempfile::tempdir().unwrap();
+    let inbox = data.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let root = |args: &[&str]| {
+        let status = sitebook(data.path()).args(args).status().unwrap();
+        assert!(status.success(), "{args:?}");
+    };
+    root(&["init", "--name", "Root Admin"]);
+    root(&[
+        "user",
+        "add",
+        "ravi",
+        "--name",
+        "Ravi",
+        "--role",
+        "member",
+        "--no-personal-org",
+    ]);
+    let (mut watch, lines) = watch_as(data.path(), "ravi", &inbox, Stdio::piped());
+    let watching = lines.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(watching["inbox"]["state"], "watching", "{watching}");
+    root(&["user", "disable", "ravi"]);
+    std::fs::write(inbox.join("road.xlsx"), fixture_workbook()).unwrap();
+
+    let paused = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the watch says it pauses");
+        if line["inbox"]["state"] == "paused" {
+            break line;
+        }
+        assert_ne!(line["file"]["outcome"], "failed", "{line}");
+    };
+    let why = paused["inbox"]["pausedBecause"].as_str().unwrap();
+    assert!(
+        why.contains("ravi can no longer upload") && why.contains("Start `sitebook watch` again"),
+        "{why}"
+    );
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = watch.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the watch runs on"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut told = String::new();
+    std::io::Read::read_to_string(&mut watch.stderr.take().unwrap(), &mut told).unwrap();
+    assert_eq!(status.code(), Some(3), "{told}");
+    assert!(told.contains("The watch stopped"), "{told}");
+    assert_eq!(files_in(&inbox), ["road.xlsx"]);
+    assert!(files_in(&inbox.join("failed")).is_empty());
 }

@@ -24,6 +24,7 @@ fn timing() -> InboxTiming {
     InboxTiming {
         settle: SETTLE,
         unfinished_patience: PATIENCE,
+        paused_recheck: Duration::from_millis(500),
     }
 }
 
@@ -1336,10 +1337,12 @@ async fn a_file_whose_job_was_retried_while_nothing_watched_is_refiled_by_the_ne
     assert_refiled_as_imported(&fx, &inbox, &told, job_id).await;
 }
 
-/// A `sitebook watch --inbox` whose person lost the organization was told to "set the inbox up
-/// again in Settings", where it was never set.
+/// A watch whose person lost the organization filed every file dropped in as failed, each for
+/// the same reason (and, for `sitebook watch --inbox`, told to "set the inbox up again in
+/// Settings", where it was never set). It pauses instead, leaves the files where they are, says
+/// why and what to do, and imports them once the person may upload again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_watch_whose_person_lost_the_org_says_to_start_it_again_not_to_use_settings() {
+async fn a_watch_whose_person_lost_the_org_pauses_and_leaves_the_files_alone() {
     let fx = inbox_fixture().await;
     fx.org("AAA").await;
     fx.member("ravi", "AAA", MembershipRole::Member).await;
@@ -1356,12 +1359,31 @@ async fn a_watch_whose_person_lost_the_org_says_to_start_it_again_not_to_use_set
         .unwrap());
     let mut news = fx.core.inbox_news();
     std::fs::write(folder.join("road.xlsx"), workbook(5)).unwrap();
-    let failed = wait_for_news(&mut news, InboxOutcome::Failed).await;
+    wait_for_state(&mut status, InboxState::Paused, "the watch pauses").await;
+    let why = status.borrow().paused_because.clone().unwrap();
     assert!(
-        failed.message.contains("ravi")
-            && failed.message.contains("start it again")
-            && !failed.message.contains("Settings"),
-        "{}",
-        failed.message
+        why.contains("ravi")
+            && why.contains("Start `sitebook watch` again")
+            && !why.contains("Settings"),
+        "{why}"
     );
+    // Looked at again past its settling time and the recheck, it is still left alone.
+    tokio::time::sleep(SETTLE * 2).await;
+    assert_eq!(files_in(&folder), ["road.xlsx"]);
+    assert!(files_in(&folder.join("failed")).is_empty());
+    while let Ok(told) = news.try_recv() {
+        assert_ne!(told.outcome, InboxOutcome::Failed, "{}", told.message);
+    }
+
+    assert!(fx
+        .core
+        .account_set_enabled(&fx.root, "ravi", true)
+        .await
+        .unwrap());
+    // Saved again, it is looked at again: the gate now allows it, and it is taken.
+    std::fs::write(folder.join("road.xlsx"), workbook(5)).unwrap();
+    let queued = wait_for_news(&mut news, InboxOutcome::Queued).await;
+    assert_eq!(queued.file_name, "road.xlsx");
+    wait_for_state(&mut status, InboxState::Watching, "the watch resumes").await;
+    assert_eq!(status.borrow().paused_because, None);
 }

@@ -3,4 +3,4 @@
 /**
  * The watcher's state, as the top bar shows it.
  */
-export type InboxState = "off" | "watching" | "missing" | "watchedElsewhere";
+export type InboxState = "off" | "watching" | "missing" | "watchedElsewhere" | "paused";

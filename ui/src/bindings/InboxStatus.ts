@@ -22,4 +22,9 @@ watchedBy: string | null,
  * Files that look cut short, as a copy still under way does, and are waited for (by name,
  * in order): nothing is imported from them until the rest arrives.
  */
-arriving: Array<string>, };
+arriving: Array<string>, 
+/**
+ * Why nothing is imported, while the state is `paused`: one sentence naming the person,
+ * the organization and what to do.
+ */
+pausedBecause: string | null, };

@@ -127,8 +127,8 @@ export function createFakeSettings(ctx: FakeSettingsContext): FakeSettings {
   };
   const inboxStatus = (): InboxStatus =>
     inbox
-      ? { state: "watching", folder: inbox.folder, watchedBy: null, arriving: [] }
-      : { state: "off", folder: null, watchedBy: null, arriving: [] };
+      ? { state: "watching", folder: inbox.folder, watchedBy: null, arriving: [], pausedBecause: null }
+      : { state: "off", folder: null, watchedBy: null, arriving: [], pausedBecause: null };
   const announceInbox = () => {
     const now = inboxStatus();
     for (const h of [...inboxHandlers]) h(now);

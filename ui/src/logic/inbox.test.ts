@@ -7,6 +7,7 @@ const watching = (arriving: string[] = []): InboxStatus => ({
   folder: "/home/asha/Estimates inbox",
   watchedBy: null,
   arriving,
+  pausedBecause: null,
 });
 
 describe("the inbox chip", () => {
@@ -29,5 +30,17 @@ describe("the inbox chip", () => {
     const elsewhere: InboxStatus = { ...watching(), state: "watchedElsewhere", watchedBy: "Sitebook on laptop-7, process 4120" };
     expect(inboxChipText(elsewhere)).toBe("Inbox watched elsewhere");
     expect(inboxChipTitle(elsewhere)).toContain("Sitebook on laptop-7, process 4120 is watching");
+  });
+
+  it("says why it is paused and what to do", () => {
+    const paused: InboxStatus = {
+      ...watching(),
+      state: "paused",
+      pausedBecause: "ravi can no longer upload into the inbox's organization. Set the inbox up again in Settings.",
+    };
+    expect(inboxChipText(paused)).toBe("Inbox paused");
+    expect(inboxArrivingText(paused)).toBeNull();
+    expect(inboxChipTitle(paused)).toContain("files are left as they are: ravi can no longer upload");
+    expect(inboxChipTitle(paused)).toContain("Set the inbox up again in Settings.");
   });
 });

@@ -17,6 +17,8 @@ export function inboxChipText(inbox: InboxStatus): string {
       return "Inbox folder missing";
     case "watchedElsewhere":
       return "Inbox watched elsewhere";
+    case "paused":
+      return "Inbox paused";
     default:
       return `Inbox: ${lastPart(inbox.folder)}`;
   }
@@ -34,6 +36,8 @@ export function inboxChipTitle(inbox: InboxStatus): string {
       return `The inbox folder ${inbox.folder} is not there (an unplugged drive?). Watching resumes when it returns.`;
     case "watchedElsewhere":
       return `${inbox.watchedBy ?? "Another Sitebook"} is watching ${inbox.folder}; this window takes over when it stops.`;
+    case "paused":
+      return `Nothing saved directly in ${inbox.folder} is imported, and its files are left as they are: ${inbox.pausedBecause ?? "its person may not upload."}`;
     default: {
       const watching = `Watching the inbox folder ${inbox.folder}: workbooks saved there import by themselves.`;
       const [first, ...rest] = inbox.arriving;

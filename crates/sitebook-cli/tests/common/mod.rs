@@ -18,11 +18,16 @@ pub fn fixture_workbook() -> String {
 /// `sitebook` as a plain process on the data folder `dir` as `root`, with `password` to sign in
 /// or to set first.
 pub fn root_process(dir: &Path, password: &str) -> std::process::Command {
+    process_as(dir, "root", password)
+}
+
+/// [`root_process`], signed in as `user`.
+pub fn process_as(dir: &Path, user: &str, password: &str) -> std::process::Command {
     let mut command = std::process::Command::cargo_bin("sitebook").unwrap();
     command
         .arg("--data-dir")
         .arg(dir)
-        .args(["--user", "root"])
+        .args(["--user", user])
         .env("SITEBOOK_PASSWORD", password)
         .env("SITEBOOK_NEW_PASSWORD", password);
     command

@@ -31,6 +31,9 @@ pub struct InboxTiming {
     /// How long a file that looks cut short (a copy stalled half-way) may stay untouched before
     /// it is read all the same, and fails as damaged if it is.
     pub unfinished_patience: Duration,
+    /// How often a paused inbox (its person may not upload) asks the gate again while files
+    /// wait. Each asking is an audited attempt, so not on every look at the folder.
+    pub paused_recheck: Duration,
 }
 
 impl Default for InboxTiming {
@@ -40,6 +43,9 @@ impl Default for InboxTiming {
             // Longer than a network share's reconnect, short enough that a copy given up on is
             // reported the same morning.
             unfinished_patience: Duration::from_secs(5 * 60),
+            // Access given back by a manager is noticed within minutes; a day of waiting files
+            // adds under 300 refusals to the audit log, not one per file per look.
+            paused_recheck: Duration::from_secs(5 * 60),
         }
     }
 }

@@ -69,6 +69,9 @@ pub struct InboxStatus {
     /// Files that look cut short, as a copy still under way does, and are waited for (by name,
     /// in order): nothing is imported from them until the rest arrives.
     pub arriving: Vec<String>,
+    /// Why nothing is imported, while the state is `paused`: one sentence naming the person,
+    /// the organization and what to do.
+    pub paused_because: Option<String>,
 }
 
 /// The watcher's state, as the top bar shows it.
@@ -85,6 +88,11 @@ pub enum InboxState {
     /// Another watcher (another Sitebook, here or on another computer) has the folder; this one
     /// takes over when it stops.
     WatchedElsewhere,
+    /// The person the inbox imports as may no longer upload into its organization (disabled,
+    /// no longer a member, or a role that may not upload). Files put directly in the inbox are
+    /// left where they are rather than each filed as failed for the same reason; importing
+    /// resumes once the gate allows it again. Subfolders for other organizations go on.
+    Paused,
 }
 
 impl InboxStatus {
@@ -95,6 +103,7 @@ impl InboxStatus {
             folder: None,
             watched_by: None,
             arriving: Vec::new(),
+            paused_because: None,
         }
     }
 }
@@ -270,6 +279,7 @@ pub async fn run(ctx: Ctx, plan: InboxPlan, timing: InboxTiming, signals: InboxS
         plan,
         settle: timing.settle,
         unfinished_patience: timing.unfinished_patience,
+        paused_recheck: timing.paused_recheck,
         signals,
         arrivals: HashMap::new(),
         taken: Vec::new(),
@@ -277,6 +287,7 @@ pub async fn run(ctx: Ctx, plan: InboxPlan, timing: InboxTiming, signals: InboxS
         told_ignored: HashSet::new(),
         scopes: HashMap::new(),
         endings: ctx_endings,
+        paused: None,
     };
     watcher.run().await;
 }
@@ -287,6 +298,7 @@ struct Watcher {
     folder: PathBuf,
     settle: Duration,
     unfinished_patience: Duration,
+    paused_recheck: Duration,
     signals: InboxSignals,
     arrivals: HashMap<PathBuf, Arrival>,
     taken: Vec<Taken>,
@@ -301,6 +313,18 @@ struct Watcher {
     scopes: HashMap<Option<String>, Option<WriteScope>>,
     /// The jobs this process ends: one may be a retried job whose file lies under `failed/`.
     endings: mpsc::UnboundedReceiver<i64>,
+    /// While the inbox's person may not upload: why, and when the gate was last asked.
+    paused: Option<(String, Instant)>,
+}
+
+/// Why a file is not uploaded where it lies.
+enum Refusal {
+    /// This file's place is wrong (a subfolder naming an organization it may not go to): it is
+    /// filed as failed, with the sentence.
+    ThisFile(String),
+    /// The inbox's person may not upload at all: every file would fail alike, so none is
+    /// touched and the inbox pauses, with the sentence.
+    EveryFile(String),
 }
 
 impl Watcher {
@@ -330,6 +354,7 @@ impl Watcher {
                         folder: Some(self.folder.display().to_string()),
                         watched_by: Some(holder),
                         arriving: Vec::new(),
+                        paused_because: None,
                     });
                     tokio::time::sleep(MISSING_RETRY).await;
                     continue;
@@ -356,7 +381,10 @@ impl Watcher {
                 tokio::time::sleep(MISSING_RETRY).await;
                 continue;
             }
-            self.set_state(InboxState::Watching);
+            match &self.paused {
+                Some((reason, _)) => self.publish_paused(reason.clone()),
+                None => self.set_state(InboxState::Watching),
+            }
             tracing::info!(folder = %self.folder.display(), "watching the inbox");
             self.rescan();
             let mut tick = tokio::time::interval(TICK);
@@ -416,6 +444,17 @@ impl Watcher {
             folder: Some(self.folder.display().to_string()),
             watched_by: None,
             arriving: self.arriving(),
+            paused_because: None,
+        });
+    }
+
+    fn publish_paused(&self, reason: String) {
+        self.publish(InboxStatus {
+            state: InboxState::Paused,
+            folder: Some(self.folder.display().to_string()),
+            watched_by: None,
+            arriving: self.arriving(),
+            paused_because: Some(reason),
         });
     }
 
@@ -754,6 +793,20 @@ impl Watcher {
             self.tell_link_once(&link);
             return Ok(());
         }
+        let Some(route) = names::route(relative) else {
+            return Ok(());
+        };
+        // Paused, a file for the inbox's own organization stays as it is and is looked at
+        // again by a later rescan, unread; the gate is asked again only now and then.
+        let home = route == Route::Home;
+        if home
+            && self
+                .paused
+                .as_ref()
+                .is_some_and(|(_, asked)| asked.elapsed() < self.paused_recheck)
+        {
+            return Ok(());
+        }
         let hashed_path = path.to_path_buf();
         let sha256 = match tokio::task::spawn_blocking(move || sha256_file(&hashed_path)).await {
             Ok(Ok(sha256)) => sha256,
@@ -766,16 +819,24 @@ impl Watcher {
             tracing::debug!(file = %path.display(), outcome, "inbox file was handled before and cannot be moved");
             return Ok(());
         }
-        let Some(route) = names::route(relative) else {
-            return Ok(());
-        };
         let scope = match self.scope_for(&route).await? {
             Ok(scope) => scope,
-            Err(refusal) => {
+            Err(Refusal::ThisFile(refusal)) => {
                 self.move_out(path, &sha256, Err(refusal), None).await?;
                 return Ok(());
             }
+            Err(Refusal::EveryFile(reason)) => {
+                if self.paused.is_none() {
+                    tracing::warn!(folder = %self.folder.display(), %reason, "inbox paused: its person may not upload");
+                }
+                self.paused = Some((reason.clone(), Instant::now()));
+                self.publish_paused(reason);
+                return Ok(());
+            }
         };
+        if home {
+            self.resume();
+        }
         let this_file = self.describe_file(path);
         let origin = Origin::Inbox { file: &this_file };
         let outcome = intake::upload(&self.ctx, &scope, path, origin, Some(sha256.clone())).await?;
@@ -819,43 +880,59 @@ impl Watcher {
         Ok(())
     }
 
-    /// The write scope to upload with, or the sentence saying why this file may not go there.
+    /// Imports again after a pause: the gate allows the person once more.
+    fn resume(&mut self) {
+        if self.paused.take().is_some() {
+            tracing::info!(folder = %self.folder.display(), "inbox resumed: its person may upload again");
+            self.set_state(InboxState::Watching);
+            // What arrived during the pause is taken now, not at the next full look.
+            self.rescan();
+        }
+    }
+
+    /// The write scope to upload with, or why this file, or every file, may not go there.
     /// Each refusal is audited by the gate (or by the org lookup, for an unknown code).
-    async fn scope_for(&self, route: &Route) -> Result<std::result::Result<WriteScope, String>> {
+    async fn scope_for(&self, route: &Route) -> Result<std::result::Result<WriteScope, Refusal>> {
         let mut session =
             session::session_for_job(&self.ctx, self.plan.user_id, self.plan.org_id).await?;
         if let Route::OrgFolder(code) = route {
             if let Err(e) = session::enter_org(&self.ctx, &mut session, code, Remember::No).await {
                 return match e {
-                    Error::NotFound(_) => Ok(Err(format!(
+                    Error::NotFound(_) => Ok(Err(Refusal::ThisFile(format!(
                         "The subfolder '{code}' names no organization. Subfolders of the inbox \
                          must be named after an organization's code; move the file into the \
                          right one."
-                    ))),
+                    )))),
                     // The refusal's own sentence already names the code and what to do.
-                    Error::Denied(message) => Ok(Err(format!(
+                    Error::Denied(message) => Ok(Err(Refusal::ThisFile(format!(
                         "{} may not import into '{code}'. {message}",
                         session.user().username
-                    ))),
+                    )))),
                     other => Err(other),
                 };
             }
         }
+        let again = match self.plan.source {
+            PlanSource::Settings => "Set the inbox up again in Settings.",
+            PlanSource::Command => "Start `sitebook watch` again as someone who may upload there.",
+        };
         match authorize_write(&self.ctx, &session, Action::UploadCreate).await {
             Ok(scope) => Ok(Ok(scope)),
-            Err(Error::Denied(message)) | Err(Error::NotFound(message)) => Ok(Err(message)),
+            // In a subfolder the person entered, the refusal is that organization's; at the
+            // top, it is the inbox's own, and every file there would meet it.
+            Err(Error::Denied(message)) | Err(Error::NotFound(message)) => Ok(Err(match route {
+                Route::OrgFolder(_) => Refusal::ThisFile(message),
+                Route::Home => Refusal::EveryFile(format!("{message} {again}")),
+            })),
             Err(Error::NoActiveOrg) => {
-                let again = match self.plan.source {
-                    PlanSource::Settings => "Set the inbox up again in Settings.",
-                    PlanSource::Command => {
-                        "Stop this `sitebook watch` and start it again as someone who may upload \
-                         there."
-                    }
-                };
-                Ok(Err(format!(
-                    "{} can no longer upload into the inbox's organization. {again}",
+                let lost = format!(
+                    "{} can no longer upload into the inbox's organization.",
                     session.user().username
-                )))
+                );
+                Ok(Err(match route {
+                    Route::OrgFolder(_) => Refusal::ThisFile(lost),
+                    Route::Home => Refusal::EveryFile(format!("{lost} {again}")),
+                }))
             }
             Err(other) => Err(other),
         }

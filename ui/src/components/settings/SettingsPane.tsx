@@ -437,6 +437,8 @@ function inboxStateText(status: InboxStatus | null, view: InboxView | null): str
       return `The folder ${status.folder} is not there (an unplugged drive?). Watching resumes when it returns.${who}`;
     case "watchedElsewhere":
       return `${status.watchedBy ?? "Another Sitebook"} is watching ${status.folder}, so this window leaves its files alone and takes over when that one stops.${who}`;
+    case "paused":
+      return `Paused: files saved directly in ${status.folder} are left as they are. ${status.pausedBecause ?? ""}${who}`;
     default:
       return view ? `Starting to watch ${view.folder}…` : "No inbox folder is set on this computer.";
   }
