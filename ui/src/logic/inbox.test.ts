@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InboxStatus } from "../bindings/InboxStatus";
-import { inboxArrivingText, inboxChipText, inboxChipTitle } from "./inbox";
+import { inboxArrivingText, inboxChipText, inboxChipTitle, inboxNeedsAttention } from "./inbox";
 
 const watching = (arriving: string[] = []): InboxStatus => ({
   state: "watching",
@@ -39,6 +39,8 @@ describe("the inbox chip", () => {
       pausedBecause: "ravi can no longer upload into the inbox's organization. Set the inbox up again in Settings.",
     };
     expect(inboxChipText(paused)).toBe("Inbox paused");
+    expect(inboxNeedsAttention(paused)).toBe(true);
+    expect(inboxNeedsAttention(watching())).toBe(false);
     expect(inboxArrivingText(paused)).toBeNull();
     expect(inboxChipTitle(paused)).toContain("files are left as they are: ravi can no longer upload");
     expect(inboxChipTitle(paused)).toContain("Set the inbox up again in Settings.");

@@ -24,6 +24,11 @@ export function inboxChipText(inbox: InboxStatus): string {
   }
 }
 
+/** Whether the chip shows as a problem: nothing is being imported until someone acts. */
+export function inboxNeedsAttention(inbox: InboxStatus): boolean {
+  return inbox.state === "missing" || inbox.state === "paused";
+}
+
 /** "· 2 arriving", shown after the chip's words and never cut with them; null when none is. */
 export function inboxArrivingText(inbox: InboxStatus): string | null {
   return inbox.state === "watching" && inbox.arriving.length > 0 ? `· ${inbox.arriving.length} arriving` : null;

@@ -6,7 +6,7 @@ import { forwardRef } from "react";
 import type { InboxStatus } from "../../bindings/InboxStatus";
 import type { SessionView } from "../../bindings/SessionView";
 import type { SyncSummary } from "../../logic/sync";
-import { inboxArrivingText, inboxChipText, inboxChipTitle } from "../../logic/inbox";
+import { inboxArrivingText, inboxChipText, inboxChipTitle, inboxNeedsAttention } from "../../logic/inbox";
 import { kindLabel } from "../../logic/roles";
 import { AlertIcon, CheckIcon, ChevronDownIcon, CloudIcon, EyeIcon, FolderIcon, LogoMark, OrgIcon, RunningIcon, SignOutIcon, SwitchUserIcon, UserIcon } from "../common/Icons";
 import { ProgressBar } from "../common/ProgressBar";
@@ -92,12 +92,12 @@ export const TopBar = forwardRef<HTMLButtonElement, Props>(function TopBar(
       {inbox && inbox.state !== "off" ? (
         <button
           type="button"
-          className={`button quiet status-chip${inbox.state === "missing" ? " status-bad" : ""}`}
+          className={`button quiet status-chip${inboxNeedsAttention(inbox) ? " status-bad" : ""}`}
           data-testid="inbox-indicator"
           onClick={onOpenSettings}
           title={inboxChipTitle(inbox)}
         >
-          {inbox.state === "missing" ? <AlertIcon /> : <FolderIcon />}
+          {inboxNeedsAttention(inbox) ? <AlertIcon /> : <FolderIcon />}
           <span className="clip status-chip-text">{inboxChipText(inbox)}</span>
           {inboxArrivingText(inbox) ? <span data-testid="inbox-arriving">{inboxArrivingText(inbox)}</span> : null}
         </button>
