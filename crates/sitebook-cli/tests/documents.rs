@@ -286,6 +286,24 @@ fn a_work_slip_rate_from_the_command_line_reaches_the_bills_that_follow() {
             executed.display()
         )));
     std::fs::write(&executed, "sl_no,executed_qty\n1,10\n").unwrap();
+    // And a supplemental item numbered like one of the estimate's.
+    let supplemental = dir.path().join("supplemental.csv");
+    std::fs::write(
+        &supplemental,
+        "sl_no,description,unit,rate,executed_qty\nS1,Extra,Nos,10,1\n2,Other,Nos,5,2\n",
+    )
+    .unwrap();
+    sitebook(&dir)
+        .args(["workslip", "create", "1", "--wait", "--executed"])
+        .arg(&executed)
+        .arg("--supplemental")
+        .arg(&supplemental)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "Work slip 1: {} line 3: supplemental item 2: the estimate already has an item 2",
+            supplemental.display()
+        )));
     std::fs::write(&rates, "sl_no,rate\n1,475\n").unwrap();
     create(&rates).assert().success();
     // Listed by phase, the number `workslip withdraw` takes.

@@ -306,6 +306,7 @@ async fn a_thirty_item_chain_is_paid_to_the_paisa_in_every_form() {
                 unit: "Cum".into(),
                 rate: S1_RATE,
                 executed: dec!(12),
+                origin: None,
             }],
         )
         .await;

@@ -1589,6 +1589,7 @@ async fn a_text_too_long_for_a_cell_is_refused_by_name_and_uses_up_no_number() {
                 unit: "Cum".into(),
                 rate: dec!(10),
                 executed: dec!(1),
+                origin: None,
             }],
             Vec::new(),
         )

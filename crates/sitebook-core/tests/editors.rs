@@ -761,6 +761,7 @@ async fn a_later_work_slip_lists_earlier_supplemental_items_to_change() {
             unit: "Cum".into(),
             rate: Decimal::new(45050, 2),
             executed: Decimal::from(12),
+            origin: None,
         }],
     )
     .await;

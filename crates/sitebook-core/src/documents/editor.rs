@@ -522,6 +522,7 @@ pub fn parse_supplemental(
                 unit: entry.unit.trim().to_owned(),
                 rate,
                 executed,
+                origin: None,
             }),
             _ => problems.push(PreviewProblem {
                 supplemental: Some(line),

@@ -29,6 +29,8 @@ pub struct SupplementalLine {
     pub rate: Decimal,
     /// The quantity executed in this phase.
     pub executed: Decimal,
+    /// The file line it was read from, when it was, for messages.
+    pub origin: Option<Origin>,
 }
 
 /// The data lines with the right number of fields, and a problem for each other line, so that
@@ -236,6 +238,7 @@ pub fn supplemental(file_name: &str, text: &str) -> Result<Vec<SupplementalLine>
         text,
         &["sl_no", "description", "unit", "rate", "executed_qty"],
     )?;
+    let file: std::sync::Arc<str> = file_name.into();
     let mut lines = Vec::new();
     let mut first_line_of: HashMap<String, u64> = HashMap::with_capacity(rows.len());
     for (line, fields) in rows {
@@ -255,6 +258,10 @@ pub fn supplemental(file_name: &str, text: &str) -> Result<Vec<SupplementalLine>
                 unit: fields[2].clone(),
                 rate,
                 executed,
+                origin: Some(Origin {
+                    file: file.clone(),
+                    line,
+                }),
             });
         }
     }
@@ -302,6 +309,15 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&read[0]).unwrap(),
             serde_json::to_string(&ItemQuantity::new("1", dec!(5))).unwrap()
+        );
+        let extra = supplemental(
+            "s.csv",
+            "sl_no,description,unit,rate,executed_qty\n\nS1,Extra,Nos,10,1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            extra[0].origin.as_ref().unwrap().to_string(),
+            "s.csv line 3"
         );
         let rates = rates("r.csv", "sl_no,rate\n4,10.50\n").unwrap();
         assert_eq!(

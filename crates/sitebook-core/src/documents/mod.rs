@@ -1437,8 +1437,9 @@ fn serial_taken_earlier(line: &SupplementalLine, earlier: &[SupplementalItem]) -
         .unwrap_or(0)
         .saturating_add(1);
     Some(format!(
-        "supplemental item {} is work slip {}'s ({}): number the new item S{next_free}, or, to \
+        "{}supplemental item {} is work slip {}'s ({}): number the new item S{next_free}, or, to \
          change that item, give its quantity in its own row ({},QUANTITY in a quantities file)",
+        crate::domain::quantities::origin_prefix(&line.origin),
         line.sl_no.trim(),
         taken.introduced_in_phase,
         crate::error::excerpt(&taken.description),
@@ -1573,6 +1574,7 @@ pub(crate) async fn next_workslip_input(
         unit: line.unit.clone(),
         rate: line.rate,
         introduced_in_phase: phase,
+        origin: line.origin.clone(),
     }));
     phases.push(PhaseQuantities {
         estimate_items: executed,

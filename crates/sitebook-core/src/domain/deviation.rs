@@ -184,6 +184,7 @@ mod tests {
                 unit: "Nos".to_owned(),
                 rate: dec!(40),
                 introduced_in_phase: 1,
+                origin: None,
             }],
             executed: vec![PhaseQuantities {
                 estimate_items: ["1", "2", "3"]

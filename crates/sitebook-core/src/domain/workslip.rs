@@ -79,7 +79,7 @@ use super::words::amount_in_words;
 pub const MAX_PHASE: u32 = 10;
 
 /// An item executed but not in the estimate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SupplementalItem {
     /// Its serial, unique among supplemental items.
     pub sl_no: String,
@@ -91,6 +91,31 @@ pub struct SupplementalItem {
     pub rate: Decimal,
     /// The work slip that first proposed it (1..=current phase).
     pub introduced_in_phase: u32,
+    /// The file line it was read from, for messages only, as [`ItemQuantity::origin`]: not
+    /// stored, and not part of the item.
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+impl PartialEq for SupplementalItem {
+    fn eq(&self, other: &Self) -> bool {
+        let Self {
+            sl_no,
+            description,
+            unit,
+            rate,
+            introduced_in_phase,
+            origin: _,
+        } = self;
+        (sl_no, description, unit, rate, introduced_in_phase)
+            == (
+                &other.sl_no,
+                &other.description,
+                &other.unit,
+                &other.rate,
+                &other.introduced_in_phase,
+            )
+    }
 }
 
 /// The quantities entered for one phase.
@@ -383,12 +408,15 @@ pub enum WorkslipInputError {
     /// A supplemental item numbered like an item of the estimate: every bill that follows the
     /// work slip would then hold two items with one serial.
     #[error(
-        "supplemental item {sl_no}: the estimate already has an item {sl_no}; number supplemental \
-         items apart from the estimate's, S1, S2, …"
+        "{}supplemental item {sl_no}: the estimate already has an item {sl_no}; number \
+         supplemental items apart from the estimate's, S1, S2, …",
+        origin_prefix(origin)
     )]
     SupplementalSerialTaken {
         /// The serial both share.
         sl_no: String,
+        /// The file line that gave it, when it came from a file.
+        origin: Option<Origin>,
     },
     /// A quantity for a serial the estimate does not have.
     #[error(
@@ -1270,18 +1298,18 @@ fn validate(input: &WorkslipInput) -> Result<ResolvedQuantities, Vec<WorkslipInp
             .into_iter()
             .map(|sl_no| WorkslipInputError::DuplicateSupplementalSerial { sl_no }),
     );
-    let mut taken: Vec<&str> = input
+    let mut taken: Vec<&SupplementalItem> = input
         .supplemental_items
         .iter()
-        .map(|item| item.sl_no.trim())
-        .filter(|sl_no| index.contains_key(sl_no))
+        .filter(|item| index.contains_key(item.sl_no.trim()))
         .collect();
-    taken.dedup();
+    taken.dedup_by(|a, b| a.sl_no.trim() == b.sl_no.trim());
     problems.extend(
         taken
             .into_iter()
-            .map(|sl_no| WorkslipInputError::SupplementalSerialTaken {
-                sl_no: sl_no.to_owned(),
+            .map(|item| WorkslipInputError::SupplementalSerialTaken {
+                sl_no: item.sl_no.trim().to_owned(),
+                origin: item.origin.clone(),
             }),
     );
 
@@ -1538,6 +1566,7 @@ mod tests {
             unit: "Nos".to_owned(),
             rate,
             introduced_in_phase,
+            origin: None,
         }
     }
 
@@ -2246,7 +2275,10 @@ mod tests {
         .unwrap_err();
         assert!(
             err.problems
-                .contains(&WorkslipInputError::SupplementalSerialTaken { sl_no: "2".into() }),
+                .contains(&WorkslipInputError::SupplementalSerialTaken {
+                    sl_no: "2".into(),
+                    origin: None
+                }),
             "{:?}",
             err.problems
         );

@@ -435,6 +435,7 @@ pub fn extra_excavation(rate: Decimal, executed: Decimal) -> SupplementalLine {
         unit: "Cum".into(),
         rate,
         executed,
+        origin: None,
     }
 }
 

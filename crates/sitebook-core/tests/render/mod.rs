@@ -213,6 +213,7 @@ pub fn workslip_request(
             unit: "LS".into(),
             rate: dec!(45000),
             introduced_in_phase: 1,
+            origin: None,
         },
         SupplementalItem {
             sl_no: "S2".into(),
@@ -220,6 +221,7 @@ pub fn workslip_request(
             unit: "Nos".into(),
             rate: dec!(1850.50),
             introduced_in_phase: 2.min(phase),
+            origin: None,
         },
     ];
     let executed = (1..=phase)
