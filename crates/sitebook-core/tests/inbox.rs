@@ -1387,3 +1387,34 @@ async fn a_watch_whose_person_lost_the_org_pauses_and_leaves_the_files_alone() {
     wait_for_state(&mut status, InboxState::Watching, "the watch resumes").await;
     assert_eq!(status.borrow().paused_because, None);
 }
+
+/// The window's inbox, set in Settings by a member whose account is then disabled, pauses
+/// too, and says who may set it again and where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_set_in_settings_by_a_member_since_disabled_pauses_and_says_where_to_set_it() {
+    let fx = inbox_fixture().await;
+    fx.org("AAA").await;
+    fx.member("ravi", "AAA", MembershipRole::Member).await;
+    let ravi = fx.sign_in_to("ravi", "AAA").await;
+    let folder = fx.dir.path().join("Shared inbox");
+    fx.core.inbox_set(&ravi, &folder).await.unwrap();
+    let folder = folder.canonicalize().unwrap();
+    let mut status = fx.core.inbox_status_changes();
+    let _watcher = fx.core.spawn_inbox();
+    wait_for_state(&mut status, InboxState::Watching, "the inbox starts").await;
+    assert!(fx
+        .core
+        .account_set_enabled(&fx.root, "ravi", false)
+        .await
+        .unwrap());
+    std::fs::write(folder.join("road.xlsx"), workbook(6)).unwrap();
+    wait_for_state(&mut status, InboxState::Paused, "the inbox pauses").await;
+    let why = status.borrow().paused_because.clone().unwrap();
+    assert!(
+        why.contains("ravi can no longer upload")
+            && why.contains("set the inbox again (Settings, Inbox folder)")
+            && !why.contains("sitebook watch"),
+        "{why}"
+    );
+    assert_eq!(files_in(&folder), ["road.xlsx"]);
+}

@@ -36,13 +36,14 @@ describe("the inbox chip", () => {
     const paused: InboxStatus = {
       ...watching(),
       state: "paused",
-      pausedBecause: "ravi can no longer upload into the inbox's organization. Set the inbox up again in Settings.",
+      pausedBecause:
+        "ravi can no longer upload into the inbox's organization. Have someone who may upload there set the inbox again (Settings, Inbox folder).",
     };
     expect(inboxChipText(paused)).toBe("Inbox paused");
     expect(inboxNeedsAttention(paused)).toBe(true);
     expect(inboxNeedsAttention(watching())).toBe(false);
     expect(inboxArrivingText(paused)).toBeNull();
     expect(inboxChipTitle(paused)).toContain("files are left as they are: ravi can no longer upload");
-    expect(inboxChipTitle(paused)).toContain("Set the inbox up again in Settings.");
+    expect(inboxChipTitle(paused)).toContain("set the inbox again (Settings, Inbox folder).");
   });
 });

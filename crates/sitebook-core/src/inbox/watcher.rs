@@ -913,7 +913,10 @@ impl Watcher {
             }
         }
         let again = match self.plan.source {
-            PlanSource::Settings => "Set the inbox up again in Settings.",
+            // Read in the top bar and on the Settings screen itself, so it names the section.
+            PlanSource::Settings => {
+                "Have someone who may upload there set the inbox again (Settings, Inbox folder)."
+            }
             PlanSource::Command => "Start `sitebook watch` again as someone who may upload there.",
         };
         match authorize_write(&self.ctx, &session, Action::UploadCreate).await {
