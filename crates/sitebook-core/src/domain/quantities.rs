@@ -74,7 +74,13 @@ impl ItemQuantity {
 
 impl PartialEq for ItemQuantity {
     fn eq(&self, other: &Self) -> bool {
-        self.sl_no == other.sl_no && self.quantity == other.quantity
+        // Every field named, so that one added later cannot be left out of equality unseen.
+        let Self {
+            sl_no,
+            quantity,
+            origin: _,
+        } = self;
+        (sl_no, quantity) == (&other.sl_no, &other.quantity)
     }
 }
 

@@ -99,6 +99,7 @@ pub struct SupplementalItem {
 
 impl PartialEq for SupplementalItem {
     fn eq(&self, other: &Self) -> bool {
+        // Every field named, as in `ItemQuantity`'s.
         let Self {
             sl_no,
             description,
@@ -158,7 +159,13 @@ impl RateOverride {
 
 impl PartialEq for RateOverride {
     fn eq(&self, other: &Self) -> bool {
-        self.sl_no == other.sl_no && self.rate == other.rate
+        // Every field named, as in `ItemQuantity`'s.
+        let Self {
+            sl_no,
+            rate,
+            origin: _,
+        } = self;
+        (sl_no, rate) == (&other.sl_no, &other.rate)
     }
 }
 
