@@ -1418,3 +1418,70 @@ async fn an_inbox_set_in_settings_by_a_member_since_disabled_pauses_and_says_whe
     );
     assert_eq!(files_in(&folder), ["road.xlsx"]);
 }
+
+/// A paused window inbox asked the gate again only for a file that arrived, so one given its
+/// person back while nothing new came stayed "paused" until the next file. It reads its
+/// person's standing every second and asks the gate (an audited attempt) only once that has
+/// changed: no refusal is repeated while nothing changes, and the waiting file is queued
+/// untouched once the account is enabled again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_inbox_resumes_when_its_person_may_upload_again_without_a_new_file() {
+    // A waiting file alone would ask the gate again only after an hour.
+    let fx = fixture_with(|options| {
+        options.inbox_timing = InboxTiming {
+            paused_recheck: Duration::from_secs(3600),
+            ..timing()
+        }
+    })
+    .await;
+    fx.org("AAA").await;
+    fx.member("ravi", "AAA", MembershipRole::Member).await;
+    let ravi = fx.sign_in_to("ravi", "AAA").await;
+    let folder = fx.dir.path().join("Shared inbox");
+    fx.core.inbox_set(&ravi, &folder).await.unwrap();
+    let folder = folder.canonicalize().unwrap();
+    let mut status = fx.core.inbox_status_changes();
+    let _watcher = fx.core.spawn_inbox();
+    wait_for_state(&mut status, InboxState::Watching, "the inbox starts").await;
+    assert!(fx
+        .core
+        .account_set_enabled(&fx.root, "ravi", false)
+        .await
+        .unwrap());
+    let mut news = fx.core.inbox_news();
+    std::fs::write(folder.join("road.xlsx"), workbook(7)).unwrap();
+    wait_for_state(&mut status, InboxState::Paused, "the inbox pauses").await;
+
+    async fn ravis_refused_uploads(fx: &Fixture) -> i64 {
+        fx.audit()
+            .await
+            .iter()
+            .filter(|row| {
+                row.action == "upload.create"
+                    && row.outcome == "denied"
+                    && row.username.as_deref() == Some("ravi")
+            })
+            .map(|row| row.repeats)
+            .sum()
+    }
+    let refused = ravis_refused_uploads(&fx).await;
+    assert_eq!(refused, 1, "the pause comes from one refusal");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        ravis_refused_uploads(&fx).await,
+        refused,
+        "reading the standing is not an access attempt"
+    );
+    assert_eq!(status.borrow().state, InboxState::Paused);
+    assert_eq!(files_in(&folder), ["road.xlsx"]);
+
+    assert!(fx
+        .core
+        .account_set_enabled(&fx.root, "ravi", true)
+        .await
+        .unwrap());
+    wait_for_state(&mut status, InboxState::Watching, "the inbox resumes").await;
+    assert_eq!(status.borrow().paused_because, None);
+    let queued = wait_for_news(&mut news, InboxOutcome::Queued).await;
+    assert_eq!(queued.file_name, "road.xlsx");
+}

@@ -40,7 +40,7 @@ use crate::jobs::Ctx;
 use crate::jobs::{queue, JobStatus};
 use crate::store::files::sha256_file;
 use crate::tenancy::gate::{authorize_write, WriteScope};
-use crate::tenancy::session::{self, Remember};
+use crate::tenancy::session::{self, Remember, Session};
 
 /// How often candidates are looked at again, and how often the folder's presence is checked.
 const TICK: Duration = Duration::from_millis(200);
@@ -53,6 +53,10 @@ const DEBOUNCE: Duration = Duration::from_millis(250);
 /// A full look at the folder now and then, in case the OS dropped events (a burst can overflow
 /// the inotify queue).
 const RESCAN_EVERY: Duration = Duration::from_secs(30);
+/// How often a paused inbox reads its person's standing (account, membership, role) again, to
+/// resume soon after access is given back. A read, not an access attempt: the gate is asked,
+/// and audits, only when the standing has changed.
+const STANDING_LOOK: Duration = Duration::from_secs(1);
 
 /// What the watcher is doing, for the top bar and `sitebook watch`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -313,8 +317,20 @@ struct Watcher {
     scopes: HashMap<Option<String>, Option<WriteScope>>,
     /// The jobs this process ends: one may be a retried job whose file lies under `failed/`.
     endings: mpsc::UnboundedReceiver<i64>,
-    /// While the inbox's person may not upload: why, and when the gate was last asked.
-    paused: Option<(String, Instant)>,
+    /// While the inbox's person may not upload.
+    paused: Option<Pause>,
+}
+
+/// Why a paused inbox imports nothing, and what it knows of its person since.
+struct Pause {
+    reason: String,
+    /// When the gate was last asked: a waiting file asks again only after `paused_recheck`.
+    asked: Instant,
+    /// The session the gate refused, as last read: the person's account, organization and
+    /// role. When a fresh read differs, access may be back, and the gate is asked at once.
+    refused_as: Session,
+    /// When the standing was last read.
+    looked: Instant,
 }
 
 /// Why a file is not uploaded where it lies.
@@ -323,8 +339,8 @@ enum Refusal {
     /// filed as failed, with the sentence.
     ThisFile(String),
     /// The inbox's person may not upload at all: every file would fail alike, so none is
-    /// touched and the inbox pauses, with the sentence.
-    EveryFile(String),
+    /// touched and the inbox pauses, with the sentence and the session that was refused.
+    EveryFile(String, Session),
 }
 
 impl Watcher {
@@ -382,7 +398,7 @@ impl Watcher {
                 continue;
             }
             match &self.paused {
-                Some((reason, _)) => self.publish_paused(reason.clone()),
+                Some(pause) => self.publish_paused(pause.reason.clone()),
                 None => self.set_state(InboxState::Watching),
             }
             tracing::info!(folder = %self.folder.display(), "watching the inbox");
@@ -423,6 +439,7 @@ impl Watcher {
                             // A retry run by another process ends unheard here.
                             refile_due = true;
                         }
+                        self.look_at_standing().await;
                         self.take_settled().await;
                         self.finish_ended().await;
                         if std::mem::take(&mut refile_due) {
@@ -803,7 +820,7 @@ impl Watcher {
             && self
                 .paused
                 .as_ref()
-                .is_some_and(|(_, asked)| asked.elapsed() < self.paused_recheck)
+                .is_some_and(|pause| pause.asked.elapsed() < self.paused_recheck)
         {
             return Ok(());
         }
@@ -825,12 +842,8 @@ impl Watcher {
                 self.move_out(path, &sha256, Err(refusal), None).await?;
                 return Ok(());
             }
-            Err(Refusal::EveryFile(reason)) => {
-                if self.paused.is_none() {
-                    tracing::warn!(folder = %self.folder.display(), %reason, "inbox paused: its person may not upload");
-                }
-                self.paused = Some((reason.clone(), Instant::now()));
-                self.publish_paused(reason);
+            Err(Refusal::EveryFile(reason, refused_as)) => {
+                self.pause(reason, refused_as);
                 return Ok(());
             }
         };
@@ -880,6 +893,52 @@ impl Watcher {
         Ok(())
     }
 
+    /// Stops importing files put directly in the inbox, for `reason`.
+    fn pause(&mut self, reason: String, refused_as: Session) {
+        if self.paused.is_none() {
+            tracing::warn!(folder = %self.folder.display(), %reason, "inbox paused: its person may not upload");
+        }
+        let now = Instant::now();
+        self.paused = Some(Pause {
+            reason: reason.clone(),
+            asked: now,
+            refused_as,
+            looked: now,
+        });
+        self.publish_paused(reason);
+    }
+
+    /// While paused, reads the person's standing now and then, and asks the gate again once it
+    /// has changed (an account enabled again, a membership given back or a role changed, here
+    /// or by another process), so the inbox resumes without waiting for a file to arrive.
+    async fn look_at_standing(&mut self) {
+        let Some(pause) = &mut self.paused else {
+            return;
+        };
+        if pause.looked.elapsed() < STANDING_LOOK {
+            return;
+        }
+        pause.looked = Instant::now();
+        let standing =
+            match session::session_for_job(&self.ctx, self.plan.user_id, self.plan.org_id).await {
+                Ok(standing) => standing,
+                Err(e) => {
+                    tracing::debug!(error = %e, "the paused inbox's person could not be read");
+                    return;
+                }
+            };
+        if standing == pause.refused_as {
+            return;
+        }
+        match self.scope_for(&Route::Home).await {
+            Ok(Ok(_)) => self.resume(),
+            Ok(Err(Refusal::EveryFile(reason, refused_as))) => self.pause(reason, refused_as),
+            // The inbox's own folder is never refused file by file.
+            Ok(Err(Refusal::ThisFile(_))) => {}
+            Err(e) => tracing::warn!(error = %e, "the paused inbox could not ask the gate again"),
+        }
+    }
+
     /// Imports again after a pause: the gate allows the person once more.
     fn resume(&mut self) {
         if self.paused.take().is_some() {
@@ -925,7 +984,7 @@ impl Watcher {
             // top, it is the inbox's own, and every file there would meet it.
             Err(Error::Denied(message)) | Err(Error::NotFound(message)) => Ok(Err(match route {
                 Route::OrgFolder(_) => Refusal::ThisFile(message),
-                Route::Home => Refusal::EveryFile(format!("{message} {again}")),
+                Route::Home => Refusal::EveryFile(format!("{message} {again}"), session),
             })),
             Err(Error::NoActiveOrg) => {
                 let lost = format!(
@@ -934,7 +993,7 @@ impl Watcher {
                 );
                 Ok(Err(match route {
                     Route::OrgFolder(_) => Refusal::ThisFile(lost),
-                    Route::Home => Refusal::EveryFile(format!("{lost} {again}")),
+                    Route::Home => Refusal::EveryFile(format!("{lost} {again}"), session),
                 }))
             }
             Err(other) => Err(other),

@@ -40,7 +40,10 @@ pub struct ActiveOrg {
 }
 
 /// Who is acting and where. Only the core constructs one, after a successful sign-in.
-#[derive(Debug, Clone)]
+///
+/// Two sessions are equal when the same person would act in the same organization with the
+/// same role: so a standing read again can be compared with one the gate refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     user: Principal,
     active: Option<ActiveOrg>,
