@@ -38,7 +38,7 @@ use crate::inbox::InboxTiming;
 use crate::jobs::intake::{self, Origin};
 use crate::jobs::Ctx;
 use crate::jobs::{queue, JobStatus};
-use crate::store::files::sha256_file;
+use crate::store::files::{sha256_file, sha256_file_not_through_link};
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::{self, Remember, Session};
 
@@ -789,7 +789,12 @@ impl Watcher {
                 }
             }
             if let Err(e) = self.take(&path).await {
-                tracing::error!(file = %path.display(), error = %e, "inbox could not take a file; will look again");
+                if let Error::Conflict(_) = e {
+                    // Saved again as it was stored: it settles anew and is taken then.
+                    tracing::info!(file = %path.display(), error = %e, "inbox file changed as it was taken; will look again");
+                } else {
+                    tracing::error!(file = %path.display(), error = %e, "inbox could not take a file; will look again");
+                }
                 // A database hiccup: the file stays where it is and is looked at again.
                 self.arrivals.insert(
                     path,
@@ -825,7 +830,9 @@ impl Watcher {
             return Ok(());
         }
         let hashed_path = path.to_path_buf();
-        let sha256 = match tokio::task::spawn_blocking(move || sha256_file(&hashed_path)).await {
+        // Not through a link: the file may have been swapped for one since it was looked at.
+        let hashed = move || sha256_file_not_through_link(&hashed_path);
+        let sha256 = match tokio::task::spawn_blocking(hashed).await {
             Ok(Ok(sha256)) => sha256,
             // Gone or unreadable between the settle check and now: look again later.
             Ok(Err(_)) => return Ok(()),

@@ -48,20 +48,38 @@ pub fn sweep_viewer_copies(data_dir: &Path, older_than: std::time::Duration) -> 
 
 /// The sha256 of a file, read in chunks so that size does not matter.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file =
+    let file =
         File::open(path).map_err(|e| Error::io(format!("Could not open {}", path.display()), e))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        let read = file
-            .read(&mut buffer)
-            .map_err(|e| Error::io(format!("Could not read {}", path.display()), e))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
+    sha256_of(file, path)
+}
+
+/// [`sha256_file`] of the file at `path` itself, refused (as an I/O error) when `path` is a
+/// link: a file in a shared folder swapped for a link after it was looked at must not bring
+/// in what the link points to.
+pub fn sha256_file_not_through_link(path: &Path) -> Result<String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
     }
-    Ok(hex::encode(hasher.finalize()))
+    #[cfg(not(unix))]
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::io(
+            format!("Could not open {}", path.display()),
+            std::io::Error::other("it is a link"),
+        ));
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| Error::io(format!("Could not open {}", path.display()), e))?;
+    sha256_of(file, path)
+}
+
+fn sha256_of(mut file: File, path: &Path) -> Result<String> {
+    copy_hashing(&mut file, &mut std::io::sink())
+        .map_err(|e| Error::io(format!("Could not read {}", path.display()), e))
 }
 
 /// Lowercase hex SHA-256 of `bytes`, the form every stored hash takes.
@@ -256,10 +274,13 @@ pub fn write_new_leaving_folder_unsynced(target: &Path, bytes: &[u8]) -> Result<
 }
 
 /// Copies `source` into the data dir at `target` atomically and durably, private to this OS
-/// account like everything there.
-pub fn copy_atomic(source: &Path, target: &Path) -> Result<()> {
+/// account like everything there, only if what it read is the content `sha256` names. A stored
+/// upload is named and found by its hash, and the file may have been saved again (or swapped)
+/// since it was hashed: kept anyway, the copy would stand under another content's name and its
+/// job fail as a damaged copy. Refused, nothing is kept, and the error says so.
+pub fn copy_atomic_verified(source: &Path, target: &Path, sha256: &str) -> Result<()> {
     create_parent(target)?;
-    copy_atomic_with(source, target, create_private)
+    copy_atomic_with(source, target, create_private, Some(sha256))
 }
 
 /// Copies `source` out of the data dir to a place the person chose: an ordinary file there,
@@ -267,7 +288,7 @@ pub fn copy_atomic(source: &Path, target: &Path) -> Result<()> {
 /// person's own folders are (not private to this account, as the data dir's are).
 pub fn copy_out_atomic(source: &Path, target: &Path) -> Result<()> {
     create_parent_out(target)?;
-    copy_atomic_with(source, target, |path| File::create(path))
+    copy_atomic_with(source, target, |path| File::create(path), None)
 }
 
 /// Writes `bytes` out of the data dir to a place the person chose, as [`copy_out_atomic`]
@@ -293,33 +314,75 @@ fn create_parent_out(target: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Copies `source` to `target` by way of a temp file beside it, in a folder that exists.
+/// Copies `source` to `target` by way of a temp file beside it, in a folder that exists; with
+/// `expected`, only when the bytes read hash to it.
 fn copy_atomic_with(
     source: &Path,
     target: &Path,
     create: fn(&Path) -> std::io::Result<File>,
+    expected: Option<&str>,
 ) -> Result<()> {
     let temp = temp_name(target);
-    let copied = (|| -> std::io::Result<()> {
+    let copied = (|| -> std::io::Result<bool> {
         let mut from = File::open(source)?;
         let mut to = create(&temp)?;
-        std::io::copy(&mut from, &mut to)?;
+        match expected {
+            Some(expected) => {
+                if copy_hashing(&mut from, &mut to)? != expected {
+                    return Ok(false);
+                }
+            }
+            // Unchecked, the kernel may copy it without passing it through here.
+            None => {
+                std::io::copy(&mut from, &mut to)?;
+            }
+        }
         to.sync_all()?;
-        std::fs::rename(&temp, target)
+        std::fs::rename(&temp, target)?;
+        Ok(true)
     })();
-    if let Err(e) = copied {
-        let _ = std::fs::remove_file(&temp);
-        return Err(Error::io(
-            format!(
-                "Could not copy {} to {}",
-                source.display(),
-                target.display()
-            ),
-            e,
-        ));
+    match copied {
+        Ok(true) => {}
+        Ok(false) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(Error::Conflict(format!(
+                "{} changed while it was being stored, so nothing was kept. Upload it again \
+                 once it is saved.",
+                source.display()
+            )));
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(Error::io(
+                format!(
+                    "Could not copy {} to {}",
+                    source.display(),
+                    target.display()
+                ),
+                e,
+            ));
+        }
     }
     sync_parent(target);
     Ok(())
+}
+
+/// Copies `from` to `to` and returns the sha256 of what it read, in chunks so that size does
+/// not matter: so a copy is checked in the same pass that makes it.
+fn copy_hashing(from: &mut File, to: &mut impl Write) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = match from.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buffer[..read]);
+        to.write_all(&buffer[..read])?;
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Whether a process of this machine with this pid still runs (a job's owner, a temp file's
@@ -381,6 +444,60 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// A workbook hashed, then saved again before it is copied: the copy would be stored under
+    /// the first content's hash, and its job would fail as a damaged copy.
+    #[test]
+    fn a_copy_whose_bytes_no_longer_match_the_hash_is_refused_and_nothing_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("road.xlsx");
+        std::fs::write(&source, b"first save").unwrap();
+        let hashed_then = sha256_file(&source).unwrap();
+        std::fs::write(&source, b"second save, longer").unwrap();
+
+        let stored = dir.path().join("uploads").join("moh").join("stored.xlsx");
+        let error = copy_atomic_verified(&source, &stored, &hashed_then).unwrap_err();
+        assert!(matches!(error, Error::Conflict(_)), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains("road.xlsx") && message.contains("nothing was kept"),
+            "{message}"
+        );
+        assert!(!stored.exists());
+        let left: Vec<_> = std::fs::read_dir(stored.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name())
+            .collect();
+        assert!(left.is_empty(), "no temp file stays behind: {left:?}");
+
+        // The content it now has is stored, under its own hash.
+        copy_atomic_verified(&source, &stored, &sha256_bytes(b"second save, longer")).unwrap();
+        assert_eq!(std::fs::read(&stored).unwrap(), b"second save, longer");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_swapped_for_a_link_is_not_hashed_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("private.txt");
+        std::fs::write(&elsewhere, b"not for the inbox").unwrap();
+        let in_inbox = dir.path().join("road.xlsx");
+        std::os::unix::fs::symlink(&elsewhere, &in_inbox).unwrap();
+        assert!(
+            sha256_file(&in_inbox).is_ok(),
+            "an ordinary open follows it"
+        );
+        let error = sha256_file_not_through_link(&in_inbox).unwrap_err();
+        assert!(matches!(error, Error::Io { .. }), "{error:?}");
+
+        let plain = dir.path().join("plain.xlsx");
+        std::fs::write(&plain, b"abc").unwrap();
+        assert_eq!(
+            sha256_file_not_through_link(&plain).unwrap(),
+            sha256_bytes(b"abc")
+        );
+    }
 
     #[test]
     fn viewer_copies_older_than_the_grace_go_and_newer_ones_stay() {

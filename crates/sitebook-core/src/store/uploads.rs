@@ -11,7 +11,7 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::context::Base;
 use crate::error::{ApiError, Error, Result};
-use crate::store::files::{copy_atomic, uploads_dir};
+use crate::store::files::{copy_atomic_verified, uploads_dir};
 use crate::tenancy::gate::{OrgScope, WriteScope};
 
 /// What happened to one file handed to `upload`.
@@ -65,7 +65,7 @@ pub(crate) fn keep_copy(
         .join(scope.org_slug())
         .join(format!("{sha256}.{extension}"));
     let target = uploads_dir(&ctx.data_dir, scope.org_slug()).join(format!("{sha256}.{extension}"));
-    copy_atomic(source, &target)?;
+    copy_atomic_verified(source, &target, sha256)?;
     let size = std::fs::metadata(&target)
         .map_err(|e| Error::io(format!("Could not read {}", target.display()), e))?
         .len();
@@ -130,7 +130,7 @@ pub(crate) async fn restore_copy(
         crate::store::files::create_private_dir(folder)
             .map_err(|e| Error::io(format!("Could not create {}", folder.display()), e))?;
     }
-    copy_atomic(source, &target)?;
+    copy_atomic_verified(source, &target, sha256)?;
     Ok(true)
 }
 
