@@ -38,7 +38,7 @@ use crate::inbox::InboxTiming;
 use crate::jobs::intake::{self, Origin};
 use crate::jobs::Ctx;
 use crate::jobs::{queue, JobStatus};
-use crate::store::files::{sha256_file, sha256_file_not_through_link};
+use crate::store::files::{sha256_file, sha256_within};
 use crate::tenancy::gate::{authorize_write, WriteScope};
 use crate::tenancy::session::{self, Remember, Session};
 
@@ -829,9 +829,10 @@ impl Watcher {
         {
             return Ok(());
         }
-        let hashed_path = path.to_path_buf();
-        // Not through a link: the file may have been swapped for one since it was looked at.
-        let hashed = move || sha256_file_not_through_link(&hashed_path);
+        // Not through a link: the file, or its subfolder, may have been swapped for one since
+        // it was looked at.
+        let (folder, within) = (self.folder.clone(), relative.to_path_buf());
+        let hashed = move || sha256_within(&folder, &within);
         let sha256 = match tokio::task::spawn_blocking(hashed).await {
             Ok(Ok(sha256)) => sha256,
             // Gone or unreadable between the settle check and now: look again later.

@@ -53,28 +53,65 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     sha256_of(file, path)
 }
 
-/// [`sha256_file`] of the file at `path` itself, refused (as an I/O error) when `path` is a
-/// link: a file in a shared folder swapped for a link after it was looked at must not bring
-/// in what the link points to.
-pub fn sha256_file_not_through_link(path: &Path) -> Result<String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    #[cfg(not(unix))]
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(Error::io(
-            format!("Could not open {}", path.display()),
-            std::io::Error::other("it is a link"),
-        ));
-    }
-    let file = options
-        .open(path)
+/// The sha256 of the file at `relative` within `folder`, opened one part at a time without
+/// following a link anywhere below `folder`: an inbox file, or the org subfolder it is in, may
+/// have been swapped for a link since it was looked at, and must not bring in what the link
+/// points to. With the stored copy checked against this hash ([`copy_atomic_verified`]), what
+/// is kept is what was found in the folder itself. A link on the way is an I/O error.
+pub fn sha256_within(folder: &Path, relative: &Path) -> Result<String> {
+    let path = folder.join(relative);
+    let file = open_within(folder, relative)
         .map_err(|e| Error::io(format!("Could not open {}", path.display()), e))?;
-    sha256_of(file, path)
+    sha256_of(file, &path)
+}
+
+/// Opens `relative` within `folder` for reading, refusing a link in any of its parts.
+#[cfg(unix)]
+fn open_within(folder: &Path, relative: &Path) -> std::io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let parts = plain_parts(relative)?;
+    let Some((file_name, folders)) = parts.split_last() else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "no file is named",
+        ));
+    };
+    let read = OFlags::RDONLY | OFlags::CLOEXEC;
+    let mut dir = rustix::fs::open(folder, read | OFlags::DIRECTORY, Mode::empty())?;
+    for name in folders {
+        let flags = read | OFlags::DIRECTORY | OFlags::NOFOLLOW;
+        dir = rustix::fs::openat(&dir, *name, flags, Mode::empty())?;
+    }
+    let file = rustix::fs::openat(&dir, *file_name, read | OFlags::NOFOLLOW, Mode::empty())?;
+    Ok(File::from(file))
+}
+
+/// Opens `relative` within `folder` for reading, refusing a link in any of its parts. Without
+/// `openat`, each part is looked at before the file is opened: a narrower window, not none.
+#[cfg(not(unix))]
+fn open_within(folder: &Path, relative: &Path) -> std::io::Result<File> {
+    let mut at = folder.to_path_buf();
+    for name in plain_parts(relative)? {
+        at.push(name);
+        if std::fs::symlink_metadata(&at)?.file_type().is_symlink() {
+            return Err(std::io::Error::other("a link is on the way"));
+        }
+    }
+    File::open(at)
+}
+
+/// The names in `relative`, refused if it is not a plain path downwards (a root, `..`).
+fn plain_parts(relative: &Path) -> std::io::Result<Vec<&std::ffi::OsStr>> {
+    relative
+        .components()
+        .map(|part| match part {
+            std::path::Component::Normal(name) => Ok(name),
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a path within the folder", relative.display()),
+            )),
+        })
+        .collect()
 }
 
 fn sha256_of(mut file: File, path: &Path) -> Result<String> {
@@ -478,25 +515,38 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_file_swapped_for_a_link_is_not_hashed_through_it() {
+    fn a_link_anywhere_on_the_way_is_not_hashed_through() {
         let dir = tempfile::tempdir().unwrap();
-        let elsewhere = dir.path().join("private.txt");
-        std::fs::write(&elsewhere, b"not for the inbox").unwrap();
-        let in_inbox = dir.path().join("road.xlsx");
-        std::os::unix::fs::symlink(&elsewhere, &in_inbox).unwrap();
-        assert!(
-            sha256_file(&in_inbox).is_ok(),
-            "an ordinary open follows it"
-        );
-        let error = sha256_file_not_through_link(&in_inbox).unwrap_err();
-        assert!(matches!(error, Error::Io { .. }), "{error:?}");
-
-        let plain = dir.path().join("plain.xlsx");
-        std::fs::write(&plain, b"abc").unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("road.xlsx"), b"not for the inbox").unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(inbox.join("MOH")).unwrap();
+        std::fs::write(inbox.join("road.xlsx"), b"top").unwrap();
+        std::fs::write(inbox.join("MOH").join("road.xlsx"), b"in MOH").unwrap();
         assert_eq!(
-            sha256_file_not_through_link(&plain).unwrap(),
-            sha256_bytes(b"abc")
+            sha256_within(&inbox, Path::new("road.xlsx")).unwrap(),
+            sha256_bytes(b"top")
         );
+        assert_eq!(
+            sha256_within(&inbox, Path::new("MOH/road.xlsx")).unwrap(),
+            sha256_bytes(b"in MOH")
+        );
+
+        // The file swapped for a link, and the org subfolder swapped for one.
+        std::fs::remove_file(inbox.join("road.xlsx")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("road.xlsx"), inbox.join("road.xlsx")).unwrap();
+        std::fs::remove_dir_all(inbox.join("MOH")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, inbox.join("MOH")).unwrap();
+        assert!(
+            sha256_file(&inbox.join("MOH/road.xlsx")).is_ok(),
+            "a plain open follows"
+        );
+        for relative in ["road.xlsx", "MOH/road.xlsx"] {
+            let error = sha256_within(&inbox, Path::new(relative)).unwrap_err();
+            assert!(matches!(error, Error::Io { .. }), "{relative}: {error:?}");
+        }
+        assert!(sha256_within(&inbox, Path::new("../elsewhere/road.xlsx")).is_err());
     }
 
     #[test]
