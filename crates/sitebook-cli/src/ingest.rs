@@ -242,8 +242,8 @@ pub async fn estimate(
                 |e| {
                     vec![
                         e.id.to_string(),
-                        e.name.clone(),
-                        e.file_name.clone(),
+                        clipped(&e.name, LIST_CELL_CHARS),
+                        clipped(&e.file_name, LIST_CELL_CHARS),
                         e.item_count.to_string(),
                         grouped(e.ecv.as_deref()),
                         grouped(e.grand_total.as_deref()),
@@ -510,8 +510,10 @@ pub async fn upload(
     Ok(())
 }
 
-/// Widest step or file name `jobs list` shows.
-const JOBS_LIST_CELL_CHARS: usize = 60;
+/// Widest free text (a step, a file name, a name of work) `jobs list` and `estimate list` show:
+/// one of 250 characters widened every row. `jobs show`, `estimate show` and `--json` give it
+/// whole.
+const LIST_CELL_CHARS: usize = 60;
 
 /// The job's status as a person should read it: a running job whose worker has stopped is
 /// "interrupted", since nothing runs it.
@@ -581,11 +583,8 @@ pub async fn jobs(
                         format!("{}%", j.progress),
                         // A reason or a file name of 250 characters widened every row; `jobs
                         // show` gives them whole.
-                        clipped(&j.current_step, JOBS_LIST_CELL_CHARS),
-                        clipped(
-                            j.file_name.as_deref().unwrap_or_default(),
-                            JOBS_LIST_CELL_CHARS,
-                        ),
+                        clipped(&j.current_step, LIST_CELL_CHARS),
+                        clipped(j.file_name.as_deref().unwrap_or_default(), LIST_CELL_CHARS),
                         j.username.clone(),
                         j.source.clone(),
                     ]

@@ -930,22 +930,53 @@ fn a_line_break_in_a_file_name_keeps_its_table_row_on_one_line() {
     assert!(lines[1].contains("two\\nlines.xlsx"), "{stdout}");
 }
 
-/// A 200-character file name padded every row of `jobs list` to its width; the list shows its
-/// start and `jobs show` the whole of it.
+/// A 200-character file name padded every row of `jobs list` and `estimate list` to its width
+/// (in the file column, and in the name of a sheet without a name of work, which is made of
+/// it); each list shows its start and `show` the whole of it.
 #[test]
-fn a_long_file_name_is_clipped_in_the_list_and_whole_in_show() {
+fn a_long_file_name_is_clipped_in_the_lists_and_whole_in_show() {
     let dir = tempfile::tempdir().unwrap();
     let name = format!("{}.xlsx", "w".repeat(195));
     let path = dir.path().join(&name);
     std::fs::copy(fixture_workbook(), &path).unwrap();
     let device = Device::new();
-    device.command().arg("upload").arg(&path).assert().success();
+    device
+        .command()
+        .args(["upload", "--wait"])
+        .arg(&path)
+        .assert()
+        .success();
+    let clipped = format!("{}…", "w".repeat(59));
     let stdout = device.stdout(&["jobs", "list"]);
     let row = stdout.lines().nth(1).unwrap_or_default();
     assert!(
-        row.contains(&format!(" {}… ", "w".repeat(59))) && row.chars().count() < 140,
+        row.contains(&format!(" {clipped} ")) && row.chars().count() < 140,
         "{stdout}"
     );
     let shown = device.stdout(&["jobs", "show", "1"]);
     assert!(shown.contains(&format!("  file      {name}\n")), "{shown}");
+
+    let listed = device.stdout(&["estimate", "list"]);
+    let rows: Vec<&str> = listed.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "the Estimate and Errors sheets: {listed}");
+    // The Errors sheet has no name of work: its name is the file's and the sheet's, clipped.
+    let errors = rows
+        .iter()
+        .find(|row| !row.contains("Gandhi Nagar"))
+        .unwrap();
+    assert_eq!(
+        errors.matches(&clipped).count(),
+        2,
+        "name and file: {listed}"
+    );
+    assert!(rows.iter().all(|row| row.chars().count() < 200), "{listed}");
+    let estimates = device.json(&["estimate", "list", "--json"]);
+    assert!(
+        estimates
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["fileName"] == name.as_str()),
+        "{estimates}"
+    );
 }
