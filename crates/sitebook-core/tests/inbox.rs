@@ -1388,11 +1388,11 @@ async fn a_watch_whose_person_lost_the_org_pauses_and_leaves_the_files_alone() {
     assert_eq!(status.borrow().paused_because, None);
 }
 
-/// The window's inbox, set in Settings by a member whose account is then disabled, pauses
-/// too, and says who may set it again and where.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_inbox_set_in_settings_by_a_member_since_disabled_pauses_and_says_where_to_set_it() {
-    let fx = inbox_fixture().await;
+/// The window's inbox, set in Settings by ravi, a member of AAA, and watched; then ravi's
+/// account is disabled. Returns the folder and the watcher's status, still `watching`.
+async fn a_settings_inbox_whose_member_is_then_disabled(
+    fx: &Fixture,
+) -> (PathBuf, tokio::sync::watch::Receiver<InboxStatus>) {
     fx.org("AAA").await;
     fx.member("ravi", "AAA", MembershipRole::Member).await;
     let ravi = fx.sign_in_to("ravi", "AAA").await;
@@ -1400,13 +1400,23 @@ async fn an_inbox_set_in_settings_by_a_member_since_disabled_pauses_and_says_whe
     fx.core.inbox_set(&ravi, &folder).await.unwrap();
     let folder = folder.canonicalize().unwrap();
     let mut status = fx.core.inbox_status_changes();
-    let _watcher = fx.core.spawn_inbox();
+    // Dropping the handle leaves the watcher running.
+    fx.core.spawn_inbox();
     wait_for_state(&mut status, InboxState::Watching, "the inbox starts").await;
     assert!(fx
         .core
         .account_set_enabled(&fx.root, "ravi", false)
         .await
         .unwrap());
+    (folder, status)
+}
+
+/// The window's inbox, set in Settings by a member whose account is then disabled, pauses
+/// too, and says who may set it again and where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_set_in_settings_by_a_member_since_disabled_pauses_and_says_where_to_set_it() {
+    let fx = inbox_fixture().await;
+    let (folder, mut status) = a_settings_inbox_whose_member_is_then_disabled(&fx).await;
     std::fs::write(folder.join("road.xlsx"), workbook(6)).unwrap();
     wait_for_state(&mut status, InboxState::Paused, "the inbox pauses").await;
     let why = status.borrow().paused_because.clone().unwrap();
@@ -1434,20 +1444,7 @@ async fn a_paused_inbox_resumes_when_its_person_may_upload_again_without_a_new_f
         }
     })
     .await;
-    fx.org("AAA").await;
-    fx.member("ravi", "AAA", MembershipRole::Member).await;
-    let ravi = fx.sign_in_to("ravi", "AAA").await;
-    let folder = fx.dir.path().join("Shared inbox");
-    fx.core.inbox_set(&ravi, &folder).await.unwrap();
-    let folder = folder.canonicalize().unwrap();
-    let mut status = fx.core.inbox_status_changes();
-    let _watcher = fx.core.spawn_inbox();
-    wait_for_state(&mut status, InboxState::Watching, "the inbox starts").await;
-    assert!(fx
-        .core
-        .account_set_enabled(&fx.root, "ravi", false)
-        .await
-        .unwrap());
+    let (folder, mut status) = a_settings_inbox_whose_member_is_then_disabled(&fx).await;
     let mut news = fx.core.inbox_news();
     std::fs::write(folder.join("road.xlsx"), workbook(7)).unwrap();
     wait_for_state(&mut status, InboxState::Paused, "the inbox pauses").await;
