@@ -1422,6 +1422,7 @@ async fn an_inbox_set_in_settings_by_a_member_since_disabled_pauses_and_says_whe
     let why = status.borrow().paused_because.clone().unwrap();
     assert!(
         why.contains("ravi can no longer upload")
+            && why.contains("It resumes by itself once ravi may upload there again")
             && why.contains("set the inbox again (Settings, Inbox folder)")
             && !why.contains("sitebook watch"),
         "{why}"

@@ -37,7 +37,7 @@ describe("the inbox chip", () => {
       ...watching(),
       state: "paused",
       pausedBecause:
-        "ravi can no longer upload into the inbox's organization. Have someone who may upload there set the inbox again (Settings, Inbox folder).",
+        "ravi can no longer upload into the inbox's organization. It resumes by itself once ravi may upload there again; or have someone who may upload there set the inbox again (Settings, Inbox folder).",
     };
     expect(inboxChipText(paused)).toBe("Inbox paused");
     expect(inboxNeedsAttention(paused)).toBe(true);

@@ -981,10 +981,17 @@ impl Watcher {
         }
         let again = match self.plan.source {
             // Read in the top bar and on the Settings screen itself, so it names the section.
-            PlanSource::Settings => {
-                "Have someone who may upload there set the inbox again (Settings, Inbox folder)."
+            // The window's watcher resumes by itself once the standing changes, which is the
+            // other way out (`look_at_standing`).
+            PlanSource::Settings => format!(
+                "It resumes by itself once {} may upload there again; or have someone who may \
+                 upload there set the inbox again (Settings, Inbox folder).",
+                session.user().username
+            ),
+            // A watch stops when it pauses: it cannot change whom it imports as.
+            PlanSource::Command => {
+                "Start `sitebook watch` again as someone who may upload there.".to_owned()
             }
-            PlanSource::Command => "Start `sitebook watch` again as someone who may upload there.",
         };
         match authorize_write(&self.ctx, &session, Action::UploadCreate).await {
             Ok(scope) => Ok(Ok(scope)),
